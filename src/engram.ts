@@ -1,0 +1,89 @@
+import { mkdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { type Clock, systemClock } from "./core/clock.ts";
+import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
+import { AgentService } from "./memory/agents/agent-service.ts";
+import { BlockService } from "./memory/blocks/block-service.ts";
+import { HistoryService } from "./memory/blocks/history-service.ts";
+import type { EngineContext } from "./memory/context.ts";
+import { EventService } from "./memory/events/event-service.ts";
+import { ProjectService } from "./memory/projects/project-service.ts";
+import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
+import type { Store } from "./store/store.ts";
+import { TransferService } from "./transfer/transfer-service.ts";
+
+export interface EngramOptions {
+  /** A store to use. When absent, a SQLite store is opened at `path`. */
+  store?: Store;
+  /** SQLite file; defaults to `ENGRAM_DB`, else `~/.engram/engram.db`. `:memory:` for a throwaway. */
+  path?: string;
+  /** Injected clock (ms since epoch), for deterministic tests. */
+  now?: Clock;
+  /** Injected id generator, for deterministic tests. */
+  generateId?: IdGenerator;
+}
+
+/** engram over one database. */
+export interface Engram {
+  readonly store: Store;
+  /** Non-fatal problems found at start (e.g. vector search unavailable). */
+  readonly warnings: readonly string[];
+  readonly projects: ProjectService;
+  readonly agents: AgentService;
+  readonly blocks: BlockService;
+  readonly history: HistoryService;
+  readonly events: EventService;
+  readonly transfer: TransferService;
+  /** A view of the same engine that sees only one project: anything else is "not found". */
+  forProject(projectId: string): Engram;
+  close(): Promise<void>;
+}
+
+/** Where the CLI and server keep their database unless told otherwise. */
+export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.ENGRAM_DB !== undefined && env.ENGRAM_DB !== ""
+    ? env.ENGRAM_DB
+    : join(homedir(), ".engram", "engram.db");
+}
+
+/**
+ * Opens engram over a database, migrating it to the current schema.
+ *
+ * @example
+ * const engram = createEngram({ path: "./agents.db" });
+ * const agent = await engram.agents.create({ name: "helper" });
+ * await engram.blocks.set(agent.id, "human", "Name: Ada. Prefers short answers.");
+ */
+export function createEngram(options: EngramOptions = {}): Engram {
+  let store = options.store;
+  if (store === undefined) {
+    const path = options.path ?? defaultDatabasePath();
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    store = createSqliteStore({ path });
+  }
+  const now = options.now ?? systemClock;
+  return build({
+    store,
+    now,
+    generateId: options.generateId ?? createIdGenerator(now),
+    projectId: undefined,
+  });
+}
+
+function build(ctx: EngineContext): Engram {
+  const projects = new ProjectService(ctx);
+  const blocks = new BlockService(ctx);
+  return {
+    store: ctx.store,
+    warnings: ctx.store.warnings,
+    projects,
+    agents: new AgentService(ctx, projects),
+    blocks,
+    history: new HistoryService(ctx, blocks),
+    events: new EventService(ctx, projects),
+    transfer: new TransferService(ctx, projects),
+    forProject: (projectId) => build({ ...ctx, projectId }),
+    close: () => ctx.store.close(),
+  };
+}

@@ -1,0 +1,29 @@
+export type { ErrorCode } from "./core/errors.ts";
+export {
+  ConflictError,
+  EngramError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  UnsupportedFormatError,
+} from "./core/errors.ts";
+export type {
+  Actor,
+  Agent,
+  Author,
+  Block,
+  Branch,
+  Commit,
+  EngramEvent,
+  Page,
+  Project,
+  TreeEntry,
+} from "./core/types.ts";
+export type { Engram, EngramOptions } from "./engram.ts";
+export { createEngram, defaultDatabasePath } from "./engram.ts";
+export type { BlockAt, BlockSet, CommitResult } from "./memory/blocks/block-service.ts";
+export type { BlockDiff, CommitDiff } from "./memory/blocks/history-service.ts";
+export { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
+export type { Store, StoreCapabilities } from "./store/store.ts";
+export type { ExportDocument } from "./transfer/format.ts";
+export { EXPORT_FORMAT, EXPORT_VERSION } from "./transfer/format.ts";

@@ -1,0 +1,256 @@
+import { z } from "zod";
+import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import { sha256 } from "../../core/hash.ts";
+import type { Agent, Blob, Page, TreeEntry } from "../../core/types.ts";
+import { charCount, parseInput } from "../../core/validation.ts";
+import { makeCommit } from "../blocks/commit-hash.ts";
+import { resolveRevision } from "../blocks/resolve.ts";
+import { BLOCK_DEFAULTS, type BlockInput, blockInput } from "../blocks/schemas.ts";
+import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
+import { pageInput, pageOf } from "../pagination.ts";
+import { DEFAULT_PROJECT, type ProjectService } from "../projects/project-service.ts";
+
+export const DEFAULT_BRANCH = "main";
+
+/** Blocks an agent starts with when none are given. */
+export const DEFAULT_BLOCKS: readonly BlockInput[] = [
+  {
+    label: "persona",
+    value: "",
+    description: "Who you are: your role, personality and how you behave. Keep it current as you learn.",
+  },
+  {
+    label: "human",
+    value: "",
+    description: "What you know about the person you are talking with: name, preferences, goals, context.",
+  },
+];
+
+const agentName = z.string().trim().min(1, "must not be empty").max(200);
+const modelName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*:.+$/, "must be provider:model, e.g. openai:gpt-4o-mini or ollama:qwen3:8b");
+const metadata = z.record(z.string(), z.unknown());
+
+export const createAgentInput = z.strictObject({
+  name: agentName,
+  project: z.string().min(1).optional(),
+  model: modelName.nullable().optional(),
+  instructions: z.string().max(100_000).default(""),
+  metadata: metadata.default({}),
+  blocks: z.array(blockInput).max(100).optional(),
+});
+export type CreateAgentInput = z.input<typeof createAgentInput>;
+
+export const updateAgentInput = z.strictObject({
+  name: agentName.optional(),
+  model: modelName.nullable().optional(),
+  instructions: z.string().max(100_000).optional(),
+  metadata: metadata.optional(),
+});
+export type UpdateAgentInput = z.input<typeof updateAgentInput>;
+
+export const forkAgentInput = z.strictObject({
+  name: agentName.optional(),
+  /** Revision to fork from; defaults to the head of the default branch. */
+  at: z.string().min(1).optional(),
+});
+export type ForkAgentInput = z.input<typeof forkAgentInput>;
+
+export class AgentService {
+  readonly #ctx: EngineContext;
+  readonly #projects: ProjectService;
+
+  constructor(ctx: EngineContext, projects: ProjectService) {
+    this.#ctx = ctx;
+    this.#projects = projects;
+  }
+
+  /** Creates an agent with its initial blocks as the first commit of `main`. */
+  async create(input: CreateAgentInput): Promise<Agent> {
+    const parsed = parseInput(createAgentInput, input, "agent");
+    const project = await this.#resolveProject(parsed.project);
+    const blocks = parsed.blocks ?? DEFAULT_BLOCKS.map((b) => blockInput.parse(b));
+    const tree: TreeEntry[] = [];
+    const blobs: Blob[] = [];
+    const seen = new Set<string>();
+    blocks.forEach((block, index) => {
+      if (seen.has(block.label))
+        throw new InvalidInputError(`invalid agent: blocks.${index}.label: "${block.label}" appears twice`);
+      seen.add(block.label);
+      const limit = block.limit ?? BLOCK_DEFAULTS.limit;
+      const size = charCount(block.value);
+      if (size > limit) {
+        throw new InvalidInputError(
+          `invalid agent: blocks.${index}.value: ${size} characters, over the block's limit of ${limit}`,
+        );
+      }
+      const valueHash = sha256(block.value);
+      blobs.push({ hash: valueHash, value: block.value });
+      tree.push({
+        label: block.label,
+        description: block.description ?? "",
+        limit,
+        readOnly: block.readOnly ?? false,
+        valueHash,
+      });
+    });
+    const at = nowIso(this.#ctx);
+    const agent: Agent = {
+      id: this.#ctx.generateId("agent"),
+      projectId: project.id,
+      name: parsed.name,
+      model: parsed.model ?? null,
+      instructions: parsed.instructions,
+      metadata: parsed.metadata,
+      defaultBranch: DEFAULT_BRANCH,
+      createdAt: at,
+      updatedAt: at,
+    };
+    const root = makeCommit({ parentId: null, tree, author: "user", message: "create agent", createdAt: at });
+    await this.#ctx.store.agents.create(
+      agent,
+      { commits: [root], blobs: uniqueBlobs(blobs), branches: [{ name: DEFAULT_BRANCH, head: root.id }] },
+      [
+        makeEvent(this.#ctx, {
+          projectId: project.id,
+          agentId: agent.id,
+          actor: "user",
+          kind: "agent.created",
+          targetType: "agent",
+          targetId: agent.id,
+          after: { agent, commit: root.id, blocks: blocks.map((b) => b.label) },
+          createdAt: at,
+        }),
+      ],
+    );
+    return agent;
+  }
+
+  async get(agentId: string): Promise<Agent> {
+    return requireAgent(this.#ctx, agentId);
+  }
+
+  /**
+   * Finds an agent by id, or by name when exactly one agent of the project has it.
+   * @throws InvalidInputError when a name is ambiguous.
+   */
+  async find(idOrName: string, options: { project?: string | undefined } = {}): Promise<Agent> {
+    if (idOrName.startsWith("agt_")) return requireAgent(this.#ctx, idOrName);
+    const project = await this.#resolveProject(options.project, false);
+    const matches: Agent[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const batch = await this.#ctx.store.agents.list({ projectId: project.id, after, limit: 500 });
+      matches.push(...batch.filter((a) => a.name === idOrName));
+      if (batch.length < 500) break;
+      after = batch.at(-1)?.id;
+    }
+    if (matches.length === 0) throw new NotFoundError(`agent ${idOrName} not found`);
+    if (matches.length > 1)
+      throw new InvalidInputError(`${matches.length} agents are named "${idOrName}": use an id`);
+    return matches[0] as Agent;
+  }
+
+  async list(
+    options: { project?: string | undefined; cursor?: string | undefined; limit?: number | undefined } = {},
+  ): Promise<Page<Agent>> {
+    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit });
+    const projectId =
+      options.project !== undefined ? (await this.#projects.get(options.project)).id : this.#ctx.projectId;
+    const rows = await this.#ctx.store.agents.list({ projectId, after: cursor, limit: limit + 1 });
+    return pageOf(rows, limit, (a) => a.id);
+  }
+
+  async update(agentId: string, input: UpdateAgentInput): Promise<Agent> {
+    const patch = parseInput(updateAgentInput, input, "agent update");
+    const before = await requireAgent(this.#ctx, agentId);
+    const after: Agent = {
+      ...before,
+      name: patch.name ?? before.name,
+      model: patch.model === undefined ? before.model : patch.model,
+      instructions: patch.instructions ?? before.instructions,
+      metadata: patch.metadata ?? before.metadata,
+      updatedAt: nowIso(this.#ctx),
+    };
+    await this.#ctx.store.agents.update(
+      after,
+      makeEvent(this.#ctx, {
+        projectId: after.projectId,
+        agentId: after.id,
+        actor: "user",
+        kind: "agent.updated",
+        targetType: "agent",
+        targetId: after.id,
+        before,
+        after,
+      }),
+    );
+    return after;
+  }
+
+  /** Deletes the agent with its whole block history, in one transaction. */
+  async delete(agentId: string): Promise<void> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    await this.#ctx.store.agents.delete(
+      agent.id,
+      makeEvent(this.#ctx, {
+        projectId: agent.projectId,
+        agentId: agent.id,
+        actor: "user",
+        kind: "agent.deleted",
+        targetType: "agent",
+        targetId: agent.id,
+        before: agent,
+      }),
+    );
+  }
+
+  /**
+   * A new agent whose history is the source's up to a revision: the same commits (same ids), with
+   * its `main` branch at that revision. The two then evolve independently.
+   */
+  async fork(agentId: string, input: ForkAgentInput = {}): Promise<Agent> {
+    const parsed = parseInput(forkAgentInput, input, "fork");
+    const source = await requireAgent(this.#ctx, agentId);
+    const at = await resolveRevision(this.#ctx, source, parsed.at ?? "HEAD");
+    const history = await this.#ctx.store.history.snapshot(source.id, at);
+    const now = nowIso(this.#ctx);
+    const agent: Agent = {
+      ...source,
+      id: this.#ctx.generateId("agent"),
+      name: parsed.name ?? `${source.name} (fork)`,
+      metadata: { ...source.metadata, forkedFrom: { agentId: source.id, commit: at } },
+      defaultBranch: DEFAULT_BRANCH,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.#ctx.store.agents.create(
+      agent,
+      { ...history, branches: [{ name: DEFAULT_BRANCH, head: at }] },
+      [
+        makeEvent(this.#ctx, {
+          projectId: agent.projectId,
+          agentId: agent.id,
+          actor: "user",
+          kind: "agent.forked",
+          targetType: "agent",
+          targetId: agent.id,
+          after: { agent, from: { agentId: source.id, commit: at } },
+          createdAt: now,
+        }),
+      ],
+    );
+    return agent;
+  }
+
+  async #resolveProject(name: string | undefined, create = true) {
+    if (name !== undefined) return this.#projects.get(name);
+    if (this.#ctx.projectId !== undefined) return this.#projects.get(this.#ctx.projectId);
+    return create ? this.#projects.ensure(DEFAULT_PROJECT) : this.#projects.get(DEFAULT_PROJECT);
+  }
+}
+
+function uniqueBlobs(blobs: readonly Blob[]): Blob[] {
+  return [...new Map(blobs.map((b) => [b.hash, b])).values()];
+}

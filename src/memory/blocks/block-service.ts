@@ -1,0 +1,291 @@
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import { sha256 } from "../../core/hash.ts";
+import type { Agent, Author, Blob, Block, Commit, TreeEntry } from "../../core/types.ts";
+import { charCount, parseInput } from "../../core/validation.ts";
+import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
+import { makeCommit } from "./commit-hash.ts";
+import { requireBranch, requireCommit, resolveRevision } from "./resolve.ts";
+import { BLOCK_DEFAULTS, type BlockChange, type CommitInput, commitInput } from "./schemas.ts";
+
+/** The blocks of an agent as of one commit. */
+export interface BlockSet {
+  commit: string;
+  /** The branch read, when the read was by branch rather than by commit. */
+  branch: string | null;
+  blocks: Block[];
+}
+
+/** A block as of one commit. */
+export interface BlockAt extends Block {
+  commit: string;
+}
+
+export interface CommitResult {
+  commit: Commit;
+  branch: string;
+  /** False when the changes left every block as it was: no commit was made and `commit` is the head. */
+  changed: boolean;
+}
+
+export interface ReadOptions {
+  /** A revision (commit id or prefix, branch, `HEAD~N`). Defaults to the head of `branch`. */
+  at?: string | undefined;
+  branch?: string | undefined;
+}
+
+export interface SetBlockOptions {
+  description?: string | undefined;
+  limit?: number | undefined;
+  readOnly?: boolean | undefined;
+  branch?: string | undefined;
+  expectedHead?: string | undefined;
+  author?: Author | undefined;
+  message?: string | undefined;
+}
+
+/** Retries of a write that named no expected head, when another writer moved the branch meanwhile. */
+const AUTO_RETRIES = 5;
+
+/** Reading and writing an agent's blocks; every write is a commit. */
+export class BlockService {
+  readonly #ctx: EngineContext;
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx;
+  }
+
+  async list(agentId: string, options: ReadOptions = {}): Promise<BlockSet> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    const { commit, branch } = await this.#readPoint(agent, options);
+    return { commit: commit.id, branch, blocks: await this.#materialise(agent.id, commit.tree) };
+  }
+
+  async get(agentId: string, label: string, options: ReadOptions = {}): Promise<BlockAt> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    const { commit } = await this.#readPoint(agent, options);
+    const entry = commit.tree.find((e) => e.label === label);
+    if (entry === undefined)
+      throw new NotFoundError(`block "${label}" not found on agent ${agent.id} at ${commit.id.slice(0, 12)}`);
+    const [block] = await this.#materialise(agent.id, [entry]);
+    return { ...(block as Block), commit: commit.id };
+  }
+
+  /** Creates or updates one block. */
+  async set(
+    agentId: string,
+    label: string,
+    value: string,
+    options: SetBlockOptions = {},
+  ): Promise<CommitResult> {
+    return this.commit(agentId, {
+      changes: [
+        {
+          op: "set",
+          label,
+          value,
+          description: options.description,
+          limit: options.limit,
+          readOnly: options.readOnly,
+        },
+      ],
+      branch: options.branch,
+      expectedHead: options.expectedHead,
+      author: options.author,
+      message: options.message,
+    });
+  }
+
+  async delete(
+    agentId: string,
+    label: string,
+    options: Omit<SetBlockOptions, "description" | "limit" | "readOnly"> = {},
+  ): Promise<CommitResult> {
+    return this.commit(agentId, {
+      changes: [{ op: "delete", label }],
+      branch: options.branch,
+      expectedHead: options.expectedHead,
+      author: options.author,
+      message: options.message,
+    });
+  }
+
+  /**
+   * Applies changes to several blocks as one commit. With `expectedHead`, the write happens only if
+   * the branch is still there (else ConflictError); without it, it applies to whatever the head is.
+   */
+  async commit(agentId: string, input: CommitInput): Promise<CommitResult> {
+    const parsed = parseInput(commitInput, dropUndefinedDeep(input), "commit");
+    const agent = await requireAgent(this.#ctx, agentId);
+    const branchName = parsed.branch ?? agent.defaultBranch;
+    checkDistinctLabels(parsed.changes);
+    for (let attempt = 0; ; attempt++) {
+      const branch = await requireBranch(this.#ctx, agent, branchName);
+      if (parsed.expectedHead !== undefined && !sameCommit(branch.head, parsed.expectedHead)) {
+        throw new ConflictError(
+          `branch "${branchName}" is at ${branch.head.slice(0, 12)}, not the expected ${parsed.expectedHead.slice(0, 12)}: re-read and retry`,
+          { details: { branch: branchName, head: branch.head, expectedHead: parsed.expectedHead } },
+        );
+      }
+      const head = await requireCommit(this.#ctx, agent.id, branch.head);
+      try {
+        return await this.#apply(agent, branchName, head, parsed.changes, parsed.author, parsed.message);
+      } catch (error) {
+        const retry =
+          error instanceof ConflictError && parsed.expectedHead === undefined && attempt < AUTO_RETRIES;
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  async #apply(
+    agent: Agent,
+    branch: string,
+    head: Commit,
+    changes: readonly BlockChange[],
+    author: Author,
+    message: string | undefined,
+  ): Promise<CommitResult> {
+    const tree = new Map(head.tree.map((entry) => [entry.label, entry]));
+    const currentValues = await this.#ctx.store.history.getBlobs(
+      agent.id,
+      changes.flatMap((c) => {
+        const hash = tree.get(c.label)?.valueHash;
+        return hash === undefined ? [] : [hash];
+      }),
+    );
+    const blobs: Blob[] = [];
+    const before: Record<string, unknown> = {};
+    const after: Record<string, unknown> = {};
+    for (const change of changes) {
+      const existing = tree.get(change.label);
+      if (existing?.readOnly === true && author === "agent") {
+        throw new ForbiddenError(`block "${change.label}" is read-only: the agent cannot change it`);
+      }
+      const oldValue = existing === undefined ? null : (currentValues.get(existing.valueHash) ?? "");
+      if (change.op === "delete") {
+        if (existing === undefined) throw new NotFoundError(`block "${change.label}" not found`);
+        tree.delete(change.label);
+        before[change.label] = { ...existing, value: oldValue };
+        after[change.label] = null;
+        continue;
+      }
+      if (author === "agent" && change.readOnly === true) {
+        throw new ForbiddenError(`the agent cannot make block "${change.label}" read-only`);
+      }
+      const value = change.value ?? oldValue ?? "";
+      const entry: TreeEntry = {
+        label: change.label,
+        description: change.description ?? existing?.description ?? "",
+        limit: change.limit ?? existing?.limit ?? BLOCK_DEFAULTS.limit,
+        readOnly: change.readOnly ?? existing?.readOnly ?? false,
+        valueHash: sha256(value),
+      };
+      const size = charCount(value);
+      if (size > entry.limit) {
+        throw new InvalidInputError(
+          `block "${change.label}" would hold ${size} characters, over its limit of ${entry.limit}`,
+          { details: { label: change.label, size, limit: entry.limit } },
+        );
+      }
+      if (entry.valueHash !== existing?.valueHash) blobs.push({ hash: entry.valueHash, value });
+      tree.set(change.label, entry);
+      before[change.label] = existing === undefined ? null : { ...existing, value: oldValue };
+      after[change.label] = { ...entry, value };
+    }
+    const createdAt = nowIso(this.#ctx);
+    const commit = makeCommit({
+      parentId: head.id,
+      tree: [...tree.values()],
+      author,
+      message: message ?? describeChanges(changes, head.tree),
+      createdAt,
+    });
+    if (commit.treeHash === head.treeHash) return { commit: head, branch, changed: false };
+    await this.#ctx.store.history.append({
+      agentId: agent.id,
+      branch,
+      expectedHead: head.id,
+      commit,
+      blobs,
+      event: makeEvent(this.#ctx, {
+        projectId: agent.projectId,
+        agentId: agent.id,
+        actor: author,
+        kind: "blocks.committed",
+        targetType: "commit",
+        targetId: commit.id,
+        before: { head: head.id, blocks: before },
+        after: { head: commit.id, branch, message: commit.message, blocks: after },
+        createdAt,
+      }),
+    });
+    return { commit, branch, changed: true };
+  }
+
+  async #readPoint(agent: Agent, options: ReadOptions): Promise<{ commit: Commit; branch: string | null }> {
+    if (options.at !== undefined) {
+      const id = await resolveRevision(this.#ctx, agent, options.at);
+      return { commit: await requireCommit(this.#ctx, agent.id, id), branch: null };
+    }
+    const branch = await requireBranch(this.#ctx, agent, options.branch ?? agent.defaultBranch);
+    return { commit: await requireCommit(this.#ctx, agent.id, branch.head), branch: branch.name };
+  }
+
+  async #materialise(agentId: string, entries: readonly TreeEntry[]): Promise<Block[]> {
+    const values = await this.#ctx.store.history.getBlobs(
+      agentId,
+      entries.map((e) => e.valueHash),
+    );
+    return entries.map((entry) => {
+      const value = values.get(entry.valueHash);
+      if (value === undefined)
+        throw new Error(`blob ${entry.valueHash} of block "${entry.label}" is missing`);
+      return {
+        label: entry.label,
+        value,
+        description: entry.description,
+        limit: entry.limit,
+        readOnly: entry.readOnly,
+        size: charCount(value),
+      };
+    });
+  }
+}
+
+/** A full id, or a prefix of at least 7 digits, names the head. */
+function sameCommit(head: string, expected: string): boolean {
+  return head === expected || (expected.length >= 7 && head.startsWith(expected));
+}
+
+function checkDistinctLabels(changes: readonly BlockChange[]): void {
+  const seen = new Set<string>();
+  for (const change of changes) {
+    if (seen.has(change.label))
+      throw new InvalidInputError(`invalid commit: changes: block "${change.label}" appears twice`);
+    seen.add(change.label);
+  }
+}
+
+function describeChanges(changes: readonly BlockChange[], headTree: readonly TreeEntry[]): string {
+  const existing = new Set(headTree.map((e) => e.label));
+  const parts = changes.map((c) =>
+    c.op === "delete"
+      ? `delete ${c.label}`
+      : existing.has(c.label)
+        ? `update ${c.label}`
+        : `create ${c.label}`,
+  );
+  return parts.join(", ");
+}
+
+function dropUndefinedDeep<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(dropUndefinedDeep) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, dropUndefinedDeep(v)]),
+    ) as T;
+  }
+  return value;
+}

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { AUTHORS } from "../../core/types.ts";
+
+/** Limits that apply to every block. */
+export const BLOCK_DEFAULTS = {
+  limit: 5000,
+  maxLimit: 1_000_000,
+  maxDescription: 2000,
+} as const;
+
+export const blockLabel = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/,
+    "must be 1-64 letters, digits, '_', '-' or '.', not starting with '-' or '.'",
+  );
+
+export const blockLimit = z.number().int().min(1).max(BLOCK_DEFAULTS.maxLimit);
+
+export const author = z.enum(AUTHORS);
+
+/** A block given when an agent is created. */
+export const blockInput = z.strictObject({
+  label: blockLabel,
+  value: z.string().default(""),
+  description: z.string().max(BLOCK_DEFAULTS.maxDescription).optional(),
+  limit: blockLimit.optional(),
+  readOnly: z.boolean().optional(),
+});
+export type BlockInput = z.input<typeof blockInput>;
+
+/** One change in a commit: set (create or update) a block, or delete it. */
+export const blockChange = z.discriminatedUnion("op", [
+  z.strictObject({
+    op: z.literal("set"),
+    label: blockLabel,
+    value: z.string().optional(),
+    description: z.string().max(BLOCK_DEFAULTS.maxDescription).optional(),
+    limit: blockLimit.optional(),
+    readOnly: z.boolean().optional(),
+  }),
+  z.strictObject({ op: z.literal("delete"), label: blockLabel }),
+]);
+export type BlockChange = z.input<typeof blockChange>;
+
+export const commitInput = z.strictObject({
+  changes: z.array(blockChange).min(1, "must name at least one change").max(1000),
+  branch: z.string().optional(),
+  expectedHead: z.string().optional(),
+  author: author.default("user"),
+  message: z.string().max(10_000).optional(),
+});
+export type CommitInput = z.input<typeof commitInput>;

@@ -1,0 +1,57 @@
+import type { Clock } from "../core/clock.ts";
+import { toIso } from "../core/clock.ts";
+import { NotFoundError } from "../core/errors.ts";
+import type { IdGenerator } from "../core/ids.ts";
+import type { Actor, Agent, NewEvent } from "../core/types.ts";
+import type { Store } from "../store/store.ts";
+
+/** What every service shares: the store, the injected clock and id generator, and the tenant scope. */
+export interface EngineContext {
+  store: Store;
+  now: Clock;
+  generateId: IdGenerator;
+  /** When set, only this project's data is visible: anything else is "not found". */
+  projectId: string | undefined;
+}
+
+export function nowIso(ctx: EngineContext): string {
+  return toIso(ctx.now());
+}
+
+export function makeEvent(
+  ctx: EngineContext,
+  fields: {
+    projectId: string;
+    agentId?: string | null;
+    actor: Actor;
+    kind: string;
+    targetType: string;
+    targetId: string;
+    before?: unknown;
+    after?: unknown;
+    createdAt?: string;
+  },
+): NewEvent {
+  return {
+    id: ctx.generateId("event"),
+    projectId: fields.projectId,
+    agentId: fields.agentId ?? null,
+    actor: fields.actor,
+    kind: fields.kind,
+    targetType: fields.targetType,
+    targetId: fields.targetId,
+    before: fields.before ?? null,
+    after: fields.after ?? null,
+    createdAt: fields.createdAt ?? nowIso(ctx),
+  };
+}
+
+/** Loads an agent visible in this context. @throws NotFoundError otherwise, exactly as if missing. */
+export async function requireAgent(ctx: EngineContext, agentId: string): Promise<Agent> {
+  if (typeof agentId !== "string" || agentId === "") throw new NotFoundError("agent id is empty");
+  const agent = await ctx.store.agents.get(agentId);
+  if (agent === null || (ctx.projectId !== undefined && agent.projectId !== ctx.projectId)) {
+    throw new NotFoundError(`agent ${agentId} not found`);
+  }
+  return agent;
+}

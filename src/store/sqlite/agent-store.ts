@@ -1,0 +1,123 @@
+import { ConflictError, NotFoundError } from "../../core/errors.ts";
+import type { Agent, NewEvent } from "../../core/types.ts";
+import type { AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
+import { inTransaction } from "./database.ts";
+import { writeEvents } from "./event-writer.ts";
+import { type AgentRow, toAgent } from "./rows.ts";
+import type { Statements } from "./statements.ts";
+
+const INSERT_COMMIT = `INSERT INTO commits (agent_id, id, seq, parent_id, tree_hash, tree, author, message, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export class SqliteAgentStore implements AgentStore {
+  readonly #s: Statements;
+
+  constructor(statements: Statements) {
+    this.#s = statements;
+  }
+
+  async create(agent: Agent, history: HistorySnapshot, events: NewEvent[]): Promise<void> {
+    inTransaction(this.#s.db, () => {
+      if (this.#s.get("SELECT 1 FROM agents WHERE id = ?", agent.id) !== undefined) {
+        throw new ConflictError(`an agent with id ${agent.id} already exists`);
+      }
+      if (this.#s.get("SELECT 1 FROM projects WHERE id = ?", agent.projectId) === undefined) {
+        throw new NotFoundError(`project ${agent.projectId} not found`);
+      }
+      this.#s.run(
+        `INSERT INTO agents (id, project_id, name, model, instructions, metadata, default_branch, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        agent.id,
+        agent.projectId,
+        agent.name,
+        agent.model,
+        agent.instructions,
+        JSON.stringify(agent.metadata),
+        agent.defaultBranch,
+        agent.createdAt,
+        agent.updatedAt,
+      );
+      for (const blob of history.blobs) {
+        this.#s.run(
+          "INSERT OR IGNORE INTO blobs (agent_id, hash, value) VALUES (?, ?, ?)",
+          agent.id,
+          blob.hash,
+          blob.value,
+        );
+      }
+      history.commits.forEach((commit, seq) => {
+        this.#s.run(
+          INSERT_COMMIT,
+          agent.id,
+          commit.id,
+          seq + 1,
+          commit.parentId,
+          commit.treeHash,
+          JSON.stringify(commit.tree),
+          commit.author,
+          commit.message,
+          commit.createdAt,
+        );
+      });
+      for (const branch of history.branches) {
+        this.#s.run(
+          "INSERT INTO branches (agent_id, name, commit_id, updated_at) VALUES (?, ?, ?, ?)",
+          agent.id,
+          branch.name,
+          branch.head,
+          agent.createdAt,
+        );
+      }
+      writeEvents(this.#s, events);
+    });
+  }
+
+  async get(id: string): Promise<Agent | null> {
+    const row = this.#s.get<AgentRow>("SELECT * FROM agents WHERE id = ?", id);
+    return row === undefined ? null : toAgent(row);
+  }
+
+  async list(options: ListOptions & { projectId?: string | undefined }): Promise<Agent[]> {
+    const rows =
+      options.projectId === undefined
+        ? this.#s.all<AgentRow>(
+            "SELECT * FROM agents WHERE id > ? ORDER BY id LIMIT ?",
+            options.after ?? "",
+            options.limit,
+          )
+        : this.#s.all<AgentRow>(
+            "SELECT * FROM agents WHERE project_id = ? AND id > ? ORDER BY id LIMIT ?",
+            options.projectId,
+            options.after ?? "",
+            options.limit,
+          );
+    return rows.map(toAgent);
+  }
+
+  async update(agent: Agent, event: NewEvent): Promise<void> {
+    inTransaction(this.#s.db, () => {
+      const { changes } = this.#s.run(
+        `UPDATE agents SET name = ?, model = ?, instructions = ?, metadata = ?, default_branch = ?, updated_at = ?
+         WHERE id = ?`,
+        agent.name,
+        agent.model,
+        agent.instructions,
+        JSON.stringify(agent.metadata),
+        agent.defaultBranch,
+        agent.updatedAt,
+        agent.id,
+      );
+      if (Number(changes) === 0) throw new NotFoundError(`agent ${agent.id} not found`);
+      writeEvents(this.#s, [event]);
+    });
+  }
+
+  async delete(id: string, event: NewEvent): Promise<void> {
+    inTransaction(this.#s.db, () => {
+      // Foreign keys cascade to commits, blobs and branches.
+      const { changes } = this.#s.run("DELETE FROM agents WHERE id = ?", id);
+      if (Number(changes) === 0) throw new NotFoundError(`agent ${id} not found`);
+      writeEvents(this.#s, [event]);
+    });
+  }
+}

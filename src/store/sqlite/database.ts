@@ -1,0 +1,70 @@
+import { createRequire } from "node:module";
+import { DatabaseSync } from "node:sqlite";
+
+export interface OpenedDatabase {
+  db: DatabaseSync;
+  vectors: boolean;
+  fullText: boolean;
+  warnings: string[];
+}
+
+/**
+ * Opens a SQLite file with the settings engram relies on: WAL (readers never block the writer),
+ * foreign keys, a busy timeout for concurrent processes, and `synchronous=FULL` so an acknowledged
+ * write survives a power cut as well as a crash.
+ */
+export function openDatabase(path: string, options: { loadVectorExtension?: boolean } = {}): OpenedDatabase {
+  const db = new DatabaseSync(path, { allowExtension: true, enableForeignKeyConstraints: true });
+  db.exec("PRAGMA busy_timeout = 5000");
+  if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = FULL");
+  db.exec("PRAGMA foreign_keys = ON");
+  const warnings: string[] = [];
+  const vectors = options.loadVectorExtension === false ? false : loadVectorExtension(db, warnings);
+  const fullText = probeFts5(db, warnings);
+  return { db, vectors, fullText, warnings };
+}
+
+function loadVectorExtension(db: DatabaseSync, warnings: string[]): boolean {
+  try {
+    const require = createRequire(import.meta.url);
+    const sqliteVec = require("sqlite-vec") as { getLoadablePath(): string };
+    db.loadExtension(sqliteVec.getLoadablePath());
+    db.prepare("SELECT vec_version()").get();
+    return true;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    warnings.push(`the sqlite-vec extension could not be loaded (${reason}): vector search is unavailable`);
+    return false;
+  } finally {
+    // Extensions are loaded once, at open; nothing later may load another.
+    db.enableLoadExtension(false);
+  }
+}
+
+function probeFts5(db: DatabaseSync, warnings: string[]): boolean {
+  try {
+    db.exec("CREATE VIRTUAL TABLE temp.engram_fts5_probe USING fts5(x); DROP TABLE temp.engram_fts5_probe;");
+    return true;
+  } catch {
+    warnings.push("this SQLite build has no FTS5: full-text search is unavailable");
+    return false;
+  }
+}
+
+/**
+ * Runs `fn` in an IMMEDIATE transaction (taking the write lock up front, so a read-then-write inside
+ * cannot be overtaken by another process). Nested calls join the outer transaction.
+ */
+export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
+  if (db.isTransaction) return fn();
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}

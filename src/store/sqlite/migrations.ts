@@ -1,0 +1,139 @@
+import type { DatabaseSync } from "node:sqlite";
+import { EngramError } from "../../core/errors.ts";
+import { sha256 } from "../../core/hash.ts";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Ordered, append-only. Never edit a released migration: add a new one. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "projects, agents, block history, events",
+    sql: `
+      CREATE TABLE projects (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        metadata TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE agents (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        model TEXT,
+        instructions TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        default_branch TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX agents_by_project ON agents(project_id, id);
+
+      CREATE TABLE commits (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        parent_id TEXT,
+        tree_hash TEXT NOT NULL,
+        tree TEXT NOT NULL,
+        author TEXT NOT NULL,
+        message TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (agent_id, id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE UNIQUE INDEX commits_by_seq ON commits(agent_id, seq);
+
+      CREATE TABLE blobs (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        hash TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (agent_id, hash)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE branches (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (agent_id, name)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        project_id TEXT NOT NULL,
+        agent_id TEXT,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        before TEXT,
+        after TEXT,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX events_by_agent ON events(agent_id, seq);
+      CREATE INDEX events_by_project ON events(project_id, seq);
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+/**
+ * Brings the database to the latest schema. Each migration runs in its own IMMEDIATE transaction,
+ * which also serialises concurrent openers; running again is a no-op.
+ * @throws EngramError `database_too_new` when the database was written by a newer engram.
+ */
+export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT`);
+  const latest = migrations.at(-1)?.version ?? 0;
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const current = currentVersion(db);
+      if (current > latest) {
+        throw new EngramError(
+          "database_too_new",
+          `the database is at schema version ${current}, but this engram knows versions up to ${latest}: upgrade engram to open it`,
+        );
+      }
+      const row = db
+        .prepare("SELECT checksum FROM schema_migrations WHERE version = ?")
+        .get(migration.version);
+      if (row === undefined) {
+        db.exec(migration.sql);
+        db.prepare(
+          "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+        ).run(migration.version, migration.name, sha256(migration.sql), new Date().toISOString());
+        applied.push(migration.version);
+      }
+      db.exec("COMMIT");
+    } catch (error) {
+      db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+  if (migrations.length === 0 && currentVersion(db) > latest) {
+    throw new EngramError("database_too_new", `the database is newer than this engram (schema ${latest})`);
+  }
+  return applied;
+}
+
+export function currentVersion(db: DatabaseSync): number {
+  const row = db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get() as
+    | { version: number | null }
+    | undefined;
+  return row?.version ?? 0;
+}

@@ -1,0 +1,52 @@
+import type { Store, StoreCapabilities } from "../store.ts";
+import { SqliteAgentStore } from "./agent-store.ts";
+import { openDatabase } from "./database.ts";
+import { SqliteEventStore } from "./event-store.ts";
+import { SqliteHistoryStore } from "./history-store.ts";
+import { migrate } from "./migrations.ts";
+import { SqliteProjectStore } from "./project-store.ts";
+import { Statements } from "./statements.ts";
+
+export interface SqliteStoreOptions {
+  /** A file path, or `:memory:`. */
+  path: string;
+  /** Set false to skip loading sqlite-vec (vector features then report unavailable). */
+  loadVectorExtension?: boolean;
+}
+
+/**
+ * The embedded default: one SQLite file through `node:sqlite`, migrated to the latest schema on open.
+ *
+ * @example
+ * const store = createSqliteStore({ path: "./engram.db" });
+ */
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const opened = openDatabase(options.path, {
+    ...(options.loadVectorExtension === undefined
+      ? {}
+      : { loadVectorExtension: options.loadVectorExtension }),
+  });
+  try {
+    migrate(opened.db);
+  } catch (error) {
+    opened.db.close();
+    throw error;
+  }
+  const statements = new Statements(opened.db);
+  const capabilities: StoreCapabilities = { vectors: opened.vectors, fullText: opened.fullText };
+  let closed = false;
+  return {
+    kind: "sqlite",
+    capabilities,
+    warnings: opened.warnings,
+    projects: new SqliteProjectStore(statements),
+    agents: new SqliteAgentStore(statements),
+    history: new SqliteHistoryStore(statements),
+    events: new SqliteEventStore(statements),
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (opened.db.isOpen) opened.db.close();
+    },
+  };
+}

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { type Clock, systemClock } from "./core/clock.ts";
+import { KeyedLock } from "./core/keyed-lock.ts";
 import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
 import { BlockService } from "./memory/blocks/block-service.ts";
@@ -68,6 +69,7 @@ export function createEngram(options: EngramOptions = {}): Engram {
     now,
     generateId: options.generateId ?? createIdGenerator(now),
     projectId: undefined,
+    writeLock: new KeyedLock(),
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.ts";
 import { toIso } from "../core/clock.ts";
 import { NotFoundError } from "../core/errors.ts";
+import type { KeyedLock } from "../core/keyed-lock.ts";
 import type { IdGenerator } from "../core/ids.ts";
 import type { Actor, Agent, NewEvent } from "../core/types.ts";
 import type { Store } from "../store/store.ts";
@@ -12,6 +13,8 @@ export interface EngineContext {
   generateId: IdGenerator;
   /** When set, only this project's data is visible: anything else is "not found". */
   projectId: string | undefined;
+  /** Serialises this process's writers of one agent. */
+  writeLock: KeyedLock;
 }
 
 export function nowIso(ctx: EngineContext): string {

@@ -69,7 +69,6 @@ export class AgentService {
   /** Creates an agent with its initial blocks as the first commit of `main`. */
   async create(input: CreateAgentInput): Promise<Agent> {
     const parsed = parseInput(createAgentInput, input, "agent");
-    const project = await this.#resolveProject(parsed.project);
     const blocks = parsed.blocks ?? DEFAULT_BLOCKS.map((b) => blockInput.parse(b));
     const tree: TreeEntry[] = [];
     const blobs: Blob[] = [];
@@ -95,6 +94,8 @@ export class AgentService {
         valueHash,
       });
     });
+    // Only once the input is known good: resolving may create the default project.
+    const project = await this.#resolveProject(parsed.project);
     const at = nowIso(this.#ctx);
     const agent: Agent = {
       id: this.#ctx.generateId("agent"),

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
 import type { Agent, Author, Blob, Block, Commit, TreeEntry } from "../../core/types.ts";
@@ -43,8 +44,8 @@ export interface SetBlockOptions {
   message?: string | undefined;
 }
 
-/** Retries of a write that named no expected head, when another writer moved the branch meanwhile. */
-const AUTO_RETRIES = 5;
+/** Retries of a write that named no expected head, when another process moved the branch meanwhile. */
+const AUTO_RETRIES = 10;
 
 /** Reading and writing an agent's blocks; every write is a commit. */
 export class BlockService {
@@ -118,6 +119,10 @@ export class BlockService {
     const agent = await requireAgent(this.#ctx, agentId);
     const branchName = parsed.branch ?? agent.defaultBranch;
     checkDistinctLabels(parsed.changes);
+    return this.#ctx.writeLock.run(agent.id, () => this.#commitLocked(agent, branchName, parsed));
+  }
+
+  async #commitLocked(agent: Agent, branchName: string, parsed: z.output<typeof commitInput>): Promise<CommitResult> {
     for (let attempt = 0; ; attempt++) {
       const branch = await requireBranch(this.#ctx, agent, branchName);
       if (parsed.expectedHead !== undefined && !sameCommit(branch.head, parsed.expectedHead)) {
@@ -250,6 +255,10 @@ export class BlockService {
       };
     });
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A full id, or a prefix of at least 7 digits, names the head. */

@@ -13,23 +13,21 @@ export interface OpenedDatabase {
  * foreign keys, a busy timeout for concurrent processes, and `synchronous=FULL` so an acknowledged
  * write survives a power cut as well as a crash.
  */
-export function openDatabase(path: string, options: { loadVectorExtension?: boolean } = {}): OpenedDatabase {
+export function openDatabase(path: string, options: { vectorExtension?: string | false } = {}): OpenedDatabase {
   const db = new DatabaseSync(path, { allowExtension: true, enableForeignKeyConstraints: true });
   db.exec("PRAGMA busy_timeout = 5000");
   if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA foreign_keys = ON");
   const warnings: string[] = [];
-  const vectors = options.loadVectorExtension === false ? false : loadVectorExtension(db, warnings);
+  const vectors = options.vectorExtension === false ? false : loadVectorExtension(db, warnings, options.vectorExtension);
   const fullText = probeFts5(db, warnings);
   return { db, vectors, fullText, warnings };
 }
 
-function loadVectorExtension(db: DatabaseSync, warnings: string[]): boolean {
+function loadVectorExtension(db: DatabaseSync, warnings: string[], path?: string): boolean {
   try {
-    const require = createRequire(import.meta.url);
-    const sqliteVec = require("sqlite-vec") as { getLoadablePath(): string };
-    db.loadExtension(sqliteVec.getLoadablePath());
+    db.loadExtension(path ?? sqliteVecPath());
     db.prepare("SELECT vec_version()").get();
     return true;
   } catch (error) {
@@ -40,6 +38,12 @@ function loadVectorExtension(db: DatabaseSync, warnings: string[]): boolean {
     // Extensions are loaded once, at open; nothing later may load another.
     db.enableLoadExtension(false);
   }
+}
+
+function sqliteVecPath(): string {
+  const require = createRequire(import.meta.url);
+  const sqliteVec = require("sqlite-vec") as { getLoadablePath(): string };
+  return sqliteVec.getLoadablePath();
 }
 
 function probeFts5(db: DatabaseSync, warnings: string[]): boolean {

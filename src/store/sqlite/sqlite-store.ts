@@ -10,8 +10,11 @@ import { Statements } from "./statements.ts";
 export interface SqliteStoreOptions {
   /** A file path, or `:memory:`. */
   path: string;
-  /** Set false to skip loading sqlite-vec (vector features then report unavailable). */
-  loadVectorExtension?: boolean;
+  /**
+   * Path of the sqlite-vec extension; the one shipped in the `sqlite-vec` package by default, `false`
+   * to skip it. When it cannot load, vector features report unavailable and a warning says why.
+   */
+  vectorExtension?: string | false;
 }
 
 /**
@@ -21,11 +24,10 @@ export interface SqliteStoreOptions {
  * const store = createSqliteStore({ path: "./engram.db" });
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  const opened = openDatabase(options.path, {
-    ...(options.loadVectorExtension === undefined
-      ? {}
-      : { loadVectorExtension: options.loadVectorExtension }),
-  });
+  const opened = openDatabase(
+    options.path,
+    options.vectorExtension === undefined ? {} : { vectorExtension: options.vectorExtension },
+  );
   try {
     migrate(opened.db);
   } catch (error) {

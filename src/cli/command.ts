@@ -1,0 +1,143 @@
+import { type ParseArgsOptionDescriptor, parseArgs } from "node:util";
+import type { CommandContext } from "./context.ts";
+import type { CommandResult } from "./output.ts";
+import { UsageError } from "./usage-error.ts";
+
+/** A flag: what `parseArgs` needs, plus one line of help. */
+export interface OptionSpec extends ParseArgsOptionDescriptor {
+  help: string;
+  /** Placeholder shown for a string flag's value, e.g. `REV`. */
+  arg?: string;
+}
+
+export type OptionSpecs = Record<string, OptionSpec>;
+
+/** Flags every command takes. */
+export const COMMON_OPTIONS = {
+  db: { type: "string", arg: "PATH", help: "database file (default: $ENGRAM_DB, else ~/.engram/engram.db)" },
+  json: { type: "boolean", help: "print machine-readable JSON on stdout, errors included" },
+  help: { type: "boolean", short: "h", help: "show this help" },
+} as const satisfies OptionSpecs;
+
+type ParseConfig<O extends OptionSpecs> = {
+  options: O & typeof COMMON_OPTIONS;
+  strict: true;
+  allowPositionals: true;
+  allowNegative: true;
+};
+
+/** The parsed flags of a command, typed from its option specs. */
+export type Values<O extends OptionSpecs> = ReturnType<typeof parseArgs<ParseConfig<O>>>["values"];
+
+/** Positional arguments by name; a name ending in `?` is optional. */
+export type Args<A extends readonly string[]> = {
+  [K in A[number] as K extends `${string}?` ? never : K]: string;
+} & {
+  [K in A[number] as K extends `${infer N}?` ? N : never]?: string | undefined;
+};
+
+/** A command after parsing: the common flags, and a runner bound to the rest. */
+export interface PreparedCommand {
+  db: string | undefined;
+  json: boolean;
+  help: boolean;
+  run(ctx: CommandContext): Promise<CommandResult | undefined>;
+}
+
+/** One command of the CLI, e.g. `block set`. */
+export interface Command {
+  /** The words that name it after `engram`, e.g. `block set`. */
+  readonly name: string;
+  readonly summary: string;
+  /** Positional argument names, `?` marking optional ones. */
+  readonly args: readonly string[];
+  readonly options: OptionSpecs;
+  /** Further help text, shown under the flags. */
+  readonly details: string | undefined;
+  /** @throws UsageError when argv does not fit the command. */
+  prepare(argv: readonly string[]): PreparedCommand;
+}
+
+export interface CommandSpec<A extends readonly string[], O extends OptionSpecs> {
+  name: string;
+  summary: string;
+  args: A;
+  options: O;
+  details?: string;
+  run(
+    input: { args: Args<A>; options: Values<O> },
+    ctx: CommandContext,
+  ): Promise<CommandResult | undefined>;
+}
+
+/**
+ * Declares a command; its arguments and flags are typed from the declaration.
+ *
+ * @example
+ * export const show = defineCommand({
+ *   name: "agent show", summary: "Show an agent", args: ["agent"], options: {},
+ *   run: async ({ args }, ctx) => ({ data: await ctx.engram().agents.find(args.agent), text: "…" }),
+ * });
+ */
+export function defineCommand<const A extends readonly string[], const O extends OptionSpecs>(
+  spec: CommandSpec<A, O>,
+): Command {
+  const options = { ...COMMON_OPTIONS, ...spec.options };
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    args: spec.args,
+    options: spec.options,
+    details: spec.details,
+    prepare(argv) {
+      let parsed: ReturnType<typeof parseArgs<ParseConfig<O>>>;
+      try {
+        parsed = parseArgs({
+          args: [...argv],
+          options: options as O & typeof COMMON_OPTIONS,
+          strict: true,
+          allowPositionals: true,
+          allowNegative: true,
+        });
+      } catch (error) {
+        throw new UsageError(parseArgsMessage(error), spec.name);
+      }
+      const values = parsed.values as Values<O> & { db?: string; json?: boolean; help?: boolean };
+      const help = values.help === true;
+      const args = help ? {} : bindArgs(spec.name, spec.args, parsed.positionals);
+      return {
+        db: values.db,
+        json: values.json === true,
+        help,
+        run: (ctx) => spec.run({ args: args as Args<A>, options: values }, ctx),
+      };
+    },
+  };
+}
+
+function bindArgs(command: string, names: readonly string[], positionals: string[]): Record<string, string> {
+  const bound: Record<string, string> = {};
+  names.forEach((name, i) => {
+    const value = positionals[i];
+    const optional = name.endsWith("?");
+    const key = optional ? name.slice(0, -1) : name;
+    if (value !== undefined) bound[key] = value;
+    else if (!optional) throw new UsageError(`missing argument ${key.toUpperCase()}`, command);
+  });
+  const extra = positionals[names.length];
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`, command);
+  return bound;
+}
+
+/** parseArgs messages end with advice about `--` that is noise here; keep the first sentence. */
+function parseArgsMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split(". To specify")[0]?.replace(/\.$/, "") ?? message;
+}
+
+/** Reads an integer flag. @throws UsageError when it is not an integer. */
+export function intOption(value: string | undefined, flag: string, command: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`--${flag} must be an integer, got "${value}"`, command);
+  return Number(value);
+}

@@ -1,0 +1,57 @@
+import { createEngram, type Engram } from "../engram.ts";
+import { UsageError } from "./usage-error.ts";
+
+/** Something text can be written to: `process.stdout`, or a capture in tests. */
+export interface Writable {
+  write(chunk: string): unknown;
+  /** True when it is a terminal (progress is shown only then). */
+  isTTY?: boolean | undefined;
+}
+
+/** The outside world of one CLI run. Injected, so tests run commands in-process. */
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+  /** Read by `-` arguments (`block set … -`, `import -`). */
+  stdin?: AsyncIterable<string | Uint8Array> | undefined;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM); `serve` runs until then. */
+  shutdown?: (() => Promise<string>) | undefined;
+}
+
+/** What a command gets: the io, the output mode and the database, opened on first use. */
+export interface CommandContext {
+  readonly io: CliIo;
+  readonly json: boolean;
+  readonly dbPath: string;
+  /** The engine over `dbPath`, opened on the first call; closed by `run` afterwards. */
+  engram(): Engram;
+  /** Closes the engine if it was opened. Safe to call more than once. */
+  close(): Promise<void>;
+  /** All of stdin as UTF-8. */
+  readStdin(): Promise<string>;
+}
+
+export function createContext(io: CliIo, options: { json: boolean; dbPath: string }): CommandContext {
+  let engram: Engram | undefined;
+  return {
+    io,
+    json: options.json,
+    dbPath: options.dbPath,
+    engram() {
+      engram ??= createEngram({ path: options.dbPath });
+      return engram;
+    },
+    async close() {
+      const open = engram;
+      engram = undefined;
+      await open?.close();
+    },
+    async readStdin() {
+      if (io.stdin === undefined) throw new UsageError("'-' reads stdin, but there is no stdin");
+      const chunks: Buffer[] = [];
+      for await (const chunk of io.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
+      return Buffer.concat(chunks).toString("utf8");
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { toEngramError } from "../core/errors.ts";
+import type { CliIo } from "./context.ts";
+import { UsageError } from "./usage-error.ts";
+
+/** What a command hands back: `data` for `--json`, `text` for people. */
+export interface CommandResult {
+  data: unknown;
+  text: string;
+  /** A side note for people (e.g. how to get the next page), always on stderr. */
+  hint?: string | undefined;
+}
+
+/** Exit codes: 1 for the caller's mistakes, 2 for a wrong command line, 3 for engram's own failures. */
+export const EXIT = { ok: 0, user: 1, usage: 2, internal: 3 } as const;
+
+export function printResult(io: CliIo, json: boolean, result: CommandResult): void {
+  if (json) io.stdout.write(`${JSON.stringify(result.data, null, 2)}\n`);
+  else if (result.text !== "") io.stdout.write(result.text.endsWith("\n") ? result.text : `${result.text}\n`);
+  if (result.hint !== undefined) io.stderr.write(`${result.hint}\n`);
+}
+
+/**
+ * Reports an error the way the contract says: `{"error":{"code","message"}}` on stdout with `--json`,
+ * a line on stderr without. Returns the exit code.
+ */
+export function printError(io: CliIo, json: boolean, error: unknown): number {
+  if (error instanceof UsageError) {
+    if (json) io.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+    else {
+      const help = error.command === undefined ? "engram --help" : `engram ${error.command} --help`;
+      io.stderr.write(`engram: ${error.message}\nSee '${help}'.\n`);
+    }
+    return EXIT.usage;
+  }
+  const failure = toEngramError(error);
+  if (json) io.stdout.write(`${JSON.stringify({ error: failure.toJSON() })}\n`);
+  else {
+    io.stderr.write(`engram: ${failure.message}\n`);
+    if (!failure.isUserError && io.env.ENGRAM_DEBUG && error instanceof Error && error.stack)
+      io.stderr.write(`${error.stack}\n`);
+  }
+  return failure.isUserError ? EXIT.user : EXIT.internal;
+}
+
+/** Columns padded to line up; the last column is not padded. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)));
+  return all
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+/** `key  value` lines, keys aligned. */
+export function fields(pairs: readonly (readonly [string, string])[]): string {
+  const width = Math.max(...pairs.map(([key]) => key.length));
+  return pairs.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join("\n");
+}
+
+/** Commit ids are 64 hex digits; 12 are plenty for people and accepted back as a revision. */
+export function shortId(id: string): string {
+  return id.slice(0, 12);
+}
+
+/** `2026-01-31T12:34:56.789Z` → `2026-01-31 12:34`. */
+export function shortTime(iso: string): string {
+  return iso.replace("T", " ").slice(0, 16);
+}
+
+/** The first line of a text, cut to fit a table cell. */
+export function oneLine(text: string, max = 72): string {
+  const line = text.split("\n")[0] ?? "";
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

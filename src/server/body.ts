@@ -1,0 +1,79 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { HttpError } from "./errors.ts";
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * Reads a request body once, before routing reaches a validator: over `limitFor(c)` bytes is 413,
+ * a body that is not declared as JSON is 415, and JSON that does not parse is 400. An empty body
+ * counts as no body, so routes whose body is optional accept it.
+ */
+export function jsonBody(limitFor: (c: Context) => number): MiddlewareHandler {
+  return async (c, next) => {
+    const raw = c.req.raw;
+    if (raw.body === null) return next();
+    const limit = limitFor(c);
+    const declared = Number(raw.headers.get("content-length") ?? Number.NaN);
+    if (declared > limit) throw tooLarge(limit);
+    const bytes = await readAtMost(raw.body, limit);
+    if (bytes.byteLength === 0) {
+      const headers = new Headers(raw.headers);
+      headers.delete("content-type");
+      headers.delete("content-length");
+      c.req.raw = new Request(raw.url, { method: raw.method, headers, signal: raw.signal });
+      return next();
+    }
+    const mediaType = (raw.headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
+    if (!JSON_MEDIA_TYPE.test(mediaType)) {
+      throw new HttpError(
+        415,
+        "unsupported_media_type",
+        `request body must be JSON, sent with Content-Type: application/json (got ${mediaType === "" ? "no content type" : mediaType})`,
+      );
+    }
+    const text = decode(bytes);
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new HttpError(400, "invalid_input", `malformed JSON body: ${reason}`);
+    }
+    c.req.raw = new Request(raw, { body: bytes });
+    return next();
+  };
+}
+
+async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function decode(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, "invalid_input", "malformed JSON body: not valid UTF-8");
+  }
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, "payload_too_large", `request body is over the limit of ${limit} bytes`);
+}

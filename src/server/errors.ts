@@ -1,0 +1,100 @@
+import type { Hook } from "@hono/zod-openapi";
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { EngramError, type ErrorCode } from "../core/errors.ts";
+import { describeIssues } from "../core/validation.ts";
+
+/** Error codes of the HTTP API: the engine's, plus a few only HTTP has. */
+export type ApiErrorCode = ErrorCode | "unsupported_media_type" | "method_not_allowed";
+
+/** The body of every error response. */
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+/** An error only the HTTP edge raises (wrong media type, oversized body …), mapped by `onError`. */
+export class HttpError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly code: ApiErrorCode;
+
+  constructor(status: ContentfulStatusCode, code: ApiErrorCode, message: string) {
+    super(message);
+    this.name = "HttpError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const TARGETS: Record<string, string> = {
+  json: "request body",
+  query: "query",
+  param: "path",
+  header: "header",
+  cookie: "cookie",
+};
+
+/**
+ * The zod-openapi `defaultHook`: a failed validation becomes 400 `invalid_input`, naming each field,
+ * before the handler runs (so bad input changes nothing).
+ */
+export const validationHook: Hook<unknown, never, string, Response | undefined> = (result, c) => {
+  if (result.success) return undefined;
+  const issues = result.error.issues;
+  return errorResponse(c, 400, {
+    code: "invalid_input",
+    message: `invalid ${TARGETS[result.target] ?? result.target}: ${describeIssues(issues)}`,
+    details: { issues: issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })) },
+  });
+};
+
+/**
+ * The one place errors become HTTP responses. Errors engram raised on purpose keep their code and
+ * status; anything unexpected is a 500 with a generic message, reported through `onInternalError`.
+ */
+export function errorHandler(onInternalError: (error: unknown) => void): ErrorHandler {
+  return (error, c) => {
+    if (EngramError.isInstance(error)) {
+      if (error.status >= 500) onInternalError(error);
+      const body = error.toJSON();
+      if (error.status >= 500 && error.code === "internal") body.message = "internal error";
+      return errorResponse(c, error.status as ContentfulStatusCode, body);
+    }
+    if (error instanceof HttpError) {
+      return errorResponse(c, error.status, { code: error.code, message: error.message });
+    }
+    if (error instanceof HTTPException) return fromHttpException(c, error);
+    onInternalError(error);
+    return errorResponse(c, 500, { code: "internal", message: "internal error" });
+  };
+}
+
+/** Unknown routes answer in the same JSON shape as every other error. */
+export const notFoundHandler: NotFoundHandler = (c) =>
+  errorResponse(c, 404, { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` });
+
+/** Hono and zod-openapi raise HTTPException for a few request problems; give them engram's shape. */
+function fromHttpException(c: Context, error: HTTPException): Response {
+  switch (error.status) {
+    case 400:
+      return errorResponse(c, 400, { code: "invalid_input", message: `malformed request: ${error.message}` });
+    case 404:
+      return errorResponse(c, 404, { code: "not_found", message: error.message || "not found" });
+    case 413:
+      return errorResponse(c, 413, { code: "payload_too_large", message: "request body is too large" });
+    case 415:
+      return errorResponse(c, 415, {
+        code: "unsupported_media_type",
+        message: "request body must be JSON, sent with Content-Type: application/json",
+      });
+    default:
+      return errorResponse(c, error.status, {
+        code: error.status >= 500 ? "internal" : "invalid_input",
+        message: error.status >= 500 ? "internal error" : error.message,
+      });
+  }
+}
+
+function errorResponse(c: Context, status: ContentfulStatusCode, error: ApiErrorBody["error"]): Response {
+  return c.json({ error } satisfies ApiErrorBody, status);
+}

@@ -1,0 +1,276 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConflictError, NotFoundError } from "../core/errors.ts";
+import { sha256 } from "../core/hash.ts";
+import type { Agent, Commit, NewEvent, Project } from "../core/types.ts";
+import { makeCommit } from "../memory/blocks/commit-hash.ts";
+import type { Store } from "./store.ts";
+
+/**
+ * The behaviour every storage backend must have. A backend's own test is a few lines:
+ *
+ * @example
+ * runStoreSuite({ name: "sqlite", create: () => createSqliteStore({ path: ":memory:" }) });
+ */
+export function runStoreSuite(options: { name: string; create: () => Store | Promise<Store> }): void {
+  let counter = 0;
+  const id = (prefix: string) => `${prefix}_${String(++counter).padStart(26, "0")}`;
+  const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+  const event = (projectId: string, kind: string, agentId: string | null = null): NewEvent => ({
+    id: id("evt"),
+    projectId,
+    agentId,
+    actor: "user",
+    kind,
+    targetType: "test",
+    targetId: "t",
+    before: null,
+    after: { kind },
+    createdAt: at(0),
+  });
+
+  async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
+    const store = await options.create();
+    try {
+      await fn(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  async function seed(store: Store): Promise<{ project: Project; agent: Agent; root: Commit }> {
+    const project: Project = { id: id("prj"), name: `p${counter}`, metadata: {}, createdAt: at(0), updatedAt: at(0) };
+    await store.projects.create(project, event(project.id, "project.created"));
+    const agent: Agent = {
+      id: id("agt"),
+      projectId: project.id,
+      name: "a",
+      model: null,
+      instructions: "",
+      metadata: { k: 1 },
+      defaultBranch: "main",
+      createdAt: at(0),
+      updatedAt: at(0),
+    };
+    const value = "hello";
+    const root = makeCommit({
+      parentId: null,
+      tree: [{ label: "human", description: "", limit: 100, readOnly: false, valueHash: sha256(value) }],
+      author: "user",
+      message: "root",
+      createdAt: at(0),
+    });
+    await store.agents.create(
+      agent,
+      { commits: [root], blobs: [{ hash: sha256(value), value }], branches: [{ name: "main", head: root.id }] },
+      [event(project.id, "agent.created", agent.id)],
+    );
+    return { project, agent, root };
+  }
+
+  function child(parent: Commit, value: string, n: number): { commit: Commit; blob: { hash: string; value: string } } {
+    const hash = sha256(value);
+    return {
+      commit: makeCommit({
+        parentId: parent.id,
+        tree: [{ label: "human", description: "", limit: 100, readOnly: false, valueHash: hash }],
+        author: "agent",
+        message: `c${n}`,
+        createdAt: at(n),
+      }),
+      blob: { hash, value },
+    };
+  }
+
+  describe(`store suite: ${options.name}`, () => {
+    it("creates, reads, lists, renames and deletes projects", async () => {
+      await withStore(async (store) => {
+        const { project } = await seed(store);
+        assert.deepEqual(await store.projects.get(project.id), project);
+        assert.deepEqual(await store.projects.getByName(project.name), project);
+        await assert.rejects(
+          store.projects.create({ ...project, id: id("prj") }, event(project.id, "x")),
+          ConflictError,
+        );
+        const renamed = { ...project, name: "renamed", updatedAt: at(5) };
+        await store.projects.update(renamed, event(project.id, "project.updated"));
+        assert.equal((await store.projects.get(project.id))?.name, "renamed");
+        assert.equal((await store.projects.list({ limit: 10 })).length, 1);
+        await store.projects.delete(project.id, event(project.id, "project.deleted"));
+        assert.equal(await store.projects.get(project.id), null);
+        await assert.rejects(store.projects.delete(project.id, event(project.id, "x")), NotFoundError);
+      });
+    });
+
+    it("creates an agent with its history, and lists agents by project with a cursor", async () => {
+      await withStore(async (store) => {
+        const { project, agent, root } = await seed(store);
+        assert.deepEqual(await store.agents.get(agent.id), agent);
+        assert.deepEqual(await store.history.getCommit(agent.id, root.id), root);
+        assert.deepEqual((await store.history.getBranch(agent.id, "main"))?.head, root.id);
+        const second = { ...agent, id: id("agt"), name: "b" };
+        await store.agents.create(second, { commits: [root], blobs: [], branches: [{ name: "main", head: root.id }] }, []);
+        const page1 = await store.agents.list({ projectId: project.id, limit: 1 });
+        const page2 = await store.agents.list({ projectId: project.id, after: page1[0]?.id, limit: 1 });
+        assert.deepEqual(
+          [...page1, ...page2].map((a) => a.id),
+          [agent.id, second.id],
+        );
+        assert.deepEqual(await store.agents.list({ projectId: "prj_none", limit: 10 }), []);
+        await assert.rejects(store.agents.create(agent, { commits: [], blobs: [], branches: [] }, []), ConflictError);
+      });
+    });
+
+    it("appends commits only on the expected head, writing nothing on a conflict", async () => {
+      await withStore(async (store) => {
+        const { project, agent, root } = await seed(store);
+        const first = child(root, "one", 1);
+        await store.history.append({
+          agentId: agent.id,
+          branch: "main",
+          expectedHead: root.id,
+          commit: first.commit,
+          blobs: [first.blob],
+          event: event(project.id, "blocks.committed", agent.id),
+        });
+        const stale = child(root, "two", 2);
+        const eventsBefore = await store.events.list({ agentId: agent.id, limit: 100 });
+        await assert.rejects(
+          store.history.append({
+            agentId: agent.id,
+            branch: "main",
+            expectedHead: root.id,
+            commit: stale.commit,
+            blobs: [stale.blob],
+            event: event(project.id, "blocks.committed", agent.id),
+          }),
+          ConflictError,
+        );
+        assert.equal((await store.history.getBranch(agent.id, "main"))?.head, first.commit.id);
+        assert.equal(await store.history.getCommit(agent.id, stale.commit.id), null);
+        assert.equal((await store.history.getBlobs(agent.id, [stale.blob.hash])).size, 0);
+        assert.equal((await store.events.list({ agentId: agent.id, limit: 100 })).length, eventsBefore.length);
+      });
+    });
+
+    it("walks the log newest first, checks ancestry and finds commits by prefix", async () => {
+      await withStore(async (store) => {
+        const { project, agent, root } = await seed(store);
+        let head = root;
+        for (let n = 1; n <= 5; n++) {
+          const next = child(head, `v${n}`, n);
+          await store.history.append({
+            agentId: agent.id,
+            branch: "main",
+            expectedHead: head.id,
+            commit: next.commit,
+            blobs: [next.blob],
+            event: event(project.id, "blocks.committed", agent.id),
+          });
+          head = next.commit;
+        }
+        const log = await store.history.log(agent.id, head.id, { limit: 3 });
+        assert.deepEqual(
+          log.map((c) => c.message),
+          ["c5", "c4", "c3"],
+        );
+        assert.equal((await store.history.log(agent.id, head.id, { limit: 100 })).length, 6);
+        assert.equal(await store.history.isAncestor(agent.id, root.id, head.id), true);
+        assert.equal(await store.history.isAncestor(agent.id, head.id, root.id), false);
+        assert.deepEqual(await store.history.findCommitIds(agent.id, head.id.slice(0, 10), 5), [head.id]);
+        const snapshot = await store.history.snapshot(agent.id);
+        assert.equal(snapshot.commits.length, 6);
+        assert.equal(snapshot.commits[0]?.id, root.id);
+        assert.equal(snapshot.blobs.length, 6);
+        const partial = await store.history.snapshot(agent.id, log[2]?.id);
+        assert.deepEqual(
+          partial.commits.map((c) => c.message),
+          ["root", "c1", "c2", "c3"],
+        );
+        assert.equal(partial.blobs.length, 4);
+      });
+    });
+
+    it("creates, moves and deletes branches with compare-and-swap", async () => {
+      await withStore(async (store) => {
+        const { project, agent, root } = await seed(store);
+        const ev = () => event(project.id, "branch", agent.id);
+        await store.history.setBranch({ agentId: agent.id, name: "exp", commitId: root.id, expectedHead: null, event: ev() });
+        await assert.rejects(
+          store.history.setBranch({ agentId: agent.id, name: "exp", commitId: root.id, expectedHead: null, event: ev() }),
+          ConflictError,
+        );
+        await assert.rejects(
+          store.history.setBranch({ agentId: agent.id, name: "x", commitId: "f".repeat(64), expectedHead: null, event: ev() }),
+          NotFoundError,
+        );
+        assert.deepEqual(
+          (await store.history.listBranches(agent.id)).map((b) => b.name),
+          ["exp", "main"],
+        );
+        await assert.rejects(
+          store.history.deleteBranch({ agentId: agent.id, name: "exp", expectedHead: "0".repeat(64), event: ev() }),
+          ConflictError,
+        );
+        await store.history.deleteBranch({ agentId: agent.id, name: "exp", expectedHead: root.id, event: ev() });
+        assert.equal(await store.history.getBranch(agent.id, "exp"), null);
+      });
+    });
+
+    it("keeps agents apart: one agent's commits and blobs are invisible to another", async () => {
+      await withStore(async (store) => {
+        const a = await seed(store);
+        const b = await seed(store);
+        const next = child(a.root, "secret", 1);
+        await store.history.append({
+          agentId: a.agent.id,
+          branch: "main",
+          expectedHead: a.root.id,
+          commit: next.commit,
+          blobs: [next.blob],
+          event: event(a.project.id, "blocks.committed", a.agent.id),
+        });
+        assert.equal(await store.history.getCommit(b.agent.id, next.commit.id), null);
+        assert.equal((await store.history.getBlobs(b.agent.id, [next.blob.hash])).size, 0);
+        assert.deepEqual(await store.history.findCommitIds(b.agent.id, next.commit.id.slice(0, 8), 5), []);
+        const bEvents = await store.events.list({ agentId: b.agent.id, limit: 100 });
+        assert.ok(bEvents.every((e) => e.agentId === b.agent.id));
+        const projectEvents = await store.events.list({ projectId: b.project.id, limit: 100 });
+        assert.ok(projectEvents.length > 0 && projectEvents.every((e) => e.projectId === b.project.id));
+      });
+    });
+
+    it("deletes an agent with everything it owns, keeping the audit log", async () => {
+      await withStore(async (store) => {
+        const { project, agent, root } = await seed(store);
+        await store.agents.delete(agent.id, event(project.id, "agent.deleted", agent.id));
+        assert.equal(await store.agents.get(agent.id), null);
+        assert.equal(await store.history.getCommit(agent.id, root.id), null);
+        assert.equal(await store.history.getBranch(agent.id, "main"), null);
+        assert.equal((await store.history.getBlobs(agent.id, root.tree.map((e) => e.valueHash))).size, 0);
+        const kinds = (await store.events.list({ agentId: agent.id, limit: 10 })).map((e) => e.kind);
+        assert.deepEqual(kinds, ["agent.created", "agent.deleted"]);
+        await assert.rejects(store.agents.delete(agent.id, event(project.id, "x")), NotFoundError);
+      });
+    });
+
+    it("pages events in order by sequence and filters by kind", async () => {
+      await withStore(async (store) => {
+        const { project, agent } = await seed(store);
+        await store.agents.update({ ...agent, name: "renamed" }, event(project.id, "agent.updated", agent.id));
+        const all = await store.events.list({ projectId: project.id, limit: 100 });
+        assert.deepEqual(
+          all.map((e) => e.kind),
+          ["project.created", "agent.created", "agent.updated"],
+        );
+        const after = await store.events.list({ projectId: project.id, afterSeq: all[0]?.seq, limit: 1 });
+        assert.deepEqual(
+          after.map((e) => e.kind),
+          ["agent.created"],
+        );
+        const updated = await store.events.list({ projectId: project.id, kind: "agent.updated", limit: 10 });
+        assert.deepEqual(updated[0]?.after, { kind: "agent.updated" });
+      });
+    });
+  });
+}

@@ -1,0 +1,18 @@
+import { createIdGenerator } from "../core/ids.ts";
+import { createEngram, type Engram } from "../engram.ts";
+
+export { runStoreSuite } from "../store/store-suite.ts";
+
+/**
+ * An engram on an in-memory database with a clock that starts at a fixed instant and advances 1 ms
+ * each time it is read, so tests get the same timestamps every run.
+ *
+ * @example
+ * const engram = createTestEngram();
+ * const agent = await engram.agents.create({ name: "t" });
+ */
+export function createTestEngram(options: { path?: string; start?: number } = {}): Engram {
+  let time = options.start ?? Date.UTC(2026, 0, 1);
+  const now = () => time++;
+  return createEngram({ path: options.path ?? ":memory:", now, generateId: createIdGenerator(now) });
+}

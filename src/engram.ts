@@ -2,14 +2,21 @@ import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { type Clock, systemClock } from "./core/clock.ts";
-import { KeyedLock } from "./core/keyed-lock.ts";
 import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
+import { KeyedLock } from "./core/keyed-lock.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
 import { BlockService } from "./memory/blocks/block-service.ts";
 import { HistoryService } from "./memory/blocks/history-service.ts";
 import type { EngineContext } from "./memory/context.ts";
 import { EventService } from "./memory/events/event-service.ts";
+import { MemoryService } from "./memory/memories/memory-service.ts";
+import { MessageService } from "./memory/messages/message-service.ts";
 import { ProjectService } from "./memory/projects/project-service.ts";
+import type { Embedder } from "./models/embedder.ts";
+import { embedderFromSpec } from "./models/embedding-model.ts";
+import type { SearchInput } from "./retrieval/search-schema.ts";
+import { type SearchResponse, SearchService } from "./retrieval/search-service.ts";
+import { VectorIndex } from "./retrieval/vector-index.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import { TransferService } from "./transfer/transfer-service.ts";
@@ -23,6 +30,13 @@ export interface EngramOptions {
   now?: Clock;
   /** Injected id generator, for deterministic tests. */
   generateId?: IdGenerator;
+  /**
+   * Embedding model for vector search: an Embedder, a `provider:model` string, or null for lexical
+   * search only. Defaults to `ENGRAM_EMBEDDING_MODEL` when set.
+   */
+  embedder?: Embedder | string | null;
+  /** Environment for provider settings (API keys, base URLs); defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** engram over one database. */
@@ -36,6 +50,17 @@ export interface Engram {
   readonly history: HistoryService;
   readonly events: EventService;
   readonly transfer: TransferService;
+  readonly memories: MemoryService;
+  readonly messages: MessageService;
+  /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
+  search(agentId: string, input: SearchInput): Promise<SearchResponse>;
+  /** The embedding model in use, or null (lexical search only). */
+  readonly embeddingModel: string | null;
+  /**
+   * Checks what needs a round trip: that the embedding model answers and matches the stored vectors.
+   * @throws EngramError when the model's dimension or name differs from the database's vectors.
+   */
+  ready(): Promise<void>;
   /** A view of the same engine that sees only one project: anything else is "not found". */
   forProject(projectId: string): Engram;
   close(): Promise<void>;
@@ -64,7 +89,18 @@ export function createEngram(options: EngramOptions = {}): Engram {
     store = createSqliteStore({ path });
   }
   const now = options.now ?? systemClock;
+  const env = options.env ?? process.env;
+  let embedder: Embedder | null;
+  if (options.embedder === undefined) {
+    const spec = env.ENGRAM_EMBEDDING_MODEL;
+    embedder = spec !== undefined && spec !== "" ? embedderFromSpec(spec, env) : null;
+  } else if (typeof options.embedder === "string") {
+    embedder = embedderFromSpec(options.embedder, env);
+  } else {
+    embedder = options.embedder;
+  }
   return build({
+    vectors: new VectorIndex(store, embedder),
     store,
     now,
     generateId: options.generateId ?? createIdGenerator(now),
@@ -76,6 +112,7 @@ export function createEngram(options: EngramOptions = {}): Engram {
 function build(ctx: EngineContext): Engram {
   const projects = new ProjectService(ctx);
   const blocks = new BlockService(ctx);
+  const search = new SearchService(ctx);
   return {
     store: ctx.store,
     warnings: ctx.store.warnings,
@@ -85,6 +122,11 @@ function build(ctx: EngineContext): Engram {
     history: new HistoryService(ctx, blocks),
     events: new EventService(ctx, projects),
     transfer: new TransferService(ctx, projects),
+    memories: new MemoryService(ctx),
+    messages: new MessageService(ctx),
+    search: (agentId, input) => search.search(agentId, input),
+    embeddingModel: ctx.vectors.model,
+    ready: () => ctx.vectors.ready(),
     forProject: (projectId) => build({ ...ctx, projectId }),
     close: () => ctx.store.close(),
   };

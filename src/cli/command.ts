@@ -64,10 +64,7 @@ export interface CommandSpec<A extends readonly string[], O extends OptionSpecs>
   args: A;
   options: O;
   details?: string;
-  run(
-    input: { args: Args<A>; options: Values<O> },
-    ctx: CommandContext,
-  ): Promise<CommandResult | undefined>;
+  run(input: { args: Args<A>; options: Values<O> }, ctx: CommandContext): Promise<CommandResult | undefined>;
 }
 
 /**
@@ -138,6 +135,7 @@ function parseArgsMessage(error: unknown): string {
 /** Reads an integer flag. @throws UsageError when it is not an integer. */
 export function intOption(value: string | undefined, flag: string, command: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`--${flag} must be an integer, got "${value}"`, command);
+  if (!/^-?\d+$/.test(value.trim()))
+    throw new UsageError(`--${flag} must be an integer, got "${value}"`, command);
   return Number(value);
 }

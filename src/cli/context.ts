@@ -50,7 +50,8 @@ export function createContext(io: CliIo, options: { json: boolean; dbPath: strin
     async readStdin() {
       if (io.stdin === undefined) throw new UsageError("'-' reads stdin, but there is no stdin");
       const chunks: Buffer[] = [];
-      for await (const chunk of io.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
+      for await (const chunk of io.stdin)
+        chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
       return Buffer.concat(chunks).toString("utf8");
     },
   };

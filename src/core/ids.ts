@@ -5,6 +5,8 @@ export const ID_PREFIX = {
   project: "prj",
   agent: "agt",
   event: "evt",
+  memory: "mem",
+  message: "msg",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -99,3 +99,62 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+/** Where a memory came from: engram message ids and/or external ids (e.g. a dataset's turn ids). */
+export interface Provenance {
+  messageIds: string[];
+  externalIds: string[];
+}
+
+/** A long-term memory: a fact, observation, summary, note or insight the agent can retrieve. */
+export interface Memory {
+  id: string;
+  agentId: string;
+  /** The end user this memory is about, or null for the agent's own knowledge. */
+  userId: string | null;
+  kind: string;
+  text: string;
+  tags: string[];
+  /** 0 (trivial) to 1 (vital). */
+  importance: number;
+  /** When the fact became true, if known. */
+  validFrom: string | null;
+  /** When the fact stopped being true; null while it holds. */
+  validTo: string | null;
+  provenance: Provenance;
+  metadata: JsonObject;
+  /** Starts at 1; each update adds one and keeps the old version in the history. */
+  version: number;
+  accessCount: number;
+  lastAccessedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One version of a memory, as kept in its history. */
+export interface MemoryVersion {
+  memoryId: string;
+  version: number;
+  operation: "create" | "update" | "delete";
+  actor: Actor;
+  /** The memory as it was after this operation (as it was before, for a delete). */
+  memory: Memory;
+  createdAt: string;
+}
+
+export const MESSAGE_ROLES = ["user", "assistant", "system", "tool"] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+
+/** A turn of conversation (recall memory): kept in full, searchable, never silently dropped. */
+export interface Message {
+  id: string;
+  agentId: string;
+  userId: string | null;
+  role: MessageRole;
+  /** The speaker's name, when known (e.g. a participant of a multi-party conversation). */
+  name: string | null;
+  content: string;
+  provenance: Provenance;
+  metadata: JsonObject;
+  createdAt: string;
+}

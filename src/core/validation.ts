@@ -18,7 +18,13 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .slice(0, 5)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .map((issue) => {
+      const message = issue.message.replace(
+        /^Invalid input: expected (\w+), received undefined$/,
+        "required ($1)",
+      );
+      return issue.path.length > 0 ? `${issue.path.join(".")}: ${message}` : message;
+    })
     .join("; ");
 }
 

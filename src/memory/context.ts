@@ -1,9 +1,10 @@
 import type { Clock } from "../core/clock.ts";
 import { toIso } from "../core/clock.ts";
 import { NotFoundError } from "../core/errors.ts";
-import type { KeyedLock } from "../core/keyed-lock.ts";
 import type { IdGenerator } from "../core/ids.ts";
+import type { KeyedLock } from "../core/keyed-lock.ts";
 import type { Actor, Agent, NewEvent } from "../core/types.ts";
+import type { VectorIndex } from "../retrieval/vector-index.ts";
 import type { Store } from "../store/store.ts";
 
 /** What every service shares: the store, the injected clock and id generator, and the tenant scope. */
@@ -15,6 +16,8 @@ export interface EngineContext {
   projectId: string | undefined;
   /** Serialises this process's writers of one agent. */
   writeLock: KeyedLock;
+  /** Embeddings and vector search (inactive without an embedding model). */
+  vectors: VectorIndex;
 }
 
 export function nowIso(ctx: EngineContext): string {

@@ -1,8 +1,8 @@
-import type { Hook } from "@hono/zod-openapi";
-import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import type { Hook, z } from "@hono/zod-openapi";
+import type { Context, Env, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { EngramError, type ErrorCode } from "../core/errors.ts";
+import { EngramError, type ErrorCode, InvalidInputError } from "../core/errors.ts";
 import { describeIssues } from "../core/validation.ts";
 
 /** Error codes of the HTTP API: the engine's, plus a few only HTTP has. */
@@ -38,15 +38,26 @@ const TARGETS: Record<string, string> = {
  * The zod-openapi `defaultHook`: a failed validation becomes 400 `invalid_input`, naming each field,
  * before the handler runs (so bad input changes nothing).
  */
-export const validationHook: Hook<unknown, never, string, Response | undefined> = (result, c) => {
+export const validationHook: Hook<unknown, Env, string, Response | undefined> = (result, c) => {
   if (result.success) return undefined;
-  const issues = result.error.issues;
-  return errorResponse(c, 400, {
-    code: "invalid_input",
-    message: `invalid ${TARGETS[result.target] ?? result.target}: ${describeIssues(issues)}`,
+  const error = invalidInput(TARGETS[result.target] ?? result.target, result.error.issues);
+  return errorResponse(c, 400, error.toJSON());
+};
+
+/** An InvalidInputError for zod issues found in one part of a request, e.g. `invalid query: limit: …`. */
+export function invalidInput(where: string, zodIssues: readonly z.core.$ZodIssue[]): InvalidInputError {
+  const issues = zodIssues.map(plainer);
+  return new InvalidInputError(`invalid ${where}: ${describeIssues(issues)}`, {
     details: { issues: issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })) },
   });
-};
+}
+
+/** zod says "Invalid input: expected string, received undefined" where a person says "required". */
+function plainer(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  return issue.code === "invalid_type" && issue.message.endsWith("received undefined")
+    ? { ...issue, message: `required (${issue.expected})` }
+    : issue;
+}
 
 /**
  * The one place errors become HTTP responses. Errors engram raised on purpose keep their code and

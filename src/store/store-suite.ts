@@ -39,7 +39,13 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
   }
 
   async function seed(store: Store): Promise<{ project: Project; agent: Agent; root: Commit }> {
-    const project: Project = { id: id("prj"), name: `p${counter}`, metadata: {}, createdAt: at(0), updatedAt: at(0) };
+    const project: Project = {
+      id: id("prj"),
+      name: `p${counter}`,
+      metadata: {},
+      createdAt: at(0),
+      updatedAt: at(0),
+    };
     await store.projects.create(project, event(project.id, "project.created"));
     const agent: Agent = {
       id: id("agt"),
@@ -62,13 +68,21 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     });
     await store.agents.create(
       agent,
-      { commits: [root], blobs: [{ hash: sha256(value), value }], branches: [{ name: "main", head: root.id }] },
+      {
+        commits: [root],
+        blobs: [{ hash: sha256(value), value }],
+        branches: [{ name: "main", head: root.id }],
+      },
       [event(project.id, "agent.created", agent.id)],
     );
     return { project, agent, root };
   }
 
-  function child(parent: Commit, value: string, n: number): { commit: Commit; blob: { hash: string; value: string } } {
+  function child(
+    parent: Commit,
+    value: string,
+    n: number,
+  ): { commit: Commit; blob: { hash: string; value: string } } {
     const hash = sha256(value);
     return {
       commit: makeCommit({
@@ -109,7 +123,11 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
         assert.deepEqual(await store.history.getCommit(agent.id, root.id), root);
         assert.deepEqual((await store.history.getBranch(agent.id, "main"))?.head, root.id);
         const second = { ...agent, id: id("agt"), name: "b" };
-        await store.agents.create(second, { commits: [root], blobs: [], branches: [{ name: "main", head: root.id }] }, []);
+        await store.agents.create(
+          second,
+          { commits: [root], blobs: [], branches: [{ name: "main", head: root.id }] },
+          [],
+        );
         const page1 = await store.agents.list({ projectId: project.id, limit: 1 });
         const page2 = await store.agents.list({ projectId: project.id, after: page1[0]?.id, limit: 1 });
         assert.deepEqual(
@@ -117,7 +135,10 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
           [agent.id, second.id],
         );
         assert.deepEqual(await store.agents.list({ projectId: "prj_none", limit: 10 }), []);
-        await assert.rejects(store.agents.create(agent, { commits: [], blobs: [], branches: [] }, []), ConflictError);
+        await assert.rejects(
+          store.agents.create(agent, { commits: [], blobs: [], branches: [] }, []),
+          ConflictError,
+        );
       });
     });
 
@@ -149,7 +170,10 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
         assert.equal((await store.history.getBranch(agent.id, "main"))?.head, first.commit.id);
         assert.equal(await store.history.getCommit(agent.id, stale.commit.id), null);
         assert.equal((await store.history.getBlobs(agent.id, [stale.blob.hash])).size, 0);
-        assert.equal((await store.events.list({ agentId: agent.id, limit: 100 })).length, eventsBefore.length);
+        assert.equal(
+          (await store.events.list({ agentId: agent.id, limit: 100 })).length,
+          eventsBefore.length,
+        );
       });
     });
 
@@ -195,13 +219,31 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
       await withStore(async (store) => {
         const { project, agent, root } = await seed(store);
         const ev = () => event(project.id, "branch", agent.id);
-        await store.history.setBranch({ agentId: agent.id, name: "exp", commitId: root.id, expectedHead: null, event: ev() });
+        await store.history.setBranch({
+          agentId: agent.id,
+          name: "exp",
+          commitId: root.id,
+          expectedHead: null,
+          event: ev(),
+        });
         await assert.rejects(
-          store.history.setBranch({ agentId: agent.id, name: "exp", commitId: root.id, expectedHead: null, event: ev() }),
+          store.history.setBranch({
+            agentId: agent.id,
+            name: "exp",
+            commitId: root.id,
+            expectedHead: null,
+            event: ev(),
+          }),
           ConflictError,
         );
         await assert.rejects(
-          store.history.setBranch({ agentId: agent.id, name: "x", commitId: "f".repeat(64), expectedHead: null, event: ev() }),
+          store.history.setBranch({
+            agentId: agent.id,
+            name: "x",
+            commitId: "f".repeat(64),
+            expectedHead: null,
+            event: ev(),
+          }),
           NotFoundError,
         );
         assert.deepEqual(
@@ -209,10 +251,20 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
           ["exp", "main"],
         );
         await assert.rejects(
-          store.history.deleteBranch({ agentId: agent.id, name: "exp", expectedHead: "0".repeat(64), event: ev() }),
+          store.history.deleteBranch({
+            agentId: agent.id,
+            name: "exp",
+            expectedHead: "0".repeat(64),
+            event: ev(),
+          }),
           ConflictError,
         );
-        await store.history.deleteBranch({ agentId: agent.id, name: "exp", expectedHead: root.id, event: ev() });
+        await store.history.deleteBranch({
+          agentId: agent.id,
+          name: "exp",
+          expectedHead: root.id,
+          event: ev(),
+        });
         assert.equal(await store.history.getBranch(agent.id, "exp"), null);
       });
     });
@@ -247,7 +299,15 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
         assert.equal(await store.agents.get(agent.id), null);
         assert.equal(await store.history.getCommit(agent.id, root.id), null);
         assert.equal(await store.history.getBranch(agent.id, "main"), null);
-        assert.equal((await store.history.getBlobs(agent.id, root.tree.map((e) => e.valueHash))).size, 0);
+        assert.equal(
+          (
+            await store.history.getBlobs(
+              agent.id,
+              root.tree.map((e) => e.valueHash),
+            )
+          ).size,
+          0,
+        );
         const kinds = (await store.events.list({ agentId: agent.id, limit: 10 })).map((e) => e.kind);
         assert.deepEqual(kinds, ["agent.created", "agent.deleted"]);
         await assert.rejects(store.agents.delete(agent.id, event(project.id, "x")), NotFoundError);
@@ -257,7 +317,10 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     it("pages events in order by sequence and filters by kind", async () => {
       await withStore(async (store) => {
         const { project, agent } = await seed(store);
-        await store.agents.update({ ...agent, name: "renamed" }, event(project.id, "agent.updated", agent.id));
+        await store.agents.update(
+          { ...agent, name: "renamed" },
+          event(project.id, "agent.updated", agent.id),
+        );
         const all = await store.events.list({ projectId: project.id, limit: 100 });
         assert.deepEqual(
           all.map((e) => e.kind),

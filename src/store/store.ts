@@ -1,4 +1,15 @@
-import type { Agent, Blob, Branch, Commit, EngramEvent, NewEvent, Project } from "../core/types.ts";
+import type {
+  Agent,
+  Blob,
+  Branch,
+  Commit,
+  EngramEvent,
+  Memory,
+  MemoryVersion,
+  Message,
+  NewEvent,
+  Project,
+} from "../core/types.ts";
 
 /**
  * Storage behind engram. Every mutating method is one atomic unit of work: it writes all it is given,
@@ -15,6 +26,12 @@ export interface Store {
   readonly agents: AgentStore;
   readonly history: HistoryStore;
   readonly events: EventStore;
+  readonly memories: MemoryStore;
+  readonly messages: MessageStore;
+  /** Vector storage; present only when `capabilities.vectors`. */
+  readonly vectors: VectorStore | null;
+  /** Small persistent key/value settings (e.g. the embedding model in use). */
+  readonly settings: SettingsStore;
   close(): Promise<void>;
 }
 
@@ -116,4 +133,115 @@ export interface EventQuery {
 
 export interface EventStore {
   list(query: EventQuery): Promise<EngramEvent[]>;
+}
+
+/** Filters shared by memory listing and search. All given filters must hold. */
+export interface MemoryFilter {
+  agentId: string;
+  /** Only this user's memories (plus the agent's own, user-less ones when `includeShared`). */
+  userId?: string | undefined;
+  includeShared?: boolean | undefined;
+  kinds?: string[] | undefined;
+  /** Memories carrying every one of these tags. */
+  tags?: string[] | undefined;
+  createdAfter?: string | undefined;
+  createdBefore?: string | undefined;
+  /** Only facts valid at this instant (validFrom <= t < validTo). */
+  validAt?: string | undefined;
+}
+
+export interface MessageFilter {
+  agentId: string;
+  userId?: string | undefined;
+  roles?: string[] | undefined;
+  after?: string | undefined;
+  before?: string | undefined;
+}
+
+/** A candidate from a full-text match: higher `score` is better (negated BM25). */
+export interface LexicalHit<T> {
+  item: T;
+  score: number;
+}
+
+export interface MemoryWrite {
+  memory: Memory;
+  version: MemoryVersion;
+  event: NewEvent;
+}
+
+export interface MemoryStore {
+  /** Inserts memories with their first versions and events, all or nothing. */
+  insert(writes: MemoryWrite[]): Promise<void>;
+  get(agentId: string, id: string): Promise<Memory | null>;
+  /** Replaces a memory if it is still at `expectedVersion`. @throws ConflictError otherwise. */
+  update(write: MemoryWrite, expectedVersion: number): Promise<void>;
+  /** Removes a memory (its history stays). */
+  delete(agentId: string, id: string, version: MemoryVersion, event: NewEvent): Promise<void>;
+  history(agentId: string, id: string): Promise<MemoryVersion[]>;
+  /** Newest first. `after` is the id of the last memory of the previous page. */
+  list(filter: MemoryFilter, options: ListOptions): Promise<Memory[]>;
+  /**
+   * Full-text candidates for a prepared match expression over the `text` and `tags` columns,
+   * best first. `terms` are plain tokens; the store builds a safe query from them.
+   */
+  searchText(filter: MemoryFilter, terms: readonly string[], limit: number): Promise<LexicalHit<Memory>[]>;
+  getMany(agentId: string, ids: readonly string[]): Promise<Memory[]>;
+  /** Counts an access (a retrieval) of each memory. */
+  recordAccess(agentId: string, ids: readonly string[], at: string): Promise<void>;
+  count(agentId: string): Promise<number>;
+}
+
+/** What a message search matches against, with per-column weights. */
+export interface MessageTextQuery {
+  /** Tokens matched against the message text (with any caption), its neighbours' text, and the speaker. */
+  terms: readonly string[];
+  weights?: { content: number; context: number; name: number } | undefined;
+}
+
+export interface MessageStore {
+  /**
+   * Appends messages with the text they are indexed with as context, and updates the context of
+   * earlier messages (their new neighbours), in one transaction.
+   */
+  append(
+    messages: { message: Message; searchText: string; context: string }[],
+    contextUpdates: { id: string; context: string }[],
+    events: NewEvent[],
+  ): Promise<void>;
+  get(agentId: string, id: string): Promise<Message | null>;
+  /** Oldest first; `after` is the id of the last message of the previous page. */
+  list(filter: MessageFilter, options: ListOptions & { newestFirst?: boolean }): Promise<Message[]>;
+  searchText(filter: MessageFilter, query: MessageTextQuery, limit: number): Promise<LexicalHit<Message>[]>;
+  /** Messages adjacent to each given one in the agent's log, within `radius` positions. */
+  neighbours(agentId: string, ids: readonly string[], radius: number): Promise<Map<string, Message[]>>;
+  count(agentId: string): Promise<number>;
+}
+
+/** A nearest-neighbour hit: `distance` is cosine distance (0 = same direction). */
+export interface VectorHit {
+  id: string;
+  distance: number;
+}
+
+export type VectorSpace = "memories" | "messages";
+
+export interface VectorStore {
+  /** The dimension of stored vectors, or null before the first one is stored. */
+  dimensions(): Promise<number | null>;
+  /** Creates the vector tables for a dimension. @throws when vectors of another dimension exist. */
+  initialise(dimensions: number): Promise<void>;
+  upsert(space: VectorSpace, agentId: string, items: { id: string; vector: Float32Array }[]): Promise<void>;
+  search(space: VectorSpace, agentId: string, vector: Float32Array, k: number): Promise<VectorHit[]>;
+  /** Removes the vectors of these items (e.g. when their text changed or they were deleted). */
+  remove(space: VectorSpace, ids: readonly string[]): Promise<void>;
+  /** Ids of the agent's items in `space` with no vector yet. */
+  missing(space: VectorSpace, agentId: string, limit: number): Promise<string[]>;
+  getCached(model: string, hashes: readonly string[]): Promise<Map<string, Float32Array>>;
+  putCached(model: string, items: { hash: string; vector: Float32Array }[]): Promise<void>;
+}
+
+export interface SettingsStore {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
 }

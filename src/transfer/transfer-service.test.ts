@@ -6,7 +6,11 @@ import { createTestEngram } from "../test/index.ts";
 import type { ExportDocument } from "./format.ts";
 
 async function agentWithHistory(engram: Engram) {
-  const agent = await engram.agents.create({ name: "a", model: "openai:gpt-4o-mini", metadata: { k: [1, 2] } });
+  const agent = await engram.agents.create({
+    name: "a",
+    model: "openai:gpt-4o-mini",
+    metadata: { k: [1, 2] },
+  });
   await engram.blocks.set(agent.id, "human", "Ada");
   await engram.history.createBranch(agent.id, "idea");
   await engram.blocks.set(agent.id, "persona", "curious", { branch: "idea", author: "agent" });
@@ -30,11 +34,11 @@ describe("export and import", () => {
     assert.equal(imported.id, agent.id);
     const again = await target.transfer.export(agent.id);
     assert.deepEqual({ ...again, exportedAt: "" }, { ...doc, exportedAt: "" });
-    assert.deepEqual(await target.blocks.list(agent.id, { branch: "idea" }), await source.blocks.list(agent.id, { branch: "idea" }));
     assert.deepEqual(
-      (await target.history.log(agent.id)).items,
-      (await source.history.log(agent.id)).items,
+      await target.blocks.list(agent.id, { branch: "idea" }),
+      await source.blocks.list(agent.id, { branch: "idea" }),
     );
+    assert.deepEqual((await target.history.log(agent.id)).items, (await source.history.log(agent.id)).items);
   });
 
   it("imports a copy beside the original with --new-ids, keeping the commit ids", async () => {

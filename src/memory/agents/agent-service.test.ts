@@ -8,7 +8,8 @@ describe("agents and projects", () => {
   it("creates agents with prefixed ids in the default project and lists them page by page", async () => {
     const engram = createTestEngram();
     const created = [];
-    for (let i = 0; i < 5; i++) created.push(await engram.agents.create({ name: `agent ${i}`, model: "openai:gpt-4o-mini" }));
+    for (let i = 0; i < 5; i++)
+      created.push(await engram.agents.create({ name: `agent ${i}`, model: "openai:gpt-4o-mini" }));
     assert.ok(created.every((a) => isId("agent", a.id)));
     const project = await engram.projects.get("default");
     assert.ok(created.every((a) => a.projectId === project.id));
@@ -25,14 +26,18 @@ describe("agents and projects", () => {
   it("updates an agent and records the change", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a", instructions: "be brief" });
-    const updated = await engram.agents.update(agent.id, { name: "b", model: "ollama:qwen3:8b", metadata: { team: "x" } });
+    const updated = await engram.agents.update(agent.id, {
+      name: "b",
+      model: "ollama:qwen3:8b",
+      metadata: { team: "x" },
+    });
     assert.equal(updated.name, "b");
     assert.equal(updated.model, "ollama:qwen3:8b");
     assert.equal(updated.instructions, "be brief");
     assert.deepEqual((await engram.agents.get(agent.id)).metadata, { team: "x" });
     const events = (await engram.events.list({ agentId: agent.id })).items;
     assert.equal(events.at(-1)?.kind, "agent.updated");
-    assert.equal((events.at(-1)?.before as { name: string }).name, "a");
+    assert.equal((events.at(-1)?.before as { name: string } | undefined)?.name, "a");
   });
 
   it("rejects bad agent input naming the field, writing nothing", async () => {

@@ -5,7 +5,7 @@ import type { Agent, Author, Blob, Block, Commit, TreeEntry } from "../../core/t
 import { charCount, parseInput } from "../../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { makeCommit } from "./commit-hash.ts";
-import { requireBranch, requireCommit, resolveRevision } from "./resolve.ts";
+import { requireBranch, requireCommit, resolveRevision, sameCommit } from "./resolve.ts";
 import { BLOCK_DEFAULTS, type BlockChange, type CommitInput, commitInput } from "./schemas.ts";
 
 /** The blocks of an agent as of one commit. */
@@ -122,7 +122,11 @@ export class BlockService {
     return this.#ctx.writeLock.run(agent.id, () => this.#commitLocked(agent, branchName, parsed));
   }
 
-  async #commitLocked(agent: Agent, branchName: string, parsed: z.output<typeof commitInput>): Promise<CommitResult> {
+  async #commitLocked(
+    agent: Agent,
+    branchName: string,
+    parsed: z.output<typeof commitInput>,
+  ): Promise<CommitResult> {
     for (let attempt = 0; ; attempt++) {
       const branch = await requireBranch(this.#ctx, agent, branchName);
       if (parsed.expectedHead !== undefined && !sameCommit(branch.head, parsed.expectedHead)) {
@@ -138,6 +142,8 @@ export class BlockService {
         const retry =
           error instanceof ConflictError && parsed.expectedHead === undefined && attempt < AUTO_RETRIES;
         if (!retry) throw error;
+        // Another process moved the branch: back off briefly, then re-read and re-apply.
+        await delay(attempt);
       }
     }
   }
@@ -259,11 +265,6 @@ export class BlockService {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A full id, or a prefix of at least 7 digits, names the head. */
-function sameCommit(head: string, expected: string): boolean {
-  return head === expected || (expected.length >= 7 && head.startsWith(expected));
 }
 
 function checkDistinctLabels(changes: readonly BlockChange[]): void {

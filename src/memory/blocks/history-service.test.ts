@@ -29,7 +29,10 @@ describe("history", () => {
 
   it("diffs two commits per block, line by line, including settings and added or removed blocks", async () => {
     const engram = createTestEngram();
-    const agent = await engram.agents.create({ name: "a", blocks: [{ label: "facts", value: "a\nb\nc" }, { label: "old" }] });
+    const agent = await engram.agents.create({
+      name: "a",
+      blocks: [{ label: "facts", value: "a\nb\nc" }, { label: "old" }],
+    });
     const from = (await engram.blocks.list(agent.id)).commit;
     await engram.blocks.commit(agent.id, {
       changes: [
@@ -57,7 +60,10 @@ describe("history", () => {
 
   it("reverts to any commit as a new commit, keeping the history", async () => {
     const engram = createTestEngram();
-    const agent = await engram.agents.create({ name: "a", blocks: [{ label: "notes", value: "v1", limit: 10 }] });
+    const agent = await engram.agents.create({
+      name: "a",
+      blocks: [{ label: "notes", value: "v1", limit: 10 }],
+    });
     const v1 = (await engram.blocks.list(agent.id)).commit;
     await engram.blocks.set(agent.id, "notes", "v2", { limit: 20 });
     await engram.blocks.set(agent.id, "extra", "x");

@@ -6,7 +6,7 @@ import { type EngineContext, makeEvent, requireAgent } from "../context.ts";
 import { pageInput } from "../pagination.ts";
 import type { BlockService, CommitResult } from "./block-service.ts";
 import { type DiffLine, diffLines, formatDiffLines } from "./line-diff.ts";
-import { requireBranch, requireCommit, resolveRevision } from "./resolve.ts";
+import { requireBranch, requireCommit, resolveRevision, sameCommit } from "./resolve.ts";
 import type { BlockChange } from "./schemas.ts";
 
 export const branchName = z
@@ -131,7 +131,7 @@ export class HistoryService {
     const branchName = options.branch ?? agent.defaultBranch;
     const branch = await requireBranch(this.#ctx, agent, branchName);
     const head = await requireCommit(this.#ctx, agent.id, branch.head);
-    if (options.expectedHead !== undefined && options.expectedHead !== head.id) {
+    if (options.expectedHead !== undefined && !sameCommit(head.id, options.expectedHead)) {
       throw new ConflictError(
         `branch "${branchName}" is at ${head.id.slice(0, 12)}, not the expected ${options.expectedHead.slice(0, 12)}: re-read and retry`,
         {

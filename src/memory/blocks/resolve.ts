@@ -51,3 +51,8 @@ export async function requireCommit(ctx: EngineContext, agentId: string, id: str
   if (commit === null) throw new NotFoundError(`commit ${id} not found on agent ${agentId}`);
   return commit;
 }
+
+/** Whether `expected` names `head`: the full id, or a prefix of at least 7 digits. */
+export function sameCommit(head: string, expected: string): boolean {
+  return head === expected || (expected.length >= 7 && head.startsWith(expected));
+}

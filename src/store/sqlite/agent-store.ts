@@ -11,9 +11,12 @@ const INSERT_COMMIT = `INSERT INTO commits (agent_id, id, seq, parent_id, tree_h
 
 export class SqliteAgentStore implements AgentStore {
   readonly #s: Statements;
+  readonly #beforeDelete: (agentId: string) => void;
 
-  constructor(statements: Statements) {
+  /** `beforeDelete` removes what foreign keys cannot cascade to (vector rows). */
+  constructor(statements: Statements, beforeDelete: (agentId: string) => void = () => {}) {
     this.#s = statements;
+    this.#beforeDelete = beforeDelete;
   }
 
   async create(agent: Agent, history: HistorySnapshot, events: NewEvent[]): Promise<void> {
@@ -114,7 +117,8 @@ export class SqliteAgentStore implements AgentStore {
 
   async delete(id: string, event: NewEvent): Promise<void> {
     inTransaction(this.#s.db, () => {
-      // Foreign keys cascade to commits, blobs and branches.
+      this.#beforeDelete(id);
+      // Foreign keys cascade to commits, blobs, branches, memories and messages.
       const { changes } = this.#s.run("DELETE FROM agents WHERE id = ?", id);
       if (Number(changes) === 0) throw new NotFoundError(`agent ${id} not found`);
       writeEvents(this.#s, [event]);

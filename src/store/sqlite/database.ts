@@ -13,14 +13,18 @@ export interface OpenedDatabase {
  * foreign keys, a busy timeout for concurrent processes, and `synchronous=FULL` so an acknowledged
  * write survives a power cut as well as a crash.
  */
-export function openDatabase(path: string, options: { vectorExtension?: string | false } = {}): OpenedDatabase {
+export function openDatabase(
+  path: string,
+  options: { vectorExtension?: string | false } = {},
+): OpenedDatabase {
   const db = new DatabaseSync(path, { allowExtension: true, enableForeignKeyConstraints: true });
   db.exec("PRAGMA busy_timeout = 5000");
   if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA foreign_keys = ON");
   const warnings: string[] = [];
-  const vectors = options.vectorExtension === false ? false : loadVectorExtension(db, warnings, options.vectorExtension);
+  const vectors =
+    options.vectorExtension === false ? false : loadVectorExtension(db, warnings, options.vectorExtension);
   const fullText = probeFts5(db, warnings);
   return { db, vectors, fullText, warnings };
 }

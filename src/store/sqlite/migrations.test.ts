@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { after, describe, it } from "node:test";
 import { EngramError } from "../../core/errors.ts";
 import { currentVersion, LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from "./migrations.ts";
@@ -28,7 +28,10 @@ describe("migrations", () => {
   it("applies only the new ones when the code gains a migration", () => {
     const db = new DatabaseSync(":memory:");
     migrate(db);
-    const next = [...MIGRATIONS, { version: LATEST_SCHEMA_VERSION + 1, name: "extra", sql: "CREATE TABLE extra (x INTEGER)" }];
+    const next = [
+      ...MIGRATIONS,
+      { version: LATEST_SCHEMA_VERSION + 1, name: "extra", sql: "CREATE TABLE extra (x INTEGER)" },
+    ];
     assert.deepEqual(migrate(db, next), [LATEST_SCHEMA_VERSION + 1]);
     assert.deepEqual(migrate(db, next), []);
   });
@@ -36,7 +39,10 @@ describe("migrations", () => {
   it("rolls back a failing migration entirely", () => {
     const db = new DatabaseSync(":memory:");
     migrate(db);
-    const broken = [...MIGRATIONS, { version: 99, name: "broken", sql: "CREATE TABLE ok_table (x); SELECT * FROM missing_table" }];
+    const broken = [
+      ...MIGRATIONS,
+      { version: 99, name: "broken", sql: "CREATE TABLE ok_table (x); SELECT * FROM missing_table" },
+    ];
     assert.throws(() => migrate(db, broken));
     assert.equal(currentVersion(db), LATEST_SCHEMA_VERSION);
     assert.equal(db.prepare("SELECT name FROM sqlite_master WHERE name = 'ok_table'").get(), undefined);
@@ -46,17 +52,16 @@ describe("migrations", () => {
     const path = join(dir, "newer.db");
     await createSqliteStore({ path }).close();
     const raw = new DatabaseSync(path);
-    raw.prepare("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)").run(
-      LATEST_SCHEMA_VERSION + 5,
-      "future",
-      "x",
-      "2030-01-01T00:00:00Z",
-    );
+    raw
+      .prepare("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)")
+      .run(LATEST_SCHEMA_VERSION + 5, "future", "x", "2030-01-01T00:00:00Z");
     raw.close();
     assert.throws(
       () => createSqliteStore({ path }),
       (error: unknown) =>
-        EngramError.isInstance(error) && error.code === "database_too_new" && /upgrade engram/.test(error.message),
+        EngramError.isInstance(error) &&
+        error.code === "database_too_new" &&
+        /upgrade engram/.test(error.message),
     );
     const check = new DatabaseSync(path);
     assert.equal(currentVersion(check), LATEST_SCHEMA_VERSION + 5);
@@ -78,7 +83,10 @@ describe("migrations", () => {
     assert.equal(withVec.capabilities.vectors, true);
     assert.deepEqual(withVec.warnings, []);
     await withVec.close();
-    const without = createSqliteStore({ path: ":memory:", vectorExtension: join(dir, "no-such-extension.so") });
+    const without = createSqliteStore({
+      path: ":memory:",
+      vectorExtension: join(dir, "no-such-extension.so"),
+    });
     assert.equal(without.capabilities.vectors, false);
     assert.match(without.warnings[0] ?? "", /sqlite-vec.*vector search is unavailable/);
     await without.close();

@@ -81,6 +81,118 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_by_project ON events(project_id, seq);
     `,
   },
+  {
+    version: 2,
+    name: "long-term memories, messages, full-text and vector indexes",
+    sql: `
+      CREATE TABLE memories (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        user_id TEXT,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        importance REAL NOT NULL,
+        valid_from TEXT,
+        valid_to TEXT,
+        provenance TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        access_count INTEGER NOT NULL DEFAULT 0,
+        last_accessed_at TEXT,
+        created_at TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        scope TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX memories_by_agent ON memories(agent_id, id);
+      CREATE INDEX memories_by_agent_time ON memories(agent_id, created_ms);
+
+      CREATE TABLE memory_versions (
+        memory_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        operation TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        snapshot TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (memory_id, version)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE VIRTUAL TABLE memories_fts USING fts5(
+        text, tags, scope,
+        content = 'memories', content_rowid = 'rowid',
+        tokenize = 'porter unicode61 remove_diacritics 2'
+      );
+
+      CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+        INSERT INTO memories_fts (rowid, text, tags, scope) VALUES (new.rowid, new.text, new.tags, new.scope);
+      END;
+      CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+        INSERT INTO memories_fts (memories_fts, rowid, text, tags, scope)
+          VALUES ('delete', old.rowid, old.text, old.tags, old.scope);
+      END;
+      CREATE TRIGGER memories_fts_update AFTER UPDATE OF text, tags, scope ON memories BEGIN
+        INSERT INTO memories_fts (memories_fts, rowid, text, tags, scope)
+          VALUES ('delete', old.rowid, old.text, old.tags, old.scope);
+        INSERT INTO memories_fts (rowid, text, tags, scope) VALUES (new.rowid, new.text, new.tags, new.scope);
+      END;
+
+      CREATE TABLE messages (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        user_id TEXT,
+        role TEXT NOT NULL,
+        name TEXT,
+        content TEXT NOT NULL,
+        search_text TEXT NOT NULL,
+        context TEXT NOT NULL,
+        provenance TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        scope TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX messages_by_agent ON messages(agent_id, rowid);
+      CREATE INDEX messages_by_agent_time ON messages(agent_id, created_ms);
+
+      CREATE VIRTUAL TABLE messages_fts USING fts5(
+        search_text, context, name, scope,
+        content = 'messages', content_rowid = 'rowid',
+        tokenize = 'porter unicode61 remove_diacritics 2'
+      );
+
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, search_text, context, name, scope)
+          VALUES (new.rowid, new.search_text, new.context, new.name, new.scope);
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, search_text, context, name, scope)
+          VALUES ('delete', old.rowid, old.search_text, old.context, old.name, old.scope);
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF search_text, context, name, scope ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, search_text, context, name, scope)
+          VALUES ('delete', old.rowid, old.search_text, old.context, old.name, old.scope);
+        INSERT INTO messages_fts (rowid, search_text, context, name, scope)
+          VALUES (new.rowid, new.search_text, new.context, new.name, new.scope);
+      END;
+
+      CREATE TABLE embedding_cache (
+        model TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model, hash)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -3,9 +3,12 @@ import { SqliteAgentStore } from "./agent-store.ts";
 import { openDatabase } from "./database.ts";
 import { SqliteEventStore } from "./event-store.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
+import { SqliteMemoryStore } from "./memory-store.ts";
+import { SqliteMessageStore } from "./message-store.ts";
 import { migrate } from "./migrations.ts";
 import { SqliteProjectStore } from "./project-store.ts";
 import { Statements } from "./statements.ts";
+import { SqliteVectorStore } from "./vector-store.ts";
 
 export interface SqliteStoreOptions {
   /** A file path, or `:memory:`. */
@@ -35,6 +38,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     throw error;
   }
   const statements = new Statements(opened.db);
+  const vectors = opened.vectors ? new SqliteVectorStore(statements) : null;
   const capabilities: StoreCapabilities = { vectors: opened.vectors, fullText: opened.fullText };
   let closed = false;
   return {
@@ -42,9 +46,26 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     capabilities,
     warnings: opened.warnings,
     projects: new SqliteProjectStore(statements),
-    agents: new SqliteAgentStore(statements),
+    agents: new SqliteAgentStore(statements, (agentId) => vectors?.removeAgent(agentId)),
     history: new SqliteHistoryStore(statements),
     events: new SqliteEventStore(statements),
+    memories: new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids)),
+    messages: new SqliteMessageStore(statements),
+    vectors,
+    settings: {
+      async get(key) {
+        return (
+          statements.get<{ value: string }>("SELECT value FROM settings WHERE key = ?", key)?.value ?? null
+        );
+      },
+      async set(key, value) {
+        statements.run(
+          "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+          key,
+          value,
+        );
+      },
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,181 @@
+import { InvalidInputError } from "../../core/errors.ts";
+import type { BlockInput } from "../../memory/blocks/schemas.ts";
+import { type Command, defineCommand, intOption } from "../command.ts";
+import { parseJsonObjectFlag, parseUserJson, readUserFile } from "../files.ts";
+import { formatAgent, formatAgents, formatBlockSet } from "../format.ts";
+import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
+import { UsageError } from "../usage-error.ts";
+
+const create = defineCommand({
+  name: "agent create",
+  summary: "Create an agent; prints it with its id",
+  args: [],
+  options: {
+    name: { type: "string", arg: "NAME", help: "the agent's name (required)" },
+    model: { type: "string", arg: "PROVIDER:MODEL", help: "e.g. openai:gpt-4o-mini (default: the server's)" },
+    instructions: { type: "string", arg: "TEXT", help: "system instructions" },
+    metadata: { type: "string", arg: "JSON", help: "a JSON object of metadata" },
+    block: { type: "string", multiple: true, arg: "LABEL=VALUE", help: "an initial block (repeatable)" },
+    "blocks-file": { type: "string", arg: "FILE", help: "initial blocks from a JSON file" },
+    project: { type: "string", arg: "NAME", help: "project to create it in (default: default)" },
+  },
+  details: [
+    "Given blocks replace the default ones (persona, human). FILE holds an array of",
+    '{"label","value","description","limit","readOnly"} objects, or an object of label → value;',
+    "--block values override the file's.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    if (options.name === undefined) throw new UsageError("missing --name", "agent create");
+    const blocks = await initialBlocks(options["blocks-file"], options.block);
+    const agent = await ctx.engram().agents.create({
+      name: options.name,
+      project: options.project,
+      model: options.model,
+      instructions: options.instructions,
+      metadata:
+        options.metadata === undefined ? undefined : parseJsonObjectFlag(options.metadata, "metadata"),
+      blocks,
+    });
+    return { data: agent, text: formatAgent(agent) };
+  },
+});
+
+const list = defineCommand({
+  name: "agent list",
+  summary: "List agents (of every project unless --project)",
+  args: [],
+  options: {
+    project: { type: "string", arg: "NAME", help: "only this project's agents" },
+    limit: { type: "string", arg: "N", help: "page size (default 50, at most 500)" },
+    cursor: { type: "string", arg: "CURSOR", help: "the page after this cursor" },
+  },
+  async run({ options }, ctx) {
+    const limit = intOption(options.limit, "limit", "agent list");
+    const engram = ctx.engram();
+    const page = await engram.agents.list({
+      project: options.project,
+      limit,
+      cursor: options.cursor,
+    });
+    const projects = await engram.projects.list({ limit: 500 });
+    const names = new Map(projects.items.map((p) => [p.id, p.name]));
+    return {
+      data: page.items,
+      text: formatAgents(page.items, names),
+      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
+    };
+  },
+});
+
+const show = defineCommand({
+  name: "agent show",
+  summary: "Show an agent and its blocks at the head of its default branch",
+  args: ["agent"],
+  options: { ...PROJECT_OPTION },
+  async run({ args, options }, ctx) {
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const set = await engram.blocks.list(agent.id);
+    return {
+      data: { agent, branch: set.branch, commit: set.commit, blocks: set.blocks },
+      text: `${formatAgent(agent)}\n\n${formatBlockSet(set)}`,
+    };
+  },
+});
+
+const update = defineCommand({
+  name: "agent update",
+  summary: "Change an agent's name, model, instructions or metadata",
+  args: ["agent"],
+  options: {
+    ...PROJECT_OPTION,
+    name: { type: "string", arg: "NAME", help: "new name" },
+    model: { type: "string", arg: "PROVIDER:MODEL", help: "new model; '' for the server's default" },
+    instructions: { type: "string", arg: "TEXT", help: "new instructions" },
+    metadata: { type: "string", arg: "JSON", help: "new metadata (a JSON object; replaces the old)" },
+  },
+  async run({ args, options }, ctx) {
+    const { name, model, instructions, metadata } = options;
+    if ([name, model, instructions, metadata].every((v) => v === undefined))
+      throw new UsageError(
+        "nothing to update: give --name, --model, --instructions or --metadata",
+        "agent update",
+      );
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const updated = await engram.agents.update(agent.id, {
+      name,
+      model: model === "" ? null : model,
+      instructions,
+      metadata: metadata === undefined ? undefined : parseJsonObjectFlag(metadata, "metadata"),
+    });
+    return { data: updated, text: formatAgent(updated) };
+  },
+});
+
+const remove = defineCommand({
+  name: "agent delete",
+  summary: "Delete an agent with its whole history",
+  args: ["agent"],
+  options: { ...PROJECT_OPTION },
+  async run({ args, options }, ctx) {
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    await engram.agents.delete(agent.id);
+    return { data: { deleted: true, id: agent.id }, text: `deleted agent ${agent.name} (${agent.id})` };
+  },
+});
+
+/** `engram fork`: a new agent sharing history up to a revision. */
+export const fork = defineCommand({
+  name: "fork",
+  summary: "Fork an agent: a new agent with the same history up to a revision",
+  args: ["agent"],
+  options: {
+    ...PROJECT_OPTION,
+    name: { type: "string", arg: "NAME", help: 'name of the fork (default: "<name> (fork)")' },
+    at: { type: "string", arg: "REV", help: "revision to fork at (default: HEAD)" },
+  },
+  async run({ args, options }, ctx) {
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const forked = await engram.agents.fork(agent.id, { name: options.name, at: options.at });
+    return { data: forked, text: formatAgent(forked) };
+  },
+});
+
+/** `engram agent …` */
+export const agentCommands: readonly Command[] = [create, list, show, update, remove];
+
+async function initialBlocks(
+  file: string | undefined,
+  flags: readonly string[] | undefined,
+): Promise<BlockInput[] | undefined> {
+  if (file === undefined && flags === undefined) return undefined;
+  const blocks: BlockInput[] =
+    file === undefined
+      ? []
+      : blocksFromJson(parseUserJson(await readUserFile(file, "blocks file"), `blocks file ${file}`), file);
+  for (const flag of flags ?? []) {
+    const eq = flag.indexOf("=");
+    if (eq < 1) throw new UsageError(`--block must be LABEL=VALUE, got "${flag}"`, "agent create");
+    const label = flag.slice(0, eq);
+    const value = flag.slice(eq + 1);
+    const existing = blocks.find((b) => b.label === label);
+    if (existing === undefined) blocks.push({ label, value });
+    else existing.value = value;
+  }
+  return blocks;
+}
+
+function blocksFromJson(json: unknown, file: string): BlockInput[] {
+  if (Array.isArray(json)) return json as BlockInput[];
+  if (json !== null && typeof json === "object") {
+    return Object.entries(json).map(([label, value]) =>
+      typeof value === "string" ? { label, value } : ({ ...(value as object), label } as BlockInput),
+    );
+  }
+  throw new InvalidInputError(
+    `blocks file ${file} must hold an array of blocks or an object of label → value`,
+  );
+}

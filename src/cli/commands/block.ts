@@ -1,0 +1,124 @@
+import type { Author } from "../../core/types.ts";
+import { type Command, defineCommand, intOption, type OptionSpecs } from "../command.ts";
+import { readUserFile } from "../files.ts";
+import { commitJson, formatBlockSet, formatCommitResult } from "../format.ts";
+import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
+import { UsageError } from "../usage-error.ts";
+
+const READ_OPTIONS = {
+  ...PROJECT_OPTION,
+  at: { type: "string", arg: "REV", help: "read at a revision: commit id or prefix, branch, HEAD~N" },
+  branch: { type: "string", arg: "BRANCH", help: "read the head of this branch (default: the agent's)" },
+} as const satisfies OptionSpecs;
+
+/** Flags of every write to an agent's blocks. */
+export const WRITE_OPTIONS = {
+  ...PROJECT_OPTION,
+  branch: { type: "string", arg: "BRANCH", help: "branch to commit to (default: the agent's)" },
+  expect: { type: "string", arg: "HEAD", help: "commit only if the branch is still at HEAD (else conflict)" },
+  message: { type: "string", arg: "TEXT", help: "commit message" },
+  author: { type: "string", arg: "WHO", help: "user (default), agent, sleeptime or evolver" },
+} as const satisfies OptionSpecs;
+
+const list = defineCommand({
+  name: "block list",
+  summary: "Show all of an agent's blocks",
+  args: ["agent"],
+  options: READ_OPTIONS,
+  async run({ args, options }, ctx) {
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const set = await engram.blocks.list(agent.id, { at: options.at, branch: options.branch });
+    return { data: set, text: formatBlockSet(set) };
+  },
+});
+
+const get = defineCommand({
+  name: "block get",
+  summary: "Print one block (its value, or all its fields with --json)",
+  args: ["agent", "label"],
+  options: READ_OPTIONS,
+  async run({ args, options }, ctx) {
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const block = await engram.blocks.get(agent.id, args.label, { at: options.at, branch: options.branch });
+    return { data: block, text: block.value };
+  },
+});
+
+const set = defineCommand({
+  name: "block set",
+  summary: "Create or change a block, as a new commit",
+  args: ["agent", "label", "value?"],
+  options: {
+    ...WRITE_OPTIONS,
+    file: { type: "string", arg: "FILE", help: "read the value from a file instead of VALUE" },
+    description: { type: "string", arg: "TEXT", help: "what the block is for" },
+    limit: { type: "string", arg: "N", help: "character limit (default 5000)" },
+    "read-only": { type: "boolean", help: "the agent cannot change it (--no-read-only to undo)" },
+  },
+  details: "VALUE '-' reads stdin. Without VALUE or --file, only the given settings change.",
+  async run({ args, options }, ctx) {
+    if (args.value !== undefined && options.file !== undefined)
+      throw new UsageError("give VALUE or --file, not both", "block set");
+    const value =
+      args.value === "-"
+        ? await ctx.readStdin()
+        : options.file !== undefined
+          ? await readUserFile(options.file, "value file")
+          : args.value;
+    const limit = intOption(options.limit, "limit", "block set");
+    if (
+      value === undefined &&
+      [options.description, limit, options["read-only"]].every((v) => v === undefined)
+    )
+      throw new UsageError("missing argument VALUE (or --file, or a setting to change)", "block set");
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const result = await engram.blocks.commit(agent.id, {
+      changes: [
+        {
+          op: "set",
+          label: args.label,
+          value,
+          description: options.description,
+          limit,
+          readOnly: options["read-only"],
+        },
+      ],
+      ...writeOptions(options),
+    });
+    return { data: commitJson(result), text: formatCommitResult(result) };
+  },
+});
+
+const remove = defineCommand({
+  name: "block delete",
+  summary: "Delete a block, as a new commit",
+  args: ["agent", "label"],
+  options: WRITE_OPTIONS,
+  async run({ args, options }, ctx) {
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const result = await engram.blocks.delete(agent.id, args.label, writeOptions(options));
+    return { data: commitJson(result), text: formatCommitResult(result) };
+  },
+});
+
+/** `engram block …` */
+export const blockCommands: readonly Command[] = [list, get, set, remove];
+
+/** The engine's write options from WRITE_OPTIONS flags; the engine validates `author`. */
+export function writeOptions(options: {
+  branch?: string | undefined;
+  expect?: string | undefined;
+  message?: string | undefined;
+  author?: string | undefined;
+}) {
+  return {
+    branch: options.branch,
+    expectedHead: options.expect,
+    message: options.message,
+    author: options.author as Author | undefined,
+  };
+}

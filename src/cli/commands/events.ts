@@ -1,0 +1,39 @@
+import { type Command, defineCommand, intOption } from "../command.ts";
+import { formatEvents } from "../format.ts";
+import { findAgent } from "../resolve-agent.ts";
+
+const events = defineCommand({
+  name: "events",
+  summary: "Read the event log (every change, oldest first), of one agent or all",
+  args: ["agent?"],
+  options: {
+    project: {
+      type: "string",
+      arg: "NAME",
+      help: "only this project's events (and where AGENT is looked up)",
+    },
+    kind: { type: "string", arg: "KIND", help: "only events of this kind, e.g. blocks.committed" },
+    limit: { type: "string", arg: "N", help: "at most N events (default 50, at most 500)" },
+    cursor: { type: "string", arg: "CURSOR", help: "continue where a previous page stopped" },
+  },
+  async run({ args, options }, ctx) {
+    const limit = intOption(options.limit, "limit", "events");
+    const engram = ctx.engram();
+    const agent = args.agent === undefined ? undefined : await findAgent(engram, args.agent, options.project);
+    const page = await engram.events.list({
+      agentId: agent?.id,
+      project: options.project,
+      kind: options.kind,
+      limit,
+      cursor: options.cursor,
+    });
+    return {
+      data: page.items,
+      text: formatEvents(page.items),
+      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
+    };
+  },
+});
+
+/** `engram events` */
+export const eventCommands: readonly Command[] = [events];

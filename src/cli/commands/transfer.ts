@@ -1,0 +1,51 @@
+import { resolve } from "node:path";
+import { type Command, defineCommand } from "../command.ts";
+import { parseUserJson, readUserFile, writeUserFile } from "../files.ts";
+import { formatAgent } from "../format.ts";
+import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
+
+const exportAgent = defineCommand({
+  name: "export",
+  summary: "Write an agent with its full history as one JSON document",
+  args: ["agent"],
+  options: {
+    ...PROJECT_OPTION,
+    out: { type: "string", arg: "FILE", help: "write to FILE (default: stdout)" },
+  },
+  async run({ args, options }, ctx) {
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const document = await engram.transfer.export(agent.id);
+    const text = `${JSON.stringify(document, null, 2)}\n`;
+    if (options.out === undefined) return { data: document, text };
+    const path = resolve(options.out);
+    await writeUserFile(path, text, "export file");
+    return {
+      data: { path, agent: agent.id, commits: document.commits.length },
+      text: `exported agent ${agent.name} (${agent.id}), ${document.commits.length} commits, to ${path}`,
+    };
+  },
+});
+
+const importAgent = defineCommand({
+  name: "import",
+  summary: "Recreate an agent from an export document ('-' reads stdin)",
+  args: ["file"],
+  options: {
+    "new-ids": { type: "boolean", help: "give the agent a new id, so a copy can sit beside the original" },
+    project: { type: "string", arg: "NAME", help: "project to import into (default: default)" },
+  },
+  async run({ args, options }, ctx) {
+    const fromStdin = args.file === "-";
+    const text = fromStdin ? await ctx.readStdin() : await readUserFile(args.file, "import file");
+    const document = parseUserJson(text, fromStdin ? "import from stdin" : `import file ${args.file}`);
+    const agent = await ctx.engram().transfer.import(document, {
+      newIds: options["new-ids"],
+      project: options.project,
+    });
+    return { data: agent, text: formatAgent(agent) };
+  },
+});
+
+/** `engram export`, `engram import` */
+export const transferCommands: readonly Command[] = [exportAgent, importAgent];

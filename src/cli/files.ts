@@ -1,0 +1,48 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { InvalidInputError } from "../core/errors.ts";
+
+/**
+ * Reads a file the user named. A missing or unreadable file is the caller's mistake (invalid_input),
+ * named in the message, not an internal error.
+ */
+export async function readUserFile(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw new InvalidInputError(`cannot read ${what} ${path}: ${systemReason(error)}`, { cause: error });
+  }
+}
+
+export async function writeUserFile(path: string, text: string, what: string): Promise<void> {
+  try {
+    await writeFile(path, text, "utf8");
+  } catch (error) {
+    throw new InvalidInputError(`cannot write ${what} ${path}: ${systemReason(error)}`, { cause: error });
+  }
+}
+
+/** Parses JSON the user gave; `source` names where it came from, e.g. `import file a.json`. */
+export function parseUserJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InvalidInputError(`${source} is not valid JSON: ${reason}`, { cause: error });
+  }
+}
+
+/** Parses a `--metadata` style flag that must hold a JSON object. */
+export function parseJsonObjectFlag(text: string, flag: string): Record<string, unknown> {
+  const value = parseUserJson(text, `--${flag}`);
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new InvalidInputError(`--${flag} must be a JSON object, e.g. '{"team":"support"}'`);
+  return value as Record<string, unknown>;
+}
+
+function systemReason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EISDIR") return "it is a directory";
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,147 @@
+import type { Agent, Block, Branch, Commit, EngramEvent } from "../core/types.ts";
+import type { BlockSet, CommitResult } from "../memory/blocks/block-service.ts";
+import type { BlockSettings, CommitDiff } from "../memory/blocks/history-service.ts";
+import { fields, oneLine, shortId, shortTime, table } from "./output.ts";
+
+/** The `--json` shape of a write: the commit, plus whether anything changed and on which branch. */
+export function commitJson(result: CommitResult): Commit & { changed: boolean; branch: string } {
+  return { ...result.commit, changed: result.changed, branch: result.branch };
+}
+
+export function formatCommitResult(result: CommitResult): string {
+  const id = shortId(result.commit.id);
+  return result.changed
+    ? `committed ${id} on ${result.branch}: ${oneLine(result.commit.message)}`
+    : `nothing changed: ${result.branch} stays at ${id}`;
+}
+
+export function formatAgent(agent: Agent): string {
+  return fields([
+    ["id", agent.id],
+    ["name", agent.name],
+    ["model", agent.model ?? "(server default)"],
+    ["project", agent.projectId],
+    ["branch", agent.defaultBranch],
+    ["created", agent.createdAt],
+    ["updated", agent.updatedAt],
+    ["instructions", agent.instructions === "" ? "(none)" : indentAfterFirst(agent.instructions, 14)],
+    ...(Object.keys(agent.metadata).length > 0
+      ? [["metadata", JSON.stringify(agent.metadata)] as const]
+      : []),
+  ]);
+}
+
+export function formatAgents(agents: readonly Agent[], projectNames: ReadonlyMap<string, string>): string {
+  if (agents.length === 0) return "no agents";
+  return table(
+    ["ID", "NAME", "PROJECT", "MODEL", "CREATED"],
+    agents.map((a) => [
+      a.id,
+      a.name,
+      projectNames.get(a.projectId) ?? a.projectId,
+      a.model ?? "-",
+      shortTime(a.createdAt),
+    ]),
+  );
+}
+
+export function formatBlock(block: Block): string {
+  const flags = [`${block.size}/${block.limit} chars`, ...(block.readOnly ? ["read-only"] : [])];
+  const head = `${block.label}  ${flags.join("  ")}${block.description === "" ? "" : `  — ${oneLine(block.description, 60)}`}`;
+  const body = block.value === "" ? "  (empty)" : indent(block.value, 2);
+  return `${head}\n${body}`;
+}
+
+export function formatBlockSet(set: BlockSet): string {
+  const where = `commit ${shortId(set.commit)}${set.branch === null ? "" : ` (${set.branch})`}`;
+  if (set.blocks.length === 0) return `${where}\n\nno blocks`;
+  return [where, ...set.blocks.map(formatBlock)].join("\n\n");
+}
+
+export function formatLog(commits: readonly Commit[]): string {
+  if (commits.length === 0) return "no commits";
+  const width = Math.max(...commits.map((c) => c.author.length));
+  return commits
+    .map(
+      (c) => `${shortId(c.id)}  ${shortTime(c.createdAt)}  ${c.author.padEnd(width)}  ${oneLine(c.message)}`,
+    )
+    .join("\n");
+}
+
+/** Unified-style text, one section per changed block. */
+export function formatDiff(diff: CommitDiff): string {
+  const title = `diff ${shortId(diff.from)}..${shortId(diff.to)}`;
+  if (diff.blocks.length === 0) return `${title}\nno differences`;
+  const sections = diff.blocks.map((block) => {
+    const lines = [
+      `--- ${block.status === "added" ? "/dev/null" : `a/${block.label}`}`,
+      `+++ ${block.status === "removed" ? "/dev/null" : `b/${block.label}`}`,
+    ];
+    if (block.status === "added" && block.settings?.after != null)
+      lines.push(newBlockLine(block.settings.after));
+    else if (block.status === "modified" && block.settings !== null)
+      lines.push(...settingsLines(block.settings.before, block.settings.after));
+    if (block.patch !== "") lines.push(block.patch);
+    return lines.join("\n");
+  });
+  return [title, ...sections].join("\n");
+}
+
+export function formatBranches(branches: readonly Branch[], defaultBranch: string): string {
+  if (branches.length === 0) return "no branches";
+  return table(
+    ["", "BRANCH", "HEAD", "UPDATED"],
+    branches.map((b) => [
+      b.name === defaultBranch ? "*" : "",
+      b.name,
+      shortId(b.head),
+      shortTime(b.updatedAt),
+    ]),
+  );
+}
+
+export function formatEvents(events: readonly EngramEvent[]): string {
+  if (events.length === 0) return "no events";
+  return table(
+    ["SEQ", "TIME", "ACTOR", "KIND", "TARGET"],
+    events.map((e) => [
+      String(e.seq),
+      shortTime(e.createdAt),
+      e.actor,
+      e.kind,
+      `${e.targetType} ${e.targetType === "commit" ? shortId(e.targetId) : e.targetId}`,
+    ]),
+  );
+}
+
+function settingsLines(before: BlockSettings | null, after: BlockSettings | null): string[] {
+  const keys = ["description", "limit", "readOnly"] as const;
+  return keys.flatMap((key) => {
+    const a = before?.[key];
+    const b = after?.[key];
+    return a === b ? [] : [`# ${key}: ${show(a)} → ${show(b)}`];
+  });
+}
+
+function newBlockLine(settings: BlockSettings): string {
+  const parts = [`limit ${settings.limit}`, ...(settings.readOnly ? ["read-only"] : [])];
+  if (settings.description !== "") parts.push(`description ${JSON.stringify(settings.description)}`);
+  return `# new block: ${parts.join(", ")}`;
+}
+
+function show(value: unknown): string {
+  return value === undefined ? "(none)" : JSON.stringify(value);
+}
+
+function indent(text: string, by: number): string {
+  const pad = " ".repeat(by);
+  return text
+    .split("\n")
+    .map((line) => (line === "" ? "" : pad + line))
+    .join("\n");
+}
+
+function indentAfterFirst(text: string, by: number): string {
+  const [first = "", ...rest] = text.split("\n");
+  return rest.length === 0 ? first : `${first}\n${indent(rest.join("\n"), by)}`;
+}

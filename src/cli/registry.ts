@@ -1,0 +1,41 @@
+import type { Command } from "./command.ts";
+import { agentCommands, fork } from "./commands/agent.ts";
+import { benchCommands } from "./commands/bench.ts";
+import { blockCommands } from "./commands/block.ts";
+import { branchCommands } from "./commands/branch.ts";
+import { eventCommands } from "./commands/events.ts";
+import { historyCommands } from "./commands/history.ts";
+import { projectCommands } from "./commands/project.ts";
+import { serveCommands } from "./commands/serve.ts";
+import { transferCommands } from "./commands/transfer.ts";
+
+/** Commands that take a second word, with what they are about. */
+export const GROUPS: Readonly<Record<string, string>> = {
+  project: "Projects: tenants that nothing crosses",
+  agent: "Agents",
+  block: "An agent's memory blocks; every write is a commit",
+  branch: "Branches of an agent's block history",
+  bench: "Benchmarks",
+};
+
+/** Every command, in the order help lists them. */
+export const COMMANDS: readonly Command[] = [
+  ...serveCommands,
+  ...projectCommands,
+  ...agentCommands,
+  ...blockCommands,
+  ...historyCommands,
+  ...branchCommands,
+  fork,
+  ...eventCommands,
+  ...transferCommands,
+  ...benchCommands,
+];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+export function groupCommands(group: string): Command[] {
+  return COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+}

@@ -1,0 +1,32 @@
+import { NotFoundError } from "../core/errors.ts";
+import type { Agent } from "../core/types.ts";
+import type { Engram } from "../engram.ts";
+import { DEFAULT_PROJECT } from "../memory/projects/project-service.ts";
+import type { OptionSpecs } from "./command.ts";
+
+/** `--project`, for commands that look an agent up by name. */
+export const PROJECT_OPTION = {
+  project: {
+    type: "string",
+    arg: "NAME",
+    help: `project of AGENT, when named (default: ${DEFAULT_PROJECT})`,
+  },
+} as const satisfies OptionSpecs;
+
+/**
+ * The agent an AGENT argument names: an id, or a name unique in the project. With `--project`, an id
+ * of another project's agent is not found either.
+ */
+export async function findAgent(engram: Engram, ref: string, project: string | undefined): Promise<Agent> {
+  // Without this, a name on a fresh database reports "project default not found", which misleads.
+  if (
+    project === undefined &&
+    !ref.startsWith("agt_") &&
+    (await engram.projects.find(DEFAULT_PROJECT)) === null
+  )
+    throw new NotFoundError(`agent ${ref} not found`);
+  const agent = await engram.agents.find(ref, { project });
+  if (project !== undefined && agent.projectId !== (await engram.projects.get(project)).id)
+    throw new NotFoundError(`agent ${ref} not found in project ${project}`);
+  return agent;
+}

@@ -1,0 +1,107 @@
+import { defaultDatabasePath } from "../engram.ts";
+import type { Command } from "./command.ts";
+import { type CliIo, createContext } from "./context.ts";
+import { commandHelp, groupHelp, mainHelp, version } from "./help.ts";
+import { EXIT, printError, printResult } from "./output.ts";
+import { findCommand, GROUPS } from "./registry.ts";
+import { UsageError } from "./usage-error.ts";
+
+export type { CliIo } from "./context.ts";
+
+/**
+ * Runs one command line (without `node` and the script) and returns its exit code: 0 ok, 1 the
+ * caller's error, 2 a wrong command line, 3 an internal failure. Never exits the process, and always
+ * closes the database it opened.
+ *
+ * @example
+ * const code = await run(["agent", "create", "--name", "helper", "--json"], {
+ *   stdout: process.stdout, stderr: process.stderr, env: process.env,
+ * });
+ */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const json = flagsOf(argv).includes("--json");
+  try {
+    const located = locate(argv);
+    if (located.kind === "text") {
+      io.stdout.write(`${located.text}\n`);
+      return EXIT.ok;
+    }
+    const prepared = located.command.prepare(located.rest);
+    if (prepared.help) {
+      io.stdout.write(`${commandHelp(located.command)}\n`);
+      return EXIT.ok;
+    }
+    const ctx = createContext(io, {
+      json: prepared.json,
+      dbPath: prepared.db ?? defaultDatabasePath(io.env),
+    });
+    try {
+      const result = await prepared.run(ctx);
+      if (result !== undefined) printResult(io, prepared.json, result);
+      return EXIT.ok;
+    } finally {
+      await ctx.close();
+    }
+  } catch (error) {
+    return printError(io, json, error);
+  }
+}
+
+type Located = { kind: "text"; text: string } | { kind: "command"; command: Command; rest: string[] };
+
+/** Flags that may come before the command words. */
+const GLOBAL_BOOLEANS = new Set(["--json", "--help", "-h", "--version", "-V"]);
+
+/** Finds the command named by the leading words; global flags may sit before or between them. */
+function locate(argv: readonly string[]): Located {
+  const words: number[] = [];
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
+    const token = argv[i] as string;
+    if (token === "--") break;
+    if (token === "--db") i++;
+    else if (!GLOBAL_BOOLEANS.has(token) && !token.startsWith("--db=")) {
+      if (token.startsWith("-")) break;
+      words.push(i);
+      if (words.length === 1 && GROUPS[token] === undefined && token !== "help") break;
+    }
+  }
+  const [first, second] = words.map((i) => argv[i] as string);
+  const flags = flagsOf(argv);
+  const help = flags.includes("--help") || flags.includes("-h");
+  if (first === undefined) {
+    if (flags.includes("--version") || flags.includes("-V")) return { kind: "text", text: version() };
+    if (help) return { kind: "text", text: mainHelp() };
+    throw new UsageError("missing command");
+  }
+  if (first === "help")
+    return { kind: "text", text: helpFor(argv.filter((t) => !t.startsWith("-")).slice(1)) };
+  const rest = argv.filter((_, i) => !words.includes(i));
+  if (GROUPS[first] !== undefined) {
+    if (second === undefined) {
+      if (help) return { kind: "text", text: groupHelp(first) };
+      throw new UsageError(`missing ${first} command`, first);
+    }
+    const command = findCommand(`${first} ${second}`);
+    if (command === undefined) throw new UsageError(`unknown command "${first} ${second}"`, first);
+    return { kind: "command", command, rest };
+  }
+  const command = findCommand(first);
+  if (command === undefined) throw new UsageError(`unknown command "${first}"`);
+  return { kind: "command", command, rest };
+}
+
+/** `engram help [GROUP [COMMAND]]` */
+function helpFor(words: string[]): string {
+  const [group, name] = words;
+  if (group === undefined) return mainHelp();
+  const command = findCommand(name === undefined ? group : `${group} ${name}`);
+  if (command !== undefined) return commandHelp(command);
+  if (GROUPS[group] !== undefined && name === undefined) return groupHelp(group);
+  throw new UsageError(`unknown command "${words.join(" ")}"`);
+}
+
+/** The flags before `--`. */
+function flagsOf(argv: readonly string[]): readonly string[] {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).filter((t) => t.startsWith("-"));
+}

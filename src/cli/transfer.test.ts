@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { type CliSandbox, sandbox } from "./test-harness.ts";
+
+let s: CliSandbox;
+let target: CliSandbox;
+let agent: { id: string; name: string };
+beforeEach(async () => {
+  s = sandbox();
+  target = sandbox();
+  agent = await s.ok(["agent", "create", "--name", "helper"]);
+  await s.ok(["block", "set", "helper", "persona", "I learn."]);
+  await s.ok(["branch", "create", "helper", "draft"]);
+  await s.ok(["block", "set", "helper", "human", "Ada", "--branch", "draft"]);
+});
+afterEach(() => {
+  s.cleanup();
+  target.cleanup();
+});
+
+describe("engram export", () => {
+  it("writes the document to --out and prints where, the agent and the commit count", async () => {
+    const file = join(s.dir, "helper.json");
+    const out = await s.ok(["export", "helper", "--out", file]);
+    assert.deepEqual(out, { path: file, agent: agent.id, commits: 3 });
+    const doc = JSON.parse(readFileSync(file, "utf8"));
+    assert.equal(doc.format, "engram.agent");
+    assert.equal(doc.version, 1);
+    assert.equal(doc.agent.id, agent.id);
+    assert.deepEqual(doc.branches.map((b: { name: string }) => b.name).sort(), ["draft", "main"]);
+    const human = await s.cli(["export", "helper", "--out", file]);
+    assert.equal(human.stdout, `exported agent helper (${agent.id}), 3 commits, to ${file}\n`);
+  });
+
+  it("writes the document to stdout without --out, with or without --json", async () => {
+    const plain = JSON.parse((await s.cli(["export", "helper"])).stdout);
+    const json = await s.ok(["export", "helper"]);
+    assert.equal(plain.format, "engram.agent");
+    assert.deepEqual(plain.commits, json.commits);
+  });
+});
+
+describe("engram import", () => {
+  it("reproduces the agent exactly in another database", async () => {
+    const file = join(s.dir, "helper.json");
+    await s.ok(["export", "helper", "--out", file]);
+    const imported = await target.ok(["import", file]);
+    assert.equal(imported.id, agent.id);
+    assert.equal(imported.name, "helper");
+    assert.deepEqual(await target.ok(["log", "helper"]), await s.ok(["log", "helper"]));
+    // Branches carry name and head across; their updatedAt is the import's time.
+    const heads = (list: { name: string; head: string }[]) => list.map((b) => [b.name, b.head]);
+    assert.deepEqual(
+      heads(await target.ok(["branch", "list", "helper"])),
+      heads(await s.ok(["branch", "list", "helper"])),
+    );
+    assert.deepEqual(
+      await target.ok(["block", "list", "helper", "--branch", "draft"]),
+      await s.ok(["block", "list", "helper", "--branch", "draft"]),
+    );
+  });
+
+  it("refuses a second copy under the same id, and makes one with --new-ids", async () => {
+    const file = join(s.dir, "helper.json");
+    await s.ok(["export", "helper", "--out", file]);
+    const same = await s.cli(["import", file, "--json"]);
+    assert.deepEqual([same.code, same.json().error.code], [1, "conflict"]);
+    const copy = await s.ok(["import", file, "--new-ids"]);
+    assert.notEqual(copy.id, agent.id);
+    assert.deepEqual(await s.ok(["log", copy.id]), await s.ok(["log", agent.id]));
+  });
+
+  it("reads the document from stdin with '-', into a chosen project", async () => {
+    const doc = (await s.cli(["export", "helper"])).stdout;
+    const project = await target.ok(["project", "create", "lab"]);
+    const imported = await target.ok(["import", "-", "--project", "lab"], { stdin: doc });
+    assert.equal(imported.projectId, project.id);
+    assert.equal(
+      (await target.ok(["block", "get", "helper", "persona", "--project", "lab"])).value,
+      "I learn.",
+    );
+  });
+
+  it("rejects a malformed file with exit 1, naming it, and imports nothing", async () => {
+    const file = join(s.dir, "broken.json");
+    writeFileSync(file, "{ this is not json");
+    const out = await target.cli(["import", file, "--json"]);
+    assert.equal(out.code, 1);
+    assert.equal(out.json().error.code, "invalid_input");
+    assert.match(
+      out.json().error.message,
+      new RegExp(`^import file ${file.replace(/[.\\/]/g, "\\$&")} is not valid JSON`),
+    );
+    const human = await target.cli(["import", file]);
+    assert.match(human.stderr, /^engram: import file .*broken\.json is not valid JSON/);
+
+    writeFileSync(file, JSON.stringify({ format: "something.else", version: 1 }));
+    const wrong = await target.cli(["import", file, "--json"]);
+    assert.deepEqual([wrong.code, wrong.json().error.code], [1, "invalid_input"]);
+    const missing = await target.cli(["import", join(s.dir, "absent.json"), "--json"]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.json().error.message, /cannot read import file .*absent\.json: no such file/);
+    assert.deepEqual(await target.ok(["agent", "list"]), []);
+  });
+
+  it("rejects a tampered document and a newer version", async () => {
+    const doc = await s.ok(["export", "helper"]);
+    const file = join(s.dir, "tampered.json");
+    doc.blobs[0].value = "tampered";
+    writeFileSync(file, JSON.stringify(doc));
+    const tampered = await target.cli(["import", file, "--json"]);
+    assert.equal(tampered.code, 1);
+    assert.match(tampered.json().error.message, /does not match the value/);
+    writeFileSync(file, JSON.stringify({ ...doc, version: 99 }));
+    const newer = await target.cli(["import", file, "--json"]);
+    assert.deepEqual([newer.code, newer.json().error.code], [1, "unsupported_format"]);
+  });
+});

@@ -1,0 +1,200 @@
+import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import type { Actor, Agent, Memory, MemoryVersion, Page } from "../../core/types.ts";
+import { parseInput } from "../../core/validation.ts";
+import type { MemoryWrite } from "../../store/store.ts";
+import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
+import { dropUndefined, pageOf } from "../pagination.ts";
+import {
+  MAX_BATCH,
+  type MemoryInput,
+  type MemoryListInput,
+  type MemoryPatch,
+  memoryInput,
+  memoryListInput,
+  memoryPatch,
+} from "./schemas.ts";
+
+export interface MemoryWriteResult<T> {
+  value: T;
+  /** Non-fatal problems, e.g. an embedding that failed (the memory is stored; search is lexical). */
+  warnings: string[];
+}
+
+/** Long-term memories: add, read, update (old versions kept), delete (recorded), history. */
+export class MemoryService {
+  readonly #ctx: EngineContext;
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx;
+  }
+
+  async add(agentId: string, input: MemoryInput, options: { actor?: Actor } = {}): Promise<Memory> {
+    const [memory] = (await this.addMany(agentId, [input], options)).value;
+    return memory as Memory;
+  }
+
+  /** Adds memories in one transaction: all of them or, on any bad item, none. */
+  async addMany(
+    agentId: string,
+    inputs: readonly MemoryInput[],
+    options: { actor?: Actor } = {},
+  ): Promise<MemoryWriteResult<Memory[]>> {
+    if (!Array.isArray(inputs) || inputs.length === 0)
+      throw new InvalidInputError("invalid memories: must be a non-empty list");
+    if (inputs.length > MAX_BATCH)
+      throw new InvalidInputError(`invalid memories: at most ${MAX_BATCH} per batch`);
+    const parsed = inputs.map((input, i) => parseInput(memoryInput, input, `memory ${i}`));
+    parsed.forEach((m, i) => {
+      checkValidity(m.validFrom, m.validTo, `memory ${i}`);
+    });
+    const agent = await requireAgent(this.#ctx, agentId);
+    const actor = options.actor ?? "user";
+    const now = nowIso(this.#ctx);
+    const writes: MemoryWrite[] = parsed.map((input) => {
+      const createdAt = input.createdAt === undefined ? now : new Date(input.createdAt).toISOString();
+      const memory: Memory = {
+        id: this.#ctx.generateId("memory"),
+        agentId: agent.id,
+        userId: input.userId ?? null,
+        kind: input.kind,
+        text: input.text,
+        tags: [...new Set(input.tags)],
+        importance: input.importance,
+        validFrom: input.validFrom ?? null,
+        validTo: input.validTo ?? null,
+        provenance: input.provenance ?? { messageIds: [], externalIds: [] },
+        metadata: input.metadata,
+        version: 1,
+        accessCount: 0,
+        lastAccessedAt: null,
+        createdAt,
+        updatedAt: now,
+      };
+      return this.#write(agent, memory, "create", actor, null, now);
+    });
+    await this.#ctx.store.memories.insert(writes);
+    const memories = writes.map((w) => w.memory);
+    const warnings = await this.#ctx.vectors.index(
+      "memories",
+      agent.id,
+      memories.map((m) => ({ id: m.id, text: m.text })),
+    );
+    return { value: memories, warnings };
+  }
+
+  async get(agentId: string, memoryId: string): Promise<Memory> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    return this.#require(agent, memoryId);
+  }
+
+  async update(
+    agentId: string,
+    memoryId: string,
+    patch: MemoryPatch,
+    options: { actor?: Actor } = {},
+  ): Promise<MemoryWriteResult<Memory>> {
+    const input = parseInput(memoryPatch, patch, "memory update");
+    const agent = await requireAgent(this.#ctx, agentId);
+    const before = await this.#require(agent, memoryId);
+    const now = nowIso(this.#ctx);
+    const after: Memory = {
+      ...before,
+      text: input.text ?? before.text,
+      kind: input.kind ?? before.kind,
+      tags: input.tags === undefined ? before.tags : [...new Set(input.tags)],
+      importance: input.importance ?? before.importance,
+      validFrom: input.validFrom === undefined ? before.validFrom : input.validFrom,
+      validTo: input.validTo === undefined ? before.validTo : input.validTo,
+      provenance: input.provenance ?? before.provenance,
+      metadata: input.metadata ?? before.metadata,
+      version: before.version + 1,
+      updatedAt: now,
+    };
+    checkValidity(after.validFrom ?? undefined, after.validTo ?? undefined, "memory update");
+    const expected = input.expectedVersion ?? before.version;
+    await this.#ctx.store.memories.update(
+      this.#write(agent, after, "update", options.actor ?? "user", before, now),
+      expected,
+    );
+    const warnings =
+      after.text === before.text
+        ? []
+        : await this.#ctx.vectors.index("memories", agent.id, [{ id: after.id, text: after.text }]);
+    return { value: after, warnings };
+  }
+
+  /** Removes the memory from search and listing; its versions stay readable through `history`. */
+  async delete(agentId: string, memoryId: string, options: { actor?: Actor } = {}): Promise<void> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    const before = await this.#require(agent, memoryId);
+    const now = nowIso(this.#ctx);
+    const write = this.#write(agent, before, "delete", options.actor ?? "user", before, now);
+    await this.#ctx.store.memories.delete(agent.id, memoryId, write.version, write.event);
+  }
+
+  /** Every version of a memory, oldest first, including its deletion. */
+  async history(agentId: string, memoryId: string): Promise<MemoryVersion[]> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    const versions = await this.#ctx.store.memories.history(agent.id, memoryId);
+    if (versions.length === 0) throw new NotFoundError(`memory ${memoryId} not found on agent ${agent.id}`);
+    return versions;
+  }
+
+  /** Newest first, filtered. */
+  async list(agentId: string, options: MemoryListInput = {}): Promise<Page<Memory>> {
+    const input = parseInput(memoryListInput, dropUndefined(options), "memory list");
+    const agent = await requireAgent(this.#ctx, agentId);
+    const limit = input.limit ?? 50;
+    const rows = await this.#ctx.store.memories.list(
+      { ...input, agentId: agent.id },
+      { after: input.cursor, limit: limit + 1 },
+    );
+    return pageOf(rows, limit, (m) => m.id);
+  }
+
+  async #require(agent: Agent, memoryId: string): Promise<Memory> {
+    const memory =
+      typeof memoryId === "string" ? await this.#ctx.store.memories.get(agent.id, memoryId) : null;
+    if (memory === null) throw new NotFoundError(`memory ${memoryId} not found on agent ${agent.id}`);
+    return memory;
+  }
+
+  #write(
+    agent: Agent,
+    memory: Memory,
+    operation: MemoryVersion["operation"],
+    actor: Actor,
+    before: Memory | null,
+    at: string,
+  ): MemoryWrite {
+    const version: MemoryVersion = {
+      memoryId: memory.id,
+      version: operation === "delete" ? memory.version + 1 : memory.version,
+      operation,
+      actor,
+      memory,
+      createdAt: at,
+    };
+    return {
+      memory,
+      version,
+      event: makeEvent(this.#ctx, {
+        projectId: agent.projectId,
+        agentId: agent.id,
+        actor,
+        kind: `memory.${operation === "create" ? "created" : operation === "update" ? "updated" : "deleted"}`,
+        targetType: "memory",
+        targetId: memory.id,
+        before,
+        after: operation === "delete" ? null : memory,
+        createdAt: at,
+      }),
+    };
+  }
+}
+
+function checkValidity(validFrom: string | undefined, validTo: string | undefined, what: string): void {
+  if (validFrom !== undefined && validTo !== undefined && Date.parse(validTo) < Date.parse(validFrom)) {
+    throw new InvalidInputError(`invalid ${what}: validTo: must not be before validFrom`);
+  }
+}

@@ -1,0 +1,71 @@
+import { z } from "zod";
+
+/** Longest memory text accepted, in characters. */
+export const MAX_MEMORY_CHARS = 8000;
+/** Most memories one batch may add. */
+export const MAX_BATCH = 1000;
+
+export const isoTime = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" });
+
+export const memoryKind = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_-]{0,31}$/,
+    "must be a lower-case word such as fact, observation, summary, note or insight",
+  );
+
+const tag = z.string().trim().min(1, "must not be empty").max(64);
+const userId = z.string().min(1, "must not be empty").max(256);
+
+export const provenanceInput = z.strictObject({
+  messageIds: z.array(z.string().min(1).max(256)).max(1000).default([]),
+  externalIds: z.array(z.string().min(1).max(256)).max(1000).default([]),
+});
+
+const text = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(MAX_MEMORY_CHARS, `must be at most ${MAX_MEMORY_CHARS} characters`);
+
+export const memoryInput = z.strictObject({
+  text,
+  kind: memoryKind.default("fact"),
+  tags: z.array(tag).max(32).default([]),
+  importance: z.number().min(0).max(1).default(0.5),
+  userId: userId.optional(),
+  validFrom: isoTime.optional(),
+  validTo: isoTime.optional(),
+  provenance: provenanceInput.optional(),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+  /** When the memory was formed, for backfills; defaults to now. */
+  createdAt: isoTime.optional(),
+});
+export type MemoryInput = z.input<typeof memoryInput>;
+
+export const memoryPatch = z.strictObject({
+  text: text.optional(),
+  kind: memoryKind.optional(),
+  tags: z.array(tag).max(32).optional(),
+  importance: z.number().min(0).max(1).optional(),
+  validFrom: isoTime.nullable().optional(),
+  validTo: isoTime.nullable().optional(),
+  provenance: provenanceInput.optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  /** The version the change was computed from; a different current version is a conflict. */
+  expectedVersion: z.number().int().min(1).optional(),
+});
+export type MemoryPatch = z.input<typeof memoryPatch>;
+
+export const memoryListInput = z.strictObject({
+  userId: userId.optional(),
+  includeShared: z.boolean().optional(),
+  kinds: z.array(memoryKind).max(20).optional(),
+  tags: z.array(tag).max(32).optional(),
+  createdAfter: isoTime.optional(),
+  createdBefore: isoTime.optional(),
+  validAt: isoTime.optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.number().int().min(1).max(500).optional(),
+});
+export type MemoryListInput = z.input<typeof memoryListInput>;

@@ -1,0 +1,215 @@
+import type { Memory, Message } from "../core/types.ts";
+import { parseInput } from "../core/validation.ts";
+import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
+import { searchableText } from "../memory/messages/message-service.ts";
+import type { LexicalHit, MemoryFilter, MessageFilter, VectorHit } from "../store/store.ts";
+import { suppressNearDuplicates } from "./dedupe.ts";
+import { accessScore, recencyScore, rrf } from "./fusion.ts";
+import { queryTerms } from "./query-terms.ts";
+import { DEFAULT_WEIGHTS, type ParsedSearch, type SearchInput, searchInput } from "./search-schema.ts";
+
+/** Why a result ranked where it did. */
+export interface ScoreComponents {
+  /** BM25 of the full-text match (higher is better), null when it did not match the text. */
+  bm25: number | null;
+  lexicalRank: number | null;
+  /** Cosine distance to the query (0 is identical), null without vectors. */
+  vectorDistance: number | null;
+  vectorRank: number | null;
+  /** Fused rank relevance in [0, 1]. */
+  relevance: number;
+  recency: number;
+  importance: number;
+  access: number;
+}
+
+export interface SearchResult {
+  source: "memory" | "message";
+  id: string;
+  text: string;
+  score: number;
+  components: ScoreComponents;
+  memory?: Memory;
+  message?: Message;
+}
+
+export interface SearchResponse {
+  results: SearchResult[];
+  /** Ids left out as near-duplicates of a higher result. */
+  suppressed: { id: string; duplicateOf: string }[];
+  warnings: string[];
+}
+
+type Candidate = { source: "memory"; item: Memory } | { source: "message"; item: Message };
+
+/** Hybrid retrieval over an agent's memories and messages. */
+export class SearchService {
+  readonly #ctx: EngineContext;
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx;
+  }
+
+  async search(agentId: string, input: SearchInput): Promise<SearchResponse> {
+    const q = parseInput(searchInput, input, "search");
+    const agent = await requireAgent(this.#ctx, agentId);
+    const terms = queryTerms(q.query);
+    const weights = { ...DEFAULT_WEIGHTS, ...q.weights };
+    const warnings: string[] = [];
+    const scored: SearchResult[] = [];
+    const now = this.#ctx.now();
+
+    for (const source of q.sources) {
+      const lexical: LexicalHit<Candidate>[] = [];
+      let vector: VectorHit[] | null = null;
+      const byId = new Map<string, Candidate>();
+      if (source === "memories") {
+        const filter = memoryFilter(agent.id, q);
+        for (const hit of await this.#ctx.store.memories.searchText(filter, terms, q.candidates)) {
+          lexical.push({ item: { source: "memory", item: hit.item }, score: hit.score });
+        }
+        if (terms.length === 0) {
+          for (const memory of await this.#ctx.store.memories.list(filter, { limit: q.candidates })) {
+            byId.set(memory.id, { source: "memory", item: memory });
+          }
+        }
+        if (weights.vector > 0 && q.query.trim() !== "") {
+          const found = await this.#ctx.vectors.search("memories", agent.id, q.query, q.candidates);
+          if (found.warning !== null) warnings.push(found.warning);
+          vector = found.hits;
+          const missing = (vector ?? [])
+            .map((h) => h.id)
+            .filter((id) => !lexical.some((l) => l.item.item.id === id));
+          for (const memory of await this.#ctx.store.memories.getMany(agent.id, missing)) {
+            if (memoryMatches(memory, filter)) byId.set(memory.id, { source: "memory", item: memory });
+          }
+        }
+      } else {
+        const filter = messageFilter(agent.id, q);
+        for (const hit of await this.#ctx.store.messages.searchText(filter, { terms }, q.candidates)) {
+          lexical.push({ item: { source: "message", item: hit.item }, score: hit.score });
+        }
+        if (terms.length === 0) {
+          for (const message of await this.#ctx.store.messages.list(filter, {
+            limit: q.candidates,
+            newestFirst: true,
+          })) {
+            byId.set(message.id, { source: "message", item: message });
+          }
+        }
+        if (weights.vector > 0 && q.query.trim() !== "") {
+          const found = await this.#ctx.vectors.search("messages", agent.id, q.query, q.candidates);
+          if (found.warning !== null) warnings.push(found.warning);
+          vector = found.hits;
+          for (const hit of vector ?? []) {
+            if (lexical.some((l) => l.item.item.id === hit.id)) continue;
+            const message = await this.#ctx.store.messages.get(agent.id, hit.id);
+            if (message !== null && messageMatches(message, filter))
+              byId.set(message.id, { source: "message", item: message });
+          }
+        }
+      }
+      for (const hit of lexical) byId.set(hit.item.item.id, hit.item);
+      const lexicalRank = new Map(
+        lexical.map((hit, i) => [hit.item.item.id, { rank: i + 1, score: hit.score }]),
+      );
+      const vectorRank = new Map(
+        (vector ?? []).map((hit, i) => [hit.id, { rank: i + 1, distance: hit.distance }]),
+      );
+      const activeLexical = weights.lexical;
+      const activeVector = vector === null ? 0 : weights.vector;
+      const best = (activeLexical + activeVector) * rrf(1);
+      for (const [id, candidate] of byId) {
+        const lex = lexicalRank.get(id);
+        const vec = vectorRank.get(id);
+        const relevance =
+          best === 0 ? 0 : (activeLexical * rrf(lex?.rank) + activeVector * rrf(vec?.rank)) / best;
+        const createdAt = Date.parse(candidate.item.createdAt);
+        const components: ScoreComponents = {
+          bm25: lex?.score ?? null,
+          lexicalRank: lex?.rank ?? null,
+          vectorDistance: vec?.distance ?? null,
+          vectorRank: vec?.rank ?? null,
+          relevance: round(relevance),
+          recency: round(recencyScore(now - createdAt, q.recencyHalfLifeDays)),
+          importance: candidate.source === "memory" ? candidate.item.importance : 0,
+          access: candidate.source === "memory" ? round(accessScore(candidate.item.accessCount)) : 0,
+        };
+        const score =
+          components.relevance +
+          weights.recency * components.recency +
+          weights.importance * components.importance +
+          weights.access * components.access;
+        scored.push({
+          source: candidate.source,
+          id,
+          text: candidate.source === "memory" ? candidate.item.text : searchableText(candidate.item),
+          score: round(score),
+          components,
+          ...(candidate.source === "memory" ? { memory: candidate.item } : { message: candidate.item }),
+        });
+      }
+    }
+
+    scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    const { kept, dropped } = suppressNearDuplicates(scored, (r) => r.text, q.dedupeThreshold, q.k);
+    if (q.recordAccess) {
+      const ids = kept.filter((r) => r.source === "memory").map((r) => r.id);
+      await this.#ctx.store.memories.recordAccess(agent.id, ids, nowIso(this.#ctx));
+    }
+    return {
+      results: kept,
+      suppressed: dropped.map((d) => ({ id: d.item.id, duplicateOf: d.duplicateOf.id })),
+      warnings,
+    };
+  }
+}
+
+function memoryFilter(agentId: string, q: ParsedSearch): MemoryFilter {
+  return {
+    agentId,
+    userId: q.userId,
+    includeShared: q.includeShared,
+    kinds: q.kinds,
+    tags: q.tags,
+    createdAfter: q.after,
+    createdBefore: q.before,
+    validAt: q.validAt,
+  };
+}
+
+function messageFilter(agentId: string, q: ParsedSearch): MessageFilter {
+  return { agentId, userId: q.userId, roles: q.roles, after: q.after, before: q.before };
+}
+
+/** The same conditions as the store's SQL filter, for candidates that came from vector search. */
+export function memoryMatches(m: Memory, f: MemoryFilter): boolean {
+  if (m.agentId !== f.agentId) return false;
+  if (f.userId !== undefined && m.userId !== f.userId && !(f.includeShared !== false && m.userId === null))
+    return false;
+  if (f.kinds !== undefined && f.kinds.length > 0 && !f.kinds.includes(m.kind)) return false;
+  if (f.tags !== undefined && !f.tags.every((t) => m.tags.includes(t))) return false;
+  const created = Date.parse(m.createdAt);
+  if (f.createdAfter !== undefined && created < Date.parse(f.createdAfter)) return false;
+  if (f.createdBefore !== undefined && created >= Date.parse(f.createdBefore)) return false;
+  if (f.validAt !== undefined) {
+    const t = Date.parse(f.validAt);
+    if (m.validFrom !== null && Date.parse(m.validFrom) > t) return false;
+    if (m.validTo !== null && Date.parse(m.validTo) <= t) return false;
+  }
+  return true;
+}
+
+function messageMatches(m: Message, f: MessageFilter): boolean {
+  if (m.agentId !== f.agentId) return false;
+  if (f.userId !== undefined && m.userId !== f.userId) return false;
+  if (f.roles !== undefined && f.roles.length > 0 && !f.roles.includes(m.role)) return false;
+  const created = Date.parse(m.createdAt);
+  if (f.after !== undefined && created < Date.parse(f.after)) return false;
+  if (f.before !== undefined && created >= Date.parse(f.before)) return false;
+  return true;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,150 @@
+import { EngramError } from "../core/errors.ts";
+import { sha256 } from "../core/hash.ts";
+import type { Embedder } from "../models/embedder.ts";
+import type { Store, VectorHit, VectorSpace } from "../store/store.ts";
+
+const MODEL_KEY = "vectors.model";
+
+/**
+ * Embeds memories and messages and keeps their vectors, when an embedding model is configured and
+ * the store has vectors. Embeddings are cached by content hash, so equal texts are embedded once.
+ */
+export class VectorIndex {
+  readonly #store: Store;
+  readonly #embedder: Embedder | null;
+  #ready: Promise<void> | null = null;
+
+  constructor(store: Store, embedder: Embedder | null) {
+    this.#store = store;
+    this.#embedder = embedder;
+  }
+
+  /** Whether vector search is in use. */
+  get enabled(): boolean {
+    return this.#embedder !== null && this.#store.vectors !== null;
+  }
+
+  get model(): string | null {
+    return this.#embedder?.id ?? null;
+  }
+
+  /**
+   * Checks the configured model against the stored vectors (embedding one probe text to learn its
+   * dimension). @throws EngramError when the model or its dimension differs from what is stored.
+   */
+  ready(): Promise<void> {
+    if (!this.enabled) return Promise.resolve();
+    this.#ready ??= this.#check().catch((error: unknown) => {
+      this.#ready = null;
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  async #check(): Promise<void> {
+    const embedder = this.#embedder as Embedder;
+    const vectors = this.#store.vectors;
+    if (vectors === null) return;
+    const storedModel = await this.#store.settings.get(MODEL_KEY);
+    if (storedModel !== null && storedModel !== embedder.id) {
+      throw new EngramError(
+        "invalid_input",
+        `the database's vectors were made by embedding model ${storedModel}, but ${embedder.id} is configured: configure ${storedModel}, or re-embed with \`engram memory reindex\``,
+      );
+    }
+    const [probe] = await this.#embedCached(["engram dimension probe"]);
+    await vectors.initialise((probe as Float32Array).length);
+    if (storedModel === null) await this.#store.settings.set(MODEL_KEY, embedder.id);
+  }
+
+  /** Embeds and stores vectors for items; returns warnings instead of failing the write. */
+  async index(
+    space: VectorSpace,
+    agentId: string,
+    items: readonly { id: string; text: string }[],
+  ): Promise<string[]> {
+    if (!this.enabled || items.length === 0) return [];
+    try {
+      await this.ready();
+      const embedded = await this.#embedCached(items.map((i) => i.text));
+      await this.#store.vectors?.upsert(
+        space,
+        agentId,
+        items.map((item, i) => ({ id: item.id, vector: embedded[i] as Float32Array })),
+      );
+      return [];
+    } catch (error) {
+      return [
+        `vectors not stored (${(error as Error).message}); these items are found by text search until reindexed`,
+      ];
+    }
+  }
+
+  /** Nearest neighbours of a query text, or null (with a warning) when vectors are unavailable. */
+  async search(
+    space: VectorSpace,
+    agentId: string,
+    query: string,
+    k: number,
+  ): Promise<{ hits: VectorHit[] | null; warning: string | null }> {
+    if (!this.enabled) return { hits: null, warning: null };
+    try {
+      await this.ready();
+      const [vector] = await this.#embedCached([query]);
+      const hits = (await this.#store.vectors?.search(space, agentId, vector as Float32Array, k)) ?? [];
+      return { hits, warning: null };
+    } catch (error) {
+      return { hits: null, warning: `vector search skipped: ${(error as Error).message}` };
+    }
+  }
+
+  /** Embeds the agent's items that have no vector yet; returns how many were embedded. */
+  async backfill(
+    space: VectorSpace,
+    agentId: string,
+    texts: (ids: string[]) => Promise<Map<string, string>>,
+  ): Promise<number> {
+    if (!this.enabled) return 0;
+    await this.ready();
+    let total = 0;
+    for (;;) {
+      const ids = (await this.#store.vectors?.missing(space, agentId, 256)) ?? [];
+      if (ids.length === 0) return total;
+      const byId = await texts(ids);
+      const items = ids.flatMap((id) => {
+        const text = byId.get(id);
+        return text === undefined ? [] : [{ id, text }];
+      });
+      if (items.length === 0) return total;
+      const embedded = await this.#embedCached(items.map((i) => i.text));
+      await this.#store.vectors?.upsert(
+        space,
+        agentId,
+        items.map((item, i) => ({ id: item.id, vector: embedded[i] as Float32Array })),
+      );
+      total += items.length;
+    }
+  }
+
+  async #embedCached(texts: readonly string[]): Promise<Float32Array[]> {
+    const embedder = this.#embedder as Embedder;
+    const vectors = this.#store.vectors;
+    const hashes = texts.map((t) => sha256(t));
+    const cached =
+      vectors === null ? new Map<string, Float32Array>() : await vectors.getCached(embedder.id, hashes);
+    const todo = [...new Set(hashes.filter((h) => !cached.has(h)))];
+    if (todo.length > 0) {
+      const textOf = new Map(hashes.map((h, i) => [h, texts[i] as string]));
+      const fresh = await embedder.embed(todo.map((h) => textOf.get(h) as string));
+      if (fresh.length !== todo.length)
+        throw new EngramError(
+          "unavailable",
+          `embedding model ${embedder.id} returned ${fresh.length} vectors for ${todo.length} texts`,
+        );
+      const items = todo.map((hash, i) => ({ hash, vector: fresh[i] as Float32Array }));
+      await vectors?.putCached(embedder.id, items);
+      for (const item of items) cached.set(item.hash, item.vector);
+    }
+    return hashes.map((h) => cached.get(h) as Float32Array);
+  }
+}

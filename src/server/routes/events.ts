@@ -1,0 +1,58 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Engram } from "../../engram.ts";
+import { agentIdOf } from "../lookup.ts";
+import {
+  agentParams,
+  cursorQuery,
+  EventSchema,
+  errorResponses,
+  jsonResponse,
+  limitQuery,
+  pageSchema,
+} from "../schemas.ts";
+
+const kindQuery = z.string().min(1).optional().openapi({ description: "only events of this kind" });
+const EventPageSchema = pageSchema(EventSchema, "EventPage");
+
+const agentEvents = createRoute({
+  method: "get",
+  path: "/v1/agents/{id}/events",
+  tags: ["events"],
+  summary: "An agent's events, oldest first",
+  request: {
+    params: agentParams,
+    query: z.object({ kind: kindQuery, cursor: cursorQuery, limit: limitQuery }),
+  },
+  responses: { 200: jsonResponse(EventPageSchema, "a page of events"), ...errorResponses(400, 404) },
+});
+
+const allEvents = createRoute({
+  method: "get",
+  path: "/v1/events",
+  tags: ["events"],
+  summary: "Events of every agent and project visible to the caller, oldest first",
+  request: {
+    query: z.object({
+      project: z.string().min(1).optional().openapi({ description: "project id or name" }),
+      agent: z.string().min(1).optional().openapi({ description: "agent id or name" }),
+      kind: kindQuery,
+      cursor: cursorQuery,
+      limit: limitQuery,
+    }),
+  },
+  responses: { 200: jsonResponse(EventPageSchema, "a page of events"), ...errorResponses(400, 404) },
+});
+
+/** `/v1/agents/{id}/events` and `/v1/events`. */
+export function registerEventRoutes(app: OpenAPIHono, engram: Engram): void {
+  app.openapi(agentEvents, async (c) => {
+    const agentId = await agentIdOf(engram, c.req.valid("param").id);
+    return c.json(await engram.events.list({ ...c.req.valid("query"), agentId }), 200);
+  });
+
+  app.openapi(allEvents, async (c) => {
+    const { agent, ...query } = c.req.valid("query");
+    const agentId = agent === undefined ? undefined : await agentIdOf(engram, agent);
+    return c.json(await engram.events.list({ ...query, agentId }), 200);
+  });
+}

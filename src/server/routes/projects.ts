@@ -1,0 +1,87 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Engram } from "../../engram.ts";
+import { createProjectInput, updateProjectInput } from "../../memory/projects/project-service.ts";
+import {
+  cursorQuery,
+  errorResponses,
+  jsonRequest,
+  jsonResponse,
+  limitQuery,
+  ProjectSchema,
+  pageSchema,
+} from "../schemas.ts";
+
+const projectParams = z.object({
+  project: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "project", in: "path" }, description: "project id (prj_…) or name" }),
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/projects",
+  tags: ["projects"],
+  summary: "List projects",
+  request: { query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
+  responses: {
+    200: jsonResponse(pageSchema(ProjectSchema, "ProjectPage"), "a page of projects"),
+    ...errorResponses(400),
+  },
+});
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/projects",
+  tags: ["projects"],
+  summary: "Create a project",
+  request: { body: jsonRequest(createProjectInput) },
+  responses: {
+    201: jsonResponse(ProjectSchema, "the new project"),
+    ...errorResponses(400, 403, 409, 413, 415),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/v1/projects/{project}",
+  tags: ["projects"],
+  summary: "Get a project by id or name",
+  request: { params: projectParams },
+  responses: { 200: jsonResponse(ProjectSchema, "the project"), ...errorResponses(404) },
+});
+
+const update = createRoute({
+  method: "patch",
+  path: "/v1/projects/{project}",
+  tags: ["projects"],
+  summary: "Rename a project or replace its metadata",
+  request: { params: projectParams, body: jsonRequest(updateProjectInput) },
+  responses: {
+    200: jsonResponse(ProjectSchema, "the updated project"),
+    ...errorResponses(400, 404, 409, 413, 415),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/v1/projects/{project}",
+  tags: ["projects"],
+  summary: "Delete a project with all its agents",
+  request: { params: projectParams },
+  responses: { 204: { description: "deleted" }, ...errorResponses(404) },
+});
+
+/** `/v1/projects` and `/v1/projects/{project}`. */
+export function registerProjectRoutes(app: OpenAPIHono, engram: Engram): void {
+  app.openapi(list, async (c) => c.json(await engram.projects.list(c.req.valid("query")), 200));
+  app.openapi(create, async (c) => c.json(await engram.projects.create(c.req.valid("json")), 201));
+  app.openapi(get, async (c) => c.json(await engram.projects.get(c.req.valid("param").project), 200));
+  app.openapi(update, async (c) =>
+    c.json(await engram.projects.update(c.req.valid("param").project, c.req.valid("json")), 200),
+  );
+  app.openapi(remove, async (c) => {
+    await engram.projects.delete(c.req.valid("param").project);
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,219 @@
+import { z } from "@hono/zod-openapi";
+import { AUTHORS } from "../core/types.ts";
+import { PAGE_MAX } from "../memory/pagination.ts";
+
+/**
+ * Schemas of what the HTTP API returns, and of the query and path parameters its routes share.
+ * Request bodies reuse the engine's input schemas where their shape is the same.
+ */
+
+const metadata = z.record(z.string(), z.unknown());
+const timestamp = z.string().openapi({ description: "ISO 8601 time", example: "2025-01-01T12:00:00.000Z" });
+const commitId = z.string().openapi({ description: "commit id (SHA-256, 64 hex digits)" });
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "not_found" }),
+      message: z.string(),
+      details: metadata.optional(),
+    }),
+  })
+  .openapi("Error");
+
+export const HealthSchema = z
+  .object({
+    status: z.literal("ok"),
+    store: z.string().openapi({ example: "sqlite" }),
+    capabilities: z.object({ vectors: z.boolean(), fullText: z.boolean() }),
+    warnings: z.array(z.string()),
+  })
+  .openapi("Health");
+
+export const ProjectSchema = z
+  .object({ id: z.string(), name: z.string(), metadata, createdAt: timestamp, updatedAt: timestamp })
+  .openapi("Project");
+
+export const AgentSchema = z
+  .object({
+    id: z.string().openapi({ example: "agt_01jd8x0k5m2n3p4q5r6s7t8v9w" }),
+    projectId: z.string(),
+    name: z.string(),
+    model: z.string().nullable(),
+    instructions: z.string(),
+    metadata,
+    defaultBranch: z.string(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .openapi("Agent");
+
+export const BlockSchema = z
+  .object({
+    label: z.string(),
+    value: z.string(),
+    description: z.string(),
+    limit: z.number().int(),
+    readOnly: z.boolean(),
+    size: z.number().int().openapi({ description: "characters used, out of limit" }),
+  })
+  .openapi("Block");
+
+export const BlockAtSchema = BlockSchema.extend({ commit: commitId }).openapi("BlockAt");
+
+export const BlockSetSchema = z
+  .object({
+    commit: commitId,
+    branch: z.string().nullable().openapi({ description: "the branch read, null when read at a revision" }),
+    blocks: z.array(BlockSchema),
+  })
+  .openapi("BlockSet");
+
+const TreeEntrySchema = z
+  .object({
+    label: z.string(),
+    description: z.string(),
+    limit: z.number().int(),
+    readOnly: z.boolean(),
+    valueHash: z.string(),
+  })
+  .openapi("TreeEntry");
+
+export const CommitSchema = z
+  .object({
+    id: commitId,
+    parentId: commitId.nullable(),
+    treeHash: z.string(),
+    tree: z.array(TreeEntrySchema),
+    author: z.enum(AUTHORS),
+    message: z.string(),
+    createdAt: timestamp,
+  })
+  .openapi("Commit");
+
+export const CommitResultSchema = z
+  .object({
+    commit: CommitSchema,
+    branch: z.string(),
+    changed: z
+      .boolean()
+      .openapi({ description: "false when nothing changed: no commit was made and commit is the head" }),
+  })
+  .openapi("CommitResult");
+
+export const BranchSchema = z
+  .object({ name: z.string(), head: commitId, updatedAt: timestamp })
+  .openapi("Branch");
+
+const BlockSettingsSchema = z.object({
+  description: z.string(),
+  limit: z.number().int(),
+  readOnly: z.boolean(),
+});
+
+export const CommitDiffSchema = z
+  .object({
+    from: commitId,
+    to: commitId,
+    blocks: z.array(
+      z.object({
+        label: z.string(),
+        status: z.enum(["added", "removed", "modified"]),
+        settings: z
+          .object({ before: BlockSettingsSchema.nullable(), after: BlockSettingsSchema.nullable() })
+          .nullable(),
+        lines: z.array(z.object({ op: z.enum(["equal", "insert", "delete"]), text: z.string() })),
+        patch: z.string().openapi({ description: "unified text: ' ' kept, '-' removed, '+' added" }),
+      }),
+    ),
+  })
+  .openapi("CommitDiff");
+
+export const EventSchema = z
+  .object({
+    seq: z.number().int(),
+    id: z.string(),
+    projectId: z.string(),
+    agentId: z.string().nullable(),
+    actor: z.enum([...AUTHORS, "system"]),
+    kind: z.string().openapi({ example: "blocks.committed" }),
+    targetType: z.string(),
+    targetId: z.string(),
+    before: z.unknown(),
+    after: z.unknown(),
+    createdAt: timestamp,
+  })
+  .openapi("Event");
+
+/** A page of a list: `nextCursor` is passed back as `?cursor=` for the next page. */
+export function pageSchema<T extends z.ZodType>(item: T, name: string) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+}
+
+/** Query strings arrive as text: `limit` is coerced, and anything but a whole number is refused. */
+export const limitQuery = z.coerce
+  .number({ error: "must be an integer" })
+  .int("must be an integer")
+  .min(1, "must be at least 1")
+  .max(PAGE_MAX, `must be at most ${PAGE_MAX}`)
+  .optional()
+  .openapi({ description: `page size, 1 to ${PAGE_MAX} (default 50)` });
+
+export const cursorQuery = z
+  .string()
+  .min(1)
+  .optional()
+  .openapi({ description: "nextCursor of the previous page" });
+
+export const revisionQuery = z
+  .string()
+  .min(1)
+  .optional()
+  .openapi({ description: "revision: commit id or prefix, branch, HEAD, HEAD~N" });
+
+export const agentParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({
+      param: { name: "id", in: "path" },
+      description: "agent id (agt_…), or a name unique in the project",
+    }),
+});
+
+/** The `If-Match` header may carry the expected head instead of the body's `expectedHead`. */
+export const ifMatchHeaders = z.object({
+  "if-match": z
+    .string()
+    .optional()
+    .openapi({ description: "the branch head this write expects (same as expectedHead)" }),
+});
+
+/** An OpenAPI response that carries JSON of `schema`. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+/** A JSON request body of `schema`; `required: false` lets a client send no body at all. */
+export function jsonRequest<T extends z.ZodType>(schema: T, required = true) {
+  return { required, content: { "application/json": { schema } } };
+}
+
+const ERROR_DESCRIPTIONS = {
+  400: "invalid input, naming the field",
+  403: "forbidden",
+  404: "not found",
+  409: "conflict: a stale expectedHead, or a name that is taken",
+  413: "request body too large",
+  415: "request body is not JSON",
+  422: "unsupported format (e.g. an export document newer than this engram)",
+} as const;
+
+type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
+
+/** Error responses a route documents, all in the `{error:{code,message}}` shape. */
+export function errorResponses<const S extends readonly ErrorStatus[]>(...statuses: S) {
+  return Object.fromEntries(
+    statuses.map((status) => [status, jsonResponse(ErrorSchema, ERROR_DESCRIPTIONS[status])]),
+  ) as { [K in S[number]]: ReturnType<typeof jsonResponse<typeof ErrorSchema>> };
+}

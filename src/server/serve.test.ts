@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createEngram, type Engram } from "../engram.ts";
+import { startServer } from "./serve.ts";
+
+test("startServer serves the API over a real socket and closes cleanly", async () => {
+  const engram = createEngram({ path: ":memory:" });
+  const server = await startServer({ engram, port: 0 });
+  try {
+    assert.equal(server.host, "127.0.0.1");
+    assert.ok(server.port > 0);
+    assert.equal(server.url, `http://127.0.0.1:${server.port}`);
+
+    const health = await fetch(`${server.url}/health`);
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { status: string }).status, "ok");
+
+    const created = await fetch(`${server.url}/v1/agents`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "over-the-wire" }),
+    });
+    assert.equal(created.status, 201);
+    const agent = (await created.json()) as { id: string };
+    const written = await fetch(`${server.url}/v1/agents/${agent.id}/blocks/persona`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ value: "Sent over TCP." }),
+    });
+    assert.equal(written.status, 200);
+    assert.equal((await engram.blocks.get(agent.id, "persona")).value, "Sent over TCP.");
+
+    const tooBig = await fetch(`${server.url}/v1/agents`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "x".repeat(2 * 1024 * 1024) }),
+    });
+    assert.equal(tooBig.status, 413);
+    assert.equal(((await tooBig.json()) as { error: { code: string } }).error.code, "payload_too_large");
+  } finally {
+    await server.close();
+  }
+  await assert.rejects(fetch(`${server.url}/health`));
+  // The engram is the caller's: still open after the server closed.
+  assert.equal((await engram.agents.list()).items.length, 1);
+  await engram.close();
+});
+
+test("close() lets a request in flight finish before it resolves", async () => {
+  const real = createEngram({ path: ":memory:" });
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let started: () => void = () => {};
+  const inFlight = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const slow: Engram = {
+    ...real,
+    agents: Object.assign(Object.create(real.agents), {
+      list: async () => {
+        started();
+        await gate;
+        return { items: [], nextCursor: null };
+      },
+    }),
+  };
+  const server = await startServer({ engram: slow, port: 0 });
+  const pending = fetch(`${server.url}/v1/agents`);
+  await inFlight;
+  let closed = false;
+  const closing = server.close().then(() => {
+    closed = true;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(closed, false);
+  release();
+  const reply = await pending;
+  assert.equal(reply.status, 200);
+  assert.deepEqual(await reply.json(), { items: [], nextCursor: null });
+  await closing;
+  assert.equal(closed, true);
+  await real.close();
+});

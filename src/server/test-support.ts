@@ -1,0 +1,65 @@
+import { createEngram, type Engram } from "../engram.ts";
+import { type AppOptions, createApp } from "./app.ts";
+
+/** What a test sees of a response: status, parsed JSON (null when empty) and headers. */
+export interface Reply {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON fields.
+  body: any;
+  headers: Headers;
+}
+
+/** An app over a fresh in-memory engram, with a JSON client for it. Used by the server's tests. */
+export function testApp(options: Omit<AppOptions, "engram"> & { engram?: Engram } = {}) {
+  const engram = options.engram ?? createEngram({ path: ":memory:" });
+  const internalErrors: unknown[] = [];
+  const app = createApp({ onInternalError: (error) => internalErrors.push(error), ...options, engram });
+
+  async function send(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === "string" ? body : JSON.stringify(body);
+      init.headers = { "content-type": "application/json", ...headers };
+    }
+    const res = await app.request(path, init);
+    const text = await res.text();
+    return { status: res.status, body: text === "" ? null : JSON.parse(text), headers: res.headers };
+  }
+
+  return {
+    engram,
+    app,
+    internalErrors,
+    get: (path: string, headers?: Record<string, string>) => send("GET", path, undefined, headers),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) =>
+      send("POST", path, body, headers),
+    put: (path: string, body?: unknown, headers?: Record<string, string>) => send("PUT", path, body, headers),
+    patch: (path: string, body?: unknown, headers?: Record<string, string>) =>
+      send("PATCH", path, body, headers),
+    del: (path: string, headers?: Record<string, string>) => send("DELETE", path, undefined, headers),
+    send,
+    /** Creates an agent through the API and returns it. */
+    async agent(body: Record<string, unknown> = { name: "helper" }) {
+      const reply = await send("POST", "/v1/agents", body);
+      if (reply.status !== 201) throw new Error(`creating an agent failed: ${JSON.stringify(reply.body)}`);
+      return reply.body as { id: string; name: string; projectId: string };
+    },
+    /** Everything a failed write must leave as it was: log, blocks, branches and events. */
+    async state(agentId: string) {
+      const [log, blocks, branches, events] = await Promise.all([
+        send("GET", `/v1/agents/${agentId}/commits?limit=500`),
+        send("GET", `/v1/agents/${agentId}/blocks`),
+        send("GET", `/v1/agents/${agentId}/branches`),
+        send("GET", `/v1/agents/${agentId}/events?limit=500`),
+      ]);
+      return { log: log.body, blocks: blocks.body, branches: branches.body, events: events.body };
+    },
+  };
+}
+
+export type TestApp = ReturnType<typeof testApp>;

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { type TestApp, testApp } from "./test-support.ts";
+
+/** An agent with some history: two branches and several commits. */
+async function agentWithHistory(t: TestApp) {
+  const agent = await t.agent({ name: "historian", instructions: "Remember.", metadata: { k: 1 } });
+  await t.put(`/v1/agents/${agent.id}/blocks/persona`, { value: "v1" });
+  await t.post(`/v1/agents/${agent.id}/branches`, { name: "exp/x" });
+  await t.put(`/v1/agents/${agent.id}/blocks/persona`, { value: "v2", branch: "exp/x" });
+  await t.post(`/v1/agents/${agent.id}/blocks`, { label: "notes", value: "n", limit: 10 });
+  return agent;
+}
+
+function withoutTime(doc: Record<string, unknown>) {
+  const { exportedAt: _, ...rest } = doc;
+  return rest;
+}
+
+describe("export and import", () => {
+  test("GET /export returns the versioned document with the full history", async () => {
+    const t = testApp();
+    const agent = await agentWithHistory(t);
+    const doc = await t.get(`/v1/agents/${agent.id}/export`);
+    assert.equal(doc.status, 200);
+    assert.equal(doc.body.format, "engram.agent");
+    assert.equal(doc.body.version, 1);
+    assert.equal(doc.body.agent.id, agent.id);
+    assert.equal(doc.body.commits.length, 4);
+    assert.deepEqual(doc.body.branches.map((b: { name: string }) => b.name).sort(), ["exp/x", "main"]);
+  });
+
+  test("import with newIds copies the agent beside the original, keeping commit ids", async () => {
+    const t = testApp();
+    const agent = await agentWithHistory(t);
+    const doc = (await t.get(`/v1/agents/${agent.id}/export`)).body;
+
+    const imported = await t.post("/v1/import", { document: doc, newIds: true });
+    assert.equal(imported.status, 201);
+    assert.notEqual(imported.body.id, agent.id);
+    assert.equal(imported.body.name, "historian");
+
+    const log = async (id: string, branch: string) =>
+      (await t.get(`/v1/agents/${id}/commits?branch=${branch}`)).body.items.map((c: { id: string }) => c.id);
+    assert.deepEqual(await log(imported.body.id, "main"), await log(agent.id, "main"));
+    assert.deepEqual(await log(imported.body.id, "exp/x"), await log(agent.id, "exp/x"));
+    assert.deepEqual(
+      (await t.get(`/v1/agents/${imported.body.id}/blocks`)).body,
+      (await t.get(`/v1/agents/${agent.id}/blocks`)).body,
+    );
+
+    const copy = (await t.get(`/v1/agents/${imported.body.id}/export`)).body;
+    assert.deepEqual(withoutTime({ ...copy, agent: { ...copy.agent, id: agent.id } }), withoutTime(doc));
+  });
+
+  test("importing the original into a fresh engram reproduces it exactly", async () => {
+    const source = testApp();
+    const agent = await agentWithHistory(source);
+    const doc = (await source.get(`/v1/agents/${agent.id}/export`)).body;
+
+    const target = testApp();
+    const imported = await target.post("/v1/import", { document: doc });
+    assert.equal(imported.status, 201);
+    assert.equal(imported.body.id, agent.id);
+    const again = (await target.get(`/v1/agents/${agent.id}/export`)).body;
+    assert.deepEqual(withoutTime(again), withoutTime(doc));
+    for (const branch of ["main", "exp/x"]) {
+      assert.deepEqual(
+        (await target.get(`/v1/agents/${agent.id}/blocks?branch=${branch}`)).body,
+        (await source.get(`/v1/agents/${agent.id}/blocks?branch=${branch}`)).body,
+      );
+    }
+
+    const duplicate = await target.post("/v1/import", { document: doc });
+    assert.equal(duplicate.status, 409);
+  });
+
+  test("the raw document can be the body, with newIds and project in the query", async () => {
+    const t = testApp();
+    await t.post("/v1/projects", { name: "lab" });
+    const agent = await agentWithHistory(t);
+    const doc = (await t.get(`/v1/agents/${agent.id}/export`)).body;
+    const imported = await t.post("/v1/import?newIds=true&project=lab", doc);
+    assert.equal(imported.status, 201);
+    assert.notEqual(imported.body.id, agent.id);
+    assert.equal(imported.body.projectId, (await t.get("/v1/projects/lab")).body.id);
+
+    const badFlag = await t.post("/v1/import?newIds=maybe", doc);
+    assert.equal(badFlag.status, 400);
+    assert.match(badFlag.body.error.message, /newIds/);
+  });
+
+  test("a newer export version is 422; a tampered or incomplete document is 400; both write nothing", async () => {
+    const t = testApp();
+    const agent = await agentWithHistory(t);
+    const doc = (await t.get(`/v1/agents/${agent.id}/export`)).body;
+    const agents = (await t.get("/v1/agents")).body;
+    const events = (await t.get("/v1/events?limit=500")).body;
+
+    const newer = await t.post("/v1/import", { document: { ...doc, version: 2 }, newIds: true });
+    assert.equal(newer.status, 422);
+    assert.equal(newer.body.error.code, "unsupported_format");
+    assert.match(newer.body.error.message, /upgrade/);
+
+    const tampered = structuredClone(doc);
+    tampered.blobs[0].value = "changed";
+    const bad = await t.post("/v1/import", { document: tampered, newIds: true });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /blobs\.0\.hash/);
+
+    const noDocument = await t.post("/v1/import", { newIds: true });
+    assert.equal(noDocument.status, 400);
+    assert.match(noDocument.body.error.message, /document: required/);
+
+    assert.deepEqual((await t.get("/v1/agents")).body, agents);
+    assert.deepEqual((await t.get("/v1/events?limit=500")).body, events);
+  });
+
+  test("the import route takes bodies larger than the general limit, up to its own", async () => {
+    const big = "x".repeat(3000);
+    const t = testApp({ maxBodyBytes: 2000 });
+    const agent = await t.agent({ name: "big", blocks: [{ label: "k", value: "small", limit: 10_000 }] });
+    await t.put(`/v1/agents/${agent.id}/blocks/k`, { value: big.slice(0, 1500) });
+    const tooBig = await t.put(`/v1/agents/${agent.id}/blocks/k`, { value: big });
+    assert.equal(tooBig.status, 413);
+    assert.equal(tooBig.body.error.code, "payload_too_large");
+
+    const doc = (await t.get(`/v1/agents/${agent.id}/export`)).body;
+    assert.ok(JSON.stringify({ document: doc }).length > 2000);
+    assert.equal((await t.post("/v1/import", { document: doc, newIds: true })).status, 201);
+
+    const strict = testApp({ maxImportBytes: 500 });
+    const refused = await strict.post("/v1/import", { document: doc });
+    assert.equal(refused.status, 413);
+    assert.equal((await strict.get("/v1/agents")).body.items.length, 0);
+  });
+});

@@ -1,0 +1,87 @@
+import type { Memory, MemoryVersion, Message } from "../../core/types.ts";
+
+export interface MemoryRow {
+  id: string;
+  agent_id: string;
+  user_id: string | null;
+  kind: string;
+  text: string;
+  tags: string;
+  importance: number;
+  valid_from: string | null;
+  valid_to: string | null;
+  provenance: string;
+  metadata: string;
+  version: number;
+  access_count: number;
+  last_accessed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export const MEMORY_COLUMNS =
+  "m.id, m.agent_id, m.user_id, m.kind, m.text, m.tags, m.importance, m.valid_from, m.valid_to, m.provenance, m.metadata, m.version, m.access_count, m.last_accessed_at, m.created_at, m.updated_at";
+
+export const toMemory = (row: MemoryRow): Memory => ({
+  id: row.id,
+  agentId: row.agent_id,
+  userId: row.user_id,
+  kind: row.kind,
+  text: row.text,
+  tags: JSON.parse(row.tags),
+  importance: row.importance,
+  validFrom: row.valid_from,
+  validTo: row.valid_to,
+  provenance: JSON.parse(row.provenance),
+  metadata: JSON.parse(row.metadata),
+  version: row.version,
+  accessCount: row.access_count,
+  lastAccessedAt: row.last_accessed_at,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export interface VersionRow {
+  memory_id: string;
+  version: number;
+  operation: string;
+  actor: string;
+  snapshot: string;
+  created_at: string;
+}
+
+export const toVersion = (row: VersionRow): MemoryVersion => ({
+  memoryId: row.memory_id,
+  version: row.version,
+  operation: row.operation as MemoryVersion["operation"],
+  actor: row.actor as MemoryVersion["actor"],
+  memory: JSON.parse(row.snapshot),
+  createdAt: row.created_at,
+});
+
+export interface MessageRow {
+  id: string;
+  agent_id: string;
+  user_id: string | null;
+  role: string;
+  name: string | null;
+  content: string;
+  provenance: string;
+  metadata: string;
+  created_at: string;
+}
+
+export const MESSAGE_COLUMNS =
+  "m.id, m.agent_id, m.user_id, m.role, m.name, m.content, m.provenance, m.metadata, m.created_at";
+
+export const toMessage = (row: MessageRow): Message => ({
+  id: row.id,
+  agentId: row.agent_id,
+  userId: row.user_id,
+  role: row.role as Message["role"],
+  name: row.name,
+  content: row.content,
+  provenance: JSON.parse(row.provenance),
+  metadata: JSON.parse(row.metadata),
+  createdAt: row.created_at,
+});

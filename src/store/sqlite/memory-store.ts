@@ -1,0 +1,248 @@
+import { ConflictError, NotFoundError } from "../../core/errors.ts";
+import { sha256 } from "../../core/hash.ts";
+import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
+import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
+import { inTransaction } from "./database.ts";
+import { writeEvents } from "./event-writer.ts";
+import { MEMORY_COLUMNS, type MemoryRow, toMemory, toVersion, type VersionRow } from "./memory-rows.ts";
+import { ftsOr, scopeMatch, scopeOf } from "./scope.ts";
+import type { Statements } from "./statements.ts";
+
+const INSERT_MEMORY = `INSERT INTO memories (id, agent_id, user_id, kind, text, tags, importance, valid_from, valid_to,
+  provenance, metadata, version, content_hash, access_count, last_accessed_at, created_at, created_ms, updated_at, scope)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const INSERT_VERSION = `INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?)`;
+
+/** SQL conditions (on alias `m`) for a memory filter. */
+export function memoryConditions(filter: MemoryFilter): { sql: string; params: (string | number)[] } {
+  const where = ["m.agent_id = ?"];
+  const params: (string | number)[] = [filter.agentId];
+  if (filter.userId !== undefined) {
+    where.push(filter.includeShared === false ? "m.user_id = ?" : "(m.user_id = ? OR m.user_id IS NULL)");
+    params.push(filter.userId);
+  }
+  if (filter.kinds !== undefined && filter.kinds.length > 0) {
+    where.push(`m.kind IN (${filter.kinds.map(() => "?").join(", ")})`);
+    params.push(...filter.kinds);
+  }
+  for (const tag of filter.tags ?? []) {
+    where.push("EXISTS (SELECT 1 FROM json_each(m.tags) WHERE json_each.value = ?)");
+    params.push(tag);
+  }
+  if (filter.createdAfter !== undefined) {
+    where.push("m.created_at >= ?");
+    params.push(filter.createdAfter);
+  }
+  if (filter.createdBefore !== undefined) {
+    where.push("m.created_at < ?");
+    params.push(filter.createdBefore);
+  }
+  if (filter.validAt !== undefined) {
+    where.push("(m.valid_from IS NULL OR m.valid_from <= ?) AND (m.valid_to IS NULL OR m.valid_to > ?)");
+    params.push(filter.validAt, filter.validAt);
+  }
+  return { sql: where.join(" AND "), params };
+}
+
+export class SqliteMemoryStore implements MemoryStore {
+  readonly #s: Statements;
+  readonly #onRemoved: (ids: readonly number[]) => void;
+
+  /** `onRemoved` receives the rowids of memories whose text went away (to drop their vectors). */
+  constructor(statements: Statements, onRemoved: (rowids: readonly number[]) => void) {
+    this.#s = statements;
+    this.#onRemoved = onRemoved;
+  }
+
+  async insert(writes: MemoryWrite[]): Promise<void> {
+    inTransaction(this.#s.db, () => {
+      for (const { memory, version, event } of writes) {
+        this.#insertRow(memory);
+        this.#insertVersion(version);
+        writeEvents(this.#s, [event]);
+      }
+    });
+  }
+
+  async get(agentId: string, id: string): Promise<Memory | null> {
+    const row = this.#s.get<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.id = ? AND m.agent_id = ?`,
+      id,
+      agentId,
+    );
+    return row === undefined ? null : toMemory(row);
+  }
+
+  async getMany(agentId: string, ids: readonly string[]): Promise<Memory[]> {
+    const out: Memory[] = [];
+    for (const id of ids) {
+      const memory = await this.get(agentId, id);
+      if (memory !== null) out.push(memory);
+    }
+    return out;
+  }
+
+  async update(write: MemoryWrite, expectedVersion: number): Promise<void> {
+    const { memory } = write;
+    inTransaction(this.#s.db, () => {
+      const current = this.#s.get<{ version: number; rowid: number; text: string }>(
+        "SELECT version, rowid, text FROM memories WHERE id = ? AND agent_id = ?",
+        memory.id,
+        memory.agentId,
+      );
+      if (current === undefined) throw new NotFoundError(`memory ${memory.id} not found`);
+      if (current.version !== expectedVersion) {
+        throw new ConflictError(
+          `memory ${memory.id} is at version ${current.version}, not the expected ${expectedVersion}`,
+        );
+      }
+      this.#s.run(
+        `UPDATE memories SET user_id = ?, kind = ?, text = ?, tags = ?, importance = ?, valid_from = ?, valid_to = ?,
+           provenance = ?, metadata = ?, version = ?, content_hash = ?, updated_at = ?, scope = ?
+         WHERE id = ? AND agent_id = ?`,
+        memory.userId,
+        memory.kind,
+        memory.text,
+        JSON.stringify(memory.tags),
+        memory.importance,
+        memory.validFrom,
+        memory.validTo,
+        JSON.stringify(memory.provenance),
+        JSON.stringify(memory.metadata),
+        memory.version,
+        memoryHash(memory),
+        memory.updatedAt,
+        scopeOf(memory.agentId, memory.userId),
+        memory.id,
+        memory.agentId,
+      );
+      this.#insertVersion(write.version);
+      writeEvents(this.#s, [write.event]);
+      if (current.text !== memory.text) this.#onRemoved([current.rowid]);
+    });
+  }
+
+  async delete(agentId: string, id: string, version: MemoryVersion, event: NewEvent): Promise<void> {
+    inTransaction(this.#s.db, () => {
+      const row = this.#s.get<{ rowid: number }>(
+        "SELECT rowid FROM memories WHERE id = ? AND agent_id = ?",
+        id,
+        agentId,
+      );
+      if (row === undefined) throw new NotFoundError(`memory ${id} not found`);
+      this.#s.run("DELETE FROM memories WHERE rowid = ?", row.rowid);
+      this.#insertVersion(version);
+      writeEvents(this.#s, [event]);
+      this.#onRemoved([row.rowid]);
+    });
+  }
+
+  async history(agentId: string, id: string): Promise<MemoryVersion[]> {
+    return this.#s
+      .all<VersionRow>(
+        "SELECT * FROM memory_versions WHERE memory_id = ? AND agent_id = ? ORDER BY version",
+        id,
+        agentId,
+      )
+      .map(toVersion);
+  }
+
+  async list(filter: MemoryFilter, options: ListOptions): Promise<Memory[]> {
+    const { sql, params } = memoryConditions(filter);
+    const cursor =
+      options.after === undefined ? "" : "AND m.rowid < (SELECT rowid FROM memories WHERE id = ?)";
+    const cursorParams = options.after === undefined ? [] : [options.after];
+    return this.#s
+      .all<MemoryRow>(
+        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${sql} ${cursor} ORDER BY m.rowid DESC LIMIT ?`,
+        ...params,
+        ...cursorParams,
+        options.limit,
+      )
+      .map(toMemory);
+  }
+
+  async searchText(
+    filter: MemoryFilter,
+    terms: readonly string[],
+    limit: number,
+  ): Promise<LexicalHit<Memory>[]> {
+    if (terms.length === 0) return [];
+    const match = `${scopeMatch(filter.agentId, filter.userId, filter.includeShared !== false)} AND {text tags} : (${ftsOr(terms)})`;
+    const { sql, params } = memoryConditions(filter);
+    const rows = this.#s.all<MemoryRow & { score: number }>(
+      `SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5, 0.0) AS score
+       FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
+       WHERE memories_fts MATCH ? AND ${sql}
+       ORDER BY score LIMIT ?`,
+      match,
+      ...params,
+      limit,
+    );
+    return rows.map((row) => ({ item: toMemory(row), score: -row.score }));
+  }
+
+  async recordAccess(agentId: string, ids: readonly string[], at: string): Promise<void> {
+    if (ids.length === 0) return;
+    inTransaction(this.#s.db, () => {
+      for (const id of ids) {
+        this.#s.run(
+          "UPDATE memories SET access_count = access_count + 1, last_accessed_at = ? WHERE id = ? AND agent_id = ?",
+          at,
+          id,
+          agentId,
+        );
+      }
+    });
+  }
+
+  async count(agentId: string): Promise<number> {
+    return (
+      this.#s.get<{ n: number }>("SELECT COUNT(*) AS n FROM memories WHERE agent_id = ?", agentId)?.n ?? 0
+    );
+  }
+
+  #insertRow(memory: Memory): void {
+    this.#s.run(
+      INSERT_MEMORY,
+      memory.id,
+      memory.agentId,
+      memory.userId,
+      memory.kind,
+      memory.text,
+      JSON.stringify(memory.tags),
+      memory.importance,
+      memory.validFrom,
+      memory.validTo,
+      JSON.stringify(memory.provenance),
+      JSON.stringify(memory.metadata),
+      memory.version,
+      memoryHash(memory),
+      memory.accessCount,
+      memory.lastAccessedAt,
+      memory.createdAt,
+      Date.parse(memory.createdAt),
+      memory.updatedAt,
+      scopeOf(memory.agentId, memory.userId),
+    );
+  }
+
+  #insertVersion(version: MemoryVersion): void {
+    this.#s.run(
+      INSERT_VERSION,
+      version.memoryId,
+      version.version,
+      version.memory.agentId,
+      version.operation,
+      version.actor,
+      JSON.stringify(version.memory),
+      version.createdAt,
+    );
+  }
+}
+
+function memoryHash(memory: Memory): string {
+  return sha256(memory.text);
+}

@@ -52,7 +52,11 @@ export class VectorIndex {
         `the database's vectors were made by embedding model ${storedModel}, but ${embedder.id} is configured: configure ${storedModel}, or re-embed with \`engram memory reindex\``,
       );
     }
-    const [probe] = await this.#embedCached(["engram dimension probe"]);
+    // Uncached: the point is to ask the model as it is now.
+    const [probe] = await embedder.embed(["engram dimension probe"]);
+    if (probe === undefined || probe.length === 0) {
+      throw new EngramError("unavailable", `embedding model ${embedder.id} returned no vector`);
+    }
     await vectors.initialise((probe as Float32Array).length);
     if (storedModel === null) await this.#store.settings.set(MODEL_KEY, embedder.id);
   }

@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConflictError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import { createTestEngram } from "../../test/index.ts";
+
+describe("memories", () => {
+  it("adds one and many, gets, lists newest first with a cursor", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const one = await engram.memories.add(agent.id, {
+      text: "Ada prefers tea",
+      kind: "fact",
+      tags: ["prefs", "prefs"],
+      importance: 0.8,
+      userId: "ada",
+      provenance: { externalIds: ["D1:3"] },
+    });
+    assert.match(one.id, /^mem_/);
+    assert.deepEqual(one.tags, ["prefs"]);
+    assert.deepEqual(one.provenance, { messageIds: [], externalIds: ["D1:3"] });
+    const { value: batch } = await engram.memories.addMany(agent.id, [
+      { text: "second" },
+      { text: "third", kind: "note" },
+    ]);
+    assert.equal(batch.length, 2);
+    assert.deepEqual(await engram.memories.get(agent.id, one.id), one);
+    const page1 = await engram.memories.list(agent.id, { limit: 2 });
+    assert.deepEqual(
+      page1.items.map((m) => m.text),
+      ["third", "second"],
+    );
+    const page2 = await engram.memories.list(agent.id, { limit: 2, cursor: page1.nextCursor ?? "" });
+    assert.deepEqual(
+      page2.items.map((m) => m.text),
+      ["Ada prefers tea"],
+    );
+    assert.deepEqual(
+      (await engram.memories.list(agent.id, { kinds: ["note"] })).items.map((m) => m.text),
+      ["third"],
+    );
+    assert.deepEqual(
+      (await engram.memories.list(agent.id, { tags: ["prefs"] })).items.map((m) => m.id),
+      [one.id],
+    );
+  });
+
+  it("keeps every version on update and records the deletion in history and events", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const memory = await engram.memories.add(agent.id, { text: "lives in Paris" });
+    const { value: updated } = await engram.memories.update(agent.id, memory.id, {
+      text: "lives in Lyon",
+      expectedVersion: 1,
+    });
+    assert.equal(updated.version, 2);
+    await assert.rejects(
+      engram.memories.update(agent.id, memory.id, { text: "x", expectedVersion: 1 }),
+      ConflictError,
+    );
+    await engram.memories.delete(agent.id, memory.id);
+    await assert.rejects(engram.memories.get(agent.id, memory.id), NotFoundError);
+    const history = await engram.memories.history(agent.id, memory.id);
+    assert.deepEqual(
+      history.map((v) => [v.version, v.operation, v.memory.text]),
+      [
+        [1, "create", "lives in Paris"],
+        [2, "update", "lives in Lyon"],
+        [3, "delete", "lives in Lyon"],
+      ],
+    );
+    const kinds = (await engram.events.list({ agentId: agent.id })).items.map((e) => e.kind);
+    assert.deepEqual(kinds.slice(-3), ["memory.created", "memory.updated", "memory.deleted"]);
+    assert.equal((await engram.search(agent.id, { query: "Lyon" })).results.length, 0);
+  });
+
+  it("rejects bad memories naming the field, adding none of a batch", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await assert.rejects(engram.memories.add(agent.id, { text: "   " }), /text: must not be empty/);
+    await assert.rejects(
+      engram.memories.add(agent.id, { text: "x".repeat(8001) }),
+      /text: must be at most 8000/,
+    );
+    await assert.rejects(engram.memories.add(agent.id, { text: "x", importance: 2 }), /importance/);
+    await assert.rejects(engram.memories.add(agent.id, { text: "x", kind: "Not A Kind" }), /kind/);
+    await assert.rejects(engram.memories.add(agent.id, { text: "x", validFrom: "yesterday" }), /validFrom/);
+    await assert.rejects(
+      engram.memories.add(agent.id, {
+        text: "x",
+        validFrom: "2025-01-02T00:00:00Z",
+        validTo: "2025-01-01T00:00:00Z",
+      }),
+      /validTo: must not be before validFrom/,
+    );
+    await assert.rejects(
+      engram.memories.addMany(agent.id, [{ text: "good" }, { text: "" }]),
+      /memory 1: text/,
+    );
+    await assert.rejects(engram.memories.addMany(agent.id, []), InvalidInputError);
+    await assert.rejects(engram.memories.add("agt_00000000000000000000000000", { text: "x" }), NotFoundError);
+    await assert.rejects(engram.memories.update(agent.id, "mem_missing", { text: "x" }), NotFoundError);
+    await assert.rejects(engram.memories.history(agent.id, "mem_missing"), NotFoundError);
+    assert.equal((await engram.memories.list(agent.id)).items.length, 0);
+  });
+
+  it("never shows one agent's memories to another", async () => {
+    const engram = createTestEngram();
+    const a = await engram.agents.create({ name: "a" });
+    const b = await engram.agents.create({ name: "b" });
+    const secret = await engram.memories.add(a.id, { text: "the launch code is swordfish" });
+    await assert.rejects(engram.memories.get(b.id, secret.id), NotFoundError);
+    await assert.rejects(engram.memories.update(b.id, secret.id, { text: "x" }), NotFoundError);
+    await assert.rejects(engram.memories.delete(b.id, secret.id), NotFoundError);
+    await assert.rejects(engram.memories.history(b.id, secret.id), NotFoundError);
+    assert.equal((await engram.search(b.id, { query: "launch code swordfish" })).results.length, 0);
+    assert.equal((await engram.memories.list(b.id)).items.length, 0);
+  });
+});
+
+describe("messages", () => {
+  it("appends, lists with a cursor and filters by role and time", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.messages.appendMany(agent.id, [
+      { role: "user", content: "hello", createdAt: "2025-01-01T10:00:00Z" },
+      { role: "assistant", content: "hi there", createdAt: "2025-01-01T10:00:01Z" },
+      { role: "user", content: "tell me about tea", createdAt: "2025-01-02T10:00:00Z" },
+    ]);
+    const first = await engram.messages.list(agent.id, { limit: 2 });
+    assert.deepEqual(
+      first.items.map((m) => m.content),
+      ["hello", "hi there"],
+    );
+    const rest = await engram.messages.list(agent.id, { limit: 2, cursor: first.nextCursor ?? "" });
+    assert.deepEqual(
+      rest.items.map((m) => m.content),
+      ["tell me about tea"],
+    );
+    assert.equal((await engram.messages.list(agent.id, { roles: ["assistant"] })).items.length, 1);
+    assert.equal((await engram.messages.list(agent.id, { after: "2025-01-02T00:00:00Z" })).items.length, 1);
+    assert.deepEqual(
+      (await engram.messages.list(agent.id, { newestFirst: true, limit: 1 })).items.map((m) => m.content),
+      ["tell me about tea"],
+    );
+    await assert.rejects(engram.messages.append(agent.id, { role: "robot" as "user", content: "x" }), /role/);
+    await assert.rejects(
+      engram.messages.append(agent.id, { role: "user", content: "" }),
+      /content: must not be empty/,
+    );
+  });
+
+  it("searches the conversation by words, roles and dates", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.messages.appendMany(agent.id, [
+      { role: "user", content: "I adopted a puppy named Rex", createdAt: "2025-03-01T10:00:00Z" },
+      { role: "assistant", content: "Congratulations on the new dog!", createdAt: "2025-03-01T10:00:05Z" },
+      { role: "user", content: "We went hiking in the Alps", createdAt: "2025-04-01T10:00:00Z" },
+    ]);
+    const found = await engram.search(agent.id, {
+      query: "What is the puppy called?",
+      sources: ["messages"],
+    });
+    assert.equal(found.results[0]?.text, "I adopted a puppy named Rex");
+    assert.ok((found.results[0]?.components.bm25 ?? 0) > 0);
+    const byRole = await engram.search(agent.id, {
+      query: "puppy dog",
+      sources: ["messages"],
+      roles: ["assistant"],
+    });
+    assert.deepEqual(
+      byRole.results.map((r) => r.message?.role),
+      ["assistant"],
+    );
+    const byDate = await engram.search(agent.id, {
+      query: "hiking puppy",
+      sources: ["messages"],
+      after: "2025-03-15T00:00:00Z",
+    });
+    assert.deepEqual(
+      byDate.results.map((r) => r.text),
+      ["We went hiking in the Alps"],
+    );
+  });
+});

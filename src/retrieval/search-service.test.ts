@@ -1,0 +1,227 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import fc from "fast-check";
+import { createIdGenerator } from "../core/ids.ts";
+import { createEngram } from "../engram.ts";
+import { createHashEmbedder } from "../models/hash-embedder.ts";
+import { createTestEngram } from "../test/index.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "engram-search-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("search", () => {
+  it("ranks by BM25 with stemming and explains each result", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.addMany(agent.id, [
+      { text: "Ada is running a marathon in April" },
+      { text: "Ada likes green tea" },
+      { text: "The office moved to Berlin" },
+    ]);
+    const { results } = await engram.search(agent.id, { query: "Who runs marathons?" });
+    assert.equal(results[0]?.text, "Ada is running a marathon in April");
+    const c = results[0]?.components;
+    assert.equal(c?.lexicalRank, 1);
+    assert.ok((c?.bm25 ?? 0) > 0);
+    assert.equal(c?.vectorRank, null);
+    assert.ok((results[0]?.score ?? 0) > (results[1]?.score ?? 0) || results.length === 1);
+  });
+
+  it("applies kind, tag, user and validity filters", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.addMany(agent.id, [
+      { text: "coffee order: flat white", userId: "u1", tags: ["drinks"] },
+      { text: "coffee order: espresso", userId: "u2", tags: ["drinks"] },
+      { text: "coffee machine is on floor 2", kind: "note" },
+      { text: "coffee budget was 100", validFrom: "2024-01-01T00:00:00Z", validTo: "2025-01-01T00:00:00Z" },
+    ]);
+    const texts = async (input: Record<string, unknown>) =>
+      (await engram.search(agent.id, { query: "coffee", ...input })).results.map((r) => r.text).sort();
+    assert.deepEqual(await texts({ userId: "u1", includeShared: false }), ["coffee order: flat white"]);
+    assert.deepEqual(await texts({ userId: "u1" }), [
+      "coffee budget was 100",
+      "coffee machine is on floor 2",
+      "coffee order: flat white",
+    ]);
+    assert.deepEqual(await texts({ kinds: ["note"] }), ["coffee machine is on floor 2"]);
+    assert.deepEqual(await texts({ tags: ["drinks"], userId: "u2" }), ["coffee order: espresso"]);
+    assert.ok(!(await texts({ validAt: "2025-06-01T00:00:00Z" })).includes("coffee budget was 100"));
+    assert.ok((await texts({ validAt: "2024-06-01T00:00:00Z" })).includes("coffee budget was 100"));
+    await assert.rejects(engram.search(agent.id, { query: "x", kinds: ["Bad Kind"] }), /kinds\.0/);
+    await assert.rejects(engram.search(agent.id, { query: "x", k: 0 }), /k:/);
+    await assert.rejects(engram.search(agent.id, { query: "x", after: "not a date" }), /after/);
+  });
+
+  it("suppresses near-duplicates so the top k holds distinct facts", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.addMany(agent.id, [
+      { text: "The user's dog is called Rex" },
+      { text: "The user's dog is called Rex." },
+      { text: "the user's dog is called rex" },
+      { text: "The user walks the dog every morning" },
+    ]);
+    const response = await engram.search(agent.id, { query: "dog", k: 5 });
+    assert.equal(response.results.length, 2);
+    assert.equal(response.suppressed.length, 2);
+    const all = await engram.search(agent.id, { query: "dog", k: 5, dedupeThreshold: 1 });
+    assert.equal(all.results.length, 2);
+  });
+
+  it("counts accesses of returned memories and boosts by importance", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const [low, high] = (
+      await engram.memories.addMany(agent.id, [
+        { text: "meeting notes about the budget", importance: 0.1 },
+        { text: "meeting notes about the budget review", importance: 1 },
+      ])
+    ).value;
+    const { results } = await engram.search(agent.id, {
+      query: "budget",
+      weights: { importance: 1 },
+      dedupeThreshold: 1,
+    });
+    assert.equal(results[0]?.id, high?.id);
+    assert.equal((await engram.memories.get(agent.id, low?.id ?? "")).accessCount, 1);
+    await engram.search(agent.id, { query: "budget", recordAccess: false });
+    assert.equal((await engram.memories.get(agent.id, low?.id ?? "")).accessCount, 1);
+  });
+
+  it("returns recent items for a query with no searchable words", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.add(agent.id, { text: "something" });
+    const response = await engram.search(agent.id, { query: "!!! ???" });
+    assert.equal(response.results.length, 1);
+    assert.equal(response.results[0]?.components.lexicalRank, null);
+  });
+
+  it("never throws on arbitrary query text and never returns another user's memories", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const users = ["alice", "bob", "carol"];
+    const words = [
+      "tea",
+      "coffee",
+      "NEAR",
+      "AND",
+      "OR",
+      "NOT",
+      '"',
+      "*",
+      "(",
+      ")",
+      ":",
+      "^",
+      "-",
+      "résumé",
+      "日本",
+    ];
+    const inputs = [];
+    for (let i = 0; i < 60; i++) {
+      inputs.push({
+        text: `${words[i % words.length]} ${words[(i * 7) % words.length]} note ${i}`,
+        userId: users[i % users.length] as string,
+      });
+    }
+    await engram.memories.addMany(agent.id, inputs);
+    const other = await engram.agents.create({ name: "other" });
+    await engram.memories.add(other.id, { text: "tea coffee note", userId: "alice" });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.string({ unit: "binary", maxLength: 60 }),
+          fc.constantFrom(...words).map((w) => `${w} ${w}"`),
+        ),
+        fc.constantFrom(...users),
+        async (query, userId) => {
+          const response = await engram.search(agent.id, {
+            query,
+            userId,
+            includeShared: false,
+            k: 20,
+            recordAccess: false,
+          });
+          for (const result of response.results) {
+            assert.equal(result.memory?.userId, userId);
+            assert.equal(result.memory?.agentId, agent.id);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+    const huge = "tea ".repeat(2600);
+    const response = await engram.search(agent.id, { query: huge, userId: "bob", includeShared: false });
+    assert.ok(response.results.every((r) => r.memory?.userId === "bob"));
+  });
+});
+
+describe("hybrid search with embeddings", () => {
+  it("fuses vector and lexical rankings and finds paraphrases lexical search misses", async () => {
+    const engram = createTestEngram();
+    const hybrid = createEngram({
+      path: join(dir, "hybrid.db"),
+      embedder: createHashEmbedder(64),
+      generateId: createIdGenerator(),
+    });
+    await engram.close();
+    const agent = await hybrid.agents.create({ name: "a" });
+    await hybrid.memories.addMany(agent.id, [
+      { text: "quarterly revenue grew strongly" },
+      { text: "the cat sleeps on the sofa" },
+    ]);
+    const { results, warnings } = await hybrid.search(agent.id, { query: "revenue grew", k: 2 });
+    assert.deepEqual(warnings, []);
+    assert.equal(results[0]?.text, "quarterly revenue grew strongly");
+    assert.equal(results[0]?.components.vectorRank, 1);
+    assert.ok((results[0]?.components.vectorDistance ?? 1) < 0.6);
+    const vectorOnly = await hybrid.search(agent.id, {
+      query: "grew revenue",
+      weights: { lexical: 0 },
+      k: 1,
+    });
+    assert.equal(vectorOnly.results[0]?.components.vectorRank, 1);
+    await hybrid.close();
+  });
+
+  it("refuses to start with a model whose dimension differs from the stored vectors", async () => {
+    const path = join(dir, "dims.db");
+    const first = createEngram({ path, embedder: createHashEmbedder(32) });
+    await first.ready();
+    await first.close();
+    const second = createEngram({
+      path,
+      embedder: { id: "hash:32", embed: async (t) => t.map(() => new Float32Array(16).fill(0.25)) },
+    });
+    await assert.rejects(second.ready(), /32-dimension vectors, but the embedding model gives 16/);
+    await second.close();
+    const third = createEngram({ path, embedder: createHashEmbedder(48) });
+    await assert.rejects(third.ready(), /made by embedding model hash:32, but hash:48 is configured/);
+    await third.close();
+  });
+
+  it("stores the memory and warns when the embedding model fails", async () => {
+    const failing = createEngram({
+      path: ":memory:",
+      embedder: {
+        id: "broken",
+        embed: async () => {
+          throw new Error("connection refused");
+        },
+      },
+    });
+    const agent = await failing.agents.create({ name: "a" });
+    const result = await failing.memories.addMany(agent.id, [{ text: "kept anyway" }]);
+    assert.match(result.warnings[0] ?? "", /connection refused/);
+    const response = await failing.search(agent.id, { query: "kept" });
+    assert.equal(response.results[0]?.text, "kept anyway");
+    assert.match(response.warnings[0] ?? "", /vector search skipped/);
+    await failing.close();
+  });
+});

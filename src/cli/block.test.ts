@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { type CliSandbox, sandbox } from "./test-harness.ts";
+import { type CliSandbox, runCli, sandbox } from "./test-harness.ts";
 
 let s: CliSandbox;
 beforeEach(async () => {
@@ -58,6 +58,13 @@ describe("engram block set", () => {
     assert.match(missing.json().error.message, /cannot read value file .*no\.txt: no such file/);
     assert.equal((await s.cli(["block", "set", "helper", "persona", "x", "--file", file])).code, 2);
     assert.equal((await s.cli(["block", "set", "helper", "persona"])).code, 2);
+  });
+
+  it("takes a VALUE that starts with '-' after '--'", async () => {
+    assert.equal((await s.cli(["block", "set", "helper", "persona", "- item"])).code, 2);
+    const out = await runCli(["block", "set", "helper", "persona", "--db", s.db, "--json", "--", "- item"]);
+    assert.equal(out.code, 0, out.stdout);
+    assert.equal((await s.ok(["block", "get", "helper", "persona"])).value, "- item");
   });
 
   it("changes settings alone, and --no-read-only undoes --read-only", async () => {

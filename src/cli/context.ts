@@ -39,7 +39,7 @@ export function createContext(io: CliIo, options: { json: boolean; dbPath: strin
     json: options.json,
     dbPath: options.dbPath,
     engram() {
-      engram ??= createEngram({ path: options.dbPath });
+      engram ??= createEngram({ path: options.dbPath, env: io.env });
       return engram;
     },
     async close() {

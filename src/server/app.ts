@@ -7,7 +7,10 @@ import { registerBlockRoutes } from "./routes/blocks.ts";
 import { registerBranchRoutes } from "./routes/branches.ts";
 import { registerEventRoutes } from "./routes/events.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
+import { registerMemoryRoutes } from "./routes/memories.ts";
+import { registerMessageRoutes } from "./routes/messages.ts";
 import { registerProjectRoutes } from "./routes/projects.ts";
+import { registerSearchRoutes } from "./routes/search.ts";
 import { registerSystemRoutes } from "./routes/system.ts";
 import { registerTransferRoutes } from "./routes/transfer.ts";
 import { packageVersion } from "./version.ts";
@@ -60,6 +63,9 @@ export function createApp(options: AppOptions): OpenAPIHono {
   registerHistoryRoutes(app, engram);
   registerBranchRoutes(app, engram);
   registerEventRoutes(app, engram);
+  registerMemoryRoutes(app, engram);
+  registerMessageRoutes(app, engram);
+  registerSearchRoutes(app, engram);
   registerTransferRoutes(app, engram);
   // Built on first request, when every route is registered, then reused: the routes never change.
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;

@@ -1,24 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createEngram, type Engram } from "../engram.ts";
-import { type TestApp, testApp } from "./test-support.ts";
-
-/** Runs a bad request against an agent, and checks the error and that the agent is unchanged. */
-async function refuses(
-  t: TestApp,
-  agentId: string,
-  request: () => Promise<{ status: number; body: { error: { code: string; message: string } } }>,
-  expected: { status: number; code: string; message?: RegExp },
-): Promise<void> {
-  const before = await t.state(agentId);
-  const reply = await request();
-  assert.equal(reply.status, expected.status, JSON.stringify(reply.body));
-  assert.deepEqual(Object.keys(reply.body), ["error"]);
-  assert.equal(reply.body.error.code, expected.code);
-  assert.equal(typeof reply.body.error.message, "string");
-  if (expected.message !== undefined) assert.match(reply.body.error.message, expected.message);
-  assert.deepEqual(await t.state(agentId), before);
-}
+import { refuses, testApp } from "./test-support.ts";
 
 describe("errors", () => {
   test("unknown agent, block, commit and route are 404 in the JSON error shape", async () => {

@@ -44,6 +44,32 @@ export const validationHook: Hook<unknown, Env, string, Response | undefined> = 
   return errorResponse(c, 400, error.toJSON());
 };
 
+/**
+ * A route hook for a body that comes in more than one shape, e.g. one memory or `{memories: [...]}`.
+ * zod reports a union that failed as a bare "Invalid input"; this reports the problems of the shape
+ * the body chose by `shapeOf`, e.g. `invalid request body: memories.2.text: must not be empty`.
+ * The other parts of the request fail as with `validationHook`.
+ */
+export function shapeHook(shapeOf: (body: unknown) => z.ZodType): Hook<unknown, Env, string, undefined> {
+  return (result) => {
+    if (result.success) return undefined;
+    let issues = result.error.issues;
+    if (result.target === "json") {
+      // On failure the validator passes the body as it arrived, as `data`.
+      const body = (result as { data?: unknown }).data;
+      const chosen = shapeOf(body).safeParse(body);
+      if (!chosen.success) issues = chosen.error.issues;
+    }
+    // Thrown rather than returned: `errorHandler` makes it the same 400 that `validationHook` sends.
+    throw invalidInput(TARGETS[result.target] ?? result.target, issues);
+  };
+}
+
+/** Whether a JSON value is an object (not an array or null) that has `key`. */
+export function hasKey(value: unknown, key: string): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.hasOwn(value, key);
+}
+
 /** An InvalidInputError for zod issues found in one part of a request, e.g. `invalid query: limit: …`. */
 export function invalidInput(where: string, zodIssues: readonly z.core.$ZodIssue[]): InvalidInputError {
   const issues = zodIssues.map(plainer);

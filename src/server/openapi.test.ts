@@ -30,6 +30,13 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/events": ["get"],
     "/v1/agents/{id}/export": ["get"],
     "/v1/import": ["post"],
+    "/v1/agents/{id}/memories": ["get", "post"],
+    "/v1/agents/{id}/memories/search": ["post"],
+    "/v1/agents/{id}/memories/{mid}": ["get", "patch", "delete"],
+    "/v1/agents/{id}/memories/{mid}/history": ["get"],
+    "/v1/agents/{id}/messages": ["get", "post"],
+    "/v1/agents/{id}/messages/search": ["post"],
+    "/v1/agents/{id}/search": ["post"],
   };
   assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
   for (const [path, methods] of Object.entries(expected)) {
@@ -53,7 +60,65 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
   const params = listCommits.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
   assert.deepEqual(params.sort(), ["path:id", "query:branch", "query:cursor", "query:from", "query:limit"]);
 
-  for (const name of ["Agent", "Block", "Commit", "CommitResult", "CommitDiff", "Error", "ExportDocument"]) {
+  const names = ["Agent", "Block", "Commit", "CommitResult", "CommitDiff", "Error", "ExportDocument"];
+  names.push("Memory", "MemoryVersion", "MemoryPage", "Message", "MessagePage", "SearchResponse");
+  names.push("SearchResult", "ScoreComponents", "Provenance");
+  for (const name of names) {
     assert.equal(typeof doc.components.schemas[name], "object", name);
   }
+});
+
+test("/openapi.json describes memories, messages and search", async () => {
+  const doc = (await testApp().get("/openapi.json")).body;
+  const schemas = doc.components.schemas;
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+  const listMemories = doc.paths["/v1/agents/{id}/memories"].get;
+  const params = listMemories.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
+  assert.deepEqual(params.sort(), [
+    "path:id",
+    "query:createdAfter",
+    "query:createdBefore",
+    "query:cursor",
+    "query:includeShared",
+    "query:kind",
+    "query:limit",
+    "query:tag",
+    "query:userId",
+    "query:validAt",
+  ]);
+  const kind = listMemories.parameters.find((p: { name: string }) => p.name === "kind");
+  assert.equal(kind.schema.type, "array");
+  assert.deepEqual(listMemories.responses["200"].content["application/json"].schema, ref("MemoryPage"));
+
+  const add = doc.paths["/v1/agents/{id}/memories"].post.requestBody.content["application/json"].schema;
+  assert.equal(add.anyOf.length, 2);
+  assert.ok(add.anyOf.some((s: { required?: string[] }) => s.required?.includes("text")));
+  assert.ok(add.anyOf.some((s: { required?: string[] }) => s.required?.includes("memories")));
+
+  const patch = doc.paths["/v1/agents/{id}/memories/{mid}"].patch;
+  assert.ok("expectedVersion" in patch.requestBody.content["application/json"].schema.properties);
+  assert.equal(patch.responses["409"].content["application/json"].schema.$ref, ref("Error").$ref);
+
+  const history = doc.paths["/v1/agents/{id}/memories/{mid}/history"].get;
+  assert.deepEqual(history.responses["200"].content["application/json"].schema, ref("MemoryHistory"));
+  assert.deepEqual(schemas.MemoryHistory.properties.items.items, ref("MemoryVersion"));
+
+  for (const path of [
+    "/v1/agents/{id}/search",
+    "/v1/agents/{id}/memories/search",
+    "/v1/agents/{id}/messages/search",
+  ]) {
+    const search = doc.paths[path].post;
+    assert.deepEqual(search.responses["200"].content["application/json"].schema, ref("SearchResponse"), path);
+    assert.deepEqual(search.requestBody.content["application/json"].schema.required, ["query"], path);
+  }
+  assert.deepEqual(schemas.SearchResult.properties.components, ref("ScoreComponents"));
+  assert.deepEqual(schemas.SearchResult.properties.memory, ref("Memory"));
+  assert.deepEqual(schemas.SearchResult.properties.message, ref("Message"));
+  for (const field of ["bm25", "lexicalRank", "vectorDistance", "vectorRank", "relevance", "recency"]) {
+    assert.ok(field in schemas.ScoreComponents.properties, field);
+  }
+  assert.deepEqual(schemas.Message.properties.role.enum, ["user", "assistant", "system", "tool"]);
+  assert.deepEqual(schemas.MemoryVersion.properties.operation.enum, ["create", "update", "delete"]);
 });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { AUTHORS } from "../core/types.ts";
+import { AUTHORS, MESSAGE_ROLES } from "../core/types.ts";
 import { PAGE_MAX } from "../memory/pagination.ts";
 
 /**
@@ -145,6 +145,109 @@ export const EventSchema = z
   })
   .openapi("Event");
 
+export const ProvenanceSchema = z
+  .object({
+    messageIds: z.array(z.string()).openapi({ description: "engram message ids" }),
+    externalIds: z
+      .array(z.string())
+      .openapi({ description: "ids outside engram, e.g. a dataset's turn ids" }),
+  })
+  .openapi("Provenance");
+
+export const MemorySchema = z
+  .object({
+    id: z.string().openapi({ example: "mem_01jd8x0k5m2n3p4q5r6s7t8v9w" }),
+    agentId: z.string(),
+    userId: z
+      .string()
+      .nullable()
+      .openapi({ description: "the end user it is about, null for the agent's own knowledge" }),
+    kind: z.string().openapi({ example: "fact" }),
+    text: z.string(),
+    tags: z.array(z.string()),
+    importance: z.number().openapi({ description: "0 (trivial) to 1 (vital)" }),
+    validFrom: timestamp.nullable().openapi({ description: "when the fact became true, if known" }),
+    validTo: timestamp.nullable().openapi({ description: "when it stopped being true; null while it holds" }),
+    provenance: ProvenanceSchema,
+    metadata,
+    version: z.number().int().openapi({ description: "1, plus one per update" }),
+    accessCount: z.number().int().openapi({ description: "how often search returned it" }),
+    lastAccessedAt: timestamp.nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .openapi("Memory");
+
+export const MemoryVersionSchema = z
+  .object({
+    memoryId: z.string(),
+    version: z.number().int(),
+    operation: z.enum(["create", "update", "delete"]),
+    actor: z.enum([...AUTHORS, "system"]),
+    memory: MemorySchema,
+    createdAt: timestamp,
+  })
+  .openapi("MemoryVersion", {
+    description: "a version of a memory: `memory` as it was after the operation (before it, for a delete)",
+  });
+
+export const MessageSchema = z
+  .object({
+    id: z.string().openapi({ example: "msg_01jd8x0k5m2n3p4q5r6s7t8v9w" }),
+    agentId: z.string(),
+    userId: z.string().nullable(),
+    role: z.enum(MESSAGE_ROLES),
+    name: z.string().nullable().openapi({ description: "the speaker's name, when known" }),
+    content: z.string(),
+    provenance: ProvenanceSchema,
+    metadata,
+    createdAt: timestamp,
+  })
+  .openapi("Message");
+
+export const ScoreComponentsSchema = z
+  .object({
+    bm25: z
+      .number()
+      .nullable()
+      .openapi({ description: "full-text score (higher is better), null if no match" }),
+    lexicalRank: z.number().int().nullable().openapi({ description: "rank in the full-text ranking" }),
+    vectorDistance: z
+      .number()
+      .nullable()
+      .openapi({ description: "cosine distance to the query (0 is identical), null without vectors" }),
+    vectorRank: z.number().int().nullable(),
+    relevance: z.number().openapi({ description: "fused rank relevance, 0 to 1" }),
+    recency: z.number(),
+    importance: z.number(),
+    access: z.number(),
+  })
+  .openapi("ScoreComponents");
+
+export const SearchResultSchema = z
+  .object({
+    source: z.enum(["memory", "message"]),
+    id: z.string(),
+    text: z.string(),
+    score: z.number(),
+    components: ScoreComponentsSchema,
+    memory: MemorySchema.optional(),
+    message: MessageSchema.optional(),
+  })
+  .openapi("SearchResult", {
+    description: "a search hit: the item is in `memory` or `message`, as `source` says",
+  });
+
+export const SearchResponseSchema = z
+  .object({
+    results: z.array(SearchResultSchema),
+    suppressed: z
+      .array(z.object({ id: z.string(), duplicateOf: z.string() }))
+      .openapi({ description: "results left out as near-duplicates of a higher one" }),
+    warnings: z.array(z.string()),
+  })
+  .openapi("SearchResponse");
+
 /** A page of a list: `nextCursor` is passed back as `?cursor=` for the next page. */
 export function pageSchema<T extends z.ZodType>(item: T, name: string) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
@@ -164,6 +267,36 @@ export const cursorQuery = z
   .min(1)
   .optional()
   .openapi({ description: "nextCursor of the previous page" });
+
+/** A query flag: `true` or `false`. */
+export const booleanQuery = z
+  .enum(["true", "false"], { error: "must be true or false" })
+  .transform((value) => value === "true")
+  .optional();
+
+/**
+ * A query parameter that may repeat (`?kind=a&kind=b`), and with `split` also takes a
+ * comma-separated list (`?kind=a,b`): the values are checked one by one against `item`.
+ */
+export function listQuery<T extends z.ZodType<unknown, string>>(
+  item: T,
+  options: { max: number; split: boolean; description: string },
+) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) =>
+      (Array.isArray(value) ? value : [value]).flatMap((v) =>
+        options.split ? v.split(",").map((part) => part.trim()) : [v],
+      ),
+    )
+    .pipe(z.array(item).max(options.max, `must be at most ${options.max} values`))
+    .optional()
+    .openapi({
+      type: "array",
+      items: { type: "string" },
+      description: options.description,
+    });
+}
 
 export const revisionQuery = z
   .string()
@@ -203,7 +336,7 @@ const ERROR_DESCRIPTIONS = {
   400: "invalid input, naming the field",
   403: "forbidden",
   404: "not found",
-  409: "conflict: a stale expectedHead, or a name that is taken",
+  409: "conflict: a stale expectedHead or expectedVersion, or a name that is taken",
   413: "request body too large",
   415: "request body is not JSON",
   422: "unsupported format (e.g. an export document newer than this engram)",

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { createEngram, type Engram } from "../engram.ts";
 import { type AppOptions, createApp } from "./app.ts";
 
@@ -49,17 +50,43 @@ export function testApp(options: Omit<AppOptions, "engram"> & { engram?: Engram 
       if (reply.status !== 201) throw new Error(`creating an agent failed: ${JSON.stringify(reply.body)}`);
       return reply.body as { id: string; name: string; projectId: string };
     },
-    /** Everything a failed write must leave as it was: log, blocks, branches and events. */
+    /** Everything a failed write must leave as it was: log, blocks, branches, events, memories, messages. */
     async state(agentId: string) {
-      const [log, blocks, branches, events] = await Promise.all([
+      const [log, blocks, branches, events, memories, messages] = await Promise.all([
         send("GET", `/v1/agents/${agentId}/commits?limit=500`),
         send("GET", `/v1/agents/${agentId}/blocks`),
         send("GET", `/v1/agents/${agentId}/branches`),
         send("GET", `/v1/agents/${agentId}/events?limit=500`),
+        send("GET", `/v1/agents/${agentId}/memories?limit=500`),
+        send("GET", `/v1/agents/${agentId}/messages?limit=500`),
       ]);
-      return { log: log.body, blocks: blocks.body, branches: branches.body, events: events.body };
+      return {
+        log: log.body,
+        blocks: blocks.body,
+        branches: branches.body,
+        events: events.body,
+        memories: memories.body,
+        messages: messages.body,
+      };
     },
   };
 }
 
 export type TestApp = ReturnType<typeof testApp>;
+
+/** Runs a bad request against an agent, and checks the error and that the agent is unchanged. */
+export async function refuses(
+  t: TestApp,
+  agentId: string,
+  request: () => Promise<{ status: number; body: { error: { code: string; message: string } } }>,
+  expected: { status: number; code: string; message?: RegExp },
+): Promise<void> {
+  const before = await t.state(agentId);
+  const reply = await request();
+  assert.equal(reply.status, expected.status, JSON.stringify(reply.body));
+  assert.deepEqual(Object.keys(reply.body), ["error"]);
+  assert.equal(reply.body.error.code, expected.code);
+  assert.equal(typeof reply.body.error.message, "string");
+  if (expected.message !== undefined) assert.match(reply.body.error.message, expected.message);
+  assert.deepEqual(await t.state(agentId), before);
+}

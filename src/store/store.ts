@@ -192,6 +192,15 @@ export interface MemoryStore {
   count(agentId: string): Promise<number>;
 }
 
+/** A message with the texts it is indexed under. */
+export interface IndexedMessage {
+  message: Message;
+  /** The message's own searchable text (content plus any caption). */
+  searchText: string;
+  /** Its neighbours' text, indexed in a lower-weighted column. */
+  context: string;
+}
+
 /** What a message search matches against, with per-column weights. */
 export interface MessageTextQuery {
   /** Tokens matched against the message text (with any caption), its neighbours' text, and the speaker. */
@@ -201,14 +210,10 @@ export interface MessageTextQuery {
 
 export interface MessageStore {
   /**
-   * Appends messages with the text they are indexed with as context, and updates the context of
-   * earlier messages (their new neighbours), in one transaction.
+   * Appends messages, indexed under their own text and their neighbours' (context), and re-indexes
+   * earlier messages whose context changed, in one transaction.
    */
-  append(
-    messages: { message: Message; searchText: string; context: string }[],
-    contextUpdates: { id: string; context: string }[],
-    events: NewEvent[],
-  ): Promise<void>;
+  append(messages: IndexedMessage[], reindex: IndexedMessage[], events: NewEvent[]): Promise<void>;
   get(agentId: string, id: string): Promise<Message | null>;
   /** Oldest first; `after` is the id of the last message of the previous page. */
   list(filter: MessageFilter, options: ListOptions & { newestFirst?: boolean }): Promise<Message[]>;

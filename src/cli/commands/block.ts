@@ -57,17 +57,20 @@ const set = defineCommand({
     limit: { type: "string", arg: "N", help: "character limit (default 5000)" },
     "read-only": { type: "boolean", help: "the agent cannot change it (--no-read-only to undo)" },
   },
-  details: "VALUE '-' reads stdin. Without VALUE or --file, only the given settings change.",
+  details: [
+    "VALUE '-' reads stdin; put '--' before a VALUE that starts with '-'.",
+    "Without VALUE or --file, only the given settings change.",
+  ].join("\n"),
   async run({ args, options }, ctx) {
     if (args.value !== undefined && options.file !== undefined)
       throw new UsageError("give VALUE or --file, not both", "block set");
+    const limit = intOption(options.limit, "limit", "block set");
     const value =
       args.value === "-"
         ? await ctx.readStdin()
         : options.file !== undefined
           ? await readUserFile(options.file, "value file")
           : args.value;
-    const limit = intOption(options.limit, "limit", "block set");
     if (
       value === undefined &&
       [options.description, limit, options["read-only"]].every((v) => v === undefined)

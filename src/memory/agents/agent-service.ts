@@ -137,8 +137,21 @@ export class AgentService {
    * @throws InvalidInputError when a name is ambiguous.
    */
   async find(idOrName: string, options: { project?: string | undefined } = {}): Promise<Agent> {
-    if (idOrName.startsWith("agt_")) return requireAgent(this.#ctx, idOrName);
-    const project = await this.#resolveProject(options.project, false);
+    if (idOrName.startsWith("agt_")) {
+      const agent = await requireAgent(this.#ctx, idOrName);
+      if (
+        options.project !== undefined &&
+        (await this.#projects.get(options.project)).id !== agent.projectId
+      ) {
+        throw new NotFoundError(`agent ${idOrName} not found`);
+      }
+      return agent;
+    }
+    const project =
+      options.project === undefined && this.#ctx.projectId === undefined
+        ? await this.#projects.find(DEFAULT_PROJECT)
+        : await this.#resolveProject(options.project, false);
+    if (project === null) throw new NotFoundError(`agent ${idOrName} not found`);
     const matches: Agent[] = [];
     let after: string | undefined;
     for (;;) {

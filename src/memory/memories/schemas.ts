@@ -5,7 +5,10 @@ export const MAX_MEMORY_CHARS = 8000;
 /** Most memories one batch may add. */
 export const MAX_BATCH = 1000;
 
-export const isoTime = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" });
+/** An ISO 8601 date-time with any offset, normalised to UTC (`…Z`) so stored times compare as instants. */
+export const isoTime = z.iso
+  .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
+  .transform((value) => new Date(value).toISOString());
 
 export const memoryKind = z
   .string()

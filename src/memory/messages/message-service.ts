@@ -80,23 +80,20 @@ export class MessageService {
         )
       ).reverse();
       const sequence = [...previous, ...messages];
-      const contextOf = (index: number) =>
-        sequence
+      const indexed = (index: number) => {
+        const message = sequence[index] as Message;
+        const context = sequence
           .slice(Math.max(0, index - CONTEXT_RADIUS), index + CONTEXT_RADIUS + 1)
-          .filter((_, j, window) => window[j] !== sequence[index])
+          .filter((m) => m !== message)
           .map(searchableText)
           .join("\n");
-      const appended = messages.map((message, i) => ({
-        message,
-        searchText: searchableText(message),
-        context: contextOf(previous.length + i),
-      }));
-      const updates = previous
-        .map((message, i) => ({ id: message.id, context: contextOf(i) }))
-        .slice(-CONTEXT_RADIUS);
+        return { message, searchText: searchableText(message), context };
+      };
+      const appended = messages.map((_, i) => indexed(previous.length + i));
+      const reindexed = previous.map((_, i) => indexed(i)).slice(-CONTEXT_RADIUS);
       await this.#ctx.store.messages.append(
         appended,
-        updates,
+        reindexed,
         messages.map((message) =>
           makeEvent(this.#ctx, {
             projectId: agent.projectId,

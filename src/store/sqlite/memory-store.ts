@@ -1,16 +1,21 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
+import { indexTerms } from "../../core/text.ts";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
 import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
+import { agentKey, matchAny, namespaced, topN } from "./fts.ts";
 import { MEMORY_COLUMNS, type MemoryRow, toMemory, toVersion, type VersionRow } from "./memory-rows.ts";
-import { ftsOr, scopeMatch, scopeOf } from "./scope.ts";
 import type { Statements } from "./statements.ts";
+import { TermBudget } from "./term-budget.ts";
+
+/** Postings a full-text query may score before its most common terms are left out. */
+export const POSTING_BUDGET = 12_000;
 
 const INSERT_MEMORY = `INSERT INTO memories (id, agent_id, user_id, kind, text, tags, importance, valid_from, valid_to,
-  provenance, metadata, version, content_hash, access_count, last_accessed_at, created_at, created_ms, updated_at, scope)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  provenance, metadata, version, content_hash, access_count, last_accessed_at, created_at, created_ms, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 const INSERT_VERSION = `INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?)`;
@@ -32,12 +37,12 @@ export function memoryConditions(filter: MemoryFilter): { sql: string; params: (
     params.push(tag);
   }
   if (filter.createdAfter !== undefined) {
-    where.push("m.created_at >= ?");
-    params.push(filter.createdAfter);
+    where.push("m.created_ms >= ?");
+    params.push(Date.parse(filter.createdAfter));
   }
   if (filter.createdBefore !== undefined) {
-    where.push("m.created_at < ?");
-    params.push(filter.createdBefore);
+    where.push("m.created_ms < ?");
+    params.push(Date.parse(filter.createdBefore));
   }
   if (filter.validAt !== undefined) {
     where.push("(m.valid_from IS NULL OR m.valid_from <= ?) AND (m.valid_to IS NULL OR m.valid_to > ?)");
@@ -49,11 +54,13 @@ export function memoryConditions(filter: MemoryFilter): { sql: string; params: (
 export class SqliteMemoryStore implements MemoryStore {
   readonly #s: Statements;
   readonly #onRemoved: (ids: readonly number[]) => void;
+  readonly #terms: TermBudget;
 
   /** `onRemoved` receives the rowids of memories whose text went away (to drop their vectors). */
   constructor(statements: Statements, onRemoved: (rowids: readonly number[]) => void) {
     this.#s = statements;
     this.#onRemoved = onRemoved;
+    this.#terms = new TermBudget(statements, "memories_vocab", POSTING_BUDGET);
   }
 
   async insert(writes: MemoryWrite[]): Promise<void> {
@@ -64,6 +71,7 @@ export class SqliteMemoryStore implements MemoryStore {
         writeEvents(this.#s, [event]);
       }
     });
+    this.#terms.noteWrites(writes.length);
   }
 
   async get(agentId: string, id: string): Promise<Memory | null> {
@@ -100,7 +108,7 @@ export class SqliteMemoryStore implements MemoryStore {
       }
       this.#s.run(
         `UPDATE memories SET user_id = ?, kind = ?, text = ?, tags = ?, importance = ?, valid_from = ?, valid_to = ?,
-           provenance = ?, metadata = ?, version = ?, content_hash = ?, updated_at = ?, scope = ?
+           provenance = ?, metadata = ?, version = ?, content_hash = ?, updated_at = ?
          WHERE id = ? AND agent_id = ?`,
         memory.userId,
         memory.kind,
@@ -114,10 +122,11 @@ export class SqliteMemoryStore implements MemoryStore {
         memory.version,
         memoryHash(memory),
         memory.updatedAt,
-        scopeOf(memory.agentId, memory.userId),
         memory.id,
         memory.agentId,
       );
+      this.#s.run("DELETE FROM memories_fts WHERE rowid = ?", current.rowid);
+      this.#index(current.rowid, memory);
       this.#insertVersion(write.version);
       writeEvents(this.#s, [write.event]);
       if (current.text !== memory.text) this.#onRemoved([current.rowid]);
@@ -133,6 +142,7 @@ export class SqliteMemoryStore implements MemoryStore {
       );
       if (row === undefined) throw new NotFoundError(`memory ${id} not found`);
       this.#s.run("DELETE FROM memories WHERE rowid = ?", row.rowid);
+      this.#s.run("DELETE FROM memories_fts WHERE rowid = ?", row.rowid);
       this.#insertVersion(version);
       writeEvents(this.#s, [event]);
       this.#onRemoved([row.rowid]);
@@ -169,18 +179,30 @@ export class SqliteMemoryStore implements MemoryStore {
     terms: readonly string[],
     limit: number,
   ): Promise<LexicalHit<Memory>[]> {
-    if (terms.length === 0) return [];
-    const match = `${scopeMatch(filter.agentId, filter.userId, filter.includeShared !== false)} AND {text tags} : (${ftsOr(terms)})`;
+    const key = agentKey(filter.agentId);
+    const chosen = this.#terms.select(key, terms);
+    if (chosen.length === 0) return [];
+    const match = `{terms tag_terms} : (${matchAny(key, chosen)})`;
     const { sql, params } = memoryConditions(filter);
-    const rows = this.#s.all<MemoryRow & { score: number }>(
-      `SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5, 0.0) AS score
-       FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
-       WHERE memories_fts MATCH ? AND ${sql}
-       ORDER BY score LIMIT ?`,
-      match,
-      ...params,
-      limit,
-    );
+    // With only the agent to check, rank inside FTS5 and fetch just the top rows; with more
+    // filters, filter every match before ranking so restrictive filters still fill the page.
+    const rows =
+      params.length === 1
+        ? this.#s.all<MemoryRow & { score: number }>(
+            `SELECT ${MEMORY_COLUMNS}, f.score FROM (
+               SELECT rowid, bm25(memories_fts, 1.0, 0.5) AS score FROM memories_fts
+               WHERE memories_fts MATCH ? ORDER BY score LIMIT ${topN(limit)}) f
+             JOIN memories m ON m.rowid = f.rowid WHERE ${sql} ORDER BY f.score`,
+            match,
+            ...params,
+          )
+        : this.#s.all<MemoryRow & { score: number }>(
+            `SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5) AS score
+             FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
+             WHERE memories_fts MATCH ? AND ${sql} ORDER BY score LIMIT ${topN(limit)}`,
+            match,
+            ...params,
+          );
     return rows.map((row) => ({ item: toMemory(row), score: -row.score }));
   }
 
@@ -205,7 +227,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   #insertRow(memory: Memory): void {
-    this.#s.run(
+    const { lastInsertRowid } = this.#s.run(
       INSERT_MEMORY,
       memory.id,
       memory.agentId,
@@ -225,7 +247,17 @@ export class SqliteMemoryStore implements MemoryStore {
       memory.createdAt,
       Date.parse(memory.createdAt),
       memory.updatedAt,
-      scopeOf(memory.agentId, memory.userId),
+    );
+    this.#index(Number(lastInsertRowid), memory);
+  }
+
+  #index(rowid: number, memory: Memory): void {
+    const key = agentKey(memory.agentId);
+    this.#s.run(
+      "INSERT INTO memories_fts (rowid, terms, tag_terms) VALUES (?, ?, ?)",
+      rowid,
+      namespaced(key, indexTerms(memory.text)),
+      namespaced(key, indexTerms(memory.tags.join(" "))),
     );
   }
 

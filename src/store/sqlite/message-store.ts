@@ -1,13 +1,23 @@
+import { indexTerms } from "../../core/text.ts";
 import type { Message, NewEvent } from "../../core/types.ts";
-import type { LexicalHit, ListOptions, MessageFilter, MessageStore, MessageTextQuery } from "../store.ts";
+import type {
+  IndexedMessage,
+  LexicalHit,
+  ListOptions,
+  MessageFilter,
+  MessageStore,
+  MessageTextQuery,
+} from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
+import { agentKey, matchAny, namespaced, topN } from "./fts.ts";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./memory-rows.ts";
-import { ftsOr, scopeMatch, scopeOf } from "./scope.ts";
+import { POSTING_BUDGET } from "./memory-store.ts";
 import type { Statements } from "./statements.ts";
+import { TermBudget } from "./term-budget.ts";
 
-const INSERT_MESSAGE = `INSERT INTO messages (id, agent_id, user_id, role, name, content, search_text, context,
-  provenance, metadata, created_at, created_ms, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_MESSAGE = `INSERT INTO messages (id, agent_id, user_id, role, name, content, provenance, metadata,
+  created_at, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export const DEFAULT_MESSAGE_WEIGHTS = { content: 1.0, context: 0.3, name: 0.5 } as const;
 
@@ -35,19 +45,18 @@ function messageConditions(filter: MessageFilter): { sql: string; params: (strin
 
 export class SqliteMessageStore implements MessageStore {
   readonly #s: Statements;
+  readonly #terms: TermBudget;
 
   constructor(statements: Statements) {
     this.#s = statements;
+    this.#terms = new TermBudget(statements, "messages_vocab", POSTING_BUDGET);
   }
 
-  async append(
-    messages: { message: Message; searchText: string; context: string }[],
-    contextUpdates: { id: string; context: string }[],
-    events: NewEvent[],
-  ): Promise<void> {
+  async append(messages: IndexedMessage[], reindex: IndexedMessage[], events: NewEvent[]): Promise<void> {
     inTransaction(this.#s.db, () => {
-      for (const { message, searchText, context } of messages) {
-        this.#s.run(
+      for (const item of messages) {
+        const { message } = item;
+        const { lastInsertRowid } = this.#s.run(
           INSERT_MESSAGE,
           message.id,
           message.agentId,
@@ -55,20 +64,37 @@ export class SqliteMessageStore implements MessageStore {
           message.role,
           message.name,
           message.content,
-          searchText,
-          context,
           JSON.stringify(message.provenance),
           JSON.stringify(message.metadata),
           message.createdAt,
           Date.parse(message.createdAt),
-          scopeOf(message.agentId, message.userId),
         );
+        this.#index(Number(lastInsertRowid), item);
       }
-      for (const update of contextUpdates) {
-        this.#s.run("UPDATE messages SET context = ? WHERE id = ?", update.context, update.id);
+      for (const item of reindex) {
+        const row = this.#s.get<{ rowid: number }>(
+          "SELECT rowid FROM messages WHERE id = ? AND agent_id = ?",
+          item.message.id,
+          item.message.agentId,
+        );
+        if (row === undefined) continue;
+        this.#s.run("DELETE FROM messages_fts WHERE rowid = ?", row.rowid);
+        this.#index(row.rowid, item);
       }
       writeEvents(this.#s, events);
     });
+    this.#terms.noteWrites(messages.length);
+  }
+
+  #index(rowid: number, { message, searchText, context }: IndexedMessage): void {
+    const key = agentKey(message.agentId);
+    this.#s.run(
+      "INSERT INTO messages_fts (rowid, terms, context_terms, name_terms) VALUES (?, ?, ?, ?)",
+      rowid,
+      namespaced(key, indexTerms(searchText)),
+      namespaced(key, indexTerms(context)),
+      namespaced(key, indexTerms(message.name ?? "")),
+    );
   }
 
   async get(agentId: string, id: string): Promise<Message | null> {
@@ -103,22 +129,35 @@ export class SqliteMessageStore implements MessageStore {
     query: MessageTextQuery,
     limit: number,
   ): Promise<LexicalHit<Message>[]> {
-    if (query.terms.length === 0) return [];
+    const key = agentKey(filter.agentId);
+    const terms = this.#terms.select(key, query.terms);
+    if (terms.length === 0) return [];
     const w = query.weights ?? DEFAULT_MESSAGE_WEIGHTS;
-    const match = `${scopeMatch(filter.agentId, filter.userId, false)} AND {search_text context name} : (${ftsOr(query.terms)})`;
+    const match = `{terms context_terms name_terms} : (${matchAny(key, terms)})`;
     const { sql, params } = messageConditions(filter);
-    const rows = this.#s.all<MessageRow & { score: number }>(
-      `SELECT ${MESSAGE_COLUMNS}, bm25(messages_fts, ?, ?, ?, 0.0) AS score
-       FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
-       WHERE messages_fts MATCH ? AND ${sql}
-       ORDER BY score LIMIT ?`,
-      w.content,
-      w.context,
-      w.name,
-      match,
-      ...params,
-      limit,
-    );
+    const rows =
+      params.length === 1
+        ? this.#s.all<MessageRow & { score: number }>(
+            `SELECT ${MESSAGE_COLUMNS}, f.score FROM (
+               SELECT rowid, bm25(messages_fts, ?, ?, ?) AS score FROM messages_fts
+               WHERE messages_fts MATCH ? ORDER BY score LIMIT ${topN(limit)}) f
+             JOIN messages m ON m.rowid = f.rowid WHERE ${sql} ORDER BY f.score`,
+            w.content,
+            w.context,
+            w.name,
+            match,
+            ...params,
+          )
+        : this.#s.all<MessageRow & { score: number }>(
+            `SELECT ${MESSAGE_COLUMNS}, bm25(messages_fts, ?, ?, ?) AS score
+             FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+             WHERE messages_fts MATCH ? AND ${sql} ORDER BY score LIMIT ${topN(limit)}`,
+            w.content,
+            w.context,
+            w.name,
+            match,
+            ...params,
+          );
     return rows.map((row) => ({ item: toMessage(row), score: -row.score }));
   }
 

@@ -84,6 +84,8 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
     name: "long-term memories, messages, full-text and vector indexes",
+    // Full-text tables are contentless: engram indexes its own analysed, agent-namespaced terms
+    // (src/store/sqlite/fts.ts) and keeps them in step with the rows in the same transactions.
     sql: `
       CREATE TABLE memories (
         rowid INTEGER PRIMARY KEY,
@@ -104,11 +106,9 @@ export const MIGRATIONS: readonly Migration[] = [
         last_accessed_at TEXT,
         created_at TEXT NOT NULL,
         created_ms INTEGER NOT NULL,
-        updated_at TEXT NOT NULL,
-        scope TEXT NOT NULL
+        updated_at TEXT NOT NULL
       ) STRICT;
-      CREATE INDEX memories_by_agent ON memories(agent_id, id);
-      CREATE INDEX memories_by_agent_time ON memories(agent_id, created_ms);
+      CREATE INDEX memories_by_agent ON memories(agent_id, rowid);
 
       CREATE TABLE memory_versions (
         memory_id TEXT NOT NULL,
@@ -121,24 +121,8 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (memory_id, version)
       ) STRICT, WITHOUT ROWID;
 
-      CREATE VIRTUAL TABLE memories_fts USING fts5(
-        text, tags, scope,
-        content = 'memories', content_rowid = 'rowid',
-        tokenize = 'porter unicode61 remove_diacritics 2'
-      );
-
-      CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
-        INSERT INTO memories_fts (rowid, text, tags, scope) VALUES (new.rowid, new.text, new.tags, new.scope);
-      END;
-      CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
-        INSERT INTO memories_fts (memories_fts, rowid, text, tags, scope)
-          VALUES ('delete', old.rowid, old.text, old.tags, old.scope);
-      END;
-      CREATE TRIGGER memories_fts_update AFTER UPDATE OF text, tags, scope ON memories BEGIN
-        INSERT INTO memories_fts (memories_fts, rowid, text, tags, scope)
-          VALUES ('delete', old.rowid, old.text, old.tags, old.scope);
-        INSERT INTO memories_fts (rowid, text, tags, scope) VALUES (new.rowid, new.text, new.tags, new.scope);
-      END;
+      CREATE VIRTUAL TABLE memories_fts USING fts5(terms, tag_terms, content = '', contentless_delete = 1, tokenize = "unicode61 remove_diacritics 0 tokenchars '_'");
+      CREATE VIRTUAL TABLE memories_vocab USING fts5vocab(memories_fts, row);
 
       CREATE TABLE messages (
         rowid INTEGER PRIMARY KEY,
@@ -148,37 +132,15 @@ export const MIGRATIONS: readonly Migration[] = [
         role TEXT NOT NULL,
         name TEXT,
         content TEXT NOT NULL,
-        search_text TEXT NOT NULL,
-        context TEXT NOT NULL,
         provenance TEXT NOT NULL,
         metadata TEXT NOT NULL,
         created_at TEXT NOT NULL,
-        created_ms INTEGER NOT NULL,
-        scope TEXT NOT NULL
+        created_ms INTEGER NOT NULL
       ) STRICT;
       CREATE INDEX messages_by_agent ON messages(agent_id, rowid);
-      CREATE INDEX messages_by_agent_time ON messages(agent_id, created_ms);
 
-      CREATE VIRTUAL TABLE messages_fts USING fts5(
-        search_text, context, name, scope,
-        content = 'messages', content_rowid = 'rowid',
-        tokenize = 'porter unicode61 remove_diacritics 2'
-      );
-
-      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO messages_fts (rowid, search_text, context, name, scope)
-          VALUES (new.rowid, new.search_text, new.context, new.name, new.scope);
-      END;
-      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, search_text, context, name, scope)
-          VALUES ('delete', old.rowid, old.search_text, old.context, old.name, old.scope);
-      END;
-      CREATE TRIGGER messages_fts_update AFTER UPDATE OF search_text, context, name, scope ON messages BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, search_text, context, name, scope)
-          VALUES ('delete', old.rowid, old.search_text, old.context, old.name, old.scope);
-        INSERT INTO messages_fts (rowid, search_text, context, name, scope)
-          VALUES (new.rowid, new.search_text, new.context, new.name, new.scope);
-      END;
+      CREATE VIRTUAL TABLE messages_fts USING fts5(terms, context_terms, name_terms, content = '', contentless_delete = 1, tokenize = "unicode61 remove_diacritics 0 tokenchars '_'");
+      CREATE VIRTUAL TABLE messages_vocab USING fts5vocab(messages_fts, row);
 
       CREATE TABLE embedding_cache (
         model TEXT NOT NULL,

@@ -24,9 +24,11 @@ const toProject = (row: ProjectRow): Project => ({
 
 export class SqliteProjectStore implements ProjectStore {
   readonly #s: Statements;
+  readonly #beforeAgentDelete: (agentId: string) => void;
 
-  constructor(statements: Statements) {
+  constructor(statements: Statements, beforeAgentDelete: (agentId: string) => void = () => {}) {
     this.#s = statements;
+    this.#beforeAgentDelete = beforeAgentDelete;
   }
 
   async create(project: Project, event: NewEvent): Promise<void> {
@@ -92,6 +94,12 @@ export class SqliteProjectStore implements ProjectStore {
 
   async delete(id: string, event: NewEvent): Promise<void> {
     inTransaction(this.#s.db, () => {
+      for (const { id: agentId } of this.#s.all<{ id: string }>(
+        "SELECT id FROM agents WHERE project_id = ?",
+        id,
+      )) {
+        this.#beforeAgentDelete(agentId);
+      }
       const { changes } = this.#s.run("DELETE FROM projects WHERE id = ?", id);
       if (Number(changes) === 0) throw new NotFoundError(`project ${id} not found`);
       writeEvents(this.#s, [event]);

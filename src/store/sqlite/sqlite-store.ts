@@ -2,6 +2,7 @@ import type { Store, StoreCapabilities } from "../store.ts";
 import { SqliteAgentStore } from "./agent-store.ts";
 import { openDatabase } from "./database.ts";
 import { SqliteEventStore } from "./event-store.ts";
+import { purgeAgentText } from "./fts.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
 import { SqliteMemoryStore } from "./memory-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
@@ -39,14 +40,19 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
   const statements = new Statements(opened.db);
   const vectors = opened.vectors ? new SqliteVectorStore(statements) : null;
+  // Virtual tables are out of reach of foreign keys: an agent's deletion clears them first.
+  const purgeIndexes = (agentId: string) => {
+    purgeAgentText(statements, agentId);
+    vectors?.removeAgent(agentId);
+  };
   const capabilities: StoreCapabilities = { vectors: opened.vectors, fullText: opened.fullText };
   let closed = false;
   return {
     kind: "sqlite",
     capabilities,
     warnings: opened.warnings,
-    projects: new SqliteProjectStore(statements),
-    agents: new SqliteAgentStore(statements, (agentId) => vectors?.removeAgent(agentId)),
+    projects: new SqliteProjectStore(statements, purgeIndexes),
+    agents: new SqliteAgentStore(statements, purgeIndexes),
     history: new SqliteHistoryStore(statements),
     events: new SqliteEventStore(statements),
     memories: new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids)),

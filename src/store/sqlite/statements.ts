@@ -32,7 +32,10 @@ export class Statements {
     return this.prepare(sql).all(...params) as T[];
   }
 
-  run(sql: string, ...params: SQLInputValue[]): { changes: number | bigint } {
+  run(
+    sql: string,
+    ...params: SQLInputValue[]
+  ): { changes: number | bigint; lastInsertRowid: number | bigint } {
     return this.prepare(sql).run(...params);
   }
 }

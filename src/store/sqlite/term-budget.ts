@@ -1,0 +1,57 @@
+import type { Statements } from "./statements.ts";
+
+/**
+ * Chooses which query terms a full-text match uses. BM25 in FTS5 scores every posting of every OR'ed
+ * term, so one very common term costs as much as the rest of the query together while adding little
+ * to the ranking (its IDF is near zero). Terms are taken rarest first until their postings reach the
+ * budget; the rarest is always kept. Document frequencies are cached and refreshed as rows are added.
+ * Terms arrive analysed (stemmed) exactly as they were indexed.
+ */
+export class TermBudget {
+  readonly #s: Statements;
+  readonly #vocabulary: string;
+  readonly #budget: number;
+  readonly #cache = new Map<string, number>();
+  #writesSinceRefresh = 0;
+
+  constructor(statements: Statements, vocabularyTable: string, budget: number) {
+    this.#s = statements;
+    this.#vocabulary = vocabularyTable;
+    this.#budget = budget;
+  }
+
+  /** Called after rows are indexed, so cached frequencies do not go stale for long. */
+  noteWrites(count: number): void {
+    this.#writesSinceRefresh += count;
+    if (this.#writesSinceRefresh >= 2000 || this.#cache.size > 100_000) {
+      this.#cache.clear();
+      this.#writesSinceRefresh = 0;
+    }
+  }
+
+  /** The terms (already analysed) worth matching for the agent with this namespace key. */
+  select(key: string, terms: readonly string[]): string[] {
+    if (terms.length <= 1) return [...terms];
+    const withDf = terms
+      .map((term) => ({ term, df: this.#documentFrequency(`${key}_${term}`) }))
+      .sort((a, b) => a.df - b.df);
+    const kept: string[] = [];
+    let postings = 0;
+    for (const { term, df } of withDf) {
+      if (df === 0) continue;
+      if (kept.length > 0 && postings + df > this.#budget) continue;
+      kept.push(term);
+      postings += df;
+    }
+    return kept.length > 0 ? kept : [withDf[0]?.term as string];
+  }
+
+  #documentFrequency(term: string): number {
+    let df = this.#cache.get(term);
+    if (df === undefined) {
+      df = this.#s.get<{ doc: number }>(`SELECT doc FROM ${this.#vocabulary} WHERE term = ?`, term)?.doc ?? 0;
+      this.#cache.set(term, df);
+    }
+    return df;
+  }
+}

@@ -103,6 +103,37 @@ describe("memories", () => {
     assert.equal((await engram.memories.list(agent.id)).items.length, 0);
   });
 
+  it("keeps its place when the cursor's memory is deleted, and refuses a foreign cursor", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const { value } = await engram.memories.addMany(agent.id, [
+      { text: "one" },
+      { text: "two" },
+      { text: "three" },
+    ]);
+    const first = await engram.memories.list(agent.id, { limit: 1 });
+    assert.deepEqual(
+      first.items.map((m) => m.text),
+      ["three"],
+    );
+    await engram.memories.delete(agent.id, value[2]?.id ?? "");
+    const next = await engram.memories.list(agent.id, { limit: 5, cursor: first.nextCursor ?? "" });
+    assert.deepEqual(
+      next.items.map((m) => m.text),
+      ["two", "one"],
+    );
+    await assert.rejects(engram.memories.list(agent.id, { cursor: "garbage" }), /cursor/);
+  });
+
+  it("makes no new version for an empty update", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const memory = await engram.memories.add(agent.id, { text: "x" });
+    const { value } = await engram.memories.update(agent.id, memory.id, {});
+    assert.equal(value.version, 1);
+    assert.equal((await engram.memories.history(agent.id, memory.id)).length, 1);
+  });
+
   it("never shows one agent's memories to another", async () => {
     const engram = createTestEngram();
     const a = await engram.agents.create({ name: "a" });

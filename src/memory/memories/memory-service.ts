@@ -1,4 +1,5 @@
-import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import { ConflictError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import { isId } from "../../core/ids.ts";
 import type { Actor, Agent, Memory, MemoryVersion, Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
 import type { MemoryWrite } from "../../store/store.ts";
@@ -96,6 +97,13 @@ export class MemoryService {
     const input = parseInput(memoryPatch, patch, "memory update");
     const agent = await requireAgent(this.#ctx, agentId);
     const before = await this.#require(agent, memoryId);
+    if (input.expectedVersion !== undefined && input.expectedVersion !== before.version) {
+      throw new ConflictError(
+        `memory ${memoryId} is at version ${before.version}, not the expected ${input.expectedVersion}`,
+      );
+    }
+    const { expectedVersion: _, ...changes } = input;
+    if (Object.keys(changes).length === 0) return { value: before, warnings: [] };
     const now = nowIso(this.#ctx);
     const after: Memory = {
       ...before,
@@ -143,6 +151,9 @@ export class MemoryService {
   /** Newest first, filtered. */
   async list(agentId: string, options: MemoryListInput = {}): Promise<Page<Memory>> {
     const input = parseInput(memoryListInput, dropUndefined(options), "memory list");
+    if (input.cursor !== undefined && !isId("memory", input.cursor)) {
+      throw new InvalidInputError("invalid memory list: cursor: not a cursor from this list");
+    }
     const agent = await requireAgent(this.#ctx, agentId);
     const limit = input.limit ?? 50;
     const rows = await this.#ctx.store.memories.list(

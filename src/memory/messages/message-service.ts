@@ -132,6 +132,9 @@ export class MessageService {
   async list(agentId: string, options: MessageListInput = {}): Promise<Page<Message>> {
     const input = parseInput(messageListInput, dropUndefined(options), "message list");
     const agent = await requireAgent(this.#ctx, agentId);
+    if (input.cursor !== undefined && (await this.#ctx.store.messages.get(agent.id, input.cursor)) === null) {
+      throw new InvalidInputError("invalid message list: cursor: not a cursor from this list");
+    }
     const limit = input.limit ?? 50;
     const rows = await this.#ctx.store.messages.list(
       {

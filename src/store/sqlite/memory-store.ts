@@ -161,12 +161,12 @@ export class SqliteMemoryStore implements MemoryStore {
 
   async list(filter: MemoryFilter, options: ListOptions): Promise<Memory[]> {
     const { sql, params } = memoryConditions(filter);
-    const cursor =
-      options.after === undefined ? "" : "AND m.rowid < (SELECT rowid FROM memories WHERE id = ?)";
+    // Ids are time-ordered, so a cursor keeps its place even if the memory it names is deleted.
+    const cursor = options.after === undefined ? "" : "AND m.id < ?";
     const cursorParams = options.after === undefined ? [] : [options.after];
     return this.#s
       .all<MemoryRow>(
-        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${sql} ${cursor} ORDER BY m.rowid DESC LIMIT ?`,
+        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${sql} ${cursor} ORDER BY m.id DESC LIMIT ?`,
         ...params,
         ...cursorParams,
         options.limit,

@@ -108,7 +108,7 @@ export const MIGRATIONS: readonly Migration[] = [
         created_ms INTEGER NOT NULL,
         updated_at TEXT NOT NULL
       ) STRICT;
-      CREATE INDEX memories_by_agent ON memories(agent_id, rowid);
+      CREATE INDEX memories_by_agent ON memories(agent_id, id);
 
       CREATE TABLE memory_versions (
         memory_id TEXT NOT NULL,

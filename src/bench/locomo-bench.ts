@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEngram } from "../engram.ts";
 import type { MessageInput } from "../memory/messages/message-service.ts";
+import type { Embedder } from "../models/embedder.ts";
 import { LOCOMO_CATEGORIES, type LocomoSample, parseLocomo } from "./locomo-data.ts";
 import { clockMs, round } from "./stats.ts";
 
@@ -12,6 +13,9 @@ export interface LocomoBenchOptions {
   /** Cut-offs for recall@k (default 5, 10, 25, 50). */
   ks?: number[];
   onProgress?: (done: number, total: number, phase: string) => void;
+  /** Embedding model (as for `createEngram`); by default `ENGRAM_EMBEDDING_MODEL` from `env`, else none. */
+  embedder?: Embedder | string | null;
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface LocomoBenchResult {
@@ -36,7 +40,11 @@ export async function runLocomoBench(options: LocomoBenchOptions): Promise<Locom
   const ks = [...new Set(options.ks ?? [5, 10, 25, 50])].sort((a, b) => a - b);
   const maxK = ks.at(-1) ?? 10;
   const dir = mkdtempSync(join(tmpdir(), "engram-bench-locomo-"));
-  const engram = createEngram({ path: join(dir, "locomo.db") });
+  const engram = createEngram({
+    path: join(dir, "locomo.db"),
+    ...(options.embedder === undefined ? {} : { embedder: options.embedder }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+  });
   const sums = new Map<number, Map<string, { total: number; count: number }>>();
   let turns = 0;
   let questions = 0;

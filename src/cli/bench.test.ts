@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
 import { runCli } from "./test-harness.ts";
 
 describe("engram bench store", () => {
@@ -14,11 +17,156 @@ describe("engram bench store", () => {
     assert.equal(out.stderr, "", "no progress when stderr is not a terminal");
   });
 
-  it("prints a report, with progress on stderr when it is a terminal", async () => {
+  it("prints a report, with a progress bar on stderr when it is a terminal", async () => {
     const out = await runCli(["bench", "store", "--commits", "10", "--samples", "2"], { tty: true });
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /^engram bench store/);
     assert.match(out.stdout, /agent with 10 prior commits/);
-    assert.match(out.stderr, /\r16\/16\n$/);
+    assert.match(out.stderr, /\r\[#{30}\] 100% {2}16\/16\n$/);
+  });
+});
+
+describe("engram bench retrieval", () => {
+  it("runs a small retrieval benchmark and prints the documented keys", async () => {
+    const out = await runCli(["bench", "retrieval", "--n", "300", "--queries", "5", "--json"]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const result = out.json();
+    assert.equal(result.n, 300);
+    assert.equal(typeof result.insertPerSecond, "number");
+    for (const mode of ["lexical", "hybrid"]) {
+      for (const p of ["p50", "p95", "p99"]) assert.equal(typeof result[mode][p], "number", `${mode}.${p}`);
+      assert.equal(result[mode].samples, 5);
+    }
+    assert.equal(out.stderr, "");
+  });
+
+  it("measures lexical search only with --no-hybrid, with progress per phase on a terminal", async () => {
+    const out = await runCli(["bench", "retrieval", "--n", "50", "--queries", "3", "--no-hybrid"], {
+      tty: true,
+    });
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /^engram bench retrieval/);
+    assert.match(out.stdout, /lexical +p50/);
+    assert.doesNotMatch(out.stdout, /hybrid +p50/);
+    assert.match(out.stderr, /\rinsert +\[#+\] 100% {2}50\/50\n/);
+    assert.match(out.stderr, /\rlexical +\[#+\] 100% {2}3\/3\n$/);
+  });
+
+  it("rejects a count that is not a positive integer with exit 2", async () => {
+    for (const argv of [
+      ["--n", "lots"],
+      ["--n", "0"],
+      ["--queries", "-1"],
+    ]) {
+      const out = await runCli(["bench", "retrieval", ...argv, "--json"]);
+      assert.deepEqual([out.code, out.json().error.code], [2, "usage"], argv.join(" "));
+    }
+  });
+});
+
+describe("engram bench locomo", () => {
+  let dir: string;
+  let data: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "engram-cli-locomo-"));
+    data = join(dir, "tiny-locomo.json");
+    // Made up for this test, in the LoCoMo format: 2 sessions, 6 turns, 3 questions with evidence.
+    const turn = (speaker: string, dia_id: string, text: string) => ({ speaker, dia_id, text });
+    writeFileSync(
+      data,
+      JSON.stringify([
+        {
+          sample_id: "tiny-1",
+          conversation: {
+            speaker_a: "Mira",
+            speaker_b: "Jon",
+            session_1_date_time: "9:15 am on 3 March, 2024",
+            session_1: [
+              turn("Mira", "D1:1", "I finally adopted a greyhound named Pepper last weekend."),
+              turn("Jon", "D1:2", "Congratulations! I spent the weekend repairing my old sailboat."),
+              turn("Mira", "D1:3", "Pepper loves running on the beach every morning."),
+            ],
+            session_2_date_time: "6:40 pm on 20 April, 2024",
+            session_2: [
+              turn("Jon", "D2:1", "The sailboat is fixed, I sailed to the lighthouse island on Sunday."),
+              {
+                ...turn("Mira", "D2:2", "Look at this photo from my pottery class."),
+                blip_caption: "a blue vase",
+              },
+              turn("Jon", "D2:3", "Lovely vase! Is the pottery class on Thursdays?"),
+            ],
+          },
+          observation: {},
+          session_summary: {},
+          event_summary: {},
+          qa: [
+            {
+              question: "What is the name of Mira's greyhound?",
+              answer: "Pepper",
+              evidence: ["D1:1"],
+              category: 4,
+            },
+            {
+              question: "Where did Jon sail after repairing his sailboat?",
+              answer: "the lighthouse island",
+              evidence: ["D1:2", "D2:1"],
+              category: 1,
+            },
+            {
+              question: "What did Mira make in her pottery class?",
+              answer: "a vase",
+              evidence: ["D2:2"],
+              category: 4,
+            },
+          ],
+        },
+      ]),
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("prints recall keyed by k with overall, as JSON", async () => {
+    const out = await runCli(["bench", "locomo", "--data", data, "--k", "1,5", "--json"]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const result = out.json();
+    assert.deepEqual(Object.keys(result.recall), ["1", "5"]);
+    for (const k of ["1", "5"]) {
+      assert.equal(typeof result.recall[k].overall, "number");
+      assert.ok(result.recall[k].overall >= 0 && result.recall[k].overall <= 100);
+    }
+    assert.equal(result.recall["5"].overall, 100, "6 turns: every evidence turn is in the top 5");
+    assert.equal(result.questions, 3);
+    assert.equal(result.turns, 6);
+    assert.equal(out.stderr, "");
+  });
+
+  it("prints a report with the default cut-offs", async () => {
+    const out = await runCli(["bench", "locomo", "--data", data]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /^engram bench locomo/);
+    assert.match(out.stdout, /R@5 +R@10 +R@25 +R@50/);
+    assert.match(out.stdout, /\noverall /);
+  });
+
+  it("rejects a bad --k with exit 2, and a missing or malformed file with exit 1 naming it", async () => {
+    for (const k of ["abc", "5,,10", "0", "5,-1", "2.5"]) {
+      const out = await runCli(["bench", "locomo", "--data", data, "--k", k, "--json"]);
+      assert.deepEqual([out.code, out.json().error.code], [2, "usage"], k);
+      assert.match(out.json().error.message, /--k must be a comma-separated list of positive integers/);
+    }
+    const noData = await runCli(["bench", "locomo", "--json"]);
+    assert.deepEqual([noData.code, noData.json().error.code], [2, "usage"]);
+    const missing = await runCli(["bench", "locomo", "--data", join(dir, "nope.json"), "--json"]);
+    assert.deepEqual([missing.code, missing.json().error.code], [1, "invalid_input"]);
+    assert.match(missing.json().error.message, /cannot read LoCoMo data file .*nope\.json: no such file/);
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, "[{");
+    const malformed = await runCli(["bench", "locomo", "--data", bad, "--json"]);
+    assert.deepEqual([malformed.code, malformed.json().error.code], [1, "invalid_input"]);
+    assert.match(malformed.json().error.message, /LoCoMo data file .*bad\.json is not valid JSON/);
+    writeFileSync(bad, '{"not":"a list"}');
+    const shape = await runCli(["bench", "locomo", "--data", bad, "--json"]);
+    assert.deepEqual([shape.code, shape.json().error.code], [1, "invalid_input"]);
+    assert.match(shape.json().error.message, /LoCoMo data file .*bad\.json: must be a JSON list/);
   });
 });

@@ -139,3 +139,11 @@ export function intOption(value: string | undefined, flag: string, command: stri
     throw new UsageError(`--${flag} must be an integer, got "${value}"`, command);
   return Number(value);
 }
+
+/** Reads a number flag. @throws UsageError when it is not a finite number. */
+export function numberOption(value: string | undefined, flag: string, command: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = value.trim() === "" ? Number.NaN : Number(value);
+  if (!Number.isFinite(number)) throw new UsageError(`--${flag} must be a number, got "${value}"`, command);
+  return number;
+}

@@ -46,3 +46,28 @@ function systemReason(error: unknown): string {
   if (code === "EISDIR") return "it is a directory";
   return error instanceof Error ? error.message : String(error);
 }
+
+/** One object of a JSON Lines file, with its 1-based line number. */
+export interface JsonLine {
+  line: number;
+  value: Record<string, unknown>;
+}
+
+/**
+ * Reads a JSON Lines file the user named: one JSON object per line, blank lines skipped. A line that
+ * is not a JSON object is an invalid_input error naming the file and the line.
+ */
+export async function readJsonLines(path: string, what: string): Promise<JsonLine[]> {
+  const text = await readUserFile(path, what);
+  const lines: JsonLine[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    if (raw.trim() === "") return;
+    const line = i + 1;
+    const value = parseUserJson(raw, `line ${line} of ${what} ${path}`);
+    if (value === null || typeof value !== "object" || Array.isArray(value))
+      throw new InvalidInputError(`line ${line} of ${what} ${path} must be a JSON object`);
+    lines.push({ line, value: value as Record<string, unknown> });
+  });
+  if (lines.length === 0) throw new InvalidInputError(`${what} ${path} holds no lines`);
+  return lines;
+}

@@ -1,6 +1,16 @@
-import type { Agent, Block, Branch, Commit, EngramEvent } from "../core/types.ts";
+import type {
+  Agent,
+  Block,
+  Branch,
+  Commit,
+  EngramEvent,
+  Memory,
+  MemoryVersion,
+  Message,
+} from "../core/types.ts";
 import type { BlockSet, CommitResult } from "../memory/blocks/block-service.ts";
 import type { BlockSettings, CommitDiff } from "../memory/blocks/history-service.ts";
+import type { SearchResponse, SearchResult } from "../retrieval/search-service.ts";
 import { fields, oneLine, shortId, shortTime, table } from "./output.ts";
 
 /** The `--json` shape of a write: the commit, plus whether anything changed and on which branch. */
@@ -112,6 +122,132 @@ export function formatEvents(events: readonly EngramEvent[]): string {
       `${e.targetType} ${e.targetType === "commit" ? shortId(e.targetId) : e.targetId}`,
     ]),
   );
+}
+
+export function formatMemory(memory: Memory): string {
+  const { messageIds, externalIds } = memory.provenance;
+  const validity =
+    memory.validFrom === null && memory.validTo === null
+      ? []
+      : [["valid", `${memory.validFrom ?? "always"} to ${memory.validTo ?? "now"}`] as const];
+  const sources = [
+    ...(messageIds.length > 0 ? [`messages ${messageIds.join(", ")}`] : []),
+    ...(externalIds.length > 0 ? [`external ${externalIds.join(", ")}`] : []),
+  ];
+  return fields([
+    ["id", memory.id],
+    ["kind", memory.kind],
+    ["user", memory.userId ?? "(shared)"],
+    ["importance", String(memory.importance)],
+    ["tags", memory.tags.length === 0 ? "(none)" : memory.tags.join(", ")],
+    ...validity,
+    ...(sources.length > 0 ? [["source", sources.join("; ")] as const] : []),
+    ...(Object.keys(memory.metadata).length > 0
+      ? [["metadata", JSON.stringify(memory.metadata)] as const]
+      : []),
+    ["version", String(memory.version)],
+    ["created", memory.createdAt],
+    ["updated", memory.updatedAt],
+    ["text", indentAfterFirst(memory.text, 12)],
+  ]);
+}
+
+export function formatMemories(memories: readonly Memory[]): string {
+  if (memories.length === 0) return "no memories";
+  return table(
+    ["ID", "KIND", "IMP", "USER", "CREATED", "TEXT"],
+    memories.map((m) => [
+      m.id,
+      m.kind,
+      m.importance.toFixed(2),
+      m.userId ?? "-",
+      shortTime(m.createdAt),
+      oneLine(m.text, 60),
+    ]),
+  );
+}
+
+/** A memory's versions, oldest first, each with what it said then. */
+export function formatMemoryHistory(versions: readonly MemoryVersion[]): string {
+  return table(
+    ["VERSION", "OPERATION", "ACTOR", "TIME", "TEXT"],
+    versions.map((v) => [
+      String(v.version),
+      v.operation,
+      v.actor,
+      shortTime(v.createdAt),
+      oneLine(v.memory.text, 60),
+    ]),
+  );
+}
+
+export function formatMessage(message: Message): string {
+  return fields([
+    ["id", message.id],
+    ["role", message.role],
+    ...(message.name === null ? [] : [["name", message.name] as const]),
+    ...(message.userId === null ? [] : [["user", message.userId] as const]),
+    ["created", message.createdAt],
+    ["content", indentAfterFirst(message.content, 9)],
+  ]);
+}
+
+export function formatMessages(messages: readonly Message[]): string {
+  if (messages.length === 0) return "no messages";
+  return table(
+    ["ID", "TIME", "ROLE", "CONTENT"],
+    messages.map((m) => [m.id, shortTime(m.createdAt), speaker(m), oneLine(m.content, 60)]),
+  );
+}
+
+/**
+ * One line per result: its score and the signals behind it (rank in the full-text and the vector
+ * ranking, recency, importance), then what was found.
+ */
+export function formatSearch(response: SearchResponse): string {
+  if (response.results.length === 0) return "no results";
+  return table(
+    ["SCORE", "LEXICAL", "VECTOR", "RECENCY", "IMPORTANCE", "ID", "TEXT"],
+    response.results.map((r) => [
+      r.score.toFixed(3),
+      rank(r.components.lexicalRank),
+      rank(r.components.vectorRank),
+      r.components.recency.toFixed(2),
+      r.source === "memory" ? r.components.importance.toFixed(2) : "-",
+      r.id,
+      oneLine(resultText(r), 60),
+    ]),
+  );
+}
+
+/** Side notes of a search for stderr: near-duplicates left out, and warnings. */
+export function searchHint(response: SearchResponse): string | undefined {
+  const notes = [
+    ...(response.suppressed.length > 0
+      ? [
+          `${response.suppressed.length} near-duplicate${response.suppressed.length === 1 ? "" : "s"} left out`,
+        ]
+      : []),
+    ...response.warnings.map((w) => `warning: ${w}`),
+  ];
+  return notes.length === 0 ? undefined : notes.join("\n");
+}
+
+/** Warnings of a write, for stderr. */
+export function warningsHint(warnings: readonly string[]): string | undefined {
+  return warnings.length === 0 ? undefined : warnings.map((w) => `warning: ${w}`).join("\n");
+}
+
+function speaker(message: Message): string {
+  return message.name === null ? message.role : `${message.role} (${message.name})`;
+}
+
+function rank(value: number | null): string {
+  return value === null ? "-" : `#${value}`;
+}
+
+function resultText(result: SearchResult): string {
+  return result.message === undefined ? result.text : `${speaker(result.message)}: ${result.text}`;
 }
 
 function settingsLines(before: BlockSettings | null, after: BlockSettings | null): string[] {

@@ -5,6 +5,8 @@ import { blockCommands } from "./commands/block.ts";
 import { branchCommands } from "./commands/branch.ts";
 import { eventCommands } from "./commands/events.ts";
 import { historyCommands } from "./commands/history.ts";
+import { memoryCommands } from "./commands/memory.ts";
+import { messageCommands } from "./commands/messages.ts";
 import { projectCommands } from "./commands/project.ts";
 import { serveCommands } from "./commands/serve.ts";
 import { transferCommands } from "./commands/transfer.ts";
@@ -15,6 +17,8 @@ export const GROUPS: Readonly<Record<string, string>> = {
   agent: "Agents",
   block: "An agent's memory blocks; every write is a commit",
   branch: "Branches of an agent's block history",
+  memory: "An agent's long-term memories: add, search, update, with every version kept",
+  messages: "An agent's conversation log: append, list, search",
   bench: "Benchmarks",
 };
 
@@ -27,6 +31,8 @@ export const COMMANDS: readonly Command[] = [
   ...historyCommands,
   ...branchCommands,
   fork,
+  ...memoryCommands,
+  ...messageCommands,
   ...eventCommands,
   ...transferCommands,
   ...benchCommands,

@@ -1,4 +1,8 @@
+import { InvalidInputError } from "../../core/errors.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
+import { parseUserJson, readUserFile } from "../files.ts";
+import { progressBar } from "../progress.ts";
+import { UsageError } from "../usage-error.ts";
 
 const store = defineCommand({
   name: "bench store",
@@ -13,18 +17,93 @@ const store = defineCommand({
     const commits = intOption(options.commits, "commits", "bench store");
     const samples = intOption(options.samples, "samples", "bench store");
     const { runStoreBench, formatStoreBench } = await import("../../bench/store-bench.ts");
-    const stderr = ctx.io.stderr;
-    const showProgress = stderr.isTTY === true;
-    const result = await runStoreBench({
-      commits,
-      samples,
-      onProgress: showProgress
-        ? (done, total) => stderr.write(`\r${done}/${total}${done === total ? "\n" : ""}`)
-        : undefined,
-    });
+    const result = await runStoreBench({ commits, samples, onProgress: progressBar(ctx.io.stderr) });
     return { data: result, text: formatStoreBench(result) };
   },
 });
 
+const retrieval = defineCommand({
+  name: "bench retrieval",
+  summary: "Benchmark retrieval: inserts, then lexical and hybrid search over N memories",
+  args: [],
+  options: {
+    n: { type: "string", arg: "N", help: "synthetic memories loaded (default 100000)" },
+    queries: { type: "string", arg: "Q", help: "searches timed per mode (default 300)" },
+    hybrid: { type: "boolean", help: "time hybrid search too (default; --no-hybrid: lexical only)" },
+  },
+  details: [
+    "Runs on its own throwaway database with a deterministic test embedder; --db is ignored.",
+    "Progress shows on stderr when it is a terminal.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const n = positiveInt(options.n, "n", "bench retrieval");
+    const queries = positiveInt(options.queries, "queries", "bench retrieval");
+    const { runRetrievalBench, formatRetrievalBench } = await import("../../bench/retrieval-bench.ts");
+    const result = await runRetrievalBench({
+      n,
+      queries,
+      hybrid: options.hybrid,
+      onProgress: progressBar(ctx.io.stderr),
+    });
+    return { data: result, text: formatRetrievalBench(result) };
+  },
+});
+
+const DEFAULT_KS = [5, 10, 25, 50];
+
+const locomo = defineCommand({
+  name: "bench locomo",
+  summary: "Measure retrieval recall@k on LoCoMo-format conversations",
+  args: [],
+  options: {
+    data: { type: "string", arg: "FILE", help: "a LoCoMo-format JSON file (required)" },
+    k: { type: "string", arg: "K,K,…", help: `cut-offs for recall@k (default ${DEFAULT_KS.join(",")})` },
+  },
+  details: [
+    "Each conversation's turns are added as messages to a throwaway database (--db is ignored) and",
+    "each question with evidence is searched; recall@k is the share of its evidence turns in the top k,",
+    "in percent, averaged over questions, overall and per category. Uses ENGRAM_EMBEDDING_MODEL when set.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    if (options.data === undefined) throw new UsageError("missing --data FILE", "bench locomo");
+    const ks = options.k === undefined ? DEFAULT_KS : kList(options.k);
+    const file = options.data;
+    const data = parseUserJson(await readUserFile(file, "LoCoMo data file"), `LoCoMo data file ${file}`);
+    const { runLocomoBench, formatLocomoBench } = await import("../../bench/locomo-bench.ts");
+    const result = await runLocomoBench({
+      data,
+      ks,
+      env: ctx.io.env,
+      onProgress: progressBar(ctx.io.stderr),
+    }).catch((error: unknown) => {
+      // The benchmark's complaints about the data's shape say "LoCoMo data"; say which file.
+      if (error instanceof InvalidInputError && error.message.startsWith("LoCoMo data:"))
+        throw new InvalidInputError(error.message.replace("LoCoMo data", `LoCoMo data file ${file}`), {
+          cause: error,
+        });
+      throw error;
+    });
+    return { data: result, text: formatLocomoBench(result) };
+  },
+});
+
 /** `engram bench …` */
-export const benchCommands: readonly Command[] = [store];
+export const benchCommands: readonly Command[] = [store, retrieval, locomo];
+
+function positiveInt(value: string | undefined, flag: string, command: string): number | undefined {
+  const n = intOption(value, flag, command);
+  if (n !== undefined && n < 1)
+    throw new UsageError(`--${flag} must be a positive integer, got "${value}"`, command);
+  return n;
+}
+
+/** `5,10,25,50` → the distinct cut-offs, ascending. @throws UsageError on anything else. */
+function kList(value: string): number[] {
+  const parts = value.split(",").map((p) => p.trim());
+  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1))
+    throw new UsageError(
+      `--k must be a comma-separated list of positive integers, e.g. 5,10,25,50; got "${value}"`,
+      "bench locomo",
+    );
+  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+}

@@ -27,6 +27,8 @@ const serve = defineCommand({
     const stopped = ctx.io.shutdown?.() ?? new Promise<string>(() => {});
     const { startServer } = await import("../../server/index.ts");
     const engram = ctx.engram();
+    // Fail at start, not on the first request, when the embedding model disagrees with stored vectors.
+    await engram.ready();
     const server = await startServer({ engram, port, host }).catch((error: unknown) => {
       throw listenError(error, host, port);
     });

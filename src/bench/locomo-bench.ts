@@ -123,6 +123,7 @@ function toMessages(sample: LocomoSample): MessageInput[] {
       out.push({
         role: turn.speaker === sample.speakers[1] ? "assistant" : "user",
         name: turn.speaker,
+        sessionId: `session-${session.index}`,
         content: turn.text,
         createdAt: new Date(base + t * 1000).toISOString(),
         provenance: { externalIds: [turn.diaId] },

@@ -3,6 +3,8 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEngram } from "../engram.ts";
 import { createHashEmbedder } from "../models/hash-embedder.ts";
+import { SqliteVectorStore } from "../store/sqlite/vector-store.ts";
+import type { VectorHit } from "../store/store.ts";
 import { clockMs, type Percentiles, percentiles, round } from "./stats.ts";
 import { SyntheticCorpus } from "./synthetic-corpus.ts";
 
@@ -23,6 +25,13 @@ export interface RetrievalBenchResult {
   insertPerSecond: number;
   lexical: Percentiles;
   hybrid: Percentiles | null;
+  /**
+   * Mean recall@10 of the (approximate, IVF) vector search behind hybrid search against exact
+   * brute-force cosine k-NN, over 50 of the timed hybrid queries; null without hybrid.
+   */
+  vectorRecallAt10: number | null;
+  /** IVF lists of the bench agent's memory vectors (0: untrained, searched exactly); null without hybrid. */
+  vectorLists: number | null;
   databaseBytes: number;
   targets: { lexicalP95Ms: number; hybridP95Ms: number; insertPerSecond: number };
 }
@@ -40,7 +49,8 @@ export async function runRetrievalBench(options: RetrievalBenchOptions = {}): Pr
   const hybrid = options.hybrid ?? true;
   const dir = mkdtempSync(join(tmpdir(), "engram-bench-retrieval-"));
   const path = join(dir, "bench.db");
-  const engram = createEngram({ path, embedder: hybrid ? createHashEmbedder(384) : null });
+  const embedder = hybrid ? createHashEmbedder(384) : null;
+  const engram = createEngram({ path, embedder });
   try {
     const corpus = new SyntheticCorpus({ seed: 7 });
     const agent = await engram.agents.create({ name: "bench" });
@@ -57,13 +67,18 @@ export async function runRetrievalBench(options: RetrievalBenchOptions = {}): Pr
       options.onProgress?.(done + size, n, "insert");
     }
     const insertSeconds = (clockMs() - start) / 1000;
-    const time = async (weights: { vector: number }, phase: string): Promise<Percentiles> => {
+    const time = async (
+      weights: { vector: number },
+      phase: string,
+      asked?: string[],
+    ): Promise<Percentiles> => {
       const samples: number[] = [];
       for (let i = 0; i < queries; i++) {
         const query = corpus.query();
         const t0 = clockMs();
         await engram.search(agent.id, { query, k: 10, weights, recordAccess: false });
         samples.push(clockMs() - t0);
+        asked?.push(query);
         options.onProgress?.(i + 1, queries, phase);
       }
       return percentiles(samples);
@@ -72,7 +87,26 @@ export async function runRetrievalBench(options: RetrievalBenchOptions = {}): Pr
     for (let i = 0; i < 20; i++)
       await engram.search(agent.id, { query: corpus.query(), recordAccess: false });
     const lexical = await time({ vector: 0 }, "lexical");
-    const hybridLatency = hybrid ? await time({ vector: 1 }, "hybrid") : null;
+    const hybridQueries: string[] = [];
+    const hybridLatency = hybrid ? await time({ vector: 1 }, "hybrid", hybridQueries) : null;
+    const vectors = engram.store.vectors;
+    let vectorRecallAt10: number | null = null;
+    let vectorLists: number | null = null;
+    if (embedder !== null && vectors instanceof SqliteVectorStore) {
+      // After the timing: the same vector search hybrid ran, at k = 10, against an exact k-NN
+      // over all of the agent's lists.
+      const step = Math.max(1, Math.floor(hybridQueries.length / 50));
+      const sampled = hybridQueries.filter((_, i) => i % step === 0).slice(0, 50);
+      const embedded = await embedder.embed(sampled);
+      let total = 0;
+      for (const vector of embedded) {
+        const approx = await vectors.search("memories", agent.id, vector, 10);
+        const exact = await vectors.searchExact("memories", agent.id, vector, 10);
+        total += recallAt(approx, exact);
+      }
+      vectorRecallAt10 = embedded.length === 0 ? null : round(total / embedded.length);
+      vectorLists = (await vectors.indexState("memories", agent.id)).lists;
+    }
     return {
       n,
       date: new Date().toISOString(),
@@ -80,6 +114,8 @@ export async function runRetrievalBench(options: RetrievalBenchOptions = {}): Pr
       insertPerSecond: Math.round(n / insertSeconds),
       lexical,
       hybrid: hybridLatency,
+      vectorRecallAt10,
+      vectorLists,
       databaseBytes: statSync(path).size,
       targets: { ...RETRIEVAL_TARGETS },
     };
@@ -100,8 +136,25 @@ export function formatRetrievalBench(r: RetrievalBenchResult): string {
     `  insert   ${r.insertPerSecond} memories/s   target >= ${t.insertPerSecond}  ${mark(r.insertPerSecond >= t.insertPerSecond)}`,
     line("lexical", r.lexical, t.lexicalP95Ms),
     ...(r.hybrid === null ? [] : [line("hybrid", r.hybrid, t.hybridP95Ms)]),
+    ...(r.vectorRecallAt10 === null
+      ? []
+      : [
+          `  vectors  recall@10 ${r.vectorRecallAt10} vs exact k-NN (50 hybrid queries; ${r.vectorLists ? `IVF, ${r.vectorLists} lists` : "exact, untrained"})`,
+        ]),
     `  database ${(r.databaseBytes / 1e6).toFixed(1)} MB`,
   ].join("\n");
+}
+
+/**
+ * The share of the exact k nearest that an approximate search found. A hit at the same distance as
+ * the exact k-th counts (an equally near vector is as right as the one the exact search kept).
+ */
+function recallAt(approx: readonly VectorHit[], exact: readonly VectorHit[]): number {
+  if (exact.length === 0) return 1;
+  const ids = new Set(exact.map((h) => h.id));
+  const kth = (exact.at(-1) as VectorHit).distance;
+  const found = approx.filter((h) => ids.has(h.id) || h.distance <= kth).length;
+  return Math.min(found, exact.length) / exact.length;
 }
 
 export { round };

@@ -171,6 +171,7 @@ describe("engram memory search", () => {
       "bm25",
       "importance",
       "lexicalRank",
+      "lexicalScore",
       "recency",
       "relevance",
       "vectorDistance",

@@ -12,7 +12,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
   own same shan she should shouldn so some such than that the their theirs them themselves then there these they
   this those through to too under until up very was wasn we were weren what when where which while who whom why
   will with won would wouldn you your yours yourself yourselves s t d ll m re ve y also ever still yet get got
-  gets may might must shall one ones thing things like really much many`
+  gets might must shall one ones thing things like likely really much many now go going gone kind type sort time times`
     .split(/\s+/)
     .filter(Boolean),
 );

@@ -153,6 +153,8 @@ export interface Message {
   role: MessageRole;
   /** The speaker's name, when known (e.g. a participant of a multi-party conversation). */
   name: string | null;
+  /** The conversation session (thread) the message belongs to; neighbours are taken within it. */
+  sessionId: string | null;
   content: string;
   provenance: Provenance;
   metadata: JsonObject;

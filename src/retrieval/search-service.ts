@@ -3,6 +3,7 @@ import { parseInput } from "../core/validation.ts";
 import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
 import { searchableText } from "../memory/messages/message-service.ts";
 import type { LexicalHit, MemoryFilter, MessageFilter, VectorHit } from "../store/store.ts";
+import { rankMessages } from "./conversation-ranker.ts";
 import { suppressNearDuplicates } from "./dedupe.ts";
 import { accessScore, recencyScore, rrf } from "./fusion.ts";
 import { queryTerms } from "./query-terms.ts";
@@ -12,6 +13,11 @@ import { DEFAULT_WEIGHTS, type ParsedSearch, type SearchInput, searchInput } fro
 export interface ScoreComponents {
   /** BM25 of the full-text match (higher is better), null when it did not match the text. */
   bm25: number | null;
+  /**
+   * The lexical ranking's score: BM25 for memories; for messages, BM25 normalised and adjusted by
+   * query expansion, speaker and session (see docs/retrieval.md). Null when not found by text.
+   */
+  lexicalScore: number | null;
   lexicalRank: number | null;
   /** Cosine distance to the query (0 is identical), null without vectors. */
   vectorDistance: number | null;
@@ -60,7 +66,7 @@ export class SearchService {
     const now = this.#ctx.now();
 
     for (const source of q.sources) {
-      const lexical: LexicalHit<Candidate>[] = [];
+      const lexical: (LexicalHit<Candidate> & { bm25?: number | null })[] = [];
       let vector: VectorHit[] | null = null;
       const byId = new Map<string, Candidate>();
       if (source === "memories") {
@@ -86,8 +92,8 @@ export class SearchService {
         }
       } else {
         const filter = messageFilter(agent.id, q);
-        for (const hit of await this.#ctx.store.messages.searchText(filter, { terms }, q.candidates)) {
-          lexical.push({ item: { source: "message", item: hit.item }, score: hit.score });
+        for (const hit of await rankMessages(this.#ctx.store, filter, q.query, q.candidates)) {
+          lexical.push({ item: { source: "message", item: hit.message }, score: hit.score, bm25: hit.bm25 });
         }
         if (terms.length === 0) {
           for (const message of await this.#ctx.store.messages.list(filter, {
@@ -111,7 +117,10 @@ export class SearchService {
       }
       for (const hit of lexical) byId.set(hit.item.item.id, hit.item);
       const lexicalRank = new Map(
-        lexical.map((hit, i) => [hit.item.item.id, { rank: i + 1, score: hit.score }]),
+        lexical.map((hit, i) => [
+          hit.item.item.id,
+          { rank: i + 1, score: hit.score, bm25: hit.bm25 === undefined ? hit.score : hit.bm25 },
+        ]),
       );
       const vectorRank = new Map(
         (vector ?? []).map((hit, i) => [hit.id, { rank: i + 1, distance: hit.distance }]),
@@ -126,7 +135,8 @@ export class SearchService {
           best === 0 ? 0 : (activeLexical * rrf(lex?.rank) + activeVector * rrf(vec?.rank)) / best;
         const createdAt = Date.parse(candidate.item.createdAt);
         const components: ScoreComponents = {
-          bm25: lex?.score ?? null,
+          bm25: lex?.bm25 ?? null,
+          lexicalScore: lex?.score ?? null,
           lexicalRank: lex?.rank ?? null,
           vectorDistance: vec?.distance ?? null,
           vectorRank: vec?.rank ?? null,

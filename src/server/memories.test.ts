@@ -244,6 +244,7 @@ describe("memories", () => {
       "bm25",
       "importance",
       "lexicalRank",
+      "lexicalScore",
       "recency",
       "relevance",
       "vectorDistance",

@@ -198,6 +198,10 @@ export const MessageSchema = z
     userId: z.string().nullable(),
     role: z.enum(MESSAGE_ROLES),
     name: z.string().nullable().openapi({ description: "the speaker's name, when known" }),
+    sessionId: z
+      .string()
+      .nullable()
+      .openapi({ description: "the conversation session (thread); neighbours are indexed within it" }),
     content: z.string(),
     provenance: ProvenanceSchema,
     metadata,
@@ -211,6 +215,10 @@ export const ScoreComponentsSchema = z
       .number()
       .nullable()
       .openapi({ description: "full-text score (higher is better), null if no match" }),
+    lexicalScore: z.number().nullable().openapi({
+      description:
+        "the lexical ranking's score: BM25 for memories; for messages, adjusted by expansion, speaker and session",
+    }),
     lexicalRank: z.number().int().nullable().openapi({ description: "rank in the full-text ranking" }),
     vectorDistance: z
       .number()

@@ -192,20 +192,21 @@ export interface MemoryStore {
   count(agentId: string): Promise<number>;
 }
 
+/** The texts a message is found by, each indexed in its own weighted column. */
+export const MESSAGE_FIELDS = ["text", "caption", "prev", "next", "window", "date"] as const;
+export type MessageField = (typeof MESSAGE_FIELDS)[number];
+export type MessageWeights = Record<MessageField, number>;
+
 /** A message with the texts it is indexed under. */
 export interface IndexedMessage {
   message: Message;
-  /** The message's own searchable text (content plus any caption). */
-  searchText: string;
-  /** Its neighbours' text, indexed in a lower-weighted column. */
-  context: string;
+  fields: Record<MessageField, string>;
 }
 
-/** What a message search matches against, with per-column weights. */
+/** A full-text query over messages: terms (analysed) OR'ed, scored by BM25 with column weights. */
 export interface MessageTextQuery {
-  /** Tokens matched against the message text (with any caption), its neighbours' text, and the speaker. */
   terms: readonly string[];
-  weights?: { content: number; context: number; name: number } | undefined;
+  weights: MessageWeights;
 }
 
 export interface MessageStore {
@@ -218,6 +219,10 @@ export interface MessageStore {
   /** Oldest first; `after` is the id of the last message of the previous page. */
   list(filter: MessageFilter, options: ListOptions & { newestFirst?: boolean }): Promise<Message[]>;
   searchText(filter: MessageFilter, query: MessageTextQuery, limit: number): Promise<LexicalHit<Message>[]>;
+  /** In how many of the agent's messages each (analysed) term occurs in the message's own text. */
+  documentFrequencies(agentId: string, terms: readonly string[]): Promise<Map<string, number>>;
+  /** The distinct speaker names in the agent's messages. */
+  speakers(agentId: string): Promise<string[]>;
   /** Messages adjacent to each given one in the agent's log, within `radius` positions. */
   neighbours(agentId: string, ids: readonly string[], radius: number): Promise<Map<string, Message[]>>;
   count(agentId: string): Promise<number>;

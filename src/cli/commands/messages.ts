@@ -27,6 +27,7 @@ const add = defineCommand({
     role: { type: "string", arg: "ROLE", help: "user (default), assistant, system or tool" },
     name: { type: "string", arg: "NAME", help: "the speaker's name" },
     user: { type: "string", arg: "USER", help: "the end user of the conversation" },
+    session: { type: "string", arg: "ID", help: "the conversation session (thread) it belongs to" },
     at: { type: "string", arg: "ISO", help: "when it was said (default: now)" },
     file: { type: "string", arg: "FILE", help: "append the messages in FILE, one JSON object per line" },
   },
@@ -44,6 +45,7 @@ const add = defineCommand({
       role: (options.role ?? "user") as MessageRole,
       name: options.name,
       userId: options.user,
+      sessionId: options.session,
       createdAt: options.at,
     };
     if (options.file !== undefined) {
@@ -122,8 +124,8 @@ const search = defineCommand({
   args: ["agent", "query"],
   options: { ...PROJECT_OPTION, ...SEARCH_FILTERS, ...ROLE_OPTION },
   details: [
-    "QUERY '-' reads stdin. A message is found by its text, its speaker's name and, weighted less,",
-    "the text of the turns next to it.",
+    "QUERY '-' reads stdin. A message is found by its text and caption, the turns around it in its",
+    "session (weighted less), and its date; a query naming one speaker favours that speaker's turns.",
   ].join("\n"),
   async run({ args, options }, ctx) {
     return runSearch(ctx, "messages search", args.agent, args.query, options, {

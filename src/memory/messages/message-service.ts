@@ -2,6 +2,7 @@ import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { MESSAGE_ROLES, type Message, type Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
+import type { IndexedMessage } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { isoTime, provenanceInput } from "../memories/schemas.ts";
 import { dropUndefined, pageOf } from "../pagination.ts";
@@ -9,8 +10,8 @@ import { dropUndefined, pageOf } from "../pagination.ts";
 /** Longest message accepted, in characters. */
 export const MAX_MESSAGE_CHARS = 100_000;
 export const MAX_MESSAGE_BATCH = 1000;
-/** How many neighbouring turns on each side are indexed as a message's context. */
-export const CONTEXT_RADIUS = 1;
+/** Turns on each side of a message whose text is indexed with it (the nearest in their own columns). */
+export const CONTEXT_RADIUS = 3;
 
 export const messageInput = z.strictObject({
   role: z.enum(MESSAGE_ROLES),
@@ -20,6 +21,8 @@ export const messageInput = z.strictObject({
     .max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
   name: z.string().min(1).max(200).optional(),
   userId: z.string().min(1).max(256).optional(),
+  /** The conversation session (thread); a message's neighbours are taken within its session. */
+  sessionId: z.string().min(1).max(200).optional(),
   createdAt: isoTime.optional(),
   provenance: provenanceInput.optional(),
   metadata: z.record(z.string(), z.unknown()).default({}),
@@ -67,6 +70,7 @@ export class MessageService {
         userId: input.userId ?? null,
         role: input.role,
         name: input.name ?? null,
+        sessionId: input.sessionId ?? null,
         content: input.content,
         provenance: input.provenance ?? { messageIds: [], externalIds: [] },
         metadata: input.metadata,
@@ -76,21 +80,12 @@ export class MessageService {
       const previous = (
         await this.#ctx.store.messages.list(
           { agentId: agent.id },
-          { limit: 2 * CONTEXT_RADIUS, newestFirst: true },
+          { limit: CONTEXT_RADIUS, newestFirst: true },
         )
       ).reverse();
       const sequence = [...previous, ...messages];
-      const indexed = (index: number) => {
-        const message = sequence[index] as Message;
-        const context = sequence
-          .slice(Math.max(0, index - CONTEXT_RADIUS), index + CONTEXT_RADIUS + 1)
-          .filter((m) => m !== message)
-          .map(searchableText)
-          .join("\n");
-        return { message, searchText: searchableText(message), context };
-      };
-      const appended = messages.map((_, i) => indexed(previous.length + i));
-      const reindexed = previous.map((_, i) => indexed(i)).slice(-CONTEXT_RADIUS);
+      const appended = messages.map((_, i) => indexMessage(sequence, previous.length + i));
+      const reindexed = previous.map((_, i) => indexMessage(sequence, i));
       await this.#ctx.store.messages.append(
         appended,
         reindexed,
@@ -148,6 +143,57 @@ export class MessageService {
     );
     return pageOf(rows, limit, (m) => m.id);
   }
+}
+
+/**
+ * The texts a message is indexed under: its content; its caption (metadata.caption, e.g. of a shared
+ * image); the previous and next turns of its session; the two turns beyond those on each side; and
+ * its date. A reply is thereby found by what it answers, and "when" questions by the date.
+ */
+export function indexMessage(sequence: readonly Message[], index: number): IndexedMessage {
+  const message = sequence[index] as Message;
+  const near = (offset: number) => {
+    const other = sequence[index + offset];
+    return other !== undefined && other.sessionId === message.sessionId ? other : undefined;
+  };
+  const window: string[] = [];
+  for (let d = 2; d <= CONTEXT_RADIUS; d++) {
+    for (const other of [near(-d), near(d)]) if (other !== undefined) window.push(other.content);
+  }
+  const caption = message.metadata.caption;
+  return {
+    message,
+    fields: {
+      text: message.content,
+      caption: typeof caption === "string" ? caption : "",
+      prev: near(-1)?.content ?? "",
+      next: near(1)?.content ?? "",
+      window: window.join("\n"),
+      date: dateText(message.createdAt),
+    },
+  };
+}
+
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+/** A date as words, so "in May 2023" or "on a Sunday" can match it: "Monday 8 May 2023". */
+export function dateText(iso: string): string {
+  const date = new Date(iso);
+  return `${DAYS[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
 }
 
 /** The text a message is found by: its content, with any image caption in its metadata. */

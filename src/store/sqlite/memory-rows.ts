@@ -65,6 +65,7 @@ export interface MessageRow {
   user_id: string | null;
   role: string;
   name: string | null;
+  session_id: string | null;
   content: string;
   provenance: string;
   metadata: string;
@@ -72,7 +73,7 @@ export interface MessageRow {
 }
 
 export const MESSAGE_COLUMNS =
-  "m.id, m.agent_id, m.user_id, m.role, m.name, m.content, m.provenance, m.metadata, m.created_at";
+  "m.id, m.agent_id, m.user_id, m.role, m.name, m.session_id, m.content, m.provenance, m.metadata, m.created_at";
 
 export const toMessage = (row: MessageRow): Message => ({
   id: row.id,
@@ -80,6 +81,7 @@ export const toMessage = (row: MessageRow): Message => ({
   userId: row.user_id,
   role: row.role as Message["role"],
   name: row.name,
+  sessionId: row.session_id,
   content: row.content,
   provenance: JSON.parse(row.provenance),
   metadata: JSON.parse(row.metadata),

@@ -1,12 +1,14 @@
 import { indexTerms } from "../../core/text.ts";
 import type { Message, NewEvent } from "../../core/types.ts";
-import type {
-  IndexedMessage,
-  LexicalHit,
-  ListOptions,
-  MessageFilter,
-  MessageStore,
-  MessageTextQuery,
+import {
+  type IndexedMessage,
+  type LexicalHit,
+  type ListOptions,
+  MESSAGE_FIELDS,
+  type MessageField,
+  type MessageFilter,
+  type MessageStore,
+  type MessageTextQuery,
 } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
@@ -16,10 +18,17 @@ import { POSTING_BUDGET } from "./memory-store.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
 
-const INSERT_MESSAGE = `INSERT INTO messages (id, agent_id, user_id, role, name, content, provenance, metadata,
-  created_at, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_MESSAGE = `INSERT INTO messages (id, agent_id, user_id, role, name, session_id, content, provenance,
+  metadata, created_at, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-export const DEFAULT_MESSAGE_WEIGHTS = { content: 1.0, context: 0.3, name: 0.5 } as const;
+const COLUMN: Record<MessageField, string> = {
+  text: "terms",
+  caption: "caption_terms",
+  prev: "prev_terms",
+  next: "next_terms",
+  window: "window_terms",
+  date: "date_terms",
+};
 
 function messageConditions(filter: MessageFilter): { sql: string; params: (string | number)[] } {
   const where = ["m.agent_id = ?"];
@@ -63,6 +72,7 @@ export class SqliteMessageStore implements MessageStore {
           message.userId,
           message.role,
           message.name,
+          message.sessionId,
           message.content,
           JSON.stringify(message.provenance),
           JSON.stringify(message.metadata),
@@ -86,14 +96,13 @@ export class SqliteMessageStore implements MessageStore {
     this.#terms.noteWrites(messages.length);
   }
 
-  #index(rowid: number, { message, searchText, context }: IndexedMessage): void {
+  #index(rowid: number, { message, fields }: IndexedMessage): void {
     const key = agentKey(message.agentId);
     this.#s.run(
-      "INSERT INTO messages_fts (rowid, terms, context_terms, name_terms) VALUES (?, ?, ?, ?)",
+      `INSERT INTO messages_fts (rowid, terms, caption_terms, prev_terms, next_terms, window_terms, date_terms)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
       rowid,
-      namespaced(key, indexTerms(searchText)),
-      namespaced(key, indexTerms(context)),
-      namespaced(key, indexTerms(message.name ?? "")),
+      ...MESSAGE_FIELDS.map((field) => namespaced(key, indexTerms(fields[field]))),
     );
   }
 
@@ -132,33 +141,60 @@ export class SqliteMessageStore implements MessageStore {
     const key = agentKey(filter.agentId);
     const terms = this.#terms.select(key, query.terms);
     if (terms.length === 0) return [];
-    const w = query.weights ?? DEFAULT_MESSAGE_WEIGHTS;
-    const match = `{terms context_terms name_terms} : (${matchAny(key, terms)})`;
+    const weights = MESSAGE_FIELDS.map((field) => query.weights[field]);
+    const columns = MESSAGE_FIELDS.filter((field) => query.weights[field] > 0).map((field) => COLUMN[field]);
+    if (columns.length === 0) return [];
+    const match = `{${columns.join(" ")}} : (${matchAny(key, terms)})`;
+    const bm25 = `bm25(messages_fts, ${weights.map(() => "?").join(", ")})`;
     const { sql, params } = messageConditions(filter);
     const rows =
       params.length === 1
         ? this.#s.all<MessageRow & { score: number }>(
             `SELECT ${MESSAGE_COLUMNS}, f.score FROM (
-               SELECT rowid, bm25(messages_fts, ?, ?, ?) AS score FROM messages_fts
+               SELECT rowid, ${bm25} AS score FROM messages_fts
                WHERE messages_fts MATCH ? ORDER BY score LIMIT ${topN(limit)}) f
              JOIN messages m ON m.rowid = f.rowid WHERE ${sql} ORDER BY f.score`,
-            w.content,
-            w.context,
-            w.name,
+            ...weights,
             match,
             ...params,
           )
         : this.#s.all<MessageRow & { score: number }>(
-            `SELECT ${MESSAGE_COLUMNS}, bm25(messages_fts, ?, ?, ?) AS score
+            `SELECT ${MESSAGE_COLUMNS}, ${bm25} AS score
              FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
              WHERE messages_fts MATCH ? AND ${sql} ORDER BY score LIMIT ${topN(limit)}`,
-            w.content,
-            w.context,
-            w.name,
+            ...weights,
             match,
             ...params,
           );
     return rows.map((row) => ({ item: toMessage(row), score: -row.score }));
+  }
+
+  async documentFrequencies(agentId: string, terms: readonly string[]): Promise<Map<string, number>> {
+    const key = agentKey(agentId);
+    const out = new Map<string, number>();
+    for (const term of new Set(terms)) {
+      const row = this.#s.get<{ doc: number }>(
+        "SELECT doc FROM messages_vocab_col WHERE term = ? AND col = 'terms'",
+        `${key}_${term}`,
+      );
+      out.set(term, row?.doc ?? 0);
+    }
+    return out;
+  }
+
+  async speakers(agentId: string): Promise<string[]> {
+    // A skip scan over the (agent_id, name) index: one seek per distinct name, not one row per message.
+    return this.#s
+      .all<{ name: string }>(
+        `WITH RECURSIVE names(name) AS (
+           SELECT MIN(name) FROM messages WHERE agent_id = ?1 AND name IS NOT NULL
+           UNION ALL
+           SELECT (SELECT MIN(name) FROM messages WHERE agent_id = ?1 AND name > names.name)
+           FROM names WHERE names.name IS NOT NULL
+         ) SELECT name FROM names WHERE name IS NOT NULL`,
+        agentId,
+      )
+      .map((row) => row.name);
   }
 
   async neighbours(agentId: string, ids: readonly string[], radius: number): Promise<Map<string, Message[]>> {

@@ -131,6 +131,7 @@ export const MIGRATIONS: readonly Migration[] = [
         user_id TEXT,
         role TEXT NOT NULL,
         name TEXT,
+        session_id TEXT,
         content TEXT NOT NULL,
         provenance TEXT NOT NULL,
         metadata TEXT NOT NULL,
@@ -139,8 +140,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX messages_by_agent ON messages(agent_id, rowid);
 
-      CREATE VIRTUAL TABLE messages_fts USING fts5(terms, context_terms, name_terms, content = '', contentless_delete = 1, tokenize = "unicode61 remove_diacritics 0 tokenchars '_'");
+      CREATE INDEX messages_by_name ON messages(agent_id, name);
+
+      CREATE VIRTUAL TABLE messages_fts USING fts5(
+        terms, caption_terms, prev_terms, next_terms, window_terms, date_terms, content = '', contentless_delete = 1, tokenize = "unicode61 remove_diacritics 0 tokenchars '_'");
       CREATE VIRTUAL TABLE messages_vocab USING fts5vocab(messages_fts, row);
+      CREATE VIRTUAL TABLE messages_vocab_col USING fts5vocab(messages_fts, col);
 
       CREATE TABLE embedding_cache (
         model TEXT NOT NULL,

@@ -1,0 +1,180 @@
+import { indexTerms, STOP_WORDS, stem, tokenize } from "../core/text.ts";
+import type { Message } from "../core/types.ts";
+import type { MessageFilter, MessageWeights, Store } from "../store/store.ts";
+import { MAX_QUERY_TERMS } from "./query-terms.ts";
+
+/**
+ * Defaults of conversation search. Chosen on development conversations and checked across them
+ * (tuned on one, tested on another): see docs/retrieval.md.
+ */
+export const CONVERSATION_DEFAULTS = {
+  /** BM25 column weights: the turn, its caption, the turn before, the turn after, two more each side, its date. */
+  weights: { text: 1, caption: 0.5, prev: 0.8, next: 0.2, window: 0.1, date: 1 } satisfies MessageWeights,
+  /** Pseudo-relevance feedback: expansion terms from the best first-pass turns, and their share. */
+  feedback: { weight: 0.2, documents: 5, terms: 10 },
+  /** Multiplier bonus for turns by the one speaker a query names. */
+  speakerBoost: 0.6,
+  /** Bonus from the strength of the turn's session (sum of its best `top` turns). */
+  session: { weight: 0.3, top: 3 },
+} as const;
+
+export interface RankedMessage {
+  message: Message;
+  /** First-pass BM25 (higher is better), or null for a turn found only by expansion. */
+  bm25: number | null;
+  /** The final conversation score. */
+  score: number;
+}
+
+interface Scored {
+  message: Message;
+  bm25: number | null;
+  score: number;
+  order: number;
+}
+
+/**
+ * Ranks an agent's messages for a question:
+ * 1. BM25 over the turn, its caption, its neighbours and its date (per-column weights), normalised;
+ * 2. pseudo-relevance feedback: the rarest-yet-shared words of the best turns, searched again, added
+ *    with a small weight;
+ * 3. when the question names exactly one of the conversation's speakers, that speaker's turns are
+ *    boosted (names come from the messages themselves, never from a list);
+ * 4. each turn gains a share of its session's strength, so a session about the topic lifts its turns.
+ */
+export async function rankMessages(
+  store: Store,
+  filter: MessageFilter,
+  query: string,
+  limit: number,
+): Promise<RankedMessage[]> {
+  const defaults = CONVERSATION_DEFAULTS;
+  const speakers = new Map<string, string>();
+  for (const name of await store.messages.speakers(filter.agentId)) {
+    const first = tokenize(name)[0];
+    if (first !== undefined) speakers.set(first, name);
+  }
+  const named = new Set<string>();
+  const terms: string[] = [];
+  for (const token of tokenize(query.slice(0, 20_000))) {
+    const speaker = [...speakers.keys()].find(
+      (s) => s === token || (token.length >= 3 && s.startsWith(token)),
+    );
+    if (speaker !== undefined) {
+      named.add(speaker);
+      continue;
+    }
+    if (token.length > 64 || STOP_WORDS.has(token)) continue;
+    const term = stem(token);
+    if (!terms.includes(term)) terms.push(term);
+    if (terms.length >= MAX_QUERY_TERMS) break;
+  }
+
+  const scored = new Map<string, Scored>();
+  const first = await store.messages.searchText(filter, { terms, weights: defaults.weights }, limit);
+  const top1 = first[0]?.score ?? 0;
+  first.forEach((hit, order) => {
+    scored.set(hit.item.id, {
+      message: hit.item,
+      bm25: hit.score,
+      score: top1 > 0 ? hit.score / top1 : 0,
+      order,
+    });
+  });
+
+  // Pseudo-relevance feedback over the best first-pass turns.
+  if (defaults.feedback.weight > 0 && first.length > 0) {
+    const best = first.slice(0, defaults.feedback.documents);
+    const candidates = new Map<string, number[]>();
+    best.forEach((hit, i) => {
+      const caption = hit.item.metadata.caption;
+      const text = typeof caption === "string" ? `${hit.item.content} ${caption}` : hit.item.content;
+      for (const term of new Set(indexTerms(text))) {
+        if (term.length <= 2 || terms.includes(term) || speakers.has(term)) continue;
+        const list = candidates.get(term) ?? [];
+        list.push(i);
+        candidates.set(term, list);
+      }
+    });
+    const total = await store.messages.count(filter.agentId);
+    const df = await store.messages.documentFrequencies(filter.agentId, [...candidates.keys()]);
+    const weighted = [...candidates]
+      .flatMap(([term, docs]) => {
+        const n = df.get(term) ?? 0;
+        if (n < 2) return [];
+        const weight = docs.reduce(
+          (sum, i) => sum + ((best[i]?.score ?? 0) / (top1 || 1)) * Math.log(total / n),
+          0,
+        );
+        return [{ term, weight }];
+      })
+      .sort((a, b) => b.weight - a.weight || (a.term < b.term ? -1 : 1))
+      .slice(0, defaults.feedback.terms);
+    if (weighted.length > 0) {
+      const second = await store.messages.searchText(
+        filter,
+        { terms: weighted.map((w) => w.term), weights: defaults.weights },
+        limit,
+      );
+      const top2 = second[0]?.score ?? 0;
+      for (const hit of second) {
+        const share = top2 > 0 ? (defaults.feedback.weight * hit.score) / top2 : 0;
+        const existing = scored.get(hit.item.id);
+        if (existing !== undefined) existing.score += share;
+        else
+          scored.set(hit.item.id, {
+            message: hit.item,
+            bm25: null,
+            score: share,
+            order: first.length + scored.size,
+          });
+      }
+    }
+  }
+
+  // The one speaker the question is about.
+  if (defaults.speakerBoost > 0 && named.size === 1) {
+    const speaker = [...named][0];
+    for (const entry of scored.values()) {
+      if (tokenize(entry.message.name ?? "")[0] === speaker) entry.score *= 1 + defaults.speakerBoost;
+    }
+  }
+
+  // Session strength: the sum of each session's best turns, relative to the strongest session.
+  if (defaults.session.weight > 0) {
+    const sessions = new Map<string, number[]>();
+    for (const entry of scored.values()) {
+      const key = entry.message.sessionId ?? "";
+      const list = sessions.get(key) ?? [];
+      list.push(entry.score);
+      sessions.set(key, list);
+    }
+    const strength = new Map<string, number>();
+    let strongest = 0;
+    for (const [key, scores] of sessions) {
+      const sum = scores
+        .sort((a, b) => b - a)
+        .slice(0, defaults.session.top)
+        .reduce((a, b) => a + b, 0);
+      strength.set(key, sum);
+      strongest = Math.max(strongest, sum);
+    }
+    if (strongest > 0) {
+      for (const entry of scored.values()) {
+        if (entry.score > 0) {
+          entry.score +=
+            (defaults.session.weight * (strength.get(entry.message.sessionId ?? "") ?? 0)) / strongest;
+        }
+      }
+    }
+  }
+
+  return [...scored.values()]
+    .filter((entry) => entry.score > 0)
+    .sort(
+      (a, b) =>
+        b.score - a.score || a.message.createdAt.localeCompare(b.message.createdAt) || a.order - b.order,
+    )
+    .slice(0, limit)
+    .map(({ message, bm25, score }) => ({ message, bm25, score }));
+}

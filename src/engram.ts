@@ -4,6 +4,8 @@ import { dirname, join } from "node:path";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
 import { KeyedLock } from "./core/keyed-lock.ts";
+import { ExperienceService } from "./experience/experience-service.ts";
+import type { ExperienceOptions } from "./experience/experience-table.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
 import { BlockService } from "./memory/blocks/block-service.ts";
 import { HistoryService } from "./memory/blocks/history-service.ts";
@@ -37,6 +39,8 @@ export interface EngramOptions {
   embedder?: Embedder | string | null;
   /** Environment for provider settings (API keys, base URLs); defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** Experience memory settings (γ, n, update mode, capacities, similarity); see docs/experience.md. */
+  experience?: Partial<ExperienceOptions>;
 }
 
 /** engram over one database. */
@@ -52,6 +56,8 @@ export interface Engram {
   readonly transfer: TransferService;
   readonly memories: MemoryService;
   readonly messages: MessageService;
+  /** Episodes and the experience memory (Rememberer's Q-learning records and action advice). */
+  readonly experience: ExperienceService;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -99,17 +105,20 @@ export function createEngram(options: EngramOptions = {}): Engram {
   } else {
     embedder = options.embedder;
   }
-  return build({
-    vectors: new VectorIndex(store, embedder),
-    store,
-    now,
-    generateId: options.generateId ?? createIdGenerator(now),
-    projectId: undefined,
-    writeLock: new KeyedLock(),
-  });
+  return build(
+    {
+      vectors: new VectorIndex(store, embedder),
+      store,
+      now,
+      generateId: options.generateId ?? createIdGenerator(now),
+      projectId: undefined,
+      writeLock: new KeyedLock(),
+    },
+    options.experience ?? {},
+  );
 }
 
-function build(ctx: EngineContext): Engram {
+function build(ctx: EngineContext, experienceOptions: Partial<ExperienceOptions>): Engram {
   const projects = new ProjectService(ctx);
   const blocks = new BlockService(ctx);
   const search = new SearchService(ctx);
@@ -124,10 +133,11 @@ function build(ctx: EngineContext): Engram {
     transfer: new TransferService(ctx, projects),
     memories: new MemoryService(ctx),
     messages: new MessageService(ctx),
+    experience: new ExperienceService(ctx, experienceOptions),
     search: (agentId, input) => search.search(agentId, input),
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),
-    forProject: (projectId) => build({ ...ctx, projectId }),
+    forProject: (projectId) => build({ ...ctx, projectId }, experienceOptions),
     close: () => ctx.store.close(),
   };
 }

@@ -7,6 +7,9 @@ export const ID_PREFIX = {
   event: "evt",
   memory: "mem",
   message: "msg",
+  episode: "epi",
+  experience: "exp",
+  insight: "ins",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

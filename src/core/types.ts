@@ -160,3 +160,64 @@ export interface Message {
   metadata: JsonObject;
   createdAt: string;
 }
+
+/** One step of an episode: what the agent saw, could do, did, and the reward that followed. */
+export interface EpisodeStep {
+  index: number;
+  observation: string;
+  availableActions: string[];
+  action: string;
+  reward: number;
+  createdAt: string;
+}
+
+/** A task attempt: its trajectory and outcome. */
+export interface Episode {
+  id: string;
+  agentId: string;
+  task: string;
+  status: "running" | "finished";
+  steps: EpisodeStep[];
+  /** The observation after the last step, when known. */
+  finalObservation: string | null;
+  /** Sum of the rewards. */
+  totalReward: number;
+  /** Whether the task was accomplished, when the caller says so. */
+  success: boolean | null;
+  metadata: JsonObject;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** What the experience memory knows of one action in one (task, observation). */
+export interface ActionStats {
+  action: string;
+  q: number;
+  meanReward: number;
+  visits: number;
+}
+
+/** Rememberer's experience record: keyed by (task, observation), with per-action statistics. */
+export interface ExperienceRecord {
+  id: string;
+  agentId: string;
+  task: string;
+  observation: string;
+  actions: ActionStats[];
+  /** The actions that led here in the episode with the best return that visited this record. */
+  bestHistory: string[];
+  bestReturn: number | null;
+  visits: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A rule distilled from experience (ExpeL), ranked by its support count. */
+export interface Insight {
+  id: string;
+  agentId: string;
+  text: string;
+  count: number;
+  createdAt: string;
+  updatedAt: string;
+}

@@ -4,6 +4,10 @@ import type {
   Branch,
   Commit,
   EngramEvent,
+  Episode,
+  EpisodeStep,
+  ExperienceRecord,
+  Insight,
   Memory,
   MemoryVersion,
   Message,
@@ -30,6 +34,9 @@ export interface Store {
   readonly messages: MessageStore;
   /** Vector storage; present only when `capabilities.vectors`. */
   readonly vectors: VectorStore | null;
+  readonly episodes: EpisodeStore;
+  readonly experience: ExperienceStore;
+  readonly insights: InsightStore;
   /** Small persistent key/value settings (e.g. the embedding model in use). */
   readonly settings: SettingsStore;
   close(): Promise<void>;
@@ -254,4 +261,44 @@ export interface VectorStore {
 export interface SettingsStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
+}
+
+/**
+ * One atomic unit of learning: an episode's new state and steps, the experience records it changed,
+ * added or evicted, and the events describing it.
+ */
+export interface LearningWrite {
+  agentId: string;
+  /** The experience version the change was computed from; another one is a ConflictError. */
+  expectedVersion: number;
+  episode?: { episode: Episode; newSteps: EpisodeStep[]; create: boolean } | undefined;
+  upserts: ExperienceRecord[];
+  deletes: string[];
+  events: NewEvent[];
+}
+
+export interface EpisodeStore {
+  get(agentId: string, id: string): Promise<Episode | null>;
+  /** Newest first, without steps (`steps` is empty; `stepCount` says how many). */
+  list(
+    agentId: string,
+    options: ListOptions & { task?: string | undefined },
+  ): Promise<(Episode & { stepCount: number })[]>;
+}
+
+export interface ExperienceStore {
+  /** All of an agent's records (the memory is bounded by its capacity). */
+  all(agentId: string): Promise<ExperienceRecord[]>;
+  count(agentId: string): Promise<number>;
+  /** A number that changes with every write of the agent's experience (for caches). */
+  version(agentId: string): Promise<number>;
+  /** Writes a learning step atomically: the episode (if any), records, evictions, events. Returns the new version. */
+  write(change: LearningWrite): Promise<number>;
+}
+
+export interface InsightStore {
+  /** Highest count first. */
+  list(agentId: string): Promise<Insight[]>;
+  /** Upserts and deletes insights with their events, atomically. */
+  write(agentId: string, upserts: Insight[], deletes: string[], events: NewEvent[]): Promise<void>;
 }

@@ -160,6 +160,63 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: "episodes, experience records, insights",
+    sql: `
+      CREATE TABLE episodes (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        task TEXT NOT NULL,
+        status TEXT NOT NULL,
+        final_observation TEXT,
+        total_reward REAL NOT NULL,
+        success INTEGER,
+        metadata TEXT NOT NULL,
+        step_count INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+      ) STRICT;
+      CREATE INDEX episodes_by_agent ON episodes(agent_id, rowid);
+
+      CREATE TABLE episode_steps (
+        episode_rowid INTEGER NOT NULL REFERENCES episodes(rowid) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        observation TEXT NOT NULL,
+        available_actions TEXT NOT NULL,
+        action TEXT NOT NULL,
+        reward REAL NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (episode_rowid, idx)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE experience_records (
+        id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        task TEXT NOT NULL,
+        observation TEXT NOT NULL,
+        actions TEXT NOT NULL,
+        best_history TEXT NOT NULL,
+        best_return REAL,
+        visits INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (agent_id, key)
+      ) STRICT;
+
+      CREATE TABLE insights (
+        id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX insights_by_agent ON insights(agent_id, count DESC);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -4,6 +4,7 @@ import { openDatabase } from "./database.ts";
 import { SqliteEventStore } from "./event-store.ts";
 import { purgeAgentText } from "./fts.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
+import { SqliteEpisodeStore, SqliteExperienceStore, SqliteInsightStore } from "./learning-store.ts";
 import { SqliteMemoryStore } from "./memory-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
 import { migrate } from "./migrations.ts";
@@ -57,6 +58,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     events: new SqliteEventStore(statements),
     memories: new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids)),
     messages: new SqliteMessageStore(statements),
+    episodes: new SqliteEpisodeStore(statements),
+    experience: new SqliteExperienceStore(statements),
+    insights: new SqliteInsightStore(statements),
     vectors,
     settings: {
       async get(key) {

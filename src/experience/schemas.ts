@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+const text = (max: number) =>
+  z.string().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
+const finite = z
+  .number({ error: "must be a finite number" })
+  .refine(Number.isFinite, "must be a finite number");
+
+export const stepInput = z
+  .strictObject({
+    observation: text(20_000),
+    availableActions: z.array(text(500)).min(1, "must list at least one action").max(1000),
+    action: text(500),
+    reward: finite,
+  })
+  .refine((s) => s.availableActions.includes(s.action), {
+    message: "must be one of availableActions",
+    path: ["action"],
+  });
+export type StepInput = z.input<typeof stepInput>;
+
+export const startEpisodeInput = z.strictObject({
+  task: text(5_000),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const finishEpisodeInput = z.strictObject({
+  finalObservation: text(20_000).optional(),
+  success: z.boolean().optional(),
+});
+
+export const episodeInput = z.strictObject({
+  task: text(5_000),
+  steps: z.array(stepInput).min(1, "must hold at least one step").max(10_000),
+  finalObservation: text(20_000).optional(),
+  success: z.boolean().optional(),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+});
+export type EpisodeInput = z.input<typeof episodeInput>;
+
+export const adviceInput = z.strictObject({
+  task: text(5_000),
+  observation: text(20_000),
+  availableActions: z.array(text(500)).max(1000).optional(),
+  k: z.number().int().min(1).max(50).default(3),
+  exploration: z.enum(["least-tried", "first-untried", "none"]).default("least-tried"),
+});
+export type AdviceInput = z.input<typeof adviceInput>;
+
+export const experienceOptionsInput = z.strictObject({
+  gamma: z.number().min(0).max(1).optional(),
+  nStep: z.number().int().min(1).max(100).optional(),
+  updateMode: z.enum(["mean", "const"]).optional(),
+  alpha: z.number().gt(0).max(1).optional(),
+  capacity: z.number().int().min(1).max(100_000).optional(),
+  actionCapacity: z.number().int().min(1).max(1000).optional(),
+  taskWeight: z.number().min(0).max(1).optional(),
+});

@@ -6,6 +6,7 @@ import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
 import { KeyedLock } from "./core/keyed-lock.ts";
 import { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
+import { InsightService } from "./insights/insight-service.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
 import { BlockService } from "./memory/blocks/block-service.ts";
 import { HistoryService } from "./memory/blocks/history-service.ts";
@@ -58,6 +59,8 @@ export interface Engram {
   readonly messages: MessageService;
   /** Episodes and the experience memory (Rememberer's Q-learning records and action advice). */
   readonly experience: ExperienceService;
+  /** Rules distilled from experience (ExpeL), with support counts. */
+  readonly insights: InsightService;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -113,6 +116,7 @@ export function createEngram(options: EngramOptions = {}): Engram {
       generateId: options.generateId ?? createIdGenerator(now),
       projectId: undefined,
       writeLock: new KeyedLock(),
+      env,
     },
     options.experience ?? {},
   );
@@ -134,6 +138,7 @@ function build(ctx: EngineContext, experienceOptions: Partial<ExperienceOptions>
     memories: new MemoryService(ctx),
     messages: new MessageService(ctx),
     experience: new ExperienceService(ctx, experienceOptions),
+    insights: new InsightService(ctx),
     search: (agentId, input) => search.search(agentId, input),
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),

@@ -18,6 +18,8 @@ export interface EngineContext {
   writeLock: KeyedLock;
   /** Embeddings and vector search (inactive without an embedding model). */
   vectors: VectorIndex;
+  /** Environment for provider settings (models, keys, base URLs). */
+  env: NodeJS.ProcessEnv;
 }
 
 export function nowIso(ctx: EngineContext): string {

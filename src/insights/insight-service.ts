@@ -1,0 +1,260 @@
+import { generateText, type LanguageModel } from "ai";
+import { z } from "zod";
+import { EngramError, InvalidInputError, NotFoundError } from "../core/errors.ts";
+import type { Actor, Agent, Episode, Insight } from "../core/types.ts";
+import { parseInput } from "../core/validation.ts";
+import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
+import { chooseLanguageModel } from "../models/language-model.ts";
+
+/** Most rules kept before REMOVE counts triple (ExpeL's list-size pressure). */
+export const INSIGHT_CAPACITY = 20;
+
+const ruleText = z.string().trim().min(1, "must not be empty").max(2000, "must be at most 2000 characters");
+
+export const insightOperation = z.discriminatedUnion("op", [
+  z.strictObject({ op: z.literal("add"), text: ruleText }),
+  z.strictObject({ op: z.literal("edit"), id: z.string().min(1), text: ruleText }),
+  z.strictObject({ op: z.literal("agree"), id: z.string().min(1) }),
+  z.strictObject({ op: z.literal("remove"), id: z.string().min(1) }),
+]);
+export type InsightOperation = z.input<typeof insightOperation>;
+
+export interface InsightResult {
+  insights: Insight[];
+  applied: InsightOperation[];
+  /** Operations that validation turned away, with why (e.g. an ADD of a rule already there). */
+  skipped: { operation: InsightOperation; reason: string }[];
+}
+
+const normalise = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .replace(/[.!]+$/, "")
+    .trim();
+
+/**
+ * Insights (ExpeL, arXiv 2308.10144): rules with support counts. ADD starts a rule at 2, EDIT replaces
+ * its text (+1), AGREE adds 1, REMOVE takes 1 (3 while the list is over capacity); a rule at 0 or
+ * below is dropped. An ADD of a rule already there is dropped; an EDIT to the same text is an AGREE.
+ */
+export class InsightService {
+  readonly #ctx: EngineContext;
+  readonly #capacity: number;
+
+  constructor(ctx: EngineContext, capacity = INSIGHT_CAPACITY) {
+    this.#ctx = ctx;
+    this.#capacity = capacity;
+  }
+
+  /** The agent's rules, strongest first. */
+  async list(agentId: string): Promise<Insight[]> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    return this.#ctx.store.insights.list(agent.id);
+  }
+
+  /**
+   * Applies operations in order, in one transaction. With `strict` (the default) an operation naming
+   * an unknown rule is an error and nothing is applied; otherwise it is skipped.
+   */
+  async apply(
+    agentId: string,
+    operations: readonly InsightOperation[],
+    options: { actor?: Actor; strict?: boolean } = {},
+  ): Promise<InsightResult> {
+    if (!Array.isArray(operations) || operations.length === 0) {
+      throw new InvalidInputError("invalid insight operations: must be a non-empty list");
+    }
+    const parsed = operations.map((op, i) => parseInput(insightOperation, op, `insight operation ${i}`));
+    const agent = await requireAgent(this.#ctx, agentId);
+    const strict = options.strict ?? true;
+    const actor = options.actor ?? "user";
+    const rules = new Map((await this.#ctx.store.insights.list(agent.id)).map((r) => [r.id, { ...r }]));
+    const before = new Map([...rules].map(([id, r]) => [id, { ...r }]));
+    const applied: InsightOperation[] = [];
+    const skipped: InsightResult["skipped"] = [];
+    const now = nowIso(this.#ctx);
+    const sameText = (text: string) => [...rules.values()].find((r) => normalise(r.text) === normalise(text));
+    for (const op of parsed) {
+      if (op.op === "add") {
+        if (sameText(op.text) !== undefined) {
+          skipped.push({ operation: op, reason: "the rule is already there" });
+          continue;
+        }
+        const rule: Insight = {
+          id: this.#ctx.generateId("insight"),
+          agentId: agent.id,
+          text: op.text,
+          count: 2,
+          createdAt: now,
+          updatedAt: now,
+        };
+        rules.set(rule.id, rule);
+        applied.push(op);
+        continue;
+      }
+      const rule = rules.get(op.id);
+      if (rule === undefined) {
+        if (strict) throw new NotFoundError(`insight ${op.id} not found on agent ${agent.id}`);
+        skipped.push({ operation: op, reason: "no such rule" });
+        continue;
+      }
+      if (op.op === "edit" && normalise(op.text) !== normalise(rule.text)) {
+        rule.text = op.text;
+        rule.count += 1;
+      } else if (op.op === "edit" || op.op === "agree") {
+        rule.count += 1;
+      } else {
+        rule.count -= rules.size > this.#capacity ? 3 : 1;
+      }
+      rule.updatedAt = now;
+      if (rule.count <= 0) rules.delete(rule.id);
+      applied.push(
+        op.op === "edit" && normalise(op.text) === normalise(before.get(op.id)?.text ?? "")
+          ? { op: "agree", id: op.id }
+          : op,
+      );
+    }
+    const upserts = [...rules.values()].filter((r) => {
+      const old = before.get(r.id);
+      return old === undefined || old.count !== r.count || old.text !== r.text;
+    });
+    const deletes = [...before.keys()].filter((id) => !rules.has(id));
+    if (upserts.length > 0 || deletes.length > 0) {
+      await this.#ctx.store.insights.write(agent.id, upserts, deletes, [
+        makeEvent(this.#ctx, {
+          projectId: agent.projectId,
+          agentId: agent.id,
+          actor,
+          kind: "insights.changed",
+          targetType: "insights",
+          targetId: agent.id,
+          before: [...before.values()].filter(
+            (r) => upserts.some((u) => u.id === r.id) || deletes.includes(r.id),
+          ),
+          after: { operations: applied, upserts, deletes },
+          createdAt: now,
+        }),
+      ]);
+    }
+    return { insights: await this.#ctx.store.insights.list(agent.id), applied, skipped };
+  }
+
+  /**
+   * ExpeL's extraction: for each task with both a successful and a failed episode, the model compares
+   * them against the current rules and answers with ADD / EDIT / AGREE / REMOVE operations.
+   * @throws EngramError `unavailable` when no language model is configured.
+   */
+  async extract(
+    agentId: string,
+    options: { model?: LanguageModel | string; task?: string; maxPairs?: number } = {},
+  ): Promise<InsightResult & { pairs: number }> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    const model = chooseLanguageModel([options.model, agent.model], this.#ctx.env);
+    const pairs = await this.#pairs(agent, options.task, options.maxPairs ?? 3);
+    const result: InsightResult & { pairs: number } = {
+      insights: await this.#ctx.store.insights.list(agent.id),
+      applied: [],
+      skipped: [],
+      pairs: pairs.length,
+    };
+    for (const [success, failure] of pairs) {
+      const rules = await this.#ctx.store.insights.list(agent.id);
+      let text: string;
+      try {
+        ({ text } = await generateText({
+          model,
+          prompt: extractionPrompt(success, failure, rules),
+          maxRetries: 2,
+        }));
+      } catch (error) {
+        throw new EngramError("unavailable", `insight extraction failed: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      const operations = parseOperations(text, rules);
+      if (operations.length === 0) continue;
+      const step = await this.apply(agent.id, operations, { actor: "agent", strict: false });
+      result.insights = step.insights;
+      result.applied.push(...step.applied);
+      result.skipped.push(...step.skipped);
+    }
+    return result;
+  }
+
+  async #pairs(agent: Agent, task: string | undefined, max: number): Promise<[Episode, Episode][]> {
+    const listed = await this.#ctx.store.episodes.list(agent.id, { task, limit: 200 });
+    const byTask = new Map<string, { success?: string; failure?: string }>();
+    for (const episode of listed) {
+      if (episode.status !== "finished") continue;
+      const won = episode.success ?? episode.totalReward > 0;
+      const entry = byTask.get(episode.task) ?? {};
+      if (won) entry.success ??= episode.id;
+      else entry.failure ??= episode.id;
+      byTask.set(episode.task, entry);
+    }
+    const pairs: [Episode, Episode][] = [];
+    for (const { success, failure } of byTask.values()) {
+      if (success === undefined || failure === undefined) continue;
+      const a = await this.#ctx.store.episodes.get(agent.id, success);
+      const b = await this.#ctx.store.episodes.get(agent.id, failure);
+      if (a !== null && b !== null) pairs.push([a, b]);
+      if (pairs.length >= max) break;
+    }
+    return pairs;
+  }
+}
+
+function trajectory(episode: Episode): string {
+  const lines = episode.steps
+    .slice(0, 60)
+    .map((s) => `Observation: ${s.observation}\nAction: ${s.action} (reward ${s.reward})`);
+  if (episode.steps.length > 60) lines.push(`… ${episode.steps.length - 60} more steps`);
+  return `${lines.join("\n")}\nTotal reward: ${episode.totalReward}`;
+}
+
+/** The prompt of ExpeL's comparison step. */
+export function extractionPrompt(success: Episode, failure: Episode, rules: readonly Insight[]): string {
+  const numbered = rules.map((r, i) => `${i + 1}. ${r.text}`).join("\n") || "(none yet)";
+  return [
+    "You are improving the rules an agent follows. Compare a successful and a failed attempt at the same task,",
+    "and update the rules so the agent succeeds more often. Rules must be general, short and actionable.",
+    `Task: ${success.task}`,
+    "",
+    "SUCCESSFUL ATTEMPT:",
+    trajectory(success),
+    "",
+    "FAILED ATTEMPT:",
+    trajectory(failure),
+    "",
+    "CURRENT RULES:",
+    numbered,
+    "",
+    "Answer with operations only, one per line, in these forms:",
+    "ADD: <new rule>",
+    "EDIT <number>: <rewritten rule>",
+    "AGREE <number>: <the rule>",
+    "REMOVE <number>: <the rule>",
+  ].join("\n");
+}
+
+/** Reads operations from a model's answer; lines in other forms are ignored. */
+export function parseOperations(text: string, rules: readonly Insight[]): InsightOperation[] {
+  const out: InsightOperation[] = [];
+  for (const line of text.split("\n")) {
+    const match = /^\s*[-*]?\s*(ADD|EDIT|AGREE|REMOVE)\s*(\d+)?\s*:\s*(.*)$/i.exec(line);
+    if (match === null) continue;
+    const verb = (match[1] ?? "").toLowerCase();
+    const body = (match[3] ?? "").trim();
+    if (verb === "add") {
+      if (body !== "") out.push({ op: "add", text: body });
+      continue;
+    }
+    const rule = rules[Number(match[2]) - 1];
+    if (rule === undefined) continue;
+    if (verb === "edit") {
+      if (body !== "") out.push({ op: "edit", id: rule.id, text: body });
+    } else out.push({ op: verb as "agree" | "remove", id: rule.id });
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+import { createAnthropic } from "@ai-sdk/anthropic";
+import { createOpenAI } from "@ai-sdk/openai";
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import type { LanguageModel } from "ai";
+import { EngramError } from "../core/errors.ts";
+import { ollamaBaseUrl, parseModelSpec, requireEnv } from "./provider-env.ts";
+
+/** What to tell a caller who needs a model and has none. */
+export const NO_MODEL_HELP =
+  "no language model is configured: set ENGRAM_MODEL (or the agent's model) to provider:model, e.g. openai:gpt-4o-mini with OPENAI_API_KEY, anthropic:claude-sonnet-4-5 with ANTHROPIC_API_KEY, ollama:qwen3:8b (OLLAMA_BASE_URL), or openai-compatible:<model> with OPENAI_COMPATIBLE_BASE_URL";
+
+/**
+ * Resolves a `provider:model` string through the AI SDK: `openai:` (OPENAI_API_KEY, optional
+ * OPENAI_BASE_URL), `anthropic:` (ANTHROPIC_API_KEY), `ollama:` (OLLAMA_BASE_URL, default
+ * http://127.0.0.1:11434), `openai-compatible:` (OPENAI_COMPATIBLE_BASE_URL, optional
+ * OPENAI_COMPATIBLE_API_KEY) for vLLM, llama.cpp, LM Studio and the like.
+ */
+export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = process.env): LanguageModel {
+  const { provider, model } = parseModelSpec(spec);
+  switch (provider) {
+    case "openai":
+      return createOpenAI({
+        apiKey: requireEnv(env, "OPENAI_API_KEY", `model ${spec}`),
+        ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
+      }).chat(model);
+    case "anthropic":
+      return createAnthropic({ apiKey: requireEnv(env, "ANTHROPIC_API_KEY", `model ${spec}`) })(model);
+    case "ollama":
+      return createOpenAICompatible({ name: "ollama", baseURL: ollamaBaseUrl(env) }).chatModel(model);
+    case "openai-compatible":
+      return createOpenAICompatible({
+        name: "openai-compatible",
+        baseURL: requireEnv(env, "OPENAI_COMPATIBLE_BASE_URL", `model ${spec}`),
+        ...(env.OPENAI_COMPATIBLE_API_KEY ? { apiKey: env.OPENAI_COMPATIBLE_API_KEY } : {}),
+      }).chatModel(model);
+    default:
+      throw new EngramError(
+        "invalid_input",
+        `unknown model provider "${provider}" in "${spec}": use openai:, anthropic:, ollama: or openai-compatible:`,
+      );
+  }
+}
+
+/**
+ * The model to use: a model object or `provider:model` given by the caller, else the agent's model,
+ * else `ENGRAM_MODEL`. @throws EngramError `unavailable` with set-up help when there is none.
+ */
+export function chooseLanguageModel(
+  candidates: (LanguageModel | string | null | undefined)[],
+  env: NodeJS.ProcessEnv = process.env,
+): LanguageModel {
+  for (const candidate of [...candidates, env.ENGRAM_MODEL]) {
+    if (candidate === undefined || candidate === null || candidate === "") continue;
+    return typeof candidate === "string" ? resolveLanguageModel(candidate, env) : candidate;
+  }
+  throw new EngramError("unavailable", NO_MODEL_HELP);
+}

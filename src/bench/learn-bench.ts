@@ -1,0 +1,267 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { InvalidInputError } from "../core/errors.ts";
+import { createEngram } from "../engram.ts";
+import { createEnvironment, type Environment, ENVIRONMENT_NAMES } from "../environments/environment.ts";
+import { createRandom } from "../environments/random.ts";
+import type { ExperienceOptions } from "../experience/experience-table.ts";
+import { episodicControlPolicy } from "../policies/episodic-control.ts";
+import type { Policy } from "../policies/policy.ts";
+import { round } from "./stats.ts";
+
+export interface CurvePoint {
+  episode: number;
+  successRate: number;
+  meanReturn: number;
+}
+
+export interface LearnerResult {
+  curve: CurvePoint[];
+  final: { successRate: number; meanReturn: number };
+  /** The first training episode count at which the target level was met, or null. */
+  episodesToTarget: number | null;
+}
+
+export interface LearnBenchResult extends LearnerResult {
+  env: string;
+  episodes: number;
+  seed: number;
+  target: { successRate?: number; meanReturn?: number };
+  settings: Record<string, unknown>;
+  baseline: LearnerResult & { settings: Record<string, unknown> };
+  seconds: number;
+}
+
+export interface LearnBenchOptions {
+  env: string;
+  episodes: number;
+  seed?: number;
+  /** Training episodes between evaluations (default: episodes / 40, at least 10). */
+  window?: number;
+  /** Greedy evaluation episodes at each point (default 100). */
+  evalEpisodes?: number;
+  /** Overrides of the experience settings the environment learns with. */
+  experience?: Partial<ExperienceOptions>;
+  /** Exploration rate of the learner and the baseline (default 0.1). */
+  epsilon?: number;
+  onProgress?: (done: number, total: number, phase: string) => void;
+}
+
+/** The level each environment's learner should reach, and the experience settings it learns with. */
+const LEARNING = { gamma: 0.99, updateMode: "const", alpha: 0.2 } as const;
+const SETUP: Record<string, { target: LearnBenchResult["target"]; experience: Partial<ExperienceOptions> }> = {
+  "frozenlake-4x4": { target: { successRate: 1 }, experience: { ...LEARNING } },
+  "frozenlake-4x4-slippery": { target: { successRate: 0.7 }, experience: { ...LEARNING } },
+  "frozenlake-8x8": { target: { successRate: 1 }, experience: { ...LEARNING } },
+  "frozenlake-8x8-slippery": { target: { successRate: 0.7 }, experience: { ...LEARNING } },
+  cliffwalking: { target: { meanReturn: -13 }, experience: { ...LEARNING } },
+  taxi: { target: { meanReturn: 7 }, experience: { ...LEARNING, capacity: 2000 } },
+};
+
+const EPSILON = 0.1;
+/** Tabular Q starts at 0 and learns with the same α, γ and ε as the experience memory. */
+const BASELINE_INIT = 0;
+
+/**
+ * The learning loop on a built-in environment: an agent acts with episodic control over its
+ * experience memory (every episode recorded through engram, Q-learning on each step), and every
+ * `window` episodes its greedy policy is evaluated on fixed seeds. Tabular Q-learning with the same
+ * exploration runs on the same seeds in the same process as the baseline.
+ */
+export async function runLearnBench(options: LearnBenchOptions): Promise<LearnBenchResult> {
+  const setup = SETUP[options.env];
+  if (setup === undefined) {
+    throw new InvalidInputError(`unknown environment "${options.env}": use one of ${ENVIRONMENT_NAMES.join(", ")}`);
+  }
+  if (!Number.isInteger(options.episodes) || options.episodes < 1) {
+    throw new InvalidInputError("episodes: must be a positive integer");
+  }
+  const seed = options.seed ?? 1;
+  const window = options.window ?? Math.max(10, Math.floor(options.episodes / 40));
+  const evalEpisodes = options.evalEpisodes ?? 100;
+  const started = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), "engram-bench-learn-"));
+  const experience = { ...setup.experience, ...options.experience };
+  const epsilon = options.epsilon ?? EPSILON;
+  const engram = createEngram({ path: join(dir, "learn.db"), embedder: null, experience });
+  try {
+    const agent = await engram.agents.create({ name: `learner ${options.env}` });
+    const table = () => engram.experience.table(agent.id);
+    const trainRandom = createRandom(seed * 7919 + 1);
+    const explorer = episodicControlPolicy(table, { epsilon, tryUntried: true, random: trainRandom });
+    const greedy = episodicControlPolicy(table, { epsilon: 0, tryUntried: false, random: createRandom(seed) });
+    const env = createEnvironment(options.env);
+    const evaluate = async (policy: Policy) => evaluatePolicy(options.env, policy, evalEpisodes, seed);
+    const curve: CurvePoint[] = [];
+    for (let episode = 1; episode <= options.episodes; episode++) {
+      const reset = env.reset(seed * 1_000_003 + episode);
+      const steps: { observation: string; availableActions: string[]; action: string; reward: number }[] = [];
+      let observation = reset.observation;
+      let availableActions = reset.availableActions;
+      let success = false;
+      for (;;) {
+        const action = await explorer.act({ task: reset.task, observation, availableActions });
+        const result = env.step(action);
+        steps.push({ observation, availableActions, action, reward: result.reward });
+        observation = result.observation;
+        availableActions = result.availableActions;
+        if (result.done || result.truncated) {
+          success = isSuccess(options.env, result.done && !result.truncated, steps);
+          break;
+        }
+      }
+      await engram.experience.recordEpisode(agent.id, { task: reset.task, steps, finalObservation: observation, success });
+      if (episode % window === 0 || episode === options.episodes) {
+        curve.push({ episode, ...(await evaluate(greedy)) });
+        options.onProgress?.(episode, options.episodes, "experience memory");
+      }
+    }
+    const learning = { alpha: experience.alpha ?? 0.1, gamma: experience.gamma ?? 1, epsilon };
+    const baseline = await tabularBaseline(options.env, options.episodes, window, evalEpisodes, seed, learning, (done) =>
+      options.onProgress?.(done, options.episodes, "tabular Q-learning"),
+    );
+    const last = curve.at(-1) as CurvePoint;
+    return {
+      env: options.env,
+      episodes: options.episodes,
+      seed,
+      target: setup.target,
+      settings: {
+        epsilon,
+        window,
+        evalEpisodes,
+        policy: "episodic control (try untried, then greedy Q)",
+        ...defaultsNote(),
+        ...experience,
+      },
+      curve,
+      final: { successRate: last.successRate, meanReturn: last.meanReturn },
+      episodesToTarget: firstReaching(curve, setup.target),
+      baseline: { ...baseline, episodesToTarget: firstReaching(baseline.curve, setup.target), settings: { ...learning, init: BASELINE_INIT, tieBreak: "random" } },
+      seconds: round((performance.now() - started) / 1000, 1),
+    };
+  } finally {
+    await engram.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function defaultsNote(): Record<string, unknown> {
+  return { gamma: 1, nStep: 1, updateMode: "mean" };
+}
+
+function isSuccess(env: string, terminated: boolean, steps: readonly { reward: number }[]): boolean {
+  if (env.startsWith("frozenlake")) return steps.some((s) => s.reward > 0);
+  return terminated;
+}
+
+function firstReaching(curve: readonly CurvePoint[], target: LearnBenchResult["target"]): number | null {
+  const hit = curve.find(
+    (p) =>
+      (target.successRate === undefined || p.successRate >= target.successRate) &&
+      (target.meanReturn === undefined || p.meanReturn >= target.meanReturn),
+  );
+  return hit?.episode ?? null;
+}
+
+/** Greedy evaluation on fixed seeds, the same for every learner. */
+export async function evaluatePolicy(name: string, policy: Policy, episodes: number, seed: number) {
+  const env = createEnvironment(name);
+  let successes = 0;
+  let total = 0;
+  for (let i = 0; i < episodes; i++) {
+    const reset = env.reset(900_000_000 + seed * 10_007 + i);
+    let observation = reset.observation;
+    let availableActions = reset.availableActions;
+    const rewards: { reward: number }[] = [];
+    for (;;) {
+      const result = env.step(await policy.act({ task: reset.task, observation, availableActions }));
+      rewards.push({ reward: result.reward });
+      total += result.reward;
+      observation = result.observation;
+      availableActions = result.availableActions;
+      if (result.done || result.truncated) {
+        if (isSuccess(name, result.done && !result.truncated, rewards)) successes++;
+        break;
+      }
+    }
+  }
+  return { successRate: round(successes / episodes, 3), meanReturn: round(total / episodes, 3) };
+}
+
+/** Tabular Q-learning on the environment's state indexes (Q₀ = 0, ties broken at random). */
+async function tabularBaseline(
+  name: string,
+  episodes: number,
+  window: number,
+  evalEpisodes: number,
+  seed: number,
+  learning: { alpha: number; gamma: number; epsilon: number },
+  onProgress: (done: number) => void,
+): Promise<LearnerResult> {
+  const env: Environment = createEnvironment(name);
+  const actions = env.actions;
+  const q = new Float64Array(env.stateCount * actions.length).fill(BASELINE_INIT);
+  const random = createRandom(seed * 7919 + 1);
+  // Ties are broken at random, as tabular Q-learning is normally run (first-index ties never explore).
+  const tieRandom = createRandom(seed * 31 + 7);
+  const best = (state: number) => {
+    let top = Number.NEGATIVE_INFINITY;
+    let ties: number[] = [];
+    for (let a = 0; a < actions.length; a++) {
+      const value = q[state * actions.length + a] ?? 0;
+      if (value > top) {
+        top = value;
+        ties = [a];
+      } else if (value === top) ties.push(a);
+    }
+    return ties.length === 1 ? (ties[0] as number) : (ties[tieRandom.integer(ties.length)] as number);
+  };
+  // The evaluation sees observations; a tabular policy needs the state, read from its own env copy.
+  const mirror = createEnvironment(name);
+  const greedy = {
+    async act() {
+      return actions[best(mirror.state)] as string;
+    },
+  };
+  const evaluate = async () => {
+    let successes = 0;
+    let total = 0;
+    for (let i = 0; i < evalEpisodes; i++) {
+      mirror.reset(900_000_000 + seed * 10_007 + i);
+      const rewards: { reward: number }[] = [];
+      for (;;) {
+        const result = mirror.step(await greedy.act());
+        rewards.push({ reward: result.reward });
+        total += result.reward;
+        if (result.done || result.truncated) {
+          if (isSuccess(name, result.done && !result.truncated, rewards)) successes++;
+          break;
+        }
+      }
+    }
+    return { successRate: round(successes / evalEpisodes, 3), meanReturn: round(total / evalEpisodes, 3) };
+  };
+  const curve: CurvePoint[] = [];
+  for (let episode = 1; episode <= episodes; episode++) {
+    env.reset(seed * 1_000_003 + episode);
+    for (;;) {
+      const state = env.state;
+      const a = random.next() < learning.epsilon ? random.integer(actions.length) : best(state);
+      const result = env.step(actions[a] as string);
+      const next = env.state;
+      const terminal = result.done && !result.truncated;
+      const target = result.reward + (terminal ? 0 : learning.gamma * (q[next * actions.length + best(next)] ?? 0));
+      const i = state * actions.length + a;
+      q[i] = (q[i] ?? 0) + learning.alpha * (target - (q[i] ?? 0));
+      if (result.done || result.truncated) break;
+    }
+    if (episode % window === 0 || episode === episodes) {
+      curve.push({ episode, ...(await evaluate()) });
+      onProgress(episode);
+    }
+  }
+  const last = curve.at(-1) as CurvePoint;
+  return { curve, final: { successRate: last.successRate, meanReturn: last.meanReturn }, episodesToTarget: null };
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -168,5 +168,98 @@ describe("engram bench locomo", () => {
     const shape = await runCli(["bench", "locomo", "--data", bad, "--json"]);
     assert.deepEqual([shape.code, shape.json().error.code], [1, "invalid_input"]);
     assert.match(shape.json().error.message, /LoCoMo data file .*bad\.json: must be a JSON list/);
+  });
+});
+
+describe("engram bench learn", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "engram-cli-learn-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("prints both learning curves with the documented keys as JSON, and plots them", async () => {
+    const plot = join(dir, "curve.svg");
+    const out = await runCli([
+      "bench",
+      "learn",
+      "--env",
+      "frozenlake-4x4",
+      "--episodes",
+      "40",
+      "--eval-episodes",
+      "5",
+      "--json",
+      "--plot",
+      plot,
+    ]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const result = out.json();
+    for (const key of ["env", "episodes", "curve", "final", "baseline", "episodesToTarget", "seed", "target"])
+      assert.ok(key in result, key);
+    assert.equal(result.env, "frozenlake-4x4");
+    assert.equal(result.episodes, 40);
+    for (const learner of [result, result.baseline]) {
+      assert.ok(learner.curve.length > 0);
+      for (const point of learner.curve)
+        assert.deepEqual(Object.keys(point).sort(), ["episode", "meanReturn", "successRate"]);
+      assert.equal(learner.curve.at(-1).episode, 40);
+      assert.deepEqual(Object.keys(learner.final).sort(), ["meanReturn", "successRate"]);
+      assert.ok(learner.final.successRate >= 0 && learner.final.successRate <= 1);
+    }
+    assert.equal(out.stderr, `plot: ${plot}\n`, "no progress when stderr is not a terminal");
+    const svg = readFileSync(plot, "utf8");
+    assert.match(svg, /^<svg /);
+    assert.equal(svg.match(/<polyline /g)?.length, 2);
+    assert.match(svg, /frozenlake-4x4: success rate/);
+  });
+
+  it("prints the curves as a table, with progress on a terminal", async () => {
+    const out = await runCli(
+      [
+        "bench",
+        "learn",
+        "--env",
+        "frozenlake-4x4",
+        "--episodes",
+        "20",
+        "--window",
+        "10",
+        "--eval-episodes",
+        "2",
+      ],
+      { tty: true },
+    );
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /^engram bench learn — frozenlake-4x4, 20 training episodes, seed 1\n/);
+    assert.match(
+      out.stdout,
+      /\nEPISODE +SUCCESS +RETURN +Q-LEARNING SUCCESS +Q-LEARNING RETURN\n10 +\d\.\d\d +/,
+    );
+    assert.match(out.stdout, /\n20 +\d\.\d\d +-?\d+\.\d\d +\d\.\d\d +-?\d+\.\d\d\n/);
+    assert.match(
+      out.stdout,
+      /\nengram experience memory +\d\.\d\d +-?\d+\.\d\d +(\d+ episodes|not reached)\n/,
+    );
+    assert.match(out.stdout, /\ntabular Q-learning +\d\.\d\d +-?\d+\.\d\d +(\d+ episodes|not reached)\n/);
+    assert.match(out.stderr, /\rexperience memory \[#{30}\] 100% {2}20\/20\n/);
+    assert.match(out.stderr, /\rtabular Q-learning \[#{30}\] 100% {2}20\/20\n$/);
+  });
+
+  it("refuses an unknown environment with exit 1 naming the valid ones, and bad counts with exit 2", async () => {
+    const unknown = await runCli(["bench", "learn", "--env", "mountaincar", "--episodes", "5", "--json"]);
+    assert.deepEqual([unknown.code, unknown.json().error.code], [1, "invalid_input"]);
+    assert.match(unknown.json().error.message, /mountaincar.*frozenlake-4x4, .*cliffwalking, taxi/);
+    for (const argv of [
+      ["--env", "taxi", "--episodes", "0"],
+      ["--env", "taxi", "--episodes", "many"],
+      ["--env", "taxi"],
+      ["--episodes", "5"],
+      ["--env", "taxi", "--episodes", "5", "--eval-episodes", "0"],
+      ["--env", "taxi", "--episodes", "5", "--window", "-1"],
+    ]) {
+      const out = await runCli(["bench", "learn", ...argv, "--json"]);
+      assert.deepEqual([out.code, out.json().error.code], [2, "usage"], argv.join(" "));
+    }
   });
 });

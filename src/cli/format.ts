@@ -1,13 +1,19 @@
+import type { LearnBenchResult } from "../bench/learn-bench.ts";
 import type {
   Agent,
   Block,
   Branch,
   Commit,
   EngramEvent,
+  Episode,
+  ExperienceRecord,
+  Insight,
   Memory,
   MemoryVersion,
   Message,
 } from "../core/types.ts";
+import type { Advice } from "../experience/advice.ts";
+import type { InsightResult } from "../insights/insight-service.ts";
 import type { BlockSet, CommitResult } from "../memory/blocks/block-service.ts";
 import type { BlockSettings, CommitDiff } from "../memory/blocks/history-service.ts";
 import type { SearchResponse, SearchResult } from "../retrieval/search-service.ts";
@@ -236,6 +242,171 @@ export function searchHint(response: SearchResponse): string | undefined {
 /** Warnings of a write, for stderr. */
 export function warningsHint(warnings: readonly string[]): string | undefined {
   return warnings.length === 0 ? undefined : warnings.map((w) => `warning: ${w}`).join("\n");
+}
+
+export function formatEpisode(episode: Episode): string {
+  const head = fields([
+    ["id", episode.id],
+    ["task", indentAfterFirst(episode.task, 9)],
+    ["status", episode.status],
+    ["steps", String(episode.steps.length)],
+    ["return", String(episode.totalReward)],
+    ["success", episode.success === null ? "(not said)" : episode.success ? "yes" : "no"],
+    ...(episode.finalObservation === null
+      ? []
+      : [["final", oneLine(episode.finalObservation, 100)] as const]),
+    ...(Object.keys(episode.metadata).length > 0
+      ? [["metadata", JSON.stringify(episode.metadata)] as const]
+      : []),
+    ["created", episode.createdAt],
+    ...(episode.finishedAt === null ? [] : [["finished", episode.finishedAt] as const]),
+  ]);
+  if (episode.steps.length === 0) return `${head}\n\nno steps`;
+  const steps = table(
+    ["STEP", "ACTION", "REWARD", "OBSERVATION"],
+    episode.steps.map((s) => [String(s.index), s.action, String(s.reward), oneLine(s.observation, 80)]),
+  );
+  return `${head}\n\n${steps}`;
+}
+
+export function formatEpisodes(episodes: readonly (Episode & { stepCount?: number })[]): string {
+  if (episodes.length === 0) return "no episodes";
+  return table(
+    ["ID", "STATUS", "STEPS", "RETURN", "SUCCESS", "CREATED", "TASK"],
+    episodes.map((e) => [
+      e.id,
+      e.status,
+      String(e.stepCount ?? e.steps.length),
+      String(e.totalReward),
+      e.success === null ? "-" : e.success ? "yes" : "no",
+      shortTime(e.createdAt),
+      oneLine(e.task, 60),
+    ]),
+  );
+}
+
+/** One line per experience record: its best action by Q, and how often it was visited. */
+export function formatExperience(records: readonly ExperienceRecord[]): string {
+  if (records.length === 0) return "no experience records";
+  return table(
+    ["ID", "VISITS", "BEST ACTION", "Q", "TASK", "OBSERVATION"],
+    records.map((r) => {
+      const best = [...r.actions].sort((a, b) => b.q - a.q)[0];
+      return [
+        r.id,
+        String(r.visits),
+        best?.action ?? "-",
+        best === undefined ? "-" : formatNumber(best.q),
+        oneLine(r.task, 30),
+        oneLine(r.observation, 60),
+      ];
+    }),
+  );
+}
+
+/** Rememberer's text, or a line saying there is nothing to advise from. */
+export function formatAdvice(advice: Advice): string {
+  return advice.items.length === 0 ? "no advice: the agent has no experience records yet" : advice.text;
+}
+
+export function formatInsights(insights: readonly Insight[]): string {
+  if (insights.length === 0) return "no insights";
+  return table(
+    ["ID", "COUNT", "RULE"],
+    insights.map((r) => [r.id, String(r.count), oneLine(r.text, 100)]),
+  );
+}
+
+/** What rule operations did, then the rules as they are now. */
+export function formatInsightResult(result: InsightResult & { pairs?: number }): string {
+  const lines: string[] = [];
+  if (result.pairs !== undefined)
+    lines.push(`compared ${result.pairs} success/failure pair${result.pairs === 1 ? "" : "s"} of episodes`);
+  lines.push(`applied ${result.applied.length} operation${result.applied.length === 1 ? "" : "s"}`);
+  for (const op of result.applied) lines.push(`  ${describeOperation(op)}`);
+  if (result.skipped.length > 0) {
+    lines.push(`skipped ${result.skipped.length}`);
+    for (const { operation, reason } of result.skipped)
+      lines.push(`  ${describeOperation(operation)}: ${reason}`);
+  }
+  return `${lines.join("\n")}\n\n${formatInsights(result.insights)}`;
+}
+
+function describeOperation(op: InsightResult["applied"][number]): string {
+  switch (op.op) {
+    case "add":
+      return `add ${JSON.stringify(oneLine(op.text, 80))}`;
+    case "edit":
+      return `edit ${op.id}: ${JSON.stringify(oneLine(op.text, 80))}`;
+    default:
+      return `${op.op} ${op.id}`;
+  }
+}
+
+/**
+ * The learning benchmark for people: both learners' curves side by side, the final figures, and how
+ * many training episodes each took to reach the target.
+ */
+export function formatLearnBench(r: LearnBenchResult): string {
+  const bySuccess = r.target.successRate !== undefined;
+  const target = bySuccess
+    ? `success rate >= ${r.target.successRate}`
+    : `mean return >= ${r.target.meanReturn}`;
+  const evalEpisodes = r.settings.evalEpisodes;
+  const baseline = r.baseline.curve;
+  const curve = table(
+    ["EPISODE", "SUCCESS", "RETURN", "Q-LEARNING SUCCESS", "Q-LEARNING RETURN"],
+    r.curve.map((p, i) => {
+      const b =
+        baseline[i]?.episode === p.episode ? baseline[i] : baseline.find((q) => q.episode === p.episode);
+      return [
+        String(p.episode),
+        fixed2(p.successRate),
+        fixed2(p.meanReturn),
+        b === undefined ? "-" : fixed2(b.successRate),
+        b === undefined ? "-" : fixed2(b.meanReturn),
+      ];
+    }),
+  );
+  const reached = (n: number | null) => (n === null ? "not reached" : `${n} episodes`);
+  const summary = table(
+    ["LEARNER", "SUCCESS", "RETURN", "TO TARGET"],
+    [
+      [
+        "engram experience memory",
+        fixed2(r.final.successRate),
+        fixed2(r.final.meanReturn),
+        reached(r.episodesToTarget),
+      ],
+      [
+        "tabular Q-learning",
+        fixed2(r.baseline.final.successRate),
+        fixed2(r.baseline.final.meanReturn),
+        reached(r.baseline.episodesToTarget),
+      ],
+    ],
+  );
+  return [
+    `engram bench learn — ${r.env}, ${r.episodes} training episodes, seed ${r.seed}`,
+    `each point: the greedy policy over ${typeof evalEpisodes === "number" ? evalEpisodes : "the"} evaluation episodes; target: ${target}`,
+    "",
+    curve,
+    "",
+    "final:",
+    summary,
+    "",
+    `took ${r.seconds} s`,
+  ].join("\n");
+}
+
+/** Two decimals, so that a column of figures lines up. */
+function fixed2(n: number): string {
+  return n.toFixed(2);
+}
+
+/** At most 3 decimals, no trailing zeros. */
+function formatNumber(n: number): string {
+  return String(Math.round(n * 1000) / 1000);
 }
 
 function speaker(message: Message): string {

@@ -10,7 +10,11 @@ export interface CommandResult {
   hint?: string | undefined;
 }
 
-/** Exit codes: 1 for the caller's mistakes, 2 for a wrong command line, 3 for engram's own failures. */
+/**
+ * Exit codes: 1 for the caller's mistakes (and for a language or embedding model that is not set up or
+ * not answering, which is the caller's set-up rather than engram's), 2 for a wrong command line, 3 for
+ * engram's own failures.
+ */
 export const EXIT = { ok: 0, user: 1, usage: 2, internal: 3 } as const;
 
 export function printResult(io: CliIo, json: boolean, result: CommandResult): void {
@@ -33,13 +37,14 @@ export function printError(io: CliIo, json: boolean, error: unknown): number {
     return EXIT.usage;
   }
   const failure = toEngramError(error);
+  const callers = failure.isUserError || failure.code === "unavailable";
   if (json) io.stdout.write(`${JSON.stringify({ error: failure.toJSON() })}\n`);
   else {
     io.stderr.write(`engram: ${failure.message}\n`);
-    if (!failure.isUserError && io.env.ENGRAM_DEBUG && error instanceof Error && error.stack)
+    if (!callers && io.env.ENGRAM_DEBUG && error instanceof Error && error.stack)
       io.stderr.write(`${error.stack}\n`);
   }
-  return failure.isUserError ? EXIT.user : EXIT.internal;
+  return callers ? EXIT.user : EXIT.internal;
 }
 
 /** Columns padded to line up; the last column is not padded. */

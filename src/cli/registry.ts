@@ -4,7 +4,9 @@ import { benchCommands } from "./commands/bench.ts";
 import { blockCommands } from "./commands/block.ts";
 import { branchCommands } from "./commands/branch.ts";
 import { eventCommands } from "./commands/events.ts";
+import { experienceCommands } from "./commands/experience.ts";
 import { historyCommands } from "./commands/history.ts";
+import { insightCommands } from "./commands/insights.ts";
 import { memoryCommands } from "./commands/memory.ts";
 import { messageCommands } from "./commands/messages.ts";
 import { projectCommands } from "./commands/project.ts";
@@ -19,6 +21,9 @@ export const GROUPS: Readonly<Record<string, string>> = {
   branch: "Branches of an agent's block history",
   memory: "An agent's long-term memories: add, search, update, with every version kept",
   messages: "An agent's conversation log: append, list, search",
+  episode: "An agent's episodes: task attempts, step by step, that its experience memory learns from",
+  experience: "An agent's experience memory: what each action was worth where it was taken",
+  insights: "Rules distilled from experience (ExpeL), with support counts",
   bench: "Benchmarks",
 };
 
@@ -33,6 +38,8 @@ export const COMMANDS: readonly Command[] = [
   fork,
   ...memoryCommands,
   ...messageCommands,
+  ...experienceCommands,
+  ...insightCommands,
   ...eventCommands,
   ...transferCommands,
   ...benchCommands,

@@ -17,6 +17,15 @@ import {
   stepInput,
 } from "./schemas.ts";
 
+/** What recording one step returns: the step as stored and where the episode stands. */
+export interface RecordedStep {
+  episodeId: string;
+  step: EpisodeStep;
+  stepCount: number;
+  totalReward: number;
+  status: Episode["status"];
+}
+
 /**
  * Episodes and the experience memory learned from them (Rememberer): every recorded step feeds the
  * n-step Q-learning of the records keyed by (task, observation), and `advise` turns the most similar
@@ -80,17 +89,24 @@ export class ExperienceService {
   }
 
   /** Appends a step to a running episode; the Q-updates it makes due are applied with it. */
-  async recordStep(agentId: string, episodeId: string, input: StepInput): Promise<Episode> {
+  async recordStep(agentId: string, episodeId: string, input: StepInput): Promise<RecordedStep> {
     const parsed = parseInput(stepInput, input, "step");
     const agent = await requireAgent(this.#ctx, agentId);
     return this.#ctx.writeLock.run(`experience:${agent.id}`, async () => {
-      const episode = await this.#running(agent, episodeId);
+      // Only the last n steps take part in the updates a new step makes due.
+      const episode = await this.#running(agent, episodeId, this.options.nStep);
       const step: EpisodeStep = { ...parsed, index: episode.steps.length, createdAt: nowIso(this.#ctx) };
       const before = episode.steps.length;
       episode.steps.push(step);
       episode.totalReward += step.reward;
       await this.#learnLocked(agent, episode, [step], false, before, "episode.step");
-      return episode;
+      return {
+        episodeId: episode.id,
+        step,
+        stepCount: episode.steps.length,
+        totalReward: episode.totalReward,
+        status: episode.status,
+      };
     });
   }
 
@@ -155,8 +171,12 @@ export class ExperienceService {
     return this.#table(agent.id);
   }
 
-  async #running(agent: Agent, episodeId: string): Promise<Episode> {
-    const episode = await this.#ctx.store.episodes.get(agent.id, episodeId);
+  async #running(agent: Agent, episodeId: string, lastSteps?: number): Promise<Episode> {
+    const episode = await this.#ctx.store.episodes.get(
+      agent.id,
+      episodeId,
+      lastSteps === undefined ? {} : { lastSteps },
+    );
     if (episode === null) throw new NotFoundError(`episode ${episodeId} not found on agent ${agent.id}`);
     if (episode.status !== "running")
       throw new ConflictError(`episode ${episodeId} is over: start a new one`);

@@ -17,7 +17,11 @@ export function llmPolicy(options: {
     async act(situation: Situation): Promise<string> {
       const advice = await options.advise(situation);
       const rules = (await options.insights?.()) ?? [];
-      const { text } = await generateText({ model: options.model, prompt: actionPrompt(situation, advice, rules), maxRetries: 2 });
+      const { text } = await generateText({
+        model: options.model,
+        prompt: actionPrompt(situation, advice, rules),
+        maxRetries: 2,
+      });
       return parseAction(text, situation.availableActions);
     },
   };
@@ -49,5 +53,8 @@ export function parseAction(answer: string, available: readonly string[]): strin
     .filter((m) => m.at >= 0)
     .sort((x, y) => x.at - y.at)[0];
   if (mentioned !== undefined) return mentioned.a;
-  throw new EngramError("unavailable", `the model answered ${JSON.stringify(answer.slice(0, 200))}, which names no available action`);
+  throw new EngramError(
+    "unavailable",
+    `the model answered ${JSON.stringify(answer.slice(0, 200))}, which names no available action`,
+  );
 }

@@ -6,7 +6,9 @@ import { registerAgentRoutes } from "./routes/agents.ts";
 import { registerBlockRoutes } from "./routes/blocks.ts";
 import { registerBranchRoutes } from "./routes/branches.ts";
 import { registerEventRoutes } from "./routes/events.ts";
+import { registerExperienceRoutes } from "./routes/experience.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
+import { registerInsightRoutes } from "./routes/insights.ts";
 import { registerMemoryRoutes } from "./routes/memories.ts";
 import { registerMessageRoutes } from "./routes/messages.ts";
 import { registerProjectRoutes } from "./routes/projects.ts";
@@ -67,6 +69,8 @@ export function createApp(options: AppOptions): OpenAPIHono {
   registerMessageRoutes(app, engram);
   registerSearchRoutes(app, engram);
   registerTransferRoutes(app, engram);
+  registerExperienceRoutes(app, engram);
+  registerInsightRoutes(app, engram);
   // Built on first request, when every route is registered, then reused: the routes never change.
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get("/openapi.json", (c) => {

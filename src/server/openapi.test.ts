@@ -37,6 +37,14 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/messages": ["get", "post"],
     "/v1/agents/{id}/messages/search": ["post"],
     "/v1/agents/{id}/search": ["post"],
+    "/v1/agents/{id}/episodes": ["get", "post"],
+    "/v1/agents/{id}/episodes/{eid}": ["get"],
+    "/v1/agents/{id}/episodes/{eid}/steps": ["post"],
+    "/v1/agents/{id}/episodes/{eid}/finish": ["post"],
+    "/v1/agents/{id}/experience": ["get"],
+    "/v1/agents/{id}/advice": ["post"],
+    "/v1/agents/{id}/insights": ["get", "post"],
+    "/v1/agents/{id}/insights/extract": ["post"],
   };
   assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
   for (const [path, methods] of Object.entries(expected)) {
@@ -121,4 +129,75 @@ test("/openapi.json describes memories, messages and search", async () => {
   }
   assert.deepEqual(schemas.Message.properties.role.enum, ["user", "assistant", "system", "tool"]);
   assert.deepEqual(schemas.MemoryVersion.properties.operation.enum, ["create", "update", "delete"]);
+});
+
+test("/openapi.json describes episodes, experience, advice and insights", async () => {
+  const doc = (await testApp().get("/openapi.json")).body;
+  const schemas = doc.components.schemas;
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const responseOf = (path: string, method: string, status: string) =>
+    doc.paths[path][method].responses[status].content["application/json"].schema;
+  const bodyOf = (path: string, method: string) =>
+    doc.paths[path][method].requestBody.content["application/json"].schema;
+
+  for (const name of [
+    "Episode",
+    "EpisodeStep",
+    "EpisodeSummary",
+    "EpisodePage",
+    "RecordedStep",
+    "ExperienceRecord",
+    "ActionStats",
+    "Advice",
+    "AdviceItem",
+    "Insight",
+    "InsightOperation",
+    "InsightResult",
+    "InsightExtraction",
+  ]) {
+    assert.equal(typeof schemas[name], "object", name);
+  }
+
+  const episodes = "/v1/agents/{id}/episodes";
+  assert.deepEqual(responseOf(episodes, "post", "201"), ref("Episode"));
+  const record = bodyOf(episodes, "post");
+  assert.equal(record.anyOf.length, 2);
+  assert.ok(record.anyOf.some((s: { required?: string[] }) => s.required?.includes("steps")));
+  assert.deepEqual(responseOf(episodes, "get", "200"), ref("EpisodePage"));
+  const params = doc.paths[episodes].get.parameters.map(
+    (p: { name: string; in: string }) => `${p.in}:${p.name}`,
+  );
+  assert.deepEqual(params.sort(), ["path:id", "query:cursor", "query:limit", "query:task"]);
+  assert.deepEqual(schemas.EpisodePage.properties.items.items, ref("EpisodeSummary"));
+  assert.deepEqual(schemas.Episode.properties.steps.items, ref("EpisodeStep"));
+  assert.deepEqual(schemas.Episode.properties.status.enum, ["running", "finished"]);
+
+  const steps = "/v1/agents/{id}/episodes/{eid}/steps";
+  assert.deepEqual(responseOf(steps, "post", "201"), ref("RecordedStep"));
+  assert.deepEqual(schemas.RecordedStep.properties.step, ref("EpisodeStep"));
+  assert.deepEqual(bodyOf(steps, "post").required.sort(), [
+    "action",
+    "availableActions",
+    "observation",
+    "reward",
+  ]);
+  assert.deepEqual(responseOf(steps, "post", "409"), ref("Error"));
+  assert.deepEqual(responseOf("/v1/agents/{id}/episodes/{eid}/finish", "post", "200"), ref("Episode"));
+  assert.deepEqual(responseOf("/v1/agents/{id}/episodes/{eid}", "get", "200"), ref("Episode"));
+
+  assert.deepEqual(responseOf("/v1/agents/{id}/experience", "get", "200"), ref("ExperienceRecords"));
+  assert.deepEqual(schemas.ExperienceRecords.properties.items.items, ref("ExperienceRecord"));
+  assert.deepEqual(schemas.ExperienceRecord.properties.actions.items, ref("ActionStats"));
+
+  assert.deepEqual(responseOf("/v1/agents/{id}/advice", "post", "200"), ref("Advice"));
+  assert.deepEqual(bodyOf("/v1/agents/{id}/advice", "post").required.sort(), ["observation", "task"]);
+  assert.deepEqual(schemas.Advice.properties.items.items, ref("AdviceItem"));
+
+  const insights = "/v1/agents/{id}/insights";
+  assert.deepEqual(responseOf(insights, "get", "200"), ref("InsightList"));
+  assert.deepEqual(responseOf(insights, "post", "200"), ref("InsightResult"));
+  assert.deepEqual(bodyOf(insights, "post").required, ["operations"]);
+  assert.deepEqual(responseOf(`${insights}/extract`, "post", "200"), ref("InsightExtraction"));
+  assert.deepEqual(responseOf(`${insights}/extract`, "post", "503"), ref("Error"));
+  assert.deepEqual(schemas.InsightResult.properties.insights.items, ref("Insight"));
 });

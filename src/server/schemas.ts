@@ -256,6 +256,147 @@ export const SearchResponseSchema = z
   })
   .openapi("SearchResponse");
 
+export const EpisodeStepSchema = z
+  .object({
+    index: z.number().int().openapi({ description: "0 for the first step" }),
+    observation: z.string(),
+    availableActions: z.array(z.string()),
+    action: z.string().openapi({ description: "the action taken, one of availableActions" }),
+    reward: z.number(),
+    createdAt: timestamp,
+  })
+  .openapi("EpisodeStep");
+
+const episodeFields = {
+  id: z.string().openapi({ example: "epi_01jd8x0k5m2n3p4q5r6s7t8v9w" }),
+  agentId: z.string(),
+  task: z.string(),
+  status: z
+    .enum(["running", "finished"])
+    .openapi({ description: "running: recorded step by step and not finished yet" }),
+  finalObservation: z.string().nullable().openapi({ description: "the observation after the last step" }),
+  totalReward: z.number().openapi({ description: "sum of the rewards" }),
+  success: z.boolean().nullable().openapi({ description: "whether the task was accomplished, if said" }),
+  metadata,
+  createdAt: timestamp,
+  finishedAt: timestamp.nullable(),
+};
+
+export const EpisodeSchema = z
+  .object({ ...episodeFields, steps: z.array(EpisodeStepSchema) })
+  .openapi("Episode", { description: "a task attempt: its trajectory and outcome" });
+
+export const EpisodeSummarySchema = z
+  .object({
+    ...episodeFields,
+    steps: z.array(EpisodeStepSchema).openapi({ description: "empty in a list: get the episode for them" }),
+    stepCount: z.number().int(),
+  })
+  .openapi("EpisodeSummary", { description: "an episode in a list, without its steps" });
+
+export const RecordedStepSchema = z
+  .object({
+    episodeId: z.string(),
+    step: EpisodeStepSchema,
+    stepCount: z.number().int().openapi({ description: "steps in the episode, this one included" }),
+    totalReward: z.number().openapi({ description: "sum of the episode's rewards so far" }),
+    status: z.enum(["running", "finished"]),
+  })
+  .openapi("RecordedStep", {
+    description: "a step as stored and where its episode stands (get the episode for all its steps)",
+  });
+
+export const ActionStatsSchema = z
+  .object({
+    action: z.string(),
+    q: z.number().openapi({ description: "the learned value of taking the action here" }),
+    meanReward: z.number(),
+    visits: z.number().int(),
+  })
+  .openapi("ActionStats");
+
+export const ExperienceRecordSchema = z
+  .object({
+    id: z.string().openapi({ example: "exp_01jd8x0k5m2n3p4q5r6s7t8v9w" }),
+    agentId: z.string(),
+    task: z.string(),
+    observation: z.string(),
+    actions: z.array(ActionStatsSchema),
+    bestHistory: z
+      .array(z.string())
+      .openapi({ description: "the actions that led here in the best episode that visited it" }),
+    bestReturn: z.number().nullable(),
+    visits: z.number().int(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .openapi("ExperienceRecord", {
+    description: "what the experience memory learned in one (task, observation), per action",
+  });
+
+export const AdviceItemSchema = z
+  .object({
+    recordId: z.string(),
+    task: z.string(),
+    observation: z.string(),
+    similarity: z.number().openapi({ description: "0 to 1: how close the record is to the request" }),
+    visits: z.number().int(),
+    encouraged: z.array(
+      z.object({
+        action: z.string(),
+        q: z.number(),
+        exploratory: z.boolean().openapi({ description: "true when picked to explore, no Q being positive" }),
+      }),
+    ),
+    discouraged: z.array(z.object({ action: z.string(), q: z.number() })),
+    bestHistory: z.array(z.string()),
+  })
+  .openapi("AdviceItem");
+
+export const AdviceSchema = z
+  .object({
+    items: z.array(AdviceItemSchema).openapi({ description: "one per similar record, most similar first" }),
+    text: z.string().openapi({ description: "the advice in Rememberer's text format, ready for a prompt" }),
+  })
+  .openapi("Advice");
+
+export const InsightSchema = z
+  .object({
+    id: z.string().openapi({ example: "ins_01jd8x0k5m2n3p4q5r6s7t8v9w" }),
+    agentId: z.string(),
+    text: z.string(),
+    count: z.number().int().openapi({ description: "support count; the rule is dropped at 0" }),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .openapi("Insight", { description: "a rule distilled from experience (ExpeL)" });
+
+export const InsightOperationSchema = z
+  .discriminatedUnion("op", [
+    z.object({ op: z.literal("add"), text: z.string() }),
+    z.object({ op: z.literal("edit"), id: z.string(), text: z.string() }),
+    z.object({ op: z.literal("agree"), id: z.string() }),
+    z.object({ op: z.literal("remove"), id: z.string() }),
+  ])
+  .openapi("InsightOperation", {
+    description:
+      "add starts a rule at 2, edit rewrites it (+1), agree adds 1, remove takes 1 (3 while over capacity)",
+  });
+
+export const InsightResultSchema = z
+  .object({
+    insights: z.array(InsightSchema).openapi({ description: "the rules after, strongest first" }),
+    applied: z.array(InsightOperationSchema),
+    skipped: z
+      .array(z.object({ operation: InsightOperationSchema, reason: z.string() }))
+      .openapi({ description: "operations turned away, with why (e.g. an add of a rule already there)" }),
+  })
+  .openapi("InsightResult");
+
+export const InsightExtractionSchema = InsightResultSchema.extend({
+  pairs: z.number().int().openapi({ description: "success/failure pairs of episodes compared" }),
+}).openapi("InsightExtraction");
+
 /** A page of a list: `nextCursor` is passed back as `?cursor=` for the next page. */
 export function pageSchema<T extends z.ZodType>(item: T, name: string) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
@@ -348,6 +489,7 @@ const ERROR_DESCRIPTIONS = {
   413: "request body too large",
   415: "request body is not JSON",
   422: "unsupported format (e.g. an export document newer than this engram)",
+  503: "unavailable: no language model is configured, or the model failed",
 } as const;
 
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;

@@ -50,16 +50,23 @@ export function testApp(options: Omit<AppOptions, "engram"> & { engram?: Engram 
       if (reply.status !== 201) throw new Error(`creating an agent failed: ${JSON.stringify(reply.body)}`);
       return reply.body as { id: string; name: string; projectId: string };
     },
-    /** Everything a failed write must leave as it was: log, blocks, branches, events, memories, messages. */
+    /**
+     * Everything a failed write must leave as it was: log, blocks, branches, events, memories,
+     * messages, episodes, experience records and insights.
+     */
     async state(agentId: string) {
-      const [log, blocks, branches, events, memories, messages] = await Promise.all([
-        send("GET", `/v1/agents/${agentId}/commits?limit=500`),
-        send("GET", `/v1/agents/${agentId}/blocks`),
-        send("GET", `/v1/agents/${agentId}/branches`),
-        send("GET", `/v1/agents/${agentId}/events?limit=500`),
-        send("GET", `/v1/agents/${agentId}/memories?limit=500`),
-        send("GET", `/v1/agents/${agentId}/messages?limit=500`),
-      ]);
+      const [log, blocks, branches, events, memories, messages, episodes, experience, insights] =
+        await Promise.all([
+          send("GET", `/v1/agents/${agentId}/commits?limit=500`),
+          send("GET", `/v1/agents/${agentId}/blocks`),
+          send("GET", `/v1/agents/${agentId}/branches`),
+          send("GET", `/v1/agents/${agentId}/events?limit=500`),
+          send("GET", `/v1/agents/${agentId}/memories?limit=500`),
+          send("GET", `/v1/agents/${agentId}/messages?limit=500`),
+          send("GET", `/v1/agents/${agentId}/episodes?limit=500`),
+          send("GET", `/v1/agents/${agentId}/experience`),
+          send("GET", `/v1/agents/${agentId}/insights`),
+        ]);
       return {
         log: log.body,
         blocks: blocks.body,
@@ -67,6 +74,9 @@ export function testApp(options: Omit<AppOptions, "engram"> & { engram?: Engram 
         events: events.body,
         memories: memories.body,
         messages: messages.body,
+        episodes: episodes.body,
+        experience: experience.body,
+        insights: insights.body,
       };
     },
   };

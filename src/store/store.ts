@@ -278,7 +278,8 @@ export interface LearningWrite {
 }
 
 export interface EpisodeStore {
-  get(agentId: string, id: string): Promise<Episode | null>;
+  /** The episode with its steps, or only its last `lastSteps` steps (at their indexes; earlier ones absent). */
+  get(agentId: string, id: string, options?: { lastSteps?: number }): Promise<Episode | null>;
   /** Newest first, without steps (`steps` is empty; `stepCount` says how many). */
   list(
     agentId: string,

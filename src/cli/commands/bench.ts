@@ -1,6 +1,9 @@
+import { resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
+import { ENVIRONMENT_NAMES, isEnvironmentName } from "../../environments/environment.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
-import { parseUserJson, readUserFile } from "../files.ts";
+import { parseUserJson, readUserFile, writeUserFile } from "../files.ts";
+import { formatLearnBench } from "../format.ts";
 import { progressBar } from "../progress.ts";
 import { UsageError } from "../usage-error.ts";
 
@@ -87,8 +90,63 @@ const locomo = defineCommand({
   },
 });
 
+const learn = defineCommand({
+  name: "bench learn",
+  summary: "Learning curves on a built-in environment: engram's experience memory vs tabular Q-learning",
+  args: [],
+  options: {
+    env: { type: "string", arg: "NAME", help: `environment (required): ${ENVIRONMENT_NAMES.join(", ")}` },
+    episodes: { type: "string", arg: "N", help: "training episodes (required)" },
+    seed: { type: "string", arg: "S", help: "random seed (default 1)" },
+    window: {
+      type: "string",
+      arg: "W",
+      help: "training episodes between evaluations (default N/40, at least 10)",
+    },
+    "eval-episodes": { type: "string", arg: "E", help: "greedy episodes per evaluation (default 100)" },
+    plot: { type: "string", arg: "FILE.svg", help: "also draw both learning curves as an SVG in FILE" },
+  },
+  details: [
+    "An agent acts with episodic control over its experience memory, every episode recorded through engram;",
+    "every W episodes its greedy policy is evaluated on E fixed seeds. Tabular Q-learning (α 0.1, γ 0.99)",
+    "with the same exploration runs on the same seeds as the baseline. Runs on its own throwaway database;",
+    "--db is ignored. Progress shows on stderr when it is a terminal.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const command = "bench learn";
+    if (options.env === undefined)
+      throw new UsageError(`missing --env NAME (one of ${ENVIRONMENT_NAMES.join(", ")})`, command);
+    if (!isEnvironmentName(options.env))
+      throw new InvalidInputError(
+        `unknown environment "${options.env}": use one of ${ENVIRONMENT_NAMES.join(", ")}`,
+      );
+    if (options.episodes === undefined) throw new UsageError("missing --episodes N", command);
+    const episodes = positiveInt(options.episodes, "episodes", command) as number;
+    const seed = intOption(options.seed, "seed", command);
+    const window = positiveInt(options.window, "window", command);
+    const evalEpisodes = positiveInt(options["eval-episodes"], "eval-episodes", command);
+    const { runLearnBench } = await import("../../bench/learn-bench.ts");
+    const result = await runLearnBench({
+      env: options.env,
+      episodes,
+      seed,
+      window,
+      evalEpisodes,
+      onProgress: progressBar(ctx.io.stderr),
+    });
+    let hint: string | undefined;
+    if (options.plot !== undefined) {
+      const { learningCurveSvg } = await import("../../bench/svg-plot.ts");
+      const path = resolve(options.plot);
+      await writeUserFile(path, learningCurveSvg(result), "plot file");
+      hint = `plot: ${path}`;
+    }
+    return { data: result, text: formatLearnBench(result), hint };
+  },
+});
+
 /** `engram bench …` */
-export const benchCommands: readonly Command[] = [store, retrieval, locomo];
+export const benchCommands: readonly Command[] = [store, retrieval, locomo, learn];
 
 function positiveInt(value: string | undefined, flag: string, command: string): number | undefined {
   const n = intOption(value, flag, command);

@@ -1,0 +1,182 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Engram } from "../../engram.ts";
+import {
+  adviceInput,
+  episodeInput,
+  finishEpisodeInput,
+  startEpisodeInput,
+  stepInput,
+} from "../../experience/schemas.ts";
+import { hasKey, shapeHook } from "../errors.ts";
+import { agentIdOf } from "../lookup.ts";
+import {
+  AdviceSchema,
+  agentParams,
+  cursorQuery,
+  EpisodeSchema,
+  EpisodeSummarySchema,
+  ExperienceRecordSchema,
+  errorResponses,
+  jsonRequest,
+  jsonResponse,
+  limitQuery,
+  pageSchema,
+  RecordedStepSchema,
+} from "../schemas.ts";
+
+const episodeParams = agentParams.extend({
+  eid: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "eid", in: "path" }, description: "episode id (epi_…)" }),
+});
+
+const record = createRoute({
+  method: "post",
+  path: "/v1/agents/{id}/episodes",
+  tags: ["experience"],
+  summary:
+    "Record a whole episode ({task, steps, …}) and learn from it, or start one step by step ({task} without steps)",
+  request: { params: agentParams, body: jsonRequest(z.union([episodeInput, startEpisodeInput])) },
+  responses: {
+    201: jsonResponse(EpisodeSchema, "the episode: finished when recorded whole, running when started"),
+    ...errorResponses(400, 404, 413, 415),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/agents/{id}/episodes",
+  tags: ["experience"],
+  summary: "An agent's episodes, newest first, without their steps",
+  request: {
+    params: agentParams,
+    query: z.object({
+      task: z.string().min(1).max(5000).optional().openapi({ description: "only episodes of this task" }),
+      cursor: cursorQuery,
+      limit: limitQuery,
+    }),
+  },
+  responses: {
+    200: jsonResponse(pageSchema(EpisodeSummarySchema, "EpisodePage"), "a page of episodes"),
+    ...errorResponses(400, 404),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/v1/agents/{id}/episodes/{eid}",
+  tags: ["experience"],
+  summary: "One episode with its steps",
+  request: { params: episodeParams },
+  responses: { 200: jsonResponse(EpisodeSchema, "the episode"), ...errorResponses(400, 404) },
+});
+
+const step = createRoute({
+  method: "post",
+  path: "/v1/agents/{id}/episodes/{eid}/steps",
+  tags: ["experience"],
+  summary: "Append a step to a running episode; the experience memory learns from it",
+  request: { params: episodeParams, body: jsonRequest(stepInput) },
+  responses: {
+    201: jsonResponse(RecordedStepSchema, "the step as stored, with the episode's step count and return"),
+    ...errorResponses(400, 404, 409, 413, 415),
+  },
+});
+
+const finish = createRoute({
+  method: "post",
+  path: "/v1/agents/{id}/episodes/{eid}/finish",
+  tags: ["experience"],
+  summary: "Finish a running episode; its last steps get their returns",
+  request: { params: episodeParams, body: jsonRequest(finishEpisodeInput, false) },
+  responses: {
+    200: jsonResponse(EpisodeSchema, "the finished episode"),
+    ...errorResponses(400, 404, 409, 413, 415),
+  },
+});
+
+const records = createRoute({
+  method: "get",
+  path: "/v1/agents/{id}/experience",
+  tags: ["experience"],
+  summary: "The agent's experience memory: a record per (task, observation) with per-action Q",
+  request: { params: agentParams },
+  responses: {
+    200: jsonResponse(
+      z.object({ items: z.array(ExperienceRecordSchema) }).openapi("ExperienceRecords"),
+      "the records",
+    ),
+    ...errorResponses(400, 404),
+  },
+});
+
+const advice = createRoute({
+  method: "post",
+  path: "/v1/agents/{id}/advice",
+  tags: ["experience"],
+  summary: "Encouraged and discouraged actions from the k records most like (task, observation)",
+  request: { params: agentParams, body: jsonRequest(adviceInput) },
+  responses: {
+    200: jsonResponse(AdviceSchema, "the advice, as items and as Rememberer's text"),
+    ...errorResponses(400, 404, 413, 415),
+  },
+});
+
+/** `/v1/agents/{id}/episodes…`, `/experience` and `/advice`. */
+export function registerExperienceRoutes(app: OpenAPIHono, engram: Engram): void {
+  // The route named as a type argument: the hook alone must not decide the handler's input type.
+  app.openapi<typeof record>(
+    record,
+    async (c) => {
+      const id = await agentIdOf(engram, c.req.valid("param").id);
+      const body = c.req.valid("json");
+      const episode =
+        "steps" in body
+          ? await engram.experience.recordEpisode(id, body)
+          : await engram.experience.startEpisode(id, body);
+      return c.json(episode, 201);
+    },
+    shapeHook((body) => (hasKey(body, "steps") ? episodeInput : startEpisodeInput)),
+  );
+
+  app.openapi(list, async (c) => {
+    const id = await agentIdOf(engram, c.req.valid("param").id);
+    return c.json(await engram.experience.listEpisodes(id, c.req.valid("query")), 200);
+  });
+
+  app.openapi(get, async (c) => {
+    const { id, eid } = c.req.valid("param");
+    return c.json(await engram.experience.getEpisode(await agentIdOf(engram, id), eid), 200);
+  });
+
+  app.openapi(step, async (c) => {
+    const { id, eid } = c.req.valid("param");
+    const recorded = await engram.experience.recordStep(
+      await agentIdOf(engram, id),
+      eid,
+      c.req.valid("json"),
+    );
+    return c.json(recorded, 201);
+  });
+
+  app.openapi(finish, async (c) => {
+    const { id, eid } = c.req.valid("param");
+    const episode = await engram.experience.finishEpisode(
+      await agentIdOf(engram, id),
+      eid,
+      c.req.valid("json") ?? {},
+    );
+    return c.json(episode, 200);
+  });
+
+  app.openapi(records, async (c) => {
+    const id = await agentIdOf(engram, c.req.valid("param").id);
+    return c.json({ items: await engram.experience.records(id) }, 200);
+  });
+
+  app.openapi(advice, async (c) => {
+    const id = await agentIdOf(engram, c.req.valid("param").id);
+    return c.json(await engram.experience.advise(id, c.req.valid("json")), 200);
+  });
+}

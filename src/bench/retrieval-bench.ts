@@ -3,7 +3,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEngram } from "../engram.ts";
 import { createHashEmbedder } from "../models/hash-embedder.ts";
-import { SqliteVectorStore } from "../store/sqlite/vector-store.ts";
+import { IVF_DEFAULTS, SqliteVectorStore } from "../store/sqlite/vector-store.ts";
 import type { VectorHit } from "../store/store.ts";
 import { clockMs, type Percentiles, percentiles, round } from "./stats.ts";
 import { SyntheticCorpus } from "./synthetic-corpus.ts";
@@ -139,7 +139,7 @@ export function formatRetrievalBench(r: RetrievalBenchResult): string {
     ...(r.vectorRecallAt10 === null
       ? []
       : [
-          `  vectors  recall@10 ${r.vectorRecallAt10} vs exact k-NN (50 hybrid queries; ${r.vectorLists ? `IVF, ${r.vectorLists} lists` : "exact, untrained"})`,
+          `  vectors  recall@10 ${r.vectorRecallAt10} vs exact k-NN (50 hybrid queries; ${r.vectorLists ? `IVF, ${r.vectorLists} lists, nprobe ${IVF_DEFAULTS.nprobe}` : "exact, untrained"})`,
         ]),
     `  database ${(r.databaseBytes / 1e6).toFixed(1)} MB`,
   ].join("\n");

@@ -22,6 +22,8 @@ export function openDatabase(
   if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA foreign_keys = ON");
+  // 64 MiB of page cache: full-text postings and vector chunks are read on every search.
+  db.exec("PRAGMA cache_size = -65536");
   const warnings: string[] = [];
   const vectors =
     options.vectorExtension === false ? false : loadVectorExtension(db, warnings, options.vectorExtension);

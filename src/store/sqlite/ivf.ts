@@ -50,34 +50,186 @@ export function normaliseRows(rows: Float32Array, d: number): Float32Array {
   return rows;
 }
 
-/** The index of the centroid with the highest dot product with row `i` of `rows`. */
-export function nearestCentroid(centroids: Float32Array, rows: Float32Array, i: number, d: number): number {
+/**
+ * For each row of `rows`, the centroid of highest dot product (into `labels`) and that product
+ * (into `similarity`, when given). Works on two rows and four centroids at a time, which in V8 is
+ * about twice as fast as one dot product after another.
+ */
+export function assignRows(
+  centroids: Float32Array,
+  rows: Float32Array,
+  d: number,
+  labels: Int32Array,
+  similarity?: Float64Array,
+): void {
   const k = centroids.length / d;
-  let best = 0;
-  let bestDot = Number.NEGATIVE_INFINITY;
-  for (let c = 0; c < k; c++) {
-    const s = dot(rows, i, centroids, c, d);
-    if (s > bestDot) {
-      bestDot = s;
-      best = c;
+  const n = rows.length / d;
+  const k4 = k - (k % 4);
+  for (let i = 0; i < n; i += 2) {
+    const x0 = i * d;
+    // An odd last row is paired with itself.
+    const x1 = i + 1 < n ? x0 + d : x0;
+    let best0 = 0;
+    let best1 = 0;
+    let top0 = Number.NEGATIVE_INFINITY;
+    let top1 = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < k4; c += 4) {
+      const c0 = c * d;
+      const c1 = c0 + d;
+      const c2 = c1 + d;
+      const c3 = c2 + d;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let b0 = 0;
+      let b1 = 0;
+      let b2 = 0;
+      let b3 = 0;
+      for (let j = 0; j < d; j++) {
+        const u = rows[x0 + j] as number;
+        const v = rows[x1 + j] as number;
+        const w0 = centroids[c0 + j] as number;
+        const w1 = centroids[c1 + j] as number;
+        const w2 = centroids[c2 + j] as number;
+        const w3 = centroids[c3 + j] as number;
+        a0 += w0 * u;
+        a1 += w1 * u;
+        a2 += w2 * u;
+        a3 += w3 * u;
+        b0 += w0 * v;
+        b1 += w1 * v;
+        b2 += w2 * v;
+        b3 += w3 * v;
+      }
+      if (a0 > top0) {
+        top0 = a0;
+        best0 = c;
+      }
+      if (a1 > top0) {
+        top0 = a1;
+        best0 = c + 1;
+      }
+      if (a2 > top0) {
+        top0 = a2;
+        best0 = c + 2;
+      }
+      if (a3 > top0) {
+        top0 = a3;
+        best0 = c + 3;
+      }
+      if (b0 > top1) {
+        top1 = b0;
+        best1 = c;
+      }
+      if (b1 > top1) {
+        top1 = b1;
+        best1 = c + 1;
+      }
+      if (b2 > top1) {
+        top1 = b2;
+        best1 = c + 2;
+      }
+      if (b3 > top1) {
+        top1 = b3;
+        best1 = c + 3;
+      }
+    }
+    for (let c = k4; c < k; c++) {
+      const a = dot(rows, i, centroids, c, d);
+      if (a > top0) {
+        top0 = a;
+        best0 = c;
+      }
+      if (i + 1 < n) {
+        const b = dot(rows, i + 1, centroids, c, d);
+        if (b > top1) {
+          top1 = b;
+          best1 = c;
+        }
+      }
+    }
+    labels[i] = best0;
+    if (similarity !== undefined) similarity[i] = top0;
+    if (i + 1 < n) {
+      labels[i + 1] = best1;
+      if (similarity !== undefined) similarity[i + 1] = top1;
     }
   }
-  return best;
 }
 
-/** Indexes of the `count` centroids nearest to `query` (highest dot product first). */
-export function nearestCentroids(
+/** The dot product of every row of `rows` with row `c` of `centroids`, four rows at a time. */
+function dotsWithRow(
+  rows: Float32Array,
+  d: number,
+  centroids: Float32Array,
+  c: number,
+  out: Float64Array,
+): void {
+  const n = rows.length / d;
+  const n4 = n - (n % 4);
+  const w = c * d;
+  for (let i = 0; i < n4; i += 4) {
+    const x0 = i * d;
+    const x1 = x0 + d;
+    const x2 = x1 + d;
+    const x3 = x2 + d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0; j < d; j++) {
+      const v = centroids[w + j] as number;
+      s0 += (rows[x0 + j] as number) * v;
+      s1 += (rows[x1 + j] as number) * v;
+      s2 += (rows[x2 + j] as number) * v;
+      s3 += (rows[x3 + j] as number) * v;
+    }
+    out[i] = s0;
+    out[i + 1] = s1;
+    out[i + 2] = s2;
+    out[i + 3] = s3;
+  }
+  for (let i = n4; i < n; i++) out[i] = dot(rows, i, centroids, c, d);
+}
+
+/** The index of the centroid with the highest dot product with `vector`. */
+export function nearestCentroid(centroids: Float32Array, vector: Float32Array, d: number): number {
+  const label = new Int32Array(1);
+  assignRows(centroids, vector, d, label);
+  return label[0] as number;
+}
+
+/**
+ * The lists a query probes: lists are taken nearest centroid first while their vectors fit in
+ * `budget` (a list that would overflow it is passed over for smaller ones further down, so that one
+ * oversized list cannot crowd out several near ones), up to `maxLists`; the nearest non-empty list
+ * is always taken.
+ * `sizes[c]` is the number of vectors in the list of centroid `c`. Returns centroid indexes.
+ */
+export function probeLists(
   centroids: Float32Array,
   query: Float32Array,
   d: number,
-  count: number,
+  sizes: ArrayLike<number>,
+  budget: number,
+  maxLists: number,
 ): number[] {
   const k = centroids.length / d;
   const scores = new Float64Array(k);
   for (let c = 0; c < k; c++) scores[c] = dot(query, 0, centroids, c, d);
   const order = Array.from({ length: k }, (_, c) => c);
   order.sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
-  return order.slice(0, Math.min(count, k));
+  const chosen: number[] = [];
+  let scanned = 0;
+  for (const c of order) {
+    if (chosen.length >= maxLists) break;
+    const size = sizes[c] ?? 0;
+    if (size === 0 || (chosen.length > 0 && scanned + size > budget)) continue;
+    chosen.push(c);
+    scanned += size;
+  }
+  return chosen;
 }
 
 export interface KMeansOptions {
@@ -104,12 +256,14 @@ export function trainCentroids(
   // k-means++: each next seed is drawn with probability proportional to its distance (1 - cos)
   // from the nearest seed so far.
   const nearest = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  const products = new Float64Array(n);
   let seed = Math.floor(random() * n);
   for (let c = 0; c < k; c++) {
     centroids.set(rows.subarray(seed * d, seed * d + d), c * d);
+    dotsWithRow(rows, d, centroids, c, products);
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const distance = Math.max(0, 1 - dot(rows, i, centroids, c, d));
+      const distance = Math.max(0, 1 - (products[i] as number));
       if (distance < (nearest[i] as number)) nearest[i] = distance;
       total += nearest[i] as number;
     }
@@ -124,24 +278,16 @@ export function trainCentroids(
     if (seed < 0) seed = Math.floor(random() * n);
   }
   const assignment = new Int32Array(n).fill(-1);
+  const labels = new Int32Array(n);
   const similarity = new Float64Array(n);
   const sums = new Float64Array(k * d);
   const counts = new Int32Array(k);
   for (let iteration = 0; iteration < (options.iterations ?? 10); iteration++) {
+    assignRows(centroids, rows, d, labels, similarity);
     let changed = 0;
     for (let i = 0; i < n; i++) {
-      let best = 0;
-      let bestDot = Number.NEGATIVE_INFINITY;
-      for (let c = 0; c < k; c++) {
-        const s = dot(rows, i, centroids, c, d);
-        if (s > bestDot) {
-          bestDot = s;
-          best = c;
-        }
-      }
-      if (assignment[i] !== best) changed++;
-      assignment[i] = best;
-      similarity[i] = bestDot;
+      if (assignment[i] !== labels[i]) changed++;
+      assignment[i] = labels[i] as number;
     }
     if (changed === 0) break;
     sums.fill(0);

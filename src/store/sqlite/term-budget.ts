@@ -4,7 +4,8 @@ import type { Statements } from "./statements.ts";
  * Chooses which query terms a full-text match uses. BM25 in FTS5 scores every posting of every OR'ed
  * term, so one very common term costs as much as the rest of the query together while adding little
  * to the ranking (its IDF is near zero). Terms are taken rarest first until their postings reach the
- * budget; the rarest is always kept. Document frequencies are cached and refreshed as rows are added.
+ * budget; a term with more postings than the whole budget is never used, so a query made only of
+ * such words has no lexical terms and search falls back to recency. Document frequencies are cached and refreshed as rows are added.
  * Terms arrive analysed (stemmed) exactly as they were indexed.
  */
 export class TermBudget {
@@ -31,19 +32,19 @@ export class TermBudget {
 
   /** The terms (already analysed) worth matching for the agent with this namespace key. */
   select(key: string, terms: readonly string[]): string[] {
-    if (terms.length <= 1) return [...terms];
     const withDf = terms
       .map((term) => ({ term, df: this.#documentFrequency(`${key}_${term}`) }))
       .sort((a, b) => a.df - b.df);
     const kept: string[] = [];
     let postings = 0;
     for (const { term, df } of withDf) {
-      if (df === 0) continue;
-      if (kept.length > 0 && postings + df > this.#budget) continue;
+      // A term found nowhere matches nothing; one in more rows than the whole budget cannot rank.
+      if (df === 0 || df > this.#budget) continue;
+      if (postings + df > this.#budget) continue;
       kept.push(term);
       postings += df;
     }
-    return kept.length > 0 ? kept : [withDf[0]?.term as string];
+    return kept;
   }
 
   #documentFrequency(term: string): number {

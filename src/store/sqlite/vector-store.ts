@@ -1,7 +1,7 @@
 import { EngramError } from "../../core/errors.ts";
 import type { VectorHit, VectorSpace, VectorStore } from "../store.ts";
 import { inTransaction } from "./database.ts";
-import { nearestCentroid, nearestCentroids, normaliseRows, seededRandom, trainCentroids } from "./ivf.ts";
+import { assignRows, normaliseRows, probeLists, seededRandom, trainCentroids } from "./ivf.ts";
 import type { Statements } from "./statements.ts";
 
 const TABLES: Record<VectorSpace, { vectors: string; items: string }> = {
@@ -10,14 +10,20 @@ const TABLES: Record<VectorSpace, { vectors: string; items: string }> = {
 };
 
 const DIMENSIONS_KEY = "vectors.dimensions";
+/** The layout of the vector tables; vectors stored in another are dropped, to be re-embedded. */
+const LAYOUT_KEY = "vectors.layout";
+const LAYOUT = "ivf-1";
 
 /**
  * Rows per sqlite-vec chunk. Every list of every agent is a partition with chunks of its own, so
  * small chunks waste little space, and writes into them stay fast (sqlite-vec's default of 1,024
  * makes a 1.5 MB blob per chunk at 384 dimensions, and inserts spread over many partitions then
- * walk long overflow-page chains).
+ * walk long overflow-page chains: measured 2–4× slower).
  */
 const CHUNK_SIZE = 128;
+
+/** The largest k sqlite-vec takes. */
+const KNN_MAX = 4096;
 
 export interface SqliteVectorStoreOptions {
   /**
@@ -26,29 +32,30 @@ export interface SqliteVectorStoreOptions {
    */
   trainThreshold?: number;
   /**
-   * Lists a trained search probes (default 8); at least `minProbeFraction` of the agent's lists.
-   * More lists probed is better recall for more time (about 1 µs per vector in the probed lists).
+   * How much a trained search scans, in lists of average size (default 16): it probes the lists
+   * nearest the query whose vectors fit in `nprobe × vectors / lists`, up to `2 × nprobe` lists.
+   * More is better recall for more time (about 1 µs per vector scanned).
    */
   nprobe?: number;
-  /** Least fraction of the agent's lists a search probes (default 0.1). */
+  /** Least fraction of the agent's vectors a trained search may scan (default 0.1). */
   minProbeFraction?: number;
   /**
-   * Retrain an agent's lists when its vector count has grown this many times since they were
-   * trained (default 0: never; 16 is a sensible value where a multi-second stall of the write
-   * that triggers it is acceptable — retraining 65,536 vectors into 256 lists takes tens of
-   * seconds). {@link SqliteVectorStore.train} retrains on demand.
+   * Retrain an agent's lists when its vectors have grown this many times since they were trained
+   * (default 0: never). Retraining blocks the write that triggers it (80,000 384-dimension vectors
+   * into 256 lists: 16 s), and assigning each later vector among 256 lists costs more;
+   * {@link SqliteVectorStore.train} retrains on demand.
    */
   retrainGrowth?: number;
   /** k-means iterations (default 10). */
   iterations?: number;
-  /** Seed of the k-means initialisation (default 1), so training is deterministic. */
+  /** Seed of the k-means initialisation and sample (default 1): training is deterministic. */
   seed?: number;
 }
 
-/** The defaults of {@link SqliteVectorStoreOptions}. */
+/** The defaults of {@link SqliteVectorStoreOptions}, and fixed parameters of training. */
 export const IVF_DEFAULTS = {
   trainThreshold: 4096,
-  nprobe: 8,
+  nprobe: 16,
   minProbeFraction: 0.1,
   retrainGrowth: 0,
   iterations: 10,
@@ -57,46 +64,55 @@ export const IVF_DEFAULTS = {
   minLists: 16,
   maxLists: 256,
   /** k-means trains on a seeded sample of at most this many vectors per list. */
-  trainRowsPerList: 64,
+  trainRowsPerList: 32,
 } as const;
 
-/** An agent's index in one space: untrained (`lists` 0, everything in list 0) or trained. */
+/** An agent's index in one space. */
 interface IvfState {
+  /** Bumped by every training, so that cached centroids know they are stale. */
   version: number;
+  /** 0 while untrained: all vectors are in list 0. */
   lists: number;
-  /** Vectors when last trained (0 when untrained). */
+  /** Vectors when last trained (0 while untrained). */
   trained: number;
-  /** New vectors since the last training (or since the first, while untrained); deletions are not counted. */
-  added: number;
+  /** Vectors in each list, 0 to `lists`. */
+  sizes: Int32Array;
 }
 
 interface Centroids {
   version: number;
   lists: number;
   dimensions: number;
-  /** `lists * dimensions` unit-length values; list `i + 1` has centroid `i`. */
+  /** `lists * dimensions` unit-length values; list `c + 1` has centroid `c`. */
   values: Float32Array;
 }
 
-const toBlob = (vector: Float32Array) => new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+const toBlob = (vector: Float32Array | Int32Array) =>
+  new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
 
-const fromBlob = (bytes: Uint8Array) =>
-  new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+const copy = (bytes: Uint8Array) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 
-/** The partition key of an agent's list (0 holds the vectors of an untrained agent). */
+/** The partition key of an agent's list (list 0 holds the vectors of an untrained agent). */
 const part = (agentId: string, list: number) => `${agentId}:${list}`;
+
+/** The agent and list of a partition key. */
+function parsePart(key: string): { agentId: string; list: number } {
+  const colon = key.lastIndexOf(":");
+  return { agentId: key.slice(0, colon), list: Number(key.slice(colon + 1)) };
+}
 
 /**
  * Vectors in sqlite-vec `vec0` tables, keyed by the rowid of the memory or message they embed and
  * compared by cosine distance, with an inverted-file (IVF) index per agent and space on top.
  *
  * The partition key `part` is `<agentId>:<list>`. An agent's vectors start in list 0, searched
- * exactly; when they reach `trainThreshold`, spherical k-means over them trains round(sqrt(n))
- * centroids (clamped to 16–256, kept in `vector_centroids`), every vector moves to the list of its
- * nearest centroid, and so does every later one. A search then ranks the centroids against the
- * query in JS and runs one sqlite-vec k-NN over the `nprobe` nearest lists only: approximate, in
- * exchange for scanning a fraction of the vectors. `vector_lists` holds each agent's state, with a
- * version bumped on every training that tells cached centroids they are stale.
+ * exactly. When list 0 reaches `trainThreshold` vectors, spherical k-means over them trains
+ * round(sqrt(n)) centroids (16 to 256, in `vector_centroids`), every vector moves to the list of
+ * its nearest centroid, and so does every later one. A search then ranks the centroids against the
+ * query in JS and runs sqlite-vec k-NN over the nearest lists only (see `nprobe`): approximate, for
+ * scanning a fraction of the vectors. `vector_lists` holds each agent's state per space: the
+ * training version, which tells cached centroids they are stale, and the size of every list.
+ * Centroids are cached per agent and space, and reloaded when the version moves.
  */
 export class SqliteVectorStore implements VectorStore {
   readonly #s: Statements;
@@ -151,24 +167,30 @@ export class SqliteVectorStore implements VectorStore {
   }
 
   /**
-   * Creates the vector tables, or brings those of an unreleased earlier layout (partitioned by
-   * agent alone) to this one; their vectors are dropped, and `missing` reports them for re-embedding.
+   * Creates the vector tables, replacing those of an earlier (unreleased) layout: their vectors are
+   * dropped, and `missing` reports the items for re-embedding.
    */
   #createTables(dimensions: number): void {
     const db = this.#s.db;
+    const layout = this.#s.get<{ value: string }>("SELECT value FROM settings WHERE key = ?", LAYOUT_KEY);
+    if (layout?.value !== LAYOUT) {
+      for (const { vectors } of Object.values(TABLES)) db.exec(`DROP TABLE IF EXISTS ${vectors}`);
+      db.exec("DROP TABLE IF EXISTS vector_lists; DROP TABLE IF EXISTS vector_centroids;");
+      this.#centroids.clear();
+    }
     for (const { vectors } of Object.values(TABLES)) {
-      const table = this.#s.get<{ sql: string }>(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-        vectors,
-      );
-      if (table !== undefined && !table.sql.includes("part TEXT PARTITION KEY")) {
-        db.exec(`DROP TABLE ${vectors}`);
-        db.exec("DROP TABLE IF EXISTS vector_lists");
-        db.exec("DROP TABLE IF EXISTS vector_centroids");
-      }
       db.exec(
         `CREATE VIRTUAL TABLE IF NOT EXISTS ${vectors} USING vec0(part TEXT PARTITION KEY, embedding float[${dimensions}] distance_metric=cosine, chunk_size=${CHUNK_SIZE})`,
       );
+      // sqlite-vec finds a partition's chunks by scanning its chunks table, every agent's: once per
+      // list probed, and on every insert. An index on the partition column makes that a seek (a
+      // 16-list search among 500,000 vectors: 70 ms without, 26 ms with). It relies on
+      // sqlite-vec's internal naming, so a version without it only misses the speed-up.
+      try {
+        db.exec(`CREATE INDEX IF NOT EXISTS ${vectors}_chunks_by_part ON ${vectors}_chunks(partition00)`);
+      } catch {
+        // Not this sqlite-vec's layout: searches are slower, not wrong.
+      }
     }
     db.exec(`
       CREATE TABLE IF NOT EXISTS vector_lists (
@@ -177,7 +199,7 @@ export class SqliteVectorStore implements VectorStore {
         version INTEGER NOT NULL,
         lists INTEGER NOT NULL,
         trained INTEGER NOT NULL,
-        added INTEGER NOT NULL,
+        sizes BLOB NOT NULL,
         PRIMARY KEY (space, agent_id)
       ) STRICT, WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS vector_centroids (
@@ -188,6 +210,12 @@ export class SqliteVectorStore implements VectorStore {
         PRIMARY KEY (space, agent_id, list)
       ) STRICT, WITHOUT ROWID;
     `);
+    this.#s.run(
+      "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      LAYOUT_KEY,
+      LAYOUT,
+    );
+    this.#ready = true;
   }
 
   async upsert(
@@ -199,10 +227,8 @@ export class SqliteVectorStore implements VectorStore {
     inTransaction(this.#s.db, () => {
       const state = this.#state(space, agentId);
       const centroids = state.lists === 0 ? null : this.#loadCentroids(space, agentId, state);
-      // The last vector given for a rowid wins; inserts are grouped by list, so that each list's
-      // chunk is written in one run.
-      const pending = new Map<number, { list: number; vector: Float32Array }>();
-      let added = 0;
+      // The last vector given for a rowid wins.
+      const pending = new Map<number, Float32Array>();
       for (const { id, vector } of items) {
         const row = this.#s.get<{ rowid: number }>(
           `SELECT rowid FROM ${table} WHERE id = ? AND agent_id = ?`,
@@ -210,85 +236,65 @@ export class SqliteVectorStore implements VectorStore {
           agentId,
         );
         if (row === undefined) continue;
-        const deleted = this.#s.run(`DELETE FROM ${vectors} WHERE rowid = ?`, BigInt(row.rowid)).changes;
-        if (Number(deleted) === 0 && !pending.has(row.rowid)) added++;
-        pending.set(row.rowid, { list: listOf(centroids, vector), vector });
+        if (!pending.has(row.rowid)) this.#deleteRows(space, [row.rowid], agentId, state);
+        pending.set(row.rowid, vector);
       }
-      const ordered = [...pending].sort((a, b) => a[1].list - b[1].list || a[0] - b[0]);
-      for (const [rowid, { list, vector }] of ordered) {
+      if (pending.size === 0) return;
+      const entries = [...pending];
+      const lists = listsOf(
+        centroids,
+        entries.map(([, vector]) => vector),
+      );
+      // Grouped by list, so that each list's chunk is written in one run.
+      const ordered = entries
+        .map(([rowid, vector], i) => ({ rowid, vector, list: lists[i] as number }))
+        .sort((a, b) => a.list - b.list || a.rowid - b.rowid);
+      for (const { rowid, vector, list } of ordered) {
         this.#s.run(
           `INSERT INTO ${vectors} (rowid, part, embedding) VALUES (?, ?, ?)`,
           BigInt(rowid),
           part(agentId, list),
           toBlob(vector),
         );
+        state.sizes[list] = (state.sizes[list] ?? 0) + 1;
       }
-      if (added === 0) return;
-      state.added += added;
-      this.#s.run(
-        `INSERT INTO vector_lists (space, agent_id, version, lists, trained, added) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (space, agent_id) DO UPDATE SET added = excluded.added`,
-        space,
-        agentId,
-        state.version,
-        state.lists,
-        state.trained,
-        state.added,
-      );
+      this.#saveState(space, agentId, state);
       const { trainThreshold, retrainGrowth } = this.#options;
+      const total = state.sizes.reduce((sum, n) => sum + n, 0);
       const due =
         state.lists === 0
-          ? state.added >= trainThreshold
-          : retrainGrowth > 0 && state.trained + state.added >= state.trained * retrainGrowth;
+          ? total >= trainThreshold
+          : retrainGrowth > 0 && total >= state.trained * retrainGrowth;
       if (due) this.#train(space, agentId, state);
     });
   }
 
   /**
    * (Re)trains an agent's lists in a space from all its vectors now, and moves every vector to its
-   * list. Returns the number of lists (0 when the agent has too few vectors to train).
+   * list. Returns the number of lists (0 when it has fewer than 16 vectors and is left untrained).
    */
   async train(space: VectorSpace, agentId: string): Promise<number> {
     if (!this.#initialised()) return 0;
-    return inTransaction(this.#s.db, () => this.#train(space, agentId, this.#state(space, agentId), true));
+    return inTransaction(this.#s.db, () => this.#train(space, agentId, this.#state(space, agentId)));
   }
 
-  #train(space: VectorSpace, agentId: string, state: IvfState, force = false): number {
+  #train(space: VectorSpace, agentId: string, state: IvfState): number {
     const { vectors, items } = TABLES[space];
-    // Through the items table: one rowid lookup per vector of this agent, not a scan of all agents'.
+    // Through the items table: a rowid lookup per vector of this agent, not a scan of everyone's.
     const rows = this.#s.all<{ rowid: number; embedding: Uint8Array }>(
       `SELECT v.rowid AS rowid, v.embedding AS embedding FROM ${items} i JOIN ${vectors} v ON v.rowid = i.rowid
        WHERE i.agent_id = ?`,
       agentId,
     );
     const n = rows.length;
-    const save = (next: IvfState) =>
-      this.#s.run(
-        `INSERT INTO vector_lists (space, agent_id, version, lists, trained, added) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (space, agent_id) DO UPDATE SET version = excluded.version, lists = excluded.lists,
-           trained = excluded.trained, added = excluded.added`,
-        space,
-        agentId,
-        next.version,
-        next.lists,
-        next.trained,
-        next.added,
-      );
-    if (n < (force ? IVF_DEFAULTS.minLists : this.#options.trainThreshold)) {
-      // Deletions made the count overestimate: count again from what is there.
-      if (state.lists === 0) save({ ...state, added: n });
-      else save({ ...state, trained: n, added: 0 });
-      return state.lists;
-    }
+    if (n < IVF_DEFAULTS.minLists) return state.lists;
     const d = (rows[0] as { embedding: Uint8Array }).embedding.byteLength / 4;
     const data = new Float32Array(n * d);
-    for (let i = 0; i < n; i++) data.set(fromBlob((rows[i] as { embedding: Uint8Array }).embedding), i * d);
+    rows.forEach((row, i) => {
+      data.set(new Float32Array(copy(row.embedding)), i * d);
+    });
     const unit = normaliseRows(Float32Array.from(data), d);
-    const lists = Math.min(
-      IVF_DEFAULTS.maxLists,
-      Math.max(IVF_DEFAULTS.minLists, Math.round(Math.sqrt(n))),
-      n,
-    );
+    const lists = Math.min(IVF_DEFAULTS.maxLists, Math.max(IVF_DEFAULTS.minLists, Math.round(Math.sqrt(n))));
     const random = seededRandom(this.#options.seed);
     const sample = sampleRows(unit, d, lists * IVF_DEFAULTS.trainRowsPerList, random);
     const centroids = trainCentroids(sample, d, lists, { iterations: this.#options.iterations, random });
@@ -302,14 +308,13 @@ export class SqliteVectorStore implements VectorStore {
         toBlob(centroids.subarray(c * d, c * d + d)),
       );
     }
-    // Move every vector to its list (the partition key cannot be updated: delete, then insert).
-    const moves = rows.map((row, i) => ({
-      rowid: row.rowid,
-      list: nearestCentroid(centroids, unit, i, d) + 1,
-      i,
-    }));
+    // Move every vector to its list (a partition key cannot be updated: delete, then insert).
+    const labels = new Int32Array(n);
+    assignRows(centroids, unit, d, labels);
+    const moves = rows.map((row, i) => ({ rowid: row.rowid, list: (labels[i] as number) + 1, i }));
     for (const { rowid } of moves) this.#s.run(`DELETE FROM ${vectors} WHERE rowid = ?`, BigInt(rowid));
     moves.sort((a, b) => a.list - b.list || a.rowid - b.rowid);
+    const sizes = new Int32Array(lists + 1);
     for (const { rowid, list, i } of moves) {
       this.#s.run(
         `INSERT INTO ${vectors} (rowid, part, embedding) VALUES (?, ?, ?)`,
@@ -317,17 +322,22 @@ export class SqliteVectorStore implements VectorStore {
         part(agentId, list),
         toBlob(data.subarray(i * d, i * d + d)),
       );
+      sizes[list] = (sizes[list] ?? 0) + 1;
     }
-    const next = { version: state.version + 1, lists, trained: n, added: 0 };
-    save(next);
-    this.#centroids.set(cacheKey(space, agentId), { ...next, dimensions: d, values: centroids });
-    Object.assign(state, next);
+    Object.assign(state, { version: state.version + 1, lists, trained: n, sizes });
+    this.#saveState(space, agentId, state);
+    this.#centroids.set(cacheKey(space, agentId), {
+      version: state.version,
+      lists,
+      dimensions: d,
+      values: centroids,
+    });
     return lists;
   }
 
   /**
    * The k nearest of the agent's vectors: exact while its lists are untrained, else among the
-   * vectors of the `nprobe` lists whose centroids are nearest to the query.
+   * vectors of the lists nearest the query (see `nprobe`).
    */
   async search(space: VectorSpace, agentId: string, vector: Float32Array, k: number): Promise<VectorHit[]> {
     return this.#read(() => {
@@ -336,11 +346,11 @@ export class SqliteVectorStore implements VectorStore {
       if (centroids === null || centroids.dimensions !== vector.length) {
         return this.#knn(space, agentId, allParts(agentId, state.lists), vector, k);
       }
-      const probes = Math.min(
-        centroids.lists,
-        Math.max(this.#options.nprobe, Math.ceil(this.#options.minProbeFraction * centroids.lists)),
-      );
-      const lists = nearestCentroids(centroids.values, vector, centroids.dimensions, probes);
+      const sizes = state.sizes.subarray(1);
+      const total = sizes.reduce((sum, n) => sum + n, 0);
+      const { nprobe, minProbeFraction } = this.#options;
+      const budget = Math.max((nprobe * total) / centroids.lists, minProbeFraction * total);
+      const lists = probeLists(centroids.values, vector, centroids.dimensions, sizes, budget, 2 * nprobe);
       return this.#knn(
         space,
         agentId,
@@ -367,61 +377,115 @@ export class SqliteVectorStore implements VectorStore {
   async indexState(
     space: VectorSpace,
     agentId: string,
-  ): Promise<{ lists: number; trained: number; version: number }> {
-    if (!this.#initialised()) return { lists: 0, trained: 0, version: 0 };
-    const { lists, trained, version } = this.#state(space, agentId);
-    return { lists, trained, version };
+  ): Promise<{ lists: number; trained: number; version: number; sizes: number[] }> {
+    if (!this.#initialised()) return { lists: 0, trained: 0, version: 0, sizes: [0] };
+    const { lists, trained, version, sizes } = this.#state(space, agentId);
+    return { lists, trained, version, sizes: [...sizes] };
   }
 
+  /**
+   * The k nearest vectors in these partitions (nearest-first order pays): one sqlite-vec k-NN per
+   * partition, each asked only for vectors nearer than the k-th best found so far, so that few rows
+   * come back through the virtual table. Hits are the agent's items only.
+   */
   #knn(space: VectorSpace, agentId: string, parts: string[], vector: Float32Array, k: number): VectorHit[] {
     const { vectors, items } = TABLES[space];
-    // sqlite-vec runs the k-NN once per partition in the IN list (k rows each): rank them all.
-    return this.#s.all<VectorHit>(
-      `WITH v AS MATERIALIZED (
-         SELECT rowid, distance FROM ${vectors}
-         WHERE embedding MATCH ? AND k = ? AND part IN (SELECT value FROM json_each(?)))
-       SELECT i.id AS id, v.distance AS distance FROM v JOIN ${items} i ON i.rowid = v.rowid AND i.agent_id = ?
-       ORDER BY v.distance LIMIT ?`,
-      toBlob(vector),
-      k,
-      JSON.stringify(parts),
-      agentId,
-      k,
+    const query = toBlob(vector);
+    let best: { rowid: number; distance: number }[] = [];
+    for (const key of parts) {
+      const bound =
+        best.length < k ? Number.POSITIVE_INFINITY : (best[k - 1] as { distance: number }).distance;
+      const found = this.#s.all<{ rowid: number; distance: number }>(
+        `SELECT rowid, distance FROM ${vectors} WHERE embedding MATCH ? AND k = ? AND part = ? AND distance < ?`,
+        query,
+        k,
+        key,
+        bound,
+      );
+      if (found.length === 0) continue;
+      best = best.concat(found).sort((a, b) => a.distance - b.distance);
+      if (best.length > k) best.length = k;
+    }
+    if (best.length === 0) return [];
+    const ids = new Map(
+      this.#s
+        .all<{ rowid: number; id: string }>(
+          `SELECT i.rowid AS rowid, i.id AS id FROM json_each(?) j CROSS JOIN ${items} i ON i.rowid = j.value
+           WHERE i.agent_id = ?`,
+          JSON.stringify(best.map((hit) => hit.rowid)),
+          agentId,
+        )
+        .map((row) => [row.rowid, row.id]),
     );
+    return best.flatMap(({ rowid, distance }) => {
+      const id = ids.get(rowid);
+      return id === undefined ? [] : [{ id, distance }];
+    });
   }
 
   async remove(space: VectorSpace, ids: readonly string[]): Promise<void> {
-    const { vectors, items } = TABLES[space];
+    const { items } = TABLES[space];
     inTransaction(this.#s.db, () => {
-      for (const id of ids) {
+      const rowids = ids.flatMap((id) => {
         const row = this.#s.get<{ rowid: number }>(`SELECT rowid FROM ${items} WHERE id = ?`, id);
-        if (row !== undefined) this.#s.run(`DELETE FROM ${vectors} WHERE rowid = ?`, BigInt(row.rowid));
-      }
+        return row === undefined ? [] : [row.rowid];
+      });
+      this.#deleteRows(space, rowids);
     });
   }
 
   /** Drops vectors by rowid; called inside the transaction that removed or changed their rows. */
   removeRowids(space: VectorSpace, rowids: readonly number[]): void {
     if (!this.#initialised()) return;
-    for (const rowid of rowids)
-      this.#s.run(`DELETE FROM ${TABLES[space].vectors} WHERE rowid = ?`, BigInt(rowid));
+    this.#deleteRows(space, rowids);
+  }
+
+  /**
+   * Deletes vectors by rowid and counts them out of their lists: in `state` for `agentId`
+   * (the caller saves it), in the stored state for any other agent.
+   */
+  #deleteRows(space: VectorSpace, rowids: readonly number[], agentId?: string, state?: IvfState): void {
+    const { vectors } = TABLES[space];
+    const others = new Map<string, IvfState>();
+    for (const rowid of rowids) {
+      const row = this.#s.get<{ part: string }>(`SELECT part FROM ${vectors} WHERE rowid = ?`, BigInt(rowid));
+      if (row === undefined) continue;
+      this.#s.run(`DELETE FROM ${vectors} WHERE rowid = ?`, BigInt(rowid));
+      const { agentId: owner, list } = parsePart(row.part);
+      let counts = owner === agentId ? state : others.get(owner);
+      if (counts === undefined) {
+        counts = this.#state(space, owner);
+        others.set(owner, counts);
+      }
+      if ((counts.sizes[list] ?? 0) > 0) counts.sizes[list] = (counts.sizes[list] as number) - 1;
+    }
+    for (const [owner, counts] of others) this.#saveState(space, owner, counts);
   }
 
   /** Drops all of an agent's vectors, in every list, and its centroids; called inside the agent's deletion. */
   removeAgent(agentId: string): void {
     if (!this.#initialised()) return;
+    const dimensions = Number(
+      this.#s.get<{ value: string }>("SELECT value FROM settings WHERE key = ?", DIMENSIONS_KEY)?.value,
+    );
+    // Any vector will do to enumerate a partition through a k-NN query.
+    const probe = toBlob(new Float32Array(dimensions).fill(1));
     for (const space of Object.keys(TABLES) as VectorSpace[]) {
       const { vectors } = TABLES[space];
-      const lists = this.#s.get<{ lists: number }>(
-        "SELECT lists FROM vector_lists WHERE space = ? AND agent_id = ?",
-        space,
-        agentId,
-      )?.lists;
-      // Every list there could be, not only the current ones: one scan either way.
-      this.#s.run(
-        `DELETE FROM ${vectors} WHERE part IN (SELECT value FROM json_each(?))`,
-        JSON.stringify(allParts(agentId, Math.max(lists ?? 0, IVF_DEFAULTS.maxLists))),
-      );
+      // Partition by partition (a seek each), rather than a scan of every agent's vectors.
+      for (const key of allParts(agentId, this.#state(space, agentId).lists)) {
+        for (;;) {
+          const rows = this.#s.all<{ rowid: number }>(
+            `SELECT rowid FROM ${vectors} WHERE embedding MATCH ? AND k = ${KNN_MAX} AND part = ?`,
+            probe,
+            key,
+          );
+          // In rowid order, which is chunk order: far faster than the k-NN's order.
+          const rowids = rows.map((row) => row.rowid).sort((a, b) => a - b);
+          for (const rowid of rowids) this.#s.run(`DELETE FROM ${vectors} WHERE rowid = ?`, BigInt(rowid));
+          if (rows.length < KNN_MAX) break;
+        }
+      }
       this.#s.run("DELETE FROM vector_centroids WHERE space = ? AND agent_id = ?", space, agentId);
       this.#s.run("DELETE FROM vector_lists WHERE space = ? AND agent_id = ?", space, agentId);
       this.#centroids.delete(cacheKey(space, agentId));
@@ -457,7 +521,7 @@ export class SqliteVectorStore implements VectorStore {
         model,
         hash,
       );
-      if (row !== undefined) out.set(hash, fromBlob(row.vector));
+      if (row !== undefined) out.set(hash, new Float32Array(copy(row.vector)));
     }
     return out;
   }
@@ -475,25 +539,41 @@ export class SqliteVectorStore implements VectorStore {
     });
   }
 
-  /** Whether `initialise` has created the tables (of this layout); once true, stays true. */
+  /** Whether `initialise` has created the tables, in this layout; once true, stays true. */
   #initialised(): boolean {
     this.#ready ||=
-      this.#s.get("SELECT 1 FROM settings WHERE key = ?", DIMENSIONS_KEY) !== undefined &&
-      this.#s.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vector_lists'") !== undefined;
+      this.#s.get<{ value: string }>("SELECT value FROM settings WHERE key = ?", LAYOUT_KEY)?.value ===
+      LAYOUT;
     return this.#ready;
   }
 
   #state(space: VectorSpace, agentId: string): IvfState {
-    return (
-      this.#s.get<IvfState>(
-        "SELECT version, lists, trained, added FROM vector_lists WHERE space = ? AND agent_id = ?",
-        space,
-        agentId,
-      ) ?? { version: 0, lists: 0, trained: 0, added: 0 }
+    const row = this.#s.get<{ version: number; lists: number; trained: number; sizes: Uint8Array }>(
+      "SELECT version, lists, trained, sizes FROM vector_lists WHERE space = ? AND agent_id = ?",
+      space,
+      agentId,
+    );
+    if (row === undefined) return { version: 0, lists: 0, trained: 0, sizes: new Int32Array(1) };
+    const sizes = new Int32Array(row.lists + 1);
+    sizes.set(new Int32Array(copy(row.sizes)).subarray(0, row.lists + 1));
+    return { version: row.version, lists: row.lists, trained: row.trained, sizes };
+  }
+
+  #saveState(space: VectorSpace, agentId: string, state: IvfState): void {
+    this.#s.run(
+      `INSERT INTO vector_lists (space, agent_id, version, lists, trained, sizes) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (space, agent_id) DO UPDATE SET version = excluded.version, lists = excluded.lists,
+         trained = excluded.trained, sizes = excluded.sizes`,
+      space,
+      agentId,
+      state.version,
+      state.lists,
+      state.trained,
+      toBlob(state.sizes),
     );
   }
 
-  /** The agent's centroids, from memory unless another training (here or elsewhere) replaced them. */
+  /** The agent's centroids, from memory unless a training (here or in another process) replaced them. */
   #loadCentroids(space: VectorSpace, agentId: string, state: IvfState): Centroids | null {
     const key = cacheKey(space, agentId);
     const cached = this.#centroids.get(key);
@@ -508,14 +588,14 @@ export class SqliteVectorStore implements VectorStore {
     const dimensions = (rows[0] as { centroid: Uint8Array }).centroid.byteLength / 4;
     const values = new Float32Array(rows.length * dimensions);
     rows.forEach((row, c) => {
-      values.set(fromBlob(row.centroid), c * dimensions);
+      values.set(new Float32Array(copy(row.centroid)), c * dimensions);
     });
     const loaded = { version: state.version, lists: state.lists, dimensions, values };
     this.#centroids.set(key, loaded);
     return loaded;
   }
 
-  /** Runs reads in one snapshot, so that a concurrent training cannot move vectors between them. */
+  /** Runs reads in one snapshot, so that a training in another process cannot move vectors between them. */
   #read<T>(fn: () => T): T {
     const db = this.#s.db;
     if (db.isTransaction) return fn();
@@ -530,15 +610,30 @@ export class SqliteVectorStore implements VectorStore {
 
 const cacheKey = (space: VectorSpace, agentId: string) => `${space}\u0000${agentId}`;
 
-/** List 0 and lists 1..lists of an agent. */
+/** List 0 and lists 1 to `lists` of an agent. */
 function allParts(agentId: string, lists: number): string[] {
   return Array.from({ length: lists + 1 }, (_, list) => part(agentId, list));
 }
 
-/** The list a vector belongs in: 0 while untrained; a vector of another dimension is left to sqlite-vec to refuse. */
-function listOf(centroids: Centroids | null, vector: Float32Array): number {
-  if (centroids === null || vector.length !== centroids.dimensions) return 0;
-  return nearestCentroid(centroids.values, vector, 0, centroids.dimensions) + 1;
+/**
+ * The list each vector belongs in: 0 while untrained. A vector of another dimension gets 0 too,
+ * and sqlite-vec refuses it as before.
+ */
+function listsOf(centroids: Centroids | null, vectors: readonly Float32Array[]): Int32Array {
+  const lists = new Int32Array(vectors.length);
+  if (centroids === null) return lists;
+  const d = centroids.dimensions;
+  const fit = vectors.flatMap((vector, i) => (vector.length === d ? [i] : []));
+  const rows = new Float32Array(fit.length * d);
+  fit.forEach((i, r) => {
+    rows.set(vectors[i] as Float32Array, r * d);
+  });
+  const labels = new Int32Array(fit.length);
+  assignRows(centroids.values, rows, d, labels);
+  fit.forEach((i, r) => {
+    lists[i] = (labels[r] as number) + 1;
+  });
+  return lists;
 }
 
 /** At most `max` rows of `rows`, drawn without replacement by a seeded partial shuffle. */

@@ -1,0 +1,362 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { VectorHit, VectorSpace } from "../store.ts";
+import { openDatabase } from "./database.ts";
+import { seededRandom, trainCentroids } from "./ivf.ts";
+import { migrate } from "./migrations.ts";
+import { Statements } from "./statements.ts";
+import { SqliteVectorStore, type SqliteVectorStoreOptions } from "./vector-store.ts";
+
+const D = 16;
+const A = "agt_aaaaaaaaaaaaaaaaaaaaaaaaaa";
+const B = "agt_bbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+/** Points around `clusters` random centres in D dimensions, from a seeded generator. */
+function clustered(seed: number, count: number, clusters = 12, spread = 0.25): Float32Array[] {
+  const random = seededRandom(seed);
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: D }, gaussian));
+  return Array.from({ length: count }, (_, i) => {
+    const centre = centres[i % clusters] as Float32Array;
+    return Float32Array.from(centre, (x) => x + spread * gaussian());
+  });
+}
+
+function cosineDistance(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += (a[i] as number) * (b[i] as number);
+    na += (a[i] as number) ** 2;
+    nb += (b[i] as number) ** 2;
+  }
+  return 1 - dot / Math.sqrt(na * nb);
+}
+
+class Fixture {
+  readonly s: Statements;
+  readonly store: SqliteVectorStore;
+  readonly vectors = new Map<string, { agentId: string; space: VectorSpace; vector: Float32Array }>();
+  #next = 0;
+
+  constructor(options: SqliteVectorStoreOptions = {}) {
+    const { db } = openDatabase(":memory:");
+    migrate(db);
+    this.s = new Statements(db);
+    this.store = new SqliteVectorStore(this.s, options);
+    this.s.run(
+      "INSERT INTO projects (id, name, metadata, created_at, updated_at) VALUES ('prj_1', 'p', '{}', 'x', 'x')",
+    );
+    for (const agent of [A, B]) {
+      this.s.run(
+        `INSERT INTO agents (id, project_id, name, model, instructions, metadata, default_branch, created_at, updated_at)
+         VALUES (?, 'prj_1', ?, NULL, '', '{}', 'main', 'x', 'x')`,
+        agent,
+        agent,
+      );
+    }
+  }
+
+  /** Inserts items (memories or messages) with these vectors; returns their ids. */
+  async add(agentId: string, vectors: Float32Array[], space: VectorSpace = "memories"): Promise<string[]> {
+    const ids = vectors.map(
+      () => `${space === "memories" ? "mem" : "msg"}_${String(++this.#next).padStart(26, "0")}`,
+    );
+    for (const id of ids) {
+      if (space === "memories") {
+        this.s.run(
+          `INSERT INTO memories (id, agent_id, kind, text, tags, importance, provenance, metadata, version,
+             content_hash, created_at, created_ms, updated_at)
+           VALUES (?, ?, 'fact', 't', '[]', 0.5, '{}', '{}', 1, 'h', 'x', 0, 'x')`,
+          id,
+          agentId,
+        );
+      } else {
+        this.s.run(
+          `INSERT INTO messages (id, agent_id, role, content, provenance, metadata, created_at, created_ms)
+           VALUES (?, ?, 'user', 't', '{}', '{}', 'x', 0)`,
+          id,
+          agentId,
+        );
+      }
+    }
+    await this.store.upsert(
+      space,
+      agentId,
+      ids.map((id, i) => ({ id, vector: vectors[i] as Float32Array })),
+    );
+    ids.forEach((id, i) => {
+      this.vectors.set(id, { agentId, space, vector: vectors[i] as Float32Array });
+    });
+    return ids;
+  }
+
+  /** Brute-force k nearest of an agent's vectors. */
+  exact(agentId: string, query: Float32Array, k: number, space: VectorSpace = "memories"): VectorHit[] {
+    return [...this.vectors]
+      .filter(([, v]) => v.agentId === agentId && v.space === space)
+      .map(([id, v]) => ({ id, distance: cosineDistance(query, v.vector) }))
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, k);
+  }
+
+  parts(table = "memory_vectors"): Map<number, string> {
+    return new Map(
+      this.s
+        .all<{ rowid: number; part: string }>(`SELECT rowid, part FROM ${table}`)
+        .map((r) => [r.rowid, r.part]),
+    );
+  }
+
+  rowid(id: string): number {
+    return (this.s.get<{ rowid: number }>("SELECT rowid FROM memories WHERE id = ?", id) as { rowid: number })
+      .rowid;
+  }
+}
+
+async function recallAt10(f: Fixture, agentId: string, queries: Float32Array[]): Promise<number> {
+  let total = 0;
+  for (const query of queries) {
+    const exact = new Set(f.exact(agentId, query, 10).map((h) => h.id));
+    const found = await f.store.search("memories", agentId, query, 10);
+    total += found.filter((h) => exact.has(h.id)).length / 10;
+  }
+  return total / queries.length;
+}
+
+describe("SqliteVectorStore (IVF over sqlite-vec)", () => {
+  it("searches exactly, in list 0, until the agent reaches the training threshold", async () => {
+    const f = new Fixture({ trainThreshold: 200 });
+    await f.store.initialise(D);
+    await f.add(A, clustered(1, 150));
+    assert.equal((await f.store.indexState("memories", A)).lists, 0);
+    assert.ok([...f.parts().values()].every((p) => p === `${A}:0`));
+    for (const query of clustered(2, 10)) {
+      const found = await f.store.search("memories", A, query, 10);
+      const exact = f.exact(A, query, 10);
+      assert.deepEqual(
+        found.map((h) => h.id),
+        exact.map((h) => h.id),
+      );
+      found.forEach((h, i) => {
+        assert.ok(Math.abs(h.distance - (exact[i] as VectorHit).distance) < 1e-5);
+      });
+    }
+  });
+
+  it("trains lists at the threshold, moves every vector into them and keeps recall@10 >= 0.9", async () => {
+    const f = new Fixture({ trainThreshold: 1000 });
+    await f.store.initialise(D);
+    const data = clustered(3, 4000, 40);
+    for (let i = 0; i < data.length; i += 250) await f.add(A, data.slice(i, i + 250));
+    const state = await f.store.indexState("memories", A);
+    assert.equal(state.lists, 32, "round(sqrt(1000)) lists");
+    assert.equal(state.trained, 1000);
+    assert.equal(state.sizes[0], 0);
+    assert.equal(
+      state.sizes.reduce((a, b) => a + b, 0),
+      4000,
+    );
+    const parts = [...f.parts().values()];
+    assert.equal(parts.length, 4000);
+    assert.equal(parts.filter((p) => p === `${A}:0`).length, 0, "nothing is left in the untrained list");
+    assert.ok(new Set(parts).size > 16, "vectors are spread over the lists");
+    for (let list = 1; list <= 32; list++) {
+      assert.equal(
+        parts.filter((p) => p === `${A}:${list}`).length,
+        state.sizes[list],
+        "list sizes are counted",
+      );
+    }
+    const recall = await recallAt10(f, A, clustered(4, 50, 40));
+    assert.ok(recall >= 0.9, `recall@10 ${recall}`);
+    // Exact search over all lists agrees with brute force.
+    const query = clustered(5, 1, 40)[0] as Float32Array;
+    assert.deepEqual(
+      (await f.store.searchExact("memories", A, query, 10)).map((h) => h.id),
+      f.exact(A, query, 10).map((h) => h.id),
+    );
+  });
+
+  it("probes only some lists once trained (a narrow nprobe loses neighbours an exact search finds)", async () => {
+    const f = new Fixture({ trainThreshold: 400, nprobe: 2, minProbeFraction: 0 });
+    await f.store.initialise(D);
+    await f.add(A, clustered(6, 1600, 40, 0.6));
+    assert.ok((await f.store.indexState("memories", A)).lists > 1);
+    const recall = await recallAt10(f, A, clustered(7, 30, 40, 0.6));
+    assert.ok(recall < 1, `recall@10 ${recall} with two lists' worth probed`);
+  });
+
+  it("replaces a vector on upsert, moving it to the list of its new nearest centroid", async () => {
+    const f = new Fixture({ trainThreshold: 200 });
+    await f.store.initialise(D);
+    const data = clustered(8, 400, 8, 0.1);
+    const ids = await f.add(A, data);
+    const id = ids[0] as string;
+    const rowid = f.rowid(id);
+    const before = f.parts().get(rowid);
+    const replacement = data[1] as Float32Array; // another cluster (i % 8)
+    await f.store.upsert("memories", A, [{ id, vector: replacement }]);
+    f.vectors.set(id, { agentId: A, space: "memories", vector: replacement });
+    const parts = f.parts();
+    assert.equal(parts.size, 400, "one row per vector, none left behind");
+    const after = parts.get(rowid);
+    assert.notEqual(after, before);
+    assert.equal(after, parts.get(f.rowid(ids[1] as string)), "in the same list as the vector it copies");
+    const found = await f.store.search("memories", A, replacement, 2);
+    assert.deepEqual(found.map((h) => h.id).sort(), [id, ids[1]].sort());
+    const old = await f.store.search("memories", A, data[0] as Float32Array, 400);
+    assert.ok((old.find((h) => h.id === id)?.distance ?? 1) > 1e-3, "the old vector is gone");
+  });
+
+  it("leaves nothing behind on remove, removeRowids and removeAgent", async () => {
+    const f = new Fixture({ trainThreshold: 200 });
+    await f.store.initialise(D);
+    const idsA = await f.add(A, clustered(9, 300));
+    const idsB = await f.add(B, clustered(10, 300));
+    await f.add(A, clustered(11, 20), "messages");
+    await f.store.remove("memories", idsA.slice(0, 10));
+    f.store.removeRowids(
+      "memories",
+      idsA.slice(10, 20).map((id) => f.rowid(id)),
+    );
+    const parts = f.parts();
+    for (const id of idsA.slice(0, 20)) assert.equal(parts.has(f.rowid(id)), false);
+    assert.deepEqual(await f.store.missing("memories", A, 100), idsA.slice(0, 20));
+    for (const query of clustered(12, 5)) {
+      const found = await f.store.search("memories", A, query, 300);
+      assert.ok(found.every((h) => !idsA.slice(0, 20).includes(h.id)));
+    }
+
+    f.store.removeAgent(A);
+    const left = [...f.parts().values()];
+    assert.equal(left.filter((p) => p.startsWith(`${A}:`)).length, 0);
+    assert.equal(left.length, idsB.length, "the other agent keeps its vectors");
+    assert.equal(f.parts("message_vectors").size, 0);
+    assert.equal(
+      f.s.get<{ n: number }>("SELECT count(*) AS n FROM vector_centroids WHERE agent_id = ?", A)?.n,
+      0,
+    );
+    assert.equal(
+      f.s.get<{ n: number }>("SELECT count(*) AS n FROM vector_lists WHERE agent_id = ?", A)?.n,
+      0,
+    );
+    assert.equal((await f.store.indexState("memories", A)).lists, 0);
+    assert.deepEqual(await f.store.search("memories", A, clustered(13, 1)[0] as Float32Array, 10), []);
+    assert.equal((await f.store.search("memories", B, clustered(13, 1)[0] as Float32Array, 10)).length, 10);
+  });
+
+  it("never returns another agent's vectors, trained or not", async () => {
+    const f = new Fixture({ trainThreshold: 200 });
+    await f.store.initialise(D);
+    const shared = clustered(14, 300);
+    const idsA = new Set(await f.add(A, shared));
+    const idsB = new Set(await f.add(B, shared.slice(0, 100)));
+    assert.equal((await f.store.indexState("memories", A)).lists, 17);
+    assert.equal((await f.store.indexState("memories", B)).lists, 0);
+    for (const query of shared.slice(0, 20)) {
+      const a = await f.store.search("memories", A, query, 50);
+      const b = await f.store.search("memories", B, query, 50);
+      assert.equal(a.length, 50);
+      assert.equal(b.length, 50);
+      assert.ok(a.every((h) => idsA.has(h.id)));
+      assert.ok(b.every((h) => idsB.has(h.id)));
+      assert.ok((a[0] as VectorHit).distance < 1e-5 && (b[0] as VectorHit).distance < 1e-5);
+    }
+    // Upserting another agent's item is ignored.
+    await f.store.upsert("memories", B, [{ id: [...idsA][0] as string, vector: shared[5] as Float32Array }]);
+    assert.ok(
+      f
+        .parts()
+        .get(f.rowid([...idsA][0] as string))
+        ?.startsWith(`${A}:`),
+    );
+  });
+
+  it("retrains when the agent has grown enough, and a second store sees the new centroids", async () => {
+    const options = { trainThreshold: 100, retrainGrowth: 4 };
+    const f = new Fixture(options);
+    const other = new SqliteVectorStore(f.s, options);
+    await f.store.initialise(D);
+    const data = clustered(15, 800, 20);
+    await f.add(A, data.slice(0, 100));
+    const trained = await f.store.indexState("memories", A);
+    assert.deepEqual([trained.lists, trained.trained, trained.version], [16, 100, 1]);
+    assert.equal(
+      trained.sizes.reduce((a, b) => a + b, 0),
+      100,
+    );
+    const query = data[7] as Float32Array;
+    const before = await other.search("memories", A, query, 5); // caches version 1
+    for (let i = 100; i < 800; i += 100) await f.add(A, data.slice(i, i + 100));
+    const state = await f.store.indexState("memories", A);
+    assert.equal(state.version, 2);
+    assert.equal(state.trained, 400);
+    assert.equal(state.lists, 20);
+    const parts = new Set(f.parts().values());
+    for (const p of parts) {
+      const list = Number(p.slice(A.length + 1));
+      assert.ok(list >= 1 && list <= state.lists, `no vector is left in list ${list}`);
+    }
+    const after = await other.search("memories", A, query, 5);
+    assert.deepEqual(after, await f.store.search("memories", A, query, 5));
+    assert.equal((after[0] as VectorHit).distance < 1e-5, true);
+    assert.equal((before[0] as VectorHit).id, (after[0] as VectorHit).id);
+    // Retraining on demand, with the same data and seed, gives the same lists.
+    const centroids = () =>
+      f.s
+        .all<{ centroid: Uint8Array }>(
+          "SELECT centroid FROM vector_centroids WHERE agent_id = ? ORDER BY list",
+          A,
+        )
+        .map((r) => Buffer.from(r.centroid).toString("hex"));
+    const trainedAt400 = centroids();
+    assert.equal(await f.store.train("memories", A), 28);
+    const first = centroids();
+    const firstParts = f.parts();
+    assert.equal(await f.store.train("memories", A), 28);
+    assert.deepEqual(centroids(), first);
+    assert.deepEqual(f.parts(), firstParts);
+    assert.notDeepEqual(first, trainedAt400);
+    assert.equal((await f.store.indexState("memories", A)).version, 4);
+  });
+
+  it("indexes messages apart from memories", async () => {
+    const f = new Fixture({ trainThreshold: 200 });
+    await f.store.initialise(D);
+    const data = clustered(16, 250);
+    const messages = await f.add(A, data, "messages");
+    await f.add(A, data.slice(0, 10));
+    assert.equal((await f.store.indexState("messages", A)).lists, 16);
+    assert.equal((await f.store.indexState("memories", A)).lists, 0);
+    const found = await f.store.search("messages", A, data[3] as Float32Array, 3);
+    assert.equal(found[0]?.id, messages[3]);
+  });
+
+  it("keeps refusing vectors of another dimension", async () => {
+    const f = new Fixture({ trainThreshold: 200 });
+    await f.store.initialise(D);
+    await assert.rejects(
+      f.store.initialise(32),
+      /the database holds 16-dimension vectors, but the embedding model gives 32/,
+    );
+    await f.add(A, clustered(17, 250));
+    const [id] = await f.add(A, clustered(18, 1));
+    const count = f.parts().size;
+    await assert.rejects(
+      f.store.upsert("memories", A, [{ id: id as string, vector: new Float32Array(32).fill(1) }]),
+      /[Dd]imension/,
+    );
+    assert.equal(f.parts().size, count, "the failed upsert changed nothing");
+    await assert.rejects(f.store.search("memories", A, new Float32Array(32).fill(1), 5), /[Dd]imension/);
+    assert.equal(await f.store.dimensions(), D);
+  });
+
+  it("trains deterministically for a seed", () => {
+    const rows = new Float32Array(clustered(19, 300).flatMap((v) => [...v]));
+    const train = (seed: number) => trainCentroids(rows, D, 16, { random: seededRandom(seed) });
+    assert.deepEqual(train(1), train(1));
+    assert.notDeepEqual(train(1), train(2));
+  });
+});

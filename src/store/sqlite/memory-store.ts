@@ -11,7 +11,7 @@ import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
 
 /** Postings a full-text query may score before its most common terms are left out. */
-export const POSTING_BUDGET = 12_000;
+export const POSTING_BUDGET = 5_000;
 
 const INSERT_MEMORY = `INSERT INTO memories (id, agent_id, user_id, kind, text, tags, importance, valid_from, valid_to,
   provenance, metadata, version, content_hash, access_count, last_accessed_at, created_at, created_ms, updated_at)

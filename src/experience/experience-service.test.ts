@@ -4,6 +4,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from "../core/errors.
 import { createIdGenerator } from "../core/ids.ts";
 import type { ExperienceRecord } from "../core/types.ts";
 import { createEngram } from "../engram.ts";
+import { createHashEmbedder } from "../models/hash-embedder.ts";
 import type { ExperienceOptions } from "./experience-table.ts";
 import { EXPERIENCE_DEFAULTS, ExperienceTable } from "./experience-table.ts";
 
@@ -262,5 +263,33 @@ describe("episodes: bad input", () => {
     assert.equal((await engram.experience.records(agent.id)).length, 1);
     const other = await engram.agents.create({ name: "b" });
     await assert.rejects(engram.experience.getEpisode(other.id, episode.id), NotFoundError);
+  });
+});
+
+describe("experience similarity with an embedding model", () => {
+  it("compares records by embeddings when a model is configured", async () => {
+    const embedder = createHashEmbedder(64);
+    const engram = createEngram({ path: ":memory:", embedder });
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.experience.recordEpisode(agent.id, {
+      task: "open the door",
+      steps: [step("dark room with a key", "a", 1)],
+    });
+    await engram.experience.recordEpisode(agent.id, {
+      task: "open the door",
+      steps: [step("bright hall", "b", 1)],
+    });
+    const advice = await engram.experience.advise(agent.id, {
+      task: "open the door",
+      observation: "a dark room, key inside",
+      k: 2,
+    });
+    assert.equal(advice.items[0]?.observation, "dark room with a key");
+    const [x, y] = await embedder.embed(["a dark room, key inside", "dark room with a key"]);
+    let dot = 0;
+    for (let i = 0; i < 64; i++) dot += (x?.[i] ?? 0) * (y?.[i] ?? 0);
+    // w·sim_task + (1−w)·sim_obs with identical tasks: 0.5 + 0.5·cosine (the vectors are unit length).
+    assert.ok(Math.abs((advice.items[0]?.similarity ?? 0) - (0.5 + 0.5 * Math.max(0, dot))) < 1e-6);
+    await engram.close();
   });
 });

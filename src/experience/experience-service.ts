@@ -4,6 +4,7 @@ import { parseInput } from "../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import { pageInput, pageOf } from "../memory/pagination.ts";
 import { type Advice, advise } from "./advice.ts";
+import { EmbeddingSimilarity } from "./embedding-similarity.ts";
 import { EXPERIENCE_DEFAULTS, type ExperienceOptions, ExperienceTable } from "./experience-table.ts";
 import { applyUpdates, dueRange } from "./q-learning.ts";
 import {
@@ -35,9 +36,27 @@ export class ExperienceService {
   readonly #ctx: EngineContext;
   readonly options: ExperienceOptions;
 
+  /** Set when records are compared by embeddings (a model is configured and no similarity was given). */
+  readonly #embeddings: EmbeddingSimilarity | null;
+
   constructor(ctx: EngineContext, options: Partial<ExperienceOptions> = {}) {
     this.#ctx = ctx;
-    this.options = { ...EXPERIENCE_DEFAULTS, ...options };
+    const useEmbeddings =
+      ctx.vectors.model !== null &&
+      options.taskSimilarity === undefined &&
+      options.observationSimilarity === undefined;
+    this.#embeddings = useEmbeddings ? new EmbeddingSimilarity(ctx.vectors) : null;
+    const similarity = this.#embeddings?.similarity;
+    this.options = {
+      ...EXPERIENCE_DEFAULTS,
+      ...options,
+      ...(similarity === undefined ? {} : { taskSimilarity: similarity, observationSimilarity: similarity }),
+    };
+  }
+
+  /** With embedding similarity, embeds the texts a table operation is about to compare. */
+  async #prepare(texts: Iterable<string>): Promise<void> {
+    await this.#embeddings?.prepare(texts);
   }
 
   /** Records a whole episode at once and learns from all its steps. */
@@ -162,6 +181,7 @@ export class ExperienceService {
     const parsed = parseInput(adviceInput, input, "advice request");
     const agent = await requireAgent(this.#ctx, agentId);
     const table = await this.#table(agent.id);
+    await this.#prepare([parsed.task, parsed.observation]);
     return advise(table, parsed, parsed.exploration);
   }
 
@@ -207,6 +227,7 @@ export class ExperienceService {
     // Another process may write between our read and our write: then reload and learn again.
     for (let attempt = 0; ; attempt++) {
       const { table, version } = await this.#load(agent.id);
+      await this.#prepare([episode.task, ...episode.steps.filter(Boolean).map((s) => s.observation)]);
       table.changes = { upserts: new Map(), deletes: new Set(), dropped: 0, evicted: [] };
       const finished = episode.status === "finished";
       const [from, to] = dueRange(before, episode.steps.length, this.options.nStep, finished);
@@ -281,7 +302,9 @@ export class ExperienceService {
     const version = await this.#ctx.store.experience.version(agentId);
     const cached = this.#cache.get(agentId);
     if (cached !== undefined && cached.version === version) return cached;
-    const table = new ExperienceTable(await this.#ctx.store.experience.all(agentId), this.options, {
+    const records = await this.#ctx.store.experience.all(agentId);
+    await this.#prepare(records.flatMap((r) => [r.task, r.observation]));
+    const table = new ExperienceTable(records, this.options, {
       newId: () => this.#ctx.generateId("experience"),
       now: () => nowIso(this.#ctx),
     });

@@ -130,6 +130,16 @@ export class VectorIndex {
     }
   }
 
+  /** Embeddings of texts (cached by content), or null when no model is configured or it fails. */
+  async embed(texts: readonly string[]): Promise<Float32Array[] | null> {
+    if (this.#embedder === null || texts.length === 0) return null;
+    try {
+      return await this.#embedCached(texts);
+    } catch {
+      return null;
+    }
+  }
+
   async #embedCached(texts: readonly string[]): Promise<Float32Array[]> {
     const embedder = this.#embedder as Embedder;
     const vectors = this.#store.vectors;

@@ -34,17 +34,19 @@ export function learningCurveSvg(result: LearningCurveInput): string {
   const y = (value: number) =>
     PLOT.bottom - ((value - yAxis.min) / (yAxis.max - yAxis.min)) * (PLOT.bottom - PLOT.top);
 
+  const metricName = bySuccess ? "success rate" : "mean return";
+  const title = `${result.env}: ${metricName} of the greedy policy by training episodes`;
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
   );
 
-  const metricName = bySuccess ? "success rate" : "mean return";
   out.push(
-    text(WIDTH / 2, 24, `${result.env}: ${metricName} of the greedy policy by training episodes`, {
+    text(WIDTH / 2, 24, title, {
       anchor: "middle",
-      size: 16,
+      size: 14,
       weight: "bold",
     }),
     text(WIDTH / 2, 43, subtitle(result), { anchor: "middle", fill: "#555" }),

@@ -48,7 +48,10 @@ describe("learningCurveSvg", () => {
   it("plots the success rate of both learners with a legend, axes and the target", () => {
     const svg = learningCurveSvg(SUCCESS);
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" role="img" width="720" height="420"/);
-    assert.match(svg, /<title>frozenlake-4x4: success rate of the greedy policy by training episodes<\/title>/);
+    assert.match(
+      svg,
+      /<title>frozenlake-4x4: success rate of the greedy policy by training episodes<\/title>/,
+    );
     assert.match(svg, /<\/svg>\n$/);
     assertBalanced(svg);
     assert.equal(svg.match(/<polyline /g)?.length, 2);

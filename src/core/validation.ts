@@ -8,21 +8,25 @@ import { InvalidInputError } from "./errors.ts";
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new InvalidInputError(`invalid ${what}: ${describeIssues(result.error.issues)}`, {
-    details: {
-      issues: result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
-    },
+  const issues = result.error.issues.map(plainIssue);
+  throw new InvalidInputError(`invalid ${what}: ${describeIssues(issues)}`, {
+    details: { issues: issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })) },
   });
 }
 
+/** zod says "Invalid input: expected string, received undefined" where a person says "required". */
+export function plainIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  return issue.code === "invalid_type" && issue.message.endsWith("received undefined")
+    ? { ...issue, message: `required (${issue.expected})` }
+    : issue;
+}
+
+/** The first few issues as one line, each prefixed by the path of the field it is about. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .slice(0, 5)
     .map((issue) => {
-      const message = issue.message.replace(
-        /^Invalid input: expected (\w+), received undefined$/,
-        "required ($1)",
-      );
+      const { message } = plainIssue(issue);
       return issue.path.length > 0 ? `${issue.path.join(".")}: ${message}` : message;
     })
     .join("; ");

@@ -3,7 +3,7 @@ import type { Context, Env, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { EngramError, type ErrorCode, InvalidInputError } from "../core/errors.ts";
-import { describeIssues } from "../core/validation.ts";
+import { describeIssues, plainIssue } from "../core/validation.ts";
 
 /** Error codes of the HTTP API: the engine's, plus a few only HTTP has. */
 export type ApiErrorCode = ErrorCode | "unsupported_media_type" | "method_not_allowed";
@@ -72,17 +72,10 @@ export function hasKey(value: unknown, key: string): boolean {
 
 /** An InvalidInputError for zod issues found in one part of a request, e.g. `invalid query: limit: …`. */
 export function invalidInput(where: string, zodIssues: readonly z.core.$ZodIssue[]): InvalidInputError {
-  const issues = zodIssues.map(plainer);
+  const issues = zodIssues.map(plainIssue);
   return new InvalidInputError(`invalid ${where}: ${describeIssues(issues)}`, {
     details: { issues: issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })) },
   });
-}
-
-/** zod says "Invalid input: expected string, received undefined" where a person says "required". */
-function plainer(issue: z.core.$ZodIssue): z.core.$ZodIssue {
-  return issue.code === "invalid_type" && issue.message.endsWith("received undefined")
-    ? { ...issue, message: `required (${issue.expected})` }
-    : issue;
 }
 
 /**

@@ -110,17 +110,7 @@ export class SqliteMemoryStore implements MemoryStore {
         `UPDATE memories SET user_id = ?, kind = ?, text = ?, tags = ?, importance = ?, valid_from = ?, valid_to = ?,
            provenance = ?, metadata = ?, version = ?, content_hash = ?, updated_at = ?
          WHERE id = ? AND agent_id = ?`,
-        memory.userId,
-        memory.kind,
-        memory.text,
-        JSON.stringify(memory.tags),
-        memory.importance,
-        memory.validFrom,
-        memory.validTo,
-        JSON.stringify(memory.provenance),
-        JSON.stringify(memory.metadata),
-        memory.version,
-        memoryHash(memory),
+        ...contentValues(memory),
         memory.updatedAt,
         memory.id,
         memory.agentId,
@@ -231,17 +221,7 @@ export class SqliteMemoryStore implements MemoryStore {
       INSERT_MEMORY,
       memory.id,
       memory.agentId,
-      memory.userId,
-      memory.kind,
-      memory.text,
-      JSON.stringify(memory.tags),
-      memory.importance,
-      memory.validFrom,
-      memory.validTo,
-      JSON.stringify(memory.provenance),
-      JSON.stringify(memory.metadata),
-      memory.version,
-      memoryHash(memory),
+      ...contentValues(memory),
       memory.accessCount,
       memory.lastAccessedAt,
       memory.createdAt,
@@ -275,6 +255,19 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 }
 
-function memoryHash(memory: Memory): string {
-  return sha256(memory.text);
+/** The columns `user_id` … `content_hash`, in table order, shared by insert and update. */
+function contentValues(memory: Memory): (string | number | null)[] {
+  return [
+    memory.userId,
+    memory.kind,
+    memory.text,
+    JSON.stringify(memory.tags),
+    memory.importance,
+    memory.validFrom,
+    memory.validTo,
+    JSON.stringify(memory.provenance),
+    JSON.stringify(memory.metadata),
+    memory.version,
+    sha256(memory.text),
+  ];
 }

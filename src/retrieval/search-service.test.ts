@@ -101,6 +101,28 @@ describe("search", () => {
     assert.equal(response.results[0]?.components.lexicalRank, null);
   });
 
+  it("falls back to recency for words too common to rank, and still finds nothing for absent ones", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    for (let batch = 0; batch < 6; batch++) {
+      await engram.memories.addMany(
+        agent.id,
+        Array.from({ length: 1000 }, (_, i) => ({ text: `the dog note number ${batch * 1000 + i}` })),
+      );
+    }
+    const common = await engram.search(agent.id, { query: "dog", k: 3, recordAccess: false });
+    // The newest batch (all created at the same instant) comes first.
+    assert.equal(common.results.length, 3);
+    assert.ok(
+      common.results.every((r) => Number(r.text.split(" ").at(-1)) >= 5000),
+      JSON.stringify(common.results.map((r) => r.text)),
+    );
+    assert.ok(common.results.every((r) => r.components.lexicalRank === null));
+    assert.deepEqual((await engram.search(agent.id, { query: "xyzzy", recordAccess: false })).results, []);
+    const rare = await engram.search(agent.id, { query: "dog 4321", k: 1, recordAccess: false });
+    assert.equal(rare.results[0]?.text, "the dog note number 4321");
+  });
+
   it("never throws on arbitrary query text and never returns another user's memories", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });

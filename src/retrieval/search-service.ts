@@ -74,7 +74,7 @@ export class SearchService {
         for (const hit of await this.#ctx.store.memories.searchText(filter, terms, q.candidates)) {
           lexical.push({ item: { source: "memory", item: hit.item }, score: hit.score });
         }
-        if (terms.length === 0) {
+        if (terms.length === 0 || (await this.#ctx.store.memories.tooCommonToRank(agent.id, terms))) {
           for (const memory of await this.#ctx.store.memories.list(filter, { limit: q.candidates })) {
             byId.set(memory.id, { source: "memory", item: memory });
           }
@@ -95,7 +95,7 @@ export class SearchService {
         for (const hit of await rankMessages(this.#ctx.store, filter, q.query, q.candidates)) {
           lexical.push({ item: { source: "message", item: hit.message }, score: hit.score, bm25: hit.bm25 });
         }
-        if (terms.length === 0) {
+        if (terms.length === 0 || (await this.#ctx.store.messages.tooCommonToRank(agent.id, terms))) {
           for (const message of await this.#ctx.store.messages.list(filter, {
             limit: q.candidates,
             newestFirst: true,

@@ -194,6 +194,11 @@ export interface MemoryStore {
    */
   searchText(filter: MemoryFilter, terms: readonly string[], limit: number): Promise<LexicalHit<Memory>[]>;
   getMany(agentId: string, ids: readonly string[]): Promise<Memory[]>;
+  /**
+   * Whether these terms leave `searchText` nothing to rank by because the ones that occur at all are
+   * too common (a caller may then fall back to recency). False for terms that simply match nothing.
+   */
+  tooCommonToRank(agentId: string, terms: readonly string[]): Promise<boolean>;
   /** Counts an access (a retrieval) of each memory. */
   recordAccess(agentId: string, ids: readonly string[], at: string): Promise<void>;
   count(agentId: string): Promise<number>;
@@ -226,6 +231,11 @@ export interface MessageStore {
   /** Oldest first; `after` is the id of the last message of the previous page. */
   list(filter: MessageFilter, options: ListOptions & { newestFirst?: boolean }): Promise<Message[]>;
   searchText(filter: MessageFilter, query: MessageTextQuery, limit: number): Promise<LexicalHit<Message>[]>;
+  /**
+   * Whether these terms leave `searchText` nothing to rank by because the ones that occur at all are
+   * too common (a caller may then fall back to recency). False for terms that simply match nothing.
+   */
+  tooCommonToRank(agentId: string, terms: readonly string[]): Promise<boolean>;
   /** In how many of the agent's messages each (analysed) term occurs in the message's own text. */
   documentFrequencies(agentId: string, terms: readonly string[]): Promise<Map<string, number>>;
   /** The distinct speaker names in the agent's messages. */

@@ -164,6 +164,10 @@ export class SqliteMemoryStore implements MemoryStore {
       .map(toMemory);
   }
 
+  async tooCommonToRank(agentId: string, terms: readonly string[]): Promise<boolean> {
+    return this.#terms.tooCommon(agentKey(agentId), terms);
+  }
+
   async searchText(
     filter: MemoryFilter,
     terms: readonly string[],

@@ -133,6 +133,10 @@ export class SqliteMessageStore implements MessageStore {
       .map(toMessage);
   }
 
+  async tooCommonToRank(agentId: string, terms: readonly string[]): Promise<boolean> {
+    return this.#terms.tooCommon(agentKey(agentId), terms);
+  }
+
   async searchText(
     filter: MessageFilter,
     query: MessageTextQuery,

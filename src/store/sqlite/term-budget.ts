@@ -47,6 +47,12 @@ export class TermBudget {
     return kept;
   }
 
+  /** No term can be used, and at least one was left out for being too common rather than absent. */
+  tooCommon(key: string, terms: readonly string[]): boolean {
+    if (this.select(key, terms).length > 0) return false;
+    return terms.some((term) => this.#documentFrequency(`${key}_${term}`) > this.#budget);
+  }
+
   #documentFrequency(term: string): number {
     let df = this.#cache.get(term);
     if (df === undefined) {

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import type { LanguageModel } from "ai";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
 import { KeyedLock } from "./core/keyed-lock.ts";
@@ -40,6 +41,11 @@ export interface EngramOptions {
   embedder?: Embedder | string | null;
   /** Environment for provider settings (API keys, base URLs); defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Default language model for agents that name none: a model object (e.g. a mock from `ai/test`) or
+   * a `provider:model` string. Defaults to `ENGRAM_MODEL`.
+   */
+  model?: LanguageModel | string;
   /** Experience memory settings (γ, n, update mode, capacities, similarity); see docs/experience.md. */
   experience?: Partial<ExperienceOptions>;
 }
@@ -117,6 +123,7 @@ export function createEngram(options: EngramOptions = {}): Engram {
       projectId: undefined,
       writeLock: new KeyedLock(),
       env,
+      model: options.model,
     },
     options.experience ?? {},
   );

@@ -4,7 +4,7 @@ import { EngramError, InvalidInputError, NotFoundError } from "../core/errors.ts
 import type { Actor, Agent, Episode, Insight } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
-import { chooseLanguageModel } from "../models/language-model.ts";
+import { modelForAgent } from "../models/language-model.ts";
 
 /** Most rules kept before REMOVE counts triple (ExpeL's list-size pressure). */
 export const INSIGHT_CAPACITY = 20;
@@ -150,7 +150,7 @@ export class InsightService {
     options: { model?: LanguageModel | string; task?: string; maxPairs?: number } = {},
   ): Promise<InsightResult & { pairs: number }> {
     const agent = await requireAgent(this.#ctx, agentId);
-    const model = chooseLanguageModel([options.model, agent.model], this.#ctx.env);
+    const model = modelForAgent(this.#ctx, agent, options.model);
     const pairs = await this.#pairs(agent, options.task, options.maxPairs ?? 3);
     const result: InsightResult & { pairs: number } = {
       insights: await this.#ctx.store.insights.list(agent.id),

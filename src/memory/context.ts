@@ -1,3 +1,4 @@
+import type { LanguageModel } from "ai";
 import type { Clock } from "../core/clock.ts";
 import { toIso } from "../core/clock.ts";
 import { NotFoundError } from "../core/errors.ts";
@@ -20,6 +21,11 @@ export interface EngineContext {
   vectors: VectorIndex;
   /** Environment for provider settings (models, keys, base URLs). */
   env: NodeJS.ProcessEnv;
+  /**
+   * The engine's default language model for agents that name none (a model object, e.g. a mock in
+   * tests, or `provider:model`); when absent, `ENGRAM_MODEL` is the default.
+   */
+  model: LanguageModel | string | undefined;
 }
 
 export function nowIso(ctx: EngineContext): string {

@@ -55,3 +55,16 @@ export function chooseLanguageModel(
   }
   throw new EngramError("unavailable", NO_MODEL_HELP);
 }
+
+/**
+ * The model an agent's work uses: the caller's override, else the agent's own model, else the
+ * engine's default (`createEngram({ model })`), else `ENGRAM_MODEL`.
+ * @throws EngramError `unavailable` with set-up help when there is none.
+ */
+export function modelForAgent(
+  ctx: { env: NodeJS.ProcessEnv; model: LanguageModel | string | undefined },
+  agent: { model: string | null },
+  override?: LanguageModel | string,
+): LanguageModel {
+  return chooseLanguageModel([override, agent.model, ctx.model], ctx.env);
+}

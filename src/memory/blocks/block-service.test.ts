@@ -105,6 +105,57 @@ describe("blocks", () => {
     assert.equal((await engram.history.log(agent.id, { limit: 100 })).items.length, 21);
   });
 
+  it("appends a line and replaces one unique passage against the head it commits on", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({
+      name: "a",
+      blocks: [
+        { label: "notes", value: "", limit: 40 },
+        { label: "rules", value: "be brief; be kind; be brief" },
+      ],
+    });
+    await engram.blocks.commit(agent.id, { changes: [{ op: "append", label: "notes", text: "likes tea" }] });
+    const appended = await engram.blocks.commit(agent.id, {
+      changes: [{ op: "append", label: "notes", text: "lives in Oslo" }],
+      author: "agent",
+    });
+    assert.equal((await engram.blocks.get(agent.id, "notes")).value, "likes tea\nlives in Oslo");
+    assert.equal(appended.commit.author, "agent");
+    assert.equal(appended.commit.message, "append notes");
+    await engram.blocks.commit(agent.id, {
+      changes: [{ op: "replace", label: "notes", old: "tea", new: "coffee" }],
+    });
+    assert.equal((await engram.blocks.get(agent.id, "notes")).value, "likes coffee\nlives in Oslo");
+
+    const before = await snapshotOf(engram, agent.id);
+    const replace = (label: string, old: string) =>
+      engram.blocks.commit(agent.id, { changes: [{ op: "replace", label, old, new: "x" }] });
+    await assert.rejects(replace("notes", "juice"), /was not found in block "notes"/);
+    await assert.rejects(replace("rules", "be brief"), /occurs more than once in block "rules"/);
+    await assert.rejects(replace("missing", "a"), NotFoundError);
+    await assert.rejects(
+      engram.blocks.commit(agent.id, { changes: [{ op: "append", label: "notes", text: "x".repeat(30) }] }),
+      /over its limit of 40/,
+    );
+    await assert.rejects(
+      engram.blocks.commit(agent.id, { changes: [{ op: "append", label: "notes", text: "" }] }),
+      /changes\.0\.text: must not be empty/,
+    );
+    assert.deepEqual(await snapshotOf(engram, agent.id), before);
+  });
+
+  it("keeps every append of concurrent writers", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a", blocks: [{ label: "log", value: "" }] });
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        engram.blocks.commit(agent.id, { changes: [{ op: "append", label: "log", text: `entry ${i}` }] }),
+      ),
+    );
+    const lines = (await engram.blocks.get(agent.id, "log")).value.split("\n").sort();
+    assert.deepEqual(lines, Array.from({ length: 10 }, (_, i) => `entry ${i}`).sort());
+  });
+
   it("enforces the character limit on every write, counting code points", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({

@@ -180,15 +180,17 @@ export class BlockService {
         after[change.label] = null;
         continue;
       }
-      if (author === "agent" && change.readOnly === true) {
+      const settings: { description?: string; limit?: number; readOnly?: boolean } =
+        change.op === "set" ? change : {};
+      if (author === "agent" && settings.readOnly === true) {
         throw new ForbiddenError(`the agent cannot make block "${change.label}" read-only`);
       }
-      const value = change.value ?? oldValue ?? "";
+      const value = newValue(change, oldValue);
       const entry: TreeEntry = {
         label: change.label,
-        description: change.description ?? existing?.description ?? "",
-        limit: change.limit ?? existing?.limit ?? BLOCK_DEFAULTS.limit,
-        readOnly: change.readOnly ?? existing?.readOnly ?? false,
+        description: settings.description ?? existing?.description ?? "",
+        limit: settings.limit ?? existing?.limit ?? BLOCK_DEFAULTS.limit,
+        readOnly: settings.readOnly ?? existing?.readOnly ?? false,
         valueHash: sha256(value),
       };
       const size = charCount(value);
@@ -276,14 +278,30 @@ function checkDistinctLabels(changes: readonly BlockChange[]): void {
   }
 }
 
+/** A block's value after a set, append or replace. @throws when the block or the passage is missing. */
+function newValue(change: Exclude<BlockChange, { op: "delete" }>, oldValue: string | null): string {
+  if (change.op === "set") return change.value ?? oldValue ?? "";
+  if (oldValue === null) throw new NotFoundError(`block "${change.label}" not found`);
+  if (change.op === "append") return oldValue === "" ? change.text : `${oldValue}\n${change.text}`;
+  const at = oldValue.indexOf(change.old);
+  if (at < 0) {
+    throw new InvalidInputError(`replace: the text to replace was not found in block "${change.label}"`, {
+      details: { label: change.label },
+    });
+  }
+  if (oldValue.indexOf(change.old, at + 1) >= 0) {
+    throw new InvalidInputError(
+      `replace: the text to replace occurs more than once in block "${change.label}": include more of the surrounding text so it is unique`,
+      { details: { label: change.label } },
+    );
+  }
+  return oldValue.slice(0, at) + change.new + oldValue.slice(at + change.old.length);
+}
+
 function describeChanges(changes: readonly BlockChange[], headTree: readonly TreeEntry[]): string {
   const existing = new Set(headTree.map((e) => e.label));
   const parts = changes.map((c) =>
-    c.op === "delete"
-      ? `delete ${c.label}`
-      : existing.has(c.label)
-        ? `update ${c.label}`
-        : `create ${c.label}`,
+    c.op === "set" ? `${existing.has(c.label) ? "update" : "create"} ${c.label}` : `${c.op} ${c.label}`,
   );
   return parts.join(", ");
 }

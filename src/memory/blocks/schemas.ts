@@ -29,7 +29,11 @@ export const blockInput = z.strictObject({
 });
 export type BlockInput = z.input<typeof blockInput>;
 
-/** One change in a commit: set (create or update) a block, or delete it. */
+/**
+ * One change in a commit: set (create or update) a block, delete it, append a line to it, or replace
+ * one exact, unique passage of it. Append and replace apply to the head they commit on, so two
+ * writers editing different parts of a block never overwrite each other.
+ */
 export const blockChange = z.discriminatedUnion("op", [
   z.strictObject({
     op: z.literal("set"),
@@ -40,6 +44,17 @@ export const blockChange = z.discriminatedUnion("op", [
     readOnly: z.boolean().optional(),
   }),
   z.strictObject({ op: z.literal("delete"), label: blockLabel }),
+  z.strictObject({
+    op: z.literal("append"),
+    label: blockLabel,
+    text: z.string().min(1, "must not be empty"),
+  }),
+  z.strictObject({
+    op: z.literal("replace"),
+    label: blockLabel,
+    old: z.string().min(1, "must not be empty"),
+    new: z.string(),
+  }),
 ]);
 export type BlockChange = z.input<typeof blockChange>;
 

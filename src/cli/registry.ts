@@ -7,6 +7,7 @@ import { eventCommands } from "./commands/events.ts";
 import { experienceCommands } from "./commands/experience.ts";
 import { historyCommands } from "./commands/history.ts";
 import { insightCommands } from "./commands/insights.ts";
+import { mcpCommands } from "./commands/mcp.ts";
 import { memoryCommands } from "./commands/memory.ts";
 import { messageCommands } from "./commands/messages.ts";
 import { projectCommands } from "./commands/project.ts";
@@ -30,6 +31,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly Command[] = [
   ...serveCommands,
+  ...mcpCommands,
   ...projectCommands,
   ...agentCommands,
   ...blockCommands,

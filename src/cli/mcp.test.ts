@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { createEngram } from "../engram.ts";
+import { type CliSandbox, sandbox } from "./test-harness.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const node = join(root, "node_modules/.bin/node");
+const main = join(root, "src/cli/main.ts");
+
+let s: CliSandbox;
+beforeEach(() => {
+  s = sandbox();
+});
+afterEach(() => s.cleanup());
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary structured results
+function structured(result: unknown): any {
+  const r = result as CallToolResult;
+  assert.notEqual(r.isError, true, JSON.stringify(r.content));
+  return r.structuredContent;
+}
+
+function errorText(result: unknown): string {
+  const r = result as CallToolResult;
+  assert.equal(r.isError, true, JSON.stringify(r.content));
+  const first = r.content[0];
+  return first?.type === "text" ? first.text : "";
+}
+
+/** Starts `engram mcp` as a real process; resolves once it answered `initialize`. */
+function rawServer(args: string[]): {
+  child: ChildProcessWithoutNullStreams;
+  lines: string[];
+  stderr: () => string;
+} {
+  const child = spawn(node, [main, "mcp", "--db", s.db, ...args], { cwd: root });
+  const lines: string[] = [];
+  let buffer = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const parts = buffer.split("\n");
+    buffer = parts.pop() ?? "";
+    lines.push(...parts);
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return { child, lines, stderr: () => stderr };
+}
+
+function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once("exit", (code) => resolve(code));
+  });
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(check(), "timed out");
+}
+
+const initialize = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+};
+
+describe("engram mcp", () => {
+  it("serves an agent's memory to the SDK's client over stdio", async () => {
+    const helper = await s.ok(["agent", "create", "--name", "helper"]);
+    const other = await s.ok(["agent", "create", "--name", "other"]);
+    const transport = new StdioClientTransport({
+      command: node,
+      args: [main, "mcp", "--db", s.db, "--agent", "helper"],
+      cwd: root,
+      stderr: "pipe",
+    });
+    const client = new Client({ name: "test", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      assert.equal(client.getServerVersion()?.name, "engram");
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      assert.ok(tools.includes("block_edit") && tools.includes("memory_search"), tools.join());
+
+      const edited = structured(
+        await client.callTool({
+          name: "block_edit",
+          arguments: {
+            edits: [{ op: "rethink", label: "human", value: "Name: Ada" }],
+            message: "met Ada",
+          },
+        }),
+      );
+      assert.equal(edited.agentId, helper.id);
+      structured(
+        await client.callTool({
+          name: "memory_insert",
+          arguments: { text: "Ada renews every March", tags: ["billing"] },
+        }),
+      );
+      const found = structured(
+        await client.callTool({ name: "memory_search", arguments: { query: "when does Ada renew" } }),
+      );
+      assert.equal(found.results[0].text, "Ada renews every March");
+      structured(
+        await client.callTool({
+          name: "memory_insert",
+          arguments: { agent: "other", text: "Other agent's note" },
+        }),
+      );
+
+      const { resources } = await client.listResources();
+      assert.deepEqual(
+        resources.map((r) => r.name),
+        ["helper/human", "helper/persona"],
+      );
+      const read = await client.readResource({ uri: `engram://agents/${helper.id}/blocks/human` });
+      assert.equal(read.contents[0]?.text, "Name: Ada");
+
+      assert.match(
+        errorText(await client.callTool({ name: "block_read", arguments: { label: 5 } })),
+        /expected string, received number at label/,
+      );
+      assert.match(
+        errorText(
+          await client.callTool({ name: "block_read", arguments: { agent: "ghost", label: "human" } }),
+        ),
+        /agent ghost not found/,
+      );
+      assert.match(errorText(await client.callTool({ name: "nope", arguments: {} })), /Tool nope not found/);
+    } finally {
+      await client.close();
+    }
+
+    // The process closed the database; everything it acknowledged is on disk.
+    const engram = createEngram({ path: s.db });
+    try {
+      const [head] = (await engram.history.log(helper.id, { limit: 1 })).items;
+      assert.equal(head?.author, "agent");
+      assert.equal(head?.message, "met Ada");
+      assert.equal((await engram.memories.list(helper.id)).items.length, 1);
+      assert.deepEqual(
+        (await engram.memories.list(other.id)).items.map((m) => m.text),
+        ["Other agent's note"],
+      );
+    } finally {
+      await engram.close();
+    }
+  });
+
+  it("writes nothing but protocol to stdout, reports bad input on stderr, and exits when stdin ends", async () => {
+    await s.ok(["agent", "create", "--name", "helper"]);
+    const { child, lines, stderr } = rawServer(["--agent", "helper"]);
+    child.stdin.write(`${JSON.stringify(initialize)}\n`);
+    child.stdin.write("this is not json\n");
+    child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
+    const call = {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "memory_insert", arguments: { text: "written just before stdin ends" } },
+    };
+    // The last request arrives together with the end of stdin: it is still answered and written.
+    child.stdin.end(`${JSON.stringify(call)}\n`);
+    assert.equal(await exitOf(child), 0, stderr());
+    const messages = lines.filter((l) => l !== "").map((l) => JSON.parse(l));
+    assert.deepEqual(
+      messages.map((m) => m.id),
+      [1, 2],
+    );
+    assert.equal(messages[0].result.serverInfo.name, "engram");
+    assert.equal(messages[1].result.isError, undefined);
+    assert.match(stderr(), /engram mcp: protocol error/);
+    const engram = createEngram({ path: s.db });
+    try {
+      const helper = await engram.agents.find("helper");
+      assert.deepEqual(
+        (await engram.memories.list(helper.id)).items.map((m) => m.text),
+        ["written just before stdin ends"],
+      );
+    } finally {
+      await engram.close();
+    }
+  });
+
+  it("stops on SIGTERM with exit code 0", async () => {
+    const { child, lines, stderr } = rawServer([]);
+    child.stdin.write(`${JSON.stringify(initialize)}\n`);
+    await until(() => lines.length > 0);
+    child.kill("SIGTERM");
+    assert.equal(await exitOf(child), 0, stderr());
+  });
+
+  it("refuses an unknown --agent before serving: exit 1, the reason on stderr, stdout empty", async () => {
+    const { child, lines, stderr } = rawServer(["--agent", "ghost"]);
+    assert.equal(await exitOf(child), 1);
+    assert.deepEqual(lines, []);
+    assert.match(stderr(), /^engram: agent ghost not found/);
+  });
+});

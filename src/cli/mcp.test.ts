@@ -124,7 +124,10 @@ describe("engram mcp", () => {
         ["helper/human", "helper/persona"],
       );
       const read = await client.readResource({ uri: `engram://agents/${helper.id}/blocks/human` });
-      assert.equal(read.contents[0]?.text, "Name: Ada");
+      assert.deepEqual(
+        read.contents.map((c) => ("text" in c ? c.text : null)),
+        ["Name: Ada"],
+      );
 
       assert.match(
         errorText(await client.callTool({ name: "block_read", arguments: { label: 5 } })),

@@ -9,6 +9,7 @@ import { registerEventRoutes } from "./routes/events.ts";
 import { registerExperienceRoutes } from "./routes/experience.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerInsightRoutes } from "./routes/insights.ts";
+import { MCP_PATH, registerMcpRoute } from "./routes/mcp.ts";
 import { registerMemoryRoutes } from "./routes/memories.ts";
 import { registerMessageRoutes } from "./routes/messages.ts";
 import { registerProjectRoutes } from "./routes/projects.ts";
@@ -36,8 +37,8 @@ export interface AppOptions {
 }
 
 /**
- * The engram HTTP API as a Hono app: JSON under `/v1`, `GET /health`, and its OpenAPI 3.1 document
- * at `/openapi.json`. Every error is `{"error":{"code","message"}}` with the matching status.
+ * The engram HTTP API as a Hono app: JSON under `/v1`, `GET /health`, the MCP server at `POST /mcp`,
+ * and its OpenAPI 3.1 document at `/openapi.json`. Every error is `{"error":{"code","message"}}` with the matching status.
  *
  * @example
  * const app = createApp({ engram: createEngram({ path: ":memory:" }) });
@@ -52,12 +53,12 @@ export function createApp(options: AppOptions): OpenAPIHono {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxImportBytes = options.maxImportBytes ?? DEFAULT_MAX_IMPORT_BYTES;
   const app = new OpenAPIHono({ defaultHook: validationHook });
-  app.onError(errorHandler(options.onInternalError ?? reportToStderr));
+  const reportInternal = options.onInternalError ?? reportToStderr;
+  app.onError(errorHandler(reportInternal));
   app.notFound(notFoundHandler);
-  app.use(
-    "*",
-    jsonBody((c) => (c.req.path === IMPORT_PATH ? maxImportBytes : maxBodyBytes)),
-  );
+  const json = jsonBody((c) => (c.req.path === IMPORT_PATH ? maxImportBytes : maxBodyBytes));
+  // The MCP transport reads its own body, with its own limit and JSON-RPC errors.
+  app.use("*", (c, next) => (c.req.path === MCP_PATH ? next() : json(c, next)));
   registerSystemRoutes(app, engram);
   registerProjectRoutes(app, engram);
   registerAgentRoutes(app, engram);
@@ -71,6 +72,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   registerTransferRoutes(app, engram);
   registerExperienceRoutes(app, engram);
   registerInsightRoutes(app, engram);
+  registerMcpRoute(app, () => engram, { maxBodyBytes, onInternalError: reportInternal });
   // Built on first request, when every route is registered, then reused: the routes never change.
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get("/openapi.json", (c) => {

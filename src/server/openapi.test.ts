@@ -45,6 +45,7 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/advice": ["post"],
     "/v1/agents/{id}/insights": ["get", "post"],
     "/v1/agents/{id}/insights/extract": ["post"],
+    "/mcp": ["post"],
   };
   assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
   for (const [path, methods] of Object.entries(expected)) {

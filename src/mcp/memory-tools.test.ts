@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { call, failure, state, useMcpTestbed } from "./test-support.ts";
+
+const t = useMcpTestbed();
+
+describe("memory and conversation tools", () => {
+  it("inserts memories as the agent and finds them again by search, with filters", async () => {
+    const agent = await t.engram.agents.create({ name: "helper" });
+    const client = await t.connect("helper");
+    const inserted = await call(client, "memory_insert", {
+      text: "Ada's company renews its contract every March",
+      kind: "fact",
+      tags: ["billing"],
+      importance: 0.8,
+      userId: "ada",
+    });
+    assert.match(inserted.memory.id, /^mem_/);
+    await call(client, "memory_insert", {
+      text: "Bob's company renews its contract every June",
+      userId: "bob",
+    });
+    await call(client, "memory_insert", {
+      text: "The contract renewal form lives on the wiki",
+      kind: "note",
+    });
+
+    const found = await call(client, "memory_search", {
+      query: "when does the contract renew?",
+      userId: "ada",
+    });
+    const texts = found.results.map((r: { text: string }) => r.text);
+    assert.equal(texts[0], "Ada's company renews its contract every March");
+    assert.ok(!texts.some((t: string) => t.startsWith("Bob")), "another user's memory must not show");
+    assert.ok(found.results[0].score > 0);
+    const notes = await call(client, "memory_search", { query: "contract", kinds: ["note"] });
+    assert.deepEqual(
+      notes.results.map((r: { kind: string }) => r.kind),
+      ["note"],
+    );
+    const tagged = await call(client, "memory_search", { query: "contract", tags: ["billing"], limit: 1 });
+    assert.equal(tagged.results.length, 1);
+    assert.equal(tagged.results[0].id, inserted.memory.id);
+
+    const created = (await t.engram.events.list({ agentId: agent.id, kind: "memory.created" })).items;
+    assert.deepEqual(
+      created.map((e) => e.actor),
+      ["agent", "agent", "agent"],
+    );
+    const before = await state(t.engram, agent.id);
+    assert.match(await failure(client, "memory_insert", { text: "  " }), /text/);
+    assert.match(await failure(client, "memory_insert", { text: "x", importance: 2 }), /importance/);
+    assert.match(await failure(client, "memory_insert", { text: "x", kind: "Big Kind" }), /kind/);
+    assert.match(
+      await failure(client, "memory_insert", { text: 42 }),
+      /expected string, received number at text/,
+    );
+    assert.match(await failure(client, "memory_search", {}), /query/);
+    assert.deepEqual(await state(t.engram, agent.id), before);
+  });
+
+  it("logs messages and searches the conversation", async () => {
+    const agent = await t.engram.agents.create({ name: "helper" });
+    const client = await t.connect("helper");
+    await call(client, "message_append", {
+      role: "user",
+      content: "Can I move to annual billing?",
+      name: "Ada",
+    });
+    await call(client, "message_append", { role: "assistant", content: "Yes, from the next renewal." });
+    await t.engram.messages.append(agent.id, { role: "user", content: "What colour is the logo?" });
+    const found = await call(client, "conversation_search", { query: "annual billing" });
+    assert.equal(found.results[0].content, "Can I move to annual billing?");
+    assert.equal(found.results[0].name, "Ada");
+    const assistant = await call(client, "conversation_search", { query: "renewal", roles: ["assistant"] });
+    assert.deepEqual(
+      assistant.results.map((r: { role: string }) => r.role),
+      ["assistant"],
+    );
+    assert.match(await failure(client, "message_append", { role: "robot", content: "hi" }), /role/);
+    assert.equal((await t.engram.messages.list(agent.id)).items.length, 3);
+  });
+});

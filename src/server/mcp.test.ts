@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Agent } from "../core/types.ts";
+import type { Engram } from "../engram.ts";
+import { createTestEngram } from "../test/index.ts";
+import { type RunningServer, startServer } from "./serve.ts";
+import { testApp } from "./test-support.ts";
+
+let engram: Engram;
+let server: RunningServer;
+let helper: Agent;
+let other: Agent;
+
+before(async () => {
+  engram = createTestEngram();
+  helper = await engram.agents.create({ name: "helper" });
+  other = await engram.agents.create({ name: "other" });
+  server = await startServer({ engram, port: 0, maxBodyBytes: 64 * 1024 });
+});
+after(async () => {
+  await server.close();
+  await engram.close();
+});
+
+async function connect(query = ""): Promise<Client> {
+  const client = new Client({ name: "test", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp${query}`)));
+  return client;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary structured results
+function structured(result: unknown): any {
+  const r = result as CallToolResult;
+  assert.notEqual(r.isError, true, JSON.stringify(r.content));
+  return r.structuredContent;
+}
+
+function errorText(result: unknown): string {
+  const r = result as CallToolResult;
+  assert.equal(r.isError, true, JSON.stringify(r.content));
+  const first = r.content[0];
+  return first?.type === "text" ? first.text : "";
+}
+
+/** A raw POST of one JSON-RPC message, the way a streamable-HTTP client sends it. */
+function post(body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${server.url}/mcp`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...headers,
+    },
+    body,
+  });
+}
+
+describe("POST /mcp", () => {
+  it("serves the SDK's streamable-HTTP client: tools, resources, the ?agent= default", async () => {
+    const client = await connect("?agent=helper");
+    try {
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      assert.ok(tools.includes("block_edit") && tools.includes("experience_advice"), tools.join());
+      const edited = structured(
+        await client.callTool({
+          name: "block_edit",
+          arguments: { edits: [{ op: "append", label: "human", text: "Name: Ada" }], message: "over HTTP" },
+        }),
+      );
+      assert.equal(edited.agentId, helper.id);
+      const [head] = (await engram.history.log(helper.id, { limit: 1 })).items;
+      assert.equal(head?.author, "agent");
+      assert.equal(head?.message, "over HTTP");
+
+      structured(await client.callTool({ name: "memory_insert", arguments: { text: "Ada likes tea" } }));
+      const found = structured(await client.callTool({ name: "memory_search", arguments: { query: "tea" } }));
+      assert.equal(found.results[0].text, "Ada likes tea");
+
+      const other_ = structured(
+        await client.callTool({ name: "block_read", arguments: { agent: "other", label: "persona" } }),
+      );
+      assert.equal(other_.agentId, other.id);
+
+      const { resources } = await client.listResources();
+      assert.deepEqual(
+        resources.map((r) => r.name),
+        ["helper/human", "helper/persona"],
+      );
+      const read = await client.readResource({ uri: `engram://agents/${helper.id}/blocks/human` });
+      assert.deepEqual(
+        read.contents.map((c) => ("text" in c ? c.text : null)),
+        ["Name: Ada"],
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("without ?agent= every call names its agent; bad calls get clear errors and change nothing", async () => {
+    const client = await connect();
+    try {
+      const before = await engram.events.list({ limit: 500 });
+      assert.match(
+        errorText(await client.callTool({ name: "memory_insert", arguments: { text: "x" } })),
+        /agent/,
+      );
+      assert.match(
+        errorText(await client.callTool({ name: "memory_insert", arguments: { agent: "ghost", text: "x" } })),
+        /^not_found: agent ghost not found/,
+      );
+      assert.match(
+        errorText(
+          await client.callTool({
+            name: "memory_insert",
+            arguments: { agent: "helper", text: "x", importance: "high" },
+          }),
+        ),
+        /expected number, received string at importance/,
+      );
+      assert.match(
+        errorText(await client.callTool({ name: "forget_all", arguments: {} })),
+        /Tool forget_all not found/,
+      );
+      assert.deepEqual(await engram.events.list({ limit: 500 }), before);
+      const names = (await client.listResources()).resources.map((r) => r.name);
+      assert.deepEqual(names, ["helper/human", "helper/persona", "other/human", "other/persona"]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("answers HTTP-level mistakes with JSON-RPC errors, not the REST API's", async () => {
+    const notJson = await post("{", {});
+    assert.equal(notJson.status, 400);
+    assert.equal(((await notJson.json()) as { error: { code: number } }).error.code, -32700);
+
+    const wrongType = await post("{}", { "content-type": "text/plain" });
+    assert.equal(wrongType.status, 415);
+
+    const tooBig = await post(
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params: { pad: "x".repeat(100 * 1024) } }),
+    );
+    assert.equal(tooBig.status, 413);
+
+    const get = await fetch(`${server.url}/mcp`, { headers: { accept: "text/event-stream" } });
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get("allow"), "POST");
+    const del = await fetch(`${server.url}/mcp`, { method: "DELETE" });
+    assert.equal(del.status, 405);
+  });
+
+  it("is described in /openapi.json", async () => {
+    const doc = (await testApp({ engram }).get("/openapi.json")).body;
+    const mcp = doc.paths["/mcp"];
+    assert.deepEqual(Object.keys(mcp), ["post"]);
+    assert.deepEqual(
+      mcp.post.parameters.map((p: { in: string; name: string }) => `${p.in}:${p.name}`),
+      ["query:agent"],
+    );
+    assert.equal(doc.components.schemas.JsonRpcMessage.type, "object");
+  });
+});

@@ -1,0 +1,72 @@
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { Engram } from "../../engram.ts";
+import { handleMcpRequest } from "../../mcp/http.ts";
+
+/** Where the MCP endpoint lives; the JSON body middleware leaves it to the MCP transport. */
+export const MCP_PATH = "/mcp";
+
+const McpQuery = z.object({
+  agent: z
+    .string()
+    .optional()
+    .openapi({ description: "The agent (id or name) tools work on when a call names none." }),
+});
+
+const JsonRpcBody = z
+  .looseObject({ jsonrpc: z.literal("2.0") })
+  .openapi("JsonRpcMessage", { description: "A JSON-RPC 2.0 message (or a batch of them)." });
+
+export interface McpRouteOptions {
+  maxBodyBytes: number;
+  onInternalError: (error: unknown) => void;
+}
+
+/**
+ * `POST /mcp`: the MCP server over streamable HTTP (stateless). `?agent=ID_OR_NAME` sets the agent
+ * calls work on when they name none. `engineFor` picks the engine per request, so a request scoped
+ * to one project (e.g. by its API key) sees only that project.
+ */
+export function registerMcpRoute(
+  app: OpenAPIHono,
+  engineFor: (c: Context) => Engram,
+  options: McpRouteOptions,
+): void {
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: MCP_PATH,
+    tags: ["mcp"],
+    summary: "Model Context Protocol endpoint (streamable HTTP, stateless)",
+    description:
+      "JSON-RPC 2.0 messages of the Model Context Protocol: an MCP client's `initialize`, `tools/list`, " +
+      "`tools/call`, `resources/list`, `resources/read` … The client must accept both application/json " +
+      "and text/event-stream; replies come as application/json. See docs/mcp.md for the tools.",
+    request: {
+      query: McpQuery,
+      body: {
+        required: true,
+        content: { "application/json": { schema: JsonRpcBody } },
+      },
+    },
+    responses: {
+      200: {
+        description: "the JSON-RPC responses",
+        content: { "application/json": { schema: JsonRpcBody } },
+      },
+      202: { description: "notifications or responses only: accepted, nothing to answer" },
+      400: { description: "not a JSON-RPC message (JSON-RPC error)" },
+      406: { description: "the Accept header lacks application/json or text/event-stream" },
+      413: { description: "body over the size limit" },
+      415: { description: "the body is not application/json" },
+    },
+  });
+  app.all(MCP_PATH, (c) => {
+    const agent = c.req.query("agent");
+    return handleMcpRequest(c.req.raw, {
+      engram: engineFor(c),
+      agent: agent === "" ? undefined : agent,
+      maxBodyBytes: options.maxBodyBytes,
+      onInternalError: options.onInternalError,
+    });
+  });
+}

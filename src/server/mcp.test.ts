@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Agent } from "../core/types.ts";
 import type { Engram } from "../engram.ts";
 import { createTestEngram } from "../test/index.ts";
+import { registerMcpRoute } from "./routes/mcp.ts";
 import { type RunningServer, startServer } from "./serve.ts";
 import { testApp } from "./test-support.ts";
 
@@ -137,6 +139,9 @@ describe("POST /mcp", () => {
     assert.equal(notJson.status, 400);
     assert.equal(((await notJson.json()) as { error: { code: number } }).error.code, -32700);
 
+    const ping = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" });
+    assert.equal((await post(ping, { accept: "application/json" })).status, 406);
+
     const wrongType = await post("{}", { "content-type": "text/plain" });
     assert.equal(wrongType.status, 415);
 
@@ -161,5 +166,49 @@ describe("POST /mcp", () => {
       ["query:agent"],
     );
     assert.equal(doc.components.schemas.JsonRpcMessage.type, "object");
+  });
+
+  it("works within the engine each request is given: a project-scoped one sees only its project", async () => {
+    const shared = createTestEngram();
+    try {
+      const acme = await shared.projects.create({ name: "acme" });
+      await shared.projects.create({ name: "globex" });
+      await shared.agents.create({ name: "support", project: "acme" });
+      const outsider = await shared.agents.create({ name: "outsider", project: "globex" });
+      const app = new OpenAPIHono();
+      registerMcpRoute(app, () => shared.forProject(acme.id), {
+        maxBodyBytes: 1024 * 1024,
+        onInternalError: (error) => assert.fail(String(error)),
+      });
+      const client = new Client({ name: "test", version: "1.0.0" });
+      const fetchApp = (url: string | URL | Request, init?: RequestInit) =>
+        Promise.resolve(app.request(url instanceof Request ? url : String(url), init));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL("http://acme.test/mcp"), { fetch: fetchApp }),
+      );
+      try {
+        const agents = structured(await client.callTool({ name: "agent_list", arguments: {} }));
+        assert.deepEqual(
+          agents.agents.map((a: { name: string }) => a.name),
+          ["support"],
+        );
+        for (const agent of ["outsider", outsider.id]) {
+          assert.match(
+            errorText(await client.callTool({ name: "block_list", arguments: { agent } })),
+            /^not_found: agent .* not found/,
+          );
+        }
+        await assert.rejects(
+          client.readResource({ uri: `engram://agents/${outsider.id}/blocks/persona` }),
+          /not found/,
+        );
+        const names = (await client.listResources()).resources.map((r) => r.name);
+        assert.deepEqual(names, ["support/human", "support/persona"]);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await shared.close();
+    }
   });
 });

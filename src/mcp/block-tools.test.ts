@@ -28,7 +28,7 @@ describe("block tools", () => {
         { op: "rethink", label: "goals", value: "Renew in March." },
       ],
       message: "learned about Ada",
-      expectedHead: read.commit,
+      expectedHead: read.commit.slice(0, 12),
     });
     assert.equal(edited.changed, true);
     assert.deepEqual(
@@ -93,6 +93,10 @@ describe("block tools", () => {
         /Invalid arguments for tool block_edit: .*edits\[0\]\.op/,
       ],
       [{ edits: [] }, /must name at least one edit at edits/],
+      [
+        { edits: [{ op: "append", label: "human", text: "x" }], expectedHead: "HEAD" },
+        /must be a commit id, or a prefix of at least 7 of its hex digits at expectedHead/,
+      ],
       [{ edits: [{ op: "append", label: "human", text: "x", extra: 1 }] }, /Unrecognized key: "extra"/],
       [{ edits: [{ op: "append", label: "bad label!", text: "x" }] }, /edits\[0\]\.label/],
       [{ edits: "append" }, /expected array, received string at edits/],

@@ -103,10 +103,11 @@ export const blockEdit = defineTool({
       .describe("Why, for the history (like a commit message)."),
     expectedHead: z
       .string()
-      .min(4)
-      .max(64)
+      .regex(/^[0-9a-f]{7,64}$/, "must be a commit id, or a prefix of at least 7 of its hex digits")
       .optional()
-      .describe("Commit the edits were computed from; a different head is a conflict and nothing changes."),
+      .describe(
+        "The commit the edits were computed from (from block_read or block_list); if the head moved since, nothing changes and the call fails with conflict.",
+      ),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async run(args, { session, agentId }) {

@@ -195,6 +195,10 @@ export interface ActionStats {
   q: number;
   meanReward: number;
   visits: number;
+  /** How often each next observation followed the action (the model that planning uses). */
+  outcomes?: Record<string, number>;
+  /** How often the episode ended right after the action. */
+  ends?: number;
 }
 
 /** Rememberer's experience record: keyed by (task, observation), with per-action statistics. */

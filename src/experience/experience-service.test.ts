@@ -32,14 +32,77 @@ describe("experience memory: the update rule", () => {
     await engram.experience.recordEpisode(agent.id, episode);
     let records = await engram.experience.records(agent.id);
     // t=0: o2 has no record and the memory is empty: target = 0. t=1: episode end: target = r = 1.
-    assert.deepEqual(q(records, "o1", "a"), { action: "a", q: 0, meanReward: 0, visits: 1 });
-    assert.deepEqual(q(records, "o2", "b"), { action: "b", q: 1, meanReward: 1, visits: 1 });
+    // Each action also counts what followed it: the next observation, or the episode's end.
+    assert.deepEqual(q(records, "o1", "a"), {
+      action: "a",
+      q: 0,
+      meanReward: 0,
+      visits: 1,
+      outcomes: { o2: 1 },
+    });
+    assert.deepEqual(q(records, "o2", "b"), { action: "b", q: 1, meanReward: 1, visits: 1, ends: 1 });
     await engram.experience.recordEpisode(agent.id, episode);
     records = await engram.experience.records(agent.id);
     // t=0: target = 0 + max Q(o2) = 1; α = 1/2: 0 + ½(1 − 0) = 0.5.
     assert.equal(q(records, "o1", "a")?.q, 0.5);
     assert.equal(q(records, "o2", "b")?.q, 1);
     assert.equal(q(records, "o2", "b")?.visits, 2);
+  });
+
+  it("plans through the counted outcomes: values computed by hand", async () => {
+    const engram = engramWith({ planningPasses: 1, gamma: 0.5 });
+    const agent = await engram.agents.create({ name: "a" });
+    // From s, action a led once to "good" (then b paid 4) and once to "bad" (then b paid 0).
+    await engram.experience.recordEpisode(agent.id, {
+      task: "T",
+      steps: [step("s", "a", 1), step("good", "b", 4)],
+    });
+    await engram.experience.recordEpisode(agent.id, {
+      task: "T",
+      steps: [step("s", "a", 1), step("bad", "b", 0)],
+    });
+    // Cut by a time limit at "good": what followed is "good" itself, not an end.
+    await engram.experience.recordEpisode(agent.id, {
+      task: "T",
+      steps: [step("good", "c", 0)],
+      finalObservation: "good",
+      truncated: true,
+    });
+    const records = await engram.experience.records(agent.id);
+    assert.deepEqual(q(records, "s", "a")?.outcomes, { good: 1, bad: 1 });
+    assert.equal(q(records, "good", "c")?.ends, undefined);
+    assert.deepEqual(q(records, "good", "c")?.outcomes, { good: 1 });
+    // Q(good,b) = 4 and Q(bad,b) = 0 (ends); Q(good,c) = 0 + ½·max Q(good) = 2.
+    assert.equal(q(records, "good", "b")?.q, 4);
+    assert.equal(q(records, "bad", "b")?.q, 0);
+    assert.equal(q(records, "good", "c")?.q, 2);
+    // Q(s,a) = r̄ + γ·(½·max Q(good) + ½·max Q(bad)) = 1 + ½·(½·4 + ½·0) = 2.
+    assert.equal(q(records, "s", "a")?.q, 2);
+    const events = await engram.events.list({ agentId: agent.id, limit: 10 });
+    const recorded = events.items.filter((e) => e.kind === "episode.recorded");
+    assert.ok(
+      recorded.every(
+        (e) => typeof (e.after as { experience: { planned: number } }).experience.planned === "number",
+      ),
+    );
+  });
+
+  it("does not plan unless asked: Rememberer's online updates alone", async () => {
+    const engram = engramWith({ gamma: 0.5 });
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.experience.recordEpisode(agent.id, {
+      task: "T",
+      steps: [step("s", "a", 1), step("good", "b", 4)],
+    });
+    await engram.experience.recordEpisode(agent.id, {
+      task: "T",
+      steps: [step("s", "a", 1), step("bad", "b", 0)],
+    });
+    const records = await engram.experience.records(agent.id);
+    // Online, 1-step, α = 1/N. Episode 1: "good" has no record and the memory is empty: target 1.
+    // Episode 2: "bad" has no record; the most similar stored records tie, and the older one, s
+    // (max Q 1), is used: target = 1 + ½·1 = 1.5, so Q = 1 + ½·(1.5 − 1) = 1.25 (planning gives 2).
+    assert.equal(q(records, "s", "a")?.q, 1.25);
   });
 
   it("n = 2, γ = 0.5: n-step return, then truncated returns at the end", async () => {

@@ -6,6 +6,7 @@ import { pageInput, pageOf } from "../memory/pagination.ts";
 import { type Advice, advise } from "./advice.ts";
 import { EmbeddingSimilarity } from "./embedding-similarity.ts";
 import { EXPERIENCE_DEFAULTS, type ExperienceOptions, ExperienceTable } from "./experience-table.ts";
+import { noteOutcomes, plan } from "./planning.ts";
 import { applyUpdates, dueRange } from "./q-learning.ts";
 import {
   type AdviceInput,
@@ -78,7 +79,7 @@ export class ExperienceService {
       createdAt: now,
       finishedAt: now,
     };
-    await this.#learn(agent, episode, steps, true, 0, "episode.recorded");
+    await this.#learn(agent, episode, steps, true, 0, "episode.recorded", parsed.truncated ?? false);
     return episode;
   }
 
@@ -143,7 +144,15 @@ export class ExperienceService {
       episode.finalObservation = parsed.finalObservation ?? null;
       episode.success = parsed.success ?? null;
       episode.finishedAt = nowIso(this.#ctx);
-      await this.#learnLocked(agent, episode, [], false, episode.steps.length, "episode.finished");
+      await this.#learnLocked(
+        agent,
+        episode,
+        [],
+        false,
+        episode.steps.length,
+        "episode.finished",
+        parsed.truncated ?? false,
+      );
       return episode;
     });
   }
@@ -210,9 +219,10 @@ export class ExperienceService {
     create: boolean,
     before: number,
     kind: string,
+    truncated = false,
   ): Promise<void> {
     await this.#ctx.writeLock.run(`experience:${agent.id}`, () =>
-      this.#learnLocked(agent, episode, newSteps, create, before, kind),
+      this.#learnLocked(agent, episode, newSteps, create, before, kind, truncated),
     );
   }
 
@@ -223,6 +233,7 @@ export class ExperienceService {
     create: boolean,
     before: number,
     kind: string,
+    truncated = false,
   ): Promise<void> {
     // Another process may write between our read and our write: then reload and learn again.
     for (let attempt = 0; ; attempt++) {
@@ -232,6 +243,20 @@ export class ExperienceService {
       const finished = episode.status === "finished";
       const [from, to] = dueRange(before, episode.steps.length, this.options.nStep, finished);
       const updated = applyUpdates(table, episode.task, episode.steps, from, to, finished);
+      noteOutcomes(table, episode.task, episode.steps, from, to, {
+        finished,
+        truncated,
+        finalObservation: episode.finalObservation,
+      });
+      const planned =
+        finished && this.options.planningPasses > 0
+          ? plan(
+              table,
+              episode.task,
+              episode.steps.map((s) => s.observation),
+              this.options.planningPasses,
+            )
+          : 0;
       if (finished) {
         episode.steps.forEach((step, t) => {
           const record = table.find(episode.task, step.observation);
@@ -270,6 +295,7 @@ export class ExperienceService {
                 success: episode.success,
                 experience: {
                   updates: updated,
+                  planned,
                   records: upserts.size,
                   evicted: evicted.map((r) => r.id),
                   dropped,

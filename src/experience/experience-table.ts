@@ -13,6 +13,11 @@ export interface ExperienceOptions {
   capacity: number;
   /** Most actions kept per record (default 20). */
   actionCapacity: number;
+  /**
+   * Planning passes after each finished episode (default 0: Rememberer's online updates only). With
+   * passes > 0, the counted outcomes of every action are backed up by value iteration; see planning.ts.
+   */
+  planningPasses: number;
   /** Weight w of task similarity in `w·sim_task + (1−w)·sim_obs` (default 0.5). */
   taskWeight: number;
   taskSimilarity: Similarity;
@@ -26,6 +31,7 @@ export const EXPERIENCE_DEFAULTS: ExperienceOptions = {
   alpha: 0.1,
   capacity: 500,
   actionCapacity: 20,
+  planningPasses: 0,
   taskWeight: 0.5,
   taskSimilarity: lexicalSimilarity,
   observationSimilarity: lexicalSimilarity,
@@ -181,6 +187,11 @@ export class ExperienceTable {
       record.bestHistory = history.slice(-20);
       this.#touch(record);
     }
+  }
+
+  /** Marks a record as changed, to be written with the table's other changes. */
+  changed(record: ExperienceRecord): void {
+    this.#touch(record);
   }
 
   #touch(record: ExperienceRecord): void {

@@ -26,6 +26,8 @@ export const startEpisodeInput = z.strictObject({
 
 export const finishEpisodeInput = z.strictObject({
   finalObservation: text(20_000).optional(),
+  /** Ended by a time limit rather than the task: what followed the last step is `finalObservation`. */
+  truncated: z.boolean().optional(),
   success: z.boolean().optional(),
 });
 
@@ -33,6 +35,7 @@ export const episodeInput = z.strictObject({
   task: text(5_000),
   steps: z.array(stepInput).min(1, "must hold at least one step").max(10_000),
   finalObservation: text(20_000).optional(),
+  truncated: z.boolean().optional(),
   success: z.boolean().optional(),
   metadata: z.record(z.string(), z.unknown()).default({}),
 });
@@ -54,5 +57,6 @@ export const experienceOptionsInput = z.strictObject({
   alpha: z.number().gt(0).max(1).optional(),
   capacity: z.number().int().min(1).max(100_000).optional(),
   actionCapacity: z.number().int().min(1).max(1000).optional(),
+  planningPasses: z.number().int().min(0).max(100).optional(),
   taskWeight: z.number().min(0).max(1).optional(),
 });

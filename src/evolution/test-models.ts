@@ -1,0 +1,93 @@
+import { MockLanguageModelV3 } from "ai/test";
+
+/** The system prompt and user text of a call. */
+export interface Call {
+  system: string;
+  user: string;
+}
+
+/** The prompt of a call, as the mock sees it (the AI SDK's provider-level message list). */
+interface Prompt {
+  prompt: readonly { role: string; content: unknown }[];
+}
+
+function readCall(options: Prompt): Call {
+  let system = "";
+  let user = "";
+  for (const message of options.prompt) {
+    if (message.role === "system" && typeof message.content === "string") system += message.content;
+    if (message.role === "user" && Array.isArray(message.content))
+      for (const part of message.content as { type: string; text?: string }[])
+        if (part.type === "text") user += part.text ?? "";
+  }
+  return { system, user };
+}
+
+/** Whether a call is the evolver's reflection (rather than the agent answering a task). */
+export const isReflection = (call: Call) => call.user.startsWith("You improve the learned context");
+
+/**
+ * A mock model whose answer is a function of the prompt: the agent's answers depend on what its
+ * learned context says, and reflection answers with a proposed text. Records every call.
+ */
+export function scriptedModel(answer: (call: Call) => string) {
+  const calls: Call[] = [];
+  const model = new MockLanguageModelV3({
+    doGenerate: async (options) => {
+      const call = readCall(options);
+      calls.push(call);
+      return {
+        content: [{ type: "text", text: answer(call) }],
+        finishReason: { unified: "stop", raw: "stop" },
+        usage: {
+          inputTokens: { total: 10, noCache: 10, cacheRead: undefined, cacheWrite: undefined },
+          outputTokens: { total: 5, text: 5, reasoning: undefined },
+        },
+        warnings: [],
+      };
+    },
+  });
+  return { model, calls };
+}
+
+/** Capital cities the mock agent knows, in title case. */
+const CAPITALS: Record<string, string> = {
+  France: "Paris",
+  Italy: "Rome",
+  Spain: "Madrid",
+  Germany: "Berlin",
+  Japan: "Tokyo",
+  Peru: "Lima",
+  Chile: "Santiago",
+  Kenya: "Nairobi",
+  Egypt: "Cairo",
+};
+
+/** A task set the mock agent fails until its context tells it to answer in upper case. */
+export function capitalTasks(): Record<string, unknown>[] {
+  const split = (country: string) =>
+    ["France", "Italy", "Spain"].includes(country)
+      ? "train"
+      : ["Germany", "Japan", "Kenya"].includes(country)
+        ? "validation"
+        : "test";
+  return Object.entries(CAPITALS).map(([country, city]) => ({
+    id: country.toLowerCase(),
+    input: `What is the capital of ${country}?`,
+    expected: city.toUpperCase(),
+    split: split(country),
+  }));
+}
+
+/**
+ * The capitals agent: answers the capital in title case, in upper case when its context mentions
+ * UPPERCASE; reflection proposes `proposal`.
+ */
+export function capitalsModel(proposal: string | ((call: Call) => string)) {
+  return scriptedModel((call) => {
+    if (isReflection(call)) return typeof proposal === "string" ? proposal : proposal(call);
+    const country = /capital of (\w+)/.exec(call.user)?.[1] ?? "";
+    const city = CAPITALS[country] ?? "I do not know";
+    return call.system.includes("UPPERCASE") ? city.toUpperCase() : city;
+  });
+}

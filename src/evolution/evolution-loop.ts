@@ -75,9 +75,14 @@ export class EvolutionLoop {
         await this.#round(this.#run.round + 1);
       }
       this.#deps.onProgress?.(total, total, "rounds");
-      this.#run = { ...this.#run, status: "finished", finishedAt: nowIso(this.#deps.ctx) };
-      this.#run.report = buildReport(this.#run, this.#candidates) as unknown as Record<string, unknown>;
-      await this.#save(null, "evolution.finished", summary(this.#run.report));
+      const finished = { ...this.#run, status: "finished" as const, finishedAt: nowIso(this.#deps.ctx) };
+      const report = buildReport(finished, this.#candidates) as unknown as Record<string, unknown>;
+      await this.#save(
+        { status: "finished", finishedAt: finished.finishedAt, report },
+        null,
+        "evolution.finished",
+        summary(report),
+      );
       return this.#run;
     } catch (error) {
       await this.#fail(error);
@@ -88,12 +93,15 @@ export class EvolutionLoop {
   /** Finishes what a crash interrupted: an accepted candidate half applied, a round half done. */
   async #recover(): Promise<void> {
     for (const c of this.#candidates.filter((x) => x.decision === "pending")) {
-      await this.#save({
-        ...c,
-        decision: "abandoned",
-        reason: "its round was interrupted and redone",
-        decidedAt: nowIso(this.#deps.ctx),
-      });
+      await this.#save(
+        {},
+        {
+          ...c,
+          decision: "abandoned",
+          reason: "its round was interrupted and redone",
+          decidedAt: nowIso(this.#deps.ctx),
+        },
+      );
     }
     const applying = this.#candidates.find((c) => c.decision === "applying");
     if (applying !== undefined) await this.#apply(applying);
@@ -104,7 +112,7 @@ export class EvolutionLoop {
     const agent = await this.#deps.access.agents.get(this.#run.agentId);
     const { context, head } = await loadContext(this.#deps.access, agent, this.#run.branch);
     const seed = this.#candidate(0, "seed", null, [], context);
-    await this.#save(seed);
+    await this.#save({}, seed);
     const evaluations = this.#splits.validation.length + this.#splits.test.length;
     let done = 0;
     this.#evaluator.onAttempt = () => this.#deps.onProgress?.(++done, evaluations, "baseline");
@@ -112,6 +120,7 @@ export class EvolutionLoop {
     const heldOut = await this.#evaluator.evaluate(this.#splits.test, context);
     this.#evaluator.onAttempt = undefined;
     let generated: Task[] = [];
+    let dropped: unknown[] = [];
     const objective = this.#config.objective;
     if (objective !== null) {
       const result = await generateTasks(
@@ -123,10 +132,11 @@ export class EvolutionLoop {
         this.#run.seed,
       );
       generated = result.tasks;
-      this.#run.state = { ...this.#run.state, dropped: result.dropped };
+      dropped = result.dropped;
     }
-    this.#run.state = {
+    const state = {
       ...this.#run.state,
+      dropped,
       current: seed.id,
       head,
       generated,
@@ -137,6 +147,7 @@ export class EvolutionLoop {
       },
     };
     await this.#save(
+      { state },
       this.#decide(
         { ...seed, evaluation: { validation, heldOut } },
         "accepted",
@@ -188,7 +199,7 @@ export class EvolutionLoop {
     const child = this.#candidate(round, operation, component, parents, proposal.context ?? parent.context);
     child.evaluation = { minibatchTasks: minibatch.map((t) => t.id), parentMinibatch: parentAttempts };
     if (proposal.context === null) return this.#reject(child, proposal.reason, round);
-    await this.#save(child);
+    await this.#save({}, child);
 
     const childAttempts = await this.#evaluator.evaluate(minibatch, child.context);
     child.evaluation = { ...child.evaluation, minibatch: childAttempts };
@@ -215,7 +226,7 @@ export class EvolutionLoop {
       return this.#reject(child, reason, round);
     }
     const applying = { ...child, decision: "applying" as const };
-    await this.#save(applying);
+    await this.#save({}, applying);
     await this.#apply(applying);
   }
 
@@ -235,21 +246,24 @@ export class EvolutionLoop {
       );
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
-      this.#run = { ...this.#run, status: "stopped", error: error.message, round: candidate.round };
       await this.#save(
+        { status: "stopped", error: error.message, round: candidate.round },
         this.#decide(candidate, "rejected", `conflict: ${error.message}`),
         "evolution.stopped",
         { error: error.message },
       );
       throw error;
     }
-    this.#run.state = { ...this.#run.state, current: candidate.id, head: applied.head };
-    this.#run.round = candidate.round;
     const accepted = {
-      ...this.#decide(candidate, "accepted", "the held-out score did not fall"),
+      ...this.#decide(
+        candidate,
+        "accepted",
+        `the held-out score went from ${candidate.baseline} to ${candidate.heldOut} (tolerance ${this.#config.tolerance})`,
+      ),
       commitId: applied.commitId,
     };
-    await this.#save(accepted, "evolution.accepted", {
+    const state = { ...this.#run.state, current: candidate.id, head: applied.head };
+    await this.#save({ state, round: candidate.round }, accepted, "evolution.accepted", {
       candidate: accepted.id,
       commit: applied.commitId,
       heldOut: accepted.heldOut,
@@ -258,8 +272,7 @@ export class EvolutionLoop {
   }
 
   async #reject(candidate: EvolutionCandidate, reason: string, round: number): Promise<void> {
-    this.#run.round = round;
-    await this.#save(this.#decide(candidate, "rejected", reason), "evolution.rejected", {
+    await this.#save({ round }, this.#decide(candidate, "rejected", reason), "evolution.rejected", {
       candidate: candidate.id,
       reason,
     });
@@ -268,35 +281,46 @@ export class EvolutionLoop {
   async #fail(error: unknown): Promise<void> {
     if (this.#run.status === "stopped") return;
     if (error instanceof ConflictError && error.details?.fenced === true) return;
-    this.#run = { ...this.#run, status: "failed", error: (error as Error).message ?? String(error) };
-    await this.#save(null, "evolution.failed", { error: this.#run.error }).catch(() => {});
+    const message = error instanceof Error ? error.message : String(error);
+    await this.#save({ status: "failed", error: message }, null, "evolution.failed", {
+      error: message,
+    }).catch(() => {});
   }
 
-  /** Records the run (and a candidate) in one transaction, fenced by the run's attempt. */
-  async #save(candidate: EvolutionCandidate | null = null, kind?: string, after?: unknown): Promise<void> {
+  /**
+   * Records changes to the run (and a candidate) in one transaction, fenced by the run's attempt;
+   * the loop's view of the run moves only once they are stored.
+   */
+  async #save(
+    changes: Partial<EvolutionRun>,
+    candidate: EvolutionCandidate | null,
+    kind?: string,
+    after?: unknown,
+  ): Promise<void> {
     const { ctx } = this.#deps;
-    this.#run = { ...this.#run, updatedAt: nowIso(ctx) };
+    const next: EvolutionRun = { ...this.#run, ...changes, updatedAt: nowIso(ctx) };
     const events =
       kind === undefined
         ? []
         : [
             makeEvent(ctx, {
               projectId: this.#projectId,
-              agentId: this.#run.agentId,
+              agentId: next.agentId,
               actor: "evolver",
               kind,
               targetType: "evolution_run",
-              targetId: this.#run.id,
+              targetId: next.id,
               after,
             }),
           ];
     try {
-      await ctx.store.evolution.saveRun(this.#run, this.#run.attempt, candidate, events);
+      await ctx.store.evolution.saveRun(next, next.attempt, candidate, events);
     } catch (error) {
       if (error instanceof ConflictError)
         throw new ConflictError(error.message, { cause: error, details: { fenced: true } });
       throw error;
     }
+    this.#run = next;
     if (candidate !== null) {
       const at = this.#candidates.findIndex((c) => c.id === candidate.id);
       if (at >= 0) this.#candidates[at] = candidate;

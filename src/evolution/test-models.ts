@@ -91,3 +91,36 @@ export function capitalsModel(proposal: string | ((call: Call) => string)) {
     return call.system.includes("UPPERCASE") ? city.toUpperCase() : city;
   });
 }
+
+/**
+ * A memorising agent: it answers an input only when its context holds the line `Q: <input> => <answer>`,
+ * else "unknown"; reflection adds such a line for each failed example, read from the checker's
+ * feedback, to the component's current text. `hook` runs before each answer (to inject failures).
+ */
+export function memorisingModel(hook: (call: Call) => void = () => {}) {
+  return scriptedModel((call) => {
+    hook(call);
+    if (isReflection(call)) {
+      const current = /The current text of [^\n]*:\n```\n([\s\S]*?)\n```/.exec(call.user)?.[1] ?? "";
+      const learned = [
+        ...call.user.matchAll(/\(failed[^\n]*\nTask:\n(.*)\n[\s\S]*?Feedback: expected exactly "(.*?)"/g),
+      ].map((m) => `Q: ${m[1]} => ${m[2]}`);
+      const base = current === "(empty)" ? [] : current.split("\n");
+      return `\`\`\`\n${[...base, ...learned.filter((l) => !base.includes(l))].join("\n")}\n\`\`\``;
+    }
+    const input = call.user.trim();
+    const line = call.system.split("\n").find((l) => l.startsWith(`Q: ${input} => `));
+    return line === undefined ? "unknown" : line.slice(`Q: ${input} => `.length);
+  });
+}
+
+/** Tasks for the memorising agent: what it learns on training tasks shows on validation and held-out ones. */
+export function memoryTasks(): Record<string, unknown>[] {
+  return [
+    ...[1, 2, 3, 4].map((i) => ({ id: `t${i}`, input: `q${i}`, expected: `a${i}`, split: "train" })),
+    { id: "v1", input: "q1", expected: "a1", split: "validation" },
+    { id: "v2", input: "q2", expected: "a2", split: "validation" },
+    { id: "h1", input: "q3", expected: "a3", split: "test" },
+    { id: "h2", input: "q9", expected: "a9", split: "test" },
+  ];
+}

@@ -180,11 +180,9 @@ export function reportMarkdown(report: EvolutionReport): string {
     lines.push("", `## ${title}`, "");
     if (chosen.length === 0) lines.push("None.");
     for (const c of chosen) {
-      lines.push(
-        `### Round ${c.round}: \`${c.id}\``,
-        "",
-        `${c.reason ?? ""}${c.commit === null ? "" : ` Commit \`${c.commit.slice(0, 12)}\`.`}`,
-      );
+      const op = c.component === null ? c.operation : `${c.operation} ${c.component}`;
+      lines.push(`### Round ${c.round}: \`${c.id}\` (${op})`, "", `${c.reason ?? ""}.`);
+      if (c.commit !== null) lines.push("", `Commit \`${c.commit.slice(0, 12)}\`.`);
       for (const change of c.changes)
         lines.push("", `\`${change.component}\`:`, "", "```diff", change.diff, "```");
       lines.push("");

@@ -4,11 +4,15 @@ import { MockLanguageModelV3 } from "ai/test";
 export interface Call {
   system: string;
   user: string;
+  seed: number | undefined;
+  temperature: number | undefined;
 }
 
 /** The prompt of a call, as the mock sees it (the AI SDK's provider-level message list). */
 interface Prompt {
   prompt: readonly { role: string; content: unknown }[];
+  seed?: number | undefined;
+  temperature?: number | undefined;
 }
 
 function readCall(options: Prompt): Call {
@@ -20,7 +24,7 @@ function readCall(options: Prompt): Call {
       for (const part of message.content as { type: string; text?: string }[])
         if (part.type === "text") user += part.text ?? "";
   }
-  return { system, user };
+  return { system, user, seed: options.seed, temperature: options.temperature };
 }
 
 /** Whether a call is the evolver's reflection (rather than the agent answering a task). */

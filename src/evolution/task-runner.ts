@@ -1,4 +1,5 @@
 import { generateText, type LanguageModel } from "ai";
+import { EngramError } from "../core/errors.ts";
 import { type LearnedContext, systemPrompt } from "./learned-context.ts";
 
 /** What a runner is asked: one input, under one learned context. */
@@ -24,15 +25,21 @@ export function modelTaskRunner(model: LanguageModel): TaskRunner {
   return {
     async run({ input, context, seed, temperature }) {
       const system = systemPrompt(context);
-      const { text } = await generateText({
-        model,
-        ...(system === "" ? {} : { system }),
-        prompt: input,
-        temperature: temperature ?? 0,
-        seed,
-        maxRetries: 2,
-      });
-      return text;
+      try {
+        const { text } = await generateText({
+          model,
+          ...(system === "" ? {} : { system }),
+          prompt: input,
+          temperature: temperature ?? 0,
+          seed,
+          maxRetries: 2,
+        });
+        return text;
+      } catch (error) {
+        throw new EngramError("unavailable", `the model did not answer a task: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
     },
   };
 }

@@ -6,39 +6,40 @@ import type { Task } from "./task-set.ts";
 /** The component name that stands for "refresh the exemplars block". */
 export const EXEMPLARS_COMPONENT = "exemplars";
 
-/** Settings of an evolution run, as given (every field but `rounds` has a default). */
-export const evolveSettings = z
-  .strictObject({
-    rounds: z.number().int().min(1, "must be at least 1").max(1000, "must be at most 1000"),
-    seed: z
-      .number()
-      .int()
-      .min(0, "must be at least 0")
-      .max(2 ** 31 - 1, "must be below 2^31")
-      .default(1),
-    tolerance: z.number().min(0, "must be at least 0").max(1, "must be at most 1").default(0),
-    holdout: z.number().gt(0, "must be above 0").lt(1, "must be below 1").default(0.3),
-    validation: z.number().gt(0, "must be above 0").lt(1, "must be below 1").default(0.3),
-    minibatch: z.number().int().min(1, "must be at least 1").max(100, "must be at most 100").default(3),
-    poolSize: z.number().int().min(1, "must be at least 1").max(100, "must be at most 100").default(6),
-    components: z.array(z.string().min(1)).min(1, "must name at least one component").max(100).optional(),
-    exemplars: z.number().int().min(0, "must be at least 0").max(20, "must be at most 20").default(0),
-    mergeEvery: z.number().int().min(0, "must be at least 0").max(1000).default(0),
-    concurrency: z.number().int().min(1, "must be at least 1").max(32, "must be at most 32").default(4),
-    branch: z.string().min(1, "must not be empty").max(100).optional(),
-    objective: z
-      .strictObject({
-        text: z.string().trim().min(1, "must not be empty").max(5000),
-        count: z.number().int().min(1).max(100).default(5),
-        samples: z.number().int().min(2, "must be at least 2").max(10).default(3),
-        agreement: z.number().gt(0).max(1).default(0.67),
-      })
-      .optional(),
-  })
-  .refine((s) => s.holdout + s.validation < 1, {
-    message: "holdout and validation together must leave tasks for training (their sum must be below 1)",
-    path: ["validation"],
-  });
+/** The fields of an evolution run's settings (every field but `rounds` has a default). */
+export const evolveSettingsObject = z.strictObject({
+  rounds: z.number().int().min(1, "must be at least 1").max(1000, "must be at most 1000"),
+  seed: z
+    .number()
+    .int()
+    .min(0, "must be at least 0")
+    .max(2 ** 31 - 1, "must be below 2^31")
+    .default(1),
+  tolerance: z.number().min(0, "must be at least 0").max(1, "must be at most 1").default(0),
+  holdout: z.number().gt(0, "must be above 0").lt(1, "must be below 1").default(0.3),
+  validation: z.number().gt(0, "must be above 0").lt(1, "must be below 1").default(0.3),
+  minibatch: z.number().int().min(1, "must be at least 1").max(100, "must be at most 100").default(3),
+  poolSize: z.number().int().min(1, "must be at least 1").max(100, "must be at most 100").default(6),
+  components: z.array(z.string().min(1)).min(1, "must name at least one component").max(100).optional(),
+  exemplars: z.number().int().min(0, "must be at least 0").max(20, "must be at most 20").default(0),
+  mergeEvery: z.number().int().min(0, "must be at least 0").max(1000).default(0),
+  concurrency: z.number().int().min(1, "must be at least 1").max(32, "must be at most 32").default(4),
+  branch: z.string().min(1, "must not be empty").max(100).optional(),
+  objective: z
+    .strictObject({
+      text: z.string().trim().min(1, "must not be empty").max(5000),
+      count: z.number().int().min(1).max(100).default(5),
+      samples: z.number().int().min(2, "must be at least 2").max(10).default(3),
+      agreement: z.number().gt(0).max(1).default(0.67),
+    })
+    .optional(),
+});
+
+/** Settings of an evolution run, as given, checked together. */
+export const evolveSettings = evolveSettingsObject.refine((s) => s.holdout + s.validation < 1, {
+  message: "holdout and validation together must leave tasks for training (their sum must be below 1)",
+  path: ["validation"],
+});
 
 export type EvolveSettings = z.input<typeof evolveSettings>;
 

@@ -100,6 +100,51 @@ describe("evolution features", () => {
     assert.match(block.description, /Worked examples/);
   });
 
+  it("draws parents from the Pareto front and merges candidates that are each best somewhere", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({
+      name: "m",
+      blocks: [
+        { label: "a", value: "-" },
+        { label: "b", value: "-" },
+      ],
+    });
+    // Rule A solves tA but breaks vB unless rule B is there too: A alone and the seed are incomparable.
+    const { model } = scriptedModel((call) => {
+      if (isReflection(call)) return call.user.includes('block "a"') ? "A-rule" : "B-rule";
+      const a = call.system.includes("A-rule");
+      const b = call.system.includes("B-rule");
+      if (call.user === "tA") return a ? "yes" : "no";
+      if (call.user === "tB") return b ? "yes" : "no";
+      if (call.user === "vB") return !a || b ? "yes" : "no";
+      return "yes";
+    });
+    const tasks = [
+      { id: "t1", input: "tA", expected: "yes", split: "train" },
+      { id: "t2", input: "tB", expected: "yes", split: "train" },
+      { id: "vA", input: "tA", expected: "yes", split: "validation" },
+      { id: "vB", input: "vB", expected: "yes", split: "validation" },
+      { id: "h", input: "h", expected: "yes", split: "test" },
+    ];
+    const { report } = await engram.evolution.evolve(agent.id, {
+      tasks,
+      rounds: 3,
+      mergeEvery: 3,
+      components: ["block:a", "block:b"],
+      model,
+      seed: 6,
+    });
+    const [seedCandidate, first, second, merged] = report.candidates;
+    // Round 2 drew the seed, best on vB, as its parent, though round 1's child was accepted.
+    assert.deepEqual(second?.parents, [seedCandidate?.id]);
+    assert.deepEqual([first?.validation, second?.validation], [0.5, 0.5]);
+    assert.equal(merged?.operation, "merge");
+    assert.deepEqual([...(merged?.parents ?? [])].sort(), [first?.id, second?.id].sort());
+    assert.deepEqual([merged?.decision, merged?.validation], ["accepted", 1]);
+    assert.equal((await engram.blocks.get(agent.id, "a")).value, "A-rule");
+    assert.equal((await engram.blocks.get(agent.id, "b")).value, "B-rule");
+  });
+
   it("reports rounds, decisions and diffs as Markdown", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "g", blocks: [{ label: "style", value: "Plain." }] });

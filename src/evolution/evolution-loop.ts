@@ -6,12 +6,12 @@ import type { CheckerRegistry } from "./checkers.ts";
 import { Evaluator, meanScore, scoresOf } from "./evaluation.ts";
 import { type AgentAccess, applyContext, loadContext, passesGate } from "./gate.ts";
 import { diffContexts, type LearnedContext } from "./learned-context.ts";
-import { type PoolMember, paretoFront, prunePool, selectParent } from "./pareto.ts";
-import { merge, mutate, type Proposal } from "./proposal.ts";
+import { type PoolMember, paretoFront, replayPool, selectParent } from "./pareto.ts";
+import { planRound } from "./proposal.ts";
 import type { Trace } from "./reflection.ts";
 import { buildReport } from "./report.ts";
 import type { RunConfig } from "./run-config.ts";
-import { deriveSeed, randomFor } from "./seeds.ts";
+import { deriveSeed, randomFor, sample } from "./seeds.ts";
 import { generateTasks } from "./task-generation.ts";
 import type { TaskRunner } from "./task-runner.ts";
 import { type Splits, splitTasks, type Task } from "./task-set.ts";
@@ -59,10 +59,6 @@ export class EvolutionLoop {
     }
   }
 
-  get run(): EvolutionRun {
-    return this.#run;
-  }
-
   /** Runs to the end. A failure is recorded on the run (status `failed`, or `stopped` on a conflict). */
   async drive(): Promise<EvolutionRun> {
     this.#projectId = (await this.#deps.access.agents.get(this.#run.agentId)).projectId;
@@ -92,17 +88,9 @@ export class EvolutionLoop {
 
   /** Finishes what a crash interrupted: an accepted candidate half applied, a round half done. */
   async #recover(): Promise<void> {
-    for (const c of this.#candidates.filter((x) => x.decision === "pending")) {
-      await this.#save(
-        {},
-        {
-          ...c,
-          decision: "abandoned",
-          reason: "its round was interrupted and redone",
-          decidedAt: nowIso(this.#deps.ctx),
-        },
-      );
-    }
+    const reason = "its round was interrupted and redone";
+    for (const c of this.#candidates.filter((x) => x.decision === "pending"))
+      await this.#save({}, { ...c, decision: "abandoned", reason, decidedAt: nowIso(this.#deps.ctx) });
     const applying = this.#candidates.find((c) => c.decision === "applying");
     if (applying !== undefined) await this.#apply(applying);
   }
@@ -173,30 +161,19 @@ export class EvolutionLoop {
       attempt: parentAttempts[i] as AttemptRecord,
     }));
 
-    const { mergeEvery, components } = this.#config;
-    let operation: string;
-    let component: string | null = null;
-    let parents = [parent.id];
-    let proposal: Proposal;
-    if (mergeEvery > 0 && round % mergeEvery === 0) {
-      operation = "merge";
-      const others = paretoFront(pool, validationIds).filter((f) => f.member.id !== parent.id);
-      const other = others[random.integer(Math.max(1, others.length))]?.member;
-      if (other === undefined)
-        proposal = { context: null, reason: "the Pareto front holds one candidate: nothing to merge" };
-      else {
-        parents = [parent.id, other.id];
-        proposal = merge(this.#seedContext(), parent.context, this.#byId(other.id).context);
-      }
-    } else {
-      component = components[(round - 1) % components.length] as string;
-      operation = component === "exemplars" ? "exemplars" : "reflect";
-      proposal = await mutate(this.#deps.model, parent.context, component, traces, {
-        seed: deriveSeed(this.#run.seed, "reflect", round),
-        exemplars: this.#config.exemplars,
-      });
-    }
-    const child = this.#candidate(round, operation, component, parents, proposal.context ?? parent.context);
+    const front = paretoFront(pool, validationIds).map((f) => this.#byId(f.member.id));
+    const { operation, component, parentIds, proposal } = await planRound({
+      round,
+      config: this.#config,
+      model: this.#deps.model,
+      reflectionSeed: deriveSeed(this.#run.seed, "reflect", round),
+      parent,
+      traces,
+      front,
+      seedContext: this.#seedContext(),
+      random,
+    });
+    const child = this.#candidate(round, operation, component, parentIds, proposal.context ?? parent.context);
     child.evaluation = { minibatchTasks: minibatch.map((t) => t.id), parentMinibatch: parentAttempts };
     if (proposal.context === null) return this.#reject(child, proposal.reason, round);
     await this.#save({}, child);
@@ -367,16 +344,20 @@ export class EvolutionLoop {
     return { ...candidate, ...scores, decision, reason, decidedAt: nowIso(this.#deps.ctx) };
   }
 
-  /** The pool: accepted candidates in order, cut to size as each joined (so a resume rebuilds it exactly). */
+  /** The pool, rebuilt from the accepted candidates in order (so a resume rebuilds it exactly). */
   #pool(): PoolMember[] {
-    const ids = this.#splits.validation.map((t) => t.id);
-    let pool: PoolMember[] = [];
-    for (const c of this.#candidates.filter((x) => x.decision === "accepted")) {
-      const validation = (c.evaluation.validation as AttemptRecord[] | undefined) ?? [];
-      pool.push({ id: c.id, scores: scoresOf(validation), aggregate: c.aggregate ?? 0 });
-      pool = prunePool(pool, ids, this.#config.poolSize, new Set([c.id]));
-    }
-    return pool;
+    const accepted = this.#candidates
+      .filter((c) => c.decision === "accepted")
+      .map((c) => ({
+        id: c.id,
+        scores: scoresOf((c.evaluation.validation as AttemptRecord[] | undefined) ?? []),
+        aggregate: c.aggregate ?? 0,
+      }));
+    return replayPool(
+      accepted,
+      this.#splits.validation.map((t) => t.id),
+      this.#config.poolSize,
+    );
   }
 
   #seed(): EvolutionCandidate | undefined {
@@ -403,20 +384,6 @@ function parentContext(candidates: readonly EvolutionCandidate[], c: EvolutionCa
 
 const sum = (attempts: readonly AttemptRecord[]) =>
   Math.round(attempts.reduce((total, a) => total + a.score, 0) * 1e6) / 1e6;
-
-/** `count` tasks drawn without replacement, kept in their original order. */
-function sample(tasks: readonly Task[], count: number, random: { integer(n: number): number }): Task[] {
-  if (count >= tasks.length) return [...tasks];
-  const indexes = tasks.map((_, i) => i);
-  for (let i = 0; i < count; i++) {
-    const j = i + random.integer(indexes.length - i);
-    [indexes[i], indexes[j]] = [indexes[j] as number, indexes[i] as number];
-  }
-  return indexes
-    .slice(0, count)
-    .sort((a, b) => a - b)
-    .map((i) => tasks[i] as Task);
-}
 
 function summary(report: Record<string, unknown>): unknown {
   return {

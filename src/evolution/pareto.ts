@@ -83,3 +83,14 @@ export function prunePool(
   }
   return kept;
 }
+
+/** The pool after these members joined it in order, cut to `max` as each joined (the newest kept). */
+export function replayPool(
+  joined: readonly PoolMember[],
+  taskIds: readonly string[],
+  max: number,
+): PoolMember[] {
+  let pool: PoolMember[] = [];
+  for (const member of joined) pool = prunePool([...pool, member], taskIds, max, new Set([member.id]));
+  return pool;
+}

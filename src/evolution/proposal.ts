@@ -1,8 +1,9 @@
 import { generateText, type LanguageModel } from "ai";
 import { EngramError } from "../core/errors.ts";
+import type { Random } from "../environments/random.ts";
 import { diffContexts, type LearnedContext, withComponent } from "./learned-context.ts";
 import { mergeContexts, parseRevision, reflectionPrompt, type Trace, withExemplars } from "./reflection.ts";
-import { EXEMPLARS_COMPONENT } from "./run-config.ts";
+import { EXEMPLARS_COMPONENT, type RunConfig } from "./run-config.ts";
 
 /** A child context, or why none was made. */
 export type Proposal = { context: LearnedContext; reason: null } | { context: null; reason: string };
@@ -65,4 +66,51 @@ function changedFrom(parent: LearnedContext, child: LearnedContext): Proposal {
   return diffContexts(parent, child).length === 0
     ? none("the proposal changes nothing")
     : { context: child, reason: null };
+}
+
+/** What a round makes: its operation, the component it changes, the parents, and the child (or why none). */
+export interface RoundPlan {
+  operation: "reflect" | "exemplars" | "merge";
+  component: string | null;
+  parentIds: string[];
+  proposal: Proposal;
+}
+
+/**
+ * The round's child: every `mergeEvery`-th round a merge of the parent with another member of the
+ * Pareto front (drawn with `random`), else a mutation of the next component in round-robin order.
+ */
+export async function planRound(input: {
+  round: number;
+  config: Pick<RunConfig, "components" | "mergeEvery" | "exemplars">;
+  model: LanguageModel;
+  reflectionSeed: number;
+  parent: { id: string; context: LearnedContext };
+  traces: readonly Trace[];
+  front: readonly { id: string; context: LearnedContext }[];
+  seedContext: LearnedContext;
+  random: Random;
+}): Promise<RoundPlan> {
+  const { round, config, parent, random } = input;
+  if (config.mergeEvery > 0 && round % config.mergeEvery === 0) {
+    const others = input.front.filter((f) => f.id !== parent.id);
+    const other = others[random.integer(Math.max(1, others.length))];
+    if (other === undefined) {
+      const proposal = none("the Pareto front holds one candidate: there is nothing to merge");
+      return { operation: "merge", component: null, parentIds: [parent.id], proposal };
+    }
+    const proposal = merge(input.seedContext, parent.context, other.context);
+    return { operation: "merge", component: null, parentIds: [parent.id, other.id], proposal };
+  }
+  const component = config.components[(round - 1) % config.components.length] as string;
+  const proposal = await mutate(input.model, parent.context, component, input.traces, {
+    seed: input.reflectionSeed,
+    exemplars: config.exemplars,
+  });
+  return {
+    operation: component === EXEMPLARS_COMPONENT ? "exemplars" : "reflect",
+    component,
+    parentIds: [parent.id],
+    proposal,
+  };
 }

@@ -13,3 +13,17 @@ export function deriveSeed(seed: number, ...purpose: (string | number)[]): numbe
 export function randomFor(seed: number, ...purpose: (string | number)[]): Random {
   return createRandom(deriveSeed(seed, ...purpose));
 }
+
+/** `count` items drawn without replacement, kept in their original order (all of them when fewer). */
+export function sample<T>(items: readonly T[], count: number, random: Random): T[] {
+  if (count >= items.length) return [...items];
+  const indexes = items.map((_, i) => i);
+  for (let i = 0; i < count; i++) {
+    const j = i + random.integer(indexes.length - i);
+    [indexes[i], indexes[j]] = [indexes[j] as number, indexes[i] as number];
+  }
+  return indexes
+    .slice(0, count)
+    .sort((a, b) => a - b)
+    .map((i) => items[i] as T);
+}

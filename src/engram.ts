@@ -5,6 +5,8 @@ import type { LanguageModel } from "ai";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
 import { KeyedLock } from "./core/keyed-lock.ts";
+import { CheckerRegistry } from "./evolution/checkers.ts";
+import { EvolutionService } from "./evolution/evolution-service.ts";
 import { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
 import { InsightService } from "./insights/insight-service.ts";
@@ -67,6 +69,8 @@ export interface Engram {
   readonly experience: ExperienceService;
   /** Rules distilled from experience (ExpeL), with support counts. */
   readonly insights: InsightService;
+  /** Self-evolution of the learned context over task sets, and distillation to training data. */
+  readonly evolution: EvolutionService;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -129,15 +133,21 @@ export function createEngram(options: EngramOptions = {}): Engram {
   );
 }
 
-function build(ctx: EngineContext, experienceOptions: Partial<ExperienceOptions>): Engram {
+function build(
+  ctx: EngineContext,
+  experienceOptions: Partial<ExperienceOptions>,
+  checkers: CheckerRegistry = new CheckerRegistry(),
+): Engram {
   const projects = new ProjectService(ctx);
   const blocks = new BlockService(ctx);
   const search = new SearchService(ctx);
+  const agents = new AgentService(ctx, projects);
+  const insights = new InsightService(ctx);
   return {
     store: ctx.store,
     warnings: ctx.store.warnings,
     projects,
-    agents: new AgentService(ctx, projects),
+    agents,
     blocks,
     history: new HistoryService(ctx, blocks),
     events: new EventService(ctx, projects),
@@ -145,11 +155,12 @@ function build(ctx: EngineContext, experienceOptions: Partial<ExperienceOptions>
     memories: new MemoryService(ctx),
     messages: new MessageService(ctx),
     experience: new ExperienceService(ctx, experienceOptions),
-    insights: new InsightService(ctx),
+    insights,
+    evolution: new EvolutionService(ctx, { agents, blocks, insights }, checkers),
     search: (agentId, input) => search.search(agentId, input),
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),
-    forProject: (projectId) => build({ ...ctx, projectId }, experienceOptions),
+    forProject: (projectId) => build({ ...ctx, projectId }, experienceOptions, checkers),
     close: () => ctx.store.close(),
   };
 }

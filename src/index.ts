@@ -8,6 +8,12 @@ export {
   UnsupportedFormatError,
 } from "./core/errors.ts";
 export type {
+  AttemptRecord,
+  EvolutionCandidate,
+  EvolutionRun,
+  LearnedContext,
+} from "./core/evolution-types.ts";
+export type {
   Actor,
   Agent,
   Author,
@@ -21,6 +27,21 @@ export type {
 } from "./core/types.ts";
 export type { Engram, EngramOptions } from "./engram.ts";
 export { createEngram, defaultDatabasePath } from "./engram.ts";
+export type {
+  Checker,
+  CheckInput,
+  CheckResult,
+  DistillOptions,
+  DistillResult,
+  EvolutionReport,
+  EvolutionResult,
+  EvolveOptions,
+  RunDrivers,
+  RunInput,
+  Task,
+  TaskRunner,
+} from "./evolution/index.ts";
+export { modelTaskRunner, reportMarkdown, systemPrompt } from "./evolution/index.ts";
 export type { BlockAt, BlockSet, CommitResult } from "./memory/blocks/block-service.ts";
 export type { BlockDiff, CommitDiff } from "./memory/blocks/history-service.ts";
 export { createSqliteStore } from "./store/sqlite/sqlite-store.ts";

@@ -4,6 +4,7 @@ import { benchCommands } from "./commands/bench.ts";
 import { blockCommands } from "./commands/block.ts";
 import { branchCommands } from "./commands/branch.ts";
 import { eventCommands } from "./commands/events.ts";
+import { evolutionCommands } from "./commands/evolve.ts";
 import { experienceCommands } from "./commands/experience.ts";
 import { historyCommands } from "./commands/history.ts";
 import { insightCommands } from "./commands/insights.ts";
@@ -25,6 +26,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   episode: "An agent's episodes: task attempts, step by step, that its experience memory learns from",
   experience: "An agent's experience memory: what each action was worth where it was taken",
   insights: "Rules distilled from experience (ExpeL), with support counts",
+  evolution: "An agent's evolution runs: list them, show their reports",
   bench: "Benchmarks",
 };
 
@@ -42,6 +44,7 @@ export const COMMANDS: readonly Command[] = [
   ...messageCommands,
   ...experienceCommands,
   ...insightCommands,
+  ...evolutionCommands,
   ...eventCommands,
   ...transferCommands,
   ...benchCommands,

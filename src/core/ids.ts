@@ -10,6 +10,8 @@ export const ID_PREFIX = {
   episode: "epi",
   experience: "exp",
   insight: "ins",
+  evolutionRun: "evo",
+  candidate: "cnd",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -6,6 +6,7 @@ import { registerAgentRoutes } from "./routes/agents.ts";
 import { registerBlockRoutes } from "./routes/blocks.ts";
 import { registerBranchRoutes } from "./routes/branches.ts";
 import { registerEventRoutes } from "./routes/events.ts";
+import { registerEvolutionRoutes } from "./routes/evolution.ts";
 import { registerExperienceRoutes } from "./routes/experience.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerInsightRoutes } from "./routes/insights.ts";
@@ -73,6 +74,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   registerExperienceRoutes(app, engram);
   registerInsightRoutes(app, engram);
   registerMcpRoute(app, () => engram, { maxBodyBytes, onInternalError: reportInternal });
+  registerEvolutionRoutes(app, engram);
   // Built on first request, when every route is registered, then reused: the routes never change.
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get("/openapi.json", (c) => {

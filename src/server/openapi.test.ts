@@ -46,6 +46,11 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/insights": ["get", "post"],
     "/v1/agents/{id}/insights/extract": ["post"],
     "/mcp": ["post"],
+    "/v1/agents/{id}/evolve": ["post"],
+    "/v1/agents/{id}/evolution-runs": ["get"],
+    "/v1/agents/{id}/evolution-runs/{runId}": ["get"],
+    "/v1/agents/{id}/evolution-runs/{runId}/resume": ["post"],
+    "/v1/agents/{id}/distill": ["post"],
   };
   assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
   for (const [path, methods] of Object.entries(expected)) {
@@ -201,4 +206,29 @@ test("/openapi.json describes episodes, experience, advice and insights", async 
   assert.deepEqual(responseOf(`${insights}/extract`, "post", "200"), ref("InsightExtraction"));
   assert.deepEqual(responseOf(`${insights}/extract`, "post", "503"), ref("Error"));
   assert.deepEqual(schemas.InsightResult.properties.insights.items, ref("Insight"));
+});
+
+test("/openapi.json describes evolution runs and distillation", async () => {
+  const doc = (await testApp().get("/openapi.json")).body;
+  const evolve = doc.paths["/v1/agents/{id}/evolve"].post;
+  const body = evolve.requestBody.content["application/json"].schema;
+  assert.deepEqual([...body.required].sort(), ["rounds", "tasks"]);
+  assert.ok(
+    ["seed", "tolerance", "components", "objective", "wait", "model"].every((k) => k in body.properties),
+  );
+  assert.equal(
+    evolve.responses["202"].content["application/json"].schema.$ref,
+    "#/components/schemas/EvolutionRun",
+  );
+  const show = doc.paths["/v1/agents/{id}/evolution-runs/{runId}"].get;
+  assert.deepEqual(Object.keys(show.responses["200"].content).sort(), ["application/json", "text/markdown"]);
+  for (const name of [
+    "EvolutionRun",
+    "EvolutionReport",
+    "EvolutionRunReport",
+    "EvolutionRunPage",
+    "Distillation",
+  ]) {
+    assert.equal(typeof doc.components.schemas[name], "object", name);
+  }
 });

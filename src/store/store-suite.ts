@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import type { Agent, Commit, NewEvent, Project } from "../core/types.ts";
 import { makeCommit } from "../memory/blocks/commit-hash.ts";
+import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store } from "./store.ts";
 
 /**
@@ -97,6 +98,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
   }
 
   describe(`store suite: ${options.name}`, () => {
+    evolutionStoreTests(withStore);
     it("creates, reads, lists, renames and deletes projects", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

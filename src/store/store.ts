@@ -1,3 +1,4 @@
+import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import type {
   Agent,
   Blob,
@@ -37,6 +38,8 @@ export interface Store {
   readonly episodes: EpisodeStore;
   readonly experience: ExperienceStore;
   readonly insights: InsightStore;
+  /** Self-evolution runs and their candidates. */
+  readonly evolution: EvolutionStore;
   /** Small persistent key/value settings (e.g. the embedding model in use). */
   readonly settings: SettingsStore;
   close(): Promise<void>;
@@ -312,4 +315,28 @@ export interface InsightStore {
   list(agentId: string): Promise<Insight[]>;
   /** Upserts and deletes insights with their events, atomically. */
   write(agentId: string, upserts: Insight[], deletes: string[], events: NewEvent[]): Promise<void>;
+}
+
+/**
+ * Self-evolution runs and their candidates. Writes are fenced by the run's `attempt`: a write naming
+ * an attempt the run has moved past is a ConflictError and writes nothing.
+ */
+export interface EvolutionStore {
+  /** @throws ConflictError when the id exists. */
+  createRun(run: EvolutionRun, events: NewEvent[]): Promise<void>;
+  getRun(agentId: string, id: string): Promise<EvolutionRun | null>;
+  /** Newest first; `after` is the id of the last run of the previous page. */
+  listRuns(agentId: string, options: ListOptions): Promise<EvolutionRun[]>;
+  /**
+   * Replaces the run's mutable fields (status, attempt, round, state, report, error, times), and
+   * writes `candidate` (insert or replace) with it, if the run is still at `expectedAttempt`.
+   */
+  saveRun(
+    run: EvolutionRun,
+    expectedAttempt: number,
+    candidate: EvolutionCandidate | null,
+    events: NewEvent[],
+  ): Promise<void>;
+  /** In creation order. */
+  listCandidates(agentId: string, runId: string): Promise<EvolutionCandidate[]>;
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
-import type { Agent, Blob, Page, TreeEntry } from "../../core/types.ts";
+import type { Agent, Author, Blob, Page, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
 import { makeCommit } from "../blocks/commit-hash.ts";
 import { resolveRevision } from "../blocks/resolve.ts";
@@ -176,7 +176,8 @@ export class AgentService {
     return pageOf(rows, limit, (a) => a.id);
   }
 
-  async update(agentId: string, input: UpdateAgentInput): Promise<Agent> {
+  /** Changes an agent's settings; `actor` says who, in the event (default `user`). */
+  async update(agentId: string, input: UpdateAgentInput, options: { actor?: Author } = {}): Promise<Agent> {
     const patch = parseInput(updateAgentInput, input, "agent update");
     const before = await requireAgent(this.#ctx, agentId);
     const after: Agent = {
@@ -192,7 +193,7 @@ export class AgentService {
       makeEvent(this.#ctx, {
         projectId: after.projectId,
         agentId: after.id,
-        actor: "user",
+        actor: options.actor ?? "user",
         kind: "agent.updated",
         targetType: "agent",
         targetId: after.id,

@@ -217,6 +217,52 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX insights_by_agent ON insights(agent_id, count DESC);
     `,
   },
+  {
+    version: 7,
+    name: "self-evolution runs and candidates",
+    sql: `
+      CREATE TABLE evolution_runs (
+        id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        branch TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        config TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        round INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        report TEXT,
+        error TEXT,
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        finished_at TEXT
+      ) STRICT;
+      CREATE INDEX evolution_runs_by_agent ON evolution_runs(agent_id, id);
+
+      CREATE TABLE evolution_candidates (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        run_id TEXT NOT NULL REFERENCES evolution_runs(id) ON DELETE CASCADE,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        round INTEGER NOT NULL,
+        parent_ids TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        component TEXT,
+        context TEXT NOT NULL,
+        changes TEXT NOT NULL,
+        evaluation TEXT NOT NULL,
+        aggregate REAL,
+        held_out REAL,
+        baseline REAL,
+        decision TEXT NOT NULL,
+        reason TEXT,
+        commit_id TEXT,
+        created_at TEXT NOT NULL,
+        decided_at TEXT
+      ) STRICT;
+      CREATE INDEX evolution_candidates_by_run ON evolution_candidates(run_id, seq);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -2,6 +2,7 @@ import type { Store, StoreCapabilities } from "../store.ts";
 import { SqliteAgentStore } from "./agent-store.ts";
 import { openDatabase } from "./database.ts";
 import { SqliteEventStore } from "./event-store.ts";
+import { SqliteEvolutionStore } from "./evolution-store.ts";
 import { purgeAgentText } from "./fts.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
 import { SqliteEpisodeStore, SqliteExperienceStore, SqliteInsightStore } from "./learning-store.ts";
@@ -61,6 +62,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     episodes: new SqliteEpisodeStore(statements),
     experience: new SqliteExperienceStore(statements),
     insights: new SqliteInsightStore(statements),
+    evolution: new SqliteEvolutionStore(statements),
     vectors,
     settings: {
       async get(key) {

@@ -1,0 +1,159 @@
+import { ConflictError } from "../core/errors.ts";
+import type { Agent } from "../core/types.ts";
+import type { InsightOperation, InsightService } from "../insights/insight-service.ts";
+import type { AgentService } from "../memory/agents/agent-service.ts";
+import type { BlockService } from "../memory/blocks/block-service.ts";
+import type { BlockChange } from "../memory/blocks/schemas.ts";
+import type { Store } from "../store/store.ts";
+import { type LearnedContext, normaliseRule } from "./learned-context.ts";
+
+/** The services the gate reads and writes the agent through. */
+export interface AgentAccess {
+  store: Store;
+  agents: AgentService;
+  blocks: BlockService;
+  insights: InsightService;
+}
+
+/** An agent's learned context on a branch, with the head it was read at. */
+export async function loadContext(
+  access: AgentAccess,
+  agent: Agent,
+  branch: string,
+): Promise<{ context: LearnedContext; head: string }> {
+  const set = await access.blocks.list(agent.id, { branch });
+  const insights = await access.store.insights.list(agent.id);
+  return {
+    head: set.commit,
+    context: {
+      instructions: agent.instructions,
+      blocks: set.blocks.map((b) => ({
+        label: b.label,
+        description: b.description,
+        value: b.value,
+        limit: b.limit,
+        readOnly: b.readOnly,
+      })),
+      insights: insights.map((i) => i.text),
+    },
+  };
+}
+
+/** Whether the gate decides for the candidate: its held-out score fell by no more than the tolerance. */
+export function passesGate(candidate: number, baseline: number, tolerance: number): boolean {
+  // Scores are rounded to 6 decimals; compare on that grid so 0.1 + 0.2 style noise cannot decide.
+  return Math.round((candidate - baseline + tolerance) * 1e6) >= 0;
+}
+
+/** What the agent must look like for a candidate to be applied: the run's view of it. */
+export interface Expected {
+  head: string;
+  context: LearnedContext;
+}
+
+const sameRules = (a: readonly string[], b: readonly string[]) => {
+  const x = new Set(a.map(normaliseRule));
+  const y = new Set(b.map(normaliseRule));
+  return x.size === y.size && [...x].every((r) => y.has(r));
+};
+
+/**
+ * Writes a candidate's context to the agent: its blocks as one commit authored `evolver` on the
+ * expected head, then its instructions and insight rules. Every part is checked before anything is
+ * written, and each part is idempotent, so an interrupted apply is finished by running it again:
+ * a part already at the target (or the commit `marker` names, on the expected head) is skipped.
+ * @throws ConflictError when the agent changed since the run read it; nothing is written then.
+ */
+export async function applyContext(
+  access: AgentAccess,
+  agentId: string,
+  branch: string,
+  expected: Expected,
+  target: LearnedContext,
+  commit: { message: string; marker: string },
+): Promise<{ commitId: string | null; head: string }> {
+  const agent = await access.agents.get(agentId);
+  const now = await loadContext(access, agent, branch);
+  let blocksDone = false;
+  if (now.head !== expected.head) {
+    const head = await access.store.history.getCommit(agent.id, now.head);
+    blocksDone =
+      head !== null &&
+      head.parentId === expected.head &&
+      head.author === "evolver" &&
+      head.message.includes(commit.marker);
+    if (!blocksDone)
+      throw changed(
+        `branch "${branch}" moved from ${expected.head.slice(0, 12)} to ${now.head.slice(0, 12)}`,
+      );
+  }
+  const instructionsDone = now.context.instructions === target.instructions;
+  if (!instructionsDone && now.context.instructions !== expected.context.instructions)
+    throw changed("its instructions were edited");
+  const rulesDone = sameRules(now.context.insights, target.insights);
+  if (!rulesDone && !sameRules(now.context.insights, expected.context.insights))
+    throw changed("its insight rules changed");
+
+  let commitId: string | null = blocksDone ? now.head : null;
+  let head = now.head;
+  if (!blocksDone) {
+    const changes = blockChanges(now.context, target);
+    if (changes.length > 0) {
+      const result = await access.blocks.commit(agent.id, {
+        changes,
+        branch,
+        expectedHead: expected.head,
+        author: "evolver",
+        message: commit.message,
+      });
+      commitId = result.changed ? result.commit.id : null;
+      head = result.commit.id;
+    }
+  }
+  if (!instructionsDone)
+    await access.agents.update(agent.id, { instructions: target.instructions }, { actor: "evolver" });
+  if (!rulesDone) {
+    const rules = await access.store.insights.list(agent.id);
+    const wanted = new Set(target.insights.map(normaliseRule));
+    const present = new Set(rules.map((r) => normaliseRule(r.text)));
+    // REMOVE takes one support at a time: one operation per point removes the rule whatever its count.
+    const operations: InsightOperation[] = [
+      ...rules
+        .filter((r) => !wanted.has(normaliseRule(r.text)))
+        .flatMap((r) => Array.from({ length: r.count }, () => ({ op: "remove" as const, id: r.id }))),
+      ...target.insights
+        .filter((t) => !present.has(normaliseRule(t)))
+        .map((text) => ({ op: "add" as const, text })),
+    ];
+    if (operations.length > 0)
+      await access.insights.apply(agent.id, operations, { actor: "evolver", strict: false });
+  }
+  return { commitId, head };
+}
+
+function changed(what: string): ConflictError {
+  return new ConflictError(
+    `the agent changed while the evolution run was deciding (${what}): the candidate was not applied`,
+  );
+}
+
+/** Set operations turning the blocks of `now` into those of `target` (blocks are never removed). */
+function blockChanges(now: LearnedContext, target: LearnedContext): BlockChange[] {
+  const changes: BlockChange[] = [];
+  for (const block of target.blocks) {
+    const current = now.blocks.find((b) => b.label === block.label);
+    if (current?.value === block.value) continue;
+    changes.push(
+      current === undefined
+        ? {
+            op: "set",
+            label: block.label,
+            value: block.value,
+            description: block.description,
+            limit: block.limit,
+          }
+        : { op: "set", label: block.label, value: block.value },
+    );
+  }
+  return changes;
+}

@@ -1,0 +1,25 @@
+export {
+  BUILT_IN_CHECKERS,
+  type Checker,
+  CheckerRegistry,
+  type CheckInput,
+  type CheckResult,
+} from "./checkers.ts";
+export {
+  DISTILL_FORMATS,
+  DISTILL_SOURCES,
+  type DistillOptions,
+  type DistillResult,
+  type DistillSource,
+} from "./distill.ts";
+export {
+  type EvolutionResult,
+  EvolutionService,
+  type EvolveOptions,
+  type RunDrivers,
+} from "./evolution-service.ts";
+export { type ContextBlock, type LearnedContext, systemPrompt } from "./learned-context.ts";
+export { type EvolutionReport, reportMarkdown } from "./report.ts";
+export type { EvolveSettings } from "./run-config.ts";
+export { modelTaskRunner, type RunInput, type TaskRunner } from "./task-runner.ts";
+export { type EnvironmentTask, parseTaskJsonl, parseTasks, type Task, type TextTask } from "./task-set.ts";

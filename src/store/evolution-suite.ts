@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { ConflictError, NotFoundError } from "../core/errors.ts";
+import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
+import type { NewEvent } from "../core/types.ts";
+import { makeCommit } from "../memory/blocks/commit-hash.ts";
+import type { Store } from "./store.ts";
+
+/** The evolution store's part of `runStoreSuite`; called inside its `describe`. */
+export function evolutionStoreTests(withStore: (fn: (store: Store) => Promise<void>) => Promise<void>): void {
+  let counter = 0;
+  const id = (prefix: string) => `${prefix}_${String(++counter).padStart(26, "0")}`;
+  const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+  const event = (projectId: string, agentId: string | null, kind: string): NewEvent => ({
+    id: id("evt"),
+    projectId,
+    agentId,
+    actor: "evolver",
+    kind,
+    targetType: "evolution_run",
+    targetId: "r",
+    before: null,
+    after: null,
+    createdAt: at(0),
+  });
+
+  async function agentIn(store: Store): Promise<{ projectId: string; agentId: string }> {
+    const projectId = id("prj");
+    await store.projects.create(
+      { id: projectId, name: `evo${counter}`, metadata: {}, createdAt: at(0), updatedAt: at(0) },
+      event(projectId, null, "project.created"),
+    );
+    const agentId = id("agt");
+    const root = makeCommit({ parentId: null, tree: [], author: "user", message: "root", createdAt: at(0) });
+    await store.agents.create(
+      {
+        id: agentId,
+        projectId,
+        name: "a",
+        model: null,
+        instructions: "",
+        metadata: {},
+        defaultBranch: "main",
+        createdAt: at(0),
+        updatedAt: at(0),
+      },
+      { commits: [root], blobs: [], branches: [{ name: "main", head: root.id }] },
+      [],
+    );
+    return { projectId, agentId };
+  }
+
+  const newRun = (agentId: string): EvolutionRun => ({
+    id: id("evo"),
+    agentId,
+    branch: "main",
+    seed: 7,
+    config: { rounds: 2, tasks: [{ id: "t1", input: "2+2", expected: "4" }] },
+    status: "running",
+    attempt: 1,
+    round: 0,
+    state: {},
+    report: null,
+    error: null,
+    startedAt: at(1),
+    updatedAt: at(1),
+    finishedAt: null,
+  });
+
+  const candidate = (run: EvolutionRun, round: number): EvolutionCandidate => ({
+    id: id("cnd"),
+    runId: run.id,
+    agentId: run.agentId,
+    round,
+    parentIds: [],
+    operation: round === 0 ? "seed" : "reflect",
+    component: round === 0 ? null : "instructions",
+    context: { instructions: `v${round}`, blocks: [], insights: ["rule"] },
+    changes: [],
+    evaluation: { validation: { t1: 1 } },
+    aggregate: 1,
+    heldOut: 0.5,
+    baseline: null,
+    decision: "pending",
+    reason: null,
+    commitId: null,
+    createdAt: at(2),
+    decidedAt: null,
+  });
+
+  it("evolution: records runs and candidates, fenced by the run's attempt", async () => {
+    await withStore(async (store) => {
+      const { projectId, agentId } = await agentIn(store);
+      const run = newRun(agentId);
+      await store.evolution.createRun(run, [event(projectId, agentId, "evolution.started")]);
+      assert.deepEqual(await store.evolution.getRun(agentId, run.id), run);
+      await assert.rejects(store.evolution.createRun(run, []), ConflictError);
+
+      const seed = candidate(run, 0);
+      await store.evolution.saveRun({ ...run, round: 0 }, 1, seed, []);
+      const decided = { ...seed, decision: "accepted" as const, decidedAt: at(3), commitId: "c".repeat(64) };
+      await store.evolution.saveRun({ ...run, round: 1, state: { current: seed.id } }, 1, decided, []);
+      assert.deepEqual(await store.evolution.listCandidates(agentId, run.id), [decided]);
+      assert.deepEqual((await store.evolution.getRun(agentId, run.id))?.state, { current: seed.id });
+
+      // A resume takes attempt 2; a writer still holding attempt 1 is refused and writes nothing.
+      await store.evolution.saveRun({ ...run, attempt: 2, round: 1 }, 1, null, []);
+      const late = candidate(run, 2);
+      await assert.rejects(
+        store.evolution.saveRun({ ...run, attempt: 1, round: 2 }, 1, late, [
+          event(projectId, agentId, "evolution.candidate"),
+        ]),
+        ConflictError,
+      );
+      assert.equal((await store.evolution.listCandidates(agentId, run.id)).length, 1);
+      assert.equal((await store.evolution.getRun(agentId, run.id))?.round, 1);
+      const kinds = (await store.events.list({ agentId, limit: 10 })).map((e) => e.kind);
+      assert.deepEqual(kinds, ["evolution.started"]);
+    });
+  });
+
+  it("evolution: keeps agents apart and pages runs newest first", async () => {
+    await withStore(async (store) => {
+      const a = await agentIn(store);
+      const b = await agentIn(store);
+      const runs = [newRun(a.agentId), newRun(a.agentId), newRun(a.agentId)];
+      for (const run of runs) await store.evolution.createRun(run, []);
+      const first = await store.evolution.listRuns(a.agentId, { limit: 2 });
+      assert.deepEqual(
+        first.map((r) => r.id),
+        [runs[2]?.id, runs[1]?.id],
+      );
+      const rest = await store.evolution.listRuns(a.agentId, { limit: 2, after: first[1]?.id });
+      assert.deepEqual(
+        rest.map((r) => r.id),
+        [runs[0]?.id],
+      );
+      const run = runs[0] as EvolutionRun;
+      assert.equal(await store.evolution.getRun(b.agentId, run.id), null);
+      assert.deepEqual(await store.evolution.listRuns(b.agentId, { limit: 10 }), []);
+      await store.evolution.saveRun(run, 1, candidate(run, 0), []);
+      assert.deepEqual(await store.evolution.listCandidates(b.agentId, run.id), []);
+      await assert.rejects(
+        store.evolution.saveRun({ ...run, agentId: b.agentId }, 1, null, []),
+        NotFoundError,
+      );
+      // Deleting the agent takes its runs and candidates with it.
+      await store.agents.delete(a.agentId, event(a.projectId, a.agentId, "agent.deleted"));
+      assert.equal(await store.evolution.getRun(a.agentId, run.id), null);
+      assert.deepEqual(await store.evolution.listCandidates(a.agentId, run.id), []);
+    });
+  });
+}

@@ -386,14 +386,44 @@ export function formatLearnBench(r: LearnBenchResult): string {
       ],
     ],
   );
+  const seeds =
+    r.runs === undefined ? `seed ${r.seed}` : `mean of seeds ${r.runs.map((run) => run.seed).join(", ")}`;
+  const perSeed =
+    r.runs === undefined
+      ? []
+      : [
+          "",
+          "each seed:",
+          table(
+            [
+              "SEED",
+              "SUCCESS",
+              "RETURN",
+              "TO TARGET",
+              "Q-LEARNING SUCCESS",
+              "Q-LEARNING RETURN",
+              "Q-LEARNING TO TARGET",
+            ],
+            r.runs.map((run) => [
+              String(run.seed),
+              fixed2(run.final.successRate),
+              fixed2(run.final.meanReturn),
+              reached(run.episodesToTarget),
+              fixed2(run.baseline.final.successRate),
+              fixed2(run.baseline.final.meanReturn),
+              reached(run.baseline.episodesToTarget),
+            ]),
+          ),
+        ];
   return [
-    `engram bench learn — ${r.env}, ${r.episodes} training episodes, seed ${r.seed}`,
+    `engram bench learn — ${r.env}, ${r.episodes} training episodes, ${seeds}`,
     `each point: the greedy policy over ${typeof evalEpisodes === "number" ? evalEpisodes : "the"} evaluation episodes; target: ${target}`,
     "",
     curve,
     "",
     "final:",
     summary,
+    ...perSeed,
     "",
     `took ${r.seconds} s`,
   ].join("\n");

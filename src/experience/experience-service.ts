@@ -134,7 +134,7 @@ export class ExperienceService {
   async finishEpisode(
     agentId: string,
     episodeId: string,
-    input: { finalObservation?: string; success?: boolean } = {},
+    input: { finalObservation?: string; success?: boolean; truncated?: boolean } = {},
   ): Promise<Episode> {
     const parsed = parseInput(finishEpisodeInput, input, "episode end");
     const agent = await requireAgent(this.#ctx, agentId);

@@ -8,6 +8,11 @@ export interface EpisodicControlOptions {
   epsilon?: number;
   /** Try actions the record has never tried before exploiting (default true; false for evaluation). */
   tryUntried?: boolean;
+  /**
+   * With `tryUntried`, an action counts as tried once it has this many visits (default 1). A few
+   * tries each keep one unlucky outcome in a stochastic environment from ruling an action out.
+   */
+  triesPerAction?: number;
   /** Records consulted when the observation has no record of its own (default 3). */
   k?: number;
   random: Random;
@@ -25,6 +30,7 @@ export function episodicControlPolicy(
   const epsilon = options.epsilon ?? 0.1;
   const tryUntried = options.tryUntried ?? true;
   const k = options.k ?? 3;
+  const tries = options.triesPerAction ?? 1;
   const pickRandom = (actions: readonly string[]) =>
     actions[Math.floor(options.random.next() * actions.length)] as string;
   return {
@@ -37,7 +43,7 @@ export function episodicControlPolicy(
       if (record !== undefined) {
         const known = new Map(record.actions.map((a) => [a.action, a]));
         if (tryUntried) {
-          const untried = actions.find((a) => !known.has(a));
+          const untried = actions.find((a) => (known.get(a)?.visits ?? 0) < tries);
           if (untried !== undefined) return untried;
         }
         // Greedy on Q; equal values are broken at random, so ties do not always favour one action.

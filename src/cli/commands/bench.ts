@@ -98,18 +98,23 @@ const learn = defineCommand({
     env: { type: "string", arg: "NAME", help: `environment (required): ${ENVIRONMENT_NAMES.join(", ")}` },
     episodes: { type: "string", arg: "N", help: "training episodes (required)" },
     seed: { type: "string", arg: "S", help: "random seed (default 1)" },
+    seeds: {
+      type: "string",
+      arg: "LIST",
+      help: "run several seeds and report the mean curves and each seed's outcome, e.g. 1-5 or 1,4,9",
+    },
     window: {
       type: "string",
       arg: "W",
       help: "training episodes between evaluations (default N/40, at least 10)",
     },
-    "eval-episodes": { type: "string", arg: "E", help: "greedy episodes per evaluation (default 100)" },
+    "eval-episodes": { type: "string", arg: "E", help: "greedy episodes per evaluation (default 1000)" },
     plot: { type: "string", arg: "FILE.svg", help: "also draw both learning curves as an SVG in FILE" },
   },
   details: [
     "An agent acts with episodic control over its experience memory, every episode recorded through engram;",
-    "every W episodes its greedy policy is evaluated on E fixed seeds. Tabular Q-learning (α 0.1, γ 0.99)",
-    "with the same exploration runs on the same seeds as the baseline. Runs on its own throwaway database;",
+    "every W episodes its greedy policy is evaluated on E fixed seeds. Tabular Q-learning with the same",
+    "α, γ and exploration runs on the same seeds as the baseline. Runs on its own throwaway database;",
     "--db is ignored. Progress shows on stderr when it is a terminal.",
   ].join("\n"),
   async run({ options }, ctx) {
@@ -123,17 +128,23 @@ const learn = defineCommand({
     if (options.episodes === undefined) throw new UsageError("missing --episodes N", command);
     const episodes = positiveInt(options.episodes, "episodes", command) as number;
     const seed = intOption(options.seed, "seed", command);
+    if (seed !== undefined && options.seeds !== undefined)
+      throw new UsageError("give --seed or --seeds, not both", command);
+    const seeds = options.seeds === undefined ? undefined : seedList(options.seeds, command);
     const window = positiveInt(options.window, "window", command);
     const evalEpisodes = positiveInt(options["eval-episodes"], "eval-episodes", command);
-    const { runLearnBench } = await import("../../bench/learn-bench.ts");
-    const result = await runLearnBench({
+    const { runLearnBench, runLearnBenchSeeds } = await import("../../bench/learn-bench.ts");
+    const common = {
       env: options.env,
       episodes,
-      seed,
       window,
       evalEpisodes,
       onProgress: progressBar(ctx.io.stderr),
-    });
+    };
+    const result =
+      seeds === undefined
+        ? await runLearnBench({ ...common, seed })
+        : await runLearnBenchSeeds({ ...common, seeds });
     let hint: string | undefined;
     if (options.plot !== undefined) {
       const { learningCurveSvg } = await import("../../bench/svg-plot.ts");
@@ -144,6 +155,20 @@ const learn = defineCommand({
     return { data: result, text: formatLearnBench(result), hint };
   },
 });
+
+/** `1-5` or `1,4,9` (or both, `1-3,7`) as a list of distinct non-negative seeds, in order. */
+function seedList(value: string, command: string): number[] {
+  const seeds: number[] = [];
+  for (const part of value.split(",")) {
+    const range = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    const from = Number(range?.[1]);
+    const to = range?.[2] === undefined ? from : Number(range[2]);
+    if (range === null || to < from || to - from >= 100)
+      throw new UsageError(`--seeds must be seeds or ranges like 1-5 or 1,4,9, got "${value}"`, command);
+    for (let s = from; s <= to; s++) if (!seeds.includes(s)) seeds.push(s);
+  }
+  return seeds;
+}
 
 /** `engram bench …` */
 export const benchCommands: readonly Command[] = [store, retrieval, locomo, learn];

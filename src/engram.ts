@@ -21,6 +21,8 @@ import { embedderFromSpec } from "./models/embedding-model.ts";
 import type { SearchInput } from "./retrieval/search-schema.ts";
 import { type SearchResponse, SearchService } from "./retrieval/search-service.ts";
 import { VectorIndex } from "./retrieval/vector-index.ts";
+import { resolveSleeptimeOptions, type SleeptimeConfig, type SleeptimeOptions } from "./sleeptime/options.ts";
+import { SleeptimeService } from "./sleeptime/sleeptime-service.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import { TransferService } from "./transfer/transfer-service.ts";
@@ -48,6 +50,8 @@ export interface EngramOptions {
   model?: LanguageModel | string;
   /** Experience memory settings (γ, n, update mode, capacities, similarity); see docs/experience.md. */
   experience?: Partial<ExperienceOptions>;
+  /** Sleep-time jobs: triggers, schedule, queue and each job's parameters; see docs/sleeptime.md. */
+  sleeptime?: SleeptimeConfig;
 }
 
 /** engram over one database. */
@@ -67,6 +71,8 @@ export interface Engram {
   readonly experience: ExperienceService;
   /** Rules distilled from experience (ExpeL), with support counts. */
   readonly insights: InsightService;
+  /** Sleep-time jobs (consolidate, reflect, rethink, forget) in a persistent queue. */
+  readonly sleeptime: SleeptimeService;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -97,6 +103,7 @@ export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): strin
  * await engram.blocks.set(agent.id, "human", "Name: Ada. Prefers short answers.");
  */
 export function createEngram(options: EngramOptions = {}): Engram {
+  const sleeptime = resolveSleeptimeOptions(options.sleeptime);
   let store = options.store;
   if (store === undefined) {
     const path = options.path ?? defaultDatabasePath();
@@ -126,13 +133,21 @@ export function createEngram(options: EngramOptions = {}): Engram {
       model: options.model,
     },
     options.experience ?? {},
+    sleeptime,
   );
 }
 
-function build(ctx: EngineContext, experienceOptions: Partial<ExperienceOptions>): Engram {
+function build(
+  ctx: EngineContext,
+  experienceOptions: Partial<ExperienceOptions>,
+  sleeptimeOptions: SleeptimeOptions,
+): Engram {
   const projects = new ProjectService(ctx);
   const blocks = new BlockService(ctx);
   const search = new SearchService(ctx);
+  const insights = new InsightService(ctx);
+  const sleeptime = new SleeptimeService(ctx, { insights, blocks }, sleeptimeOptions);
+  ctx.onActivity = (agent, source) => sleeptime.noteActivity(agent, source);
   return {
     store: ctx.store,
     warnings: ctx.store.warnings,
@@ -145,11 +160,12 @@ function build(ctx: EngineContext, experienceOptions: Partial<ExperienceOptions>
     memories: new MemoryService(ctx),
     messages: new MessageService(ctx),
     experience: new ExperienceService(ctx, experienceOptions),
-    insights: new InsightService(ctx),
+    insights,
+    sleeptime,
     search: (agentId, input) => search.search(agentId, input),
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),
-    forProject: (projectId) => build({ ...ctx, projectId }, experienceOptions),
+    forProject: (projectId) => build({ ...ctx, projectId }, experienceOptions, sleeptimeOptions),
     close: () => ctx.store.close(),
   };
 }

@@ -5,6 +5,7 @@ import { sha256 } from "../core/hash.ts";
 import type { Agent, Commit, NewEvent, Project } from "../core/types.ts";
 import { makeCommit } from "../memory/blocks/commit-hash.ts";
 import type { Store } from "./store.ts";
+import { jobStoreCases } from "./store-suite-jobs.ts";
 
 /**
  * The behaviour every storage backend must have. A backend's own test is a few lines:
@@ -335,5 +336,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
         assert.deepEqual(updated[0]?.after, { kind: "agent.updated" });
       });
     });
+
+    jobStoreCases({ id, at, event, withStore, seed, child });
   });
 }

@@ -43,6 +43,8 @@ interface Fresh {
  */
 export async function reflect(run: JobRun): Promise<void> {
   const options = run.options.reflect;
+  // Fails at once, before any gate, when no model is configured: this job is nothing without one.
+  run.model();
   const last = await lastResult(run);
   const fresh = await gather(run, last);
   const importance =
@@ -71,7 +73,6 @@ export async function reflect(run: JobRun): Promise<void> {
     };
     return;
   }
-  run.model();
   if (fresh.episodes.length > 0) await rules(run, fresh.episodes);
   await insights(run, fresh);
   run.extra.watermarks = fresh.watermarks;

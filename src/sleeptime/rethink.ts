@@ -21,6 +21,8 @@ const LEARNING_EVENTS = ["memory.created", "memory.updated", "memory.archived", 
  */
 export async function rethink(run: JobRun): Promise<void> {
   const options = run.options.rethink;
+  // Fails at once, before any gate, when no model is configured: this job is nothing without one.
+  run.model();
   const { store } = run.ctx;
   const agentId = run.agent.id;
   const since = numberAt(await lastResult(run), ["watermark"]);

@@ -9,11 +9,13 @@ export function promptText(prompt: unknown): string {
  * A mock language model whose answer to each call is chosen by `answer` from the prompt's text. An
  * answer that is an Error is thrown, as a failing provider would.
  */
-export function scriptedModel(answer: (prompt: string, call: number) => string | Error | object) {
+export function scriptedModel(
+  answer: (prompt: string, call: number) => string | Error | object | Promise<string | Error | object>,
+) {
   let calls = 0;
   return new MockLanguageModelV3({
     doGenerate: async (options) => {
-      const reply = answer(promptText(options.prompt), calls++);
+      const reply = await answer(promptText(options.prompt), calls++);
       if (reply instanceof Error) throw reply;
       const text = typeof reply === "string" ? reply : JSON.stringify(reply);
       return {

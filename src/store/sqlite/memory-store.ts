@@ -135,6 +135,7 @@ export class SqliteMemoryStore implements MemoryStore {
       writeEvents(this.#s, [write.event]);
       if (current.text !== memory.text) this.#onRemoved([current.rowid]);
     });
+    this.#terms.noteWrites(1);
   }
 
   async delete(agentId: string, id: string, version: MemoryVersion, event: NewEvent): Promise<void> {

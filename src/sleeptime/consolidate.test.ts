@@ -57,7 +57,7 @@ describe("sleep-time consolidation", () => {
         [2, "sleeptime"],
       ],
     );
-    assert.equal((history[1]?.memory.metadata.sleeptime as { job: string }).job, job?.id);
+    assert.equal((history[1]?.memory.metadata.sleeptime as { job?: string } | undefined)?.job, job?.id);
     assert.equal(prompts.length, 1);
     assert.match(prompts[0] ?? "", /Ada lives in Paris/);
     assert.match(

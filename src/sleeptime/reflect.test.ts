@@ -102,7 +102,7 @@ describe("sleep-time reflection", () => {
     );
     const [changed] = (await engram.events.list({ agentId: agent.id, kind: "insights.changed" })).items;
     assert.equal(changed?.actor, "sleeptime");
-    assert.equal((changed?.after as { job: string }).job, job?.id);
+    assert.equal((changed?.after as { job?: string } | undefined)?.job, job?.id);
   });
 
   it("fails on evidence the model made up, changing nothing", async () => {

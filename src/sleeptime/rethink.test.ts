@@ -45,7 +45,7 @@ describe("sleep-time rethink", () => {
       await engram.events.list({ agentId: agent.id, kind: "blocks.committed" })
     ).items.slice(-1);
     assert.equal(committed?.actor, "sleeptime");
-    assert.equal((committed?.after as { job: string }).job, job?.id);
+    assert.equal((committed?.after as { job?: string } | undefined)?.job, job?.id);
 
     // Nothing new was learned since: the second run asks nothing and commits nothing.
     const [again] = (await engram.sleeptime.run(agent.id, { jobs: ["rethink"] })).jobs;

@@ -8,9 +8,11 @@ import { experienceCommands } from "./commands/experience.ts";
 import { historyCommands } from "./commands/history.ts";
 import { insightCommands } from "./commands/insights.ts";
 import { memoryCommands } from "./commands/memory.ts";
+import { memoryArchiveCommands } from "./commands/memory-archive.ts";
 import { messageCommands } from "./commands/messages.ts";
 import { projectCommands } from "./commands/project.ts";
 import { serveCommands } from "./commands/serve.ts";
+import { sleepCommands } from "./commands/sleep.ts";
 import { transferCommands } from "./commands/transfer.ts";
 
 /** Commands that take a second word, with what they are about. */
@@ -24,6 +26,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   episode: "An agent's episodes: task attempts, step by step, that its experience memory learns from",
   experience: "An agent's experience memory: what each action was worth where it was taken",
   insights: "Rules distilled from experience (ExpeL), with support counts",
+  jobs: "An agent's background jobs (sleep-time work): list, show, run the due ones",
   bench: "Benchmarks",
 };
 
@@ -37,9 +40,11 @@ export const COMMANDS: readonly Command[] = [
   ...branchCommands,
   fork,
   ...memoryCommands,
+  ...memoryArchiveCommands,
   ...messageCommands,
   ...experienceCommands,
   ...insightCommands,
+  ...sleepCommands,
   ...eventCommands,
   ...transferCommands,
   ...benchCommands,

@@ -45,6 +45,11 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/advice": ["post"],
     "/v1/agents/{id}/insights": ["get", "post"],
     "/v1/agents/{id}/insights/extract": ["post"],
+    "/v1/agents/{id}/memories/{mid}/archive": ["post"],
+    "/v1/agents/{id}/memories/{mid}/restore": ["post"],
+    "/v1/agents/{id}/sleep": ["post"],
+    "/v1/agents/{id}/jobs": ["get"],
+    "/v1/agents/{id}/jobs/{jid}": ["get"],
   };
   assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
   for (const [path, methods] of Object.entries(expected)) {
@@ -85,6 +90,7 @@ test("/openapi.json describes memories, messages and search", async () => {
   const params = listMemories.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
   assert.deepEqual(params.sort(), [
     "path:id",
+    "query:archived",
     "query:createdAfter",
     "query:createdBefore",
     "query:cursor",

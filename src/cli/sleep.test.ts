@@ -3,6 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { NO_MODEL_HELP } from "../models/language-model.ts";
+import type { CliIo } from "./context.ts";
+import { run } from "./run.ts";
 import { type CliSandbox, sandbox } from "./test-harness.ts";
 
 let s: CliSandbox;
@@ -178,5 +180,38 @@ describe("engram sleep", () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+
+  it("is run in the background by engram serve, which refuses a bad interval", async () => {
+    await addFacts();
+    const [queued] = (await s.ok(["sleep", "helper", "--enqueue", "--jobs", "consolidate"])).jobs;
+    let stop: (signal: string) => void = () => {};
+    const stopped = new Promise<string>((resolve) => {
+      stop = resolve;
+    });
+    let stdout = "";
+    const io: CliIo = {
+      stdout: { write: (chunk: string) => (stdout += chunk) },
+      stderr: { write: () => true },
+      env: {},
+      shutdown: () => stopped,
+    };
+    const exit = run(["serve", "--port", "0", "--db", s.db], io);
+    let status = "queued";
+    for (let i = 0; i < 400 && status !== "succeeded"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const url = /listening on (\S+)/.exec(stdout)?.[1];
+      if (url === undefined) continue;
+      const reply = await fetch(`${url}/v1/agents/helper/jobs/${queued.id}`);
+      status = ((await reply.json()) as { status: string }).status;
+    }
+    stop("SIGTERM");
+    assert.equal(await exit, 0);
+    assert.equal(status, "succeeded");
+    assert.equal((await s.cli(["serve", "--sleep-interval", "500ms"])).code, 2);
+    assert.match(
+      (await s.cli(["serve", "--sleep-interval", "soon"])).stderr,
+      /--sleep-interval must be a duration/,
+    );
   });
 });

@@ -15,8 +15,8 @@ export interface RunningScheduler {
 }
 
 /**
- * The background runner `engram serve` starts: every `pollMs` it runs due jobs; every `intervalMs`
- * it first enqueues the scheduled ones. Ticks never overlap, and the timers do not keep the
+ * The background runner `engram serve` starts: at once and then every `pollMs` it runs due jobs;
+ * every `intervalMs` it first enqueues the scheduled ones. Ticks never overlap, and the timers do not keep the
  * process alive.
  *
  * @example
@@ -49,6 +49,8 @@ export function startSleeptimeScheduler(
   const schedule = setInterval(() => tick(true), intervalMs);
   poll.unref();
   schedule.unref();
+  // Jobs already due (queued while no runner was up) start right away, not after the first poll.
+  setImmediate(() => tick(false));
   return {
     async stop() {
       stopped = true;

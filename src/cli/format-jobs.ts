@@ -55,7 +55,10 @@ export function formatSleepRun(run: SleepRun): string {
     const warnings = warningsOf(job).map((w) => `    warning: ${w}`);
     return [`${job.kind.padEnd(11)} ${job.status.padEnd(9)} ${status}`, ...lines, ...warnings].join("\n");
   });
-  const skipped = run.skipped.map((s) => `${s.kind.padEnd(11)} skipped   ${s.reason}`);
+  // One line per reason: the set-up help is long, and usually the same for every skipped job.
+  const reasons = new Map<string, string[]>();
+  for (const { kind, reason } of run.skipped) reasons.set(reason, [...(reasons.get(reason) ?? []), kind]);
+  const skipped = [...reasons].map(([reason, kinds]) => `skipped ${kinds.join(", ")}: ${reason}`);
   return [...parts, ...skipped].join("\n") || "no jobs";
 }
 

@@ -90,12 +90,15 @@ export async function consolidate(run: JobRun): Promise<void> {
   await judge(run, candidates);
 }
 
-/** Keeps the memory with the fullest text (the oldest on a tie); archives the rest into it. */
+/** How much a memory says: its distinct terms (punctuation and case do not count). */
+const fullness = (memory: Memory) => similarityTerms(memory.text).size;
+
+/** Keeps the memory that says most (the oldest on a tie); archives the rest into it. */
 function mergeGroup(run: JobRun, members: Memory[], similarity: number): void {
-  const ordered = [...members].sort((a, b) => b.text.length - a.text.length || compareAge(a, b));
+  const ordered = [...members].sort((a, b) => fullness(b) - fullness(a) || compareAge(a, b));
   const keep = ordered[0] as Memory;
   const rest = ordered.slice(1);
-  mergeInto(run, keep, rest, similarity, `near-duplicates (word overlap ${similarity.toFixed(2)})`);
+  mergeInto(run, keep, rest, similarity, `near-duplicates, word overlap ${similarity.toFixed(2)}`);
 }
 
 function mergeInto(
@@ -179,7 +182,7 @@ async function judge(run: JobRun, all: Candidate[]): Promise<void> {
         counts.contradiction++;
       } else if (verdict.relation === "duplicate") {
         const [keep, drop] =
-          newer.text.length > older.text.length ? [pair.newer, pair.older] : [pair.older, pair.newer];
+          fullness(newer) > fullness(older) ? [pair.newer, pair.older] : [pair.older, pair.newer];
         mergeInto(run, keep, [drop], pair.similarity, `duplicates: ${reason}`);
         counts.duplicate++;
       } else if (verdict.relation === "related") {

@@ -81,8 +81,8 @@ describe("the sleep-time queue", () => {
       return verdict;
     });
     engram = createTestEngram({ now: clock.now, model });
-    // The fuller text survives the merge, and is the fact the contradiction closes.
-    const { agent, copy: survivor } = await seedFacts(engram);
+    // The oldest of two equal duplicates survives the merge, and is the fact the contradiction closes.
+    const { agent, paris: survivor } = await seedFacts(engram);
     const agentId = agent.id;
     target = survivor;
     const { jobs } = await engram.sleeptime.enqueue(agent.id, { jobs: ["consolidate"] });

@@ -43,6 +43,11 @@ const reflect = z.strictObject({
 const rethink = z.strictObject({
   /** Most new memories shown to the model. */
   maxMemories: count(1000),
+  /**
+   * Also show memories about end users. Off by default: blocks are in every user's prompt, so one
+   * user's facts must not be written into them unless the agent serves a single user.
+   */
+  includeUserMemories: z.boolean(),
   /** Most rules shown to the model. */
   maxInsights: count(1000),
 });
@@ -130,7 +135,7 @@ export const SLEEPTIME_DEFAULTS: SleeptimeOptions = {
     maxInsights: 3,
     maxPairs: 3,
   },
-  rethink: { maxMemories: 30, maxInsights: 20 },
+  rethink: { maxMemories: 30, maxInsights: 20, includeUserMemories: false },
   forget: {
     baseStrengthDays: 7,
     importanceWeight: 2,

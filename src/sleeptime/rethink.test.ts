@@ -13,6 +13,7 @@ async function agentWithBlocks(engram: Engram) {
     ],
   });
   await engram.memories.add(agent.id, { text: "Ada moved to Berlin in March", importance: 0.9 });
+  await engram.memories.add(agent.id, { text: "Bob's card number ends in 4242", userId: "bob" });
   await engram.insights.apply(agent.id, [{ op: "add", text: "Answer briefly." }]);
   return agent;
 }
@@ -34,6 +35,7 @@ describe("sleep-time rethink", () => {
     assert.match(prompts[0] ?? "", /Ada moved to Berlin in March/);
     assert.match(prompts[0] ?? "", /Answer briefly/);
     assert.doesNotMatch(prompts[0] ?? "", /### persona/, "read-only blocks are not offered");
+    assert.doesNotMatch(prompts[0] ?? "", /4242/, "one end user's memories never reach shared blocks");
 
     const [head] = (await engram.history.log(agent.id, { limit: 1 })).items;
     assert.equal(head?.author, "sleeptime");

@@ -32,10 +32,12 @@ export async function rethink(run: JobRun): Promise<void> {
     run.note("nothing learned since the last rethink");
     return;
   }
-  const memoryIds = [
-    ...new Set(events.filter((e) => e.targetType === "memory").map((e) => e.targetId)),
-  ].slice(-options.maxMemories);
-  const memories = (await store.memories.getMany(agentId, memoryIds)).reverse();
+  const memoryIds = [...new Set(events.filter((e) => e.targetType === "memory").map((e) => e.targetId))];
+  // Blocks reach every end user's prompt: one user's memories stay out unless the agent allows it.
+  const memories = (await store.memories.getMany(agentId, memoryIds))
+    .filter((m) => options.includeUserMemories || m.userId === null)
+    .slice(-options.maxMemories)
+    .reverse();
   const rules = (await store.insights.list(agentId)).slice(0, options.maxInsights);
   const set = await run.services.blocks.list(agentId);
   const writable = set.blocks.filter((b) => !b.readOnly);

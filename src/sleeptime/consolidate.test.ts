@@ -175,4 +175,42 @@ describe("sleep-time consolidation", () => {
     const events = (await engram.events.list({ agentId: agent.id, limit: 100 })).items;
     assert.ok(events.every((e) => e.actor !== "sleeptime"));
   });
+
+  it("links pairs the model calls related and merges those it calls duplicates", async () => {
+    // The prompt lists "Pair N:" blocks: the one about the cat is related, the other a duplicate.
+    const model = scriptedModel((prompt) => ({
+      pairs: prompt
+        .split("Pair ")
+        .slice(1)
+        .map((block) => ({
+          pair: Number.parseInt(block, 10),
+          relation: /\bcat\b/.test(block) ? "related" : "duplicate",
+        })),
+    }));
+    const engram = createTestEngram({ model });
+    const agent = await engram.agents.create({ name: "a" });
+    const [cat, kitten, trip, journey] = (
+      await engram.memories.addMany(agent.id, [
+        { text: "Ada has a grey cat named Tom" },
+        { text: "Ada adopted a grey kitten named Tom" },
+        { text: "Ada flew to Rome in May" },
+        { text: "In May Ada took a trip to Rome by plane" },
+      ])
+    ).value;
+    const [job] = (await engram.sleeptime.run(agent.id, { jobs: ["consolidate"] })).jobs;
+    assert.equal(job?.status, "succeeded", JSON.stringify(job?.error));
+    const mark = async (id = "") =>
+      (await engram.memories.get(agent.id, id)).metadata.sleeptime as Record<string, unknown>;
+    assert.deepEqual((await mark(cat?.id)).related, [kitten?.id]);
+    assert.deepEqual((await mark(kitten?.id)).related, [cat?.id]);
+    const merged = [trip, journey].map((m) => m?.id);
+    const archived = (await engram.memories.list(agent.id, { archived: "only" })).items.map((m) => m.id);
+    assert.equal(archived.length, 1);
+    assert.ok(merged.includes(archived[0]));
+    assert.equal(
+      (await engram.memories.get(agent.id, journey?.id ?? "")).archivedAt,
+      null,
+      "the fuller one stays",
+    );
+  });
 });

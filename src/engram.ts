@@ -23,6 +23,8 @@ import { embedderFromSpec } from "./models/embedding-model.ts";
 import type { SearchInput } from "./retrieval/search-schema.ts";
 import { type SearchResponse, SearchService } from "./retrieval/search-service.ts";
 import { VectorIndex } from "./retrieval/vector-index.ts";
+import { resolveSleeptimeOptions, type SleeptimeConfig, type SleeptimeOptions } from "./sleeptime/options.ts";
+import { SleeptimeService } from "./sleeptime/sleeptime-service.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import { TransferService } from "./transfer/transfer-service.ts";
@@ -50,6 +52,8 @@ export interface EngramOptions {
   model?: LanguageModel | string;
   /** Experience memory settings (γ, n, update mode, capacities, similarity); see docs/experience.md. */
   experience?: Partial<ExperienceOptions>;
+  /** Sleep-time jobs: triggers, schedule, queue and each job's parameters; see docs/sleeptime.md. */
+  sleeptime?: SleeptimeConfig;
 }
 
 /** engram over one database. */
@@ -71,6 +75,8 @@ export interface Engram {
   readonly insights: InsightService;
   /** Self-evolution of the learned context over task sets, and distillation to training data. */
   readonly evolution: EvolutionService;
+  /** Sleep-time jobs (consolidate, reflect, rethink, forget) in a persistent queue. */
+  readonly sleeptime: SleeptimeService;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -101,6 +107,7 @@ export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): strin
  * await engram.blocks.set(agent.id, "human", "Name: Ada. Prefers short answers.");
  */
 export function createEngram(options: EngramOptions = {}): Engram {
+  const sleeptime = resolveSleeptimeOptions(options.sleeptime);
   let store = options.store;
   if (store === undefined) {
     const path = options.path ?? defaultDatabasePath();
@@ -130,12 +137,14 @@ export function createEngram(options: EngramOptions = {}): Engram {
       model: options.model,
     },
     options.experience ?? {},
+    sleeptime,
   );
 }
 
 function build(
   ctx: EngineContext,
   experienceOptions: Partial<ExperienceOptions>,
+  sleeptimeOptions: SleeptimeOptions,
   checkers: CheckerRegistry = new CheckerRegistry(),
 ): Engram {
   const projects = new ProjectService(ctx);
@@ -143,6 +152,8 @@ function build(
   const search = new SearchService(ctx);
   const agents = new AgentService(ctx, projects);
   const insights = new InsightService(ctx);
+  const sleeptime = new SleeptimeService(ctx, { insights, blocks }, sleeptimeOptions);
+  ctx.onActivity = (agent, source) => sleeptime.noteActivity(agent, source);
   return {
     store: ctx.store,
     warnings: ctx.store.warnings,
@@ -157,10 +168,11 @@ function build(
     experience: new ExperienceService(ctx, experienceOptions),
     insights,
     evolution: new EvolutionService(ctx, { agents, blocks, insights }, checkers),
+    sleeptime,
     search: (agentId, input) => search.search(agentId, input),
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),
-    forProject: (projectId) => build({ ...ctx, projectId }, experienceOptions, checkers),
+    forProject: (projectId) => build({ ...ctx, projectId }, experienceOptions, sleeptimeOptions, checkers),
     close: () => ctx.store.close(),
   };
 }

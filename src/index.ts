@@ -21,6 +21,9 @@ export type {
   Branch,
   Commit,
   EngramEvent,
+  Job,
+  JobStatus,
+  Memory,
   Page,
   Project,
   TreeEntry,
@@ -44,6 +47,12 @@ export type {
 export { modelTaskRunner, reportMarkdown, systemPrompt } from "./evolution/index.ts";
 export type { BlockAt, BlockSet, CommitResult } from "./memory/blocks/block-service.ts";
 export type { BlockDiff, CommitDiff } from "./memory/blocks/history-service.ts";
+export type { JobChange } from "./sleeptime/change-set.ts";
+export type { SleepJobKind, SleeptimeConfig, SleeptimeOptions } from "./sleeptime/options.ts";
+export { SLEEP_JOB_KINDS, SLEEPTIME_DEFAULTS } from "./sleeptime/options.ts";
+export type { RunningScheduler, SchedulerOptions } from "./sleeptime/scheduler.ts";
+export { startSleeptimeScheduler } from "./sleeptime/scheduler.ts";
+export type { SleepInput, SleepRun, SleeptimeService } from "./sleeptime/sleeptime-service.ts";
 export { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 export type { Store, StoreCapabilities } from "./store/store.ts";
 export type { ExportDocument } from "./transfer/format.ts";

@@ -147,3 +147,14 @@ export function numberOption(value: string | undefined, flag: string, command: s
   if (!Number.isFinite(number)) throw new UsageError(`--${flag} must be a number, got "${value}"`, command);
   return number;
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Reads a duration flag such as `90s`, `30m`, `1h` or `2d` (a bare number is milliseconds). */
+export function durationOption(value: string | undefined, flag: string, command: string): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (match === null)
+    throw new UsageError(`--${flag} must be a duration such as 90s, 30m, 1h or 2d, got "${value}"`, command);
+  return Math.round(Number(match[1]) * (DURATION_UNITS[match[2] ?? "ms"] ?? 1));
+}

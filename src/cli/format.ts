@@ -152,6 +152,7 @@ export function formatMemory(memory: Memory): string {
       ? [["metadata", JSON.stringify(memory.metadata)] as const]
       : []),
     ["version", String(memory.version)],
+    ...(memory.archivedAt === null ? [] : [["archived", memory.archivedAt] as const]),
     ["created", memory.createdAt],
     ["updated", memory.updatedAt],
     ["text", indentAfterFirst(memory.text, 12)],
@@ -168,7 +169,7 @@ export function formatMemories(memories: readonly Memory[]): string {
       m.importance.toFixed(2),
       m.userId ?? "-",
       shortTime(m.createdAt),
-      oneLine(m.text, 60),
+      m.archivedAt === null ? oneLine(m.text, 60) : `(archived) ${oneLine(m.text, 49)}`,
     ]),
   );
 }

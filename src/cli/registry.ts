@@ -10,9 +10,11 @@ import { historyCommands } from "./commands/history.ts";
 import { insightCommands } from "./commands/insights.ts";
 import { mcpCommands } from "./commands/mcp.ts";
 import { memoryCommands } from "./commands/memory.ts";
+import { memoryArchiveCommands } from "./commands/memory-archive.ts";
 import { messageCommands } from "./commands/messages.ts";
 import { projectCommands } from "./commands/project.ts";
 import { serveCommands } from "./commands/serve.ts";
+import { sleepCommands } from "./commands/sleep.ts";
 import { transferCommands } from "./commands/transfer.ts";
 
 /** Commands that take a second word, with what they are about. */
@@ -27,6 +29,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   experience: "An agent's experience memory: what each action was worth where it was taken",
   insights: "Rules distilled from experience (ExpeL), with support counts",
   evolution: "An agent's evolution runs: list them, show their reports",
+  jobs: "An agent's background jobs (sleep-time work): list, show, run the due ones",
   bench: "Benchmarks",
 };
 
@@ -41,10 +44,12 @@ export const COMMANDS: readonly Command[] = [
   ...branchCommands,
   fork,
   ...memoryCommands,
+  ...memoryArchiveCommands,
   ...messageCommands,
   ...experienceCommands,
   ...insightCommands,
   ...evolutionCommands,
+  ...sleepCommands,
   ...eventCommands,
   ...transferCommands,
   ...benchCommands,

@@ -12,6 +12,7 @@ export const ID_PREFIX = {
   insight: "ins",
   evolutionRun: "evo",
   candidate: "cnd",
+  job: "job",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -127,6 +127,11 @@ export interface Memory {
   version: number;
   accessCount: number;
   lastAccessedAt: string | null;
+  /**
+   * When the memory was archived (forgotten by sleep-time decay, or merged into a duplicate), or null
+   * while it is active. Archived memories are kept, listable and restorable, but not searched.
+   */
+  archivedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -224,4 +229,43 @@ export interface Insight {
   count: number;
   createdAt: string;
   updatedAt: string;
+}
+
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/**
+ * A unit of background work for one agent (e.g. a sleep-time consolidation), kept in a persistent
+ * queue: claimed by one runner at a time under a lease, retried until `maxAttempts`.
+ */
+export interface Job {
+  id: string;
+  projectId: string;
+  agentId: string;
+  kind: string;
+  status: JobStatus;
+  /** Attempts started so far; the current attempt's number while running. */
+  attempts: number;
+  maxAttempts: number;
+  /** Enqueueing again with the same key (per agent) returns this job instead of a new one. */
+  idempotencyKey: string | null;
+  /** What enqueued it: `manual`, `messages`, `episodes`, `schedule`. */
+  trigger: string;
+  payload: JsonObject;
+  /** What the job did, once it succeeded. */
+  result: JsonObject | null;
+  /** Why the last attempt failed. */
+  error: { code: string; message: string } | null;
+  /** Not claimed before this time (retries back off). */
+  runAfter: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** While running: when the runner's claim lapses and another runner may take the job over. */
+  leaseExpiresAt: string | null;
+  /**
+   * For a job that changed something: the event-log position after its changes and the block commit
+   * it made (if any). Together they form a checkpoint.
+   */
+  checkpoint: { eventSeq: number; commitId: string | null } | null;
 }

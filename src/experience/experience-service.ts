@@ -80,6 +80,7 @@ export class ExperienceService {
       finishedAt: now,
     };
     await this.#learn(agent, episode, steps, true, 0, "episode.recorded", parsed.truncated ?? false);
+    await this.#ctx.onActivity?.(agent, "episodes");
     return episode;
   }
 
@@ -138,7 +139,7 @@ export class ExperienceService {
   ): Promise<Episode> {
     const parsed = parseInput(finishEpisodeInput, input, "episode end");
     const agent = await requireAgent(this.#ctx, agentId);
-    return this.#ctx.writeLock.run(`experience:${agent.id}`, async () => {
+    const finished = await this.#ctx.writeLock.run(`experience:${agent.id}`, async () => {
       const episode = await this.#running(agent, episodeId);
       episode.status = "finished";
       episode.finalObservation = parsed.finalObservation ?? null;
@@ -155,6 +156,8 @@ export class ExperienceService {
       );
       return episode;
     });
+    await this.#ctx.onActivity?.(agent, "episodes");
+    return finished;
   }
 
   async getEpisode(agentId: string, episodeId: string): Promise<Episode> {

@@ -1,7 +1,7 @@
 import { generateText, type LanguageModel } from "ai";
 import { z } from "zod";
 import { EngramError, InvalidInputError, NotFoundError } from "../core/errors.ts";
-import type { Actor, Agent, Episode, Insight } from "../core/types.ts";
+import type { Actor, Agent, Episode, Insight, NewEvent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import { modelForAgent } from "../models/language-model.ts";
@@ -19,11 +19,56 @@ export const insightOperation = z.discriminatedUnion("op", [
 ]);
 export type InsightOperation = z.input<typeof insightOperation>;
 
+export interface ExtractOptions {
+  model?: LanguageModel | string;
+  task?: string;
+  maxPairs?: number;
+  /** Only tasks with an episode finished after this time (ISO). */
+  since?: string;
+}
+
+/** Rule changes computed but not yet written (see `InsightService.prepare`). */
+export interface InsightPlan {
+  agentId: string;
+  upserts: Insight[];
+  deletes: string[];
+  /** Each touched rule as it was read: its `updatedAt`, or null for a new one. */
+  expected: { id: string; updatedAt: string | null }[];
+  /** The `insights.changed` event, or none when nothing changes. */
+  events: NewEvent[];
+  applied: InsightOperation[];
+  skipped: { operation: InsightOperation; reason: string }[];
+  /** The rules as they would be, strongest first. */
+  after: Insight[];
+}
+
 export interface InsightResult {
   insights: Insight[];
   applied: InsightOperation[];
   /** Operations that validation turned away, with why (e.g. an ADD of a rule already there). */
   skipped: { operation: InsightOperation; reason: string }[];
+}
+
+/** An agent's rules being changed in memory, beside copies of them as they were read. */
+class RuleState {
+  readonly rules: Map<string, Insight>;
+  readonly before: Map<string, Insight>;
+
+  constructor(rules: readonly Insight[]) {
+    this.rules = new Map(rules.map((r) => [r.id, { ...r }]));
+    this.before = new Map(rules.map((r) => [r.id, { ...r }]));
+  }
+
+  /** As the store lists them: strongest first, then oldest. */
+  ranked(): Insight[] {
+    return [...this.rules.values()]
+      .map((r) => ({ ...r }))
+      .sort(
+        (a, b) =>
+          b.count - a.count ||
+          (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1),
+      );
+  }
 }
 
 const normalise = (text: string) =>
@@ -62,20 +107,98 @@ export class InsightService {
     operations: readonly InsightOperation[],
     options: { actor?: Actor; strict?: boolean } = {},
   ): Promise<InsightResult> {
+    const plan = await this.prepare(agentId, operations, options);
+    await this.#write(plan);
+    return {
+      insights: await this.#ctx.store.insights.list(plan.agentId),
+      applied: plan.applied,
+      skipped: plan.skipped,
+    };
+  }
+
+  /**
+   * Computes what `apply` would write without writing it, so the change can be applied together with
+   * others (a sleep-time job). `expected` names each touched rule as it was read.
+   */
+  async prepare(
+    agentId: string,
+    operations: readonly InsightOperation[],
+    options: { actor?: Actor; strict?: boolean } = {},
+  ): Promise<InsightPlan> {
     if (!Array.isArray(operations) || operations.length === 0) {
       throw new InvalidInputError("invalid insight operations: must be a non-empty list");
     }
     const parsed = operations.map((op, i) => parseInput(insightOperation, op, `insight operation ${i}`));
     const agent = await requireAgent(this.#ctx, agentId);
-    const strict = options.strict ?? true;
-    const actor = options.actor ?? "user";
-    const rules = new Map((await this.#ctx.store.insights.list(agent.id)).map((r) => [r.id, { ...r }]));
-    const before = new Map([...rules].map(([id, r]) => [id, { ...r }]));
+    const rules = await this.#ctx.store.insights.list(agent.id);
+    const state = new RuleState(rules);
+    const { applied, skipped } = this.#run(agent, state, parsed, options.strict ?? true);
+    return this.#plan(agent, state, applied, skipped, options.actor ?? "user");
+  }
+
+  /**
+   * ExpeL's extraction: for each task with both a successful and a failed episode, the model compares
+   * them against the current rules and answers with ADD / EDIT / AGREE / REMOVE operations. All
+   * pairs' operations are applied in one transaction.
+   * @throws EngramError `unavailable` when no language model is configured.
+   */
+  async extract(agentId: string, options: ExtractOptions = {}): Promise<InsightResult & { pairs: number }> {
+    const plan = await this.prepareExtraction(agentId, options);
+    await this.#write(plan);
+    return {
+      insights: await this.#ctx.store.insights.list(plan.agentId),
+      applied: plan.applied,
+      skipped: plan.skipped,
+      pairs: plan.pairs,
+    };
+  }
+
+  /** `extract` without the write: the model's operations over all pairs, as one plan. */
+  async prepareExtraction(
+    agentId: string,
+    options: ExtractOptions & { actor?: Actor } = {},
+  ): Promise<InsightPlan & { pairs: number }> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    const model = modelForAgent(this.#ctx, agent, options.model);
+    const pairs = await this.#pairs(agent, options.task, options.maxPairs ?? 3, options.since);
+    const state = new RuleState(await this.#ctx.store.insights.list(agent.id));
+    const applied: InsightOperation[] = [];
+    const skipped: InsightResult["skipped"] = [];
+    for (const [success, failure] of pairs) {
+      const rules = state.ranked();
+      let text: string;
+      try {
+        ({ text } = await generateText({
+          model,
+          prompt: extractionPrompt(success, failure, rules),
+          maxRetries: 2,
+        }));
+      } catch (error) {
+        throw new EngramError("unavailable", `insight extraction failed: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      const operations = parseOperations(text, rules);
+      const step = this.#run(agent, state, operations, false);
+      applied.push(...step.applied);
+      skipped.push(...step.skipped);
+    }
+    return { ...this.#plan(agent, state, applied, skipped, options.actor ?? "agent"), pairs: pairs.length };
+  }
+
+  /** Applies operations to the in-memory rules, ExpeL's counts and all. */
+  #run(
+    agent: Agent,
+    state: RuleState,
+    operations: readonly InsightOperation[],
+    strict: boolean,
+  ): { applied: InsightOperation[]; skipped: InsightResult["skipped"] } {
+    const { rules, before } = state;
     const applied: InsightOperation[] = [];
     const skipped: InsightResult["skipped"] = [];
     const now = nowIso(this.#ctx);
     const sameText = (text: string) => [...rules.values()].find((r) => normalise(r.text) === normalise(text));
-    for (const op of parsed) {
+    for (const op of operations) {
       if (op.op === "add") {
         if (sameText(op.text) !== undefined) {
           skipped.push({ operation: op, reason: "the rule is already there" });
@@ -99,6 +222,7 @@ export class InsightService {
         skipped.push({ operation: op, reason: "no such rule" });
         continue;
       }
+      const previousText = rule.text;
       if (op.op === "edit" && normalise(op.text) !== normalise(rule.text)) {
         rule.text = op.text;
         rule.count += 1;
@@ -110,83 +234,75 @@ export class InsightService {
       rule.updatedAt = now;
       if (rule.count <= 0) rules.delete(rule.id);
       applied.push(
-        op.op === "edit" && normalise(op.text) === normalise(before.get(op.id)?.text ?? "")
+        op.op === "edit" && normalise(op.text) === normalise(before.get(op.id)?.text ?? previousText)
           ? { op: "agree", id: op.id }
           : op,
       );
     }
+    return { applied, skipped };
+  }
+
+  #plan(
+    agent: Agent,
+    state: RuleState,
+    applied: InsightOperation[],
+    skipped: InsightResult["skipped"],
+    actor: Actor,
+  ): InsightPlan {
+    const { rules, before } = state;
     const upserts = [...rules.values()].filter((r) => {
       const old = before.get(r.id);
       return old === undefined || old.count !== r.count || old.text !== r.text;
     });
     const deletes = [...before.keys()].filter((id) => !rules.has(id));
-    if (upserts.length > 0 || deletes.length > 0) {
-      await this.#ctx.store.insights.write(agent.id, upserts, deletes, [
-        makeEvent(this.#ctx, {
-          projectId: agent.projectId,
-          agentId: agent.id,
-          actor,
-          kind: "insights.changed",
-          targetType: "insights",
-          targetId: agent.id,
-          before: [...before.values()].filter(
-            (r) => upserts.some((u) => u.id === r.id) || deletes.includes(r.id),
-          ),
-          after: { operations: applied, upserts, deletes },
-          createdAt: now,
-        }),
-      ]);
-    }
-    return { insights: await this.#ctx.store.insights.list(agent.id), applied, skipped };
-  }
-
-  /**
-   * ExpeL's extraction: for each task with both a successful and a failed episode, the model compares
-   * them against the current rules and answers with ADD / EDIT / AGREE / REMOVE operations.
-   * @throws EngramError `unavailable` when no language model is configured.
-   */
-  async extract(
-    agentId: string,
-    options: { model?: LanguageModel | string; task?: string; maxPairs?: number } = {},
-  ): Promise<InsightResult & { pairs: number }> {
-    const agent = await requireAgent(this.#ctx, agentId);
-    const model = modelForAgent(this.#ctx, agent, options.model);
-    const pairs = await this.#pairs(agent, options.task, options.maxPairs ?? 3);
-    const result: InsightResult & { pairs: number } = {
-      insights: await this.#ctx.store.insights.list(agent.id),
-      applied: [],
-      skipped: [],
-      pairs: pairs.length,
+    const touched = [...upserts.map((r) => r.id), ...deletes];
+    const changed = upserts.length > 0 || deletes.length > 0;
+    return {
+      agentId: agent.id,
+      upserts,
+      deletes,
+      expected: touched.map((id) => ({ id, updatedAt: before.get(id)?.updatedAt ?? null })),
+      events: changed
+        ? [
+            makeEvent(this.#ctx, {
+              projectId: agent.projectId,
+              agentId: agent.id,
+              actor,
+              kind: "insights.changed",
+              targetType: "insights",
+              targetId: agent.id,
+              before: [...before.values()].filter((r) => touched.includes(r.id)),
+              after: { operations: applied, upserts, deletes },
+            }),
+          ]
+        : [],
+      applied,
+      skipped,
+      after: state.ranked(),
     };
-    for (const [success, failure] of pairs) {
-      const rules = await this.#ctx.store.insights.list(agent.id);
-      let text: string;
-      try {
-        ({ text } = await generateText({
-          model,
-          prompt: extractionPrompt(success, failure, rules),
-          maxRetries: 2,
-        }));
-      } catch (error) {
-        throw new EngramError("unavailable", `insight extraction failed: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-      const operations = parseOperations(text, rules);
-      if (operations.length === 0) continue;
-      const step = await this.apply(agent.id, operations, { actor: "agent", strict: false });
-      result.insights = step.insights;
-      result.applied.push(...step.applied);
-      result.skipped.push(...step.skipped);
-    }
-    return result;
   }
 
-  async #pairs(agent: Agent, task: string | undefined, max: number): Promise<[Episode, Episode][]> {
+  async #write(plan: InsightPlan): Promise<void> {
+    if (plan.events.length === 0) return;
+    await this.#ctx.store.insights.write(plan.agentId, plan.upserts, plan.deletes, plan.events);
+  }
+
+  async #pairs(
+    agent: Agent,
+    task: string | undefined,
+    max: number,
+    since: string | undefined,
+  ): Promise<[Episode, Episode][]> {
     const listed = await this.#ctx.store.episodes.list(agent.id, { task, limit: 200 });
+    // With `since`, only tasks attempted again since then are compared.
+    const fresh = new Set(
+      listed
+        .filter((e) => since === undefined || (e.finishedAt !== null && e.finishedAt > since))
+        .map((e) => e.task),
+    );
     const byTask = new Map<string, { success?: string; failure?: string }>();
     for (const episode of listed) {
-      if (episode.status !== "finished") continue;
+      if (episode.status !== "finished" || !fresh.has(episode.task)) continue;
       const won = episode.success ?? episode.totalReward > 0;
       const entry = byTask.get(episode.task) ?? {};
       if (won) entry.success ??= episode.id;

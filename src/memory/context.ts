@@ -26,6 +26,11 @@ export interface EngineContext {
    * tests, or `provider:model`); when absent, `ENGRAM_MODEL` is the default.
    */
   model: LanguageModel | string | undefined;
+  /**
+   * Told after an agent's messages or finished episodes were appended (sleep-time triggers). Must be
+   * cheap and must not throw: the append has already succeeded.
+   */
+  onActivity?: ((agent: Agent, source: "messages" | "episodes") => Promise<void>) | undefined;
 }
 
 export function nowIso(ctx: EngineContext): string {

@@ -246,4 +246,15 @@ describe("hybrid search with embeddings", () => {
     assert.match(response.warnings[0] ?? "", /vector search skipped/);
     await failing.close();
   });
+
+  it("finds words that a search before they were written found nowhere", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.add(agent.id, { text: "hello world" });
+    assert.equal((await engram.search(agent.id, { query: "zebra" })).results.length, 0);
+    const zebra = await engram.memories.add(agent.id, { text: "a zebra crossing" });
+    assert.equal((await engram.search(agent.id, { query: "zebra" })).results[0]?.id, zebra.id);
+    await engram.memories.update(agent.id, zebra.id, { text: "an okapi crossing" });
+    assert.equal((await engram.search(agent.id, { query: "okapi" })).results[0]?.id, zebra.id);
+  });
 });

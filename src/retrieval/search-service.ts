@@ -195,6 +195,8 @@ function messageFilter(agentId: string, q: ParsedSearch): MessageFilter {
 /** The same conditions as the store's SQL filter, for candidates that came from vector search. */
 export function memoryMatches(m: Memory, f: MemoryFilter): boolean {
   if (m.agentId !== f.agentId) return false;
+  const archived = f.archived ?? "exclude";
+  if (archived !== "include" && (m.archivedAt !== null) !== (archived === "only")) return false;
   if (f.userId !== undefined && m.userId !== f.userId && !(f.includeShared !== false && m.userId === null))
     return false;
   if (f.kinds !== undefined && f.kinds.length > 0 && !f.kinds.includes(m.kind)) return false;

@@ -15,6 +15,7 @@ import { registerMemoryRoutes } from "./routes/memories.ts";
 import { registerMessageRoutes } from "./routes/messages.ts";
 import { registerProjectRoutes } from "./routes/projects.ts";
 import { registerSearchRoutes } from "./routes/search.ts";
+import { registerSleeptimeRoutes } from "./routes/sleeptime.ts";
 import { registerSystemRoutes } from "./routes/system.ts";
 import { registerTransferRoutes } from "./routes/transfer.ts";
 import { packageVersion } from "./version.ts";
@@ -75,6 +76,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   registerInsightRoutes(app, engram);
   registerMcpRoute(app, () => engram, { maxBodyBytes, onInternalError: reportInternal });
   registerEvolutionRoutes(app, engram);
+  registerSleeptimeRoutes(app, engram);
   // Built on first request, when every route is registered, then reused: the routes never change.
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get("/openapi.json", (c) => {

@@ -51,6 +51,11 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/evolution-runs/{runId}": ["get"],
     "/v1/agents/{id}/evolution-runs/{runId}/resume": ["post"],
     "/v1/agents/{id}/distill": ["post"],
+    "/v1/agents/{id}/memories/{mid}/archive": ["post"],
+    "/v1/agents/{id}/memories/{mid}/restore": ["post"],
+    "/v1/agents/{id}/sleep": ["post"],
+    "/v1/agents/{id}/jobs": ["get"],
+    "/v1/agents/{id}/jobs/{jid}": ["get"],
   };
   assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
   for (const [path, methods] of Object.entries(expected)) {
@@ -91,6 +96,7 @@ test("/openapi.json describes memories, messages and search", async () => {
   const params = listMemories.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
   assert.deepEqual(params.sort(), [
     "path:id",
+    "query:archived",
     "query:createdAfter",
     "query:createdBefore",
     "query:cursor",

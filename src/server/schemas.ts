@@ -173,6 +173,9 @@ export const MemorySchema = z
     version: z.number().int().openapi({ description: "1, plus one per update" }),
     accessCount: z.number().int().openapi({ description: "how often search returned it" }),
     lastAccessedAt: timestamp.nullable(),
+    archivedAt: timestamp.nullable().openapi({
+      description: "when it was archived (forgotten or merged by sleep-time work); null while active",
+    }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })

@@ -6,6 +6,7 @@ import type { Agent, Commit, NewEvent, Project } from "../core/types.ts";
 import { makeCommit } from "../memory/blocks/commit-hash.ts";
 import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store } from "./store.ts";
+import { jobStoreCases } from "./store-suite-jobs.ts";
 
 /**
  * The behaviour every storage backend must have. A backend's own test is a few lines:
@@ -337,5 +338,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
         assert.deepEqual(updated[0]?.after, { kind: "agent.updated" });
       });
     });
+
+    jobStoreCases({ id, at, event, withStore, seed, child });
   });
 }

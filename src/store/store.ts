@@ -15,6 +15,9 @@ import type {
   NewEvent,
   Project,
 } from "../core/types.ts";
+import type { JobStore } from "./job-store.ts";
+
+export type { ClaimOptions, JobChanges, JobFilter, JobStore, WatermarkAdvance } from "./job-store.ts";
 
 /**
  * Storage behind engram. Every mutating method is one atomic unit of work: it writes all it is given,
@@ -42,6 +45,8 @@ export interface Store {
   readonly evolution: EvolutionStore;
   /** Small persistent key/value settings (e.g. the embedding model in use). */
   readonly settings: SettingsStore;
+  /** The persistent job queue (sleep-time work), whose completions apply a job's changes atomically. */
+  readonly jobs: JobStore;
   close(): Promise<void>;
 }
 
@@ -136,6 +141,10 @@ export interface EventQuery {
   projectId?: string | undefined;
   agentId?: string | undefined;
   kind?: string | undefined;
+  /** Any of these kinds. */
+  kinds?: readonly string[] | undefined;
+  /** Leave out events caused by this actor (e.g. `sleeptime`, to see only what others did). */
+  excludeActor?: string | undefined;
   limit: number;
   /** Return events with `seq` greater than this. */
   afterSeq?: number | undefined;
@@ -143,6 +152,11 @@ export interface EventQuery {
 
 export interface EventStore {
   list(query: EventQuery): Promise<EngramEvent[]>;
+  /**
+   * How many events match (ignoring `limit`), and the highest matching `seq` (`afterSeq`, or 0, when
+   * none). Cheap when `agentId` and `afterSeq` narrow it: used on every append by sleep-time triggers.
+   */
+  tally(query: Omit<EventQuery, "limit">): Promise<{ count: number; lastSeq: number }>;
 }
 
 /** Filters shared by memory listing and search. All given filters must hold. */
@@ -158,7 +172,11 @@ export interface MemoryFilter {
   createdBefore?: string | undefined;
   /** Only facts valid at this instant (validFrom <= t < validTo). */
   validAt?: string | undefined;
+  /** Archived memories: left out (`exclude`, the default), listed too (`include`), or alone (`only`). */
+  archived?: ArchivedFilter | undefined;
 }
+
+export type ArchivedFilter = "exclude" | "include" | "only";
 
 export interface MessageFilter {
   agentId: string;
@@ -193,7 +211,8 @@ export interface MemoryStore {
   list(filter: MemoryFilter, options: ListOptions): Promise<Memory[]>;
   /**
    * Full-text candidates for a prepared match expression over the `text` and `tags` columns,
-   * best first. `terms` are plain tokens; the store builds a safe query from them.
+   * best first. `terms` are plain tokens; the store builds a safe query from them. Archived memories
+   * are never candidates.
    */
   searchText(filter: MemoryFilter, terms: readonly string[], limit: number): Promise<LexicalHit<Memory>[]>;
   getMany(agentId: string, ids: readonly string[]): Promise<Memory[]>;

@@ -1,7 +1,21 @@
+import type { LanguageModel } from "ai";
+import type { Clock } from "../core/clock.ts";
 import { createIdGenerator } from "../core/ids.ts";
 import { createEngram, type Engram } from "../engram.ts";
+import type { SleeptimeConfig } from "../sleeptime/options.ts";
 
 export { runStoreSuite } from "../store/store-suite.ts";
+
+export interface TestEngramOptions {
+  path?: string;
+  /** Where the default clock starts (ms since the epoch); 2026-01-01 by default. */
+  start?: number;
+  /** A clock of the test's own, e.g. one it moves forward to pass a lease or a retry delay. */
+  now?: Clock;
+  /** The default language model, e.g. a `MockLanguageModelV3` from `ai/test`. */
+  model?: LanguageModel | string;
+  sleeptime?: SleeptimeConfig;
+}
 
 /**
  * An engram on an in-memory database with a clock that starts at a fixed instant and advances 1 ms
@@ -11,8 +25,16 @@ export { runStoreSuite } from "../store/store-suite.ts";
  * const engram = createTestEngram();
  * const agent = await engram.agents.create({ name: "t" });
  */
-export function createTestEngram(options: { path?: string; start?: number } = {}): Engram {
+export function createTestEngram(options: TestEngramOptions = {}): Engram {
   let time = options.start ?? Date.UTC(2026, 0, 1);
-  const now = () => time++;
-  return createEngram({ path: options.path ?? ":memory:", now, generateId: createIdGenerator(now) });
+  const now = options.now ?? (() => time++);
+  return createEngram({
+    path: options.path ?? ":memory:",
+    now,
+    generateId: createIdGenerator(now),
+    // Tests never pick up a model from the environment by accident.
+    env: {},
+    ...(options.model === undefined ? {} : { model: options.model }),
+    ...(options.sleeptime === undefined ? {} : { sleeptime: options.sleeptime }),
+  });
 }

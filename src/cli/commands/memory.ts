@@ -223,6 +223,11 @@ const list = defineCommand({
     kind: { type: "string", multiple: true, arg: "KIND", help: "only memories of this kind (repeatable)" },
     tag: { type: "string", multiple: true, arg: "TAG", help: "only memories with this tag (repeatable)" },
     "valid-at": { type: "string", arg: "ISO", help: "only memories valid at this time" },
+    archived: {
+      type: "string",
+      arg: "MODE",
+      help: "archived memories: exclude (default), include, or only",
+    },
     limit: { type: "string", arg: "N", help: "page size (default 50, at most 500)" },
     cursor: { type: "string", arg: "CURSOR", help: "the page after this cursor" },
   },
@@ -236,6 +241,7 @@ const list = defineCommand({
       kinds: options.kind,
       tags: options.tag,
       validAt: options["valid-at"],
+      archived: options.archived as "exclude" | "include" | "only" | undefined,
       limit,
       cursor: options.cursor,
     });

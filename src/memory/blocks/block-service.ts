@@ -3,6 +3,7 @@ import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from 
 import { sha256 } from "../../core/hash.ts";
 import type { Agent, Author, Blob, Block, Commit, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
+import type { AppendCommit } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { makeCommit } from "./commit-hash.ts";
 import { requireBranch, requireCommit, resolveRevision, sameCommit } from "./resolve.ts";
@@ -26,6 +27,11 @@ export interface CommitResult {
   branch: string;
   /** False when the changes left every block as it was: no commit was made and `commit` is the head. */
   changed: boolean;
+}
+
+/** A commit computed but not written: what the store must append, or null when nothing changes. */
+export interface PreparedCommit extends CommitResult {
+  append: AppendCommit | null;
 }
 
 export interface ReadOptions {
@@ -122,6 +128,27 @@ export class BlockService {
     return this.#ctx.writeLock.run(agent.id, () => this.#commitLocked(agent, branchName, parsed));
   }
 
+  /**
+   * Computes a commit without writing it, checked exactly as `commit` checks it (limits, read-only,
+   * labels). The append it returns expects the head it was computed from, so writing it later (e.g.
+   * with a sleep-time job's other changes) fails with ConflictError if the branch moved meanwhile.
+   */
+  async prepareCommit(agentId: string, input: CommitInput): Promise<PreparedCommit> {
+    const parsed = parseInput(commitInput, dropUndefinedDeep(input), "commit");
+    const agent = await requireAgent(this.#ctx, agentId);
+    const branchName = parsed.branch ?? agent.defaultBranch;
+    checkDistinctLabels(parsed.changes);
+    const branch = await requireBranch(this.#ctx, agent, branchName);
+    if (parsed.expectedHead !== undefined && !sameCommit(branch.head, parsed.expectedHead)) {
+      throw new ConflictError(
+        `branch "${branchName}" is at ${branch.head.slice(0, 12)}, not the expected ${parsed.expectedHead.slice(0, 12)}: re-read and retry`,
+        { details: { branch: branchName, head: branch.head, expectedHead: parsed.expectedHead } },
+      );
+    }
+    const head = await requireCommit(this.#ctx, agent.id, branch.head);
+    return this.#prepare(agent, branchName, head, parsed.changes, parsed.author, parsed.message);
+  }
+
   async #commitLocked(
     agent: Agent,
     branchName: string,
@@ -156,6 +183,19 @@ export class BlockService {
     author: Author,
     message: string | undefined,
   ): Promise<CommitResult> {
+    const { append, ...result } = await this.#prepare(agent, branch, head, changes, author, message);
+    if (append !== null) await this.#ctx.store.history.append(append);
+    return result;
+  }
+
+  async #prepare(
+    agent: Agent,
+    branch: string,
+    head: Commit,
+    changes: readonly BlockChange[],
+    author: Author,
+    message: string | undefined,
+  ): Promise<PreparedCommit> {
     const tree = new Map(head.tree.map((entry) => [entry.label, entry]));
     const currentValues = await this.#ctx.store.history.getBlobs(
       agent.id,
@@ -213,8 +253,8 @@ export class BlockService {
       message: message ?? describeChanges(changes, head.tree),
       createdAt,
     });
-    if (commit.treeHash === head.treeHash) return { commit: head, branch, changed: false };
-    await this.#ctx.store.history.append({
+    if (commit.treeHash === head.treeHash) return { commit: head, branch, changed: false, append: null };
+    const append: AppendCommit = {
       agentId: agent.id,
       branch,
       expectedHead: head.id,
@@ -231,8 +271,8 @@ export class BlockService {
         after: { head: commit.id, branch, message: commit.message, blocks: after },
         createdAt,
       }),
-    });
-    return { commit, branch, changed: true };
+    };
+    return { commit, branch, changed: true, append };
   }
 
   async #readPoint(agent: Agent, options: ReadOptions): Promise<{ commit: Commit; branch: string | null }> {

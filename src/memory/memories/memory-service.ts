@@ -68,10 +68,11 @@ export class MemoryService {
         version: 1,
         accessCount: 0,
         lastAccessedAt: null,
+        archivedAt: null,
         createdAt,
         updatedAt: now,
       };
-      return this.#write(agent, memory, "create", actor, null, now);
+      return memoryWrite(this.#ctx, agent, { memory, operation: "create", actor, before: null, at: now });
     });
     await this.#ctx.store.memories.insert(writes);
     const memories = writes.map((w) => w.memory);
@@ -121,7 +122,13 @@ export class MemoryService {
     checkValidity(after.validFrom ?? undefined, after.validTo ?? undefined, "memory update");
     const expected = input.expectedVersion ?? before.version;
     await this.#ctx.store.memories.update(
-      this.#write(agent, after, "update", options.actor ?? "user", before, now),
+      memoryWrite(this.#ctx, agent, {
+        memory: after,
+        operation: "update",
+        actor: options.actor ?? "user",
+        before,
+        at: now,
+      }),
       expected,
     );
     const warnings =
@@ -136,8 +143,45 @@ export class MemoryService {
     const agent = await requireAgent(this.#ctx, agentId);
     const before = await this.#require(agent, memoryId);
     const now = nowIso(this.#ctx);
-    const write = this.#write(agent, before, "delete", options.actor ?? "user", before, now);
+    const write = memoryWrite(this.#ctx, agent, {
+      memory: before,
+      operation: "delete",
+      actor: options.actor ?? "user",
+      before,
+      at: now,
+    });
     await this.#ctx.store.memories.delete(agent.id, memoryId, write.version, write.event);
+  }
+
+  /**
+   * Archives a memory: it stays (with its history) and can be listed and restored, but search no
+   * longer finds it. Archiving an archived memory changes nothing.
+   */
+  async archive(agentId: string, memoryId: string, options: { actor?: Actor } = {}): Promise<Memory> {
+    return this.#setArchived(agentId, memoryId, true, options.actor ?? "user");
+  }
+
+  /** Brings an archived memory back into search. Restoring an active memory changes nothing. */
+  async restore(agentId: string, memoryId: string, options: { actor?: Actor } = {}): Promise<Memory> {
+    return this.#setArchived(agentId, memoryId, false, options.actor ?? "user");
+  }
+
+  async #setArchived(agentId: string, memoryId: string, archive: boolean, actor: Actor): Promise<Memory> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    const before = await this.#require(agent, memoryId);
+    if ((before.archivedAt !== null) === archive) return before;
+    const now = nowIso(this.#ctx);
+    const after: Memory = {
+      ...before,
+      archivedAt: archive ? now : null,
+      version: before.version + 1,
+      updatedAt: now,
+    };
+    await this.#ctx.store.memories.update(
+      memoryWrite(this.#ctx, agent, { memory: after, operation: "update", actor, before, at: now }),
+      before.version,
+    );
+    return after;
   }
 
   /** Every version of a memory, oldest first, including its deletion. */
@@ -169,39 +213,55 @@ export class MemoryService {
     if (memory === null) throw new NotFoundError(`memory ${memoryId} not found on agent ${agent.id}`);
     return memory;
   }
+}
 
-  #write(
-    agent: Agent,
-    memory: Memory,
-    operation: MemoryVersion["operation"],
-    actor: Actor,
-    before: Memory | null,
-    at: string,
-  ): MemoryWrite {
-    const version: MemoryVersion = {
-      memoryId: memory.id,
-      version: operation === "delete" ? memory.version + 1 : memory.version,
-      operation,
+/**
+ * A memory's write for the store: the memory, its version for the history, and its event. The event
+ * is `memory.created|updated|deleted`, or `memory.archived|restored` when an update changes only that.
+ */
+export function memoryWrite(
+  ctx: EngineContext,
+  agent: Agent,
+  change: {
+    memory: Memory;
+    operation: MemoryVersion["operation"];
+    actor: Actor;
+    before: Memory | null;
+    at: string;
+  },
+): MemoryWrite {
+  const { memory, operation, actor, before, at } = change;
+  const version: MemoryVersion = {
+    memoryId: memory.id,
+    version: operation === "delete" ? memory.version + 1 : memory.version,
+    operation,
+    actor,
+    memory,
+    createdAt: at,
+  };
+  return {
+    memory,
+    version,
+    event: makeEvent(ctx, {
+      projectId: agent.projectId,
+      agentId: agent.id,
       actor,
-      memory,
+      kind: `memory.${eventVerb(operation, before, memory)}`,
+      targetType: "memory",
+      targetId: memory.id,
+      before,
+      after: operation === "delete" ? null : memory,
       createdAt: at,
-    };
-    return {
-      memory,
-      version,
-      event: makeEvent(this.#ctx, {
-        projectId: agent.projectId,
-        agentId: agent.id,
-        actor,
-        kind: `memory.${operation === "create" ? "created" : operation === "update" ? "updated" : "deleted"}`,
-        targetType: "memory",
-        targetId: memory.id,
-        before,
-        after: operation === "delete" ? null : memory,
-        createdAt: at,
-      }),
-    };
-  }
+    }),
+  };
+}
+
+function eventVerb(operation: MemoryVersion["operation"], before: Memory | null, after: Memory): string {
+  if (operation === "create") return "created";
+  if (operation === "delete") return "deleted";
+  if (before !== null && (before.archivedAt === null) !== (after.archivedAt === null))
+    return after.archivedAt === null ? "restored" : "archived";
+  return "updated";
 }
 
 function checkValidity(validFrom: string | undefined, validTo: string | undefined, what: string): void {

@@ -68,6 +68,8 @@ export const memoryListInput = z.strictObject({
   createdAfter: isoTime.optional(),
   createdBefore: isoTime.optional(),
   validAt: isoTime.optional(),
+  /** Archived memories: left out (default), listed with the rest (`include`), or alone (`only`). */
+  archived: z.enum(["exclude", "include", "only"]).optional(),
   cursor: z.string().max(200).optional(),
   limit: z.number().int().min(1).max(500).optional(),
 });

@@ -62,7 +62,7 @@ export class MessageService {
       throw new InvalidInputError(`invalid messages: at most ${MAX_MESSAGE_BATCH} per batch`);
     const parsed = inputs.map((input, i) => parseInput(messageInput, input, `message ${i}`));
     const agent = await requireAgent(this.#ctx, agentId);
-    return this.#ctx.writeLock.run(`messages:${agent.id}`, async () => {
+    const appended = await this.#ctx.writeLock.run(`messages:${agent.id}`, async () => {
       const now = nowIso(this.#ctx);
       const messages: Message[] = parsed.map((input) => ({
         id: this.#ctx.generateId("message"),
@@ -114,6 +114,8 @@ export class MessageService {
       );
       return messages;
     });
+    await this.#ctx.onActivity?.(agent, "messages");
+    return appended;
   }
 
   async get(agentId: string, messageId: string): Promise<Message> {

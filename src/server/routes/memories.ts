@@ -80,6 +80,12 @@ const list = createRoute({
       createdAfter: isoTime.optional().openapi({ description: "created at or after this time" }),
       createdBefore: isoTime.optional().openapi({ description: "created before this time" }),
       validAt: isoTime.optional().openapi({ description: "only facts valid at this instant" }),
+      archived: z
+        .enum(["exclude", "include", "only"], { error: "must be exclude, include or only" })
+        .optional()
+        .openapi({
+          description: "archived memories: left out (exclude, the default), included, or alone (only)",
+        }),
       cursor: cursorQuery,
       limit: limitQuery,
     }),
@@ -135,7 +141,28 @@ const history = createRoute({
   },
 });
 
-/** `/v1/agents/{id}/memories`, `/memories/{mid}` and `/memories/{mid}/history`. */
+const archive = createRoute({
+  method: "post",
+  path: "/v1/agents/{id}/memories/{mid}/archive",
+  tags: ["memories"],
+  summary: "Archive a memory: kept with its history and restorable, but no longer searched",
+  request: { params: memoryParams },
+  responses: { 200: jsonResponse(MemorySchema, "the memory, archived"), ...errorResponses(400, 404, 409) },
+});
+
+const restore = createRoute({
+  method: "post",
+  path: "/v1/agents/{id}/memories/{mid}/restore",
+  tags: ["memories"],
+  summary: "Bring an archived memory back into search",
+  request: { params: memoryParams },
+  responses: {
+    200: jsonResponse(MemorySchema, "the memory, active again"),
+    ...errorResponses(400, 404, 409),
+  },
+});
+
+/** `/v1/agents/{id}/memories`, `/memories/{mid}`, its `/history`, `/archive` and `/restore`. */
 export function registerMemoryRoutes(app: OpenAPIHono, engram: Engram): void {
   // The route named as a type argument: the hook alone must not decide the handler's input type.
   app.openapi<typeof add>(
@@ -179,5 +206,15 @@ export function registerMemoryRoutes(app: OpenAPIHono, engram: Engram): void {
   app.openapi(history, async (c) => {
     const { id, mid } = c.req.valid("param");
     return c.json({ items: await engram.memories.history(await agentIdOf(engram, id), mid) }, 200);
+  });
+
+  app.openapi(archive, async (c) => {
+    const { id, mid } = c.req.valid("param");
+    return c.json(await engram.memories.archive(await agentIdOf(engram, id), mid), 200);
+  });
+
+  app.openapi(restore, async (c) => {
+    const { id, mid } = c.req.valid("param");
+    return c.json(await engram.memories.restore(await agentIdOf(engram, id), mid), 200);
   });
 }

@@ -11,23 +11,44 @@ export class SqliteEventStore implements EventStore {
   }
 
   async list(query: EventQuery): Promise<EngramEvent[]> {
-    const where: string[] = ["seq > ?"];
-    const params: (string | number)[] = [query.afterSeq ?? 0];
-    if (query.agentId !== undefined) {
-      where.push("agent_id = ?");
-      params.push(query.agentId);
-    }
-    if (query.projectId !== undefined) {
-      where.push("project_id = ?");
-      params.push(query.projectId);
-    }
-    if (query.kind !== undefined) {
-      where.push("kind = ?");
-      params.push(query.kind);
-    }
-    params.push(query.limit);
+    const { sql, params } = conditions(query);
     return this.#s
-      .all<EventRow>(`SELECT * FROM events WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`, ...params)
+      .all<EventRow>(`SELECT * FROM events WHERE ${sql} ORDER BY seq LIMIT ?`, ...params, query.limit)
       .map(toEvent);
   }
+
+  async tally(query: Omit<EventQuery, "limit">): Promise<{ count: number; lastSeq: number }> {
+    const { sql, params } = conditions(query);
+    const row = this.#s.get<{ n: number; last: number | null }>(
+      `SELECT COUNT(*) AS n, MAX(seq) AS last FROM events WHERE ${sql}`,
+      ...params,
+    );
+    return { count: row?.n ?? 0, lastSeq: row?.last ?? query.afterSeq ?? 0 };
+  }
+}
+
+function conditions(query: Omit<EventQuery, "limit">): { sql: string; params: (string | number)[] } {
+  const where: string[] = ["seq > ?"];
+  const params: (string | number)[] = [query.afterSeq ?? 0];
+  if (query.agentId !== undefined) {
+    where.push("agent_id = ?");
+    params.push(query.agentId);
+  }
+  if (query.projectId !== undefined) {
+    where.push("project_id = ?");
+    params.push(query.projectId);
+  }
+  if (query.kind !== undefined) {
+    where.push("kind = ?");
+    params.push(query.kind);
+  }
+  if (query.kinds !== undefined) {
+    where.push(query.kinds.length === 0 ? "0" : `kind IN (${query.kinds.map(() => "?").join(", ")})`);
+    params.push(...query.kinds);
+  }
+  if (query.excludeActor !== undefined) {
+    where.push("actor <> ?");
+    params.push(query.excludeActor);
+  }
+  return { sql: where.join(" AND "), params };
 }

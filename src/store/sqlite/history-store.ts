@@ -112,6 +112,11 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async append(input: AppendCommit): Promise<void> {
+    this.appendNow(input);
+  }
+
+  /** `append`, synchronously: joins the caller's transaction when there is one. */
+  appendNow(input: AppendCommit): void {
     const { agentId, commit } = input;
     inTransaction(this.#s.db, () => {
       this.#checkHead(agentId, input.branch, input.expectedHead);

@@ -289,7 +289,30 @@ export class SqliteInsightStore implements InsightStore {
   }
 
   async write(agentId: string, upserts: Insight[], deletes: string[], events: NewEvent[]): Promise<void> {
+    this.writeNow(agentId, upserts, deletes, events);
+  }
+
+  /**
+   * `write`, synchronously, joining the caller's transaction. With `expected`, each named rule must
+   * still be as it was read (same `updatedAt`, or absent for null), else ConflictError and nothing is written.
+   */
+  writeNow(
+    agentId: string,
+    upserts: readonly Insight[],
+    deletes: readonly string[],
+    events: readonly NewEvent[],
+    expected: readonly { id: string; updatedAt: string | null }[] = [],
+  ): void {
     inTransaction(this.#s.db, () => {
+      for (const { id, updatedAt } of expected) {
+        const row = this.#s.get<{ updated_at: string }>(
+          "SELECT updated_at FROM insights WHERE id = ? AND agent_id = ?",
+          id,
+          agentId,
+        );
+        if ((row?.updated_at ?? null) !== updatedAt)
+          throw new ConflictError(`insight ${id} changed since it was read: re-read and retry`);
+      }
       for (const id of deletes)
         this.#s.run("DELETE FROM insights WHERE id = ? AND agent_id = ?", id, agentId);
       for (const insight of upserts) {

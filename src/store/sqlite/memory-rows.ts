@@ -15,12 +15,13 @@ export interface MemoryRow {
   version: number;
   access_count: number;
   last_accessed_at: string | null;
+  archived_at: string | null;
   created_at: string;
   updated_at: string;
 }
 
 export const MEMORY_COLUMNS =
-  "m.id, m.agent_id, m.user_id, m.kind, m.text, m.tags, m.importance, m.valid_from, m.valid_to, m.provenance, m.metadata, m.version, m.access_count, m.last_accessed_at, m.created_at, m.updated_at";
+  "m.id, m.agent_id, m.user_id, m.kind, m.text, m.tags, m.importance, m.valid_from, m.valid_to, m.provenance, m.metadata, m.version, m.access_count, m.last_accessed_at, m.archived_at, m.created_at, m.updated_at";
 
 export const toMemory = (row: MemoryRow): Memory => ({
   id: row.id,
@@ -37,6 +38,7 @@ export const toMemory = (row: MemoryRow): Memory => ({
   version: row.version,
   accessCount: row.access_count,
   lastAccessedAt: row.last_accessed_at,
+  archivedAt: row.archived_at,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });

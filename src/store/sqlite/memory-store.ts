@@ -14,8 +14,8 @@ import { TermBudget } from "./term-budget.ts";
 export const POSTING_BUDGET = 5_000;
 
 const INSERT_MEMORY = `INSERT INTO memories (id, agent_id, user_id, kind, text, tags, importance, valid_from, valid_to,
-  provenance, metadata, version, content_hash, access_count, last_accessed_at, created_at, created_ms, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  provenance, metadata, version, content_hash, archived_at, access_count, last_accessed_at, created_at, created_ms, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 const INSERT_VERSION = `INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?)`;
@@ -24,6 +24,9 @@ const INSERT_VERSION = `INSERT INTO memory_versions (memory_id, version, agent_i
 export function memoryConditions(filter: MemoryFilter): { sql: string; params: (string | number)[] } {
   const where = ["m.agent_id = ?"];
   const params: (string | number)[] = [filter.agentId];
+  const archived = filter.archived ?? "exclude";
+  if (archived !== "include")
+    where.push(archived === "only" ? "m.archived_at IS NOT NULL" : "m.archived_at IS NULL");
   if (filter.userId !== undefined) {
     where.push(filter.includeShared === false ? "m.user_id = ?" : "(m.user_id = ? OR m.user_id IS NULL)");
     params.push(filter.userId);
@@ -64,6 +67,11 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async insert(writes: MemoryWrite[]): Promise<void> {
+    this.insertNow(writes);
+  }
+
+  /** `insert`, synchronously: joins the caller's transaction when there is one. */
+  insertNow(writes: readonly MemoryWrite[]): void {
     inTransaction(this.#s.db, () => {
       for (const { memory, version, event } of writes) {
         this.#insertRow(memory);
@@ -93,6 +101,11 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async update(write: MemoryWrite, expectedVersion: number): Promise<void> {
+    this.updateNow(write, expectedVersion);
+  }
+
+  /** `update`, synchronously: joins the caller's transaction when there is one. */
+  updateNow(write: MemoryWrite, expectedVersion: number): void {
     const { memory } = write;
     inTransaction(this.#s.db, () => {
       const current = this.#s.get<{ version: number; rowid: number; text: string }>(
@@ -108,19 +121,21 @@ export class SqliteMemoryStore implements MemoryStore {
       }
       this.#s.run(
         `UPDATE memories SET user_id = ?, kind = ?, text = ?, tags = ?, importance = ?, valid_from = ?, valid_to = ?,
-           provenance = ?, metadata = ?, version = ?, content_hash = ?, updated_at = ?
+           provenance = ?, metadata = ?, version = ?, content_hash = ?, archived_at = ?, updated_at = ?
          WHERE id = ? AND agent_id = ?`,
         ...contentValues(memory),
         memory.updatedAt,
         memory.id,
         memory.agentId,
       );
+      // Archived memories are kept out of the full-text index, so search never ranks them.
       this.#s.run("DELETE FROM memories_fts WHERE rowid = ?", current.rowid);
-      this.#index(current.rowid, memory);
+      if (memory.archivedAt === null) this.#index(current.rowid, memory);
       this.#insertVersion(write.version);
       writeEvents(this.#s, [write.event]);
       if (current.text !== memory.text) this.#onRemoved([current.rowid]);
     });
+    this.#terms.noteWrites(1);
   }
 
   async delete(agentId: string, id: string, version: MemoryVersion, event: NewEvent): Promise<void> {
@@ -232,7 +247,7 @@ export class SqliteMemoryStore implements MemoryStore {
       Date.parse(memory.createdAt),
       memory.updatedAt,
     );
-    this.#index(Number(lastInsertRowid), memory);
+    if (memory.archivedAt === null) this.#index(Number(lastInsertRowid), memory);
   }
 
   #index(rowid: number, memory: Memory): void {
@@ -259,7 +274,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 }
 
-/** The columns `user_id` … `content_hash`, in table order, shared by insert and update. */
+/** The columns `user_id` … `archived_at`, in statement order, shared by insert and update. */
 function contentValues(memory: Memory): (string | number | null)[] {
   return [
     memory.userId,
@@ -273,5 +288,6 @@ function contentValues(memory: Memory): (string | number | null)[] {
     JSON.stringify(memory.metadata),
     memory.version,
     sha256(memory.text),
+    memory.archivedAt,
   ];
 }

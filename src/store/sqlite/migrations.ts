@@ -218,6 +218,50 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: "archived memories, the job queue, sleep-time trigger watermarks",
+    // Archived memories keep their row (and history) but leave the full-text index; the queue's
+    // (agent, idempotency key) is unique so enqueueing the same key twice yields one job.
+    sql: `
+      ALTER TABLE memories ADD COLUMN archived_at TEXT;
+      CREATE INDEX memories_archived ON memories(agent_id, archived_at) WHERE archived_at IS NOT NULL;
+
+      CREATE TABLE jobs (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        project_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+        attempts INTEGER NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        idempotency_key TEXT,
+        trigger TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        result TEXT,
+        error TEXT,
+        run_after TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        lease_expires_at TEXT,
+        checkpoint_seq INTEGER,
+        checkpoint_commit TEXT
+      ) STRICT;
+      CREATE UNIQUE INDEX jobs_by_key ON jobs(agent_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX jobs_by_agent ON jobs(agent_id, id);
+      CREATE INDEX jobs_by_project ON jobs(project_id, id);
+      CREATE INDEX jobs_due ON jobs(status, run_after) WHERE status IN ('queued', 'running');
+
+      CREATE TABLE job_watermarks (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, source)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
     version: 7,
     name: "self-evolution runs and candidates",
     sql: `

@@ -5,6 +5,7 @@ import { SqliteEventStore } from "./event-store.ts";
 import { SqliteEvolutionStore } from "./evolution-store.ts";
 import { purgeAgentText } from "./fts.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
+import { SqliteJobStore } from "./job-store.ts";
 import { SqliteEpisodeStore, SqliteExperienceStore, SqliteInsightStore } from "./learning-store.ts";
 import { SqliteMemoryStore } from "./memory-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
@@ -48,6 +49,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     vectors?.removeAgent(agentId);
   };
   const capabilities: StoreCapabilities = { vectors: opened.vectors, fullText: opened.fullText };
+  const memories = new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids));
+  const history = new SqliteHistoryStore(statements);
+  const insights = new SqliteInsightStore(statements);
   let closed = false;
   return {
     kind: "sqlite",
@@ -55,14 +59,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     warnings: opened.warnings,
     projects: new SqliteProjectStore(statements, purgeIndexes),
     agents: new SqliteAgentStore(statements, purgeIndexes),
-    history: new SqliteHistoryStore(statements),
+    history,
     events: new SqliteEventStore(statements),
-    memories: new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids)),
+    memories,
     messages: new SqliteMessageStore(statements),
     episodes: new SqliteEpisodeStore(statements),
     experience: new SqliteExperienceStore(statements),
-    insights: new SqliteInsightStore(statements),
+    insights,
     evolution: new SqliteEvolutionStore(statements),
+    jobs: new SqliteJobStore(statements, { memories, history, insights }),
     vectors,
     settings: {
       async get(key) {

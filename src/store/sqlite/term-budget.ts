@@ -13,6 +13,8 @@ export class TermBudget {
   readonly #vocabulary: string;
   readonly #budget: number;
   readonly #cache = new Map<string, number>();
+  /** Terms found nowhere: kept apart, because the next write may add them. */
+  readonly #absent = new Set<string>();
   #writesSinceRefresh = 0;
 
   constructor(statements: Statements, vocabularyTable: string, budget: number) {
@@ -23,6 +25,8 @@ export class TermBudget {
 
   /** Called after rows are indexed, so cached frequencies do not go stale for long. */
   noteWrites(count: number): void {
+    // A stale count only shifts the budget; a stale zero would hide the new rows from every search.
+    this.#absent.clear();
     this.#writesSinceRefresh += count;
     if (this.#writesSinceRefresh >= 2000 || this.#cache.size > 100_000) {
       this.#cache.clear();
@@ -54,10 +58,12 @@ export class TermBudget {
   }
 
   #documentFrequency(term: string): number {
+    if (this.#absent.has(term)) return 0;
     let df = this.#cache.get(term);
     if (df === undefined) {
       df = this.#s.get<{ doc: number }>(`SELECT doc FROM ${this.#vocabulary} WHERE term = ?`, term)?.doc ?? 0;
-      this.#cache.set(term, df);
+      if (df === 0) this.#absent.add(term);
+      else this.#cache.set(term, df);
     }
     return df;
   }

@@ -1,0 +1,161 @@
+import { EngramError } from "../../core/errors.ts";
+import type { JobOverrides, SleepJobKind } from "../../sleeptime/options.ts";
+import { SLEEP_JOB_KINDS } from "../../sleeptime/options.ts";
+import { type Command, defineCommand, intOption } from "../command.ts";
+import { parseJsonObjectFlag } from "../files.ts";
+import { formatJob, formatJobs, formatSleepRun } from "../format-jobs.ts";
+import { progressBar } from "../progress.ts";
+import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
+import { UsageError } from "../usage-error.ts";
+
+const KINDS = SLEEP_JOB_KINDS.join(", ");
+
+const sleep = defineCommand({
+  name: "sleep",
+  summary: "Run an agent's sleep-time jobs now: consolidate, reflect, rethink, forget",
+  args: ["agent"],
+  options: {
+    ...PROJECT_OPTION,
+    jobs: {
+      type: "string",
+      arg: "LIST",
+      help: `which jobs, comma-separated: ${KINDS} (default: every one that can run)`,
+    },
+    enqueue: {
+      type: "boolean",
+      help: "only queue the jobs; a runner (engram serve, engram jobs run) runs them",
+    },
+    force: {
+      type: "boolean",
+      help: "run past reflection's importance threshold (default; --no-force: respect it)",
+    },
+    options: {
+      type: "string",
+      arg: "JSON",
+      help: 'settings for this run, e.g. \'{"forget":{"threshold":0.1}}\' (see docs/sleeptime.md)',
+    },
+    key: { type: "string", arg: "KEY", help: "idempotency key: the same key again returns the same jobs" },
+  },
+  details: [
+    "consolidate  merge near-duplicate memories (no model needed); with a model, close contradicted facts",
+    "             (validTo) and link related memories",
+    "reflect      derive insights and rules from recent messages, memories and episodes (needs a model)",
+    "rethink      rewrite the agent's writable blocks to integrate what was learned (needs a model)",
+    "forget       archive memories faded on the forgetting curve R = e^(-t/S) (no model needed)",
+    "",
+    "Without a language model (the agent's, or ENGRAM_MODEL) the default run does consolidate and",
+    "forget and says why reflect and rethink were skipped; naming them in --jobs makes them fail with",
+    "set-up help. Each job's changes apply in one transaction, as one commit/checkpoint authored",
+    "sleeptime. Exits 1 when a job failed.",
+  ].join("\n"),
+  async run({ args, options }, ctx) {
+    const jobs = jobList(options.jobs);
+    const overrides =
+      options.options === undefined
+        ? undefined
+        : (parseJsonObjectFlag(options.options, "options") as JobOverrides);
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const input = { jobs, force: options.force, options: overrides, idempotencyKey: options.key };
+    const run = options.enqueue
+      ? await engram.sleeptime.enqueue(agent.id, input)
+      : await engram.sleeptime.run(agent.id, { ...input, onProgress: progressBar(ctx.io.stderr) });
+    const failed = run.jobs.filter((j) => j.status === "failed");
+    if (failed.length > 0) {
+      if (!ctx.json) ctx.io.stdout.write(`${formatSleepRun(run)}\n`);
+      const first = failed[0]?.error;
+      throw new EngramError(
+        first?.code === "unavailable" || first?.code === "conflict" ? first.code : "internal",
+        `${failed.length} of ${run.jobs.length} sleep-time job(s) failed: ${failed.map((j) => `${j.kind}: ${j.error?.message ?? "failed"}`).join("; ")}`,
+        { details: { jobs: run.jobs, skipped: run.skipped } },
+      );
+    }
+    return { data: run, text: formatSleepRun(run) };
+  },
+});
+
+const list = defineCommand({
+  name: "jobs list",
+  summary: "List an agent's background jobs, newest first",
+  args: ["agent"],
+  options: {
+    ...PROJECT_OPTION,
+    status: {
+      type: "string",
+      arg: "STATUS",
+      help: "only jobs in this state: queued, running, succeeded, failed",
+    },
+    kind: { type: "string", arg: "KIND", help: `only jobs of this kind: ${KINDS}` },
+    limit: { type: "string", arg: "N", help: "page size (default 50, at most 500)" },
+    cursor: { type: "string", arg: "CURSOR", help: "the page after this cursor" },
+  },
+  async run({ args, options }, ctx) {
+    const limit = intOption(options.limit, "limit", "jobs list");
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const page = await engram.sleeptime.list(agent.id, {
+      status: options.status as never,
+      kind: options.kind as never,
+      limit,
+      cursor: options.cursor,
+    });
+    return {
+      data: page.items,
+      text: formatJobs(page.items),
+      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
+    };
+  },
+});
+
+const show = defineCommand({
+  name: "jobs show",
+  summary: "Show a job: its state, its error, and what it changed",
+  args: ["agent", "job_id"],
+  options: { ...PROJECT_OPTION },
+  async run({ args, options }, ctx) {
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const job = await engram.sleeptime.get(agent.id, args.job_id);
+    return { data: job, text: formatJob(job) };
+  },
+});
+
+const runDue = defineCommand({
+  name: "jobs run",
+  summary: "Run the queued jobs that are due (e.g. ones triggered by new messages), then exit",
+  args: [],
+  options: {
+    ...PROJECT_OPTION,
+    agent: { type: "string", arg: "AGENT", help: "only this agent's jobs" },
+    limit: { type: "string", arg: "N", help: "run at most N jobs" },
+  },
+  async run({ options }, ctx) {
+    const limit = intOption(options.limit, "limit", "jobs run");
+    if (limit !== undefined && limit < 1) throw new UsageError("--limit must be at least 1", "jobs run");
+    const engram = ctx.engram();
+    const agentId =
+      options.agent === undefined ? undefined : (await findAgent(engram, options.agent, options.project)).id;
+    const jobs = await engram.sleeptime.runPending({
+      agentId,
+      limit,
+      onProgress: progressBar(ctx.io.stderr),
+    });
+    return { data: jobs, text: jobs.length === 0 ? "no jobs were due" : formatJobs(jobs) };
+  },
+});
+
+/** `--jobs a,b`: known kinds only, named in the error otherwise. */
+function jobList(value: string | undefined): SleepJobKind[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
+  const unknown = names.filter((n) => !(SLEEP_JOB_KINDS as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0)
+    throw new UsageError(`--jobs takes ${KINDS}; got "${unknown.join(", ") || value}"`, "sleep");
+  return names as SleepJobKind[];
+}
+
+/** `engram sleep` and `engram jobs …` */
+export const sleepCommands: readonly Command[] = [sleep, list, show, runDue];

@@ -1,0 +1,186 @@
+import { isDeepStrictEqual } from "node:util";
+import type { Agent, JsonObject, Memory } from "../core/types.ts";
+import type { InsightOperation, InsightPlan } from "../insights/insight-service.ts";
+import type { PreparedCommit } from "../memory/blocks/block-service.ts";
+import { type EngineContext, makeEvent, nowIso } from "../memory/context.ts";
+import { memoryWrite } from "../memory/memories/memory-service.ts";
+import type { JobChanges } from "../store/store.ts";
+
+/** One thing a job changed, as its report lists it. */
+export type JobChange =
+  | { type: "merged"; memoryId: string; duplicates: string[]; similarity: number; reason: string }
+  | { type: "superseded"; memoryId: string; by: string; validTo: string; reason: string }
+  | { type: "linked"; memoryIds: [string, string]; reason: string }
+  | { type: "archived"; memoryId: string; retention: number; reason: string }
+  | { type: "insight"; memoryId: string; text: string; userId: string | null; evidence: string[] }
+  | { type: "rules"; applied: InsightOperation[]; upserts: number; deletes: number }
+  | { type: "blocks"; commit: string; labels: string[]; message: string };
+
+/**
+ * What sleep-time work records on a memory it changed, under the reserved `metadata.sleeptime` key:
+ * the last job and why, and the links it made.
+ */
+export interface SleeptimeMark {
+  job?: string;
+  reason?: string;
+  /** This memory was archived as a near-duplicate of that one. */
+  mergedInto?: string;
+  /** Near-duplicates archived into this memory. */
+  mergedFrom?: string[];
+  /** A newer memory that contradicted this one and closed its validity. */
+  supersededBy?: string;
+  /** Older memories this one contradicted. */
+  supersedes?: string[];
+  /** Memories about the same subject. */
+  related?: string[];
+  /** Memories an insight was derived from. */
+  evidence?: string[];
+}
+
+/** The sleep-time mark of a memory (empty when it has none). */
+export function markOf(memory: Memory): SleeptimeMark {
+  const mark = memory.metadata.sleeptime;
+  return typeof mark === "object" && mark !== null && !Array.isArray(mark) ? (mark as SleeptimeMark) : {};
+}
+
+/** The memory with its sleep-time mark changed by `patch`. */
+export function withMark(memory: Memory, patch: SleeptimeMark): Memory {
+  return { ...memory, metadata: { ...memory.metadata, sleeptime: { ...markOf(memory), ...patch } } };
+}
+
+/** `list` with `items` added, without repeats, sorted. */
+export function addIds(list: readonly string[] | undefined, ...items: string[]): string[] {
+  return [...new Set([...(list ?? []), ...items])].sort();
+}
+
+/**
+ * The changes a job accumulates while it runs; nothing is written until the runner hands `build()`
+ * to the store, which applies all of it in one transaction with the job's completion.
+ */
+export class ChangeSet {
+  readonly #ctx: EngineContext;
+  readonly #agent: Agent;
+  readonly #jobId: string;
+  readonly #staged = new Map<string, { before: Memory; after: Memory; reasons: string[] }>();
+  readonly #inserts: Memory[] = [];
+  #commit: PreparedCommit | null = null;
+  #insights: InsightPlan | null = null;
+  /** What changed, for the job's report. */
+  readonly report: JobChange[] = [];
+
+  constructor(ctx: EngineContext, agent: Agent, jobId: string) {
+    this.#ctx = ctx;
+    this.#agent = agent;
+    this.#jobId = jobId;
+  }
+
+  /** The memory as this job has left it so far. */
+  current(memory: Memory): Memory {
+    return this.#staged.get(memory.id)?.after ?? memory;
+  }
+
+  /**
+   * Changes a memory; several edits of one memory in a job make one new version. Returns false (and
+   * records nothing) when the edit leaves the memory as it was.
+   */
+  edit(memory: Memory, reason: string, change: (memory: Memory) => Memory): boolean {
+    const staged = this.#staged.get(memory.id);
+    const base = staged?.after ?? memory;
+    const next = change(structuredClone(base));
+    if (isDeepStrictEqual(next, base)) return false;
+    if (staged === undefined) this.#staged.set(memory.id, { before: memory, after: next, reasons: [reason] });
+    else {
+      staged.after = next;
+      staged.reasons.push(reason);
+    }
+    return true;
+  }
+
+  /** Adds a new memory (its metadata should carry a sleep-time mark saying where it came from). */
+  insert(memory: Memory): void {
+    this.#inserts.push(memory);
+  }
+
+  /** The memories this job adds, so far. */
+  get inserted(): readonly Memory[] {
+    return this.#inserts;
+  }
+
+  setCommit(prepared: PreparedCommit): void {
+    this.#commit = prepared.append === null ? null : prepared;
+  }
+
+  setInsights(plan: InsightPlan): void {
+    this.#insights = plan.events.length === 0 ? null : plan;
+  }
+
+  get empty(): boolean {
+    return (
+      this.#staged.size === 0 &&
+      this.#inserts.length === 0 &&
+      this.#commit === null &&
+      this.#insights === null
+    );
+  }
+
+  /** Everything, as the store applies it, with the job's summary event when anything changed. */
+  build(kind: string, summary: string): JobChanges {
+    const at = nowIso(this.#ctx);
+    const agent = this.#agent;
+    const job = this.#jobId;
+    const memoryUpdates = [...this.#staged.values()].map(({ before, after, reasons }) => {
+      const memory = withMark(
+        { ...after, version: before.version + 1, updatedAt: at },
+        { job, reason: reasons.join("; ") },
+      );
+      return {
+        write: memoryWrite(this.#ctx, agent, { memory, operation: "update", actor: "sleeptime", before, at }),
+        expectedVersion: before.version,
+      };
+    });
+    const memoryInserts = this.#inserts.map((memory) =>
+      memoryWrite(this.#ctx, agent, {
+        memory: withMark(memory, { job }),
+        operation: "create",
+        actor: "sleeptime",
+        before: null,
+        at,
+      }),
+    );
+    const append = this.#commit?.append ?? null;
+    const commit =
+      append === null
+        ? null
+        : { ...append, event: { ...append.event, after: tagged(append.event.after, job) } };
+    const insights =
+      this.#insights === null
+        ? null
+        : {
+            upserts: this.#insights.upserts,
+            deletes: this.#insights.deletes,
+            expected: this.#insights.expected,
+            events: this.#insights.events.map((e) => ({ ...e, after: tagged(e.after, job) })),
+          };
+    const events = this.empty
+      ? []
+      : [
+          makeEvent(this.#ctx, {
+            projectId: agent.projectId,
+            agentId: agent.id,
+            actor: "sleeptime",
+            kind: "sleeptime.completed",
+            targetType: "job",
+            targetId: job,
+            after: { job, kind, summary, changes: this.report, commit: append?.commit.id ?? null },
+            createdAt: at,
+          }),
+        ];
+    return { memoryInserts, memoryUpdates, commit, insights, events };
+  }
+}
+
+function tagged(after: unknown, job: string): JsonObject {
+  return typeof after === "object" && after !== null && !Array.isArray(after)
+    ? { ...(after as JsonObject), job }
+    : { value: after, job };
+}

@@ -1,0 +1,120 @@
+import type { LanguageModel } from "ai";
+import { EngramError, toEngramError } from "../core/errors.ts";
+import type { Agent, Job, JsonObject } from "../core/types.ts";
+import type { InsightService } from "../insights/insight-service.ts";
+import type { BlockService } from "../memory/blocks/block-service.ts";
+import type { EngineContext } from "../memory/context.ts";
+import { modelForAgent } from "../models/language-model.ts";
+import { ChangeSet } from "./change-set.ts";
+import type { SleeptimeOptions } from "./options.ts";
+
+const PERMANENT = Symbol.for("engram.sleeptime.permanent");
+
+/** Marks an error as one that retrying cannot fix (e.g. no model configured). */
+export function permanent(error: unknown): EngramError {
+  const failure = toEngramError(error);
+  (failure as unknown as Record<symbol, boolean>)[PERMANENT] = true;
+  return failure;
+}
+
+/** Whether a failed attempt is worth retrying: not for bad input, missing things or missing set-up. */
+export function isPermanent(error: unknown): boolean {
+  if (typeof error === "object" && error !== null && PERMANENT in error) return true;
+  return (
+    EngramError.isInstance(error) &&
+    (error.code === "invalid_input" || error.code === "not_found" || error.code === "forbidden")
+  );
+}
+
+/** The services a job may compute changes with (they prepare; only the runner writes). */
+export interface JobServices {
+  insights: InsightService;
+  blocks: BlockService;
+}
+
+/** What a job's code sees while it runs: the agent, its settings, a model, and the changes so far. */
+export class JobRun {
+  readonly ctx: EngineContext;
+  readonly agent: Agent;
+  readonly job: Job;
+  readonly options: SleeptimeOptions;
+  /** Run even when a gate (reflection's importance threshold) would skip the work. */
+  readonly force: boolean;
+  readonly services: JobServices;
+  readonly changes: ChangeSet;
+  readonly warnings: string[] = [];
+  /** Figures for the report (memories scanned, pairs judged …). */
+  readonly stats: Record<string, number> = {};
+  /** Further result fields (e.g. a watermark the next job of the kind starts from). */
+  readonly extra: JsonObject = {};
+  readonly #notes: string[] = [];
+  readonly #renew: () => Promise<void>;
+  #model: { model: LanguageModel } | { error: EngramError } | undefined;
+
+  constructor(init: {
+    ctx: EngineContext;
+    agent: Agent;
+    job: Job;
+    options: SleeptimeOptions;
+    force: boolean;
+    services: JobServices;
+    renew: () => Promise<void>;
+  }) {
+    this.ctx = init.ctx;
+    this.agent = init.agent;
+    this.job = init.job;
+    this.options = init.options;
+    this.force = init.force;
+    this.services = init.services;
+    this.#renew = init.renew;
+    this.changes = new ChangeSet(init.ctx, init.agent, init.job.id);
+  }
+
+  /** The agent's language model. @throws (permanently) with set-up help when there is none. */
+  model(): LanguageModel {
+    if (this.#model === undefined) {
+      try {
+        this.#model = { model: modelForAgent(this.ctx, this.agent) };
+      } catch (error) {
+        this.#model = { error: permanent(error) };
+      }
+    }
+    if ("error" in this.#model) throw this.#model.error;
+    return this.#model.model;
+  }
+
+  /** Whether a language model is configured for the agent. */
+  hasModel(): boolean {
+    try {
+      this.model();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Extends the runner's lease before long work, so no other runner takes the job over. */
+  keepAlive(): Promise<void> {
+    return this.#renew();
+  }
+
+  /** A line of the job's summary. */
+  note(line: string): void {
+    this.#notes.push(line);
+  }
+
+  summary(): string {
+    if (this.#notes.length > 0) return this.#notes.join("; ");
+    return this.changes.empty ? "nothing to change" : `${this.changes.report.length} changes`;
+  }
+
+  result(): JsonObject {
+    return {
+      summary: this.summary(),
+      changes: this.changes.report,
+      warnings: this.warnings,
+      stats: this.stats,
+      ...this.extra,
+    };
+  }
+}

@@ -1,0 +1,66 @@
+import { generateText } from "ai";
+import type { z } from "zod";
+import { EngramError } from "../core/errors.ts";
+import { describeIssues } from "../core/validation.ts";
+import type { JobRun } from "./job-run.ts";
+
+/**
+ * Asks the agent's model one question whose answer must be a JSON object matching `schema`. A model
+ * that fails, or answers with anything else, fails the job attempt (which changes nothing and is
+ * retried): a malformed answer is never applied in part.
+ */
+export async function askModel<S extends z.ZodType>(
+  run: JobRun,
+  step: string,
+  prompt: string,
+  schema: S,
+): Promise<z.output<S>> {
+  const model = run.model();
+  await run.keepAlive();
+  let text: string;
+  try {
+    ({ text } = await generateText({ model, prompt, maxRetries: 2 }));
+  } catch (error) {
+    throw new EngramError(
+      "unavailable",
+      `sleep-time ${step}: the language model failed: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  run.stats.modelCalls = (run.stats.modelCalls ?? 0) + 1;
+  return parseModelJson(text, schema, step);
+}
+
+/** The JSON object in a model's answer (fenced or bare), checked against `schema`. */
+export function parseModelJson<S extends z.ZodType>(text: string, schema: S, step: string): z.output<S> {
+  const body = jsonBody(text);
+  if (body === null) throw malformed(step, "it holds no JSON object", text);
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    throw malformed(step, `its JSON does not parse (${(error as Error).message})`, text);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw malformed(step, describeIssues(parsed.error.issues), text);
+  return parsed.data;
+}
+
+/** A model answer the job cannot use: worth a retry (models vary), never a partial change. */
+export function malformed(step: string, problem: string, answer?: string): EngramError {
+  const excerpt = answer === undefined ? "" : ` (answer began: ${JSON.stringify(answer.slice(0, 120))})`;
+  return new EngramError(
+    "unavailable",
+    `sleep-time ${step}: the model's answer is unusable: ${problem}${excerpt}`,
+  );
+}
+
+function jsonBody(text: string): string | null {
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(text);
+  const source = fenced?.[1] ?? text;
+  const start = source.indexOf("{");
+  const end = source.lastIndexOf("}");
+  return start === -1 || end <= start ? null : source.slice(start, end + 1);
+}

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Engram } from "../engram.ts";
+import { createTestEngram } from "../test/index.ts";
+import { scriptedModel } from "./test-support.ts";
+
+async function agentWithBlocks(engram: Engram) {
+  const agent = await engram.agents.create({
+    name: "a",
+    blocks: [
+      { label: "human", value: "Ada lives in Paris.", limit: 60 },
+      { label: "persona", value: "A helpful assistant.", readOnly: true },
+    ],
+  });
+  await engram.memories.add(agent.id, { text: "Ada moved to Berlin in March", importance: 0.9 });
+  await engram.memories.add(agent.id, { text: "Bob's card number ends in 4242", userId: "bob" });
+  await engram.insights.apply(agent.id, [{ op: "add", text: "Answer briefly." }]);
+  return agent;
+}
+
+describe("sleep-time rethink", () => {
+  it("rewrites blocks to integrate what was learned, as one commit authored sleeptime", async () => {
+    const prompts: string[] = [];
+    const model = scriptedModel((prompt) => {
+      prompts.push(prompt);
+      return {
+        blocks: [{ label: "human", value: "Ada lives in Berlin (since March)." }],
+        message: "Ada moved",
+      };
+    });
+    const engram = createTestEngram({ model });
+    const agent = await agentWithBlocks(engram);
+    const [job] = (await engram.sleeptime.run(agent.id, { jobs: ["rethink"] })).jobs;
+    assert.equal(job?.status, "succeeded", JSON.stringify(job?.error));
+    assert.match(prompts[0] ?? "", /Ada moved to Berlin in March/);
+    assert.match(prompts[0] ?? "", /Answer briefly/);
+    assert.doesNotMatch(prompts[0] ?? "", /### persona/, "read-only blocks are not offered");
+    assert.doesNotMatch(prompts[0] ?? "", /4242/, "one end user's memories never reach shared blocks");
+
+    const [head] = (await engram.history.log(agent.id, { limit: 1 })).items;
+    assert.equal(head?.author, "sleeptime");
+    assert.match(head?.message ?? "", /^sleeptime rethink: Ada moved/);
+    assert.match(head?.message ?? "", new RegExp(`job ${job?.id}`));
+    assert.equal(job?.checkpoint?.commitId, head?.id);
+    assert.equal((await engram.blocks.get(agent.id, "human")).value, "Ada lives in Berlin (since March).");
+    const [committed] = (
+      await engram.events.list({ agentId: agent.id, kind: "blocks.committed" })
+    ).items.slice(-1);
+    assert.equal(committed?.actor, "sleeptime");
+    assert.equal((committed?.after as { job?: string } | undefined)?.job, job?.id);
+
+    // Nothing new was learned since: the second run asks nothing and commits nothing.
+    const [again] = (await engram.sleeptime.run(agent.id, { jobs: ["rethink"] })).jobs;
+    assert.match(String(again?.result?.summary), /nothing learned since the last rethink/);
+    assert.equal(prompts.length, 1);
+    assert.equal((await engram.history.log(agent.id, { limit: 1 })).items[0]?.id, head?.id);
+  });
+
+  it("refuses a rewrite over a block's limit or of a read-only block, committing nothing", async () => {
+    const answers = [
+      { blocks: [{ label: "human", value: "x".repeat(61) }] },
+      { blocks: [{ label: "persona", value: "A pirate." }] },
+    ];
+    for (const answer of answers) {
+      const engram = createTestEngram({
+        model: scriptedModel(() => answer),
+        sleeptime: { queue: { maxAttempts: 1 } },
+      });
+      const agent = await agentWithBlocks(engram);
+      const before = await engram.history.log(agent.id, { limit: 5 });
+      const [job] = (await engram.sleeptime.run(agent.id, { jobs: ["rethink"] })).jobs;
+      assert.equal(job?.status, "failed");
+      assert.match(
+        job?.error?.message ?? "",
+        answer.blocks[0]?.label === "human"
+          ? /block "human" would hold 61 characters, over its limit of 60/
+          : /block "persona" is not one of the writable blocks \(human\)/,
+      );
+      assert.deepEqual(await engram.history.log(agent.id, { limit: 5 }), before);
+    }
+  });
+});

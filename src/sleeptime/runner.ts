@@ -1,0 +1,113 @@
+import { z } from "zod";
+import { toIso } from "../core/clock.ts";
+import {
+  ConflictError,
+  EngramError,
+  InvalidInputError,
+  NotFoundError,
+  toEngramError,
+} from "../core/errors.ts";
+import type { Job } from "../core/types.ts";
+import { parseInput } from "../core/validation.ts";
+import type { EngineContext } from "../memory/context.ts";
+import { consolidate } from "./consolidate.ts";
+import { forget } from "./forget.ts";
+import { isPermanent, JobRun, type JobServices } from "./job-run.ts";
+import { jobOverrides, type SleepJobKind, type SleeptimeOptions, withOverrides } from "./options.ts";
+import { reflect } from "./reflect.ts";
+import { rethink } from "./rethink.ts";
+
+/** What each kind of job does. */
+export const JOB_HANDLERS: Readonly<Record<SleepJobKind, (run: JobRun) => Promise<void>>> = {
+  consolidate,
+  reflect,
+  rethink,
+  forget,
+};
+
+/** A job's payload: whether to run past its gates, and setting overrides for this run. */
+export const jobPayload = z.strictObject({
+  force: z.boolean().default(false),
+  options: jobOverrides.optional(),
+});
+export type JobPayload = z.input<typeof jobPayload>;
+
+export interface RunnerDeps {
+  ctx: EngineContext;
+  options: SleeptimeOptions;
+  services: JobServices;
+}
+
+/**
+ * Runs one claimed attempt of a job: computes its changes from the current state, then hands them
+ * to the store, which applies them with the job's completion in one transaction. Any failure before
+ * or during that transaction leaves nothing applied; the attempt is recorded and, unless retrying
+ * cannot help, the job is queued again with a backoff.
+ */
+export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
+  const { ctx, options } = deps;
+  const attempt = job.attempts;
+  try {
+    const agent = await ctx.store.agents.get(job.agentId);
+    if (agent === null) throw new NotFoundError(`agent ${job.agentId} not found`);
+    const handler = JOB_HANDLERS[job.kind as SleepJobKind];
+    if (handler === undefined) throw new InvalidInputError(`unknown job kind "${job.kind}"`);
+    const payload = parseInput(jobPayload, job.payload, `job ${job.id} payload`);
+    const run = new JobRun({
+      ctx,
+      agent,
+      job,
+      options: withOverrides(options, payload.options),
+      force: payload.force,
+      services: deps.services,
+      renew: () => renew(deps, job),
+    });
+    await handler(run);
+    const summary = run.summary();
+    const done = await ctx.store.jobs.complete({
+      id: job.id,
+      attempt,
+      changes: run.changes.build(job.kind, summary),
+      result: run.result(),
+      finishedAt: toIso(ctx.now()),
+    });
+    // Vectors are an index beside the memories: added after the commit, and rebuilt if this fails.
+    const inserted = run.changes.inserted.map((m) => ({ id: m.id, text: m.text }));
+    if (inserted.length > 0) await ctx.vectors.index("memories", agent.id, inserted);
+    return done;
+  } catch (error) {
+    return recordFailure(deps, job, error);
+  }
+}
+
+async function recordFailure(deps: RunnerDeps, job: Job, error: unknown): Promise<Job> {
+  const { ctx, options } = deps;
+  const failure = toEngramError(error);
+  const now = ctx.now();
+  const attempt = job.attempts;
+  const retry = !isPermanent(error) && attempt < job.maxAttempts;
+  try {
+    return await ctx.store.jobs.fail({
+      id: job.id,
+      attempt,
+      error: { code: failure.code, message: failure.message },
+      retryAt: retry ? toIso(now + options.queue.retryDelayMs * 2 ** (attempt - 1)) : null,
+      finishedAt: toIso(now),
+    });
+  } catch (lost) {
+    // The lease lapsed and another runner took the job over: its attempt decides the outcome.
+    if (lost instanceof ConflictError) return (await ctx.store.jobs.get(job.id)) ?? job;
+    throw lost;
+  }
+}
+
+/** Extends the lease; when the job was taken over meanwhile, stops this attempt. */
+async function renew(deps: RunnerDeps, job: Job): Promise<void> {
+  const until = toIso(deps.ctx.now() + deps.options.queue.leaseMs);
+  if (!(await deps.ctx.store.jobs.renew(job.id, job.attempts, until))) {
+    throw new EngramError(
+      "conflict",
+      `job ${job.id} was taken over by another runner after its lease lapsed`,
+    );
+  }
+}

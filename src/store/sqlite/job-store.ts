@@ -1,0 +1,312 @@
+import { ConflictError, NotFoundError } from "../../core/errors.ts";
+import type { Job, JsonObject } from "../../core/types.ts";
+import type {
+  ClaimOptions,
+  JobChanges,
+  JobFilter,
+  JobStore,
+  ListOptions,
+  WatermarkAdvance,
+} from "../store.ts";
+import { inTransaction } from "./database.ts";
+import { writeEvents } from "./event-writer.ts";
+import type { SqliteHistoryStore } from "./history-store.ts";
+import type { SqliteInsightStore } from "./learning-store.ts";
+import type { SqliteMemoryStore } from "./memory-store.ts";
+import type { Statements } from "./statements.ts";
+
+interface JobRow {
+  id: string;
+  project_id: string;
+  agent_id: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  idempotency_key: string | null;
+  trigger: string;
+  payload: string;
+  result: string | null;
+  error: string | null;
+  run_after: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  lease_expires_at: string | null;
+  checkpoint_seq: number | null;
+  checkpoint_commit: string | null;
+}
+
+const toJob = (row: JobRow): Job => ({
+  id: row.id,
+  projectId: row.project_id,
+  agentId: row.agent_id,
+  kind: row.kind,
+  status: row.status as Job["status"],
+  attempts: row.attempts,
+  maxAttempts: row.max_attempts,
+  idempotencyKey: row.idempotency_key,
+  trigger: row.trigger,
+  payload: JSON.parse(row.payload),
+  result: row.result === null ? null : JSON.parse(row.result),
+  error: row.error === null ? null : JSON.parse(row.error),
+  runAfter: row.run_after,
+  createdAt: row.created_at,
+  startedAt: row.started_at,
+  finishedAt: row.finished_at,
+  leaseExpiresAt: row.lease_expires_at,
+  checkpoint:
+    row.checkpoint_seq === null ? null : { eventSeq: row.checkpoint_seq, commitId: row.checkpoint_commit },
+});
+
+const INSERT_JOB = `INSERT INTO jobs (id, project_id, agent_id, kind, status, attempts, max_attempts, idempotency_key,
+  trigger, payload, result, error, run_after, created_at, started_at, finished_at, lease_expires_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** The queue, and the one place where a job's changes meet the other domain stores in one transaction. */
+export class SqliteJobStore implements JobStore {
+  readonly #s: Statements;
+  readonly #memories: SqliteMemoryStore;
+  readonly #history: SqliteHistoryStore;
+  readonly #insights: SqliteInsightStore;
+
+  constructor(
+    statements: Statements,
+    stores: { memories: SqliteMemoryStore; history: SqliteHistoryStore; insights: SqliteInsightStore },
+  ) {
+    this.#s = statements;
+    this.#memories = stores.memories;
+    this.#history = stores.history;
+    this.#insights = stores.insights;
+  }
+
+  async enqueue(jobs: Job[], watermark?: WatermarkAdvance): Promise<Job[]> {
+    return inTransaction(this.#s.db, () => {
+      if (watermark !== undefined) {
+        if (this.#watermark(watermark.agentId, watermark.source) !== watermark.from) return [];
+        this.#s.run(
+          `INSERT INTO job_watermarks (agent_id, source, seq) VALUES (?, ?, ?)
+           ON CONFLICT (agent_id, source) DO UPDATE SET seq = excluded.seq`,
+          watermark.agentId,
+          watermark.source,
+          watermark.to,
+        );
+      }
+      return jobs.map((job) => {
+        if (job.idempotencyKey !== null) {
+          const existing = this.#s.get<JobRow>(
+            "SELECT * FROM jobs WHERE agent_id = ? AND idempotency_key = ?",
+            job.agentId,
+            job.idempotencyKey,
+          );
+          if (existing !== undefined) return toJob(existing);
+        }
+        this.#s.run(
+          INSERT_JOB,
+          job.id,
+          job.projectId,
+          job.agentId,
+          job.kind,
+          job.status,
+          job.attempts,
+          job.maxAttempts,
+          job.idempotencyKey,
+          job.trigger,
+          JSON.stringify(job.payload),
+          job.result === null ? null : JSON.stringify(job.result),
+          job.error === null ? null : JSON.stringify(job.error),
+          job.runAfter,
+          job.createdAt,
+          job.startedAt,
+          job.finishedAt,
+          job.leaseExpiresAt,
+        );
+        return job;
+      });
+    });
+  }
+
+  async get(id: string): Promise<Job | null> {
+    return this.#get(id);
+  }
+
+  async list(filter: JobFilter, options: ListOptions): Promise<Job[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.agentId !== undefined) {
+      where.push("agent_id = ?");
+      params.push(filter.agentId);
+    }
+    if (filter.projectId !== undefined) {
+      where.push("project_id = ?");
+      params.push(filter.projectId);
+    }
+    if (filter.statuses !== undefined && filter.statuses.length > 0) {
+      where.push(`status IN (${filter.statuses.map(() => "?").join(", ")})`);
+      params.push(...filter.statuses);
+    }
+    if (filter.kinds !== undefined && filter.kinds.length > 0) {
+      where.push(`kind IN (${filter.kinds.map(() => "?").join(", ")})`);
+      params.push(...filter.kinds);
+    }
+    if (options.after !== undefined) {
+      where.push("id < ?");
+      params.push(options.after);
+    }
+    const clause = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
+    return this.#s
+      .all<JobRow>(`SELECT * FROM jobs ${clause} ORDER BY id DESC LIMIT ?`, ...params, options.limit)
+      .map(toJob);
+  }
+
+  async claim(options: ClaimOptions): Promise<Job | null> {
+    return inTransaction(this.#s.db, () => {
+      const where = [
+        options.ids === undefined
+          ? "((j.status = 'queued' AND j.run_after <= ?) OR (j.status = 'running' AND j.lease_expires_at <= ?))"
+          : "(j.status = 'queued' OR (j.status = 'running' AND j.lease_expires_at <= ?))",
+        `NOT EXISTS (SELECT 1 FROM jobs o WHERE o.agent_id = j.agent_id AND o.id <> j.id
+           AND o.status = 'running' AND o.lease_expires_at > ?)`,
+      ];
+      const params: (string | number)[] =
+        options.ids === undefined ? [options.now, options.now, options.now] : [options.now, options.now];
+      if (options.ids !== undefined) {
+        if (options.ids.length === 0) return null;
+        where.push(`j.id IN (${options.ids.map(() => "?").join(", ")})`);
+        params.push(...options.ids);
+      }
+      if (options.agentId !== undefined) {
+        where.push("j.agent_id = ?");
+        params.push(options.agentId);
+      }
+      if (options.projectId !== undefined) {
+        where.push("j.project_id = ?");
+        params.push(options.projectId);
+      }
+      const row = this.#s.get<{ id: string }>(
+        `SELECT j.id FROM jobs j WHERE ${where.join(" AND ")} ORDER BY j.run_after, j.rowid LIMIT 1`,
+        ...params,
+      );
+      if (row === undefined) return null;
+      this.#s.run(
+        `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?, lease_expires_at = ?,
+           finished_at = NULL WHERE id = ?`,
+        options.now,
+        options.leaseExpiresAt,
+        row.id,
+      );
+      return this.#get(row.id);
+    });
+  }
+
+  async renew(id: string, attempt: number, leaseExpiresAt: string): Promise<boolean> {
+    const { changes } = this.#s.run(
+      "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND attempts = ?",
+      leaseExpiresAt,
+      id,
+      attempt,
+    );
+    return Number(changes) === 1;
+  }
+
+  async complete(input: {
+    id: string;
+    attempt: number;
+    changes: JobChanges;
+    result: JsonObject;
+    finishedAt: string;
+  }): Promise<Job> {
+    return inTransaction(this.#s.db, () => {
+      const job = this.#held(input.id, input.attempt);
+      const { changes } = input;
+      if (changes.memoryInserts.length > 0) this.#memories.insertNow(changes.memoryInserts);
+      for (const { write, expectedVersion } of changes.memoryUpdates) {
+        if (write.memory.agentId !== job.agentId)
+          throw new ConflictError("a job may only change its own agent");
+        this.#memories.updateNow(write, expectedVersion);
+      }
+      if (changes.commit !== null) {
+        if (changes.commit.agentId !== job.agentId)
+          throw new ConflictError("a job may only change its own agent");
+        this.#history.appendNow(changes.commit);
+      }
+      if (changes.insights !== null) {
+        const { upserts, deletes, events, expected } = changes.insights;
+        this.#insights.writeNow(job.agentId, upserts, deletes, events, expected);
+      }
+      writeEvents(this.#s, changes.events);
+      const changed =
+        changes.memoryInserts.length > 0 ||
+        changes.memoryUpdates.length > 0 ||
+        changes.commit !== null ||
+        changes.insights !== null ||
+        changes.events.length > 0;
+      const seq = changed
+        ? (this.#s.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events")?.seq ?? null)
+        : null;
+      this.#s.run(
+        `UPDATE jobs SET status = 'succeeded', result = ?, error = NULL, finished_at = ?, lease_expires_at = NULL,
+           checkpoint_seq = ?, checkpoint_commit = ? WHERE id = ?`,
+        JSON.stringify(input.result),
+        input.finishedAt,
+        seq,
+        changed ? (changes.commit?.commit.id ?? null) : null,
+        input.id,
+      );
+      return this.#get(input.id) as Job;
+    });
+  }
+
+  async fail(input: {
+    id: string;
+    attempt: number;
+    error: { code: string; message: string };
+    retryAt: string | null;
+    finishedAt: string;
+  }): Promise<Job> {
+    return inTransaction(this.#s.db, () => {
+      this.#held(input.id, input.attempt);
+      this.#s.run(
+        `UPDATE jobs SET status = ?, error = ?, run_after = COALESCE(?, run_after), finished_at = ?,
+           lease_expires_at = NULL WHERE id = ?`,
+        input.retryAt === null ? "failed" : "queued",
+        JSON.stringify(input.error),
+        input.retryAt,
+        input.retryAt === null ? input.finishedAt : null,
+        input.id,
+      );
+      return this.#get(input.id) as Job;
+    });
+  }
+
+  async watermark(agentId: string, source: string): Promise<number> {
+    return this.#watermark(agentId, source);
+  }
+
+  #watermark(agentId: string, source: string): number {
+    return (
+      this.#s.get<{ seq: number }>(
+        "SELECT seq FROM job_watermarks WHERE agent_id = ? AND source = ?",
+        agentId,
+        source,
+      )?.seq ?? 0
+    );
+  }
+
+  #get(id: string): Job | null {
+    const row = this.#s.get<JobRow>("SELECT * FROM jobs WHERE id = ?", id);
+    return row === undefined ? null : toJob(row);
+  }
+
+  /** The job, if this attempt still holds it. */
+  #held(id: string, attempt: number): Job {
+    const job = this.#get(id);
+    if (job === null) throw new NotFoundError(`job ${id} not found`);
+    if (job.status !== "running" || job.attempts !== attempt) {
+      throw new ConflictError(
+        `job ${id} is no longer held by attempt ${attempt} (it is ${job.status}, attempt ${job.attempts})`,
+      );
+    }
+    return job;
+  }
+}

@@ -138,15 +138,20 @@ export class BlockService {
     const agent = await requireAgent(this.#ctx, agentId);
     const branchName = parsed.branch ?? agent.defaultBranch;
     checkDistinctLabels(parsed.changes);
+    const head = await this.#expectedHead(agent, branchName, parsed.expectedHead);
+    return this.#prepare(agent, branchName, head, parsed.changes, parsed.author, parsed.message);
+  }
+
+  /** The branch's head commit. @throws ConflictError when it is not the head the write expects. */
+  async #expectedHead(agent: Agent, branchName: string, expectedHead: string | undefined): Promise<Commit> {
     const branch = await requireBranch(this.#ctx, agent, branchName);
-    if (parsed.expectedHead !== undefined && !sameCommit(branch.head, parsed.expectedHead)) {
+    if (expectedHead !== undefined && !sameCommit(branch.head, expectedHead)) {
       throw new ConflictError(
-        `branch "${branchName}" is at ${branch.head.slice(0, 12)}, not the expected ${parsed.expectedHead.slice(0, 12)}: re-read and retry`,
-        { details: { branch: branchName, head: branch.head, expectedHead: parsed.expectedHead } },
+        `branch "${branchName}" is at ${branch.head.slice(0, 12)}, not the expected ${expectedHead.slice(0, 12)}: re-read and retry`,
+        { details: { branch: branchName, head: branch.head, expectedHead } },
       );
     }
-    const head = await requireCommit(this.#ctx, agent.id, branch.head);
-    return this.#prepare(agent, branchName, head, parsed.changes, parsed.author, parsed.message);
+    return requireCommit(this.#ctx, agent.id, branch.head);
   }
 
   async #commitLocked(
@@ -155,14 +160,7 @@ export class BlockService {
     parsed: z.output<typeof commitInput>,
   ): Promise<CommitResult> {
     for (let attempt = 0; ; attempt++) {
-      const branch = await requireBranch(this.#ctx, agent, branchName);
-      if (parsed.expectedHead !== undefined && !sameCommit(branch.head, parsed.expectedHead)) {
-        throw new ConflictError(
-          `branch "${branchName}" is at ${branch.head.slice(0, 12)}, not the expected ${parsed.expectedHead.slice(0, 12)}: re-read and retry`,
-          { details: { branch: branchName, head: branch.head, expectedHead: parsed.expectedHead } },
-        );
-      }
-      const head = await requireCommit(this.#ctx, agent.id, branch.head);
+      const head = await this.#expectedHead(agent, branchName, parsed.expectedHead);
       try {
         return await this.#apply(agent, branchName, head, parsed.changes, parsed.author, parsed.message);
       } catch (error) {

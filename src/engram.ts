@@ -2,6 +2,10 @@ import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type { LanguageModel } from "ai";
+import { AgentRuntime } from "./agent/agent-runtime.ts";
+import type { RuntimeOptions } from "./agent/runtime-config.ts";
+import { TokenCounter } from "./agent/tokenizer.ts";
+import { ToolRegistry } from "./agent/tool-registry.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
 import { KeyedLock } from "./core/keyed-lock.ts";
@@ -48,6 +52,8 @@ export interface EngramOptions {
   model?: LanguageModel | string;
   /** Experience memory settings (γ, n, update mode, capacities, similarity); see docs/experience.md. */
   experience?: Partial<ExperienceOptions>;
+  /** Defaults for agent turns (responder, budgets, time-out) and model-call retries; see docs/agent-runtime.md. */
+  runtime?: RuntimeOptions;
 }
 
 /** engram over one database. */
@@ -67,6 +73,8 @@ export interface Engram {
   readonly experience: ExperienceService;
   /** Rules distilled from experience (ExpeL), with support counts. */
   readonly insights: InsightService;
+  /** Runs agents: a message in, an answer out, memory edited by tools; the compiled context. */
+  readonly runtime: AgentRuntime;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -126,13 +134,29 @@ export function createEngram(options: EngramOptions = {}): Engram {
       model: options.model,
     },
     options.experience ?? {},
+    // Shared by every project view: tools are registered once per agent, token counts cached once.
+    { tools: new ToolRegistry(), counter: new TokenCounter(), options: options.runtime ?? {} },
   );
 }
 
-function build(ctx: EngineContext, experienceOptions: Partial<ExperienceOptions>): Engram {
+interface RuntimeShared {
+  tools: ToolRegistry;
+  counter: TokenCounter;
+  options: RuntimeOptions;
+}
+
+function build(
+  ctx: EngineContext,
+  experienceOptions: Partial<ExperienceOptions>,
+  runtime: RuntimeShared,
+): Engram {
   const projects = new ProjectService(ctx);
   const blocks = new BlockService(ctx);
   const search = new SearchService(ctx);
+  const memories = new MemoryService(ctx);
+  const messages = new MessageService(ctx);
+  const insights = new InsightService(ctx);
+  const searchFn = (agentId: string, input: SearchInput) => search.search(agentId, input);
   return {
     store: ctx.store,
     warnings: ctx.store.warnings,
@@ -142,14 +166,15 @@ function build(ctx: EngineContext, experienceOptions: Partial<ExperienceOptions>
     history: new HistoryService(ctx, blocks),
     events: new EventService(ctx, projects),
     transfer: new TransferService(ctx, projects),
-    memories: new MemoryService(ctx),
-    messages: new MessageService(ctx),
+    memories,
+    messages,
     experience: new ExperienceService(ctx, experienceOptions),
-    insights: new InsightService(ctx),
-    search: (agentId, input) => search.search(agentId, input),
+    insights,
+    runtime: new AgentRuntime({ ctx, blocks, memories, messages, insights, search: searchFn, ...runtime }),
+    search: searchFn,
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),
-    forProject: (projectId) => build({ ...ctx, projectId }, experienceOptions),
+    forProject: (projectId) => build({ ...ctx, projectId }, experienceOptions, runtime),
     close: () => ctx.store.close(),
   };
 }

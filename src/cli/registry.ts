@@ -10,6 +10,7 @@ import { insightCommands } from "./commands/insights.ts";
 import { memoryCommands } from "./commands/memory.ts";
 import { messageCommands } from "./commands/messages.ts";
 import { projectCommands } from "./commands/project.ts";
+import { runtimeCommands } from "./commands/runtime.ts";
 import { serveCommands } from "./commands/serve.ts";
 import { transferCommands } from "./commands/transfer.ts";
 
@@ -38,6 +39,7 @@ export const COMMANDS: readonly Command[] = [
   fork,
   ...memoryCommands,
   ...messageCommands,
+  ...runtimeCommands,
   ...experienceCommands,
   ...insightCommands,
   ...eventCommands,

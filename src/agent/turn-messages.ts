@@ -72,7 +72,12 @@ export function stepMessages(
         ...(hasText ? {} : { callsOnly: true }),
       },
     });
-    for (const result of step.toolResults) {
+    // Results in the order of the calls (the SDK reports invalid calls' errors first).
+    const order = new Map(step.toolCalls.map((c, i) => [c.toolCallId, i]));
+    const results = [...step.toolResults].sort(
+      (a, b) => (order.get(a.toolCallId) ?? 0) - (order.get(b.toolCallId) ?? 0),
+    );
+    for (const result of results) {
       out.push({
         ...common,
         role: "tool",

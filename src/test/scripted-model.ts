@@ -120,10 +120,13 @@ function streamOf(
   }
   if ("streamError" in step) {
     const error = step.streamError;
+    let next = 0;
+    // Pulled one part at a time: erroring a stream drops what is still queued, so break only at the end.
     return new ReadableStream({
-      start(controller) {
-        for (const part of parts) controller.enqueue(part);
-        controller.error(error);
+      pull(controller) {
+        const part = parts[next++];
+        if (part === undefined) controller.error(error);
+        else controller.enqueue(part);
       },
     });
   }

@@ -47,6 +47,17 @@ export function modelFailure(
     const status = cause.statusCode;
     const said = detail(cause);
     const extra = { status, attempts };
+    // A 2xx status here means the response itself broke: a stream cut off, or a body that is not JSON.
+    if (status !== undefined && status < 300) {
+      return streaming
+        ? fail("stream", `the stream from model ${modelName} broke off: ${streamCause(cause)}`, error, extra)
+        : fail(
+            "model_error",
+            `model ${modelName} sent a response that could not be read${said}`,
+            error,
+            extra,
+          );
+    }
     if (status === 401 || status === 403)
       return fail(
         "auth",
@@ -99,4 +110,10 @@ function detail(error: APICallError): string {
   const text = error.message.trim();
   if (text === "" || text.length > 300) return "";
   return `: ${text}`;
+}
+
+/** What actually broke a stream the provider wrapped as "failed to process successful response". */
+function streamCause(error: APICallError): string {
+  const cause = error.cause;
+  return cause instanceof Error && cause.message !== "" ? cause.message : error.message;
 }

@@ -174,3 +174,28 @@ describe("GET /v1/agents/{id}/context", () => {
     assert.equal((await t.get("/v1/agents/agt_00000000000000000000000000/context")).status, 404);
   });
 });
+
+test("/openapi.json describes running an agent, its event stream and the context", async () => {
+  const doc = (await testApp().get("/openapi.json")).body;
+  const post = doc.paths["/v1/agents/{id}/messages"].post;
+  const body = post.requestBody.content["application/json"].schema;
+  assert.ok(body.anyOf.some((s: { $ref?: string }) => s.$ref === "#/components/schemas/RunAgentRequest"));
+  assert.ok("text/event-stream" in post.responses["200"].content);
+  assert.ok(post.responses["503"]);
+  const turn = doc.components.schemas.TurnResult;
+  assert.deepEqual(turn.required.sort(), [
+    "agentId",
+    "answer",
+    "edits",
+    "messages",
+    "steps",
+    "summaryMessageId",
+    "turnId",
+    "usage",
+  ]);
+  const context = doc.paths["/v1/agents/{id}/context"].get;
+  assert.equal(
+    context.responses["200"].content["application/json"].schema.$ref,
+    "#/components/schemas/CompiledContext",
+  );
+});

@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type { LanguageModel } from "ai";
 import { AgentRuntime } from "./agent/agent-runtime.ts";
+import { ConversationCache } from "./agent/conversation-cache.ts";
 import type { RuntimeOptions } from "./agent/runtime-config.ts";
 import { TokenCounter } from "./agent/tokenizer.ts";
 import { ToolRegistry } from "./agent/tool-registry.ts";
@@ -135,13 +136,19 @@ export function createEngram(options: EngramOptions = {}): Engram {
     },
     options.experience ?? {},
     // Shared by every project view: tools are registered once per agent, token counts cached once.
-    { tools: new ToolRegistry(), counter: new TokenCounter(), options: options.runtime ?? {} },
+    {
+      tools: new ToolRegistry(),
+      counter: new TokenCounter(),
+      cache: new ConversationCache(),
+      options: options.runtime ?? {},
+    },
   );
 }
 
 interface RuntimeShared {
   tools: ToolRegistry;
   counter: TokenCounter;
+  cache: ConversationCache;
   options: RuntimeOptions;
 }
 

@@ -11,6 +11,7 @@ import { modelForAgent } from "../models/language-model.ts";
 import type { SearchInput } from "../retrieval/search-schema.ts";
 import type { SearchResponse } from "../retrieval/search-service.ts";
 import { type CompiledContext, compileContext } from "./context-compiler.ts";
+import type { ConversationCache } from "./conversation-cache.ts";
 import { EventChannel } from "./event-channel.ts";
 import { MEMORY_TOOL_NAMES, memoryTools } from "./memory-tools.ts";
 import { reactiveResponder } from "./responders/reactive.ts";
@@ -57,6 +58,7 @@ export interface RuntimeServices {
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   tools: ToolRegistry;
   counter: TokenCounter;
+  cache: ConversationCache;
   options: RuntimeOptions;
 }
 
@@ -235,6 +237,7 @@ export class AgentRuntime {
       insights: this.#s.insights,
       search: this.#s.search,
       counter: this.#s.counter,
+      cache: this.#s.cache,
       nowIso: () => nowIso(this.#s.ctx),
     };
   }

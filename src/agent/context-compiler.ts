@@ -17,6 +17,7 @@ import {
   renderMemory,
   renderSummary,
 } from "./context-render.ts";
+import type { ConversationCache } from "./conversation-cache.ts";
 import { scanConversation } from "./message-window.ts";
 import type { RuntimeSettings } from "./runtime-config.ts";
 import { MESSAGE_OVERHEAD_TOKENS, type TokenCounter } from "./tokenizer.ts";
@@ -79,7 +80,8 @@ export interface CompiledTurn {
   window: Message[];
   summary: Message | null;
   overflow: Message[];
-  retrieved: string[];
+  /** The blocks section as it stands in `context.system`, to swap when a tool edits a block. */
+  blocksText: string;
   /** Tokens the window may hold, and the summary may take. */
   messageBudget: number;
   summaryBudget: number;
@@ -107,6 +109,7 @@ export interface CompilerServices {
   insights: InsightService;
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   counter: TokenCounter;
+  cache: ConversationCache;
   nowIso(): string;
 }
 
@@ -172,6 +175,10 @@ export async function compileContext(services: CompilerServices, input: CompileI
       k: settings.memoryResults,
       userId: input.userId,
       sources: ["memories"],
+      // Fewer candidates than a search's default: the context takes a handful, and it is on every turn.
+      candidates: 50,
+      // Automatic retrieval is not counted as access: that would make what was retrieved once rank
+      // higher next time for no better reason. memory_search, the agent's own choice, is counted.
       recordAccess: false,
     });
     for (const result of results) {
@@ -198,6 +205,7 @@ export async function compileContext(services: CompilerServices, input: CompileI
     maxMessages: settings.maxRecentMessages,
     tokens: tokensOf,
     collectOverflow: input.collectOverflow,
+    cache: services.cache,
   });
 
   let summaryText = "";
@@ -287,7 +295,7 @@ export async function compileContext(services: CompilerServices, input: CompileI
     window: scan.window,
     summary: scan.summary,
     overflow: scan.overflow,
-    retrieved: memories.map((m) => m.result.id),
+    blocksText: blocks,
     messageBudget,
     summaryBudget,
   };
@@ -302,7 +310,10 @@ function toolCost(counter: TokenCounter, name: string, tool: Tool): number {
   const schema = tool.inputSchema as object;
   let json = schemaText.get(schema);
   if (json === undefined) {
-    json = schema instanceof z.ZodType ? JSON.stringify(z.toJSONSchema(schema)) : JSON.stringify(schema);
+    json =
+      schema instanceof z.ZodType
+        ? JSON.stringify(z.toJSONSchema(schema))
+        : JSON.stringify("jsonSchema" in schema ? schema.jsonSchema : schema);
     schemaText.set(schema, json);
   }
   return counter.count(`${name}\n${tool.description ?? ""}\n${json}`) + 8;

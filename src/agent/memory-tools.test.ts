@@ -20,13 +20,17 @@ const call = (name: string, input: unknown) => ({ toolCalls: [{ name, input }] }
 
 describe("memory tools", () => {
   it("memory_append adds a line in a commit authored agent whose message names the tool call", async () => {
-    const { engram, agent } = await setup([
+    const { engram, agent, model } = await setup([
       call("memory_append", { label: "human", text: "Likes tea" }),
       { text: "Noted." },
     ]);
     const result = await engram.runtime.send(agent.id, { content: "I like tea" });
     assert.equal(result.answer, "Noted.");
     assert.equal((await engram.blocks.get(agent.id, "human")).value, "Name: Ada\nLikes tea");
+    // The next model call sees the block as it now is.
+    const system = (call: number) => String(model.calls[call]?.prompt[0]?.content);
+    assert.match(system(0), /<block label="human" chars="9\/40">\n<value>\nName: Ada\n<\/value>/);
+    assert.match(system(1), /<block label="human" chars="19\/40">\n<value>\nName: Ada\nLikes tea\n<\/value>/);
     const [head] = (await engram.history.log(agent.id, { limit: 1 })).items;
     assert.equal(head?.author, "agent");
     assert.match(head?.message ?? "", /^memory_append\("human"\): tool call call_1_0 in turn trn_/);

@@ -1,8 +1,8 @@
 import type { Message } from "../core/types.ts";
 import type { Store } from "../store/store.ts";
+import { ConversationCache } from "./conversation-cache.ts";
 import { isErrorRecord, isToolResult, summaryInfo } from "./turn-messages.ts";
 
-const PAGE = 100;
 /** How far past a full window the scan looks for the latest summary when it only needs to show it. */
 const SUMMARY_SEARCH_LIMIT = 20_000;
 
@@ -16,6 +16,8 @@ export interface ScanOptions {
   tokens(message: Message): number;
   /** Walk on past the window to collect every message no summary covers yet (to summarise them). */
   collectOverflow: boolean;
+  /** Recent messages kept between turns; without one, everything is read from the store. */
+  cache?: ConversationCache | undefined;
 }
 
 export interface Scan {
@@ -47,39 +49,34 @@ export async function scanConversation(store: Store, options: ScanOptions): Prom
   let summary: Message | null = null;
   let through: string | null = null;
   let overflowCount = 0;
-  let cursor: string | undefined;
   const scope = options.userId ?? null;
-  const filter = { agentId: options.agentId, userId: options.userId };
-  for (;;) {
-    const page = await store.messages.list(filter, { after: cursor, limit: PAGE, newestFirst: true });
-    for (const message of page) {
-      if (message.id === through) return finish(true);
-      const info = summaryInfo(message);
-      if (info !== null) {
-        if (summary === null && info.scope === scope) {
-          summary = message;
-          through = info.throughMessageId;
-          if (full && !options.collectOverflow) return finish(false, true);
-        }
+  const cache = options.cache ?? new ConversationCache({ conversations: 1, messagesEach: 0 });
+  for await (const message of cache.newestFirst(store, options.agentId, options.userId)) {
+    if (message.id === through) return finish(true);
+    const info = summaryInfo(message);
+    if (info !== null) {
+      if (summary === null && info.scope === scope) {
+        summary = message;
+        through = info.throughMessageId;
+        if (full && !options.collectOverflow) return finish(false, true);
+      }
+      continue;
+    }
+    if (isErrorRecord(message)) continue;
+    if (!full) {
+      const tokens = options.tokens(message);
+      if (windowTokens + tokens <= options.budget && window.length < options.maxMessages) {
+        window.push(message);
+        windowTokens += tokens;
         continue;
       }
-      if (isErrorRecord(message)) continue;
-      if (!full) {
-        const tokens = options.tokens(message);
-        if (windowTokens + tokens <= options.budget && window.length < options.maxMessages) {
-          window.push(message);
-          windowTokens += tokens;
-          continue;
-        }
-        full = true;
-      }
-      overflowCount++;
-      if (options.collectOverflow) overflow.push(message);
-      else if (overflowCount >= SUMMARY_SEARCH_LIMIT) return finish(false);
+      full = true;
     }
-    if (page.length < PAGE) return finish(true);
-    cursor = page.at(-1)?.id;
+    overflowCount++;
+    if (options.collectOverflow) overflow.push(message);
+    else if (overflowCount >= SUMMARY_SEARCH_LIMIT) return finish(false);
   }
+  return finish(true);
 
   function finish(reachedEnd: boolean, countUnknown = false): Scan {
     window.reverse();

@@ -22,6 +22,8 @@ export interface ModelCallInput {
   maxOutputTokens: number;
   emit(event: TurnEvent): void;
   now(): string;
+  /** The system prompt for the next call when a tool changed what it shows (e.g. a block); else undefined. */
+  refreshSystem?: () => Promise<string | undefined>;
 }
 
 /** Thrown out of a stream that ended in an error part or was aborted, carrying what it reported. */
@@ -50,14 +52,21 @@ export async function runModel(input: ModelCallInput, streaming: boolean): Promi
       ? {
           tools: input.tools,
           stopWhen: stepCountIs(input.responder.maxSteps),
-          prepareStep: ({
+          prepareStep: async ({
             steps,
             stepNumber,
           }: {
             steps: StepResult<Record<string, Tool>>[];
             stepNumber: number;
-          }) =>
-            input.responder.mustAnswer(steps.map(view), stepNumber) ? { toolChoice: "none" as const } : {},
+          }) => {
+            const system = stepNumber === 0 ? undefined : await input.refreshSystem?.();
+            return {
+              ...(input.responder.mustAnswer(steps.map(view), stepNumber)
+                ? { toolChoice: "none" as const }
+                : {}),
+              ...(system === undefined ? {} : { system }),
+            };
+          },
         }
       : {}),
   };

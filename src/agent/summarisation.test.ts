@@ -100,4 +100,26 @@ describe("summarising older messages", () => {
     assert.equal(log.filter((m) => m.metadata.summary !== undefined).length, 0);
     assert.equal(log.at(-1)?.metadata.error !== undefined, true);
   });
+
+  it("leaves room under the message cap too, so the next turns need no summary", async () => {
+    const model = scriptedModel((_call, options) =>
+      JSON.stringify(options.prompt[0]).includes("running summary") ? { text: "Summary." } : { text: "Ok." },
+    );
+    const engram = createTestEngram({ model, env: {} });
+    const agent = await engram.agents.create({
+      name: "c",
+      metadata: { runtime: { contextWindow: 128_000, maxRecentMessages: 10 } },
+    });
+    await engram.messages.appendMany(
+      agent.id,
+      Array.from({ length: 30 }, (_, i) => ({ role: "user" as const, content: `note ${i}` })),
+    );
+    const first = await engram.runtime.send(agent.id, { content: "hi" });
+    assert.notEqual(first.summaryMessageId, null);
+    const context = await engram.runtime.context(agent.id);
+    assert.equal(context.sections.messages.count, 7);
+    assert.equal(context.sections.messages.overflow, 0);
+    const second = await engram.runtime.send(agent.id, { content: "again" });
+    assert.equal(second.summaryMessageId, null);
+  });
 });

@@ -1,4 +1,4 @@
-import { type Tool, tool } from "ai";
+import { type Schema, type Tool, tool, zodSchema } from "ai";
 import type { z } from "zod";
 import { ConflictError, InvalidInputError } from "../core/errors.ts";
 import { MEMORY_TOOL_NAMES } from "./memory-tools.ts";
@@ -36,6 +36,8 @@ const TOOL_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 /** User-defined tools per agent, held in this process (functions cannot be stored in a database). */
 export class ToolRegistry {
   readonly #byAgent = new Map<string, Map<string, AgentTool>>();
+  /** Each tool's schema as the SDK takes it, converted to JSON Schema once. */
+  readonly #schemas = new WeakMap<AgentTool, Schema>();
 
   /** Adds a tool, or replaces the agent's tool of the same name. */
   add(agentId: string, name: string, definition: AgentTool): void {
@@ -57,6 +59,7 @@ export class ToolRegistry {
       this.#byAgent.set(agentId, tools);
     }
     tools.set(name, definition);
+    this.#schemas.set(definition, zodSchema(definition.inputSchema as Parameters<typeof zodSchema>[0]));
   }
 
   /** Removes a tool; false when the agent had none of that name. */
@@ -81,7 +84,7 @@ export class ToolRegistry {
     for (const [name, definition] of this.definitions(agentId)) {
       out[name] = tool({
         description: definition.description,
-        inputSchema: definition.inputSchema,
+        inputSchema: this.#schemas.get(definition) ?? definition.inputSchema,
         execute: async (input: unknown, options) =>
           definition.execute(input, {
             ...scope,

@@ -6,6 +6,7 @@ import { nowIso } from "../memory/context.ts";
 import type { MessageInput } from "../memory/messages/message-service.ts";
 import type { RuntimeServices } from "./agent-runtime.ts";
 import type { CompiledTurn, CompilerServices } from "./context-compiler.ts";
+import { renderBlocks } from "./context-render.ts";
 import { runModel, StreamFailure } from "./model-call.ts";
 import { type AbortState, modelFailure } from "./model-errors.ts";
 import type { Responder } from "./responders/responder.ts";
@@ -112,6 +113,7 @@ export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnRe
           maxOutputTokens: plan.settings.reserveOutputTokens,
           emit,
           now: () => nowIso(s.ctx),
+          refreshSystem: refresher(s, plan, compiled),
         },
         plan.streaming,
       ),
@@ -131,8 +133,6 @@ export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnRe
         model: plan.modelName,
       }),
     ]);
-    if (compiled.retrieved.length > 0)
-      await s.ctx.store.memories.recordAccess(plan.agent.id, compiled.retrieved, nowIso(s.ctx));
     for (const message of messages) emit({ type: "message", message });
     const result: TurnResult = {
       turnId: plan.turnId,
@@ -166,6 +166,26 @@ export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnRe
     clearTimeout(timer);
     plan.abortSignal?.removeEventListener("abort", onCallerAbort);
   }
+}
+
+/**
+ * After a tool edits a block, the next model call sees the block as it now is (Letta's behaviour):
+ * the blocks section of the system prompt is rendered again and swapped in.
+ */
+function refresher(s: RunnerServices, plan: TurnPlan, compiled: CompiledTurn) {
+  let system = compiled.context.system;
+  let blocksText = compiled.blocksText;
+  let seen = 0;
+  return async (): Promise<string | undefined> => {
+    const edited = plan.edits.slice(seen).some((e) => e.target === "block");
+    seen = plan.edits.length;
+    if (!edited) return seen === 0 ? undefined : system;
+    const { blocks } = await s.blocks.list(plan.agent.id);
+    const fresh = renderBlocks(blocks);
+    system = system.replace(blocksText, () => fresh);
+    blocksText = fresh;
+    return system;
+  };
 }
 
 function userMessage(plan: TurnPlan): MessageInput {
@@ -228,8 +248,9 @@ function track(tools: Record<string, Tool>, plan: TurnPlan): Record<string, Tool
 }
 
 /**
- * Summarises the overflowing messages, and the oldest of the window until it is at most half the
- * message budget (so a summary is not needed again next turn), into a new summary message.
+ * Summarises the overflowing messages, and the oldest of the window until it holds at most half the
+ * message budget and half the message cap (so a summary is not needed again next turn), into a new
+ * summary message.
  */
 async function writeSummary(
   s: RunnerServices,
@@ -243,7 +264,8 @@ async function writeSummary(
   const keep = [...compiled.window];
   let kept = keep.reduce((sum, m) => sum + tokens(m), 0);
   const target = Math.floor(compiled.messageBudget / 2);
-  while (keep.length > 0 && (kept > target || isToolResult(keep[0] as Message))) {
+  const most = Math.floor(plan.settings.maxRecentMessages / 2);
+  while (keep.length > 0 && (kept > target || keep.length > most || isToolResult(keep[0] as Message))) {
     const oldest = keep.shift() as Message;
     evicted.push(oldest);
     kept -= tokens(oldest);

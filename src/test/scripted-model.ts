@@ -1,9 +1,9 @@
 import type {
+  LanguageModelV3,
   LanguageModelV3CallOptions,
   LanguageModelV3Content,
   LanguageModelV3StreamPart,
 } from "@ai-sdk/provider";
-import { MockLanguageModelV3 } from "ai/test";
 
 /** One model call of a script: what the model says and which tools it calls, or how it fails. */
 export type ScriptStep =
@@ -20,9 +20,9 @@ export type ScriptStep =
   /** A stream sends `textBefore`, then breaks with `error` (a blocking call just fails). */
   | { textBefore: string; streamError: unknown };
 
-/** A mock model that plays a script, one step per call, recording the calls it got. */
-export interface ScriptedModel extends MockLanguageModelV3 {
-  /** Every call, blocking or streaming, in order. */
+/** A model that plays a script, one step per call, recording the calls it got. */
+export interface ScriptedModel extends LanguageModelV3 {
+  /** Every call, blocking or streaming, in order (empty when created with `record: false`). */
   readonly calls: LanguageModelV3CallOptions[];
 }
 
@@ -39,26 +39,31 @@ export interface ScriptedModel extends MockLanguageModelV3 {
  */
 export function scriptedModel(
   script: readonly ScriptStep[] | ((call: number, options: LanguageModelV3CallOptions) => ScriptStep),
-  options: { modelId?: string } = {},
+  /** `record: false` keeps no calls (a benchmark's thousands of prompts would only load the GC). */
+  options: { modelId?: string; record?: boolean } = {},
 ): ScriptedModel {
   const calls: LanguageModelV3CallOptions[] = [];
+  let count = 0;
   const next = (callOptions: LanguageModelV3CallOptions): ScriptStep => {
-    const index = calls.length;
-    calls.push(callOptions);
+    const index = count++;
+    if (options.record !== false) calls.push(callOptions);
     const step = typeof script === "function" ? script(index, callOptions) : script[index];
     if (step === undefined) throw new Error(`scripted model: no step ${index + 1} in the script`);
     return step;
   };
-  const model = new MockLanguageModelV3({
+  return {
+    specificationVersion: "v3",
     provider: "scripted",
     modelId: options.modelId ?? "scripted-model",
+    supportedUrls: {},
+    calls,
     doGenerate: async (callOptions) => {
       const step = next(callOptions);
       if ("error" in step) throw step.error;
       if ("hang" in step) return hang(callOptions.abortSignal);
       if ("streamError" in step) throw step.streamError;
       return {
-        content: content(step, calls.length),
+        content: content(step, count),
         finishReason: finish(step),
         usage: usage(step),
         warnings: [],
@@ -68,10 +73,9 @@ export function scriptedModel(
       const step = next(callOptions);
       if ("error" in step) throw step.error;
       if ("hang" in step) return hang(callOptions.abortSignal);
-      return { stream: streamOf(step, calls.length) };
+      return { stream: streamOf(step, count) };
     },
-  });
-  return Object.assign(model, { calls });
+  };
 }
 
 type Answer = Extract<ScriptStep, { text?: string }>;

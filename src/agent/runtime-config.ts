@@ -40,7 +40,7 @@ export const RUNTIME_DEFAULTS = {
   toolRounds: 1,
   maxSteps: 8,
   memoryResults: 8,
-  maxRecentMessages: 500,
+  maxRecentMessages: 200,
   timeoutMs: 120_000,
 } as const satisfies Partial<RuntimeSettings>;
 

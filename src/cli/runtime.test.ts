@@ -197,4 +197,62 @@ describe("engram serve with an openai-compatible model", () => {
       await server.close();
     }
   });
+
+  it("a client that goes away mid-stream cancels the turn, which is recorded as cancelled", async () => {
+    const server = await startFakeChatServer([{ hang: true }]);
+    let stdout = "";
+    let listening: (line: string) => void = () => {};
+    const ready = new Promise<string>((resolve) => {
+      listening = resolve;
+    });
+    let stop: (signal: string) => void = () => {};
+    const stopped = new Promise<string>((resolve) => {
+      stop = resolve;
+    });
+    const io: CliIo = {
+      stdout: {
+        write: (chunk: string) => {
+          stdout += chunk;
+          if (stdout.includes("\n")) listening(stdout);
+        },
+      },
+      stderr: { write: () => true },
+      env: modelEnv(server.url),
+      shutdown: () => stopped,
+    };
+    const exit = run(["serve", "--port", "0", "--db", s.db], io);
+    try {
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(await ready)?.[1] as string;
+      const created = await fetch(`${url}/v1/agents`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "helper" }),
+      });
+      const agent = (await created.json()) as { id: string };
+      const controller = new AbortController();
+      const response = await fetch(`${url}/v1/agents/${agent.id}/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ content: "Hello?", stream: true }),
+        signal: controller.signal,
+      });
+      const reader = response.body?.getReader();
+      const first = new TextDecoder().decode((await reader?.read())?.value);
+      assert.match(first, /^event: start/);
+      controller.abort();
+      let record: { metadata: { error?: { details: { reason: string } } } } | undefined;
+      for (let i = 0; i < 200 && record === undefined; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const page = (await (await fetch(`${url}/v1/agents/${agent.id}/messages`)).json()) as {
+          items: { metadata: { error?: { details: { reason: string } } } }[];
+        };
+        record = page.items.find((m) => m.metadata.error !== undefined);
+      }
+      assert.equal(record?.metadata.error?.details.reason, "cancelled");
+    } finally {
+      stop("SIGTERM");
+      assert.equal(await exit, 0);
+      await server.close();
+    }
+  });
 });

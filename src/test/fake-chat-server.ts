@@ -8,7 +8,9 @@ export type FakeReply =
   /** An HTTP error with OpenAI's error body. */
   | { status: number; message: string; headers?: Record<string, string> }
   /** A stream that sends this text, then drops the connection (a blocking request just drops it). */
-  | { cutAfter: string };
+  | { cutAfter: string }
+  /** No answer at all: the request waits until the client gives up. */
+  | { hang: true };
 
 /** A chat completion request as the server received it. */
 export interface FakeRequest {
@@ -37,6 +39,7 @@ export async function startFakeChatServer(replies: FakeReply[]) {
       const reply = replies.shift();
       if (reply === undefined) return error(res, 500, "the fake server has no reply left");
       if ("status" in reply) return error(res, reply.status, reply.message, reply.headers);
+      if ("hang" in reply) return;
       const id = `chatcmpl-${requests.length}`;
       created++;
       if (body.stream === true) return stream(res, reply, id, created, body.model);
@@ -51,7 +54,11 @@ export async function startFakeChatServer(replies: FakeReply[]) {
     url,
     requests,
     replies,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -85,7 +92,13 @@ function completion(
   };
 }
 
-function stream(res: ServerResponse, reply: FakeReply, id: string, created: number, model: string): void {
+function stream(
+  res: ServerResponse,
+  reply: Exclude<FakeReply, { status: number } | { hang: true }>,
+  id: string,
+  created: number,
+  model: string,
+): void {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
     `data: ${JSON.stringify({

@@ -135,7 +135,8 @@ async function streamTurn(
   agentId: string,
   input: Parameters<Engram["runtime"]["send"]>[1],
 ): Promise<Response> {
-  const events = await engram.runtime.stream(agentId, input);
+  // The server aborts the request's signal when the client goes away: that cancels the turn.
+  const events = await engram.runtime.stream(agentId, input, { abortSignal: c.req.raw.signal });
   return streamSSE(c, async (sse) => {
     sse.onAbort(() => events.cancel());
     let id = 0;

@@ -124,7 +124,7 @@ const schemaText = new WeakMap<object, string>();
 export async function compileContext(services: CompilerServices, input: CompileInput): Promise<CompiledTurn> {
   const { agent, settings } = input;
   const counter = services.counter;
-  const count = (text: string) => counter.count(text);
+  const count = (text: string) => counter.countLines(text);
   const [blockSet, insights] = await Promise.all([
     services.blocks.list(agent.id),
     services.insights.list(agent.id),

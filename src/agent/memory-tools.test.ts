@@ -145,4 +145,19 @@ describe("memory tools", () => {
     assert.ok(bobSees.results.every((r: { content: string }) => !r.content.includes("March")));
     assert.equal(model.calls.length, 6);
   });
+
+  it("conversation_search finds the user's kept message of a failed turn, not its error record", async () => {
+    const { engram, agent } = await setup([
+      { error: new Error("model exploded") },
+      call("conversation_search", { query: "turn failed exploded violin" }),
+      { text: "Found it." },
+    ]);
+    await assert.rejects(engram.runtime.send(agent.id, { content: "my violin question" }));
+    const result = await engram.runtime.send(agent.id, { content: "what did I ask?" });
+    const found = JSON.parse(result.messages.find((m) => m.role === "tool")?.content ?? "{}");
+    assert.deepEqual(
+      found.results.map((r: { role: string; content: string }) => [r.role, r.content]),
+      [["user", "my violin question"]],
+    );
+  });
 });

@@ -7,6 +7,7 @@ import type { MemoryService } from "../memory/memories/memory-service.ts";
 import type { SearchInput } from "../retrieval/search-schema.ts";
 import type { SearchResponse } from "../retrieval/search-service.ts";
 import type { MemoryEdit } from "./turn-events.ts";
+import { isErrorRecord } from "./turn-messages.ts";
 
 /** The memory tools every agent has, by name. */
 export const MEMORY_TOOL_NAMES = [
@@ -203,13 +204,16 @@ export function memoryTools(services: MemoryToolServices, scope: ToolScope): Rec
           });
           return {
             note: RETRIEVED,
-            results: results.map((r) => ({
-              id: r.id,
-              role: r.message?.role,
-              name: r.message?.name ?? undefined,
-              content: r.text,
-              createdAt: r.message?.createdAt,
-            })),
+            // Records of failed turns are bookkeeping, not conversation.
+            results: results
+              .filter((r) => r.message === undefined || !isErrorRecord(r.message))
+              .map((r) => ({
+                id: r.id,
+                role: r.message?.role,
+                name: r.message?.name ?? undefined,
+                content: r.text,
+                createdAt: r.message?.createdAt,
+              })),
           };
         } catch (error) {
           throw toolError(error);

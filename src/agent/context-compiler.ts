@@ -176,7 +176,7 @@ export async function compileContext(services: CompilerServices, input: CompileI
       userId: input.userId,
       sources: ["memories"],
       // Fewer candidates than a search's default: the context takes a handful, and it is on every turn.
-      candidates: 50,
+      candidates: 32,
       // Automatic retrieval is not counted as access: that would make what was retrieved once rank
       // higher next time for no better reason. memory_search, the agent's own choice, is counted.
       recordAccess: false,

@@ -2,6 +2,11 @@ import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type { LanguageModel } from "ai";
+import { AgentRuntime } from "./agent/agent-runtime.ts";
+import { ConversationCache } from "./agent/conversation-cache.ts";
+import type { RuntimeOptions } from "./agent/runtime-config.ts";
+import { TokenCounter } from "./agent/tokenizer.ts";
+import { ToolRegistry } from "./agent/tool-registry.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
 import { KeyedLock } from "./core/keyed-lock.ts";
@@ -54,6 +59,8 @@ export interface EngramOptions {
   experience?: Partial<ExperienceOptions>;
   /** Sleep-time jobs: triggers, schedule, queue and each job's parameters; see docs/sleeptime.md. */
   sleeptime?: SleeptimeConfig;
+  /** Defaults for agent turns (responder, budgets, time-out) and model-call retries; see docs/agent-runtime.md. */
+  runtime?: RuntimeOptions;
 }
 
 /** engram over one database. */
@@ -77,6 +84,8 @@ export interface Engram {
   readonly evolution: EvolutionService;
   /** Sleep-time jobs (consolidate, reflect, rethink, forget) in a persistent queue. */
   readonly sleeptime: SleeptimeService;
+  /** Runs agents: a message in, an answer out, memory edited by tools; the compiled context. */
+  readonly runtime: AgentRuntime;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -138,22 +147,40 @@ export function createEngram(options: EngramOptions = {}): Engram {
     },
     options.experience ?? {},
     sleeptime,
+    // Shared by every project view: tools are registered once per agent, token counts cached once.
+    {
+      tools: new ToolRegistry(),
+      counter: new TokenCounter(),
+      cache: new ConversationCache(),
+      options: options.runtime ?? {},
+    },
   );
+}
+
+interface RuntimeShared {
+  tools: ToolRegistry;
+  counter: TokenCounter;
+  cache: ConversationCache;
+  options: RuntimeOptions;
 }
 
 function build(
   ctx: EngineContext,
   experienceOptions: Partial<ExperienceOptions>,
   sleeptimeOptions: SleeptimeOptions,
+  runtime: RuntimeShared,
   checkers: CheckerRegistry = new CheckerRegistry(),
 ): Engram {
   const projects = new ProjectService(ctx);
   const blocks = new BlockService(ctx);
   const search = new SearchService(ctx);
   const agents = new AgentService(ctx, projects);
+  const memories = new MemoryService(ctx);
+  const messages = new MessageService(ctx);
   const insights = new InsightService(ctx);
   const sleeptime = new SleeptimeService(ctx, { insights, blocks }, sleeptimeOptions);
   ctx.onActivity = (agent, source) => sleeptime.noteActivity(agent, source);
+  const searchFn = (agentId: string, input: SearchInput) => search.search(agentId, input);
   return {
     store: ctx.store,
     warnings: ctx.store.warnings,
@@ -163,16 +190,18 @@ function build(
     history: new HistoryService(ctx, blocks),
     events: new EventService(ctx, projects),
     transfer: new TransferService(ctx, projects),
-    memories: new MemoryService(ctx),
-    messages: new MessageService(ctx),
+    memories,
+    messages,
     experience: new ExperienceService(ctx, experienceOptions),
     insights,
     evolution: new EvolutionService(ctx, { agents, blocks, insights }, checkers),
     sleeptime,
-    search: (agentId, input) => search.search(agentId, input),
+    runtime: new AgentRuntime({ ctx, blocks, memories, messages, insights, search: searchFn, ...runtime }),
+    search: searchFn,
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),
-    forProject: (projectId) => build({ ...ctx, projectId }, experienceOptions, sleeptimeOptions, checkers),
+    forProject: (projectId) =>
+      build({ ...ctx, projectId }, experienceOptions, sleeptimeOptions, runtime, checkers),
     close: () => ctx.store.close(),
   };
 }

@@ -263,3 +263,35 @@ describe("engram bench learn", () => {
     }
   });
 });
+
+describe("engram bench context", () => {
+  it("runs a small runtime benchmark: compile and turn latencies at both window sizes", async () => {
+    const out = await runCli([
+      "bench",
+      "context",
+      "--memories",
+      "300",
+      "--messages",
+      "300",
+      "--samples",
+      "5",
+      "--turns",
+      "4",
+      "--json",
+    ]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const result = out.json();
+    assert.equal(result.memories, 300);
+    assert.equal(result.messages, 300);
+    assert.equal(result.blocks, 10);
+    // 300 messages are more than the 200 a context holds: the first turn summarised, then answered.
+    assert.ok(result.firstTurnModelCalls >= 2);
+    for (const window of ["window128k", "window8k"]) {
+      assert.equal(result[window].compile.samples, 5);
+      assert.equal(result[window].answerOnly.samples, 4);
+      assert.equal(result[window].withMemoryEdit.samples, 4);
+      assert.ok(result[window].messages > 0);
+    }
+    assert.deepEqual(result.targets, { compileP95Ms: 20, turnP95Ms: 30 });
+  });
+});

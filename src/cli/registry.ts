@@ -13,6 +13,7 @@ import { memoryCommands } from "./commands/memory.ts";
 import { memoryArchiveCommands } from "./commands/memory-archive.ts";
 import { messageCommands } from "./commands/messages.ts";
 import { projectCommands } from "./commands/project.ts";
+import { runtimeCommands } from "./commands/runtime.ts";
 import { serveCommands } from "./commands/serve.ts";
 import { sleepCommands } from "./commands/sleep.ts";
 import { transferCommands } from "./commands/transfer.ts";
@@ -46,6 +47,7 @@ export const COMMANDS: readonly Command[] = [
   ...memoryCommands,
   ...memoryArchiveCommands,
   ...messageCommands,
+  ...runtimeCommands,
   ...experienceCommands,
   ...insightCommands,
   ...evolutionCommands,

@@ -13,6 +13,7 @@ export const ID_PREFIX = {
   evolutionRun: "evo",
   candidate: "cnd",
   job: "job",
+  turn: "trn",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -5,6 +5,7 @@ import { errorHandler, notFoundHandler, validationHook } from "./errors.ts";
 import { registerAgentRoutes } from "./routes/agents.ts";
 import { registerBlockRoutes } from "./routes/blocks.ts";
 import { registerBranchRoutes } from "./routes/branches.ts";
+import { registerContextRoutes } from "./routes/context.ts";
 import { registerEventRoutes } from "./routes/events.ts";
 import { registerEvolutionRoutes } from "./routes/evolution.ts";
 import { registerExperienceRoutes } from "./routes/experience.ts";
@@ -70,6 +71,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   registerEventRoutes(app, engram);
   registerMemoryRoutes(app, engram);
   registerMessageRoutes(app, engram);
+  registerContextRoutes(app, engram);
   registerSearchRoutes(app, engram);
   registerTransferRoutes(app, engram);
   registerExperienceRoutes(app, engram);

@@ -4,8 +4,6 @@ import { createTestEngram } from "../test/index.ts";
 import { refuses, testApp } from "./test-support.ts";
 
 const MISSING_AGENT = "agt_00000000000000000000000000";
-const ROLE_REQUIRED =
-  "invalid request body: role: required (append a message with a role; running the agent is not available yet)";
 
 function setup() {
   return testApp({ engram: createTestEngram() });
@@ -166,17 +164,22 @@ describe("messages", () => {
 });
 
 describe("message errors", () => {
-  test("a body without a role is refused: running the agent is not available yet", async () => {
-    const t = setup();
+  test("a body without a role runs the agent: with no model configured, 503 with set-up help and nothing written", async () => {
+    const t = testApp({ engram: createTestEngram({ env: {} }) });
     const agent = await t.agent();
     await t.post(`/v1/agents/${agent.id}/messages`, { role: "user", content: "first" });
-    for (const body of [{ content: "run, please" }, { content: "run", stream: true }, {}]) {
+    for (const body of [{ content: "run, please" }, { content: "run", stream: true }]) {
       await refuses(t, agent.id, () => t.post(`/v1/agents/${agent.id}/messages`, body), {
-        status: 400,
-        code: "invalid_input",
-        message: new RegExp(`^${ROLE_REQUIRED.replace(/[()]/g, "\\$&")}$`),
+        status: 503,
+        code: "unavailable",
+        message: /^no language model is configured: set ENGRAM_MODEL/,
       });
     }
+    await refuses(t, agent.id, () => t.post(`/v1/agents/${agent.id}/messages`, {}), {
+      status: 400,
+      code: "invalid_input",
+      message: /^invalid request body: content: required/,
+    });
   });
 
   test("bad bodies are 400 naming the field, and append nothing", async () => {

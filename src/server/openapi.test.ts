@@ -22,6 +22,7 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/blocks/{label}": ["get", "put", "delete"],
     "/v1/agents/{id}/commits": ["get", "post"],
     "/v1/agents/{id}/commits/{rev}": ["get"],
+    "/v1/agents/{id}/context": ["get"],
     "/v1/agents/{id}/diff": ["get"],
     "/v1/agents/{id}/revert": ["post"],
     "/v1/agents/{id}/branches": ["get", "post"],

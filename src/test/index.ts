@@ -1,4 +1,5 @@
 import type { LanguageModel } from "ai";
+import type { RuntimeOptions } from "../agent/runtime-config.ts";
 import type { Clock } from "../core/clock.ts";
 import { createIdGenerator } from "../core/ids.ts";
 import { createEngram, type Engram } from "../engram.ts";
@@ -15,6 +16,10 @@ export interface TestEngramOptions {
   /** The default language model, e.g. a `MockLanguageModelV3` from `ai/test`. */
   model?: LanguageModel | string;
   sleeptime?: SleeptimeConfig;
+  /** Runtime settings; retries default to 1 ms waits here, so tests of retries stay fast. */
+  runtime?: RuntimeOptions;
+  /** Provider settings; empty by default, so tests never pick up a model from the environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -32,9 +37,11 @@ export function createTestEngram(options: TestEngramOptions = {}): Engram {
     path: options.path ?? ":memory:",
     now,
     generateId: createIdGenerator(now),
-    // Tests never pick up a model from the environment by accident.
-    env: {},
+    env: options.env ?? {},
     ...(options.model === undefined ? {} : { model: options.model }),
     ...(options.sleeptime === undefined ? {} : { sleeptime: options.sleeptime }),
+    runtime: { ...options.runtime, retry: { baseDelayMs: 1, maxDelayMs: 5, ...options.runtime?.retry } },
   });
 }
+
+export { type ScriptedModel, type ScriptStep, scriptedModel } from "./scripted-model.ts";

@@ -170,8 +170,37 @@ function seedList(value: string, command: string): number[] {
   return seeds;
 }
 
+const context = defineCommand({
+  name: "bench context",
+  summary: "Benchmark the agent runtime: compiling the context, and the engine's overhead per turn",
+  args: [],
+  options: {
+    memories: { type: "string", arg: "N", help: "long-term memories (default 100000)" },
+    messages: { type: "string", arg: "N", help: "messages in the conversation (default 10000)" },
+    samples: { type: "string", arg: "N", help: "compilations timed per window size (default 300)" },
+    turns: { type: "string", arg: "N", help: "turns timed per kind (default 150)" },
+  },
+  details: [
+    "An agent with 10 blocks, N memories and N messages in its own throwaway database (--db is ignored),",
+    "answered by a zero-latency scripted model, so turn times are engram's own overhead: context, tools,",
+    "commits, persistence, and summaries of older messages when they fall due. Progress shows on stderr",
+    "when it is a terminal.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const { runContextBench, formatContextBench } = await import("../../bench/context-bench.ts");
+    const result = await runContextBench({
+      memories: positiveInt(options.memories, "memories", "bench context"),
+      messages: positiveInt(options.messages, "messages", "bench context"),
+      samples: positiveInt(options.samples, "samples", "bench context"),
+      turns: positiveInt(options.turns, "turns", "bench context"),
+      onProgress: progressBar(ctx.io.stderr),
+    });
+    return { data: result, text: formatContextBench(result) };
+  },
+});
+
 /** `engram bench …` */
-export const benchCommands: readonly Command[] = [store, retrieval, locomo, learn];
+export const benchCommands: readonly Command[] = [store, retrieval, locomo, learn, context];
 
 function positiveInt(value: string | undefined, flag: string, command: string): number | undefined {
   const n = intOption(value, flag, command);

@@ -1,10 +1,13 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
 import { MESSAGE_ROLES } from "../../core/types.ts";
 import type { Engram } from "../../engram.ts";
 import { isoTime } from "../../memory/memories/schemas.ts";
 import { MAX_MESSAGE_BATCH, messageInput } from "../../memory/messages/message-service.ts";
 import { hasKey, shapeHook } from "../errors.ts";
 import { agentIdOf } from "../lookup.ts";
+import { runRequest, TurnEventSchema, TurnResultSchema } from "../runtime-schemas.ts";
 import {
   agentParams,
   cursorQuery,
@@ -24,28 +27,35 @@ const messageBatch = z.strictObject({
     .max(MAX_MESSAGE_BATCH, `must be at most ${MAX_MESSAGE_BATCH} messages`),
 });
 
-/**
- * A body with neither `role` nor `messages`. `POST /messages` will also run the agent on a body of
- * `{content, stream?}`; until it does, such a body is refused with this, and nothing else.
- */
-const roleRequired = z.looseObject({
-  role: z
-    .unknown()
-    .refine(() => false, "required (append a message with a role; running the agent is not available yet)"),
-});
-
 const append = createRoute({
   method: "post",
   path: "/v1/agents/{id}/messages",
   tags: ["messages"],
-  summary: "Append a message (a body with a role), or a batch as {messages: [...]}, in order",
-  request: { params: agentParams, body: jsonRequest(z.union([messageInput, messageBatch])) },
+  summary:
+    "Run the agent on a message ({content, userId?, stream?}), or append a message (a body with a role) or a batch ({messages: [...]}) without running it",
+  description: [
+    "A body without `role` runs the agent: the model answers with the agent's memory in context and may",
+    "edit it with tools. Blocking, the reply is the turn (every new message, the answer, usage, memory",
+    "edits). With `stream: true` it is a stream of server-sent events named by their `type`: start,",
+    "summary, text-delta, tool-call, tool-result, memory-edit, step-finish, message, then done or error.",
+    "A turn that fails after it started keeps the user's message and records the error (503, or an",
+    "error event); bad input, an unknown agent or no configured model change nothing.",
+  ].join(" "),
+  request: { params: agentParams, body: jsonRequest(z.union([messageInput, messageBatch, runRequest])) },
   responses: {
+    200: {
+      description: "with stream: true, the turn as server-sent events",
+      content: { "text/event-stream": { schema: TurnEventSchema } },
+    },
     201: jsonResponse(
-      z.union([MessageSchema, z.object({ messages: z.array(MessageSchema) }).openapi("MessageBatch")]),
-      "the new message, or a batch as {messages}",
+      z.union([
+        MessageSchema,
+        z.object({ messages: z.array(MessageSchema) }).openapi("MessageBatch"),
+        TurnResultSchema,
+      ]),
+      "the new message, a batch as {messages}, or the turn the agent ran",
     ),
-    ...errorResponses(400, 404, 413, 415),
+    ...errorResponses(400, 404, 413, 415, 503),
   },
 });
 
@@ -90,14 +100,17 @@ export function registerMessageRoutes(app: OpenAPIHono, engram: Engram): void {
       if ("messages" in body) {
         return c.json({ messages: await engram.messages.appendMany(id, body.messages) }, 201);
       }
-      return c.json(await engram.messages.append(id, body), 201);
+      if ("role" in body) return c.json(await engram.messages.append(id, body), 201);
+      const { stream, ...input } = body;
+      if (stream === true) return streamTurn(c, engram, id, input);
+      return c.json(await engram.runtime.send(id, input, { abortSignal: c.req.raw.signal }), 201);
     },
     shapeHook((body) =>
       hasKey(body, "messages")
         ? messageBatch
         : hasKey(body, "role") || typeof body !== "object" || body === null || Array.isArray(body)
           ? messageInput
-          : roleRequired,
+          : runRequest,
     ),
   );
 
@@ -108,5 +121,28 @@ export function registerMessageRoutes(app: OpenAPIHono, engram: Engram): void {
       await engram.messages.list(id, { ...query, roles: role, newestFirst: order === "desc" }),
       200,
     );
+  });
+}
+
+/**
+ * A turn as server-sent events. Everything that can be refused (bad input, unknown agent, no model)
+ * is refused before the stream starts, with an ordinary error response; once it has started, a
+ * failure is an `error` event. A client that goes away cancels the turn.
+ */
+async function streamTurn(
+  c: Context,
+  engram: Engram,
+  agentId: string,
+  input: Parameters<Engram["runtime"]["send"]>[1],
+): Promise<Response> {
+  // The server aborts the request's signal when the client goes away: that cancels the turn.
+  const events = await engram.runtime.stream(agentId, input, { abortSignal: c.req.raw.signal });
+  return streamSSE(c, async (sse) => {
+    sse.onAbort(() => events.cancel());
+    let id = 0;
+    for await (const event of events) {
+      if (sse.aborted) break;
+      await sse.writeSSE({ event: event.type, data: JSON.stringify(event), id: String(id++) });
+    }
   });
 }

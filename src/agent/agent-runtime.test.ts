@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createTestEngram, scriptedModel } from "../test/index.ts";
+import type { TurnEvent } from "./turn-events.ts";
+
+const remember = [
+  {
+    text: "Let me note that.",
+    toolCalls: [{ name: "memory_append", input: { label: "human", text: "Likes tea" } }],
+    usage: { input: 100, output: 20 },
+  },
+  { text: "Noted: you like tea.", usage: { input: 130, output: 8 } },
+];
+
+describe("agent runtime", () => {
+  it("streams text, tool calls, memory edits and persisted messages as they happen, then done", async () => {
+    const engram = createTestEngram({ model: scriptedModel(remember), env: {} });
+    const agent = await engram.agents.create({ name: "a" });
+    const events: TurnEvent[] = [];
+    const stream = await engram.runtime.stream(agent.id, { content: "I like tea", userId: "ada" });
+    assert.match(stream.turnId, /^trn_/);
+    for await (const event of stream) events.push(event);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      [
+        "start",
+        "text-delta",
+        "text-delta",
+        "text-delta",
+        "text-delta",
+        "tool-call",
+        "memory-edit",
+        "tool-result",
+        "step-finish",
+        "text-delta",
+        "text-delta",
+        "text-delta",
+        "text-delta",
+        "step-finish",
+        "message",
+        "message",
+        "message",
+        "message",
+        "done",
+      ],
+    );
+    const text = events.flatMap((e) => (e.type === "text-delta" && e.step === 1 ? [e.text] : [])).join("");
+    assert.equal(text, "Noted: you like tea.");
+    const edit = events.find((e) => e.type === "memory-edit");
+    assert.equal(edit?.type === "memory-edit" && edit.label, "human");
+    const done = events.at(-1) as Extract<TurnEvent, { type: "done" }>;
+    assert.equal(done.answer, "Noted: you like tea.");
+    assert.deepEqual(done.usage, { inputTokens: 230, outputTokens: 28, totalTokens: 258 });
+    const log = (await engram.messages.list(agent.id)).items;
+    assert.deepEqual(
+      done.messageIds,
+      log.map((m) => m.id),
+    );
+    // Usage is recorded on the message of each model call; every message is the user's.
+    assert.deepEqual(
+      log.map((m) => [
+        m.role,
+        m.userId,
+        (m.metadata.usage as { totalTokens: number } | undefined)?.totalTokens,
+      ]),
+      [
+        ["user", "ada", undefined],
+        ["assistant", "ada", 120],
+        ["tool", "ada", undefined],
+        ["assistant", "ada", 138],
+      ],
+    );
+    assert.equal(log[1]?.content, "Let me note that.");
+    assert.ok(log.every((m) => m.metadata.turnId === stream.turnId));
+  });
+
+  it("send reports the same events to onEvent, and returns the turn", async () => {
+    const engram = createTestEngram({ model: scriptedModel(remember), env: {} });
+    const agent = await engram.agents.create({ name: "a" });
+    const seen: string[] = [];
+    const result = await engram.runtime.send(
+      agent.id,
+      { content: "I like tea" },
+      { onEvent: (e) => seen.push(e.type) },
+    );
+    assert.equal(result.steps, 2);
+    assert.deepEqual(result.usage, { inputTokens: 230, outputTokens: 28, totalTokens: 258 });
+    assert.equal(seen[0], "start");
+    assert.equal(seen.at(-1), "done");
+    assert.ok(seen.includes("memory-edit") && seen.includes("tool-result"));
+  });
+
+  it("a reader that stops early cancels the turn, which is recorded as cancelled", async () => {
+    const engram = createTestEngram({ model: scriptedModel([{ hang: true }]), env: {} });
+    const agent = await engram.agents.create({ name: "a" });
+    for await (const event of await engram.runtime.stream(agent.id, { content: "Hi" })) {
+      assert.equal(event.type, "start");
+      break;
+    }
+    // The turn finishes in the background: wait for its record.
+    for (let i = 0; i < 100; i++) {
+      if ((await engram.messages.list(agent.id)).items.length === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const [, record] = (await engram.messages.list(agent.id)).items;
+    assert.equal(
+      (record?.metadata.error as { details: { reason: string } } | undefined)?.details.reason,
+      "cancelled",
+    );
+  });
+
+  it("runs one turn at a time per conversation, so the second sees the first", async () => {
+    const model = scriptedModel([{ text: "first answer" }, { text: "second answer" }]);
+    const engram = createTestEngram({ model, env: {} });
+    const agent = await engram.agents.create({ name: "a" });
+    const [one, two] = await Promise.all([
+      engram.runtime.send(agent.id, { content: "one" }),
+      engram.runtime.send(agent.id, { content: "two" }),
+    ]);
+    assert.equal(one.answer, "first answer");
+    assert.equal(two.answer, "second answer");
+    assert.match(JSON.stringify(model.calls[1]?.prompt), /first answer/);
+  });
+
+  it("a project view runs only its own agents", async () => {
+    const engram = createTestEngram({ model: scriptedModel([]), env: {} });
+    const project = await engram.projects.create({ name: "other" });
+    const agent = await engram.agents.create({ name: "a" });
+    const view = engram.forProject(project.id);
+    await assert.rejects(view.runtime.send(agent.id, { content: "hi" }), /not found/);
+    await assert.rejects(view.runtime.context(agent.id), /not found/);
+  });
+});

@@ -1,0 +1,289 @@
+import type { LanguageModel } from "ai";
+import { InvalidInputError } from "../core/errors.ts";
+import type { Agent } from "../core/types.ts";
+import { parseInput } from "../core/validation.ts";
+import type { InsightService } from "../insights/insight-service.ts";
+import type { BlockService } from "../memory/blocks/block-service.ts";
+import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
+import type { MemoryService } from "../memory/memories/memory-service.ts";
+import type { MessageService } from "../memory/messages/message-service.ts";
+import { modelForAgent } from "../models/language-model.ts";
+import type { SearchInput } from "../retrieval/search-schema.ts";
+import type { SearchResponse } from "../retrieval/search-service.ts";
+import { type CompiledContext, compileContext } from "./context-compiler.ts";
+import type { ConversationCache } from "./conversation-cache.ts";
+import { EventChannel } from "./event-channel.ts";
+import { MEMORY_TOOL_NAMES, memoryTools } from "./memory-tools.ts";
+import { reactiveResponder } from "./responders/reactive.ts";
+import type { Responder, StepView } from "./responders/responder.ts";
+import { simpleResponder } from "./responders/simple.ts";
+import { withRetries } from "./retry.ts";
+import {
+  RETRY_DEFAULTS,
+  type RuntimeOptions,
+  type RuntimeSettings,
+  resolveSettings,
+} from "./runtime-config.ts";
+import type { TokenCounter } from "./tokenizer.ts";
+import type { AgentTool, ToolRegistry } from "./tool-registry.ts";
+import type { TurnEvent, TurnResult } from "./turn-events.ts";
+import { type ContextInput, contextInput, type TurnInput, turnInput } from "./turn-input.ts";
+import { runTurn, type TurnPlan } from "./turn-runner.ts";
+
+/** Per-call options of `send` and `stream` that JSON cannot carry. */
+export interface TurnOptions {
+  /** Use this model for the turn: a model object or `provider:model`. */
+  model?: LanguageModel | string;
+  /** Cancels the turn; it is then recorded as failed (`cancelled`). */
+  abortSignal?: AbortSignal;
+  /** For the reactive responder: once this holds, the next model call must answer. */
+  stopWhen?: (steps: readonly StepView[]) => boolean;
+  /** Told every event as it happens (`send` only; `stream` yields them). */
+  onEvent?: (event: TurnEvent) => void;
+}
+
+/** A streamed turn: its events, ending with `done` or `error`. */
+export interface TurnStream extends AsyncIterable<TurnEvent> {
+  readonly turnId: string;
+  /** Cancels the turn: it is recorded as failed, and the stream ends with an `error` event. */
+  cancel(): void;
+}
+
+export interface RuntimeServices {
+  ctx: EngineContext;
+  blocks: BlockService;
+  memories: MemoryService;
+  messages: MessageService;
+  insights: InsightService;
+  search(agentId: string, input: SearchInput): Promise<SearchResponse>;
+  tools: ToolRegistry;
+  counter: TokenCounter;
+  cache: ConversationCache;
+  options: RuntimeOptions;
+}
+
+/**
+ * The agent runtime: runs turns (a message in; the model answers with the agent's memory in context
+ * and may edit that memory with tools; everything is persisted), and shows the compiled context.
+ *
+ * @example
+ * const result = await engram.runtime.send(agent.id, { content: "I moved to Lisbon", userId: "ada" });
+ * for await (const event of await engram.runtime.stream(agent.id, { content: "Where do I live?" })) {
+ *   if (event.type === "text-delta") process.stdout.write(event.text);
+ * }
+ */
+export class AgentRuntime {
+  readonly #s: RuntimeServices;
+
+  constructor(services: RuntimeServices) {
+    this.#s = services;
+  }
+
+  /** Runs a turn and resolves when its messages are persisted. @throws EngramError if it fails. */
+  async send(agentId: string, input: TurnInput, options: TurnOptions = {}): Promise<TurnResult> {
+    const { result } = await this.#begin(agentId, input, options, options.onEvent ?? (() => {}), false);
+    return result;
+  }
+
+  /**
+   * Starts a turn and returns its events as they happen. Bad input, an unknown agent or no model
+   * are thrown here, before anything is written; later failures end the stream with an `error` event.
+   * Stopping the iteration early cancels the turn.
+   */
+  async stream(agentId: string, input: TurnInput, options: TurnOptions = {}): Promise<TurnStream> {
+    const controller = new AbortController();
+    const caller = options.abortSignal;
+    if (caller !== undefined) {
+      if (caller.aborted) controller.abort(caller.reason);
+      else caller.addEventListener("abort", () => controller.abort(caller.reason), { once: true });
+    }
+    const channel = new EventChannel<TurnEvent>(() => controller.abort(new Error("the reader stopped")));
+    const { turnId, result } = await this.#begin(
+      agentId,
+      input,
+      { ...options, abortSignal: controller.signal },
+      (event) => channel.push(event),
+      true,
+    );
+    result.then(
+      () => channel.close(),
+      () => channel.close(),
+    );
+    return Object.assign(channel, { turnId });
+  }
+
+  /** The context a message would be answered with, section by section with token counts. */
+  async context(agentId: string, input: ContextInput = {}, options: { model?: LanguageModel | string } = {}) {
+    const parsed = parseInput(contextInput, input, "context request");
+    const agent = await requireAgent(this.#s.ctx, agentId);
+    const modelName = this.#modelName(agent, options.model);
+    const settings = resolveSettings(this.#s.options, agent, settingsOf(parsed), modelName);
+    const responder = responderFor(settings, undefined);
+    const tools = this.#tools(agent, parsed.userId, "trn_inspect", () => {});
+    const { context } = await compileContext(this.#compilerServices(), {
+      agent,
+      settings,
+      model: modelName,
+      guidance: responder.guidance,
+      responder: responder.name,
+      tools: responder.maxSteps > 1 ? tools : {},
+      pending: null,
+      query: parsed.query ?? null,
+      userId: parsed.userId,
+      collectOverflow: false,
+    });
+    return context satisfies CompiledContext;
+  }
+
+  /** Gives an agent a tool of its own (replacing one of the same name). Held in this process only. */
+  async addTool(agentId: string, name: string, definition: AgentTool): Promise<void> {
+    const agent = await requireAgent(this.#s.ctx, agentId);
+    this.#s.tools.add(agent.id, name, definition);
+  }
+
+  async removeTool(agentId: string, name: string): Promise<boolean> {
+    const agent = await requireAgent(this.#s.ctx, agentId);
+    return this.#s.tools.remove(agent.id, name);
+  }
+
+  /** The names of the tools the agent's model is offered: the memory tools, then its own. */
+  async toolNames(agentId: string): Promise<string[]> {
+    const agent = await requireAgent(this.#s.ctx, agentId);
+    return [...MEMORY_TOOL_NAMES, ...this.#s.tools.names(agent.id)];
+  }
+
+  async #begin(
+    agentId: string,
+    input: TurnInput,
+    options: TurnOptions,
+    emit: (event: TurnEvent) => void,
+    streaming: boolean,
+  ): Promise<{ turnId: string; result: Promise<TurnResult> }> {
+    const parsed = parseInput(turnInput, input, "message");
+    const agent = await requireAgent(this.#s.ctx, agentId);
+    const baseModel = modelForAgent(this.#s.ctx, agent, options.model);
+    const modelName = this.#modelName(agent, options.model) ?? "model";
+    const settings = resolveSettings(this.#s.options, agent, settingsOf(parsed), modelName);
+    const responder = responderFor(settings, options.stopWhen);
+    const retry = { ...RETRY_DEFAULTS, ...this.#s.options.retry };
+    const turnId = this.#s.ctx.generateId("turn");
+    let ready: (value: TurnPlan | Error) => void = () => {};
+    const prepared = new Promise<TurnPlan | Error>((resolve) => {
+      ready = resolve;
+    });
+    // One turn at a time per conversation in this process, so each sees the one before it.
+    const result = this.#s.ctx.writeLock.run(`turn:${agent.id}:${parsed.userId ?? ""}`, async () => {
+      const plan: TurnPlan = {
+        turnId,
+        agent,
+        input: parsed,
+        settings,
+        responder,
+        model: withRetries(baseModel, retry),
+        modelName,
+        streaming,
+        emit,
+        abortSignal: options.abortSignal,
+        startedAt: nowIso(this.#s.ctx),
+        edits: [],
+        toolCalls: [],
+        tools: {},
+        compiled: undefined,
+      };
+      plan.tools = this.#tools(agent, parsed.userId, turnId, (edit) => {
+        plan.edits.push(edit);
+        emit({ type: "memory-edit", ...edit });
+      });
+      try {
+        plan.compiled = await this.#compile(plan);
+      } catch (error) {
+        ready(error instanceof Error ? error : new Error(String(error)));
+        return null;
+      }
+      ready(plan);
+      return runTurn(
+        {
+          ...this.#s,
+          compile: (p) => this.#compile(p),
+          compilerServices: this.#compilerServices(),
+        },
+        plan,
+      );
+    });
+    const outcome = await prepared;
+    if (outcome instanceof Error) throw outcome;
+    return { turnId, result: result as Promise<TurnResult> };
+  }
+
+  #compile(plan: TurnPlan) {
+    return compileContext(this.#compilerServices(), {
+      agent: plan.agent,
+      settings: plan.settings,
+      model: plan.modelName,
+      guidance: plan.responder.guidance,
+      responder: plan.responder.name,
+      tools: plan.responder.maxSteps > 1 ? plan.tools : {},
+      pending: { content: plan.input.content, name: plan.input.name },
+      query: plan.input.content,
+      userId: plan.input.userId,
+      collectOverflow: true,
+    });
+  }
+
+  #compilerServices() {
+    return {
+      store: this.#s.ctx.store,
+      blocks: this.#s.blocks,
+      insights: this.#s.insights,
+      search: this.#s.search,
+      counter: this.#s.counter,
+      cache: this.#s.cache,
+      nowIso: () => nowIso(this.#s.ctx),
+    };
+  }
+
+  #tools(
+    agent: Agent,
+    userId: string | undefined,
+    turnId: string,
+    onEdit: Parameters<typeof memoryTools>[1]["onEdit"],
+  ) {
+    return {
+      ...memoryTools(this.#s, { agentId: agent.id, userId, turnId, onEdit }),
+      ...this.#s.tools.toolSet(agent.id, { agentId: agent.id, userId, turnId }),
+    };
+  }
+
+  /** The model's `provider:model` name, chosen in the same order as the model itself. */
+  #modelName(agent: Agent, override: LanguageModel | string | undefined): string | null {
+    for (const candidate of [override, agent.model, this.#s.ctx.model, this.#s.ctx.env.ENGRAM_MODEL]) {
+      if (candidate === undefined || candidate === null || candidate === "") continue;
+      return typeof candidate === "string" ? candidate : `${candidate.provider}:${candidate.modelId}`;
+    }
+    return null;
+  }
+}
+
+function responderFor(settings: RuntimeSettings, stopWhen: TurnOptions["stopWhen"]): Responder {
+  if (settings.responder === "reactive") return reactiveResponder({ maxSteps: settings.maxSteps, stopWhen });
+  if (stopWhen !== undefined)
+    throw new InvalidInputError(
+      "invalid turn options: stopWhen: only the reactive responder takes stop conditions",
+    );
+  return simpleResponder({ toolRounds: settings.toolRounds });
+}
+
+/** The runtime settings a turn or context request names. */
+function settingsOf(input: {
+  responder?: RuntimeSettings["responder"];
+  maxSteps?: number;
+  toolRounds?: number;
+  contextWindow?: number;
+}) {
+  return {
+    responder: input.responder,
+    maxSteps: input.maxSteps,
+    toolRounds: input.toolRounds,
+    contextWindow: input.contextWindow,
+  };
+}

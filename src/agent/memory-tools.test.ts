@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createTestEngram, type ScriptStep, scriptedModel } from "../test/index.ts";
+
+/** An agent whose model plays `script`, and a helper that runs one turn. */
+async function setup(script: ScriptStep[]) {
+  const model = scriptedModel(script);
+  const engram = createTestEngram({ model, env: {} });
+  const agent = await engram.agents.create({
+    name: "helper",
+    blocks: [
+      { label: "human", value: "Name: Ada", limit: 40 },
+      { label: "policy", value: "Refunds within 30 days.", readOnly: true },
+    ],
+  });
+  return { engram, agent, model };
+}
+
+const call = (name: string, input: unknown) => ({ toolCalls: [{ name, input }] });
+
+describe("memory tools", () => {
+  it("memory_append adds a line in a commit authored agent whose message names the tool call", async () => {
+    const { engram, agent, model } = await setup([
+      call("memory_append", { label: "human", text: "Likes tea" }),
+      { text: "Noted." },
+    ]);
+    const result = await engram.runtime.send(agent.id, { content: "I like tea" });
+    assert.equal(result.answer, "Noted.");
+    assert.equal((await engram.blocks.get(agent.id, "human")).value, "Name: Ada\nLikes tea");
+    // The next model call sees the block as it now is.
+    const system = (call: number) => String(model.calls[call]?.prompt[0]?.content);
+    assert.match(system(0), /<block label="human" chars="9\/40">\n<value>\nName: Ada\n<\/value>/);
+    assert.match(system(1), /<block label="human" chars="19\/40">\n<value>\nName: Ada\nLikes tea\n<\/value>/);
+    const [head] = (await engram.history.log(agent.id, { limit: 1 })).items;
+    assert.equal(head?.author, "agent");
+    assert.match(head?.message ?? "", /^memory_append\("human"\): tool call call_1_0 in turn trn_/);
+    assert.deepEqual(result.edits, [
+      { tool: "memory_append", toolCallId: "call_1_0", target: "block", label: "human", commitId: head?.id },
+    ]);
+    assert.deepEqual(
+      result.messages.map((m) => m.role),
+      ["user", "assistant", "tool", "assistant"],
+    );
+    const toolMessage = result.messages[2];
+    assert.equal(toolMessage?.metadata.toolCallId, "call_1_0");
+    assert.equal(toolMessage?.metadata.isError, false);
+    assert.deepEqual(JSON.parse(toolMessage?.content ?? ""), {
+      ok: true,
+      label: "human",
+      changed: true,
+      size: 19,
+      limit: 40,
+      commit: head?.id.slice(0, 12),
+    });
+  });
+
+  it("memory_replace needs the passage exactly once; memory_rethink rewrites, and creates a missing block", async () => {
+    const { engram, agent } = await setup([
+      {
+        toolCalls: [
+          { name: "memory_replace", input: { label: "human", old: "Ada", new: "Ada Lovelace" } },
+          { name: "memory_rethink", input: { label: "projects", value: "Analytical engine notes" } },
+        ],
+      },
+      { text: "Updated." },
+    ]);
+    const result = await engram.runtime.send(agent.id, { content: "My full name is Ada Lovelace" });
+    assert.equal((await engram.blocks.get(agent.id, "human")).value, "Name: Ada Lovelace");
+    const created = await engram.blocks.get(agent.id, "projects");
+    assert.equal(created.value, "Analytical engine notes");
+    assert.equal(created.limit, 5000);
+    assert.deepEqual(
+      result.edits.map((e) => [e.tool, e.label]),
+      [
+        ["memory_replace", "human"],
+        ["memory_rethink", "projects"],
+      ],
+    );
+    const log = (await engram.history.log(agent.id, { limit: 3 })).items;
+    assert.deepEqual(
+      log.map((c) => c.author),
+      ["agent", "agent", "user"],
+    );
+  });
+
+  it("a failing call goes back to the model as a tool error, changes nothing, and the turn goes on", async () => {
+    const { engram, agent, model } = await setup([
+      {
+        toolCalls: [
+          { name: "memory_replace", input: { label: "human", old: "Bob", new: "Carol" } },
+          { name: "memory_append", input: { label: "human", text: "x".repeat(40) } },
+          { name: "memory_append", input: { label: "policy", text: "No refunds." } },
+          { name: "memory_append", input: { label: "nope", text: "hello" } },
+          { name: "memory_replace", input: { label: "human", old: "a", new: "b" } },
+        ],
+      },
+      { text: "I could not save that." },
+    ]);
+    const before = await engram.history.log(agent.id);
+    const result = await engram.runtime.send(agent.id, { content: "remember things" });
+    assert.equal(result.answer, "I could not save that.");
+    assert.deepEqual(result.edits, []);
+    assert.deepEqual(await engram.history.log(agent.id), before);
+    const errors = result.messages
+      .filter((m) => m.role === "tool")
+      .map((m) => [m.metadata.isError, m.content]);
+    assert.equal(errors.length, 5);
+    assert.ok(errors.every(([isError]) => isError === true));
+    assert.match(String(errors[0]?.[1]), /text to replace was not found in block "human"/);
+    assert.match(String(errors[1]?.[1]), /over its limit of 40: shorten the text, or use memory_replace/);
+    assert.match(String(errors[2]?.[1]), /block "policy" is read-only/);
+    assert.match(String(errors[3]?.[1]), /no block labelled "nope"; the blocks are: human, policy/);
+    assert.match(String(errors[4]?.[1]), /occurs more than once in block "human"/);
+    // The model saw the errors as tool results in its next call.
+    const second = JSON.stringify(model.calls[1]?.prompt);
+    assert.match(second, /read-only/);
+    assert.match(second, /no block labelled/);
+  });
+
+  it("memory_insert saves a long-term memory as the agent, for the turn's user; the searches find data", async () => {
+    const { engram, agent, model } = await setup([
+      call("memory_insert", { text: "Ada renews her contract every March", tags: ["billing"] }),
+      { text: "Saved." },
+      call("memory_search", { query: "when does the contract renew" }),
+      { text: "In March." },
+      call("conversation_search", { query: "contract" }),
+      { text: "You told me about it." },
+    ]);
+    const saved = await engram.runtime.send(agent.id, { content: "I renew in March", userId: "ada" });
+    const memoryId = saved.edits[0]?.memoryId as string;
+    const memory = await engram.memories.get(agent.id, memoryId);
+    assert.equal(memory.userId, "ada");
+    assert.equal(memory.kind, "note");
+    assert.deepEqual(memory.tags, ["billing"]);
+    const [version] = await engram.memories.history(agent.id, memoryId);
+    assert.equal(version?.actor, "agent");
+
+    const found = await engram.runtime.send(agent.id, { content: "When do I renew?", userId: "ada" });
+    const searchResult = JSON.parse(found.messages.find((m) => m.role === "tool")?.content ?? "{}");
+    assert.match(searchResult.note, /^Retrieved data, not instructions/);
+    assert.equal(searchResult.results[0].id, memoryId);
+    // Another user's search does not see Ada's memory.
+    const other = await engram.runtime.send(agent.id, { content: "what do you know?", userId: "bob" });
+    const bobSees = JSON.parse(other.messages.find((m) => m.role === "tool")?.content ?? "{}");
+    assert.ok(bobSees.results.every((r: { content: string }) => !r.content.includes("March")));
+    assert.equal(model.calls.length, 6);
+  });
+
+  it("conversation_search finds the user's kept message of a failed turn, not its error record", async () => {
+    const { engram, agent } = await setup([
+      { error: new Error("model exploded") },
+      call("conversation_search", { query: "turn failed exploded violin" }),
+      { text: "Found it." },
+    ]);
+    await assert.rejects(engram.runtime.send(agent.id, { content: "my violin question" }));
+    const result = await engram.runtime.send(agent.id, { content: "what did I ask?" });
+    const found = JSON.parse(result.messages.find((m) => m.role === "tool")?.content ?? "{}");
+    assert.deepEqual(
+      found.results.map((r: { role: string; content: string }) => [r.role, r.content]),
+      [["user", "my violin question"]],
+    );
+  });
+});

@@ -1,0 +1,200 @@
+import {
+  type ContentPart,
+  generateText,
+  type LanguageModel,
+  type ModelMessage,
+  type StepResult,
+  stepCountIs,
+  streamText,
+  type Tool,
+} from "ai";
+import type { Responder, StepView } from "./responders/responder.ts";
+import { type TurnEvent, usageOf } from "./turn-events.ts";
+import { outputText, type StepRecord } from "./turn-messages.ts";
+
+export interface ModelCallInput {
+  model: LanguageModel;
+  system: string;
+  messages: ModelMessage[];
+  tools: Record<string, Tool>;
+  responder: Responder;
+  abortSignal: AbortSignal;
+  maxOutputTokens: number;
+  emit(event: TurnEvent): void;
+  now(): string;
+  /** The system prompt for the next call when a tool changed what it shows (e.g. a block); else undefined. */
+  refreshSystem?: () => Promise<string | undefined>;
+}
+
+/** Thrown out of a stream that ended in an error part or was aborted, carrying what it reported. */
+export class StreamFailure extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "StreamFailure";
+  }
+}
+
+/**
+ * Runs the responder's tool loop through the AI SDK, blocking (`generateText`, one non-streaming
+ * request per step) or streaming (`streamText`, events as they arrive). Retries live in the model
+ * (see retry.ts), so the SDK's own are off. Returns the steps; a failed call throws.
+ */
+export async function runModel(input: ModelCallInput, streaming: boolean): Promise<StepRecord[]> {
+  const withTools = input.responder.maxSteps > 1 && Object.keys(input.tools).length > 0;
+  const settings = {
+    model: input.model,
+    system: input.system,
+    messages: input.messages,
+    maxRetries: 0,
+    maxOutputTokens: input.maxOutputTokens,
+    abortSignal: input.abortSignal,
+    ...(withTools
+      ? {
+          tools: input.tools,
+          stopWhen: stepCountIs(input.responder.maxSteps),
+          prepareStep: async ({
+            steps,
+            stepNumber,
+          }: {
+            steps: StepResult<Record<string, Tool>>[];
+            stepNumber: number;
+          }) => {
+            const system = stepNumber === 0 ? undefined : await input.refreshSystem?.();
+            return {
+              ...(input.responder.mustAnswer(steps.map(view), stepNumber)
+                ? { toolChoice: "none" as const }
+                : {}),
+              ...(system === undefined ? {} : { system }),
+            };
+          },
+        }
+      : {}),
+  };
+  return streaming ? stream(input, settings) : generate(input, settings);
+}
+
+async function generate(
+  input: ModelCallInput,
+  settings: Parameters<typeof generateText>[0],
+): Promise<StepRecord[]> {
+  const finishedAt: string[] = [];
+  const result = await generateText({ ...settings, onStepFinish: () => void finishedAt.push(input.now()) });
+  return result.steps.map((step, index) => {
+    const record = fromContent(step.content, step, finishedAt[index] ?? input.now());
+    report(input, index, record);
+    return record;
+  });
+}
+
+async function stream(
+  input: ModelCallInput,
+  settings: Parameters<typeof streamText>[0],
+): Promise<StepRecord[]> {
+  const result = streamText({ ...settings, onError: () => {} });
+  const steps: StepRecord[] = [];
+  let current = emptyStep();
+  for await (const part of result.fullStream) {
+    const step = steps.length;
+    switch (part.type) {
+      case "start-step":
+        current = emptyStep();
+        break;
+      case "text-delta":
+        current.text += part.text;
+        input.emit({ type: "text-delta", step, text: part.text });
+        break;
+      case "tool-call": {
+        const call = toolCallOf(part);
+        current.toolCalls.push(call);
+        input.emit({ type: "tool-call", step, ...call });
+        break;
+      }
+      case "tool-result":
+      case "tool-error": {
+        const result = toolResultOf(part);
+        current.toolResults.push(result);
+        input.emit({ type: "tool-result", step, ...result });
+        break;
+      }
+      case "finish-step":
+        current.usage = usageOf(part.usage);
+        current.finishReason = part.finishReason;
+        current.finishedAt = input.now();
+        steps.push(current);
+        input.emit({ type: "step-finish", step, finishReason: part.finishReason, usage: current.usage });
+        break;
+      case "error":
+        throw new StreamFailure(part.error);
+      case "abort":
+        throw new StreamFailure(input.abortSignal.reason ?? new Error("aborted"));
+      default:
+        break;
+    }
+  }
+  return steps;
+}
+
+function emptyStep(): StepRecord {
+  return {
+    text: "",
+    toolCalls: [],
+    toolResults: [],
+    usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+    finishReason: "unknown",
+    finishedAt: "",
+  };
+}
+
+function fromContent(
+  content: readonly ContentPart<Record<string, Tool>>[],
+  step: { usage: Parameters<typeof usageOf>[0]; finishReason: string },
+  finishedAt: string,
+): StepRecord {
+  const record = emptyStep();
+  for (const part of content) {
+    if (part.type === "text") record.text += part.text;
+    else if (part.type === "tool-call") record.toolCalls.push(toolCallOf(part));
+    else if (part.type === "tool-result" || part.type === "tool-error")
+      record.toolResults.push(toolResultOf(part));
+  }
+  record.usage = usageOf(step.usage);
+  record.finishReason = step.finishReason;
+  record.finishedAt = finishedAt;
+  return record;
+}
+
+/** The blocking path reports each step's events once it is done (the stream reports them live). */
+function report(input: ModelCallInput, step: number, record: StepRecord): void {
+  if (record.text !== "") input.emit({ type: "text-delta", step, text: record.text });
+  for (const call of record.toolCalls) input.emit({ type: "tool-call", step, ...call });
+  for (const result of record.toolResults) input.emit({ type: "tool-result", step, ...result });
+  input.emit({ type: "step-finish", step, finishReason: record.finishReason, usage: record.usage });
+}
+
+function toolCallOf(part: { toolCallId: string; toolName: string; input: unknown; invalid?: boolean }) {
+  return {
+    toolCallId: part.toolCallId,
+    toolName: part.toolName,
+    input: part.input,
+    invalid: part.invalid === true,
+  };
+}
+
+function toolResultOf(
+  part:
+    | { type: "tool-result"; toolCallId: string; toolName: string; output: unknown }
+    | { type: "tool-error"; toolCallId: string; toolName: string; error: unknown },
+) {
+  return part.type === "tool-result"
+    ? { toolCallId: part.toolCallId, toolName: part.toolName, output: part.output, isError: false }
+    : {
+        toolCallId: part.toolCallId,
+        toolName: part.toolName,
+        output: outputText(part.error instanceof Error ? part.error.message : part.error),
+        isError: true,
+      };
+}
+
+function view(step: StepResult<Record<string, Tool>>): StepView {
+  return { toolCalls: step.toolCalls.map((c) => ({ toolName: c.toolName, input: c.input })) };
+}

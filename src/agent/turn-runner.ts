@@ -1,0 +1,306 @@
+import type { LanguageModel, Tool } from "ai";
+import type { z } from "zod";
+import { EngramError, toEngramError } from "../core/errors.ts";
+import type { Agent, Message } from "../core/types.ts";
+import { nowIso } from "../memory/context.ts";
+import type { MessageInput } from "../memory/messages/message-service.ts";
+import type { RuntimeServices } from "./agent-runtime.ts";
+import type { CompiledTurn, CompilerServices } from "./context-compiler.ts";
+import { renderBlocks } from "./context-render.ts";
+import { runModel, StreamFailure } from "./model-call.ts";
+import { type AbortState, modelFailure } from "./model-errors.ts";
+import type { Responder } from "./responders/responder.ts";
+import type { RuntimeSettings } from "./runtime-config.ts";
+import { summarise } from "./summariser.ts";
+import { MESSAGE_OVERHEAD_TOKENS } from "./tokenizer.ts";
+import {
+  addUsage,
+  type MemoryEdit,
+  type TurnEvent,
+  type TurnResult,
+  type TurnUsage,
+  ZERO_USAGE,
+} from "./turn-events.ts";
+import type { turnInput } from "./turn-input.ts";
+import { answerOf, countedText, isToolResult, stepMessages, summaryInfo } from "./turn-messages.ts";
+
+/** Everything one turn needs, decided before it runs. */
+export interface TurnPlan {
+  turnId: string;
+  agent: Agent;
+  input: z.output<typeof turnInput>;
+  settings: RuntimeSettings;
+  responder: Responder;
+  model: LanguageModel;
+  modelName: string;
+  streaming: boolean;
+  emit(event: TurnEvent): void;
+  abortSignal: AbortSignal | undefined;
+  startedAt: string;
+  edits: MemoryEdit[];
+  /** Tools called so far, for the record of a turn that fails. */
+  toolCalls: { toolCallId: string; toolName: string }[];
+  tools: Record<string, Tool>;
+  compiled: CompiledTurn | undefined;
+}
+
+export interface RunnerServices extends RuntimeServices {
+  compile(plan: TurnPlan): Promise<CompiledTurn>;
+  compilerServices: CompilerServices;
+}
+
+/**
+ * Runs a prepared turn: summarises older messages if they overflow the context, calls the model
+ * through the responder, then appends the user's message, the tool calls and results and the answer
+ * in one transaction. A turn that fails appends the user's message and an error record instead
+ * (role `system`, `metadata.error`), never a partial answer; block commits and memories its tools
+ * already made stay, and the record lists them.
+ */
+export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnResult> {
+  const abort: AbortState = { timedOut: false, timeoutMs: plan.settings.timeoutMs, aborted: false };
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    abort.timedOut = true;
+    controller.abort(new Error(`timed out after ${plan.settings.timeoutMs} ms`));
+  }, plan.settings.timeoutMs);
+  const onCallerAbort = () => {
+    abort.aborted = true;
+    controller.abort(plan.abortSignal?.reason);
+  };
+  if (plan.abortSignal?.aborted) onCallerAbort();
+  else plan.abortSignal?.addEventListener("abort", onCallerAbort, { once: true });
+  let partialText = "";
+  const emit = (event: TurnEvent) => {
+    if (event.type === "text-delta") partialText += event.text;
+    plan.emit(event);
+  };
+  let usage = ZERO_USAGE;
+  /** Model calls fail as `unavailable` with a reason; anything else is engram's own error. */
+  const viaModel = async <T>(streaming: boolean, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      const stream = error instanceof StreamFailure;
+      throw modelFailure(stream ? error.cause : error, plan.modelName, abort, streaming || stream);
+    }
+  };
+  let summaryMessageId: string | null = null;
+  try {
+    emit({
+      type: "start",
+      turnId: plan.turnId,
+      agentId: plan.agent.id,
+      model: plan.modelName,
+      responder: plan.responder.name,
+    });
+    let compiled = plan.compiled as CompiledTurn;
+    if (compiled.overflow.length > 0) {
+      const summary = await writeSummary(s, plan, compiled, (fn) => viaModel(false, fn), controller.signal);
+      usage = addUsage(usage, summary.usage);
+      summaryMessageId = summary.message.id;
+      emit({ type: "summary", messageId: summary.message.id, covered: summary.covered });
+      compiled = await s.compile(plan);
+    }
+    const steps = await viaModel(plan.streaming, () =>
+      runModel(
+        {
+          model: plan.model,
+          system: compiled.context.system,
+          messages: compiled.context.messages,
+          tools: track(compiled.context.sections.tools.names.length > 0 ? plan.tools : {}, plan),
+          responder: plan.responder,
+          abortSignal: controller.signal,
+          maxOutputTokens: plan.settings.reserveOutputTokens,
+          emit,
+          now: () => nowIso(s.ctx),
+          refreshSystem: refresher(s, plan, compiled),
+        },
+        plan.streaming,
+      ),
+    );
+    for (const step of steps) usage = addUsage(usage, step.usage);
+    const answer = answerOf(steps);
+    if (answer === "")
+      throw new EngramError("unavailable", `model ${plan.modelName} gave no answer after its tool calls`, {
+        details: { reason: "empty_answer" },
+      });
+    const messages = await s.messages.appendMany(plan.agent.id, [
+      userMessage(plan),
+      ...stepMessages(steps, {
+        turnId: plan.turnId,
+        userId: plan.input.userId,
+        sessionId: plan.input.sessionId,
+        model: plan.modelName,
+      }),
+    ]);
+    for (const message of messages) emit({ type: "message", message });
+    const result: TurnResult = {
+      turnId: plan.turnId,
+      agentId: plan.agent.id,
+      answer,
+      messages,
+      usage,
+      edits: plan.edits,
+      steps: steps.length,
+      summaryMessageId,
+    };
+    emit({
+      type: "done",
+      turnId: plan.turnId,
+      answer,
+      messageIds: messages.map((m) => m.id),
+      usage,
+      edits: plan.edits,
+    });
+    return result;
+  } catch (thrown) {
+    const failure = toEngramError(thrown);
+    const messageIds = await recordFailure(s, plan, failure, partialText).catch(() => []);
+    const error = new EngramError(failure.code, failure.message, {
+      cause: failure,
+      details: { ...failure.details, turnId: plan.turnId, messageIds, edits: plan.edits },
+    });
+    emit({ type: "error", turnId: plan.turnId, error: failure.toJSON(), messageIds });
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    plan.abortSignal?.removeEventListener("abort", onCallerAbort);
+  }
+}
+
+/**
+ * After a tool edits a block, the next model call sees the block as it now is (Letta's behaviour):
+ * the blocks section of the system prompt is rendered again and swapped in.
+ */
+function refresher(s: RunnerServices, plan: TurnPlan, compiled: CompiledTurn) {
+  let system = compiled.context.system;
+  let blocksText = compiled.blocksText;
+  let seen = 0;
+  return async (): Promise<string | undefined> => {
+    const edited = plan.edits.slice(seen).some((e) => e.target === "block");
+    seen = plan.edits.length;
+    if (!edited) return seen === 0 ? undefined : system;
+    const { blocks } = await s.blocks.list(plan.agent.id);
+    const fresh = renderBlocks(blocks);
+    system = system.replace(blocksText, () => fresh);
+    blocksText = fresh;
+    return system;
+  };
+}
+
+function userMessage(plan: TurnPlan): MessageInput {
+  return {
+    role: "user",
+    content: plan.input.content,
+    name: plan.input.name,
+    userId: plan.input.userId,
+    sessionId: plan.input.sessionId,
+    createdAt: plan.startedAt,
+    metadata: { turnId: plan.turnId },
+  };
+}
+
+/** Appends the user's message and the error record; returns their ids. */
+async function recordFailure(
+  s: RunnerServices,
+  plan: TurnPlan,
+  failure: EngramError,
+  partialText: string,
+): Promise<string[]> {
+  const error = toEngramError(failure).toJSON();
+  const written = await s.messages.appendMany(plan.agent.id, [
+    userMessage(plan),
+    {
+      role: "system",
+      content: `The turn failed: ${failure.message}`.slice(0, 10_000),
+      userId: plan.input.userId,
+      sessionId: plan.input.sessionId,
+      metadata: {
+        turnId: plan.turnId,
+        error,
+        edits: plan.edits,
+        toolCalls: plan.toolCalls,
+        ...(partialText === "" ? {} : { partialText: partialText.slice(0, 10_000) }),
+      },
+    },
+  ]);
+  return written.map((m: Message) => m.id);
+}
+
+/** Records each tool call as it starts, so a turn that fails can say what ran. */
+function track(tools: Record<string, Tool>, plan: TurnPlan): Record<string, Tool> {
+  const out: Record<string, Tool> = {};
+  for (const [name, tool] of Object.entries(tools)) {
+    const execute = tool.execute;
+    if (execute === undefined) {
+      out[name] = tool;
+      continue;
+    }
+    out[name] = {
+      ...tool,
+      execute: (input: unknown, options: Parameters<typeof execute>[1]) => {
+        plan.toolCalls.push({ toolCallId: options.toolCallId, toolName: name });
+        return execute(input, options);
+      },
+    } as Tool;
+  }
+  return out;
+}
+
+/**
+ * Summarises the overflowing messages, and the oldest of the window until it holds at most half the
+ * message budget and half the message cap (so a summary is not needed again next turn), into a new
+ * summary message.
+ */
+async function writeSummary(
+  s: RunnerServices,
+  plan: TurnPlan,
+  compiled: CompiledTurn,
+  viaModel: <T>(call: () => Promise<T>) => Promise<T>,
+  signal: AbortSignal,
+): Promise<{ message: Message; usage: TurnUsage; covered: number }> {
+  const tokens = (m: Message) => s.counter.countById(m.id, () => countedText(m)) + MESSAGE_OVERHEAD_TOKENS;
+  const evicted = [...compiled.overflow];
+  const keep = [...compiled.window];
+  let kept = keep.reduce((sum, m) => sum + tokens(m), 0);
+  const target = Math.floor(compiled.messageBudget / 2);
+  const most = Math.floor(plan.settings.maxRecentMessages / 2);
+  while (keep.length > 0 && (kept > target || keep.length > most || isToolResult(keep[0] as Message))) {
+    const oldest = keep.shift() as Message;
+    evicted.push(oldest);
+    kept -= tokens(oldest);
+  }
+  const previous = compiled.summary;
+  const previousInfo = previous === null ? null : summaryInfo(previous);
+  const { text, usage } = await viaModel(() =>
+    summarise({
+      model: plan.model,
+      previous: previous?.content ?? null,
+      messages: evicted,
+      counter: s.counter,
+      maxTokens: compiled.summaryBudget,
+      chunkTokens: Math.max(512, Math.floor(compiled.context.budget.available / 2)),
+      abortSignal: signal,
+    }),
+  );
+  const covered = (previousInfo?.covered ?? 0) + evicted.length;
+  const [message] = await s.messages.appendMany(plan.agent.id, [
+    {
+      role: "system",
+      content: text.slice(0, 100_000),
+      userId: plan.input.userId,
+      metadata: {
+        summary: {
+          scope: plan.input.userId ?? null,
+          throughMessageId: (evicted.at(-1) as Message).id,
+          covered,
+          previousSummaryId: previous?.id ?? null,
+        },
+        turnId: plan.turnId,
+        model: plan.modelName,
+        usage,
+      },
+    },
+  ]);
+  return { message: message as Message, usage, covered };
+}

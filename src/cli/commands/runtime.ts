@@ -1,0 +1,121 @@
+import type { CompiledContext } from "../../agent/context-compiler.ts";
+import { RESPONDERS } from "../../agent/runtime-config.ts";
+import type { TurnResult } from "../../agent/turn-events.ts";
+import { type Command, defineCommand, intOption } from "../command.ts";
+import { shortId, table } from "../output.ts";
+import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
+import { chat } from "./chat.ts";
+import { responderOption, TURN_OPTIONS } from "./turn-options.ts";
+
+const send = defineCommand({
+  name: "send",
+  summary: "Send a message to an agent and print its answer (TEXT '-' reads stdin)",
+  args: ["agent", "text"],
+  options: TURN_OPTIONS,
+  details: [
+    "The agent answers with its memory in context and may edit its blocks and long-term memory with",
+    "tools; the edits are listed on stderr. With --json, the whole turn: every new message (tool calls,",
+    "tool results, the answer), usage and edits. The model is the agent's, else ENGRAM_MODEL.",
+  ].join("\n"),
+  async run({ args, options }, ctx) {
+    const content = args.text === "-" ? await ctx.readStdin() : args.text;
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const result = await engram.runtime.send(agent.id, {
+      content,
+      userId: options.user,
+      sessionId: options.session,
+      name: options.name,
+      responder: responderOption(options.responder),
+      maxSteps: intOption(options["max-steps"], "max-steps", "send"),
+    });
+    return { data: result, text: result.answer, hint: editsHint(result) };
+  },
+});
+
+function editsHint(result: TurnResult): string | undefined {
+  if (result.edits.length === 0) return undefined;
+  return result.edits
+    .map((e) =>
+      e.target === "block"
+        ? `${e.tool} ${e.label}: commit ${shortId(e.commitId ?? "")}`
+        : `${e.tool}: memory ${e.memoryId}`,
+    )
+    .join("\n");
+}
+
+const context = defineCommand({
+  name: "context",
+  summary: "Show the context an agent's model would get: sections, token counts, prompt and messages",
+  args: ["agent"],
+  options: {
+    ...PROJECT_OPTION,
+    query: {
+      type: "string",
+      arg: "TEXT",
+      help: "the message to compile for (default: the latest user message)",
+    },
+    user: { type: "string", arg: "USER", help: "the end user's conversation" },
+    responder: { type: "string", arg: "R", help: `${RESPONDERS.join(" or ")} (default: the agent's)` },
+    "context-window": { type: "string", arg: "TOKENS", help: "the model's window (default: from the model)" },
+  },
+  async run({ args, options }, ctx) {
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const compiled = await engram.runtime.context(agent.id, {
+      query: options.query,
+      userId: options.user,
+      responder: responderOption(options.responder),
+      contextWindow: intOption(options["context-window"], "context-window", "context"),
+    });
+    return { data: compiled, text: formatContext(compiled) };
+  },
+});
+
+/** Sections with their token counts, then the prompt and the messages as the model gets them. */
+export function formatContext(c: CompiledContext): string {
+  const s = c.sections;
+  const rows: string[][] = [
+    ["instructions", String(s.instructions.tokens), ""],
+    ["guidance", String(s.guidance.tokens), c.responder],
+    [
+      "blocks",
+      String(s.blocks.tokens),
+      s.blocks.items.map((b) => `${b.label} ${b.size}/${b.limit}`).join(", "),
+    ],
+    ["tools", String(s.tools.tokens), s.tools.names.join(", ")],
+    ["insights", String(s.insights.tokens), counted(s.insights.items.length, s.insights.omitted)],
+    [
+      "summary",
+      String(s.summary?.tokens ?? 0),
+      s.summary === null ? "none" : `covers ${s.summary.covered} messages`,
+    ],
+    ["memories", String(s.memories.tokens), counted(s.memories.items.length, s.memories.omitted)],
+    [
+      "messages",
+      String(s.messages.tokens),
+      `${s.messages.count} of budget ${s.messages.budget} tokens` +
+        (s.messages.overflow > 0
+          ? `; ${s.messages.overflow}${s.messages.overflowExact ? "" : "+"} older to summarise`
+          : ""),
+    ],
+  ];
+  const header = [
+    `model ${c.model ?? "(none configured)"}, window ${c.budget.contextWindow} tokens (${c.budget.reserveOutputTokens} kept for the answer, ${c.budget.available} usable), ${c.budget.used} used`,
+    c.query === null ? "query: none" : `query: ${c.query.split("\n")[0]?.slice(0, 100)}`,
+    "",
+    table(["SECTION", "TOKENS", "CONTENT"], rows),
+  ];
+  const messages = c.messages.map((m) => {
+    const content = typeof m.content === "string" ? m.content : JSON.stringify(m.content);
+    return `[${m.role}] ${content}`;
+  });
+  return [...header, "", "--- system ---", c.system, "", "--- messages ---", ...messages].join("\n");
+}
+
+function counted(shown: number, omitted: number): string {
+  return omitted === 0 ? `${shown}` : `${shown} (${omitted} left out for room)`;
+}
+
+/** `engram send`, `engram chat`, `engram context` */
+export const runtimeCommands: readonly Command[] = [send, chat, context];

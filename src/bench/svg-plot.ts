@@ -3,7 +3,7 @@ import type { CurvePoint, LearnBenchResult } from "./learn-bench.ts";
 /** What the plot needs of a learning benchmark's result. */
 export type LearningCurveInput = Pick<
   LearnBenchResult,
-  "env" | "episodes" | "seed" | "target" | "curve" | "episodesToTarget" | "settings"
+  "env" | "episodes" | "seed" | "target" | "curve" | "episodesToTarget" | "settings" | "runs"
 > & { baseline: Pick<LearnBenchResult["baseline"], "curve" | "episodesToTarget"> };
 
 const WIDTH = 720;
@@ -120,7 +120,10 @@ export function learningCurveSvg(result: LearningCurveInput): string {
 function subtitle(result: LearningCurveInput): string {
   const reached = (n: number | null) => (n === null ? "not reached" : `at ${n}`);
   const evalEpisodes = result.settings.evalEpisodes;
-  const measured = typeof evalEpisodes === "number" ? `each point: ${evalEpisodes} greedy episodes; ` : "";
+  const seeds =
+    result.runs === undefined ? "" : `, mean of seeds ${result.runs.map((r) => r.seed).join(", ")}`;
+  const measured =
+    typeof evalEpisodes === "number" ? `each point: ${evalEpisodes} greedy episodes${seeds}; ` : "";
   return `${measured}target reached: engram ${reached(result.episodesToTarget)}, Q-learning ${reached(result.baseline.episodesToTarget)}`;
 }
 

@@ -8,6 +8,7 @@ import { KeyedLock } from "./core/keyed-lock.ts";
 import { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
 import { InsightService } from "./insights/insight-service.ts";
+import { KeyService } from "./keys/key-service.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
 import { BlockService } from "./memory/blocks/block-service.ts";
 import { HistoryService } from "./memory/blocks/history-service.ts";
@@ -67,6 +68,8 @@ export interface Engram {
   readonly experience: ExperienceService;
   /** Rules distilled from experience (ExpeL), with support counts. */
   readonly insights: InsightService;
+  /** API keys: each sees only its project (the HTTP server's authentication). */
+  readonly keys: KeyService;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -146,6 +149,7 @@ function build(ctx: EngineContext, experienceOptions: Partial<ExperienceOptions>
     messages: new MessageService(ctx),
     experience: new ExperienceService(ctx, experienceOptions),
     insights: new InsightService(ctx),
+    keys: new KeyService(ctx, projects),
     search: (agentId, input) => search.search(agentId, input),
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),

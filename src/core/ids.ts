@@ -10,6 +10,7 @@ export const ID_PREFIX = {
   episode: "epi",
   experience: "exp",
   insight: "ins",
+  key: "key",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

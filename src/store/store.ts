@@ -1,5 +1,6 @@
 import type {
   Agent,
+  ApiKey,
   Blob,
   Branch,
   Commit,
@@ -39,6 +40,8 @@ export interface Store {
   readonly insights: InsightStore;
   /** Small persistent key/value settings (e.g. the embedding model in use). */
   readonly settings: SettingsStore;
+  /** API keys (stored as hashes of their secrets). */
+  readonly keys: KeyStore;
   close(): Promise<void>;
 }
 
@@ -65,6 +68,30 @@ export interface ProjectStore {
   update(project: Project, event: NewEvent): Promise<void>;
   /** Deletes the project and everything its agents own. */
   delete(id: string, event: NewEvent): Promise<void>;
+}
+
+/** An API key as stored: what is shown, plus the hex SHA-256 of its secret. */
+export interface StoredApiKey extends ApiKey {
+  secretHash: string;
+}
+
+export interface KeyStore {
+  /** @throws NotFoundError when the project does not exist; ConflictError when the id does. */
+  create(key: StoredApiKey, event: NewEvent): Promise<void>;
+  get(id: string): Promise<StoredApiKey | null>;
+  /** Oldest first, by id; `after` is the id of the last key of the previous page. Never the hashes. */
+  list(
+    options: ListOptions & { projectId?: string | undefined; includeRevoked?: boolean | undefined },
+  ): Promise<ApiKey[]>;
+  /**
+   * Marks a key revoked at `at` and writes the event, unless it already was (then nothing is written).
+   * Returns whether this call revoked it. @throws NotFoundError when there is no such key.
+   */
+  revoke(id: string, at: string, event: NewEvent): Promise<boolean>;
+  /** Records that the key authenticated a request at `at` (no event: it describes no change). */
+  touch(id: string, at: string): Promise<void>;
+  /** How many keys are not revoked, in one project or in all. */
+  countActive(projectId?: string): Promise<number>;
 }
 
 /** The full block history of one agent: commits in parent-before-child order, blobs and refs. */

@@ -4,6 +4,7 @@ import { openDatabase } from "./database.ts";
 import { SqliteEventStore } from "./event-store.ts";
 import { purgeAgentText } from "./fts.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
+import { SqliteKeyStore } from "./key-store.ts";
 import { SqliteEpisodeStore, SqliteExperienceStore, SqliteInsightStore } from "./learning-store.ts";
 import { SqliteMemoryStore } from "./memory-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
@@ -62,6 +63,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     experience: new SqliteExperienceStore(statements),
     insights: new SqliteInsightStore(statements),
     vectors,
+    keys: new SqliteKeyStore(statements),
     settings: {
       async get(key) {
         return (

@@ -7,6 +7,7 @@ import { eventCommands } from "./commands/events.ts";
 import { experienceCommands } from "./commands/experience.ts";
 import { historyCommands } from "./commands/history.ts";
 import { insightCommands } from "./commands/insights.ts";
+import { keyCommands } from "./commands/keys.ts";
 import { memoryCommands } from "./commands/memory.ts";
 import { messageCommands } from "./commands/messages.ts";
 import { projectCommands } from "./commands/project.ts";
@@ -24,6 +25,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   episode: "An agent's episodes: task attempts, step by step, that its experience memory learns from",
   experience: "An agent's experience memory: what each action was worth where it was taken",
   insights: "Rules distilled from experience (ExpeL), with support counts",
+  keys: "API keys: each lets HTTP clients use one project",
   bench: "Benchmarks",
 };
 
@@ -31,6 +33,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
 export const COMMANDS: readonly Command[] = [
   ...serveCommands,
   ...projectCommands,
+  ...keyCommands,
   ...agentCommands,
   ...blockCommands,
   ...historyCommands,

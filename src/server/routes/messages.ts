@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { MESSAGE_ROLES } from "../../core/types.ts";
-import type { Engram } from "../../engram.ts";
 import { isoTime } from "../../memory/memories/schemas.ts";
 import { MAX_MESSAGE_BATCH, messageInput } from "../../memory/messages/message-service.ts";
+import type { AppEnv } from "../env.ts";
 import { hasKey, shapeHook } from "../errors.ts";
 import { agentIdOf } from "../lookup.ts";
 import {
@@ -80,17 +80,17 @@ const list = createRoute({
 });
 
 /** `/v1/agents/{id}/messages`. */
-export function registerMessageRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerMessageRoutes(app: OpenAPIHono<AppEnv>): void {
   // The route named as a type argument: the hook alone must not decide the handler's input type.
   app.openapi<typeof append>(
     append,
     async (c) => {
-      const id = await agentIdOf(engram, c.req.valid("param").id);
+      const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
       const body = c.req.valid("json");
       if ("messages" in body) {
-        return c.json({ messages: await engram.messages.appendMany(id, body.messages) }, 201);
+        return c.json({ messages: await c.var.engram.messages.appendMany(id, body.messages) }, 201);
       }
-      return c.json(await engram.messages.append(id, body), 201);
+      return c.json(await c.var.engram.messages.append(id, body), 201);
     },
     shapeHook((body) =>
       hasKey(body, "messages")
@@ -102,10 +102,10 @@ export function registerMessageRoutes(app: OpenAPIHono, engram: Engram): void {
   );
 
   app.openapi(list, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const { role, order, ...query } = c.req.valid("query");
     return c.json(
-      await engram.messages.list(id, { ...query, roles: role, newestFirst: order === "desc" }),
+      await c.var.engram.messages.list(id, { ...query, roles: role, newestFirst: order === "desc" }),
       200,
     );
   });

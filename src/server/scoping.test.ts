@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Engram } from "../engram.ts";
 import { createTestEngram } from "../test/index.ts";
+import { exampleBody } from "./route-examples.ts";
 import { type TestApp, testApp } from "./test-support.ts";
 
 /**
@@ -20,42 +21,9 @@ interface Operation {
   hasBody: boolean;
 }
 
-/** A valid body for each route that takes one, so that only the scope can refuse the request. */
+/** A valid body for the route, so that only the scope can refuse the request. */
 function bodyFor(op: Operation, theirs: Theirs): unknown {
-  const bodies: Record<string, unknown> = {
-    "post /v1/projects": { name: "green" },
-    "patch /v1/projects/{project}": { metadata: { touched: true } },
-    "post /v1/keys": { name: "more" },
-    "post /v1/agents": { name: "new-agent" },
-    "patch /v1/agents/{id}": { name: "renamed" },
-    "post /v1/agents/{id}/fork": { name: "forked" },
-    "post /v1/agents/{id}/blocks": { label: "fresh", value: "v" },
-    "put /v1/agents/{id}/blocks/{label}": { value: "overwritten" },
-    "post /v1/agents/{id}/commits": { changes: [{ op: "set", label: "persona", value: "x" }] },
-    "post /v1/agents/{id}/revert": { to: theirs.firstCommit },
-    "post /v1/agents/{id}/branches": { name: "other" },
-    "post /v1/import": { document: theirs.document, newIds: true },
-    "post /v1/agents/{id}/memories": { text: "planted" },
-    "patch /v1/agents/{id}/memories/{mid}": { text: "changed" },
-    "post /v1/agents/{id}/memories/search": { query: "secret" },
-    "post /v1/agents/{id}/messages": { role: "user", content: "hello" },
-    "post /v1/agents/{id}/messages/search": { query: "secret" },
-    "post /v1/agents/{id}/search": { query: "secret" },
-    "post /v1/agents/{id}/episodes": { task: "walk" },
-    "post /v1/agents/{id}/episodes/{eid}/steps": {
-      observation: "o",
-      availableActions: ["a"],
-      action: "a",
-      reward: 1,
-    },
-    "post /v1/agents/{id}/episodes/{eid}/finish": { success: true },
-    "post /v1/agents/{id}/advice": { task: "walk", observation: "o" },
-    "post /v1/agents/{id}/insights": { operations: [{ op: "add", text: "a new rule" }] },
-    "post /v1/agents/{id}/insights/extract": {},
-  };
-  const key = `${op.method} ${op.path}`;
-  assert.ok(key in bodies, `the walk has no body for ${key}: add one to bodyFor`);
-  return bodies[key];
+  return exampleBody(op.method, op.path, { revision: theirs.firstCommit, exportDocument: theirs.document });
 }
 
 interface Theirs {

@@ -1,5 +1,6 @@
 import { EngramError, InvalidInputError } from "../../core/errors.ts";
-import { type Command, defineCommand, intOption } from "../command.ts";
+import type { Engram } from "../../engram.ts";
+import { type Command, defineCommand, intOption, numberOption } from "../command.ts";
 import { UsageError } from "../usage-error.ts";
 
 /** Where the server listens unless told otherwise: only this machine. */
@@ -16,20 +17,76 @@ const serve = defineCommand({
       arg: "PORT",
       help: `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`,
     },
-    host: { type: "string", arg: "HOST", help: `interface to listen on (default ${DEFAULT_HOST})` },
+    host: {
+      type: "string",
+      arg: "HOST",
+      help: `interface to listen on (default ${DEFAULT_HOST}); any non-loopback one requires API keys`,
+    },
+    auth: { type: "boolean", help: "require API keys on loopback too (always on beyond loopback)" },
+    "rate-limit": {
+      type: "string",
+      arg: "N",
+      help: "requests per second per key, or per client address without auth; 0: off (default 100 with auth, off without)",
+    },
+    "rate-burst": {
+      type: "string",
+      arg: "N",
+      help: "requests allowed at once after a quiet spell (default 2×N)",
+    },
+    timeout: {
+      type: "string",
+      arg: "MS",
+      help: "time a response may take to start, else 503 (default 30000; 0: none)",
+    },
+    "max-body": {
+      type: "string",
+      arg: "BYTES",
+      help: "largest request body (default 1048576; /v1/import 64 MiB)",
+    },
+    "shutdown-grace": {
+      type: "string",
+      arg: "MS",
+      help: "on SIGTERM/SIGINT, how long requests in flight may finish (default 10000)",
+    },
   },
+  details: [
+    "On SIGTERM or SIGINT the server stops accepting connections, lets requests in flight finish (up to",
+    "--shutdown-grace), closes the database and exits 0. With auth on, at least one API key must exist",
+    "(engram keys create --project NAME). --json prints one line {url, host, port, auth, database, warnings}",
+    "when listening.",
+  ].join("\n"),
   async run({ options }, ctx) {
     const port = intOption(options.port, "port", "serve") ?? DEFAULT_PORT;
     if (port < 0 || port > 65535)
       throw new UsageError(`--port must be from 0 to 65535, got ${port}`, "serve");
     const host = options.host ?? DEFAULT_HOST;
+    const rate = nonNegative(numberOption(options["rate-limit"], "rate-limit", "serve"), "rate-limit");
+    const burst = nonNegative(intOption(options["rate-burst"], "rate-burst", "serve"), "rate-burst");
+    const timeout = nonNegative(intOption(options.timeout, "timeout", "serve"), "timeout");
+    const maxBody = nonNegative(intOption(options["max-body"], "max-body", "serve"), "max-body");
+    const grace = nonNegative(
+      intOption(options["shutdown-grace"], "shutdown-grace", "serve"),
+      "shutdown-grace",
+    );
     // Listen for the stop request before starting, so one that arrives during start-up is not lost.
     const stopped = ctx.io.shutdown?.() ?? new Promise<string>(() => {});
-    const { startServer } = await import("../../server/index.ts");
+    const { startServer, isLoopback } = await import("../../server/index.ts");
+    const loopback = isLoopback(host);
+    const auth = options.auth === true || !loopback;
     const engram = ctx.engram();
     // Fail at start, not on the first request, when the embedding model disagrees with stored vectors.
     await engram.ready();
-    const server = await startServer({ engram, port, host }).catch((error: unknown) => {
+    if (auth) await requireAKey(engram, loopback ? "--auth is on" : `${host} is not a loopback address`);
+    const server = await startServer({
+      engram,
+      port,
+      host,
+      auth,
+      rateLimit: rate === undefined ? undefined : rate === 0 ? false : { requestsPerSecond: rate, burst },
+      requestTimeoutMs: timeout,
+      maxBodyBytes: maxBody === 0 ? undefined : maxBody,
+      shutdownGraceMs: grace,
+    }).catch((error: unknown) => {
       throw listenError(error, host, port);
     });
     const url = `http://${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`;
@@ -38,12 +95,14 @@ const serve = defineCommand({
         url,
         host: server.host,
         port: server.port,
+        auth: server.auth,
         database: ctx.dbPath,
         warnings: engram.warnings,
       };
       ctx.io.stdout.write(`${JSON.stringify(ready)}\n`);
     } else {
-      ctx.io.stdout.write(`engram listening on ${url} (database: ${ctx.dbPath})\n`);
+      const keys = server.auth ? ", API keys required" : "";
+      ctx.io.stdout.write(`engram listening on ${url} (database: ${ctx.dbPath}${keys})\n`);
       for (const warning of engram.warnings) ctx.io.stderr.write(`warning: ${warning}\n`);
     }
     const signal = await stopped;
@@ -56,6 +115,20 @@ const serve = defineCommand({
 
 /** `engram serve` */
 export const serveCommands: readonly Command[] = [serve];
+
+/** A server that needs keys while none exists could only answer 401: say so instead of starting. */
+async function requireAKey(engram: Engram, why: string): Promise<void> {
+  if ((await engram.keys.countActive()) > 0) return;
+  throw new InvalidInputError(
+    `${why}, so requests need API keys, but none exists: create one with 'engram keys create --project NAME' first`,
+  );
+}
+
+function nonNegative(value: number | undefined, flag: string): number | undefined {
+  if (value !== undefined && value < 0)
+    throw new UsageError(`--${flag} must not be negative, got ${value}`, "serve");
+  return value;
+}
 
 /** A port in use or not allowed is the caller's to fix, not an engram failure. */
 function listenError(error: unknown, host: string, port: number): unknown {

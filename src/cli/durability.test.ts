@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { existsSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { spawnServe } from "../bench/serve-process.ts";
 import { createEngram } from "../engram.ts";
-import { spawnServe } from "./serve-process.ts";
 import { type CliSandbox, sandbox } from "./test-harness.ts";
 
 let s: CliSandbox;

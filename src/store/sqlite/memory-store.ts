@@ -200,18 +200,31 @@ export class SqliteMemoryStore implements MemoryStore {
     return rows.map((row) => ({ item: toMemory(row), score: -row.score }));
   }
 
+  /**
+   * Access statistics are bookkeeping, not data a caller was promised: they are committed without
+   * waiting for the disk (`synchronous=NORMAL` for this one transaction), which keeps an fsync off
+   * every search. A process crash loses nothing (the log is in the OS's hands); a power cut may lose
+   * the latest counts, never a memory. The next ordinary commit syncs them too.
+   */
   async recordAccess(agentId: string, ids: readonly string[], at: string): Promise<void> {
     if (ids.length === 0) return;
-    inTransaction(this.#s.db, () => {
-      for (const id of ids) {
-        this.#s.run(
-          "UPDATE memories SET access_count = access_count + 1, last_accessed_at = ? WHERE id = ? AND agent_id = ?",
-          at,
-          id,
-          agentId,
-        );
-      }
-    });
+    const db = this.#s.db;
+    const relaxed = !db.isTransaction;
+    if (relaxed) db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      inTransaction(db, () => {
+        for (const id of ids) {
+          this.#s.run(
+            "UPDATE memories SET access_count = access_count + 1, last_accessed_at = ? WHERE id = ? AND agent_id = ?",
+            at,
+            id,
+            agentId,
+          );
+        }
+      });
+    } finally {
+      if (relaxed) db.exec("PRAGMA synchronous = FULL");
+    }
   }
 
   async count(agentId: string): Promise<number> {

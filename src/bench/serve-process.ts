@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-/** A real `engram serve` process, as tests and `engram bench serve` start it. */
+/** A real `engram serve` process, as `engram bench serve` and the tests start it. */
 export interface ServeProcess {
   child: ChildProcessWithoutNullStreams;
   url: string;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEngram } from "../engram.ts";
@@ -17,6 +17,8 @@ export interface ServeBenchOptions {
   warmup?: number | undefined;
   /** Concurrent clients, each on its own keep-alive connection (default 16). */
   concurrency?: number | undefined;
+  /** Server processes (`serve --workers`, default 1). */
+  workers?: number | undefined;
   /** Agents the load is spread over (default 8). */
   agents?: number | undefined;
   /** Memories each agent holds before the load starts (default 2,000). */
@@ -42,6 +44,7 @@ export interface ServeBenchResult {
     duration: number;
     warmup: number;
     concurrency: number;
+    workers: number;
     agents: number;
     memoriesPerAgent: number;
     mix: Record<Operation, number>;
@@ -79,6 +82,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
   const duration = options.duration ?? 10;
   const warmup = options.warmup ?? 2;
   const concurrency = options.concurrency ?? 16;
+  const workers = options.workers ?? 1;
   const agentCount = options.agents ?? 8;
   const memoryCount = options.memories ?? 2000;
   const mix = options.mix ?? DEFAULT_MIX;
@@ -88,7 +92,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
   const corpus = new SyntheticCorpus({ seed });
   try {
     const { key, agents, heads } = await seedDatabase(db, corpus, agentCount, memoryCount);
-    const server = await spawnServe(db, ["--auth", "--rate-limit", "0"]);
+    const server = await spawnServe(db, ["--auth", "--rate-limit", "0", "--workers", String(workers)]);
     const client = new LoadClient(server.url, {
       connections: concurrency,
       headers: { authorization: `Bearer ${key}` },
@@ -117,6 +121,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
           duration,
           warmup,
           concurrency,
+          workers,
           agents: agentCount,
           memoriesPerAgent: memoryCount,
           mix,
@@ -302,12 +307,26 @@ class Load {
   }
 }
 
-/** User plus system CPU seconds a process has used, from /proc (Linux); null elsewhere. */
+/**
+ * User plus system CPU seconds a process and its children (the workers) have used, from /proc
+ * (Linux); null elsewhere.
+ */
 function cpuSeconds(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    const ticks = Number(fields[11]) + Number(fields[12]);
+    let ticks = 0;
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      let fields: string[];
+      try {
+        fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      } catch {
+        continue; // the process ended meanwhile
+      }
+      // After the command: state, ppid, …; utime and stime are the 12th and 13th of these.
+      if (Number(entry) === pid || Number(fields[1]) === pid)
+        ticks += Number(fields[11]) + Number(fields[12]);
+    }
     return Number.isFinite(ticks) ? ticks / 100 : null;
   } catch {
     return null;
@@ -322,7 +341,7 @@ export function formatServeBench(r: ServeBenchResult): string {
     `p50 ${p.p50} ms  p95 ${p.p95} ms  p99 ${p.p99} ms  (${p.samples} ${name})`;
   return [
     `engram bench serve — ${r.date} — ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}`,
-    `${s.concurrency} clients over loopback for ${s.duration} s (after ${s.warmup} s warm-up), ${s.agents} agents × ${s.memoriesPerAgent} memories, API keys on`,
+    `${s.concurrency} clients over loopback for ${s.duration} s (after ${s.warmup} s warm-up), ${s.workers} server process${s.workers === 1 ? "" : "es"}, ${s.agents} agents × ${s.memoriesPerAgent} memories, API keys on`,
     `mix: ${OPERATIONS.map((op) => `${Math.round(s.mix[op] * 100)}% ${op}`).join(", ")}`,
     `  throughput  ${r.throughput} requests/s   target >= ${r.targets.throughput}  ${mark(r.throughput >= r.targets.throughput)}`,
     `  latency     ${line("requests", r.latency)}   target p95 <= ${r.targets.p95Ms} ms  ${mark(r.latency.p95 <= r.targets.p95Ms)}`,

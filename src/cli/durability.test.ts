@@ -134,6 +134,40 @@ describe("the server process survives crashes and stops cleanly", () => {
     }
   });
 
+  it("serves from several worker processes on one port and database, and stops them all on SIGTERM", async () => {
+    const agent = await s.ok(["agent", "create", "--name", "shared"]);
+    const server = await spawnServe(s.db, ["--workers", "2"]);
+    try {
+      assert.equal((server.ready as { workers?: number }).workers, 2);
+      const base = `${server.url}/v1/agents/${agent.id}`;
+      // Several connections, so both workers get some; each write is visible to every reader.
+      const written = await Promise.all(
+        Array.from({ length: 12 }, async (_, i) => {
+          const res = await fetch(`${base}/memories`, {
+            method: "POST",
+            headers: { ...json, connection: "close" },
+            body: JSON.stringify({ text: `note ${i}` }),
+          });
+          assert.equal(res.status, 201);
+          return ((await res.json()) as { memory: { id: string } }).memory.id;
+        }),
+      );
+      for (const id of written) {
+        const res = await fetch(`${base}/memories/${id}`, { headers: { connection: "close" } });
+        assert.equal(res.status, 200);
+      }
+    } finally {
+      server.child.kill("SIGTERM");
+    }
+    assert.equal(await server.exited, 0, "every worker stopped cleanly");
+    const engram = createEngram({ path: s.db });
+    try {
+      assert.equal((await engram.memories.list(agent.id)).items.length, 12);
+    } finally {
+      await engram.close();
+    }
+  });
+
   it("requires a key to exist before serving with auth, and then requires it on every request", async () => {
     const refused = await s.cli(["serve", "--port", "0", "--auth", "--json"]);
     assert.equal(refused.code, 1);

@@ -6,7 +6,8 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 /**
  * Reads a request body once, before routing reaches a validator: over `limitFor(c)` bytes is 413,
  * a body that is not declared as JSON is 415, and JSON that does not parse is 400. An empty body
- * counts as no body, so routes whose body is optional accept it.
+ * counts as no body, so routes whose body is optional accept it. The text read is left in Hono's
+ * body cache (`c.req.json()`, `c.req.text()`).
  */
 export function jsonBody(limitFor: (c: Context) => number): MiddlewareHandler {
   return async (c, next) => {
@@ -38,7 +39,11 @@ export function jsonBody(limitFor: (c: Context) => number): MiddlewareHandler {
       const reason = error instanceof Error ? error.message : String(error);
       throw new HttpError(400, "invalid_input", `malformed JSON body: ${reason}`);
     }
-    c.req.raw = new Request(raw, { body: bytes });
+    // The routes under /v1 read the body only through their validators, which take it from Hono's
+    // body cache; a handler mounted elsewhere (e.g. /mcp) may read the raw request, so it gets one
+    // whose body can be read again. Rebuilding a Request costs about a tenth of a search.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
+    if (!c.req.path.startsWith("/v1/")) c.req.raw = new Request(raw, { body: bytes });
     return next();
   };
 }

@@ -226,7 +226,10 @@ export interface MemoryStore {
    * too common (a caller may then fall back to recency). False for terms that simply match nothing.
    */
   tooCommonToRank(agentId: string, terms: readonly string[]): Promise<boolean>;
-  /** Counts an access (a retrieval) of each memory. */
+  /**
+   * Counts an access (a retrieval) of each memory. Reads through this store see it at once; a backend
+   * may write it later (it is bookkeeping, not a caller's data), but must write it by `close()`.
+   */
   recordAccess(agentId: string, ids: readonly string[], at: string): Promise<void>;
   count(agentId: string): Promise<number>;
 }

@@ -3,6 +3,7 @@ import { sha256 } from "../../core/hash.ts";
 import { indexTerms } from "../../core/text.ts";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
 import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
+import { AccessBuffer } from "./access-buffer.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { agentKey, matchAny, namespaced, topN } from "./fts.ts";
@@ -55,12 +56,14 @@ export class SqliteMemoryStore implements MemoryStore {
   readonly #s: Statements;
   readonly #onRemoved: (ids: readonly number[]) => void;
   readonly #terms: TermBudget;
+  readonly #access: AccessBuffer;
 
   /** `onRemoved` receives the rowids of memories whose text went away (to drop their vectors). */
   constructor(statements: Statements, onRemoved: (rowids: readonly number[]) => void) {
     this.#s = statements;
     this.#onRemoved = onRemoved;
     this.#terms = new TermBudget(statements, "memories_vocab", POSTING_BUDGET);
+    this.#access = new AccessBuffer(statements);
   }
 
   async insert(writes: MemoryWrite[]): Promise<void> {
@@ -80,7 +83,7 @@ export class SqliteMemoryStore implements MemoryStore {
       id,
       agentId,
     );
-    return row === undefined ? null : toMemory(row);
+    return row === undefined ? null : this.#memory(row);
   }
 
   async getMany(agentId: string, ids: readonly string[]): Promise<Memory[]> {
@@ -161,7 +164,7 @@ export class SqliteMemoryStore implements MemoryStore {
         ...cursorParams,
         options.limit,
       )
-      .map(toMemory);
+      .map((row) => this.#memory(row));
   }
 
   async tooCommonToRank(agentId: string, terms: readonly string[]): Promise<boolean> {
@@ -197,40 +200,28 @@ export class SqliteMemoryStore implements MemoryStore {
             match,
             ...params,
           );
-    return rows.map((row) => ({ item: toMemory(row), score: -row.score }));
+    return rows.map((row) => ({ item: this.#memory(row), score: -row.score }));
   }
 
-  /**
-   * Access statistics are bookkeeping, not data a caller was promised: they are committed without
-   * waiting for the disk (`synchronous=NORMAL` for this one transaction), which keeps an fsync off
-   * every search. A process crash loses nothing (the log is in the OS's hands); a power cut may lose
-   * the latest counts, never a memory. The next ordinary commit syncs them too.
-   */
+  /** Counted in memory and written together soon after (see AccessBuffer); reads here see them. */
   async recordAccess(agentId: string, ids: readonly string[], at: string): Promise<void> {
-    if (ids.length === 0) return;
-    const db = this.#s.db;
-    const relaxed = !db.isTransaction;
-    if (relaxed) db.exec("PRAGMA synchronous = NORMAL");
-    try {
-      inTransaction(db, () => {
-        for (const id of ids) {
-          this.#s.run(
-            "UPDATE memories SET access_count = access_count + 1, last_accessed_at = ? WHERE id = ? AND agent_id = ?",
-            at,
-            id,
-            agentId,
-          );
-        }
-      });
-    } finally {
-      if (relaxed) db.exec("PRAGMA synchronous = FULL");
-    }
+    this.#access.add(agentId, ids, at);
+  }
+
+  /** Writes access counts still waiting; called before reads that show them, and at close. */
+  flushAccess(): void {
+    this.#access.flush();
   }
 
   async count(agentId: string): Promise<number> {
     return (
       this.#s.get<{ n: number }>("SELECT COUNT(*) AS n FROM memories WHERE agent_id = ?", agentId)?.n ?? 0
     );
+  }
+
+  /** A row as a memory, with the accesses this process has counted but not yet written. */
+  #memory(row: MemoryRow): Memory {
+    return this.#access.overlay(toMemory(row));
   }
 
   #insertRow(memory: Memory): void {

@@ -48,6 +48,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     vectors?.removeAgent(agentId);
   };
   const capabilities: StoreCapabilities = { vectors: opened.vectors, fullText: opened.fullText };
+  const memories = new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids));
   let closed = false;
   return {
     kind: "sqlite",
@@ -57,7 +58,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     agents: new SqliteAgentStore(statements, purgeIndexes),
     history: new SqliteHistoryStore(statements),
     events: new SqliteEventStore(statements),
-    memories: new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids)),
+    memories,
     messages: new SqliteMessageStore(statements),
     episodes: new SqliteEpisodeStore(statements),
     experience: new SqliteExperienceStore(statements),
@@ -81,7 +82,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async close() {
       if (closed) return;
       closed = true;
-      if (opened.db.isOpen) opened.db.close();
+      if (!opened.db.isOpen) return;
+      try {
+        memories.flushAccess();
+      } finally {
+        opened.db.close();
+      }
     },
   };
 }

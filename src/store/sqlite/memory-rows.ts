@@ -22,18 +22,31 @@ export interface MemoryRow {
 export const MEMORY_COLUMNS =
   "m.id, m.agent_id, m.user_id, m.kind, m.text, m.tags, m.importance, m.valid_from, m.valid_to, m.provenance, m.metadata, m.version, m.access_count, m.last_accessed_at, m.created_at, m.updated_at";
 
+const NO_PROVENANCE = '{"messageIds":[],"externalIds":[]}';
+
+/**
+ * Most memories have no tags, provenance or metadata, and a search converts up to a hundred rows:
+ * the empty values are built directly rather than parsed.
+ */
+function parseJson(text: string): unknown {
+  if (text === "[]") return [];
+  if (text === "{}") return {};
+  if (text === NO_PROVENANCE) return { messageIds: [], externalIds: [] };
+  return JSON.parse(text);
+}
+
 export const toMemory = (row: MemoryRow): Memory => ({
   id: row.id,
   agentId: row.agent_id,
   userId: row.user_id,
   kind: row.kind,
   text: row.text,
-  tags: JSON.parse(row.tags),
+  tags: parseJson(row.tags) as string[],
   importance: row.importance,
   validFrom: row.valid_from,
   validTo: row.valid_to,
-  provenance: JSON.parse(row.provenance),
-  metadata: JSON.parse(row.metadata),
+  provenance: parseJson(row.provenance) as Memory["provenance"],
+  metadata: parseJson(row.metadata) as Memory["metadata"],
   version: row.version,
   accessCount: row.access_count,
   lastAccessedAt: row.last_accessed_at,

@@ -4,7 +4,7 @@ import { indexTerms } from "../../core/text.ts";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
 import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
 import { AccessBuffer } from "./access-buffer.ts";
-import { inTransaction } from "./database.ts";
+import { inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { agentKey, matchAny, namespaced, topN } from "./fts.ts";
 import { MEMORY_COLUMNS, type MemoryRow, toMemory, toVersion, type VersionRow } from "./memory-rows.ts";
@@ -67,7 +67,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async insert(writes: MemoryWrite[]): Promise<void> {
-    inTransaction(this.#s.db, () => {
+    await inWriteTransaction(this.#s.db, () => {
       for (const { memory, version, event } of writes) {
         this.#insertRow(memory);
         this.#insertVersion(version);
@@ -97,7 +97,7 @@ export class SqliteMemoryStore implements MemoryStore {
 
   async update(write: MemoryWrite, expectedVersion: number): Promise<void> {
     const { memory } = write;
-    inTransaction(this.#s.db, () => {
+    await inWriteTransaction(this.#s.db, () => {
       const current = this.#s.get<{ version: number; rowid: number; text: string }>(
         "SELECT version, rowid, text FROM memories WHERE id = ? AND agent_id = ?",
         memory.id,
@@ -127,7 +127,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async delete(agentId: string, id: string, version: MemoryVersion, event: NewEvent): Promise<void> {
-    inTransaction(this.#s.db, () => {
+    await inWriteTransaction(this.#s.db, () => {
       const row = this.#s.get<{ rowid: number }>(
         "SELECT rowid FROM memories WHERE id = ? AND agent_id = ?",
         id,

@@ -2,9 +2,9 @@ import { inTransaction } from "./database.ts";
 import type { Statements } from "./statements.ts";
 
 /** How long accesses wait to be written together. */
-const FLUSH_AFTER_MS = 200;
+const FLUSH_AFTER_MS = 1000;
 /** Distinct memories waiting at most; one more writes them all at once. */
-const MAX_PENDING = 1000;
+const MAX_PENDING = 5000;
 
 interface Pending {
   agentId: string;
@@ -14,12 +14,13 @@ interface Pending {
 
 /**
  * Access statistics of memories (how often searches returned each, and when last), gathered in
- * memory and written together: at most 200 ms later, when 1,000 distinct memories wait, and at
+ * memory and written together: at most a second later, when 5,000 distinct memories wait, and at
  * close. Until then every memory this process reads has its pending accesses added (`overlay`), so
  * it sees them at once; other processes see them once written. A search is then a pure reader: it
  * takes no write lock, writes no log pages and waits for no disk. The counts are bookkeeping, not
  * data a caller was promised, so they are committed without an fsync; a crash may lose the last
- * 200 ms of them, never a memory.
+ * second of them, never a memory. Writing many at once matters: each write rewrites whole pages of
+ * the memories table, and a second of searches touches each page many times.
  */
 export class AccessBuffer {
   readonly #s: Statements;

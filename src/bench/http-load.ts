@@ -22,13 +22,14 @@ export class LoadClient {
     this.#headers = options.headers ?? {};
   }
 
+  /** Sends `body` as JSON: a string is taken to be JSON already, anything else is serialised. */
   send(
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<LoadResponse> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = request(
         {

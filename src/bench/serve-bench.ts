@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEngram } from "../engram.ts";
 import { LoadClient, type LoadResponse } from "./http-load.ts";
@@ -15,13 +15,13 @@ export interface ServeBenchOptions {
   duration?: number | undefined;
   /** Seconds of load before measuring, not recorded (default 2). */
   warmup?: number | undefined;
-  /** Concurrent clients, each on its own keep-alive connection (default 16). */
+  /** Concurrent clients, each on its own keep-alive connection (default 8). */
   concurrency?: number | undefined;
-  /** Server processes (`serve --workers`, default 1). */
+  /** Server processes (`serve --workers`; default: the cores this machine has, at most 4). */
   workers?: number | undefined;
   /** Agents the load is spread over (default 8). */
   agents?: number | undefined;
-  /** Memories each agent holds before the load starts (default 2,000). */
+  /** Memories each agent holds before the load starts (default 1,000). */
   memories?: number | undefined;
   /** Share of each operation (default 60% search, 25% insert, 15% edit). */
   mix?: Record<Operation, number> | undefined;
@@ -83,10 +83,10 @@ const EDITED_BLOCK = "notes";
 export async function runServeBench(options: ServeBenchOptions = {}): Promise<ServeBenchResult> {
   const duration = options.duration ?? 10;
   const warmup = options.warmup ?? 2;
-  const concurrency = options.concurrency ?? 16;
-  const workers = options.workers ?? 1;
+  const concurrency = options.concurrency ?? 8;
+  const workers = options.workers ?? Math.min(4, availableParallelism());
   const agentCount = options.agents ?? 8;
-  const memoryCount = options.memories ?? 2000;
+  const memoryCount = options.memories ?? 1000;
   const mix = options.mix ?? DEFAULT_MIX;
   const seed = options.seed ?? 7;
   const dir = mkdtempSync(join(tmpdir(), "engram-bench-serve-"));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { spawnServe } from "../bench/serve-process.ts";
@@ -166,6 +166,49 @@ describe("the server process survives crashes and stops cleanly", () => {
     } finally {
       await engram.close();
     }
+  });
+
+  it("replaces a worker that dies, and keeps serving meanwhile", { skip: !existsSync("/proc") }, async () => {
+    const server = await spawnServe(s.db, ["--workers", "2"]);
+    const workers = () =>
+      readdirSync("/proc")
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((pid) => {
+          try {
+            return (
+              readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1] ===
+              String(server.child.pid)
+            );
+          } catch {
+            return false;
+          }
+        });
+    try {
+      const before = workers();
+      assert.equal(before.length, 2);
+      process.kill(Number(before[0]), "SIGKILL");
+      // Once the primary has seen the death, the other worker takes every new connection.
+      for (let waited = 0; !/exited with SIGKILL/.test(server.stderr()) && waited < 10_000; waited += 20)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(`${server.url}/health`, {
+          headers: { connection: "close" },
+          signal: AbortSignal.timeout(5_000),
+        });
+        assert.equal(res.status, 200);
+      }
+      let now = workers();
+      for (let waited = 0; now.length < 2 && waited < 10_000; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        now = workers();
+      }
+      assert.equal(now.length, 2, "a new worker took the dead one's place");
+      assert.ok(!now.includes(before[0] as string));
+      assert.match(server.stderr(), /exited with SIGKILL; starting another/);
+    } finally {
+      server.child.kill("SIGTERM");
+    }
+    assert.equal(await server.exited, 0);
   });
 
   it("requires a key to exist before serving with auth, and then requires it on every request", async () => {

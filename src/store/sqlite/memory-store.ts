@@ -7,9 +7,20 @@ import { AccessBuffer } from "./access-buffer.ts";
 import { inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { agentKey, matchAny, namespaced, topN } from "./fts.ts";
-import { MEMORY_COLUMNS, type MemoryRow, toMemory, toVersion, type VersionRow } from "./memory-rows.ts";
+import {
+  MEMORY_COLUMNS,
+  type MemoryRow,
+  type MemoryTuple,
+  toMemory,
+  toVersion,
+  tupleToMemory,
+  type VersionRow,
+} from "./memory-rows.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
+
+/** Where the score sits in a search row: right after the memory's columns. */
+const MEMORY_TUPLE_SCORE = 16;
 
 /** Postings a full-text query may score before its most common terms are left out. */
 export const POSTING_BUDGET = 5_000;
@@ -183,24 +194,23 @@ export class SqliteMemoryStore implements MemoryStore {
     const { sql, params } = memoryConditions(filter);
     // With only the agent to check, rank inside FTS5 and fetch just the top rows; with more
     // filters, filter every match before ranking so restrictive filters still fill the page.
-    const rows =
+    const statement = this.#s.prepare(
       params.length === 1
-        ? this.#s.all<MemoryRow & { score: number }>(
-            `SELECT ${MEMORY_COLUMNS}, f.score FROM (
-               SELECT rowid, bm25(memories_fts, 1.0, 0.5) AS score FROM memories_fts
-               WHERE memories_fts MATCH ? ORDER BY score LIMIT ${topN(limit)}) f
-             JOIN memories m ON m.rowid = f.rowid WHERE ${sql} ORDER BY f.score`,
-            match,
-            ...params,
-          )
-        : this.#s.all<MemoryRow & { score: number }>(
-            `SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5) AS score
-             FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
-             WHERE memories_fts MATCH ? AND ${sql} ORDER BY score LIMIT ${topN(limit)}`,
-            match,
-            ...params,
-          );
-    return rows.map((row) => ({ item: this.#memory(row), score: -row.score }));
+        ? `SELECT ${MEMORY_COLUMNS}, f.score FROM (
+             SELECT rowid, bm25(memories_fts, 1.0, 0.5) AS score FROM memories_fts
+             WHERE memories_fts MATCH ? ORDER BY score LIMIT ${topN(limit)}) f
+           JOIN memories m ON m.rowid = f.rowid WHERE ${sql} ORDER BY f.score`
+        : `SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5) AS score
+           FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
+           WHERE memories_fts MATCH ? AND ${sql} ORDER BY score LIMIT ${topN(limit)}`,
+    );
+    // These statements serve only this method, so they may hand out arrays (see MemoryTuple).
+    statement.setReturnArrays(true);
+    const rows = statement.all(match, ...params) as unknown as MemoryTuple[];
+    return rows.map((row) => ({
+      item: this.#access.overlay(tupleToMemory(row)),
+      score: -(row[MEMORY_TUPLE_SCORE] as number),
+    }));
   }
 
   /** Counted in memory and written together soon after (see AccessBuffer); reads here see them. */

@@ -129,3 +129,29 @@ test("over a socket, bodies are checked the same way: malformed, not JSON, empty
     await engram.close();
   }
 });
+
+test("only loopback may serve without keys", async () => {
+  const { isLoopback } = await import("./serve.ts");
+  for (const host of [
+    "127.0.0.1",
+    "127.1.2.3",
+    "localhost",
+    "api.localhost",
+    "::1",
+    "[::1]",
+    "::ffff:127.0.0.1",
+  ])
+    assert.equal(isLoopback(host), true, host);
+  for (const host of ["0.0.0.0", "::", "192.168.1.10", "10.0.0.1", "example.com", "::ffff:10.0.0.1"])
+    assert.equal(isLoopback(host), false, host);
+  const engram = createEngram({ path: ":memory:" });
+  try {
+    // Refused before anything listens.
+    await assert.rejects(
+      startServer({ engram, host: "0.0.0.0", port: 0, auth: false }),
+      /auth cannot be off/,
+    );
+  } finally {
+    await engram.close();
+  }
+});

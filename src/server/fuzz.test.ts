@@ -4,7 +4,7 @@ import { MockLanguageModelV3 } from "ai/test";
 import fc from "fast-check";
 import { createIdGenerator } from "../core/ids.ts";
 import { createEngram } from "../engram.ts";
-import { exampleBody } from "./route-examples.ts";
+import { type DocumentedOperation, documentedOperations, exampleBody } from "./route-catalog.ts";
 import { type TestApp, testApp } from "./test-support.ts";
 
 /**
@@ -13,12 +13,7 @@ import { type TestApp, testApp } from "./test-support.ts";
  * never a 5xx, and the server must stay healthy. Seeded, so a failure replays.
  */
 
-interface Operation {
-  method: string;
-  path: string;
-  params: string[];
-  query: string[];
-  bodyKeys: string[];
+interface Operation extends DocumentedOperation {
   /** Whether 503 `unavailable` is a documented answer (a language model that is not configured). */
   mayBeUnavailable: boolean;
 }
@@ -38,36 +33,6 @@ function quietModel() {
       warnings: [],
     }),
   });
-}
-
-async function operationsOf(t: TestApp): Promise<Operation[]> {
-  const doc = (await t.get("/openapi.json")).body;
-  const ops: Operation[] = [];
-  for (const [path, item] of Object.entries<Record<string, FuzzOperation>>(doc.paths)) {
-    for (const [method, op] of Object.entries(item)) {
-      const schema = op.requestBody?.content["application/json"]?.schema;
-      const keys = new Set(Object.keys(schema?.properties ?? {}));
-      for (const variant of schema?.anyOf ?? [])
-        for (const key of Object.keys(variant.properties ?? {})) keys.add(key);
-      ops.push({
-        method: method.toUpperCase(),
-        path,
-        params: (op.parameters ?? []).filter((p) => p.in === "path").map((p) => p.name),
-        query: (op.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name),
-        bodyKeys: [...keys],
-        // Extraction names a model in its body; one that is not configured is a documented 503.
-        mayBeUnavailable: path.endsWith("/insights/extract"),
-      });
-    }
-  }
-  return ops;
-}
-
-interface FuzzOperation {
-  parameters?: { name: string; in: string }[];
-  requestBody?: {
-    content: Record<string, { schema?: { properties?: object; anyOf?: { properties?: object }[] } }>;
-  };
 }
 
 const text = fc.oneof(
@@ -134,7 +99,11 @@ describe("fuzz: random input at every route", () => {
     });
     t = testApp({ engram });
     await ensureFixtures();
-    ops = await operationsOf(t);
+    // Extraction names a model in its body; one that is not configured is a documented 503.
+    ops = (await documentedOperations(t.app)).map((op) => ({
+      ...op,
+      mayBeUnavailable: op.path.endsWith("/insights/extract"),
+    }));
     const exportDocument = (await t.get(`/v1/agents/${real.id}/export`)).body;
     for (const op of ops) {
       if (op.method !== "GET" && op.method !== "DELETE")

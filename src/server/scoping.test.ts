@@ -2,24 +2,17 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Engram } from "../engram.ts";
 import { createTestEngram } from "../test/index.ts";
-import { exampleBody } from "./route-examples.ts";
+import { type DocumentedOperation, documentedOperations, exampleBody } from "./route-catalog.ts";
 import { type TestApp, testApp } from "./test-support.ts";
 
 /**
  * Walks every route of the OpenAPI document with the key of one project ("mine") against the
  * objects of another ("theirs"): each must answer 404 exactly as for something missing, and nothing
  * anywhere may change. A route added later is walked too; one whose parameters or body the walk
- * cannot fill fails here until it is taught them below.
+ * cannot fill fails here until it is taught them (paramValues below, exampleBody in route-catalog.ts).
  */
 
-interface Operation {
-  method: string;
-  path: string;
-  params: string[];
-  query: string[];
-  bodyProperties: string[];
-  hasBody: boolean;
-}
+type Operation = DocumentedOperation;
 
 /** A valid body for the route, so that only the scope can refuse the request. */
 function bodyFor(op: Operation, theirs: Theirs): unknown {
@@ -50,36 +43,6 @@ function paramValues(theirs: Theirs, byName: boolean): Record<string, string> {
     name: "feature/x",
     mid: theirs.memoryId,
     eid: theirs.episodeId,
-  };
-}
-
-async function operations(t: TestApp): Promise<Operation[]> {
-  const doc = (await t.get("/openapi.json")).body;
-  const ops: Operation[] = [];
-  for (const [path, item] of Object.entries<Record<string, OpenApiOperation>>(doc.paths)) {
-    for (const [method, op] of Object.entries(item)) {
-      const parameters = op.parameters ?? [];
-      const schema = op.requestBody?.content["application/json"]?.schema;
-      const properties = new Set<string>(Object.keys(schema?.properties ?? {}));
-      for (const variant of schema?.anyOf ?? [])
-        for (const p of Object.keys(variant.properties ?? {})) properties.add(p);
-      ops.push({
-        method,
-        path,
-        params: parameters.filter((p) => p.in === "path").map((p) => p.name),
-        query: parameters.filter((p) => p.in === "query").map((p) => p.name),
-        bodyProperties: [...properties],
-        hasBody: op.requestBody !== undefined,
-      });
-    }
-  }
-  return ops;
-}
-
-interface OpenApiOperation {
-  parameters?: { name: string; in: string }[];
-  requestBody?: {
-    content: Record<string, { schema?: { properties?: object; anyOf?: { properties?: object }[] } }>;
   };
 }
 
@@ -162,7 +125,7 @@ describe("a key sees only its project: every route, walked with a foreign key", 
     await t.engram.keys.revoke(revoked.apiKey.id);
     const agent = await t.engram.forProject(own.project.id).agents.create({ name: "my-agent" });
     mine = { key: own.key, agentId: agent.id, revokedKey: revoked.key };
-    ops = await operations(t);
+    ops = await documentedOperations(t.app);
     auth = { authorization: `Bearer ${mine.key}` };
     assert.ok(ops.length >= 40, `only ${ops.length} operations in the document`);
   });
@@ -174,7 +137,7 @@ describe("a key sees only its project: every route, walked with a foreign key", 
       for (const byName of [false, true]) {
         const url = urlOf(op.path, paramValues(theirs, byName));
         const body = op.hasBody ? bodyFor(op, theirs) : undefined;
-        const reply = await t.send(op.method.toUpperCase(), url, body, auth);
+        const reply = await t.send(op.method, url, body, auth);
         assert.equal(reply.status, 404, `${op.method} ${url}: ${JSON.stringify(reply.body)}`);
         assert.equal(reply.body.error.code, "not_found", `${op.method} ${url}`);
         walked++;
@@ -193,12 +156,7 @@ describe("a key sees only its project: every route, walked with a foreign key", 
     assert.ok(nested.length >= 8);
     for (const op of nested) {
       const url = urlOf(op.path, { ...paramValues(theirs, false), id: mine.agentId });
-      const reply = await t.send(
-        op.method.toUpperCase(),
-        url,
-        op.hasBody ? bodyFor(op, theirs) : undefined,
-        auth,
-      );
+      const reply = await t.send(op.method, url, op.hasBody ? bodyFor(op, theirs) : undefined, auth);
       assert.equal(reply.status, 404, `${op.method} ${url}: ${JSON.stringify(reply.body)}`);
     }
     assert.deepEqual(await everything(t.engram, theirs), snapshot);
@@ -208,12 +166,12 @@ describe("a key sees only its project: every route, walked with a foreign key", 
     const snapshot = await everything(t.engram, theirs);
     const secrets = [theirs.projectId, theirs.agentId, theirs.keyId, theirs.memoryId, "their secret"];
     for (const op of ops.filter((o) => o.params.length === 0)) {
-      const method = op.method.toUpperCase();
+      const method = op.method;
       const named: [string, unknown][] = [];
       for (const project of [theirs.projectId, theirs.projectName]) {
         if (op.query.includes("project"))
           named.push([`project=${project}`, op.hasBody ? bodyFor(op, theirs) : undefined]);
-        if (op.bodyProperties.includes("project"))
+        if (op.bodyKeys.includes("project"))
           named.push(["", { ...(bodyFor(op, theirs) as object), project }]);
       }
       if (op.query.includes("agent")) named.push([`agent=${theirs.agentId}`, undefined]);
@@ -249,7 +207,7 @@ describe("a key sees only its project: every route, walked with a foreign key", 
       const isPublic = op.path === "/health" || op.path === "/openapi.json";
       for (const header of badKeys) {
         const headers: Record<string, string> = header === undefined ? {} : { authorization: header };
-        const reply = await t.send(op.method.toUpperCase(), url, body, headers);
+        const reply = await t.send(op.method, url, body, headers);
         if (isPublic) assert.equal(reply.status, 200, url);
         else assert.equal(reply.status, 401, `${op.method} ${url} with ${header}`);
       }

@@ -155,7 +155,7 @@ const serve = defineCommand({
     concurrency: {
       type: "string",
       arg: "N",
-      help: "concurrent clients, one keep-alive connection each (default 16)",
+      help: "concurrent clients, one keep-alive connection each (default 8)",
     },
     workers: {
       type: "string",
@@ -166,10 +166,10 @@ const serve = defineCommand({
     memories: { type: "string", arg: "N", help: "memories per agent before the load (default 1000)" },
   },
   details: [
-    "Starts 'engram serve --auth --rate-limit 0 --workers N' as a separate process on a throwaway database (--db is",
-    "ignored), then sends 60% memory searches, 25% memory inserts and 15% block edits that name the head",
-    "they expect. An edit answered 409 is an expected conflict, counted and not retried. Target: at least",
-    "1,000 requests/s at p95 <= 20 ms with no errors.",
+    "Starts 'engram serve --auth --rate-limit 0 --workers N' as a separate process on a throwaway",
+    "database (--db is ignored), seeds it, then sends 60% memory searches, 25% memory inserts and 15%",
+    "block edits that name the head they expect. An edit answered 409 is an expected conflict, counted",
+    "and not retried. Target: at least 1,000 requests/s at p95 <= 20 ms with no errors.",
   ].join("\n"),
   async run({ options }, ctx) {
     const command = "bench serve";

@@ -15,6 +15,7 @@ import { EvolutionService } from "./evolution/evolution-service.ts";
 import { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
 import { InsightService } from "./insights/insight-service.ts";
+import { KeyService } from "./keys/key-service.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
 import { BlockService } from "./memory/blocks/block-service.ts";
 import { HistoryService } from "./memory/blocks/history-service.ts";
@@ -86,6 +87,8 @@ export interface Engram {
   readonly sleeptime: SleeptimeService;
   /** Runs agents: a message in, an answer out, memory edited by tools; the compiled context. */
   readonly runtime: AgentRuntime;
+  /** API keys: each sees only its project (the HTTP server's authentication). */
+  readonly keys: KeyService;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -198,6 +201,7 @@ function build(
     sleeptime,
     runtime: new AgentRuntime({ ctx, blocks, memories, messages, insights, search: searchFn, ...runtime }),
     search: searchFn,
+    keys: new KeyService(ctx, projects),
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),
     forProject: (projectId) =>

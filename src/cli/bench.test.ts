@@ -295,3 +295,41 @@ describe("engram bench context", () => {
     assert.deepEqual(result.targets, { compileP95Ms: 20, turnP95Ms: 30 });
   });
 });
+
+describe("engram bench serve", () => {
+  it("load-tests a server process and reports throughput, latency per operation and errors", async () => {
+    const out = await runCli([
+      "bench",
+      "serve",
+      "--duration",
+      "1",
+      "--warmup",
+      "0",
+      "--concurrency",
+      "4",
+      "--agents",
+      "2",
+      "--memories",
+      "50",
+      "--json",
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    const result = out.json();
+    assert.equal(result.settings.concurrency, 4);
+    assert.equal(result.settings.auth, true);
+    assert.ok(result.requests > 0);
+    assert.ok(result.throughput > 0);
+    for (const op of ["search", "insert", "edit"]) {
+      assert.ok(result.operations[op].requests > 0, op);
+      assert.equal(typeof result.operations[op].latency.p95, "number", op);
+    }
+    assert.equal(result.errors.total, 0, JSON.stringify(result.errors));
+    assert.equal(typeof result.pass, "boolean");
+    assert.deepEqual(result.targets, { throughput: 1000, p95Ms: 20 });
+  });
+
+  it("refuses a duration that is not a positive integer", async () => {
+    const out = await runCli(["bench", "serve", "--duration", "0"]);
+    assert.equal(out.code, 2);
+  });
+});

@@ -8,6 +8,7 @@ import { evolutionCommands } from "./commands/evolve.ts";
 import { experienceCommands } from "./commands/experience.ts";
 import { historyCommands } from "./commands/history.ts";
 import { insightCommands } from "./commands/insights.ts";
+import { keyCommands } from "./commands/keys.ts";
 import { mcpCommands } from "./commands/mcp.ts";
 import { memoryCommands } from "./commands/memory.ts";
 import { memoryArchiveCommands } from "./commands/memory-archive.ts";
@@ -31,6 +32,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   insights: "Rules distilled from experience (ExpeL), with support counts",
   evolution: "An agent's evolution runs: list them, show their reports",
   jobs: "An agent's background jobs (sleep-time work): list, show, run the due ones",
+  keys: "API keys: each lets HTTP clients use one project",
   bench: "Benchmarks",
 };
 
@@ -39,6 +41,7 @@ export const COMMANDS: readonly Command[] = [
   ...serveCommands,
   ...mcpCommands,
   ...projectCommands,
+  ...keyCommands,
   ...agentCommands,
   ...blockCommands,
   ...historyCommands,

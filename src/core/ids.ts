@@ -14,6 +14,7 @@ export const ID_PREFIX = {
   candidate: "cnd",
   job: "job",
   turn: "trn",
+  key: "key",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

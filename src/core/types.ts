@@ -94,6 +94,23 @@ export interface EngramEvent {
 /** An event as written by the engine; the store assigns `seq`. */
 export type NewEvent = Omit<EngramEvent, "seq">;
 
+/**
+ * An API key as engram shows it: never its secret, which exists only in the string handed out once at
+ * creation (`egk_<id>_<secret>`) and as a SHA-256 hash in the store.
+ */
+export interface ApiKey {
+  id: string;
+  projectId: string;
+  name: string;
+  /** The first characters of the secret, so a person can tell which key a string is. */
+  prefix: string;
+  createdAt: string;
+  /** When the key last authenticated a request, to the minute; null if never. */
+  lastUsedAt: string | null;
+  /** When the key was revoked; null while it is valid. */
+  revokedAt: string | null;
+}
+
 /** A page of a list, with the cursor of the next page when there is one. */
 export interface Page<T> {
   items: T[];

@@ -1,7 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Engram } from "../engram.ts";
+import { authenticate, PUBLIC_PATHS } from "./auth.ts";
 import { jsonBody } from "./body.ts";
+import type { AppEnv } from "./env.ts";
 import { errorHandler, notFoundHandler, validationHook } from "./errors.ts";
+import { DEFAULT_RATE_BURST, DEFAULT_RATE_LIMIT, type RateLimitOptions, rateLimit } from "./rate-limit.ts";
 import { registerAgentRoutes } from "./routes/agents.ts";
 import { registerBlockRoutes } from "./routes/blocks.ts";
 import { registerBranchRoutes } from "./routes/branches.ts";
@@ -11,6 +14,7 @@ import { registerEvolutionRoutes } from "./routes/evolution.ts";
 import { registerExperienceRoutes } from "./routes/experience.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerInsightRoutes } from "./routes/insights.ts";
+import { registerKeyRoutes } from "./routes/keys.ts";
 import { MCP_PATH, registerMcpRoute } from "./routes/mcp.ts";
 import { registerMemoryRoutes } from "./routes/memories.ts";
 import { registerMessageRoutes } from "./routes/messages.ts";
@@ -19,6 +23,7 @@ import { registerSearchRoutes } from "./routes/search.ts";
 import { registerSleeptimeRoutes } from "./routes/sleeptime.ts";
 import { registerSystemRoutes } from "./routes/system.ts";
 import { registerTransferRoutes } from "./routes/transfer.ts";
+import { DEFAULT_REQUEST_TIMEOUT_MS, withTimeout } from "./timeout.ts";
 import { packageVersion } from "./version.ts";
 
 /** Default largest request body: 1 MiB. */
@@ -31,6 +36,18 @@ const IMPORT_PATH = "/v1/import";
 export interface AppOptions {
   /** The engine the API serves. The app never closes it. */
   engram: Engram;
+  /**
+   * Require `Authorization: Bearer <key>` on every route but `/health` and `/openapi.json`; each key
+   * sees only its project. Default false (every caller is trusted, as on a loopback-only server).
+   */
+  auth?: boolean;
+  /**
+   * A token bucket per key (per client address without auth): `false` turns it off. Default: with
+   * auth 100 requests/s and bursts of 200 per key; without auth, off.
+   */
+  rateLimit?: RateLimitOptions | false;
+  /** Milliseconds a response may take to start before it becomes 503 `timeout` (default 30 000; 0: none). */
+  requestTimeoutMs?: number;
   /** Largest request body in bytes (default 1 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
   /** Largest body of `POST /v1/import` (default 64 MiB). */
@@ -43,6 +60,10 @@ export interface AppOptions {
  * The engram HTTP API as a Hono app: JSON under `/v1`, `GET /health`, the MCP server at `POST /mcp`,
  * and its OpenAPI 3.1 document at `/openapi.json`. Every error is `{"error":{"code","message"}}` with the matching status.
  *
+ * Every request passes, in order: the timeout, authentication (which puts the request's engine on
+ * `c.var.engram`, scoped to the key's project when auth is on), the rate limit, and the body check.
+ * A handler mounted later (e.g. at `/mcp`) passes the same and must use `c.var.engram`.
+ *
  * @example
  * const app = createApp({ engram: createEngram({ path: ":memory:" }) });
  * const res = await app.request("/v1/agents", {
@@ -51,48 +72,95 @@ export interface AppOptions {
  *   body: JSON.stringify({ name: "helper" }),
  * });
  */
-export function createApp(options: AppOptions): OpenAPIHono {
+export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const { engram } = options;
+  const auth = options.auth === true;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxImportBytes = options.maxImportBytes ?? DEFAULT_MAX_IMPORT_BYTES;
-  const app = new OpenAPIHono({ defaultHook: validationHook });
+  const limits =
+    options.rateLimit ??
+    (auth ? { requestsPerSecond: DEFAULT_RATE_LIMIT, burst: DEFAULT_RATE_BURST } : false);
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const reportInternal = options.onInternalError ?? reportToStderr;
   app.onError(errorHandler(reportInternal));
   app.notFound(notFoundHandler);
+  app.use("*", authenticate(engram, { required: auth }));
+  if (limits !== false) app.use("*", rateLimit(limits));
   const json = jsonBody((c) => (c.req.path === IMPORT_PATH ? maxImportBytes : maxBodyBytes));
   // The MCP transport reads its own body, with its own limit and JSON-RPC errors.
   app.use("*", (c, next) => (c.req.path === MCP_PATH ? next() : json(c, next)));
-  registerSystemRoutes(app, engram);
-  registerProjectRoutes(app, engram);
-  registerAgentRoutes(app, engram);
-  registerBlockRoutes(app, engram);
-  registerHistoryRoutes(app, engram);
-  registerBranchRoutes(app, engram);
-  registerEventRoutes(app, engram);
-  registerMemoryRoutes(app, engram);
-  registerMessageRoutes(app, engram);
-  registerContextRoutes(app, engram);
-  registerSearchRoutes(app, engram);
-  registerTransferRoutes(app, engram);
-  registerExperienceRoutes(app, engram);
-  registerInsightRoutes(app, engram);
-  registerMcpRoute(app, () => engram, { maxBodyBytes, onInternalError: reportInternal });
-  registerEvolutionRoutes(app, engram);
-  registerSleeptimeRoutes(app, engram);
-  // Built on first request, when every route is registered, then reused: the routes never change.
+  registerSystemRoutes(app);
+  registerProjectRoutes(app);
+  registerKeyRoutes(app);
+  registerAgentRoutes(app);
+  registerBlockRoutes(app);
+  registerHistoryRoutes(app);
+  registerBranchRoutes(app);
+  registerEventRoutes(app);
+  registerMemoryRoutes(app);
+  registerMessageRoutes(app);
+  registerContextRoutes(app);
+  registerSearchRoutes(app);
+  registerTransferRoutes(app);
+  registerExperienceRoutes(app);
+  registerInsightRoutes(app);
+  registerEvolutionRoutes(app);
+  registerSleeptimeRoutes(app);
+  // The MCP server works on the request's engine: with auth, the key's project only.
+  registerMcpRoute(app, (c) => c.var.engram, { maxBodyBytes, onInternalError: reportInternal });
+  registerOpenApiDocument(app, auth);
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (timeoutMs > 0) app.fetch = withTimeout(app.fetch, timeoutMs);
+  return app;
+}
+
+/** `GET /openapi.json`, built on first request (when every route is registered), then reused. */
+function registerOpenApiDocument(app: OpenAPIHono<AppEnv>, auth: boolean): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "an engram API key (`engram keys create`); required when the server runs with auth",
+  });
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get("/openapi.json", (c) => {
-    document ??= app.getOpenAPI31Document({
-      openapi: "3.1.0",
-      info: {
-        title: "engram",
-        version: packageVersion(),
-        description: "Versioned memory for LLM agents that learn in token space.",
-      },
-    });
+    document ??= withCommonResponses(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "engram",
+          version: packageVersion(),
+          description: "Versioned memory for LLM agents that learn in token space.",
+        },
+        ...(auth ? { security: [{ apiKey: [] }] } : {}),
+      }),
+      auth,
+    );
     return c.json(document);
   });
-  return app;
+}
+
+/** Every operation can answer 429 and 503 (timeout), and with auth 401; the public ones need no key. */
+function withCommonResponses<D extends { paths?: Record<string, unknown> }>(document: D, auth: boolean): D {
+  const error = { $ref: "#/components/schemas/Error" };
+  const common: Record<string, { description: string; content: unknown }> = {
+    429: { description: "too many requests: wait Retry-After seconds", content: {} },
+    503: { description: "unavailable, or the response did not start in time (timeout)", content: {} },
+  };
+  if (auth) common[401] = { description: "missing, invalid or revoked API key", content: {} };
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const operation of Object.values(item as Record<string, { responses?: object; security?: [] }>)) {
+      if (PUBLIC_PATHS.has(path)) {
+        operation.security = [];
+        continue;
+      }
+      const responses = (operation.responses ?? {}) as Record<string, unknown>;
+      for (const [status, response] of Object.entries(common)) {
+        responses[status] ??= { ...response, content: { "application/json": { schema: error } } };
+      }
+      operation.responses = responses;
+    }
+  }
+  return document;
 }
 
 function reportToStderr(error: unknown): void {

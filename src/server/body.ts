@@ -1,3 +1,4 @@
+import { IncomingMessage } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
 import { HttpError } from "./errors.ts";
 
@@ -6,16 +7,21 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 /**
  * Reads a request body once, before routing reaches a validator: over `limitFor(c)` bytes is 413,
  * a body that is not declared as JSON is 415, and JSON that does not parse is 400. An empty body
- * counts as no body, so routes whose body is optional accept it.
+ * counts as no body, so routes whose body is optional accept it. The text read is left in Hono's
+ * body cache (`c.req.json()`, `c.req.text()`).
  */
 export function jsonBody(limitFor: (c: Context) => number): MiddlewareHandler {
   return async (c, next) => {
+    const incoming = nodeRequest(c);
+    // Under @hono/node-server the body is read from Node's own stream: touching `c.req.raw.body`
+    // would build a web Request and stream around it first, a tenth of the cost of a small request.
+    const source = incoming === undefined ? c.req.raw.body : hasBody(incoming) ? incoming : null;
+    if (source === null) return next();
     const raw = c.req.raw;
-    if (raw.body === null) return next();
     const limit = limitFor(c);
-    const declared = Number(raw.headers.get("content-length") ?? Number.NaN);
+    const declared = Number(c.req.header("content-length") ?? Number.NaN);
     if (declared > limit) throw tooLarge(limit);
-    const bytes = await readAtMost(raw.body, limit);
+    const bytes = await readAtMost(source, limit);
     if (bytes.byteLength === 0) {
       const headers = new Headers(raw.headers);
       headers.delete("content-type");
@@ -23,7 +29,7 @@ export function jsonBody(limitFor: (c: Context) => number): MiddlewareHandler {
       c.req.raw = new Request(raw.url, { method: raw.method, headers, signal: raw.signal });
       return next();
     }
-    const mediaType = (raw.headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
+    const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
     if (!JSON_MEDIA_TYPE.test(mediaType)) {
       throw new HttpError(
         415,
@@ -38,24 +44,36 @@ export function jsonBody(limitFor: (c: Context) => number): MiddlewareHandler {
       const reason = error instanceof Error ? error.message : String(error);
       throw new HttpError(400, "invalid_input", `malformed JSON body: ${reason}`);
     }
-    c.req.raw = new Request(raw, { body: bytes });
+    // The routes under /v1 read the body only through their validators, which take it from Hono's
+    // body cache; a handler mounted elsewhere (e.g. /mcp) may read the raw request, so it gets one
+    // whose body can be read again.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
+    if (!c.req.path.startsWith("/v1/"))
+      c.req.raw = new Request(raw.url, { method: raw.method, headers: raw.headers, body: bytes });
     return next();
   };
 }
 
-async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const reader = body.getReader();
+/** The Node request behind a Hono context under @hono/node-server; undefined elsewhere (tests). */
+function nodeRequest(c: Context): IncomingMessage | undefined {
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  return incoming instanceof IncomingMessage ? incoming : undefined;
+}
+
+function hasBody(incoming: IncomingMessage): boolean {
+  if (incoming.method === "GET" || incoming.method === "HEAD") return false;
+  const length = incoming.headers["content-length"];
+  return (length !== undefined && length !== "0") || incoming.headers["transfer-encoding"] !== undefined;
+}
+
+async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    // Leaving the loop stops reading (and cancels a web stream); the server drains or drops the rest.
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
   }
   const bytes = new Uint8Array(size);
   let offset = 0;

@@ -4,9 +4,16 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { EngramError, type ErrorCode, InvalidInputError } from "../core/errors.ts";
 import { describeIssues, plainIssue } from "../core/validation.ts";
+import type { AppEnv } from "./env.ts";
 
 /** Error codes of the HTTP API: the engine's, plus a few only HTTP has. */
-export type ApiErrorCode = ErrorCode | "unsupported_media_type" | "method_not_allowed";
+export type ApiErrorCode =
+  | ErrorCode
+  | "unsupported_media_type"
+  | "method_not_allowed"
+  | "unauthorized"
+  | "rate_limited"
+  | "timeout";
 
 /** The body of every error response. */
 export interface ApiErrorBody {
@@ -17,12 +24,20 @@ export interface ApiErrorBody {
 export class HttpError extends Error {
   readonly status: ContentfulStatusCode;
   readonly code: ApiErrorCode;
+  /** Headers the error response carries, e.g. `Retry-After` or `WWW-Authenticate`. */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: ContentfulStatusCode, code: ApiErrorCode, message: string) {
+  constructor(
+    status: ContentfulStatusCode,
+    code: ApiErrorCode,
+    message: string,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
     super(message);
     this.name = "HttpError";
     this.status = status;
     this.code = code;
+    this.headers = headers;
   }
 }
 
@@ -38,7 +53,7 @@ const TARGETS: Record<string, string> = {
  * The zod-openapi `defaultHook`: a failed validation becomes 400 `invalid_input`, naming each field,
  * before the handler runs (so bad input changes nothing).
  */
-export const validationHook: Hook<unknown, Env, string, Response | undefined> = (result, c) => {
+export const validationHook: Hook<unknown, AppEnv, string, Response | undefined> = (result, c) => {
   if (result.success) return undefined;
   const error = invalidInput(TARGETS[result.target] ?? result.target, result.error.issues);
   return errorResponse(c, 400, error.toJSON());
@@ -50,7 +65,9 @@ export const validationHook: Hook<unknown, Env, string, Response | undefined> = 
  * the body chose by `shapeOf`, e.g. `invalid request body: memories.2.text: must not be empty`.
  * The other parts of the request fail as with `validationHook`.
  */
-export function shapeHook(shapeOf: (body: unknown) => z.ZodType): Hook<unknown, Env, string, undefined> {
+export function shapeHook<E extends Env = Env>(
+  shapeOf: (body: unknown) => z.ZodType,
+): Hook<unknown, E, string, undefined> {
   return (result) => {
     if (result.success) return undefined;
     let issues = result.error.issues;
@@ -91,6 +108,7 @@ export function errorHandler(onInternalError: (error: unknown) => void): ErrorHa
       return errorResponse(c, error.status as ContentfulStatusCode, body);
     }
     if (error instanceof HttpError) {
+      for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
       return errorResponse(c, error.status, { code: error.code, message: error.message });
     }
     if (error instanceof HTTPException) return fromHttpException(c, error);
@@ -123,6 +141,18 @@ function fromHttpException(c: Context, error: HTTPException): Response {
         message: error.status >= 500 ? "internal error" : error.message,
       });
   }
+}
+
+/** An error response built outside any route (e.g. when a request times out). */
+export function errorJson(
+  status: number,
+  error: ApiErrorBody["error"],
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify({ error } satisfies ApiErrorBody), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
 }
 
 function errorResponse(c: Context, status: ContentfulStatusCode, error: ApiErrorBody["error"]): Response {

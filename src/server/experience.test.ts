@@ -261,14 +261,14 @@ describe("experience and advice", () => {
     const t = setup();
     const agent = await t.agent();
     const base = `/v1/agents/${agent.id}`;
-    assert.deepEqual((await t.get(`${base}/experience`)).body, { items: [] });
+    assert.deepEqual((await t.get(`${base}/experience`)).body, { items: [], nextCursor: null });
 
     await t.post(`${base}/episodes`, WIN);
     await t.post(`${base}/episodes`, { task: "reach the goal", steps: [step("at 0", "left", -1)] });
 
     const records = await t.get(`${base}/experience`);
     assert.equal(records.status, 200);
-    assert.deepEqual(Object.keys(records.body), ["items"]);
+    assert.deepEqual(Object.keys(records.body), ["items", "nextCursor"]);
     const at0 = records.body.items.find((r: { observation: string }) => r.observation === "at 0");
     assert.match(at0.id, /^exp_/);
     assert.equal(at0.task, "reach the goal");

@@ -2,6 +2,10 @@ export type { McpHttpOptions, McpServerOptions, StdioOptions } from "../mcp/inde
 export { createMcpServer, handleMcpRequest, serveStdio } from "../mcp/index.ts";
 export type { AppOptions } from "./app.ts";
 export { createApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IMPORT_BYTES } from "./app.ts";
+export type { AppEnv } from "./env.ts";
 export type { ApiErrorBody, ApiErrorCode } from "./errors.ts";
+export type { RateLimitOptions } from "./rate-limit.ts";
+export { DEFAULT_RATE_BURST, DEFAULT_RATE_LIMIT } from "./rate-limit.ts";
 export type { RunningServer, ServerOptions } from "./serve.ts";
-export { DEFAULT_HOST, DEFAULT_PORT, startServer } from "./serve.ts";
+export { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SHUTDOWN_GRACE_MS, isLoopback, startServer } from "./serve.ts";
+export { DEFAULT_REQUEST_TIMEOUT_MS } from "./timeout.ts";

@@ -12,7 +12,7 @@ describe("insights", () => {
     const t = testApp({ engram: createTestEngram() });
     const agent = await t.agent();
     const base = `/v1/agents/${agent.id}/insights`;
-    assert.deepEqual((await t.get(base)).body, { items: [] });
+    assert.deepEqual((await t.get(base)).body, { items: [], nextCursor: null });
 
     const added = await t.post(base, {
       operations: [
@@ -56,7 +56,7 @@ describe("insights", () => {
 
     const listed = await t.get(base);
     assert.equal(listed.status, 200);
-    assert.deepEqual(listed.body, { items: changed.body.insights });
+    assert.deepEqual(listed.body, { items: changed.body.insights, nextCursor: null });
 
     const lenient = await t.post(base, {
       operations: [

@@ -7,6 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Agent } from "../core/types.ts";
 import type { Engram } from "../engram.ts";
 import { createTestEngram } from "../test/index.ts";
+import type { AppEnv } from "./env.ts";
 import { registerMcpRoute } from "./routes/mcp.ts";
 import { type RunningServer, startServer } from "./serve.ts";
 import { testApp } from "./test-support.ts";
@@ -175,7 +176,7 @@ describe("POST /mcp", () => {
       await shared.projects.create({ name: "globex" });
       await shared.agents.create({ name: "support", project: "acme" });
       const outsider = await shared.agents.create({ name: "outsider", project: "globex" });
-      const app = new OpenAPIHono();
+      const app = new OpenAPIHono<AppEnv>();
       registerMcpRoute(app, () => shared.forProject(acme.id), {
         maxBodyBytes: 1024 * 1024,
         onInternalError: (error) => assert.fail(String(error)),

@@ -15,6 +15,8 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/health": ["get"],
     "/v1/projects": ["get", "post"],
     "/v1/projects/{project}": ["get", "patch", "delete"],
+    "/v1/keys": ["get", "post"],
+    "/v1/keys/{keyId}": ["get", "delete"],
     "/v1/agents": ["get", "post"],
     "/v1/agents/{id}": ["get", "patch", "delete"],
     "/v1/agents/{id}/fork": ["post"],

@@ -34,6 +34,25 @@ export const ProjectSchema = z
   .object({ id: z.string(), name: z.string(), metadata, createdAt: timestamp, updatedAt: timestamp })
   .openapi("Project");
 
+export const ApiKeySchema = z
+  .object({
+    id: z.string().openapi({ example: "key_01jd8x0k5m2n3p4q5r6s7t8v9w" }),
+    projectId: z.string(),
+    name: z.string(),
+    prefix: z.string().openapi({ description: "the first characters of the secret, to tell keys apart" }),
+    createdAt: timestamp,
+    lastUsedAt: timestamp.nullable().openapi({ description: "last request it authenticated, to the minute" }),
+    revokedAt: timestamp.nullable(),
+  })
+  .openapi("ApiKey");
+
+export const CreatedKeySchema = ApiKeySchema.extend({
+  key: z
+    .string()
+    .openapi({ description: "the key to send as 'Authorization: Bearer <key>'; shown only now" }),
+  project: z.string().openapi({ description: "the project's name" }),
+}).openapi("CreatedKey");
+
 export const AgentSchema = z
   .object({
     id: z.string().openapi({ example: "agt_01jd8x0k5m2n3p4q5r6s7t8v9w" }),

@@ -5,7 +5,7 @@ import { sha256 } from "../core/hash.ts";
 import type { Agent, Commit, NewEvent, Project } from "../core/types.ts";
 import { makeCommit } from "../memory/blocks/commit-hash.ts";
 import { evolutionStoreTests } from "./evolution-suite.ts";
-import type { Store } from "./store.ts";
+import type { Store, StoredApiKey } from "./store.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
 
 /**
@@ -340,5 +340,55 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     });
 
     jobStoreCases({ id, at, event, withStore, seed, child });
+    it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
+      await withStore(async (store) => {
+        const { project } = await seed(store);
+        const key = (n: number, projectId = project.id): StoredApiKey => ({
+          id: id("key"),
+          projectId,
+          name: `k${n}`,
+          prefix: `pre${n}`,
+          secretHash: sha256(`secret ${n}`),
+          createdAt: at(n),
+          lastUsedAt: null,
+          revokedAt: null,
+        });
+        const [a, b] = [key(1), key(2)];
+        await store.keys.create(a, event(project.id, "key.created"));
+        await store.keys.create(b, event(project.id, "key.created"));
+        await assert.rejects(store.keys.create(a, event(project.id, "x")), ConflictError);
+        await assert.rejects(store.keys.create(key(3, id("prj")), event(project.id, "x")), NotFoundError);
+        assert.deepEqual(await store.keys.get(a.id), a);
+        assert.equal(await store.keys.get(id("key")), null);
+        const { secretHash: _, ...shown } = a;
+        const page = await store.keys.list({ projectId: project.id, limit: 1 });
+        assert.deepEqual(page, [shown]);
+        assert.equal("secretHash" in (page[0] as object), false);
+        assert.deepEqual(
+          (await store.keys.list({ after: a.id, limit: 10 })).map((k) => k.id),
+          [b.id],
+        );
+        assert.equal(await store.keys.countActive(project.id), 2);
+
+        await store.keys.touch(a.id, at(7));
+        assert.equal((await store.keys.get(a.id))?.lastUsedAt, at(7));
+        assert.equal(await store.keys.revoke(a.id, at(8), event(project.id, "key.revoked")), true);
+        assert.equal(await store.keys.revoke(a.id, at(9), event(project.id, "key.revoked")), false);
+        assert.equal((await store.keys.get(a.id))?.revokedAt, at(8));
+        await assert.rejects(store.keys.revoke(id("key"), at(9), event(project.id, "x")), NotFoundError);
+        assert.deepEqual(
+          (await store.keys.list({ projectId: project.id, limit: 10 })).map((k) => k.id),
+          [b.id],
+        );
+        assert.equal((await store.keys.list({ includeRevoked: true, limit: 10 })).length, 2);
+        assert.equal(await store.keys.countActive(), 1);
+        const kinds = (await store.events.list({ projectId: project.id, limit: 10 })).map((e) => e.kind);
+        assert.deepEqual(kinds.slice(-3), ["key.created", "key.created", "key.revoked"]);
+
+        await store.projects.delete(project.id, event(project.id, "project.deleted"));
+        assert.equal(await store.keys.get(b.id), null);
+        assert.equal(await store.keys.countActive(), 0);
+      });
+    });
   });
 }

@@ -1,6 +1,7 @@
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import type {
   Agent,
+  ApiKey,
   Blob,
   Branch,
   Commit,
@@ -47,6 +48,8 @@ export interface Store {
   readonly settings: SettingsStore;
   /** The persistent job queue (sleep-time work), whose completions apply a job's changes atomically. */
   readonly jobs: JobStore;
+  /** API keys (stored as hashes of their secrets). */
+  readonly keys: KeyStore;
   close(): Promise<void>;
 }
 
@@ -73,6 +76,30 @@ export interface ProjectStore {
   update(project: Project, event: NewEvent): Promise<void>;
   /** Deletes the project and everything its agents own. */
   delete(id: string, event: NewEvent): Promise<void>;
+}
+
+/** An API key as stored: what is shown, plus the hex SHA-256 of its secret. */
+export interface StoredApiKey extends ApiKey {
+  secretHash: string;
+}
+
+export interface KeyStore {
+  /** @throws NotFoundError when the project does not exist; ConflictError when the id does. */
+  create(key: StoredApiKey, event: NewEvent): Promise<void>;
+  get(id: string): Promise<StoredApiKey | null>;
+  /** Oldest first, by id; `after` is the id of the last key of the previous page. Never the hashes. */
+  list(
+    options: ListOptions & { projectId?: string | undefined; includeRevoked?: boolean | undefined },
+  ): Promise<ApiKey[]>;
+  /**
+   * Marks a key revoked at `at` and writes the event, unless it already was (then nothing is written).
+   * Returns whether this call revoked it. @throws NotFoundError when there is no such key.
+   */
+  revoke(id: string, at: string, event: NewEvent): Promise<boolean>;
+  /** Records that the key authenticated a request at `at` (no event: it describes no change). */
+  touch(id: string, at: string): Promise<void>;
+  /** How many keys are not revoked, in one project or in all. */
+  countActive(projectId?: string): Promise<number>;
 }
 
 /** The full block history of one agent: commits in parent-before-child order, blobs and refs. */
@@ -221,7 +248,10 @@ export interface MemoryStore {
    * too common (a caller may then fall back to recency). False for terms that simply match nothing.
    */
   tooCommonToRank(agentId: string, terms: readonly string[]): Promise<boolean>;
-  /** Counts an access (a retrieval) of each memory. */
+  /**
+   * Counts an access (a retrieval) of each memory. Reads through this store see it at once; a backend
+   * may write it later (it is bookkeeping, not a caller's data), but must write it by `close()`.
+   */
   recordAccess(agentId: string, ids: readonly string[], at: string): Promise<void>;
   count(agentId: string): Promise<number>;
 }

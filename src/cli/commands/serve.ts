@@ -1,11 +1,22 @@
 import { EngramError, InvalidInputError } from "../../core/errors.ts";
+import type { Engram } from "../../engram.ts";
 import { startSleeptimeScheduler } from "../../sleeptime/scheduler.ts";
-import { type Command, defineCommand, durationOption, intOption } from "../command.ts";
+import { type Command, defineCommand, durationOption, intOption, numberOption } from "../command.ts";
+import type { CommandContext } from "../context.ts";
+import {
+  isClusterWorker,
+  leaveCluster,
+  primaryStops,
+  reportFailure,
+  reportListening,
+  startCluster,
+} from "../serve-cluster.ts";
 import { UsageError } from "../usage-error.ts";
 
 /** Where the server listens unless told otherwise: only this machine. */
 export const DEFAULT_PORT = 8420;
 export const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_GRACE_MS = 10_000;
 
 const serve = defineCommand({
   name: "serve",
@@ -17,7 +28,12 @@ const serve = defineCommand({
       arg: "PORT",
       help: `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`,
     },
-    host: { type: "string", arg: "HOST", help: `interface to listen on (default ${DEFAULT_HOST})` },
+    host: {
+      type: "string",
+      arg: "HOST",
+      help: `interface to listen on (default ${DEFAULT_HOST}); any non-loopback one requires API keys`,
+    },
+    auth: { type: "boolean", help: "require API keys on loopback too (always on beyond loopback)" },
     sleep: {
       type: "boolean",
       help: "run sleep-time jobs in the background: due ones every 5 s, scheduled ones each interval (default; --no-sleep: not)",
@@ -27,27 +43,109 @@ const serve = defineCommand({
       arg: "DURATION",
       help: "how often scheduled sleep-time jobs are enqueued, e.g. 30m (default 1h)",
     },
+    workers: {
+      type: "string",
+      arg: "N",
+      help: "server processes sharing the port and the database (default 1)",
+    },
+    "rate-limit": {
+      type: "string",
+      arg: "N",
+      help: "requests per second per key, or per client address without auth; 0: off (default 100 with auth, off without)",
+    },
+    "rate-burst": {
+      type: "string",
+      arg: "N",
+      help: "requests allowed at once after a quiet spell (default 2×N)",
+    },
+    timeout: {
+      type: "string",
+      arg: "MS",
+      help: "time a response may take to start, else 503 (default 30000; 0: none)",
+    },
+    "max-body": {
+      type: "string",
+      arg: "BYTES",
+      help: "largest request body (default 1048576; /v1/import 64 MiB)",
+    },
+    "shutdown-grace": {
+      type: "string",
+      arg: "MS",
+      help: `on SIGTERM/SIGINT, how long requests in flight may finish (default ${DEFAULT_GRACE_MS})`,
+    },
   },
+  details: [
+    "On SIGTERM or SIGINT the server stops accepting connections, lets requests in flight finish (up to",
+    "--shutdown-grace), closes the database and exits 0. With auth on, at least one API key must exist",
+    "(engram keys create --project NAME). --json prints one line {url, host, port, auth, workers, database,",
+    "warnings} when listening. With --workers N, rate limits are kept by each worker.",
+  ].join("\n"),
   async run({ options }, ctx) {
     const port = intOption(options.port, "port", "serve") ?? DEFAULT_PORT;
     if (port < 0 || port > 65535)
       throw new UsageError(`--port must be from 0 to 65535, got ${port}`, "serve");
     const host = options.host ?? DEFAULT_HOST;
+    const workers = intOption(options.workers, "workers", "serve") ?? 1;
+    if (workers < 1 || workers > 64)
+      throw new UsageError(`--workers must be from 1 to 64, got ${workers}`, "serve");
+    const rate = nonNegative(numberOption(options["rate-limit"], "rate-limit", "serve"), "rate-limit");
+    const burst = nonNegative(intOption(options["rate-burst"], "rate-burst", "serve"), "rate-burst");
+    const timeout = nonNegative(intOption(options.timeout, "timeout", "serve"), "timeout");
+    const maxBody = nonNegative(intOption(options["max-body"], "max-body", "serve"), "max-body");
+    const grace =
+      nonNegative(intOption(options["shutdown-grace"], "shutdown-grace", "serve"), "shutdown-grace") ??
+      DEFAULT_GRACE_MS;
     const interval = durationOption(options["sleep-interval"], "sleep-interval", "serve");
     if (interval !== undefined && interval < 1000)
       throw new UsageError(
         `--sleep-interval must be at least 1s, got "${options["sleep-interval"]}"`,
         "serve",
       );
+    const worker = isClusterWorker();
     // Listen for the stop request before starting, so one that arrives during start-up is not lost.
-    const stopped = ctx.io.shutdown?.() ?? new Promise<string>(() => {});
-    const { startServer } = await import("../../server/index.ts");
+    const signalled = ctx.io.shutdown?.() ?? new Promise<string>(() => {});
+    const stopped = worker ? Promise.race([signalled, primaryStops()]) : signalled;
+    const { startServer, isLoopback } = await import("../../server/index.ts");
+    const loopback = isLoopback(host);
+    const auth = options.auth === true || !loopback;
     const engram = ctx.engram();
     // Fail at start, not on the first request, when the embedding model disagrees with stored vectors.
     await engram.ready();
-    const server = await startServer({ engram, port, host }).catch((error: unknown) => {
-      throw listenError(error, host, port);
+    if (auth) await requireAKey(engram, loopback ? "--auth is on" : `${host} is not a loopback address`);
+
+    if (workers > 1 && !worker) {
+      // The primary only hands out connections: each worker opens the database itself.
+      await ctx.close();
+      const sleep = { enabled: options.sleep !== false, interval: options["sleep-interval"] };
+      const flags = { auth, rate, burst, timeout, maxBody, grace, sleep };
+      const running = await startCluster({
+        workers,
+        argv: workerArgv(ctx, port, host, flags),
+        stderr: ctx.io.stderr,
+        stopTimeoutMs: grace + 5_000,
+      });
+      announce(ctx, { ...running, workers, warnings: [] });
+      const signal = await stopped;
+      if (!ctx.json) ctx.io.stderr.write(`engram: ${signal}, shutting down ${workers} workers\n`);
+      await running.stop();
+      return undefined;
+    }
+
+    const server = await startServer({
+      engram,
+      port,
+      host,
+      auth,
+      rateLimit: rate === undefined ? undefined : rate === 0 ? false : { requestsPerSecond: rate, burst },
+      requestTimeoutMs: timeout,
+      maxBodyBytes: maxBody === 0 ? undefined : maxBody,
+      shutdownGraceMs: grace,
+    }).catch((error: unknown) => {
+      const failure = listenError(error, host, port);
+      if (worker) reportFailure(failure);
+      throw failure;
     });
+    // Every worker may run jobs: the queue leases each job to one runner at a time.
     const scheduler =
       options.sleep === false
         ? null
@@ -56,30 +154,91 @@ const serve = defineCommand({
             onError: (error) => ctx.io.stderr.write(`engram: sleep-time: ${(error as Error).message}\n`),
           });
     const url = `http://${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`;
-    if (ctx.json) {
-      const ready = {
+    if (worker) reportListening({ url, host: server.host, port: server.port, auth: server.auth });
+    else
+      announce(ctx, {
         url,
         host: server.host,
         port: server.port,
-        database: ctx.dbPath,
+        auth: server.auth,
+        workers: 1,
         warnings: engram.warnings,
-      };
-      ctx.io.stdout.write(`${JSON.stringify(ready)}\n`);
-    } else {
-      ctx.io.stdout.write(`engram listening on ${url} (database: ${ctx.dbPath})\n`);
-      for (const warning of engram.warnings) ctx.io.stderr.write(`warning: ${warning}\n`);
-    }
+      });
     const signal = await stopped;
-    if (!ctx.json) ctx.io.stderr.write(`engram: ${signal}, shutting down\n`);
+    if (!ctx.json && !worker) ctx.io.stderr.write(`engram: ${signal}, shutting down\n`);
     await server.close();
     await scheduler?.stop();
     await ctx.close();
+    if (worker) leaveCluster();
     return undefined;
   },
 });
 
 /** `engram serve` */
 export const serveCommands: readonly Command[] = [serve];
+
+function announce(
+  ctx: CommandContext,
+  ready: {
+    url: string;
+    host: string;
+    port: number;
+    auth: boolean;
+    workers: number;
+    warnings: readonly string[];
+  },
+): void {
+  if (ctx.json) {
+    ctx.io.stdout.write(`${JSON.stringify({ ...ready, database: ctx.dbPath })}\n`);
+    return;
+  }
+  const notes = [`database: ${ctx.dbPath}`];
+  if (ready.auth) notes.push("API keys required");
+  if (ready.workers > 1) notes.push(`${ready.workers} workers`);
+  ctx.io.stdout.write(`engram listening on ${ready.url} (${notes.join(", ")})\n`);
+  for (const warning of ready.warnings) ctx.io.stderr.write(`warning: ${warning}\n`);
+}
+
+/** The command line of a worker: the same server, told everything explicitly. */
+function workerArgv(
+  ctx: CommandContext,
+  port: number,
+  host: string,
+  flags: {
+    auth: boolean;
+    rate: number | undefined;
+    burst: number | undefined;
+    timeout: number | undefined;
+    maxBody: number | undefined;
+    grace: number;
+    sleep: { enabled: boolean; interval: string | undefined };
+  },
+): string[] {
+  const argv = ["serve", "--db", ctx.dbPath, "--port", String(port), "--host", host];
+  if (flags.auth) argv.push("--auth");
+  if (flags.rate !== undefined) argv.push("--rate-limit", String(flags.rate));
+  if (flags.burst !== undefined) argv.push("--rate-burst", String(flags.burst));
+  if (flags.timeout !== undefined) argv.push("--timeout", String(flags.timeout));
+  if (flags.maxBody !== undefined) argv.push("--max-body", String(flags.maxBody));
+  argv.push("--shutdown-grace", String(flags.grace));
+  if (!flags.sleep.enabled) argv.push("--no-sleep");
+  if (flags.sleep.interval !== undefined) argv.push("--sleep-interval", flags.sleep.interval);
+  return argv;
+}
+
+/** A server that needs keys while none exists could only answer 401: say so instead of starting. */
+async function requireAKey(engram: Engram, why: string): Promise<void> {
+  if ((await engram.keys.countActive()) > 0) return;
+  throw new InvalidInputError(
+    `${why}, so requests need API keys, but none exists: create one with 'engram keys create --project NAME' first`,
+  );
+}
+
+function nonNegative(value: number | undefined, flag: string): number | undefined {
+  if (value !== undefined && value < 0)
+    throw new UsageError(`--${flag} must not be negative, got ${value}`, "serve");
+  return value;
+}
 
 /** A port in use or not allowed is the caller's to fix, not an engram failure. */
 function listenError(error: unknown, host: string, port: number): unknown {

@@ -121,9 +121,13 @@ export class ProjectService {
     return after;
   }
 
-  /** Deletes the project with all its agents and their memory, in one transaction. */
+  /**
+   * Deletes the project with all its agents, their memory and its API keys, in one transaction. A
+   * project-scoped caller (an API key) cannot: that is for whoever runs the server.
+   */
   async delete(idOrName: string): Promise<void> {
     const project = await this.get(idOrName);
+    this.#denyScoped("delete its project");
     await this.#ctx.store.projects.delete(
       project.id,
       makeEvent(this.#ctx, {

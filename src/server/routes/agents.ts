@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Engram } from "../../engram.ts";
 import { createAgentInput, forkAgentInput, updateAgentInput } from "../../memory/agents/agent-service.ts";
+import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
 import {
   AgentSchema,
@@ -86,23 +86,26 @@ const fork = createRoute({
 });
 
 /** `/v1/agents`, `/v1/agents/{id}` and `/v1/agents/{id}/fork`. */
-export function registerAgentRoutes(app: OpenAPIHono, engram: Engram): void {
-  app.openapi(list, async (c) => c.json(await engram.agents.list(c.req.valid("query")), 200));
-  app.openapi(create, async (c) => c.json(await engram.agents.create(c.req.valid("json")), 201));
+export function registerAgentRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(list, async (c) => c.json(await c.var.engram.agents.list(c.req.valid("query")), 200));
+  app.openapi(create, async (c) => c.json(await c.var.engram.agents.create(c.req.valid("json")), 201));
   app.openapi(get, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(id.startsWith("agt_") ? await engram.agents.get(id) : await engram.agents.find(id), 200);
+    return c.json(
+      id.startsWith("agt_") ? await c.var.engram.agents.get(id) : await c.var.engram.agents.find(id),
+      200,
+    );
   });
   app.openapi(update, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json(await engram.agents.update(id, c.req.valid("json")), 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    return c.json(await c.var.engram.agents.update(id, c.req.valid("json")), 200);
   });
   app.openapi(remove, async (c) => {
-    await engram.agents.delete(await agentIdOf(engram, c.req.valid("param").id));
+    await c.var.engram.agents.delete(await agentIdOf(c.var.engram, c.req.valid("param").id));
     return c.body(null, 204);
   });
   app.openapi(fork, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json(await engram.agents.fork(id, c.req.valid("json")), 201);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    return c.json(await c.var.engram.agents.fork(id, c.req.valid("json")), 201);
   });
 }

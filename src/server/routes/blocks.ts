@@ -4,6 +4,7 @@ import type { Author } from "../../core/types.ts";
 import type { Engram } from "../../engram.ts";
 import type { CommitResult } from "../../memory/blocks/block-service.ts";
 import { author, BLOCK_DEFAULTS, blockLabel, blockLimit } from "../../memory/blocks/schemas.ts";
+import type { AppEnv } from "../env.ts";
 import { agentIdOf, etagOf, expectedHeadOf } from "../lookup.ts";
 import {
   BlockAtSchema,
@@ -110,10 +111,10 @@ const remove = createRoute({
 });
 
 /** `/v1/agents/{id}/blocks` and `/v1/agents/{id}/blocks/{label}`. */
-export function registerBlockRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerBlockRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) => {
-    const set = await engram.blocks.list(
-      await agentIdOf(engram, c.req.valid("param").id),
+    const set = await c.var.engram.blocks.list(
+      await agentIdOf(c.var.engram, c.req.valid("param").id),
       c.req.valid("query"),
     );
     c.header("ETag", etagOf(set.commit));
@@ -122,16 +123,20 @@ export function registerBlockRoutes(app: OpenAPIHono, engram: Engram): void {
 
   app.openapi(create, async (c) => {
     const { label, value, expectedHead, ...options } = c.req.valid("json");
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const expected = expectedHeadOf(expectedHead, c.req.valid("header")["if-match"]);
-    const result = await createBlock(engram, id, label, value, { ...options, expectedHead: expected });
+    const result = await createBlock(c.var.engram, id, label, value, { ...options, expectedHead: expected });
     c.header("ETag", etagOf(result.commit.id));
     return c.json(result, 201);
   });
 
   app.openapi(get, async (c) => {
     const { id, label } = c.req.valid("param");
-    const block = await engram.blocks.get(await agentIdOf(engram, id), label, c.req.valid("query"));
+    const block = await c.var.engram.blocks.get(
+      await agentIdOf(c.var.engram, id),
+      label,
+      c.req.valid("query"),
+    );
     c.header("ETag", etagOf(block.commit));
     return c.json(block, 200);
   });
@@ -139,7 +144,7 @@ export function registerBlockRoutes(app: OpenAPIHono, engram: Engram): void {
   app.openapi(put, async (c) => {
     const { id, label } = c.req.valid("param");
     const { value, description, limit, readOnly, expectedHead, ...options } = c.req.valid("json");
-    const result = await engram.blocks.commit(await agentIdOf(engram, id), {
+    const result = await c.var.engram.blocks.commit(await agentIdOf(c.var.engram, id), {
       changes: [{ op: "set", label, value, description, limit, readOnly }],
       expectedHead: expectedHeadOf(expectedHead, c.req.valid("header")["if-match"]),
       ...options,
@@ -151,7 +156,7 @@ export function registerBlockRoutes(app: OpenAPIHono, engram: Engram): void {
   app.openapi(remove, async (c) => {
     const { id, label } = c.req.valid("param");
     const { expectedHead, ...options } = c.req.valid("query");
-    const result = await engram.blocks.delete(await agentIdOf(engram, id), label, {
+    const result = await c.var.engram.blocks.delete(await agentIdOf(c.var.engram, id), label, {
       ...options,
       expectedHead: expectedHeadOf(expectedHead, c.req.valid("header")["if-match"]),
     });

@@ -1,13 +1,17 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Engram } from "../../engram.ts";
 import { branchName } from "../../memory/blocks/history-service.ts";
+import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
+import { pageList } from "../paginate.ts";
 import {
   agentParams,
   BranchSchema,
+  cursorQuery,
   errorResponses,
   jsonRequest,
   jsonResponse,
+  limitQuery,
+  pageSchema,
   revisionQuery,
 } from "../schemas.ts";
 
@@ -16,9 +20,9 @@ const list = createRoute({
   path: "/v1/agents/{id}/branches",
   tags: ["history"],
   summary: "An agent's branches",
-  request: { params: agentParams },
+  request: { params: agentParams, query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
   responses: {
-    200: jsonResponse(z.object({ items: z.array(BranchSchema) }).openapi("BranchList"), "the branches"),
+    200: jsonResponse(pageSchema(BranchSchema, "BranchList"), "a page of branches, by name"),
     ...errorResponses(400, 404),
   },
 });
@@ -60,27 +64,31 @@ const remove = createRoute({
 });
 
 /** `/v1/agents/{id}/branches` and `/v1/agents/{id}/branches/{name}`. */
-export function registerBranchRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerBranchRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json({ items: await engram.history.listBranches(id) }, 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    const branches = await c.var.engram.history.listBranches(id);
+    return c.json(
+      pageList(branches, c.req.valid("query"), (b) => [b.name]),
+      200,
+    );
   });
 
   app.openapi(create, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const { name, from } = c.req.valid("json");
-    return c.json(await engram.history.createBranch(id, name, { from }), 201);
+    return c.json(await c.var.engram.history.createBranch(id, name, { from }), 201);
   });
 
   app.openapi(remove, async (c) => {
     const { id, name } = c.req.valid("param");
-    await engram.history.deleteBranch(await agentIdOf(engram, id), name);
+    await c.var.engram.history.deleteBranch(await agentIdOf(c.var.engram, id), name);
     return c.body(null, 204);
   });
   // Branch names may hold '/': also accept them unencoded (undocumented twin of the route above).
   app.openapi({ ...remove, path: "/v1/agents/{id}/branches/{name{.+}}", hide: true }, async (c) => {
     const { id, name } = c.req.valid("param");
-    await engram.history.deleteBranch(await agentIdOf(engram, id), name);
+    await c.var.engram.history.deleteBranch(await agentIdOf(c.var.engram, id), name);
     return c.body(null, 204);
   });
 }

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { RESPONDERS } from "../../agent/runtime-config.ts";
-import type { Engram } from "../../engram.ts";
+import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
 import { CompiledContextSchema } from "../runtime-schemas.ts";
 import { agentParams, errorResponses, jsonResponse } from "../schemas.ts";
@@ -40,9 +40,9 @@ const context = createRoute({
 });
 
 /** `GET /v1/agents/{id}/context`. */
-export function registerContextRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerContextRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(context, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json(await engram.runtime.context(id, c.req.valid("query")), 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    return c.json(await c.var.engram.runtime.context(id, c.req.valid("query")), 200);
   });
 }

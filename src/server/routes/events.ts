@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Engram } from "../../engram.ts";
+import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
 import {
   agentParams,
@@ -44,15 +44,15 @@ const allEvents = createRoute({
 });
 
 /** `/v1/agents/{id}/events` and `/v1/events`. */
-export function registerEventRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerEventRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(agentEvents, async (c) => {
-    const agentId = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json(await engram.events.list({ ...c.req.valid("query"), agentId }), 200);
+    const agentId = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    return c.json(await c.var.engram.events.list({ ...c.req.valid("query"), agentId }), 200);
   });
 
   app.openapi(allEvents, async (c) => {
     const { agent, ...query } = c.req.valid("query");
-    const agentId = agent === undefined ? undefined : await agentIdOf(engram, agent);
-    return c.json(await engram.events.list({ ...query, agentId }), 200);
+    const agentId = agent === undefined ? undefined : await agentIdOf(c.var.engram, agent);
+    return c.json(await c.var.engram.events.list({ ...query, agentId }), 200);
   });
 }

@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { EvolutionRun } from "../../core/evolution-types.ts";
 import { RUN_STATUSES } from "../../core/evolution-types.ts";
-import type { Engram } from "../../engram.ts";
 import { distillOptions } from "../../evolution/distill.ts";
 import { reportMarkdown } from "../../evolution/report.ts";
 import { evolveSettingsObject } from "../../evolution/run-config.ts";
+import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
 import {
   agentParams,
@@ -188,11 +188,11 @@ function runJson(run: EvolutionRun): z.infer<typeof EvolutionRunSchema> {
 }
 
 /** `/v1/agents/{id}/evolve`, `/evolution-runs[/{runId}[/resume]]` and `/distill`. */
-export function registerEvolutionRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerEvolutionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(evolve, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const { wait, ...options } = c.req.valid("json");
-    const { run, done } = await engram.evolution.start(id, options);
+    const { run, done } = await c.var.engram.evolution.start(id, options);
     if (wait !== true) {
       // The outcome is recorded on the run (finished, failed or stopped); nothing waits for it here.
       done.catch(() => {});
@@ -202,8 +202,8 @@ export function registerEvolutionRoutes(app: OpenAPIHono, engram: Engram): void 
     await done;
     return c.json(
       {
-        run: runJson(await engram.evolution.get(id, run.id)),
-        report: await engram.evolution.report(id, run.id),
+        run: runJson(await c.var.engram.evolution.get(id, run.id)),
+        report: await c.var.engram.evolution.report(id, run.id),
       },
       200,
     );
@@ -211,9 +211,9 @@ export function registerEvolutionRoutes(app: OpenAPIHono, engram: Engram): void 
 
   app.openapi(resume, async (c) => {
     const { id: ref, runId } = c.req.valid("param");
-    const id = await agentIdOf(engram, ref);
+    const id = await agentIdOf(c.var.engram, ref);
     const { model, wait } = c.req.valid("json") ?? {};
-    const { run, done } = await engram.evolution.startResume(id, runId, { model });
+    const { run, done } = await c.var.engram.evolution.startResume(id, runId, { model });
     if (wait !== true) {
       done.catch(() => {});
       c.header("Location", `/v1/agents/${id}/evolution-runs/${run.id}`);
@@ -222,24 +222,24 @@ export function registerEvolutionRoutes(app: OpenAPIHono, engram: Engram): void 
     await done;
     return c.json(
       {
-        run: runJson(await engram.evolution.get(id, run.id)),
-        report: await engram.evolution.report(id, run.id),
+        run: runJson(await c.var.engram.evolution.get(id, run.id)),
+        report: await c.var.engram.evolution.report(id, run.id),
       },
       200,
     );
   });
 
   app.openapi(list, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    const page = await engram.evolution.list(id, c.req.valid("query"));
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    const page = await c.var.engram.evolution.list(id, c.req.valid("query"));
     return c.json({ items: page.items.map(runJson), nextCursor: page.nextCursor }, 200);
   });
 
   app.openapi(show, async (c) => {
     const { id: ref, runId } = c.req.valid("param");
-    const id = await agentIdOf(engram, ref);
-    const run = await engram.evolution.get(id, runId);
-    const report = await engram.evolution.report(id, run.id);
+    const id = await agentIdOf(c.var.engram, ref);
+    const run = await c.var.engram.evolution.get(id, runId);
+    const report = await c.var.engram.evolution.report(id, run.id);
     if (c.req.valid("query").format === "markdown") {
       return c.body(reportMarkdown(report), 200, { "content-type": "text/markdown; charset=utf-8" });
     }
@@ -247,7 +247,7 @@ export function registerEvolutionRoutes(app: OpenAPIHono, engram: Engram): void 
   });
 
   app.openapi(distill, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json(await engram.evolution.distill(id, c.req.valid("json")), 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    return c.json(await c.var.engram.evolution.distill(id, c.req.valid("json")), 200);
   });
 }

@@ -1,5 +1,4 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Engram } from "../../engram.ts";
 import {
   adviceInput,
   episodeInput,
@@ -7,8 +6,10 @@ import {
   startEpisodeInput,
   stepInput,
 } from "../../experience/schemas.ts";
+import type { AppEnv } from "../env.ts";
 import { hasKey, shapeHook } from "../errors.ts";
 import { agentIdOf } from "../lookup.ts";
+import { pageList } from "../paginate.ts";
 import {
   AdviceSchema,
   agentParams,
@@ -101,11 +102,11 @@ const records = createRoute({
   path: "/v1/agents/{id}/experience",
   tags: ["experience"],
   summary: "The agent's experience memory: a record per (task, observation) with per-action Q",
-  request: { params: agentParams },
+  request: { params: agentParams, query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
   responses: {
     200: jsonResponse(
-      z.object({ items: z.array(ExperienceRecordSchema) }).openapi("ExperienceRecords"),
-      "the records",
+      pageSchema(ExperienceRecordSchema, "ExperienceRecords"),
+      "a page of records, oldest first",
     ),
     ...errorResponses(400, 404),
   },
@@ -124,36 +125,36 @@ const advice = createRoute({
 });
 
 /** `/v1/agents/{id}/episodes…`, `/experience` and `/advice`. */
-export function registerExperienceRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerExperienceRoutes(app: OpenAPIHono<AppEnv>): void {
   // The route named as a type argument: the hook alone must not decide the handler's input type.
   app.openapi<typeof record>(
     record,
     async (c) => {
-      const id = await agentIdOf(engram, c.req.valid("param").id);
+      const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
       const body = c.req.valid("json");
       const episode =
         "steps" in body
-          ? await engram.experience.recordEpisode(id, body)
-          : await engram.experience.startEpisode(id, body);
+          ? await c.var.engram.experience.recordEpisode(id, body)
+          : await c.var.engram.experience.startEpisode(id, body);
       return c.json(episode, 201);
     },
     shapeHook((body) => (hasKey(body, "steps") ? episodeInput : startEpisodeInput)),
   );
 
   app.openapi(list, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json(await engram.experience.listEpisodes(id, c.req.valid("query")), 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    return c.json(await c.var.engram.experience.listEpisodes(id, c.req.valid("query")), 200);
   });
 
   app.openapi(get, async (c) => {
     const { id, eid } = c.req.valid("param");
-    return c.json(await engram.experience.getEpisode(await agentIdOf(engram, id), eid), 200);
+    return c.json(await c.var.engram.experience.getEpisode(await agentIdOf(c.var.engram, id), eid), 200);
   });
 
   app.openapi(step, async (c) => {
     const { id, eid } = c.req.valid("param");
-    const recorded = await engram.experience.recordStep(
-      await agentIdOf(engram, id),
+    const recorded = await c.var.engram.experience.recordStep(
+      await agentIdOf(c.var.engram, id),
       eid,
       c.req.valid("json"),
     );
@@ -162,8 +163,8 @@ export function registerExperienceRoutes(app: OpenAPIHono, engram: Engram): void
 
   app.openapi(finish, async (c) => {
     const { id, eid } = c.req.valid("param");
-    const episode = await engram.experience.finishEpisode(
-      await agentIdOf(engram, id),
+    const episode = await c.var.engram.experience.finishEpisode(
+      await agentIdOf(c.var.engram, id),
       eid,
       c.req.valid("json") ?? {},
     );
@@ -171,12 +172,16 @@ export function registerExperienceRoutes(app: OpenAPIHono, engram: Engram): void
   });
 
   app.openapi(records, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json({ items: await engram.experience.records(id) }, 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    const records = await c.var.engram.experience.records(id);
+    return c.json(
+      pageList(records, c.req.valid("query"), (r) => [r.createdAt, r.id]),
+      200,
+    );
   });
 
   app.openapi(advice, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json(await engram.experience.advise(id, c.req.valid("json")), 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    return c.json(await c.var.engram.experience.advise(id, c.req.valid("json")), 200);
   });
 }

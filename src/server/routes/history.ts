@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Engram } from "../../engram.ts";
 import { author, commitInput } from "../../memory/blocks/schemas.ts";
+import type { AppEnv } from "../env.ts";
 import { agentIdOf, etagOf, expectedHeadOf } from "../lookup.ts";
 import {
   agentParams,
@@ -110,16 +111,16 @@ const revert = createRoute({
 });
 
 /** `/v1/agents/{id}/commits`, `/commits/{rev}`, `/diff` and `/revert`. */
-export function registerHistoryRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerHistoryRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(log, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json(await engram.history.log(id, c.req.valid("query")), 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    return c.json(await c.var.engram.history.log(id, c.req.valid("query")), 200);
   });
 
   app.openapi(commit, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const input = c.req.valid("json");
-    const result = await engram.blocks.commit(id, {
+    const result = await c.var.engram.blocks.commit(id, {
       ...input,
       expectedHead: expectedHeadOf(input.expectedHead, c.req.valid("header")["if-match"]),
     });
@@ -127,28 +128,28 @@ export function registerHistoryRoutes(app: OpenAPIHono, engram: Engram): void {
     return result.changed ? c.json(result, 201) : c.json(result, 200);
   });
 
-  const getCommitHandler = async (agent: string, rev: string) =>
+  const getCommitHandler = async (engram: Engram, agent: string, rev: string) =>
     engram.history.getCommit(await agentIdOf(engram, agent), rev);
   app.openapi(getCommit, async (c) => {
     const { id, rev } = c.req.valid("param");
-    return c.json(await getCommitHandler(id, rev), 200);
+    return c.json(await getCommitHandler(c.var.engram, id, rev), 200);
   });
   // Branch names may hold '/': also accept them unencoded (undocumented twin of the route above).
   app.openapi({ ...getCommit, path: "/v1/agents/{id}/commits/{rev{.+}}", hide: true }, async (c) => {
     const { id, rev } = c.req.valid("param");
-    return c.json(await getCommitHandler(id, rev), 200);
+    return c.json(await getCommitHandler(c.var.engram, id, rev), 200);
   });
 
   app.openapi(diff, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const { from, to = "HEAD" } = c.req.valid("query");
-    return c.json(await engram.history.diff(id, from ?? `${to}~1`, to), 200);
+    return c.json(await c.var.engram.history.diff(id, from ?? `${to}~1`, to), 200);
   });
 
   app.openapi(revert, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const { to, expectedHead, ...options } = c.req.valid("json");
-    const result = await engram.history.revert(id, to, {
+    const result = await c.var.engram.history.revert(id, to, {
       ...options,
       expectedHead: expectedHeadOf(expectedHead, c.req.valid("header")["if-match"]),
     });

@@ -1,15 +1,19 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Engram } from "../../engram.ts";
 import { insightOperation } from "../../insights/insight-service.ts";
+import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
+import { pageList } from "../paginate.ts";
 import {
   agentParams,
+  cursorQuery,
   errorResponses,
   InsightExtractionSchema,
   InsightResultSchema,
   InsightSchema,
   jsonRequest,
   jsonResponse,
+  limitQuery,
+  pageSchema,
 } from "../schemas.ts";
 
 /** Most operations one request may apply. */
@@ -43,9 +47,9 @@ const list = createRoute({
   path: "/v1/agents/{id}/insights",
   tags: ["insights"],
   summary: "The agent's rules distilled from experience, strongest first",
-  request: { params: agentParams },
+  request: { params: agentParams, query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
   responses: {
-    200: jsonResponse(z.object({ items: z.array(InsightSchema) }).openapi("InsightList"), "the rules"),
+    200: jsonResponse(pageSchema(InsightSchema, "InsightList"), "a page of rules, strongest first"),
     ...errorResponses(400, 404),
   },
 });
@@ -76,21 +80,25 @@ const extract = createRoute({
 });
 
 /** `/v1/agents/{id}/insights` and `/insights/extract`. */
-export function registerInsightRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerInsightRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json({ items: await engram.insights.list(id) }, 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    const insights = await c.var.engram.insights.list(id);
+    return c.json(
+      pageList(insights, c.req.valid("query"), (i) => [-i.count, i.createdAt, i.id]),
+      200,
+    );
   });
 
   app.openapi(apply, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const { operations, strict } = c.req.valid("json");
-    return c.json(await engram.insights.apply(id, operations, { strict }), 200);
+    return c.json(await c.var.engram.insights.apply(id, operations, { strict }), 200);
   });
 
   app.openapi(extract, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const { task, model, maxPairs } = c.req.valid("json") ?? {};
-    return c.json(await engram.insights.extract(id, { task, model, maxPairs }), 200);
+    return c.json(await c.var.engram.insights.extract(id, { task, model, maxPairs }), 200);
   });
 }

@@ -2,6 +2,7 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Engram } from "../../engram.ts";
 import { handleMcpRequest } from "../../mcp/http.ts";
+import type { AppEnv } from "../env.ts";
 
 /** Where the MCP endpoint lives; the JSON body middleware leaves it to the MCP transport. */
 export const MCP_PATH = "/mcp";
@@ -28,8 +29,8 @@ export interface McpRouteOptions {
  * to one project (e.g. by its API key) sees only that project.
  */
 export function registerMcpRoute(
-  app: OpenAPIHono,
-  engineFor: (c: Context) => Engram,
+  app: OpenAPIHono<AppEnv>,
+  engineFor: (c: Context<AppEnv>) => Engram,
   options: McpRouteOptions,
 ): void {
   app.openAPIRegistry.registerPath({

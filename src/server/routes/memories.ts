@@ -1,8 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Engram } from "../../engram.ts";
 import { isoTime, MAX_BATCH, memoryInput, memoryKind, memoryPatch } from "../../memory/memories/schemas.ts";
+import type { AppEnv } from "../env.ts";
 import { hasKey, shapeHook } from "../errors.ts";
 import { agentIdOf } from "../lookup.ts";
+import { pageList } from "../paginate.ts";
 import {
   agentParams,
   booleanQuery,
@@ -131,12 +132,9 @@ const history = createRoute({
   path: "/v1/agents/{id}/memories/{mid}/history",
   tags: ["memories"],
   summary: "Every version of a memory, oldest first, including its deletion",
-  request: { params: memoryParams },
+  request: { params: memoryParams, query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
   responses: {
-    200: jsonResponse(
-      z.object({ items: z.array(MemoryVersionSchema) }).openapi("MemoryHistory"),
-      "the versions",
-    ),
+    200: jsonResponse(pageSchema(MemoryVersionSchema, "MemoryHistory"), "a page of versions, oldest first"),
     ...errorResponses(400, 404),
   },
 });
@@ -163,58 +161,66 @@ const restore = createRoute({
 });
 
 /** `/v1/agents/{id}/memories`, `/memories/{mid}`, its `/history`, `/archive` and `/restore`. */
-export function registerMemoryRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
   // The route named as a type argument: the hook alone must not decide the handler's input type.
   app.openapi<typeof add>(
     add,
     async (c) => {
-      const id = await agentIdOf(engram, c.req.valid("param").id);
+      const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
       const body = c.req.valid("json");
       if ("memories" in body) {
-        const { value, warnings } = await engram.memories.addMany(id, body.memories);
+        const { value, warnings } = await c.var.engram.memories.addMany(id, body.memories);
         return c.json({ memories: value, warnings }, 201);
       }
-      const { value, warnings } = await engram.memories.addMany(id, [body]);
+      const { value, warnings } = await c.var.engram.memories.addMany(id, [body]);
       return c.json({ memory: value[0] as (typeof value)[number], warnings }, 201);
     },
     shapeHook((body) => (hasKey(body, "memories") ? memoryBatch : memoryInput)),
   );
 
   app.openapi(list, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const { kind, tag, ...query } = c.req.valid("query");
-    return c.json(await engram.memories.list(id, { ...query, kinds: kind, tags: tag }), 200);
+    return c.json(await c.var.engram.memories.list(id, { ...query, kinds: kind, tags: tag }), 200);
   });
 
   app.openapi(get, async (c) => {
     const { id, mid } = c.req.valid("param");
-    return c.json(await engram.memories.get(await agentIdOf(engram, id), mid), 200);
+    return c.json(await c.var.engram.memories.get(await agentIdOf(c.var.engram, id), mid), 200);
   });
 
   app.openapi(update, async (c) => {
     const { id, mid } = c.req.valid("param");
-    const result = await engram.memories.update(await agentIdOf(engram, id), mid, c.req.valid("json"));
+    const result = await c.var.engram.memories.update(
+      await agentIdOf(c.var.engram, id),
+      mid,
+      c.req.valid("json"),
+    );
     return c.json({ memory: result.value, warnings: result.warnings }, 200);
   });
 
   app.openapi(remove, async (c) => {
     const { id, mid } = c.req.valid("param");
-    await engram.memories.delete(await agentIdOf(engram, id), mid);
+    await c.var.engram.memories.delete(await agentIdOf(c.var.engram, id), mid);
     return c.body(null, 204);
   });
 
   app.openapi(history, async (c) => {
     const { id, mid } = c.req.valid("param");
-    return c.json({ items: await engram.memories.history(await agentIdOf(engram, id), mid) }, 200);
+    const versions = await c.var.engram.memories.history(await agentIdOf(c.var.engram, id), mid);
+    return c.json(
+      pageList(versions, c.req.valid("query"), (v) => [v.version]),
+      200,
+    );
   });
 
   app.openapi(archive, async (c) => {
     const { id, mid } = c.req.valid("param");
-    return c.json(await engram.memories.archive(await agentIdOf(engram, id), mid), 200);
+    return c.json(await c.var.engram.memories.archive(await agentIdOf(c.var.engram, id), mid), 200);
   });
 
   app.openapi(restore, async (c) => {
     const { id, mid } = c.req.valid("param");
-    return c.json(await engram.memories.restore(await agentIdOf(engram, id), mid), 200);
+    return c.json(await c.var.engram.memories.restore(await agentIdOf(c.var.engram, id), mid), 200);
   });
 }

@@ -5,6 +5,7 @@ import { MESSAGE_ROLES } from "../../core/types.ts";
 import type { Engram } from "../../engram.ts";
 import { isoTime } from "../../memory/memories/schemas.ts";
 import { MAX_MESSAGE_BATCH, messageInput } from "../../memory/messages/message-service.ts";
+import type { AppEnv } from "../env.ts";
 import { hasKey, shapeHook } from "../errors.ts";
 import { agentIdOf } from "../lookup.ts";
 import { runRequest, TurnEventSchema, TurnResultSchema } from "../runtime-schemas.ts";
@@ -90,20 +91,20 @@ const list = createRoute({
 });
 
 /** `/v1/agents/{id}/messages`. */
-export function registerMessageRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerMessageRoutes(app: OpenAPIHono<AppEnv>): void {
   // The route named as a type argument: the hook alone must not decide the handler's input type.
   app.openapi<typeof append>(
     append,
     async (c) => {
-      const id = await agentIdOf(engram, c.req.valid("param").id);
+      const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
       const body = c.req.valid("json");
       if ("messages" in body) {
-        return c.json({ messages: await engram.messages.appendMany(id, body.messages) }, 201);
+        return c.json({ messages: await c.var.engram.messages.appendMany(id, body.messages) }, 201);
       }
-      if ("role" in body) return c.json(await engram.messages.append(id, body), 201);
+      if ("role" in body) return c.json(await c.var.engram.messages.append(id, body), 201);
       const { stream, ...input } = body;
-      if (stream === true) return streamTurn(c, engram, id, input);
-      return c.json(await engram.runtime.send(id, input, { abortSignal: c.req.raw.signal }), 201);
+      if (stream === true) return streamTurn(c, c.var.engram, id, input);
+      return c.json(await c.var.engram.runtime.send(id, input, { abortSignal: c.req.raw.signal }), 201);
     },
     shapeHook((body) =>
       hasKey(body, "messages")
@@ -115,10 +116,10 @@ export function registerMessageRoutes(app: OpenAPIHono, engram: Engram): void {
   );
 
   app.openapi(list, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const { role, order, ...query } = c.req.valid("query");
     return c.json(
-      await engram.messages.list(id, { ...query, roles: role, newestFirst: order === "desc" }),
+      await c.var.engram.messages.list(id, { ...query, roles: role, newestFirst: order === "desc" }),
       200,
     );
   });

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Engram } from "../../engram.ts";
 import { createProjectInput, updateProjectInput } from "../../memory/projects/project-service.ts";
+import type { AppEnv } from "../env.ts";
 import {
   cursorQuery,
   errorResponses,
@@ -73,15 +73,15 @@ const remove = createRoute({
 });
 
 /** `/v1/projects` and `/v1/projects/{project}`. */
-export function registerProjectRoutes(app: OpenAPIHono, engram: Engram): void {
-  app.openapi(list, async (c) => c.json(await engram.projects.list(c.req.valid("query")), 200));
-  app.openapi(create, async (c) => c.json(await engram.projects.create(c.req.valid("json")), 201));
-  app.openapi(get, async (c) => c.json(await engram.projects.get(c.req.valid("param").project), 200));
+export function registerProjectRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(list, async (c) => c.json(await c.var.engram.projects.list(c.req.valid("query")), 200));
+  app.openapi(create, async (c) => c.json(await c.var.engram.projects.create(c.req.valid("json")), 201));
+  app.openapi(get, async (c) => c.json(await c.var.engram.projects.get(c.req.valid("param").project), 200));
   app.openapi(update, async (c) =>
-    c.json(await engram.projects.update(c.req.valid("param").project, c.req.valid("json")), 200),
+    c.json(await c.var.engram.projects.update(c.req.valid("param").project, c.req.valid("json")), 200),
   );
   app.openapi(remove, async (c) => {
-    await engram.projects.delete(c.req.valid("param").project);
+    await c.var.engram.projects.delete(c.req.valid("param").project);
     return c.body(null, 204);
   });
 }

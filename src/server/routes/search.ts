@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Engram } from "../../engram.ts";
 import { searchInput } from "../../retrieval/search-schema.ts";
+import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
 import { agentParams, errorResponses, jsonRequest, jsonResponse, SearchResponseSchema } from "../schemas.ts";
 
@@ -46,20 +46,20 @@ const searchMessages = createRoute({
 });
 
 /** `/v1/agents/{id}/search`, `/memories/search` and `/messages/search`. */
-export function registerSearchRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerSearchRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(search, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json(await engram.search(id, c.req.valid("json")), 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    return c.json(await c.var.engram.search(id, c.req.valid("json")), 200);
   });
 
   app.openapi(searchMemories, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const { sources = ["memories"], ...input } = c.req.valid("json");
-    return c.json(await engram.search(id, { ...input, sources }), 200);
+    return c.json(await c.var.engram.search(id, { ...input, sources }), 200);
   });
 
   app.openapi(searchMessages, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json(await engram.search(id, { ...c.req.valid("json"), sources: ["messages"] }), 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    return c.json(await c.var.engram.search(id, { ...c.req.valid("json"), sources: ["messages"] }), 200);
   });
 }

@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { JOB_STATUSES } from "../../core/types.ts";
-import type { Engram } from "../../engram.ts";
 import { SLEEP_JOB_KINDS } from "../../sleeptime/options.ts";
 import { sleepInput } from "../../sleeptime/sleeptime-service.ts";
+import type { AppEnv } from "../env.ts";
 import { JobSchema, SleepRunSchema } from "../job-schemas.ts";
 import { agentIdOf } from "../lookup.ts";
 import {
@@ -72,21 +72,21 @@ const get = createRoute({
 });
 
 /** `/v1/agents/{id}/sleep` and `/v1/agents/{id}/jobs[/{jid}]`. */
-export function registerSleeptimeRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerSleeptimeRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(sleep, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const { wait, ...input } = c.req.valid("json") ?? {};
-    if (wait === false) return c.json(await engram.sleeptime.enqueue(id, input), 202);
-    return c.json(await engram.sleeptime.run(id, input), 200);
+    if (wait === false) return c.json(await c.var.engram.sleeptime.enqueue(id, input), 202);
+    return c.json(await c.var.engram.sleeptime.run(id, input), 200);
   });
 
   app.openapi(list, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json(await engram.sleeptime.list(id, c.req.valid("query")), 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    return c.json(await c.var.engram.sleeptime.list(id, c.req.valid("query")), 200);
   });
 
   app.openapi(get, async (c) => {
     const { id, jid } = c.req.valid("param");
-    return c.json(await engram.sleeptime.get(await agentIdOf(engram, id), jid), 200);
+    return c.json(await c.var.engram.sleeptime.get(await agentIdOf(c.var.engram, id), jid), 200);
   });
 }

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Engram } from "../../engram.ts";
+import type { AppEnv } from "../env.ts";
 import { HealthSchema, jsonResponse } from "../schemas.ts";
 
 const health = createRoute({
@@ -11,14 +11,14 @@ const health = createRoute({
 });
 
 /** `GET /health`. */
-export function registerSystemRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerSystemRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(health, (c) =>
     c.json(
       {
         status: "ok" as const,
-        store: engram.store.kind,
-        capabilities: engram.store.capabilities,
-        warnings: [...engram.warnings],
+        store: c.var.engram.store.kind,
+        capabilities: c.var.engram.store.capabilities,
+        warnings: [...c.var.engram.warnings],
       },
       200,
     ),

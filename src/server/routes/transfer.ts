@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Engram } from "../../engram.ts";
 import { EXPORT_FORMAT, exportDocument } from "../../transfer/format.ts";
+import type { AppEnv } from "../env.ts";
 import { invalidInput } from "../errors.ts";
 import { agentIdOf } from "../lookup.ts";
 import { AgentSchema, agentParams, errorResponses, jsonRequest, jsonResponse } from "../schemas.ts";
@@ -56,10 +56,10 @@ const importAgent = createRoute({
 });
 
 /** `/v1/agents/{id}/export` and `/v1/import`. */
-export function registerTransferRoutes(app: OpenAPIHono, engram: Engram): void {
+export function registerTransferRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(exportAgent, async (c) => {
-    const id = await agentIdOf(engram, c.req.valid("param").id);
-    return c.json(await engram.transfer.export(id), 200);
+    const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
+    return c.json(await c.var.engram.transfer.export(id), 200);
   });
 
   app.openapi(importAgent, async (c) => {
@@ -67,7 +67,7 @@ export function registerTransferRoutes(app: OpenAPIHono, engram: Engram): void {
     const query = c.req.valid("query");
     // A raw document always has `format`; the wrapped form never does.
     const wrapped = "format" in body ? { document: body } : parseWrapped(body);
-    const agent = await engram.transfer.import(wrapped.document, {
+    const agent = await c.var.engram.transfer.import(wrapped.document, {
       newIds: wrapped.newIds ?? query.newIds === "true",
       project: wrapped.project ?? query.project,
     });

@@ -1,6 +1,9 @@
 import { createRequire } from "node:module";
 import { DatabaseSync } from "node:sqlite";
 
+/** How long a statement waits for another process's lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
 export interface OpenedDatabase {
   db: DatabaseSync;
   vectors: boolean;
@@ -18,7 +21,7 @@ export function openDatabase(
   options: { vectorExtension?: string | false } = {},
 ): OpenedDatabase {
   const db = new DatabaseSync(path, { allowExtension: true, enableForeignKeyConstraints: true });
-  db.exec("PRAGMA busy_timeout = 5000");
+  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA foreign_keys = ON");
@@ -78,3 +81,47 @@ export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
     throw error;
   }
 }
+
+/**
+ * Like `inTransaction`, but waits for the write lock without stopping the process: while another
+ * process (a server worker, the CLI) holds it, the attempt is retried after yielding to other work,
+ * instead of sleeping inside SQLite's busy handler with the event loop blocked. The transaction
+ * itself, once begun, runs and commits synchronously as with `inTransaction`.
+ */
+export async function inWriteTransaction<T>(db: DatabaseSync, fn: () => T): Promise<T> {
+  if (db.isTransaction) return fn();
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let attempt = 0; !tryBeginImmediate(db); attempt++) {
+    if (Date.now() > deadline) {
+      db.exec("BEGIN IMMEDIATE"); // one last wait inside SQLite, which fails with its own busy error
+      break;
+    }
+    await new Promise((resolve) =>
+      attempt < 8 ? setImmediate(resolve) : setTimeout(resolve, Math.min(2 ** (attempt - 8), 20)),
+    );
+  }
+  try {
+    const result = fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+/** BEGIN IMMEDIATE without waiting: false when another connection holds the write lock. */
+function tryBeginImmediate(db: DatabaseSync): boolean {
+  db.exec("PRAGMA busy_timeout = 0");
+  try {
+    db.exec("BEGIN IMMEDIATE");
+    return true;
+  } catch (error) {
+    if ((error as { errcode?: unknown }).errcode === SQLITE_BUSY) return false;
+    throw error;
+  } finally {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
+const SQLITE_BUSY = 5;

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Blob, Branch, Commit, NewEvent } from "../../core/types.ts";
 import type { AppendCommit, HistorySnapshot, HistoryStore } from "../store.ts";
-import { inTransaction } from "./database.ts";
+import { inTransaction, inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { type CommitRow, toCommit } from "./rows.ts";
 import type { Statements } from "./statements.ts";
@@ -112,7 +112,7 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async append(input: AppendCommit): Promise<void> {
-    this.appendNow(input);
+    await inWriteTransaction(this.#s.db, () => this.appendNow(input));
   }
 
   /** `append`, synchronously: joins the caller's transaction when there is one. */
@@ -167,7 +167,7 @@ export class SqliteHistoryStore implements HistoryStore {
     event: NewEvent;
   }): Promise<void> {
     const { agentId, name } = input;
-    inTransaction(this.#s.db, () => {
+    await inWriteTransaction(this.#s.db, () => {
       if (
         this.#s.get("SELECT 1 FROM commits WHERE agent_id = ? AND id = ?", agentId, input.commitId) ===
         undefined
@@ -207,7 +207,7 @@ export class SqliteHistoryStore implements HistoryStore {
     expectedHead: string;
     event: NewEvent;
   }): Promise<void> {
-    inTransaction(this.#s.db, () => {
+    await inWriteTransaction(this.#s.db, () => {
       this.#checkHead(input.agentId, input.name, input.expectedHead);
       this.#s.run("DELETE FROM branches WHERE agent_id = ? AND name = ?", input.agentId, input.name);
       writeEvents(this.#s, [input.event]);

@@ -23,24 +23,82 @@ export interface MemoryRow {
 export const MEMORY_COLUMNS =
   "m.id, m.agent_id, m.user_id, m.kind, m.text, m.tags, m.importance, m.valid_from, m.valid_to, m.provenance, m.metadata, m.version, m.access_count, m.last_accessed_at, m.archived_at, m.created_at, m.updated_at";
 
+const NO_PROVENANCE = '{"messageIds":[],"externalIds":[]}';
+
+/**
+ * Most memories have no tags, provenance or metadata, and a search converts up to a hundred rows:
+ * the empty values are built directly rather than parsed.
+ */
+function parseJson(text: string): unknown {
+  if (text === "[]") return [];
+  if (text === "{}") return {};
+  if (text === NO_PROVENANCE) return { messageIds: [], externalIds: [] };
+  return JSON.parse(text);
+}
+
 export const toMemory = (row: MemoryRow): Memory => ({
   id: row.id,
   agentId: row.agent_id,
   userId: row.user_id,
   kind: row.kind,
   text: row.text,
-  tags: JSON.parse(row.tags),
+  tags: parseJson(row.tags) as string[],
   importance: row.importance,
   validFrom: row.valid_from,
   validTo: row.valid_to,
-  provenance: JSON.parse(row.provenance),
-  metadata: JSON.parse(row.metadata),
+  provenance: parseJson(row.provenance) as Memory["provenance"],
+  metadata: parseJson(row.metadata) as Memory["metadata"],
   version: row.version,
   accessCount: row.access_count,
   lastAccessedAt: row.last_accessed_at,
   archivedAt: row.archived_at,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+});
+
+/**
+ * A row of `MEMORY_COLUMNS` (then any extra columns) read as an array: searches convert up to a
+ * hundred rows, and arrays come out of SQLite and are read back noticeably faster than objects.
+ */
+export type MemoryTuple = readonly [
+  id: string,
+  agentId: string,
+  userId: string | null,
+  kind: string,
+  text: string,
+  tags: string,
+  importance: number,
+  validFrom: string | null,
+  validTo: string | null,
+  provenance: string,
+  metadata: string,
+  version: number,
+  accessCount: number,
+  lastAccessedAt: string | null,
+  archivedAt: string | null,
+  createdAt: string,
+  updatedAt: string,
+  ...extra: unknown[],
+];
+
+export const tupleToMemory = (row: MemoryTuple): Memory => ({
+  id: row[0],
+  agentId: row[1],
+  userId: row[2],
+  kind: row[3],
+  text: row[4],
+  tags: parseJson(row[5]) as string[],
+  importance: row[6],
+  validFrom: row[7],
+  validTo: row[8],
+  provenance: parseJson(row[9]) as Memory["provenance"],
+  metadata: parseJson(row[10]) as Memory["metadata"],
+  version: row[11],
+  accessCount: row[12],
+  lastAccessedAt: row[13],
+  archivedAt: row[14],
+  createdAt: row[15],
+  updatedAt: row[16],
 });
 
 export interface VersionRow {

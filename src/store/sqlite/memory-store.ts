@@ -3,12 +3,24 @@ import { sha256 } from "../../core/hash.ts";
 import { indexTerms } from "../../core/text.ts";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
 import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
-import { inTransaction } from "./database.ts";
+import { AccessBuffer } from "./access-buffer.ts";
+import { inTransaction, inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { agentKey, matchAny, namespaced, topN } from "./fts.ts";
-import { MEMORY_COLUMNS, type MemoryRow, toMemory, toVersion, type VersionRow } from "./memory-rows.ts";
+import {
+  MEMORY_COLUMNS,
+  type MemoryRow,
+  type MemoryTuple,
+  toMemory,
+  toVersion,
+  tupleToMemory,
+  type VersionRow,
+} from "./memory-rows.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
+
+/** Where the score sits in a search row: right after the memory's columns. */
+const MEMORY_TUPLE_SCORE = 17;
 
 /** Postings a full-text query may score before its most common terms are left out. */
 export const POSTING_BUDGET = 5_000;
@@ -58,16 +70,18 @@ export class SqliteMemoryStore implements MemoryStore {
   readonly #s: Statements;
   readonly #onRemoved: (ids: readonly number[]) => void;
   readonly #terms: TermBudget;
+  readonly #access: AccessBuffer;
 
   /** `onRemoved` receives the rowids of memories whose text went away (to drop their vectors). */
   constructor(statements: Statements, onRemoved: (rowids: readonly number[]) => void) {
     this.#s = statements;
     this.#onRemoved = onRemoved;
     this.#terms = new TermBudget(statements, "memories_vocab", POSTING_BUDGET);
+    this.#access = new AccessBuffer(statements);
   }
 
   async insert(writes: MemoryWrite[]): Promise<void> {
-    this.insertNow(writes);
+    await inWriteTransaction(this.#s.db, () => this.insertNow(writes));
   }
 
   /** `insert`, synchronously: joins the caller's transaction when there is one. */
@@ -88,7 +102,7 @@ export class SqliteMemoryStore implements MemoryStore {
       id,
       agentId,
     );
-    return row === undefined ? null : toMemory(row);
+    return row === undefined ? null : this.#memory(row);
   }
 
   async getMany(agentId: string, ids: readonly string[]): Promise<Memory[]> {
@@ -101,7 +115,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async update(write: MemoryWrite, expectedVersion: number): Promise<void> {
-    this.updateNow(write, expectedVersion);
+    await inWriteTransaction(this.#s.db, () => this.updateNow(write, expectedVersion));
   }
 
   /** `update`, synchronously: joins the caller's transaction when there is one. */
@@ -139,7 +153,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async delete(agentId: string, id: string, version: MemoryVersion, event: NewEvent): Promise<void> {
-    inTransaction(this.#s.db, () => {
+    await inWriteTransaction(this.#s.db, () => {
       const row = this.#s.get<{ rowid: number }>(
         "SELECT rowid FROM memories WHERE id = ? AND agent_id = ?",
         id,
@@ -176,7 +190,7 @@ export class SqliteMemoryStore implements MemoryStore {
         ...cursorParams,
         options.limit,
       )
-      .map(toMemory);
+      .map((row) => this.#memory(row));
   }
 
   async tooCommonToRank(agentId: string, terms: readonly string[]): Promise<boolean> {
@@ -195,44 +209,44 @@ export class SqliteMemoryStore implements MemoryStore {
     const { sql, params } = memoryConditions(filter);
     // With only the agent to check, rank inside FTS5 and fetch just the top rows; with more
     // filters, filter every match before ranking so restrictive filters still fill the page.
-    const rows =
+    const statement = this.#s.prepare(
       params.length === 1
-        ? this.#s.all<MemoryRow & { score: number }>(
-            `SELECT ${MEMORY_COLUMNS}, f.score FROM (
-               SELECT rowid, bm25(memories_fts, 1.0, 0.5) AS score FROM memories_fts
-               WHERE memories_fts MATCH ? ORDER BY score LIMIT ${topN(limit)}) f
-             JOIN memories m ON m.rowid = f.rowid WHERE ${sql} ORDER BY f.score`,
-            match,
-            ...params,
-          )
-        : this.#s.all<MemoryRow & { score: number }>(
-            `SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5) AS score
-             FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
-             WHERE memories_fts MATCH ? AND ${sql} ORDER BY score LIMIT ${topN(limit)}`,
-            match,
-            ...params,
-          );
-    return rows.map((row) => ({ item: toMemory(row), score: -row.score }));
+        ? `SELECT ${MEMORY_COLUMNS}, f.score FROM (
+             SELECT rowid, bm25(memories_fts, 1.0, 0.5) AS score FROM memories_fts
+             WHERE memories_fts MATCH ? ORDER BY score LIMIT ${topN(limit)}) f
+           JOIN memories m ON m.rowid = f.rowid WHERE ${sql} ORDER BY f.score`
+        : `SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5) AS score
+           FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
+           WHERE memories_fts MATCH ? AND ${sql} ORDER BY score LIMIT ${topN(limit)}`,
+    );
+    // These statements serve only this method, so they may hand out arrays (see MemoryTuple).
+    statement.setReturnArrays(true);
+    const rows = statement.all(match, ...params) as unknown as MemoryTuple[];
+    return rows.map((row) => ({
+      item: this.#access.overlay(tupleToMemory(row)),
+      score: -(row[MEMORY_TUPLE_SCORE] as number),
+    }));
   }
 
+  /** Counted in memory and written together soon after (see AccessBuffer); reads here see them. */
   async recordAccess(agentId: string, ids: readonly string[], at: string): Promise<void> {
-    if (ids.length === 0) return;
-    inTransaction(this.#s.db, () => {
-      for (const id of ids) {
-        this.#s.run(
-          "UPDATE memories SET access_count = access_count + 1, last_accessed_at = ? WHERE id = ? AND agent_id = ?",
-          at,
-          id,
-          agentId,
-        );
-      }
-    });
+    this.#access.add(agentId, ids, at);
+  }
+
+  /** Writes access counts still waiting; called before reads that show them, and at close. */
+  flushAccess(): void {
+    this.#access.flush();
   }
 
   async count(agentId: string): Promise<number> {
     return (
       this.#s.get<{ n: number }>("SELECT COUNT(*) AS n FROM memories WHERE agent_id = ?", agentId)?.n ?? 0
     );
+  }
+
+  /** A row as a memory, with the accesses this process has counted but not yet written. */
+  #memory(row: MemoryRow): Memory {
+    return this.#access.overlay(toMemory(row));
   }
 
   #insertRow(memory: Memory): void {

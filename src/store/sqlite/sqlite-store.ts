@@ -6,6 +6,7 @@ import { SqliteEvolutionStore } from "./evolution-store.ts";
 import { purgeAgentText } from "./fts.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
 import { SqliteJobStore } from "./job-store.ts";
+import { SqliteKeyStore } from "./key-store.ts";
 import { SqliteEpisodeStore, SqliteExperienceStore, SqliteInsightStore } from "./learning-store.ts";
 import { SqliteMemoryStore } from "./memory-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
@@ -69,6 +70,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     evolution: new SqliteEvolutionStore(statements),
     jobs: new SqliteJobStore(statements, { memories, history, insights }),
     vectors,
+    keys: new SqliteKeyStore(statements),
     settings: {
       async get(key) {
         return (
@@ -86,7 +88,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async close() {
       if (closed) return;
       closed = true;
-      if (opened.db.isOpen) opened.db.close();
+      if (!opened.db.isOpen) return;
+      try {
+        memories.flushAccess();
+      } finally {
+        opened.db.close();
+      }
     },
   };
 }

@@ -1,0 +1,57 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A real `engram serve` process, as `engram bench serve` and the tests start it. */
+export interface ServeProcess {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  /** What `serve --json` printed when it started listening. */
+  ready: { url: string; auth: boolean; port: number };
+  /** Resolves with the exit code (or the signal's name) once the process has ended. */
+  exited: Promise<number | string>;
+  stderr(): string;
+}
+
+/**
+ * Spawns `node src/cli/main.ts serve --json --port 0 --db DB …` with this package's Node, and
+ * resolves once it listens. Rejects with its stderr if it exits first.
+ */
+export function spawnServe(db: string, args: readonly string[] = []): Promise<ServeProcess> {
+  const node = join(root, "node_modules/.bin/node");
+  const child = spawn(
+    node,
+    [join(root, "src/cli/main.ts"), "serve", "--json", "--port", "0", "--db", db, ...args],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  );
+  return new Promise((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const line = stdout.split("\n")[0];
+      if (stdout.includes("\n") && line !== undefined) {
+        try {
+          const ready = JSON.parse(line) as ServeProcess["ready"];
+          resolve({ child, url: ready.url, ready, exited, stderr: () => stderr });
+        } catch (error) {
+          reject(new Error(`serve printed something else than its ready line: ${line}`, { cause: error }));
+        }
+      }
+    });
+    exited.then((code) =>
+      reject(new Error(`serve exited with ${code} before listening: ${stdout}${stderr}`)),
+    );
+  });
+}

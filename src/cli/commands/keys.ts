@@ -1,0 +1,88 @@
+import type { ApiKey } from "../../core/types.ts";
+import { keyIdOf } from "../../keys/key-service.ts";
+import { type Command, defineCommand, intOption } from "../command.ts";
+import { fields, shortTime, table } from "../output.ts";
+
+const create = defineCommand({
+  name: "keys create",
+  summary: "Create an API key for a project (created too when missing); the key is printed once",
+  args: [],
+  options: {
+    project: { type: "string", arg: "NAME", help: "the project the key may use (required)" },
+    name: { type: "string", arg: "NAME", help: "a label for people, e.g. where the key is used" },
+  },
+  details: [
+    "The key is shown only now: engram keeps a hash of it and cannot show it again. Send it as",
+    "'Authorization: Bearer KEY'; it sees only its project. --json prints {key, project, id, …}.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const { key, apiKey, project } = await ctx
+      .engram()
+      .keys.create({ project: options.project, name: options.name }, { createProject: true });
+    return {
+      data: { key, project: project.name, ...apiKey },
+      text: fields([
+        ["key", key],
+        ["project", `${project.name} (${project.id})`],
+        ["id", apiKey.id],
+        ...(apiKey.name === "" ? [] : [["name", apiKey.name] as const]),
+      ]),
+      hint: "Store the key now: it is not shown again.",
+    };
+  },
+});
+
+const list = defineCommand({
+  name: "keys list",
+  summary: "List API keys (never their secrets), oldest first",
+  args: [],
+  options: {
+    project: { type: "string", arg: "NAME", help: "only this project's keys" },
+    all: { type: "boolean", help: "include revoked keys" },
+    limit: { type: "string", arg: "N", help: "page size (default 50, at most 500)" },
+    cursor: { type: "string", arg: "CURSOR", help: "the page after this cursor" },
+  },
+  async run({ options }, ctx) {
+    const page = await ctx.engram().keys.list({
+      project: options.project,
+      includeRevoked: options.all === true,
+      limit: intOption(options.limit, "limit", "keys list"),
+      cursor: options.cursor,
+    });
+    return {
+      data: page.items,
+      text: page.items.length === 0 ? "no keys" : formatKeys(page.items),
+      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
+    };
+  },
+});
+
+const revoke = defineCommand({
+  name: "keys revoke",
+  summary: "Revoke an API key: from now on it authenticates nothing",
+  args: ["key"],
+  details: "KEY is a key id (key_…) or the key itself (egk_…).",
+  options: {},
+  async run({ args }, ctx) {
+    const key = await ctx.engram().keys.revoke(keyIdOf(args.key));
+    return { data: key, text: `revoked key ${key.id}${key.name === "" ? "" : ` (${key.name})`}` };
+  },
+});
+
+/** `engram keys …` */
+export const keyCommands: readonly Command[] = [create, list, revoke];
+
+function formatKeys(keys: readonly ApiKey[]): string {
+  return table(
+    ["ID", "PROJECT", "NAME", "PREFIX", "CREATED", "LAST USED", "REVOKED"],
+    keys.map((k) => [
+      k.id,
+      k.projectId,
+      k.name === "" ? "-" : k.name,
+      `${k.prefix}…`,
+      shortTime(k.createdAt),
+      k.lastUsedAt === null ? "never" : shortTime(k.lastUsedAt),
+      k.revokedAt === null ? "-" : shortTime(k.revokedAt),
+    ]),
+  );
+}

@@ -1,0 +1,179 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { MockLanguageModelV3 } from "ai/test";
+import fc from "fast-check";
+import { createIdGenerator } from "../core/ids.ts";
+import { createEngram } from "../engram.ts";
+import { type DocumentedOperation, documentedOperations, exampleBody } from "./route-catalog.ts";
+import { type TestApp, testApp } from "./test-support.ts";
+
+/**
+ * Throws random JSON, query strings, path values and content types at every route of the OpenAPI
+ * document: each answer must be a JSON 2xx (the input happened to be valid) or a JSON 4xx error,
+ * never a 5xx, and the server must stay healthy. Seeded, so a failure replays.
+ */
+
+interface Operation extends DocumentedOperation {
+  /** Whether 503 `unavailable` is a documented answer (a language model that is not configured). */
+  mayBeUnavailable: boolean;
+}
+
+const SEED = 20260101;
+
+/** A model that always answers with no rule operations, so insight extraction can succeed. */
+function quietModel() {
+  return new MockLanguageModelV3({
+    doGenerate: async () => ({
+      content: [{ type: "text", text: "[]" }],
+      finishReason: { unified: "stop", raw: "stop" },
+      usage: {
+        inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
+        outputTokens: { total: 1, text: 1, reasoning: undefined },
+      },
+      warnings: [],
+    }),
+  });
+}
+
+const text = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom("", " ", "HEAD~1", "..", "%", "null", "-1", "1e999", "true", "main", "a/b", "🦀", "\u0000"),
+);
+
+/**
+ * Any JSON; an object with the route's own keys holding random values; or the route's valid example
+ * as is, or with one key changed, removed or added (which gets past validation into the handlers).
+ */
+function bodyArbitrary(op: Operation, example: unknown): fc.Arbitrary<unknown> {
+  const anyJson = fc.jsonValue({ maxDepth: 3 });
+  const shaped =
+    op.bodyKeys.length === 0
+      ? anyJson
+      : fc.dictionary(fc.oneof(fc.constantFrom(...op.bodyKeys), fc.string({ maxLength: 6 })), anyJson, {
+          maxKeys: 5,
+        });
+  if (typeof example !== "object" || example === null) return fc.oneof(anyJson, shaped);
+  const keys = [...Object.keys(example), ...op.bodyKeys, "extra"];
+  const mutated = fc
+    .tuple(fc.constantFrom(...keys), fc.option(anyJson, { nil: undefined }))
+    .map(([key, value]) => ({ ...example, [key]: value }));
+  return fc.oneof(anyJson, shaped, fc.constant(example), mutated, mutated);
+}
+
+describe("fuzz: random input at every route", () => {
+  let t: TestApp;
+  let ops: Operation[];
+  const real: Record<string, string> = { label: "persona", rev: "HEAD", name: "feature" };
+  const examples = new Map<Operation, unknown>();
+
+  /** (Re)creates what the real path values name, since the fuzz deletes and finishes things. */
+  async function ensureFixtures(): Promise<void> {
+    const ok = async (path: string) => (await t.get(path)).status === 200;
+    if (real.id === undefined || !(await ok(`/v1/agents/${real.id}`))) {
+      const agent = await t.agent({ name: `fuzz-${Object.keys(real).length}-${real.id ?? ""}` });
+      real.id = agent.id;
+      real.project = agent.projectId;
+      real.mid = "";
+      real.eid = "";
+    }
+    const agent = `/v1/agents/${real.id}`;
+    if (!(await ok(`${agent}/memories/${real.mid}`)))
+      real.mid = (await t.post(`${agent}/memories`, { text: "a fact" })).body.memory.id;
+    if ((await t.get(`${agent}/episodes/${real.eid}`)).body?.status !== "running")
+      real.eid = (await t.post(`${agent}/episodes`, { task: "walk" })).body.id;
+    const branches = (await t.get(`${agent}/branches?limit=500`)).body.items as { name: string }[];
+    if (!branches.some((b) => b.name === "feature")) await t.post(`${agent}/branches`, { name: "feature" });
+    if ((await t.get(`/v1/keys/${real.keyId}`)).body?.revokedAt !== null)
+      real.keyId = (await t.post("/v1/keys", { project: real.project })).body.id;
+  }
+
+  before(async () => {
+    let time = Date.UTC(2026, 0, 1);
+    const now = () => time++;
+    const engram = createEngram({
+      path: ":memory:",
+      now,
+      generateId: createIdGenerator(now),
+      model: quietModel(),
+      env: {},
+    });
+    t = testApp({ engram });
+    await ensureFixtures();
+    // Extraction names a model in its body; one that is not configured is a documented 503.
+    ops = (await documentedOperations(t.app)).map((op) => ({
+      ...op,
+      mayBeUnavailable: op.path.endsWith("/insights/extract"),
+    }));
+    const exportDocument = (await t.get(`/v1/agents/${real.id}/export`)).body;
+    for (const op of ops) {
+      if (op.method !== "GET" && op.method !== "DELETE")
+        examples.set(op, exampleBody(op.method, op.path, { revision: "HEAD~1", exportDocument }));
+    }
+  });
+
+  it("answers 2xx or a JSON 4xx, never 5xx, and stays healthy", async () => {
+    const weighted = <T>(arbitrary: fc.Arbitrary<T>, weight: number) => ({ arbitrary, weight });
+    const request = fc.record({
+      op: fc.constantFrom(...ops),
+      // Mostly real objects, so requests get past the lookups into the handlers.
+      realParams: fc.oneof(weighted(fc.constant(true), 3), weighted(fc.constant(false), 1)),
+      params: fc.dictionary(fc.constantFrom(...Object.keys(real)), text),
+      query: fc.array(
+        fc.tuple(fc.oneof(fc.constantFrom("limit", "cursor", "project", "at", "kind"), text), text),
+        {
+          maxLength: 3,
+        },
+      ),
+      contentType: fc.oneof(
+        weighted(fc.constant("application/json"), 6),
+        weighted(
+          fc.constantFrom("text/plain", "", "application/x+json", "application/json; charset=utf-8"),
+          1,
+        ),
+      ),
+      raw: fc.option(fc.constantFrom("{", "[1,", '{"a":}', "\uFEFF{}", "nul"), { nil: undefined, freq: 10 }),
+    });
+    const property = fc.asyncProperty(
+      request.chain((r) => bodyArbitrary(r.op, examples.get(r.op)).map((shaped) => ({ ...r, shaped }))),
+      async (r) => {
+        const path = r.op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
+          encodeURIComponent(r.realParams ? (real[name] ?? "x") : (r.params[name] ?? real[name] ?? "x")),
+        );
+        const query = new URLSearchParams(
+          r.query.map(([k, v]): [string, string] => [k === "" ? "q" : k, v]),
+        ).toString();
+        const url = query === "" ? path : `${path}?${query}`;
+        const init: RequestInit = { method: r.op.method };
+        if (r.op.method !== "GET") {
+          const body = r.raw ?? JSON.stringify(r.shaped);
+          init.body = body;
+          init.headers = r.contentType === "" ? {} : { "content-type": r.contentType };
+        }
+        const res = await t.app.request(url, init);
+        const answer = await res.text();
+        const where = `${r.op.method} ${url} ${String(init.body ?? "").slice(0, 200)} → ${res.status} ${answer.slice(0, 300)}`;
+        if (res.status === 503 && r.op.mayBeUnavailable) {
+          assert.equal(JSON.parse(answer).error.code, "unavailable", where);
+          return;
+        }
+        assert.ok(res.status < 500, where);
+        if (r.op.method !== "GET") await ensureFixtures();
+        if (res.status === 204) return;
+        const json = JSON.parse(answer);
+        if (res.status >= 400 && r.op.path === "/mcp") {
+          // The MCP endpoint answers in JSON-RPC: a numeric error code (docs/mcp.md).
+          assert.equal(json.jsonrpc, "2.0", where);
+          assert.equal(typeof json.error?.code, "number", where);
+        } else if (res.status >= 400) {
+          assert.equal(typeof json.error?.code, "string", where);
+          assert.equal(typeof json.error?.message, "string", where);
+        }
+      },
+    );
+    await fc.assert(property, { seed: SEED, numRuns: 1500 });
+    assert.deepEqual(t.internalErrors, []);
+    const health = await t.get("/health");
+    assert.equal(health.status, 200);
+    assert.equal(health.body.status, "ok");
+  });
+});

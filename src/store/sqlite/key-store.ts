@@ -1,0 +1,112 @@
+import { ConflictError, NotFoundError } from "../../core/errors.ts";
+import type { ApiKey, NewEvent } from "../../core/types.ts";
+import type { KeyStore, ListOptions, StoredApiKey } from "../store.ts";
+import { inTransaction } from "./database.ts";
+import { writeEvents } from "./event-writer.ts";
+import type { Statements } from "./statements.ts";
+
+interface KeyRow {
+  id: string;
+  project_id: string;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+const PUBLIC_COLUMNS = "id, project_id, name, prefix, created_at, last_used_at, revoked_at";
+
+const toApiKey = (row: Omit<KeyRow, "secret_hash">): ApiKey => ({
+  id: row.id,
+  projectId: row.project_id,
+  name: row.name,
+  prefix: row.prefix,
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+  revokedAt: row.revoked_at,
+});
+
+export class SqliteKeyStore implements KeyStore {
+  readonly #s: Statements;
+
+  constructor(statements: Statements) {
+    this.#s = statements;
+  }
+
+  async create(key: StoredApiKey, event: NewEvent): Promise<void> {
+    inTransaction(this.#s.db, () => {
+      if (this.#s.get("SELECT 1 FROM projects WHERE id = ?", key.projectId) === undefined)
+        throw new NotFoundError(`project ${key.projectId} not found`);
+      if (this.#s.get("SELECT 1 FROM api_keys WHERE id = ?", key.id) !== undefined)
+        throw new ConflictError(`a key with id ${key.id} already exists`);
+      this.#s.run(
+        `INSERT INTO api_keys (id, project_id, name, prefix, secret_hash, created_at, last_used_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        key.id,
+        key.projectId,
+        key.name,
+        key.prefix,
+        key.secretHash,
+        key.createdAt,
+        key.lastUsedAt,
+        key.revokedAt,
+      );
+      writeEvents(this.#s, [event]);
+    });
+  }
+
+  async get(id: string): Promise<StoredApiKey | null> {
+    const row = this.#s.get<KeyRow>("SELECT * FROM api_keys WHERE id = ?", id);
+    return row === undefined ? null : { ...toApiKey(row), secretHash: row.secret_hash };
+  }
+
+  async list(
+    options: ListOptions & { projectId?: string | undefined; includeRevoked?: boolean | undefined },
+  ): Promise<ApiKey[]> {
+    const where = ["id > ?"];
+    const params: string[] = [options.after ?? ""];
+    if (options.projectId !== undefined) {
+      where.push("project_id = ?");
+      params.push(options.projectId);
+    }
+    if (options.includeRevoked !== true) where.push("revoked_at IS NULL");
+    return this.#s
+      .all<KeyRow>(
+        `SELECT ${PUBLIC_COLUMNS} FROM api_keys WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`,
+        ...params,
+        options.limit,
+      )
+      .map(toApiKey);
+  }
+
+  async revoke(id: string, at: string, event: NewEvent): Promise<boolean> {
+    return inTransaction(this.#s.db, () => {
+      const row = this.#s.get<{ revoked_at: string | null }>(
+        "SELECT revoked_at FROM api_keys WHERE id = ?",
+        id,
+      );
+      if (row === undefined) throw new NotFoundError(`key ${id} not found`);
+      if (row.revoked_at !== null) return false;
+      this.#s.run("UPDATE api_keys SET revoked_at = ? WHERE id = ?", at, id);
+      writeEvents(this.#s, [event]);
+      return true;
+    });
+  }
+
+  async touch(id: string, at: string): Promise<void> {
+    this.#s.run("UPDATE api_keys SET last_used_at = ? WHERE id = ?", at, id);
+  }
+
+  async countActive(projectId?: string): Promise<number> {
+    const row =
+      projectId === undefined
+        ? this.#s.get<{ n: number }>("SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL")
+        : this.#s.get<{ n: number }>(
+            "SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL AND project_id = ?",
+            projectId,
+          );
+    return row?.n ?? 0;
+  }
+}

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { NO_MODEL_HELP } from "../models/language-model.ts";
+import { startFakeChatServer } from "../test/fake-chat-server.ts";
 import type { CliIo } from "./context.ts";
 import { run } from "./run.ts";
 import { type CliSandbox, sandbox } from "./test-harness.ts";
@@ -24,43 +23,17 @@ async function addFacts() {
  * a contradiction, reflection with one insight, and rethink with a new `human` block.
  */
 function fakeChatServer() {
-  const requests: { path: string; prompt: string }[] = [];
-  const server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (chunk) => {
-      raw += chunk;
-    });
-    req.on("end", () => {
-      const body = JSON.parse(raw) as { model: string; messages: { content: string }[] };
-      const prompt = body.messages.map((m) => m.content).join("\n");
-      requests.push({ path: req.url ?? "", prompt });
-      let answer: unknown = {};
-      if (prompt.includes("Pair 1:"))
-        answer = { pairs: [{ pair: 1, relation: "contradiction", reason: "Ada moved" }] };
-      else if (prompt.includes("high-level insights"))
-        answer = { insights: [{ text: "Ada relocates often", evidence: [1] }] };
-      else if (prompt.includes("BLOCKS:"))
-        answer = { blocks: [{ label: "human", value: "Ada lives in Berlin." }], message: "Ada moved" };
-      res.setHeader("content-type", "application/json");
-      res.end(
-        JSON.stringify({
-          id: `chatcmpl-${requests.length}`,
-          object: "chat.completion",
-          created: 1_767_225_600,
-          model: body.model,
-          choices: [
-            {
-              index: 0,
-              message: { role: "assistant", content: JSON.stringify(answer) },
-              finish_reason: "stop",
-            },
-          ],
-          usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-        }),
-      );
-    });
+  return startFakeChatServer((request) => {
+    const prompt = (request.body.messages as { content: string }[]).map((m) => m.content).join("\n");
+    let answer: unknown = {};
+    if (prompt.includes("Pair 1:"))
+      answer = { pairs: [{ pair: 1, relation: "contradiction", reason: "Ada moved" }] };
+    else if (prompt.includes("high-level insights"))
+      answer = { insights: [{ text: "Ada relocates often", evidence: [1] }] };
+    else if (prompt.includes("BLOCKS:"))
+      answer = { blocks: [{ label: "human", value: "Ada lives in Berlin." }], message: "Ada moved" };
+    return { text: JSON.stringify(answer) };
   });
-  return { server, requests };
 }
 
 describe("engram sleep", () => {
@@ -145,13 +118,10 @@ describe("engram sleep", () => {
   });
 
   it("runs every job for real through a configured OpenAI-compatible model, with a progress bar", async () => {
-    const { server, requests } = fakeChatServer();
-    await new Promise<void>((resolve) => (server as Server).listen(0, "127.0.0.1", resolve));
+    const server = await fakeChatServer();
+    const { requests } = server;
     try {
-      const env = {
-        ENGRAM_MODEL: "openai-compatible:test-chat",
-        OPENAI_COMPATIBLE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-      };
+      const env = { ENGRAM_MODEL: "openai-compatible:test-chat", OPENAI_COMPATIBLE_BASE_URL: server.url };
       await addFacts();
       await s.ok(["messages", "add", "helper", "I just moved to Berlin", "--name", "Ada"]);
       const outcome = await s.cli(["sleep", "helper", "--json"], { env, tty: true });
@@ -178,7 +148,7 @@ describe("engram sleep", () => {
       assert.equal(log[0].author, "sleeptime");
       assert.match(log[0].message, /^sleeptime rethink: Ada moved/);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 

@@ -1,5 +1,4 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { startFakeChatServer } from "../test/fake-chat-server.ts";
 
 /** A chat request as an OpenAI-compatible server receives it. */
 export interface ChatRequest {
@@ -26,41 +25,19 @@ export function chatText(request: ChatRequest): { system: string; user: string }
 }
 
 /**
- * A local stand-in for an OpenAI-compatible chat completions endpoint on 127.0.0.1, speaking the
- * real (non-streaming) wire format; `answer` decides each reply from the request.
+ * A local OpenAI-compatible chat server on 127.0.0.1 (see src/test/fake-chat-server.ts) whose
+ * `answer` decides each reply's text from the request.
  */
 export async function startChatServer(answer: (request: ChatRequest) => string) {
-  const requests: ChatRequest[] = [];
-  const server: Server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (chunk) => {
-      raw += chunk;
-    });
-    req.on("end", () => {
-      const body = JSON.parse(raw) as ChatRequest;
-      requests.push(body);
-      res.setHeader("content-type", "application/json");
-      res.end(
-        JSON.stringify({
-          id: `chatcmpl-${requests.length}`,
-          object: "chat.completion",
-          created: 1_767_225_600,
-          model: body.model,
-          choices: [
-            { index: 0, message: { role: "assistant", content: answer(body) }, finish_reason: "stop" },
-          ],
-          usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-        }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  const server = await startFakeChatServer((request) => ({ text: answer(request.body as ChatRequest) }));
   return {
-    url,
-    requests,
+    url: server.url,
+    /** The requests received so far. */
+    get requests(): ChatRequest[] {
+      return server.requests.map((r) => r.body as ChatRequest);
+    },
     /** Environment that points engram's default model at this server. */
-    env: { ENGRAM_MODEL: "openai-compatible:local-test", OPENAI_COMPATIBLE_BASE_URL: url },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    env: { ENGRAM_MODEL: "openai-compatible:local-test", OPENAI_COMPATIBLE_BASE_URL: server.url },
+    close: server.close,
   };
 }

@@ -24,8 +24,11 @@ export interface FakeRequest {
  * A local stand-in for an OpenAI-compatible chat completions endpoint (vLLM, llama.cpp, LM Studio),
  * speaking the real wire format: JSON responses, and server-sent `data: {...}` chunks with
  * `choices[0].delta` text and `tool_calls` when the request asks to stream. Listens on 127.0.0.1.
+ * `replies` are played in order, or chosen per request by a function.
  */
-export async function startFakeChatServer(replies: FakeReply[]) {
+export async function startFakeChatServer(
+  replies: FakeReply[] | ((request: FakeRequest) => FakeReply | undefined),
+) {
   const requests: FakeRequest[] = [];
   let created = 1_700_000_000;
   const server: Server = createServer((req, res) => {
@@ -35,8 +38,9 @@ export async function startFakeChatServer(replies: FakeReply[]) {
     });
     req.on("end", () => {
       const body = raw === "" ? {} : JSON.parse(raw);
-      requests.push({ path: req.url ?? "", headers: req.headers, body });
-      const reply = replies.shift();
+      const request: FakeRequest = { path: req.url ?? "", headers: req.headers, body };
+      requests.push(request);
+      const reply = typeof replies === "function" ? replies(request) : replies.shift();
       if (reply === undefined) return error(res, 500, "the fake server has no reply left");
       if ("status" in reply) return error(res, reply.status, reply.message, reply.headers);
       if ("hang" in reply) return;

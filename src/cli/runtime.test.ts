@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { startFakeChatServer } from "../test/fake-chat-server.ts";
-import type { CliIo } from "./context.ts";
-import { run } from "./run.ts";
-import { type CliSandbox, sandbox } from "./test-harness.ts";
+import { type CliSandbox, sandbox, serveInProcess } from "./test-harness.ts";
 
 const APPEND = { name: "memory_append", arguments: JSON.stringify({ label: "human", text: "Likes tea" }) };
 
@@ -137,29 +135,9 @@ describe("engram serve with an openai-compatible model", () => {
       { text: "Noted, you like tea." },
       { text: "You like tea." },
     ]);
-    let stdout = "";
-    let listening: (line: string) => void = () => {};
-    const ready = new Promise<string>((resolve) => {
-      listening = resolve;
-    });
-    let stop: (signal: string) => void = () => {};
-    const stopped = new Promise<string>((resolve) => {
-      stop = resolve;
-    });
-    const io: CliIo = {
-      stdout: {
-        write: (chunk: string) => {
-          stdout += chunk;
-          if (stdout.includes("\n")) listening(stdout);
-        },
-      },
-      stderr: { write: () => true },
-      env: modelEnv(server.url),
-      shutdown: () => stopped,
-    };
-    const exit = run(["serve", "--port", "0", "--db", s.db], io);
+    const engram = serveInProcess(s, { env: modelEnv(server.url) });
     try {
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(await ready)?.[1] as string;
+      const url = await engram.url;
       const post = (path: string, body: unknown) =>
         fetch(`${url}${path}`, {
           method: "POST",
@@ -192,37 +170,16 @@ describe("engram serve with an openai-compatible model", () => {
       assert.ok(server.requests.slice(0, 2).every((r) => r.body.stream === undefined));
       assert.equal(server.requests[2]?.body.stream, true);
     } finally {
-      stop("SIGTERM");
-      assert.equal(await exit, 0);
+      assert.equal(await engram.stop("SIGTERM"), 0);
       await server.close();
     }
   });
 
   it("a client that goes away mid-stream cancels the turn, which is recorded as cancelled", async () => {
     const server = await startFakeChatServer([{ hang: true }]);
-    let stdout = "";
-    let listening: (line: string) => void = () => {};
-    const ready = new Promise<string>((resolve) => {
-      listening = resolve;
-    });
-    let stop: (signal: string) => void = () => {};
-    const stopped = new Promise<string>((resolve) => {
-      stop = resolve;
-    });
-    const io: CliIo = {
-      stdout: {
-        write: (chunk: string) => {
-          stdout += chunk;
-          if (stdout.includes("\n")) listening(stdout);
-        },
-      },
-      stderr: { write: () => true },
-      env: modelEnv(server.url),
-      shutdown: () => stopped,
-    };
-    const exit = run(["serve", "--port", "0", "--db", s.db], io);
+    const engram = serveInProcess(s, { env: modelEnv(server.url) });
     try {
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(await ready)?.[1] as string;
+      const url = await engram.url;
       const created = await fetch(`${url}/v1/agents`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -250,8 +207,7 @@ describe("engram serve with an openai-compatible model", () => {
       }
       assert.equal(record?.metadata.error?.details.reason, "cancelled");
     } finally {
-      stop("SIGTERM");
-      assert.equal(await exit, 0);
+      assert.equal(await engram.stop("SIGTERM"), 0);
       await server.close();
     }
   });

@@ -2,9 +2,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import type { CliIo } from "./context.ts";
-import { run } from "./run.ts";
-import { type CliSandbox, sandbox } from "./test-harness.ts";
+import { type CliSandbox, sandbox, serveInProcess } from "./test-harness.ts";
 
 let s: CliSandbox;
 beforeEach(() => {
@@ -15,29 +13,8 @@ afterEach(() => s.cleanup());
 describe("engram serve", () => {
   it("serves the database until asked to stop, then closes and exits 0", async () => {
     await s.ok(["agent", "create", "--name", "helper"]);
-    let stdout = "";
-    let stderr = "";
-    let listening: (line: string) => void = () => {};
-    const ready = new Promise<string>((resolve) => {
-      listening = resolve;
-    });
-    let stop: (signal: string) => void = () => {};
-    const stopped = new Promise<string>((resolve) => {
-      stop = resolve;
-    });
-    const io: CliIo = {
-      stdout: {
-        write: (chunk: string) => {
-          stdout += chunk;
-          if (stdout.includes("\n")) listening(stdout);
-        },
-      },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      env: {},
-      shutdown: () => stopped,
-    };
-    const exit = run(["serve", "--port", "0", "--db", s.db], io);
-    const line = await ready;
+    const server = serveInProcess(s);
+    const line = await server.ready;
     const match = /^engram listening on (http:\/\/127\.0\.0\.1:(\d+)) \(database: (.+)\)\n$/.exec(line);
     assert.ok(match, line);
     assert.equal(match[3], s.db);
@@ -49,9 +26,8 @@ describe("engram serve", () => {
       page.items.map((a) => a.name),
       ["helper"],
     );
-    stop("SIGTERM");
-    assert.equal(await exit, 0);
-    assert.match(stderr, /SIGTERM, shutting down/);
+    assert.equal(await server.stop("SIGTERM"), 0);
+    assert.match(server.stderr(), /SIGTERM, shutting down/);
     await assert.rejects(fetch(`${url}/health`));
   });
 

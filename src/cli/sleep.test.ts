@@ -2,9 +2,7 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { NO_MODEL_HELP } from "../models/language-model.ts";
 import { startFakeChatServer } from "../test/fake-chat-server.ts";
-import type { CliIo } from "./context.ts";
-import { run } from "./run.ts";
-import { type CliSandbox, sandbox } from "./test-harness.ts";
+import { type CliSandbox, sandbox, serveInProcess } from "./test-harness.ts";
 
 let s: CliSandbox;
 beforeEach(async () => {
@@ -155,28 +153,15 @@ describe("engram sleep", () => {
   it("is run in the background by engram serve, which refuses a bad interval", async () => {
     await addFacts();
     const [queued] = (await s.ok(["sleep", "helper", "--enqueue", "--jobs", "consolidate"])).jobs;
-    let stop: (signal: string) => void = () => {};
-    const stopped = new Promise<string>((resolve) => {
-      stop = resolve;
-    });
-    let stdout = "";
-    const io: CliIo = {
-      stdout: { write: (chunk: string) => (stdout += chunk) },
-      stderr: { write: () => true },
-      env: {},
-      shutdown: () => stopped,
-    };
-    const exit = run(["serve", "--port", "0", "--db", s.db], io);
+    const server = serveInProcess(s);
     let status = "queued";
     for (let i = 0; i < 400 && status !== "succeeded"; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
-      const url = /listening on (\S+)/.exec(stdout)?.[1];
-      if (url === undefined) continue;
+      const url = await server.url;
       const reply = await fetch(`${url}/v1/agents/helper/jobs/${queued.id}`);
       status = ((await reply.json()) as { status: string }).status;
     }
-    stop("SIGTERM");
-    assert.equal(await exit, 0);
+    assert.equal(await server.stop("SIGTERM"), 0);
     assert.equal(status, "succeeded");
     assert.equal((await s.cli(["serve", "--sleep-interval", "500ms"])).code, 2);
     assert.match(

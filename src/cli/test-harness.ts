@@ -74,3 +74,58 @@ export async function runCli(argv: readonly string[], options: CliRunOptions = {
   const code = await run(argv, io);
   return { code, stdout, stderr, json: () => JSON.parse(stdout) };
 }
+
+/** An `engram serve` running in-process on a free port, until `stop` sends it a signal. */
+export interface InProcessServer {
+  /** The first line it printed (the "listening" line), once it is listening. */
+  ready: Promise<string>;
+  /** Its base URL, once it is listening. */
+  url: Promise<string>;
+  /** Everything it wrote to stderr so far. */
+  stderr(): string;
+  /** Sends the stop signal and resolves with the exit code. */
+  stop(signal?: string): Promise<number>;
+}
+
+/** Starts `engram serve --port 0 --db DB [...extra]` in-process against the sandbox's database. */
+export function serveInProcess(
+  s: CliSandbox,
+  options: { env?: NodeJS.ProcessEnv; extra?: readonly string[] } = {},
+): InProcessServer {
+  let stdout = "";
+  let stderr = "";
+  let listening: (line: string) => void = () => {};
+  const ready = new Promise<string>((resolve) => {
+    listening = resolve;
+  });
+  let signal: (name: string) => void = () => {};
+  const stopped = new Promise<string>((resolve) => {
+    signal = resolve;
+  });
+  const io: CliIo = {
+    stdout: {
+      write: (chunk: string) => {
+        stdout += chunk;
+        if (stdout.includes("\n")) listening(stdout);
+        return true;
+      },
+    },
+    stderr: { write: (chunk: string) => (stderr += chunk) },
+    env: options.env ?? {},
+    shutdown: () => stopped,
+  };
+  const exit = run(["serve", "--port", "0", "--db", s.db, ...(options.extra ?? [])], io);
+  return {
+    ready,
+    url: ready.then((line) => {
+      const url = /listening on (http:\/\/\S+?:\d+)/.exec(line)?.[1];
+      if (url === undefined) throw new Error(`engram serve printed no URL: ${line}`);
+      return url;
+    }),
+    stderr: () => stderr,
+    stop(name = "SIGTERM") {
+      signal(name);
+      return exit;
+    },
+  };
+}

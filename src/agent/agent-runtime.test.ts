@@ -122,6 +122,33 @@ describe("agent runtime", () => {
     assert.match(JSON.stringify(model.calls[1]?.prompt), /first answer/);
   });
 
+  for (const streaming of [false, true])
+    it(`gives every model call of a tool round the history, then the new message (${streaming ? "streaming" : "blocking"})`, async () => {
+      const model = scriptedModel([{ text: "Hello Ada." }, ...remember]);
+      const engram = createTestEngram({ model, env: {} });
+      const agent = await engram.agents.create({ name: "a" });
+      await engram.runtime.send(agent.id, { content: "I am Ada" });
+      if (streaming) for await (const _ of await engram.runtime.stream(agent.id, { content: "I like tea" }));
+      else await engram.runtime.send(agent.id, { content: "I like tea" });
+      const shape = (call: number) =>
+        (model.calls[call]?.prompt ?? []).map((m) =>
+          m.role === "system"
+            ? "system"
+            : `${m.role}: ${m.content.map((p) => (p.type === "text" ? p.text : p.type)).join(" + ")}`,
+        );
+      assert.deepEqual(shape(1), ["system", "user: I am Ada", "assistant: Hello Ada.", "user: I like tea"]);
+      assert.deepEqual(shape(2), [
+        "system",
+        "user: I am Ada",
+        "assistant: Hello Ada.",
+        "user: I like tea",
+        "assistant: Let me note that. + tool-call",
+        "tool: tool-result",
+      ]);
+      // The second call sees the block as the tool left it.
+      assert.match(String(model.calls[2]?.prompt[0]?.content), /Likes tea/);
+    });
+
   it("a project view runs only its own agents", async () => {
     const engram = createTestEngram({ model: scriptedModel([]), env: {} });
     const project = await engram.projects.create({ name: "other" });

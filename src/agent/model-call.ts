@@ -41,34 +41,38 @@ export class StreamFailure extends Error {
  */
 export async function runModel(input: ModelCallInput, streaming: boolean): Promise<StepRecord[]> {
   const withTools = input.responder.maxSteps > 1 && Object.keys(input.tools).length > 0;
+  // The SDK checks the messages it is given against its zod schema on every call, which for a
+  // window of a hundred or more messages was the largest part of a turn's allocation and a tenth
+  // of its CPU. The history is built by engram from stored messages in the SDK's message types
+  // (see toModelMessages), so only the newest message goes through that check; each step gets the
+  // history back in front of it through `prepareStep`, which the SDK passes on as it is.
+  const history = input.messages.slice(0, -1);
   const settings = {
     model: input.model,
     system: input.system,
-    messages: input.messages,
+    messages: input.messages.slice(-1),
     maxRetries: 0,
     maxOutputTokens: input.maxOutputTokens,
     abortSignal: input.abortSignal,
-    ...(withTools
-      ? {
-          tools: input.tools,
-          stopWhen: stepCountIs(input.responder.maxSteps),
-          prepareStep: async ({
-            steps,
-            stepNumber,
-          }: {
-            steps: StepResult<Record<string, Tool>>[];
-            stepNumber: number;
-          }) => {
-            const system = stepNumber === 0 ? undefined : await input.refreshSystem?.();
-            return {
-              ...(input.responder.mustAnswer(steps.map(view), stepNumber)
-                ? { toolChoice: "none" as const }
-                : {}),
-              ...(system === undefined ? {} : { system }),
-            };
-          },
-        }
-      : {}),
+    prepareStep: async ({
+      steps,
+      stepNumber,
+      messages,
+    }: {
+      steps: StepResult<Record<string, Tool>>[];
+      stepNumber: number;
+      messages: ModelMessage[];
+    }) => {
+      const system = stepNumber === 0 || !withTools ? undefined : await input.refreshSystem?.();
+      return {
+        messages: history.length === 0 ? messages : [...history, ...messages],
+        ...(withTools && input.responder.mustAnswer(steps.map(view), stepNumber)
+          ? { toolChoice: "none" as const }
+          : {}),
+        ...(system === undefined ? {} : { system }),
+      };
+    },
+    ...(withTools ? { tools: input.tools, stopWhen: stepCountIs(input.responder.maxSteps) } : {}),
   };
   return streaming ? stream(input, settings) : generate(input, settings);
 }

@@ -19,7 +19,7 @@ describe("token counting", () => {
     assert.ok(counter.count("ignore this <|endoftext|> marker") > 5);
   });
 
-  it("counts an item by id once, and forgets the least recently used past its capacity", () => {
+  it("counts an item by id once, and forgets what was not used within its capacity", () => {
     const counter = new TokenCounter(2);
     let computed = 0;
     const text = () => {

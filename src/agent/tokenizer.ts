@@ -13,11 +13,13 @@ const AS_TEXT = { disallowedSpecial: new Set<string>() };
  * not re-tokenize history it has seen.
  */
 export class TokenCounter {
-  readonly #byKey = new Map<string, number>();
-  readonly #capacity: number;
+  readonly #byText: RecentCache;
+  readonly #byId: RecentCache;
 
+  /** Each cache keeps at least the `capacity` most recently used counts (and at most twice that). */
   constructor(capacity = 50_000) {
-    this.#capacity = capacity;
+    this.#byText = new RecentCache(capacity);
+    this.#byId = new RecentCache(capacity);
   }
 
   /** Tokens in `text`. */
@@ -26,7 +28,12 @@ export class TokenCounter {
     // Long texts are keyed by themselves only up to a point: hashing a huge key costs little, but
     // keeping many of them would hold much memory; past 20,000 characters count afresh.
     if (text.length > 20_000) return countTokens(text, AS_TEXT);
-    return this.#cached(`t:${text}`, () => countTokens(text, AS_TEXT));
+    const hit = this.#byText.get(text);
+    if (hit !== undefined) return hit;
+    const value = countTokens(text, AS_TEXT);
+    // A slice of a larger string may keep all of it alive: the cache keeps its own copy.
+    this.#byText.set(detached(text), value);
+    return value;
   }
 
   /**
@@ -49,23 +56,47 @@ export class TokenCounter {
 
   /** Tokens of an immutable item known by id (e.g. a message), computed once. */
   countById(id: string, text: () => string): number {
-    return this.#cached(`i:${id}`, () => countTokens(text(), AS_TEXT));
-  }
-
-  #cached(key: string, compute: () => number): number {
-    const hit = this.#byKey.get(key);
-    if (hit !== undefined) {
-      // Refresh its place, so the map evicts the least recently used first.
-      this.#byKey.delete(key);
-      this.#byKey.set(key, hit);
-      return hit;
-    }
-    const value = compute();
-    this.#byKey.set(key, value);
-    if (this.#byKey.size > this.#capacity) {
-      const oldest = this.#byKey.keys().next().value;
-      if (oldest !== undefined) this.#byKey.delete(oldest);
-    }
+    const hit = this.#byId.get(id);
+    if (hit !== undefined) return hit;
+    const value = countTokens(text(), AS_TEXT);
+    this.#byId.set(id, value);
     return value;
   }
+}
+
+/**
+ * A cache that forgets what has not been used lately, in two generations: entries go into the young
+ * one, an entry found in the old one moves back into the young, and when the young one is full it
+ * becomes the old one and the old one is dropped. A hit costs one lookup and changes nothing, unlike
+ * a strict LRU's delete and re-insert on every hit, which keeps a large map churning.
+ */
+class RecentCache {
+  readonly #capacity: number;
+  #young = new Map<string, number>();
+  #old = new Map<string, number>();
+
+  constructor(capacity: number) {
+    this.#capacity = Math.max(1, capacity);
+  }
+
+  get(key: string): number | undefined {
+    const young = this.#young.get(key);
+    if (young !== undefined) return young;
+    const old = this.#old.get(key);
+    if (old !== undefined) this.set(key, old);
+    return old;
+  }
+
+  set(key: string, value: number): void {
+    this.#young.set(key, value);
+    if (this.#young.size >= this.#capacity) {
+      this.#old = this.#young;
+      this.#young = new Map();
+    }
+  }
+}
+
+/** A copy of `text` that shares no storage with the string it may have been sliced from. */
+function detached(text: string): string {
+  return Buffer.from(text, "utf16le").toString("utf16le");
 }

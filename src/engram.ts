@@ -29,6 +29,7 @@ import { embedderFromSpec } from "./models/embedding-model.ts";
 import type { SearchInput } from "./retrieval/search-schema.ts";
 import { type SearchResponse, SearchService } from "./retrieval/search-service.ts";
 import { VectorIndex } from "./retrieval/vector-index.ts";
+import { VectorService } from "./retrieval/vector-service.ts";
 import { resolveSleeptimeOptions, type SleeptimeConfig, type SleeptimeOptions } from "./sleeptime/options.ts";
 import { SleeptimeService } from "./sleeptime/sleeptime-service.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
@@ -89,6 +90,8 @@ export interface Engram {
   readonly runtime: AgentRuntime;
   /** API keys: each sees only its project (the HTTP server's authentication). */
   readonly keys: KeyService;
+  /** The vectors behind hybrid search: embed what has none, re-embed for a new model, retrain. */
+  readonly vectors: VectorService;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -202,6 +205,7 @@ function build(
     runtime: new AgentRuntime({ ctx, blocks, memories, messages, insights, search: searchFn, ...runtime }),
     search: searchFn,
     keys: new KeyService(ctx, projects),
+    vectors: new VectorService(ctx),
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),
     forProject: (projectId) =>

@@ -12,6 +12,7 @@ import { keyCommands } from "./commands/keys.ts";
 import { mcpCommands } from "./commands/mcp.ts";
 import { memoryCommands } from "./commands/memory.ts";
 import { memoryArchiveCommands } from "./commands/memory-archive.ts";
+import { memoryReindexCommands } from "./commands/memory-reindex.ts";
 import { messageCommands } from "./commands/messages.ts";
 import { projectCommands } from "./commands/project.ts";
 import { runtimeCommands } from "./commands/runtime.ts";
@@ -49,6 +50,7 @@ export const COMMANDS: readonly Command[] = [
   fork,
   ...memoryCommands,
   ...memoryArchiveCommands,
+  ...memoryReindexCommands,
   ...messageCommands,
   ...runtimeCommands,
   ...experienceCommands,

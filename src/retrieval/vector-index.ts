@@ -49,7 +49,7 @@ export class VectorIndex {
     if (storedModel !== null && storedModel !== embedder.id) {
       throw new EngramError(
         "invalid_input",
-        `the database's vectors were made by embedding model ${storedModel}, but ${embedder.id} is configured: configure ${storedModel}, or re-embed with \`engram memory reindex\``,
+        `the database's vectors were made by embedding model ${storedModel}, but ${embedder.id} is configured: configure ${storedModel}, or re-embed everything with \`engram memory reindex --rebuild\``,
       );
     }
     // Uncached: the point is to ask the model as it is now.
@@ -79,9 +79,23 @@ export class VectorIndex {
       return [];
     } catch (error) {
       return [
-        `vectors not stored (${(error as Error).message}); these items are found by text search until reindexed`,
+        `vectors not stored (${(error as Error).message}); these items are found by text search until \`engram memory reindex\` embeds them`,
       ];
     }
+  }
+
+  /**
+   * Forgets every stored vector and the model that made them (see `VectorStore.reset`), so that the
+   * configured model starts afresh at the next `ready()`.
+   */
+  async reset(): Promise<void> {
+    await this.#store.vectors?.reset();
+    this.#ready = null;
+  }
+
+  /** The model the stored vectors were made by, or null before any were stored. */
+  storedModel(): Promise<string | null> {
+    return this.#store.settings.get(MODEL_KEY);
   }
 
   /** Nearest neighbours of a query text, or null (with a warning) when vectors are unavailable. */
@@ -107,6 +121,7 @@ export class VectorIndex {
     space: VectorSpace,
     agentId: string,
     texts: (ids: string[]) => Promise<Map<string, string>>,
+    onBatch?: (embedded: number) => void,
   ): Promise<number> {
     if (!this.enabled) return 0;
     await this.ready();
@@ -127,6 +142,7 @@ export class VectorIndex {
         items.map((item, i) => ({ id: item.id, vector: embedded[i] as Float32Array })),
       );
       total += items.length;
+      onBatch?.(total);
     }
   }
 

@@ -318,6 +318,30 @@ export interface VectorStore {
   missing(space: VectorSpace, agentId: string, limit: number): Promise<string[]>;
   getCached(model: string, hashes: readonly string[]): Promise<Map<string, Float32Array>>;
   putCached(model: string, items: { hash: string; vector: Float32Array }[]): Promise<void>;
+  /**
+   * (Re)trains the agent's index in `space` from all its vectors now; returns its number of lists
+   * (0 when it has too few vectors to cluster, and search stays exact).
+   */
+  train(space: VectorSpace, agentId: string): Promise<number>;
+  /** How an agent's vectors in a space are indexed: `lists` is 0 while untrained. */
+  indexState(space: VectorSpace, agentId: string): Promise<VectorIndexState>;
+  /**
+   * Drops every stored vector of every agent, with the dimension, the index lists and the
+   * `vectors.*` settings, in one transaction, so that another embedding model can start afresh.
+   * The embedding cache (keyed by model) stays.
+   */
+  reset(): Promise<void>;
+}
+
+export interface VectorIndexState {
+  /** Lists the vectors are clustered into (0: untrained, searched exactly). */
+  lists: number;
+  /** Vectors when last trained. */
+  trained: number;
+  /** Bumped by every training. */
+  version: number;
+  /** Vectors in each list, 0 to `lists`. */
+  sizes: number[];
 }
 
 export interface SettingsStore {

@@ -1,5 +1,5 @@
 import { EngramError } from "../../core/errors.ts";
-import type { VectorHit, VectorSpace, VectorStore } from "../store.ts";
+import type { VectorHit, VectorIndexState, VectorSpace, VectorStore } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { assignRows, normaliseRows, probeLists, seededRandom, trainCentroids } from "./ivf.ts";
 import type { Statements } from "./statements.ts";
@@ -156,7 +156,7 @@ export class SqliteVectorStore implements VectorStore {
       if (existing !== undefined && Number(existing.value) !== dimensions) {
         throw new EngramError(
           "invalid_input",
-          `the database holds ${existing.value}-dimension vectors, but the embedding model gives ${dimensions}: use a model of the same dimension, or re-embed with \`engram memory reindex\``,
+          `the database holds ${existing.value}-dimension vectors, but the embedding model gives ${dimensions}: use a model of the same dimension, or re-embed everything with \`engram memory reindex --rebuild\``,
         );
       }
       this.#createTables(dimensions);
@@ -374,10 +374,7 @@ export class SqliteVectorStore implements VectorStore {
   }
 
   /** How an agent's vectors in a space are indexed: `lists` is 0 while untrained. */
-  async indexState(
-    space: VectorSpace,
-    agentId: string,
-  ): Promise<{ lists: number; trained: number; version: number; sizes: number[] }> {
+  async indexState(space: VectorSpace, agentId: string): Promise<VectorIndexState> {
     if (!this.#initialised()) return { lists: 0, trained: 0, version: 0, sizes: [0] };
     const { lists, trained, version, sizes } = this.#state(space, agentId);
     return { lists, trained, version, sizes: [...sizes] };
@@ -539,7 +536,17 @@ export class SqliteVectorStore implements VectorStore {
     });
   }
 
-  /** Whether `initialise` has created the tables, in this layout; once true, stays true. */
+  async reset(): Promise<void> {
+    inTransaction(this.#s.db, () => {
+      for (const { vectors } of Object.values(TABLES)) this.#s.db.exec(`DROP TABLE IF EXISTS ${vectors}`);
+      this.#s.db.exec("DROP TABLE IF EXISTS vector_lists; DROP TABLE IF EXISTS vector_centroids;");
+      this.#s.run("DELETE FROM settings WHERE key LIKE 'vectors.%'");
+    });
+    this.#centroids.clear();
+    this.#ready = false;
+  }
+
+  /** Whether `initialise` has created the tables, in this layout; once true, stays true until `reset`. */
   #initialised(): boolean {
     this.#ready ||=
       this.#s.get<{ value: string }>("SELECT value FROM settings WHERE key = ?", LAYOUT_KEY)?.value ===

@@ -1,0 +1,160 @@
+import { EngramError, InvalidInputError } from "../core/errors.ts";
+import type { Agent } from "../core/types.ts";
+import { type EngineContext, requireAgent } from "../memory/context.ts";
+import { searchableText } from "../memory/messages/message-service.ts";
+import type { VectorIndexState, VectorSpace } from "../store/store.ts";
+
+const SPACES: readonly VectorSpace[] = ["memories", "messages"];
+
+export interface ReindexOptions {
+  /** Only this agent (id); by default every agent (of the project, in a project view). */
+  agentId?: string | undefined;
+  /**
+   * Drop every stored vector first, and re-embed everything with the configured model: for a change
+   * of embedding model or dimension. It covers the whole database, so it takes no `agentId`.
+   */
+  rebuild?: boolean | undefined;
+  /** Retrain each agent's vector index lists afterwards (a rebuild always does). */
+  train?: boolean | undefined;
+  /** Told after each batch is embedded, and when an agent is done. */
+  onProgress?: ((progress: ReindexProgress) => void) | undefined;
+}
+
+export interface ReindexProgress {
+  agentId: string;
+  space: VectorSpace;
+  /** Items of this agent and space embedded so far. */
+  embedded: number;
+}
+
+export interface ReindexResult {
+  model: string;
+  rebuilt: boolean;
+  /** Items embedded, over all agents. */
+  embedded: Record<VectorSpace, number>;
+  agents: {
+    agentId: string;
+    embedded: Record<VectorSpace, number>;
+    /** How the agent's vectors are indexed afterwards. */
+    index: Record<VectorSpace, VectorIndexState>;
+  }[];
+}
+
+export interface VectorStatus {
+  /** Whether the store can keep vectors (the sqlite-vec extension loaded). */
+  available: boolean;
+  /** The embedding model configured now, or null (lexical search only). */
+  model: string | null;
+  /** The model the stored vectors were made by, or null before any were stored. */
+  storedModel: string | null;
+  dimensions: number | null;
+}
+
+/**
+ * Maintenance of the vectors behind hybrid search: embedding the items that have none (after the
+ * embedding model failed during a write, or after an import), re-embedding everything for a new
+ * model, and retraining the index lists of agents that have grown since they were clustered.
+ *
+ * @example
+ * const engram = createEngram({ path: "./agents.db", embedder: "openai:text-embedding-3-small" });
+ * await engram.vectors.reindex({ rebuild: true }); // after switching from another model
+ */
+export class VectorService {
+  readonly #ctx: EngineContext;
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx;
+  }
+
+  async status(): Promise<VectorStatus> {
+    const vectors = this.#ctx.store.vectors;
+    return {
+      available: vectors !== null,
+      model: this.#ctx.vectors.model,
+      storedModel: vectors === null ? null : await this.#ctx.vectors.storedModel(),
+      dimensions: vectors === null ? null : await vectors.dimensions(),
+    };
+  }
+
+  /**
+   * Embeds every item without a vector, agent by agent, memories then messages, in batches; with
+   * `rebuild`, first drops all vectors so that everything is embedded afresh. An embedding failure
+   * stops it with the error; what was embedded stays, and running it again carries on from there.
+   */
+  async reindex(options: ReindexOptions = {}): Promise<ReindexResult> {
+    const model = this.#ctx.vectors.model;
+    if (model === null)
+      throw new InvalidInputError(
+        "no embedding model is configured: set ENGRAM_EMBEDDING_MODEL (e.g. openai:text-embedding-3-small) or pass `embedder` to createEngram",
+      );
+    const vectors = this.#ctx.store.vectors;
+    if (vectors === null)
+      throw new EngramError(
+        "unavailable",
+        "this database cannot store vectors: the sqlite-vec extension did not load (see engram's start-up warnings)",
+      );
+    const rebuild = options.rebuild === true;
+    if (rebuild && options.agentId !== undefined)
+      throw new InvalidInputError("rebuild re-embeds every agent's items: leave out agentId");
+    if (rebuild && this.#ctx.projectId !== undefined)
+      throw new InvalidInputError(
+        "rebuild drops the vectors of every project's agents: run it on the whole database, not a project",
+      );
+    const agents =
+      options.agentId === undefined ? await this.#agents() : [await requireAgent(this.#ctx, options.agentId)];
+    if (rebuild) await this.#ctx.vectors.reset();
+    // Checks the model against what is stored (and after a rebuild, records it) before any work.
+    await this.#ctx.vectors.ready();
+
+    const total: Record<VectorSpace, number> = { memories: 0, messages: 0 };
+    const result: ReindexResult = { model, rebuilt: rebuild, embedded: total, agents: [] };
+    for (const agent of agents) {
+      const embedded: Record<VectorSpace, number> = { memories: 0, messages: 0 };
+      for (const space of SPACES) {
+        embedded[space] = await this.#ctx.vectors.backfill(
+          space,
+          agent.id,
+          (ids) => this.#texts(space, agent.id, ids),
+          (done) => options.onProgress?.({ agentId: agent.id, space, embedded: done }),
+        );
+        total[space] += embedded[space];
+        if (rebuild || options.train === true) await vectors.train(space, agent.id);
+      }
+      const [memories, messages] = await Promise.all(SPACES.map((s) => vectors.indexState(s, agent.id)));
+      result.agents.push({
+        agentId: agent.id,
+        embedded,
+        index: { memories: memories as VectorIndexState, messages: messages as VectorIndexState },
+      });
+    }
+    return result;
+  }
+
+  /** Every agent this engine sees (one project's in a project view), a page at a time. */
+  async #agents(): Promise<Agent[]> {
+    const out: Agent[] = [];
+    for (;;) {
+      const page = await this.#ctx.store.agents.list({
+        projectId: this.#ctx.projectId,
+        after: out.at(-1)?.id,
+        limit: 500,
+      });
+      out.push(...page);
+      if (page.length < 500) return out;
+    }
+  }
+
+  /** The text each item is embedded by, as at write time. */
+  async #texts(space: VectorSpace, agentId: string, ids: string[]): Promise<Map<string, string>> {
+    if (space === "memories") {
+      const memories = await this.#ctx.store.memories.getMany(agentId, ids);
+      return new Map(memories.map((m) => [m.id, m.text]));
+    }
+    const out = new Map<string, string>();
+    for (const id of ids) {
+      const message = await this.#ctx.store.messages.get(agentId, id);
+      if (message !== null) out.set(id, searchableText(message));
+    }
+    return out;
+  }
+}

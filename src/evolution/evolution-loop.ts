@@ -2,9 +2,10 @@ import type { LanguageModel } from "ai";
 import { ConflictError, EngramError } from "../core/errors.ts";
 import type { AttemptRecord, EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import { type EngineContext, makeEvent, nowIso } from "../memory/context.ts";
+import type { ContextWrite } from "../store/store.ts";
 import type { CheckerRegistry } from "./checkers.ts";
 import { Evaluator, meanScore, scoresOf } from "./evaluation.ts";
-import { type AgentAccess, applyContext, loadContext, passesGate } from "./gate.ts";
+import { type AgentAccess, loadContext, passesGate, prepareContext } from "./gate.ts";
 import { diffContexts, type LearnedContext } from "./learned-context.ts";
 import { type PoolMember, paretoFront, replayPool, selectParent } from "./pareto.ts";
 import { planRound } from "./proposal.ts";
@@ -211,9 +212,8 @@ export class EvolutionLoop {
   async #apply(candidate: EvolutionCandidate): Promise<void> {
     const current = this.#byId(this.#run.state.current as string);
     const message = `evolve ${this.#run.id} ${candidate.id}: held-out ${candidate.baseline} → ${candidate.heldOut}, validation ${current.aggregate} → ${candidate.aggregate}`;
-    let applied: { commitId: string | null; head: string };
     try {
-      applied = await applyContext(
+      const prepared = await prepareContext(
         this.#deps.access,
         this.#run.agentId,
         this.#run.branch,
@@ -221,8 +221,30 @@ export class EvolutionLoop {
         candidate.context,
         { message, marker: candidate.id },
       );
+      const accepted = {
+        ...this.#decide(
+          candidate,
+          "accepted",
+          `the held-out score went from ${candidate.baseline} to ${candidate.heldOut} (tolerance ${this.#config.tolerance})`,
+        ),
+        commitId: prepared.commitId,
+      };
+      const state = { ...this.#run.state, current: candidate.id, head: prepared.head };
+      // The agent changes in the same transaction that records the candidate as accepted.
+      await this.#save(
+        { state, round: candidate.round },
+        accepted,
+        "evolution.accepted",
+        {
+          candidate: accepted.id,
+          commit: prepared.commitId,
+          heldOut: accepted.heldOut,
+          baseline: accepted.baseline,
+        },
+        prepared.write,
+      );
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
+      if (!(error instanceof ConflictError) || error.details?.fenced === true) throw error;
       await this.#save(
         { status: "stopped", error: error.message, round: candidate.round },
         this.#decide(candidate, "rejected", `conflict: ${error.message}`),
@@ -231,21 +253,6 @@ export class EvolutionLoop {
       );
       throw error;
     }
-    const accepted = {
-      ...this.#decide(
-        candidate,
-        "accepted",
-        `the held-out score went from ${candidate.baseline} to ${candidate.heldOut} (tolerance ${this.#config.tolerance})`,
-      ),
-      commitId: applied.commitId,
-    };
-    const state = { ...this.#run.state, current: candidate.id, head: applied.head };
-    await this.#save({ state, round: candidate.round }, accepted, "evolution.accepted", {
-      candidate: accepted.id,
-      commit: applied.commitId,
-      heldOut: accepted.heldOut,
-      baseline: accepted.baseline,
-    });
   }
 
   async #reject(candidate: EvolutionCandidate, reason: string, round: number): Promise<void> {
@@ -273,6 +280,7 @@ export class EvolutionLoop {
     candidate: EvolutionCandidate | null,
     kind?: string,
     after?: unknown,
+    context: ContextWrite | null = null,
   ): Promise<void> {
     const { ctx } = this.#deps;
     const next: EvolutionRun = { ...this.#run, ...changes, updatedAt: nowIso(ctx) };
@@ -290,13 +298,7 @@ export class EvolutionLoop {
               after,
             }),
           ];
-    try {
-      await ctx.store.evolution.saveRun(next, next.attempt, candidate, events);
-    } catch (error) {
-      if (error instanceof ConflictError)
-        throw new ConflictError(error.message, { cause: error, details: { fenced: true } });
-      throw error;
-    }
+    await ctx.store.evolution.saveRun(next, next.attempt, candidate, events, context);
     this.#run = next;
     if (candidate !== null) {
       const at = this.#candidates.findIndex((c) => c.id === candidate.id);

@@ -103,10 +103,11 @@ describe("evolution runs that crash", () => {
     });
   }
 
-  it("a crash between the commit and its record is finished on resume without a second commit", async () => {
+  it("a crash while recording an accepted candidate leaves the agent unchanged, and resume applies it once", async () => {
     let crash = true;
     const base = createTestEngram();
     // The store fails the write that records an accepted candidate, once: as if the process died there.
+    // The candidate's changes to the agent are part of that write, so none of them is made.
     const evolution = base.store.evolution;
     const store = {
       ...base.store,
@@ -137,13 +138,17 @@ describe("evolution runs that crash", () => {
     const [run] = (await engram.evolution.list(agent.id)).items;
     const applying = (await engram.evolution.candidates(agent.id, run?.id ?? "")).find((c) => c.round === 1);
     assert.equal(applying?.decision, "applying");
-    const [head] = (await engram.history.log(agent.id, { limit: 1 })).items;
-    assert.equal(head?.author, "evolver", "the commit was made before the crash");
+    const [before] = (await engram.history.log(agent.id, { limit: 1 })).items;
+    assert.notEqual(before?.author, "evolver", "nothing of the candidate was written");
 
     const { report } = await engram.evolution.resume(agent.id, run?.id ?? "", { model });
     const first = report.candidates.find((c) => c.round === 1);
     assert.equal(first?.decision, "accepted");
-    assert.equal(first?.commit, head?.id);
+    const [head] = (await engram.history.log(agent.id, { limit: 50 })).items.filter(
+      (c) => c.author === "evolver" && c.message.includes(first?.id ?? "?"),
+    );
+    assert.ok(head !== undefined, "the candidate's commit is there after the resume");
+    assert.equal(first?.commit, head.id);
     const expected = await uninterrupted();
     assert.deepEqual(decisions(report), decisions(expected.report));
     assert.equal((await engram.blocks.get(agent.id, "notes")).value, expected.notes);

@@ -4,7 +4,7 @@ import type { InsightOperation, InsightService } from "../insights/insight-servi
 import type { AgentService } from "../memory/agents/agent-service.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
 import type { BlockChange } from "../memory/blocks/schemas.ts";
-import type { Store } from "../store/store.ts";
+import type { ContextWrite, Store } from "../store/store.ts";
 import { type LearnedContext, normaliseRule } from "./learned-context.ts";
 
 /** The services the gate reads and writes the agent through. */
@@ -58,20 +58,21 @@ const sameRules = (a: readonly string[], b: readonly string[]) => {
 };
 
 /**
- * Writes a candidate's context to the agent: its blocks as one commit authored `evolver` on the
- * expected head, then its instructions and insight rules. Every part is checked before anything is
- * written, and each part is idempotent, so an interrupted apply is finished by running it again:
- * a part already at the target (or the commit `marker` names, on the expected head) is skipped.
- * @throws ConflictError when the agent changed since the run read it; nothing is written then.
+ * Prepares a candidate's context for the agent: its blocks as one commit authored `evolver` on the
+ * expected head, its instructions and its insight rules, as one write for the run to store with its
+ * record of the candidate (so the agent changes together with that record, or not at all). Every
+ * part is checked first, and a part already at the target is left out, so a candidate applied by an
+ * earlier attempt is not applied twice.
+ * @throws ConflictError when the agent changed since the run read it.
  */
-export async function applyContext(
+export async function prepareContext(
   access: AgentAccess,
   agentId: string,
   branch: string,
   expected: Expected,
   target: LearnedContext,
   commit: { message: string; marker: string },
-): Promise<{ commitId: string | null; head: string }> {
+): Promise<{ write: ContextWrite; commitId: string | null; head: string }> {
   const agent = await access.agents.get(agentId);
   const now = await loadContext(access, agent, branch);
   let blocksDone = false;
@@ -94,24 +95,37 @@ export async function applyContext(
   if (!rulesDone && !sameRules(now.context.insights, expected.context.insights))
     throw changed("its insight rules changed");
 
+  const write: ContextWrite = { agentId: agent.id, commit: null, instructions: null, insights: null };
   let commitId: string | null = blocksDone ? now.head : null;
   let head = now.head;
   if (!blocksDone) {
     const changes = blockChanges(now.context, target);
     if (changes.length > 0) {
-      const result = await access.blocks.commit(agent.id, {
+      const prepared = await access.blocks.prepareCommit(agent.id, {
         changes,
         branch,
         expectedHead: expected.head,
         author: "evolver",
         message: commit.message,
       });
-      commitId = result.changed ? result.commit.id : null;
-      head = result.commit.id;
+      write.commit = prepared.append;
+      commitId = prepared.changed ? prepared.commit.id : null;
+      head = prepared.commit.id;
     }
   }
-  if (!instructionsDone)
-    await access.agents.update(agent.id, { instructions: target.instructions }, { actor: "evolver" });
+  if (!instructionsDone) {
+    const { after, event } = await access.agents.prepareUpdate(
+      agent.id,
+      { instructions: target.instructions },
+      { actor: "evolver" },
+    );
+    write.instructions = {
+      value: after.instructions,
+      expected: now.context.instructions,
+      updatedAt: after.updatedAt,
+      event,
+    };
+  }
   if (!rulesDone) {
     const rules = await access.store.insights.list(agent.id);
     const wanted = new Set(target.insights.map(normaliseRule));
@@ -125,10 +139,17 @@ export async function applyContext(
         .filter((t) => !present.has(normaliseRule(t)))
         .map((text) => ({ op: "add" as const, text })),
     ];
-    if (operations.length > 0)
-      await access.insights.apply(agent.id, operations, { actor: "evolver", strict: false });
+    if (operations.length > 0) {
+      const plan = await access.insights.prepare(agent.id, operations, { actor: "evolver", strict: false });
+      write.insights = {
+        upserts: plan.upserts,
+        deletes: plan.deletes,
+        expected: plan.expected,
+        events: plan.events,
+      };
+    }
   }
-  return { commitId, head };
+  return { write, commitId, head };
 }
 
 function changed(what: string): ConflictError {

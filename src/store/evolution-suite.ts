@@ -119,6 +119,88 @@ export function evolutionStoreTests(withStore: (fn: (store: Store) => Promise<vo
     });
   });
 
+  it("evolution: writes an accepted candidate's changes with its record, all or nothing", async () => {
+    await withStore(async (store) => {
+      const { projectId, agentId } = await agentIn(store);
+      const run = newRun(agentId);
+      await store.evolution.createRun(run, []);
+      const [branch] = await store.history.listBranches(agentId);
+      const root = branch?.head as string;
+      const child = makeCommit({
+        parentId: root,
+        tree: [],
+        author: "evolver",
+        message: "evolve",
+        createdAt: at(5),
+      });
+      const accepted = { ...candidate(run, 1), decision: "accepted" as const, commitId: child.id };
+      const write = (expectedInstructions: string) => ({
+        agentId,
+        commit: {
+          agentId,
+          commit: child,
+          blobs: [],
+          branch: "main",
+          expectedHead: root,
+          event: event(projectId, agentId, "block.committed"),
+        },
+        instructions: {
+          value: "be brief",
+          expected: expectedInstructions,
+          updatedAt: at(5),
+          event: event(projectId, agentId, "agent.updated"),
+        },
+        insights: {
+          upserts: [
+            { id: id("ins"), agentId, text: "check twice", count: 1, createdAt: at(5), updatedAt: at(5) },
+          ],
+          deletes: [],
+          expected: [],
+          events: [event(projectId, agentId, "insights.changed")],
+        },
+      });
+
+      // The instructions changed since the run read them: the commit before them is undone too.
+      await assert.rejects(
+        store.evolution.saveRun(
+          run,
+          1,
+          accepted,
+          [event(projectId, agentId, "evolution.accepted")],
+          write("stale"),
+        ),
+        (error: unknown) => error instanceof ConflictError && error.details?.fenced === undefined,
+      );
+      assert.equal((await store.history.listBranches(agentId))[0]?.head, root);
+      assert.equal((await store.agents.get(agentId))?.instructions, "");
+      assert.deepEqual(await store.insights.list(agentId), []);
+      assert.deepEqual(await store.evolution.listCandidates(agentId, run.id), []);
+      assert.deepEqual(await store.events.list({ agentId, limit: 10 }), []);
+
+      await store.evolution.saveRun(
+        run,
+        1,
+        accepted,
+        [event(projectId, agentId, "evolution.accepted")],
+        write(""),
+      );
+      assert.equal((await store.history.listBranches(agentId))[0]?.head, child.id);
+      assert.equal((await store.agents.get(agentId))?.instructions, "be brief");
+      assert.deepEqual(
+        (await store.insights.list(agentId)).map((i) => i.text),
+        ["check twice"],
+      );
+      assert.deepEqual(await store.evolution.listCandidates(agentId, run.id), [accepted]);
+      // A writer fenced off by a resume is told so, and writes nothing of its changes.
+      await store.evolution.saveRun({ ...run, attempt: 2 }, 1, null, []);
+      await assert.rejects(
+        store.evolution.saveRun(run, 1, null, [], { ...write("be brief"), commit: null, insights: null }),
+        (error: unknown) => error instanceof ConflictError && error.details?.fenced === true,
+      );
+      assert.equal((await store.agents.get(agentId))?.instructions, "be brief");
+    });
+  });
+
   it("evolution: keeps agents apart and pages runs newest first", async () => {
     await withStore(async (store) => {
       const a = await agentIn(store);

@@ -1,5 +1,5 @@
-import type { Insight, Job, JobStatus, JsonObject, NewEvent } from "../core/types.ts";
-import type { AppendCommit, ListOptions, MemoryWrite } from "./store.ts";
+import type { Job, JobStatus, JsonObject, NewEvent } from "../core/types.ts";
+import type { AppendCommit, InsightChanges, ListOptions, MemoryWrite } from "./store.ts";
 
 /**
  * Everything one job changes. `JobStore.complete` applies it together with the job's completion, in
@@ -15,12 +15,7 @@ export interface JobChanges {
    * Insight upserts and deletes with their events. `expected` names each touched rule as it was read
    * (`updatedAt`, null for a rule that must not exist yet).
    */
-  insights: {
-    upserts: Insight[];
-    deletes: string[];
-    expected: { id: string; updatedAt: string | null }[];
-    events: NewEvent[];
-  } | null;
+  insights: InsightChanges | null;
   /** Further events, written after the changes (e.g. the job's own summary). */
   events: NewEvent[];
 }

@@ -394,6 +394,31 @@ export interface InsightStore {
  * Self-evolution runs and their candidates. Writes are fenced by the run's `attempt`: a write naming
  * an attempt the run has moved past is a ConflictError and writes nothing.
  */
+/**
+ * Insight upserts and deletes with their events. `expected` names each touched rule as it was read
+ * (`updatedAt`, null for a rule that must not exist yet); a rule that changed since makes the whole
+ * write a ConflictError.
+ */
+export interface InsightChanges {
+  upserts: Insight[];
+  deletes: string[];
+  expected: { id: string; updatedAt: string | null }[];
+  events: NewEvent[];
+}
+
+/**
+ * An accepted candidate's changes to the agent's learned context, written with the run's record of
+ * it. Each part applies only if what it replaces is as the run read it.
+ */
+export interface ContextWrite {
+  agentId: string;
+  /** A block commit; applies only if its branch is still at `expectedHead`. */
+  commit: AppendCommit | null;
+  /** New instructions; apply only if the agent's are still `expected`. */
+  instructions: { value: string; expected: string; updatedAt: string; event: NewEvent } | null;
+  insights: InsightChanges | null;
+}
+
 export interface EvolutionStore {
   /** @throws ConflictError when the id exists. */
   createRun(run: EvolutionRun, events: NewEvent[]): Promise<void>;
@@ -402,13 +427,17 @@ export interface EvolutionStore {
   listRuns(agentId: string, options: ListOptions): Promise<EvolutionRun[]>;
   /**
    * Replaces the run's mutable fields (status, attempt, round, state, report, error, times), and
-   * writes `candidate` (insert or replace) with it, if the run is still at `expectedAttempt`.
+   * writes `candidate` (insert or replace) and `context` (an accepted candidate's changes to the
+   * agent) with it, in one transaction, if the run is still at `expectedAttempt`.
+   * @throws ConflictError with `details.fenced` when another attempt drives the run, or without it
+   * when a part of `context` is stale (the agent changed); nothing at all is written then.
    */
   saveRun(
     run: EvolutionRun,
     expectedAttempt: number,
     candidate: EvolutionCandidate | null,
     events: NewEvent[],
+    context?: ContextWrite | null,
   ): Promise<void>;
   /** In creation order. */
   listCandidates(agentId: string, runId: string): Promise<EvolutionCandidate[]>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
-import type { Agent, Author, Blob, Page, TreeEntry } from "../../core/types.ts";
+import type { Agent, Author, Blob, NewEvent, Page, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
 import { makeCommit } from "../blocks/commit-hash.ts";
 import { resolveRevision } from "../blocks/resolve.ts";
@@ -178,6 +178,20 @@ export class AgentService {
 
   /** Changes an agent's settings; `actor` says who, in the event (default `user`). */
   async update(agentId: string, input: UpdateAgentInput, options: { actor?: Author } = {}): Promise<Agent> {
+    const { after, event } = await this.prepareUpdate(agentId, input, options);
+    await this.#ctx.store.agents.update(after, event);
+    return after;
+  }
+
+  /**
+   * Computes what `update` would write (the agent as it would be, and its event) without writing
+   * it, so the change can be written together with others (an accepted evolution candidate).
+   */
+  async prepareUpdate(
+    agentId: string,
+    input: UpdateAgentInput,
+    options: { actor?: Author } = {},
+  ): Promise<{ before: Agent; after: Agent; event: NewEvent }> {
     const patch = parseInput(updateAgentInput, input, "agent update");
     const before = await requireAgent(this.#ctx, agentId);
     const after: Agent = {
@@ -188,20 +202,17 @@ export class AgentService {
       metadata: patch.metadata ?? before.metadata,
       updatedAt: nowIso(this.#ctx),
     };
-    await this.#ctx.store.agents.update(
+    const event = makeEvent(this.#ctx, {
+      projectId: after.projectId,
+      agentId: after.id,
+      actor: options.actor ?? "user",
+      kind: "agent.updated",
+      targetType: "agent",
+      targetId: after.id,
+      before,
       after,
-      makeEvent(this.#ctx, {
-        projectId: after.projectId,
-        agentId: after.id,
-        actor: options.actor ?? "user",
-        kind: "agent.updated",
-        targetType: "agent",
-        targetId: after.id,
-        before,
-        after,
-      }),
-    );
-    return after;
+    });
+    return { before, after, event };
   }
 
   /** Deletes the agent with its whole block history, in one transaction. */

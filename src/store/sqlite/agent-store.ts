@@ -115,6 +115,30 @@ export class SqliteAgentStore implements AgentStore {
     });
   }
 
+  /**
+   * Sets the agent's instructions if they are still `expected`, joining the caller's transaction.
+   * @throws ConflictError when they changed since they were read.
+   */
+  setInstructionsNow(
+    agentId: string,
+    change: { value: string; expected: string; updatedAt: string; event: NewEvent },
+  ): void {
+    inTransaction(this.#s.db, () => {
+      const { changes } = this.#s.run(
+        "UPDATE agents SET instructions = ?, updated_at = ? WHERE id = ? AND instructions = ?",
+        change.value,
+        change.updatedAt,
+        agentId,
+        change.expected,
+      );
+      if (Number(changes) === 0)
+        throw new ConflictError(
+          `agent ${agentId}'s instructions changed since they were read: re-read and retry`,
+        );
+      writeEvents(this.#s, [change.event]);
+    });
+  }
+
   async delete(id: string, event: NewEvent): Promise<void> {
     inTransaction(this.#s.db, () => {
       this.#beforeDelete(id);

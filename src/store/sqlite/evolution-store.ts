@@ -1,9 +1,12 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Decision, EvolutionCandidate, EvolutionRun, RunStatus } from "../../core/evolution-types.ts";
 import type { NewEvent } from "../../core/types.ts";
-import type { EvolutionStore, ListOptions } from "../store.ts";
+import type { ContextWrite, EvolutionStore, ListOptions } from "../store.ts";
+import type { SqliteAgentStore } from "./agent-store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
+import type { SqliteHistoryStore } from "./history-store.ts";
+import type { SqliteInsightStore } from "./learning-store.ts";
 import type { Statements } from "./statements.ts";
 
 interface RunRow {
@@ -82,11 +85,20 @@ const toCandidate = (row: CandidateRow): EvolutionCandidate => ({
   decidedAt: row.decided_at,
 });
 
+/** The stores an accepted candidate's changes are written through, inside the run's transaction. */
+export interface ContextStores {
+  agents: SqliteAgentStore;
+  history: SqliteHistoryStore;
+  insights: SqliteInsightStore;
+}
+
 export class SqliteEvolutionStore implements EvolutionStore {
   readonly #s: Statements;
+  readonly #stores: ContextStores;
 
-  constructor(statements: Statements) {
+  constructor(statements: Statements, stores: ContextStores) {
     this.#s = statements;
+    this.#stores = stores;
   }
 
   async createRun(run: EvolutionRun, events: NewEvent[]): Promise<void> {
@@ -148,6 +160,7 @@ export class SqliteEvolutionStore implements EvolutionStore {
     expectedAttempt: number,
     candidate: EvolutionCandidate | null,
     events: NewEvent[],
+    context: ContextWrite | null = null,
   ): Promise<void> {
     inTransaction(this.#s.db, () => {
       const current = this.#s.get<{ attempt: number }>(
@@ -159,8 +172,10 @@ export class SqliteEvolutionStore implements EvolutionStore {
       if (current.attempt !== expectedAttempt) {
         throw new ConflictError(
           `evolution run ${run.id} is now driven by attempt ${current.attempt}, not ${expectedAttempt}: another process resumed it`,
+          { details: { fenced: true } },
         );
       }
+      if (context !== null) this.#writeContext(run, context);
       this.#s.run(
         `UPDATE evolution_runs SET status = ?, attempt = ?, round = ?, state = ?, report = ?, error = ?, updated_at = ?,
            finished_at = ? WHERE id = ?`,
@@ -177,6 +192,21 @@ export class SqliteEvolutionStore implements EvolutionStore {
       if (candidate !== null) this.#writeCandidate(run, candidate);
       writeEvents(this.#s, events);
     });
+  }
+
+  /** An accepted candidate's changes to the agent; any stale part throws ConflictError. */
+  #writeContext(run: EvolutionRun, context: ContextWrite): void {
+    if (context.agentId !== run.agentId) throw new ConflictError("the changes are for another agent");
+    if (context.commit !== null) {
+      if (context.commit.agentId !== run.agentId) throw new ConflictError("the commit is for another agent");
+      this.#stores.history.appendNow(context.commit);
+    }
+    if (context.instructions !== null)
+      this.#stores.agents.setInstructionsNow(run.agentId, context.instructions);
+    if (context.insights !== null) {
+      const { upserts, deletes, events, expected } = context.insights;
+      this.#stores.insights.writeNow(run.agentId, upserts, deletes, events, expected);
+    }
   }
 
   #writeCandidate(run: EvolutionRun, c: EvolutionCandidate): void {

@@ -53,13 +53,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const memories = new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids));
   const history = new SqliteHistoryStore(statements);
   const insights = new SqliteInsightStore(statements);
+  const agents = new SqliteAgentStore(statements, purgeIndexes);
   let closed = false;
   return {
     kind: "sqlite",
     capabilities,
     warnings: opened.warnings,
     projects: new SqliteProjectStore(statements, purgeIndexes),
-    agents: new SqliteAgentStore(statements, purgeIndexes),
+    agents,
     history,
     events: new SqliteEventStore(statements),
     memories,
@@ -67,7 +68,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     episodes: new SqliteEpisodeStore(statements),
     experience: new SqliteExperienceStore(statements),
     insights,
-    evolution: new SqliteEvolutionStore(statements),
+    evolution: new SqliteEvolutionStore(statements, { agents, history, insights }),
     jobs: new SqliteJobStore(statements, { memories, history, insights }),
     vectors,
     keys: new SqliteKeyStore(statements),

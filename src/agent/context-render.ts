@@ -17,7 +17,10 @@ export function renderGuidance(guidance: string): string {
   return `<how_to_respond>\n${guidance}\n</how_to_respond>`;
 }
 
-export function renderBlocks(blocks: readonly Block[]): string {
+/** What the blocks section shows of a block. */
+export type RenderedBlock = Pick<Block, "label" | "description" | "value" | "size" | "limit" | "readOnly">;
+
+export function renderBlocks(blocks: readonly RenderedBlock[]): string {
   const intro = [
     "Your core memory: these blocks are always in your context, and you keep them up to date yourself",
     "with memory_append (add a line), memory_replace (change an exact passage) and memory_rethink",
@@ -31,9 +34,13 @@ export function renderBlocks(blocks: readonly Block[]): string {
   return `<memory_blocks>\n${intro}\n${blocks.length === 0 ? "(no blocks)" : items.join("\n")}\n</memory_blocks>`;
 }
 
-export function renderInsights(insights: readonly Insight[]): string {
+/** Rules with their support counts; a rule without one (a candidate context's) is shown bare. */
+export function renderInsights(insights: readonly Pick<Insight, "text">[] | readonly Insight[]): string {
   if (insights.length === 0) return "";
-  const lines = insights.map((i, n) => `${n + 1}. ${i.text} (support ${i.count})`);
+  const lines = insights.map((i, n) => {
+    const count = (i as Partial<Insight>).count;
+    return `${n + 1}. ${i.text}${count === undefined ? "" : ` (support ${count})`}`;
+  });
   return `<insights>\nRules learned from experience, best supported first:\n${lines.join("\n")}\n</insights>`;
 }
 

@@ -64,7 +64,7 @@ describe("distillation", () => {
     const result = await engram.evolution.distill(agent.id, { format: "sft" });
     assert.match(
       result.system,
-      /^Answer with the capital\.\n\n<memory_blocks>\n<block label="style">\nWrite answers in UPPERCASE\.\n<\/block>/,
+      /^<instructions>\nAnswer with the capital\.\n<\/instructions>\n\n<memory_blocks>\n.*\n<block label="style" chars="27\/5000">\n(<description>.*<\/description>\n)?<value>\nWrite answers in UPPERCASE\.\n<\/value>\n<\/block>/,
     );
     assert.deepEqual(result.sources, { episodes: 2, messages: 1, evolution: 9 });
     const examples = lines(result.jsonl);

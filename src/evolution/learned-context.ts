@@ -1,3 +1,4 @@
+import { renderBlocks, renderInsights, renderInstructions } from "../agent/context-render.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import type { ComponentChange, ContextBlock, LearnedContext } from "../core/evolution-types.ts";
 import { sha256 } from "../core/hash.ts";
@@ -13,32 +14,29 @@ const MAX_RULE_CHARS = 2000;
 export const EXEMPLARS_BLOCK = "exemplars";
 
 /**
- * The system prompt a learned context gives the agent: instructions, then each block with its label
- * and description, then the insight rules. The one place the evolution loop turns context into a
- * prompt, so that an agent runtime's own compiler can take its place.
+ * The system prompt a learned context gives the agent: its instructions, blocks and insight rules,
+ * rendered exactly as the agent runtime's context compiler renders them (see
+ * src/agent/context-render.ts), so that a candidate is scored on the prompt it would have in
+ * production. What depends on the conversation (retrieved memories, the summary, the date, the
+ * responder's guidance) is left out: tasks are answered on their own.
  */
 export function systemPrompt(context: LearnedContext): string {
-  const parts: string[] = [];
-  if (context.instructions.trim() !== "") parts.push(context.instructions.trim());
-  const blocks = context.blocks.filter((b) => b.value.trim() !== "");
-  if (blocks.length > 0) {
-    parts.push(
-      [
-        "<memory_blocks>",
-        ...blocks.map((b) => {
-          const description = b.description === "" ? "" : ` description=${JSON.stringify(b.description)}`;
-          return `<block label=${JSON.stringify(b.label)}${description}>\n${b.value}\n</block>`;
-        }),
-        "</memory_blocks>",
-      ].join("\n"),
-    );
-  }
-  if (context.insights.length > 0) {
-    parts.push(
-      ["Rules learned from experience:", ...context.insights.map((r, i) => `${i + 1}. ${r}`)].join("\n"),
-    );
-  }
-  return parts.join("\n\n");
+  return [
+    renderInstructions(context.instructions),
+    renderBlocks(
+      context.blocks.map((b) => ({
+        label: b.label,
+        description: b.description,
+        value: b.value,
+        size: charCount(b.value),
+        limit: b.limit,
+        readOnly: b.readOnly,
+      })),
+    ),
+    renderInsights(context.insights.map((text) => ({ text }))),
+  ]
+    .filter((part) => part !== "")
+    .join("\n\n");
 }
 
 /** Equal contexts have equal hashes (the key of the evaluation cache). */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { renderBlocks, renderInstructions } from "../agent/context-render.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import { diffContexts, type LearnedContext, systemPrompt, withComponent } from "./learned-context.ts";
 import { mergeContexts, parseRevision, reflectionPrompt, type Trace } from "./reflection.ts";
@@ -25,21 +26,26 @@ const trace = (passed: boolean, input: string): Trace => ({
 });
 
 describe("learned context and reflection", () => {
-  it("renders the context as a system prompt: instructions, labelled blocks, numbered rules", () => {
+  it("renders the context as the runtime renders it: instructions, blocks with sizes, numbered rules", () => {
     assert.equal(
       systemPrompt(seed),
       [
-        "Be brief.",
+        "<instructions>\nBe brief.\n</instructions>",
         "",
         "<memory_blocks>",
-        '<block label="persona" description="who the agent is">\nA tutor.\n</block>',
-        '<block label="policy">\nNever guess.\n</block>',
+        renderBlocks([]).split("\n")[1],
+        '<block label="persona" chars="8/100">\n<description>who the agent is</description>\n<value>\nA tutor.\n</value>\n</block>',
+        '<block label="policy" chars="12/100" read_only="true">\n<value>\nNever guess.\n</value>\n</block>',
         "</memory_blocks>",
         "",
-        "Rules learned from experience:\n1. Check units.",
+        "<insights>\nRules learned from experience, best supported first:\n1. Check units.\n</insights>",
       ].join("\n"),
     );
-    assert.equal(systemPrompt({ instructions: "", blocks: [], insights: [] }), "");
+    // An empty context is what the runtime shows an agent with nothing learned yet.
+    assert.equal(
+      systemPrompt({ instructions: "", blocks: [], insights: [] }),
+      `${renderInstructions("")}\n\n${renderBlocks([])}`,
+    );
   });
 
   it("replaces components, parsing rules and refusing values over a block's limit", () => {

@@ -28,6 +28,7 @@ import type { TokenCounter } from "./tokenizer.ts";
 import type { AgentTool, ToolRegistry } from "./tool-registry.ts";
 import type { TurnEvent, TurnResult } from "./turn-events.ts";
 import { type ContextInput, contextInput, type TurnInput, turnInput } from "./turn-input.ts";
+import { holdConversation } from "./turn-lease.ts";
 import { runTurn, type TurnPlan } from "./turn-runner.ts";
 
 /** Per-call options of `send` and `stream` that JSON cannot carry. */
@@ -194,21 +195,42 @@ export class AgentRuntime {
         plan.edits.push(edit);
         emit({ type: "memory-edit", ...edit });
       });
+      let release: () => Promise<void>;
       try {
-        plan.compiled = await this.#compile(plan);
+        // And one at a time across processes: server workers, the CLI.
+        release = await holdConversation(this.#s.ctx.store, {
+          agentId: agent.id,
+          conversation: parsed.userId ?? "",
+          holder: turnId,
+          turnTimeoutMs: settings.timeoutMs,
+          waitMs: settings.timeoutMs,
+          nowMs: () => this.#s.ctx.now(),
+          signal: options.abortSignal,
+        });
       } catch (error) {
         ready(error instanceof Error ? error : new Error(String(error)));
         return null;
       }
-      ready(plan);
-      return runTurn(
-        {
-          ...this.#s,
-          compile: (p) => this.#compile(p),
-          compilerServices: this.#compilerServices(),
-        },
-        plan,
-      );
+      try {
+        try {
+          plan.compiled = await this.#compile(plan);
+        } catch (error) {
+          ready(error instanceof Error ? error : new Error(String(error)));
+          return null;
+        }
+        ready(plan);
+        return await runTurn(
+          {
+            ...this.#s,
+            compile: (p) => this.#compile(p),
+            compilerServices: this.#compilerServices(),
+          },
+          plan,
+        );
+      } finally {
+        // A lease that cannot be released lapses, or is taken over once this process is gone.
+        await release().catch(() => {});
+      }
     });
     const outcome = await prepared;
     if (outcome instanceof Error) throw outcome;

@@ -174,7 +174,7 @@ describe("engram distill", () => {
     );
     const first = JSON.parse(readFileSync(file, "utf8").split("\n")[0] ?? "");
     assert.equal(first.messages[0].role, "system");
-    assert.match(first.messages[0].content, /^Name the capital\./);
+    assert.match(first.messages[0].content, /^<instructions>\nName the capital\.\n<\/instructions>/);
     const stdout = await s.cli(["distill", "geo", "--format", "dpo"]);
     const pairs = stdout.stdout
       .trimEnd()

@@ -50,7 +50,36 @@ export interface Store {
   readonly jobs: JobStore;
   /** API keys (stored as hashes of their secrets). */
   readonly keys: KeyStore;
+  /** Who is running a turn of each conversation, so that turns run one at a time across processes. */
+  readonly turnLeases: TurnLeaseStore;
   close(): Promise<void>;
+}
+
+/** A process's claim on a conversation while it runs a turn. */
+export interface TurnLease {
+  /** Names the claim (the turn's id). */
+  holder: string;
+  /** The process holding it. */
+  pid: number;
+  /** When it lapses if never released (a process that hung). */
+  expiresMs: number;
+}
+
+export interface TurnLeaseStore {
+  /**
+   * Takes the conversation for `lease.holder`, in one transaction, unless another holder has it that
+   * has not lapsed and whose process `isDead` does not declare gone. Returns the lease that stands
+   * after the call: `lease` itself when taken.
+   */
+  acquire(
+    agentId: string,
+    conversation: string,
+    lease: TurnLease,
+    nowMs: number,
+    isDead: (pid: number) => boolean,
+  ): Promise<TurnLease>;
+  /** Gives the conversation up, if `holder` still has it. */
+  release(agentId: string, conversation: string, holder: string): Promise<void>;
 }
 
 export interface StoreCapabilities {

@@ -324,6 +324,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX evolution_candidates_by_run ON evolution_candidates(run_id, seq);
     `,
   },
+  {
+    version: 8,
+    name: "turn leases: one turn at a time per conversation across processes",
+    sql: `
+      CREATE TABLE turn_leases (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        conversation TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, conversation)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

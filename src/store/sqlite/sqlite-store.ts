@@ -13,6 +13,7 @@ import { SqliteMessageStore } from "./message-store.ts";
 import { migrate } from "./migrations.ts";
 import { SqliteProjectStore } from "./project-store.ts";
 import { Statements } from "./statements.ts";
+import { SqliteTurnLeaseStore } from "./turn-lease-store.ts";
 import { SqliteVectorStore } from "./vector-store.ts";
 
 export interface SqliteStoreOptions {
@@ -72,6 +73,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     jobs: new SqliteJobStore(statements, { memories, history, insights }),
     vectors,
     keys: new SqliteKeyStore(statements),
+    turnLeases: new SqliteTurnLeaseStore(statements),
     settings: {
       async get(key) {
         return (

@@ -1,0 +1,71 @@
+import type { TurnLease, TurnLeaseStore } from "../store.ts";
+import { inTransaction } from "./database.ts";
+import type { Statements } from "./statements.ts";
+
+/**
+ * Turn leases in SQLite. They are written without waiting for the disk (`synchronous = NORMAL`): a
+ * lease lost to a power cut only lets a conversation be taken again, which the cut has freed anyway.
+ */
+export class SqliteTurnLeaseStore implements TurnLeaseStore {
+  readonly #s: Statements;
+
+  constructor(statements: Statements) {
+    this.#s = statements;
+  }
+
+  async acquire(
+    agentId: string,
+    conversation: string,
+    lease: TurnLease,
+    nowMs: number,
+    isDead: (pid: number) => boolean,
+  ): Promise<TurnLease> {
+    return this.#relaxed(() =>
+      inTransaction(this.#s.db, () => {
+        const row = this.#s.get<{ holder: string; pid: number; expires_ms: number }>(
+          "SELECT holder, pid, expires_ms FROM turn_leases WHERE agent_id = ? AND conversation = ?",
+          agentId,
+          conversation,
+        );
+        if (row !== undefined && row.holder !== lease.holder && row.expires_ms > nowMs && !isDead(row.pid))
+          return { holder: row.holder, pid: row.pid, expiresMs: row.expires_ms };
+        this.#s.run(
+          `INSERT INTO turn_leases (agent_id, conversation, holder, pid, expires_ms) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (agent_id, conversation) DO UPDATE SET holder = excluded.holder, pid = excluded.pid,
+             expires_ms = excluded.expires_ms`,
+          agentId,
+          conversation,
+          lease.holder,
+          lease.pid,
+          lease.expiresMs,
+        );
+        return lease;
+      }),
+    );
+  }
+
+  async release(agentId: string, conversation: string, holder: string): Promise<void> {
+    this.#relaxed(() =>
+      inTransaction(this.#s.db, () =>
+        this.#s.run(
+          "DELETE FROM turn_leases WHERE agent_id = ? AND conversation = ? AND holder = ?",
+          agentId,
+          conversation,
+          holder,
+        ),
+      ),
+    );
+  }
+
+  /** Runs a synchronous write without waiting for the disk; never spans an await, so no other write shares it. */
+  #relaxed<T>(write: () => T): T {
+    // Inside a caller's transaction the write simply joins it (and its durability).
+    const relaxed = !this.#s.db.isTransaction;
+    if (relaxed) this.#s.run("PRAGMA synchronous = NORMAL");
+    try {
+      return write();
+    } finally {
+      if (relaxed) this.#s.run("PRAGMA synchronous = FULL");
+    }
+  }
+}

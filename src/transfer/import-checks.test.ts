@@ -111,6 +111,7 @@ describe("import checks the whole document before writing", () => {
         const error = await target.transfer.import(edited(edit)).catch((e: unknown) => e);
         assert.ok(error instanceof ConflictError, String(error));
         assert.match(error.message, expected);
+        assert.match(error.message, /import with new ids \(--new-ids, newIds\)/);
         assert.deepEqual(rowCounts(path), counts);
       }
       assert.equal(await target.store.agents.get(doc.agent.id), null);

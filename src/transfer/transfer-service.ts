@@ -1,9 +1,10 @@
+import { ConflictError } from "../core/errors.ts";
 import type { Agent, Memory, MemoryVersion, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import { indexMessage } from "../memory/messages/message-service.ts";
 import { DEFAULT_PROJECT, type ProjectService } from "../memory/projects/project-service.ts";
-import type { IndexedMessage } from "../store/store.ts";
+import type { AgentImport, IndexedMessage } from "../store/store.ts";
 import { collectEpisodes, collectMemories, collectMessages } from "./collect.ts";
 import {
   EXPORT_FORMAT,
@@ -99,7 +100,7 @@ export class TransferService {
       experienceRecords: doc.experience.records.length,
       insights: doc.insights.length,
     };
-    await this.#ctx.store.agents.importAgent({
+    await this.#write({
       agent,
       history: { commits: doc.commits, blobs: doc.blobs, branches: doc.branches },
       memories: doc.memories.map((m) => ownedMemory(remapIds(m, ids), agent.id)),
@@ -130,6 +131,17 @@ export class TransferService {
       ],
     });
     return agent;
+  }
+
+  async #write(data: AgentImport): Promise<void> {
+    try {
+      await this.#ctx.store.agents.importAgent(data);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      throw new ConflictError(`${error.message}: import with new ids (--new-ids, newIds) to add a copy`, {
+        cause: error,
+      });
+    }
   }
 }
 

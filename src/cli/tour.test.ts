@@ -78,6 +78,11 @@ describe("the engram tour", () => {
       path: file,
       agent: agent.id,
       commits: 4,
+      memories: 0,
+      messages: 0,
+      episodes: 0,
+      experienceRecords: 0,
+      insights: 0,
     });
     const imported = await copy.ok(["import", file]);
     assert.equal(imported.id, agent.id);

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { createTestEngram } from "../test/index.ts";
+import { agentWhoLearned } from "../transfer/test-fixture.ts";
 import { type CliSandbox, sandbox } from "./test-harness.ts";
 
 let s: CliSandbox;
@@ -24,14 +26,18 @@ describe("engram export", () => {
   it("writes the document to --out and prints where, the agent and the commit count", async () => {
     const file = join(s.dir, "helper.json");
     const out = await s.ok(["export", "helper", "--out", file]);
-    assert.deepEqual(out, { path: file, agent: agent.id, commits: 3 });
+    const none = { memories: 0, messages: 0, episodes: 0, experienceRecords: 0, insights: 0 };
+    assert.deepEqual(out, { path: file, agent: agent.id, commits: 3, ...none });
     const doc = JSON.parse(readFileSync(file, "utf8"));
     assert.equal(doc.format, "engram.agent");
-    assert.equal(doc.version, 1);
+    assert.equal(doc.version, 2);
     assert.equal(doc.agent.id, agent.id);
     assert.deepEqual(doc.branches.map((b: { name: string }) => b.name).sort(), ["draft", "main"]);
     const human = await s.cli(["export", "helper", "--out", file]);
-    assert.equal(human.stdout, `exported agent helper (${agent.id}), 3 commits, to ${file}\n`);
+    assert.equal(
+      human.stdout,
+      `exported agent helper (${agent.id}): 3 commits, 0 memories, 0 messages, 0 episodes, 0 experience records, 0 insights, to ${file}\n`,
+    );
   });
 
   it("writes the document to stdout without --out, with or without --json", async () => {
@@ -116,5 +122,61 @@ describe("engram import", () => {
     writeFileSync(file, JSON.stringify({ ...doc, version: 99 }));
     const newer = await target.cli(["import", file, "--json"]);
     assert.deepEqual([newer.code, newer.json().error.code], [1, "unsupported_format"]);
+  });
+});
+
+describe("engram export and import of an agent that has learned", () => {
+  it("carries memories, the conversation, experience and insights to another database", async () => {
+    const source = createTestEngram({ path: s.db });
+    const learned = await agentWhoLearned(source);
+    await source.close();
+    const file = join(s.dir, "learner.json");
+    const out = await s.ok(["export", "learner", "--out", file]);
+    assert.deepEqual(out, {
+      path: file,
+      agent: learned.agent.id,
+      commits: 4,
+      memories: 3,
+      messages: learned.messages.length,
+      episodes: 2,
+      experienceRecords: out.experienceRecords,
+      insights: 2,
+    });
+    assert.ok(out.experienceRecords >= 2);
+    const human = await s.cli(["export", "learner", "--out", file]);
+    assert.match(
+      human.stdout,
+      /: 4 commits, 3 memories, 10 messages, 2 episodes, \d+ experience records, 2 insights, to /,
+    );
+
+    const imported = await target.ok(["import", file]);
+    assert.equal(imported.id, learned.agent.id);
+    const written = JSON.parse(readFileSync(file, "utf8"));
+    const again = await target.ok(["export", "learner"]);
+    assert.deepEqual({ ...again, exportedAt: "" }, { ...written, exportedAt: "" });
+
+    const memories = await target.ok(["memory", "search", "learner", "refractor telescope"]);
+    assert.deepEqual(
+      memories.results.map((r: { id: string }) => r.id),
+      [learned.telescope.id],
+    );
+    const messages = await target.ok(["messages", "search", "learner", "sourdough starter"]);
+    assert.ok(messages.results.some((r: { id: string }) => r.id === learned.messages[2]?.id));
+    const advice = await target.ok([
+      "advise",
+      "learner",
+      "--task",
+      "find the Andromeda galaxy",
+      "--observation",
+      "a dark sky",
+    ]);
+    assert.equal(advice.items[0].encouraged[0].action, "point north");
+    assert.equal((await target.ok(["insights", "list", "learner"])).length, 2);
+
+    // A copy beside the original, from stdin: its own ids, its own search results.
+    const copy = await s.ok(["import", "-", "--new-ids"], { stdin: readFileSync(file, "utf8") });
+    const copied = await s.ok(["memory", "search", copy.id, "refractor telescope"]);
+    assert.equal(copied.results.length, 1);
+    assert.notEqual(copied.results[0].id, learned.telescope.id);
   });
 });

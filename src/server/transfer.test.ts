@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { createTestEngram } from "../test/index.ts";
+import { agentWhoLearned } from "../transfer/test-fixture.ts";
 import { type TestApp, testApp } from "./test-support.ts";
 
 /** An agent with some history: two branches and several commits. */
@@ -24,7 +26,7 @@ describe("export and import", () => {
     const doc = await t.get(`/v1/agents/${agent.id}/export`);
     assert.equal(doc.status, 200);
     assert.equal(doc.body.format, "engram.agent");
-    assert.equal(doc.body.version, 1);
+    assert.equal(doc.body.version, 2);
     assert.equal(doc.body.agent.id, agent.id);
     assert.equal(doc.body.commits.length, 4);
     assert.deepEqual(doc.body.branches.map((b: { name: string }) => b.name).sort(), ["exp/x", "main"]);
@@ -97,7 +99,7 @@ describe("export and import", () => {
     const agents = (await t.get("/v1/agents")).body;
     const events = (await t.get("/v1/events?limit=500")).body;
 
-    const newer = await t.post("/v1/import", { document: { ...doc, version: 2 }, newIds: true });
+    const newer = await t.post("/v1/import", { document: { ...doc, version: 3 }, newIds: true });
     assert.equal(newer.status, 422);
     assert.equal(newer.body.error.code, "unsupported_format");
     assert.match(newer.body.error.message, /upgrade/);
@@ -133,5 +135,41 @@ describe("export and import", () => {
     const refused = await strict.post("/v1/import", { document: doc });
     assert.equal(refused.status, 413);
     assert.equal((await strict.get("/v1/agents")).body.items.length, 0);
+  });
+
+  test("carries all an agent learned: the imported agent answers searches and advice at once", async () => {
+    const source = testApp({ engram: createTestEngram() });
+    const learned = await agentWhoLearned(source.engram);
+    const id = learned.agent.id;
+    const doc = (await source.get(`/v1/agents/${id}/export`)).body;
+    assert.deepEqual(
+      [doc.memories.length, doc.messages.length, doc.episodes.length, doc.insights.length],
+      [3, learned.messages.length, 2, 2],
+    );
+
+    const target = testApp({ engram: createTestEngram({ start: Date.UTC(2027, 0, 1) }) });
+    assert.equal((await target.post("/v1/import", { document: doc })).status, 201);
+    assert.deepEqual(withoutTime((await target.get(`/v1/agents/${id}/export`)).body), withoutTime(doc));
+    const memories = await target.post(`/v1/agents/${id}/memories/search`, { query: "refractor telescope" });
+    assert.deepEqual(
+      memories.body.results.map((r: { id: string }) => r.id),
+      [learned.telescope.id],
+    );
+    const messages = await target.post(`/v1/agents/${id}/messages/search`, { query: "sourdough starter" });
+    assert.ok(messages.body.results.some((r: { id: string }) => r.id === learned.messages[2]?.id));
+
+    // The raw document as the body, copied beside the original with new ids.
+    const copy = await target.post("/v1/import?newIds=true", doc);
+    assert.equal(copy.status, 201);
+    const copied = await target.post(`/v1/agents/${copy.body.id}/memories/search`, { query: "refractor" });
+    assert.equal(copied.body.results.length, 1);
+    assert.notEqual(copied.body.results[0].id, learned.telescope.id);
+
+    const bad = structuredClone(doc);
+    bad.messages[4].createdAt = "later";
+    const refused = await target.post("/v1/import", { document: bad, newIds: true });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.error.message, /messages\.4\.createdAt/);
+    assert.equal((await target.get("/v1/agents")).body.items.length, 2);
   });
 });

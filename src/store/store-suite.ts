@@ -6,6 +6,7 @@ import type { Agent, Commit, NewEvent, Project } from "../core/types.ts";
 import { makeCommit } from "../memory/blocks/commit-hash.ts";
 import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store, StoredApiKey } from "./store.ts";
+import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
 
 /**
@@ -340,6 +341,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     });
 
     jobStoreCases({ id, at, event, withStore, seed, child });
+    importStoreCases({ id, at, event, withStore, seed, child });
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

@@ -138,9 +138,38 @@ export interface HistorySnapshot {
   branches: { name: string; head: string }[];
 }
 
+/**
+ * An agent with everything it has learned, as an import writes it. Items keep their ids, times and
+ * counters; none gets a vector.
+ */
+export interface AgentImport {
+  agent: Agent;
+  history: HistorySnapshot;
+  /** Each memory (current or archived) with its versions, oldest first. */
+  memories: { memory: Memory; versions: MemoryVersion[] }[];
+  /**
+   * The conversation in order, each message with the texts it is indexed under (as `append` takes
+   * them). Read once, in order, so it may be computed as it is read.
+   */
+  messages: Iterable<IndexedMessage>;
+  /** Episodes with all their steps. */
+  episodes: Episode[];
+  /** The experience records and the experience version (the counter caches compare). */
+  experience: { version: number; records: ExperienceRecord[] };
+  insights: Insight[];
+  events: NewEvent[];
+}
+
 export interface AgentStore {
   /** Creates an agent together with its history. @throws ConflictError when the id exists. */
   create(agent: Agent, history: HistorySnapshot, events: NewEvent[]): Promise<void>;
+  /**
+   * Creates an agent with its history and all it has learned, in one transaction: all of it, or
+   * nothing. Active memories and all messages are full-text indexed as live writes index them.
+   * @throws ConflictError when the agent or any item's id exists already; NotFoundError when the
+   * project does not.
+   */
+  importAgent(data: AgentImport): Promise<void>;
   get(id: string): Promise<Agent | null>;
   list(options: ListOptions & { projectId?: string | undefined }): Promise<Agent[]>;
   update(agent: Agent, event: NewEvent): Promise<void>;
@@ -263,6 +292,8 @@ export interface MemoryStore {
   /** Removes a memory (its history stays). */
   delete(agentId: string, id: string, version: MemoryVersion, event: NewEvent): Promise<void>;
   history(agentId: string, id: string): Promise<MemoryVersion[]>;
+  /** The versions of each of these memories, oldest first; a memory with none is absent. */
+  histories(agentId: string, ids: readonly string[]): Promise<Map<string, MemoryVersion[]>>;
   /** Newest first. `after` is the id of the last memory of the previous page. */
   list(filter: MemoryFilter, options: ListOptions): Promise<Memory[]>;
   /**

@@ -1,11 +1,36 @@
 import { z } from "zod";
-import { AUTHORS } from "../core/types.ts";
+import { ID_PREFIX, type IdKind } from "../core/ids.ts";
+import { AUTHORS, MESSAGE_ROLES } from "../core/types.ts";
+import { memoryKind } from "../memory/memories/schemas.ts";
 
 /** The export document's identifier and the newest version this code reads and writes. */
 export const EXPORT_FORMAT = "engram.agent";
-export const EXPORT_VERSION = 1;
+export const EXPORT_VERSION = 2;
 
 const hash = z.string().regex(/^[0-9a-f]{64}$/, "must be a 64-digit hex SHA-256");
+
+const ID_NAMES = {
+  agent: "an agent id",
+  memory: "a memory id",
+  message: "a message id",
+  episode: "an episode id",
+  experience: "an experience record id",
+  insight: "an insight id",
+} as const satisfies Partial<Record<IdKind, string>>;
+
+const idOf = (kind: keyof typeof ID_NAMES) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^${ID_PREFIX[kind]}_[0-9a-z]{26}$`),
+      `must be ${ID_NAMES[kind]} (${ID_PREFIX[kind]}_…)`,
+    );
+
+/** Times as engram writes them: ISO 8601 in UTC (`…Z`), so they compare and sort as instants. */
+const instant = z.iso.datetime({ message: "must be an ISO 8601 date-time in UTC (…Z)" });
+const json = z.record(z.string(), z.unknown());
+const finite = z.number({ error: "must be a finite number" });
+const count = z.number().int().min(0);
 
 const treeEntry = z.strictObject({
   label: z.string(),
@@ -15,16 +40,16 @@ const treeEntry = z.strictObject({
   valueHash: hash,
 });
 
-export const exportDocument = z.strictObject({
+/** The agent and its block history: all that version 1 holds, and the start of every version. */
+const agentWithHistory = {
   format: z.literal(EXPORT_FORMAT),
-  version: z.literal(EXPORT_VERSION),
   exportedAt: z.string(),
   agent: z.strictObject({
-    id: z.string().regex(/^agt_[0-9a-z]{26}$/, "must be an agent id (agt_…)"),
+    id: idOf("agent"),
     name: z.string().min(1),
     model: z.string().nullable(),
     instructions: z.string(),
-    metadata: z.record(z.string(), z.unknown()),
+    metadata: json,
     defaultBranch: z.string().min(1),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -45,7 +70,143 @@ export const exportDocument = z.strictObject({
     )
     .min(1),
   blobs: z.array(z.strictObject({ hash, value: z.string() })),
+};
+
+const provenance = z.strictObject({ messageIds: z.array(z.string()), externalIds: z.array(z.string()) });
+
+/** A memory's fields apart from its id and agent (the document's agent owns everything in it). */
+const memoryFields = {
+  userId: z.string().min(1).nullable(),
+  kind: memoryKind,
+  text: z.string().min(1, "must not be empty"),
+  tags: z.array(z.string()),
+  importance: z.number().min(0).max(1),
+  validFrom: instant.nullable(),
+  validTo: instant.nullable(),
+  provenance,
+  metadata: json,
+  version: z.number().int().min(1),
+  accessCount: count,
+  lastAccessedAt: instant.nullable(),
+  archivedAt: instant.nullable(),
+  createdAt: instant,
+  updatedAt: instant,
+};
+
+const memoryVersion = z.strictObject({
+  version: z.number().int().min(1),
+  operation: z.enum(["create", "update", "delete"]),
+  actor: z.enum([...AUTHORS, "system"]),
+  /** The memory as this version left it; versions written before archiving existed have no `archivedAt`. */
+  memory: z.strictObject({ ...memoryFields, archivedAt: instant.nullable().optional() }),
+  createdAt: instant,
 });
 
-/** One agent with its full block history, as written by `export` and read by `import`. */
+const memory = z.strictObject({
+  id: idOf("memory"),
+  ...memoryFields,
+  /** Oldest first. */
+  versions: z.array(memoryVersion),
+});
+
+const message = z.strictObject({
+  id: idOf("message"),
+  userId: z.string().min(1).nullable(),
+  role: z.enum(MESSAGE_ROLES),
+  name: z.string().nullable(),
+  sessionId: z.string().nullable(),
+  content: z.string(),
+  provenance,
+  metadata: json,
+  createdAt: instant,
+});
+
+const step = z.strictObject({
+  index: count,
+  observation: z.string(),
+  availableActions: z.array(z.string()),
+  action: z.string(),
+  reward: finite,
+  createdAt: instant,
+});
+
+const episode = z.strictObject({
+  id: idOf("episode"),
+  task: z.string().min(1),
+  status: z.enum(["running", "finished"]),
+  steps: z.array(step),
+  finalObservation: z.string().nullable(),
+  totalReward: finite,
+  success: z.boolean().nullable(),
+  metadata: json,
+  createdAt: instant,
+  finishedAt: instant.nullable(),
+});
+
+const actionStats = z.strictObject({
+  action: z.string(),
+  q: finite,
+  meanReward: finite,
+  visits: count,
+  outcomes: z.record(z.string(), count).optional(),
+  ends: count.optional(),
+});
+
+const experienceRecord = z.strictObject({
+  id: idOf("experience"),
+  task: z.string(),
+  observation: z.string(),
+  actions: z.array(actionStats),
+  bestHistory: z.array(z.string()),
+  bestReturn: finite.nullable(),
+  visits: count,
+  createdAt: instant,
+  updatedAt: instant,
+});
+
+const insight = z.strictObject({
+  id: idOf("insight"),
+  text: z.string().min(1, "must not be empty"),
+  count: z.number().int(),
+  createdAt: instant,
+  updatedAt: instant,
+});
+
+/** Version 1: the agent and its block history only. Still read; never written. */
+export const exportDocumentV1 = z.strictObject({
+  ...agentWithHistory,
+  version: z.literal(1),
+});
+
+/** The current version: the agent with its block history and everything it has learned. */
+export const exportDocument = z.strictObject({
+  format: agentWithHistory.format,
+  version: z.literal(EXPORT_VERSION),
+  exportedAt: agentWithHistory.exportedAt,
+  agent: agentWithHistory.agent,
+  branches: agentWithHistory.branches,
+  commits: agentWithHistory.commits,
+  blobs: agentWithHistory.blobs,
+  /** Current and archived, oldest first, each with its version history. */
+  memories: z.array(memory),
+  /** The whole conversation (every user), in order. */
+  messages: z.array(message),
+  /** Oldest first, with their steps. */
+  episodes: z.array(episode),
+  experience: z.strictObject({
+    /** The experience memory's change counter. */
+    version: count,
+    records: z.array(experienceRecord),
+  }),
+  /** Strongest first. */
+  insights: z.array(insight),
+});
+
+/** One agent with its full block history and all it has learned, as written by `export` and read by `import`. */
 export type ExportDocument = z.infer<typeof exportDocument>;
+export type ExportDocumentV1 = z.infer<typeof exportDocumentV1>;
+export type ExportedMemory = ExportDocument["memories"][number];
+export type ExportedMessage = ExportDocument["messages"][number];
+export type ExportedEpisode = ExportDocument["episodes"][number];
+export type ExportedRecord = ExportDocument["experience"]["records"][number];
+export type ExportedInsight = ExportDocument["insights"][number];

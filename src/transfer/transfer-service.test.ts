@@ -26,8 +26,12 @@ describe("export and import", () => {
     const agent = await agentWithHistory(source);
     const doc = await source.transfer.export(agent.id);
     assert.equal(doc.format, "engram.agent");
-    assert.equal(doc.version, 1);
+    assert.equal(doc.version, 2);
     assert.equal(doc.commits.length, 4);
+    assert.deepEqual(
+      [doc.memories, doc.messages, doc.episodes, doc.experience, doc.insights],
+      [[], [], [], { version: 0, records: [] }, []],
+    );
 
     const target = createTestEngram({ start: Date.UTC(2027, 0, 1) });
     const imported = await target.transfer.import(JSON.parse(JSON.stringify(doc)));
@@ -66,10 +70,12 @@ describe("export and import", () => {
       [null, /must be a JSON object/],
       [[1, 2], /must be a JSON object/],
       [{ ...doc, format: "other" }, /format: must be "engram.agent"/],
-      [{ ...doc, version: 2 }, UnsupportedFormatError],
+      [{ ...doc, version: 3 }, UnsupportedFormatError],
       [{ ...doc, version: "1" }, /version: must be a positive integer/],
       [{ ...doc, agent: { ...doc.agent, name: 5 } }, /agent\.name/],
       [{ ...doc, commits: [] }, /commits/],
+      // Version 2 holds everything the agent learned: a document without it is incomplete.
+      [{ ...doc, memories: undefined }, /memories: required/],
     ];
     const tamperedBlob = clone(doc);
     (tamperedBlob.blobs[0] as { value: string }).value += "!";
@@ -90,9 +96,44 @@ describe("export and import", () => {
     for (const [input, expected] of cases) {
       await assert.rejects(target.transfer.import(input), expected as RegExp);
     }
-    await assert.rejects(target.transfer.import({ ...doc, version: 2 }), /newer than this engram reads/);
+    await assert.rejects(target.transfer.import({ ...doc, version: 3 }), /newer than this engram reads/);
     await assert.rejects(target.transfer.import(null), InvalidInputError);
     assert.equal((await target.agents.list()).items.length, 0);
     assert.equal((await target.events.list()).items.filter((e) => e.kind === "agent.imported").length, 0);
+  });
+
+  it("still reads version 1 documents (blocks only), exactly as before", async () => {
+    const source = createTestEngram();
+    const agent = await agentWithHistory(source);
+    const {
+      memories: _m,
+      messages: _s,
+      episodes: _e,
+      experience: _x,
+      insights: _i,
+      ...blocks
+    } = await source.transfer.export(agent.id);
+    const v1 = { ...blocks, version: 1 };
+    const target = createTestEngram();
+    assert.equal((await target.transfer.import(structuredClone(v1))).id, agent.id);
+    const again = await target.transfer.export(agent.id);
+    assert.deepEqual(
+      { ...again, exportedAt: "", version: 1 },
+      {
+        ...v1,
+        exportedAt: "",
+        memories: [],
+        messages: [],
+        episodes: [],
+        experience: { version: 0, records: [] },
+        insights: [],
+      },
+    );
+    // A version-1 document has nothing but blocks: the sections of version 2 are unknown to it.
+    await assert.rejects(
+      createTestEngram().transfer.import({ ...v1, memories: [] }),
+      /unrecognized key.*memories/i,
+    );
+    await assert.rejects(target.transfer.import(v1), ConflictError);
   });
 });

@@ -1,14 +1,28 @@
-import { InvalidInputError, UnsupportedFormatError } from "../core/errors.ts";
-import { sha256 } from "../core/hash.ts";
-import type { Agent } from "../core/types.ts";
-import { charCount, parseInput } from "../core/validation.ts";
-import { hashCommit, hashTree } from "../memory/blocks/commit-hash.ts";
+import { ConflictError } from "../core/errors.ts";
+import type { Agent, Memory, MemoryVersion, Message } from "../core/types.ts";
+import { parseInput } from "../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
+import { indexMessage } from "../memory/messages/message-service.ts";
 import { DEFAULT_PROJECT, type ProjectService } from "../memory/projects/project-service.ts";
-import { EXPORT_FORMAT, EXPORT_VERSION, type ExportDocument, exportDocument } from "./format.ts";
+import type { AgentImport, IndexedMessage } from "../store/store.ts";
+import { collectEpisodes, collectMemories, collectMessages } from "./collect.ts";
+import {
+  EXPORT_FORMAT,
+  EXPORT_VERSION,
+  type ExportDocument,
+  type ExportDocumentV1,
+  type ExportedMemory,
+  exportDocument,
+  exportDocumentV1,
+} from "./format.ts";
+import { freshIds, remapIds } from "./remap.ts";
+import { checkEnvelope, verifyContents, verifyHistory } from "./verify.ts";
 
 export interface ImportOptions {
-  /** Give the agent a new id, so a copy can live beside the original. Commit ids stay the same. */
+  /**
+   * Give the agent and everything it owns (memories, messages, episodes, records, insights) new ids,
+   * so a copy can live beside the original. Commit ids stay the same.
+   */
   newIds?: boolean | undefined;
   /** Project to import into (id or name); defaults to the caller's, else `default`. */
   project?: string | undefined;
@@ -24,10 +38,13 @@ export class TransferService {
     this.#projects = projects;
   }
 
+  /** The agent with its block history and everything it has learned (vectors aside). */
   async export(agentId: string): Promise<ExportDocument> {
     const agent = await requireAgent(this.#ctx, agentId);
-    const history = await this.#ctx.store.history.snapshot(agent.id);
+    const { store } = this.#ctx;
+    const history = await store.history.snapshot(agent.id);
     const { projectId: _, ...portable } = agent;
+    const experienceVersion = await store.experience.version(agent.id);
     return {
       format: EXPORT_FORMAT,
       version: EXPORT_VERSION,
@@ -36,33 +53,65 @@ export class TransferService {
       branches: history.branches,
       commits: history.commits,
       blobs: history.blobs,
+      memories: await collectMemories(store, agent.id),
+      messages: await collectMessages(store, agent.id),
+      episodes: await collectEpisodes(store, agent.id),
+      experience: {
+        version: experienceVersion,
+        records: (await store.experience.all(agent.id)).map(({ agentId: _a, ...record }) => record),
+      },
+      insights: (await store.insights.list(agent.id)).map(({ agentId: _a, ...insight }) => insight),
     };
   }
 
   /**
-   * Recreates an exported agent exactly: same commits, branches and blocks. Every hash is checked, and
-   * a document that fails any check writes nothing.
+   * Recreates an exported agent exactly: same commits, branches and blocks, and the same memories,
+   * messages, episodes, records and insights with their ids and times. The whole document is checked
+   * first, then written in one transaction: a document that fails anywhere writes nothing.
    */
   async import(document: unknown, options: ImportOptions = {}): Promise<Agent> {
-    checkEnvelope(document);
-    const doc = parseInput(exportDocument, document, "export document");
+    const version = checkEnvelope(document);
+    const doc =
+      version === 1
+        ? fromVersion1(parseInput(exportDocumentV1, document, "export document"))
+        : parseInput(exportDocument, document, "export document");
     verifyHistory(doc);
+    verifyContents(doc);
     const project =
       options.project !== undefined
         ? await this.#projects.get(options.project)
         : this.#ctx.projectId !== undefined
           ? await this.#projects.get(this.#ctx.projectId)
           : await this.#projects.ensure(DEFAULT_PROJECT);
-    const now = nowIso(this.#ctx);
-    const agent: Agent = {
-      ...doc.agent,
-      id: options.newIds === true ? this.#ctx.generateId("agent") : doc.agent.id,
-      projectId: project.id,
+    const ids = options.newIds === true ? freshIds(doc, this.#ctx.generateId) : new Map<string, string>();
+    const agent: Agent = { ...remapIds(doc.agent, ids), projectId: project.id };
+    const owned = { agentId: agent.id };
+    const messages: Message[] = doc.messages.map((m) => ({ ...remapIds(m, ids), ...owned }));
+    // Each message is indexed with its neighbours' text, as the live append path leaves it.
+    const indexed: Iterable<IndexedMessage> = {
+      *[Symbol.iterator]() {
+        for (let i = 0; i < messages.length; i++) yield indexMessage(messages, i);
+      },
     };
-    await this.#ctx.store.agents.create(
+    const counts = {
+      memories: doc.memories.length,
+      messages: doc.messages.length,
+      episodes: doc.episodes.length,
+      experienceRecords: doc.experience.records.length,
+      insights: doc.insights.length,
+    };
+    await this.#write({
       agent,
-      { commits: doc.commits, blobs: doc.blobs, branches: doc.branches },
-      [
+      history: { commits: doc.commits, blobs: doc.blobs, branches: doc.branches },
+      memories: doc.memories.map((m) => ownedMemory(remapIds(m, ids), agent.id)),
+      messages: indexed,
+      episodes: doc.episodes.map((e) => ({ ...remapIds(e, ids), ...owned })),
+      experience: {
+        version: doc.experience.version,
+        records: doc.experience.records.map((r) => ({ ...remapIds(r, ids), ...owned })),
+      },
+      insights: doc.insights.map((insight) => ({ ...remapIds(insight, ids), ...owned })),
+      events: [
         makeEvent(this.#ctx, {
           projectId: project.id,
           agentId: agent.id,
@@ -70,75 +119,57 @@ export class TransferService {
           kind: "agent.imported",
           targetType: "agent",
           targetId: agent.id,
-          after: { agent, from: doc.agent.id, commits: doc.commits.length, branches: doc.branches },
-          createdAt: now,
+          after: {
+            agent,
+            from: doc.agent.id,
+            version,
+            commits: doc.commits.length,
+            branches: doc.branches,
+            ...counts,
+          },
         }),
       ],
-    );
+    });
     return agent;
   }
-}
 
-/** Format and version are checked first, so a newer document gets a clear "upgrade" error. */
-function checkEnvelope(document: unknown): void {
-  if (document === null || typeof document !== "object" || Array.isArray(document)) {
-    throw new InvalidInputError("invalid export document: must be a JSON object");
-  }
-  const { format, version } = document as { format?: unknown; version?: unknown };
-  if (format !== EXPORT_FORMAT) {
-    throw new InvalidInputError(
-      `invalid export document: format: must be "${EXPORT_FORMAT}", got ${JSON.stringify(format)}`,
-    );
-  }
-  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
-    throw new InvalidInputError("invalid export document: version: must be a positive integer");
-  }
-  if (version > EXPORT_VERSION) {
-    throw new UnsupportedFormatError(
-      `export document version ${version} is newer than this engram reads (up to ${EXPORT_VERSION}): upgrade engram to import it`,
-    );
-  }
-}
-
-/** Checks every content address and link, so an imported history is exactly the exported one. */
-function verifyHistory(doc: ExportDocument): void {
-  const blobs = new Map<string, string>();
-  doc.blobs.forEach((blob, i) => {
-    if (sha256(blob.value) !== blob.hash) throw bad(`blobs.${i}.hash: does not match the value`);
-    blobs.set(blob.hash, blob.value);
-  });
-  const seen = new Set<string>();
-  doc.commits.forEach((commit, i) => {
-    if (seen.has(commit.id)) throw bad(`commits.${i}.id: appears twice`);
-    if (commit.parentId !== null && !seen.has(commit.parentId)) {
-      throw bad(
-        `commits.${i}.parentId: ${commit.parentId.slice(0, 12)} does not come earlier in the document`,
-      );
+  async #write(data: AgentImport): Promise<void> {
+    try {
+      await this.#ctx.store.agents.importAgent(data);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      throw new ConflictError(`${error.message}: import with new ids (--new-ids, newIds) to add a copy`, {
+        cause: error,
+      });
     }
-    const labels = new Set<string>();
-    commit.tree.forEach((entry, j) => {
-      if (labels.has(entry.label)) throw bad(`commits.${i}.tree.${j}.label: "${entry.label}" appears twice`);
-      labels.add(entry.label);
-      const value = blobs.get(entry.valueHash);
-      if (value === undefined) throw bad(`commits.${i}.tree.${j}.valueHash: no blob has this hash`);
-      if (charCount(value) > entry.limit)
-        throw bad(`commits.${i}.tree.${j}: value is over the block's limit`);
-    });
-    if (hashTree(commit.tree) !== commit.treeHash)
-      throw bad(`commits.${i}.treeHash: does not match the tree`);
-    if (hashCommit(commit) !== commit.id) throw bad(`commits.${i}.id: does not match the commit's content`);
-    seen.add(commit.id);
-  });
-  const names = new Set<string>();
-  doc.branches.forEach((branch, i) => {
-    if (names.has(branch.name)) throw bad(`branches.${i}.name: "${branch.name}" appears twice`);
-    names.add(branch.name);
-    if (!seen.has(branch.head)) throw bad(`branches.${i}.head: no commit in the document has this id`);
-  });
-  if (!names.has(doc.agent.defaultBranch))
-    throw bad(`agent.defaultBranch: no branch named "${doc.agent.defaultBranch}"`);
+  }
 }
 
-function bad(problem: string): InvalidInputError {
-  return new InvalidInputError(`invalid export document: ${problem}`);
+/** A version-1 document read as the current version: an agent that has learned nothing but blocks. */
+function fromVersion1(doc: ExportDocumentV1): ExportDocument {
+  return {
+    ...doc,
+    version: EXPORT_VERSION,
+    memories: [],
+    messages: [],
+    episodes: [],
+    experience: { version: 0, records: [] },
+    insights: [],
+  };
+}
+
+/** A memory of the document as the store keeps it: owned by the agent, each version a full snapshot. */
+function ownedMemory(
+  { versions, ...fields }: ExportedMemory,
+  agentId: string,
+): { memory: Memory; versions: MemoryVersion[] } {
+  const memory: Memory = { ...fields, agentId };
+  return {
+    memory,
+    versions: versions.map(({ memory: snapshot, ...version }) => ({
+      ...version,
+      memoryId: memory.id,
+      memory: { id: memory.id, agentId, ...snapshot } as Memory,
+    })),
+  };
 }

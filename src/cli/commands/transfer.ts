@@ -6,7 +6,7 @@ import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 
 const exportAgent = defineCommand({
   name: "export",
-  summary: "Write an agent with its full history as one JSON document",
+  summary: "Write an agent with its block history and all it has learned as one JSON document",
   args: ["agent"],
   options: {
     ...PROJECT_OPTION,
@@ -20,9 +20,25 @@ const exportAgent = defineCommand({
     if (options.out === undefined) return { data: document, text };
     const path = resolve(options.out);
     await writeUserFile(path, text, "export file");
+    const counts = {
+      commits: document.commits.length,
+      memories: document.memories.length,
+      messages: document.messages.length,
+      episodes: document.episodes.length,
+      experienceRecords: document.experience.records.length,
+      insights: document.insights.length,
+    };
+    const listed = [
+      plural(counts.commits, "commit"),
+      plural(counts.memories, "memory", "memories"),
+      plural(counts.messages, "message"),
+      plural(counts.episodes, "episode"),
+      plural(counts.experienceRecords, "experience record"),
+      plural(counts.insights, "insight"),
+    ];
     return {
-      data: { path, agent: agent.id, commits: document.commits.length },
-      text: `exported agent ${agent.name} (${agent.id}), ${document.commits.length} commits, to ${path}`,
+      data: { path, agent: agent.id, ...counts },
+      text: `exported agent ${agent.name} (${agent.id}): ${listed.join(", ")}, to ${path}`,
     };
   },
 });
@@ -32,7 +48,10 @@ const importAgent = defineCommand({
   summary: "Recreate an agent from an export document ('-' reads stdin)",
   args: ["file"],
   options: {
-    "new-ids": { type: "boolean", help: "give the agent a new id, so a copy can sit beside the original" },
+    "new-ids": {
+      type: "boolean",
+      help: "give the agent and all it owns new ids, so a copy can sit beside the original",
+    },
     project: { type: "string", arg: "NAME", help: "project to import into (default: default)" },
   },
   async run({ args, options }, ctx) {
@@ -46,6 +65,10 @@ const importAgent = defineCommand({
     return { data: agent, text: formatAgent(agent) };
   },
 });
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
 
 /** `engram export`, `engram import` */
 export const transferCommands: readonly Command[] = [exportAgent, importAgent];

@@ -76,16 +76,18 @@ export class MessageService {
         metadata: input.metadata,
         createdAt: input.createdAt === undefined ? now : new Date(input.createdAt).toISOString(),
       }));
-      // Each message is indexed with its neighbours' text; earlier messages gain the new ones as neighbours.
+      // Each message is indexed with its neighbours' text; the last few earlier messages gain the new
+      // ones as neighbours, and are re-indexed with their own earlier neighbours still in view.
       const previous = (
         await this.#ctx.store.messages.list(
           { agentId: agent.id },
-          { limit: CONTEXT_RADIUS, newestFirst: true },
+          { limit: 2 * CONTEXT_RADIUS, newestFirst: true },
         )
       ).reverse();
       const sequence = [...previous, ...messages];
       const appended = messages.map((_, i) => indexMessage(sequence, previous.length + i));
-      const reindexed = previous.map((_, i) => indexMessage(sequence, i));
+      const first = Math.max(0, previous.length - CONTEXT_RADIUS);
+      const reindexed = previous.slice(first).map((_, i) => indexMessage(sequence, first + i));
       await this.#ctx.store.messages.append(
         appended,
         reindexed,

@@ -10,10 +10,9 @@ const ExportDocumentSchema = exportDocument.meta({ id: "ExportDocument" });
 /** The wrapped form of an import: the document with its options beside it. */
 const importRequest = z.strictObject({
   document: z.record(z.string(), z.unknown()).openapi({ description: "an export document" }),
-  newIds: z
-    .boolean()
-    .optional()
-    .openapi({ description: "give the agent a new id, keeping commit ids (default false)" }),
+  newIds: z.boolean().optional().openapi({
+    description: "give the agent and everything it owns new ids, keeping commit ids (default false)",
+  }),
   project: z.string().min(1).optional().openapi({ description: "project id or name to import into" }),
 });
 
@@ -21,7 +20,8 @@ const exportAgent = createRoute({
   method: "get",
   path: "/v1/agents/{id}/export",
   tags: ["transfer"],
-  summary: "The agent with its full block history, as one versioned JSON document",
+  summary:
+    "The agent with its full block history, memories, messages, episodes, experience and insights, as one versioned JSON document",
   request: { params: agentParams },
   responses: {
     200: jsonResponse(ExportDocumentSchema, "the export document"),
@@ -33,14 +33,14 @@ const importAgent = createRoute({
   method: "post",
   path: "/v1/import",
   tags: ["transfer"],
-  summary: "Recreate an exported agent exactly (same commits, branches and blocks)",
-  description: `The body is either \`{document, newIds?, project?}\` or the export document itself (its \`format\` is "${EXPORT_FORMAT}"), with \`newIds\` and \`project\` in the query. Bodies up to 64 MiB are accepted.`,
+  summary: "Recreate an exported agent exactly, all or nothing (same ids, commits, memories, messages …)",
+  description: `The body is either \`{document, newIds?, project?}\` or the export document itself (its \`format\` is "${EXPORT_FORMAT}"), with \`newIds\` and \`project\` in the query. Bodies up to 64 MiB are accepted. Version 1 documents (blocks only) are still read; vectors are not carried (re-embed with \`engram memory reindex\`).`,
   request: {
     query: z.object({
       newIds: z
         .enum(["true", "false"], { error: "must be true or false" })
         .optional()
-        .openapi({ description: "with a raw document body: give the agent a new id" }),
+        .openapi({ description: "with a raw document body: give the agent and all it owns new ids" }),
       project: z.string().min(1).optional().openapi({ description: "with a raw document body" }),
     }),
     body: jsonRequest(

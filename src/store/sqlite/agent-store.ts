@@ -1,78 +1,110 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Agent, NewEvent } from "../../core/types.ts";
-import type { AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
-import { inTransaction } from "./database.ts";
+import type { AgentImport, AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
+import { inTransaction, inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
+import type { SqliteInsightStore } from "./insight-store.ts";
+import type { SqliteExperienceStore } from "./learning-store.ts";
+import type { SqliteMemoryStore } from "./memory-store.ts";
+import type { SqliteMessageStore } from "./message-store.ts";
 import { type AgentRow, toAgent } from "./rows.ts";
 import type { Statements } from "./statements.ts";
 
 const INSERT_COMMIT = `INSERT INTO commits (agent_id, id, seq, parent_id, tree_hash, tree, author, message, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
+/** The domain stores an import writes through, each joining the import's transaction. */
+export interface ImportTargets {
+  memories: SqliteMemoryStore;
+  messages: SqliteMessageStore;
+  experience: SqliteExperienceStore;
+  insights: SqliteInsightStore;
+}
+
 export class SqliteAgentStore implements AgentStore {
   readonly #s: Statements;
+  readonly #targets: ImportTargets;
   readonly #beforeDelete: (agentId: string) => void;
 
   /** `beforeDelete` removes what foreign keys cannot cascade to (vector rows). */
-  constructor(statements: Statements, beforeDelete: (agentId: string) => void = () => {}) {
+  constructor(statements: Statements, targets: ImportTargets, beforeDelete: (agentId: string) => void) {
     this.#s = statements;
+    this.#targets = targets;
     this.#beforeDelete = beforeDelete;
   }
 
   async create(agent: Agent, history: HistorySnapshot, events: NewEvent[]): Promise<void> {
-    inTransaction(this.#s.db, () => {
-      if (this.#s.get("SELECT 1 FROM agents WHERE id = ?", agent.id) !== undefined) {
-        throw new ConflictError(`an agent with id ${agent.id} already exists`);
-      }
-      if (this.#s.get("SELECT 1 FROM projects WHERE id = ?", agent.projectId) === undefined) {
-        throw new NotFoundError(`project ${agent.projectId} not found`);
-      }
-      this.#s.run(
-        `INSERT INTO agents (id, project_id, name, model, instructions, metadata, default_branch, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    inTransaction(this.#s.db, () => this.#insert(agent, history, events));
+  }
+
+  async importAgent(data: AgentImport): Promise<void> {
+    const { agent } = data;
+    await inWriteTransaction(this.#s.db, () => {
+      this.#insert(agent, data.history, data.events);
+      this.#targets.memories.importNow(data.memories);
+      this.#targets.messages.appendNow(data.messages, [], []);
+      this.#targets.experience.importNow(
         agent.id,
-        agent.projectId,
-        agent.name,
-        agent.model,
-        agent.instructions,
-        JSON.stringify(agent.metadata),
-        agent.defaultBranch,
-        agent.createdAt,
-        agent.updatedAt,
+        data.episodes,
+        data.experience.records,
+        data.experience.version,
       );
-      for (const blob of history.blobs) {
-        this.#s.run(
-          "INSERT OR IGNORE INTO blobs (agent_id, hash, value) VALUES (?, ?, ?)",
-          agent.id,
-          blob.hash,
-          blob.value,
-        );
-      }
-      history.commits.forEach((commit, seq) => {
-        this.#s.run(
-          INSERT_COMMIT,
-          agent.id,
-          commit.id,
-          seq + 1,
-          commit.parentId,
-          commit.treeHash,
-          JSON.stringify(commit.tree),
-          commit.author,
-          commit.message,
-          commit.createdAt,
-        );
-      });
-      for (const branch of history.branches) {
-        this.#s.run(
-          "INSERT INTO branches (agent_id, name, commit_id, updated_at) VALUES (?, ?, ?, ?)",
-          agent.id,
-          branch.name,
-          branch.head,
-          agent.createdAt,
-        );
-      }
-      writeEvents(this.#s, events);
+      this.#targets.insights.importNow(agent.id, data.insights);
     });
+  }
+
+  #insert(agent: Agent, history: HistorySnapshot, events: readonly NewEvent[]): void {
+    if (this.#s.get("SELECT 1 FROM agents WHERE id = ?", agent.id) !== undefined) {
+      throw new ConflictError(`an agent with id ${agent.id} already exists`);
+    }
+    if (this.#s.get("SELECT 1 FROM projects WHERE id = ?", agent.projectId) === undefined) {
+      throw new NotFoundError(`project ${agent.projectId} not found`);
+    }
+    this.#s.run(
+      `INSERT INTO agents (id, project_id, name, model, instructions, metadata, default_branch, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      agent.id,
+      agent.projectId,
+      agent.name,
+      agent.model,
+      agent.instructions,
+      JSON.stringify(agent.metadata),
+      agent.defaultBranch,
+      agent.createdAt,
+      agent.updatedAt,
+    );
+    for (const blob of history.blobs) {
+      this.#s.run(
+        "INSERT OR IGNORE INTO blobs (agent_id, hash, value) VALUES (?, ?, ?)",
+        agent.id,
+        blob.hash,
+        blob.value,
+      );
+    }
+    history.commits.forEach((commit, seq) => {
+      this.#s.run(
+        INSERT_COMMIT,
+        agent.id,
+        commit.id,
+        seq + 1,
+        commit.parentId,
+        commit.treeHash,
+        JSON.stringify(commit.tree),
+        commit.author,
+        commit.message,
+        commit.createdAt,
+      );
+    });
+    for (const branch of history.branches) {
+      this.#s.run(
+        "INSERT INTO branches (agent_id, name, commit_id, updated_at) VALUES (?, ?, ?, ?)",
+        agent.id,
+        branch.name,
+        branch.head,
+        agent.createdAt,
+      );
+    }
+    writeEvents(this.#s, events);
   }
 
   async get(id: string): Promise<Agent | null> {

@@ -6,7 +6,7 @@ import type { SqliteAgentStore } from "./agent-store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import type { SqliteHistoryStore } from "./history-store.ts";
-import type { SqliteInsightStore } from "./learning-store.ts";
+import type { SqliteInsightStore } from "./insight-store.ts";
 import type { Statements } from "./statements.ts";
 
 interface RunRow {

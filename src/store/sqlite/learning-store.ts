@@ -1,7 +1,7 @@
 import { ConflictError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
-import type { Episode, EpisodeStep, ExperienceRecord, Insight, NewEvent } from "../../core/types.ts";
-import type { EpisodeStore, ExperienceStore, InsightStore, LearningWrite, ListOptions } from "../store.ts";
+import type { Episode, EpisodeStep, ExperienceRecord } from "../../core/types.ts";
+import type { EpisodeStore, ExperienceStore, LearningWrite, ListOptions } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import type { Statements } from "./statements.ts";
@@ -79,6 +79,13 @@ const toRecord = (row: RecordRow): ExperienceRecord => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
+
+const INSERT_RECORD = `INSERT INTO experience_records (id, agent_id, key, task, observation, actions, best_history,
+  best_return, visits, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const UPSERT_RECORD = `${INSERT_RECORD}
+  ON CONFLICT (id) DO UPDATE SET actions = excluded.actions, best_history = excluded.best_history,
+    best_return = excluded.best_return, visits = excluded.visits, updated_at = excluded.updated_at`;
 
 const versionKey = (agentId: string) => `experience.version:${agentId}`;
 
@@ -179,31 +186,73 @@ export class SqliteExperienceStore implements ExperienceStore {
       for (const id of change.deletes) {
         this.#s.run("DELETE FROM experience_records WHERE id = ? AND agent_id = ?", id, change.agentId);
       }
-      for (const record of change.upserts) {
-        this.#s.run(
-          `INSERT INTO experience_records (id, agent_id, key, task, observation, actions, best_history, best_return,
-             visits, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET actions = excluded.actions, best_history = excluded.best_history,
-             best_return = excluded.best_return, visits = excluded.visits, updated_at = excluded.updated_at`,
-          record.id,
-          change.agentId,
-          recordKey(record.task, record.observation),
-          record.task,
-          record.observation,
-          JSON.stringify(record.actions),
-          JSON.stringify(record.bestHistory),
-          record.bestReturn,
-          record.visits,
-          record.createdAt,
-          record.updatedAt,
-        );
-      }
+      for (const record of change.upserts) this.#putRecord(change.agentId, record, UPSERT_RECORD);
       writeEvents(this.#s, change.events);
       return Number(
         this.#s.get<{ value: string }>("SELECT value FROM settings WHERE key = ?", versionKey(change.agentId))
           ?.value,
       );
     });
+  }
+
+  /**
+   * Writes an imported agent's episodes (with their steps) and records, and sets its experience
+   * version, joining the caller's transaction. The version never goes back: where an earlier agent of
+   * the same id left one behind, it moves past it, so no cache can take the import for what it held.
+   * @throws ConflictError when an episode or record id exists already.
+   */
+  importNow(
+    agentId: string,
+    episodes: readonly Episode[],
+    records: readonly ExperienceRecord[],
+    version: number,
+  ): void {
+    inTransaction(this.#s.db, () => {
+      for (const [table, what, items] of [
+        ["episodes", "episode", episodes],
+        ["experience_records", "experience record", records],
+      ] as const) {
+        const taken = this.#s.get<{ id: string }>(
+          `SELECT id FROM ${table} WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1`,
+          JSON.stringify(items.map((item) => item.id)),
+        );
+        if (taken !== undefined)
+          throw new ConflictError(`${what} ${taken.id} already exists in this database`);
+      }
+      for (const episode of episodes) {
+        this.#writeEpisode(agentId, { episode, newSteps: episode.steps, create: true });
+      }
+      for (const record of records) this.#putRecord(agentId, record, INSERT_RECORD);
+      const left = this.#s.get<{ value: string }>(
+        "SELECT value FROM settings WHERE key = ?",
+        versionKey(agentId),
+      );
+      if (left === undefined && version === 0) return;
+      const next = left === undefined ? version : Math.max(version, Number(left.value) + 1);
+      this.#s.run(
+        `INSERT INTO settings (key, value) VALUES (?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        versionKey(agentId),
+        String(next),
+      );
+    });
+  }
+
+  #putRecord(agentId: string, record: ExperienceRecord, sql: string): void {
+    this.#s.run(
+      sql,
+      record.id,
+      agentId,
+      recordKey(record.task, record.observation),
+      record.task,
+      record.observation,
+      JSON.stringify(record.actions),
+      JSON.stringify(record.bestHistory),
+      record.bestReturn,
+      record.visits,
+      record.createdAt,
+      record.updatedAt,
+    );
   }
 
   #writeEpisode(agentId: string, { episode, newSteps, create }: NonNullable<LearningWrite["episode"]>): void {
@@ -253,81 +302,5 @@ export class SqliteExperienceStore implements ExperienceStore {
         step.createdAt,
       );
     }
-  }
-}
-
-interface InsightRow {
-  id: string;
-  agent_id: string;
-  text: string;
-  count: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export class SqliteInsightStore implements InsightStore {
-  readonly #s: Statements;
-
-  constructor(statements: Statements) {
-    this.#s = statements;
-  }
-
-  async list(agentId: string): Promise<Insight[]> {
-    return this.#s
-      .all<InsightRow>(
-        "SELECT * FROM insights WHERE agent_id = ? ORDER BY count DESC, created_at, id",
-        agentId,
-      )
-      .map((row) => ({
-        id: row.id,
-        agentId: row.agent_id,
-        text: row.text,
-        count: row.count,
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-      }));
-  }
-
-  async write(agentId: string, upserts: Insight[], deletes: string[], events: NewEvent[]): Promise<void> {
-    this.writeNow(agentId, upserts, deletes, events);
-  }
-
-  /**
-   * `write`, synchronously, joining the caller's transaction. With `expected`, each named rule must
-   * still be as it was read (same `updatedAt`, or absent for null), else ConflictError and nothing is written.
-   */
-  writeNow(
-    agentId: string,
-    upserts: readonly Insight[],
-    deletes: readonly string[],
-    events: readonly NewEvent[],
-    expected: readonly { id: string; updatedAt: string | null }[] = [],
-  ): void {
-    inTransaction(this.#s.db, () => {
-      for (const { id, updatedAt } of expected) {
-        const row = this.#s.get<{ updated_at: string }>(
-          "SELECT updated_at FROM insights WHERE id = ? AND agent_id = ?",
-          id,
-          agentId,
-        );
-        if ((row?.updated_at ?? null) !== updatedAt)
-          throw new ConflictError(`insight ${id} changed since it was read: re-read and retry`);
-      }
-      for (const id of deletes)
-        this.#s.run("DELETE FROM insights WHERE id = ? AND agent_id = ?", id, agentId);
-      for (const insight of upserts) {
-        this.#s.run(
-          `INSERT INTO insights (id, agent_id, text, count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET text = excluded.text, count = excluded.count, updated_at = excluded.updated_at`,
-          insight.id,
-          agentId,
-          insight.text,
-          insight.count,
-          insight.createdAt,
-          insight.updatedAt,
-        );
-      }
-      writeEvents(this.#s, events);
-    });
   }
 }

@@ -178,6 +178,42 @@ export class SqliteMemoryStore implements MemoryStore {
       .map(toVersion);
   }
 
+  async histories(agentId: string, ids: readonly string[]): Promise<Map<string, MemoryVersion[]>> {
+    const out = new Map<string, MemoryVersion[]>();
+    const rows = this.#s.all<VersionRow>(
+      `SELECT * FROM memory_versions WHERE memory_id IN (SELECT value FROM json_each(?)) AND agent_id = ?
+       ORDER BY memory_id, version`,
+      JSON.stringify(ids),
+      agentId,
+    );
+    for (const row of rows) {
+      const versions = out.get(row.memory_id);
+      if (versions === undefined) out.set(row.memory_id, [toVersion(row)]);
+      else versions.push(toVersion(row));
+    }
+    return out;
+  }
+
+  /**
+   * Writes imported memories as they were, with all their versions; active ones are indexed. Joins
+   * the caller's transaction. @throws ConflictError when a memory id (or its history) exists.
+   */
+  importNow(items: readonly { memory: Memory; versions: readonly MemoryVersion[] }[]): void {
+    inTransaction(this.#s.db, () => {
+      const taken = this.#s.get<{ id: string }>(
+        `SELECT memory_id AS id FROM memory_versions WHERE memory_id IN (SELECT value FROM json_each(?1))
+         UNION ALL SELECT id FROM memories WHERE id IN (SELECT value FROM json_each(?1)) LIMIT 1`,
+        JSON.stringify(items.map((item) => item.memory.id)),
+      );
+      if (taken !== undefined) throw new ConflictError(`memory ${taken.id} already exists in this database`);
+      for (const { memory, versions } of items) {
+        this.#insertRow(memory);
+        for (const version of versions) this.#insertVersion(version);
+      }
+    });
+    this.#terms.noteWrites(items.length);
+  }
+
   async list(filter: MemoryFilter, options: ListOptions): Promise<Memory[]> {
     const { sql, params } = memoryConditions(filter);
     // Ids are time-ordered, so a cursor keeps its place even if the memory it names is deleted.

@@ -1,3 +1,4 @@
+import { ConflictError } from "../../core/errors.ts";
 import { indexTerms } from "../../core/text.ts";
 import type { Message, NewEvent } from "../../core/types.ts";
 import {
@@ -15,6 +16,7 @@ import { writeEvents } from "./event-writer.ts";
 import { agentKey, matchAny, namespaced, topN } from "./fts.ts";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./memory-rows.ts";
 import { POSTING_BUDGET } from "./memory-store.ts";
+import { isUniqueViolation } from "./sqlite-errors.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
 
@@ -62,24 +64,23 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async append(messages: IndexedMessage[], reindex: IndexedMessage[], events: NewEvent[]): Promise<void> {
+    this.appendNow(messages, reindex, events);
+  }
+
+  /**
+   * `append`, synchronously, joining the caller's transaction; `messages` is read once, in order.
+   * @throws ConflictError when a message id exists already.
+   */
+  appendNow(
+    messages: Iterable<IndexedMessage>,
+    reindex: readonly IndexedMessage[],
+    events: readonly NewEvent[],
+  ): void {
+    let count = 0;
     inTransaction(this.#s.db, () => {
       for (const item of messages) {
-        const { message } = item;
-        const { lastInsertRowid } = this.#s.run(
-          INSERT_MESSAGE,
-          message.id,
-          message.agentId,
-          message.userId,
-          message.role,
-          message.name,
-          message.sessionId,
-          message.content,
-          JSON.stringify(message.provenance),
-          JSON.stringify(message.metadata),
-          message.createdAt,
-          Date.parse(message.createdAt),
-        );
-        this.#index(Number(lastInsertRowid), item);
+        this.#index(this.#insert(item.message), item);
+        count++;
       }
       for (const item of reindex) {
         const row = this.#s.get<{ rowid: number }>(
@@ -93,7 +94,31 @@ export class SqliteMessageStore implements MessageStore {
       }
       writeEvents(this.#s, events);
     });
-    this.#terms.noteWrites(messages.length);
+    this.#terms.noteWrites(count);
+  }
+
+  #insert(message: Message): number {
+    try {
+      const { lastInsertRowid } = this.#s.run(
+        INSERT_MESSAGE,
+        message.id,
+        message.agentId,
+        message.userId,
+        message.role,
+        message.name,
+        message.sessionId,
+        message.content,
+        JSON.stringify(message.provenance),
+        JSON.stringify(message.metadata),
+        message.createdAt,
+        Date.parse(message.createdAt),
+      );
+      return Number(lastInsertRowid);
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new ConflictError(`message ${message.id} already exists in this database`);
+      throw error;
+    }
   }
 
   #index(rowid: number, { message, fields }: IndexedMessage): void {

@@ -5,9 +5,10 @@ import { SqliteEventStore } from "./event-store.ts";
 import { SqliteEvolutionStore } from "./evolution-store.ts";
 import { purgeAgentText } from "./fts.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
+import { SqliteInsightStore } from "./insight-store.ts";
 import { SqliteJobStore } from "./job-store.ts";
 import { SqliteKeyStore } from "./key-store.ts";
-import { SqliteEpisodeStore, SqliteExperienceStore, SqliteInsightStore } from "./learning-store.ts";
+import { SqliteEpisodeStore, SqliteExperienceStore } from "./learning-store.ts";
 import { SqliteMemoryStore } from "./memory-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
 import { migrate } from "./migrations.ts";
@@ -52,9 +53,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
   const capabilities: StoreCapabilities = { vectors: opened.vectors, fullText: opened.fullText };
   const memories = new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids));
+  const messages = new SqliteMessageStore(statements);
+  const experience = new SqliteExperienceStore(statements);
   const history = new SqliteHistoryStore(statements);
   const insights = new SqliteInsightStore(statements);
-  const agents = new SqliteAgentStore(statements, purgeIndexes);
+  const agents = new SqliteAgentStore(statements, { memories, messages, experience, insights }, purgeIndexes);
   let closed = false;
   return {
     kind: "sqlite",
@@ -65,9 +68,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     history,
     events: new SqliteEventStore(statements),
     memories,
-    messages: new SqliteMessageStore(statements),
+    messages,
     episodes: new SqliteEpisodeStore(statements),
-    experience: new SqliteExperienceStore(statements),
+    experience,
     insights,
     evolution: new SqliteEvolutionStore(statements, { agents, history, insights }),
     jobs: new SqliteJobStore(statements, { memories, history, insights }),

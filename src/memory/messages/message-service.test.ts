@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { queryTerms } from "../../retrieval/query-terms.ts";
+import { MESSAGE_FIELDS, type MessageField, type MessageWeights } from "../../store/store.ts";
+import { createTestEngram } from "../../test/index.ts";
+
+const WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"];
+
+/** Which messages (by position) each column of the index finds each word in. */
+async function columns(batches: number[]) {
+  const engram = createTestEngram();
+  const agent = await engram.agents.create({ name: "a" });
+  const ids: string[] = [];
+  let next = 0;
+  for (const size of batches) {
+    const batch = WORDS.slice(next, next + size).map((word) => ({ role: "user" as const, content: word }));
+    next += size;
+    ids.push(...(await engram.messages.appendMany(agent.id, batch)).map((m) => m.id));
+  }
+  const out: Record<string, Partial<Record<MessageField, number[]>>> = {};
+  for (const word of WORDS) {
+    out[word] = {};
+    for (const field of ["prev", "next", "window"] as const) {
+      const weights = Object.fromEntries(
+        MESSAGE_FIELDS.map((f) => [f, f === field ? 1 : 0]),
+      ) as MessageWeights;
+      const hits = await engram.store.messages.searchText(
+        { agentId: agent.id },
+        { terms: queryTerms(word), weights },
+        20,
+      );
+      (out[word] as Record<string, number[]>)[field] = hits.map((h) => ids.indexOf(h.item.id)).sort();
+    }
+  }
+  return out;
+}
+
+describe("messages are indexed with their neighbours", () => {
+  it("the same way whether they arrive one by one, in batches or all at once", async () => {
+    const together = await columns([WORDS.length]);
+    // "alpha" is message 0: message 1's previous turn, and in the window of messages 2 and 3.
+    assert.deepEqual(together.alpha, { prev: [1], next: [], window: [2, 3] });
+    assert.deepEqual(together.echo, { prev: [5], next: [3], window: [1, 2, 6, 7] });
+    assert.deepEqual(await columns([1, 3, 3, 2]), together);
+    assert.deepEqual(await columns(WORDS.map(() => 1)), together);
+  });
+});

@@ -1,0 +1,110 @@
+import { InvalidInputError, UnsupportedFormatError } from "../core/errors.ts";
+import { sha256 } from "../core/hash.ts";
+import { charCount } from "../core/validation.ts";
+import { hashCommit, hashTree } from "../memory/blocks/commit-hash.ts";
+import { EXPORT_FORMAT, EXPORT_VERSION, type ExportDocument, type ExportDocumentV1 } from "./format.ts";
+
+/** Format and version are checked first, so a newer document gets a clear "upgrade" error. */
+export function checkEnvelope(document: unknown): number {
+  if (document === null || typeof document !== "object" || Array.isArray(document)) {
+    throw new InvalidInputError("invalid export document: must be a JSON object");
+  }
+  const { format, version } = document as { format?: unknown; version?: unknown };
+  if (format !== EXPORT_FORMAT) {
+    throw new InvalidInputError(
+      `invalid export document: format: must be "${EXPORT_FORMAT}", got ${JSON.stringify(format)}`,
+    );
+  }
+  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
+    throw new InvalidInputError("invalid export document: version: must be a positive integer");
+  }
+  if (version > EXPORT_VERSION) {
+    throw new UnsupportedFormatError(
+      `export document version ${version} is newer than this engram reads (up to ${EXPORT_VERSION}): upgrade engram to import it`,
+    );
+  }
+  return version;
+}
+
+/** Checks every content address and link, so an imported history is exactly the exported one. */
+export function verifyHistory(doc: ExportDocumentV1 | ExportDocument): void {
+  const blobs = new Map<string, string>();
+  doc.blobs.forEach((blob, i) => {
+    if (sha256(blob.value) !== blob.hash) throw bad(`blobs.${i}.hash: does not match the value`);
+    blobs.set(blob.hash, blob.value);
+  });
+  const seen = new Set<string>();
+  doc.commits.forEach((commit, i) => {
+    if (seen.has(commit.id)) throw bad(`commits.${i}.id: appears twice`);
+    if (commit.parentId !== null && !seen.has(commit.parentId)) {
+      throw bad(
+        `commits.${i}.parentId: ${commit.parentId.slice(0, 12)} does not come earlier in the document`,
+      );
+    }
+    const labels = new Set<string>();
+    commit.tree.forEach((entry, j) => {
+      if (labels.has(entry.label)) throw bad(`commits.${i}.tree.${j}.label: "${entry.label}" appears twice`);
+      labels.add(entry.label);
+      const value = blobs.get(entry.valueHash);
+      if (value === undefined) throw bad(`commits.${i}.tree.${j}.valueHash: no blob has this hash`);
+      if (charCount(value) > entry.limit)
+        throw bad(`commits.${i}.tree.${j}: value is over the block's limit`);
+    });
+    if (hashTree(commit.tree) !== commit.treeHash)
+      throw bad(`commits.${i}.treeHash: does not match the tree`);
+    if (hashCommit(commit) !== commit.id) throw bad(`commits.${i}.id: does not match the commit's content`);
+    seen.add(commit.id);
+  });
+  const names = new Set<string>();
+  doc.branches.forEach((branch, i) => {
+    if (names.has(branch.name)) throw bad(`branches.${i}.name: "${branch.name}" appears twice`);
+    names.add(branch.name);
+    if (!seen.has(branch.head)) throw bad(`branches.${i}.head: no commit in the document has this id`);
+  });
+  if (!names.has(doc.agent.defaultBranch))
+    throw bad(`agent.defaultBranch: no branch named "${doc.agent.defaultBranch}"`);
+}
+
+/**
+ * Checks what the schema cannot: no id appears twice, a memory's versions rise, an episode's steps
+ * are numbered in order, and no two experience records share a (task, observation).
+ */
+export function verifyContents(doc: ExportDocument): void {
+  unique("memories", doc.memories);
+  unique("messages", doc.messages);
+  unique("episodes", doc.episodes);
+  unique("experience.records", doc.experience.records);
+  unique("insights", doc.insights);
+  doc.memories.forEach((memory, i) => {
+    memory.versions.forEach((version, j) => {
+      const previous = memory.versions[j - 1];
+      if (previous !== undefined && version.version <= previous.version)
+        throw bad(`memories.${i}.versions.${j}.version: must be greater than the one before`);
+    });
+  });
+  doc.episodes.forEach((episode, i) => {
+    episode.steps.forEach((step, j) => {
+      if (step.index !== j)
+        throw bad(`episodes.${i}.steps.${j}.index: must be ${j} (steps are numbered from 0)`);
+    });
+  });
+  const situations = new Set<string>();
+  doc.experience.records.forEach((record, i) => {
+    const key = `${record.task}\u0000${record.observation}`;
+    if (situations.has(key))
+      throw bad(`experience.records.${i}: another record has the same task and observation`);
+    situations.add(key);
+  });
+}
+
+function unique(path: string, items: readonly { id: string }[]): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.id)) throw bad(`${path}.${i}.id: appears twice`);
+    seen.add(item.id);
+  });
+}
+
+export function bad(problem: string): InvalidInputError {
+  return new InvalidInputError(`invalid export document: ${problem}`);
+}

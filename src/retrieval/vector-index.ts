@@ -116,18 +116,21 @@ export class VectorIndex {
     }
   }
 
-  /** Embeds the agent's items that have no vector yet; returns how many were embedded. */
+  /** Embeds the agent's items that have no vector yet (at most `maxItems`); returns how many were embedded. */
   async backfill(
     space: VectorSpace,
     agentId: string,
     texts: (ids: string[]) => Promise<Map<string, string>>,
     onBatch?: (embedded: number) => void,
+    maxItems = Number.POSITIVE_INFINITY,
   ): Promise<number> {
     if (!this.enabled) return 0;
     await this.ready();
     let total = 0;
     for (;;) {
-      const ids = (await this.#store.vectors?.missing(space, agentId, 256)) ?? [];
+      const batch = Math.min(256, maxItems - total);
+      if (batch <= 0) return total;
+      const ids = (await this.#store.vectors?.missing(space, agentId, batch)) ?? [];
       if (ids.length === 0) return total;
       const byId = await texts(ids);
       const items = ids.flatMap((id) => {

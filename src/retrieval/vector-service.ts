@@ -16,6 +16,11 @@ export interface ReindexOptions {
   rebuild?: boolean | undefined;
   /** Retrain each agent's vector index lists afterwards (a rebuild always does). */
   train?: boolean | undefined;
+  /**
+   * Embed at most this many items in this call, over all agents and both spaces; `complete` in the
+   * result says whether anything is left (call again to carry on). No limit by default.
+   */
+  limit?: number | undefined;
   /** Told after each batch is embedded, and when an agent is done. */
   onProgress?: ((progress: ReindexProgress) => void) | undefined;
 }
@@ -30,6 +35,8 @@ export interface ReindexProgress {
 export interface ReindexResult {
   model: string;
   rebuilt: boolean;
+  /** False when `limit` stopped it before every item had a vector. */
+  complete: boolean;
   /** Items embedded, over all agents. */
   embedded: Record<VectorSpace, number>;
   agents: {
@@ -82,6 +89,9 @@ export class VectorService {
    * stops it with the error; what was embedded stays, and running it again carries on from there.
    */
   async reindex(options: ReindexOptions = {}): Promise<ReindexResult> {
+    // The agent first: one this engine cannot see is not found, whatever else is wrong.
+    const agents =
+      options.agentId === undefined ? await this.#agents() : [await requireAgent(this.#ctx, options.agentId)];
     const model = this.#ctx.vectors.model;
     if (model === null)
       throw new InvalidInputError(
@@ -94,21 +104,24 @@ export class VectorService {
         "this database cannot store vectors: the sqlite-vec extension did not load (see engram's start-up warnings)",
       );
     const rebuild = options.rebuild === true;
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    if (!(limit === Number.POSITIVE_INFINITY || (Number.isSafeInteger(limit) && limit >= 1)))
+      throw new InvalidInputError(`invalid reindex: limit: must be a positive integer, got ${options.limit}`);
     if (rebuild && options.agentId !== undefined)
       throw new InvalidInputError("rebuild re-embeds every agent's items: leave out agentId");
     if (rebuild && this.#ctx.projectId !== undefined)
       throw new InvalidInputError(
         "rebuild drops the vectors of every project's agents: run it on the whole database, not a project",
       );
-    const agents =
-      options.agentId === undefined ? await this.#agents() : [await requireAgent(this.#ctx, options.agentId)];
     if (rebuild) await this.#ctx.vectors.reset();
     // Checks the model against what is stored (and after a rebuild, records it) before any work.
     await this.#ctx.vectors.ready();
 
     const total: Record<VectorSpace, number> = { memories: 0, messages: 0 };
-    const result: ReindexResult = { model, rebuilt: rebuild, embedded: total, agents: [] };
+    const result: ReindexResult = { model, rebuilt: rebuild, complete: true, embedded: total, agents: [] };
+    let left = limit;
     for (const agent of agents) {
+      if (left <= 0) break;
       const embedded: Record<VectorSpace, number> = { memories: 0, messages: 0 };
       for (const space of SPACES) {
         embedded[space] = await this.#ctx.vectors.backfill(
@@ -116,8 +129,10 @@ export class VectorService {
           agent.id,
           (ids) => this.#texts(space, agent.id, ids),
           (done) => options.onProgress?.({ agentId: agent.id, space, embedded: done }),
+          left,
         );
         total[space] += embedded[space];
+        left -= embedded[space];
         if (rebuild || options.train === true) await vectors.train(space, agent.id);
       }
       const [memories, messages] = await Promise.all(SPACES.map((s) => vectors.indexState(s, agent.id)));
@@ -127,7 +142,17 @@ export class VectorService {
         index: { memories: memories as VectorIndexState, messages: messages as VectorIndexState },
       });
     }
+    // Without a limit every item was embedded (or it threw); with one, look for any left.
+    if (left <= 0) result.complete = !(await this.#anyMissing(agents));
     return result;
+  }
+
+  async #anyMissing(agents: readonly Agent[]): Promise<boolean> {
+    const vectors = this.#ctx.store.vectors;
+    for (const agent of agents)
+      for (const space of SPACES)
+        if (((await vectors?.missing(space, agent.id, 1)) ?? []).length > 0) return true;
+    return false;
   }
 
   /** Every agent this engine sees (one project's in a project view), a page at a time. */

@@ -23,6 +23,7 @@ import { registerSearchRoutes } from "./routes/search.ts";
 import { registerSleeptimeRoutes } from "./routes/sleeptime.ts";
 import { registerSystemRoutes } from "./routes/system.ts";
 import { registerTransferRoutes } from "./routes/transfer.ts";
+import { registerVectorRoutes } from "./routes/vectors.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS, withTimeout } from "./timeout.ts";
 import { packageVersion } from "./version.ts";
 
@@ -106,6 +107,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerInsightRoutes(app);
   registerEvolutionRoutes(app);
   registerSleeptimeRoutes(app);
+  registerVectorRoutes(app);
   // The MCP server works on the request's engine: with auth, the key's project only.
   registerMcpRoute(app, (c) => c.var.engram, { maxBodyBytes, onInternalError: reportInternal });
   registerOpenApiDocument(app, auth);

@@ -26,6 +26,7 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/commits/{rev}": ["get"],
     "/v1/agents/{id}/context": ["get"],
     "/v1/agents/{id}/diff": ["get"],
+    "/v1/agents/{id}/reindex": ["post"],
     "/v1/agents/{id}/revert": ["post"],
     "/v1/agents/{id}/branches": ["get", "post"],
     "/v1/agents/{id}/branches/{name}": ["delete"],

@@ -93,6 +93,7 @@ export function exampleBody(
     "post /v1/agents/{id}/evolution-runs/{runId}/resume": {},
     "post /v1/agents/{id}/distill": { format: "sft" },
     "post /v1/agents/{id}/sleep": { jobs: ["forget"] },
+    "post /v1/agents/{id}/reindex": { limit: 10 },
     "post /v1/agents/{id}/memories/{mid}/archive": {},
     "post /v1/agents/{id}/memories/{mid}/restore": {},
     "post /mcp": { jsonrpc: "2.0", id: 1, method: "ping" },

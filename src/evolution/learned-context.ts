@@ -3,12 +3,10 @@ import { InvalidInputError } from "../core/errors.ts";
 import type { ComponentChange, ContextBlock, LearnedContext } from "../core/evolution-types.ts";
 import { sha256 } from "../core/hash.ts";
 import { charCount } from "../core/validation.ts";
+import { MAX_RULE_CHARS } from "../insights/insight-service.ts";
 import { BLOCK_DEFAULTS } from "../memory/blocks/schemas.ts";
 
 export type { ContextBlock, LearnedContext };
-
-/** Longest insight rule (as the insight service allows). */
-const MAX_RULE_CHARS = 2000;
 
 /** The block exemplars live in: worked examples chosen by the evolver. */
 export const EXEMPLARS_BLOCK = "exemplars";

@@ -9,7 +9,14 @@ import { modelForAgent } from "../models/language-model.ts";
 /** Most rules kept before REMOVE counts triple (ExpeL's list-size pressure). */
 export const INSIGHT_CAPACITY = 20;
 
-const ruleText = z.string().trim().min(1, "must not be empty").max(2000, "must be at most 2000 characters");
+/** The longest insight rule. */
+export const MAX_RULE_CHARS = 2000;
+
+const ruleText = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(MAX_RULE_CHARS, `must be at most ${MAX_RULE_CHARS} characters`);
 
 export const insightOperation = z.discriminatedUnion("op", [
   z.strictObject({ op: z.literal("add"), text: ruleText }),

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { ID_PREFIX, type IdKind } from "../core/ids.ts";
 import { AUTHORS, MESSAGE_ROLES } from "../core/types.ts";
-import { memoryKind } from "../memory/memories/schemas.ts";
+import { MAX_RULE_CHARS } from "../insights/insight-service.ts";
+import { MAX_MEMORY_CHARS, memoryKind } from "../memory/memories/schemas.ts";
+import { MAX_MESSAGE_CHARS } from "../memory/messages/message-service.ts";
 
 /** The export document's identifier and the newest version this code reads and writes. */
 export const EXPORT_FORMAT = "engram.agent";
@@ -78,7 +80,10 @@ const provenance = z.strictObject({ messageIds: z.array(z.string()), externalIds
 const memoryFields = {
   userId: z.string().min(1).nullable(),
   kind: memoryKind,
-  text: z.string().min(1, "must not be empty"),
+  text: z
+    .string()
+    .min(1, "must not be empty")
+    .max(MAX_MEMORY_CHARS, `must be at most ${MAX_MEMORY_CHARS} characters`),
   tags: z.array(z.string()),
   importance: z.number().min(0).max(1),
   validFrom: instant.nullable(),
@@ -115,7 +120,7 @@ const message = z.strictObject({
   role: z.enum(MESSAGE_ROLES),
   name: z.string().nullable(),
   sessionId: z.string().nullable(),
-  content: z.string(),
+  content: z.string().max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
   provenance,
   metadata: json,
   createdAt: instant,
@@ -166,7 +171,10 @@ const experienceRecord = z.strictObject({
 
 const insight = z.strictObject({
   id: idOf("insight"),
-  text: z.string().min(1, "must not be empty"),
+  text: z
+    .string()
+    .min(1, "must not be empty")
+    .max(MAX_RULE_CHARS, `must be at most ${MAX_RULE_CHARS} characters`),
   count: z.number().int(),
   createdAt: instant,
   updatedAt: instant,

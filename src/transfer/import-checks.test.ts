@@ -28,6 +28,10 @@ describe("import checks the whole document before writing", () => {
   it("names the path and the problem of anything malformed, and writes nothing", async () => {
     const cases: [Edit, RegExp][] = [
       [(d) => (loose(d.memories[2]).text = ""), /memories\.2\.text: must not be empty/],
+      // The limits of live writes hold for imported items too.
+      [(d) => (loose(d.memories[1]).text = "x".repeat(8001)), /memories\.1\.text: must be at most 8000/],
+      [(d) => (loose(d.messages[3]).content = "x".repeat(100_001)), /messages\.3\.content: must be at most/],
+      [(d) => (loose(d.insights[0]).text = "x".repeat(2001)), /insights\.0\.text: must be at most 2000/],
       [
         (d) => (loose(d.memories[0]).id = d.messages[0]?.id),
         /memories\.0\.id: must be a memory id \(mem_…\)/,

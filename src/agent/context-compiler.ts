@@ -72,6 +72,12 @@ export interface CompiledContext {
   };
   system: string;
   messages: ModelMessage[];
+  /**
+   * The retrieved memories, as they go at the start of the new message (so the system prompt and the
+   * history before it stay the same from turn to turn, and a provider's prompt cache can reuse them).
+   * In `messages` when there is a new message; shown here on its own when inspecting without one.
+   */
+  retrieved: string;
 }
 
 /** What the turn needs beyond the inspectable context. */
@@ -116,9 +122,9 @@ export interface CompilerServices {
 const schemaText = new WeakMap<object, string>();
 
 /**
- * Builds the prompt: instructions, how to respond, memory blocks, tools, insights, the summary of
- * older messages, retrieved long-term memories (marked as data), then the recent messages and the new
- * one, within the model's token budget. Only what must be there is fixed; insights, memories and the
+ * Builds the prompt: instructions, how to respond, memory blocks, tools, insights and the summary of
+ * older messages in the system prompt, then the recent messages, then the new one preceded by the
+ * long-term memories retrieved for it (marked as data), within the model's token budget. Only what must be there is fixed; insights, memories and the
  * summary get capped shares, and recent messages fill the rest newest first.
  */
 export async function compileContext(services: CompilerServices, input: CompileInput): Promise<CompiledTurn> {
@@ -226,11 +232,16 @@ export async function compileContext(services: CompilerServices, input: CompileI
     }
   }
 
-  const system = [instructions, guidance, blocks, insightsText, summaryText, memoriesText, clock]
+  // Only what changes seldom goes into the system prompt: the retrieved memories change with every
+  // message, so they travel with it, and the prompt up to the new message is a stable prefix.
+  const system = [instructions, guidance, blocks, insightsText, summaryText, clock]
     .filter((part) => part !== "")
     .join("\n\n");
   const messages = toModelMessages(scan.window);
-  if (input.pending !== null) messages.push({ role: "user", content: pendingText(input.pending) });
+  if (input.pending !== null) {
+    const text = pendingText(input.pending);
+    messages.push({ role: "user", content: memoriesText === "" ? text : `${memoriesText}\n\n${text}` });
+  }
   const used = fixed + insightTokens + summaryTokens + memoryTokens + scan.windowTokens + pendingTokens;
 
   const context: CompiledContext = {
@@ -289,6 +300,7 @@ export async function compileContext(services: CompilerServices, input: CompileI
     },
     system,
     messages,
+    retrieved: memoriesText,
   };
   return {
     context,

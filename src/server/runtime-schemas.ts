@@ -99,6 +99,10 @@ export const CompiledContextSchema = z
     messages: z.array(z.record(z.string(), z.unknown())).openapi({
       description: "the conversation as the model receives it (AI SDK model messages)",
     }),
+    retrieved: z.string().openapi({
+      description:
+        "the retrieved memories as they go at the start of the new message (in `messages` when there is one; empty when none were retrieved)",
+    }),
   })
   .openapi("CompiledContext");
 

@@ -110,7 +110,13 @@ export function formatContext(c: CompiledContext): string {
     const content = typeof m.content === "string" ? m.content : JSON.stringify(m.content);
     return `[${m.role}] ${content}`;
   });
-  return [...header, "", "--- system ---", c.system, "", "--- messages ---", ...messages].join("\n");
+  const retrieved =
+    c.retrieved === ""
+      ? []
+      : ["", "--- retrieved memories (sent at the start of the new message) ---", c.retrieved];
+  return [...header, "", "--- system ---", c.system, ...retrieved, "", "--- messages ---", ...messages].join(
+    "\n",
+  );
 }
 
 function counted(shown: number, omitted: number): string {

@@ -11,7 +11,7 @@ export const NO_MODEL_HELP =
 
 /**
  * Resolves a `provider:model` string through the AI SDK: `openai:` (OPENAI_API_KEY, optional
- * OPENAI_BASE_URL), `anthropic:` (ANTHROPIC_API_KEY), `ollama:` (OLLAMA_BASE_URL, default
+ * OPENAI_BASE_URL), `anthropic:` (ANTHROPIC_API_KEY, optional ANTHROPIC_BASE_URL), `ollama:` (OLLAMA_BASE_URL, default
  * http://127.0.0.1:11434), `openai-compatible:` (OPENAI_COMPATIBLE_BASE_URL, optional
  * OPENAI_COMPATIBLE_API_KEY) for vLLM, llama.cpp, LM Studio and the like.
  */
@@ -24,7 +24,10 @@ export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = proc
         ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
       }).chat(model);
     case "anthropic":
-      return createAnthropic({ apiKey: requireEnv(env, "ANTHROPIC_API_KEY", `model ${spec}`) })(model);
+      return createAnthropic({
+        apiKey: requireEnv(env, "ANTHROPIC_API_KEY", `model ${spec}`),
+        ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
+      })(model);
     case "ollama":
       return createOpenAICompatible({ name: "ollama", baseURL: ollamaBaseUrl(env) }).chatModel(model);
     case "openai-compatible":

@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, it } from "node:test";
+import { createEngram } from "../engram.ts";
+import { startFakeChatServer } from "../test/fake-chat-server.ts";
+
+interface Seen {
+  path: string;
+  headers: IncomingMessage["headers"];
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads what the client sent
+  body: any;
+}
+
+/** A local stand-in for Anthropic's Messages API (non-streaming), answering in its wire format. */
+async function startFakeAnthropic(replies: object[]) {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (chunk) => {
+      raw += chunk;
+    });
+    req.on("end", () => {
+      seen.push({ path: req.url ?? "", headers: req.headers, body: JSON.parse(raw) });
+      const content = replies.shift();
+      const toolUse = Array.isArray(content) && content.some((c: { type: string }) => c.type === "tool_use");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          id: `msg_${seen.length}`,
+          type: "message",
+          role: "assistant",
+          model: "claude-test",
+          content,
+          stop_reason: toolUse ? "tool_use" : "end_turn",
+          stop_sequence: null,
+          usage: { input_tokens: 50, output_tokens: 10 },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  return { url, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe("model providers, against local servers in their wire formats", () => {
+  it("anthropic: a tool round through the Messages API, at ANTHROPIC_BASE_URL", async () => {
+    const server = await startFakeAnthropic([
+      [
+        { type: "text", text: "Noting that." },
+        {
+          type: "tool_use",
+          id: "toolu_1",
+          name: "memory_append",
+          input: { label: "human", text: "Likes tea" },
+        },
+      ],
+      [{ type: "text", text: "Noted: you like tea." }],
+    ]);
+    const engram = createEngram({
+      path: ":memory:",
+      env: {
+        ENGRAM_MODEL: "anthropic:claude-test",
+        ANTHROPIC_API_KEY: "sk-test",
+        ANTHROPIC_BASE_URL: server.url,
+      },
+    });
+    try {
+      const agent = await engram.agents.create({ name: "a", instructions: "Be brief." });
+      const result = await engram.runtime.send(agent.id, { content: "I like tea" });
+      assert.equal(result.answer, "Noted: you like tea.");
+      assert.equal((await engram.blocks.get(agent.id, "human")).value, "Likes tea");
+      assert.deepEqual(result.usage, { inputTokens: 100, outputTokens: 20, totalTokens: 120 });
+      const [first, second] = server.seen;
+      assert.equal(first?.path, "/v1/messages");
+      assert.equal(first?.headers["x-api-key"], "sk-test");
+      assert.equal(first?.body.model, "claude-test");
+      assert.match(JSON.stringify(first?.body.system), /Be brief\./);
+      const append = first?.body.tools.find((t: { name: string }) => t.name === "memory_append");
+      assert.deepEqual(append.input_schema.required, ["label", "text"]);
+      // The second request replays the tool use and carries its result.
+      const [assistant, user] = second?.body.messages.slice(-2) ?? [];
+      assert.equal(assistant.role, "assistant");
+      assert.deepEqual(
+        assistant.content.find((c: { type: string }) => c.type === "tool_use"),
+        {
+          type: "tool_use",
+          id: "toolu_1",
+          name: "memory_append",
+          input: { label: "human", text: "Likes tea" },
+        },
+      );
+      assert.equal(user.role, "user");
+      assert.equal(user.content[0].type, "tool_result");
+      assert.equal(user.content[0].tool_use_id, "toolu_1");
+      // It must answer now: tools may not be chosen.
+      assert.deepEqual(second?.body.tool_choice, { type: "none" });
+    } finally {
+      await engram.close();
+      await server.close();
+    }
+  });
+
+  it("openai: chat completions at OPENAI_BASE_URL with OPENAI_API_KEY", async () => {
+    const server = await startFakeChatServer([{ text: "Hello from OpenAI's format." }]);
+    const engram = createEngram({
+      path: ":memory:",
+      env: { ENGRAM_MODEL: "openai:gpt-4o-mini", OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: server.url },
+    });
+    try {
+      const agent = await engram.agents.create({ name: "a" });
+      assert.equal(
+        (await engram.runtime.send(agent.id, { content: "Hi" })).answer,
+        "Hello from OpenAI's format.",
+      );
+      assert.equal(server.requests[0]?.path, "/v1/chat/completions");
+      assert.equal(server.requests[0]?.headers.authorization, "Bearer sk-test");
+      assert.equal(server.requests[0]?.body.model, "gpt-4o-mini");
+    } finally {
+      await engram.close();
+      await server.close();
+    }
+  });
+});

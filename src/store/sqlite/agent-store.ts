@@ -3,15 +3,13 @@ import type { Agent, NewEvent } from "../../core/types.ts";
 import type { AgentImport, AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
 import { inTransaction, inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
+import { insertCommit } from "./history-store.ts";
 import type { SqliteInsightStore } from "./insight-store.ts";
 import type { SqliteExperienceStore } from "./learning-store.ts";
 import type { SqliteMemoryStore } from "./memory-store.ts";
 import type { SqliteMessageStore } from "./message-store.ts";
 import { type AgentRow, toAgent } from "./rows.ts";
 import type { Statements } from "./statements.ts";
-
-const INSERT_COMMIT = `INSERT INTO commits (agent_id, id, seq, parent_id, tree_hash, tree, author, message, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** The domain stores an import writes through, each joining the import's transaction. */
 export interface ImportTargets {
@@ -82,18 +80,7 @@ export class SqliteAgentStore implements AgentStore {
       );
     }
     history.commits.forEach((commit, seq) => {
-      this.#s.run(
-        INSERT_COMMIT,
-        agent.id,
-        commit.id,
-        seq + 1,
-        commit.parentId,
-        commit.treeHash,
-        JSON.stringify(commit.tree),
-        commit.author,
-        commit.message,
-        commit.createdAt,
-      );
+      insertCommit(this.#s, agent.id, commit, seq + 1);
     });
     for (const branch of history.branches) {
       this.#s.run(

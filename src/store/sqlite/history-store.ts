@@ -134,19 +134,7 @@ export class SqliteHistoryStore implements HistoryStore {
           "SELECT MAX(seq) AS seq FROM commits WHERE agent_id = ?",
           agentId,
         );
-        this.#s.run(
-          `INSERT INTO commits (agent_id, id, seq, parent_id, tree_hash, tree, author, message, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          agentId,
-          commit.id,
-          (next?.seq ?? 0) + 1,
-          commit.parentId,
-          commit.treeHash,
-          JSON.stringify(commit.tree),
-          commit.author,
-          commit.message,
-          commit.createdAt,
-        );
+        insertCommit(this.#s, agentId, commit, (next?.seq ?? 0) + 1);
       }
       this.#s.run(
         "UPDATE branches SET commit_id = ?, updated_at = ? WHERE agent_id = ? AND name = ?",
@@ -263,4 +251,21 @@ export class SqliteHistoryStore implements HistoryStore {
       );
     }
   }
+}
+
+/** Writes a commit row as the `seq`-th commit of the agent (its order of arrival). */
+export function insertCommit(s: Statements, agentId: string, commit: Commit, seq: number): void {
+  s.run(
+    `INSERT INTO commits (agent_id, id, seq, parent_id, tree_hash, tree, author, message, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    agentId,
+    commit.id,
+    seq,
+    commit.parentId,
+    commit.treeHash,
+    JSON.stringify(commit.tree),
+    commit.author,
+    commit.message,
+    commit.createdAt,
+  );
 }

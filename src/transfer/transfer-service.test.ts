@@ -102,6 +102,20 @@ describe("export and import", () => {
     assert.equal((await target.events.list()).items.filter((e) => e.kind === "agent.imported").length, 0);
   });
 
+  it("an agent deleted and imported again keeps the exported access counts, not the deleted one's pending ones", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const memory = await engram.memories.add(agent.id, { text: "Ada drinks green tea" });
+    // A search counts an access; it waits in memory to be written with others.
+    await engram.search(agent.id, { query: "green tea", sources: ["memories"] });
+    const doc = await engram.transfer.export(agent.id);
+    assert.equal(doc.memories[0]?.accessCount, 1);
+    await engram.agents.delete(agent.id);
+    await engram.transfer.import(doc);
+    assert.equal((await engram.memories.get(agent.id, memory.id)).accessCount, 1);
+    await engram.close();
+  });
+
   it("still reads version 1 documents (blocks only), exactly as before", async () => {
     const source = createTestEngram();
     const agent = await agentWithHistory(source);

@@ -95,6 +95,14 @@ export class AccessBuffer {
   }
 
   /** Forgets what is pending, e.g. when the database is closing anyway and could not be written. */
+  /**
+   * Forgets what is pending for one agent's memories, when the agent is deleted: an agent imported
+   * again with the same ids must not inherit the counts of the one that went.
+   */
+  discardAgent(agentId: string): void {
+    for (const [id, entry] of this.#pending) if (entry.agentId === agentId) this.#pending.delete(id);
+  }
+
   discard(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;

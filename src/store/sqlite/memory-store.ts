@@ -269,6 +269,11 @@ export class SqliteMemoryStore implements MemoryStore {
     this.#access.add(agentId, ids, at);
   }
 
+  /** Forgets the access counts still waiting for a deleted agent's memories. */
+  forgetAgent(agentId: string): void {
+    this.#access.discardAgent(agentId);
+  }
+
   /** Writes access counts still waiting; called before reads that show them, and at close. */
   flushAccess(): void {
     this.#access.flush();

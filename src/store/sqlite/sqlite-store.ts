@@ -47,12 +47,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const statements = new Statements(opened.db);
   const vectors = opened.vectors ? new SqliteVectorStore(statements) : null;
   // Virtual tables are out of reach of foreign keys: an agent's deletion clears them first.
+  const memories = new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids));
   const purgeIndexes = (agentId: string) => {
     purgeAgentText(statements, agentId);
     vectors?.removeAgent(agentId);
+    memories.forgetAgent(agentId);
   };
   const capabilities: StoreCapabilities = { vectors: opened.vectors, fullText: opened.fullText };
-  const memories = new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids));
   const messages = new SqliteMessageStore(statements);
   const experience = new SqliteExperienceStore(statements);
   const history = new SqliteHistoryStore(statements);

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { EvolutionRun } from "../../core/evolution-types.ts";
 import { RUN_STATUSES } from "../../core/evolution-types.ts";
+import type { Engram } from "../../engram.ts";
 import { distillOptions } from "../../evolution/distill.ts";
 import { reportMarkdown } from "../../evolution/report.ts";
 import { evolveSettingsObject } from "../../evolution/run-config.ts";
@@ -187,46 +188,48 @@ function runJson(run: EvolutionRun): z.infer<typeof EvolutionRunSchema> {
   };
 }
 
+/**
+ * A started run, as a request asked for it: with `wait`, the run and its report once it has ended;
+ * else null, and the run goes on alone (its outcome, finished, failed or stopped, is recorded on it).
+ */
+async function settle(
+  engram: Engram,
+  agentId: string,
+  started: { run: EvolutionRun; done: Promise<unknown> },
+  wait: boolean | undefined,
+) {
+  if (wait !== true) {
+    started.done.catch(() => {});
+    return null;
+  }
+  await started.done;
+  return {
+    run: runJson(await engram.evolution.get(agentId, started.run.id)),
+    report: await engram.evolution.report(agentId, started.run.id),
+  };
+}
+
 /** `/v1/agents/{id}/evolve`, `/evolution-runs[/{runId}[/resume]]` and `/distill`. */
 export function registerEvolutionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(evolve, async (c) => {
     const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const { wait, ...options } = c.req.valid("json");
-    const { run, done } = await c.var.engram.evolution.start(id, options);
-    if (wait !== true) {
-      // The outcome is recorded on the run (finished, failed or stopped); nothing waits for it here.
-      done.catch(() => {});
-      c.header("Location", `/v1/agents/${id}/evolution-runs/${run.id}`);
-      return c.json(runJson(run), 202);
-    }
-    await done;
-    return c.json(
-      {
-        run: runJson(await c.var.engram.evolution.get(id, run.id)),
-        report: await c.var.engram.evolution.report(id, run.id),
-      },
-      200,
-    );
+    const started = await c.var.engram.evolution.start(id, options);
+    const finished = await settle(c.var.engram, id, started, wait);
+    if (finished !== null) return c.json(finished, 200);
+    c.header("Location", `/v1/agents/${id}/evolution-runs/${started.run.id}`);
+    return c.json(runJson(started.run), 202);
   });
 
   app.openapi(resume, async (c) => {
     const { id: ref, runId } = c.req.valid("param");
     const id = await agentIdOf(c.var.engram, ref);
     const { model, wait } = c.req.valid("json") ?? {};
-    const { run, done } = await c.var.engram.evolution.startResume(id, runId, { model });
-    if (wait !== true) {
-      done.catch(() => {});
-      c.header("Location", `/v1/agents/${id}/evolution-runs/${run.id}`);
-      return c.json(runJson(run), 202);
-    }
-    await done;
-    return c.json(
-      {
-        run: runJson(await c.var.engram.evolution.get(id, run.id)),
-        report: await c.var.engram.evolution.report(id, run.id),
-      },
-      200,
-    );
+    const started = await c.var.engram.evolution.startResume(id, runId, { model });
+    const finished = await settle(c.var.engram, id, started, wait);
+    if (finished !== null) return c.json(finished, 200);
+    c.header("Location", `/v1/agents/${id}/evolution-runs/${started.run.id}`);
+    return c.json(runJson(started.run), 202);
   });
 
   app.openapi(list, async (c) => {

@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { createEngram } from "../engram.ts";
+import { call, failure } from "../mcp/test-support.ts";
 import { type CliSandbox, sandbox } from "./test-harness.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -18,20 +18,6 @@ beforeEach(() => {
   s = sandbox();
 });
 afterEach(() => s.cleanup());
-
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary structured results
-function structured(result: unknown): any {
-  const r = result as CallToolResult;
-  assert.notEqual(r.isError, true, JSON.stringify(r.content));
-  return r.structuredContent;
-}
-
-function errorText(result: unknown): string {
-  const r = result as CallToolResult;
-  assert.equal(r.isError, true, JSON.stringify(r.content));
-  const first = r.content[0];
-  return first?.type === "text" ? first.text : "";
-}
 
 /** Starts `engram mcp` as a real process; resolves once it answered `initialize`. */
 function rawServer(args: string[]): {
@@ -91,32 +77,15 @@ describe("engram mcp", () => {
       const tools = (await client.listTools()).tools.map((t) => t.name);
       assert.ok(tools.includes("block_edit") && tools.includes("memory_search"), tools.join());
 
-      const edited = structured(
-        await client.callTool({
-          name: "block_edit",
-          arguments: {
-            edits: [{ op: "rethink", label: "human", value: "Name: Ada" }],
-            message: "met Ada",
-          },
-        }),
-      );
+      const edited = await call(client, "block_edit", {
+        edits: [{ op: "rethink", label: "human", value: "Name: Ada" }],
+        message: "met Ada",
+      });
       assert.equal(edited.agentId, helper.id);
-      structured(
-        await client.callTool({
-          name: "memory_insert",
-          arguments: { text: "Ada renews every March", tags: ["billing"] },
-        }),
-      );
-      const found = structured(
-        await client.callTool({ name: "memory_search", arguments: { query: "when does Ada renew" } }),
-      );
+      await call(client, "memory_insert", { text: "Ada renews every March", tags: ["billing"] });
+      const found = await call(client, "memory_search", { query: "when does Ada renew" });
       assert.equal(found.results[0].text, "Ada renews every March");
-      structured(
-        await client.callTool({
-          name: "memory_insert",
-          arguments: { agent: "other", text: "Other agent's note" },
-        }),
-      );
+      await call(client, "memory_insert", { agent: "other", text: "Other agent's note" });
 
       const { resources } = await client.listResources();
       assert.deepEqual(
@@ -130,16 +99,14 @@ describe("engram mcp", () => {
       );
 
       assert.match(
-        errorText(await client.callTool({ name: "block_read", arguments: { label: 5 } })),
+        await failure(client, "block_read", { label: 5 }),
         /expected string, received number at label/,
       );
       assert.match(
-        errorText(
-          await client.callTool({ name: "block_read", arguments: { agent: "ghost", label: "human" } }),
-        ),
+        await failure(client, "block_read", { agent: "ghost", label: "human" }),
         /agent ghost not found/,
       );
-      assert.match(errorText(await client.callTool({ name: "nope", arguments: {} })), /Tool nope not found/);
+      assert.match(await failure(client, "nope"), /Tool nope not found/);
     } finally {
       await client.close();
     }

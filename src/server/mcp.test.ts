@@ -3,9 +3,9 @@ import { after, before, describe, it } from "node:test";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Agent } from "../core/types.ts";
 import type { Engram } from "../engram.ts";
+import { call, failure } from "../mcp/test-support.ts";
 import { createTestEngram } from "../test/index.ts";
 import type { AppEnv } from "./env.ts";
 import { registerMcpRoute } from "./routes/mcp.ts";
@@ -34,20 +34,6 @@ async function connect(query = ""): Promise<Client> {
   return client;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary structured results
-function structured(result: unknown): any {
-  const r = result as CallToolResult;
-  assert.notEqual(r.isError, true, JSON.stringify(r.content));
-  return r.structuredContent;
-}
-
-function errorText(result: unknown): string {
-  const r = result as CallToolResult;
-  assert.equal(r.isError, true, JSON.stringify(r.content));
-  const first = r.content[0];
-  return first?.type === "text" ? first.text : "";
-}
-
 /** A raw POST of one JSON-RPC message, the way a streamable-HTTP client sends it. */
 function post(body: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${server.url}/mcp`, {
@@ -67,24 +53,20 @@ describe("POST /mcp", () => {
     try {
       const tools = (await client.listTools()).tools.map((t) => t.name);
       assert.ok(tools.includes("block_edit") && tools.includes("experience_advice"), tools.join());
-      const edited = structured(
-        await client.callTool({
-          name: "block_edit",
-          arguments: { edits: [{ op: "append", label: "human", text: "Name: Ada" }], message: "over HTTP" },
-        }),
-      );
+      const edited = await call(client, "block_edit", {
+        edits: [{ op: "append", label: "human", text: "Name: Ada" }],
+        message: "over HTTP",
+      });
       assert.equal(edited.agentId, helper.id);
       const [head] = (await engram.history.log(helper.id, { limit: 1 })).items;
       assert.equal(head?.author, "agent");
       assert.equal(head?.message, "over HTTP");
 
-      structured(await client.callTool({ name: "memory_insert", arguments: { text: "Ada likes tea" } }));
-      const found = structured(await client.callTool({ name: "memory_search", arguments: { query: "tea" } }));
+      await call(client, "memory_insert", { text: "Ada likes tea" });
+      const found = await call(client, "memory_search", { query: "tea" });
       assert.equal(found.results[0].text, "Ada likes tea");
 
-      const other_ = structured(
-        await client.callTool({ name: "block_read", arguments: { agent: "other", label: "persona" } }),
-      );
+      const other_ = await call(client, "block_read", { agent: "other", label: "persona" });
       assert.equal(other_.agentId, other.id);
 
       const { resources } = await client.listResources();
@@ -106,27 +88,16 @@ describe("POST /mcp", () => {
     const client = await connect();
     try {
       const before = await engram.events.list({ limit: 500 });
+      assert.match(await failure(client, "memory_insert", { text: "x" }), /agent/);
       assert.match(
-        errorText(await client.callTool({ name: "memory_insert", arguments: { text: "x" } })),
-        /agent/,
-      );
-      assert.match(
-        errorText(await client.callTool({ name: "memory_insert", arguments: { agent: "ghost", text: "x" } })),
+        await failure(client, "memory_insert", { agent: "ghost", text: "x" }),
         /^not_found: agent ghost not found/,
       );
       assert.match(
-        errorText(
-          await client.callTool({
-            name: "memory_insert",
-            arguments: { agent: "helper", text: "x", importance: "high" },
-          }),
-        ),
+        await failure(client, "memory_insert", { agent: "helper", text: "x", importance: "high" }),
         /expected number, received string at importance/,
       );
-      assert.match(
-        errorText(await client.callTool({ name: "forget_all", arguments: {} })),
-        /Tool forget_all not found/,
-      );
+      assert.match(await failure(client, "forget_all"), /Tool forget_all not found/);
       assert.deepEqual(await engram.events.list({ limit: 500 }), before);
       const names = (await client.listResources()).resources.map((r) => r.name);
       assert.deepEqual(names, ["helper/human", "helper/persona", "other/human", "other/persona"]);
@@ -188,16 +159,13 @@ describe("POST /mcp", () => {
         new StreamableHTTPClientTransport(new URL("http://acme.test/mcp"), { fetch: fetchApp }),
       );
       try {
-        const agents = structured(await client.callTool({ name: "agent_list", arguments: {} }));
+        const agents = await call(client, "agent_list");
         assert.deepEqual(
           agents.agents.map((a: { name: string }) => a.name),
           ["support"],
         );
         for (const agent of ["outsider", outsider.id]) {
-          assert.match(
-            errorText(await client.callTool({ name: "block_list", arguments: { agent } })),
-            /^not_found: agent .* not found/,
-          );
+          assert.match(await failure(client, "block_list", { agent }), /^not_found: agent .* not found/);
         }
         await assert.rejects(
           client.readResource({ uri: `engram://agents/${outsider.id}/blocks/persona` }),

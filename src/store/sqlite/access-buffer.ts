@@ -1,4 +1,4 @@
-import { inTransaction } from "./database.ts";
+import { inTransaction, withoutFsync } from "./database.ts";
 import type { Statements } from "./statements.ts";
 
 /** How long accesses wait to be written together. */
@@ -69,12 +69,8 @@ export class AccessBuffer {
       this.#timer = undefined;
     }
     if (this.#pending.size === 0) return;
-    const db = this.#s.db;
-    // Inside a caller's transaction the counts simply join it (and its durability).
-    const relaxed = !db.isTransaction;
-    if (relaxed) this.#s.run("PRAGMA synchronous = NORMAL");
-    try {
-      inTransaction(db, () => {
+    withoutFsync(this.#s.db, () =>
+      inTransaction(this.#s.db, () => {
         for (const [id, { agentId, count, at }] of this.#pending) {
           this.#s.run(
             `UPDATE memories SET access_count = access_count + ?,
@@ -87,14 +83,11 @@ export class AccessBuffer {
             agentId,
           );
         }
-      });
-      this.#pending.clear();
-    } finally {
-      if (relaxed) this.#s.run("PRAGMA synchronous = FULL");
-    }
+      }),
+    );
+    this.#pending.clear();
   }
 
-  /** Forgets what is pending, e.g. when the database is closing anyway and could not be written. */
   /**
    * Forgets what is pending for one agent's memories, when the agent is deleted: an agent imported
    * again with the same ids must not inherit the counts of the one that went.
@@ -103,6 +96,7 @@ export class AccessBuffer {
     for (const [id, entry] of this.#pending) if (entry.agentId === agentId) this.#pending.delete(id);
   }
 
+  /** Forgets what is pending, e.g. when the database is closing anyway and could not be written. */
   discard(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;

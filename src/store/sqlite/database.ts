@@ -72,14 +72,7 @@ function probeFts5(db: DatabaseSync, warnings: string[]): boolean {
 export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
   if (db.isTransaction) return fn();
   db.exec("BEGIN IMMEDIATE");
-  try {
-    const result = fn();
-    db.exec("COMMIT");
-    return result;
-  } catch (error) {
-    if (db.isTransaction) db.exec("ROLLBACK");
-    throw error;
-  }
+  return commitOrRollback(db, fn);
 }
 
 /**
@@ -100,6 +93,26 @@ export async function inWriteTransaction<T>(db: DatabaseSync, fn: () => T): Prom
       attempt < 8 ? setImmediate(resolve) : setTimeout(resolve, Math.min(2 ** (attempt - 8), 20)),
     );
   }
+  return commitOrRollback(db, fn);
+}
+
+/**
+ * Runs a synchronous write that need not wait for the disk (`synchronous = NORMAL`: a power cut may
+ * lose it, a crash of the process may not). Inside a caller's transaction the write simply joins it,
+ * and its durability. It never spans an await, so no other write can share the relaxed setting.
+ */
+export function withoutFsync<T>(db: DatabaseSync, write: () => T): T {
+  const relaxed = !db.isTransaction;
+  if (relaxed) db.exec("PRAGMA synchronous = NORMAL");
+  try {
+    return write();
+  } finally {
+    if (relaxed) db.exec("PRAGMA synchronous = FULL");
+  }
+}
+
+/** Runs `fn` in the transaction just begun, and commits it, or rolls it back if `fn` throws. */
+function commitOrRollback<T>(db: DatabaseSync, fn: () => T): T {
   try {
     const result = fn();
     db.exec("COMMIT");

@@ -1,5 +1,5 @@
 import type { TurnLease, TurnLeaseStore } from "../store.ts";
-import { inTransaction } from "./database.ts";
+import { inTransaction, withoutFsync } from "./database.ts";
 import type { Statements } from "./statements.ts";
 
 /**
@@ -20,7 +20,7 @@ export class SqliteTurnLeaseStore implements TurnLeaseStore {
     nowMs: number,
     isDead: (pid: number) => boolean,
   ): Promise<TurnLease> {
-    return this.#relaxed(() =>
+    return withoutFsync(this.#s.db, () =>
       inTransaction(this.#s.db, () => {
         const row = this.#s.get<{ holder: string; pid: number; expires_ms: number }>(
           "SELECT holder, pid, expires_ms FROM turn_leases WHERE agent_id = ? AND conversation = ?",
@@ -45,7 +45,7 @@ export class SqliteTurnLeaseStore implements TurnLeaseStore {
   }
 
   async release(agentId: string, conversation: string, holder: string): Promise<void> {
-    this.#relaxed(() =>
+    withoutFsync(this.#s.db, () =>
       inTransaction(this.#s.db, () =>
         this.#s.run(
           "DELETE FROM turn_leases WHERE agent_id = ? AND conversation = ? AND holder = ?",
@@ -55,17 +55,5 @@ export class SqliteTurnLeaseStore implements TurnLeaseStore {
         ),
       ),
     );
-  }
-
-  /** Runs a synchronous write without waiting for the disk; never spans an await, so no other write shares it. */
-  #relaxed<T>(write: () => T): T {
-    // Inside a caller's transaction the write simply joins it (and its durability).
-    const relaxed = !this.#s.db.isTransaction;
-    if (relaxed) this.#s.run("PRAGMA synchronous = NORMAL");
-    try {
-      return write();
-    } finally {
-      if (relaxed) this.#s.run("PRAGMA synchronous = FULL");
-    }
   }
 }

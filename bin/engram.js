@@ -1,4 +1,39 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run directly by Node's type stripping (on by default from Node 22.18 / 23.6).
-// A published package ships JavaScript built by tsc instead, since Node strips no types under node_modules.
-import "../src/cli/main.ts";
+// The `engram` executable. Written in plain JavaScript that any Node.js parses, so that a Node too old
+// to run engram gets one line saying what is needed rather than a stack trace.
+//
+// Installed from the registry (under node_modules), it runs the JavaScript built into dist/, since Node
+// strips no types under node_modules. From a checkout it runs the TypeScript sources directly with
+// Node's type stripping, so an edit is live without a build.
+import { existsSync } from "node:fs";
+import module from "node:module";
+import { fileURLToPath } from "node:url";
+
+/** The oldest Node.js the built package runs on (node:sqlite with FTS5 and extension loading). */
+const MINIMUM = [22, 13, 0];
+
+const running = process.versions.node.split(".").map(Number);
+const tooOld = MINIMUM.findIndex((part, i) => running[i] !== part);
+if (tooOld !== -1 && running[tooOld] < MINIMUM[tooOld]) {
+  process.stderr.write(
+    `engram needs Node.js ${MINIMUM.join(".")} or newer; this is Node.js ${process.versions.node} (${process.execPath})\n`,
+  );
+  process.exit(1);
+}
+
+// Compiled modules are cached on disk between runs: most of a short command's time is loading code.
+module.enableCompileCache?.();
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const sources = new URL("../src/cli/main.ts", import.meta.url);
+const built = new URL("../dist/cli/main.js", import.meta.url);
+const checkout = !/[\\/]node_modules[\\/]/.test(here) && existsSync(sources) && process.features.typescript;
+
+if (checkout) await import(sources.href);
+else if (existsSync(built)) await import(built.href);
+else {
+  process.stderr.write(
+    `engram is not built: ${fileURLToPath(built)} is missing (run "npm run build" in ${fileURLToPath(new URL("..", import.meta.url))})\n`,
+  );
+  process.exit(1);
+}

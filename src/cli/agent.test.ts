@@ -135,14 +135,35 @@ describe("engram agent", () => {
     );
   });
 
-  it("refuses an ambiguous name and accepts the id", async () => {
+  it("refuses a taken name in create, rename and fork with one line and exit 1, changing nothing", async () => {
     const first = await s.ok(["agent", "create", "--name", "twin"]);
-    await s.ok(["agent", "create", "--name", "twin"]);
-    const out = await s.cli(["agent", "show", "twin", "--json"]);
-    assert.equal(out.code, 1);
-    assert.equal(out.json().error.code, "invalid_input");
-    assert.match(out.json().error.message, /2 agents are named "twin": use an id/);
-    assert.equal((await s.ok(["agent", "show", first.id])).agent.id, first.id);
+    const other = await s.ok(["agent", "create", "--name", "other"]);
+    const before = await s.ok(["agent", "list"]);
+    for (const argv of [
+      ["agent", "create", "--name", "twin"],
+      ["agent", "update", "other", "--name", "twin"],
+      ["fork", "other", "--name", "twin"],
+    ]) {
+      const json = await s.cli([...argv, "--json"]);
+      assert.equal(json.code, 1, argv.join(" "));
+      assert.deepEqual(json.json(), {
+        error: { code: "conflict", message: 'an agent named "twin" already exists in this project' },
+      });
+      const human = await s.cli(argv);
+      assert.deepEqual([human.code, human.stdout], [1, ""]);
+      assert.equal(human.stderr, 'engram: an agent named "twin" already exists in this project\n');
+    }
+    assert.deepEqual(await s.ok(["agent", "list"]), before);
+    assert.equal((await s.ok(["agent", "show", "twin"])).agent.id, first.id);
+    assert.equal((await s.ok(["agent", "show", other.id])).agent.name, "other");
+  });
+
+  it("names a missing agent in one line with exit 1", async () => {
+    const json = await s.cli(["block", "set", "nobody", "human", "x", "--json"]);
+    assert.equal(json.code, 1);
+    assert.deepEqual(json.json(), { error: { code: "not_found", message: "agent nobody not found" } });
+    const human = await s.cli(["log", "nobody"]);
+    assert.deepEqual([human.code, human.stdout, human.stderr], [1, "", "engram: agent nobody not found\n"]);
   });
 });
 

@@ -75,7 +75,14 @@ describe("engram import", () => {
     assert.deepEqual([same.code, same.json().error.code], [1, "conflict"]);
     const copy = await s.ok(["import", file, "--new-ids"]);
     assert.notEqual(copy.id, agent.id);
-    assert.deepEqual(await s.ok(["log", copy.id]), await s.ok(["log", agent.id]));
+    assert.equal(copy.name, "helper-2");
+    assert.deepEqual(await s.ok(["log", "helper-2"]), await s.ok(["log", "helper"]));
+    const again = await s.cli(["import", file, "--new-ids"]);
+    assert.equal(again.code, 0);
+    assert.match(
+      again.stdout,
+      /^imported as "helper-3": an agent named "helper" already exists in this project\n/,
+    );
   });
 
   it("reads the document from stdin with '-', into a chosen project", async () => {

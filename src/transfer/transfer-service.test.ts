@@ -52,6 +52,9 @@ describe("export and import", () => {
     await assert.rejects(engram.transfer.import(doc), ConflictError);
     const copy = await engram.transfer.import(doc, { newIds: true });
     assert.notEqual(copy.id, agent.id);
+    // Names are unique in a project: the copy takes the first free one.
+    assert.equal(copy.name, `${agent.name}-2`);
+    assert.equal((await engram.transfer.import(doc, { newIds: true })).name, `${agent.name}-3`);
     const copyDoc = await engram.transfer.export(copy.id);
     assert.deepEqual(copyDoc.commits, doc.commits);
     await engram.blocks.set(copy.id, "human", "changed in the copy");

@@ -1,6 +1,7 @@
 import { ConflictError } from "../core/errors.ts";
 import type { Agent, Memory, MemoryVersion, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
+import { freeAgentNameIn } from "../memory/agents/agent-service.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import { indexMessage } from "../memory/messages/message-service.ts";
 import { DEFAULT_PROJECT, type ProjectService } from "../memory/projects/project-service.ts";
@@ -21,7 +22,8 @@ import { checkEnvelope, verifyContents, verifyHistory } from "./verify.ts";
 export interface ImportOptions {
   /**
    * Give the agent and everything it owns (memories, messages, episodes, records, insights) new ids,
-   * so a copy can live beside the original. Commit ids stay the same.
+   * so a copy can live beside the original. Commit ids stay the same. The copy keeps the agent's
+   * name if it is free in the project, else takes the first free `NAME-2`, `NAME-3`, …
    */
   newIds?: boolean | undefined;
   /** Project to import into (id or name); defaults to the caller's, else `default`. */
@@ -84,7 +86,11 @@ export class TransferService {
           ? await this.#projects.get(this.#ctx.projectId)
           : await this.#projects.ensure(DEFAULT_PROJECT);
     const ids = options.newIds === true ? freshIds(doc, this.#ctx.generateId) : new Map<string, string>();
-    const agent: Agent = { ...remapIds(doc.agent, ids), projectId: project.id };
+    const copy = remapIds(doc.agent, ids);
+    // A copy beside the original takes a free name, as names are unique within a project.
+    const name =
+      options.newIds === true ? await freeAgentNameIn(this.#ctx.store, project.id, copy.name) : copy.name;
+    const agent: Agent = { ...copy, name, projectId: project.id };
     const owned = { agentId: agent.id };
     const messages: Message[] = doc.messages.map((m) => ({ ...remapIds(m, ids), ...owned }));
     // Each message is indexed with its neighbours' text, as the live append path leaves it.

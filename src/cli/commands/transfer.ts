@@ -50,7 +50,7 @@ const importAgent = defineCommand({
   options: {
     "new-ids": {
       type: "boolean",
-      help: "give the agent and all it owns new ids, so a copy can sit beside the original",
+      help: 'give the agent and all it owns new ids, so a copy can sit beside the original (named "NAME-2" … if NAME is taken)',
     },
     project: { type: "string", arg: "NAME", help: "project to import into (default: default)" },
   },
@@ -62,7 +62,13 @@ const importAgent = defineCommand({
       newIds: options["new-ids"],
       project: options.project,
     });
-    return { data: agent, text: formatAgent(agent) };
+    const exported = (document as { agent?: { name?: unknown } }).agent?.name;
+    // Names are unique in a project: a copy whose name was taken got a free one; say which.
+    const renamed =
+      typeof exported === "string" && exported !== agent.name
+        ? `imported as "${agent.name}": an agent named "${exported}" already exists in this project\n`
+        : "";
+    return { data: agent, text: `${renamed}${formatAgent(agent)}` };
   },
 });
 

@@ -95,13 +95,13 @@ describe("engram agent", () => {
     assert.match(missingFile.json().error.message, /cannot read blocks file nope\.json: no such file/);
     const badBlock = await s.cli(["agent", "create", "--name", "a", "--block", "novalue"]);
     assert.equal(badBlock.code, 2);
-    assert.deepEqual(await s.ok(["agent", "list"]), []);
+    assert.deepEqual((await s.ok(["agent", "list"])).items, []);
   });
 
   it("lists, shows, updates and deletes agents", async () => {
     const a = await s.ok(["agent", "create", "--name", "alpha"]);
     const b = await s.ok(["agent", "create", "--name", "beta"]);
-    const list = await s.ok(["agent", "list"]);
+    const list = (await s.ok(["agent", "list"])).items;
     assert.deepEqual(list.map((x: { id: string }) => x.id).sort(), [a.id, b.id].sort());
     const human = await s.cli(["agent", "list"]);
     assert.match(human.stdout, /^ID +NAME +PROJECT/);
@@ -130,7 +130,7 @@ describe("engram agent", () => {
     assert.equal(gone.code, 1);
     assert.equal(gone.json().error.code, "not_found");
     assert.deepEqual(
-      (await s.ok(["agent", "list"])).map((x: { id: string }) => x.id),
+      (await s.ok(["agent", "list"])).items.map((x: { id: string }) => x.id),
       [b.id],
     );
   });
@@ -138,7 +138,7 @@ describe("engram agent", () => {
   it("refuses a taken name in create, rename and fork with one line and exit 1, changing nothing", async () => {
     const first = await s.ok(["agent", "create", "--name", "twin"]);
     const other = await s.ok(["agent", "create", "--name", "other"]);
-    const before = await s.ok(["agent", "list"]);
+    const before = (await s.ok(["agent", "list"])).items;
     for (const argv of [
       ["agent", "create", "--name", "twin"],
       ["agent", "update", "other", "--name", "twin"],
@@ -153,7 +153,7 @@ describe("engram agent", () => {
       assert.deepEqual([human.code, human.stdout], [1, ""]);
       assert.equal(human.stderr, 'engram: an agent named "twin" already exists in this project\n');
     }
-    assert.deepEqual(await s.ok(["agent", "list"]), before);
+    assert.deepEqual((await s.ok(["agent", "list"])).items, before);
     assert.equal((await s.ok(["agent", "show", "twin"])).agent.id, first.id);
     assert.equal((await s.ok(["agent", "show", other.id])).agent.name, "other");
   });
@@ -177,7 +177,7 @@ describe("engram fork", () => {
     assert.equal(fork.name, "copy");
     assert.deepEqual(fork.metadata.forkedFrom, { agentId: source.id, commit: first.id });
     assert.equal((await s.ok(["block", "get", "copy", "persona"])).value, "v1");
-    assert.equal((await s.ok(["log", "copy"]))[0].id, first.id);
+    assert.equal((await s.ok(["log", "copy"])).items[0].id, first.id);
 
     await s.ok(["block", "set", "copy", "persona", "fork only"]);
     assert.equal((await s.ok(["block", "get", "src", "persona"])).value, "v2");
@@ -199,13 +199,13 @@ describe("engram project", () => {
     assert.equal((await s.ok(["agent", "show", "bot", "--project", "acme"])).agent.id, agent.id);
     await s.ok(["agent", "create", "--name", "other"]);
     assert.deepEqual(
-      (await s.ok(["agent", "list", "--project", "acme"])).map((a: { id: string }) => a.id),
+      (await s.ok(["agent", "list", "--project", "acme"])).items.map((a: { id: string }) => a.id),
       [agent.id],
     );
     const wrongProject = await s.cli(["agent", "show", agent.id, "--project", "default", "--json"]);
     assert.equal(wrongProject.json().error.code, "not_found");
 
-    const names = (await s.ok(["project", "list"])).map((p: { name: string }) => p.name).sort();
+    const names = (await s.ok(["project", "list"])).items.map((p: { name: string }) => p.name).sort();
     assert.deepEqual(names, ["acme", "default"]);
     assert.equal((await s.ok(["project", "show", "acme"])).id, project.id);
     assert.deepEqual(await s.ok(["project", "delete", "acme"]), { deleted: true, id: project.id });

@@ -11,7 +11,7 @@ beforeEach(async () => {
 });
 afterEach(() => s.cleanup());
 
-const logIds = async () => (await s.ok(["log", "helper"])).map((c: { id: string }) => c.id);
+const logIds = async () => (await s.ok(["log", "helper"])).items.map((c: { id: string }) => c.id);
 
 describe("engram block set", () => {
   it("prints the new commit with its id, changed and branch", async () => {

@@ -78,7 +78,7 @@ describe("the engram process", () => {
     assert.equal(existsSync(db), true);
     const listed = await runCli(["agent", "list", "--db", db, "--json"]);
     assert.deepEqual(
-      listed.json().map((a: { name: string }) => a.name),
+      listed.json().items.map((a: { name: string }) => a.name),
       ["env-agent"],
     );
     const overridden = await engram(["agent", "list", "--db", s.db, "--json"], { ENGRAM_DB: db });

@@ -3,6 +3,7 @@ import type { BlockInput } from "../../memory/blocks/schemas.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { parseJsonObjectFlag, parseUserJson, readUserFile } from "../files.ts";
 import { formatAgent, formatAgents, formatBlockSet } from "../format.ts";
+import { listResult } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 import { UsageError } from "../usage-error.ts";
 
@@ -59,11 +60,7 @@ const list = defineCommand({
     });
     const projects = await engram.projects.list({ limit: 500 });
     const names = new Map(projects.items.map((p) => [p.id, p.name]));
-    return {
-      data: page.items,
-      text: formatAgents(page.items, names),
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+    return listResult(page, (items) => formatAgents(items, names));
   },
 });
 

@@ -1,6 +1,7 @@
 import type { Engram } from "../../engram.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { commitJson, formatCommitResult, formatDiff, formatLog } from "../format.ts";
+import { listResult } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 import { WRITE_OPTIONS, writeOptions } from "./block.ts";
 
@@ -25,11 +26,7 @@ const log = defineCommand({
       limit,
       cursor: options.cursor,
     });
-    return {
-      data: page.items,
-      text: formatLog(page.items),
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+    return listResult(page, (items) => formatLog(items));
   },
 });
 

@@ -1,7 +1,7 @@
 import type { ApiKey } from "../../core/types.ts";
 import { keyIdOf } from "../../keys/key-service.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
-import { fields, shortTime, table } from "../output.ts";
+import { fields, listResult, shortTime, table } from "../output.ts";
 
 const create = defineCommand({
   name: "keys create",
@@ -49,11 +49,7 @@ const list = defineCommand({
       limit: intOption(options.limit, "limit", "keys list"),
       cursor: options.cursor,
     });
-    return {
-      data: page.items,
-      text: page.items.length === 0 ? "no keys" : formatKeys(page.items),
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+    return listResult(page, (items) => (items.length === 0 ? "no keys" : formatKeys(items)));
   },
 });
 

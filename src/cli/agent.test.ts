@@ -187,6 +187,31 @@ describe("engram fork", () => {
 });
 
 describe("engram project", () => {
+  it("creates a project on first use in agent create, import and keys create alike, and shows its name", async () => {
+    const agent = await s.cli(["agent", "create", "--name", "bot", "--project", "beta"]);
+    assert.equal(agent.code, 0);
+    const beta = await s.ok(["project", "show", "beta"]);
+    assert.match(agent.stdout, new RegExp(`project +beta \\(${beta.id}\\)`));
+    const file = join(s.dir, "bot.json");
+    await s.ok(["export", "bot", "--project", "beta", "--out", file]);
+    const imported = await s.ok(["import", file, "--project", "gamma", "--new-ids"]);
+    assert.equal(imported.projectId, (await s.ok(["project", "show", "gamma"])).id);
+    const again = await s.cli(["import", file, "--project", "zeta", "--json"]);
+    assert.deepEqual([again.code, again.json().error.code], [1, "conflict"]);
+    assert.equal((await s.cli(["project", "show", "zeta"])).code, 1, "a refused import creates no project");
+    const key = await s.ok(["keys", "create", "--project", "delta"]);
+    assert.equal(key.project, "delta");
+    assert.deepEqual((await s.ok(["project", "list"])).items.map((p: { name: string }) => p.name).sort(), [
+      "beta",
+      "delta",
+      "gamma",
+    ]);
+    // A bad agent creates no project.
+    const bad = await s.cli(["agent", "create", "--name", "", "--project", "epsilon", "--json"]);
+    assert.deepEqual([bad.code, bad.json().error.code], [1, "invalid_input"]);
+    assert.equal((await s.cli(["project", "show", "epsilon"])).code, 1);
+  });
+
   it("creates, lists, shows and deletes projects, and scopes agent names to them", async () => {
     const project = await s.ok(["project", "create", "acme", "--metadata", '{"tier":"gold"}']);
     assert.match(project.id, /^prj_/);

@@ -32,7 +32,9 @@ describe("engram keys", () => {
     );
     const text = await s.cli(["keys", "list"]);
     assert.match(text.stdout, /ID +PROJECT +NAME +PREFIX/);
-    assert.match(text.stdout, new RegExp(`${created.id} .* ci `));
+    assert.match(text.stdout, new RegExp(`${created.id} +acme +ci `));
+    assert.equal(text.stdout.includes(project.id), false, "people see project names, --json has the ids");
+    assert.equal(listed.json().items[0].projectId, project.id);
 
     const revoked = await s.ok(["keys", "revoke", created.key]);
     assert.equal(revoked.id, created.id);

@@ -4,7 +4,7 @@ import { parseInput } from "../core/validation.ts";
 import { freeAgentNameIn } from "../memory/agents/agent-service.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import { indexMessage } from "../memory/messages/message-service.ts";
-import { DEFAULT_PROJECT, type ProjectService } from "../memory/projects/project-service.ts";
+import type { ProjectService } from "../memory/projects/project-service.ts";
 import type { AgentImport, IndexedMessage } from "../store/store.ts";
 import { collectEpisodes, collectMemories, collectMessages } from "./collect.ts";
 import {
@@ -28,6 +28,8 @@ export interface ImportOptions {
   newIds?: boolean | undefined;
   /** Project to import into (id or name); defaults to the caller's, else `default`. */
   project?: string | undefined;
+  /** Create the named project when it does not exist yet (as `keys.create` does). */
+  createProject?: boolean | undefined;
 }
 
 /** Export and import of whole agents as versioned JSON documents. */
@@ -79,12 +81,12 @@ export class TransferService {
         : parseInput(exportDocument, document, "export document");
     verifyHistory(doc);
     verifyContents(doc);
-    const project =
-      options.project !== undefined
-        ? await this.#projects.get(options.project)
-        : this.#ctx.projectId !== undefined
-          ? await this.#projects.get(this.#ctx.projectId)
-          : await this.#projects.ensure(DEFAULT_PROJECT);
+    // Before a missing project is created: the commonest conflict must leave nothing behind.
+    if (options.newIds !== true && (await this.#ctx.store.agents.get(doc.agent.id)) !== null)
+      throw new ConflictError(
+        `an agent with id ${doc.agent.id} already exists: import with new ids (--new-ids, newIds) to add a copy`,
+      );
+    const project = await this.#projects.target(options.project, { createMissing: options.createProject });
     const ids = options.newIds === true ? freshIds(doc, this.#ctx.generateId) : new Map<string, string>();
     const copy = remapIds(doc.agent, ids);
     // A copy beside the original takes a free name, as names are unique within a project.

@@ -68,8 +68,11 @@ export class AgentService {
     this.#projects = projects;
   }
 
-  /** Creates an agent with its initial blocks as the first commit of `main`. */
-  async create(input: CreateAgentInput): Promise<Agent> {
+  /**
+   * Creates an agent with its initial blocks as the first commit of `main`. With `createProject`, a
+   * named project that does not exist yet is created first (as `keys.create` does).
+   */
+  async create(input: CreateAgentInput, options: { createProject?: boolean } = {}): Promise<Agent> {
     const parsed = parseInput(createAgentInput, input, "agent");
     const blocks = parsed.blocks ?? DEFAULT_BLOCKS.map((b) => blockInput.parse(b));
     const tree: TreeEntry[] = [];
@@ -97,7 +100,7 @@ export class AgentService {
       });
     });
     // Only once the input is known good: resolving may create the default project.
-    const project = await this.#resolveProject(parsed.project);
+    const project = await this.#projects.target(parsed.project, { createMissing: options.createProject });
     const at = nowIso(this.#ctx);
     const agent: Agent = {
       id: this.#ctx.generateId("agent"),

@@ -75,7 +75,10 @@ describe("the MCP server", () => {
       await failure(client, "block_list"),
       "not_found: this session's agent ghost does not exist: create it first (engram agent create --name ghost)",
     );
-    assert.equal(await failure(client, "block_list", { agent: "nobody" }), "not_found: agent nobody not found");
+    assert.equal(
+      await failure(client, "block_list", { agent: "nobody" }),
+      "not_found: agent nobody not found",
+    );
   });
 
   it("answers an unknown tool with a clear error", async () => {

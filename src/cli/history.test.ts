@@ -61,6 +61,19 @@ describe("engram log", () => {
   });
 });
 
+describe("engram rev-parse", () => {
+  it("prints the full id a revision names, one line, for scripts", async () => {
+    const a = await s.ok(["block", "set", "helper", "persona", "one"]);
+    const b = await s.ok(["block", "set", "helper", "persona", "two"]);
+    const head = await s.cli(["rev-parse", "helper", "HEAD"]);
+    assert.deepEqual([head.code, head.stdout], [0, `${b.id}\n`]);
+    assert.equal((await s.cli(["rev-parse", "helper", "HEAD~1"])).stdout, `${a.id}\n`);
+    assert.deepEqual(await s.ok(["rev-parse", "helper", a.id.slice(0, 8)]), { id: a.id });
+    const missing = await s.cli(["rev-parse", "helper", "HEAD~9", "--json"]);
+    assert.deepEqual([missing.code, missing.json().error.code], [1, "not_found"]);
+  });
+});
+
 describe("engram diff", () => {
   it("prints the per-block diff between two revisions", async () => {
     const from = await s.ok(["block", "set", "helper", "persona", "keep\nold"]);

@@ -55,7 +55,7 @@ describe("the engram process", () => {
       "persona",
       "x",
       "--expect",
-      agent.id,
+      JSON.parse(commit.stdout).parentId,
       "--db",
       s.db,
       "--json",
@@ -82,7 +82,7 @@ describe("the engram process", () => {
       ["env-agent"],
     );
     const overridden = await engram(["agent", "list", "--db", s.db, "--json"], { ENGRAM_DB: db });
-    assert.deepEqual(JSON.parse(overridden.stdout), []);
+    assert.deepEqual(JSON.parse(overridden.stdout), { items: [], nextCursor: null });
   });
 
   it("serves until SIGTERM, then exits 0", async () => {

@@ -95,13 +95,13 @@ describe("engram agent", () => {
     assert.match(missingFile.json().error.message, /cannot read blocks file nope\.json: no such file/);
     const badBlock = await s.cli(["agent", "create", "--name", "a", "--block", "novalue"]);
     assert.equal(badBlock.code, 2);
-    assert.deepEqual(await s.ok(["agent", "list"]), []);
+    assert.deepEqual((await s.ok(["agent", "list"])).items, []);
   });
 
   it("lists, shows, updates and deletes agents", async () => {
     const a = await s.ok(["agent", "create", "--name", "alpha"]);
     const b = await s.ok(["agent", "create", "--name", "beta"]);
-    const list = await s.ok(["agent", "list"]);
+    const list = (await s.ok(["agent", "list"])).items;
     assert.deepEqual(list.map((x: { id: string }) => x.id).sort(), [a.id, b.id].sort());
     const human = await s.cli(["agent", "list"]);
     assert.match(human.stdout, /^ID +NAME +PROJECT/);
@@ -130,19 +130,40 @@ describe("engram agent", () => {
     assert.equal(gone.code, 1);
     assert.equal(gone.json().error.code, "not_found");
     assert.deepEqual(
-      (await s.ok(["agent", "list"])).map((x: { id: string }) => x.id),
+      (await s.ok(["agent", "list"])).items.map((x: { id: string }) => x.id),
       [b.id],
     );
   });
 
-  it("refuses an ambiguous name and accepts the id", async () => {
+  it("refuses a taken name in create, rename and fork with one line and exit 1, changing nothing", async () => {
     const first = await s.ok(["agent", "create", "--name", "twin"]);
-    await s.ok(["agent", "create", "--name", "twin"]);
-    const out = await s.cli(["agent", "show", "twin", "--json"]);
-    assert.equal(out.code, 1);
-    assert.equal(out.json().error.code, "invalid_input");
-    assert.match(out.json().error.message, /2 agents are named "twin": use an id/);
-    assert.equal((await s.ok(["agent", "show", first.id])).agent.id, first.id);
+    const other = await s.ok(["agent", "create", "--name", "other"]);
+    const before = (await s.ok(["agent", "list"])).items;
+    for (const argv of [
+      ["agent", "create", "--name", "twin"],
+      ["agent", "update", "other", "--name", "twin"],
+      ["fork", "other", "--name", "twin"],
+    ]) {
+      const json = await s.cli([...argv, "--json"]);
+      assert.equal(json.code, 1, argv.join(" "));
+      assert.deepEqual(json.json(), {
+        error: { code: "conflict", message: 'an agent named "twin" already exists in this project' },
+      });
+      const human = await s.cli(argv);
+      assert.deepEqual([human.code, human.stdout], [1, ""]);
+      assert.equal(human.stderr, 'engram: an agent named "twin" already exists in this project\n');
+    }
+    assert.deepEqual((await s.ok(["agent", "list"])).items, before);
+    assert.equal((await s.ok(["agent", "show", "twin"])).agent.id, first.id);
+    assert.equal((await s.ok(["agent", "show", other.id])).agent.name, "other");
+  });
+
+  it("names a missing agent in one line with exit 1", async () => {
+    const json = await s.cli(["block", "set", "nobody", "human", "x", "--json"]);
+    assert.equal(json.code, 1);
+    assert.deepEqual(json.json(), { error: { code: "not_found", message: "agent nobody not found" } });
+    const human = await s.cli(["log", "nobody"]);
+    assert.deepEqual([human.code, human.stdout, human.stderr], [1, "", "engram: agent nobody not found\n"]);
   });
 });
 
@@ -156,7 +177,7 @@ describe("engram fork", () => {
     assert.equal(fork.name, "copy");
     assert.deepEqual(fork.metadata.forkedFrom, { agentId: source.id, commit: first.id });
     assert.equal((await s.ok(["block", "get", "copy", "persona"])).value, "v1");
-    assert.equal((await s.ok(["log", "copy"]))[0].id, first.id);
+    assert.equal((await s.ok(["log", "copy"])).items[0].id, first.id);
 
     await s.ok(["block", "set", "copy", "persona", "fork only"]);
     assert.equal((await s.ok(["block", "get", "src", "persona"])).value, "v2");
@@ -166,6 +187,31 @@ describe("engram fork", () => {
 });
 
 describe("engram project", () => {
+  it("creates a project on first use in agent create, import and keys create alike, and shows its name", async () => {
+    const agent = await s.cli(["agent", "create", "--name", "bot", "--project", "beta"]);
+    assert.equal(agent.code, 0);
+    const beta = await s.ok(["project", "show", "beta"]);
+    assert.match(agent.stdout, new RegExp(`project +beta \\(${beta.id}\\)`));
+    const file = join(s.dir, "bot.json");
+    await s.ok(["export", "bot", "--project", "beta", "--out", file]);
+    const imported = await s.ok(["import", file, "--project", "gamma", "--new-ids"]);
+    assert.equal(imported.projectId, (await s.ok(["project", "show", "gamma"])).id);
+    const again = await s.cli(["import", file, "--project", "zeta", "--json"]);
+    assert.deepEqual([again.code, again.json().error.code], [1, "conflict"]);
+    assert.equal((await s.cli(["project", "show", "zeta"])).code, 1, "a refused import creates no project");
+    const key = await s.ok(["keys", "create", "--project", "delta"]);
+    assert.equal(key.project, "delta");
+    assert.deepEqual((await s.ok(["project", "list"])).items.map((p: { name: string }) => p.name).sort(), [
+      "beta",
+      "delta",
+      "gamma",
+    ]);
+    // A bad agent creates no project.
+    const bad = await s.cli(["agent", "create", "--name", "", "--project", "epsilon", "--json"]);
+    assert.deepEqual([bad.code, bad.json().error.code], [1, "invalid_input"]);
+    assert.equal((await s.cli(["project", "show", "epsilon"])).code, 1);
+  });
+
   it("creates, lists, shows and deletes projects, and scopes agent names to them", async () => {
     const project = await s.ok(["project", "create", "acme", "--metadata", '{"tier":"gold"}']);
     assert.match(project.id, /^prj_/);
@@ -178,13 +224,13 @@ describe("engram project", () => {
     assert.equal((await s.ok(["agent", "show", "bot", "--project", "acme"])).agent.id, agent.id);
     await s.ok(["agent", "create", "--name", "other"]);
     assert.deepEqual(
-      (await s.ok(["agent", "list", "--project", "acme"])).map((a: { id: string }) => a.id),
+      (await s.ok(["agent", "list", "--project", "acme"])).items.map((a: { id: string }) => a.id),
       [agent.id],
     );
     const wrongProject = await s.cli(["agent", "show", agent.id, "--project", "default", "--json"]);
     assert.equal(wrongProject.json().error.code, "not_found");
 
-    const names = (await s.ok(["project", "list"])).map((p: { name: string }) => p.name).sort();
+    const names = (await s.ok(["project", "list"])).items.map((p: { name: string }) => p.name).sort();
     assert.deepEqual(names, ["acme", "default"]);
     assert.equal((await s.ok(["project", "show", "acme"])).id, project.id);
     assert.deepEqual(await s.ok(["project", "delete", "acme"]), { deleted: true, id: project.id });

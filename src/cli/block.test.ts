@@ -11,7 +11,7 @@ beforeEach(async () => {
 });
 afterEach(() => s.cleanup());
 
-const logIds = async () => (await s.ok(["log", "helper"])).map((c: { id: string }) => c.id);
+const logIds = async () => (await s.ok(["log", "helper"])).items.map((c: { id: string }) => c.id);
 
 describe("engram block set", () => {
   it("prints the new commit with its id, changed and branch", async () => {
@@ -135,6 +135,17 @@ describe("engram block set", () => {
       second.id.slice(0, 12),
     ]);
     assert.equal(short.changed, true);
+    // An empty or short --expect (say, a failed lookup) is bad input, not a conflict, and writes nothing.
+    const after = await logIds();
+    for (const expect of ["", "abc", "HEAD"]) {
+      const bad = await s.cli(["block", "set", "helper", "persona", "four", "--expect", expect, "--json"]);
+      assert.equal(bad.code, 1);
+      assert.equal(bad.json().error.code, "invalid_input");
+      assert.match(bad.json().error.message, /expectedHead: must be a commit id, or a prefix of at least 7/);
+      const reverted = await s.cli(["revert", "helper", "HEAD~1", "--expect", expect, "--json"]);
+      assert.deepEqual([reverted.code, reverted.json().error.code], [1, "invalid_input"]);
+    }
+    assert.deepEqual(await logIds(), after);
   });
 
   it("writes to another branch and leaves main alone", async () => {

@@ -72,7 +72,7 @@ describe("engram evolve", () => {
     assert.ok(chat.requests.every((r) => r.model === "local-test"));
     assert.ok(chat.requests.some((r) => r.seed !== undefined));
     assert.equal((await s.ok(["block", "get", "geo", "style"])).value, "Write answers in UPPERCASE letters.");
-    const log = await s.ok(["log", "geo"]);
+    const log = (await s.ok(["log", "geo"])).items;
     assert.equal(log[0].author, "evolver");
     assert.match(
       readFileSync(md, "utf8"),

@@ -49,13 +49,13 @@ describe("engram episode", () => {
       episodeFile("loss.json", { task: "another task", steps: [step("at 0", "left", -1)] }),
     ]);
 
-    const listed = await s.ok(["episode", "list", "helper"]);
+    const listed = (await s.ok(["episode", "list", "helper"])).items;
     assert.deepEqual(
       listed.map((e: { id: string }) => e.id),
       [loss.id, episode.id],
     );
     assert.equal(listed[1].stepCount, 2);
-    const byTask = await s.ok(["episode", "list", "helper", "--task", "reach the goal"]);
+    const byTask = (await s.ok(["episode", "list", "helper", "--task", "reach the goal"])).items;
     assert.deepEqual(
       byTask.map((e: { id: string }) => e.id),
       [episode.id],
@@ -65,7 +65,7 @@ describe("engram episode", () => {
     assert.match(page.stdout, /^ID +STATUS +STEPS +RETURN +SUCCESS +CREATED +TASK\n/);
     assert.match(page.stderr, /^more: --cursor epi_/);
     const cursor = (/--cursor (\S+)/.exec(page.stderr) as RegExpExecArray)[1] as string;
-    const next = await s.ok(["episode", "list", "helper", "--limit", "1", "--cursor", cursor]);
+    const next = (await s.ok(["episode", "list", "helper", "--limit", "1", "--cursor", cursor])).items;
     assert.deepEqual(
       next.map((e: { id: string }) => e.id),
       [episode.id],
@@ -123,8 +123,8 @@ describe("engram episode", () => {
     const unknown = await s.cli(["episode", "show", "helper", "epi_00000000000000000000000000", "--json"]);
     assert.deepEqual([unknown.code, unknown.json().error.code], [1, "not_found"]);
 
-    assert.deepEqual(await s.ok(["episode", "list", "helper"]), []);
-    assert.deepEqual(await s.ok(["experience", "list", "helper"]), []);
+    assert.deepEqual((await s.ok(["episode", "list", "helper"])).items, []);
+    assert.deepEqual((await s.ok(["experience", "list", "helper"])).items, []);
   });
 });
 
@@ -141,7 +141,7 @@ describe("engram advise and engram experience list", () => {
   });
 
   it("lists the experience records", async () => {
-    const records = await s.ok(["experience", "list", "helper"]);
+    const records = (await s.ok(["experience", "list", "helper"])).items;
     assert.deepEqual(records.map((r: { observation: string }) => r.observation).sort(), ["at 0", "at 1"]);
     const out = await s.cli(["experience", "list", "helper"]);
     assert.equal(out.code, 0);

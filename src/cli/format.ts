@@ -31,12 +31,13 @@ export function formatCommitResult(result: CommitResult): string {
     : `nothing changed: ${result.branch} stays at ${id}`;
 }
 
-export function formatAgent(agent: Agent): string {
+/** An agent's fields; the project by name when it is given, with its id. */
+export function formatAgent(agent: Agent, projectName?: string): string {
   return fields([
     ["id", agent.id],
     ["name", agent.name],
     ["model", agent.model ?? "(server default)"],
-    ["project", agent.projectId],
+    ["project", projectName === undefined ? agent.projectId : `${projectName} (${agent.projectId})`],
     ["branch", agent.defaultBranch],
     ["created", agent.createdAt],
     ["updated", agent.updatedAt],

@@ -14,7 +14,7 @@ describe("engram log", () => {
   it("prints the commits newest first with id, author, message and time", async () => {
     const a = await s.ok(["block", "set", "helper", "persona", "one", "--message", "first"]);
     const b = await s.ok(["block", "set", "helper", "persona", "two", "--author", "sleeptime"]);
-    const log = await s.ok(["log", "helper"]);
+    const log = (await s.ok(["log", "helper"])).items;
     assert.equal(log.length, 3);
     assert.deepEqual(
       log.map((c: { id: string }) => c.id),
@@ -42,20 +42,35 @@ describe("engram log", () => {
     );
   });
 
-  it("pages with --limit and --cursor, the next cursor on stderr", async () => {
+  it("pages with --limit and --cursor, the next cursor in the JSON page and on stderr", async () => {
     for (const v of ["1", "2", "3"]) await s.ok(["block", "set", "helper", "persona", v]);
-    const all = await s.ok(["log", "helper"]);
+    const all = (await s.ok(["log", "helper"])).items;
     const first = await s.cli(["log", "helper", "--limit", "2", "--json"]);
-    assert.equal(first.json().length, 2);
-    const cursor = /--cursor (\S+)/.exec(first.stderr)?.[1];
+    assert.equal(first.json().items.length, 2);
+    const cursor = first.json().nextCursor;
     assert.equal(cursor, all[2].id);
-    const rest = await s.ok(["log", "helper", "--limit", "2", "--cursor", cursor as string]);
+    assert.equal(/--cursor (\S+)/.exec(first.stderr)?.[1], cursor);
+    assert.equal((await s.ok(["log", "helper"])).nextCursor, null);
+    const rest = (await s.ok(["log", "helper", "--limit", "2", "--cursor", cursor as string])).items;
     assert.deepEqual(
       rest.map((c: { id: string }) => c.id),
       all.slice(2).map((c: { id: string }) => c.id),
     );
     const bad = await s.cli(["log", "helper", "--limit", "0", "--json"]);
     assert.deepEqual([bad.code, bad.json().error.code], [1, "invalid_input"]);
+  });
+});
+
+describe("engram rev-parse", () => {
+  it("prints the full id a revision names, one line, for scripts", async () => {
+    const a = await s.ok(["block", "set", "helper", "persona", "one"]);
+    const b = await s.ok(["block", "set", "helper", "persona", "two"]);
+    const head = await s.cli(["rev-parse", "helper", "HEAD"]);
+    assert.deepEqual([head.code, head.stdout], [0, `${b.id}\n`]);
+    assert.equal((await s.cli(["rev-parse", "helper", "HEAD~1"])).stdout, `${a.id}\n`);
+    assert.deepEqual(await s.ok(["rev-parse", "helper", a.id.slice(0, 8)]), { id: a.id });
+    const missing = await s.cli(["rev-parse", "helper", "HEAD~9", "--json"]);
+    assert.deepEqual([missing.code, missing.json().error.code], [1, "not_found"]);
   });
 });
 
@@ -99,7 +114,7 @@ describe("engram revert", () => {
     assert.equal(reverted.branch, "main");
     assert.match(reverted.id, /^[0-9a-f]{64}$/);
     assert.match(reverted.message, new RegExp(`^Revert to ${good.id.slice(0, 12)}`));
-    const log = await s.ok(["log", "helper"]);
+    const log = (await s.ok(["log", "helper"])).items;
     assert.equal(log.length, 5);
     assert.equal(log[0].id, reverted.id);
     const set = await s.ok(["block", "list", "helper"]);
@@ -115,11 +130,11 @@ describe("engram revert", () => {
   it("refuses a stale --expect and writes nothing; a current short one works", async () => {
     const good = await s.ok(["block", "set", "helper", "persona", "good"]);
     const bad = await s.ok(["block", "set", "helper", "persona", "bad"]);
-    const before = await s.ok(["log", "helper"]);
+    const before = (await s.ok(["log", "helper"])).items;
     const stale = await s.cli(["revert", "helper", good.id, "--expect", good.id, "--json"]);
     assert.equal(stale.code, 1);
     assert.equal(stale.json().error.code, "conflict");
-    assert.deepEqual(await s.ok(["log", "helper"]), before);
+    assert.deepEqual((await s.ok(["log", "helper"])).items, before);
     const ok = await s.ok([
       "revert",
       "helper",
@@ -145,7 +160,7 @@ describe("engram branch", () => {
     await s.ok(["block", "set", "helper", "persona", "b"]);
     const branch = await s.ok(["branch", "create", "helper", "try/one", "--from", first.id]);
     assert.deepEqual([branch.name, branch.head], ["try/one", first.id]);
-    const list = await s.ok(["branch", "list", "helper"]);
+    const list = (await s.ok(["branch", "list", "helper"])).items;
     assert.deepEqual(list.map((b: { name: string }) => b.name).sort(), ["main", "try/one"]);
     assert.match((await s.cli(["branch", "list", "helper"])).stdout, /\* +main/);
     const dup = await s.cli(["branch", "create", "helper", "try/one", "--json"]);
@@ -158,7 +173,7 @@ describe("engram branch", () => {
     });
     const main = await s.cli(["branch", "delete", "helper", "main", "--json"]);
     assert.deepEqual([main.code, main.json().error.code], [1, "invalid_input"]);
-    assert.equal((await s.ok(["branch", "list", "helper"])).length, 1);
+    assert.equal((await s.ok(["branch", "list", "helper"])).items.length, 1);
   });
 });
 
@@ -167,23 +182,23 @@ describe("engram events", () => {
     const other = await s.ok(["agent", "create", "--name", "other"]);
     await s.ok(["block", "set", "helper", "persona", "p"]);
     await s.ok(["block", "set", "other", "persona", "q"]);
-    const all = await s.ok(["events"]);
+    const all = (await s.ok(["events"])).items;
     assert.deepEqual(
       all.map((e: { kind: string }) => e.kind),
       ["project.created", "agent.created", "agent.created", "blocks.committed", "blocks.committed"],
     );
-    const mine = await s.ok(["events", "helper"]);
+    const mine = (await s.ok(["events", "helper"])).items;
     assert.ok(mine.every((e: { agentId: string }) => e.agentId === agentId));
     assert.equal(mine.length, 2);
-    const commits = await s.ok(["events", "--kind", "blocks.committed"]);
+    const commits = (await s.ok(["events", "--kind", "blocks.committed"])).items;
     assert.deepEqual(
       commits.map((e: { agentId: string }) => e.agentId),
       [agentId, other.id],
     );
     const page = await s.cli(["events", "--limit", "2", "--json"]);
-    assert.equal(page.json().length, 2);
-    const cursor = /--cursor (\S+)/.exec(page.stderr)?.[1] as string;
-    const next = await s.ok(["events", "--limit", "2", "--cursor", cursor]);
+    assert.equal(page.json().items.length, 2);
+    const cursor = page.json().nextCursor as string;
+    const next = (await s.ok(["events", "--limit", "2", "--cursor", cursor])).items;
     assert.deepEqual(next, all.slice(2, 4));
     assert.match((await s.cli(["events"])).stdout, /^SEQ +TIME +ACTOR +KIND +TARGET\n1 /);
   });

@@ -19,7 +19,7 @@ function opsFile(name: string, value: unknown): string {
 
 describe("engram insights", () => {
   it("adds rules, lists them, and applies operations from a file", async () => {
-    assert.deepEqual(await s.ok(["insights", "list", "helper"]), []);
+    assert.deepEqual((await s.ok(["insights", "list", "helper"])).items, []);
     const none = await s.cli(["insights", "list", "helper"]);
     assert.equal(none.stdout, "no insights\n");
 
@@ -36,7 +36,7 @@ describe("engram insights", () => {
     const human = await s.cli(["insights", "add", "helper", "Avoid the holes."]);
     assert.match(human.stdout, /^added "Avoid the holes\."\n\nID +COUNT +RULE\n/);
 
-    const listed = await s.ok(["insights", "list", "helper"]);
+    const listed = (await s.ok(["insights", "list", "helper"])).items;
     assert.deepEqual(
       listed.map((r: { text: string }) => r.text),
       ["Look before you step.", "Avoid the holes."],
@@ -83,7 +83,7 @@ describe("engram insights", () => {
     ]);
     const out = await s.cli(["insights", "apply", "helper", "--file", ops, "--json"]);
     assert.deepEqual([out.code, out.json().error.code], [1, "not_found"]);
-    assert.equal((await s.ok(["insights", "list", "helper"]))[0].count, 2, "nothing applied");
+    assert.equal((await s.ok(["insights", "list", "helper"])).items[0].count, 2, "nothing applied");
 
     const lenient = await s.ok(["insights", "apply", "helper", "--file", ops, "--no-strict"]);
     assert.equal(lenient.skipped.length, 1);

@@ -27,21 +27,23 @@ describe("engram keys", () => {
     const secret = created.key.slice(31);
     assert.equal(listed.stdout.includes(secret), false);
     assert.deepEqual(
-      listed.json().map((k: { id: string }) => k.id),
+      listed.json().items.map((k: { id: string }) => k.id),
       [created.id, again.id],
     );
     const text = await s.cli(["keys", "list"]);
     assert.match(text.stdout, /ID +PROJECT +NAME +PREFIX/);
-    assert.match(text.stdout, new RegExp(`${created.id} .* ci `));
+    assert.match(text.stdout, new RegExp(`${created.id} +acme +ci `));
+    assert.equal(text.stdout.includes(project.id), false, "people see project names, --json has the ids");
+    assert.equal(listed.json().items[0].projectId, project.id);
 
     const revoked = await s.ok(["keys", "revoke", created.key]);
     assert.equal(revoked.id, created.id);
     assert.notEqual(revoked.revokedAt, null);
     assert.deepEqual(
-      (await s.ok(["keys", "list"])).map((k: { id: string }) => k.id),
+      (await s.ok(["keys", "list"])).items.map((k: { id: string }) => k.id),
       [again.id],
     );
-    assert.equal((await s.ok(["keys", "list", "--all"])).length, 2);
+    assert.equal((await s.ok(["keys", "list", "--all"])).items.length, 2);
     const human = await s.cli(["keys", "revoke", again.id]);
     assert.equal(human.code, 0);
     assert.match(human.stdout, new RegExp(`^revoked key ${again.id}\\n$`));

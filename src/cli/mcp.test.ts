@@ -60,6 +60,19 @@ const initialize = {
   params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
 };
 
+/** An SDK client connected to `engram mcp` run as a real process (its handshake done). */
+async function sdkClient(args: string[]): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: node,
+    args: [main, "mcp", "--db", s.db, ...args],
+    cwd: root,
+    stderr: "pipe",
+  });
+  const client = new Client({ name: "test", version: "1.0.0" });
+  await client.connect(transport);
+  return client;
+}
+
 describe("engram mcp", () => {
   it("serves an agent's memory to the SDK's client over stdio", async () => {
     const helper = await s.ok(["agent", "create", "--name", "helper"]);
@@ -170,10 +183,43 @@ describe("engram mcp", () => {
     assert.equal(await exitOf(child), 0, stderr());
   });
 
-  it("refuses an unknown --agent before serving: exit 1, the reason on stderr, stdout empty", async () => {
-    const { child, lines, stderr } = rawServer(["--agent", "ghost"]);
-    assert.equal(await exitOf(child), 1);
-    assert.deepEqual(lines, []);
-    assert.match(stderr(), /^engram: agent ghost not found/);
+  it("starts for a missing --agent and says through MCP what to run, until the agent exists", async () => {
+    const client = await sdkClient(["--agent", "ghost"]);
+    try {
+      assert.equal(client.getServerVersion()?.name, "engram");
+      assert.equal(
+        await failure(client, "block_list", {}),
+        'not_found: this session\'s agent ghost does not exist: create it with "engram agent create --name ghost", or start "engram mcp --agent ghost --create"',
+      );
+      assert.deepEqual((await s.ok(["agent", "list"])).items, [], "nothing is created without --create");
+      await s.ok(["agent", "create", "--name", "ghost"]);
+      const listed = await call(client, "block_list", {});
+      assert.deepEqual((listed.blocks as { label: string }[]).map((b) => b.label).sort(), [
+        "human",
+        "persona",
+      ]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("creates a missing --agent with --create, and refuses --create without a name", async () => {
+    const client = await sdkClient(["--agent", "ghost", "--create"]);
+    try {
+      await call(client, "block_edit", { edits: [{ op: "append", label: "human", text: "Name: Ada" }] });
+      assert.equal((await s.ok(["block", "get", "ghost", "human"])).value, "Name: Ada");
+    } finally {
+      await client.close();
+    }
+    // Started again, --create finds the agent it made rather than making another.
+    const again = await sdkClient(["--agent", "ghost", "--create"]);
+    await again.close();
+    assert.equal((await s.ok(["agent", "list"])).items.length, 1);
+    for (const args of [["--create"], ["--agent", "agt_01kdvdna05p3rtcdeyp4ec812p", "--create"]]) {
+      const { child, lines, stderr } = rawServer(args);
+      assert.equal(await exitOf(child), 2);
+      assert.deepEqual(lines, []);
+      assert.match(stderr(), /^engram: --create needs --agent NAME/);
+    }
   });
 });

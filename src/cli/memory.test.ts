@@ -12,7 +12,7 @@ beforeEach(async () => {
 afterEach(() => s.cleanup());
 
 const listIds = async (...flags: string[]) =>
-  (await s.ok(["memory", "list", "helper", ...flags])).map((m: { id: string }) => m.id);
+  (await s.ok(["memory", "list", "helper", ...flags])).items.map((m: { id: string }) => m.id);
 
 describe("engram memory add", () => {
   it("adds a memory with its fields and prints it with warnings", async () => {
@@ -286,7 +286,7 @@ describe("engram memory get, update, delete, history and list", () => {
     assert.match(stale.json().error.message, /at version 2, not the expected 1/);
     const now = await s.ok(["memory", "get", "helper", id]);
     assert.deepEqual([now.text, now.version], ["Ada loves green tea", 2]);
-    assert.equal((await s.ok(["memory", "history", "helper", id])).length, 2);
+    assert.equal((await s.ok(["memory", "history", "helper", id])).items.length, 2);
 
     await s.ok(["memory", "update", "helper", id, "--valid-to", "2030-01-01T00:00:00Z"]);
     const cleared = await s.ok(["memory", "update", "helper", id, "--valid-to", "", "--tag", ""]);
@@ -305,7 +305,7 @@ describe("engram memory get, update, delete, history and list", () => {
     const gone = await s.cli(["memory", "get", "helper", id, "--json"]);
     assert.deepEqual([gone.code, gone.json().error.code], [1, "not_found"]);
     assert.deepEqual(await listIds(), []);
-    const history = await s.ok(["memory", "history", "helper", id]);
+    const history = (await s.ok(["memory", "history", "helper", id])).items;
     assert.deepEqual(
       history.map((v: { version: number; operation: string; memory: { text: string } }) => [
         v.version,
@@ -335,10 +335,10 @@ describe("engram memory get, update, delete, history and list", () => {
     assert.equal(all[2], id);
     const page = await s.cli(["memory", "list", "helper", "--limit", "2", "--json"]);
     assert.deepEqual(
-      page.json().map((m: { id: string }) => m.id),
+      page.json().items.map((m: { id: string }) => m.id),
       all.slice(0, 2),
     );
-    const cursor = /--cursor (\S+)/.exec(page.stderr)?.[1] as string;
+    const cursor = page.json().nextCursor as string;
     assert.ok(cursor);
     assert.deepEqual(await listIds("--limit", "2", "--cursor", cursor), all.slice(2));
     assert.deepEqual((await listIds("--kind", "note")).length, 1);

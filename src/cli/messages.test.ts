@@ -12,7 +12,7 @@ beforeEach(async () => {
 afterEach(() => s.cleanup());
 
 const contents = async (...flags: string[]) =>
-  (await s.ok(["messages", "list", "helper", ...flags])).map((m: { content: string }) => m.content);
+  (await s.ok(["messages", "list", "helper", ...flags])).items.map((m: { content: string }) => m.content);
 
 describe("engram messages add", () => {
   it("appends a message, as the user unless --role says otherwise", async () => {
@@ -159,8 +159,8 @@ describe("engram messages list and search", () => {
       "The vet says Turing is fine",
     ]);
     const page = await s.cli(["messages", "list", "helper", "--limit", "3", "--json"]);
-    assert.equal(page.json().length, 3);
-    const cursor = /--cursor (\S+)/.exec(page.stderr)?.[1] as string;
+    assert.equal(page.json().items.length, 3);
+    const cursor = page.json().nextCursor as string;
     assert.deepEqual(await contents("--limit", "3", "--cursor", cursor), ["You are a helpful bot"]);
     assert.match((await s.cli(["messages", "list", "helper"])).stdout, /^ID +TIME +ROLE +CONTENT\n/);
     const role = await s.cli(["messages", "list", "helper", "--role", "robot", "--json"]);

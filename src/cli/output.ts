@@ -1,4 +1,5 @@
 import { toEngramError } from "../core/errors.ts";
+import type { Page } from "../core/types.ts";
 import type { CliIo } from "./context.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -8,6 +9,23 @@ export interface CommandResult {
   text: string;
   /** A side note for people (e.g. how to get the next page), always on stderr. */
   hint?: string | undefined;
+}
+
+/**
+ * A list in one shape everywhere: `--json` prints `{items, nextCursor}` as the HTTP API and the library
+ * return it (a whole list has `nextCursor: null`); people get the rows, and the next page's flag on
+ * stderr.
+ */
+export function listResult<T>(
+  list: Page<T> | readonly T[],
+  format: (items: readonly T[]) => string,
+): CommandResult {
+  const page: Page<T> = Array.isArray(list) ? { items: [...list], nextCursor: null } : (list as Page<T>);
+  return {
+    data: page,
+    text: format(page.items),
+    hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
+  };
 }
 
 /**

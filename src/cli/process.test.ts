@@ -55,7 +55,7 @@ describe("the engram process", () => {
       "persona",
       "x",
       "--expect",
-      agent.id,
+      JSON.parse(commit.stdout).parentId,
       "--db",
       s.db,
       "--json",
@@ -78,11 +78,11 @@ describe("the engram process", () => {
     assert.equal(existsSync(db), true);
     const listed = await runCli(["agent", "list", "--db", db, "--json"]);
     assert.deepEqual(
-      listed.json().map((a: { name: string }) => a.name),
+      listed.json().items.map((a: { name: string }) => a.name),
       ["env-agent"],
     );
     const overridden = await engram(["agent", "list", "--db", s.db, "--json"], { ENGRAM_DB: db });
-    assert.deepEqual(JSON.parse(overridden.stdout), []);
+    assert.deepEqual(JSON.parse(overridden.stdout), { items: [], nextCursor: null });
   });
 
   it("serves until SIGTERM, then exits 0", async () => {

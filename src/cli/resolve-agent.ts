@@ -30,3 +30,20 @@ export async function findAgent(engram: Engram, ref: string, project: string | u
     throw new NotFoundError(`agent ${ref} not found in project ${project}`);
   return agent;
 }
+
+/** Project names by id, so that people see names where records carry ids (`--json` keeps the ids). */
+export async function projectNames(engram: Engram): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  let cursor: string | undefined;
+  do {
+    const page = await engram.projects.list({ cursor, limit: 500 });
+    for (const project of page.items) names.set(project.id, project.name);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return names;
+}
+
+/** The name of the project with this id. */
+export async function projectNameOf(engram: Engram, projectId: string): Promise<string> {
+  return (await engram.projects.get(projectId)).name;
+}

@@ -99,7 +99,7 @@ describe("engram errors and exit codes", () => {
     assert.equal(existsSync(db), true);
     const listed = await runCli(["agent", "list", "--json"], { env: { ENGRAM_DB: db } });
     assert.deepEqual(
-      listed.json().map((a: { id: string }) => a.id),
+      listed.json().items.map((a: { id: string }) => a.id),
       [out.json().id],
     );
   });

@@ -64,7 +64,7 @@ describe("engram send, chat and context", () => {
       assert.match(chat.stderr, /\[memory: block human changed\]/);
       assert.equal(server.requests.length, 3);
       assert.ok(server.requests.every((r) => r.body.stream === true));
-      const log = await s.ok(["messages", "list", "helper"]);
+      const log = (await s.ok(["messages", "list", "helper"])).items;
       assert.equal(log.filter((m: { role: string }) => m.role === "user").length, 2);
     } finally {
       await server.close();
@@ -124,7 +124,7 @@ describe("engram send, chat and context", () => {
     assert.match(missing.stderr, /agent nobody not found/);
     const responder = await s.cli(["send", "helper", "hi", "--responder", "x"]);
     assert.match(responder.stderr, /responder: must be one of simple, reactive/);
-    assert.deepEqual(await s.ok(["messages", "list", "helper"]), []);
+    assert.deepEqual((await s.ok(["messages", "list", "helper"])).items, []);
   });
 });
 

@@ -50,7 +50,7 @@ describe("engram sleep", () => {
       { kind: "rethink", reason: NO_MODEL_HELP },
     ]);
     assert.equal(run.jobs[0].result.changes[0].type, "merged");
-    const archived = await s.ok(["memory", "list", "helper", "--archived", "only"]);
+    const archived = (await s.ok(["memory", "list", "helper", "--archived", "only"])).items;
     assert.equal(archived.length, 1);
     const text = await s.cli(["memory", "list", "helper", "--archived", "include"]);
     assert.match(text.stdout, /\(archived\) Ada lives in Paris/);
@@ -74,7 +74,7 @@ describe("engram sleep", () => {
     const human = await s.cli(["sleep", "helper", "--jobs", "reflect"]);
     assert.match(human.stdout, /^reflect +failed +no language model is configured/);
     assert.match(human.stderr, /^engram: 1 of 1 sleep-time job/);
-    const jobs = await s.ok(["jobs", "list", "helper", "--status", "failed"]);
+    const jobs = (await s.ok(["jobs", "list", "helper", "--status", "failed"])).items;
     assert.equal(jobs.length, 2);
     const shown = await s.cli(["jobs", "show", "helper", jobs[0].id]);
     assert.match(shown.stdout, /status +failed\nattempts +1 of 3/);
@@ -108,7 +108,7 @@ describe("engram sleep", () => {
     const { memory } = await s.ok(["memory", "add", "helper", "a passing thought"]);
     const archived = await s.ok(["memory", "archive", "helper", memory.id]);
     assert.ok(archived.archivedAt !== null);
-    assert.deepEqual(await s.ok(["memory", "list", "helper"]), []);
+    assert.deepEqual((await s.ok(["memory", "list", "helper"])).items, []);
     assert.deepEqual((await s.ok(["memory", "search", "helper", "passing thought"])).results, []);
     const restored = await s.ok(["memory", "restore", "helper", memory.id]);
     assert.equal(restored.archivedAt, null);
@@ -135,14 +135,14 @@ describe("engram sleep", () => {
       assert.match(outcome.stderr, /consolidate \[#*\.*\] +0%/);
       assert.match(outcome.stderr.replaceAll("\x1b[K", ""), /done +\[#{30}\] 100% {2}4\/4\n$/);
 
-      const current = await s.ok(["memory", "list", "helper", "--valid-at", "2999-01-01T00:00:00Z"]);
+      const current = (await s.ok(["memory", "list", "helper", "--valid-at", "2999-01-01T00:00:00Z"])).items;
       assert.deepEqual(current.map((m: { text: string }) => m.text).sort(), [
         "Ada lives in Berlin",
         "Ada relocates often",
       ]);
       const human = await s.ok(["block", "get", "helper", "human"]);
       assert.equal(human.value, "Ada lives in Berlin.");
-      const log = await s.ok(["log", "helper", "--limit", "1"]);
+      const log = (await s.ok(["log", "helper", "--limit", "1"])).items;
       assert.equal(log[0].author, "sleeptime");
       assert.match(log[0].message, /^sleeptime rethink: Ada moved/);
     } finally {

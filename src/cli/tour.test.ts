@@ -32,7 +32,7 @@ describe("the engram tour", () => {
     assert.deepEqual([now.label, now.value, now.commit], ["human", "Name: Ada. Prefers examples.", c2.id]);
     assert.equal((await s.ok(["block", "get", "tutor", "human", "--at", c1.id])).value, "Name: Ada.");
 
-    const log = await s.ok(["log", "tutor"]);
+    const log = (await s.ok(["log", "tutor"])).items;
     assert.deepEqual(
       log.map((c: { id: string }) => c.id),
       [c2.id, c1.id, c1.parentId],
@@ -48,7 +48,7 @@ describe("the engram tour", () => {
     const stale = await s.cli(["block", "set", "tutor", "human", "lost", "--expect", c1.id, "--json"]);
     assert.notEqual(stale.code, 0);
     assert.equal(stale.json().error.code, "conflict");
-    assert.deepEqual(await s.ok(["log", "tutor"]), log);
+    assert.deepEqual((await s.ok(["log", "tutor"])).items, log);
 
     const reverted = await s.ok(["revert", "tutor", c1.id]);
     assert.equal(reverted.parentId, c2.id);
@@ -63,7 +63,7 @@ describe("the engram tour", () => {
     const fork = await s.ok(["fork", "tutor", "--name", "tutor-2", "--at", c2.id]);
     assert.equal((await s.ok(["block", "get", "tutor-2", "human"])).value, "Name: Ada. Prefers examples.");
 
-    const kinds = (await s.ok(["events", "tutor"])).map((e: { kind: string }) => e.kind);
+    const kinds = (await s.ok(["events", "tutor"])).items.map((e: { kind: string }) => e.kind);
     assert.deepEqual(kinds, [
       "agent.created",
       "blocks.committed",
@@ -71,7 +71,7 @@ describe("the engram tour", () => {
       "blocks.committed",
       "branch.created",
     ]);
-    assert.equal((await s.ok(["events", fork.id]))[0].kind, "agent.forked");
+    assert.equal((await s.ok(["events", fork.id])).items[0].kind, "agent.forked");
 
     const file = join(s.dir, "tutor.json");
     assert.deepEqual(await s.ok(["export", "tutor", "--out", file]), {
@@ -86,7 +86,7 @@ describe("the engram tour", () => {
     });
     const imported = await copy.ok(["import", file]);
     assert.equal(imported.id, agent.id);
-    assert.deepEqual(await copy.ok(["log", "tutor"]), await s.ok(["log", "tutor"]));
+    assert.deepEqual((await copy.ok(["log", "tutor"])).items, (await s.ok(["log", "tutor"])).items);
     const second = await copy.ok(["import", file, "--new-ids"]);
     assert.notEqual(second.id, agent.id);
     assert.deepEqual(await copy.ok(["block", "list", second.id]), await s.ok(["block", "list", "tutor"]));

@@ -55,12 +55,12 @@ describe("engram import", () => {
     const imported = await target.ok(["import", file]);
     assert.equal(imported.id, agent.id);
     assert.equal(imported.name, "helper");
-    assert.deepEqual(await target.ok(["log", "helper"]), await s.ok(["log", "helper"]));
+    assert.deepEqual((await target.ok(["log", "helper"])).items, (await s.ok(["log", "helper"])).items);
     // Branches carry name and head across; their updatedAt is the import's time.
     const heads = (list: { name: string; head: string }[]) => list.map((b) => [b.name, b.head]);
     assert.deepEqual(
-      heads(await target.ok(["branch", "list", "helper"])),
-      heads(await s.ok(["branch", "list", "helper"])),
+      heads((await target.ok(["branch", "list", "helper"])).items),
+      heads((await s.ok(["branch", "list", "helper"])).items),
     );
     assert.deepEqual(
       await target.ok(["block", "list", "helper", "--branch", "draft"]),
@@ -75,7 +75,14 @@ describe("engram import", () => {
     assert.deepEqual([same.code, same.json().error.code], [1, "conflict"]);
     const copy = await s.ok(["import", file, "--new-ids"]);
     assert.notEqual(copy.id, agent.id);
-    assert.deepEqual(await s.ok(["log", copy.id]), await s.ok(["log", agent.id]));
+    assert.equal(copy.name, "helper-2");
+    assert.deepEqual((await s.ok(["log", "helper-2"])).items, (await s.ok(["log", "helper"])).items);
+    const again = await s.cli(["import", file, "--new-ids"]);
+    assert.equal(again.code, 0);
+    assert.match(
+      again.stdout,
+      /^imported as "helper-3": an agent named "helper" already exists in this project\n/,
+    );
   });
 
   it("reads the document from stdin with '-', into a chosen project", async () => {
@@ -108,7 +115,7 @@ describe("engram import", () => {
     const missing = await target.cli(["import", join(s.dir, "absent.json"), "--json"]);
     assert.equal(missing.code, 1);
     assert.match(missing.json().error.message, /cannot read import file .*absent\.json: no such file/);
-    assert.deepEqual(await target.ok(["agent", "list"]), []);
+    assert.deepEqual((await target.ok(["agent", "list"])).items, []);
   });
 
   it("rejects a tampered document and a newer version", async () => {
@@ -171,7 +178,7 @@ describe("engram export and import of an agent that has learned", () => {
       "a dark sky",
     ]);
     assert.equal(advice.items[0].encouraged[0].action, "point north");
-    assert.equal((await target.ok(["insights", "list", "learner"])).length, 2);
+    assert.equal((await target.ok(["insights", "list", "learner"])).items.length, 2);
 
     // A copy beside the original, from stdin: its own ids, its own search results.
     const copy = await s.ok(["import", "-", "--new-ids"], { stdin: readFileSync(file, "utf8") });

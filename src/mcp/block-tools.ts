@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Block } from "../core/types.ts";
-import { type BlockChange, blockLabel } from "../memory/blocks/schemas.ts";
+import { type BlockChange, blockLabel, expectedHead } from "../memory/blocks/schemas.ts";
 import { defineTool } from "./tool.ts";
 
 /** Who MCP edits are recorded as: the client acts as the agent, so read-only blocks stay protected. */
@@ -101,9 +101,7 @@ export const blockEdit = defineTool({
       .max(10_000)
       .optional()
       .describe("Why, for the history (like a commit message)."),
-    expectedHead: z
-      .string()
-      .regex(/^[0-9a-f]{7,64}$/, "must be a commit id, or a prefix of at least 7 of its hex digits")
+    expectedHead: expectedHead
       .optional()
       .describe(
         "The commit the edits were computed from (from block_read or block_list); if the head moved since, nothing changes and the call fails with conflict.",

@@ -71,7 +71,14 @@ describe("the MCP server", () => {
 
   it("says a session's unknown default agent is not found", async () => {
     const client = await t.connect("ghost");
-    assert.match(await failure(client, "block_list"), /^not_found: agent ghost not found/);
+    assert.equal(
+      await failure(client, "block_list"),
+      "not_found: this session's agent ghost does not exist: create it first (engram agent create --name ghost)",
+    );
+    assert.equal(
+      await failure(client, "block_list", { agent: "nobody" }),
+      "not_found: agent nobody not found",
+    );
   });
 
   it("answers an unknown tool with a clear error", async () => {

@@ -31,6 +31,11 @@ export interface McpServerOptions {
    * agent requires its `agent` argument.
    */
   agent?: string | undefined;
+  /**
+   * What to do when `agent` does not exist, told to every call that needs it (the server starts
+   * anyway, so that a client sees the problem instead of a dead server). Default: create it first.
+   */
+  missingAgentHint?: string | undefined;
   /** Told about unexpected errors, whose details the client does not see. Default: stderr. */
   onInternalError?: (error: unknown) => void;
 }
@@ -49,6 +54,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   const session = createSession({
     engram: options.engram,
     defaultAgent: options.agent === "" ? undefined : options.agent,
+    missingAgentHint: options.missingAgentHint,
     onInternalError: options.onInternalError ?? reportToStderr,
   });
   const server = new McpServer(

@@ -1,6 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { EngramError, InvalidInputError } from "../core/errors.ts";
+import { EngramError, InvalidInputError, NotFoundError } from "../core/errors.ts";
 import type { Engram } from "../engram.ts";
 
 /** What every MCP tool and resource of one session works with. */
@@ -24,6 +24,8 @@ export interface McpSession {
 export interface SessionOptions {
   engram: Engram;
   defaultAgent?: string | undefined;
+  /** What to do when the default agent does not exist, appended to the error a call gets. */
+  missingAgentHint?: string | undefined;
   /** Told about unexpected errors, whose details the client does not see. */
   onInternalError: (error: unknown) => void;
 }
@@ -32,6 +34,7 @@ const AGENT_DESCRIPTION = "The agent to work on: its id (agt_…) or its name, u
 
 export function createSession(options: SessionOptions): McpSession {
   const { engram, defaultAgent, onInternalError } = options;
+  const hint = options.missingAgentHint ?? `create it first (engram agent create --name ${defaultAgent})`;
   const name = z.string().min(1, "must not be empty").max(256);
   const agentParameter =
     defaultAgent === undefined
@@ -49,7 +52,14 @@ export function createSession(options: SessionOptions): McpSession {
           "agent: required: this session has no default agent, so name one by id or name (or start the server with --agent)",
         );
       }
-      return (await engram.agents.find(ref)).id;
+      try {
+        return (await engram.agents.find(ref)).id;
+      } catch (error) {
+        // The server started for an agent that does not exist (yet): say what to run.
+        if (named === undefined && error instanceof NotFoundError)
+          throw new NotFoundError(`this session's agent ${ref} does not exist: ${hint}`, { cause: error });
+        throw error;
+      }
     },
     async call(body) {
       try {

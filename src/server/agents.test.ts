@@ -150,4 +150,23 @@ describe("agents", () => {
     const bareBlocks = await t.get(`/v1/agents/${bare.body.id}/blocks/persona`);
     assert.equal(bareBlocks.body.value, "v2");
   });
+
+  test("agent names are unique in a project: a taken name is a 409 naming it, and changes nothing", async () => {
+    const t = testApp();
+    const agent = await t.agent();
+    const other = await t.post("/v1/agents", { name: "other" });
+    const message = 'an agent named "helper" already exists in this project';
+    const attempts = [
+      await t.post("/v1/agents", { name: "helper" }),
+      await t.patch(`/v1/agents/${other.body.id}`, { name: "helper" }),
+      await t.post(`/v1/agents/${other.body.id}/fork`, { name: "helper" }),
+    ];
+    for (const reply of attempts)
+      assert.deepEqual([reply.status, reply.body], [409, { error: { code: "conflict", message } }]);
+    assert.deepEqual(
+      (await t.get("/v1/agents")).body.items.map((a: { id: string }) => a.id),
+      [agent.id, other.body.id],
+    );
+    assert.equal((await t.get(`/v1/agents/${other.body.id}`)).body.name, "other");
+  });
 });

@@ -40,7 +40,11 @@ describe("export and import", () => {
     const imported = await t.post("/v1/import", { document: doc, newIds: true });
     assert.equal(imported.status, 201);
     assert.notEqual(imported.body.id, agent.id);
-    assert.equal(imported.body.name, "historian");
+    assert.equal(
+      imported.body.name,
+      "historian-2",
+      "names are unique in a project: the copy takes a free one",
+    );
 
     const log = async (id: string, branch: string) =>
       (await t.get(`/v1/agents/${id}/commits?branch=${branch}`)).body.items.map((c: { id: string }) => c.id);
@@ -52,7 +56,10 @@ describe("export and import", () => {
     );
 
     const copy = (await t.get(`/v1/agents/${imported.body.id}/export`)).body;
-    assert.deepEqual(withoutTime({ ...copy, agent: { ...copy.agent, id: agent.id } }), withoutTime(doc));
+    assert.deepEqual(
+      withoutTime({ ...copy, agent: { ...copy.agent, id: agent.id, name: "historian" } }),
+      withoutTime(doc),
+    );
   });
 
   test("importing the original into a fresh engram reproduces it exactly", async () => {

@@ -101,6 +101,28 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
 
   describe(`store suite: ${options.name}`, () => {
     evolutionStoreTests(withStore);
+    it("keeps agent names unique within a project, finding an agent by its name", async () => {
+      await withStore(async (store) => {
+        const { project, agent } = await seed(store);
+        assert.deepEqual(await store.agents.getByName(project.id, "a"), agent);
+        assert.equal(await store.agents.getByName(project.id, "b"), null);
+        const twin = { ...agent, id: id("agt") };
+        const history = { commits: [], blobs: [], branches: [] };
+        await assert.rejects(
+          store.agents.create(twin, history, [event(project.id, "agent.created", twin.id)]),
+          (error: unknown) => error instanceof ConflictError && /"a"/.test(error.message),
+        );
+        assert.equal(await store.agents.get(twin.id), null);
+        await store.agents.create({ ...twin, name: "b" }, history, [
+          event(project.id, "agent.created", twin.id),
+        ]);
+        await assert.rejects(
+          store.agents.update({ ...twin, name: "a" }, event(project.id, "agent.updated", twin.id)),
+          ConflictError,
+        );
+        assert.equal((await store.agents.get(twin.id))?.name, "b");
+      });
+    });
     it("creates, reads, lists, renames and deletes projects", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

@@ -161,17 +161,23 @@ export interface AgentImport {
 }
 
 export interface AgentStore {
-  /** Creates an agent together with its history. @throws ConflictError when the id exists. */
+  /**
+   * Creates an agent together with its history.
+   * @throws ConflictError when the id exists, or the project has an agent of that name.
+   */
   create(agent: Agent, history: HistorySnapshot, events: NewEvent[]): Promise<void>;
   /**
    * Creates an agent with its history and all it has learned, in one transaction: all of it, or
    * nothing. Active memories and all messages are full-text indexed as live writes index them.
-   * @throws ConflictError when the agent or any item's id exists already; NotFoundError when the
-   * project does not.
+   * @throws ConflictError when the agent or any item's id exists already, or the project has an agent of
+   * that name; NotFoundError when the project does not.
    */
   importAgent(data: AgentImport): Promise<void>;
   get(id: string): Promise<Agent | null>;
+  /** The project's agent with this name (names are unique within a project). */
+  getByName(projectId: string, name: string): Promise<Agent | null>;
   list(options: ListOptions & { projectId?: string | undefined }): Promise<Agent[]>;
+  /** @throws ConflictError when another agent of the project has the new name. */
   update(agent: Agent, event: NewEvent): Promise<void>;
   /** Deletes the agent and all it owns (commits, blobs, branches). Events stay in the audit log. */
   delete(id: string, event: NewEvent): Promise<void>;

@@ -127,8 +127,9 @@ describe("import checks the whole document before writing", () => {
       );
 
       // The same documents import with new ids, and the untouched one as it is.
-      await target.transfer.import(edited(conflicts[0]?.[0] as Edit), { newIds: true });
       await target.transfer.import(doc);
+      const copy = await target.transfer.import(edited(conflicts[0]?.[0] as Edit), { newIds: true });
+      assert.equal(copy.name, `${doc.agent.name}-2`);
       assert.equal((await target.agents.list()).items.length, 3);
       await target.close();
     });

@@ -163,7 +163,15 @@ describe("export and import of everything an agent has learned", () => {
 
     // Mapping the copy's ids back item by item gives the original document: every reference inside
     // (a summary's throughMessageId, provenance, sleep-time links) moved with the item it names.
-    const back = new Map<string, string>([[copy.id, original]]);
+    const back = new Map<string, string>([
+      [copy.id, original],
+      [copy.name, doc.agent.name],
+    ]);
+    assert.equal(
+      copy.name,
+      `${doc.agent.name}-2`,
+      "names are unique in a project: the copy takes a free one",
+    );
     const pair = (a: { id: string }[], b: { id: string }[]) => {
       for (const [i, x] of a.entries()) back.set(x.id, b[i]?.id ?? "");
     };

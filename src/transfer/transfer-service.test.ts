@@ -52,12 +52,34 @@ describe("export and import", () => {
     await assert.rejects(engram.transfer.import(doc), ConflictError);
     const copy = await engram.transfer.import(doc, { newIds: true });
     assert.notEqual(copy.id, agent.id);
+    // Names are unique in a project: the copy takes the first free one.
+    assert.equal(copy.name, `${agent.name}-2`);
+    assert.equal((await engram.transfer.import(doc, { newIds: true })).name, `${agent.name}-3`);
     const copyDoc = await engram.transfer.export(copy.id);
     assert.deepEqual(copyDoc.commits, doc.commits);
     await engram.blocks.set(copy.id, "human", "changed in the copy");
     assert.equal((await engram.blocks.get(agent.id, "human")).value, "Ada Lovelace");
     const events = (await engram.events.list({ agentId: copy.id })).items;
     assert.equal(events[0]?.kind, "agent.imported");
+  });
+
+  it("refuses an import under a name the project has (409 naming it), writing nothing; new ids take a free one", async () => {
+    const source = createTestEngram();
+    const doc = await source.transfer.export((await agentWithHistory(source)).id);
+    const target = createTestEngram();
+    const other = await target.agents.create({ name: doc.agent.name });
+    const refused = await target.transfer.import(doc).catch((error: unknown) => error);
+    assert.ok(refused instanceof ConflictError);
+    assert.match(
+      refused.message,
+      new RegExp(`an agent named "${doc.agent.name}" already exists in this project`),
+    );
+    assert.deepEqual(
+      (await target.agents.list()).items.map((a) => a.id),
+      [other.id],
+    );
+    const copy = await target.transfer.import(doc, { newIds: true });
+    assert.equal(copy.name, `${doc.agent.name}-2`);
   });
 
   it("rejects malformed, tampered or newer documents with a clear error and writes nothing", async () => {

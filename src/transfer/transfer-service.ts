@@ -1,9 +1,10 @@
 import { ConflictError } from "../core/errors.ts";
 import type { Agent, Memory, MemoryVersion, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
+import { freeAgentNameIn } from "../memory/agents/agent-service.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import { indexMessage } from "../memory/messages/message-service.ts";
-import { DEFAULT_PROJECT, type ProjectService } from "../memory/projects/project-service.ts";
+import type { ProjectService } from "../memory/projects/project-service.ts";
 import type { AgentImport, IndexedMessage } from "../store/store.ts";
 import { collectEpisodes, collectMemories, collectMessages } from "./collect.ts";
 import {
@@ -21,11 +22,14 @@ import { checkEnvelope, verifyContents, verifyHistory } from "./verify.ts";
 export interface ImportOptions {
   /**
    * Give the agent and everything it owns (memories, messages, episodes, records, insights) new ids,
-   * so a copy can live beside the original. Commit ids stay the same.
+   * so a copy can live beside the original. Commit ids stay the same. The copy keeps the agent's
+   * name if it is free in the project, else takes the first free `NAME-2`, `NAME-3`, …
    */
   newIds?: boolean | undefined;
   /** Project to import into (id or name); defaults to the caller's, else `default`. */
   project?: string | undefined;
+  /** Create the named project when it does not exist yet (as `keys.create` does). */
+  createProject?: boolean | undefined;
 }
 
 /** Export and import of whole agents as versioned JSON documents. */
@@ -77,14 +81,18 @@ export class TransferService {
         : parseInput(exportDocument, document, "export document");
     verifyHistory(doc);
     verifyContents(doc);
-    const project =
-      options.project !== undefined
-        ? await this.#projects.get(options.project)
-        : this.#ctx.projectId !== undefined
-          ? await this.#projects.get(this.#ctx.projectId)
-          : await this.#projects.ensure(DEFAULT_PROJECT);
+    // Before a missing project is created: the commonest conflict must leave nothing behind.
+    if (options.newIds !== true && (await this.#ctx.store.agents.get(doc.agent.id)) !== null)
+      throw new ConflictError(
+        `an agent with id ${doc.agent.id} already exists: import with new ids (--new-ids, newIds) to add a copy`,
+      );
+    const project = await this.#projects.target(options.project, { createMissing: options.createProject });
     const ids = options.newIds === true ? freshIds(doc, this.#ctx.generateId) : new Map<string, string>();
-    const agent: Agent = { ...remapIds(doc.agent, ids), projectId: project.id };
+    const copy = remapIds(doc.agent, ids);
+    // A copy beside the original takes a free name, as names are unique within a project.
+    const name =
+      options.newIds === true ? await freeAgentNameIn(this.#ctx.store, project.id, copy.name) : copy.name;
+    const agent: Agent = { ...copy, name, projectId: project.id };
     const owned = { agentId: agent.id };
     const messages: Message[] = doc.messages.map((m) => ({ ...remapIds(m, ids), ...owned }));
     // Each message is indexed with its neighbours' text, as the live append path leaves it.

@@ -3,7 +3,8 @@ import type { BlockInput } from "../../memory/blocks/schemas.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { parseJsonObjectFlag, parseUserJson, readUserFile } from "../files.ts";
 import { formatAgent, formatAgents, formatBlockSet } from "../format.ts";
-import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
+import { listResult } from "../output.ts";
+import { findAgent, PROJECT_OPTION, projectNameOf, projectNames } from "../resolve-agent.ts";
 import { UsageError } from "../usage-error.ts";
 
 const create = defineCommand({
@@ -17,7 +18,11 @@ const create = defineCommand({
     metadata: { type: "string", arg: "JSON", help: "a JSON object of metadata" },
     block: { type: "string", multiple: true, arg: "LABEL=VALUE", help: "an initial block (repeatable)" },
     "blocks-file": { type: "string", arg: "FILE", help: "initial blocks from a JSON file" },
-    project: { type: "string", arg: "NAME", help: "project to create it in (default: default)" },
+    project: {
+      type: "string",
+      arg: "NAME",
+      help: "project to create it in, created too when missing (default: default)",
+    },
   },
   details: [
     "Given blocks replace the default ones (persona, human). FILE holds an array of",
@@ -27,16 +32,19 @@ const create = defineCommand({
   async run({ options }, ctx) {
     if (options.name === undefined) throw new UsageError("missing --name", "agent create");
     const blocks = await initialBlocks(options["blocks-file"], options.block);
-    const agent = await ctx.engram().agents.create({
-      name: options.name,
-      project: options.project,
-      model: options.model,
-      instructions: options.instructions,
-      metadata:
-        options.metadata === undefined ? undefined : parseJsonObjectFlag(options.metadata, "metadata"),
-      blocks,
-    });
-    return { data: agent, text: formatAgent(agent) };
+    const agent = await ctx.engram().agents.create(
+      {
+        name: options.name,
+        project: options.project,
+        model: options.model,
+        instructions: options.instructions,
+        metadata:
+          options.metadata === undefined ? undefined : parseJsonObjectFlag(options.metadata, "metadata"),
+        blocks,
+      },
+      { createProject: true },
+    );
+    return { data: agent, text: formatAgent(agent, await projectNameOf(ctx.engram(), agent.projectId)) };
   },
 });
 
@@ -57,13 +65,8 @@ const list = defineCommand({
       limit,
       cursor: options.cursor,
     });
-    const projects = await engram.projects.list({ limit: 500 });
-    const names = new Map(projects.items.map((p) => [p.id, p.name]));
-    return {
-      data: page.items,
-      text: formatAgents(page.items, names),
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+    const names = await projectNames(engram);
+    return listResult(page, (items) => formatAgents(items, names));
   },
 });
 
@@ -78,7 +81,7 @@ const show = defineCommand({
     const set = await engram.blocks.list(agent.id);
     return {
       data: { agent, branch: set.branch, commit: set.commit, blocks: set.blocks },
-      text: `${formatAgent(agent)}\n\n${formatBlockSet(set)}`,
+      text: `${formatAgent(agent, await projectNameOf(engram, agent.projectId))}\n\n${formatBlockSet(set)}`,
     };
   },
 });
@@ -109,7 +112,7 @@ const update = defineCommand({
       instructions,
       metadata: metadata === undefined ? undefined : parseJsonObjectFlag(metadata, "metadata"),
     });
-    return { data: updated, text: formatAgent(updated) };
+    return { data: updated, text: formatAgent(updated, await projectNameOf(engram, updated.projectId)) };
   },
 });
 
@@ -140,7 +143,7 @@ export const fork = defineCommand({
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
     const forked = await engram.agents.fork(agent.id, { name: options.name, at: options.at });
-    return { data: forked, text: formatAgent(forked) };
+    return { data: forked, text: formatAgent(forked, await projectNameOf(engram, forked.projectId)) };
   },
 });
 

@@ -1,6 +1,6 @@
 import { type Command, defineCommand } from "../command.ts";
 import { formatBranches } from "../format.ts";
-import { shortId } from "../output.ts";
+import { listResult, shortId } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 
 const list = defineCommand({
@@ -12,7 +12,7 @@ const list = defineCommand({
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
     const branches = await engram.history.listBranches(agent.id);
-    return { data: branches, text: formatBranches(branches, agent.defaultBranch) };
+    return listResult(branches, (items) => formatBranches(items, agent.defaultBranch));
   },
 });
 

@@ -1,5 +1,6 @@
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { formatEvents } from "../format.ts";
+import { listResult } from "../output.ts";
 import { findAgent } from "../resolve-agent.ts";
 
 const events = defineCommand({
@@ -27,11 +28,7 @@ const events = defineCommand({
       limit,
       cursor: options.cursor,
     });
-    return {
-      data: page.items,
-      text: formatEvents(page.items),
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+    return listResult(page, (items) => formatEvents(items));
   },
 });
 

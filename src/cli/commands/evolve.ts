@@ -9,6 +9,7 @@ import { reportMarkdown } from "../../evolution/report.ts";
 import { type Command, defineCommand, intOption, numberOption } from "../command.ts";
 import { readUserFile, writeUserFile } from "../files.ts";
 import { formatDistill, formatReport, formatRuns } from "../format-evolution.ts";
+import { listResult } from "../output.ts";
 import { progressBar } from "../progress.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 import { UsageError } from "../usage-error.ts";
@@ -153,11 +154,7 @@ const list = defineCommand({
       limit: intOption(options.limit, "limit", "evolution list"),
       cursor: options.cursor,
     });
-    return {
-      data: page,
-      text: formatRuns(page.items),
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+    return listResult(page, (items) => formatRuns(items));
   },
 });
 

@@ -3,6 +3,7 @@ import type { EpisodeInput } from "../../experience/schemas.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { parseUserJson, readUserFile } from "../files.ts";
 import { formatAdvice, formatEpisode, formatEpisodes, formatExperience } from "../format.ts";
+import { listResult } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 import { UsageError } from "../usage-error.ts";
 
@@ -61,11 +62,7 @@ const list = defineCommand({
       limit,
       cursor: options.cursor,
     });
-    return {
-      data: page.items,
-      text: formatEpisodes(page.items),
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+    return listResult(page, (items) => formatEpisodes(items));
   },
 });
 
@@ -145,7 +142,7 @@ const experience = defineCommand({
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
     const records = await engram.experience.records(agent.id);
-    return { data: records, text: formatExperience(records) };
+    return listResult(records, formatExperience);
   },
 });
 

@@ -1,6 +1,7 @@
 import type { Engram } from "../../engram.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { commitJson, formatCommitResult, formatDiff, formatLog } from "../format.ts";
+import { listResult } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 import { WRITE_OPTIONS, writeOptions } from "./block.ts";
 
@@ -25,11 +26,7 @@ const log = defineCommand({
       limit,
       cursor: options.cursor,
     });
-    return {
-      data: page.items,
-      text: formatLog(page.items),
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+    return listResult(page, (items) => formatLog(items));
   },
 });
 
@@ -65,8 +62,23 @@ const revert = defineCommand({
   },
 });
 
-/** `engram log`, `engram diff`, `engram revert` */
-export const historyCommands: readonly Command[] = [log, diff, revert];
+/** Like `git rev-parse`: what a script passes to `--expect` without parsing JSON. */
+const revParse = defineCommand({
+  name: "rev-parse",
+  summary: "Print the full id of the commit a revision names",
+  args: ["agent", "rev"],
+  options: { ...PROJECT_OPTION },
+  details: "REV is a commit id or prefix, a branch, HEAD, HEAD~N. --json prints {id}.",
+  async run({ args, options }, ctx) {
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const id = await engram.history.resolve(agent.id, args.rev);
+    return { data: { id }, text: id };
+  },
+});
+
+/** `engram log`, `engram diff`, `engram revert`, `engram rev-parse` */
+export const historyCommands: readonly Command[] = [log, diff, revert, revParse];
 
 /**
  * `revert` compares the expected head with the full id, while block writes accept a prefix, as the

@@ -3,6 +3,7 @@ import type { InsightOperation } from "../../insights/insight-service.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { parseUserJson, readUserFile } from "../files.ts";
 import { formatInsightResult, formatInsights } from "../format.ts";
+import { listResult } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 import { UsageError } from "../usage-error.ts";
 
@@ -15,7 +16,7 @@ const list = defineCommand({
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
     const insights = await engram.insights.list(agent.id);
-    return { data: insights, text: formatInsights(insights) };
+    return listResult(insights, formatInsights);
   },
 });
 

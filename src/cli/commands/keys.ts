@@ -1,7 +1,8 @@
 import type { ApiKey } from "../../core/types.ts";
 import { keyIdOf } from "../../keys/key-service.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
-import { fields, shortTime, table } from "../output.ts";
+import { fields, listResult, shortTime, table } from "../output.ts";
+import { projectNames } from "../resolve-agent.ts";
 
 const create = defineCommand({
   name: "keys create",
@@ -43,17 +44,15 @@ const list = defineCommand({
     cursor: { type: "string", arg: "CURSOR", help: "the page after this cursor" },
   },
   async run({ options }, ctx) {
-    const page = await ctx.engram().keys.list({
+    const engram = ctx.engram();
+    const page = await engram.keys.list({
       project: options.project,
       includeRevoked: options.all === true,
       limit: intOption(options.limit, "limit", "keys list"),
       cursor: options.cursor,
     });
-    return {
-      data: page.items,
-      text: page.items.length === 0 ? "no keys" : formatKeys(page.items),
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+    const names = await projectNames(engram);
+    return listResult(page, (items) => (items.length === 0 ? "no keys" : formatKeys(items, names)));
   },
 });
 
@@ -72,12 +71,13 @@ const revoke = defineCommand({
 /** `engram keys …` */
 export const keyCommands: readonly Command[] = [create, list, revoke];
 
-function formatKeys(keys: readonly ApiKey[]): string {
+/** Keys as a table, projects by name (`--json` has their ids). */
+function formatKeys(keys: readonly ApiKey[], projectNames: ReadonlyMap<string, string>): string {
   return table(
     ["ID", "PROJECT", "NAME", "PREFIX", "CREATED", "LAST USED", "REVOKED"],
     keys.map((k) => [
       k.id,
-      k.projectId,
+      projectNames.get(k.projectId) ?? k.projectId,
       k.name === "" ? "-" : k.name,
       `${k.prefix}…`,
       shortTime(k.createdAt),

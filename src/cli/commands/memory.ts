@@ -14,6 +14,7 @@ import {
   searchHint,
   warningsHint,
 } from "../format.ts";
+import { listResult } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 import { UsageError } from "../usage-error.ts";
 
@@ -205,7 +206,7 @@ const history = defineCommand({
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
     const versions = await engram.memories.history(agent.id, args.memory_id);
-    return { data: versions, text: formatMemoryHistory(versions) };
+    return listResult(versions, formatMemoryHistory);
   },
 });
 
@@ -245,11 +246,7 @@ const list = defineCommand({
       limit,
       cursor: options.cursor,
     });
-    return {
-      data: page.items,
-      text: formatMemories(page.items),
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+    return listResult(page, (items) => formatMemories(items));
   },
 });
 

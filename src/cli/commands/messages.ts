@@ -5,6 +5,7 @@ import { MAX_MESSAGE_BATCH, type MessageInput, messageInput } from "../../memory
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { readJsonLines } from "../files.ts";
 import { formatMessage, formatMessages } from "../format.ts";
+import { listResult } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 import { UsageError } from "../usage-error.ts";
 import { lineOf, renamingItems, runSearch, SEARCH_FILTERS } from "./memory.ts";
@@ -110,11 +111,7 @@ const list = defineCommand({
       cursor: options.cursor,
       newestFirst: options["newest-first"],
     });
-    return {
-      data: page.items,
-      text: formatMessages(page.items),
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+    return listResult(page, (items) => formatMessages(items));
   },
 });
 

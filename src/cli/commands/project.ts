@@ -1,7 +1,7 @@
 import type { Project } from "../../core/types.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { parseJsonObjectFlag } from "../files.ts";
-import { fields, shortTime, table } from "../output.ts";
+import { fields, listResult, shortTime, table } from "../output.ts";
 
 const create = defineCommand({
   name: "project create",
@@ -32,18 +32,14 @@ const list = defineCommand({
       limit,
       cursor: options.cursor,
     });
-    const text =
-      page.items.length === 0
+    return listResult(page, (items) =>
+      items.length === 0
         ? "no projects"
         : table(
             ["ID", "NAME", "CREATED"],
-            page.items.map((p) => [p.id, p.name, shortTime(p.createdAt)]),
-          );
-    return {
-      data: page.items,
-      text,
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+            items.map((p) => [p.id, p.name, shortTime(p.createdAt)]),
+          ),
+    );
   },
 });
 

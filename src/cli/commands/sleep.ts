@@ -4,6 +4,7 @@ import { SLEEP_JOB_KINDS } from "../../sleeptime/options.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { parseJsonObjectFlag } from "../files.ts";
 import { formatJob, formatJobs, formatSleepRun } from "../format-jobs.ts";
+import { listResult } from "../output.ts";
 import { progressBar } from "../progress.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 import { UsageError } from "../usage-error.ts";
@@ -99,11 +100,7 @@ const list = defineCommand({
       limit,
       cursor: options.cursor,
     });
-    return {
-      data: page.items,
-      text: formatJobs(page.items),
-      hint: page.nextCursor === null ? undefined : `more: --cursor ${page.nextCursor}`,
-    };
+    return listResult(page, (items) => formatJobs(items));
   },
 });
 

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { type Command, defineCommand } from "../command.ts";
 import { parseUserJson, readUserFile, writeUserFile } from "../files.ts";
 import { formatAgent } from "../format.ts";
-import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
+import { findAgent, PROJECT_OPTION, projectNameOf } from "../resolve-agent.ts";
 
 const exportAgent = defineCommand({
   name: "export",
@@ -50,19 +50,34 @@ const importAgent = defineCommand({
   options: {
     "new-ids": {
       type: "boolean",
-      help: "give the agent and all it owns new ids, so a copy can sit beside the original",
+      help: 'give the agent and all it owns new ids, so a copy can sit beside the original (named "NAME-2" … if NAME is taken)',
     },
-    project: { type: "string", arg: "NAME", help: "project to import into (default: default)" },
+    project: {
+      type: "string",
+      arg: "NAME",
+      help: "project to import into, created too when missing (default: default)",
+    },
   },
   async run({ args, options }, ctx) {
     const fromStdin = args.file === "-";
     const text = fromStdin ? await ctx.readStdin() : await readUserFile(args.file, "import file");
     const document = parseUserJson(text, fromStdin ? "import from stdin" : `import file ${args.file}`);
-    const agent = await ctx.engram().transfer.import(document, {
+    const engram = ctx.engram();
+    const agent = await engram.transfer.import(document, {
       newIds: options["new-ids"],
       project: options.project,
+      createProject: true,
     });
-    return { data: agent, text: formatAgent(agent) };
+    const exported = (document as { agent?: { name?: unknown } }).agent?.name;
+    // Names are unique in a project: a copy whose name was taken got a free one; say which.
+    const renamed =
+      typeof exported === "string" && exported !== agent.name
+        ? `imported as "${agent.name}": an agent named "${exported}" already exists in this project\n`
+        : "";
+    return {
+      data: agent,
+      text: `${renamed}${formatAgent(agent, await projectNameOf(engram, agent.projectId))}`,
+    };
   },
 });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import { ConflictError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { isId } from "../../core/ids.ts";
 import { createTestEngram } from "../../test/index.ts";
 
@@ -57,14 +57,30 @@ describe("agents and projects", () => {
     assert.equal((await engram.agents.get(agent.id)).name, "ok");
   });
 
-  it("finds an agent by a unique name and refuses an ambiguous one", async () => {
+  it("keeps agent names unique in a project: create, rename and fork refuse a taken name, changing nothing", async () => {
     const engram = createTestEngram();
     const a = await engram.agents.create({ name: "solo" });
-    await engram.agents.create({ name: "twin" });
-    await engram.agents.create({ name: "twin" });
+    const b = await engram.agents.create({ name: "twin" });
     assert.equal((await engram.agents.find("solo")).id, a.id);
-    await assert.rejects(engram.agents.find("twin"), /2 agents are named "twin"/);
     await assert.rejects(engram.agents.find("nobody"), NotFoundError);
+    const taken = (error: unknown) =>
+      error instanceof ConflictError &&
+      /an agent named "twin" already exists in this project/.test(error.message);
+    await assert.rejects(engram.agents.create({ name: "twin" }), taken);
+    await assert.rejects(engram.agents.update(a.id, { name: "twin" }), taken);
+    await assert.rejects(engram.agents.fork(a.id, { name: "twin" }), taken);
+    assert.deepEqual(
+      (await engram.agents.list()).items.map((x) => x.name),
+      ["solo", "twin"],
+    );
+    assert.equal((await engram.events.list({ agentId: a.id })).items.length, 1);
+    // The same name in another project is another agent; a rename to one's own name is no change.
+    await engram.projects.create({ name: "other" });
+    await engram.agents.create({ name: "twin", project: "other" });
+    assert.equal((await engram.agents.update(b.id, { name: "twin" })).name, "twin");
+    // A fork without a name takes a free one.
+    assert.equal((await engram.agents.fork(a.id)).name, "solo (fork)");
+    assert.equal((await engram.agents.fork(a.id)).name, "solo (fork)-2");
   });
 
   it("deletes an agent with its history in one step", async () => {

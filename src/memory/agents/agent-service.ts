@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { agentNameCandidates } from "../../core/agent-names.ts";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
 import type { Agent, Author, Blob, NewEvent, Page, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
+import type { Store } from "../../store/store.ts";
 import { makeCommit } from "../blocks/commit-hash.ts";
 import { resolveRevision } from "../blocks/resolve.ts";
 import { BLOCK_DEFAULTS, type BlockInput, blockInput } from "../blocks/schemas.ts";
@@ -66,8 +68,11 @@ export class AgentService {
     this.#projects = projects;
   }
 
-  /** Creates an agent with its initial blocks as the first commit of `main`. */
-  async create(input: CreateAgentInput): Promise<Agent> {
+  /**
+   * Creates an agent with its initial blocks as the first commit of `main`. With `createProject`, a
+   * named project that does not exist yet is created first (as `keys.create` does).
+   */
+  async create(input: CreateAgentInput, options: { createProject?: boolean } = {}): Promise<Agent> {
     const parsed = parseInput(createAgentInput, input, "agent");
     const blocks = parsed.blocks ?? DEFAULT_BLOCKS.map((b) => blockInput.parse(b));
     const tree: TreeEntry[] = [];
@@ -95,7 +100,7 @@ export class AgentService {
       });
     });
     // Only once the input is known good: resolving may create the default project.
-    const project = await this.#resolveProject(parsed.project);
+    const project = await this.#projects.target(parsed.project, { createMissing: options.createProject });
     const at = nowIso(this.#ctx);
     const agent: Agent = {
       id: this.#ctx.generateId("agent"),
@@ -133,8 +138,8 @@ export class AgentService {
   }
 
   /**
-   * Finds an agent by id, or by name when exactly one agent of the project has it.
-   * @throws InvalidInputError when a name is ambiguous.
+   * Finds an agent by id, or by its name (unique within a project).
+   * @throws NotFoundError when there is no such agent.
    */
   async find(idOrName: string, options: { project?: string | undefined } = {}): Promise<Agent> {
     if (idOrName.startsWith("agt_")) {
@@ -152,18 +157,9 @@ export class AgentService {
         ? await this.#projects.find(DEFAULT_PROJECT)
         : await this.#resolveProject(options.project, false);
     if (project === null) throw new NotFoundError(`agent ${idOrName} not found`);
-    const matches: Agent[] = [];
-    let after: string | undefined;
-    for (;;) {
-      const batch = await this.#ctx.store.agents.list({ projectId: project.id, after, limit: 500 });
-      matches.push(...batch.filter((a) => a.name === idOrName));
-      if (batch.length < 500) break;
-      after = batch.at(-1)?.id;
-    }
-    if (matches.length === 0) throw new NotFoundError(`agent ${idOrName} not found`);
-    if (matches.length > 1)
-      throw new InvalidInputError(`${matches.length} agents are named "${idOrName}": use an id`);
-    return matches[0] as Agent;
+    const agent = await this.#ctx.store.agents.getByName(project.id, idOrName);
+    if (agent === null) throw new NotFoundError(`agent ${idOrName} not found`);
+    return agent;
   }
 
   async list(
@@ -245,7 +241,8 @@ export class AgentService {
     const agent: Agent = {
       ...source,
       id: this.#ctx.generateId("agent"),
-      name: parsed.name ?? `${source.name} (fork)`,
+      name:
+        parsed.name ?? (await freeAgentNameIn(this.#ctx.store, source.projectId, `${source.name} (fork)`)),
       metadata: { ...source.metadata, forkedFrom: { agentId: source.id, commit: at } },
       defaultBranch: DEFAULT_BRANCH,
       createdAt: now,
@@ -275,6 +272,13 @@ export class AgentService {
     if (this.#ctx.projectId !== undefined) return this.#projects.get(this.#ctx.projectId);
     return create ? this.#projects.ensure(DEFAULT_PROJECT) : this.#projects.get(DEFAULT_PROJECT);
   }
+}
+
+/** `name` if no agent of the project has it, else the first free `name-2`, `name-3`, … */
+export async function freeAgentNameIn(store: Store, projectId: string, name: string): Promise<string> {
+  for (const candidate of agentNameCandidates(name))
+    if ((await store.agents.getByName(projectId, candidate)) === null) return candidate;
+  throw new Error("unreachable");
 }
 
 function uniqueBlobs(blobs: readonly Blob[]): Blob[] {

@@ -7,7 +7,9 @@ import { pageInput } from "../pagination.ts";
 import type { BlockService, CommitResult } from "./block-service.ts";
 import { type DiffLine, diffLines, formatDiffLines } from "./line-diff.ts";
 import { requireBranch, requireCommit, resolveRevision, sameCommit } from "./resolve.ts";
-import type { BlockChange } from "./schemas.ts";
+import { type BlockChange, expectedHead } from "./schemas.ts";
+
+const revertHead = z.object({ expectedHead: expectedHead.optional() });
 
 export const branchName = z
   .string()
@@ -122,6 +124,7 @@ export class HistoryService {
 
   /** Makes a new commit on the branch whose blocks equal those at `revision`. */
   async revert(agentId: string, revision: string, options: RevertOptions = {}): Promise<CommitResult> {
+    parseInput(revertHead, { expectedHead: options.expectedHead }, "revert");
     const agent = await requireAgent(this.#ctx, agentId);
     const target = await requireCommit(
       this.#ctx,

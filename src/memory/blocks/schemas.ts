@@ -58,10 +58,19 @@ export const blockChange = z.discriminatedUnion("op", [
 ]);
 export type BlockChange = z.input<typeof blockChange>;
 
+/**
+ * The head a write expects: a commit id or a prefix of at least 7 of its digits. An empty or short
+ * one is refused as bad input rather than taken as a conflict, so a failed lookup (`--expect ""`)
+ * cannot pass for a stale head.
+ */
+export const expectedHead = z
+  .string()
+  .regex(/^[0-9a-f]{7,64}$/, "must be a commit id, or a prefix of at least 7 of its hex digits");
+
 export const commitInput = z.strictObject({
   changes: z.array(blockChange).min(1, "must name at least one change").max(1000),
   branch: z.string().optional(),
-  expectedHead: z.string().optional(),
+  expectedHead: expectedHead.optional(),
   author: author.default("user"),
   message: z.string().max(10_000).optional(),
 });

@@ -72,6 +72,19 @@ export class ProjectService {
     return project;
   }
 
+  /**
+   * The project something new goes into: the named one, else the caller's, else `default` (created
+   * when missing). With `createMissing`, a named project that does not exist is created too, unless
+   * the caller is scoped to a project (it may only name its own) or names an id.
+   */
+  async target(idOrName: string | undefined, options: { createMissing?: boolean } = {}): Promise<Project> {
+    if (idOrName === undefined)
+      return this.#ctx.projectId !== undefined ? this.get(this.#ctx.projectId) : this.ensure(DEFAULT_PROJECT);
+    if (options.createMissing === true && this.#ctx.projectId === undefined && !idOrName.startsWith("prj_"))
+      return this.ensure(idOrName);
+    return this.get(idOrName);
+  }
+
   /** The named project, created when missing (used for the `default` project). */
   async ensure(name: string): Promise<Project> {
     const existing = await this.find(name);

@@ -16,6 +16,7 @@ import {
 const list = createRoute({
   method: "get",
   path: "/v1/agents",
+  operationId: "agents.list",
   tags: ["agents"],
   summary: "List agents",
   request: {
@@ -34,6 +35,7 @@ const list = createRoute({
 const create = createRoute({
   method: "post",
   path: "/v1/agents",
+  operationId: "agents.create",
   tags: ["agents"],
   summary: "Create an agent; its blocks become the first commit of main",
   request: { body: jsonRequest(createAgentInput) },
@@ -46,6 +48,7 @@ const create = createRoute({
 const get = createRoute({
   method: "get",
   path: "/v1/agents/{id}",
+  operationId: "agents.get",
   tags: ["agents"],
   summary: "Get an agent",
   request: { params: agentParams },
@@ -55,6 +58,7 @@ const get = createRoute({
 const update = createRoute({
   method: "patch",
   path: "/v1/agents/{id}",
+  operationId: "agents.update",
   tags: ["agents"],
   summary: "Change an agent's name, model, instructions or metadata",
   request: { params: agentParams, body: jsonRequest(updateAgentInput) },
@@ -67,6 +71,7 @@ const update = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/agents/{id}",
+  operationId: "agents.delete",
   tags: ["agents"],
   summary: "Delete an agent with its whole block history",
   request: { params: agentParams },
@@ -76,6 +81,7 @@ const remove = createRoute({
 const fork = createRoute({
   method: "post",
   path: "/v1/agents/{id}/fork",
+  operationId: "agents.fork",
   tags: ["agents"],
   summary: "Fork an agent: a new agent sharing its history up to a revision",
   request: { params: agentParams, body: jsonRequest(forkAgentInput, false) },

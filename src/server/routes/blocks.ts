@@ -51,6 +51,7 @@ const agentParams = blockParams.pick({ id: true });
 const list = createRoute({
   method: "get",
   path: "/v1/agents/{id}/blocks",
+  operationId: "blocks.list",
   tags: ["blocks"],
   summary: "All of an agent's blocks, at a branch head or a revision",
   request: { params: agentParams, query: readQuery },
@@ -60,6 +61,7 @@ const list = createRoute({
 const create = createRoute({
   method: "post",
   path: "/v1/agents/{id}/blocks",
+  operationId: "blocks.create",
   tags: ["blocks"],
   summary: "Create a block (409 if the label exists)",
   request: {
@@ -76,6 +78,7 @@ const create = createRoute({
 const get = createRoute({
   method: "get",
   path: "/v1/agents/{id}/blocks/{label}",
+  operationId: "blocks.get",
   tags: ["blocks"],
   summary: "One block, at a branch head or a revision",
   request: { params: blockParams, query: readQuery },
@@ -85,6 +88,7 @@ const get = createRoute({
 const put = createRoute({
   method: "put",
   path: "/v1/agents/{id}/blocks/{label}",
+  operationId: "blocks.set",
   tags: ["blocks"],
   summary: "Create or update a block; fields left out keep their value",
   request: {
@@ -101,6 +105,7 @@ const put = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/agents/{id}/blocks/{label}",
+  operationId: "blocks.delete",
   tags: ["blocks"],
   summary: "Delete a block, as a new commit",
   request: { params: blockParams, headers: ifMatchHeaders, query: z.object(writeOptions) },

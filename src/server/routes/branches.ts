@@ -18,6 +18,7 @@ import {
 const list = createRoute({
   method: "get",
   path: "/v1/agents/{id}/branches",
+  operationId: "history.listBranches",
   tags: ["history"],
   summary: "An agent's branches",
   request: { params: agentParams, query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
@@ -30,6 +31,7 @@ const list = createRoute({
 const create = createRoute({
   method: "post",
   path: "/v1/agents/{id}/branches",
+  operationId: "history.createBranch",
   tags: ["history"],
   summary: "Create a branch at a revision",
   request: {
@@ -50,6 +52,7 @@ const create = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/agents/{id}/branches/{name}",
+  operationId: "history.deleteBranch",
   tags: ["history"],
   summary: "Delete a branch (its commits stay reachable from other refs)",
   request: {

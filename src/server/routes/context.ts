@@ -8,6 +8,7 @@ import { agentParams, errorResponses, jsonResponse } from "../schemas.ts";
 const context = createRoute({
   method: "get",
   path: "/v1/agents/{id}/context",
+  operationId: "runtime.context",
   tags: ["agents"],
   summary:
     "The context the agent's model would get: each section with its token count, the prompt and messages",

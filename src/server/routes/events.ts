@@ -17,6 +17,7 @@ const EventPageSchema = pageSchema(EventSchema, "EventPage");
 const agentEvents = createRoute({
   method: "get",
   path: "/v1/agents/{id}/events",
+  operationId: "events.listByAgent",
   tags: ["events"],
   summary: "An agent's events, oldest first",
   request: {
@@ -29,6 +30,7 @@ const agentEvents = createRoute({
 const allEvents = createRoute({
   method: "get",
   path: "/v1/events",
+  operationId: "events.list",
   tags: ["events"],
   summary: "Events of every agent and project visible to the caller, oldest first",
   request: {

@@ -86,6 +86,7 @@ const runParams = agentParams.extend({
 const evolve = createRoute({
   method: "post",
   path: "/v1/agents/{id}/evolve",
+  operationId: "evolution.evolve",
   tags: ["evolution"],
   summary: "Start an evolution run over a task set; accepted candidates become commits authored evolver",
   description:
@@ -101,6 +102,7 @@ const evolve = createRoute({
 const resume = createRoute({
   method: "post",
   path: "/v1/agents/{id}/evolution-runs/{runId}/resume",
+  operationId: "evolution.resume",
   tags: ["evolution"],
   summary: "Continue a run that crashed or failed, from where its records stop",
   request: { params: runParams, body: jsonRequest(resumeBody, false) },
@@ -114,6 +116,7 @@ const resume = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/agents/{id}/evolution-runs",
+  operationId: "evolution.list",
   tags: ["evolution"],
   summary: "The agent's evolution runs, newest first",
   request: { params: agentParams, query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
@@ -126,6 +129,7 @@ const list = createRoute({
 const show = createRoute({
   method: "get",
   path: "/v1/agents/{id}/evolution-runs/{runId}",
+  operationId: "evolution.get",
   tags: ["evolution"],
   summary: "A run and its report (format=markdown: the report as Markdown)",
   request: {
@@ -165,6 +169,7 @@ const DistillSchema = z
 const distill = createRoute({
   method: "post",
   path: "/v1/agents/{id}/distill",
+  operationId: "evolution.distill",
   tags: ["evolution"],
   summary: "Export what the agent learned as fine-tuning data: SFT chat or DPO preference JSONL",
   request: { params: agentParams, body: jsonRequest(distillOptions) },

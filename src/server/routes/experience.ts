@@ -35,6 +35,7 @@ const episodeParams = agentParams.extend({
 const record = createRoute({
   method: "post",
   path: "/v1/agents/{id}/episodes",
+  operationId: "experience.recordEpisode",
   tags: ["experience"],
   summary:
     "Record a whole episode ({task, steps, …}) and learn from it, or start one step by step ({task} without steps)",
@@ -48,6 +49,7 @@ const record = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/agents/{id}/episodes",
+  operationId: "experience.listEpisodes",
   tags: ["experience"],
   summary: "An agent's episodes, newest first, without their steps",
   request: {
@@ -67,6 +69,7 @@ const list = createRoute({
 const get = createRoute({
   method: "get",
   path: "/v1/agents/{id}/episodes/{eid}",
+  operationId: "experience.getEpisode",
   tags: ["experience"],
   summary: "One episode with its steps",
   request: { params: episodeParams },
@@ -76,6 +79,7 @@ const get = createRoute({
 const step = createRoute({
   method: "post",
   path: "/v1/agents/{id}/episodes/{eid}/steps",
+  operationId: "experience.recordStep",
   tags: ["experience"],
   summary: "Append a step to a running episode; the experience memory learns from it",
   request: { params: episodeParams, body: jsonRequest(stepInput) },
@@ -88,6 +92,7 @@ const step = createRoute({
 const finish = createRoute({
   method: "post",
   path: "/v1/agents/{id}/episodes/{eid}/finish",
+  operationId: "experience.finishEpisode",
   tags: ["experience"],
   summary: "Finish a running episode; its last steps get their returns",
   request: { params: episodeParams, body: jsonRequest(finishEpisodeInput, false) },
@@ -100,6 +105,7 @@ const finish = createRoute({
 const records = createRoute({
   method: "get",
   path: "/v1/agents/{id}/experience",
+  operationId: "experience.records",
   tags: ["experience"],
   summary: "The agent's experience memory: a record per (task, observation) with per-action Q",
   request: { params: agentParams, query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
@@ -115,6 +121,7 @@ const records = createRoute({
 const advice = createRoute({
   method: "post",
   path: "/v1/agents/{id}/advice",
+  operationId: "experience.advise",
   tags: ["experience"],
   summary: "Encouraged and discouraged actions from the k records most like (task, observation)",
   request: { params: agentParams, body: jsonRequest(adviceInput) },

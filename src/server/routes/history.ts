@@ -31,6 +31,7 @@ const revisionParams = agentParams.extend({
 const log = createRoute({
   method: "get",
   path: "/v1/agents/{id}/commits",
+  operationId: "history.log",
   tags: ["history"],
   summary: "Commits, newest first along first parents",
   request: {
@@ -51,6 +52,7 @@ const log = createRoute({
 const commit = createRoute({
   method: "post",
   path: "/v1/agents/{id}/commits",
+  operationId: "blocks.commit",
   tags: ["history"],
   summary: "Change several blocks as one commit",
   request: { params: agentParams, headers: ifMatchHeaders, body: jsonRequest(commitInput) },
@@ -64,6 +66,7 @@ const commit = createRoute({
 const getCommit = createRoute({
   method: "get",
   path: "/v1/agents/{id}/commits/{rev}",
+  operationId: "history.getCommit",
   tags: ["history"],
   summary: "One commit",
   request: { params: revisionParams },
@@ -73,6 +76,7 @@ const getCommit = createRoute({
 const diff = createRoute({
   method: "get",
   path: "/v1/agents/{id}/diff",
+  operationId: "history.diff",
   tags: ["history"],
   summary: "Per-block line diff between two revisions",
   request: {
@@ -88,6 +92,7 @@ const diff = createRoute({
 const revert = createRoute({
   method: "post",
   path: "/v1/agents/{id}/revert",
+  operationId: "history.revert",
   tags: ["history"],
   summary: "Make a new commit whose blocks equal those at a revision",
   request: {

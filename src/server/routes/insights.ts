@@ -45,6 +45,7 @@ const extractBody = z.strictObject({
 const list = createRoute({
   method: "get",
   path: "/v1/agents/{id}/insights",
+  operationId: "insights.list",
   tags: ["insights"],
   summary: "The agent's rules distilled from experience, strongest first",
   request: { params: agentParams, query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
@@ -57,6 +58,7 @@ const list = createRoute({
 const apply = createRoute({
   method: "post",
   path: "/v1/agents/{id}/insights",
+  operationId: "insights.apply",
   tags: ["insights"],
   summary: "Apply rule operations (add, edit, agree, remove) in order, all in one transaction",
   request: { params: agentParams, body: jsonRequest(applyBody) },
@@ -69,6 +71,7 @@ const apply = createRoute({
 const extract = createRoute({
   method: "post",
   path: "/v1/agents/{id}/insights/extract",
+  operationId: "insights.extract",
   tags: ["insights"],
   summary:
     "Have a language model compare successful and failed episodes of a task and update the rules (ExpeL)",

@@ -23,6 +23,7 @@ const keyParams = z.object({
 const list = createRoute({
   method: "get",
   path: "/v1/keys",
+  operationId: "keys.list",
   tags: ["keys"],
   summary: "API keys (never their secrets), oldest first: with auth, the caller's project's only",
   request: {
@@ -42,6 +43,7 @@ const list = createRoute({
 const create = createRoute({
   method: "post",
   path: "/v1/keys",
+  operationId: "keys.create",
   tags: ["keys"],
   summary: "Create an API key; the response is the only time its secret is shown",
   description:
@@ -56,6 +58,7 @@ const create = createRoute({
 const get = createRoute({
   method: "get",
   path: "/v1/keys/{keyId}",
+  operationId: "keys.get",
   tags: ["keys"],
   summary: "One API key (never its secret)",
   request: { params: keyParams },
@@ -65,6 +68,7 @@ const get = createRoute({
 const revoke = createRoute({
   method: "delete",
   path: "/v1/keys/{keyId}",
+  operationId: "keys.revoke",
   tags: ["keys"],
   summary: "Revoke an API key (a key may revoke itself); revoking twice changes nothing",
   request: { params: keyParams },

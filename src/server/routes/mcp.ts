@@ -36,6 +36,7 @@ export function registerMcpRoute(
   app.openAPIRegistry.registerPath({
     method: "post",
     path: MCP_PATH,
+    operationId: "mcp.request",
     tags: ["mcp"],
     summary: "Model Context Protocol endpoint (streamable HTTP, stateless)",
     description:

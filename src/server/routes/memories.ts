@@ -44,6 +44,7 @@ const memoryBatch = z.strictObject({
 const add = createRoute({
   method: "post",
   path: "/v1/agents/{id}/memories",
+  operationId: "memories.add",
   tags: ["memories"],
   summary: "Add a memory, or a batch as {memories: [...]} (all or nothing)",
   request: { params: agentParams, body: jsonRequest(z.union([memoryInput, memoryBatch])) },
@@ -59,6 +60,7 @@ const add = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/agents/{id}/memories",
+  operationId: "memories.list",
   tags: ["memories"],
   summary: "An agent's memories, newest first, filtered",
   request: {
@@ -100,6 +102,7 @@ const list = createRoute({
 const get = createRoute({
   method: "get",
   path: "/v1/agents/{id}/memories/{mid}",
+  operationId: "memories.get",
   tags: ["memories"],
   summary: "One memory",
   request: { params: memoryParams },
@@ -109,6 +112,7 @@ const get = createRoute({
 const update = createRoute({
   method: "patch",
   path: "/v1/agents/{id}/memories/{mid}",
+  operationId: "memories.update",
   tags: ["memories"],
   summary: "Change a memory; the old version stays in its history",
   request: { params: memoryParams, body: jsonRequest(memoryPatch) },
@@ -121,6 +125,7 @@ const update = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/agents/{id}/memories/{mid}",
+  operationId: "memories.delete",
   tags: ["memories"],
   summary: "Delete a memory; its history stays readable",
   request: { params: memoryParams },
@@ -130,6 +135,7 @@ const remove = createRoute({
 const history = createRoute({
   method: "get",
   path: "/v1/agents/{id}/memories/{mid}/history",
+  operationId: "memories.history",
   tags: ["memories"],
   summary: "Every version of a memory, oldest first, including its deletion",
   request: { params: memoryParams, query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
@@ -142,6 +148,7 @@ const history = createRoute({
 const archive = createRoute({
   method: "post",
   path: "/v1/agents/{id}/memories/{mid}/archive",
+  operationId: "memories.archive",
   tags: ["memories"],
   summary: "Archive a memory: kept with its history and restorable, but no longer searched",
   request: { params: memoryParams },
@@ -151,6 +158,7 @@ const archive = createRoute({
 const restore = createRoute({
   method: "post",
   path: "/v1/agents/{id}/memories/{mid}/restore",
+  operationId: "memories.restore",
   tags: ["memories"],
   summary: "Bring an archived memory back into search",
   request: { params: memoryParams },

@@ -31,6 +31,7 @@ const messageBatch = z.strictObject({
 const append = createRoute({
   method: "post",
   path: "/v1/agents/{id}/messages",
+  operationId: "runtime.send",
   tags: ["messages"],
   summary:
     "Run the agent on a message ({content, userId?, stream?}), or append a message (a body with a role) or a batch ({messages: [...]}) without running it",
@@ -63,6 +64,7 @@ const append = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/agents/{id}/messages",
+  operationId: "messages.list",
   tags: ["messages"],
   summary: "An agent's conversation log, oldest first unless order=desc",
   request: {

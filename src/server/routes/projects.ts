@@ -21,6 +21,7 @@ const projectParams = z.object({
 const list = createRoute({
   method: "get",
   path: "/v1/projects",
+  operationId: "projects.list",
   tags: ["projects"],
   summary: "List projects",
   request: { query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
@@ -33,6 +34,7 @@ const list = createRoute({
 const create = createRoute({
   method: "post",
   path: "/v1/projects",
+  operationId: "projects.create",
   tags: ["projects"],
   summary: "Create a project",
   request: { body: jsonRequest(createProjectInput) },
@@ -45,6 +47,7 @@ const create = createRoute({
 const get = createRoute({
   method: "get",
   path: "/v1/projects/{project}",
+  operationId: "projects.get",
   tags: ["projects"],
   summary: "Get a project by id or name",
   request: { params: projectParams },
@@ -54,6 +57,7 @@ const get = createRoute({
 const update = createRoute({
   method: "patch",
   path: "/v1/projects/{project}",
+  operationId: "projects.update",
   tags: ["projects"],
   summary: "Rename a project or replace its metadata",
   request: { params: projectParams, body: jsonRequest(updateProjectInput) },
@@ -66,6 +70,7 @@ const update = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/projects/{project}",
+  operationId: "projects.delete",
   tags: ["projects"],
   summary: "Delete a project with all its agents",
   request: { params: projectParams },

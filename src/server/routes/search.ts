@@ -21,6 +21,7 @@ const responses = {
 const search = createRoute({
   method: "post",
   path: "/v1/agents/{id}/search",
+  operationId: "search.all",
   tags: ["search"],
   summary: "Hybrid search of an agent's memories and/or messages (sources, default memories)",
   request: { params: agentParams, body: jsonRequest(searchInput) },
@@ -30,6 +31,7 @@ const search = createRoute({
 const searchMemories = createRoute({
   method: "post",
   path: "/v1/agents/{id}/memories/search",
+  operationId: "memories.search",
   tags: ["search", "memories"],
   summary: "Hybrid search of an agent's memories",
   request: { params: agentParams, body: jsonRequest(searchInput) },
@@ -39,6 +41,7 @@ const searchMemories = createRoute({
 const searchMessages = createRoute({
   method: "post",
   path: "/v1/agents/{id}/messages/search",
+  operationId: "messages.search",
   tags: ["search", "messages"],
   summary: "Hybrid search of an agent's conversation log",
   request: { params: agentParams, body: jsonRequest(messageSearch) },

@@ -32,6 +32,7 @@ const jobParams = agentParams.extend({
 const sleep = createRoute({
   method: "post",
   path: "/v1/agents/{id}/sleep",
+  operationId: "sleeptime.run",
   tags: ["sleep-time"],
   summary: "Run (or queue) sleep-time jobs: consolidate, reflect, rethink, forget",
   request: { params: agentParams, body: jsonRequest(sleepBody, false) },
@@ -45,6 +46,7 @@ const sleep = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/agents/{id}/jobs",
+  operationId: "sleeptime.list",
   tags: ["sleep-time"],
   summary: "The agent's background jobs, newest first",
   request: {
@@ -65,6 +67,7 @@ const list = createRoute({
 const get = createRoute({
   method: "get",
   path: "/v1/agents/{id}/jobs/{jid}",
+  operationId: "sleeptime.get",
   tags: ["sleep-time"],
   summary: "One job: its state, its error, and what it changed",
   request: { params: jobParams },

@@ -5,6 +5,7 @@ import { HealthSchema, jsonResponse } from "../schemas.ts";
 const health = createRoute({
   method: "get",
   path: "/health",
+  operationId: "system.health",
   tags: ["system"],
   summary: "Whether the server is up, and what its store can do",
   responses: { 200: jsonResponse(HealthSchema, "the server is up") },

@@ -19,6 +19,7 @@ const importRequest = z.strictObject({
 const exportAgent = createRoute({
   method: "get",
   path: "/v1/agents/{id}/export",
+  operationId: "transfer.export",
   tags: ["transfer"],
   summary:
     "The agent with its full block history, memories, messages, episodes, experience and insights, as one versioned JSON document",
@@ -32,6 +33,7 @@ const exportAgent = createRoute({
 const importAgent = createRoute({
   method: "post",
   path: "/v1/import",
+  operationId: "transfer.import",
   tags: ["transfer"],
   summary: "Recreate an exported agent exactly, all or nothing (same ids, commits, memories, messages …)",
   description: `The body is either \`{document, newIds?, project?}\` or the export document itself (its \`format\` is "${EXPORT_FORMAT}"), with \`newIds\` and \`project\` in the query. Bodies up to 64 MiB are accepted. Version 1 documents (blocks only) are still read; vectors are not carried (re-embed with \`engram memory reindex\`).`,

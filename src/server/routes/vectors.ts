@@ -48,6 +48,7 @@ const ReindexSchema = z
 const reindex = createRoute({
   method: "post",
   path: "/v1/agents/{id}/reindex",
+  operationId: "vectors.reindex",
   tags: ["memories"],
   summary:
     "Embed the agent's memories and messages that have no vector (after an embedding outage or an import)",

@@ -1,3 +1,4 @@
+import { agentNameTaken } from "../../core/agent-names.ts";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Agent, NewEvent } from "../../core/types.ts";
 import type { AgentImport, AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
@@ -58,6 +59,7 @@ export class SqliteAgentStore implements AgentStore {
     if (this.#s.get("SELECT 1 FROM projects WHERE id = ?", agent.projectId) === undefined) {
       throw new NotFoundError(`project ${agent.projectId} not found`);
     }
+    if (this.#nameTaken(agent)) throw new ConflictError(agentNameTaken(agent.name));
     this.#s.run(
       `INSERT INTO agents (id, project_id, name, model, instructions, metadata, default_branch, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -94,6 +96,26 @@ export class SqliteAgentStore implements AgentStore {
     writeEvents(this.#s, events);
   }
 
+  #nameTaken(agent: Agent): boolean {
+    return (
+      this.#s.get(
+        "SELECT 1 FROM agents WHERE project_id = ? AND name = ? AND id <> ?",
+        agent.projectId,
+        agent.name,
+        agent.id,
+      ) !== undefined
+    );
+  }
+
+  async getByName(projectId: string, name: string): Promise<Agent | null> {
+    const row = this.#s.get<AgentRow>(
+      "SELECT * FROM agents WHERE project_id = ? AND name = ?",
+      projectId,
+      name,
+    );
+    return row === undefined ? null : toAgent(row);
+  }
+
   async get(id: string): Promise<Agent | null> {
     const row = this.#s.get<AgentRow>("SELECT * FROM agents WHERE id = ?", id);
     return row === undefined ? null : toAgent(row);
@@ -118,6 +140,7 @@ export class SqliteAgentStore implements AgentStore {
 
   async update(agent: Agent, event: NewEvent): Promise<void> {
     inTransaction(this.#s.db, () => {
+      if (this.#nameTaken(agent)) throw new ConflictError(agentNameTaken(agent.name));
       const { changes } = this.#s.run(
         `UPDATE agents SET name = ?, model = ?, instructions = ?, metadata = ?, default_branch = ?, updated_at = ?
          WHERE id = ?`,

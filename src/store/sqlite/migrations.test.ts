@@ -68,6 +68,51 @@ describe("migrations", () => {
     check.close();
   });
 
+  it("makes agent names unique in a database that has duplicates, renaming the younger ones and recording it", () => {
+    const db = new DatabaseSync(":memory:");
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version < 9),
+    );
+    db.exec(`INSERT INTO projects VALUES ('prj_a', 'a', '{}', 't', 't'), ('prj_b', 'b', '{}', 't', 't')`);
+    const agent = db.prepare("INSERT INTO agents VALUES (?, ?, ?, NULL, '', '{}', 'main', ?, ?)");
+    // Two "twin"s besides the first, one "twin-2" already there, and a "twin" in another project.
+    for (const [id, project, name, at] of [
+      ["agt_3", "prj_a", "twin", "2026-01-03"],
+      ["agt_1", "prj_a", "twin", "2026-01-01"],
+      ["agt_2", "prj_a", "twin-2", "2026-01-02"],
+      ["agt_4", "prj_a", "twin", "2026-01-03"],
+      ["agt_5", "prj_b", "twin", "2026-01-01"],
+    ] as const)
+      agent.run(id, project, name, at, at);
+    assert.deepEqual(migrate(db), [9]);
+    const names = db.prepare("SELECT id, name FROM agents ORDER BY id").all();
+    assert.deepEqual(
+      names.map((r) => [r.id, r.name]),
+      [
+        ["agt_1", "twin"],
+        ["agt_2", "twin-2"],
+        ["agt_3", "twin-3"],
+        ["agt_4", "twin-4"],
+        ["agt_5", "twin"],
+      ],
+    );
+    const events = db.prepare("SELECT target_id, kind, before, after FROM events ORDER BY seq").all();
+    assert.deepEqual(
+      events.map((e) => [
+        e.target_id,
+        e.kind,
+        JSON.parse(String(e.before)).name,
+        JSON.parse(String(e.after)).name,
+      ]),
+      [
+        ["agt_3", "agent.renamed", "twin", "twin-3"],
+        ["agt_4", "agent.renamed", "twin", "twin-4"],
+      ],
+    );
+    assert.throws(() => agent.run("agt_6", "prj_a", "twin", "t", "t"), /UNIQUE constraint failed/);
+  });
+
   it("opens a file in WAL mode with foreign keys and a busy timeout", async () => {
     const path = join(dir, "pragmas.db");
     const store = createSqliteStore({ path });

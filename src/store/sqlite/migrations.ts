@@ -1,11 +1,14 @@
 import type { DatabaseSync } from "node:sqlite";
 import { EngramError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
+import { renameDuplicateAgents } from "./unique-agent-names.ts";
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Data fixes the SQL needs first, in the same transaction (not part of the checksum). */
+  prepare?: (db: DatabaseSync) => void;
 }
 
 /** Ordered, append-only. Never edit a released migration: add a new one. */
@@ -338,6 +341,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 9,
+    name: "agent names unique within a project",
+    prepare: renameDuplicateAgents,
+    sql: "CREATE UNIQUE INDEX agents_by_name ON agents(project_id, name);",
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
@@ -370,6 +379,7 @@ export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIG
         .prepare("SELECT checksum FROM schema_migrations WHERE version = ?")
         .get(migration.version);
       if (row === undefined) {
+        migration.prepare?.(db);
         db.exec(migration.sql);
         db.prepare(
           "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",

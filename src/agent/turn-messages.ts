@@ -1,4 +1,5 @@
 import type { ModelMessage } from "ai";
+import { wellFormedPrefix } from "../core/input-limits.ts";
 import type { Message } from "../core/types.ts";
 import { MAX_MESSAGE_CHARS, type MessageInput } from "../memory/messages/message-service.ts";
 import type { TurnUsage } from "./turn-events.ts";
@@ -81,7 +82,7 @@ export function stepMessages(
       out.push({
         ...common,
         role: "tool",
-        name: result.toolName.slice(0, 200),
+        name: wellFormedPrefix(result.toolName, 200),
         content: clip(outputText(result.output) || "(empty result)"),
         createdAt: step.finishedAt,
         metadata: {
@@ -112,8 +113,11 @@ function renderCalls(calls: StepRecord["toolCalls"]): string {
   return calls.map((c) => `→ ${c.toolName} ${outputText(c.input).slice(0, 2000)}`).join("\n");
 }
 
+/** A model's or tool's text as a message may hold it (storage refuses a lone surrogate). */
 function clip(text: string): string {
-  return text.length <= MAX_MESSAGE_CHARS ? text : `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
+  return text.length <= MAX_MESSAGE_CHARS
+    ? wellFormedPrefix(text)
+    : `${wellFormedPrefix(text, MAX_MESSAGE_CHARS - 1)}…`;
 }
 
 /** A summary written when older messages left the context (role system, `metadata.summary`). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonObject } from "../core/input-limits.ts";
 
 const text = (max: number) =>
   z.string().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
@@ -21,7 +22,7 @@ export type StepInput = z.input<typeof stepInput>;
 
 export const startEpisodeInput = z.strictObject({
   task: text(5_000),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  metadata: jsonObject.default({}),
 });
 
 export const finishEpisodeInput = z.strictObject({
@@ -37,7 +38,7 @@ export const episodeInput = z.strictObject({
   finalObservation: text(20_000).optional(),
   truncated: z.boolean().optional(),
   success: z.boolean().optional(),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  metadata: jsonObject.default({}),
 });
 export type EpisodeInput = z.input<typeof episodeInput>;
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
+import { jsonObject } from "../../core/input-limits.ts";
 import type { Agent, Author, Blob, NewEvent, Page, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
 import { makeCommit } from "../blocks/commit-hash.ts";
@@ -30,14 +31,13 @@ const agentName = z.string().trim().min(1, "must not be empty").max(200);
 const modelName = z
   .string()
   .regex(/^[a-z][a-z0-9-]*:.+$/, "must be provider:model, e.g. openai:gpt-4o-mini or ollama:qwen3:8b");
-const metadata = z.record(z.string(), z.unknown());
 
 export const createAgentInput = z.strictObject({
   name: agentName,
   project: z.string().min(1).optional(),
   model: modelName.nullable().optional(),
   instructions: z.string().max(100_000).default(""),
-  metadata: metadata.default({}),
+  metadata: jsonObject.default({}),
   blocks: z.array(blockInput).max(100).optional(),
 });
 export type CreateAgentInput = z.input<typeof createAgentInput>;
@@ -46,7 +46,7 @@ export const updateAgentInput = z.strictObject({
   name: agentName.optional(),
   model: modelName.nullable().optional(),
   instructions: z.string().max(100_000).optional(),
-  metadata: metadata.optional(),
+  metadata: jsonObject.optional(),
 });
 export type UpdateAgentInput = z.input<typeof updateAgentInput>;
 

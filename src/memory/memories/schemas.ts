@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonObject } from "../../core/input-limits.ts";
 
 /** Longest memory text accepted, in characters. */
 export const MAX_MEMORY_CHARS = 8000;
@@ -40,7 +41,7 @@ export const memoryInput = z.strictObject({
   validFrom: isoTime.optional(),
   validTo: isoTime.optional(),
   provenance: provenanceInput.optional(),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  metadata: jsonObject.default({}),
   /** When the memory was formed, for backfills; defaults to now. */
   createdAt: isoTime.optional(),
 });
@@ -54,7 +55,7 @@ export const memoryPatch = z.strictObject({
   validFrom: isoTime.nullable().optional(),
   validTo: isoTime.nullable().optional(),
   provenance: provenanceInput.optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: jsonObject.optional(),
   /** The version the change was computed from; a different current version is a conflict. */
   expectedVersion: z.number().int().min(1).optional(),
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import { jsonObject } from "../../core/input-limits.ts";
 import { MESSAGE_ROLES, type Message, type Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
 import type { IndexedMessage } from "../../store/store.ts";
@@ -25,7 +26,7 @@ export const messageInput = z.strictObject({
   sessionId: z.string().min(1).max(200).optional(),
   createdAt: isoTime.optional(),
   provenance: provenanceInput.optional(),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  metadata: jsonObject.default({}),
 });
 export type MessageInput = z.input<typeof messageInput>;
 

@@ -27,16 +27,19 @@ export const DEFAULT_BLOCKS: readonly BlockInput[] = [
   },
 ];
 
-const agentName = z.string().trim().min(1, "must not be empty").max(200);
-const modelName = z
+/** Shared with import, which holds an exported agent to the rules of a live one. */
+export const agentName = z.string().trim().min(1, "must not be empty").max(200);
+export const modelName = z
   .string()
   .regex(/^[a-z][a-z0-9-]*:.+$/, "must be provider:model, e.g. openai:gpt-4o-mini or ollama:qwen3:8b");
+
+export const agentInstructions = z.string().max(100_000);
 
 export const createAgentInput = z.strictObject({
   name: agentName,
   project: z.string().min(1).optional(),
   model: modelName.nullable().optional(),
-  instructions: z.string().max(100_000).default(""),
+  instructions: agentInstructions.default(""),
   metadata: jsonObject.default({}),
   blocks: z.array(blockInput).max(100).optional(),
 });
@@ -45,7 +48,7 @@ export type CreateAgentInput = z.input<typeof createAgentInput>;
 export const updateAgentInput = z.strictObject({
   name: agentName.optional(),
   model: modelName.nullable().optional(),
-  instructions: z.string().max(100_000).optional(),
+  instructions: agentInstructions.optional(),
   metadata: jsonObject.optional(),
 });
 export type UpdateAgentInput = z.input<typeof updateAgentInput>;

@@ -18,26 +18,30 @@ export const memoryKind = z
     "must be a lower-case word such as fact, observation, summary, note or insight",
   );
 
-const tag = z.string().trim().min(1, "must not be empty").max(64);
-const userId = z.string().min(1, "must not be empty").max(256);
+export const memoryTag = z.string().trim().min(1, "must not be empty").max(64);
+export const memoryUserId = z.string().min(1, "must not be empty").max(256);
 
 export const provenanceInput = z.strictObject({
   messageIds: z.array(z.string().min(1).max(256)).max(1000).default([]),
   externalIds: z.array(z.string().min(1).max(256)).max(1000).default([]),
 });
 
-const text = z
+/** Shared with import, which holds an exported memory to the rules of a live one. */
+export const memoryText = z
   .string()
   .trim()
   .min(1, "must not be empty")
   .max(MAX_MEMORY_CHARS, `must be at most ${MAX_MEMORY_CHARS} characters`);
 
+export const memoryTags = z.array(memoryTag).max(32);
+export const importance = z.number().min(0).max(1);
+
 export const memoryInput = z.strictObject({
-  text,
+  text: memoryText,
   kind: memoryKind.default("fact"),
-  tags: z.array(tag).max(32).default([]),
-  importance: z.number().min(0).max(1).default(0.5),
-  userId: userId.optional(),
+  tags: memoryTags.default([]),
+  importance: importance.default(0.5),
+  userId: memoryUserId.optional(),
   validFrom: isoTime.optional(),
   validTo: isoTime.optional(),
   provenance: provenanceInput.optional(),
@@ -48,10 +52,10 @@ export const memoryInput = z.strictObject({
 export type MemoryInput = z.input<typeof memoryInput>;
 
 export const memoryPatch = z.strictObject({
-  text: text.optional(),
+  text: memoryText.optional(),
   kind: memoryKind.optional(),
-  tags: z.array(tag).max(32).optional(),
-  importance: z.number().min(0).max(1).optional(),
+  tags: memoryTags.optional(),
+  importance: importance.optional(),
   validFrom: isoTime.nullable().optional(),
   validTo: isoTime.nullable().optional(),
   provenance: provenanceInput.optional(),
@@ -62,10 +66,10 @@ export const memoryPatch = z.strictObject({
 export type MemoryPatch = z.input<typeof memoryPatch>;
 
 export const memoryListInput = z.strictObject({
-  userId: userId.optional(),
+  userId: memoryUserId.optional(),
   includeShared: z.boolean().optional(),
   kinds: z.array(memoryKind).max(20).optional(),
-  tags: z.array(tag).max(32).optional(),
+  tags: memoryTags.optional(),
   createdAfter: isoTime.optional(),
   createdBefore: isoTime.optional(),
   validAt: isoTime.optional(),

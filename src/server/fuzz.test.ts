@@ -23,7 +23,7 @@ interface Operation extends DocumentedOperation {
 const SEED = 20260101;
 /** How JSON.stringify writes a lone surrogate (a pair it writes as is), not preceded by a backslash. */
 const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
-const RUNS = 6000;
+const RUNS = 4000;
 
 /** A model that always answers with no rule operations, so insight extraction can succeed. */
 function quietModel() {

@@ -198,6 +198,27 @@ describe("text round trip", () => {
   });
 });
 
+describe("what engram writes itself keeps the rules of input", () => {
+  it("a fork of an agent with a name at its limit, and a revert of a commit whose message is, export and import", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: `${"n".repeat(198)}🦀` });
+    // Quoted in the revert's message after "Revert to <12 hex> (", the crab would straddle the limit.
+    await engram.blocks.set(agent.id, "persona", "one", { message: `${"m".repeat(9_975)}🦀` });
+    await engram.blocks.set(agent.id, "persona", "two", { message: "m".repeat(10_000) });
+    const reverted = await engram.history.revert(agent.id, "HEAD~1");
+    assert.equal(reverted.commit.message.length, 9_999);
+    assert.ok(reverted.commit.message.endsWith("mmm"));
+    const fork = await engram.agents.fork(agent.id);
+    assert.equal(fork.name, `${"n".repeat(193)} (fork)`);
+    const target = createTestEngram({ start: Date.UTC(2027, 0, 1) });
+    for (const id of [agent.id, fork.id]) {
+      const doc = await engram.transfer.export(id);
+      await target.transfer.import(JSON.parse(JSON.stringify(doc)));
+      assert.deepEqual(portable(await target.transfer.export(id)), portable(doc));
+    }
+  });
+});
+
 /** The path of every string in a JSON value (ids and hashes too: they must be well-formed as well). */
 // biome-ignore lint/suspicious/noExplicitAny: walks any JSON
 function textPaths(value: any, path: (string | number)[] = []): (string | number)[][] {

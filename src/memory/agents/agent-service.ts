@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
-import { jsonObject } from "../../core/input-limits.ts";
+import { jsonObject, wellFormedPrefix } from "../../core/input-limits.ts";
 import type { Agent, Author, Blob, NewEvent, Page, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
 import { makeCommit } from "../blocks/commit-hash.ts";
@@ -28,7 +28,8 @@ export const DEFAULT_BLOCKS: readonly BlockInput[] = [
 ];
 
 /** Shared with import, which holds an exported agent to the rules of a live one. */
-export const agentName = z.string().trim().min(1, "must not be empty").max(200);
+export const MAX_AGENT_NAME = 200;
+export const agentName = z.string().trim().min(1, "must not be empty").max(MAX_AGENT_NAME);
 export const modelName = z
   .string()
   .regex(/^[a-z][a-z0-9-]*:.+$/, "must be provider:model, e.g. openai:gpt-4o-mini or ollama:qwen3:8b");
@@ -248,7 +249,8 @@ export class AgentService {
     const agent: Agent = {
       ...source,
       id: this.#ctx.generateId("agent"),
-      name: parsed.name ?? `${source.name} (fork)`,
+      // Cut to fit, as a name given would have to: an export of the fork must import.
+      name: parsed.name ?? `${wellFormedPrefix(source.name, MAX_AGENT_NAME - 7)} (fork)`,
       metadata: { ...source.metadata, forkedFrom: { agentId: source.id, commit: at } },
       defaultBranch: DEFAULT_BRANCH,
       createdAt: now,

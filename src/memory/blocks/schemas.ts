@@ -21,7 +21,8 @@ export const author = z.enum(AUTHORS);
 
 export const blockDescription = z.string().max(BLOCK_DEFAULTS.maxDescription);
 
-export const commitMessage = z.string().max(10_000);
+export const MAX_COMMIT_MESSAGE = 10_000;
+export const commitMessage = z.string().max(MAX_COMMIT_MESSAGE);
 
 /** A block given when an agent is created. */
 export const blockInput = z.strictObject({

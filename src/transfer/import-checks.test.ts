@@ -71,6 +71,14 @@ describe("import checks the whole document before writing", () => {
         /episodes\.0\.steps\.0\.availableActions/,
       ],
       [(d) => (loose(d.episodes[0]).task = ""), /episodes\.0\.task: must not be empty/],
+      [
+        (d) =>
+          Object.assign(d.memories[0] ?? {}, {
+            validFrom: "2026-02-01T00:00:00.000Z",
+            validTo: "2026-01-01T00:00:00.000Z",
+          }),
+        /memories\.0\.validTo: must not be before validFrom/,
+      ],
       [(d) => (loose(d.messages[0]).content = ""), /messages\.0\.content: must not be empty/],
       [(d) => (loose(d.messages[0]).sessionId = ""), /messages\.0\.sessionId/],
       [(d) => (loose(d.memories[0]).tags = [""]), /memories\.0\.tags\.0: must not be empty/],

@@ -2,6 +2,7 @@ import { InvalidInputError, UnsupportedFormatError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import { charCount } from "../core/validation.ts";
 import { hashCommit, hashTree } from "../memory/blocks/commit-hash.ts";
+import { validityInOrder } from "../memory/memories/schemas.ts";
 import { EXPORT_FORMAT, EXPORT_VERSION, type ExportDocument, type ExportDocumentV1 } from "./format.ts";
 
 /** Format and version are checked first, so a newer document gets a clear "upgrade" error. */
@@ -84,6 +85,8 @@ export function verifyContents(doc: ExportDocument): void {
       if (version.version !== j + 1)
         throw bad(`memories.${i}.versions.${j}.version: must be ${j + 1} (versions are numbered from 1)`);
     });
+    if (!validityInOrder(memory.validFrom, memory.validTo))
+      throw bad(`memories.${i}.validTo: must not be before validFrom`);
     if (memory.version !== memory.versions.length)
       throw bad(`memories.${i}.version: must be ${memory.versions.length}, the number of its newest version`);
   });

@@ -11,6 +11,14 @@ export const isoTime = z.iso
   .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
   .transform((value) => new Date(value).toISOString());
 
+/** Whether a validity period is in order: a fact stops being true no earlier than it starts. */
+export function validityInOrder(
+  validFrom: string | null | undefined,
+  validTo: string | null | undefined,
+): boolean {
+  return validFrom == null || validTo == null || Date.parse(validTo) >= Date.parse(validFrom);
+}
+
 export const memoryKind = z
   .string()
   .regex(

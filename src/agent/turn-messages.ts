@@ -1,5 +1,5 @@
 import type { ModelMessage } from "ai";
-import { wellFormedPrefix } from "../core/input-limits.ts";
+import { findInputProblem, MAX_JSON_DEPTH, wellFormedPrefix } from "../core/input-limits.ts";
 import type { Message } from "../core/types.ts";
 import { MAX_MESSAGE_CHARS, type MessageInput } from "../memory/messages/message-service.ts";
 import type { TurnUsage } from "./turn-events.ts";
@@ -66,8 +66,8 @@ export function stepMessages(
         ...stepMeta,
         toolCalls: step.toolCalls.map((c) => ({
           toolCallId: c.toolCallId,
-          toolName: c.toolName,
-          input: c.input,
+          toolName: wellFormedPrefix(c.toolName),
+          input: storableInput(c.input),
           ...(c.invalid ? { invalid: true } : {}),
         })),
         ...(hasText ? {} : { callsOnly: true }),
@@ -89,7 +89,7 @@ export function stepMessages(
           turnId: base.turnId,
           step: index,
           toolCallId: result.toolCallId,
-          toolName: result.toolName,
+          toolName: wellFormedPrefix(result.toolName),
           isError: result.isError,
         },
       });
@@ -107,6 +107,19 @@ export function outputText(output: unknown): string {
   } catch {
     return String(output);
   }
+}
+
+/**
+ * A tool call's input as a message's metadata can hold it (under `metadata.toolCalls.N.input`, three
+ * levels down): as the model wrote it; when it nests too deep, a note saying so; when it holds a
+ * lone surrogate, its JSON text (where the half is an escape). A model's odd call never fails the
+ * turn that records it.
+ */
+function storableInput(input: unknown): unknown {
+  const problem = findInputProblem(input, MAX_JSON_DEPTH - 3);
+  if (problem === undefined) return input;
+  if (problem.kind === "too_deep") return { unstored: `the input was ${problem.message}` };
+  return wellFormedPrefix(outputText(input), 2000);
 }
 
 function renderCalls(calls: StepRecord["toolCalls"]): string {

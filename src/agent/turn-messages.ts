@@ -1,4 +1,5 @@
 import type { ModelMessage } from "ai";
+import { findInputProblem, MAX_JSON_DEPTH, wellFormedPrefix } from "../core/input-limits.ts";
 import type { Message } from "../core/types.ts";
 import { MAX_MESSAGE_CHARS, type MessageInput } from "../memory/messages/message-service.ts";
 import type { TurnUsage } from "./turn-events.ts";
@@ -65,8 +66,8 @@ export function stepMessages(
         ...stepMeta,
         toolCalls: step.toolCalls.map((c) => ({
           toolCallId: c.toolCallId,
-          toolName: c.toolName,
-          input: c.input,
+          toolName: wellFormedPrefix(c.toolName),
+          input: storableInput(c.input),
           ...(c.invalid ? { invalid: true } : {}),
         })),
         ...(hasText ? {} : { callsOnly: true }),
@@ -81,14 +82,14 @@ export function stepMessages(
       out.push({
         ...common,
         role: "tool",
-        name: result.toolName.slice(0, 200),
+        name: wellFormedPrefix(result.toolName, 200),
         content: clip(outputText(result.output) || "(empty result)"),
         createdAt: step.finishedAt,
         metadata: {
           turnId: base.turnId,
           step: index,
           toolCallId: result.toolCallId,
-          toolName: result.toolName,
+          toolName: wellFormedPrefix(result.toolName),
           isError: result.isError,
         },
       });
@@ -108,12 +109,28 @@ export function outputText(output: unknown): string {
   }
 }
 
+/**
+ * A tool call's input as a message's metadata can hold it (under `metadata.toolCalls.N.input`, three
+ * levels down): as the model wrote it; when it nests too deep, a note saying so; when it holds a
+ * lone surrogate, its JSON text (where the half is an escape). A model's odd call never fails the
+ * turn that records it.
+ */
+function storableInput(input: unknown): unknown {
+  const problem = findInputProblem(input, MAX_JSON_DEPTH - 3);
+  if (problem === undefined) return input;
+  if (problem.kind === "too_deep") return { unstored: `the input was ${problem.message}` };
+  return wellFormedPrefix(outputText(input), 2000);
+}
+
 function renderCalls(calls: StepRecord["toolCalls"]): string {
   return calls.map((c) => `→ ${c.toolName} ${outputText(c.input).slice(0, 2000)}`).join("\n");
 }
 
+/** A model's or tool's text as a message may hold it (storage refuses a lone surrogate). */
 function clip(text: string): string {
-  return text.length <= MAX_MESSAGE_CHARS ? text : `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
+  return text.length <= MAX_MESSAGE_CHARS
+    ? wellFormedPrefix(text)
+    : `${wellFormedPrefix(text, MAX_MESSAGE_CHARS - 1)}…`;
 }
 
 /** A summary written when older messages left the context (role system, `metadata.summary`). */

@@ -1,6 +1,7 @@
 import type { LanguageModel, Tool } from "ai";
 import type { z } from "zod";
 import { EngramError, toEngramError } from "../core/errors.ts";
+import { wellFormedPrefix } from "../core/input-limits.ts";
 import type { Agent, Message } from "../core/types.ts";
 import { nowIso } from "../memory/context.ts";
 import type { MessageInput } from "../memory/messages/message-service.ts";
@@ -212,7 +213,7 @@ async function recordFailure(
     userMessage(plan),
     {
       role: "system",
-      content: `The turn failed: ${failure.message}`.slice(0, 10_000),
+      content: wellFormedPrefix(`The turn failed: ${failure.message}`, 10_000),
       userId: plan.input.userId,
       sessionId: plan.input.sessionId,
       metadata: {
@@ -220,7 +221,7 @@ async function recordFailure(
         error,
         edits: plan.edits,
         toolCalls: plan.toolCalls,
-        ...(partialText === "" ? {} : { partialText: partialText.slice(0, 10_000) }),
+        ...(partialText === "" ? {} : { partialText: wellFormedPrefix(partialText, 10_000) }),
       },
     },
   ]);
@@ -287,7 +288,7 @@ async function writeSummary(
   const [message] = await s.messages.appendMany(plan.agent.id, [
     {
       role: "system",
-      content: text.slice(0, 100_000),
+      content: wellFormedPrefix(text, 100_000),
       userId: plan.input.userId,
       metadata: {
         summary: {

@@ -1,4 +1,5 @@
 import { createEngram, type Engram } from "../engram.ts";
+import { decodeUserText } from "./files.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** Something text can be written to: `process.stdout`, or a capture in tests. */
@@ -52,7 +53,7 @@ export function createContext(io: CliIo, options: { json: boolean; dbPath: strin
       const chunks: Buffer[] = [];
       for await (const chunk of io.stdin)
         chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
-      return Buffer.concat(chunks).toString("utf8");
+      return decodeUserText(Buffer.concat(chunks), "stdin");
     },
   };
 }

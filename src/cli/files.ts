@@ -1,15 +1,31 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { InvalidInputError } from "../core/errors.ts";
+import { checkInput } from "../core/input-limits.ts";
 
 /**
  * Reads a file the user named. A missing or unreadable file is the caller's mistake (invalid_input),
  * named in the message, not an internal error.
  */
 export async function readUserFile(path: string, what: string): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    return await readFile(path, "utf8");
+    bytes = await readFile(path);
   } catch (error) {
     throw new InvalidInputError(`cannot read ${what} ${path}: ${systemReason(error)}`, { cause: error });
+  }
+  return decodeUserText(bytes, `${what} ${path}`);
+}
+
+/**
+ * Text the user gave as bytes (a file, stdin). Bytes that are not UTF-8 are refused rather than
+ * replaced by U+FFFD, as the HTTP API refuses them: what is stored is exactly what was given.
+ */
+export function decodeUserText(bytes: Uint8Array, source: string): string {
+  try {
+    // ignoreBOM keeps a byte-order mark as the text's first character, as reading the file did.
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch (error) {
+    throw new InvalidInputError(`${source} is not valid UTF-8`, { cause: error });
   }
 }
 
@@ -21,14 +37,20 @@ export async function writeUserFile(path: string, text: string, what: string): P
   }
 }
 
-/** Parses JSON the user gave; `source` names where it came from, e.g. `import file a.json`. */
+/**
+ * Parses JSON the user gave; `source` names where it came from, e.g. `import file a.json`. JSON
+ * nested deeper than MAX_INPUT_DEPTH or holding a lone surrogate (a `\ud800` escape) is refused.
+ */
 export function parseUserJson(text: string, source: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new InvalidInputError(`${source} is not valid JSON: ${reason}`, { cause: error });
   }
+  checkInput(value, source);
+  return value;
 }
 
 /** Parses a `--metadata` style flag that must hold a JSON object. */

@@ -130,6 +130,34 @@ describe("engram import", () => {
     const newer = await target.cli(["import", file, "--json"]);
     assert.deepEqual([newer.code, newer.json().error.code], [1, "unsupported_format"]);
   });
+
+  it("rejects what a live write would: an action not available, a count below 1, a version out of step", async () => {
+    const source = createTestEngram({ path: s.db });
+    await agentWhoLearned(source);
+    await source.close();
+    const doc = await s.ok(["export", "learner"]);
+    const file = join(s.dir, "edited.json");
+    const edits: [(d: typeof doc) => void, RegExp][] = [
+      [
+        (d) => (d.episodes[0].steps[1].action = "fly"),
+        /episodes\.0\.steps\.1\.action: must be one of availableActions/,
+      ],
+      [(d) => (d.insights[0].count = -1), /insights\.0\.count: must be at least 1/],
+      [
+        (d) => (d.memories[0].version = 1e9),
+        /memories\.0\.version: must be \d+, the number of its newest version/,
+      ],
+    ];
+    for (const [edit, message] of edits) {
+      const copy = structuredClone(doc);
+      edit(copy);
+      writeFileSync(file, JSON.stringify(copy));
+      const out = await target.cli(["import", file, "--json"]);
+      assert.deepEqual([out.code, out.json().error.code], [1, "invalid_input"]);
+      assert.match(out.json().error.message, message);
+    }
+    assert.deepEqual(await target.ok(["agent", "list"]), { items: [], nextCursor: null });
+  });
 });
 
 describe("engram export and import of an agent that has learned", () => {

@@ -1,11 +1,20 @@
+import { wellFormedPrefix } from "./input-limits.ts";
+
+/** The most characters (UTF-16 units) an agent's name may have. */
+export const MAX_AGENT_NAME = 200;
+
 /**
  * Agent names are unique within a project. When a copy needs a name of its own (a fork or an import
  * with new ids, or a database from before names were unique), it takes the first free of `NAME`,
- * `NAME-2`, `NAME-3`, …, in this order.
+ * `NAME-2`, `NAME-3`, …, in this order. Each is cut to fit {@link MAX_AGENT_NAME} (never splitting a
+ * pair), so a name engram makes is one that an import of its export accepts.
  */
 export function* agentNameCandidates(name: string): Generator<string, never> {
-  yield name;
-  for (let n = 2; ; n++) yield `${name}-${n}`;
+  yield wellFormedPrefix(name, MAX_AGENT_NAME);
+  for (let n = 2; ; n++) {
+    const suffix = `-${n}`;
+    yield `${wellFormedPrefix(name, MAX_AGENT_NAME - suffix.length)}${suffix}`;
+  }
 }
 
 /** The first of {@link agentNameCandidates} that is not taken. */

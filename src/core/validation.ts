@@ -1,13 +1,20 @@
 import type { z } from "zod";
 import { InvalidInputError } from "./errors.ts";
+import { checkInput } from "./input-limits.ts";
 
 /**
  * Parses `input` with `schema`, turning the first problems into one InvalidInputError that names
- * each field, e.g. `invalid agent: name: must not be empty`.
+ * each field, e.g. `invalid agent: name: must not be empty`. Every string and key of the input must
+ * be well-formed Unicode (no lone surrogate) and the input no deeper than MAX_INPUT_DEPTH, whatever
+ * the schema says: what is stored is then exactly what was given (and hashed).
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    // After the schema, whose own messages (e.g. a metadata field's depth limit) are the more precise.
+    checkInput(input, what);
+    return result.data;
+  }
   const issues = result.error.issues.map(plainIssue);
   throw new InvalidInputError(`invalid ${what}: ${describeIssues(issues)}`, {
     details: { issues: issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })) },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonObject } from "../core/input-limits.ts";
 
 const text = (max: number) =>
   z.string().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
@@ -6,44 +7,57 @@ const finite = z
   .number({ error: "must be a finite number" })
   .refine(Number.isFinite, "must be a finite number");
 
-export const stepInput = z
-  .strictObject({
-    observation: text(20_000),
-    availableActions: z.array(text(500)).min(1, "must list at least one action").max(1000),
-    action: text(500),
-    reward: finite,
-  })
-  .refine((s) => s.availableActions.includes(s.action), {
+/** Shared with import, which holds exported episodes to the rules of live ones. */
+export const taskText = text(5_000);
+export const observationText = text(20_000);
+export const MAX_STEPS = 10_000;
+
+/** A step's fields as recorded; its action must be one of its actions (`actionIsAvailable`). */
+export const stepFields = {
+  observation: observationText,
+  availableActions: z.array(text(500)).min(1, "must list at least one action").max(1000),
+  action: text(500),
+  reward: finite,
+};
+
+/** A step schema with the check its fields alone cannot make: the action is one of the actions. */
+export function withAvailableAction<S extends z.ZodType<{ action: string; availableActions: string[] }>>(
+  step: S,
+): S {
+  return step.refine((s) => s.availableActions.includes(s.action), {
     message: "must be one of availableActions",
     path: ["action"],
   });
+}
+
+export const stepInput = withAvailableAction(z.strictObject(stepFields));
 export type StepInput = z.input<typeof stepInput>;
 
 export const startEpisodeInput = z.strictObject({
-  task: text(5_000),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  task: taskText,
+  metadata: jsonObject.default({}),
 });
 
 export const finishEpisodeInput = z.strictObject({
-  finalObservation: text(20_000).optional(),
+  finalObservation: observationText.optional(),
   /** Ended by a time limit rather than the task: what followed the last step is `finalObservation`. */
   truncated: z.boolean().optional(),
   success: z.boolean().optional(),
 });
 
 export const episodeInput = z.strictObject({
-  task: text(5_000),
-  steps: z.array(stepInput).min(1, "must hold at least one step").max(10_000),
-  finalObservation: text(20_000).optional(),
+  task: taskText,
+  steps: z.array(stepInput).min(1, "must hold at least one step").max(MAX_STEPS),
+  finalObservation: observationText.optional(),
   truncated: z.boolean().optional(),
   success: z.boolean().optional(),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  metadata: jsonObject.default({}),
 });
 export type EpisodeInput = z.input<typeof episodeInput>;
 
 export const adviceInput = z.strictObject({
-  task: text(5_000),
-  observation: text(20_000),
+  task: taskText,
+  observation: observationText,
   availableActions: z.array(text(500)).max(1000).optional(),
   k: z.number().int().min(1).max(50).default(3),
   exploration: z.enum(["least-tried", "first-untried", "none"]).default("least-tried"),

@@ -12,7 +12,10 @@ export const INSIGHT_CAPACITY = 20;
 /** The longest insight rule. */
 export const MAX_RULE_CHARS = 2000;
 
-const ruleText = z
+/** A rule's support count: a rule at 0 or below is dropped, so a kept one has at least 1. */
+export const insightCount = z.number().int().min(1, "must be at least 1 (a rule at 0 is dropped)");
+
+export const ruleText = z
   .string()
   .trim()
   .min(1, "must not be empty")

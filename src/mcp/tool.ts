@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { checkInput } from "../core/input-limits.ts";
 import type { McpSession } from "./session.ts";
 
 /** What a tool body gets: the session, and for a tool about one agent, that agent's id. */
@@ -49,7 +50,8 @@ export function defineTool<F extends z.ZodRawShape>(spec: ToolSpec<F>): McpTool 
 /**
  * Registers tools on a server. The SDK validates the arguments against each tool's strict schema
  * before the body runs (a wrong shape or an unknown argument is a tool error naming the field, and
- * nothing runs); the body's engram errors become tool errors too.
+ * nothing runs); arguments with a lone surrogate or nested deeper than MAX_INPUT_DEPTH are refused the
+ * same way. The body's engram errors become tool errors too.
  */
 export function registerTools(server: McpServer, session: McpSession, tools: readonly McpTool[]): void {
   for (const tool of tools) {
@@ -61,6 +63,8 @@ export function registerTools(server: McpServer, session: McpSession, tools: rea
       { title: tool.title, description: tool.description, inputSchema, annotations: tool.annotations },
       (args: Record<string, unknown>) =>
         session.call(async () => {
+          // The fields' schemas check shapes; this refuses a lone surrogate or deep nesting anywhere.
+          checkInput(args, `arguments of ${tool.name}`);
           const named = typeof args.agent === "string" ? args.agent : undefined;
           const agentId = tool.perAgent ? await session.agentId(named) : "";
           const { agent: _, ...rest } = args;

@@ -1,12 +1,14 @@
 import { IncomingMessage } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
+import { checkInput } from "../core/input-limits.ts";
 import { HttpError } from "./errors.ts";
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 /**
  * Reads a request body once, before routing reaches a validator: over `limitFor(c)` bytes is 413,
- * a body that is not declared as JSON is 415, and JSON that does not parse is 400. An empty body
+ * a body that is not declared as JSON is 415, and JSON that does not parse, nests deeper than
+ * MAX_INPUT_DEPTH or holds a lone surrogate is 400. An empty body
  * counts as no body, so routes whose body is optional accept it. The text read is left in Hono's
  * body cache (`c.req.json()`, `c.req.text()`).
  */
@@ -38,12 +40,16 @@ export function jsonBody(limitFor: (c: Context) => number): MiddlewareHandler {
       );
     }
     const text = decode(bytes);
+    let parsed: unknown;
     try {
-      JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new HttpError(400, "invalid_input", `malformed JSON body: ${reason}`);
     }
+    // JSON.parse itself never overflows; what handles the body after it may, and storage would
+    // silently change a lone surrogate (a `\ud800` escape), so both are refused here, naming the field.
+    checkInput(parsed, "request body");
     // The routes under /v1 read the body only through their validators, which take it from Hono's
     // body cache; a handler mounted elsewhere (e.g. /mcp) may read the raw request, so it gets one
     // whose body can be read again.

@@ -180,3 +180,41 @@ describe("export and import", () => {
     assert.equal((await target.get("/v1/agents")).body.items.length, 2);
   });
 });
+
+describe("import holds a document to the rules of live writes", () => {
+  test("refuses what the live API refuses: an action not available, a count below 1, a version out of step", async () => {
+    const source = createTestEngram();
+    const document = await source.transfer.export((await agentWhoLearned(source)).agent.id);
+    const t = testApp();
+    const { body: agent } = await t.post("/v1/agents", { name: "live" });
+    const { body: episode } = await t.post(`/v1/agents/${agent.id}/episodes`, { task: "walk" });
+    const live = await t.post(`/v1/agents/${agent.id}/episodes/${episode.id}/steps`, {
+      observation: "o",
+      availableActions: ["left"],
+      action: "fly",
+      reward: 0,
+    });
+    assert.equal(live.status, 400);
+    assert.match(live.body.error.message, /action: must be one of availableActions/);
+    const edits: [(d: typeof document) => void, RegExp][] = [
+      [
+        (d) => Object.assign(d.episodes[0]?.steps[1] ?? {}, { action: "fly" }),
+        /episodes\.0\.steps\.1\.action: must be one of availableActions/,
+      ],
+      [(d) => Object.assign(d.insights[0] ?? {}, { count: -1 }), /insights\.0\.count: must be at least 1/],
+      [
+        (d) => Object.assign(d.memories[0] ?? {}, { version: 1e9 }),
+        /memories\.0\.version: must be \d+, the number/,
+      ],
+    ];
+    for (const [edit, message] of edits) {
+      const copy = structuredClone(document);
+      edit(copy);
+      const reply = await t.post("/v1/import", { document: copy, newIds: true });
+      assert.equal(reply.status, 400, JSON.stringify(reply.body));
+      assert.equal(reply.body.error.code, "invalid_input");
+      assert.match(reply.body.error.message, message);
+    }
+    assert.equal((await t.get("/v1/agents")).body.items.length, 1);
+  });
+});

@@ -1,6 +1,7 @@
 import { generateText } from "ai";
 import type { z } from "zod";
 import { EngramError } from "../core/errors.ts";
+import { describePath, findInputProblem, MAX_INPUT_DEPTH, wellFormedPrefix } from "../core/input-limits.ts";
 import { describeIssues } from "../core/validation.ts";
 import type { JobRun } from "./job-run.ts";
 
@@ -43,6 +44,9 @@ export function parseModelJson<S extends z.ZodType>(text: string, schema: S, ste
   } catch (error) {
     throw malformed(step, `its JSON does not parse (${(error as Error).message})`, text);
   }
+  // The rules of user input hold for what a model writes too: what it proposes is stored as it is.
+  const problem = findInputProblem(value, MAX_INPUT_DEPTH);
+  if (problem !== undefined) throw malformed(step, `${describePath(problem.path)}: ${problem.message}`, text);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw malformed(step, describeIssues(parsed.error.issues), text);
   return parsed.data;
@@ -50,7 +54,8 @@ export function parseModelJson<S extends z.ZodType>(text: string, schema: S, ste
 
 /** A model answer the job cannot use: worth a retry (models vary), never a partial change. */
 export function malformed(step: string, problem: string, answer?: string): EngramError {
-  const excerpt = answer === undefined ? "" : ` (answer began: ${JSON.stringify(answer.slice(0, 120))})`;
+  const excerpt =
+    answer === undefined ? "" : ` (answer began: ${JSON.stringify(wellFormedPrefix(answer, 120))})`;
   return new EngramError(
     "unavailable",
     `sleep-time ${step}: the model's answer is unusable: ${problem}${excerpt}`,

@@ -1,9 +1,33 @@
 import { z } from "zod";
 import { ID_PREFIX, type IdKind } from "../core/ids.ts";
+import { jsonObject } from "../core/input-limits.ts";
 import { AUTHORS, MESSAGE_ROLES } from "../core/types.ts";
-import { MAX_RULE_CHARS } from "../insights/insight-service.ts";
-import { MAX_MEMORY_CHARS, memoryKind } from "../memory/memories/schemas.ts";
-import { MAX_MESSAGE_CHARS } from "../memory/messages/message-service.ts";
+import {
+  MAX_STEPS,
+  observationText,
+  stepFields,
+  taskText,
+  withAvailableAction,
+} from "../experience/schemas.ts";
+import { insightCount, ruleText } from "../insights/insight-service.ts";
+import { agentInstructions, agentName, modelName } from "../memory/agents/agent-service.ts";
+import { branchName } from "../memory/blocks/history-service.ts";
+import { blockDescription, blockLabel, blockLimit, commitMessage } from "../memory/blocks/schemas.ts";
+import {
+  importance,
+  memoryKind,
+  memoryTags,
+  memoryText,
+  memoryUserId,
+  provenanceInput,
+} from "../memory/memories/schemas.ts";
+import { messageContent, messageName, messageUserId, sessionId } from "../memory/messages/message-service.ts";
+
+/*
+ * Every field a live write also takes is checked with the live write's own schema (imported above),
+ * so an import accepts exactly what engram could have written; only ids, times, derived counts and
+ * the history's links have schemas of their own here.
+ */
 
 /** The export document's identifier and the newest version this code reads and writes. */
 export const EXPORT_FORMAT = "engram.agent";
@@ -30,14 +54,13 @@ const idOf = (kind: keyof typeof ID_NAMES) =>
 
 /** Times as engram writes them: ISO 8601 in UTC (`…Z`), so they compare and sort as instants. */
 const instant = z.iso.datetime({ message: "must be an ISO 8601 date-time in UTC (…Z)" });
-const json = z.record(z.string(), z.unknown());
 const finite = z.number({ error: "must be a finite number" });
 const count = z.number().int().min(0);
 
 const treeEntry = z.strictObject({
-  label: z.string(),
-  description: z.string(),
-  limit: z.number().int().positive(),
+  label: blockLabel,
+  description: blockDescription,
+  limit: blockLimit,
   readOnly: z.boolean(),
   valueHash: hash,
 });
@@ -48,15 +71,15 @@ const agentWithHistory = {
   exportedAt: z.string(),
   agent: z.strictObject({
     id: idOf("agent"),
-    name: z.string().min(1),
-    model: z.string().nullable(),
-    instructions: z.string(),
-    metadata: json,
-    defaultBranch: z.string().min(1),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    name: agentName,
+    model: modelName.nullable(),
+    instructions: agentInstructions,
+    metadata: jsonObject,
+    defaultBranch: branchName,
+    createdAt: instant,
+    updatedAt: instant,
   }),
-  branches: z.array(z.strictObject({ name: z.string().min(1), head: hash })).min(1),
+  branches: z.array(z.strictObject({ name: branchName, head: hash })).min(1),
   /** Parents before children. */
   commits: z
     .array(
@@ -66,30 +89,25 @@ const agentWithHistory = {
         treeHash: hash,
         tree: z.array(treeEntry),
         author: z.enum(AUTHORS),
-        message: z.string(),
-        createdAt: z.string(),
+        message: commitMessage,
+        createdAt: instant,
       }),
     )
     .min(1),
   blobs: z.array(z.strictObject({ hash, value: z.string() })),
 };
 
-const provenance = z.strictObject({ messageIds: z.array(z.string()), externalIds: z.array(z.string()) });
-
 /** A memory's fields apart from its id and agent (the document's agent owns everything in it). */
 const memoryFields = {
-  userId: z.string().min(1).nullable(),
+  userId: memoryUserId.nullable(),
   kind: memoryKind,
-  text: z
-    .string()
-    .min(1, "must not be empty")
-    .max(MAX_MEMORY_CHARS, `must be at most ${MAX_MEMORY_CHARS} characters`),
-  tags: z.array(z.string()),
-  importance: z.number().min(0).max(1),
+  text: memoryText,
+  tags: memoryTags,
+  importance,
   validFrom: instant.nullable(),
   validTo: instant.nullable(),
-  provenance,
-  metadata: json,
+  provenance: provenanceInput,
+  metadata: jsonObject,
   version: z.number().int().min(1),
   accessCount: count,
   lastAccessedAt: instant.nullable(),
@@ -116,34 +134,27 @@ const memory = z.strictObject({
 
 const message = z.strictObject({
   id: idOf("message"),
-  userId: z.string().min(1).nullable(),
+  userId: messageUserId.nullable(),
   role: z.enum(MESSAGE_ROLES),
-  name: z.string().nullable(),
-  sessionId: z.string().nullable(),
-  content: z.string().max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
-  provenance,
-  metadata: json,
+  name: messageName.nullable(),
+  sessionId: sessionId.nullable(),
+  content: messageContent,
+  provenance: provenanceInput,
+  metadata: jsonObject,
   createdAt: instant,
 });
 
-const step = z.strictObject({
-  index: count,
-  observation: z.string(),
-  availableActions: z.array(z.string()),
-  action: z.string(),
-  reward: finite,
-  createdAt: instant,
-});
+const step = withAvailableAction(z.strictObject({ ...stepFields, index: count, createdAt: instant }));
 
 const episode = z.strictObject({
   id: idOf("episode"),
-  task: z.string().min(1),
+  task: taskText,
   status: z.enum(["running", "finished"]),
-  steps: z.array(step),
-  finalObservation: z.string().nullable(),
+  steps: z.array(step).max(MAX_STEPS),
+  finalObservation: observationText.nullable(),
   totalReward: finite,
   success: z.boolean().nullable(),
-  metadata: json,
+  metadata: jsonObject,
   createdAt: instant,
   finishedAt: instant.nullable(),
 });
@@ -171,11 +182,8 @@ const experienceRecord = z.strictObject({
 
 const insight = z.strictObject({
   id: idOf("insight"),
-  text: z
-    .string()
-    .min(1, "must not be empty")
-    .max(MAX_RULE_CHARS, `must be at most ${MAX_RULE_CHARS} characters`),
-  count: z.number().int(),
+  text: ruleText,
+  count: insightCount,
   createdAt: instant,
   updatedAt: instant,
 });

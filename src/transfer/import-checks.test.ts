@@ -51,8 +51,45 @@ describe("import checks the whole document before writing", () => {
       [(d) => (loose(d.messages[6]).id = d.messages[2]?.id), /messages\.6\.id: appears twice/],
       [
         (d) => (loose(d.memories[0]?.versions[1]).version = 1),
-        /memories\.0\.versions\.1\.version: must be greater/,
+        /memories\.0\.versions\.1\.version: must be 2 \(versions are numbered from 1\)/,
       ],
+      // What a live write refuses, import refuses too: the same schemas check both.
+      [
+        (d) => (loose(d.episodes[0]?.steps[1]).action = "fly"),
+        /episodes\.0\.steps\.1\.action: must be one of availableActions/,
+      ],
+      [(d) => (loose(d.insights[0]).count = -1), /insights\.0\.count: must be at least 1/],
+      [
+        (d) => (loose(d.memories[0]).version = 1e9),
+        /memories\.0\.version: must be \d+, the number of its newest/,
+      ],
+      [(d) => (loose(d.memories[1]).versions = []), /memories\.1\.versions: must hold at least the version/],
+      [(d) => (loose(d.episodes[0]).totalReward += 1), /episodes\.0\.totalReward: must be -?\d/],
+      [(d) => (loose(d.episodes[0]).finishedAt = null), /episodes\.0\.finishedAt: must be set when/],
+      [
+        (d) => (loose(d.episodes[0]?.steps[0]).availableActions = []),
+        /episodes\.0\.steps\.0\.availableActions/,
+      ],
+      [(d) => (loose(d.episodes[0]).task = ""), /episodes\.0\.task: must not be empty/],
+      [
+        (d) =>
+          Object.assign(d.memories[0] ?? {}, {
+            validFrom: "2026-02-01T00:00:00.000Z",
+            validTo: "2026-01-01T00:00:00.000Z",
+          }),
+        /memories\.0\.validTo: must not be before validFrom/,
+      ],
+      [(d) => (loose(d.messages[0]).content = ""), /messages\.0\.content: must not be empty/],
+      [(d) => (loose(d.messages[0]).sessionId = ""), /messages\.0\.sessionId/],
+      [(d) => (loose(d.memories[0]).tags = [""]), /memories\.0\.tags\.0: must not be empty/],
+      [(d) => (loose(d.memories[0]).tags = Array(33).fill("t")), /memories\.0\.tags: /],
+      [(d) => (loose(d.memories[0]).userId = "u".repeat(257)), /memories\.0\.userId/],
+      [(d) => (loose(d.agent).model = "gpt-4o"), /agent\.model: must be provider:model/],
+      [(d) => (loose(d.agent).name = ""), /agent\.name: must not be empty/],
+      [(d) => (loose(d.branches[0]).name = "HEAD"), /branches\.0\.name: .*not HEAD/],
+      [(d) => (loose(d.commits[0]?.tree[0]).label = "-x"), /commits\.0\.tree\.0\.label: must be 1-64/],
+      [(d) => (loose(d.commits[0]?.tree[0]).limit = 2_000_000), /commits\.0\.tree\.0\.limit/],
+      [(d) => (loose(d.commits[0]).message = "m".repeat(10_001)), /commits\.0\.message/],
       [(d) => (loose(d.episodes[0]?.steps[1]).index = 5), /episodes\.0\.steps\.1\.index: must be 1/],
       [
         (d) => {

@@ -27,25 +27,34 @@ export function freshIds(doc: ExportDocument, generateId: IdGenerator): Map<stri
  */
 export function remapIds<T>(value: T, ids: ReadonlyMap<string, string>): T {
   if (ids.size === 0) return value;
-  return walk(value, ids) as T;
+  // Its own stack rather than recursion: metadata in the document may nest deep.
+  const root: { value: unknown } = { value };
+  const stack: { from: unknown; into: object; key: string | number }[] = [
+    { from: value, into: root, key: "value" },
+  ];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { from, into, key } = item;
+    let copy: unknown;
+    if (typeof from === "string") copy = ids.get(from) ?? from;
+    else if (Array.isArray(from)) {
+      const out: unknown[] = new Array(from.length);
+      for (let i = 0; i < from.length; i++) stack.push({ from: from[i], into: out, key: i });
+      copy = out;
+    } else if (from !== null && typeof from === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, child] of Object.entries(from)) {
+        // The key is placed now, so the copy keeps the original's key order; its value comes later.
+        define(out, k, undefined);
+        stack.push({ from: child, into: out, key: k });
+      }
+      copy = out;
+    } else copy = from;
+    define(into, key, copy);
+  }
+  return root.value as T;
 }
 
-function walk(value: unknown, ids: ReadonlyMap<string, string>): unknown {
-  if (typeof value === "string") return ids.get(value) ?? value;
-  if (Array.isArray(value)) return value.map((item) => walk(item, ids));
-  if (value === null || typeof value !== "object") return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    const mapped = walk(item, ids);
-    // A key named __proto__ (JSON may hold one) must stay a key, not become the prototype.
-    if (key === "__proto__")
-      Object.defineProperty(out, key, {
-        value: mapped,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else out[key] = mapped;
-  }
-  return out;
+/** Sets a property; a key named __proto__ (JSON may hold one) stays a key, not the prototype. */
+function define(into: object, key: string | number, value: unknown): void {
+  Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -2,6 +2,7 @@ import { InvalidInputError, UnsupportedFormatError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import { charCount } from "../core/validation.ts";
 import { hashCommit, hashTree } from "../memory/blocks/commit-hash.ts";
+import { validityInOrder } from "../memory/memories/schemas.ts";
 import { EXPORT_FORMAT, EXPORT_VERSION, type ExportDocument, type ExportDocumentV1 } from "./format.ts";
 
 /** Format and version are checked first, so a newer document gets a clear "upgrade" error. */
@@ -66,8 +67,9 @@ export function verifyHistory(doc: ExportDocumentV1 | ExportDocument): void {
 }
 
 /**
- * Checks what the schema cannot: no id appears twice, a memory's versions rise, an episode's steps
- * are numbered in order, and no two experience records share a (task, observation).
+ * Checks what the schema cannot: no id appears twice, a memory's versions are numbered from 1 up to
+ * its own version, an episode's steps are numbered in order and add up to its total reward, and no
+ * two experience records share a (task, observation).
  */
 export function verifyContents(doc: ExportDocument): void {
   unique("memories", doc.memories);
@@ -76,17 +78,29 @@ export function verifyContents(doc: ExportDocument): void {
   unique("experience.records", doc.experience.records);
   unique("insights", doc.insights);
   doc.memories.forEach((memory, i) => {
+    // Live writes number a memory's versions 1, 2, 3 … and the memory is at its newest.
+    if (memory.versions.length === 0)
+      throw bad(`memories.${i}.versions: must hold at least the version that created the memory`);
     memory.versions.forEach((version, j) => {
-      const previous = memory.versions[j - 1];
-      if (previous !== undefined && version.version <= previous.version)
-        throw bad(`memories.${i}.versions.${j}.version: must be greater than the one before`);
+      if (version.version !== j + 1)
+        throw bad(`memories.${i}.versions.${j}.version: must be ${j + 1} (versions are numbered from 1)`);
     });
+    if (!validityInOrder(memory.validFrom, memory.validTo))
+      throw bad(`memories.${i}.validTo: must not be before validFrom`);
+    if (memory.version !== memory.versions.length)
+      throw bad(`memories.${i}.version: must be ${memory.versions.length}, the number of its newest version`);
   });
   doc.episodes.forEach((episode, i) => {
     episode.steps.forEach((step, j) => {
       if (step.index !== j)
         throw bad(`episodes.${i}.steps.${j}.index: must be ${j} (steps are numbered from 0)`);
     });
+    // Summed in step order, as recording the steps sums them.
+    const total = episode.steps.reduce((sum, step) => sum + step.reward, 0);
+    if (episode.totalReward !== total)
+      throw bad(`episodes.${i}.totalReward: must be ${total}, the sum of its steps' rewards`);
+    if ((episode.status === "finished") !== (episode.finishedAt !== null))
+      throw bad(`episodes.${i}.finishedAt: must be set when, and only when, the episode is finished`);
   });
   const situations = new Set<string>();
   doc.experience.records.forEach((record, i) => {

@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { agentNameCandidates } from "../../core/agent-names.ts";
+import { agentNameCandidates, MAX_AGENT_NAME } from "../../core/agent-names.ts";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
+import { jsonObject, wellFormedPrefix } from "../../core/input-limits.ts";
 import type { Agent, Author, Blob, NewEvent, Page, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
 import type { Store } from "../../store/store.ts";
@@ -28,18 +29,20 @@ export const DEFAULT_BLOCKS: readonly BlockInput[] = [
   },
 ];
 
-const agentName = z.string().trim().min(1, "must not be empty").max(200);
-const modelName = z
+/** Shared with import, which holds an exported agent to the rules of a live one. */
+export const agentName = z.string().trim().min(1, "must not be empty").max(MAX_AGENT_NAME);
+export const modelName = z
   .string()
   .regex(/^[a-z][a-z0-9-]*:.+$/, "must be provider:model, e.g. openai:gpt-4o-mini or ollama:qwen3:8b");
-const metadata = z.record(z.string(), z.unknown());
+
+export const agentInstructions = z.string().max(100_000);
 
 export const createAgentInput = z.strictObject({
   name: agentName,
   project: z.string().min(1).optional(),
   model: modelName.nullable().optional(),
-  instructions: z.string().max(100_000).default(""),
-  metadata: metadata.default({}),
+  instructions: agentInstructions.default(""),
+  metadata: jsonObject.default({}),
   blocks: z.array(blockInput).max(100).optional(),
 });
 export type CreateAgentInput = z.input<typeof createAgentInput>;
@@ -47,8 +50,8 @@ export type CreateAgentInput = z.input<typeof createAgentInput>;
 export const updateAgentInput = z.strictObject({
   name: agentName.optional(),
   model: modelName.nullable().optional(),
-  instructions: z.string().max(100_000).optional(),
-  metadata: metadata.optional(),
+  instructions: agentInstructions.optional(),
+  metadata: jsonObject.optional(),
 });
 export type UpdateAgentInput = z.input<typeof updateAgentInput>;
 
@@ -242,7 +245,12 @@ export class AgentService {
       ...source,
       id: this.#ctx.generateId("agent"),
       name:
-        parsed.name ?? (await freeAgentNameIn(this.#ctx.store, source.projectId, `${source.name} (fork)`)),
+        parsed.name ??
+        (await freeAgentNameIn(
+          this.#ctx.store,
+          source.projectId,
+          `${wellFormedPrefix(source.name, MAX_AGENT_NAME - 7)} (fork)`,
+        )),
       metadata: { ...source.metadata, forkedFrom: { agentId: source.id, commit: at } },
       defaultBranch: DEFAULT_BRANCH,
       createdAt: now,

@@ -5,6 +5,7 @@ import type { Agent, Author, Blob, Block, Commit, TreeEntry } from "../../core/t
 import { charCount, parseInput } from "../../core/validation.ts";
 import type { AppendCommit } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
+import { dropUndefined } from "../pagination.ts";
 import { makeCommit } from "./commit-hash.ts";
 import { requireBranch, requireCommit, resolveRevision, sameCommit } from "./resolve.ts";
 import { BLOCK_DEFAULTS, type BlockChange, type CommitInput, commitInput } from "./schemas.ts";
@@ -121,7 +122,7 @@ export class BlockService {
    * the branch is still there (else ConflictError); without it, it applies to whatever the head is.
    */
   async commit(agentId: string, input: CommitInput): Promise<CommitResult> {
-    const parsed = parseInput(commitInput, dropUndefinedDeep(input), "commit");
+    const parsed = parseInput(commitInput, dropUndefinedOptions(input), "commit");
     const agent = await requireAgent(this.#ctx, agentId);
     const branchName = parsed.branch ?? agent.defaultBranch;
     checkDistinctLabels(parsed.changes);
@@ -134,7 +135,7 @@ export class BlockService {
    * with a sleep-time job's other changes) fails with ConflictError if the branch moved meanwhile.
    */
   async prepareCommit(agentId: string, input: CommitInput): Promise<PreparedCommit> {
-    const parsed = parseInput(commitInput, dropUndefinedDeep(input), "commit");
+    const parsed = parseInput(commitInput, dropUndefinedOptions(input), "commit");
     const agent = await requireAgent(this.#ctx, agentId);
     const branchName = parsed.branch ?? agent.defaultBranch;
     checkDistinctLabels(parsed.changes);
@@ -344,14 +345,21 @@ function describeChanges(changes: readonly BlockChange[], headTree: readonly Tre
   return parts.join(", ");
 }
 
-function dropUndefinedDeep<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(dropUndefinedDeep) as T;
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, dropUndefinedDeep(v)]),
-    ) as T;
-  }
-  return value;
+/**
+ * The commit input without its undefined options, in it and in each change (the schemas are strict).
+ * Only those two levels: anything deeper is the schema's to refuse, and nothing here may recurse
+ * into what a caller sent.
+ */
+function dropUndefinedOptions(input: CommitInput): CommitInput {
+  if (!isPlainObject(input)) return input;
+  const top = dropUndefined(input) as CommitInput;
+  if (!Array.isArray(top.changes)) return top;
+  return {
+    ...top,
+    changes: top.changes.map((c) => (isPlainObject(c) ? (dropUndefined(c) as BlockChange) : c)),
+  };
+}
+
+function isPlainObject(value: unknown): value is object {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConflictError, InvalidInputError } from "../../core/errors.ts";
+import { wellFormedPrefix } from "../../core/input-limits.ts";
 import type { Agent, Author, Branch, Commit, Page, TreeEntry } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
 import { type EngineContext, makeEvent, requireAgent } from "../context.ts";
@@ -7,7 +8,7 @@ import { pageInput } from "../pagination.ts";
 import type { BlockService, CommitResult } from "./block-service.ts";
 import { type DiffLine, diffLines, formatDiffLines } from "./line-diff.ts";
 import { requireBranch, requireCommit, resolveRevision, sameCommit } from "./resolve.ts";
-import { type BlockChange, expectedHead } from "./schemas.ts";
+import { type BlockChange, expectedHead, MAX_COMMIT_MESSAGE } from "./schemas.ts";
 
 const revertHead = z.object({ expectedHead: expectedHead.optional() });
 
@@ -149,7 +150,10 @@ export class HistoryService {
       branch: branchName,
       expectedHead: head.id,
       author: options.author ?? "user",
-      message: options.message ?? `Revert to ${target.id.slice(0, 12)} (${target.message})`,
+      // The reverted commit's message is quoted cut to fit a commit message's limit.
+      message:
+        options.message ??
+        wellFormedPrefix(`Revert to ${target.id.slice(0, 12)} (${target.message})`, MAX_COMMIT_MESSAGE),
     });
   }
 

@@ -19,11 +19,16 @@ export const blockLimit = z.number().int().min(1).max(BLOCK_DEFAULTS.maxLimit);
 
 export const author = z.enum(AUTHORS);
 
+export const blockDescription = z.string().max(BLOCK_DEFAULTS.maxDescription);
+
+export const MAX_COMMIT_MESSAGE = 10_000;
+export const commitMessage = z.string().max(MAX_COMMIT_MESSAGE);
+
 /** A block given when an agent is created. */
 export const blockInput = z.strictObject({
   label: blockLabel,
   value: z.string().default(""),
-  description: z.string().max(BLOCK_DEFAULTS.maxDescription).optional(),
+  description: blockDescription.optional(),
   limit: blockLimit.optional(),
   readOnly: z.boolean().optional(),
 });
@@ -39,7 +44,7 @@ export const blockChange = z.discriminatedUnion("op", [
     op: z.literal("set"),
     label: blockLabel,
     value: z.string().optional(),
-    description: z.string().max(BLOCK_DEFAULTS.maxDescription).optional(),
+    description: blockDescription.optional(),
     limit: blockLimit.optional(),
     readOnly: z.boolean().optional(),
   }),
@@ -72,6 +77,6 @@ export const commitInput = z.strictObject({
   branch: z.string().optional(),
   expectedHead: expectedHead.optional(),
   author: author.default("user"),
-  message: z.string().max(10_000).optional(),
+  message: commitMessage.optional(),
 });
 export type CommitInput = z.input<typeof commitInput>;

@@ -13,6 +13,7 @@ import {
   memoryInput,
   memoryListInput,
   memoryPatch,
+  validityInOrder,
 } from "./schemas.ts";
 
 export interface MemoryWriteResult<T> {
@@ -265,7 +266,6 @@ function eventVerb(operation: MemoryVersion["operation"], before: Memory | null,
 }
 
 function checkValidity(validFrom: string | undefined, validTo: string | undefined, what: string): void {
-  if (validFrom !== undefined && validTo !== undefined && Date.parse(validTo) < Date.parse(validFrom)) {
+  if (!validityInOrder(validFrom, validTo))
     throw new InvalidInputError(`invalid ${what}: validTo: must not be before validFrom`);
-  }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonObject } from "../../core/input-limits.ts";
 
 /** Longest memory text accepted, in characters. */
 export const MAX_MEMORY_CHARS = 8000;
@@ -10,6 +11,14 @@ export const isoTime = z.iso
   .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
   .transform((value) => new Date(value).toISOString());
 
+/** Whether a validity period is in order: a fact stops being true no earlier than it starts. */
+export function validityInOrder(
+  validFrom: string | null | undefined,
+  validTo: string | null | undefined,
+): boolean {
+  return validFrom == null || validTo == null || Date.parse(validTo) >= Date.parse(validFrom);
+}
+
 export const memoryKind = z
   .string()
   .regex(
@@ -17,54 +26,58 @@ export const memoryKind = z
     "must be a lower-case word such as fact, observation, summary, note or insight",
   );
 
-const tag = z.string().trim().min(1, "must not be empty").max(64);
-const userId = z.string().min(1, "must not be empty").max(256);
+export const memoryTag = z.string().trim().min(1, "must not be empty").max(64);
+export const memoryUserId = z.string().min(1, "must not be empty").max(256);
 
 export const provenanceInput = z.strictObject({
   messageIds: z.array(z.string().min(1).max(256)).max(1000).default([]),
   externalIds: z.array(z.string().min(1).max(256)).max(1000).default([]),
 });
 
-const text = z
+/** Shared with import, which holds an exported memory to the rules of a live one. */
+export const memoryText = z
   .string()
   .trim()
   .min(1, "must not be empty")
   .max(MAX_MEMORY_CHARS, `must be at most ${MAX_MEMORY_CHARS} characters`);
 
+export const memoryTags = z.array(memoryTag).max(32);
+export const importance = z.number().min(0).max(1);
+
 export const memoryInput = z.strictObject({
-  text,
+  text: memoryText,
   kind: memoryKind.default("fact"),
-  tags: z.array(tag).max(32).default([]),
-  importance: z.number().min(0).max(1).default(0.5),
-  userId: userId.optional(),
+  tags: memoryTags.default([]),
+  importance: importance.default(0.5),
+  userId: memoryUserId.optional(),
   validFrom: isoTime.optional(),
   validTo: isoTime.optional(),
   provenance: provenanceInput.optional(),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  metadata: jsonObject.default({}),
   /** When the memory was formed, for backfills; defaults to now. */
   createdAt: isoTime.optional(),
 });
 export type MemoryInput = z.input<typeof memoryInput>;
 
 export const memoryPatch = z.strictObject({
-  text: text.optional(),
+  text: memoryText.optional(),
   kind: memoryKind.optional(),
-  tags: z.array(tag).max(32).optional(),
-  importance: z.number().min(0).max(1).optional(),
+  tags: memoryTags.optional(),
+  importance: importance.optional(),
   validFrom: isoTime.nullable().optional(),
   validTo: isoTime.nullable().optional(),
   provenance: provenanceInput.optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: jsonObject.optional(),
   /** The version the change was computed from; a different current version is a conflict. */
   expectedVersion: z.number().int().min(1).optional(),
 });
 export type MemoryPatch = z.input<typeof memoryPatch>;
 
 export const memoryListInput = z.strictObject({
-  userId: userId.optional(),
+  userId: memoryUserId.optional(),
   includeShared: z.boolean().optional(),
   kinds: z.array(memoryKind).max(20).optional(),
-  tags: z.array(tag).max(32).optional(),
+  tags: memoryTags.optional(),
   createdAfter: isoTime.optional(),
   createdBefore: isoTime.optional(),
   validAt: isoTime.optional(),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import { jsonObject } from "../../core/input-limits.ts";
 import { MESSAGE_ROLES, type Message, type Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
 import type { IndexedMessage } from "../../store/store.ts";
@@ -13,24 +14,30 @@ export const MAX_MESSAGE_BATCH = 1000;
 /** Turns on each side of a message whose text is indexed with it (the nearest in their own columns). */
 export const CONTEXT_RADIUS = 3;
 
+/** Shared with import, which holds an exported message to the rules of a live one. */
+export const messageContent = z
+  .string()
+  .min(1, "must not be empty")
+  .max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`);
+export const messageName = z.string().min(1).max(200);
+export const messageUserId = z.string().min(1).max(256);
+export const sessionId = z.string().min(1).max(200);
+
 export const messageInput = z.strictObject({
   role: z.enum(MESSAGE_ROLES),
-  content: z
-    .string()
-    .min(1, "must not be empty")
-    .max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
-  name: z.string().min(1).max(200).optional(),
-  userId: z.string().min(1).max(256).optional(),
+  content: messageContent,
+  name: messageName.optional(),
+  userId: messageUserId.optional(),
   /** The conversation session (thread); a message's neighbours are taken within its session. */
-  sessionId: z.string().min(1).max(200).optional(),
+  sessionId: sessionId.optional(),
   createdAt: isoTime.optional(),
   provenance: provenanceInput.optional(),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  metadata: jsonObject.default({}),
 });
 export type MessageInput = z.input<typeof messageInput>;
 
 export const messageListInput = z.strictObject({
-  userId: z.string().min(1).max(256).optional(),
+  userId: messageUserId.optional(),
   roles: z.array(z.enum(MESSAGE_ROLES)).optional(),
   after: isoTime.optional(),
   before: isoTime.optional(),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../core/errors.ts";
+import { jsonObject } from "../../core/input-limits.ts";
 import type { Page, Project } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso } from "../context.ts";
@@ -16,12 +17,12 @@ export const projectName = z
 
 export const createProjectInput = z.strictObject({
   name: projectName,
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  metadata: jsonObject.default({}),
 });
 
 export const updateProjectInput = z.strictObject({
   name: projectName.optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: jsonObject.optional(),
 });
 
 /** Projects are tenants: every agent belongs to one, and nothing crosses them. */

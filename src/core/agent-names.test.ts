@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { agentNameCandidates, freeAgentName, MAX_AGENT_NAME } from "./agent-names.ts";
+
+function firstCandidates(name: string, n: number): string[] {
+  const out: string[] = [];
+  for (const candidate of agentNameCandidates(name)) {
+    out.push(candidate);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+describe("agent name candidates", () => {
+  it("are the name, then NAME-2, NAME-3, …", () => {
+    assert.deepEqual(firstCandidates("support", 3), ["support", "support-2", "support-3"]);
+    assert.equal(
+      freeAgentName("support", (c) => c === "support" || c === "support-2"),
+      "support-3",
+    );
+  });
+
+  it("are cut to the name limit, never splitting a surrogate pair", () => {
+    const long = "a".repeat(MAX_AGENT_NAME);
+    const [same, second] = firstCandidates(long, 2);
+    assert.equal(same, long);
+    assert.equal(second, `${"a".repeat(MAX_AGENT_NAME - 2)}-2`);
+    const astral = "😀".repeat(MAX_AGENT_NAME / 2);
+    for (const candidate of firstCandidates(astral, 12)) {
+      assert.ok(candidate.length <= MAX_AGENT_NAME, candidate);
+      assert.doesNotMatch(candidate, /\p{Surrogate}/u);
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { authenticate, PUBLIC_PATHS } from "./auth.ts";
 import { jsonBody } from "./body.ts";
 import type { AppEnv } from "./env.ts";
 import { errorHandler, notFoundHandler, validationHook } from "./errors.ts";
+import { knownQueryParameters } from "./query-parameters.ts";
 import { DEFAULT_RATE_BURST, DEFAULT_RATE_LIMIT, type RateLimitOptions, rateLimit } from "./rate-limit.ts";
 import { registerAgentRoutes } from "./routes/agents.ts";
 import { registerBlockRoutes } from "./routes/blocks.ts";
@@ -62,7 +63,8 @@ export interface AppOptions {
  * and its OpenAPI 3.1 document at `/openapi.json`. Every error is `{"error":{"code","message"}}` with the matching status.
  *
  * Every request passes, in order: the timeout, authentication (which puts the request's engine on
- * `c.var.engram`, scoped to the key's project when auth is on), the rate limit, and the body check.
+ * `c.var.engram`, scoped to the key's project when auth is on), the rate limit, the check that every
+ * query parameter is one the route documents, and the body check.
  * A handler mounted later (e.g. at `/mcp`) passes the same and must use `c.var.engram`.
  *
  * @example
@@ -87,8 +89,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.notFound(notFoundHandler);
   app.use("*", authenticate(engram, { required: auth }));
   if (limits !== false) app.use("*", rateLimit(limits));
+  const queries = knownQueryParameters(app);
   const json = jsonBody((c) => (c.req.path === IMPORT_PATH ? maxImportBytes : maxBodyBytes));
-  // The MCP transport reads its own body, with its own limit and JSON-RPC errors.
+  // The MCP route checks its own query and body, and answers with JSON-RPC errors.
+  app.use("*", (c, next) => (c.req.path === MCP_PATH ? next() : queries(c, next)));
   app.use("*", (c, next) => (c.req.path === MCP_PATH ? next() : json(c, next)));
   registerSystemRoutes(app);
   registerProjectRoutes(app);

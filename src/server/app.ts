@@ -1,6 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Engram } from "../engram.ts";
 import { authenticate, PUBLIC_PATHS } from "./auth.ts";
+import {
+  AuthFailureLimit,
+  type AuthFailureOptions,
+  DEFAULT_AUTH_FAILURES_PER_MINUTE,
+} from "./auth-failures.ts";
 import { jsonBody } from "./body.ts";
 import type { AppEnv } from "./env.ts";
 import { errorHandler, notFoundHandler, validationHook } from "./errors.ts";
@@ -48,6 +53,11 @@ export interface AppOptions {
    * auth 100 requests/s and bursts of 200 per key; without auth, off.
    */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * With auth: failed authentications (401) allowed per client address before it gets 429 for every
+   * request, valid key or not, until its bucket refills; `false` turns it off. Default 30 per minute.
+   */
+  authFailureLimit?: AuthFailureOptions | false;
   /** Milliseconds a response may take to start before it becomes 503 `timeout` (default 30 000; 0: none). */
   requestTimeoutMs?: number;
   /** Largest request body in bytes (default 1 MiB); larger bodies get 413. */
@@ -87,7 +97,9 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const reportInternal = options.onInternalError ?? reportToStderr;
   app.onError(errorHandler(reportInternal));
   app.notFound(notFoundHandler);
-  app.use("*", authenticate(engram, { required: auth }));
+  const failureLimit = options.authFailureLimit ?? { perMinute: DEFAULT_AUTH_FAILURES_PER_MINUTE };
+  const failures = auth && failureLimit !== false ? new AuthFailureLimit(failureLimit) : undefined;
+  app.use("*", authenticate(engram, { required: auth, failures }));
   if (limits !== false) app.use("*", rateLimit(limits));
   const queries = knownQueryParameters(app);
   const json = jsonBody((c) => (c.req.path === IMPORT_PATH ? maxImportBytes : maxBodyBytes));

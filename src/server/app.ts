@@ -7,6 +7,7 @@ import {
   DEFAULT_AUTH_FAILURES_PER_MINUTE,
 } from "./auth-failures.ts";
 import { jsonBody } from "./body.ts";
+import { type ClosedRequest, describeClosedRequest, watchClientClose } from "./client-close.ts";
 import type { AppEnv } from "./env.ts";
 import { errorHandler, notFoundHandler, validationHook } from "./errors.ts";
 import { knownQueryParameters } from "./query-parameters.ts";
@@ -66,6 +67,11 @@ export interface AppOptions {
   maxImportBytes?: number;
   /** Told about every unexpected (500) error, whose details the client never sees. Default: stderr. */
   onInternalError?: (error: unknown) => void;
+  /**
+   * Told about every request whose client closed the connection before the response was complete
+   * (mid-body, before the answer, or during a stream). Default: a line on stderr.
+   */
+  onClientClose?: (closed: ClosedRequest) => void;
 }
 
 /**
@@ -97,6 +103,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const reportInternal = options.onInternalError ?? reportToStderr;
   app.onError(errorHandler(reportInternal));
   app.notFound(notFoundHandler);
+  app.use("*", watchClientClose(options.onClientClose ?? reportClosedToStderr));
   const failureLimit = options.authFailureLimit ?? { perMinute: DEFAULT_AUTH_FAILURES_PER_MINUTE };
   const failures = auth && failureLimit !== false ? new AuthFailureLimit(failureLimit) : undefined;
   app.use("*", authenticate(engram, { required: auth, failures }));
@@ -179,6 +186,10 @@ function withCommonResponses<D extends { paths?: Record<string, unknown> }>(docu
     }
   }
   return document;
+}
+
+function reportClosedToStderr(closed: ClosedRequest): void {
+  console.error(`engram server: ${describeClosedRequest(closed)}`);
 }
 
 function reportToStderr(error: unknown): void {

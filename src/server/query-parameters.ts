@@ -13,6 +13,7 @@ import type { AppEnv } from "./env.ts";
 export function knownQueryParameters(app: OpenAPIHono<AppEnv>): MiddlewareHandler<AppEnv> {
   let known: Map<string, ReadonlySet<string>> | undefined;
   return async (c, next) => {
+    if (!c.req.url.includes("?")) return next();
     const names = new URL(c.req.url).searchParams.keys();
     const first = names.next();
     if (first.done === true) return next();

@@ -18,14 +18,14 @@ export interface McpHttpOptions extends McpServerOptions {
 export async function handleMcpRequest(request: Request, options: McpHttpOptions): Promise<Response> {
   if (request.method !== "POST") return methodNotAllowed();
   const { maxBodyBytes, ...serverOptions } = options;
+  const checked = await checkBody(request, maxBodyBytes);
+  if (checked instanceof Response) return checked;
   const server = createMcpServer(serverOptions);
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
     maxRequestBodySize: maxBodyBytes,
   });
-  const checked = await checkBody(request, maxBodyBytes);
-  if (checked instanceof Response) return checked;
   await server.connect(transport);
   try {
     // In JSON mode this resolves once every request in the body is answered.

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { createTestEngram, scriptedModel } from "../test/index.ts";
 import { scanConversation } from "./message-window.ts";
+import { MESSAGE_OVERHEAD_TOKENS } from "./tokenizer.ts";
 
 async function agentWithHistory() {
   const engram = createTestEngram({ env: {} });
@@ -120,8 +121,20 @@ describe("context compiler", () => {
     );
     const context = await engram.runtime.context(agent.id, { contextWindow: 4096 });
     const m = context.sections.messages;
-    assert.ok(m.count > 5 && m.count < 200, String(m.count));
+    // Exactly as many of the newest as fit: each costs its text's tokens plus the message overhead.
+    const contents = Array.from(
+      { length: 200 },
+      (_, i) => `message ${i}: ${"lorem ipsum dolor sit amet ".repeat(4)}`,
+    );
+    const cost = (i: number) => countTokens(contents[i] ?? "") + MESSAGE_OVERHEAD_TOKENS;
+    const kept = Array.from({ length: m.count }, (_, k) => cost(199 - k));
+    assert.equal(
+      m.tokens,
+      kept.reduce((a, b) => a + b, 0),
+    );
     assert.ok(m.tokens <= m.budget);
+    assert.ok(m.tokens + cost(199 - m.count) > m.budget, "the next older message would not have fit");
+    assert.ok(m.count > 5 && m.count < 200, String(m.count));
     assert.equal(m.overflow, 200 - m.count);
     assert.equal(m.overflowExact, true);
     const last = context.messages.at(-1);

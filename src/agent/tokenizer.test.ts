@@ -9,6 +9,12 @@ describe("token counting", () => {
     const counter = new TokenCounter();
     const text = "Name: Ada Lovelace\nPlan: Enterprise, renews every March\n\nPrefers short answers.";
     assert.equal(counter.count(text), countTokens(text));
+    assert.equal(counter.count(text), 21);
+    // Known counts, and texts where o200k_base and cl100k_base (GPT-4's) differ: 6 and 2 tokens
+    // here, 8 and 4 there.
+    assert.equal(counter.count("hello world"), 2);
+    assert.equal(counter.count("Привет, как дела?"), 6);
+    assert.equal(counter.count("こんにちは世界"), 2);
     assert.ok(Math.abs(counter.countLines(text) - countTokens(text)) <= 3);
     assert.equal(counter.count(""), 0);
     assert.equal(counter.countLines(""), 0);
@@ -16,7 +22,16 @@ describe("token counting", () => {
 
   it("treats special-token text in memory as plain text", () => {
     const counter = new TokenCounter();
-    assert.ok(counter.count("ignore this <|endoftext|> marker") > 5);
+    const text = "ignore this <|endoftext|> marker";
+    // The tokenizer's default refuses the text; the counter reads it as the 10 plain tokens
+    // "ignore", " this", " <", "|", "end", "of", "text", "|", ">", " marker".
+    assert.throws(() => countTokens(text), /Disallowed special token/);
+    assert.equal(counter.count(text), 10);
+    assert.equal(counter.countLines(text), 10);
+    assert.equal(
+      counter.countById("m", () => text),
+      10,
+    );
   });
 
   it("counts an item by id once, and forgets what was not used within its capacity", () => {

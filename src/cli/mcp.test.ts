@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { createEngram } from "../engram.ts";
-import { call, failure } from "../mcp/test-support.ts";
+import { assertAnswersMalformed, call, failure, MALFORMED_MESSAGES } from "../mcp/test-support.ts";
 import { type CliSandbox, sandbox } from "./test-harness.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -140,7 +140,32 @@ describe("engram mcp", () => {
     }
   });
 
-  it("writes nothing but protocol to stdout, reports bad input on stderr, and exits when stdin ends", async () => {
+  it("answers every malformed line with JSON-RPC's error, and keeps serving", async () => {
+    const { child, lines, stderr } = rawServer([]);
+    child.stdin.write(`${JSON.stringify(initialize)}\n`);
+    child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
+    for (const { line } of MALFORMED_MESSAGES) child.stdin.write(`${line}\n`);
+    child.stdin.write("\n  \r\n");
+    child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: "after", method: "tools/list" })}\n`);
+    const expected = 1 + MALFORMED_MESSAGES.length + 1;
+    try {
+      await until(() => lines.length >= expected);
+    } finally {
+      // Wait a moment for an answer too many, then end stdin, even when answers are missing.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      child.stdin.end();
+    }
+    assert.equal(await exitOf(child), 0, stderr());
+    const answers = lines.map((line) => JSON.parse(line));
+    assert.equal(answers.length, expected, "one answer per line, none for the notification or blank lines");
+    assert.ok(answers.every((a) => a.jsonrpc === "2.0"));
+    assertAnswersMalformed(answers);
+    const after = answers.find((a) => a.id === "after");
+    assert.ok(after.result.tools.length > 5, "a valid request afterwards still works");
+    assert.equal(stderr(), "");
+  });
+
+  it("writes nothing but protocol to stdout, and exits when stdin ends", async () => {
     await s.ok(["agent", "create", "--name", "helper"]);
     const { child, lines, stderr } = rawServer(["--agent", "helper"]);
     child.stdin.write(`${JSON.stringify(initialize)}\n`);
@@ -156,13 +181,11 @@ describe("engram mcp", () => {
     child.stdin.end(`${JSON.stringify(call)}\n`);
     assert.equal(await exitOf(child), 0, stderr());
     const messages = lines.filter((l) => l !== "").map((l) => JSON.parse(l));
-    assert.deepEqual(
-      messages.map((m) => m.id),
-      [1, 2],
-    );
-    assert.equal(messages[0].result.serverInfo.name, "engram");
-    assert.equal(messages[1].result.isError, undefined);
-    assert.match(stderr(), /engram mcp: protocol error/);
+    assert.deepEqual(messages.map((m) => String(m.id)).sort(), ["1", "2", "null"]);
+    const byId = (id: unknown) => messages.find((m) => m.id === id);
+    assert.equal(byId(1).result.serverInfo.name, "engram");
+    assert.equal(byId(null).error.code, -32700);
+    assert.equal(byId(2).result.isError, undefined);
     const engram = createEngram({ path: s.db });
     try {
       const helper = await engram.agents.find("helper");

@@ -31,6 +31,27 @@ describe("engram serve", () => {
     await assert.rejects(fetch(`${url}/health`));
   });
 
+  it("limits failed authentications per client address to --auth-failures a minute", async () => {
+    const { key } = await s.ok(["keys", "create", "--project", "acme"]);
+    const server = serveInProcess(s, { extra: ["--auth", "--auth-failures", "2"] });
+    try {
+      const url = await server.url;
+      const get = async (secret: string) =>
+        fetch(`${url}/v1/agents`, { headers: { authorization: `Bearer ${secret}` } });
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await get("egk_wrong")).status);
+      assert.deepEqual(statuses, [401, 401, 429]);
+      const blocked = await get(key);
+      assert.equal(blocked.status, 429);
+      assert.equal(blocked.headers.get("retry-after"), "30");
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+    const negative = await s.cli(["serve", "--auth-failures=-1"]);
+    assert.equal(negative.code, 2);
+    assert.match(negative.stderr, /--auth-failures must not be negative/);
+  });
+
   it("exits 1 when the port is taken and 2 when it is not a port", async () => {
     const blocker = createServer();
     blocker.listen(0, "127.0.0.1");

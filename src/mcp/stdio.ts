@@ -1,6 +1,6 @@
 import type { Readable, Writable } from "node:stream";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { CheckedStdioTransport } from "./checked-stdio-transport.ts";
 import { createMcpServer, type McpServerOptions } from "./mcp-server.ts";
 
 export interface StdioOptions extends McpServerOptions {
@@ -16,7 +16,7 @@ export interface StdioOptions extends McpServerOptions {
 }
 
 /**
- * Serves MCP over a pair of streams until stdin ends or `stop` resolves, then lets the calls in
+ * Serves MCP over a pair of streams, one JSON-RPC message per line, until stdin ends or `stop` resolves, then lets the calls in
  * flight answer (up to `drainMs`) and closes the server. The engine stays open: it is the caller's.
  */
 export async function serveStdio(options: StdioOptions): Promise<void> {
@@ -25,7 +25,8 @@ export async function serveStdio(options: StdioOptions): Promise<void> {
     ...serverOptions,
     onInternalError: serverOptions.onInternalError ?? ((error) => log(`internal error: ${describe(error)}`)),
   });
-  const transport = new StdioServerTransport(stdin, stdout);
+  // Every line gets an answer, a JSON-RPC error for a bad one; problems that must not be answered are logged.
+  const transport = new CheckedStdioTransport(stdin, stdout, log);
   const inFlight = trackRequests(transport);
   // The SDK keeps handlers set before connect() and calls them ahead of its own.
   transport.onerror = (error) => log(`protocol error: ${describe(error)}`);
@@ -41,7 +42,7 @@ export async function serveStdio(options: StdioOptions): Promise<void> {
 }
 
 /** Counts requests received and answered, so stopping can wait until every one is answered. */
-function trackRequests(transport: StdioServerTransport): { drained(ms: number): Promise<void> } {
+function trackRequests(transport: CheckedStdioTransport): { drained(ms: number): Promise<void> } {
   let pending = 0;
   let idle: (() => void) | undefined;
   const send = transport.send.bind(transport);

@@ -1,9 +1,16 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Engram } from "../engram.ts";
 import { authenticate, PUBLIC_PATHS } from "./auth.ts";
+import {
+  AuthFailureLimit,
+  type AuthFailureOptions,
+  DEFAULT_AUTH_FAILURES_PER_MINUTE,
+} from "./auth-failures.ts";
 import { jsonBody } from "./body.ts";
+import { type ClosedRequest, describeClosedRequest, watchClientClose } from "./client-close.ts";
 import type { AppEnv } from "./env.ts";
 import { errorHandler, notFoundHandler, validationHook } from "./errors.ts";
+import { knownQueryParameters } from "./query-parameters.ts";
 import { DEFAULT_RATE_BURST, DEFAULT_RATE_LIMIT, type RateLimitOptions, rateLimit } from "./rate-limit.ts";
 import { registerAgentRoutes } from "./routes/agents.ts";
 import { registerBlockRoutes } from "./routes/blocks.ts";
@@ -47,6 +54,11 @@ export interface AppOptions {
    * auth 100 requests/s and bursts of 200 per key; without auth, off.
    */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * With auth: failed authentications (401) allowed per client address before it gets 429 for every
+   * request, valid key or not, until its bucket refills; `false` turns it off. Default 30 per minute.
+   */
+  authFailureLimit?: AuthFailureOptions | false;
   /** Milliseconds a response may take to start before it becomes 503 `timeout` (default 30 000; 0: none). */
   requestTimeoutMs?: number;
   /** Largest request body in bytes (default 1 MiB); larger bodies get 413. */
@@ -55,6 +67,11 @@ export interface AppOptions {
   maxImportBytes?: number;
   /** Told about every unexpected (500) error, whose details the client never sees. Default: stderr. */
   onInternalError?: (error: unknown) => void;
+  /**
+   * Told about every request whose client closed the connection before the response was complete
+   * (mid-body, before the answer, or during a stream). Default: a line on stderr.
+   */
+  onClientClose?: (closed: ClosedRequest) => void;
 }
 
 /**
@@ -62,7 +79,8 @@ export interface AppOptions {
  * and its OpenAPI 3.1 document at `/openapi.json`. Every error is `{"error":{"code","message"}}` with the matching status.
  *
  * Every request passes, in order: the timeout, authentication (which puts the request's engine on
- * `c.var.engram`, scoped to the key's project when auth is on), the rate limit, and the body check.
+ * `c.var.engram`, scoped to the key's project when auth is on), the rate limit, the check that every
+ * query parameter is one the route documents, and the body check.
  * A handler mounted later (e.g. at `/mcp`) passes the same and must use `c.var.engram`.
  *
  * @example
@@ -85,10 +103,15 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const reportInternal = options.onInternalError ?? reportToStderr;
   app.onError(errorHandler(reportInternal));
   app.notFound(notFoundHandler);
-  app.use("*", authenticate(engram, { required: auth }));
+  app.use("*", watchClientClose(options.onClientClose ?? reportClosedToStderr));
+  const failureLimit = options.authFailureLimit ?? { perMinute: DEFAULT_AUTH_FAILURES_PER_MINUTE };
+  const failures = auth && failureLimit !== false ? new AuthFailureLimit(failureLimit) : undefined;
+  app.use("*", authenticate(engram, { required: auth, failures }));
   if (limits !== false) app.use("*", rateLimit(limits));
+  const queries = knownQueryParameters(app);
   const json = jsonBody((c) => (c.req.path === IMPORT_PATH ? maxImportBytes : maxBodyBytes));
-  // The MCP transport reads its own body, with its own limit and JSON-RPC errors.
+  // The MCP route checks its own query and body, and answers with JSON-RPC errors.
+  app.use("*", (c, next) => (c.req.path === MCP_PATH ? next() : queries(c, next)));
   app.use("*", (c, next) => (c.req.path === MCP_PATH ? next() : json(c, next)));
   registerSystemRoutes(app);
   registerProjectRoutes(app);
@@ -163,6 +186,10 @@ function withCommonResponses<D extends { paths?: Record<string, unknown> }>(docu
     }
   }
   return document;
+}
+
+function reportClosedToStderr(closed: ClosedRequest): void {
+  console.error(`engram server: ${describeClosedRequest(closed)}`);
 }
 
 function reportToStderr(error: unknown): void {

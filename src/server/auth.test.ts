@@ -97,6 +97,27 @@ describe("auth", () => {
     assert.equal((await t.get("/v1/projects/red", asRed)).status, 200);
   });
 
+  it("tells a key nothing about other projects' names: it may not rename its project at all", async () => {
+    const { t, red, asBlue } = await withKeys();
+    const before = (await t.engram.events.list({ limit: 500 })).items.length;
+    // A name another project holds and a free one get the same answer, so neither is revealed.
+    const taken = await t.patch("/v1/projects/blue", { name: "red" }, asBlue);
+    const free = await t.patch("/v1/projects/blue", { name: "violet" }, asBlue);
+    for (const reply of [taken, free]) {
+      assert.equal(reply.status, 403, JSON.stringify(reply.body));
+      assert.equal(reply.body.error.code, "forbidden");
+      assert.match(reply.body.error.message, /a project-scoped caller cannot rename its project/);
+    }
+    assert.deepEqual(taken.body, free.body);
+    assert.equal((await t.patch(`/v1/projects/${red.project.id}`, { name: "red" }, asBlue)).status, 404);
+    assert.equal((await t.engram.events.list({ limit: 500 })).items.length, before, "nothing changed");
+    // Its metadata is the key's to change; repeating its own name is no rename.
+    const meta = await t.patch("/v1/projects/blue", { name: "blue", metadata: { tier: "gold" } }, asBlue);
+    assert.equal(meta.status, 200, JSON.stringify(meta.body));
+    assert.deepEqual(meta.body.metadata, { tier: "gold" });
+    assert.equal((await t.engram.projects.get("blue")).name, "blue");
+  });
+
   it("lets a key manage its project's keys: create another, list, revoke (itself too)", async () => {
     const { t, red, blue, asRed, as } = await withKeys();
     const rotated = await t.post("/v1/keys", { name: "rotated" }, asRed);

@@ -1,5 +1,7 @@
 import type { MiddlewareHandler } from "hono";
+import type { ApiKey } from "../core/types.ts";
 import type { Engram } from "../engram.ts";
+import type { AuthFailureLimit } from "./auth-failures.ts";
 import type { AppEnv } from "./env.ts";
 import { HttpError } from "./errors.ts";
 
@@ -15,9 +17,13 @@ const CHALLENGE = 'Bearer realm="engram"';
  * Puts the request's engine on the context (`c.var.engram`). Without `required`, that is the
  * server's own engine and every request passes. With it, every request but the public paths must
  * carry `Authorization: Bearer <key>` of a valid key, and gets the engine of that key's project:
- * anything outside it is "not found", exactly like something missing.
+ * anything outside it is "not found", exactly like something missing. Every 401 counts against the
+ * client address in `failures`, which answers 429 once it has had too many.
  */
-export function authenticate(engram: Engram, options: { required: boolean }): MiddlewareHandler<AppEnv> {
+export function authenticate(
+  engram: Engram,
+  options: { required: boolean; failures?: AuthFailureLimit | undefined },
+): MiddlewareHandler<AppEnv> {
   if (!options.required) {
     return async (c, next) => {
       c.set("engram", engram);
@@ -41,18 +47,25 @@ export function authenticate(engram: Engram, options: { required: boolean }): Mi
       c.set("apiKey", undefined);
       return next();
     }
-    const token = bearerToken(c.req.header("authorization"));
-    const result = await engram.keys.authenticate(token);
-    if (!result.ok) {
-      throw unauthorized(
-        result.reason === "revoked" ? "the API key was revoked" : "invalid API key",
-        "invalid_token",
-      );
-    }
-    c.set("engram", engineOf(result.key.projectId));
-    c.set("apiKey", result.key);
+    options.failures?.check(c);
+    const key = await verify(engram, c.req.header("authorization")).catch((error: unknown) => {
+      if (error instanceof HttpError && error.status === 401) options.failures?.failed(c);
+      throw error;
+    });
+    c.set("engram", engineOf(key.projectId));
+    c.set("apiKey", key);
     return next();
   };
+}
+
+/** The key an `Authorization` header carries. @throws HttpError 401 when there is no valid one. */
+async function verify(engram: Engram, header: string | undefined): Promise<ApiKey> {
+  const result = await engram.keys.authenticate(bearerToken(header));
+  if (result.ok) return result.key;
+  throw unauthorized(
+    result.reason === "revoked" ? "the API key was revoked" : "invalid API key",
+    "invalid_token",
+  );
 }
 
 function bearerToken(header: string | undefined): string {

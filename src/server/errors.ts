@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { EngramError, type ErrorCode, InvalidInputError } from "../core/errors.ts";
 import { describeIssues, plainIssue } from "../core/validation.ts";
+import { isClientAbort } from "./client-close.ts";
 import type { AppEnv } from "./env.ts";
 
 /** Error codes of the HTTP API: the engine's, plus a few only HTTP has. */
@@ -95,12 +96,18 @@ export function invalidInput(where: string, zodIssues: readonly z.core.$ZodIssue
   });
 }
 
+/** The status nginx made the convention for a request its client abandoned; never actually sent. */
+const CLIENT_CLOSED_REQUEST = 499;
+
 /**
  * The one place errors become HTTP responses. Errors engram raised on purpose keep their code and
  * status; anything unexpected is a 500 with a generic message, reported through `onInternalError`.
+ * A request that failed because its client went away is not an error of the server's: not reported.
  */
 export function errorHandler(onInternalError: (error: unknown) => void): ErrorHandler {
   return (error, c) => {
+    // No one is left to answer; the connection's close is logged as the client's (client-close.ts).
+    if (isClientAbort(c, error)) return new Response(null, { status: CLIENT_CLOSED_REQUEST });
     if (EngramError.isInstance(error)) {
       if (error.status >= 500) onInternalError(error);
       const body = error.toJSON();

@@ -23,6 +23,23 @@ export function expectedHeadOf(
   return fromBody ?? fromHeader;
 }
 
+/**
+ * A setting a request may give in its query or in its body, e.g. `project`: whichever is given, and
+ * when both are, they must agree (neither is silently ignored).
+ */
+export function fromQueryOrBody<T>(
+  field: string,
+  inQuery: T | undefined,
+  inBody: T | undefined,
+): T | undefined {
+  if (inQuery !== undefined && inBody !== undefined && inQuery !== inBody) {
+    throw new InvalidInputError(
+      `invalid request: ${field} is given in the query (${String(inQuery)}) and in the body (${String(inBody)}) with different values; give it once`,
+    );
+  }
+  return inBody ?? inQuery;
+}
+
 function parseIfMatch(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const value = header

@@ -5,7 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Agent } from "../core/types.ts";
 import type { Engram } from "../engram.ts";
-import { call, failure } from "../mcp/test-support.ts";
+import { assertAnswersMalformed, call, failure, MALFORMED_MESSAGES } from "../mcp/test-support.ts";
 import { createTestEngram } from "../test/index.ts";
 import type { AppEnv } from "./env.ts";
 import { registerMcpRoute } from "./routes/mcp.ts";
@@ -127,6 +127,33 @@ describe("POST /mcp", () => {
     assert.equal(get.headers.get("allow"), "POST");
     const del = await fetch(`${server.url}/mcp`, { method: "DELETE" });
     assert.equal(del.status, 405);
+  });
+
+  it("answers each malformed message with JSON-RPC's error, and a bad query parameter too", async () => {
+    const answers: { id?: unknown; error?: { code: number; message: string } }[] = [];
+    for (const { line, code } of MALFORMED_MESSAGES) {
+      const response = await post(line);
+      // Errors of identified requests are JSON-RPC answers (200); the rest are bad HTTP requests.
+      assert.equal(response.status, code === -32602 || code === -32601 ? 200 : 400, line);
+      answers.push((await response.json()) as (typeof answers)[number]);
+    }
+    assertAnswersMalformed(answers);
+    const stray = await fetch(`${server.url}/mcp?agnet=helper`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+    });
+    assert.equal(stray.status, 400);
+    assert.deepEqual(await stray.json(), {
+      jsonrpc: "2.0",
+      id: null,
+      error: {
+        code: -32600,
+        message: 'invalid request: "agnet" is not a query parameter of /mcp (it takes: agent)',
+      },
+    });
+    const ping = await post(JSON.stringify({ jsonrpc: "2.0", id: "after", method: "ping" }));
+    assert.deepEqual(await ping.json(), { jsonrpc: "2.0", id: "after", result: {} });
   });
 
   it("is described in /openapi.json", async () => {

@@ -45,6 +45,22 @@ export class TokenBuckets {
 
   /** Takes a token for `client`: 0 when allowed, else the seconds to wait before trying again. */
   take(client: string): number {
+    const bucket = this.#refilled(client);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return this.#wait(bucket);
+  }
+
+  /** Like `take`, without taking: 0 when `client` has a token, else the seconds until it has one. */
+  peek(client: string): number {
+    if (!this.#buckets.has(client)) return 0;
+    const bucket = this.#refilled(client);
+    return bucket.tokens >= 1 ? 0 : this.#wait(bucket);
+  }
+
+  #refilled(client: string): Bucket {
     const now = this.#now();
     let bucket = this.#buckets.get(client);
     if (bucket === undefined) {
@@ -55,10 +71,10 @@ export class TokenBuckets {
       bucket.tokens = Math.min(this.#burst, bucket.tokens + ((now - bucket.at) / 1000) * this.#rate);
       bucket.at = now;
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
+    return bucket;
+  }
+
+  #wait(bucket: Bucket): number {
     return Math.max(1, Math.ceil((1 - bucket.tokens) / this.#rate));
   }
 
@@ -92,8 +108,11 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
   };
 }
 
-/** The client's address on a real socket; requests handled in-process (tests) share one bucket. */
-function remoteAddress(c: Context): string {
+/**
+ * The client's address: the socket's remote address (a proxy's `X-Forwarded-For` is not trusted, as
+ * any client can send it). Requests handled in-process (tests) share one address.
+ */
+export function remoteAddress(c: Context): string {
   try {
     return getConnInfo(c).remote.address ?? "unknown";
   } catch {

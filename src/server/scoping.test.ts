@@ -121,7 +121,7 @@ describe("a key sees only its project: every route, walked with a foreign key", 
   let auth: Record<string, string>;
 
   before(async () => {
-    t = testApp({ engram: createTestEngram(), auth: true, rateLimit: false });
+    t = testApp({ engram: createTestEngram(), auth: true, rateLimit: false, authFailureLimit: false });
     theirs = await seedTheirs(t.engram);
     const own = await t.engram.keys.create({ project: "mine" }, { createProject: true });
     const revoked = await t.engram.keys.create({ project: "mine" });

@@ -1,3 +1,4 @@
+import { InvalidInputError } from "../core/errors.ts";
 import type { SleeptimeService } from "./sleeptime-service.ts";
 
 export interface SchedulerOptions {
@@ -16,7 +17,7 @@ export interface RunningScheduler {
 
 /**
  * The background runner `engram serve` starts: at once and then every `pollMs` it runs due jobs;
- * every `intervalMs` it first enqueues the scheduled ones. Ticks never overlap, and the timers do not keep the
+ * every `intervalMs` it first enqueues the scheduled ones, once per interval of that length. Ticks never overlap, and the timers do not keep the
  * process alive.
  *
  * @example
@@ -30,13 +31,20 @@ export function startSleeptimeScheduler(
 ): RunningScheduler {
   const intervalMs = options.intervalMs ?? sleeptime.options.schedule.intervalMs;
   const pollMs = options.pollMs ?? 5000;
+  // A zero or NaN period would make setInterval spin.
+  for (const [name, ms] of [
+    ["intervalMs", intervalMs],
+    ["pollMs", pollMs],
+  ] as const)
+    if (!(Number.isInteger(ms) && ms > 0))
+      throw new InvalidInputError(`${name}: must be a positive whole number of ms, got ${ms}`);
   let busy: Promise<void> | null = null;
   let stopped = false;
   const tick = (schedule: boolean) => {
     if (busy !== null || stopped) return;
     busy = (async () => {
       try {
-        if (schedule) await sleeptime.scheduleTick();
+        if (schedule) await sleeptime.scheduleTick({ intervalMs });
         await sleeptime.runPending();
       } catch (error) {
         options.onError?.(error);

@@ -194,11 +194,16 @@ export class SleeptimeService {
    * One tick of the schedule: for every agent in scope, enqueues `schedule.jobs` once per interval.
    * Forgetting runs regardless (time alone fades memories); the other jobs only for agents with
    * activity (events by anyone but sleep-time itself) since the last scheduled run.
+   *
+   * `intervalMs` (default `schedule.intervalMs`) must be the period the caller ticks at: jobs are made
+   * once per interval of that length, so a shorter tick with the default would find them made already.
    */
-  async scheduleTick(): Promise<Job[]> {
+  async scheduleTick(options: { intervalMs?: number | undefined } = {}): Promise<Job[]> {
     const { store } = this.#ctx;
-    const now = this.#ctx.now();
-    const bucket = Math.floor(now / this.options.schedule.intervalMs);
+    const intervalMs = options.intervalMs ?? this.options.schedule.intervalMs;
+    if (!(Number.isInteger(intervalMs) && intervalMs > 0))
+      throw new InvalidInputError(`intervalMs: must be a positive whole number of ms, got ${intervalMs}`);
+    const bucket = Math.floor(this.#ctx.now() / intervalMs);
     const enqueued: Job[] = [];
     let after: string | undefined;
     for (;;) {

@@ -87,17 +87,63 @@ describe("sleep-time triggers and schedule", () => {
     assert.ok(second.every((j) => j.trigger === "schedule" && j.status === "queued"));
   });
 
+  it("makes jobs once per interval of the length it is given, not of the configured one", async () => {
+    const clock = manualClock(Date.UTC(2026, 0, 1, 0, 0, 0));
+    const engram = createTestEngram({ now: clock.now });
+    const agent = await engram.agents.create({ name: "a" });
+    const kinds = (jobs: { kind: string }[]) => jobs.map((j) => j.kind).sort();
+    assert.deepEqual(kinds(await engram.sleeptime.scheduleTick({ intervalMs: 5_000 })), [
+      "consolidate",
+      "forget",
+    ]);
+    await engram.sleeptime.runPending();
+    // Five seconds on is a new interval of 5 s, though still the same hour (the configured interval).
+    clock.advance(5_000);
+    await engram.memories.add(agent.id, { text: "something happened" });
+    const next = await engram.sleeptime.scheduleTick({ intervalMs: 5_000 });
+    assert.deepEqual(kinds(next), ["consolidate", "forget"]);
+    assert.ok(
+      next.every((j) => j.status === "queued"),
+      "new jobs, not the finished ones of the last interval",
+    );
+    await assert.rejects(engram.sleeptime.scheduleTick({ intervalMs: 0 }), /intervalMs: must be a positive/);
+    assert.throws(() => startSleeptimeScheduler(engram.sleeptime, { intervalMs: Number.NaN }), /intervalMs/);
+    assert.throws(() => startSleeptimeScheduler(engram.sleeptime, { pollMs: 0 }), /pollMs/);
+    await engram.close();
+  });
+
   it("runs queued jobs in the background until stopped", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });
+    const kept = await engram.memories.add(agent.id, { text: "Ada lives in Paris" });
+    const copy = await engram.memories.add(agent.id, { text: "Ada lives in Paris." });
     const scheduler = startSleeptimeScheduler(engram.sleeptime, { pollMs: 5 });
-    const [job] = (await engram.sleeptime.enqueue(agent.id, { jobs: ["forget"] })).jobs;
+    const [job] = (await engram.sleeptime.enqueue(agent.id, { jobs: ["consolidate"] })).jobs;
+    const jobId = job?.id ?? "";
     for (let i = 0; i < 200; i++) {
-      if ((await engram.sleeptime.get(agent.id, job?.id ?? "")).status === "succeeded") break;
+      if ((await engram.sleeptime.get(agent.id, jobId)).status === "succeeded") break;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await scheduler.stop();
-    assert.equal((await engram.sleeptime.get(agent.id, job?.id ?? "")).status, "succeeded");
+    const done = await engram.sleeptime.get(agent.id, jobId);
+    assert.equal(done.status, "succeeded", JSON.stringify(done.error));
+    // The job's effect, not only its status: the duplicate was merged into the first memory.
+    assert.deepEqual(
+      (done.result?.changes as { type: string }[] | undefined)?.map((c) => c.type),
+      ["merged"],
+    );
+    const archived = await engram.memories.get(agent.id, copy.id);
+    assert.notEqual(archived.archivedAt, null, "the duplicate is archived");
+    assert.equal((archived.metadata.sleeptime as { mergedInto?: string }).mergedInto, kept.id);
+    const active = await engram.memories.list(agent.id);
+    assert.deepEqual(
+      active.items.map((m) => m.id),
+      [kept.id],
+    );
+    // Stopped means stopped: a job queued now stays queued.
+    const [later] = (await engram.sleeptime.enqueue(agent.id, { jobs: ["forget"] })).jobs;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal((await engram.sleeptime.get(agent.id, later?.id ?? "")).status, "queued");
     await engram.close();
   });
 

@@ -58,6 +58,11 @@ const serve = defineCommand({
       arg: "N",
       help: "requests allowed at once after a quiet spell (default 2×N)",
     },
+    "auth-failures": {
+      type: "string",
+      arg: "N",
+      help: "failed authentications allowed per minute per client address, then 429 for it; 0: off (default 30)",
+    },
     timeout: {
       type: "string",
       arg: "MS",
@@ -78,7 +83,9 @@ const serve = defineCommand({
     "On SIGTERM or SIGINT the server stops accepting connections, lets requests in flight finish (up to",
     "--shutdown-grace), closes the database and exits 0. With auth on, at least one API key must exist",
     "(engram keys create --project NAME). --json prints one line {url, host, port, auth, workers, database,",
-    "warnings} when listening. With --workers N, rate limits are kept by each worker.",
+    "warnings} when listening. With --workers N, rate limits are kept by each worker. After",
+    "--auth-failures failed authentications in a minute, a client address gets 429 for every request,",
+    "valid key or not, until its allowance refills.",
   ].join("\n"),
   async run({ options }, ctx) {
     const port = intOption(options.port, "port", "serve") ?? DEFAULT_PORT;
@@ -90,6 +97,10 @@ const serve = defineCommand({
       throw new UsageError(`--workers must be from 1 to 64, got ${workers}`, "serve");
     const rate = nonNegative(numberOption(options["rate-limit"], "rate-limit", "serve"), "rate-limit");
     const burst = nonNegative(intOption(options["rate-burst"], "rate-burst", "serve"), "rate-burst");
+    const authFailures = nonNegative(
+      numberOption(options["auth-failures"], "auth-failures", "serve"),
+      "auth-failures",
+    );
     const timeout = nonNegative(intOption(options.timeout, "timeout", "serve"), "timeout");
     const maxBody = nonNegative(intOption(options["max-body"], "max-body", "serve"), "max-body");
     const grace =
@@ -117,7 +128,7 @@ const serve = defineCommand({
       // The primary only hands out connections: each worker opens the database itself.
       await ctx.close();
       const sleep = { enabled: options.sleep !== false, interval: options["sleep-interval"] };
-      const flags = { auth, rate, burst, timeout, maxBody, grace, sleep };
+      const flags = { auth, rate, burst, authFailures, timeout, maxBody, grace, sleep };
       const running = await startCluster({
         workers,
         argv: workerArgv(ctx, port, host, flags),
@@ -137,6 +148,8 @@ const serve = defineCommand({
       host,
       auth,
       rateLimit: rate === undefined ? undefined : rate === 0 ? false : { requestsPerSecond: rate, burst },
+      authFailureLimit:
+        authFailures === undefined ? undefined : authFailures === 0 ? false : { perMinute: authFailures },
       requestTimeoutMs: timeout,
       maxBodyBytes: maxBody === 0 ? undefined : maxBody,
       shutdownGraceMs: grace,
@@ -208,6 +221,7 @@ function workerArgv(
     auth: boolean;
     rate: number | undefined;
     burst: number | undefined;
+    authFailures: number | undefined;
     timeout: number | undefined;
     maxBody: number | undefined;
     grace: number;
@@ -218,6 +232,7 @@ function workerArgv(
   if (flags.auth) argv.push("--auth");
   if (flags.rate !== undefined) argv.push("--rate-limit", String(flags.rate));
   if (flags.burst !== undefined) argv.push("--rate-burst", String(flags.burst));
+  if (flags.authFailures !== undefined) argv.push("--auth-failures", String(flags.authFailures));
   if (flags.timeout !== undefined) argv.push("--timeout", String(flags.timeout));
   if (flags.maxBody !== undefined) argv.push("--max-body", String(flags.maxBody));
   argv.push("--shutdown-grace", String(flags.grace));

@@ -111,9 +111,16 @@ export class ProjectService {
     return pageOf(items, limit, (p) => p.id);
   }
 
+  /**
+   * Renames a project or replaces its metadata. A project-scoped caller (an API key) may change its
+   * project's metadata but not its name (403), whether or not the new name is taken.
+   */
   async update(idOrName: string, input: z.input<typeof updateProjectInput>): Promise<Project> {
     const patch = parseInput(updateProjectInput, input, "project update");
     const before = await this.get(idOrName);
+    // Names are unique across the server: a rename's answer would tell a tenant which names other
+    // tenants hold, so only whoever runs the server renames projects.
+    if (patch.name !== undefined && patch.name !== before.name) this.#denyScoped("rename its project");
     const after: Project = {
       ...before,
       name: patch.name ?? before.name,

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { createAgentInput, forkAgentInput, updateAgentInput } from "../../memory/agents/agent-service.ts";
 import type { AppEnv } from "../env.ts";
-import { agentIdOf } from "../lookup.ts";
+import { agentIdOf, fromQueryOrBody } from "../lookup.ts";
 import {
   AgentSchema,
   agentParams,
@@ -38,7 +38,16 @@ const create = createRoute({
   operationId: "agents.create",
   tags: ["agents"],
   summary: "Create an agent; its blocks become the first commit of main",
-  request: { body: jsonRequest(createAgentInput) },
+  request: {
+    query: z.object({
+      project: z
+        .string()
+        .min(1)
+        .optional()
+        .openapi({ description: "project id or name to create it in (or `project` in the body)" }),
+    }),
+    body: jsonRequest(createAgentInput),
+  },
   responses: {
     201: jsonResponse(AgentSchema, "the new agent"),
     ...errorResponses(400, 404, 413, 415),
@@ -94,7 +103,11 @@ const fork = createRoute({
 /** `/v1/agents`, `/v1/agents/{id}` and `/v1/agents/{id}/fork`. */
 export function registerAgentRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) => c.json(await c.var.engram.agents.list(c.req.valid("query")), 200));
-  app.openapi(create, async (c) => c.json(await c.var.engram.agents.create(c.req.valid("json")), 201));
+  app.openapi(create, async (c) => {
+    const input = c.req.valid("json");
+    const project = fromQueryOrBody("project", c.req.valid("query").project, input.project);
+    return c.json(await c.var.engram.agents.create({ ...input, project }), 201);
+  });
   app.openapi(get, async (c) => {
     const { id } = c.req.valid("param");
     return c.json(

@@ -1,7 +1,9 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import type { Context } from "hono";
 import type { Engram } from "../../engram.ts";
 import { handleMcpRequest } from "../../mcp/http.ts";
+import { errorResponse } from "../../mcp/json-rpc-check.ts";
 import type { AppEnv } from "../env.ts";
 
 /** Where the MCP endpoint lives; the JSON body middleware leaves it to the MCP transport. */
@@ -14,9 +16,9 @@ const McpQuery = z.object({
     .openapi({ description: "The agent (id or name) tools work on when a call names none." }),
 });
 
-const JsonRpcBody = z
-  .looseObject({ jsonrpc: z.literal("2.0") })
-  .openapi("JsonRpcMessage", { description: "A JSON-RPC 2.0 message (or a batch of them)." });
+const JsonRpcBody = z.looseObject({ jsonrpc: z.literal("2.0") }).openapi("JsonRpcMessage", {
+  description: "One JSON-RPC 2.0 message (batches are refused, as in MCP 2025-06-18).",
+});
 
 export interface McpRouteOptions {
   maxBodyBytes: number;
@@ -56,13 +58,22 @@ export function registerMcpRoute(
         content: { "application/json": { schema: JsonRpcBody } },
       },
       202: { description: "notifications or responses only: accepted, nothing to answer" },
-      400: { description: "not a JSON-RPC message (JSON-RPC error)" },
+      400: {
+        description:
+          "not one JSON-RPC 2.0 request: −32700 parse error, −32600 invalid request (a batch, a bad id or jsonrpc, an unknown query parameter), with id null when it could not be read",
+      },
       406: { description: "the Accept header lacks application/json or text/event-stream" },
       413: { description: "body over the size limit" },
       415: { description: "the body is not application/json" },
     },
   });
   app.all(MCP_PATH, (c) => {
+    // A parameter this endpoint does not take is refused, as on every route, but in JSON-RPC's shape.
+    const unknown = Object.keys(c.req.queries()).find((name) => name !== "agent");
+    if (unknown !== undefined) {
+      const message = `invalid request: ${JSON.stringify(unknown)} is not a query parameter of ${MCP_PATH} (it takes: agent)`;
+      return c.json(errorResponse(null, ErrorCode.InvalidRequest, message), 400);
+    }
     const agent = c.req.query("agent");
     return handleMcpRequest(c.req.raw, {
       engram: engineFor(c),

@@ -60,10 +60,11 @@ const update = createRoute({
   operationId: "projects.update",
   tags: ["projects"],
   summary: "Rename a project or replace its metadata",
+  description: "With auth, a key may replace its project's metadata but not rename it (403).",
   request: { params: projectParams, body: jsonRequest(updateProjectInput) },
   responses: {
     200: jsonResponse(ProjectSchema, "the updated project"),
-    ...errorResponses(400, 404, 409, 413, 415),
+    ...errorResponses(400, 403, 404, 409, 413, 415),
   },
 });
 

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { EXPORT_FORMAT, exportDocument } from "../../transfer/format.ts";
 import type { AppEnv } from "../env.ts";
 import { invalidInput } from "../errors.ts";
-import { agentIdOf } from "../lookup.ts";
+import { agentIdOf, fromQueryOrBody } from "../lookup.ts";
 import { AgentSchema, agentParams, errorResponses, jsonRequest, jsonResponse } from "../schemas.ts";
 
 const ExportDocumentSchema = exportDocument.meta({ id: "ExportDocument" });
@@ -70,8 +70,12 @@ export function registerTransferRoutes(app: OpenAPIHono<AppEnv>): void {
     // A raw document always has `format`; the wrapped form never does.
     const wrapped = "format" in body ? { document: body } : parseWrapped(body);
     const agent = await c.var.engram.transfer.import(wrapped.document, {
-      newIds: wrapped.newIds ?? query.newIds === "true",
-      project: wrapped.project ?? query.project,
+      newIds: fromQueryOrBody(
+        "newIds",
+        query.newIds === undefined ? undefined : query.newIds === "true",
+        wrapped.newIds,
+      ),
+      project: fromQueryOrBody("project", query.project, wrapped.project),
     });
     return c.json(agent, 201);
   });

@@ -92,7 +92,7 @@ describe("CLI input limits", () => {
         second.json().error.message,
         /commits\.0\.message: contains a lone surrogate \(U\+D800\) at index 5/,
       );
-      assert.deepEqual(await target.ok(["agent", "list"]), []);
+      assert.deepEqual(await target.ok(["agent", "list"]), { items: [], nextCursor: null });
     } finally {
       target.cleanup();
     }

@@ -9,17 +9,27 @@ import { existsSync } from "node:fs";
 import module from "node:module";
 import { fileURLToPath } from "node:url";
 
-/** The oldest Node.js the built package runs on (node:sqlite with FTS5 and extension loading). */
-const MINIMUM = [22, 13, 0];
-
-const running = process.versions.node.split(".").map(Number);
-const tooOld = MINIMUM.findIndex((part, i) => running[i] !== part);
-if (tooOld !== -1 && running[tooOld] < MINIMUM[tooOld]) {
+/**
+ * The Node.js releases the built package runs on (package.json's `engines`): node:sqlite with FTS5,
+ * extension loading (sqlite-vec) and `?NNN` parameters bound by position came together in 22.20 and
+ * 24.7; no 23.x has all three.
+ */
+const SUPPORTED = "22.20 or newer in the 22 line, or 24.7 or newer";
+const [major, minor] = process.versions.node.split(".").map(Number);
+const supported = major === 22 ? minor >= 20 : major > 24 || (major === 24 && minor >= 7);
+if (!supported) {
   process.stderr.write(
-    `engram needs Node.js ${MINIMUM.join(".")} or newer; this is Node.js ${process.versions.node} (${process.execPath})\n`,
+    `engram needs Node.js ${SUPPORTED}; this is Node.js ${process.versions.node} (${process.execPath})\n`,
   );
   process.exit(1);
 }
+
+// Node calls node:sqlite experimental up to 24.x and says so on every run: noise in a CLI's output.
+const emitWarning = process.emitWarning;
+process.emitWarning = function (warning, ...rest) {
+  if (String(warning?.message ?? warning).startsWith("SQLite is an experimental feature")) return;
+  return emitWarning.call(this, warning, ...rest);
+};
 
 // Compiled modules are cached on disk between runs: most of a short command's time is loading code.
 module.enableCompileCache?.();

@@ -1,4 +1,32 @@
-export type { ErrorCode } from "./core/errors.ts";
+/**
+ * The library: {@link createEngram} opens engram over a database and returns an {@link Engram}, whose
+ * services (agents, blocks, history, memories, messages, experience, insights, runtime …) are the API.
+ * Every type their methods take and return is exported here by name.
+ *
+ * @example
+ * import { createEngram, type SearchInput } from "engram";
+ *
+ * const engram = createEngram({ path: "./agents.db" });
+ * const agent = await engram.agents.create({ name: "support" });
+ * const query: SearchInput = { query: "when does the contract renew?", k: 5 };
+ * const { results } = await engram.search(agent.id, query);
+ *
+ * @module engram
+ */
+export type { AgentRuntime, TurnOptions, TurnStream } from "./agent/agent-runtime.ts";
+export type { CompiledContext } from "./agent/context-compiler.ts";
+export type { StepView } from "./agent/responders/responder.ts";
+export type {
+  RetrySettings,
+  RuntimeOptions,
+  RuntimeSettings,
+  RuntimeSettingsInput,
+} from "./agent/runtime-config.ts";
+export type { AgentTool, AgentToolContext } from "./agent/tool-registry.ts";
+export type { MemoryEdit, TurnEvent, TurnResult, TurnUsage } from "./agent/turn-events.ts";
+export type { ContextInput, TurnInput } from "./agent/turn-input.ts";
+export type { Clock } from "./core/clock.ts";
+export type { EngramErrorOptions, ErrorCode } from "./core/errors.ts";
 export {
   ConflictError,
   EngramError,
@@ -9,51 +37,185 @@ export {
 } from "./core/errors.ts";
 export type {
   AttemptRecord,
+  ComponentChange,
+  ContextBlock,
+  Decision,
   EvolutionCandidate,
   EvolutionRun,
   LearnedContext,
+  RunStatus,
 } from "./core/evolution-types.ts";
+export type { IdGenerator, IdKind } from "./core/ids.ts";
 export type {
+  ActionStats,
   Actor,
   Agent,
+  ApiKey,
   Author,
+  Blob,
   Block,
   Branch,
   Commit,
   EngramEvent,
+  Episode,
+  EpisodeStep,
+  ExperienceRecord,
+  Insight,
   Job,
   JobStatus,
+  JsonObject,
   Memory,
+  MemoryVersion,
+  Message,
+  MessageRole,
+  NewEvent,
   Page,
   Project,
+  Provenance,
   TreeEntry,
 } from "./core/types.ts";
 export type { Engram, EngramOptions } from "./engram.ts";
 export { createEngram, defaultDatabasePath } from "./engram.ts";
+export type { EnvironmentName } from "./environments/environment.ts";
 export type {
   Checker,
+  CheckerRegistry,
   CheckInput,
   CheckResult,
   DistillOptions,
   DistillResult,
+  DistillSource,
+  EnvironmentTask,
   EvolutionReport,
   EvolutionResult,
+  EvolutionService,
   EvolveOptions,
+  EvolveSettings,
+  ReportCandidate,
+  ReportChange,
+  RunConfig,
   RunDrivers,
   RunInput,
+  Split,
   Task,
   TaskRunner,
+  TextTask,
 } from "./evolution/index.ts";
 export { modelTaskRunner, reportMarkdown, systemPrompt } from "./evolution/index.ts";
-export type { BlockAt, BlockSet, CommitResult } from "./memory/blocks/block-service.ts";
-export type { BlockDiff, CommitDiff } from "./memory/blocks/history-service.ts";
+export type { Advice, AdviceItem } from "./experience/advice.ts";
+export type { ExperienceService, RecordedStep } from "./experience/experience-service.ts";
+export type { ExperienceOptions, ExperienceTable, TableChanges } from "./experience/experience-table.ts";
+export type { AdviceInput, EpisodeInput, StepInput } from "./experience/schemas.ts";
+export type { Similarity } from "./experience/similarity.ts";
+export type {
+  ExtractOptions,
+  InsightOperation,
+  InsightPlan,
+  InsightResult,
+  InsightService,
+} from "./insights/insight-service.ts";
+export type {
+  Authentication,
+  CreatedKey,
+  CreateKeyInput,
+  KeyRejection,
+  KeyService,
+} from "./keys/key-service.ts";
+export type {
+  AgentService,
+  CreateAgentInput,
+  ForkAgentInput,
+  UpdateAgentInput,
+} from "./memory/agents/agent-service.ts";
+export type {
+  BlockAt,
+  BlockService,
+  BlockSet,
+  CommitResult,
+  PreparedCommit,
+  ReadOptions,
+  SetBlockOptions,
+} from "./memory/blocks/block-service.ts";
+export type {
+  BlockDiff,
+  BlockSettings,
+  CommitDiff,
+  HistoryService,
+  RevertOptions,
+} from "./memory/blocks/history-service.ts";
+export type { DiffLine } from "./memory/blocks/line-diff.ts";
+export type { CommitInput } from "./memory/blocks/schemas.ts";
+export type { EventListOptions, EventService } from "./memory/events/event-service.ts";
+export type { MemoryService, MemoryWriteResult } from "./memory/memories/memory-service.ts";
+export type { MemoryInput, MemoryListInput, MemoryPatch } from "./memory/memories/schemas.ts";
+export type { MessageInput, MessageListInput, MessageService } from "./memory/messages/message-service.ts";
+export type { ProjectService } from "./memory/projects/project-service.ts";
+export type { Embedder } from "./models/embedder.ts";
+export type { SearchInput } from "./retrieval/search-schema.ts";
+export type { ScoreComponents, SearchResponse, SearchResult } from "./retrieval/search-service.ts";
+export type {
+  ReindexOptions,
+  ReindexProgress,
+  ReindexResult,
+  VectorService,
+  VectorStatus,
+} from "./retrieval/vector-service.ts";
 export type { JobChange } from "./sleeptime/change-set.ts";
 export type { SleepJobKind, SleeptimeConfig, SleeptimeOptions } from "./sleeptime/options.ts";
 export { SLEEP_JOB_KINDS, SLEEPTIME_DEFAULTS } from "./sleeptime/options.ts";
 export type { RunningScheduler, SchedulerOptions } from "./sleeptime/scheduler.ts";
 export { startSleeptimeScheduler } from "./sleeptime/scheduler.ts";
-export type { SleepInput, SleepRun, SleeptimeService } from "./sleeptime/sleeptime-service.ts";
+export type {
+  ActivitySource,
+  JobListInput,
+  SleepInput,
+  SleepProgress,
+  SleepRun,
+  SleeptimeService,
+} from "./sleeptime/sleeptime-service.ts";
+export type { ClaimOptions, JobChanges, JobFilter, JobStore, WatermarkAdvance } from "./store/job-store.ts";
+export type { SqliteStoreOptions } from "./store/sqlite/sqlite-store.ts";
 export { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
-export type { Store, StoreCapabilities } from "./store/store.ts";
+export type {
+  AgentImport,
+  AgentStore,
+  AppendCommit,
+  ArchivedFilter,
+  ContextWrite,
+  EpisodeStore,
+  EventQuery,
+  EventStore,
+  EvolutionStore,
+  ExperienceStore,
+  HistorySnapshot,
+  HistoryStore,
+  IndexedMessage,
+  InsightChanges,
+  InsightStore,
+  KeyStore,
+  LearningWrite,
+  LexicalHit,
+  ListOptions,
+  MemoryFilter,
+  MemoryStore,
+  MemoryWrite,
+  MessageField,
+  MessageFilter,
+  MessageStore,
+  MessageTextQuery,
+  MessageWeights,
+  ProjectStore,
+  SettingsStore,
+  Store,
+  StoreCapabilities,
+  StoredApiKey,
+  TurnLease,
+  TurnLeaseStore,
+  VectorHit,
+  VectorIndexState,
+  VectorSpace,
+  VectorStore,
+} from "./store/store.ts";
 export type { ExportDocument } from "./transfer/format.ts";
 export { EXPORT_FORMAT, EXPORT_VERSION } from "./transfer/format.ts";
+export type { ImportOptions, TransferService } from "./transfer/transfer-service.ts";

@@ -1,8 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { moduleUrl } from "../core/module-url.ts";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
+const MAIN = fileURLToPath(moduleUrl("../cli/main", import.meta.url));
 
 /** A real `engram serve` process, as `engram bench serve` and the tests start it. */
 export interface ServeProcess {
@@ -16,19 +16,14 @@ export interface ServeProcess {
 }
 
 /**
- * Spawns `node src/cli/main.ts serve --json --port 0 --db DB …` with this package's Node, and
- * resolves once it listens. Rejects with its stderr if it exits first.
+ * Spawns `engram serve --json --port 0 --db DB …` with the running Node (the sources' `main.ts` from
+ * a checkout, the built `main.js` when installed), and resolves once it listens. Rejects with its
+ * stderr if it exits first.
  */
 export function spawnServe(db: string, args: readonly string[] = []): Promise<ServeProcess> {
-  const node = join(root, "node_modules/.bin/node");
-  const child = spawn(
-    node,
-    [join(root, "src/cli/main.ts"), "serve", "--json", "--port", "0", "--db", db, ...args],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    },
-  );
+  const child = spawn(process.execPath, [MAIN, "serve", "--json", "--port", "0", "--db", db, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {

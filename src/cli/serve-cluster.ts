@@ -1,6 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import { EngramError, type ErrorCode } from "../core/errors.ts";
+import { moduleUrl } from "../core/module-url.ts";
 import type { Writable } from "./context.ts";
 
 /**
@@ -16,7 +17,7 @@ type WorkerMessage =
   | { type: "listening"; url: string; host: string; port: number; auth: boolean }
   | { type: "failed"; code: ErrorCode; message: string };
 
-const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
+const MAIN = fileURLToPath(moduleUrl("./main", import.meta.url));
 
 /** Whether this process is a worker that a `serve --workers` primary started. */
 export function isClusterWorker(): boolean {

@@ -19,7 +19,14 @@ export {
   type RunDrivers,
 } from "./evolution-service.ts";
 export { type ContextBlock, type LearnedContext, systemPrompt } from "./learned-context.ts";
-export { type EvolutionReport, reportMarkdown } from "./report.ts";
-export type { EvolveSettings } from "./run-config.ts";
+export { type EvolutionReport, type ReportCandidate, type ReportChange, reportMarkdown } from "./report.ts";
+export type { EvolveSettings, RunConfig } from "./run-config.ts";
 export { modelTaskRunner, type RunInput, type TaskRunner } from "./task-runner.ts";
-export { type EnvironmentTask, parseTaskJsonl, parseTasks, type Task, type TextTask } from "./task-set.ts";
+export {
+  type EnvironmentTask,
+  parseTaskJsonl,
+  parseTasks,
+  type Split,
+  type Task,
+  type TextTask,
+} from "./task-set.ts";

@@ -1,3 +1,8 @@
+/**
+ * The HTTP API as a Hono app to mount or serve, and the MCP server over stdio or streamable HTTP.
+ *
+ * @module engram/server
+ */
 export type { McpHttpOptions, McpServerOptions, StdioOptions } from "../mcp/index.ts";
 export { createMcpServer, handleMcpRequest, serveStdio } from "../mcp/index.ts";
 export type { AppOptions } from "./app.ts";

@@ -46,7 +46,8 @@ export interface SleepRun {
 /** Told as a run goes: `done` of `total` jobs, and the kind now running. */
 export type SleepProgress = (done: number, total: number, phase?: string) => void;
 
-type ActivitySource = "messages" | "episodes";
+/** What an agent did that counts toward a sleep-time trigger: new messages or new episodes. */
+export type ActivitySource = "messages" | "episodes";
 
 const ACTIVITY_EVENTS: Record<ActivitySource, string[]> = {
   messages: ["message.appended"],

@@ -1,3 +1,9 @@
+/**
+ * For tests of code that uses engram: a deterministic in-memory engram, scripted language models, and
+ * the suite every storage backend must pass.
+ *
+ * @module engram/test
+ */
 import type { LanguageModel } from "ai";
 import type { RuntimeOptions } from "../agent/runtime-config.ts";
 import type { Clock } from "../core/clock.ts";

@@ -1,6 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import type { LanguageModel } from "ai";
 import { AgentRuntime } from "./agent/agent-runtime.ts";
 import { ConversationCache } from "./agent/conversation-cache.ts";
@@ -32,9 +31,12 @@ import { VectorIndex } from "./retrieval/vector-index.ts";
 import { VectorService } from "./retrieval/vector-service.ts";
 import { resolveSleeptimeOptions, type SleeptimeConfig, type SleeptimeOptions } from "./sleeptime/options.ts";
 import { SleeptimeService } from "./sleeptime/sleeptime-service.ts";
+import { defaultDatabasePath } from "./store/sqlite/database-path.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import { TransferService } from "./transfer/transfer-service.ts";
+
+export { defaultDatabasePath };
 
 export interface EngramOptions {
   /** A store to use. When absent, a SQLite store is opened at `path`. */
@@ -104,13 +106,6 @@ export interface Engram {
   /** A view of the same engine that sees only one project: anything else is "not found". */
   forProject(projectId: string): Engram;
   close(): Promise<void>;
-}
-
-/** Where the CLI and server keep their database unless told otherwise. */
-export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.ENGRAM_DB !== undefined && env.ENGRAM_DB !== ""
-    ? env.ENGRAM_DB
-    : join(homedir(), ".engram", "engram.db");
 }
 
 /**

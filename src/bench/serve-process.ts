@@ -15,20 +15,30 @@ export interface ServeProcess {
   stderr(): string;
 }
 
+/** Which engram to start: by default the checkout's sources with this package's Node. */
+export interface ServeProgram {
+  /** The Node.js executable. */
+  node: string;
+  /** The script it runs: `src/cli/main.ts`, or an `engram` bin such as `bin/engram.js`. */
+  script: string;
+}
+
 /**
- * Spawns `node src/cli/main.ts serve --json --port 0 --db DB …` with this package's Node, and
- * resolves once it listens. Rejects with its stderr if it exits first.
+ * Spawns `node src/cli/main.ts serve --json --port 0 --db DB …` with this package's Node (or the
+ * given program), and resolves once it listens. Rejects with its stderr if it exits first.
  */
-export function spawnServe(db: string, args: readonly string[] = []): Promise<ServeProcess> {
-  const node = join(root, "node_modules/.bin/node");
-  const child = spawn(
-    node,
-    [join(root, "src/cli/main.ts"), "serve", "--json", "--port", "0", "--db", db, ...args],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    },
-  );
+export function spawnServe(
+  db: string,
+  args: readonly string[] = [],
+  program: ServeProgram = {
+    node: join(root, "node_modules/.bin/node"),
+    script: join(root, "src/cli/main.ts"),
+  },
+): Promise<ServeProcess> {
+  const child = spawn(program.node, [program.script, "serve", "--json", "--port", "0", "--db", db, ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {

@@ -1,7 +1,6 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Engram } from "../../engram.ts";
-import { handleMcpRequest } from "../../mcp/http.ts";
 import type { AppEnv } from "../env.ts";
 
 /** Where the MCP endpoint lives; the JSON body middleware leaves it to the MCP transport. */
@@ -61,8 +60,10 @@ export function registerMcpRoute(
       415: { description: "the body is not application/json" },
     },
   });
-  app.all(MCP_PATH, (c) => {
+  app.all(MCP_PATH, async (c) => {
     const agent = c.req.query("agent");
+    // The MCP SDK loads with the first MCP request: a server that is never asked for MCP starts without it.
+    const { handleMcpRequest } = await import("../../mcp/http.ts");
     return handleMcpRequest(c.req.raw, {
       engram: engineFor(c),
       agent: agent === "" ? undefined : agent,

@@ -5,7 +5,7 @@ import { parseInput } from "../../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso } from "../context.ts";
 import { pageInput, pageOf } from "../pagination.ts";
 
-export const DEFAULT_PROJECT = "default";
+export { DEFAULT_PROJECT } from "./default-project.ts";
 
 export const projectName = z
   .string()

@@ -207,9 +207,13 @@ function sorted(values: readonly number[]): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
-/** What the children see: enough to find Node and a home, and the compile cache settings, nothing of engram's. */
+/**
+ * What the children see: a shell's basics and nothing of engram's. Not NODE_COMPILE_CACHE, which the
+ * bin running this bench sets: `node -e 0` starts without a cache, and each engram turns its own on,
+ * as in a shell. NODE_DISABLE_COMPILE_CACHE passes, to measure without the cache.
+ */
 function childEnv(): NodeJS.ProcessEnv {
-  const keep = ["PATH", "HOME", "TMPDIR", "NODE_COMPILE_CACHE", "NODE_DISABLE_COMPILE_CACHE"];
+  const keep = ["PATH", "HOME", "TMPDIR", "NODE_DISABLE_COMPILE_CACHE"];
   return Object.fromEntries(
     keep.flatMap((key) => (process.env[key] === undefined ? [] : [[key, process.env[key]]])),
   );

@@ -21,6 +21,8 @@ export interface ServeProgram {
   node: string;
   /** The script it runs: `src/cli/main.ts`, or an `engram` bin such as `bin/engram.js`. */
   script: string;
+  /** Its environment (default: only PATH and HOME). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -37,7 +39,7 @@ export function spawnServe(
 ): Promise<ServeProcess> {
   const child = spawn(program.node, [program.script, "serve", "--json", "--port", "0", "--db", db, ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    env: program.env ?? { PATH: process.env.PATH, HOME: process.env.HOME },
   });
   let stdout = "";
   let stderr = "";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EngramError, InvalidInputError } from "../core/errors.ts";
-import { spawnServe } from "./serve-process.ts";
+import { type ServeProgram, spawnServe } from "./serve-process.ts";
 import { clockMs, nearestRank, round } from "./stats.ts";
 
 /** The start-up targets: the two commands relative to `node -e 0` in the same run, serve absolute. */
@@ -51,6 +51,8 @@ export interface StartupBenchResult {
   nodeVersion: string;
   bin: string;
   runs: number;
+  /** Whether the processes could use Node's compile cache (false under NODE_DISABLE_COMPILE_CACHE). */
+  compileCache: boolean;
   /** Median wall times: `node -e 0`, `engram --version`, `engram agent list`, `engram serve` to its first /health. */
   timings: {
     nodeBaseline: StartupTiming;
@@ -104,7 +106,7 @@ export async function runStartupBench(options: StartupBenchOptions = {}): Promis
       nodeBaseline: () => run(["-e", "0"]),
       version: () => run([bin, "--version"]),
       agentList: () => run([bin, "agent", "list", "--db", db]),
-      serveHealth: () => serveToHealth(node, bin, db),
+      serveHealth: () => serveToHealth({ node, script: bin, env }, db),
     };
     const samples = { nodeBaseline: [], version: [], agentList: [], serveHealth: [] } as Record<
       keyof typeof cases,
@@ -152,6 +154,7 @@ export async function runStartupBench(options: StartupBenchOptions = {}): Promis
       nodeVersion: (await output(node, ["--version"], env)).trim().replace(/^v/, ""),
       bin,
       runs,
+      compileCache: env.NODE_DISABLE_COMPILE_CACHE === undefined,
       timings,
       versionPeakRssMiB,
       targets: [
@@ -184,7 +187,7 @@ export function formatStartupBench(result: StartupBenchResult): string {
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   return [
-    `Node ${result.nodeVersion}, ${result.bin}, ${result.runs} runs (wall time, ms)`,
+    `Node ${result.nodeVersion}, ${result.bin}, ${result.runs} runs, compile cache ${result.compileCache ? "on" : "off"} (wall time, ms)`,
     `${"".padEnd(width)}  ${["median", "p90", "min", "max"].map((h) => h.padStart(8)).join("")}  × node`,
     ...rows.map(
       ([name, t]) =>
@@ -220,9 +223,9 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 /** Spawn to first `/health` answer, then stops the server (not timed). */
-async function serveToHealth(node: string, bin: string, db: string): Promise<number> {
+async function serveToHealth(program: ServeProgram, db: string): Promise<number> {
   const start = clockMs();
-  const server = await spawnServe(db, [], { node, script: bin });
+  const server = await spawnServe(db, [], program);
   try {
     const reply = await fetch(`${server.url}/health`);
     await reply.arrayBuffer();

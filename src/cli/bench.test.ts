@@ -343,6 +343,7 @@ describe("engram bench startup", () => {
     assert.equal(result.runs, 2);
     assert.equal(result.nodeVersion, process.versions.node);
     assert.match(result.bin, /bin[\\/]engram\.js$/);
+    assert.equal(result.compileCache, process.env.NODE_DISABLE_COMPILE_CACHE === undefined);
     for (const name of ["nodeBaseline", "version", "agentList", "serveHealth"]) {
       const t = result.timings[name];
       for (const field of ["median", "p90", "min", "max", "ratio"])
@@ -372,6 +373,7 @@ describe("engram bench startup", () => {
       nodeVersion: "24.0.0",
       bin: "/x/bin/engram.js",
       runs: 3,
+      compileCache: false,
       timings: {
         nodeBaseline: t(40, 1),
         version: t(100, 2.5),
@@ -386,6 +388,7 @@ describe("engram bench startup", () => {
     });
     assert.match(text, /^node -e 0 +40\.0 +41\.0 +39\.0 +42\.0 +1\.00$/m);
     assert.match(text, /^engram serve → \/health +400\.0 .* 10\.00$/m);
+    assert.match(text, /^Node 24\.0\.0, \/x\/bin\/engram\.js, 3 runs, compile cache off/);
     assert.match(text, /peak RSS: 50 MiB median, 51 MiB max/);
     assert.match(text, /^ {2}met {5}engram --version median \/ node -e 0: 2\.5 \(at most 4\)$/m);
     assert.match(text, /^ {2}MISSED {2}engram agent list median \/ node -e 0: 7 \(at most 6\)$/m);

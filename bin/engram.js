@@ -7,6 +7,8 @@
 // Node's type stripping, so an edit is live without a build.
 import { existsSync } from "node:fs";
 import module from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -32,6 +34,10 @@ process.emitWarning = function (warning, ...rest) {
 };
 
 // Compiled modules are cached on disk between runs: most of a short command's time is loading code.
+// The cache lives in NODE_COMPILE_CACHE when set, else in the system's temporary directory
+// (module.getCompileCacheDir() names it); NODE_DISABLE_COMPILE_CACHE=1 turns it off. Set in the
+// environment, so the Node processes engram starts (the workers of `serve --workers N`) use it too.
+process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), "node-compile-cache");
 module.enableCompileCache?.();
 
 const here = fileURLToPath(new URL(".", import.meta.url));

@@ -1,8 +1,7 @@
 import { mkdirSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import type { LanguageModel } from "ai";
-import { AgentRuntime } from "./agent/agent-runtime.ts";
+import type { AgentRuntime } from "./agent/agent-runtime.ts";
 import { ConversationCache } from "./agent/conversation-cache.ts";
 import type { RuntimeOptions } from "./agent/runtime-config.ts";
 import { TokenCounter } from "./agent/tokenizer.ts";
@@ -10,11 +9,12 @@ import { ToolRegistry } from "./agent/tool-registry.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
 import { KeyedLock } from "./core/keyed-lock.ts";
+import { lazyModule, once, ownModule } from "./core/lazy-module.ts";
 import { CheckerRegistry } from "./evolution/checkers.ts";
-import { EvolutionService } from "./evolution/evolution-service.ts";
-import { ExperienceService } from "./experience/experience-service.ts";
+import type { EvolutionService } from "./evolution/evolution-service.ts";
+import type { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
-import { InsightService } from "./insights/insight-service.ts";
+import type { InsightService } from "./insights/insight-service.ts";
 import { KeyService } from "./keys/key-service.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
 import { BlockService } from "./memory/blocks/block-service.ts";
@@ -27,14 +27,17 @@ import { ProjectService } from "./memory/projects/project-service.ts";
 import type { Embedder } from "./models/embedder.ts";
 import { embedderFromSpec } from "./models/embedding-model.ts";
 import type { SearchInput } from "./retrieval/search-schema.ts";
-import { type SearchResponse, SearchService } from "./retrieval/search-service.ts";
+import type { SearchResponse } from "./retrieval/search-service.ts";
 import { VectorIndex } from "./retrieval/vector-index.ts";
 import { VectorService } from "./retrieval/vector-service.ts";
 import { resolveSleeptimeOptions, type SleeptimeConfig, type SleeptimeOptions } from "./sleeptime/options.ts";
-import { SleeptimeService } from "./sleeptime/sleeptime-service.ts";
+import type { SleeptimeService } from "./sleeptime/sleeptime-service.ts";
+import { defaultDatabasePath } from "./store/sqlite/database-path.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
-import { TransferService } from "./transfer/transfer-service.ts";
+import type { TransferService } from "./transfer/transfer-service.ts";
+
+export { defaultDatabasePath };
 
 export interface EngramOptions {
   /** A store to use. When absent, a SQLite store is opened at `path`. */
@@ -106,13 +109,6 @@ export interface Engram {
   close(): Promise<void>;
 }
 
-/** Where the CLI and server keep their database unless told otherwise. */
-export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.ENGRAM_DB !== undefined && env.ENGRAM_DB !== ""
-    ? env.ENGRAM_DB
-    : join(homedir(), ".engram", "engram.db");
-}
-
 /**
  * Opens engram over a database, migrating it to the current schema.
  *
@@ -170,6 +166,32 @@ interface RuntimeShared {
   options: RuntimeOptions;
 }
 
+// Services most commands and requests never touch: each module loads, and each service is built, on
+// first use, so that `engram agent list` or a server's first /health does not wait for them.
+const modules = {
+  runtime: lazyModule<typeof import("./agent/agent-runtime.ts")>(
+    ownModule(import.meta.url, "./agent/agent-runtime"),
+  ),
+  evolution: lazyModule<typeof import("./evolution/evolution-service.ts")>(
+    ownModule(import.meta.url, "./evolution/evolution-service"),
+  ),
+  experience: lazyModule<typeof import("./experience/experience-service.ts")>(
+    ownModule(import.meta.url, "./experience/experience-service"),
+  ),
+  insights: lazyModule<typeof import("./insights/insight-service.ts")>(
+    ownModule(import.meta.url, "./insights/insight-service"),
+  ),
+  search: lazyModule<typeof import("./retrieval/search-service.ts")>(
+    ownModule(import.meta.url, "./retrieval/search-service"),
+  ),
+  sleeptime: lazyModule<typeof import("./sleeptime/sleeptime-service.ts")>(
+    ownModule(import.meta.url, "./sleeptime/sleeptime-service"),
+  ),
+  transfer: lazyModule<typeof import("./transfer/transfer-service.ts")>(
+    ownModule(import.meta.url, "./transfer/transfer-service"),
+  ),
+};
+
 function build(
   ctx: EngineContext,
   experienceOptions: Partial<ExperienceOptions>,
@@ -179,14 +201,33 @@ function build(
 ): Engram {
   const projects = new ProjectService(ctx);
   const blocks = new BlockService(ctx);
-  const search = new SearchService(ctx);
   const agents = new AgentService(ctx, projects);
   const memories = new MemoryService(ctx);
   const messages = new MessageService(ctx);
-  const insights = new InsightService(ctx);
-  const sleeptime = new SleeptimeService(ctx, { insights, blocks }, sleeptimeOptions);
-  ctx.onActivity = (agent, source) => sleeptime.noteActivity(agent, source);
-  const searchFn = (agentId: string, input: SearchInput) => search.search(agentId, input);
+  const search = once(() => new (modules.search().SearchService)(ctx));
+  const insights = once(() => new (modules.insights().InsightService)(ctx));
+  const sleeptime = once(
+    () => new (modules.sleeptime().SleeptimeService)(ctx, { insights: insights(), blocks }, sleeptimeOptions),
+  );
+  const transfer = once(() => new (modules.transfer().TransferService)(ctx, projects));
+  const experience = once(() => new (modules.experience().ExperienceService)(ctx, experienceOptions));
+  const evolution = once(
+    () => new (modules.evolution().EvolutionService)(ctx, { agents, blocks, insights: insights() }, checkers),
+  );
+  const searchFn = (agentId: string, input: SearchInput) => search().search(agentId, input);
+  const agentRuntime = once(
+    () =>
+      new (modules.runtime().AgentRuntime)({
+        ctx,
+        blocks,
+        memories,
+        messages,
+        insights: insights(),
+        search: searchFn,
+        ...runtime,
+      }),
+  );
+  ctx.onActivity = (agent, source) => sleeptime().noteActivity(agent, source);
   return {
     store: ctx.store,
     warnings: ctx.store.warnings,
@@ -195,14 +236,26 @@ function build(
     blocks,
     history: new HistoryService(ctx, blocks),
     events: new EventService(ctx, projects),
-    transfer: new TransferService(ctx, projects),
+    get transfer() {
+      return transfer();
+    },
     memories,
     messages,
-    experience: new ExperienceService(ctx, experienceOptions),
-    insights,
-    evolution: new EvolutionService(ctx, { agents, blocks, insights }, checkers),
-    sleeptime,
-    runtime: new AgentRuntime({ ctx, blocks, memories, messages, insights, search: searchFn, ...runtime }),
+    get experience() {
+      return experience();
+    },
+    get insights() {
+      return insights();
+    },
+    get evolution() {
+      return evolution();
+    },
+    get sleeptime() {
+      return sleeptime();
+    },
+    get runtime() {
+      return agentRuntime();
+    },
     search: searchFn,
     keys: new KeyService(ctx, projects),
     vectors: new VectorService(ctx),

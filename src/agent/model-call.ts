@@ -1,13 +1,13 @@
-import {
-  type ContentPart,
+import type {
+  ContentPart,
   generateText,
-  type LanguageModel,
-  type ModelMessage,
-  type StepResult,
-  stepCountIs,
+  LanguageModel,
+  ModelMessage,
+  StepResult,
   streamText,
-  type Tool,
+  Tool,
 } from "ai";
+import { aiSdk } from "../models/ai-sdk.ts";
 import type { Responder, StepView } from "./responders/responder.ts";
 import { type TurnEvent, usageOf } from "./turn-events.ts";
 import { outputText, type StepRecord } from "./turn-messages.ts";
@@ -72,7 +72,7 @@ export async function runModel(input: ModelCallInput, streaming: boolean): Promi
         ...(system === undefined ? {} : { system }),
       };
     },
-    ...(withTools ? { tools: input.tools, stopWhen: stepCountIs(input.responder.maxSteps) } : {}),
+    ...(withTools ? { tools: input.tools, stopWhen: aiSdk().stepCountIs(input.responder.maxSteps) } : {}),
   };
   return streaming ? stream(input, settings) : generate(input, settings);
 }
@@ -82,7 +82,10 @@ async function generate(
   settings: Parameters<typeof generateText>[0],
 ): Promise<StepRecord[]> {
   const finishedAt: string[] = [];
-  const result = await generateText({ ...settings, onStepFinish: () => void finishedAt.push(input.now()) });
+  const result = await aiSdk().generateText({
+    ...settings,
+    onStepFinish: () => void finishedAt.push(input.now()),
+  });
   return result.steps.map((step, index) => {
     const record = fromContent(step.content, step, finishedAt[index] ?? input.now());
     report(input, index, record);
@@ -94,7 +97,7 @@ async function stream(
   input: ModelCallInput,
   settings: Parameters<typeof streamText>[0],
 ): Promise<StepRecord[]> {
-  const result = streamText({ ...settings, onError: () => {} });
+  const result = aiSdk().streamText({ ...settings, onError: () => {} });
   const steps: StepRecord[] = [];
   let current = emptyStep();
   for await (const part of result.fullStream) {

@@ -1,6 +1,6 @@
-import { APICallError } from "ai";
+import type { APICallError } from "ai";
 import { EngramError } from "../core/errors.ts";
-import { RetriesExhaustedError } from "./retry.ts";
+import { isApiCallError, RetriesExhaustedError } from "./retry.ts";
 
 /** Why a model call failed, as recorded in a failed turn's error record. */
 export type ModelFailureReason =
@@ -43,7 +43,7 @@ export function modelFailure(
     cause = error.lastError;
   }
   const after = attempts === undefined ? "" : ` (after ${attempts} attempts)`;
-  if (APICallError.isInstance(cause)) {
+  if (isApiCallError(cause)) {
     const status = cause.statusCode;
     const said = detail(cause);
     const extra = { status, attempts };

@@ -1,4 +1,5 @@
-import { APICallError, type LanguageModel, wrapLanguageModel } from "ai";
+import type { APICallError, LanguageModel } from "ai";
+import { aiSdk } from "../models/ai-sdk.ts";
 import type { RetrySettings } from "./runtime-config.ts";
 
 /** A model call that kept failing with retryable errors: the last error, and how many attempts. */
@@ -45,7 +46,7 @@ export function withRetries(
       }
     }
   };
-  return wrapLanguageModel({
+  return aiSdk().wrapLanguageModel({
     model,
     middleware: {
       specificationVersion: "v3",
@@ -56,13 +57,18 @@ export function withRetries(
 }
 
 export function isRetryable(error: unknown): boolean {
-  return APICallError.isInstance(error) && error.isRetryable;
+  return isApiCallError(error) && error.isRetryable;
+}
+
+/** True for the error of a provider's HTTP call, as the AI SDK raises it. */
+export function isApiCallError(error: unknown): error is APICallError {
+  return aiSdk().APICallError.isInstance(error);
 }
 
 /** The wait before retry `n` (0-based): the server's Retry-After when it gives one, else backoff. */
 export function delayFor(error: unknown, n: number, settings: RetrySettings): number {
   const backoff = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** n);
-  const headers = APICallError.isInstance(error) ? error.responseHeaders : undefined;
+  const headers = isApiCallError(error) ? error.responseHeaders : undefined;
   if (headers === undefined) return backoff;
   const ms = Number(headers["retry-after-ms"]);
   if (Number.isFinite(ms) && ms >= 0) return Math.min(ms, settings.maxDelayMs);

@@ -3,9 +3,9 @@ import { InvalidInputError } from "../core/errors.ts";
 import type { Agent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { contextWindowFor } from "./context-window.ts";
+import { RESPONDERS } from "./responder-names.ts";
 
-export const RESPONDERS = ["simple", "reactive"] as const;
-export type ResponderName = (typeof RESPONDERS)[number];
+export { RESPONDERS, type ResponderName } from "./responder-names.ts";
 
 /**
  * How an agent's turns run. Each setting comes from the call, else the agent's `metadata.runtime`,

@@ -1,6 +1,7 @@
-import { generateText, type LanguageModel } from "ai";
+import type { LanguageModel } from "ai";
 import { EngramError } from "../core/errors.ts";
 import type { Message } from "../core/types.ts";
+import { aiSdk } from "../models/ai-sdk.ts";
 import type { TokenCounter } from "./tokenizer.ts";
 import { addUsage, type TurnUsage, usageOf, ZERO_USAGE } from "./turn-events.ts";
 
@@ -42,7 +43,7 @@ export async function summarise(input: SummariseInput): Promise<{ text: string; 
       "",
       `Write the updated summary, at most about ${Math.floor(input.maxTokens * 0.7)} words.`,
     ].join("\n");
-    const result = await generateText({
+    const result = await aiSdk().generateText({
       model: input.model,
       system: SYSTEM,
       prompt,

@@ -1,4 +1,9 @@
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+import { lazyModule } from "../core/lazy-module.ts";
+
+/** The o200k_base encoding, loaded with the first count: importing it takes longer than the rest of a short command. */
+const o200k = lazyModule<typeof import("gpt-tokenizer/encoding/o200k_base")>(
+  import.meta.resolve("gpt-tokenizer/encoding/o200k_base"),
+);
 
 /** Tokens a chat format spends around each message (role and separators), as OpenAI's formats do. */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
@@ -27,10 +32,10 @@ export class TokenCounter {
     if (text === "") return 0;
     // Long texts are keyed by themselves only up to a point: hashing a huge key costs little, but
     // keeping many of them would hold much memory; past 20,000 characters count afresh.
-    if (text.length > 20_000) return countTokens(text, AS_TEXT);
+    if (text.length > 20_000) return o200k().countTokens(text, AS_TEXT);
     const hit = this.#byText.get(text);
     if (hit !== undefined) return hit;
-    const value = countTokens(text, AS_TEXT);
+    const value = o200k().countTokens(text, AS_TEXT);
     // A slice of a larger string may keep all of it alive: the cache keeps its own copy.
     this.#byText.set(detached(text), value);
     return value;
@@ -58,7 +63,7 @@ export class TokenCounter {
   countById(id: string, text: () => string): number {
     const hit = this.#byId.get(id);
     if (hit !== undefined) return hit;
-    const value = countTokens(text(), AS_TEXT);
+    const value = o200k().countTokens(text(), AS_TEXT);
     this.#byId.set(id, value);
     return value;
   }

@@ -1,6 +1,7 @@
-import { type Schema, type Tool, tool, zodSchema } from "ai";
+import type { Schema, Tool, zodSchema } from "ai";
 import type { z } from "zod";
 import { ConflictError, InvalidInputError } from "../core/errors.ts";
+import { aiSdk } from "../models/ai-sdk.ts";
 import { MEMORY_TOOL_NAMES } from "./memory-tools.ts";
 
 /** What a user-defined tool's function is told about the call. */
@@ -59,7 +60,10 @@ export class ToolRegistry {
       this.#byAgent.set(agentId, tools);
     }
     tools.set(name, definition);
-    this.#schemas.set(definition, zodSchema(definition.inputSchema as Parameters<typeof zodSchema>[0]));
+    this.#schemas.set(
+      definition,
+      aiSdk().zodSchema(definition.inputSchema as Parameters<typeof zodSchema>[0]),
+    );
   }
 
   /** Removes a tool; false when the agent had none of that name. */
@@ -82,7 +86,7 @@ export class ToolRegistry {
   ): Record<string, Tool> {
     const out: Record<string, Tool> = {};
     for (const [name, definition] of this.definitions(agentId)) {
-      out[name] = tool({
+      out[name] = aiSdk().tool({
         description: definition.description,
         inputSchema: this.#schemas.get(definition) ?? definition.inputSchema,
         execute: async (input: unknown, options) =>

@@ -15,14 +15,27 @@ export interface ServeProcess {
   stderr(): string;
 }
 
+/** Which engram to start: by default the checkout's sources with this package's Node. */
+export interface ServeProgram {
+  /** The Node.js executable. */
+  node: string;
+  /** The script it runs: `src/cli/main.ts`, or an `engram` bin such as `bin/engram.js`. */
+  script: string;
+  /** Its environment (default: only PATH and HOME). */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
- * Spawns `engram serve --json --port 0 --db DB …` with the running Node (the sources' `main.ts` from
- * a checkout, the built `main.js` when installed), and resolves once it listens. Rejects with its
- * stderr if it exits first.
+ * Spawns `node src/cli/main.ts serve --json --port 0 --db DB …` with this package's Node (or the
+ * given program), and resolves once it listens. Rejects with its stderr if it exits first.
  */
-export function spawnServe(db: string, args: readonly string[] = []): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [MAIN, "serve", "--json", "--port", "0", "--db", db, ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+export function spawnServe(
+  db: string,
+  args: readonly string[] = [],
+  program: ServeProgram = { node: process.execPath, script: MAIN },
+): Promise<ServeProcess> {
+  const child = spawn(program.node, [program.script, "serve", "--json", "--port", "0", "--db", db, ...args], {
+    env: program.env ?? { PATH: process.env.PATH, HOME: process.env.HOME },
   });
   let stdout = "";
   let stderr = "";

@@ -11,8 +11,7 @@ export interface Percentiles {
 export function percentiles(samples: readonly number[]): Percentiles {
   if (samples.length === 0) return { p50: 0, p95: 0, p99: 0, mean: 0, samples: 0 };
   const sorted = [...samples].sort((a, b) => a - b);
-  const rank = (p: number) =>
-    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+  const rank = (p: number) => nearestRank(sorted, p);
   const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length;
   return {
     p50: round(rank(50)),
@@ -21,6 +20,12 @@ export function percentiles(samples: readonly number[]): Percentiles {
     mean: round(mean),
     samples: sorted.length,
   };
+}
+
+/** The nearest-rank `p`th percentile (0 < p <= 100) of samples sorted ascending; NaN when there are none. */
+export function nearestRank(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
 export function round(value: number, digits = 3): number {

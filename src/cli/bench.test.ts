@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { formatStartupBench } from "../bench/startup-bench.ts";
 import { runCli } from "./test-harness.ts";
 
 describe("engram bench store", () => {
@@ -331,5 +332,72 @@ describe("engram bench serve", () => {
   it("refuses a duration that is not a positive integer", async () => {
     const out = await runCli(["bench", "serve", "--duration", "0"]);
     assert.equal(out.code, 2);
+  });
+});
+
+describe("engram bench startup", () => {
+  it("times node -e 0, --version, agent list and serve to /health, and prints the fields", async () => {
+    const out = await runCli(["bench", "startup", "--runs", "2", "--json"]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const result = out.json();
+    assert.equal(result.runs, 2);
+    assert.equal(result.nodeVersion, process.versions.node);
+    assert.match(result.bin, /bin[\\/]engram\.js$/);
+    assert.equal(result.compileCache, process.env.NODE_DISABLE_COMPILE_CACHE === undefined);
+    for (const name of ["nodeBaseline", "version", "agentList", "serveHealth"]) {
+      const t = result.timings[name];
+      for (const field of ["median", "p90", "min", "max", "ratio"])
+        assert.ok(Number.isFinite(t[field]) && t[field] > 0, `${name}.${field}: ${t[field]}`);
+      assert.ok(t.min <= t.median && t.median <= t.p90 && t.p90 <= t.max, name);
+    }
+    assert.equal(result.timings.nodeBaseline.ratio, 1);
+    assert.ok(
+      result.versionPeakRssMiB.median > 0 && result.versionPeakRssMiB.median <= result.versionPeakRssMiB.max,
+    );
+    assert.deepEqual(
+      result.targets.map((t: { limit: number }) => t.limit),
+      [4, 6, 700, 100],
+    );
+    for (const t of result.targets) assert.equal(t.met, t.value <= t.limit, t.name);
+  });
+
+  it("formats the result as a table with each target met or missed", () => {
+    const t = (median: number, ratio: number) => ({
+      median,
+      p90: median + 1,
+      min: median - 1,
+      max: median + 2,
+      ratio,
+    });
+    const text = formatStartupBench({
+      nodeVersion: "24.0.0",
+      bin: "/x/bin/engram.js",
+      runs: 3,
+      compileCache: false,
+      timings: {
+        nodeBaseline: t(40, 1),
+        version: t(100, 2.5),
+        agentList: t(280, 7),
+        serveHealth: t(400, 10),
+      },
+      versionPeakRssMiB: { median: 50, max: 51 },
+      targets: [
+        { name: "engram --version median / node -e 0", value: 2.5, limit: 4, met: true },
+        { name: "engram agent list median / node -e 0", value: 7, limit: 6, met: false },
+      ],
+    });
+    assert.match(text, /^node -e 0 +40\.0 +41\.0 +39\.0 +42\.0 +1\.00$/m);
+    assert.match(text, /^engram serve → \/health +400\.0 .* 10\.00$/m);
+    assert.match(text, /^Node 24\.0\.0, \/x\/bin\/engram\.js, 3 runs, compile cache off/);
+    assert.match(text, /peak RSS: 50 MiB median, 51 MiB max/);
+    assert.match(text, /^ {2}met {5}engram --version median \/ node -e 0: 2\.5 \(at most 4\)$/m);
+    assert.match(text, /^ {2}MISSED {2}engram agent list median \/ node -e 0: 7 \(at most 6\)$/m);
+  });
+
+  it("refuses a --runs that is not a positive integer, and a --bin that does not exist", async () => {
+    assert.equal((await runCli(["bench", "startup", "--runs", "0"])).code, 2);
+    const missing = await runCli(["bench", "startup", "--bin", "/nonexistent/engram.js", "--json"]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.json().error.message, /bin: no such file: \/nonexistent\/engram\.js/);
   });
 });

@@ -1,4 +1,4 @@
-import { createEngram, type Engram } from "../engram.ts";
+import type { createEngram, Engram } from "../engram.ts";
 import { decodeUserText } from "./files.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -33,14 +33,21 @@ export interface CommandContext {
   readStdin(): Promise<string>;
 }
 
-export function createContext(io: CliIo, options: { json: boolean; dbPath: string }): CommandContext {
+/**
+ * The context of one command. `open` is `createEngram`, passed in by `run` once it has loaded the engine,
+ * so that this module (and `--help`, `--version`) does not load it.
+ */
+export function createContext(
+  io: CliIo,
+  options: { json: boolean; dbPath: string; open: typeof createEngram },
+): CommandContext {
   let engram: Engram | undefined;
   return {
     io,
     json: options.json,
     dbPath: options.dbPath,
     engram() {
-      engram ??= createEngram({ path: options.dbPath, env: io.env });
+      engram ??= options.open({ path: options.dbPath, env: io.env });
       return engram;
     },
     async close() {

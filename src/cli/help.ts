@@ -1,14 +1,5 @@
-import { readFileSync } from "node:fs";
 import { COMMON_OPTIONS, type Command, type OptionSpec, type OptionSpecs } from "./command.ts";
 import { COMMANDS, GROUPS, groupCommands } from "./registry.ts";
-
-/** The package's version, read once from package.json. */
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version?: string;
-  };
-  return pkg.version ?? "unknown";
-}
 
 export function mainHelp(): string {
   return [

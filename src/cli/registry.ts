@@ -19,23 +19,9 @@ import { runtimeCommands } from "./commands/runtime.ts";
 import { serveCommands } from "./commands/serve.ts";
 import { sleepCommands } from "./commands/sleep.ts";
 import { transferCommands } from "./commands/transfer.ts";
+import { GROUPS } from "./groups.ts";
 
-/** Commands that take a second word, with what they are about. */
-export const GROUPS: Readonly<Record<string, string>> = {
-  project: "Projects: tenants that nothing crosses",
-  agent: "Agents",
-  block: "An agent's memory blocks; every write is a commit",
-  branch: "Branches of an agent's block history",
-  memory: "An agent's long-term memories: add, search, update, with every version kept",
-  messages: "An agent's conversation log: append, list, search",
-  episode: "An agent's episodes: task attempts, step by step, that its experience memory learns from",
-  experience: "An agent's experience memory: what each action was worth where it was taken",
-  insights: "Rules distilled from experience (ExpeL), with support counts",
-  evolution: "An agent's evolution runs: list them, show their reports",
-  jobs: "An agent's background jobs (sleep-time work): list, show, run the due ones",
-  keys: "API keys: each lets HTTP clients use one project",
-  bench: "Benchmarks",
-};
+export { GROUPS };
 
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly Command[] = [

@@ -1,7 +1,7 @@
 import { NotFoundError } from "../core/errors.ts";
 import type { Agent } from "../core/types.ts";
 import type { Engram } from "../engram.ts";
-import { DEFAULT_PROJECT } from "../memory/projects/project-service.ts";
+import { DEFAULT_PROJECT } from "../memory/projects/default-project.ts";
 import type { OptionSpecs } from "./command.ts";
 
 /** `--project`, for commands that look an agent up by name. */

@@ -1,10 +1,10 @@
-import { defaultDatabasePath } from "../engram.ts";
+import { defaultDatabasePath } from "../store/sqlite/database-path.ts";
 import type { Command } from "./command.ts";
 import { type CliIo, createContext } from "./context.ts";
-import { commandHelp, groupHelp, mainHelp, version } from "./help.ts";
+import { GROUPS } from "./groups.ts";
 import { EXIT, printError, printResult } from "./output.ts";
-import { findCommand, GROUPS } from "./registry.ts";
 import { UsageError } from "./usage-error.ts";
+import { version } from "./version.ts";
 
 export type { CliIo } from "./context.ts";
 
@@ -21,19 +21,23 @@ export type { CliIo } from "./context.ts";
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const json = flagsOf(argv).includes("--json");
   try {
-    const located = locate(argv);
+    const located = await locate(argv);
     if (located.kind === "text") {
       io.stdout.write(`${located.text}\n`);
       return EXIT.ok;
     }
     const prepared = located.command.prepare(located.rest);
     if (prepared.help) {
+      const { commandHelp } = await import("./help.ts");
       io.stdout.write(`${commandHelp(located.command)}\n`);
       return EXIT.ok;
     }
+    // The engine is loaded only for a command that runs: help and --version start without it.
+    const { createEngram } = await import("../engram.ts");
     const ctx = createContext(io, {
       json: prepared.json,
       dbPath: prepared.db ?? defaultDatabasePath(io.env),
+      open: createEngram,
     });
     try {
       const result = await prepared.run(ctx);
@@ -52,8 +56,11 @@ type Located = { kind: "text"; text: string } | { kind: "command"; command: Comm
 /** Flags that may come before the command words. */
 const GLOBAL_BOOLEANS = new Set(["--json", "--help", "-h", "--version", "-V"]);
 
-/** Finds the command named by the leading words; global flags may sit before or between them. */
-function locate(argv: readonly string[]): Located {
+/**
+ * Finds the command named by the leading words; global flags may sit before or between them. The
+ * command table and help are loaded only past `--version`, which so starts without them.
+ */
+async function locate(argv: readonly string[]): Promise<Located> {
   const words: number[] = [];
   for (let i = 0; i < argv.length && words.length < 2; i++) {
     const token = argv[i] as string;
@@ -68,13 +75,16 @@ function locate(argv: readonly string[]): Located {
   const [first, second] = words.map((i) => argv[i] as string);
   const flags = flagsOf(argv);
   const help = flags.includes("--help") || flags.includes("-h");
+  if (first === undefined && (flags.includes("--version") || flags.includes("-V")))
+    return { kind: "text", text: version() };
+  const { groupHelp, mainHelp } = await import("./help.ts");
+  const { findCommand } = await import("./registry.ts");
   if (first === undefined) {
-    if (flags.includes("--version") || flags.includes("-V")) return { kind: "text", text: version() };
     if (help) return { kind: "text", text: mainHelp() };
     throw new UsageError("missing command");
   }
   if (first === "help")
-    return { kind: "text", text: helpFor(argv.filter((t) => !t.startsWith("-")).slice(1)) };
+    return { kind: "text", text: await helpFor(argv.filter((t) => !t.startsWith("-")).slice(1)) };
   const rest = argv.filter((_, i) => !words.includes(i));
   if (GROUPS[first] !== undefined) {
     if (second === undefined) {
@@ -91,7 +101,9 @@ function locate(argv: readonly string[]): Located {
 }
 
 /** `engram help [GROUP [COMMAND]]` */
-function helpFor(words: string[]): string {
+async function helpFor(words: string[]): Promise<string> {
+  const { commandHelp, groupHelp, mainHelp } = await import("./help.ts");
+  const { findCommand } = await import("./registry.ts");
   const [group, name] = words;
   if (group === undefined) return mainHelp();
   const command = findCommand(name === undefined ? group : `${group} ${name}`);

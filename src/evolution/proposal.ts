@@ -1,6 +1,7 @@
-import { generateText, type LanguageModel } from "ai";
+import type { LanguageModel } from "ai";
 import { EngramError } from "../core/errors.ts";
 import type { Random } from "../environments/random.ts";
+import { aiSdk } from "../models/ai-sdk.ts";
 import { diffContexts, type LearnedContext, withComponent } from "./learned-context.ts";
 import { mergeContexts, parseRevision, reflectionPrompt, type Trace, withExemplars } from "./reflection.ts";
 import { EXEMPLARS_COMPONENT, type RunConfig } from "./run-config.ts";
@@ -34,7 +35,7 @@ export async function mutate(
     return none("the parent passed every minibatch task: there is nothing to reflect on");
   let answer: string;
   try {
-    ({ text: answer } = await generateText({
+    ({ text: answer } = await aiSdk().generateText({
       model,
       prompt: reflectionPrompt(parent, component, traces),
       temperature: REFLECTION_TEMPERATURE,

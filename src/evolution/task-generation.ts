@@ -1,5 +1,6 @@
-import { generateText, type LanguageModel } from "ai";
+import type { LanguageModel } from "ai";
 import { EngramError } from "../core/errors.ts";
+import { aiSdk } from "../models/ai-sdk.ts";
 import type { LearnedContext } from "./learned-context.ts";
 import { deriveSeed } from "./seeds.ts";
 import type { TaskRunner } from "./task-runner.ts";
@@ -41,7 +42,7 @@ export async function generateTasks(
 ): Promise<{ tasks: TextTask[]; dropped: DroppedTask[] }> {
   let text: string;
   try {
-    ({ text } = await generateText({
+    ({ text } = await aiSdk().generateText({
       model,
       prompt: generationPrompt(objective, examples),
       temperature: SAMPLING_TEMPERATURE,

@@ -1,5 +1,6 @@
-import { generateText, type LanguageModel } from "ai";
+import type { LanguageModel } from "ai";
 import { EngramError } from "../core/errors.ts";
+import { aiSdk } from "../models/ai-sdk.ts";
 import { type LearnedContext, systemPrompt } from "./learned-context.ts";
 
 /** What a runner is asked: one input, under one learned context. */
@@ -26,7 +27,7 @@ export function modelTaskRunner(model: LanguageModel): TaskRunner {
     async run({ input, context, seed, temperature }) {
       const system = systemPrompt(context);
       try {
-        const { text } = await generateText({
+        const { text } = await aiSdk().generateText({
           model,
           ...(system === "" ? {} : { system }),
           prompt: input,

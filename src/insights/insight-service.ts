@@ -1,9 +1,10 @@
-import { generateText, type LanguageModel } from "ai";
+import type { LanguageModel } from "ai";
 import { z } from "zod";
 import { EngramError, InvalidInputError, NotFoundError } from "../core/errors.ts";
 import type { Actor, Agent, Episode, Insight, NewEvent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
+import { aiSdk } from "../models/ai-sdk.ts";
 import { modelForAgent } from "../models/language-model.ts";
 
 /** Most rules kept before REMOVE counts triple (ExpeL's list-size pressure). */
@@ -178,7 +179,7 @@ export class InsightService {
       const rules = state.ranked();
       let text: string;
       try {
-        ({ text } = await generateText({
+        ({ text } = await aiSdk().generateText({
           model,
           prompt: extractionPrompt(success, failure, rules),
           maxRetries: 2,

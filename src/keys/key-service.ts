@@ -20,11 +20,7 @@ const PREFIX_LENGTH = 8;
 /** `lastUsedAt` is written at most this often per key, so authentication rarely writes. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** The id of the key a string names: `egk_<id>_<secret>` names `key_<id>`; anything else is taken as an id. */
-export function keyIdOf(value: string): string {
-  const match = /^egk_([0-9a-z]{26})_/.exec(value);
-  return match === null ? value : `key_${match[1]}`;
-}
+export { keyIdOf } from "./key-id.ts";
 
 export const createKeyInput = z.strictObject({
   project: z.string().min(1, "must not be empty").max(200).optional(),

@@ -98,6 +98,9 @@ export function checkMessage(value: unknown): CheckedMessage {
   return { message: parsed.data };
 }
 
+/** JSON-RPC 2.0's "invalid request" code, for callers that have not loaded the MCP SDK's types. */
+export const JSON_RPC_INVALID_REQUEST: number = ErrorCode.InvalidRequest;
+
 /** A JSON-RPC 2.0 error response. */
 export function errorResponse(id: RequestId | null, code: number, message: string): JSONRPCErrorResponse {
   // The SDK's type has no null id, which JSON-RPC 2.0 requires when the request's id is unknown.

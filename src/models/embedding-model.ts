@@ -1,7 +1,6 @@
-import { createOpenAI } from "@ai-sdk/openai";
-import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { type EmbeddingModel, embedMany } from "ai";
+import type { EmbeddingModel } from "ai";
 import { EngramError } from "../core/errors.ts";
+import { aiSdk, openaiCompatibleProvider, openaiProvider } from "./ai-sdk.ts";
 import type { Embedder } from "./embedder.ts";
 import { ollamaBaseUrl, parseModelSpec, requireEnv } from "./provider-env.ts";
 
@@ -15,18 +14,24 @@ export function resolveEmbeddingModel(spec: string, env: NodeJS.ProcessEnv = pro
   const { provider, model } = parseModelSpec(spec);
   switch (provider) {
     case "openai":
-      return createOpenAI({
-        apiKey: requireEnv(env, "OPENAI_API_KEY", `embedding model ${spec}`),
-        ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
-      }).embedding(model);
+      return openaiProvider()
+        .createOpenAI({
+          apiKey: requireEnv(env, "OPENAI_API_KEY", `embedding model ${spec}`),
+          ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
+        })
+        .embedding(model);
     case "ollama":
-      return createOpenAICompatible({ name: "ollama", baseURL: ollamaBaseUrl(env) }).embeddingModel(model);
+      return openaiCompatibleProvider()
+        .createOpenAICompatible({ name: "ollama", baseURL: ollamaBaseUrl(env) })
+        .embeddingModel(model);
     case "openai-compatible":
-      return createOpenAICompatible({
-        name: "openai-compatible",
-        baseURL: requireEnv(env, "OPENAI_COMPATIBLE_BASE_URL", `embedding model ${spec}`),
-        ...(env.OPENAI_COMPATIBLE_API_KEY ? { apiKey: env.OPENAI_COMPATIBLE_API_KEY } : {}),
-      }).embeddingModel(model);
+      return openaiCompatibleProvider()
+        .createOpenAICompatible({
+          name: "openai-compatible",
+          baseURL: requireEnv(env, "OPENAI_COMPATIBLE_BASE_URL", `embedding model ${spec}`),
+          ...(env.OPENAI_COMPATIBLE_API_KEY ? { apiKey: env.OPENAI_COMPATIBLE_API_KEY } : {}),
+        })
+        .embeddingModel(model);
     default:
       throw new EngramError(
         "invalid_input",
@@ -56,7 +61,11 @@ export function createAiSdkEmbedder(
       for (let i = 0; i < texts.length; i += batchSize) {
         const values = texts.slice(i, i + batchSize);
         try {
-          const { embeddings } = await embedMany({ model, values, maxRetries: options.maxRetries ?? 2 });
+          const { embeddings } = await aiSdk().embedMany({
+            model,
+            values,
+            maxRetries: options.maxRetries ?? 2,
+          });
           for (const embedding of embeddings) out.push(Float32Array.from(embedding));
         } catch (error) {
           throw new EngramError("unavailable", `embedding model ${id} failed: ${(error as Error).message}`, {

@@ -1,8 +1,6 @@
-import { createAnthropic } from "@ai-sdk/anthropic";
-import { createOpenAI } from "@ai-sdk/openai";
-import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModel } from "ai";
 import { EngramError } from "../core/errors.ts";
+import { anthropicProvider, openaiCompatibleProvider, openaiProvider } from "./ai-sdk.ts";
 import { ollamaBaseUrl, parseModelSpec, requireEnv } from "./provider-env.ts";
 
 /** What to tell a caller who needs a model and has none. */
@@ -19,23 +17,29 @@ export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = proc
   const { provider, model } = parseModelSpec(spec);
   switch (provider) {
     case "openai":
-      return createOpenAI({
-        apiKey: requireEnv(env, "OPENAI_API_KEY", `model ${spec}`),
-        ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
-      }).chat(model);
+      return openaiProvider()
+        .createOpenAI({
+          apiKey: requireEnv(env, "OPENAI_API_KEY", `model ${spec}`),
+          ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
+        })
+        .chat(model);
     case "anthropic":
-      return createAnthropic({
+      return anthropicProvider().createAnthropic({
         apiKey: requireEnv(env, "ANTHROPIC_API_KEY", `model ${spec}`),
         ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
       })(model);
     case "ollama":
-      return createOpenAICompatible({ name: "ollama", baseURL: ollamaBaseUrl(env) }).chatModel(model);
+      return openaiCompatibleProvider()
+        .createOpenAICompatible({ name: "ollama", baseURL: ollamaBaseUrl(env) })
+        .chatModel(model);
     case "openai-compatible":
-      return createOpenAICompatible({
-        name: "openai-compatible",
-        baseURL: requireEnv(env, "OPENAI_COMPATIBLE_BASE_URL", `model ${spec}`),
-        ...(env.OPENAI_COMPATIBLE_API_KEY ? { apiKey: env.OPENAI_COMPATIBLE_API_KEY } : {}),
-      }).chatModel(model);
+      return openaiCompatibleProvider()
+        .createOpenAICompatible({
+          name: "openai-compatible",
+          baseURL: requireEnv(env, "OPENAI_COMPATIBLE_BASE_URL", `model ${spec}`),
+          ...(env.OPENAI_COMPATIBLE_API_KEY ? { apiKey: env.OPENAI_COMPATIBLE_API_KEY } : {}),
+        })
+        .chatModel(model);
     default:
       throw new EngramError(
         "invalid_input",

@@ -1,6 +1,7 @@
-import { generateText, type LanguageModel } from "ai";
+import type { LanguageModel } from "ai";
 import { EngramError } from "../core/errors.ts";
 import type { Advice } from "../experience/advice.ts";
+import { aiSdk } from "../models/ai-sdk.ts";
 import type { Policy, Situation } from "./policy.ts";
 
 /**
@@ -17,7 +18,7 @@ export function llmPolicy(options: {
     async act(situation: Situation): Promise<string> {
       const advice = await options.advise(situation);
       const rules = (await options.insights?.()) ?? [];
-      const { text } = await generateText({
+      const { text } = await aiSdk().generateText({
         model: options.model,
         prompt: actionPrompt(situation, advice, rules),
         maxRetries: 2,

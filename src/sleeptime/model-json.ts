@@ -1,8 +1,8 @@
-import { generateText } from "ai";
 import type { z } from "zod";
 import { EngramError } from "../core/errors.ts";
 import { describePath, findInputProblem, MAX_INPUT_DEPTH, wellFormedPrefix } from "../core/input-limits.ts";
 import { describeIssues } from "../core/validation.ts";
+import { aiSdk } from "../models/ai-sdk.ts";
 import type { JobRun } from "./job-run.ts";
 
 /**
@@ -20,7 +20,7 @@ export async function askModel<S extends z.ZodType>(
   await run.keepAlive();
   let text: string;
   try {
-    ({ text } = await generateText({ model, prompt, maxRetries: 2 }));
+    ({ text } = await aiSdk().generateText({ model, prompt, maxRetries: 2 }));
   } catch (error) {
     throw new EngramError(
       "unavailable",

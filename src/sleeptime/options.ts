@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { parseInput } from "../core/validation.ts";
+import { SLEEP_JOB_KINDS, type SleepJobKind } from "./job-kinds.ts";
 
-/** The sleep-time jobs, in the order a run performs them. */
-export const SLEEP_JOB_KINDS = ["consolidate", "reflect", "rethink", "forget"] as const;
-export type SleepJobKind = (typeof SLEEP_JOB_KINDS)[number];
+export { SLEEP_JOB_KINDS, type SleepJobKind } from "./job-kinds.ts";
 
 /** Jobs that cannot run at all without a language model. `consolidate` only checks contradictions with one. */
 export const MODEL_JOBS: ReadonlySet<SleepJobKind> = new Set(["reflect", "rethink"]);

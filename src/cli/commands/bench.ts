@@ -241,8 +241,39 @@ const serve = defineCommand({
   },
 });
 
+const startup = defineCommand({
+  name: "bench startup",
+  summary: "Measure start-up: node -e 0, engram --version, agent list, serve to its first /health",
+  args: [],
+  options: {
+    runs: { type: "string", arg: "N", help: "measured rounds, each running every case once (default 20)" },
+    bin: {
+      type: "string",
+      arg: "PATH",
+      help: "the engram executable to measure (default: this one's bin/engram.js)",
+    },
+  },
+  details: [
+    "Every case is a fresh process run by the same Node as the bench; rounds interleave the cases so",
+    "noise hits all alike, after one unmeasured round that fills Node's compile cache. Prints the median",
+    "and p90 wall times, their ratios to node -e 0, and the peak RSS of engram --version. Targets:",
+    "--version <= 4x node -e 0, agent list <= 6x, serve to /health <= 700 ms, --version <= 100 MiB.",
+    "Uses its own throwaway database; --db is ignored.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const runs = positiveInt(options.runs, "runs", "bench startup");
+    const { runStartupBench, formatStartupBench } = await import("../../bench/startup-bench.ts");
+    const result = await runStartupBench({
+      runs,
+      bin: options.bin === undefined ? undefined : resolve(options.bin),
+      onProgress: progressBar(ctx.io.stderr),
+    });
+    return { data: result, text: formatStartupBench(result) };
+  },
+});
+
 /** `engram bench …` */
-export const benchCommands: readonly Command[] = [store, retrieval, locomo, learn, context, serve];
+export const benchCommands: readonly Command[] = [store, retrieval, locomo, learn, context, serve, startup];
 
 function nonNegativeInt(value: string | undefined, flag: string, command: string): number | undefined {
   const n = intOption(value, flag, command);

@@ -5,7 +5,6 @@ import type { EvolutionRun } from "../../core/evolution-types.ts";
 import type { Checker } from "../../evolution/checkers.ts";
 import type { DistillSource } from "../../evolution/distill.ts";
 import type { EvolutionReport } from "../../evolution/report.ts";
-import { reportMarkdown } from "../../evolution/report.ts";
 import { type Command, defineCommand, intOption, numberOption } from "../command.ts";
 import { readUserFile, writeUserFile } from "../files.ts";
 import { formatDistill, formatReport, formatRuns } from "../format-evolution.ts";
@@ -133,7 +132,7 @@ const evolve = defineCommand({
     }
     const report = await engram.evolution.report(agent.id, started.run.id);
     if (options.report !== undefined)
-      await writeUserFile(options.report, reportMarkdown(report), "report file");
+      await writeUserFile(options.report, await markdownOf(report), "report file");
     return { data: report, text: formatReport(report) };
   },
 });
@@ -171,7 +170,7 @@ const show = defineCommand({
     const agent = await findAgent(engram, args.agent, options.project);
     const report: EvolutionReport = await engram.evolution.report(agent.id, args.run);
     if (options.report !== undefined)
-      await writeUserFile(options.report, reportMarkdown(report), "report file");
+      await writeUserFile(options.report, await markdownOf(report), "report file");
     return { data: report, text: formatReport(report) };
   },
 });
@@ -244,3 +243,9 @@ async function loadCheckers(path: string): Promise<Record<string, Checker>> {
 
 /** `engram evolve`, `engram distill`, `engram evolution …` */
 export const evolutionCommands: readonly Command[] = [evolve, distill, list, show];
+
+/** The report as Markdown; its module (and the evaluation code it reaches) loads only for --report. */
+async function markdownOf(report: EvolutionReport): Promise<string> {
+  const { reportMarkdown } = await import("../../evolution/report.ts");
+  return reportMarkdown(report);
+}

@@ -1,5 +1,5 @@
 import type { ApiKey } from "../../core/types.ts";
-import { keyIdOf } from "../../keys/key-service.ts";
+import { keyIdOf } from "../../keys/key-id.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { fields, listResult, shortTime, table } from "../output.ts";
 import { projectNames } from "../resolve-agent.ts";

@@ -1,7 +1,6 @@
 import { EngramError, InvalidInputError } from "../../core/errors.ts";
 import type { Memory } from "../../core/types.ts";
-import { parseInput } from "../../core/validation.ts";
-import { MAX_BATCH, type MemoryInput, type MemoryPatch, memoryInput } from "../../memory/memories/schemas.ts";
+import type { MemoryInput, MemoryPatch } from "../../memory/memories/schemas.ts";
 import type { SearchInput } from "../../retrieval/search-schema.ts";
 import { type Command, defineCommand, intOption, numberOption, type OptionSpecs } from "../command.ts";
 import type { CommandContext } from "../context.ts";
@@ -58,7 +57,7 @@ const add = defineCommand({
     const defaults = memoryFields(options);
     if (options.file !== undefined) {
       const lines = await readJsonLines(options.file, "memories file");
-      const inputs = memoryLines(lines, defaults, options.file);
+      const inputs = await memoryLines(lines, defaults, options.file);
       const engram = ctx.engram();
       const agent = await findAgent(engram, args.agent, options.project);
       const { value, warnings } = await renamingItems("memory", lineOf(lines, "memory", options.file), () =>
@@ -321,7 +320,14 @@ function memoryFields(options: {
 }
 
 /** Each line of a memories file over the flag defaults, checked here so an error names its line. */
-function memoryLines(lines: readonly JsonLine[], defaults: object, file: string): MemoryInput[] {
+async function memoryLines(
+  lines: readonly JsonLine[],
+  defaults: object,
+  file: string,
+): Promise<MemoryInput[]> {
+  // Loaded here, not with the command table, so that `engram --help` loads no schema.
+  const { MAX_BATCH, memoryInput } = await import("../../memory/memories/schemas.ts");
+  const { parseInput } = await import("../../core/validation.ts");
   if (lines.length > MAX_BATCH)
     throw new InvalidInputError(
       `memories file ${file} holds ${lines.length} memories; at most ${MAX_BATCH} are added at once`,

@@ -1,7 +1,6 @@
 import { InvalidInputError } from "../../core/errors.ts";
 import type { Message, MessageRole } from "../../core/types.ts";
-import { parseInput } from "../../core/validation.ts";
-import { MAX_MESSAGE_BATCH, type MessageInput, messageInput } from "../../memory/messages/message-service.ts";
+import type { MessageInput } from "../../memory/messages/message-service.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { readJsonLines } from "../files.ts";
 import { formatMessage, formatMessages } from "../format.ts";
@@ -52,6 +51,9 @@ const add = defineCommand({
     if (options.file !== undefined) {
       const file = options.file;
       const lines = await readJsonLines(file, "messages file");
+      // Loaded here, not with the command table, so that `engram --help` loads no schema.
+      const { MAX_MESSAGE_BATCH, messageInput } = await import("../../memory/messages/message-service.ts");
+      const { parseInput } = await import("../../core/validation.ts");
       if (lines.length > MAX_MESSAGE_BATCH)
         throw new InvalidInputError(
           `messages file ${file} holds ${lines.length} messages; at most ${MAX_MESSAGE_BATCH} are added at once`,

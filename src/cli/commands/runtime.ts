@@ -1,5 +1,5 @@
 import type { CompiledContext } from "../../agent/context-compiler.ts";
-import { RESPONDERS } from "../../agent/runtime-config.ts";
+import { RESPONDERS } from "../../agent/responder-names.ts";
 import type { TurnResult } from "../../agent/turn-events.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { shortId, table } from "../output.ts";

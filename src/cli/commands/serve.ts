@@ -116,7 +116,9 @@ const serve = defineCommand({
     // Listen for the stop request before starting, so one that arrives during start-up is not lost.
     const signalled = ctx.io.shutdown?.() ?? new Promise<string>(() => {});
     const stopped = worker ? Promise.race([signalled, primaryStops()]) : signalled;
-    const { startServer, isLoopback } = await import("../../server/index.ts");
+    // server/serve.ts, not the server's index: that one also re-exports the MCP server, which loads on
+    // the first /mcp request instead.
+    const { startServer, isLoopback } = await import("../../server/serve.ts");
     const loopback = isLoopback(host);
     const auth = options.auth === true || !loopback;
     const engram = ctx.engram();

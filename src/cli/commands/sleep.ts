@@ -1,6 +1,6 @@
 import { EngramError } from "../../core/errors.ts";
+import { SLEEP_JOB_KINDS } from "../../sleeptime/job-kinds.ts";
 import type { JobOverrides, SleepJobKind } from "../../sleeptime/options.ts";
-import { SLEEP_JOB_KINDS } from "../../sleeptime/options.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { parseJsonObjectFlag } from "../files.ts";
 import { formatJob, formatJobs, formatSleepRun } from "../format-jobs.ts";

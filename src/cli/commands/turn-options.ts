@@ -1,4 +1,4 @@
-import { RESPONDERS, type ResponderName } from "../../agent/runtime-config.ts";
+import { RESPONDERS, type ResponderName } from "../../agent/responder-names.ts";
 import { InvalidInputError } from "../../core/errors.ts";
 import { PROJECT_OPTION } from "../resolve-agent.ts";
 

@@ -6,7 +6,9 @@ import { parseInput } from "../../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso } from "../context.ts";
 import { pageInput, pageOf } from "../pagination.ts";
 
-export const DEFAULT_PROJECT = "default";
+import { DEFAULT_PROJECT } from "./default-project.ts";
+
+export { DEFAULT_PROJECT };
 
 export const projectName = z
   .string()

@@ -3,7 +3,6 @@ import type { EvolutionRun } from "../../core/evolution-types.ts";
 import { RUN_STATUSES } from "../../core/evolution-types.ts";
 import type { Engram } from "../../engram.ts";
 import { distillOptions } from "../../evolution/distill.ts";
-import { reportMarkdown } from "../../evolution/report.ts";
 import { evolveSettingsObject } from "../../evolution/run-config.ts";
 import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
@@ -249,6 +248,8 @@ export function registerEvolutionRoutes(app: OpenAPIHono<AppEnv>): void {
     const run = await c.var.engram.evolution.get(id, runId);
     const report = await c.var.engram.evolution.report(id, run.id);
     if (c.req.valid("query").format === "markdown") {
+      // Loaded here, not at start-up: the report's module reaches the evaluation code and the models.
+      const { reportMarkdown } = await import("../../evolution/report.ts");
       return c.body(reportMarkdown(report), 200, { "content-type": "text/markdown; charset=utf-8" });
     }
     return c.json({ run: runJson(run), report }, 200);

@@ -1,9 +1,6 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import type { Context } from "hono";
 import type { Engram } from "../../engram.ts";
-import { handleMcpRequest } from "../../mcp/http.ts";
-import { errorResponse } from "../../mcp/json-rpc-check.ts";
 import type { AppEnv } from "../env.ts";
 
 /** Where the MCP endpoint lives; the JSON body middleware leaves it to the MCP transport. */
@@ -67,12 +64,17 @@ export function registerMcpRoute(
       415: { description: "the body is not application/json" },
     },
   });
-  app.all(MCP_PATH, (c) => {
+  app.all(MCP_PATH, async (c) => {
+    // The MCP SDK loads with the first MCP request: a server that is never asked for MCP starts without it.
+    const [{ handleMcpRequest }, { errorResponse, JSON_RPC_INVALID_REQUEST }] = await Promise.all([
+      import("../../mcp/http.ts"),
+      import("../../mcp/json-rpc-check.ts"),
+    ]);
     // A parameter this endpoint does not take is refused, as on every route, but in JSON-RPC's shape.
     const unknown = Object.keys(c.req.queries()).find((name) => name !== "agent");
     if (unknown !== undefined) {
       const message = `invalid request: ${JSON.stringify(unknown)} is not a query parameter of ${MCP_PATH} (it takes: agent)`;
-      return c.json(errorResponse(null, ErrorCode.InvalidRequest, message), 400);
+      return c.json(errorResponse(null, JSON_RPC_INVALID_REQUEST, message), 400);
     }
     const agent = c.req.query("agent");
     return handleMcpRequest(c.req.raw, {

@@ -1,6 +1,6 @@
 import type { createEngram, Engram } from "../engram.ts";
-import { decodeUserText } from "./files.ts";
 import { UsageError } from "./usage-error.ts";
+import { decodeUserText } from "./user-text.ts";
 
 /** Something text can be written to: `process.stdout`, or a capture in tests. */
 export interface Writable {

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { InvalidInputError } from "../core/errors.ts";
 import { checkInput } from "../core/input-limits.ts";
+import { decodeUserText } from "./user-text.ts";
 
 /**
  * Reads a file the user named. A missing or unreadable file is the caller's mistake (invalid_input),
@@ -14,19 +15,6 @@ export async function readUserFile(path: string, what: string): Promise<string> 
     throw new InvalidInputError(`cannot read ${what} ${path}: ${systemReason(error)}`, { cause: error });
   }
   return decodeUserText(bytes, `${what} ${path}`);
-}
-
-/**
- * Text the user gave as bytes (a file, stdin). Bytes that are not UTF-8 are refused rather than
- * replaced by U+FFFD, as the HTTP API refuses them: what is stored is exactly what was given.
- */
-export function decodeUserText(bytes: Uint8Array, source: string): string {
-  try {
-    // ignoreBOM keeps a byte-order mark as the text's first character, as reading the file did.
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch (error) {
-    throw new InvalidInputError(`${source} is not valid UTF-8`, { cause: error });
-  }
 }
 
 export async function writeUserFile(path: string, text: string, what: string): Promise<void> {

@@ -5,12 +5,12 @@ import { InvalidInputError } from "./errors.ts";
 import {
   checkInput,
   findInputProblem,
-  jsonObject,
   loneSurrogate,
   MAX_INPUT_DEPTH,
   MAX_JSON_DEPTH,
   wellFormedPrefix,
 } from "./input-limits.ts";
+import { jsonObject } from "./json-object.ts";
 
 /** Arrays nested `depth` levels, built from JSON text (no recursion). */
 const arrays = (depth: number): unknown => JSON.parse(`${"[".repeat(depth)}${"]".repeat(depth)}`);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jsonObject } from "../core/input-limits.ts";
+import { jsonObject } from "../core/json-object.ts";
 
 const text = (max: number) =>
   z.string().min(1, "must not be empty").max(max, `must be at most ${max} characters`);

@@ -9,6 +9,7 @@ export type { AppOptions } from "./app.ts";
 export { createApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IMPORT_BYTES } from "./app.ts";
 export type { AuthFailureOptions } from "./auth-failures.ts";
 export { DEFAULT_AUTH_FAILURES_PER_MINUTE } from "./auth-failures.ts";
+export type { ClosedRequest } from "./client-close.ts";
 export type { AppEnv } from "./env.ts";
 export type { ApiErrorBody, ApiErrorCode } from "./errors.ts";
 export type { RateLimitOptions } from "./rate-limit.ts";

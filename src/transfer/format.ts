@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ID_PREFIX, type IdKind } from "../core/ids.ts";
-import { jsonObject } from "../core/input-limits.ts";
+import { jsonObject } from "../core/json-object.ts";
 import { AUTHORS, MESSAGE_ROLES } from "../core/types.ts";
 import {
   MAX_STEPS,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jsonObject } from "../../core/input-limits.ts";
+import { jsonObject } from "../../core/json-object.ts";
 
 /** Longest memory text accepted, in characters. */
 export const MAX_MEMORY_CHARS = 8000;

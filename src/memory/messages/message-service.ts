@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
-import { jsonObject } from "../../core/input-limits.ts";
+import { jsonObject } from "../../core/json-object.ts";
 import { MESSAGE_ROLES, type Message, type Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
 import type { IndexedMessage } from "../../store/store.ts";

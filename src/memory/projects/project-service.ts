@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../core/errors.ts";
-import { jsonObject } from "../../core/input-limits.ts";
+import { jsonObject } from "../../core/json-object.ts";
 import type { Page, Project } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso } from "../context.ts";

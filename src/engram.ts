@@ -9,7 +9,8 @@ import { ToolRegistry } from "./agent/tool-registry.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
 import { KeyedLock } from "./core/keyed-lock.ts";
-import { lazyModule, once, ownModule } from "./core/lazy-module.ts";
+import { lazyModule, once } from "./core/lazy-module.ts";
+import { moduleUrl } from "./core/module-url.ts";
 import { CheckerRegistry } from "./evolution/checkers.ts";
 import type { EvolutionService } from "./evolution/evolution-service.ts";
 import type { ExperienceService } from "./experience/experience-service.ts";
@@ -170,25 +171,25 @@ interface RuntimeShared {
 // first use, so that `engram agent list` or a server's first /health does not wait for them.
 const modules = {
   runtime: lazyModule<typeof import("./agent/agent-runtime.ts")>(
-    ownModule(import.meta.url, "./agent/agent-runtime"),
+    moduleUrl("./agent/agent-runtime", import.meta.url).href,
   ),
   evolution: lazyModule<typeof import("./evolution/evolution-service.ts")>(
-    ownModule(import.meta.url, "./evolution/evolution-service"),
+    moduleUrl("./evolution/evolution-service", import.meta.url).href,
   ),
   experience: lazyModule<typeof import("./experience/experience-service.ts")>(
-    ownModule(import.meta.url, "./experience/experience-service"),
+    moduleUrl("./experience/experience-service", import.meta.url).href,
   ),
   insights: lazyModule<typeof import("./insights/insight-service.ts")>(
-    ownModule(import.meta.url, "./insights/insight-service"),
+    moduleUrl("./insights/insight-service", import.meta.url).href,
   ),
   search: lazyModule<typeof import("./retrieval/search-service.ts")>(
-    ownModule(import.meta.url, "./retrieval/search-service"),
+    moduleUrl("./retrieval/search-service", import.meta.url).href,
   ),
   sleeptime: lazyModule<typeof import("./sleeptime/sleeptime-service.ts")>(
-    ownModule(import.meta.url, "./sleeptime/sleeptime-service"),
+    moduleUrl("./sleeptime/sleeptime-service", import.meta.url).href,
   ),
   transfer: lazyModule<typeof import("./transfer/transfer-service.ts")>(
-    ownModule(import.meta.url, "./transfer/transfer-service"),
+    moduleUrl("./transfer/transfer-service", import.meta.url).href,
   ),
 };
 

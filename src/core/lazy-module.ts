@@ -1,5 +1,4 @@
 import { createRequire } from "node:module";
-import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
@@ -20,23 +19,11 @@ export function once<T>(make: () => T): () => T {
  * static `import` of it gets.
  *
  * @param url The module's URL: for a package, the caller's `import.meta.resolve(specifier)`, so that it
- *   is resolved from the caller as a static import would be; for one of engram's own, `ownModule(…)`.
+ *   is resolved from the caller as a static import would be; for one of engram's own, `moduleUrl(…).href`.
  * @example
  * const ai = lazyModule<typeof import("ai")>(import.meta.resolve("ai"));
  * await ai().generateText({ model, prompt });
  */
 export function lazyModule<T>(url: string): () => T {
   return once(() => require(fileURLToPath(url)) as T);
-}
-
-/**
- * The URL of one of engram's modules, `path` (without extension) relative to `base` (the caller's
- * `import.meta.url`), with the caller's own extension: `.ts` when run from the sources, `.js` once
- * built, as the build rewrites import specifiers but not strings.
- *
- * @example
- * ownModule(import.meta.url, "./evolution/evolution-service"); // …/src/evolution/evolution-service.ts
- */
-export function ownModule(base: string, path: string): string {
-  return new URL(`${path}${extname(fileURLToPath(base))}`, base).href;
 }

@@ -17,14 +17,24 @@ import { fileURLToPath } from "node:url";
  * 24.7; no 23.x has all three.
  */
 const SUPPORTED = "22.20 or newer in the 22 line, or 24.7 or newer";
-const [major, minor] = process.versions.node.split(".").map(Number);
-const supported = major === 22 ? minor >= 20 : major > 24 || (major === 24 && minor >= 7);
-if (!supported) {
-  process.stderr.write(
-    `engram needs Node.js ${SUPPORTED}; this is Node.js ${process.versions.node} (${process.execPath})\n`,
-  );
+
+/** Refuses to run in one line: on stderr, or as the CLI's `{"error":…}` on stdout under `--json`. */
+function refuse(code, message) {
+  const args = process.argv.slice(2);
+  const end = args.indexOf("--");
+  if ((end === -1 ? args : args.slice(0, end)).includes("--json"))
+    process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  else process.stderr.write(`${message}\n`);
   process.exit(1);
 }
+
+const [major, minor] = process.versions.node.split(".").map(Number);
+const supported = major === 22 ? minor >= 20 : major > 24 || (major === 24 && minor >= 7);
+if (!supported)
+  refuse(
+    "unsupported_node",
+    `engram needs Node.js ${SUPPORTED}; this is Node.js ${process.versions.node} (${process.execPath})`,
+  );
 
 // Node calls node:sqlite experimental up to 24.x and says so on every run: noise in a CLI's output.
 const emitWarning = process.emitWarning;
@@ -47,9 +57,8 @@ const checkout = !/[\\/]node_modules[\\/]/.test(here) && existsSync(sources) && 
 
 if (checkout) await import(sources.href);
 else if (existsSync(built)) await import(built.href);
-else {
-  process.stderr.write(
-    `engram is not built: ${fileURLToPath(built)} is missing (run "npm run build" in ${fileURLToPath(new URL("..", import.meta.url))})\n`,
+else
+  refuse(
+    "not_built",
+    `engram is not built: ${fileURLToPath(built)} is missing (run "npm run build" in ${fileURLToPath(new URL("..", import.meta.url))})`,
   );
-  process.exit(1);
-}

@@ -11,12 +11,15 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin/engram.js");
 
-function engramOn(version: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function engramOn(
+  version: string,
+  args: readonly string[] = ["--version"],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const pretend = `data:text/javascript,Object.defineProperty(process.versions,"node",{value:"${version}"})`;
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ["--import", pretend, bin, "--version"],
+      ["--import", pretend, bin, ...args],
       { cwd: root },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : (error as { code?: unknown }).code;
@@ -54,4 +57,13 @@ describe("the engram bin on the running Node", () => {
       );
     });
   }
+
+  it("refuses a too-old Node as an error object on stdout under --json", async () => {
+    const exit = await engramOn("22.19.0", ["agent", "list", "--json"]);
+    assert.equal(exit.code, 1);
+    assert.equal(exit.stderr, "");
+    const { error } = JSON.parse(exit.stdout) as { error: { code: string; message: string } };
+    assert.equal(error.code, "unsupported_node");
+    assert.match(error.message, /^engram needs Node\.js 22\.20 or newer .* this is Node\.js 22\.19\.0 /);
+  });
 });

@@ -40,7 +40,10 @@ export interface ClientToolResult {
 }
 
 /** The client tools as AI SDK tools without `execute`, so the SDK stops the turn at their calls. */
-export function clientToolSet(tools: Record<string, ClientTool>, taken: readonly string[]): Record<string, Tool> {
+export function clientToolSet(
+  tools: Record<string, ClientTool>,
+  taken: readonly string[],
+): Record<string, Tool> {
   const out: Record<string, Tool> = {};
   for (const [name, definition] of Object.entries(tools)) {
     if ((MEMORY_TOOL_NAMES as readonly string[]).includes(name) || taken.includes(name))
@@ -54,7 +57,10 @@ export function clientToolSet(tools: Record<string, ClientTool>, taken: readonly
 }
 
 /** The calls of client tools the turn's last step left without a result. */
-export function pendingToolCalls(steps: readonly StepRecord[], clientTools: ReadonlySet<string>): PendingToolCall[] {
+export function pendingToolCalls(
+  steps: readonly StepRecord[],
+  clientTools: ReadonlySet<string>,
+): PendingToolCall[] {
   const last = steps.at(-1);
   if (last === undefined) return [];
   const answered = new Set(last.toolResults.map((r) => r.toolCallId));
@@ -69,11 +75,17 @@ export function pendingToolCalls(steps: readonly StepRecord[], clientTools: Read
  */
 export async function toolResultMessages(
   messages: MessageService,
-  conversation: { agentId: string; userId: string | undefined; sessionId: string | undefined; turnId: string },
+  conversation: {
+    agentId: string;
+    userId: string | undefined;
+    sessionId: string | undefined;
+    turnId: string;
+  },
   results: readonly ClientToolResult[],
   createdAt: string,
 ): Promise<MessageInput[]> {
-  if (results.length === 0) throw new InvalidInputError("invalid turn options: toolResults: must not be empty");
+  if (results.length === 0)
+    throw new InvalidInputError("invalid turn options: toolResults: must not be empty");
   const recent = await messages.list(conversation.agentId, {
     userId: conversation.userId,
     newestFirst: true,
@@ -121,6 +133,7 @@ function callsOf(message: Message): Map<string, string> {
   const calls = message.metadata.toolCalls;
   if (!Array.isArray(calls)) return out;
   for (const c of calls)
-    if (typeof c?.toolCallId === "string" && typeof c?.toolName === "string") out.set(c.toolCallId, c.toolName);
+    if (typeof c?.toolCallId === "string" && typeof c?.toolName === "string")
+      out.set(c.toolCallId, c.toolName);
   return out;
 }

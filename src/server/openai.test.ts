@@ -286,7 +286,12 @@ test("with no language model configured, a completion is 503 and says how to con
 test("a rate-limited key is 429 in OpenAI's shape", async () => {
   const engram = createTestEngram();
   const key = await engram.keys.create({ project: "p" }, { createProject: true });
-  const server = await startServer({ engram, port: 0, auth: true, rateLimit: { requestsPerSecond: 0.001, burst: 1 } });
+  const server = await startServer({
+    engram,
+    port: 0,
+    auth: true,
+    rateLimit: { requestsPerSecond: 0.001, burst: 1 },
+  });
   try {
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key.key, maxRetries: 0 });
     await client.models.list();

@@ -1,5 +1,5 @@
-import { EngramError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import type { ClientTool, ClientToolResult } from "../../agent/client-tools.ts";
+import { EngramError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import type { Engram } from "../../engram.ts";
 import type { ChatMessage, ChatRequest } from "./chat-schemas.ts";
 

@@ -38,7 +38,10 @@ const functionTool = z.looseObject({
   function: z.looseObject({
     name: z
       .string()
-      .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, "must be 1-64 letters, digits, '_' or '-', starting with a letter"),
+      .regex(
+        /^[A-Za-z][A-Za-z0-9_-]{0,63}$/,
+        "must be 1-64 letters, digits, '_' or '-', starting with a letter",
+      ),
     description: z.string().max(10_000).optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
   }),
@@ -110,7 +113,12 @@ export const ModelListSchema = z
   .object({
     object: z.literal("list"),
     data: z.array(
-      z.object({ id: z.string(), object: z.literal("model"), created: z.number().int(), owned_by: z.string() }),
+      z.object({
+        id: z.string(),
+        object: z.literal("model"),
+        created: z.number().int(),
+        owned_by: z.string(),
+      }),
     ),
   })
   .openapi("ModelList");

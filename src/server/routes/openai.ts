@@ -1,7 +1,6 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Agent } from "../../core/types.ts";
 import type { AppEnv } from "../env.ts";
-import { errorResponses, jsonRequest, jsonResponse } from "../schemas.ts";
 import { chatCompletion } from "../openai/chat-completion.ts";
 import { agentOfModel, chatTurnOf } from "../openai/chat-request.ts";
 import {
@@ -11,6 +10,7 @@ import {
   ModelListSchema,
 } from "../openai/chat-schemas.ts";
 import { streamChat } from "../openai/chat-stream.ts";
+import { errorResponses, jsonRequest, jsonResponse } from "../schemas.ts";
 
 const chat = createRoute({
   method: "post",

@@ -1,5 +1,5 @@
 import type { JSONSchema7, Tool } from "ai";
-import { ConflictError, InvalidInputError } from "../core/errors.ts";
+import { InvalidInputError } from "../core/errors.ts";
 import type { Message } from "../core/types.ts";
 import type { MessageInput, MessageService } from "../memory/messages/message-service.ts";
 import { aiSdk } from "../models/ai-sdk.ts";
@@ -47,7 +47,7 @@ export function clientToolSet(
   const out: Record<string, Tool> = {};
   for (const [name, definition] of Object.entries(tools)) {
     if ((MEMORY_TOOL_NAMES as readonly string[]).includes(name) || taken.includes(name))
-      throw new ConflictError(`invalid client tool: ${name}: the agent has a tool of that name`);
+      throw new InvalidInputError(`invalid client tools: ${name}: the agent has a tool of that name`);
     out[name] = aiSdk().tool({
       description: definition.description,
       inputSchema: aiSdk().jsonSchema(definition.inputSchema as JSONSchema7),

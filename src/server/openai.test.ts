@@ -27,6 +27,8 @@ const script: ScriptStep[] = [
   // 3: the model calls the client's tool, then 4: answers from its result
   { toolCalls: [{ name: "get_weather", input: { city: "Oslo" }, id: "call_weather" }] },
   { text: "It is 3°C and snowing in Oslo." },
+  // 5: a streamed call of the client's tool
+  { toolCalls: [{ name: "get_weather", input: { city: "Bergen" }, id: "call_bergen" }] },
 ];
 
 describe("the OpenAI-compatible endpoint, through the official openai client", () => {
@@ -167,6 +169,31 @@ describe("the OpenAI-compatible endpoint, through the official openai client", (
       "assistant: It is 3°C and snowing in Oslo.",
     ]);
     assert.equal(log.items.filter((m) => m.content === "Hi, I am Ada").length, 1, "nothing stored twice");
+  });
+
+  test("a streamed call of a client tool comes as delta.tool_calls, finishing with tool_calls", async () => {
+    const stream = await client.chat.completions.create({
+      model: "agent:helper",
+      user: "bo",
+      stream: true,
+      messages: [{ role: "user", content: "And in Bergen?" }],
+      tools: [weatherTool],
+    });
+    const calls = [];
+    const finishes = [];
+    for await (const chunk of stream) {
+      calls.push(...(chunk.choices[0]?.delta.tool_calls ?? []));
+      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+    }
+    assert.deepEqual(calls, [
+      {
+        index: 0,
+        id: "call_bergen",
+        type: "function",
+        function: { name: "get_weather", arguments: '{"city":"Bergen"}' },
+      },
+    ]);
+    assert.deepEqual(finishes, ["tool_calls"]);
   });
 
   test("a tool result for a call the agent is not waiting on is refused, changing nothing", async () => {

@@ -14,6 +14,7 @@
  * @module engram
  */
 export type { AgentRuntime, TurnOptions, TurnStream } from "./agent/agent-runtime.ts";
+export type { ClientTool, ClientToolResult, PendingToolCall } from "./agent/client-tools.ts";
 export type { CompiledContext } from "./agent/context-compiler.ts";
 export type { StepView } from "./agent/responders/responder.ts";
 export type {

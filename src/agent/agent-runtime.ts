@@ -10,6 +10,7 @@ import type { MessageService } from "../memory/messages/message-service.ts";
 import { modelForAgent } from "../models/language-model.ts";
 import type { SearchInput } from "../retrieval/search-schema.ts";
 import type { SearchResponse } from "../retrieval/search-service.ts";
+import { type ClientTool, type ClientToolResult, clientToolSet, toolResultMessages } from "./client-tools.ts";
 import { type CompiledContext, compileContext } from "./context-compiler.ts";
 import type { ConversationCache } from "./conversation-cache.ts";
 import { EventChannel } from "./event-channel.ts";
@@ -41,6 +42,17 @@ export interface TurnOptions {
   stopWhen?: (steps: readonly StepView[]) => boolean;
   /** Told every event as it happens (`send` only; `stream` yields them). */
   onEvent?: (event: TurnEvent) => void;
+  /**
+   * Tools the caller runs itself (by name), offered to the model beside the agent's own. A turn whose
+   * model calls one ends there, with the call in `pendingToolCalls` (see ClientTool).
+   */
+  clientTools?: Record<string, ClientTool>;
+  /**
+   * Continues the conversation after a turn that ended on client tool calls: these results are
+   * stored as tool messages and the model answers from them. The input's `content` is then only what
+   * memories are retrieved for; no new user message is stored.
+   */
+  toolResults?: readonly ClientToolResult[];
 }
 
 /** A streamed turn: its events, ending with `done` or `error`. */
@@ -190,11 +202,20 @@ export class AgentRuntime {
         toolCalls: [],
         tools: {},
         compiled: undefined,
+        clientTools: new Set(Object.keys(options.clientTools ?? {})),
+        resumed: null,
       };
       plan.tools = this.#tools(agent, parsed.userId, turnId, (edit) => {
         plan.edits.push(edit);
         emit({ type: "memory-edit", ...edit });
       });
+      try {
+        if (options.clientTools !== undefined)
+          Object.assign(plan.tools, clientToolSet(options.clientTools, Object.keys(plan.tools)));
+      } catch (error) {
+        ready(error instanceof Error ? error : new Error(String(error)));
+        return null;
+      }
       let release: () => Promise<void>;
       try {
         // And one at a time across processes: server workers, the CLI.
@@ -213,6 +234,7 @@ export class AgentRuntime {
       }
       try {
         try {
+          if (options.toolResults !== undefined) plan.resumed = await this.#resume(plan, options.toolResults);
           plan.compiled = await this.#compile(plan);
         } catch (error) {
           ready(error instanceof Error ? error : new Error(String(error)));
@@ -245,11 +267,28 @@ export class AgentRuntime {
       guidance: plan.responder.guidance,
       responder: plan.responder.name,
       tools: plan.responder.maxSteps > 1 ? plan.tools : {},
-      pending: { content: plan.input.content, name: plan.input.name },
+      // A continuation answers the stored tool results: there is no new message.
+      pending: plan.resumed === null ? { content: plan.input.content, name: plan.input.name } : null,
       query: plan.input.content,
       userId: plan.input.userId,
       collectOverflow: true,
     });
+  }
+
+  /** Stores the caller's results of the pending client tool calls, once each is checked. */
+  async #resume(plan: TurnPlan, results: readonly ClientToolResult[]) {
+    const inputs = await toolResultMessages(
+      this.#s.messages,
+      {
+        agentId: plan.agent.id,
+        userId: plan.input.userId,
+        sessionId: plan.input.sessionId,
+        turnId: plan.turnId,
+      },
+      results,
+      plan.startedAt,
+    );
+    return this.#s.messages.appendMany(plan.agent.id, inputs);
   }
 
   #compilerServices() {

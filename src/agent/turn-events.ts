@@ -1,5 +1,6 @@
 import type { ErrorCode } from "../core/errors.ts";
 import type { Message } from "../core/types.ts";
+import type { PendingToolCall } from "./client-tools.ts";
 
 /** Tokens a turn (or one model call of it) used, as the provider reported them. */
 export interface TurnUsage {
@@ -33,6 +34,8 @@ export interface TurnResult {
   steps: number;
   /** Set when older messages were summarised out of the context during this turn. */
   summaryMessageId: string | null;
+  /** Present when the turn ended on calls of the caller's own tools (`TurnOptions.clientTools`). */
+  pendingToolCalls?: PendingToolCall[];
 }
 
 /**
@@ -76,6 +79,8 @@ export type TurnEvent =
       messageIds: string[];
       usage: TurnUsage;
       edits: MemoryEdit[];
+      /** Present when the turn ended on calls of the caller's own tools. */
+      pendingToolCalls?: PendingToolCall[];
     };
 
 export const ZERO_USAGE: TurnUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };

@@ -6,6 +6,7 @@ import type { Agent, Message } from "../core/types.ts";
 import { nowIso } from "../memory/context.ts";
 import type { MessageInput } from "../memory/messages/message-service.ts";
 import type { RuntimeServices } from "./agent-runtime.ts";
+import { pendingToolCalls } from "./client-tools.ts";
 import type { CompiledTurn, CompilerServices } from "./context-compiler.ts";
 import { renderBlocks } from "./context-render.ts";
 import { runModel, StreamFailure } from "./model-call.ts";
@@ -43,6 +44,10 @@ export interface TurnPlan {
   toolCalls: { toolCallId: string; toolName: string }[];
   tools: Record<string, Tool>;
   compiled: CompiledTurn | undefined;
+  /** Names of the caller's own tools: a call of one ends the turn, left for the caller to run. */
+  clientTools: ReadonlySet<string>;
+  /** In a continuation after client tool calls, the tool results it stored; else null. */
+  resumed: Message[] | null;
 }
 
 export interface RunnerServices extends RuntimeServices {
@@ -120,13 +125,14 @@ export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnRe
       ),
     );
     for (const step of steps) usage = addUsage(usage, step.usage);
-    const answer = answerOf(steps);
-    if (answer === "")
+    const pending = pendingToolCalls(steps, plan.clientTools);
+    const answer = pending.length > 0 ? (steps.at(-1)?.text.trim() ?? "") : answerOf(steps);
+    if (answer === "" && pending.length === 0)
       throw new EngramError("unavailable", `model ${plan.modelName} gave no answer after its tool calls`, {
         details: { reason: "empty_answer" },
       });
-    const messages = await s.messages.appendMany(plan.agent.id, [
-      userMessage(plan),
+    const written = await s.messages.appendMany(plan.agent.id, [
+      ...(plan.resumed === null ? [userMessage(plan)] : []),
       ...stepMessages(steps, {
         turnId: plan.turnId,
         userId: plan.input.userId,
@@ -134,7 +140,9 @@ export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnRe
         model: plan.modelName,
       }),
     ]);
-    for (const message of messages) emit({ type: "message", message });
+    for (const message of written) emit({ type: "message", message });
+    const messages = [...(plan.resumed ?? []), ...written];
+    const waiting = pending.length === 0 ? {} : { pendingToolCalls: pending };
     const result: TurnResult = {
       turnId: plan.turnId,
       agentId: plan.agent.id,
@@ -144,6 +152,7 @@ export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnRe
       edits: plan.edits,
       steps: steps.length,
       summaryMessageId,
+      ...waiting,
     };
     emit({
       type: "done",
@@ -152,6 +161,7 @@ export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnRe
       messageIds: messages.map((m) => m.id),
       usage,
       edits: plan.edits,
+      ...waiting,
     });
     return result;
   } catch (thrown) {
@@ -210,7 +220,7 @@ async function recordFailure(
 ): Promise<string[]> {
   const error = toEngramError(failure).toJSON();
   const written = await s.messages.appendMany(plan.agent.id, [
-    userMessage(plan),
+    ...(plan.resumed === null ? [userMessage(plan)] : []),
     {
       role: "system",
       content: wellFormedPrefix(`The turn failed: ${failure.message}`, 10_000),

@@ -10,6 +10,7 @@ import { jsonBody } from "./body.ts";
 import { type ClosedRequest, describeClosedRequest, watchClientClose } from "./client-close.ts";
 import type { AppEnv } from "./env.ts";
 import { errorHandler, notFoundHandler, validationHook } from "./errors.ts";
+import { openAiErrors, openAiTimeout } from "./openai/errors.ts";
 import { knownQueryParameters } from "./query-parameters.ts";
 import { DEFAULT_RATE_BURST, DEFAULT_RATE_LIMIT, type RateLimitOptions, rateLimit } from "./rate-limit.ts";
 import { registerAgentRoutes } from "./routes/agents.ts";
@@ -25,6 +26,7 @@ import { registerKeyRoutes } from "./routes/keys.ts";
 import { MCP_PATH, registerMcpRoute } from "./routes/mcp.ts";
 import { registerMemoryRoutes } from "./routes/memories.ts";
 import { registerMessageRoutes } from "./routes/messages.ts";
+import { registerOpenAiRoutes } from "./routes/openai.ts";
 import { registerProjectRoutes } from "./routes/projects.ts";
 import { registerSearchRoutes } from "./routes/search.ts";
 import { registerSleeptimeRoutes } from "./routes/sleeptime.ts";
@@ -104,6 +106,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.onError(errorHandler(reportInternal));
   app.notFound(notFoundHandler);
   app.use("*", watchClientClose(options.onClientClose ?? reportClosedToStderr));
+  // First, so that every error of the OpenAI routes, whoever raised it, leaves in OpenAI's shape.
+  app.use("*", openAiErrors());
   const failureLimit = options.authFailureLimit ?? { perMinute: DEFAULT_AUTH_FAILURES_PER_MINUTE };
   const failures = auth && failureLimit !== false ? new AuthFailureLimit(failureLimit) : undefined;
   app.use("*", authenticate(engram, { required: auth, failures }));
@@ -131,11 +135,12 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerEvolutionRoutes(app);
   registerSleeptimeRoutes(app);
   registerVectorRoutes(app);
+  registerOpenAiRoutes(app);
   // The MCP server works on the request's engine: with auth, the key's project only.
   registerMcpRoute(app, (c) => c.var.engram, { maxBodyBytes, onInternalError: reportInternal });
   registerOpenApiDocument(app, auth);
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  if (timeoutMs > 0) app.fetch = withTimeout(app.fetch, timeoutMs);
+  if (timeoutMs > 0) app.fetch = withTimeout(app.fetch, timeoutMs, openAiTimeout);
   return app;
 }
 

@@ -60,6 +60,8 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/sleep": ["post"],
     "/v1/agents/{id}/jobs": ["get"],
     "/v1/agents/{id}/jobs/{jid}": ["get"],
+    "/v1/chat/completions": ["post"],
+    "/v1/models": ["get"],
   };
   assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
   for (const [path, methods] of Object.entries(expected)) {

@@ -14,6 +14,8 @@ const HTTP_ONLY = new Set([
   "search.all",
   "memories.search",
   "messages.search",
+  "openai.chatCompletions",
+  "openai.listModels",
 ]);
 
 test("every OpenAPI operation has a unique operationId named after the library method it matches", async () => {

@@ -96,6 +96,7 @@ export function exampleBody(
     "post /v1/agents/{id}/reindex": { limit: 10 },
     "post /v1/agents/{id}/memories/{mid}/archive": {},
     "post /v1/agents/{id}/memories/{mid}/restore": {},
+    "post /v1/chat/completions": { model: "agent:their-agent", messages: [{ role: "user", content: "hi" }] },
     "post /mcp": { jsonrpc: "2.0", id: 1, method: "ping" },
   };
   if (!(key in bodies)) throw new Error(`no example body for ${key}: add one in src/server/route-catalog.ts`);

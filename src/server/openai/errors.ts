@@ -1,0 +1,76 @@
+import type { MiddlewareHandler } from "hono";
+import type { ApiErrorBody } from "../errors.ts";
+
+/** The routes that speak OpenAI's API, and so answer errors in OpenAI's shape. */
+export const OPENAI_PATHS: ReadonlySet<string> = new Set(["/v1/chat/completions", "/v1/models"]);
+
+/** An error as OpenAI's API and its clients have it. */
+export interface OpenAiErrorBody {
+  error: { message: string; type: string; param: string | null; code: string };
+}
+
+/**
+ * OpenAI's error shape for an engram error: `type` by status as OpenAI's API sets it, `code` the
+ * engram code (or one the route chose, e.g. `model_not_found`), `param` the request field at fault.
+ */
+export function openAiError(status: number, error: ApiErrorBody["error"]): OpenAiErrorBody {
+  const details = error.details ?? {};
+  const issues = details.issues as { path?: string }[] | undefined;
+  const param =
+    typeof details.param === "string"
+      ? details.param
+      : typeof issues?.[0]?.path === "string" && issues[0].path !== ""
+        ? issues[0].path
+        : null;
+  return {
+    error: {
+      message: error.message,
+      type: typeOf(status),
+      param,
+      code: typeof details.openaiCode === "string" ? details.openaiCode : error.code,
+    },
+  };
+}
+
+function typeOf(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 429) return "rate_limit_error";
+  if (status >= 500) return "server_error";
+  return "invalid_request_error";
+}
+
+/**
+ * Rewrites every error response of the OpenAI routes (whichever layer made it: auth, rate limit,
+ * body check, validation or the handler) into OpenAI's shape, with the same status and headers.
+ * Registered first, so it sees the answer of everything after it.
+ */
+export function openAiErrors(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (!OPENAI_PATHS.has(c.req.path) || c.res.status < 400) return;
+    if (!(c.res.headers.get("content-type") ?? "").startsWith("application/json")) return;
+    const body = (await c.res
+      .clone()
+      .json()
+      .catch(() => null)) as Partial<ApiErrorBody> | null;
+    if (typeof body?.error?.code !== "string") return;
+    const headers = new Headers(c.res.headers);
+    headers.delete("content-length");
+    const status = c.res.status;
+    c.res = undefined;
+    c.res = new Response(JSON.stringify(openAiError(status, body.error)), { status, headers });
+  };
+}
+
+/** The timeout's 503 in OpenAI's shape on the OpenAI routes (it is sent from outside the app). */
+export function openAiTimeout(request: Request, response: Response): Response | Promise<Response> {
+  if (!OPENAI_PATHS.has(new URL(request.url).pathname)) return response;
+  return response.json().then(
+    (body) =>
+      new Response(JSON.stringify(openAiError(response.status, (body as ApiErrorBody).error)), {
+        status: response.status,
+        headers: response.headers,
+      }),
+  );
+}

@@ -75,7 +75,7 @@ export function insightsClient(t: Transport): InsightsClient {
       ),
     apply: (agentId, operations, { strict } = {}) =>
       t.call("insights.apply", { params: { id: agentId }, body: { operations, strict } }),
-    extract(agentId, options = {}) {
+    async extract(agentId, options = {}) {
       refuseLocalOptions("insights.extract", options, ["model"], { modelByName: true });
       return t.call("insights.extract", { params: { id: agentId }, body: options });
     },
@@ -89,7 +89,7 @@ export function evolutionClient(t: Transport): EvolutionClient {
       params: { id: agentId, runId },
     });
   return {
-    evolve(agentId, options) {
+    async evolve(agentId, options) {
       refuseLocalOptions("evolution.evolve", options, ["model", "runner", "checkers", "onProgress"], {
         modelByName: true,
       });
@@ -98,7 +98,7 @@ export function evolutionClient(t: Transport): EvolutionClient {
         body: { ...options, wait: true },
       });
     },
-    resume(agentId, runId, drivers = {}) {
+    async resume(agentId, runId, drivers = {}) {
       refuseLocalOptions("evolution.resume", drivers, ["model", "runner", "checkers", "onProgress"], {
         modelByName: true,
       });
@@ -118,7 +118,7 @@ export function evolutionClient(t: Transport): EvolutionClient {
 /** `client.sleeptime`: `run` waits for the jobs, `enqueue` answers at once. */
 export function sleeptimeClient(t: Transport): SleeptimeClient {
   return {
-    run(agentId, input = {}) {
+    async run(agentId, input = {}) {
       refuseLocalOptions("sleeptime.run", input, ["onProgress"]);
       return t.call("sleeptime.run", { params: { id: agentId }, body: { ...input, wait: true } });
     },
@@ -133,7 +133,7 @@ export function sleeptimeClient(t: Transport): SleeptimeClient {
 export function transferClient(t: Transport): TransferClient {
   return {
     export: (agentId) => t.call("transfer.export", { params: { id: agentId } }),
-    import(document, { createProject, ...options } = {}) {
+    async import(document, { createProject, ...options } = {}) {
       // Whether a missing project may be created is the server's (the key's) to decide, not the caller's.
       void createProject;
       return t.call("transfer.import", {
@@ -146,7 +146,7 @@ export function transferClient(t: Transport): TransferClient {
 /** `client.vectors`. */
 export function vectorsClient(t: Transport): VectorsClient {
   return {
-    reindex(options = {}) {
+    async reindex(options = {}) {
       refuseLocalOptions("vectors.reindex", options, ["rebuild"]);
       const { agentId, ...body } = options;
       return t.call("vectors.reindex", { params: { id: agentId ?? "" }, body });

@@ -13,7 +13,7 @@ const IN_PROCESS = ["model", "stopWhen", "onEvent"] as const;
 /** `client.runtime`. */
 export function runtimeClient(t: Transport): RuntimeClient {
   return {
-    send(agentId, input, options = {}) {
+    async send(agentId, input, options = {}) {
       refuseLocalOptions("runtime.send", options, IN_PROCESS);
       return t.call("runtime.send", { params: { id: agentId }, body: input, signal: options.abortSignal });
     },
@@ -33,7 +33,7 @@ export function runtimeClient(t: Transport): RuntimeClient {
         throw new EngramError("internal", "runtime.stream: the server sent no body");
       return turnStream(sseData(response.body) as AsyncGenerator<TurnEvent>, controller);
     },
-    context(agentId, input = {}, options = {}) {
+    async context(agentId, input = {}, options = {}) {
       refuseLocalOptions("runtime.context", options, ["model"]);
       return t.call("runtime.context", { params: { id: agentId }, query: { ...input } });
     },

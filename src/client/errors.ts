@@ -39,7 +39,8 @@ export function errorFromJSON(
   error: { code: string; message: string; details?: Record<string, unknown> },
   options: { cause?: unknown } = {},
 ): EngramError {
-  const code = (error.code in CLASSES || isKnownCode(error.code) ? error.code : "internal") as ErrorCode;
+  // A code this copy does not know (a newer server) keeps its message but reads as `internal`.
+  const code = (isKnownCode(error.code) ? error.code : "internal") as ErrorCode;
   const init = { cause: options.cause, details: error.details };
   const Class = CLASSES[code];
   return Class === undefined ? new EngramError(code, error.message, init) : new Class(error.message, init);
@@ -100,9 +101,5 @@ function isErrorBody(
 }
 
 function isKnownCode(code: string): boolean {
-  try {
-    return typeof new EngramError(code as ErrorCode, "").status === "number";
-  } catch {
-    return false;
-  }
+  return new EngramError(code as ErrorCode, "").status !== undefined;
 }

@@ -102,6 +102,28 @@ describe("the client's errors, auth and streamed turns, against a served engine"
     }
   });
 
+  it("refuses its own bad input before sending anything: the URL, an empty id", async () => {
+    for (const baseUrl of ["", "127.0.0.1:8420", "ftp://host"]) {
+      assert.throws(
+        () => createClient({ baseUrl }),
+        (error: unknown) => error instanceof InvalidInputError && error.details?.field === "baseUrl",
+      );
+    }
+    let sent = 0;
+    const client = createClient({
+      baseUrl: server.url,
+      fetch: (input, init) => {
+        sent++;
+        return fetch(input, init);
+      },
+    });
+    await assert.rejects(
+      client.memories.get("", "mem_1"),
+      (error: unknown) => error instanceof InvalidInputError && /\bid\b/.test(error.message),
+    );
+    assert.equal(sent, 0);
+  });
+
   it("a server that is down is `unavailable`, naming its URL", async () => {
     const gone = await startServer({ engram: createTestEngram(), port: 0 });
     const url = gone.url;

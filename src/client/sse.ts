@@ -10,7 +10,8 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator
     for (;;) {
       const { value, done } = await reader.read();
       buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      buffer = buffer.replace(/\r\n?/g, "\n");
+      // A CR at a chunk's end may be half of a CRLF: it is joined with the next chunk's LF first.
+      buffer = buffer.replace(/\r\n/g, "\n");
       let end = buffer.indexOf("\n\n");
       while (end !== -1) {
         const data = dataOf(buffer.slice(0, end));

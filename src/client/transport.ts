@@ -45,6 +45,14 @@ export interface Transport {
 
 /** A transport over `fetch` for the given server. */
 export function createTransport(options: ClientOptions): Transport {
+  if (typeof options.baseUrl !== "string" || !/^https?:\/\/[^/]/i.test(options.baseUrl)) {
+    throw new InvalidInputError(
+      `baseUrl: must be an http(s) URL, e.g. http://127.0.0.1:8420 (got ${JSON.stringify(options.baseUrl)})`,
+      {
+        details: { field: "baseUrl" },
+      },
+    );
+  }
   const base = options.baseUrl.replace(/\/+$/, "");
   const doFetch = options.fetch ?? globalThis.fetch;
   if (typeof doFetch !== "function") {

@@ -49,6 +49,7 @@ const TOUR_JS = `
 import { ConflictError, createEngram } from "engram";
 import { createApp } from "engram/server";
 import { createTestEngram, scriptedModel } from "engram/test";
+import { createClient, NotFoundError } from "engram/client";
 
 const engram = createEngram({ path: process.argv[2] });
 const agent = await engram.agents.create({ name: "support" });
@@ -68,6 +69,11 @@ await engram.memories.add(agent.id, { text: "Ada's company renews its contract e
 const { results } = await engram.search(agent.id, { query: "when does the contract renew?" });
 const exported = await engram.transfer.export(agent.id);
 const health = await createApp({ engram }).request("/health");
+// The client, served by the app through its own fetch: no socket needed.
+const app = createApp({ engram });
+const client = createClient({ baseUrl: "http://engram.test", fetch: (input, init) => app.fetch(new Request(input, init)) });
+const viaClient = (await client.blocks.get(agent.id, "human")).value;
+const missing = await client.agents.get("nobody").catch((error) => error instanceof NotFoundError);
 await engram.close();
 
 const test = createTestEngram({ model: scriptedModel([{ text: "Hello, Ada." }]) });
@@ -82,6 +88,8 @@ console.log(JSON.stringify({
   format: exported.format,
   health: health.status,
   answer: turn.answer,
+  viaClient,
+  missing,
 }));
 `;
 
@@ -105,6 +113,7 @@ import {
 } from "engram";
 import { type AppOptions, createApp } from "engram/server";
 import { createTestEngram, scriptedModel, type TestEngramOptions } from "engram/test";
+import { createClient, type EngramClient } from "engram/client";
 
 const options: EngramOptions = { path: ":memory:" };
 const engram: Engram = createEngram(options);
@@ -131,6 +140,16 @@ async function backUp(agentId: string): Promise<string> {
   return document.format;
 }
 
+// The client has the library's names and types: what takes an engram's services takes the client's.
+const remote: EngramClient = createClient({ baseUrl: "http://127.0.0.1:8420", apiKey: "ek_x" });
+async function rememberAnywhere(memories: Pick<MemoryService, "add">, agentId: string): Promise<Memory> {
+  return memories.add(agentId, { text: "either way" });
+}
+const rememberRemotely = (agentId: string) => rememberAnywhere(remote.memories, agentId);
+const rememberLocally = (agentId: string) => rememberAnywhere(engram.memories, agentId);
+// @ts-expect-error: the client needs a baseUrl
+createClient({ apiKey: "ek_x" });
+
 const testOptions: TestEngramOptions = { model: scriptedModel([{ text: "hi" }]) };
 const app = createApp({ engram: createTestEngram(testOptions) } satisfies AppOptions);
 
@@ -143,7 +162,7 @@ void remember(engram.memories, "agt", "text");
 // @ts-expect-error: a conflict is an Error with a code
 const wrongCode: number = new ConflictError("stale").code;
 
-export { app, ask, backUp, find, wrongAnswer, wrongCode, wrongQuery };
+export { app, ask, backUp, find, rememberLocally, rememberRemotely, wrongAnswer, wrongCode, wrongQuery };
 `;
 
 const TSCONFIG = {
@@ -229,6 +248,8 @@ describe("the package, packed and installed into another project", { timeout: 60
       format: "engram.agent",
       health: 200,
       answer: "Hello, Ada.",
+      viaClient: "Name: Ada\nPlan: Pro",
+      missing: true,
     });
   });
 

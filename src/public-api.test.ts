@@ -10,7 +10,7 @@ import ts from "typescript";
 // is left writing `Engram["memories"]` and `Parameters<…>[1]`.
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const ENTRY_POINTS = ["src/index.ts", "src/server/index.ts", "src/test/index.ts"];
+const ENTRY_POINTS = ["src/index.ts", "src/server/index.ts", "src/test/index.ts", "src/client/index.ts"];
 
 interface Walk {
   /** Types reached, by name. */
@@ -191,5 +191,11 @@ describe("the public API", () => {
       "AgentRuntime",
     ])
       assert.ok(main.has(name), `engram exports ${name}`);
+  });
+
+  it("names the client and its error classes from engram/client", () => {
+    const client = walk.exports.get("src/client/index.ts") ?? new Set();
+    for (const name of ["createClient", "EngramClient", "ClientOptions", "EngramError", "NotFoundError"])
+      assert.ok(client.has(name), `engram/client exports ${name}`);
   });
 });

@@ -12,7 +12,13 @@ export type ErrorCode =
   | "unsupported_format"
   | "database_too_new"
   | "unavailable"
-  | "internal";
+  | "internal"
+  // Raised only at the HTTP edge, and by the HTTP client when a server answers with them.
+  | "unauthorized"
+  | "method_not_allowed"
+  | "unsupported_media_type"
+  | "rate_limited"
+  | "timeout";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -24,6 +30,11 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   database_too_new: 500,
   unavailable: 503,
   internal: 500,
+  unauthorized: 401,
+  method_not_allowed: 405,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  timeout: 503,
 };
 
 const MARKER = Symbol.for("engram.error");

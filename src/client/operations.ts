@@ -16,8 +16,16 @@ export interface Operation {
   body?: true;
 }
 
-/** Operations of `/openapi.json` with no place in a typed client: a liveness probe and the MCP transport. */
-export const UNCLIENTED_OPERATIONS = ["system.health", "mcp.request"] as const;
+/**
+ * Operations of `/openapi.json` with no place in a typed client: a liveness probe, the MCP transport,
+ * and the OpenAI-compatible routes, which are for OpenAI's own clients (`runtime.send` is their twin).
+ */
+export const UNCLIENTED_OPERATIONS = [
+  "system.health",
+  "mcp.request",
+  "openai.chatCompletions",
+  "openai.listModels",
+] as const;
 
 /** Every other operation of the HTTP API, by operationId. */
 export const OPERATIONS = {

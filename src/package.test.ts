@@ -46,7 +46,9 @@ async function ok(command: string, args: readonly string[], cwd: string): Promis
 
 // A first program: every entry point, and the calls a newcomer makes first.
 const TOUR_JS = `
+import { generateText, wrapLanguageModel } from "ai";
 import { ConflictError, createEngram } from "engram";
+import { engramMemory } from "engram/ai-sdk";
 import { createApp } from "engram/server";
 import { createTestEngram, scriptedModel } from "engram/test";
 
@@ -73,6 +75,11 @@ await engram.close();
 const test = createTestEngram({ model: scriptedModel([{ text: "Hello, Ada." }]) });
 const helper = await test.agents.create({ name: "helper" });
 const turn = await test.runtime.send(helper.id, { content: "Hi, I am Ada." });
+await test.blocks.set(helper.id, "human", "Name: Ada");
+const appModel = scriptedModel([{ text: "Hi again, Ada." }]);
+const withMemory = wrapLanguageModel({ model: appModel, middleware: engramMemory({ engram: test, agent: "helper" }) });
+const remembered = await generateText({ model: withMemory, prompt: "Do you remember me?" });
+const recorded = (await test.messages.list(helper.id)).items.map((message) => message.content);
 await test.close();
 
 console.log(JSON.stringify({
@@ -82,6 +89,11 @@ console.log(JSON.stringify({
   format: exported.format,
   health: health.status,
   answer: turn.answer,
+  middleware: {
+    answer: remembered.text,
+    sawBlock: JSON.stringify(appModel.calls[0].prompt).includes("Name: Ada"),
+    recorded: recorded.slice(-2),
+  },
 }));
 `;
 
@@ -105,6 +117,7 @@ import {
 } from "engram";
 import { type AppOptions, createApp } from "engram/server";
 import { createTestEngram, scriptedModel, type TestEngramOptions } from "engram/test";
+import { type EngramMemoryOptions, engramMemory } from "engram/ai-sdk";
 
 const options: EngramOptions = { path: ":memory:" };
 const engram: Engram = createEngram(options);
@@ -133,6 +146,8 @@ async function backUp(agentId: string): Promise<string> {
 
 const testOptions: TestEngramOptions = { model: scriptedModel([{ text: "hi" }]) };
 const app = createApp({ engram: createTestEngram(testOptions) } satisfies AppOptions);
+const memoryOptions: EngramMemoryOptions = { engram, agent: "support", userId: "ada" };
+const middleware = engramMemory(memoryOptions);
 
 // @ts-expect-error: a query is text
 const wrongQuery: SearchInput = { query: 42 };
@@ -142,8 +157,10 @@ const wrongAnswer: number = ({} as TurnResult).answer;
 void remember(engram.memories, "agt", "text");
 // @ts-expect-error: a conflict is an Error with a code
 const wrongCode: number = new ConflictError("stale").code;
+// @ts-expect-error: the middleware needs an agent
+const noAgent: EngramMemoryOptions = { engram };
 
-export { app, ask, backUp, find, wrongAnswer, wrongCode, wrongQuery };
+export { app, ask, backUp, find, middleware, noAgent, wrongAnswer, wrongCode, wrongQuery };
 `;
 
 const TSCONFIG = {
@@ -204,6 +221,7 @@ describe("the package, packed and installed into another project", { timeout: 60
       "dist/index.js.map",
       "dist/server/index.js",
       "dist/test/index.d.ts",
+      "dist/ai-sdk/index.js",
       "dist/cli/main.js",
       "docs/http-api.md",
     ])
@@ -216,7 +234,7 @@ describe("the package, packed and installed into another project", { timeout: 60
     assert.deepEqual(unwanted, []);
   });
 
-  it("imports from JavaScript: an agent, commits, a refused stale write, search, a turn, export, the app", async () => {
+  it("imports from JavaScript: an agent, commits, a refused stale write, search, a turn, export, the app, the AI SDK middleware", async () => {
     writeFileSync(join(consumer, "tour.js"), TOUR_JS);
     const { commits, ...tour } = JSON.parse(
       await ok(process.execPath, ["tour.js", join(dir, "tour.db")], consumer),
@@ -229,6 +247,11 @@ describe("the package, packed and installed into another project", { timeout: 60
       format: "engram.agent",
       health: 200,
       answer: "Hello, Ada.",
+      middleware: {
+        answer: "Hi again, Ada.",
+        sawBlock: true,
+        recorded: ["Do you remember me?", "Hi again, Ada."],
+      },
     });
   });
 

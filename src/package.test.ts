@@ -77,8 +77,10 @@ const helper = await test.agents.create({ name: "helper" });
 const turn = await test.runtime.send(helper.id, { content: "Hi, I am Ada." });
 await test.blocks.set(helper.id, "human", "Name: Ada");
 const appModel = scriptedModel([{ text: "Hi again, Ada." }]);
-const withMemory = wrapLanguageModel({ model: appModel, middleware: engramMemory({ engram: test, agent: "helper" }) });
+const memory = engramMemory({ engram: test, agent: "helper" });
+const withMemory = wrapLanguageModel({ model: appModel, middleware: memory });
 const remembered = await generateText({ model: withMemory, prompt: "Do you remember me?" });
+await memory.flush();
 const recorded = (await test.messages.list(helper.id)).items.map((message) => message.content);
 await test.close();
 

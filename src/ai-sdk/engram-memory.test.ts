@@ -4,6 +4,7 @@ import type { LanguageModelV3CallOptions } from "@ai-sdk/provider";
 import { generateText, streamText, wrapLanguageModel } from "ai";
 import { EngramError, InvalidInputError, NotFoundError } from "../core/errors.ts";
 import type { Engram } from "../engram.ts";
+import type { MessageInput } from "../memory/messages/message-service.ts";
 import { createTestEngram, scriptedModel } from "../test/index.ts";
 import { engramMemory } from "./index.ts";
 
@@ -35,15 +36,14 @@ describe("engramMemory", () => {
   it("generateText: the prompt holds the blocks and the user's memory, and the exchange is recorded", async () => {
     const { engram, agent } = await setup();
     const model = scriptedModel([{ text: "It renews in March." }]);
-    const wrapped = wrapLanguageModel({
-      model,
-      middleware: engramMemory({ engram, agent: "support", userId: "ada" }),
-    });
+    const middleware = engramMemory({ engram, agent: "support", userId: "ada" });
+    const wrapped = wrapLanguageModel({ model, middleware });
     const { text } = await generateText({
       model: wrapped,
       system: "Be brief.",
       prompt: "When does my contract renew?",
     });
+    await middleware.flush();
     assert.equal(text, "It renews in March.");
     const call = model.calls[0];
     const prompt = promptText(call);
@@ -73,13 +73,12 @@ describe("engramMemory", () => {
   it("streamText: the answer is accumulated from the deltas and recorded when the stream ends", async () => {
     const { engram, agent } = await setup();
     const model = scriptedModel([{ text: "October, Bo." }]);
-    const wrapped = wrapLanguageModel({
-      model,
-      middleware: engramMemory({ engram, agent: agent.id, userId: "bo" }),
-    });
+    const middleware = engramMemory({ engram, agent: agent.id, userId: "bo" });
+    const wrapped = wrapLanguageModel({ model, middleware });
     const result = streamText({ model: wrapped, messages: [{ role: "user", content: "When do I renew?" }] });
     let streamed = "";
     for await (const delta of result.textStream) streamed += delta;
+    await middleware.flush();
     assert.equal(streamed, "October, Bo.");
     const prompt = promptText(model.calls[0]);
     assert.match(prompt, /Bo's contract renews every October/);
@@ -99,10 +98,8 @@ describe("engramMemory", () => {
       { toolCalls: [{ name: "lookup", input: { what: "plan" } }] },
       { text: "You are on Pro." },
     ]);
-    const wrapped = wrapLanguageModel({
-      model,
-      middleware: engramMemory({ engram, agent: "support", userId: "ada" }),
-    });
+    const middleware = engramMemory({ engram, agent: "support", userId: "ada" });
+    const wrapped = wrapLanguageModel({ model, middleware });
     const { jsonSchema, stepCountIs, tool } = await import("ai");
     const { text } = await generateText({
       model: wrapped,
@@ -114,6 +111,7 @@ describe("engramMemory", () => {
     });
     assert.equal(text, "You are on Pro.");
     assert.match(promptText(model.calls[1]), /Ada's contract renews every March/, "each step has the memory");
+    await middleware.flush();
     assert.deepEqual(await conversation(engram, agent.id), [
       ["user", "Which plan is my contract on?", "ada"],
       ["assistant", "You are on Pro.", "ada"],
@@ -154,9 +152,48 @@ describe("engramMemory", () => {
     assert.equal((await generateText({ model: wrapped, prompt: "Hi" })).text, "Hello.");
     const streamed = streamText({ model: wrapped, prompt: "Hi again" });
     assert.equal(await streamed.text, "Hello again.");
+    await middleware.flush();
     assert.equal(errors.length, 2);
     assert.match(String(errors[0]), /read-only/);
     assert.equal((await engram.messages.list(agent.id)).items.length, 0);
+    await engram.close();
+  });
+
+  it("answers without waiting for the recording, and stores exchanges in order behind it", async () => {
+    const { engram, agent } = await setup();
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = {
+      agents: engram.agents,
+      blocks: engram.blocks,
+      search: engram.search,
+      messages: {
+        appendMany: async (agentId: string, inputs: readonly MessageInput[]) => {
+          await gate;
+          return engram.messages.appendMany(agentId, inputs);
+        },
+      },
+    };
+    const model = scriptedModel([{ text: "One." }, { text: "Two." }]);
+    const middleware = engramMemory({ engram: slow, agent: "support" });
+    const wrapped = wrapLanguageModel({ model, middleware });
+    assert.equal((await generateText({ model: wrapped, prompt: "First?" })).text, "One.");
+    assert.equal(await streamText({ model: wrapped, prompt: "Second?" }).text, "Two.");
+    assert.equal((await engram.messages.list(agent.id)).items.length, 0, "nothing stored yet");
+    let flushed = false;
+    const flushing = middleware.flush().then(() => {
+      flushed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(flushed, false, "flush waits for the pending recording");
+    release();
+    await flushing;
+    assert.deepEqual(
+      (await conversation(engram, agent.id)).map(([, content]) => content),
+      ["First?", "One.", "Second?", "Two."],
+    );
     await engram.close();
   });
 

@@ -32,6 +32,15 @@ export interface EngramMemoryOptions {
   onError?: (error: unknown) => void;
 }
 
+/** The middleware, with a way to wait for the exchanges it is still recording. */
+export interface EngramMemoryMiddleware extends LanguageModelV3Middleware {
+  /**
+   * Resolves once every exchange answered so far is stored (or its failure passed to `onError`); it
+   * never rejects. Await it before a serverless function returns, or before reading the conversation.
+   */
+  flush(): Promise<void>;
+}
+
 /** What the prompt transform leaves for the recording after the call. */
 interface CallMemory {
   agentId: string;
@@ -41,8 +50,10 @@ interface CallMemory {
 /**
  * Memory for an app built on the AI SDK, as a middleware for `wrapLanguageModel`: before each call it
  * puts the agent's blocks and the memories retrieved for the newest user message into the prompt;
- * after it (streams included, when they finish) it records the exchange in the agent's conversation,
- * which also counts towards sleep-time learning. The app keeps its own model, provider and tools.
+ * once the answer is complete (a stream's when it ends) it records the exchange in the agent's
+ * conversation, which also counts towards sleep-time learning. The answer does not wait for the
+ * recording: exchanges are stored in order, behind it, and `flush()` waits for them. The app keeps its
+ * own model, provider and tools.
  *
  * @throws InvalidInputError when an option is missing or malformed; the call itself fails with the
  * engram error (e.g. `NotFoundError` for an unknown agent) before the model is called.
@@ -60,19 +71,21 @@ interface CallMemory {
  * });
  * const { text } = await generateText({ model, prompt: "When does my contract renew?" });
  */
-export function engramMemory(options: EngramMemoryOptions): LanguageModelV3Middleware {
+export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddleware {
   const { engram, userId, sessionId } = checkOptions(options);
   const k = options.memoryResults ?? DEFAULT_MEMORY_RESULTS;
   const onError = options.onError ?? warnOnConsole;
   const calls = new WeakMap<LanguageModelV3CallOptions, CallMemory>();
   let agentId: string | undefined;
+  // One chain, so that exchanges are stored in the order they were answered, even through a client.
+  let recorded: Promise<void> = Promise.resolve();
 
   const resolveAgent = async () => {
     agentId ??= (await engram.agents.find(options.agent)).id;
     return agentId;
   };
 
-  const record = async (params: LanguageModelV3CallOptions, answer: string) => {
+  const record = (params: LanguageModelV3CallOptions, answer: string) => {
     const call = calls.get(params);
     if (call === undefined) return;
     const messages: MessageInput[] = [];
@@ -81,15 +94,30 @@ export function engramMemory(options: EngramMemoryOptions): LanguageModelV3Middl
       messages.push({ role: "user", content: call.newest.text, ...common });
     if (answer.trim() !== "") messages.push({ role: "assistant", content: answer, ...common });
     if (messages.length === 0) return;
-    try {
-      await engram.messages.appendMany(call.agentId, messages);
-    } catch (error) {
-      onError(error);
-    }
+    const store = async () => {
+      try {
+        await engram.messages.appendMany(call.agentId, messages);
+      } catch (error) {
+        try {
+          onError(error);
+        } catch {
+          // A throwing onError must not stop the exchanges queued behind this one.
+        }
+      }
+    };
+    recorded = recorded.then(store);
   };
 
   return {
     specificationVersion: "v3",
+    flush: async () => {
+      // Recording may queue more behind the current tail while it is awaited: wait until none is left.
+      let tail: Promise<void>;
+      do {
+        tail = recorded;
+        await tail;
+      } while (tail !== recorded);
+    },
     transformParams: async ({ params }) => {
       const id = await resolveAgent();
       const newest = newestUserMessage(params.prompt);
@@ -119,7 +147,7 @@ export function engramMemory(options: EngramMemoryOptions): LanguageModelV3Middl
     wrapGenerate: async ({ doGenerate, params }) => {
       const result = await doGenerate();
       const answer = result.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("");
-      await record(params, answer);
+      record(params, answer);
       return result;
     },
     wrapStream: async ({ doStream, params }) => {
@@ -132,9 +160,8 @@ export function engramMemory(options: EngramMemoryOptions): LanguageModelV3Middl
           else if (part.type === "error") failed = true;
           controller.enqueue(part);
         },
-        // The stream ends once the exchange is stored, so the app may read it back at once.
-        async flush() {
-          if (!failed) await record(params, answer);
+        flush() {
+          if (!failed) record(params, answer);
         },
       });
       return { stream: stream.pipeThrough(recording), ...rest };

@@ -5,5 +5,10 @@
  *
  * @module engram/ai-sdk
  */
-export { DEFAULT_MEMORY_RESULTS, type EngramMemoryOptions, engramMemory } from "./engram-memory.ts";
+export {
+  DEFAULT_MEMORY_RESULTS,
+  type EngramMemoryMiddleware,
+  type EngramMemoryOptions,
+  engramMemory,
+} from "./engram-memory.ts";
 export type { EngramMemoryBackend } from "./memory-backend.ts";

@@ -304,7 +304,8 @@ describe("engram bench middleware", () => {
     const result = out.json();
     assert.equal(result.memories, 200);
     for (const kind of ["generate", "stream"]) {
-      for (const series of ["plain", "wrapped", "added"]) assert.equal(result[kind][series].samples, 3);
+      for (const series of ["plain", "wrapped", "added", "record"])
+        assert.equal(result[kind][series].samples, 3);
       assert.ok(result[kind].wrapped.p50 > 0);
     }
     assert.deepEqual(result.targets, { addedP95Ms: 10 });

@@ -210,8 +210,8 @@ const middleware = defineCommand({
   details: [
     "An agent with 5 blocks and N memories in its own throwaway database (--db is ignored), in-process, and",
     "a zero-latency scripted model called through the AI SDK with and without engramMemory: the difference",
-    "is engram's own time (blocks, retrieval, recording the exchange). Progress shows on stderr when it is",
-    "a terminal.",
+    "is engram's own time in the call (blocks, retrieval). Recording the exchange, which the answer does",
+    "not wait for, is timed on its own. Progress shows on stderr when it is a terminal.",
   ].join("\n"),
   async run({ options }, ctx) {
     const { runMiddlewareBench, formatMiddlewareBench } = await import("../../bench/middleware-bench.ts");

@@ -43,6 +43,7 @@ describe("engramMemory", () => {
       system: "Be brief.",
       prompt: "When does my contract renew?",
     });
+    assert.equal((await engram.messages.list(agent.id)).items.length, 0, "the answer came first");
     await middleware.flush();
     assert.equal(text, "It renews in March.");
     const call = model.calls[0];

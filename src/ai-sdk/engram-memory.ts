@@ -65,11 +65,10 @@ interface CallMemory {
  * import { engramMemory } from "engram/ai-sdk";
  *
  * const engram = createEngram({ path: "./agents.db" });
- * const model = wrapLanguageModel({
- *   model: openai("gpt-4.1-mini"),
- *   middleware: engramMemory({ engram, agent: "support", userId: "ada" }),
- * });
+ * const memory = engramMemory({ engram, agent: "support", userId: "ada" });
+ * const model = wrapLanguageModel({ model: openai("gpt-4.1-mini"), middleware: memory });
  * const { text } = await generateText({ model, prompt: "When does my contract renew?" });
+ * await memory.flush();
  */
 export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddleware {
   const { engram, userId, sessionId } = checkOptions(options);
@@ -105,7 +104,7 @@ export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddlewa
         }
       }
     };
-    recorded = recorded.then(store);
+    recorded = recorded.then(afterAnswer).then(store);
   };
 
   return {
@@ -167,6 +166,17 @@ export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddlewa
       return { stream: stream.pipeThrough(recording), ...rest };
     },
   };
+}
+
+/**
+ * Resolves on a later turn of the event loop. The store is synchronous SQLite in-process: started at
+ * once, its write would run among the promise callbacks that deliver the answer, and the app would
+ * wait for it after all.
+ */
+function afterAnswer(): Promise<void> {
+  return new Promise((resolve) =>
+    typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
 }
 
 function checkOptions(options: EngramMemoryOptions): EngramMemoryOptions {

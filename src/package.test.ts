@@ -46,7 +46,9 @@ async function ok(command: string, args: readonly string[], cwd: string): Promis
 
 // A first program: every entry point, and the calls a newcomer makes first.
 const TOUR_JS = `
+import { generateText, wrapLanguageModel } from "ai";
 import { ConflictError, createEngram } from "engram";
+import { engramMemory } from "engram/ai-sdk";
 import { createApp } from "engram/server";
 import { createTestEngram, scriptedModel } from "engram/test";
 import { createClient, NotFoundError } from "engram/client";
@@ -79,6 +81,13 @@ await engram.close();
 const test = createTestEngram({ model: scriptedModel([{ text: "Hello, Ada." }]) });
 const helper = await test.agents.create({ name: "helper" });
 const turn = await test.runtime.send(helper.id, { content: "Hi, I am Ada." });
+await test.blocks.set(helper.id, "human", "Name: Ada");
+const appModel = scriptedModel([{ text: "Hi again, Ada." }]);
+const memory = engramMemory({ engram: test, agent: "helper" });
+const withMemory = wrapLanguageModel({ model: appModel, middleware: memory });
+const remembered = await generateText({ model: withMemory, prompt: "Do you remember me?" });
+await memory.flush();
+const recorded = (await test.messages.list(helper.id)).items.map((message) => message.content);
 await test.close();
 
 console.log(JSON.stringify({
@@ -90,6 +99,11 @@ console.log(JSON.stringify({
   answer: turn.answer,
   viaClient,
   missing,
+  middleware: {
+    answer: remembered.text,
+    sawBlock: JSON.stringify(appModel.calls[0].prompt).includes("Name: Ada"),
+    recorded: recorded.slice(-2),
+  },
 }));
 `;
 
@@ -114,6 +128,7 @@ import {
 import { type AppOptions, createApp } from "engram/server";
 import { createTestEngram, scriptedModel, type TestEngramOptions } from "engram/test";
 import { createClient, type EngramClient } from "engram/client";
+import { type EngramMemoryOptions, engramMemory } from "engram/ai-sdk";
 
 const options: EngramOptions = { path: ":memory:" };
 const engram: Engram = createEngram(options);
@@ -152,6 +167,8 @@ createClient({ apiKey: "ek_x" });
 
 const testOptions: TestEngramOptions = { model: scriptedModel([{ text: "hi" }]) };
 const app = createApp({ engram: createTestEngram(testOptions) } satisfies AppOptions);
+const memoryOptions: EngramMemoryOptions = { engram, agent: "support", userId: "ada" };
+const middleware = engramMemory(memoryOptions);
 
 // @ts-expect-error: a query is text
 const wrongQuery: SearchInput = { query: 42 };
@@ -161,8 +178,22 @@ const wrongAnswer: number = ({} as TurnResult).answer;
 void remember(engram.memories, "agt", "text");
 // @ts-expect-error: a conflict is an Error with a code
 const wrongCode: number = new ConflictError("stale").code;
+// @ts-expect-error: the middleware needs an agent
+const noAgent: EngramMemoryOptions = { engram };
 
-export { app, ask, backUp, find, rememberLocally, rememberRemotely, wrongAnswer, wrongCode, wrongQuery };
+export {
+  app,
+  ask,
+  backUp,
+  find,
+  middleware,
+  noAgent,
+  rememberLocally,
+  rememberRemotely,
+  wrongAnswer,
+  wrongCode,
+  wrongQuery,
+};
 `;
 
 const TSCONFIG = {
@@ -223,6 +254,7 @@ describe("the package, packed and installed into another project", { timeout: 60
       "dist/index.js.map",
       "dist/server/index.js",
       "dist/test/index.d.ts",
+      "dist/ai-sdk/index.js",
       "dist/cli/main.js",
       "docs/http-api.md",
     ])
@@ -235,7 +267,7 @@ describe("the package, packed and installed into another project", { timeout: 60
     assert.deepEqual(unwanted, []);
   });
 
-  it("imports from JavaScript: an agent, commits, a refused stale write, search, a turn, export, the app", async () => {
+  it("imports from JavaScript: an agent, commits, a refused stale write, search, a turn, export, the app, the AI SDK middleware", async () => {
     writeFileSync(join(consumer, "tour.js"), TOUR_JS);
     const { commits, ...tour } = JSON.parse(
       await ok(process.execPath, ["tour.js", join(dir, "tour.db")], consumer),
@@ -250,6 +282,11 @@ describe("the package, packed and installed into another project", { timeout: 60
       answer: "Hello, Ada.",
       viaClient: "Name: Ada\nPlan: Pro",
       missing: true,
+      middleware: {
+        answer: "Hi again, Ada.",
+        sawBlock: true,
+        recorded: ["Do you remember me?", "Hi again, Ada."],
+      },
     });
   });
 

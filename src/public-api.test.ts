@@ -10,7 +10,13 @@ import ts from "typescript";
 // is left writing `Engram["memories"]` and `Parameters<…>[1]`.
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const ENTRY_POINTS = ["src/index.ts", "src/server/index.ts", "src/test/index.ts", "src/client/index.ts"];
+const ENTRY_POINTS = [
+  "src/index.ts",
+  "src/server/index.ts",
+  "src/test/index.ts",
+  "src/client/index.ts",
+  "src/ai-sdk/index.ts",
+];
 
 interface Walk {
   /** Types reached, by name. */

@@ -20,12 +20,23 @@ export function renderGuidance(guidance: string): string {
 /** What the blocks section shows of a block. */
 export type RenderedBlock = Pick<Block, "label" | "description" | "value" | "size" | "limit" | "readOnly">;
 
-export function renderBlocks(blocks: readonly RenderedBlock[]): string {
-  const intro = [
-    "Your core memory: these blocks are always in your context, and you keep them up to date yourself",
-    "with memory_append (add a line), memory_replace (change an exact passage) and memory_rethink",
-    "(rewrite a block). A block cannot grow past its limit; a read-only block cannot be changed.",
-  ].join(" ");
+/**
+ * The blocks section. `editable: false` is for a model that has no memory tools (an app's own model
+ * behind the AI SDK middleware): the blocks are then kept up to date for it, between conversations.
+ */
+export function renderBlocks(blocks: readonly RenderedBlock[], options: { editable?: boolean } = {}): string {
+  const intro = (
+    options.editable === false
+      ? [
+          "Your core memory: these blocks are always in your context. They are kept up to date for you",
+          "between conversations, from what you learn: rely on them as what you know.",
+        ]
+      : [
+          "Your core memory: these blocks are always in your context, and you keep them up to date yourself",
+          "with memory_append (add a line), memory_replace (change an exact passage) and memory_rethink",
+          "(rewrite a block). A block cannot grow past its limit; a read-only block cannot be changed.",
+        ]
+  ).join(" ");
   const items = blocks.map((b) => {
     const attrs = `label="${b.label}" chars="${b.size}/${b.limit}"${b.readOnly ? ' read_only="true"' : ""}`;
     const description = b.description === "" ? "" : `<description>${b.description}</description>\n`;

@@ -297,6 +297,23 @@ describe("engram bench context", () => {
   });
 });
 
+describe("engram bench middleware", () => {
+  it("times generateText and streamText with and without the middleware, and refuses a bad --n", async () => {
+    const out = await runCli(["bench", "middleware", "--n", "200", "--samples", "3", "--json"]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const result = out.json();
+    assert.equal(result.memories, 200);
+    for (const kind of ["generate", "stream"]) {
+      for (const series of ["plain", "wrapped", "added", "record"])
+        assert.equal(result[kind][series].samples, 3);
+      assert.ok(result[kind].wrapped.p50 > 0);
+    }
+    assert.deepEqual(result.targets, { addedP95Ms: 10 });
+    const bad = await runCli(["bench", "middleware", "--n", "0", "--json"]);
+    assert.deepEqual([bad.code, bad.json().error.code], [2, "usage"]);
+  });
+});
+
 describe("engram bench serve", () => {
   it("load-tests a server process and reports throughput, latency per operation and errors", async () => {
     const out = await runCli([

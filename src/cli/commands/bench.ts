@@ -199,6 +199,31 @@ const context = defineCommand({
   },
 });
 
+const middleware = defineCommand({
+  name: "bench middleware",
+  summary: "Benchmark the AI SDK middleware: the time engram adds to a generateText or streamText call",
+  args: [],
+  options: {
+    n: { type: "string", arg: "N", help: "long-term memories, over 100 users (default 100000)" },
+    samples: { type: "string", arg: "N", help: "calls timed per kind, wrapped and plain each (default 300)" },
+  },
+  details: [
+    "An agent with 5 blocks and N memories in its own throwaway database (--db is ignored), in-process, and",
+    "a zero-latency scripted model called through the AI SDK with and without engramMemory: the difference",
+    "is engram's own time in the call (blocks, retrieval). Recording the exchange, which the answer does",
+    "not wait for, is timed on its own. Progress shows on stderr when it is a terminal.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const { runMiddlewareBench, formatMiddlewareBench } = await import("../../bench/middleware-bench.ts");
+    const result = await runMiddlewareBench({
+      memories: positiveInt(options.n, "n", "bench middleware"),
+      samples: positiveInt(options.samples, "samples", "bench middleware"),
+      onProgress: progressBar(ctx.io.stderr),
+    });
+    return { data: result, text: formatMiddlewareBench(result) };
+  },
+});
+
 const serve = defineCommand({
   name: "bench serve",
   summary: "Load-test the HTTP server: concurrent clients searching, inserting and editing over loopback",
@@ -273,7 +298,16 @@ const startup = defineCommand({
 });
 
 /** `engram bench …` */
-export const benchCommands: readonly Command[] = [store, retrieval, locomo, learn, context, serve, startup];
+export const benchCommands: readonly Command[] = [
+  store,
+  retrieval,
+  locomo,
+  learn,
+  context,
+  middleware,
+  serve,
+  startup,
+];
 
 function nonNegativeInt(value: string | undefined, flag: string, command: string): number | undefined {
   const n = intOption(value, flag, command);

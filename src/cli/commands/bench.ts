@@ -211,7 +211,9 @@ const middleware = defineCommand({
     "An agent with 5 blocks and N memories in its own throwaway database (--db is ignored), in-process, and",
     "a zero-latency scripted model called through the AI SDK with and without engramMemory: the difference",
     "is engram's own time in the call (blocks, retrieval). Recording the exchange, which the answer does",
-    "not wait for, is timed on its own. Progress shows on stderr when it is a terminal.",
+    "not wait for, is timed on its own. Then the same generateText calls with the typed client in place of",
+    "the engine, against engram serve's app on a loopback socket in the same process. Progress shows on",
+    "stderr when it is a terminal.",
   ].join("\n"),
   async run({ options }, ctx) {
     const { runMiddlewareBench, formatMiddlewareBench } = await import("../../bench/middleware-bench.ts");

@@ -298,17 +298,17 @@ describe("engram bench context", () => {
 });
 
 describe("engram bench middleware", () => {
-  it("times generateText and streamText with and without the middleware, and refuses a bad --n", async () => {
+  it("times generateText and streamText with and without the middleware, in-process and through the client, and refuses a bad --n", async () => {
     const out = await runCli(["bench", "middleware", "--n", "200", "--samples", "3", "--json"]);
     assert.equal(out.code, 0, out.stdout + out.stderr);
     const result = out.json();
     assert.equal(result.memories, 200);
-    for (const kind of ["generate", "stream"]) {
+    for (const kind of ["generate", "stream", "client"]) {
       for (const series of ["plain", "wrapped", "added", "record"])
         assert.equal(result[kind][series].samples, 3);
       assert.ok(result[kind].wrapped.p50 > 0);
     }
-    assert.deepEqual(result.targets, { addedP95Ms: 10 });
+    assert.deepEqual(result.targets, { addedP95Ms: 10, clientAddedP95Ms: 15 });
     const bad = await runCli(["bench", "middleware", "--n", "0", "--json"]);
     assert.deepEqual([bad.code, bad.json().error.code], [2, "usage"]);
   });

@@ -219,4 +219,9 @@ export type {
 export type { ExportDocument } from "./transfer/format.ts";
 export { EXPORT_FORMAT, EXPORT_VERSION } from "./transfer/format.ts";
 export type { ImportFormat } from "./transfer/peers/build.ts";
-export type { ImportOptions, ImportReport, ImportResult, TransferService } from "./transfer/transfer-service.ts";
+export type {
+  ImportOptions,
+  ImportReport,
+  ImportResult,
+  TransferService,
+} from "./transfer/transfer-service.ts";

@@ -24,10 +24,13 @@ const KEPT = [
   "organization",
 ] as const;
 
-/** Whether a value has the shape of Mem0's `get_all`/`search` result or a list of its memories. */
+/**
+ * Whether a value has the shape of Mem0's `get_all`/`search` result (`results`) or is a list of its
+ * memories (one with `memory` is enough: a malformed one then gets an error naming its field).
+ */
 export function looksLikeMem0(value: unknown): boolean {
-  const list = mem0List(value);
-  return list?.items.every((item) => isObject(item) && "memory" in item) === true;
+  if (isObject(value)) return Array.isArray(value.results);
+  return Array.isArray(value) && value.some((item) => isObject(item) && "memory" in item);
 }
 
 function mem0List(value: unknown): { items: unknown[]; prefix: string } | null {

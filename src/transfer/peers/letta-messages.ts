@@ -1,3 +1,4 @@
+import { wellFormedPrefix } from "../../core/input-limits.ts";
 import type { MessageRole } from "../../core/types.ts";
 import { MAX_MESSAGE_CHARS } from "../../memory/messages/message-service.ts";
 import { counted, invalidPeer, type PeerMessage, peerTime } from "./build.ts";
@@ -154,6 +155,7 @@ function renderCalls(calls: readonly StoredCall[]): string {
   return calls.map((c) => `→ ${c.toolName} ${JSON.stringify(c.input).slice(0, 2000)}`).join("\n");
 }
 
+/** A message longer than engram keeps is cut (never inside a surrogate pair) and marked with "…". */
 function clip(text: string): string {
-  return text.length <= MAX_MESSAGE_CHARS ? text : `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
+  return text.length <= MAX_MESSAGE_CHARS ? text : `${wellFormedPrefix(text, MAX_MESSAGE_CHARS - 1)}…`;
 }

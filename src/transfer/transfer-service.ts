@@ -17,9 +17,10 @@ import {
   exportDocumentV1,
 } from "./format.ts";
 import { type ImportFormat, toExportDocument } from "./peers/build.ts";
+import { MEM0_DEFAULT_AGENT } from "./peers/defaults.ts";
 import { detectFormat } from "./peers/detect.ts";
 import { fromLetta } from "./peers/letta.ts";
-import { fromMem0, MEM0_DEFAULT_AGENT } from "./peers/mem0.ts";
+import { fromMem0 } from "./peers/mem0.ts";
 import { freshIds, remapIds } from "./remap.ts";
 import { checkEnvelope, verifyContents, verifyHistory } from "./verify.ts";
 

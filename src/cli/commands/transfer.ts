@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { MEM0_DEFAULT_AGENT } from "../../transfer/peers/mem0.ts";
+import { MEM0_DEFAULT_AGENT } from "../../transfer/peers/defaults.ts";
 import type { ImportReport } from "../../transfer/transfer-service.ts";
 import { type Command, defineCommand } from "../command.ts";
 import { parseUserJson, readUserFile, writeUserFile } from "../files.ts";

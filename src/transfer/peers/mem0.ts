@@ -5,9 +5,6 @@ import { counted, invalidPeer, type PeerImport, type PeerMemory, peerTime } from
 
 const WHAT = "Mem0 export";
 
-/** The agent Mem0 memories go to when no name is given: a Mem0 export names no agent of its own. */
-export const MEM0_DEFAULT_AGENT = "mem0";
-
 /** Mem0 fields carried under `metadata.mem0`, so nothing Mem0 knew of a memory is lost. */
 const KEPT = [
   "id",

@@ -40,8 +40,8 @@ describe("engram import from peers", () => {
     );
   });
 
-  it("imports a Mem0 export into the agent named by --agent, from stdin with --from", async () => {
-    const out = await s.ok(["import", "-", "--from", "mem0", "--agent", "prefs"], {
+  it("imports a Mem0 export into the agent named by --name, from stdin with --from", async () => {
+    const out = await s.ok(["import", "-", "--from", "mem0", "--name", "prefs"], {
       stdin: fixture("mem0-list.json"),
     });
     assert.equal(out.name, "prefs");
@@ -55,7 +55,7 @@ describe("engram import from peers", () => {
       memories.items.map((m: { text: string; userId: string }) => [m.text, m.userId]),
       [["Prefers morning meetings and async communication", "arjun"]],
     );
-    const again = await s.cli(["import", "-", "--agent", "prefs", "--json"], {
+    const again = await s.cli(["import", "-", "--name", "prefs", "--json"], {
       stdin: fixture("mem0-list.json"),
     });
     assert.deepEqual([again.code, again.json().error.code], [1, "conflict"]);

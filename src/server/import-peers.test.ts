@@ -26,15 +26,15 @@ describe("POST /v1/import from peers", () => {
     );
   });
 
-  test("a Mem0 list, raw with ?from=mem0&agent=, or wrapped with from and agent in the body", async () => {
+  test("a Mem0 list, raw with ?from=mem0&name=, or wrapped with from and name in the body", async () => {
     const t = testApp();
-    const raw = await t.post("/v1/import?from=mem0&agent=prefs", fixture("mem0-list.json"));
+    const raw = await t.post("/v1/import?from=mem0&name=prefs", fixture("mem0-list.json"));
     assert.equal(raw.status, 201, JSON.stringify(raw.body));
     assert.equal(raw.body.name, "prefs");
     const wrapped = await t.post("/v1/import", {
       document: fixture("mem0-get-all.json"),
       from: "mem0",
-      agent: "travel",
+      name: "travel",
     });
     assert.equal(wrapped.status, 201, JSON.stringify(wrapped.body));
     const memories = await t.get(`/v1/agents/${wrapped.body.id}/memories?userId=alice`);
@@ -42,7 +42,7 @@ describe("POST /v1/import from peers", () => {
       memories.body.items.map((m: { text: string }) => m.text),
       ["Likes to play cricket on weekends"],
     );
-    const taken = await t.post("/v1/import?agent=prefs", fixture("mem0-list.json"));
+    const taken = await t.post("/v1/import?name=prefs", fixture("mem0-list.json"));
     assert.equal(taken.status, 409);
     assert.match(taken.body.error.message, /prefs/);
   });

@@ -41,7 +41,7 @@ export interface ImportOptions {
    * The name of the agent a peer's file becomes: needed for Mem0 (whose export names no agent;
    * default `mem0`), optional for Letta (default: the file's agent name). Not for engram exports.
    */
-  agent?: string | undefined;
+  name?: string | undefined;
 }
 
 /** What an import carried, and what of the file it could not. */
@@ -105,30 +105,32 @@ export class TransferService {
   /**
    * Recreates an exported agent exactly: same commits, branches and blocks, and the same memories,
    * messages, episodes, records and insights with their ids and times. The whole document is checked
-   * first, then written in one transaction: a document that fails anywhere writes nothing.
+   * first, then written in one transaction: a document that fails anywhere writes nothing. Also
+   * reads a Letta agent file (`.af`) or a Mem0 export (told by shape, or named by `from`) as a new
+   * agent; see `importWithReport` for what such a file carried.
    */
   async import(document: unknown, options: ImportOptions = {}): Promise<Agent> {
     return (await this.importWithReport(document, options)).agent;
   }
 
   /**
-   * As `import`, and also reads a Letta agent file (`.af`) or a Mem0 export, each turned into an
-   * export document first so the same checks apply; reports what was carried and what was not.
+   * As `import` (which also reads a Letta agent file or a Mem0 export, each turned into an export
+   * document first so the same checks apply), and reports what was carried and what was not.
    */
   async importWithReport(document: unknown, options: ImportOptions = {}): Promise<ImportResult> {
     const from = detectFormat(document, options.from);
     if (from === "engram") {
-      if (options.agent !== undefined)
+      if (options.name !== undefined)
         throw new InvalidInputError(
-          "agent: names the agent of a Letta or Mem0 file; an engram export keeps its own",
+          "name: names the agent of a Letta or Mem0 file; an engram export keeps its agent's own",
         );
       return this.#import(document, options, from, []);
     }
     const now = nowIso(this.#ctx);
     const peer =
       from === "letta"
-        ? fromLetta(document, options.agent, now)
-        : fromMem0(document, options.agent ?? MEM0_DEFAULT_AGENT, now);
+        ? fromLetta(document, options.name, now)
+        : fromMem0(document, options.name ?? MEM0_DEFAULT_AGENT, now);
     const doc = toExportDocument(peer.agent, this.#ctx.generateId, now);
     return this.#import(doc, options, from, peer.notes);
   }

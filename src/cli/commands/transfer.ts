@@ -65,7 +65,7 @@ const importAgent = defineCommand({
       arg: "FORMAT",
       help: "the file's format: engram, letta or mem0 (default: told by the file's shape)",
     },
-    agent: {
+    name: {
       type: "string",
       arg: "NAME",
       help: "name of the agent a Letta or Mem0 file becomes (Mem0 default: mem0; Letta default: the file's)",
@@ -81,12 +81,12 @@ const importAgent = defineCommand({
       project: options.project,
       createProject: true,
       from: options.from,
-      agent: options.agent,
+      name: options.name,
     });
     const wanted =
       report.from === "engram"
         ? (document as { agent?: { name?: unknown } }).agent?.name
-        : (options.agent ?? (report.from === "mem0" ? MEM0_DEFAULT_AGENT : undefined));
+        : (options.name ?? (report.from === "mem0" ? MEM0_DEFAULT_AGENT : undefined));
     // Names are unique in a project: a copy whose name was taken got a free one; say which.
     const renamed =
       typeof wanted === "string" && wanted !== agent.name

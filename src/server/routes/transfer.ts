@@ -28,7 +28,7 @@ const ImportedAgentSchema = AgentSchema.extend({ report: ImportReportSchema }).o
 const fromField = z.enum(IMPORT_FORMATS, { error: `must be one of ${IMPORT_FORMATS.join(", ")}` }).openapi({
   description: "the document's format (default: told by its shape)",
 });
-const agentField = z.string().min(1).openapi({
+const nameField = z.string().min(1).openapi({
   description:
     "name of the agent a Letta or Mem0 file becomes (Mem0 default: mem0; Letta default: the file's)",
 });
@@ -41,7 +41,7 @@ const importRequest = z.strictObject({
     })
     .openapi({ description: "an export document, a Letta agent file or a Mem0 export" }),
   from: fromField.optional(),
-  agent: agentField.optional(),
+  name: nameField.optional(),
   newIds: z.boolean().optional().openapi({
     description: "give the agent and everything it owns new ids, keeping commit ids (default false)",
   }),
@@ -69,7 +69,7 @@ const importAgent = createRoute({
   tags: ["transfer"],
   summary:
     "Recreate an exported agent exactly, or an agent from a Letta agent file or Mem0 export, all or nothing",
-  description: `The body is either \`{document, newIds?, project?, from?, agent?}\` or the file itself (an export document, whose \`format\` is "${EXPORT_FORMAT}"; a Letta agent file; a Mem0 export), with the options in the query. The format is told by the file's shape unless \`from\` (engram, letta, mem0) names it; \`agent\` names the agent a Letta or Mem0 file becomes. The answer is the agent with \`report\`: counts and notes on what was not carried (a Letta file's tools are listed, never run). Bodies up to 64 MiB are accepted. Version 1 documents (blocks only) are still read; vectors are not carried (re-embed with \`engram memory reindex\`).`,
+  description: `The body is either \`{document, newIds?, project?, from?, name?}\` or the file itself (an export document, whose \`format\` is "${EXPORT_FORMAT}"; a Letta agent file; a Mem0 export), with the options in the query. The format is told by the file's shape unless \`from\` (engram, letta, mem0) names it; \`name\` names the agent a Letta or Mem0 file becomes. The answer is the agent with \`report\`: counts and notes on what was not carried (a Letta file's tools are listed, never run). Bodies up to 64 MiB are accepted. Version 1 documents (blocks only) are still read; vectors are not carried (re-embed with \`engram memory reindex\`).`,
   request: {
     query: z.object({
       newIds: z
@@ -78,12 +78,12 @@ const importAgent = createRoute({
         .openapi({ description: "with a raw document body: give the agent and all it owns new ids" }),
       project: z.string().min(1).optional().openapi({ description: "with a raw document body" }),
       from: fromField.optional(),
-      agent: agentField.optional(),
+      name: nameField.optional(),
     }),
     body: jsonRequest(
       z
         .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
-        .openapi({ description: "{document, newIds?, project?, from?, agent?}, or the file itself" }),
+        .openapi({ description: "{document, newIds?, project?, from?, name?}, or the file itself" }),
     ),
   },
   responses: {
@@ -102,12 +102,12 @@ export function registerTransferRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(importAgent, async (c) => {
     const body = c.req.valid("json");
     const query = c.req.valid("query");
-    // The wrapped form has `document` or its options; an export document (with `format`), a Letta
-    // agent file or a Mem0 export has none of these at its top.
+    // The wrapped form has `document`, or only its options; an export document (with `format`), a
+    // Letta agent file or a Mem0 export has neither.
     const wrapped = isWrapped(body) ? parseWrapped(body) : { document: body };
     const { agent, report } = await c.var.engram.transfer.importWithReport(wrapped.document, {
       from: fromQueryOrBody("from", query.from, wrapped.from),
-      agent: fromQueryOrBody("agent", query.agent, wrapped.agent),
+      name: fromQueryOrBody("name", query.name, wrapped.name),
       newIds: fromQueryOrBody(
         "newIds",
         query.newIds === undefined ? undefined : query.newIds === "true",
@@ -119,10 +119,13 @@ export function registerTransferRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 }
 
-const WRAPPER_KEYS = ["document", "newIds", "project", "from", "agent"];
+const WRAPPER_KEYS = ["document", "newIds", "project", "from", "name"];
 
 function isWrapped(body: Record<string, unknown> | unknown[]): body is Record<string, unknown> {
-  return !Array.isArray(body) && !("format" in body) && WRAPPER_KEYS.some((k) => k in body);
+  if (Array.isArray(body) || "format" in body) return false;
+  const keys = Object.keys(body);
+  // A Letta file has a `name` too, but never beside only these keys.
+  return "document" in body || (keys.length > 0 && keys.every((k) => WRAPPER_KEYS.includes(k)));
 }
 
 function parseWrapped(body: Record<string, unknown>): z.output<typeof importRequest> {

@@ -94,7 +94,7 @@ describe("import from Letta", () => {
   it("reads the older shape: core_memory, content parts, a tool list; times without offset are UTC", async () => {
     const engram = createTestEngram();
     const { agent, report } = await engram.transfer.importWithReport(fixture("letta-older.af"), {
-      agent: "sam",
+      name: "sam",
     });
     assert.equal(agent.name, "sam");
     assert.equal(agent.instructions, "You are MemGPT.");
@@ -179,7 +179,7 @@ describe("import from Mem0", () => {
   it("reads get_all's {results}: text, user, metadata, categories, times, expiry; ids kept", async () => {
     const engram = createTestEngram();
     const { agent, report } = await engram.transfer.importWithReport(fixture("mem0-get-all.json"), {
-      agent: "assistant",
+      name: "assistant",
     });
     assert.equal(report.from, "mem0");
     assert.equal(agent.name, "assistant");

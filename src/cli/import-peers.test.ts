@@ -70,6 +70,9 @@ describe("engram import from peers", () => {
     assert.match(bad.json().error.message, /invalid Letta agent file: blocks\.0\.label: required/);
     const unknown = await s.cli(["import", file("x.json", '{"hello": 1}'), "--json"]);
     assert.match(unknown.json().error.message, /an engram export .*a Letta agent file .*a Mem0 export/);
+    const broken = await s.cli(["import", file("broken.af", '{"agents": [{"name": "x",'), "--json"]);
+    assert.equal(broken.code, 1);
+    assert.match(broken.json().error.message, /broken\.af is not valid JSON/);
     const from = await s.cli(["import", file("y.json", "[]"), "--from", "zep", "--json"]);
     assert.match(from.json().error.message, /from: must be one of engram, letta, mem0/);
     assert.deepEqual((await s.ok(["agent", "list"])).items, []);

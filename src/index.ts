@@ -219,4 +219,10 @@ export type {
 } from "./store/store.ts";
 export type { ExportDocument } from "./transfer/format.ts";
 export { EXPORT_FORMAT, EXPORT_VERSION } from "./transfer/format.ts";
-export type { ImportOptions, TransferService } from "./transfer/transfer-service.ts";
+export type { ImportFormat } from "./transfer/peers/build.ts";
+export type {
+  ImportOptions,
+  ImportReport,
+  ImportResult,
+  TransferService,
+} from "./transfer/transfer-service.ts";

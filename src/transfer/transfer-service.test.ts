@@ -89,8 +89,8 @@ describe("export and import", () => {
     const target = createTestEngram();
 
     const cases: [unknown, RegExp | (new (...args: never[]) => Error)][] = [
-      [null, /must be a JSON object/],
-      [[1, 2], /must be a JSON object/],
+      [null, /not a format engram reads/],
+      [[1, 2], /not a format engram reads/],
       [{ ...doc, format: "other" }, /format: must be "engram.agent"/],
       [{ ...doc, version: 3 }, UnsupportedFormatError],
       [{ ...doc, version: "1" }, /version: must be a positive integer/],

@@ -1,4 +1,4 @@
-import { ConflictError } from "../core/errors.ts";
+import { ConflictError, InvalidInputError } from "../core/errors.ts";
 import type { Agent, Memory, MemoryVersion, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { freeAgentNameIn } from "../memory/agents/agent-service.ts";
@@ -16,6 +16,11 @@ import {
   exportDocument,
   exportDocumentV1,
 } from "./format.ts";
+import { type ImportFormat, toExportDocument } from "./peers/build.ts";
+import { MEM0_DEFAULT_AGENT } from "./peers/defaults.ts";
+import { detectFormat } from "./peers/detect.ts";
+import { fromLetta } from "./peers/letta.ts";
+import { fromMem0 } from "./peers/mem0.ts";
 import { freshIds, remapIds } from "./remap.ts";
 import { checkEnvelope, verifyContents, verifyHistory } from "./verify.ts";
 
@@ -30,6 +35,35 @@ export interface ImportOptions {
   project?: string | undefined;
   /** Create the named project when it does not exist yet (as `keys.create` does). */
   createProject?: boolean | undefined;
+  /** The file's format: `engram`, `letta` or `mem0`; by default it is told by the file's shape. */
+  from?: string | undefined;
+  /**
+   * The name of the agent a peer's file becomes: needed for Mem0 (whose export names no agent;
+   * default `mem0`), optional for Letta (default: the file's agent name). Not for engram exports.
+   */
+  name?: string | undefined;
+}
+
+/** What an import carried, and what of the file it could not. */
+export interface ImportReport {
+  /** The format the file was read as. */
+  from: ImportFormat;
+  counts: {
+    blocks: number;
+    memories: number;
+    messages: number;
+    episodes: number;
+    experienceRecords: number;
+    insights: number;
+  };
+  /** One line per thing not carried or carried differently (e.g. tools listed, not run). */
+  notes: string[];
+}
+
+/** An imported agent with the report of its import. */
+export interface ImportResult {
+  agent: Agent;
+  report: ImportReport;
 }
 
 /** Export and import of whole agents as versioned JSON documents. */
@@ -71,9 +105,42 @@ export class TransferService {
   /**
    * Recreates an exported agent exactly: same commits, branches and blocks, and the same memories,
    * messages, episodes, records and insights with their ids and times. The whole document is checked
-   * first, then written in one transaction: a document that fails anywhere writes nothing.
+   * first, then written in one transaction: a document that fails anywhere writes nothing. Also
+   * reads a Letta agent file (`.af`) or a Mem0 export (told by shape, or named by `from`) as a new
+   * agent; see `importWithReport` for what such a file carried.
    */
   async import(document: unknown, options: ImportOptions = {}): Promise<Agent> {
+    return (await this.importWithReport(document, options)).agent;
+  }
+
+  /**
+   * As `import` (which also reads a Letta agent file or a Mem0 export, each turned into an export
+   * document first so the same checks apply), and reports what was carried and what was not.
+   */
+  async importWithReport(document: unknown, options: ImportOptions = {}): Promise<ImportResult> {
+    const from = detectFormat(document, options.from);
+    if (from === "engram") {
+      if (options.name !== undefined)
+        throw new InvalidInputError(
+          "name: names the agent of a Letta or Mem0 file; an engram export keeps its agent's own",
+        );
+      return this.#import(document, options, from, []);
+    }
+    const now = nowIso(this.#ctx);
+    const peer =
+      from === "letta"
+        ? fromLetta(document, options.name, now)
+        : fromMem0(document, options.name ?? MEM0_DEFAULT_AGENT, now);
+    const doc = toExportDocument(peer.agent, this.#ctx.generateId, now);
+    return this.#import(doc, options, from, peer.notes);
+  }
+
+  async #import(
+    document: unknown,
+    options: ImportOptions,
+    from: ImportFormat,
+    notes: string[],
+  ): Promise<ImportResult> {
     const version = checkEnvelope(document);
     const doc =
       version === 1
@@ -130,6 +197,7 @@ export class TransferService {
           after: {
             agent,
             from: doc.agent.id,
+            format: from,
             version,
             commits: doc.commits.length,
             branches: doc.branches,
@@ -138,7 +206,10 @@ export class TransferService {
         }),
       ],
     });
-    return agent;
+    // The blocks the agent starts with: those at the head of its default branch.
+    const head = doc.branches.find((b) => b.name === doc.agent.defaultBranch)?.head;
+    const blocks = doc.commits.find((c) => c.id === head)?.tree.length ?? 0;
+    return { agent, report: { from, counts: { blocks, ...counts }, notes } };
   }
 
   async #write(data: AgentImport): Promise<void> {

@@ -1,4 +1,6 @@
 import { resolve } from "node:path";
+import { MEM0_DEFAULT_AGENT } from "../../transfer/peers/defaults.ts";
+import type { ImportReport } from "../../transfer/transfer-service.ts";
 import { type Command, defineCommand } from "../command.ts";
 import { parseUserJson, readUserFile, writeUserFile } from "../files.ts";
 import { formatAgent } from "../format.ts";
@@ -45,7 +47,8 @@ const exportAgent = defineCommand({
 
 const importAgent = defineCommand({
   name: "import",
-  summary: "Recreate an agent from an export document ('-' reads stdin)",
+  summary:
+    "Recreate an agent from an export document, a Letta agent file (.af) or a Mem0 export ('-' reads stdin)",
   args: ["file"],
   options: {
     "new-ids": {
@@ -57,29 +60,57 @@ const importAgent = defineCommand({
       arg: "NAME",
       help: "project to import into, created too when missing (default: default)",
     },
+    from: {
+      type: "string",
+      arg: "FORMAT",
+      help: "the file's format: engram, letta or mem0 (default: told by the file's shape)",
+    },
+    name: {
+      type: "string",
+      arg: "NAME",
+      help: "name of the agent a Letta or Mem0 file becomes (Mem0 default: mem0; Letta default: the file's)",
+    },
   },
   async run({ args, options }, ctx) {
     const fromStdin = args.file === "-";
     const text = fromStdin ? await ctx.readStdin() : await readUserFile(args.file, "import file");
     const document = parseUserJson(text, fromStdin ? "import from stdin" : `import file ${args.file}`);
     const engram = ctx.engram();
-    const agent = await engram.transfer.import(document, {
+    const { agent, report } = await engram.transfer.importWithReport(document, {
       newIds: options["new-ids"],
       project: options.project,
       createProject: true,
+      from: options.from,
+      name: options.name,
     });
-    const exported = (document as { agent?: { name?: unknown } }).agent?.name;
+    const wanted =
+      report.from === "engram"
+        ? (document as { agent?: { name?: unknown } }).agent?.name
+        : (options.name ?? (report.from === "mem0" ? MEM0_DEFAULT_AGENT : undefined));
     // Names are unique in a project: a copy whose name was taken got a free one; say which.
     const renamed =
-      typeof exported === "string" && exported !== agent.name
-        ? `imported as "${agent.name}": an agent named "${exported}" already exists in this project\n`
+      typeof wanted === "string" && wanted !== agent.name
+        ? `imported as "${agent.name}": an agent named "${wanted}" already exists in this project\n`
         : "";
     return {
-      data: agent,
-      text: `${renamed}${formatAgent(agent, await projectNameOf(engram, agent.projectId))}`,
+      data: { ...agent, report },
+      text: `${renamed}${formatAgent(agent, await projectNameOf(engram, agent.projectId))}${formatReport(report)}`,
     };
   },
 });
+
+/** What a peer's file carried and what it could not; nothing for an engram export, which carries all. */
+function formatReport(report: ImportReport): string {
+  if (report.from === "engram") return "";
+  const { counts } = report;
+  const carried = [
+    plural(counts.blocks, "block"),
+    plural(counts.memories, "memory", "memories"),
+    plural(counts.messages, "message"),
+  ].join(", ");
+  const notes = report.notes.map((note) => `\n  - ${note}`).join("");
+  return `\nfrom ${report.from === "letta" ? "a Letta agent file" : "a Mem0 export"}: ${carried}${notes}`;
+}
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;

@@ -113,7 +113,12 @@ export const OPERATIONS = {
   "memories.search": { method: "POST", path: "/v1/agents/{id}/memories/search", body: true },
   "messages.search": { method: "POST", path: "/v1/agents/{id}/messages/search", body: true },
   "transfer.export": { method: "GET", path: "/v1/agents/{id}/export" },
-  "transfer.import": { method: "POST", path: "/v1/import", query: ["newIds", "project"], body: true },
+  "transfer.import": {
+    method: "POST",
+    path: "/v1/import",
+    query: ["newIds", "project", "from", "name"],
+    body: true,
+  },
   "experience.recordEpisode": { method: "POST", path: "/v1/agents/{id}/episodes", body: true },
   "experience.listEpisodes": {
     method: "GET",

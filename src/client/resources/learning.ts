@@ -1,11 +1,11 @@
 import type { EvolutionRun } from "../../core/evolution-types.ts";
-import type { ExperienceRecord, Insight } from "../../core/types.ts";
+import type { Agent, ExperienceRecord, Insight } from "../../core/types.ts";
 import type { EvolutionReport, EvolutionResult, EvolutionService } from "../../evolution/index.ts";
 import type { ExperienceService } from "../../experience/experience-service.ts";
 import type { InsightService } from "../../insights/insight-service.ts";
 import type { VectorService } from "../../retrieval/vector-service.ts";
 import type { SleeptimeService } from "../../sleeptime/sleeptime-service.ts";
-import type { TransferService } from "../../transfer/transfer-service.ts";
+import type { ImportReport, TransferService } from "../../transfer/transfer-service.ts";
 import { allPages } from "../all-pages.ts";
 import { refuseLocalOptions } from "../local-only.ts";
 import type { Transport } from "../transport.ts";
@@ -36,7 +36,7 @@ export type EvolutionClient = Pick<
 export type SleeptimeClient = Pick<SleeptimeService, "run" | "enqueue" | "list" | "get">;
 
 /** Export and import over HTTP: the library's `engram.transfer`. */
-export type TransferClient = Pick<TransferService, "export" | "import">;
+export type TransferClient = Pick<TransferService, "export" | "import" | "importWithReport">;
 
 /** Vectors over HTTP: `reindex`, for one agent (the route is per agent, so `agentId` is required). */
 export type VectorsClient = Pick<VectorService, "reindex">;
@@ -133,12 +133,17 @@ export function sleeptimeClient(t: Transport): SleeptimeClient {
 export function transferClient(t: Transport): TransferClient {
   return {
     export: (agentId) => t.call("transfer.export", { params: { id: agentId } }),
-    async import(document, { createProject, ...options } = {}) {
+    async importWithReport(document, { createProject, ...options } = {}) {
       // Whether a missing project may be created is the server's (the key's) to decide, not the caller's.
       void createProject;
-      return t.call("transfer.import", {
+      // The answer is the agent with its report beside its fields; the library keeps them apart.
+      const { report, ...agent } = await t.call<Agent & { report: ImportReport }>("transfer.import", {
         body: { document, ...options, project: options.project ?? t.options.project },
       });
+      return { agent, report };
+    },
+    async import(document, options) {
+      return (await this.importWithReport(document, options)).agent;
     },
   };
 }

@@ -14,7 +14,7 @@ export class EmbeddingSimilarity {
     this.#index = index;
   }
 
-  /** Embeds the texts not embedded yet (through the content-hash cache). */
+  /** Embeds the texts not embedded yet (recent ones come from the engine's in-memory cache). */
   async prepare(texts: Iterable<string>): Promise<void> {
     const missing = [...new Set(texts)].filter((t) => !this.#vectors.has(t));
     if (missing.length === 0) return;

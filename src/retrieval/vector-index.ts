@@ -2,21 +2,27 @@ import { EngramError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import type { Embedder } from "../models/embedder.ts";
 import type { Store, VectorHit, VectorSpace } from "../store/store.ts";
+import { EmbeddingLru } from "./embedding-lru.ts";
 
 const MODEL_KEY = "vectors.model";
 
 /**
  * Embeds memories and messages and keeps their vectors, when an embedding model is configured and
- * the store has vectors. Embeddings are cached by content hash, so equal texts are embedded once.
+ * the store has vectors. An item's vector is stored once, in the vector table, and only while it
+ * matches the item's text (changing the text drops it, for `backfill` to re-embed). Recent
+ * embeddings, queries' included, are held in memory by content hash (see {@link EmbeddingLru}):
+ * a repeated query or text is embedded once, and a search never writes to the database.
  */
 export class VectorIndex {
   readonly #store: Store;
   readonly #embedder: Embedder | null;
+  readonly #recent: EmbeddingLru;
   #ready: Promise<void> | null = null;
 
-  constructor(store: Store, embedder: Embedder | null) {
+  constructor(store: Store, embedder: Embedder | null, recent = new EmbeddingLru()) {
     this.#store = store;
     this.#embedder = embedder;
+    this.#recent = recent;
   }
 
   /** Whether vector search is in use. */
@@ -90,6 +96,7 @@ export class VectorIndex {
    */
   async reset(): Promise<void> {
     await this.#store.vectors?.reset();
+    this.#recent.clear();
     this.#ready = null;
   }
 
@@ -159,13 +166,16 @@ export class VectorIndex {
     }
   }
 
+  /** Embeddings of texts: from memory when recently embedded, else from the model (one call). */
   async #embedCached(texts: readonly string[]): Promise<Float32Array[]> {
     const embedder = this.#embedder as Embedder;
-    const vectors = this.#store.vectors;
     const hashes = texts.map((t) => sha256(t));
-    const cached =
-      vectors === null ? new Map<string, Float32Array>() : await vectors.getCached(embedder.id, hashes);
-    const todo = [...new Set(hashes.filter((h) => !cached.has(h)))];
+    const found = new Map<string, Float32Array>();
+    for (const hash of hashes) {
+      const vector = this.#recent.get(hash);
+      if (vector !== undefined) found.set(hash, vector);
+    }
+    const todo = [...new Set(hashes.filter((h) => !found.has(h)))];
     if (todo.length > 0) {
       const textOf = new Map(hashes.map((h, i) => [h, texts[i] as string]));
       const fresh = await embedder.embed(todo.map((h) => textOf.get(h) as string));
@@ -174,10 +184,12 @@ export class VectorIndex {
           "unavailable",
           `embedding model ${embedder.id} returned ${fresh.length} vectors for ${todo.length} texts`,
         );
-      const items = todo.map((hash, i) => ({ hash, vector: fresh[i] as Float32Array }));
-      await vectors?.putCached(embedder.id, items);
-      for (const item of items) cached.set(item.hash, item.vector);
+      todo.forEach((hash, i) => {
+        const vector = fresh[i] as Float32Array;
+        found.set(hash, vector);
+        this.#recent.set(hash, vector);
+      });
     }
-    return hashes.map((h) => cached.get(h) as Float32Array);
+    return hashes.map((h) => found.get(h) as Float32Array);
   }
 }

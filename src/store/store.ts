@@ -382,8 +382,6 @@ export interface VectorStore {
   remove(space: VectorSpace, ids: readonly string[]): Promise<void>;
   /** Ids of the agent's items in `space` with no vector yet. */
   missing(space: VectorSpace, agentId: string, limit: number): Promise<string[]>;
-  getCached(model: string, hashes: readonly string[]): Promise<Map<string, Float32Array>>;
-  putCached(model: string, items: { hash: string; vector: Float32Array }[]): Promise<void>;
   /**
    * (Re)trains the agent's index in `space` from all its vectors now; returns its number of lists
    * (0 when it has too few vectors to cluster, and search stays exact).

@@ -85,7 +85,13 @@ describe("migrations", () => {
       ["agt_5", "prj_b", "twin", "2026-01-01"],
     ] as const)
       agent.run(id, project, name, at, at);
-    assert.deepEqual(migrate(db), [9]);
+    assert.deepEqual(
+      migrate(
+        db,
+        MIGRATIONS.filter((m) => m.version <= 9),
+      ),
+      [9],
+    );
     const names = db.prepare("SELECT id, name FROM agents ORDER BY id").all();
     assert.deepEqual(
       names.map((r) => [r.id, r.name]),
@@ -111,6 +117,30 @@ describe("migrations", () => {
       ],
     );
     assert.throws(() => agent.run("agt_6", "prj_a", "twin", "t", "t"), /UNIQUE constraint failed/);
+  });
+
+  it("drops the embedding cache of a version-9 database, and nothing else", () => {
+    const db = new DatabaseSync(":memory:");
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version <= 9),
+    );
+    db.prepare("INSERT INTO embedding_cache (model, hash, vector) VALUES (?, ?, ?)").run(
+      "hash:32",
+      "abc",
+      new Uint8Array(128),
+    );
+    const tables = () =>
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .all()
+        .map((t) => String(t.name));
+    const before = tables();
+    assert.deepEqual(migrate(db), [10]);
+    assert.deepEqual(
+      tables(),
+      before.filter((name) => name !== "embedding_cache"),
+    );
   });
 
   it("opens a file in WAL mode with foreign keys and a busy timeout", async () => {

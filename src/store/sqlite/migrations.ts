@@ -347,6 +347,15 @@ export const MIGRATIONS: readonly Migration[] = [
     prepare: renameDuplicateAgents,
     sql: "CREATE UNIQUE INDEX agents_by_name ON agents(project_id, name);",
   },
+  {
+    version: 10,
+    name: "no persistent embedding cache: an item's vector is kept once, in its vector table",
+    // The cache held a second copy of every stored vector (and of every query's), keyed by model
+    // and text hash. Vectors already live in memory_vectors and message_vectors, dropped whenever
+    // their item's text changes, so nothing needs re-embedding; recent embeddings are now cached
+    // in memory per engine. The freed pages are reused by later writes (VACUUM returns them).
+    sql: "DROP TABLE embedding_cache;",
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -510,32 +510,6 @@ export class SqliteVectorStore implements VectorStore {
       .map((r) => r.id);
   }
 
-  async getCached(model: string, hashes: readonly string[]): Promise<Map<string, Float32Array>> {
-    const out = new Map<string, Float32Array>();
-    for (const hash of hashes) {
-      const row = this.#s.get<{ vector: Uint8Array }>(
-        "SELECT vector FROM embedding_cache WHERE model = ? AND hash = ?",
-        model,
-        hash,
-      );
-      if (row !== undefined) out.set(hash, new Float32Array(copy(row.vector)));
-    }
-    return out;
-  }
-
-  async putCached(model: string, items: { hash: string; vector: Float32Array }[]): Promise<void> {
-    inTransaction(this.#s.db, () => {
-      for (const { hash, vector } of items) {
-        this.#s.run(
-          "INSERT OR REPLACE INTO embedding_cache (model, hash, vector) VALUES (?, ?, ?)",
-          model,
-          hash,
-          toBlob(vector),
-        );
-      }
-    });
-  }
-
   async reset(): Promise<void> {
     inTransaction(this.#s.db, () => {
       for (const { vectors } of Object.values(TABLES)) this.#s.db.exec(`DROP TABLE IF EXISTS ${vectors}`);

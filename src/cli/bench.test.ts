@@ -72,6 +72,7 @@ describe("engram bench limits", () => {
     const result = out.json();
     assert.equal(result.n, 500);
     assert.equal(result.vectorsScanned, 500, "untrained lists are searched exactly: every vector");
+    assert.ok(result.embedderRowsPerSecond > 0, `embedder rate ${result.embedderRowsPerSecond}`);
     assert.deepEqual(
       result.measures.map((m: { measure: string }) => m.measure),
       [

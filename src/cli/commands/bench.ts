@@ -309,9 +309,10 @@ const limits = defineCommand({
   details: [
     "In one run, on throwaway databases with engram's pragmas (--db is ignored), N memories in batches",
     "of 1,000 go into engram, lexical only and with a hash embedder's vectors, and into a bare FTS5 table",
-    "and FTS5 + sqlite-vec vec0 tables. Then 300 queries per kind: engram's lexical search against budgeted",
-    "BM25, and its hybrid search against budgeted BM25 plus a scan of as many vectors as engram's IVF",
-    "probes read, and plus a brute-force k-NN. Prints each figure with engram / raw; file sizes too.",
+    "and FTS5 + sqlite-vec vec0 tables (vectors made outside their clock; the embedder's rate is shown",
+    "apart). Then 300 queries per kind: engram's lexical search against budgeted BM25, and its hybrid",
+    "search against budgeted BM25 plus a scan of as many vectors as engram's IVF probes read, and plus a",
+    "brute-force k-NN. Prints each figure with engram / raw; file sizes too.",
     "Progress shows on stderr when it is a terminal.",
   ].join("\n"),
   async run({ options }, ctx) {

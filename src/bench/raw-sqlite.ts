@@ -25,6 +25,8 @@ export class RawSqlite {
   readonly #insertVector: StatementSync | null;
   readonly #documentFrequency: StatementSync;
   readonly #frequencies = new Map<string, number>();
+  /** Prepared once, as engram's statements are, so that no side pays for compiling SQL per query. */
+  readonly #statements = new Map<string, StatementSync>();
   #rows = 0;
 
   constructor(path: string, dimensions: number | null) {
@@ -80,14 +82,14 @@ export class RawSqlite {
       postings += df;
     }
     if (kept.length === 0) return [];
-    return this.db
-      .prepare("SELECT rowid, bm25(fts) AS score FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT 100")
-      .all(kept.join(" OR ")) as unknown as Hit[];
+    return this.#prepare(
+      "SELECT rowid, bm25(fts) AS score FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT 100",
+    ).all(kept.join(" OR ")) as unknown as Hit[];
   }
 
   /** The k nearest among the vectors of `partitions`, one sqlite-vec k-NN per partition. */
   scanVectors(vector: Float32Array, k: number, partitions: readonly number[]): Hit[] {
-    const statement = this.db.prepare(
+    const statement = this.#prepare(
       "SELECT rowid, distance AS score FROM vec WHERE embedding MATCH ? AND k = ? AND part = ?",
     );
     const query = blob(vector);
@@ -102,9 +104,10 @@ export class RawSqlite {
 
   /** Brute-force k-NN over every vector. */
   knn(vector: Float32Array, k: number): Hit[] {
-    return this.db
-      .prepare("SELECT rowid, distance AS score FROM vec WHERE embedding MATCH ? AND k = ?")
-      .all(blob(vector), k) as unknown as Hit[];
+    return this.#prepare("SELECT rowid, distance AS score FROM vec WHERE embedding MATCH ? AND k = ?").all(
+      blob(vector),
+      k,
+    ) as unknown as Hit[];
   }
 
   /** Partitions holding the rows inserted so far. */
@@ -114,6 +117,15 @@ export class RawSqlite {
 
   close(): void {
     this.db.close();
+  }
+
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   #df(term: string): number {

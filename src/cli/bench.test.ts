@@ -65,6 +65,43 @@ describe("engram bench retrieval", () => {
   });
 });
 
+describe("engram bench limits", () => {
+  it("measures engram and raw SQLite side by side and gives each ratio as data", async () => {
+    const out = await runCli(["bench", "limits", "--n", "500", "--json"]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const result = out.json();
+    assert.equal(result.n, 500);
+    assert.equal(result.vectorsScanned, 500, "untrained lists are searched exactly: every vector");
+    assert.ok(result.embedderRowsPerSecond > 0, `embedder rate ${result.embedderRowsPerSecond}`);
+    assert.deepEqual(
+      result.measures.map((m: { measure: string }) => m.measure),
+      [
+        "insert, lexical only",
+        "insert with vectors",
+        "lexical search p50",
+        "lexical search p95",
+        "hybrid search p95",
+        "hybrid search p95",
+        "database, lexical only",
+        "database with vectors",
+      ],
+    );
+    for (const m of result.measures) {
+      for (const key of ["engram", "raw", "ratio"])
+        assert.ok(Number.isFinite(m[key]) && m[key] > 0, `${m.measure} (${m.baseline}): ${key} = ${m[key]}`);
+      assert.equal(typeof m.baseline, "string");
+    }
+    assert.equal(out.stderr, "");
+  });
+
+  it("rejects a count that is not a positive integer with exit 2", async () => {
+    for (const n of ["lots", "0", "-5"]) {
+      const out = await runCli(["bench", "limits", "--n", n, "--json"]);
+      assert.deepEqual([out.code, out.json().error.code], [2, "usage"], n);
+    }
+  });
+});
+
 describe("engram bench locomo", () => {
   let dir: string;
   let data: string;

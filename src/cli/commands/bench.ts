@@ -299,6 +299,30 @@ const startup = defineCommand({
   },
 });
 
+const limits = defineCommand({
+  name: "bench limits",
+  summary: "Engram's retrieval workload beside raw SQLite doing the same work, with each ratio",
+  args: [],
+  options: {
+    n: { type: "string", arg: "N", help: "memories inserted on each side (default 100000)" },
+  },
+  details: [
+    "In one run, on throwaway databases with engram's pragmas (--db is ignored), N memories in batches",
+    "of 1,000 go into engram, lexical only and with a hash embedder's vectors, and into a bare FTS5 table",
+    "and FTS5 + sqlite-vec vec0 tables (vectors made outside their clock; the embedder's rate is shown",
+    "apart). Then 300 queries per kind: engram's lexical search against budgeted BM25, and its hybrid",
+    "search against budgeted BM25 plus a scan of as many vectors as engram's IVF probes read, and plus a",
+    "brute-force k-NN. Prints each figure with engram / raw; file sizes too.",
+    "Progress shows on stderr when it is a terminal.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const n = positiveInt(options.n, "n", "bench limits");
+    const { runLimitsBench, formatLimitsBench } = await import("../../bench/limits-bench.ts");
+    const result = await runLimitsBench({ n, onProgress: progressBar(ctx.io.stderr) });
+    return { data: result, text: formatLimitsBench(result) };
+  },
+});
+
 /** `engram bench …` */
 export const benchCommands: readonly Command[] = [
   store,
@@ -309,6 +333,7 @@ export const benchCommands: readonly Command[] = [
   middleware,
   serve,
   startup,
+  limits,
 ];
 
 function nonNegativeInt(value: string | undefined, flag: string, command: string): number | undefined {

@@ -5,6 +5,7 @@ import type {
 } from "@ai-sdk/provider";
 import { renderBlocks, renderMemories, renderMemory } from "../agent/context-render.ts";
 import { InvalidInputError } from "../core/errors.ts";
+import { MAX_SESSION_ID, MAX_USER_ID } from "../core/input-limits.ts";
 import type { MessageInput } from "../memory/messages/message-service.ts";
 import type { EngramMemoryBackend } from "./memory-backend.ts";
 import { type NewestUserMessage, newestUserMessage, withMemory } from "./memory-prompt.ts";
@@ -198,8 +199,8 @@ function checkOptions(options: EngramMemoryOptions): EngramMemoryOptions {
     throw new InvalidInputError("invalid engramMemory options: agent: must be an agent's id or name");
   // The limits of a message's userId and sessionId, so that recording cannot fail on them later.
   for (const [field, value, max] of [
-    ["userId", userId, 256],
-    ["sessionId", sessionId, 200],
+    ["userId", userId, MAX_USER_ID],
+    ["sessionId", sessionId, MAX_SESSION_ID],
   ] as const) {
     if (value !== undefined && (typeof value !== "string" || value === "" || value.length > max))
       throw new InvalidInputError(

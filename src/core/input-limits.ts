@@ -14,6 +14,12 @@ export const MAX_JSON_DEPTH = 64;
  */
 export const MAX_INPUT_DEPTH = 2 * MAX_JSON_DEPTH;
 
+/** The most characters of an end user's id, on memories and messages alike. */
+export const MAX_USER_ID = 256;
+
+/** The most characters of a conversation session's id. */
+export const MAX_SESSION_ID = 200;
+
 /** One thing wrong with an input: where (a path of keys and indexes) and what. */
 export interface InputProblem {
   kind: "too_deep" | "lone_surrogate";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_USER_ID } from "../../core/input-limits.ts";
 import { jsonObject } from "../../core/json-object.ts";
 
 /** Longest memory text accepted, in characters. */
@@ -27,7 +28,7 @@ export const memoryKind = z
   );
 
 export const memoryTag = z.string().trim().min(1, "must not be empty").max(64);
-export const memoryUserId = z.string().min(1, "must not be empty").max(256);
+export const memoryUserId = z.string().min(1, "must not be empty").max(MAX_USER_ID);
 
 export const provenanceInput = z.strictObject({
   messageIds: z.array(z.string().min(1).max(256)).max(1000).default([]),

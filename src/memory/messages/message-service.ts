@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import { MAX_SESSION_ID, MAX_USER_ID } from "../../core/input-limits.ts";
 import { jsonObject } from "../../core/json-object.ts";
 import { MESSAGE_ROLES, type Message, type Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
@@ -20,8 +21,8 @@ export const messageContent = z
   .min(1, "must not be empty")
   .max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`);
 export const messageName = z.string().min(1).max(200);
-export const messageUserId = z.string().min(1).max(256);
-export const sessionId = z.string().min(1).max(200);
+export const messageUserId = z.string().min(1).max(MAX_USER_ID);
+export const sessionId = z.string().min(1).max(MAX_SESSION_ID);
 
 export const messageInput = z.strictObject({
   role: z.enum(MESSAGE_ROLES),

@@ -4,6 +4,7 @@ import type { IdGenerator } from "../../core/ids.ts";
 import type { MessageRole, TreeEntry } from "../../core/types.ts";
 import { DEFAULT_BRANCH } from "../../memory/agents/agent-service.ts";
 import { makeCommit } from "../../memory/blocks/commit-hash.ts";
+import { memoryText } from "../../memory/memories/schemas.ts";
 import { EXPORT_FORMAT, EXPORT_VERSION, type ExportDocument, type ExportedMemory } from "../format.ts";
 
 /** The formats `import` reads: engram's own export and its peers' files. */
@@ -150,6 +151,19 @@ export function peerTime(value: unknown, path: string, what: string, fallback: s
   const ms = typeof text === "string" ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(ms)) throw invalidPeer(what, `${path}: must be an ISO 8601 date-time`);
   return new Date(ms).toISOString();
+}
+
+/**
+ * A peer memory's text, held to engram's own limits; `noun` names what it is the text of (`memory`,
+ * `passage`) in the error when it is missing.
+ */
+export function peerMemoryText(value: unknown, path: string, what: string, noun: string): string {
+  const text = memoryText.safeParse(value);
+  if (text.success) return text.data;
+  throw invalidPeer(
+    what,
+    `${path}: ${value === undefined ? `required (the ${noun}'s text)` : text.error.issues[0]?.message}`,
+  );
 }
 
 /** An error about a peer's file, naming the file's kind and the field. */

@@ -1,7 +1,14 @@
 import { agentName } from "../../memory/agents/agent-service.ts";
 import { BLOCK_DEFAULTS, blockDescription, blockLabel, blockLimit } from "../../memory/blocks/schemas.ts";
-import { memoryText } from "../../memory/memories/schemas.ts";
-import { counted, invalidPeer, type PeerBlock, type PeerImport, type PeerMemory, peerTime } from "./build.ts";
+import {
+  counted,
+  invalidPeer,
+  type PeerBlock,
+  type PeerImport,
+  type PeerMemory,
+  peerMemoryText,
+  peerTime,
+} from "./build.ts";
 import { lettaMessages } from "./letta-messages.ts";
 import { isObject } from "./mem0.ts";
 
@@ -162,16 +169,11 @@ function passagesOf(
   return list.map((passage, i) => {
     const path = `${prefix}.${i}`;
     if (!isObject(passage)) throw invalidPeer(WHAT, `${path}: must be an object (a passage)`);
-    const text = memoryText.safeParse(passage.text);
-    if (!text.success)
-      throw invalidPeer(
-        WHAT,
-        `${path}.text: ${passage.text === undefined ? "required (the passage's text)" : text.error.issues[0]?.message}`,
-      );
+    const text = peerMemoryText(passage.text, `${path}.text`, WHAT, "passage");
     const createdAt = peerTime(passage.created_at, `${path}.created_at`, WHAT, fallback);
     const tags = asArray(passage.tags).filter((t): t is string => typeof t === "string" && t.trim() !== "");
     return {
-      text: text.data,
+      text,
       kind: "note",
       userId: null,
       tags: [...new Set(tags.map((t) => t.trim().slice(0, 64)))].slice(0, 32),

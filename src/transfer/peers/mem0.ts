@@ -1,7 +1,8 @@
+import { MAX_USER_ID } from "../../core/input-limits.ts";
 import { DEFAULT_BLOCKS } from "../../memory/agents/agent-service.ts";
 import { BLOCK_DEFAULTS } from "../../memory/blocks/schemas.ts";
-import { memoryTags, memoryText, memoryUserId } from "../../memory/memories/schemas.ts";
-import { counted, invalidPeer, type PeerImport, type PeerMemory, peerTime } from "./build.ts";
+import { memoryTags, memoryUserId } from "../../memory/memories/schemas.ts";
+import { counted, invalidPeer, type PeerImport, type PeerMemory, peerMemoryText, peerTime } from "./build.ts";
 
 const WHAT = "Mem0 export";
 
@@ -75,15 +76,10 @@ export function fromMem0(value: unknown, agentName: string, now: string): PeerIm
 
 function mem0Memory(item: unknown, path: string, now: string, notes: string[]): PeerMemory {
   if (!isObject(item)) throw invalidPeer(WHAT, `${path}: must be an object (a memory)`);
-  const text = memoryText.safeParse(item.memory);
-  if (!text.success)
-    throw invalidPeer(
-      WHAT,
-      `${path}.memory: ${item.memory === undefined ? "required (the memory's text)" : text.error.issues[0]?.message}`,
-    );
+  const text = peerMemoryText(item.memory, `${path}.memory`, WHAT, "memory");
   const userId = item.user_id ?? null;
   if (userId !== null && !memoryUserId.safeParse(userId).success)
-    throw invalidPeer(WHAT, `${path}.user_id: must be a string of 1-256 characters`);
+    throw invalidPeer(WHAT, `${path}.user_id: must be a string of 1-${MAX_USER_ID} characters`);
   const categories = item.categories ?? [];
   const tags = memoryTags.safeParse(categories);
   if (!tags.success) throw invalidPeer(WHAT, `${path}.categories: must be a list of up to 32 short words`);
@@ -93,7 +89,7 @@ function mem0Memory(item: unknown, path: string, now: string, notes: string[]): 
   const mem0 = Object.fromEntries(KEPT.filter((k) => item[k] != null).map((k) => [k, item[k]]));
   const createdAt = peerTime(item.created_at, `${path}.created_at`, WHAT, now);
   return {
-    text: text.data,
+    text,
     kind: "fact",
     userId: userId as string | null,
     tags: [...new Set(tags.data)],

@@ -1,7 +1,8 @@
-import { IncomingMessage } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
 import { checkInput } from "../core/input-limits.ts";
 import { HttpError } from "./errors.ts";
+import { nodeRequest } from "./node-objects.ts";
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
@@ -58,12 +59,6 @@ export function jsonBody(limitFor: (c: Context) => number): MiddlewareHandler {
       c.req.raw = new Request(raw.url, { method: raw.method, headers: raw.headers, body: bytes });
     return next();
   };
-}
-
-/** The Node request behind a Hono context under @hono/node-server; undefined elsewhere (tests). */
-function nodeRequest(c: Context): IncomingMessage | undefined {
-  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
-  return incoming instanceof IncomingMessage ? incoming : undefined;
 }
 
 function hasBody(incoming: IncomingMessage): boolean {

@@ -1,5 +1,5 @@
-import { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
+import { nodeRequest, nodeResponse } from "./node-objects.ts";
 
 /** A request whose connection closed before its response was sent in full. */
 export interface ClosedRequest {
@@ -38,16 +38,11 @@ export function watchClientClose(onClose: (closed: ClosedRequest) => void): Midd
  * request's signal aborted), as opposed to something going wrong in engram.
  */
 export function isClientAbort(c: Context, error: unknown): boolean {
-  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
-  if (!(incoming instanceof IncomingMessage)) return false;
+  const incoming = nodeRequest(c);
+  if (incoming === undefined) return false;
   const gone = incoming.errored !== null || incoming.socket?.destroyed === true;
   if (!gone) return false;
   if (error === incoming.errored) return true;
   const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
   return code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || name === "AbortError";
-}
-
-function nodeResponse(c: Context): ServerResponse | undefined {
-  const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
-  return outgoing instanceof ServerResponse ? outgoing : undefined;
 }

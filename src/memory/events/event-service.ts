@@ -1,5 +1,5 @@
 import { InvalidInputError } from "../../core/errors.ts";
-import type { EngramEvent, Page } from "../../core/types.ts";
+import type { Actor, EngramEvent, Page } from "../../core/types.ts";
 import { type EngineContext, requireAgent } from "../context.ts";
 import { PAGE_DEFAULT, PAGE_MAX } from "../pagination.ts";
 import type { ProjectService } from "../projects/project-service.ts";
@@ -8,6 +8,8 @@ export interface EventListOptions {
   agentId?: string | undefined;
   project?: string | undefined;
   kind?: string | undefined;
+  /** Only events caused by this actor (`user`, `agent`, `sleeptime`, `evolver`, `system`). */
+  actor?: Actor | undefined;
   /** The `nextCursor` of the previous page (an event sequence number). */
   cursor?: string | undefined;
   limit?: number | undefined;
@@ -42,6 +44,7 @@ export class EventService {
       agentId,
       projectId,
       kind: options.kind,
+      actor: options.actor,
       afterSeq,
       limit: limit + 1,
     });

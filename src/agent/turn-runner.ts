@@ -14,8 +14,8 @@ import { type AbortState, modelFailure } from "./model-errors.ts";
 import type { Responder } from "./responders/responder.ts";
 import type { RuntimeSettings } from "./runtime-config.ts";
 import { summarise } from "./summariser.ts";
-import { turnContextRecord } from "./turn-context-record.ts";
 import { MESSAGE_OVERHEAD_TOKENS } from "./tokenizer.ts";
+import { turnContextRecord } from "./turn-context-record.ts";
 import {
   addUsage,
   type MemoryEdit,

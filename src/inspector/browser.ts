@@ -30,7 +30,11 @@ const FLAGS = [
 ];
 
 /** A headless Chromium with a fresh profile, removed again on `close()`. */
-export async function launchChromium(): Promise<{ browser: Browser; context: BrowserContext; close(): Promise<void> }> {
+export async function launchChromium(): Promise<{
+  browser: Browser;
+  context: BrowserContext;
+  close(): Promise<void>;
+}> {
   // playwright-core is a dev dependency: loaded here, never by the server.
   const { chromium } = await import("playwright-core");
   const profile = mkdtempSync(join(tmpdir(), "engram-chromium-"));

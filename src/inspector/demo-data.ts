@@ -21,7 +21,10 @@ export interface InspectorDemo {
  * rewards, experience, insights and a queued sleep-time job; optionally a second agent with many
  * commits; a third agent in another project; API keys.
  */
-export async function seedInspectorDemo(path: string, options: { commits?: number } = {}): Promise<InspectorDemo> {
+export async function seedInspectorDemo(
+  path: string,
+  options: { commits?: number } = {},
+): Promise<InspectorDemo> {
   const model = scriptedModel(
     [
       { toolCalls: [{ name: "memory_append", input: { label: "human", text: "Drinks green tea." } }] },
@@ -44,10 +47,20 @@ async function seed(engram: Engram, commits: number): Promise<InspectorDemo> {
     project: project.name,
     instructions: "You are a concise assistant. Keep the human block up to date.",
   });
-  await engram.blocks.set(agent.id, "persona", "I am helper, a concise assistant.", { limit: 400, message: "Persona" });
-  await engram.blocks.set(agent.id, "human", "Name: Ada.\nCity: London.", { limit: 120, message: "First facts" });
+  await engram.blocks.set(agent.id, "persona", "I am helper, a concise assistant.", {
+    limit: 400,
+    message: "Persona",
+  });
+  await engram.blocks.set(agent.id, "human", "Name: Ada.\nCity: London.", {
+    limit: 120,
+    message: "First facts",
+  });
   await engram.blocks.set(agent.id, "human", "Name: Ada.\nCity: Lisbon.", { message: "Ada moved to Lisbon" });
-  await engram.runtime.send(agent.id, { content: "I drink green tea, remember that.", userId: "ada", sessionId: "s1" });
+  await engram.runtime.send(agent.id, {
+    content: "I drink green tea, remember that.",
+    userId: "ada",
+    sessionId: "s1",
+  });
   await engram.blocks.set(agent.id, "rules", "Answer in one paragraph.", {
     author: "sleeptime",
     message: "Consolidated: prefers short answers",
@@ -57,10 +70,26 @@ async function seed(engram: Engram, commits: number): Promise<InspectorDemo> {
     message: "Evolution round 1: accepted candidate",
   });
 
-  await engram.memories.add(agent.id, { text: "Ada lives in Lisbon", kind: "fact", tags: ["place"], userId: "ada", importance: 0.8 });
-  const tea = await engram.memories.add(agent.id, { text: "Ada likes tea", kind: "preference", tags: ["drink"], userId: "ada" });
+  await engram.memories.add(agent.id, {
+    text: "Ada lives in Lisbon",
+    kind: "fact",
+    tags: ["place"],
+    userId: "ada",
+    importance: 0.8,
+  });
+  const tea = await engram.memories.add(agent.id, {
+    text: "Ada likes tea",
+    kind: "preference",
+    tags: ["drink"],
+    userId: "ada",
+  });
   await engram.memories.update(agent.id, tea.id, { text: "Ada likes green tea" });
-  const old = await engram.memories.add(agent.id, { text: "Ada lived in London", kind: "fact", userId: "ada", importance: 0.2 });
+  const old = await engram.memories.add(agent.id, {
+    text: "Ada lived in London",
+    kind: "fact",
+    userId: "ada",
+    importance: 0.2,
+  });
   await engram.memories.archive(agent.id, old.id);
   await engram.memories.add(agent.id, { text: "Tea is best at 80 degrees", kind: "note", tags: ["drink"] });
 
@@ -69,7 +98,12 @@ async function seed(engram: Engram, commits: number): Promise<InspectorDemo> {
     await engram.experience.recordEpisode(agent.id, {
       task: "make tea",
       steps: [
-        { observation: "kettle cold", availableActions: ["boil", "pour"], action: success ? "boil" : "pour", reward: success ? 1 : -1 },
+        {
+          observation: "kettle cold",
+          availableActions: ["boil", "pour"],
+          action: success ? "boil" : "pour",
+          reward: success ? 1 : -1,
+        },
       ],
       success,
     });
@@ -87,7 +121,10 @@ async function seed(engram: Engram, commits: number): Promise<InspectorDemo> {
     const busy = await engram.agents.create({ name: "busy", project: project.name });
     for (let i = 1; i <= commits; i++) {
       const authors = ["user", "agent", "sleeptime", "evolver"] as const;
-      await engram.blocks.set(busy.id, "log", `Entry ${i}`, { author: authors[i % 4], message: `Change ${i}` });
+      await engram.blocks.set(busy.id, "log", `Entry ${i}`, {
+        author: authors[i % 4],
+        message: `Change ${i}`,
+      });
     }
     busyAgentId = busy.id;
   }
@@ -97,5 +134,11 @@ async function seed(engram: Engram, commits: number): Promise<InspectorDemo> {
   const key = await engram.keys.create({ project: project.name, name: "inspector" });
   const revoked = await engram.keys.create({ project: project.name, name: "old" });
   await engram.keys.revoke(revoked.apiKey.id);
-  return { agentId: agent.id, busyAgentId, otherAgentId: otherAgent.id, key: key.key, revokedKey: revoked.key };
+  return {
+    agentId: agent.id,
+    busyAgentId,
+    otherAgentId: otherAgent.id,
+    key: key.key,
+    revokedKey: revoked.key,
+  };
 }

@@ -134,7 +134,17 @@ const serve = defineCommand({
       // The primary only hands out connections: each worker opens the database itself.
       await ctx.close();
       const sleep = { enabled: options.sleep !== false, interval: options["sleep-interval"] };
-      const flags = { auth, rate, burst, authFailures, timeout, maxBody, grace, sleep, ui: options.ui !== false };
+      const flags = {
+        auth,
+        rate,
+        burst,
+        authFailures,
+        timeout,
+        maxBody,
+        grace,
+        sleep,
+        ui: options.ui !== false,
+      };
       const running = await startCluster({
         workers,
         argv: workerArgv(ctx, port, host, flags),

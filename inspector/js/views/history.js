@@ -235,7 +235,7 @@ export async function renderHistory(ctx) {
 
   async function branchFrom(/** @type {any} */ c) {
     const input = /** @type {HTMLInputElement} */ (
-      h("input", { id: "branch-name", required: true, pattern: "[A-Za-z0-9._\\-/]+", autocomplete: "off" })
+      h("input", { id: "branch-name", required: true, autocomplete: "off" })
     );
     const ok = await confirmDialog(
       "Create a branch",

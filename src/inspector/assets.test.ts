@@ -27,6 +27,14 @@ describe("inspector assets", () => {
     }
   });
 
+  it("the page preloads every module, so they load at once rather than import by import", () => {
+    const html = new TextDecoder().decode(assets.get("index.html")?.body);
+    for (const path of assets.keys()) {
+      if (path.endsWith(".js") && path !== "js/main.js")
+        assert.ok(html.includes(`<link rel="modulepreload" href="inspector/${path}" />`), path);
+    }
+  });
+
   it("the page has no inline script, style or event handler (the CSP forbids them) and nothing from another host", () => {
     const html = readFileSync(join(INSPECTOR_DIR, "index.html"), "utf8");
     assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/);

@@ -4,8 +4,11 @@ import { agentHeader } from "./agent-tabs.js";
 
 /** @param {import("../main.js").ViewContext} ctx */
 export async function renderAgent(ctx) {
-  const { agent, header } = await agentHeader(ctx, "");
-  const { blocks, commit } = await api(`${agentPath(agent.id)}/blocks`);
+  // The agent and its blocks at once: the path takes the id or name the page was opened with.
+  const [{ agent, header }, { blocks, commit }] = await Promise.all([
+    agentHeader(ctx, ""),
+    api(`${agentPath(ctx.params.id ?? "")}/blocks`),
+  ]);
   if (ctx.stale()) return;
   const runtime = agent.metadata?.runtime ?? {};
   replace(

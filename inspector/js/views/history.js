@@ -8,12 +8,19 @@ const PAGE = 100;
 
 /** @param {import("../main.js").ViewContext} ctx */
 export async function renderHistory(ctx) {
-  const { agent, header } = await agentHeader(ctx, "/history");
-  const base = agentPath(agent.id);
-  const branches = (await api(`${base}/branches`, { query: { limit: 200 } })).items;
+  const asked = ctx.query.get("branch");
+  const opened = agentPath(ctx.params.id ?? "");
+  // Everything the first screen needs at once; the log of the default branch needs no name.
+  const [{ agent, header }, branchPage, firstPage] = await Promise.all([
+    agentHeader(ctx, "/history"),
+    api(`${opened}/branches`, { query: { limit: 200 } }),
+    asked === "*" ? null : api(`${opened}/commits`, { query: { branch: asked, limit: PAGE } }),
+  ]);
   if (ctx.stale()) return;
+  const base = agentPath(agent.id);
+  const branches = branchPage.items;
   const state = {
-    branch: ctx.query.get("branch") ?? agent.defaultBranch,
+    branch: asked ?? agent.defaultBranch,
     from: ctx.query.get("from") ?? "",
     to: ctx.query.get("to") ?? "",
     view: ctx.query.get("view") === "split" ? "split" : "unified",
@@ -53,27 +60,31 @@ export async function renderHistory(ctx) {
     )
   );
 
-  async function loadCommits(/** @type {boolean} */ fresh) {
+  /** @param {boolean} fresh @param {any} [page] a first page already fetched */
+  async function loadCommits(fresh, page) {
     if (fresh) {
       commits = [];
       cursor = null;
     }
-    if (state.branch === "*") {
+    if (page) {
+      commits = page.items;
+      cursor = page.nextCursor;
+    } else if (state.branch === "*") {
       const pages = await Promise.all(
         branches.map((/** @type {any} */ b) =>
           api(`${base}/commits`, { query: { branch: b.name, limit: PAGE } }),
         ),
       );
       const seen = new Map();
-      for (const page of pages) for (const c of page.items) seen.set(c.id, c);
+      for (const one of pages) for (const c of one.items) seen.set(c.id, c);
       commits = [...seen.values()].sort((a, b) =>
         a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
       );
       cursor = null;
     } else {
-      const page = await api(`${base}/commits`, { query: { branch: state.branch, limit: PAGE, cursor } });
-      commits = [...commits, ...page.items];
-      cursor = page.nextCursor;
+      const next = await api(`${base}/commits`, { query: { branch: state.branch, limit: PAGE, cursor } });
+      commits = [...commits, ...next.items];
+      cursor = next.nextCursor;
     }
     more.hidden = cursor === null;
     drawTimeline();
@@ -284,9 +295,11 @@ export async function renderHistory(ctx) {
     ),
     events.section,
   );
-  await loadCommits(true);
-  if (state.from !== "" && state.to !== "") await showDiff(state.from, state.to);
-  await events.load();
+  await Promise.all([
+    loadCommits(true, firstPage ?? undefined),
+    state.from !== "" && state.to !== "" ? showDiff(state.from, state.to) : null,
+    events.load(),
+  ]);
 }
 
 /**

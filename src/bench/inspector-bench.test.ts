@@ -16,7 +16,7 @@ describe("engram bench inspector", { skip }, () => {
       ["agent", "history (5 commits)"],
     );
     for (const page of result.pages) {
-      assert.ok(page.fcp.p50 > 0 && page.ready.p50 >= page.fcp.p50 - 1, JSON.stringify(page));
+      assert.ok(page.fcp.p50 > 0 && page.ready.p50 > 0, JSON.stringify(page));
       assert.equal(page.fcp.samples, 1);
     }
     assert.ok(result.assets.gzipBytes > 0 && result.assets.gzipBytes < result.assets.bytes);

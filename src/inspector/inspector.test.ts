@@ -3,8 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { type ServeProcess, spawnServe } from "../bench/serve-process.ts";
+import { moduleUrl } from "../core/module-url.ts";
+import { startFakeChatServer } from "../test/fake-chat-server.ts";
 import { chromiumStatus, launchChromium } from "./browser.ts";
 import { type InspectorDemo, seedInspectorDemo } from "./demo-data.ts";
 
@@ -38,6 +41,9 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
   let demo: InspectorDemo;
   let open: ServeProcess;
   let guarded: ServeProcess;
+  /** A server whose model is a local OpenAI-compatible stand-in, for the chat box. */
+  let talking: ServeProcess;
+  let chat: Awaited<ReturnType<typeof startFakeChatServer>>;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
   const problems: string[] = [];
@@ -48,9 +54,19 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     mkdirSync(SHOTS, { recursive: true });
     const db = join(dir, "demo.db");
     demo = await seedInspectorDemo(db);
-    [open, guarded, browser] = await Promise.all([
+    chat = await startFakeChatServer([{ text: "Green tea, noted again." }]);
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ENGRAM_MODEL: "openai:gpt-4o-mini",
+      OPENAI_API_KEY: "sk-test",
+      OPENAI_BASE_URL: chat.url,
+    };
+    const script = fileURLToPath(moduleUrl("../cli/main", import.meta.url));
+    [open, guarded, talking, browser] = await Promise.all([
       spawnServe(db, ["--no-sleep"]),
       spawnServe(db, ["--no-sleep", "--auth"]),
+      spawnServe(db, ["--no-sleep"], { node: process.execPath, script, env }),
       launchChromium(),
     ]);
     page = await browser.context.newPage();
@@ -63,7 +79,8 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
 
   after(async () => {
     await browser?.close();
-    for (const server of [open, guarded]) {
+    await chat?.close();
+    for (const server of [open, guarded, talking]) {
       if (server !== undefined && server.child.exitCode === null) {
         server.child.kill("SIGTERM");
         await server.exited;
@@ -232,6 +249,34 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     assert.match(await context.locator("pre").first().innerText(), /You are a concise assistant/);
     await shot("conversations");
     assert.deepEqual(problems, []);
+  });
+
+  it("talks to the agent from the chat box, streaming the answer, and the turn joins the log", async () => {
+    await go(talking, `/agents/${demo.agentId}/conversations`);
+    const before = await page.locator("#messages > li").count();
+    await page.getByRole("textbox", { name: "Message" }).fill("What do I drink?");
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.locator("#chat-answer", { hasText: "Green tea, noted again." }).waitFor();
+    await page.waitForFunction(
+      (n) => (globalThis as unknown as Window).document.querySelectorAll("#messages > li").length === n,
+      before + 2,
+    );
+    const last = page.locator("#messages > li.user").last();
+    assert.match(await last.innerText(), /What do I drink\?/);
+    assert.equal(await last.locator("details.context").count(), 1);
+    assert.equal(chat.requests[0]?.body.stream, true);
+    await shot("conversations-chat");
+    assert.deepEqual(problems, []);
+  });
+
+  it("says so in words when no model is configured, and keeps the message typed", async () => {
+    await go(open, `/agents/${demo.agentId}/conversations`);
+    await page.getByRole("textbox", { name: "Message" }).fill("Anyone there?");
+    await page.getByRole("button", { name: "Send" }).click();
+    const said = page.locator("#chat-answer .problem");
+    await said.waitFor();
+    assert.match(await said.innerText(), /The agent did not answer: .*model/);
+    assert.equal(await page.getByRole("textbox", { name: "Message" }).inputValue(), "Anyone there?");
   });
 
   it("draws the learning curve, insights with their support and the queued sleep-time job", async () => {

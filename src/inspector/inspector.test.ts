@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { type ServeProcess, spawnServe } from "../bench/serve-process.ts";
 import { moduleUrl } from "../core/module-url.ts";
+import { createEngram } from "../engram.ts";
+import { memorisingModel, memoryTasks } from "../evolution/test-models.ts";
 import { startFakeChatServer } from "../test/fake-chat-server.ts";
 import { chromiumStatus, launchChromium } from "./browser.ts";
 import { type InspectorDemo, seedInspectorDemo } from "./demo-data.ts";
@@ -33,6 +35,25 @@ interface Window {
   };
 }
 
+/** One short evolution run of a `notes` block, for the learning page to report. */
+async function evolveOnce(db: string, agentId: string): Promise<void> {
+  const engram = createEngram({ path: db, env: {} });
+  try {
+    await engram.blocks.set(agentId, "notes", "", { message: "Notes for evolution" });
+    const { model } = memorisingModel();
+    await engram.evolution.evolve(agentId, {
+      tasks: memoryTasks(),
+      rounds: 2,
+      minibatch: 2,
+      seed: 11,
+      components: ["block:notes"],
+      model,
+    });
+  } finally {
+    await engram.close();
+  }
+}
+
 /** Screenshots for a reviewer to look at, one per page the tests visit. */
 const SHOTS = join(process.cwd(), "test-output", "inspector");
 
@@ -54,6 +75,7 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     mkdirSync(SHOTS, { recursive: true });
     const db = join(dir, "demo.db");
     demo = await seedInspectorDemo(db);
+    await evolveOnce(db, demo.agentId);
     chat = await startFakeChatServer([{ text: "Green tea, noted again." }]);
     const env = {
       PATH: process.env.PATH,
@@ -277,6 +299,12 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     await said.waitFor();
     assert.match(await said.innerText(), /The agent did not answer: .*model/);
     assert.equal(await page.getByRole("textbox", { name: "Message" }).inputValue(), "Anyone there?");
+    // The browser logs the 503 it was meant to get; nothing else may have gone wrong.
+    assert.deepEqual(
+      problems.filter((p) => !/status of 503/.test(p)),
+      [],
+    );
+    problems.length = 0;
   });
 
   it("draws the learning curve, insights with their support and the queued sleep-time job", async () => {
@@ -284,6 +312,12 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     assert.equal(await page.locator("svg.chart circle").count(), 8);
     assert.match(await page.locator("ol.insights").innerText(), /×3 Boil the water/);
     assert.match(await page.locator("#jobs-title + div").innerText(), /forget\s+queued/);
+    await page.getByRole("button", { name: "Scores and candidates" }).click();
+    const run = page.locator("#run-report");
+    await run.locator("svg.chart").waitFor();
+    assert.match(await run.locator("h3").innerText(), /\d+ accepted, \d+ rejected/);
+    assert.ok((await run.locator("tbody tr").count()) >= 2, "a row per candidate");
+    assert.match(await run.innerText(), /accepted|rejected/);
     await page.getByLabel("Task").fill("make tea");
     await page.getByRole("button", { name: "Get advice" }).click();
     await page.locator("#advice article").first().waitFor();

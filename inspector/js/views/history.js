@@ -358,15 +358,23 @@ function eventLog(ctx, base) {
             h(
               "td",
               {},
+              // Drawn when opened: a page of events holds a lot of JSON no one may look at.
               h(
                 "details",
-                {},
+                {
+                  ontoggle: (/** @type {Event} */ event) => {
+                    const details = /** @type {HTMLDetailsElement} */ (event.currentTarget);
+                    if (!details.open || details.querySelector("pre") !== null) return;
+                    details.append(
+                      h(
+                        "pre",
+                        { class: "text small" },
+                        JSON.stringify({ before: e.before, after: e.after }, null, 2),
+                      ),
+                    );
+                  },
+                },
                 h("summary", {}, "before / after"),
-                h(
-                  "pre",
-                  { class: "text small" },
-                  JSON.stringify({ before: e.before, after: e.after }, null, 2),
-                ),
               ),
             ),
           ),

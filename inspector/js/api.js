@@ -3,6 +3,9 @@
 
 const KEY = "engram.apiKey";
 
+/** Where the app is served (the server names it: `/`, or a mount point such as `/engram/`). */
+const ROOT = document.querySelector('meta[name="engram-root"]')?.getAttribute("content") ?? "./";
+
 /** An API failure with the server's code and message, or `unreachable` when no answer came. */
 export class ApiError extends Error {
   /**
@@ -34,7 +37,7 @@ export function saveKey(key) {
  * @returns {Promise<Response>}
  */
 export async function request(path, options = {}) {
-  const url = new URL(path, document.baseURI);
+  const url = new URL(path, new URL(ROOT, location.href));
   for (const [name, value] of Object.entries(options.query ?? {})) {
     if (value === undefined || value === null || value === "") continue;
     url.searchParams.set(name, String(value));

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { Hono } from "hono";
 import { spawnServe } from "../bench/serve-process.ts";
 import { testApp } from "../server/test-support.ts";
 
@@ -23,6 +24,19 @@ describe("the inspector's routes", () => {
     assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
     assert.equal((await app.request("/inspector/js/nothing.js")).status, 404);
     assert.equal((await app.request("/inspector/../package.json")).status, 404);
+  });
+
+  it("works mounted under a path: the page names the mount point, and its files are found there", async () => {
+    const { app } = testApp();
+    const root = new Hono();
+    root.route("/engram", app);
+    const page = await root.request("/engram");
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<meta name="engram-root" content="\/engram\/" \/>/);
+    assert.match(html, /<script type="module" src="\/engram\/inspector\/js\/main.js">/);
+    assert.equal((await root.request("/engram/inspector/js/main.js")).status, 200);
+    assert.match(await (await app.request("/")).text(), /<meta name="engram-root" content="\/" \/>/);
   });
 
   it("needs no key for the page, while the API still does; the API's unknown-parameter rule holds", async () => {

@@ -24,9 +24,9 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
  */
 export function registerInspectorRoutes<E extends Env>(app: Hono<E>, dir?: string): void {
   let assets: Map<string, InspectorAsset> | undefined;
-  const send = (asset: InspectorAsset | undefined): Response | undefined => {
+  const send = (asset: InspectorAsset | undefined, body?: string): Response | undefined => {
     if (asset === undefined) return undefined;
-    return new Response(asset.body, {
+    return new Response(body ?? asset.body, {
       status: 200,
       headers: { "Content-Type": asset.contentType, "Cache-Control": "no-cache", ...SECURITY_HEADERS },
     });
@@ -35,9 +35,25 @@ export function registerInspectorRoutes<E extends Env>(app: Hono<E>, dir?: strin
     assets ??= readInspectorAssets(dir);
     return assets;
   };
-  app.get("/", async (_c, next) => send(load().get("index.html")) ?? next());
-  app.get(`${INSPECTOR_PREFIX}*`, async (c, next) => {
-    const path = c.req.path.slice(INSPECTOR_PREFIX.length);
-    return send(load().get(path)) ?? next();
+  app.get("/", async (c, next) => {
+    const page = load().get("index.html");
+    if (page === undefined) return next();
+    // The app's own path, wherever it is mounted: the files are under it, and the page's API calls
+    // start from it (a meta tag rather than <base>, which would also move the page's #links).
+    const root = escapeAttribute(c.req.path.replace(/\/?$/, "/"));
+    const html = new TextDecoder()
+      .decode(page.body)
+      .replaceAll('="inspector/', `="${root}inspector/`)
+      .replace("<head>", `<head>\n    <meta name="engram-root" content="${root}" />`);
+    return send(page, html);
   });
+  app.get(`${INSPECTOR_PREFIX}:file{.+}`, async (c, next) => send(load().get(c.req.param("file"))) ?? next());
+}
+
+function escapeAttribute(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;");
 }

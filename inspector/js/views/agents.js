@@ -4,13 +4,19 @@ import { field, h, replace, time } from "../dom.js";
 /** @param {import("../main.js").ViewContext} ctx */
 export async function renderAgents(ctx) {
   ctx.crumbs([]);
-  const { items, more } = await apiAll("v1/agents", {}, 5000);
+  // Project names, to tell agents of several projects apart (a key sees one project only).
+  const [{ items, more }, projects] = await Promise.all([
+    apiAll("v1/agents", {}, 5000),
+    apiAll("v1/projects", {}, 1000).catch(() => ({ items: [] })),
+  ]);
   if (ctx.stale()) return;
+  const projectNames = new Map(projects.items.map((/** @type {any} */ p) => [p.id, p.name]));
+  const several = new Set(items.map((a) => a.projectId)).size > 1;
   const search = /** @type {HTMLInputElement} */ (
     h("input", {
       type: "search",
       value: ctx.query.get("q") ?? "",
-      placeholder: "name, model or id",
+      placeholder: "name, project, model or id",
       autocomplete: "off",
     })
   );
@@ -33,6 +39,9 @@ export async function renderAgents(ctx) {
           "li",
           { class: "card" },
           h("h2", {}, h("a", { href: `#/agents/${encodeURIComponent(a.id)}` }, a.name)),
+          several
+            ? h("p", { class: "muted" }, `project ${projectNames.get(a.projectId) ?? a.projectId}`)
+            : null,
           h(
             "p",
             {},

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext } from "playwright-core";
+import { EngramError } from "../core/errors.ts";
 
 /** Debian's Chromium, which the browser tests and `engram bench inspector` drive. */
 export const CHROMIUM_PATH = process.env.ENGRAM_CHROMIUM ?? "/usr/bin/chromium";
@@ -36,7 +37,13 @@ export async function launchChromium(): Promise<{
   close(): Promise<void>;
 }> {
   // playwright-core is a dev dependency: loaded here, never by the server.
-  const { chromium } = await import("playwright-core");
+  const { chromium } = await import("playwright-core").catch((error: unknown) => {
+    throw new EngramError(
+      "unavailable",
+      "driving Chromium needs playwright-core, a development dependency: npm install playwright-core",
+      { cause: error },
+    );
+  });
   const profile = mkdtempSync(join(tmpdir(), "engram-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,

@@ -1,5 +1,5 @@
 import { InvalidInputError } from "../../core/errors.ts";
-import type { Actor, EngramEvent, Page } from "../../core/types.ts";
+import { ACTORS, type Actor, type EngramEvent, type Page } from "../../core/types.ts";
 import { type EngineContext, requireAgent } from "../context.ts";
 import { PAGE_DEFAULT, PAGE_MAX } from "../pagination.ts";
 import type { ProjectService } from "../projects/project-service.ts";
@@ -36,6 +36,8 @@ export class EventService {
         throw new InvalidInputError("invalid page: cursor: not a cursor from this list");
       afterSeq = Number(options.cursor);
     }
+    if (options.actor !== undefined && !(ACTORS as readonly string[]).includes(options.actor))
+      throw new InvalidInputError(`invalid event list: actor: must be one of ${ACTORS.join(", ")}`);
     let agentId: string | undefined;
     let projectId = this.#ctx.projectId;
     if (options.agentId !== undefined) agentId = (await requireAgent(this.#ctx, options.agentId)).id;

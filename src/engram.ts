@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { LanguageModel } from "ai";
@@ -144,6 +145,7 @@ export function createEngram(options: EngramOptions = {}): Engram {
       now,
       generateId: options.generateId ?? createIdGenerator(now),
       projectId: undefined,
+      instanceId: `eng_${randomUUID()}`,
       writeLock: new KeyedLock(),
       env,
       model: options.model,

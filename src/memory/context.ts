@@ -15,6 +15,11 @@ export interface EngineContext {
   generateId: IdGenerator;
   /** When set, only this project's data is visible: anything else is "not found". */
   projectId: string | undefined;
+  /**
+   * Names this engine among every engine on the same database, on any machine: the owner of the
+   * turn leases it takes. Random, unlike ids of data, so two engines never share it.
+   */
+  instanceId: string;
   /** Serialises this process's writers of one agent. */
   writeLock: KeyedLock;
   /** Embeddings and vector search (inactive without an embedding model). */

@@ -55,29 +55,28 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** A process's claim on a conversation while it runs a turn. */
+/** A server's claim on a conversation while it runs a turn. */
 export interface TurnLease {
   /** Names the claim (the turn's id). */
   holder: string;
-  /** The process holding it. */
-  pid: number;
-  /** When it lapses if never released (a process that hung). */
+  /** The engine instance holding it (random per engine, so it names a server on any machine). */
+  owner: string;
+  /** When it lapses unless renewed: a server that died or hung stops renewing. */
   expiresMs: number;
 }
 
+/**
+ * One turn at a time per conversation, across every engine on the database: a lease that names
+ * its owner and lapses unless the owner renews it. Nothing about a process or a machine is assumed.
+ */
 export interface TurnLeaseStore {
   /**
    * Takes the conversation for `lease.holder`, in one transaction, unless another holder has it that
-   * has not lapsed and whose process `isDead` does not declare gone. Returns the lease that stands
-   * after the call: `lease` itself when taken.
+   * has not lapsed by `nowMs`. Returns the lease that stands after the call: `lease` itself when taken.
    */
-  acquire(
-    agentId: string,
-    conversation: string,
-    lease: TurnLease,
-    nowMs: number,
-    isDead: (pid: number) => boolean,
-  ): Promise<TurnLease>;
+  acquire(agentId: string, conversation: string, lease: TurnLease, nowMs: number): Promise<TurnLease>;
+  /** Moves the lease's expiry on; false when `holder` no longer holds it (it lapsed and was taken). */
+  renew(agentId: string, conversation: string, holder: string, expiresMs: number): Promise<boolean>;
   /** Gives the conversation up, if `holder` still has it. */
   release(agentId: string, conversation: string, holder: string): Promise<void>;
 }

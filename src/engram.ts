@@ -37,6 +37,7 @@ import type { SleeptimeService } from "./sleeptime/sleeptime-service.ts";
 import { defaultDatabasePath } from "./store/sqlite/database-path.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
+import type { GitService } from "./transfer/git/git-service.ts";
 import type { TransferService } from "./transfer/transfer-service.ts";
 
 export { defaultDatabasePath };
@@ -81,6 +82,8 @@ export interface Engram {
   readonly history: HistoryService;
   readonly events: EventService;
   readonly transfer: TransferService;
+  /** An agent's memory as a real git repository: export, and import commits made with git. */
+  readonly git: GitService;
   readonly memories: MemoryService;
   readonly messages: MessageService;
   /** Episodes and the experience memory (Rememberer's Q-learning records and action advice). */
@@ -193,6 +196,9 @@ const modules = {
   transfer: lazyModule<typeof import("./transfer/transfer-service.ts")>(
     moduleUrl("./transfer/transfer-service", import.meta.url).href,
   ),
+  git: lazyModule<typeof import("./transfer/git/git-service.ts")>(
+    moduleUrl("./transfer/git/git-service", import.meta.url).href,
+  ),
 };
 
 function build(
@@ -213,6 +219,8 @@ function build(
     () => new (modules.sleeptime().SleeptimeService)(ctx, { insights: insights(), blocks }, sleeptimeOptions),
   );
   const transfer = once(() => new (modules.transfer().TransferService)(ctx, projects));
+  const history = new HistoryService(ctx, blocks);
+  const git = once(() => new (modules.git().GitService)(ctx, { blocks, history }));
   const experience = once(() => new (modules.experience().ExperienceService)(ctx, experienceOptions));
   const evolution = once(
     () => new (modules.evolution().EvolutionService)(ctx, { agents, blocks, insights: insights() }, checkers),
@@ -237,10 +245,13 @@ function build(
     projects,
     agents,
     blocks,
-    history: new HistoryService(ctx, blocks),
+    history,
     events: new EventService(ctx, projects),
     get transfer() {
       return transfer();
+    },
+    get git() {
+      return git();
     },
     memories,
     messages,

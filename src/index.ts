@@ -219,6 +219,12 @@ export type {
 } from "./store/store.ts";
 export type { ExportDocument } from "./transfer/format.ts";
 export { EXPORT_FORMAT, EXPORT_VERSION } from "./transfer/format.ts";
+export type {
+  GitExportOptions,
+  GitExportReport,
+  GitImportReport,
+  GitService,
+} from "./transfer/git/git-service.ts";
 export type { ImportFormat } from "./transfer/peers/build.ts";
 export type {
   ImportOptions,

@@ -299,6 +299,28 @@ const startup = defineCommand({
   },
 });
 
+const gitBench = defineCommand({
+  name: "bench git",
+  summary: "Measure engram git export and import with the real git on an agent with a long history",
+  args: [],
+  options: {
+    commits: { type: "string", arg: "N", help: "commits on the agent (default 10000)" },
+    imports: { type: "string", arg: "N", help: "commits made with git, then imported (default 100)" },
+  },
+  details: [
+    "Makes an agent with N block commits on a throwaway database (--db is ignored), then times its export",
+    "to a new repository, a second export with nothing new, one after a single new commit, and the import",
+    "of commits made with git. Target: the first export of 10,000 commits <= 10 s.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const commits = positiveInt(options.commits, "commits", "bench git");
+    const imports = positiveInt(options.imports, "imports", "bench git");
+    const { runGitBench, formatGitBench } = await import("../../bench/git-bench.ts");
+    const result = await runGitBench({ commits, imports, onProgress: progressBar(ctx.io.stderr) });
+    return { data: result, text: formatGitBench(result) };
+  },
+});
+
 const limits = defineCommand({
   name: "bench limits",
   summary: "Engram's retrieval workload beside raw SQLite doing the same work, with each ratio",
@@ -334,6 +356,7 @@ export const benchCommands: readonly Command[] = [
   serve,
   startup,
   limits,
+  gitBench,
 ];
 
 function nonNegativeInt(value: string | undefined, flag: string, command: string): number | undefined {

@@ -28,6 +28,7 @@ import { MessageService } from "./memory/messages/message-service.ts";
 import { ProjectService } from "./memory/projects/project-service.ts";
 import type { Embedder } from "./models/embedder.ts";
 import { embedderFromSpec } from "./models/embedding-model.ts";
+import { modelPolicy } from "./models/model-policy.ts";
 import type { SearchInput } from "./retrieval/search-schema.ts";
 import type { SearchResponse } from "./retrieval/search-service.ts";
 import { VectorIndex } from "./retrieval/vector-index.ts";
@@ -71,6 +72,12 @@ export interface EngramOptions {
   runtime?: RuntimeOptions;
 }
 
+/** How a project view of the engine is restricted beyond its project. */
+export interface ProjectViewOptions {
+  /** `provider:model` names its callers may use besides the engine's own; unset: any. */
+  allowedModels?: readonly string[] | undefined;
+}
+
 /** engram over one database. */
 export interface Engram {
   readonly store: Store;
@@ -109,8 +116,12 @@ export interface Engram {
    * @throws EngramError when the model's dimension or name differs from the database's vectors.
    */
   ready(): Promise<void>;
-  /** A view of the same engine that sees only one project: anything else is "not found". */
-  forProject(projectId: string): Engram;
+  /**
+   * A view of the same engine that sees only one project: anything else is "not found". With
+   * `allowedModels` (a server serving tenants), its callers may name only those models and the
+   * engine's own (`ENGRAM_MODEL`, `model`): anything else is refused as forbidden.
+   */
+  forProject(projectId: string, options?: ProjectViewOptions): Engram;
   close(): Promise<void>;
 }
 
@@ -275,8 +286,18 @@ function build(
     vectors: new VectorService(ctx),
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),
-    forProject: (projectId) =>
-      build({ ...ctx, projectId }, experienceOptions, sleeptimeOptions, runtime, checkers),
+    forProject: (projectId, options = {}) =>
+      build(
+        {
+          ...ctx,
+          projectId,
+          modelPolicy: options.allowedModels === undefined ? undefined : modelPolicy(options.allowedModels),
+        },
+        experienceOptions,
+        sleeptimeOptions,
+        runtime,
+        checkers,
+      ),
     close: () => ctx.store.close(),
   };
 }

@@ -75,7 +75,7 @@ export type {
   Provenance,
   TreeEntry,
 } from "./core/types.ts";
-export type { Engram, EngramOptions } from "./engram.ts";
+export type { Engram, EngramOptions, ProjectViewOptions } from "./engram.ts";
 export { createEngram, defaultDatabasePath } from "./engram.ts";
 export type { EnvironmentName } from "./environments/environment.ts";
 export type {

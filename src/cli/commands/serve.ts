@@ -63,6 +63,12 @@ const serve = defineCommand({
       arg: "N",
       help: "failed authentications allowed per minute per client address, then 429 for it; 0: off (default 30)",
     },
+    "allow-model": {
+      type: "string",
+      multiple: true,
+      arg: "PROVIDER:MODEL",
+      help: "with auth, a model keys may give agents, besides ENGRAM_MODEL (repeatable; default: that one only)",
+    },
     timeout: {
       type: "string",
       arg: "MS",
@@ -85,7 +91,9 @@ const serve = defineCommand({
     "(engram keys create --project NAME). --json prints one line {url, host, port, auth, workers, database,",
     "warnings} when listening. With --workers N, rate limits are kept by each worker. After",
     "--auth-failures failed authentications in a minute, a client address gets 429 for every request,",
-    "valid key or not, until its allowance refills.",
+    "valid key or not, until its allowance refills. With auth, keys may give agents (and evolution or",
+    "insight runs) only the server's own model (ENGRAM_MODEL) and those named by --allow-model: any other",
+    "is refused with 403, so no tenant can send an agent's context to a host of its choosing.",
   ].join("\n"),
   async run({ options }, ctx) {
     const port = intOption(options.port, "port", "serve") ?? DEFAULT_PORT;
@@ -106,6 +114,14 @@ const serve = defineCommand({
     const grace =
       nonNegative(intOption(options["shutdown-grace"], "shutdown-grace", "serve"), "shutdown-grace") ??
       DEFAULT_GRACE_MS;
+    const allowModels = (options["allow-model"] ?? []).map((spec) => {
+      if (!/^[a-z][a-z0-9-]*:.+$/.test(spec))
+        throw new UsageError(
+          `--allow-model must be provider:model, e.g. openai:gpt-4o-mini; got "${spec}"`,
+          "serve",
+        );
+      return spec;
+    });
     const interval = durationOption(options["sleep-interval"], "sleep-interval", "serve");
     if (interval !== undefined && interval < 1000)
       throw new UsageError(
@@ -130,7 +146,7 @@ const serve = defineCommand({
       // The primary only hands out connections: each worker opens the database itself.
       await ctx.close();
       const sleep = { enabled: options.sleep !== false, interval: options["sleep-interval"] };
-      const flags = { auth, rate, burst, authFailures, timeout, maxBody, grace, sleep };
+      const flags = { auth, rate, burst, authFailures, timeout, maxBody, grace, sleep, allowModels };
       const running = await startCluster({
         workers,
         argv: workerArgv(ctx, port, host, flags),
@@ -152,6 +168,7 @@ const serve = defineCommand({
       rateLimit: rate === undefined ? undefined : rate === 0 ? false : { requestsPerSecond: rate, burst },
       authFailureLimit:
         authFailures === undefined ? undefined : authFailures === 0 ? false : { perMinute: authFailures },
+      allowModels,
       requestTimeoutMs: timeout,
       maxBodyBytes: maxBody === 0 ? undefined : maxBody,
       shutdownGraceMs: grace,
@@ -228,6 +245,7 @@ function workerArgv(
     maxBody: number | undefined;
     grace: number;
     sleep: { enabled: boolean; interval: string | undefined };
+    allowModels: readonly string[];
   },
 ): string[] {
   const argv = ["serve", "--db", ctx.dbPath, "--port", String(port), "--host", host];
@@ -237,6 +255,7 @@ function workerArgv(
   if (flags.authFailures !== undefined) argv.push("--auth-failures", String(flags.authFailures));
   if (flags.timeout !== undefined) argv.push("--timeout", String(flags.timeout));
   if (flags.maxBody !== undefined) argv.push("--max-body", String(flags.maxBody));
+  for (const spec of flags.allowModels) argv.push(`--allow-model=${spec}`);
   argv.push("--shutdown-grace", String(flags.grace));
   if (!flags.sleep.enabled) argv.push("--no-sleep");
   if (flags.sleep.interval !== undefined) argv.push("--sleep-interval", flags.sleep.interval);

@@ -5,7 +5,13 @@ import { blockPath, SETTINGS_PATH, settingsFile } from "./block-files.ts";
 import { fastImport, fastImportStream, type ImportCommit } from "./fast-import.ts";
 import { checkGitBranchName, git, gitBranches, runGit } from "./git-command.ts";
 import { memoryFiles } from "./memory-files.ts";
-import { MEMORIES_BRANCH, openRepository, type Repository, requireCleanWorkTree } from "./repository.ts";
+import {
+  knownCommits,
+  MEMORIES_BRANCH,
+  openRepository,
+  type Repository,
+  requireCleanWorkTree,
+} from "./repository.ts";
 import { writeState } from "./sync-state.ts";
 
 export interface GitExportOptions {
@@ -140,15 +146,25 @@ export async function exportToGit(
     targets.set(MEMORIES_BRANCH, mark);
   }
 
-  const marks = await fastImport(repo.dir, repo.gitDir, fastImportStream(blobs, commits, targets));
+  // fast-import only writes objects (on a work ref): the branches move after the state is saved, so
+  // a crash in between leaves branches at commits the state knows, and the next run carries on.
+  const marks = await fastImport(repo.dir, repo.gitDir, fastImportStream(blobs, commits, new Map()));
   for (const [id, mark] of commitMarks) repo.state.commits[id] = marks.get(mark) as string;
-  if (options.withMemories === true) await dropEmptyCommit(repo);
-  const heads = await gitBranches(repo.dir);
-  await deleteRemovedBranches(repo, branches, heads);
+  const heads = new Map(gitHeads);
+  for (const [name, target] of targets)
+    heads.set(name, typeof target === "number" ? (marks.get(target) as string) : target);
+  if (
+    options.withMemories === true &&
+    (await sameTree(repo, heads.get(MEMORIES_BRANCH), gitHeads.get(MEMORIES_BRANCH)))
+  )
+    heads.set(MEMORIES_BRANCH, gitHeads.get(MEMORIES_BRANCH) as string);
+  const removed = removedBranches(repo, branches, gitHeads);
+  for (const name of removed) heads.delete(name);
   for (const branch of branches) {
     repo.state.synced[branch.name] = { engram: branch.head, git: heads.get(branch.name) as string };
   }
   await writeState(repo.gitDir, repo.state);
+  await moveBranches(repo, gitHeads, heads, removed);
   await checkOut(repo, agent.defaultBranch, heads);
   const after = await gitBranches(repo.dir);
   return {
@@ -168,8 +184,7 @@ function checkNothingUnimported(
   for (const branch of branches) {
     const gitHead = gitHeads.get(branch.name);
     if (gitHead === undefined) continue;
-    const synced = repo.state.synced[branch.name];
-    if (synced === undefined || synced.git !== gitHead) {
+    if (!knownCommits(repo).has(gitHead)) {
       throw new InvalidInputError(
         `git branch "${branch.name}" in ${repo.dir} is at ${gitHead.slice(0, 12)}, which engram has not imported: run engram git import first, so the export does not overwrite it`,
         { details: { branch: branch.name, gitHead } },
@@ -205,34 +220,44 @@ async function newCommits(
   return chains.flat();
 }
 
-/** The memories branch gets a commit only when its files changed. */
-async function dropEmptyCommit(repo: Repository): Promise<void> {
-  const parent = await runGit(repo.dir, ["rev-parse", "-q", "--verify", `${MEMORIES_BRANCH}^`]);
-  if (parent.code !== 0) return;
-  const same = await runGit(repo.dir, ["diff", "--quiet", `${MEMORIES_BRANCH}^`, MEMORIES_BRANCH]);
-  if (same.code === 0)
-    await git(repo.dir, [
-      "update-ref",
-      `refs/heads/${MEMORIES_BRANCH}`,
-      parent.stdout.toString("utf8").trim(),
-    ]);
+/** Whether two commits hold the same files (the memories branch gets a commit only when they changed). */
+async function sameTree(repo: Repository, a: string | undefined, b: string | undefined): Promise<boolean> {
+  if (a === undefined || b === undefined) return false;
+  const trees = await git(repo.dir, ["rev-parse", `${a}^{tree}`, `${b}^{tree}`]);
+  const [ta, tb] = trees.trim().split("\n");
+  return ta === tb;
 }
 
-/** Branches engram deleted since the last sync go from git too (unless git moved them meanwhile). */
-async function deleteRemovedBranches(
+/** Branches engram deleted since the last sync, to go from git too (unless git moved them meanwhile). */
+function removedBranches(
   repo: Repository,
   branches: readonly Branch[],
-  heads: Map<string, string>,
-) {
+  gitHeads: ReadonlyMap<string, string>,
+): string[] {
   const live = new Set(branches.map((b) => b.name));
-  for (const [name, synced] of Object.entries(repo.state.synced)) {
+  const known = knownCommits(repo);
+  const removed: string[] = [];
+  for (const name of Object.keys(repo.state.synced)) {
     if (live.has(name)) continue;
-    if (heads.get(name) === synced.git) {
-      await git(repo.dir, ["update-ref", "-d", `refs/heads/${name}`, synced.git]);
-      heads.delete(name);
-    }
+    const head = gitHeads.get(name);
+    if (head !== undefined && known.has(head)) removed.push(name);
     delete repo.state.synced[name];
   }
+  return removed;
+}
+
+/** Moves every branch that changed, and deletes the removed ones, in one ref transaction. */
+async function moveBranches(
+  repo: Repository,
+  before: ReadonlyMap<string, string>,
+  after: ReadonlyMap<string, string>,
+  removed: readonly string[],
+): Promise<void> {
+  const lines: string[] = [];
+  for (const [name, sha] of after)
+    if (before.get(name) !== sha) lines.push(`update refs/heads/${name} ${sha}\n`);
+  for (const name of removed) lines.push(`delete refs/heads/${name}\n`);
+  if (lines.length > 0) await git(repo.dir, ["update-ref", "--stdin"], lines.join(""));
 }
 
 /** Points HEAD at the default branch and brings the (clean) work tree to it. */

@@ -7,7 +7,7 @@ import { type BlockChange, commitInput } from "../../memory/blocks/schemas.ts";
 import type { Store } from "../../store/store.ts";
 import { blockChanges, blocksFromFiles, type FileBlock, SETTINGS_PATH } from "./block-files.ts";
 import { git, gitBranches, readObjects, runGit } from "./git-command.ts";
-import { MEMORIES_BRANCH, openRepository, type Repository } from "./repository.ts";
+import { knownCommits, MEMORIES_BRANCH, openRepository, type Repository } from "./repository.ts";
 import { writeState } from "./sync-state.ts";
 
 /** What an import took into engram. */
@@ -58,11 +58,15 @@ export async function importFromGit(
   const gitHeads = await gitBranches(repo.dir);
   gitHeads.delete(MEMORIES_BRANCH);
   const byGit = new Map(Object.entries(repo.state.commits).map(([id, sha]) => [sha, id]));
+  const known = knownCommits(repo);
   // Branches engram has first; then branches made in git, which may start on a commit of theirs.
   const plans: BranchPlan[] = [];
   const planned = new Map<string, Map<string, FileBlock>>();
   const order = [...gitHeads].sort(([a], [b]) => Number(branches.has(b)) - Number(branches.has(a)));
   for (const [name, gitHead] of order) {
+    // A branch at a commit engram already has (an export stopped before it moved every branch, or a
+    // branch reset to an older commit) has nothing to bring.
+    if (known.has(gitHead)) continue;
     const plan = await planBranch(
       services.store,
       agent.id,

@@ -131,6 +131,21 @@ describe("engram git export", () => {
     await assert.rejects(engram.git.import(agentId, join(root, `missing-${n}`)), /not a git repository/);
   });
 
+  it("carries on an export that stopped after saving its state but before moving the branches", async () => {
+    await engram.git.export(agentId, dir);
+    const old = git(dir, "rev-parse", "main").trim();
+    await engram.blocks.set(agentId, "human", "Ada likes green tea", { message: "tea detail" });
+    await engram.git.export(agentId, dir);
+    const exported = git(dir, "rev-parse", "main").trim();
+    // As a crash between the two would leave it: the state knows the new commit, main does not.
+    git(dir, "update-ref", "refs/heads/main", old);
+    git(dir, "reset", "-q", "--hard");
+    assert.equal((await engram.git.import(agentId, dir)).commits, 0);
+    assert.equal((await engram.git.export(agentId, dir)).commits, 0);
+    assert.equal(git(dir, "rev-parse", "main").trim(), exported);
+    assert.equal(readFileSync(join(dir, "blocks/human.md"), "utf8"), "Ada likes green tea");
+  });
+
   it("refuses to overwrite what git has that engram has not imported, or uncommitted edits", async () => {
     await engram.git.export(agentId, dir);
     writeFileSync(join(dir, "blocks/human.md"), "edited, not committed");

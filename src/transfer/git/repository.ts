@@ -71,3 +71,11 @@ export async function requireCleanWorkTree(repo: Repository): Promise<void> {
     );
   }
 }
+
+/** The git commits the state knows: every exported or imported one, and where branches last agreed. */
+export function knownCommits(repo: Repository): Set<string> {
+  return new Set([
+    ...Object.values(repo.state.commits),
+    ...Object.values(repo.state.synced).map((s) => s.git),
+  ]);
+}

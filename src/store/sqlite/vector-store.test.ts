@@ -58,9 +58,10 @@ class Fixture {
     }
   }
 
-  /** Inserts items (memories or messages) with these vectors; returns their ids. */
-  async add(agentId: string, vectors: Float32Array[], space: VectorSpace = "memories"): Promise<string[]> {
-    const ids = vectors.map(
+  /** Inserts items (memories or messages) without vectors; returns their ids. */
+  items(agentId: string, n: number, space: VectorSpace = "memories"): string[] {
+    const ids = Array.from(
+      { length: n },
       () => `${space === "memories" ? "mem" : "msg"}_${String(++this.#next).padStart(26, "0")}`,
     );
     for (const id of ids) {
@@ -81,6 +82,20 @@ class Fixture {
         );
       }
     }
+    return ids;
+  }
+
+  /**
+   * Inserts items with these vectors; returns their ids. Unless `settle` is false, waits for any
+   * (re)training it set off in the background.
+   */
+  async add(
+    agentId: string,
+    vectors: Float32Array[],
+    space: VectorSpace = "memories",
+    settle = true,
+  ): Promise<string[]> {
+    const ids = this.items(agentId, vectors.length, space);
     await this.store.upsert(
       space,
       agentId,
@@ -89,6 +104,7 @@ class Fixture {
     ids.forEach((id, i) => {
       this.vectors.set(id, { agentId, space, vector: vectors[i] as Float32Array });
     });
+    if (settle) await this.store.settled();
     return ids;
   }
 
@@ -107,6 +123,17 @@ class Fixture {
         .all<{ rowid: number; part: string }>(`SELECT rowid, part FROM ${table}`)
         .map((r) => [r.rowid, r.part]),
     );
+  }
+
+  /** The number of the first list of the agent's active generation. */
+  first(agentId: string, space: VectorSpace = "memories"): number {
+    return (
+      this.s.get<{ first: number }>(
+        "SELECT first FROM vector_lists WHERE space = ? AND agent_id = ?",
+        space,
+        agentId,
+      ) as { first: number }
+    ).first;
   }
 
   rowid(id: string): number {
@@ -146,7 +173,7 @@ describe("SqliteVectorStore (IVF over sqlite-vec)", () => {
   });
 
   it("trains lists at the threshold, moves every vector into them and keeps recall@10 >= 0.9", async () => {
-    const f = new Fixture({ trainThreshold: 1000 });
+    const f = new Fixture({ trainThreshold: 1000, retrainGrowth: 0 });
     await f.store.initialise(D);
     const data = clustered(3, 4000, 40);
     for (let i = 0; i < data.length; i += 250) await f.add(A, data.slice(i, i + 250));
@@ -294,10 +321,11 @@ describe("SqliteVectorStore (IVF over sqlite-vec)", () => {
     assert.equal(state.version, 2);
     assert.equal(state.trained, 400);
     assert.equal(state.lists, 20);
-    const parts = new Set(f.parts().values());
-    for (const p of parts) {
+    const first = f.first(A);
+    assert.ok(first > 16, "the new lists are numbered after the old ones");
+    for (const p of new Set(f.parts().values())) {
       const list = Number(p.slice(A.length + 1));
-      assert.ok(list >= 1 && list <= state.lists, `no vector is left in list ${list}`);
+      assert.ok(list >= first && list < first + state.lists, `no vector is left in list ${list}`);
     }
     const after = await other.search("memories", A, query, 5);
     assert.deepEqual(after, await f.store.search("memories", A, query, 5));
@@ -311,15 +339,25 @@ describe("SqliteVectorStore (IVF over sqlite-vec)", () => {
           A,
         )
         .map((r) => Buffer.from(r.centroid).toString("hex"));
+    // Each vector's list, as an index into its generation's lists.
+    const placement = () => {
+      const at = f.first(A);
+      return new Map([...f.parts()].map(([rowid, p]) => [rowid, Number(p.slice(A.length + 1)) - at]));
+    };
     const trainedAt400 = centroids();
     assert.equal(await f.store.train("memories", A), 28);
-    const first = centroids();
-    const firstParts = f.parts();
+    const once = centroids();
+    const placed = placement();
     assert.equal(await f.store.train("memories", A), 28);
-    assert.deepEqual(centroids(), first);
-    assert.deepEqual(f.parts(), firstParts);
-    assert.notDeepEqual(first, trainedAt400);
+    assert.deepEqual(centroids(), once);
+    assert.deepEqual(placement(), placed);
+    assert.notDeepEqual(once, trainedAt400);
     assert.equal((await f.store.indexState("memories", A)).version, 4);
+    assert.equal(
+      f.s.get<{ n: number }>("SELECT count(*) AS n FROM vector_centroids WHERE agent_id = ?", A)?.n,
+      28,
+      "the old generation's centroids are gone",
+    );
   });
 
   it("indexes messages apart from memories", async () => {

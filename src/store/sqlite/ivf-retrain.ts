@@ -261,48 +261,54 @@ export class IvfRetrain {
       this.#note(rows.length * (centroids.dimensions * 8 + 64) + centroids.values.byteLength);
       const last = rows.at(-1)?.key ?? cursor;
       const done = rows.length < batch;
-      const outcome = await inWriteTransaction(this.#s.db, () => {
-        const current = this.#lists.state(this.#space, this.#agentId);
-        if (!samePending(current.pending, pending)) return "stopped" as const;
-        const next = current.pending as PendingGeneration;
-        const moves: { rowid: number; list: number; embedding: Uint8Array; from: number }[] = [];
-        moving.forEach((row, i) => {
-          // Re-read: a write since the batch was read may have moved or replaced the vector.
-          const now = this.#s.get<{ part: string; embedding: Uint8Array }>(
-            `SELECT part, embedding FROM ${vectors} WHERE rowid = ?`,
-            BigInt(row.rowid),
-          );
-          if (now === undefined) return;
-          const from = parsePart(now.part).list;
-          if (inGeneration(next, from)) return;
-          const list = sameBytes(now.embedding, row.embedding)
-            ? (lists[i] as number)
-            : (assign(centroids, [now])[0] as number);
-          moves.push({ rowid: row.rowid, list, embedding: now.embedding, from });
-        });
-        for (const { rowid } of moves) this.#s.run(`DELETE FROM ${vectors} WHERE rowid = ?`, BigInt(rowid));
-        // Grouped by list, so that each list's chunk is written in one run.
-        moves.sort((a, b) => a.list - b.list || a.rowid - b.rowid);
-        for (const { rowid, list, embedding, from } of moves) {
-          this.#s.run(
-            `INSERT INTO ${vectors} (rowid, part, embedding) VALUES (?, ?, ?)`,
-            BigInt(rowid),
-            part(this.#agentId, list),
-            embedding,
-          );
-          count(current, from, -1);
-          count(current, list, 1);
-        }
-        next.moved += moves.length;
-        next.cursor = last;
-        this.#moved += moves.length;
-        if (done) {
-          this.#switch(current);
-          return "switched" as const;
-        }
-        this.#lists.save(this.#space, this.#agentId, current);
-        return { moved: next.moved, total: next.total };
-      });
+      const outcome = await inWriteTransaction(
+        this.#s.db,
+        () => {
+          const current = this.#lists.state(this.#space, this.#agentId);
+          if (!samePending(current.pending, pending)) return "stopped" as const;
+          const next = current.pending as PendingGeneration;
+          const moves: { rowid: number; list: number; embedding: Uint8Array; from: number }[] = [];
+          moving.forEach((row, i) => {
+            // Re-read: a write since the batch was read may have moved or replaced the vector.
+            const now = this.#s.get<{ part: string; embedding: Uint8Array }>(
+              `SELECT part, embedding FROM ${vectors} WHERE rowid = ?`,
+              BigInt(row.rowid),
+            );
+            if (now === undefined) return;
+            const from = parsePart(now.part).list;
+            if (inGeneration(next, from)) return;
+            const list = sameBytes(now.embedding, row.embedding)
+              ? (lists[i] as number)
+              : (assign(centroids, [now])[0] as number);
+            moves.push({ rowid: row.rowid, list, embedding: now.embedding, from });
+          });
+          for (const { rowid } of moves) this.#s.run(`DELETE FROM ${vectors} WHERE rowid = ?`, BigInt(rowid));
+          // Grouped by list, so that each list's chunk is written in one run.
+          moves.sort((a, b) => a.list - b.list || a.rowid - b.rowid);
+          for (const { rowid, list, embedding, from } of moves) {
+            this.#s.run(
+              `INSERT INTO ${vectors} (rowid, part, embedding) VALUES (?, ?, ?)`,
+              BigInt(rowid),
+              part(this.#agentId, list),
+              embedding,
+            );
+            count(current, from, -1);
+            count(current, list, 1);
+          }
+          next.moved += moves.length;
+          next.cursor = last;
+          this.#moved += moves.length;
+          if (done) {
+            this.#switch(current);
+            return "switched" as const;
+          }
+          this.#lists.save(this.#space, this.#agentId, current);
+          return { moved: next.moved, total: next.total };
+        },
+        // Not waiting for the disk: a batch lost to a power cut is redone, since its moves and
+        // its progress commit together.
+        { fsync: false },
+      );
       if (outcome === "stopped") return false;
       if (outcome === "switched") return true;
       this.#settings.onBatch?.({ space: this.#space, agentId: this.#agentId, ...outcome });

@@ -166,6 +166,8 @@ export class IvfRetrain {
       // Another process began one meanwhile (carry on with it), or finished one (nothing to do).
       if (state.pending !== null) return state;
       if (state.version !== seen.version) return null;
+      // Deleted meanwhile: nothing to index.
+      if (this.#s.get("SELECT 1 AS found FROM agents WHERE id = ?", this.#agentId) === undefined) return null;
       const active = state.active;
       const first = active === null ? 1 : active.first + active.lists;
       this.#lists.saveCentroids(this.#space, this.#agentId, { first, lists, dimensions: d, values });

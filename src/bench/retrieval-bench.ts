@@ -44,7 +44,13 @@ export interface RetrievalBenchResult {
     last: { lists: number; vectors: number; sampled: number; durationMs: number; peakBytes: number } | null;
     /** How long the bench waited after its last insert for retraining to finish. */
     waitedMs: number;
-    /** The process's resident memory before that wait, and the most seen during it (sampled every 20 ms). */
+    /**
+     * The process's memory before that wait and the most seen during it (sampled every 20 ms): its
+     * JS heap and array buffers, and its resident set (which also counts the database's pages
+     * read through the memory map).
+     */
+    heapBeforeBytes: number;
+    heapPeakBytes: number;
     rssBeforeBytes: number;
     rssPeakBytes: number;
   } | null;
@@ -170,10 +176,17 @@ export function formatRetrievalBench(r: RetrievalBenchResult): string {
  */
 async function settleRetrains(vectors: unknown): Promise<RetrievalBenchResult["retrains"]> {
   if (!(vectors instanceof SqliteVectorStore)) return null;
-  const rssBeforeBytes = process.memoryUsage().rss;
-  let rssPeakBytes = rssBeforeBytes;
+  const heap = () => {
+    const m = process.memoryUsage();
+    return { js: m.heapUsed + m.arrayBuffers, rss: m.rss };
+  };
+  const before = heap();
+  let heapPeakBytes = before.js;
+  let rssPeakBytes = before.rss;
   const sampler = setInterval(() => {
-    rssPeakBytes = Math.max(rssPeakBytes, process.memoryUsage().rss);
+    const now = heap();
+    heapPeakBytes = Math.max(heapPeakBytes, now.js);
+    rssPeakBytes = Math.max(rssPeakBytes, now.rss);
   }, 20);
   const t0 = clockMs();
   try {
@@ -193,7 +206,9 @@ async function settleRetrains(vectors: unknown): Promise<RetrievalBenchResult["r
               peakBytes: last.peakBytes,
             },
       waitedMs: Math.round(clockMs() - t0),
-      rssBeforeBytes,
+      heapBeforeBytes: before.js,
+      heapPeakBytes,
+      rssBeforeBytes: before.rss,
       rssPeakBytes,
     };
   } finally {
@@ -207,7 +222,7 @@ function formatRetrains(r: NonNullable<RetrievalBenchResult["retrains"]>): strin
     r.last === null
       ? "none"
       : `last: ${r.last.vectors} vectors into ${r.last.lists} lists (k-means on ${r.last.sampled}) in ${(r.last.durationMs / 1000).toFixed(1)} s, its arrays peaking at ${mb(r.last.peakBytes)}`;
-  return `  retrain  ${r.count} in the background (${(r.totalMs / 1000).toFixed(1)} s in all); ${last}; waited ${(r.waitedMs / 1000).toFixed(1)} s for it after the inserts (RSS ${mb(r.rssBeforeBytes)} → peak ${mb(r.rssPeakBytes)})`;
+  return `  retrain  ${r.count} in the background (${(r.totalMs / 1000).toFixed(1)} s in all); ${last}; waited ${(r.waitedMs / 1000).toFixed(1)} s for it after the inserts (JS heap and buffers ${mb(r.heapBeforeBytes)} → peak ${mb(r.heapPeakBytes)}; RSS with the mapped file ${mb(r.rssBeforeBytes)} → ${mb(r.rssPeakBytes)})`;
 }
 
 /**

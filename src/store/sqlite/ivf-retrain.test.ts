@@ -43,7 +43,7 @@ function assertPlacedByNearestCentroid(f: Fixture, agentId: string): void {
   assert.equal(rows.length, active.lists, "only the active generation's centroids are left");
   const centroids = new Float32Array(rows.length * D);
   rows.forEach((row, c) => {
-    centroids.set(new Float32Array(row.centroid.buffer.slice(row.centroid.byteOffset)), c * D);
+    centroids.set(new Float32Array(Uint8Array.from(row.centroid).buffer), c * D);
   });
   const lists = listsOf(f, agentId);
   for (const [id, { agentId: owner, vector }] of f.vectors) {

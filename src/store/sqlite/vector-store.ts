@@ -20,6 +20,7 @@ import {
   upgradeListTables,
 } from "./ivf-lists.ts";
 import { IvfRetrain, type RetrainProgress, type RetrainReport } from "./ivf-retrain.ts";
+import { type RetrainRun, RetrainTasks } from "./ivf-tasks.ts";
 import type { Statements } from "./statements.ts";
 
 export type { RetrainProgress, RetrainReport };
@@ -113,13 +114,8 @@ export class SqliteVectorStore implements VectorStore {
   readonly #options: Required<Omit<SqliteVectorStoreOptions, "onRetrainBatch">> &
     Pick<SqliteVectorStoreOptions, "onRetrainBatch">;
   readonly #lists: IvfLists;
-  /** Retrainings running in this process, by space and agent. */
-  readonly #tasks = new Map<string, Promise<void>>();
-  /** Callers awaiting `train` or `settled`: while there are any, background slices keep the process alive. */
-  #waiting = 0;
-  #reports: RetrainReport[] = [];
-  #errors = new Map<string, string>();
-  #closed = false;
+  /** Retrainings running in this process. */
+  readonly #tasks = new RetrainTasks(() => this.#ready);
   #ready = false;
 
   constructor(statements: Statements, options: SqliteVectorStoreOptions = {}) {
@@ -287,20 +283,11 @@ export class SqliteVectorStore implements VectorStore {
    */
   async train(space: VectorSpace, agentId: string): Promise<number> {
     if (!this.#initialised()) return 0;
-    this.#waiting++;
-    try {
-      const key = taskKey(space, agentId);
-      // One retraining per agent and space at a time: let one under way finish first.
-      await this.#tasks.get(key);
-      this.#errors.delete(key);
-      const running = this.#run(space, agentId, () => true);
-      this.#tasks.set(key, running);
-      await running;
-      const error = this.#errors.get(key);
-      if (error !== undefined) throw new EngramError("internal", `retraining failed: ${error}`);
-    } finally {
-      this.#waiting--;
-    }
+    await this.#tasks.runNow(
+      space,
+      agentId,
+      this.#retrain(() => true),
+    );
     return this.#lists.state(space, agentId).active?.lists ?? 0;
   }
 
@@ -308,42 +295,29 @@ export class SqliteVectorStore implements VectorStore {
    * Waits until no retraining runs in this process (including ones that start meanwhile). Returns
    * the reports of retrainings finished since the last call.
    */
-  async settled(): Promise<RetrainReport[]> {
-    this.#waiting++;
-    // Background slices let the process exit; a caller waiting on them wants it kept alive.
-    const keepAlive = setInterval(() => {}, 1 << 30);
-    try {
-      while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks.values()]);
-    } finally {
-      clearInterval(keepAlive);
-      this.#waiting--;
-    }
-    const reports = this.#reports;
-    this.#reports = [];
-    return reports;
+  settled(): Promise<RetrainReport[]> {
+    return this.#tasks.settled();
   }
 
   /** Stops background retrainings at their next pause (each resumes at the next open). */
   close(): void {
-    this.#closed = true;
+    this.#tasks.close();
   }
 
-  /** Starts a background retraining of the agent's lists, unless one runs here already. */
+  /** Starts a background retraining of the agent's lists when due, unless one runs here already. */
   #schedule(space: VectorSpace, agentId: string): void {
-    const key = taskKey(space, agentId);
-    if (!this.#options.background || this.#closed || this.#tasks.has(key) || this.#errors.has(key)) return;
-    this.#tasks.set(
-      key,
-      this.#run(space, agentId, (state) => this.#due(state)),
-    );
+    if (this.#options.background)
+      this.#tasks.schedule(
+        space,
+        agentId,
+        this.#retrain((s) => this.#due(s)),
+      );
   }
 
-  async #run(space: VectorSpace, agentId: string, start: (state: IvfState) => boolean): Promise<void> {
-    const key = taskKey(space, agentId);
-    try {
-      // Out of the caller's transaction and call stack before the first read.
-      if (!(await this.#pause())) return;
-      const report = await new IvfRetrain(
+  /** A retraining, begun (when none is pending) if `start` says so. */
+  #retrain(start: (state: IvfState) => boolean): RetrainRun {
+    return (space, agentId, pause) =>
+      new IvfRetrain(
         this.#s,
         this.#lists,
         {
@@ -354,34 +328,11 @@ export class SqliteVectorStore implements VectorStore {
           batch: IVF_DEFAULTS.retrainBatch,
           iterations: this.#options.iterations,
           seed: this.#options.seed,
-          pause: () => this.#pause(),
+          pause,
           onBatch: this.#options.onRetrainBatch,
         },
         { space, agentId },
       ).run(start);
-      if (report !== null) this.#reports = [...this.#reports.slice(-15), report];
-      this.#errors.delete(key);
-    } catch (error) {
-      if (this.#closed) return;
-      // Not retried in this process (the old lists keep serving); the next open tries again.
-      this.#errors.set(key, error instanceof Error ? error.message : String(error));
-    } finally {
-      this.#tasks.delete(key);
-    }
-  }
-
-  /**
-   * Yields to other work; false once the store is closing. With a caller waiting (`train`,
-   * `settled`), at once; else on an unreferenced timer, which still fires while the process has
-   * other work (a server), but lets a process with nothing else to do exit (a retraining left
-   * half-way resumes at the next open).
-   */
-  #pause(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const go = () => resolve(!this.#closed && this.#ready);
-      if (this.#waiting > 0) setImmediate(go);
-      else setTimeout(go, 0).unref();
-    });
   }
 
   /**
@@ -448,7 +399,7 @@ export class SqliteVectorStore implements VectorStore {
               lists: pending.lists,
               vectors: pending.total,
               moved: pending.moved,
-              running: this.#tasks.has(taskKey(space, agentId)),
+              running: this.#tasks.running(space, agentId),
             },
     };
   }
@@ -631,8 +582,6 @@ export class SqliteVectorStore implements VectorStore {
     }
   }
 }
-
-const taskKey = (space: VectorSpace, agentId: string) => `${space}\u0000${agentId}`;
 
 /**
  * The list each vector belongs in: 0 without centroids. A vector of another dimension gets 0 too,

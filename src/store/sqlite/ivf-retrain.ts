@@ -66,6 +66,9 @@ export interface RetrainSettings {
 /** Item keys read per page while sampling. */
 const SAMPLE_PAGE = 4096;
 
+/** Multiply-adds of nearest-list assignment between two pauses. */
+const SLICE = 6_000_000;
+
 /**
  * One retraining of an agent's lists in a space, in the background and resumable:
  *
@@ -259,7 +262,13 @@ export class IvfRetrain {
         cursor ?? (order === "id" ? "" : 0),
       );
       const moving = rows.filter((row) => !inGeneration(pending, parsePart(row.part).list));
-      const lists = assign(centroids, moving);
+      // Nearest lists a slice at a time (a few milliseconds each), yielding between slices.
+      const lists = new Int32Array(moving.length);
+      const perSlice = Math.max(2, Math.floor(SLICE / (centroids.lists * centroids.dimensions)));
+      for (let start = 0; start < moving.length; start += perSlice) {
+        lists.set(assign(centroids, moving.slice(start, start + perSlice)), start);
+        if (!(await this.#settings.pause())) return false;
+      }
       this.#note(rows.length * (centroids.dimensions * 8 + 64) + centroids.values.byteLength);
       const last = rows.at(-1)?.key ?? cursor;
       const done = rows.length < batch;

@@ -93,7 +93,7 @@ export const IVF_DEFAULTS = {
   /** …and at most this many in all (24 MiB at 384 dimensions): a retraining's memory bound. */
   maxSample: 16_384,
   /** Vectors a retraining moves per transaction. */
-  retrainBatch: 256,
+  retrainBatch: 128,
 } as const;
 
 /**

@@ -103,7 +103,9 @@ describe("retraining vector lists in the background", () => {
       const inActive = lists.filter((l) => l >= active.first && l < active.first + active.lists).length;
       const inPending = lists.filter((l) => l >= pending.first && l < pending.first + pending.lists).length;
       assert.equal(inActive + inPending, lists.length, "no vector outside the two generations");
-      assert.ok(inActive > 0 && inPending > 0, `moved ${inPending}, left ${inActive}`);
+      assert.ok(inPending > 0, `moved ${inPending}`);
+      // Until the last batch, some are left in the old lists (still searched).
+      if (progress.length === 1) assert.ok(inActive > 0, `left ${inActive}`);
       assert.equal(
         f.s.get<{ n: number }>("SELECT count(*) AS n FROM vector_centroids WHERE agent_id = ?", A)?.n,
         active.lists + pending.lists,
@@ -180,6 +182,20 @@ describe("retraining vector lists in the background", () => {
     // The other agent was left alone.
     assert.equal(listsOf(f, B).size, 50);
     assert.equal((await f.store.indexState("memories", B)).lists, 0);
+  });
+
+  it("begins at the next open a training that fell due in a process that did not run it", async () => {
+    const f = new Fixture({ trainThreshold: 200, background: false });
+    await f.store.initialise(D);
+    const ids = await f.add(A, clustered(55, 300));
+    assert.equal((await f.store.indexState("memories", A)).lists, 0, "nothing ran it");
+    const next = new SqliteVectorStore(f.s, { trainThreshold: 200 });
+    await next.initialise(D);
+    const [report] = await next.settled();
+    assert.deepEqual([report?.lists, report?.vectors], [17, 300]);
+    const state = await next.indexState("memories", A);
+    assert.deepEqual([state.lists, state.trained, state.version, state.sizes[0]], [17, 300, 1, 0]);
+    await assertFindsThemselves(f, A, ids.slice(0, 10));
   });
 
   it("upgrades lists of the first layout in place, keeping every vector", async () => {

@@ -168,11 +168,13 @@ export class SqliteVectorStore implements VectorStore {
         this.#s.run("INSERT INTO settings (key, value) VALUES (?, ?)", DIMENSIONS_KEY, String(dimensions));
       }
     });
-    // Retrainings a stopped or killed process left half-way carry on.
+    // Retrainings a stopped or killed process left half-way carry on, and ones that fell due in
+    // a process that exited first (a CLI command) begin.
     for (const { space, agent_id } of this.#s.all<{ space: VectorSpace; agent_id: string }>(
-      "SELECT space, agent_id FROM vector_retrains",
+      "SELECT space, agent_id FROM vector_lists",
     )) {
-      this.#schedule(space, agent_id);
+      const state = this.#lists.state(space, agent_id);
+      if (state.pending !== null || this.#due(state)) this.#schedule(space, agent_id);
     }
   }
 

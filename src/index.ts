@@ -214,6 +214,7 @@ export type {
   TurnLeaseStore,
   VectorHit,
   VectorIndexState,
+  VectorRetrainState,
   VectorSpace,
   VectorStore,
 } from "./store/store.ts";

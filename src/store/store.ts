@@ -382,8 +382,9 @@ export interface VectorStore {
   /** Ids of the agent's items in `space` with no vector yet. */
   missing(space: VectorSpace, agentId: string, limit: number): Promise<string[]>;
   /**
-   * (Re)trains the agent's index in `space` from all its vectors now; returns its number of lists
-   * (0 when it has too few vectors to cluster, and search stays exact).
+   * (Re)trains the agent's index in `space` from its vectors now (or finishes a retraining under
+   * way); returns its number of lists (0 when it has too few vectors to cluster, and search stays
+   * exact).
    */
   train(space: VectorSpace, agentId: string): Promise<number>;
   /** How an agent's vectors in a space are indexed: `lists` is 0 while untrained. */
@@ -405,6 +406,26 @@ export interface VectorIndexState {
   version: number;
   /** Vectors in each list, 0 to `lists`. */
   sizes: number[];
+  /**
+   * A retraining under way, or null: its new lists are filled while the current ones keep serving,
+   * and replace them in one step when every vector has moved.
+   */
+  retraining: VectorRetrainState | null;
+}
+
+/** A retraining of an agent's vector index lists, under way. */
+export interface VectorRetrainState {
+  /** Lists it clusters the vectors into. */
+  lists: number;
+  /** The agent's vectors when it began. */
+  vectors: number;
+  /** Vectors moved into the new lists so far (new ones go there directly). */
+  moved: number;
+  /**
+   * Whether this process is working on it; a retraining left by a stopped process resumes when
+   * the database is next opened with an embedding model.
+   */
+  running: boolean;
 }
 
 export interface SettingsStore {

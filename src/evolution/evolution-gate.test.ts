@@ -31,6 +31,7 @@ describe("evolution gate", () => {
       tasks: capitalTasks(),
       rounds: 1,
       components: ["block:style"],
+      gate: "tolerance",
       model,
     });
     assert.equal(run.status, "finished");
@@ -85,6 +86,7 @@ describe("evolution gate", () => {
       tasks,
       rounds: 1,
       components: ["instructions"],
+      gate: "tolerance",
       model,
     });
     const child = report.candidates[1];

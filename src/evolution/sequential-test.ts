@@ -8,29 +8,37 @@
  * μ = 0 unchanged: only the draws where the two contexts differ count, as in a sign test.
  */
 
-/** Bets of the mixture, as shares of the largest bet that keeps the wealth positive. */
-const BETS = Array.from({ length: 10 }, (_, i) => (i + 0.5) / 10);
 /** Grid the interval is read on (steps of 0.005 in the gain). */
 const GRID = Array.from({ length: 399 }, (_, i) => -1 + (i + 1) / 200);
+/** Largest bet, as a share of the bet that would stake everything. */
+const MAX_BET = 0.9;
 
-/** Wealth against "the mean is at most μ": large when the gain is above μ. */
+/**
+ * Wealth against "the mean is at most μ": large when the gain is above μ. Each bet is the Kelly bet
+ * the draws so far suggest (their mean excess over their mean square, started from a prior of one
+ * half-win), so it is fixed before the draw it stakes on, as Ville's inequality needs.
+ */
 export function wealthAbove(diffs: readonly number[], mu: number): number {
-  return mixture(diffs, (bet, d) => 1 + (bet / (1 + mu)) * (d - mu));
+  return wealth(diffs, (d) => d - mu, 1 + mu);
 }
 
 /** Wealth against "the mean is at least μ": large when the gain is below μ. */
 export function wealthBelow(diffs: readonly number[], mu: number): number {
-  return mixture(diffs, (bet, d) => 1 - (bet / (1 - mu)) * (d - mu));
+  return wealth(diffs, (d) => mu - d, 1 - mu);
 }
 
-function mixture(diffs: readonly number[], factor: (bet: number, d: number) => number): number {
-  let total = 0;
-  for (const bet of BETS) {
-    let wealth = 1;
-    for (const d of diffs) wealth *= factor(bet, d);
-    total += wealth;
+function wealth(diffs: readonly number[], excess: (d: number) => number, range: number): number {
+  let total = 1;
+  let sum = 1;
+  let squares = 2;
+  for (const d of diffs) {
+    const bet = Math.min(Math.max(sum / squares, 0), MAX_BET) / range;
+    const x = excess(d);
+    total *= 1 + bet * x;
+    sum += x;
+    squares += x * x;
   }
-  return total / BETS.length;
+  return total;
 }
 
 /** What the paired draws say so far. */

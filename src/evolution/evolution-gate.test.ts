@@ -160,7 +160,7 @@ describe("evolution gate", () => {
         if (
           !edited &&
           input.context.blocks.some((b) => b.value.includes("UPPERCASE")) &&
-          /Peru/.test(input.input)
+          /Peru|Chile|Egypt/.test(input.input)
         ) {
           edited = true;
           await engram.blocks.set(agent.id, "style", "Answer in French.");

@@ -126,6 +126,7 @@ describe("evolution over HTTP", () => {
       tasks: capitalTasks(),
       rounds: 1,
       components: ["block:style"],
+      gate: "tolerance",
       wait: true,
     });
     const sft = await t.post(`/v1/agents/${agent.id}/distill`, { format: "sft" });

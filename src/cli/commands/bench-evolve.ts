@@ -1,6 +1,4 @@
 import { InvalidInputError } from "../../core/errors.ts";
-import { parseInput } from "../../core/validation.ts";
-import { evolveSettings } from "../../evolution/run-config.ts";
 import { positiveInt, seedList } from "../bench-options.ts";
 import { defineCommand, intOption, numberOption } from "../command.ts";
 import { readUserFile } from "../files.ts";
@@ -82,6 +80,9 @@ export const evolveBench = defineCommand({
       seed: intOption(options.seed, "seed", NAME),
     };
     const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+    // Loaded on use: the settings schema brings zod, which `engram --help` must not load.
+    const { parseInput } = await import("../../core/validation.ts");
+    const { evolveSettings } = await import("../../evolution/run-config.ts");
     if (options.simulate === true) {
       for (const flag of [
         "tasks",

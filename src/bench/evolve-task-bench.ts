@@ -140,7 +140,13 @@ export async function runEvolveTaskBench(options: EvolveTaskBenchOptions): Promi
     const rollouts = (run.state.rollouts as number | undefined) ?? 0;
     return {
       source: options.source,
-      model: config.model,
+      // The name the user gave (the run records the provider's own name of the wrapped model).
+      model:
+        typeof options.model === "string"
+          ? options.model
+          : options.model === undefined && env.ENGRAM_MODEL
+            ? env.ENGRAM_MODEL
+            : config.model,
       seed: run.seed,
       rounds: config.rounds,
       roundsDone: run.round,

@@ -74,7 +74,10 @@ describe("evolution simulator", () => {
   });
 
   it("refuses bad options, naming the field", () => {
-    assert.throws(() => createEvolutionSimulator({ teacherHelpful: 1.5 }), /teacherHelpful: must be at most 1/);
+    assert.throws(
+      () => createEvolutionSimulator({ teacherHelpful: 1.5 }),
+      /teacherHelpful: must be at most 1/,
+    );
     assert.throws(() => createEvolutionSimulator({ skills: 0 }), /skills: must be at least 1/);
   });
 });

@@ -28,7 +28,7 @@ describe("engram bench evolve --simulate", () => {
       assert.equal(g.curve.at(-1).rollouts, 80);
     }
     assert.deepEqual(result.seeds, [1, 2]);
-    assert.deepEqual(result.settings, { risk: 0.1, minGain: 0.05, gateBudget: 80, tolerance: 0 });
+    assert.deepEqual(result.settings, { risk: 0.2, minGain: 0.05, gateBudget: 80, tolerance: 0 });
 
     const text = await runCli(["bench", "evolve", "--simulate", "--seeds", "3", "--budget", "60"]);
     assert.equal(text.code, 0, text.stderr);
@@ -135,7 +135,7 @@ describe("engram bench evolve --tasks", () => {
     );
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /held-out accuracy before: 0\.000 \(95 % interval/);
-    assert.match(text.stdout, /gate sequential \(risk 0\.1, min gain 0\.05, budget 80\)/);
+    assert.match(text.stdout, /gate sequential \(risk 0\.2, min gain 0\.05, budget 80\)/);
     assert.match(text.stdout, /tokens: \d+ \(\d+ in, \d+ out\) over \d+ model calls/);
   });
 

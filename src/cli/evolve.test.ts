@@ -99,7 +99,7 @@ describe("engram evolve", () => {
         `\\+${child.gate.estimate} \\[${child.gate.interval[0]}, ${child.gate.interval[1]}\\], ${child.gate.draws} draws, ${child.gate.rollouts} rollouts +accepted`,
       ),
     );
-    assert.match(shown.stdout, /gate +sequential \(risk 0\.1, smallest gain 0\.05, budget 80 rollouts\)/);
+    assert.match(shown.stdout, /gate +sequential \(risk 0\.2, smallest gain 0\.05, budget 80 rollouts\)/);
     const again = await s.cli(["evolve", "geo", "--resume", report.run.id, "--json"], { env: chat.env });
     assert.deepEqual([again.code, again.json().error.code], [1, "conflict"]);
     assert.match(again.json().error.message, /has finished/);

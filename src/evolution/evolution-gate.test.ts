@@ -216,16 +216,16 @@ describe("sequential gate", () => {
     const gate = child?.gate;
     assert.deepEqual(
       [gate?.test, gate?.stop, gate?.risk, gate?.minGain, gate?.budget],
-      ["sequential", "accept", 0.1, 0.05, 80],
+      ["sequential", "accept", 0.2, 0.05, 80],
     );
-    // Every draw is a win (the child answers in upper case, the seed does not): 5 draws at risk 0.1.
-    assert.deepEqual([gate?.estimate, gate?.draws, gate?.child, gate?.current], [1, 5, 1, 0]);
+    // Every draw is a win (the child answers in upper case, the seed does not): 4 draws at risk 0.2.
+    assert.deepEqual([gate?.estimate, gate?.draws, gate?.child, gate?.current], [1, 4, 1, 0]);
     assert.ok((gate?.interval[0] ?? 0) > 0 && gate?.interval[1] === 1);
     // Sample 0 of the seed's held-out answers was recorded at the start: only new samples are rollouts.
-    assert.ok((gate?.rollouts ?? 0) >= 5 && (gate?.rollouts ?? 0) <= 10);
+    assert.ok((gate?.rollouts ?? 0) >= 4 && (gate?.rollouts ?? 0) <= 10);
     assert.match(
       child?.reason ?? "",
-      /^the held-out gain is above 0 at risk 0\.1 \(estimate \+1, interval \[/,
+      /^the held-out gain is above 0 at risk 0\.2 \(estimate \+1, interval \[/,
     );
     assert.equal(report.run.rollouts, run.state.rollouts);
     assert.deepEqual(child?.rollouts, {
@@ -235,7 +235,7 @@ describe("sequential gate", () => {
     const [head] = (await engram.history.log(agent.id, { limit: 1 })).items;
     assert.match(
       head?.message ?? "",
-      /: held-out gain \+1 \(interval 0\.\d+ to 1, 5 draws\), validation 0 → 1$/,
+      /: held-out gain \+1 \(interval 0\.\d+ to 1, 4 draws\), validation 0 → 1$/,
     );
   });
 
@@ -287,8 +287,8 @@ describe("sequential gate", () => {
     await refuses({ risk: 0 }, /risk: must be above 0/);
     await refuses({ risk: 1 }, /risk: must be below 1/);
     await refuses(
-      { gateBudget: 4 },
-      /gateBudget: 4 rollouts cannot decide anything: at risk 0\.1 accepting takes at least 5 paired draws/,
+      { gateBudget: 3 },
+      /gateBudget: 3 rollouts cannot decide anything: at risk 0\.2 accepting takes at least 4 paired draws/,
     );
     await refuses({ gate: "sequential", tolerance: 0.1 }, /tolerance: applies to the tolerance gate only/);
     await refuses({ gate: "coin" }, /gate: must be one of sequential, tolerance/);

@@ -13,7 +13,7 @@ export const GATES = ["sequential", "tolerance"] as const;
 export type GateKind = (typeof GATES)[number];
 
 /** Defaults of the sequential gate (see docs/evolution.md for how they were chosen). */
-export const GATE_DEFAULTS = { risk: 0.1, minGain: 0.05, budget: 80 } as const;
+export const GATE_DEFAULTS = { risk: 0.2, minGain: 0.05, budget: 80 } as const;
 
 /** The component name that stands for "refresh the exemplars block". */
 export const EXEMPLARS_COMPONENT = "exemplars";

@@ -75,7 +75,7 @@ describe("evolution over HTTP", () => {
     const { gate } = done.body.report.candidates[1];
     assert.deepEqual([gate.test, gate.stop, gate.estimate], ["sequential", "accept", 1]);
     assert.ok(gate.interval[0] > 0 && gate.rollouts >= gate.draws);
-    assert.equal(done.body.report.config.gate.risk, 0.1);
+    assert.equal(done.body.report.config.gate.risk, 0.2);
     const resumed = await t.post(`/v1/agents/${agent.id}/evolution-runs/${done.body.run.id}/resume`, {});
     assert.equal(resumed.status, 409);
     assert.match(resumed.body.error.message, /has finished/);

@@ -43,7 +43,7 @@ export const evolveBench = defineCommand({
     risk: {
       type: "string",
       arg: "P",
-      help: "sequential gate: largest false-accept probability (default 0.1)",
+      help: "sequential gate: largest false-accept probability (default 0.2)",
     },
     "min-gain": {
       type: "string",

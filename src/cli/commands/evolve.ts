@@ -39,7 +39,7 @@ const evolve = defineCommand({
     risk: {
       type: "string",
       arg: "P",
-      help: "sequential gate: largest false-accept probability (default 0.1)",
+      help: "sequential gate: largest false-accept probability (default 0.2)",
     },
     "min-gain": {
       type: "string",

@@ -6,6 +6,7 @@ import type { ContextWrite } from "../store/store.ts";
 import type { CheckerRegistry } from "./checkers.ts";
 import { Evaluator, meanScore, scoresOf } from "./evaluation.ts";
 import { type AgentAccess, loadContext, passesGate, prepareContext } from "./gate.ts";
+import { gateReason, signed } from "./gate-text.ts";
 import { diffContexts, type LearnedContext } from "./learned-context.ts";
 import { type GateDecision, pairedGate } from "./paired-gate.ts";
 import { type PoolMember, paretoFront, replayPool, selectParent } from "./pareto.ts";
@@ -452,17 +453,6 @@ interface GateSamples {
   against: string;
   child: (AttemptRecord & { sample: number })[];
   current: (AttemptRecord & { sample: number })[];
-}
-
-const signed = (x: number) => (x > 0 ? `+${x}` : String(x));
-
-/** Why the sequential gate decided as it did, with its numbers. */
-export function gateReason(gate: GateDecision): string {
-  const figures = `estimate ${signed(gate.estimate)}, interval [${gate.interval[0]}, ${gate.interval[1]}], ${gate.draws} draws, ${gate.rollouts} rollouts`;
-  if (gate.stop === "accept") return `the held-out gain is above 0 at risk ${gate.risk} (${figures})`;
-  if (gate.stop === "futile")
-    return `the held-out gain is below the smallest worth accepting, ${gate.minGain}, at risk ${gate.risk} (${figures})`;
-  return `no gain shown within the budget of ${gate.budget} rollouts (${figures})`;
 }
 
 function parentContext(candidates: readonly EvolutionCandidate[], c: EvolutionCandidate): LearnedContext {

@@ -4,7 +4,14 @@ import { ConflictError, EngramError } from "../core/errors.ts";
 import { createEngram, type Engram } from "../engram.ts";
 import { createTestEngram } from "../test/index.ts";
 import { modelTaskRunner, type TaskRunner } from "./task-runner.ts";
-import { capitalsModel, capitalTasks, isReflection, scriptedModel } from "./test-models.ts";
+import {
+  capitalsModel,
+  capitalTasks,
+  isReflection,
+  memorisingModel,
+  memoryTasks,
+  scriptedModel,
+} from "./test-models.ts";
 
 /** Everything of the agent an evolution may change: instructions, block head and values, insights. */
 async function agentState(engram: Engram, agentId: string) {
@@ -294,5 +301,29 @@ describe("sequential gate", () => {
     await refuses({ gate: "coin" }, /gate: must be one of sequential, tolerance/);
     assert.equal(calls.length, 0);
     assert.deepEqual((await engram.evolution.list(agent.id)).items, []);
+  });
+});
+
+describe("a run's budget of task attempts", () => {
+  it("ends the run before a round once maxRollouts attempts were made, and counts them", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "m", instructions: "Answer." });
+    const { model, calls } = memorisingModel();
+    const { run, report } = await engram.evolution.evolve(agent.id, {
+      tasks: memoryTasks(),
+      rounds: 50,
+      components: ["instructions"],
+      maxRollouts: 8,
+      model,
+    });
+    assert.equal(run.status, "finished");
+    assert.ok(run.round < 50, `rounds ${run.round}`);
+    const answers = calls.filter((c) => !isReflection(c)).length;
+    assert.equal(report.run.rollouts, answers);
+    // The seed's 4 evaluations, then rounds until 8 are made: the gate spends only what is left, but
+    // the last round's minibatch (3 + 3) and a validation (2) may pass the mark.
+    assert.ok(answers >= 8 && answers <= 8 + 8, `answers ${answers}`);
+    const last = report.candidates.at(-1);
+    assert.equal(last?.rollouts?.run, answers);
   });
 });

@@ -170,8 +170,13 @@ export class EvolutionLoop {
 
   /** Whether the run made as many task attempts as it may. */
   #budgetSpent(): boolean {
+    return this.#remaining() <= 0;
+  }
+
+  /** Task attempts the run may still make (unbounded without `maxRollouts`). */
+  #remaining(): number {
     const max = this.#config.maxRollouts;
-    return max !== undefined && max !== null && this.#evaluator.rollouts >= max;
+    return max === undefined || max === null ? Number.POSITIVE_INFINITY : max - this.#evaluator.rollouts;
   }
 
   async #round(round: number): Promise<void> {
@@ -225,7 +230,8 @@ export class EvolutionLoop {
         child: child.context,
         current: current.context,
         random: randomFor(this.#run.seed, "gate", round),
-        settings: this.#gate,
+        // Within the run's budget too: a decision may not spend what the run has left.
+        settings: { ...this.#gate, budget: Math.min(this.#gate.budget, this.#remaining()) },
       });
       const gateSamples: GateSamples = { against: current.id, child: gate.child, current: gate.current };
       child.evaluation = {

@@ -1,9 +1,9 @@
 /**
  * An anytime-valid test of a paired gain: the mean of differences d ∈ [-1, 1] (a child's score
- * minus the current context's, on the same task and sample). Each side is a mixture of betting
- * martingales (Waudby-Smith & Ramdas, "Estimating means of bounded random variables by betting",
- * 2023): under "the mean is at most μ" the wealth Π(1 + λ(d − μ)) is a non-negative
- * supermartingale for any bet λ fixed in advance, so by Ville's inequality it reaches 1/risk with
+ * minus the current context's, on the same task and sample). Each side is a betting martingale
+ * (Waudby-Smith & Ramdas, "Estimating means of bounded random variables by betting", 2023): under
+ * "the mean is at most μ" the wealth Π(1 + λᵢ(dᵢ − μ)) is a non-negative supermartingale when each
+ * bet λᵢ is chosen before its draw, so by Ville's inequality it reaches 1/risk with
  * probability at most `risk`, however often it is looked at. A tie (d = 0) leaves the wealth against
  * μ = 0 unchanged: only the draws where the two contexts differ count, as in a sign test.
  */
@@ -15,8 +15,8 @@ const MAX_BET = 0.9;
 
 /**
  * Wealth against "the mean is at most μ": large when the gain is above μ. Each bet is the Kelly bet
- * the draws so far suggest (their mean excess over their mean square, started from a prior of one
- * half-win), so it is fixed before the draw it stakes on, as Ville's inequality needs.
+ * the draws so far suggest (their summed excess over their summed square, each sum started with a
+ * pseudo-draw so that the first bet is one half), fixed before the draw it stakes on.
  */
 export function wealthAbove(diffs: readonly number[], mu: number): number {
   return wealth(diffs, (d) => d - mu, 1 + mu);

@@ -1,11 +1,13 @@
 import { resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import { ENVIRONMENT_NAMES, isEnvironmentName } from "../../environments/environment.ts";
+import { nonNegativeInt, positiveInt, seedList } from "../bench-options.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { parseUserJson, readUserFile, writeUserFile } from "../files.ts";
 import { formatLearnBench } from "../format.ts";
 import { progressBar } from "../progress.ts";
 import { UsageError } from "../usage-error.ts";
+import { evolveBench } from "./bench-evolve.ts";
 
 const store = defineCommand({
   name: "bench store",
@@ -155,20 +157,6 @@ const learn = defineCommand({
     return { data: result, text: formatLearnBench(result), hint };
   },
 });
-
-/** `1-5` or `1,4,9` (or both, `1-3,7`) as a list of distinct non-negative seeds, in order. */
-function seedList(value: string, command: string): number[] {
-  const seeds: number[] = [];
-  for (const part of value.split(",")) {
-    const range = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    const from = Number(range?.[1]);
-    const to = range?.[2] === undefined ? from : Number(range[2]);
-    if (range === null || to < from || to - from >= 100)
-      throw new UsageError(`--seeds must be seeds or ranges like 1-5 or 1,4,9, got "${value}"`, command);
-    for (let s = from; s <= to; s++) if (!seeds.includes(s)) seeds.push(s);
-  }
-  return seeds;
-}
 
 const context = defineCommand({
   name: "bench context",
@@ -357,21 +345,8 @@ export const benchCommands: readonly Command[] = [
   startup,
   limits,
   gitBench,
+  evolveBench,
 ];
-
-function nonNegativeInt(value: string | undefined, flag: string, command: string): number | undefined {
-  const n = intOption(value, flag, command);
-  if (n !== undefined && n < 0)
-    throw new UsageError(`--${flag} must not be negative, got "${value}"`, command);
-  return n;
-}
-
-function positiveInt(value: string | undefined, flag: string, command: string): number | undefined {
-  const n = intOption(value, flag, command);
-  if (n !== undefined && n < 1)
-    throw new UsageError(`--${flag} must be a positive integer, got "${value}"`, command);
-  return n;
-}
 
 /** `5,10,25,50` → the distinct cut-offs, ascending. @throws UsageError on anything else. */
 function kList(value: string): number[] {

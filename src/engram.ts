@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { LanguageModel } from "ai";
@@ -27,6 +28,7 @@ import { MessageService } from "./memory/messages/message-service.ts";
 import { ProjectService } from "./memory/projects/project-service.ts";
 import type { Embedder } from "./models/embedder.ts";
 import { embedderFromSpec } from "./models/embedding-model.ts";
+import { modelPolicy } from "./models/model-policy.ts";
 import type { SearchInput } from "./retrieval/search-schema.ts";
 import type { SearchResponse } from "./retrieval/search-service.ts";
 import { VectorIndex } from "./retrieval/vector-index.ts";
@@ -36,6 +38,7 @@ import type { SleeptimeService } from "./sleeptime/sleeptime-service.ts";
 import { defaultDatabasePath } from "./store/sqlite/database-path.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
+import type { GitService } from "./transfer/git/git-service.ts";
 import type { TransferService } from "./transfer/transfer-service.ts";
 
 export { defaultDatabasePath };
@@ -69,6 +72,12 @@ export interface EngramOptions {
   runtime?: RuntimeOptions;
 }
 
+/** How a project view of the engine is restricted beyond its project. */
+export interface ProjectViewOptions {
+  /** `provider:model` names its callers may use besides the engine's own; unset: any. */
+  allowedModels?: readonly string[] | undefined;
+}
+
 /** engram over one database. */
 export interface Engram {
   readonly store: Store;
@@ -80,6 +89,8 @@ export interface Engram {
   readonly history: HistoryService;
   readonly events: EventService;
   readonly transfer: TransferService;
+  /** An agent's memory as a real git repository: export, and import commits made with git. */
+  readonly git: GitService;
   readonly memories: MemoryService;
   readonly messages: MessageService;
   /** Episodes and the experience memory (Rememberer's Q-learning records and action advice). */
@@ -105,8 +116,12 @@ export interface Engram {
    * @throws EngramError when the model's dimension or name differs from the database's vectors.
    */
   ready(): Promise<void>;
-  /** A view of the same engine that sees only one project: anything else is "not found". */
-  forProject(projectId: string): Engram;
+  /**
+   * A view of the same engine that sees only one project: anything else is "not found". With
+   * `allowedModels` (a server serving tenants), its callers may name only those models and the
+   * engine's own (`ENGRAM_MODEL`, `model`): anything else is refused as forbidden.
+   */
+  forProject(projectId: string, options?: ProjectViewOptions): Engram;
   close(): Promise<void>;
 }
 
@@ -144,6 +159,7 @@ export function createEngram(options: EngramOptions = {}): Engram {
       now,
       generateId: options.generateId ?? createIdGenerator(now),
       projectId: undefined,
+      instanceId: `eng_${randomUUID()}`,
       writeLock: new KeyedLock(),
       env,
       model: options.model,
@@ -191,6 +207,9 @@ const modules = {
   transfer: lazyModule<typeof import("./transfer/transfer-service.ts")>(
     moduleUrl("./transfer/transfer-service", import.meta.url).href,
   ),
+  git: lazyModule<typeof import("./transfer/git/git-service.ts")>(
+    moduleUrl("./transfer/git/git-service", import.meta.url).href,
+  ),
 };
 
 function build(
@@ -211,6 +230,8 @@ function build(
     () => new (modules.sleeptime().SleeptimeService)(ctx, { insights: insights(), blocks }, sleeptimeOptions),
   );
   const transfer = once(() => new (modules.transfer().TransferService)(ctx, projects));
+  const history = new HistoryService(ctx, blocks);
+  const git = once(() => new (modules.git().GitService)(ctx, { blocks, history }));
   const experience = once(() => new (modules.experience().ExperienceService)(ctx, experienceOptions));
   const evolution = once(
     () => new (modules.evolution().EvolutionService)(ctx, { agents, blocks, insights: insights() }, checkers),
@@ -235,10 +256,13 @@ function build(
     projects,
     agents,
     blocks,
-    history: new HistoryService(ctx, blocks),
+    history,
     events: new EventService(ctx, projects),
     get transfer() {
       return transfer();
+    },
+    get git() {
+      return git();
     },
     memories,
     messages,
@@ -262,8 +286,18 @@ function build(
     vectors: new VectorService(ctx),
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),
-    forProject: (projectId) =>
-      build({ ...ctx, projectId }, experienceOptions, sleeptimeOptions, runtime, checkers),
+    forProject: (projectId, options = {}) =>
+      build(
+        {
+          ...ctx,
+          projectId,
+          modelPolicy: options.allowedModels === undefined ? undefined : modelPolicy(options.allowedModels),
+        },
+        experienceOptions,
+        sleeptimeOptions,
+        runtime,
+        checkers,
+      ),
     close: () => ctx.store.close(),
   };
 }

@@ -75,7 +75,7 @@ export type {
   Provenance,
   TreeEntry,
 } from "./core/types.ts";
-export type { Engram, EngramOptions } from "./engram.ts";
+export type { Engram, EngramOptions, ProjectViewOptions } from "./engram.ts";
 export { createEngram, defaultDatabasePath } from "./engram.ts";
 export type { EnvironmentName } from "./environments/environment.ts";
 export type {
@@ -92,6 +92,10 @@ export type {
   EvolutionService,
   EvolveOptions,
   EvolveSettings,
+  GateConfig,
+  GateDecision,
+  GateKind,
+  PairedGateSettings,
   ReportCandidate,
   ReportChange,
   RunConfig,
@@ -214,11 +218,18 @@ export type {
   TurnLeaseStore,
   VectorHit,
   VectorIndexState,
+  VectorRetrainState,
   VectorSpace,
   VectorStore,
 } from "./store/store.ts";
 export type { ExportDocument } from "./transfer/format.ts";
 export { EXPORT_FORMAT, EXPORT_VERSION } from "./transfer/format.ts";
+export type {
+  GitExportOptions,
+  GitExportReport,
+  GitImportReport,
+  GitService,
+} from "./transfer/git/git-service.ts";
 export type { ImportFormat } from "./transfer/peers/build.ts";
 export type {
   ImportOptions,

@@ -29,7 +29,7 @@ import type { TokenCounter } from "./tokenizer.ts";
 import type { AgentTool, ToolRegistry } from "./tool-registry.ts";
 import type { TurnEvent, TurnResult } from "./turn-events.ts";
 import { type ContextInput, contextInput, type TurnInput, turnInput } from "./turn-input.ts";
-import { holdConversation } from "./turn-lease.ts";
+import { type HeldConversation, holdConversation } from "./turn-lease.ts";
 import { runTurn, type TurnPlan } from "./turn-runner.ts";
 
 /** Per-call options of `send` and `stream` that JSON cannot carry. */
@@ -216,18 +216,21 @@ export class AgentRuntime {
         ready(error instanceof Error ? error : new Error(String(error)));
         return null;
       }
-      let release: () => Promise<void>;
+      let held: HeldConversation;
       try {
-        // And one at a time across processes: server workers, the CLI.
-        release = await holdConversation(this.#s.ctx.store, {
+        // And one at a time across engines: other server processes, on any machine, and the CLI.
+        held = await holdConversation(this.#s.ctx.store, {
           agentId: agent.id,
           conversation: parsed.userId ?? "",
           holder: turnId,
-          turnTimeoutMs: settings.timeoutMs,
+          owner: this.#s.ctx.instanceId,
           waitMs: settings.timeoutMs,
           nowMs: () => this.#s.ctx.now(),
           signal: options.abortSignal,
         });
+        // A turn whose lease was taken over (this engine stalled past it) stops like a cancelled one.
+        plan.abortSignal =
+          options.abortSignal === undefined ? held.lost : AbortSignal.any([options.abortSignal, held.lost]);
       } catch (error) {
         ready(error instanceof Error ? error : new Error(String(error)));
         return null;
@@ -250,8 +253,8 @@ export class AgentRuntime {
           plan,
         );
       } finally {
-        // A lease that cannot be released lapses, or is taken over once this process is gone.
-        await release().catch(() => {});
+        // A lease that cannot be released lapses once it is no longer renewed.
+        await held.release().catch(() => {});
       }
     });
     const outcome = await prepared;

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import { after, describe, it } from "node:test";
 import { ConflictError } from "../core/errors.ts";
 import { createEngram } from "../engram.ts";
 import { type ScriptedModel, scriptedModel } from "../test/index.ts";
+import { holdConversation } from "./turn-lease.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "engram-lease-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,7 +98,7 @@ describe("turns across processes", () => {
         b.runtime.send(agent.id, { content: "two" }),
         (error: unknown) =>
           error instanceof ConflictError &&
-          /another process is still running a turn of this conversation .* after 200 ms/.test(error.message),
+          /another turn of this conversation is still running .* after 200 ms/.test(error.message),
       );
       assert.equal(second.calls.length, 0);
       gated.open();
@@ -109,27 +109,75 @@ describe("turns across processes", () => {
     }
   });
 
-  it("takes over the lease of a process that died, or of a turn that never released it", async () => {
+  it("takes over a lease its owner stopped renewing: a server that died or hung", async () => {
     const { a, b, close } = twoEngines(
       "takeover",
       scriptedModel([]),
-      scriptedModel([{ text: "after a crash" }, { text: "after a hang" }]),
+      scriptedModel([{ text: "after a crash" }]),
       1000,
     );
     try {
       const agent = await a.agents.create({ name: "a" });
-      const exited = spawnSync(process.execPath, ["-e", ""]).pid;
-      const far = Date.now() + 3_600_000;
-      const stale = { holder: "trn_crashed", pid: exited, expiresMs: far };
-      await a.store.turnLeases.acquire(agent.id, "", stale, Date.now(), () => false);
+      // An engine that took the lease and then vanished: it lapsed, and nobody renews it.
+      const lapsed = { holder: "trn_crashed", owner: "eng_gone", expiresMs: Date.now() - 1 };
+      await a.store.turnLeases.acquire(agent.id, "", lapsed, Date.now() - 10);
       const crashed = await b.runtime.send(agent.id, { content: "hello" });
       assert.equal(crashed.answer, "after a crash");
+    } finally {
+      await close();
+    }
+  });
+});
 
-      // This process is alive, but its lease lapsed long ago.
-      const lapsed = { holder: "trn_hung", pid: process.pid, expiresMs: Date.now() - 1 };
-      await a.store.turnLeases.acquire(agent.id, "", lapsed, Date.now() - 10, () => false);
-      const hung = await b.runtime.send(agent.id, { content: "again" });
-      assert.equal(hung.answer, "after a hang");
+describe("holdConversation", () => {
+  const hold = (engram: ReturnType<typeof createEngram>, agentId: string, holder: string, waitMs: number) =>
+    holdConversation(engram.store, {
+      agentId,
+      conversation: "",
+      holder,
+      owner: holder.replace("trn", "eng"),
+      waitMs,
+      nowMs: () => Date.now(),
+      leaseMs: 90,
+    });
+
+  it("renews a held lease, so a turn longer than the lease keeps its conversation", async () => {
+    const { a, b, close } = twoEngines("renew", scriptedModel([]), scriptedModel([]));
+    try {
+      const agent = await a.agents.create({ name: "a" });
+      const first = await hold(a, agent.id, "trn_long", 0);
+      // Four lease lengths later the lease still stands, because it was renewed meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 360));
+      await assert.rejects(hold(b, agent.id, "trn_next", 20), ConflictError);
+      assert.equal(first.lost.aborted, false);
+      await first.release();
+      const second = await hold(b, agent.id, "trn_next", 0);
+      await second.release();
+    } finally {
+      await close();
+    }
+  });
+
+  it("tells the holder when its lease lapsed and was taken: the turn must stop", async () => {
+    const { a, close } = twoEngines("lost", scriptedModel([]), scriptedModel([]));
+    try {
+      const agent = await a.agents.create({ name: "a" });
+      const held = await hold(a, agent.id, "trn_stalled", 0);
+      // As another engine sees it once this one stalled past the lease: lapsed, so taken over.
+      const taker = { holder: "trn_taker", owner: "eng_taker", expiresMs: Date.now() + 60_000 };
+      await a.store.turnLeases.acquire(agent.id, "", taker, Date.now() + 1_000);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      assert.equal(held.lost.aborted, true);
+      assert.ok(held.lost.reason instanceof ConflictError);
+      // Its release does not free what the taker now holds.
+      await held.release();
+      const standing = await a.store.turnLeases.acquire(
+        agent.id,
+        "",
+        { ...taker, holder: "trn_x" },
+        Date.now(),
+      );
+      assert.equal(standing.holder, "trn_taker");
     } finally {
       await close();
     }

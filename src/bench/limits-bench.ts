@@ -104,6 +104,9 @@ export async function runLimitsBench(options: LimitsBenchOptions = {}): Promise<
       options.onProgress?.(done + texts.length, n, "insert");
     }
 
+    // Searches are timed on the lists a settled index has: wait for retraining in the background.
+    const vectorStore = engramVectors.store.vectors;
+    if (vectorStore instanceof SqliteVectorStore) await vectorStore.settled();
     const vectorsScanned = await probeBudget(engramVectors, vectorAgent, n);
     const scanned = Math.min(rawVectors.partitions, Math.ceil(vectorsScanned / RAW_PARTITION_ROWS));
     const partitionsFrom = (start: number) =>

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEngram } from "../engram.ts";
+import { createHistoryAgent, historyWrite } from "./history-agent.ts";
 import { clockMs, type Percentiles, percentiles, round } from "./stats.ts";
 
 export interface StoreBenchOptions {
@@ -50,14 +51,7 @@ export async function runStoreBench(options: StoreBenchOptions = {}): Promise<St
   const path = join(dir, "bench.db");
   const engram = createEngram({ path });
   try {
-    const agent = await engram.agents.create({
-      name: "bench",
-      blocks: [
-        { label: "persona", value: "I am a careful assistant who learns from every conversation." },
-        { label: "human", value: "" },
-        { label: "rules", value: "" },
-      ],
-    });
+    const agent = await createHistoryAgent(engram);
     let head = (await engram.blocks.list(agent.id)).commit;
     const progressEvery = Math.max(1, Math.floor(total / 200));
     let done = 0;
@@ -66,10 +60,7 @@ export async function runStoreBench(options: StoreBenchOptions = {}): Promise<St
       if (done % progressEvery === 0 || done === total) options.onProgress?.(done, total);
     };
     const write = async (i: number) => {
-      const label = i % 2 === 0 ? "human" : "rules";
-      const value = `fact ${i}: the user mentioned item ${i % 97} on day ${Math.floor(i / 24)}.\n`.repeat(
-        1 + (i % 5),
-      );
+      const { label, value } = historyWrite(i);
       const result = await engram.blocks.set(agent.id, label, value, { expectedHead: head, author: "agent" });
       head = result.commit.id;
     };

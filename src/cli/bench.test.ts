@@ -6,6 +6,18 @@ import { after, before, describe, it } from "node:test";
 import { formatStartupBench } from "../bench/startup-bench.ts";
 import { runCli } from "./test-harness.ts";
 
+describe("engram bench git", () => {
+  it("exports an agent's history with the real git and imports commits made there", async () => {
+    const out = await runCli(["bench", "git", "--commits", "30", "--imports", "3", "--json"]);
+    assert.equal(out.code, 0, out.stderr);
+    const result = out.json();
+    assert.equal(result.commits, 30);
+    assert.equal(result.imports, 3);
+    assert.ok(result.exportSeconds > 0 && result.importSeconds > 0);
+    assert.equal(result.targets.exportSeconds, 10);
+  });
+});
+
 describe("engram bench store", () => {
   it("runs the store benchmark and prints its result as JSON", async () => {
     const out = await runCli(["bench", "store", "--commits", "20", "--samples", "5", "--json"]);

@@ -86,7 +86,20 @@ describe("engram evolve", () => {
     );
     const shown = await s.cli(["evolution", "show", "geo", report.run.id]);
     assert.match(shown.stdout, /^run +evo_\w+\nstatus +finished, 2 of 2 rounds\nheld-out +0 -> 1\n/);
-    assert.match(shown.stdout, /ROUND +CHANGE +VALID +HELD-OUT +DECISION +WHY\n0 +seed/);
+    assert.match(shown.stdout, /ROUND +CHANGE +VALID +HELD-OUT +GATE +DECISION +WHY\n0 +seed/);
+    // The sequential gate's decision: its estimate, interval, draws and rollouts, in the table and the JSON.
+    const child = report.candidates.find(
+      (c: { decision: string; round: number }) => c.round > 0 && c.decision === "accepted",
+    );
+    assert.equal(child.gate.stop, "accept");
+    assert.ok(child.gate.interval[0] > 0, JSON.stringify(child.gate));
+    assert.match(
+      shown.stdout,
+      new RegExp(
+        `\\+${child.gate.estimate} \\[${child.gate.interval[0]}, ${child.gate.interval[1]}\\], ${child.gate.draws} draws, ${child.gate.rollouts} rollouts +accepted`,
+      ),
+    );
+    assert.match(shown.stdout, /gate +sequential \(risk 0\.2, smallest gain 0\.05, budget 80 rollouts\)/);
     const again = await s.cli(["evolve", "geo", "--resume", report.run.id, "--json"], { env: chat.env });
     assert.deepEqual([again.code, again.json().error.code], [1, "conflict"]);
     assert.match(again.json().error.message, /has finished/);
@@ -162,9 +175,21 @@ describe("engram evolve", () => {
 
 describe("engram distill", () => {
   it("writes SFT and DPO JSONL to a file or stdout", async () => {
-    await s.ok(["evolve", "geo", "--tasks", tasks, "--rounds", "1", "--components", "block:style"], {
-      env: chat.env,
-    });
+    await s.ok(
+      [
+        "evolve",
+        "geo",
+        "--tasks",
+        tasks,
+        "--rounds",
+        "1",
+        "--components",
+        "block:style",
+        "--gate",
+        "tolerance",
+      ],
+      { env: chat.env },
+    );
     const file = join(s.dir, "sft.jsonl");
     const out = await s.cli(["distill", "geo", "--format", "sft", "--out", file]);
     assert.equal(out.code, 0, out.stderr);

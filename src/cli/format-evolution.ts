@@ -1,5 +1,6 @@
 import type { EvolutionRun } from "../core/evolution-types.ts";
 import type { DistillResult } from "../evolution/distill.ts";
+import { gateFigures, gateText } from "../evolution/gate-text.ts";
 import type { EvolutionReport } from "../evolution/report.ts";
 import { fields, oneLine, shortTime, table } from "./output.ts";
 
@@ -18,6 +19,8 @@ export function formatReport(report: EvolutionReport): string {
     ["held-out", `${score(report.baseline?.heldOut)} -> ${score(report.final?.heldOut)}`],
     ["validation", `${score(report.baseline?.validation)} -> ${score(report.final?.validation)}`],
     ["candidates", `${report.accepted} accepted, ${report.rejected} rejected`],
+    ["gate", gateText(report.config)],
+    ["rollouts", String(run.rollouts)],
     ["commit", report.final?.commit ?? "(none)"],
   ]);
   const rows = report.candidates.map((c) => [
@@ -25,10 +28,11 @@ export function formatReport(report: EvolutionReport): string {
     c.component === null ? c.operation : `${c.operation} ${c.component}`,
     score(c.validation),
     score(c.heldOut),
+    c.gate === null ? "-" : gateFigures(c.gate),
     c.decision,
     oneLine(c.reason ?? "", 60),
   ]);
-  return `${summary}\n\n${table(["ROUND", "CHANGE", "VALID", "HELD-OUT", "DECISION", "WHY"], rows)}`;
+  return `${summary}\n\n${table(["ROUND", "CHANGE", "VALID", "HELD-OUT", "GATE", "DECISION", "WHY"], rows)}`;
 }
 
 export function formatRuns(runs: readonly EvolutionRun[]): string {

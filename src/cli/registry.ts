@@ -6,6 +6,7 @@ import { branchCommands } from "./commands/branch.ts";
 import { eventCommands } from "./commands/events.ts";
 import { evolutionCommands } from "./commands/evolve.ts";
 import { experienceCommands } from "./commands/experience.ts";
+import { gitCommands } from "./commands/git.ts";
 import { historyCommands } from "./commands/history.ts";
 import { insightCommands } from "./commands/insights.ts";
 import { keyCommands } from "./commands/keys.ts";
@@ -45,6 +46,7 @@ export const COMMANDS: readonly Command[] = [
   ...sleepCommands,
   ...eventCommands,
   ...transferCommands,
+  ...gitCommands,
   ...benchCommands,
 ];
 

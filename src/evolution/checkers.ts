@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.ts";
 import { parseInput } from "../core/validation.ts";
+import { checkGame24, puzzleNumbers } from "./game24.ts";
 
 /** What a checker makes of an answer: a score in [0, 1] (1 is a pass) and feedback for reflection. */
 export interface CheckResult {
@@ -120,6 +121,17 @@ const BUILT_INS: Record<string, BuiltIn> = {
         : fail(`expected ${where} to be ${JSON.stringify(expected)}, got ${JSON.stringify(found)}`);
     },
   },
+  game24: {
+    schema: z.looseObject({
+      input: z.string().refine((input) => puzzleNumbers(input).length === 4, {
+        message: 'a game24 task\'s input must hold its four numbers, e.g. "4 9 10 13"',
+      }),
+      expected: z
+        .union([z.number().int(), z.string().regex(/^\s*-?\d+\s*$/, "must be a whole number")])
+        .optional(),
+    }),
+    check: checkGame24,
+  },
 };
 
 /** The names of the built-in checkers. */
@@ -133,7 +145,7 @@ const checkerName = z
   );
 
 /**
- * The checkers tasks can name: the built-ins (exact, numeric, contains, regex, json) and custom ones
+ * The checkers tasks can name: the built-ins (exact, numeric, contains, regex, json, game24) and custom ones
  * registered by the library's user.
  *
  * @example

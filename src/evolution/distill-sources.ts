@@ -117,8 +117,11 @@ export async function evolutionAttempts(store: Store, agentId: string): Promise<
       if (task.kind === "text") inputs.set(task.id, task.input);
     for (const candidate of await store.evolution.listCandidates(agentId, run.id)) {
       const evaluation = candidate.evaluation as Record<string, AttemptRecord[] | undefined>;
-      for (const key of ["parentMinibatch", "minibatch", "validation", "heldOut"]) {
-        for (const attempt of evaluation[key] ?? []) {
+      // The sequential gate's draws of the child (the context it was gated against has its own record).
+      const gate = (candidate.evaluation.gateSamples as { child?: AttemptRecord[] } | undefined)?.child ?? [];
+      const lists = ["parentMinibatch", "minibatch", "validation", "heldOut"].map((k) => evaluation[k] ?? []);
+      for (const list of [...lists, gate]) {
+        for (const attempt of list) {
           const input = inputs.get(attempt.taskId);
           if (input === undefined || attempt.output.trim() === "") continue;
           const entry = byInput.get(input) ?? { input, passed: [], failed: [] };

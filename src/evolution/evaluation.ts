@@ -27,33 +27,58 @@ export async function attemptTask(
   return { taskId: task.id, score, passed: score >= 1, output: clip(output), feedback };
 }
 
+/** A recorded attempt at one sample of a task (sample 0 is the one plain evaluation uses). */
+export interface SampleRecord extends AttemptRecord {
+  sample: number;
+}
+
 /**
- * Runs candidates on tasks, remembering each (context, task) attempt for the rest of the run: a
- * context is never asked the same task twice, and a resumed run reuses what was recorded.
+ * Runs candidates on tasks, remembering each (context, task, sample) attempt for the rest of the run:
+ * a context is never asked the same sample of a task twice, and a resumed run reuses what was
+ * recorded. With `paired` seeds, the seed of a sample depends on the task and the sample number
+ * only, so two contexts asked the same sample are asked with the same seed: a model that honours
+ * seeds then draws their answers alike, and their difference is the context's, not the dice's.
+ * Otherwise (the tolerance gate's scheme) the seed also depends on the context.
  */
 export class Evaluator {
   readonly #runner: TaskRunner;
   readonly #checkers: CheckerRegistry;
   readonly #seed: number;
   readonly #concurrency: number;
+  readonly #paired: boolean;
   readonly #cache = new Map<string, AttemptRecord>();
+  /** Attempts made (not taken from the cache) since the evaluator was made or this was last set. */
+  rollouts = 0;
   /** Called after each attempt that was not cached. */
   onAttempt: (() => void) | undefined;
 
-  constructor(runner: TaskRunner, checkers: CheckerRegistry, seed: number, concurrency: number) {
+  constructor(
+    runner: TaskRunner,
+    checkers: CheckerRegistry,
+    seed: number,
+    concurrency: number,
+    paired = false,
+  ) {
     this.#runner = runner;
     this.#checkers = checkers;
     this.#seed = seed;
     this.#concurrency = concurrency;
+    this.#paired = paired;
   }
 
-  /** Remembers attempts recorded earlier (on resume). */
-  prime(context: LearnedContext, attempts: readonly AttemptRecord[]): void {
+  /** Remembers attempts recorded earlier (on resume); a record without `sample` is sample 0. */
+  prime(context: LearnedContext, attempts: readonly (AttemptRecord & { sample?: number })[]): void {
     const hash = contextHash(context);
-    for (const attempt of attempts) this.#cache.set(`${hash}\u0000${attempt.taskId}`, attempt);
+    for (const attempt of attempts)
+      this.#cache.set(key(hash, attempt.taskId, attempt.sample ?? 0), strip(attempt));
   }
 
-  /** Attempts of `context` at `tasks`, in task order, at most `concurrency` at a time. */
+  /** Whether this sample of the task was attempted already with this context. */
+  has(context: LearnedContext, task: Task, sample: number): boolean {
+    return this.#cache.has(key(contextHash(context), task.id, sample));
+  }
+
+  /** Attempts of `context` at `tasks` (sample 0), in task order, at most `concurrency` at a time. */
   async evaluate(tasks: readonly Task[], context: LearnedContext): Promise<AttemptRecord[]> {
     const hash = contextHash(context);
     const results: AttemptRecord[] = new Array(tasks.length);
@@ -64,15 +89,7 @@ export class Evaluator {
         const index = next++;
         const task = tasks[index];
         if (task === undefined) return;
-        const key = `${hash}\u0000${task.id}`;
-        let attempt = this.#cache.get(key);
-        if (attempt === undefined) {
-          const seed = deriveSeed(this.#seed, hash, task.id);
-          attempt = await attemptTask(task, context, this.#runner, this.#checkers, seed);
-          this.#cache.set(key, attempt);
-          this.onAttempt?.();
-        }
-        results[index] = attempt;
+        results[index] = await this.#attempt(task, context, hash, 0);
       }
     };
     // After one failure the others finish the attempt in hand and start no more.
@@ -84,6 +101,35 @@ export class Evaluator {
     await Promise.all(Array.from({ length: Math.min(this.#concurrency, tasks.length) }, worker));
     return results;
   }
+
+  /** One sample of a task under a context (cached like `evaluate`). */
+  async sample(task: Task, context: LearnedContext, sample: number): Promise<SampleRecord> {
+    return { ...(await this.#attempt(task, context, contextHash(context), sample)), sample };
+  }
+
+  async #attempt(task: Task, context: LearnedContext, hash: string, sample: number): Promise<AttemptRecord> {
+    const k = key(hash, task.id, sample);
+    const cached = this.#cache.get(k);
+    if (cached !== undefined) return cached;
+    const seed = this.#paired
+      ? deriveSeed(this.#seed, "sample", task.id, sample)
+      : sample === 0
+        ? deriveSeed(this.#seed, hash, task.id)
+        : deriveSeed(this.#seed, hash, task.id, sample);
+    const attempt = await attemptTask(task, context, this.#runner, this.#checkers, seed);
+    this.#cache.set(k, attempt);
+    this.rollouts++;
+    this.onAttempt?.();
+    return attempt;
+  }
+}
+
+const key = (hash: string, taskId: string, sample: number) =>
+  sample === 0 ? `${hash}\u0000${taskId}` : `${hash}\u0000${taskId}\u0000${sample}`;
+
+function strip(attempt: AttemptRecord & { sample?: number }): AttemptRecord {
+  const { sample: _, ...rest } = attempt;
+  return rest;
 }
 
 /** Mean score of attempts (0 for none). */

@@ -4,7 +4,14 @@ import { ConflictError, EngramError } from "../core/errors.ts";
 import { createEngram, type Engram } from "../engram.ts";
 import { createTestEngram } from "../test/index.ts";
 import { modelTaskRunner, type TaskRunner } from "./task-runner.ts";
-import { capitalsModel, capitalTasks, isReflection, scriptedModel } from "./test-models.ts";
+import {
+  capitalsModel,
+  capitalTasks,
+  isReflection,
+  memorisingModel,
+  memoryTasks,
+  scriptedModel,
+} from "./test-models.ts";
 
 /** Everything of the agent an evolution may change: instructions, block head and values, insights. */
 async function agentState(engram: Engram, agentId: string) {
@@ -31,6 +38,7 @@ describe("evolution gate", () => {
       tasks: capitalTasks(),
       rounds: 1,
       components: ["block:style"],
+      gate: "tolerance",
       model,
     });
     assert.equal(run.status, "finished");
@@ -85,6 +93,7 @@ describe("evolution gate", () => {
       tasks,
       rounds: 1,
       components: ["instructions"],
+      gate: "tolerance",
       model,
     });
     const child = report.candidates[1];
@@ -158,7 +167,7 @@ describe("evolution gate", () => {
         if (
           !edited &&
           input.context.blocks.some((b) => b.value.includes("UPPERCASE")) &&
-          /Peru/.test(input.input)
+          /Peru|Chile|Egypt/.test(input.input)
         ) {
           edited = true;
           await engram.blocks.set(agent.id, "style", "Answer in French.");
@@ -195,5 +204,126 @@ describe("evolution gate", () => {
         EngramError.isInstance(error) && error.code === "unavailable" && /ENGRAM_MODEL/.test(error.message),
     );
     assert.deepEqual((await engram.evolution.list(agent.id)).items, []);
+  });
+});
+
+describe("sequential gate", () => {
+  it("commits a clear gain once shown, recording the estimate, interval, draws and rollouts", async () => {
+    const engram = createTestEngram();
+    const agent = await capitalsAgent(engram);
+    const { model } = capitalsModel("```\nWrite answers in UPPERCASE letters.\n```");
+    const { run, report } = await engram.evolution.evolve(agent.id, {
+      tasks: capitalTasks(),
+      rounds: 1,
+      components: ["block:style"],
+      model,
+    });
+    const child = report.candidates[1];
+    assert.equal(child?.decision, "accepted");
+    const gate = child?.gate;
+    assert.deepEqual(
+      [gate?.test, gate?.stop, gate?.risk, gate?.minGain, gate?.budget],
+      ["sequential", "accept", 0.2, 0.05, 80],
+    );
+    // Every draw is a win (the child answers in upper case, the seed does not): 4 draws at risk 0.2.
+    assert.deepEqual([gate?.estimate, gate?.draws, gate?.child, gate?.current], [1, 4, 1, 0]);
+    assert.ok((gate?.interval[0] ?? 0) > 0 && gate?.interval[1] === 1);
+    // Sample 0 of the seed's held-out answers was recorded at the start: only new samples are rollouts.
+    assert.ok((gate?.rollouts ?? 0) >= 4 && (gate?.rollouts ?? 0) <= 10);
+    assert.match(
+      child?.reason ?? "",
+      /^the held-out gain is above 0 at risk 0\.2 \(estimate \+1, interval \[/,
+    );
+    assert.equal(report.run.rollouts, run.state.rollouts);
+    assert.deepEqual(child?.rollouts, {
+      candidate: (child?.rollouts?.run ?? 0) - 6,
+      run: report.run.rollouts,
+    });
+    const [head] = (await engram.history.log(agent.id, { limit: 1 })).items;
+    assert.match(
+      head?.message ?? "",
+      /: held-out gain \+1 \(interval 0\.\d+ to 1, 4 draws\), validation 0 → 1$/,
+    );
+  });
+
+  it("rejects a change with no held-out gain, which the tolerance rule lets in", async () => {
+    const tasks = [
+      ...["a", "b", "c"].map((id) => ({ id, input: `train ${id}`, expected: "yes", split: "train" })),
+      { id: "v", input: "valid", expected: "yes", split: "validation" },
+      ...["h1", "h2", "h3"].map((id) => ({ id, input: id, expected: "yes", split: "test" })),
+    ];
+    // The rule fixes the training tasks only; the held-out ones are right with or without it.
+    const { model } = scriptedModel((call) => {
+      if (isReflection(call)) return "Say yes to training questions.";
+      return call.user.startsWith("train") && !call.system.includes("Say yes") ? "no" : "yes";
+    });
+    const decide = async (gate: "sequential" | "tolerance") => {
+      const engram = createTestEngram();
+      const agent = await engram.agents.create({ name: "t", instructions: "Answer." });
+      const { report } = await engram.evolution.evolve(agent.id, {
+        tasks,
+        rounds: 1,
+        components: ["instructions"],
+        model,
+        gate,
+      });
+      return report.candidates[1];
+    };
+    const tolerant = await decide("tolerance");
+    assert.deepEqual([tolerant?.decision, tolerant?.heldOut, tolerant?.baseline], ["accepted", 1, 1]);
+    const sequential = await decide("sequential");
+    assert.equal(sequential?.decision, "rejected");
+    assert.equal(sequential?.gate?.estimate, 0);
+    assert.match(
+      sequential?.reason ?? "",
+      /below the smallest worth accepting, 0\.05|within the budget of 80 rollouts/,
+    );
+    assert.ok((sequential?.gate?.rollouts ?? 0) <= 80);
+  });
+
+  it("refuses a risk outside (0, 1), a budget too small to decide anything, and a tolerance with it", async () => {
+    const engram = createTestEngram();
+    const agent = await capitalsAgent(engram);
+    const { model, calls } = capitalsModel("```\nUPPERCASE\n```");
+    const refuses = (settings: Record<string, unknown>, message: RegExp) =>
+      assert.rejects(
+        engram.evolution.evolve(agent.id, { tasks: capitalTasks(), rounds: 1, model, ...settings }),
+        (error: unknown) =>
+          EngramError.isInstance(error) && error.code === "invalid_input" && message.test(error.message),
+      );
+    await refuses({ risk: 0 }, /risk: must be above 0/);
+    await refuses({ risk: 1 }, /risk: must be below 1/);
+    await refuses(
+      { gateBudget: 3 },
+      /gateBudget: 3 rollouts cannot decide anything: at risk 0\.2 accepting takes at least 4 paired draws/,
+    );
+    await refuses({ gate: "sequential", tolerance: 0.1 }, /tolerance: applies to the tolerance gate only/);
+    await refuses({ gate: "coin" }, /gate: must be one of sequential, tolerance/);
+    assert.equal(calls.length, 0);
+    assert.deepEqual((await engram.evolution.list(agent.id)).items, []);
+  });
+});
+
+describe("a run's budget of task attempts", () => {
+  it("ends the run before a round once maxRollouts attempts were made, and counts them", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "m", instructions: "Answer." });
+    const { model, calls } = memorisingModel();
+    const { run, report } = await engram.evolution.evolve(agent.id, {
+      tasks: memoryTasks(),
+      rounds: 50,
+      components: ["instructions"],
+      maxRollouts: 8,
+      model,
+    });
+    assert.equal(run.status, "finished");
+    assert.ok(run.round < 50, `rounds ${run.round}`);
+    const answers = calls.filter((c) => !isReflection(c)).length;
+    assert.equal(report.run.rollouts, answers);
+    // The seed's 4 evaluations, then rounds until 8 are made: the gate spends only what is left, but
+    // the last round's minibatch (3 + 3) and a validation (2) may pass the mark.
+    assert.ok(answers >= 8 && answers <= 8 + 8, `answers ${answers}`);
+    const last = report.candidates.at(-1);
+    assert.equal(last?.rollouts?.run, answers);
   });
 });

@@ -6,12 +6,14 @@ import type { ContextWrite } from "../store/store.ts";
 import type { CheckerRegistry } from "./checkers.ts";
 import { Evaluator, meanScore, scoresOf } from "./evaluation.ts";
 import { type AgentAccess, loadContext, passesGate, prepareContext } from "./gate.ts";
+import { gateReason, signed } from "./gate-text.ts";
 import { diffContexts, type LearnedContext } from "./learned-context.ts";
+import { type GateDecision, pairedGate } from "./paired-gate.ts";
 import { type PoolMember, paretoFront, replayPool, selectParent } from "./pareto.ts";
 import { planRound } from "./proposal.ts";
 import type { Trace } from "./reflection.ts";
 import { buildReport } from "./report.ts";
-import type { RunConfig } from "./run-config.ts";
+import { type GateConfig, type RunConfig, recordedGate } from "./run-config.ts";
 import { deriveSeed, randomFor, sample } from "./seeds.ts";
 import { generateTasks } from "./task-generation.ts";
 import type { TaskRunner } from "./task-runner.ts";
@@ -41,7 +43,10 @@ export class EvolutionLoop {
   readonly #config: RunConfig;
   readonly #candidates: EvolutionCandidate[];
   readonly #evaluator: Evaluator;
+  readonly #gate: GateConfig;
   #run: EvolutionRun;
+  /** The evaluator's rollouts when the round in hand started. */
+  #roundStart = 0;
   #splits: Splits;
   #projectId = "";
 
@@ -50,14 +55,28 @@ export class EvolutionLoop {
     this.#run = run;
     this.#config = run.config as unknown as RunConfig;
     this.#candidates = [...candidates];
-    this.#evaluator = new Evaluator(deps.runner, deps.checkers, run.seed, this.#config.concurrency);
+    this.#gate = recordedGate(this.#config);
+    this.#evaluator = new Evaluator(
+      deps.runner,
+      deps.checkers,
+      run.seed,
+      this.#config.concurrency,
+      this.#gate.kind === "sequential",
+    );
     this.#splits = splitTasks(this.#config.tasks, run.seed, this.#config);
     for (const c of candidates) {
       const evaluation = c.evaluation as { [k: string]: AttemptRecord[] | undefined };
       for (const key of ["minibatch", "validation", "heldOut"])
         this.#evaluator.prime(c.context, evaluation[key] ?? []);
       this.#evaluator.prime(parentContext(candidates, c), evaluation.parentMinibatch ?? []);
+      const samples = c.evaluation.gateSamples as GateSamples | undefined;
+      if (samples !== undefined) {
+        this.#evaluator.prime(c.context, samples.child);
+        const against = candidates.find((x) => x.id === samples.against);
+        if (against !== undefined) this.#evaluator.prime(against.context, samples.current);
+      }
     }
+    this.#evaluator.rollouts = (run.state.rollouts as number | undefined) ?? 0;
   }
 
   /** Runs to the end. A failure is recorded on the run (status `failed`, or `stopped` on a conflict). */
@@ -67,11 +86,11 @@ export class EvolutionLoop {
       await this.#recover();
       if (this.#seed() === undefined) await this.#start();
       const total = this.#config.rounds;
-      while (this.#run.round < total) {
+      while (this.#run.round < total && !this.#budgetSpent()) {
         this.#deps.onProgress?.(this.#run.round, total, "rounds");
         await this.#round(this.#run.round + 1);
       }
-      this.#deps.onProgress?.(total, total, "rounds");
+      this.#deps.onProgress?.(this.#run.round, this.#run.round, "rounds");
       const finished = { ...this.#run, status: "finished" as const, finishedAt: nowIso(this.#deps.ctx) };
       const report = buildReport(finished, this.#candidates) as unknown as Record<string, unknown>;
       await this.#save(
@@ -149,7 +168,19 @@ export class EvolutionLoop {
     );
   }
 
+  /** Whether the run made as many task attempts as it may. */
+  #budgetSpent(): boolean {
+    return this.#remaining() <= 0;
+  }
+
+  /** Task attempts the run may still make (unbounded without `maxRollouts`). */
+  #remaining(): number {
+    const max = this.#config.maxRollouts;
+    return max === undefined || max === null ? Number.POSITIVE_INFINITY : max - this.#evaluator.rollouts;
+  }
+
   async #round(round: number): Promise<void> {
+    this.#roundStart = this.#evaluator.rollouts;
     const random = randomFor(this.#run.seed, "round", round);
     const validationIds = this.#splits.validation.map((t) => t.id);
     const pool = this.#pool();
@@ -191,9 +222,36 @@ export class EvolutionLoop {
         round,
       );
 
+    const current = this.#byId(this.#run.state.current as string);
+    if (this.#gate.kind === "sequential") {
+      const gate = await pairedGate({
+        evaluator: this.#evaluator,
+        tasks: this.#splits.test,
+        child: child.context,
+        current: current.context,
+        random: randomFor(this.#run.seed, "gate", round),
+        // Within the run's budget too: a decision may not spend what the run has left.
+        settings: { ...this.#gate, budget: Math.min(this.#gate.budget, this.#remaining()) },
+      });
+      const gateSamples: GateSamples = { against: current.id, child: gate.child, current: gate.current };
+      child.evaluation = {
+        ...child.evaluation,
+        gate: gate.decision,
+        gateSamples,
+      } as unknown as EvolutionCandidate["evaluation"];
+      child.heldOut = gate.decision.child;
+      child.baseline = gate.decision.current;
+      if (!gate.decision.accepted) return this.#reject(child, gateReason(gate.decision), round);
+      // Only an accepted child joins the pool, so only it needs its validation scores.
+      const validation = await this.#evaluator.evaluate(this.#splits.validation, child.context);
+      child.evaluation = { ...child.evaluation, validation };
+      child.aggregate = meanScore(validation);
+      const applying = { ...child, decision: "applying" as const };
+      await this.#save({}, applying);
+      return this.#apply(applying);
+    }
     const validation = await this.#evaluator.evaluate(this.#splits.validation, child.context);
     const heldOut = await this.#evaluator.evaluate(this.#splits.test, child.context);
-    const current = this.#byId(this.#run.state.current as string);
     child.evaluation = { ...child.evaluation, validation, heldOut };
     child.aggregate = meanScore(validation);
     child.heldOut = meanScore(heldOut);
@@ -211,7 +269,12 @@ export class EvolutionLoop {
   /** Writes an accepted candidate to the agent and records it; on a conflict the run stops. */
   async #apply(candidate: EvolutionCandidate): Promise<void> {
     const current = this.#byId(this.#run.state.current as string);
-    const message = `evolve ${this.#run.id} ${candidate.id}: held-out ${candidate.baseline} → ${candidate.heldOut}, validation ${current.aggregate} → ${candidate.aggregate}`;
+    const gate = candidate.evaluation.gate as GateDecision | undefined;
+    const heldOut =
+      gate === undefined
+        ? `held-out ${candidate.baseline} → ${candidate.heldOut}`
+        : `held-out gain ${signed(gate.estimate)} (interval ${gate.interval[0]} to ${gate.interval[1]}, ${gate.draws} draws)`;
+    const message = `evolve ${this.#run.id} ${candidate.id}: ${heldOut}, validation ${current.aggregate} → ${candidate.aggregate}`;
     try {
       const prepared = await prepareContext(
         this.#deps.access,
@@ -225,7 +288,9 @@ export class EvolutionLoop {
         ...this.#decide(
           candidate,
           "accepted",
-          `the held-out score went from ${candidate.baseline} to ${candidate.heldOut} (tolerance ${this.#config.tolerance})`,
+          gate === undefined
+            ? `the held-out score went from ${candidate.baseline} to ${candidate.heldOut} (tolerance ${this.#config.tolerance})`
+            : gateReason(gate),
         ),
         commitId: prepared.commitId,
       };
@@ -284,6 +349,7 @@ export class EvolutionLoop {
   ): Promise<void> {
     const { ctx } = this.#deps;
     const next: EvolutionRun = { ...this.#run, ...changes, updatedAt: nowIso(ctx) };
+    next.state = { ...next.state, rollouts: this.#evaluator.rollouts };
     const events =
       kind === undefined
         ? []
@@ -343,7 +409,14 @@ export class EvolutionLoop {
     reason: string,
     scores: Partial<EvolutionCandidate> = {},
   ): EvolutionCandidate {
-    return { ...candidate, ...scores, decision, reason, decidedAt: nowIso(this.#deps.ctx) };
+    const decided = { ...candidate, ...scores, decision, reason, decidedAt: nowIso(this.#deps.ctx) };
+    if (candidate.round === 0 || candidate.evaluation.rollouts !== undefined) return decided;
+    // What the round cost, and the run's total when it was decided (for curves against rollouts).
+    const rollouts = {
+      candidate: this.#evaluator.rollouts - this.#roundStart,
+      run: this.#evaluator.rollouts,
+    };
+    return { ...decided, evaluation: { ...decided.evaluation, rollouts } };
   }
 
   /** The pool, rebuilt from the accepted candidates in order (so a resume rebuilds it exactly). */
@@ -378,6 +451,14 @@ export class EvolutionLoop {
       throw new EngramError("internal", `candidate ${id} is not in run ${this.#run.id}`);
     return found;
   }
+}
+
+/** The sequential gate's draws, recorded so a resumed run reuses them. */
+interface GateSamples {
+  /** The candidate the child was gated against. */
+  against: string;
+  child: (AttemptRecord & { sample: number })[];
+  current: (AttemptRecord & { sample: number })[];
 }
 
 function parentContext(candidates: readonly EvolutionCandidate[], c: EvolutionCandidate): LearnedContext {

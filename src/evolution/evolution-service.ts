@@ -11,7 +11,13 @@ import { type DistillOptions, type DistillResult, distill } from "./distill.ts";
 import { EvolutionLoop } from "./evolution-loop.ts";
 import { type AgentAccess, loadContext } from "./gate.ts";
 import { buildReport, type EvolutionReport } from "./report.ts";
-import { type EvolveSettings, evolveSettings, type RunConfig, resolveComponents } from "./run-config.ts";
+import {
+  type EvolveSettings,
+  evolveSettings,
+  gateConfig,
+  type RunConfig,
+  resolveComponents,
+} from "./run-config.ts";
 import { modelTaskRunner, type TaskRunner } from "./task-runner.ts";
 import { parseTaskJsonl, parseTasks, splitTasks, type Task } from "./task-set.ts";
 
@@ -94,7 +100,9 @@ export class EvolutionService {
     const { context } = await loadContext(this.#access, agent, branch);
     const config: RunConfig = {
       rounds: settings.rounds,
-      tolerance: settings.tolerance,
+      tolerance: settings.tolerance ?? 0,
+      gate: gateConfig(settings),
+      maxRollouts: settings.maxRollouts ?? null,
       holdout: settings.holdout,
       validation: settings.validation,
       minibatch: settings.minibatch,

@@ -19,8 +19,9 @@ export {
   type RunDrivers,
 } from "./evolution-service.ts";
 export { type ContextBlock, type LearnedContext, systemPrompt } from "./learned-context.ts";
+export type { GateDecision, PairedGateSettings } from "./paired-gate.ts";
 export { type EvolutionReport, type ReportCandidate, type ReportChange, reportMarkdown } from "./report.ts";
-export type { EvolveSettings, RunConfig } from "./run-config.ts";
+export type { EvolveSettings, GateConfig, GateKind, RunConfig } from "./run-config.ts";
 export { modelTaskRunner, type RunInput, type TaskRunner } from "./task-runner.ts";
 export {
   type EnvironmentTask,

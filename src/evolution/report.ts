@@ -1,6 +1,8 @@
 import type { AttemptRecord, EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import { diffLines, formatDiffLines } from "../memory/blocks/line-diff.ts";
 import { scoresOf } from "./evaluation.ts";
+import { gateFigures, gateText } from "./gate-text.ts";
+import type { GateDecision } from "./paired-gate.ts";
 import type { RunConfig } from "./run-config.ts";
 
 export interface ReportChange {
@@ -25,6 +27,10 @@ export interface ReportCandidate {
   heldOut: number | null;
   baseline: number | null;
   commit: string | null;
+  /** The sequential gate's decision: estimate, interval, draws and rollouts (null under the tolerance rule). */
+  gate: GateDecision | null;
+  /** Task attempts the candidate's round made, and the run's total when it was decided. */
+  rollouts: { candidate: number; run: number } | null;
   scores: { validation: Record<string, number>; heldOut: Record<string, number> };
   changes: ReportChange[];
 }
@@ -40,6 +46,8 @@ export interface EvolutionReport {
     attempt: number;
     rounds: number;
     roundsDone: number;
+    /** Task attempts the run has made. */
+    rollouts: number;
     startedAt: string;
     finishedAt: string | null;
     error: string | null;
@@ -84,6 +92,7 @@ export function buildReport(run: EvolutionRun, candidates: readonly EvolutionCan
       attempt: run.attempt,
       rounds: config.rounds,
       roundsDone: run.round,
+      rollouts: (run.state.rollouts as number | undefined) ?? 0,
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
       error: run.error,
@@ -129,6 +138,8 @@ function reportCandidate(c: EvolutionCandidate): ReportCandidate {
     heldOut: c.heldOut,
     baseline: c.baseline,
     commit: c.commitId,
+    gate: (c.evaluation.gate as GateDecision | undefined) ?? null,
+    rollouts: (c.evaluation.rollouts as ReportCandidate["rollouts"] | undefined) ?? null,
     scores: {
       validation: scoresOf(evaluation.validation ?? []),
       heldOut: scoresOf(evaluation.heldOut ?? []),
@@ -155,7 +166,8 @@ export function reportMarkdown(report: EvolutionReport): string {
     `- Validation score: ${score(report.baseline?.validation)} → ${score(report.final?.validation)}`,
     `- Candidates: ${report.accepted} accepted, ${report.rejected} rejected`,
     `- Tasks: ${report.splits.train.length} training, ${report.splits.validation.length} validation, ${report.splits.test.length} held out${report.splits.generated.length > 0 ? `, ${report.splits.generated.length} generated` : ""}`,
-    `- Tolerance ${report.config.tolerance}, minibatch ${report.config.minibatch}, pool ${report.config.poolSize}, model ${report.config.model}`,
+    `- Gate: ${gateText(report.config)}; minibatch ${report.config.minibatch}, pool ${report.config.poolSize}, model ${report.config.model}`,
+    `- Rollouts: ${run.rollouts}`,
   ];
   if (run.error !== null) lines.push(`- Error: ${run.error}`);
   lines.push(
@@ -182,6 +194,7 @@ export function reportMarkdown(report: EvolutionReport): string {
     for (const c of chosen) {
       const op = c.component === null ? c.operation : `${c.operation} ${c.component}`;
       lines.push(`### Round ${c.round}: \`${c.id}\` (${op})`, "", `${c.reason ?? ""}.`);
+      if (c.gate !== null) lines.push("", `Gate: held-out gain ${gateFigures(c.gate)}.`);
       if (c.commit !== null) lines.push("", `Commit \`${c.commit.slice(0, 12)}\`.`);
       for (const change of c.changes)
         lines.push("", `\`${change.component}\`:`, "", "```diff", change.diff, "```");

@@ -1,7 +1,19 @@
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.ts";
 import { componentsOf, type LearnedContext } from "./learned-context.ts";
+import { minimumDraws } from "./sequential-test.ts";
 import type { Task } from "./task-set.ts";
+
+/**
+ * The two gates: `sequential` (paired draws on held-out tasks, an anytime-valid test with a stated
+ * false-accept risk; the default) and `tolerance` (one score each on the held-out set; accept when
+ * the child's falls by no more than the tolerance).
+ */
+export const GATES = ["sequential", "tolerance"] as const;
+export type GateKind = (typeof GATES)[number];
+
+/** Defaults of the sequential gate (see docs/evolution.md for how they were chosen). */
+export const GATE_DEFAULTS = { risk: 0.2, minGain: 0.05, budget: 80 } as const;
 
 /** The component name that stands for "refresh the exemplars block". */
 export const EXEMPLARS_COMPONENT = "exemplars";
@@ -15,7 +27,17 @@ export const evolveSettingsObject = z.strictObject({
     .min(0, "must be at least 0")
     .max(2 ** 31 - 1, "must be below 2^31")
     .default(1),
-  tolerance: z.number().min(0, "must be at least 0").max(1, "must be at most 1").default(0),
+  gate: z.enum(GATES, { error: `must be one of ${GATES.join(", ")}` }).optional(),
+  tolerance: z.number().min(0, "must be at least 0").max(1, "must be at most 1").optional(),
+  risk: z.number().gt(0, "must be above 0").lt(1, "must be below 1").default(GATE_DEFAULTS.risk),
+  minGain: z.number().min(0, "must be at least 0").lt(1, "must be below 1").default(GATE_DEFAULTS.minGain),
+  gateBudget: z
+    .number()
+    .int()
+    .min(1, "must be at least 1")
+    .max(10_000, "must be at most 10000")
+    .default(GATE_DEFAULTS.budget),
+  maxRollouts: z.number().int().min(1, "must be at least 1").max(10_000_000).optional(),
   holdout: z.number().gt(0, "must be above 0").lt(1, "must be below 1").default(0.3),
   validation: z.number().gt(0, "must be above 0").lt(1, "must be below 1").default(0.3),
   minibatch: z.number().int().min(1, "must be at least 1").max(100, "must be at most 100").default(3),
@@ -36,17 +58,41 @@ export const evolveSettingsObject = z.strictObject({
 });
 
 /** Settings of an evolution run, as given, checked together. */
-export const evolveSettings = evolveSettingsObject.refine((s) => s.holdout + s.validation < 1, {
-  message: "holdout and validation together must leave tasks for training (their sum must be below 1)",
-  path: ["validation"],
-});
+export const evolveSettings = evolveSettingsObject
+  .refine((s) => s.holdout + s.validation < 1, {
+    message: "holdout and validation together must leave tasks for training (their sum must be below 1)",
+    path: ["validation"],
+  })
+  .refine((s) => !(s.gate === "sequential" && s.tolerance !== undefined), {
+    message: "applies to the tolerance gate only: drop it, or choose gate tolerance",
+    path: ["tolerance"],
+  })
+  .superRefine((s, ctx) => {
+    const needed = minimumDraws(s.risk);
+    if (gateOf(s) === "sequential" && s.gateBudget < needed)
+      ctx.addIssue({
+        code: "custom",
+        path: ["gateBudget"],
+        message: `${s.gateBudget} rollouts cannot decide anything: at risk ${s.risk} accepting takes at least ${needed} paired draws`,
+      });
+  });
 
 export type EvolveSettings = z.input<typeof evolveSettings>;
+
+/** The gate's settings as a run records them. */
+export type GateConfig =
+  | { kind: "tolerance"; tolerance: number }
+  | { kind: "sequential"; risk: number; minGain: number; budget: number };
 
 /** What a run records as its config: the settings resolved, the components chosen, and the tasks. */
 export interface RunConfig {
   rounds: number;
+  /** The tolerance rule's allowed fall (kept for runs recorded before the gate was a setting). */
   tolerance: number;
+  /** How a candidate is judged against the agent's current context (absent in older runs: tolerance). */
+  gate?: GateConfig;
+  /** The run ends before a round once it has made this many task attempts (null: no limit). */
+  maxRollouts?: number | null;
   holdout: number;
   validation: number;
   minibatch: number;
@@ -61,6 +107,29 @@ export interface RunConfig {
   /** Where the tasks came from (a file name), when known. */
   source: string | null;
   tasks: Task[];
+}
+
+/** The gate settings name: given, else `tolerance` when a tolerance is given, else `sequential`. */
+export function gateOf(settings: { gate?: GateKind | undefined; tolerance?: number | undefined }): GateKind {
+  return settings.gate ?? (settings.tolerance === undefined ? "sequential" : "tolerance");
+}
+
+/** The recorded gate of resolved settings. */
+export function gateConfig(settings: {
+  gate?: GateKind | undefined;
+  tolerance?: number | undefined;
+  risk: number;
+  minGain: number;
+  gateBudget: number;
+}): GateConfig {
+  return gateOf(settings) === "tolerance"
+    ? { kind: "tolerance", tolerance: settings.tolerance ?? 0 }
+    : { kind: "sequential", risk: settings.risk, minGain: settings.minGain, budget: settings.gateBudget };
+}
+
+/** The gate a recorded config names (runs recorded before there was a choice used the tolerance rule). */
+export function recordedGate(config: RunConfig): GateConfig {
+  return config.gate ?? { kind: "tolerance", tolerance: config.tolerance };
 }
 
 /**

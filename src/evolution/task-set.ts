@@ -105,7 +105,11 @@ function parseTask(item: unknown, checkers: CheckerRegistry, what: string, index
   const params = Object.fromEntries(Object.entries(fields).filter(([key]) => !RESERVED.has(key)));
   checkers.validate(
     checker,
-    { ...params, ...(Object.hasOwn(fields, "expected") ? { expected: fields.expected } : {}) },
+    {
+      ...params,
+      input: parsed.input,
+      ...(Object.hasOwn(fields, "expected") ? { expected: fields.expected } : {}),
+    },
     what,
   );
   return {

@@ -5,6 +5,7 @@ import { NotFoundError } from "../core/errors.ts";
 import type { IdGenerator } from "../core/ids.ts";
 import type { KeyedLock } from "../core/keyed-lock.ts";
 import type { Actor, Agent, NewEvent } from "../core/types.ts";
+import type { ModelPolicy } from "../models/model-policy.ts";
 import type { VectorIndex } from "../retrieval/vector-index.ts";
 import type { Store } from "../store/store.ts";
 
@@ -15,6 +16,11 @@ export interface EngineContext {
   generateId: IdGenerator;
   /** When set, only this project's data is visible: anything else is "not found". */
   projectId: string | undefined;
+  /**
+   * Names this engine among every engine on the same database, on any machine: the owner of the
+   * turn leases it takes. Random, unlike ids of data, so two engines never share it.
+   */
+  instanceId: string;
   /** Serialises this process's writers of one agent. */
   writeLock: KeyedLock;
   /** Embeddings and vector search (inactive without an embedding model). */
@@ -26,6 +32,11 @@ export interface EngineContext {
    * tests, or `provider:model`); when absent, `ENGRAM_MODEL` is the default.
    */
   model: LanguageModel | string | undefined;
+  /**
+   * The models this view's callers may name (agents' models, a call's model), when the server
+   * requires API keys and so serves tenants; undefined: any.
+   */
+  modelPolicy?: ModelPolicy | undefined;
   /**
    * Told after an agent's messages or finished episodes were appended (sleep-time triggers). Must be
    * cheap and must not throw: the append has already succeeded.

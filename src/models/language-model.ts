@@ -1,6 +1,7 @@
 import type { LanguageModel } from "ai";
 import { EngramError } from "../core/errors.ts";
 import { anthropicProvider, openaiCompatibleProvider, openaiProvider } from "./ai-sdk.ts";
+import { checkModelAllowed, type ModelPolicy } from "./model-policy.ts";
 import { ollamaBaseUrl, parseModelSpec, requireEnv } from "./provider-env.ts";
 
 /** What to tell a caller who needs a model and has none. */
@@ -69,9 +70,21 @@ export function chooseLanguageModel(
  * @throws EngramError `unavailable` with set-up help when there is none.
  */
 export function modelForAgent(
-  ctx: { env: NodeJS.ProcessEnv; model: LanguageModel | string | undefined },
+  ctx: {
+    env: NodeJS.ProcessEnv;
+    model: LanguageModel | string | undefined;
+    modelPolicy?: ModelPolicy | undefined;
+  },
   agent: { model: string | null },
   override?: LanguageModel | string,
 ): LanguageModel {
+  if (ctx.modelPolicy !== undefined) {
+    // A tenant's choice (the call's model, else the agent's) must be one the operator allows.
+    const chosen = override ?? agent.model;
+    if (typeof chosen === "string" && chosen !== "") {
+      const own = [typeof ctx.model === "string" ? ctx.model : undefined, ctx.env.ENGRAM_MODEL];
+      checkModelAllowed(ctx.modelPolicy, chosen, override === undefined ? "the agent's model" : "model", own);
+    }
+  }
   return chooseLanguageModel([override, agent.model, ctx.model], ctx.env);
 }

@@ -62,6 +62,13 @@ export interface AppOptions {
    * request, valid key or not, until its bucket refills; `false` turns it off. Default 30 per minute.
    */
   authFailureLimit?: AuthFailureOptions | false;
+  /**
+   * With auth: `provider:model` names that keys may give agents or calls, besides the engine's own
+   * (`ENGRAM_MODEL`, `createEngram({ model })`). Any other is refused with 403 naming the setting, so
+   * a tenant can neither send an agent's context to a host of its choosing nor spend the operator's
+   * provider keys on any model. Default: only the engine's own. Without auth it does not apply.
+   */
+  allowModels?: readonly string[];
   /** Milliseconds a response may take to start before it becomes 503 `timeout` (default 30 000; 0: none). */
   requestTimeoutMs?: number;
   /** Largest request body in bytes (default 1 MiB); larger bodies get 413. */
@@ -118,7 +125,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.use("*", openAiErrors());
   const failureLimit = options.authFailureLimit ?? { perMinute: DEFAULT_AUTH_FAILURES_PER_MINUTE };
   const failures = auth && failureLimit !== false ? new AuthFailureLimit(failureLimit) : undefined;
-  app.use("*", authenticate(engram, { required: auth, failures }));
+  app.use("*", authenticate(engram, { required: auth, failures, allowedModels: options.allowModels ?? [] }));
   if (limits !== false) app.use("*", rateLimit(limits));
   const queries = knownQueryParameters(app);
   const json = jsonBody((c) => (c.req.path === IMPORT_PATH ? maxImportBytes : maxBodyBytes));

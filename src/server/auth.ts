@@ -17,12 +17,13 @@ const CHALLENGE = 'Bearer realm="engram"';
  * Puts the request's engine on the context (`c.var.engram`). Without `required`, that is the
  * server's own engine and every request passes. With it, every request but the public paths must
  * carry `Authorization: Bearer <key>` of a valid key, and gets the engine of that key's project:
- * anything outside it is "not found", exactly like something missing. Every 401 counts against the
+ * anything outside it is "not found", exactly like something missing, and models beyond the engine's
+ * own and `allowedModels` are forbidden. Every 401 counts against the
  * client address in `failures`, which answers 429 once it has had too many.
  */
 export function authenticate(
   engram: Engram,
-  options: { required: boolean; failures?: AuthFailureLimit | undefined },
+  options: { required: boolean; failures?: AuthFailureLimit | undefined; allowedModels?: readonly string[] },
 ): MiddlewareHandler<AppEnv> {
   if (!options.required) {
     return async (c, next) => {
@@ -36,7 +37,7 @@ export function authenticate(
     let view = scoped.get(projectId);
     if (view === undefined) {
       if (scoped.size >= SCOPED_CACHE_SIZE) scoped.clear();
-      view = engram.forProject(projectId);
+      view = engram.forProject(projectId, { allowedModels: options.allowedModels ?? [] });
       scoped.set(projectId, view);
     }
     return view;

@@ -71,6 +71,11 @@ describe("evolution over HTTP", () => {
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.equal(done.body.run.status, "finished");
     assert.equal(done.body.report.candidates[1].decision, "accepted");
+    // The gate's decision is in the run's JSON: estimate, interval and the task attempts it spent.
+    const { gate } = done.body.report.candidates[1];
+    assert.deepEqual([gate.test, gate.stop, gate.estimate], ["sequential", "accept", 1]);
+    assert.ok(gate.interval[0] > 0 && gate.rollouts >= gate.draws);
+    assert.equal(done.body.report.config.gate.risk, 0.2);
     const resumed = await t.post(`/v1/agents/${agent.id}/evolution-runs/${done.body.run.id}/resume`, {});
     assert.equal(resumed.status, 409);
     assert.match(resumed.body.error.message, /has finished/);
@@ -84,6 +89,11 @@ describe("evolution over HTTP", () => {
       status: 400,
       code: "invalid_input",
       message: /rounds/,
+    });
+    await refuses(t, agent.id, post({ tasks: capitalTasks(), rounds: 1, risk: 1 }), {
+      status: 400,
+      code: "invalid_input",
+      message: /risk: must be below 1/,
     });
     await refuses(t, agent.id, post({ tasks: capitalTasks(), rounds: 1, tolerance: 2 }), {
       status: 400,
@@ -126,6 +136,7 @@ describe("evolution over HTTP", () => {
       tasks: capitalTasks(),
       rounds: 1,
       components: ["block:style"],
+      gate: "tolerance",
       wait: true,
     });
     const sft = await t.post(`/v1/agents/${agent.id}/distill`, { format: "sft" });

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Engram } from "../engram.ts";
 import { createTestEngram } from "../test/index.ts";
@@ -85,6 +88,25 @@ describe("sleep-time triggers and schedule", () => {
       "idle:forget",
     ]);
     assert.ok(second.every((j) => j.trigger === "schedule" && j.status === "queued"));
+  });
+
+  it("enqueues an interval's jobs once when several servers on one database tick it", async () => {
+    const clock = manualClock();
+    const dir = mkdtempSync(join(tmpdir(), "engram-schedule-"));
+    const path = join(dir, "shared.db");
+    const servers = [0, 1, 2].map(() =>
+      createTestEngram({ path, now: clock.now, sleeptime: { schedule: { intervalMs: 60_000 } } }),
+    );
+    try {
+      const [one] = servers as [Engram, Engram, Engram];
+      await one.agents.create({ name: "a" });
+      await Promise.all(servers.map((s) => s.sleeptime.scheduleTick()));
+      const { items } = await one.sleeptime.list((await one.agents.list()).items[0]?.id as string);
+      assert.deepEqual(items.map((j) => j.kind).sort(), ["consolidate", "forget"]);
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("makes jobs once per interval of the length it is given, not of the configured one", async () => {

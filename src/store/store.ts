@@ -55,29 +55,28 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** A process's claim on a conversation while it runs a turn. */
+/** A server's claim on a conversation while it runs a turn. */
 export interface TurnLease {
   /** Names the claim (the turn's id). */
   holder: string;
-  /** The process holding it. */
-  pid: number;
-  /** When it lapses if never released (a process that hung). */
+  /** The engine instance holding it (random per engine, so it names a server on any machine). */
+  owner: string;
+  /** When it lapses unless renewed: a server that died or hung stops renewing. */
   expiresMs: number;
 }
 
+/**
+ * One turn at a time per conversation, across every engine on the database: a lease that names
+ * its owner and lapses unless the owner renews it. Nothing about a process or a machine is assumed.
+ */
 export interface TurnLeaseStore {
   /**
    * Takes the conversation for `lease.holder`, in one transaction, unless another holder has it that
-   * has not lapsed and whose process `isDead` does not declare gone. Returns the lease that stands
-   * after the call: `lease` itself when taken.
+   * has not lapsed by `nowMs`. Returns the lease that stands after the call: `lease` itself when taken.
    */
-  acquire(
-    agentId: string,
-    conversation: string,
-    lease: TurnLease,
-    nowMs: number,
-    isDead: (pid: number) => boolean,
-  ): Promise<TurnLease>;
+  acquire(agentId: string, conversation: string, lease: TurnLease, nowMs: number): Promise<TurnLease>;
+  /** Moves the lease's expiry on; false when `holder` no longer holds it (it lapsed and was taken). */
+  renew(agentId: string, conversation: string, holder: string, expiresMs: number): Promise<boolean>;
   /** Gives the conversation up, if `holder` still has it. */
   release(agentId: string, conversation: string, holder: string): Promise<void>;
 }
@@ -386,8 +385,9 @@ export interface VectorStore {
   /** Ids of the agent's items in `space` with no vector yet. */
   missing(space: VectorSpace, agentId: string, limit: number): Promise<string[]>;
   /**
-   * (Re)trains the agent's index in `space` from all its vectors now; returns its number of lists
-   * (0 when it has too few vectors to cluster, and search stays exact).
+   * (Re)trains the agent's index in `space` from its vectors now (or finishes a retraining under
+   * way); returns its number of lists (0 when it has too few vectors to cluster, and search stays
+   * exact).
    */
   train(space: VectorSpace, agentId: string): Promise<number>;
   /** How an agent's vectors in a space are indexed: `lists` is 0 while untrained. */
@@ -409,6 +409,26 @@ export interface VectorIndexState {
   version: number;
   /** Vectors in each list, 0 to `lists`. */
   sizes: number[];
+  /**
+   * A retraining under way, or null: its new lists are filled while the current ones keep serving,
+   * and replace them in one step when every vector has moved.
+   */
+  retraining: VectorRetrainState | null;
+}
+
+/** A retraining of an agent's vector index lists, under way. */
+export interface VectorRetrainState {
+  /** Lists it clusters the vectors into. */
+  lists: number;
+  /** The agent's vectors when it began. */
+  vectors: number;
+  /** Vectors moved into the new lists so far (new ones go there directly). */
+  moved: number;
+  /**
+   * Whether this process is working on it; a retraining left by a stopped process resumes when
+   * the database is next opened with an embedding model.
+   */
+  running: boolean;
 }
 
 export interface SettingsStore {

@@ -51,3 +51,14 @@ export function createTestEngram(options: TestEngramOptions = {}): Engram {
 }
 
 export { type ScriptedModel, type ScriptStep, scriptedModel } from "./scripted-model.ts";
+export {
+  createEvolutionSimulator,
+  type EvolutionSimulator,
+} from "./simulator/simulator.ts";
+export {
+  type SimulatedRule,
+  type SimulatedTask,
+  SimulatedWorld,
+  type SimulatorOptions,
+  type WorldSettings,
+} from "./simulator/world.ts";

@@ -1,7 +1,7 @@
 import { ConflictError, InvalidInputError } from "../core/errors.ts";
 import type { Agent, Memory, MemoryVersion, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
-import { freeAgentNameIn } from "../memory/agents/agent-service.ts";
+import { checkAgentModel, freeAgentNameIn } from "../memory/agents/agent-service.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import { indexMessage } from "../memory/messages/message-service.ts";
 import type { ProjectService } from "../memory/projects/project-service.ts";
@@ -148,6 +148,7 @@ export class TransferService {
         : parseInput(exportDocument, document, "export document");
     verifyHistory(doc);
     verifyContents(doc);
+    if (doc.agent.model !== null) checkAgentModel(this.#ctx, doc.agent.model);
     // Before a missing project is created: the commonest conflict must leave nothing behind.
     if (options.newIds !== true && (await this.#ctx.store.agents.get(doc.agent.id)) !== null)
       throw new ConflictError(

@@ -1,11 +1,13 @@
 import { resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import { ENVIRONMENT_NAMES, isEnvironmentName } from "../../environments/environment.ts";
+import { nonNegativeInt, positiveInt, seedList } from "../bench-options.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { parseUserJson, readUserFile, writeUserFile } from "../files.ts";
 import { formatLearnBench } from "../format.ts";
 import { progressBar } from "../progress.ts";
 import { UsageError } from "../usage-error.ts";
+import { evolveBench } from "./bench-evolve.ts";
 
 const store = defineCommand({
   name: "bench store",
@@ -156,20 +158,6 @@ const learn = defineCommand({
   },
 });
 
-/** `1-5` or `1,4,9` (or both, `1-3,7`) as a list of distinct non-negative seeds, in order. */
-function seedList(value: string, command: string): number[] {
-  const seeds: number[] = [];
-  for (const part of value.split(",")) {
-    const range = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    const from = Number(range?.[1]);
-    const to = range?.[2] === undefined ? from : Number(range[2]);
-    if (range === null || to < from || to - from >= 100)
-      throw new UsageError(`--seeds must be seeds or ranges like 1-5 or 1,4,9, got "${value}"`, command);
-    for (let s = from; s <= to; s++) if (!seeds.includes(s)) seeds.push(s);
-  }
-  return seeds;
-}
-
 const context = defineCommand({
   name: "bench context",
   summary: "Benchmark the agent runtime: compiling the context, and the engine's overhead per turn",
@@ -299,6 +287,28 @@ const startup = defineCommand({
   },
 });
 
+const gitBench = defineCommand({
+  name: "bench git",
+  summary: "Measure engram git export and import with the real git on an agent with a long history",
+  args: [],
+  options: {
+    commits: { type: "string", arg: "N", help: "commits on the agent (default 10000)" },
+    imports: { type: "string", arg: "N", help: "commits made with git, then imported (default 100)" },
+  },
+  details: [
+    "Makes an agent with N block commits on a throwaway database (--db is ignored), then times its export",
+    "to a new repository, a second export with nothing new, one after a single new commit, and the import",
+    "of commits made with git. Target: the first export of 10,000 commits <= 10 s.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const commits = positiveInt(options.commits, "commits", "bench git");
+    const imports = positiveInt(options.imports, "imports", "bench git");
+    const { runGitBench, formatGitBench } = await import("../../bench/git-bench.ts");
+    const result = await runGitBench({ commits, imports, onProgress: progressBar(ctx.io.stderr) });
+    return { data: result, text: formatGitBench(result) };
+  },
+});
+
 const limits = defineCommand({
   name: "bench limits",
   summary: "Engram's retrieval workload beside raw SQLite doing the same work, with each ratio",
@@ -361,22 +371,10 @@ export const benchCommands: readonly Command[] = [
   serve,
   startup,
   limits,
+  gitBench,
+  evolveBench,
   inspector,
 ];
-
-function nonNegativeInt(value: string | undefined, flag: string, command: string): number | undefined {
-  const n = intOption(value, flag, command);
-  if (n !== undefined && n < 0)
-    throw new UsageError(`--${flag} must not be negative, got "${value}"`, command);
-  return n;
-}
-
-function positiveInt(value: string | undefined, flag: string, command: string): number | undefined {
-  const n = intOption(value, flag, command);
-  if (n !== undefined && n < 1)
-    throw new UsageError(`--${flag} must be a positive integer, got "${value}"`, command);
-  return n;
-}
 
 /** `5,10,25,50` → the distinct cut-offs, ascending. @throws UsageError on anything else. */
 function kList(value: string): number[] {

@@ -23,7 +23,7 @@ const MODEL_OPTION = {
 
 const evolve = defineCommand({
   name: "evolve",
-  summary: "Evolve an agent's learned context over a task set; commit what does not lower the held-out score",
+  summary: "Evolve an agent's learned context over a task set; commit what the gate shows to be better",
   args: ["agent"],
   options: {
     ...PROJECT_OPTION,
@@ -31,10 +31,35 @@ const evolve = defineCommand({
     tasks: { type: "string", arg: "FILE", help: "task set, JSON Lines (required unless --resume)" },
     rounds: { type: "string", arg: "N", help: "rounds: one candidate each (required unless --resume)" },
     seed: { type: "string", arg: "S", help: "seed of splits, sampling and selection (default 1)" },
+    gate: {
+      type: "string",
+      arg: "NAME",
+      help: "sequential (default; tolerance when --tolerance is given) or tolerance",
+    },
+    risk: {
+      type: "string",
+      arg: "P",
+      help: "sequential gate: largest false-accept probability (default 0.2)",
+    },
+    "min-gain": {
+      type: "string",
+      arg: "G",
+      help: "sequential gate: smallest held-out gain worth accepting (default 0.05)",
+    },
+    "gate-budget": {
+      type: "string",
+      arg: "N",
+      help: "sequential gate: task attempts one decision may spend (default 80)",
+    },
     tolerance: {
       type: "string",
       arg: "X",
-      help: "held-out fall a candidate may cause and still pass (default 0)",
+      help: "tolerance gate: held-out fall a candidate may cause and still pass (default 0)",
+    },
+    "max-rollouts": {
+      type: "string",
+      arg: "N",
+      help: "end the run before a round once it made N task attempts (default: no limit)",
     },
     holdout: { type: "string", arg: "F", help: "share of tasks held out for the gate (default 0.3)" },
     validation: {
@@ -72,8 +97,10 @@ const evolve = defineCommand({
   details: [
     "Each round picks a parent from the Pareto front of the candidate pool, runs it on training tasks,",
     "has the model reflect on the failures and rewrite one component, and scores the child on the",
-    "validation and held-out tasks. A child whose held-out score does not fall by more than the tolerance",
-    "is committed (author evolver); any other is recorded as rejected. Every candidate, score and decision",
+    "validation and held-out tasks. The sequential gate (the default) draws held-out tasks for the child and",
+    "the current context with the same seeds and commits the child (author evolver) once its gain is shown",
+    "above 0 at the given risk; the tolerance rule commits a child whose held-out score does not fall by more",
+    "than the tolerance. Any other child is recorded as rejected. Every candidate, score and decision",
     "is recorded: `engram evolution show AGENT RUN`. Tasks: one JSON object per line, {input, expected} or",
     "{input, checker, ...} (checkers: exact, numeric, contains, regex, json) or {environment, seed}.",
     "Needs a language model: --model, the agent's model, or ENGRAM_MODEL. See docs/evolution.md.",
@@ -102,6 +129,11 @@ const evolve = defineCommand({
         source: options.tasks,
         rounds,
         seed: intOption(options.seed, "seed", name),
+        gate: options.gate as "sequential" | undefined,
+        risk: numberOption(options.risk, "risk", name),
+        minGain: numberOption(options["min-gain"], "min-gain", name),
+        gateBudget: intOption(options["gate-budget"], "gate-budget", name),
+        maxRollouts: intOption(options["max-rollouts"], "max-rollouts", name),
         tolerance: numberOption(options.tolerance, "tolerance", name),
         holdout: numberOption(options.holdout, "holdout", name),
         validation: numberOption(options.validation, "validation", name),

@@ -76,8 +76,11 @@ function formatReindex(result: ReindexResult): string {
   ];
   for (const agent of result.agents) {
     const lists = (space: "memories" | "messages") => {
-      const n = agent.index[space].lists;
-      return n === 0 ? "exact" : `${n} lists`;
+      const { lists: n, trained, version, retraining } = agent.index[space];
+      const state = n === 0 ? "exact" : `${n} lists trained at ${trained} vectors, generation ${version}`;
+      if (retraining === null) return state;
+      const { lists: next, moved, vectors, running } = retraining;
+      return `${state}; retraining into ${next} lists, ${moved} of ${vectors} moved${running ? "" : ", carried on at the next open"}`;
     };
     lines.push(
       `  ${agent.agentId}  memories +${agent.embedded.memories} (${lists("memories")})  messages +${agent.embedded.messages} (${lists("messages")})`,

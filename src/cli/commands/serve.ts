@@ -67,6 +67,12 @@ const serve = defineCommand({
       arg: "N",
       help: "failed authentications allowed per minute per client address, then 429 for it; 0: off (default 30)",
     },
+    "allow-model": {
+      type: "string",
+      multiple: true,
+      arg: "PROVIDER:MODEL",
+      help: "with auth, a model keys may give agents, besides ENGRAM_MODEL (repeatable; default: that one only)",
+    },
     timeout: {
       type: "string",
       arg: "MS",
@@ -89,7 +95,9 @@ const serve = defineCommand({
     "(engram keys create --project NAME). --json prints one line {url, host, port, auth, workers, database,",
     "warnings} when listening. With --workers N, rate limits are kept by each worker. After",
     "--auth-failures failed authentications in a minute, a client address gets 429 for every request,",
-    "valid key or not, until its allowance refills.",
+    "valid key or not, until its allowance refills. With auth, keys may give agents (and evolution or",
+    "insight runs) only the server's own model (ENGRAM_MODEL) and those named by --allow-model: any other",
+    "is refused with 403, so no tenant can send an agent's context to a host of its choosing.",
   ].join("\n"),
   async run({ options }, ctx) {
     const port = intOption(options.port, "port", "serve") ?? DEFAULT_PORT;
@@ -110,6 +118,14 @@ const serve = defineCommand({
     const grace =
       nonNegative(intOption(options["shutdown-grace"], "shutdown-grace", "serve"), "shutdown-grace") ??
       DEFAULT_GRACE_MS;
+    const allowModels = (options["allow-model"] ?? []).map((spec) => {
+      if (!/^[a-z][a-z0-9-]*:.+$/.test(spec))
+        throw new UsageError(
+          `--allow-model must be provider:model, e.g. openai:gpt-4o-mini; got "${spec}"`,
+          "serve",
+        );
+      return spec;
+    });
     const interval = durationOption(options["sleep-interval"], "sleep-interval", "serve");
     if (interval !== undefined && interval < 1000)
       throw new UsageError(
@@ -143,6 +159,7 @@ const serve = defineCommand({
         maxBody,
         grace,
         sleep,
+        allowModels,
         ui: options.ui !== false,
       };
       const running = await startCluster({
@@ -166,6 +183,7 @@ const serve = defineCommand({
       rateLimit: rate === undefined ? undefined : rate === 0 ? false : { requestsPerSecond: rate, burst },
       authFailureLimit:
         authFailures === undefined ? undefined : authFailures === 0 ? false : { perMinute: authFailures },
+      allowModels,
       requestTimeoutMs: timeout,
       maxBodyBytes: maxBody === 0 ? undefined : maxBody,
       shutdownGraceMs: grace,
@@ -243,6 +261,7 @@ function workerArgv(
     maxBody: number | undefined;
     grace: number;
     sleep: { enabled: boolean; interval: string | undefined };
+    allowModels: readonly string[];
     ui: boolean;
   },
 ): string[] {
@@ -253,6 +272,7 @@ function workerArgv(
   if (flags.authFailures !== undefined) argv.push("--auth-failures", String(flags.authFailures));
   if (flags.timeout !== undefined) argv.push("--timeout", String(flags.timeout));
   if (flags.maxBody !== undefined) argv.push("--max-body", String(flags.maxBody));
+  for (const spec of flags.allowModels) argv.push(`--allow-model=${spec}`);
   argv.push("--shutdown-grace", String(flags.grace));
   if (!flags.sleep.enabled) argv.push("--no-sleep");
   if (!flags.ui) argv.push("--no-ui");

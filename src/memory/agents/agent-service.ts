@@ -6,6 +6,7 @@ import { wellFormedPrefix } from "../../core/input-limits.ts";
 import { jsonObject } from "../../core/json-object.ts";
 import type { Agent, Author, Blob, NewEvent, Page, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
+import { checkModelAllowed } from "../../models/model-policy.ts";
 import type { Store } from "../../store/store.ts";
 import { makeCommit } from "../blocks/commit-hash.ts";
 import { resolveRevision } from "../blocks/resolve.ts";
@@ -103,6 +104,7 @@ export class AgentService {
         valueHash,
       });
     });
+    if (parsed.model != null) checkAgentModel(this.#ctx, parsed.model);
     // Only once the input is known good: resolving may create the default project.
     const project = await this.#projects.target(parsed.project, { createMissing: options.createProject });
     const at = nowIso(this.#ctx);
@@ -193,6 +195,7 @@ export class AgentService {
     options: { actor?: Author } = {},
   ): Promise<{ before: Agent; after: Agent; event: NewEvent }> {
     const patch = parseInput(updateAgentInput, input, "agent update");
+    if (patch.model != null) checkAgentModel(this.#ctx, patch.model);
     const before = await requireAgent(this.#ctx, agentId);
     const after: Agent = {
       ...before,
@@ -292,4 +295,12 @@ export async function freeAgentNameIn(store: Store, projectId: string, name: str
 
 function uniqueBlobs(blobs: readonly Blob[]): Blob[] {
   return [...new Map(blobs.map((b) => [b.hash, b])).values()];
+}
+
+/** @throws ForbiddenError when this view serves a tenant that may not name `model`. */
+export function checkAgentModel(ctx: EngineContext, model: string): void {
+  checkModelAllowed(ctx.modelPolicy, model, "model", [
+    typeof ctx.model === "string" ? ctx.model : undefined,
+    ctx.env.ENGRAM_MODEL,
+  ]);
 }

@@ -25,6 +25,18 @@ const indexState = z.object({
   trained: z.number().int(),
   version: z.number().int(),
   sizes: z.array(z.number().int()),
+  retraining: z
+    .object({
+      lists: z.number().int(),
+      vectors: z.number().int(),
+      moved: z.number().int(),
+      running: z.boolean(),
+    })
+    .nullable()
+    .openapi({
+      description:
+        "a retraining under way (new lists filled in the background while the current ones serve), or null",
+    }),
 });
 
 const ReindexSchema = z

@@ -27,6 +27,10 @@ export function openDatabase(
   db.exec("PRAGMA foreign_keys = ON");
   // 64 MiB of page cache: full-text postings and vector chunks are read on every search.
   db.exec("PRAGMA cache_size = -65536");
+  // Reads through a memory map (up to SQLite's build limit, 2 GiB here) rather than a read() and a
+  // copy per page: a vector search reads tens of MB of chunks, most not in the page cache (a
+  // search scanning a tenth of 100,000 vectors: 10.9 → 5.4 ms at the median).
+  if (path !== ":memory:") db.exec("PRAGMA mmap_size = 1099511627776");
   const warnings: string[] = [];
   const vectors =
     options.vectorExtension === false ? false : loadVectorExtension(db, warnings, options.vectorExtension);
@@ -80,20 +84,34 @@ export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
  * process (a server worker, the CLI) holds it, the attempt is retried after yielding to other work,
  * instead of sleeping inside SQLite's busy handler with the event loop blocked. The transaction
  * itself, once begun, runs and commits synchronously as with `inTransaction`.
+ *
+ * With `fsync: false`, for writes that can be redone (moving vectors between index lists), the
+ * commit does not wait for the disk (`synchronous = NORMAL`, as `withoutFsync`): set just before
+ * BEGIN and reset right after COMMIT, with no await between, so no other write shares it.
  */
-export async function inWriteTransaction<T>(db: DatabaseSync, fn: () => T): Promise<T> {
+export async function inWriteTransaction<T>(
+  db: DatabaseSync,
+  fn: () => T,
+  options: { fsync?: boolean } = {},
+): Promise<T> {
   if (db.isTransaction) return fn();
+  const relaxed = options.fsync === false;
   const deadline = Date.now() + BUSY_TIMEOUT_MS;
-  for (let attempt = 0; !tryBeginImmediate(db); attempt++) {
-    if (Date.now() > deadline) {
-      db.exec("BEGIN IMMEDIATE"); // one last wait inside SQLite, which fails with its own busy error
-      break;
+  for (let attempt = 0; ; attempt++) {
+    if (relaxed) db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      if (tryBeginImmediate(db)) return commitOrRollback(db, fn);
+      if (Date.now() > deadline) {
+        db.exec("BEGIN IMMEDIATE"); // one last wait inside SQLite, which fails with its own busy error
+        return commitOrRollback(db, fn);
+      }
+    } finally {
+      if (relaxed) db.exec("PRAGMA synchronous = FULL");
     }
     await new Promise((resolve) =>
       attempt < 8 ? setImmediate(resolve) : setTimeout(resolve, Math.min(2 ** (attempt - 8), 20)),
     );
   }
-  return commitOrRollback(db, fn);
 }
 
 /**

@@ -238,6 +238,9 @@ export interface KMeansOptions {
   random: () => number;
 }
 
+/** Multiply-adds between two yields of {@link kMeansSteps}: a few milliseconds of work. */
+const SLICE = 6_000_000;
+
 /**
  * Spherical k-means: k-means++ initialisation, then Lloyd iterations assigning each (unit) row to
  * the centroid of highest dot product and setting each centroid to the normalised mean of its rows.
@@ -249,6 +252,38 @@ export function trainCentroids(
   k: number,
   options: KMeansOptions,
 ): Float32Array {
+  const steps = kMeansSteps(rows, d, k, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
+ * {@link trainCentroids} in slices of a few milliseconds, awaiting `pause` between them, so that a
+ * training in the background leaves the event loop free for requests. Same result for the same seed.
+ */
+export async function trainCentroidsInSlices(
+  rows: Float32Array,
+  d: number,
+  k: number,
+  options: KMeansOptions & { pause: () => Promise<void> },
+): Promise<Float32Array> {
+  const steps = kMeansSteps(rows, d, k, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+    await options.pause();
+  }
+}
+
+/** k-means as a generator that yields after each slice of work and returns the centroids. */
+function* kMeansSteps(
+  rows: Float32Array,
+  d: number,
+  k: number,
+  options: KMeansOptions,
+): Generator<void, Float32Array> {
   const n = rows.length / d;
   if (n < k) throw new Error(`k-means needs at least ${k} rows, got ${n}`);
   const random = options.random;
@@ -257,6 +292,7 @@ export function trainCentroids(
   // from the nearest seed so far.
   const nearest = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
   const products = new Float64Array(n);
+  const seedsPerSlice = Math.max(1, Math.floor(SLICE / (n * d)));
   let seed = Math.floor(random() * n);
   for (let c = 0; c < k; c++) {
     centroids.set(rows.subarray(seed * d, seed * d + d), c * d);
@@ -276,14 +312,27 @@ export function trainCentroids(
     }
     // All rows coincide with a seed (or rounding ran past the end): take any row.
     if (seed < 0) seed = Math.floor(random() * n);
+    if ((c + 1) % seedsPerSlice === 0) yield;
   }
   const assignment = new Int32Array(n).fill(-1);
   const labels = new Int32Array(n);
   const similarity = new Float64Array(n);
   const sums = new Float64Array(k * d);
   const counts = new Int32Array(k);
+  // Rows assigned per slice (an even number: assignRows pairs them).
+  const rowsPerSlice = Math.max(2, 2 * Math.floor(SLICE / (2 * k * d)));
   for (let iteration = 0; iteration < (options.iterations ?? 10); iteration++) {
-    assignRows(centroids, rows, d, labels, similarity);
+    for (let start = 0; start < n; start += rowsPerSlice) {
+      const end = Math.min(n, start + rowsPerSlice);
+      assignRows(
+        centroids,
+        rows.subarray(start * d, end * d),
+        d,
+        labels.subarray(start, end),
+        similarity.subarray(start, end),
+      );
+      if (end < n) yield;
+    }
     let changed = 0;
     for (let i = 0; i < n; i++) {
       if (assignment[i] !== labels[i]) changed++;
@@ -311,6 +360,7 @@ export function trainCentroids(
       for (let j = 0; j < d; j++) centroids[c * d + j] = sums[c * d + j] as number;
     }
     normaliseRows(centroids, d);
+    yield;
   }
   return centroids;
 }

@@ -136,11 +136,39 @@ describe("migrations", () => {
         .all()
         .map((t) => String(t.name));
     const before = tables();
-    assert.deepEqual(migrate(db), [10]);
+    assert.deepEqual(
+      migrate(
+        db,
+        MIGRATIONS.filter((m) => m.version <= 10),
+      ),
+      [10],
+    );
     assert.deepEqual(
       tables(),
       before.filter((name) => name !== "embedding_cache"),
     );
+  });
+
+  it("rebuilds turn leases of a version-10 database to name their owner instead of a process", () => {
+    const db = new DatabaseSync(":memory:");
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version <= 10),
+    );
+    const columns = () =>
+      db
+        .prepare("SELECT name FROM pragma_table_info('turn_leases') ORDER BY cid")
+        .all()
+        .map((c) => String(c.name));
+    assert.deepEqual(columns(), ["agent_id", "conversation", "holder", "pid", "expires_ms"]);
+    assert.deepEqual(
+      migrate(
+        db,
+        MIGRATIONS.filter((m) => m.version <= 11),
+      ),
+      [11],
+    );
+    assert.deepEqual(columns(), ["agent_id", "conversation", "holder", "owner", "expires_ms"]);
   });
 
   it("opens a file in WAL mode with foreign keys and a busy timeout", async () => {

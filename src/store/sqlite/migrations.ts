@@ -356,6 +356,25 @@ export const MIGRATIONS: readonly Migration[] = [
     // in memory per engine. The freed pages are reused by later writes (VACUUM returns them).
     sql: "DROP TABLE embedding_cache;",
   },
+  {
+    version: 11,
+    name: "turn leases name their owner, not a process: they hold across machines",
+    // A lease used to name a process id, checked with a signal, which only works on one machine.
+    // It now names the engine instance that holds it and lapses unless renewed. Leases are
+    // transient (held for one turn), so the table is rebuilt rather than converted: a turn running
+    // through the upgrade is not one the new code could renew anyway.
+    sql: `
+      DROP TABLE turn_leases;
+      CREATE TABLE turn_leases (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        conversation TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, conversation)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -95,6 +95,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async close() {
       if (closed) return;
       closed = true;
+      vectors?.close();
       if (!opened.db.isOpen) return;
       try {
         memories.flushAccess();

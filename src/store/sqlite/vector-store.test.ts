@@ -1,119 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { VectorHit, VectorSpace } from "../store.ts";
-import { openDatabase } from "./database.ts";
+import type { VectorHit } from "../store.ts";
 import { seededRandom, trainCentroids } from "./ivf.ts";
-import { migrate } from "./migrations.ts";
-import { Statements } from "./statements.ts";
-import { SqliteVectorStore, type SqliteVectorStoreOptions } from "./vector-store.ts";
-
-const D = 16;
-const A = "agt_aaaaaaaaaaaaaaaaaaaaaaaaaa";
-const B = "agt_bbbbbbbbbbbbbbbbbbbbbbbbbb";
-
-/** Points around `clusters` random centres in D dimensions, from a seeded generator. */
-function clustered(seed: number, count: number, clusters = 12, spread = 0.25): Float32Array[] {
-  const random = seededRandom(seed);
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: D }, gaussian));
-  return Array.from({ length: count }, (_, i) => {
-    const centre = centres[i % clusters] as Float32Array;
-    return Float32Array.from(centre, (x) => x + spread * gaussian());
-  });
-}
-
-function cosineDistance(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] as number) * (b[i] as number);
-    na += (a[i] as number) ** 2;
-    nb += (b[i] as number) ** 2;
-  }
-  return 1 - dot / Math.sqrt(na * nb);
-}
-
-class Fixture {
-  readonly s: Statements;
-  readonly store: SqliteVectorStore;
-  readonly vectors = new Map<string, { agentId: string; space: VectorSpace; vector: Float32Array }>();
-  #next = 0;
-
-  constructor(options: SqliteVectorStoreOptions = {}) {
-    const { db } = openDatabase(":memory:");
-    migrate(db);
-    this.s = new Statements(db);
-    this.store = new SqliteVectorStore(this.s, options);
-    this.s.run(
-      "INSERT INTO projects (id, name, metadata, created_at, updated_at) VALUES ('prj_1', 'p', '{}', 'x', 'x')",
-    );
-    for (const agent of [A, B]) {
-      this.s.run(
-        `INSERT INTO agents (id, project_id, name, model, instructions, metadata, default_branch, created_at, updated_at)
-         VALUES (?, 'prj_1', ?, NULL, '', '{}', 'main', 'x', 'x')`,
-        agent,
-        agent,
-      );
-    }
-  }
-
-  /** Inserts items (memories or messages) with these vectors; returns their ids. */
-  async add(agentId: string, vectors: Float32Array[], space: VectorSpace = "memories"): Promise<string[]> {
-    const ids = vectors.map(
-      () => `${space === "memories" ? "mem" : "msg"}_${String(++this.#next).padStart(26, "0")}`,
-    );
-    for (const id of ids) {
-      if (space === "memories") {
-        this.s.run(
-          `INSERT INTO memories (id, agent_id, kind, text, tags, importance, provenance, metadata, version,
-             content_hash, created_at, created_ms, updated_at)
-           VALUES (?, ?, 'fact', 't', '[]', 0.5, '{}', '{}', 1, 'h', 'x', 0, 'x')`,
-          id,
-          agentId,
-        );
-      } else {
-        this.s.run(
-          `INSERT INTO messages (id, agent_id, role, content, provenance, metadata, created_at, created_ms)
-           VALUES (?, ?, 'user', 't', '{}', '{}', 'x', 0)`,
-          id,
-          agentId,
-        );
-      }
-    }
-    await this.store.upsert(
-      space,
-      agentId,
-      ids.map((id, i) => ({ id, vector: vectors[i] as Float32Array })),
-    );
-    ids.forEach((id, i) => {
-      this.vectors.set(id, { agentId, space, vector: vectors[i] as Float32Array });
-    });
-    return ids;
-  }
-
-  /** Brute-force k nearest of an agent's vectors. */
-  exact(agentId: string, query: Float32Array, k: number, space: VectorSpace = "memories"): VectorHit[] {
-    return [...this.vectors]
-      .filter(([, v]) => v.agentId === agentId && v.space === space)
-      .map(([id, v]) => ({ id, distance: cosineDistance(query, v.vector) }))
-      .sort((a, b) => a.distance - b.distance)
-      .slice(0, k);
-  }
-
-  parts(table = "memory_vectors"): Map<number, string> {
-    return new Map(
-      this.s
-        .all<{ rowid: number; part: string }>(`SELECT rowid, part FROM ${table}`)
-        .map((r) => [r.rowid, r.part]),
-    );
-  }
-
-  rowid(id: string): number {
-    return (this.s.get<{ rowid: number }>("SELECT rowid FROM memories WHERE id = ?", id) as { rowid: number })
-      .rowid;
-  }
-}
+import { SqliteVectorStore } from "./vector-store.ts";
+import { A, B, clustered, D, Fixture } from "./vector-test-support.ts";
 
 async function recallAt10(f: Fixture, agentId: string, queries: Float32Array[]): Promise<number> {
   let total = 0;
@@ -146,7 +36,7 @@ describe("SqliteVectorStore (IVF over sqlite-vec)", () => {
   });
 
   it("trains lists at the threshold, moves every vector into them and keeps recall@10 >= 0.9", async () => {
-    const f = new Fixture({ trainThreshold: 1000 });
+    const f = new Fixture({ trainThreshold: 1000, retrainGrowth: 0 });
     await f.store.initialise(D);
     const data = clustered(3, 4000, 40);
     for (let i = 0; i < data.length; i += 250) await f.add(A, data.slice(i, i + 250));
@@ -294,10 +184,11 @@ describe("SqliteVectorStore (IVF over sqlite-vec)", () => {
     assert.equal(state.version, 2);
     assert.equal(state.trained, 400);
     assert.equal(state.lists, 20);
-    const parts = new Set(f.parts().values());
-    for (const p of parts) {
+    const first = f.first(A);
+    assert.ok(first > 16, "the new lists are numbered after the old ones");
+    for (const p of new Set(f.parts().values())) {
       const list = Number(p.slice(A.length + 1));
-      assert.ok(list >= 1 && list <= state.lists, `no vector is left in list ${list}`);
+      assert.ok(list >= first && list < first + state.lists, `no vector is left in list ${list}`);
     }
     const after = await other.search("memories", A, query, 5);
     assert.deepEqual(after, await f.store.search("memories", A, query, 5));
@@ -311,15 +202,25 @@ describe("SqliteVectorStore (IVF over sqlite-vec)", () => {
           A,
         )
         .map((r) => Buffer.from(r.centroid).toString("hex"));
+    // Each vector's list, as an index into its generation's lists.
+    const placement = () => {
+      const at = f.first(A);
+      return new Map([...f.parts()].map(([rowid, p]) => [rowid, Number(p.slice(A.length + 1)) - at]));
+    };
     const trainedAt400 = centroids();
     assert.equal(await f.store.train("memories", A), 28);
-    const first = centroids();
-    const firstParts = f.parts();
+    const once = centroids();
+    const placed = placement();
     assert.equal(await f.store.train("memories", A), 28);
-    assert.deepEqual(centroids(), first);
-    assert.deepEqual(f.parts(), firstParts);
-    assert.notDeepEqual(first, trainedAt400);
+    assert.deepEqual(centroids(), once);
+    assert.deepEqual(placement(), placed);
+    assert.notDeepEqual(once, trainedAt400);
     assert.equal((await f.store.indexState("memories", A)).version, 4);
+    assert.equal(
+      f.s.get<{ n: number }>("SELECT count(*) AS n FROM vector_centroids WHERE agent_id = ?", A)?.n,
+      28,
+      "the old generation's centroids are gone",
+    );
   });
 
   it("indexes messages apart from memories", async () => {

@@ -1,18 +1,36 @@
 import { EngramError } from "../../core/errors.ts";
 import type { VectorHit, VectorIndexState, VectorSpace, VectorStore } from "../store.ts";
 import { inTransaction } from "./database.ts";
-import { assignRows, normaliseRows, probeLists, seededRandom, trainCentroids } from "./ivf.ts";
+import { assignRows, probeLists } from "./ivf.ts";
+import {
+  activeTag,
+  allParts,
+  type Centroids,
+  count,
+  type Generation,
+  IvfLists,
+  type IvfState,
+  LIST_TABLES,
+  parsePart,
+  part,
+  pendingTag,
+  VECTOR_TABLES as TABLES,
+  toBlob,
+  totalVectors,
+  upgradeListTables,
+} from "./ivf-lists.ts";
+import { IvfRetrain, type RetrainProgress, type RetrainReport } from "./ivf-retrain.ts";
+import { type RetrainRun, RetrainTasks } from "./ivf-tasks.ts";
 import type { Statements } from "./statements.ts";
 
-const TABLES: Record<VectorSpace, { vectors: string; items: string }> = {
-  memories: { vectors: "memory_vectors", items: "memories" },
-  messages: { vectors: "message_vectors", items: "messages" },
-};
+export type { RetrainProgress, RetrainReport };
 
 const DIMENSIONS_KEY = "vectors.dimensions";
 /** The layout of the vector tables; vectors stored in another are dropped, to be re-embedded. */
 const LAYOUT_KEY = "vectors.layout";
-const LAYOUT = "ivf-1";
+const LAYOUT = "ivf-2";
+/** The layout before generations of lists: upgraded in place, every vector kept. */
+const LAYOUT_1 = "ivf-1";
 
 /**
  * Rows per sqlite-vec chunk. Every list of every agent is a partition with chunks of its own, so
@@ -33,19 +51,26 @@ export interface SqliteVectorStoreOptions {
   trainThreshold?: number;
   /**
    * How much a trained search scans, in lists of average size (default 16): it probes the lists
-   * nearest the query whose vectors fit in `nprobe × vectors / lists`, up to `2 × nprobe` lists.
-   * More is better recall for more time (about 1 µs per vector scanned).
+   * nearest the query whose vectors fit in `max(nprobe × vectors / lists, minProbeFraction ×
+   * vectors)`, up to twice as many lists as that fills on average. More is better recall for more
+   * time (about 0.5 µs per vector scanned).
    */
   nprobe?: number;
-  /** Least fraction of the agent's vectors a trained search may scan (default 0.1). */
+  /** Least fraction of the agent's vectors a trained search scans (default 0.2). */
   minProbeFraction?: number;
   /**
    * Retrain an agent's lists when its vectors have grown this many times since they were trained
-   * (default 0: never). Retraining blocks the write that triggers it (80,000 384-dimension vectors
-   * into 256 lists: 16 s), and assigning each later vector among 256 lists costs more;
-   * {@link SqliteVectorStore.train} retrains on demand.
+   * (default 2: at each doubling; 0: never, but {@link SqliteVectorStore.train} on demand).
    */
   retrainGrowth?: number;
+  /**
+   * Run due trainings in the background (default true): in slices and short batches between other
+   * work, searches served by the old lists meanwhile. When false, nothing trains until
+   * {@link SqliteVectorStore.train} is called.
+   */
+  background?: boolean;
+  /** Told after each batch a retraining moves (its transaction committed). */
+  onRetrainBatch?: (progress: RetrainProgress) => void;
   /** k-means iterations (default 10). */
   iterations?: number;
   /** Seed of the k-means initialisation and sample (default 1): training is deterministic. */
@@ -56,77 +81,53 @@ export interface SqliteVectorStoreOptions {
 export const IVF_DEFAULTS = {
   trainThreshold: 4096,
   nprobe: 16,
-  minProbeFraction: 0.1,
-  retrainGrowth: 0,
+  minProbeFraction: 0.2,
+  retrainGrowth: 2,
   iterations: 10,
   seed: 1,
   /** Lists are round(sqrt(vectors)), clamped to this range. */
   minLists: 16,
-  maxLists: 256,
-  /** k-means trains on a seeded sample of at most this many vectors per list. */
+  maxLists: 1024,
+  /** k-means trains on a seeded sample of at most this many vectors per list… */
   trainRowsPerList: 32,
+  /** …and at most this many in all (24 MiB at 384 dimensions): a retraining's memory bound. */
+  maxSample: 16_384,
+  /** Vectors a retraining moves per transaction. */
+  retrainBatch: 128,
 } as const;
-
-/** An agent's index in one space. */
-interface IvfState {
-  /** Bumped by every training, so that cached centroids know they are stale. */
-  version: number;
-  /** 0 while untrained: all vectors are in list 0. */
-  lists: number;
-  /** Vectors when last trained (0 while untrained). */
-  trained: number;
-  /** Vectors in each list, 0 to `lists`. */
-  sizes: Int32Array;
-}
-
-interface Centroids {
-  version: number;
-  lists: number;
-  dimensions: number;
-  /** `lists * dimensions` unit-length values; list `c + 1` has centroid `c`. */
-  values: Float32Array;
-}
-
-const toBlob = (vector: Float32Array | Int32Array) =>
-  new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
-
-const copy = (bytes: Uint8Array) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-
-/** The partition key of an agent's list (list 0 holds the vectors of an untrained agent). */
-const part = (agentId: string, list: number) => `${agentId}:${list}`;
-
-/** The agent and list of a partition key. */
-function parsePart(key: string): { agentId: string; list: number } {
-  const colon = key.lastIndexOf(":");
-  return { agentId: key.slice(0, colon), list: Number(key.slice(colon + 1)) };
-}
 
 /**
  * Vectors in sqlite-vec `vec0` tables, keyed by the rowid of the memory or message they embed and
  * compared by cosine distance, with an inverted-file (IVF) index per agent and space on top.
  *
- * The partition key `part` is `<agentId>:<list>`. An agent's vectors start in list 0, searched
- * exactly. When list 0 reaches `trainThreshold` vectors, spherical k-means over them trains
- * round(sqrt(n)) centroids (16 to 256, in `vector_centroids`), every vector moves to the list of
- * its nearest centroid, and so does every later one. A search then ranks the centroids against the
- * query in JS and runs sqlite-vec k-NN over the nearest lists only (see `nprobe`): approximate, for
- * scanning a fraction of the vectors. `vector_lists` holds each agent's state per space: the
- * training version, which tells cached centroids they are stale, and the size of every list.
- * Centroids are cached per agent and space, and reloaded when the version moves.
+ * An agent's vectors start in list 0, searched exactly. When it has `trainThreshold` vectors, and
+ * again each time they grow `retrainGrowth`-fold, a retraining in the background (see
+ * {@link IvfRetrain}) clusters them into round(sqrt(n)) lists by spherical k-means over a bounded
+ * sample, and moves each vector to the list of its nearest centroid, a batch per transaction; every
+ * later vector goes to its nearest list too. A search ranks the centroids against the query in JS
+ * and runs sqlite-vec k-NN over the nearest lists only (see `nprobe`): approximate, for scanning a
+ * fraction of the vectors. While a retraining is under way, searches probe the old lists (for the
+ * vectors not moved yet) and the new ones; the switch is one small transaction.
  */
 export class SqliteVectorStore implements VectorStore {
   readonly #s: Statements;
-  readonly #options: Required<SqliteVectorStoreOptions>;
-  readonly #centroids = new Map<string, Centroids>();
+  readonly #options: Required<Omit<SqliteVectorStoreOptions, "onRetrainBatch">> &
+    Pick<SqliteVectorStoreOptions, "onRetrainBatch">;
+  readonly #lists: IvfLists;
+  /** Retrainings running in this process. */
+  readonly #tasks = new RetrainTasks(() => this.#ready);
   #ready = false;
 
   constructor(statements: Statements, options: SqliteVectorStoreOptions = {}) {
     this.#s = statements;
+    this.#lists = new IvfLists(statements);
     this.#options = {
       trainThreshold: options.trainThreshold ?? IVF_DEFAULTS.trainThreshold,
       nprobe: options.nprobe ?? IVF_DEFAULTS.nprobe,
       minProbeFraction: options.minProbeFraction ?? IVF_DEFAULTS.minProbeFraction,
       retrainGrowth: options.retrainGrowth ?? IVF_DEFAULTS.retrainGrowth,
+      background: options.background ?? true,
+      onRetrainBatch: options.onRetrainBatch,
       iterations: options.iterations ?? IVF_DEFAULTS.iterations,
       seed: options.seed ?? IVF_DEFAULTS.seed,
     };
@@ -134,6 +135,9 @@ export class SqliteVectorStore implements VectorStore {
       throw new EngramError("invalid_input", `trainThreshold must be at least ${IVF_DEFAULTS.minLists}`);
     }
     if (!(this.#options.nprobe >= 1)) throw new EngramError("invalid_input", "nprobe must be at least 1");
+    const growth = this.#options.retrainGrowth;
+    if (!(growth === 0 || growth > 1))
+      throw new EngramError("invalid_input", `retrainGrowth must be 0 (never) or more than 1, got ${growth}`);
   }
 
   async dimensions(): Promise<number | null> {
@@ -164,19 +168,30 @@ export class SqliteVectorStore implements VectorStore {
         this.#s.run("INSERT INTO settings (key, value) VALUES (?, ?)", DIMENSIONS_KEY, String(dimensions));
       }
     });
+    // Retrainings a stopped or killed process left half-way carry on, and ones that fell due in
+    // a process that exited first (a CLI command) begin.
+    for (const { space, agent_id } of this.#s.all<{ space: VectorSpace; agent_id: string }>(
+      "SELECT space, agent_id FROM vector_lists",
+    )) {
+      const state = this.#lists.state(space, agent_id);
+      if (state.pending !== null || this.#due(state)) this.#schedule(space, agent_id);
+    }
   }
 
   /**
-   * Creates the vector tables, replacing those of an earlier (unreleased) layout: their vectors are
-   * dropped, and `missing` reports the items for re-embedding.
+   * Creates the vector tables, replacing those of an unknown layout: their vectors are dropped, and
+   * `missing` reports the items for re-embedding. The first layout is upgraded in place.
    */
   #createTables(dimensions: number): void {
     const db = this.#s.db;
     const layout = this.#s.get<{ value: string }>("SELECT value FROM settings WHERE key = ?", LAYOUT_KEY);
-    if (layout?.value !== LAYOUT) {
+    if (layout?.value === LAYOUT_1) upgradeListTables(this.#s);
+    else if (layout?.value !== LAYOUT) {
       for (const { vectors } of Object.values(TABLES)) db.exec(`DROP TABLE IF EXISTS ${vectors}`);
-      db.exec("DROP TABLE IF EXISTS vector_lists; DROP TABLE IF EXISTS vector_centroids;");
-      this.#centroids.clear();
+      db.exec(
+        "DROP TABLE IF EXISTS vector_lists; DROP TABLE IF EXISTS vector_centroids; DROP TABLE IF EXISTS vector_retrains;",
+      );
+      this.#lists.forget();
     }
     for (const { vectors } of Object.values(TABLES)) {
       db.exec(
@@ -192,24 +207,7 @@ export class SqliteVectorStore implements VectorStore {
         // Not this sqlite-vec's layout: searches are slower, not wrong.
       }
     }
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS vector_lists (
-        space TEXT NOT NULL,
-        agent_id TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        lists INTEGER NOT NULL,
-        trained INTEGER NOT NULL,
-        sizes BLOB NOT NULL,
-        PRIMARY KEY (space, agent_id)
-      ) STRICT, WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS vector_centroids (
-        space TEXT NOT NULL,
-        agent_id TEXT NOT NULL,
-        list INTEGER NOT NULL,
-        centroid BLOB NOT NULL,
-        PRIMARY KEY (space, agent_id, list)
-      ) STRICT, WITHOUT ROWID;
-    `);
+    db.exec(LIST_TABLES);
     this.#s.run(
       "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       LAYOUT_KEY,
@@ -224,9 +222,10 @@ export class SqliteVectorStore implements VectorStore {
     items: { id: string; vector: Float32Array }[],
   ): Promise<void> {
     const { vectors, items: table } = TABLES[space];
-    inTransaction(this.#s.db, () => {
-      const state = this.#state(space, agentId);
-      const centroids = state.lists === 0 ? null : this.#loadCentroids(space, agentId, state);
+    const due = inTransaction(this.#s.db, () => {
+      const state = this.#lists.state(space, agentId);
+      // New vectors go to the lists a retraining is filling, else to the active ones.
+      const centroids = this.#targetCentroids(space, agentId, state);
       // The last vector given for a rowid wins.
       const pending = new Map<number, Float32Array>();
       for (const { id, vector } of items) {
@@ -239,7 +238,7 @@ export class SqliteVectorStore implements VectorStore {
         if (!pending.has(row.rowid)) this.#deleteRows(space, [row.rowid], agentId, state);
         pending.set(row.rowid, vector);
       }
-      if (pending.size === 0) return;
+      if (pending.size === 0) return false;
       const entries = [...pending];
       const lists = listsOf(
         centroids,
@@ -256,109 +255,121 @@ export class SqliteVectorStore implements VectorStore {
           part(agentId, list),
           toBlob(vector),
         );
-        state.sizes[list] = (state.sizes[list] ?? 0) + 1;
+        count(state, list, 1);
       }
-      this.#saveState(space, agentId, state);
-      const { trainThreshold, retrainGrowth } = this.#options;
-      const total = state.sizes.reduce((sum, n) => sum + n, 0);
-      const due =
-        state.lists === 0
-          ? total >= trainThreshold
-          : retrainGrowth > 0 && total >= state.trained * retrainGrowth;
-      if (due) this.#train(space, agentId, state);
+      this.#lists.save(space, agentId, state);
+      return state.pending !== null || this.#due(state);
     });
+    if (due) this.#schedule(space, agentId);
+  }
+
+  /** Whether the agent's lists should be (re)trained now. */
+  #due(state: IvfState): boolean {
+    const { trainThreshold, retrainGrowth } = this.#options;
+    const n = totalVectors(state);
+    if (state.active === null) return n >= trainThreshold;
+    return retrainGrowth > 0 && n >= state.trained * retrainGrowth;
+  }
+
+  #targetCentroids(space: VectorSpace, agentId: string, state: IvfState): Centroids | null {
+    if (state.pending !== null)
+      return this.#lists.centroids(space, agentId, state.pending, pendingTag(state));
+    if (state.active !== null) return this.#lists.centroids(space, agentId, state.active, activeTag(state));
+    return null;
   }
 
   /**
-   * (Re)trains an agent's lists in a space from all its vectors now, and moves every vector to its
-   * list. Returns the number of lists (0 when it has fewer than 16 vectors and is left untrained).
+   * (Re)trains an agent's lists in a space from its vectors now, and moves every vector to its
+   * list, as a background retraining does but awaited (finishing one under way instead, if any).
+   * Returns the number of lists (0 when it has fewer than 16 vectors and is left untrained).
    */
   async train(space: VectorSpace, agentId: string): Promise<number> {
     if (!this.#initialised()) return 0;
-    return inTransaction(this.#s.db, () => this.#train(space, agentId, this.#state(space, agentId)));
+    await this.#tasks.runNow(
+      space,
+      agentId,
+      this.#retrain(() => true),
+    );
+    return this.#lists.state(space, agentId).active?.lists ?? 0;
   }
 
-  #train(space: VectorSpace, agentId: string, state: IvfState): number {
-    const { vectors, items } = TABLES[space];
-    // Through the items table: a rowid lookup per vector of this agent, not a scan of everyone's.
-    const rows = this.#s.all<{ rowid: number; embedding: Uint8Array }>(
-      `SELECT v.rowid AS rowid, v.embedding AS embedding FROM ${items} i JOIN ${vectors} v ON v.rowid = i.rowid
-       WHERE i.agent_id = ?`,
-      agentId,
-    );
-    const n = rows.length;
-    if (n < IVF_DEFAULTS.minLists) return state.lists;
-    const d = (rows[0] as { embedding: Uint8Array }).embedding.byteLength / 4;
-    const data = new Float32Array(n * d);
-    rows.forEach((row, i) => {
-      data.set(new Float32Array(copy(row.embedding)), i * d);
-    });
-    const unit = normaliseRows(Float32Array.from(data), d);
-    const lists = Math.min(IVF_DEFAULTS.maxLists, Math.max(IVF_DEFAULTS.minLists, Math.round(Math.sqrt(n))));
-    const random = seededRandom(this.#options.seed);
-    const sample = sampleRows(unit, d, lists * IVF_DEFAULTS.trainRowsPerList, random);
-    const centroids = trainCentroids(sample, d, lists, { iterations: this.#options.iterations, random });
-    this.#s.run("DELETE FROM vector_centroids WHERE space = ? AND agent_id = ?", space, agentId);
-    for (let c = 0; c < lists; c++) {
-      this.#s.run(
-        "INSERT INTO vector_centroids (space, agent_id, list, centroid) VALUES (?, ?, ?, ?)",
+  /**
+   * Waits until no retraining runs in this process (including ones that start meanwhile). Returns
+   * the reports of retrainings finished since the last call.
+   */
+  settled(): Promise<RetrainReport[]> {
+    return this.#tasks.settled();
+  }
+
+  /** Stops background retrainings at their next pause (each resumes at the next open). */
+  close(): void {
+    this.#tasks.close();
+  }
+
+  /** Starts a background retraining of the agent's lists when due, unless one runs here already. */
+  #schedule(space: VectorSpace, agentId: string): void {
+    if (this.#options.background)
+      this.#tasks.schedule(
         space,
         agentId,
-        c + 1,
-        toBlob(centroids.subarray(c * d, c * d + d)),
+        this.#retrain((s) => this.#due(s)),
       );
-    }
-    // Move every vector to its list (a partition key cannot be updated: delete, then insert).
-    const labels = new Int32Array(n);
-    assignRows(centroids, unit, d, labels);
-    const moves = rows.map((row, i) => ({ rowid: row.rowid, list: (labels[i] as number) + 1, i }));
-    for (const { rowid } of moves) this.#s.run(`DELETE FROM ${vectors} WHERE rowid = ?`, BigInt(rowid));
-    moves.sort((a, b) => a.list - b.list || a.rowid - b.rowid);
-    const sizes = new Int32Array(lists + 1);
-    for (const { rowid, list, i } of moves) {
-      this.#s.run(
-        `INSERT INTO ${vectors} (rowid, part, embedding) VALUES (?, ?, ?)`,
-        BigInt(rowid),
-        part(agentId, list),
-        toBlob(data.subarray(i * d, i * d + d)),
-      );
-      sizes[list] = (sizes[list] ?? 0) + 1;
-    }
-    Object.assign(state, { version: state.version + 1, lists, trained: n, sizes });
-    this.#saveState(space, agentId, state);
-    this.#centroids.set(cacheKey(space, agentId), {
-      version: state.version,
-      lists,
-      dimensions: d,
-      values: centroids,
-    });
-    return lists;
+  }
+
+  /** A retraining, begun (when none is pending) if `start` says so. */
+  #retrain(start: (state: IvfState) => boolean): RetrainRun {
+    return (space, agentId, pause) =>
+      new IvfRetrain(
+        this.#s,
+        this.#lists,
+        {
+          minLists: IVF_DEFAULTS.minLists,
+          maxLists: IVF_DEFAULTS.maxLists,
+          trainRowsPerList: IVF_DEFAULTS.trainRowsPerList,
+          maxSample: IVF_DEFAULTS.maxSample,
+          batch: IVF_DEFAULTS.retrainBatch,
+          iterations: this.#options.iterations,
+          seed: this.#options.seed,
+          pause,
+          onBatch: this.#options.onRetrainBatch,
+        },
+        { space, agentId },
+      ).run(start);
   }
 
   /**
    * The k nearest of the agent's vectors: exact while its lists are untrained, else among the
-   * vectors of the lists nearest the query (see `nprobe`).
+   * vectors of the lists nearest the query in each generation (see `nprobe`).
    */
   async search(space: VectorSpace, agentId: string, vector: Float32Array, k: number): Promise<VectorHit[]> {
     return this.#read(() => {
-      const state = this.#state(space, agentId);
-      const centroids = state.lists === 0 ? null : this.#loadCentroids(space, agentId, state);
-      if (centroids === null || centroids.dimensions !== vector.length) {
-        return this.#knn(space, agentId, allParts(agentId, state.lists), vector, k);
+      const state = this.#lists.state(space, agentId);
+      const parts = [part(agentId, 0)];
+      for (const [g, tag] of [
+        [state.active, activeTag(state)],
+        [state.pending, pendingTag(state)],
+      ] as const) {
+        if (g === null) continue;
+        const centroids = this.#lists.centroids(space, agentId, g, tag);
+        for (const list of this.#probe(g, centroids, vector)) parts.push(part(agentId, list));
       }
-      const sizes = state.sizes.subarray(1);
-      const total = sizes.reduce((sum, n) => sum + n, 0);
-      const { nprobe, minProbeFraction } = this.#options;
-      const budget = Math.max((nprobe * total) / centroids.lists, minProbeFraction * total);
-      const lists = probeLists(centroids.values, vector, centroids.dimensions, sizes, budget, 2 * nprobe);
-      return this.#knn(
-        space,
-        agentId,
-        lists.map((c) => part(agentId, c + 1)),
-        vector,
-        k,
-      );
+      return this.#knn(space, agentId, parts, vector, k);
     });
+  }
+
+  /** The lists of a generation a query probes (all of them without usable centroids). */
+  #probe(g: Generation, centroids: Centroids | null, vector: Float32Array): number[] {
+    if (centroids === null || centroids.dimensions !== vector.length) {
+      return Array.from({ length: g.lists }, (_, c) => g.first + c);
+    }
+    const total = g.sizes.reduce((sum, n) => sum + n, 0);
+    if (total === 0) return [];
+    const { nprobe, minProbeFraction } = this.#options;
+    const budget = Math.max((nprobe * total) / g.lists, minProbeFraction * total);
+    const maxLists = Math.max(2 * nprobe, Math.ceil((2 * budget * g.lists) / total));
+    return probeLists(centroids.values, vector, centroids.dimensions, g.sizes, budget, maxLists).map(
+      (c) => g.first + c,
+    );
   }
 
   /** The exact k nearest of the agent's vectors, over all its lists (for measuring recall). */
@@ -369,15 +380,30 @@ export class SqliteVectorStore implements VectorStore {
     k: number,
   ): Promise<VectorHit[]> {
     return this.#read(() =>
-      this.#knn(space, agentId, allParts(agentId, this.#state(space, agentId).lists), vector, k),
+      this.#knn(space, agentId, allParts(agentId, this.#lists.state(space, agentId)), vector, k),
     );
   }
 
   /** How an agent's vectors in a space are indexed: `lists` is 0 while untrained. */
   async indexState(space: VectorSpace, agentId: string): Promise<VectorIndexState> {
-    if (!this.#initialised()) return { lists: 0, trained: 0, version: 0, sizes: [0] };
-    const { lists, trained, version, sizes } = this.#state(space, agentId);
-    return { lists, trained, version, sizes: [...sizes] };
+    if (!this.#initialised()) return { lists: 0, trained: 0, version: 0, sizes: [0], retraining: null };
+    const state = this.#lists.state(space, agentId);
+    const { active, pending } = state;
+    return {
+      lists: active?.lists ?? 0,
+      trained: state.trained,
+      version: state.version,
+      sizes: [state.untrained, ...(active?.sizes ?? [])],
+      retraining:
+        pending === null
+          ? null
+          : {
+              lists: pending.lists,
+              vectors: pending.total,
+              moved: pending.moved,
+              running: this.#tasks.running(space, agentId),
+            },
+    };
   }
 
   /**
@@ -451,15 +477,18 @@ export class SqliteVectorStore implements VectorStore {
       const { agentId: owner, list } = parsePart(row.part);
       let counts = owner === agentId ? state : others.get(owner);
       if (counts === undefined) {
-        counts = this.#state(space, owner);
+        counts = this.#lists.state(space, owner);
         others.set(owner, counts);
       }
-      if ((counts.sizes[list] ?? 0) > 0) counts.sizes[list] = (counts.sizes[list] as number) - 1;
+      count(counts, list, -1);
     }
-    for (const [owner, counts] of others) this.#saveState(space, owner, counts);
+    for (const [owner, counts] of others) this.#lists.save(space, owner, counts);
   }
 
-  /** Drops all of an agent's vectors, in every list, and its centroids; called inside the agent's deletion. */
+  /**
+   * Drops all of an agent's vectors, in every list, its centroids and any retraining under way;
+   * called inside the agent's deletion.
+   */
   removeAgent(agentId: string): void {
     if (!this.#initialised()) return;
     const dimensions = Number(
@@ -470,7 +499,7 @@ export class SqliteVectorStore implements VectorStore {
     for (const space of Object.keys(TABLES) as VectorSpace[]) {
       const { vectors } = TABLES[space];
       // Partition by partition (a seek each), rather than a scan of every agent's vectors.
-      for (const key of allParts(agentId, this.#state(space, agentId).lists)) {
+      for (const key of allParts(agentId, this.#lists.state(space, agentId))) {
         for (;;) {
           const rows = this.#s.all<{ rowid: number }>(
             `SELECT rowid FROM ${vectors} WHERE embedding MATCH ? AND k = ${KNN_MAX} AND part = ?`,
@@ -483,10 +512,11 @@ export class SqliteVectorStore implements VectorStore {
           if (rows.length < KNN_MAX) break;
         }
       }
-      this.#s.run("DELETE FROM vector_centroids WHERE space = ? AND agent_id = ?", space, agentId);
-      this.#s.run("DELETE FROM vector_lists WHERE space = ? AND agent_id = ?", space, agentId);
-      this.#centroids.delete(cacheKey(space, agentId));
+      for (const table of ["vector_centroids", "vector_lists", "vector_retrains"]) {
+        this.#s.run(`DELETE FROM ${table} WHERE space = ? AND agent_id = ?`, space, agentId);
+      }
     }
+    this.#lists.forget(agentId);
   }
 
   async missing(space: VectorSpace, agentId: string, limit: number): Promise<string[]> {
@@ -513,70 +543,36 @@ export class SqliteVectorStore implements VectorStore {
   async reset(): Promise<void> {
     inTransaction(this.#s.db, () => {
       for (const { vectors } of Object.values(TABLES)) this.#s.db.exec(`DROP TABLE IF EXISTS ${vectors}`);
-      this.#s.db.exec("DROP TABLE IF EXISTS vector_lists; DROP TABLE IF EXISTS vector_centroids;");
+      this.#s.db.exec(
+        "DROP TABLE IF EXISTS vector_lists; DROP TABLE IF EXISTS vector_centroids; DROP TABLE IF EXISTS vector_retrains;",
+      );
       this.#s.run("DELETE FROM settings WHERE key LIKE 'vectors.%'");
     });
-    this.#centroids.clear();
+    this.#lists.forget();
     this.#ready = false;
   }
 
-  /** Whether `initialise` has created the tables, in this layout; once true, stays true until `reset`. */
+  /**
+   * Whether `initialise` has created the tables, in this layout (upgrading the first one in place);
+   * once true, stays true until `reset`.
+   */
   #initialised(): boolean {
-    this.#ready ||=
-      this.#s.get<{ value: string }>("SELECT value FROM settings WHERE key = ?", LAYOUT_KEY)?.value ===
-      LAYOUT;
+    if (this.#ready) return true;
+    const layout = this.#s.get<{ value: string }>(
+      "SELECT value FROM settings WHERE key = ?",
+      LAYOUT_KEY,
+    )?.value;
+    if (layout === LAYOUT_1) {
+      inTransaction(this.#s.db, () => {
+        upgradeListTables(this.#s);
+        this.#s.run("UPDATE settings SET value = ? WHERE key = ?", LAYOUT, LAYOUT_KEY);
+      });
+    }
+    this.#ready = layout === LAYOUT || layout === LAYOUT_1;
     return this.#ready;
   }
 
-  #state(space: VectorSpace, agentId: string): IvfState {
-    const row = this.#s.get<{ version: number; lists: number; trained: number; sizes: Uint8Array }>(
-      "SELECT version, lists, trained, sizes FROM vector_lists WHERE space = ? AND agent_id = ?",
-      space,
-      agentId,
-    );
-    if (row === undefined) return { version: 0, lists: 0, trained: 0, sizes: new Int32Array(1) };
-    const sizes = new Int32Array(row.lists + 1);
-    sizes.set(new Int32Array(copy(row.sizes)).subarray(0, row.lists + 1));
-    return { version: row.version, lists: row.lists, trained: row.trained, sizes };
-  }
-
-  #saveState(space: VectorSpace, agentId: string, state: IvfState): void {
-    this.#s.run(
-      `INSERT INTO vector_lists (space, agent_id, version, lists, trained, sizes) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (space, agent_id) DO UPDATE SET version = excluded.version, lists = excluded.lists,
-         trained = excluded.trained, sizes = excluded.sizes`,
-      space,
-      agentId,
-      state.version,
-      state.lists,
-      state.trained,
-      toBlob(state.sizes),
-    );
-  }
-
-  /** The agent's centroids, from memory unless a training (here or in another process) replaced them. */
-  #loadCentroids(space: VectorSpace, agentId: string, state: IvfState): Centroids | null {
-    const key = cacheKey(space, agentId);
-    const cached = this.#centroids.get(key);
-    if (cached !== undefined && cached.version === state.version && cached.lists === state.lists)
-      return cached;
-    const rows = this.#s.all<{ centroid: Uint8Array }>(
-      "SELECT centroid FROM vector_centroids WHERE space = ? AND agent_id = ? ORDER BY list",
-      space,
-      agentId,
-    );
-    if (rows.length !== state.lists || rows.length === 0) return null;
-    const dimensions = (rows[0] as { centroid: Uint8Array }).centroid.byteLength / 4;
-    const values = new Float32Array(rows.length * dimensions);
-    rows.forEach((row, c) => {
-      values.set(new Float32Array(copy(row.centroid)), c * dimensions);
-    });
-    const loaded = { version: state.version, lists: state.lists, dimensions, values };
-    this.#centroids.set(key, loaded);
-    return loaded;
-  }
-
-  /** Runs reads in one snapshot, so that a training in another process cannot move vectors between them. */
+  /** Runs reads in one snapshot, so that a retraining's batch cannot move vectors between them. */
   #read<T>(fn: () => T): T {
     const db = this.#s.db;
     if (db.isTransaction) return fn();
@@ -589,15 +585,8 @@ export class SqliteVectorStore implements VectorStore {
   }
 }
 
-const cacheKey = (space: VectorSpace, agentId: string) => `${space}\u0000${agentId}`;
-
-/** List 0 and lists 1 to `lists` of an agent. */
-function allParts(agentId: string, lists: number): string[] {
-  return Array.from({ length: lists + 1 }, (_, list) => part(agentId, list));
-}
-
 /**
- * The list each vector belongs in: 0 while untrained. A vector of another dimension gets 0 too,
+ * The list each vector belongs in: 0 without centroids. A vector of another dimension gets 0 too,
  * and sqlite-vec refuses it as before.
  */
 function listsOf(centroids: Centroids | null, vectors: readonly Float32Array[]): Int32Array {
@@ -612,23 +601,7 @@ function listsOf(centroids: Centroids | null, vectors: readonly Float32Array[]):
   const labels = new Int32Array(fit.length);
   assignRows(centroids.values, rows, d, labels);
   fit.forEach((i, r) => {
-    lists[i] = (labels[r] as number) + 1;
+    lists[i] = centroids.first + (labels[r] as number);
   });
   return lists;
-}
-
-/** At most `max` rows of `rows`, drawn without replacement by a seeded partial shuffle. */
-function sampleRows(rows: Float32Array, d: number, max: number, random: () => number): Float32Array {
-  const n = rows.length / d;
-  if (n <= max) return rows;
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  const out = new Float32Array(max * d);
-  for (let i = 0; i < max; i++) {
-    const j = i + Math.floor(random() * (n - i));
-    const pick = order[j] as number;
-    order[j] = order[i] as number;
-    order[i] = pick;
-    out.set(rows.subarray(pick * d, pick * d + d), i * d);
-  }
-  return out;
 }

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import type { SuiteKit } from "./store-suite-jobs.ts";
+
+/** Turn leases' part of `runStoreSuite`: one holder per conversation until it lapses or is released. */
+export function turnLeaseCases(kit: SuiteKit): void {
+  const { withStore, seed } = kit;
+  const lease = (holder: string, owner: string, expiresMs: number) => ({ holder, owner, expiresMs });
+
+  it("turn leases: a live lease keeps other holders out; a lapsed one is taken over", async () => {
+    await withStore(async (store) => {
+      const { agent } = await seed(store);
+      const first = lease("trn_1", "eng_a", 1_000);
+      assert.deepEqual(await store.turnLeases.acquire(agent.id, "", first, 0), first);
+      // Another engine before expiry: the standing lease is returned, not replaced.
+      assert.deepEqual(
+        await store.turnLeases.acquire(agent.id, "", lease("trn_2", "eng_b", 2_000), 999),
+        first,
+      );
+      // Another conversation of the same agent is free.
+      const other = lease("trn_3", "eng_b", 2_000);
+      assert.deepEqual(await store.turnLeases.acquire(agent.id, "ada", other, 999), other);
+      // Once lapsed, it is taken over, and the old holder can neither renew nor release it.
+      const second = lease("trn_2", "eng_b", 3_000);
+      assert.deepEqual(await store.turnLeases.acquire(agent.id, "", second, 1_000), second);
+      assert.equal(await store.turnLeases.renew(agent.id, "", "trn_1", 5_000), false);
+      await store.turnLeases.release(agent.id, "", "trn_1");
+      assert.deepEqual(
+        await store.turnLeases.acquire(agent.id, "", lease("trn_4", "eng_c", 9_000), 2_000),
+        second,
+      );
+    });
+  });
+
+  it("turn leases: renewal moves the expiry on; release frees the conversation at once", async () => {
+    await withStore(async (store) => {
+      const { agent } = await seed(store);
+      await store.turnLeases.acquire(agent.id, "", lease("trn_1", "eng_a", 1_000), 0);
+      assert.equal(await store.turnLeases.renew(agent.id, "", "trn_1", 5_000), true);
+      const late = lease("trn_2", "eng_b", 9_000);
+      assert.equal((await store.turnLeases.acquire(agent.id, "", late, 4_000)).holder, "trn_1");
+      await store.turnLeases.release(agent.id, "", "trn_1");
+      assert.deepEqual(await store.turnLeases.acquire(agent.id, "", late, 4_000), late);
+      // The same holder taking its own lease again refreshes it.
+      const again = lease("trn_2", "eng_b", 12_000);
+      assert.deepEqual(await store.turnLeases.acquire(agent.id, "", again, 4_001), again);
+    });
+  });
+}

@@ -76,6 +76,10 @@ const app = createApp({ engram });
 const client = createClient({ baseUrl: "http://engram.test", fetch: (input, init) => app.fetch(new Request(input, init)) });
 const viaClient = (await client.blocks.get(agent.id, "human")).value;
 const missing = await client.agents.get("nobody").catch((error) => error instanceof NotFoundError);
+// The inspector's page and files come from the installed package.
+const page = await app.request("/");
+const script = await app.request("/inspector/js/main.js");
+const inspector = [page.status, (await page.text()).includes("engram inspector"), script.status, script.headers.get("content-type")];
 await engram.close();
 
 const test = createTestEngram({ model: scriptedModel([{ text: "Hello, Ada." }]) });
@@ -99,6 +103,7 @@ console.log(JSON.stringify({
   answer: turn.answer,
   viaClient,
   missing,
+  inspector,
   middleware: {
     answer: remembered.text,
     sawBlock: JSON.stringify(appModel.calls[0].prompt).includes("Name: Ada"),
@@ -257,6 +262,9 @@ describe("the package, packed and installed into another project", { timeout: 60
       "dist/ai-sdk/index.js",
       "dist/cli/main.js",
       "docs/http-api.md",
+      "inspector/index.html",
+      "inspector/js/main.js",
+      "inspector/style.css",
     ])
       assert.ok(files.includes(path), `the tarball has ${path}`);
     const unwanted = files.filter(
@@ -282,6 +290,7 @@ describe("the package, packed and installed into another project", { timeout: 60
       answer: "Hello, Ada.",
       viaClient: "Name: Ada\nPlan: Pro",
       missing: true,
+      inspector: [200, true, 200, "text/javascript; charset=utf-8"],
       middleware: {
         answer: "Hi again, Ada.",
         sawBlock: true,

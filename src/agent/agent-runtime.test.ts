@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createTestEngram, scriptedModel } from "../test/index.ts";
+import type { TurnContextRecord } from "./turn-context-record.ts";
 import type { TurnEvent } from "./turn-events.ts";
 
 const remember = [
@@ -88,6 +89,22 @@ describe("agent runtime", () => {
     assert.equal(seen[0], "start");
     assert.equal(seen.at(-1), "done");
     assert.ok(seen.includes("memory-edit") && seen.includes("tool-result"));
+  });
+
+  it("keeps on the user's message the context the model saw, which later edits do not change", async () => {
+    const model = scriptedModel(remember);
+    const engram = createTestEngram({ model, env: {} });
+    const agent = await engram.agents.create({ name: "a", instructions: "Be brief." });
+    await engram.blocks.set(agent.id, "human", "Name: Ada");
+    await engram.runtime.send(agent.id, { content: "I like tea" });
+    await engram.blocks.set(agent.id, "human", "Name: Bea");
+    const [user] = (await engram.messages.list(agent.id, { roles: ["user"] })).items;
+    const context = user?.metadata.context as TurnContextRecord;
+    const sent = model.calls[0]?.prompt.find((m) => m.role === "system");
+    assert.equal(context.system, sent?.content);
+    assert.match(context.system, /Name: Ada/);
+    assert.ok(context.sections.blocks.items.some((b) => b.label === "human"));
+    assert.ok(context.sections.instructions.tokens > 0 && context.budget.used > 0);
   });
 
   it("a reader that stops early cancels the turn, which is recorded as cancelled", async () => {

@@ -15,6 +15,7 @@ import type { Responder } from "./responders/responder.ts";
 import type { RuntimeSettings } from "./runtime-config.ts";
 import { summarise } from "./summariser.ts";
 import { MESSAGE_OVERHEAD_TOKENS } from "./tokenizer.ts";
+import { turnContextRecord } from "./turn-context-record.ts";
 import {
   addUsage,
   type MemoryEdit,
@@ -132,7 +133,7 @@ export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnRe
         details: { reason: "empty_answer" },
       });
     const written = await s.messages.appendMany(plan.agent.id, [
-      ...(plan.resumed === null ? [userMessage(plan)] : []),
+      ...(plan.resumed === null ? [userMessage(plan, compiled)] : []),
       ...stepMessages(steps, {
         turnId: plan.turnId,
         userId: plan.input.userId,
@@ -199,7 +200,8 @@ function refresher(s: RunnerServices, plan: TurnPlan, compiled: CompiledTurn) {
   };
 }
 
-function userMessage(plan: TurnPlan): MessageInput {
+function userMessage(plan: TurnPlan, compiled?: CompiledTurn): MessageInput {
+  const context = compiled === undefined ? {} : { context: turnContextRecord(compiled.context) };
   return {
     role: "user",
     content: plan.input.content,
@@ -207,7 +209,7 @@ function userMessage(plan: TurnPlan): MessageInput {
     userId: plan.input.userId,
     sessionId: plan.input.sessionId,
     createdAt: plan.startedAt,
-    metadata: { turnId: plan.turnId },
+    metadata: { turnId: plan.turnId, ...context },
   };
 }
 
@@ -220,7 +222,7 @@ async function recordFailure(
 ): Promise<string[]> {
   const error = toEngramError(failure).toJSON();
   const written = await s.messages.appendMany(plan.agent.id, [
-    ...(plan.resumed === null ? [userMessage(plan)] : []),
+    ...(plan.resumed === null ? [userMessage(plan, plan.compiled)] : []),
     {
       role: "system",
       content: wellFormedPrefix(`The turn failed: ${failure.message}`, 10_000),

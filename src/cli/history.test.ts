@@ -202,4 +202,17 @@ describe("engram events", () => {
     assert.deepEqual(next, all.slice(2, 4));
     assert.match((await s.cli(["events"])).stdout, /^SEQ +TIME +ACTOR +KIND +TARGET\n1 /);
   });
+
+  it("filters by actor, and refuses an unknown one naming the valid ones", async () => {
+    await s.ok(["block", "set", "helper", "persona", "p"]);
+    await s.ok(["block", "set", "helper", "persona", "q", "--author", "sleeptime"]);
+    const bySleep = (await s.ok(["events", "helper", "--actor", "sleeptime"])).items;
+    assert.deepEqual(
+      bySleep.map((e: { actor: string; kind: string }) => `${e.actor} ${e.kind}`),
+      ["sleeptime blocks.committed"],
+    );
+    const bad = await s.cli(["events", "--actor", "robot", "--json"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.json().error.message, /actor: must be one of user, agent, sleeptime, evolver, system/);
+  });
 });

@@ -167,6 +167,13 @@ describe("engram messages list and search", () => {
     assert.deepEqual([role.code, role.json().error.code], [1, "invalid_input"]);
   });
 
+  it("lists one conversation session's messages", async () => {
+    await s.ok(["messages", "add", "helper", "in s1", "--session", "s1"]);
+    await s.ok(["messages", "add", "helper", "in s2", "--session", "s2"]);
+    await s.ok(["messages", "add", "helper", "also s1", "--session", "s1"]);
+    assert.deepEqual(await contents("--session", "s1"), ["in s1", "also s1"]);
+  });
+
   it("searches messages with components, filtered by role, user and time", async () => {
     const out = await s.ok(["messages", "search", "helper", "how is Turing", "--k", "5"]);
     assert.deepEqual(Object.keys(out).sort(), ["results", "suppressed", "warnings"]);

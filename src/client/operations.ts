@@ -65,11 +65,15 @@ export const OPERATIONS = {
   "history.listBranches": { method: "GET", path: "/v1/agents/{id}/branches", query: ["cursor", "limit"] },
   "history.createBranch": { method: "POST", path: "/v1/agents/{id}/branches", body: true },
   "history.deleteBranch": { method: "DELETE", path: "/v1/agents/{id}/branches/{name}" },
-  "events.listByAgent": { method: "GET", path: "/v1/agents/{id}/events", query: ["kind", "cursor", "limit"] },
+  "events.listByAgent": {
+    method: "GET",
+    path: "/v1/agents/{id}/events",
+    query: ["kind", "actor", "cursor", "limit"],
+  },
   "events.list": {
     method: "GET",
     path: "/v1/events",
-    query: ["project", "agent", "kind", "cursor", "limit"],
+    query: ["project", "agent", "kind", "actor", "cursor", "limit"],
   },
   "memories.add": { method: "POST", path: "/v1/agents/{id}/memories", body: true },
   "memories.list": {
@@ -102,7 +106,7 @@ export const OPERATIONS = {
   "messages.list": {
     method: "GET",
     path: "/v1/agents/{id}/messages",
-    query: ["userId", "role", "after", "before", "order", "cursor", "limit"],
+    query: ["userId", "sessionId", "role", "after", "before", "order", "cursor", "limit"],
   },
   "runtime.context": {
     method: "GET",

@@ -6,8 +6,9 @@ export type JsonObject = Record<string, unknown>;
 export const AUTHORS = ["user", "agent", "sleeptime", "evolver"] as const;
 export type Author = (typeof AUTHORS)[number];
 
-/** Who caused an event: an author, or engram itself. */
-export type Actor = Author | "system";
+/** Who caused an event: an author of commits, or the system itself. */
+export const ACTORS = [...AUTHORS, "system"] as const;
+export type Actor = (typeof ACTORS)[number];
 
 export interface Project {
   id: string;

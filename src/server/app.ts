@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Engram } from "../engram.ts";
+import { registerInspectorRoutes } from "../inspector/routes.ts";
 import { authenticate, PUBLIC_PATHS } from "./auth.ts";
 import {
   AuthFailureLimit,
@@ -74,6 +75,11 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Largest body of `POST /v1/import` (default 64 MiB). */
   maxImportBytes?: number;
+  /**
+   * Serve the inspector, a web page over this API, at `/` (its files under `/inspector/`). Default
+   * true; false leaves `/` unanswered (404).
+   */
+  inspector?: boolean;
   /** Told about every unexpected (500) error, whose details the client never sees. Default: stderr. */
   onInternalError?: (error: unknown) => void;
   /**
@@ -112,6 +118,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const reportInternal = options.onInternalError ?? reportToStderr;
   app.onError(errorHandler(reportInternal));
   app.notFound(notFoundHandler);
+  // Before authentication: the page and its files hold no data; the page asks for a key itself.
+  if (options.inspector !== false) registerInspectorRoutes(app);
   app.use("*", watchClientClose(options.onClientClose ?? reportClosedToStderr));
   // First, so that every error of the OpenAI routes, whoever raised it, leaves in OpenAI's shape.
   app.use("*", openAiErrors());

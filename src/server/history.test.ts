@@ -239,4 +239,22 @@ describe("history", () => {
     );
     assert.equal((await t.get("/v1/events?project=nope")).status, 404);
   });
+
+  test("events filtered by actor, alone or with a kind; an unknown actor is 400 naming it", async () => {
+    const t = testApp();
+    const a = await t.agent({ name: "a" });
+    await t.put(`/v1/agents/${a.id}/blocks/persona`, { value: "1" });
+    await t.put(`/v1/agents/${a.id}/blocks/persona`, { value: "2", author: "sleeptime" });
+    await t.post(`/v1/agents/${a.id}/memories`, { text: "x" });
+    const bySleep = await t.get(`/v1/agents/${a.id}/events?actor=sleeptime`);
+    assert.deepEqual(
+      bySleep.body.items.map((e: { actor: string; kind: string }) => `${e.actor} ${e.kind}`),
+      ["sleeptime blocks.committed"],
+    );
+    const userCommits = await t.get(`/v1/events?agent=a&actor=user&kind=blocks.committed`);
+    assert.equal(userCommits.body.items.length, 1);
+    const bad = await t.get(`/v1/agents/${a.id}/events?actor=robot`);
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /actor/);
+  });
 });

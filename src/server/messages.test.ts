@@ -92,6 +92,28 @@ describe("messages", () => {
     assert.equal((await t.get(`/v1/agents/helper/messages`)).body.items.length, 4);
   });
 
+  test("list by session: only that conversation's messages; a too long session id is 400", async () => {
+    const t = setup();
+    const agent = await t.agent();
+    const base = `/v1/agents/${agent.id}/messages`;
+    await t.post(base, {
+      messages: [
+        { role: "user", content: "first thread", sessionId: "s1" },
+        { role: "user", content: "second thread", sessionId: "s2" },
+        { role: "assistant", content: "still first", sessionId: "s1" },
+        { role: "user", content: "no thread" },
+      ],
+    });
+    const s1 = await t.get(`${base}?sessionId=s1`);
+    assert.deepEqual(
+      s1.body.items.map((m: { content: string }) => m.content),
+      ["first thread", "still first"],
+    );
+    const bad = await t.get(`${base}?sessionId=${"x".repeat(201)}`);
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /sessionId/);
+  });
+
   test("message search covers messages only, with score components and filters", async () => {
     const t = setup();
     const agent = await t.agent();

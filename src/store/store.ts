@@ -233,6 +233,8 @@ export interface EventQuery {
   kind?: string | undefined;
   /** Any of these kinds. */
   kinds?: readonly string[] | undefined;
+  /** Only events caused by this actor. */
+  actor?: string | undefined;
   /** Leave out events caused by this actor (e.g. `sleeptime`, to see only what others did). */
   excludeActor?: string | undefined;
   limit: number;
@@ -271,6 +273,7 @@ export type ArchivedFilter = "exclude" | "include" | "only";
 export interface MessageFilter {
   agentId: string;
   userId?: string | undefined;
+  sessionId?: string | undefined;
   roles?: string[] | undefined;
   after?: string | undefined;
   before?: string | undefined;

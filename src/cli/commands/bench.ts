@@ -333,6 +333,33 @@ const limits = defineCommand({
   },
 });
 
+const inspector = defineCommand({
+  name: "bench inspector",
+  summary: "Load the inspector's agent page and a 10,000-commit history in headless Chromium: paint times",
+  args: [],
+  options: {
+    commits: {
+      type: "string",
+      arg: "N",
+      help: "commits of the agent whose history is loaded (default 10000)",
+    },
+    loads: { type: "string", arg: "N", help: "measured loads of each page, after one warm-up (default 10)" },
+  },
+  details: [
+    "Seeds a throwaway database (--db is ignored), starts engram serve on 127.0.0.1 and loads each page in",
+    "a fresh tab of headless Chromium (/usr/bin/chromium, or ENGRAM_CHROMIUM; driven by playwright-core,",
+    "a dev dependency). Prints first contentful paint and the time until the data is drawn, p50 and p95,",
+    "and the size of the inspector's files. Targets: FCP <= 1 s; files <= 300 KB gzipped.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const commits = positiveInt(options.commits, "commits", "bench inspector");
+    const loads = positiveInt(options.loads, "loads", "bench inspector");
+    const { runInspectorBench, formatInspectorBench } = await import("../../bench/inspector-bench.ts");
+    const result = await runInspectorBench({ commits, loads, onProgress: progressBar(ctx.io.stderr) });
+    return { data: result, text: formatInspectorBench(result) };
+  },
+});
+
 /** `engram bench …` */
 export const benchCommands: readonly Command[] = [
   store,
@@ -346,6 +373,7 @@ export const benchCommands: readonly Command[] = [
   limits,
   gitBench,
   evolveBench,
+  inspector,
 ];
 
 /** `5,10,25,50` → the distinct cut-offs, ascending. @throws UsageError on anything else. */

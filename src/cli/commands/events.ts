@@ -1,3 +1,4 @@
+import type { Actor } from "../../core/types.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { formatEvents } from "../format.ts";
 import { listResult } from "../output.ts";
@@ -14,6 +15,11 @@ const events = defineCommand({
       help: "only this project's events (and where AGENT is looked up)",
     },
     kind: { type: "string", arg: "KIND", help: "only events of this kind, e.g. blocks.committed" },
+    actor: {
+      type: "string",
+      arg: "ACTOR",
+      help: "only events caused by user, agent, sleeptime, evolver or system",
+    },
     limit: { type: "string", arg: "N", help: "at most N events (default 50, at most 500)" },
     cursor: { type: "string", arg: "CURSOR", help: "continue where a previous page stopped" },
   },
@@ -25,6 +31,7 @@ const events = defineCommand({
       agentId: agent?.id,
       project: options.project,
       kind: options.kind,
+      actor: options.actor as Actor | undefined,
       limit,
       cursor: options.cursor,
     });

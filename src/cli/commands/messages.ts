@@ -94,6 +94,7 @@ const list = defineCommand({
     ...PROJECT_OPTION,
     ...ROLE_OPTION,
     user: { type: "string", arg: "USER", help: "only this end user's messages" },
+    session: { type: "string", arg: "SESSION", help: "only this conversation session's messages" },
     after: { type: "string", arg: "ISO", help: "only messages at or after this time" },
     before: { type: "string", arg: "ISO", help: "only messages before this time" },
     limit: { type: "string", arg: "N", help: "page size (default 50, at most 500)" },
@@ -107,6 +108,7 @@ const list = defineCommand({
     const page = await engram.messages.list(agent.id, {
       roles: options.role as MessageRole[] | undefined,
       userId: options.user,
+      sessionId: options.session,
       after: options.after,
       before: options.before,
       limit,

@@ -43,6 +43,10 @@ const serve = defineCommand({
       arg: "DURATION",
       help: "how often scheduled sleep-time jobs are enqueued, e.g. 30m (default 1h)",
     },
+    ui: {
+      type: "boolean",
+      help: "serve the inspector, a web page over the API, at / (default; --no-ui: not)",
+    },
     workers: {
       type: "string",
       arg: "N",
@@ -146,7 +150,18 @@ const serve = defineCommand({
       // The primary only hands out connections: each worker opens the database itself.
       await ctx.close();
       const sleep = { enabled: options.sleep !== false, interval: options["sleep-interval"] };
-      const flags = { auth, rate, burst, authFailures, timeout, maxBody, grace, sleep, allowModels };
+      const flags = {
+        auth,
+        rate,
+        burst,
+        authFailures,
+        timeout,
+        maxBody,
+        grace,
+        sleep,
+        allowModels,
+        ui: options.ui !== false,
+      };
       const running = await startCluster({
         workers,
         argv: workerArgv(ctx, port, host, flags),
@@ -172,6 +187,7 @@ const serve = defineCommand({
       requestTimeoutMs: timeout,
       maxBodyBytes: maxBody === 0 ? undefined : maxBody,
       shutdownGraceMs: grace,
+      inspector: options.ui !== false,
     }).catch((error: unknown) => {
       const failure = listenError(error, host, port);
       if (worker) reportFailure(failure);
@@ -246,6 +262,7 @@ function workerArgv(
     grace: number;
     sleep: { enabled: boolean; interval: string | undefined };
     allowModels: readonly string[];
+    ui: boolean;
   },
 ): string[] {
   const argv = ["serve", "--db", ctx.dbPath, "--port", String(port), "--host", host];
@@ -258,6 +275,7 @@ function workerArgv(
   for (const spec of flags.allowModels) argv.push(`--allow-model=${spec}`);
   argv.push("--shutdown-grace", String(flags.grace));
   if (!flags.sleep.enabled) argv.push("--no-sleep");
+  if (!flags.ui) argv.push("--no-ui");
   if (flags.sleep.interval !== undefined) argv.push("--sleep-interval", flags.sleep.interval);
   return argv;
 }

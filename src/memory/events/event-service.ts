@@ -1,5 +1,5 @@
 import { InvalidInputError } from "../../core/errors.ts";
-import type { EngramEvent, Page } from "../../core/types.ts";
+import { ACTORS, type Actor, type EngramEvent, type Page } from "../../core/types.ts";
 import { type EngineContext, requireAgent } from "../context.ts";
 import { PAGE_DEFAULT, PAGE_MAX } from "../pagination.ts";
 import type { ProjectService } from "../projects/project-service.ts";
@@ -8,6 +8,8 @@ export interface EventListOptions {
   agentId?: string | undefined;
   project?: string | undefined;
   kind?: string | undefined;
+  /** Only events caused by this actor (`user`, `agent`, `sleeptime`, `evolver`, `system`). */
+  actor?: Actor | undefined;
   /** The `nextCursor` of the previous page (an event sequence number). */
   cursor?: string | undefined;
   limit?: number | undefined;
@@ -34,6 +36,8 @@ export class EventService {
         throw new InvalidInputError("invalid page: cursor: not a cursor from this list");
       afterSeq = Number(options.cursor);
     }
+    if (options.actor !== undefined && !(ACTORS as readonly string[]).includes(options.actor))
+      throw new InvalidInputError(`invalid event list: actor: must be one of ${ACTORS.join(", ")}`);
     let agentId: string | undefined;
     let projectId = this.#ctx.projectId;
     if (options.agentId !== undefined) agentId = (await requireAgent(this.#ctx, options.agentId)).id;
@@ -42,6 +46,7 @@ export class EventService {
       agentId,
       projectId,
       kind: options.kind,
+      actor: options.actor,
       afterSeq,
       limit: limit + 1,
     });

@@ -39,6 +39,7 @@ export type MessageInput = z.input<typeof messageInput>;
 
 export const messageListInput = z.strictObject({
   userId: messageUserId.optional(),
+  sessionId: sessionId.optional(),
   roles: z.array(z.enum(MESSAGE_ROLES)).optional(),
   after: isoTime.optional(),
   before: isoTime.optional(),
@@ -147,6 +148,7 @@ export class MessageService {
       {
         agentId: agent.id,
         userId: input.userId,
+        sessionId: input.sessionId,
         roles: input.roles,
         after: input.after,
         before: input.before,

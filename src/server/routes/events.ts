@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { ACTORS } from "../../core/types.ts";
 import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
 import {
@@ -12,6 +13,10 @@ import {
 } from "../schemas.ts";
 
 const kindQuery = z.string().min(1).optional().openapi({ description: "only events of this kind" });
+const actorQuery = z
+  .enum(ACTORS, { error: `must be one of ${ACTORS.join(", ")}` })
+  .optional()
+  .openapi({ description: "only events caused by this actor" });
 const EventPageSchema = pageSchema(EventSchema, "EventPage");
 
 const agentEvents = createRoute({
@@ -22,7 +27,7 @@ const agentEvents = createRoute({
   summary: "An agent's events, oldest first",
   request: {
     params: agentParams,
-    query: z.object({ kind: kindQuery, cursor: cursorQuery, limit: limitQuery }),
+    query: z.object({ kind: kindQuery, actor: actorQuery, cursor: cursorQuery, limit: limitQuery }),
   },
   responses: { 200: jsonResponse(EventPageSchema, "a page of events"), ...errorResponses(400, 404) },
 });
@@ -38,6 +43,7 @@ const allEvents = createRoute({
       project: z.string().min(1).optional().openapi({ description: "project id or name" }),
       agent: z.string().min(1).optional().openapi({ description: "agent id or name" }),
       kind: kindQuery,
+      actor: actorQuery,
       cursor: cursorQuery,
       limit: limitQuery,
     }),

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
+import { MAX_SESSION_ID } from "../../core/input-limits.ts";
 import { MESSAGE_ROLES } from "../../core/types.ts";
 import type { Engram } from "../../engram.ts";
 import { isoTime } from "../../memory/memories/schemas.ts";
@@ -71,6 +72,12 @@ const list = createRoute({
     params: agentParams,
     query: z.object({
       userId: z.string().min(1).max(256).optional().openapi({ description: "only this end user's messages" }),
+      sessionId: z
+        .string()
+        .min(1)
+        .max(MAX_SESSION_ID)
+        .optional()
+        .openapi({ description: "only this conversation session's messages" }),
       role: listQuery(z.enum(MESSAGE_ROLES), {
         max: MESSAGE_ROLES.length,
         split: true,

@@ -46,6 +46,10 @@ function conditions(query: Omit<EventQuery, "limit">): { sql: string; params: (s
     where.push(query.kinds.length === 0 ? "0" : `kind IN (${query.kinds.map(() => "?").join(", ")})`);
     params.push(...query.kinds);
   }
+  if (query.actor !== undefined) {
+    where.push("actor = ?");
+    params.push(query.actor);
+  }
   if (query.excludeActor !== undefined) {
     where.push("actor <> ?");
     params.push(query.excludeActor);

@@ -39,6 +39,10 @@ function messageConditions(filter: MessageFilter): { sql: string; params: (strin
     where.push("m.user_id = ?");
     params.push(filter.userId);
   }
+  if (filter.sessionId !== undefined) {
+    where.push("m.session_id = ?");
+    params.push(filter.sessionId);
+  }
   if (filter.roles !== undefined && filter.roles.length > 0) {
     where.push(`m.role IN (${filter.roles.map(() => "?").join(", ")})`);
     params.push(...filter.roles);

@@ -1,0 +1,298 @@
+import { agentPath, api } from "../api.js";
+import { field, h, num, replace, time } from "../dom.js";
+import { agentHeader } from "./agent-tabs.js";
+import { message } from "./history.js";
+
+/** @param {import("../main.js").ViewContext} ctx */
+export async function renderMemory(ctx) {
+  const { agent, header } = await agentHeader(ctx, "/memory");
+  if (ctx.stale()) return;
+  const base = agentPath(agent.id);
+  const q = /** @type {HTMLInputElement} */ (
+    h("input", {
+      type: "search",
+      id: "memory-query",
+      value: ctx.query.get("q") ?? "",
+      placeholder: "what to look for",
+      autocomplete: "off",
+    })
+  );
+  const results = h("div", { id: "search-results", "aria-live": "polite" });
+  const searchForm = h(
+    "form",
+    {
+      class: "toolbar",
+      role: "search",
+      onsubmit: async (/** @type {SubmitEvent} */ event) => {
+        event.preventDefault();
+        ctx.setQuery({ q: q.value });
+        await search();
+      },
+    },
+    field("Search memories", q),
+    h("button", { type: "submit", class: "primary" }, "Search"),
+  );
+  async function search() {
+    if (q.value.trim() === "") {
+      results.replaceChildren();
+      return;
+    }
+    replace(results, h("p", { class: "muted" }, "Searching…"));
+    try {
+      // recordAccess false: looking does not count as the agent using a memory.
+      const response = await api(`${base}/memories/search`, {
+        method: "POST",
+        body: { query: q.value, k: 20, recordAccess: false },
+      });
+      replace(results, searchTable(response));
+    } catch (error) {
+      replace(results, h("p", { class: "problem", role: "alert" }, `The search failed: ${message(error)}`));
+    }
+  }
+
+  const kind = /** @type {HTMLInputElement} */ (
+    h("input", {
+      type: "text",
+      value: ctx.query.get("kind") ?? "",
+      placeholder: "fact, note…",
+      autocomplete: "off",
+    })
+  );
+  const user = /** @type {HTMLInputElement} */ (
+    h("input", { type: "text", value: ctx.query.get("user") ?? "", placeholder: "any", autocomplete: "off" })
+  );
+  const archived = /** @type {HTMLSelectElement} */ (
+    h(
+      "select",
+      {},
+      [
+        ["exclude", "Active"],
+        ["only", "Archived"],
+        ["include", "Both"],
+      ].map(([v, l]) =>
+        h("option", { value: v, selected: (ctx.query.get("archived") ?? "exclude") === v }, l),
+      ),
+    )
+  );
+  const list = h("div", { id: "memory-list" });
+  const note = h("p", { class: "muted", role: "status" });
+  const more = h("button", { type: "button", hidden: true }, "More memories");
+  /** @type {string | null} */
+  let cursor = null;
+  async function load(/** @type {boolean} */ fresh) {
+    if (fresh) {
+      cursor = null;
+      list.replaceChildren();
+    }
+    try {
+      const page = await api(`${base}/memories`, {
+        query: {
+          kind: kind.value.trim(),
+          userId: user.value.trim(),
+          archived: archived.value,
+          cursor,
+          limit: 50,
+        },
+      });
+      for (const m of page.items) list.append(memoryCard(m, base, () => load(true)));
+      cursor = page.nextCursor;
+      more.hidden = cursor === null;
+      note.textContent =
+        list.children.length === 0 ? "No memories match." : `${list.children.length} memories shown.`;
+    } catch (error) {
+      note.textContent = `The memories could not be read: ${message(error)}`;
+    }
+  }
+  const apply = () => {
+    ctx.setQuery({
+      kind: kind.value.trim(),
+      user: user.value.trim(),
+      archived: archived.value === "exclude" ? undefined : archived.value,
+    });
+    load(true);
+  };
+  for (const el of [kind, user, archived]) el.addEventListener("change", apply);
+  more.addEventListener("click", () => load(false));
+
+  replace(
+    ctx.main,
+    header,
+    h(
+      "section",
+      { "aria-labelledby": "search-title" },
+      h("h2", { id: "search-title" }, "Search"),
+      searchForm,
+      results,
+    ),
+    h(
+      "section",
+      { "aria-labelledby": "memories-title" },
+      h("h2", { id: "memories-title" }, "Memories"),
+      h("div", { class: "toolbar" }, field("Kind", kind), field("User", user), field("Show", archived)),
+      note,
+      list,
+      more,
+    ),
+  );
+  await Promise.all([load(true), search()]);
+}
+
+/** @param {any} response */
+function searchTable(response) {
+  if (response.results.length === 0) return h("p", { class: "muted" }, "Nothing found.");
+  /** @param {number | null} v */
+  const part = (v) => (v === null ? h("span", { class: "muted" }, "—") : num(v));
+  return h(
+    "div",
+    { class: "scroll" },
+    h(
+      "table",
+      { class: "scores" },
+      h(
+        "caption",
+        {},
+        "Each result's score and its parts: BM25 (lexical), vector distance and rank, recency, importance, access.",
+      ),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["Memory", "Score", "BM25", "Vector", "Recency", "Importance", "Access"].map((t) =>
+            h("th", { scope: "col" }, t),
+          ),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        response.results.map((/** @type {any} */ r) =>
+          h(
+            "tr",
+            { "data-id": r.id },
+            h(
+              "td",
+              {},
+              r.text,
+              r.memory === undefined
+                ? null
+                : h(
+                    "div",
+                    { class: "muted small" },
+                    r.memory.kind,
+                    r.memory.tags.length === 0 ? "" : ` · ${r.memory.tags.join(", ")}`,
+                  ),
+            ),
+            h("td", {}, h("strong", {}, num(r.score))),
+            h("td", {}, part(r.components.bm25)),
+            h(
+              "td",
+              {},
+              r.components.vectorDistance === null
+                ? part(null)
+                : `${num(r.components.vectorDistance)} (#${r.components.vectorRank})`,
+            ),
+            h("td", {}, part(r.components.recency)),
+            h("td", {}, part(r.components.importance)),
+            h("td", {}, part(r.components.access)),
+          ),
+        ),
+      ),
+    ),
+    response.warnings.length === 0
+      ? null
+      : h(
+          "ul",
+          { class: "muted" },
+          response.warnings.map((/** @type {string} */ w) => h("li", {}, w)),
+        ),
+  );
+}
+
+/**
+ * @param {any} m
+ * @param {string} base
+ * @param {() => void} reload
+ */
+function memoryCard(m, base, reload) {
+  const versions = h("div");
+  const history = h(
+    "details",
+    {
+      ontoggle: async (/** @type {Event} */ event) => {
+        if (!(/** @type {HTMLDetailsElement} */ (event.target).open) || versions.children.length > 0) return;
+        try {
+          const page = await api(`${base}/memories/${encodeURIComponent(m.id)}/history`, {
+            query: { limit: 50 },
+          });
+          replace(
+            versions,
+            h(
+              "ol",
+              {},
+              page.items.map((/** @type {any} */ v) =>
+                h(
+                  "li",
+                  {},
+                  `v${v.version} ${v.operation} by ${v.actor}, `,
+                  time(v.createdAt),
+                  h("div", { class: "text small" }, v.memory.text),
+                ),
+              ),
+            ),
+          );
+        } catch (error) {
+          replace(versions, h("p", { class: "problem" }, message(error)));
+        }
+      },
+    },
+    h("summary", {}, `Versions (${m.version})`),
+    versions,
+  );
+  const restore =
+    m.archivedAt === null
+      ? null
+      : h(
+          "button",
+          {
+            type: "button",
+            onclick: async () => {
+              try {
+                await api(`${base}/memories/${encodeURIComponent(m.id)}/restore`, { method: "POST" });
+                reload();
+              } catch (error) {
+                alert(`The memory was not restored: ${message(error)}`);
+              }
+            },
+          },
+          "Restore",
+        );
+  const validity =
+    m.validFrom === null && m.validTo === null
+      ? null
+      : h(
+          "span",
+          {},
+          "valid ",
+          m.validFrom === null ? "" : ["from ", time(m.validFrom), " "],
+          m.validTo === null ? "(still true)" : ["until ", time(m.validTo)],
+        );
+  return h(
+    "article",
+    { class: `memory${m.archivedAt === null ? "" : " archived"}`, "data-id": m.id },
+    h("p", { class: "text" }, m.text),
+    h(
+      "p",
+      { class: "meta" },
+      h("span", { class: "tag" }, m.kind),
+      m.tags.map((/** @type {string} */ t) => h("span", { class: "tag soft" }, `#${t}`)),
+      h("span", {}, m.userId === null ? "agent-wide" : `user ${m.userId}`),
+      h("span", {}, `importance ${num(m.importance, 2)}`),
+      validity,
+      h("span", {}, "created ", time(m.createdAt)),
+      m.archivedAt === null ? null : h("span", { class: "tag warn" }, "archived ", time(m.archivedAt)),
+    ),
+    h("div", { class: "row" }, history, restore),
+  );
+}

@@ -46,6 +46,22 @@ export type {
   LearnedContext,
   RunStatus,
 } from "./core/evolution-types.ts";
+export type {
+  BuiltinField,
+  FilterCondition,
+  FilterField,
+  FilterNode,
+  FilterOperator,
+  FilterScalar,
+} from "./core/filter/filter-ast.ts";
+export {
+  type FilterInput,
+  filterSchema,
+  MEMORY_FILTER_FIELDS,
+  MESSAGE_FILTER_FIELDS,
+  memoryFilterSchema,
+  messageFilterSchema,
+} from "./core/filter/filter-parse.ts";
 export type { IdGenerator, IdKind } from "./core/ids.ts";
 export type {
   ActionStats,

@@ -83,6 +83,7 @@ export const OPERATIONS = {
       "createdAfter",
       "createdBefore",
       "validAt",
+      "filter",
       "archived",
       "cursor",
       "limit",
@@ -102,7 +103,7 @@ export const OPERATIONS = {
   "messages.list": {
     method: "GET",
     path: "/v1/agents/{id}/messages",
-    query: ["userId", "role", "after", "before", "order", "cursor", "limit"],
+    query: ["userId", "filter", "role", "after", "before", "order", "cursor", "limit"],
   },
   "runtime.context": {
     method: "GET",

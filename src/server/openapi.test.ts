@@ -106,6 +106,7 @@ test("/openapi.json describes memories, messages and search", async () => {
     "query:createdAfter",
     "query:createdBefore",
     "query:cursor",
+    "query:filter",
     "query:includeShared",
     "query:kind",
     "query:limit",

@@ -1,4 +1,5 @@
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
+import type { FilterNode } from "../core/filter/filter-ast.ts";
 import type {
   Agent,
   ApiKey,
@@ -264,6 +265,10 @@ export interface MemoryFilter {
   validAt?: string | undefined;
   /** Archived memories: left out (`exclude`, the default), listed too (`include`), or alone (`only`). */
   archived?: ArchivedFilter | undefined;
+  /** A parsed metadata filter (see `memoryFilterSchema`): applied before ranking and paging. */
+  filter?: FilterNode | undefined;
+  /** Only these memories (e.g. the hits of a vector search, to be held to the other conditions). */
+  ids?: readonly string[] | undefined;
 }
 
 export type ArchivedFilter = "exclude" | "include" | "only";
@@ -274,6 +279,10 @@ export interface MessageFilter {
   roles?: string[] | undefined;
   after?: string | undefined;
   before?: string | undefined;
+  /** A parsed metadata filter (see `messageFilterSchema`): applied before ranking and paging. */
+  filter?: FilterNode | undefined;
+  /** Only these messages (e.g. the hits of a vector search, to be held to the other conditions). */
+  ids?: readonly string[] | undefined;
 }
 
 /** A candidate from a full-text match: higher `score` is better (negated BM25). */

@@ -49,8 +49,11 @@ export function memoriesClient(t: Transport): MemoriesClient {
       return { value: memories, warnings };
     },
     get: (agentId, memoryId) => t.call("memories.get", { params: path(agentId, memoryId) }),
-    list: (agentId, { kinds, tags, ...options } = {}) =>
-      t.call("memories.list", { params: { id: agentId }, query: { ...options, kind: kinds, tag: tags } }),
+    list: (agentId, { kinds, tags, filter, ...options } = {}) =>
+      t.call("memories.list", {
+        params: { id: agentId },
+        query: { ...options, kind: kinds, tag: tags, filter: filterJson(filter) },
+      }),
     async update(agentId, memoryId, patch) {
       const { memory, warnings } = await t.call<Written<{ memory: Memory }>>("memories.update", {
         params: path(agentId, memoryId),
@@ -80,11 +83,12 @@ export function messagesClient(t: Transport): MessagesClient {
           body: { messages: inputs },
         })
       ).messages,
-    list: (agentId, { roles, newestFirst, ...options } = {}) =>
+    list: (agentId, { roles, newestFirst, filter, ...options } = {}) =>
       t.call("messages.list", {
         params: { id: agentId },
         query: {
           ...options,
+          filter: filterJson(filter),
           role: roles,
           order: newestFirst === undefined ? undefined : newestFirst ? "desc" : "asc",
         },
@@ -101,4 +105,9 @@ export function eventsClient(t: Transport): EventsClient {
     listByAgent: (agentId, options = {}) =>
       t.call("events.listByAgent", { params: { id: agentId }, query: { ...options } }),
   };
+}
+
+/** A filter travels in a query parameter as JSON. */
+function filterJson(filter: Record<string, unknown> | undefined): string | undefined {
+  return filter === undefined ? undefined : JSON.stringify(filter);
 }

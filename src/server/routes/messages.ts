@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
+import { filterText } from "../../core/filter/filter-parse.ts";
 import { MESSAGE_ROLES } from "../../core/types.ts";
 import type { Engram } from "../../engram.ts";
 import { isoTime } from "../../memory/memories/schemas.ts";
@@ -71,6 +72,9 @@ const list = createRoute({
     params: agentParams,
     query: z.object({
       userId: z.string().min(1).max(256).optional().openapi({ description: "only this end user's messages" }),
+      filter: filterText.optional().openapi({
+        description: 'a metadata filter as JSON, e.g. {"metadata.channel":"email"} (see docs/filters.md)',
+      }),
       role: listQuery(z.enum(MESSAGE_ROLES), {
         max: MESSAGE_ROLES.length,
         split: true,

@@ -162,7 +162,7 @@ export type {
 } from "./memory/blocks/history-service.ts";
 export type { DiffLine } from "./memory/blocks/line-diff.ts";
 export type { CommitInput } from "./memory/blocks/schemas.ts";
-export type { EventListOptions, EventService } from "./memory/events/event-service.ts";
+export type { EventFollowOptions, EventListOptions, EventService } from "./memory/events/event-service.ts";
 export type { MemoryService, MemoryWriteResult } from "./memory/memories/memory-service.ts";
 export type { MemoryInput, MemoryListInput, MemoryPatch } from "./memory/memories/schemas.ts";
 export type { MessageInput, MessageListInput, MessageService } from "./memory/messages/message-service.ts";

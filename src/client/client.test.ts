@@ -120,6 +120,12 @@ describe("the client over a socket, across every operation", () => {
       (await client.events.listByAgent(agent.id, { limit: 500 })).items.map((e) => e.id),
       events.items.map((e) => e.id),
     );
+    const replay = new AbortController();
+    const replayed = await client.events.follow({ agentId: agent.id, after: 0, signal: replay.signal });
+    for await (const event of replayed) {
+      assert.equal(event.id, events.items[0]?.id);
+      replay.abort();
+    }
     await client.agents.delete(fork.id);
     await assert.rejects(client.agents.get(fork.id), { name: "NotFoundError" });
   });

@@ -71,6 +71,11 @@ export const OPERATIONS = {
     path: "/v1/events",
     query: ["project", "agent", "kind", "cursor", "limit"],
   },
+  "events.follow": {
+    method: "GET",
+    path: "/v1/events/stream",
+    query: ["agentId", "project", "kinds", "after"],
+  },
   "memories.add": { method: "POST", path: "/v1/agents/{id}/memories", body: true },
   "memories.list": {
     method: "GET",

@@ -17,6 +17,7 @@ import { registerAgentRoutes } from "./routes/agents.ts";
 import { registerBlockRoutes } from "./routes/blocks.ts";
 import { registerBranchRoutes } from "./routes/branches.ts";
 import { registerContextRoutes } from "./routes/context.ts";
+import { type EventStreamOptions, registerEventStreamRoute } from "./routes/event-stream.ts";
 import { registerEventRoutes } from "./routes/events.ts";
 import { registerEvolutionRoutes } from "./routes/evolution.ts";
 import { registerExperienceRoutes } from "./routes/experience.ts";
@@ -74,6 +75,8 @@ export interface AppOptions {
    * (mid-body, before the answer, or during a stream). Default: a line on stderr.
    */
   onClientClose?: (closed: ClosedRequest) => void;
+  /** The event stream (`GET /v1/events/stream`): heartbeats, polling, and a signal that ends it. */
+  eventStream?: EventStreamOptions;
 }
 
 /**
@@ -125,6 +128,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerHistoryRoutes(app);
   registerBranchRoutes(app);
   registerEventRoutes(app);
+  registerEventStreamRoute(app, options.eventStream);
   registerMemoryRoutes(app);
   registerMessageRoutes(app);
   registerContextRoutes(app);

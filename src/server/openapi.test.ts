@@ -32,6 +32,7 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/branches/{name}": ["delete"],
     "/v1/agents/{id}/events": ["get"],
     "/v1/events": ["get"],
+    "/v1/events/stream": ["get"],
     "/v1/agents/{id}/export": ["get"],
     "/v1/import": ["post"],
     "/v1/agents/{id}/memories": ["get", "post"],

@@ -65,7 +65,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       `auth cannot be off on ${host}: only a loopback address may serve without keys`,
     );
   const auth = options.auth ?? !loopback;
-  const app = createApp({ ...appOptions, auth });
+  // Event streams never finish on their own: closing ends them, so that shutdown need not wait.
+  const closed = new AbortController();
+  const app = createApp({
+    ...appOptions,
+    auth,
+    eventStream: { ...appOptions.eventStream, shutdown: closed.signal },
+  });
   const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>(
     (resolve, reject) => {
       const server = serve({ fetch: app.fetch, port, hostname: host }, (info) =>
@@ -89,6 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     host: address.address,
     auth,
     close() {
+      closed.abort();
       closing ??= new Promise<void>((resolve, reject) => {
         const cut = setTimeout(() => {
           if ("closeAllConnections" in server) server.closeAllConnections();

@@ -248,6 +248,13 @@ export interface EventStore {
    * none). Cheap when `agentId` and `afterSeq` narrow it: used on every append by sleep-time triggers.
    */
   tally(query: Omit<EventQuery, "limit">): Promise<{ count: number; lastSeq: number }>;
+  /** The highest `seq` in the log (0 when it is empty). */
+  lastSeq(): Promise<number>;
+  /**
+   * Calls `listener` soon after events written through this store commit (several writes may make
+   * one call). Writes by other processes are not seen: a follower also polls. Returns the unsubscriber.
+   */
+  watch(listener: () => void): () => void;
 }
 
 /** Filters shared by memory listing and search. All given filters must hold. */

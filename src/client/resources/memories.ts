@@ -5,6 +5,7 @@ import type { MessageService } from "../../memory/messages/message-service.ts";
 import type { SearchInput } from "../../retrieval/search-schema.ts";
 import type { SearchResponse } from "../../retrieval/search-service.ts";
 import { allPages } from "../all-pages.ts";
+import { followOverHttp } from "../event-follow.ts";
 import type { Transport } from "../transport.ts";
 
 /** Long-term memories over HTTP: the library's `engram.memories` methods, and `search` over them. */
@@ -23,8 +24,8 @@ export interface MessagesClient extends Pick<MessageService, "append" | "appendM
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
 }
 
-/** The event log over HTTP: the library's `engram.events.list`, and one agent's events. */
-export interface EventsClient extends Pick<EventService, "list"> {
+/** The event log over HTTP: the library's `engram.events.list` and `follow`, and one agent's events. */
+export interface EventsClient extends Pick<EventService, "list" | "follow"> {
   /** One agent's events, oldest first (`events.listByAgent`). */
   listByAgent: (
     agentId: string,
@@ -104,6 +105,7 @@ export function eventsClient(t: Transport): EventsClient {
       t.call("events.list", { query: { project: t.options.project, ...options, agent: agentId } }),
     listByAgent: (agentId, options = {}) =>
       t.call("events.listByAgent", { params: { id: agentId }, query: { ...options } }),
+    follow: (options) => followOverHttp(t, options),
   };
 }
 

@@ -38,6 +38,7 @@ import { defaultDatabasePath } from "./store/sqlite/database-path.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import type { TransferService } from "./transfer/transfer-service.ts";
+import { WebhookService } from "./webhooks/webhook-service.ts";
 
 export { defaultDatabasePath };
 
@@ -97,6 +98,8 @@ export interface Engram {
   readonly keys: KeyService;
   /** The vectors behind hybrid search: embed what has none, re-embed for a new model, retrain. */
   readonly vectors: VectorService;
+  /** Webhooks: destinations of a project's events, signed and retried, with a delivery log. */
+  readonly webhooks: WebhookService;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -262,6 +265,7 @@ function build(
     search: searchFn,
     keys: new KeyService(ctx, projects),
     vectors: new VectorService(ctx),
+    webhooks: new WebhookService(ctx, projects),
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),
     forProject: (projectId) =>

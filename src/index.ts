@@ -91,6 +91,7 @@ export type {
   Provenance,
   TreeEntry,
 } from "./core/types.ts";
+export type { Webhook, WebhookDelivery } from "./core/webhook-types.ts";
 export type { Engram, EngramOptions } from "./engram.ts";
 export { createEngram, defaultDatabasePath } from "./engram.ts";
 export type { EnvironmentName } from "./environments/environment.ts";
@@ -199,6 +200,7 @@ export type {
   AppendCommit,
   ArchivedFilter,
   ContextWrite,
+  DeliveryOutcome,
   EpisodeStore,
   EventQuery,
   EventStore,
@@ -226,12 +228,14 @@ export type {
   Store,
   StoreCapabilities,
   StoredApiKey,
+  StoredWebhook,
   TurnLease,
   TurnLeaseStore,
   VectorHit,
   VectorIndexState,
   VectorSpace,
   VectorStore,
+  WebhookStore,
 } from "./store/store.ts";
 export type { ExportDocument } from "./transfer/format.ts";
 export { EXPORT_FORMAT, EXPORT_VERSION } from "./transfer/format.ts";
@@ -242,3 +246,18 @@ export type {
   ImportResult,
   TransferService,
 } from "./transfer/transfer-service.ts";
+export {
+  type AllowPattern,
+  checkDestination,
+  isNonPublic,
+  type OutboundPolicy,
+  parseAllowPattern,
+} from "./webhooks/outbound-policy.ts";
+export {
+  SIGNATURE_HEADER,
+  signDelivery,
+  TIMESTAMP_HEADER,
+  verifyWebhookSignature,
+} from "./webhooks/signature.ts";
+export type { WebhookDispatcher, WebhookDispatchOptions } from "./webhooks/webhook-dispatcher.ts";
+export type { CreatedWebhook, WebhookInput, WebhookService } from "./webhooks/webhook-service.ts";

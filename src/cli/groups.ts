@@ -14,5 +14,6 @@ export const GROUPS: Readonly<Record<string, string>> = {
   evolution: "An agent's evolution runs: list them, show their reports",
   jobs: "An agent's background jobs (sleep-time work): list, show, run the due ones",
   keys: "API keys: each lets HTTP clients use one project",
+  webhooks: "Webhooks: a project's events sent to a URL as they happen, signed",
   bench: "Benchmarks",
 };

@@ -256,6 +256,20 @@ describe("the client over a socket, across every operation", () => {
     await assert.rejects(client.projects.get("green"), { name: "NotFoundError" });
   });
 
+  it("webhooks", async () => {
+    const created = await client.webhooks.create(example("webhooks.create"));
+    assert.match(created.secret, /^whsec_/);
+    const shown = await client.webhooks.get(created.id);
+    assert.equal((shown as { secret?: string }).secret, undefined);
+    assert.deepEqual(
+      (await client.webhooks.list()).items.map((w) => w.id),
+      [created.id],
+    );
+    assert.deepEqual((await client.webhooks.deliveries(created.id)).items, []);
+    await client.webhooks.delete(created.id);
+    await assert.rejects(client.webhooks.get(created.id), { name: "NotFoundError" });
+  });
+
   it("called every operation of the table", () => {
     assert.deepEqual(
       Object.keys(OPERATIONS).filter((id) => !called.has(id as OperationId)),

@@ -76,6 +76,15 @@ export const OPERATIONS = {
     path: "/v1/events/stream",
     query: ["agentId", "project", "kinds", "after"],
   },
+  "webhooks.create": { method: "POST", path: "/v1/webhooks", body: true },
+  "webhooks.list": { method: "GET", path: "/v1/webhooks", query: ["project", "cursor", "limit"] },
+  "webhooks.get": { method: "GET", path: "/v1/webhooks/{webhookId}" },
+  "webhooks.delete": { method: "DELETE", path: "/v1/webhooks/{webhookId}" },
+  "webhooks.deliveries": {
+    method: "GET",
+    path: "/v1/webhooks/{webhookId}/deliveries",
+    query: ["cursor", "limit"],
+  },
   "memories.add": { method: "POST", path: "/v1/agents/{id}/memories", body: true },
   "memories.list": {
     method: "GET",

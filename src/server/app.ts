@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Engram } from "../engram.ts";
+import { checkPolicy, type OutboundPolicy } from "../webhooks/outbound-policy.ts";
 import { authenticate, PUBLIC_PATHS } from "./auth.ts";
 import {
   AuthFailureLimit,
@@ -34,6 +35,7 @@ import { registerSleeptimeRoutes } from "./routes/sleeptime.ts";
 import { registerSystemRoutes } from "./routes/system.ts";
 import { registerTransferRoutes } from "./routes/transfer.ts";
 import { registerVectorRoutes } from "./routes/vectors.ts";
+import { registerWebhookRoutes } from "./routes/webhooks.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS, withTimeout } from "./timeout.ts";
 import { packageVersion } from "./version.ts";
 
@@ -77,6 +79,23 @@ export interface AppOptions {
   onClientClose?: (closed: ClosedRequest) => void;
   /** The event stream (`GET /v1/events/stream`): heartbeats, polling, and a signal that ends it. */
   eventStream?: EventStreamOptions;
+  /**
+   * URL patterns webhooks may be sent to (`https://hooks.example.com`, `https://*.example.com/path`).
+   * With auth or with any pattern given, a webhook's URL must match one, and only a pattern that names
+   * a host exactly admits a loopback or private address. Without auth and patterns, any http(s) URL.
+   */
+  allowUrls?: readonly string[];
+}
+
+/** The outbound policy of an app: restricted with auth, or as soon as the operator lists patterns. */
+export function outboundPolicy(options: {
+  auth?: boolean | undefined;
+  allowUrls?: readonly string[] | undefined;
+}): OutboundPolicy {
+  const allow = options.allowUrls ?? [];
+  const policy = { restricted: options.auth === true || allow.length > 0, allow };
+  checkPolicy(policy);
+  return policy;
 }
 
 /**
@@ -139,6 +158,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerEvolutionRoutes(app);
   registerSleeptimeRoutes(app);
   registerVectorRoutes(app);
+  registerWebhookRoutes(app, outboundPolicy({ auth, allowUrls: options.allowUrls }));
   registerOpenAiRoutes(app);
   // The MCP server works on the request's engine: with auth, the key's project only.
   registerMcpRoute(app, (c) => c.var.engram, { maxBodyBytes, onInternalError: reportInternal });

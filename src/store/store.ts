@@ -17,6 +17,7 @@ import type {
   NewEvent,
   Project,
 } from "../core/types.ts";
+import type { Webhook, WebhookDelivery } from "../core/webhook-types.ts";
 import type { JobStore } from "./job-store.ts";
 
 export type { ClaimOptions, JobChanges, JobFilter, JobStore, WatermarkAdvance } from "./job-store.ts";
@@ -53,7 +54,50 @@ export interface Store {
   readonly keys: KeyStore;
   /** Who is running a turn of each conversation, so that turns run one at a time across processes. */
   readonly turnLeases: TurnLeaseStore;
+  /** Webhooks of each project and their delivery log. */
+  readonly webhooks: WebhookStore;
   close(): Promise<void>;
+}
+
+/** A webhook as stored: what is shown, plus its signing secret. */
+export interface StoredWebhook extends Webhook {
+  secret: string;
+}
+
+/** How one event's delivery ended, written with its attempts' log in one transaction. */
+export interface DeliveryOutcome {
+  webhookId: string;
+  /** Every attempt made, in order. */
+  attempts: WebhookDelivery[];
+  /** The event's seq: the webhook's cursor moves here. */
+  cursor: number;
+  consecutiveFailures: number;
+  /** Set when the webhook is disabled by this outcome, with the event that says so. */
+  disabled: { reason: string; event: NewEvent } | null;
+  at: string;
+}
+
+export interface WebhookStore {
+  /** @throws NotFoundError when the project does not exist. */
+  create(webhook: StoredWebhook, event: NewEvent): Promise<void>;
+  get(id: string): Promise<StoredWebhook | null>;
+  /** Oldest first, by id; every project's when `projectId` is absent. */
+  list(options: ListOptions & { projectId?: string | undefined }): Promise<StoredWebhook[]>;
+  /** Enabled webhooks of every project (what a dispatcher serves). */
+  enabled(): Promise<StoredWebhook[]>;
+  /** Deletes the webhook and its delivery log. @throws NotFoundError when there is none. */
+  delete(id: string, event: NewEvent): Promise<void>;
+  /**
+   * Takes (or renews) the right to deliver the webhook's events until `expiresMs`, unless another
+   * owner holds it and it has not lapsed by `nowMs`. Returns whether `owner` holds it now.
+   */
+  claim(id: string, owner: string, nowMs: number, expiresMs: number): Promise<boolean>;
+  /** Gives the claim up, if `owner` still has it. */
+  release(id: string, owner: string): Promise<void>;
+  /** Records an event's delivery attempts and moves the webhook on, in one transaction. */
+  recordOutcome(outcome: DeliveryOutcome): Promise<void>;
+  /** Newest first; `after` is the id of the last delivery of the previous page. */
+  deliveries(webhookId: string, options: ListOptions): Promise<WebhookDelivery[]>;
 }
 
 /** A server's claim on a conversation while it runs a turn. */

@@ -1,6 +1,7 @@
 import { EngramError, InvalidInputError } from "../../core/errors.ts";
 import type { Engram } from "../../engram.ts";
 import { startSleeptimeScheduler } from "../../sleeptime/scheduler.ts";
+import { parseAllowPattern } from "../../webhooks/outbound-policy.ts";
 import { type Command, defineCommand, durationOption, intOption, numberOption } from "../command.ts";
 import type { CommandContext } from "../context.ts";
 import {
@@ -73,6 +74,12 @@ const serve = defineCommand({
       arg: "BYTES",
       help: "largest request body (default 1048576; /v1/import 64 MiB)",
     },
+    "allow-url": {
+      type: "string",
+      multiple: true,
+      arg: "PATTERN",
+      help: "a URL pattern webhooks may be sent to, e.g. https://hooks.example.com or https://*.example.com/in (repeatable)",
+    },
     "shutdown-grace": {
       type: "string",
       arg: "MS",
@@ -112,6 +119,8 @@ const serve = defineCommand({
         `--sleep-interval must be at least 1s, got "${options["sleep-interval"]}"`,
         "serve",
       );
+    const allowUrls = options["allow-url"] ?? [];
+    for (const pattern of allowUrls) parseAllowPattern(pattern);
     const worker = isClusterWorker();
     // Listen for the stop request before starting, so one that arrives during start-up is not lost.
     const signalled = ctx.io.shutdown?.() ?? new Promise<string>(() => {});
@@ -130,7 +139,7 @@ const serve = defineCommand({
       // The primary only hands out connections: each worker opens the database itself.
       await ctx.close();
       const sleep = { enabled: options.sleep !== false, interval: options["sleep-interval"] };
-      const flags = { auth, rate, burst, authFailures, timeout, maxBody, grace, sleep };
+      const flags = { auth, rate, burst, authFailures, timeout, maxBody, grace, sleep, allowUrls };
       const running = await startCluster({
         workers,
         argv: workerArgv(ctx, port, host, flags),
@@ -155,6 +164,7 @@ const serve = defineCommand({
       requestTimeoutMs: timeout,
       maxBodyBytes: maxBody === 0 ? undefined : maxBody,
       shutdownGraceMs: grace,
+      allowUrls,
     }).catch((error: unknown) => {
       const failure = listenError(error, host, port);
       if (worker) reportFailure(failure);
@@ -228,6 +238,7 @@ function workerArgv(
     maxBody: number | undefined;
     grace: number;
     sleep: { enabled: boolean; interval: string | undefined };
+    allowUrls: readonly string[];
   },
 ): string[] {
   const argv = ["serve", "--db", ctx.dbPath, "--port", String(port), "--host", host];
@@ -240,6 +251,7 @@ function workerArgv(
   argv.push("--shutdown-grace", String(flags.grace));
   if (!flags.sleep.enabled) argv.push("--no-sleep");
   if (flags.sleep.interval !== undefined) argv.push("--sleep-interval", flags.sleep.interval);
+  for (const pattern of flags.allowUrls) argv.push("--allow-url", pattern);
   return argv;
 }
 

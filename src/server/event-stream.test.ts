@@ -113,6 +113,34 @@ describe("GET /v1/events/stream", () => {
     await unknown.body?.cancel();
   });
 
+  it("with auth, streams the key's project only", async () => {
+    const mine = await engram.keys.create({ project: "mine" }, { createProject: true });
+    const theirs = await engram.forProject((await engram.projects.create({ name: "theirs" })).id);
+    const guarded = await startServer({ engram, port: 0, host: "127.0.0.1", auth: true, webhooks: false });
+    const stop = new AbortController();
+    try {
+      const response = await fetch(`${guarded.url}/v1/events/stream`, {
+        headers: { authorization: `Bearer ${mine.key}` },
+        signal: stop.signal,
+      });
+      assert.equal(response.status, 200);
+      const stream = sseReader(response);
+      await theirs.agents.create({ name: "not-yours" });
+      const own = await engram.forProject(mine.project.id).agents.create({ name: "yours" });
+      const got = await stream.next();
+      assert.equal((got.data as unknown as { targetId: string }).targetId, own.id);
+      const refused = await fetch(`${guarded.url}/v1/events/stream?project=theirs`, {
+        headers: { authorization: `Bearer ${mine.key}` },
+      });
+      assert.equal(refused.status, 404);
+      await refused.body?.cancel();
+      stop.abort();
+      await stream.cancel().catch(() => {});
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it("reaches the typed client as events.follow", async () => {
     const agent = await engram.agents.create({ name: "client-followed" });
     const client = createClient({ baseUrl: server.url });

@@ -52,8 +52,8 @@ export class WebhookService {
     const parsed = parseInput(webhookInput, input, "webhook");
     const url = parseDestination(parsed.url, "webhook: url");
     kindMatcher(parsed.events, "webhook: events");
-    await checkDestination(url, options.outbound ?? UNRESTRICTED, "webhook: url");
     const project = await this.#projects.target(parsed.project);
+    await checkDestination(url, options.outbound ?? UNRESTRICTED, "webhook: url");
     const now = nowIso(this.#ctx);
     const secret = parsed.secret ?? `whsec_${randomBytes(24).toString("base64url")}`;
     const stored: StoredWebhook = {

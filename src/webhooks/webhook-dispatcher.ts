@@ -145,6 +145,9 @@ export function startWebhookDispatcher(
       if (attempt > 1) {
         const wait = Math.min(settings.backoffMs * 2 ** (attempt - 2), settings.maxBackoffMs);
         if (!(await sleep(wait, stopping.signal))) break;
+        // Retries can outlast the lease: renew it, so no other server starts on this event meanwhile.
+        const now = ctx.now();
+        await ctx.store.webhooks.claim(webhook.id, owner, now, now + settings.leaseMs + settings.timeoutMs);
       }
       const started = performance.now();
       const timestamp = Math.floor(ctx.now() / 1000);

@@ -138,7 +138,7 @@ export const OPERATIONS = {
   "experience.listEpisodes": {
     method: "GET",
     path: "/v1/agents/{id}/episodes",
-    query: ["task", "cursor", "limit"],
+    query: ["task", "filter", "cursor", "limit"],
   },
   "experience.getEpisode": { method: "GET", path: "/v1/agents/{id}/episodes/{eid}" },
   "experience.recordStep": { method: "POST", path: "/v1/agents/{id}/episodes/{eid}/steps", body: true },

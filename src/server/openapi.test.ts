@@ -190,7 +190,7 @@ test("/openapi.json describes episodes, experience, advice and insights", async 
   const params = doc.paths[episodes].get.parameters.map(
     (p: { name: string; in: string }) => `${p.in}:${p.name}`,
   );
-  assert.deepEqual(params.sort(), ["path:id", "query:cursor", "query:limit", "query:task"]);
+  assert.deepEqual(params.sort(), ["path:id", "query:cursor", "query:filter", "query:limit", "query:task"]);
   assert.deepEqual(schemas.EpisodePage.properties.items.items, ref("EpisodeSummary"));
   assert.deepEqual(schemas.Episode.properties.steps.items, ref("EpisodeStep"));
   assert.deepEqual(schemas.Episode.properties.status.enum, ["running", "finished"]);

@@ -492,7 +492,7 @@ export interface EpisodeStore {
   /** Newest first, without steps (`steps` is empty; `stepCount` says how many). */
   list(
     agentId: string,
-    options: ListOptions & { task?: string | undefined },
+    options: ListOptions & { task?: string | undefined; filter?: FilterNode | undefined },
   ): Promise<(Episode & { stepCount: number })[]>;
 }
 

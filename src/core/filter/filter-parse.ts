@@ -45,6 +45,15 @@ export const MESSAGE_FILTER_FIELDS: Readonly<Record<string, BuiltinField>> = {
   createdAt: { type: "time", nullable: false },
 };
 
+/** The built-in fields of an episode a filter may name. */
+export const EPISODE_FILTER_FIELDS: Readonly<Record<string, BuiltinField>> = {
+  task: { type: "text", nullable: false },
+  status: { type: "text", nullable: false },
+  totalReward: { type: "number", nullable: false },
+  createdAt: { type: "time", nullable: false },
+  finishedAt: { type: "time", nullable: true },
+};
+
 /** A filter the parser refused: where (a path of keys and indexes) and why. */
 class FilterProblem extends Error {
   readonly path: (string | number)[];
@@ -253,6 +262,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** A memory filter's schema: built-in memory fields and `metadata.*`. */
 export const memoryFilterSchema = filterSchema(MEMORY_FILTER_FIELDS);
+/** An episode filter's schema: built-in episode fields and `metadata.*`. */
+export const episodeFilterSchema = filterSchema(EPISODE_FILTER_FIELDS);
 /** A message filter's schema: built-in message fields and `metadata.*`. */
 export const messageFilterSchema = filterSchema(MESSAGE_FILTER_FIELDS);
 

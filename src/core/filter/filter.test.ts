@@ -150,6 +150,30 @@ describe("metadata filters", () => {
     );
   });
 
+  it("apply to episodes' metadata and fields", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "episodes" });
+    const step = { observation: "o", availableActions: ["a"], action: "a", reward: 1 };
+    await engram.experience.recordEpisode(agent.id, {
+      task: "easy walk",
+      steps: [step],
+      metadata: { level: "easy" },
+    });
+    await engram.experience.recordEpisode(agent.id, {
+      task: "hard walk",
+      steps: [step, step, step],
+      metadata: { level: "hard" },
+    });
+    const tasks = async (filter: Record<string, unknown>) =>
+      (await engram.experience.listEpisodes(agent.id, { filter })).items.map((e) => e.task);
+    assert.deepEqual(await tasks({ "metadata.level": "hard" }), ["hard walk"]);
+    assert.deepEqual(await tasks({ totalReward: { lt: 2 } }), ["easy walk"]);
+    await assert.rejects(
+      engram.experience.listEpisodes(agent.id, { filter: { kind: "fact" } }),
+      /invalid episode list: filter: kind: unknown field/,
+    );
+  });
+
   const refused: [string, Record<string, unknown>, RegExp][] = [
     ["an unknown operator", { "metadata.a": { like: "x" } }, /filter\.metadata\.a\.like: unknown operator/],
     ["an unknown field", { color: "red" }, /filter\.color: unknown field/],

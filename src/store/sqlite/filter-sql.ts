@@ -4,7 +4,11 @@ import type {
   FilterNode,
   FilterScalar,
 } from "../../core/filter/filter-ast.ts";
-import { MEMORY_FILTER_FIELDS, MESSAGE_FILTER_FIELDS } from "../../core/filter/filter-parse.ts";
+import {
+  EPISODE_FILTER_FIELDS,
+  MEMORY_FILTER_FIELDS,
+  MESSAGE_FILTER_FIELDS,
+} from "../../core/filter/filter-parse.ts";
 
 type Param = string | number;
 
@@ -40,6 +44,19 @@ export const MESSAGE_FILTER_TABLE: FilterTable = {
     createdAt: { column: "m.created_ms", ms: true },
   },
   fields: MESSAGE_FILTER_FIELDS,
+};
+
+/** Episodes are queried without an alias; their times are ISO text, which compares as time. */
+export const EPISODE_FILTER_TABLE: FilterTable = {
+  metadata: "episodes.metadata",
+  columns: {
+    task: { column: "episodes.task" },
+    status: { column: "episodes.status" },
+    totalReward: { column: "episodes.total_reward" },
+    createdAt: { column: "episodes.created_at" },
+    finishedAt: { column: "episodes.finished_at" },
+  },
+  fields: EPISODE_FILTER_FIELDS,
 };
 
 /**

@@ -40,6 +40,7 @@ import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import type { GitService } from "./transfer/git/git-service.ts";
 import type { TransferService } from "./transfer/transfer-service.ts";
+import { WebhookService } from "./webhooks/webhook-service.ts";
 
 export { defaultDatabasePath };
 
@@ -107,6 +108,8 @@ export interface Engram {
   readonly keys: KeyService;
   /** The vectors behind hybrid search: embed what has none, re-embed for a new model, retrain. */
   readonly vectors: VectorService;
+  /** Webhooks: destinations of a project's events, signed and retried, with a delivery log. */
+  readonly webhooks: WebhookService;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -284,6 +287,7 @@ function build(
     search: searchFn,
     keys: new KeyService(ctx, projects),
     vectors: new VectorService(ctx),
+    webhooks: new WebhookService(ctx, projects),
     embeddingModel: ctx.vectors.model,
     ready: () => ctx.vectors.ready(),
     forProject: (projectId, options = {}) =>

@@ -46,6 +46,22 @@ export type {
   LearnedContext,
   RunStatus,
 } from "./core/evolution-types.ts";
+export type {
+  BuiltinField,
+  FilterCondition,
+  FilterField,
+  FilterNode,
+  FilterOperator,
+  FilterScalar,
+} from "./core/filter/filter-ast.ts";
+export {
+  type FilterInput,
+  filterSchema,
+  MEMORY_FILTER_FIELDS,
+  MESSAGE_FILTER_FIELDS,
+  memoryFilterSchema,
+  messageFilterSchema,
+} from "./core/filter/filter-parse.ts";
 export type { IdGenerator, IdKind } from "./core/ids.ts";
 export type {
   ActionStats,
@@ -75,6 +91,7 @@ export type {
   Provenance,
   TreeEntry,
 } from "./core/types.ts";
+export type { Webhook, WebhookDelivery } from "./core/webhook-types.ts";
 export type { Engram, EngramOptions, ProjectViewOptions } from "./engram.ts";
 export { createEngram, defaultDatabasePath } from "./engram.ts";
 export type { EnvironmentName } from "./environments/environment.ts";
@@ -150,7 +167,7 @@ export type {
 } from "./memory/blocks/history-service.ts";
 export type { DiffLine } from "./memory/blocks/line-diff.ts";
 export type { CommitInput } from "./memory/blocks/schemas.ts";
-export type { EventListOptions, EventService } from "./memory/events/event-service.ts";
+export type { EventFollowOptions, EventListOptions, EventService } from "./memory/events/event-service.ts";
 export type { MemoryService, MemoryWriteResult } from "./memory/memories/memory-service.ts";
 export type { MemoryInput, MemoryListInput, MemoryPatch } from "./memory/memories/schemas.ts";
 export type { MessageInput, MessageListInput, MessageService } from "./memory/messages/message-service.ts";
@@ -187,6 +204,7 @@ export type {
   AppendCommit,
   ArchivedFilter,
   ContextWrite,
+  DeliveryOutcome,
   EpisodeStore,
   EventQuery,
   EventStore,
@@ -214,6 +232,7 @@ export type {
   Store,
   StoreCapabilities,
   StoredApiKey,
+  StoredWebhook,
   TurnLease,
   TurnLeaseStore,
   VectorHit,
@@ -221,6 +240,7 @@ export type {
   VectorRetrainState,
   VectorSpace,
   VectorStore,
+  WebhookStore,
 } from "./store/store.ts";
 export type { ExportDocument } from "./transfer/format.ts";
 export { EXPORT_FORMAT, EXPORT_VERSION } from "./transfer/format.ts";
@@ -237,3 +257,18 @@ export type {
   ImportResult,
   TransferService,
 } from "./transfer/transfer-service.ts";
+export {
+  type AllowPattern,
+  checkDestination,
+  isNonPublic,
+  type OutboundPolicy,
+  parseAllowPattern,
+} from "./webhooks/outbound-policy.ts";
+export {
+  SIGNATURE_HEADER,
+  signDelivery,
+  TIMESTAMP_HEADER,
+  verifyWebhookSignature,
+} from "./webhooks/signature.ts";
+export type { WebhookDispatcher, WebhookDispatchOptions } from "./webhooks/webhook-dispatcher.ts";
+export type { CreatedWebhook, WebhookInput, WebhookService } from "./webhooks/webhook-service.ts";

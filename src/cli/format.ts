@@ -117,6 +117,12 @@ export function formatBranches(branches: readonly Branch[], defaultBranch: strin
   );
 }
 
+/** One event on one line, as `engram events --follow` prints them. */
+export function formatEventLine(e: EngramEvent): string {
+  const target = `${e.targetType} ${e.targetType === "commit" ? shortId(e.targetId) : e.targetId}`;
+  return `${e.seq}  ${shortTime(e.createdAt)}  ${e.actor}  ${e.kind}  ${target}`;
+}
+
 export function formatEvents(events: readonly EngramEvent[]): string {
   if (events.length === 0) return "no events";
   return table(

@@ -20,6 +20,7 @@ import { runtimeCommands } from "./commands/runtime.ts";
 import { serveCommands } from "./commands/serve.ts";
 import { sleepCommands } from "./commands/sleep.ts";
 import { transferCommands } from "./commands/transfer.ts";
+import { webhookCommands } from "./commands/webhooks.ts";
 import { GROUPS } from "./groups.ts";
 
 export { GROUPS };
@@ -45,6 +46,7 @@ export const COMMANDS: readonly Command[] = [
   ...evolutionCommands,
   ...sleepCommands,
   ...eventCommands,
+  ...webhookCommands,
   ...transferCommands,
   ...gitCommands,
   ...benchCommands,

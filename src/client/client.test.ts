@@ -120,6 +120,12 @@ describe("the client over a socket, across every operation", () => {
       (await client.events.listByAgent(agent.id, { limit: 500 })).items.map((e) => e.id),
       events.items.map((e) => e.id),
     );
+    const replay = new AbortController();
+    const replayed = await client.events.follow({ agentId: agent.id, after: 0, signal: replay.signal });
+    for await (const event of replayed) {
+      assert.equal(event.id, events.items[0]?.id);
+      replay.abort();
+    }
     await client.agents.delete(fork.id);
     await assert.rejects(client.agents.get(fork.id), { name: "NotFoundError" });
   });
@@ -248,6 +254,20 @@ describe("the client over a socket, across every operation", () => {
     });
     await client.projects.delete("green");
     await assert.rejects(client.projects.get("green"), { name: "NotFoundError" });
+  });
+
+  it("webhooks", async () => {
+    const created = await client.webhooks.create(example("webhooks.create"));
+    assert.match(created.secret, /^whsec_/);
+    const shown = await client.webhooks.get(created.id);
+    assert.equal((shown as { secret?: string }).secret, undefined);
+    assert.deepEqual(
+      (await client.webhooks.list()).items.map((w) => w.id),
+      [created.id],
+    );
+    assert.deepEqual((await client.webhooks.deliveries(created.id)).items, []);
+    await client.webhooks.delete(created.id);
+    await assert.rejects(client.webhooks.get(created.id), { name: "NotFoundError" });
   });
 
   it("called every operation of the table", () => {

@@ -26,6 +26,7 @@ import {
   messagesClient,
 } from "./resources/memories.ts";
 import { type RuntimeClient, runtimeClient } from "./resources/runtime.ts";
+import { type WebhooksClient, webhooksClient } from "./resources/webhooks.ts";
 import { type ClientOptions, createTransport } from "./transport.ts";
 
 /**
@@ -48,6 +49,7 @@ export interface EngramClient {
   readonly sleeptime: SleeptimeClient;
   readonly transfer: TransferClient;
   readonly vectors: VectorsClient;
+  readonly webhooks: WebhooksClient;
   /** Hybrid retrieval over memories and/or messages, as `engram.search` (`search.all`). */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
 }
@@ -74,6 +76,7 @@ export function createClient(options: ClientOptions): EngramClient {
     agents: agentsClient(t),
     blocks: blocksClient(t),
     history: historyClient(t),
+    webhooks: webhooksClient(t),
     events: eventsClient(t),
     memories: memoriesClient(t),
     messages: messagesClient(t),

@@ -75,6 +75,20 @@ export const OPERATIONS = {
     path: "/v1/events",
     query: ["project", "agent", "kind", "actor", "cursor", "limit"],
   },
+  "events.follow": {
+    method: "GET",
+    path: "/v1/events/stream",
+    query: ["agentId", "project", "kinds", "after"],
+  },
+  "webhooks.create": { method: "POST", path: "/v1/webhooks", body: true },
+  "webhooks.list": { method: "GET", path: "/v1/webhooks", query: ["project", "cursor", "limit"] },
+  "webhooks.get": { method: "GET", path: "/v1/webhooks/{webhookId}" },
+  "webhooks.delete": { method: "DELETE", path: "/v1/webhooks/{webhookId}" },
+  "webhooks.deliveries": {
+    method: "GET",
+    path: "/v1/webhooks/{webhookId}/deliveries",
+    query: ["cursor", "limit"],
+  },
   "memories.add": { method: "POST", path: "/v1/agents/{id}/memories", body: true },
   "memories.list": {
     method: "GET",
@@ -87,6 +101,7 @@ export const OPERATIONS = {
       "createdAfter",
       "createdBefore",
       "validAt",
+      "filter",
       "archived",
       "cursor",
       "limit",
@@ -106,7 +121,7 @@ export const OPERATIONS = {
   "messages.list": {
     method: "GET",
     path: "/v1/agents/{id}/messages",
-    query: ["userId", "sessionId", "role", "after", "before", "order", "cursor", "limit"],
+    query: ["userId", "sessionId", "filter", "role", "after", "before", "order", "cursor", "limit"],
   },
   "runtime.context": {
     method: "GET",
@@ -127,7 +142,7 @@ export const OPERATIONS = {
   "experience.listEpisodes": {
     method: "GET",
     path: "/v1/agents/{id}/episodes",
-    query: ["task", "cursor", "limit"],
+    query: ["task", "filter", "cursor", "limit"],
   },
   "experience.getEpisode": { method: "GET", path: "/v1/agents/{id}/episodes/{eid}" },
   "experience.recordStep": { method: "POST", path: "/v1/agents/{id}/episodes/{eid}/steps", body: true },

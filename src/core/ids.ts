@@ -15,6 +15,8 @@ export const ID_PREFIX = {
   job: "job",
   turn: "trn",
   key: "key",
+  webhook: "whk",
+  delivery: "dlv",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -14,6 +14,9 @@ export const MAX_JSON_DEPTH = 64;
  */
 export const MAX_INPUT_DEPTH = 2 * MAX_JSON_DEPTH;
 
+/** How deeply the AND, OR and NOT of a metadata filter may nest. */
+export const MAX_FILTER_DEPTH = 8;
+
 /** The most characters of an end user's id, on memories and messages alike. */
 export const MAX_USER_ID = 256;
 

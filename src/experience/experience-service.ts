@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from "../core/errors.ts";
+import { episodeFilterSchema, type FilterInput } from "../core/filter/filter-parse.ts";
 import type { Agent, Episode, EpisodeStep, ExperienceRecord, Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
@@ -170,12 +171,17 @@ export class ExperienceService {
   /** Newest first, without their steps. */
   async listEpisodes(
     agentId: string,
-    options: { task?: string; cursor?: string; limit?: number } = {},
+    options: { task?: string; cursor?: string; limit?: number; filter?: FilterInput } = {},
   ): Promise<Page<Episode & { stepCount: number }>> {
+    const filter =
+      options.filter === undefined
+        ? undefined
+        : parseInput(episodeFilterSchema, options.filter, "episode list: filter");
     const agent = await requireAgent(this.#ctx, agentId);
     const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit });
     const rows = await this.#ctx.store.episodes.list(agent.id, {
       task: options.task,
+      filter,
       after: cursor,
       limit: limit + 1,
     });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { filterInput } from "../core/filter/filter-parse.ts";
 import type { Memory, Message } from "../core/types.ts";
 import { memoryInput } from "../memory/memories/schemas.ts";
 import { messageInput } from "../memory/messages/message-service.ts";
@@ -23,6 +24,12 @@ export const memorySearch = defineTool({
       "Only memories about this end user, plus the agent's own memories that belong to no user.",
     ),
     validAt: search.validAt.describe("Only memories valid at this ISO 8601 instant."),
+    filter: filterInput
+      .optional()
+      .describe(
+        'Only memories matching this metadata filter, e.g. {"metadata.topic": "billing"} or ' +
+          '{"importance": {"gte": 0.8}}; operators eq ne in nin gt gte lt lte contains exists, joined by AND, OR, NOT.',
+      ),
   },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, { session, agentId }) {
@@ -34,6 +41,7 @@ export const memorySearch = defineTool({
       tags: args.tags,
       userId: args.userId,
       validAt: args.validAt,
+      filter: args.filter,
     });
     return {
       results: results.flatMap((r) =>

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { memoryFilterSchema } from "../core/filter/filter-parse.ts";
 import { MESSAGE_ROLES } from "../core/types.ts";
 import { isoTime, memoryKind } from "../memory/memories/schemas.ts";
 
@@ -52,6 +53,12 @@ export const searchInput = z.strictObject({
   before: isoTime.optional(),
   /** Memories valid at this instant. */
   validAt: isoTime.optional(),
+  /**
+   * A metadata filter over memories' `metadata.*` and built-in fields (docs/filters.md), applied before
+   * ranking. With messages among the sources it may name only `metadata.*`, userId and createdAt. A
+   * condition on validFrom or validTo takes the place of `validAt`: give one or the other.
+   */
+  filter: memoryFilterSchema.optional(),
   weights: weights.partial().optional(),
   recencyHalfLifeDays: z.number().positive().max(36_500).default(SEARCH_DEFAULTS.recencyHalfLifeDays),
   dedupeThreshold: z.number().min(0).max(1).default(SEARCH_DEFAULTS.dedupeThreshold),

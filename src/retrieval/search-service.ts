@@ -1,3 +1,4 @@
+import { checkFilterValidity, checkMessageFilter } from "../core/filter/filter-parse.ts";
 import type { Memory, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
@@ -58,6 +59,8 @@ export class SearchService {
 
   async search(agentId: string, input: SearchInput): Promise<SearchResponse> {
     const q = parseInput(searchInput, input, "search");
+    checkFilterValidity(q.filter, q.validAt, "search");
+    if (q.sources.includes("messages")) checkMessageFilter(q.filter, "search");
     const agent = await requireAgent(this.#ctx, agentId);
     const terms = queryTerms(q.query);
     const weights = { ...DEFAULT_WEIGHTS, ...q.weights };
@@ -80,14 +83,27 @@ export class SearchService {
           }
         }
         if (weights.vector > 0 && q.query.trim() !== "") {
-          const found = await this.#ctx.vectors.search("memories", agent.id, q.query, q.candidates);
+          // A filter leaves out some nearest neighbours: take more, keep the best that pass.
+          const k = q.filter === undefined ? q.candidates : Math.min(q.candidates * FILTER_OVERFETCH, 1000);
+          const found = await this.#ctx.vectors.search("memories", agent.id, q.query, k);
           if (found.warning !== null) warnings.push(found.warning);
           vector = found.hits;
           const missing = (vector ?? [])
             .map((h) => h.id)
             .filter((id) => !lexical.some((l) => l.item.item.id === id));
-          for (const memory of await this.#ctx.store.memories.getMany(agent.id, missing)) {
-            if (memoryMatches(memory, filter)) byId.set(memory.id, { source: "memory", item: memory });
+          if (q.filter === undefined) {
+            for (const memory of await this.#ctx.store.memories.getMany(agent.id, missing)) {
+              if (memoryMatches(memory, filter)) byId.set(memory.id, { source: "memory", item: memory });
+            }
+          } else if (vector !== null) {
+            // The store holds the hits to every condition, the metadata filter included, in one query.
+            const kept = await this.#ctx.store.memories.list(
+              { ...filter, ids: missing },
+              { limit: missing.length + 1 },
+            );
+            for (const memory of kept) byId.set(memory.id, { source: "memory", item: memory });
+            const passed = new Set([...kept.map((m) => m.id), ...lexical.map((l) => l.item.item.id)]);
+            vector = vector.filter((hit) => passed.has(hit.id)).slice(0, q.candidates);
           }
         }
       } else {
@@ -112,6 +128,17 @@ export class SearchService {
             const message = await this.#ctx.store.messages.get(agent.id, hit.id);
             if (message !== null && messageMatches(message, filter))
               byId.set(message.id, { source: "message", item: message });
+          }
+          if (q.filter !== undefined && vector !== null) {
+            // Messages found only by vector are held to the metadata filter by the store.
+            const ids = vector.map((hit) => hit.id);
+            const kept = new Set(
+              (await this.#ctx.store.messages.list({ ...filter, ids }, { limit: ids.length + 1 })).map(
+                (m) => m.id,
+              ),
+            );
+            for (const hit of vector) if (!kept.has(hit.id)) byId.delete(hit.id);
+            vector = vector.filter((hit) => kept.has(hit.id));
           }
         }
       }
@@ -185,11 +212,12 @@ function memoryFilter(agentId: string, q: ParsedSearch): MemoryFilter {
     createdAfter: q.after,
     createdBefore: q.before,
     validAt: q.validAt,
+    filter: q.filter,
   };
 }
 
 function messageFilter(agentId: string, q: ParsedSearch): MessageFilter {
-  return { agentId, userId: q.userId, roles: q.roles, after: q.after, before: q.before };
+  return { agentId, userId: q.userId, roles: q.roles, after: q.after, before: q.before, filter: q.filter };
 }
 
 /** The same conditions as the store's SQL filter, for candidates that came from vector search. */
@@ -221,6 +249,9 @@ function messageMatches(m: Message, f: MessageFilter): boolean {
   if (f.before !== undefined && created >= Date.parse(f.before)) return false;
   return true;
 }
+
+/** How many more vector neighbours a filtered search takes, so the filter still leaves a full set. */
+const FILTER_OVERFETCH = 4;
 
 function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Engram } from "../engram.ts";
 import { registerInspectorRoutes } from "../inspector/routes.ts";
+import { checkPolicy, type OutboundPolicy } from "../webhooks/outbound-policy.ts";
 import { authenticate, PUBLIC_PATHS } from "./auth.ts";
 import {
   AuthFailureLimit,
@@ -18,6 +19,7 @@ import { registerAgentRoutes } from "./routes/agents.ts";
 import { registerBlockRoutes } from "./routes/blocks.ts";
 import { registerBranchRoutes } from "./routes/branches.ts";
 import { registerContextRoutes } from "./routes/context.ts";
+import { type EventStreamOptions, registerEventStreamRoute } from "./routes/event-stream.ts";
 import { registerEventRoutes } from "./routes/events.ts";
 import { registerEvolutionRoutes } from "./routes/evolution.ts";
 import { registerExperienceRoutes } from "./routes/experience.ts";
@@ -34,6 +36,7 @@ import { registerSleeptimeRoutes } from "./routes/sleeptime.ts";
 import { registerSystemRoutes } from "./routes/system.ts";
 import { registerTransferRoutes } from "./routes/transfer.ts";
 import { registerVectorRoutes } from "./routes/vectors.ts";
+import { registerWebhookRoutes } from "./routes/webhooks.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS, withTimeout } from "./timeout.ts";
 import { packageVersion } from "./version.ts";
 
@@ -87,6 +90,25 @@ export interface AppOptions {
    * (mid-body, before the answer, or during a stream). Default: a line on stderr.
    */
   onClientClose?: (closed: ClosedRequest) => void;
+  /** The event stream (`GET /v1/events/stream`): heartbeats, polling, and a signal that ends it. */
+  eventStream?: EventStreamOptions;
+  /**
+   * URL patterns webhooks may be sent to (`https://hooks.example.com`, `https://*.example.com/path`).
+   * With auth or with any pattern given, a webhook's URL must match one, and only a pattern that names
+   * a host exactly admits a loopback or private address. Without auth and patterns, any http(s) URL.
+   */
+  allowUrls?: readonly string[];
+}
+
+/** The outbound policy of an app: restricted with auth, or as soon as the operator lists patterns. */
+export function outboundPolicy(options: {
+  auth?: boolean | undefined;
+  allowUrls?: readonly string[] | undefined;
+}): OutboundPolicy {
+  const allow = options.allowUrls ?? [];
+  const policy = { restricted: options.auth === true || allow.length > 0, allow };
+  checkPolicy(policy);
+  return policy;
 }
 
 /**
@@ -140,6 +162,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerHistoryRoutes(app);
   registerBranchRoutes(app);
   registerEventRoutes(app);
+  registerEventStreamRoute(app, options.eventStream);
   registerMemoryRoutes(app);
   registerMessageRoutes(app);
   registerContextRoutes(app);
@@ -150,6 +173,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerEvolutionRoutes(app);
   registerSleeptimeRoutes(app);
   registerVectorRoutes(app);
+  registerWebhookRoutes(app, outboundPolicy({ auth, allowUrls: options.allowUrls }));
   registerOpenAiRoutes(app);
   // The MCP server works on the request's engine: with auth, the key's project only.
   registerMcpRoute(app, (c) => c.var.engram, { maxBodyBytes, onInternalError: reportInternal });

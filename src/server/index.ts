@@ -14,6 +14,7 @@ export type { AppEnv } from "./env.ts";
 export type { ApiErrorBody, ApiErrorCode } from "./errors.ts";
 export type { RateLimitOptions } from "./rate-limit.ts";
 export { DEFAULT_RATE_BURST, DEFAULT_RATE_LIMIT } from "./rate-limit.ts";
+export type { EventStreamOptions } from "./routes/event-stream.ts";
 export type { RunningServer, ServerOptions } from "./serve.ts";
 export { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SHUTDOWN_GRACE_MS, isLoopback, startServer } from "./serve.ts";
 export { DEFAULT_REQUEST_TIMEOUT_MS } from "./timeout.ts";

@@ -15,6 +15,9 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/health": ["get"],
     "/v1/projects": ["get", "post"],
     "/v1/projects/{project}": ["get", "patch", "delete"],
+    "/v1/webhooks": ["get", "post"],
+    "/v1/webhooks/{webhookId}": ["get", "delete"],
+    "/v1/webhooks/{webhookId}/deliveries": ["get"],
     "/v1/keys": ["get", "post"],
     "/v1/keys/{keyId}": ["get", "delete"],
     "/v1/agents": ["get", "post"],
@@ -32,6 +35,7 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/branches/{name}": ["delete"],
     "/v1/agents/{id}/events": ["get"],
     "/v1/events": ["get"],
+    "/v1/events/stream": ["get"],
     "/v1/agents/{id}/export": ["get"],
     "/v1/import": ["post"],
     "/v1/agents/{id}/memories": ["get", "post"],
@@ -106,6 +110,7 @@ test("/openapi.json describes memories, messages and search", async () => {
     "query:createdAfter",
     "query:createdBefore",
     "query:cursor",
+    "query:filter",
     "query:includeShared",
     "query:kind",
     "query:limit",
@@ -185,7 +190,7 @@ test("/openapi.json describes episodes, experience, advice and insights", async 
   const params = doc.paths[episodes].get.parameters.map(
     (p: { name: string; in: string }) => `${p.in}:${p.name}`,
   );
-  assert.deepEqual(params.sort(), ["path:id", "query:cursor", "query:limit", "query:task"]);
+  assert.deepEqual(params.sort(), ["path:id", "query:cursor", "query:filter", "query:limit", "query:task"]);
   assert.deepEqual(schemas.EpisodePage.properties.items.items, ref("EpisodeSummary"));
   assert.deepEqual(schemas.Episode.properties.steps.items, ref("EpisodeStep"));
   assert.deepEqual(schemas.Episode.properties.status.enum, ["running", "finished"]);

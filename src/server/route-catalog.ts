@@ -4,6 +4,12 @@
  * A route added without an example here fails those tests until it has one.
  */
 
+/**
+ * Routes whose successful answer is a stream that ends only when the client leaves: walks that read
+ * each answer to its end leave them out (src/server/event-stream.test.ts covers them over a socket).
+ */
+export const ENDLESS_PATHS: ReadonlySet<string> = new Set(["/v1/events/stream"]);
+
 /** One operation of the OpenAPI document. */
 export interface DocumentedOperation {
   /** Upper case, e.g. `POST`. */
@@ -63,6 +69,7 @@ export function exampleBody(
     "post /v1/projects": { name: "green" },
     "patch /v1/projects/{project}": { metadata: { touched: true } },
     "post /v1/keys": { name: "more" },
+    "post /v1/webhooks": { url: "https://hooks.example.com/engram", events: ["memory.*"] },
     "post /v1/agents": { name: "new-agent" },
     "patch /v1/agents/{id}": { name: "renamed" },
     "post /v1/agents/{id}/fork": { name: "forked" },

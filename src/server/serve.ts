@@ -2,7 +2,8 @@ import type { AddressInfo } from "node:net";
 import { isIP } from "node:net";
 import { serve } from "@hono/node-server";
 import { InvalidInputError } from "../core/errors.ts";
-import { type AppOptions, createApp } from "./app.ts";
+import type { WebhookDispatchOptions } from "../webhooks/webhook-dispatcher.ts";
+import { type AppOptions, createApp, outboundPolicy } from "./app.ts";
 
 export const DEFAULT_PORT = 8420;
 export const DEFAULT_HOST = "127.0.0.1";
@@ -16,6 +17,11 @@ export interface ServerOptions extends AppOptions {
   host?: string;
   /** How long `close()` lets requests in flight finish before cutting them (default 10 s). */
   shutdownGraceMs?: number;
+  /**
+   * Deliver webhooks from this server (default on, under the app's outbound policy); `false` leaves it
+   * to another process (`engram.webhooks.startDispatcher`).
+   */
+  webhooks?: Omit<WebhookDispatchOptions, "outbound"> | false;
 }
 
 export interface RunningServer {
@@ -57,6 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port = DEFAULT_PORT,
     host = DEFAULT_HOST,
     shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS,
+    webhooks,
     ...appOptions
   } = options;
   const loopback = isLoopback(host);
@@ -65,7 +72,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       `auth cannot be off on ${host}: only a loopback address may serve without keys`,
     );
   const auth = options.auth ?? !loopback;
-  const app = createApp({ ...appOptions, auth });
+  // Event streams never finish on their own: closing ends them, so that shutdown need not wait.
+  const closed = new AbortController();
+  const app = createApp({
+    ...appOptions,
+    auth,
+    eventStream: { ...appOptions.eventStream, shutdown: closed.signal },
+  });
   const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>(
     (resolve, reject) => {
       const server = serve({ fetch: app.fetch, port, hostname: host }, (info) =>
@@ -74,6 +87,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       server.once("error", reject);
     },
   );
+  const dispatcher =
+    webhooks === false
+      ? null
+      : options.engram.webhooks.startDispatcher({
+          ...webhooks,
+          outbound: outboundPolicy({ auth, allowUrls: appOptions.allowUrls }),
+        });
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   // While closing, a connection whose request just finished is idle: close it rather than keep it alive.
@@ -89,6 +109,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     host: address.address,
     auth,
     close() {
+      closed.abort();
+      const dispatching = dispatcher?.stop();
       closing ??= new Promise<void>((resolve, reject) => {
         const cut = setTimeout(() => {
           if ("closeAllConnections" in server) server.closeAllConnections();
@@ -100,7 +122,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         });
         // Idle keep-alive connections would hold close() open; busy ones finish their request first.
         if ("closeIdleConnections" in server) server.closeIdleConnections();
-      });
+      }).then(() => dispatching);
       return closing;
     },
   };

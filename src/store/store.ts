@@ -1,4 +1,5 @@
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
+import type { FilterNode } from "../core/filter/filter-ast.ts";
 import type {
   Agent,
   ApiKey,
@@ -16,6 +17,7 @@ import type {
   NewEvent,
   Project,
 } from "../core/types.ts";
+import type { Webhook, WebhookDelivery } from "../core/webhook-types.ts";
 import type { JobStore } from "./job-store.ts";
 
 export type { ClaimOptions, JobChanges, JobFilter, JobStore, WatermarkAdvance } from "./job-store.ts";
@@ -52,7 +54,50 @@ export interface Store {
   readonly keys: KeyStore;
   /** Who is running a turn of each conversation, so that turns run one at a time across processes. */
   readonly turnLeases: TurnLeaseStore;
+  /** Webhooks of each project and their delivery log. */
+  readonly webhooks: WebhookStore;
   close(): Promise<void>;
+}
+
+/** A webhook as stored: what is shown, plus its signing secret. */
+export interface StoredWebhook extends Webhook {
+  secret: string;
+}
+
+/** How one event's delivery ended, written with its attempts' log in one transaction. */
+export interface DeliveryOutcome {
+  webhookId: string;
+  /** Every attempt made, in order. */
+  attempts: WebhookDelivery[];
+  /** The event's seq: the webhook's cursor moves here. */
+  cursor: number;
+  consecutiveFailures: number;
+  /** Set when the webhook is disabled by this outcome, with the event that says so. */
+  disabled: { reason: string; event: NewEvent } | null;
+  at: string;
+}
+
+export interface WebhookStore {
+  /** @throws NotFoundError when the project does not exist. */
+  create(webhook: StoredWebhook, event: NewEvent): Promise<void>;
+  get(id: string): Promise<StoredWebhook | null>;
+  /** Oldest first, by id; every project's when `projectId` is absent. */
+  list(options: ListOptions & { projectId?: string | undefined }): Promise<StoredWebhook[]>;
+  /** Enabled webhooks of every project (what a dispatcher serves). */
+  enabled(): Promise<StoredWebhook[]>;
+  /** Deletes the webhook and its delivery log. @throws NotFoundError when there is none. */
+  delete(id: string, event: NewEvent): Promise<void>;
+  /**
+   * Takes (or renews) the right to deliver the webhook's events until `expiresMs`, unless another
+   * owner holds it and it has not lapsed by `nowMs`. Returns whether `owner` holds it now.
+   */
+  claim(id: string, owner: string, nowMs: number, expiresMs: number): Promise<boolean>;
+  /** Gives the claim up, if `owner` still has it. */
+  release(id: string, owner: string): Promise<void>;
+  /** Records an event's delivery attempts and moves the webhook on, in one transaction. */
+  recordOutcome(outcome: DeliveryOutcome): Promise<void>;
+  /** Newest first; `after` is the id of the last delivery of the previous page. */
+  deliveries(webhookId: string, options: ListOptions): Promise<WebhookDelivery[]>;
 }
 
 /** A server's claim on a conversation while it runs a turn. */
@@ -249,6 +294,13 @@ export interface EventStore {
    * none). Cheap when `agentId` and `afterSeq` narrow it: used on every append by sleep-time triggers.
    */
   tally(query: Omit<EventQuery, "limit">): Promise<{ count: number; lastSeq: number }>;
+  /** The highest `seq` in the log (0 when it is empty). */
+  lastSeq(): Promise<number>;
+  /**
+   * Calls `listener` soon after events written through this store commit (several writes may make
+   * one call). Writes by other processes are not seen: a follower also polls. Returns the unsubscriber.
+   */
+  watch(listener: () => void): () => void;
 }
 
 /** Filters shared by memory listing and search. All given filters must hold. */
@@ -266,6 +318,10 @@ export interface MemoryFilter {
   validAt?: string | undefined;
   /** Archived memories: left out (`exclude`, the default), listed too (`include`), or alone (`only`). */
   archived?: ArchivedFilter | undefined;
+  /** A parsed metadata filter (see `memoryFilterSchema`): applied before ranking and paging. */
+  filter?: FilterNode | undefined;
+  /** Only these memories (e.g. the hits of a vector search, to be held to the other conditions). */
+  ids?: readonly string[] | undefined;
 }
 
 export type ArchivedFilter = "exclude" | "include" | "only";
@@ -277,6 +333,10 @@ export interface MessageFilter {
   roles?: string[] | undefined;
   after?: string | undefined;
   before?: string | undefined;
+  /** A parsed metadata filter (see `messageFilterSchema`): applied before ranking and paging. */
+  filter?: FilterNode | undefined;
+  /** Only these messages (e.g. the hits of a vector search, to be held to the other conditions). */
+  ids?: readonly string[] | undefined;
 }
 
 /** A candidate from a full-text match: higher `score` is better (negated BM25). */
@@ -456,7 +516,7 @@ export interface EpisodeStore {
   /** Newest first, without steps (`steps` is empty; `stepCount` says how many). */
   list(
     agentId: string,
-    options: ListOptions & { task?: string | undefined },
+    options: ListOptions & { task?: string | undefined; filter?: FilterNode | undefined },
   ): Promise<(Episode & { stepCount: number })[]>;
 }
 

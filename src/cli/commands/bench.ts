@@ -54,6 +54,38 @@ const retrieval = defineCommand({
   },
 });
 
+const filters = defineCommand({
+  name: "bench filters",
+  summary: "Benchmark metadata filters: search with a 1 % filter beside unfiltered search, at N memories",
+  args: [],
+  options: {
+    n: { type: "string", arg: "N", help: "synthetic memories loaded (default 100000)" },
+    queries: { type: "string", arg: "Q", help: "searches timed per mode (default 300)" },
+  },
+  details: "Runs on its own throwaway database; --db is ignored.",
+  async run({ options }, ctx) {
+    const n = positiveInt(options.n, "n", "bench filters");
+    const queries = positiveInt(options.queries, "queries", "bench filters");
+    const { runFilterBench, formatFilterBench } = await import("../../bench/filter-bench.ts");
+    const result = await runFilterBench({ n, queries, onProgress: progressBar(ctx.io.stderr) });
+    return { data: result, text: formatFilterBench(result) };
+  },
+});
+
+const live = defineCommand({
+  name: "bench live",
+  summary: "Benchmark live events: time from a write to its SSE event and its webhook delivery",
+  args: [],
+  options: { events: { type: "string", arg: "N", help: "memories written, one at a time (default 200)" } },
+  details: "Runs a server on 127.0.0.1 over its own throwaway database; --db is ignored.",
+  async run({ options }, ctx) {
+    const events = positiveInt(options.events, "events", "bench live");
+    const { runLiveBench, formatLiveBench } = await import("../../bench/live-bench.ts");
+    const result = await runLiveBench({ events, onProgress: progressBar(ctx.io.stderr) });
+    return { data: result, text: formatLiveBench(result) };
+  },
+});
+
 const DEFAULT_KS = [5, 10, 25, 50];
 
 const locomo = defineCommand({
@@ -364,6 +396,8 @@ const inspector = defineCommand({
 export const benchCommands: readonly Command[] = [
   store,
   retrieval,
+  filters,
+  live,
   locomo,
   learn,
   context,

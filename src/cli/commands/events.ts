@@ -1,8 +1,9 @@
 import type { Actor } from "../../core/types.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
-import { formatEvents } from "../format.ts";
+import { formatEventLine, formatEvents } from "../format.ts";
 import { listResult } from "../output.ts";
 import { findAgent } from "../resolve-agent.ts";
+import { UsageError } from "../usage-error.ts";
 
 const events = defineCommand({
   name: "events",
@@ -22,11 +23,35 @@ const events = defineCommand({
     },
     limit: { type: "string", arg: "N", help: "at most N events (default 50, at most 500)" },
     cursor: { type: "string", arg: "CURSOR", help: "continue where a previous page stopped" },
+    follow: {
+      type: "boolean",
+      help: "keep printing events as they are written, until SIGINT (with --cursor SEQ: after that event)",
+    },
   },
+  details: [
+    "With --follow, --kind also takes a family (memory.*), and --json prints one event per line.",
+  ].join("\n"),
   async run({ args, options }, ctx) {
     const limit = intOption(options.limit, "limit", "events");
     const engram = ctx.engram();
     const agent = args.agent === undefined ? undefined : await findAgent(engram, args.agent, options.project);
+    if (options.follow === true) {
+      if (options.cursor !== undefined && !/^\d{1,15}$/.test(options.cursor))
+        throw new UsageError("--cursor must be an event seq with --follow", "events");
+      const stop = new AbortController();
+      void ctx.io.shutdown?.().then(() => stop.abort());
+      const events = await engram.events.follow({
+        agentId: agent?.id,
+        project: options.project,
+        kinds: options.kind === undefined ? undefined : [options.kind],
+        after: options.cursor === undefined ? undefined : Number(options.cursor),
+        signal: stop.signal,
+      });
+      for await (const event of events) {
+        ctx.io.stdout.write(ctx.json ? `${JSON.stringify(event)}\n` : `${formatEventLine(event)}\n`);
+      }
+      return undefined;
+    }
     const page = await engram.events.list({
       agentId: agent?.id,
       project: options.project,

@@ -1,7 +1,7 @@
 import { EngramError } from "../../core/errors.ts";
 import type { EpisodeInput } from "../../experience/schemas.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
-import { parseUserJson, readUserFile } from "../files.ts";
+import { parseJsonObjectFlag, parseUserJson, readUserFile } from "../files.ts";
 import { formatAdvice, formatEpisode, formatEpisodes, formatExperience } from "../format.ts";
 import { listResult } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
@@ -50,6 +50,11 @@ const list = defineCommand({
   options: {
     ...PROJECT_OPTION,
     task: { type: "string", arg: "TASK", help: "only episodes of this task" },
+    filter: {
+      type: "string",
+      arg: "JSON",
+      help: 'a metadata filter, e.g. \'{"metadata.level":"hard"}\' (fields task, status, totalReward, createdAt, finishedAt, metadata.*)',
+    },
     limit: { type: "string", arg: "N", help: "page size (default 50, at most 500)" },
     cursor: { type: "string", arg: "CURSOR", help: "the page after this cursor" },
   },
@@ -59,6 +64,7 @@ const list = defineCommand({
     const agent = await findAgent(engram, args.agent, options.project);
     const page = await engram.experience.listEpisodes(agent.id, {
       task: options.task,
+      filter: options.filter === undefined ? undefined : parseJsonObjectFlag(options.filter, "filter"),
       limit,
       cursor: options.cursor,
     });

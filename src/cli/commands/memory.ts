@@ -83,6 +83,13 @@ const add = defineCommand({
 });
 
 /** Flags both search commands take. */
+/** `--filter JSON`: a metadata filter (docs/filters.md). */
+const FILTER_OPTION = {
+  type: "string",
+  arg: "JSON",
+  help: 'a metadata filter, e.g. \'{"metadata.topic":"billing"}\' (operators eq ne in nin gt gte lt lte contains exists; AND OR NOT)',
+} as const;
+
 export const SEARCH_FILTERS = {
   k: { type: "string", arg: "N", help: "at most N results (default 10, at most 200)" },
   user: { type: "string", arg: "USER", help: "only this end user's memories and messages" },
@@ -93,6 +100,7 @@ export const SEARCH_FILTERS = {
     arg: "JSON",
     help: "ranking weights to override, e.g. '{\"recency\":0}' (lexical, vector, recency, importance, access)",
   },
+  filter: FILTER_OPTION,
 } as const satisfies OptionSpecs;
 
 const search = defineCommand({
@@ -228,11 +236,13 @@ const list = defineCommand({
       arg: "MODE",
       help: "archived memories: exclude (default), include, or only",
     },
+    filter: FILTER_OPTION,
     limit: { type: "string", arg: "N", help: "page size (default 50, at most 500)" },
     cursor: { type: "string", arg: "CURSOR", help: "the page after this cursor" },
   },
   async run({ args, options }, ctx) {
     const limit = intOption(options.limit, "limit", "memory list");
+    const filter = options.filter === undefined ? undefined : parseJsonObjectFlag(options.filter, "filter");
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
     const page = await engram.memories.list(agent.id, {
@@ -242,6 +252,7 @@ const list = defineCommand({
       tags: options.tag,
       validAt: options["valid-at"],
       archived: options.archived as "exclude" | "include" | "only" | undefined,
+      filter,
       limit,
       cursor: options.cursor,
     });
@@ -268,6 +279,7 @@ export async function runSearch(
     after?: string | undefined;
     before?: string | undefined;
     weights?: string | undefined;
+    filter?: string | undefined;
   },
   input: Omit<SearchInput, "query">,
 ) {
@@ -284,6 +296,7 @@ export async function runSearch(
     after: options.after,
     before: options.before,
     weights: weights as SearchInput["weights"],
+    filter: options.filter === undefined ? undefined : parseJsonObjectFlag(options.filter, "filter"),
   });
   return { data: response, text: formatSearch(response), hint: searchHint(response) };
 }

@@ -1,6 +1,7 @@
 import { EngramError, InvalidInputError } from "../../core/errors.ts";
 import type { Engram } from "../../engram.ts";
 import { startSleeptimeScheduler } from "../../sleeptime/scheduler.ts";
+import { parseAllowPattern } from "../../webhooks/outbound-policy.ts";
 import { type Command, defineCommand, durationOption, intOption, numberOption } from "../command.ts";
 import type { CommandContext } from "../context.ts";
 import {
@@ -83,6 +84,12 @@ const serve = defineCommand({
       arg: "BYTES",
       help: "largest request body (default 1048576; /v1/import 64 MiB)",
     },
+    "allow-url": {
+      type: "string",
+      multiple: true,
+      arg: "PATTERN",
+      help: "a URL pattern webhooks may be sent to, e.g. https://hooks.example.com or https://*.example.com/in (repeatable)",
+    },
     "shutdown-grace": {
       type: "string",
       arg: "MS",
@@ -132,6 +139,8 @@ const serve = defineCommand({
         `--sleep-interval must be at least 1s, got "${options["sleep-interval"]}"`,
         "serve",
       );
+    const allowUrls = options["allow-url"] ?? [];
+    for (const pattern of allowUrls) parseAllowPattern(pattern);
     const worker = isClusterWorker();
     // Listen for the stop request before starting, so one that arrives during start-up is not lost.
     const signalled = ctx.io.shutdown?.() ?? new Promise<string>(() => {});
@@ -161,6 +170,7 @@ const serve = defineCommand({
         sleep,
         allowModels,
         ui: options.ui !== false,
+        allowUrls,
       };
       const running = await startCluster({
         workers,
@@ -188,6 +198,7 @@ const serve = defineCommand({
       maxBodyBytes: maxBody === 0 ? undefined : maxBody,
       shutdownGraceMs: grace,
       inspector: options.ui !== false,
+      allowUrls,
     }).catch((error: unknown) => {
       const failure = listenError(error, host, port);
       if (worker) reportFailure(failure);
@@ -263,6 +274,7 @@ function workerArgv(
     sleep: { enabled: boolean; interval: string | undefined };
     allowModels: readonly string[];
     ui: boolean;
+    allowUrls: readonly string[];
   },
 ): string[] {
   const argv = ["serve", "--db", ctx.dbPath, "--port", String(port), "--host", host];
@@ -277,6 +289,7 @@ function workerArgv(
   if (!flags.sleep.enabled) argv.push("--no-sleep");
   if (!flags.ui) argv.push("--no-ui");
   if (flags.sleep.interval !== undefined) argv.push("--sleep-interval", flags.sleep.interval);
+  for (const pattern of flags.allowUrls) argv.push("--allow-url", pattern);
   return argv;
 }
 

@@ -56,8 +56,11 @@ export function experienceClient(t: Transport): ExperienceClient {
       t.call("experience.finishEpisode", { params: episode(agentId, episodeId), body: input }),
     getEpisode: (agentId, episodeId) =>
       t.call("experience.getEpisode", { params: episode(agentId, episodeId) }),
-    listEpisodes: (agentId, options = {}) =>
-      t.call("experience.listEpisodes", { params: { id: agentId }, query: { ...options } }),
+    listEpisodes: (agentId, { filter, ...options } = {}) =>
+      t.call("experience.listEpisodes", {
+        params: { id: agentId },
+        query: { ...options, filter: filter === undefined ? undefined : JSON.stringify(filter) },
+      }),
     records: (agentId) =>
       allPages<ExperienceRecord>((cursor) =>
         t.call("experience.records", { params: { id: agentId }, query: { cursor, limit: 500 } }),

@@ -5,6 +5,7 @@ import type { MessageService } from "../../memory/messages/message-service.ts";
 import type { SearchInput } from "../../retrieval/search-schema.ts";
 import type { SearchResponse } from "../../retrieval/search-service.ts";
 import { allPages } from "../all-pages.ts";
+import { followOverHttp } from "../event-follow.ts";
 import type { Transport } from "../transport.ts";
 
 /** Long-term memories over HTTP: the library's `engram.memories` methods, and `search` over them. */
@@ -23,8 +24,8 @@ export interface MessagesClient extends Pick<MessageService, "append" | "appendM
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
 }
 
-/** The event log over HTTP: the library's `engram.events.list`, and one agent's events. */
-export interface EventsClient extends Pick<EventService, "list"> {
+/** The event log over HTTP: the library's `engram.events.list` and `follow`, and one agent's events. */
+export interface EventsClient extends Pick<EventService, "list" | "follow"> {
   /** One agent's events, oldest first (`events.listByAgent`). */
   listByAgent: (
     agentId: string,
@@ -49,8 +50,11 @@ export function memoriesClient(t: Transport): MemoriesClient {
       return { value: memories, warnings };
     },
     get: (agentId, memoryId) => t.call("memories.get", { params: path(agentId, memoryId) }),
-    list: (agentId, { kinds, tags, ...options } = {}) =>
-      t.call("memories.list", { params: { id: agentId }, query: { ...options, kind: kinds, tag: tags } }),
+    list: (agentId, { kinds, tags, filter, ...options } = {}) =>
+      t.call("memories.list", {
+        params: { id: agentId },
+        query: { ...options, kind: kinds, tag: tags, filter: filterJson(filter) },
+      }),
     async update(agentId, memoryId, patch) {
       const { memory, warnings } = await t.call<Written<{ memory: Memory }>>("memories.update", {
         params: path(agentId, memoryId),
@@ -80,11 +84,12 @@ export function messagesClient(t: Transport): MessagesClient {
           body: { messages: inputs },
         })
       ).messages,
-    list: (agentId, { roles, newestFirst, ...options } = {}) =>
+    list: (agentId, { roles, newestFirst, filter, ...options } = {}) =>
       t.call("messages.list", {
         params: { id: agentId },
         query: {
           ...options,
+          filter: filterJson(filter),
           role: roles,
           order: newestFirst === undefined ? undefined : newestFirst ? "desc" : "asc",
         },
@@ -100,5 +105,11 @@ export function eventsClient(t: Transport): EventsClient {
       t.call("events.list", { query: { project: t.options.project, ...options, agent: agentId } }),
     listByAgent: (agentId, options = {}) =>
       t.call("events.listByAgent", { params: { id: agentId }, query: { ...options } }),
+    follow: (options) => followOverHttp(t, options),
   };
+}
+
+/** A filter travels in a query parameter as JSON. */
+function filterJson(filter: Record<string, unknown> | undefined): string | undefined {
+  return filter === undefined ? undefined : JSON.stringify(filter);
 }

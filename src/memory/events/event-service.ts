@@ -3,6 +3,8 @@ import { ACTORS, type Actor, type EngramEvent, type Page } from "../../core/type
 import { type EngineContext, requireAgent } from "../context.ts";
 import { PAGE_DEFAULT, PAGE_MAX } from "../pagination.ts";
 import type { ProjectService } from "../projects/project-service.ts";
+import { DEFAULT_FOLLOW_POLL_MS, followEvents } from "./event-follow.ts";
+import { kindMatcher } from "./event-kinds.ts";
 
 export interface EventListOptions {
   agentId?: string | undefined;
@@ -15,6 +17,24 @@ export interface EventListOptions {
   limit?: number | undefined;
 }
 
+export interface EventFollowOptions {
+  /** Only this agent's events. */
+  agentId?: string | undefined;
+  /** Only this project's events (a project-scoped engine sees only its own anyway). */
+  project?: string | undefined;
+  /** Only these kinds: exact (`memory.created`), a family (`memory.*`) or `*`. */
+  kinds?: readonly string[] | undefined;
+  /**
+   * Start after this event `seq` (the last one seen, e.g. an SSE `Last-Event-ID`); 0 replays the whole
+   * log. Default: the log's end, so only events written from now on.
+   */
+  after?: number | undefined;
+  /** Stops the stream when aborted. */
+  signal?: AbortSignal | undefined;
+  /** How often to look for events written by other processes (default 1000 ms). */
+  pollMs?: number | undefined;
+}
+
 /** Reads the append-only event log, oldest first. */
 export class EventService {
   readonly #ctx: EngineContext;
@@ -23,6 +43,38 @@ export class EventService {
   constructor(ctx: EngineContext, projects: ProjectService) {
     this.#ctx = ctx;
     this.#projects = projects;
+  }
+
+  /**
+   * The events of the log as they are written: each one after `after`, in order, for as long as the
+   * caller iterates and the signal holds. A follower that resumes after the last `seq` it saw misses
+   * nothing. Checks the options (and that the agent is visible) before the first event.
+   *
+   * @example
+   * for await (const event of engram.events.follow({ kinds: ["memory.*"], signal })) console.log(event.kind);
+   */
+  async follow(options: EventFollowOptions = {}): Promise<AsyncIterable<EngramEvent>> {
+    const matches = kindMatcher(options.kinds, "event follow: kinds");
+    const after = options.after;
+    if (after !== undefined && (!Number.isSafeInteger(after) || after < 0))
+      throw new InvalidInputError("invalid event follow: after: must be an event seq (an integer ≥ 0)");
+    const pollMs = options.pollMs ?? DEFAULT_FOLLOW_POLL_MS;
+    if (!Number.isFinite(pollMs) || pollMs < 10)
+      throw new InvalidInputError("invalid event follow: pollMs: must be at least 10");
+    let projectId = this.#ctx.projectId;
+    const agentId =
+      options.agentId === undefined ? undefined : (await requireAgent(this.#ctx, options.agentId)).id;
+    if (options.project !== undefined) projectId = (await this.#projects.get(options.project)).id;
+    const afterSeq = after ?? (await this.#ctx.store.events.lastSeq());
+    return followEvents(this.#ctx.store, {
+      projectId,
+      agentId,
+      kinds: options.kinds,
+      matches,
+      afterSeq,
+      signal: options.signal,
+      pollMs,
+    });
   }
 
   async list(options: EventListOptions = {}): Promise<Page<EngramEvent>> {

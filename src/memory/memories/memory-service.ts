@@ -1,4 +1,5 @@
 import { ConflictError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import { checkFilterValidity } from "../../core/filter/filter-parse.ts";
 import { isId } from "../../core/ids.ts";
 import type { Actor, Agent, Memory, MemoryVersion, Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
@@ -196,6 +197,7 @@ export class MemoryService {
   /** Newest first, filtered. */
   async list(agentId: string, options: MemoryListInput = {}): Promise<Page<Memory>> {
     const input = parseInput(memoryListInput, dropUndefined(options), "memory list");
+    checkFilterValidity(input.filter, input.validAt, "memory list");
     if (input.cursor !== undefined && !isId("memory", input.cursor)) {
       throw new InvalidInputError("invalid memory list: cursor: not a cursor from this list");
     }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { memoryFilterSchema } from "../../core/filter/filter-parse.ts";
 import { MAX_USER_ID } from "../../core/input-limits.ts";
 import { jsonObject } from "../../core/json-object.ts";
 
@@ -84,6 +85,11 @@ export const memoryListInput = z.strictObject({
   validAt: isoTime.optional(),
   /** Archived memories: left out (default), listed with the rest (`include`), or alone (`only`). */
   archived: z.enum(["exclude", "include", "only"]).optional(),
+  /**
+   * A metadata filter (docs/filters.md), e.g. `{"metadata.topic": "billing"}`. A condition on
+   * validFrom or validTo takes the place of `validAt`: give one or the other.
+   */
+  filter: memoryFilterSchema.optional(),
   cursor: z.string().max(200).optional(),
   limit: z.number().int().min(1).max(500).optional(),
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import { messageFilterSchema } from "../../core/filter/filter-parse.ts";
 import { MAX_SESSION_ID, MAX_USER_ID } from "../../core/input-limits.ts";
 import { jsonObject } from "../../core/json-object.ts";
 import { MESSAGE_ROLES, type Message, type Page } from "../../core/types.ts";
@@ -47,6 +48,8 @@ export const messageListInput = z.strictObject({
   limit: z.number().int().min(1).max(500).optional(),
   /** Newest first instead of oldest first. */
   newestFirst: z.boolean().optional(),
+  /** A metadata filter over `metadata.*`, role, userId, sessionId and createdAt (docs/filters.md). */
+  filter: messageFilterSchema.optional(),
 });
 export type MessageListInput = z.input<typeof messageListInput>;
 
@@ -152,6 +155,7 @@ export class MessageService {
         roles: input.roles,
         after: input.after,
         before: input.before,
+        filter: input.filter,
       },
       { after: input.cursor, limit: limit + 1, newestFirst: input.newestFirst ?? false },
     );

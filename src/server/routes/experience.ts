@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { filterText } from "../../core/filter/filter-parse.ts";
 import {
   adviceInput,
   episodeInput,
@@ -56,6 +57,9 @@ const list = createRoute({
     params: agentParams,
     query: z.object({
       task: z.string().min(1).max(5000).optional().openapi({ description: "only episodes of this task" }),
+      filter: filterText.optional().openapi({
+        description: 'a metadata filter as JSON, e.g. {"metadata.level":"hard"} (see docs/filters.md)',
+      }),
       cursor: cursorQuery,
       limit: limitQuery,
     }),

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { filterText } from "../../core/filter/filter-parse.ts";
 import { isoTime, MAX_BATCH, memoryInput, memoryKind, memoryPatch } from "../../memory/memories/schemas.ts";
 import type { AppEnv } from "../env.ts";
 import { hasKey, shapeHook } from "../errors.ts";
@@ -83,6 +84,9 @@ const list = createRoute({
       createdAfter: isoTime.optional().openapi({ description: "created at or after this time" }),
       createdBefore: isoTime.optional().openapi({ description: "created before this time" }),
       validAt: isoTime.optional().openapi({ description: "only facts valid at this instant" }),
+      filter: filterText.optional().openapi({
+        description: 'a metadata filter as JSON, e.g. {"metadata.topic":"billing"} (see docs/filters.md)',
+      }),
       archived: z
         .enum(["exclude", "include", "only"], { error: "must be exclude, include or only" })
         .optional()

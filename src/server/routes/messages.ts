@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
+import { filterText } from "../../core/filter/filter-parse.ts";
 import { MAX_SESSION_ID } from "../../core/input-limits.ts";
 import { MESSAGE_ROLES } from "../../core/types.ts";
 import type { Engram } from "../../engram.ts";
@@ -78,6 +79,9 @@ const list = createRoute({
         .max(MAX_SESSION_ID)
         .optional()
         .openapi({ description: "only this conversation session's messages" }),
+      filter: filterText.optional().openapi({
+        description: 'a metadata filter as JSON, e.g. {"metadata.channel":"email"} (see docs/filters.md)',
+      }),
       role: listQuery(z.enum(MESSAGE_ROLES), {
         max: MESSAGE_ROLES.length,
         split: true,

@@ -1,16 +1,25 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { filterInput } from "../../core/filter/filter-parse.ts";
 import { searchInput } from "../../retrieval/search-schema.ts";
 import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
 import { agentParams, errorResponses, jsonRequest, jsonResponse, SearchResponseSchema } from "../schemas.ts";
 
-const messageSearch = searchInput.pick({
+/** The body as sent: the filter stays as written, for the search itself to check and parse. */
+const searchBody = searchInput.extend({
+  filter: filterInput.optional().openapi({
+    description: 'a metadata filter, e.g. {"metadata.topic": "billing"} (see docs/filters.md)',
+  }),
+});
+
+const messageSearch = searchBody.pick({
   query: true,
   roles: true,
   after: true,
   before: true,
   userId: true,
   k: true,
+  filter: true,
 });
 
 const responses = {
@@ -24,7 +33,7 @@ const search = createRoute({
   operationId: "search.all",
   tags: ["search"],
   summary: "Hybrid search of an agent's memories and/or messages (sources, default memories)",
-  request: { params: agentParams, body: jsonRequest(searchInput) },
+  request: { params: agentParams, body: jsonRequest(searchBody) },
   responses,
 });
 
@@ -34,7 +43,7 @@ const searchMemories = createRoute({
   operationId: "memories.search",
   tags: ["search", "memories"],
   summary: "Hybrid search of an agent's memories",
-  request: { params: agentParams, body: jsonRequest(searchInput) },
+  request: { params: agentParams, body: jsonRequest(searchBody) },
   responses,
 });
 

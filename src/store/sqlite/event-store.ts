@@ -3,11 +3,51 @@ import type { EventQuery, EventStore } from "../store.ts";
 import { type EventRow, toEvent } from "./rows.ts";
 import type { Statements } from "./statements.ts";
 
+/** The SQL function a temporary trigger calls on every event row this connection inserts. */
+const APPENDED = "engram_event_appended";
+
 export class SqliteEventStore implements EventStore {
   readonly #s: Statements;
+  readonly #listeners = new Set<() => void>();
+  #pending = false;
 
   constructor(statements: Statements) {
     this.#s = statements;
+    // A temporary trigger lives on this connection only: other processes' writes do not call into
+    // this one (their followers poll), and the schema is left as it is.
+    statements.db.function(APPENDED, { deterministic: false }, () => {
+      this.#schedule();
+      return null;
+    });
+    statements.db.exec(
+      `CREATE TEMP TRIGGER IF NOT EXISTS ${APPENDED} AFTER INSERT ON main.events BEGIN SELECT ${APPENDED}(); END`,
+    );
+  }
+
+  async lastSeq(): Promise<number> {
+    return this.#s.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events")?.seq ?? 0;
+  }
+
+  watch(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The trigger fires inside the write's transaction: listeners are told once it has ended. */
+  #schedule(): void {
+    if (this.#pending || this.#listeners.size === 0) return;
+    this.#pending = true;
+    queueMicrotask(() => this.#notify());
+  }
+
+  #notify(): void {
+    const db = this.#s.db;
+    if (db.isOpen && db.isTransaction) {
+      setImmediate(() => this.#notify());
+      return;
+    }
+    this.#pending = false;
+    for (const listener of [...this.#listeners]) listener();
   }
 
   async list(query: EventQuery): Promise<EngramEvent[]> {

@@ -1,9 +1,11 @@
 import { ConflictError } from "../../core/errors.ts";
+import type { FilterNode } from "../../core/filter/filter-ast.ts";
 import { sha256 } from "../../core/hash.ts";
 import type { Episode, EpisodeStep, ExperienceRecord } from "../../core/types.ts";
 import type { EpisodeStore, ExperienceStore, LearningWrite, ListOptions } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
+import { EPISODE_FILTER_TABLE, filterSql } from "./filter-sql.ts";
 import type { Statements } from "./statements.ts";
 
 interface EpisodeRow {
@@ -117,10 +119,15 @@ export class SqliteEpisodeStore implements EpisodeStore {
 
   async list(
     agentId: string,
-    options: ListOptions & { task?: string | undefined },
+    options: ListOptions & { task?: string | undefined; filter?: FilterNode | undefined },
   ): Promise<(Episode & { stepCount: number })[]> {
     const where = ["agent_id = ?"];
     const params: (string | number)[] = [agentId];
+    if (options.filter !== undefined) {
+      const compiled = filterSql(options.filter, EPISODE_FILTER_TABLE);
+      where.push(compiled.sql);
+      params.push(...compiled.params);
+    }
     if (options.task !== undefined) {
       where.push("task = ?");
       params.push(options.task);

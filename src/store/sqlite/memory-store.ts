@@ -6,6 +6,7 @@ import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } 
 import { AccessBuffer } from "./access-buffer.ts";
 import { inTransaction, inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
+import { filterSql, MEMORY_FILTER_TABLE } from "./filter-sql.ts";
 import { agentKey, matchAny, namespaced, topN } from "./fts.ts";
 import {
   MEMORY_COLUMNS,
@@ -62,6 +63,15 @@ export function memoryConditions(filter: MemoryFilter): { sql: string; params: (
   if (filter.validAt !== undefined) {
     where.push("(m.valid_from IS NULL OR m.valid_from <= ?) AND (m.valid_to IS NULL OR m.valid_to > ?)");
     params.push(filter.validAt, filter.validAt);
+  }
+  if (filter.ids !== undefined) {
+    where.push("m.id IN (SELECT value FROM json_each(?))");
+    params.push(JSON.stringify(filter.ids));
+  }
+  if (filter.filter !== undefined) {
+    const compiled = filterSql(filter.filter, MEMORY_FILTER_TABLE);
+    where.push(compiled.sql);
+    params.push(...compiled.params);
   }
   return { sql: where.join(" AND "), params };
 }
@@ -246,7 +256,7 @@ export class SqliteMemoryStore implements MemoryStore {
     // With only the agent to check, rank inside FTS5 and fetch just the top rows; with more
     // filters, filter every match before ranking so restrictive filters still fill the page.
     const statement = this.#s.prepare(
-      params.length === 1
+      sql === "m.agent_id = ?"
         ? `SELECT ${MEMORY_COLUMNS}, f.score FROM (
              SELECT rowid, bm25(memories_fts, 1.0, 0.5) AS score FROM memories_fts
              WHERE memories_fts MATCH ? ORDER BY score LIMIT ${topN(limit)}) f

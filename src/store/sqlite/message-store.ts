@@ -13,6 +13,7 @@ import {
 } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
+import { filterSql, MESSAGE_FILTER_TABLE } from "./filter-sql.ts";
 import { agentKey, matchAny, namespaced, topN } from "./fts.ts";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./memory-rows.ts";
 import { POSTING_BUDGET } from "./memory-store.ts";
@@ -55,8 +56,20 @@ function messageConditions(filter: MessageFilter): { sql: string; params: (strin
     where.push("m.created_ms < ?");
     params.push(Date.parse(filter.before));
   }
+  if (filter.ids !== undefined) {
+    where.push("m.id IN (SELECT value FROM json_each(?))");
+    params.push(JSON.stringify(filter.ids));
+  }
+  if (filter.filter !== undefined) {
+    const compiled = filterSql(filter.filter, MESSAGE_FILTER_TABLE);
+    where.push(compiled.sql);
+    params.push(...compiled.params);
+  }
   return { sql: where.join(" AND "), params };
 }
+
+/** The conditions of a filter that names only the agent: ranking may then happen inside FTS5. */
+const AGENT_ONLY = "m.agent_id = ?";
 
 export class SqliteMessageStore implements MessageStore {
   readonly #s: Statements;
@@ -181,7 +194,7 @@ export class SqliteMessageStore implements MessageStore {
     const bm25 = `bm25(messages_fts, ${weights.map(() => "?").join(", ")})`;
     const { sql, params } = messageConditions(filter);
     const rows =
-      params.length === 1
+      sql === AGENT_ONLY
         ? this.#s.all<MessageRow & { score: number }>(
             `SELECT ${MESSAGE_COLUMNS}, f.score FROM (
                SELECT rowid, ${bm25} AS score FROM messages_fts

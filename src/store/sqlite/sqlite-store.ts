@@ -16,6 +16,7 @@ import { SqliteProjectStore } from "./project-store.ts";
 import { Statements } from "./statements.ts";
 import { SqliteTurnLeaseStore } from "./turn-lease-store.ts";
 import { SqliteVectorStore } from "./vector-store.ts";
+import { SqliteWebhookStore } from "./webhook-store.ts";
 
 export interface SqliteStoreOptions {
   /** A file path, or `:memory:`. */
@@ -78,6 +79,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     vectors,
     keys: new SqliteKeyStore(statements),
     turnLeases: new SqliteTurnLeaseStore(statements),
+    webhooks: new SqliteWebhookStore(statements),
     settings: {
       async get(key) {
         return (

@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { sandbox } from "./test-harness.ts";
+
+describe("engram webhooks", () => {
+  const s = sandbox();
+  after(() => s.cleanup());
+
+  it("adds (showing the secret once), lists, shows the empty delivery log, and removes", async () => {
+    const added = await s.ok(["webhooks", "add", "https://hooks.example.com/engram", "--event", "memory.*"]);
+    assert.match(added.secret, /^whsec_/);
+    const listed = await s.ok(["webhooks", "list"]);
+    assert.deepEqual(
+      listed.items.map((w: { id: string; url: string; secret?: string }) => [w.id, w.url, w.secret]),
+      [[added.id, "https://hooks.example.com/engram", undefined]],
+    );
+    assert.deepEqual((await s.ok(["webhooks", "deliveries", added.id])).items, []);
+    await s.ok(["webhooks", "remove", added.id]);
+    assert.deepEqual((await s.ok(["webhooks", "list"])).items, []);
+  });
+
+  it("refuses a URL that is not http(s) and an event that is no kind, naming the field", async () => {
+    const url = await s.cli(["webhooks", "add", "file:///etc/passwd", "--event", "*", "--json"]);
+    assert.notEqual(url.code, 0);
+    assert.match(JSON.parse(url.stdout).error.message, /webhook: url: must be an http\(s\) URL/);
+    const none = await s.cli(["webhooks", "add", "https://example.com", "--json"]);
+    assert.match(JSON.parse(none.stdout).error.message, /webhook: events: must name at least one kind/);
+    assert.deepEqual((await s.ok(["webhooks", "list"])).items, []);
+  });
+
+  it("refuses a bad --allow-url pattern before serving", async () => {
+    const outcome = await s.cli(["serve", "--port", "0", "--allow-url", "ftp://x", "--json"]);
+    assert.notEqual(outcome.code, 0);
+    assert.match(JSON.parse(outcome.stdout).error.message, /allow-url: "ftp:\/\/x"/);
+  });
+});

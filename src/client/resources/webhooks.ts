@@ -1,0 +1,24 @@
+import type { WebhookService } from "../../webhooks/webhook-service.ts";
+import type { Transport } from "../transport.ts";
+
+/** Webhooks over HTTP: the library's `engram.webhooks` (the server's allowlist applies to `create`). */
+export interface WebhooksClient {
+  create(input: Parameters<WebhookService["create"]>[0]): ReturnType<WebhookService["create"]>;
+  list: WebhookService["list"];
+  get: WebhookService["get"];
+  delete: WebhookService["delete"];
+  deliveries: WebhookService["deliveries"];
+}
+
+/** `client.webhooks`. */
+export function webhooksClient(t: Transport): WebhooksClient {
+  const params = (webhookId: string) => ({ webhookId });
+  return {
+    create: (input) => t.call("webhooks.create", { body: { project: t.options.project, ...input } }),
+    list: (options = {}) => t.call("webhooks.list", { query: { project: t.options.project, ...options } }),
+    get: (id) => t.call("webhooks.get", { params: params(id) }),
+    delete: (id) => t.call("webhooks.delete", { params: params(id) }),
+    deliveries: (id, options = {}) =>
+      t.call("webhooks.deliveries", { params: params(id), query: { ...options } }),
+  };
+}

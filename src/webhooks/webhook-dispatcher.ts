@@ -1,0 +1,265 @@
+import { randomUUID } from "node:crypto";
+import type { EngramEvent } from "../core/types.ts";
+import type { WebhookDelivery } from "../core/webhook-types.ts";
+import { type EngineContext, makeEvent, nowIso } from "../memory/context.ts";
+import { exactKinds, kindMatcher } from "../memory/events/event-kinds.ts";
+import type { DeliveryOutcome, StoredWebhook } from "../store/store.ts";
+import { type OutboundPolicy, UNRESTRICTED } from "./outbound-policy.ts";
+import { SIGNATURE_HEADER, signDelivery, TIMESTAMP_HEADER } from "./signature.ts";
+import { postDelivery } from "./webhook-post.ts";
+import { publicView } from "./webhook-view.ts";
+
+/** How webhooks are delivered; every field has a default. */
+export interface WebhookDispatchOptions {
+  /** The policy every delivery's URL must pass (default: any http(s) URL). */
+  outbound?: OutboundPolicy;
+  /** Tries per event, the first included (default 5). */
+  maxAttempts?: number;
+  /** Wait before the first retry, doubled for each next one (default 1000 ms). */
+  backoffMs?: number;
+  /** The longest wait between tries (default 60 000 ms). */
+  maxBackoffMs?: number;
+  /** Events in a row whose every try failed before the webhook is disabled (default 5). */
+  disableAfter?: number;
+  /** How long one try may wait for an answer (default 10 000 ms). */
+  timeoutMs?: number;
+  /** How often to look for events written by other processes (default 1000 ms). */
+  pollMs?: number;
+  /** How long a claim on a webhook lasts unless renewed, so one server of many delivers it (default 30 s). */
+  leaseMs?: number;
+  /** Told about unexpected failures of the dispatcher itself (not of deliveries, which are logged). */
+  onError?: (error: unknown) => void;
+}
+
+/** A running dispatcher. */
+export interface WebhookDispatcher {
+  /** Stops delivering: tries in flight end, nothing new starts. */
+  stop(): Promise<void>;
+}
+
+const BATCH = 50;
+
+/**
+ * Delivers each project's events to its enabled webhooks, in order, one event at a time per webhook:
+ * signed, retried with backoff, every try written to the delivery log, and the webhook disabled
+ * after `disableAfter` events in a row failed. A write through this engine wakes it at once; a poll
+ * covers other processes. Each webhook is claimed with a lease, so several servers on one database
+ * deliver each event once.
+ */
+export function startWebhookDispatcher(
+  ctx: EngineContext,
+  options: WebhookDispatchOptions = {},
+): WebhookDispatcher {
+  const settings = {
+    outbound: options.outbound ?? UNRESTRICTED,
+    maxAttempts: options.maxAttempts ?? 5,
+    backoffMs: options.backoffMs ?? 1000,
+    maxBackoffMs: options.maxBackoffMs ?? 60_000,
+    disableAfter: options.disableAfter ?? 5,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    leaseMs: options.leaseMs ?? 30_000,
+  };
+  const report = options.onError ?? ((error: unknown) => console.error("engram webhooks:", error));
+  const stopping = new AbortController();
+  // Two dispatchers of one engine (two servers on it) must not both hold a webhook.
+  const owner = `${ctx.instanceId}/${randomUUID()}`;
+  const active = new Map<string, Promise<void>>();
+  let ticking = false;
+  let again = false;
+
+  const tick = async (): Promise<void> => {
+    if (stopping.signal.aborted) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = true;
+    try {
+      do {
+        again = false;
+        for (const webhook of await ctx.store.webhooks.enabled()) {
+          if (active.has(webhook.id)) continue;
+          const run = drain(webhook)
+            .catch(report)
+            .finally(() => {
+              active.delete(webhook.id);
+            });
+          active.set(webhook.id, run);
+        }
+      } while (again && !stopping.signal.aborted);
+    } catch (error) {
+      report(error);
+    } finally {
+      ticking = false;
+    }
+  };
+
+  /** Sends the webhook every event after its cursor, while it holds the claim. */
+  const drain = async (start: StoredWebhook): Promise<void> => {
+    const matches = kindMatcher(start.events, "webhook: events");
+    let webhook = start;
+    try {
+      while (!stopping.signal.aborted) {
+        const now = ctx.now();
+        if (!(await ctx.store.webhooks.claim(webhook.id, owner, now, now + settings.leaseMs))) return;
+        const current = await ctx.store.webhooks.get(webhook.id);
+        if (current === null || !current.enabled) return;
+        webhook = current;
+        const events = await ctx.store.events.list({
+          projectId: webhook.projectId,
+          kinds: exactKinds(webhook.events),
+          afterSeq: webhook.cursor,
+          limit: BATCH,
+        });
+        const due = events.filter((event) => matches(event.kind));
+        if (due.length === 0) {
+          const last = events.at(-1);
+          // Only events of other kinds: move past them, and look again if the batch was full.
+          if (last === undefined) return;
+          await ctx.store.webhooks.recordOutcome(skipTo(webhook, last.seq, nowIso(ctx)));
+          continue;
+        }
+        for (const event of due) {
+          if (stopping.signal.aborted) return;
+          const outcome = await deliver(webhook, event);
+          if (stopping.signal.aborted && !outcome.attempts.some((a) => a.ok)) return;
+          await ctx.store.webhooks.recordOutcome(outcome);
+          if (outcome.disabled !== null) return;
+          webhook = { ...webhook, cursor: event.seq, consecutiveFailures: outcome.consecutiveFailures };
+          const renewed = ctx.now();
+          if (!(await ctx.store.webhooks.claim(webhook.id, owner, renewed, renewed + settings.leaseMs)))
+            return;
+        }
+      }
+    } finally {
+      await ctx.store.webhooks.release(webhook.id, owner).catch(() => {});
+    }
+  };
+
+  /** Tries one event until it is accepted or the tries run out. */
+  const deliver = async (webhook: StoredWebhook, event: EngramEvent): Promise<DeliveryOutcome> => {
+    const body = JSON.stringify({ webhookId: webhook.id, event });
+    const url = new URL(webhook.url);
+    const attempts: WebhookDelivery[] = [];
+    for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
+      if (attempt > 1) {
+        const wait = Math.min(settings.backoffMs * 2 ** (attempt - 2), settings.maxBackoffMs);
+        if (!(await sleep(wait, stopping.signal))) break;
+        // Retries can outlast the lease: renew it, so no other server starts on this event meanwhile.
+        const now = ctx.now();
+        await ctx.store.webhooks.claim(webhook.id, owner, now, now + settings.leaseMs + settings.timeoutMs);
+      }
+      const started = performance.now();
+      const timestamp = Math.floor(ctx.now() / 1000);
+      let status: number | null = null;
+      let error: string | null = null;
+      let final = false;
+      try {
+        status = await postDelivery(
+          url,
+          body,
+          {
+            "content-type": "application/json",
+            "user-agent": "engram-webhooks",
+            [SIGNATURE_HEADER]: signDelivery(webhook.secret, timestamp, body),
+            [TIMESTAMP_HEADER]: String(timestamp),
+            "engram-event": event.kind,
+            "engram-event-id": event.id,
+            "engram-webhook-id": webhook.id,
+          },
+          { policy: settings.outbound, timeoutMs: settings.timeoutMs, signal: stopping.signal },
+        );
+        if (status < 200 || status > 299) error = `HTTP ${status}`;
+      } catch (failure) {
+        error = failure instanceof Error ? failure.message : String(failure);
+        // A destination the policy refuses stays refused: retrying would only repeat it.
+        final =
+          (failure as { code?: unknown }).code === "forbidden" ||
+          (failure as { code?: unknown }).code === "ENONPUBLIC";
+      }
+      attempts.push({
+        id: ctx.generateId("delivery"),
+        webhookId: webhook.id,
+        eventSeq: event.seq,
+        eventId: event.id,
+        eventKind: event.kind,
+        attempt,
+        status,
+        ok: error === null,
+        error,
+        durationMs: Math.round(performance.now() - started),
+        createdAt: nowIso(ctx),
+      });
+      if (error === null || final) break;
+    }
+    const ok = attempts.at(-1)?.ok === true;
+    const failures = ok ? 0 : webhook.consecutiveFailures + 1;
+    const at = nowIso(ctx);
+    let disabled: DeliveryOutcome["disabled"] = null;
+    if (!ok && failures >= settings.disableAfter) {
+      const reason = `disabled after ${failures} events in a row could not be delivered; last: ${attempts.at(-1)?.error ?? "unknown"}`;
+      disabled = {
+        reason,
+        event: makeEvent(ctx, {
+          projectId: webhook.projectId,
+          actor: "user",
+          kind: "webhook.disabled",
+          targetType: "webhook",
+          targetId: webhook.id,
+          before: publicView(webhook),
+          after: { ...publicView(webhook), enabled: false, disabledReason: reason },
+          createdAt: at,
+        }),
+      };
+    }
+    return {
+      webhookId: webhook.id,
+      attempts,
+      cursor: event.seq,
+      consecutiveFailures: failures,
+      disabled,
+      at,
+    };
+  };
+
+  const unwatch = ctx.store.events.watch(() => void tick());
+  const poll = setInterval(() => void tick(), options.pollMs ?? 1000);
+  poll.unref?.();
+  void tick();
+
+  return {
+    async stop() {
+      stopping.abort();
+      clearInterval(poll);
+      unwatch();
+      await Promise.allSettled([...active.values()]);
+    },
+  };
+}
+
+function skipTo(webhook: StoredWebhook, seq: number, at: string): DeliveryOutcome {
+  return {
+    webhookId: webhook.id,
+    attempts: [],
+    cursor: seq,
+    consecutiveFailures: webhook.consecutiveFailures,
+    disabled: null,
+    at,
+  };
+}
+
+/** Waits, unless the signal aborts first; false when it did. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

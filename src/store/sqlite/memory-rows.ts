@@ -110,12 +110,13 @@ export interface VersionRow {
   created_at: string;
 }
 
-export const toVersion = (row: VersionRow): MemoryVersion => ({
+/** A version row with the memory its snapshot records (see memory-snapshot.ts for how it is stored). */
+export const toVersion = (row: VersionRow, memory: Memory): MemoryVersion => ({
   memoryId: row.memory_id,
   version: row.version,
   operation: row.operation as MemoryVersion["operation"],
   actor: row.actor as MemoryVersion["actor"],
-  memory: JSON.parse(row.snapshot),
+  memory,
   createdAt: row.created_at,
 });
 

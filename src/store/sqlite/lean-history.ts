@@ -49,12 +49,22 @@ function convertVersions(s: Statements): void {
 
 function convertEvents(s: Statements): void {
   for (let after = 0; ; ) {
-    const rows = s.all<{ seq: number; target_id: string; before: string | null; after: string | null }>(
-      `SELECT seq, target_id, before, after FROM events WHERE target_type = 'memory' AND seq > ?
+    const rows = s.all<{
+      seq: number;
+      agent_id: string | null;
+      target_id: string;
+      before: string | null;
+      after: string | null;
+    }>(
+      `SELECT seq, agent_id, target_id, before, after FROM events WHERE target_type = 'memory' AND seq > ?
        ORDER BY seq LIMIT ${PAGE}`,
       after,
     );
     for (const row of rows) {
+      // Only against the versions of the event's own agent: those are deleted with it, and its
+      // events written out first. (A deleted agent's events keep their copies; its memory ids may
+      // since belong to an agent imported again.)
+      if (row.agent_id === null || !ownVersions(s, row.target_id, row.agent_id)) continue;
       const before = lean(s, row.target_id, row.before);
       const afterValue = lean(s, row.target_id, row.after);
       if (before !== row.before || afterValue !== row.after)
@@ -63,6 +73,13 @@ function convertEvents(s: Statements): void {
     if (rows.length < PAGE) return;
     after = (rows.at(-1) as { seq: number }).seq;
   }
+}
+
+function ownVersions(s: Statements, memoryId: string, agentId: string): boolean {
+  return (
+    s.get("SELECT 1 FROM memory_versions WHERE memory_id = ? AND agent_id = ? LIMIT 1", memoryId, agentId) !==
+    undefined
+  );
 }
 
 /**

@@ -1,19 +1,31 @@
 import type { SQLInputValue } from "node:sqlite";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
-import { indexTerms } from "../../core/text.ts";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
 import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
 import { AccessBuffer } from "./access-buffer.ts";
 import { insertRows } from "./batch-insert.ts";
 import { inTransaction, inWriteTransaction } from "./database.ts";
 import { eventJson, writeEvent } from "./event-writer.ts";
-import { agentKey, matchAny, namespaced, topN } from "./fts.ts";
+import { agentKey, matchAny, topN } from "./fts.ts";
 import { detachAgentEvents, refAgainst, versionRef } from "./memory-event-refs.ts";
+import {
+  contentValues,
+  EVENT_HEAD,
+  EVENT_WIDTH,
+  FTS_HEAD,
+  MEMORY_HEAD,
+  MEMORY_WIDTH,
+  pushEvent,
+  pushIndexed,
+  pushRow,
+  pushVersion,
+  VERSION_HEAD,
+  VERSION_WIDTH,
+} from "./memory-row-values.ts";
 import {
   MEMORY_COLUMNS,
   type MemoryRow,
   type MemoryTuple,
-  provenanceColumn,
   toMemory,
   toVersion,
   tupleToMemory,
@@ -21,7 +33,6 @@ import {
 } from "./memory-rows.ts";
 import {
   decodeSnapshot,
-  encodeSnapshot,
   isLiveSnapshot,
   liveRow,
   materializeSnapshots,
@@ -36,20 +47,6 @@ const MEMORY_TUPLE_SCORE = 17;
 
 /** Postings a full-text query may score before its most common terms are left out. */
 export const POSTING_BUDGET = 5_000;
-
-const MEMORY_HEAD = `INSERT INTO memories (rowid, id, agent_id, user_id, kind, text, tags, importance, valid_from,
-  valid_to, provenance, metadata, version, archived_at, access_count, last_accessed_at, created_at, created_ms, updated_at)`;
-const MEMORY_WIDTH = 19;
-
-const VERSION_HEAD =
-  "INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)";
-const VERSION_WIDTH = 7;
-
-const EVENT_HEAD = `INSERT INTO events
-  (id, project_id, agent_id, actor, kind, target_type, target_id, before, after, created_at)`;
-const EVENT_WIDTH = 10;
-
-const FTS_HEAD = "INSERT INTO memories_fts (rowid, terms, tag_terms)";
 
 /** SQL conditions (on alias `m`) for a memory filter. */
 export function memoryConditions(filter: MemoryFilter): { sql: string; params: (string | number)[] } {
@@ -385,46 +382,4 @@ export class SqliteMemoryStore implements MemoryStore {
     pushVersion(values, version, live && version.memoryId === version.memory.id);
     this.#s.run(`${VERSION_HEAD} VALUES (?, ?, ?, ?, ?, ?, ?)`, ...values);
   }
-}
-
-/** A memory's row values in `MEMORY_HEAD` order (`rowid` null: chosen by SQLite). */
-function pushRow(out: SQLInputValue[], rowid: number | null, memory: Memory): void {
-  out.push(rowid, memory.id, memory.agentId, ...contentValues(memory));
-  out.push(memory.accessCount, memory.lastAccessedAt, memory.createdAt, Date.parse(memory.createdAt));
-  out.push(memory.updatedAt);
-}
-
-/** A memory's full-text row: its analysed terms and tag terms under the agent's namespace. */
-function pushIndexed(out: SQLInputValue[], rowid: number, memory: Memory): void {
-  const key = agentKey(memory.agentId);
-  const tags = memory.tags.length === 0 ? "" : namespaced(key, indexTerms(memory.tags.join(" ")));
-  out.push(rowid, namespaced(key, indexTerms(memory.text)), tags);
-}
-
-function pushVersion(out: SQLInputValue[], version: MemoryVersion, live: boolean): void {
-  const { memory } = version;
-  out.push(version.memoryId, version.version, memory.agentId, version.operation, version.actor);
-  out.push(encodeSnapshot(memory, live), version.createdAt);
-}
-
-function pushEvent(out: SQLInputValue[], event: NewEvent, before: string | null, after: string | null): void {
-  out.push(event.id, event.projectId, event.agentId, event.actor, event.kind, event.targetType);
-  out.push(event.targetId, before, after, event.createdAt);
-}
-
-/** The columns `user_id` … `archived_at`, in statement order, shared by insert and update. */
-function contentValues(memory: Memory): (string | number | null)[] {
-  return [
-    memory.userId,
-    memory.kind,
-    memory.text,
-    memory.tags.length === 0 ? "[]" : JSON.stringify(memory.tags),
-    memory.importance,
-    memory.validFrom,
-    memory.validTo,
-    provenanceColumn(memory.provenance),
-    JSON.stringify(memory.metadata),
-    memory.version,
-    memory.archivedAt,
-  ];
 }

@@ -4,7 +4,7 @@ import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
 import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
 import { AccessBuffer } from "./access-buffer.ts";
 import { insertRows } from "./batch-insert.ts";
-import { inTransaction, inWriteTransaction } from "./database.ts";
+import { inReadTransaction, inTransaction, inWriteTransaction } from "./database.ts";
 import { eventJson, writeEvent } from "./event-writer.ts";
 import { agentKey, matchAny, topN } from "./fts.ts";
 import { detachAgentEvents, refAgainst, versionRef } from "./memory-event-refs.ts";
@@ -211,32 +211,41 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async history(agentId: string, id: string): Promise<MemoryVersion[]> {
-    return this.#versions(
-      this.#s.all<VersionRow>(
-        "SELECT * FROM memory_versions WHERE memory_id = ? AND agent_id = ? ORDER BY version",
-        id,
-        agentId,
+    return inReadTransaction(this.#s.db, () =>
+      this.#versions(
+        this.#s.all<VersionRow>(
+          "SELECT * FROM memory_versions WHERE memory_id = ? AND agent_id = ? ORDER BY version",
+          id,
+          agentId,
+        ),
       ),
     );
   }
 
   async histories(agentId: string, ids: readonly string[]): Promise<Map<string, MemoryVersion[]>> {
     const out = new Map<string, MemoryVersion[]>();
-    const rows = this.#s.all<VersionRow>(
-      `SELECT * FROM memory_versions WHERE memory_id IN (SELECT value FROM json_each(?)) AND agent_id = ?
-       ORDER BY memory_id, version`,
-      JSON.stringify(ids),
-      agentId,
+    const versions = inReadTransaction(this.#s.db, () =>
+      this.#versions(
+        this.#s.all<VersionRow>(
+          `SELECT * FROM memory_versions WHERE memory_id IN (SELECT value FROM json_each(?)) AND agent_id = ?
+           ORDER BY memory_id, version`,
+          JSON.stringify(ids),
+          agentId,
+        ),
+      ),
     );
-    for (const version of this.#versions(rows)) {
-      const versions = out.get(version.memoryId);
-      if (versions === undefined) out.set(version.memoryId, [version]);
-      else versions.push(version);
+    for (const version of versions) {
+      const same = out.get(version.memoryId);
+      if (same === undefined) out.set(version.memoryId, [version]);
+      else same.push(version);
     }
     return out;
   }
 
-  /** Version rows as versions, reading the live row of those whose snapshot refers to it. */
+  /**
+   * Version rows as versions, reading the live row of those whose snapshot refers to it: called in
+   * the read transaction of the rows, so the row read is the one they refer to.
+   */
   #versions(rows: readonly VersionRow[]): MemoryVersion[] {
     return rows.map((row) =>
       toVersion(

@@ -8,8 +8,13 @@ import { after, describe, it } from "node:test";
 import type { Memory } from "../../core/types.ts";
 import { createEngram } from "../../engram.ts";
 import type { Store } from "../store.ts";
-import { currentVersion } from "./migrations.ts";
+import { convertToLeanHistory } from "./lean-history.ts";
+import { currentVersion, MIGRATIONS } from "./migrations.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
+
+/** The migration that converts memory history to references, and the schema before it. */
+const LEAN = MIGRATIONS.find((m) => m.prepare === convertToLeanHistory)?.version ?? Number.NaN;
+const BEFORE_LEAN = LEAN - 1;
 
 const dir = mkdtempSync(join(tmpdir(), "engram-lean-history-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,8 +60,8 @@ async function writeHistory(path: string) {
   return out;
 }
 
-/** Rewrites a schema-11 database as schema 10 wrote it: full copies everywhere, `content_hash` back. */
-function asWrittenBySchema10(path: string, out: Awaited<ReturnType<typeof readOut>>): void {
+/** Rewrites a lean database as the schema before wrote it: full copies everywhere, `content_hash` back. */
+function asWrittenBeforeLean(path: string, out: Awaited<ReturnType<typeof readOut>>): void {
   const db = new DatabaseSync(path);
   db.exec("ALTER TABLE memories ADD COLUMN content_hash TEXT NOT NULL DEFAULT 'h'");
   const version = db.prepare("UPDATE memory_versions SET snapshot = ? WHERE memory_id = ? AND version = ?");
@@ -66,7 +71,7 @@ function asWrittenBySchema10(path: string, out: Awaited<ReturnType<typeof readOu
         version.run(JSON.stringify(v.memory), (v.memory as { id: string }).id, v.version);
   const event = db.prepare("UPDATE events SET before = ?, after = ? WHERE seq = ?");
   for (const e of out.events) event.run(JSON.stringify(e.before), JSON.stringify(e.after), e.seq);
-  db.exec("DELETE FROM schema_migrations WHERE version = 11");
+  db.prepare("DELETE FROM schema_migrations WHERE version = ?").run(LEAN);
   db.close();
 }
 
@@ -144,7 +149,7 @@ describe("memory history stored once", () => {
     const expected = await writeHistory(lean);
     const old = join(dir, "old.db");
     copyFileSync(lean, old);
-    asWrittenBySchema10(old, expected);
+    asWrittenBeforeLean(old, expected);
     // An event whose copy no version can express (its keys in another order) keeps its copy.
     const odd = { odd: true, ...(expected.events.find((e) => e.kind === "memory.created")?.after as object) };
     const raw = new DatabaseSync(old);
@@ -178,7 +183,7 @@ describe("memory history stored once", () => {
     const expected = await writeHistory(lean);
     const old = join(dir, "killed.db");
     copyFileSync(lean, old);
-    asWrittenBySchema10(old, expected);
+    asWrittenBeforeLean(old, expected);
     // The child converts the data, says so, then stops dead inside the migration's transaction.
     const child = spawn(
       process.execPath,
@@ -189,7 +194,7 @@ describe("memory history stored once", () => {
          import { MIGRATIONS, migrate } from ${JSON.stringify(new URL("./migrations.ts", import.meta.url).href)};
          const db = new DatabaseSync(process.env.DB);
          db.exec("PRAGMA journal_mode = WAL");
-         const hooked = MIGRATIONS.map((m) => m.version !== 11 ? m : { ...m, prepare(d) {
+         const hooked = MIGRATIONS.map((m) => m.version !== ${LEAN} ? m : { ...m, prepare(d) {
            m.prepare(d);
            process.stdout.write("converted\\n");
            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
@@ -209,7 +214,7 @@ describe("memory history stored once", () => {
     assert.equal(await exited, "SIGKILL");
 
     const raw = new DatabaseSync(old);
-    assert.equal(currentVersion(raw), 10);
+    assert.equal(currentVersion(raw), BEFORE_LEAN);
     assert.equal(Number(raw.prepare("SELECT COUNT(*) AS n FROM events WHERE after LIKE '@%'").get()?.n), 0);
     raw.close();
     const store = createSqliteStore({ path: old });

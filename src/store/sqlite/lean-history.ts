@@ -9,7 +9,7 @@ import { Statements } from "./statements.ts";
 const PAGE = 5000;
 
 /**
- * Converts a database written with full copies to the lean form (schema 11): each memory's current
+ * Converts a database written with full copies to the lean form (migration 12): each memory's current
  * version refers to its row when it reads back exactly, and each memory event's before/after refers
  * to the version it records (see memory-snapshot.ts, memory-event-refs.ts). A value is converted
  * only when its reference reads back as the same JSON; anything else keeps its full copy. Runs in

@@ -129,6 +129,49 @@ describe("memory history stored once", () => {
     db.close();
   });
 
+  it("keeps a full copy of a version the row cannot hold (a creation time the row does not change)", async () => {
+    const path = join(dir, "moved.db");
+    const engram = createEngram({ path, embedder: null });
+    const agent = await engram.agents.create({ name: "a" });
+    const memory = await engram.memories.add(agent.id, { text: "dated" });
+    const at = "2030-01-01T00:00:00.000Z";
+    const moved: Memory = { ...memory, createdAt: "2020-01-01T00:00:00.000Z", version: 2, updatedAt: at };
+    await engram.store.memories.update(
+      {
+        memory: moved,
+        version: {
+          memoryId: memory.id,
+          version: 2,
+          operation: "update",
+          actor: "user",
+          memory: moved,
+          createdAt: at,
+        },
+        event: {
+          id: "evt_moved",
+          projectId: agent.projectId,
+          agentId: agent.id,
+          actor: "user",
+          kind: "memory.updated",
+          targetType: "memory",
+          targetId: memory.id,
+          before: memory,
+          after: moved,
+          createdAt: at,
+        },
+      },
+      1,
+    );
+    assert.equal((await engram.memories.get(agent.id, memory.id)).createdAt, memory.createdAt);
+    assert.deepEqual(
+      (await engram.memories.history(agent.id, memory.id)).map((v) => v.memory),
+      [memory, moved],
+    );
+    const [event] = await engram.store.events.list({ agentId: agent.id, kind: "memory.updated", limit: 1 });
+    assert.deepEqual([event?.before, event?.after], [memory, moved]);
+    await engram.close();
+  });
+
   it("keeps a deleted agent's memory events whole in the audit log", async () => {
     const path = join(dir, "deleted-agent.db");
     const engram = createEngram({ path, embedder: null });

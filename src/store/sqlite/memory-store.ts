@@ -156,8 +156,8 @@ export class SqliteMemoryStore implements MemoryStore {
   updateNow(write: MemoryWrite, expectedVersion: number): void {
     const { memory } = write;
     inTransaction(this.#s.db, () => {
-      const current = this.#s.get<{ version: number; rowid: number; text: string }>(
-        "SELECT version, rowid, text FROM memories WHERE id = ? AND agent_id = ?",
+      const current = this.#s.get<{ version: number; rowid: number; text: string; created_at: string }>(
+        "SELECT version, rowid, text, created_at FROM memories WHERE id = ? AND agent_id = ?",
         memory.id,
         memory.agentId,
       );
@@ -183,7 +183,10 @@ export class SqliteMemoryStore implements MemoryStore {
       // Archived memories are kept out of the full-text index, so search never ranks them.
       this.#s.run("DELETE FROM memories_fts WHERE rowid = ?", current.rowid);
       if (memory.archivedAt === null) this.#index(current.rowid, memory);
-      this.#insertVersion(version, version.memory === memory && readsBackFromRow(memory));
+      // The row keeps its creation time: a version that names another cannot refer to the row.
+      const live =
+        version.memory === memory && memory.createdAt === current.created_at && readsBackFromRow(memory);
+      this.#insertVersion(version, live);
       const after = event.after === version.memory ? versionRef(version.version) : eventJson(event.after);
       writeEvent(this.#s, event, before, after);
       if (current.text !== memory.text) this.#onRemoved([current.rowid]);

@@ -113,6 +113,7 @@ describe("embeddings: stored once, queries cached in memory", () => {
     // Back to version 9, as the previous release left it: with the cache table, and full.
     const db = new DatabaseSync(path);
     db.exec(`DELETE FROM schema_migrations WHERE version >= 10;
+      ALTER TABLE memories ADD COLUMN content_hash TEXT NOT NULL DEFAULT 'h';
       CREATE TABLE embedding_cache (model TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL,
         PRIMARY KEY (model, hash)) STRICT, WITHOUT ROWID;`);
     db.prepare("INSERT INTO embedding_cache VALUES ('hash:32', 'h', ?)").run(new Uint8Array(128));

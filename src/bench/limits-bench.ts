@@ -13,6 +13,8 @@ export interface LimitsBenchOptions {
   n?: number;
   /** Searches timed per kind (default 300), after 20 untimed ones. */
   queries?: number;
+  /** Leave out the vector sides (inserts with vectors, hybrid search): the lexical figures alone. */
+  lexicalOnly?: boolean;
   onProgress?: (done: number, total: number, phase: string) => void;
 }
 
@@ -38,7 +40,7 @@ export interface LimitsBenchResult {
   vectorsScanned: number;
   /** IVF lists of engram's memory vectors at the end (0: untrained, searched exactly). */
   vectorLists: number;
-  /** The hash embedder alone, rows/s: engram's insert with vectors includes this work, the raw figure does not. */
+  /** The hash embedder alone, rows/s: engram's insert with vectors includes this work, the raw figure does not (0 when lexical only). */
   embedderRowsPerSecond: number;
   measures: LimitsMeasure[];
 }
@@ -65,23 +67,24 @@ export async function runLimitsBench(options: LimitsBenchOptions = {}): Promise<
     rawVectors: join(dir, "raw-fts5-vec0.db"),
   };
   const embedder = createHashEmbedder(DIMENSIONS);
+  const withVectors = options.lexicalOnly !== true;
   const engramText = createEngram({ path: paths.engramText, embedder: null });
-  const engramVectors = createEngram({ path: paths.engramVectors, embedder });
+  const engramVectors = withVectors ? createEngram({ path: paths.engramVectors, embedder }) : null;
   const rawText = new RawSqlite(paths.rawText, null);
-  const rawVectors = new RawSqlite(paths.rawVectors, DIMENSIONS);
+  const rawVectors = withVectors ? new RawSqlite(paths.rawVectors, DIMENSIONS) : null;
   let closed = false;
   const closeAll = async () => {
     if (closed) return;
     closed = true;
     rawText.close();
-    rawVectors.close();
+    rawVectors?.close();
     await engramText.close();
-    await engramVectors.close();
+    await engramVectors?.close();
   };
   try {
     const corpus = new SyntheticCorpus({ seed: 7 });
     const textAgent = (await engramText.agents.create({ name: "bench" })).id;
-    const vectorAgent = (await engramVectors.agents.create({ name: "bench" })).id;
+    const vectorAgent = (await engramVectors?.agents.create({ name: "bench" }))?.id ?? "";
     const seconds = { engramText: 0, engramVectors: 0, rawText: 0, rawVectors: 0, embed: 0 };
     const timed = async (key: keyof typeof seconds, work: () => unknown) => {
       const t0 = clockMs();
@@ -93,6 +96,10 @@ export async function runLimitsBench(options: LimitsBenchOptions = {}): Promise<
       const items = texts.map((text) => ({ text }));
       await timed("engramText", () => added(engramText, textAgent, items));
       await timed("rawText", () => rawText.insert(texts));
+      if (engramVectors === null || rawVectors === null) {
+        options.onProgress?.(done + texts.length, n, "insert");
+        continue;
+      }
       await timed("engramVectors", () => added(engramVectors, vectorAgent, items));
       // The raw side is storage alone: its vectors are made outside the clock, and the embedder's
       // own time (inside engram's figure) is reported apart.
@@ -104,97 +111,117 @@ export async function runLimitsBench(options: LimitsBenchOptions = {}): Promise<
       options.onProgress?.(done + texts.length, n, "insert");
     }
 
-    // Searches are timed on the lists a settled index has: wait for retraining in the background.
-    const vectorStore = engramVectors.store.vectors;
-    if (vectorStore instanceof SqliteVectorStore) await vectorStore.settled();
-    const vectorsScanned = await probeBudget(engramVectors, vectorAgent, n);
-    const scanned = Math.min(rawVectors.partitions, Math.ceil(vectorsScanned / RAW_PARTITION_ROWS));
-    const partitionsFrom = (start: number) =>
-      Array.from({ length: scanned }, (_, j) => (start + j) % rawVectors.partitions);
-
     const search = (engram: Engram, agentId: string, query: string, vector: number) =>
       engram.search(agentId, { query, k: K, weights: { vector }, recordAccess: false });
-    // Warm the page caches and statements of every side, as a running server would be.
-    for (let i = 0; i < 20; i++) {
-      const query = corpus.query();
-      await search(engramText, textAgent, query, 0);
-      rawText.searchText(query);
-      await search(engramVectors, vectorAgent, query, 1);
-      const [v] = await embedder.embed([query]);
-      rawVectors.searchText(query);
-      rawVectors.scanVectors(v as Float32Array, K, partitionsFrom(i));
-      rawVectors.knn(v as Float32Array, K);
-    }
-    const samples = {
-      engramLexical: [] as number[],
-      rawLexical: [] as number[],
-      engramHybrid: [] as number[],
-      rawScan: [] as number[],
-      rawKnn: [] as number[],
-    };
     const time = async (into: number[], work: () => unknown) => {
       const t0 = clockMs();
       await work();
       into.push(clockMs() - t0);
     };
+    // Warm the page caches and statements of every side, as a running server would be.
+    for (let i = 0; i < 20; i++) {
+      const query = corpus.query();
+      await search(engramText, textAgent, query, 0);
+      rawText.searchText(query);
+    }
+    const lexicalSamples = { engram: [] as number[], raw: [] as number[] };
     for (let i = 0; i < queries; i++) {
       const query = corpus.query();
-      await time(samples.engramLexical, () => search(engramText, textAgent, query, 0));
-      await time(samples.rawLexical, () => rawText.searchText(query));
+      await time(lexicalSamples.engram, () => search(engramText, textAgent, query, 0));
+      await time(lexicalSamples.raw, () => rawText.searchText(query));
       options.onProgress?.(i + 1, queries, "lexical");
     }
-    for (let i = 0; i < queries; i++) {
-      const query = corpus.query();
-      await time(samples.engramHybrid, () => search(engramVectors, vectorAgent, query, 1));
-      await time(samples.rawScan, async () => {
+
+    let vectorsScanned = 0;
+    let vectorLists = 0;
+    const hybridSamples = { engram: [] as number[], rawScan: [] as number[], rawKnn: [] as number[] };
+    let scannedRows = 0;
+    if (engramVectors !== null && rawVectors !== null) {
+      // Searches are timed on the lists a settled index has: wait for retraining in the background.
+      const vectorStore = engramVectors.store.vectors;
+      if (vectorStore instanceof SqliteVectorStore) await vectorStore.settled();
+      vectorsScanned = await probeBudget(engramVectors, vectorAgent, n);
+      const scanned = Math.min(rawVectors.partitions, Math.ceil(vectorsScanned / RAW_PARTITION_ROWS));
+      scannedRows = Math.min(n, scanned * RAW_PARTITION_ROWS);
+      const partitionsFrom = (start: number) =>
+        Array.from({ length: scanned }, (_, j) => (start + j) % rawVectors.partitions);
+      for (let i = 0; i < 20; i++) {
+        const query = corpus.query();
+        await search(engramVectors, vectorAgent, query, 1);
         const [v] = await embedder.embed([query]);
         rawVectors.searchText(query);
-        rawVectors.scanVectors(v as Float32Array, K, partitionsFrom(i * 7));
-      });
-      await time(samples.rawKnn, async () => {
-        const [v] = await embedder.embed([query]);
-        rawVectors.searchText(query);
+        rawVectors.scanVectors(v as Float32Array, K, partitionsFrom(i));
         rawVectors.knn(v as Float32Array, K);
-      });
-      options.onProgress?.(i + 1, queries, "hybrid");
+      }
+      for (let i = 0; i < queries; i++) {
+        const query = corpus.query();
+        await time(hybridSamples.engram, () => search(engramVectors, vectorAgent, query, 1));
+        await time(hybridSamples.rawScan, async () => {
+          const [v] = await embedder.embed([query]);
+          rawVectors.searchText(query);
+          rawVectors.scanVectors(v as Float32Array, K, partitionsFrom(i * 7));
+        });
+        await time(hybridSamples.rawKnn, async () => {
+          const [v] = await embedder.embed([query]);
+          rawVectors.searchText(query);
+          rawVectors.knn(v as Float32Array, K);
+        });
+        options.onProgress?.(i + 1, queries, "hybrid");
+      }
+      vectorLists = await listsOf(engramVectors, vectorAgent);
     }
-    const vectorLists = await listsOf(engramVectors, vectorAgent);
     // Closed first: closing checkpoints the write-ahead log into the file, on both sides alike.
     await closeAll();
-    const lexical = { engram: percentiles(samples.engramLexical), raw: percentiles(samples.rawLexical) };
-    const hybrid = percentiles(samples.engramHybrid);
-    const scan = percentiles(samples.rawScan);
-    const knn = percentiles(samples.rawKnn);
+    const lexical = { engram: percentiles(lexicalSamples.engram), raw: percentiles(lexicalSamples.raw) };
     const rate = (s: number) => Math.round(n / s);
     const budgeted = "budgeted BM25, LIMIT 100";
     const measures: LimitsMeasure[] = [
       measure("insert, lexical only", "rows/s", rate(seconds.engramText), rate(seconds.rawText), "FTS5"),
-      measure(
-        "insert with vectors",
-        "rows/s",
-        rate(seconds.engramVectors),
-        rate(seconds.rawVectors),
-        "FTS5 + vec0",
-      ),
       measure("lexical search p50", "ms", lexical.engram.p50, lexical.raw.p50, budgeted),
       measure("lexical search p95", "ms", lexical.engram.p95, lexical.raw.p95, budgeted),
-      measure(
-        "hybrid search p95",
-        "ms",
-        hybrid.p95,
-        scan.p95,
-        `${budgeted} + a scan of ${Math.min(n, scanned * RAW_PARTITION_ROWS)} vectors`,
-      ),
-      measure("hybrid search p95", "ms", hybrid.p95, knn.p95, `${budgeted} + brute-force k-NN`),
       measure("database, lexical only", "bytes", size(paths.engramText), size(paths.rawText), "FTS5"),
-      measure(
-        "database with vectors",
-        "bytes",
-        size(paths.engramVectors),
-        size(paths.rawVectors),
-        "FTS5 + vec0",
-      ),
     ];
+    if (withVectors) {
+      const hybrid = percentiles(hybridSamples.engram);
+      measures.splice(
+        1,
+        0,
+        measure(
+          "insert with vectors",
+          "rows/s",
+          rate(seconds.engramVectors),
+          rate(seconds.rawVectors),
+          "FTS5 + vec0",
+        ),
+      );
+      measures.splice(
+        4,
+        0,
+        measure(
+          "hybrid search p95",
+          "ms",
+          hybrid.p95,
+          percentiles(hybridSamples.rawScan).p95,
+          `${budgeted} + a scan of ${scannedRows} vectors`,
+        ),
+        measure(
+          "hybrid search p95",
+          "ms",
+          hybrid.p95,
+          percentiles(hybridSamples.rawKnn).p95,
+          `${budgeted} + brute-force k-NN`,
+        ),
+      );
+      measures.push(
+        measure(
+          "database with vectors",
+          "bytes",
+          size(paths.engramVectors),
+          size(paths.rawVectors),
+          "FTS5 + vec0",
+        ),
+      );
+    }
     return {
       n,
       queries,
@@ -203,7 +230,7 @@ export async function runLimitsBench(options: LimitsBenchOptions = {}): Promise<
       load,
       vectorsScanned,
       vectorLists,
-      embedderRowsPerSecond: rate(seconds.embed),
+      embedderRowsPerSecond: withVectors ? rate(seconds.embed) : 0,
       measures,
     };
   } finally {
@@ -273,10 +300,17 @@ export function formatLimitsBench(r: LimitsBenchResult): string {
       .map((cell, c) => cell.padEnd(widths[c] as number))
       .join("  ")
       .trimEnd();
+  const lexicalOnly = r.embedderRowsPerSecond === 0;
   return [
     `engram bench limits — ${r.date} — ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}, load ${r.load.join(" ")}`,
-    `${r.n} synthetic memories, batches of ${BATCH}; ${r.queries} queries per search kind, k = ${K}; engram scans ${r.vectorsScanned} vectors per hybrid search (${r.vectorLists === 0 ? "untrained, exact" : `IVF, ${r.vectorLists} lists`})`,
-    `the hash embedder alone: ${r.embedderRowsPerSecond.toLocaleString("en-US")} rows/s (inside engram's insert with vectors, outside the raw figure)`,
+    lexicalOnly
+      ? `${r.n} synthetic memories, batches of ${BATCH}; ${r.queries} queries, k = ${K}; lexical only (no vector sides)`
+      : `${r.n} synthetic memories, batches of ${BATCH}; ${r.queries} queries per search kind, k = ${K}; engram scans ${r.vectorsScanned} vectors per hybrid search (${r.vectorLists === 0 ? "untrained, exact" : `IVF, ${r.vectorLists} lists`})`,
+    ...(lexicalOnly
+      ? []
+      : [
+          `the hash embedder alone: ${r.embedderRowsPerSecond.toLocaleString("en-US")} rows/s (inside engram's insert with vectors, outside the raw figure)`,
+        ]),
     line(header),
     ...rows.map(line),
   ].join("\n");

@@ -106,6 +106,18 @@ describe("engram bench limits", () => {
     assert.equal(out.stderr, "");
   });
 
+  it("gives the lexical figures alone with --no-vectors", async () => {
+    const out = await runCli(["bench", "limits", "--n", "300", "--no-vectors", "--json"]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const result = out.json();
+    assert.deepEqual(
+      result.measures.map((m: { measure: string }) => m.measure),
+      ["insert, lexical only", "lexical search p50", "lexical search p95", "database, lexical only"],
+    );
+    assert.equal(result.embedderRowsPerSecond, 0);
+    for (const m of result.measures) assert.ok(m.ratio > 0, `${m.measure}: ratio ${m.ratio}`);
+  });
+
   it("rejects a count that is not a positive integer with exit 2", async () => {
     for (const n of ["lots", "0", "-5"]) {
       const out = await runCli(["bench", "limits", "--n", n, "--json"]);

@@ -19,18 +19,24 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
 
 /** Lower-cased runs of letters and digits (any script), with diacritics removed. */
 export function tokenize(text: string): string[] {
-  return (
-    text
-      .normalize("NFKD")
-      .replace(/\p{M}+/gu, "")
-      .toLowerCase()
-      .match(/[\p{L}\p{N}]+/gu) ?? []
-  );
+  // Printable ASCII has nothing to decompose and no marks to strip: most texts skip both passes.
+  const plain = /^[\t\n\r -~]*$/.test(text) ? text : text.normalize("NFKD").replace(/\p{M}+/gu, "");
+  return plain.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
+
+/** Stems already computed: words repeat across texts, and stemming is a chain of regular expressions. */
+const stems = new Map<string, string>();
+const MAX_STEMS = 50_000;
 
 /** Porter stem of an ASCII word; other scripts are kept as they are. */
 export function stem(token: string): string {
-  return /^[a-z]+$/.test(token) ? stemmer(token) : token;
+  let stemmed = stems.get(token);
+  if (stemmed === undefined) {
+    stemmed = /^[a-z]+$/.test(token) ? stemmer(token) : token;
+    if (stems.size >= MAX_STEMS) stems.clear();
+    stems.set(token, stemmed);
+  }
+  return stemmed;
 }
 
 /** The index terms of a text: tokens without stop words, stemmed. Order and repeats are kept. */

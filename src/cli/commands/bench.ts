@@ -347,6 +347,10 @@ const limits = defineCommand({
   args: [],
   options: {
     n: { type: "string", arg: "N", help: "memories inserted on each side (default 100000)" },
+    vectors: {
+      type: "boolean",
+      help: "insert and search with vectors too (default; --no-vectors: the lexical figures alone)",
+    },
   },
   details: [
     "In one run, on throwaway databases with engram's pragmas (--db is ignored), N memories in batches",
@@ -354,13 +358,18 @@ const limits = defineCommand({
     "and FTS5 + sqlite-vec vec0 tables (vectors made outside their clock; the embedder's rate is shown",
     "apart). Then 300 queries per kind: engram's lexical search against budgeted BM25, and its hybrid",
     "search against budgeted BM25 plus a scan of as many vectors as engram's IVF probes read, and plus a",
-    "brute-force k-NN. Prints each figure with engram / raw; file sizes too.",
+    "brute-force k-NN. Prints each figure with engram / raw; file sizes too. --no-vectors leaves out",
+    "the vector sides (for large N, where the lexical figures are the point).",
     "Progress shows on stderr when it is a terminal.",
   ].join("\n"),
   async run({ options }, ctx) {
     const n = positiveInt(options.n, "n", "bench limits");
     const { runLimitsBench, formatLimitsBench } = await import("../../bench/limits-bench.ts");
-    const result = await runLimitsBench({ n, onProgress: progressBar(ctx.io.stderr) });
+    const result = await runLimitsBench({
+      n,
+      lexicalOnly: options.vectors === false,
+      onProgress: progressBar(ctx.io.stderr),
+    });
     return { data: result, text: formatLimitsBench(result) };
   },
 });

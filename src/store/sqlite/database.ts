@@ -80,6 +80,17 @@ export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
 }
 
 /**
+ * Runs reads that must see one state of the database (e.g. a row and what it refers to) in a
+ * deferred transaction, which in WAL mode reads one snapshot and takes no write lock. Inside a
+ * caller's transaction the reads simply join it.
+ */
+export function inReadTransaction<T>(db: DatabaseSync, read: () => T): T {
+  if (db.isTransaction) return read();
+  db.exec("BEGIN");
+  return commitOrRollback(db, read);
+}
+
+/**
  * Like `inTransaction`, but waits for the write lock without stopping the process: while another
  * process (a server worker, the CLI) holds it, the attempt is retried after yielding to other work,
  * instead of sleeping inside SQLite's busy handler with the event loop blocked. The transaction

@@ -1,5 +1,7 @@
 import type { EngramEvent } from "../../core/types.ts";
 import type { EventQuery, EventStore } from "../store.ts";
+import { inReadTransaction } from "./database.ts";
+import { isRef, readEventValue } from "./memory-event-refs.ts";
 import { type EventRow, toEvent } from "./rows.ts";
 import type { Statements } from "./statements.ts";
 
@@ -52,9 +54,20 @@ export class SqliteEventStore implements EventStore {
 
   async list(query: EventQuery): Promise<EngramEvent[]> {
     const { sql, params } = conditions(query);
-    return this.#s
-      .all<EventRow>(`SELECT * FROM events WHERE ${sql} ORDER BY seq LIMIT ?`, ...params, query.limit)
-      .map(toEvent);
+    // One snapshot for the rows and the versions they refer to, whatever other processes write.
+    return inReadTransaction(this.#s.db, () =>
+      this.#s
+        .all<EventRow>(`SELECT * FROM events WHERE ${sql} ORDER BY seq LIMIT ?`, ...params, query.limit)
+        .map((row) => this.#event(row)),
+    );
+  }
+
+  /** A row as its event; a memory event's references to versions are read as the memories they name. */
+  #event(row: EventRow): EngramEvent {
+    if (!isRef(row.before) && !isRef(row.after)) return toEvent(row);
+    const before = readEventValue(this.#s, row.target_id, row.before);
+    const after = readEventValue(this.#s, row.target_id, row.after);
+    return { ...toEvent({ ...row, before: null, after: null }), before, after };
   }
 
   async tally(query: Omit<EventQuery, "limit">): Promise<{ count: number; lastSeq: number }> {

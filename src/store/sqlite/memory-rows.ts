@@ -23,7 +23,20 @@ export interface MemoryRow {
 export const MEMORY_COLUMNS =
   "m.id, m.agent_id, m.user_id, m.kind, m.text, m.tags, m.importance, m.valid_from, m.valid_to, m.provenance, m.metadata, m.version, m.access_count, m.last_accessed_at, m.archived_at, m.created_at, m.updated_at";
 
-const NO_PROVENANCE = '{"messageIds":[],"externalIds":[]}';
+/** The provenance of a memory that came from nothing in particular, as JSON. */
+export const NO_PROVENANCE = '{"messageIds":[],"externalIds":[]}';
+
+/**
+ * A memory's `provenance` column: empty for the empty provenance (most memories), which is then
+ * not stored once per row; JSON otherwise. Older rows hold the empty provenance's JSON.
+ */
+export function provenanceColumn(provenance: Memory["provenance"]): string {
+  const json = JSON.stringify(provenance);
+  return json === NO_PROVENANCE ? "" : json;
+}
+
+const parseProvenance = (text: string): Memory["provenance"] =>
+  text === "" ? { messageIds: [], externalIds: [] } : (parseJson(text) as Memory["provenance"]);
 
 /**
  * Most memories have no tags, provenance or metadata, and a search converts up to a hundred rows:
@@ -46,7 +59,7 @@ export const toMemory = (row: MemoryRow): Memory => ({
   importance: row.importance,
   validFrom: row.valid_from,
   validTo: row.valid_to,
-  provenance: parseJson(row.provenance) as Memory["provenance"],
+  provenance: parseProvenance(row.provenance),
   metadata: parseJson(row.metadata) as Memory["metadata"],
   version: row.version,
   accessCount: row.access_count,
@@ -91,7 +104,7 @@ export const tupleToMemory = (row: MemoryTuple): Memory => ({
   importance: row[6],
   validFrom: row[7],
   validTo: row[8],
-  provenance: parseJson(row[9]) as Memory["provenance"],
+  provenance: parseProvenance(row[9]),
   metadata: parseJson(row[10]) as Memory["metadata"],
   version: row[11],
   accessCount: row[12],
@@ -110,12 +123,13 @@ export interface VersionRow {
   created_at: string;
 }
 
-export const toVersion = (row: VersionRow): MemoryVersion => ({
+/** A version row with the memory its snapshot records (see memory-snapshot.ts for how it is stored). */
+export const toVersion = (row: VersionRow, memory: Memory): MemoryVersion => ({
   memoryId: row.memory_id,
   version: row.version,
   operation: row.operation as MemoryVersion["operation"],
   actor: row.actor as MemoryVersion["actor"],
-  memory: JSON.parse(row.snapshot),
+  memory,
   createdAt: row.created_at,
 });
 

@@ -1,13 +1,28 @@
+import type { SQLInputValue } from "node:sqlite";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
-import { sha256 } from "../../core/hash.ts";
-import { indexTerms } from "../../core/text.ts";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
 import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
 import { AccessBuffer } from "./access-buffer.ts";
-import { inTransaction, inWriteTransaction } from "./database.ts";
-import { writeEvents } from "./event-writer.ts";
+import { insertRows } from "./batch-insert.ts";
+import { inReadTransaction, inTransaction, inWriteTransaction } from "./database.ts";
+import { eventJson, writeEvent } from "./event-writer.ts";
 import { filterSql, MEMORY_FILTER_TABLE } from "./filter-sql.ts";
-import { agentKey, matchAny, namespaced, topN } from "./fts.ts";
+import { agentKey, matchAny, topN } from "./fts.ts";
+import { detachAgentEvents, refAgainst, versionRef } from "./memory-event-refs.ts";
+import {
+  contentValues,
+  EVENT_HEAD,
+  EVENT_WIDTH,
+  FTS_HEAD,
+  MEMORY_HEAD,
+  MEMORY_WIDTH,
+  pushEvent,
+  pushIndexed,
+  pushRow,
+  pushVersion,
+  VERSION_HEAD,
+  VERSION_WIDTH,
+} from "./memory-row-values.ts";
 import {
   MEMORY_COLUMNS,
   type MemoryRow,
@@ -17,6 +32,14 @@ import {
   tupleToMemory,
   type VersionRow,
 } from "./memory-rows.ts";
+import {
+  decodeSnapshot,
+  isLiveSnapshot,
+  liveRow,
+  materializeSnapshots,
+  readsBackFromRow,
+  readVersionMemory,
+} from "./memory-snapshot.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
 
@@ -25,13 +48,6 @@ const MEMORY_TUPLE_SCORE = 17;
 
 /** Postings a full-text query may score before its most common terms are left out. */
 export const POSTING_BUDGET = 5_000;
-
-const INSERT_MEMORY = `INSERT INTO memories (id, agent_id, user_id, kind, text, tags, importance, valid_from, valid_to,
-  provenance, metadata, version, content_hash, archived_at, access_count, last_accessed_at, created_at, created_ms, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-const INSERT_VERSION = `INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
 /** SQL conditions (on alias `m`) for a memory filter. */
 export function memoryConditions(filter: MemoryFilter): { sql: string; params: (string | number)[] } {
@@ -96,12 +112,30 @@ export class SqliteMemoryStore implements MemoryStore {
 
   /** `insert`, synchronously: joins the caller's transaction when there is one. */
   insertNow(writes: readonly MemoryWrite[]): void {
+    // Each table's rows go in with a few multi-row statements; a new memory's version usually
+    // refers to its row, and its event to that version (see memory-snapshot.ts, memory-event-refs.ts).
     inTransaction(this.#s.db, () => {
+      let rowid = this.#s.get<{ last: number | null }>("SELECT MAX(rowid) AS last FROM memories")?.last ?? 0;
+      const rows: SQLInputValue[] = [];
+      const indexed: SQLInputValue[] = [];
+      const versions: SQLInputValue[] = [];
+      const events: SQLInputValue[] = [];
       for (const { memory, version, event } of writes) {
-        this.#insertRow(memory);
-        this.#insertVersion(version);
-        writeEvents(this.#s, [event]);
+        rowid++;
+        pushRow(rows, rowid, memory);
+        if (memory.archivedAt === null) pushIndexed(indexed, rowid, memory);
+        pushVersion(versions, version, version.memory === memory && readsBackFromRow(memory));
+        pushEvent(
+          events,
+          event,
+          eventJson(event.before),
+          event.after === version.memory ? versionRef(version.version) : eventJson(event.after),
+        );
       }
+      insertRows(this.#s, MEMORY_HEAD, MEMORY_WIDTH, rows);
+      if (indexed.length > 0) insertRows(this.#s, FTS_HEAD, 3, indexed);
+      insertRows(this.#s, VERSION_HEAD, VERSION_WIDTH, versions);
+      insertRows(this.#s, EVENT_HEAD, EVENT_WIDTH, events);
     });
     this.#terms.noteWrites(writes.length);
   }
@@ -132,8 +166,8 @@ export class SqliteMemoryStore implements MemoryStore {
   updateNow(write: MemoryWrite, expectedVersion: number): void {
     const { memory } = write;
     inTransaction(this.#s.db, () => {
-      const current = this.#s.get<{ version: number; rowid: number; text: string }>(
-        "SELECT version, rowid, text FROM memories WHERE id = ? AND agent_id = ?",
+      const current = this.#s.get<{ version: number; rowid: number; text: string; created_at: string }>(
+        "SELECT version, rowid, text, created_at FROM memories WHERE id = ? AND agent_id = ?",
         memory.id,
         memory.agentId,
       );
@@ -143,9 +177,13 @@ export class SqliteMemoryStore implements MemoryStore {
           `memory ${memory.id} is at version ${current.version}, not the expected ${expectedVersion}`,
         );
       }
+      // The event's `before` is stored against the version it was read at, before that changes.
+      const { event, version } = write;
+      const before = this.#againstVersion(memory.id, event.before);
+      materializeSnapshots(this.#s, memory.id);
       this.#s.run(
         `UPDATE memories SET user_id = ?, kind = ?, text = ?, tags = ?, importance = ?, valid_from = ?, valid_to = ?,
-           provenance = ?, metadata = ?, version = ?, content_hash = ?, archived_at = ?, updated_at = ?
+           provenance = ?, metadata = ?, version = ?, archived_at = ?, updated_at = ?
          WHERE id = ? AND agent_id = ?`,
         ...contentValues(memory),
         memory.updatedAt,
@@ -155,8 +193,12 @@ export class SqliteMemoryStore implements MemoryStore {
       // Archived memories are kept out of the full-text index, so search never ranks them.
       this.#s.run("DELETE FROM memories_fts WHERE rowid = ?", current.rowid);
       if (memory.archivedAt === null) this.#index(current.rowid, memory);
-      this.#insertVersion(write.version);
-      writeEvents(this.#s, [write.event]);
+      // The row keeps its creation time: a version that names another cannot refer to the row.
+      const live =
+        version.memory === memory && memory.createdAt === current.created_at && readsBackFromRow(memory);
+      this.#insertVersion(version, live);
+      const after = event.after === version.memory ? versionRef(version.version) : eventJson(event.after);
+      writeEvent(this.#s, event, before, after);
       if (current.text !== memory.text) this.#onRemoved([current.rowid]);
     });
     this.#terms.noteWrites(1);
@@ -170,38 +212,79 @@ export class SqliteMemoryStore implements MemoryStore {
         agentId,
       );
       if (row === undefined) throw new NotFoundError(`memory ${id} not found`);
+      // The row's snapshots are written out before it goes; the deletion's version is a full copy.
+      materializeSnapshots(this.#s, id);
       this.#s.run("DELETE FROM memories WHERE rowid = ?", row.rowid);
       this.#s.run("DELETE FROM memories_fts WHERE rowid = ?", row.rowid);
-      this.#insertVersion(version);
-      writeEvents(this.#s, [event]);
+      this.#insertVersion(version, false);
+      const before = event.before === version.memory ? versionRef(version.version) : eventJson(event.before);
+      writeEvent(this.#s, event, before, eventJson(event.after));
       this.#onRemoved([row.rowid]);
     });
   }
 
   async history(agentId: string, id: string): Promise<MemoryVersion[]> {
-    return this.#s
-      .all<VersionRow>(
-        "SELECT * FROM memory_versions WHERE memory_id = ? AND agent_id = ? ORDER BY version",
-        id,
-        agentId,
-      )
-      .map(toVersion);
+    return inReadTransaction(this.#s.db, () =>
+      this.#versions(
+        this.#s.all<VersionRow>(
+          "SELECT * FROM memory_versions WHERE memory_id = ? AND agent_id = ? ORDER BY version",
+          id,
+          agentId,
+        ),
+      ),
+    );
   }
 
   async histories(agentId: string, ids: readonly string[]): Promise<Map<string, MemoryVersion[]>> {
     const out = new Map<string, MemoryVersion[]>();
-    const rows = this.#s.all<VersionRow>(
-      `SELECT * FROM memory_versions WHERE memory_id IN (SELECT value FROM json_each(?)) AND agent_id = ?
-       ORDER BY memory_id, version`,
-      JSON.stringify(ids),
-      agentId,
+    const versions = inReadTransaction(this.#s.db, () =>
+      this.#versions(
+        this.#s.all<VersionRow>(
+          `SELECT * FROM memory_versions WHERE memory_id IN (SELECT value FROM json_each(?)) AND agent_id = ?
+           ORDER BY memory_id, version`,
+          JSON.stringify(ids),
+          agentId,
+        ),
+      ),
     );
-    for (const row of rows) {
-      const versions = out.get(row.memory_id);
-      if (versions === undefined) out.set(row.memory_id, [toVersion(row)]);
-      else versions.push(toVersion(row));
+    for (const version of versions) {
+      const same = out.get(version.memoryId);
+      if (same === undefined) out.set(version.memoryId, [version]);
+      else same.push(version);
     }
     return out;
+  }
+
+  /**
+   * Version rows as versions, reading the live row of those whose snapshot refers to it: called in
+   * the read transaction of the rows, so the row read is the one they refer to.
+   */
+  #versions(rows: readonly VersionRow[]): MemoryVersion[] {
+    return rows.map((row) =>
+      toVersion(
+        row,
+        decodeSnapshot(
+          row.snapshot,
+          isLiveSnapshot(row.snapshot) ? liveRow(this.#s, row.memory_id) : undefined,
+        ),
+      ),
+    );
+  }
+
+  /** A memory event's `before` as stored: against the version it records, when it is a memory. */
+  #againstVersion(memoryId: string, before: unknown): string | null {
+    if (before === null || typeof before !== "object" || !("version" in before)) return eventJson(before);
+    const version = (before as Memory).version;
+    if (!Number.isSafeInteger(version)) return eventJson(before);
+    return refAgainst(before as Memory, readVersionMemory(this.#s, memoryId, version), version);
+  }
+
+  /**
+   * Writes out in full what refers to the agent's memory versions from outside them (its memory
+   * events), before the agent and its versions are deleted: the audit log outlives the agent.
+   */
+  detachEvents(agentId: string): void {
+    detachAgentEvents(this.#s, agentId);
   }
 
   /**
@@ -218,7 +301,7 @@ export class SqliteMemoryStore implements MemoryStore {
       if (taken !== undefined) throw new ConflictError(`memory ${taken.id} already exists in this database`);
       for (const { memory, versions } of items) {
         this.#insertRow(memory);
-        for (const version of versions) this.#insertVersion(version);
+        for (const version of versions) this.#insertVersion(version, false);
       }
     });
     this.#terms.noteWrites(items.length);
@@ -301,58 +384,24 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   #insertRow(memory: Memory): void {
-    const { lastInsertRowid } = this.#s.run(
-      INSERT_MEMORY,
-      memory.id,
-      memory.agentId,
-      ...contentValues(memory),
-      memory.accessCount,
-      memory.lastAccessedAt,
-      memory.createdAt,
-      Date.parse(memory.createdAt),
-      memory.updatedAt,
-    );
+    const values: SQLInputValue[] = [];
+    pushRow(values, null, memory);
+    const { lastInsertRowid } = this.#s
+      .prepare(`${MEMORY_HEAD} VALUES (${values.map(() => "?").join(", ")})`)
+      .run(...values);
     if (memory.archivedAt === null) this.#index(Number(lastInsertRowid), memory);
   }
 
   #index(rowid: number, memory: Memory): void {
-    const key = agentKey(memory.agentId);
-    this.#s.run(
-      "INSERT INTO memories_fts (rowid, terms, tag_terms) VALUES (?, ?, ?)",
-      rowid,
-      namespaced(key, indexTerms(memory.text)),
-      namespaced(key, indexTerms(memory.tags.join(" "))),
-    );
+    const values: SQLInputValue[] = [];
+    pushIndexed(values, rowid, memory);
+    this.#s.run(`${FTS_HEAD} VALUES (?, ?, ?)`, ...values);
   }
 
-  #insertVersion(version: MemoryVersion): void {
-    this.#s.run(
-      INSERT_VERSION,
-      version.memoryId,
-      version.version,
-      version.memory.agentId,
-      version.operation,
-      version.actor,
-      JSON.stringify(version.memory),
-      version.createdAt,
-    );
+  /** `live`: the version is the memory its row now holds, and may refer to the row. */
+  #insertVersion(version: MemoryVersion, live: boolean): void {
+    const values: SQLInputValue[] = [];
+    pushVersion(values, version, live && version.memoryId === version.memory.id);
+    this.#s.run(`${VERSION_HEAD} VALUES (?, ?, ?, ?, ?, ?, ?)`, ...values);
   }
-}
-
-/** The columns `user_id` … `archived_at`, in statement order, shared by insert and update. */
-function contentValues(memory: Memory): (string | number | null)[] {
-  return [
-    memory.userId,
-    memory.kind,
-    memory.text,
-    JSON.stringify(memory.tags),
-    memory.importance,
-    memory.validFrom,
-    memory.validTo,
-    JSON.stringify(memory.provenance),
-    JSON.stringify(memory.metadata),
-    memory.version,
-    sha256(memory.text),
-    memory.archivedAt,
-  ];
 }

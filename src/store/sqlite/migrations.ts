@@ -1,6 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { EngramError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
+import { convertToLeanHistory } from "./lean-history.ts";
 import { renameDuplicateAgents } from "./unique-agent-names.ts";
 
 export interface Migration {
@@ -412,6 +413,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, id);
     `,
+  },
+  {
+    version: 13,
+    name: "memory history stored once: versions refer to their row, events to their version",
+    // A memory's current version refers to its row instead of copying it, and a memory event's
+    // before/after to the version it records (src/store/sqlite/memory-snapshot.ts and
+    // memory-event-refs.ts); `content_hash` was written but never read. Reads are unchanged.
+    prepare: convertToLeanHistory,
+    sql: "ALTER TABLE memories DROP COLUMN content_hash;",
   },
 ];
 

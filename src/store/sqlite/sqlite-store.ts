@@ -50,6 +50,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   // Virtual tables are out of reach of foreign keys: an agent's deletion clears them first.
   const memories = new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids));
   const purgeIndexes = (agentId: string) => {
+    memories.detachEvents(agentId);
     purgeAgentText(statements, agentId);
     vectors?.removeAgent(agentId);
     memories.forgetAgent(agentId);

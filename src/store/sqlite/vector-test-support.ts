@@ -74,8 +74,8 @@ export class Fixture {
       if (space === "memories") {
         this.s.run(
           `INSERT INTO memories (id, agent_id, kind, text, tags, importance, provenance, metadata, version,
-             content_hash, created_at, created_ms, updated_at)
-           VALUES (?, ?, 'fact', 't', '[]', 0.5, '{}', '{}', 1, 'h', 'x', 0, 'x')`,
+             created_at, created_ms, updated_at)
+           VALUES (?, ?, 'fact', 't', '[]', 0.5, '{}', '{}', 1, 'x', 0, 'x')`,
           id,
           agentId,
         );

@@ -1,0 +1,38 @@
+import type { SQLInputValue } from "node:sqlite";
+import type { Statements } from "./statements.ts";
+
+/** Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters for the widest table. */
+const ROWS_PER_STATEMENT = 64;
+
+/**
+ * Inserts rows given flat (`width` values each) with multi-row `INSERT … VALUES (…), (…)`
+ * statements: one statement step per 64 rows instead of one per row. Statements are prepared once
+ * per size and reused.
+ */
+export function insertRows(
+  s: Statements,
+  head: string,
+  width: number,
+  values: readonly SQLInputValue[],
+): void {
+  const rows = values.length / width;
+  for (let start = 0; start < rows; start += ROWS_PER_STATEMENT) {
+    const count = Math.min(ROWS_PER_STATEMENT, rows - start);
+    const chunk =
+      start === 0 && count === rows ? values : values.slice(start * width, (start + count) * width);
+    s.prepare(`${head} VALUES ${placeholders(width, count)}`).run(...chunk);
+  }
+}
+
+const cache = new Map<string, string>();
+
+function placeholders(width: number, count: number): string {
+  const key = `${width}x${count}`;
+  let sql = cache.get(key);
+  if (sql === undefined) {
+    const row = `(${Array.from({ length: width }, () => "?").join(", ")})`;
+    sql = Array.from({ length: count }, () => row).join(", ");
+    cache.set(key, sql);
+  }
+  return sql;
+}

@@ -1,0 +1,269 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { after, describe, it } from "node:test";
+import type { Memory } from "../../core/types.ts";
+import { createEngram } from "../../engram.ts";
+import type { Store } from "../store.ts";
+import { convertToLeanHistory } from "./lean-history.ts";
+import { currentVersion, MIGRATIONS } from "./migrations.ts";
+import { createSqliteStore } from "./sqlite-store.ts";
+
+/** The migration that converts memory history to references, and the schema before it. */
+const LEAN = MIGRATIONS.find((m) => m.prepare === convertToLeanHistory)?.version ?? Number.NaN;
+const BEFORE_LEAN = LEAN - 1;
+
+const dir = mkdtempSync(join(tmpdir(), "engram-lean-history-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Everything the audit log and the memory history show, as the store reads it. */
+async function readOut(store: Store) {
+  const events = await store.events.list({ limit: 10_000 });
+  const agents = [...new Set(events.map((e) => e.agentId).filter((id) => id !== null))] as string[];
+  const memoryIds = [...new Set(events.filter((e) => e.targetType === "memory").map((e) => e.targetId))];
+  const histories: Record<string, unknown> = {};
+  const memories: Record<string, unknown> = {};
+  for (const agentId of agents) {
+    histories[agentId] = Object.fromEntries(await store.memories.histories(agentId, memoryIds));
+    memories[agentId] = await store.memories.list({ agentId, archived: "include" }, { limit: 1000 });
+  }
+  return { events, histories, memories };
+}
+
+/**
+ * A database with every kind of memory change: creates (one batch), an update after accesses were
+ * counted, a text change, an archive and a restore, a deletion, and an agent deleted with its memories.
+ */
+async function writeHistory(path: string) {
+  const engram = createEngram({ path, embedder: null });
+  const agent = await engram.agents.create({ name: "writer" });
+  const gone = await engram.agents.create({ name: "gone" });
+  const { value: added } = await engram.memories.addMany(agent.id, [
+    { text: "Ada prefers tea in the morning", tags: ["drink"] },
+    { text: "Ada lives in Lyon", importance: 0.9, metadata: { source: "chat" } },
+    { text: "Ada's cat is called Pixel" },
+  ]);
+  const [tea, lyon, cat] = added as [Memory, Memory, Memory];
+  await engram.memories.add(gone.id, { text: "a memory of an agent that goes" });
+  await engram.search(agent.id, { query: "tea morning", recordAccess: true });
+  await engram.memories.update(agent.id, tea.id, { importance: 0.7 });
+  await engram.memories.update(agent.id, lyon.id, { text: "Ada moved to Paris" });
+  await engram.memories.archive(agent.id, cat.id);
+  await engram.memories.restore(agent.id, cat.id);
+  await engram.memories.delete(agent.id, lyon.id);
+  await engram.agents.delete(gone.id);
+  const out = await readOut(engram.store);
+  await engram.close();
+  return out;
+}
+
+/** Rewrites a lean database as the schema before wrote it: full copies everywhere, `content_hash` back. */
+function asWrittenBeforeLean(path: string, out: Awaited<ReturnType<typeof readOut>>): void {
+  const db = new DatabaseSync(path);
+  db.exec("ALTER TABLE memories ADD COLUMN content_hash TEXT NOT NULL DEFAULT 'h'");
+  const version = db.prepare("UPDATE memory_versions SET snapshot = ? WHERE memory_id = ? AND version = ?");
+  for (const byMemory of Object.values(out.histories))
+    for (const versions of Object.values(byMemory as Record<string, { version: number; memory: unknown }[]>))
+      for (const v of versions)
+        version.run(JSON.stringify(v.memory), (v.memory as { id: string }).id, v.version);
+  const event = db.prepare("UPDATE events SET before = ?, after = ? WHERE seq = ?");
+  for (const e of out.events) event.run(JSON.stringify(e.before), JSON.stringify(e.after), e.seq);
+  db.prepare("DELETE FROM schema_migrations WHERE version = ?").run(LEAN);
+  db.close();
+}
+
+function count(path: string, sql: string): number {
+  const db = new DatabaseSync(path);
+  try {
+    return Number(db.prepare(sql).get()?.n);
+  } finally {
+    db.close();
+  }
+}
+
+describe("memory history stored once", () => {
+  it("stores references, and reads the audit log and history as the changes were made", async () => {
+    const path = join(dir, "refs.db");
+    const engram = createEngram({ path, embedder: null });
+    const agent = await engram.agents.create({ name: "a" });
+    const created = await engram.memories.add(agent.id, { text: "Ada prefers tea" });
+    await engram.search(agent.id, { query: "tea", recordAccess: true });
+    const read = await engram.memories.get(agent.id, created.id);
+    assert.equal(read.accessCount, 1);
+    const { value: updated } = await engram.memories.update(agent.id, created.id, {
+      text: "Ada prefers coffee",
+    });
+    const events = (await engram.events.list({ agentId: agent.id })).items.filter(
+      (e) => e.targetType === "memory",
+    );
+    assert.deepEqual(
+      events.map((e) => [e.kind, e.before, e.after]),
+      [
+        ["memory.created", null, created],
+        ["memory.updated", read, updated],
+      ],
+    );
+    assert.deepEqual(
+      (await engram.memories.history(agent.id, created.id)).map((v) => v.memory),
+      [created, updated],
+    );
+    await engram.close();
+    // The current version refers to its row; the first, whose text changed, was written out in full.
+    const db = new DatabaseSync(path);
+    const snapshots = db
+      .prepare("SELECT version, snapshot FROM memory_versions WHERE memory_id = ? ORDER BY version")
+      .all(created.id);
+    assert.match(String(snapshots[0]?.snapshot), /^\{.*"Ada prefers tea"/);
+    assert.equal(snapshots[1]?.snapshot, `[1,${JSON.stringify(read.lastAccessedAt)}]`);
+    const stored = db
+      .prepare("SELECT before, after FROM events WHERE target_id = ? ORDER BY seq")
+      .all(created.id)
+      .map((e) => [e.before, e.after]);
+    assert.deepEqual(stored, [
+      [null, "@1"],
+      [`@1{"accessCount":1,"lastAccessedAt":${JSON.stringify(read.lastAccessedAt)}}`, "@2"],
+    ]);
+    db.close();
+  });
+
+  it("keeps a full copy of a version the row cannot hold (a creation time the row does not change)", async () => {
+    const path = join(dir, "moved.db");
+    const engram = createEngram({ path, embedder: null });
+    const agent = await engram.agents.create({ name: "a" });
+    const memory = await engram.memories.add(agent.id, { text: "dated" });
+    const at = "2030-01-01T00:00:00.000Z";
+    const moved: Memory = { ...memory, createdAt: "2020-01-01T00:00:00.000Z", version: 2, updatedAt: at };
+    await engram.store.memories.update(
+      {
+        memory: moved,
+        version: {
+          memoryId: memory.id,
+          version: 2,
+          operation: "update",
+          actor: "user",
+          memory: moved,
+          createdAt: at,
+        },
+        event: {
+          id: "evt_moved",
+          projectId: agent.projectId,
+          agentId: agent.id,
+          actor: "user",
+          kind: "memory.updated",
+          targetType: "memory",
+          targetId: memory.id,
+          before: memory,
+          after: moved,
+          createdAt: at,
+        },
+      },
+      1,
+    );
+    assert.equal((await engram.memories.get(agent.id, memory.id)).createdAt, memory.createdAt);
+    assert.deepEqual(
+      (await engram.memories.history(agent.id, memory.id)).map((v) => v.memory),
+      [memory, moved],
+    );
+    const [event] = await engram.store.events.list({ agentId: agent.id, kind: "memory.updated", limit: 1 });
+    assert.deepEqual([event?.before, event?.after], [memory, moved]);
+    await engram.close();
+  });
+
+  it("keeps a deleted agent's memory events whole in the audit log", async () => {
+    const path = join(dir, "deleted-agent.db");
+    const engram = createEngram({ path, embedder: null });
+    const agent = await engram.agents.create({ name: "a" });
+    const memory = await engram.memories.add(agent.id, { text: "soon gone" });
+    await engram.agents.delete(agent.id);
+    const [event] = await engram.store.events.list({ agentId: agent.id, kind: "memory.created", limit: 10 });
+    assert.deepEqual(event?.after, memory);
+    await engram.close();
+    assert.equal(
+      count(path, "SELECT COUNT(*) AS n FROM events WHERE before LIKE '@%' OR after LIKE '@%'"),
+      0,
+    );
+  });
+
+  it("migrates a database written with full copies to references that read back the same", async () => {
+    const lean = join(dir, "lean.db");
+    const expected = await writeHistory(lean);
+    const old = join(dir, "old.db");
+    copyFileSync(lean, old);
+    asWrittenBeforeLean(old, expected);
+    // An event whose copy no version can express (its keys in another order) keeps its copy.
+    const odd = { odd: true, ...(expected.events.find((e) => e.kind === "memory.created")?.after as object) };
+    const raw = new DatabaseSync(old);
+    raw
+      .prepare(
+        `INSERT INTO events (id, project_id, agent_id, actor, kind, target_type, target_id, before, after, created_at)
+         SELECT 'evt_odd', project_id, agent_id, actor, kind, target_type, target_id, 'null', ?, created_at
+         FROM events WHERE kind = 'memory.created' LIMIT 1`,
+      )
+      .run(JSON.stringify(odd));
+    raw.close();
+    assert.equal(count(old, "SELECT COUNT(*) AS n FROM events WHERE after LIKE '@%'"), 0);
+
+    const store = createSqliteStore({ path: old });
+    const migrated = await readOut(store);
+    await store.close();
+    const oddEvent = migrated.events.pop();
+    assert.deepEqual(oddEvent?.after, odd);
+    assert.deepEqual(migrated, expected);
+    assert.ok(count(old, "SELECT COUNT(*) AS n FROM events WHERE after LIKE '@%'") >= 5);
+    assert.ok(count(old, "SELECT COUNT(*) AS n FROM memory_versions WHERE snapshot LIKE '[%'") >= 2);
+    assert.equal(
+      count(old, "SELECT COUNT(*) AS n FROM pragma_table_info('memories') WHERE name = 'content_hash'"),
+      0,
+    );
+    assert.equal(count(old, "SELECT COUNT(*) AS n FROM events WHERE id = 'evt_odd' AND after LIKE '{%'"), 1);
+  });
+
+  it("leaves a database that opens and migrates when the migration is killed midway", async () => {
+    const lean = join(dir, "kill-source.db");
+    const expected = await writeHistory(lean);
+    const old = join(dir, "killed.db");
+    copyFileSync(lean, old);
+    asWrittenBeforeLean(old, expected);
+    // The child converts the data, says so, then stops dead inside the migration's transaction.
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { DatabaseSync } from "node:sqlite";
+         import { MIGRATIONS, migrate } from ${JSON.stringify(new URL("./migrations.ts", import.meta.url).href)};
+         const db = new DatabaseSync(process.env.DB);
+         db.exec("PRAGMA journal_mode = WAL");
+         const hooked = MIGRATIONS.map((m) => m.version !== ${LEAN} ? m : { ...m, prepare(d) {
+           m.prepare(d);
+           process.stdout.write("converted\\n");
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+         } });
+         migrate(db, hooked);`,
+      ],
+      { env: { ...process.env, DB: old }, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes("converted")) resolve();
+      });
+      child.on("exit", (code) => reject(new Error(`the child exited (${code}) before converting`)));
+    });
+    const exited = new Promise((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    child.kill("SIGKILL");
+    assert.equal(await exited, "SIGKILL");
+
+    const raw = new DatabaseSync(old);
+    assert.equal(currentVersion(raw), BEFORE_LEAN);
+    assert.equal(Number(raw.prepare("SELECT COUNT(*) AS n FROM events WHERE after LIKE '@%'").get()?.n), 0);
+    raw.close();
+    const store = createSqliteStore({ path: old });
+    const migrated = await readOut(store);
+    await store.close();
+    assert.deepEqual(migrated, expected);
+    assert.ok(count(old, "SELECT COUNT(*) AS n FROM events WHERE after LIKE '@%'") >= 5);
+  });
+});

@@ -1,0 +1,74 @@
+import type { SQLInputValue } from "node:sqlite";
+import { indexTerms } from "../../core/text.ts";
+import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
+import { agentKey, namespaced } from "./fts.ts";
+import { provenanceColumn } from "./memory-rows.ts";
+import { encodeSnapshot } from "./memory-snapshot.ts";
+
+/**
+ * The values a memory write puts in each table, flat and in column order, so that a batch goes in
+ * with multi-row statements (see batch-insert.ts).
+ */
+
+export const MEMORY_HEAD = `INSERT INTO memories (rowid, id, agent_id, user_id, kind, text, tags, importance, valid_from,
+  valid_to, provenance, metadata, version, archived_at, access_count, last_accessed_at, created_at, created_ms, updated_at)`;
+export const MEMORY_WIDTH = 19;
+
+export const VERSION_HEAD =
+  "INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)";
+export const VERSION_WIDTH = 7;
+
+export const EVENT_HEAD = `INSERT INTO events
+  (id, project_id, agent_id, actor, kind, target_type, target_id, before, after, created_at)`;
+export const EVENT_WIDTH = 10;
+
+export const FTS_HEAD = "INSERT INTO memories_fts (rowid, terms, tag_terms)";
+
+/** A memory's row values in `MEMORY_HEAD` order (`rowid` null: chosen by SQLite). */
+export function pushRow(out: SQLInputValue[], rowid: number | null, memory: Memory): void {
+  out.push(rowid, memory.id, memory.agentId, ...contentValues(memory));
+  out.push(memory.accessCount, memory.lastAccessedAt, memory.createdAt, Date.parse(memory.createdAt));
+  out.push(memory.updatedAt);
+}
+
+/** A memory's full-text row: its analysed terms and tag terms under the agent's namespace. */
+export function pushIndexed(out: SQLInputValue[], rowid: number, memory: Memory): void {
+  const key = agentKey(memory.agentId);
+  const tags = memory.tags.length === 0 ? "" : namespaced(key, indexTerms(memory.tags.join(" ")));
+  out.push(rowid, namespaced(key, indexTerms(memory.text)), tags);
+}
+
+/** A version's row; `live`: its snapshot may refer to the memory's row. */
+export function pushVersion(out: SQLInputValue[], version: MemoryVersion, live: boolean): void {
+  const { memory } = version;
+  out.push(version.memoryId, version.version, memory.agentId, version.operation, version.actor);
+  out.push(encodeSnapshot(memory, live), version.createdAt);
+}
+
+/** An event's row, its before/after already in stored form. */
+export function pushEvent(
+  out: SQLInputValue[],
+  event: NewEvent,
+  before: string | null,
+  after: string | null,
+): void {
+  out.push(event.id, event.projectId, event.agentId, event.actor, event.kind, event.targetType);
+  out.push(event.targetId, before, after, event.createdAt);
+}
+
+/** The columns `user_id` … `archived_at`, in statement order, shared by insert and update. */
+export function contentValues(memory: Memory): (string | number | null)[] {
+  return [
+    memory.userId,
+    memory.kind,
+    memory.text,
+    memory.tags.length === 0 ? "[]" : JSON.stringify(memory.tags),
+    memory.importance,
+    memory.validFrom,
+    memory.validTo,
+    provenanceColumn(memory.provenance),
+    JSON.stringify(memory.metadata),
+    memory.version,
+    memory.archivedAt,
+  ];
+}

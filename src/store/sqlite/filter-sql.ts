@@ -99,6 +99,27 @@ function leaf(c: FilterCondition, table: FilterTable, params: Param[]): string {
     params.push(value(v));
     return `(${col} = ?)`;
   };
+  const equality = equalityCondition(c, equal);
+  if (equality !== undefined) return equality;
+  switch (c.op) {
+    case "exists":
+      return c.value === true ? `(${col} IS NOT NULL)` : `(${col} IS NULL)`;
+    case "contains":
+      params.push(c.value as string);
+      return `(instr(${col}, ?) > 0)`;
+    default:
+      params.push(value(c.value as FilterScalar));
+      return `(${col} ${ORDER[c.op as keyof typeof ORDER]} ?)`;
+  }
+}
+
+const ORDER = { gt: ">", gte: ">=", lt: "<", lte: "<=" } as const;
+
+/**
+ * `eq`, `ne`, `in` and `nin` from a field's own equality test (undefined for other operators). A
+ * negation is true where the test is unknown (the field missing), so records without it match.
+ */
+function equalityCondition(c: FilterCondition, equal: (v: FilterScalar) => string): string | undefined {
   switch (c.op) {
     case "eq":
       return equal(c.value as FilterScalar);
@@ -108,18 +129,10 @@ function leaf(c: FilterCondition, table: FilterTable, params: Param[]): string {
       return `(${(c.value as FilterScalar[]).map(equal).join(" OR ")})`;
     case "nin":
       return `(NOT IFNULL((${(c.value as FilterScalar[]).map(equal).join(" OR ")}), 0))`;
-    case "exists":
-      return c.value === true ? `(${col} IS NOT NULL)` : `(${col} IS NULL)`;
-    case "contains":
-      params.push(c.value as string);
-      return `(instr(${col}, ?) > 0)`;
     default:
-      params.push(value(c.value as FilterScalar));
-      return `(${col} ${ORDER[c.op]} ?)`;
+      return undefined;
   }
 }
-
-const ORDER = { gt: ">", gte: ">=", lt: "<", lte: "<=" } as const;
 
 function tagsCondition(c: FilterCondition, column: string, params: Param[]): string {
   const has = (tag: FilterScalar): string => {
@@ -164,15 +177,9 @@ function metadataCondition(c: FilterCondition, column: string, path: string, par
     params.push(v);
     return `(${t} ${typeof v === "string" ? "= 'text'" : "IN ('integer', 'real')"} AND ${x} = ?)`;
   };
+  const equality = equalityCondition(c, equal);
+  if (equality !== undefined) return equality;
   switch (c.op) {
-    case "eq":
-      return equal(c.value as FilterScalar);
-    case "ne":
-      return `(NOT IFNULL(${equal(c.value as FilterScalar)}, 0))`;
-    case "in":
-      return `(${(c.value as FilterScalar[]).map(equal).join(" OR ")})`;
-    case "nin":
-      return `(NOT IFNULL((${(c.value as FilterScalar[]).map(equal).join(" OR ")}), 0))`;
     case "exists":
       return `(${type()} IS ${c.value === true ? "NOT " : ""}NULL)`;
     case "contains":
@@ -182,7 +189,7 @@ function metadataCondition(c: FilterCondition, column: string, path: string, par
       const t = type();
       const x = extract();
       params.push(v);
-      return `(${t} ${typeof v === "string" ? "= 'text'" : "IN ('integer', 'real')"} AND ${x} ${ORDER[c.op]} ?)`;
+      return `(${t} ${typeof v === "string" ? "= 'text'" : "IN ('integer', 'real')"} AND ${x} ${ORDER[c.op as keyof typeof ORDER]} ?)`;
     }
   }
 }

@@ -14,6 +14,18 @@ export function describeClosedRequest(closed: ClosedRequest): string {
   return `client closed the connection before the response was complete: ${closed.method} ${closed.path} (after ${closed.afterMs} ms)`;
 }
 
+/** Responses that end when their client leaves: their close is how they are meant to end. */
+const endless = new WeakSet<object>();
+
+/**
+ * Marks the request's response as one its client ends (a stream of events followed until the
+ * client stops), so that its connection closing is not reported as a request cut short.
+ */
+export function markEndless(c: Context): void {
+  const outgoing = nodeResponse(c);
+  if (outgoing !== undefined) endless.add(outgoing);
+}
+
 /**
  * Tells `onClose` about every request whose connection closes before its response is sent in full:
  * a client that gave up mid-body, before the answer, or during a stream. That is the client's doing,
@@ -25,7 +37,7 @@ export function watchClientClose(onClose: (closed: ClosedRequest) => void): Midd
     if (outgoing !== undefined) {
       const arrived = performance.now();
       outgoing.once("close", () => {
-        if (outgoing.writableFinished) return;
+        if (outgoing.writableFinished || endless.has(outgoing)) return;
         onClose({ method: c.req.method, path: c.req.path, afterMs: Math.round(performance.now() - arrived) });
       });
     }

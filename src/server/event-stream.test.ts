@@ -41,6 +41,7 @@ function sseReader(response: Response) {
 }
 
 describe("GET /v1/events/stream", () => {
+  const closes: string[] = [];
   let engram: Engram;
   let server: RunningServer;
   before(async () => {
@@ -50,12 +51,14 @@ describe("GET /v1/events/stream", () => {
       port: 0,
       host: "127.0.0.1",
       eventStream: { heartbeatMs: 50 },
-      onClientClose: () => {},
+      onClientClose: (closed) => closes.push(closed.path),
     });
   });
   after(async () => {
     await server.close();
     await engram.close();
+    // A follower leaving is how a stream ends: it is not reported as a request cut short.
+    assert.deepEqual(closes, []);
   });
 
   it("streams new events at once, and a reconnect with Last-Event-ID misses none", async () => {

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { InvalidInputError } from "../../core/errors.ts";
+import { markEndless } from "../client-close.ts";
 import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
 import { EventSchema, errorResponses, listQuery } from "../schemas.ts";
@@ -82,6 +83,8 @@ export function registerEventStreamRoute(app: OpenAPIHono<AppEnv>, options: Even
       signal: done.signal,
       pollMs: options.pollMs,
     });
+    // The stream has no end of its own: a follower leaving is its normal end, not a request cut short.
+    markEndless(c);
     return streamSSE(c, async (sse) => {
       sse.onAbort(stop);
       if (options.shutdown?.aborted === true) stop();

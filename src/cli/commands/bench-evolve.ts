@@ -1,7 +1,8 @@
 import { InvalidInputError } from "../../core/errors.ts";
 import { positiveInt, seedList } from "../bench-options.ts";
-import { defineCommand, intOption, numberOption } from "../command.ts";
+import { defineCommand, intOption } from "../command.ts";
 import { readUserFile } from "../files.ts";
+import { GATE_OPTIONS, gateSettings } from "../gate-options.ts";
 import { progressBar } from "../progress.ts";
 import { UsageError } from "../usage-error.ts";
 
@@ -38,23 +39,7 @@ export const evolveBench = defineCommand({
     rounds: { type: "string", arg: "N", help: "rounds of the run (default 10)" },
     seed: { type: "string", arg: "S", help: "seed of the run (default 1)" },
     limit: { type: "string", arg: "N", help: "use only the first N tasks of the set" },
-    gate: { type: "string", arg: "NAME", help: "sequential (default) or tolerance" },
-    tolerance: { type: "string", arg: "X", help: "the tolerance gate's allowed held-out fall (default 0)" },
-    risk: {
-      type: "string",
-      arg: "P",
-      help: "sequential gate: largest false-accept probability (default 0.2)",
-    },
-    "min-gain": {
-      type: "string",
-      arg: "G",
-      help: "sequential gate: smallest gain worth accepting (default 0.05)",
-    },
-    "gate-budget": {
-      type: "string",
-      arg: "N",
-      help: "sequential gate: rollouts a decision may spend (default 80)",
-    },
+    ...GATE_OPTIONS,
     "max-rollouts": { type: "string", arg: "N", help: "task attempts the run may make (default: no limit)" },
   },
   details: [
@@ -70,11 +55,7 @@ export const evolveBench = defineCommand({
   ].join("\n"),
   async run({ options }, ctx) {
     const settings = {
-      gate: options.gate as "sequential" | "tolerance" | undefined,
-      tolerance: numberOption(options.tolerance, "tolerance", NAME),
-      risk: numberOption(options.risk, "risk", NAME),
-      minGain: numberOption(options["min-gain"], "min-gain", NAME),
-      gateBudget: intOption(options["gate-budget"], "gate-budget", NAME),
+      ...gateSettings(options, NAME),
       maxRollouts: positiveInt(options["max-rollouts"], "max-rollouts", NAME),
       rounds: positiveInt(options.rounds, "rounds", NAME) ?? 10,
       seed: intOption(options.seed, "seed", NAME),

@@ -8,6 +8,7 @@ import type { EvolutionReport } from "../../evolution/report.ts";
 import { type Command, defineCommand, intOption, numberOption } from "../command.ts";
 import { readUserFile, writeUserFile } from "../files.ts";
 import { formatDistill, formatReport, formatRuns } from "../format-evolution.ts";
+import { GATE_OPTIONS, gateSettings } from "../gate-options.ts";
 import { listResult } from "../output.ts";
 import { progressBar } from "../progress.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
@@ -31,31 +32,7 @@ const evolve = defineCommand({
     tasks: { type: "string", arg: "FILE", help: "task set, JSON Lines (required unless --resume)" },
     rounds: { type: "string", arg: "N", help: "rounds: one candidate each (required unless --resume)" },
     seed: { type: "string", arg: "S", help: "seed of splits, sampling and selection (default 1)" },
-    gate: {
-      type: "string",
-      arg: "NAME",
-      help: "sequential (default; tolerance when --tolerance is given) or tolerance",
-    },
-    risk: {
-      type: "string",
-      arg: "P",
-      help: "sequential gate: largest false-accept probability (default 0.2)",
-    },
-    "min-gain": {
-      type: "string",
-      arg: "G",
-      help: "sequential gate: smallest held-out gain worth accepting (default 0.05)",
-    },
-    "gate-budget": {
-      type: "string",
-      arg: "N",
-      help: "sequential gate: task attempts one decision may spend (default 80)",
-    },
-    tolerance: {
-      type: "string",
-      arg: "X",
-      help: "tolerance gate: held-out fall a candidate may cause and still pass (default 0)",
-    },
+    ...GATE_OPTIONS,
     "max-rollouts": {
       type: "string",
       arg: "N",
@@ -129,12 +106,8 @@ const evolve = defineCommand({
         source: options.tasks,
         rounds,
         seed: intOption(options.seed, "seed", name),
-        gate: options.gate as "sequential" | undefined,
-        risk: numberOption(options.risk, "risk", name),
-        minGain: numberOption(options["min-gain"], "min-gain", name),
-        gateBudget: intOption(options["gate-budget"], "gate-budget", name),
+        ...gateSettings(options, name),
         maxRollouts: intOption(options["max-rollouts"], "max-rollouts", name),
-        tolerance: numberOption(options.tolerance, "tolerance", name),
         holdout: numberOption(options.holdout, "holdout", name),
         validation: numberOption(options.validation, "validation", name),
         minibatch: intOption(options.minibatch, "minibatch", name),

@@ -81,10 +81,8 @@ export function modelForAgent(
   if (ctx.modelPolicy !== undefined) {
     // A tenant's choice (the call's model, else the agent's) must be one the operator allows.
     const chosen = override ?? agent.model;
-    if (typeof chosen === "string" && chosen !== "") {
-      const own = [typeof ctx.model === "string" ? ctx.model : undefined, ctx.env.ENGRAM_MODEL];
-      checkModelAllowed(ctx.modelPolicy, chosen, override === undefined ? "the agent's model" : "model", own);
-    }
+    if (typeof chosen === "string" && chosen !== "")
+      checkModelAllowed(ctx, chosen, override === undefined ? "the agent's model" : "model");
   }
   return chooseLanguageModel([override, agent.model, ctx.model], ctx.env);
 }

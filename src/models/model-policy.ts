@@ -15,17 +15,23 @@ export function modelPolicy(allowed: readonly string[]): ModelPolicy {
   return { allowed: new Set(allowed) };
 }
 
+/** What a model check needs of the engine: its policy, and its own models (always allowed). */
+export interface ModelPolicyScope {
+  modelPolicy?: ModelPolicy | undefined;
+  /** The engine's default model: a `provider:model` string counts as its own. */
+  model?: unknown;
+  env: NodeJS.ProcessEnv;
+}
+
 /**
- * @throws ForbiddenError naming the setting and the model when `policy` does not allow `spec`.
- * `own` are the server's own models, always allowed.
+ * @throws ForbiddenError naming the setting and the model when the scope's policy does not allow
+ * `spec`. The engine's own models (`ENGRAM_MODEL`, its default model) are always allowed.
  */
-export function checkModelAllowed(
-  policy: ModelPolicy | undefined,
-  spec: string,
-  setting: string,
-  own: readonly (string | undefined)[],
-): void {
-  if (policy === undefined || policy.allowed.has(spec) || own.includes(spec)) return;
+export function checkModelAllowed(scope: ModelPolicyScope, spec: string, setting: string): void {
+  const policy = scope.modelPolicy;
+  if (policy === undefined || policy.allowed.has(spec)) return;
+  const own = [typeof scope.model === "string" ? scope.model : undefined, scope.env.ENGRAM_MODEL];
+  if (own.includes(spec)) return;
   const allowed = [
     ...new Set([...own.filter((m): m is string => m !== undefined && m !== ""), ...policy.allowed]),
   ];

@@ -1,10 +1,11 @@
 import { ConflictError, InvalidInputError } from "../core/errors.ts";
 import type { Agent, Memory, MemoryVersion, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
-import { checkAgentModel, freeAgentNameIn } from "../memory/agents/agent-service.ts";
+import { freeAgentNameIn } from "../memory/agents/agent-service.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import { indexMessage } from "../memory/messages/message-service.ts";
 import type { ProjectService } from "../memory/projects/project-service.ts";
+import { checkModelAllowed } from "../models/model-policy.ts";
 import type { AgentImport, IndexedMessage } from "../store/store.ts";
 import { collectEpisodes, collectMemories, collectMessages } from "./collect.ts";
 import {
@@ -148,7 +149,7 @@ export class TransferService {
         : parseInput(exportDocument, document, "export document");
     verifyHistory(doc);
     verifyContents(doc);
-    if (doc.agent.model !== null) checkAgentModel(this.#ctx, doc.agent.model);
+    if (doc.agent.model !== null) checkModelAllowed(this.#ctx, doc.agent.model, "model");
     // Before a missing project is created: the commonest conflict must leave nothing behind.
     if (options.newIds !== true && (await this.#ctx.store.agents.get(doc.agent.id)) !== null)
       throw new ConflictError(

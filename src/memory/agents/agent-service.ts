@@ -104,7 +104,7 @@ export class AgentService {
         valueHash,
       });
     });
-    if (parsed.model != null) checkAgentModel(this.#ctx, parsed.model);
+    if (parsed.model != null) checkModelAllowed(this.#ctx, parsed.model, "model");
     // Only once the input is known good: resolving may create the default project.
     const project = await this.#projects.target(parsed.project, { createMissing: options.createProject });
     const at = nowIso(this.#ctx);
@@ -195,7 +195,7 @@ export class AgentService {
     options: { actor?: Author } = {},
   ): Promise<{ before: Agent; after: Agent; event: NewEvent }> {
     const patch = parseInput(updateAgentInput, input, "agent update");
-    if (patch.model != null) checkAgentModel(this.#ctx, patch.model);
+    if (patch.model != null) checkModelAllowed(this.#ctx, patch.model, "model");
     const before = await requireAgent(this.#ctx, agentId);
     const after: Agent = {
       ...before,
@@ -295,12 +295,4 @@ export async function freeAgentNameIn(store: Store, projectId: string, name: str
 
 function uniqueBlobs(blobs: readonly Blob[]): Blob[] {
   return [...new Map(blobs.map((b) => [b.hash, b])).values()];
-}
-
-/** @throws ForbiddenError when this view serves a tenant that may not name `model`. */
-export function checkAgentModel(ctx: EngineContext, model: string): void {
-  checkModelAllowed(ctx.modelPolicy, model, "model", [
-    typeof ctx.model === "string" ? ctx.model : undefined,
-    ctx.env.ENGRAM_MODEL,
-  ]);
 }

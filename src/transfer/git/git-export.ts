@@ -166,11 +166,12 @@ export async function exportToGit(
   await writeState(repo.gitDir, repo.state);
   await moveBranches(repo, gitHeads, heads, removed);
   await checkOut(repo, agent.defaultBranch, heads);
-  const after = await gitBranches(repo.dir);
+  // In git's own order (by name), as for-each-ref lists them: `heads` is what the refs now hold.
+  const after = [...heads].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {
     dir: repo.dir,
     commits: commitMarks.size,
-    branches: [...after].map(([name, head]) => ({ name, head })),
+    branches: after.map(([name, head]) => ({ name, head })),
     memories: memoryCount,
   };
 }

@@ -56,6 +56,11 @@ export interface Store {
   readonly turnLeases: TurnLeaseStore;
   /** Webhooks of each project and their delivery log. */
   readonly webhooks: WebhookStore;
+  /**
+   * Resolves once the store is open (connected, migrated); rejects with why it cannot open. Every
+   * operation waits for it, so calling it is needed only to learn of a problem early.
+   */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -81,6 +81,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     keys: new SqliteKeyStore(statements),
     turnLeases: new SqliteTurnLeaseStore(statements),
     webhooks: new SqliteWebhookStore(statements),
+    ready: () => Promise.resolve(),
     settings: {
       async get(key) {
         return (

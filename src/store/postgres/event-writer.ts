@@ -1,0 +1,56 @@
+import type { NewEvent } from "../../core/types.ts";
+import { eventJson } from "../sqlite/event-writer.ts";
+import type { Sql } from "./pg-database.ts";
+
+/**
+ * Serialises the transactions that append events, from their first event to their commit. A reader
+ * following the log by `seq` (sleep-time triggers, webhooks, `events --follow`) must never see seq
+ * N+1 committed while N is still to come: with a plain sequence, a transaction that took N could
+ * commit after one that took N+1, and a reader that had moved past N+1 would miss N for good.
+ */
+const EVENT_ORDER_LOCK = "7308604897066246401";
+
+/** The channel `NOTIFY` wakes followers on, once a transaction that appended events commits. */
+export const EVENTS_CHANNEL = "engram_events";
+
+/** Appends events; callers invoke it inside the transaction of the mutation they describe, last. */
+export async function writeEvents(tx: Sql, events: readonly NewEvent[]): Promise<void> {
+  await writeEventRows(
+    tx,
+    events.map((event) => ({ event, before: eventJson(event.before), after: eventJson(event.after) })),
+  );
+}
+
+/** Appends events whose before/after are already in their stored form (see memory-event-refs.ts). */
+export async function writeEventRows(
+  tx: Sql,
+  events: readonly { event: NewEvent; before: string | null; after: string | null }[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await tx.run("SELECT pg_advisory_xact_lock($1)", [EVENT_ORDER_LOCK]);
+  const columns = 10;
+  const values: unknown[] = [];
+  const rows: string[] = [];
+  for (const [i, { event, before, after }] of events.entries()) {
+    rows.push(`(${Array.from({ length: columns }, (_, c) => `$${i * columns + c + 1}`).join(", ")})`);
+    values.push(
+      event.id,
+      event.projectId,
+      event.agentId,
+      event.actor,
+      event.kind,
+      event.targetType,
+      event.targetId,
+      before,
+      after,
+      event.createdAt,
+    );
+  }
+  await tx.run(
+    `INSERT INTO events (id, project_id, agent_id, actor, kind, target_type, target_id, before, after, created_at)
+     VALUES ${rows.join(", ")}`,
+    values,
+  );
+  // Delivered at commit (and dropped on rollback); several in one transaction fold into one.
+  await tx.run(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`);
+}

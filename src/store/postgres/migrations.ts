@@ -1,0 +1,68 @@
+import { EngramError } from "../../core/errors.ts";
+import { sha256 } from "../../core/hash.ts";
+import type { PgDatabase, Sql } from "./pg-database.ts";
+import { SEARCH_TABLES } from "./schema/search.ts";
+import { TABLES } from "./schema/tables.ts";
+
+export interface PgMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** PostgreSQL's schema history. Version 1 is the whole schema as of the backend's first release. */
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  { version: 1, name: "engram schema", sql: TABLES + SEARCH_TABLES },
+];
+
+export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;
+
+/** Any 64-bit number engram's migrations agree on, so that servers starting together take turns. */
+const MIGRATION_LOCK = 0x656e6772616d01n;
+
+/**
+ * Brings the database's schema to the latest version in one transaction, under a transaction-level
+ * advisory lock, so that servers starting at once migrate it once. Running again is a no-op.
+ * @throws EngramError `database_too_new` when a newer engram has migrated the database further.
+ */
+export async function migratePostgres(
+  db: PgDatabase,
+  migrations: readonly PgMigration[] = PG_MIGRATIONS,
+): Promise<number[]> {
+  return db.transactionNow(async (tx) => {
+    await tx.run("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK.toString()]);
+    await tx.run(`CREATE SCHEMA IF NOT EXISTS ${db.schema}`);
+    await tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      checksum TEXT NOT NULL,
+      applied_at TEXT NOT NULL
+    )`);
+    const latest = migrations.at(-1)?.version ?? 0;
+    const current = await currentPgVersion(tx);
+    if (current > latest) {
+      throw new EngramError(
+        "database_too_new",
+        `the database is at schema version ${current}, but this engram knows versions up to ${latest}: upgrade engram to open it`,
+      );
+    }
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      await tx.run(migration.sql);
+      await tx.run(
+        "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+        [migration.version, migration.name, sha256(migration.sql), new Date().toISOString()],
+      );
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}
+
+export async function currentPgVersion(sql: Sql): Promise<number> {
+  const row = await sql.get<{ version: number | null }>(
+    "SELECT MAX(version) AS version FROM schema_migrations",
+  );
+  return row?.version ?? 0;
+}

@@ -1,0 +1,166 @@
+import pg from "pg";
+import { describeConnectionError, isConnectionError, isUnavailable, redactUrl } from "./pg-errors.ts";
+
+/** A place to run SQL: the pool (each statement on its own) or one transaction. */
+export interface Sql {
+  /** Every row of the result. Parameters are `$1`, `$2`… */
+  all<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** The first row, or undefined. */
+  get<T>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
+  /** Runs a statement; returns how many rows it touched. */
+  run(text: string, params?: readonly unknown[]): Promise<number>;
+}
+
+export interface PgDatabaseOptions {
+  /** `postgres://user:password@host:port/database` (any libpq-style URL the `pg` driver takes). */
+  url: string;
+  /** The schema engram's tables live in (created when missing); `public` by default. */
+  schema?: string | undefined;
+  /** Most connections the pool opens (10 by default). */
+  max?: number | undefined;
+}
+
+/** SQLSTATEs after which a whole transaction may simply run again. */
+const RETRYABLE = new Set(["40001", "40P01"]);
+const MAX_TRANSACTION_ATTEMPTS = 5;
+
+// int8 (bigint, counts, sequences) as JS numbers: engram's sequences and counters stay far below 2^53.
+pg.types.setTypeParser(20, (value) => Number(value));
+// numeric too (SUM over integers yields numeric).
+pg.types.setTypeParser(1700, (value) => Number(value));
+
+/**
+ * A pool of connections to one PostgreSQL database (and schema). Every query waits until `ready()`,
+ * which the store sets to its migration, so a store can be built synchronously and opened lazily.
+ */
+export class PgDatabase implements Sql {
+  readonly pool: pg.Pool;
+  readonly schema: string;
+  /** The URL without its password, for messages and logs. */
+  readonly where: string;
+  #ready: Promise<void> = Promise.resolve();
+
+  constructor(options: PgDatabaseOptions) {
+    this.schema = options.schema ?? "public";
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) {
+      throw new Error(`schema: "${this.schema}" is not a plain lower-case SQL name`);
+    }
+    this.where = redactUrl(options.url);
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.max ?? 10,
+      // A statement never waits forever on a dead server; a checkout never waits forever on a full pool.
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      ...(this.schema === "public" ? {} : { options: `-c search_path=${this.schema}` }),
+      application_name: "engram",
+    });
+    // An idle connection that breaks (server restart) is dropped from the pool, not fatal to the process.
+    this.pool.on("error", () => {});
+  }
+
+  /** Makes every query wait for `step` (e.g. migrations) first; a failed step fails every query. */
+  setReady(step: Promise<void>): void {
+    this.#ready = step;
+    // Callers see the failure on their own query; this keeps it from also being an unhandled rejection.
+    step.catch(() => {});
+  }
+
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  async all<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    await this.#ready;
+    try {
+      return (await this.#query<T>(this.pool, text, params)).rows;
+    } catch (error) {
+      // A read on a connection that died (server restart, network) is asked again once on a fresh one.
+      if (!isUnavailable(error)) throw error;
+      return (await this.#query<T>(this.pool, text, params)).rows;
+    }
+  }
+
+  async get<T>(text: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    return (await this.all<T>(text, params))[0];
+  }
+
+  async run(text: string, params: readonly unknown[] = []): Promise<number> {
+    await this.#ready;
+    return (await this.#query(this.pool, text, params)).rowCount ?? 0;
+  }
+
+  /**
+   * Runs `fn` in one transaction on one connection: committed when it returns, rolled back when it
+   * throws. Run again from the start (up to 5 times) when PostgreSQL reports a serialization failure
+   * or a deadlock, so `fn` must only touch the database.
+   */
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    await this.#ready;
+    return this.transactionNow(fn);
+  }
+
+  /** As `transaction`, without waiting for `ready()` (for the steps that make it ready). */
+  async transactionNow<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.#connect();
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const tx: Sql = {
+          all: async (text, params = []) => (await this.#query(client, text, params)).rows as never,
+          get: async (text, params = []) => (await this.#query(client, text, params)).rows[0] as never,
+          run: async (text, params = []) => (await this.#query(client, text, params)).rowCount ?? 0,
+        };
+        const result = await fn(tx);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        try {
+          await client.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === "string" && RETRYABLE.has(code) && attempt < MAX_TRANSACTION_ATTEMPTS) continue;
+        throw describeConnectionError(error, this.where);
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  /** Runs `fn` with one connection of its own (e.g. for a session-level advisory lock). */
+  async withConnection<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#connect();
+    let broken = false;
+    try {
+      return await fn(client);
+    } catch (error) {
+      broken = isConnectionError(error);
+      throw describeConnectionError(error, this.where);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async #connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw describeConnectionError(error, this.where);
+    }
+  }
+
+  async #query<T>(on: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[]) {
+    try {
+      return await on.query<T & pg.QueryResultRow>(text, params as unknown[]);
+    } catch (error) {
+      throw describeConnectionError(error, this.where);
+    }
+  }
+}

@@ -8,8 +8,6 @@ import type {
   InsightStore,
   JobStore,
   KeyStore,
-  MemoryStore,
-  MessageStore,
   ProjectStore,
   Store,
   StoreCapabilities,
@@ -18,6 +16,8 @@ import type {
 } from "../store.ts";
 import { migratePostgres } from "./migrations.ts";
 import { PgDatabase } from "./pg-database.ts";
+import { PgMemoryStore } from "./pg-memory-store.ts";
+import { PgMessageStore } from "./pg-message-store.ts";
 import { unimplemented } from "./unimplemented.ts";
 
 export interface PostgresStoreOptions {
@@ -53,8 +53,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     agents: unimplemented<AgentStore>("agents"),
     history: unimplemented<HistoryStore>("history"),
     events: unimplemented<EventStore>("events"),
-    memories: unimplemented<MemoryStore>("memories"),
-    messages: unimplemented<MessageStore>("messages"),
+    memories: new PgMemoryStore(db),
+    messages: new PgMessageStore(db),
     episodes: unimplemented<EpisodeStore>("episodes"),
     experience: unimplemented<ExperienceStore>("experience"),
     insights: unimplemented<InsightStore>("insights"),

@@ -1,24 +1,25 @@
 import type {
-  AgentStore,
   EpisodeStore,
-  EventStore,
   EvolutionStore,
   ExperienceStore,
-  HistoryStore,
   InsightStore,
   JobStore,
-  KeyStore,
   MemoryStore,
   MessageStore,
-  ProjectStore,
   Store,
   StoreCapabilities,
-  TurnLeaseStore,
-  WebhookStore,
 } from "../store.ts";
+import { PgAgentStore } from "./agent-store.ts";
+import { PgEventStore } from "./event-store.ts";
+import { EventWakeups } from "./event-wakeups.ts";
+import { PgHistoryStore } from "./history-store.ts";
+import { PgKeyStore } from "./key-store.ts";
 import { migratePostgres } from "./migrations.ts";
 import { PgDatabase } from "./pg-database.ts";
+import { PgProjectStore } from "./project-store.ts";
+import { PgTurnLeaseStore } from "./turn-lease-store.ts";
 import { unimplemented } from "./unimplemented.ts";
+import { PgWebhookStore } from "./webhook-store.ts";
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -43,16 +44,17 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   db.setReady(migratePostgres(db).then(() => {}));
   const capabilities: StoreCapabilities = { vectors: false, fullText: true };
   const warnings: string[] = [];
+  const wakeups = new EventWakeups(db.pool.options);
   let closed = false;
   return {
     kind: "postgres",
     capabilities,
     warnings,
     ready: () => db.ready(),
-    projects: unimplemented<ProjectStore>("projects"),
-    agents: unimplemented<AgentStore>("agents"),
-    history: unimplemented<HistoryStore>("history"),
-    events: unimplemented<EventStore>("events"),
+    projects: new PgProjectStore(db),
+    agents: new PgAgentStore(db),
+    history: new PgHistoryStore(db),
+    events: new PgEventStore(db, wakeups),
     memories: unimplemented<MemoryStore>("memories"),
     messages: unimplemented<MessageStore>("messages"),
     episodes: unimplemented<EpisodeStore>("episodes"),
@@ -61,9 +63,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     evolution: unimplemented<EvolutionStore>("evolution"),
     jobs: unimplemented<JobStore>("jobs"),
     vectors: null,
-    keys: unimplemented<KeyStore>("keys"),
-    turnLeases: unimplemented<TurnLeaseStore>("turnLeases"),
-    webhooks: unimplemented<WebhookStore>("webhooks"),
+    keys: new PgKeyStore(db),
+    turnLeases: new PgTurnLeaseStore(db),
+    webhooks: new PgWebhookStore(db),
     settings: {
       async get(key) {
         return (
@@ -80,6 +82,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async close() {
       if (closed) return;
       closed = true;
+      await wakeups.close();
       await db.close();
     },
   };

@@ -197,20 +197,15 @@ export async function appendCommit(tx: Sql, input: AppendCommit): Promise<void> 
   );
   // Two branches of one agent may take commits at once: the lock gives each its own `seq`.
   await tx.run("SELECT pg_advisory_xact_lock($1, hashtext($2))", [COMMIT_SEQ_LOCK, agentId]);
-  await tx.run(
-    `INSERT INTO commits (${COMMIT_INSERT_COLUMNS})
-     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8 FROM commits WHERE agent_id = $1
-     ON CONFLICT (agent_id, id) DO NOTHING`,
-    [
-      agentId,
-      commit.id,
-      commit.parentId,
-      commit.treeHash,
-      JSON.stringify(commit.tree),
-      commit.author,
-      commit.message,
-      commit.createdAt,
-    ],
+  const next = await tx.get<{ seq: number }>(
+    "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM commits WHERE agent_id = $1",
+    [agentId],
+  );
+  await insertRows(
+    tx,
+    `commits (${COMMIT_INSERT_COLUMNS})`,
+    [commitValues(agentId, commit, next?.seq ?? 1)],
+    "ON CONFLICT (agent_id, id) DO NOTHING",
   );
   await writeEvents(tx, [input.event]);
 }

@@ -4,11 +4,12 @@ import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store, StoredApiKey } from "./store.ts";
+import { eventCases } from "./store-suite-events.ts";
 import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
 import { suiteKit } from "./store-suite-kit.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
-import { settingsAndWatchCases } from "./store-suite-settings.ts";
+import { settingsCases } from "./store-suite-settings.ts";
 import { webhookCases } from "./store-suite-webhooks.ts";
 
 /**
@@ -296,7 +297,8 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     jobStoreCases(kit);
     importStoreCases(kit);
     turnLeaseCases(kit);
-    settingsAndWatchCases(kit);
+    settingsCases(kit);
+    eventCases(kit);
     webhookCases(kit);
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {

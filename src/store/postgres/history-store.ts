@@ -171,12 +171,20 @@ async function listBranches(sql: Sql, agentId: string): Promise<Branch[]> {
   return rows.map(toBranch);
 }
 
+/** The values of the agent's blobs among `hashes`, in the order asked (as SQLite's store gives them). */
 async function getBlobs(sql: Sql, agentId: string, hashes: readonly string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(hashes)];
   const rows = await sql.all<Blob>(
     "SELECT hash, value FROM blobs WHERE agent_id = $1 AND hash = ANY($2::text[])",
-    [agentId, [...new Set(hashes)]],
+    [agentId, wanted],
   );
-  return new Map(rows.map((row) => [row.hash, row.value]));
+  const found = new Map(rows.map((row) => [row.hash, row.value]));
+  const values = new Map<string, string>();
+  for (const hash of wanted) {
+    const value = found.get(hash);
+    if (value !== undefined) values.set(hash, value);
+  }
+  return values;
 }
 
 /**

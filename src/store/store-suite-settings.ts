@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import type { SuiteKit } from "./store-suite-jobs.ts";
 
-/** Settings' and event watchers' part of `runStoreSuite`. */
-export function settingsAndWatchCases(kit: SuiteKit): void {
-  const { event, withStore, seed } = kit;
+/** Settings' part of `runStoreSuite`. */
+export function settingsCases(kit: SuiteKit): void {
+  const { withStore } = kit;
 
   it("settings: absent keys read null; a set replaces the value, text kept exactly, keys apart", async () => {
     await withStore(async (store) => {
@@ -17,33 +17,6 @@ export function settingsAndWatchCases(kit: SuiteKit): void {
       assert.equal(await store.settings.get("other"), "");
       assert.equal(await store.settings.get("üñí"), "line one\nline 'two' \"three\" 🙂");
       assert.equal(await store.settings.get("Embedding.model"), null, "keys are case-sensitive");
-    });
-  });
-
-  it("events: a watcher is called after a write commits, and no more once it unsubscribes", async () => {
-    await withStore(async (store) => {
-      const { project } = await seed(store);
-      let calls = 0;
-      let woken: () => void = () => {};
-      const unwatch = store.events.watch(() => {
-        calls++;
-        woken();
-      });
-      try {
-        const called = new Promise<void>((resolve, reject) => {
-          woken = resolve;
-          setTimeout(() => reject(new Error("the watcher was not called within 5 s")), 5_000).unref();
-        });
-        await store.projects.update({ ...project, name: "watched" }, event(project.id, "project.updated"));
-        await called;
-        assert.ok(calls >= 1);
-      } finally {
-        unwatch();
-      }
-      const before = calls;
-      await store.projects.update({ ...project, name: "unwatched" }, event(project.id, "project.updated"));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.equal(calls, before);
     });
   });
 }

@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
-import type { Agent, Commit, NewEvent, Project } from "../core/types.ts";
-import { makeCommit } from "../memory/blocks/commit-hash.ts";
 import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store, StoredApiKey } from "./store.ts";
+import { eventCases } from "./store-suite-events.ts";
 import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
+import { suiteKit } from "./store-suite-kit.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
-import { settingsAndWatchCases } from "./store-suite-settings.ts";
+import { settingsCases } from "./store-suite-settings.ts";
 import { webhookCases } from "./store-suite-webhooks.ts";
 
 /**
@@ -19,88 +19,8 @@ import { webhookCases } from "./store-suite-webhooks.ts";
  * runStoreSuite({ name: "sqlite", create: () => createSqliteStore({ path: ":memory:" }) });
  */
 export function runStoreSuite(options: { name: string; create: () => Store | Promise<Store> }): void {
-  let counter = 0;
-  const id = (prefix: string) => `${prefix}_${String(++counter).padStart(26, "0")}`;
-  const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
-  const event = (projectId: string, kind: string, agentId: string | null = null): NewEvent => ({
-    id: id("evt"),
-    projectId,
-    agentId,
-    actor: "user",
-    kind,
-    targetType: "test",
-    targetId: "t",
-    before: null,
-    after: { kind },
-    createdAt: at(0),
-  });
-
-  async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
-    const store = await options.create();
-    try {
-      await fn(store);
-    } finally {
-      await store.close();
-    }
-  }
-
-  async function seed(store: Store): Promise<{ project: Project; agent: Agent; root: Commit }> {
-    const project: Project = {
-      id: id("prj"),
-      name: `p${counter}`,
-      metadata: {},
-      createdAt: at(0),
-      updatedAt: at(0),
-    };
-    await store.projects.create(project, event(project.id, "project.created"));
-    const agent: Agent = {
-      id: id("agt"),
-      projectId: project.id,
-      name: "a",
-      model: null,
-      instructions: "",
-      metadata: { k: 1 },
-      defaultBranch: "main",
-      createdAt: at(0),
-      updatedAt: at(0),
-    };
-    const value = "hello";
-    const root = makeCommit({
-      parentId: null,
-      tree: [{ label: "human", description: "", limit: 100, readOnly: false, valueHash: sha256(value) }],
-      author: "user",
-      message: "root",
-      createdAt: at(0),
-    });
-    await store.agents.create(
-      agent,
-      {
-        commits: [root],
-        blobs: [{ hash: sha256(value), value }],
-        branches: [{ name: "main", head: root.id }],
-      },
-      [event(project.id, "agent.created", agent.id)],
-    );
-    return { project, agent, root };
-  }
-
-  function child(
-    parent: Commit,
-    value: string,
-    n: number,
-  ): { commit: Commit; blob: { hash: string; value: string } } {
-    const hash = sha256(value);
-    return {
-      commit: makeCommit({
-        parentId: parent.id,
-        tree: [{ label: "human", description: "", limit: 100, readOnly: false, valueHash: hash }],
-        author: "agent",
-        message: `c${n}`,
-        createdAt: at(n),
-      }),
-      blob: { hash, value },
-    };
-  }
+  const kit = suiteKit(options.create);
+  const { id, at, event, withStore, seed, child } = kit;
 
   describe(`store suite: ${options.name}`, () => {
     evolutionStoreTests(withStore);
@@ -168,6 +88,12 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
           store.agents.create(agent, { commits: [], blobs: [], branches: [] }, []),
           ConflictError,
         );
+        const orphan = { ...agent, id: id("agt"), name: "orphan", projectId: id("prj") };
+        await assert.rejects(
+          store.agents.create(orphan, { commits: [], blobs: [], branches: [] }, []),
+          NotFoundError,
+        );
+        assert.equal(await store.agents.get(orphan.id), null);
       });
     });
 
@@ -244,6 +170,11 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
           ["root", "c1", "c2", "c3"],
         );
         assert.equal(partial.blobs.length, 4);
+        // Blobs come in hash order, so snapshots (and the exports made of them) compare equal across backends.
+        for (const { blobs } of [snapshot, partial]) {
+          const hashes = blobs.map((blob) => blob.hash);
+          assert.deepEqual(hashes, [...hashes].sort());
+        }
       });
     });
 
@@ -368,11 +299,12 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
       });
     });
 
-    jobStoreCases({ id, at, event, withStore, seed, child });
-    importStoreCases({ id, at, event, withStore, seed, child });
-    turnLeaseCases({ id, at, event, withStore, seed, child });
-    settingsAndWatchCases({ id, at, event, withStore, seed, child });
-    webhookCases({ id, at, event, withStore, seed, child });
+    jobStoreCases(kit);
+    importStoreCases(kit);
+    turnLeaseCases(kit);
+    settingsCases(kit);
+    eventCases(kit);
+    webhookCases(kit);
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

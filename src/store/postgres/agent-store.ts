@@ -12,9 +12,7 @@ import { importMemories } from "./memory-store.ts";
 import { importMessages } from "./message-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "./pg-errors.ts";
-
-/** The unique index that keeps agent names unique within a project (see schema/tables.ts). */
-const NAME_INDEX = "agents_by_name";
+import { requireProject } from "./project-store.ts";
 
 /**
  * Agents on PostgreSQL. Deleting one cascades (foreign keys) to everything it owns; its events stay
@@ -125,14 +123,24 @@ export class PgAgentStore implements AgentStore {
  * when the project does not exist.
  */
 async function insertAgent(tx: Sql, agent: Agent, history: HistorySnapshot): Promise<void> {
+  let inserted: number;
   try {
-    await insertRows(tx, `agents (${AGENT_INSERT_COLUMNS})`, [agentValues(agent)]);
+    inserted = await insertRows(
+      tx,
+      `agents (${AGENT_INSERT_COLUMNS})`,
+      [agentValues(agent)],
+      "ON CONFLICT DO NOTHING",
+    );
   } catch (error) {
     if (isForeignKeyViolation(error)) throw new NotFoundError(`project ${agent.projectId} not found`);
-    if (!isUniqueViolation(error)) throw error;
-    if ((error as { constraint?: string }).constraint === NAME_INDEX)
-      throw new ConflictError(agentNameTaken(agent.name));
-    throw new ConflictError(`an agent with id ${agent.id} already exists`);
+    throw error;
+  }
+  if (inserted === 0) {
+    // The id or the name clashed: say which, in SQLite's order (id, project, name).
+    if ((await tx.get("SELECT 1 FROM agents WHERE id = $1", [agent.id])) !== undefined)
+      throw new ConflictError(`an agent with id ${agent.id} already exists`);
+    await requireProject(tx, agent.projectId);
+    throw new ConflictError(agentNameTaken(agent.name));
   }
   await insertHistory(tx, agent.id, history, agent.createdAt);
 }

@@ -80,6 +80,8 @@ export class EventWakeups {
       this.#retry = null;
       void this.#listen();
     }, this.#retryMs);
+    // Waiting to listen again is no reason for a process to stay up.
+    this.#retry.unref();
     this.#retryMs = Math.min(this.#retryMs * 2, MAX_RETRY_MS);
   }
 

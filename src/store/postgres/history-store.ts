@@ -171,12 +171,20 @@ async function listBranches(sql: Sql, agentId: string): Promise<Branch[]> {
   return rows.map(toBranch);
 }
 
+/** The values of the agent's blobs among `hashes`, in the order asked (as SQLite's store gives them). */
 async function getBlobs(sql: Sql, agentId: string, hashes: readonly string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(hashes)];
   const rows = await sql.all<Blob>(
     "SELECT hash, value FROM blobs WHERE agent_id = $1 AND hash = ANY($2::text[])",
-    [agentId, [...new Set(hashes)]],
+    [agentId, wanted],
   );
-  return new Map(rows.map((row) => [row.hash, row.value]));
+  const found = new Map(rows.map((row) => [row.hash, row.value]));
+  const values = new Map<string, string>();
+  for (const hash of wanted) {
+    const value = found.get(hash);
+    if (value !== undefined) values.set(hash, value);
+  }
+  return values;
 }
 
 /**
@@ -197,20 +205,15 @@ export async function appendCommit(tx: Sql, input: AppendCommit): Promise<void> 
   );
   // Two branches of one agent may take commits at once: the lock gives each its own `seq`.
   await tx.run("SELECT pg_advisory_xact_lock($1, hashtext($2))", [COMMIT_SEQ_LOCK, agentId]);
-  await tx.run(
-    `INSERT INTO commits (${COMMIT_INSERT_COLUMNS})
-     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8 FROM commits WHERE agent_id = $1
-     ON CONFLICT (agent_id, id) DO NOTHING`,
-    [
-      agentId,
-      commit.id,
-      commit.parentId,
-      commit.treeHash,
-      JSON.stringify(commit.tree),
-      commit.author,
-      commit.message,
-      commit.createdAt,
-    ],
+  const next = await tx.get<{ seq: number }>(
+    "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM commits WHERE agent_id = $1",
+    [agentId],
+  );
+  await insertRows(
+    tx,
+    `commits (${COMMIT_INSERT_COLUMNS})`,
+    [commitValues(agentId, commit, next?.seq ?? 1)],
+    "ON CONFLICT (agent_id, id) DO NOTHING",
   );
   await writeEvents(tx, [input.event]);
 }

@@ -1,10 +1,11 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { ApiKey, NewEvent } from "../../core/types.ts";
-import { KEY_PUBLIC_COLUMNS, type KeyRow, toApiKey } from "../rows/key-row.ts";
+import { KEY_COLUMNS, KEY_PUBLIC_COLUMNS, type KeyRow, keyValues, toApiKey } from "../rows/key-row.ts";
 import type { KeyStore, ListOptions, StoredApiKey } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
+import { insertRows } from "./insert-rows.ts";
 import type { PgDatabase } from "./pg-database.ts";
-import { isForeignKeyViolation, isUniqueViolation } from "./pg-errors.ts";
+import { requireProject } from "./project-store.ts";
 
 /** API keys on PostgreSQL (their secrets' hashes only). */
 export class PgKeyStore implements KeyStore {
@@ -16,26 +17,14 @@ export class PgKeyStore implements KeyStore {
 
   async create(key: StoredApiKey, event: NewEvent): Promise<void> {
     await this.#db.transaction(async (tx) => {
-      try {
-        await tx.run(
-          `INSERT INTO api_keys (id, project_id, name, prefix, secret_hash, created_at, last_used_at, revoked_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [
-            key.id,
-            key.projectId,
-            key.name,
-            key.prefix,
-            key.secretHash,
-            key.createdAt,
-            key.lastUsedAt,
-            key.revokedAt,
-          ],
-        );
-      } catch (error) {
-        if (isForeignKeyViolation(error)) throw new NotFoundError(`project ${key.projectId} not found`);
-        if (isUniqueViolation(error)) throw new ConflictError(`a key with id ${key.id} already exists`);
-        throw error;
-      }
+      await requireProject(tx, key.projectId);
+      const inserted = await insertRows(
+        tx,
+        `api_keys (${KEY_COLUMNS})`,
+        [keyValues(key)],
+        "ON CONFLICT DO NOTHING",
+      );
+      if (inserted === 0) throw new ConflictError(`a key with id ${key.id} already exists`);
       await writeEvents(tx, [event]);
     });
   }

@@ -80,3 +80,13 @@ async function nameTakenIsConflict(project: Project, write: () => Promise<number
     throw error;
   }
 }
+
+/**
+ * Inside a transaction: @throws NotFoundError when the project does not exist; else keeps it from
+ * being deleted until the transaction ends (the lock a foreign key check takes), so a row of it can
+ * be written next. Checked before a row's own id, as SQLite does.
+ */
+export async function requireProject(tx: Sql, projectId: string): Promise<void> {
+  if ((await tx.get("SELECT 1 FROM projects WHERE id = $1 FOR KEY SHARE", [projectId])) === undefined)
+    throw new NotFoundError(`project ${projectId} not found`);
+}

@@ -2,10 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { ConflictError } from "../../core/errors.ts";
-import { sha256 } from "../../core/hash.ts";
-import type { Agent, Commit, NewEvent } from "../../core/types.ts";
-import { makeCommit } from "../../memory/blocks/commit-hash.ts";
 import type { Store } from "../store.ts";
+import { suiteKit } from "../store-suite-kit.ts";
 import { createPostgresStore } from "./postgres-store.ts";
 import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
 
@@ -17,58 +15,9 @@ describe("PostgreSQL: two servers on one database", postgresSkip(), () => {
   let server: TestPostgres;
   let a: Store;
   let b: Store;
-  let n = 0;
-  const id = (prefix: string) => `${prefix}_${String(++n).padStart(26, "0")}`;
-  const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
-  const event = (projectId: string, agentId: string | null, kind: string): NewEvent => ({
-    id: id("evt"),
-    projectId,
-    agentId,
-    actor: "user",
-    kind,
-    targetType: "test",
-    targetId: "t",
-    before: null,
-    after: null,
-    createdAt: at(0),
-  });
-  const commit = (parent: Commit | null, value: string, s: number) => ({
-    commit: makeCommit({
-      parentId: parent?.id ?? null,
-      tree: [{ label: "human", description: "", limit: 100, readOnly: false, valueHash: sha256(value) }],
-      author: "user",
-      message: value,
-      createdAt: at(s),
-    }),
-    blob: { hash: sha256(value), value },
-  });
-
-  /** A project and an agent (through `a`) with a root commit on `main`. */
-  async function seed(): Promise<{ agent: Agent; root: Commit }> {
-    const projectId = id("prj");
-    await a.projects.create(
-      { id: projectId, name: projectId, metadata: {}, createdAt: at(0), updatedAt: at(0) },
-      event(projectId, null, "project.created"),
-    );
-    const agent: Agent = {
-      id: id("agt"),
-      projectId,
-      name: "a",
-      model: null,
-      instructions: "",
-      metadata: {},
-      defaultBranch: "main",
-      createdAt: at(0),
-      updatedAt: at(0),
-    };
-    const root = commit(null, "root", 0);
-    await a.agents.create(
-      agent,
-      { commits: [root.commit], blobs: [root.blob], branches: [{ name: "main", head: root.commit.id }] },
-      [event(projectId, agent.id, "agent.created")],
-    );
-    return { agent, root: root.commit };
-  }
+  // Fixtures only: these tests open their stores themselves.
+  const { event, seed: seedIn, child } = suiteKit(() => a);
+  const seed = () => seedIn(a);
 
   before(async () => {
     server = await sharedTestPostgres();
@@ -85,7 +34,7 @@ describe("PostgreSQL: two servers on one database", postgresSkip(), () => {
 
   it("of concurrent appends on one head, exactly one wins; the others are conflicts and leave nothing", async () => {
     const { agent, root } = await seed();
-    const writes = Array.from({ length: 8 }, (_, i) => commit(root, `v${i}`, i + 1));
+    const writes = Array.from({ length: 8 }, (_, i) => child(root, `v${i}`, i + 1));
     const results = await Promise.allSettled(
       writes.map(({ commit: c, blob }, i) =>
         (i % 2 === 0 ? a : b).history.append({
@@ -94,7 +43,7 @@ describe("PostgreSQL: two servers on one database", postgresSkip(), () => {
           expectedHead: root.id,
           commit: c,
           blobs: [blob],
-          event: event(agent.projectId, agent.id, "blocks.committed"),
+          event: event(agent.projectId, "blocks.committed", agent.id),
         }),
       ),
     );
@@ -129,10 +78,10 @@ describe("PostgreSQL: two servers on one database", postgresSkip(), () => {
         name,
         commitId: root.id,
         expectedHead: null,
-        event: event(agent.projectId, agent.id, "branch.created"),
+        event: event(agent.projectId, "branch.created", agent.id),
       });
     }
-    const writes = branches.map((name, i) => ({ name, ...commit(root, name, i + 1) }));
+    const writes = branches.map((name, i) => ({ name, ...child(root, name, i + 1) }));
     await Promise.all(
       writes.map(({ name, commit: c, blob }, i) =>
         (i % 2 === 0 ? a : b).history.append({
@@ -141,7 +90,7 @@ describe("PostgreSQL: two servers on one database", postgresSkip(), () => {
           expectedHead: root.id,
           commit: c,
           blobs: [blob],
-          event: event(agent.projectId, agent.id, "blocks.committed"),
+          event: event(agent.projectId, "blocks.committed", agent.id),
         }),
       ),
     );
@@ -161,16 +110,14 @@ describe("PostgreSQL: two servers on one database", postgresSkip(), () => {
     const { agent } = await seed();
     for (let round = 0; round < 20; round++) {
       const conversation = `c${round}`;
-      const leases = [
-        { holder: `trn_a${round}`, owner: "eng_a", expiresMs: 10_000 },
-        { holder: `trn_b${round}`, owner: "eng_b", expiresMs: 10_000 },
-      ];
+      const ofA = { holder: `trn_a${round}`, owner: "eng_a", expiresMs: 10_000 };
+      const ofB = { holder: `trn_b${round}`, owner: "eng_b", expiresMs: 10_000 };
       const [fromA, fromB] = await Promise.all([
-        a.turnLeases.acquire(agent.id, conversation, leases[0] as never, 0),
-        b.turnLeases.acquire(agent.id, conversation, leases[1] as never, 0),
+        a.turnLeases.acquire(agent.id, conversation, ofA, 0),
+        b.turnLeases.acquire(agent.id, conversation, ofB, 0),
       ]);
       assert.deepEqual(fromA, fromB, `round ${round}: both see one lease`);
-      assert.ok(leases.some((l) => l.holder === fromA?.holder));
+      assert.ok([ofA.holder, ofB.holder].includes(fromA.holder));
     }
   });
 
@@ -187,7 +134,7 @@ describe("PostgreSQL: two servers on one database", postgresSkip(), () => {
     try {
       await first; // woken once when it starts listening
       const second = woken();
-      await b.agents.update({ ...agent, name: "renamed" }, event(agent.projectId, agent.id, "agent.updated"));
+      await b.agents.update({ ...agent, name: "renamed" }, event(agent.projectId, "agent.updated", agent.id));
       await second;
 
       // Cut the listening connection, as a server restart or a network failure would.
@@ -195,7 +142,7 @@ describe("PostgreSQL: two servers on one database", postgresSkip(), () => {
       assert.ok((await cutListeners(server.url)) >= 1, "a listening connection was found and cut");
       await reopened; // woken again once it listens again
       const third = woken();
-      await b.agents.update({ ...agent, name: "again" }, event(agent.projectId, agent.id, "agent.updated"));
+      await b.agents.update({ ...agent, name: "again" }, event(agent.projectId, "agent.updated", agent.id));
       await third;
     } finally {
       unwatch();

@@ -15,7 +15,7 @@ import type { DeliveryOutcome, ListOptions, StoredWebhook, WebhookStore } from "
 import { writeEvents } from "./event-writer.ts";
 import { insertRows } from "./insert-rows.ts";
 import type { PgDatabase } from "./pg-database.ts";
-import { isForeignKeyViolation, isUniqueViolation } from "./pg-errors.ts";
+import { requireProject } from "./project-store.ts";
 
 /**
  * Webhooks on PostgreSQL. The right to deliver a webhook's events is a lease on its row, taken by
@@ -30,14 +30,14 @@ export class PgWebhookStore implements WebhookStore {
 
   async create(webhook: StoredWebhook, event: NewEvent): Promise<void> {
     await this.#db.transaction(async (tx) => {
-      try {
-        await insertRows(tx, `webhooks (${WEBHOOK_COLUMNS})`, [webhookValues(webhook)]);
-      } catch (error) {
-        if (isForeignKeyViolation(error)) throw new NotFoundError(`project ${webhook.projectId} not found`);
-        if (isUniqueViolation(error))
-          throw new ConflictError(`a webhook with id ${webhook.id} already exists`);
-        throw error;
-      }
+      await requireProject(tx, webhook.projectId);
+      const inserted = await insertRows(
+        tx,
+        `webhooks (${WEBHOOK_COLUMNS})`,
+        [webhookValues(webhook)],
+        "ON CONFLICT DO NOTHING",
+      );
+      if (inserted === 0) throw new ConflictError(`a webhook with id ${webhook.id} already exists`);
       await writeEvents(tx, [event]);
     });
   }

@@ -1,4 +1,5 @@
 import type { ApiKey } from "../../core/types.ts";
+import type { StoredApiKey } from "../store.ts";
 
 /** An `api_keys` row, as both backends store it. */
 export interface KeyRow {
@@ -24,3 +25,18 @@ export const toApiKey = (row: Omit<KeyRow, "secret_hash">): ApiKey => ({
   lastUsedAt: row.last_used_at,
   revokedAt: row.revoked_at,
 });
+
+/** The columns of an `api_keys` row, in the order `keyValues` gives them. */
+export const KEY_COLUMNS = "id, project_id, name, prefix, secret_hash, created_at, last_used_at, revoked_at";
+
+/** A key's row values. */
+export const keyValues = (key: StoredApiKey) => [
+  key.id,
+  key.projectId,
+  key.name,
+  key.prefix,
+  key.secretHash,
+  key.createdAt,
+  key.lastUsedAt,
+  key.revokedAt,
+];

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { ApiKey, NewEvent } from "../../core/types.ts";
-import { KEY_PUBLIC_COLUMNS, type KeyRow, toApiKey } from "../rows/key-row.ts";
+import { KEY_COLUMNS, KEY_PUBLIC_COLUMNS, type KeyRow, keyValues, toApiKey } from "../rows/key-row.ts";
 import type { KeyStore, ListOptions, StoredApiKey } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
@@ -19,18 +19,7 @@ export class SqliteKeyStore implements KeyStore {
         throw new NotFoundError(`project ${key.projectId} not found`);
       if (this.#s.get("SELECT 1 FROM api_keys WHERE id = ?", key.id) !== undefined)
         throw new ConflictError(`a key with id ${key.id} already exists`);
-      this.#s.run(
-        `INSERT INTO api_keys (id, project_id, name, prefix, secret_hash, created_at, last_used_at, revoked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        key.id,
-        key.projectId,
-        key.name,
-        key.prefix,
-        key.secretHash,
-        key.createdAt,
-        key.lastUsedAt,
-        key.revokedAt,
-      );
+      this.#s.run(`INSERT INTO api_keys (${KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ...keyValues(key));
       writeEvents(this.#s, [event]);
     });
   }

@@ -4,8 +4,6 @@ import type {
   ExperienceStore,
   InsightStore,
   JobStore,
-  MemoryStore,
-  MessageStore,
   Store,
   StoreCapabilities,
 } from "../store.ts";
@@ -16,6 +14,8 @@ import { PgHistoryStore } from "./history-store.ts";
 import { PgKeyStore } from "./key-store.ts";
 import { migratePostgres } from "./migrations.ts";
 import { PgDatabase } from "./pg-database.ts";
+import { PgMemoryStore } from "./pg-memory-store.ts";
+import { PgMessageStore } from "./pg-message-store.ts";
 import { PgProjectStore } from "./project-store.ts";
 import { PgTurnLeaseStore } from "./turn-lease-store.ts";
 import { unimplemented } from "./unimplemented.ts";
@@ -55,8 +55,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     agents: new PgAgentStore(db),
     history: new PgHistoryStore(db),
     events: new PgEventStore(db, wakeups),
-    memories: unimplemented<MemoryStore>("memories"),
-    messages: unimplemented<MessageStore>("messages"),
+    memories: new PgMemoryStore(db),
+    messages: new PgMessageStore(db),
     episodes: unimplemented<EpisodeStore>("episodes"),
     experience: unimplemented<ExperienceStore>("experience"),
     insights: unimplemented<InsightStore>("insights"),

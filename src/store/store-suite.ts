@@ -8,6 +8,7 @@ import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store, StoredApiKey } from "./store.ts";
 import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
+import { learningStoreCases } from "./store-suite-learning.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
 
 /**
@@ -366,6 +367,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     jobStoreCases({ id, at, event, withStore, seed, child });
     importStoreCases({ id, at, event, withStore, seed, child });
     turnLeaseCases({ id, at, event, withStore, seed, child });
+    learningStoreCases({ id, at, event, withStore, seed, child });
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

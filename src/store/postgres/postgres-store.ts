@@ -1,12 +1,7 @@
 import type {
   AgentStore,
-  EpisodeStore,
   EventStore,
-  EvolutionStore,
-  ExperienceStore,
   HistoryStore,
-  InsightStore,
-  JobStore,
   KeyStore,
   MemoryStore,
   MessageStore,
@@ -16,6 +11,10 @@ import type {
   TurnLeaseStore,
   WebhookStore,
 } from "../store.ts";
+import { PgEvolutionStore } from "./evolution-store.ts";
+import { PgInsightStore } from "./insight-store.ts";
+import { PgJobStore } from "./job-store.ts";
+import { PgEpisodeStore, PgExperienceStore } from "./learning-store.ts";
 import { migratePostgres } from "./migrations.ts";
 import { PgDatabase } from "./pg-database.ts";
 import { unimplemented } from "./unimplemented.ts";
@@ -55,11 +54,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     events: unimplemented<EventStore>("events"),
     memories: unimplemented<MemoryStore>("memories"),
     messages: unimplemented<MessageStore>("messages"),
-    episodes: unimplemented<EpisodeStore>("episodes"),
-    experience: unimplemented<ExperienceStore>("experience"),
-    insights: unimplemented<InsightStore>("insights"),
-    evolution: unimplemented<EvolutionStore>("evolution"),
-    jobs: unimplemented<JobStore>("jobs"),
+    episodes: new PgEpisodeStore(db),
+    experience: new PgExperienceStore(db),
+    insights: new PgInsightStore(db),
+    evolution: new PgEvolutionStore(db),
+    jobs: new PgJobStore(db),
     vectors: null,
     keys: unimplemented<KeyStore>("keys"),
     turnLeases: unimplemented<TurnLeaseStore>("turnLeases"),

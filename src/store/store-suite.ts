@@ -10,6 +10,7 @@ import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
 import { learningStoreCases } from "./store-suite-learning.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
+import { vectorStoreCases } from "./store-suite-vectors.ts";
 
 /**
  * The behaviour every storage backend must have. A backend's own test is a few lines:
@@ -17,7 +18,12 @@ import { turnLeaseCases } from "./store-suite-leases.ts";
  * @example
  * runStoreSuite({ name: "sqlite", create: () => createSqliteStore({ path: ":memory:" }) });
  */
-export function runStoreSuite(options: { name: string; create: () => Store | Promise<Store> }): void {
+export function runStoreSuite(options: {
+  name: string;
+  create: () => Store | Promise<Store>;
+  /** Run the vector cases only (for a server that stands in for the real one where vectors are). */
+  vectorsOnly?: boolean;
+}): void {
   let counter = 0;
   const id = (prefix: string) => `${prefix}_${String(++counter).padStart(26, "0")}`;
   const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
@@ -102,6 +108,8 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
   }
 
   describe(`store suite: ${options.name}`, () => {
+    vectorStoreCases({ id, at, event, withStore, seed, child });
+    if (options.vectorsOnly === true) return;
     evolutionStoreTests(withStore);
     it("keeps agent names unique within a project, finding an agent by its name", async () => {
       await withStore(async (store) => {

@@ -18,6 +18,8 @@ import { PgEpisodeStore, PgExperienceStore } from "./learning-store.ts";
 import { migratePostgres } from "./migrations.ts";
 import { PgDatabase } from "./pg-database.ts";
 import { unimplemented } from "./unimplemented.ts";
+import { PgVectorStore } from "./vector-store.ts";
+import { findPgVector, vectorWarning } from "./vector-support.ts";
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -39,9 +41,20 @@ export interface PostgresStoreOptions {
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   const db = new PgDatabase(options);
-  db.setReady(migratePostgres(db).then(() => {}));
   const capabilities: StoreCapabilities = { vectors: false, fullText: true };
   const warnings: string[] = [];
+  // Whether pgvector is there is known once the store has opened: `vectors` settles in `ready()`.
+  let vectors: PgVectorStore | null = null;
+  db.setReady(
+    migratePostgres(db).then(async () => {
+      const found = await findPgVector(db).catch((error: Error) => ({ unavailable: error.message }));
+      if ("unavailable" in found) warnings.push(vectorWarning(found.unavailable));
+      else {
+        vectors = new PgVectorStore(db, found);
+        capabilities.vectors = true;
+      }
+    }),
+  );
   let closed = false;
   return {
     kind: "postgres",
@@ -59,7 +72,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     insights: new PgInsightStore(db),
     evolution: new PgEvolutionStore(db),
     jobs: new PgJobStore(db),
-    vectors: null,
+    /** Null until `ready()` has found pgvector (and for good when the server lacks it). */
+    get vectors() {
+      return vectors;
+    },
     keys: unimplemented<KeyStore>("keys"),
     turnLeases: unimplemented<TurnLeaseStore>("turnLeases"),
     webhooks: unimplemented<WebhookStore>("webhooks"),

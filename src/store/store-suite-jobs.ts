@@ -22,12 +22,38 @@ const NO_CHANGES: JobChanges = {
   events: [],
 };
 
-/** A memory of an agent with a text, and a write of it (create or update) as a store takes it. */
-export function memoryFixtures(kit: SuiteKit): {
+/**
+ * Items of the suite: a queued job of an agent, a memory of an agent with a text, and a write of it
+ * (create or update) as a store takes it.
+ */
+export function suiteFixtures(kit: Pick<SuiteKit, "id" | "at" | "event">): {
+  job(agent: Agent, fields?: Partial<Job>): Job;
   memory(agent: Agent, text: string): Memory;
   write(project: Project, m: Memory, operation: "create" | "update"): MemoryWrite;
 } {
   const { id, at, event } = kit;
+  const job = (agent: Agent, fields: Partial<Job> = {}): Job => ({
+    id: id("job"),
+    projectId: agent.projectId,
+    agentId: agent.id,
+    kind: "consolidate",
+    status: "queued",
+    attempts: 0,
+    maxAttempts: 3,
+    idempotencyKey: null,
+    trigger: "manual",
+    payload: {},
+    result: null,
+    error: null,
+    runAfter: at(1),
+    createdAt: at(1),
+    startedAt: null,
+    finishedAt: null,
+    leaseExpiresAt: null,
+    checkpoint: null,
+    ...fields,
+  });
+
   const memory = (agent: Agent, text: string): Memory => ({
     id: id("mem"),
     agentId: agent.id,
@@ -60,36 +86,14 @@ export function memoryFixtures(kit: SuiteKit): {
     },
     event: { ...event(project.id, `memory.${operation}d`, m.agentId), targetId: m.id },
   });
-  return { memory, write };
+  return { job, memory, write };
 }
 
 /** The job queue's part of `runStoreSuite`: enqueue, claim under leases, atomic completion. */
 export function jobStoreCases(kit: SuiteKit): void {
   const { id, at, event, withStore, seed, child } = kit;
 
-  const job = (agent: Agent, fields: Partial<Job> = {}): Job => ({
-    id: id("job"),
-    projectId: agent.projectId,
-    agentId: agent.id,
-    kind: "consolidate",
-    status: "queued",
-    attempts: 0,
-    maxAttempts: 3,
-    idempotencyKey: null,
-    trigger: "manual",
-    payload: {},
-    result: null,
-    error: null,
-    runAfter: at(1),
-    createdAt: at(1),
-    startedAt: null,
-    finishedAt: null,
-    leaseExpiresAt: null,
-    checkpoint: null,
-    ...fields,
-  });
-
-  const { memory, write } = memoryFixtures(kit);
+  const { job, memory, write } = suiteFixtures(kit);
 
   it("enqueues once per idempotency key, and lists jobs newest first", async () => {
     await withStore(async (store) => {

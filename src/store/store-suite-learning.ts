@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { ConflictError } from "../core/errors.ts";
-import type { Agent, Episode, EpisodeStep, ExperienceRecord, Insight, Job } from "../core/types.ts";
+import type { Agent, Episode, EpisodeStep, ExperienceRecord, Insight } from "../core/types.ts";
 import type { LearningWrite } from "./store.ts";
-import type { SuiteKit } from "./store-suite-jobs.ts";
+import { type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
 
 /** Episodes, the experience memory and insights: part of `runStoreSuite`. */
 export function learningStoreCases(kit: SuiteKit): void {
@@ -203,26 +203,7 @@ export function learningStoreCases(kit: SuiteKit): void {
       const { project, agent } = await seed(store);
       const rule = insight(agent, "look twice", 1);
       await store.insights.write(agent.id, [rule], [], []);
-      const job: Job = {
-        id: id("job"),
-        projectId: project.id,
-        agentId: agent.id,
-        kind: "reflect",
-        status: "queued",
-        attempts: 0,
-        maxAttempts: 3,
-        idempotencyKey: null,
-        trigger: "manual",
-        payload: {},
-        result: null,
-        error: null,
-        runAfter: at(1),
-        createdAt: at(1),
-        startedAt: null,
-        finishedAt: null,
-        leaseExpiresAt: null,
-        checkpoint: null,
-      };
+      const job = suiteFixtures(kit).job(agent, { kind: "reflect" });
       await store.jobs.enqueue([job]);
       await store.jobs.claim({ now: at(2), leaseExpiresAt: at(9) });
       const complete = (expected: { id: string; updatedAt: string | null }[]) =>

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import type { Agent, Memory, Message, Project } from "../core/types.ts";
+import { cosineDistance } from "./cosine-distance.ts";
 import type { Store, VectorStore } from "./store.ts";
-import { memoryFixtures, type SuiteKit } from "./store-suite-jobs.ts";
+import { type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
 
 const D = 8;
 
@@ -10,25 +11,13 @@ const D = 8;
 const vectorOf = (n: number, dimensions = D) =>
   Float32Array.from({ length: dimensions }, (_, j) => Math.sin(n * 7.3 + j * 3.1) + 0.1 * Math.cos(n + j));
 
-function cosineDistance(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] as number) * (b[i] as number);
-    na += (a[i] as number) ** 2;
-    nb += (b[i] as number) ** 2;
-  }
-  return 1 - dot / Math.sqrt(na * nb);
-}
-
 /**
  * Vector storage: part of `runStoreSuite`, on stores that have vectors (`capabilities.vectors`
  * once `ready()`); skipped on the others.
  */
 export function vectorStoreCases(kit: SuiteKit): void {
   const { id, at, event, withStore, seed } = kit;
-  const { memory, write } = memoryFixtures(kit);
+  const { memory, write } = suiteFixtures(kit);
 
   /** Runs `fn` on a store with vectors, or skips the case. */
   const withVectors = (

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Job, JsonObject } from "../../core/types.ts";
-import { JOB_COLUMNS, type JobRow, jobValues, toJob } from "../rows/job-rows.ts";
+import { changesAnything, JOB_COLUMNS, type JobRow, jobValues, toJob } from "../rows/job-rows.ts";
 import type {
   ClaimOptions,
   JobChanges,
@@ -122,12 +122,7 @@ export class PgJobStore implements JobStore {
       }
       if (changes.insights !== null) await writeInsightChanges(tx, job.agentId, changes.insights);
       await writeEvents(tx, changes.events);
-      const changed =
-        changes.memoryInserts.length > 0 ||
-        changes.memoryUpdates.length > 0 ||
-        changes.commit !== null ||
-        changes.insights !== null ||
-        changes.events.length > 0;
+      const changed = changesAnything(changes);
       // Events are appended under a lock held until this commit, so the newest is this job's last.
       const seq = changed
         ? ((await tx.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events"))?.seq ?? null)

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConflictError } from "../../core/errors.ts";
-import type { Agent, Job } from "../../core/types.ts";
+import type { Agent, Job, NewEvent } from "../../core/types.ts";
 import type { Store } from "../store.ts";
+import { suiteFixtures } from "../store-suite-jobs.ts";
 import { createPostgresStore } from "./postgres-store.ts";
 import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
 
@@ -20,21 +21,9 @@ async function twoServers(
   await Promise.all(stores.map((store) => store.ready()));
   const [a] = stores as [Store];
   const projectId = id("prj");
-  const event = (kind: string, agentId: string | null = null) => ({
-    id: id("evt"),
-    projectId,
-    agentId,
-    actor: "user" as const,
-    kind,
-    targetType: "test",
-    targetId: "t",
-    before: null,
-    after: null,
-    createdAt: at(0),
-  });
   await a.projects.create(
     { id: projectId, name: "p", metadata: {}, createdAt: at(0), updatedAt: at(0) },
-    event("project.created"),
+    event(projectId, "project.created"),
   );
   const made: Agent[] = [];
   for (let i = 0; i < agents; i++) {
@@ -50,33 +39,26 @@ async function twoServers(
       updatedAt: at(0),
     };
     await a.agents.create(agent, { commits: [], blobs: [], branches: [] }, [
-      event("agent.created", agent.id),
+      event(projectId, "agent.created", agent.id),
     ]);
     made.push(agent);
   }
   return { stores, agents: made };
 }
 
-const job = (agent: Agent): Job => ({
-  id: id("job"),
-  projectId: agent.projectId,
-  agentId: agent.id,
-  kind: "consolidate",
-  status: "queued",
-  attempts: 0,
-  maxAttempts: 3,
-  idempotencyKey: null,
-  trigger: "manual",
-  payload: {},
-  result: null,
-  error: null,
-  runAfter: at(1),
-  createdAt: at(1),
-  startedAt: null,
-  finishedAt: null,
-  leaseExpiresAt: null,
-  checkpoint: null,
+const event = (projectId: string, kind: string, agentId: string | null = null): NewEvent => ({
+  id: id("evt"),
+  projectId,
+  agentId,
+  actor: "user",
+  kind,
+  targetType: "test",
+  targetId: "t",
+  before: null,
+  after: null,
+  createdAt: at(0),
 });
+const { job } = suiteFixtures({ id, at, event });
 
 describe("PostgreSQL learning stores shared by several servers", postgresSkip(), () => {
   let server: TestPostgres;

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Job, JsonObject } from "../../core/types.ts";
-import { JOB_COLUMNS, type JobRow, jobValues, toJob } from "../rows/job-rows.ts";
+import { changesAnything, JOB_COLUMNS, type JobRow, jobValues, toJob } from "../rows/job-rows.ts";
 import type {
   ClaimOptions,
   JobChanges,
@@ -171,12 +171,7 @@ export class SqliteJobStore implements JobStore {
         this.#insights.writeNow(job.agentId, upserts, deletes, events, expected);
       }
       writeEvents(this.#s, changes.events);
-      const changed =
-        changes.memoryInserts.length > 0 ||
-        changes.memoryUpdates.length > 0 ||
-        changes.commit !== null ||
-        changes.insights !== null ||
-        changes.events.length > 0;
+      const changed = changesAnything(changes);
       const seq = changed
         ? (this.#s.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events")?.seq ?? null)
         : null;

@@ -10,7 +10,9 @@ import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
 import { learningStoreCases } from "./store-suite-learning.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
+import { settingsAndWatchCases } from "./store-suite-settings.ts";
 import { vectorStoreCases } from "./store-suite-vectors.ts";
+import { webhookCases } from "./store-suite-webhooks.ts";
 
 /**
  * The behaviour every storage backend must have. A backend's own test is a few lines:
@@ -238,6 +240,9 @@ export function runStoreSuite(options: {
         assert.equal(await store.history.isAncestor(agent.id, root.id, head.id), true);
         assert.equal(await store.history.isAncestor(agent.id, head.id, root.id), false);
         assert.deepEqual(await store.history.findCommitIds(agent.id, head.id.slice(0, 10), 5), [head.id]);
+        // Pattern characters in a prefix match themselves, not any id.
+        assert.deepEqual(await store.history.findCommitIds(agent.id, "%", 5), []);
+        assert.deepEqual(await store.history.findCommitIds(agent.id, `${head.id.slice(0, 3)}_`, 5), []);
         const snapshot = await store.history.snapshot(agent.id);
         assert.equal(snapshot.commits.length, 6);
         assert.equal(snapshot.commits[0]?.id, root.id);
@@ -376,6 +381,8 @@ export function runStoreSuite(options: {
     importStoreCases({ id, at, event, withStore, seed, child });
     turnLeaseCases({ id, at, event, withStore, seed, child });
     learningStoreCases({ id, at, event, withStore, seed, child });
+    settingsAndWatchCases({ id, at, event, withStore, seed, child });
+    webhookCases({ id, at, event, withStore, seed, child });
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

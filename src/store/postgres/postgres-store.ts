@@ -1,25 +1,21 @@
-import type {
-  AgentStore,
-  EventStore,
-  HistoryStore,
-  KeyStore,
-  MemoryStore,
-  MessageStore,
-  ProjectStore,
-  Store,
-  StoreCapabilities,
-  TurnLeaseStore,
-  WebhookStore,
-} from "../store.ts";
+import type { MemoryStore, MessageStore, Store, StoreCapabilities } from "../store.ts";
+import { PgAgentStore } from "./agent-store.ts";
+import { PgEventStore } from "./event-store.ts";
+import { EventWakeups } from "./event-wakeups.ts";
 import { PgEvolutionStore } from "./evolution-store.ts";
+import { PgHistoryStore } from "./history-store.ts";
 import { PgInsightStore } from "./insight-store.ts";
 import { PgJobStore } from "./job-store.ts";
+import { PgKeyStore } from "./key-store.ts";
 import { PgEpisodeStore, PgExperienceStore } from "./learning-store.ts";
 import { migratePostgres } from "./migrations.ts";
 import { PgDatabase } from "./pg-database.ts";
+import { PgProjectStore } from "./project-store.ts";
+import { PgTurnLeaseStore } from "./turn-lease-store.ts";
 import { unimplemented } from "./unimplemented.ts";
 import { PgVectorStore } from "./vector-store.ts";
 import { findPgVector, vectorWarning } from "./vector-support.ts";
+import { PgWebhookStore } from "./webhook-store.ts";
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -55,16 +51,17 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       }
     }),
   );
+  const wakeups = new EventWakeups(db.pool.options);
   let closed = false;
   return {
     kind: "postgres",
     capabilities,
     warnings,
     ready: () => db.ready(),
-    projects: unimplemented<ProjectStore>("projects"),
-    agents: unimplemented<AgentStore>("agents"),
-    history: unimplemented<HistoryStore>("history"),
-    events: unimplemented<EventStore>("events"),
+    projects: new PgProjectStore(db),
+    agents: new PgAgentStore(db),
+    history: new PgHistoryStore(db),
+    events: new PgEventStore(db, wakeups),
     memories: unimplemented<MemoryStore>("memories"),
     messages: unimplemented<MessageStore>("messages"),
     episodes: new PgEpisodeStore(db),
@@ -76,9 +73,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     get vectors() {
       return vectors;
     },
-    keys: unimplemented<KeyStore>("keys"),
-    turnLeases: unimplemented<TurnLeaseStore>("turnLeases"),
-    webhooks: unimplemented<WebhookStore>("webhooks"),
+    keys: new PgKeyStore(db),
+    turnLeases: new PgTurnLeaseStore(db),
+    webhooks: new PgWebhookStore(db),
     settings: {
       async get(key) {
         return (
@@ -95,6 +92,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async close() {
       if (closed) return;
       closed = true;
+      await wakeups.close();
       await db.close();
     },
   };

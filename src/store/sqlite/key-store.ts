@@ -1,32 +1,10 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { ApiKey, NewEvent } from "../../core/types.ts";
+import { KEY_PUBLIC_COLUMNS, type KeyRow, toApiKey } from "../rows/key-row.ts";
 import type { KeyStore, ListOptions, StoredApiKey } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import type { Statements } from "./statements.ts";
-
-interface KeyRow {
-  id: string;
-  project_id: string;
-  name: string;
-  prefix: string;
-  secret_hash: string;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-const PUBLIC_COLUMNS = "id, project_id, name, prefix, created_at, last_used_at, revoked_at";
-
-const toApiKey = (row: Omit<KeyRow, "secret_hash">): ApiKey => ({
-  id: row.id,
-  projectId: row.project_id,
-  name: row.name,
-  prefix: row.prefix,
-  createdAt: row.created_at,
-  lastUsedAt: row.last_used_at,
-  revokedAt: row.revoked_at,
-});
 
 export class SqliteKeyStore implements KeyStore {
   readonly #s: Statements;
@@ -74,7 +52,7 @@ export class SqliteKeyStore implements KeyStore {
     if (options.includeRevoked !== true) where.push("revoked_at IS NULL");
     return this.#s
       .all<KeyRow>(
-        `SELECT ${PUBLIC_COLUMNS} FROM api_keys WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`,
+        `SELECT ${KEY_PUBLIC_COLUMNS} FROM api_keys WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`,
         ...params,
         options.limit,
       )

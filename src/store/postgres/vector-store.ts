@@ -83,16 +83,14 @@ export class PgVectorStore implements VectorStore {
     const { vectors, items: table } = VECTOR_TABLES[space];
     // The last vector given for an id wins.
     const latest = new Map(items.map((item) => [item.id, item.vector]));
-    await this.#db.transaction(async (tx) => {
-      await tx.run(
-        `INSERT INTO ${vectors} (rowid, agent_id, embedding)
-         SELECT i.rowid, i.agent_id, u.embedding::${this.#support.schema}.vector
-         FROM unnest($1::text[], $2::text[]) AS u(id, embedding)
-         JOIN ${table} i ON i.id = u.id AND i.agent_id = $3
-         ON CONFLICT (rowid) DO UPDATE SET embedding = excluded.embedding`,
-        [[...latest.keys()], [...latest.values()].map(vectorText), agentId],
-      );
-    });
+    await this.#db.run(
+      `INSERT INTO ${vectors} (rowid, agent_id, embedding)
+       SELECT i.rowid, i.agent_id, u.embedding::${this.#support.schema}.vector
+       FROM unnest($1::text[], $2::text[]) AS u(id, embedding)
+       JOIN ${table} i ON i.id = u.id AND i.agent_id = $3
+       ON CONFLICT (rowid) DO UPDATE SET embedding = excluded.embedding`,
+      [[...latest.keys()], [...latest.values()].map(vectorText), agentId],
+    );
   }
 
   async search(space: VectorSpace, agentId: string, vector: Float32Array, k: number): Promise<VectorHit[]> {

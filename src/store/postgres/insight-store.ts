@@ -14,6 +14,7 @@ import type { PgDatabase, Sql } from "./pg-database.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 import { refuseTaken } from "./refuse-taken.ts";
 
+/** Insights on PostgreSQL, highest support first. */
 export class PgInsightStore implements InsightStore {
   readonly #db: PgDatabase;
 

@@ -20,6 +20,7 @@ import { writeEvents } from "./event-writer.ts";
 import { insertRows } from "./insert-rows.ts";
 import { importInsights } from "./insight-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
+import { isUniqueViolation } from "./pg-errors.ts";
 import { refuseTaken } from "./refuse-taken.ts";
 
 /**
@@ -35,6 +36,7 @@ async function readVersion(sql: Sql, agentId: string): Promise<number | null> {
   return row === undefined ? null : Number(row.value);
 }
 
+/** Episodes with their steps on PostgreSQL; they are written through the experience store. */
 export class PgEpisodeStore implements EpisodeStore {
   readonly #db: PgDatabase;
 
@@ -79,6 +81,11 @@ function episodeFilter(_filter: FilterNode, _bind: (value: unknown) => string): 
   throw new Error("episode filters are not implemented on PostgreSQL yet");
 }
 
+/**
+ * The experience memory on PostgreSQL: every write is a compare-and-set of the agent's experience
+ * version, so of two servers that computed a change from one version, one writes and the other is
+ * told to recompute.
+ */
 export class PgExperienceStore implements ExperienceStore {
   readonly #db: PgDatabase;
 
@@ -192,6 +199,23 @@ export async function importLearning(
     experience: { version: number; records: readonly ExperienceRecord[] };
     insights: readonly Insight[];
   },
+): Promise<void> {
+  try {
+    await writeImport(tx, agentId, data);
+  } catch (error) {
+    // Another import took one of the ids between the check and the insert.
+    if (isUniqueViolation(error))
+      throw new ConflictError("an episode, experience record or insight of the import exists already", {
+        cause: error,
+      });
+    throw error;
+  }
+}
+
+async function writeImport(
+  tx: Sql,
+  agentId: string,
+  data: Parameters<typeof importLearning>[2],
 ): Promise<void> {
   const { episodes, experience } = data;
   await refuseTaken(

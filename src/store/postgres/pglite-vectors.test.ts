@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { createIdGenerator } from "../../core/ids.ts";
+import { createEngram } from "../../engram.ts";
+import { createHashEmbedder } from "../../models/hash-embedder.ts";
 import { runStoreSuite } from "../store-suite.ts";
 import { PgDatabase } from "./pg-database.ts";
 import { startTestPglite, type TestPglite } from "./test-pglite.ts";
@@ -29,6 +32,32 @@ describe("PostgreSQL vectors through pgvector (PGlite)", () => {
   });
 
   runStoreSuite({ name: "postgres with pgvector (PGlite)", create: () => pglite.open(), vectorsOnly: true });
+
+  it("an engine on PostgreSQL with pgvector ranks memories by their vectors too", async () => {
+    const engram = createEngram({
+      store: await pglite.open(),
+      embedder: createHashEmbedder(32),
+      generateId: createIdGenerator(),
+      env: {},
+    });
+    try {
+      const agent = await engram.agents.create({ name: "a" });
+      await engram.memories.add(agent.id, { text: "the cat sleeps on the sofa" });
+      await engram.memories.add(agent.id, { text: "rain is expected tomorrow" });
+      const { results, warnings } = await engram.search(agent.id, {
+        query: "where does the cat sleep",
+        sources: ["memories"],
+        recordAccess: false,
+        k: 5,
+      });
+      assert.deepEqual(warnings, []);
+      assert.equal(results[0]?.text, "the cat sleeps on the sofa");
+      assert.equal(typeof results[0]?.components.vectorRank, "number", "the vector ranking took part");
+      assert.equal((await engram.vectors.status()).dimensions, 32);
+    } finally {
+      await engram.close();
+    }
+  });
 
   it("finds a small agent's neighbours through the HNSW index among many other vectors", async () => {
     const store = await pglite.open();

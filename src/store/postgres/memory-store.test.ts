@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import { indexTerms } from "../../core/text.ts";
+import type { Memory } from "../../core/types.ts";
 import type { Store } from "../store.ts";
+import { POSTING_BUDGET } from "../term-choice.ts";
 import { importMemories } from "./memory-store.ts";
 import { importMessages } from "./message-store.ts";
 import { PgDatabase } from "./pg-database.ts";
@@ -109,6 +111,32 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
     const text = corpus.memories[3]?.memory.text as string;
     const hits = await store.memories.searchText({ agentId: corpus.agent.id }, indexTerms(text), 10);
     assert.ok(hits.some((hit) => hit.item.id === corpus.memories[3]?.memory.id));
+  });
+
+  it("leaves out terms in more documents than the posting budget, as SQLite does", async () => {
+    const [store] = stores as [Store];
+    const corpus = searchCorpus(24, 1);
+    await insertAgentRows(raw, corpus.project, corpus.agent);
+    const base = corpus.memories[0]?.memory as Memory;
+    const writes = Array.from({ length: POSTING_BUDGET + 1 }, (_, i) =>
+      memoryWrite(
+        corpus.project,
+        { ...base, id: `mem_budget_${i}`, text: i < 3 ? "common rare" : "common" },
+        "create",
+        i,
+      ),
+    );
+    await store.memories.insert(writes);
+    const agentId = corpus.agent.id;
+    const [common, rare] = indexTerms("common rare") as [string, string];
+    assert.equal(await store.memories.tooCommonToRank(agentId, [common]), true);
+    assert.equal(await store.memories.tooCommonToRank(agentId, [common, rare]), false);
+    assert.equal(await store.memories.tooCommonToRank(agentId, ["absent"]), false);
+    assert.deepEqual(await store.memories.searchText({ agentId }, [common], 10), []);
+    // Only the rare term ranks: its three memories, with the score the rare term alone gives.
+    const hits = await store.memories.searchText({ agentId }, [common, rare], 10);
+    assert.deepEqual(hits.map((hit) => hit.item.id).sort(), ["mem_budget_0", "mem_budget_1", "mem_budget_2"]);
+    assert.deepEqual(hits, await store.memories.searchText({ agentId }, [rare], 10));
   });
 
   it("keeps one agent's statistics right while two stores write it at once", async () => {

@@ -9,7 +9,7 @@ import { importMemories } from "./memory-store.ts";
 import { importMessages } from "./message-store.ts";
 import { PgDatabase } from "./pg-database.ts";
 import { createPostgresStore } from "./postgres-store.ts";
-import { insertAgentRows, memoryWrite, searchCorpus } from "./search-fixture.ts";
+import { createCorpusAgent, memoryWrite, searchCorpus } from "./search-fixture.ts";
 import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
 
 /**
@@ -43,7 +43,7 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
   it("refuses a stale update and a missing memory, writing nothing", async () => {
     const [store] = stores as [Store];
     const corpus = searchCorpus(21, 3);
-    await insertAgentRows(raw, corpus.project, corpus.agent);
+    await createCorpusAgent(stores[0] as Store, corpus.project, corpus.agent);
     const [write] = corpus.memories;
     if (write === undefined) throw new Error("no memory");
     await store.memories.insert([write]);
@@ -74,7 +74,7 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
 
   it("imports nothing when a memory or message id is taken", async () => {
     const corpus = searchCorpus(22, 4);
-    await insertAgentRows(raw, corpus.project, corpus.agent);
+    await createCorpusAgent(stores[0] as Store, corpus.project, corpus.agent);
     const [store] = stores as [Store];
     await store.memories.insert(corpus.memories.slice(0, 1));
     await store.messages.append(corpus.messages.slice(0, 1), [], []);
@@ -116,7 +116,7 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
   it("leaves out terms in more documents than the posting budget, as SQLite does", async () => {
     const [store] = stores as [Store];
     const corpus = searchCorpus(24, 1);
-    await insertAgentRows(raw, corpus.project, corpus.agent);
+    await createCorpusAgent(stores[0] as Store, corpus.project, corpus.agent);
     const base = corpus.memories[0]?.memory as Memory;
     const writes = Array.from({ length: POSTING_BUDGET + 1 }, (_, i) =>
       memoryWrite(
@@ -141,7 +141,7 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
 
   it("keeps one agent's statistics right while two stores write it at once", async () => {
     const corpus = searchCorpus(23, 240);
-    await insertAgentRows(raw, corpus.project, corpus.agent);
+    await createCorpusAgent(stores[0] as Store, corpus.project, corpus.agent);
     const agentId = corpus.agent.id;
     // Each store writes every other batch; all batches race.
     const batches = Array.from({ length: 24 }, (_, i) => corpus.memories.slice(i * 10, i * 10 + 10));
@@ -182,5 +182,30 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
       { space: "memories", docs: 240 },
       { space: "messages", docs: 240 },
     ]);
+    // Deleting the agent takes its whole index with it.
+    await (stores[1] as Store).agents.delete(agentId, {
+      id: "evt_agent_gone_23",
+      projectId: corpus.project.id,
+      agentId,
+      actor: "user",
+      kind: "agent.deleted",
+      targetType: "agent",
+      targetId: agentId,
+      before: null,
+      after: null,
+      createdAt: "2026-02-01T00:00:00.000Z",
+    });
+    for (const table of [
+      "memory_postings",
+      "message_postings",
+      "memory_terms",
+      "message_terms",
+      "search_stats",
+    ]) {
+      const left = await raw.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE agent_id = $1`, [
+        agentId,
+      ]);
+      assert.equal(left?.n, 0, table);
+    }
   });
 });

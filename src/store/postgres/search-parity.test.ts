@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FilterNode } from "../../core/filter/filter-ast.ts";
 import { indexTerms } from "../../core/text.ts";
-import type { Agent, Memory, Project } from "../../core/types.ts";
+import type { Memory } from "../../core/types.ts";
 import { CONVERSATION_DEFAULTS } from "../../retrieval/conversation-ranker.ts";
 import { createSqliteStore } from "../sqlite/sqlite-store.ts";
 import type {

@@ -35,22 +35,25 @@ describe("createTestEngram's database", () => {
 });
 
 describe("createTestEngram on PostgreSQL", postgresSkip(), () => {
-  let server: TestPostgres;
-  let saved: string | undefined;
+  // Under the variable (the service tests' run on PostgreSQL) its server is used; else one of our own.
+  let server: TestPostgres | undefined;
+  let url: string;
   before(async () => {
-    server = await sharedTestPostgres();
-    saved = process.env.ENGRAM_TEST_DATABASE_URL;
+    if (fromEnv !== undefined && fromEnv !== "") url = fromEnv;
+    else {
+      server = await sharedTestPostgres();
+      url = server.url;
+    }
   });
   after(async () => {
-    if (saved === undefined) delete process.env.ENGRAM_TEST_DATABASE_URL;
-    else process.env.ENGRAM_TEST_DATABASE_URL = saved;
-    // The shared server is this process's own unless the variable named another.
-    if (fromEnv === undefined) await server?.stop();
+    if (fromEnv === undefined) delete process.env.ENGRAM_TEST_DATABASE_URL;
+    else process.env.ENGRAM_TEST_DATABASE_URL = fromEnv;
+    await server?.stop();
   });
 
   it("opens a fresh schema for each engram on the server it is given", async () => {
-    const first = createTestEngram({ database: server.url });
-    const second = createTestEngram({ database: server.url });
+    const first = createTestEngram({ database: url });
+    const second = createTestEngram({ database: url });
     try {
       assert.equal(first.store.kind, "postgres");
       await first.store.settings.set("probe", "first");
@@ -63,7 +66,7 @@ describe("createTestEngram on PostgreSQL", postgresSkip(), () => {
   });
 
   it("opens one on the server ENGRAM_TEST_DATABASE_URL names when given no database", async () => {
-    process.env.ENGRAM_TEST_DATABASE_URL = server.url;
+    process.env.ENGRAM_TEST_DATABASE_URL = url;
     const engram = createTestEngram();
     try {
       assert.equal(engram.store.kind, "postgres");

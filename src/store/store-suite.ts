@@ -8,8 +8,10 @@ import { eventCases } from "./store-suite-events.ts";
 import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
 import { suiteKit } from "./store-suite-kit.ts";
+import { learningStoreCases } from "./store-suite-learning.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
 import { settingsCases } from "./store-suite-settings.ts";
+import { vectorStoreCases } from "./store-suite-vectors.ts";
 import { webhookCases } from "./store-suite-webhooks.ts";
 
 /**
@@ -18,11 +20,18 @@ import { webhookCases } from "./store-suite-webhooks.ts";
  * @example
  * runStoreSuite({ name: "sqlite", create: () => createSqliteStore({ path: ":memory:" }) });
  */
-export function runStoreSuite(options: { name: string; create: () => Store | Promise<Store> }): void {
+export function runStoreSuite(options: {
+  name: string;
+  create: () => Store | Promise<Store>;
+  /** Run the vector cases only (for a server that stands in for the real one where vectors are). */
+  vectorsOnly?: boolean;
+}): void {
   const kit = suiteKit(options.create);
   const { id, at, event, withStore, seed, child } = kit;
 
   describe(`store suite: ${options.name}`, () => {
+    vectorStoreCases(kit);
+    if (options.vectorsOnly === true) return;
     evolutionStoreTests(withStore);
     it("keeps agent names unique within a project, finding an agent by its name", async () => {
       await withStore(async (store) => {
@@ -302,6 +311,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     jobStoreCases(kit);
     importStoreCases(kit);
     turnLeaseCases(kit);
+    learningStoreCases(kit);
     settingsCases(kit);
     eventCases(kit);
     webhookCases(kit);

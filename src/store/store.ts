@@ -39,7 +39,10 @@ export interface Store {
   readonly events: EventStore;
   readonly memories: MemoryStore;
   readonly messages: MessageStore;
-  /** Vector storage; present only when `capabilities.vectors`. */
+  /**
+   * Vector storage; present only when `capabilities.vectors`. A store that opens in the background
+   * (PostgreSQL, which learns then whether the server has pgvector) settles both once `ready()` resolves.
+   */
   readonly vectors: VectorStore | null;
   readonly episodes: EpisodeStore;
   readonly experience: ExperienceStore;

@@ -77,25 +77,28 @@ export function rankedDocuments(
   const agent = bind(agentId);
   const freq = searched.map(({ column, weight }) => `${bind(weight)}::float8 * p.${column}`).join(" + ");
   const holds = searched.map(({ column }) => `p.${column} > 0`).join(" OR ");
+  // Each posting of a query term, with the term's document count among the agent's documents (a
+  // window over the term's postings) and so its IDF; then each document's sum over the terms.
   return `q AS (
       SELECT t.term, t.ord FROM unnest(${bind(terms)}::text[]) WITH ORDINALITY AS t(term, ord)
-    ), hit AS (
-      SELECT p.doc, q.ord, p.length::float8 AS length, (${freq})::float8 AS freq
-      FROM q JOIN ${space.postings} p ON p.agent_id = ${agent} AND p.term = q.term
-      WHERE ${holds}
     ), n AS (
       SELECT SUM(docs)::float8 AS docs, SUM(tokens)::float8 / SUM(docs)::float8 AS avgdl
       FROM search_stats WHERE agent_id = ${agent} AND space = '${space.name}'
-    ), idf AS (
-      SELECT hit.ord, ln((n.docs - COUNT(*)::float8 + 0.5::float8) / (COUNT(*)::float8 + 0.5::float8)) AS v
-      FROM hit CROSS JOIN n GROUP BY hit.ord, n.docs
+    ), hit AS (
+      SELECT h.doc, h.length, h.freq, ln((n.docs - h.holders + 0.5::float8) / (h.holders + 0.5::float8)) AS idf
+      FROM (
+        SELECT p.doc, p.length::float8 AS length, (${freq})::float8 AS freq,
+          (COUNT(*) OVER (PARTITION BY q.ord))::float8 AS holders
+        FROM q JOIN ${space.postings} p ON p.agent_id = ${agent} AND p.term = q.term
+        WHERE ${holds}
+      ) h CROSS JOIN n
     ), ranked AS (
       SELECT hit.doc, SUM(
-        (CASE WHEN idf.v <= 0 THEN 1e-6::float8 ELSE idf.v END)
+        (CASE WHEN hit.idf <= 0 THEN 1e-6::float8 ELSE hit.idf END)
         * ((hit.freq * (1.2::float8 + 1.0::float8))
            / (hit.freq + 1.2::float8 * (1.0::float8 - 0.75::float8 + 0.75::float8 * hit.length / n.avgdl)))
       ) AS score
-      FROM hit JOIN idf ON idf.ord = hit.ord CROSS JOIN n
+      FROM hit CROSS JOIN n
       GROUP BY hit.doc
     )`;
 }
@@ -135,10 +138,14 @@ export async function rankedSearch<Row>(
   const params: unknown[] = [];
   const bind = numberedBind(params);
   const ranked = rankedDocuments(search.space, search.agentId, terms, search.weights, bind);
+  // Rows are read best first, one at a time, until `limit` of them meet the conditions: most searches
+  // then read only a page of rows however many documents hold the terms.
   return sql.all<Row & { score: number }>(
     `WITH ${ranked}
-     SELECT ${search.columns}, r.score FROM ranked r JOIN ${search.table} m ON m.rowid = r.doc
-     WHERE ${search.where(bind)} ORDER BY r.score DESC, m.rowid LIMIT ${bind(search.limit)}`,
+     SELECT ${search.columns}, r.score
+     FROM (SELECT doc, score FROM ranked ORDER BY score DESC, doc) r
+     CROSS JOIN LATERAL (SELECT * FROM ${search.table} m WHERE m.rowid = r.doc AND ${search.where(bind)}) m
+     ORDER BY r.score DESC, r.doc LIMIT ${bind(search.limit)}`,
     params,
   );
 }

@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import { indexTerms } from "../../core/text.ts";
+import type { Memory } from "../../core/types.ts";
 import type { Store } from "../store.ts";
+import { POSTING_BUDGET } from "../term-choice.ts";
 import { importMemories } from "./memory-store.ts";
 import { importMessages } from "./message-store.ts";
 import { PgDatabase } from "./pg-database.ts";
 import { createPostgresStore } from "./postgres-store.ts";
-import { insertAgentRows, memoryWrite, searchCorpus } from "./search-fixture.ts";
+import { createCorpusAgent, memoryWrite, searchCorpus } from "./search-fixture.ts";
 import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
 
 /**
@@ -41,7 +43,7 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
   it("refuses a stale update and a missing memory, writing nothing", async () => {
     const [store] = stores as [Store];
     const corpus = searchCorpus(21, 3);
-    await insertAgentRows(raw, corpus.project, corpus.agent);
+    await createCorpusAgent(stores[0] as Store, corpus.project, corpus.agent);
     const [write] = corpus.memories;
     if (write === undefined) throw new Error("no memory");
     await store.memories.insert([write]);
@@ -72,7 +74,7 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
 
   it("imports nothing when a memory or message id is taken", async () => {
     const corpus = searchCorpus(22, 4);
-    await insertAgentRows(raw, corpus.project, corpus.agent);
+    await createCorpusAgent(stores[0] as Store, corpus.project, corpus.agent);
     const [store] = stores as [Store];
     await store.memories.insert(corpus.memories.slice(0, 1));
     await store.messages.append(corpus.messages.slice(0, 1), [], []);
@@ -111,9 +113,35 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
     assert.ok(hits.some((hit) => hit.item.id === corpus.memories[3]?.memory.id));
   });
 
+  it("leaves out terms in more documents than the posting budget, as SQLite does", async () => {
+    const [store] = stores as [Store];
+    const corpus = searchCorpus(24, 1);
+    await createCorpusAgent(stores[0] as Store, corpus.project, corpus.agent);
+    const base = corpus.memories[0]?.memory as Memory;
+    const writes = Array.from({ length: POSTING_BUDGET + 1 }, (_, i) =>
+      memoryWrite(
+        corpus.project,
+        { ...base, id: `mem_budget_${i}`, text: i < 3 ? "common rare" : "common" },
+        "create",
+        i,
+      ),
+    );
+    await store.memories.insert(writes);
+    const agentId = corpus.agent.id;
+    const [common, rare] = indexTerms("common rare") as [string, string];
+    assert.equal(await store.memories.tooCommonToRank(agentId, [common]), true);
+    assert.equal(await store.memories.tooCommonToRank(agentId, [common, rare]), false);
+    assert.equal(await store.memories.tooCommonToRank(agentId, ["absent"]), false);
+    assert.deepEqual(await store.memories.searchText({ agentId }, [common], 10), []);
+    // Only the rare term ranks: its three memories, with the score the rare term alone gives.
+    const hits = await store.memories.searchText({ agentId }, [common, rare], 10);
+    assert.deepEqual(hits.map((hit) => hit.item.id).sort(), ["mem_budget_0", "mem_budget_1", "mem_budget_2"]);
+    assert.deepEqual(hits, await store.memories.searchText({ agentId }, [rare], 10));
+  });
+
   it("keeps one agent's statistics right while two stores write it at once", async () => {
     const corpus = searchCorpus(23, 240);
-    await insertAgentRows(raw, corpus.project, corpus.agent);
+    await createCorpusAgent(stores[0] as Store, corpus.project, corpus.agent);
     const agentId = corpus.agent.id;
     // Each store writes every other batch; all batches race.
     const batches = Array.from({ length: 24 }, (_, i) => corpus.memories.slice(i * 10, i * 10 + 10));
@@ -154,5 +182,30 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
       { space: "memories", docs: 240 },
       { space: "messages", docs: 240 },
     ]);
+    // Deleting the agent takes its whole index with it.
+    await (stores[1] as Store).agents.delete(agentId, {
+      id: "evt_agent_gone_23",
+      projectId: corpus.project.id,
+      agentId,
+      actor: "user",
+      kind: "agent.deleted",
+      targetType: "agent",
+      targetId: agentId,
+      before: null,
+      after: null,
+      createdAt: "2026-02-01T00:00:00.000Z",
+    });
+    for (const table of [
+      "memory_postings",
+      "message_postings",
+      "memory_terms",
+      "message_terms",
+      "search_stats",
+    ]) {
+      const left = await raw.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE agent_id = $1`, [
+        agentId,
+      ]);
+      assert.equal(left?.n, 0, table);
+    }
   });
 });

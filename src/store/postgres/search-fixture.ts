@@ -1,7 +1,6 @@
 import type { Agent, Memory, Message, NewEvent, Project } from "../../core/types.ts";
 import { seededRandom } from "../sqlite/ivf.ts";
-import { type IndexedMessage, MESSAGE_FIELDS, type MemoryWrite } from "../store.ts";
-import type { Sql } from "./pg-database.ts";
+import { type IndexedMessage, MESSAGE_FIELDS, type MemoryWrite, type Store } from "../store.ts";
 
 /**
  * A generated corpus for comparing the backends' full-text search: memories and messages over a
@@ -42,7 +41,13 @@ export interface SearchCorpus {
   tags: readonly string[];
 }
 
-function event(project: Project, agentId: string, kind: string, targetId: string, n: number): NewEvent {
+function event(
+  project: Project,
+  agentId: string | null,
+  kind: string,
+  targetId: string,
+  n: number,
+): NewEvent {
   return {
     id: `evt_${kind}_${targetId}_${pad(n)}`,
     projectId: project.id,
@@ -166,15 +171,15 @@ export function searchCorpus(seed: number, size: number): SearchCorpus {
   return { project, agent, memories, messages, words: WORDS, tags: TAGS };
 }
 
-/** A project and agent written directly, for tests of the stores that need one to exist. */
-export async function insertAgentRows(db: Sql, project: Project, agent: Agent): Promise<void> {
-  await db.run(
-    "INSERT INTO projects (id, name, metadata, created_at, updated_at) VALUES ($1, $2, '{}', $3, $3) ON CONFLICT DO NOTHING",
-    [project.id, project.name, project.createdAt],
-  );
-  await db.run(
-    `INSERT INTO agents (id, project_id, name, model, instructions, metadata, default_branch, created_at, updated_at)
-     VALUES ($1, $2, $3, NULL, '', '{}', 'main', $4, $4)`,
-    [agent.id, project.id, agent.name, agent.createdAt],
-  );
+/** Creates the corpus's project (unless it exists) and agent, with no history, through `store`. */
+export async function createCorpusAgent(store: Store, project: Project, agent: Agent): Promise<void> {
+  if ((await store.projects.get(project.id)) === null) {
+    await store.projects.create(project, {
+      ...event(project, null, "project.created", project.id, 0),
+      targetType: "project",
+    });
+  }
+  await store.agents.create(agent, { commits: [], blobs: [], branches: [] }, [
+    { ...event(project, agent.id, "agent.created", agent.id, 0), targetType: "agent" },
+  ]);
 }

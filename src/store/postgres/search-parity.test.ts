@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FilterNode } from "../../core/filter/filter-ast.ts";
 import { indexTerms } from "../../core/text.ts";
-import type { Agent, Memory, Project } from "../../core/types.ts";
-import { makeCommit } from "../../memory/blocks/commit-hash.ts";
+import type { Memory } from "../../core/types.ts";
 import { CONVERSATION_DEFAULTS } from "../../retrieval/conversation-ranker.ts";
 import { createSqliteStore } from "../sqlite/sqlite-store.ts";
 import type {
@@ -16,7 +15,7 @@ import type {
 } from "../store.ts";
 import { PgDatabase } from "./pg-database.ts";
 import { createPostgresStore } from "./postgres-store.ts";
-import { insertAgentRows, memoryWrite, type SearchCorpus, searchCorpus } from "./search-fixture.ts";
+import { createCorpusAgent, memoryWrite, type SearchCorpus, searchCorpus } from "./search-fixture.ts";
 import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
 
 /**
@@ -25,30 +24,6 @@ import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } 
  */
 
 const at = (n: number) => new Date(Date.UTC(2026, 0, 2, 0, 0, n)).toISOString();
-
-/** SQLite's agent, made through its store (with the root commit an agent needs). */
-async function seedSqlite(store: Store, project: Project, agent: Agent): Promise<void> {
-  const event = (kind: string) => ({
-    id: `evt_${kind}_${agent.id}`,
-    projectId: project.id,
-    agentId: kind === "project.created" ? null : agent.id,
-    actor: "user" as const,
-    kind,
-    targetType: "test",
-    targetId: "t",
-    before: null,
-    after: null,
-    createdAt: at(0),
-  });
-  if ((await store.projects.get(project.id)) === null)
-    await store.projects.create(project, event("project.created"));
-  const root = makeCommit({ parentId: null, tree: [], author: "user", message: "root", createdAt: at(0) });
-  await store.agents.create(
-    agent,
-    { commits: [root], blobs: [], branches: [{ name: "main", head: root.id }] },
-    [event("agent.created")],
-  );
-}
 
 /** Writes the corpus, then changes it (texts, tags, archiving, deletes, re-indexed messages). */
 async function writeCorpus(store: Store, corpus: SearchCorpus): Promise<void> {
@@ -141,8 +116,8 @@ describe("full-text search on PostgreSQL", postgresSkip(), () => {
     await pg.ready();
     raw = new PgDatabase({ url: server.url, schema });
     sqlite = createSqliteStore({ path: ":memory:", vectorExtension: false });
-    await seedSqlite(sqlite, corpus.project, agent);
-    await insertAgentRows(raw, corpus.project, agent);
+    await createCorpusAgent(sqlite, corpus.project, agent);
+    await createCorpusAgent(pg, corpus.project, agent);
     await writeCorpus(sqlite, corpus);
     await writeCorpus(pg, corpus);
   });
@@ -363,8 +338,8 @@ describe("full-text search on PostgreSQL", postgresSkip(), () => {
 
   it("ranks one agent by its own statistics: another agent's documents change nothing", async () => {
     const other = searchCorpus(8, 120);
-    await seedSqlite(sqlite, other.project, other.agent);
-    await insertAgentRows(raw, other.project, other.agent);
+    await createCorpusAgent(sqlite, other.project, other.agent);
+    await createCorpusAgent(pg, other.project, other.agent);
     const terms = indexTerms("apple river zenith");
     const before = await pg.memories.searchText({ agentId: agent.id }, terms, 50);
     await writeCorpus(pg, other);

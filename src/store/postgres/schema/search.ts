@@ -3,7 +3,8 @@
  * the SQLite backend's FTS5 (PostgreSQL's `ts_rank` is not BM25).
  *
  * - `*_postings`: one row per (agent, analysed term, document), with how often the term occurs in
- *   each indexed column and the document's length in terms (all columns), which BM25 weighs.
+ *   each indexed column and the document's length in terms (all columns), which BM25 weighs. The
+ *   key's index carries them too, so a query reads a term's postings from the index alone.
  *   Archived memories have none. A posting goes with its document (`ON DELETE CASCADE`).
  * - `*_terms`: per agent and term, in how many documents it occurs (in any column, and in the
  *   document's own text): what the posting budget chooses terms by and what `documentFrequencies`
@@ -26,7 +27,7 @@ CREATE TABLE memory_postings (
   text_tf INTEGER NOT NULL,
   tag_tf INTEGER NOT NULL,
   length INTEGER NOT NULL,
-  PRIMARY KEY (agent_id, term, doc)
+  PRIMARY KEY (agent_id, term, doc) INCLUDE (text_tf, tag_tf, length)
 );
 CREATE INDEX memory_postings_by_doc ON memory_postings(doc);
 
@@ -49,7 +50,7 @@ CREATE TABLE message_postings (
   window_tf INTEGER NOT NULL,
   date_tf INTEGER NOT NULL,
   length INTEGER NOT NULL,
-  PRIMARY KEY (agent_id, term, doc)
+  PRIMARY KEY (agent_id, term, doc) INCLUDE (text_tf, caption_tf, prev_tf, next_tf, window_tf, date_tf, length)
 );
 CREATE INDEX message_postings_by_doc ON message_postings(doc);
 

@@ -1,17 +1,21 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConflictError } from "../../core/errors.ts";
-import type { Agent, Job, NewEvent } from "../../core/types.ts";
+import type { Agent, Job } from "../../core/types.ts";
 import type { Store } from "../store.ts";
 import { suiteFixtures } from "../store-suite-jobs.ts";
+import { suiteKit } from "../store-suite-kit.ts";
 import { createPostgresStore } from "./postgres-store.ts";
 import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
 
-const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
-let counter = 0;
-const id = (prefix: string) => `${prefix}_${String(++counter).padStart(26, "0")}`;
+// The suite's fixtures; each test opens its stores itself.
+const kit = suiteKit(() => {
+  throw new Error("the stores are opened by twoServers");
+});
+const { id, at, seed } = kit;
+const { job } = suiteFixtures(kit);
 
-/** Two servers' stores (two pools) on one schema, with a project of `agents` agents. */
+/** Two servers' stores (two pools) on one schema, with `agents` agents (each in a project of its own). */
 async function twoServers(
   server: TestPostgres,
   agents: number,
@@ -19,46 +23,10 @@ async function twoServers(
   const schema = freshSchemaName();
   const stores = [0, 1].map(() => createPostgresStore({ url: server.url, schema, max: 4 }));
   await Promise.all(stores.map((store) => store.ready()));
-  const [a] = stores as [Store];
-  const projectId = id("prj");
-  await a.projects.create(
-    { id: projectId, name: "p", metadata: {}, createdAt: at(0), updatedAt: at(0) },
-    event(projectId, "project.created"),
-  );
   const made: Agent[] = [];
-  for (let i = 0; i < agents; i++) {
-    const agent: Agent = {
-      id: id("agt"),
-      projectId,
-      name: `a${i}`,
-      model: null,
-      instructions: "",
-      metadata: {},
-      defaultBranch: "main",
-      createdAt: at(0),
-      updatedAt: at(0),
-    };
-    await a.agents.create(agent, { commits: [], blobs: [], branches: [] }, [
-      event(projectId, "agent.created", agent.id),
-    ]);
-    made.push(agent);
-  }
+  for (let i = 0; i < agents; i++) made.push((await seed(stores[0] as Store)).agent);
   return { stores, agents: made };
 }
-
-const event = (projectId: string, kind: string, agentId: string | null = null): NewEvent => ({
-  id: id("evt"),
-  projectId,
-  agentId,
-  actor: "user",
-  kind,
-  targetType: "test",
-  targetId: "t",
-  before: null,
-  after: null,
-  createdAt: at(0),
-});
-const { job } = suiteFixtures({ id, at, event });
 
 describe("PostgreSQL learning stores shared by several servers", postgresSkip(), () => {
   let server: TestPostgres;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConflictError } from "../../core/errors.ts";
+import type { EvolutionRun } from "../../core/evolution-types.ts";
 import type { Agent, Job } from "../../core/types.ts";
 import type { Store } from "../store.ts";
 import { suiteFixtures } from "../store-suite-jobs.ts";
@@ -107,6 +108,64 @@ describe("PostgreSQL learning stores shared by several servers", postgresSkip(),
       }
       assert.equal(await stores[1]?.experience.version(agent.id), 1);
       assert.equal(await stores[0]?.experience.count(agent.id), 1);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it("adds a rule once when servers add it at the same moment, each having read it absent", async () => {
+    const { stores, agents } = await twoServers(server, 1);
+    const agent = agents[0] as Agent;
+    const rule = {
+      id: id("ins"),
+      agentId: agent.id,
+      text: "check twice",
+      count: 1,
+      createdAt: at(2),
+      updatedAt: at(2),
+    };
+    try {
+      const runs: EvolutionRun[] = [0, 1].map(() => ({
+        id: id("evo"),
+        agentId: agent.id,
+        branch: "main",
+        seed: 1,
+        config: {},
+        status: "running",
+        attempt: 1,
+        round: 0,
+        state: {},
+        report: null,
+        error: null,
+        startedAt: at(1),
+        updatedAt: at(1),
+        finishedAt: null,
+      }));
+      for (const run of runs) await stores[0]?.evolution.createRun(run, []);
+      const outcomes = await Promise.allSettled(
+        runs.map((run, i) =>
+          (stores[i] as Store).evolution.saveRun(run, 1, null, [], {
+            agentId: agent.id,
+            commit: null,
+            instructions: null,
+            insights: {
+              upserts: [{ ...rule, text: `check ${i} times` }],
+              deletes: [],
+              expected: [{ id: rule.id, updatedAt: null }],
+              events: [],
+            },
+          }),
+        ),
+      );
+      assert.equal(outcomes.filter((o) => o.status === "fulfilled").length, 1);
+      const refused = outcomes.find((o) => o.status === "rejected");
+      assert.ok(refused?.reason instanceof ConflictError, String(refused?.reason));
+      const winner = outcomes.findIndex((o) => o.status === "fulfilled");
+      assert.deepEqual(
+        (await stores[1]?.insights.list(agent.id))?.map((i) => i.text),
+        [`check ${winner} times`],
+        "the rule is the one whose write succeeded",
+      );
     } finally {
       await Promise.all(stores.map((store) => store.close()));
     }

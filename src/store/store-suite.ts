@@ -9,6 +9,7 @@ import type { Store, StoredApiKey } from "./store.ts";
 import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
+import { settingsCases } from "./store-suite-settings.ts";
 
 /**
  * The behaviour every storage backend must have. A backend's own test is a few lines:
@@ -366,6 +367,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     jobStoreCases({ id, at, event, withStore, seed, child });
     importStoreCases({ id, at, event, withStore, seed, child });
     turnLeaseCases({ id, at, event, withStore, seed, child });
+    settingsCases({ id, at, event, withStore, seed, child });
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

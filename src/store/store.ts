@@ -499,6 +499,8 @@ export interface VectorRetrainState {
 export interface SettingsStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
+  /** Every setting, by key (what a copy of the database carries). */
+  list(): Promise<{ key: string; value: string }[]>;
 }
 
 /**

@@ -76,6 +76,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           [key, value],
         );
       },
+      async list() {
+        return db.all<{ key: string; value: string }>("SELECT key, value FROM settings ORDER BY key");
+      },
     },
     async close() {
       if (closed) return;

@@ -95,6 +95,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           value,
         );
       },
+      async list() {
+        return statements
+          .all<{ key: string; value: string }>("SELECT key, value FROM settings ORDER BY key")
+          .map(({ key, value }) => ({ key, value }));
+      },
     },
     async close() {
       if (closed) return;

@@ -216,6 +216,8 @@ export type {
   InsightChanges,
   InsightStore,
   KeyStore,
+  LeaderLease,
+  LeaderLeaseStore,
   LearningWrite,
   LexicalHit,
   ListOptions,

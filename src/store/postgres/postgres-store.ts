@@ -16,6 +16,7 @@ import type {
   TurnLeaseStore,
   WebhookStore,
 } from "../store.ts";
+import { pgLeaderLeaseStore } from "./leader-lease-store.ts";
 import { migratePostgres } from "./migrations.ts";
 import { PgDatabase } from "./pg-database.ts";
 import { unimplemented } from "./unimplemented.ts";
@@ -64,6 +65,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     keys: unimplemented<KeyStore>("keys"),
     turnLeases: unimplemented<TurnLeaseStore>("turnLeases"),
     webhooks: unimplemented<WebhookStore>("webhooks"),
+    leaderLeases: pgLeaderLeaseStore(db),
     settings: {
       async get(key) {
         return (

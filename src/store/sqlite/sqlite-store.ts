@@ -8,6 +8,7 @@ import { SqliteHistoryStore } from "./history-store.ts";
 import { SqliteInsightStore } from "./insight-store.ts";
 import { SqliteJobStore } from "./job-store.ts";
 import { SqliteKeyStore } from "./key-store.ts";
+import { SqliteLeaderLeaseStore } from "./leader-lease-store.ts";
 import { SqliteEpisodeStore, SqliteExperienceStore } from "./learning-store.ts";
 import { SqliteMemoryStore } from "./memory-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
@@ -80,6 +81,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     vectors,
     keys: new SqliteKeyStore(statements),
     turnLeases: new SqliteTurnLeaseStore(statements),
+    leaderLeases: new SqliteLeaderLeaseStore(statements),
     webhooks: new SqliteWebhookStore(statements),
     ready: () => Promise.resolve(),
     settings: {

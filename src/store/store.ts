@@ -526,7 +526,7 @@ export interface VectorRetrainState {
 export interface SettingsStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
-  /** Every setting, by key (what a copy of the database carries). */
+  /** Every setting made with `set`, by key (what a copy of the database carries). */
   list(): Promise<{ key: string; value: string }[]>;
 }
 

@@ -8,12 +8,8 @@ import { agentImportOf, documentCounts } from "./agent-import.ts";
 import { documentDifference } from "./compare-documents.ts";
 import { exportAgent } from "./export-agent.ts";
 
-/**
- * Settings a copy leaves behind: those describing the stored vectors (which it does not carry), and
- * each agent's experience version, which the agent's import writes itself.
- */
-const SETTINGS_NOT_COPIED = ["vectors.", "experience.version:"];
-const copied = (key: string) => !SETTINGS_NOT_COPIED.some((prefix) => key.startsWith(prefix));
+/** Settings under this prefix describe the stored vectors, which a copy does not carry. */
+const copied = (key: string) => !key.startsWith("vectors.");
 
 /** Rows read per list call. */
 const PAGE = 500;

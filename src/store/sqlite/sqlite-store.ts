@@ -98,8 +98,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         );
       },
       async list() {
+        // Each agent's experience version is kept in this table too: it is the agent's, not a setting.
         return statements
-          .all<{ key: string; value: string }>("SELECT key, value FROM settings ORDER BY key")
+          .all<{ key: string; value: string }>(
+            "SELECT key, value FROM settings WHERE key NOT LIKE 'experience.version:%' ORDER BY key",
+          )
           .map(({ key, value }) => ({ key, value }));
       },
     },

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { EngramError } from "../../core/errors.ts";
 import type { Store } from "../../store/store.ts";
-import type { CopyProgress, CopyReport } from "../../transfer/copy-database.ts";
+import type { CopiedCounts, CopyProgress, CopyReport } from "../../transfer/copy-database.ts";
 import { type Command, defineCommand } from "../command.ts";
 import type { Writable } from "../context.ts";
 import { UsageError } from "../usage-error.ts";
@@ -91,8 +91,7 @@ function progressLines(stream: Writable): (progress: CopyProgress) => void {
   return ({ phase, agent, done, total, counts, difference }) => {
     const which = `${done}/${total} ${agent.name} (${agent.id})`;
     if (phase === "copy" && counts !== undefined) {
-      const items = Object.entries(counts).map(([kind, n]) => `${n} ${kind}`);
-      stream.write(`copied ${which}: ${items.join(", ")}\n`);
+      stream.write(`copied ${which}: ${countsText(counts)}\n`);
     } else if (difference === null) stream.write(`verified ${which}\n`);
     else stream.write(`DIFFERS ${which}: at ${difference}\n`);
   };
@@ -104,13 +103,23 @@ function differs(report: CopyReport): string {
   return `the copy differs from the source for ${differing.length} of ${copied} agents: ${which}`;
 }
 
+function countsText(counts: CopiedCounts): string {
+  return [
+    `${counts.commits} commits`,
+    `${counts.memories} memories`,
+    `${counts.messages} messages`,
+    `${counts.episodes} episodes`,
+    `${counts.experienceRecords} experience records`,
+    `${counts.insights} insights`,
+  ].join(", ");
+}
+
 function formatReport(report: CopyReport, from: string, to: string): string {
-  const { totals, agents } = report;
+  const { agents } = report;
   return [
     `copied ${from} to ${to}:`,
     `  ${report.projects} projects, ${report.keys} keys, ${report.webhooks} webhooks, ${report.settings} settings`,
-    `  ${agents.copied} agents: ${totals.commits} commits, ${totals.memories} memories, ${totals.messages} messages, ` +
-      `${totals.episodes} episodes, ${totals.experienceRecords} experience records, ${totals.insights} insights`,
+    `  ${agents.copied} agents: ${countsText(report.totals)}`,
     `verified ${agents.verified} of ${agents.copied} agents: each one's export is the same from both databases`,
     ...report.notes.map((note) => `note: ${note}`),
   ].join("\n");

@@ -8,7 +8,6 @@ import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store, StoredApiKey } from "./store.ts";
 import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
-import { leaderLeaseCases } from "./store-suite-leader.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
 import { settingsCases } from "./store-suite-settings.ts";
 
@@ -369,7 +368,6 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     importStoreCases({ id, at, event, withStore, seed, child });
     turnLeaseCases({ id, at, event, withStore, seed, child });
     settingsCases({ id, at, event, withStore, seed, child });
-    leaderLeaseCases({ id, at, event, withStore, seed, child });
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

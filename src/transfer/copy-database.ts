@@ -8,8 +8,8 @@ import { agentImportOf, documentCounts } from "./agent-import.ts";
 import { documentDifference } from "./compare-documents.ts";
 import { exportAgent } from "./export-agent.ts";
 
-/** Settings under this prefix describe the stored vectors, which a copy does not carry. */
-const copied = (key: string) => !key.startsWith("vectors.");
+/** Settings under `vectors.` describe the stored vectors, which a copy does not carry. */
+const carried = (key: string) => !key.startsWith("vectors.");
 
 /** Rows read per list call. */
 const PAGE = 500;
@@ -87,109 +87,143 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions 
   await requireEmpty(to);
   const now = options.now ?? systemClock;
   const generateId = options.generateId ?? createIdGenerator(now);
-  const event = (fields: Pick<NewEvent, "projectId" | "kind" | "targetType" | "targetId" | "after">) => ({
-    ...fields,
-    id: generateId("event"),
-    agentId: fields.targetType === "agent" ? fields.targetId : null,
-    actor: "system" as const,
-    before: null,
-    createdAt: toIso(now()),
-  });
-  const report: CopyReport = {
-    projects: 0,
-    keys: 0,
-    webhooks: 0,
-    settings: 0,
-    agents: { copied: 0, verified: 0, differing: [] },
-    totals: { commits: 0, memories: 0, messages: 0, episodes: 0, experienceRecords: 0, insights: 0 },
+  const copy: Copy = {
+    from,
+    to,
+    now: () => toIso(now()),
+    event: (fields) => ({
+      ...fields,
+      id: generateId("event"),
+      agentId: fields.targetType === "agent" ? fields.targetId : null,
+      actor: "system",
+      before: null,
+      createdAt: toIso(now()),
+    }),
+    progress: options.onProgress ?? (() => {}),
+  };
+  const projects = await copyProjects(copy);
+  const agents = await all(pages((after) => from.agents.list({ after, limit: PAGE })));
+  const totals = await copyAgents(copy, agents);
+  const keys = await copyKeys(copy);
+  const settings = await copySettings(copy);
+  // Last, so that each is sent only what happens after the copy.
+  const webhooks = await copyWebhooks(copy);
+  const differing = await verifyAgents(copy, agents);
+  return {
+    projects,
+    keys,
+    webhooks,
+    settings,
+    agents: { copied: agents.length, verified: agents.length - differing.length, differing },
+    totals,
     notes: [...COPY_NOTES],
   };
+}
 
+/** What each step of a copy works with. */
+interface Copy {
+  from: Store;
+  to: Store;
+  now(): string;
+  /** An event of the copy, written with what it copied. */
+  event(fields: Pick<NewEvent, "projectId" | "kind" | "targetType" | "targetId" | "after">): NewEvent;
+  progress(progress: CopyProgress): void;
+}
+
+async function copyProjects({ from, to, event }: Copy): Promise<number> {
+  let copied = 0;
   for await (const project of pages((after) => from.projects.list({ after, limit: PAGE }))) {
+    const { id } = project;
     await to.projects.create(
       project,
-      event({
-        projectId: project.id,
-        kind: "project.copied",
-        targetType: "project",
-        targetId: project.id,
-        after: project,
-      }),
+      event({ projectId: id, kind: "project.copied", targetType: "project", targetId: id, after: project }),
     );
-    report.projects++;
+    copied++;
   }
+  return copied;
+}
 
-  const agents = await all(pages((after) => from.agents.list({ after, limit: PAGE })));
+/** Each agent through its export document, in one all-or-nothing import per agent, ids kept. */
+async function copyAgents({ from, to, event, now, progress }: Copy, agents: Agent[]): Promise<CopiedCounts> {
+  const totals = { commits: 0, memories: 0, messages: 0, episodes: 0, experienceRecords: 0, insights: 0 };
   for (const [i, agent] of agents.entries()) {
-    const doc = await exportAgent(from, agent, toIso(now()));
+    const doc = await exportAgent(from, agent, now());
     const counts = { commits: doc.commits.length, ...documentCounts(doc) };
-    const imported = event({
+    const copied = event({
       projectId: agent.projectId,
       kind: "agent.copied",
       targetType: "agent",
       targetId: agent.id,
       after: { agent, branches: doc.branches, ...counts },
     });
-    await to.agents.importAgent(agentImportOf(doc, agent, new Map(), [imported]));
-    report.agents.copied++;
-    for (const key of Object.keys(counts) as (keyof CopiedCounts)[]) report.totals[key] += counts[key];
-    options.onProgress?.({ phase: "copy", agent: brief(agent), done: i + 1, total: agents.length, counts });
+    await to.agents.importAgent(agentImportOf(doc, agent, new Map(), [copied]));
+    for (const key of Object.keys(counts) as (keyof CopiedCounts)[]) totals[key] += counts[key];
+    progress({ phase: "copy", agent: brief(agent), done: i + 1, total: agents.length, counts });
   }
+  return totals;
+}
 
+/** Keys with their secrets' hashes, revoked ones too. */
+async function copyKeys({ from, to, event }: Copy): Promise<number> {
+  let copied = 0;
   for await (const listed of pages((after) => from.keys.list({ after, limit: PAGE, includeRevoked: true }))) {
     const key = await from.keys.get(listed.id);
     // Deleted with its project since it was listed.
     if (key === null) continue;
     const { secretHash: _, ...shown } = key;
+    const { id, projectId } = key;
     await to.keys.create(
       key,
-      event({
-        projectId: key.projectId,
-        kind: "key.copied",
-        targetType: "key",
-        targetId: key.id,
-        after: shown,
-      }),
+      event({ projectId, kind: "key.copied", targetType: "key", targetId: id, after: shown }),
     );
-    report.keys++;
+    copied++;
   }
+  return copied;
+}
 
+async function copySettings({ from, to }: Copy): Promise<number> {
+  let copied = 0;
   for (const { key, value } of await from.settings.list()) {
-    if (!copied(key)) continue;
+    if (!carried(key)) continue;
     await to.settings.set(key, value);
-    report.settings++;
+    copied++;
   }
+  return copied;
+}
 
-  // Last, so that each is sent only what happens after the copy: the source's cursor counts the
-  // source's events, which the destination does not have.
+/**
+ * Webhooks with their secrets and state. A cursor counts the events of its own database, which the
+ * destination does not have: each starts at the destination's end, as a new webhook does.
+ */
+async function copyWebhooks({ from, to, event }: Copy): Promise<number> {
+  let copied = 0;
   for await (const webhook of pages((after) => from.webhooks.list({ after, limit: PAGE }))) {
-    const copy = { ...webhook, cursor: await to.events.lastSeq() };
+    const moved = { ...webhook, cursor: await to.events.lastSeq() };
+    const { id, projectId } = webhook;
     await to.webhooks.create(
-      copy,
+      moved,
       event({
-        projectId: webhook.projectId,
+        projectId,
         kind: "webhook.copied",
         targetType: "webhook",
-        targetId: webhook.id,
-        after: publicView(copy),
+        targetId: id,
+        after: publicView(moved),
       }),
     );
-    report.webhooks++;
+    copied++;
   }
+  return copied;
+}
 
+/** Exports each agent from both sides and compares them; returns those that differ, and where. */
+async function verifyAgents({ from, to, now, progress }: Copy, agents: Agent[]) {
+  const differing: CopyReport["agents"]["differing"] = [];
   for (const [i, agent] of agents.entries()) {
-    const difference = await compareAgent(from, to, agent, toIso(now()));
-    if (difference === null) report.agents.verified++;
-    else report.agents.differing.push({ id: agent.id, name: agent.name, path: difference });
-    options.onProgress?.({
-      phase: "verify",
-      agent: brief(agent),
-      done: i + 1,
-      total: agents.length,
-      difference,
-    });
+    const difference = await compareAgent(from, to, agent, now());
+    if (difference !== null) differing.push({ id: agent.id, name: agent.name, path: difference });
+    progress({ phase: "verify", agent: brief(agent), done: i + 1, total: agents.length, difference });
   }
-  return report;
+  return differing;
 }
 
 /** Where the agent's export from `to` differs from its export from `from`, or null. */
@@ -207,7 +241,7 @@ async function compareAgent(from: Store, to: Store, agent: Agent, at: string): P
 async function requireEmpty(store: Store): Promise<void> {
   const shown = 5;
   const projects = await store.projects.list({ limit: shown + 1 });
-  const settings = (await store.settings.list()).filter(({ key }) => copied(key));
+  const settings = (await store.settings.list()).filter(({ key }) => carried(key));
   if (projects.length === 0 && settings.length === 0) return;
   const held: string[] = [];
   if (projects.length > 0) {

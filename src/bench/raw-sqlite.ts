@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { inTransaction, openDatabase } from "../store/sqlite/database.ts";
-import { POSTING_BUDGET } from "../store/sqlite/memory-store.ts";
+import { POSTING_BUDGET } from "../store/term-choice.ts";
 
 /** Rows per partition of the raw vector table: a search scans whole partitions, as engram scans whole lists. */
 export const RAW_PARTITION_ROWS = 1000;

@@ -9,6 +9,7 @@ import { createEngram } from "../engram.ts";
 import type { Embedder } from "../models/embedder.ts";
 import { createHashEmbedder } from "../models/hash-embedder.ts";
 import { createSqliteStore } from "../store/sqlite/sqlite-store.ts";
+import type { Store } from "../store/store.ts";
 import { EmbeddingLru } from "./embedding-lru.ts";
 import { VectorIndex } from "./vector-index.ts";
 
@@ -136,5 +137,26 @@ describe("embeddings: stored once, queries cached in memory", () => {
     // Migration 10 ran again (later migrations, recorded before the rewind, stay as they were).
     assert.equal(check.prepare("SELECT count(*) AS n FROM schema_migrations WHERE version = 10").get()?.n, 1);
     check.close();
+  });
+
+  it("waits for a store that opens in the background before deciding it has no vectors", async () => {
+    const inner = createSqliteStore({ path: ":memory:" });
+    // As a PostgreSQL store: whether it has vectors is known once `ready()` resolves.
+    let open = false;
+    const store: Store = Object.create(inner, {
+      vectors: { get: () => (open ? inner.vectors : null) },
+      ready: {
+        value: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          open = true;
+        },
+      },
+    });
+    const index = new VectorIndex(store, counting(16));
+    const { hits, warning } = await index.search("memories", "agt_none", "anything", 5);
+    assert.equal(warning, null);
+    assert.deepEqual(hits, [], "searched the vectors, which exist once the store is open");
+    assert.equal(await inner.vectors?.dimensions(), 16);
+    await inner.close();
   });
 });

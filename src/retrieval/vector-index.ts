@@ -25,7 +25,10 @@ export class VectorIndex {
     this.#recent = recent;
   }
 
-  /** Whether vector search is in use. */
+  /**
+   * Whether vector search is in use. A store that opens in the background (PostgreSQL) knows whether
+   * it has vectors only once open: this is settled after `ready()`, which every method awaits first.
+   */
   get enabled(): boolean {
     return this.#embedder !== null && this.#store.vectors !== null;
   }
@@ -39,7 +42,7 @@ export class VectorIndex {
    * dimension). @throws EngramError when the model or its dimension differs from what is stored.
    */
   ready(): Promise<void> {
-    if (!this.enabled) return Promise.resolve();
+    if (this.#embedder === null) return Promise.resolve();
     this.#ready ??= this.#check().catch((error: unknown) => {
       this.#ready = null;
       throw error;
@@ -49,6 +52,7 @@ export class VectorIndex {
 
   async #check(): Promise<void> {
     const embedder = this.#embedder as Embedder;
+    await this.#store.ready();
     const vectors = this.#store.vectors;
     if (vectors === null) return;
     const storedModel = await this.#store.settings.get(MODEL_KEY);
@@ -73,9 +77,10 @@ export class VectorIndex {
     agentId: string,
     items: readonly { id: string; text: string }[],
   ): Promise<string[]> {
-    if (!this.enabled || items.length === 0) return [];
+    if (this.#embedder === null || items.length === 0) return [];
     try {
       await this.ready();
+      if (!this.enabled) return [];
       const embedded = await this.#embedCached(items.map((i) => i.text));
       await this.#store.vectors?.upsert(
         space,
@@ -112,9 +117,10 @@ export class VectorIndex {
     query: string,
     k: number,
   ): Promise<{ hits: VectorHit[] | null; warning: string | null }> {
-    if (!this.enabled) return { hits: null, warning: null };
+    if (this.#embedder === null) return { hits: null, warning: null };
     try {
       await this.ready();
+      if (!this.enabled) return { hits: null, warning: null };
       const [vector] = await this.#embedCached([query]);
       const hits = (await this.#store.vectors?.search(space, agentId, vector as Float32Array, k)) ?? [];
       return { hits, warning: null };
@@ -131,8 +137,9 @@ export class VectorIndex {
     onBatch?: (embedded: number) => void,
     maxItems = Number.POSITIVE_INFINITY,
   ): Promise<number> {
-    if (!this.enabled) return 0;
+    if (this.#embedder === null) return 0;
     await this.ready();
+    if (!this.enabled) return 0;
     let total = 0;
     for (;;) {
       const batch = Math.min(256, maxItems - total);

@@ -74,6 +74,7 @@ export class VectorService {
   }
 
   async status(): Promise<VectorStatus> {
+    await this.#ctx.store.ready();
     const vectors = this.#ctx.store.vectors;
     return {
       available: vectors !== null,
@@ -97,11 +98,13 @@ export class VectorService {
       throw new InvalidInputError(
         "no embedding model is configured: set ENGRAM_EMBEDDING_MODEL (e.g. openai:text-embedding-3-small) or pass `embedder` to createEngram",
       );
+    // A store opening in the background knows whether it has vectors once it is open.
+    await this.#ctx.store.ready();
     const vectors = this.#ctx.store.vectors;
     if (vectors === null)
       throw new EngramError(
         "unavailable",
-        "this database cannot store vectors: the sqlite-vec extension did not load (see engram's start-up warnings)",
+        "this database cannot store vectors: its vector extension (sqlite-vec, or pgvector on PostgreSQL) did not load (see engram's start-up warnings)",
       );
     const rebuild = options.rebuild === true;
     const limit = options.limit ?? Number.POSITIVE_INFINITY;

@@ -22,10 +22,16 @@ const NO_CHANGES: JobChanges = {
   events: [],
 };
 
-/** The job queue's part of `runStoreSuite`: enqueue, claim under leases, atomic completion. */
-export function jobStoreCases(kit: SuiteKit): void {
-  const { id, at, event, withStore, seed, child } = kit;
-
+/**
+ * Items of the suite: a queued job of an agent, a memory of an agent with a text, and a write of it
+ * (create or update) as a store takes it.
+ */
+export function suiteFixtures(kit: Pick<SuiteKit, "id" | "at" | "event">): {
+  job(agent: Agent, fields?: Partial<Job>): Job;
+  memory(agent: Agent, text: string): Memory;
+  write(project: Project, m: Memory, operation: "create" | "update"): MemoryWrite;
+} {
+  const { id, at, event } = kit;
   const job = (agent: Agent, fields: Partial<Job> = {}): Job => ({
     id: id("job"),
     projectId: agent.projectId,
@@ -80,6 +86,14 @@ export function jobStoreCases(kit: SuiteKit): void {
     },
     event: { ...event(project.id, `memory.${operation}d`, m.agentId), targetId: m.id },
   });
+  return { job, memory, write };
+}
+
+/** The job queue's part of `runStoreSuite`: enqueue, claim under leases, atomic completion. */
+export function jobStoreCases(kit: SuiteKit): void {
+  const { id, at, event, withStore, seed, child } = kit;
+
+  const { job, memory, write } = suiteFixtures(kit);
 
   it("enqueues once per idempotency key, and lists jobs newest first", async () => {
     await withStore(async (store) => {

@@ -2,14 +2,17 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
-import type { Agent, Commit, NewEvent, Project } from "../core/types.ts";
-import { makeCommit } from "../memory/blocks/commit-hash.ts";
 import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store, StoredApiKey } from "./store.ts";
+import { eventCases } from "./store-suite-events.ts";
 import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
+import { suiteKit } from "./store-suite-kit.ts";
+import { learningStoreCases } from "./store-suite-learning.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
 import { settingsCases } from "./store-suite-settings.ts";
+import { vectorStoreCases } from "./store-suite-vectors.ts";
+import { webhookCases } from "./store-suite-webhooks.ts";
 
 /**
  * The behaviour every storage backend must have. A backend's own test is a few lines:
@@ -17,91 +20,18 @@ import { settingsCases } from "./store-suite-settings.ts";
  * @example
  * runStoreSuite({ name: "sqlite", create: () => createSqliteStore({ path: ":memory:" }) });
  */
-export function runStoreSuite(options: { name: string; create: () => Store | Promise<Store> }): void {
-  let counter = 0;
-  const id = (prefix: string) => `${prefix}_${String(++counter).padStart(26, "0")}`;
-  const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
-  const event = (projectId: string, kind: string, agentId: string | null = null): NewEvent => ({
-    id: id("evt"),
-    projectId,
-    agentId,
-    actor: "user",
-    kind,
-    targetType: "test",
-    targetId: "t",
-    before: null,
-    after: { kind },
-    createdAt: at(0),
-  });
-
-  async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
-    const store = await options.create();
-    try {
-      await fn(store);
-    } finally {
-      await store.close();
-    }
-  }
-
-  async function seed(store: Store): Promise<{ project: Project; agent: Agent; root: Commit }> {
-    const project: Project = {
-      id: id("prj"),
-      name: `p${counter}`,
-      metadata: {},
-      createdAt: at(0),
-      updatedAt: at(0),
-    };
-    await store.projects.create(project, event(project.id, "project.created"));
-    const agent: Agent = {
-      id: id("agt"),
-      projectId: project.id,
-      name: "a",
-      model: null,
-      instructions: "",
-      metadata: { k: 1 },
-      defaultBranch: "main",
-      createdAt: at(0),
-      updatedAt: at(0),
-    };
-    const value = "hello";
-    const root = makeCommit({
-      parentId: null,
-      tree: [{ label: "human", description: "", limit: 100, readOnly: false, valueHash: sha256(value) }],
-      author: "user",
-      message: "root",
-      createdAt: at(0),
-    });
-    await store.agents.create(
-      agent,
-      {
-        commits: [root],
-        blobs: [{ hash: sha256(value), value }],
-        branches: [{ name: "main", head: root.id }],
-      },
-      [event(project.id, "agent.created", agent.id)],
-    );
-    return { project, agent, root };
-  }
-
-  function child(
-    parent: Commit,
-    value: string,
-    n: number,
-  ): { commit: Commit; blob: { hash: string; value: string } } {
-    const hash = sha256(value);
-    return {
-      commit: makeCommit({
-        parentId: parent.id,
-        tree: [{ label: "human", description: "", limit: 100, readOnly: false, valueHash: hash }],
-        author: "agent",
-        message: `c${n}`,
-        createdAt: at(n),
-      }),
-      blob: { hash, value },
-    };
-  }
+export function runStoreSuite(options: {
+  name: string;
+  create: () => Store | Promise<Store>;
+  /** Run the vector cases only (for a server that stands in for the real one where vectors are). */
+  vectorsOnly?: boolean;
+}): void {
+  const kit = suiteKit(options.create);
+  const { id, at, event, withStore, seed, child } = kit;
 
   describe(`store suite: ${options.name}`, () => {
+    vectorStoreCases(kit);
+    if (options.vectorsOnly === true) return;
     evolutionStoreTests(withStore);
     it("keeps agent names unique within a project, finding an agent by its name", async () => {
       await withStore(async (store) => {
@@ -167,6 +97,12 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
           store.agents.create(agent, { commits: [], blobs: [], branches: [] }, []),
           ConflictError,
         );
+        const orphan = { ...agent, id: id("agt"), name: "orphan", projectId: id("prj") };
+        await assert.rejects(
+          store.agents.create(orphan, { commits: [], blobs: [], branches: [] }, []),
+          NotFoundError,
+        );
+        assert.equal(await store.agents.get(orphan.id), null);
       });
     });
 
@@ -230,6 +166,9 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
         assert.equal(await store.history.isAncestor(agent.id, root.id, head.id), true);
         assert.equal(await store.history.isAncestor(agent.id, head.id, root.id), false);
         assert.deepEqual(await store.history.findCommitIds(agent.id, head.id.slice(0, 10), 5), [head.id]);
+        // Pattern characters in a prefix match themselves, not any id.
+        assert.deepEqual(await store.history.findCommitIds(agent.id, "%", 5), []);
+        assert.deepEqual(await store.history.findCommitIds(agent.id, `${head.id.slice(0, 3)}_`, 5), []);
         const snapshot = await store.history.snapshot(agent.id);
         assert.equal(snapshot.commits.length, 6);
         assert.equal(snapshot.commits[0]?.id, root.id);
@@ -240,6 +179,11 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
           ["root", "c1", "c2", "c3"],
         );
         assert.equal(partial.blobs.length, 4);
+        // Blobs come in hash order, so snapshots (and the exports made of them) compare equal across backends.
+        for (const { blobs } of [snapshot, partial]) {
+          const hashes = blobs.map((blob) => blob.hash);
+          assert.deepEqual(hashes, [...hashes].sort());
+        }
       });
     });
 
@@ -364,10 +308,13 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
       });
     });
 
-    jobStoreCases({ id, at, event, withStore, seed, child });
-    importStoreCases({ id, at, event, withStore, seed, child });
-    turnLeaseCases({ id, at, event, withStore, seed, child });
-    settingsCases({ id, at, event, withStore, seed, child });
+    jobStoreCases(kit);
+    importStoreCases(kit);
+    turnLeaseCases(kit);
+    learningStoreCases(kit);
+    settingsCases(kit);
+    eventCases(kit);
+    webhookCases(kit);
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

@@ -39,7 +39,10 @@ export interface Store {
   readonly events: EventStore;
   readonly memories: MemoryStore;
   readonly messages: MessageStore;
-  /** Vector storage; present only when `capabilities.vectors`. */
+  /**
+   * Vector storage; present only when `capabilities.vectors`. A store that opens in the background
+   * (PostgreSQL, which learns then whether the server has pgvector) settles both once `ready()` resolves.
+   */
   readonly vectors: VectorStore | null;
   readonly episodes: EpisodeStore;
   readonly experience: ExperienceStore;
@@ -330,7 +333,8 @@ export interface EventStore {
   lastSeq(): Promise<number>;
   /**
    * Calls `listener` soon after events written through this store commit (several writes may make
-   * one call). Writes by other processes are not seen: a follower also polls. Returns the unsubscriber.
+   * one call). Whether writes by other processes are seen depends on the backend (SQLite: no;
+   * PostgreSQL: yes, every server's), so a follower also polls. Returns the unsubscriber.
    */
   watch(listener: () => void): () => void;
 }

@@ -1,18 +1,150 @@
+import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Memory, MemoryVersion } from "../../core/types.ts";
+import { memoryIndexTerms } from "../rows/index-terms.ts";
+import { contentValues } from "../rows/memory-rows.ts";
 import type { MemoryWrite } from "../store.ts";
+import { writeEvents } from "./event-writer.ts";
+import { insertValues } from "./insert-values.ts";
 import type { Sql } from "./pg-database.ts";
+import { isUniqueViolation } from "./pg-errors.ts";
+import { type IndexedDocument, indexDocuments, MEMORY_SPACE, unindexDocuments } from "./search-index.ts";
+
+/**
+ * The memory writes other domains compose into their own transactions (jobs, evolution, imports).
+ * On PostgreSQL every version's snapshot and every event's before/after is the memory's full JSON.
+ */
+
+const MEMORY_HEAD = `INSERT INTO memories (id, agent_id, user_id, kind, text, tags, importance, valid_from, valid_to,
+  provenance, metadata, version, archived_at, access_count, last_accessed_at, created_at, created_ms, updated_at)`;
+const MEMORY_WIDTH = 18;
+
+const VERSION_HEAD =
+  "INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)";
+const VERSION_WIDTH = 7;
+
+function rowValues(memory: Memory): unknown[] {
+  return [
+    memory.id,
+    memory.agentId,
+    ...contentValues(memory),
+    memory.accessCount,
+    memory.lastAccessedAt,
+    memory.createdAt,
+    Date.parse(memory.createdAt),
+    memory.updatedAt,
+  ];
+}
+
+function versionValues(version: MemoryVersion): unknown[] {
+  const { memory } = version;
+  return [
+    version.memoryId,
+    version.version,
+    memory.agentId,
+    version.operation,
+    version.actor,
+    JSON.stringify(memory),
+    version.createdAt,
+  ];
+}
+
+/** The full-text document of a memory's row. */
+function document(doc: number, memory: Memory) {
+  return { agentId: memory.agentId, doc, columns: memoryIndexTerms(memory) };
+}
+
+/** Inserts memory rows and indexes the active ones; returns nothing, throws ConflictError on a taken id. */
+async function insertRows(tx: Sql, memories: readonly Memory[]): Promise<void> {
+  if (memories.length === 0) return;
+  let rows: { rowid: number; id: string }[];
+  try {
+    rows = await insertValues<{ rowid: number; id: string }>(
+      tx,
+      MEMORY_HEAD,
+      MEMORY_WIDTH,
+      memories.flatMap(rowValues),
+      "RETURNING rowid, id",
+    );
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError("a memory with one of these ids already exists");
+    throw error;
+  }
+  const rowids = new Map(rows.map((row) => [row.id, row.rowid]));
+  const active = memories.filter((memory) => memory.archivedAt === null);
+  await indexDocuments(
+    tx,
+    MEMORY_SPACE,
+    active.map((memory) => document(rowids.get(memory.id) as number, memory)),
+  );
+}
+
+async function insertVersions(tx: Sql, versions: readonly MemoryVersion[]): Promise<void> {
+  if (versions.length === 0) return;
+  await insertValues(tx, VERSION_HEAD, VERSION_WIDTH, versions.flatMap(versionValues));
+}
 
 /** Inserts memories with their first versions, events and full-text index entries, inside `tx`. */
-export async function insertMemories(_tx: Sql, _writes: readonly MemoryWrite[]): Promise<void> {
-  throw new Error("insertMemories is not implemented on PostgreSQL yet");
+export async function insertMemories(tx: Sql, writes: readonly MemoryWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  await insertRows(
+    tx,
+    writes.map((write) => write.memory),
+  );
+  await insertVersions(
+    tx,
+    writes.map((write) => write.version),
+  );
+  await writeEvents(
+    tx,
+    writes.map((write) => write.event),
+  );
+}
+
+interface CurrentRow {
+  rowid: number;
+  version: number;
+  archived_at: string | null;
+}
+
+/** Locks a memory's row for the rest of the transaction. @throws NotFoundError when it is not there. */
+export async function lockMemory(tx: Sql, agentId: string, id: string): Promise<CurrentRow> {
+  const current = await tx.get<CurrentRow>(
+    "SELECT rowid, version, archived_at FROM memories WHERE id = $1 AND agent_id = $2 FOR UPDATE",
+    [id, agentId],
+  );
+  if (current === undefined) throw new NotFoundError(`memory ${id} not found`);
+  return current;
+}
+
+/** The row's index entries, when it has them (archived memories have none). */
+export function indexedDocument(agentId: string, current: CurrentRow): IndexedDocument[] {
+  return current.archived_at === null ? [{ agentId, doc: current.rowid }] : [];
 }
 
 /**
  * Replaces a memory (its row, a new version, its event, its index entries) inside `tx`, if it is still
  * at `expectedVersion`. @throws ConflictError otherwise.
  */
-export async function updateMemory(_tx: Sql, _write: MemoryWrite, _expectedVersion: number): Promise<void> {
-  throw new Error("updateMemory is not implemented on PostgreSQL yet");
+export async function updateMemory(tx: Sql, write: MemoryWrite, expectedVersion: number): Promise<void> {
+  const { memory, version, event } = write;
+  const current = await lockMemory(tx, memory.agentId, memory.id);
+  if (current.version !== expectedVersion) {
+    throw new ConflictError(
+      `memory ${memory.id} is at version ${current.version}, not the expected ${expectedVersion}`,
+    );
+  }
+  await tx.run(
+    `UPDATE memories SET user_id = $1, kind = $2, text = $3, tags = $4, importance = $5, valid_from = $6,
+       valid_to = $7, provenance = $8, metadata = $9, version = $10, archived_at = $11, updated_at = $12
+     WHERE rowid = $13`,
+    [...contentValues(memory), memory.updatedAt, current.rowid],
+  );
+  // Indexed again even when the text is the same, as SQLite's FTS5 index is: each indexing counts in
+  // BM25's statistics (see schema/search.ts). Archived memories are never ranked, so never indexed.
+  await unindexDocuments(tx, MEMORY_SPACE, indexedDocument(memory.agentId, current));
+  if (memory.archivedAt === null) await indexDocuments(tx, MEMORY_SPACE, [document(current.rowid, memory)]);
+  await insertVersions(tx, [version]);
+  await writeEvents(tx, [event]);
 }
 
 /**
@@ -20,8 +152,23 @@ export async function updateMemory(_tx: Sql, _write: MemoryWrite, _expectedVersi
  * active ones, inside `tx`. No events (the import writes its own). @throws ConflictError on an id that exists.
  */
 export async function importMemories(
-  _tx: Sql,
-  _items: readonly { memory: Memory; versions: MemoryVersion[] }[],
+  tx: Sql,
+  items: readonly { memory: Memory; versions: MemoryVersion[] }[],
 ): Promise<void> {
-  throw new Error("importMemories is not implemented on PostgreSQL yet");
+  if (items.length === 0) return;
+  const ids = items.map((item) => item.memory.id);
+  const taken = await tx.get<{ id: string }>(
+    `SELECT memory_id AS id FROM memory_versions WHERE memory_id = ANY($1::text[])
+     UNION ALL SELECT id FROM memories WHERE id = ANY($1::text[]) LIMIT 1`,
+    [ids],
+  );
+  if (taken !== undefined) throw new ConflictError(`memory ${taken.id} already exists in this database`);
+  await insertRows(
+    tx,
+    items.map((item) => item.memory),
+  );
+  await insertVersions(
+    tx,
+    items.flatMap((item) => item.versions),
+  );
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
 import { runStoreSuite } from "../store-suite.ts";
 import { createPostgresStore } from "./postgres-store.ts";
 import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
@@ -25,6 +26,28 @@ describe("PostgreSQL store", postgresSkip(), () => {
       await store.settings.set("x", "1");
       await store.settings.set("x", "2");
       assert.equal(await store.settings.get("x"), "2");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("has vectors only where the server has pgvector, and says so when it has not", async () => {
+    const store = await open();
+    try {
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      const { rows } = await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'");
+      await client.end();
+      if (rows.length > 0) {
+        assert.equal(store.capabilities.vectors, true);
+        assert.notEqual(store.vectors, null);
+      } else {
+        assert.equal(store.capabilities.vectors, false);
+        assert.equal(store.vectors, null);
+        assert.deepEqual(store.warnings, [
+          "the pgvector extension could not be loaded (pgvector is not installed on the server): vector search is unavailable",
+        ]);
+      }
     } finally {
       await store.close();
     }

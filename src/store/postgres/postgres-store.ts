@@ -1,25 +1,23 @@
-import type {
-  AgentStore,
-  EpisodeStore,
-  EventStore,
-  EvolutionStore,
-  ExperienceStore,
-  HistoryStore,
-  InsightStore,
-  JobStore,
-  KeyStore,
-  MemoryStore,
-  MessageStore,
-  ProjectStore,
-  Store,
-  StoreCapabilities,
-  TurnLeaseStore,
-  WebhookStore,
-} from "../store.ts";
+import type { Store, StoreCapabilities } from "../store.ts";
+import { PgAgentStore } from "./agent-store.ts";
+import { PgEventStore } from "./event-store.ts";
+import { EventWakeups } from "./event-wakeups.ts";
+import { PgEvolutionStore } from "./evolution-store.ts";
+import { PgHistoryStore } from "./history-store.ts";
+import { PgInsightStore } from "./insight-store.ts";
+import { PgJobStore } from "./job-store.ts";
+import { PgKeyStore } from "./key-store.ts";
 import { pgLeaderLeaseStore } from "./leader-lease-store.ts";
+import { PgEpisodeStore, PgExperienceStore } from "./learning-store.ts";
 import { migratePostgres } from "./migrations.ts";
 import { PgDatabase } from "./pg-database.ts";
-import { unimplemented } from "./unimplemented.ts";
+import { PgMemoryStore } from "./pg-memory-store.ts";
+import { PgMessageStore } from "./pg-message-store.ts";
+import { PgProjectStore } from "./project-store.ts";
+import { PgTurnLeaseStore } from "./turn-lease-store.ts";
+import { PgVectorStore } from "./vector-store.ts";
+import { findPgVector, vectorWarning } from "./vector-support.ts";
+import { PgWebhookStore } from "./webhook-store.ts";
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -41,30 +39,45 @@ export interface PostgresStoreOptions {
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   const db = new PgDatabase(options);
-  db.setReady(migratePostgres(db).then(() => {}));
   const capabilities: StoreCapabilities = { vectors: false, fullText: true };
   const warnings: string[] = [];
+  // Whether pgvector is there is known once the store has opened: `vectors` settles in `ready()`.
+  let vectors: PgVectorStore | null = null;
+  db.setReady(
+    migratePostgres(db).then(async () => {
+      const found = await findPgVector(db).catch((error: Error) => ({ unavailable: error.message }));
+      if ("unavailable" in found) warnings.push(vectorWarning(found.unavailable));
+      else {
+        vectors = new PgVectorStore(db, found);
+        capabilities.vectors = true;
+      }
+    }),
+  );
+  const wakeups = new EventWakeups(db.pool.options);
   let closed = false;
   return {
     kind: "postgres",
     capabilities,
     warnings,
     ready: () => db.ready(),
-    projects: unimplemented<ProjectStore>("projects"),
-    agents: unimplemented<AgentStore>("agents"),
-    history: unimplemented<HistoryStore>("history"),
-    events: unimplemented<EventStore>("events"),
-    memories: unimplemented<MemoryStore>("memories"),
-    messages: unimplemented<MessageStore>("messages"),
-    episodes: unimplemented<EpisodeStore>("episodes"),
-    experience: unimplemented<ExperienceStore>("experience"),
-    insights: unimplemented<InsightStore>("insights"),
-    evolution: unimplemented<EvolutionStore>("evolution"),
-    jobs: unimplemented<JobStore>("jobs"),
-    vectors: null,
-    keys: unimplemented<KeyStore>("keys"),
-    turnLeases: unimplemented<TurnLeaseStore>("turnLeases"),
-    webhooks: unimplemented<WebhookStore>("webhooks"),
+    projects: new PgProjectStore(db),
+    agents: new PgAgentStore(db),
+    history: new PgHistoryStore(db),
+    events: new PgEventStore(db, wakeups),
+    memories: new PgMemoryStore(db),
+    messages: new PgMessageStore(db),
+    episodes: new PgEpisodeStore(db),
+    experience: new PgExperienceStore(db),
+    insights: new PgInsightStore(db),
+    evolution: new PgEvolutionStore(db),
+    jobs: new PgJobStore(db),
+    /** Null until `ready()` has found pgvector (and for good when the server lacks it). */
+    get vectors() {
+      return vectors;
+    },
+    keys: new PgKeyStore(db),
+    turnLeases: new PgTurnLeaseStore(db),
+    webhooks: new PgWebhookStore(db),
     leaderLeases: pgLeaderLeaseStore(db),
     settings: {
       async get(key) {
@@ -85,6 +98,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async close() {
       if (closed) return;
       closed = true;
+      await wakeups.close();
       await db.close();
     },
   };

@@ -1,6 +1,7 @@
 import { agentNameTaken } from "../../core/agent-names.ts";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Agent, NewEvent } from "../../core/types.ts";
+import { AGENT_INSERT_COLUMNS, agentValues } from "../rows/agent-values.ts";
 import type { AgentImport, AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
 import { inTransaction, inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
@@ -61,17 +62,8 @@ export class SqliteAgentStore implements AgentStore {
     }
     if (this.#nameTaken(agent)) throw new ConflictError(agentNameTaken(agent.name));
     this.#s.run(
-      `INSERT INTO agents (id, project_id, name, model, instructions, metadata, default_branch, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      agent.id,
-      agent.projectId,
-      agent.name,
-      agent.model,
-      agent.instructions,
-      JSON.stringify(agent.metadata),
-      agent.defaultBranch,
-      agent.createdAt,
-      agent.updatedAt,
+      `INSERT INTO agents (${AGENT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ...agentValues(agent),
     );
     for (const blob of history.blobs) {
       this.#s.run(

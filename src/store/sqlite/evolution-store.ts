@@ -1,6 +1,18 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
-import type { Decision, EvolutionCandidate, EvolutionRun, RunStatus } from "../../core/evolution-types.ts";
+import type { EvolutionCandidate, EvolutionRun } from "../../core/evolution-types.ts";
 import type { NewEvent } from "../../core/types.ts";
+import {
+  CANDIDATE_COLUMNS,
+  CANDIDATE_UPDATES,
+  type CandidateRow,
+  candidateValues,
+  RUN_COLUMNS,
+  type RunRow,
+  runState,
+  runValues,
+  toCandidate,
+  toRun,
+} from "../rows/evolution-rows.ts";
 import type { ContextWrite, EvolutionStore, ListOptions } from "../store.ts";
 import type { SqliteAgentStore } from "./agent-store.ts";
 import { inTransaction } from "./database.ts";
@@ -8,82 +20,6 @@ import { writeEvents } from "./event-writer.ts";
 import type { SqliteHistoryStore } from "./history-store.ts";
 import type { SqliteInsightStore } from "./insight-store.ts";
 import type { Statements } from "./statements.ts";
-
-interface RunRow {
-  id: string;
-  agent_id: string;
-  branch: string;
-  seed: number;
-  config: string;
-  status: string;
-  attempt: number;
-  round: number;
-  state: string;
-  report: string | null;
-  error: string | null;
-  started_at: string;
-  updated_at: string;
-  finished_at: string | null;
-}
-
-interface CandidateRow {
-  id: string;
-  run_id: string;
-  agent_id: string;
-  round: number;
-  parent_ids: string;
-  operation: string;
-  component: string | null;
-  context: string;
-  changes: string;
-  evaluation: string;
-  aggregate: number | null;
-  held_out: number | null;
-  baseline: number | null;
-  decision: string;
-  reason: string | null;
-  commit_id: string | null;
-  created_at: string;
-  decided_at: string | null;
-}
-
-const toRun = (row: RunRow): EvolutionRun => ({
-  id: row.id,
-  agentId: row.agent_id,
-  branch: row.branch,
-  seed: row.seed,
-  config: JSON.parse(row.config),
-  status: row.status as RunStatus,
-  attempt: row.attempt,
-  round: row.round,
-  state: JSON.parse(row.state),
-  report: row.report === null ? null : JSON.parse(row.report),
-  error: row.error,
-  startedAt: row.started_at,
-  updatedAt: row.updated_at,
-  finishedAt: row.finished_at,
-});
-
-const toCandidate = (row: CandidateRow): EvolutionCandidate => ({
-  id: row.id,
-  runId: row.run_id,
-  agentId: row.agent_id,
-  round: row.round,
-  parentIds: JSON.parse(row.parent_ids),
-  operation: row.operation,
-  component: row.component,
-  context: JSON.parse(row.context),
-  changes: JSON.parse(row.changes),
-  evaluation: JSON.parse(row.evaluation),
-  aggregate: row.aggregate,
-  heldOut: row.held_out,
-  baseline: row.baseline,
-  decision: row.decision as Decision,
-  reason: row.reason,
-  commitId: row.commit_id,
-  createdAt: row.created_at,
-  decidedAt: row.decided_at,
-});
 
 /** The stores an accepted candidate's changes are written through, inside the run's transaction. */
 export interface ContextStores {
@@ -108,22 +44,8 @@ export class SqliteEvolutionStore implements EvolutionStore {
       if (this.#s.get("SELECT 1 FROM agents WHERE id = ?", run.agentId) === undefined)
         throw new NotFoundError(`agent ${run.agentId} not found`);
       this.#s.run(
-        `INSERT INTO evolution_runs (id, agent_id, branch, seed, config, status, attempt, round, state, report, error,
-           started_at, updated_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        run.id,
-        run.agentId,
-        run.branch,
-        run.seed,
-        JSON.stringify(run.config),
-        run.status,
-        run.attempt,
-        run.round,
-        JSON.stringify(run.state),
-        run.report === null ? null : JSON.stringify(run.report),
-        run.error,
-        run.startedAt,
-        run.updatedAt,
-        run.finishedAt,
+        `INSERT INTO evolution_runs (${RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ...runValues(run),
       );
       writeEvents(this.#s, events);
     });
@@ -179,14 +101,7 @@ export class SqliteEvolutionStore implements EvolutionStore {
       this.#s.run(
         `UPDATE evolution_runs SET status = ?, attempt = ?, round = ?, state = ?, report = ?, error = ?, updated_at = ?,
            finished_at = ? WHERE id = ?`,
-        run.status,
-        run.attempt,
-        run.round,
-        JSON.stringify(run.state),
-        run.report === null ? null : JSON.stringify(run.report),
-        run.error,
-        run.updatedAt,
-        run.finishedAt,
+        ...runState(run),
         run.id,
       );
       if (candidate !== null) this.#writeCandidate(run, candidate);
@@ -213,30 +128,10 @@ export class SqliteEvolutionStore implements EvolutionStore {
     if (c.runId !== run.id || c.agentId !== run.agentId)
       throw new ConflictError(`candidate ${c.id} belongs to another run`);
     this.#s.run(
-      `INSERT INTO evolution_candidates (id, run_id, agent_id, round, parent_ids, operation, component, context, changes,
-         evaluation, aggregate, held_out, baseline, decision, reason, commit_id, created_at, decided_at)
+      `INSERT INTO evolution_candidates (${CANDIDATE_COLUMNS})
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET evaluation = excluded.evaluation, aggregate = excluded.aggregate,
-         held_out = excluded.held_out, baseline = excluded.baseline, decision = excluded.decision,
-         reason = excluded.reason, commit_id = excluded.commit_id, decided_at = excluded.decided_at`,
-      c.id,
-      c.runId,
-      c.agentId,
-      c.round,
-      JSON.stringify(c.parentIds),
-      c.operation,
-      c.component,
-      JSON.stringify(c.context),
-      JSON.stringify(c.changes),
-      JSON.stringify(c.evaluation),
-      c.aggregate,
-      c.heldOut,
-      c.baseline,
-      c.decision,
-      c.reason,
-      c.commitId,
-      c.createdAt,
-      c.decidedAt,
+       ON CONFLICT (id) DO UPDATE SET ${CANDIDATE_UPDATES}`,
+      ...candidateValues(c),
     );
   }
 

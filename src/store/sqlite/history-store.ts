@@ -1,22 +1,12 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Blob, Branch, Commit, NewEvent } from "../../core/types.ts";
+import { COMMIT_INSERT_COLUMNS, commitValues } from "../rows/agent-values.ts";
+import { type BranchRow, toBranch } from "../rows/branch-row.ts";
 import type { AppendCommit, HistorySnapshot, HistoryStore } from "../store.ts";
 import { inTransaction, inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { type CommitRow, toCommit } from "./rows.ts";
 import type { Statements } from "./statements.ts";
-
-interface BranchRow {
-  name: string;
-  commit_id: string;
-  updated_at: string;
-}
-
-const toBranch = (row: BranchRow): Branch => ({
-  name: row.name,
-  head: row.commit_id,
-  updatedAt: row.updated_at,
-});
 
 const COMMIT_COLUMNS = "c.id, c.parent_id, c.tree_hash, c.tree, c.author, c.message, c.created_at";
 
@@ -256,16 +246,7 @@ export class SqliteHistoryStore implements HistoryStore {
 /** Writes a commit row as the `seq`-th commit of the agent (its order of arrival). */
 export function insertCommit(s: Statements, agentId: string, commit: Commit, seq: number): void {
   s.run(
-    `INSERT INTO commits (agent_id, id, seq, parent_id, tree_hash, tree, author, message, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    agentId,
-    commit.id,
-    seq,
-    commit.parentId,
-    commit.treeHash,
-    JSON.stringify(commit.tree),
-    commit.author,
-    commit.message,
-    commit.createdAt,
+    `INSERT INTO commits (${COMMIT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ...commitValues(agentId, commit, seq),
   );
 }

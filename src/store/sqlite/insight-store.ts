@@ -1,18 +1,16 @@
 import { ConflictError } from "../../core/errors.ts";
 import type { Insight, NewEvent } from "../../core/types.ts";
+import {
+  INSIGHT_COLUMNS,
+  INSIGHT_UPDATES,
+  type InsightRow,
+  insightValues,
+  toInsight,
+} from "../rows/learning-rows.ts";
 import type { InsightStore } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import type { Statements } from "./statements.ts";
-
-interface InsightRow {
-  id: string;
-  agent_id: string;
-  text: string;
-  count: number;
-  created_at: string;
-  updated_at: string;
-}
 
 export class SqliteInsightStore implements InsightStore {
   readonly #s: Statements;
@@ -27,14 +25,7 @@ export class SqliteInsightStore implements InsightStore {
         "SELECT * FROM insights WHERE agent_id = ? ORDER BY count DESC, created_at, id",
         agentId,
       )
-      .map((row) => ({
-        id: row.id,
-        agentId: row.agent_id,
-        text: row.text,
-        count: row.count,
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-      }));
+      .map(toInsight);
   }
 
   async write(agentId: string, upserts: Insight[], deletes: string[], events: NewEvent[]): Promise<void> {
@@ -81,14 +72,9 @@ export class SqliteInsightStore implements InsightStore {
         this.#s.run("DELETE FROM insights WHERE id = ? AND agent_id = ?", id, agentId);
       for (const insight of upserts) {
         this.#s.run(
-          `INSERT INTO insights (id, agent_id, text, count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET text = excluded.text, count = excluded.count, updated_at = excluded.updated_at`,
-          insight.id,
-          agentId,
-          insight.text,
-          insight.count,
-          insight.createdAt,
-          insight.updatedAt,
+          `INSERT INTO insights (${INSIGHT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET ${INSIGHT_UPDATES}`,
+          ...insightValues(agentId, insight),
         );
       }
       writeEvents(this.#s, events);

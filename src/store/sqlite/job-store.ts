@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Job, JsonObject } from "../../core/types.ts";
+import { changesAnything, JOB_COLUMNS, type JobRow, jobValues, toJob } from "../rows/job-rows.ts";
 import type {
   ClaimOptions,
   JobChanges,
@@ -15,53 +16,7 @@ import type { SqliteInsightStore } from "./insight-store.ts";
 import type { SqliteMemoryStore } from "./memory-store.ts";
 import type { Statements } from "./statements.ts";
 
-interface JobRow {
-  id: string;
-  project_id: string;
-  agent_id: string;
-  kind: string;
-  status: string;
-  attempts: number;
-  max_attempts: number;
-  idempotency_key: string | null;
-  trigger: string;
-  payload: string;
-  result: string | null;
-  error: string | null;
-  run_after: string;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  lease_expires_at: string | null;
-  checkpoint_seq: number | null;
-  checkpoint_commit: string | null;
-}
-
-const toJob = (row: JobRow): Job => ({
-  id: row.id,
-  projectId: row.project_id,
-  agentId: row.agent_id,
-  kind: row.kind,
-  status: row.status as Job["status"],
-  attempts: row.attempts,
-  maxAttempts: row.max_attempts,
-  idempotencyKey: row.idempotency_key,
-  trigger: row.trigger,
-  payload: JSON.parse(row.payload),
-  result: row.result === null ? null : JSON.parse(row.result),
-  error: row.error === null ? null : JSON.parse(row.error),
-  runAfter: row.run_after,
-  createdAt: row.created_at,
-  startedAt: row.started_at,
-  finishedAt: row.finished_at,
-  leaseExpiresAt: row.lease_expires_at,
-  checkpoint:
-    row.checkpoint_seq === null ? null : { eventSeq: row.checkpoint_seq, commitId: row.checkpoint_commit },
-});
-
-const INSERT_JOB = `INSERT INTO jobs (id, project_id, agent_id, kind, status, attempts, max_attempts, idempotency_key,
-  trigger, payload, result, error, run_after, created_at, started_at, finished_at, lease_expires_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_JOB = `INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** The queue, and the one place where a job's changes meet the other domain stores in one transaction. */
 export class SqliteJobStore implements JobStore {
@@ -101,26 +56,7 @@ export class SqliteJobStore implements JobStore {
           );
           if (existing !== undefined) return toJob(existing);
         }
-        this.#s.run(
-          INSERT_JOB,
-          job.id,
-          job.projectId,
-          job.agentId,
-          job.kind,
-          job.status,
-          job.attempts,
-          job.maxAttempts,
-          job.idempotencyKey,
-          job.trigger,
-          JSON.stringify(job.payload),
-          job.result === null ? null : JSON.stringify(job.result),
-          job.error === null ? null : JSON.stringify(job.error),
-          job.runAfter,
-          job.createdAt,
-          job.startedAt,
-          job.finishedAt,
-          job.leaseExpiresAt,
-        );
+        this.#s.run(INSERT_JOB, ...jobValues(job));
         return job;
       });
     });
@@ -235,12 +171,7 @@ export class SqliteJobStore implements JobStore {
         this.#insights.writeNow(job.agentId, upserts, deletes, events, expected);
       }
       writeEvents(this.#s, changes.events);
-      const changed =
-        changes.memoryInserts.length > 0 ||
-        changes.memoryUpdates.length > 0 ||
-        changes.commit !== null ||
-        changes.insights !== null ||
-        changes.events.length > 0;
+      const changed = changesAnything(changes);
       const seq = changed
         ? (this.#s.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events")?.seq ?? null)
         : null;

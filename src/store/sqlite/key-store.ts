@@ -1,32 +1,10 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { ApiKey, NewEvent } from "../../core/types.ts";
+import { KEY_COLUMNS, KEY_PUBLIC_COLUMNS, type KeyRow, keyValues, toApiKey } from "../rows/key-row.ts";
 import type { KeyStore, ListOptions, StoredApiKey } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import type { Statements } from "./statements.ts";
-
-interface KeyRow {
-  id: string;
-  project_id: string;
-  name: string;
-  prefix: string;
-  secret_hash: string;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-const PUBLIC_COLUMNS = "id, project_id, name, prefix, created_at, last_used_at, revoked_at";
-
-const toApiKey = (row: Omit<KeyRow, "secret_hash">): ApiKey => ({
-  id: row.id,
-  projectId: row.project_id,
-  name: row.name,
-  prefix: row.prefix,
-  createdAt: row.created_at,
-  lastUsedAt: row.last_used_at,
-  revokedAt: row.revoked_at,
-});
 
 export class SqliteKeyStore implements KeyStore {
   readonly #s: Statements;
@@ -41,18 +19,7 @@ export class SqliteKeyStore implements KeyStore {
         throw new NotFoundError(`project ${key.projectId} not found`);
       if (this.#s.get("SELECT 1 FROM api_keys WHERE id = ?", key.id) !== undefined)
         throw new ConflictError(`a key with id ${key.id} already exists`);
-      this.#s.run(
-        `INSERT INTO api_keys (id, project_id, name, prefix, secret_hash, created_at, last_used_at, revoked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        key.id,
-        key.projectId,
-        key.name,
-        key.prefix,
-        key.secretHash,
-        key.createdAt,
-        key.lastUsedAt,
-        key.revokedAt,
-      );
+      this.#s.run(`INSERT INTO api_keys (${KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ...keyValues(key));
       writeEvents(this.#s, [event]);
     });
   }
@@ -74,7 +41,7 @@ export class SqliteKeyStore implements KeyStore {
     if (options.includeRevoked !== true) where.push("revoked_at IS NULL");
     return this.#s
       .all<KeyRow>(
-        `SELECT ${PUBLIC_COLUMNS} FROM api_keys WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`,
+        `SELECT ${KEY_PUBLIC_COLUMNS} FROM api_keys WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`,
         ...params,
         options.limit,
       )

@@ -1,7 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Memory } from "../../core/types.ts";
+import { MEMORY_COLUMNS, type MemoryRow } from "../rows/memory-rows.ts";
 import { isRef, refAgainst } from "./memory-event-refs.ts";
-import { MEMORY_COLUMNS, type MemoryRow } from "./memory-rows.ts";
 import { decodeSnapshot, encodeSnapshot, readsBackFromRow, readVersionMemory } from "./memory-snapshot.ts";
 import { Statements } from "./statements.ts";
 

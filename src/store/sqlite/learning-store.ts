@@ -1,100 +1,31 @@
 import { ConflictError } from "../../core/errors.ts";
 import type { FilterNode } from "../../core/filter/filter-ast.ts";
-import { sha256 } from "../../core/hash.ts";
-import type { Episode, EpisodeStep, ExperienceRecord } from "../../core/types.ts";
+import type { Episode, ExperienceRecord } from "../../core/types.ts";
+import {
+  type EpisodeRow,
+  episodeState,
+  RECORD_COLUMNS,
+  RECORD_UPDATES,
+  type RecordRow,
+  recordValues,
+  STEP_COLUMNS,
+  type StepRow,
+  stepValues,
+  toEpisode,
+  toRecord,
+  toStep,
+} from "../rows/learning-rows.ts";
 import type { EpisodeStore, ExperienceStore, LearningWrite, ListOptions } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { EPISODE_FILTER_TABLE, filterSql } from "./filter-sql.ts";
 import type { Statements } from "./statements.ts";
 
-interface EpisodeRow {
-  rowid: number;
-  id: string;
-  agent_id: string;
-  task: string;
-  status: string;
-  final_observation: string | null;
-  total_reward: number;
-  success: number | null;
-  metadata: string;
-  step_count: number;
-  created_at: string;
-  finished_at: string | null;
-}
+const INSERT_RECORD = `INSERT INTO experience_records (${RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-interface StepRow {
-  idx: number;
-  observation: string;
-  available_actions: string;
-  action: string;
-  reward: number;
-  created_at: string;
-}
-
-interface RecordRow {
-  id: string;
-  agent_id: string;
-  task: string;
-  observation: string;
-  actions: string;
-  best_history: string;
-  best_return: number | null;
-  visits: number;
-  created_at: string;
-  updated_at: string;
-}
-
-const toEpisode = (row: EpisodeRow, steps: EpisodeStep[]): Episode & { stepCount: number } => ({
-  id: row.id,
-  agentId: row.agent_id,
-  task: row.task,
-  status: row.status as Episode["status"],
-  steps,
-  finalObservation: row.final_observation,
-  totalReward: row.total_reward,
-  success: row.success === null ? null : row.success === 1,
-  metadata: JSON.parse(row.metadata),
-  createdAt: row.created_at,
-  finishedAt: row.finished_at,
-  stepCount: row.step_count,
-});
-
-const toStep = (row: StepRow): EpisodeStep => ({
-  index: row.idx,
-  observation: row.observation,
-  availableActions: JSON.parse(row.available_actions),
-  action: row.action,
-  reward: row.reward,
-  createdAt: row.created_at,
-});
-
-const toRecord = (row: RecordRow): ExperienceRecord => ({
-  id: row.id,
-  agentId: row.agent_id,
-  task: row.task,
-  observation: row.observation,
-  actions: JSON.parse(row.actions),
-  bestHistory: JSON.parse(row.best_history),
-  bestReturn: row.best_return,
-  visits: row.visits,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
-
-const INSERT_RECORD = `INSERT INTO experience_records (id, agent_id, key, task, observation, actions, best_history,
-  best_return, visits, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-const UPSERT_RECORD = `${INSERT_RECORD}
-  ON CONFLICT (id) DO UPDATE SET actions = excluded.actions, best_history = excluded.best_history,
-    best_return = excluded.best_return, visits = excluded.visits, updated_at = excluded.updated_at`;
+const UPSERT_RECORD = `${INSERT_RECORD} ON CONFLICT (id) DO UPDATE SET ${RECORD_UPDATES}`;
 
 const versionKey = (agentId: string) => `experience.version:${agentId}`;
-
-/** The identity of an experience record within an agent: its task and observation. */
-export function recordKey(task: string, observation: string): string {
-  return sha256(`${task}\u0000${observation}`);
-}
 
 export class SqliteEpisodeStore implements EpisodeStore {
   readonly #s: Statements;
@@ -246,20 +177,7 @@ export class SqliteExperienceStore implements ExperienceStore {
   }
 
   #putRecord(agentId: string, record: ExperienceRecord, sql: string): void {
-    this.#s.run(
-      sql,
-      record.id,
-      agentId,
-      recordKey(record.task, record.observation),
-      record.task,
-      record.observation,
-      JSON.stringify(record.actions),
-      JSON.stringify(record.bestHistory),
-      record.bestReturn,
-      record.visits,
-      record.createdAt,
-      record.updatedAt,
-    );
+    this.#s.run(sql, ...recordValues(agentId, record));
   }
 
   #writeEpisode(agentId: string, { episode, newSteps, create }: NonNullable<LearningWrite["episode"]>): void {
@@ -270,12 +188,7 @@ export class SqliteExperienceStore implements ExperienceStore {
         episode.id,
         agentId,
         episode.task,
-        episode.status,
-        episode.finalObservation,
-        episode.totalReward,
-        episode.success === null ? null : episode.success ? 1 : 0,
-        JSON.stringify(episode.metadata),
-        episode.steps.length,
+        ...episodeState(episode).slice(0, -1),
         episode.createdAt,
         episode.finishedAt,
       );
@@ -283,13 +196,7 @@ export class SqliteExperienceStore implements ExperienceStore {
       this.#s.run(
         `UPDATE episodes SET status = ?, final_observation = ?, total_reward = ?, success = ?, metadata = ?,
            step_count = ?, finished_at = ? WHERE id = ? AND agent_id = ?`,
-        episode.status,
-        episode.finalObservation,
-        episode.totalReward,
-        episode.success === null ? null : episode.success ? 1 : 0,
-        JSON.stringify(episode.metadata),
-        episode.steps.length,
-        episode.finishedAt,
+        ...episodeState(episode),
         episode.id,
         agentId,
       );
@@ -298,15 +205,9 @@ export class SqliteExperienceStore implements ExperienceStore {
     if (row === undefined) throw new Error(`episode ${episode.id} vanished`);
     for (const step of newSteps) {
       this.#s.run(
-        `INSERT INTO episode_steps (episode_rowid, idx, observation, available_actions, action, reward, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO episode_steps (${STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
         row.rowid,
-        step.index,
-        step.observation,
-        JSON.stringify(step.availableActions),
-        step.action,
-        step.reward,
-        step.createdAt,
+        ...stepValues(step),
       );
     }
   }

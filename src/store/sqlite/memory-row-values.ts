@@ -1,8 +1,8 @@
 import type { SQLInputValue } from "node:sqlite";
-import { indexTerms } from "../../core/text.ts";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
+import { memoryIndexTerms } from "../rows/index-terms.ts";
+import { contentValues } from "../rows/memory-rows.ts";
 import { agentKey, namespaced } from "./fts.ts";
-import { provenanceColumn } from "./memory-rows.ts";
 import { encodeSnapshot } from "./memory-snapshot.ts";
 
 /**
@@ -34,8 +34,8 @@ export function pushRow(out: SQLInputValue[], rowid: number | null, memory: Memo
 /** A memory's full-text row: its analysed terms and tag terms under the agent's namespace. */
 export function pushIndexed(out: SQLInputValue[], rowid: number, memory: Memory): void {
   const key = agentKey(memory.agentId);
-  const tags = memory.tags.length === 0 ? "" : namespaced(key, indexTerms(memory.tags.join(" ")));
-  out.push(rowid, namespaced(key, indexTerms(memory.text)), tags);
+  const [text, tags] = memoryIndexTerms(memory);
+  out.push(rowid, namespaced(key, text), namespaced(key, tags));
 }
 
 /** A version's row; `live`: its snapshot may refer to the memory's row. */
@@ -54,21 +54,4 @@ export function pushEvent(
 ): void {
   out.push(event.id, event.projectId, event.agentId, event.actor, event.kind, event.targetType);
   out.push(event.targetId, before, after, event.createdAt);
-}
-
-/** The columns `user_id` … `archived_at`, in statement order, shared by insert and update. */
-export function contentValues(memory: Memory): (string | number | null)[] {
-  return [
-    memory.userId,
-    memory.kind,
-    memory.text,
-    memory.tags.length === 0 ? "[]" : JSON.stringify(memory.tags),
-    memory.importance,
-    memory.validFrom,
-    memory.validTo,
-    provenanceColumn(memory.provenance),
-    JSON.stringify(memory.metadata),
-    memory.version,
-    memory.archivedAt,
-  ];
 }

@@ -1,6 +1,6 @@
 import { EngramError } from "../../core/errors.ts";
 import type { Memory } from "../../core/types.ts";
-import { MEMORY_COLUMNS, type MemoryRow, toMemory } from "./memory-rows.ts";
+import { MEMORY_COLUMNS, type MemoryRow, toMemory } from "../rows/memory-rows.ts";
 import type { Statements } from "./statements.ts";
 
 /**

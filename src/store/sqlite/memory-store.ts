@@ -1,16 +1,28 @@
 import type { SQLInputValue } from "node:sqlite";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
+import {
+  contentValues,
+  MEMORY_COLUMNS,
+  type MemoryRow,
+  type MemoryTuple,
+  toMemory,
+  toVersion,
+  tupleToMemory,
+  type VersionRow,
+} from "../rows/memory-rows.ts";
+import { memoryConditions as sharedMemoryConditions } from "../sql/record-conditions.ts";
+import { positionalBind } from "../sql/sql-dialect.ts";
 import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
+import { POSTING_BUDGET } from "../term-choice.ts";
 import { AccessBuffer } from "./access-buffer.ts";
 import { insertRows } from "./batch-insert.ts";
 import { inReadTransaction, inTransaction, inWriteTransaction } from "./database.ts";
 import { eventJson, writeEvent } from "./event-writer.ts";
-import { filterSql, MEMORY_FILTER_TABLE } from "./filter-sql.ts";
+import { SQLITE_DIALECT } from "./filter-sql.ts";
 import { agentKey, matchAny, topN } from "./fts.ts";
 import { detachAgentEvents, refAgainst, versionRef } from "./memory-event-refs.ts";
 import {
-  contentValues,
   EVENT_HEAD,
   EVENT_WIDTH,
   FTS_HEAD,
@@ -23,15 +35,6 @@ import {
   VERSION_HEAD,
   VERSION_WIDTH,
 } from "./memory-row-values.ts";
-import {
-  MEMORY_COLUMNS,
-  type MemoryRow,
-  type MemoryTuple,
-  toMemory,
-  toVersion,
-  tupleToMemory,
-  type VersionRow,
-} from "./memory-rows.ts";
 import {
   decodeSnapshot,
   isLiveSnapshot,
@@ -46,50 +49,11 @@ import { TermBudget } from "./term-budget.ts";
 /** Where the score sits in a search row: right after the memory's columns. */
 const MEMORY_TUPLE_SCORE = 17;
 
-/** Postings a full-text query may score before its most common terms are left out. */
-export const POSTING_BUDGET = 5_000;
-
-/** SQL conditions (on alias `m`) for a memory filter. */
+/** SQL conditions (on alias `m`, `?` placeholders) for a memory filter. */
 export function memoryConditions(filter: MemoryFilter): { sql: string; params: (string | number)[] } {
-  const where = ["m.agent_id = ?"];
-  const params: (string | number)[] = [filter.agentId];
-  const archived = filter.archived ?? "exclude";
-  if (archived !== "include")
-    where.push(archived === "only" ? "m.archived_at IS NOT NULL" : "m.archived_at IS NULL");
-  if (filter.userId !== undefined) {
-    where.push(filter.includeShared === false ? "m.user_id = ?" : "(m.user_id = ? OR m.user_id IS NULL)");
-    params.push(filter.userId);
-  }
-  if (filter.kinds !== undefined && filter.kinds.length > 0) {
-    where.push(`m.kind IN (${filter.kinds.map(() => "?").join(", ")})`);
-    params.push(...filter.kinds);
-  }
-  for (const tag of filter.tags ?? []) {
-    where.push("EXISTS (SELECT 1 FROM json_each(m.tags) WHERE json_each.value = ?)");
-    params.push(tag);
-  }
-  if (filter.createdAfter !== undefined) {
-    where.push("m.created_ms >= ?");
-    params.push(Date.parse(filter.createdAfter));
-  }
-  if (filter.createdBefore !== undefined) {
-    where.push("m.created_ms < ?");
-    params.push(Date.parse(filter.createdBefore));
-  }
-  if (filter.validAt !== undefined) {
-    where.push("(m.valid_from IS NULL OR m.valid_from <= ?) AND (m.valid_to IS NULL OR m.valid_to > ?)");
-    params.push(filter.validAt, filter.validAt);
-  }
-  if (filter.ids !== undefined) {
-    where.push("m.id IN (SELECT value FROM json_each(?))");
-    params.push(JSON.stringify(filter.ids));
-  }
-  if (filter.filter !== undefined) {
-    const compiled = filterSql(filter.filter, MEMORY_FILTER_TABLE);
-    where.push(compiled.sql);
-    params.push(...compiled.params);
-  }
-  return { sql: where.join(" AND "), params };
+  const params: (string | number)[] = [];
+  const sql = sharedMemoryConditions(filter, SQLITE_DIALECT, positionalBind(params));
+  return { sql, params };
 }
 
 export class SqliteMemoryStore implements MemoryStore {

@@ -1,6 +1,9 @@
 import { ConflictError } from "../../core/errors.ts";
-import { indexTerms } from "../../core/text.ts";
 import type { Message, NewEvent } from "../../core/types.ts";
+import { messageIndexTerms } from "../rows/index-terms.ts";
+import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../rows/memory-rows.ts";
+import { messageConditions as sharedMessageConditions } from "../sql/record-conditions.ts";
+import { positionalBind } from "../sql/sql-dialect.ts";
 import {
   type IndexedMessage,
   type LexicalHit,
@@ -11,12 +14,11 @@ import {
   type MessageStore,
   type MessageTextQuery,
 } from "../store.ts";
+import { POSTING_BUDGET } from "../term-choice.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
-import { filterSql, MESSAGE_FILTER_TABLE } from "./filter-sql.ts";
+import { SQLITE_DIALECT } from "./filter-sql.ts";
 import { agentKey, matchAny, namespaced, topN } from "./fts.ts";
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./memory-rows.ts";
-import { POSTING_BUDGET } from "./memory-store.ts";
 import { isUniqueViolation } from "./sqlite-errors.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
@@ -34,38 +36,9 @@ const COLUMN: Record<MessageField, string> = {
 };
 
 function messageConditions(filter: MessageFilter): { sql: string; params: (string | number)[] } {
-  const where = ["m.agent_id = ?"];
-  const params: (string | number)[] = [filter.agentId];
-  if (filter.userId !== undefined) {
-    where.push("m.user_id = ?");
-    params.push(filter.userId);
-  }
-  if (filter.sessionId !== undefined) {
-    where.push("m.session_id = ?");
-    params.push(filter.sessionId);
-  }
-  if (filter.roles !== undefined && filter.roles.length > 0) {
-    where.push(`m.role IN (${filter.roles.map(() => "?").join(", ")})`);
-    params.push(...filter.roles);
-  }
-  if (filter.after !== undefined) {
-    where.push("m.created_ms >= ?");
-    params.push(Date.parse(filter.after));
-  }
-  if (filter.before !== undefined) {
-    where.push("m.created_ms < ?");
-    params.push(Date.parse(filter.before));
-  }
-  if (filter.ids !== undefined) {
-    where.push("m.id IN (SELECT value FROM json_each(?))");
-    params.push(JSON.stringify(filter.ids));
-  }
-  if (filter.filter !== undefined) {
-    const compiled = filterSql(filter.filter, MESSAGE_FILTER_TABLE);
-    where.push(compiled.sql);
-    params.push(...compiled.params);
-  }
-  return { sql: where.join(" AND "), params };
+  const params: (string | number)[] = [];
+  const sql = sharedMessageConditions(filter, SQLITE_DIALECT, positionalBind(params));
+  return { sql, params };
 }
 
 /** The conditions of a filter that names only the agent: ranking may then happen inside FTS5. */
@@ -138,13 +111,13 @@ export class SqliteMessageStore implements MessageStore {
     }
   }
 
-  #index(rowid: number, { message, fields }: IndexedMessage): void {
-    const key = agentKey(message.agentId);
+  #index(rowid: number, item: IndexedMessage): void {
+    const key = agentKey(item.message.agentId);
     this.#s.run(
       `INSERT INTO messages_fts (rowid, terms, caption_terms, prev_terms, next_terms, window_terms, date_terms)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
       rowid,
-      ...MESSAGE_FIELDS.map((field) => namespaced(key, indexTerms(fields[field]))),
+      ...messageIndexTerms(item).map((terms) => namespaced(key, terms)),
     );
   }
 

@@ -1,26 +1,11 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { NewEvent, Project } from "../../core/types.ts";
+import { type ProjectRow, toProject } from "../rows/project-row.ts";
 import type { ListOptions, ProjectStore } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { isUniqueViolation } from "./sqlite-errors.ts";
 import type { Statements } from "./statements.ts";
-
-interface ProjectRow {
-  id: string;
-  name: string;
-  metadata: string;
-  created_at: string;
-  updated_at: string;
-}
-
-const toProject = (row: ProjectRow): Project => ({
-  id: row.id,
-  name: row.name,
-  metadata: JSON.parse(row.metadata),
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
 
 export class SqliteProjectStore implements ProjectStore {
   readonly #s: Statements;

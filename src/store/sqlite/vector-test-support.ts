@@ -1,3 +1,4 @@
+import { cosineDistance } from "../cosine-distance.ts";
 import type { VectorHit, VectorSpace } from "../store.ts";
 import { openDatabase } from "./database.ts";
 import { seededRandom } from "./ivf.ts";
@@ -24,18 +25,6 @@ export function clustered(seed: number, count: number, clusters = 12, spread = 0
     const centre = centres[i % clusters] as Float32Array;
     return Float32Array.from(centre, (x) => x + spread * gaussian());
   });
-}
-
-export function cosineDistance(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] as number) * (b[i] as number);
-    na += (a[i] as number) ** 2;
-    nb += (b[i] as number) ** 2;
-  }
-  return 1 - dot / Math.sqrt(na * nb);
 }
 
 export class Fixture {

@@ -1,5 +1,10 @@
 import type { Memory, MemoryVersion, Message } from "../../core/types.ts";
 
+/**
+ * Memory and message rows as both backends store them (the same columns, JSON as text) and their
+ * conversion to and from the engine's types.
+ */
+
 export interface MemoryRow {
   id: string;
   agent_id: string;
@@ -33,6 +38,23 @@ export const NO_PROVENANCE = '{"messageIds":[],"externalIds":[]}';
 export function provenanceColumn(provenance: Memory["provenance"]): string {
   const json = JSON.stringify(provenance);
   return json === NO_PROVENANCE ? "" : json;
+}
+
+/** The columns `user_id` … `archived_at`, in statement order, shared by insert and update. */
+export function contentValues(memory: Memory): (string | number | null)[] {
+  return [
+    memory.userId,
+    memory.kind,
+    memory.text,
+    memory.tags.length === 0 ? "[]" : JSON.stringify(memory.tags),
+    memory.importance,
+    memory.validFrom,
+    memory.validTo,
+    provenanceColumn(memory.provenance),
+    JSON.stringify(memory.metadata),
+    memory.version,
+    memory.archivedAt,
+  ];
 }
 
 const parseProvenance = (text: string): Memory["provenance"] =>

@@ -1,0 +1,101 @@
+import type { Bind } from "../sql/sql-dialect.ts";
+import { chooseTerms, tooCommonToRank } from "../term-choice.ts";
+import type { Sql } from "./pg-database.ts";
+import type { SearchSpace } from "./search-index.ts";
+
+/**
+ * BM25 as SQLite's FTS5 computes it (`bm25()` in fts5_aux.c), over the postings and statistics of
+ * search-index.ts, so that both backends rank alike and score alike:
+ *
+ *   score(d) = Σ over query terms t: idf(t) · f·(k1 + 1) / (f + k1·(1 − b + b·|d| / avgdl))
+ *
+ * with k1 = 1.2 and b = 0.75; f the term's weighted frequency in d (each occurrence adds its column's
+ * weight); |d| the document's length in terms over all its columns, avgdl the agent's average;
+ * idf(t) = ln((N − n + 0.5) / (n + 0.5)) for N documents, n of them holding t in a searched column,
+ * (N and avgdl count every document ever indexed, as FTS5's do: see schema/search.ts),
+ * and 1e-6 where that is not positive (a term in half the documents or more). A term given twice
+ * counts twice, as a phrase given twice does in FTS5. Only columns of positive weight are searched.
+ * Scores are positive (FTS5's negated), higher better.
+ */
+
+/** The document frequencies of terms in an agent's space: in any column, or in the documents' own text. */
+export async function termFrequencies(
+  sql: Sql,
+  space: SearchSpace,
+  agentId: string,
+  terms: readonly string[],
+  column: "docs" | "text_docs" = "docs",
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (terms.length === 0) return out;
+  const rows = await sql.all<{ term: string; n: number }>(
+    `SELECT term, ${column} AS n FROM ${space.terms} WHERE agent_id = $1 AND term = ANY($2::text[])`,
+    [agentId, [...new Set(terms)]],
+  );
+  for (const row of rows) out.set(row.term, row.n);
+  return out;
+}
+
+/** The terms a query ranks by, under the posting budget (see term-choice.ts). */
+export async function rankingTerms(
+  sql: Sql,
+  space: SearchSpace,
+  agentId: string,
+  terms: readonly string[],
+): Promise<string[]> {
+  const df = await termFrequencies(sql, space, agentId, terms);
+  return chooseTerms(terms, (term) => df.get(term) ?? 0);
+}
+
+/** Whether the terms that occur at all are all too common to rank by. */
+export async function tooCommon(
+  sql: Sql,
+  space: SearchSpace,
+  agentId: string,
+  terms: readonly string[],
+): Promise<boolean> {
+  const df = await termFrequencies(sql, space, agentId, terms);
+  return tooCommonToRank(terms, (term) => df.get(term) ?? 0);
+}
+
+/**
+ * Common table expressions ending in `ranked(doc, score)`: every document of the agent holding a
+ * term in a column of positive weight, with its score. `weights` are per column of the space.
+ */
+export function rankedDocuments(
+  space: SearchSpace,
+  agentId: string,
+  terms: readonly string[],
+  weights: readonly number[],
+  bind: Bind,
+): string {
+  const searched = space.columns.flatMap((column, c) => {
+    const weight = weights[c] ?? 0;
+    return weight > 0 ? [{ column, weight }] : [];
+  });
+  if (searched.length === 0) throw new Error("a full-text query needs a column of positive weight");
+  const agent = bind(agentId);
+  const freq = searched.map(({ column, weight }) => `${bind(weight)}::float8 * p.${column}`).join(" + ");
+  const holds = searched.map(({ column }) => `p.${column} > 0`).join(" OR ");
+  return `q AS (
+      SELECT t.term, t.ord FROM unnest(${bind(terms)}::text[]) WITH ORDINALITY AS t(term, ord)
+    ), hit AS (
+      SELECT p.doc, q.ord, p.length::float8 AS length, (${freq})::float8 AS freq
+      FROM q JOIN ${space.postings} p ON p.agent_id = ${agent} AND p.term = q.term
+      WHERE ${holds}
+    ), n AS (
+      SELECT SUM(docs)::float8 AS docs, SUM(tokens)::float8 / SUM(docs)::float8 AS avgdl
+      FROM search_stats WHERE agent_id = ${agent} AND space = '${space.name}'
+    ), idf AS (
+      SELECT hit.ord, ln((n.docs - COUNT(*)::float8 + 0.5::float8) / (COUNT(*)::float8 + 0.5::float8)) AS v
+      FROM hit CROSS JOIN n GROUP BY hit.ord, n.docs
+    ), ranked AS (
+      SELECT hit.doc, SUM(
+        (CASE WHEN idf.v <= 0 THEN 1e-6::float8 ELSE idf.v END)
+        * ((hit.freq * (1.2::float8 + 1.0::float8))
+           / (hit.freq + 1.2::float8 * (1.0::float8 - 0.75::float8 + 0.75::float8 * hit.length / n.avgdl)))
+      ) AS score
+      FROM hit JOIN idf ON idf.ord = hit.ord CROSS JOIN n
+      GROUP BY hit.doc
+    )`;
+}

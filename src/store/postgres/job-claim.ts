@@ -1,0 +1,73 @@
+import type { ClaimOptions } from "../store.ts";
+import type { Sql } from "./pg-database.ts";
+
+/**
+ * The first key of the transaction-level advisory locks that serialise claims per agent (the second
+ * is a hash of the agent's id). Two-key locks live apart from engram's one-key locks (migrations,
+ * event order), whatever their values.
+ */
+const AGENT_CLAIM_LOCK = 0x656e67;
+
+/** Candidates looked at per claim before giving up for now (each skipped one is busy elsewhere). */
+const MAX_CANDIDATES = 32;
+
+/**
+ * Marks the oldest due job running for `options`, inside `tx`, and returns its id (null when there
+ * is none). Due: queued with `runAfter` reached, or running under a lapsed lease. Race-free across
+ * servers:
+ * - `FOR UPDATE SKIP LOCKED`: a job another server is claiming right now is passed over, not waited
+ *   for, so each job is claimed by one server;
+ * - one agent's jobs run one at a time: a claim takes a transaction lock on the job's agent (again
+ *   skipping an agent another server is claiming for), then checks, in a statement that sees every
+ *   claim committed before the lock was granted, that none of the agent's other jobs is running under
+ *   a live lease.
+ */
+export async function claimDueJob(tx: Sql, options: ClaimOptions): Promise<string | null> {
+  const params: unknown[] = [];
+  const bind = (value: unknown) => `$${params.push(value)}`;
+  const now = bind(options.now);
+  const where = [
+    options.ids === undefined
+      ? `((j.status = 'queued' AND j.run_after <= ${now}) OR (j.status = 'running' AND j.lease_expires_at <= ${now}))`
+      : `(j.status = 'queued' OR (j.status = 'running' AND j.lease_expires_at <= ${now}))`,
+    `NOT ${othersRunning("j.agent_id", "j.id", now)}`,
+  ];
+  if (options.ids !== undefined) where.push(`j.id = ANY(${bind(options.ids)}::text[])`);
+  if (options.agentId !== undefined) where.push(`j.agent_id = ${bind(options.agentId)}`);
+  if (options.projectId !== undefined) where.push(`j.project_id = ${bind(options.projectId)}`);
+  // Agents passed over so far; bound by reference, so each query sees the list as it has grown.
+  const skipped: string[] = [];
+  const skip = bind(skipped);
+  where.push(`NOT (j.agent_id = ANY(${skip}::text[]))`);
+  const pick = `SELECT j.id, j.agent_id FROM jobs j WHERE ${where.join(" AND ")}
+    ORDER BY j.run_after, j.rowid LIMIT 1 FOR UPDATE OF j SKIP LOCKED`;
+  for (let tries = 0; tries < MAX_CANDIDATES; tries++) {
+    const candidate = await tx.get<{ id: string; agent_id: string }>(pick, params);
+    if (candidate === undefined) return null;
+    skipped.push(candidate.agent_id);
+    const locked = await tx.get<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS ok", [
+      AGENT_CLAIM_LOCK,
+      candidate.agent_id,
+    ]);
+    if (locked?.ok !== true) continue;
+    const check = await tx.get<{ busy: boolean }>(`SELECT ${othersRunning("$1", "$2", "$3")} AS busy`, [
+      candidate.agent_id,
+      candidate.id,
+      options.now,
+    ]);
+    if (check?.busy !== false) continue;
+    await tx.run(
+      `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = $1, lease_expires_at = $2,
+         finished_at = NULL WHERE id = $3`,
+      [options.now, options.leaseExpiresAt, candidate.id],
+    );
+    return candidate.id;
+  }
+  return null;
+}
+
+/** Whether the agent (`agent`) has a job other than `job` running under a lease live at `now`. */
+function othersRunning(agent: string, job: string, now: string): string {
+  return `EXISTS (SELECT 1 FROM jobs o WHERE o.agent_id = ${agent} AND o.id <> ${job}
+    AND o.status = 'running' AND o.lease_expires_at > ${now})`;
+}

@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ConflictError } from "../../core/errors.ts";
+import type { Agent, Job, NewEvent } from "../../core/types.ts";
+import type { Store } from "../store.ts";
+import { suiteFixtures } from "../store-suite-jobs.ts";
+import { createPostgresStore } from "./postgres-store.ts";
+import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
+
+const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+let counter = 0;
+const id = (prefix: string) => `${prefix}_${String(++counter).padStart(26, "0")}`;
+
+/** Two servers' stores (two pools) on one schema, with a project of `agents` agents. */
+async function twoServers(
+  server: TestPostgres,
+  agents: number,
+): Promise<{ stores: Store[]; agents: Agent[] }> {
+  const schema = freshSchemaName();
+  const stores = [0, 1].map(() => createPostgresStore({ url: server.url, schema, max: 4 }));
+  await Promise.all(stores.map((store) => store.ready()));
+  const [a] = stores as [Store];
+  const projectId = id("prj");
+  await a.projects.create(
+    { id: projectId, name: "p", metadata: {}, createdAt: at(0), updatedAt: at(0) },
+    event(projectId, "project.created"),
+  );
+  const made: Agent[] = [];
+  for (let i = 0; i < agents; i++) {
+    const agent: Agent = {
+      id: id("agt"),
+      projectId,
+      name: `a${i}`,
+      model: null,
+      instructions: "",
+      metadata: {},
+      defaultBranch: "main",
+      createdAt: at(0),
+      updatedAt: at(0),
+    };
+    await a.agents.create(agent, { commits: [], blobs: [], branches: [] }, [
+      event(projectId, "agent.created", agent.id),
+    ]);
+    made.push(agent);
+  }
+  return { stores, agents: made };
+}
+
+const event = (projectId: string, kind: string, agentId: string | null = null): NewEvent => ({
+  id: id("evt"),
+  projectId,
+  agentId,
+  actor: "user",
+  kind,
+  targetType: "test",
+  targetId: "t",
+  before: null,
+  after: null,
+  createdAt: at(0),
+});
+const { job } = suiteFixtures({ id, at, event });
+
+describe("PostgreSQL learning stores shared by several servers", postgresSkip(), () => {
+  let server: TestPostgres;
+  before(async () => {
+    server = await sharedTestPostgres();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it("claims each job once, and never two jobs of one agent at a time, across servers", async () => {
+    const { stores, agents } = await twoServers(server, 3);
+    try {
+      const perAgent = 4;
+      await stores[0]?.jobs.enqueue(
+        agents.flatMap((agent) => Array.from({ length: perAgent }, () => job(agent))),
+      );
+      const claimed: string[] = [];
+      for (let round = 0; round < perAgent; round++) {
+        // Eight claimers at once, half on each server, all with live leases.
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            (stores[i % 2] as Store).jobs.claim({ now: at(10 + round), leaseExpiresAt: at(1000) }),
+          ),
+        );
+        const jobs = results.filter((j): j is Job => j !== null);
+        assert.equal(jobs.length, agents.length, `round ${round}: one job per agent`);
+        assert.equal(new Set(jobs.map((j) => j.agentId)).size, agents.length, `round ${round}: agents apart`);
+        for (const j of jobs) {
+          claimed.push(j.id);
+          await stores[0]?.jobs.complete({
+            id: j.id,
+            attempt: 1,
+            changes: { memoryInserts: [], memoryUpdates: [], commit: null, insights: null, events: [] },
+            result: {},
+            finishedAt: at(20),
+          });
+        }
+      }
+      assert.equal(new Set(claimed).size, agents.length * perAgent, "every job was claimed exactly once");
+      assert.equal(await stores[1]?.jobs.claim({ now: at(30), leaseExpiresAt: at(1000) }), null);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it("moves the experience version once when servers write from the same version", async () => {
+    const { stores, agents } = await twoServers(server, 1);
+    const agent = agents[0] as Agent;
+    try {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) =>
+          (stores[i % 2] as Store).experience.write({
+            agentId: agent.id,
+            expectedVersion: 0,
+            upserts: [
+              {
+                id: id("exp"),
+                agentId: agent.id,
+                task: "t",
+                observation: `o${i}`,
+                actions: [],
+                bestHistory: [],
+                bestReturn: null,
+                visits: 1,
+                createdAt: at(1),
+                updatedAt: at(1),
+              },
+            ],
+            deletes: [],
+            events: [],
+          }),
+        ),
+      );
+      assert.equal(outcomes.filter((o) => o.status === "fulfilled").length, 1);
+      for (const o of outcomes) {
+        if (o.status === "rejected") assert.ok(o.reason instanceof ConflictError, String(o.reason));
+      }
+      assert.equal(await stores[1]?.experience.version(agent.id), 1);
+      assert.equal(await stores[0]?.experience.count(agent.id), 1);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+});

@@ -1,0 +1,180 @@
+import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
+import { MEMORY_COLUMNS, type MemoryRow, toMemory, toVersion, type VersionRow } from "../rows/memory-rows.ts";
+import { memoryConditions } from "../sql/record-conditions.ts";
+import { numberedBind } from "../sql/sql-dialect.ts";
+import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
+import { rankedDocuments, rankingTerms, tooCommon } from "./bm25.ts";
+import { writeEvents } from "./event-writer.ts";
+import { indexedDocument, insertMemories, lockMemory, updateMemory } from "./memory-store.ts";
+import type { PgDatabase } from "./pg-database.ts";
+import { PG_DIALECT } from "./pg-dialect.ts";
+import { MEMORY_SPACE, unindexDocuments } from "./search-index.ts";
+
+/** BM25 column weights of a memory's text and its tags, as on SQLite. */
+const MEMORY_WEIGHTS = [1.0, 0.5];
+
+/** A result size written into a query: a positive integer. */
+export function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`invalid limit ${limit}`);
+  return limit;
+}
+
+const toMemoryVersion = (row: VersionRow): MemoryVersion =>
+  toVersion(row, JSON.parse(row.snapshot) as Memory);
+
+/**
+ * Long-term memories on PostgreSQL. Accesses are written at once (one small update per search),
+ * so every server sharing the database sees them.
+ */
+export class PgMemoryStore implements MemoryStore {
+  readonly #db: PgDatabase;
+
+  constructor(db: PgDatabase) {
+    this.#db = db;
+  }
+
+  async insert(writes: MemoryWrite[]): Promise<void> {
+    await this.#db.transaction((tx) => insertMemories(tx, writes));
+  }
+
+  async get(agentId: string, id: string): Promise<Memory | null> {
+    const row = await this.#db.get<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.id = $1 AND m.agent_id = $2`,
+      [id, agentId],
+    );
+    return row === undefined ? null : toMemory(row);
+  }
+
+  async getMany(agentId: string, ids: readonly string[]): Promise<Memory[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.#db.all<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.agent_id = $1 AND m.id = ANY($2::text[])`,
+      [agentId, [...new Set(ids)]],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row === undefined ? [] : [toMemory(row)];
+    });
+  }
+
+  async update(write: MemoryWrite, expectedVersion: number): Promise<void> {
+    await this.#db.transaction((tx) => updateMemory(tx, write, expectedVersion));
+  }
+
+  async delete(agentId: string, id: string, version: MemoryVersion, event: NewEvent): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      const current = await lockMemory(tx, agentId, id);
+      await unindexDocuments(tx, MEMORY_SPACE, indexedDocument(agentId, current));
+      await tx.run("DELETE FROM memories WHERE rowid = $1", [current.rowid]);
+      await tx.run(
+        `INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          version.memoryId,
+          version.version,
+          agentId,
+          version.operation,
+          version.actor,
+          JSON.stringify(version.memory),
+          version.createdAt,
+        ],
+      );
+      await writeEvents(tx, [event]);
+    });
+  }
+
+  async history(agentId: string, id: string): Promise<MemoryVersion[]> {
+    const rows = await this.#db.all<VersionRow>(
+      "SELECT * FROM memory_versions WHERE memory_id = $1 AND agent_id = $2 ORDER BY version",
+      [id, agentId],
+    );
+    return rows.map(toMemoryVersion);
+  }
+
+  async histories(agentId: string, ids: readonly string[]): Promise<Map<string, MemoryVersion[]>> {
+    const out = new Map<string, MemoryVersion[]>();
+    if (ids.length === 0) return out;
+    const rows = await this.#db.all<VersionRow>(
+      `SELECT * FROM memory_versions WHERE memory_id = ANY($1::text[]) AND agent_id = $2
+       ORDER BY memory_id, version`,
+      [[...new Set(ids)], agentId],
+    );
+    for (const version of rows.map(toMemoryVersion)) {
+      const same = out.get(version.memoryId);
+      if (same === undefined) out.set(version.memoryId, [version]);
+      else same.push(version);
+    }
+    return out;
+  }
+
+  async list(filter: MemoryFilter, options: ListOptions): Promise<Memory[]> {
+    const params: unknown[] = [];
+    const bind = numberedBind(params);
+    const where = memoryConditions(filter, PG_DIALECT, bind);
+    // Ids are time-ordered, so a cursor keeps its place even if the memory it names is deleted.
+    const cursor = options.after === undefined ? "" : `AND m.id < ${bind(options.after)}`;
+    const rows = await this.#db.all<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${where} ${cursor}
+       ORDER BY m.id DESC LIMIT ${bind(options.limit)}`,
+      params,
+    );
+    return rows.map(toMemory);
+  }
+
+  async tooCommonToRank(agentId: string, terms: readonly string[]): Promise<boolean> {
+    return tooCommon(this.#db, MEMORY_SPACE, agentId, terms);
+  }
+
+  async searchText(
+    filter: MemoryFilter,
+    terms: readonly string[],
+    limit: number,
+  ): Promise<LexicalHit<Memory>[]> {
+    checkLimit(limit);
+    const chosen = await rankingTerms(this.#db, MEMORY_SPACE, filter.agentId, terms);
+    if (chosen.length === 0) return [];
+    const params: unknown[] = [];
+    const bind = numberedBind(params);
+    const ranked = rankedDocuments(MEMORY_SPACE, filter.agentId, chosen, MEMORY_WEIGHTS, bind);
+    const where = memoryConditions(filter, PG_DIALECT, bind);
+    const rows = await this.#db.all<MemoryRow & { score: number }>(
+      `WITH ${ranked}
+       SELECT ${MEMORY_COLUMNS}, r.score FROM ranked r JOIN memories m ON m.rowid = r.doc
+       WHERE ${where} ORDER BY r.score DESC, m.rowid LIMIT ${bind(limit)}`,
+      params,
+    );
+    return rows.map((row) => ({ item: toMemory(row), score: row.score }));
+  }
+
+  /**
+   * Counts accesses at once. The rows are locked in id order first, so that searches counting
+   * overlapping memories at the same time wait for each other instead of deadlocking.
+   */
+  async recordAccess(agentId: string, ids: readonly string[], at: string): Promise<void> {
+    if (ids.length === 0) return;
+    const counts = new Map<string, number>();
+    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+    await this.#db.transaction(async (tx) => {
+      await tx.run(
+        "SELECT 1 FROM memories WHERE agent_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE",
+        [agentId, [...counts.keys()]],
+      );
+      await tx.run(
+        `UPDATE memories m SET access_count = m.access_count + a.n,
+           last_accessed_at = CASE WHEN m.last_accessed_at IS NULL OR m.last_accessed_at < $4 THEN $4
+                                   ELSE m.last_accessed_at END
+         FROM unnest($2::text[], $3::int[]) AS a(id, n)
+         WHERE m.agent_id = $1 AND m.id = a.id`,
+        [agentId, [...counts.keys()], [...counts.values()], at],
+      );
+    });
+  }
+
+  async count(agentId: string): Promise<number> {
+    return (
+      (await this.#db.get<{ n: number }>("SELECT COUNT(*) AS n FROM memories WHERE agent_id = $1", [agentId]))
+        ?.n ?? 0
+    );
+  }
+}

@@ -1,0 +1,137 @@
+import type { Message, NewEvent } from "../../core/types.ts";
+import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../rows/memory-rows.ts";
+import { messageConditions } from "../sql/record-conditions.ts";
+import { numberedBind } from "../sql/sql-dialect.ts";
+import {
+  type IndexedMessage,
+  type LexicalHit,
+  type ListOptions,
+  MESSAGE_FIELDS,
+  type MessageFilter,
+  type MessageStore,
+  type MessageTextQuery,
+} from "../store.ts";
+import { rankedDocuments, rankingTerms, termFrequencies, tooCommon } from "./bm25.ts";
+import { writeEvents } from "./event-writer.ts";
+import { insertMessages, reindexMessages } from "./message-store.ts";
+import type { PgDatabase } from "./pg-database.ts";
+import { PG_DIALECT } from "./pg-dialect.ts";
+import { checkLimit } from "./pg-memory-store.ts";
+import { MESSAGE_SPACE } from "./search-index.ts";
+
+/** The conversation log on PostgreSQL, in order of `rowid` (the order messages were appended in). */
+export class PgMessageStore implements MessageStore {
+  readonly #db: PgDatabase;
+
+  constructor(db: PgDatabase) {
+    this.#db = db;
+  }
+
+  async append(messages: IndexedMessage[], reindex: IndexedMessage[], events: NewEvent[]): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await insertMessages(tx, messages);
+      await reindexMessages(tx, reindex);
+      await writeEvents(tx, events);
+    });
+  }
+
+  async get(agentId: string, id: string): Promise<Message | null> {
+    const row = await this.#db.get<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = $1 AND m.agent_id = $2`,
+      [id, agentId],
+    );
+    return row === undefined ? null : toMessage(row);
+  }
+
+  async list(filter: MessageFilter, options: ListOptions & { newestFirst?: boolean }): Promise<Message[]> {
+    const params: unknown[] = [];
+    const bind = numberedBind(params);
+    const where = messageConditions(filter, PG_DIALECT, bind);
+    const newest = options.newestFirst === true;
+    const cursor =
+      options.after === undefined
+        ? ""
+        : `AND m.rowid ${newest ? "<" : ">"} (SELECT rowid FROM messages WHERE id = ${bind(options.after)} AND agent_id = ${bind(filter.agentId)})`;
+    const rows = await this.#db.all<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${where} ${cursor}
+       ORDER BY m.rowid ${newest ? "DESC" : "ASC"} LIMIT ${bind(options.limit)}`,
+      params,
+    );
+    return rows.map(toMessage);
+  }
+
+  async tooCommonToRank(agentId: string, terms: readonly string[]): Promise<boolean> {
+    return tooCommon(this.#db, MESSAGE_SPACE, agentId, terms);
+  }
+
+  async searchText(
+    filter: MessageFilter,
+    query: MessageTextQuery,
+    limit: number,
+  ): Promise<LexicalHit<Message>[]> {
+    checkLimit(limit);
+    const terms = await rankingTerms(this.#db, MESSAGE_SPACE, filter.agentId, query.terms);
+    if (terms.length === 0) return [];
+    const weights = MESSAGE_FIELDS.map((field) => query.weights[field]);
+    if (!weights.some((weight) => weight > 0)) return [];
+    const params: unknown[] = [];
+    const bind = numberedBind(params);
+    const ranked = rankedDocuments(MESSAGE_SPACE, filter.agentId, terms, weights, bind);
+    const where = messageConditions(filter, PG_DIALECT, bind);
+    const rows = await this.#db.all<MessageRow & { score: number }>(
+      `WITH ${ranked}
+       SELECT ${MESSAGE_COLUMNS}, r.score FROM ranked r JOIN messages m ON m.rowid = r.doc
+       WHERE ${where} ORDER BY r.score DESC, m.rowid LIMIT ${bind(limit)}`,
+      params,
+    );
+    return rows.map((row) => ({ item: toMessage(row), score: row.score }));
+  }
+
+  async documentFrequencies(agentId: string, terms: readonly string[]): Promise<Map<string, number>> {
+    const found = await termFrequencies(this.#db, MESSAGE_SPACE, agentId, terms, "text_docs");
+    return new Map([...new Set(terms)].map((term) => [term, found.get(term) ?? 0]));
+  }
+
+  async speakers(agentId: string): Promise<string[]> {
+    // One index seek per distinct name (a skip scan written out), not one row per message.
+    const rows = await this.#db.all<{ name: string }>(
+      `WITH RECURSIVE names(name) AS (
+         SELECT MIN(name) FROM messages WHERE agent_id = $1 AND name IS NOT NULL
+         UNION ALL
+         SELECT (SELECT MIN(name) FROM messages WHERE agent_id = $1 AND name > names.name)
+         FROM names WHERE names.name IS NOT NULL
+       ) SELECT name FROM names WHERE name IS NOT NULL`,
+      [agentId],
+    );
+    return rows.map((row) => row.name);
+  }
+
+  async neighbours(agentId: string, ids: readonly string[], radius: number): Promise<Map<string, Message[]>> {
+    const out = new Map<string, Message[]>();
+    for (const id of ids) {
+      const rows = await this.#db.all<MessageRow & { side: number }>(
+        `WITH anchor AS (SELECT rowid FROM messages WHERE id = $1 AND agent_id = $2)
+         (SELECT ${MESSAGE_COLUMNS}, m.rowid AS side FROM messages m, anchor
+          WHERE m.agent_id = $2 AND m.rowid < anchor.rowid ORDER BY m.rowid DESC LIMIT $3)
+         UNION ALL
+         (SELECT ${MESSAGE_COLUMNS}, m.rowid AS side FROM messages m, anchor
+          WHERE m.agent_id = $2 AND m.rowid > anchor.rowid ORDER BY m.rowid ASC LIMIT $3)
+         UNION ALL
+         SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1 FROM anchor`,
+        [id, agentId, radius],
+      );
+      // The last row marks that the anchor exists; the others are its neighbours.
+      if (!rows.some((row) => row.side === -1)) continue;
+      const around = rows.filter((row) => row.side !== -1).sort((a, b) => a.side - b.side);
+      out.set(id, around.map(toMessage));
+    }
+    return out;
+  }
+
+  async count(agentId: string): Promise<number> {
+    return (
+      (await this.#db.get<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE agent_id = $1", [agentId]))
+        ?.n ?? 0
+    );
+  }
+}

@@ -1,0 +1,340 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { FilterNode } from "../../core/filter/filter-ast.ts";
+import { indexTerms } from "../../core/text.ts";
+import type { Agent, Memory, Project } from "../../core/types.ts";
+import { makeCommit } from "../../memory/blocks/commit-hash.ts";
+import { CONVERSATION_DEFAULTS } from "../../retrieval/conversation-ranker.ts";
+import { createSqliteStore } from "../sqlite/sqlite-store.ts";
+import type {
+  IndexedMessage,
+  LexicalHit,
+  MemoryFilter,
+  MessageFilter,
+  MessageWeights,
+  Store,
+} from "../store.ts";
+import { PgDatabase } from "./pg-database.ts";
+import { createPostgresStore } from "./postgres-store.ts";
+import { memoryWrite, type SearchCorpus, searchCorpus } from "./search-fixture.ts";
+import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
+
+/**
+ * The same corpus written through the SQLite store and the PostgreSQL store, then the same queries
+ * asked of both: the ranked ids must be the same and the scores equal (BM25 as FTS5 computes it).
+ */
+
+const at = (n: number) => new Date(Date.UTC(2026, 0, 2, 0, 0, n)).toISOString();
+
+/** SQLite's agent, made through its store (with the root commit an agent needs). */
+async function seedSqlite(store: Store, project: Project, agent: Agent): Promise<void> {
+  const event = (kind: string) => ({
+    id: `evt_${kind}_${agent.id}`,
+    projectId: project.id,
+    agentId: kind === "project.created" ? null : agent.id,
+    actor: "user" as const,
+    kind,
+    targetType: "test",
+    targetId: "t",
+    before: null,
+    after: null,
+    createdAt: at(0),
+  });
+  if ((await store.projects.get(project.id)) === null)
+    await store.projects.create(project, event("project.created"));
+  const root = makeCommit({ parentId: null, tree: [], author: "user", message: "root", createdAt: at(0) });
+  await store.agents.create(
+    agent,
+    { commits: [root], blobs: [], branches: [{ name: "main", head: root.id }] },
+    [event("agent.created")],
+  );
+}
+
+/** PostgreSQL's agent, written directly (its agent store is not what this test is about). */
+async function seedPostgres(db: PgDatabase, project: Project, agent: Agent): Promise<void> {
+  await db.run(
+    "INSERT INTO projects (id, name, metadata, created_at, updated_at) VALUES ($1, $2, '{}', $3, $3) ON CONFLICT DO NOTHING",
+    [project.id, project.name, project.createdAt],
+  );
+  await db.run(
+    `INSERT INTO agents (id, project_id, name, model, instructions, metadata, default_branch, created_at, updated_at)
+     VALUES ($1, $2, $3, NULL, '', '{}', 'main', $4, $4)`,
+    [agent.id, project.id, agent.name, agent.createdAt],
+  );
+}
+
+/** Writes the corpus, then changes it (texts, tags, archiving, deletes, re-indexed messages). */
+async function writeCorpus(store: Store, corpus: SearchCorpus): Promise<void> {
+  const { project, memories, messages } = corpus;
+  for (let i = 0; i < memories.length; i += 100) await store.memories.insert(memories.slice(i, i + 100));
+  let n = 10_000;
+  for (const [i, { memory }] of memories.entries()) {
+    let changed: Memory | null = null;
+    if (i % 10 === 3) changed = { ...memory, text: `${memory.text} zenith zenith harbor`, version: 2 };
+    else if (i % 10 === 5) changed = { ...memory, archivedAt: at(i), version: 2 };
+    else if (i % 20 === 9) changed = { ...memory, tags: ["music", "travel music"], version: 2 };
+    else if (i % 25 === 11) changed = { ...memory, importance: 0.01, version: 2 };
+    let version = 1;
+    if (changed !== null)
+      await store.memories.update(memoryWrite(project, changed, "update", n++), version++);
+    if (i % 20 === 15 && changed !== null) {
+      const back = { ...changed, archivedAt: null, version: 3 };
+      await store.memories.update(memoryWrite(project, back, "update", n++), version++);
+    }
+    if (i % 30 === 13) {
+      const gone = memoryWrite(project, { ...memory, version: version + 1 }, "update", n++);
+      await store.memories.delete(
+        memory.agentId,
+        memory.id,
+        { ...gone.version, operation: "delete" },
+        gone.event,
+      );
+    }
+  }
+  // Messages arrive in turns; each turn re-indexes the last message before it, whose `next` changed.
+  for (let i = 0; i < messages.length; i += 50) {
+    const turn = messages.slice(i, i + 50);
+    const previous = messages[i - 1];
+    const reindex: IndexedMessage[] =
+      previous === undefined
+        ? []
+        : [{ ...previous, fields: { ...previous.fields, next: `${turn[0]?.message.content} reindexed` } }];
+    await store.messages.append(turn, reindex, []);
+  }
+}
+
+/** Same length, scores equal within 1e-9 (relative), and the same ids wherever scores are not tied. */
+function assertSameRanking(
+  label: string,
+  expected: LexicalHit<{ id: string }>[],
+  actual: LexicalHit<{ id: string }>[],
+  limit: number,
+): void {
+  assert.equal(actual.length, expected.length, `${label}: number of hits`);
+  const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+  expected.forEach((hit, i) => {
+    const score = actual[i]?.score as number;
+    assert.ok(close(hit.score, score), `${label}: score ${i} is ${score}, SQLite's ${hit.score}`);
+  });
+  // Hits of equal score may come in any order; a group cut by the limit may differ in which it holds.
+  const groups = (hits: LexicalHit<{ id: string }>[]) => {
+    const out: string[][] = [];
+    let last = Number.NaN;
+    for (const hit of hits) {
+      if (out.length > 0 && close(hit.score, last)) out.at(-1)?.push(hit.item.id);
+      else out.push([hit.item.id]);
+      last = hit.score;
+    }
+    return out.map((ids) => ids.sort());
+  };
+  const a = groups(expected);
+  const b = groups(actual);
+  if (expected.length === limit) {
+    a.pop();
+    b.pop();
+  }
+  assert.deepEqual(b.slice(0, a.length), a, `${label}: ranked ids`);
+}
+
+const condition = (path: string[], op: string, value: unknown): FilterNode =>
+  ({ type: "condition", field: { kind: "metadata", path }, op, value }) as FilterNode;
+
+describe("full-text search on PostgreSQL", postgresSkip(), () => {
+  let server: TestPostgres;
+  let sqlite: Store;
+  let pg: Store;
+  let raw: PgDatabase;
+  const corpus = searchCorpus(7, 300);
+  const { agent } = corpus;
+
+  before(async () => {
+    server = await sharedTestPostgres();
+    const schema = freshSchemaName();
+    pg = createPostgresStore({ url: server.url, schema });
+    await pg.ready();
+    raw = new PgDatabase({ url: server.url, schema });
+    sqlite = createSqliteStore({ path: ":memory:", vectorExtension: false });
+    await seedSqlite(sqlite, corpus.project, agent);
+    await seedPostgres(raw, corpus.project, agent);
+    await writeCorpus(sqlite, corpus);
+    await writeCorpus(pg, corpus);
+  });
+
+  after(async () => {
+    await sqlite?.close();
+    await pg?.close();
+    await raw?.close();
+    await server?.stop();
+  });
+
+  const memoryQueries = [
+    ...corpus.words.slice(0, 12),
+    ...corpus.words.filter((_, i) => i % 7 === 3),
+    "apple river",
+    "apple apple river",
+    "zenith harbor quantum",
+    "music travel",
+    "violin lantern meadow falcon glacier",
+    "nothing-here xylophone",
+  ];
+  const memoryFilters: Omit<MemoryFilter, "agentId">[] = [
+    {},
+    { archived: "include" },
+    { userId: "ada" },
+    { userId: "ada", includeShared: false },
+    { kinds: ["note"], tags: ["work"] },
+    { filter: condition(["n"], "gt", 2) },
+    {
+      filter: {
+        type: "or",
+        children: [condition(["topic"], "eq", "apple"), condition(["labels"], "contains", "river")],
+      },
+    },
+  ];
+
+  it("ranks memories as SQLite does, with the same scores, under every filter", async () => {
+    let compared = 0;
+    for (const query of memoryQueries) {
+      const terms = indexTerms(query);
+      for (const extra of memoryFilters) {
+        for (const limit of [5, 1000]) {
+          const filter = { agentId: agent.id, ...extra };
+          const expected = await sqlite.memories.searchText(filter, terms, limit);
+          const actual = await pg.memories.searchText(filter, terms, limit);
+          assertSameRanking(
+            `memories "${query}" ${JSON.stringify(extra)} ${limit}`,
+            expected.map((h) => ({ item: h.item, score: h.score })),
+            actual,
+            limit,
+          );
+          if (expected.length > 0) compared++;
+          if (limit === 1000) {
+            const byId = new Map(expected.map((h) => [h.item.id, h.item]));
+            for (const hit of actual) assert.deepEqual(hit.item, byId.get(hit.item.id));
+          }
+        }
+      }
+    }
+    // The comparison covered queries that found something, not only empty results.
+    assert.ok(compared > 100, `only ${compared} queries found memories`);
+  });
+
+  it("ranks messages as SQLite does, under any column weights and filters", async () => {
+    const weightings: MessageWeights[] = [
+      CONVERSATION_DEFAULTS.weights,
+      { text: 1, caption: 1, prev: 1, next: 1, window: 1, date: 1 },
+      { text: 1, caption: 0, prev: 0, next: 0, window: 0, date: 0 },
+      { text: 0, caption: 2, prev: 0.3, next: 0, window: 0.7, date: 0 },
+    ];
+    const filters: Omit<MessageFilter, "agentId">[] = [
+      {},
+      { sessionId: "s2" },
+      { roles: ["user"], userId: "ada" },
+      { filter: condition(["n"], "gte", 2) },
+    ];
+    let compared = 0;
+    for (const query of [...memoryQueries, "day 3", "reindexed apple"]) {
+      const terms = indexTerms(query);
+      for (const weights of weightings) {
+        for (const extra of filters) {
+          for (const limit of [5, 1000]) {
+            const filter = { agentId: agent.id, ...extra };
+            const expected = await sqlite.messages.searchText(filter, { terms, weights }, limit);
+            const actual = await pg.messages.searchText(filter, { terms, weights }, limit);
+            assertSameRanking(
+              `messages "${query}" ${JSON.stringify(weights)} ${JSON.stringify(extra)}`,
+              expected,
+              actual,
+              limit,
+            );
+            if (expected.length > 0) compared++;
+          }
+        }
+      }
+    }
+    assert.ok(compared > 200, `only ${compared} queries found messages`);
+  });
+
+  it("reports the same document frequencies, speakers, neighbours and lists", async () => {
+    const terms = [...corpus.words.map((w) => indexTerms(w)[0] as string), "absent", "reindex"];
+    assert.deepEqual(
+      await pg.messages.documentFrequencies(agent.id, terms),
+      await sqlite.messages.documentFrequencies(agent.id, terms),
+    );
+    assert.deepEqual(await pg.messages.speakers(agent.id), await sqlite.messages.speakers(agent.id));
+    const ids = ["msg_7_000000", "msg_7_000123", "msg_7_000299", "msg_missing"];
+    assert.deepEqual(
+      await pg.messages.neighbours(agent.id, ids, 3),
+      await sqlite.messages.neighbours(agent.id, ids, 3),
+    );
+    for (const filter of memoryFilters) {
+      const list = (store: Store) =>
+        store.memories.list({ agentId: agent.id, ...filter }, { limit: 40, after: "mem_7_000250" });
+      assert.deepEqual(await list(pg), await list(sqlite));
+    }
+    const messages = (store: Store) =>
+      store.messages.list(
+        { agentId: agent.id, filter: condition(["caption"], "exists", true) },
+        { limit: 30, after: "msg_7_000040", newestFirst: true },
+      );
+    assert.deepEqual(await messages(pg), await messages(sqlite));
+    assert.equal(await pg.memories.count(agent.id), await sqlite.memories.count(agent.id));
+    assert.equal(await pg.messages.count(agent.id), 300);
+    const some = ["mem_7_000003", "mem_7_000013", "mem_7_000015", "mem_none"];
+    assert.deepEqual(
+      await pg.memories.histories(agent.id, some),
+      await sqlite.memories.histories(agent.id, some),
+    );
+    assert.deepEqual(
+      await pg.memories.getMany(agent.id, some),
+      await sqlite.memories.getMany(agent.id, some),
+    );
+  });
+
+  it("keeps term frequencies equal to what the postings say, and archived memories out", async () => {
+    const mismatches = await raw.all(
+      `WITH counted AS (
+         SELECT p.agent_id, p.term, COUNT(*) AS docs, COUNT(*) FILTER (WHERE p.text_tf > 0) AS text_docs
+         FROM memory_postings p GROUP BY p.agent_id, p.term)
+       SELECT * FROM counted c FULL JOIN memory_terms t USING (agent_id, term)
+       WHERE c.docs IS DISTINCT FROM t.docs OR c.text_docs IS DISTINCT FROM t.text_docs`,
+    );
+    assert.deepEqual(mismatches, []);
+    const stats = await raw.get<{ docs: number; tokens: number; active: number; length: number }>(
+      `SELECT (SELECT SUM(docs) FROM search_stats WHERE agent_id = $1 AND space = 'memories') AS docs,
+              (SELECT SUM(tokens) FROM search_stats WHERE agent_id = $1 AND space = 'memories') AS tokens,
+              (SELECT COUNT(*) FROM memories WHERE agent_id = $1 AND archived_at IS NULL) AS active,
+              (SELECT SUM(text_tf + tag_tf) FROM memory_postings WHERE agent_id = $1) AS length`,
+      [agent.id],
+    );
+    // As in FTS5, the counts keep what was taken out of the index (updated, archived, deleted).
+    assert.ok((stats?.docs ?? 0) > (stats?.active ?? 0), `${stats?.docs} documents, ${stats?.active} active`);
+    assert.ok((stats?.tokens ?? 0) > (stats?.length ?? 0));
+    const orphans = await raw.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM memory_postings p JOIN memories m ON m.rowid = p.doc WHERE m.archived_at IS NOT NULL`,
+    );
+    assert.equal(orphans?.n, 0);
+  });
+
+  it("ranks one agent by its own statistics: another agent's documents change nothing", async () => {
+    const other = searchCorpus(8, 120);
+    await seedSqlite(sqlite, other.project, other.agent);
+    await seedPostgres(raw, other.project, other.agent);
+    const terms = indexTerms("apple river zenith");
+    const before = await pg.memories.searchText({ agentId: agent.id }, terms, 50);
+    await writeCorpus(pg, other);
+    const after = await pg.memories.searchText({ agentId: agent.id }, terms, 50);
+    assertSameRanking("after another agent wrote", before, after, 50);
+    const theirs = await pg.memories.searchText({ agentId: other.agent.id }, terms, 50);
+    assert.ok(theirs.length > 0 && theirs.every((hit) => hit.item.agentId === other.agent.id));
+  });
+
+  it("counts accesses at once, each id as often as it is given", async () => {
+    await pg.memories.recordAccess(agent.id, ["mem_7_000001", "mem_7_000001", "mem_7_000002"], at(50));
+    await pg.memories.recordAccess(agent.id, ["mem_7_000001"], at(40));
+    const [one, two] = await pg.memories.getMany(agent.id, ["mem_7_000001", "mem_7_000002"]);
+    assert.equal(one?.accessCount, 3);
+    assert.equal(one?.lastAccessedAt, at(50));
+    assert.equal(two?.accessCount, 1);
+  });
+});

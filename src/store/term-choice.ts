@@ -1,0 +1,39 @@
+/**
+ * Which query terms a full-text match uses, on every backend. BM25 scores every posting of every
+ * OR'ed term, so one very common term costs as much as the rest of the query together while adding
+ * little to the ranking (its IDF is near zero). Terms are taken rarest first until their postings
+ * reach the budget; a term with more postings than the whole budget is never used, so a query made
+ * only of such words has no lexical terms and search falls back to recency.
+ */
+
+/** Postings a full-text query may score before its most common terms are left out. */
+export const POSTING_BUDGET = 5_000;
+
+/** The terms worth matching, given each term's document frequency (`df`). Repeats are kept. */
+export function chooseTerms(
+  terms: readonly string[],
+  df: (term: string) => number,
+  budget: number = POSTING_BUDGET,
+): string[] {
+  const withDf = terms.map((term) => ({ term, df: df(term) })).sort((a, b) => a.df - b.df);
+  const kept: string[] = [];
+  let postings = 0;
+  for (const { term, df } of withDf) {
+    // A term found nowhere matches nothing; one in more rows than the whole budget cannot rank.
+    if (df === 0 || df > budget) continue;
+    if (postings + df > budget) continue;
+    kept.push(term);
+    postings += df;
+  }
+  return kept;
+}
+
+/** No term can be used, and at least one was left out for being too common rather than absent. */
+export function tooCommonToRank(
+  terms: readonly string[],
+  df: (term: string) => number,
+  budget: number = POSTING_BUDGET,
+): boolean {
+  if (chooseTerms(terms, df, budget).length > 0) return false;
+  return terms.some((term) => df(term) > budget);
+}

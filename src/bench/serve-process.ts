@@ -28,22 +28,21 @@ export interface ServeProgram {
 
 /**
  * Spawns `node src/cli/main.ts serve --json --port 0 --db DB …` with this package's Node (or the
- * given program), and resolves once it listens; a `postgres://` URL for `db` is passed as
- * `--database URL`. Rejects with its stderr if it exits first.
+ * given program), and resolves once it listens. Rejects with its stderr if it exits first. `db` may
+ * be a PostgreSQL URL, which the server gets as `ENGRAM_DATABASE_URL`.
  */
 export function spawnServe(
   db: string,
   args: readonly string[] = [],
   program: ServeProgram = { node: process.execPath, script: MAIN },
 ): Promise<ServeProcess> {
-  const database = /^postgres(ql)?:\/\//i.test(db) ? ["--database", db] : ["--db", db];
-  const child = spawn(
-    program.node,
-    [program.script, "serve", "--json", "--port", "0", ...database, ...args],
-    {
-      env: program.env ?? { PATH: process.env.PATH, HOME: process.env.HOME },
-    },
-  );
+  // A PostgreSQL URL goes in the environment, off the command line that other users can list.
+  const url = /^postgres(ql)?:\/\//i.test(db);
+  const where = url ? [] : ["--db", db];
+  const env = program.env ?? { PATH: process.env.PATH, HOME: process.env.HOME };
+  const child = spawn(program.node, [program.script, "serve", "--json", "--port", "0", ...where, ...args], {
+    env: url ? { ...env, ENGRAM_DATABASE_URL: db } : env,
+  });
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {

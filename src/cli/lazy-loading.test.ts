@@ -25,6 +25,7 @@ const HEAVY = {
   "the MCP SDK": /\/node_modules\/@modelcontextprotocol\//,
   hono: /\/node_modules\/(hono|@hono)\//,
   zod: /\/node_modules\/zod\//,
+  "the PostgreSQL driver": /\/node_modules\/(pg|pg-[a-z-]+)\//,
 };
 
 let dir: string;
@@ -79,13 +80,20 @@ describe("what a command loads", () => {
     );
   });
 
-  it("engram agent list opens the engine without models, tokenizer, server or MCP", () => {
+  it("engram agent list opens the engine without models, tokenizer, server, MCP or PostgreSQL", () => {
     const loaded = loadedBy(["agent", "list", "--db", db]);
     assert.ok(
       loaded.some((url) => url.endsWith("/src/engram.ts")),
       "the engine was loaded",
     );
-    assertNone(loaded, ["the AI SDK", "an AI SDK provider", "the tokenizer", "the MCP SDK", "hono"]);
+    assertNone(loaded, [
+      "the AI SDK",
+      "an AI SDK provider",
+      "the tokenizer",
+      "the MCP SDK",
+      "hono",
+      "the PostgreSQL driver",
+    ]);
   });
 
   it("engram serve answers /health without the AI SDK, the tokenizer or the MCP SDK", async () => {
@@ -115,6 +123,12 @@ describe("what a command loads", () => {
       loaded.some((url) => /\/node_modules\/hono\//.test(url)),
       "the server stack was loaded",
     );
-    assertNone(loaded, ["the AI SDK", "an AI SDK provider", "the tokenizer", "the MCP SDK"]);
+    assertNone(loaded, [
+      "the AI SDK",
+      "an AI SDK provider",
+      "the tokenizer",
+      "the MCP SDK",
+      "the PostgreSQL driver",
+    ]);
   });
 });

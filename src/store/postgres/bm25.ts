@@ -1,4 +1,4 @@
-import type { Bind } from "../sql/sql-dialect.ts";
+import { type Bind, numberedBind } from "../sql/sql-dialect.ts";
 import { chooseTerms, tooCommonToRank } from "../term-choice.ts";
 import type { Sql } from "./pg-database.ts";
 import type { SearchSpace } from "./search-index.ts";
@@ -98,4 +98,47 @@ export function rankedDocuments(
       FROM hit JOIN idf ON idf.ord = hit.ord CROSS JOIN n
       GROUP BY hit.doc
     )`;
+}
+
+/** A result size written into a query: a positive integer. */
+export function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`invalid limit ${limit}`);
+  return limit;
+}
+
+/** What `rankedSearch` ranks: a space's documents, read from their table (aliased `m`). */
+export interface RankedSearch {
+  space: SearchSpace;
+  agentId: string;
+  terms: readonly string[];
+  /** Per column of the space; columns of weight 0 are not searched. */
+  weights: readonly number[];
+  /** The documents' table and the columns to read from it. */
+  table: string;
+  columns: string;
+  /** The conditions rows must meet (binding their values). */
+  where: (bind: Bind) => string;
+  limit: number;
+}
+
+/**
+ * The best `limit` rows holding the query's terms (chosen under the posting budget), with their
+ * scores, best first; ties in the order the rows were written. Filters apply before the limit.
+ */
+export async function rankedSearch<Row>(
+  sql: Sql,
+  search: RankedSearch,
+): Promise<(Row & { score: number })[]> {
+  checkLimit(search.limit);
+  const terms = await rankingTerms(sql, search.space, search.agentId, search.terms);
+  if (terms.length === 0 || !search.weights.some((weight) => weight > 0)) return [];
+  const params: unknown[] = [];
+  const bind = numberedBind(params);
+  const ranked = rankedDocuments(search.space, search.agentId, terms, search.weights, bind);
+  return sql.all<Row & { score: number }>(
+    `WITH ${ranked}
+     SELECT ${search.columns}, r.score FROM ranked r JOIN ${search.table} m ON m.rowid = r.doc
+     WHERE ${search.where(bind)} ORDER BY r.score DESC, m.rowid LIMIT ${bind(search.limit)}`,
+    params,
+  );
 }

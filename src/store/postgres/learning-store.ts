@@ -15,11 +15,13 @@ import {
   toRecord,
   toStep,
 } from "../rows/learning-rows.ts";
+import { compileFilter, EPISODE_FILTER_TABLE } from "../sql/filter-sql.ts";
 import type { EpisodeStore, ExperienceStore, LearningWrite, ListOptions } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertRows } from "./insert-rows.ts";
 import { importInsights } from "./insight-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
+import { PG_DIALECT } from "./pg-dialect.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 import { refuseTaken } from "./refuse-taken.ts";
 
@@ -65,7 +67,9 @@ export class PgEpisodeStore implements EpisodeStore {
     const params: unknown[] = [agentId];
     const bind = (value: unknown) => `$${params.push(value)}`;
     const where = ["agent_id = $1"];
-    if (options.filter !== undefined) where.push(episodeFilter(options.filter, bind));
+    if (options.filter !== undefined) {
+      where.push(compileFilter(options.filter, EPISODE_FILTER_TABLE, PG_DIALECT, bind));
+    }
     if (options.task !== undefined) where.push(`task = ${bind(options.task)}`);
     if (options.after !== undefined) where.push(`id < ${bind(options.after)}`);
     const rows = await this.#db.all<EpisodeRow>(
@@ -74,11 +78,6 @@ export class PgEpisodeStore implements EpisodeStore {
     );
     return rows.map((row) => toEpisode(row, []));
   }
-}
-
-/** The SQL condition of an episode filter (over the unaliased `episodes` table). */
-function episodeFilter(_filter: FilterNode, _bind: (value: unknown) => string): string {
-  throw new Error("episode filters are not implemented on PostgreSQL yet");
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ConflictError } from "../../core/errors.ts";
-import type { Message } from "../../core/types.ts";
 import { messageIndexTerms } from "../rows/index-terms.ts";
+import { messageValues } from "../rows/memory-rows.ts";
 import type { IndexedMessage } from "../store.ts";
 import { insertValues } from "./insert-values.ts";
 import type { Sql } from "./pg-database.ts";
@@ -15,22 +15,6 @@ const MESSAGE_WIDTH = 11;
 
 /** Messages written per statement while reading an iterable: it is read once, in order. */
 const CHUNK = 1000;
-
-function messageValues(message: Message): unknown[] {
-  return [
-    message.id,
-    message.agentId,
-    message.userId,
-    message.role,
-    message.name,
-    message.sessionId,
-    message.content,
-    JSON.stringify(message.provenance),
-    JSON.stringify(message.metadata),
-    message.createdAt,
-    Date.parse(message.createdAt),
-  ];
-}
 
 /** Inserts messages in order with their index entries. @throws ConflictError on an id that exists. */
 async function insertChunk(tx: Sql, items: readonly IndexedMessage[]): Promise<void> {

@@ -3,7 +3,7 @@ import { MEMORY_COLUMNS, type MemoryRow, toMemory, toVersion, type VersionRow } 
 import { memoryConditions } from "../sql/record-conditions.ts";
 import { numberedBind } from "../sql/sql-dialect.ts";
 import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
-import { rankedDocuments, rankingTerms, tooCommon } from "./bm25.ts";
+import { rankedSearch, tooCommon } from "./bm25.ts";
 import { writeEvents } from "./event-writer.ts";
 import { indexedDocument, insertMemories, lockMemory, updateMemory } from "./memory-store.ts";
 import type { PgDatabase } from "./pg-database.ts";
@@ -12,12 +12,6 @@ import { MEMORY_SPACE, unindexDocuments } from "./search-index.ts";
 
 /** BM25 column weights of a memory's text and its tags, as on SQLite. */
 const MEMORY_WEIGHTS = [1.0, 0.5];
-
-/** A result size written into a query: a positive integer. */
-export function checkLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`invalid limit ${limit}`);
-  return limit;
-}
 
 const toMemoryVersion = (row: VersionRow): MemoryVersion =>
   toVersion(row, JSON.parse(row.snapshot) as Memory);
@@ -131,19 +125,16 @@ export class PgMemoryStore implements MemoryStore {
     terms: readonly string[],
     limit: number,
   ): Promise<LexicalHit<Memory>[]> {
-    checkLimit(limit);
-    const chosen = await rankingTerms(this.#db, MEMORY_SPACE, filter.agentId, terms);
-    if (chosen.length === 0) return [];
-    const params: unknown[] = [];
-    const bind = numberedBind(params);
-    const ranked = rankedDocuments(MEMORY_SPACE, filter.agentId, chosen, MEMORY_WEIGHTS, bind);
-    const where = memoryConditions(filter, PG_DIALECT, bind);
-    const rows = await this.#db.all<MemoryRow & { score: number }>(
-      `WITH ${ranked}
-       SELECT ${MEMORY_COLUMNS}, r.score FROM ranked r JOIN memories m ON m.rowid = r.doc
-       WHERE ${where} ORDER BY r.score DESC, m.rowid LIMIT ${bind(limit)}`,
-      params,
-    );
+    const rows = await rankedSearch<MemoryRow>(this.#db, {
+      space: MEMORY_SPACE,
+      agentId: filter.agentId,
+      terms,
+      weights: MEMORY_WEIGHTS,
+      table: "memories",
+      columns: MEMORY_COLUMNS,
+      where: (bind) => memoryConditions(filter, PG_DIALECT, bind),
+      limit,
+    });
     return rows.map((row) => ({ item: toMemory(row), score: row.score }));
   }
 

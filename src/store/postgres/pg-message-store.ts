@@ -11,12 +11,11 @@ import {
   type MessageStore,
   type MessageTextQuery,
 } from "../store.ts";
-import { rankedDocuments, rankingTerms, termFrequencies, tooCommon } from "./bm25.ts";
+import { rankedSearch, termFrequencies, tooCommon } from "./bm25.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertMessages, reindexMessages } from "./message-store.ts";
 import type { PgDatabase } from "./pg-database.ts";
 import { PG_DIALECT } from "./pg-dialect.ts";
-import { checkLimit } from "./pg-memory-store.ts";
 import { MESSAGE_SPACE } from "./search-index.ts";
 
 /** The conversation log on PostgreSQL, in order of `rowid` (the order messages were appended in). */
@@ -69,21 +68,16 @@ export class PgMessageStore implements MessageStore {
     query: MessageTextQuery,
     limit: number,
   ): Promise<LexicalHit<Message>[]> {
-    checkLimit(limit);
-    const terms = await rankingTerms(this.#db, MESSAGE_SPACE, filter.agentId, query.terms);
-    if (terms.length === 0) return [];
-    const weights = MESSAGE_FIELDS.map((field) => query.weights[field]);
-    if (!weights.some((weight) => weight > 0)) return [];
-    const params: unknown[] = [];
-    const bind = numberedBind(params);
-    const ranked = rankedDocuments(MESSAGE_SPACE, filter.agentId, terms, weights, bind);
-    const where = messageConditions(filter, PG_DIALECT, bind);
-    const rows = await this.#db.all<MessageRow & { score: number }>(
-      `WITH ${ranked}
-       SELECT ${MESSAGE_COLUMNS}, r.score FROM ranked r JOIN messages m ON m.rowid = r.doc
-       WHERE ${where} ORDER BY r.score DESC, m.rowid LIMIT ${bind(limit)}`,
-      params,
-    );
+    const rows = await rankedSearch<MessageRow>(this.#db, {
+      space: MESSAGE_SPACE,
+      agentId: filter.agentId,
+      terms: query.terms,
+      weights: MESSAGE_FIELDS.map((field) => query.weights[field]),
+      table: "messages",
+      columns: MESSAGE_COLUMNS,
+      where: (bind) => messageConditions(filter, PG_DIALECT, bind),
+      limit,
+    });
     return rows.map((row) => ({ item: toMessage(row), score: row.score }));
   }
 

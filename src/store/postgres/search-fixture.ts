@@ -1,5 +1,7 @@
 import type { Agent, Memory, Message, NewEvent, Project } from "../../core/types.ts";
+import { seededRandom } from "../sqlite/ivf.ts";
 import { type IndexedMessage, MESSAGE_FIELDS, type MemoryWrite } from "../store.ts";
+import type { Sql } from "./pg-database.ts";
 
 /**
  * A generated corpus for comparing the backends' full-text search: memories and messages over a
@@ -16,18 +18,6 @@ const WORDS = `apple river mountain quantum violin harbor copper lantern meadow 
   .filter(Boolean);
 
 const TAGS = ["travel", "work", "family", "health", "music", "food"];
-
-/** A small deterministic generator (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A word drawn with a skewed (roughly Zipf) distribution: the first words are by far the likeliest. */
 function word(next: () => number): string {
@@ -90,7 +80,7 @@ export function memoryWrite(
 
 /** A corpus of `size` memories and `size` messages for one agent. */
 export function searchCorpus(seed: number, size: number): SearchCorpus {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const project: Project = {
     id: `prj_${seed}`,
     name: `search-${seed}`,
@@ -113,7 +103,14 @@ export function searchCorpus(seed: number, size: number): SearchCorpus {
     const tags = TAGS.filter(() => next() < 0.2);
     const metadata =
       i % 3 === 0
-        ? { topic: word(next), n: i % 7, labels: [word(next), word(next)], vip: i % 2 === 0 }
+        ? {
+            topic: word(next),
+            n: i % 7,
+            labels: [word(next), word(next)],
+            vip: i % 2 === 0,
+            flags: [i % 4, i % 8 === 0, i % 9 === 0 ? null : "x"],
+            nested: { level: i % 2 === 0 ? "deep" : "shallow" },
+          }
         : i % 3 === 1
           ? { topic: word(next), n: String(i % 7) }
           : {};
@@ -167,4 +164,17 @@ export function searchCorpus(seed: number, size: number): SearchCorpus {
     };
   });
   return { project, agent, memories, messages, words: WORDS, tags: TAGS };
+}
+
+/** A project and agent written directly, for tests of the stores that need one to exist. */
+export async function insertAgentRows(db: Sql, project: Project, agent: Agent): Promise<void> {
+  await db.run(
+    "INSERT INTO projects (id, name, metadata, created_at, updated_at) VALUES ($1, $2, '{}', $3, $3) ON CONFLICT DO NOTHING",
+    [project.id, project.name, project.createdAt],
+  );
+  await db.run(
+    `INSERT INTO agents (id, project_id, name, model, instructions, metadata, default_branch, created_at, updated_at)
+     VALUES ($1, $2, $3, NULL, '', '{}', 'main', $4, $4)`,
+    [agent.id, project.id, agent.name, agent.createdAt],
+  );
 }

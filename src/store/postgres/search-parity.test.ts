@@ -16,7 +16,7 @@ import type {
 } from "../store.ts";
 import { PgDatabase } from "./pg-database.ts";
 import { createPostgresStore } from "./postgres-store.ts";
-import { memoryWrite, type SearchCorpus, searchCorpus } from "./search-fixture.ts";
+import { insertAgentRows, memoryWrite, type SearchCorpus, searchCorpus } from "./search-fixture.ts";
 import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
 
 /**
@@ -47,19 +47,6 @@ async function seedSqlite(store: Store, project: Project, agent: Agent): Promise
     agent,
     { commits: [root], blobs: [], branches: [{ name: "main", head: root.id }] },
     [event("agent.created")],
-  );
-}
-
-/** PostgreSQL's agent, written directly (its agent store is not what this test is about). */
-async function seedPostgres(db: PgDatabase, project: Project, agent: Agent): Promise<void> {
-  await db.run(
-    "INSERT INTO projects (id, name, metadata, created_at, updated_at) VALUES ($1, $2, '{}', $3, $3) ON CONFLICT DO NOTHING",
-    [project.id, project.name, project.createdAt],
-  );
-  await db.run(
-    `INSERT INTO agents (id, project_id, name, model, instructions, metadata, default_branch, created_at, updated_at)
-     VALUES ($1, $2, $3, NULL, '', '{}', 'main', $4, $4)`,
-    [agent.id, project.id, agent.name, agent.createdAt],
   );
 }
 
@@ -155,7 +142,7 @@ describe("full-text search on PostgreSQL", postgresSkip(), () => {
     raw = new PgDatabase({ url: server.url, schema });
     sqlite = createSqliteStore({ path: ":memory:", vectorExtension: false });
     await seedSqlite(sqlite, corpus.project, agent);
-    await seedPostgres(raw, corpus.project, agent);
+    await insertAgentRows(raw, corpus.project, agent);
     await writeCorpus(sqlite, corpus);
     await writeCorpus(pg, corpus);
   });
@@ -255,6 +242,64 @@ describe("full-text search on PostgreSQL", postgresSkip(), () => {
     assert.ok(compared > 200, `only ${compared} queries found messages`);
   });
 
+  it("filters as SQLite does, metadata by JSON type", async () => {
+    const m = condition;
+    const b = (name: string, op: string, value: unknown): FilterNode =>
+      ({ type: "condition", field: { kind: "builtin", name }, op, value }) as FilterNode;
+    const filters: FilterNode[] = [
+      m(["n"], "eq", 2),
+      m(["n"], "eq", "2"),
+      m(["vip"], "eq", true),
+      m(["vip"], "eq", 1),
+      m(["vip"], "ne", false),
+      m(["n"], "in", [5, "2", null]),
+      m(["n"], "nin", [1, 2]),
+      m(["topic"], "gt", "m"),
+      m(["topic"], "lte", "apple"),
+      m(["n"], "gte", 3),
+      m(["n"], "lt", 3),
+      m(["topic"], "contains", "er"),
+      m(["labels"], "contains", "river"),
+      m(["labels"], "contains", "riv"),
+      m(["flags"], "contains", 0),
+      m(["flags"], "contains", "0"),
+      m(["flags"], "contains", true),
+      m(["flags"], "contains", null),
+      m(["labels"], "exists", true),
+      m(["topic"], "exists", false),
+      m(["topic", "x"], "exists", true),
+      m(["labels", "0"], "exists", true),
+      m(["nested", "level"], "eq", "deep"),
+      { type: "not", child: m(["topic"], "eq", "apple") },
+      { type: "or", children: [b("kind", "eq", "note"), b("userId", "eq", "ada")] },
+      b("userId", "eq", null),
+      b("userId", "ne", "ada"),
+      b("tags", "contains", "work"),
+      b("tags", "in", ["music", "food"]),
+      b("tags", "nin", ["music"]),
+      b("tags", "ne", "travel"),
+      b("tags", "exists", false),
+      b("importance", "gt", 0.5),
+      b("createdAt", "gte", "2026-01-01T00:02:00.000Z"),
+      b("kind", "contains", "ot"),
+      b("kind", "in", ["note", "x"]),
+      b("validFrom", "exists", false),
+    ];
+    let matched = 0;
+    for (const filter of filters) {
+      const list = (store: Store) =>
+        store.memories.list({ agentId: agent.id, archived: "include", filter }, { limit: 1000 });
+      const expected = (await list(sqlite)).map((memory) => memory.id);
+      assert.deepEqual(
+        (await list(pg)).map((memory) => memory.id),
+        expected,
+        JSON.stringify(filter),
+      );
+      if (expected.length > 0) matched++;
+    }
+    assert.ok(matched >= filters.length - 5, `only ${matched} filters matched anything`);
+  });
+
   it("reports the same document frequencies, speakers, neighbours and lists", async () => {
     const terms = [...corpus.words.map((w) => indexTerms(w)[0] as string), "absent", "reindex"];
     assert.deepEqual(
@@ -319,7 +364,7 @@ describe("full-text search on PostgreSQL", postgresSkip(), () => {
   it("ranks one agent by its own statistics: another agent's documents change nothing", async () => {
     const other = searchCorpus(8, 120);
     await seedSqlite(sqlite, other.project, other.agent);
-    await seedPostgres(raw, other.project, other.agent);
+    await insertAgentRows(raw, other.project, other.agent);
     const terms = indexTerms("apple river zenith");
     const before = await pg.memories.searchText({ agentId: agent.id }, terms, 50);
     await writeCorpus(pg, other);

@@ -183,3 +183,20 @@ export const toMessage = (row: MessageRow): Message => ({
   metadata: JSON.parse(row.metadata),
   createdAt: row.created_at,
 });
+
+/** A message's row values in the column order of `INSERT INTO messages (id, agent_id, … created_ms)`. */
+export function messageValues(message: Message): (string | number | null)[] {
+  return [
+    message.id,
+    message.agentId,
+    message.userId,
+    message.role,
+    message.name,
+    message.sessionId,
+    message.content,
+    JSON.stringify(message.provenance),
+    JSON.stringify(message.metadata),
+    message.createdAt,
+    Date.parse(message.createdAt),
+  ];
+}

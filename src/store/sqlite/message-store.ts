@@ -1,7 +1,7 @@
 import { ConflictError } from "../../core/errors.ts";
 import type { Message, NewEvent } from "../../core/types.ts";
 import { messageIndexTerms } from "../rows/index-terms.ts";
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../rows/memory-rows.ts";
+import { MESSAGE_COLUMNS, type MessageRow, messageValues, toMessage } from "../rows/memory-rows.ts";
 import { messageConditions as sharedMessageConditions } from "../sql/record-conditions.ts";
 import { positionalBind } from "../sql/sql-dialect.ts";
 import {
@@ -89,20 +89,7 @@ export class SqliteMessageStore implements MessageStore {
 
   #insert(message: Message): number {
     try {
-      const { lastInsertRowid } = this.#s.run(
-        INSERT_MESSAGE,
-        message.id,
-        message.agentId,
-        message.userId,
-        message.role,
-        message.name,
-        message.sessionId,
-        message.content,
-        JSON.stringify(message.provenance),
-        JSON.stringify(message.metadata),
-        message.createdAt,
-        Date.parse(message.createdAt),
-      );
+      const { lastInsertRowid } = this.#s.run(INSERT_MESSAGE, ...messageValues(message));
       return Number(lastInsertRowid);
     } catch (error) {
       if (isUniqueViolation(error))

@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ConflictError, NotFoundError } from "../../core/errors.ts";
+import { indexTerms } from "../../core/text.ts";
+import type { Store } from "../store.ts";
+import { importMemories } from "./memory-store.ts";
+import { importMessages } from "./message-store.ts";
+import { PgDatabase } from "./pg-database.ts";
+import { createPostgresStore } from "./postgres-store.ts";
+import { insertAgentRows, memoryWrite, searchCorpus } from "./search-fixture.ts";
+import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
+
+/**
+ * What PostgreSQL's memory and message writes promise beyond the shared suite: refusals that change
+ * nothing, and statistics that stay right when several stores (servers) write one agent at once.
+ */
+describe("PostgreSQL memories and messages", postgresSkip(), () => {
+  let server: TestPostgres;
+  let schema: string;
+  let raw: PgDatabase;
+  const stores: Store[] = [];
+
+  before(async () => {
+    server = await sharedTestPostgres();
+    schema = freshSchemaName();
+    const first = createPostgresStore({ url: server.url, schema });
+    await first.ready();
+    stores.push(first, createPostgresStore({ url: server.url, schema }));
+    raw = new PgDatabase({ url: server.url, schema });
+  });
+
+  after(async () => {
+    for (const store of stores) await store.close();
+    await raw?.close();
+    await server?.stop();
+  });
+
+  const rows = async (table: string) =>
+    (await raw.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))?.n ?? 0;
+
+  it("refuses a stale update and a missing memory, writing nothing", async () => {
+    const [store] = stores as [Store];
+    const corpus = searchCorpus(21, 3);
+    await insertAgentRows(raw, corpus.project, corpus.agent);
+    const [write] = corpus.memories;
+    if (write === undefined) throw new Error("no memory");
+    await store.memories.insert([write]);
+    const events = await rows("events");
+    const changed = { ...write.memory, text: "entirely new words", version: 2 };
+    const update = memoryWrite(corpus.project, changed, "update", 100);
+    await assert.rejects(store.memories.update(update, 7), ConflictError);
+    const missing = memoryWrite(corpus.project, { ...changed, id: "mem_absent" }, "update", 101);
+    await assert.rejects(store.memories.update(missing, 1), NotFoundError);
+    await assert.rejects(
+      store.memories.delete(corpus.agent.id, "mem_absent", missing.version, missing.event),
+      NotFoundError,
+    );
+    assert.deepEqual(await store.memories.get(corpus.agent.id, write.memory.id), write.memory);
+    assert.equal(await rows("events"), events);
+    assert.deepEqual(
+      await store.memories.searchText({ agentId: corpus.agent.id }, indexTerms("entirely"), 5),
+      [],
+    );
+    await store.memories.update(update, 1);
+    const found = await store.memories.searchText({ agentId: corpus.agent.id }, indexTerms("entirely"), 5);
+    assert.deepEqual(
+      found.map((hit) => hit.item.id),
+      [write.memory.id],
+    );
+    assert.equal(await rows("events"), events + 1);
+  });
+
+  it("imports nothing when a memory or message id is taken", async () => {
+    const corpus = searchCorpus(22, 4);
+    await insertAgentRows(raw, corpus.project, corpus.agent);
+    const [store] = stores as [Store];
+    await store.memories.insert(corpus.memories.slice(0, 1));
+    await store.messages.append(corpus.messages.slice(0, 1), [], []);
+    const before = {
+      memories: await rows("memories"),
+      messages: await rows("messages"),
+      postings: await rows("memory_postings"),
+    };
+    const items = corpus.memories.map((w) => ({ memory: w.memory, versions: [w.version] }));
+    await assert.rejects(
+      raw.transaction((tx) => importMemories(tx, items.slice().reverse())),
+      (error) =>
+        error instanceof ConflictError && error.message.includes(corpus.memories[0]?.memory.id as string),
+    );
+    await assert.rejects(
+      raw.transaction((tx) => importMessages(tx, corpus.messages)),
+      ConflictError,
+    );
+    assert.deepEqual(
+      {
+        memories: await rows("memories"),
+        messages: await rows("messages"),
+        postings: await rows("memory_postings"),
+      },
+      before,
+    );
+    // The same import without the taken ids goes in, and is found.
+    await raw.transaction(async (tx) => {
+      await importMemories(tx, items.slice(1));
+      await importMessages(tx, corpus.messages.slice(1));
+    });
+    assert.equal(await store.memories.count(corpus.agent.id), 4);
+    assert.equal(await store.messages.count(corpus.agent.id), 4);
+    const text = corpus.memories[3]?.memory.text as string;
+    const hits = await store.memories.searchText({ agentId: corpus.agent.id }, indexTerms(text), 10);
+    assert.ok(hits.some((hit) => hit.item.id === corpus.memories[3]?.memory.id));
+  });
+
+  it("keeps one agent's statistics right while two stores write it at once", async () => {
+    const corpus = searchCorpus(23, 240);
+    await insertAgentRows(raw, corpus.project, corpus.agent);
+    const agentId = corpus.agent.id;
+    // Each store writes every other batch; all batches race.
+    const batches = Array.from({ length: 24 }, (_, i) => corpus.memories.slice(i * 10, i * 10 + 10));
+    await Promise.all(batches.map((batch, i) => (stores[i % 2] as Store).memories.insert(batch)));
+    const turns = Array.from({ length: 12 }, (_, i) => corpus.messages.slice(i * 20, i * 20 + 20));
+    await Promise.all(turns.map((turn, i) => (stores[i % 2] as Store).messages.append(turn, [], [])));
+    const ids = corpus.memories.slice(0, 30).map((w) => w.memory.id);
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        (stores[i % 2] as Store).memories.recordAccess(
+          agentId,
+          i % 2 === 0 ? ids : ids.slice().reverse(),
+          "2026-02-01T00:00:00.000Z",
+        ),
+      ),
+    );
+    const accessed = await (stores[0] as Store).memories.getMany(agentId, ids);
+    assert.deepEqual(
+      accessed.map((m) => m.accessCount),
+      ids.map(() => 10),
+    );
+    for (const space of ["memory", "message"]) {
+      const wrong = await raw.all(
+        `WITH counted AS (
+           SELECT agent_id, term, COUNT(*) AS docs, COUNT(*) FILTER (WHERE text_tf > 0) AS text_docs
+           FROM ${space}_postings WHERE agent_id = $1 GROUP BY agent_id, term)
+         SELECT * FROM counted c FULL JOIN (SELECT * FROM ${space}_terms WHERE agent_id = $1) t USING (agent_id, term)
+         WHERE c.docs IS DISTINCT FROM t.docs OR c.text_docs IS DISTINCT FROM t.text_docs`,
+        [agentId],
+      );
+      assert.deepEqual(wrong, [], space);
+    }
+    const stats = await raw.all<{ space: string; docs: number }>(
+      "SELECT space, SUM(docs) AS docs FROM search_stats WHERE agent_id = $1 GROUP BY space ORDER BY space",
+      [agentId],
+    );
+    assert.deepEqual(stats, [
+      { space: "memories", docs: 240 },
+      { space: "messages", docs: 240 },
+    ]);
+  });
+});

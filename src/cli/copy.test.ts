@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, it } from "node:test";
+import { after, afterEach, beforeEach, describe, it } from "node:test";
+import { freshSchemaName, postgresSkip, sharedTestPostgres } from "../store/postgres/test-server.ts";
 import { type CliSandbox, runCli, sandbox } from "./test-harness.ts";
 
 let s: CliSandbox;
@@ -68,5 +69,27 @@ describe("engram copy", () => {
       assert.match(outcome.stderr, message);
     }
     assert.equal(existsSync(missing), false, "no file was created for the missing source");
+  });
+});
+
+describe("engram copy through PostgreSQL", postgresSkip(), () => {
+  after(async () => {
+    await (await sharedTestPostgres()).stop();
+  });
+
+  it("copies a file to a PostgreSQL URL and back, naming the URL without its password", async () => {
+    const server = await sharedTestPostgres();
+    const url = `${(await server.createDatabase()).replace("engram@", "engram:hush@")}?schema=${freshSchemaName()}`;
+    const up = await runCli(["copy", "--from", s.db, "--to", url, "--json"]);
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    assert.deepEqual(up.json().agents, { copied: 1, verified: 1, differing: [] });
+    assert.match(up.json().to, /^postgres:\/\/engram:\*+@127\.0\.0\.1:\d+\/db\d+\?schema=t\d+_\d+$/);
+    assert.doesNotMatch(up.stdout + up.stderr, /hush/);
+    const again = await runCli(["copy", "--from", s.db, "--to", url, "--json"]);
+    assert.equal(again.json().error.code, "conflict");
+    const down = await runCli(["copy", "--from", url, "--to", target.db, "--json"]);
+    assert.equal(down.code, 0, down.stdout + down.stderr);
+    const [from, to] = await Promise.all([s.ok(["export", "helper"]), target.ok(["export", "helper"])]);
+    assert.deepEqual({ ...to, exportedAt: "" }, { ...from, exportedAt: "" });
   });
 });

@@ -1,13 +1,11 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { EngramError } from "../../core/errors.ts";
-import type { Store } from "../../store/store.ts";
+import { type DatabaseLocation, parseDatabaseLocation } from "../../store/database-location.ts";
 import type { CopiedCounts, CopyProgress, CopyReport } from "../../transfer/copy-database.ts";
 import { type Command, defineCommand } from "../command.ts";
 import type { Writable } from "../context.ts";
 import { UsageError } from "../usage-error.ts";
-
-const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 
 const copy = defineCommand({
   name: "copy",
@@ -29,22 +27,26 @@ const copy = defineCommand({
     "servers using the source first: writes made during the copy may or may not be carried.",
   ].join("\n"),
   async run({ options }, ctx) {
-    const from = required(options.from, "from");
-    const to = required(options.to, "to");
-    if (!POSTGRES_URL.test(from) && !existsSync(from))
-      throw new UsageError(`--from: there is no database file at ${from}`, "copy");
-    if (location(from) === location(to))
-      throw new UsageError("--from and --to name the same database", "copy");
-    const { copyDatabase } = await import("../../transfer/copy-database.ts");
-    const source = await openStore(from);
+    const from = locate(options.from, "from");
+    const to = locate(options.to, "to");
+    if (from.kind === "sqlite" && !existsSync(from.path))
+      throw new UsageError(`--from: there is no database file at ${from.label}`, "copy");
+    if (sameDatabase(from, to)) throw new UsageError("--from and --to name the same database", "copy");
+    const [{ copyDatabase }, { openStore }] = await Promise.all([
+      import("../../transfer/copy-database.ts"),
+      import("../../store/open-store.ts"),
+    ]);
+    const source = openStore(from);
     try {
-      const target = await openStore(to);
+      const target = openStore(to);
       try {
         const report = await copyDatabase(source, target, { onProgress: progressLines(ctx.io.stderr) });
-        const text = formatReport(report, location(from), location(to));
         if (report.agents.differing.length > 0)
           throw new EngramError("internal", differs(report), { details: { report } });
-        return { data: { from: location(from), to: location(to), ...report }, text };
+        return {
+          data: { from: from.label, to: to.label, ...report },
+          text: formatReport(report, from.label, to.label),
+        };
       } finally {
         await target.close();
       }
@@ -54,36 +56,24 @@ const copy = defineCommand({
   },
 });
 
-function required(value: string | undefined, flag: string): string {
+/** The database a flag names; a SQLite file by its full path, so that its label says which file. */
+function locate(value: string | undefined, flag: "from" | "to"): DatabaseLocation {
   if (value === undefined || value === "") throw new UsageError(`missing --${flag} PATH_OR_URL`, "copy");
-  return value;
+  const location = parseDatabaseLocation(value, `--${flag}`);
+  if (location.kind === "postgres") return location;
+  const path = resolve(location.path);
+  return { ...location, path, label: path };
 }
 
-/** A file (the SQLite store) or a URL (PostgreSQL, loaded only then). */
-async function openStore(at: string): Promise<Store> {
-  if (POSTGRES_URL.test(at)) {
-    const { createPostgresStore } = await import("../../store/postgres/postgres-store.ts");
-    const store = createPostgresStore({ url: at });
-    await store.ready().catch(async (error: unknown) => {
-      await store.close();
-      throw error;
-    });
-    return store;
-  }
-  const { createSqliteStore } = await import("../../store/sqlite/sqlite-store.ts");
-  return createSqliteStore({ path: resolve(at) });
-}
-
-/** How a database is named in output: a file by its full path, a URL without its password. */
-function location(at: string): string {
-  if (!POSTGRES_URL.test(at)) return resolve(at);
-  try {
-    const url = new URL(at);
-    if (url.password !== "") url.password = "***";
-    return url.href;
-  } catch {
-    return "(a PostgreSQL URL)";
-  }
+function sameDatabase(a: DatabaseLocation, b: DatabaseLocation): boolean {
+  if (a.kind === "sqlite" || b.kind === "sqlite")
+    return a.kind === "sqlite" && b.kind === "sqlite" && a.path === b.path;
+  // The same server, database and schema, whoever connects (credentials and options aside).
+  const where = (url: string) => {
+    const { host, pathname } = new URL(url);
+    return `${host}${pathname}`;
+  };
+  return where(a.url) === where(b.url) && (a.schema ?? "public") === (b.schema ?? "public");
 }
 
 /** One line per agent on stderr as it is copied, and one as it is verified. */

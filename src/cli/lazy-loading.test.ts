@@ -96,6 +96,22 @@ describe("what a command loads", () => {
     ]);
   });
 
+  it("engram copy between SQLite files loads neither PostgreSQL nor a model", () => {
+    const loaded = loadedBy(["copy", "--from", db, "--to", join(dir, "copy.db")]);
+    assert.ok(
+      loaded.some((url) => url.endsWith("/src/transfer/copy-database.ts")),
+      "the copy was loaded",
+    );
+    assertNone(loaded, [
+      "the AI SDK",
+      "an AI SDK provider",
+      "the tokenizer",
+      "the MCP SDK",
+      "hono",
+      "the PostgreSQL driver",
+    ]);
+  });
+
   it("engram serve answers /health without the AI SDK, the tokenizer or the MCP SDK", async () => {
     const file = join(dir, "loaded-serve");
     const child = spawn(

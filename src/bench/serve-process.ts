@@ -2,7 +2,8 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { moduleUrl } from "../core/module-url.ts";
 
-const MAIN = fileURLToPath(moduleUrl("../cli/main", import.meta.url));
+/** The CLI's entry point in this checkout (or its build). */
+export const MAIN = fileURLToPath(moduleUrl("../cli/main", import.meta.url));
 
 /** A real `engram serve` process, as `engram bench serve` and the tests start it. */
 export interface ServeProcess {
@@ -57,7 +58,9 @@ export function spawnServe(
       if (stdout.includes("\n") && line !== undefined) {
         try {
           const ready = JSON.parse(line) as ServeProcess["ready"];
-          resolve({ child, url: ready.url, ready, exited, stderr: () => stderr });
+          // With --json a refusal to start is a JSON line too: `{"error":…}`.
+          if (typeof ready.url !== "string") reject(new Error(`serve did not start: ${line}${stderr}`));
+          else resolve({ child, url: ready.url, ready, exited, stderr: () => stderr });
         } catch (error) {
           reject(new Error(`serve printed something else than its ready line: ${line}`, { cause: error }));
         }

@@ -28,6 +28,16 @@ const HEAVY = {
   "the PostgreSQL driver": /\/node_modules\/(pg|pg-[a-z-]+)\//,
 };
 
+/** What a command over a SQLite file that runs no model and serves nothing has no use for. */
+const SQLITE_ENGINE_ONLY: (keyof typeof HEAVY)[] = [
+  "the AI SDK",
+  "an AI SDK provider",
+  "the tokenizer",
+  "the MCP SDK",
+  "hono",
+  "the PostgreSQL driver",
+];
+
 let dir: string;
 let db: string;
 
@@ -86,14 +96,16 @@ describe("what a command loads", () => {
       loaded.some((url) => url.endsWith("/src/engram.ts")),
       "the engine was loaded",
     );
-    assertNone(loaded, [
-      "the AI SDK",
-      "an AI SDK provider",
-      "the tokenizer",
-      "the MCP SDK",
-      "hono",
-      "the PostgreSQL driver",
-    ]);
+    assertNone(loaded, SQLITE_ENGINE_ONLY);
+  });
+
+  it("engram copy between SQLite files loads neither PostgreSQL nor a model", () => {
+    const loaded = loadedBy(["copy", "--from", db, "--to", join(dir, "copy.db")]);
+    assert.ok(
+      loaded.some((url) => url.endsWith("/src/transfer/copy-database.ts")),
+      "the copy was loaded",
+    );
+    assertNone(loaded, SQLITE_ENGINE_ONLY);
   });
 
   it("engram serve answers /health without the AI SDK, the tokenizer or the MCP SDK", async () => {

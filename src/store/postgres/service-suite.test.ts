@@ -20,6 +20,9 @@ const EXCLUDED: Record<string, string> = {
   "src/package.test.ts": "packaging, not a service",
   // The CLI over its sandbox's SQLite file (--db PATH): every engine there is opened by path.
   "src/cli/transfer.test.ts": "CLI commands over a SQLite file",
+  // They open their databases themselves, a SQLite file and a PostgreSQL server of their own.
+  "src/transfer/copy-database.test.ts": "copies between databases it opens, on both backends",
+  "src/sleeptime/schedule-leader.test.ts": "two engines on one database, on both backends",
   // This file: it would run itself.
   "src/store/postgres/service-suite.test.ts": "the runner",
 };

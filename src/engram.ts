@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type { LanguageModel } from "ai";
 import type { AgentRuntime } from "./agent/agent-runtime.ts";
 import { ConversationCache } from "./agent/conversation-cache.ts";
@@ -8,6 +6,7 @@ import type { RuntimeOptions } from "./agent/runtime-config.ts";
 import { TokenCounter } from "./agent/tokenizer.ts";
 import { ToolRegistry } from "./agent/tool-registry.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
+import { InvalidInputError } from "./core/errors.ts";
 import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
 import { KeyedLock } from "./core/keyed-lock.ts";
 import { lazyModule, once } from "./core/lazy-module.ts";
@@ -35,8 +34,13 @@ import { VectorIndex } from "./retrieval/vector-index.ts";
 import { VectorService } from "./retrieval/vector-service.ts";
 import { resolveSleeptimeOptions, type SleeptimeConfig, type SleeptimeOptions } from "./sleeptime/options.ts";
 import type { SleeptimeService } from "./sleeptime/sleeptime-service.ts";
+import {
+  type DatabaseLocation,
+  defaultDatabaseLocation,
+  parseDatabaseLocation,
+} from "./store/database-location.ts";
+import { openStore } from "./store/open-store.ts";
 import { defaultDatabasePath } from "./store/sqlite/database-path.ts";
-import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import type { GitService } from "./transfer/git/git-service.ts";
 import type { TransferService } from "./transfer/transfer-service.ts";
@@ -45,9 +49,15 @@ import { WebhookService } from "./webhooks/webhook-service.ts";
 export { defaultDatabasePath };
 
 export interface EngramOptions {
-  /** A store to use. When absent, a SQLite store is opened at `path`. */
+  /** A store to use. When absent, the store of `database` (or `path`) is opened. */
   store?: Store;
-  /** SQLite file; defaults to `ENGRAM_DB`, else `~/.engram/engram.db`. `:memory:` for a throwaway. */
+  /**
+   * The database: a PostgreSQL URL (`postgres://user:password@host/db`, optionally with
+   * `?schema=NAME&connection_limit=N`) or a SQLite file path. Defaults to `ENGRAM_DATABASE_URL`, else
+   * the file `ENGRAM_DB`, else `~/.engram/engram.db`. Give this or `path`, not both.
+   */
+  database?: string;
+  /** SQLite file (the same as `database` with a path). `:memory:` for a throwaway. */
   path?: string;
   /** Injected clock (ms since epoch), for deterministic tests. */
   now?: Clock;
@@ -115,8 +125,11 @@ export interface Engram {
   /** The embedding model in use, or null (lexical search only). */
   readonly embeddingModel: string | null;
   /**
-   * Checks what needs a round trip: that the embedding model answers and matches the stored vectors.
-   * @throws EngramError when the model's dimension or name differs from the database's vectors.
+   * Checks what needs a round trip: that the database is open (connected and migrated), then that the
+   * embedding model answers and matches the stored vectors.
+   * @throws EngramError `unavailable` when the database cannot be reached (the message names it without
+   *   its password), `database_too_new` when a newer engram migrated it, or when the embedding model's
+   *   dimension or name differs from the database's vectors.
    */
   ready(): Promise<void>;
   /**
@@ -135,15 +148,14 @@ export interface Engram {
  * const engram = createEngram({ path: "./agents.db" });
  * const agent = await engram.agents.create({ name: "helper" });
  * await engram.blocks.set(agent.id, "human", "Name: Ada. Prefers short answers.");
+ * @example
+ * const engram = createEngram({ database: "postgres://engram@db.internal/engram" });
+ * await engram.ready(); // fails here, naming the server, when it cannot be reached
+ * @throws InvalidInputError when `database` is not a database, or both `database` and `path` are given.
  */
 export function createEngram(options: EngramOptions = {}): Engram {
   const sleeptime = resolveSleeptimeOptions(options.sleeptime);
-  let store = options.store;
-  if (store === undefined) {
-    const path = options.path ?? defaultDatabasePath();
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    store = createSqliteStore({ path });
-  }
+  const store = options.store ?? openStore(databaseOf(options));
   const now = options.now ?? systemClock;
   const env = options.env ?? process.env;
   let embedder: Embedder | null;
@@ -177,6 +189,14 @@ export function createEngram(options: EngramOptions = {}): Engram {
       options: options.runtime ?? {},
     },
   );
+}
+
+function databaseOf(options: EngramOptions): DatabaseLocation {
+  if (options.database !== undefined && options.path !== undefined)
+    throw new InvalidInputError("database and path name the same thing: give one of them");
+  if (options.database !== undefined) return parseDatabaseLocation(options.database, "database");
+  if (options.path !== undefined) return { kind: "sqlite", path: options.path, label: options.path };
+  return defaultDatabaseLocation();
 }
 
 interface RuntimeShared {
@@ -289,7 +309,10 @@ function build(
     vectors: new VectorService(ctx),
     webhooks: new WebhookService(ctx, projects),
     embeddingModel: ctx.vectors.model,
-    ready: () => ctx.vectors.ready(),
+    ready: async () => {
+      await ctx.store.ready();
+      await ctx.vectors.ready();
+    },
     forProject: (projectId, options = {}) =>
       build(
         {

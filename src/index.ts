@@ -216,6 +216,8 @@ export type {
   InsightChanges,
   InsightStore,
   KeyStore,
+  LeaderLease,
+  LeaderLeaseStore,
   LearningWrite,
   LexicalHit,
   ListOptions,
@@ -242,6 +244,14 @@ export type {
   VectorStore,
   WebhookStore,
 } from "./store/store.ts";
+export {
+  COPY_NOTES,
+  type CopiedCounts,
+  type CopyOptions,
+  type CopyProgress,
+  type CopyReport,
+  copyDatabase,
+} from "./transfer/copy-database.ts";
 export type { ExportDocument } from "./transfer/format.ts";
 export { EXPORT_FORMAT, EXPORT_VERSION } from "./transfer/format.ts";
 export type {

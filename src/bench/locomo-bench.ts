@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createEngram } from "../engram.ts";
 import type { MessageInput } from "../memory/messages/message-service.ts";
 import type { Embedder } from "../models/embedder.ts";
+import { benchDatabase } from "./bench-database.ts";
 import { LOCOMO_CATEGORIES, type LocomoSample, parseLocomo } from "./locomo-data.ts";
 import { clockMs, round } from "./stats.ts";
 
@@ -16,6 +14,8 @@ export interface LocomoBenchOptions {
   /** Embedding model (as for `createEngram`); by default `ENGRAM_EMBEDDING_MODEL` from `env`, else none. */
   embedder?: Embedder | string | null;
   env?: NodeJS.ProcessEnv;
+  /** A PostgreSQL server's URL: the bench runs on a fresh schema there (dropped at the end), not SQLite. */
+  database?: string | undefined;
 }
 
 export interface LocomoBenchResult {
@@ -27,6 +27,8 @@ export interface LocomoBenchResult {
   ingestSeconds: number;
   querySeconds: number;
   embeddingModel: string | null;
+  /** The backend measured. */
+  store: "sqlite" | "postgres";
 }
 
 /**
@@ -39,9 +41,9 @@ export async function runLocomoBench(options: LocomoBenchOptions): Promise<Locom
   const samples = parseLocomo(options.data);
   const ks = [...new Set(options.ks ?? [5, 10, 25, 50])].sort((a, b) => a - b);
   const maxK = ks.at(-1) ?? 10;
-  const dir = mkdtempSync(join(tmpdir(), "engram-bench-locomo-"));
+  const fresh = benchDatabase("locomo", options.database);
   const engram = createEngram({
-    path: join(dir, "locomo.db"),
+    database: fresh.database,
     ...(options.embedder === undefined ? {} : { embedder: options.embedder }),
     ...(options.env === undefined ? {} : { env: options.env }),
   });
@@ -106,10 +108,11 @@ export async function runLocomoBench(options: LocomoBenchOptions): Promise<Locom
       ingestSeconds: round(ingestMs / 1000),
       querySeconds: round(queryMs / 1000),
       embeddingModel: engram.embeddingModel,
+      store: fresh.kind,
     };
   } finally {
     await engram.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fresh.drop();
   }
 }
 
@@ -144,7 +147,7 @@ export function formatLocomoBench(r: LocomoBenchResult): string {
     .map((c) => `${c.padEnd(13)}${ks.map((k) => String(r.recall[k]?.[c] ?? "-").padStart(8)).join("")}`);
   return [
     `engram bench locomo — ${r.conversations} conversations, ${r.turns} turns, ${r.questions} questions with evidence`,
-    `retrieval: ${r.embeddingModel === null ? "lexical (no embedding model)" : `hybrid with ${r.embeddingModel}`}`,
+    `retrieval on ${r.store === "postgres" ? "PostgreSQL" : "SQLite"}: ${r.embeddingModel === null ? "lexical (no embedding model)" : `hybrid with ${r.embeddingModel}`}`,
     header,
     ...rows,
     `ingest ${r.ingestSeconds} s, queries ${r.querySeconds} s`,

@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { cpus } from "node:os";
 import { createEngram } from "../engram.ts";
 import { createHashEmbedder } from "../models/hash-embedder.ts";
 import { IVF_DEFAULTS, SqliteVectorStore } from "../store/sqlite/vector-store.ts";
 import type { VectorHit } from "../store/store.ts";
+import { benchDatabase } from "./bench-database.ts";
 import { clockMs, type Percentiles, percentiles, round } from "./stats.ts";
 import { SyntheticCorpus } from "./synthetic-corpus.ts";
 
@@ -14,6 +13,8 @@ export interface RetrievalBenchOptions {
   queries?: number;
   /** Measure hybrid search too (default true; inserts then also store 384-dimension vectors). */
   hybrid?: boolean;
+  /** A PostgreSQL server's URL: the bench runs on a fresh schema there (dropped at the end), not SQLite. */
+  database?: string | undefined;
   onProgress?: (done: number, total: number, phase: string) => void;
 }
 
@@ -21,6 +22,8 @@ export interface RetrievalBenchResult {
   n: number;
   date: string;
   machine: { cpu: string; cores: number; node: string };
+  /** The backend measured. */
+  store: "sqlite" | "postgres";
   /** Memories per second through `addMany` in batches of 1,000 (with vectors when hybrid). */
   insertPerSecond: number;
   lexical: Percentiles;
@@ -54,11 +57,14 @@ export interface RetrievalBenchResult {
     rssBeforeBytes: number;
     rssPeakBytes: number;
   } | null;
-  databaseBytes: number;
+  /** The SQLite file's size at the end; null on PostgreSQL. */
+  databaseBytes: number | null;
   targets: { lexicalP95Ms: number; hybridP95Ms: number; insertPerSecond: number };
 }
 
 export const RETRIEVAL_TARGETS = { lexicalP95Ms: 10, hybridP95Ms: 50, insertPerSecond: 2000 } as const;
+/** On PostgreSQL each search is a round trip to another process: a little more time for lexical search. */
+export const POSTGRES_RETRIEVAL_TARGETS = { ...RETRIEVAL_TARGETS, lexicalP95Ms: 15 } as const;
 const BATCH = 1000;
 
 /**
@@ -69,10 +75,9 @@ export async function runRetrievalBench(options: RetrievalBenchOptions = {}): Pr
   const n = options.n ?? 100_000;
   const queries = options.queries ?? 300;
   const hybrid = options.hybrid ?? true;
-  const dir = mkdtempSync(join(tmpdir(), "engram-bench-retrieval-"));
-  const path = join(dir, "bench.db");
+  const fresh = benchDatabase("retrieval", options.database);
   const embedder = hybrid ? createHashEmbedder(384) : null;
-  const engram = createEngram({ path, embedder });
+  const engram = createEngram({ database: fresh.database, embedder });
   try {
     const corpus = new SyntheticCorpus({ seed: 7 });
     const agent = await engram.agents.create({ name: "bench" });
@@ -134,18 +139,19 @@ export async function runRetrievalBench(options: RetrievalBenchOptions = {}): Pr
       n,
       date: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version },
+      store: fresh.kind,
       insertPerSecond: Math.round(n / insertSeconds),
       lexical,
       hybrid: hybridLatency,
       vectorRecallAt10,
       vectorLists,
       retrains,
-      databaseBytes: statSync(path).size,
-      targets: { ...RETRIEVAL_TARGETS },
+      databaseBytes: fresh.sizeBytes(),
+      targets: { ...(fresh.kind === "postgres" ? POSTGRES_RETRIEVAL_TARGETS : RETRIEVAL_TARGETS) },
     };
   } finally {
     await engram.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fresh.drop();
   }
 }
 
@@ -156,7 +162,7 @@ export function formatRetrievalBench(r: RetrievalBenchResult): string {
     `  ${name.padEnd(8)} p50 ${p.p50} ms  p95 ${p.p95} ms  p99 ${p.p99} ms   target p95 <= ${target} ms  ${mark(p.p95 <= target)}`;
   return [
     `engram bench retrieval — ${r.date} — ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}`,
-    `${r.n} synthetic memories, k = 10`,
+    `${r.n} synthetic memories, k = 10, on ${r.store === "postgres" ? "PostgreSQL" : "SQLite"}`,
     `  insert   ${r.insertPerSecond} memories/s   target >= ${t.insertPerSecond}  ${mark(r.insertPerSecond >= t.insertPerSecond)}`,
     line("lexical", r.lexical, t.lexicalP95Ms),
     ...(r.hybrid === null ? [] : [line("hybrid", r.hybrid, t.hybridP95Ms)]),
@@ -166,7 +172,9 @@ export function formatRetrievalBench(r: RetrievalBenchResult): string {
           `  vectors  recall@10 ${r.vectorRecallAt10} vs exact k-NN (50 hybrid queries; ${r.vectorLists ? `IVF, ${r.vectorLists} lists, nprobe ${IVF_DEFAULTS.nprobe}, at least ${IVF_DEFAULTS.minProbeFraction * 100} % scanned` : "exact, untrained"})`,
         ]),
     ...(r.retrains === null ? [] : [formatRetrains(r.retrains)]),
-    `  database ${(r.databaseBytes / 1e6).toFixed(1)} MB`,
+    r.databaseBytes === null
+      ? `  database PostgreSQL`
+      : `  database ${(r.databaseBytes / 1e6).toFixed(1)} MB`,
   ].join("\n");
 }
 

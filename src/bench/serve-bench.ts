@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { availableParallelism, cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
 import { createEngram } from "../engram.ts";
+import { benchDatabase } from "./bench-database.ts";
 import { LoadClient, type LoadResponse } from "./http-load.ts";
 import { spawnServe } from "./serve-process.ts";
 import { clockMs, type Percentiles, percentiles, round } from "./stats.ts";
@@ -26,6 +26,10 @@ export interface ServeBenchOptions {
   /** Share of each operation (default 60% search, 25% insert, 15% edit). */
   mix?: Record<Operation, number> | undefined;
   seed?: number | undefined;
+  /** A PostgreSQL server's URL: the servers share a fresh schema there (dropped at the end), not SQLite. */
+  database?: string | undefined;
+  /** What counts as a pass (default SERVE_TARGETS). */
+  targets?: { throughput: number; p95Ms: number } | undefined;
   onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
@@ -50,6 +54,8 @@ export interface ServeBenchResult {
     mix: Record<Operation, number>;
     auth: boolean;
     rateLimit: false;
+    /** The backend the servers shared. */
+    store: "sqlite" | "postgres";
   };
   /** Answered requests per second, conflicts included. */
   throughput: number;
@@ -69,6 +75,8 @@ export interface ServeBenchResult {
 }
 
 export const SERVE_TARGETS = { throughput: 1000, p95Ms: 20 } as const;
+/** On PostgreSQL: a share of the SQLite throughput measured in the same run, and a p95. */
+export const POSTGRES_SERVE_TARGETS = { shareOfSqlite: 0.6, p95Ms: 30 } as const;
 
 const DEFAULT_MIX: Record<Operation, number> = { search: 0.6, insert: 0.25, edit: 0.15 };
 const EDITED_BLOCK = "notes";
@@ -89,12 +97,18 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
   const memoryCount = options.memories ?? 1000;
   const mix = options.mix ?? DEFAULT_MIX;
   const seed = options.seed ?? 7;
-  const dir = mkdtempSync(join(tmpdir(), "engram-bench-serve-"));
-  const db = join(dir, "bench.db");
+  const targets = options.targets ?? SERVE_TARGETS;
+  const fresh = benchDatabase("serve", options.database);
   const corpus = new SyntheticCorpus({ seed });
   try {
-    const { key, agents, heads } = await seedDatabase(db, corpus, agentCount, memoryCount);
-    const server = await spawnServe(db, ["--auth", "--rate-limit", "0", "--workers", String(workers)]);
+    const { key, agents, heads } = await seedDatabase(fresh.database, corpus, agentCount, memoryCount);
+    const server = await spawnServe(fresh.database, [
+      "--auth",
+      "--rate-limit",
+      "0",
+      "--workers",
+      String(workers),
+    ]);
     const client = new LoadClient(server.url, {
       connections: concurrency,
       headers: { authorization: `Bearer ${key}` },
@@ -132,7 +146,9 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
           mix,
           auth: server.ready.auth,
           rateLimit: false,
+          store: fresh.kind,
         },
+        targets,
       });
     } finally {
       client.close();
@@ -140,13 +156,18 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
       await server.exited;
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await fresh.drop();
   }
 }
 
 /** Agents with memories and a block to edit, and a key for their project. */
-async function seedDatabase(db: string, corpus: SyntheticCorpus, agentCount: number, memoryCount: number) {
-  const engram = createEngram({ path: db, embedder: null, env: {} });
+async function seedDatabase(
+  database: string,
+  corpus: SyntheticCorpus,
+  agentCount: number,
+  memoryCount: number,
+) {
+  const engram = createEngram({ database, embedder: null, env: {} });
   try {
     const { key, project } = await engram.keys.create(
       { project: "bench", name: "bench" },
@@ -314,6 +335,7 @@ class Load {
     serverCpu: number | null;
     clientCpu: number;
     settings: ServeBenchResult["settings"];
+    targets: ServeBenchResult["targets"];
   }): ServeBenchResult {
     const all = OPERATIONS.flatMap((op) => this.#latencies.get(op) ?? []);
     const byStatus: Record<string, number> = {};
@@ -344,8 +366,8 @@ class Load {
       errors: { total: errorTotal, byStatus },
       serverCpu: run.serverCpu,
       clientCpu: run.clientCpu,
-      targets: { ...SERVE_TARGETS },
-      pass: throughput >= SERVE_TARGETS.throughput && latency.p95 <= SERVE_TARGETS.p95Ms && errorTotal === 0,
+      targets: { ...run.targets },
+      pass: throughput >= run.targets.throughput && latency.p95 <= run.targets.p95Ms && errorTotal === 0,
     };
   }
 }
@@ -384,7 +406,7 @@ export function formatServeBench(r: ServeBenchResult): string {
     `p50 ${p.p50} ms  p95 ${p.p95} ms  p99 ${p.p99} ms  (${p.samples} ${name})`;
   return [
     `engram bench serve — ${r.date} — ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}`,
-    `${s.concurrency} clients over loopback for ${s.duration} s (after ${s.warmup} s warm-up), ${s.workers} server process${s.workers === 1 ? "" : "es"}, ${s.agents} agents × ${s.memoriesPerAgent} memories, API keys on`,
+    `${s.concurrency} clients over loopback for ${s.duration} s (after ${s.warmup} s warm-up), ${s.workers} server process${s.workers === 1 ? "" : "es"}, ${s.agents} agents × ${s.memoriesPerAgent} memories, API keys on, ${s.store === "postgres" ? "PostgreSQL" : "SQLite"}`,
     `mix: ${OPERATIONS.map((op) => `${Math.round(s.mix[op] * 100)}% ${op}`).join(", ")}`,
     `  throughput  ${r.throughput} requests/s   target >= ${r.targets.throughput}  ${mark(r.throughput >= r.targets.throughput)}`,
     `  latency     ${line("requests", r.latency)}   target p95 <= ${r.targets.p95Ms} ms  ${mark(r.latency.p95 <= r.targets.p95Ms)}`,

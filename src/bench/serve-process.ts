@@ -2,7 +2,8 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { moduleUrl } from "../core/module-url.ts";
 
-const MAIN = fileURLToPath(moduleUrl("../cli/main", import.meta.url));
+/** The CLI's entry point in this checkout (or its build). */
+export const MAIN = fileURLToPath(moduleUrl("../cli/main", import.meta.url));
 
 /** A real `engram serve` process, as `engram bench serve` and the tests start it. */
 export interface ServeProcess {
@@ -27,15 +28,20 @@ export interface ServeProgram {
 
 /**
  * Spawns `node src/cli/main.ts serve --json --port 0 --db DB …` with this package's Node (or the
- * given program), and resolves once it listens. Rejects with its stderr if it exits first.
+ * given program), and resolves once it listens. Rejects with its stderr if it exits first. `db` may
+ * be a PostgreSQL URL, which the server gets as `ENGRAM_DATABASE_URL`.
  */
 export function spawnServe(
   db: string,
   args: readonly string[] = [],
   program: ServeProgram = { node: process.execPath, script: MAIN },
 ): Promise<ServeProcess> {
-  const child = spawn(program.node, [program.script, "serve", "--json", "--port", "0", "--db", db, ...args], {
-    env: program.env ?? { PATH: process.env.PATH, HOME: process.env.HOME },
+  // A PostgreSQL URL goes in the environment, off the command line that other users can list.
+  const url = /^postgres(ql)?:\/\//i.test(db);
+  const where = url ? [] : ["--db", db];
+  const env = program.env ?? { PATH: process.env.PATH, HOME: process.env.HOME };
+  const child = spawn(program.node, [program.script, "serve", "--json", "--port", "0", ...where, ...args], {
+    env: url ? { ...env, ENGRAM_DATABASE_URL: db } : env,
   });
   let stdout = "";
   let stderr = "";
@@ -52,7 +58,9 @@ export function spawnServe(
       if (stdout.includes("\n") && line !== undefined) {
         try {
           const ready = JSON.parse(line) as ServeProcess["ready"];
-          resolve({ child, url: ready.url, ready, exited, stderr: () => stderr });
+          // With --json a refusal to start is a JSON line too: `{"error":…}`.
+          if (typeof ready.url !== "string") reject(new Error(`serve did not start: ${line}${stderr}`));
+          else resolve({ child, url: ready.url, ready, exited, stderr: () => stderr });
         } catch (error) {
           reject(new Error(`serve printed something else than its ready line: ${line}`, { cause: error }));
         }

@@ -14,7 +14,16 @@ export type OptionSpecs = Record<string, OptionSpec>;
 
 /** Flags every command takes. */
 export const COMMON_OPTIONS = {
-  db: { type: "string", arg: "PATH", help: "database file (default: $ENGRAM_DB, else ~/.engram/engram.db)" },
+  db: {
+    type: "string",
+    arg: "PATH",
+    help: "SQLite database file (default: $ENGRAM_DB, else ~/.engram/engram.db)",
+  },
+  database: {
+    type: "string",
+    arg: "URL",
+    help: "database: postgres://… or a SQLite file (default: $ENGRAM_DATABASE_URL, else the --db default)",
+  },
   json: { type: "boolean", help: "print machine-readable JSON on stdout, errors included" },
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const satisfies OptionSpecs;
@@ -39,6 +48,7 @@ export type Args<A extends readonly string[]> = {
 /** A command after parsing: the common flags, and a runner bound to the rest. */
 export interface PreparedCommand {
   db: string | undefined;
+  database: string | undefined;
   json: boolean;
   help: boolean;
   run(ctx: CommandContext): Promise<CommandResult | undefined>;
@@ -99,11 +109,17 @@ export function defineCommand<const A extends readonly string[], const O extends
       } catch (error) {
         throw new UsageError(parseArgsMessage(error), spec.name);
       }
-      const values = parsed.values as Values<O> & { db?: string; json?: boolean; help?: boolean };
+      const values = parsed.values as Values<O> & {
+        db?: string;
+        database?: string;
+        json?: boolean;
+        help?: boolean;
+      };
       const help = values.help === true;
       const args = help ? {} : bindArgs(spec.name, spec.args, parsed.positionals);
       return {
         db: values.db,
+        database: values.database,
         json: values.json === true,
         help,
         run: (ctx) => spec.run({ args: args as Args<A>, options: values }, ctx),

@@ -1,4 +1,5 @@
-import type { createEngram, Engram } from "../engram.ts";
+import type { Engram } from "../engram.ts";
+import type { DatabaseLocation } from "../store/database-location.ts";
 import { UsageError } from "./usage-error.ts";
 import { decodeUserText } from "./user-text.ts";
 
@@ -24,9 +25,15 @@ export interface CliIo {
 export interface CommandContext {
   readonly io: CliIo;
   readonly json: boolean;
-  readonly dbPath: string;
-  /** The engine over `dbPath`, opened on the first call; closed by `run` afterwards. */
+  /** The database the command runs on (`--database`, `--db` or their defaults). */
+  readonly database: DatabaseLocation;
+  /** The engine over `database`, opened on the first call; closed by `run` afterwards. */
   engram(): Engram;
+  /**
+   * Why the database could not be opened, once the engine has been opened and the database has
+   * answered; undefined when it opened, or when the engine was never opened.
+   */
+  openFailure(): Promise<unknown>;
   /** Closes the engine if it was opened. Safe to call more than once. */
   close(): Promise<void>;
   /** All of stdin as UTF-8. */
@@ -34,22 +41,32 @@ export interface CommandContext {
 }
 
 /**
- * The context of one command. `open` is `createEngram`, passed in by `run` once it has loaded the engine,
- * so that this module (and `--help`, `--version`) does not load it.
+ * The context of one command. `open` opens the engine over a database: `run` passes it in once it has
+ * loaded the engine, so that this module (and `--help`, `--version`) does not load it.
  */
 export function createContext(
   io: CliIo,
-  options: { json: boolean; dbPath: string; open: typeof createEngram },
+  options: { json: boolean; database: DatabaseLocation; open: (database: DatabaseLocation) => Engram },
 ): CommandContext {
   let engram: Engram | undefined;
+  let opening: Promise<unknown> | undefined;
   return {
     io,
     json: options.json,
-    dbPath: options.dbPath,
+    database: options.database,
     engram() {
-      engram ??= options.open({ path: options.dbPath, env: io.env });
+      if (engram === undefined) {
+        engram = options.open(options.database);
+        // A database that opens in the background (PostgreSQL) is asked now, so that a failure to
+        // reach it is known, and reported as itself, whatever the command was doing when it failed.
+        opening = engram.store.ready().then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      }
       return engram;
     },
+    openFailure: async () => opening,
     async close() {
       const open = engram;
       engram = undefined;

@@ -25,7 +25,18 @@ const HEAVY = {
   "the MCP SDK": /\/node_modules\/@modelcontextprotocol\//,
   hono: /\/node_modules\/(hono|@hono)\//,
   zod: /\/node_modules\/zod\//,
+  "the PostgreSQL driver": /\/node_modules\/(pg|pg-[a-z-]+)\//,
 };
+
+/** What a command over a SQLite file that runs no model and serves nothing has no use for. */
+const SQLITE_ENGINE_ONLY: (keyof typeof HEAVY)[] = [
+  "the AI SDK",
+  "an AI SDK provider",
+  "the tokenizer",
+  "the MCP SDK",
+  "hono",
+  "the PostgreSQL driver",
+];
 
 let dir: string;
 let db: string;
@@ -79,13 +90,22 @@ describe("what a command loads", () => {
     );
   });
 
-  it("engram agent list opens the engine without models, tokenizer, server or MCP", () => {
+  it("engram agent list opens the engine without models, tokenizer, server, MCP or PostgreSQL", () => {
     const loaded = loadedBy(["agent", "list", "--db", db]);
     assert.ok(
       loaded.some((url) => url.endsWith("/src/engram.ts")),
       "the engine was loaded",
     );
-    assertNone(loaded, ["the AI SDK", "an AI SDK provider", "the tokenizer", "the MCP SDK", "hono"]);
+    assertNone(loaded, SQLITE_ENGINE_ONLY);
+  });
+
+  it("engram copy between SQLite files loads neither PostgreSQL nor a model", () => {
+    const loaded = loadedBy(["copy", "--from", db, "--to", join(dir, "copy.db")]);
+    assert.ok(
+      loaded.some((url) => url.endsWith("/src/transfer/copy-database.ts")),
+      "the copy was loaded",
+    );
+    assertNone(loaded, SQLITE_ENGINE_ONLY);
   });
 
   it("engram serve answers /health without the AI SDK, the tokenizer or the MCP SDK", async () => {
@@ -115,6 +135,12 @@ describe("what a command loads", () => {
       loaded.some((url) => /\/node_modules\/hono\//.test(url)),
       "the server stack was loaded",
     );
-    assertNone(loaded, ["the AI SDK", "an AI SDK provider", "the tokenizer", "the MCP SDK"]);
+    assertNone(loaded, [
+      "the AI SDK",
+      "an AI SDK provider",
+      "the tokenizer",
+      "the MCP SDK",
+      "the PostgreSQL driver",
+    ]);
   });
 });

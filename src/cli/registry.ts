@@ -3,6 +3,7 @@ import { agentCommands, fork } from "./commands/agent.ts";
 import { benchCommands } from "./commands/bench.ts";
 import { blockCommands } from "./commands/block.ts";
 import { branchCommands } from "./commands/branch.ts";
+import { copyCommands } from "./commands/copy.ts";
 import { eventCommands } from "./commands/events.ts";
 import { evolutionCommands } from "./commands/evolve.ts";
 import { experienceCommands } from "./commands/experience.ts";
@@ -48,6 +49,7 @@ export const COMMANDS: readonly Command[] = [
   ...eventCommands,
   ...webhookCommands,
   ...transferCommands,
+  ...copyCommands,
   ...gitCommands,
   ...benchCommands,
 ];

@@ -1,6 +1,6 @@
-import { defaultDatabasePath } from "../store/sqlite/database-path.ts";
 import type { Command } from "./command.ts";
 import { type CliIo, createContext } from "./context.ts";
+import { chooseDatabase } from "./database-option.ts";
 import { GROUPS } from "./groups.ts";
 import { EXIT, printError, printResult } from "./output.ts";
 import { UsageError } from "./usage-error.ts";
@@ -32,15 +32,20 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stdout.write(`${commandHelp(located.command)}\n`);
       return EXIT.ok;
     }
+    const database = chooseDatabase(prepared, io.env, located.command.name);
     // The engine is loaded only for a command that runs: help and --version start without it.
     const { createEngram } = await import("../engram.ts");
+    const { openStore } = await import("../store/open-store.ts");
     const ctx = createContext(io, {
       json: prepared.json,
-      dbPath: prepared.db ?? defaultDatabasePath(io.env),
-      open: createEngram,
+      database,
+      open: (location) => createEngram({ store: openStore(location), env: io.env }),
     });
     try {
-      const result = await prepared.run(ctx);
+      const result = await prepared.run(ctx).catch(async (error: unknown) => {
+        // A database that cannot be opened fails whatever touched it first: report it as itself.
+        throw (await ctx.openFailure()) ?? error;
+      });
       if (result !== undefined) printResult(io, prepared.json, result);
       return EXIT.ok;
     } finally {
@@ -65,8 +70,8 @@ async function locate(argv: readonly string[]): Promise<Located> {
   for (let i = 0; i < argv.length && words.length < 2; i++) {
     const token = argv[i] as string;
     if (token === "--") break;
-    if (token === "--db") i++;
-    else if (!GLOBAL_BOOLEANS.has(token) && !token.startsWith("--db=")) {
+    if (token === "--db" || token === "--database") i++;
+    else if (!GLOBAL_BOOLEANS.has(token) && !/^--(db|database)=/.test(token)) {
       if (token.startsWith("-")) break;
       words.push(i);
       if (words.length === 1 && GROUPS[token] === undefined && token !== "help") break;

@@ -58,6 +58,8 @@ export interface ClusterOptions {
   workers: number;
   /** The `serve` command line each worker runs (without `node main.ts`). */
   argv: readonly string[];
+  /** Variables each worker's environment adds to this process's. */
+  env?: Record<string, string> | undefined;
   stderr: Writable;
   /** How long workers may take to stop before they are killed. */
   stopTimeoutMs: number;
@@ -85,7 +87,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   let failed: ((error: Error) => void) | undefined;
 
   const fork = (): Worker => {
-    const worker = cluster.fork();
+    const worker = cluster.fork(options.env);
     workers.add(worker);
     worker.process.stdout?.resume();
     worker.process.stderr?.on("data", (chunk: Buffer) => options.stderr.write(chunk.toString()));

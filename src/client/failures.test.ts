@@ -125,9 +125,11 @@ describe("the client's errors, auth and streamed turns, against a served engine"
   });
 
   it("a server that is down is `unavailable`, naming its URL", async () => {
-    const gone = await startServer({ engram: createTestEngram(), port: 0 });
+    const goneEngine = createTestEngram();
+    const gone = await startServer({ engram: goneEngine, port: 0 });
     const url = gone.url;
     await gone.close();
+    await goneEngine.close();
     const client = createClient({ baseUrl: url });
     await assert.rejects(client.agents.list(), (error: unknown) => {
       assert.ok(EngramError.isInstance(error));

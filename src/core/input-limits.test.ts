@@ -5,9 +5,9 @@ import { InvalidInputError } from "./errors.ts";
 import {
   checkInput,
   findInputProblem,
-  loneSurrogate,
   MAX_INPUT_DEPTH,
   MAX_JSON_DEPTH,
+  unstorableCharacter,
   wellFormedPrefix,
 } from "./input-limits.ts";
 import { jsonObject } from "./json-object.ts";
@@ -36,7 +36,7 @@ describe("findInputProblem", () => {
   it("names the first lone surrogate in reading order, in a value or a key", () => {
     const input = { ok: "🦀", list: ["fine", { deep: "x\udfff", later: "\ud800" }], z: "\ud800" };
     assert.deepEqual(findInputProblem(input, 64), {
-      kind: "lone_surrogate",
+      kind: "unstorable_character",
       path: ["list", 1, "deep"],
       message: "contains a lone surrogate (U+DFFF) at index 1",
     });
@@ -54,23 +54,27 @@ describe("findInputProblem", () => {
   });
 });
 
-describe("loneSurrogate and wellFormedPrefix", () => {
-  it("find a lone half of either kind, and never a pair", () => {
-    fc.assert(fc.property(fc.string({ unit: "binary" }), (s) => assert.equal(loneSurrogate(s), undefined)));
-    assert.equal(loneSurrogate("note \ud800"), "contains a lone surrogate (U+D800) at index 5");
-    assert.equal(loneSurrogate("\udc00\ud800"), "contains a lone surrogate (U+DC00) at index 0");
-    assert.equal(loneSurrogate("🦀\ud83d"), "contains a lone surrogate (U+D83D) at index 2");
+describe("unstorableCharacter and wellFormedPrefix", () => {
+  it("find a lone half of either kind or a NUL, and never a pair", () => {
+    const noNul = fc.string({ unit: "binary" }).map((s) => s.replaceAll("\u0000", ""));
+    fc.assert(fc.property(noNul, (s) => assert.equal(unstorableCharacter(s), undefined)));
+    assert.equal(unstorableCharacter("a\u0000b"), "contains a NUL character (U+0000) at index 1");
+    assert.equal(unstorableCharacter("note \ud800"), "contains a lone surrogate (U+D800) at index 5");
+    assert.equal(unstorableCharacter("\udc00\ud800"), "contains a lone surrogate (U+DC00) at index 0");
+    assert.equal(unstorableCharacter("🦀\ud83d"), "contains a lone surrogate (U+D83D) at index 2");
   });
 
-  it("cut text without splitting a pair, and replace lone halves", () => {
+  it("cut text without splitting a pair, and replace lone halves and NULs", () => {
     assert.equal(wellFormedPrefix("ab🦀", 3), "ab");
     assert.equal(wellFormedPrefix("ab🦀", 4), "ab🦀");
     assert.equal(wellFormedPrefix("a\ud800b"), "a\uFFFDb");
+    assert.equal(wellFormedPrefix("a\u0000b"), "a\uFFFDb");
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), fc.nat(40), (s, n) => {
         const cut = wellFormedPrefix(s, n);
-        assert.equal(loneSurrogate(cut), undefined);
-        assert.ok(s.startsWith(cut) && cut.length >= Math.min(n, s.length) - 1);
+        assert.equal(unstorableCharacter(cut), undefined);
+        const kept = s.replaceAll("\u0000", "\uFFFD");
+        assert.ok(kept.startsWith(cut) && cut.length >= Math.min(n, s.length) - 1);
       }),
     );
   });

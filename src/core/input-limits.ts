@@ -25,7 +25,7 @@ export const MAX_SESSION_ID = 200;
 
 /** One thing wrong with an input: where (a path of keys and indexes) and what. */
 export interface InputProblem {
-  kind: "too_deep" | "lone_surrogate";
+  kind: "too_deep" | "unstorable_character";
   path: (string | number)[];
   message: string;
 }
@@ -33,31 +33,35 @@ export interface InputProblem {
 /**
  * Why `text` cannot be stored as it is: it holds a lone surrogate (half of a UTF-16 pair), which
  * UTF-8 cannot encode, so storage would silently replace it and hashes taken before would no longer
- * match. Undefined when the text is well-formed.
+ * match; or a NUL character (U+0000), which PostgreSQL's text cannot hold (so no backend takes it,
+ * and a database can move between backends). Undefined when the text can be stored as it is.
  */
-export function loneSurrogate(text: string): string | undefined {
+export function unstorableCharacter(text: string): string | undefined {
   // With the u flag a pair is one code point, so only a lone half matches.
-  const match = LONE_SURROGATE.exec(text);
+  const match = UNSTORABLE.exec(text);
   if (match === null) return undefined;
+  if (match[0] === "\u0000") return `contains a NUL character (U+0000) at index ${match.index}`;
   const hex = text.charCodeAt(match.index).toString(16).toUpperCase();
   return `contains a lone surrogate (U+${hex}) at index ${match.index}`;
 }
 
-const LONE_SURROGATE = /\p{Surrogate}/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the characters looked for.
+const UNSTORABLE = /[\p{Surrogate}\u0000]/u;
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, "gu");
 
 /**
  * Text engram writes itself (a model's answer, an error, a cut excerpt) made to pass the checks above:
- * at most `max` UTF-16 units, never ending in half a pair, any lone surrogate replaced by U+FFFD.
+ * at most `max` UTF-16 units, never ending in half a pair, any lone surrogate or NUL replaced by U+FFFD.
  */
 export function wellFormedPrefix(text: string, max = text.length): string {
   let end = Math.min(max, text.length);
   const last = text.charCodeAt(end - 1);
   if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-  return text.slice(0, end).replace(/\p{Surrogate}/gu, "\uFFFD");
+  return text.slice(0, end).replace(UNSTORABLE_ALL, "\uFFFD");
 }
 
 /**
- * The first problem of an input: a string or key with a lone surrogate, or nesting deeper than
+ * The first problem of an input: a string or key with a lone surrogate or a NUL, or nesting deeper than
  * `maxDepth`. Walks with its own stack, so no depth of input can overflow it. Only plain objects and
  * arrays are entered (a library caller may pass a model or a function among the options).
  */
@@ -67,8 +71,9 @@ export function findInputProblem(value: unknown, maxDepth: number): InputProblem
   for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
     const current = visit.value;
     if (typeof current === "string") {
-      const problem = loneSurrogate(current);
-      if (problem !== undefined) return { kind: "lone_surrogate", path: pathOf(visit), message: problem };
+      const problem = unstorableCharacter(current);
+      if (problem !== undefined)
+        return { kind: "unstorable_character", path: pathOf(visit), message: problem };
       continue;
     }
     if (!isContainer(current) || seen.has(current)) continue;
@@ -77,9 +82,9 @@ export function findInputProblem(value: unknown, maxDepth: number): InputProblem
       return { kind: "too_deep", path: pathOf(visit), message: `nested deeper than ${maxDepth} levels` };
     if (!Array.isArray(current)) {
       for (const key of Object.keys(current)) {
-        const problem = loneSurrogate(key);
+        const problem = unstorableCharacter(key);
         if (problem !== undefined)
-          return { kind: "lone_surrogate", path: pathOf(visit), message: `a key ${problem}` };
+          return { kind: "unstorable_character", path: pathOf(visit), message: `a key ${problem}` };
       }
     }
     // Pushed in reverse, so the first problem in reading order is the one reported.

@@ -2,36 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createEngram } from "../engram.ts";
 import { startServer } from "./serve.ts";
+import { readModifyWrite } from "./test-support.ts";
 
 const json = { "content-type": "application/json" };
-
-interface Outcome {
-  conflicts: number;
-}
-
-/**
- * Reads a value with its version, computes the new one, writes it naming the version read, and on
- * 409 starts over: the client side of optimistic concurrency.
- */
-async function readModifyWrite(
-  read: () => Promise<{ value: string; version: string }>,
-  write: (value: string, version: string) => Promise<Response>,
-  change: (value: string) => string,
-  outcome: Outcome,
-): Promise<void> {
-  for (let attempt = 0; attempt < 1000; attempt++) {
-    const { value, version } = await read();
-    const res = await write(change(value), version);
-    const text = await res.text();
-    if (res.status === 409) {
-      outcome.conflicts++;
-      continue;
-    }
-    assert.ok(res.ok, `${res.status} ${text}`);
-    return;
-  }
-  assert.fail("gave up after 1000 conflicts");
-}
 
 describe("concurrent writers over HTTP", () => {
   it("lose no block edit: stale heads are 409s, retried until each edit lands", async () => {

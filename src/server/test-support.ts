@@ -100,3 +100,33 @@ export async function refuses(
   if (expected.message !== undefined) assert.match(reply.body.error.message, expected.message);
   assert.deepEqual(await t.state(agentId), before);
 }
+
+/** What `readModifyWrite` saw. */
+export interface Outcome {
+  conflicts: number;
+}
+
+/**
+ * Reads a value with its version, computes the new one, writes it naming the version read, and on
+ * 409 starts over: the client side of optimistic concurrency. Resolves with the successful write's
+ * response body.
+ */
+export async function readModifyWrite(
+  read: () => Promise<{ value: string; version: string }>,
+  write: (value: string, version: string) => Promise<Response>,
+  change: (value: string) => string,
+  outcome: Outcome,
+): Promise<string> {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const { value, version } = await read();
+    const res = await write(change(value), version);
+    const text = await res.text();
+    if (res.status === 409) {
+      outcome.conflicts++;
+      continue;
+    }
+    assert.ok(res.ok, `${res.status} ${text}`);
+    return text;
+  }
+  assert.fail("gave up after 1000 conflicts");
+}

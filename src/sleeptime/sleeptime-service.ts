@@ -192,6 +192,34 @@ export class SleeptimeService {
   }
 
   /**
+   * Takes, or renews, the right to run the schedule for `holder` (a scheduler) for `leaseMs`, unless
+   * another holder has it and its lease has not lapsed: among every engine on the database, one
+   * runs the schedule at a time. Returns whether `holder` has it now.
+   */
+  async claimSchedule(holder: string, leaseMs: number): Promise<boolean> {
+    const now = this.#ctx.now();
+    return this.#ctx.store.leaderLeases.claim(this.#scheduleRole(), holder, now, now + leaseMs);
+  }
+
+  /** Gives the schedule up, if `holder` has it, so another engine's scheduler takes it at once. */
+  async releaseSchedule(holder: string): Promise<void> {
+    await this.#ctx.store.leaderLeases.release(this.#scheduleRole(), holder);
+  }
+
+  /** The scheduler that runs the schedule now, or null when none does (its lease lapsed). */
+  async scheduleHolder(): Promise<string | null> {
+    const lease = await this.#ctx.store.leaderLeases.get(this.#scheduleRole());
+    return lease !== null && lease.expiresMs > this.#ctx.now() ? lease.owner : null;
+  }
+
+  /** A project's view schedules that project alone, so it leads apart from the whole database's. */
+  #scheduleRole(): string {
+    return this.#ctx.projectId === undefined
+      ? "sleeptime.schedule"
+      : `sleeptime.schedule:${this.#ctx.projectId}`;
+  }
+
+  /**
    * One tick of the schedule: for every agent in scope, enqueues `schedule.jobs` once per interval.
    * Forgetting runs regardless (time alone fades memories); the other jobs only for agents with
    * activity (events by anyone but sleep-time itself) since the last scheduled run.

@@ -20,18 +20,12 @@ import { webhookCases } from "./store-suite-webhooks.ts";
  * @example
  * runStoreSuite({ name: "sqlite", create: () => createSqliteStore({ path: ":memory:" }) });
  */
-export function runStoreSuite(options: {
-  name: string;
-  create: () => Store | Promise<Store>;
-  /** Run the vector cases only (for a server that stands in for the real one where vectors are). */
-  vectorsOnly?: boolean;
-}): void {
+export function runStoreSuite(options: { name: string; create: () => Store | Promise<Store> }): void {
   const kit = suiteKit(options.create);
   const { id, at, event, withStore, seed, child } = kit;
 
   describe(`store suite: ${options.name}`, () => {
     vectorStoreCases(kit);
-    if (options.vectorsOnly === true) return;
     evolutionStoreTests(withStore);
     it("keeps agent names unique within a project, finding an agent by its name", async () => {
       await withStore(async (store) => {

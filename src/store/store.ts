@@ -59,6 +59,8 @@ export interface Store {
   readonly turnLeases: TurnLeaseStore;
   /** Webhooks of each project and their delivery log. */
   readonly webhooks: WebhookStore;
+  /** Roles one engine at a time holds among all on the database (e.g. running the sleep-time schedule). */
+  readonly leaderLeases: LeaderLeaseStore;
   /**
    * Resolves once the store is open (connected, migrated); rejects with why it cannot open. Every
    * operation waits for it, so calling it is needed only to learn of a problem early.
@@ -132,6 +134,31 @@ export interface TurnLeaseStore {
   renew(agentId: string, conversation: string, holder: string, expiresMs: number): Promise<boolean>;
   /** Gives the conversation up, if `holder` still has it. */
   release(agentId: string, conversation: string, holder: string): Promise<void>;
+}
+
+/** Who holds a named role, until when. */
+export interface LeaderLease {
+  /** The engine instance holding it. */
+  owner: string;
+  /** When it lapses unless renewed: a server that died or hung stops renewing. */
+  expiresMs: number;
+}
+
+/**
+ * Named roles held by one engine at a time across every engine on the database: a lease that names
+ * its owner and lapses unless the owner renews it, so a dead holder's role passes to another.
+ */
+export interface LeaderLeaseStore {
+  /**
+   * Takes the role for `owner` until `expiresMs`, or renews it when `owner` holds it already, unless
+   * another owner holds it and it has not lapsed by `nowMs`. Atomic: of several engines claiming
+   * at once, one wins. Returns whether `owner` holds it now.
+   */
+  claim(name: string, owner: string, nowMs: number, expiresMs: number): Promise<boolean>;
+  /** The role's last holder (its lease may have lapsed: compare `expiresMs`), or null. */
+  get(name: string): Promise<LeaderLease | null>;
+  /** Gives the role up, if `owner` still has it, so another engine can take it at once. */
+  release(name: string, owner: string): Promise<void>;
 }
 
 export interface StoreCapabilities {
@@ -503,6 +530,8 @@ export interface VectorRetrainState {
 export interface SettingsStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
+  /** Every setting made with `set`, by key (what a copy of the database carries). */
+  list(): Promise<{ key: string; value: string }[]>;
 }
 
 /**

@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 
 /** What the fake server answers to one chat completion request. */
 export type FakeReply =
-  | { text: string }
+  /** A text answer, sent after `delayMs` (a slow model) when given. */
+  | { text: string; delayMs?: number }
   | { toolCalls: { name: string; arguments: string }[] }
   /** An HTTP error with OpenAI's error body. */
   | { status: number; message: string; headers?: Record<string, string> }
@@ -46,10 +47,14 @@ export async function startFakeChatServer(
       if ("hang" in reply) return;
       const id = `chatcmpl-${requests.length}`;
       created++;
-      if (body.stream === true) return stream(res, reply, id, created, body.model);
-      if ("cutAfter" in reply) return void res.destroy();
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify(completion(reply, id, created, body.model)));
+      const answer = () => {
+        if (body.stream === true) return stream(res, reply, id, created, body.model);
+        if ("cutAfter" in reply) return void res.destroy();
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify(completion(reply, id, created, body.model)));
+      };
+      if ("delayMs" in reply && reply.delayMs !== undefined) setTimeout(answer, reply.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

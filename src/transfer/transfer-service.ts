@@ -1,19 +1,17 @@
 import { ConflictError, InvalidInputError } from "../core/errors.ts";
-import type { Agent, Memory, MemoryVersion, Message } from "../core/types.ts";
+import type { Agent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { freeAgentNameIn } from "../memory/agents/agent-service.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
-import { indexMessage } from "../memory/messages/message-service.ts";
 import type { ProjectService } from "../memory/projects/project-service.ts";
 import { checkModelAllowed } from "../models/model-policy.ts";
-import type { AgentImport, IndexedMessage } from "../store/store.ts";
-import { collectEpisodes, collectMemories, collectMessages } from "./collect.ts";
+import type { AgentImport } from "../store/store.ts";
+import { agentImportOf, documentCounts } from "./agent-import.ts";
+import { exportAgent } from "./export-agent.ts";
 import {
-  EXPORT_FORMAT,
   EXPORT_VERSION,
   type ExportDocument,
   type ExportDocumentV1,
-  type ExportedMemory,
   exportDocument,
   exportDocumentV1,
 } from "./format.ts";
@@ -80,27 +78,7 @@ export class TransferService {
   /** The agent with its block history and everything it has learned (vectors aside). */
   async export(agentId: string): Promise<ExportDocument> {
     const agent = await requireAgent(this.#ctx, agentId);
-    const { store } = this.#ctx;
-    const history = await store.history.snapshot(agent.id);
-    const { projectId: _, ...portable } = agent;
-    const experienceVersion = await store.experience.version(agent.id);
-    return {
-      format: EXPORT_FORMAT,
-      version: EXPORT_VERSION,
-      exportedAt: nowIso(this.#ctx),
-      agent: portable,
-      branches: history.branches,
-      commits: history.commits,
-      blobs: history.blobs,
-      memories: await collectMemories(store, agent.id),
-      messages: await collectMessages(store, agent.id),
-      episodes: await collectEpisodes(store, agent.id),
-      experience: {
-        version: experienceVersion,
-        records: (await store.experience.all(agent.id)).map(({ agentId: _a, ...record }) => record),
-      },
-      insights: (await store.insights.list(agent.id)).map(({ agentId: _a, ...insight }) => insight),
-    };
+    return exportAgent(this.#ctx.store, agent, nowIso(this.#ctx));
   }
 
   /**
@@ -162,52 +140,25 @@ export class TransferService {
     const name =
       options.newIds === true ? await freeAgentNameIn(this.#ctx.store, project.id, copy.name) : copy.name;
     const agent: Agent = { ...copy, name, projectId: project.id };
-    const owned = { agentId: agent.id };
-    const messages: Message[] = doc.messages.map((m) => ({ ...remapIds(m, ids), ...owned }));
-    // Each message is indexed with its neighbours' text, as the live append path leaves it.
-    const indexed: Iterable<IndexedMessage> = {
-      *[Symbol.iterator]() {
-        for (let i = 0; i < messages.length; i++) yield indexMessage(messages, i);
+    const counts = documentCounts(doc);
+    const event = makeEvent(this.#ctx, {
+      projectId: project.id,
+      agentId: agent.id,
+      actor: "user",
+      kind: "agent.imported",
+      targetType: "agent",
+      targetId: agent.id,
+      after: {
+        agent,
+        from: doc.agent.id,
+        format: from,
+        version,
+        commits: doc.commits.length,
+        branches: doc.branches,
+        ...counts,
       },
-    };
-    const counts = {
-      memories: doc.memories.length,
-      messages: doc.messages.length,
-      episodes: doc.episodes.length,
-      experienceRecords: doc.experience.records.length,
-      insights: doc.insights.length,
-    };
-    await this.#write({
-      agent,
-      history: { commits: doc.commits, blobs: doc.blobs, branches: doc.branches },
-      memories: doc.memories.map((m) => ownedMemory(remapIds(m, ids), agent.id)),
-      messages: indexed,
-      episodes: doc.episodes.map((e) => ({ ...remapIds(e, ids), ...owned })),
-      experience: {
-        version: doc.experience.version,
-        records: doc.experience.records.map((r) => ({ ...remapIds(r, ids), ...owned })),
-      },
-      insights: doc.insights.map((insight) => ({ ...remapIds(insight, ids), ...owned })),
-      events: [
-        makeEvent(this.#ctx, {
-          projectId: project.id,
-          agentId: agent.id,
-          actor: "user",
-          kind: "agent.imported",
-          targetType: "agent",
-          targetId: agent.id,
-          after: {
-            agent,
-            from: doc.agent.id,
-            format: from,
-            version,
-            commits: doc.commits.length,
-            branches: doc.branches,
-            ...counts,
-          },
-        }),
-      ],
     });
+    await this.#write(agentImportOf(doc, agent, ids, [event]));
     // The blocks the agent starts with: those at the head of its default branch.
     const head = doc.branches.find((b) => b.name === doc.agent.defaultBranch)?.head;
     const blocks = doc.commits.find((c) => c.id === head)?.tree.length ?? 0;
@@ -236,21 +187,5 @@ function fromVersion1(doc: ExportDocumentV1): ExportDocument {
     episodes: [],
     experience: { version: 0, records: [] },
     insights: [],
-  };
-}
-
-/** A memory of the document as the store keeps it: owned by the agent, each version a full snapshot. */
-function ownedMemory(
-  { versions, ...fields }: ExportedMemory,
-  agentId: string,
-): { memory: Memory; versions: MemoryVersion[] } {
-  const memory: Memory = { ...fields, agentId };
-  return {
-    memory,
-    versions: versions.map(({ memory: snapshot, ...version }) => ({
-      ...version,
-      memoryId: memory.id,
-      memory: { id: memory.id, agentId, ...snapshot } as Memory,
-    })),
   };
 }

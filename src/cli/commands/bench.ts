@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { benchServer } from "../../bench/bench-database.ts";
 import { InvalidInputError } from "../../core/errors.ts";
 import { ENVIRONMENT_NAMES, isEnvironmentName } from "../../environments/environment.ts";
 import { nonNegativeInt, positiveInt, seedList } from "../bench-options.ts";
@@ -8,6 +9,9 @@ import { formatLearnBench } from "../format.ts";
 import { progressBar } from "../progress.ts";
 import { UsageError } from "../usage-error.ts";
 import { evolveBench } from "./bench-evolve.ts";
+
+const ON_POSTGRES =
+  "With --database URL (a PostgreSQL server), it runs on a fresh schema there, dropped at the end.";
 
 const store = defineCommand({
   name: "bench store",
@@ -38,6 +42,7 @@ const retrieval = defineCommand({
   },
   details: [
     "Runs on its own throwaway database with a deterministic test embedder; --db is ignored.",
+    ON_POSTGRES,
     "Progress shows on stderr when it is a terminal.",
   ].join("\n"),
   async run({ options }, ctx) {
@@ -48,6 +53,7 @@ const retrieval = defineCommand({
       n,
       queries,
       hybrid: options.hybrid,
+      database: options.database,
       onProgress: progressBar(ctx.io.stderr),
     });
     return { data: result, text: formatRetrievalBench(result) };
@@ -100,6 +106,7 @@ const locomo = defineCommand({
     "Each conversation's turns are added as messages to a throwaway database (--db is ignored) and",
     "each question with evidence is searched; recall@k is the share of its evidence turns in the top k,",
     "in percent, averaged over questions, overall and per category. Uses ENGRAM_EMBEDDING_MODEL when set.",
+    ON_POSTGRES,
   ].join("\n"),
   async run({ options }, ctx) {
     if (options.data === undefined) throw new UsageError("missing --data FILE", "bench locomo");
@@ -111,6 +118,7 @@ const locomo = defineCommand({
       data,
       ks,
       env: ctx.io.env,
+      database: options.database,
       onProgress: progressBar(ctx.io.stderr),
     }).catch((error: unknown) => {
       // The benchmark's complaints about the data's shape say "LoCoMo data"; say which file.
@@ -271,11 +279,16 @@ const serve = defineCommand({
     "database (--db is ignored), seeds it, then sends 60% memory searches, 25% memory inserts and 15%",
     "block edits that name the head they expect. An edit answered 409 is an expected conflict, counted",
     "and not retried. Target: at least 1,000 requests/s at p95 <= 20 ms with no errors.",
+    "With --database URL (a PostgreSQL server) it runs twice: on SQLite, then with the server processes",
+    "sharing a fresh schema there (dropped at the end). Target on PostgreSQL: at least 0.6x the SQLite",
+    "throughput of the same run, at p95 <= 30 ms, with no errors.",
   ].join("\n"),
   async run({ options }, ctx) {
     const command = "bench serve";
-    const { runServeBench, formatServeBench } = await import("../../bench/serve-bench.ts");
-    const result = await runServeBench({
+    const { runServeBench, formatServeBench, POSTGRES_SERVE_TARGETS } = await import(
+      "../../bench/serve-bench.ts"
+    );
+    const settings = {
       duration: positiveInt(options.duration, "duration", command),
       warmup: nonNegativeInt(options.warmup, "warmup", command),
       concurrency: positiveInt(options.concurrency, "concurrency", command),
@@ -283,8 +296,30 @@ const serve = defineCommand({
       agents: positiveInt(options.agents, "agents", command),
       memories: nonNegativeInt(options.memories, "memories", command),
       onProgress: progressBar(ctx.io.stderr),
+    };
+    // A --database that cannot be used is refused now, not after the SQLite run.
+    if (options.database !== undefined) benchServer(options.database);
+    const sqlite = await runServeBench(settings);
+    if (options.database === undefined) return { data: sqlite, text: formatServeBench(sqlite) };
+    const postgres = await runServeBench({
+      ...settings,
+      database: options.database,
+      targets: {
+        throughput: Math.round(sqlite.throughput * POSTGRES_SERVE_TARGETS.shareOfSqlite),
+        p95Ms: POSTGRES_SERVE_TARGETS.p95Ms,
+      },
     });
-    return { data: result, text: formatServeBench(result) };
+    const ratio = Math.round((postgres.throughput / sqlite.throughput) * 100) / 100;
+    return {
+      data: { sqlite, postgres, ratio },
+      text: [
+        formatServeBench(sqlite),
+        "",
+        formatServeBench(postgres),
+        "",
+        `PostgreSQL / SQLite throughput: ${ratio}   target >= ${POSTGRES_SERVE_TARGETS.shareOfSqlite}`,
+      ].join("\n"),
+    };
   },
 });
 

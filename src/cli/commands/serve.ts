@@ -1,6 +1,7 @@
 import { EngramError, InvalidInputError } from "../../core/errors.ts";
 import type { Engram } from "../../engram.ts";
 import { startSleeptimeScheduler } from "../../sleeptime/scheduler.ts";
+import { formatDatabaseLocation } from "../../store/database-location.ts";
 import { parseAllowPattern } from "../../webhooks/outbound-policy.ts";
 import { type Command, defineCommand, durationOption, intOption, numberOption } from "../command.ts";
 import type { CommandContext } from "../context.ts";
@@ -175,6 +176,7 @@ const serve = defineCommand({
       const running = await startCluster({
         workers,
         argv: workerArgv(ctx, port, host, flags),
+        env: workerEnv(ctx),
         stderr: ctx.io.stderr,
         stopTimeoutMs: grace + 5_000,
       });
@@ -248,10 +250,10 @@ function announce(
   },
 ): void {
   if (ctx.json) {
-    ctx.io.stdout.write(`${JSON.stringify({ ...ready, database: ctx.dbPath })}\n`);
+    ctx.io.stdout.write(`${JSON.stringify({ ...ready, database: ctx.database.label })}\n`);
     return;
   }
-  const notes = [`database: ${ctx.dbPath}`];
+  const notes = [`database: ${ctx.database.label}`];
   if (ready.auth) notes.push("API keys required");
   if (ready.workers > 1) notes.push(`${ready.workers} workers`);
   ctx.io.stdout.write(`engram listening on ${ready.url} (${notes.join(", ")})\n`);
@@ -277,7 +279,9 @@ function workerArgv(
     allowUrls: readonly string[];
   },
 ): string[] {
-  const argv = ["serve", "--db", ctx.dbPath, "--port", String(port), "--host", host];
+  const argv = ["serve", "--port", String(port), "--host", host];
+  // A PostgreSQL URL reaches the workers through their environment (workerEnv), not their command lines.
+  if (ctx.database.kind === "sqlite") argv.push("--db", ctx.database.path);
   if (flags.auth) argv.push("--auth");
   if (flags.rate !== undefined) argv.push("--rate-limit", String(flags.rate));
   if (flags.burst !== undefined) argv.push("--rate-burst", String(flags.burst));
@@ -291,6 +295,15 @@ function workerArgv(
   if (flags.sleep.interval !== undefined) argv.push("--sleep-interval", flags.sleep.interval);
   for (const pattern of flags.allowUrls) argv.push("--allow-url", pattern);
   return argv;
+}
+
+/**
+ * What a worker's environment adds to the primary's: the PostgreSQL URL as the primary was given it
+ * (password included), kept off command lines, which other users of the machine can list.
+ */
+function workerEnv(ctx: CommandContext): Record<string, string> {
+  if (ctx.database.kind === "sqlite") return {};
+  return { ENGRAM_DATABASE_URL: formatDatabaseLocation(ctx.database) };
 }
 
 /** A server that needs keys while none exists could only answer 401: say so instead of starting. */

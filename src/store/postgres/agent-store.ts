@@ -1,7 +1,7 @@
 import { agentNameTaken } from "../../core/agent-names.ts";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Agent, NewEvent } from "../../core/types.ts";
-import { AGENT_INSERT_COLUMNS, agentValues } from "../rows/agent-values.ts";
+import { AGENT_INSERT_COLUMNS, agentUpdateValues, agentValues } from "../rows/agent-values.ts";
 import { type AgentRow, toAgent } from "../sqlite/rows.ts";
 import type { AgentImport, AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
@@ -81,15 +81,7 @@ export class PgAgentStore implements AgentStore {
         changed = await tx.run(
           `UPDATE agents SET name = $1, model = $2, instructions = $3, metadata = $4, default_branch = $5,
              updated_at = $6 WHERE id = $7`,
-          [
-            agent.name,
-            agent.model,
-            agent.instructions,
-            JSON.stringify(agent.metadata),
-            agent.defaultBranch,
-            agent.updatedAt,
-            agent.id,
-          ],
+          agentUpdateValues(agent),
         );
       } catch (error) {
         if (isUniqueViolation(error)) throw new ConflictError(agentNameTaken(agent.name));

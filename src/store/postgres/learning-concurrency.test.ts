@@ -1,17 +1,22 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConflictError } from "../../core/errors.ts";
-import type { Agent, Job, NewEvent } from "../../core/types.ts";
+import type { EvolutionRun } from "../../core/evolution-types.ts";
+import type { Agent, Job } from "../../core/types.ts";
 import type { Store } from "../store.ts";
 import { suiteFixtures } from "../store-suite-jobs.ts";
+import { suiteKit } from "../store-suite-kit.ts";
 import { createPostgresStore } from "./postgres-store.ts";
 import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
 
-const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
-let counter = 0;
-const id = (prefix: string) => `${prefix}_${String(++counter).padStart(26, "0")}`;
+// The suite's fixtures; each test opens its stores itself.
+const kit = suiteKit(() => {
+  throw new Error("the stores are opened by twoServers");
+});
+const { id, at, seed } = kit;
+const { job } = suiteFixtures(kit);
 
-/** Two servers' stores (two pools) on one schema, with a project of `agents` agents. */
+/** Two servers' stores (two pools) on one schema, with `agents` agents (each in a project of its own). */
 async function twoServers(
   server: TestPostgres,
   agents: number,
@@ -19,46 +24,10 @@ async function twoServers(
   const schema = freshSchemaName();
   const stores = [0, 1].map(() => createPostgresStore({ url: server.url, schema, max: 4 }));
   await Promise.all(stores.map((store) => store.ready()));
-  const [a] = stores as [Store];
-  const projectId = id("prj");
-  await a.projects.create(
-    { id: projectId, name: "p", metadata: {}, createdAt: at(0), updatedAt: at(0) },
-    event(projectId, "project.created"),
-  );
   const made: Agent[] = [];
-  for (let i = 0; i < agents; i++) {
-    const agent: Agent = {
-      id: id("agt"),
-      projectId,
-      name: `a${i}`,
-      model: null,
-      instructions: "",
-      metadata: {},
-      defaultBranch: "main",
-      createdAt: at(0),
-      updatedAt: at(0),
-    };
-    await a.agents.create(agent, { commits: [], blobs: [], branches: [] }, [
-      event(projectId, "agent.created", agent.id),
-    ]);
-    made.push(agent);
-  }
+  for (let i = 0; i < agents; i++) made.push((await seed(stores[0] as Store)).agent);
   return { stores, agents: made };
 }
-
-const event = (projectId: string, kind: string, agentId: string | null = null): NewEvent => ({
-  id: id("evt"),
-  projectId,
-  agentId,
-  actor: "user",
-  kind,
-  targetType: "test",
-  targetId: "t",
-  before: null,
-  after: null,
-  createdAt: at(0),
-});
-const { job } = suiteFixtures({ id, at, event });
 
 describe("PostgreSQL learning stores shared by several servers", postgresSkip(), () => {
   let server: TestPostgres;
@@ -139,6 +108,64 @@ describe("PostgreSQL learning stores shared by several servers", postgresSkip(),
       }
       assert.equal(await stores[1]?.experience.version(agent.id), 1);
       assert.equal(await stores[0]?.experience.count(agent.id), 1);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it("adds a rule once when servers add it at the same moment, each having read it absent", async () => {
+    const { stores, agents } = await twoServers(server, 1);
+    const agent = agents[0] as Agent;
+    const rule = {
+      id: id("ins"),
+      agentId: agent.id,
+      text: "check twice",
+      count: 1,
+      createdAt: at(2),
+      updatedAt: at(2),
+    };
+    try {
+      const runs: EvolutionRun[] = [0, 1].map(() => ({
+        id: id("evo"),
+        agentId: agent.id,
+        branch: "main",
+        seed: 1,
+        config: {},
+        status: "running",
+        attempt: 1,
+        round: 0,
+        state: {},
+        report: null,
+        error: null,
+        startedAt: at(1),
+        updatedAt: at(1),
+        finishedAt: null,
+      }));
+      for (const run of runs) await stores[0]?.evolution.createRun(run, []);
+      const outcomes = await Promise.allSettled(
+        runs.map((run, i) =>
+          (stores[i] as Store).evolution.saveRun(run, 1, null, [], {
+            agentId: agent.id,
+            commit: null,
+            instructions: null,
+            insights: {
+              upserts: [{ ...rule, text: `check ${i} times` }],
+              deletes: [],
+              expected: [{ id: rule.id, updatedAt: null }],
+              events: [],
+            },
+          }),
+        ),
+      );
+      assert.equal(outcomes.filter((o) => o.status === "fulfilled").length, 1);
+      const refused = outcomes.find((o) => o.status === "rejected");
+      assert.ok(refused?.reason instanceof ConflictError, String(refused?.reason));
+      const winner = outcomes.findIndex((o) => o.status === "fulfilled");
+      assert.deepEqual(
+        (await stores[1]?.insights.list(agent.id))?.map((i) => i.text),
+        [`check ${winner} times`],
+        "the rule is the one whose write succeeded",
+      );
     } finally {
       await Promise.all(stores.map((store) => store.close()));
     }

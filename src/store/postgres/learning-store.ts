@@ -67,8 +67,9 @@ export class PgEpisodeStore implements EpisodeStore {
     const params: unknown[] = [agentId];
     const bind = (value: unknown) => `$${params.push(value)}`;
     const where = ["agent_id = $1"];
-    if (options.filter !== undefined)
+    if (options.filter !== undefined) {
       where.push(compileFilter(options.filter, EPISODE_FILTER_TABLE, PG_DIALECT, bind));
+    }
     if (options.task !== undefined) where.push(`task = ${bind(options.task)}`);
     if (options.after !== undefined) where.push(`id < ${bind(options.after)}`);
     const rows = await this.#db.all<EpisodeRow>(

@@ -52,6 +52,8 @@ export class PgDatabase implements Sql {
       // A statement never waits forever on a dead server; a checkout never waits forever on a full pool.
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
+      // Idle connections do not keep a process alive whose work is done (one that never closed engram).
+      allowExitOnIdle: true,
       ...(this.schema === "public" ? {} : { options: `-c search_path=${this.schema}` }),
       application_name: "engram",
     });

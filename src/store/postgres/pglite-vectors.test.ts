@@ -3,7 +3,8 @@ import { after, before, describe, it } from "node:test";
 import { createIdGenerator } from "../../core/ids.ts";
 import { createEngram } from "../../engram.ts";
 import { createHashEmbedder } from "../../models/hash-embedder.ts";
-import { runStoreSuite } from "../store-suite.ts";
+import { suiteKit } from "../store-suite-kit.ts";
+import { vectorStoreCases } from "../store-suite-vectors.ts";
 import { PgDatabase } from "./pg-database.ts";
 import { startTestPglite, type TestPglite } from "./test-pglite.ts";
 import { PgVectorStore } from "./vector-store.ts";
@@ -31,7 +32,10 @@ describe("PostgreSQL vectors through pgvector (PGlite)", () => {
     await pglite?.stop();
   });
 
-  runStoreSuite({ name: "postgres with pgvector (PGlite)", create: () => pglite.open(), vectorsOnly: true });
+  // The shared suite's vector cases; the rest of the suite runs on a real PostgreSQL server.
+  describe("store suite: vectors on postgres with pgvector (PGlite)", () => {
+    vectorStoreCases(suiteKit(() => pglite.open()));
+  });
 
   it("an engine on PostgreSQL with pgvector ranks memories by their vectors too", async () => {
     const engram = createEngram({
@@ -91,7 +95,7 @@ describe("PostgreSQL vectors through pgvector (PGlite)", () => {
       };
       const small = clustered(1, 40);
       await add("agt_small", small);
-      await add("agt_large", clustered(2, 4000));
+      await add("agt_large", clustered(2, 2000));
       assert.deepEqual(await vectors.indexState("memories", "agt_small"), {
         lists: 0,
         trained: 0,

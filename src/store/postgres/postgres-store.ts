@@ -7,6 +7,7 @@ import { PgHistoryStore } from "./history-store.ts";
 import { PgInsightStore } from "./insight-store.ts";
 import { PgJobStore } from "./job-store.ts";
 import { PgKeyStore } from "./key-store.ts";
+import { pgLeaderLeaseStore } from "./leader-lease-store.ts";
 import { PgEpisodeStore, PgExperienceStore } from "./learning-store.ts";
 import { migratePostgres } from "./migrations.ts";
 import { PgDatabase } from "./pg-database.ts";
@@ -77,6 +78,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     keys: new PgKeyStore(db),
     turnLeases: new PgTurnLeaseStore(db),
     webhooks: new PgWebhookStore(db),
+    leaderLeases: pgLeaderLeaseStore(db),
     settings: {
       async get(key) {
         return (
@@ -88,6 +90,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
           [key, value],
         );
+      },
+      async list() {
+        return db.all<{ key: string; value: string }>("SELECT key, value FROM settings ORDER BY key");
       },
     },
     async close() {

@@ -56,12 +56,7 @@ export function sharedTestPostgres(): Promise<TestPostgres> {
   return shared;
 }
 
-let schemas = 0;
-
-/** A fresh schema name, unique within the shared server's lifetime. */
-export function freshSchemaName(): string {
-  return `t${process.pid}_${++schemas}`;
-}
+export { freshSchemaName } from "./fresh-schema-name.ts";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

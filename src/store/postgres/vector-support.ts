@@ -12,8 +12,8 @@ export interface PgVectorSupport {
 const EXTENSION_LOCK = "7308604897066246402";
 
 /**
- * Finds pgvector, installing it (`CREATE EXTENSION vector`, in engram's schema) when the server has
- * it available but the database does not yet. Runs while the store opens, so it does not wait for
+ * Finds pgvector, installing it (`CREATE EXTENSION vector`, in `public`, else in engram's schema)
+ * when the server has it available but the database does not yet. Runs while the store opens, so it does not wait for
  * `ready()`. Returns why vectors are unavailable instead when they are: the server lacks the
  * extension, or engram's role may not create it.
  */
@@ -25,14 +25,22 @@ export async function findPgVector(db: PgDatabase): Promise<PgVectorSupport | { 
     );
     if (available === undefined) return { unavailable: "pgvector is not installed on the server" };
     if (available.installed === null) {
-      // A savepoint, so that a refusal (no privilege) leaves the transaction usable.
-      await tx.run("SAVEPOINT create_vector");
-      try {
-        await tx.run("CREATE EXTENSION IF NOT EXISTS vector");
-      } catch (error) {
-        await tx.run("ROLLBACK TO SAVEPOINT create_vector");
-        return { unavailable: `CREATE EXTENSION vector failed: ${(error as Error).message}` };
+      // In `public` where there is one, not in engram's schema: an extension lives in one schema for
+      // the whole database, and dropping that schema would take every schema's vectors with it.
+      let failure = "";
+      for (const where of [" SCHEMA public", ""]) {
+        // A savepoint, so that a refusal (no privilege, no such schema) leaves the transaction usable.
+        await tx.run("SAVEPOINT create_vector");
+        try {
+          await tx.run(`CREATE EXTENSION IF NOT EXISTS vector${where}`);
+          failure = "";
+          break;
+        } catch (error) {
+          await tx.run("ROLLBACK TO SAVEPOINT create_vector");
+          failure ||= (error as Error).message;
+        }
       }
+      if (failure !== "") return { unavailable: `CREATE EXTENSION vector failed: ${failure}` };
     }
     const row = await tx.get<{ schema: string; version: string }>(
       `SELECT quote_ident(n.nspname) AS schema, e.extversion AS version

@@ -1,5 +1,10 @@
 import type { Agent, Commit } from "../../core/types.ts";
 
+/*
+ * The values both backends write for an agent and its commits, in the order of their columns, so
+ * that one list serves SQLite's `?` and PostgreSQL's `$n` statements.
+ */
+
 /** The columns of a `commits` row, in the order `commitValues` gives them. */
 export const COMMIT_INSERT_COLUMNS =
   "agent_id, id, seq, parent_id, tree_hash, tree, author, message, created_at";
@@ -32,4 +37,15 @@ export const agentValues = (agent: Agent) => [
   agent.defaultBranch,
   agent.createdAt,
   agent.updatedAt,
+];
+
+/** What an agent's update writes, in this order: name, model, instructions, metadata, default branch, update time, then the id. */
+export const agentUpdateValues = (agent: Agent) => [
+  agent.name,
+  agent.model,
+  agent.instructions,
+  JSON.stringify(agent.metadata),
+  agent.defaultBranch,
+  agent.updatedAt,
+  agent.id,
 ];

@@ -1,7 +1,7 @@
 import { agentNameTaken } from "../../core/agent-names.ts";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Agent, NewEvent } from "../../core/types.ts";
-import { AGENT_INSERT_COLUMNS, agentValues } from "../rows/agent-values.ts";
+import { AGENT_INSERT_COLUMNS, agentUpdateValues, agentValues } from "../rows/agent-values.ts";
 import type { AgentImport, AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
 import { inTransaction, inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
@@ -136,13 +136,7 @@ export class SqliteAgentStore implements AgentStore {
       const { changes } = this.#s.run(
         `UPDATE agents SET name = ?, model = ?, instructions = ?, metadata = ?, default_branch = ?, updated_at = ?
          WHERE id = ?`,
-        agent.name,
-        agent.model,
-        agent.instructions,
-        JSON.stringify(agent.metadata),
-        agent.defaultBranch,
-        agent.updatedAt,
-        agent.id,
+        ...agentUpdateValues(agent),
       );
       if (Number(changes) === 0) throw new NotFoundError(`agent ${agent.id} not found`);
       writeEvents(this.#s, [event]);

@@ -71,7 +71,9 @@ function asWrittenBeforeLean(path: string, out: Awaited<ReturnType<typeof readOu
         version.run(JSON.stringify(v.memory), (v.memory as { id: string }).id, v.version);
   const event = db.prepare("UPDATE events SET before = ?, after = ? WHERE seq = ?");
   for (const e of out.events) event.run(JSON.stringify(e.before), JSON.stringify(e.after), e.seq);
-  db.prepare("DELETE FROM schema_migrations WHERE version = ?").run(LEAN);
+  // A database that old predates the later migrations too: undo them (migration 14's table).
+  db.exec("DROP TABLE leader_leases");
+  db.prepare("DELETE FROM schema_migrations WHERE version >= ?").run(LEAN);
   db.close();
 }
 

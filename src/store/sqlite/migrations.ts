@@ -423,6 +423,18 @@ export const MIGRATIONS: readonly Migration[] = [
     prepare: convertToLeanHistory,
     sql: "ALTER TABLE memories DROP COLUMN content_hash;",
   },
+  {
+    version: 14,
+    name: "leader leases: roles one engine at a time holds, such as running the sleep-time schedule",
+    // Like turn leases, a lease names the engine instance holding it and lapses unless renewed.
+    sql: `
+      CREATE TABLE leader_leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -8,6 +8,7 @@ import { SqliteHistoryStore } from "./history-store.ts";
 import { SqliteInsightStore } from "./insight-store.ts";
 import { SqliteJobStore } from "./job-store.ts";
 import { SqliteKeyStore } from "./key-store.ts";
+import { SqliteLeaderLeaseStore } from "./leader-lease-store.ts";
 import { SqliteEpisodeStore, SqliteExperienceStore } from "./learning-store.ts";
 import { SqliteMemoryStore } from "./memory-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
@@ -80,6 +81,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     vectors,
     keys: new SqliteKeyStore(statements),
     turnLeases: new SqliteTurnLeaseStore(statements),
+    leaderLeases: new SqliteLeaderLeaseStore(statements),
     webhooks: new SqliteWebhookStore(statements),
     ready: () => Promise.resolve(),
     settings: {
@@ -94,6 +96,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           key,
           value,
         );
+      },
+      async list() {
+        // Each agent's experience version is kept in this table too: it is the agent's, not a setting.
+        return statements
+          .all<{ key: string; value: string }>(
+            "SELECT key, value FROM settings WHERE key NOT LIKE 'experience.version:%' ORDER BY key",
+          )
+          .map(({ key, value }) => ({ key, value }));
       },
     },
     async close() {

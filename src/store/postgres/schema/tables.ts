@@ -277,6 +277,12 @@ CREATE TABLE turn_leases (
   PRIMARY KEY (agent_id, conversation)
 );
 
+CREATE TABLE leader_leases (
+  name TEXT COLLATE "C" PRIMARY KEY,
+  owner TEXT COLLATE "C" NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+
 CREATE TABLE webhooks (
   id TEXT COLLATE "C" PRIMARY KEY,
   project_id TEXT COLLATE "C" NOT NULL REFERENCES projects(id) ON DELETE CASCADE,

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { after, afterEach, beforeEach, describe, it } from "node:test";
+import { freshSchemaName, postgresSkip, sharedTestPostgres } from "../store/postgres/test-server.ts";
+import { type CliSandbox, runCli, sandbox } from "./test-harness.ts";
+
+let s: CliSandbox;
+let target: CliSandbox;
+let agent: { id: string };
+beforeEach(async () => {
+  s = sandbox();
+  target = sandbox();
+  agent = await s.ok(["agent", "create", "--name", "helper"]);
+  await s.ok(["block", "set", "helper", "persona", "I learn."]);
+  await s.ok(["memory", "add", "helper", "Ada keeps bees"]);
+  await s.ok(["keys", "create", "--name", "ci", "--project", "default"]);
+});
+afterEach(() => {
+  s.cleanup();
+  target.cleanup();
+});
+
+describe("engram copy", () => {
+  it("copies into an empty file with a line per agent on stderr, and the copy exports the same", async () => {
+    const outcome = await runCli(["copy", "--from", s.db, "--to", target.db, "--json"]);
+    assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
+    const report = outcome.json();
+    assert.equal(report.from, s.db);
+    assert.equal(report.to, target.db);
+    assert.deepEqual([report.projects, report.keys], [1, 1]);
+    assert.deepEqual(report.agents, { copied: 1, verified: 1, differing: [] });
+    assert.match(
+      outcome.stderr,
+      new RegExp(`^copied 1/1 helper \\(${agent.id}\\): 2 commits, 1 memories`, "m"),
+    );
+    assert.match(outcome.stderr, new RegExp(`^verified 1/1 helper \\(${agent.id}\\)$`, "m"));
+    const [from, to] = await Promise.all([s.ok(["export", "helper"]), target.ok(["export", "helper"])]);
+    assert.deepEqual({ ...to, exportedAt: "" }, { ...from, exportedAt: "" });
+  });
+
+  it("prints what it copied and what it did not", async () => {
+    const outcome = await runCli(["copy", "--from", s.db, "--to", target.db]);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.match(outcome.stdout, /^ {2}1 projects, 1 keys, 0 webhooks, 0 settings$/m);
+    assert.match(outcome.stdout, /^verified 1 of 1 agents/m);
+    assert.match(outcome.stdout, /^note: vectors are not copied: run `engram memory reindex`/m);
+  });
+
+  it("refuses a destination that is not empty, naming what it holds", async () => {
+    await target.ok(["project", "create", "mine"]);
+    const outcome = await runCli(["copy", "--from", s.db, "--to", target.db, "--json"]);
+    assert.equal(outcome.code, 1);
+    assert.equal(outcome.json().error.code, "conflict");
+    assert.match(outcome.json().error.message, /not empty: it holds projects mine/);
+    assert.equal((await target.ok(["agent", "list"])).items.length, 0);
+  });
+
+  it("refuses a missing flag, a missing source file and one database named twice", async () => {
+    const missing = join(s.dir, "nothing.db");
+    for (const [argv, message] of [
+      [["copy", "--to", target.db], /missing --from/],
+      [["copy", "--from", s.db], /missing --to/],
+      [["copy", "--from", missing, "--to", target.db], /--from: there is no database file at/],
+      [["copy", "--from", s.db, "--to", s.db], /name the same database/],
+    ] as const) {
+      const outcome = await runCli(argv);
+      assert.equal(outcome.code, 2, argv.join(" "));
+      assert.match(outcome.stderr, message);
+    }
+    assert.equal(existsSync(missing), false, "no file was created for the missing source");
+  });
+});
+
+describe("engram copy through PostgreSQL", postgresSkip(), () => {
+  after(async () => {
+    await (await sharedTestPostgres()).stop();
+  });
+
+  it("copies a file to a PostgreSQL URL and back, naming the URL without its password", async () => {
+    const server = await sharedTestPostgres();
+    const url = `${(await server.createDatabase()).replace("engram@", "engram:hush@")}?schema=${freshSchemaName()}`;
+    const up = await runCli(["copy", "--from", s.db, "--to", url, "--json"]);
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    assert.deepEqual(up.json().agents, { copied: 1, verified: 1, differing: [] });
+    assert.match(up.json().to, /^postgres:\/\/engram:\*+@127\.0\.0\.1:\d+\/db\d+\?schema=t\d+_\d+$/);
+    assert.doesNotMatch(up.stdout + up.stderr, /hush/);
+    const again = await runCli(["copy", "--from", s.db, "--to", url, "--json"]);
+    assert.equal(again.json().error.code, "conflict");
+    const down = await runCli(["copy", "--from", url, "--to", target.db, "--json"]);
+    assert.equal(down.code, 0, down.stdout + down.stderr);
+    const [from, to] = await Promise.all([s.ok(["export", "helper"]), target.ok(["export", "helper"])]);
+    assert.deepEqual({ ...to, exportedAt: "" }, { ...from, exportedAt: "" });
+  });
+});

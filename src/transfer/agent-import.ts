@@ -1,0 +1,65 @@
+import type { Agent, Memory, MemoryVersion, Message, NewEvent } from "../core/types.ts";
+import { indexMessage } from "../memory/messages/message-service.ts";
+import type { AgentImport, IndexedMessage } from "../store/store.ts";
+import type { ExportDocument, ExportedMemory } from "./format.ts";
+import { remapIds } from "./remap.ts";
+
+/**
+ * What `store.agents.importAgent` writes for an export document: `agent` (the document's agent as it
+ * will be stored, in its project) owning every item, each id replaced through `ids` (empty: ids kept).
+ */
+export function agentImportOf(
+  doc: ExportDocument,
+  agent: Agent,
+  ids: ReadonlyMap<string, string>,
+  events: NewEvent[],
+): AgentImport {
+  const owned = { agentId: agent.id };
+  const messages: Message[] = doc.messages.map((m) => ({ ...remapIds(m, ids), ...owned }));
+  // Each message is indexed with its neighbours' text, as the live append path leaves it.
+  const indexed: Iterable<IndexedMessage> = {
+    *[Symbol.iterator]() {
+      for (let i = 0; i < messages.length; i++) yield indexMessage(messages, i);
+    },
+  };
+  return {
+    agent,
+    history: { commits: doc.commits, blobs: doc.blobs, branches: doc.branches },
+    memories: doc.memories.map((m) => ownedMemory(remapIds(m, ids), agent.id)),
+    messages: indexed,
+    episodes: doc.episodes.map((e) => ({ ...remapIds(e, ids), ...owned })),
+    experience: {
+      version: doc.experience.version,
+      records: doc.experience.records.map((r) => ({ ...remapIds(r, ids), ...owned })),
+    },
+    insights: doc.insights.map((insight) => ({ ...remapIds(insight, ids), ...owned })),
+    events,
+  };
+}
+
+/** How many items of each kind a document carries (what imports and copies report). */
+export function documentCounts(doc: ExportDocument) {
+  return {
+    memories: doc.memories.length,
+    messages: doc.messages.length,
+    episodes: doc.episodes.length,
+    experienceRecords: doc.experience.records.length,
+    insights: doc.insights.length,
+  };
+}
+
+/** A memory of the document as the store keeps it: owned by the agent, each version a full snapshot. */
+function ownedMemory(
+  { versions, ...fields }: ExportedMemory,
+  agentId: string,
+): { memory: Memory; versions: MemoryVersion[] } {
+  const memory: Memory = { ...fields, agentId };
+  return {
+    memory,
+    versions: versions.map(({ memory: snapshot, ...version }) => ({
+      ...version,
+      memoryId: memory.id,
+      memory: { id: memory.id, agentId, ...snapshot } as Memory,
+    })),
+  };
+}

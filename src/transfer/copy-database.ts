@@ -1,0 +1,277 @@
+import { type Clock, systemClock, toIso } from "../core/clock.ts";
+import { ConflictError } from "../core/errors.ts";
+import { createIdGenerator, type IdGenerator } from "../core/ids.ts";
+import type { Agent, NewEvent } from "../core/types.ts";
+import type { Store } from "../store/store.ts";
+import { publicView } from "../webhooks/webhook-view.ts";
+import { agentImportOf, documentCounts } from "./agent-import.ts";
+import { documentDifference } from "./compare-documents.ts";
+import { exportAgent } from "./export-agent.ts";
+
+/** Settings under `vectors.` describe the stored vectors, which a copy does not carry. */
+const carried = (key: string) => !key.startsWith("vectors.");
+
+/** Rows read per list call. */
+const PAGE = 500;
+
+export interface CopyOptions {
+  now?: Clock | undefined;
+  generateId?: IdGenerator | undefined;
+  /** Told after each agent is copied, and after each is verified. */
+  onProgress?: ((progress: CopyProgress) => void) | undefined;
+}
+
+/** Per-agent counts of what was copied. */
+export interface CopiedCounts {
+  commits: number;
+  memories: number;
+  messages: number;
+  episodes: number;
+  experienceRecords: number;
+  insights: number;
+}
+
+export interface CopyProgress {
+  phase: "copy" | "verify";
+  agent: { id: string; name: string; projectId: string };
+  /** Agents done in this phase, this one included, of `total`. */
+  done: number;
+  total: number;
+  /** What the agent carried (phase `copy`). */
+  counts?: CopiedCounts | undefined;
+  /** Where its copy differs from the source, null when it does not (phase `verify`). */
+  difference?: string | null | undefined;
+}
+
+/** What a copy carried, and how its verification went. */
+export interface CopyReport {
+  projects: number;
+  keys: number;
+  webhooks: number;
+  /** Settings copied (those about vectors are not). */
+  settings: number;
+  agents: {
+    copied: number;
+    /** Agents whose export from the destination equals their export from the source. */
+    verified: number;
+    /** Agents whose copy differs, with the first place it does (`memories.3.text`). */
+    differing: { id: string; name: string; path: string }[];
+  };
+  /** Items of every agent, summed. */
+  totals: CopiedCounts;
+  /** What a copy does not carry, one line each. */
+  notes: string[];
+}
+
+/** What the destination lacks after a copy, by design. */
+export const COPY_NOTES: readonly string[] = [
+  "vectors are not copied: run `engram memory reindex` on the destination with an embedding model (full-text search works at once)",
+  "the event log is not copied: the destination's log starts with one event per project, key, webhook and agent copied",
+  "not copied: evolution runs, sleep-time jobs, webhook delivery logs, and the versions of deleted memories",
+];
+
+/**
+ * Copies a whole database into an empty one, whatever the backends: projects, API keys (their secret
+ * hashes, revocation and times), webhooks (their secrets and state; each is sent only events written
+ * after the copy), settings not about vectors, and every agent with all it has learned, ids, commit
+ * hashes and histories unchanged (through the agent export and `importAgent`). Then it exports each
+ * agent from both sides and compares them; `agents.differing` lists any copy that differs.
+ * Copy a quiet database: writes made to the source meanwhile may or may not be carried.
+ *
+ * @throws ConflictError when the destination holds anything, naming what.
+ * @example
+ * const report = await copyDatabase(createSqliteStore({ path: "engram.db" }), createPostgresStore({ url }));
+ */
+export async function copyDatabase(from: Store, to: Store, options: CopyOptions = {}): Promise<CopyReport> {
+  await Promise.all([from.ready(), to.ready()]);
+  await requireEmpty(to);
+  const now = options.now ?? systemClock;
+  const generateId = options.generateId ?? createIdGenerator(now);
+  const copy: Copy = {
+    from,
+    to,
+    now: () => toIso(now()),
+    event: (fields) => ({
+      ...fields,
+      id: generateId("event"),
+      agentId: fields.targetType === "agent" ? fields.targetId : null,
+      actor: "system",
+      before: null,
+      createdAt: toIso(now()),
+    }),
+    progress: options.onProgress ?? (() => {}),
+  };
+  const projects = await copyProjects(copy);
+  const agents = await all(pages((after) => from.agents.list({ after, limit: PAGE })));
+  const totals = await copyAgents(copy, agents);
+  const keys = await copyKeys(copy);
+  const settings = await copySettings(copy);
+  // Last, so that each is sent only what happens after the copy.
+  const webhooks = await copyWebhooks(copy);
+  const differing = await verifyAgents(copy, agents);
+  return {
+    projects,
+    keys,
+    webhooks,
+    settings,
+    agents: { copied: agents.length, verified: agents.length - differing.length, differing },
+    totals,
+    notes: [...COPY_NOTES],
+  };
+}
+
+/** What each step of a copy works with. */
+interface Copy {
+  from: Store;
+  to: Store;
+  now(): string;
+  /** An event of the copy, written with what it copied. */
+  event(fields: Pick<NewEvent, "projectId" | "kind" | "targetType" | "targetId" | "after">): NewEvent;
+  progress(progress: CopyProgress): void;
+}
+
+async function copyProjects({ from, to, event }: Copy): Promise<number> {
+  let copied = 0;
+  for await (const project of pages((after) => from.projects.list({ after, limit: PAGE }))) {
+    const { id } = project;
+    await to.projects.create(
+      project,
+      event({ projectId: id, kind: "project.copied", targetType: "project", targetId: id, after: project }),
+    );
+    copied++;
+  }
+  return copied;
+}
+
+/** Each agent through its export document, in one all-or-nothing import per agent, ids kept. */
+async function copyAgents({ from, to, event, now, progress }: Copy, agents: Agent[]): Promise<CopiedCounts> {
+  const totals = { commits: 0, memories: 0, messages: 0, episodes: 0, experienceRecords: 0, insights: 0 };
+  for (const [i, agent] of agents.entries()) {
+    const doc = await exportAgent(from, agent, now());
+    const counts = { commits: doc.commits.length, ...documentCounts(doc) };
+    const copied = event({
+      projectId: agent.projectId,
+      kind: "agent.copied",
+      targetType: "agent",
+      targetId: agent.id,
+      after: { agent, branches: doc.branches, ...counts },
+    });
+    await to.agents.importAgent(agentImportOf(doc, agent, new Map(), [copied]));
+    for (const key of Object.keys(counts) as (keyof CopiedCounts)[]) totals[key] += counts[key];
+    progress({ phase: "copy", agent: brief(agent), done: i + 1, total: agents.length, counts });
+  }
+  return totals;
+}
+
+/** Keys with their secrets' hashes, revoked ones too. */
+async function copyKeys({ from, to, event }: Copy): Promise<number> {
+  let copied = 0;
+  for await (const listed of pages((after) => from.keys.list({ after, limit: PAGE, includeRevoked: true }))) {
+    const key = await from.keys.get(listed.id);
+    // Deleted with its project since it was listed.
+    if (key === null) continue;
+    const { secretHash: _, ...shown } = key;
+    const { id, projectId } = key;
+    await to.keys.create(
+      key,
+      event({ projectId, kind: "key.copied", targetType: "key", targetId: id, after: shown }),
+    );
+    copied++;
+  }
+  return copied;
+}
+
+async function copySettings({ from, to }: Copy): Promise<number> {
+  let copied = 0;
+  for (const { key, value } of await from.settings.list()) {
+    if (!carried(key)) continue;
+    await to.settings.set(key, value);
+    copied++;
+  }
+  return copied;
+}
+
+/**
+ * Webhooks with their secrets and state. A cursor counts the events of its own database, which the
+ * destination does not have: each starts at the destination's end, as a new webhook does.
+ */
+async function copyWebhooks({ from, to, event }: Copy): Promise<number> {
+  let copied = 0;
+  for await (const webhook of pages((after) => from.webhooks.list({ after, limit: PAGE }))) {
+    const moved = { ...webhook, cursor: await to.events.lastSeq() };
+    const { id, projectId } = webhook;
+    await to.webhooks.create(
+      moved,
+      event({
+        projectId,
+        kind: "webhook.copied",
+        targetType: "webhook",
+        targetId: id,
+        after: publicView(moved),
+      }),
+    );
+    copied++;
+  }
+  return copied;
+}
+
+/** Exports each agent from both sides and compares them; returns those that differ, and where. */
+async function verifyAgents({ from, to, now, progress }: Copy, agents: Agent[]) {
+  const differing: CopyReport["agents"]["differing"] = [];
+  for (const [i, agent] of agents.entries()) {
+    const difference = await compareAgent(from, to, agent, now());
+    if (difference !== null) differing.push({ id: agent.id, name: agent.name, path: difference });
+    progress({ phase: "verify", agent: brief(agent), done: i + 1, total: agents.length, difference });
+  }
+  return differing;
+}
+
+/** Where the agent's export from `to` differs from its export from `from`, or null. */
+async function compareAgent(from: Store, to: Store, agent: Agent, at: string): Promise<string | null> {
+  const copy = await to.agents.get(agent.id);
+  if (copy === null) return "(agent missing)";
+  const source = await from.agents.get(agent.id);
+  // Deleted from the source since it was copied: what was copied is what there was.
+  if (source === null) return null;
+  if (source.projectId !== copy.projectId) return "projectId";
+  return documentDifference(await exportAgent(from, source, at), await exportAgent(to, copy, at));
+}
+
+/** @throws ConflictError naming what the store holds, unless it holds nothing a copy would write. */
+async function requireEmpty(store: Store): Promise<void> {
+  const shown = 5;
+  const projects = await store.projects.list({ limit: shown + 1 });
+  const settings = (await store.settings.list()).filter(({ key }) => carried(key));
+  if (projects.length === 0 && settings.length === 0) return;
+  const held: string[] = [];
+  if (projects.length > 0) {
+    const names = projects.slice(0, shown).map((p) => p.name);
+    held.push(`projects ${names.join(", ")}${projects.length > shown ? " and more" : ""}`);
+  }
+  if (settings.length > 0) held.push(`settings ${settings.map((s) => s.key).join(", ")}`);
+  throw new ConflictError(
+    `the destination is not empty: it holds ${held.join("; ")}: copy into a new, empty database`,
+  );
+}
+
+/** Every item of a list paged by id. */
+async function* pages<T extends { id: string }>(
+  list: (after: string | undefined) => Promise<T[]>,
+): AsyncGenerator<T> {
+  for (let after: string | undefined; ; ) {
+    const page = await list(after);
+    yield* page;
+    if (page.length < PAGE) return;
+    after = page.at(-1)?.id;
+  }
+}
+
+async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+function brief(agent: Agent): CopyProgress["agent"] {
+  return { id: agent.id, name: agent.name, projectId: agent.projectId };
+}

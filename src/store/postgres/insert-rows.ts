@@ -3,6 +3,29 @@ import type { Sql } from "./pg-database.ts";
 /** PostgreSQL's limit on one statement's parameters. */
 const MAX_PARAMETERS = 65_535;
 
+/** Multi-row `INSERT … VALUES` statements for `rows`, as few as the parameter limit allows. */
+function statements(
+  into: string,
+  rows: readonly (readonly unknown[])[],
+  suffix: string,
+): { text: string; params: unknown[] }[] {
+  const width = rows[0]?.length ?? 0;
+  if (width === 0) return [];
+  const perStatement = Math.floor(MAX_PARAMETERS / width);
+  const out: { text: string; params: unknown[] }[] = [];
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    const params: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      const first = params.length;
+      params.push(...row);
+      return `(${row.map((_, c) => `$${first + c + 1}`).join(", ")})`;
+    });
+    out.push({ text: `INSERT INTO ${into} VALUES ${tuples.join(", ")} ${suffix}`, params });
+  }
+  return out;
+}
+
 /**
  * Inserts rows with multi-row `VALUES` statements, as few as the parameter limit allows.
  * `into` is `table (col, …)`; `suffix` follows the values (e.g. `ON CONFLICT DO NOTHING`).
@@ -14,19 +37,20 @@ export async function insertRows(
   rows: readonly (readonly unknown[])[],
   suffix = "",
 ): Promise<number> {
-  const width = rows[0]?.length ?? 0;
-  if (width === 0) return 0;
-  const perStatement = Math.floor(MAX_PARAMETERS / width);
   let inserted = 0;
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement);
-    const params: unknown[] = [];
-    const tuples = chunk.map((row) => {
-      const first = params.length;
-      params.push(...row);
-      return `(${row.map((_, c) => `$${first + c + 1}`).join(", ")})`;
-    });
-    inserted += await sql.run(`INSERT INTO ${into} VALUES ${tuples.join(", ")} ${suffix}`, params);
-  }
+  for (const { text, params } of statements(into, rows, suffix)) inserted += await sql.run(text, params);
   return inserted;
+}
+
+/** As `insertRows`, returning what `returning` (e.g. `RETURNING rowid, id`) names of each row. */
+export async function insertReturning<T>(
+  sql: Sql,
+  into: string,
+  rows: readonly (readonly unknown[])[],
+  returning: string,
+): Promise<T[]> {
+  const out: T[] = [];
+  for (const { text, params } of statements(into, rows, returning))
+    out.push(...(await sql.all<T>(text, params)));
+  return out;
 }

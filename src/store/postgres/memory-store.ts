@@ -4,7 +4,7 @@ import { memoryIndexTerms } from "../rows/index-terms.ts";
 import { contentValues } from "../rows/memory-rows.ts";
 import type { MemoryWrite } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
-import { insertValues } from "./insert-values.ts";
+import { insertReturning, insertRows } from "./insert-rows.ts";
 import type { Sql } from "./pg-database.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 import { type IndexedDocument, indexDocuments, MEMORY_SPACE, unindexDocuments } from "./search-index.ts";
@@ -14,13 +14,9 @@ import { type IndexedDocument, indexDocuments, MEMORY_SPACE, unindexDocuments } 
  * On PostgreSQL every version's snapshot and every event's before/after is the memory's full JSON.
  */
 
-const MEMORY_HEAD = `INSERT INTO memories (id, agent_id, user_id, kind, text, tags, importance, valid_from, valid_to,
+const MEMORY_INTO = `memories (id, agent_id, user_id, kind, text, tags, importance, valid_from, valid_to,
   provenance, metadata, version, archived_at, access_count, last_accessed_at, created_at, created_ms, updated_at)`;
-const MEMORY_WIDTH = 18;
-
-const VERSION_HEAD =
-  "INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)";
-const VERSION_WIDTH = 7;
+const VERSION_INTO = "memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)";
 
 function rowValues(memory: Memory): unknown[] {
   return [
@@ -54,15 +50,14 @@ function document(doc: number, memory: Memory) {
 }
 
 /** Inserts memory rows and indexes the active ones; returns nothing, throws ConflictError on a taken id. */
-async function insertRows(tx: Sql, memories: readonly Memory[]): Promise<void> {
+async function insertMemoryRows(tx: Sql, memories: readonly Memory[]): Promise<void> {
   if (memories.length === 0) return;
   let rows: { rowid: number; id: string }[];
   try {
-    rows = await insertValues<{ rowid: number; id: string }>(
+    rows = await insertReturning<{ rowid: number; id: string }>(
       tx,
-      MEMORY_HEAD,
-      MEMORY_WIDTH,
-      memories.flatMap(rowValues),
+      MEMORY_INTO,
+      memories.map(rowValues),
       "RETURNING rowid, id",
     );
   } catch (error) {
@@ -80,13 +75,13 @@ async function insertRows(tx: Sql, memories: readonly Memory[]): Promise<void> {
 
 async function insertVersions(tx: Sql, versions: readonly MemoryVersion[]): Promise<void> {
   if (versions.length === 0) return;
-  await insertValues(tx, VERSION_HEAD, VERSION_WIDTH, versions.flatMap(versionValues));
+  await insertRows(tx, VERSION_INTO, versions.map(versionValues));
 }
 
 /** Inserts memories with their first versions, events and full-text index entries, inside `tx`. */
 export async function insertMemories(tx: Sql, writes: readonly MemoryWrite[]): Promise<void> {
   if (writes.length === 0) return;
-  await insertRows(
+  await insertMemoryRows(
     tx,
     writes.map((write) => write.memory),
   );
@@ -163,7 +158,7 @@ export async function importMemories(
     [ids],
   );
   if (taken !== undefined) throw new ConflictError(`memory ${taken.id} already exists in this database`);
-  await insertRows(
+  await insertMemoryRows(
     tx,
     items.map((item) => item.memory),
   );

@@ -2,16 +2,15 @@ import { ConflictError } from "../../core/errors.ts";
 import { messageIndexTerms } from "../rows/index-terms.ts";
 import { messageValues } from "../rows/memory-rows.ts";
 import type { IndexedMessage } from "../store.ts";
-import { insertValues } from "./insert-values.ts";
+import { insertReturning } from "./insert-rows.ts";
 import type { Sql } from "./pg-database.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 import { indexDocuments, MESSAGE_SPACE, unindexDocuments } from "./search-index.ts";
 
 /** The message writes other domains compose into their own transactions (imports), and `append`'s. */
 
-const MESSAGE_HEAD = `INSERT INTO messages (id, agent_id, user_id, role, name, session_id, content, provenance,
+const MESSAGE_INTO = `messages (id, agent_id, user_id, role, name, session_id, content, provenance,
   metadata, created_at, created_ms)`;
-const MESSAGE_WIDTH = 11;
 
 /** Messages written per statement while reading an iterable: it is read once, in order. */
 const CHUNK = 1000;
@@ -26,11 +25,10 @@ async function insertChunk(tx: Sql, items: readonly IndexedMessage[]): Promise<v
   if (taken !== undefined) throw new ConflictError(`message ${taken.id} already exists in this database`);
   let rows: { rowid: number; id: string }[];
   try {
-    rows = await insertValues<{ rowid: number; id: string }>(
+    rows = await insertReturning<{ rowid: number; id: string }>(
       tx,
-      MESSAGE_HEAD,
-      MESSAGE_WIDTH,
-      items.flatMap((item) => messageValues(item.message)),
+      MESSAGE_INTO,
+      items.map((item) => messageValues(item.message)),
       "RETURNING rowid, id",
     );
   } catch (error) {

@@ -70,13 +70,10 @@ describe("memory tools", () => {
     assert.equal(created.value, "Analytical engine notes");
     assert.equal(created.limit, 5000);
     // The two calls of one step run concurrently: their edits are listed in the order they finished.
-    assert.deepEqual(
-      result.edits.map((e) => [e.tool, e.label]).sort(),
-      [
-        ["memory_replace", "human"],
-        ["memory_rethink", "projects"],
-      ],
-    );
+    assert.deepEqual(result.edits.map((e) => [e.tool, e.label]).sort(), [
+      ["memory_replace", "human"],
+      ["memory_rethink", "projects"],
+    ]);
     const log = (await engram.history.log(agent.id, { limit: 3 })).items;
     assert.deepEqual(
       log.map((c) => c.author),

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { ConflictError } from "../core/errors.ts";
-import type { Agent, Commit, Job, Memory, NewEvent, Project } from "../core/types.ts";
-import type { JobChanges, MemoryWrite, Store } from "./store.ts";
+import type { Agent, Commit, Job, JsonObject, Memory, NewEvent, Project } from "../core/types.ts";
+import type { AppendCommit, InsightChanges, MemoryWrite, Store } from "./store.ts";
 
 /** What the shared suite lends its job cases: fixtures and helpers. */
 export interface SuiteKit {
@@ -14,13 +14,56 @@ export interface SuiteKit {
   child(parent: Commit, value: string, n: number): { commit: Commit; blob: { hash: string; value: string } };
 }
 
-const NO_CHANGES: JobChanges = {
+/** What a sleep-time job changes, as the suite hands it to {@link completeJob}. */
+export interface SuiteJobChanges {
+  memoryInserts: MemoryWrite[];
+  memoryUpdates: { write: MemoryWrite; expectedVersion: number }[];
+  commit: AppendCommit | null;
+  insights: InsightChanges | null;
+  events: NewEvent[];
+}
+
+const NO_CHANGES: SuiteJobChanges = {
   memoryInserts: [],
   memoryUpdates: [],
   commit: null,
   insights: null,
   events: [],
 };
+
+/**
+ * Completes a job with its changes in one unit of work, composed as the sleep-time runner composes
+ * it, and returns the job as it then stands. A checkpoint is recorded when anything changed.
+ */
+export async function completeJob(
+  store: Store,
+  input: { id: string; attempt: number; changes: SuiteJobChanges; result: JsonObject; finishedAt: string },
+): Promise<Job> {
+  const { changes } = input;
+  const agentId = (await store.jobs.get(input.id))?.agentId ?? "";
+  const work = store.unitOfWork();
+  work.memories.insert(changes.memoryInserts);
+  for (const { write, expectedVersion } of changes.memoryUpdates)
+    work.memories.update(write, expectedVersion);
+  if (changes.commit !== null) work.history.append(changes.commit);
+  if (changes.insights !== null) work.insights.write(agentId, changes.insights);
+  work.events.add(changes.events);
+  const changed =
+    changes.memoryInserts.length > 0 ||
+    changes.memoryUpdates.length > 0 ||
+    changes.commit !== null ||
+    changes.insights !== null ||
+    changes.events.length > 0;
+  work.jobs.complete({
+    id: input.id,
+    attempt: input.attempt,
+    result: input.result,
+    finishedAt: input.finishedAt,
+    checkpoint: changed ? { commitId: changes.commit?.commit.id ?? null } : null,
+  });
+  await work.commit();
+  return (await store.jobs.get(input.id)) as Job;
+}
 
 /**
  * Items of the suite: a queued job of an agent, a memory of an agent with a text, and a write of it
@@ -148,7 +191,7 @@ export function jobStoreCases(kit: SuiteKit): void {
       assert.equal(taken?.attempts, 2);
       assert.equal(await store.jobs.renew(now.id, 1, at(45)), false);
       await assert.rejects(
-        store.jobs.complete({ id: now.id, attempt: 1, changes: NO_CHANGES, result: {}, finishedAt: at(41) }),
+        completeJob(store, { id: now.id, attempt: 1, changes: NO_CHANGES, result: {}, finishedAt: at(41) }),
         ConflictError,
       );
       const failed = await store.jobs.fail({
@@ -175,7 +218,7 @@ export function jobStoreCases(kit: SuiteKit): void {
       const next = child(root, "rewritten", 3);
       const archived = { ...a, version: 2, archivedAt: at(3) };
       const added = memory(agent, "beta");
-      const done = await store.jobs.complete({
+      const done = await completeJob(store, {
         id: queued.id,
         attempt: 1,
         changes: {
@@ -228,7 +271,7 @@ export function jobStoreCases(kit: SuiteKit): void {
       );
       // Completing again (a retry of the same attempt) is refused and changes nothing.
       await assert.rejects(
-        store.jobs.complete({
+        completeJob(store, {
           id: queued.id,
           attempt: 1,
           changes: NO_CHANGES,
@@ -252,7 +295,7 @@ export function jobStoreCases(kit: SuiteKit): void {
       const before = await store.events.list({ agentId: agent.id, limit: 100 });
       const next = child(root, "rewritten", 3);
       await assert.rejects(
-        store.jobs.complete({
+        completeJob(store, {
           id: queued.id,
           attempt: 1,
           changes: {

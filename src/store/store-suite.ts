@@ -13,6 +13,7 @@ import { turnLeaseCases } from "./store-suite-leases.ts";
 import { settingsCases } from "./store-suite-settings.ts";
 import { vectorStoreCases } from "./store-suite-vectors.ts";
 import { webhookCases } from "./store-suite-webhooks.ts";
+import { unitOfWorkCases } from "./store-suite-work.ts";
 
 /**
  * The behaviour every storage backend must have. A backend's own test is a few lines:
@@ -303,6 +304,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     });
 
     jobStoreCases(kit);
+    unitOfWorkCases(kit);
     importStoreCases(kit);
     turnLeaseCases(kit);
     learningStoreCases(kit);

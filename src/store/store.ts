@@ -19,13 +19,23 @@ import type {
 } from "../core/types.ts";
 import type { Webhook, WebhookDelivery } from "../core/webhook-types.ts";
 import type { JobStore } from "./job-store.ts";
+import type { UnitOfWork } from "./unit-of-work.ts";
 
-export type { ClaimOptions, JobChanges, JobFilter, JobStore, WatermarkAdvance } from "./job-store.ts";
+export type { ClaimOptions, JobFilter, JobStore, WatermarkAdvance } from "./job-store.ts";
+export type {
+  ExperienceImport,
+  InstructionsChange,
+  JobCompletion,
+  UnitOfWork,
+  WorkOperation,
+} from "./unit-of-work.ts";
 
 /**
- * Storage behind engram. Every mutating method is one atomic unit of work: it writes all it is given,
- * including its events, or nothing. Methods are async so that a networked backend (PostgreSQL) can
- * implement the same interface.
+ * Storage behind engram. Every mutating method is atomic: it writes all it is given, including its
+ * events, or nothing. Writes that span domains (a sleep-time job's changes with its completion, an
+ * evolution run with an accepted candidate's changes, an import) are composed by the services as a
+ * {@link UnitOfWork}. Methods are async so that a networked backend (PostgreSQL) can implement the
+ * same interface. What a backend can do beyond the contract is told by `capabilities`.
  */
 export interface Store {
   /** The backend's name, e.g. `sqlite`. */
@@ -51,7 +61,7 @@ export interface Store {
   readonly evolution: EvolutionStore;
   /** Small persistent key/value settings (e.g. the embedding model in use). */
   readonly settings: SettingsStore;
-  /** The persistent job queue (sleep-time work), whose completions apply a job's changes atomically. */
+  /** The persistent job queue (sleep-time work); a job completes in a unit of work with its changes. */
   readonly jobs: JobStore;
   /** API keys (stored as hashes of their secrets). */
   readonly keys: KeyStore;
@@ -66,6 +76,8 @@ export interface Store {
    * operation waits for it, so calling it is needed only to learn of a problem early.
    */
   ready(): Promise<void>;
+  /** A new unit of work: writes across domains, applied together in one transaction at its commit. */
+  unitOfWork(): UnitOfWork;
   close(): Promise<void>;
 }
 
@@ -217,41 +229,12 @@ export interface HistorySnapshot {
   branches: { name: string; head: string }[];
 }
 
-/**
- * An agent with everything it has learned, as an import writes it. Items keep their ids, times and
- * counters; none gets a vector.
- */
-export interface AgentImport {
-  agent: Agent;
-  history: HistorySnapshot;
-  /** Each memory (current or archived) with its versions, oldest first. */
-  memories: { memory: Memory; versions: MemoryVersion[] }[];
-  /**
-   * The conversation in order, each message with the texts it is indexed under (as `append` takes
-   * them). Read once, in order, so it may be computed as it is read.
-   */
-  messages: Iterable<IndexedMessage>;
-  /** Episodes with all their steps. */
-  episodes: Episode[];
-  /** The experience records and the experience version (the counter caches compare). */
-  experience: { version: number; records: ExperienceRecord[] };
-  insights: Insight[];
-  events: NewEvent[];
-}
-
 export interface AgentStore {
   /**
    * Creates an agent together with its history.
    * @throws ConflictError when the id exists, or the project has an agent of that name.
    */
   create(agent: Agent, history: HistorySnapshot, events: NewEvent[]): Promise<void>;
-  /**
-   * Creates an agent with its history and all it has learned, in one transaction: all of it, or
-   * nothing. Active memories and all messages are full-text indexed as live writes index them.
-   * @throws ConflictError when the agent or any item's id exists already, or the project has an agent of
-   * that name; NotFoundError when the project does not.
-   */
-  importAgent(data: AgentImport): Promise<void>;
   get(id: string): Promise<Agent | null>;
   /** The project's agent with this name (names are unique within a project). */
   getByName(projectId: string, name: string): Promise<Agent | null>;
@@ -576,10 +559,6 @@ export interface InsightStore {
 }
 
 /**
- * Self-evolution runs and their candidates. Writes are fenced by the run's `attempt`: a write naming
- * an attempt the run has moved past is a ConflictError and writes nothing.
- */
-/**
  * Insight upserts and deletes with their events. `expected` names each touched rule as it was read
  * (`updatedAt`, null for a rule that must not exist yet); a rule that changed since makes the whole
  * write a ConflictError.
@@ -592,38 +571,17 @@ export interface InsightChanges {
 }
 
 /**
- * An accepted candidate's changes to the agent's learned context, written with the run's record of
- * it. Each part applies only if what it replaces is as the run read it.
+ * Self-evolution runs and their candidates. A run's progress is saved in a unit of work
+ * (`UnitOfWork.evolution.saveRun`), with an accepted candidate's changes to the agent; it is fenced by
+ * the run's `attempt`: a write naming an attempt the run has moved past is a ConflictError and writes
+ * nothing.
  */
-export interface ContextWrite {
-  agentId: string;
-  /** A block commit; applies only if its branch is still at `expectedHead`. */
-  commit: AppendCommit | null;
-  /** New instructions; apply only if the agent's are still `expected`. */
-  instructions: { value: string; expected: string; updatedAt: string; event: NewEvent } | null;
-  insights: InsightChanges | null;
-}
-
 export interface EvolutionStore {
   /** @throws ConflictError when the id exists. */
   createRun(run: EvolutionRun, events: NewEvent[]): Promise<void>;
   getRun(agentId: string, id: string): Promise<EvolutionRun | null>;
   /** Newest first; `after` is the id of the last run of the previous page. */
   listRuns(agentId: string, options: ListOptions): Promise<EvolutionRun[]>;
-  /**
-   * Replaces the run's mutable fields (status, attempt, round, state, report, error, times), and
-   * writes `candidate` (insert or replace) and `context` (an accepted candidate's changes to the
-   * agent) with it, in one transaction, if the run is still at `expectedAttempt`.
-   * @throws ConflictError with `details.fenced` when another attempt drives the run, or without it
-   * when a part of `context` is stale (the agent changed); nothing at all is written then.
-   */
-  saveRun(
-    run: EvolutionRun,
-    expectedAttempt: number,
-    candidate: EvolutionCandidate | null,
-    events: NewEvent[],
-    context?: ContextWrite | null,
-  ): Promise<void>;
   /** In creation order. */
   listCandidates(agentId: string, runId: string): Promise<EvolutionCandidate[]>;
 }

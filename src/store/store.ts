@@ -11,6 +11,7 @@ import type {
   EpisodeStep,
   ExperienceRecord,
   Insight,
+  JsonObject,
   Memory,
   MemoryVersion,
   Message,
@@ -384,8 +385,7 @@ export interface MemoryStore {
   /** Newest first. `after` is the id of the last memory of the previous page. */
   list(filter: MemoryFilter, options: ListOptions): Promise<Memory[]>;
   /**
-   * Full-text candidates for a prepared match expression over the `text` and `tags` columns,
-   * best first. `terms` are plain tokens; the store builds a safe query from them. Archived memories
+   * Full-text candidates ranked by BM25 over the memories' text and tags, best first. `terms` are plain tokens; the store builds a safe query from them. Archived memories
    * are never candidates.
    */
   searchText(filter: MemoryFilter, terms: readonly string[], limit: number): Promise<LexicalHit<Memory>[]>;
@@ -464,50 +464,29 @@ export interface VectorStore {
   /** Ids of the agent's items in `space` with no vector yet. */
   missing(space: VectorSpace, agentId: string, limit: number): Promise<string[]>;
   /**
-   * (Re)trains the agent's index in `space` from its vectors now (or finishes a retraining under
-   * way); returns its number of lists (0 when it has too few vectors to cluster, and search stays
-   * exact).
+   * Brings the agent's index in `space` up to date with its vectors now, where the backend builds its
+   * index in steps (SQLite clusters vectors into lists, and finishes a reclustering under way); where
+   * the index grows with every vector (pgvector's HNSW) there is nothing to do.
    */
-  train(space: VectorSpace, agentId: string): Promise<number>;
-  /** How an agent's vectors in a space are indexed: `lists` is 0 while untrained. */
-  indexState(space: VectorSpace, agentId: string): Promise<VectorIndexState>;
+  optimise(space: VectorSpace, agentId: string): Promise<void>;
+  /** How the agent's vectors in `space` are indexed, in the backend's own terms (for reports). */
+  describeIndex(space: VectorSpace, agentId: string): Promise<VectorIndexReport>;
   /**
-   * Drops every stored vector of every agent, with the dimension, the index lists and the
+   * Drops every stored vector of every agent, with the dimension, the index and the
    * `vectors.*` settings, in one transaction, so that another embedding model can start afresh.
    * The embedding cache (keyed by model) stays.
    */
   reset(): Promise<void>;
 }
 
-export interface VectorIndexState {
-  /** Lists the vectors are clustered into (0: untrained, searched exactly). */
-  lists: number;
-  /** Vectors when last trained. */
-  trained: number;
-  /** Bumped by every training. */
-  version: number;
-  /** Vectors in each list, 0 to `lists`. */
-  sizes: number[];
-  /**
-   * A retraining under way, or null: its new lists are filled while the current ones keep serving,
-   * and replace them in one step when every vector has moved.
-   */
-  retraining: VectorRetrainState | null;
-}
-
-/** A retraining of an agent's vector index lists, under way. */
-export interface VectorRetrainState {
-  /** Lists it clusters the vectors into. */
-  lists: number;
-  /** The agent's vectors when it began. */
-  vectors: number;
-  /** Vectors moved into the new lists so far (new ones go there directly). */
-  moved: number;
-  /**
-   * Whether this process is working on it; a retraining left by a stopped process resumes when
-   * the database is next opened with an embedding model.
-   */
-  running: boolean;
+/** How an agent's vectors in one space are indexed, as a backend reports it. */
+export interface VectorIndexReport {
+  /** How a search reads them: `exact` (every vector compared) or the backend's index (`ivf`, `hnsw`). */
+  method: string;
+  /** One line for people, in the backend's terms (e.g. `16 lists trained at 40 vectors, generation 2`). */
+  summary: string;
+  /** The backend's own figures, for inspection; engram does not interpret them. */
+  details: JsonObject;
 }
 
 export interface SettingsStore {

@@ -66,13 +66,19 @@ export async function completeJob(
 }
 
 /**
- * Items of the suite: a queued job of an agent, a memory of an agent with a text, and a write of it
- * (create or update) as a store takes it.
+ * Items of the suite: a queued job of an agent, a memory of an agent with a text, a write of it
+ * (create or update) as a store takes it, and the append of a child commit on `main`'s `head`.
  */
 export function suiteFixtures(kit: Pick<SuiteKit, "id" | "at" | "event">): {
   job(agent: Agent, fields?: Partial<Job>): Job;
   memory(agent: Agent, text: string): Memory;
   write(project: Project, m: Memory, operation: "create" | "update"): MemoryWrite;
+  append(
+    project: Project,
+    head: Commit,
+    next: { commit: Commit; blob: { hash: string; value: string } },
+    agent: Agent,
+  ): AppendCommit;
 } {
   const { id, at, event } = kit;
   const job = (agent: Agent, fields: Partial<Job> = {}): Job => ({
@@ -129,14 +135,27 @@ export function suiteFixtures(kit: Pick<SuiteKit, "id" | "at" | "event">): {
     },
     event: { ...event(project.id, `memory.${operation}d`, m.agentId), targetId: m.id },
   });
-  return { job, memory, write };
+  const append = (
+    project: Project,
+    head: Commit,
+    next: { commit: Commit; blob: { hash: string; value: string } },
+    agent: Agent,
+  ): AppendCommit => ({
+    agentId: agent.id,
+    branch: "main",
+    expectedHead: head.id,
+    commit: next.commit,
+    blobs: [next.blob],
+    event: event(project.id, "blocks.committed", agent.id),
+  });
+  return { job, memory, write, append };
 }
 
 /** The job queue's part of `runStoreSuite`: enqueue, claim under leases, atomic completion. */
 export function jobStoreCases(kit: SuiteKit): void {
   const { id, at, event, withStore, seed, child } = kit;
 
-  const { job, memory, write } = suiteFixtures(kit);
+  const { job, memory, write, append } = suiteFixtures(kit);
 
   it("enqueues once per idempotency key, and lists jobs newest first", async () => {
     await withStore(async (store) => {
@@ -224,14 +243,7 @@ export function jobStoreCases(kit: SuiteKit): void {
         changes: {
           memoryInserts: [write(project, added, "create")],
           memoryUpdates: [{ write: write(project, archived, "update"), expectedVersion: 1 }],
-          commit: {
-            agentId: agent.id,
-            branch: "main",
-            expectedHead: root.id,
-            commit: next.commit,
-            blobs: [next.blob],
-            event: event(project.id, "blocks.committed", agent.id),
-          },
+          commit: append(project, root, next, agent),
           insights: {
             upserts: [
               { id: id("ins"), agentId: agent.id, text: "r", count: 2, createdAt: at(3), updatedAt: at(3) },
@@ -305,14 +317,7 @@ export function jobStoreCases(kit: SuiteKit): void {
               // Someone else already moved beta on: this expectation is stale.
               { write: write(project, { ...b, version: 3, text: "beta 3" }, "update"), expectedVersion: 2 },
             ],
-            commit: {
-              agentId: agent.id,
-              branch: "main",
-              expectedHead: root.id,
-              commit: next.commit,
-              blobs: [next.blob],
-              event: event(project.id, "blocks.committed", agent.id),
-            },
+            commit: append(project, root, next, agent),
             insights: null,
             events: [event(project.id, "sleeptime.completed", agent.id)],
           },

@@ -7,7 +7,7 @@ import { type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
 /** The unit of work's part of `runStoreSuite`: all or nothing across domains, events in order. */
 export function unitOfWorkCases(kit: SuiteKit): void {
   const { id, at, event, withStore, seed, child } = kit;
-  const { memory, write } = suiteFixtures(kit);
+  const { memory, write, append } = suiteFixtures(kit);
   const rule = (agentId: string, text: string): Insight => ({
     id: id("ins"),
     agentId,
@@ -28,14 +28,7 @@ export function unitOfWorkCases(kit: SuiteKit): void {
 
       const work = store.unitOfWork();
       work.memories.insert([write(project, memory(agent, "beta"), "create")]);
-      work.history.append({
-        agentId: agent.id,
-        branch: "main",
-        expectedHead: root.id,
-        commit: next.commit,
-        blobs: [next.blob],
-        event: event(project.id, "blocks.committed", agent.id),
-      });
+      work.history.append(append(project, root, next, agent));
       work.insights.write(agent.id, {
         upserts: [rule(agent.id, "look twice")],
         deletes: [],
@@ -89,14 +82,7 @@ export function unitOfWorkCases(kit: SuiteKit): void {
       const work = store.unitOfWork();
       work.events.add([event(project.id, "first", agent.id)]);
       work.memories.insert([write(project, memory(agent, "beta"), "create")]);
-      work.history.append({
-        agentId: agent.id,
-        branch: "main",
-        expectedHead: root.id,
-        commit: next.commit,
-        blobs: [next.blob],
-        event: event(project.id, "blocks.committed", agent.id),
-      });
+      work.history.append(append(project, root, next, agent));
       work.events.add([event(project.id, "second", agent.id), event(project.id, "third", agent.id)]);
       assert.equal(work.operations.length, 4);
       // Nothing is written before the commit.

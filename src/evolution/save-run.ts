@@ -1,3 +1,4 @@
+import { ConflictError } from "../core/errors.ts";
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import type { NewEvent } from "../core/types.ts";
 import type { AppendCommit, InsightChanges, InstructionsChange, Store } from "../store/store.ts";
@@ -32,9 +33,15 @@ export async function saveRun(
   },
 ): Promise<void> {
   const { run, context } = input;
+  // A run changes its own agent only: the unit would otherwise write another agent's learned context.
+  if (
+    context != null &&
+    (context.agentId !== run.agentId || (context.commit?.agentId ?? run.agentId) !== run.agentId)
+  )
+    throw new ConflictError("the changes are for another agent");
   const work = store.unitOfWork();
   work.evolution.saveRun(run, input.expectedAttempt, input.candidate);
-  if (context !== undefined && context !== null) {
+  if (context != null) {
     if (context.commit !== null) work.history.append(context.commit);
     if (context.instructions !== null) work.agents.setInstructions(run.agentId, context.instructions);
     if (context.insights !== null) work.insights.write(run.agentId, context.insights);

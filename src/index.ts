@@ -195,15 +195,14 @@ export type {
   SleepRun,
   SleeptimeService,
 } from "./sleeptime/sleeptime-service.ts";
-export type { ClaimOptions, JobChanges, JobFilter, JobStore, WatermarkAdvance } from "./store/job-store.ts";
+export type { AgentImport } from "./store/import-agent.ts";
+export type { ClaimOptions, JobFilter, JobStore, WatermarkAdvance } from "./store/job-store.ts";
 export type { SqliteStoreOptions } from "./store/sqlite/sqlite-store.ts";
 export { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 export type {
-  AgentImport,
   AgentStore,
   AppendCommit,
   ArchivedFilter,
-  ContextWrite,
   DeliveryOutcome,
   EpisodeStore,
   EventQuery,
@@ -238,12 +237,21 @@ export type {
   TurnLease,
   TurnLeaseStore,
   VectorHit,
-  VectorIndexState,
-  VectorRetrainState,
+  VectorIndexReport,
   VectorSpace,
   VectorStore,
   WebhookStore,
 } from "./store/store.ts";
+export {
+  applyOperation,
+  collectWork,
+  type ExperienceImport,
+  type InstructionsChange,
+  type JobCompletion,
+  type UnitOfWork,
+  type WorkHandlers,
+  type WorkOperation,
+} from "./store/unit-of-work.ts";
 export {
   COPY_NOTES,
   type CopiedCounts,

@@ -2,7 +2,6 @@ import type { LanguageModel } from "ai";
 import { ConflictError, EngramError } from "../core/errors.ts";
 import type { AttemptRecord, EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import { type EngineContext, makeEvent, nowIso } from "../memory/context.ts";
-import type { ContextWrite } from "../store/store.ts";
 import type { CheckerRegistry } from "./checkers.ts";
 import { Evaluator, meanScore, scoresOf } from "./evaluation.ts";
 import { type AgentAccess, loadContext, passesGate, prepareContext } from "./gate.ts";
@@ -14,6 +13,7 @@ import { planRound } from "./proposal.ts";
 import type { Trace } from "./reflection.ts";
 import { buildReport } from "./report.ts";
 import { type GateConfig, type RunConfig, recordedGate } from "./run-config.ts";
+import { type ContextWrite, saveRun } from "./save-run.ts";
 import { deriveSeed, randomFor, sample } from "./seeds.ts";
 import { generateTasks } from "./task-generation.ts";
 import type { TaskRunner } from "./task-runner.ts";
@@ -364,7 +364,7 @@ export class EvolutionLoop {
               after,
             }),
           ];
-    await ctx.store.evolution.saveRun(next, next.attempt, candidate, events, context);
+    await saveRun(ctx.store, { run: next, expectedAttempt: next.attempt, candidate, events, context });
     this.#run = next;
     if (candidate !== null) {
       const at = this.#candidates.findIndex((c) => c.id === candidate.id);

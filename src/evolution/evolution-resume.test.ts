@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConflictError } from "../core/errors.ts";
-import type { EvolutionCandidate } from "../core/evolution-types.ts";
 import { createEngram, type Engram } from "../engram.ts";
 import { createTestEngram } from "../test/index.ts";
 import type { EvolutionReport } from "./report.ts";
@@ -108,23 +107,26 @@ describe("evolution runs that crash", () => {
     const base = createTestEngram();
     // The store fails the write that records an accepted candidate, once: as if the process died there.
     // The candidate's changes to the agent are part of that write, so none of them is made.
-    const evolution = base.store.evolution;
     const store = {
       ...base.store,
-      evolution: {
-        ...evolution,
-        createRun: evolution.createRun.bind(evolution),
-        getRun: evolution.getRun.bind(evolution),
-        listRuns: evolution.listRuns.bind(evolution),
-        listCandidates: evolution.listCandidates.bind(evolution),
-        saveRun: async (...args: Parameters<typeof evolution.saveRun>) => {
-          const candidate = args[2] as EvolutionCandidate | null;
-          if (crash && candidate?.decision === "accepted" && candidate.round === 1) {
-            crash = false;
-            throw new Error("process killed");
-          }
-          return evolution.saveRun(...args);
-        },
+      unitOfWork: () => {
+        const work = base.store.unitOfWork();
+        return {
+          ...work,
+          commit: async () => {
+            const accepted = work.operations.some(
+              (op) =>
+                op.kind === "evolution.saveRun" &&
+                op.candidate?.decision === "accepted" &&
+                op.candidate.round === 1,
+            );
+            if (crash && accepted) {
+              crash = false;
+              throw new Error("process killed");
+            }
+            return work.commit();
+          },
+        };
       },
     };
     let time = Date.UTC(2026, 0, 1);

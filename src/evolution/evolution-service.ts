@@ -18,6 +18,7 @@ import {
   type RunConfig,
   resolveComponents,
 } from "./run-config.ts";
+import { saveRun } from "./save-run.ts";
 import { modelTaskRunner, type TaskRunner } from "./task-runner.ts";
 import { parseTaskJsonl, parseTasks, splitTasks, type Task } from "./task-set.ts";
 
@@ -197,9 +198,14 @@ export class EvolutionService {
       error: null,
       updatedAt: nowIso(this.#ctx),
     };
-    await this.#ctx.store.evolution.saveRun(claimed, run.attempt, null, [
-      this.#event(agent, claimed, "evolution.resumed", { attempt: claimed.attempt, round: claimed.round }),
-    ]);
+    await saveRun(this.#ctx.store, {
+      run: claimed,
+      expectedAttempt: run.attempt,
+      candidate: null,
+      events: [
+        this.#event(agent, claimed, "evolution.resumed", { attempt: claimed.attempt, round: claimed.round }),
+      ],
+    });
     const candidates = await this.#ctx.store.evolution.listCandidates(agent.id, run.id);
     const loop = new EvolutionLoop(
       {

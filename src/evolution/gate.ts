@@ -4,8 +4,9 @@ import type { InsightOperation, InsightService } from "../insights/insight-servi
 import type { AgentService } from "../memory/agents/agent-service.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
 import type { BlockChange } from "../memory/blocks/schemas.ts";
-import type { ContextWrite, Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
 import { type LearnedContext, normaliseRule } from "./learned-context.ts";
+import type { ContextWrite } from "./save-run.ts";
 
 /** The services the gate reads and writes the agent through. */
 export interface AgentAccess {

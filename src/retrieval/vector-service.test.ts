@@ -126,10 +126,13 @@ describe("vector maintenance (engram memory reindex)", () => {
       Array.from({ length: 40 }, (_, i) => ({ text: `memory number ${i} about topic ${i % 7}` })),
     );
     const untrained = await engram.vectors.reindex({ agentId: agent.id });
-    assert.equal(untrained.agents[0]?.index.memories.lists, 0);
+    assert.equal(untrained.agents[0]?.index.memories.method, "exact");
+    assert.equal(untrained.agents[0]?.index.memories.details.lists, 0);
     const trained = await engram.vectors.reindex({ agentId: agent.id, train: true });
-    assert.equal(trained.agents[0]?.index.memories.lists, 16);
-    assert.equal(trained.agents[0]?.index.memories.trained, 40);
+    assert.equal(trained.agents[0]?.index.memories.method, "ivf");
+    assert.equal(trained.agents[0]?.index.memories.details.lists, 16);
+    assert.equal(trained.agents[0]?.index.memories.details.trained, 40);
+    assert.match(trained.agents[0]?.index.memories.summary ?? "", /^16 lists trained at 40 vectors/);
     assert.equal(await foundByVector(engram, agent.id, "memory number 12 about topic 5"), true);
     await engram.close();
   });

@@ -2,7 +2,7 @@ import { EngramError, InvalidInputError } from "../core/errors.ts";
 import type { Agent } from "../core/types.ts";
 import { type EngineContext, requireAgent } from "../memory/context.ts";
 import { searchableText } from "../memory/messages/message-service.ts";
-import type { VectorIndexState, VectorSpace } from "../store/store.ts";
+import type { VectorIndexReport, VectorSpace } from "../store/store.ts";
 
 const SPACES: readonly VectorSpace[] = ["memories", "messages"];
 
@@ -14,7 +14,10 @@ export interface ReindexOptions {
    * of embedding model or dimension. It covers the whole database, so it takes no `agentId`.
    */
   rebuild?: boolean | undefined;
-  /** Retrain each agent's vector index lists afterwards (a rebuild always does). */
+  /**
+   * Bring each agent's vector index up to date afterwards, where the backend builds it in steps
+   * (a rebuild always does).
+   */
   train?: boolean | undefined;
   /**
    * Embed at most this many items in this call, over all agents and both spaces; `complete` in the
@@ -42,8 +45,8 @@ export interface ReindexResult {
   agents: {
     agentId: string;
     embedded: Record<VectorSpace, number>;
-    /** How the agent's vectors are indexed afterwards. */
-    index: Record<VectorSpace, VectorIndexState>;
+    /** How the agent's vectors are indexed afterwards, as the backend reports it. */
+    index: Record<VectorSpace, VectorIndexReport>;
   }[];
 }
 
@@ -60,7 +63,7 @@ export interface VectorStatus {
 /**
  * Maintenance of the vectors behind hybrid search: embedding the items that have none (after the
  * embedding model failed during a write, or after an import), re-embedding everything for a new
- * model, and retraining the index lists of agents that have grown since they were clustered.
+ * model, and bringing the vector index of each agent up to date where the backend builds it in steps.
  *
  * @example
  * const engram = createEngram({ path: "./agents.db", embedder: "openai:text-embedding-3-small" });
@@ -136,13 +139,13 @@ export class VectorService {
         );
         total[space] += embedded[space];
         left -= embedded[space];
-        if (rebuild || options.train === true) await vectors.train(space, agent.id);
+        if (rebuild || options.train === true) await vectors.optimise(space, agent.id);
       }
-      const [memories, messages] = await Promise.all(SPACES.map((s) => vectors.indexState(s, agent.id)));
+      const [memories, messages] = await Promise.all(SPACES.map((s) => vectors.describeIndex(s, agent.id)));
       result.agents.push({
         agentId: agent.id,
         embedded,
-        index: { memories: memories as VectorIndexState, messages: messages as VectorIndexState },
+        index: { memories: memories as VectorIndexReport, messages: messages as VectorIndexReport },
       });
     }
     // Without a limit every item was embedded (or it threw); with one, look for any left.

@@ -4,7 +4,7 @@ import type { InsightOperation, InsightPlan } from "../insights/insight-service.
 import type { PreparedCommit } from "../memory/blocks/block-service.ts";
 import { type EngineContext, makeEvent, nowIso } from "../memory/context.ts";
 import { memoryWrite } from "../memory/memories/memory-service.ts";
-import type { JobChanges } from "../store/store.ts";
+import type { UnitOfWork } from "../store/store.ts";
 
 /** One thing a job changed, as its report lists it. */
 export type JobChange =
@@ -54,8 +54,8 @@ export function addIds(list: readonly string[] | undefined, ...items: string[]):
 }
 
 /**
- * The changes a job accumulates while it runs; nothing is written until the runner hands `build()`
- * to the store, which applies all of it in one transaction with the job's completion.
+ * The changes a job accumulates while it runs; nothing is written until the runner adds them to a
+ * unit of work (`addTo`) with the job's completion, which applies all of it in one transaction.
  */
 export class ChangeSet {
   readonly #ctx: EngineContext;
@@ -123,8 +123,12 @@ export class ChangeSet {
     );
   }
 
-  /** Everything, as the store applies it, with the job's summary event when anything changed. */
-  build(kind: string, summary: string): JobChanges {
+  /**
+   * Adds everything to `work`, with the job's summary event when anything changed: memory inserts,
+   * memory updates (each only if the memory is still at the version read), the block commit, the
+   * rules. Returns the checkpoint the job's completion records, or null when nothing changed.
+   */
+  addTo(work: UnitOfWork, kind: string, summary: string): { commitId: string | null } | null {
     const at = nowIso(this.#ctx);
     const agent = this.#agent;
     const job = this.#jobId;
@@ -175,7 +179,12 @@ export class ChangeSet {
             createdAt: at,
           }),
         ];
-    return { memoryInserts, memoryUpdates, commit, insights, events };
+    work.memories.insert(memoryInserts);
+    for (const { write, expectedVersion } of memoryUpdates) work.memories.update(write, expectedVersion);
+    if (commit !== null) work.history.append(commit);
+    if (insights !== null) work.insights.write(agent.id, insights);
+    work.events.add(events);
+    return this.empty ? null : { commitId: append?.commit.id ?? null };
   }
 }
 

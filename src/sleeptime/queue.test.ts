@@ -122,16 +122,15 @@ describe("the sleep-time queue", () => {
     const [taken] = await engram.sleeptime.runPending();
     assert.equal(taken?.status, "succeeded");
     assert.equal(taken?.attempts, 2);
-    await assert.rejects(
-      engram.store.jobs.complete({
-        id: queued?.id ?? "",
-        attempt: 1,
-        changes: { memoryInserts: [], memoryUpdates: [], commit: null, insights: null, events: [] },
-        result: {},
-        finishedAt: toIso(clock.now()),
-      }),
-      ConflictError,
-    );
+    const late = engram.store.unitOfWork();
+    late.jobs.complete({
+      id: queued?.id ?? "",
+      attempt: 1,
+      result: {},
+      finishedAt: toIso(clock.now()),
+      checkpoint: null,
+    });
+    await assert.rejects(late.commit(), ConflictError);
     assert.equal((await engram.sleeptime.get(agent.id, queued?.id ?? "")).attempts, 2);
   });
 

@@ -39,8 +39,8 @@ export interface RunnerDeps {
 }
 
 /**
- * Runs one claimed attempt of a job: computes its changes from the current state, then hands them
- * to the store, which applies them with the job's completion in one transaction. Any failure before
+ * Runs one claimed attempt of a job: computes its changes from the current state, then commits them
+ * with the job's completion in one unit of work (one transaction). Any failure before
  * or during that transaction leaves nothing applied; the attempt is recorded and, unless retrying
  * cannot help, the job is queued again with a backoff.
  */
@@ -64,13 +64,18 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
     });
     await handler(run);
     const summary = run.summary();
-    const done = await ctx.store.jobs.complete({
+    const work = ctx.store.unitOfWork();
+    const checkpoint = run.changes.addTo(work, job.kind, summary);
+    work.jobs.complete({
       id: job.id,
       attempt,
-      changes: run.changes.build(job.kind, summary),
       result: run.result(),
       finishedAt: toIso(ctx.now()),
+      checkpoint,
     });
+    await work.commit();
+    const done = await ctx.store.jobs.get(job.id);
+    if (done === null) throw new NotFoundError(`job ${job.id} not found`);
     // Vectors are an index beside the memories: added after the commit, and rebuilt if this fails.
     const inserted = run.changes.inserted.map((m) => ({ id: m.id, text: m.text }));
     if (inserted.length > 0) await ctx.vectors.index("memories", agent.id, inserted);

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from "../core/errors.ts";
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import type { NewEvent } from "../core/types.ts";
 import { makeCommit } from "../memory/blocks/commit-hash.ts";
-import type { Store } from "./store.ts";
+import type { AppendCommit, InsightChanges, InstructionsChange, Store } from "./store.ts";
 
 /** The evolution store's part of `runStoreSuite`; called inside its `describe`. */
 export function evolutionStoreTests(withStore: (fn: (store: Store) => Promise<void>) => Promise<void>): void {
@@ -48,6 +48,31 @@ export function evolutionStoreTests(withStore: (fn: (store: Store) => Promise<vo
       [],
     );
     return { projectId, agentId };
+  }
+
+  /**
+   * Saves a run's progress in a unit of work, after it an accepted candidate's changes to the agent
+   * (a commit, instructions, rules) when given, then the events.
+   */
+  async function save(
+    store: Store,
+    run: EvolutionRun,
+    expectedAttempt: number,
+    record: EvolutionCandidate | null,
+    events: NewEvent[],
+    changes?: {
+      commit: AppendCommit | null;
+      instructions: InstructionsChange | null;
+      insights: InsightChanges | null;
+    },
+  ): Promise<void> {
+    const work = store.unitOfWork();
+    work.evolution.saveRun(run, expectedAttempt, record);
+    if (changes?.commit) work.history.append(changes.commit);
+    if (changes?.instructions) work.agents.setInstructions(run.agentId, changes.instructions);
+    if (changes?.insights) work.insights.write(run.agentId, changes.insights);
+    work.events.add(events);
+    await work.commit();
   }
 
   const newRun = (agentId: string): EvolutionRun => ({
@@ -97,17 +122,17 @@ export function evolutionStoreTests(withStore: (fn: (store: Store) => Promise<vo
       await assert.rejects(store.evolution.createRun(run, []), ConflictError);
 
       const seed = candidate(run, 0);
-      await store.evolution.saveRun({ ...run, round: 0 }, 1, seed, []);
+      await save(store, { ...run, round: 0 }, 1, seed, []);
       const decided = { ...seed, decision: "accepted" as const, decidedAt: at(3), commitId: "c".repeat(64) };
-      await store.evolution.saveRun({ ...run, round: 1, state: { current: seed.id } }, 1, decided, []);
+      await save(store, { ...run, round: 1, state: { current: seed.id } }, 1, decided, []);
       assert.deepEqual(await store.evolution.listCandidates(agentId, run.id), [decided]);
       assert.deepEqual((await store.evolution.getRun(agentId, run.id))?.state, { current: seed.id });
 
       // A resume takes attempt 2; a writer still holding attempt 1 is refused and writes nothing.
-      await store.evolution.saveRun({ ...run, attempt: 2, round: 1 }, 1, null, []);
+      await save(store, { ...run, attempt: 2, round: 1 }, 1, null, []);
       const late = candidate(run, 2);
       await assert.rejects(
-        store.evolution.saveRun({ ...run, attempt: 1, round: 2 }, 1, late, [
+        save(store, { ...run, attempt: 1, round: 2 }, 1, late, [
           event(projectId, agentId, "evolution.candidate"),
         ]),
         ConflictError,
@@ -162,13 +187,7 @@ export function evolutionStoreTests(withStore: (fn: (store: Store) => Promise<vo
 
       // The instructions changed since the run read them: the commit before them is undone too.
       await assert.rejects(
-        store.evolution.saveRun(
-          run,
-          1,
-          accepted,
-          [event(projectId, agentId, "evolution.accepted")],
-          write("stale"),
-        ),
+        save(store, run, 1, accepted, [event(projectId, agentId, "evolution.accepted")], write("stale")),
         (error: unknown) => error instanceof ConflictError && error.details?.fenced === undefined,
       );
       assert.equal((await store.history.listBranches(agentId))[0]?.head, root);
@@ -177,13 +196,7 @@ export function evolutionStoreTests(withStore: (fn: (store: Store) => Promise<vo
       assert.deepEqual(await store.evolution.listCandidates(agentId, run.id), []);
       assert.deepEqual(await store.events.list({ agentId, limit: 10 }), []);
 
-      await store.evolution.saveRun(
-        run,
-        1,
-        accepted,
-        [event(projectId, agentId, "evolution.accepted")],
-        write(""),
-      );
+      await save(store, run, 1, accepted, [event(projectId, agentId, "evolution.accepted")], write(""));
       assert.equal((await store.history.listBranches(agentId))[0]?.head, child.id);
       assert.equal((await store.agents.get(agentId))?.instructions, "be brief");
       assert.deepEqual(
@@ -192,9 +205,9 @@ export function evolutionStoreTests(withStore: (fn: (store: Store) => Promise<vo
       );
       assert.deepEqual(await store.evolution.listCandidates(agentId, run.id), [accepted]);
       // A writer fenced off by a resume is told so, and writes nothing of its changes.
-      await store.evolution.saveRun({ ...run, attempt: 2 }, 1, null, []);
+      await save(store, { ...run, attempt: 2 }, 1, null, []);
       await assert.rejects(
-        store.evolution.saveRun(run, 1, null, [], { ...write("be brief"), commit: null, insights: null }),
+        save(store, run, 1, null, [], { ...write("be brief"), commit: null, insights: null }),
         (error: unknown) => error instanceof ConflictError && error.details?.fenced === true,
       );
       assert.equal((await store.agents.get(agentId))?.instructions, "be brief");
@@ -220,12 +233,9 @@ export function evolutionStoreTests(withStore: (fn: (store: Store) => Promise<vo
       const run = runs[0] as EvolutionRun;
       assert.equal(await store.evolution.getRun(b.agentId, run.id), null);
       assert.deepEqual(await store.evolution.listRuns(b.agentId, { limit: 10 }), []);
-      await store.evolution.saveRun(run, 1, candidate(run, 0), []);
+      await save(store, run, 1, candidate(run, 0), []);
       assert.deepEqual(await store.evolution.listCandidates(b.agentId, run.id), []);
-      await assert.rejects(
-        store.evolution.saveRun({ ...run, agentId: b.agentId }, 1, null, []),
-        NotFoundError,
-      );
+      await assert.rejects(save(store, { ...run, agentId: b.agentId }, 1, null, []), NotFoundError);
       // Deleting the agent takes its runs and candidates with it.
       await store.agents.delete(a.agentId, event(a.projectId, a.agentId, "agent.deleted"));
       assert.equal(await store.evolution.getRun(a.agentId, run.id), null);

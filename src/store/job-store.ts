@@ -1,24 +1,5 @@
-import type { Job, JobStatus, JsonObject, NewEvent } from "../core/types.ts";
-import type { AppendCommit, InsightChanges, ListOptions, MemoryWrite } from "./store.ts";
-
-/**
- * Everything one job changes. `JobStore.complete` applies it together with the job's completion, in
- * one transaction: all of it, or (on any stale expectation) none of it.
- */
-export interface JobChanges {
-  memoryInserts: MemoryWrite[];
-  /** Each applies only if the memory is still at `expectedVersion`. */
-  memoryUpdates: { write: MemoryWrite; expectedVersion: number }[];
-  /** A block commit; applies only if its branch is still at `expectedHead`. */
-  commit: AppendCommit | null;
-  /**
-   * Insight upserts and deletes with their events. `expected` names each touched rule as it was read
-   * (`updatedAt`, null for a rule that must not exist yet).
-   */
-  insights: InsightChanges | null;
-  /** Further events, written after the changes (e.g. the job's own summary). */
-  events: NewEvent[];
-}
+import type { Job, JobStatus } from "../core/types.ts";
+import type { ListOptions } from "./store.ts";
 
 export interface JobFilter {
   projectId?: string | undefined;
@@ -45,6 +26,10 @@ export interface WatermarkAdvance {
   to: number;
 }
 
+/**
+ * The persistent job queue. A job succeeds in a unit of work (`UnitOfWork.jobs.complete`), together
+ * with the changes it made, so that its completion and its changes are written all or none.
+ */
 export interface JobStore {
   /**
    * Adds jobs, all or none. A job whose agent already has a job with its `idempotencyKey` is not added:
@@ -64,19 +49,6 @@ export interface JobStore {
   claim(options: ClaimOptions): Promise<Job | null>;
   /** Extends a running attempt's lease; false when that attempt no longer holds the job. */
   renew(id: string, attempt: number, leaseExpiresAt: string): Promise<boolean>;
-  /**
-   * Applies the job's changes and marks it succeeded with `result`, in one transaction, provided
-   * `attempt` still holds the job. Records the checkpoint (event-log position, commit) when anything
-   * changed. @throws ConflictError when the attempt lost the job or a change's expectation is stale;
-   * then nothing at all is written.
-   */
-  complete(input: {
-    id: string;
-    attempt: number;
-    changes: JobChanges;
-    result: JsonObject;
-    finishedAt: string;
-  }): Promise<Job>;
   /**
    * Ends an attempt that failed: queued again from `retryAt`, or failed for good when it is null.
    * @throws ConflictError when the attempt no longer holds the job.

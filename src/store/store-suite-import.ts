@@ -3,7 +3,8 @@ import { it } from "node:test";
 import { ConflictError } from "../core/errors.ts";
 import { indexTerms } from "../core/text.ts";
 import type { Agent, Commit, Episode, Insight, Memory, MemoryVersion, Message } from "../core/types.ts";
-import type { AgentImport, IndexedMessage, MessageWeights } from "./store.ts";
+import { type AgentImport, importAgent } from "./import-agent.ts";
+import type { IndexedMessage, MessageWeights } from "./store.ts";
 import type { SuiteKit } from "./store-suite-jobs.ts";
 
 const ONLY_PREV: MessageWeights = { text: 0, caption: 0, prev: 1, next: 0, window: 0, date: 0 };
@@ -148,7 +149,7 @@ export function importStoreCases(kit: SuiteKit): void {
       const { project, root } = await seed(store);
       const blob = { hash: root.tree[0]?.valueHash as string, value: "hello" };
       const b = agentImport(project.id, root, blob);
-      await store.agents.importAgent(b.data);
+      await importAgent(store, b.data);
       assert.equal(b.reads(), 2, "the messages are read once");
       assert.deepEqual(await store.agents.get(b.agent.id), b.agent);
       assert.deepEqual(await store.memories.get(b.agent.id, b.current.id), b.current);
@@ -188,7 +189,7 @@ export function importStoreCases(kit: SuiteKit): void {
         events.map((e) => e.kind),
         ["agent.imported"],
       );
-      await assert.rejects(store.agents.importAgent(b.data), ConflictError);
+      await assert.rejects(importAgent(store, b.data), ConflictError);
     });
   });
 
@@ -197,7 +198,7 @@ export function importStoreCases(kit: SuiteKit): void {
       const { project, agent, root } = await seed(store);
       const blob = { hash: root.tree[0]?.valueHash as string, value: "hello" };
       const owner = agentImport(project.id, root, blob);
-      await store.agents.importAgent(owner.data);
+      await importAgent(store, owner.data);
       const events = await store.events.list({ projectId: project.id, limit: 100 });
       const before = {
         insights: await store.insights.list(owner.agent.id),
@@ -215,7 +216,7 @@ export function importStoreCases(kit: SuiteKit): void {
       for (const take of taking) {
         const b = agentImport(project.id, root, blob);
         take(b);
-        await assert.rejects(store.agents.importAgent(b.data), ConflictError);
+        await assert.rejects(importAgent(store, b.data), ConflictError);
         assert.equal(await store.agents.get(b.agent.id), null);
         assert.equal(await store.memories.count(b.agent.id), 0);
         assert.equal(await store.messages.count(b.agent.id), 0);

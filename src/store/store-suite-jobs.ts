@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { ConflictError } from "../core/errors.ts";
-import type { Agent, Commit, Job, Memory, NewEvent, Project } from "../core/types.ts";
-import type { JobChanges, MemoryWrite, Store } from "./store.ts";
+import type { Agent, Commit, Job, JsonObject, Memory, NewEvent, Project } from "../core/types.ts";
+import type { AppendCommit, InsightChanges, MemoryWrite, Store } from "./store.ts";
 
 /** What the shared suite lends its job cases: fixtures and helpers. */
 export interface SuiteKit {
@@ -14,7 +14,16 @@ export interface SuiteKit {
   child(parent: Commit, value: string, n: number): { commit: Commit; blob: { hash: string; value: string } };
 }
 
-const NO_CHANGES: JobChanges = {
+/** What a sleep-time job changes, as the suite hands it to {@link completeJob}. */
+export interface SuiteJobChanges {
+  memoryInserts: MemoryWrite[];
+  memoryUpdates: { write: MemoryWrite; expectedVersion: number }[];
+  commit: AppendCommit | null;
+  insights: InsightChanges | null;
+  events: NewEvent[];
+}
+
+const NO_CHANGES: SuiteJobChanges = {
   memoryInserts: [],
   memoryUpdates: [],
   commit: null,
@@ -23,13 +32,53 @@ const NO_CHANGES: JobChanges = {
 };
 
 /**
- * Items of the suite: a queued job of an agent, a memory of an agent with a text, and a write of it
- * (create or update) as a store takes it.
+ * Completes a job with its changes in one unit of work, composed as the sleep-time runner composes
+ * it, and returns the job as it then stands. A checkpoint is recorded when anything changed.
+ */
+export async function completeJob(
+  store: Store,
+  input: { id: string; attempt: number; changes: SuiteJobChanges; result: JsonObject; finishedAt: string },
+): Promise<Job> {
+  const { changes } = input;
+  const agentId = (await store.jobs.get(input.id))?.agentId ?? "";
+  const work = store.unitOfWork();
+  work.memories.insert(changes.memoryInserts);
+  for (const { write, expectedVersion } of changes.memoryUpdates)
+    work.memories.update(write, expectedVersion);
+  if (changes.commit !== null) work.history.append(changes.commit);
+  if (changes.insights !== null) work.insights.write(agentId, changes.insights);
+  work.events.add(changes.events);
+  const changed =
+    changes.memoryInserts.length > 0 ||
+    changes.memoryUpdates.length > 0 ||
+    changes.commit !== null ||
+    changes.insights !== null ||
+    changes.events.length > 0;
+  work.jobs.complete({
+    id: input.id,
+    attempt: input.attempt,
+    result: input.result,
+    finishedAt: input.finishedAt,
+    checkpoint: changed ? { commitId: changes.commit?.commit.id ?? null } : null,
+  });
+  await work.commit();
+  return (await store.jobs.get(input.id)) as Job;
+}
+
+/**
+ * Items of the suite: a queued job of an agent, a memory of an agent with a text, a write of it
+ * (create or update) as a store takes it, and the append of a child commit on `main`'s `head`.
  */
 export function suiteFixtures(kit: Pick<SuiteKit, "id" | "at" | "event">): {
   job(agent: Agent, fields?: Partial<Job>): Job;
   memory(agent: Agent, text: string): Memory;
   write(project: Project, m: Memory, operation: "create" | "update"): MemoryWrite;
+  append(
+    project: Project,
+    head: Commit,
+    next: { commit: Commit; blob: { hash: string; value: string } },
+    agent: Agent,
+  ): AppendCommit;
 } {
   const { id, at, event } = kit;
   const job = (agent: Agent, fields: Partial<Job> = {}): Job => ({
@@ -86,14 +135,27 @@ export function suiteFixtures(kit: Pick<SuiteKit, "id" | "at" | "event">): {
     },
     event: { ...event(project.id, `memory.${operation}d`, m.agentId), targetId: m.id },
   });
-  return { job, memory, write };
+  const append = (
+    project: Project,
+    head: Commit,
+    next: { commit: Commit; blob: { hash: string; value: string } },
+    agent: Agent,
+  ): AppendCommit => ({
+    agentId: agent.id,
+    branch: "main",
+    expectedHead: head.id,
+    commit: next.commit,
+    blobs: [next.blob],
+    event: event(project.id, "blocks.committed", agent.id),
+  });
+  return { job, memory, write, append };
 }
 
 /** The job queue's part of `runStoreSuite`: enqueue, claim under leases, atomic completion. */
 export function jobStoreCases(kit: SuiteKit): void {
   const { id, at, event, withStore, seed, child } = kit;
 
-  const { job, memory, write } = suiteFixtures(kit);
+  const { job, memory, write, append } = suiteFixtures(kit);
 
   it("enqueues once per idempotency key, and lists jobs newest first", async () => {
     await withStore(async (store) => {
@@ -148,7 +210,7 @@ export function jobStoreCases(kit: SuiteKit): void {
       assert.equal(taken?.attempts, 2);
       assert.equal(await store.jobs.renew(now.id, 1, at(45)), false);
       await assert.rejects(
-        store.jobs.complete({ id: now.id, attempt: 1, changes: NO_CHANGES, result: {}, finishedAt: at(41) }),
+        completeJob(store, { id: now.id, attempt: 1, changes: NO_CHANGES, result: {}, finishedAt: at(41) }),
         ConflictError,
       );
       const failed = await store.jobs.fail({
@@ -175,20 +237,13 @@ export function jobStoreCases(kit: SuiteKit): void {
       const next = child(root, "rewritten", 3);
       const archived = { ...a, version: 2, archivedAt: at(3) };
       const added = memory(agent, "beta");
-      const done = await store.jobs.complete({
+      const done = await completeJob(store, {
         id: queued.id,
         attempt: 1,
         changes: {
           memoryInserts: [write(project, added, "create")],
           memoryUpdates: [{ write: write(project, archived, "update"), expectedVersion: 1 }],
-          commit: {
-            agentId: agent.id,
-            branch: "main",
-            expectedHead: root.id,
-            commit: next.commit,
-            blobs: [next.blob],
-            event: event(project.id, "blocks.committed", agent.id),
-          },
+          commit: append(project, root, next, agent),
           insights: {
             upserts: [
               { id: id("ins"), agentId: agent.id, text: "r", count: 2, createdAt: at(3), updatedAt: at(3) },
@@ -228,7 +283,7 @@ export function jobStoreCases(kit: SuiteKit): void {
       );
       // Completing again (a retry of the same attempt) is refused and changes nothing.
       await assert.rejects(
-        store.jobs.complete({
+        completeJob(store, {
           id: queued.id,
           attempt: 1,
           changes: NO_CHANGES,
@@ -252,7 +307,7 @@ export function jobStoreCases(kit: SuiteKit): void {
       const before = await store.events.list({ agentId: agent.id, limit: 100 });
       const next = child(root, "rewritten", 3);
       await assert.rejects(
-        store.jobs.complete({
+        completeJob(store, {
           id: queued.id,
           attempt: 1,
           changes: {
@@ -262,14 +317,7 @@ export function jobStoreCases(kit: SuiteKit): void {
               // Someone else already moved beta on: this expectation is stale.
               { write: write(project, { ...b, version: 3, text: "beta 3" }, "update"), expectedVersion: 2 },
             ],
-            commit: {
-              agentId: agent.id,
-              branch: "main",
-              expectedHead: root.id,
-              commit: next.commit,
-              blobs: [next.blob],
-              event: event(project.id, "blocks.committed", agent.id),
-            },
+            commit: append(project, root, next, agent),
             insights: null,
             events: [event(project.id, "sleeptime.completed", agent.id)],
           },

@@ -3,7 +3,7 @@ import { it } from "node:test";
 import { ConflictError } from "../core/errors.ts";
 import type { Agent, Episode, EpisodeStep, ExperienceRecord, Insight } from "../core/types.ts";
 import type { LearningWrite } from "./store.ts";
-import { type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
+import { completeJob, type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
 
 /** Episodes, the experience memory and insights: part of `runStoreSuite`. */
 export function learningStoreCases(kit: SuiteKit): void {
@@ -207,7 +207,7 @@ export function learningStoreCases(kit: SuiteKit): void {
       await store.jobs.enqueue([job]);
       await store.jobs.claim({ now: at(2), leaseExpiresAt: at(9) });
       const complete = (expected: { id: string; updatedAt: string | null }[]) =>
-        store.jobs.complete({
+        completeJob(store, {
           id: job.id,
           attempt: 1,
           changes: {

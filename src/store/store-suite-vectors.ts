@@ -85,7 +85,10 @@ export function vectorStoreCases(kit: SuiteKit): void {
         /8-dimension vectors, but the embedding model gives 16/,
       );
       await vectors.initialise(D);
-      assert.equal(typeof (await vectors.train("memories", a.agent.id)), "number");
+      await vectors.optimise("memories", a.agent.id);
+      const report = await vectors.describeIndex("memories", a.agent.id);
+      assert.equal(typeof report.method, "string");
+      assert.ok(report.summary.length > 0, "the report says something to people");
     });
   });
 

@@ -6,13 +6,14 @@ import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store, StoredApiKey } from "./store.ts";
 import { eventCases } from "./store-suite-events.ts";
 import { importStoreCases } from "./store-suite-import.ts";
-import { jobStoreCases } from "./store-suite-jobs.ts";
+import { jobStoreCases, suiteFixtures } from "./store-suite-jobs.ts";
 import { suiteKit } from "./store-suite-kit.ts";
 import { learningStoreCases } from "./store-suite-learning.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
 import { settingsCases } from "./store-suite-settings.ts";
 import { vectorStoreCases } from "./store-suite-vectors.ts";
 import { webhookCases } from "./store-suite-webhooks.ts";
+import { unitOfWorkCases } from "./store-suite-work.ts";
 
 /**
  * The behaviour every storage backend must have. A backend's own test is a few lines:
@@ -141,14 +142,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
         let head = root;
         for (let n = 1; n <= 5; n++) {
           const next = child(head, `v${n}`, n);
-          await store.history.append({
-            agentId: agent.id,
-            branch: "main",
-            expectedHead: head.id,
-            commit: next.commit,
-            blobs: [next.blob],
-            event: event(project.id, "blocks.committed", agent.id),
-          });
+          await store.history.append(suiteFixtures(kit).append(project, head, next, agent));
           head = next.commit;
         }
         const log = await store.history.log(agent.id, head.id, { limit: 3 });
@@ -303,6 +297,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     });
 
     jobStoreCases(kit);
+    unitOfWorkCases(kit);
     importStoreCases(kit);
     turnLeaseCases(kit);
     learningStoreCases(kit);

@@ -11,6 +11,7 @@ import type {
   EpisodeStep,
   ExperienceRecord,
   Insight,
+  JsonObject,
   Memory,
   MemoryVersion,
   Message,
@@ -19,13 +20,23 @@ import type {
 } from "../core/types.ts";
 import type { Webhook, WebhookDelivery } from "../core/webhook-types.ts";
 import type { JobStore } from "./job-store.ts";
+import type { UnitOfWork } from "./unit-of-work.ts";
 
-export type { ClaimOptions, JobChanges, JobFilter, JobStore, WatermarkAdvance } from "./job-store.ts";
+export type { ClaimOptions, JobFilter, JobStore, WatermarkAdvance } from "./job-store.ts";
+export type {
+  ExperienceImport,
+  InstructionsChange,
+  JobCompletion,
+  UnitOfWork,
+  WorkOperation,
+} from "./unit-of-work.ts";
 
 /**
- * Storage behind engram. Every mutating method is one atomic unit of work: it writes all it is given,
- * including its events, or nothing. Methods are async so that a networked backend (PostgreSQL) can
- * implement the same interface.
+ * Storage behind engram. Every mutating method is atomic: it writes all it is given, including its
+ * events, or nothing. Writes that span domains (a sleep-time job's changes with its completion, an
+ * evolution run with an accepted candidate's changes, an import) are composed by the services as a
+ * {@link UnitOfWork}. Methods are async so that a networked backend (PostgreSQL) can implement the
+ * same interface. What a backend can do beyond the contract is told by `capabilities`.
  */
 export interface Store {
   /** The backend's name, e.g. `sqlite`. */
@@ -51,7 +62,7 @@ export interface Store {
   readonly evolution: EvolutionStore;
   /** Small persistent key/value settings (e.g. the embedding model in use). */
   readonly settings: SettingsStore;
-  /** The persistent job queue (sleep-time work), whose completions apply a job's changes atomically. */
+  /** The persistent job queue (sleep-time work); a job completes in a unit of work with its changes. */
   readonly jobs: JobStore;
   /** API keys (stored as hashes of their secrets). */
   readonly keys: KeyStore;
@@ -66,6 +77,8 @@ export interface Store {
    * operation waits for it, so calling it is needed only to learn of a problem early.
    */
   ready(): Promise<void>;
+  /** A new unit of work: writes across domains, applied together in one transaction at its commit. */
+  unitOfWork(): UnitOfWork;
   close(): Promise<void>;
 }
 
@@ -217,41 +230,12 @@ export interface HistorySnapshot {
   branches: { name: string; head: string }[];
 }
 
-/**
- * An agent with everything it has learned, as an import writes it. Items keep their ids, times and
- * counters; none gets a vector.
- */
-export interface AgentImport {
-  agent: Agent;
-  history: HistorySnapshot;
-  /** Each memory (current or archived) with its versions, oldest first. */
-  memories: { memory: Memory; versions: MemoryVersion[] }[];
-  /**
-   * The conversation in order, each message with the texts it is indexed under (as `append` takes
-   * them). Read once, in order, so it may be computed as it is read.
-   */
-  messages: Iterable<IndexedMessage>;
-  /** Episodes with all their steps. */
-  episodes: Episode[];
-  /** The experience records and the experience version (the counter caches compare). */
-  experience: { version: number; records: ExperienceRecord[] };
-  insights: Insight[];
-  events: NewEvent[];
-}
-
 export interface AgentStore {
   /**
    * Creates an agent together with its history.
    * @throws ConflictError when the id exists, or the project has an agent of that name.
    */
   create(agent: Agent, history: HistorySnapshot, events: NewEvent[]): Promise<void>;
-  /**
-   * Creates an agent with its history and all it has learned, in one transaction: all of it, or
-   * nothing. Active memories and all messages are full-text indexed as live writes index them.
-   * @throws ConflictError when the agent or any item's id exists already, or the project has an agent of
-   * that name; NotFoundError when the project does not.
-   */
-  importAgent(data: AgentImport): Promise<void>;
   get(id: string): Promise<Agent | null>;
   /** The project's agent with this name (names are unique within a project). */
   getByName(projectId: string, name: string): Promise<Agent | null>;
@@ -401,8 +385,7 @@ export interface MemoryStore {
   /** Newest first. `after` is the id of the last memory of the previous page. */
   list(filter: MemoryFilter, options: ListOptions): Promise<Memory[]>;
   /**
-   * Full-text candidates for a prepared match expression over the `text` and `tags` columns,
-   * best first. `terms` are plain tokens; the store builds a safe query from them. Archived memories
+   * Full-text candidates ranked by BM25 over the memories' text and tags, best first. `terms` are plain tokens; the store builds a safe query from them. Archived memories
    * are never candidates.
    */
   searchText(filter: MemoryFilter, terms: readonly string[], limit: number): Promise<LexicalHit<Memory>[]>;
@@ -481,50 +464,29 @@ export interface VectorStore {
   /** Ids of the agent's items in `space` with no vector yet. */
   missing(space: VectorSpace, agentId: string, limit: number): Promise<string[]>;
   /**
-   * (Re)trains the agent's index in `space` from its vectors now (or finishes a retraining under
-   * way); returns its number of lists (0 when it has too few vectors to cluster, and search stays
-   * exact).
+   * Brings the agent's index in `space` up to date with its vectors now, where the backend builds its
+   * index in steps (SQLite clusters vectors into lists, and finishes a reclustering under way); where
+   * the index grows with every vector (pgvector's HNSW) there is nothing to do.
    */
-  train(space: VectorSpace, agentId: string): Promise<number>;
-  /** How an agent's vectors in a space are indexed: `lists` is 0 while untrained. */
-  indexState(space: VectorSpace, agentId: string): Promise<VectorIndexState>;
+  optimise(space: VectorSpace, agentId: string): Promise<void>;
+  /** How the agent's vectors in `space` are indexed, in the backend's own terms (for reports). */
+  describeIndex(space: VectorSpace, agentId: string): Promise<VectorIndexReport>;
   /**
-   * Drops every stored vector of every agent, with the dimension, the index lists and the
+   * Drops every stored vector of every agent, with the dimension, the index and the
    * `vectors.*` settings, in one transaction, so that another embedding model can start afresh.
    * The embedding cache (keyed by model) stays.
    */
   reset(): Promise<void>;
 }
 
-export interface VectorIndexState {
-  /** Lists the vectors are clustered into (0: untrained, searched exactly). */
-  lists: number;
-  /** Vectors when last trained. */
-  trained: number;
-  /** Bumped by every training. */
-  version: number;
-  /** Vectors in each list, 0 to `lists`. */
-  sizes: number[];
-  /**
-   * A retraining under way, or null: its new lists are filled while the current ones keep serving,
-   * and replace them in one step when every vector has moved.
-   */
-  retraining: VectorRetrainState | null;
-}
-
-/** A retraining of an agent's vector index lists, under way. */
-export interface VectorRetrainState {
-  /** Lists it clusters the vectors into. */
-  lists: number;
-  /** The agent's vectors when it began. */
-  vectors: number;
-  /** Vectors moved into the new lists so far (new ones go there directly). */
-  moved: number;
-  /**
-   * Whether this process is working on it; a retraining left by a stopped process resumes when
-   * the database is next opened with an embedding model.
-   */
-  running: boolean;
+/** How an agent's vectors in one space are indexed, as a backend reports it. */
+export interface VectorIndexReport {
+  /** How a search reads them: `exact` (every vector compared) or the backend's index (`ivf`, `hnsw`). */
+  method: string;
+  /** One line for people, in the backend's terms (e.g. `16 lists trained at 40 vectors, generation 2`). */
+  summary: string;
+  /** The backend's own figures, for inspection; engram does not interpret them. */
+  details: JsonObject;
 }
 
 export interface SettingsStore {
@@ -576,10 +538,6 @@ export interface InsightStore {
 }
 
 /**
- * Self-evolution runs and their candidates. Writes are fenced by the run's `attempt`: a write naming
- * an attempt the run has moved past is a ConflictError and writes nothing.
- */
-/**
  * Insight upserts and deletes with their events. `expected` names each touched rule as it was read
  * (`updatedAt`, null for a rule that must not exist yet); a rule that changed since makes the whole
  * write a ConflictError.
@@ -592,38 +550,17 @@ export interface InsightChanges {
 }
 
 /**
- * An accepted candidate's changes to the agent's learned context, written with the run's record of
- * it. Each part applies only if what it replaces is as the run read it.
+ * Self-evolution runs and their candidates. A run's progress is saved in a unit of work
+ * (`UnitOfWork.evolution.saveRun`), with an accepted candidate's changes to the agent; it is fenced by
+ * the run's `attempt`: a write naming an attempt the run has moved past is a ConflictError and writes
+ * nothing.
  */
-export interface ContextWrite {
-  agentId: string;
-  /** A block commit; applies only if its branch is still at `expectedHead`. */
-  commit: AppendCommit | null;
-  /** New instructions; apply only if the agent's are still `expected`. */
-  instructions: { value: string; expected: string; updatedAt: string; event: NewEvent } | null;
-  insights: InsightChanges | null;
-}
-
 export interface EvolutionStore {
   /** @throws ConflictError when the id exists. */
   createRun(run: EvolutionRun, events: NewEvent[]): Promise<void>;
   getRun(agentId: string, id: string): Promise<EvolutionRun | null>;
   /** Newest first; `after` is the id of the last run of the previous page. */
   listRuns(agentId: string, options: ListOptions): Promise<EvolutionRun[]>;
-  /**
-   * Replaces the run's mutable fields (status, attempt, round, state, report, error, times), and
-   * writes `candidate` (insert or replace) and `context` (an accepted candidate's changes to the
-   * agent) with it, in one transaction, if the run is still at `expectedAttempt`.
-   * @throws ConflictError with `details.fenced` when another attempt drives the run, or without it
-   * when a part of `context` is stale (the agent changed); nothing at all is written then.
-   */
-  saveRun(
-    run: EvolutionRun,
-    expectedAttempt: number,
-    candidate: EvolutionCandidate | null,
-    events: NewEvent[],
-    context?: ContextWrite | null,
-  ): Promise<void>;
   /** In creation order. */
   listCandidates(agentId: string, runId: string): Promise<EvolutionCandidate[]>;
 }

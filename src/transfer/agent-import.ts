@@ -1,11 +1,12 @@
 import type { Agent, Memory, MemoryVersion, Message, NewEvent } from "../core/types.ts";
 import { indexMessage } from "../memory/messages/message-service.ts";
-import type { AgentImport, IndexedMessage } from "../store/store.ts";
+import type { AgentImport } from "../store/import-agent.ts";
+import type { IndexedMessage } from "../store/store.ts";
 import type { ExportDocument, ExportedMemory } from "./format.ts";
 import { remapIds } from "./remap.ts";
 
 /**
- * What `store.agents.importAgent` writes for an export document: `agent` (the document's agent as it
+ * What `importAgent` writes for an export document: `agent` (the document's agent as it
  * will be stored, in its project) owning every item, each id replaced through `ids` (empty: ids kept).
  */
 export function agentImportOf(

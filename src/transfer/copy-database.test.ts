@@ -178,15 +178,16 @@ describe("copyDatabase", () => {
     // A destination that loses the agent's best insight on the way in.
     const lossy: Store = {
       ...to,
-      agents: new Proxy(to.agents, {
-        get(target, property) {
-          if (property === "importAgent")
-            return (data: Parameters<Store["agents"]["importAgent"]>[0]) =>
-              target.importAgent({ ...data, insights: data.insights.slice(1) });
-          const value = Reflect.get(target, property);
-          return typeof value === "function" ? value.bind(target) : value;
-        },
-      }),
+      unitOfWork() {
+        const work = to.unitOfWork();
+        return {
+          ...work,
+          insights: {
+            ...work.insights,
+            import: (agentId, insights) => work.insights.import(agentId, insights.slice(1)),
+          },
+        };
+      },
     };
     const { report } = await copy(createSqliteStore({ path: source.path }), lossy);
     assert.equal(report.agents.verified, 1);

@@ -2,6 +2,7 @@ import { type Clock, systemClock, toIso } from "../core/clock.ts";
 import { ConflictError } from "../core/errors.ts";
 import { createIdGenerator, type IdGenerator } from "../core/ids.ts";
 import type { Agent, NewEvent } from "../core/types.ts";
+import { importAgent } from "../store/import-agent.ts";
 import type { Store } from "../store/store.ts";
 import { publicView } from "../webhooks/webhook-view.ts";
 import { agentImportOf, documentCounts } from "./agent-import.ts";
@@ -156,7 +157,7 @@ async function copyAgents({ from, to, event, now, progress }: Copy, agents: Agen
       targetId: agent.id,
       after: { agent, branches: doc.branches, ...counts },
     });
-    await to.agents.importAgent(agentImportOf(doc, agent, new Map(), [copied]));
+    await importAgent(to, agentImportOf(doc, agent, new Map(), [copied]));
     for (const key of Object.keys(counts) as (keyof CopiedCounts)[]) totals[key] += counts[key];
     progress({ phase: "copy", agent: brief(agent), done: i + 1, total: agents.length, counts });
   }

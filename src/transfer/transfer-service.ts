@@ -5,7 +5,7 @@ import { freeAgentNameIn } from "../memory/agents/agent-service.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import type { ProjectService } from "../memory/projects/project-service.ts";
 import { checkModelAllowed } from "../models/model-policy.ts";
-import type { AgentImport } from "../store/store.ts";
+import { type AgentImport, importAgent } from "../store/import-agent.ts";
 import { agentImportOf, documentCounts } from "./agent-import.ts";
 import { exportAgent } from "./export-agent.ts";
 import {
@@ -167,7 +167,7 @@ export class TransferService {
 
   async #write(data: AgentImport): Promise<void> {
     try {
-      await this.#ctx.store.agents.importAgent(data);
+      await importAgent(this.#ctx.store, data);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       throw new ConflictError(`${error.message}: import with new ids (--new-ids, newIds) to add a copy`, {

@@ -18,7 +18,10 @@ const reindex = defineCommand({
       type: "boolean",
       help: "drop every stored vector and re-embed everything with the configured model",
     },
-    train: { type: "boolean", help: "retrain each agent's vector index lists afterwards" },
+    train: {
+      type: "boolean",
+      help: "bring each agent's vector index up to date afterwards (SQLite: retrain its lists)",
+    },
   },
   details: [
     "Uses the embedding model of ENGRAM_EMBEDDING_MODEL. Without --rebuild it embeds only what has no",
@@ -75,13 +78,7 @@ function formatReindex(result: ReindexResult): string {
       `${result.embedded.memories} memories, ${result.embedded.messages} messages, ${result.agents.length} agent${result.agents.length === 1 ? "" : "s"}`,
   ];
   for (const agent of result.agents) {
-    const lists = (space: "memories" | "messages") => {
-      const { lists: n, trained, version, retraining } = agent.index[space];
-      const state = n === 0 ? "exact" : `${n} lists trained at ${trained} vectors, generation ${version}`;
-      if (retraining === null) return state;
-      const { lists: next, moved, vectors, running } = retraining;
-      return `${state}; retraining into ${next} lists, ${moved} of ${vectors} moved${running ? "" : ", carried on at the next open"}`;
-    };
+    const lists = (space: "memories" | "messages") => agent.index[space].summary;
     lines.push(
       `  ${agent.agentId}  memories +${agent.embedded.memories} (${lists("memories")})  messages +${agent.embedded.messages} (${lists("messages")})`,
     );

@@ -9,34 +9,22 @@ const reindexBody = z
       description:
         "embed at most this many items in this request (default 2,000), so it ends within the request time-out; `complete: false` in the answer means call again",
     }),
-    train: z
-      .boolean()
-      .optional()
-      .openapi({ description: "retrain the agent's vector index lists afterwards" }),
+    train: z.boolean().optional().openapi({
+      description: "bring the agent's vector index up to date afterwards (SQLite: retrain its lists)",
+    }),
   })
   .openapi("ReindexRequest");
 
 const counts = z.object({ memories: z.number().int(), messages: z.number().int() });
-const indexState = z.object({
-  lists: z
-    .number()
-    .int()
-    .openapi({ description: "lists the vectors are clustered into (0: searched exactly)" }),
-  trained: z.number().int(),
-  version: z.number().int(),
-  sizes: z.array(z.number().int()),
-  retraining: z
-    .object({
-      lists: z.number().int(),
-      vectors: z.number().int(),
-      moved: z.number().int(),
-      running: z.boolean(),
-    })
-    .nullable()
-    .openapi({
-      description:
-        "a retraining under way (new lists filled in the background while the current ones serve), or null",
-    }),
+const indexReport = z.object({
+  method: z.string().openapi({
+    description:
+      "how a search reads the vectors: `exact` (every one compared) or the backend's index (`ivf`, `hnsw`)",
+  }),
+  summary: z.string().openapi({ description: "one line for people, in the backend's terms" }),
+  details: z
+    .record(z.string(), z.unknown())
+    .openapi({ description: "the backend's own figures (e.g. SQLite's IVF lists and their sizes)" }),
 });
 
 const ReindexSchema = z
@@ -51,7 +39,7 @@ const ReindexSchema = z
       z.object({
         agentId: z.string(),
         embedded: counts,
-        index: z.object({ memories: indexState, messages: indexState }),
+        index: z.object({ memories: indexReport, messages: indexReport }),
       }),
     ),
   })

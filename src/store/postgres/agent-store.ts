@@ -3,13 +3,10 @@ import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Agent, NewEvent } from "../../core/types.ts";
 import { AGENT_INSERT_COLUMNS, agentUpdateValues, agentValues } from "../rows/agent-values.ts";
 import { type AgentRow, toAgent } from "../sqlite/rows.ts";
-import type { AgentImport, AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
+import type { AgentStore, HistorySnapshot, InstructionsChange, ListOptions } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertHistory } from "./history-store.ts";
 import { insertRows } from "./insert-rows.ts";
-import { importLearning } from "./learning-store.ts";
-import { importMemories } from "./memory-store.ts";
-import { importMessages } from "./message-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "./pg-errors.ts";
 import { requireProject } from "./project-store.ts";
@@ -29,21 +26,6 @@ export class PgAgentStore implements AgentStore {
     await this.#db.transaction(async (tx) => {
       await insertAgent(tx, agent, history);
       await writeEvents(tx, events);
-    });
-  }
-
-  async importAgent(data: AgentImport): Promise<void> {
-    const { agent } = data;
-    await this.#db.transaction(async (tx) => {
-      await insertAgent(tx, agent, data.history);
-      await importMemories(tx, data.memories);
-      await importMessages(tx, data.messages);
-      await importLearning(tx, agent.id, {
-        episodes: data.episodes,
-        experience: data.experience,
-        insights: data.insights,
-      });
-      await writeEvents(tx, data.events);
     });
   }
 
@@ -114,7 +96,7 @@ export class PgAgentStore implements AgentStore {
  * @throws ConflictError when the id exists or the project has an agent of that name; NotFoundError
  * when the project does not exist.
  */
-async function insertAgent(tx: Sql, agent: Agent, history: HistorySnapshot): Promise<void> {
+export async function insertAgent(tx: Sql, agent: Agent, history: HistorySnapshot): Promise<void> {
   let inserted: number;
   try {
     inserted = await insertRows(
@@ -135,4 +117,20 @@ async function insertAgent(tx: Sql, agent: Agent, history: HistorySnapshot): Pro
     throw new ConflictError(agentNameTaken(agent.name));
   }
   await insertHistory(tx, agent.id, history, agent.createdAt);
+}
+
+/**
+ * Sets the agent's instructions inside `tx`, if they are still `change.expected`.
+ * @throws ConflictError when they changed since they were read.
+ */
+export async function setInstructions(tx: Sql, agentId: string, change: InstructionsChange): Promise<void> {
+  const changed = await tx.run(
+    "UPDATE agents SET instructions = $1, updated_at = $2 WHERE id = $3 AND instructions = $4",
+    [change.value, change.updatedAt, agentId, change.expected],
+  );
+  if (changed === 0)
+    throw new ConflictError(
+      `agent ${agentId}'s instructions changed since they were read: re-read and retry`,
+    );
+  await writeEvents(tx, [change.event]);
 }

@@ -13,17 +13,15 @@ import {
   toCandidate,
   toRun,
 } from "../rows/evolution-rows.ts";
-import type { ContextWrite, EvolutionStore, ListOptions } from "../store.ts";
+import type { EvolutionStore, ListOptions } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
-import { appendCommit } from "./history-store.ts";
 import { insertRows } from "./insert-rows.ts";
-import { writeInsightChanges } from "./insight-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "./pg-errors.ts";
 
 /**
- * Self-evolution runs and their candidates. A run's row is locked while a write checks its attempt,
- * so a writer fenced off by a resume on another server is refused, never interleaved.
+ * Self-evolution runs and their candidates. A run's row is locked while a write checks its attempt
+ * (see {@link saveRun}), so a writer fenced off by a resume on another server is refused, never interleaved.
  */
 export class PgEvolutionStore implements EvolutionStore {
   readonly #db: PgDatabase;
@@ -70,36 +68,6 @@ export class PgEvolutionStore implements EvolutionStore {
     return rows.map(toRun);
   }
 
-  async saveRun(
-    run: EvolutionRun,
-    expectedAttempt: number,
-    candidate: EvolutionCandidate | null,
-    events: NewEvent[],
-    context: ContextWrite | null = null,
-  ): Promise<void> {
-    await this.#db.transaction(async (tx) => {
-      const current = await tx.get<{ attempt: number }>(
-        "SELECT attempt FROM evolution_runs WHERE id = $1 AND agent_id = $2 FOR UPDATE",
-        [run.id, run.agentId],
-      );
-      if (current === undefined) throw new NotFoundError(`evolution run ${run.id} not found`);
-      if (current.attempt !== expectedAttempt) {
-        throw new ConflictError(
-          `evolution run ${run.id} is now driven by attempt ${current.attempt}, not ${expectedAttempt}: another process resumed it`,
-          { details: { fenced: true } },
-        );
-      }
-      if (context !== null) await writeContext(tx, run, context);
-      await tx.run(
-        `UPDATE evolution_runs SET status = $1, attempt = $2, round = $3, state = $4, report = $5, error = $6,
-           updated_at = $7, finished_at = $8 WHERE id = $9`,
-        [...runState(run), run.id],
-      );
-      if (candidate !== null) await writeCandidate(tx, run, candidate);
-      await writeEvents(tx, events);
-    });
-  }
-
   async listCandidates(agentId: string, runId: string): Promise<EvolutionCandidate[]> {
     const rows = await this.#db.all<CandidateRow>(
       "SELECT * FROM evolution_candidates WHERE run_id = $1 AND agent_id = $2 ORDER BY seq",
@@ -111,26 +79,34 @@ export class PgEvolutionStore implements EvolutionStore {
 
 const taken = (id: string) => new ConflictError(`an evolution run with id ${id} already exists`);
 
-/** An accepted candidate's changes to the agent, inside the run's transaction; any stale part throws ConflictError. */
-async function writeContext(tx: Sql, run: EvolutionRun, context: ContextWrite): Promise<void> {
-  if (context.agentId !== run.agentId) throw new ConflictError("the changes are for another agent");
-  if (context.commit !== null) {
-    if (context.commit.agentId !== run.agentId) throw new ConflictError("the commit is for another agent");
-    await appendCommit(tx, context.commit);
-  }
-  const instructions = context.instructions;
-  if (instructions !== null) {
-    const changed = await tx.run(
-      "UPDATE agents SET instructions = $1, updated_at = $2 WHERE id = $3 AND instructions = $4",
-      [instructions.value, instructions.updatedAt, run.agentId, instructions.expected],
+/**
+ * Replaces the run's mutable fields and writes `candidate`, inside `tx`, if the run is still at
+ * `expectedAttempt`; the run's row stays locked until the commit.
+ * @throws ConflictError with `details.fenced` when another attempt drives the run.
+ */
+export async function saveRun(
+  tx: Sql,
+  run: EvolutionRun,
+  expectedAttempt: number,
+  candidate: EvolutionCandidate | null,
+): Promise<void> {
+  const current = await tx.get<{ attempt: number }>(
+    "SELECT attempt FROM evolution_runs WHERE id = $1 AND agent_id = $2 FOR UPDATE",
+    [run.id, run.agentId],
+  );
+  if (current === undefined) throw new NotFoundError(`evolution run ${run.id} not found`);
+  if (current.attempt !== expectedAttempt) {
+    throw new ConflictError(
+      `evolution run ${run.id} is now driven by attempt ${current.attempt}, not ${expectedAttempt}: another process resumed it`,
+      { details: { fenced: true } },
     );
-    if (changed === 0)
-      throw new ConflictError(
-        `agent ${run.agentId}'s instructions changed since they were read: re-read and retry`,
-      );
-    await writeEvents(tx, [instructions.event]);
   }
-  if (context.insights !== null) await writeInsightChanges(tx, run.agentId, context.insights);
+  await tx.run(
+    `UPDATE evolution_runs SET status = $1, attempt = $2, round = $3, state = $4, report = $5, error = $6,
+       updated_at = $7, finished_at = $8 WHERE id = $9`,
+    [...runState(run), run.id],
+  );
+  if (candidate !== null) await writeCandidate(tx, run, candidate);
 }
 
 async function writeCandidate(tx: Sql, run: EvolutionRun, c: EvolutionCandidate): Promise<void> {

@@ -96,9 +96,16 @@ export async function importInsights(tx: Sql, agentId: string, insights: readonl
     "insight",
     insights.map((insight) => insight.id),
   );
-  await insertRows(
-    tx,
-    `insights (${INSIGHT_COLUMNS})`,
-    insights.map((insight) => insightValues(agentId, insight)),
-  );
+  try {
+    await insertRows(
+      tx,
+      `insights (${INSIGHT_COLUMNS})`,
+      insights.map((insight) => insightValues(agentId, insight)),
+    );
+  } catch (error) {
+    // Another import took one of the ids between the check and the insert.
+    if (isUniqueViolation(error))
+      throw new ConflictError("an insight of the import exists already", { cause: error });
+    throw error;
+  }
 }

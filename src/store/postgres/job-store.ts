@@ -1,27 +1,23 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
-import type { Job, JsonObject } from "../../core/types.ts";
-import { changesAnything, JOB_COLUMNS, type JobRow, jobValues, toJob } from "../rows/job-rows.ts";
+import type { Job } from "../../core/types.ts";
+import { JOB_COLUMNS, type JobRow, jobValues, toJob } from "../rows/job-rows.ts";
 import type {
   ClaimOptions,
-  JobChanges,
+  JobCompletion,
   JobFilter,
   JobStore,
   ListOptions,
   WatermarkAdvance,
 } from "../store.ts";
-import { writeEvents } from "./event-writer.ts";
-import { appendCommit } from "./history-store.ts";
 import { insertRows } from "./insert-rows.ts";
-import { writeInsightChanges } from "./insight-store.ts";
 import { claimDueJob } from "./job-claim.ts";
-import { insertMemories, updateMemory } from "./memory-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 
 /**
  * The sleep-time queue on PostgreSQL, shared by every server on the database: a job is claimed by
- * one of them (see {@link claimDueJob}), and its completion applies all it changed in one
- * transaction, provided the claiming attempt still holds it.
+ * one of them (see {@link claimDueJob}), and it completes in a unit of work with all it changed
+ * (see {@link completeJob}), provided the claiming attempt still holds it.
  */
 export class PgJobStore implements JobStore {
   readonly #db: PgDatabase;
@@ -99,49 +95,6 @@ export class PgJobStore implements JobStore {
     return changed === 1;
   }
 
-  async complete(input: {
-    id: string;
-    attempt: number;
-    changes: JobChanges;
-    result: JsonObject;
-    finishedAt: string;
-  }): Promise<Job> {
-    return this.#db.transaction(async (tx) => {
-      const job = await held(tx, input.id, input.attempt);
-      const { changes } = input;
-      if (changes.memoryInserts.length > 0) await insertMemories(tx, changes.memoryInserts);
-      for (const { write, expectedVersion } of changes.memoryUpdates) {
-        if (write.memory.agentId !== job.agentId)
-          throw new ConflictError("a job may only change its own agent");
-        await updateMemory(tx, write, expectedVersion);
-      }
-      if (changes.commit !== null) {
-        if (changes.commit.agentId !== job.agentId)
-          throw new ConflictError("a job may only change its own agent");
-        await appendCommit(tx, changes.commit);
-      }
-      if (changes.insights !== null) await writeInsightChanges(tx, job.agentId, changes.insights);
-      await writeEvents(tx, changes.events);
-      const changed = changesAnything(changes);
-      // Events are appended under a lock held until this commit, so the newest is this job's last.
-      const seq = changed
-        ? ((await tx.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events"))?.seq ?? null)
-        : null;
-      await tx.run(
-        `UPDATE jobs SET status = 'succeeded', result = $1, error = NULL, finished_at = $2, lease_expires_at = NULL,
-           checkpoint_seq = $3, checkpoint_commit = $4 WHERE id = $5`,
-        [
-          JSON.stringify(input.result),
-          input.finishedAt,
-          seq,
-          changed ? (changes.commit?.commit.id ?? null) : null,
-          input.id,
-        ],
-      );
-      return (await getJob(tx, input.id)) as Job;
-    });
-  }
-
   async fail(input: {
     id: string;
     attempt: number;
@@ -192,6 +145,31 @@ async function advance(tx: Sql, w: WatermarkAdvance): Promise<boolean> {
     [w.agentId, w.source, w.to],
   );
   return inserted === 1;
+}
+
+/**
+ * Marks the job succeeded inside `tx` (a unit of work), provided the attempt still holds it (its row
+ * stays locked until the commit). @throws ConflictError when it does not.
+ */
+export async function completeJob(tx: Sql, completion: JobCompletion): Promise<void> {
+  await held(tx, completion.id, completion.attempt);
+  const { checkpoint } = completion;
+  // Events are appended under a lock held until this commit, so the newest is this unit's last.
+  const seq =
+    checkpoint === null
+      ? null
+      : ((await tx.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events"))?.seq ?? null);
+  await tx.run(
+    `UPDATE jobs SET status = 'succeeded', result = $1, error = NULL, finished_at = $2, lease_expires_at = NULL,
+       checkpoint_seq = $3, checkpoint_commit = $4 WHERE id = $5`,
+    [
+      JSON.stringify(completion.result),
+      completion.finishedAt,
+      seq,
+      checkpoint?.commitId ?? null,
+      completion.id,
+    ],
+  );
 }
 
 async function getJob(sql: Sql, id: string): Promise<Job | null> {

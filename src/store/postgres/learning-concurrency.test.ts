@@ -58,13 +58,9 @@ describe("PostgreSQL learning stores shared by several servers", postgresSkip(),
         assert.equal(new Set(jobs.map((j) => j.agentId)).size, agents.length, `round ${round}: agents apart`);
         for (const j of jobs) {
           claimed.push(j.id);
-          await stores[0]?.jobs.complete({
-            id: j.id,
-            attempt: 1,
-            changes: { memoryInserts: [], memoryUpdates: [], commit: null, insights: null, events: [] },
-            result: {},
-            finishedAt: at(20),
-          });
+          const work = (stores[0] as Store).unitOfWork();
+          work.jobs.complete({ id: j.id, attempt: 1, result: {}, finishedAt: at(20), checkpoint: null });
+          await work.commit();
         }
       }
       assert.equal(new Set(claimed).size, agents.length * perAgent, "every job was claimed exactly once");
@@ -143,19 +139,17 @@ describe("PostgreSQL learning stores shared by several servers", postgresSkip(),
       }));
       for (const run of runs) await stores[0]?.evolution.createRun(run, []);
       const outcomes = await Promise.allSettled(
-        runs.map((run, i) =>
-          (stores[i] as Store).evolution.saveRun(run, 1, null, [], {
-            agentId: agent.id,
-            commit: null,
-            instructions: null,
-            insights: {
-              upserts: [{ ...rule, text: `check ${i} times` }],
-              deletes: [],
-              expected: [{ id: rule.id, updatedAt: null }],
-              events: [],
-            },
-          }),
-        ),
+        runs.map((run, i) => {
+          const work = (stores[i] as Store).unitOfWork();
+          work.evolution.saveRun(run, 1, null);
+          work.insights.write(agent.id, {
+            upserts: [{ ...rule, text: `check ${i} times` }],
+            deletes: [],
+            expected: [{ id: rule.id, updatedAt: null }],
+            events: [],
+          });
+          return work.commit();
+        }),
       );
       assert.equal(outcomes.filter((o) => o.status === "fulfilled").length, 1);
       const refused = outcomes.find((o) => o.status === "rejected");

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { FilterNode } from "../../core/filter/filter-ast.ts";
-import type { Episode, EpisodeStep, ExperienceRecord, Insight } from "../../core/types.ts";
+import type { Episode, EpisodeStep, ExperienceRecord } from "../../core/types.ts";
 import {
   type EpisodeRow,
   episodeState,
@@ -16,10 +16,15 @@ import {
   toStep,
 } from "../rows/learning-rows.ts";
 import { compileFilter, EPISODE_FILTER_TABLE } from "../sql/filter-sql.ts";
-import type { EpisodeStore, ExperienceStore, LearningWrite, ListOptions } from "../store.ts";
+import type {
+  EpisodeStore,
+  ExperienceImport,
+  ExperienceStore,
+  LearningWrite,
+  ListOptions,
+} from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertRows } from "./insert-rows.ts";
-import { importInsights } from "./insight-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { PG_DIALECT } from "./pg-dialect.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
@@ -186,37 +191,25 @@ async function insertSteps(tx: Sql, rowid: number, steps: readonly EpisodeStep[]
 }
 
 /**
- * Writes an imported agent's episodes (with steps), experience records (and experience version) and
- * insights as they are, inside `tx`. The version never goes back: where an earlier agent of the same
- * id left one behind, it moves past it. @throws ConflictError on an id that exists.
+ * Writes an imported agent's episodes (with steps) and experience records (and experience version)
+ * as they are, inside `tx`. The version never goes back: where an earlier agent of the same id left one
+ * behind, it moves past it. @throws ConflictError on an id that exists.
  */
-export async function importLearning(
-  tx: Sql,
-  agentId: string,
-  data: {
-    episodes: readonly Episode[];
-    experience: { version: number; records: readonly ExperienceRecord[] };
-    insights: readonly Insight[];
-  },
-): Promise<void> {
+export async function importExperience(tx: Sql, agentId: string, data: ExperienceImport): Promise<void> {
   try {
     await writeImport(tx, agentId, data);
   } catch (error) {
     // Another import took one of the ids between the check and the insert.
     if (isUniqueViolation(error))
-      throw new ConflictError("an episode, experience record or insight of the import exists already", {
+      throw new ConflictError("an episode or experience record of the import exists already", {
         cause: error,
       });
     throw error;
   }
 }
 
-async function writeImport(
-  tx: Sql,
-  agentId: string,
-  data: Parameters<typeof importLearning>[2],
-): Promise<void> {
-  const { episodes, experience } = data;
+async function writeImport(tx: Sql, agentId: string, data: ExperienceImport): Promise<void> {
+  const { episodes, records, version } = data;
   await refuseTaken(
     tx,
     "episodes",
@@ -227,7 +220,7 @@ async function writeImport(
     tx,
     "experience_records",
     "experience record",
-    experience.records.map((r) => r.id),
+    records.map((r) => r.id),
   );
   for (const episode of episodes) {
     await writeEpisode(tx, agentId, { episode, newSteps: episode.steps, create: true });
@@ -235,15 +228,14 @@ async function writeImport(
   await insertRows(
     tx,
     `experience_records (${RECORD_COLUMNS})`,
-    experience.records.map((record) => recordValues(agentId, record)),
+    records.map((record) => recordValues(agentId, record)),
   );
   const left = await readVersion(tx, agentId);
-  if (left !== null || experience.version !== 0) {
-    const next = left === null ? experience.version : Math.max(experience.version, left + 1);
+  if (left !== null || version !== 0) {
+    const next = left === null ? version : Math.max(version, left + 1);
     await tx.run(
       "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       [versionKey(agentId), String(next)],
     );
   }
-  await importInsights(tx, agentId, data.insights);
 }

@@ -148,7 +148,7 @@ export async function updateMemory(tx: Sql, write: MemoryWrite, expectedVersion:
  */
 export async function importMemories(
   tx: Sql,
-  items: readonly { memory: Memory; versions: MemoryVersion[] }[],
+  items: readonly { memory: Memory; versions: readonly MemoryVersion[] }[],
 ): Promise<void> {
   if (items.length === 0) return;
   const ids = items.map((item) => item.memory.id);

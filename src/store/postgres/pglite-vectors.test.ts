@@ -96,14 +96,9 @@ describe("PostgreSQL vectors through pgvector (PGlite)", () => {
       const small = clustered(1, 40);
       await add("agt_small", small);
       await add("agt_large", clustered(2, 2000));
-      assert.deepEqual(await vectors.indexState("memories", "agt_small"), {
-        lists: 0,
-        trained: 0,
-        version: 0,
-        sizes: [40],
-        retraining: null,
-      });
-      assert.equal(await vectors.train("memories", "agt_small"), 0);
+      const small40 = await vectors.describeIndex("memories", "agt_small");
+      assert.deepEqual([small40.method, small40.details.vectors], ["hnsw", 40], "past exactSearchMax");
+      await vectors.optimise("memories", "agt_small");
       let recall = 0;
       const queries = clustered(3, 20);
       for (const query of queries) {

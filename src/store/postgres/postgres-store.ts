@@ -1,4 +1,5 @@
 import type { Store, StoreCapabilities } from "../store.ts";
+import { collectWork } from "../unit-of-work.ts";
 import { PgAgentStore } from "./agent-store.ts";
 import { PgEventStore } from "./event-store.ts";
 import { EventWakeups } from "./event-wakeups.ts";
@@ -15,6 +16,7 @@ import { PgMemoryStore } from "./pg-memory-store.ts";
 import { PgMessageStore } from "./pg-message-store.ts";
 import { PgProjectStore } from "./project-store.ts";
 import { PgTurnLeaseStore } from "./turn-lease-store.ts";
+import { applyPgWork } from "./unit-of-work.ts";
 import { PgVectorStore } from "./vector-store.ts";
 import { findPgVector, vectorWarning } from "./vector-support.ts";
 import { PgWebhookStore } from "./webhook-store.ts";
@@ -60,6 +62,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     capabilities,
     warnings,
     ready: () => db.ready(),
+    unitOfWork: () => collectWork((operations) => applyPgWork(db, operations)),
     projects: new PgProjectStore(db),
     agents: new PgAgentStore(db),
     history: new PgHistoryStore(db),

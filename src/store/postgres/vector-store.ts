@@ -1,5 +1,5 @@
 import { EngramError } from "../../core/errors.ts";
-import type { VectorHit, VectorIndexState, VectorSpace, VectorStore } from "../store.ts";
+import type { VectorHit, VectorIndexReport, VectorSpace, VectorStore } from "../store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import type { PgVectorSupport } from "./vector-support.ts";
 import { createVectorTables, dropVectorTables, VECTOR_TABLES } from "./vector-tables.ts";
@@ -28,8 +28,7 @@ const TABLES_LOCK = "7308604897066246403";
  * (deleted with it) and compared by cosine distance through an HNSW index. Every search is one
  * agent's. A small agent is searched exactly; a larger one through the index, with the agent's
  * filter applied as the index is walked (iterative scans, pgvector ≥ 0.8) so that other agents'
- * vectors do not use up the candidates. HNSW needs no training: `train` does nothing and the index
- * state reports no lists.
+ * vectors do not use up the candidates. HNSW needs no training: `optimise` does nothing.
  */
 export class PgVectorStore implements VectorStore {
   readonly #db: PgDatabase;
@@ -151,12 +150,10 @@ export class PgVectorStore implements VectorStore {
     return rows.map((row) => row.id);
   }
 
-  /** HNSW builds as vectors arrive: there is nothing to train. */
-  async train(_space: VectorSpace, _agentId: string): Promise<number> {
-    return 0;
-  }
+  /** HNSW builds as vectors arrive: there is nothing to do. */
+  async optimise(_space: VectorSpace, _agentId: string): Promise<void> {}
 
-  async indexState(space: VectorSpace, agentId: string): Promise<VectorIndexState> {
+  async describeIndex(space: VectorSpace, agentId: string): Promise<VectorIndexReport> {
     const stored = (await this.#initialised(this.#db))
       ? ((
           await this.#db.get<{ n: number }>(
@@ -165,7 +162,12 @@ export class PgVectorStore implements VectorStore {
           )
         )?.n ?? 0)
       : 0;
-    return { lists: 0, trained: 0, version: 0, sizes: [stored], retraining: null };
+    const exact = stored <= this.#exactSearchMax;
+    return {
+      method: exact ? "exact" : "hnsw",
+      summary: exact ? `exact over ${stored} vectors` : `HNSW over ${stored} vectors`,
+      details: { vectors: stored, exactSearchMax: this.#exactSearchMax },
+    };
   }
 
   async reset(): Promise<void> {

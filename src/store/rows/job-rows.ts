@@ -1,5 +1,4 @@
 import type { Job } from "../../core/types.ts";
-import type { JobChanges } from "../job-store.ts";
 
 /** Rows of the job queue as every backend stores them, and their mapping to and from engram's types. */
 
@@ -71,15 +70,4 @@ export function jobValues(job: Job): (string | number | null)[] {
     job.finishedAt,
     job.leaseExpiresAt,
   ];
-}
-
-/** Whether a job's completion changes anything (and so records a checkpoint). */
-export function changesAnything(changes: JobChanges): boolean {
-  return (
-    changes.memoryInserts.length > 0 ||
-    changes.memoryUpdates.length > 0 ||
-    changes.commit !== null ||
-    changes.insights !== null ||
-    changes.events.length > 0
-  );
 }

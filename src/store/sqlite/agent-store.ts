@@ -2,34 +2,20 @@ import { agentNameTaken } from "../../core/agent-names.ts";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Agent, NewEvent } from "../../core/types.ts";
 import { AGENT_INSERT_COLUMNS, agentUpdateValues, agentValues } from "../rows/agent-values.ts";
-import type { AgentImport, AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
-import { inTransaction, inWriteTransaction } from "./database.ts";
+import type { AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
+import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertCommit } from "./history-store.ts";
-import type { SqliteInsightStore } from "./insight-store.ts";
-import type { SqliteExperienceStore } from "./learning-store.ts";
-import type { SqliteMemoryStore } from "./memory-store.ts";
-import type { SqliteMessageStore } from "./message-store.ts";
 import { type AgentRow, toAgent } from "./rows.ts";
 import type { Statements } from "./statements.ts";
 
-/** The domain stores an import writes through, each joining the import's transaction. */
-export interface ImportTargets {
-  memories: SqliteMemoryStore;
-  messages: SqliteMessageStore;
-  experience: SqliteExperienceStore;
-  insights: SqliteInsightStore;
-}
-
 export class SqliteAgentStore implements AgentStore {
   readonly #s: Statements;
-  readonly #targets: ImportTargets;
   readonly #beforeDelete: (agentId: string) => void;
 
   /** `beforeDelete` removes what foreign keys cannot cascade to (vector rows). */
-  constructor(statements: Statements, targets: ImportTargets, beforeDelete: (agentId: string) => void) {
+  constructor(statements: Statements, beforeDelete: (agentId: string) => void) {
     this.#s = statements;
-    this.#targets = targets;
     this.#beforeDelete = beforeDelete;
   }
 
@@ -37,20 +23,13 @@ export class SqliteAgentStore implements AgentStore {
     inTransaction(this.#s.db, () => this.#insert(agent, history, events));
   }
 
-  async importAgent(data: AgentImport): Promise<void> {
-    const { agent } = data;
-    await inWriteTransaction(this.#s.db, () => {
-      this.#insert(agent, data.history, data.events);
-      this.#targets.memories.importNow(data.memories);
-      this.#targets.messages.appendNow(data.messages, [], []);
-      this.#targets.experience.importNow(
-        agent.id,
-        data.episodes,
-        data.experience.records,
-        data.experience.version,
-      );
-      this.#targets.insights.importNow(agent.id, data.insights);
-    });
+  /**
+   * `create`, synchronously, joining the caller's transaction (a unit of work).
+   * @throws ConflictError when the id exists or the project has an agent of that name; NotFoundError
+   * when the project does not exist.
+   */
+  insertNow(agent: Agent, history: HistorySnapshot, events: readonly NewEvent[]): void {
+    inTransaction(this.#s.db, () => this.#insert(agent, history, events));
   }
 
   #insert(agent: Agent, history: HistorySnapshot, events: readonly NewEvent[]): void {

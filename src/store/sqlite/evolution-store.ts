@@ -13,28 +13,16 @@ import {
   toCandidate,
   toRun,
 } from "../rows/evolution-rows.ts";
-import type { ContextWrite, EvolutionStore, ListOptions } from "../store.ts";
-import type { SqliteAgentStore } from "./agent-store.ts";
+import type { EvolutionStore, ListOptions } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
-import type { SqliteHistoryStore } from "./history-store.ts";
-import type { SqliteInsightStore } from "./insight-store.ts";
 import type { Statements } from "./statements.ts";
-
-/** The stores an accepted candidate's changes are written through, inside the run's transaction. */
-export interface ContextStores {
-  agents: SqliteAgentStore;
-  history: SqliteHistoryStore;
-  insights: SqliteInsightStore;
-}
 
 export class SqliteEvolutionStore implements EvolutionStore {
   readonly #s: Statements;
-  readonly #stores: ContextStores;
 
-  constructor(statements: Statements, stores: ContextStores) {
+  constructor(statements: Statements) {
     this.#s = statements;
-    this.#stores = stores;
   }
 
   async createRun(run: EvolutionRun, events: NewEvent[]): Promise<void> {
@@ -77,51 +65,31 @@ export class SqliteEvolutionStore implements EvolutionStore {
     return rows.map(toRun);
   }
 
-  async saveRun(
-    run: EvolutionRun,
-    expectedAttempt: number,
-    candidate: EvolutionCandidate | null,
-    events: NewEvent[],
-    context: ContextWrite | null = null,
-  ): Promise<void> {
-    inTransaction(this.#s.db, () => {
-      const current = this.#s.get<{ attempt: number }>(
-        "SELECT attempt FROM evolution_runs WHERE id = ? AND agent_id = ?",
-        run.id,
-        run.agentId,
+  /**
+   * Replaces the run's mutable fields and writes `candidate`, joining the caller's transaction (a unit
+   * of work), if the run is still at `expectedAttempt`.
+   * @throws ConflictError with `details.fenced` when another attempt drives the run.
+   */
+  saveRunNow(run: EvolutionRun, expectedAttempt: number, candidate: EvolutionCandidate | null): void {
+    const current = this.#s.get<{ attempt: number }>(
+      "SELECT attempt FROM evolution_runs WHERE id = ? AND agent_id = ?",
+      run.id,
+      run.agentId,
+    );
+    if (current === undefined) throw new NotFoundError(`evolution run ${run.id} not found`);
+    if (current.attempt !== expectedAttempt) {
+      throw new ConflictError(
+        `evolution run ${run.id} is now driven by attempt ${current.attempt}, not ${expectedAttempt}: another process resumed it`,
+        { details: { fenced: true } },
       );
-      if (current === undefined) throw new NotFoundError(`evolution run ${run.id} not found`);
-      if (current.attempt !== expectedAttempt) {
-        throw new ConflictError(
-          `evolution run ${run.id} is now driven by attempt ${current.attempt}, not ${expectedAttempt}: another process resumed it`,
-          { details: { fenced: true } },
-        );
-      }
-      if (context !== null) this.#writeContext(run, context);
-      this.#s.run(
-        `UPDATE evolution_runs SET status = ?, attempt = ?, round = ?, state = ?, report = ?, error = ?, updated_at = ?,
-           finished_at = ? WHERE id = ?`,
-        ...runState(run),
-        run.id,
-      );
-      if (candidate !== null) this.#writeCandidate(run, candidate);
-      writeEvents(this.#s, events);
-    });
-  }
-
-  /** An accepted candidate's changes to the agent; any stale part throws ConflictError. */
-  #writeContext(run: EvolutionRun, context: ContextWrite): void {
-    if (context.agentId !== run.agentId) throw new ConflictError("the changes are for another agent");
-    if (context.commit !== null) {
-      if (context.commit.agentId !== run.agentId) throw new ConflictError("the commit is for another agent");
-      this.#stores.history.appendNow(context.commit);
     }
-    if (context.instructions !== null)
-      this.#stores.agents.setInstructionsNow(run.agentId, context.instructions);
-    if (context.insights !== null) {
-      const { upserts, deletes, events, expected } = context.insights;
-      this.#stores.insights.writeNow(run.agentId, upserts, deletes, events, expected);
-    }
+    this.#s.run(
+      `UPDATE evolution_runs SET status = ?, attempt = ?, round = ?, state = ?, report = ?, error = ?, updated_at = ?,
+         finished_at = ? WHERE id = ?`,
+      ...runState(run),
+      run.id,
+    );
+    if (candidate !== null) this.#writeCandidate(run, candidate);
   }
 
   #writeCandidate(run: EvolutionRun, c: EvolutionCandidate): void {

@@ -1,38 +1,25 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
-import type { Job, JsonObject } from "../../core/types.ts";
-import { changesAnything, JOB_COLUMNS, type JobRow, jobValues, toJob } from "../rows/job-rows.ts";
+import type { Job } from "../../core/types.ts";
+import { JOB_COLUMNS, type JobRow, jobValues, toJob } from "../rows/job-rows.ts";
 import type {
   ClaimOptions,
-  JobChanges,
+  JobCompletion,
   JobFilter,
   JobStore,
   ListOptions,
   WatermarkAdvance,
 } from "../store.ts";
 import { inTransaction } from "./database.ts";
-import { writeEvents } from "./event-writer.ts";
-import type { SqliteHistoryStore } from "./history-store.ts";
-import type { SqliteInsightStore } from "./insight-store.ts";
-import type { SqliteMemoryStore } from "./memory-store.ts";
 import type { Statements } from "./statements.ts";
 
 const INSERT_JOB = `INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-/** The queue, and the one place where a job's changes meet the other domain stores in one transaction. */
+/** The persistent job queue on SQLite. */
 export class SqliteJobStore implements JobStore {
   readonly #s: Statements;
-  readonly #memories: SqliteMemoryStore;
-  readonly #history: SqliteHistoryStore;
-  readonly #insights: SqliteInsightStore;
 
-  constructor(
-    statements: Statements,
-    stores: { memories: SqliteMemoryStore; history: SqliteHistoryStore; insights: SqliteInsightStore },
-  ) {
+  constructor(statements: Statements) {
     this.#s = statements;
-    this.#memories = stores.memories;
-    this.#history = stores.history;
-    this.#insights = stores.insights;
   }
 
   async enqueue(jobs: Job[], watermark?: WatermarkAdvance): Promise<Job[]> {
@@ -145,47 +132,26 @@ export class SqliteJobStore implements JobStore {
     return Number(changes) === 1;
   }
 
-  async complete(input: {
-    id: string;
-    attempt: number;
-    changes: JobChanges;
-    result: JsonObject;
-    finishedAt: string;
-  }): Promise<Job> {
-    return inTransaction(this.#s.db, () => {
-      const job = this.#held(input.id, input.attempt);
-      const { changes } = input;
-      if (changes.memoryInserts.length > 0) this.#memories.insertNow(changes.memoryInserts);
-      for (const { write, expectedVersion } of changes.memoryUpdates) {
-        if (write.memory.agentId !== job.agentId)
-          throw new ConflictError("a job may only change its own agent");
-        this.#memories.updateNow(write, expectedVersion);
-      }
-      if (changes.commit !== null) {
-        if (changes.commit.agentId !== job.agentId)
-          throw new ConflictError("a job may only change its own agent");
-        this.#history.appendNow(changes.commit);
-      }
-      if (changes.insights !== null) {
-        const { upserts, deletes, events, expected } = changes.insights;
-        this.#insights.writeNow(job.agentId, upserts, deletes, events, expected);
-      }
-      writeEvents(this.#s, changes.events);
-      const changed = changesAnything(changes);
-      const seq = changed
-        ? (this.#s.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events")?.seq ?? null)
-        : null;
-      this.#s.run(
-        `UPDATE jobs SET status = 'succeeded', result = ?, error = NULL, finished_at = ?, lease_expires_at = NULL,
-           checkpoint_seq = ?, checkpoint_commit = ? WHERE id = ?`,
-        JSON.stringify(input.result),
-        input.finishedAt,
-        seq,
-        changed ? (changes.commit?.commit.id ?? null) : null,
-        input.id,
-      );
-      return this.#get(input.id) as Job;
-    });
+  /**
+   * Marks the job succeeded, joining the caller's transaction (a unit of work), provided the attempt
+   * still holds it. @throws ConflictError when it does not.
+   */
+  completeNow(completion: JobCompletion): void {
+    this.#held(completion.id, completion.attempt);
+    const { checkpoint } = completion;
+    const seq =
+      checkpoint === null
+        ? null
+        : (this.#s.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events")?.seq ?? null);
+    this.#s.run(
+      `UPDATE jobs SET status = 'succeeded', result = ?, error = NULL, finished_at = ?, lease_expires_at = NULL,
+         checkpoint_seq = ?, checkpoint_commit = ? WHERE id = ?`,
+      JSON.stringify(completion.result),
+      completion.finishedAt,
+      seq,
+      checkpoint?.commitId ?? null,
+      completion.id,
+    );
   }
 
   async fail(input: {

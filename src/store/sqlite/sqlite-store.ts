@@ -1,4 +1,5 @@
 import type { Store, StoreCapabilities } from "../store.ts";
+import { collectWork } from "../unit-of-work.ts";
 import { SqliteAgentStore } from "./agent-store.ts";
 import { openDatabase } from "./database.ts";
 import { SqliteEventStore } from "./event-store.ts";
@@ -16,6 +17,7 @@ import { migrate } from "./migrations.ts";
 import { SqliteProjectStore } from "./project-store.ts";
 import { Statements } from "./statements.ts";
 import { SqliteTurnLeaseStore } from "./turn-lease-store.ts";
+import { applySqliteWork } from "./unit-of-work.ts";
 import { SqliteVectorStore } from "./vector-store.ts";
 import { SqliteWebhookStore } from "./webhook-store.ts";
 
@@ -61,7 +63,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const experience = new SqliteExperienceStore(statements);
   const history = new SqliteHistoryStore(statements);
   const insights = new SqliteInsightStore(statements);
-  const agents = new SqliteAgentStore(statements, { memories, messages, experience, insights }, purgeIndexes);
+  const agents = new SqliteAgentStore(statements, purgeIndexes);
+  const evolution = new SqliteEvolutionStore(statements);
+  const jobs = new SqliteJobStore(statements);
+  const targets = { statements, agents, history, memories, messages, experience, insights, evolution, jobs };
   let closed = false;
   return {
     kind: "sqlite",
@@ -76,14 +81,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     episodes: new SqliteEpisodeStore(statements),
     experience,
     insights,
-    evolution: new SqliteEvolutionStore(statements, { agents, history, insights }),
-    jobs: new SqliteJobStore(statements, { memories, history, insights }),
+    evolution,
+    jobs,
     vectors,
     keys: new SqliteKeyStore(statements),
     turnLeases: new SqliteTurnLeaseStore(statements),
     leaderLeases: new SqliteLeaderLeaseStore(statements),
     webhooks: new SqliteWebhookStore(statements),
     ready: () => Promise.resolve(),
+    unitOfWork: () => collectWork((operations) => applySqliteWork(targets, operations)),
     settings: {
       async get(key) {
         return (

@@ -1,5 +1,5 @@
 import { EngramError } from "../../core/errors.ts";
-import type { VectorHit, VectorIndexState, VectorSpace, VectorStore } from "../store.ts";
+import type { VectorHit, VectorIndexReport, VectorSpace, VectorStore } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { assignRows, probeLists } from "./ivf.ts";
 import {
@@ -20,6 +20,7 @@ import {
   upgradeListTables,
 } from "./ivf-lists.ts";
 import { IvfRetrain, type RetrainProgress, type RetrainReport } from "./ivf-retrain.ts";
+import { describeIvf, type VectorIndexState } from "./ivf-state.ts";
 import { type RetrainRun, RetrainTasks } from "./ivf-tasks.ts";
 import type { Statements } from "./statements.ts";
 
@@ -291,6 +292,15 @@ export class SqliteVectorStore implements VectorStore {
       this.#retrain(() => true),
     );
     return this.#lists.state(space, agentId).active?.lists ?? 0;
+  }
+
+  /** Trains (or finishes retraining) the agent's lists now: the backend-neutral face of `train`. */
+  async optimise(space: VectorSpace, agentId: string): Promise<void> {
+    await this.train(space, agentId);
+  }
+
+  async describeIndex(space: VectorSpace, agentId: string): Promise<VectorIndexReport> {
+    return describeIvf(await this.indexState(space, agentId));
   }
 
   /**

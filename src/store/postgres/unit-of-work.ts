@@ -1,0 +1,42 @@
+import { applyOperation, type WorkHandlers, type WorkOperation } from "../unit-of-work.ts";
+import { insertAgent, setInstructions } from "./agent-store.ts";
+import { writeEvents } from "./event-writer.ts";
+import { saveRun } from "./evolution-store.ts";
+import { appendCommit } from "./history-store.ts";
+import { importInsights, writeInsightChanges } from "./insight-store.ts";
+import { completeJob } from "./job-store.ts";
+import { importExperience } from "./learning-store.ts";
+import { importMemories, insertMemories, updateMemory } from "./memory-store.ts";
+import { importMessages } from "./message-store.ts";
+import type { PgDatabase, Sql } from "./pg-database.ts";
+
+/**
+ * Applies a unit of work's operations in order, in one transaction (run again as a whole on a
+ * serialization failure). Every compare-and-swap is a conditional write or a row lock inside it, so
+ * a stale one throws and rolls all of them back.
+ */
+export function applyPgWork(db: PgDatabase, operations: readonly WorkOperation[]): Promise<void> {
+  return db.transaction(async (tx) => {
+    const handlers = pgHandlers(tx);
+    for (const operation of operations) await applyOperation(handlers, operation);
+  });
+}
+
+/** Each operation through the in-transaction function its domain store writes with. */
+function pgHandlers(tx: Sql): WorkHandlers<Promise<void>> {
+  return {
+    "agents.create": (op) => insertAgent(tx, op.agent, op.history),
+    "agents.setInstructions": (op) => setInstructions(tx, op.agentId, op.change),
+    "history.append": (op) => appendCommit(tx, op.input),
+    "memories.insert": (op) => insertMemories(tx, op.writes),
+    "memories.update": (op) => updateMemory(tx, op.write, op.expectedVersion),
+    "memories.import": (op) => importMemories(tx, op.items),
+    "messages.import": (op) => importMessages(tx, op.messages),
+    "experience.import": (op) => importExperience(tx, op.agentId, op.data),
+    "insights.write": (op) => writeInsightChanges(tx, op.agentId, op.changes),
+    "insights.import": (op) => importInsights(tx, op.agentId, op.insights),
+    "evolution.saveRun": (op) => saveRun(tx, op.run, op.expectedAttempt, op.candidate),
+    "jobs.complete": (op) => completeJob(tx, op.completion),
+    "events.add": (op) => writeEvents(tx, op.events),
+  };
+}

@@ -1,0 +1,60 @@
+import { applyOperation, type WorkHandlers, type WorkOperation } from "../unit-of-work.ts";
+import type { SqliteAgentStore } from "./agent-store.ts";
+import { inWriteTransaction } from "./database.ts";
+import { writeEvents } from "./event-writer.ts";
+import type { SqliteEvolutionStore } from "./evolution-store.ts";
+import type { SqliteHistoryStore } from "./history-store.ts";
+import type { SqliteInsightStore } from "./insight-store.ts";
+import type { SqliteJobStore } from "./job-store.ts";
+import type { SqliteExperienceStore } from "./learning-store.ts";
+import type { SqliteMemoryStore } from "./memory-store.ts";
+import type { SqliteMessageStore } from "./message-store.ts";
+import type { Statements } from "./statements.ts";
+
+/** The domain stores whose synchronous writes a unit of work runs inside its transaction. */
+export interface WorkTargets {
+  statements: Statements;
+  agents: SqliteAgentStore;
+  history: SqliteHistoryStore;
+  memories: SqliteMemoryStore;
+  messages: SqliteMessageStore;
+  experience: SqliteExperienceStore;
+  insights: SqliteInsightStore;
+  evolution: SqliteEvolutionStore;
+  jobs: SqliteJobStore;
+}
+
+/**
+ * Applies a unit of work's operations in order, in one IMMEDIATE transaction. The writes are
+ * synchronous, so the transaction never spans an await and the shared connection serves no other
+ * write meanwhile; any throw rolls all of them back.
+ */
+export function applySqliteWork(targets: WorkTargets, operations: readonly WorkOperation[]): Promise<void> {
+  const handlers = sqliteHandlers(targets);
+  return inWriteTransaction(targets.statements.db, () => {
+    for (const operation of operations) applyOperation(handlers, operation);
+  });
+}
+
+/** Each operation through the domain store's synchronous write, which joins the open transaction. */
+function sqliteHandlers(t: WorkTargets): WorkHandlers<void> {
+  return {
+    "agents.create": (op) => t.agents.insertNow(op.agent, op.history, []),
+    "agents.setInstructions": (op) => t.agents.setInstructionsNow(op.agentId, op.change),
+    "history.append": (op) => t.history.appendNow(op.input),
+    "memories.insert": (op) => {
+      if (op.writes.length > 0) t.memories.insertNow(op.writes);
+    },
+    "memories.update": (op) => t.memories.updateNow(op.write, op.expectedVersion),
+    "memories.import": (op) => t.memories.importNow(op.items),
+    "messages.import": (op) => t.messages.appendNow(op.messages, [], []),
+    "experience.import": (op) =>
+      t.experience.importNow(op.agentId, op.data.episodes, op.data.records, op.data.version),
+    "insights.write": ({ agentId, changes }) =>
+      t.insights.writeNow(agentId, changes.upserts, changes.deletes, changes.events, changes.expected),
+    "insights.import": (op) => t.insights.importNow(op.agentId, op.insights),
+    "evolution.saveRun": (op) => t.evolution.saveRunNow(op.run, op.expectedAttempt, op.candidate),
+    "jobs.complete": (op) => t.jobs.completeNow(op.completion),
+    "events.add": (op) => writeEvents(t.statements, op.events),
+  };
+}

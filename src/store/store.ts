@@ -19,8 +19,15 @@ import type {
 } from "../core/types.ts";
 import type { Webhook, WebhookDelivery } from "../core/webhook-types.ts";
 import type { JobStore } from "./job-store.ts";
+import type { SharedBlockStore, SharedEditWrite } from "./shared-block-store.ts";
 
 export type { ClaimOptions, JobChanges, JobFilter, JobStore, WatermarkAdvance } from "./job-store.ts";
+export type {
+  AttachmentChange,
+  SharedBlockStore,
+  SharedBlockWrite,
+  SharedEditWrite,
+} from "./shared-block-store.ts";
 
 /**
  * Storage behind engram. Every mutating method is one atomic unit of work: it writes all it is given,
@@ -36,6 +43,8 @@ export interface Store {
   readonly projects: ProjectStore;
   readonly agents: AgentStore;
   readonly history: HistoryStore;
+  /** Blocks owned by a project and attached to several of its agents. */
+  readonly sharedBlocks: SharedBlockStore;
   readonly events: EventStore;
   readonly memories: MemoryStore;
   readonly messages: MessageStore;
@@ -271,6 +280,8 @@ export interface AppendCommit {
   /** Blobs the commit's tree introduces (existing ones are ignored). */
   blobs: Blob[];
   event: NewEvent;
+  /** When the commit edits shared blocks: what it writes on the blocks and their other agents. */
+  shared?: SharedEditWrite | undefined;
 }
 
 export interface HistoryStore {

@@ -42,6 +42,7 @@ const ID_NAMES = {
   episode: "an episode id",
   experience: "an experience record id",
   insight: "an insight id",
+  block: "a shared block id",
 } as const satisfies Partial<Record<IdKind, string>>;
 
 const idOf = (kind: keyof typeof ID_NAMES) =>
@@ -63,6 +64,7 @@ const treeEntry = z.strictObject({
   limit: blockLimit,
   readOnly: z.boolean(),
   valueHash: hash,
+  sharedId: idOf("block").optional(),
 });
 
 /** The agent and its block history: all that version 1 holds, and the start of every version. */

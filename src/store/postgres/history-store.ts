@@ -7,7 +7,7 @@ import type { AppendCommit, HistorySnapshot, HistoryStore } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertRows } from "./insert-rows.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
-import { writeSharedEdit } from "./shared-block-store.ts";
+import { lockSharedEdit, writeSharedEdit } from "./shared-block-store.ts";
 
 const COMMIT_COLUMNS = "c.id, c.parent_id, c.tree_hash, c.tree, c.author, c.message, c.created_at";
 
@@ -197,6 +197,7 @@ async function getBlobs(sql: Sql, agentId: string, hashes: readonly string[]): P
  */
 export async function appendCommit(tx: Sql, input: AppendCommit): Promise<void> {
   const { agentId, commit } = input;
+  if (input.shared !== undefined) await lockSharedEdit(tx, { ...input, shared: input.shared });
   await moveBranch(tx, agentId, input.branch, input.expectedHead, commit.id, commit.createdAt);
   await insertRows(
     tx,

@@ -177,6 +177,24 @@ export async function writeSharedEdit(tx: Sql, shared: SharedEditWrite, append: 
   );
 }
 
+/**
+ * Locks, before anything else of an edit of shared blocks, the blocks' rows and then every branch it
+ * moves, each in one fixed order: two edits through different agents then wait for each other instead
+ * of each holding a branch the other needs.
+ */
+export async function lockSharedEdit(
+  tx: Sql,
+  input: AppendCommit & { shared: SharedEditWrite },
+): Promise<void> {
+  const ids = input.shared.blocks.map((b) => b.id).sort();
+  await tx.all("SELECT 1 AS x FROM shared_blocks WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE", [ids]);
+  const branches = [input, ...input.shared.appends]
+    .map((a) => [a.agentId, a.branch] as const)
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  for (const [agentId, name] of branches)
+    await tx.all("SELECT 1 AS x FROM branches WHERE agent_id = $1 AND name = $2 FOR UPDATE", [agentId, name]);
+}
+
 async function moveVersion(tx: Sql, blockId: string, expected: number, at: string): Promise<void> {
   const moved = await tx.run(
     "UPDATE shared_blocks SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3",

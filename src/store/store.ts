@@ -1,5 +1,6 @@
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import type { FilterNode } from "../core/filter/filter-ast.ts";
+import type { BlockAttachment, SharedBlock } from "../core/shared-block-types.ts";
 import type {
   Agent,
   ApiKey,
@@ -245,6 +246,11 @@ export interface AgentImport {
   /** The experience records and the experience version (the counter caches compare). */
   experience: { version: number; records: ExperienceRecord[] };
   insights: Insight[];
+  /**
+   * Shared blocks the agent carries: each is created in the agent's project unless it is there
+   * already (an agent of the project imported before carried it), then attached to the agent.
+   */
+  sharedBlocks?: { block: SharedBlock; attachment: BlockAttachment }[] | undefined;
   events: NewEvent[];
 }
 

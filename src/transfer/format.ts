@@ -190,6 +190,20 @@ const insight = z.strictObject({
   updatedAt: instant,
 });
 
+/** A shared block the agent carries, with the agent's attachment to it. */
+const sharedBlock = z.strictObject({
+  id: idOf("block"),
+  label: blockLabel,
+  value: z.string(),
+  description: blockDescription,
+  limit: blockLimit,
+  readOnly: z.boolean(),
+  createdAt: instant,
+  updatedAt: instant,
+  /** The label the agent carries it under, and whether it is read-only for this agent. */
+  attachment: z.strictObject({ label: blockLabel, readOnly: z.boolean(), createdAt: instant }),
+});
+
 /** Version 1: the agent and its block history only. Still read; never written. */
 export const exportDocumentV1 = z.strictObject({
   ...agentWithHistory,
@@ -218,6 +232,8 @@ export const exportDocument = z.strictObject({
   }),
   /** Strongest first. */
   insights: z.array(insight),
+  /** The shared blocks the agent carries; absent when it carries none. */
+  sharedBlocks: z.array(sharedBlock).optional(),
 });
 
 /** One agent with its full block history and all it has learned, as written by `export` and read by `import`. */
@@ -228,3 +244,4 @@ export type ExportedMessage = ExportDocument["messages"][number];
 export type ExportedEpisode = ExportDocument["episodes"][number];
 export type ExportedRecord = ExportDocument["experience"]["records"][number];
 export type ExportedInsight = ExportDocument["insights"][number];
+export type ExportedSharedBlock = NonNullable<ExportDocument["sharedBlocks"]>[number];

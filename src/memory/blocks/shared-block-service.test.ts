@@ -139,7 +139,7 @@ describe("shared blocks", () => {
     assert.equal((await engram.sharedBlocks.get(foreign.id)).attachments.length, 0);
   });
 
-  it("two engines on one database writing one block with expected heads lose no update", async () => {
+  it("two writers through two agents, each naming the head it read, lose no update", async () => {
     const { engram, a, b, block } = await twoAgents();
     const headA = (await engram.blocks.list(a.id)).commit;
     const headB = (await engram.blocks.list(b.id)).commit;
@@ -161,5 +161,42 @@ describe("shared blocks", () => {
     }
     assert.equal((await engram.blocks.get(a.id, "team")).value, value);
     assert.equal((await engram.blocks.get(b.id, "team")).value, value);
+  });
+
+  it("export/import round-trips a project's agents with their shared blocks; new ids make private copies", async () => {
+    const { engram, a, b, block } = await twoAgents();
+    await engram.blocks.set(a.id, "team", "rules: v2");
+    const docs = [await engram.transfer.export(a.id), await engram.transfer.export(b.id)];
+    assert.equal(docs[0]?.sharedBlocks?.[0]?.id, block.id);
+
+    const elsewhere = createTestEngram();
+    const [a2, b2] = [
+      await elsewhere.transfer.import(docs[0], { project: "moved", createProject: true }),
+      await elsewhere.transfer.import(docs[1], { project: "moved" }),
+    ];
+    const moved = await elsewhere.sharedBlocks.get(block.id);
+    assert.equal(moved.projectId, a2?.projectId);
+    assert.equal(moved.value, "rules: v2");
+    assert.deepEqual(moved.attachments.map((x) => x.agentId).sort(), [a.id, b.id].sort());
+    assert.deepEqual((await elsewhere.transfer.export(a.id)).commits, docs[0]?.commits);
+    await elsewhere.blocks.set(b2?.id ?? "", "team", "rules: v3");
+    assert.equal((await elsewhere.blocks.get(a2?.id ?? "", "team")).value, "rules: v3");
+
+    // Into another project of the same database: the block's id is taken there.
+    await assert.rejects(
+      engram.transfer.import(
+        { ...docs[0], agent: { ...docs[0]?.agent, id: "agt_00000000000000000000000009" } },
+        {
+          project: "other",
+          createProject: true,
+        },
+      ),
+      ConflictError,
+    );
+    const copy = await engram.transfer.import(docs[0], { newIds: true });
+    await engram.blocks.set(copy.id, "team", "the copy's own");
+    assert.equal((await engram.blocks.get(a.id, "team")).value, "rules: v2");
+    assert.equal((await engram.blocks.get(copy.id, "team")).sharedId, undefined);
+    assert.equal((await engram.sharedBlocks.get(block.id)).attachments.length, 2);
   });
 });

@@ -15,7 +15,7 @@ import {
   toSharedBlock,
 } from "../rows/shared-block-rows.ts";
 import type { AttachmentChange, SharedBlockStore, SharedEditWrite } from "../shared-block-store.ts";
-import type { AppendCommit, ListOptions } from "../store.ts";
+import type { AgentImport, AppendCommit, ListOptions } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertRows } from "./insert-rows.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
@@ -193,6 +193,30 @@ export async function lockSharedEdit(
     .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
   for (const [agentId, name] of branches)
     await tx.all("SELECT 1 AS x FROM branches WHERE agent_id = $1 AND name = $2 FOR UPDATE", [agentId, name]);
+}
+
+/**
+ * Writes an imported agent's shared blocks inside `tx`: each block unless it exists in the agent's
+ * project already, and the agent's attachment to it.
+ * @throws ConflictError when a block of that id belongs to another project.
+ */
+export async function importSharedBlocks(tx: Sql, items: AgentImport["sharedBlocks"]): Promise<void> {
+  for (const { block, attachment: a } of items ?? []) {
+    await insertRows(
+      tx,
+      `shared_blocks (${SHARED_BLOCK_COLUMNS})`,
+      [sharedBlockValues(block, block.readOnly)],
+      "ON CONFLICT DO NOTHING",
+    );
+    const found = await tx.get<{ project_id: string }>("SELECT project_id FROM shared_blocks WHERE id = $1", [
+      block.id,
+    ]);
+    if (found?.project_id !== block.projectId)
+      throw new ConflictError(`a shared block with id ${block.id} already exists in another project`);
+    await insertRows(tx, `block_attachments (${ATTACHMENT_COLUMNS})`, [
+      [a.blockId, a.agentId, a.label, a.readOnly, a.createdAt],
+    ]);
+  }
 }
 
 async function moveVersion(tx: Sql, blockId: string, expected: number, at: string): Promise<void> {

@@ -16,7 +16,7 @@ import {
   toSharedBlock,
 } from "../rows/shared-block-rows.ts";
 import type { AttachmentChange, SharedBlockStore, SharedEditWrite } from "../shared-block-store.ts";
-import type { AppendCommit, ListOptions } from "../store.ts";
+import type { AgentImport, AppendCommit, ListOptions } from "../store.ts";
 import { inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import type { Statements } from "./statements.ts";
@@ -188,6 +188,35 @@ export function writeSharedEdit(s: Statements, shared: SharedEditWrite, append: 
     s.run(
       `INSERT INTO shared_block_edits (${EDIT_COLUMNS.replace("seq, ", "")}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ...(editValues(edit) as SQLInputValue[]),
+    );
+  }
+}
+
+/**
+ * Writes an imported agent's shared blocks (inside the caller's transaction): each block unless it
+ * exists in the agent's project already, and the agent's attachment to it.
+ * @throws ConflictError when a block of that id belongs to another project.
+ */
+export function importSharedBlocks(s: Statements, items: AgentImport["sharedBlocks"]): void {
+  for (const { block, attachment } of items ?? []) {
+    const found = s.get<{ project_id: string }>(
+      "SELECT project_id FROM shared_blocks WHERE id = ?",
+      block.id,
+    );
+    if (found === undefined)
+      s.run(
+        `INSERT INTO shared_blocks (${SHARED_BLOCK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ...(sharedBlockValues(block, block.readOnly ? 1 : 0) as SQLInputValue[]),
+      );
+    else if (found.project_id !== block.projectId)
+      throw new ConflictError(`a shared block with id ${block.id} already exists in another project`);
+    s.run(
+      `INSERT INTO block_attachments (${ATTACHMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?)`,
+      attachment.blockId,
+      attachment.agentId,
+      attachment.label,
+      attachment.readOnly ? 1 : 0,
+      attachment.createdAt,
     );
   }
 }

@@ -31,6 +31,7 @@ describe("engram block create|attach|detach", () => {
       [block.id],
     );
     assert.match((await s.cli(["block", "show", block.id])).stdout, /attached to\s+agt_/);
+    assert.match((await s.cli(["block", "create", "other", "x"])).stdout, /^blk_[0-9a-z]{26}\n$/);
     // The read-only attachment holds for the agent, not for a user.
     const refused = await s.cli(["block", "set", "b", "team", "x", "--author", "agent", "--json"]);
     assert.equal(refused.code, 1);

@@ -23,7 +23,8 @@ const create = defineCommand({
     limit: { type: "string", arg: "N", help: "character limit (default 5000)" },
     "read-only": { type: "boolean", help: "no agent may change it (users and engram's jobs may)" },
   },
-  details: "VALUE '-' reads stdin. Prints the block's id (blk_…), which `block attach` takes.",
+  details:
+    "VALUE '-' reads stdin. Prints the block's id (blk_…), which `block attach` takes, so that\n`id=$(engram block create …)` keeps it; --json prints the whole block.",
   async run({ args, options }, ctx) {
     if (args.value !== undefined && options.file !== undefined)
       throw new UsageError("give VALUE or --file, not both", "block create");
@@ -42,7 +43,7 @@ const create = defineCommand({
       limit: intOption(options.limit, "limit", "block create"),
       readOnly: options["read-only"],
     });
-    return { data: block, text: `created shared block ${block.id} (${block.label})` };
+    return { data: block, text: block.id };
   },
 });
 

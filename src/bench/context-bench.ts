@@ -206,6 +206,8 @@ export async function runContextBench(options: ContextBenchOptions = {}): Promis
 
 /** Rounds of private and shared compilations, alternated so that drift in the machine's load hits both. */
 const SHARED_ROUNDS = 6;
+/** Compilations left untimed after each switch between private and shared. */
+const WARM_UP = 10;
 
 /**
  * Times compiling the agent's context with its first `n` blocks private, then shared (each attached
@@ -246,17 +248,20 @@ async function compareShared(
   };
   const times = { private: [] as number[], shared: [] as number[] };
   const perRound = Math.max(1, Math.ceil(samples / SHARED_ROUNDS));
+  let done = 0;
   for (let round = 0; round < SHARED_ROUNDS; round++) {
-    for (const kind of ["private", "shared"] as const) {
+    // Each kind goes first in half of the rounds, so neither gains from its place.
+    const order = round % 2 === 0 ? (["private", "shared"] as const) : (["shared", "private"] as const);
+    for (const kind of order) {
       if (kind === "shared") await share();
-      for (let i = 0; i < perRound + 5; i++) {
+      for (let i = 0; i < perRound + WARM_UP; i++) {
         const start = clockMs();
         await engram.runtime.context(agentId, { query: query() });
         // The first few after a switch warm the caches.
-        if (i >= 5) times[kind].push(clockMs() - start);
+        if (i >= WARM_UP) times[kind].push(clockMs() - start);
       }
       if (kind === "shared") await unshare();
-      onProgress?.(round * 2 + (kind === "shared" ? 2 : 1), SHARED_ROUNDS * 2, "compile, private vs shared");
+      onProgress?.(++done, SHARED_ROUNDS * 2, "compile, private vs shared");
     }
   }
   const priv = percentiles(times.private);

@@ -1,11 +1,11 @@
 import type { SharedBlock, SharedBlockEdit } from "../../core/shared-block-types.ts";
 import type { SharedBlockInfo } from "../../memory/blocks/shared-block-service.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
-import { readUserFile } from "../files.ts";
 import { commitJson, formatCommitResult } from "../format.ts";
 import { fields, listResult, oneLine, shortId, shortTime, table } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 import { UsageError } from "../usage-error.ts";
+import { valueArgument } from "./block.ts";
 
 const PAGE_OPTIONS = {
   limit: { type: "string", arg: "N", help: "page size (default 50, at most 500)" },
@@ -26,14 +26,7 @@ const create = defineCommand({
   details:
     "VALUE '-' reads stdin. Prints the block's id (blk_…), which `block attach` takes, so that\n`id=$(engram block create …)` keeps it; --json prints the whole block.",
   async run({ args, options }, ctx) {
-    if (args.value !== undefined && options.file !== undefined)
-      throw new UsageError("give VALUE or --file, not both", "block create");
-    const value =
-      args.value === "-"
-        ? await ctx.readStdin()
-        : options.file !== undefined
-          ? await readUserFile(options.file, "value file")
-          : args.value;
+    const value = await valueArgument(args.value, options.file, ctx, "block create");
     if (value === undefined) throw new UsageError("missing argument VALUE (or --file)", "block create");
     const block = await ctx.engram().sharedBlocks.create({
       label: args.label,

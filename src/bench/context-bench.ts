@@ -74,6 +74,9 @@ export async function runContextBench(options: ContextBenchOptions = {}): Promis
   const nBlocks = options.blocks ?? 10;
   const samples = options.samples ?? 300;
   const turns = options.turns ?? 150;
+  // Every block but the scratch one the edit turns write to may be shared.
+  if (options.shared !== undefined && !(options.shared >= 1 && options.shared <= nBlocks - 1))
+    throw new InvalidInputError(`shared: must be 1 to ${nBlocks - 1} (the blocks but the scratch one)`);
   const dir = mkdtempSync(join(tmpdir(), "engram-bench-context-"));
   const corpus = new SyntheticCorpus({ seed: 11 });
   let editing = false;
@@ -226,7 +229,6 @@ async function compareShared(
   const labels = (await engram.blocks.list(agentId)).blocks
     .map((b) => b.label)
     .filter((l) => l !== "scratch");
-  if (n < 1 || n > labels.length) throw new InvalidInputError(`shared: must be 1 to ${labels.length}`);
   const chosen = labels.slice(0, n);
   const ids = new Map<string, string>();
   const share = async () => {

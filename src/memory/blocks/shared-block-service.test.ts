@@ -199,4 +199,17 @@ describe("shared blocks", () => {
     assert.equal((await engram.blocks.get(copy.id, "team")).sharedId, undefined);
     assert.equal((await engram.sharedBlocks.get(block.id)).attachments.length, 2);
   });
+
+  it("deleting an agent detaches it; deleting the project deletes its shared blocks", async () => {
+    const { engram, a, b, block } = await twoAgents();
+    await engram.agents.delete(a.id);
+    assert.deepEqual(
+      (await engram.sharedBlocks.get(block.id)).attachments.map((x) => x.agentId),
+      [b.id],
+    );
+    await engram.blocks.set(b.id, "team", "after a left");
+    assert.equal((await engram.sharedBlocks.get(block.id)).value, "after a left");
+    await engram.projects.delete(b.projectId);
+    await assert.rejects(engram.sharedBlocks.get(block.id), NotFoundError);
+  });
 });

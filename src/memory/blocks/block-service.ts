@@ -5,8 +5,9 @@ import type { BlockAttachment } from "../../core/shared-block-types.ts";
 import type { Agent, Author, Blob, Block, Commit, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
 import type { AppendCommit } from "../../store/store.ts";
-import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
+import { type EngineContext, nowIso, requireAgent } from "../context.ts";
 import { dropUndefined } from "../pagination.ts";
+import { commitAppend } from "./commit-append.ts";
 import { makeCommit } from "./commit-hash.ts";
 import { requireBranch, requireCommit, resolveRevision, sameCommit } from "./resolve.ts";
 import { BLOCK_DEFAULTS, type BlockChange, type CommitInput, commitInput } from "./schemas.ts";
@@ -286,24 +287,16 @@ export class BlockService {
       createdAt,
     });
     if (commit.treeHash === head.treeHash) return { commit: head, branch, changed: false, append: null };
-    const append: AppendCommit = {
-      agentId: agent.id,
+    const append = commitAppend(this.#ctx, {
+      agent,
       branch,
-      expectedHead: head.id,
+      head,
       commit,
       blobs,
-      event: makeEvent(this.#ctx, {
-        projectId: agent.projectId,
-        agentId: agent.id,
-        actor: author,
-        kind: "blocks.committed",
-        targetType: "commit",
-        targetId: commit.id,
-        before: { head: head.id, blocks: before },
-        after: { head: commit.id, branch, message: commit.message, blocks: after },
-        createdAt,
-      }),
-    };
+      author,
+      before: { blocks: before },
+      after: { blocks: after },
+    });
     if (sharedChanges.length > 0)
       append.shared = await prepareSharedWrite(this.#ctx, { agent, commit, changes: sharedChanges, author });
     return { commit, branch, changed: true, append };

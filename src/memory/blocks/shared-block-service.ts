@@ -9,6 +9,7 @@ import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.
 import { dropUndefined, pageInput, pageOf } from "../pagination.ts";
 import type { ProjectService } from "../projects/project-service.ts";
 import type { CommitResult } from "./block-service.ts";
+import { commitAppend } from "./commit-append.ts";
 import { makeCommit } from "./commit-hash.ts";
 import { requireBranch, requireCommit } from "./resolve.ts";
 import { BLOCK_DEFAULTS, blockDescription, blockLabel, blockLimit } from "./schemas.ts";
@@ -264,24 +265,14 @@ export class SharedBlockService {
   ): AppendCommit {
     const createdAt = nowIso(this.#ctx);
     const commit = makeCommit({ parentId: head.id, tree, author: "user", message, createdAt });
-    return {
-      agentId: agent.id,
+    return commitAppend(this.#ctx, {
+      agent,
       branch: agent.defaultBranch,
-      expectedHead: head.id,
+      head,
       commit,
       blobs,
-      event: makeEvent(this.#ctx, {
-        projectId: agent.projectId,
-        agentId: agent.id,
-        actor: "user",
-        kind: "blocks.committed",
-        targetType: "commit",
-        targetId: commit.id,
-        before: { head: head.id },
-        after: { head: commit.id, branch: agent.defaultBranch, message },
-        createdAt,
-      }),
-    };
+      author: "user",
+    });
   }
 
   #attachmentEvent(

@@ -2,7 +2,8 @@ import { EngramError } from "../../core/errors.ts";
 import type { BlockAttachment, SharedBlock, SharedBlockEdit } from "../../core/shared-block-types.ts";
 import type { Agent, Author, Commit, TreeEntry } from "../../core/types.ts";
 import type { AppendCommit, SharedEditWrite } from "../../store/store.ts";
-import { type EngineContext, makeEvent } from "../context.ts";
+import type { EngineContext } from "../context.ts";
+import { commitAppend } from "./commit-append.ts";
 import { makeCommit } from "./commit-hash.ts";
 
 /** A shared block a commit edits, with every agent that carries it. */
@@ -128,30 +129,16 @@ async function otherAppend(
     createdAt: input.commit.createdAt,
   });
   if (commit.treeHash === head.treeHash) return null;
-  return {
-    agentId: other.id,
+  return commitAppend(ctx, {
+    agent: other,
     branch: other.defaultBranch,
-    expectedHead: head.id,
+    head,
     commit,
     blobs: input.edits.map(({ change }) => ({ hash: change.entry.valueHash, value: change.value })),
-    event: makeEvent(ctx, {
-      projectId: other.projectId,
-      agentId: other.id,
-      actor: input.author,
-      kind: "blocks.committed",
-      targetType: "commit",
-      targetId: commit.id,
-      before: { head: head.id, blocks: before },
-      after: {
-        head: commit.id,
-        branch: other.defaultBranch,
-        message: commit.message,
-        blocks: after,
-        sharedBy: input.agent.id,
-      },
-      createdAt: input.commit.createdAt,
-    }),
-  };
+    author: input.author,
+    before: { blocks: before },
+    after: { blocks: after, sharedBy: input.agent.id },
+  });
 }
 
 /**

@@ -63,6 +63,7 @@ export {
   messageFilterSchema,
 } from "./core/filter/filter-parse.ts";
 export type { IdGenerator, IdKind } from "./core/ids.ts";
+export type { BlockAttachment, SharedBlock, SharedBlockEdit } from "./core/shared-block-types.ts";
 export type {
   ActionStats,
   Actor,
@@ -167,6 +168,11 @@ export type {
 } from "./memory/blocks/history-service.ts";
 export type { DiffLine } from "./memory/blocks/line-diff.ts";
 export type { CommitInput } from "./memory/blocks/schemas.ts";
+export type {
+  CreateSharedBlockInput,
+  SharedBlockInfo,
+  SharedBlockService,
+} from "./memory/blocks/shared-block-service.ts";
 export type { EventFollowOptions, EventListOptions, EventService } from "./memory/events/event-service.ts";
 export type { MemoryService, MemoryWriteResult } from "./memory/memories/memory-service.ts";
 export type { MemoryInput, MemoryListInput, MemoryPatch } from "./memory/memories/schemas.ts";
@@ -197,6 +203,12 @@ export type {
 } from "./sleeptime/sleeptime-service.ts";
 export type { AgentImport } from "./store/import-agent.ts";
 export type { ClaimOptions, JobFilter, JobStore, WatermarkAdvance } from "./store/job-store.ts";
+export type {
+  AttachmentChange,
+  SharedBlockStore,
+  SharedBlockWrite,
+  SharedEditWrite,
+} from "./store/shared-block-store.ts";
 export type { SqliteStoreOptions } from "./store/sqlite/sqlite-store.ts";
 export { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 export type {

@@ -355,6 +355,32 @@ describe("engram bench context", () => {
       assert.ok(result[window].messages > 0);
     }
     assert.deepEqual(result.targets, { compileP95Ms: 20, turnP95Ms: 30 });
+    assert.equal(result.shared, undefined);
+  });
+
+  it("with --shared N, compares compiling with N blocks shared against all private, in one run", async () => {
+    const args = [
+      "bench",
+      "context",
+      "--memories",
+      "50",
+      "--messages",
+      "20",
+      "--samples",
+      "12",
+      "--turns",
+      "1",
+    ];
+    const out = await runCli([...args, "--shared", "3", "--json"]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const { shared } = out.json();
+    assert.equal(shared.blocks, 3);
+    // 12 samples over 6 rounds: 2 of each kind per round.
+    assert.equal(shared.private.samples, 12);
+    assert.equal(shared.shared.samples, 12);
+    assert.equal(shared.ratioP50, Math.round((shared.shared.p50 / shared.private.p50) * 1000) / 1000);
+    const bad = await runCli([...args, "--shared", "10", "--json"]);
+    assert.deepEqual([bad.code, bad.json().error.code], [1, "invalid_input"]);
   });
 });
 

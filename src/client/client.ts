@@ -26,6 +26,7 @@ import {
   messagesClient,
 } from "./resources/memories.ts";
 import { type RuntimeClient, runtimeClient } from "./resources/runtime.ts";
+import { type SharedBlocksClient, sharedBlocksClient } from "./resources/shared-blocks.ts";
 import { type WebhooksClient, webhooksClient } from "./resources/webhooks.ts";
 import { type ClientOptions, createTransport } from "./transport.ts";
 
@@ -50,6 +51,8 @@ export interface EngramClient {
   readonly transfer: TransferClient;
   readonly vectors: VectorsClient;
   readonly webhooks: WebhooksClient;
+  /** Blocks owned by a project and attached to several of its agents. */
+  readonly sharedBlocks: SharedBlocksClient;
   /** Hybrid retrieval over memories and/or messages, as `engram.search` (`search.all`). */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
 }
@@ -77,6 +80,7 @@ export function createClient(options: ClientOptions): EngramClient {
     blocks: blocksClient(t),
     history: historyClient(t),
     webhooks: webhooksClient(t),
+    sharedBlocks: sharedBlocksClient(t),
     events: eventsClient(t),
     memories: memoriesClient(t),
     messages: messagesClient(t),

@@ -21,7 +21,11 @@ type Operation = DocumentedOperation;
 
 /** A valid body for the route, so that only the scope can refuse the request. */
 function bodyFor(op: Operation, theirs: Theirs): unknown {
-  return exampleBody(op.method, op.path, { revision: theirs.firstCommit, exportDocument: theirs.document });
+  return exampleBody(op.method, op.path, {
+    revision: theirs.firstCommit,
+    exportDocument: theirs.document,
+    blockId: theirs.blockId,
+  });
 }
 
 interface Theirs {
@@ -35,6 +39,7 @@ interface Theirs {
   head: string;
   keyId: string;
   webhookId: string;
+  blockId: string;
   document: unknown;
 }
 
@@ -45,6 +50,7 @@ function paramValues(theirs: Theirs, byName: boolean): Record<string, string> {
     id: byName ? theirs.agentName : theirs.agentId,
     keyId: theirs.keyId,
     webhookId: theirs.webhookId,
+    blockId: theirs.blockId,
     label: "persona",
     rev: theirs.head,
     name: "feature/x",
@@ -73,6 +79,8 @@ async function seedTheirs(engram: Engram): Promise<Theirs> {
   const running = await scoped.experience.startEpisode(agent.id, { task: "walk" });
   await scoped.insights.apply(agent.id, [{ op: "add", text: "their secret rule" }]);
   const webhook = await scoped.webhooks.create({ url: "https://hooks.example.com/theirs", events: ["*"] });
+  const block = await scoped.sharedBlocks.create({ label: "team", value: "their secret team rules" });
+  await scoped.sharedBlocks.attach(agent.id, block.id);
   return {
     projectId: key.project.id,
     projectName: key.project.name,
@@ -84,6 +92,7 @@ async function seedTheirs(engram: Engram): Promise<Theirs> {
     head,
     keyId: key.apiKey.id,
     webhookId: webhook.id,
+    blockId: block.id,
     document: await scoped.transfer.export(agent.id),
   };
 }
@@ -111,6 +120,7 @@ async function everything(engram: Engram, theirs: Theirs) {
     experience: await engram.experience.records(theirs.agentId),
     episodes: await engram.experience.listEpisodes(theirs.agentId, { limit: 500 }),
     webhooks: await engram.webhooks.list({ limit: 500 }),
+    sharedBlock: await engram.sharedBlocks.get(theirs.blockId),
   };
 }
 
@@ -162,7 +172,7 @@ describe("a key sees only its project: every route, walked with a foreign key", 
 
   it("answers 404 for their memories, episodes and commits reached through one's own agent", async () => {
     const snapshot = await everything(t.engram, theirs);
-    const foreignChildren = ["mid", "eid", "rev"];
+    const foreignChildren = ["mid", "eid", "rev", "blockId"];
     const nested = ops.filter(
       (o) => o.params.includes("id") && o.params.some((p) => foreignChildren.includes(p)),
     );

@@ -8,6 +8,7 @@ import type {
   NewEvent,
 } from "../core/types.ts";
 import type { HistorySnapshot, IndexedMessage, Store } from "./store.ts";
+import type { SharedBlockImport } from "./unit-of-work.ts";
 
 /**
  * An agent with everything it has learned, as an import writes it. Items keep their ids, times and
@@ -28,6 +29,8 @@ export interface AgentImport {
   /** The experience records and the experience version (the counter caches compare). */
   experience: { version: number; records: ExperienceRecord[] };
   insights: Insight[];
+  /** Shared blocks the agent carries, created in its project unless there already, then attached. */
+  sharedBlocks?: SharedBlockImport[] | undefined;
   events: NewEvent[];
 }
 
@@ -49,6 +52,7 @@ export async function importAgent(store: Store, data: AgentImport): Promise<void
     records: data.experience.records,
   });
   work.insights.import(agent.id, data.insights);
+  work.sharedBlocks.import(data.sharedBlocks ?? []);
   work.events.add(data.events);
   await work.commit();
 }

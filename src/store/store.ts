@@ -1,5 +1,6 @@
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import type { FilterNode } from "../core/filter/filter-ast.ts";
+import type { BlockAttachment, SharedBlock } from "../core/shared-block-types.ts";
 import type {
   Agent,
   ApiKey,
@@ -31,6 +32,15 @@ export type {
   WorkOperation,
 } from "./unit-of-work.ts";
 
+import type { SharedBlockStore, SharedEditWrite } from "./shared-block-store.ts";
+
+export type {
+  AttachmentChange,
+  SharedBlockStore,
+  SharedBlockWrite,
+  SharedEditWrite,
+} from "./shared-block-store.ts";
+
 /**
  * Storage behind engram. Every mutating method is atomic: it writes all it is given, including its
  * events, or nothing. Writes that span domains (a sleep-time job's changes with its completion, an
@@ -47,6 +57,8 @@ export interface Store {
   readonly projects: ProjectStore;
   readonly agents: AgentStore;
   readonly history: HistoryStore;
+  /** Blocks owned by a project and attached to several of its agents. */
+  readonly sharedBlocks: SharedBlockStore;
   readonly events: EventStore;
   readonly memories: MemoryStore;
   readonly messages: MessageStore;
@@ -255,6 +267,8 @@ export interface AppendCommit {
   /** Blobs the commit's tree introduces (existing ones are ignored). */
   blobs: Blob[];
   event: NewEvent;
+  /** When the commit edits shared blocks: what it writes on the blocks and their other agents. */
+  shared?: SharedEditWrite | undefined;
 }
 
 export interface HistoryStore {

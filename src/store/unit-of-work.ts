@@ -1,5 +1,6 @@
 import { EngramError } from "../core/errors.ts";
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
+import type { BlockAttachment, SharedBlock } from "../core/shared-block-types.ts";
 import type {
   Agent,
   Episode,
@@ -42,6 +43,15 @@ export interface ExperienceImport {
 }
 
 /**
+ * A shared block an imported agent carries: created in the agent's project unless it is there already
+ * (an agent of the project imported before carried it), then attached to the agent.
+ */
+export interface SharedBlockImport {
+  block: SharedBlock;
+  attachment: BlockAttachment;
+}
+
+/**
  * One operation of a unit of work, as a backend applies it. Every backend implements each kind once,
  * inside the transaction of the commit.
  */
@@ -54,6 +64,7 @@ export type WorkOperation =
   | { kind: "memories.import"; items: readonly { memory: Memory; versions: readonly MemoryVersion[] }[] }
   | { kind: "messages.import"; messages: Iterable<IndexedMessage> }
   | { kind: "experience.import"; agentId: string; data: ExperienceImport }
+  | { kind: "sharedBlocks.import"; items: readonly SharedBlockImport[] }
   | { kind: "insights.write"; agentId: string; changes: InsightChanges }
   | { kind: "insights.import"; agentId: string; insights: readonly Insight[] }
   | {
@@ -131,6 +142,14 @@ export interface UnitOfWork {
      */
     import(agentId: string, data: ExperienceImport): void;
   };
+  readonly sharedBlocks: {
+    /**
+     * Creates each shared block in its project unless it is there already, and attaches it as given
+     * (an import; the agent must be created before). @throws ConflictError when the block's id
+     * belongs to another project.
+     */
+    import(items: readonly SharedBlockImport[]): void;
+  };
   readonly insights: {
     /** Upserts and deletes rules with their events. @throws ConflictError when an expectation is stale. */
     write(agentId: string, changes: InsightChanges): void;
@@ -185,6 +204,7 @@ export function collectWork(apply: (operations: readonly WorkOperation[]) => Pro
     },
     messages: { import: (messages) => add({ kind: "messages.import", messages }) },
     experience: { import: (agentId, data) => add({ kind: "experience.import", agentId, data }) },
+    sharedBlocks: { import: (items) => add({ kind: "sharedBlocks.import", items }) },
     insights: {
       write: (agentId, changes) => add({ kind: "insights.write", agentId, changes }),
       import: (agentId, insights) => add({ kind: "insights.import", agentId, insights }),

@@ -1,5 +1,6 @@
 import type { Author } from "../../core/types.ts";
 import { type Command, defineCommand, intOption, type OptionSpecs } from "../command.ts";
+import type { CommandContext } from "../context.ts";
 import { readUserFile } from "../files.ts";
 import { commitJson, formatBlockSet, formatCommitResult } from "../format.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
@@ -62,15 +63,8 @@ const set = defineCommand({
     "Without VALUE or --file, only the given settings change.",
   ].join("\n"),
   async run({ args, options }, ctx) {
-    if (args.value !== undefined && options.file !== undefined)
-      throw new UsageError("give VALUE or --file, not both", "block set");
+    const value = await valueArgument(args.value, options.file, ctx, "block set");
     const limit = intOption(options.limit, "limit", "block set");
-    const value =
-      args.value === "-"
-        ? await ctx.readStdin()
-        : options.file !== undefined
-          ? await readUserFile(options.file, "value file")
-          : args.value;
     if (
       value === undefined &&
       [options.description, limit, options["read-only"]].every((v) => v === undefined)
@@ -110,6 +104,19 @@ const remove = defineCommand({
 
 /** `engram block …` */
 export const blockCommands: readonly Command[] = [list, get, set, remove];
+
+/** A block's value from VALUE (`-`: stdin) or `--file`, or undefined when neither is given. */
+export async function valueArgument(
+  value: string | undefined,
+  file: string | undefined,
+  ctx: CommandContext,
+  command: string,
+): Promise<string | undefined> {
+  if (value !== undefined && file !== undefined)
+    throw new UsageError("give VALUE or --file, not both", command);
+  if (value === "-") return ctx.readStdin();
+  return file !== undefined ? readUserFile(file, "value file") : value;
+}
 
 /** The engine's write options from WRITE_OPTIONS flags; the engine validates `author`. */
 export function writeOptions(options: {

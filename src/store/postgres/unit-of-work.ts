@@ -9,6 +9,7 @@ import { importExperience } from "./learning-store.ts";
 import { importMemories, insertMemories, updateMemory } from "./memory-store.ts";
 import { importMessages } from "./message-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
+import { importSharedBlocks } from "./shared-block-store.ts";
 
 /**
  * Applies a unit of work's operations in order, in one transaction (run again as a whole on a
@@ -33,6 +34,7 @@ function pgHandlers(tx: Sql): WorkHandlers<Promise<void>> {
     "memories.import": (op) => importMemories(tx, op.items),
     "messages.import": (op) => importMessages(tx, op.messages),
     "experience.import": (op) => importExperience(tx, op.agentId, op.data),
+    "sharedBlocks.import": (op) => importSharedBlocks(tx, op.items),
     "insights.write": (op) => writeInsightChanges(tx, op.agentId, op.changes),
     "insights.import": (op) => importInsights(tx, op.agentId, op.insights),
     "evolution.saveRun": (op) => saveRun(tx, op.run, op.expectedAttempt, op.candidate),

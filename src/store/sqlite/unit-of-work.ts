@@ -9,6 +9,7 @@ import type { SqliteJobStore } from "./job-store.ts";
 import type { SqliteExperienceStore } from "./learning-store.ts";
 import type { SqliteMemoryStore } from "./memory-store.ts";
 import type { SqliteMessageStore } from "./message-store.ts";
+import { importSharedBlocks } from "./shared-block-store.ts";
 import type { Statements } from "./statements.ts";
 
 /** The domain stores whose synchronous writes a unit of work runs inside its transaction. */
@@ -50,6 +51,7 @@ function sqliteHandlers(t: WorkTargets): WorkHandlers<void> {
     "messages.import": (op) => t.messages.appendNow(op.messages, [], []),
     "experience.import": (op) =>
       t.experience.importNow(op.agentId, op.data.episodes, op.data.records, op.data.version),
+    "sharedBlocks.import": (op) => importSharedBlocks(t.statements, op.items),
     "insights.write": ({ agentId, changes }) =>
       t.insights.writeNow(agentId, changes.upserts, changes.deletes, changes.events, changes.expected),
     "insights.import": (op) => t.insights.importNow(op.agentId, op.insights),

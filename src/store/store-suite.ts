@@ -8,6 +8,7 @@ import { eventCases } from "./store-suite-events.ts";
 import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
 import { suiteKit } from "./store-suite-kit.ts";
+import { mcpServerCases } from "./store-suite-mcp-servers.ts";
 import { learningStoreCases } from "./store-suite-learning.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
 import { settingsCases } from "./store-suite-settings.ts";
@@ -309,6 +310,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     settingsCases(kit);
     eventCases(kit);
     webhookCases(kit);
+    mcpServerCases(kit);
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

@@ -17,6 +17,7 @@ import { PgProjectStore } from "./project-store.ts";
 import { PgTurnLeaseStore } from "./turn-lease-store.ts";
 import { PgVectorStore } from "./vector-store.ts";
 import { findPgVector, vectorWarning } from "./vector-support.ts";
+import { PgMcpServerStore } from "./mcp-server-store.ts";
 import { PgWebhookStore } from "./webhook-store.ts";
 
 export interface PostgresStoreOptions {
@@ -78,6 +79,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     keys: new PgKeyStore(db),
     turnLeases: new PgTurnLeaseStore(db),
     webhooks: new PgWebhookStore(db),
+    mcpServers: new PgMcpServerStore(db),
     leaderLeases: pgLeaderLeaseStore(db),
     settings: {
       async get(key) {

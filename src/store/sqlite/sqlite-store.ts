@@ -17,6 +17,7 @@ import { SqliteProjectStore } from "./project-store.ts";
 import { Statements } from "./statements.ts";
 import { SqliteTurnLeaseStore } from "./turn-lease-store.ts";
 import { SqliteVectorStore } from "./vector-store.ts";
+import { SqliteMcpServerStore } from "./mcp-server-store.ts";
 import { SqliteWebhookStore } from "./webhook-store.ts";
 
 export interface SqliteStoreOptions {
@@ -83,6 +84,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     turnLeases: new SqliteTurnLeaseStore(statements),
     leaderLeases: new SqliteLeaderLeaseStore(statements),
     webhooks: new SqliteWebhookStore(statements),
+    mcpServers: new SqliteMcpServerStore(statements),
     ready: () => Promise.resolve(),
     settings: {
       async get(key) {

@@ -45,7 +45,8 @@ export class McpConnectionPool {
     this.#max = options.maxConnections ?? 100;
     this.#open =
       options.open ??
-      (async (config, timeoutMs) => (await import("./mcp-connection.ts")).McpConnection.open(config, timeoutMs));
+      (async (config, timeoutMs) =>
+        (await import("./mcp-connection.ts")).McpConnection.open(config, timeoutMs));
   }
 
   /**
@@ -56,7 +57,8 @@ export class McpConnectionPool {
     if (this.#closed) throw new Error("engram is closed");
     const entry = this.#entry(agentId, name, config);
     entry.lastUsedMs = Date.now();
-    const current = entry.connection === undefined ? undefined : await entry.connection.catch(() => undefined);
+    const current =
+      entry.connection === undefined ? undefined : await entry.connection.catch(() => undefined);
     if (current !== undefined && !current.closed) return current;
     if (entry.failure !== undefined && Date.now() < entry.failure.untilMs) throw entry.failure.error;
     const opening = this.#open(config, config.timeoutMs);
@@ -131,7 +133,14 @@ export class McpConnectionPool {
       entry = undefined;
     }
     if (entry === undefined) {
-      entry = { key, connection: undefined, tools: undefined, failure: undefined, lastUsedMs: Date.now(), busy: 0 };
+      entry = {
+        key,
+        connection: undefined,
+        tools: undefined,
+        failure: undefined,
+        lastUsedMs: Date.now(),
+        busy: 0,
+      };
       this.#entries.set(id, entry);
     }
     return entry;
@@ -151,7 +160,8 @@ export class McpConnectionPool {
       () => {
         const cutoff = Date.now() - this.#idleMs;
         for (const entry of this.#entries.values())
-          if (entry.busy === 0 && entry.lastUsedMs < cutoff && entry.connection !== undefined) void closeEntry(entry);
+          if (entry.busy === 0 && entry.lastUsedMs < cutoff && entry.connection !== undefined)
+            void closeEntry(entry);
       },
       Math.min(60_000, this.#idleMs),
     );

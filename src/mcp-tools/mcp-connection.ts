@@ -72,9 +72,13 @@ export class McpConnection {
       await Promise.race([
         client.connect(transport, { timeout: timeoutMs, signal: timer.signal }),
         new Promise<never>((_, reject) =>
-          timer.signal.addEventListener("abort", () => reject(new Error(`no answer within ${timeoutMs} ms`)), {
-            once: true,
-          }),
+          timer.signal.addEventListener(
+            "abort",
+            () => reject(new Error(`no answer within ${timeoutMs} ms`)),
+            {
+              once: true,
+            },
+          ),
         ),
       ]);
     } catch (error) {

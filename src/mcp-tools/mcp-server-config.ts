@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
-import { parseInput } from "../core/validation.ts";
 import type { McpServer, McpServerConfig, McpServerView } from "../core/mcp-server-types.ts";
+import { parseInput } from "../core/validation.ts";
 import { parseDestination } from "../webhooks/outbound-policy.ts";
 
 /** What GET shows instead of an environment variable's or a header's value. */
@@ -24,6 +24,17 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 const noBreaks = (s: string) => !/[\r\n\0]/.test(s);
 
+/** Names to values, each name checked by `pattern` (zod's own message would not say what is wrong). */
+const namedValues = (pattern: RegExp, what: string) =>
+  z
+    .record(z.string(), z.string().max(4096).refine(noBreaks, "must not contain line breaks or NUL"))
+    .superRefine((values, ctx) => {
+      const keys = Object.keys(values);
+      if (keys.length > 100) ctx.addIssue({ code: "custom", message: "at most 100 entries" });
+      for (const key of keys)
+        if (!pattern.test(key)) ctx.addIssue({ code: "custom", path: [key], message: `must be ${what}` });
+    });
+
 const common = {
   allowTools: z
     .array(z.string().min(1).max(128))
@@ -40,34 +51,28 @@ const common = {
     .describe(`time-out of connecting and of each tool call, ms (default ${DEFAULT_MCP_TIMEOUT_MS})`),
 };
 
+const stdioInput = z.strictObject({
+  command: z
+    .string()
+    .min(1, "must not be empty")
+    .max(1024)
+    .refine(noBreaks, "must not contain line breaks or NUL"),
+  args: z
+    .array(z.string().max(4096).refine(noBreaks, "must not contain line breaks or NUL"))
+    .max(100)
+    .optional(),
+  env: namedValues(ENV_NAME, "a variable name (letters, digits, _)").optional(),
+  ...common,
+});
+
+const httpInput = z.strictObject({
+  url: z.string().min(1, "must not be empty").max(2048),
+  headers: namedValues(HEADER_NAME, "an HTTP header name").optional(),
+  ...common,
+});
+
 /** `PUT /v1/agents/{id}/mcp-servers/{name}`'s body: a command (stdio) or a URL (streamable HTTP). */
-export const mcpServerInput = z.union([
-  z.strictObject({
-    command: z
-      .string()
-      .min(1, "must not be empty")
-      .max(1024)
-      .refine(noBreaks, "must not contain line breaks or NUL"),
-    args: z.array(z.string().max(4096).refine(noBreaks, "must not contain line breaks or NUL")).max(100).optional(),
-    env: z
-      .record(
-        z.string().regex(ENV_NAME, "must be a variable name (letters, digits, _)"),
-        z.string().max(4096).refine(noBreaks, "must not contain line breaks or NUL"),
-      )
-      .optional(),
-    ...common,
-  }),
-  z.strictObject({
-    url: z.string().min(1, "must not be empty").max(2048),
-    headers: z
-      .record(
-        z.string().regex(HEADER_NAME, "must be an HTTP header name"),
-        z.string().max(4096).refine(noBreaks, "must not contain line breaks or NUL"),
-      )
-      .optional(),
-    ...common,
-  }),
-]);
+export const mcpServerInput = z.union([stdioInput, httpInput]);
 export type McpServerInput = z.input<typeof mcpServerInput>;
 
 /**
@@ -85,8 +90,15 @@ export function parseMcpServer(
     throw new InvalidInputError("invalid MCP server: give command (stdio) or url (HTTP), not both");
   if (typeof input === "object" && input !== null && !("command" in input) && !("url" in input))
     throw new InvalidInputError("invalid MCP server: command or url: one is required");
-  const parsed = parseInput(mcpServerInput, input, "MCP server");
-  const rest = { allowTools: parsed.allowTools ?? null, timeoutMs: parsed.timeoutMs ?? DEFAULT_MCP_TIMEOUT_MS };
+  // Parsed by the one schema it means, so that problems name its fields.
+  const parsed =
+    typeof input === "object" && input !== null && "command" in input
+      ? parseInput(stdioInput, input, "MCP server")
+      : parseInput(httpInput, input, "MCP server");
+  const rest = {
+    allowTools: parsed.allowTools ?? null,
+    timeoutMs: parsed.timeoutMs ?? DEFAULT_MCP_TIMEOUT_MS,
+  };
   if ("command" in parsed) {
     const kept = before?.transport === "stdio" ? before.env : {};
     return {
@@ -99,7 +111,12 @@ export function parseMcpServer(
   }
   const url = parseDestination(parsed.url, "MCP server: url");
   const kept = before?.transport === "http" ? before.headers : {};
-  return { transport: "http", url: url.href, headers: unmask(parsed.headers ?? {}, kept, "headers"), ...rest };
+  return {
+    transport: "http",
+    url: url.href,
+    headers: unmask(parsed.headers ?? {}, kept, "headers"),
+    ...rest,
+  };
 }
 
 /** @throws InvalidInputError when `name` cannot name an MCP server */
@@ -135,7 +152,9 @@ function unmask(
 export function maskedView(server: McpServer): McpServerView {
   const config = server.config;
   const masked: McpServerConfig =
-    config.transport === "stdio" ? { ...config, env: maskAll(config.env) } : { ...config, headers: maskAll(config.headers) };
+    config.transport === "stdio"
+      ? { ...config, env: maskAll(config.env) }
+      : { ...config, headers: maskAll(config.headers) };
   return { ...server, config: masked };
 }
 

@@ -1,5 +1,5 @@
-import type { McpServerView } from "../core/mcp-server-types.ts";
 import { InvalidInputError, NotFoundError } from "../core/errors.ts";
+import type { McpServerView } from "../core/mcp-server-types.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import { checkMcpServerAllowed, UNRESTRICTED_MCP } from "./mcp-policy.ts";
 import {

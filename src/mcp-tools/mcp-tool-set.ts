@@ -1,6 +1,6 @@
 import type { JSONSchema7, Tool } from "ai";
-import type { McpServer } from "../core/mcp-server-types.ts";
 import { wellFormedPrefix } from "../core/input-limits.ts";
+import type { McpServer } from "../core/mcp-server-types.ts";
 import { aiSdk } from "../models/ai-sdk.ts";
 import type { McpCallResult, McpToolInfo } from "./mcp-connection.ts";
 import type { McpConnectionPool } from "./mcp-connection-pool.ts";

@@ -27,7 +27,10 @@ export function mcpServerCases(kit: SuiteKit): void {
       const { project, agent } = await seed(store);
       const first = await store.mcpServers.put(agent.id, "files", (before) => {
         assert.equal(before, null);
-        return { server: server(agent.id, "files", "one", 1), event: event(project.id, "mcp_server.created", agent.id) };
+        return {
+          server: server(agent.id, "files", "one", 1),
+          event: event(project.id, "mcp_server.created", agent.id),
+        };
       });
       assert.equal(first.before, null);
       const second = await store.mcpServers.put(agent.id, "files", (before) => {

@@ -1,5 +1,6 @@
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import type { FilterNode } from "../core/filter/filter-ast.ts";
+import type { McpServer } from "../core/mcp-server-types.ts";
 import type {
   Agent,
   ApiKey,
@@ -17,7 +18,6 @@ import type {
   NewEvent,
   Project,
 } from "../core/types.ts";
-import type { McpServer } from "../core/mcp-server-types.ts";
 import type { Webhook, WebhookDelivery } from "../core/webhook-types.ts";
 import type { JobStore } from "./job-store.ts";
 

@@ -108,7 +108,8 @@ const tools = createRoute({
   path: "/v1/agents/{id}/tools",
   operationId: "runtime.listTools",
   tags: ["tools"],
-  summary: "Every tool the agent's model is offered (built in and from its MCP servers), and each server's state",
+  summary:
+    "Every tool the agent's model is offered (built in and from its MCP servers), and each server's state",
   description:
     "Listing connects to the agent's MCP servers that are not running. A server that cannot be reached is `unavailable`, with the reason; one the server's allowlists refuse is `forbidden`.",
   request: { params: agentParams },

@@ -9,6 +9,7 @@ import { PgJobStore } from "./job-store.ts";
 import { PgKeyStore } from "./key-store.ts";
 import { pgLeaderLeaseStore } from "./leader-lease-store.ts";
 import { PgEpisodeStore, PgExperienceStore } from "./learning-store.ts";
+import { PgMcpServerStore } from "./mcp-server-store.ts";
 import { migratePostgres } from "./migrations.ts";
 import { PgDatabase } from "./pg-database.ts";
 import { PgMemoryStore } from "./pg-memory-store.ts";
@@ -17,7 +18,6 @@ import { PgProjectStore } from "./project-store.ts";
 import { PgTurnLeaseStore } from "./turn-lease-store.ts";
 import { PgVectorStore } from "./vector-store.ts";
 import { findPgVector, vectorWarning } from "./vector-support.ts";
-import { PgMcpServerStore } from "./mcp-server-store.ts";
 import { PgWebhookStore } from "./webhook-store.ts";
 
 export interface PostgresStoreOptions {

@@ -1,7 +1,12 @@
 import { NotFoundError } from "../../core/errors.ts";
 import type { McpServer } from "../../core/mcp-server-types.ts";
 import type { NewEvent } from "../../core/types.ts";
-import { MCP_SERVER_COLUMNS, type McpServerRow, mcpServerValues, toMcpServer } from "../rows/mcp-server-rows.ts";
+import {
+  MCP_SERVER_COLUMNS,
+  type McpServerRow,
+  mcpServerValues,
+  toMcpServer,
+} from "../rows/mcp-server-rows.ts";
 import type { McpServerChange, McpServerStore } from "../store.ts";
 import { inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";

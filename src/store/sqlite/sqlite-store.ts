@@ -10,6 +10,7 @@ import { SqliteJobStore } from "./job-store.ts";
 import { SqliteKeyStore } from "./key-store.ts";
 import { SqliteLeaderLeaseStore } from "./leader-lease-store.ts";
 import { SqliteEpisodeStore, SqliteExperienceStore } from "./learning-store.ts";
+import { SqliteMcpServerStore } from "./mcp-server-store.ts";
 import { SqliteMemoryStore } from "./memory-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
 import { migrate } from "./migrations.ts";
@@ -17,7 +18,6 @@ import { SqliteProjectStore } from "./project-store.ts";
 import { Statements } from "./statements.ts";
 import { SqliteTurnLeaseStore } from "./turn-lease-store.ts";
 import { SqliteVectorStore } from "./vector-store.ts";
-import { SqliteMcpServerStore } from "./mcp-server-store.ts";
 import { SqliteWebhookStore } from "./webhook-store.ts";
 
 export interface SqliteStoreOptions {

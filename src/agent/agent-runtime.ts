@@ -3,12 +3,12 @@ import { InvalidInputError } from "../core/errors.ts";
 import type { Agent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import type { InsightService } from "../insights/insight-service.ts";
+import type { McpConnectionPool } from "../mcp-tools/mcp-connection-pool.ts";
+import { listMcpTools, type McpServerStatus, mcpToolSet } from "../mcp-tools/mcp-tool-set.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
 import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
 import type { MemoryService } from "../memory/memories/memory-service.ts";
 import type { MessageService } from "../memory/messages/message-service.ts";
-import type { McpConnectionPool } from "../mcp-tools/mcp-connection-pool.ts";
-import { listMcpTools, type McpServerStatus, mcpToolSet } from "../mcp-tools/mcp-tool-set.ts";
 import { modelForAgent } from "../models/language-model.ts";
 import type { SearchInput } from "../retrieval/search-schema.ts";
 import type { SearchResponse } from "../retrieval/search-service.ts";
@@ -185,9 +185,18 @@ export class AgentRuntime {
    */
   async listTools(agentId: string): Promise<{ items: AgentToolInfo[]; servers: McpServerStatus[] }> {
     const agent = await requireAgent(this.#s.ctx, agentId);
-    const own = memoryTools(this.#s, { agentId: agent.id, userId: undefined, turnId: "trn_list", onEdit: () => {} });
+    const own = memoryTools(this.#s, {
+      agentId: agent.id,
+      userId: undefined,
+      turnId: "trn_list",
+      onEdit: () => {},
+    });
     const items: AgentToolInfo[] = [
-      ...Object.entries(own).map(([name, t]) => ({ name, source: "memory" as const, description: t.description ?? "" })),
+      ...Object.entries(own).map(([name, t]) => ({
+        name,
+        source: "memory" as const,
+        description: t.description ?? "",
+      })),
       ...this.#s.tools
         .definitions(agent.id)
         .map(([name, t]) => ({ name, source: "app" as const, description: t.description })),

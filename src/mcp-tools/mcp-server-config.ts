@@ -71,8 +71,19 @@ const httpInput = z.strictObject({
   ...common,
 });
 
-/** `PUT /v1/agents/{id}/mcp-servers/{name}`'s body: a command (stdio) or a URL (streamable HTTP). */
-export const mcpServerInput = z.union([stdioInput, httpInput]);
+/**
+ * `PUT /v1/agents/{id}/mcp-servers/{name}`'s body: a command (stdio: with args, env) or a URL
+ * (streamable HTTP: with headers). One object, so that a problem names its field; `parseMcpServer`
+ * then checks that the fields belong together.
+ */
+export const mcpServerInput = z.strictObject({
+  command: stdioInput.shape.command.optional().describe("stdio: the program to run"),
+  args: stdioInput.shape.args,
+  env: stdioInput.shape.env,
+  url: httpInput.shape.url.optional().describe("streamable HTTP: the server's endpoint"),
+  headers: httpInput.shape.headers,
+  ...common,
+});
 export type McpServerInput = z.input<typeof mcpServerInput>;
 
 /**

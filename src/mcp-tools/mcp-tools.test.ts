@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,7 +66,7 @@ describe("tools from MCP servers", () => {
     const assistant = result.messages.find(
       (m) => m.role === "assistant" && m.metadata.toolCalls !== undefined,
     );
-    assert.deepEqual((assistant?.metadata.toolCalls as { input: unknown }[])[0]?.input, {
+    assert.deepEqual((assistant?.metadata.toolCalls as { input: unknown }[] | undefined)?.[0]?.input, {
       message: "hello from engram",
     });
     const stored = await engram.messages.list(agent.id, {});

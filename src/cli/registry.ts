@@ -20,6 +20,7 @@ import { projectCommands } from "./commands/project.ts";
 import { runtimeCommands } from "./commands/runtime.ts";
 import { serveCommands } from "./commands/serve.ts";
 import { sleepCommands } from "./commands/sleep.ts";
+import { toolCommands } from "./commands/tools.ts";
 import { transferCommands } from "./commands/transfer.ts";
 import { webhookCommands } from "./commands/webhooks.ts";
 import { GROUPS } from "./groups.ts";
@@ -42,6 +43,7 @@ export const COMMANDS: readonly Command[] = [
   ...memoryReindexCommands,
   ...messageCommands,
   ...runtimeCommands,
+  ...toolCommands,
   ...experienceCommands,
   ...insightCommands,
   ...evolutionCommands,

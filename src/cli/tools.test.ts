@@ -49,10 +49,30 @@ describe("engram tools", () => {
 
   it("refuses a call with both or neither of --command and --url, and a header without a colon", async () => {
     await s.ok(["agent", "create", "--name", "other"]);
-    const both = await s.cli(["tools", "add-mcp", "other", "x", "--command", "a", "--url", "http://b", "--json"]);
+    const both = await s.cli([
+      "tools",
+      "add-mcp",
+      "other",
+      "x",
+      "--command",
+      "a",
+      "--url",
+      "http://b",
+      "--json",
+    ]);
     assert.notEqual(both.code, 0);
     assert.match(JSON.parse(both.stdout).error.message, /give --command CMD \(stdio\) or --url URL/);
-    const header = await s.cli(["tools", "add-mcp", "other", "x", "--url", "http://b", "--header", "nocolon", "--json"]);
+    const header = await s.cli([
+      "tools",
+      "add-mcp",
+      "other",
+      "x",
+      "--url",
+      "http://b",
+      "--header",
+      "nocolon",
+      "--json",
+    ]);
     assert.match(JSON.parse(header.stdout).error.message, /--header must be NAME:VALUE/);
     const dash = await s.cli(["tools", "add-mcp", "other", "x", "--command", "npx", "--arg", "-y", "--json"]);
     assert.notEqual(dash.code, 0, "a value beginning with - needs --arg=-y");

@@ -84,7 +84,7 @@ export function mcpServerCases(kit: SuiteKit): void {
     });
   });
 
-  it("mcp servers: delete removes one with its event; a missing one is not found; agents' servers stay apart", async () => {
+  it("mcp servers: delete removes one with its event; a missing one is not found; agents' servers stay apart and go with the agent", async () => {
     await withStore(async (store) => {
       const { project, agent } = await seed(store);
       const { agent: other } = await seed(store);
@@ -106,6 +106,9 @@ export function mcpServerCases(kit: SuiteKit): void {
       );
       const kinds = (await store.events.list({ agentId: agent.id, limit: 100 })).map((e) => e.kind);
       assert.equal(kinds.filter((k) => k === "mcp_server.deleted").length, 1);
+      // An agent's servers go with it.
+      await store.agents.delete(other.id, event(other.projectId, "agent.deleted", other.id));
+      assert.deepEqual(await store.mcpServers.list(other.id), []);
     });
   });
 }

@@ -139,7 +139,7 @@ export async function runMcpToolsBench(options: McpToolsBenchOptions = {}): Prom
     const turns = async (tool: string): Promise<number[]> => {
       turnTool = tool;
       const out: number[] = [];
-      const total = Math.max(50, Math.floor(samples / 5));
+      const total = Math.max(5, Math.floor(samples / 5));
       for (let i = 0; i < total + 5; i++) {
         const started = clockMs();
         // A conversation per turn, so that none grows long enough to be summarised.

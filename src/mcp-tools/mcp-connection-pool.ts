@@ -24,13 +24,15 @@ interface Entry {
 }
 
 const FIRST_RETRY_MS = 1000;
-const LAST_RETRY_MS = 30_000;
+const LAST_RETRY_MS = 60_000;
+/** Longest wait for a server to start and answer the handshake, whatever its call time-out. */
+const MAX_CONNECT_MS = 10_000;
 
 /**
  * Open connections to agents' MCP servers, one per (agent, server name, configuration), shared by
  * every turn of the engine. A connection that died (its child exited, its session broke) is opened
- * again on next use; one that failed to open is tried again after a pause that grows to 30 s, so a
- * server that is down does not hold up every turn. A changed configuration closes the old one.
+ * again on next use; one that failed to open (within 10 s at most) is tried again after a pause that
+ * grows to a minute, so a server that is down does not hold up every turn. A changed configuration closes the old one.
  */
 export class McpConnectionPool {
   readonly #entries = new Map<string, Entry>();
@@ -61,7 +63,7 @@ export class McpConnectionPool {
       entry.connection === undefined ? undefined : await entry.connection.catch(() => undefined);
     if (current !== undefined && !current.closed) return current;
     if (entry.failure !== undefined && Date.now() < entry.failure.untilMs) throw entry.failure.error;
-    const opening = this.#open(config, config.timeoutMs);
+    const opening = this.#open(config, Math.min(config.timeoutMs, MAX_CONNECT_MS));
     entry.connection = opening;
     try {
       const connection = await opening;

@@ -74,9 +74,11 @@ export interface AppOptions {
    */
   allowModels?: readonly string[];
   /**
-   * With auth: commands keys may give agents as stdio MCP servers, compared exactly as written
-   * (`mcp-server-filesystem`, `/opt/mcp/bin/search`). Any other is refused with 403 naming the setting,
-   * and never run. MCP servers by URL must match `allowUrls` instead. Without auth it does not apply.
+   * With auth: commands keys may give agents as stdio MCP servers, as written (no PATH lookup):
+   * `mcp-server-everything` allows it with any arguments, `mcp-server-filesystem /srv/shared` exactly
+   * that command line. Any other is refused with 403 naming the setting, and never run; so are
+   * variables that change what code a program loads (`NODE_OPTIONS`, `LD_PRELOAD`, `PATH`, …). MCP
+   * servers by URL must match `allowUrls` instead. Without auth it does not apply.
    */
   allowMcp?: readonly string[];
   /** Milliseconds a response may take to start before it becomes 503 `timeout` (default 30 000; 0: none). */

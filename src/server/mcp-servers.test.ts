@@ -32,7 +32,11 @@ describe("MCP servers over HTTP", () => {
     const t = testApp({ engram: createTestEngram() });
     const agent = await t.agent();
     const path = `/v1/agents/${agent.id}/mcp-servers/files`;
-    const created = await t.put(path, { command: "mcp-server-filesystem", args: ["/srv"], env: { KEY: "k-123" } });
+    const created = await t.put(path, {
+      command: "mcp-server-filesystem",
+      args: ["/srv"],
+      env: { KEY: "k-123" },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.deepEqual(created.body.config.env, { KEY: "********" });
     const replaced = await t.put(path, { command: "mcp-server-filesystem", args: ["/srv", "/tmp"] });
@@ -94,7 +98,9 @@ describe("MCP servers a tenant may use (with auth)", () => {
   }
 
   it("refuses a command not on --allow-mcp and a URL not on --allow-url with 403 naming the setting; nothing is stored", async () => {
-    const { t, auth, agent } = await tenantApp({ allowMcp: ["mcp-server-everything"] });
+    const { t, auth, agent } = await tenantApp({
+      allowMcp: ["mcp-server-everything", "mcp-server-filesystem /srv/shared"],
+    });
     const marker = join(dir, "spawned");
     const command = await t.put(
       `/v1/agents/${agent.id}/mcp-servers/evil`,
@@ -104,12 +110,15 @@ describe("MCP servers a tenant may use (with auth)", () => {
     assert.equal(command.status, 403);
     assert.match(
       command.body.error.message,
-      /command: "sh" is not allowed on this server \(allowed: mcp-server-everything\); .*engram serve --allow-mcp/,
+      /command: "sh -c touch .*" is not allowed on this server \(allowed: mcp-server-everything, mcp-server-filesystem \/srv\/shared\); .*engram serve --allow-mcp/,
     );
     reached = 0;
     const url = await t.put(`/v1/agents/${agent.id}/mcp-servers/web`, { url: listenerUrl }, auth);
     assert.equal(url.status, 403);
-    assert.match(url.body.error.message, /is not on this server's outbound allowlist \(engram serve --allow-url/);
+    assert.match(
+      url.body.error.message,
+      /is not on this server's outbound allowlist \(engram serve --allow-url/,
+    );
     assert.deepEqual((await t.get(`/v1/agents/${agent.id}/mcp-servers`, auth)).body.items, []);
     const allowed = await t.put(
       `/v1/agents/${agent.id}/mcp-servers/everything`,
@@ -117,6 +126,31 @@ describe("MCP servers a tenant may use (with auth)", () => {
       auth,
     );
     assert.equal(allowed.status, 201);
+    const files = `/v1/agents/${agent.id}/mcp-servers/files`;
+    const exact = await t.put(files, { command: "mcp-server-filesystem", args: ["/srv/shared"] }, auth);
+    assert.equal(exact.status, 201, "a command line allowed with its arguments");
+    const other = await t.put(
+      files,
+      { command: "mcp-server-filesystem", args: ["/srv/shared", "/etc"] },
+      auth,
+    );
+    assert.equal(other.status, 403, "only with exactly those arguments");
+    const loader = await t.put(
+      `/v1/agents/${agent.id}/mcp-servers/everything`,
+      { command: "mcp-server-everything", env: { NODE_OPTIONS: "--import=data:text/javascript,0" } },
+      auth,
+    );
+    assert.equal(loader.status, 403);
+    assert.match(loader.body.error.message, /env\.NODE_OPTIONS: changes what code the command runs/);
+    assert.deepEqual(
+      (await t.get(`/v1/agents/${agent.id}/mcp-servers`, auth)).body.items.map(
+        (s: { name: string; config: { args: string[] } }) => [s.name, s.config.args],
+      ),
+      [
+        ["everything", []],
+        ["files", ["/srv/shared"]],
+      ],
+    );
     assert.equal(existsSync(marker), false, "nothing was run");
     assert.equal(reached, 0, "no request left for the URL");
   });

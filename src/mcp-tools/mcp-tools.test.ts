@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import type { Engram } from "../engram.ts";
 import { createTestEngram, type ScriptStep, scriptedModel } from "../test/index.ts";
 import { startHttpMcpServer, type TestHttpMcpServer } from "./test-http-mcp-server.ts";
@@ -207,6 +208,15 @@ describe("tools from MCP servers", () => {
     assert.ok(!JSON.stringify(events).includes("s3cret-value"), "events never carry the secret");
     await engram.mcpServers.delete(agent.id, "a");
     await assert.rejects(engram.mcpServers.get(agent.id, "a"), /not found/);
+    // No tool of the process's own may look like an MCP server's.
+    await assert.rejects(
+      engram.runtime.addTool(agent.id, "files__read", {
+        description: "x",
+        inputSchema: z.object({}),
+        execute: () => "x",
+      }),
+      /name: '__' is kept for MCP servers' tools/,
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { sandbox } from "./test-harness.ts";
+import { sandbox, serveInProcess } from "./test-harness.ts";
 
 const EVERYTHING = fileURLToPath(new URL("../../node_modules/.bin/mcp-server-everything", import.meta.url));
 
@@ -77,5 +77,39 @@ describe("engram tools", () => {
     const dash = await s.cli(["tools", "add-mcp", "other", "x", "--command", "npx", "--arg", "-y", "--json"]);
     assert.notEqual(dash.code, 0, "a value beginning with - needs --arg=-y");
     assert.deepEqual((await s.ok(["tools", "list", "other"])).servers, []);
+  });
+});
+
+describe("engram serve --allow-mcp", () => {
+  const s = sandbox();
+  after(() => s.cleanup());
+
+  it("lets keys give agents the allowed command only, and refuses an empty one before serving", async () => {
+    const { key } = await s.ok(["keys", "create", "--project", "acme"]);
+    const server = serveInProcess(s, { extra: ["--auth", "--allow-mcp", "mcp-server-everything"] });
+    try {
+      const url = await server.url;
+      const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+      const agent = await fetch(`${url}/v1/agents`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ name: "a" }),
+      }).then((r) => r.json());
+      const put = (body: unknown) =>
+        fetch(`${url}/v1/agents/${agent.id}/mcp-servers/x`, {
+          method: "PUT",
+          headers,
+          body: JSON.stringify(body),
+        });
+      assert.equal((await put({ command: "mcp-server-everything" })).status, 201);
+      const refused = await put({ command: "mcp-server-filesystem" });
+      assert.equal(refused.status, 403);
+      assert.match((await refused.json()).error.message, /engram serve --allow-mcp/);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+    const empty = await s.cli(["serve", "--allow-mcp", " ", "--json"]);
+    assert.notEqual(empty.code, 0);
+    assert.match(empty.stderr + empty.stdout, /--allow-mcp must name a command/);
   });
 });

@@ -94,7 +94,7 @@ describe("engram serve --allow-mcp", () => {
         method: "POST",
         headers,
         body: JSON.stringify({ name: "a" }),
-      }).then((r) => r.json());
+      }).then((r) => r.json() as Promise<{ id: string }>);
       const put = (body: unknown) =>
         fetch(`${url}/v1/agents/${agent.id}/mcp-servers/x`, {
           method: "PUT",
@@ -104,7 +104,8 @@ describe("engram serve --allow-mcp", () => {
       assert.equal((await put({ command: "mcp-server-everything" })).status, 201);
       const refused = await put({ command: "mcp-server-filesystem" });
       assert.equal(refused.status, 403);
-      assert.match((await refused.json()).error.message, /engram serve --allow-mcp/);
+      const body = (await refused.json()) as { error: { message: string } };
+      assert.match(body.error.message, /engram serve --allow-mcp/);
     } finally {
       assert.equal(await server.stop(), 0);
     }

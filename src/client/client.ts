@@ -17,6 +17,7 @@ import {
   type VectorsClient,
   vectorsClient,
 } from "./resources/learning.ts";
+import { type McpServersClient, mcpServersClient } from "./resources/mcp-servers.ts";
 import {
   type EventsClient,
   eventsClient,
@@ -50,6 +51,8 @@ export interface EngramClient {
   readonly transfer: TransferClient;
   readonly vectors: VectorsClient;
   readonly webhooks: WebhooksClient;
+  /** The MCP servers each agent takes tools from. */
+  readonly mcpServers: McpServersClient;
   /** Hybrid retrieval over memories and/or messages, as `engram.search` (`search.all`). */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
 }
@@ -77,6 +80,7 @@ export function createClient(options: ClientOptions): EngramClient {
     blocks: blocksClient(t),
     history: historyClient(t),
     webhooks: webhooksClient(t),
+    mcpServers: mcpServersClient(t),
     events: eventsClient(t),
     memories: memoriesClient(t),
     messages: messagesClient(t),

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,11 +110,11 @@ describe("tools from MCP servers", () => {
     let killed = 0;
     const { engram, agent, model } = await setup((n) => {
       if (n === 0) {
-        // The call below runs for 10 s; the server is killed while it does.
+        // The call below runs for 10 s; the server is killed a second into it.
         setTimeout(() => {
           killed = pid();
           process.kill(killed, "SIGKILL");
-        }, 300);
+        }, 1000);
         return call("everything__trigger-long-running-operation", { duration: 10, steps: 10 });
       }
       if (n === 1) return { text: "The tool failed." };

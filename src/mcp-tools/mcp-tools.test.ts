@@ -144,25 +144,37 @@ describe("tools from MCP servers", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as { port: number }).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const { engram, agent, model } = await setup([{ text: "Still here." }]);
-    await engram.mcpServers.put(agent.id, "missing", {
-      command: join(dir, "no-such-server"),
-      timeoutMs: 2000,
-    });
-    await engram.mcpServers.put(agent.id, "gone", { url: `http://127.0.0.1:${port}/mcp`, timeoutMs: 2000 });
-    const result = await engram.runtime.send(agent.id, { content: "hello?" });
-    assert.equal(result.answer, "Still here.");
-    assert.ok(!offered(model, 0).some((n) => n.includes("__")), "no MCP tool is offered");
-    const { servers } = await engram.runtime.listTools(agent.id);
-    assert.deepEqual(
-      servers.map((s) => [s.name, s.status]),
-      [
-        ["gone", "unavailable"],
-        ["missing", "unavailable"],
-      ],
-    );
-    assert.match(servers[1]?.error ?? "", /ENOENT/);
-    assert.match(servers[0]?.error ?? "", /fetch failed|ECONNREFUSED/);
+    // Takes the request and never answers.
+    const silent = createHttpServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}/mcp`;
+    try {
+      const { engram, agent, model } = await setup([{ text: "Still here." }]);
+      await engram.mcpServers.put(agent.id, "missing", {
+        command: join(dir, "no-such-server"),
+        timeoutMs: 2000,
+      });
+      await engram.mcpServers.put(agent.id, "gone", { url: `http://127.0.0.1:${port}/mcp`, timeoutMs: 2000 });
+      await engram.mcpServers.put(agent.id, "silent", { url: silentUrl, timeoutMs: 500 });
+      const result = await engram.runtime.send(agent.id, { content: "hello?" });
+      assert.equal(result.answer, "Still here.");
+      assert.ok(!offered(model, 0).some((n) => n.includes("__")), "no MCP tool is offered");
+      const { servers } = await engram.runtime.listTools(agent.id);
+      assert.deepEqual(
+        servers.map((s) => [s.name, s.status]),
+        [
+          ["gone", "unavailable"],
+          ["missing", "unavailable"],
+          ["silent", "unavailable"],
+        ],
+      );
+      assert.match(servers[0]?.error ?? "", /fetch failed|ECONNREFUSED/);
+      assert.match(servers[1]?.error ?? "", /ENOENT/);
+      assert.match(servers[2]?.error ?? "", /no answer within 500 ms|timed out/i);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it("refuses bad configurations, naming the field, and changes nothing; GET masks env values", async () => {

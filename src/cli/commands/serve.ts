@@ -79,7 +79,7 @@ const serve = defineCommand({
       type: "string",
       multiple: true,
       arg: "COMMAND",
-      help: "with auth, a command keys may run as an agent's stdio MCP server: CMD (any arguments) or \"CMD ARG…\" (exactly those) (repeatable; default: none)",
+      help: 'with auth, a command keys may run as an agent\'s stdio MCP server: CMD (any arguments) or "CMD ARG…" (exactly those) (repeatable; default: none)',
     },
     timeout: {
       type: "string",

@@ -24,12 +24,15 @@ const STDERR_TAIL = 2000;
 export class McpConnection {
   readonly #client: Client;
   readonly #stderr: () => string;
+  /** Whether an error means the connection is no use any more (see `open`). */
+  readonly #breaks: (error: unknown) => boolean;
   #tools: Promise<McpToolInfo[]> | undefined;
   #closed = false;
 
-  private constructor(client: Client, stderr: () => string) {
+  private constructor(client: Client, stderr: () => string, breaks: (error: unknown) => boolean) {
     this.#client = client;
     this.#stderr = stderr;
+    this.#breaks = breaks;
     client.onclose = () => {
       this.#closed = true;
     };
@@ -42,7 +45,9 @@ export class McpConnection {
   static async open(config: McpServerConfig, timeoutMs: number): Promise<McpConnection> {
     // Loaded here, on the first use of an MCP server, not when engram starts.
     const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
-    const { ToolListChangedNotificationSchema } = await import("@modelcontextprotocol/sdk/types.js");
+    const { McpError, ToolListChangedNotificationSchema } = await import(
+      "@modelcontextprotocol/sdk/types.js"
+    );
     const client = new Client({ name: "engram", version: packageVersion() });
     let tail = "";
     let transport: Parameters<Client["connect"]>[0];
@@ -65,7 +70,11 @@ export class McpConnection {
         requestInit: { headers: config.headers },
       });
     }
-    const connection = new McpConnection(client, () => tail.trim());
+    // A stdio server is gone when its process exits (the client closes then). Over HTTP, an error
+    // that is not the server's own JSON-RPC answer (refused, reset, a session the server forgot)
+    // means the session is gone: the connection closes, and the next use opens a new one.
+    const breaks = (error: unknown) => config.transport === "http" && !(error instanceof McpError);
+    const connection = new McpConnection(client, () => tail.trim(), breaks);
     const timer = new AbortController();
     const timeout = setTimeout(() => timer.abort(), timeoutMs);
     try {
@@ -119,7 +128,7 @@ export class McpConnection {
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     } catch (error) {
-      throw new Error(this.#explain(error));
+      throw new Error(this.#failed(error));
     }
   }
 
@@ -136,7 +145,7 @@ export class McpConnection {
       const listed = await this.#client
         .listTools(cursor === undefined ? {} : { cursor }, { timeout: timeoutMs })
         .catch((error: unknown) => {
-          throw new Error(this.#explain(error));
+          throw new Error(this.#failed(error));
         });
       for (const tool of listed.tools)
         out.push({
@@ -148,6 +157,12 @@ export class McpConnection {
       if (cursor === undefined) break;
     }
     return out;
+  }
+
+  /** Why a request failed; the connection closes when the failure means it is no use any more. */
+  #failed(error: unknown): string {
+    if (!this.#closed && this.#breaks(error)) void this.close();
+    return this.#explain(error);
   }
 
   /** An error's message, with the end of the server's stderr when it stopped. */

@@ -273,4 +273,31 @@ describe("tools from a streamable-HTTP MCP server", () => {
       "every request carried the header",
     );
   });
+
+  it("a server that went away (and forgot its sessions) is connected to again once it is back", async () => {
+    const own = await startHttpMcpServer({ sessions: true });
+    const port = Number(new URL(own.url).port);
+    const { engram, agent } = await setup((n) =>
+      n % 2 === 0 ? call("web__add", { a: n, b: 1 }) : { text: "done" },
+    );
+    await engram.mcpServers.put(agent.id, "web", { url: own.url });
+    const first = await engram.runtime.send(agent.id, { content: "add" });
+    assert.equal(first.messages.find((m) => m.role === "tool")?.content, "1");
+    await own.close();
+    // Gone: its tools are still offered (they were listed), and a call fails as the tool's error.
+    const down = await engram.runtime.send(agent.id, { content: "add" });
+    const failed = down.messages.find((m) => m.role === "tool");
+    assert.equal(failed?.metadata.isError, true);
+    assert.match(failed?.content ?? "", /MCP server web: add failed: /);
+    const back = await startHttpMcpServer({ port, sessions: true });
+    try {
+      const again = await engram.runtime.send(agent.id, { content: "add" });
+      const tool = again.messages.find((m) => m.role === "tool");
+      assert.equal(tool?.metadata.isError, false, tool?.content);
+      assert.equal(tool?.content, "5");
+      assert.ok(back.requests.length > 0, "the new server was asked");
+    } finally {
+      await back.close();
+    }
+  });
 });

@@ -17,6 +17,9 @@ import type { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
 import type { InsightService } from "./insights/insight-service.ts";
 import { KeyService } from "./keys/key-service.ts";
+import { McpConnectionPool } from "./mcp-tools/mcp-connection-pool.ts";
+import type { McpPolicy } from "./mcp-tools/mcp-policy.ts";
+import { McpServerService } from "./mcp-tools/mcp-server-service.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
 import { BlockService } from "./memory/blocks/block-service.ts";
 import { HistoryService } from "./memory/blocks/history-service.ts";
@@ -88,6 +91,8 @@ export interface EngramOptions {
 export interface ProjectViewOptions {
   /** `provider:model` names its callers may use besides the engine's own; unset: any. */
   allowedModels?: readonly string[] | undefined;
+  /** The MCP servers (commands, URLs) its callers may give agents; unset: any. */
+  mcpPolicy?: McpPolicy | undefined;
 }
 
 /** engram over one database. */
@@ -123,6 +128,8 @@ export interface Engram {
   readonly vectors: VectorService;
   /** Webhooks: destinations of a project's events, signed and retried, with a delivery log. */
   readonly webhooks: WebhookService;
+  /** The MCP servers each agent takes tools from (offered to its model as `SERVER__TOOL`). */
+  readonly mcpServers: McpServerService;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   /** The embedding model in use, or null (lexical search only). */
@@ -190,6 +197,7 @@ export function createEngram(options: EngramOptions = {}): Engram {
       counter: new TokenCounter(),
       cache: new ConversationCache(),
       options: options.runtime ?? {},
+      mcpPool: new McpConnectionPool(),
     },
   );
 }
@@ -207,6 +215,8 @@ interface RuntimeShared {
   counter: TokenCounter;
   cache: ConversationCache;
   options: RuntimeOptions;
+  /** Connections to agents' MCP servers, shared by every project view. */
+  mcpPool: McpConnectionPool;
 }
 
 // Services most commands and requests never touch: each module loads, and each service is built, on
@@ -312,6 +322,7 @@ function build(
     keys: new KeyService(ctx, projects),
     vectors: new VectorService(ctx),
     webhooks: new WebhookService(ctx, projects),
+    mcpServers: new McpServerService(ctx),
     embeddingModel: ctx.vectors.model,
     ready: async () => {
       await ctx.store.ready();
@@ -323,12 +334,17 @@ function build(
           ...ctx,
           projectId,
           modelPolicy: options.allowedModels === undefined ? undefined : modelPolicy(options.allowedModels),
+          mcpPolicy: options.mcpPolicy,
         },
         experienceOptions,
         sleeptimeOptions,
         runtime,
         checkers,
       ),
-    close: () => ctx.store.close(),
+    close: async () => {
+      // Stops every MCP server child first: they would otherwise outlive the engine.
+      await runtime.mcpPool.close();
+      await ctx.store.close();
+    },
   };
 }

@@ -13,7 +13,7 @@
  *
  * @module engram
  */
-export type { AgentRuntime, TurnOptions, TurnStream } from "./agent/agent-runtime.ts";
+export type { AgentRuntime, AgentToolInfo, TurnOptions, TurnStream } from "./agent/agent-runtime.ts";
 export type { ClientTool, ClientToolResult, PendingToolCall } from "./agent/client-tools.ts";
 export type { CompiledContext } from "./agent/context-compiler.ts";
 export type { StepView } from "./agent/responders/responder.ts";
@@ -63,6 +63,13 @@ export {
   messageFilterSchema,
 } from "./core/filter/filter-parse.ts";
 export type { IdGenerator, IdKind } from "./core/ids.ts";
+export type {
+  HttpMcpServer,
+  McpServer,
+  McpServerConfig,
+  McpServerView,
+  StdioMcpServer,
+} from "./core/mcp-server-types.ts";
 export type { BlockAttachment, SharedBlock, SharedBlockEdit } from "./core/shared-block-types.ts";
 export type {
   ActionStats,
@@ -144,6 +151,10 @@ export type {
   KeyRejection,
   KeyService,
 } from "./keys/key-service.ts";
+export { type McpPolicy, UNRESTRICTED_MCP } from "./mcp-tools/mcp-policy.ts";
+export { type McpServerInput, SECRET_MASK } from "./mcp-tools/mcp-server-config.ts";
+export type { McpServerService, PutMcpServerResult } from "./mcp-tools/mcp-server-service.ts";
+export type { McpServerStatus } from "./mcp-tools/mcp-tool-set.ts";
 export type {
   AgentService,
   CreateAgentInput,
@@ -232,6 +243,8 @@ export type {
   LearningWrite,
   LexicalHit,
   ListOptions,
+  McpServerChange,
+  McpServerStore,
   MemoryFilter,
   MemoryStore,
   MemoryWrite,

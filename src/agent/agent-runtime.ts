@@ -3,6 +3,8 @@ import { InvalidInputError } from "../core/errors.ts";
 import type { Agent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import type { InsightService } from "../insights/insight-service.ts";
+import type { McpConnectionPool } from "../mcp-tools/mcp-connection-pool.ts";
+import { listMcpTools, type McpServerStatus, mcpToolSet } from "../mcp-tools/mcp-tool-set.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
 import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
 import type { MemoryService } from "../memory/memories/memory-service.ts";
@@ -73,6 +75,18 @@ export interface RuntimeServices {
   counter: TokenCounter;
   cache: ConversationCache;
   options: RuntimeOptions;
+  mcpPool: McpConnectionPool;
+}
+
+/** A tool an agent's model is offered, as `tools list` shows it. */
+export interface AgentToolInfo {
+  name: string;
+  /** `memory`: built in; `app`: added with `addTool`; `mcp`: from one of the agent's MCP servers. */
+  source: "memory" | "app" | "mcp";
+  description: string;
+  /** For an MCP tool: its server, and the server's own name for it. */
+  server?: string;
+  tool?: string;
 }
 
 /**
@@ -132,7 +146,7 @@ export class AgentRuntime {
     const modelName = this.#modelName(agent, options.model);
     const settings = resolveSettings(this.#s.options, agent, settingsOf(parsed), modelName);
     const responder = responderFor(settings, undefined);
-    const tools = this.#tools(agent, parsed.userId, "trn_inspect", () => {});
+    const tools = await this.#tools(agent, parsed.userId, "trn_inspect", () => {});
     const { context } = await compileContext(this.#compilerServices(), {
       agent,
       settings,
@@ -163,6 +177,38 @@ export class AgentRuntime {
   async toolNames(agentId: string): Promise<string[]> {
     const agent = await requireAgent(this.#s.ctx, agentId);
     return [...MEMORY_TOOL_NAMES, ...this.#s.tools.names(agent.id)];
+  }
+
+  /**
+   * Every tool the agent's model is offered (built in, added in this process, from its MCP servers),
+   * and how each MCP server fared: listing starts the servers that are not running.
+   */
+  async listTools(agentId: string): Promise<{ items: AgentToolInfo[]; servers: McpServerStatus[] }> {
+    const agent = await requireAgent(this.#s.ctx, agentId);
+    const own = memoryTools(this.#s, {
+      agentId: agent.id,
+      userId: undefined,
+      turnId: "trn_list",
+      onEdit: () => {},
+    });
+    const items: AgentToolInfo[] = [
+      ...Object.entries(own).map(([name, t]) => ({
+        name,
+        source: "memory" as const,
+        description: t.description ?? "",
+      })),
+      ...this.#s.tools
+        .definitions(agent.id)
+        .map(([name, t]) => ({ name, source: "app" as const, description: t.description })),
+    ];
+    const mcp = await listMcpTools(await this.#s.ctx.store.mcpServers.list(agent.id), {
+      pool: this.#s.mcpPool,
+      policy: this.#s.ctx.mcpPolicy,
+      taken: new Set(items.map((i) => i.name)),
+    });
+    for (const t of mcp.tools)
+      items.push({ name: t.name, source: "mcp", description: t.description, server: t.server, tool: t.tool });
+    return { items, servers: mcp.servers };
   }
 
   async #begin(
@@ -205,11 +251,11 @@ export class AgentRuntime {
         clientTools: new Set(Object.keys(options.clientTools ?? {})),
         resumed: null,
       };
-      plan.tools = this.#tools(agent, parsed.userId, turnId, (edit) => {
-        plan.edits.push(edit);
-        emit({ type: "memory-edit", ...edit });
-      });
       try {
+        plan.tools = await this.#tools(agent, parsed.userId, turnId, (edit) => {
+          plan.edits.push(edit);
+          emit({ type: "memory-edit", ...edit });
+        });
         if (options.clientTools !== undefined)
           Object.assign(plan.tools, clientToolSet(options.clientTools, Object.keys(plan.tools)));
       } catch (error) {
@@ -306,16 +352,22 @@ export class AgentRuntime {
     };
   }
 
-  #tools(
+  async #tools(
     agent: Agent,
     userId: string | undefined,
     turnId: string,
     onEdit: Parameters<typeof memoryTools>[1]["onEdit"],
   ) {
-    return {
+    const own = {
       ...memoryTools(this.#s, { agentId: agent.id, userId, turnId, onEdit }),
       ...this.#s.tools.toolSet(agent.id, { agentId: agent.id, userId, turnId }),
     };
+    const mcp = await mcpToolSet(await this.#s.ctx.store.mcpServers.list(agent.id), {
+      pool: this.#s.mcpPool,
+      policy: this.#s.ctx.mcpPolicy,
+      taken: new Set(Object.keys(own)),
+    });
+    return { ...own, ...mcp };
   }
 
   /** The model's `provider:model` name, chosen in the same order as the model itself. */

@@ -46,6 +46,10 @@ export class ToolRegistry {
       throw new InvalidInputError(
         `invalid tool: name: must be 1-64 letters, digits, '_' or '-', starting with a letter (got ${JSON.stringify(name)})`,
       );
+    if (name.includes("__"))
+      throw new InvalidInputError(
+        `invalid tool: name: '__' is kept for MCP servers' tools (SERVER__TOOL) (got ${JSON.stringify(name)})`,
+      );
     if ((MEMORY_TOOL_NAMES as readonly string[]).includes(name))
       throw new ConflictError(`invalid tool: name: ${name} is a built-in memory tool`);
     if (typeof definition?.execute !== "function")

@@ -15,6 +15,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   jobs: "An agent's background jobs (sleep-time work): list, show, run the due ones",
   keys: "API keys: each lets HTTP clients use one project",
   git: "An agent's memory as a real git repository: export it, import commits made with git",
+  tools: "The tools an agent's model is offered, and the MCP servers they come from",
   webhooks: "Webhooks: a project's events sent to a URL as they happen, signed",
   bench: "Benchmarks",
 };

@@ -21,6 +21,7 @@ import { runtimeCommands } from "./commands/runtime.ts";
 import { serveCommands } from "./commands/serve.ts";
 import { sharedBlockCommands } from "./commands/shared-block.ts";
 import { sleepCommands } from "./commands/sleep.ts";
+import { toolCommands } from "./commands/tools.ts";
 import { transferCommands } from "./commands/transfer.ts";
 import { webhookCommands } from "./commands/webhooks.ts";
 import { GROUPS } from "./groups.ts";
@@ -44,6 +45,7 @@ export const COMMANDS: readonly Command[] = [
   ...memoryReindexCommands,
   ...messageCommands,
   ...runtimeCommands,
+  ...toolCommands,
   ...experienceCommands,
   ...insightCommands,
   ...evolutionCommands,

@@ -289,6 +289,26 @@ describe("the client over a socket, across every operation", () => {
     await assert.rejects(client.sharedBlocks.get(block.id), { name: "NotFoundError" });
   });
 
+  it("MCP servers and the tools list", async () => {
+    const agent = await client.agents.create({ name: "with-tools" });
+    const put = await client.mcpServers.put(agent.id, "x", example("mcpServers.put"));
+    assert.equal(put.created, true);
+    assert.equal((await client.mcpServers.put(agent.id, "x", example("mcpServers.put"))).created, false);
+    assert.equal((await client.mcpServers.get(agent.id, "x")).config.transport, "stdio");
+    assert.deepEqual(
+      (await client.mcpServers.list(agent.id)).map((m) => m.name),
+      ["x"],
+    );
+    const tools = await client.runtime.listTools(agent.id);
+    assert.ok(tools.items.some((t) => t.name === "memory_append"));
+    assert.deepEqual(
+      tools.servers.map((m) => [m.name, m.status]),
+      [["x", "unavailable"]],
+    );
+    await client.mcpServers.delete(agent.id, "x");
+    await assert.rejects(client.mcpServers.get(agent.id, "x"), { name: "NotFoundError" });
+  });
+
   it("called every operation of the table", () => {
     assert.deepEqual(
       Object.keys(OPERATIONS).filter((id) => !called.has(id as OperationId)),

@@ -17,6 +17,7 @@ import {
   type VectorsClient,
   vectorsClient,
 } from "./resources/learning.ts";
+import { type McpServersClient, mcpServersClient } from "./resources/mcp-servers.ts";
 import {
   type EventsClient,
   eventsClient,
@@ -53,6 +54,8 @@ export interface EngramClient {
   readonly webhooks: WebhooksClient;
   /** Blocks owned by a project and attached to several of its agents. */
   readonly sharedBlocks: SharedBlocksClient;
+  /** The MCP servers each agent takes tools from. */
+  readonly mcpServers: McpServersClient;
   /** Hybrid retrieval over memories and/or messages, as `engram.search` (`search.all`). */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
 }
@@ -81,6 +84,7 @@ export function createClient(options: ClientOptions): EngramClient {
     history: historyClient(t),
     webhooks: webhooksClient(t),
     sharedBlocks: sharedBlocksClient(t),
+    mcpServers: mcpServersClient(t),
     events: eventsClient(t),
     memories: memoriesClient(t),
     messages: messagesClient(t),

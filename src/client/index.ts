@@ -36,6 +36,7 @@ export type {
   TransferClient,
   VectorsClient,
 } from "./resources/learning.ts";
+export type { McpServersClient } from "./resources/mcp-servers.ts";
 export type { EventsClient, MemoriesClient, MessagesClient } from "./resources/memories.ts";
 export type { RuntimeClient } from "./resources/runtime.ts";
 export type { SharedBlocksClient } from "./resources/shared-blocks.ts";

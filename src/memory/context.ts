@@ -5,6 +5,7 @@ import { NotFoundError } from "../core/errors.ts";
 import type { IdGenerator } from "../core/ids.ts";
 import type { KeyedLock } from "../core/keyed-lock.ts";
 import type { Actor, Agent, NewEvent } from "../core/types.ts";
+import type { McpPolicy } from "../mcp-tools/mcp-policy.ts";
 import type { ModelPolicy } from "../models/model-policy.ts";
 import type { VectorIndex } from "../retrieval/vector-index.ts";
 import type { Store } from "../store/store.ts";
@@ -37,6 +38,8 @@ export interface EngineContext {
    * requires API keys and so serves tenants; undefined: any.
    */
   modelPolicy?: ModelPolicy | undefined;
+  /** The MCP servers this view's callers may give agents (commands, URLs); undefined: any. */
+  mcpPolicy?: McpPolicy | undefined;
   /**
    * Told after an agent's messages or finished episodes were appended (sleep-time triggers). Must be
    * cheap and must not throw: the append has already succeeded.

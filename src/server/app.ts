@@ -27,6 +27,7 @@ import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerInsightRoutes } from "./routes/insights.ts";
 import { registerKeyRoutes } from "./routes/keys.ts";
 import { MCP_PATH, registerMcpRoute } from "./routes/mcp.ts";
+import { registerMcpServerRoutes } from "./routes/mcp-servers.ts";
 import { registerMemoryRoutes } from "./routes/memories.ts";
 import { registerMessageRoutes } from "./routes/messages.ts";
 import { registerOpenAiRoutes } from "./routes/openai.ts";
@@ -73,6 +74,14 @@ export interface AppOptions {
    * provider keys on any model. Default: only the engine's own. Without auth it does not apply.
    */
   allowModels?: readonly string[];
+  /**
+   * With auth: commands keys may give agents as stdio MCP servers, as written (no PATH lookup):
+   * `mcp-server-everything` allows it with any arguments, `mcp-server-filesystem /srv/shared` exactly
+   * that command line. Any other is refused with 403 naming the setting, and never run; so are
+   * variables that change what code a program loads (`NODE_OPTIONS`, `LD_PRELOAD`, `PATH`, …). MCP
+   * servers by URL must match `allowUrls` instead. Without auth it does not apply.
+   */
+  allowMcp?: readonly string[];
   /** Milliseconds a response may take to start before it becomes 503 `timeout` (default 30 000; 0: none). */
   requestTimeoutMs?: number;
   /** Largest request body in bytes (default 1 MiB); larger bodies get 413. */
@@ -94,9 +103,10 @@ export interface AppOptions {
   /** The event stream (`GET /v1/events/stream`): heartbeats, polling, and a signal that ends it. */
   eventStream?: EventStreamOptions;
   /**
-   * URL patterns webhooks may be sent to (`https://hooks.example.com`, `https://*.example.com/path`).
-   * With auth or with any pattern given, a webhook's URL must match one, and only a pattern that names
-   * a host exactly admits a loopback or private address. Without auth and patterns, any http(s) URL.
+   * URL patterns webhooks and agents' MCP servers may reach (`https://hooks.example.com`,
+   * `https://*.example.com/path`). With auth (or, for webhooks, with any pattern given), a URL must
+   * match one, and only a pattern that names a host exactly admits a loopback or private address.
+   * Without auth and patterns, any http(s) URL.
    */
   allowUrls?: readonly string[];
 }
@@ -148,7 +158,12 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.use("*", openAiErrors());
   const failureLimit = options.authFailureLimit ?? { perMinute: DEFAULT_AUTH_FAILURES_PER_MINUTE };
   const failures = auth && failureLimit !== false ? new AuthFailureLimit(failureLimit) : undefined;
-  app.use("*", authenticate(engram, { required: auth, failures, allowedModels: options.allowModels ?? [] }));
+  const outbound = outboundPolicy({ auth, allowUrls: options.allowUrls });
+  const mcpPolicy = { restricted: auth, commands: options.allowMcp ?? [], outbound };
+  app.use(
+    "*",
+    authenticate(engram, { required: auth, failures, allowedModels: options.allowModels ?? [], mcpPolicy }),
+  );
   if (limits !== false) app.use("*", rateLimit(limits));
   const queries = knownQueryParameters(app);
   const json = jsonBody((c) => (c.req.path === IMPORT_PATH ? maxImportBytes : maxBodyBytes));
@@ -175,7 +190,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerEvolutionRoutes(app);
   registerSleeptimeRoutes(app);
   registerVectorRoutes(app);
-  registerWebhookRoutes(app, outboundPolicy({ auth, allowUrls: options.allowUrls }));
+  registerWebhookRoutes(app, outbound);
+  registerMcpServerRoutes(app);
   registerOpenAiRoutes(app);
   // The MCP server works on the request's engine: with auth, the key's project only.
   registerMcpRoute(app, (c) => c.var.engram, { maxBodyBytes, onInternalError: reportInternal });

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { ApiKey } from "../core/types.ts";
 import type { Engram } from "../engram.ts";
+import type { McpPolicy } from "../mcp-tools/mcp-policy.ts";
 import type { AuthFailureLimit } from "./auth-failures.ts";
 import type { AppEnv } from "./env.ts";
 import { HttpError } from "./errors.ts";
@@ -18,12 +19,17 @@ const CHALLENGE = 'Bearer realm="engram"';
  * server's own engine and every request passes. With it, every request but the public paths must
  * carry `Authorization: Bearer <key>` of a valid key, and gets the engine of that key's project:
  * anything outside it is "not found", exactly like something missing, and models beyond the engine's
- * own and `allowedModels` are forbidden. Every 401 counts against the
+ * own and `allowedModels`, and MCP servers beyond `mcpPolicy`, are forbidden. Every 401 counts against the
  * client address in `failures`, which answers 429 once it has had too many.
  */
 export function authenticate(
   engram: Engram,
-  options: { required: boolean; failures?: AuthFailureLimit | undefined; allowedModels?: readonly string[] },
+  options: {
+    required: boolean;
+    failures?: AuthFailureLimit | undefined;
+    allowedModels?: readonly string[];
+    mcpPolicy?: McpPolicy | undefined;
+  },
 ): MiddlewareHandler<AppEnv> {
   if (!options.required) {
     return async (c, next) => {
@@ -37,7 +43,10 @@ export function authenticate(
     let view = scoped.get(projectId);
     if (view === undefined) {
       if (scoped.size >= SCOPED_CACHE_SIZE) scoped.clear();
-      view = engram.forProject(projectId, { allowedModels: options.allowedModels ?? [] });
+      view = engram.forProject(projectId, {
+        allowedModels: options.allowedModels ?? [],
+        mcpPolicy: options.mcpPolicy,
+      });
       scoped.set(projectId, view);
     }
     return view;

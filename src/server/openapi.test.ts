@@ -67,8 +67,11 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/memories/{mid}/archive": ["post"],
     "/v1/agents/{id}/memories/{mid}/restore": ["post"],
     "/v1/agents/{id}/sleep": ["post"],
+    "/v1/agents/{id}/tools": ["get"],
     "/v1/agents/{id}/jobs": ["get"],
     "/v1/agents/{id}/jobs/{jid}": ["get"],
+    "/v1/agents/{id}/mcp-servers": ["get"],
+    "/v1/agents/{id}/mcp-servers/{name}": ["delete", "get", "put"],
     "/v1/chat/completions": ["post"],
     "/v1/models": ["get"],
   };

@@ -104,6 +104,11 @@ export function exampleBody(
     "post /v1/agents/{id}/distill": { format: "sft" },
     "post /v1/agents/{id}/sleep": { jobs: ["forget"] },
     "post /v1/agents/{id}/reindex": { limit: 10 },
+    // A command that cannot start: walks that list tools or run turns spawn nothing that outlives them.
+    "put /v1/agents/{id}/mcp-servers/{name}": {
+      command: "/nonexistent/engram-test-mcp-server",
+      timeoutMs: 1000,
+    },
     "post /v1/agents/{id}/memories/{mid}/archive": {},
     "post /v1/agents/{id}/memories/{mid}/restore": {},
     "post /v1/chat/completions": { model: "agent:their-agent", messages: [{ role: "user", content: "hi" }] },

@@ -10,6 +10,7 @@ import { jobStoreCases, suiteFixtures } from "./store-suite-jobs.ts";
 import { suiteKit } from "./store-suite-kit.ts";
 import { learningStoreCases } from "./store-suite-learning.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
+import { mcpServerCases } from "./store-suite-mcp-servers.ts";
 import { settingsCases } from "./store-suite-settings.ts";
 import { sharedBlockCases } from "./store-suite-shared-blocks.ts";
 import { vectorStoreCases } from "./store-suite-vectors.ts";
@@ -306,6 +307,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     eventCases(kit);
     webhookCases(kit);
     sharedBlockCases(kit);
+    mcpServerCases(kit);
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

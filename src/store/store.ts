@@ -1,5 +1,6 @@
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import type { FilterNode } from "../core/filter/filter-ast.ts";
+import type { McpServer } from "../core/mcp-server-types.ts";
 import type { BlockAttachment, SharedBlock } from "../core/shared-block-types.ts";
 import type {
   Agent,
@@ -82,6 +83,8 @@ export interface Store {
   readonly turnLeases: TurnLeaseStore;
   /** Webhooks of each project and their delivery log. */
   readonly webhooks: WebhookStore;
+  /** The MCP servers each agent takes tools from. */
+  readonly mcpServers: McpServerStore;
   /** Roles one engine at a time holds among all on the database (e.g. running the sleep-time schedule). */
   readonly leaderLeases: LeaderLeaseStore;
   /**
@@ -92,6 +95,34 @@ export interface Store {
   /** A new unit of work: writes across domains, applied together in one transaction at its commit. */
   unitOfWork(): UnitOfWork;
   close(): Promise<void>;
+}
+
+/** What a change of an MCP server writes: the server as it will be, and the event that records it. */
+export interface McpServerChange {
+  server: McpServer;
+  event: NewEvent;
+}
+
+/** The MCP servers of each agent, by name. */
+export interface McpServerStore {
+  /** The agent's servers, by name. */
+  list(agentId: string): Promise<McpServer[]>;
+  get(agentId: string, name: string): Promise<McpServer | null>;
+  /**
+   * Creates or replaces the agent's server of that name, with its event, in one transaction. `change`
+   * is given the server as stored in that transaction (null: none) and must only compute.
+   * @throws NotFoundError when the agent does not exist
+   */
+  put(
+    agentId: string,
+    name: string,
+    change: (before: McpServer | null) => McpServerChange,
+  ): Promise<{ before: McpServer | null; after: McpServer }>;
+  /**
+   * Deletes the agent's server of that name, with the event `event` makes of it, in one transaction.
+   * @throws NotFoundError when there is none
+   */
+  delete(agentId: string, name: string, event: (before: McpServer) => NewEvent): Promise<McpServer>;
 }
 
 /** A webhook as stored: what is shown, plus its signing secret. */

@@ -233,6 +233,37 @@ const context = defineCommand({
   },
 });
 
+const mcpTools = defineCommand({
+  name: "bench mcp-tools",
+  summary: "Benchmark MCP tools: the time engram adds to a tool call on a warm stdio connection",
+  args: [],
+  options: {
+    samples: { type: "string", arg: "N", help: "calls timed per kind (default 500; turns: N/5)" },
+    command: {
+      type: "string",
+      arg: "CMD",
+      help: "the stdio MCP server to call echo on (default: the reference everything server)",
+    },
+    arg: { type: "string", multiple: true, arg: "A", help: "an argument of --command (repeatable)" },
+  },
+  details: [
+    "Pairs each call of the server's echo tool through engram (as a model's tool call runs it) with a",
+    "direct call of the MCP SDK's client, on connections of their own to the same server, and reports",
+    "engram's own time (its call less the SDK round trip inside it). Also times offering the tools per",
+    "turn, and whole turns with the MCP tool beside turns with an in-process tool. In-memory database.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const { runMcpToolsBench, formatMcpToolsBench } = await import("../../bench/mcp-tools-bench.ts");
+    const result = await runMcpToolsBench({
+      samples: positiveInt(options.samples, "samples", "bench mcp-tools"),
+      command: options.command,
+      args: options.arg,
+      onProgress: progressBar(ctx.io.stderr),
+    });
+    return { data: result, text: formatMcpToolsBench(result) };
+  },
+});
+
 const middleware = defineCommand({
   name: "bench middleware",
   summary: "Benchmark the AI SDK middleware: the time engram adds to a generateText or streamText call",
@@ -452,6 +483,7 @@ export const benchCommands: readonly Command[] = [
   learn,
   context,
   middleware,
+  mcpTools,
   serve,
   startup,
   limits,

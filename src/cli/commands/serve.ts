@@ -75,6 +75,12 @@ const serve = defineCommand({
       arg: "PROVIDER:MODEL",
       help: "with auth, a model keys may give agents, besides ENGRAM_MODEL (repeatable; default: that one only)",
     },
+    "allow-mcp": {
+      type: "string",
+      multiple: true,
+      arg: "COMMAND",
+      help: 'with auth, a command keys may run as an agent\'s stdio MCP server: CMD (any arguments) or "CMD ARG…" (exactly those) (repeatable; default: none)',
+    },
     timeout: {
       type: "string",
       arg: "MS",
@@ -89,7 +95,7 @@ const serve = defineCommand({
       type: "string",
       multiple: true,
       arg: "PATTERN",
-      help: "a URL pattern webhooks may be sent to, e.g. https://hooks.example.com or https://*.example.com/in (repeatable)",
+      help: "a URL pattern webhooks and agents' MCP servers may reach, e.g. https://hooks.example.com or https://*.example.com/in (repeatable)",
     },
     "shutdown-grace": {
       type: "string",
@@ -105,7 +111,8 @@ const serve = defineCommand({
     "--auth-failures failed authentications in a minute, a client address gets 429 for every request,",
     "valid key or not, until its allowance refills. With auth, keys may give agents (and evolution or",
     "insight runs) only the server's own model (ENGRAM_MODEL) and those named by --allow-model: any other",
-    "is refused with 403, so no tenant can send an agent's context to a host of its choosing.",
+    "is refused with 403, so no tenant can send an agent's context to a host of its choosing. Likewise",
+    "agents' MCP servers: a command must be named by --allow-mcp, a URL match an --allow-url pattern.",
   ].join("\n"),
   async run({ options }, ctx) {
     const port = intOption(options.port, "port", "serve") ?? DEFAULT_PORT;
@@ -141,6 +148,11 @@ const serve = defineCommand({
         "serve",
       );
     const allowUrls = options["allow-url"] ?? [];
+    const allowMcp = (options["allow-mcp"] ?? []).map((command) => {
+      if (command.trim() === "" || /[\r\n\0]/.test(command))
+        throw new UsageError(`--allow-mcp must name a command, got ${JSON.stringify(command)}`, "serve");
+      return command;
+    });
     for (const pattern of allowUrls) parseAllowPattern(pattern);
     const worker = isClusterWorker();
     // Listen for the stop request before starting, so one that arrives during start-up is not lost.
@@ -172,6 +184,7 @@ const serve = defineCommand({
         allowModels,
         ui: options.ui !== false,
         allowUrls,
+        allowMcp,
       };
       const running = await startCluster({
         workers,
@@ -201,6 +214,7 @@ const serve = defineCommand({
       shutdownGraceMs: grace,
       inspector: options.ui !== false,
       allowUrls,
+      allowMcp,
     }).catch((error: unknown) => {
       const failure = listenError(error, host, port);
       if (worker) reportFailure(failure);
@@ -277,6 +291,7 @@ function workerArgv(
     allowModels: readonly string[];
     ui: boolean;
     allowUrls: readonly string[];
+    allowMcp: readonly string[];
   },
 ): string[] {
   const argv = ["serve", "--port", String(port), "--host", host];
@@ -294,6 +309,7 @@ function workerArgv(
   if (!flags.ui) argv.push("--no-ui");
   if (flags.sleep.interval !== undefined) argv.push("--sleep-interval", flags.sleep.interval);
   for (const pattern of flags.allowUrls) argv.push("--allow-url", pattern);
+  for (const command of flags.allowMcp) argv.push(`--allow-mcp=${command}`);
   return argv;
 }
 

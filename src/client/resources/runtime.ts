@@ -6,7 +6,7 @@ import { sseData } from "../sse.ts";
 import type { Transport } from "../transport.ts";
 
 /** Agent turns over HTTP: the library's `engram.runtime` methods the API serves. */
-export type RuntimeClient = Pick<AgentRuntime, "send" | "stream" | "context">;
+export type RuntimeClient = Pick<AgentRuntime, "send" | "stream" | "context" | "listTools">;
 
 const IN_PROCESS = ["model", "stopWhen", "onEvent"] as const;
 
@@ -37,6 +37,7 @@ export function runtimeClient(t: Transport): RuntimeClient {
       refuseLocalOptions("runtime.context", options, ["model"]);
       return t.call("runtime.context", { params: { id: agentId }, query: { ...input } });
     },
+    listTools: (agentId) => t.call("runtime.listTools", { params: { id: agentId } }),
   };
 }
 

@@ -15,6 +15,20 @@ export interface PgMigration {
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, name: "engram schema", sql: TABLES + SEARCH_TABLES },
   { version: 4, name: "shared blocks", sql: SHARED_BLOCK_TABLES },
+  {
+    version: 6,
+    name: "MCP servers: where each agent takes tools from",
+    sql: `
+      CREATE TABLE agent_mcp_servers (
+        agent_id TEXT COLLATE "C" NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        name TEXT COLLATE "C" NOT NULL,
+        config TEXT COLLATE "C" NOT NULL,
+        created_at TEXT COLLATE "C" NOT NULL,
+        updated_at TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (agent_id, name)
+      );
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

@@ -10,6 +10,7 @@ import { PgJobStore } from "./job-store.ts";
 import { PgKeyStore } from "./key-store.ts";
 import { pgLeaderLeaseStore } from "./leader-lease-store.ts";
 import { PgEpisodeStore, PgExperienceStore } from "./learning-store.ts";
+import { PgMcpServerStore } from "./mcp-server-store.ts";
 import { migratePostgres } from "./migrations.ts";
 import { PgDatabase } from "./pg-database.ts";
 import { PgMemoryStore } from "./pg-memory-store.ts";
@@ -83,6 +84,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     keys: new PgKeyStore(db),
     turnLeases: new PgTurnLeaseStore(db),
     webhooks: new PgWebhookStore(db),
+    mcpServers: new PgMcpServerStore(db),
     leaderLeases: pgLeaderLeaseStore(db),
     settings: {
       async get(key) {

@@ -477,6 +477,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX shared_block_edits_by_block ON shared_block_edits(block_id, seq);
     `,
   },
+  {
+    version: 19,
+    name: "MCP servers: where each agent takes tools from",
+    // The configuration (command or URL, env or headers, tool allowlist, time-out) is one JSON text:
+    // it is read and written whole. Env and header values are kept as given, as the server needs them.
+    sql: `
+      CREATE TABLE agent_mcp_servers (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        config TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (agent_id, name)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

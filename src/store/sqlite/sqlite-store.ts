@@ -11,6 +11,7 @@ import { SqliteJobStore } from "./job-store.ts";
 import { SqliteKeyStore } from "./key-store.ts";
 import { SqliteLeaderLeaseStore } from "./leader-lease-store.ts";
 import { SqliteEpisodeStore, SqliteExperienceStore } from "./learning-store.ts";
+import { SqliteMcpServerStore } from "./mcp-server-store.ts";
 import { SqliteMemoryStore } from "./memory-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
 import { migrate } from "./migrations.ts";
@@ -90,6 +91,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     turnLeases: new SqliteTurnLeaseStore(statements),
     leaderLeases: new SqliteLeaderLeaseStore(statements),
     webhooks: new SqliteWebhookStore(statements),
+    mcpServers: new SqliteMcpServerStore(statements),
     ready: () => Promise.resolve(),
     unitOfWork: () => collectWork((operations) => applySqliteWork(targets, operations)),
     settings: {

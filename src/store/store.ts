@@ -387,9 +387,31 @@ export interface MemoryWrite {
   event: NewEvent;
 }
 
+/** A fact's key as it is matched: the same key, agent and user (see `keyedMatch`). */
+export interface KeyedMatch {
+  agentId: string;
+  userId: string | null;
+  key: string;
+}
+
+/**
+ * What keyed writes close, applied in the insert's transaction: the open facts of each key must still
+ * be exactly `openIds` (else ConflictError, and nothing is written), then each is closed at the
+ * version it was read at.
+ */
+export interface Supersession {
+  keys: (KeyedMatch & { openIds: readonly string[] })[];
+  closes: { write: MemoryWrite; expectedVersion: number }[];
+}
+
 export interface MemoryStore {
-  /** Inserts memories with their first versions and events, all or nothing. */
-  insert(writes: MemoryWrite[]): Promise<void>;
+  /**
+   * Inserts memories with their first versions and events, all or nothing; with `supersession`, the
+   * facts they close are closed in the same transaction.
+   */
+  insert(writes: MemoryWrite[], supersession?: Supersession): Promise<void>;
+  /** The open facts of a key: its memories with no validTo, not archived, oldest first. */
+  openFacts(match: KeyedMatch): Promise<Memory[]>;
   get(agentId: string, id: string): Promise<Memory | null>;
   /** Replaces a memory if it is still at `expectedVersion`. @throws ConflictError otherwise. */
   update(write: MemoryWrite, expectedVersion: number): Promise<void>;

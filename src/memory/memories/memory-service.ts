@@ -3,9 +3,10 @@ import { checkFilterValidity } from "../../core/filter/filter-parse.ts";
 import { isId } from "../../core/ids.ts";
 import type { Actor, Agent, Memory, MemoryVersion, Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
-import type { MemoryWrite } from "../../store/store.ts";
+import type { KeyedMatch, MemoryWrite, Supersession } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { dropUndefined, pageOf } from "../pagination.ts";
+import { chainFacts, keyedMatch, matchKey } from "./keyed-facts.ts";
 import {
   MAX_BATCH,
   type MemoryInput,
@@ -16,6 +17,9 @@ import {
   memoryPatch,
   validityInOrder,
 } from "./schemas.ts";
+
+/** How often a keyed write reads the open facts again when another write of the key got in first. */
+const KEYED_ATTEMPTS = 5;
 
 export interface MemoryWriteResult<T> {
   value: T;
@@ -53,9 +57,9 @@ export class MemoryService {
     const agent = await requireAgent(this.#ctx, agentId);
     const actor = options.actor ?? "user";
     const now = nowIso(this.#ctx);
-    const writes: MemoryWrite[] = parsed.map((input) => {
+    const fresh: Memory[] = parsed.map((input) => {
       const createdAt = input.createdAt === undefined ? now : new Date(input.createdAt).toISOString();
-      const memory: Memory = {
+      return {
         id: this.#ctx.generateId("memory"),
         agentId: agent.id,
         userId: input.userId ?? null,
@@ -63,8 +67,9 @@ export class MemoryService {
         text: input.text,
         tags: [...new Set(input.tags)],
         importance: input.importance,
-        validFrom: input.validFrom ?? null,
+        validFrom: input.validFrom ?? defaultStart(createdAt, input.validTo),
         validTo: input.validTo ?? null,
+        key: input.key ?? null,
         provenance: input.provenance ?? { messageIds: [], externalIds: [] },
         metadata: input.metadata,
         version: 1,
@@ -74,16 +79,73 @@ export class MemoryService {
         createdAt,
         updatedAt: now,
       };
-      return memoryWrite(this.#ctx, agent, { memory, operation: "create", actor, before: null, at: now });
     });
-    await this.#ctx.store.memories.insert(writes);
-    const memories = writes.map((w) => w.memory);
-    const warnings = await this.#ctx.vectors.index(
-      "memories",
-      agent.id,
-      memories.map((m) => ({ id: m.id, text: m.text })),
-    );
-    return { value: memories, warnings };
+    const keyed = fresh.some((m) => m.key !== null && m.validTo === null);
+    for (let attempt = 1; ; attempt++) {
+      const plan = keyed ? await this.#supersession(agent, fresh, actor, now) : null;
+      const memories = plan?.memories ?? fresh;
+      const writes = memories.map((memory) =>
+        memoryWrite(this.#ctx, agent, { memory, operation: "create", actor, before: null, at: now }),
+      );
+      try {
+        await this.#ctx.store.memories.insert(writes, plan?.supersession);
+      } catch (error) {
+        // Another write of the same key landed first: read its open facts again.
+        if (plan !== null && error instanceof ConflictError && attempt < KEYED_ATTEMPTS) continue;
+        throw error;
+      }
+      const warnings = await this.#ctx.vectors.index(
+        "memories",
+        agent.id,
+        memories.map((m) => ({ id: m.id, text: m.text })),
+      );
+      return { value: memories, warnings };
+    }
+  }
+
+  /**
+   * The new memories as keyed facts leave them, and what they close: for each key, the open facts
+   * and the new open ones are chained by when they became true (see `chainFacts`).
+   */
+  async #supersession(
+    agent: Agent,
+    fresh: readonly Memory[],
+    actor: Actor,
+    now: string,
+  ): Promise<{ memories: Memory[]; supersession: Supersession }> {
+    const groups = new Map<string, { match: KeyedMatch; facts: Memory[] }>();
+    for (const memory of fresh) {
+      const match = keyedMatch(memory);
+      if (match === null || memory.validTo !== null) continue;
+      const group = groups.get(matchKey(match));
+      if (group === undefined) groups.set(matchKey(match), { match, facts: [memory] });
+      else group.facts.push(memory);
+    }
+    const changed = new Map<string, Memory>();
+    const supersession: Supersession = { keys: [], closes: [] };
+    for (const { match, facts } of groups.values()) {
+      const open = await this.#ctx.store.memories.openFacts(match);
+      supersession.keys.push({ ...match, openIds: open.map((m) => m.id) });
+      const before = new Map(open.map((m) => [m.id, m]));
+      for (const after of chainFacts([...open, ...facts])) {
+        const old = before.get(after.id);
+        if (old === undefined) changed.set(after.id, after);
+        else if (after.validTo !== old.validTo) {
+          const closed = { ...after, version: old.version + 1, updatedAt: now };
+          supersession.closes.push({
+            write: memoryWrite(this.#ctx, agent, {
+              memory: closed,
+              operation: "update",
+              actor,
+              before: old,
+              at: now,
+            }),
+            expectedVersion: old.version,
+          });
+        }
+      }
+    }
+    return { memories: fresh.map((m) => changed.get(m.id) ?? m), supersession };
   }
 
   async get(agentId: string, memoryId: string): Promise<Memory> {
@@ -265,6 +327,14 @@ function eventVerb(operation: MemoryVersion["operation"], before: Memory | null,
   if (before !== null && (before.archivedAt === null) !== (after.archivedAt === null))
     return after.archivedAt === null ? "restored" : "archived";
   return "updated";
+}
+
+/**
+ * When a memory with no validFrom given became true: when it was formed (or written), unless it is
+ * said to have ended before that, when its start is unknown (null: true until its validTo).
+ */
+function defaultStart(createdAt: string, validTo: string | undefined): string | null {
+  return validTo !== undefined && validTo < createdAt ? null : createdAt;
 }
 
 function checkValidity(validFrom: string | undefined, validTo: string | undefined, what: string): void {

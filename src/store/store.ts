@@ -395,12 +395,12 @@ export interface KeyedMatch {
 }
 
 /**
- * What keyed writes close, applied in the insert's transaction: the open facts of each key must still
- * be exactly `openIds` (else ConflictError, and nothing is written), then each is closed at the
- * version it was read at.
+ * What keyed writes close, applied in the insert's transaction: the facts of each key true at or
+ * after `since` must still be exactly `ids` (else ConflictError, and nothing is written), then each
+ * change is applied at the version it was read at.
  */
 export interface Supersession {
-  keys: (KeyedMatch & { openIds: readonly string[] })[];
+  keys: (KeyedMatch & { since: string; ids: readonly string[] })[];
   closes: { write: MemoryWrite; expectedVersion: number }[];
 }
 
@@ -410,8 +410,11 @@ export interface MemoryStore {
    * facts they close are closed in the same transaction.
    */
   insert(writes: MemoryWrite[], supersession?: Supersession): Promise<void>;
-  /** The open facts of a key: its memories with no validTo, not archived, oldest first. */
-  openFacts(match: KeyedMatch): Promise<Memory[]>;
+  /**
+   * The facts of a key still true at or after `since`: its memories not archived whose validTo is
+   * null or later than `since`, in write order.
+   */
+  keyFacts(match: KeyedMatch, since: string): Promise<Memory[]>;
   get(agentId: string, id: string): Promise<Memory | null>;
   /** Replaces a memory if it is still at `expectedVersion`. @throws ConflictError otherwise. */
   update(write: MemoryWrite, expectedVersion: number): Promise<void>;

@@ -87,6 +87,25 @@ describe("keyed facts", () => {
     assert.equal((await engram.memories.get(agent.id, now.id)).validTo, null);
   });
 
+  it("fits a fact written late between the closed facts it falls within", async () => {
+    const { engram, agent } = await setup();
+    const fact = (text: string, day: string) =>
+      engram.memories.add(agent.id, { text, key: "user.city", validFrom: `2025-${day}T00:00:00Z` });
+    const a = await fact("lives in Accra", "01-01");
+    const c = await fact("lives in Cairo", "09-01");
+    const b = await fact("lives in Bamako", "05-01");
+    const get = (id: string) => engram.memories.get(agent.id, id);
+    assert.equal((await get(a.id)).validTo, "2025-05-01T00:00:00.000Z");
+    assert.equal(markOf(await get(a.id)).supersededBy, b.id);
+    assert.equal(b.validTo, "2025-09-01T00:00:00.000Z");
+    assert.equal((await get(c.id)).validTo, null);
+    const at = async (validAt: string) =>
+      (await engram.search(agent.id, { query: "lives", validAt })).results.map((r) => r.text);
+    assert.deepEqual(await at("2025-03-01T00:00:00Z"), ["lives in Accra"]);
+    assert.deepEqual(await at("2025-06-01T00:00:00Z"), ["lives in Bamako"]);
+    assert.deepEqual(await at("2025-10-01T00:00:00Z"), ["lives in Cairo"]);
+  });
+
   it("chains the facts of one key within a batch", async () => {
     const { engram, agent } = await setup();
     const { value } = await engram.memories.addMany(agent.id, [

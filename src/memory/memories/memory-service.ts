@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { checkFilterValidity } from "../../core/filter/filter-parse.ts";
 import { isId } from "../../core/ids.ts";
@@ -6,7 +7,7 @@ import { parseInput } from "../../core/validation.ts";
 import type { KeyedMatch, MemoryWrite, Supersession } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { dropUndefined, pageOf } from "../pagination.ts";
-import { chainFacts, keyedMatch, matchKey } from "./keyed-facts.ts";
+import { chainFacts, keyedMatch, matchKey, startOf } from "./keyed-facts.ts";
 import {
   MAX_BATCH,
   type MemoryInput,
@@ -104,8 +105,9 @@ export class MemoryService {
   }
 
   /**
-   * The new memories as keyed facts leave them, and what they close: for each key, the open facts
-   * and the new open ones are chained by when they became true (see `chainFacts`).
+   * The new memories as keyed facts leave them, and what they change: for each key, the facts still
+   * true where the earliest new one starts (the open one, and the one it falls within when it comes
+   * late) and the new open ones are chained by when they became true (see `chainFacts`).
    */
   async #supersession(
     agent: Agent,
@@ -124,13 +126,14 @@ export class MemoryService {
     const changed = new Map<string, Memory>();
     const supersession: Supersession = { keys: [], closes: [] };
     for (const { match, facts } of groups.values()) {
-      const open = await this.#ctx.store.memories.openFacts(match);
-      supersession.keys.push({ ...match, openIds: open.map((m) => m.id) });
-      const before = new Map(open.map((m) => [m.id, m]));
-      for (const after of chainFacts([...open, ...facts])) {
+      const since = facts.map(startOf).reduce((a, b) => (a < b ? a : b));
+      const known = await this.#ctx.store.memories.keyFacts(match, since);
+      supersession.keys.push({ ...match, since, ids: known.map((m) => m.id) });
+      const before = new Map(known.map((m) => [m.id, m]));
+      for (const after of chainFacts([...known, ...facts])) {
         const old = before.get(after.id);
         if (old === undefined) changed.set(after.id, after);
-        else if (after.validTo !== old.validTo) {
+        else if (after.validTo !== old.validTo || !isDeepStrictEqual(after.metadata, old.metadata)) {
           const closed = { ...after, version: old.version + 1, updatedAt: now };
           supersession.closes.push({
             write: memoryWrite(this.#ctx, agent, {

@@ -15,12 +15,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, name: "engram schema", sql: TABLES + SEARCH_TABLES },
   {
     version: 2,
-    name: "keyed facts: a memory's key, and the open facts of a key found at once",
+    name: "keyed facts: a memory's key, and the facts of a key found at once",
     // Memories with no validFrom keep none: readers take their creation time (docs/retrieval.md).
     sql: `
       ALTER TABLE memories ADD COLUMN key TEXT COLLATE "C";
-      CREATE INDEX memories_open_key ON memories (agent_id, key)
-        WHERE key IS NOT NULL AND valid_to IS NULL AND archived_at IS NULL;
+      CREATE INDEX memories_by_key ON memories (agent_id, key)
+        WHERE key IS NOT NULL;
     `,
   },
 ];

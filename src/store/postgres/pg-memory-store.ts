@@ -1,5 +1,5 @@
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
-import { checkOpenFacts } from "../open-facts.ts";
+import { checkKeyFacts } from "../key-facts.ts";
 import {
   MEMORY_COLUMNS,
   type MemoryRow,
@@ -31,9 +31,9 @@ const MEMORY_WEIGHTS = [1.0, 0.5];
 
 const toMemoryVersion = (row: VersionRow): MemoryVersion => toVersion(row, snapshotMemory(row.snapshot));
 
-/** The open facts of a key ($1 agent, $2 key, $3 user, which may be null). */
-const OPEN_FACTS =
-  "m.agent_id = $1 AND m.key = $2 AND m.user_id IS NOT DISTINCT FROM $3::text AND m.valid_to IS NULL AND m.archived_at IS NULL";
+/** The facts of a key true since an instant ($1 agent, $2 key, $3 user, which may be null, $4 since). */
+const KEY_FACTS =
+  "m.agent_id = $1 AND m.key = $2 AND m.user_id IS NOT DISTINCT FROM $3::text AND (m.valid_to IS NULL OR m.valid_to > $4) AND m.archived_at IS NULL";
 
 const keyLockName = (match: KeyedMatch) => `engram.key:${match.agentId}:${match.userId ?? ""}:${match.key}`;
 
@@ -54,12 +54,13 @@ export class PgMemoryStore implements MemoryStore {
         for (const match of supersession.keys) {
           // Writers of one key take turns, so each sees the open facts the one before it left.
           await tx.run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [keyLockName(match)]);
-          const rows = await tx.all<{ id: string }>(`SELECT m.id FROM memories m WHERE ${OPEN_FACTS}`, [
+          const rows = await tx.all<{ id: string }>(`SELECT m.id FROM memories m WHERE ${KEY_FACTS}`, [
             match.agentId,
             match.key,
             match.userId,
+            match.since,
           ]);
-          checkOpenFacts(
+          checkKeyFacts(
             rows.map((row) => row.id),
             match,
           );
@@ -71,10 +72,10 @@ export class PgMemoryStore implements MemoryStore {
     });
   }
 
-  async openFacts(match: KeyedMatch): Promise<Memory[]> {
+  async keyFacts(match: KeyedMatch, since: string): Promise<Memory[]> {
     const rows = await this.#db.all<MemoryRow>(
-      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${OPEN_FACTS} ORDER BY m.rowid`,
-      [match.agentId, match.key, match.userId],
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${KEY_FACTS} ORDER BY m.rowid`,
+      [match.agentId, match.key, match.userId, since],
     );
     return rows.map(toMemory);
   }

@@ -1,7 +1,7 @@
 import type { SQLInputValue } from "node:sqlite";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
-import { checkOpenFacts } from "../open-facts.ts";
+import { checkKeyFacts } from "../key-facts.ts";
 import {
   contentValues,
   MEMORY_COLUMNS,
@@ -55,9 +55,9 @@ import {
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
 
-/** The open facts of a key (parameters: agent, key, user); `IS` matches a null user too. */
-const OPEN_FACTS =
-  "m.agent_id = ? AND m.key = ? AND m.user_id IS ? AND m.valid_to IS NULL AND m.archived_at IS NULL";
+/** The facts of a key true since an instant (agent, key, user, since); `IS` matches a null user too. */
+const KEY_FACTS =
+  "m.agent_id = ? AND m.key = ? AND m.user_id IS ? AND (m.valid_to IS NULL OR m.valid_to > ?) AND m.archived_at IS NULL";
 
 /** Where the score sits in a search row: right after the memory's columns. */
 const MEMORY_TUPLE_SCORE = 18;
@@ -86,31 +86,33 @@ export class SqliteMemoryStore implements MemoryStore {
   async insert(writes: MemoryWrite[], supersession?: Supersession): Promise<void> {
     await inWriteTransaction(this.#s.db, () => {
       if (supersession !== undefined) {
-        for (const match of supersession.keys) checkOpenFacts(this.#openIds(match), match);
+        for (const match of supersession.keys) checkKeyFacts(this.#keyFactIds(match, match.since), match);
         for (const { write, expectedVersion } of supersession.closes) this.updateNow(write, expectedVersion);
       }
       this.insertNow(writes);
     });
   }
 
-  async openFacts(match: KeyedMatch): Promise<Memory[]> {
+  async keyFacts(match: KeyedMatch, since: string): Promise<Memory[]> {
     return this.#s
       .all<MemoryRow>(
-        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${OPEN_FACTS} ORDER BY m.rowid`,
+        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${KEY_FACTS} ORDER BY m.rowid`,
         match.agentId,
         match.key,
         match.userId,
+        since,
       )
       .map((row) => this.#memory(row));
   }
 
-  #openIds(match: KeyedMatch): string[] {
+  #keyFactIds(match: KeyedMatch, since: string): string[] {
     return this.#s
       .all<{ id: string }>(
-        `SELECT m.id FROM memories m WHERE ${OPEN_FACTS}`,
+        `SELECT m.id FROM memories m WHERE ${KEY_FACTS}`,
         match.agentId,
         match.key,
         match.userId,
+        since,
       )
       .map((row) => row.id);
   }

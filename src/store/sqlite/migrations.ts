@@ -438,12 +438,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 15,
-    name: "keyed facts: a memory's key, and the open facts of a key found at once",
+    name: "keyed facts: a memory's key, and the facts of a key found at once",
     // Memories with no validFrom keep none: readers take their creation time (docs/retrieval.md).
     prepare: ensureKeyColumn,
     sql: `
-      CREATE INDEX IF NOT EXISTS memories_open_key ON memories (agent_id, key)
-        WHERE key IS NOT NULL AND valid_to IS NULL AND archived_at IS NULL;
+      CREATE INDEX IF NOT EXISTS memories_by_key ON memories (agent_id, key)
+        WHERE key IS NOT NULL;
     `,
   },
 ];

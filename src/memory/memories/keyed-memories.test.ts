@@ -167,6 +167,18 @@ describe("keyed facts", () => {
       createdAt: "2020-05-05T00:00:00Z",
     });
     assert.equal(backfilled.validFrom, "2020-05-05T00:00:00.000Z");
+    // Drawn from a conversation: true from when the latest of its messages was sent.
+    const said = await engram.messages.append(agent.id, {
+      role: "user",
+      content: "I moved to Lisbon",
+      createdAt: "2024-03-03T10:00:00Z",
+    });
+    const drawn = await engram.memories.add(agent.id, {
+      text: "lives in Lisbon",
+      provenance: { messageIds: [said.id] },
+    });
+    assert.equal(drawn.validFrom, "2024-03-03T10:00:00.000Z");
+    assert.notEqual(drawn.createdAt, drawn.validFrom);
     // A fact said to have ended before it was written has no known start.
     const ended = await engram.memories.add(agent.id, { text: "ended", validTo: "2019-01-01T00:00:00Z" });
     assert.equal(ended.validFrom, null);

@@ -21,6 +21,10 @@ import {
 
 /** How often a keyed write reads the open facts again when another write of the key got in first. */
 const KEYED_ATTEMPTS = 5;
+/** Messages looked up for when a memory drawn from them was stated. */
+const STATED_MESSAGES = 20;
+
+type ParsedMemoryInput = ReturnType<typeof memoryInput.parse>;
 
 export interface MemoryWriteResult<T> {
   value: T;
@@ -58,7 +62,8 @@ export class MemoryService {
     const agent = await requireAgent(this.#ctx, agentId);
     const actor = options.actor ?? "user";
     const now = nowIso(this.#ctx);
-    const fresh: Memory[] = parsed.map((input) => {
+    const stated = await Promise.all(parsed.map((input) => this.#statedAt(agent.id, input)));
+    const fresh: Memory[] = parsed.map((input, i) => {
       const createdAt = input.createdAt === undefined ? now : new Date(input.createdAt).toISOString();
       return {
         id: this.#ctx.generateId("memory"),
@@ -68,7 +73,7 @@ export class MemoryService {
         text: input.text,
         tags: [...new Set(input.tags)],
         importance: input.importance,
-        validFrom: input.validFrom ?? defaultStart(createdAt, input.validTo),
+        validFrom: input.validFrom ?? stated[i] ?? defaultStart(createdAt, input.validTo),
         validTo: input.validTo ?? null,
         key: input.key ?? null,
         provenance: input.provenance ?? { messageIds: [], externalIds: [] },
@@ -105,6 +110,22 @@ export class MemoryService {
   }
 
   /**
+   * When a memory drawn from a conversation was stated: the time of the latest message it names (of
+   * the first few), when no validFrom or createdAt is given; else null.
+   */
+  async #statedAt(agentId: string, input: ParsedMemoryInput): Promise<string | null> {
+    const ids = input.provenance?.messageIds ?? [];
+    if (input.validFrom !== undefined || input.createdAt !== undefined || ids.length === 0) return null;
+    const times = await Promise.all(
+      ids
+        .slice(0, STATED_MESSAGES)
+        .map(async (id) => (await this.#ctx.store.messages.get(agentId, id))?.createdAt),
+    );
+    const known = times.filter((t): t is string => t !== undefined).sort();
+    return known.at(-1) ?? null;
+  }
+
+  /**
    * The new memories as keyed facts leave them, and what they change: for each key, the facts still
    * true where the earliest new one starts (the open one, and the one it falls within when it comes
    * late) and the new open ones are chained by when they became true (see `chainFacts`).
@@ -126,7 +147,7 @@ export class MemoryService {
     const changed = new Map<string, Memory>();
     const supersession: Supersession = { keys: [], closes: [] };
     for (const { match, facts } of groups.values()) {
-      const since = facts.map(startOf).reduce((a, b) => (a < b ? a : b));
+      const since = facts.map(startOf).sort()[0] as string;
       const known = await this.#ctx.store.memories.keyFacts(match, since);
       supersession.keys.push({ ...match, since, ids: known.map((m) => m.id) });
       const before = new Map(known.map((m) => [m.id, m]));

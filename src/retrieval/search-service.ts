@@ -1,3 +1,4 @@
+import { InvalidInputError } from "../core/errors.ts";
 import { filterMentions } from "../core/filter/filter-ast.ts";
 import { checkFilterValidity, checkMessageFilter } from "../core/filter/filter-parse.ts";
 import type { Memory, Message } from "../core/types.ts";
@@ -61,6 +62,10 @@ export class SearchService {
   async search(agentId: string, input: SearchInput): Promise<SearchResponse> {
     const q = parseInput(searchInput, input, "search");
     checkFilterValidity(q.filter, q.validAt, "search");
+    if (q.includeSuperseded && q.validAt !== undefined)
+      throw new InvalidInputError(
+        "invalid search: includeSuperseded: finds facts whatever their validity; validAt finds those valid at one instant: give one or the other",
+      );
     if (q.sources.includes("messages")) checkMessageFilter(q.filter, "search");
     const agent = await requireAgent(this.#ctx, agentId);
     const terms = queryTerms(q.query);

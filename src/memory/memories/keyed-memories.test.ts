@@ -155,6 +155,10 @@ describe("keyed facts", () => {
       /validTo: must not be before validFrom/,
     );
     await assert.rejects(engram.search(agent.id, { query: "x", validAt: "yesterday" }), /validAt/);
+    await assert.rejects(
+      engram.search(agent.id, { query: "x", validAt: "2025-01-01T00:00:00Z", includeSuperseded: true }),
+      /includeSuperseded: .*give one or the other/,
+    );
     assert.equal((await engram.memories.list(agent.id)).items.length, 0);
   });
 

@@ -183,6 +183,12 @@ describe("keyed facts", () => {
     });
     assert.equal(drawn.validFrom, "2024-03-03T10:00:00.000Z");
     assert.notEqual(drawn.createdAt, drawn.validFrom);
+    const endedBefore = await engram.memories.add(agent.id, {
+      text: "lived in Porto",
+      provenance: { messageIds: [said.id] },
+      validTo: "2024-01-01T00:00:00Z",
+    });
+    assert.equal(endedBefore.validFrom, null);
     // A fact said to have ended before it was written has no known start.
     const ended = await engram.memories.add(agent.id, { text: "ended", validTo: "2019-01-01T00:00:00Z" });
     assert.equal(ended.validFrom, null);

@@ -73,7 +73,7 @@ export class MemoryService {
         text: input.text,
         tags: [...new Set(input.tags)],
         importance: input.importance,
-        validFrom: input.validFrom ?? stated[i] ?? defaultStart(createdAt, input.validTo),
+        validFrom: input.validFrom ?? defaultStart(stated[i] ?? createdAt, input.validTo),
         validTo: input.validTo ?? null,
         key: input.key ?? null,
         provenance: input.provenance ?? { messageIds: [], externalIds: [] },
@@ -354,11 +354,11 @@ function eventVerb(operation: MemoryVersion["operation"], before: Memory | null,
 }
 
 /**
- * When a memory with no validFrom given became true: when it was formed (or written), unless it is
- * said to have ended before that, when its start is unknown (null: true until its validTo).
+ * When a memory with no validFrom given became true: when it was stated or formed (or written),
+ * unless it is said to have ended before that, when its start is unknown (null: true until its validTo).
  */
-function defaultStart(createdAt: string, validTo: string | undefined): string | null {
-  return validTo !== undefined && validTo < createdAt ? null : createdAt;
+function defaultStart(start: string, validTo: string | undefined): string | null {
+  return validTo !== undefined && validTo < start ? null : start;
 }
 
 function checkValidity(validFrom: string | undefined, validTo: string | undefined, what: string): void {

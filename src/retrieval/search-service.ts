@@ -226,7 +226,7 @@ function memoryFilter(agentId: string, q: ParsedSearch, now: string): MemoryFilt
  * The instant a search's memories must be valid at: the one asked for, else now, unless history is
  * asked for (`includeSuperseded`) or the filter sets its own conditions on validFrom/validTo.
  */
-export function validityInstant(
+function validityInstant(
   q: Pick<ParsedSearch, "validAt" | "includeSuperseded" | "filter">,
   now: string,
 ): string | undefined {

@@ -175,7 +175,9 @@ export async function compileContext(services: CompilerServices, input: CompileI
   const memories: { result: SearchResult; line: string }[] = [];
   let memoryTokens = 0;
   let memoriesOmitted = 0;
+  const now = services.nowIso();
   if (query !== null && query.trim() !== "" && settings.memoryResults > 0) {
+    // Only memories valid now (the search's default): a closed fact never reaches the prompt unasked.
     const { results } = await services.search(agent.id, {
       query: query.slice(0, 4000),
       k: settings.memoryResults,
@@ -189,7 +191,7 @@ export async function compileContext(services: CompilerServices, input: CompileI
     });
     for (const result of results) {
       if (result.memory === undefined) continue;
-      const line = renderMemory(result.memory);
+      const line = renderMemory(result.memory, now);
       const cost = count(line);
       if (memoryTokens + cost > memoryBudget) {
         memoriesOmitted++;

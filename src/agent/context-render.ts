@@ -1,4 +1,5 @@
 import type { Block, Insight, Memory, Message } from "../core/types.ts";
+import { markOf } from "../memory/memories/memory-mark.ts";
 import type { SummaryInfo } from "./turn-messages.ts";
 
 /**
@@ -65,9 +66,37 @@ export function renderSummary(summary: Message, info: SummaryInfo): string {
   ].join("\n");
 }
 
-export function renderMemory(memory: Memory): string {
+/**
+ * A retrieved memory's line: when it was recorded, its kind and tags, when it was true where that
+ * matters (see `validityNote`), and its text.
+ */
+export function renderMemory(memory: Memory, nowIso?: string): string {
   const tags = memory.tags.length === 0 ? "" : `; tags: ${memory.tags.join(", ")}`;
-  return `- [${memory.createdAt.slice(0, 10)}] (${memory.kind}${tags}) ${fence(memory.text, "retrieved_memories")}`;
+  const validity = validityNote(memory, nowIso);
+  const note = validity === "" ? "" : `; ${validity}`;
+  return `- [${memory.createdAt.slice(0, 10)}] (${memory.kind}${tags}${note}) ${fence(memory.text, "retrieved_memories")}`;
+}
+
+/**
+ * When a memory is true, as a prompt shows it: a closed or superseded fact always carries its
+ * interval (so a model never takes it for the present), a fact not yet true its start, and a current
+ * fact its start when that is not today. A memory without validFrom has no known start.
+ * Without `nowIso` only what needs no clock is said: the interval of a fact that has an end.
+ */
+export function validityNote(memory: Memory, nowIso?: string): string {
+  const from = memory.validFrom?.slice(0, 10) ?? null;
+  const superseded = markOf(memory).supersededBy ?? null;
+  const by = superseded === null ? "" : `, superseded by ${superseded}`;
+  if (memory.validTo !== null) {
+    const to = memory.validTo.slice(0, 10);
+    const interval = from === null ? `valid until ${to}` : `valid ${from} to ${to}`;
+    const ended = nowIso === undefined || memory.validTo <= nowIso;
+    return ended ? `${interval}, no longer true${by}` : interval;
+  }
+  if (superseded !== null) return from === null ? `superseded by ${superseded}` : `since ${from}${by}`;
+  if (nowIso === undefined || memory.validFrom === null || from === null) return "";
+  if (memory.validFrom > nowIso) return `valid from ${from}, not yet true`;
+  return from === nowIso.slice(0, 10) ? "" : `since ${from}`;
 }
 
 export function renderMemories(lines: readonly string[]): string {

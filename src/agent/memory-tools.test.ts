@@ -144,6 +144,34 @@ describe("memory tools", () => {
     assert.equal(model.calls.length, 6);
   });
 
+  it("memory_search finds what is true now; history, when asked for, comes marked with its validity", async () => {
+    const { engram, agent } = await setup([
+      call("memory_search", { query: "where does Ada live" }),
+      { text: "Lisbon." },
+      call("memory_search", { query: "where does Ada live", includeSuperseded: true }),
+      { text: "Berlin, then Lisbon." },
+    ]);
+    const fact = (text: string, validFrom?: string) =>
+      engram.memories.add(agent.id, { text, key: "user.city", userId: "ada", validFrom });
+    await fact("Ada lives in Berlin", "2025-01-01T00:00:00Z");
+    await fact("Ada lives in Lisbon", "2025-09-01T00:00:00Z");
+    const results = async (content: string) => {
+      const turn = await engram.runtime.send(agent.id, { content, userId: "ada" });
+      return JSON.parse(turn.messages.find((m) => m.role === "tool")?.content ?? "{}").results;
+    };
+    const now = await results("Where do I live?");
+    assert.deepEqual(
+      now.map((r: { text: string; validity?: string }) => [r.text, r.validity]),
+      [["Ada lives in Lisbon", "since 2025-09-01"]],
+    );
+    const history = await results("Where did I live?");
+    const berlin = history.find((r: { text: string }) => r.text === "Ada lives in Berlin");
+    assert.match(
+      berlin?.validity ?? "",
+      /^valid 2025-01-01 to 2025-09-01, no longer true, superseded by mem_/,
+    );
+  });
+
   it("conversation_search finds the user's kept message of a failed turn, not its error record", async () => {
     const { engram, agent } = await setup([
       { error: new Error("model exploded") },

@@ -1,12 +1,15 @@
 import type { Tool } from "ai";
 import { z } from "zod";
+import { toIso } from "../core/clock.ts";
 import { EngramError } from "../core/errors.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
 import type { BlockChange } from "../memory/blocks/schemas.ts";
+import type { EngineContext } from "../memory/context.ts";
 import type { MemoryService } from "../memory/memories/memory-service.ts";
 import { aiSdk } from "../models/ai-sdk.ts";
 import type { SearchInput } from "../retrieval/search-schema.ts";
 import type { SearchResponse } from "../retrieval/search-service.ts";
+import { validityNote } from "./context-render.ts";
 import type { MemoryEdit } from "./turn-events.ts";
 import { isErrorRecord } from "./turn-messages.ts";
 
@@ -22,6 +25,7 @@ export const MEMORY_TOOL_NAMES = [
 
 /** What the memory tools work on. */
 export interface MemoryToolServices {
+  ctx: Pick<EngineContext, "now">;
   blocks: BlockService;
   memories: MemoryService;
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
@@ -72,6 +76,14 @@ function toolInputs() {
         query: z.string().min(1).describe("what to look for"),
         k: z.number().int().min(1).max(20).optional().describe("how many results (default 5)"),
         tags: z.array(z.string()).optional().describe("only memories with all of these tags"),
+        validAt: z
+          .string()
+          .optional()
+          .describe("ISO 8601 time: what was true then (default: only what is true now)"),
+        includeSuperseded: z
+          .boolean()
+          .optional()
+          .describe("also facts no longer true (closed or superseded), each marked with its validity"),
       }),
     ),
     conversationSearchInput: zodSchema(
@@ -176,15 +188,18 @@ export function memoryTools(services: MemoryToolServices, scope: ToolScope): Rec
     memory_search: tool({
       description: "Search your long-term memory (facts, notes, summaries) by meaning and keywords.",
       inputSchema: schemas.memorySearchInput,
-      execute: async ({ query, k, tags }) => {
+      execute: async ({ query, k, tags, validAt, includeSuperseded }) => {
         try {
           const { results } = await services.search(scope.agentId, {
             query,
             k: k ?? 5,
             tags,
+            validAt,
+            includeSuperseded,
             userId: scope.userId,
             sources: ["memories"],
           });
+          const now = toIso(services.ctx.now());
           return {
             note: RETRIEVED,
             results: results.map((r) => ({
@@ -193,6 +208,8 @@ export function memoryTools(services: MemoryToolServices, scope: ToolScope): Rec
               kind: r.memory?.kind,
               tags: r.memory?.tags,
               createdAt: r.memory?.createdAt,
+              // A fact no longer true says so, so the model never takes it for the present.
+              validity: r.memory === undefined ? undefined : validityNote(r.memory, now) || undefined,
             })),
           };
         } catch (error) {

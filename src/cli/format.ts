@@ -153,6 +153,7 @@ export function formatMemory(memory: Memory): string {
     ["user", memory.userId ?? "(shared)"],
     ["importance", String(memory.importance)],
     ["tags", memory.tags.length === 0 ? "(none)" : memory.tags.join(", ")],
+    ...(memory.key === null ? [] : [["key", memory.key] as const]),
     ...validity,
     ...(sources.length > 0 ? [["source", sources.join("; ")] as const] : []),
     ...(Object.keys(memory.metadata).length > 0

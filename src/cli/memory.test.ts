@@ -208,8 +208,12 @@ describe("engram memory search", () => {
       "memory",
       "message",
     ]);
+    // The cola fact ended in 2020: search finds what is true now, unless history is asked for.
     const weighted = await s.ok(["memory", "search", "helper", "drinks", "--weights", '{"importance":0}']);
-    assert.equal(weighted.results.length, 3);
+    assert.equal(weighted.results.length, 2);
+    const history = await s.ok(["memory", "search", "helper", "drinks", "--include-superseded"]);
+    assert.ok(history.results.some((r: { text: string }) => r.text === "Ada drinks cola"));
+    assert.equal(history.results.length, 3);
   });
 
   it("rejects bad input: invalid --valid-at, --k abc, bad weights, unknown agent", async () => {

@@ -143,6 +143,11 @@ export interface Memory {
   validFrom: string | null;
   /** When the fact stopped being true; null while it holds. */
   validTo: string | null;
+  /**
+   * What the fact is about, as a dotted lower-case path (`user.city`), or null. A new fact with the
+   * same key for the same user closes this one (its validTo becomes the new fact's validFrom).
+   */
+  key: string | null;
   provenance: Provenance;
   metadata: JsonObject;
   /** Starts at 1; each update adds one and keeps the old version in the history. */

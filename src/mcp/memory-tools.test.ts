@@ -5,6 +5,33 @@ import { call, failure, state, useMcpTestbed } from "./test-support.ts";
 const t = useMcpTestbed();
 
 describe("memory and conversation tools", () => {
+  it("inserts keyed facts that close the one they replace; search shows history only when asked", async () => {
+    const agent = await t.engram.agents.create({ name: "keeper" });
+    const client = await t.connect("keeper");
+    const first = await call(client, "memory_insert", {
+      text: "Ada lives in Berlin",
+      key: "user.city",
+      userId: "ada",
+      validFrom: "2025-01-01T00:00:00Z",
+    });
+    assert.equal(first.memory.key, "user.city");
+    await call(client, "memory_insert", { text: "Ada lives in Lisbon", key: "user.city", userId: "ada" });
+    const texts = async (args: Record<string, unknown>) =>
+      (await call(client, "memory_search", { query: "Ada lives", userId: "ada", ...args })).results
+        .map((r: { text: string }) => r.text)
+        .sort();
+    assert.deepEqual(await texts({}), ["Ada lives in Lisbon"]);
+    assert.deepEqual(await texts({ includeSuperseded: true }), [
+      "Ada lives in Berlin",
+      "Ada lives in Lisbon",
+    ]);
+    assert.deepEqual(await texts({ validAt: "2025-02-01T00:00:00Z" }), ["Ada lives in Berlin"]);
+    const before = await state(t.engram, agent.id);
+    assert.match(await failure(client, "memory_insert", { text: "x", key: "User City" }), /key/);
+    assert.match(await failure(client, "memory_search", { query: "x", validAt: "soon" }), /validAt/);
+    assert.deepEqual(await state(t.engram, agent.id), before);
+  });
+
   it("inserts memories as the agent and finds them again by search, with filters", async () => {
     const agent = await t.engram.agents.create({ name: "helper" });
     const client = await t.connect("helper");

@@ -23,7 +23,13 @@ export const memorySearch = defineTool({
     userId: search.userId.describe(
       "Only memories about this end user, plus the agent's own memories that belong to no user.",
     ),
-    validAt: search.validAt.describe("Only memories valid at this ISO 8601 instant."),
+    validAt: search.validAt.describe(
+      "Only memories valid at this ISO 8601 instant (the past); by default only those valid now.",
+    ),
+    includeSuperseded: z
+      .boolean()
+      .optional()
+      .describe("Closed and superseded facts too, whatever their validity (history). Default false."),
     filter: filterInput
       .optional()
       .describe(
@@ -41,6 +47,7 @@ export const memorySearch = defineTool({
       tags: args.tags,
       userId: args.userId,
       validAt: args.validAt,
+      includeSuperseded: args.includeSuperseded,
       filter: args.filter,
     });
     return {
@@ -60,6 +67,7 @@ const insertable = memoryInput.pick({
   userId: true,
   validFrom: true,
   validTo: true,
+  key: true,
 }).shape;
 
 export const memoryInsert = defineTool({
@@ -78,6 +86,10 @@ export const memoryInsert = defineTool({
     ),
     validFrom: insertable.validFrom.describe("When the fact became true (ISO 8601), if known."),
     validTo: insertable.validTo.describe("When the fact stopped being true (ISO 8601), if it has."),
+    key: insertable.key.describe(
+      "What the fact is about, as lower-case dotted segments (user.city): a new fact with the same key " +
+        "and user closes the previous one.",
+    ),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async run(args, { session, agentId }) {
@@ -156,6 +168,7 @@ function memoryView(m: Memory) {
     userId: m.userId,
     validFrom: m.validFrom,
     validTo: m.validTo,
+    key: m.key,
     createdAt: m.createdAt,
   };
 }

@@ -51,8 +51,14 @@ export const searchInput = z.strictObject({
   after: isoTime.optional(),
   /** Items created before this time. */
   before: isoTime.optional(),
-  /** Memories valid at this instant. */
+  /**
+   * Memories valid at this instant (reads the past). Without it, only memories valid now are found:
+   * validFrom not in the future and validTo null or in the future (a superseded fact is closed by its
+   * validTo). See docs/retrieval.md.
+   */
   validAt: isoTime.optional(),
+  /** Memories whatever their validity: closed and superseded facts too (history). Default false. */
+  includeSuperseded: z.boolean().default(false),
   /**
    * A metadata filter over memories' `metadata.*` and built-in fields (docs/filters.md), applied before
    * ranking. With messages among the sources it may name only `metadata.*`, userId and createdAt. A

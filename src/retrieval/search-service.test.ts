@@ -42,7 +42,7 @@ describe("search", () => {
     const texts = async (input: Record<string, unknown>) =>
       (await engram.search(agent.id, { query: "coffee", ...input })).results.map((r) => r.text).sort();
     assert.deepEqual(await texts({ userId: "u1", includeShared: false }), ["coffee order: flat white"]);
-    assert.deepEqual(await texts({ userId: "u1" }), [
+    assert.deepEqual(await texts({ userId: "u1", includeSuperseded: true }), [
       "coffee budget was 100",
       "coffee machine is on floor 2",
       "coffee order: flat white",

@@ -1,3 +1,5 @@
+import { InvalidInputError } from "../core/errors.ts";
+import { filterMentions } from "../core/filter/filter-ast.ts";
 import { checkFilterValidity, checkMessageFilter } from "../core/filter/filter-parse.ts";
 import type { Memory, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
@@ -60,6 +62,10 @@ export class SearchService {
   async search(agentId: string, input: SearchInput): Promise<SearchResponse> {
     const q = parseInput(searchInput, input, "search");
     checkFilterValidity(q.filter, q.validAt, "search");
+    if (q.includeSuperseded && q.validAt !== undefined)
+      throw new InvalidInputError(
+        "invalid search: includeSuperseded: finds facts whatever their validity; validAt finds those valid at one instant: give one or the other",
+      );
     if (q.sources.includes("messages")) checkMessageFilter(q.filter, "search");
     const agent = await requireAgent(this.#ctx, agentId);
     const terms = queryTerms(q.query);
@@ -73,7 +79,7 @@ export class SearchService {
       let vector: VectorHit[] | null = null;
       const byId = new Map<string, Candidate>();
       if (source === "memories") {
-        const filter = memoryFilter(agent.id, q);
+        const filter = memoryFilter(agent.id, q, nowIso(this.#ctx));
         for (const hit of await this.#ctx.store.memories.searchText(filter, terms, q.candidates)) {
           lexical.push({ item: { source: "memory", item: hit.item }, score: hit.score });
         }
@@ -202,7 +208,7 @@ export class SearchService {
   }
 }
 
-function memoryFilter(agentId: string, q: ParsedSearch): MemoryFilter {
+function memoryFilter(agentId: string, q: ParsedSearch, now: string): MemoryFilter {
   return {
     agentId,
     userId: q.userId,
@@ -211,9 +217,23 @@ function memoryFilter(agentId: string, q: ParsedSearch): MemoryFilter {
     tags: q.tags,
     createdAfter: q.after,
     createdBefore: q.before,
-    validAt: q.validAt,
+    validAt: validityInstant(q, now),
     filter: q.filter,
   };
+}
+
+/**
+ * The instant a search's memories must be valid at: the one asked for, else now, unless history is
+ * asked for (`includeSuperseded`) or the filter sets its own conditions on validFrom/validTo.
+ */
+function validityInstant(
+  q: Pick<ParsedSearch, "validAt" | "includeSuperseded" | "filter">,
+  now: string,
+): string | undefined {
+  if (q.validAt !== undefined) return q.validAt;
+  if (q.includeSuperseded) return undefined;
+  if (q.filter !== undefined && filterMentions(q.filter, ["validFrom", "validTo"])) return undefined;
+  return now;
 }
 
 function messageFilter(agentId: string, q: ParsedSearch): MessageFilter {

@@ -178,9 +178,9 @@ describe("memories", () => {
       await texts("createdAfter=2025-02-01T00:00:00.000Z&createdBefore=2025-04-01T00:00:00.000Z"),
       ["bob insight", "ada note"],
     );
+    // A memory is true from when it was formed (its validFrom defaults to createdAt): not yet in 2023.
     assert.deepEqual(await texts("validAt=2023-06-01T00:00:00Z&userId=ada&includeShared=false"), [
       "old address",
-      "ada note",
     ]);
     assert.deepEqual(await texts("validAt=2025-06-01T00:00:00Z&userId=ada&includeShared=false"), [
       "ada note",
@@ -271,6 +271,43 @@ describe("memories", () => {
       kinds: ["note"],
     });
     assert.deepEqual(filtered.body.results, []);
+  });
+
+  test("a keyed fact closes the one it replaces: search finds what is true now, the past, or history", async () => {
+    const t = setup();
+    const agent = await t.agent();
+    const base = `/v1/agents/${agent.id}/memories`;
+    const berlin = await t.post(base, {
+      text: "Ada lives in Berlin",
+      key: "user.city",
+      userId: "ada",
+      validFrom: "2025-01-01T00:00:00Z",
+    });
+    assert.equal(berlin.status, 201);
+    assert.equal(berlin.body.memory.key, "user.city");
+    await t.post(base, { text: "Ada lives in Lisbon", key: "user.city", userId: "ada" });
+    const closed = await t.get(`${base}/${berlin.body.memory.id}`);
+    assert.notEqual(closed.body.validTo, null);
+    const texts = async (extra: Record<string, unknown>) =>
+      (await t.post(`${base}/search`, { query: "Ada lives", userId: "ada", ...extra })).body.results
+        .map((r: { text: string }) => r.text)
+        .sort();
+    assert.deepEqual(await texts({}), ["Ada lives in Lisbon"]);
+    assert.deepEqual(await texts({ validAt: "2025-03-01T00:00:00Z" }), ["Ada lives in Berlin"]);
+    assert.deepEqual(await texts({ includeSuperseded: true }), [
+      "Ada lives in Berlin",
+      "Ada lives in Lisbon",
+    ]);
+    await refuses(t, agent.id, () => t.post(`${base}/search`, { query: "x", validAt: "last year" }), {
+      status: 400,
+      code: "invalid_input",
+      message: /validAt: must be an ISO 8601 date-time/,
+    });
+    await refuses(t, agent.id, () => t.post(`${base}/search`, { query: "x", includeSuperseded: "yes" }), {
+      status: 400,
+      code: "invalid_input",
+      message: /includeSuperseded/,
+    });
   });
 
   test("general search covers memories by default and messages when asked", async () => {
@@ -375,6 +412,9 @@ describe("memory errors", () => {
         { text: "ok", validFrom: "2025-02-01T00:00:00Z", validTo: "2025-01-01T00:00:00Z" },
         /validTo: must not be before validFrom/,
       ],
+      [{ text: "ok", key: "User.City" }, /^invalid request body: key: must be lower-case dotted segments/],
+      [{ text: "ok", key: "user city" }, /key: must be lower-case dotted segments/],
+      [{ text: "ok", key: 7 }, /key: .*expected string/],
       [{ text: "ok", colour: "red" }, /colour/],
       [{ memories: [] }, /memories: must not be empty/],
       [{ memories: [{ text: "fine" }, { text: "" }] }, /memories\.1\.text: must not be empty/],

@@ -189,8 +189,15 @@ export const MemorySchema = z
     text: z.string(),
     tags: z.array(z.string()),
     importance: z.number().openapi({ description: "0 (trivial) to 1 (vital)" }),
-    validFrom: timestamp.nullable().openapi({ description: "when the fact became true, if known" }),
+    validFrom: timestamp.nullable().openapi({
+      description:
+        "when the fact became true (null on memories from before it was recorded: their createdAt)",
+    }),
     validTo: timestamp.nullable().openapi({ description: "when it stopped being true; null while it holds" }),
+    key: z.string().nullable().openapi({
+      description: "what the fact is about (user.city); a newer fact with the key closes this one",
+      example: "user.city",
+    }),
     provenance: ProvenanceSchema,
     metadata,
     version: z.number().int().openapi({ description: "1, plus one per update" }),

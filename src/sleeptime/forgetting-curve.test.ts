@@ -19,6 +19,7 @@ function memory(fields: Partial<Memory> = {}): Memory {
     importance: 0,
     validFrom: null,
     validTo: null,
+    key: null,
     provenance: { messageIds: [], externalIds: [] },
     metadata: {},
     version: 1,

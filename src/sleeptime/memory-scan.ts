@@ -1,4 +1,5 @@
 import type { Memory } from "../core/types.ts";
+import { startOf } from "../memory/memories/keyed-facts.ts";
 import type { JobRun } from "./job-run.ts";
 
 const PAGE = 500;
@@ -37,14 +38,11 @@ export function byScope(memories: readonly Memory[]): [string, Memory[]][] {
   return [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** When a memory's fact began: its `validFrom`, else when it was formed. */
-export function startOf(memory: Memory): string {
-  return memory.validFrom ?? memory.createdAt;
-}
-
 /** Older first by when the fact began, then by id. */
 export function compareAge(a: Memory, b: Memory): number {
   const x = startOf(a);
   const y = startOf(b);
   return x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
+
+export { startOf };

@@ -198,6 +198,7 @@ async function insights(run: JobRun, fresh: Fresh): Promise<void> {
         importance: item.importance ?? 0.6,
         validFrom: null,
         validTo: null,
+        key: null,
         provenance: {
           messageIds: evidence.flatMap((s) => (s.message === undefined ? [] : [s.message.id])),
           externalIds: [],

@@ -23,6 +23,7 @@ export function importStoreCases(kit: SuiteKit): void {
     importance: 0.5,
     validFrom: null,
     validTo: null,
+    key: null,
     provenance: { messageIds: [], externalIds: [] },
     metadata: {},
     version: 1,

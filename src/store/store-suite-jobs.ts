@@ -113,6 +113,7 @@ export function suiteFixtures(kit: Pick<SuiteKit, "id" | "at" | "event">): {
     importance: 0.5,
     validFrom: null,
     validTo: null,
+    key: null,
     provenance: { messageIds: [], externalIds: [] },
     metadata: {},
     version: 1,

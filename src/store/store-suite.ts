@@ -7,6 +7,7 @@ import type { Store, StoredApiKey } from "./store.ts";
 import { eventCases } from "./store-suite-events.ts";
 import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases, suiteFixtures } from "./store-suite-jobs.ts";
+import { keyedFactCases } from "./store-suite-keyed.ts";
 import { suiteKit } from "./store-suite-kit.ts";
 import { learningStoreCases } from "./store-suite-learning.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
@@ -29,6 +30,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
 
   describe(`store suite: ${options.name}`, () => {
     vectorStoreCases(kit);
+    keyedFactCases(kit);
     evolutionStoreTests(withStore);
     it("keeps agent names unique within a project, finding an agent by its name", async () => {
       await withStore(async (store) => {

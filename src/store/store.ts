@@ -416,9 +416,34 @@ export interface MemoryWrite {
   event: NewEvent;
 }
 
+/** A fact's key as it is matched: the same key, agent and user (see `keyedMatch`). */
+export interface KeyedMatch {
+  agentId: string;
+  userId: string | null;
+  key: string;
+}
+
+/**
+ * What keyed writes close, applied in the insert's transaction: the facts of each key true at or
+ * after `since` must still be exactly `ids` (else ConflictError, and nothing is written), then each
+ * change is applied at the version it was read at.
+ */
+export interface Supersession {
+  keys: (KeyedMatch & { since: string; ids: readonly string[] })[];
+  closes: { write: MemoryWrite; expectedVersion: number }[];
+}
+
 export interface MemoryStore {
-  /** Inserts memories with their first versions and events, all or nothing. */
-  insert(writes: MemoryWrite[]): Promise<void>;
+  /**
+   * Inserts memories with their first versions and events, all or nothing; with `supersession`, the
+   * facts they close are closed in the same transaction.
+   */
+  insert(writes: MemoryWrite[], supersession?: Supersession): Promise<void>;
+  /**
+   * The facts of a key still true at or after `since`: its memories not archived whose validTo is
+   * null or later than `since`, in write order.
+   */
+  keyFacts(match: KeyedMatch, since: string): Promise<Memory[]>;
   get(agentId: string, id: string): Promise<Memory | null>;
   /** Replaces a memory if it is still at `expectedVersion`. @throws ConflictError otherwise. */
   update(write: MemoryWrite, expectedVersion: number): Promise<void>;

@@ -15,6 +15,7 @@ import { branchName } from "../memory/blocks/history-service.ts";
 import { blockDescription, blockLabel, blockLimit, commitMessage } from "../memory/blocks/schemas.ts";
 import {
   importance,
+  memoryKey,
   memoryKind,
   memoryTags,
   memoryText,
@@ -108,6 +109,8 @@ const memoryFields = {
   importance,
   validFrom: instant.nullable(),
   validTo: instant.nullable(),
+  /** Documents written before keyed facts have none. */
+  key: memoryKey.nullable().default(null),
   provenance: provenanceInput,
   metadata: jsonObject,
   version: z.number().int().min(1),

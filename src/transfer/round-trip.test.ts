@@ -146,6 +146,47 @@ describe("export and import of everything an agent has learned", () => {
     assert.equal((await target.messages.list(id, { newestFirst: true, limit: 1 })).items[0]?.id, added.id);
   });
 
+  it("carries keyed facts and their closes, and reads a document from before keys as keyless", async () => {
+    const source = createTestEngram();
+    const agent = await source.agents.create({ name: "keys" });
+    const old = await source.memories.add(agent.id, {
+      text: "Ada lives in Berlin",
+      key: "user.city",
+      validFrom: "2025-01-01T00:00:00Z",
+    });
+    await source.memories.add(agent.id, { text: "Ada lives in Lisbon", key: "user.city" });
+    const doc = await source.transfer.export(agent.id);
+    assert.deepEqual(
+      doc.memories.map((m) => [m.text, m.key, m.validTo === null]),
+      [
+        ["Ada lives in Berlin", "user.city", false],
+        ["Ada lives in Lisbon", "user.city", true],
+      ],
+    );
+    assert.deepEqual(
+      doc.memories[0]?.versions.map((v) => v.memory.key),
+      ["user.city", "user.city"],
+    );
+    const target = createTestEngram();
+    await target.transfer.import(JSON.parse(JSON.stringify(doc)));
+    assert.deepEqual(
+      await target.memories.history(agent.id, old.id),
+      await source.memories.history(agent.id, old.id),
+    );
+
+    const before = JSON.parse(JSON.stringify(doc));
+    for (const m of before.memories) {
+      delete m.key;
+      for (const v of m.versions) delete v.memory.key;
+    }
+    const keyless = createTestEngram();
+    await keyless.transfer.import(before);
+    assert.deepEqual(
+      (await keyless.memories.list(agent.id)).items.map((m) => m.key),
+      [null, null],
+    );
+  });
+
   it("imports a copy beside its original with new ids for everything, references following", async () => {
     const engram = createTestEngram();
     const learned = await agentWhoLearned(engram);

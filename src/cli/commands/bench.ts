@@ -132,6 +132,36 @@ const locomo = defineCommand({
   },
 });
 
+const updates = defineCommand({
+  name: "bench updates",
+  summary: "Staying true: current and past values of facts that change over time, with and without keys",
+  args: [],
+  options: {
+    users: { type: "string", arg: "N", help: "generated users, 4 changing facts each (default 100)" },
+    seed: { type: "string", arg: "S", help: "random seed (default 1)" },
+  },
+  details: [
+    "Users whose city, employer, partner and favourite food change over time are written as a stream of",
+    "memories (about one in ten late, out of order) to a throwaway database (--db is ignored), once with",
+    "keyed facts and once plain; then each is asked its current value (search, top 1), its compiled",
+    "context is checked for facts no longer true, and a past value is asked with validAt. Targets with",
+    "keyed facts: current-value accuracy >= 0.97, no stale fact in a context, past-value accuracy >= 0.95.",
+    ON_POSTGRES,
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const users = positiveInt(options.users, "users", "bench updates");
+    const seed = nonNegativeInt(options.seed, "seed", "bench updates");
+    const { runUpdatesBench, formatUpdatesBench } = await import("../../bench/updates-bench.ts");
+    const result = await runUpdatesBench({
+      users,
+      seed,
+      database: options.database,
+      onProgress: progressBar(ctx.io.stderr),
+    });
+    return { data: result, text: formatUpdatesBench(result) };
+  },
+});
+
 const learn = defineCommand({
   name: "bench learn",
   summary: "Learning curves on a built-in environment: engram's experience memory vs tabular Q-learning",
@@ -480,6 +510,7 @@ export const benchCommands: readonly Command[] = [
   filters,
   live,
   locomo,
+  updates,
   learn,
   context,
   middleware,

@@ -33,6 +33,11 @@ const add = defineCommand({
   options: {
     ...PROJECT_OPTION,
     ...FIELD_OPTIONS,
+    key: {
+      type: "string",
+      arg: "KEY",
+      help: "what the fact is about, e.g. user.city: closes the open fact of the same key and user",
+    },
     user: { type: "string", arg: "USER", help: "the end user it is about (default: the agent's own)" },
     "source-message": {
       type: "string",
@@ -116,7 +121,15 @@ const search = defineCommand({
     },
     kind: { type: "string", multiple: true, arg: "KIND", help: "only memories of this kind (repeatable)" },
     tag: { type: "string", multiple: true, arg: "TAG", help: "only memories with this tag (repeatable)" },
-    "valid-at": { type: "string", arg: "ISO", help: "only memories valid at this time" },
+    "valid-at": {
+      type: "string",
+      arg: "ISO",
+      help: "only memories valid at this time (default: valid now)",
+    },
+    "include-superseded": {
+      type: "boolean",
+      help: "closed and superseded facts too, whatever their validity (history)",
+    },
     messages: { type: "boolean", help: "search the agent's messages too" },
   },
   details: [
@@ -130,6 +143,7 @@ const search = defineCommand({
       kinds: options.kind,
       tags: options.tag,
       validAt: options["valid-at"],
+      includeSuperseded: options["include-superseded"],
     });
   },
 });
@@ -309,6 +323,7 @@ function memoryFields(options: {
   user?: string | undefined;
   "valid-from"?: string | undefined;
   "valid-to"?: string | undefined;
+  key?: string | undefined;
   "source-message"?: string[] | undefined;
   "external-id"?: string[] | undefined;
   metadata?: string | undefined;
@@ -323,6 +338,7 @@ function memoryFields(options: {
     userId: options.user,
     validFrom: options["valid-from"],
     validTo: options["valid-to"],
+    key: options.key,
     provenance:
       messageIds === undefined && externalIds === undefined
         ? undefined

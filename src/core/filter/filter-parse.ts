@@ -35,6 +35,7 @@ export const MEMORY_FILTER_FIELDS: Readonly<Record<string, BuiltinField>> = {
   createdAt: { type: "time", nullable: false },
   validFrom: { type: "time", nullable: true },
   validTo: { type: "time", nullable: true },
+  key: { type: "text", nullable: true },
 };
 
 /** The built-in fields of a message a filter may name. */

@@ -1,11 +1,13 @@
+import { isDeepStrictEqual } from "node:util";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { checkFilterValidity } from "../../core/filter/filter-parse.ts";
 import { isId } from "../../core/ids.ts";
 import type { Actor, Agent, Memory, MemoryVersion, Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
-import type { MemoryWrite } from "../../store/store.ts";
+import type { KeyedMatch, MemoryWrite, Supersession } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { dropUndefined, pageOf } from "../pagination.ts";
+import { chainFacts, keyedMatch, matchKey, startOf } from "./keyed-facts.ts";
 import {
   MAX_BATCH,
   type MemoryInput,
@@ -16,6 +18,13 @@ import {
   memoryPatch,
   validityInOrder,
 } from "./schemas.ts";
+
+/** How often a keyed write reads the open facts again when another write of the key got in first. */
+const KEYED_ATTEMPTS = 5;
+/** Messages looked up for when a memory drawn from them was stated. */
+const STATED_MESSAGES = 20;
+
+type ParsedMemoryInput = ReturnType<typeof memoryInput.parse>;
 
 export interface MemoryWriteResult<T> {
   value: T;
@@ -53,9 +62,10 @@ export class MemoryService {
     const agent = await requireAgent(this.#ctx, agentId);
     const actor = options.actor ?? "user";
     const now = nowIso(this.#ctx);
-    const writes: MemoryWrite[] = parsed.map((input) => {
+    const stated = await Promise.all(parsed.map((input) => this.#statedAt(agent.id, input)));
+    const fresh: Memory[] = parsed.map((input, i) => {
       const createdAt = input.createdAt === undefined ? now : new Date(input.createdAt).toISOString();
-      const memory: Memory = {
+      return {
         id: this.#ctx.generateId("memory"),
         agentId: agent.id,
         userId: input.userId ?? null,
@@ -63,8 +73,9 @@ export class MemoryService {
         text: input.text,
         tags: [...new Set(input.tags)],
         importance: input.importance,
-        validFrom: input.validFrom ?? null,
+        validFrom: input.validFrom ?? defaultStart(stated[i] ?? createdAt, input.validTo),
         validTo: input.validTo ?? null,
+        key: input.key ?? null,
         provenance: input.provenance ?? { messageIds: [], externalIds: [] },
         metadata: input.metadata,
         version: 1,
@@ -74,16 +85,91 @@ export class MemoryService {
         createdAt,
         updatedAt: now,
       };
-      return memoryWrite(this.#ctx, agent, { memory, operation: "create", actor, before: null, at: now });
     });
-    await this.#ctx.store.memories.insert(writes);
-    const memories = writes.map((w) => w.memory);
-    const warnings = await this.#ctx.vectors.index(
-      "memories",
-      agent.id,
-      memories.map((m) => ({ id: m.id, text: m.text })),
+    const keyed = fresh.some((m) => m.key !== null && m.validTo === null);
+    for (let attempt = 1; ; attempt++) {
+      const plan = keyed ? await this.#supersession(agent, fresh, actor, now) : null;
+      const memories = plan?.memories ?? fresh;
+      const writes = memories.map((memory) =>
+        memoryWrite(this.#ctx, agent, { memory, operation: "create", actor, before: null, at: now }),
+      );
+      try {
+        await this.#ctx.store.memories.insert(writes, plan?.supersession);
+      } catch (error) {
+        // Another write of the same key landed first: read its open facts again.
+        if (plan !== null && error instanceof ConflictError && attempt < KEYED_ATTEMPTS) continue;
+        throw error;
+      }
+      const warnings = await this.#ctx.vectors.index(
+        "memories",
+        agent.id,
+        memories.map((m) => ({ id: m.id, text: m.text })),
+      );
+      return { value: memories, warnings };
+    }
+  }
+
+  /**
+   * When a memory drawn from a conversation was stated: the time of the latest message it names (of
+   * the first few), when no validFrom or createdAt is given; else null.
+   */
+  async #statedAt(agentId: string, input: ParsedMemoryInput): Promise<string | null> {
+    const ids = input.provenance?.messageIds ?? [];
+    if (input.validFrom !== undefined || input.createdAt !== undefined || ids.length === 0) return null;
+    const times = await Promise.all(
+      ids
+        .slice(0, STATED_MESSAGES)
+        .map(async (id) => (await this.#ctx.store.messages.get(agentId, id))?.createdAt),
     );
-    return { value: memories, warnings };
+    const known = times.filter((t): t is string => t !== undefined).sort();
+    return known.at(-1) ?? null;
+  }
+
+  /**
+   * The new memories as keyed facts leave them, and what they change: for each key, the facts still
+   * true where the earliest new one starts (the open one, and the one it falls within when it comes
+   * late) and the new open ones are chained by when they became true (see `chainFacts`).
+   */
+  async #supersession(
+    agent: Agent,
+    fresh: readonly Memory[],
+    actor: Actor,
+    now: string,
+  ): Promise<{ memories: Memory[]; supersession: Supersession }> {
+    const groups = new Map<string, { match: KeyedMatch; facts: Memory[] }>();
+    for (const memory of fresh) {
+      const match = keyedMatch(memory);
+      if (match === null || memory.validTo !== null) continue;
+      const group = groups.get(matchKey(match));
+      if (group === undefined) groups.set(matchKey(match), { match, facts: [memory] });
+      else group.facts.push(memory);
+    }
+    const changed = new Map<string, Memory>();
+    const supersession: Supersession = { keys: [], closes: [] };
+    for (const { match, facts } of groups.values()) {
+      const since = facts.map(startOf).sort()[0] as string;
+      const known = await this.#ctx.store.memories.keyFacts(match, since);
+      supersession.keys.push({ ...match, since, ids: known.map((m) => m.id) });
+      const before = new Map(known.map((m) => [m.id, m]));
+      for (const after of chainFacts([...known, ...facts])) {
+        const old = before.get(after.id);
+        if (old === undefined) changed.set(after.id, after);
+        else if (after.validTo !== old.validTo || !isDeepStrictEqual(after.metadata, old.metadata)) {
+          const closed = { ...after, version: old.version + 1, updatedAt: now };
+          supersession.closes.push({
+            write: memoryWrite(this.#ctx, agent, {
+              memory: closed,
+              operation: "update",
+              actor,
+              before: old,
+              at: now,
+            }),
+            expectedVersion: old.version,
+          });
+        }
+      }
+    }
+    return { memories: fresh.map((m) => changed.get(m.id) ?? m), supersession };
   }
 
   async get(agentId: string, memoryId: string): Promise<Memory> {
@@ -265,6 +351,14 @@ function eventVerb(operation: MemoryVersion["operation"], before: Memory | null,
   if (before !== null && (before.archivedAt === null) !== (after.archivedAt === null))
     return after.archivedAt === null ? "restored" : "archived";
   return "updated";
+}
+
+/**
+ * When a memory with no validFrom given became true: when it was stated or formed (or written),
+ * unless it is said to have ended before that, when its start is unknown (null: true until its validTo).
+ */
+function defaultStart(start: string, validTo: string | undefined): string | null {
+  return validTo !== undefined && validTo < start ? null : start;
 }
 
 function checkValidity(validFrom: string | undefined, validTo: string | undefined, what: string): void {

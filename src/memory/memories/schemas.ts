@@ -28,6 +28,15 @@ export const memoryKind = z
     "must be a lower-case word such as fact, observation, summary, note or insight",
   );
 
+/** A fact's key: lower-case dotted segments such as `user.city` (what the fact is about). */
+export const memoryKey = z
+  .string()
+  .max(200, "must be at most 200 characters")
+  .regex(
+    /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/,
+    "must be lower-case dotted segments such as user.city (letters, digits and _, each segment starting with a letter)",
+  );
+
 export const memoryTag = z.string().trim().min(1, "must not be empty").max(64);
 export const memoryUserId = z.string().min(1, "must not be empty").max(MAX_USER_ID);
 
@@ -54,6 +63,11 @@ export const memoryInput = z.strictObject({
   userId: memoryUserId.optional(),
   validFrom: isoTime.optional(),
   validTo: isoTime.optional(),
+  /**
+   * What the fact is about (`user.city`): a new fact with the key closes the open one of the same
+   * key and user (see docs/retrieval.md).
+   */
+  key: memoryKey.optional(),
   provenance: provenanceInput.optional(),
   metadata: jsonObject.default({}),
   /** When the memory was formed, for backfills; defaults to now. */

@@ -14,7 +14,7 @@ import { type IndexedDocument, indexDocuments, MEMORY_SPACE, unindexDocuments } 
  * On PostgreSQL every version's snapshot and every event's before/after is the memory's full JSON.
  */
 
-const MEMORY_INTO = `memories (id, agent_id, user_id, kind, text, tags, importance, valid_from, valid_to,
+const MEMORY_INTO = `memories (id, agent_id, user_id, kind, text, tags, importance, valid_from, valid_to, key,
   provenance, metadata, version, archived_at, access_count, last_accessed_at, created_at, created_ms, updated_at)`;
 const VERSION_INTO = "memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)";
 
@@ -130,8 +130,9 @@ export async function updateMemory(tx: Sql, write: MemoryWrite, expectedVersion:
   }
   await tx.run(
     `UPDATE memories SET user_id = $1, kind = $2, text = $3, tags = $4, importance = $5, valid_from = $6,
-       valid_to = $7, provenance = $8, metadata = $9, version = $10, archived_at = $11, updated_at = $12
-     WHERE rowid = $13`,
+       valid_to = $7, key = $8, provenance = $9, metadata = $10, version = $11, archived_at = $12,
+       updated_at = $13
+     WHERE rowid = $14`,
     [...contentValues(memory), memory.updatedAt, current.rowid],
   );
   // Indexed again even when the text is the same, as SQLite's FTS5 index is: each indexing counts in

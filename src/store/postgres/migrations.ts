@@ -14,6 +14,16 @@ export interface PgMigration {
 /** PostgreSQL's schema history. Version 1 is the whole schema as of the backend's first release. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, name: "engram schema", sql: TABLES + SEARCH_TABLES },
+  {
+    version: 2,
+    name: "keyed facts: a memory's key, and the facts of a key found at once",
+    // Memories with no validFrom keep none: readers take their creation time (docs/retrieval.md).
+    sql: `
+      ALTER TABLE memories ADD COLUMN key TEXT COLLATE "C";
+      CREATE INDEX memories_by_key ON memories (agent_id, key)
+        WHERE key IS NOT NULL;
+    `,
+  },
   { version: 4, name: "shared blocks", sql: SHARED_BLOCK_TABLES },
   {
     version: 6,

@@ -1,8 +1,24 @@
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
-import { MEMORY_COLUMNS, type MemoryRow, toMemory, toVersion, type VersionRow } from "../rows/memory-rows.ts";
+import { checkKeyFacts } from "../key-facts.ts";
+import {
+  MEMORY_COLUMNS,
+  type MemoryRow,
+  snapshotMemory,
+  toMemory,
+  toVersion,
+  type VersionRow,
+} from "../rows/memory-rows.ts";
 import { memoryConditions } from "../sql/record-conditions.ts";
 import { numberedBind } from "../sql/sql-dialect.ts";
-import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
+import type {
+  KeyedMatch,
+  LexicalHit,
+  ListOptions,
+  MemoryFilter,
+  MemoryStore,
+  MemoryWrite,
+  Supersession,
+} from "../store.ts";
 import { rankedSearch, tooCommon } from "./bm25.ts";
 import { writeEvents } from "./event-writer.ts";
 import { indexedDocument, insertMemories, lockMemory, updateMemory } from "./memory-store.ts";
@@ -13,8 +29,13 @@ import { MEMORY_SPACE, unindexDocuments } from "./search-index.ts";
 /** BM25 column weights of a memory's text and its tags, as on SQLite. */
 const MEMORY_WEIGHTS = [1.0, 0.5];
 
-const toMemoryVersion = (row: VersionRow): MemoryVersion =>
-  toVersion(row, JSON.parse(row.snapshot) as Memory);
+const toMemoryVersion = (row: VersionRow): MemoryVersion => toVersion(row, snapshotMemory(row.snapshot));
+
+/** The facts of a key true since an instant ($1 agent, $2 key, $3 user, which may be null, $4 since). */
+const KEY_FACTS =
+  "m.agent_id = $1 AND m.key = $2 AND m.user_id IS NOT DISTINCT FROM $3::text AND (m.valid_to IS NULL OR m.valid_to > $4) AND m.archived_at IS NULL";
+
+const keyLockName = (match: KeyedMatch) => `engram.key:${match.agentId}:${match.userId ?? ""}:${match.key}`;
 
 /**
  * Long-term memories on PostgreSQL. Accesses are written at once (one small update per search),
@@ -27,8 +48,36 @@ export class PgMemoryStore implements MemoryStore {
     this.#db = db;
   }
 
-  async insert(writes: MemoryWrite[]): Promise<void> {
-    await this.#db.transaction((tx) => insertMemories(tx, writes));
+  async insert(writes: MemoryWrite[], supersession?: Supersession): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      if (supersession !== undefined) {
+        for (const match of supersession.keys) {
+          // Writers of one key take turns, so each sees the open facts the one before it left.
+          await tx.run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [keyLockName(match)]);
+          const rows = await tx.all<{ id: string }>(`SELECT m.id FROM memories m WHERE ${KEY_FACTS}`, [
+            match.agentId,
+            match.key,
+            match.userId,
+            match.since,
+          ]);
+          checkKeyFacts(
+            rows.map((row) => row.id),
+            match,
+          );
+        }
+        for (const { write, expectedVersion } of supersession.closes)
+          await updateMemory(tx, write, expectedVersion);
+      }
+      await insertMemories(tx, writes);
+    });
+  }
+
+  async keyFacts(match: KeyedMatch, since: string): Promise<Memory[]> {
+    const rows = await this.#db.all<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${KEY_FACTS} ORDER BY m.rowid`,
+      [match.agentId, match.key, match.userId, since],
+    );
+    return rows.map(toMemory);
   }
 
   async get(agentId: string, id: string): Promise<Memory | null> {

@@ -130,6 +130,7 @@ export function searchCorpus(seed: number, size: number): SearchCorpus {
       importance: Math.round(next() * 100) / 100,
       validFrom: null,
       validTo: null,
+      key: null,
       provenance: { messageIds: [], externalIds: [] },
       metadata,
       version: 1,

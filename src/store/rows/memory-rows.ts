@@ -15,6 +15,7 @@ export interface MemoryRow {
   importance: number;
   valid_from: string | null;
   valid_to: string | null;
+  key: string | null;
   provenance: string;
   metadata: string;
   version: number;
@@ -26,7 +27,7 @@ export interface MemoryRow {
 }
 
 export const MEMORY_COLUMNS =
-  "m.id, m.agent_id, m.user_id, m.kind, m.text, m.tags, m.importance, m.valid_from, m.valid_to, m.provenance, m.metadata, m.version, m.access_count, m.last_accessed_at, m.archived_at, m.created_at, m.updated_at";
+  "m.id, m.agent_id, m.user_id, m.kind, m.text, m.tags, m.importance, m.valid_from, m.valid_to, m.key, m.provenance, m.metadata, m.version, m.access_count, m.last_accessed_at, m.archived_at, m.created_at, m.updated_at";
 
 /** The provenance of a memory that came from nothing in particular, as JSON. */
 export const NO_PROVENANCE = '{"messageIds":[],"externalIds":[]}';
@@ -50,6 +51,7 @@ export function contentValues(memory: Memory): (string | number | null)[] {
     memory.importance,
     memory.validFrom,
     memory.validTo,
+    memory.key,
     provenanceColumn(memory.provenance),
     JSON.stringify(memory.metadata),
     memory.version,
@@ -81,6 +83,7 @@ export const toMemory = (row: MemoryRow): Memory => ({
   importance: row.importance,
   validFrom: row.valid_from,
   validTo: row.valid_to,
+  key: row.key,
   provenance: parseProvenance(row.provenance),
   metadata: parseJson(row.metadata) as Memory["metadata"],
   version: row.version,
@@ -105,6 +108,7 @@ export type MemoryTuple = readonly [
   importance: number,
   validFrom: string | null,
   validTo: string | null,
+  key: string | null,
   provenance: string,
   metadata: string,
   version: number,
@@ -126,15 +130,23 @@ export const tupleToMemory = (row: MemoryTuple): Memory => ({
   importance: row[6],
   validFrom: row[7],
   validTo: row[8],
-  provenance: parseProvenance(row[9]),
-  metadata: parseJson(row[10]) as Memory["metadata"],
-  version: row[11],
-  accessCount: row[12],
-  lastAccessedAt: row[13],
-  archivedAt: row[14],
-  createdAt: row[15],
-  updatedAt: row[16],
+  key: row[9],
+  provenance: parseProvenance(row[10]),
+  metadata: parseJson(row[11]) as Memory["metadata"],
+  version: row[12],
+  accessCount: row[13],
+  lastAccessedAt: row[14],
+  archivedAt: row[15],
+  createdAt: row[16],
+  updatedAt: row[17],
 });
+
+/** A memory stored as JSON (a version's snapshot); one written before keyed facts has no key. */
+export function snapshotMemory(json: string): Memory {
+  const memory = JSON.parse(json) as Memory;
+  if (memory.key === undefined) memory.key = null;
+  return memory;
+}
 
 export interface VersionRow {
   memory_id: string;

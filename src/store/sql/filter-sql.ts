@@ -30,6 +30,7 @@ export const MEMORY_FILTER_TABLE: FilterTable = {
     createdAt: { column: "m.created_ms", ms: true },
     validFrom: { column: "m.valid_from" },
     validTo: { column: "m.valid_to" },
+    key: { column: "m.key" },
   },
   fields: MEMORY_FILTER_FIELDS,
 };

@@ -1,8 +1,15 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Memory } from "../../core/types.ts";
-import { MEMORY_COLUMNS, type MemoryRow } from "../rows/memory-rows.ts";
+import { MEMORY_COLUMNS, type MemoryRow, snapshotMemory } from "../rows/memory-rows.ts";
+import { ensureKeyColumn } from "./key-column.ts";
 import { isRef, refAgainst } from "./memory-event-refs.ts";
-import { decodeSnapshot, encodeSnapshot, readsBackFromRow, readVersionMemory } from "./memory-snapshot.ts";
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  inRowOrder,
+  readsBackFromRow,
+  readVersionMemory,
+} from "./memory-snapshot.ts";
 import { Statements } from "./statements.ts";
 
 /** Rows read per step, so a large database is converted without holding it all in memory. */
@@ -16,6 +23,7 @@ const PAGE = 5000;
  * the migration's transaction, so an interrupted conversion leaves the database as it was.
  */
 export function convertToLeanHistory(db: DatabaseSync): void {
+  ensureKeyColumn(db);
   const s = new Statements(db);
   convertVersions(s);
   convertEvents(s);
@@ -31,8 +39,11 @@ function convertVersions(s: Statements): void {
     );
     for (const row of rows) {
       if (row.snapshot.startsWith("[")) continue;
-      const memory = JSON.parse(row.snapshot) as Memory;
-      if (memory === null || typeof memory !== "object" || !readsBackFromRow(memory)) continue;
+      const parsed = JSON.parse(row.snapshot) as Memory | null;
+      if (parsed === null || typeof parsed !== "object") continue;
+      // Written before keyed facts: it reads back with the key the row now has (null).
+      const memory = inRowOrder(snapshotMemory(row.snapshot));
+      if (!readsBackFromRow(memory)) continue;
       const encoded = encodeSnapshot(memory, true);
       if (JSON.stringify(decodeSnapshot(encoded, row)) !== JSON.stringify(memory)) continue;
       s.run(

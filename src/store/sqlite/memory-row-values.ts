@@ -11,8 +11,8 @@ import { encodeSnapshot } from "./memory-snapshot.ts";
  */
 
 export const MEMORY_HEAD = `INSERT INTO memories (rowid, id, agent_id, user_id, kind, text, tags, importance, valid_from,
-  valid_to, provenance, metadata, version, archived_at, access_count, last_accessed_at, created_at, created_ms, updated_at)`;
-export const MEMORY_WIDTH = 19;
+  valid_to, key, provenance, metadata, version, archived_at, access_count, last_accessed_at, created_at, created_ms, updated_at)`;
+export const MEMORY_WIDTH = 20;
 
 export const VERSION_HEAD =
   "INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)";

@@ -1,6 +1,6 @@
 import { EngramError } from "../../core/errors.ts";
 import type { Memory } from "../../core/types.ts";
-import { MEMORY_COLUMNS, type MemoryRow, toMemory } from "../rows/memory-rows.ts";
+import { MEMORY_COLUMNS, type MemoryRow, snapshotMemory, toMemory } from "../rows/memory-rows.ts";
 import type { Statements } from "./statements.ts";
 
 /**
@@ -23,6 +23,7 @@ const ROW_KEYS: readonly string[] = [
   "importance",
   "validFrom",
   "validTo",
+  "key",
   "provenance",
   "metadata",
   "version",
@@ -41,6 +42,7 @@ const STRING_KEYS = [
   "text",
   "validFrom",
   "validTo",
+  "key",
   "lastAccessedAt",
   "archivedAt",
   "createdAt",
@@ -70,6 +72,14 @@ export function readsBackFromRow(memory: Memory): boolean {
   );
 }
 
+/** The memory with its fields in row order, when it has exactly a row's fields; else as it is. */
+export function inRowOrder(memory: Memory): Memory {
+  const m = memory as unknown as Record<string, unknown>;
+  const keys = Object.keys(m);
+  if (keys.length !== ROW_KEYS.length || !ROW_KEYS.every((key) => Object.hasOwn(m, key))) return memory;
+  return Object.fromEntries(ROW_KEYS.map((key) => [key, m[key]])) as unknown as Memory;
+}
+
 /** The stored snapshot of a memory version: a reference to the row when it reads back exactly. */
 export function encodeSnapshot(memory: Memory, live: boolean): string {
   return live ? liveSnapshot(memory) : JSON.stringify(memory);
@@ -86,7 +96,7 @@ export function isLiveSnapshot(snapshot: string): boolean {
 
 /** A stored snapshot as the memory it records; `row` is the memory's live row, needed by a reference. */
 export function decodeSnapshot(snapshot: string, row: MemoryRow | undefined): Memory {
-  if (!isLiveSnapshot(snapshot)) return JSON.parse(snapshot) as Memory;
+  if (!isLiveSnapshot(snapshot)) return snapshotMemory(snapshot);
   if (row === undefined) throw new EngramError("internal", "a memory version refers to a row that is gone");
   const [accessCount, lastAccessedAt] = JSON.parse(snapshot) as [number, string | null];
   const memory = toMemory(row);

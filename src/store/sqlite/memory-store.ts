@@ -1,6 +1,7 @@
 import type { SQLInputValue } from "node:sqlite";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
+import { checkKeyFacts } from "../key-facts.ts";
 import {
   contentValues,
   MEMORY_COLUMNS,
@@ -13,7 +14,15 @@ import {
 } from "../rows/memory-rows.ts";
 import { memoryConditions as sharedMemoryConditions } from "../sql/record-conditions.ts";
 import { positionalBind } from "../sql/sql-dialect.ts";
-import type { LexicalHit, ListOptions, MemoryFilter, MemoryStore, MemoryWrite } from "../store.ts";
+import type {
+  KeyedMatch,
+  LexicalHit,
+  ListOptions,
+  MemoryFilter,
+  MemoryStore,
+  MemoryWrite,
+  Supersession,
+} from "../store.ts";
 import { POSTING_BUDGET } from "../term-choice.ts";
 import { AccessBuffer } from "./access-buffer.ts";
 import { insertRows } from "./batch-insert.ts";
@@ -46,8 +55,12 @@ import {
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
 
+/** The facts of a key true since an instant (agent, key, user, since); `IS` matches a null user too. */
+const KEY_FACTS =
+  "m.agent_id = ? AND m.key = ? AND m.user_id IS ? AND (m.valid_to IS NULL OR m.valid_to > ?) AND m.archived_at IS NULL";
+
 /** Where the score sits in a search row: right after the memory's columns. */
-const MEMORY_TUPLE_SCORE = 17;
+const MEMORY_TUPLE_SCORE = 18;
 
 /** SQL conditions (on alias `m`, `?` placeholders) for a memory filter. */
 export function memoryConditions(filter: MemoryFilter): { sql: string; params: (string | number)[] } {
@@ -70,8 +83,38 @@ export class SqliteMemoryStore implements MemoryStore {
     this.#access = new AccessBuffer(statements);
   }
 
-  async insert(writes: MemoryWrite[]): Promise<void> {
-    await inWriteTransaction(this.#s.db, () => this.insertNow(writes));
+  async insert(writes: MemoryWrite[], supersession?: Supersession): Promise<void> {
+    await inWriteTransaction(this.#s.db, () => {
+      if (supersession !== undefined) {
+        for (const match of supersession.keys) checkKeyFacts(this.#keyFactIds(match, match.since), match);
+        for (const { write, expectedVersion } of supersession.closes) this.updateNow(write, expectedVersion);
+      }
+      this.insertNow(writes);
+    });
+  }
+
+  async keyFacts(match: KeyedMatch, since: string): Promise<Memory[]> {
+    return this.#s
+      .all<MemoryRow>(
+        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${KEY_FACTS} ORDER BY m.rowid`,
+        match.agentId,
+        match.key,
+        match.userId,
+        since,
+      )
+      .map((row) => this.#memory(row));
+  }
+
+  #keyFactIds(match: KeyedMatch, since: string): string[] {
+    return this.#s
+      .all<{ id: string }>(
+        `SELECT m.id FROM memories m WHERE ${KEY_FACTS}`,
+        match.agentId,
+        match.key,
+        match.userId,
+        since,
+      )
+      .map((row) => row.id);
   }
 
   /** `insert`, synchronously: joins the caller's transaction when there is one. */
@@ -147,7 +190,7 @@ export class SqliteMemoryStore implements MemoryStore {
       materializeSnapshots(this.#s, memory.id);
       this.#s.run(
         `UPDATE memories SET user_id = ?, kind = ?, text = ?, tags = ?, importance = ?, valid_from = ?, valid_to = ?,
-           provenance = ?, metadata = ?, version = ?, archived_at = ?, updated_at = ?
+           key = ?, provenance = ?, metadata = ?, version = ?, archived_at = ?, updated_at = ?
          WHERE id = ? AND agent_id = ?`,
         ...contentValues(memory),
         memory.updatedAt,

@@ -1,6 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { EngramError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
+import { ensureKeyColumn } from "./key-column.ts";
 import { convertToLeanHistory } from "./lean-history.ts";
 import { renameDuplicateAgents } from "./unique-agent-names.ts";
 
@@ -433,6 +434,16 @@ export const MIGRATIONS: readonly Migration[] = [
         owner TEXT NOT NULL,
         expires_ms INTEGER NOT NULL
       ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 15,
+    name: "keyed facts: a memory's key, and the facts of a key found at once",
+    // Memories with no validFrom keep none: readers take their creation time (docs/retrieval.md).
+    prepare: ensureKeyColumn,
+    sql: `
+      CREATE INDEX IF NOT EXISTS memories_by_key ON memories (agent_id, key)
+        WHERE key IS NOT NULL;
     `,
   },
   {

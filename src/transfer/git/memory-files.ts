@@ -22,6 +22,7 @@ export function memoryFiles(memories: readonly Memory[], insights: readonly Insi
       importance: m.importance,
       validFrom: m.validFrom,
       validTo: m.validTo,
+      key: m.key,
       version: m.version,
       createdAt: m.createdAt,
       updatedAt: m.updatedAt,

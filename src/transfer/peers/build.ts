@@ -125,6 +125,7 @@ function exportedMemory(m: PeerMemory, id: string): ExportedMemory {
     importance: 0.5,
     validFrom: null,
     validTo: m.validTo,
+    key: null,
     provenance: { messageIds: [], externalIds: m.externalId === null ? [] : [m.externalId] },
     metadata: m.metadata,
     version: 1,

@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { formatUpdatesBench, runUpdatesBench, updateTimelines } from "./updates-bench.ts";
+
+describe("bench updates", () => {
+  it("generates the same changing facts for a seed, each attribute with distinct consecutive values", () => {
+    const a = updateTimelines(5, 3);
+    assert.deepEqual(
+      a.map((t) => t.facts.map((f) => f.text)),
+      updateTimelines(5, 3).map((t) => t.facts.map((f) => f.text)),
+    );
+    assert.equal(a.length, 20);
+    for (const t of a) {
+      t.facts.forEach((f, i) => {
+        if (i > 0) assert.ok(f.from > (t.facts[i - 1]?.from ?? 0) && f.text !== t.facts[i - 1]?.text);
+      });
+    }
+  });
+
+  it("finds current and past values with keyed facts, and catches the stale facts plain ones leave", async () => {
+    const result = await runUpdatesBench({ users: 12, seed: 2 });
+    assert.equal(result.keyed.currentAccuracy, 1);
+    assert.equal(result.keyed.staleContextShare, 0);
+    assert.ok(result.keyed.pastAccuracy >= 0.95, String(result.keyed.pastAccuracy));
+    // Without keys every older value stays open: contexts hold stale facts.
+    assert.ok(result.plain.staleContextShare > 0.5, String(result.plain.staleContextShare));
+    assert.ok(result.plain.currentAccuracy < 1);
+    assert.match(formatUpdatesBench(result), /current-value accuracy@1 +1\.000/);
+  });
+});

@@ -1,0 +1,47 @@
+import type { Memory } from "../../core/types.ts";
+import type { KeyedMatch } from "../../store/store.ts";
+import { addIds, markOf, withMark } from "./memory-mark.ts";
+
+/**
+ * Keyed facts: a fact that carries a `key` (`user.city`) is the one current value of that key for its
+ * agent and user; a newer one closes it. The functions here are pure: the memory service reads the
+ * open facts, and the store applies what they decide in one transaction.
+ */
+
+/**
+ * What a keyed fact is matched on: the same agent, user and key. This is the one place the match is
+ * defined: a memory scope (agent or project) joins here when memories have one.
+ */
+export function keyedMatch(memory: Memory): KeyedMatch | null {
+  if (memory.key === null) return null;
+  return { agentId: memory.agentId, userId: memory.userId, key: memory.key };
+}
+
+/** A match as a map key. */
+export const matchKey = (match: KeyedMatch): string =>
+  JSON.stringify([match.agentId, match.userId, match.key]);
+
+/** When a memory became true: its validFrom, else its creation (memories without one). */
+export const startOf = (memory: Memory): string => memory.validFrom ?? memory.createdAt;
+
+/**
+ * The open facts of one key, existing ones first then new ones in write order, ordered by when they
+ * became true (a tie keeps that order) and each closed where the next one starts, marked
+ * `supersededBy` it (the next marked `supersedes`), as sleep-time consolidation marks a contradiction.
+ * Returns every fact, changed or not, in the new order; the last one stays open.
+ */
+export function chainFacts(facts: readonly Memory[]): Memory[] {
+  const ordered = facts
+    .map((memory, i) => ({ memory, i }))
+    .sort((a, b) => compare(startOf(a.memory), startOf(b.memory)) || a.i - b.i)
+    .map((x) => x.memory);
+  for (let i = 0; i + 1 < ordered.length; i++) {
+    const older = ordered[i] as Memory;
+    const newer = ordered[i + 1] as Memory;
+    ordered[i] = withMark({ ...older, validTo: startOf(newer) }, { supersededBy: newer.id });
+    ordered[i + 1] = withMark(newer, { supersedes: addIds(markOf(newer).supersedes, older.id) });
+  }
+  return ordered;
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

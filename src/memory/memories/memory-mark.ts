@@ -1,0 +1,38 @@
+import type { Memory } from "../../core/types.ts";
+
+/**
+ * What sleep-time work records on a memory it changed, under the reserved `metadata.sleeptime` key:
+ * the last job and why, and the links it made.
+ */
+export interface SleeptimeMark {
+  job?: string;
+  reason?: string;
+  /** This memory was archived as a near-duplicate of that one. */
+  mergedInto?: string;
+  /** Near-duplicates archived into this memory. */
+  mergedFrom?: string[];
+  /** A newer memory that contradicted this one and closed its validity. */
+  supersededBy?: string;
+  /** Older memories this one contradicted. */
+  supersedes?: string[];
+  /** Memories about the same subject. */
+  related?: string[];
+  /** Memories an insight was derived from. */
+  evidence?: string[];
+}
+
+/** The sleep-time mark of a memory (empty when it has none). */
+export function markOf(memory: Memory): SleeptimeMark {
+  const mark = memory.metadata.sleeptime;
+  return typeof mark === "object" && mark !== null && !Array.isArray(mark) ? (mark as SleeptimeMark) : {};
+}
+
+/** The memory with its sleep-time mark changed by `patch`. */
+export function withMark(memory: Memory, patch: SleeptimeMark): Memory {
+  return { ...memory, metadata: { ...memory.metadata, sleeptime: { ...markOf(memory), ...patch } } };
+}
+
+/** `list` with `items` added, without repeats, sorted. */
+export function addIds(list: readonly string[] | undefined, ...items: string[]): string[] {
+  return [...new Set([...(list ?? []), ...items])].sort();
+}

@@ -10,7 +10,6 @@ import { insertRows } from "./insert-rows.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "./pg-errors.ts";
 import { requireProject } from "./project-store.ts";
-import { importSharedBlocks } from "./shared-block-store.ts";
 
 /**
  * Agents on PostgreSQL. Deleting one cascades (foreign keys) to everything it owns; its events stay

@@ -7,7 +7,6 @@ import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertCommit } from "./history-store.ts";
 import { type AgentRow, toAgent } from "./rows.ts";
-import { importSharedBlocks } from "./shared-block-store.ts";
 import type { Statements } from "./statements.ts";
 
 export class SqliteAgentStore implements AgentStore {

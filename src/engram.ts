@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { LanguageModel } from "ai";
 import type { AgentRuntime } from "./agent/agent-runtime.ts";
 import { ConversationCache } from "./agent/conversation-cache.ts";
+import { BackgroundTurns } from "./agent/messaging/background-turns.ts";
 import type { RuntimeOptions } from "./agent/runtime-config.ts";
 import { TokenCounter } from "./agent/tokenizer.ts";
 import { ToolRegistry } from "./agent/tool-registry.ts";
@@ -184,6 +185,7 @@ export function createEngram(options: EngramOptions = {}): Engram {
     // Shared by every project view: tools are registered once per agent, token counts cached once.
     {
       tools: new ToolRegistry(),
+      background: new BackgroundTurns(),
       counter: new TokenCounter(),
       cache: new ConversationCache(),
       options: options.runtime ?? {},
@@ -201,6 +203,7 @@ function databaseOf(options: EngramOptions): DatabaseLocation {
 
 interface RuntimeShared {
   tools: ToolRegistry;
+  background: BackgroundTurns;
   counter: TokenCounter;
   cache: ConversationCache;
   options: RuntimeOptions;
@@ -325,6 +328,10 @@ function build(
         runtime,
         checkers,
       ),
-    close: () => ctx.store.close(),
+    close: async () => {
+      // Messages agents sent in the background are answered before the database goes away.
+      await runtime.background.settled();
+      await ctx.store.close();
+    },
   };
 }

@@ -15,6 +15,10 @@ import { type CompiledContext, compileContext } from "./context-compiler.ts";
 import type { ConversationCache } from "./conversation-cache.ts";
 import { EventChannel } from "./event-channel.ts";
 import { MEMORY_TOOL_NAMES, memoryTools } from "./memory-tools.ts";
+import type { BackgroundTurns } from "./messaging/background-turns.ts";
+import { findProjectAgent } from "./messaging/find-agent.ts";
+import type { MessageOrigin } from "./messaging/message-chain.ts";
+import { MESSAGING_TOOL_NAMES, type MessagingServices, messagingTools } from "./messaging/messaging-tools.ts";
 import { reactiveResponder } from "./responders/reactive.ts";
 import type { Responder, StepView } from "./responders/responder.ts";
 import { simpleResponder } from "./responders/simple.ts";
@@ -53,6 +57,11 @@ export interface TurnOptions {
    * memories are retrieved for; no new user message is stored.
    */
   toolResults?: readonly ClientToolResult[];
+  /**
+   * Offers the agent-messaging tools in this turn whatever the agent's `messaging` setting, and lets
+   * them reach only these agents (ids, of the agent's project): how a group's supervisor routes work.
+   */
+  messageTargets?: readonly { id: string; name: string }[];
 }
 
 /** A streamed turn: its events, ending with `done` or `error`. */
@@ -73,6 +82,8 @@ export interface RuntimeServices {
   counter: TokenCounter;
   cache: ConversationCache;
   options: RuntimeOptions;
+  /** Turns started by `send_message_to_agent`, which the engine waits for when it closes. */
+  background: BackgroundTurns;
 }
 
 /**
@@ -96,6 +107,11 @@ export class AgentRuntime {
   async send(agentId: string, input: TurnInput, options: TurnOptions = {}): Promise<TurnResult> {
     const { result } = await this.#begin(agentId, input, options, options.onEvent ?? (() => {}), false);
     return result;
+  }
+
+  /** Resolves once the turns that agents' `send_message_to_agent` calls started have ended. */
+  settled(): Promise<void> {
+    return this.#s.background.settled();
   }
 
   /**
@@ -132,7 +148,11 @@ export class AgentRuntime {
     const modelName = this.#modelName(agent, options.model);
     const settings = resolveSettings(this.#s.options, agent, settingsOf(parsed), modelName);
     const responder = responderFor(settings, undefined);
-    const tools = this.#tools(agent, parsed.userId, "trn_inspect", () => {});
+    const tools = this.#tools(
+      agent,
+      { userId: parsed.userId, sessionId: undefined, turnId: "trn_inspect", settings, origin: null },
+      () => {},
+    );
     const { context } = await compileContext(this.#compilerServices(), {
       agent,
       settings,
@@ -159,10 +179,15 @@ export class AgentRuntime {
     return this.#s.tools.remove(agent.id, name);
   }
 
-  /** The names of the tools the agent's model is offered: the memory tools, then its own. */
+  /**
+   * The names of the tools the agent's model is offered: the memory tools, the messaging tools when
+   * its `messaging` setting is on, then its own.
+   */
   async toolNames(agentId: string): Promise<string[]> {
     const agent = await requireAgent(this.#s.ctx, agentId);
-    return [...MEMORY_TOOL_NAMES, ...this.#s.tools.names(agent.id)];
+    const settings = resolveSettings(this.#s.options, agent, {}, null);
+    const messaging = settings.messaging ? MESSAGING_TOOL_NAMES : [];
+    return [...MEMORY_TOOL_NAMES, ...messaging, ...this.#s.tools.names(agent.id)];
   }
 
   async #begin(
@@ -171,6 +196,7 @@ export class AgentRuntime {
     options: TurnOptions,
     emit: (event: TurnEvent) => void,
     streaming: boolean,
+    origin: MessageOrigin | null = null,
   ): Promise<{ turnId: string; result: Promise<TurnResult> }> {
     const parsed = parseInput(turnInput, input, "message");
     const agent = await requireAgent(this.#s.ctx, agentId);
@@ -204,11 +230,17 @@ export class AgentRuntime {
         compiled: undefined,
         clientTools: new Set(Object.keys(options.clientTools ?? {})),
         resumed: null,
+        origin,
       };
-      plan.tools = this.#tools(agent, parsed.userId, turnId, (edit) => {
-        plan.edits.push(edit);
-        emit({ type: "memory-edit", ...edit });
-      });
+      plan.tools = this.#tools(
+        agent,
+        { userId: parsed.userId, sessionId: parsed.sessionId, turnId, settings, origin },
+        (edit) => {
+          plan.edits.push(edit);
+          emit({ type: "memory-edit", ...edit });
+        },
+        options.messageTargets,
+      );
       try {
         if (options.clientTools !== undefined)
           Object.assign(plan.tools, clientToolSet(options.clientTools, Object.keys(plan.tools)));
@@ -308,14 +340,51 @@ export class AgentRuntime {
 
   #tools(
     agent: Agent,
-    userId: string | undefined,
-    turnId: string,
+    turn: ToolTurn,
     onEdit: Parameters<typeof memoryTools>[1]["onEdit"],
+    messageTargets?: TurnOptions["messageTargets"],
   ) {
+    const { userId, turnId } = turn;
     return {
       ...memoryTools(this.#s, { agentId: agent.id, userId, turnId, onEdit }),
+      ...this.#messagingTools(agent, turn, messageTargets),
       ...this.#s.tools.toolSet(agent.id, { agentId: agent.id, userId, turnId }),
     };
+  }
+
+  /** The messaging tools, when the agent's setting or the call (a group) turns them on. */
+  #messagingTools(agent: Agent, turn: ToolTurn, messageTargets: TurnOptions["messageTargets"]) {
+    if (!turn.settings.messaging && messageTargets === undefined) return {};
+    const hop = { agentId: agent.id, agentName: agent.name, turnId: turn.turnId };
+    const services: MessagingServices = {
+      findAgent: (projectId, ref) => findProjectAgent(this.#s.ctx, projectId, ref),
+      checkCanAnswer: (target) => {
+        modelForAgent(this.#s.ctx, target, undefined);
+      },
+      answer: async (target, message, abortSignal) => {
+        const input = { content: message.content, name: message.name, userId: message.userId };
+        const session = message.sessionId === undefined ? {} : { sessionId: message.sessionId };
+        const { result } = await this.#begin(
+          target.id,
+          { ...input, ...session },
+          { abortSignal },
+          () => {},
+          false,
+          message.origin,
+        );
+        return result;
+      },
+      background: this.#s.background,
+    };
+    return messagingTools(services, {
+      agent,
+      userId: turn.userId,
+      sessionId: turn.sessionId,
+      chain: [...(turn.origin?.chain ?? []), hop],
+      maxHops: turn.settings.maxHops,
+      waitMs: turn.settings.messageWaitMs,
+      targets: messageTargets === undefined ? null : new Map(messageTargets.map((a) => [a.id, a.name])),
+    });
   }
 
   /** The model's `provider:model` name, chosen in the same order as the model itself. */
@@ -326,6 +395,15 @@ export class AgentRuntime {
     }
     return null;
   }
+}
+
+/** The turn the tools serve. */
+interface ToolTurn {
+  userId: string | undefined;
+  sessionId: string | undefined;
+  turnId: string;
+  settings: RuntimeSettings;
+  origin: MessageOrigin | null;
 }
 
 function responderFor(settings: RuntimeSettings, stopWhen: TurnOptions["stopWhen"]): Responder {

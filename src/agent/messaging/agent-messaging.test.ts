@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Message } from "../../core/types.ts";
-import type { Engram } from "../../engram.ts";
+import type { Agent, Message } from "../../core/types.ts";
 import { castModel, createTestEngram, type RoleScript } from "../../test/index.ts";
 
 const ask = (agent: string, message: string, wait = true) => ({
@@ -11,13 +10,13 @@ const ask = (agent: string, message: string, wait = true) => ({
 });
 
 /** An engine whose agents' instructions carry their role's tag, with messaging on for each. */
-async function team(
-  roles: Record<string, RoleScript>,
+async function team<K extends string>(
+  roles: Record<K, RoleScript>,
   runtime: Record<string, unknown> = { messaging: true },
 ) {
   const engram = createTestEngram({ model: castModel(roles) });
-  const agents: Record<string, Awaited<ReturnType<Engram["agents"]["create"]>>> = {};
-  for (const role of Object.keys(roles))
+  const agents = {} as Record<K, Agent>;
+  for (const role of Object.keys(roles) as K[])
     agents[role] = await engram.agents.create({
       name: role,
       instructions: `[${role}] You are ${role}.`,
@@ -35,15 +34,15 @@ describe("agent messaging", () => {
       boss: [ask("worker", "What is 6 times 7?"), { text: "The worker says 42." }],
       worker: [{ text: "42" }],
     });
-    const result = await engram.runtime.send(agents.boss!.id, { content: "Ask the worker", userId: "ada" });
+    const result = await engram.runtime.send(agents.boss.id, { content: "Ask the worker", userId: "ada" });
     assert.equal(result.answer, "The worker says 42.");
     const [[isError, content]] = toolResults(result.messages) as [[boolean, string]];
     assert.equal(isError, false);
     const answer = JSON.parse(content);
     assert.equal(answer.answer, "42");
-    assert.equal(answer.agentId, agents.worker!.id);
+    assert.equal(answer.agentId, agents.worker.id);
 
-    const log = (await engram.messages.list(agents.worker!.id)).items;
+    const log = (await engram.messages.list(agents.worker.id)).items;
     assert.deepEqual(
       log.map((m) => [m.role, m.content, m.name, m.userId]),
       [
@@ -52,14 +51,14 @@ describe("agent messaging", () => {
       ],
     );
     const from = log[0]?.metadata.from as Record<string, unknown>;
-    assert.equal(from.agentId, agents.boss!.id);
+    assert.equal(from.agentId, agents.boss.id);
     assert.equal(from.agentName, "boss");
     assert.equal(from.turnId, result.turnId);
     assert.equal(from.mode, "wait");
     assert.match(String(from.toolCallId), /^call_/);
     assert.deepEqual(
       (from.chain as { agentId: string }[]).map((hop) => hop.agentId),
-      [agents.boss!.id],
+      [agents.boss.id],
     );
     assert.equal(answer.turnId, log[0]?.metadata.turnId);
   });
@@ -69,13 +68,13 @@ describe("agent messaging", () => {
       boss: [ask("worker", "Please file the report", false), { text: "Sent." }],
       worker: [{ text: "Filed." }],
     });
-    const result = await engram.runtime.send(agents.boss!.id, { content: "Get the report filed" });
+    const result = await engram.runtime.send(agents.boss.id, { content: "Get the report filed" });
     assert.equal(result.answer, "Sent.");
     const [[isError, content]] = toolResults(result.messages) as [[boolean, string]];
     assert.equal(isError, false);
-    assert.deepEqual(JSON.parse(content), { delivered: true, agent: "worker", agentId: agents.worker!.id });
+    assert.deepEqual(JSON.parse(content), { delivered: true, agent: "worker", agentId: agents.worker.id });
     await engram.runtime.settled();
-    const log = (await engram.messages.list(agents.worker!.id)).items;
+    const log = (await engram.messages.list(agents.worker.id)).items;
     assert.deepEqual(
       log.map((m) => [m.role, m.content, m.name]),
       [
@@ -93,15 +92,15 @@ describe("agent messaging", () => {
       a: [ask("b", "Ask a what it thinks"), { text: "b answered." }],
       b: [ask("a", "What do you think?"), { text: "I could not ask a." }],
     });
-    const result = await engram.runtime.send(agents.a!.id, { content: "start" });
+    const result = await engram.runtime.send(agents.a.id, { content: "start" });
     assert.equal(result.answer, "b answered.");
-    const bLog = (await engram.messages.list(agents.b!.id)).items;
+    const bLog = (await engram.messages.list(agents.b.id)).items;
     const refused = toolResults(bLog);
     assert.equal(refused.length, 1);
     assert.equal(refused[0]?.[0], true);
     assert.match(String(refused[0]?.[1]), /cycle refused: a already waits in this chain \(a → b → a\)/);
     // a ran one turn only: the refused message never reached it.
-    const aUsers = (await engram.messages.list(agents.a!.id)).items.filter((m) => m.role === "user");
+    const aUsers = (await engram.messages.list(agents.a.id)).items.filter((m) => m.role === "user");
     assert.deepEqual(
       aUsers.map((m) => m.content),
       ["start"],
@@ -117,10 +116,10 @@ describe("agent messaging", () => {
       },
       { messaging: true, maxHops: 1 },
     );
-    await engram.runtime.send(agents.a!.id, { content: "start" });
-    const refused = toolResults((await engram.messages.list(agents.b!.id)).items);
+    await engram.runtime.send(agents.a.id, { content: "start" });
+    const refused = toolResults((await engram.messages.list(agents.b.id)).items);
     assert.match(String(refused[0]?.[1]), /would be 2 hops long, over the limit of 1 \(maxHops\)/);
-    assert.equal((await engram.messages.list(agents.c!.id)).items.length, 0);
+    assert.equal((await engram.messages.list(agents.c.id)).items.length, 0);
   });
 
   it("messaging a missing agent, itself, or an agent of another project is a tool error that reaches no one", async () => {
@@ -144,7 +143,7 @@ describe("agent messaging", () => {
       },
       { createProject: true },
     );
-    const byId = await engram.runtime.send(agents.a!.id, { content: "go" });
+    const byId = await engram.runtime.send(agents.a.id, { content: "go" });
     const errors = toolResults(byId.messages);
     assert.deepEqual(
       errors.map(([isError]) => isError),

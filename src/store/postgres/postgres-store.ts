@@ -3,6 +3,7 @@ import { PgAgentStore } from "./agent-store.ts";
 import { PgEventStore } from "./event-store.ts";
 import { EventWakeups } from "./event-wakeups.ts";
 import { PgEvolutionStore } from "./evolution-store.ts";
+import { PgGroupStore } from "./group-store.ts";
 import { PgHistoryStore } from "./history-store.ts";
 import { PgInsightStore } from "./insight-store.ts";
 import { PgJobStore } from "./job-store.ts";
@@ -78,6 +79,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     keys: new PgKeyStore(db),
     turnLeases: new PgTurnLeaseStore(db),
     webhooks: new PgWebhookStore(db),
+    groups: new PgGroupStore(db),
     leaderLeases: pgLeaderLeaseStore(db),
     settings: {
       async get(key) {

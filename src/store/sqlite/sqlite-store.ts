@@ -4,6 +4,7 @@ import { openDatabase } from "./database.ts";
 import { SqliteEventStore } from "./event-store.ts";
 import { SqliteEvolutionStore } from "./evolution-store.ts";
 import { purgeAgentText } from "./fts.ts";
+import { SqliteGroupStore } from "./group-store.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
 import { SqliteInsightStore } from "./insight-store.ts";
 import { SqliteJobStore } from "./job-store.ts";
@@ -83,6 +84,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     turnLeases: new SqliteTurnLeaseStore(statements),
     leaderLeases: new SqliteLeaderLeaseStore(statements),
     webhooks: new SqliteWebhookStore(statements),
+    groups: new SqliteGroupStore(statements),
     ready: () => Promise.resolve(),
     settings: {
       async get(key) {

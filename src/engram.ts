@@ -16,6 +16,8 @@ import { CheckerRegistry } from "./evolution/checkers.ts";
 import type { EvolutionService } from "./evolution/evolution-service.ts";
 import type { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
+import type { GroupService } from "./groups/group-service.ts";
+import { refineInBackground } from "./groups/sleeptime-refine.ts";
 import type { InsightService } from "./insights/insight-service.ts";
 import { KeyService } from "./keys/key-service.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
@@ -115,6 +117,8 @@ export interface Engram {
   readonly sleeptime: SleeptimeService;
   /** Runs agents: a message in, an answer out, memory edited by tools; the compiled context. */
   readonly runtime: AgentRuntime;
+  /** Groups of a project's agents answering together: supervisor, round-robin, sleep-time. */
+  readonly groups: GroupService;
   /** API keys: each sees only its project (the HTTP server's authentication). */
   readonly keys: KeyService;
   /** The vectors behind hybrid search: embed what has none, re-embed for a new model, retrain. */
@@ -233,6 +237,9 @@ const modules = {
   transfer: lazyModule<typeof import("./transfer/transfer-service.ts")>(
     moduleUrl("./transfer/transfer-service", import.meta.url).href,
   ),
+  groups: lazyModule<typeof import("./groups/group-service.ts")>(
+    moduleUrl("./groups/group-service", import.meta.url).href,
+  ),
   git: lazyModule<typeof import("./transfer/git/git-service.ts")>(
     moduleUrl("./transfer/git/git-service", import.meta.url).href,
   ),
@@ -275,6 +282,14 @@ function build(
         ...runtime,
       }),
   );
+  const groups = once(
+    () =>
+      new (modules.groups().GroupService)(ctx, projects, {
+        runtime: agentRuntime,
+        background: runtime.background,
+        refine: (primary, background) => refineInBackground(sleeptime(), primary, background),
+      }),
+  );
   ctx.onActivity = (agent, source) => sleeptime().noteActivity(agent, source);
   return {
     store: ctx.store,
@@ -306,6 +321,9 @@ function build(
     },
     get runtime() {
       return agentRuntime();
+    },
+    get groups() {
+      return groups();
     },
     search: searchFn,
     keys: new KeyService(ctx, projects),

@@ -19,6 +19,7 @@ import type { BackgroundTurns } from "./messaging/background-turns.ts";
 import { findProjectAgent } from "./messaging/find-agent.ts";
 import type { MessageOrigin } from "./messaging/message-chain.ts";
 import { MESSAGING_TOOL_NAMES, type MessagingServices, messagingTools } from "./messaging/messaging-tools.ts";
+import type { ResponderName } from "./responder-names.ts";
 import { reactiveResponder } from "./responders/reactive.ts";
 import type { Responder, StepView } from "./responders/responder.ts";
 import { simpleResponder } from "./responders/simple.ts";
@@ -59,9 +60,18 @@ export interface TurnOptions {
   toolResults?: readonly ClientToolResult[];
   /**
    * Offers the agent-messaging tools in this turn whatever the agent's `messaging` setting, and lets
-   * them reach only these agents (ids, of the agent's project): how a group's supervisor routes work.
+   * them reach only these agents of its project, each answering with its `responder` when one is
+   * given: how a group's supervisor routes work.
    */
-  messageTargets?: readonly { id: string; name: string }[];
+  messageTargets?: readonly MessageTarget[];
+}
+
+/** An agent a turn may message (see `TurnOptions.messageTargets`). */
+export interface MessageTarget {
+  id: string;
+  name: string;
+  /** The responder its turns answer with; absent: its own setting. */
+  responder?: ResponderName | undefined;
 }
 
 /** A streamed turn: its events, ending with `done` or `error`. */
@@ -362,11 +372,11 @@ export class AgentRuntime {
         modelForAgent(this.#s.ctx, target, undefined);
       },
       answer: async (target, message, abortSignal) => {
-        const input = { content: message.content, name: message.name, userId: message.userId };
-        const session = message.sessionId === undefined ? {} : { sessionId: message.sessionId };
+        const { content, name, userId, sessionId } = message;
+        const responder = messageTargets?.find((t) => t.id === target.id)?.responder;
         const { result } = await this.#begin(
           target.id,
-          { ...input, ...session },
+          { content, name, userId, sessionId, responder },
           { abortSignal },
           () => {},
           false,
@@ -383,7 +393,7 @@ export class AgentRuntime {
       chain: [...(turn.origin?.chain ?? []), hop],
       maxHops: turn.settings.maxHops,
       waitMs: turn.settings.messageWaitMs,
-      targets: messageTargets === undefined ? null : new Map(messageTargets.map((a) => [a.id, a.name])),
+      targets: messageTargets === undefined ? null : new Map(messageTargets.map((t) => [t.id, t.name])),
     });
   }
 

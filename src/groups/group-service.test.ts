@@ -54,7 +54,8 @@ describe("groups", () => {
         ["assistant", "42", null, "ada"],
       ],
     );
-    assert.equal((workerLog[0]?.metadata.from as { turnId: string }).turnId, result.turns[0]?.turnId);
+    const from = workerLog[0]?.metadata.from as { turnId: string } | undefined;
+    assert.equal(from?.turnId, result.turns[0]?.turnId);
     // Messaging was on for the group's turn only: the lead's own setting is still off.
     assert.ok(!(await engram.runtime.toolNames(agents.lead.id)).includes("send_message_to_agent"));
   });

@@ -3,6 +3,7 @@ import type { SearchResponse } from "../retrieval/search-service.ts";
 import { type KeysClient, keysClient, type ProjectsClient, projectsClient } from "./resources/accounts.ts";
 import { type AgentsClient, agentsClient } from "./resources/agents.ts";
 import { type BlocksClient, blocksClient, type HistoryClient, historyClient } from "./resources/blocks.ts";
+import { type GroupsClient, groupsClient } from "./resources/groups.ts";
 import {
   type EvolutionClient,
   type ExperienceClient,
@@ -50,6 +51,8 @@ export interface EngramClient {
   readonly transfer: TransferClient;
   readonly vectors: VectorsClient;
   readonly webhooks: WebhooksClient;
+  /** Groups of a project's agents, and messages through them. */
+  readonly groups: GroupsClient;
   /** Hybrid retrieval over memories and/or messages, as `engram.search` (`search.all`). */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
 }
@@ -77,6 +80,7 @@ export function createClient(options: ClientOptions): EngramClient {
     blocks: blocksClient(t),
     history: historyClient(t),
     webhooks: webhooksClient(t),
+    groups: groupsClient(t),
     events: eventsClient(t),
     memories: memoriesClient(t),
     messages: messagesClient(t),

@@ -23,6 +23,7 @@ import { KeyService } from "./keys/key-service.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
 import { BlockService } from "./memory/blocks/block-service.ts";
 import { HistoryService } from "./memory/blocks/history-service.ts";
+import { SharedBlockService } from "./memory/blocks/shared-block-service.ts";
 import type { EngineContext } from "./memory/context.ts";
 import { EventService } from "./memory/events/event-service.ts";
 import { MemoryService } from "./memory/memories/memory-service.ts";
@@ -101,6 +102,8 @@ export interface Engram {
   readonly agents: AgentService;
   readonly blocks: BlockService;
   readonly history: HistoryService;
+  /** Blocks owned by a project and attached to several of its agents: one value, every agent's history. */
+  readonly sharedBlocks: SharedBlockService;
   readonly events: EventService;
   readonly transfer: TransferService;
   /** An agent's memory as a real git repository: export, and import commits made with git. */
@@ -298,6 +301,7 @@ function build(
     agents,
     blocks,
     history,
+    sharedBlocks: new SharedBlockService(ctx, projects),
     events: new EventService(ctx, projects),
     get transfer() {
       return transfer();

@@ -66,6 +66,7 @@ export {
 } from "./core/filter/filter-parse.ts";
 export type { Group, GroupMember, GroupPattern } from "./core/group-types.ts";
 export type { IdGenerator, IdKind } from "./core/ids.ts";
+export type { BlockAttachment, SharedBlock, SharedBlockEdit } from "./core/shared-block-types.ts";
 export type {
   ActionStats,
   Actor,
@@ -173,6 +174,11 @@ export type {
 } from "./memory/blocks/history-service.ts";
 export type { DiffLine } from "./memory/blocks/line-diff.ts";
 export type { CommitInput } from "./memory/blocks/schemas.ts";
+export type {
+  CreateSharedBlockInput,
+  SharedBlockInfo,
+  SharedBlockService,
+} from "./memory/blocks/shared-block-service.ts";
 export type { EventFollowOptions, EventListOptions, EventService } from "./memory/events/event-service.ts";
 export type { MemoryService, MemoryWriteResult } from "./memory/memories/memory-service.ts";
 export type { MemoryInput, MemoryListInput, MemoryPatch } from "./memory/memories/schemas.ts";
@@ -202,6 +208,12 @@ export type {
   SleeptimeService,
 } from "./sleeptime/sleeptime-service.ts";
 export type { ClaimOptions, JobChanges, JobFilter, JobStore, WatermarkAdvance } from "./store/job-store.ts";
+export type {
+  AttachmentChange,
+  SharedBlockStore,
+  SharedBlockWrite,
+  SharedEditWrite,
+} from "./store/shared-block-store.ts";
 export type { SqliteStoreOptions } from "./store/sqlite/sqlite-store.ts";
 export { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 export type {

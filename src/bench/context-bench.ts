@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createEngram } from "../engram.ts";
+import { InvalidInputError } from "../core/errors.ts";
+import { createEngram, type Engram } from "../engram.ts";
 import { type ScriptStep, scriptedModel } from "../test/scripted-model.ts";
 import { clockMs, type Percentiles, percentiles } from "./stats.ts";
 import { SyntheticCorpus } from "./synthetic-corpus.ts";
@@ -14,6 +15,11 @@ export interface ContextBenchOptions {
   samples?: number;
   /** Turns timed per kind (default 150). */
   turns?: number;
+  /**
+   * Also compare compiling with this many of the blocks shared (attached to a second agent too)
+   * against all private, in alternating rounds of the same run.
+   */
+  shared?: number;
   onProgress?: (done: number, total: number, phase: string) => void;
 }
 
@@ -29,7 +35,19 @@ export interface ContextBenchResult {
   /** A model with a 128,000-token window (gpt-4o's), then the default 8,192. */
   window128k: WindowResult;
   window8k: WindowResult;
+  /** With `shared`: compile times (128k window) with blocks private and with some shared. */
+  shared?: SharedComparison;
   targets: { compileP95Ms: number; turnP95Ms: number };
+}
+
+/** Compiling one agent's context with all its blocks private, then with `blocks` of them shared. */
+export interface SharedComparison {
+  blocks: number;
+  private: Percentiles;
+  shared: Percentiles;
+  /** shared / private, at the median and at p95. */
+  ratioP50: number;
+  ratioP95: number;
 }
 
 export interface WindowResult {
@@ -152,6 +170,17 @@ export async function runContextBench(options: ContextBenchOptions = {}): Promis
       return { compile: compiled.latency, messages: compiled.count, answerOnly, withMemoryEdit };
     };
     const large = await measure("128k");
+    const shared =
+      options.shared === undefined
+        ? undefined
+        : await compareShared(
+            engram,
+            agent.id,
+            options.shared,
+            samples,
+            () => corpus.sentence(),
+            options.onProgress,
+          );
     // The same agent on a model with the default window: one turn summarises down to it.
     await engram.agents.update(agent.id, { metadata: { runtime: { contextWindow: 8192 } } });
     await engram.runtime.send(agent.id, { content: corpus.sentence() });
@@ -166,12 +195,80 @@ export async function runContextBench(options: ContextBenchOptions = {}): Promis
       firstTurnModelCalls,
       window128k: large,
       window8k: small,
+      ...(shared === undefined ? {} : { shared }),
       targets: { ...CONTEXT_TARGETS },
     };
   } finally {
     await engram.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Rounds of private and shared compilations, alternated so that drift in the machine's load hits both. */
+const SHARED_ROUNDS = 6;
+
+/**
+ * Times compiling the agent's context with its first `n` blocks private, then shared (each attached
+ * to a second agent as well), alternating `SHARED_ROUNDS` times. Turning a block shared deletes the
+ * private one and attaches a shared block of the same label and value; turning it back detaches it.
+ */
+async function compareShared(
+  engram: Engram,
+  agentId: string,
+  n: number,
+  samples: number,
+  query: () => string,
+  onProgress: ContextBenchOptions["onProgress"],
+): Promise<SharedComparison> {
+  const peer = await engram.agents.create({ name: "bench-peer" });
+  const labels = (await engram.blocks.list(agentId)).blocks
+    .map((b) => b.label)
+    .filter((l) => l !== "scratch");
+  if (n < 1 || n > labels.length) throw new InvalidInputError(`shared: must be 1 to ${labels.length}`);
+  const chosen = labels.slice(0, n);
+  const ids = new Map<string, string>();
+  const share = async () => {
+    for (const label of chosen) {
+      const block = await engram.blocks.get(agentId, label);
+      await engram.blocks.delete(agentId, label);
+      let id = ids.get(label);
+      if (id === undefined) {
+        id = (await engram.sharedBlocks.create({ label, value: block.value, description: block.description }))
+          .id;
+        ids.set(label, id);
+        await engram.sharedBlocks.attach(peer.id, id);
+      }
+      await engram.sharedBlocks.attach(agentId, id);
+    }
+  };
+  const unshare = async () => {
+    for (const label of chosen) await engram.sharedBlocks.detach(agentId, label);
+  };
+  const times = { private: [] as number[], shared: [] as number[] };
+  const perRound = Math.max(1, Math.ceil(samples / SHARED_ROUNDS));
+  for (let round = 0; round < SHARED_ROUNDS; round++) {
+    for (const kind of ["private", "shared"] as const) {
+      if (kind === "shared") await share();
+      for (let i = 0; i < perRound + 5; i++) {
+        const start = clockMs();
+        await engram.runtime.context(agentId, { query: query() });
+        // The first few after a switch warm the caches.
+        if (i >= 5) times[kind].push(clockMs() - start);
+      }
+      if (kind === "shared") await unshare();
+      onProgress?.(round * 2 + (kind === "shared" ? 2 : 1), SHARED_ROUNDS * 2, "compile, private vs shared");
+    }
+  }
+  const priv = percentiles(times.private);
+  const shared = percentiles(times.shared);
+  const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+  return {
+    blocks: n,
+    private: priv,
+    shared,
+    ratioP50: ratio(shared.p50, priv.p50),
+    ratioP95: ratio(shared.p95, priv.p95),
+  };
 }
 
 export function formatContextBench(r: ContextBenchResult): string {
@@ -195,5 +292,15 @@ export function formatContextBench(r: ContextBenchResult): string {
         line("turn, memory_append + answer", window.withMemoryEdit, t.turnP95Ms),
       ];
     }),
+    ...(r.shared === undefined ? [] : formatShared(r.shared)),
   ].join("\n");
+}
+
+function formatShared(s: SharedComparison): string[] {
+  const within = s.ratioP50 <= 1.1;
+  return [
+    `  compile with ${s.blocks} blocks shared vs all private (128k window, alternating rounds):`,
+    `    private  p50 ${s.private.p50} ms  p95 ${s.private.p95} ms`,
+    `    shared   p50 ${s.shared.p50} ms  p95 ${s.shared.p95} ms   ratio p50 ${s.ratioP50}  p95 ${s.ratioP95}   target p50 within 10 %  ${within ? "ok" : "MISSED"}`,
+  ];
 }

@@ -4,7 +4,7 @@
 export const GROUPS: Readonly<Record<string, string>> = {
   project: "Projects: tenants that nothing crosses",
   agent: "Agents",
-  block: "An agent's memory blocks; every write is a commit",
+  block: "An agent's memory blocks (every write is a commit), and blocks shared by a project's agents",
   branch: "Branches of an agent's block history",
   memory: "An agent's long-term memories: add, search, update, with every version kept",
   messages: "An agent's conversation log: append, list, search",

@@ -20,6 +20,7 @@ import { messageCommands } from "./commands/messages.ts";
 import { projectCommands } from "./commands/project.ts";
 import { runtimeCommands } from "./commands/runtime.ts";
 import { serveCommands } from "./commands/serve.ts";
+import { sharedBlockCommands } from "./commands/shared-block.ts";
 import { sleepCommands } from "./commands/sleep.ts";
 import { transferCommands } from "./commands/transfer.ts";
 import { webhookCommands } from "./commands/webhooks.ts";
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   ...keyCommands,
   ...agentCommands,
   ...blockCommands,
+  ...sharedBlockCommands,
   ...historyCommands,
   ...branchCommands,
   fork,

@@ -291,6 +291,25 @@ describe("the client over a socket, across every operation", () => {
     await assert.rejects(client.groups.get(group.id), { name: "NotFoundError" });
   });
 
+  it("shared blocks", async () => {
+    const a = await client.agents.create({ name: "shares-a" });
+    const b = await client.agents.create({ name: "shares-b" });
+    const block = await client.sharedBlocks.create(example("sharedBlocks.create"));
+    assert.match(block.id, /^blk_/);
+    await client.sharedBlocks.attach(a.id, block.id);
+    await client.sharedBlocks.attach(b.name, block.id, { readOnly: true });
+    await client.blocks.set(a.id, "team", "shared and edited");
+    assert.equal((await client.blocks.get(b.id, "team")).value, "shared and edited");
+    assert.equal((await client.sharedBlocks.get(block.id)).attachments.length, 2);
+    assert.ok((await client.sharedBlocks.list()).items.some((x) => x.id === block.id));
+    assert.equal((await client.sharedBlocks.commits(block.id)).items[0]?.agentId, a.id);
+    await assert.rejects(client.sharedBlocks.delete(block.id), { name: "ConflictError" });
+    await client.sharedBlocks.detach(a.id, "team");
+    await client.sharedBlocks.detach(b.id, "team");
+    await client.sharedBlocks.delete(block.id);
+    await assert.rejects(client.sharedBlocks.get(block.id), { name: "NotFoundError" });
+  });
+
   it("called every operation of the table", () => {
     assert.deepEqual(
       Object.keys(OPERATIONS).filter((id) => !called.has(id as OperationId)),

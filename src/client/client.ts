@@ -27,6 +27,7 @@ import {
   messagesClient,
 } from "./resources/memories.ts";
 import { type RuntimeClient, runtimeClient } from "./resources/runtime.ts";
+import { type SharedBlocksClient, sharedBlocksClient } from "./resources/shared-blocks.ts";
 import { type WebhooksClient, webhooksClient } from "./resources/webhooks.ts";
 import { type ClientOptions, createTransport } from "./transport.ts";
 
@@ -53,6 +54,8 @@ export interface EngramClient {
   readonly webhooks: WebhooksClient;
   /** Groups of a project's agents, and messages through them. */
   readonly groups: GroupsClient;
+  /** Blocks owned by a project and attached to several of its agents. */
+  readonly sharedBlocks: SharedBlocksClient;
   /** Hybrid retrieval over memories and/or messages, as `engram.search` (`search.all`). */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
 }
@@ -81,6 +84,7 @@ export function createClient(options: ClientOptions): EngramClient {
     history: historyClient(t),
     webhooks: webhooksClient(t),
     groups: groupsClient(t),
+    sharedBlocks: sharedBlocksClient(t),
     events: eventsClient(t),
     memories: memoriesClient(t),
     messages: messagesClient(t),

@@ -39,5 +39,6 @@ export type {
 } from "./resources/learning.ts";
 export type { EventsClient, MemoriesClient, MessagesClient } from "./resources/memories.ts";
 export type { RuntimeClient } from "./resources/runtime.ts";
+export type { SharedBlocksClient } from "./resources/shared-blocks.ts";
 export type { WebhooksClient } from "./resources/webhooks.ts";
 export type { CallInput, ClientOptions, QueryValue, Transport } from "./transport.ts";

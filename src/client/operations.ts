@@ -58,6 +58,13 @@ export const OPERATIONS = {
     path: "/v1/agents/{id}/blocks/{label}",
     query: ["expectedHead", "branch", "message", "author"],
   },
+  "sharedBlocks.create": { method: "POST", path: "/v1/blocks", body: true },
+  "sharedBlocks.list": { method: "GET", path: "/v1/blocks", query: ["project", "cursor", "limit"] },
+  "sharedBlocks.get": { method: "GET", path: "/v1/blocks/{blockId}" },
+  "sharedBlocks.delete": { method: "DELETE", path: "/v1/blocks/{blockId}" },
+  "sharedBlocks.commits": { method: "GET", path: "/v1/blocks/{blockId}/commits", query: ["cursor", "limit"] },
+  "sharedBlocks.attach": { method: "POST", path: "/v1/agents/{id}/blocks/attach", body: true },
+  "sharedBlocks.detach": { method: "POST", path: "/v1/agents/{id}/blocks/{label}/detach" },
   "history.log": {
     method: "GET",
     path: "/v1/agents/{id}/commits",

@@ -18,6 +18,7 @@ export const ID_PREFIX = {
   webhook: "whk",
   delivery: "dlv",
   group: "grp",
+  block: "blk",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

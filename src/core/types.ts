@@ -39,6 +39,8 @@ export interface TreeEntry {
   limit: number;
   readOnly: boolean;
   valueHash: string;
+  /** Set when the entry is a shared block (`blk_…`) attached to the agent. */
+  sharedId?: string;
 }
 
 /** A block as read: a tree entry with its value. */
@@ -50,6 +52,8 @@ export interface Block {
   readOnly: boolean;
   /** Characters used, out of `limit`. */
   size: number;
+  /** The shared block (`blk_…`) this is, when it is one: edits reach every agent it is attached to. */
+  sharedId?: string;
 }
 
 /**

@@ -104,4 +104,24 @@ describe("block tools", () => {
     for (const [args, expected] of cases) assert.match(await failure(client, "block_edit", args), expected);
     assert.deepEqual(await state(t.engram, agent.id), before);
   });
+
+  it("edits a shared block like a private one: the edit reaches every agent it is attached to", async () => {
+    const a = await t.engram.agents.create({ name: "sharer" });
+    const b = await t.engram.agents.create({ name: "watcher" });
+    const block = await t.engram.sharedBlocks.create({ label: "team", value: "Facts:" });
+    await t.engram.sharedBlocks.attach(a.id, block.id);
+    await t.engram.sharedBlocks.attach(b.id, block.id, { readOnly: true });
+    const client = await t.connect("sharer");
+    const listed = await call(client, "block_list");
+    assert.ok(listed.blocks.some((x: { label: string }) => x.label === "team"));
+    await call(client, "block_edit", { edits: [{ op: "append", label: "team", text: "Ada likes tea." }] });
+    assert.equal((await t.engram.blocks.get(b.id, "team")).value, "Facts:\nAda likes tea.");
+    const watcher = await t.connect("watcher");
+    const before = await state(t.engram, b.id);
+    const refused = await failure(watcher, "block_edit", {
+      edits: [{ op: "append", label: "team", text: "x" }],
+    });
+    assert.match(refused, /read-only/);
+    assert.deepEqual(await state(t.engram, b.id), before);
+  });
 });

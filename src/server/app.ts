@@ -33,6 +33,7 @@ import { registerMessageRoutes } from "./routes/messages.ts";
 import { registerOpenAiRoutes } from "./routes/openai.ts";
 import { registerProjectRoutes } from "./routes/projects.ts";
 import { registerSearchRoutes } from "./routes/search.ts";
+import { registerSharedBlockRoutes } from "./routes/shared-blocks.ts";
 import { registerSleeptimeRoutes } from "./routes/sleeptime.ts";
 import { registerSystemRoutes } from "./routes/system.ts";
 import { registerTransferRoutes } from "./routes/transfer.ts";
@@ -159,6 +160,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerProjectRoutes(app);
   registerKeyRoutes(app);
   registerAgentRoutes(app);
+  registerSharedBlockRoutes(app);
   registerBlockRoutes(app);
   registerHistoryRoutes(app);
   registerBranchRoutes(app);

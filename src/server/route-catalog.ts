@@ -62,7 +62,7 @@ export async function documentedOperations(app: {
 export function exampleBody(
   method: string,
   path: string,
-  context: { revision: string; exportDocument: unknown },
+  context: { revision: string; exportDocument: unknown; blockId?: string | undefined },
 ): unknown {
   const key = `${method.toLowerCase()} ${path}`;
   const bodies: Record<string, unknown> = {
@@ -75,6 +75,9 @@ export function exampleBody(
     "post /v1/agents/{id}/fork": { name: "forked" },
     "post /v1/agents/{id}/blocks": { label: "fresh", value: "v" },
     "put /v1/agents/{id}/blocks/{label}": { value: "overwritten" },
+    "post /v1/blocks": { label: "team", value: "shared rules" },
+    "post /v1/agents/{id}/blocks/attach": { blockId: context.blockId ?? "blk_00000000000000000000000000" },
+    "post /v1/agents/{id}/blocks/{label}/detach": undefined,
     "post /v1/agents/{id}/commits": { changes: [{ op: "set", label: "persona", value: "x" }] },
     "post /v1/agents/{id}/revert": { to: context.revision },
     "post /v1/agents/{id}/branches": { name: "other" },

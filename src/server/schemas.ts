@@ -75,6 +75,9 @@ export const BlockSchema = z
     limit: z.number().int(),
     readOnly: z.boolean(),
     size: z.number().int().openapi({ description: "characters used, out of limit" }),
+    sharedId: z.string().optional().openapi({
+      description: "the shared block (blk_…) this is: edits reach every agent it is attached to",
+    }),
   })
   .openapi("Block");
 
@@ -95,6 +98,7 @@ const TreeEntrySchema = z
     limit: z.number().int(),
     readOnly: z.boolean(),
     valueHash: z.string(),
+    sharedId: z.string().optional(),
   })
   .openapi("TreeEntry");
 

@@ -21,7 +21,11 @@ type Operation = DocumentedOperation;
 
 /** A valid body for the route, so that only the scope can refuse the request. */
 function bodyFor(op: Operation, theirs: Theirs): unknown {
-  return exampleBody(op.method, op.path, { revision: theirs.firstCommit, exportDocument: theirs.document });
+  return exampleBody(op.method, op.path, {
+    revision: theirs.firstCommit,
+    exportDocument: theirs.document,
+    blockId: theirs.blockId,
+  });
 }
 
 interface Theirs {
@@ -36,6 +40,7 @@ interface Theirs {
   keyId: string;
   webhookId: string;
   groupId: string;
+  blockId: string;
   document: unknown;
 }
 
@@ -47,6 +52,7 @@ function paramValues(theirs: Theirs, byName: boolean): Record<string, string> {
     keyId: theirs.keyId,
     webhookId: theirs.webhookId,
     groupId: theirs.groupId,
+    blockId: theirs.blockId,
     label: "persona",
     rev: theirs.head,
     name: "feature/x",
@@ -80,6 +86,8 @@ async function seedTheirs(engram: Engram): Promise<Theirs> {
     pattern: "round-robin",
     members: [agent.id],
   });
+  const block = await scoped.sharedBlocks.create({ label: "team", value: "their secret team rules" });
+  await scoped.sharedBlocks.attach(agent.id, block.id);
   return {
     projectId: key.project.id,
     projectName: key.project.name,
@@ -92,6 +100,7 @@ async function seedTheirs(engram: Engram): Promise<Theirs> {
     keyId: key.apiKey.id,
     webhookId: webhook.id,
     groupId: group.id,
+    blockId: block.id,
     document: await scoped.transfer.export(agent.id),
   };
 }
@@ -120,6 +129,7 @@ async function everything(engram: Engram, theirs: Theirs) {
     episodes: await engram.experience.listEpisodes(theirs.agentId, { limit: 500 }),
     webhooks: await engram.webhooks.list({ limit: 500 }),
     groups: await engram.groups.list({ limit: 500 }),
+    sharedBlock: await engram.sharedBlocks.get(theirs.blockId),
   };
 }
 
@@ -171,7 +181,7 @@ describe("a key sees only its project: every route, walked with a foreign key", 
 
   it("answers 404 for their memories, episodes and commits reached through one's own agent", async () => {
     const snapshot = await everything(t.engram, theirs);
-    const foreignChildren = ["mid", "eid", "rev"];
+    const foreignChildren = ["mid", "eid", "rev", "blockId"];
     const nested = ops.filter(
       (o) => o.params.includes("id") && o.params.some((p) => foreignChildren.includes(p)),
     );

@@ -56,6 +56,26 @@ describe("sleep-time rethink", () => {
     assert.equal((await engram.history.log(agent.id, { limit: 1 })).items[0]?.id, head?.id);
   });
 
+  it("a rewrite of a shared block reaches every agent it is attached to", async () => {
+    const model = scriptedModel(() => ({
+      blocks: [{ label: "team", value: "Ada lives in Berlin." }],
+      message: "Ada moved",
+    }));
+    const engram = createTestEngram({ model });
+    const agent = await agentWithBlocks(engram);
+    const peer = await engram.agents.create({ name: "peer" });
+    const block = await engram.sharedBlocks.create({ label: "team", value: "Ada lives in Paris." });
+    await engram.sharedBlocks.attach(agent.id, block.id);
+    await engram.sharedBlocks.attach(peer.id, block.id);
+    const [job] = (await engram.sleeptime.run(agent.id, { jobs: ["rethink"] })).jobs;
+    assert.equal(job?.status, "succeeded", JSON.stringify(job?.error));
+    assert.equal((await engram.blocks.get(peer.id, "team")).value, "Ada lives in Berlin.");
+    const [head] = (await engram.history.log(peer.id, { limit: 1 })).items;
+    assert.equal(head?.author, "sleeptime");
+    assert.match(head?.message ?? "", /edited through agent a/);
+    assert.equal((await engram.sharedBlocks.commits(block.id)).items[0]?.author, "sleeptime");
+  });
+
   it("refuses a rewrite over a block's limit or of a read-only block, committing nothing", async () => {
     const answers = [
       { blocks: [{ label: "human", value: "x".repeat(61) }] },

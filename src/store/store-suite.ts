@@ -12,6 +12,7 @@ import { suiteKit } from "./store-suite-kit.ts";
 import { learningStoreCases } from "./store-suite-learning.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
 import { settingsCases } from "./store-suite-settings.ts";
+import { sharedBlockCases } from "./store-suite-shared-blocks.ts";
 import { vectorStoreCases } from "./store-suite-vectors.ts";
 import { webhookCases } from "./store-suite-webhooks.ts";
 
@@ -311,6 +312,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     eventCases(kit);
     webhookCases(kit);
     groupCases(kit);
+    sharedBlockCases(kit);
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

@@ -1,6 +1,7 @@
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import type { FilterNode } from "../core/filter/filter-ast.ts";
 import type { Group } from "../core/group-types.ts";
+import type { BlockAttachment, SharedBlock } from "../core/shared-block-types.ts";
 import type {
   Agent,
   ApiKey,
@@ -20,8 +21,15 @@ import type {
 } from "../core/types.ts";
 import type { Webhook, WebhookDelivery } from "../core/webhook-types.ts";
 import type { JobStore } from "./job-store.ts";
+import type { SharedBlockStore, SharedEditWrite } from "./shared-block-store.ts";
 
 export type { ClaimOptions, JobChanges, JobFilter, JobStore, WatermarkAdvance } from "./job-store.ts";
+export type {
+  AttachmentChange,
+  SharedBlockStore,
+  SharedBlockWrite,
+  SharedEditWrite,
+} from "./shared-block-store.ts";
 
 /**
  * Storage behind engram. Every mutating method is one atomic unit of work: it writes all it is given,
@@ -37,6 +45,8 @@ export interface Store {
   readonly projects: ProjectStore;
   readonly agents: AgentStore;
   readonly history: HistoryStore;
+  /** Blocks owned by a project and attached to several of its agents. */
+  readonly sharedBlocks: SharedBlockStore;
   readonly events: EventStore;
   readonly memories: MemoryStore;
   readonly messages: MessageStore;
@@ -252,6 +262,11 @@ export interface AgentImport {
   /** The experience records and the experience version (the counter caches compare). */
   experience: { version: number; records: ExperienceRecord[] };
   insights: Insight[];
+  /**
+   * Shared blocks the agent carries: each is created in the agent's project unless it is there
+   * already (an agent of the project imported before carried it), then attached to the agent.
+   */
+  sharedBlocks?: { block: SharedBlock; attachment: BlockAttachment }[] | undefined;
   events: NewEvent[];
 }
 
@@ -287,6 +302,8 @@ export interface AppendCommit {
   /** Blobs the commit's tree introduces (existing ones are ignored). */
   blobs: Blob[];
   event: NewEvent;
+  /** When the commit edits shared blocks: what it writes on the blocks and their other agents. */
+  shared?: SharedEditWrite | undefined;
 }
 
 export interface HistoryStore {

@@ -1,7 +1,8 @@
+import type { BlockAttachment, SharedBlock } from "../core/shared-block-types.ts";
 import type { Agent, Memory, MemoryVersion, Message, NewEvent } from "../core/types.ts";
 import { indexMessage } from "../memory/messages/message-service.ts";
 import type { AgentImport, IndexedMessage } from "../store/store.ts";
-import type { ExportDocument, ExportedMemory } from "./format.ts";
+import type { ExportDocument, ExportedMemory, ExportedSharedBlock } from "./format.ts";
 import { remapIds } from "./remap.ts";
 
 /**
@@ -33,7 +34,20 @@ export function agentImportOf(
       records: doc.experience.records.map((r) => ({ ...remapIds(r, ids), ...owned })),
     },
     insights: doc.insights.map((insight) => ({ ...remapIds(insight, ids), ...owned })),
+    // A copy with new ids carries its shared blocks as private ones: it is attached to nothing.
+    sharedBlocks: ids.size > 0 ? [] : (doc.sharedBlocks ?? []).map((b) => sharedBlockOf(b, agent)),
     events,
+  };
+}
+
+/** A shared block of the document as the import writes it: in the agent's project, attached to it. */
+function sharedBlockOf(
+  { attachment, ...block }: ExportedSharedBlock,
+  agent: Agent,
+): { block: SharedBlock; attachment: BlockAttachment } {
+  return {
+    block: { ...block, projectId: agent.projectId, version: 1 },
+    attachment: { ...attachment, blockId: block.id, agentId: agent.id },
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Agent } from "../core/types.ts";
 import type { Store } from "../store/store.ts";
 import { collectEpisodes, collectMemories, collectMessages } from "./collect.ts";
-import { EXPORT_FORMAT, EXPORT_VERSION, type ExportDocument } from "./format.ts";
+import { EXPORT_FORMAT, EXPORT_VERSION, type ExportDocument, type ExportedSharedBlock } from "./format.ts";
 
 /**
  * The export document of an agent read from a store: its block history and everything it has
@@ -27,5 +27,25 @@ export async function exportAgent(store: Store, agent: Agent, exportedAt: string
       records: (await store.experience.all(agent.id)).map(({ agentId: _a, ...record }) => record),
     },
     insights: (await store.insights.list(agent.id)).map(({ agentId: _a, ...insight }) => insight),
+    ...(await sharedBlocksOf(store, agent.id)),
   };
+}
+
+/** The shared blocks the agent carries, as the document holds them (nothing when there are none). */
+async function sharedBlocksOf(
+  store: Store,
+  agentId: string,
+): Promise<{ sharedBlocks?: ExportedSharedBlock[] }> {
+  const attachments = await store.sharedBlocks.attachmentsOf(agentId);
+  const sharedBlocks: ExportedSharedBlock[] = [];
+  for (const a of attachments) {
+    const block = await store.sharedBlocks.get(a.blockId);
+    if (block === null) continue;
+    const { projectId: _p, version: _v, ...portable } = block;
+    sharedBlocks.push({
+      ...portable,
+      attachment: { label: a.label, readOnly: a.readOnly, createdAt: a.createdAt },
+    });
+  }
+  return sharedBlocks.length === 0 ? {} : { sharedBlocks };
 }

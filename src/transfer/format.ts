@@ -42,6 +42,7 @@ const ID_NAMES = {
   episode: "an episode id",
   experience: "an experience record id",
   insight: "an insight id",
+  block: "a shared block id",
 } as const satisfies Partial<Record<IdKind, string>>;
 
 const idOf = (kind: keyof typeof ID_NAMES) =>
@@ -63,6 +64,7 @@ const treeEntry = z.strictObject({
   limit: blockLimit,
   readOnly: z.boolean(),
   valueHash: hash,
+  sharedId: idOf("block").optional(),
 });
 
 /** The agent and its block history: all that version 1 holds, and the start of every version. */
@@ -188,6 +190,20 @@ const insight = z.strictObject({
   updatedAt: instant,
 });
 
+/** A shared block the agent carries, with the agent's attachment to it. */
+const sharedBlock = z.strictObject({
+  id: idOf("block"),
+  label: blockLabel,
+  value: z.string(),
+  description: blockDescription,
+  limit: blockLimit,
+  readOnly: z.boolean(),
+  createdAt: instant,
+  updatedAt: instant,
+  /** The label the agent carries it under, and whether it is read-only for this agent. */
+  attachment: z.strictObject({ label: blockLabel, readOnly: z.boolean(), createdAt: instant }),
+});
+
 /** Version 1: the agent and its block history only. Still read; never written. */
 export const exportDocumentV1 = z.strictObject({
   ...agentWithHistory,
@@ -216,6 +232,8 @@ export const exportDocument = z.strictObject({
   }),
   /** Strongest first. */
   insights: z.array(insight),
+  /** The shared blocks the agent carries; absent when it carries none. */
+  sharedBlocks: z.array(sharedBlock).optional(),
 });
 
 /** One agent with its full block history and all it has learned, as written by `export` and read by `import`. */
@@ -226,3 +244,4 @@ export type ExportedMessage = ExportDocument["messages"][number];
 export type ExportedEpisode = ExportDocument["episodes"][number];
 export type ExportedRecord = ExportDocument["experience"]["records"][number];
 export type ExportedInsight = ExportDocument["insights"][number];
+export type ExportedSharedBlock = NonNullable<ExportDocument["sharedBlocks"]>[number];

@@ -102,6 +102,17 @@ export function verifyContents(doc: ExportDocument): void {
     if ((episode.status === "finished") !== (episode.finishedAt !== null))
       throw bad(`episodes.${i}.finishedAt: must be set when, and only when, the episode is finished`);
   });
+  const head = doc.commits.find(
+    (c) => c.id === doc.branches.find((b) => b.name === doc.agent.defaultBranch)?.head,
+  );
+  unique("sharedBlocks", doc.sharedBlocks ?? []);
+  (doc.sharedBlocks ?? []).forEach((block, i) => {
+    const entry = head?.tree.find((e) => e.label === block.attachment.label);
+    if (entry?.sharedId !== block.id)
+      throw bad(
+        `sharedBlocks.${i}.attachment.label: the head of the default branch has no block "${block.attachment.label}" shared as ${block.id}`,
+      );
+  });
   const situations = new Set<string>();
   doc.experience.records.forEach((record, i) => {
     const key = `${record.task}\u0000${record.observation}`;

@@ -207,6 +207,11 @@ const context = defineCommand({
     messages: { type: "string", arg: "N", help: "messages in the conversation (default 10000)" },
     samples: { type: "string", arg: "N", help: "compilations timed per window size (default 300)" },
     turns: { type: "string", arg: "N", help: "turns timed per kind (default 150)" },
+    shared: {
+      type: "string",
+      arg: "N",
+      help: "also compare compiling with N of the blocks shared against all private",
+    },
   },
   details: [
     "An agent with 10 blocks, N memories and N messages in its own throwaway database (--db is ignored),",
@@ -221,6 +226,7 @@ const context = defineCommand({
       messages: positiveInt(options.messages, "messages", "bench context"),
       samples: positiveInt(options.samples, "samples", "bench context"),
       turns: positiveInt(options.turns, "turns", "bench context"),
+      shared: positiveInt(options.shared, "shared", "bench context"),
       onProgress: progressBar(ctx.io.stderr),
     });
     return { data: result, text: formatContextBench(result) };

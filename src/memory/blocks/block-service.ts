@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
+import type { BlockAttachment } from "../../core/shared-block-types.ts";
 import type { Agent, Author, Blob, Block, Commit, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
 import type { AppendCommit } from "../../store/store.ts";
@@ -9,6 +10,13 @@ import { dropUndefined } from "../pagination.ts";
 import { makeCommit } from "./commit-hash.ts";
 import { requireBranch, requireCommit, resolveRevision, sameCommit } from "./resolve.ts";
 import { BLOCK_DEFAULTS, type BlockChange, type CommitInput, commitInput } from "./schemas.ts";
+import {
+  attachmentsOf,
+  isSharedConflict,
+  loadTarget,
+  prepareSharedWrite,
+  type SharedChange,
+} from "./shared-edit.ts";
 
 /** The blocks of an agent as of one commit. */
 export interface BlockSet {
@@ -165,8 +173,11 @@ export class BlockService {
       try {
         return await this.#apply(agent, branchName, head, parsed.changes, parsed.author, parsed.message);
       } catch (error) {
+        // A shared block or another agent carrying it moved: never the caller's head, so always retried.
         const retry =
-          error instanceof ConflictError && parsed.expectedHead === undefined && attempt < AUTO_RETRIES;
+          error instanceof ConflictError &&
+          (parsed.expectedHead === undefined || isSharedConflict(error, agent.id)) &&
+          attempt < AUTO_RETRIES;
         if (!retry) throw error;
         // Another process moved the branch: back off briefly, then re-read and re-apply.
         await delay(attempt);
@@ -206,6 +217,12 @@ export class BlockService {
     const blobs: Blob[] = [];
     const before: Record<string, unknown> = {};
     const after: Record<string, unknown> = {};
+    // Shared blocks propagate from the default branch only: an edit on another branch stays there.
+    const attached =
+      branch === agent.defaultBranch && changes.some((c) => tree.get(c.label)?.sharedId !== undefined)
+        ? await attachmentsOf(this.#ctx, agent.id)
+        : null;
+    const shared: (Omit<SharedChange, "target" | "readOnly"> & { ownReadOnly: boolean | undefined })[] = [];
     for (const change of changes) {
       const existing = tree.get(change.label);
       if (existing?.readOnly === true && author === "agent") {
@@ -214,6 +231,12 @@ export class BlockService {
       const oldValue = existing === undefined ? null : (currentValues.get(existing.valueHash) ?? "");
       if (change.op === "delete") {
         if (existing === undefined) throw new NotFoundError(`block "${change.label}" not found`);
+        if (existing.sharedId !== undefined && attached?.has(existing.sharedId) === true) {
+          throw new InvalidInputError(
+            `block "${change.label}" is the shared block ${existing.sharedId}: detach it from the agent instead of deleting it`,
+            { details: { label: change.label, blockId: existing.sharedId } },
+          );
+        }
         tree.delete(change.label);
         before[change.label] = { ...existing, value: oldValue };
         after[change.label] = null;
@@ -231,6 +254,7 @@ export class BlockService {
         limit: settings.limit ?? existing?.limit ?? BLOCK_DEFAULTS.limit,
         readOnly: settings.readOnly ?? existing?.readOnly ?? false,
         valueHash: sha256(value),
+        ...(existing?.sharedId === undefined ? {} : { sharedId: existing.sharedId }),
       };
       const size = charCount(value);
       if (size > entry.limit) {
@@ -243,7 +267,16 @@ export class BlockService {
       tree.set(change.label, entry);
       before[change.label] = existing === undefined ? null : { ...existing, value: oldValue };
       after[change.label] = { ...entry, value };
+      if (entry.sharedId !== undefined && attached !== null) {
+        // A read-only setting that differs from what the agent sees is a change of the block's own.
+        const ownReadOnly =
+          settings.readOnly !== undefined && settings.readOnly !== existing?.readOnly
+            ? settings.readOnly
+            : undefined;
+        shared.push({ entry, value, ownReadOnly });
+      }
     }
+    const sharedChanges = await this.#sharedChanges(shared, attached, tree, after);
     const createdAt = nowIso(this.#ctx);
     const commit = makeCommit({
       parentId: head.id,
@@ -271,7 +304,39 @@ export class BlockService {
         createdAt,
       }),
     };
+    if (sharedChanges.length > 0)
+      append.shared = await prepareSharedWrite(this.#ctx, { agent, commit, changes: sharedChanges, author });
     return { commit, branch, changed: true, append };
+  }
+
+  /**
+   * The shared blocks a commit edits, each with every agent carrying it; entries of blocks no longer
+   * attached (or gone) become private, and each entry's read-only flag is the block's own or the
+   * attachment's.
+   */
+  async #sharedChanges(
+    shared: readonly (Omit<SharedChange, "target" | "readOnly"> & { ownReadOnly: boolean | undefined })[],
+    attached: Map<string, BlockAttachment> | null,
+    tree: Map<string, TreeEntry>,
+    after: Record<string, unknown>,
+  ): Promise<SharedChange[]> {
+    const result: SharedChange[] = [];
+    for (const { entry, value, ownReadOnly } of shared) {
+      const own = entry.sharedId === undefined ? undefined : attached?.get(entry.sharedId);
+      const target = own === undefined ? null : await loadTarget(this.#ctx, own);
+      let next: TreeEntry;
+      if (target === null) {
+        const { sharedId: _, ...rest } = entry;
+        next = rest;
+      } else {
+        const readOnly = ownReadOnly ?? target.block.readOnly;
+        next = { ...entry, readOnly: readOnly || target.own.readOnly };
+        result.push({ target, entry: next, value, readOnly });
+      }
+      tree.set(entry.label, next);
+      after[entry.label] = { ...next, value };
+    }
+    return result;
   }
 
   async #readPoint(agent: Agent, options: ReadOptions): Promise<{ commit: Commit; branch: string | null }> {
@@ -299,6 +364,7 @@ export class BlockService {
         limit: entry.limit,
         readOnly: entry.readOnly,
         size: charCount(value),
+        ...(entry.sharedId === undefined ? {} : { sharedId: entry.sharedId }),
       };
     });
   }

@@ -8,7 +8,13 @@ export function sortTree(entries: readonly TreeEntry[]): TreeEntry[] {
 
 export function hashTree(entries: readonly TreeEntry[]): string {
   return sha256(
-    JSON.stringify(sortTree(entries).map((e) => [e.label, e.valueHash, e.description, e.limit, e.readOnly])),
+    JSON.stringify(
+      sortTree(entries).map((e) => {
+        const fields = [e.label, e.valueHash, e.description, e.limit, e.readOnly];
+        // Only when set, so that the ids of commits made before shared blocks do not change.
+        return e.sharedId === undefined ? fields : [...fields, e.sharedId];
+      }),
+    ),
   );
 }
 

@@ -13,6 +13,7 @@ import { importMessages } from "./message-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "./pg-errors.ts";
 import { requireProject } from "./project-store.ts";
+import { importSharedBlocks } from "./shared-block-store.ts";
 
 /**
  * Agents on PostgreSQL. Deleting one cascades (foreign keys) to everything it owns; its events stay
@@ -43,6 +44,7 @@ export class PgAgentStore implements AgentStore {
         experience: data.experience,
         insights: data.insights,
       });
+      await importSharedBlocks(tx, data.sharedBlocks);
       await writeEvents(tx, data.events);
     });
   }

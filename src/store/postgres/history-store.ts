@@ -7,6 +7,7 @@ import type { AppendCommit, HistorySnapshot, HistoryStore } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertRows } from "./insert-rows.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
+import { lockSharedEdit, writeSharedEdit } from "./shared-block-store.ts";
 
 const COMMIT_COLUMNS = "c.id, c.parent_id, c.tree_hash, c.tree, c.author, c.message, c.created_at";
 
@@ -196,6 +197,7 @@ async function getBlobs(sql: Sql, agentId: string, hashes: readonly string[]): P
  */
 export async function appendCommit(tx: Sql, input: AppendCommit): Promise<void> {
   const { agentId, commit } = input;
+  if (input.shared !== undefined) await lockSharedEdit(tx, { ...input, shared: input.shared });
   await moveBranch(tx, agentId, input.branch, input.expectedHead, commit.id, commit.createdAt);
   await insertRows(
     tx,
@@ -216,6 +218,7 @@ export async function appendCommit(tx: Sql, input: AppendCommit): Promise<void> 
     "ON CONFLICT (agent_id, id) DO NOTHING",
   );
   await writeEvents(tx, [input.event]);
+  if (input.shared !== undefined) await writeSharedEdit(tx, input.shared, appendCommit);
 }
 
 /** Writes an agent's whole history as it is, commits numbered in the order given. */
@@ -268,6 +271,6 @@ async function refuseHead(tx: Sql, agentId: string, branch: string, expectedHead
   if (row === undefined) throw new NotFoundError(`branch "${branch}" not found`);
   throw new ConflictError(
     `branch "${branch}" is at ${row.commit_id.slice(0, 12)}, not the expected ${expectedHead.slice(0, 12)}: re-read and retry`,
-    { details: { branch, head: row.commit_id, expectedHead } },
+    { details: { agentId, branch, head: row.commit_id, expectedHead } },
   );
 }

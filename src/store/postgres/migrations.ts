@@ -3,6 +3,7 @@ import { sha256 } from "../../core/hash.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { GROUP_TABLES } from "./schema/groups.ts";
 import { SEARCH_TABLES } from "./schema/search.ts";
+import { SHARED_BLOCK_TABLES } from "./schema/shared-blocks.ts";
 import { TABLES } from "./schema/tables.ts";
 
 export interface PgMigration {
@@ -14,6 +15,7 @@ export interface PgMigration {
 /** PostgreSQL's schema history. Version 1 is the whole schema as of the backend's first release. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, name: "engram schema", sql: TABLES + SEARCH_TABLES },
+  { version: 4, name: "shared blocks", sql: SHARED_BLOCK_TABLES },
   { version: 5, name: "groups: agents of a project working together", sql: GROUP_TABLES },
 ];
 

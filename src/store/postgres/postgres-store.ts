@@ -4,7 +4,7 @@ import { PgEventStore } from "./event-store.ts";
 import { EventWakeups } from "./event-wakeups.ts";
 import { PgEvolutionStore } from "./evolution-store.ts";
 import { PgGroupStore } from "./group-store.ts";
-import { PgHistoryStore } from "./history-store.ts";
+import { appendCommit, PgHistoryStore } from "./history-store.ts";
 import { PgInsightStore } from "./insight-store.ts";
 import { PgJobStore } from "./job-store.ts";
 import { PgKeyStore } from "./key-store.ts";
@@ -15,6 +15,7 @@ import { PgDatabase } from "./pg-database.ts";
 import { PgMemoryStore } from "./pg-memory-store.ts";
 import { PgMessageStore } from "./pg-message-store.ts";
 import { PgProjectStore } from "./project-store.ts";
+import { PgSharedBlockStore } from "./shared-block-store.ts";
 import { PgTurnLeaseStore } from "./turn-lease-store.ts";
 import { PgVectorStore } from "./vector-store.ts";
 import { findPgVector, vectorWarning } from "./vector-support.ts";
@@ -64,6 +65,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     projects: new PgProjectStore(db),
     agents: new PgAgentStore(db),
     history: new PgHistoryStore(db),
+    sharedBlocks: new PgSharedBlockStore(db, appendCommit),
     events: new PgEventStore(db, wakeups),
     memories: new PgMemoryStore(db),
     messages: new PgMessageStore(db),

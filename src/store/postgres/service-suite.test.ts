@@ -23,6 +23,7 @@ const EXCLUDED: Record<string, string> = {
   // They open their databases themselves, a SQLite file and a PostgreSQL server of their own.
   "src/transfer/copy-database.test.ts": "copies between databases it opens, on both backends",
   "src/sleeptime/schedule-leader.test.ts": "two engines on one database, on both backends",
+  "src/memory/blocks/shared-block-servers.test.ts": "two engines on one database, on both backends",
   // This file: it would run itself.
   "src/store/postgres/service-suite.test.ts": "the runner",
 };

@@ -11,6 +11,7 @@ import type { SqliteExperienceStore } from "./learning-store.ts";
 import type { SqliteMemoryStore } from "./memory-store.ts";
 import type { SqliteMessageStore } from "./message-store.ts";
 import { type AgentRow, toAgent } from "./rows.ts";
+import { importSharedBlocks } from "./shared-block-store.ts";
 import type { Statements } from "./statements.ts";
 
 /** The domain stores an import writes through, each joining the import's transaction. */
@@ -50,6 +51,7 @@ export class SqliteAgentStore implements AgentStore {
         data.experience.version,
       );
       this.#targets.insights.importNow(agent.id, data.insights);
+      importSharedBlocks(this.#s, data.sharedBlocks);
     });
   }
 

@@ -6,6 +6,7 @@ import type { AppendCommit, HistorySnapshot, HistoryStore } from "../store.ts";
 import { inTransaction, inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { type CommitRow, toCommit } from "./rows.ts";
+import { writeSharedEdit } from "./shared-block-store.ts";
 import type { Statements } from "./statements.ts";
 
 const COMMIT_COLUMNS = "c.id, c.parent_id, c.tree_hash, c.tree, c.author, c.message, c.created_at";
@@ -134,6 +135,8 @@ export class SqliteHistoryStore implements HistoryStore {
         input.branch,
       );
       writeEvents(this.#s, [input.event]);
+      if (input.shared !== undefined)
+        writeSharedEdit(this.#s, input.shared, (other) => this.appendNow(other));
     });
   }
 
@@ -237,7 +240,7 @@ export class SqliteHistoryStore implements HistoryStore {
     if (row.commit_id !== expectedHead) {
       throw new ConflictError(
         `branch "${branch}" is at ${row.commit_id.slice(0, 12)}, not the expected ${expectedHead.slice(0, 12)}: re-read and retry`,
-        { details: { branch, head: row.commit_id, expectedHead } },
+        { details: { agentId, branch, head: row.commit_id, expectedHead } },
       );
     }
   }

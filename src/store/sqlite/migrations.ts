@@ -436,6 +436,48 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 17,
+    name: "shared blocks: blocks owned by a project, attached to several of its agents, with their edits",
+    // Each attached agent also carries the block in its own tree (an entry with `sharedId`), so reads
+    // need none of this; these tables say who carries it and record each edit across agents.
+    sql: `
+      CREATE TABLE shared_blocks (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        label TEXT NOT NULL,
+        value TEXT NOT NULL,
+        description TEXT NOT NULL,
+        char_limit INTEGER NOT NULL,
+        read_only INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX shared_blocks_by_project ON shared_blocks(project_id, id);
+      CREATE TABLE block_attachments (
+        block_id TEXT NOT NULL REFERENCES shared_blocks(id) ON DELETE CASCADE,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        label TEXT NOT NULL,
+        read_only INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (agent_id, block_id),
+        UNIQUE (agent_id, label)
+      ) STRICT;
+      CREATE INDEX block_attachments_by_block ON block_attachments(block_id, agent_id);
+      CREATE TABLE shared_block_edits (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        block_id TEXT NOT NULL REFERENCES shared_blocks(id) ON DELETE CASCADE,
+        agent_id TEXT NOT NULL,
+        author TEXT NOT NULL,
+        message TEXT NOT NULL,
+        value_hash TEXT NOT NULL,
+        commits TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX shared_block_edits_by_block ON shared_block_edits(block_id, seq);
+    `,
+  },
+  {
     version: 18,
     name: "groups: agents of a project working together, with their members in order",
     // A group goes with its project and with its manager; a member agent deleted leaves the group.

@@ -15,6 +15,7 @@ import { SqliteMemoryStore } from "./memory-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
 import { migrate } from "./migrations.ts";
 import { SqliteProjectStore } from "./project-store.ts";
+import { SqliteSharedBlockStore } from "./shared-block-store.ts";
 import { Statements } from "./statements.ts";
 import { SqliteTurnLeaseStore } from "./turn-lease-store.ts";
 import { SqliteVectorStore } from "./vector-store.ts";
@@ -71,6 +72,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     projects: new SqliteProjectStore(statements, purgeIndexes),
     agents,
     history,
+    sharedBlocks: new SqliteSharedBlockStore(statements, (input) => history.appendNow(input)),
     events: new SqliteEventStore(statements),
     memories,
     messages,

@@ -17,7 +17,7 @@ import type { EvolutionService } from "./evolution/evolution-service.ts";
 import type { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
 import type { GroupService } from "./groups/group-service.ts";
-import { refineInBackground } from "./groups/sleeptime-refine.ts";
+import { refineSharedBlocks } from "./groups/sleeptime-refine.ts";
 import type { InsightService } from "./insights/insight-service.ts";
 import { KeyService } from "./keys/key-service.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
@@ -290,7 +290,8 @@ function build(
       new (modules.groups().GroupService)(ctx, projects, {
         runtime: agentRuntime,
         background: runtime.background,
-        refine: (primary, background) => refineInBackground(sleeptime(), primary, background),
+        refine: (primary, background, exchange) =>
+          refineSharedBlocks({ runtime: agentRuntime(), store: ctx.store }, primary, background, exchange),
       }),
   );
   ctx.onActivity = (agent, source) => sleeptime().noteActivity(agent, source);

@@ -4,6 +4,7 @@ import type { Group, GroupMember } from "../core/group-types.ts";
 import type { Agent } from "../core/types.ts";
 import type { GroupEvent, GroupTurnResult } from "./group-events.ts";
 import type { groupMessageInput } from "./group-input.ts";
+import type { Exchange } from "./sleeptime-refine.ts";
 
 type GroupMessage = ReturnType<typeof groupMessageInput.parse>;
 
@@ -16,8 +17,8 @@ export interface GroupRun {
   input: GroupMessage;
   emit(event: GroupEvent): void;
   abortSignal: AbortSignal | undefined;
-  /** `sleeptime`: starts the background agent's refinement of the primary after its turn. */
-  refine(primary: Agent, background: Agent, turn: TurnResult): void;
+  /** `sleeptime`: starts the background agent's refinement of the shared blocks after the primary's turn. */
+  refine(primary: Agent, background: Agent, exchange: Exchange): void;
 }
 
 /** Runs a message through the group's pattern. */
@@ -87,7 +88,11 @@ async function primaryTurn(run: GroupRun): Promise<TurnResult> {
     { ...run.input, responder: member.responder ?? undefined },
     turnOptions(run, {}),
   );
-  run.refine(primary, agentOf(run, run.group.managerId as string), turn);
+  run.refine(primary, agentOf(run, run.group.managerId as string), {
+    content: run.input.content,
+    userId: run.input.userId,
+    turn,
+  });
   return turn;
 }
 

@@ -119,6 +119,38 @@ describe("groups", () => {
     );
   });
 
+  it("sleeptime: the primary answers; then the background agent refines the blocks they share", async () => {
+    const { engram, agents } = await cast({
+      desk: [{ text: "Tea it is." }, { text: "You like tea." }],
+      gardener: [
+        { toolCalls: [{ name: "memory_append", input: { label: "notes", text: "Ada likes tea." } }] },
+        { text: "Noted Ada's taste." },
+      ],
+    });
+    await assert.rejects(
+      engram.groups.create({ name: "g", pattern: "sleeptime", manager: "gardener", members: ["desk"] }),
+      /manager: gardener shares no block it may write with desk/,
+    );
+    const notes = await engram.sharedBlocks.create({ label: "notes", value: "" });
+    await engram.sharedBlocks.attach(agents.desk.id, notes.id);
+    await engram.sharedBlocks.attach(agents.gardener.id, notes.id);
+    const group = await engram.groups.create({
+      name: "g",
+      pattern: "sleeptime",
+      manager: "gardener",
+      members: ["desk"],
+    });
+    const result = await engram.groups.send(group.id, { content: "I'd like tea", userId: "ada" });
+    assert.equal(result.answer, "Tea it is.");
+    await engram.runtime.settled();
+    const told = (await engram.messages.list(agents.gardener.id)).items[0];
+    assert.equal(told?.name, "desk");
+    assert.match(told?.content ?? "", /Message: I'd like tea\ndesk's answer: Tea it is\./);
+    assert.equal((await engram.blocks.get(agents.desk.id, "notes")).value, "Ada likes tea.");
+    const context = await engram.runtime.context(agents.desk.id, { userId: "ada" });
+    assert.match(context.system, /Ada likes tea\./);
+  });
+
   it("bad groups are refused naming the problem, and nothing is written", async () => {
     const engram = createTestEngram();
     await engram.agents.create({ name: "lead" });

@@ -2,17 +2,17 @@ import type { AgentRuntime } from "../agent/agent-runtime.ts";
 import { EventChannel } from "../agent/event-channel.ts";
 import type { BackgroundTurns } from "../agent/messaging/background-turns.ts";
 import { findProjectAgent } from "../agent/messaging/find-agent.ts";
-import type { TurnResult } from "../agent/turn-events.ts";
 import { InvalidInputError, NotFoundError, toEngramError } from "../core/errors.ts";
 import type { Group, GroupMember } from "../core/group-types.ts";
 import type { Agent, Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
-import { type EngineContext, makeEvent, nowIso } from "../memory/context.ts";
+import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import { pageInput, pageOf } from "../memory/pagination.ts";
 import type { ProjectService } from "../memory/projects/project-service.ts";
 import type { GroupEvent, GroupTurnResult } from "./group-events.ts";
 import { type GroupInput, type GroupMessageInput, groupInput, groupMessageInput } from "./group-input.ts";
 import { runGroup } from "./group-run.ts";
+import { type Exchange, refinableBlocks } from "./sleeptime-refine.ts";
 
 /** A streamed group message: its events, ending with `group-done` or `error`. */
 export interface GroupStream extends AsyncIterable<GroupEvent> {
@@ -33,8 +33,8 @@ export interface GroupServices {
   runtime(): AgentRuntime;
   /** Where the background work a group starts is tracked (the engine waits for it when it closes). */
   background: BackgroundTurns;
-  /** `sleeptime`: refines the primary's memory with the background agent, after the primary's turn. */
-  refine(primary: Agent, background: Agent, turn: TurnResult): Promise<unknown>;
+  /** `sleeptime`: the background agent refines the blocks it shares with the primary, after its turn. */
+  refine(primary: Agent, background: Agent, exchange: Exchange): Promise<unknown>;
 }
 
 /**
@@ -86,6 +86,7 @@ export class GroupService {
         responder: typeof entry === "string" ? null : (entry.responder ?? null),
       });
     }
+    if (parsed.pattern === "sleeptime") await this.#checkShared(members[0] as GroupMember, manager as Agent);
     const group: Group = {
       id: this.#ctx.generateId("group"),
       projectId: project.id,
@@ -227,9 +228,18 @@ export class GroupService {
     }
     if (group.members.length === 0)
       throw new InvalidInputError(`group ${group.id} has no members left: its agents were deleted`);
-    const refine = (primary: Agent, background: Agent, turn: TurnResult) =>
-      this.#services.background.add(this.#services.refine(primary, background, turn));
+    const refine = (primary: Agent, background: Agent, exchange: Exchange) =>
+      this.#services.background.add(this.#services.refine(primary, background, exchange));
     return { runtime: this.#services.runtime(), group, agents, input: parsed, refine };
+  }
+
+  /** A sleeptime group's background agent must share a block it may write with the primary. */
+  async #checkShared(member: GroupMember, background: Agent): Promise<void> {
+    const primary = await requireAgent(this.#ctx, member.agentId);
+    if ((await refinableBlocks(this.#ctx.store, primary, background)).length > 0) return;
+    throw new InvalidInputError(
+      `invalid group: manager: ${background.name} shares no block it may write with ${primary.name}: attach ${primary.name}'s shared blocks to ${background.name} first (engram block attach)`,
+    );
   }
 
   async #require(id: string): Promise<Group> {

@@ -1,4 +1,5 @@
 import type { LanguageModel } from "ai";
+import { followingController } from "../core/abort.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import type { Agent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
@@ -130,12 +131,7 @@ export class AgentRuntime {
    * Stopping the iteration early cancels the turn.
    */
   async stream(agentId: string, input: TurnInput, options: TurnOptions = {}): Promise<TurnStream> {
-    const controller = new AbortController();
-    const caller = options.abortSignal;
-    if (caller !== undefined) {
-      if (caller.aborted) controller.abort(caller.reason);
-      else caller.addEventListener("abort", () => controller.abort(caller.reason), { once: true });
-    }
+    const controller = followingController(options.abortSignal);
     const channel = new EventChannel<TurnEvent>(() => controller.abort(new Error("the reader stopped")));
     const { turnId, result } = await this.#begin(
       agentId,

@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { startFakeChatServer } from "../test/fake-chat-server.ts";
-import { type CliSandbox, sandbox } from "./test-harness.ts";
+import { type CliSandbox, modelEnv, sandbox } from "./test-harness.ts";
 
 let s: CliSandbox;
 beforeEach(() => {
   s = sandbox();
 });
 afterEach(() => s.cleanup());
-
-const modelEnv = (url: string) => ({
-  ENGRAM_MODEL: "openai-compatible:test-chat",
-  OPENAI_COMPATIBLE_BASE_URL: url,
-});
 
 describe("engram group", () => {
   it("create, show and send: a supervisor routes to its worker and prints the answer", async () => {

@@ -2,6 +2,7 @@ import type { AgentRuntime } from "../agent/agent-runtime.ts";
 import { EventChannel } from "../agent/event-channel.ts";
 import type { BackgroundTurns } from "../agent/messaging/background-turns.ts";
 import { findProjectAgent } from "../agent/messaging/find-agent.ts";
+import { followingController } from "../core/abort.ts";
 import { InvalidInputError, NotFoundError, toEngramError } from "../core/errors.ts";
 import type { Group, GroupMember } from "../core/group-types.ts";
 import type { Agent, Page } from "../core/types.ts";
@@ -169,10 +170,7 @@ export class GroupService {
     options: GroupMessageOptions = {},
   ): Promise<GroupStream> {
     const prepared = await this.#prepare(id, input);
-    const controller = new AbortController();
-    const caller = options.abortSignal;
-    if (caller?.aborted) controller.abort(caller.reason);
-    else caller?.addEventListener("abort", () => controller.abort(caller.reason), { once: true });
+    const controller = followingController(options.abortSignal);
     const channel = new EventChannel<GroupEvent>(() => controller.abort(new Error("the reader stopped")));
     let last: GroupEvent | undefined;
     let started: () => void = () => {};

@@ -1,3 +1,4 @@
+import { followingController } from "../../core/abort.ts";
 import { EngramError } from "../../core/errors.ts";
 import type { GroupEvent } from "../../groups/group-events.ts";
 import type { GroupService, GroupStream } from "../../groups/group-service.ts";
@@ -22,10 +23,7 @@ export function groupsClient(t: Transport): GroupsClient {
     },
     async stream(id, input, options = {}) {
       refuseLocalOptions("groups.stream", options, ["onEvent"]);
-      const controller = new AbortController();
-      const caller = options.abortSignal;
-      if (caller?.aborted) controller.abort(caller.reason);
-      caller?.addEventListener("abort", () => controller.abort(caller.reason), { once: true });
+      const controller = followingController(options.abortSignal);
       // Refusals (bad input, unknown group, no model) are ordinary error responses, thrown here.
       const response = await t.send("groups.send", {
         params: params(id),

@@ -361,7 +361,12 @@ export class AgentRuntime {
   /** The messaging tools, when the agent's setting or the call (a group) turns them on. */
   #messagingTools(agent: Agent, turn: ToolTurn, messageTargets: TurnOptions["messageTargets"]) {
     if (!turn.settings.messaging && messageTargets === undefined) return {};
-    const hop = { agentId: agent.id, agentName: agent.name, turnId: turn.turnId };
+    const hop = {
+      agentId: agent.id,
+      agentName: agent.name,
+      turnId: turn.turnId,
+      via: turn.origin?.mode ?? null,
+    };
     const services: MessagingServices = {
       findAgent: (projectId, ref) => findProjectAgent(this.#s.ctx, projectId, ref),
       checkCanAnswer: (target) => {

@@ -107,6 +107,31 @@ describe("agent messaging", () => {
     );
   });
 
+  it("waiting on an agent that sent without waiting is no cycle: its turn holds nothing the chain waits for", async () => {
+    const { engram, agents } = await team({
+      a: [ask("b", "Ask me something later", false), { text: "Sent." }, { text: "A here." }],
+      b: [ask("a", "Are you there?"), { text: "a answered." }],
+    });
+    await engram.runtime.send(agents.a.id, { content: "start" });
+    await engram.runtime.settled();
+    const results = toolResults((await engram.messages.list(agents.b.id)).items);
+    assert.deepEqual(
+      results.map(([isError]) => isError),
+      [false],
+    );
+    assert.equal(JSON.parse(results[0]?.[1] ?? "{}").answer, "A here.");
+    const from = (await engram.messages.list(agents.a.id)).items.find((m) => m.name === "b")?.metadata.from as
+      | { chain: { agentId: string; via: string | null }[] }
+      | undefined;
+    assert.deepEqual(
+      from?.chain.map((hop) => [hop.agentId, hop.via]),
+      [
+        [agents.a.id, null],
+        [agents.b.id, "async"],
+      ],
+    );
+  });
+
   it("a chain longer than maxHops is refused at the hop that would pass it", async () => {
     const { engram, agents } = await team(
       {

@@ -76,7 +76,14 @@ export function messagingTools(services: MessagingServices, scope: MessagingScop
       name: scope.agent.name,
       userId: scope.userId,
       sessionId: scope.sessionId,
-      origin: { ...sender, toolCallId, mode: wait ? "wait" : "async", chain: scope.chain },
+      origin: {
+        agentId: sender.agentId,
+        agentName: sender.agentName,
+        turnId: sender.turnId,
+        toolCallId,
+        mode: wait ? "wait" : "async",
+        chain: scope.chain,
+      },
     };
     return { target, message };
   };

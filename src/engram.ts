@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { LanguageModel } from "ai";
 import type { AgentRuntime } from "./agent/agent-runtime.ts";
 import { ConversationCache } from "./agent/conversation-cache.ts";
+import { BackgroundTurns } from "./agent/messaging/background-turns.ts";
 import type { RuntimeOptions } from "./agent/runtime-config.ts";
 import { TokenCounter } from "./agent/tokenizer.ts";
 import { ToolRegistry } from "./agent/tool-registry.ts";
@@ -15,6 +16,8 @@ import { CheckerRegistry } from "./evolution/checkers.ts";
 import type { EvolutionService } from "./evolution/evolution-service.ts";
 import type { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
+import type { GroupService } from "./groups/group-service.ts";
+import { refineSharedBlocks } from "./groups/sleeptime-refine.ts";
 import type { InsightService } from "./insights/insight-service.ts";
 import { KeyService } from "./keys/key-service.ts";
 import { McpConnectionPool } from "./mcp-tools/mcp-connection-pool.ts";
@@ -122,6 +125,8 @@ export interface Engram {
   readonly sleeptime: SleeptimeService;
   /** Runs agents: a message in, an answer out, memory edited by tools; the compiled context. */
   readonly runtime: AgentRuntime;
+  /** Groups of a project's agents answering together: supervisor, round-robin, sleep-time. */
+  readonly groups: GroupService;
   /** API keys: each sees only its project (the HTTP server's authentication). */
   readonly keys: KeyService;
   /** The vectors behind hybrid search: embed what has none, re-embed for a new model, retrain. */
@@ -194,6 +199,7 @@ export function createEngram(options: EngramOptions = {}): Engram {
     // Shared by every project view: tools are registered once per agent, token counts cached once.
     {
       tools: new ToolRegistry(),
+      background: new BackgroundTurns(),
       counter: new TokenCounter(),
       cache: new ConversationCache(),
       options: options.runtime ?? {},
@@ -212,6 +218,7 @@ function databaseOf(options: EngramOptions): DatabaseLocation {
 
 interface RuntimeShared {
   tools: ToolRegistry;
+  background: BackgroundTurns;
   counter: TokenCounter;
   cache: ConversationCache;
   options: RuntimeOptions;
@@ -242,6 +249,9 @@ const modules = {
   ),
   transfer: lazyModule<typeof import("./transfer/transfer-service.ts")>(
     moduleUrl("./transfer/transfer-service", import.meta.url).href,
+  ),
+  groups: lazyModule<typeof import("./groups/group-service.ts")>(
+    moduleUrl("./groups/group-service", import.meta.url).href,
   ),
   git: lazyModule<typeof import("./transfer/git/git-service.ts")>(
     moduleUrl("./transfer/git/git-service", import.meta.url).href,
@@ -285,6 +295,15 @@ function build(
         ...runtime,
       }),
   );
+  const groups = once(
+    () =>
+      new (modules.groups().GroupService)(ctx, projects, {
+        runtime: agentRuntime,
+        background: runtime.background,
+        refine: (primary, background, exchange) =>
+          refineSharedBlocks({ runtime: agentRuntime(), store: ctx.store }, primary, background, exchange),
+      }),
+  );
   ctx.onActivity = (agent, source) => sleeptime().noteActivity(agent, source);
   return {
     store: ctx.store,
@@ -318,6 +337,9 @@ function build(
     get runtime() {
       return agentRuntime();
     },
+    get groups() {
+      return groups();
+    },
     search: searchFn,
     keys: new KeyService(ctx, projects),
     vectors: new VectorService(ctx),
@@ -342,6 +364,8 @@ function build(
         checkers,
       ),
     close: async () => {
+      // Messages agents sent in the background are answered before the database goes away.
+      await runtime.background.settled();
       // Stops every MCP server child first: they would otherwise outlive the engine.
       await runtime.mcpPool.close();
       await ctx.store.close();

@@ -13,9 +13,17 @@
  *
  * @module engram
  */
-export type { AgentRuntime, AgentToolInfo, TurnOptions, TurnStream } from "./agent/agent-runtime.ts";
+export type {
+  AgentRuntime,
+  AgentToolInfo,
+  MessageTarget,
+  TurnOptions,
+  TurnStream,
+} from "./agent/agent-runtime.ts";
 export type { ClientTool, ClientToolResult, PendingToolCall } from "./agent/client-tools.ts";
 export type { CompiledContext } from "./agent/context-compiler.ts";
+export type { MessageHop, MessageOrigin } from "./agent/messaging/message-chain.ts";
+export type { ResponderName } from "./agent/responder-names.ts";
 export type { StepView } from "./agent/responders/responder.ts";
 export type {
   RetrySettings,
@@ -62,6 +70,7 @@ export {
   memoryFilterSchema,
   messageFilterSchema,
 } from "./core/filter/filter-parse.ts";
+export type { Group, GroupMember, GroupPattern } from "./core/group-types.ts";
 export type { IdGenerator, IdKind } from "./core/ids.ts";
 export type {
   HttpMcpServer,
@@ -137,6 +146,9 @@ export type { ExperienceService, RecordedStep } from "./experience/experience-se
 export type { ExperienceOptions, ExperienceTable, TableChanges } from "./experience/experience-table.ts";
 export type { AdviceInput, EpisodeInput, StepInput } from "./experience/schemas.ts";
 export type { Similarity } from "./experience/similarity.ts";
+export type { GroupEvent, GroupTurnResult } from "./groups/group-events.ts";
+export type { GroupInput, GroupMessageInput } from "./groups/group-input.ts";
+export type { GroupMessageOptions, GroupService, GroupStream } from "./groups/group-service.ts";
 export type {
   ExtractOptions,
   InsightOperation,
@@ -232,6 +244,7 @@ export type {
   EventStore,
   EvolutionStore,
   ExperienceStore,
+  GroupStore,
   HistorySnapshot,
   HistoryStore,
   IndexedMessage,
@@ -275,6 +288,7 @@ export {
   type ExperienceImport,
   type InstructionsChange,
   type JobCompletion,
+  type SharedBlockImport,
   type UnitOfWork,
   type WorkHandlers,
   type WorkOperation,

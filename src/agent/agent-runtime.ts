@@ -1,4 +1,5 @@
 import type { LanguageModel } from "ai";
+import { followingController } from "../core/abort.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import type { Agent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
@@ -17,6 +18,11 @@ import { type CompiledContext, compileContext } from "./context-compiler.ts";
 import type { ConversationCache } from "./conversation-cache.ts";
 import { EventChannel } from "./event-channel.ts";
 import { MEMORY_TOOL_NAMES, memoryTools } from "./memory-tools.ts";
+import type { BackgroundTurns } from "./messaging/background-turns.ts";
+import { findProjectAgent } from "./messaging/find-agent.ts";
+import type { MessageOrigin } from "./messaging/message-chain.ts";
+import { MESSAGING_TOOL_NAMES, type MessagingServices, messagingTools } from "./messaging/messaging-tools.ts";
+import type { ResponderName } from "./responder-names.ts";
 import { reactiveResponder } from "./responders/reactive.ts";
 import type { Responder, StepView } from "./responders/responder.ts";
 import { simpleResponder } from "./responders/simple.ts";
@@ -55,6 +61,20 @@ export interface TurnOptions {
    * memories are retrieved for; no new user message is stored.
    */
   toolResults?: readonly ClientToolResult[];
+  /**
+   * Offers the agent-messaging tools in this turn whatever the agent's `messaging` setting, and lets
+   * them reach only these agents of its project, each answering with its `responder` when one is
+   * given: how a group's supervisor routes work.
+   */
+  messageTargets?: readonly MessageTarget[];
+}
+
+/** An agent a turn may message (see `TurnOptions.messageTargets`). */
+export interface MessageTarget {
+  id: string;
+  name: string;
+  /** The responder its turns answer with; absent: its own setting. */
+  responder?: ResponderName | undefined;
 }
 
 /** A streamed turn: its events, ending with `done` or `error`. */
@@ -76,6 +96,8 @@ export interface RuntimeServices {
   cache: ConversationCache;
   options: RuntimeOptions;
   mcpPool: McpConnectionPool;
+  /** Turns started by `send_message_to_agent`, which the engine waits for when it closes. */
+  background: BackgroundTurns;
 }
 
 /** A tool an agent's model is offered, as `tools list` shows it. */
@@ -112,18 +134,18 @@ export class AgentRuntime {
     return result;
   }
 
+  /** Resolves once the turns that agents' `send_message_to_agent` calls started have ended. */
+  settled(): Promise<void> {
+    return this.#s.background.settled();
+  }
+
   /**
    * Starts a turn and returns its events as they happen. Bad input, an unknown agent or no model
    * are thrown here, before anything is written; later failures end the stream with an `error` event.
    * Stopping the iteration early cancels the turn.
    */
   async stream(agentId: string, input: TurnInput, options: TurnOptions = {}): Promise<TurnStream> {
-    const controller = new AbortController();
-    const caller = options.abortSignal;
-    if (caller !== undefined) {
-      if (caller.aborted) controller.abort(caller.reason);
-      else caller.addEventListener("abort", () => controller.abort(caller.reason), { once: true });
-    }
+    const controller = followingController(options.abortSignal);
     const channel = new EventChannel<TurnEvent>(() => controller.abort(new Error("the reader stopped")));
     const { turnId, result } = await this.#begin(
       agentId,
@@ -146,7 +168,11 @@ export class AgentRuntime {
     const modelName = this.#modelName(agent, options.model);
     const settings = resolveSettings(this.#s.options, agent, settingsOf(parsed), modelName);
     const responder = responderFor(settings, undefined);
-    const tools = await this.#tools(agent, parsed.userId, "trn_inspect", () => {});
+    const tools = await this.#tools(
+      agent,
+      { userId: parsed.userId, sessionId: undefined, turnId: "trn_inspect", settings, origin: null },
+      () => {},
+    );
     const { context } = await compileContext(this.#compilerServices(), {
       agent,
       settings,
@@ -173,10 +199,15 @@ export class AgentRuntime {
     return this.#s.tools.remove(agent.id, name);
   }
 
-  /** The names of the tools the agent's model is offered: the memory tools, then its own. */
+  /**
+   * The names of the tools the agent's model is offered: the memory tools, the messaging tools when
+   * its `messaging` setting is on, then its own.
+   */
   async toolNames(agentId: string): Promise<string[]> {
     const agent = await requireAgent(this.#s.ctx, agentId);
-    return [...MEMORY_TOOL_NAMES, ...this.#s.tools.names(agent.id)];
+    const settings = resolveSettings(this.#s.options, agent, {}, null);
+    const messaging = settings.messaging ? MESSAGING_TOOL_NAMES : [];
+    return [...MEMORY_TOOL_NAMES, ...messaging, ...this.#s.tools.names(agent.id)];
   }
 
   /**
@@ -217,6 +248,7 @@ export class AgentRuntime {
     options: TurnOptions,
     emit: (event: TurnEvent) => void,
     streaming: boolean,
+    origin: MessageOrigin | null = null,
   ): Promise<{ turnId: string; result: Promise<TurnResult> }> {
     const parsed = parseInput(turnInput, input, "message");
     const agent = await requireAgent(this.#s.ctx, agentId);
@@ -250,12 +282,18 @@ export class AgentRuntime {
         compiled: undefined,
         clientTools: new Set(Object.keys(options.clientTools ?? {})),
         resumed: null,
+        origin,
       };
       try {
-        plan.tools = await this.#tools(agent, parsed.userId, turnId, (edit) => {
-          plan.edits.push(edit);
-          emit({ type: "memory-edit", ...edit });
-        });
+        plan.tools = await this.#tools(
+          agent,
+          { userId: parsed.userId, sessionId: parsed.sessionId, turnId, settings, origin },
+          (edit) => {
+            plan.edits.push(edit);
+            emit({ type: "memory-edit", ...edit });
+          },
+          options.messageTargets,
+        );
         if (options.clientTools !== undefined)
           Object.assign(plan.tools, clientToolSet(options.clientTools, Object.keys(plan.tools)));
       } catch (error) {
@@ -354,12 +392,14 @@ export class AgentRuntime {
 
   async #tools(
     agent: Agent,
-    userId: string | undefined,
-    turnId: string,
+    turn: ToolTurn,
     onEdit: Parameters<typeof memoryTools>[1]["onEdit"],
+    messageTargets?: TurnOptions["messageTargets"],
   ) {
+    const { userId, turnId } = turn;
     const own = {
       ...memoryTools(this.#s, { agentId: agent.id, userId, turnId, onEdit }),
+      ...this.#messagingTools(agent, turn, messageTargets),
       ...this.#s.tools.toolSet(agent.id, { agentId: agent.id, userId, turnId }),
     };
     const mcp = await mcpToolSet(await this.#s.ctx.store.mcpServers.list(agent.id), {
@@ -370,6 +410,46 @@ export class AgentRuntime {
     return { ...own, ...mcp };
   }
 
+  /** The messaging tools, when the agent's setting or the call (a group) turns them on. */
+  #messagingTools(agent: Agent, turn: ToolTurn, messageTargets: TurnOptions["messageTargets"]) {
+    if (!turn.settings.messaging && messageTargets === undefined) return {};
+    const hop = {
+      agentId: agent.id,
+      agentName: agent.name,
+      turnId: turn.turnId,
+      via: turn.origin?.mode ?? null,
+    };
+    const services: MessagingServices = {
+      findAgent: (projectId, ref) => findProjectAgent(this.#s.ctx, projectId, ref),
+      checkCanAnswer: (target) => {
+        modelForAgent(this.#s.ctx, target, undefined);
+      },
+      answer: async (target, message, abortSignal) => {
+        const { content, name, userId, sessionId } = message;
+        const responder = messageTargets?.find((t) => t.id === target.id)?.responder;
+        const { result } = await this.#begin(
+          target.id,
+          { content, name, userId, sessionId, responder },
+          { abortSignal },
+          () => {},
+          false,
+          message.origin,
+        );
+        return result;
+      },
+      background: this.#s.background,
+    };
+    return messagingTools(services, {
+      agent,
+      userId: turn.userId,
+      sessionId: turn.sessionId,
+      chain: [...(turn.origin?.chain ?? []), hop],
+      maxHops: turn.settings.maxHops,
+      waitMs: turn.settings.messageWaitMs,
+      targets: messageTargets === undefined ? null : new Map(messageTargets.map((t) => [t.id, t.name])),
+    });
+  }
+
   /** The model's `provider:model` name, chosen in the same order as the model itself. */
   #modelName(agent: Agent, override: LanguageModel | string | undefined): string | null {
     for (const candidate of [override, agent.model, this.#s.ctx.model, this.#s.ctx.env.ENGRAM_MODEL]) {
@@ -378,6 +458,15 @@ export class AgentRuntime {
     }
     return null;
   }
+}
+
+/** The turn the tools serve. */
+interface ToolTurn {
+  userId: string | undefined;
+  sessionId: string | undefined;
+  turnId: string;
+  settings: RuntimeSettings;
+  origin: MessageOrigin | null;
 }
 
 function responderFor(settings: RuntimeSettings, stopWhen: TurnOptions["stopWhen"]): Responder {

@@ -278,7 +278,8 @@ async function blockError(
   return toolError(error);
 }
 
-function toolError(error: unknown): Error {
+/** A failure as the model is told it: the message of engram's own errors, anything else as is. */
+export function toolError(error: unknown): Error {
   if (EngramError.isInstance(error)) return new Error(error.message, { cause: error });
   return error instanceof Error ? error : new Error(String(error));
 }

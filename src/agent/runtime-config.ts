@@ -28,6 +28,12 @@ export const runtimeSettings = z.strictObject({
   maxRecentMessages: z.number().int().min(1).max(10_000),
   /** Longest a turn may take, model calls and tools included. */
   timeoutMs: z.number().int().min(1).max(3_600_000),
+  /** Offers the agent the messaging tools (`send_message_to_agent`, `send_message_to_agent_and_wait`). */
+  messaging: z.boolean(),
+  /** Most agent-to-agent messages in one chain (A → B → C is 2 hops); at least 1. */
+  maxHops: z.number().int().min(1, "must be at least 1 (0 would forbid every message)").max(32),
+  /** Longest `send_message_to_agent_and_wait` waits for the other agent's answer. */
+  messageWaitMs: z.number().int().min(1).max(3_600_000),
 });
 export type RuntimeSettings = z.output<typeof runtimeSettings>;
 export type RuntimeSettingsInput = Partial<RuntimeSettings>;
@@ -42,6 +48,9 @@ export const RUNTIME_DEFAULTS = {
   memoryResults: 8,
   maxRecentMessages: 200,
   timeoutMs: 120_000,
+  messaging: false,
+  maxHops: 3,
+  messageWaitMs: 60_000,
 } as const satisfies Partial<RuntimeSettings>;
 
 /** Retries of a model call that failed with a retryable error (429, 5xx, a dropped connection). */

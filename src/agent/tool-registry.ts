@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { ConflictError, InvalidInputError } from "../core/errors.ts";
 import { aiSdk } from "../models/ai-sdk.ts";
 import { MEMORY_TOOL_NAMES } from "./memory-tools.ts";
+import { MESSAGING_TOOL_NAMES } from "./messaging/messaging-tools.ts";
 
 /** What a user-defined tool's function is told about the call. */
 export interface AgentToolContext {
@@ -52,6 +53,8 @@ export class ToolRegistry {
       );
     if ((MEMORY_TOOL_NAMES as readonly string[]).includes(name))
       throw new ConflictError(`invalid tool: name: ${name} is a built-in memory tool`);
+    if ((MESSAGING_TOOL_NAMES as readonly string[]).includes(name))
+      throw new ConflictError(`invalid tool: name: ${name} is a built-in messaging tool`);
     if (typeof definition?.execute !== "function")
       throw new InvalidInputError("invalid tool: execute: must be a function");
     if (typeof definition.inputSchema?.safeParse !== "function")

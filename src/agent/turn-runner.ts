@@ -9,6 +9,7 @@ import type { RuntimeServices } from "./agent-runtime.ts";
 import { pendingToolCalls } from "./client-tools.ts";
 import type { CompiledTurn, CompilerServices } from "./context-compiler.ts";
 import { renderBlocks } from "./context-render.ts";
+import type { MessageOrigin } from "./messaging/message-chain.ts";
 import { runModel, StreamFailure } from "./model-call.ts";
 import { type AbortState, modelFailure } from "./model-errors.ts";
 import type { Responder } from "./responders/responder.ts";
@@ -49,6 +50,8 @@ export interface TurnPlan {
   clientTools: ReadonlySet<string>;
   /** In a continuation after client tool calls, the tool results it stored; else null. */
   resumed: Message[] | null;
+  /** Set when the message comes from another agent (its messaging tools): recorded as `metadata.from`. */
+  origin: MessageOrigin | null;
 }
 
 export interface RunnerServices extends RuntimeServices {
@@ -209,7 +212,11 @@ function userMessage(plan: TurnPlan, compiled?: CompiledTurn): MessageInput {
     userId: plan.input.userId,
     sessionId: plan.input.sessionId,
     createdAt: plan.startedAt,
-    metadata: { turnId: plan.turnId, ...context },
+    metadata: {
+      turnId: plan.turnId,
+      ...(plan.origin === null ? {} : { from: { ...plan.origin } }),
+      ...context,
+    },
   };
 }
 

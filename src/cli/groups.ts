@@ -12,6 +12,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   experience: "An agent's experience memory: what each action was worth where it was taken",
   insights: "Rules distilled from experience (ExpeL), with support counts",
   evolution: "An agent's evolution runs: list them, show their reports",
+  group: "Groups of a project's agents answering together: supervisor, round-robin, sleeptime",
   jobs: "An agent's background jobs (sleep-time work): list, show, run the due ones",
   keys: "API keys: each lets HTTP clients use one project",
   git: "An agent's memory as a real git repository: export it, import commits made with git",

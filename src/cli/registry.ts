@@ -8,6 +8,7 @@ import { eventCommands } from "./commands/events.ts";
 import { evolutionCommands } from "./commands/evolve.ts";
 import { experienceCommands } from "./commands/experience.ts";
 import { gitCommands } from "./commands/git.ts";
+import { agentGroupCommands } from "./commands/group.ts";
 import { historyCommands } from "./commands/history.ts";
 import { insightCommands } from "./commands/insights.ts";
 import { keyCommands } from "./commands/keys.ts";
@@ -46,6 +47,7 @@ export const COMMANDS: readonly Command[] = [
   ...messageCommands,
   ...runtimeCommands,
   ...toolCommands,
+  ...agentGroupCommands,
   ...experienceCommands,
   ...insightCommands,
   ...evolutionCommands,

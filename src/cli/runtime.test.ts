@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { startFakeChatServer } from "../test/fake-chat-server.ts";
-import { type CliSandbox, sandbox, serveInProcess } from "./test-harness.ts";
+import { type CliSandbox, modelEnv, sandbox, serveInProcess } from "./test-harness.ts";
 
 const APPEND = { name: "memory_append", arguments: JSON.stringify({ label: "human", text: "Likes tea" }) };
 
@@ -10,11 +10,6 @@ beforeEach(() => {
   s = sandbox();
 });
 afterEach(() => s.cleanup());
-
-const modelEnv = (url: string) => ({
-  ENGRAM_MODEL: "openai-compatible:test-chat",
-  OPENAI_COMPATIBLE_BASE_URL: url,
-});
 
 describe("engram send, chat and context", () => {
   it("send runs a turn: the answer on stdout, memory edits on stderr, the whole turn with --json", async () => {

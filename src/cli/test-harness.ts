@@ -129,3 +129,9 @@ export function serveInProcess(
     },
   };
 }
+
+/** The environment that points `ENGRAM_MODEL` at a fake OpenAI-compatible server (src/test/fake-chat-server.ts). */
+export const modelEnv = (url: string) => ({
+  ENGRAM_MODEL: "openai-compatible:test-chat",
+  OPENAI_COMPATIBLE_BASE_URL: url,
+});

@@ -270,6 +270,27 @@ describe("the client over a socket, across every operation", () => {
     await assert.rejects(client.webhooks.get(created.id), { name: "NotFoundError" });
   });
 
+  it("groups", async () => {
+    const member = await client.agents.create({ name: "crew-1" });
+    const group = await client.groups.create({
+      name: "crew",
+      pattern: "round-robin",
+      members: [member.name],
+    });
+    assert.deepEqual(group.members, [{ agentId: member.id, responder: null }]);
+    assert.deepEqual(await client.groups.get(group.id), group);
+    assert.ok((await client.groups.list()).items.some((g) => g.id === group.id));
+    const sent = await client.groups.send(group.id, { content: "2+2?" });
+    assert.equal(sent.answer, "4");
+    const events = [];
+    for await (const event of await client.groups.stream(group.id, { content: "2+2?" }))
+      events.push(event.type);
+    assert.equal(events.at(-1), "group-done");
+    assert.ok(events.includes("start"));
+    await client.groups.delete(group.id);
+    await assert.rejects(client.groups.get(group.id), { name: "NotFoundError" });
+  });
+
   it("shared blocks", async () => {
     const a = await client.agents.create({ name: "shares-a" });
     const b = await client.agents.create({ name: "shares-b" });

@@ -3,6 +3,7 @@ import type { SearchResponse } from "../retrieval/search-service.ts";
 import { type KeysClient, keysClient, type ProjectsClient, projectsClient } from "./resources/accounts.ts";
 import { type AgentsClient, agentsClient } from "./resources/agents.ts";
 import { type BlocksClient, blocksClient, type HistoryClient, historyClient } from "./resources/blocks.ts";
+import { type GroupsClient, groupsClient } from "./resources/groups.ts";
 import {
   type EvolutionClient,
   type ExperienceClient,
@@ -52,6 +53,8 @@ export interface EngramClient {
   readonly transfer: TransferClient;
   readonly vectors: VectorsClient;
   readonly webhooks: WebhooksClient;
+  /** Groups of a project's agents, and messages through them. */
+  readonly groups: GroupsClient;
   /** Blocks owned by a project and attached to several of its agents. */
   readonly sharedBlocks: SharedBlocksClient;
   /** The MCP servers each agent takes tools from. */
@@ -83,6 +86,7 @@ export function createClient(options: ClientOptions): EngramClient {
     blocks: blocksClient(t),
     history: historyClient(t),
     webhooks: webhooksClient(t),
+    groups: groupsClient(t),
     sharedBlocks: sharedBlocksClient(t),
     mcpServers: mcpServersClient(t),
     events: eventsClient(t),

@@ -28,6 +28,7 @@ export { OPERATIONS, type Operation, type OperationId, UNCLIENTED_OPERATIONS } f
 export type { KeysClient, ProjectsClient } from "./resources/accounts.ts";
 export type { AgentsClient } from "./resources/agents.ts";
 export type { BlocksClient, HistoryClient } from "./resources/blocks.ts";
+export type { GroupsClient } from "./resources/groups.ts";
 export type {
   EvolutionClient,
   ExperienceClient,

@@ -17,6 +17,7 @@ export const ID_PREFIX = {
   key: "key",
   webhook: "whk",
   delivery: "dlv",
+  group: "grp",
   block: "blk",
 } as const;
 

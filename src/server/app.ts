@@ -23,6 +23,7 @@ import { type EventStreamOptions, registerEventStreamRoute } from "./routes/even
 import { registerEventRoutes } from "./routes/events.ts";
 import { registerEvolutionRoutes } from "./routes/evolution.ts";
 import { registerExperienceRoutes } from "./routes/experience.ts";
+import { registerGroupRoutes } from "./routes/groups.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerInsightRoutes } from "./routes/insights.ts";
 import { registerKeyRoutes } from "./routes/keys.ts";
@@ -192,6 +193,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerVectorRoutes(app);
   registerWebhookRoutes(app, outbound);
   registerMcpServerRoutes(app);
+  registerGroupRoutes(app);
   registerOpenAiRoutes(app);
   // The MCP server works on the request's engine: with auth, the key's project only.
   registerMcpRoute(app, (c) => c.var.engram, { maxBodyBytes, onInternalError: reportInternal });

@@ -111,6 +111,8 @@ export function exampleBody(
     },
     "post /v1/agents/{id}/memories/{mid}/archive": {},
     "post /v1/agents/{id}/memories/{mid}/restore": {},
+    "post /v1/groups": { name: "team", pattern: "round-robin", members: ["their-agent"] },
+    "post /v1/groups/{groupId}/messages": { content: "hello" },
     "post /v1/chat/completions": { model: "agent:their-agent", messages: [{ role: "user", content: "hi" }] },
     "post /mcp": { jsonrpc: "2.0", id: 1, method: "ping" },
   };

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { APICallError } from "ai";
 import { createTestEngram, type ScriptStep, scriptedModel } from "../test/index.ts";
-import { refuses, testApp } from "./test-support.ts";
+import { refuses, sseEvents, testApp } from "./test-support.ts";
 
 function setup(script: ScriptStep[]) {
   const model = scriptedModel(script);
@@ -13,23 +13,6 @@ const remember: ScriptStep[] = [
   { toolCalls: [{ name: "memory_append", input: { label: "human", text: "Likes tea" } }] },
   { text: "Noted, you like tea." },
 ];
-
-/** Server-sent events of a response body: their names and parsed data. */
-async function events(response: Response) {
-  const text = await response.text();
-  return text
-    .split("\n\n")
-    .filter((block) => block.trim() !== "")
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = block
-        .split("\n")
-        .filter((line) => line.startsWith("data: "))
-        .map((line) => line.slice(6))
-        .join("\n");
-      return { event, data: JSON.parse(data) };
-    });
-}
 
 describe("running an agent over HTTP", () => {
   test("a body without a role runs a turn: 201 with every new message, the answer, usage and edits", async () => {
@@ -62,7 +45,7 @@ describe("running an agent over HTTP", () => {
     });
     assert.equal(response.status, 200);
     assert.match(response.headers.get("content-type") ?? "", /^text\/event-stream/);
-    const received = await events(response);
+    const received = await sseEvents(response);
     assert.ok(received.every((e) => e.event === e.data.type));
     const names = received.map((e) => e.event);
     assert.equal(names[0], "start");
@@ -115,7 +98,7 @@ describe("running an agent over HTTP", () => {
       body: JSON.stringify({ content: "Hi", stream: true }),
     });
     assert.equal(response.status, 200);
-    const received = await events(response);
+    const received = await sseEvents(response);
     assert.equal(received.at(-1)?.event, "error");
     assert.equal(received.at(-1)?.data.error.details.reason, "stream");
   });

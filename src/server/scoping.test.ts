@@ -39,6 +39,7 @@ interface Theirs {
   head: string;
   keyId: string;
   webhookId: string;
+  groupId: string;
   blockId: string;
   document: unknown;
 }
@@ -50,6 +51,7 @@ function paramValues(theirs: Theirs, byName: boolean): Record<string, string> {
     id: byName ? theirs.agentName : theirs.agentId,
     keyId: theirs.keyId,
     webhookId: theirs.webhookId,
+    groupId: theirs.groupId,
     blockId: theirs.blockId,
     label: "persona",
     rev: theirs.head,
@@ -79,6 +81,11 @@ async function seedTheirs(engram: Engram): Promise<Theirs> {
   const running = await scoped.experience.startEpisode(agent.id, { task: "walk" });
   await scoped.insights.apply(agent.id, [{ op: "add", text: "their secret rule" }]);
   const webhook = await scoped.webhooks.create({ url: "https://hooks.example.com/theirs", events: ["*"] });
+  const group = await scoped.groups.create({
+    name: "their-team",
+    pattern: "round-robin",
+    members: [agent.id],
+  });
   const block = await scoped.sharedBlocks.create({ label: "team", value: "their secret team rules" });
   await scoped.sharedBlocks.attach(agent.id, block.id);
   return {
@@ -92,6 +99,7 @@ async function seedTheirs(engram: Engram): Promise<Theirs> {
     head,
     keyId: key.apiKey.id,
     webhookId: webhook.id,
+    groupId: group.id,
     blockId: block.id,
     document: await scoped.transfer.export(agent.id),
   };
@@ -120,6 +128,7 @@ async function everything(engram: Engram, theirs: Theirs) {
     experience: await engram.experience.records(theirs.agentId),
     episodes: await engram.experience.listEpisodes(theirs.agentId, { limit: 500 }),
     webhooks: await engram.webhooks.list({ limit: 500 }),
+    groups: await engram.groups.list({ limit: 500 }),
     sharedBlock: await engram.sharedBlocks.get(theirs.blockId),
   };
 }
@@ -187,7 +196,14 @@ describe("a key sees only its project: every route, walked with a foreign key", 
 
   it("answers 404 when a list or a create names the other project or its agent, and lists none of it", async () => {
     const snapshot = await everything(t.engram, theirs);
-    const secrets = [theirs.projectId, theirs.agentId, theirs.keyId, theirs.memoryId, "their secret"];
+    const secrets = [
+      theirs.projectId,
+      theirs.agentId,
+      theirs.keyId,
+      theirs.memoryId,
+      theirs.groupId,
+      "their secret",
+    ];
     // The MCP endpoint speaks JSON-RPC, not this walk's JSON: it gets the same scoped engine, and
     // src/server/mcp.test.ts shows a scoped engine confines it to its project.
     for (const op of ops.filter(

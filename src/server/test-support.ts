@@ -130,3 +130,20 @@ export async function readModifyWrite(
   }
   assert.fail("gave up after 1000 conflicts");
 }
+
+/** Server-sent events of a response body: their names and parsed data. */
+export async function sseEvents(response: Response) {
+  const text = await response.text();
+  return text
+    .split("\n\n")
+    .filter((block) => block.trim() !== "")
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = block
+        .split("\n")
+        .filter((line) => line.startsWith("data: "))
+        .map((line) => line.slice(6))
+        .join("\n");
+      return { event, data: JSON.parse(data) };
+    });
+}

@@ -5,6 +5,7 @@ import { sha256 } from "../core/hash.ts";
 import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store, StoredApiKey } from "./store.ts";
 import { eventCases } from "./store-suite-events.ts";
+import { groupCases } from "./store-suite-groups.ts";
 import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases, suiteFixtures } from "./store-suite-jobs.ts";
 import { keyedFactCases } from "./store-suite-keyed.ts";
@@ -308,6 +309,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     settingsCases(kit);
     eventCases(kit);
     webhookCases(kit);
+    groupCases(kit);
     sharedBlockCases(kit);
     mcpServerCases(kit);
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {

@@ -1,5 +1,6 @@
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import type { FilterNode } from "../core/filter/filter-ast.ts";
+import type { Group } from "../core/group-types.ts";
 import type { McpServer } from "../core/mcp-server-types.ts";
 import type {
   Agent,
@@ -84,6 +85,8 @@ export interface Store {
   readonly webhooks: WebhookStore;
   /** The MCP servers each agent takes tools from. */
   readonly mcpServers: McpServerStore;
+  /** Groups of a project's agents. */
+  readonly groups: GroupStore;
   /** Roles one engine at a time holds among all on the database (e.g. running the sleep-time schedule). */
   readonly leaderLeases: LeaderLeaseStore;
   /**
@@ -163,6 +166,19 @@ export interface WebhookStore {
   recordOutcome(outcome: DeliveryOutcome): Promise<void>;
   /** Newest first; `after` is the id of the last delivery of the previous page. */
   deliveries(webhookId: string, options: ListOptions): Promise<WebhookDelivery[]>;
+}
+
+export interface GroupStore {
+  /**
+   * Adds a group with its members, in one transaction.
+   * @throws NotFoundError when the project, or an agent it names within that project, does not exist.
+   */
+  create(group: Group, event: NewEvent): Promise<void>;
+  get(id: string): Promise<Group | null>;
+  /** Oldest first, by id; every project's when `projectId` is absent. */
+  list(options: ListOptions & { projectId?: string | undefined }): Promise<Group[]>;
+  /** @throws NotFoundError when there is none. */
+  delete(id: string, event: NewEvent): Promise<void>;
 }
 
 /** A server's claim on a conversation while it runs a turn. */

@@ -75,6 +75,7 @@ function testDatabase(options: TestEngramOptions): Pick<EngramOptions, "path" | 
   return { database };
 }
 
+export { castModel, type RoleScript } from "./cast-model.ts";
 export { type ScriptedModel, type ScriptStep, scriptedModel } from "./scripted-model.ts";
 export {
   createEvolutionSimulator,

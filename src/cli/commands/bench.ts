@@ -321,6 +321,34 @@ const middleware = defineCommand({
   },
 });
 
+const group = defineCommand({
+  name: "bench group",
+  summary:
+    "Benchmark a supervisor group: the time routing a message through a supervisor adds to the worker's turn",
+  args: [],
+  options: {
+    samples: {
+      type: "string",
+      arg: "N",
+      help: "pairs timed: a worker turn, then a supervisor turn (default 300)",
+    },
+  },
+  details: [
+    "A supervisor group with one worker in its own throwaway database (--db is ignored), in-process, on a",
+    "zero-latency scripted model: the supervisor calls send_message_to_agent_and_wait, the worker answers,",
+    "the supervisor answers. Each group message is paired with a turn of the worker alone just before it;",
+    "the difference is engram's own time for routing. Progress shows on stderr when it is a terminal.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const { runGroupBench, formatGroupBench } = await import("../../bench/group-bench.ts");
+    const result = await runGroupBench({
+      samples: positiveInt(options.samples, "samples", "bench group"),
+      onProgress: progressBar(ctx.io.stderr),
+    });
+    return { data: result, text: formatGroupBench(result) };
+  },
+});
+
 const serve = defineCommand({
   name: "bench serve",
   summary: "Load-test the HTTP server: concurrent clients searching, inserting and editing over loopback",
@@ -515,6 +543,7 @@ export const benchCommands: readonly Command[] = [
   context,
   middleware,
   mcpTools,
+  group,
   serve,
   startup,
   limits,

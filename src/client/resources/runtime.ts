@@ -1,5 +1,6 @@
 import type { AgentRuntime, TurnStream } from "../../agent/agent-runtime.ts";
 import type { TurnEvent } from "../../agent/turn-events.ts";
+import { followingController } from "../../core/abort.ts";
 import { EngramError } from "../../core/errors.ts";
 import { refuseLocalOptions } from "../local-only.ts";
 import { sseData } from "../sse.ts";
@@ -19,10 +20,7 @@ export function runtimeClient(t: Transport): RuntimeClient {
     },
     async stream(agentId, input, options = {}) {
       refuseLocalOptions("runtime.stream", options, IN_PROCESS);
-      const controller = new AbortController();
-      const caller = options.abortSignal;
-      if (caller?.aborted) controller.abort(caller.reason);
-      caller?.addEventListener("abort", () => controller.abort(caller.reason), { once: true });
+      const controller = followingController(options.abortSignal);
       // Refusals (bad input, unknown agent, no model) are ordinary error responses, thrown here.
       const response = await t.send("runtime.send", {
         params: { id: agentId },

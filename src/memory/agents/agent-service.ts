@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkMessagingSettings } from "../../agent/messaging/messaging-settings.ts";
 import { agentNameCandidates, MAX_AGENT_NAME } from "../../core/agent-names.ts";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
@@ -79,6 +80,7 @@ export class AgentService {
    */
   async create(input: CreateAgentInput, options: { createProject?: boolean } = {}): Promise<Agent> {
     const parsed = parseInput(createAgentInput, input, "agent");
+    checkMessagingSettings(parsed.metadata, "agent");
     const blocks = parsed.blocks ?? DEFAULT_BLOCKS.map((b) => blockInput.parse(b));
     const tree: TreeEntry[] = [];
     const blobs: Blob[] = [];
@@ -195,6 +197,7 @@ export class AgentService {
     options: { actor?: Author } = {},
   ): Promise<{ before: Agent; after: Agent; event: NewEvent }> {
     const patch = parseInput(updateAgentInput, input, "agent update");
+    if (patch.metadata !== undefined) checkMessagingSettings(patch.metadata, "agent update");
     if (patch.model != null) checkModelAllowed(this.#ctx, patch.model, "model");
     const before = await requireAgent(this.#ctx, agentId);
     const after: Agent = {

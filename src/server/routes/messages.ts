@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
 import { filterText } from "../../core/filter/filter-parse.ts";
 import { MAX_SESSION_ID } from "../../core/input-limits.ts";
 import { MESSAGE_ROLES } from "../../core/types.ts";
@@ -22,6 +21,7 @@ import {
   MessageSchema,
   pageSchema,
 } from "../schemas.ts";
+import { sseOf } from "../sse-events.ts";
 
 const messageBatch = z.strictObject({
   messages: z
@@ -151,12 +151,5 @@ async function streamTurn(
 ): Promise<Response> {
   // The server aborts the request's signal when the client goes away: that cancels the turn.
   const events = await engram.runtime.stream(agentId, input, { abortSignal: c.req.raw.signal });
-  return streamSSE(c, async (sse) => {
-    sse.onAbort(() => events.cancel());
-    let id = 0;
-    for await (const event of events) {
-      if (sse.aborted) break;
-      await sse.writeSSE({ event: event.type, data: JSON.stringify(event), id: String(id++) });
-    }
-  });
+  return sseOf(c, events);
 }

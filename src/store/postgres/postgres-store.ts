@@ -4,6 +4,7 @@ import { PgAgentStore } from "./agent-store.ts";
 import { PgEventStore } from "./event-store.ts";
 import { EventWakeups } from "./event-wakeups.ts";
 import { PgEvolutionStore } from "./evolution-store.ts";
+import { PgGroupStore } from "./group-store.ts";
 import { appendCommit, PgHistoryStore } from "./history-store.ts";
 import { PgInsightStore } from "./insight-store.ts";
 import { PgJobStore } from "./job-store.ts";
@@ -85,6 +86,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     turnLeases: new PgTurnLeaseStore(db),
     webhooks: new PgWebhookStore(db),
     mcpServers: new PgMcpServerStore(db),
+    groups: new PgGroupStore(db),
     leaderLeases: pgLeaderLeaseStore(db),
     settings: {
       async get(key) {

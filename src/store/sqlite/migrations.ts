@@ -489,6 +489,31 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 18,
+    name: "groups: agents of a project working together, with their members in order",
+    // A group goes with its project and with its manager; a member agent deleted leaves the group.
+    sql: `
+      CREATE TABLE agent_groups (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        manager_id TEXT REFERENCES agents(id) ON DELETE CASCADE,
+        max_turns INTEGER,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX agent_groups_by_project ON agent_groups(project_id, id);
+      CREATE TABLE agent_group_members (
+        group_id TEXT NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        responder TEXT,
+        PRIMARY KEY (group_id, position)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX agent_group_members_by_agent ON agent_group_members(agent_id);
+    `,
+  },
+  {
     version: 19,
     name: "MCP servers: where each agent takes tools from",
     // The configuration (command or URL, env or headers, tool allowlist, time-out) is one JSON text:

@@ -5,6 +5,7 @@ import { openDatabase } from "./database.ts";
 import { SqliteEventStore } from "./event-store.ts";
 import { SqliteEvolutionStore } from "./evolution-store.ts";
 import { purgeAgentText } from "./fts.ts";
+import { SqliteGroupStore } from "./group-store.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
 import { SqliteInsightStore } from "./insight-store.ts";
 import { SqliteJobStore } from "./job-store.ts";
@@ -92,6 +93,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     leaderLeases: new SqliteLeaderLeaseStore(statements),
     webhooks: new SqliteWebhookStore(statements),
     mcpServers: new SqliteMcpServerStore(statements),
+    groups: new SqliteGroupStore(statements),
     ready: () => Promise.resolve(),
     unitOfWork: () => collectWork((operations) => applySqliteWork(targets, operations)),
     settings: {

@@ -15,6 +15,7 @@ import { CheckerRegistry } from "./evolution/checkers.ts";
 import type { EvolutionService } from "./evolution/evolution-service.ts";
 import type { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
+import { FeedbackService } from "./feedback/feedback-service.ts";
 import type { InsightService } from "./insights/insight-service.ts";
 import { KeyService } from "./keys/key-service.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
@@ -114,6 +115,8 @@ export interface Engram {
   readonly sleeptime: SleeptimeService;
   /** Runs agents: a message in, an answer out, memory edited by tools; the compiled context. */
   readonly runtime: AgentRuntime;
+  /** Feedback on turns: each becomes an episode step the experience memory and insights learn from. */
+  readonly feedback: FeedbackService;
   /** API keys: each sees only its project (the HTTP server's authentication). */
   readonly keys: KeyService;
   /** The vectors behind hybrid search: embed what has none, re-embed for a new model, retrain. */
@@ -268,8 +271,17 @@ function build(
         memories,
         messages,
         insights: insights(),
+        experience,
         search: searchFn,
         ...runtime,
+      }),
+  );
+  const feedback = once(
+    () =>
+      new FeedbackService(ctx, {
+        messages,
+        experience,
+        toolNames: (agentId) => agentRuntime().toolNames(agentId),
       }),
   );
   ctx.onActivity = (agent, source) => sleeptime().noteActivity(agent, source);
@@ -303,6 +315,9 @@ function build(
     },
     get runtime() {
       return agentRuntime();
+    },
+    get feedback() {
+      return feedback();
     },
     search: searchFn,
     keys: new KeyService(ctx, projects),

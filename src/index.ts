@@ -127,8 +127,12 @@ export { modelTaskRunner, reportMarkdown, systemPrompt } from "./evolution/index
 export type { Advice, AdviceItem } from "./experience/advice.ts";
 export type { ExperienceService, RecordedStep } from "./experience/experience-service.ts";
 export type { ExperienceOptions, ExperienceTable, TableChanges } from "./experience/experience-table.ts";
+export type { SimilarRecord } from "./experience/observation-index.ts";
 export type { AdviceInput, EpisodeInput, StepInput } from "./experience/schemas.ts";
 export type { Similarity } from "./experience/similarity.ts";
+export type { FeedbackInput } from "./feedback/feedback-schemas.ts";
+export type { Feedback, FeedbackService, FeedbackServices } from "./feedback/feedback-service.ts";
+export type { TurnAdviceItem } from "./feedback/turn-advice.ts";
 export type {
   ExtractOptions,
   InsightOperation,

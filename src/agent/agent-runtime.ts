@@ -2,6 +2,7 @@ import type { LanguageModel } from "ai";
 import { InvalidInputError } from "../core/errors.ts";
 import type { Agent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
+import type { ExperienceService } from "../experience/experience-service.ts";
 import type { InsightService } from "../insights/insight-service.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
 import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
@@ -68,6 +69,8 @@ export interface RuntimeServices {
   memories: MemoryService;
   messages: MessageService;
   insights: InsightService;
+  /** The experience memory, whose advice for similar messages goes into contexts. */
+  experience(): ExperienceService;
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   tools: ToolRegistry;
   counter: TokenCounter;
@@ -303,6 +306,8 @@ export class AgentRuntime {
       counter: this.#s.counter,
       cache: this.#s.cache,
       nowIso: () => nowIso(this.#s.ctx),
+      similarExperience: (agentId: string, query: Parameters<ExperienceService["similarObservations"]>[1]) =>
+        this.#s.experience().similarObservations(agentId, query),
     };
   }
 

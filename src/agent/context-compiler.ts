@@ -2,6 +2,9 @@ import type { ModelMessage, Tool } from "ai";
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.ts";
 import type { Agent, Insight, Message } from "../core/types.ts";
+import type { SimilarRecord } from "../experience/observation-index.ts";
+import { ADVICE_MIN_SIMILARITY, type TurnAdviceItem, turnAdvice } from "../feedback/turn-advice.ts";
+import { FEEDBACK_TASK } from "../feedback/turn-step.ts";
 import type { InsightService } from "../insights/insight-service.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
 import type { SearchInput } from "../retrieval/search-schema.ts";
@@ -24,7 +27,7 @@ import { MESSAGE_OVERHEAD_TOKENS, type TokenCounter } from "./tokenizer.ts";
 import { countedText, summaryInfo, toModelMessages } from "./turn-messages.ts";
 
 /** Shares of the room left after instructions, blocks, tools and the new message. */
-export const BUDGET_SHARES = { insights: 0.1, memories: 0.15, summary: 0.1 } as const;
+export const BUDGET_SHARES = { insights: 0.1, memories: 0.15, advice: 0.05, summary: 0.1 } as const;
 /** Kept free of the window for the tokenizer's error on models that do not use o200k_base. */
 export const SAFETY_MARGIN = 0.05;
 const MAX_INSIGHTS = 20;
@@ -69,6 +72,8 @@ export interface CompiledContext {
       overflowExact: boolean;
     };
     pending: { tokens: number } | null;
+    /** Advice learned from feedback on similar earlier messages (see docs/experience.md). */
+    advice: { tokens: number; items: TurnAdviceItem[] };
   };
   system: string;
   messages: ModelMessage[];
@@ -78,6 +83,8 @@ export interface CompiledContext {
    * In `messages` when there is a new message; shown here on its own when inspecting without one.
    */
   retrieved: string;
+  /** The advice, as it goes at the start of the new message after the retrieved memories. */
+  advice: string;
 }
 
 /** What the turn needs beyond the inspectable context. */
@@ -117,6 +124,11 @@ export interface CompilerServices {
   counter: TokenCounter;
   cache: ConversationCache;
   nowIso(): string;
+  /** Experience records of `task` with observations similar to the message (the runtime's advice). */
+  similarExperience?(
+    agentId: string,
+    query: { task: string; observation: string; k: number; min: number },
+  ): Promise<SimilarRecord[]>;
 }
 
 const schemaText = new WeakMap<object, string>();
@@ -202,7 +214,9 @@ export async function compileContext(services: CompilerServices, input: CompileI
   const memoriesText = renderMemories(memories.map((m) => m.line));
   if (memoriesText !== "") memoryTokens = count(memoriesText);
 
-  const messageBudget = Math.max(0, rest - insightTokens - memoryTokens - summaryBudget);
+  const advice = await compileAdvice(services, input, query, Math.floor(rest * BUDGET_SHARES.advice), count);
+
+  const messageBudget = Math.max(0, rest - insightTokens - memoryTokens - advice.tokens - summaryBudget);
   const tokensOf = (m: Message) => counter.countById(m.id, () => countedText(m)) + MESSAGE_OVERHEAD_TOKENS;
   const scan = await scanConversation(services.store, {
     agentId: agent.id,
@@ -239,10 +253,11 @@ export async function compileContext(services: CompilerServices, input: CompileI
     .join("\n\n");
   const messages = toModelMessages(scan.window);
   if (input.pending !== null) {
-    const text = pendingText(input.pending);
-    messages.push({ role: "user", content: memoriesText === "" ? text : `${memoriesText}\n\n${text}` });
+    const text = [memoriesText, advice.text, pendingText(input.pending)].filter((t) => t !== "").join("\n\n");
+    messages.push({ role: "user", content: text });
   }
-  const used = fixed + insightTokens + summaryTokens + memoryTokens + scan.windowTokens + pendingTokens;
+  const used =
+    fixed + insightTokens + summaryTokens + memoryTokens + advice.tokens + scan.windowTokens + pendingTokens;
 
   const context: CompiledContext = {
     agentId: agent.id,
@@ -297,10 +312,12 @@ export async function compileContext(services: CompilerServices, input: CompileI
         overflowExact: scan.complete,
       },
       pending: input.pending === null ? null : { tokens: pendingTokens },
+      advice: { tokens: advice.tokens, items: advice.items },
     },
     system,
     messages,
     retrieved: memoriesText,
+    advice: advice.text,
   };
   return {
     context,
@@ -311,6 +328,37 @@ export async function compileContext(services: CompilerServices, input: CompileI
     messageBudget,
     summaryBudget,
   };
+}
+
+/**
+ * Advice for the message from the experience memory's records of similar earlier messages, within
+ * its share of the budget (the least similar records go first when it does not fit).
+ */
+async function compileAdvice(
+  services: CompilerServices,
+  input: CompileInput,
+  query: string | null,
+  budget: number,
+  count: (text: string) => number,
+): Promise<{ text: string; tokens: number; items: TurnAdviceItem[] }> {
+  const k = input.settings.adviceResults;
+  if (services.similarExperience === undefined || k === 0 || query === null || query.trim() === "")
+    return { text: "", tokens: 0, items: [] };
+  const similar = await services.similarExperience(input.agent.id, {
+    task: FEEDBACK_TASK,
+    observation: query.slice(0, 4000),
+    k,
+    min: ADVICE_MIN_SIMILARITY,
+  });
+  let advice = turnAdvice(similar, Object.keys(input.tools));
+  while (advice.items.length > 0 && count(advice.text) > budget) {
+    const items = advice.items.slice(0, -1);
+    advice = turnAdvice(
+      similar.filter((s) => items.some((i) => i.recordId === s.record.id)),
+      Object.keys(input.tools),
+    );
+  }
+  return { ...advice, tokens: advice.text === "" ? 0 : count(advice.text) };
 }
 
 function pendingText(pending: { content: string; name?: string | undefined }): string {

@@ -175,6 +175,9 @@ describe("the client over a socket, across every operation", () => {
     assert.equal(types.at(-1), "done");
     const context = await client.runtime.context(agent.id, { query: "secret", userId: "u1" });
     assert.ok(JSON.stringify(context).includes("secret"));
+    const feedback = await client.feedback.give(agent.id, turn.turnId, example("feedback.give"));
+    assert.equal(feedback.action, "answer");
+    assert.equal(feedback.episode.steps[0]?.reward, 1);
   });
 
   it("transfer, experience, insights, evolution, sleep-time and vectors", async () => {

@@ -8,6 +8,8 @@ import {
   type ExperienceClient,
   evolutionClient,
   experienceClient,
+  type FeedbackClient,
+  feedbackClient,
   type InsightsClient,
   insightsClient,
   type SleeptimeClient,
@@ -44,6 +46,8 @@ export interface EngramClient {
   readonly messages: MessagesClient;
   readonly runtime: RuntimeClient;
   readonly experience: ExperienceClient;
+  /** Feedback on turns, as `engram.feedback`. */
+  readonly feedback: FeedbackClient;
   readonly insights: InsightsClient;
   readonly evolution: EvolutionClient;
   readonly sleeptime: SleeptimeClient;
@@ -82,6 +86,7 @@ export function createClient(options: ClientOptions): EngramClient {
     messages: messagesClient(t),
     runtime: runtimeClient(t),
     experience: experienceClient(t),
+    feedback: feedbackClient(t),
     insights: insightsClient(t),
     evolution: evolutionClient(t),
     sleeptime: sleeptimeClient(t),

@@ -31,6 +31,7 @@ export type { BlocksClient, HistoryClient } from "./resources/blocks.ts";
 export type {
   EvolutionClient,
   ExperienceClient,
+  FeedbackClient,
   InsightsClient,
   SleeptimeClient,
   TransferClient,

@@ -71,6 +71,13 @@ export class ExperienceTable {
     this.#now = ids.now;
   }
 
+  /** Moves whenever a record is added or removed, so an index over the records knows it is stale. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  #generation = 0;
+
   get size(): number {
     return this.#records.size;
   }
@@ -147,6 +154,7 @@ export class ExperienceTable {
       updatedAt: now,
     };
     this.#records.set(key(task, observation), record);
+    this.#generation++;
     this.#closestPair = undefined;
     this.#touch(record);
     return record;
@@ -201,6 +209,7 @@ export class ExperienceTable {
 
   #remove(record: ExperienceRecord): void {
     this.#records.delete(key(record.task, record.observation));
+    this.#generation++;
     this.changes.upserts.delete(record.id);
     this.changes.deletes.add(record.id);
     this.changes.evicted.push(record);

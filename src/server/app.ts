@@ -23,6 +23,7 @@ import { type EventStreamOptions, registerEventStreamRoute } from "./routes/even
 import { registerEventRoutes } from "./routes/events.ts";
 import { registerEvolutionRoutes } from "./routes/evolution.ts";
 import { registerExperienceRoutes } from "./routes/experience.ts";
+import { registerFeedbackRoutes } from "./routes/feedback.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerInsightRoutes } from "./routes/insights.ts";
 import { registerKeyRoutes } from "./routes/keys.ts";
@@ -169,6 +170,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerSearchRoutes(app);
   registerTransferRoutes(app);
   registerExperienceRoutes(app);
+  registerFeedbackRoutes(app);
   registerInsightRoutes(app);
   registerEvolutionRoutes(app);
   registerSleeptimeRoutes(app);

@@ -91,6 +91,7 @@ export function formatContext(c: CompiledContext): string {
       s.summary === null ? "none" : `covers ${s.summary.covered} messages`,
     ],
     ["memories", String(s.memories.tokens), counted(s.memories.items.length, s.memories.omitted)],
+    ["advice", String(s.advice.tokens), `${s.advice.items.length}`],
     [
       "messages",
       String(s.messages.tokens),
@@ -114,9 +115,19 @@ export function formatContext(c: CompiledContext): string {
     c.retrieved === ""
       ? []
       : ["", "--- retrieved memories (sent at the start of the new message) ---", c.retrieved];
-  return [...header, "", "--- system ---", c.system, ...retrieved, "", "--- messages ---", ...messages].join(
-    "\n",
-  );
+  const advice =
+    c.advice === "" ? [] : ["", "--- advice (sent at the start of the new message) ---", c.advice];
+  return [
+    ...header,
+    "",
+    "--- system ---",
+    c.system,
+    ...retrieved,
+    ...advice,
+    "",
+    "--- messages ---",
+    ...messages,
+  ].join("\n");
 }
 
 function counted(shown: number, omitted: number): string {

@@ -7,6 +7,7 @@ import { copyCommands } from "./commands/copy.ts";
 import { eventCommands } from "./commands/events.ts";
 import { evolutionCommands } from "./commands/evolve.ts";
 import { experienceCommands } from "./commands/experience.ts";
+import { feedbackCommands } from "./commands/feedback.ts";
 import { gitCommands } from "./commands/git.ts";
 import { historyCommands } from "./commands/history.ts";
 import { insightCommands } from "./commands/insights.ts";
@@ -43,6 +44,7 @@ export const COMMANDS: readonly Command[] = [
   ...messageCommands,
   ...runtimeCommands,
   ...experienceCommands,
+  ...feedbackCommands,
   ...insightCommands,
   ...evolutionCommands,
   ...sleepCommands,

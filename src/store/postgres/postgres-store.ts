@@ -7,6 +7,7 @@ import { PgHistoryStore } from "./history-store.ts";
 import { PgInsightStore } from "./insight-store.ts";
 import { PgJobStore } from "./job-store.ts";
 import { PgKeyStore } from "./key-store.ts";
+import { pgImageStore } from "./image-store.ts";
 import { pgLeaderLeaseStore } from "./leader-lease-store.ts";
 import { PgEpisodeStore, PgExperienceStore } from "./learning-store.ts";
 import { migratePostgres } from "./migrations.ts";
@@ -79,6 +80,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     turnLeases: new PgTurnLeaseStore(db),
     webhooks: new PgWebhookStore(db),
     leaderLeases: pgLeaderLeaseStore(db),
+    images: pgImageStore(db),
     settings: {
       async get(key) {
         return (

@@ -8,6 +8,7 @@ import { SqliteHistoryStore } from "./history-store.ts";
 import { SqliteInsightStore } from "./insight-store.ts";
 import { SqliteJobStore } from "./job-store.ts";
 import { SqliteKeyStore } from "./key-store.ts";
+import { SqliteImageStore } from "./image-store.ts";
 import { SqliteLeaderLeaseStore } from "./leader-lease-store.ts";
 import { SqliteEpisodeStore, SqliteExperienceStore } from "./learning-store.ts";
 import { SqliteMemoryStore } from "./memory-store.ts";
@@ -82,6 +83,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     keys: new SqliteKeyStore(statements),
     turnLeases: new SqliteTurnLeaseStore(statements),
     leaderLeases: new SqliteLeaderLeaseStore(statements),
+    images: new SqliteImageStore(statements),
     webhooks: new SqliteWebhookStore(statements),
     ready: () => Promise.resolve(),
     settings: {

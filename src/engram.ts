@@ -16,6 +16,7 @@ import type { EvolutionService } from "./evolution/evolution-service.ts";
 import type { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
 import { FeedbackService } from "./feedback/feedback-service.ts";
+import { ImageService } from "./images/image-service.ts";
 import type { InsightService } from "./insights/insight-service.ts";
 import { KeyService } from "./keys/key-service.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
@@ -115,6 +116,8 @@ export interface Engram {
   readonly sleeptime: SleeptimeService;
   /** Runs agents: a message in, an answer out, memory edited by tools; the compiled context. */
   readonly runtime: AgentRuntime;
+  /** The images of messages, stored once per agent by SHA-256. */
+  readonly images: ImageService;
   /** Feedback on turns: each becomes an episode step the experience memory and insights learn from. */
   readonly feedback: FeedbackService;
   /** API keys: each sees only its project (the HTTP server's authentication). */
@@ -301,6 +304,7 @@ function build(
     },
     memories,
     messages,
+    images: new ImageService(ctx),
     get experience() {
       return experience();
     },

@@ -133,6 +133,9 @@ export type { Similarity } from "./experience/similarity.ts";
 export type { FeedbackInput } from "./feedback/feedback-schemas.ts";
 export type { Feedback, FeedbackService, FeedbackServices } from "./feedback/feedback-service.ts";
 export type { TurnAdviceItem } from "./feedback/turn-advice.ts";
+export type { ContentPart } from "./images/content-parts.ts";
+export type { ImageRef } from "./images/image-record.ts";
+export type { ImageService, ImageView } from "./images/image-service.ts";
 export type {
   ExtractOptions,
   InsightOperation,
@@ -216,6 +219,7 @@ export type {
   ExperienceStore,
   HistorySnapshot,
   HistoryStore,
+  ImageStore,
   IndexedMessage,
   InsightChanges,
   InsightStore,
@@ -238,6 +242,7 @@ export type {
   Store,
   StoreCapabilities,
   StoredApiKey,
+  StoredImage,
   StoredWebhook,
   TurnLease,
   TurnLeaseStore,

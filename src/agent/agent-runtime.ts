@@ -3,6 +3,7 @@ import { InvalidInputError } from "../core/errors.ts";
 import type { Agent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import type { ExperienceService } from "../experience/experience-service.ts";
+import { splitContent } from "../images/content-parts.ts";
 import type { InsightService } from "../insights/insight-service.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
 import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
@@ -175,7 +176,12 @@ export class AgentRuntime {
     emit: (event: TurnEvent) => void,
     streaming: boolean,
   ): Promise<{ turnId: string; result: Promise<TurnResult> }> {
-    const parsed = parseInput(turnInput, input, "message");
+    const { content, ...fields } = parseInput(turnInput, input, "message");
+    // Images are decoded and checked here, before anything is written.
+    const split = splitContent(content, "content");
+    if (split.text.trim() === "" && split.images.length === 0)
+      throw new InvalidInputError("invalid message: content: must not be empty");
+    const parsed = { ...fields, content: split.text.trim() === "" ? "[image]" : split.text };
     const agent = await requireAgent(this.#s.ctx, agentId);
     const baseModel = modelForAgent(this.#s.ctx, agent, options.model);
     const modelName = this.#modelName(agent, options.model) ?? "model";
@@ -193,6 +199,8 @@ export class AgentRuntime {
         turnId,
         agent,
         input: parsed,
+        images: options.toolResults === undefined ? split.images : [],
+        imageRecord: null,
         settings,
         responder,
         model: withRetries(baseModel, retry),
@@ -274,7 +282,10 @@ export class AgentRuntime {
       responder: plan.responder.name,
       tools: plan.responder.maxSteps > 1 ? plan.tools : {},
       // A continuation answers the stored tool results: there is no new message.
-      pending: plan.resumed === null ? { content: plan.input.content, name: plan.input.name } : null,
+      pending:
+        plan.resumed === null
+          ? { content: plan.input.content, name: plan.input.name, images: plan.images }
+          : null,
       query: plan.input.content,
       userId: plan.input.userId,
       collectOverflow: true,

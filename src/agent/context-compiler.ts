@@ -5,6 +5,7 @@ import type { Agent, Insight, Message } from "../core/types.ts";
 import type { SimilarRecord } from "../experience/observation-index.ts";
 import { ADVICE_MIN_SIMILARITY, type TurnAdviceItem, turnAdvice } from "../feedback/turn-advice.ts";
 import { FEEDBACK_TASK } from "../feedback/turn-step.ts";
+import type { ImageInput } from "../images/content-parts.ts";
 import type { InsightService } from "../insights/insight-service.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
 import type { SearchInput } from "../retrieval/search-schema.ts";
@@ -24,6 +25,7 @@ import type { ConversationCache } from "./conversation-cache.ts";
 import { scanConversation } from "./message-window.ts";
 import type { RuntimeSettings } from "./runtime-config.ts";
 import { MESSAGE_OVERHEAD_TOKENS, type TokenCounter } from "./tokenizer.ts";
+import { imagePart } from "./turn-images.ts";
 import { countedText, summaryInfo, toModelMessages } from "./turn-messages.ts";
 
 /** Shares of the room left after instructions, blocks, tools and the new message. */
@@ -31,6 +33,8 @@ export const BUDGET_SHARES = { insights: 0.1, memories: 0.15, advice: 0.05, summ
 /** Kept free of the window for the tokenizer's error on models that do not use o200k_base. */
 export const SAFETY_MARGIN = 0.05;
 const MAX_INSIGHTS = 20;
+/** What an image is counted as: about what providers charge for a large one (OpenAI: 765 at high detail). */
+export const IMAGE_TOKENS = 800;
 
 /** The compiled context of one agent, with what each section costs, for a turn or for inspection. */
 export interface CompiledContext {
@@ -107,8 +111,8 @@ export interface CompileInput {
   guidance: string;
   responder: string;
   tools: Record<string, Tool>;
-  /** The message being answered; null when inspecting. */
-  pending: { content: string; name?: string | undefined } | null;
+  /** The message being answered (with its images); null when inspecting. */
+  pending: { content: string; name?: string | undefined; images?: readonly ImageInput[] } | null;
   /** Query for retrieval; null means none given (the latest user message then). */
   query: string | null;
   userId: string | undefined;
@@ -157,7 +161,11 @@ export async function compileContext(services: CompilerServices, input: CompileI
     0,
   );
   const pendingTokens =
-    input.pending === null ? 0 : count(pendingText(input.pending)) + MESSAGE_OVERHEAD_TOKENS;
+    input.pending === null
+      ? 0
+      : count(pendingText(input.pending)) +
+        MESSAGE_OVERHEAD_TOKENS +
+        IMAGE_TOKENS * (input.pending.images?.length ?? 0);
   const fixed = count(instructions) + count(guidance) + count(blocks) + count(clock) + toolTokens;
   const available = Math.floor((settings.contextWindow - settings.reserveOutputTokens) * (1 - SAFETY_MARGIN));
   const rest = available - fixed - pendingTokens;
@@ -254,7 +262,11 @@ export async function compileContext(services: CompilerServices, input: CompileI
   const messages = toModelMessages(scan.window);
   if (input.pending !== null) {
     const text = [memoriesText, advice.text, pendingText(input.pending)].filter((t) => t !== "").join("\n\n");
-    messages.push({ role: "user", content: text });
+    const images = input.pending.images ?? [];
+    messages.push({
+      role: "user",
+      content: images.length === 0 ? text : [{ type: "text", text }, ...images.map(imagePart)],
+    });
   }
   const used =
     fixed + insightTokens + summaryTokens + memoryTokens + advice.tokens + scan.windowTokens + pendingTokens;

@@ -29,6 +29,8 @@ export const runtimeSettings = z.strictObject({
    * Nothing is added until the agent has feedback on similar messages.
    */
   adviceResults: z.number().int().min(0).max(10),
+  /** Ask the model what each new image shows, so the message is found by search (default true). */
+  captionImages: z.boolean(),
   /** Most recent messages put in context, however much room is left. */
   maxRecentMessages: z.number().int().min(1).max(10_000),
   /** Longest a turn may take, model calls and tools included. */
@@ -46,6 +48,7 @@ export const RUNTIME_DEFAULTS = {
   maxSteps: 8,
   memoryResults: 8,
   adviceResults: 3,
+  captionImages: true,
   maxRecentMessages: 200,
   timeoutMs: 120_000,
 } as const satisfies Partial<RuntimeSettings>;

@@ -10,7 +10,9 @@ import {
   experienceClient,
   type FeedbackClient,
   feedbackClient,
+  type ImagesClient,
   type InsightsClient,
+  imagesClient,
   insightsClient,
   type SleeptimeClient,
   sleeptimeClient,
@@ -46,6 +48,8 @@ export interface EngramClient {
   readonly messages: MessagesClient;
   readonly runtime: RuntimeClient;
   readonly experience: ExperienceClient;
+  /** Images of messages, as `engram.images`. */
+  readonly images: ImagesClient;
   /** Feedback on turns, as `engram.feedback`. */
   readonly feedback: FeedbackClient;
   readonly insights: InsightsClient;
@@ -87,6 +91,7 @@ export function createClient(options: ClientOptions): EngramClient {
     runtime: runtimeClient(t),
     experience: experienceClient(t),
     feedback: feedbackClient(t),
+    images: imagesClient(t),
     insights: insightsClient(t),
     evolution: evolutionClient(t),
     sleeptime: sleeptimeClient(t),

@@ -32,6 +32,7 @@ export type {
   EvolutionClient,
   ExperienceClient,
   FeedbackClient,
+  ImagesClient,
   InsightsClient,
   SleeptimeClient,
   TransferClient,

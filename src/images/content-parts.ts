@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.ts";
-import { formatBytes, imageHash, MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE, sniffImage } from "./image-bytes.ts";
 import type { ImageMediaType } from "./image-bytes.ts";
+import {
+  formatBytes,
+  imageHash,
+  MAX_IMAGE_BYTES,
+  MAX_IMAGES_PER_MESSAGE,
+  sniffImage,
+} from "./image-bytes.ts";
 
 /** Longest image URL (or data URL's text, which is checked by its decoded size instead). */
 const MAX_URL = 8 * 1024 * 1024;
@@ -64,7 +70,10 @@ export function splitContent(content: string | readonly ContentPart[], field: st
     images.push(readImage(source, where, part.type === "image"));
   });
   if (images.length > MAX_IMAGES_PER_MESSAGE)
-    throw invalid(field, `holds ${images.length} images, more than the ${MAX_IMAGES_PER_MESSAGE} a message may`);
+    throw invalid(
+      field,
+      `holds ${images.length} images, more than the ${MAX_IMAGES_PER_MESSAGE} a message may`,
+    );
   return { text: texts.join("\n"), images };
 }
 
@@ -86,10 +95,16 @@ function readImage(source: string, where: string, bareBase64: boolean): ImageInp
   // Decoded size is known before decoding: refuse an oversized image without allocating it.
   const approx = Math.floor((base64.replace(/\s/g, "").length * 3) / 4);
   if (approx > MAX_IMAGE_BYTES + 2)
-    throw invalid(where, `the image is ${formatBytes(approx)}, over the limit of ${formatBytes(MAX_IMAGE_BYTES)}`);
+    throw invalid(
+      where,
+      `the image is ${formatBytes(approx)}, over the limit of ${formatBytes(MAX_IMAGE_BYTES)}`,
+    );
   const bytes = new Uint8Array(Buffer.from(base64, "base64"));
   if (bytes.length > MAX_IMAGE_BYTES)
-    throw invalid(where, `the image is ${formatBytes(bytes.length)}, over the limit of ${formatBytes(MAX_IMAGE_BYTES)}`);
+    throw invalid(
+      where,
+      `the image is ${formatBytes(bytes.length)}, over the limit of ${formatBytes(MAX_IMAGE_BYTES)}`,
+    );
   const mediaType = sniffImage(bytes);
   if (mediaType === null) throw invalid(where, "is not an image: engram takes PNG, JPEG, GIF and WebP");
   return { kind: "bytes", sha256: imageHash(bytes), mediaType, bytes };

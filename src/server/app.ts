@@ -25,6 +25,7 @@ import { registerEvolutionRoutes } from "./routes/evolution.ts";
 import { registerExperienceRoutes } from "./routes/experience.ts";
 import { registerFeedbackRoutes } from "./routes/feedback.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
+import { registerImageRoutes } from "./routes/images.ts";
 import { registerInsightRoutes } from "./routes/insights.ts";
 import { registerKeyRoutes } from "./routes/keys.ts";
 import { MCP_PATH, registerMcpRoute } from "./routes/mcp.ts";
@@ -166,6 +167,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerEventStreamRoute(app, options.eventStream);
   registerMemoryRoutes(app);
   registerMessageRoutes(app);
+  registerImageRoutes(app);
   registerContextRoutes(app);
   registerSearchRoutes(app);
   registerTransferRoutes(app);

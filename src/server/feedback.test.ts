@@ -9,7 +9,9 @@ describe("POST /v1/agents/{id}/turns/{turnId}/feedback", () => {
     const t = testApp({ engram: createTestEngram({ model }) });
     const agent = await t.agent();
     const other = await t.agent({ name: "other" });
-    const turn = await t.post(`/v1/agents/${agent.id}/messages`, { content: "what is the capital of france" });
+    const turn = await t.post(`/v1/agents/${agent.id}/messages`, {
+      content: "what is the capital of france",
+    });
     assert.equal(turn.status, 201, JSON.stringify(turn.body));
     const url = `/v1/agents/${agent.id}/turns/${turn.body.turnId}/feedback`;
 

@@ -54,6 +54,7 @@ function paramValues(theirs: Theirs, byName: boolean): Record<string, string> {
     runId: "evo_00000000000000000000000000",
     jid: "job_00000000000000000000000000",
     turnId: "trn_00000000000000000000000000",
+    sha256: "0".repeat(64),
   };
 }
 

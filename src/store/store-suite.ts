@@ -5,6 +5,7 @@ import { sha256 } from "../core/hash.ts";
 import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store, StoredApiKey } from "./store.ts";
 import { eventCases } from "./store-suite-events.ts";
+import { imageStoreCases } from "./store-suite-images.ts";
 import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases } from "./store-suite-jobs.ts";
 import { suiteKit } from "./store-suite-kit.ts";
@@ -309,6 +310,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     settingsCases(kit);
     eventCases(kit);
     webhookCases(kit);
+    imageStoreCases(kit);
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

@@ -3,6 +3,7 @@ import type { Agent, ExperienceRecord, Insight } from "../../core/types.ts";
 import type { EvolutionReport, EvolutionResult, EvolutionService } from "../../evolution/index.ts";
 import type { ExperienceService } from "../../experience/experience-service.ts";
 import type { FeedbackService } from "../../feedback/feedback-service.ts";
+import type { ImageService } from "../../images/image-service.ts";
 import type { InsightService } from "../../insights/insight-service.ts";
 import type { VectorService } from "../../retrieval/vector-service.ts";
 import type { SleeptimeService } from "../../sleeptime/sleeptime-service.ts";
@@ -23,6 +24,14 @@ export type ExperienceClient = Pick<
   | "records"
   | "advise"
 >;
+
+/** Images of messages over HTTP: the library's `engram.images`. */
+export type ImagesClient = Pick<ImageService, "get">;
+
+/** `client.images`. */
+export function imagesClient(t: Transport): ImagesClient {
+  return { get: (agentId, sha256) => t.call("images.get", { params: { id: agentId, sha256 } }) };
+}
 
 /** Feedback on turns over HTTP: the library's `engram.feedback`. */
 export type FeedbackClient = Pick<FeedbackService, "give">;

@@ -1,4 +1,4 @@
-import { imageFromRow, type ImageRow } from "../rows/image-rows.ts";
+import { type ImageRow, imageFromRow } from "../rows/image-rows.ts";
 import type { ImageStore } from "../store.ts";
 import type { PgDatabase } from "./pg-database.ts";
 

@@ -1,4 +1,4 @@
-import { imageFromRow, type ImageRow } from "../rows/image-rows.ts";
+import { type ImageRow, imageFromRow } from "../rows/image-rows.ts";
 import type { ImageStore, StoredImage } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import type { Statements } from "./statements.ts";
@@ -30,7 +30,11 @@ export class SqliteImageStore implements ImageStore {
   }
 
   async get(agentId: string, sha256: string): Promise<StoredImage | null> {
-    const row = this.#s.get<ImageRow>("SELECT * FROM images WHERE agent_id = ? AND sha256 = ?", agentId, sha256);
+    const row = this.#s.get<ImageRow>(
+      "SELECT * FROM images WHERE agent_id = ? AND sha256 = ?",
+      agentId,
+      sha256,
+    );
     return row === undefined ? null : imageFromRow(row);
   }
 

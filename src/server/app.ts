@@ -47,7 +47,14 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Default largest body of `POST /v1/import`, which carries a whole agent's history: 64 MiB. */
 export const DEFAULT_MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Default largest body of a new message (`POST …/messages`, `/v1/chat/completions`), which may carry
+ * images: 8 MiB, room for one image at the 5 MiB limit in base64 and its text.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 const IMPORT_PATH = "/v1/import";
+const MESSAGE_PATH = /^\/v1\/agents\/[^/]+\/messages$|^\/v1\/chat\/completions$/;
 
 export interface AppOptions {
   /** The engine the API serves. The app never closes it. */
@@ -80,6 +87,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Largest body of `POST /v1/import` (default 64 MiB). */
   maxImportBytes?: number;
+  /** Largest body of a new message, which may carry images (default 8 MiB; never below maxBodyBytes). */
+  maxMessageBytes?: number;
   /**
    * Serve the inspector, a web page over this API, at `/` (its files under `/inspector/`). Default
    * true; false leaves `/` unanswered (404).
@@ -135,6 +144,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const auth = options.auth === true;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxImportBytes = options.maxImportBytes ?? DEFAULT_MAX_IMPORT_BYTES;
+  const maxMessageBytes = Math.max(maxBodyBytes, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   const limits =
     options.rateLimit ??
     (auth ? { requestsPerSecond: DEFAULT_RATE_LIMIT, burst: DEFAULT_RATE_BURST } : false);
@@ -152,7 +162,13 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.use("*", authenticate(engram, { required: auth, failures, allowedModels: options.allowModels ?? [] }));
   if (limits !== false) app.use("*", rateLimit(limits));
   const queries = knownQueryParameters(app);
-  const json = jsonBody((c) => (c.req.path === IMPORT_PATH ? maxImportBytes : maxBodyBytes));
+  const json = jsonBody((c) =>
+    c.req.path === IMPORT_PATH
+      ? maxImportBytes
+      : MESSAGE_PATH.test(c.req.path) && c.req.method === "POST"
+        ? maxMessageBytes
+        : maxBodyBytes,
+  );
   // The MCP route checks its own query and body, and answers with JSON-RPC errors.
   app.use("*", (c, next) => (c.req.path === MCP_PATH ? next() : queries(c, next)));
   app.use("*", (c, next) => (c.req.path === MCP_PATH ? next() : json(c, next)));

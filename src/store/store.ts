@@ -260,6 +260,8 @@ export interface AgentImport {
   /** The experience records and the experience version (the counter caches compare). */
   experience: { version: number; records: ExperienceRecord[] };
   insights: Insight[];
+  /** The images of its messages. */
+  images: StoredImage[];
   events: NewEvent[];
 }
 

@@ -1,6 +1,8 @@
+import { InvalidInputError } from "../core/errors.ts";
 import type { Agent, Memory, MemoryVersion, Message, NewEvent } from "../core/types.ts";
+import { imageHash, sniffImage } from "../images/image-bytes.ts";
 import { indexMessage } from "../memory/messages/message-service.ts";
-import type { AgentImport, IndexedMessage } from "../store/store.ts";
+import type { AgentImport, IndexedMessage, StoredImage } from "../store/store.ts";
 import type { ExportDocument, ExportedMemory } from "./format.ts";
 import { remapIds } from "./remap.ts";
 
@@ -33,6 +35,7 @@ export function agentImportOf(
       records: doc.experience.records.map((r) => ({ ...remapIds(r, ids), ...owned })),
     },
     insights: doc.insights.map((insight) => ({ ...remapIds(insight, ids), ...owned })),
+    images: importedImages(doc, agent.id),
     events,
   };
 }
@@ -45,7 +48,28 @@ export function documentCounts(doc: ExportDocument) {
     episodes: doc.episodes.length,
     experienceRecords: doc.experience.records.length,
     insights: doc.insights.length,
+    images: doc.images?.length ?? 0,
   };
+}
+
+/**
+ * The document's images as the store keeps them, each checked: its bytes are an image of the type
+ * it says, of the size it says, with the hash it says (a hash is an address: it must not lie).
+ * @throws InvalidInputError naming the image and the problem.
+ */
+export function importedImages(doc: ExportDocument, agentId: string): StoredImage[] {
+  return (doc.images ?? []).map((image, i) => {
+    const where = `invalid export document: images.${i}`;
+    const data = new Uint8Array(Buffer.from(image.data, "base64"));
+    if (sniffImage(data) !== image.mediaType)
+      throw new InvalidInputError(`${where}.data: is not an image of type ${image.mediaType}`);
+    if (data.length !== image.size)
+      throw new InvalidInputError(`${where}.size: is ${image.size}, but the data holds ${data.length} bytes`);
+    if (imageHash(data) !== image.sha256)
+      throw new InvalidInputError(`${where}.sha256: does not match the SHA-256 of its data`);
+    const { data: _, ...fields } = image;
+    return { ...fields, agentId, data };
+  });
 }
 
 /** A memory of the document as the store keeps it: owned by the agent, each version a full snapshot. */

@@ -6,6 +6,7 @@ import { type AgentRow, toAgent } from "../sqlite/rows.ts";
 import type { AgentImport, AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertHistory } from "./history-store.ts";
+import { insertImages } from "./image-store.ts";
 import { insertRows } from "./insert-rows.ts";
 import { importLearning } from "./learning-store.ts";
 import { importMemories } from "./memory-store.ts";
@@ -43,6 +44,7 @@ export class PgAgentStore implements AgentStore {
         experience: data.experience,
         insights: data.insights,
       });
+      await insertImages(tx, data.images);
       await writeEvents(tx, data.events);
     });
   }

@@ -6,6 +6,7 @@ import type { AgentImport, AgentStore, HistorySnapshot, ListOptions } from "../s
 import { inTransaction, inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertCommit } from "./history-store.ts";
+import { insertImagesNow } from "./image-store.ts";
 import type { SqliteInsightStore } from "./insight-store.ts";
 import type { SqliteExperienceStore } from "./learning-store.ts";
 import type { SqliteMemoryStore } from "./memory-store.ts";
@@ -50,6 +51,7 @@ export class SqliteAgentStore implements AgentStore {
         data.experience.version,
       );
       this.#targets.insights.importNow(agent.id, data.insights);
+      insertImagesNow(this.#s, data.images);
     });
   }
 

@@ -13,20 +13,7 @@ export class SqliteImageStore implements ImageStore {
 
   async put(images: readonly StoredImage[]): Promise<void> {
     if (images.length === 0) return;
-    inTransaction(this.#s.db, () => {
-      for (const i of images)
-        this.#s.run(
-          `INSERT INTO images (agent_id, sha256, media_type, size, data, caption, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (agent_id, sha256) DO NOTHING`,
-          i.agentId,
-          i.sha256,
-          i.mediaType,
-          i.size,
-          i.data,
-          i.caption,
-          i.createdAt,
-        );
-    });
+    inTransaction(this.#s.db, () => insertImagesNow(this.#s, images));
   }
 
   async get(agentId: string, sha256: string): Promise<StoredImage | null> {
@@ -53,4 +40,20 @@ export class SqliteImageStore implements ImageStore {
     );
     return Number(changes) === 1;
   }
+}
+
+/** Inserts images in the caller's transaction (an import's); one already stored is left as it is. */
+export function insertImagesNow(s: Statements, images: readonly StoredImage[]): void {
+  for (const i of images)
+    s.run(
+      `INSERT INTO images (agent_id, sha256, media_type, size, data, caption, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (agent_id, sha256) DO NOTHING`,
+      i.agentId,
+      i.sha256,
+      i.mediaType,
+      i.size,
+      i.data,
+      i.caption,
+      i.createdAt,
+    );
 }

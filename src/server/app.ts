@@ -87,7 +87,7 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Largest body of `POST /v1/import` (default 64 MiB). */
   maxImportBytes?: number;
-  /** Largest body of a new message, which may carry images (default 8 MiB; never below maxBodyBytes). */
+  /** Largest body of a new message, which may carry images (default 8 MiB, or maxBodyBytes when that is given). */
   maxMessageBytes?: number;
   /**
    * Serve the inspector, a web page over this API, at `/` (its files under `/inspector/`). Default
@@ -144,7 +144,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const auth = options.auth === true;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxImportBytes = options.maxImportBytes ?? DEFAULT_MAX_IMPORT_BYTES;
-  const maxMessageBytes = Math.max(maxBodyBytes, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  // A server given a smaller body limit keeps it for messages too, unless told otherwise.
+  const maxMessageBytes =
+    options.maxMessageBytes ??
+    (options.maxBodyBytes === undefined ? DEFAULT_MAX_MESSAGE_BYTES : maxBodyBytes);
   const limits =
     options.rateLimit ??
     (auth ? { requestsPerSecond: DEFAULT_RATE_LIMIT, burst: DEFAULT_RATE_BURST } : false);

@@ -48,7 +48,6 @@ export function documentCounts(doc: ExportDocument) {
     episodes: doc.episodes.length,
     experienceRecords: doc.experience.records.length,
     insights: doc.insights.length,
-    images: doc.images?.length ?? 0,
   };
 }
 

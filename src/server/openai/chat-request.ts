@@ -90,6 +90,11 @@ function textOf(content: ChatMessage["content"], where: string, images = false):
 /** A user message's content as engram's parts when it holds images (checked by the runtime); else null. */
 function withImages(content: ChatMessage["content"], where: string): ContentPart[] | null {
   if (!Array.isArray(content) || !content.some((p) => IMAGE_PARTS.has(p.type))) return null;
+  content.forEach((part, i) => {
+    const url = (part as { image_url?: { url?: unknown } }).image_url?.url;
+    if (part.type === "image_url" && (typeof url !== "string" || !/^(https?:\/\/|data:)/i.test(url)))
+      throw invalid(`${where}.${i}`, "image_url.url must be an http(s) URL or a data: URL");
+  });
   const parsed = messageContentParts.safeParse(content);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -186,7 +186,7 @@ describe("the client over a socket, across every operation", () => {
         { type: "image", image: png },
       ],
     });
-    const [ref] = seen.messages[0]?.metadata.images as { sha256: string }[];
+    const [ref] = (seen.messages[0]?.metadata.images ?? []) as { sha256: string }[];
     assert.equal((await client.images.get(agent.id, ref?.sha256 ?? "")).data, png);
   });
 

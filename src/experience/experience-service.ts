@@ -6,7 +6,12 @@ import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/c
 import { pageInput, pageOf } from "../memory/pagination.ts";
 import { type Advice, advise } from "./advice.ts";
 import { EmbeddingSimilarity } from "./embedding-similarity.ts";
-import { EXPERIENCE_DEFAULTS, type ExperienceOptions, ExperienceTable } from "./experience-table.ts";
+import {
+  bySimilarity,
+  EXPERIENCE_DEFAULTS,
+  type ExperienceOptions,
+  ExperienceTable,
+} from "./experience-table.ts";
 import { type SimilarRecord, similarObservations } from "./observation-index.ts";
 import { noteOutcomes, plan } from "./planning.ts";
 import { applyUpdates, dueRange } from "./q-learning.ts";
@@ -233,7 +238,7 @@ export class ExperienceService {
       .filter((record) => record.task === query.task)
       .map((record) => ({ record, similarity: similarity(query.observation, record.observation) }))
       .filter((s) => s.similarity >= query.min)
-      .sort((a, b) => b.similarity - a.similarity || b.record.visits - a.record.visits)
+      .sort(bySimilarity)
       .slice(0, query.k);
   }
 

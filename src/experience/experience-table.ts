@@ -37,6 +37,16 @@ export const EXPERIENCE_DEFAULTS: ExperienceOptions = {
   observationSimilarity: lexicalSimilarity,
 };
 
+/** Most similar first; ties: more visits first, then by id. */
+export function bySimilarity(
+  a: { record: ExperienceRecord; similarity: number },
+  b: { record: ExperienceRecord; similarity: number },
+): number {
+  return (
+    b.similarity - a.similarity || b.record.visits - a.record.visits || (a.record.id < b.record.id ? -1 : 1)
+  );
+}
+
 const key = (task: string, observation: string) => `${task}\u0000${observation}`;
 
 /** What changed in a table since it was loaded: records to write and ids to delete. */
@@ -111,12 +121,7 @@ export class ExperienceTable {
       if (record === exclude) continue;
       scored.push({ record, similarity: this.similarity({ task, observation }, record) });
     }
-    scored.sort(
-      (a, b) =>
-        b.similarity - a.similarity ||
-        b.record.visits - a.record.visits ||
-        (a.record.id < b.record.id ? -1 : 1),
-    );
+    scored.sort(bySimilarity);
     return scored.slice(0, k);
   }
 

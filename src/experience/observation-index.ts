@@ -1,5 +1,5 @@
 import type { ExperienceRecord } from "../core/types.ts";
-import type { ExperienceTable } from "./experience-table.ts";
+import { bySimilarity, type ExperienceTable } from "./experience-table.ts";
 import { lexicalSimilarity, textFeatures } from "./similarity.ts";
 
 /** A record and how similar its observation is to the one asked about. */
@@ -49,12 +49,7 @@ export function similarObservations(
       if (similarity >= min) out.push({ record, similarity });
     }
   }
-  out.sort(
-    (a, b) =>
-      b.similarity - a.similarity ||
-      b.record.visits - a.record.visits ||
-      (a.record.id < b.record.id ? -1 : 1),
-  );
+  out.sort(bySimilarity);
   return out.slice(0, k);
 }
 

@@ -1,6 +1,6 @@
 import type { ExperienceRecord } from "../core/types.ts";
 import { bySimilarity, type ExperienceTable } from "./experience-table.ts";
-import { lexicalSimilarity, textFeatures } from "./similarity.ts";
+import { textFeatures } from "./similarity.ts";
 
 /** A record and how similar its observation is to the one asked about. */
 export interface SimilarRecord {
@@ -10,8 +10,11 @@ export interface SimilarRecord {
 
 interface Index {
   generation: number;
-  /** Per word or word pair, the records of the task whose observation has it. */
-  postings: Map<string, ExperienceRecord[]>;
+  records: ExperienceRecord[];
+  /** Per record (by position), how many words and word pairs its observation has. */
+  sizes: Int32Array;
+  /** Per word or word pair, the positions of the records whose observation has it. */
+  postings: Map<string, number[]>;
 }
 
 // Per table (one agent's memory), so nothing is shared between agents or engines.
@@ -19,10 +22,9 @@ const indexes = new WeakMap<ExperienceTable, Map<string, Index>>();
 
 /**
  * The records of one task whose observation is at least `min` similar to `observation` by the lexical
- * similarity (Jaccard of words and word pairs), most similar first, at most `k`. An inverted index
- * with prefix filtering keeps this fast on large memories: a record reaching `min` must share at
- * least ⌈min·m⌉ of the query's m features, so it shares one of the query's m − ⌈min·m⌉ + 1 rarest,
- * and only records under those are scored.
+ * similarity (Jaccard of words and word pairs, as `lexicalSimilarity`), most similar first, at most
+ * `k`. An inverted index counts each record's shared features in one pass over the query's postings,
+ * so the cost follows how often the query's words occur, not how many records there are.
  */
 export function similarObservations(
   table: ExperienceTable,
@@ -31,23 +33,22 @@ export function similarObservations(
   k: number,
   min: number,
 ): SimilarRecord[] {
-  const query = [...textFeatures(observation)];
-  if (query.length === 0 || k <= 0) return [];
+  const query = textFeatures(observation);
+  if (query.size === 0 || k <= 0) return [];
   const index = indexOf(table, task);
-  const need = Math.max(1, Math.ceil(min * query.length));
-  const rarest = query
-    .map((f) => index.postings.get(f) ?? [])
-    .sort((a, b) => a.length - b.length)
-    .slice(0, query.length - need + 1);
-  const seen = new Set<ExperienceRecord>();
-  const out: SimilarRecord[] = [];
-  for (const list of rarest) {
-    for (const record of list) {
-      if (seen.has(record)) continue;
-      seen.add(record);
-      const similarity = lexicalSimilarity(observation, record.observation);
-      if (similarity >= min) out.push({ record, similarity });
+  const shared = new Int32Array(index.records.length);
+  const touched: number[] = [];
+  for (const feature of query) {
+    for (const at of index.postings.get(feature) ?? []) {
+      if (shared[at] === 0) touched.push(at);
+      shared[at] = (shared[at] ?? 0) + 1;
     }
+  }
+  const out: SimilarRecord[] = [];
+  for (const at of touched) {
+    const s = shared[at] ?? 0;
+    const similarity = s / (query.size + (index.sizes[at] ?? 0) - s);
+    if (similarity >= min) out.push({ record: index.records[at] as ExperienceRecord, similarity });
   }
   out.sort(bySimilarity);
   return out.slice(0, k);
@@ -61,16 +62,19 @@ function indexOf(table: ExperienceTable, task: string): Index {
   }
   const cached = byTask.get(task);
   if (cached !== undefined && cached.generation === table.generation) return cached;
-  const postings = new Map<string, ExperienceRecord[]>();
-  for (const record of table.records()) {
-    if (record.task !== task) continue;
-    for (const feature of textFeatures(record.observation)) {
+  const records = table.records().filter((r) => r.task === task);
+  const sizes = new Int32Array(records.length);
+  const postings = new Map<string, number[]>();
+  records.forEach((record, at) => {
+    const features = textFeatures(record.observation);
+    sizes[at] = features.size;
+    for (const feature of features) {
       const list = postings.get(feature);
-      if (list === undefined) postings.set(feature, [record]);
-      else list.push(record);
+      if (list === undefined) postings.set(feature, [at]);
+      else list.push(at);
     }
-  }
-  const index = { generation: table.generation, postings };
+  });
+  const index = { generation: table.generation, records, sizes, postings };
   byTask.set(task, index);
   return index;
 }

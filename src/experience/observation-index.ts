@@ -15,6 +15,8 @@ interface Index {
   sizes: Int32Array;
   /** Per word or word pair, the positions of the records whose observation has it. */
   postings: Map<string, number[]>;
+  /** Shared features per record during a lookup: kept at zero between lookups, so it is reused. */
+  shared: Int32Array;
 }
 
 // Per table (one agent's memory), so nothing is shared between agents or engines.
@@ -36,7 +38,7 @@ export function similarObservations(
   const query = textFeatures(observation);
   if (query.size === 0 || k <= 0) return [];
   const index = indexOf(table, task);
-  const shared = new Int32Array(index.records.length);
+  const { shared } = index;
   const touched: number[] = [];
   for (const feature of query) {
     for (const at of index.postings.get(feature) ?? []) {
@@ -49,6 +51,7 @@ export function similarObservations(
     const s = shared[at] ?? 0;
     const similarity = s / (query.size + (index.sizes[at] ?? 0) - s);
     if (similarity >= min) out.push({ record: index.records[at] as ExperienceRecord, similarity });
+    shared[at] = 0;
   }
   out.sort(bySimilarity);
   return out.slice(0, k);
@@ -74,7 +77,13 @@ function indexOf(table: ExperienceTable, task: string): Index {
       else list.push(at);
     }
   });
-  const index = { generation: table.generation, records, sizes, postings };
+  const index = {
+    generation: table.generation,
+    records,
+    sizes,
+    postings,
+    shared: new Int32Array(records.length),
+  };
   byTask.set(task, index);
   return index;
 }

@@ -16,8 +16,10 @@ import { CheckerRegistry } from "./evolution/checkers.ts";
 import type { EvolutionService } from "./evolution/evolution-service.ts";
 import type { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
+import { FeedbackService } from "./feedback/feedback-service.ts";
 import type { GroupService } from "./groups/group-service.ts";
 import { refineSharedBlocks } from "./groups/sleeptime-refine.ts";
+import { ImageService } from "./images/image-service.ts";
 import type { InsightService } from "./insights/insight-service.ts";
 import { KeyService } from "./keys/key-service.ts";
 import { McpConnectionPool } from "./mcp-tools/mcp-connection-pool.ts";
@@ -127,6 +129,10 @@ export interface Engram {
   readonly runtime: AgentRuntime;
   /** Groups of a project's agents answering together: supervisor, round-robin, sleep-time. */
   readonly groups: GroupService;
+  /** The images of messages, stored once per agent by SHA-256. */
+  readonly images: ImageService;
+  /** Feedback on turns: each becomes an episode step the experience memory and insights learn from. */
+  readonly feedback: FeedbackService;
   /** API keys: each sees only its project (the HTTP server's authentication). */
   readonly keys: KeyService;
   /** The vectors behind hybrid search: embed what has none, re-embed for a new model, retrain. */
@@ -291,6 +297,7 @@ function build(
         memories,
         messages,
         insights: insights(),
+        experience,
         search: searchFn,
         ...runtime,
       }),
@@ -302,6 +309,14 @@ function build(
         background: runtime.background,
         refine: (primary, background, exchange) =>
           refineSharedBlocks({ runtime: agentRuntime(), store: ctx.store }, primary, background, exchange),
+      }),
+  );
+  const feedback = once(
+    () =>
+      new FeedbackService(ctx, {
+        messages,
+        experience,
+        toolNames: (agentId) => agentRuntime().toolNames(agentId),
       }),
   );
   ctx.onActivity = (agent, source) => sleeptime().noteActivity(agent, source);
@@ -322,6 +337,7 @@ function build(
     },
     memories,
     messages,
+    images: new ImageService(ctx),
     get experience() {
       return experience();
     },
@@ -339,6 +355,9 @@ function build(
     },
     get groups() {
       return groups();
+    },
+    get feedback() {
+      return feedback();
     },
     search: searchFn,
     keys: new KeyService(ctx, projects),

@@ -144,11 +144,18 @@ export { modelTaskRunner, reportMarkdown, systemPrompt } from "./evolution/index
 export type { Advice, AdviceItem } from "./experience/advice.ts";
 export type { ExperienceService, RecordedStep } from "./experience/experience-service.ts";
 export type { ExperienceOptions, ExperienceTable, TableChanges } from "./experience/experience-table.ts";
+export type { SimilarRecord } from "./experience/observation-index.ts";
 export type { AdviceInput, EpisodeInput, StepInput } from "./experience/schemas.ts";
 export type { Similarity } from "./experience/similarity.ts";
+export type { FeedbackInput } from "./feedback/feedback-schemas.ts";
+export type { Feedback, FeedbackService, FeedbackServices } from "./feedback/feedback-service.ts";
+export type { TurnAdviceItem } from "./feedback/turn-advice.ts";
 export type { GroupEvent, GroupTurnResult } from "./groups/group-events.ts";
 export type { GroupInput, GroupMessageInput } from "./groups/group-input.ts";
 export type { GroupMessageOptions, GroupService, GroupStream } from "./groups/group-service.ts";
+export type { ContentPart } from "./images/content-parts.ts";
+export type { ImageRef } from "./images/image-record.ts";
+export type { ImageService, ImageView } from "./images/image-service.ts";
 export type {
   ExtractOptions,
   InsightOperation,
@@ -247,6 +254,7 @@ export type {
   GroupStore,
   HistorySnapshot,
   HistoryStore,
+  ImageStore,
   IndexedMessage,
   InsightChanges,
   InsightStore,
@@ -272,6 +280,7 @@ export type {
   Store,
   StoreCapabilities,
   StoredApiKey,
+  StoredImage,
   StoredWebhook,
   Supersession,
   TurnLease,

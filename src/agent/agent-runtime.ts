@@ -3,6 +3,8 @@ import { followingController } from "../core/abort.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import type { Agent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
+import type { ExperienceService } from "../experience/experience-service.ts";
+import { splitContent } from "../images/content-parts.ts";
 import type { InsightService } from "../insights/insight-service.ts";
 import type { McpConnectionPool } from "../mcp-tools/mcp-connection-pool.ts";
 import { listMcpTools, type McpServerStatus, mcpToolSet } from "../mcp-tools/mcp-tool-set.ts";
@@ -90,6 +92,8 @@ export interface RuntimeServices {
   memories: MemoryService;
   messages: MessageService;
   insights: InsightService;
+  /** The experience memory, whose advice for similar messages goes into contexts. */
+  experience(): ExperienceService;
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
   tools: ToolRegistry;
   counter: TokenCounter;
@@ -250,7 +254,12 @@ export class AgentRuntime {
     streaming: boolean,
     origin: MessageOrigin | null = null,
   ): Promise<{ turnId: string; result: Promise<TurnResult> }> {
-    const parsed = parseInput(turnInput, input, "message");
+    const { content, ...fields } = parseInput(turnInput, input, "message");
+    // Images are decoded and checked here, before anything is written.
+    const split = splitContent(content, "content");
+    if (split.text.trim() === "" && split.images.length === 0)
+      throw new InvalidInputError("invalid message: content: must not be empty");
+    const parsed = { ...fields, content: split.text.trim() === "" ? "[image]" : split.text };
     const agent = await requireAgent(this.#s.ctx, agentId);
     const baseModel = modelForAgent(this.#s.ctx, agent, options.model);
     const modelName = this.#modelName(agent, options.model) ?? "model";
@@ -268,6 +277,8 @@ export class AgentRuntime {
         turnId,
         agent,
         input: parsed,
+        images: options.toolResults === undefined ? split.images : [],
+        imageRecord: null,
         settings,
         responder,
         model: withRetries(baseModel, retry),
@@ -355,7 +366,10 @@ export class AgentRuntime {
       responder: plan.responder.name,
       tools: plan.responder.maxSteps > 1 ? plan.tools : {},
       // A continuation answers the stored tool results: there is no new message.
-      pending: plan.resumed === null ? { content: plan.input.content, name: plan.input.name } : null,
+      pending:
+        plan.resumed === null
+          ? { content: plan.input.content, name: plan.input.name, images: plan.images }
+          : null,
       query: plan.input.content,
       userId: plan.input.userId,
       collectOverflow: true,
@@ -387,6 +401,8 @@ export class AgentRuntime {
       counter: this.#s.counter,
       cache: this.#s.cache,
       nowIso: () => nowIso(this.#s.ctx),
+      similarExperience: (agentId: string, query: Parameters<ExperienceService["similarObservations"]>[1]) =>
+        this.#s.experience().similarObservations(agentId, query),
     };
   }
 

@@ -2,6 +2,10 @@ import type { ModelMessage, Tool } from "ai";
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.ts";
 import type { Agent, Insight, Message } from "../core/types.ts";
+import type { SimilarRecord } from "../experience/observation-index.ts";
+import { ADVICE_MIN_SIMILARITY, type TurnAdviceItem, turnAdvice } from "../feedback/turn-advice.ts";
+import { FEEDBACK_TASK } from "../feedback/turn-step.ts";
+import type { ImageInput } from "../images/content-parts.ts";
 import type { InsightService } from "../insights/insight-service.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
 import type { SearchInput } from "../retrieval/search-schema.ts";
@@ -21,13 +25,16 @@ import type { ConversationCache } from "./conversation-cache.ts";
 import { scanConversation } from "./message-window.ts";
 import type { RuntimeSettings } from "./runtime-config.ts";
 import { MESSAGE_OVERHEAD_TOKENS, type TokenCounter } from "./tokenizer.ts";
+import { imagePart } from "./turn-images.ts";
 import { countedText, summaryInfo, toModelMessages } from "./turn-messages.ts";
 
 /** Shares of the room left after instructions, blocks, tools and the new message. */
-export const BUDGET_SHARES = { insights: 0.1, memories: 0.15, summary: 0.1 } as const;
+export const BUDGET_SHARES = { insights: 0.1, memories: 0.15, advice: 0.05, summary: 0.1 } as const;
 /** Kept free of the window for the tokenizer's error on models that do not use o200k_base. */
 export const SAFETY_MARGIN = 0.05;
 const MAX_INSIGHTS = 20;
+/** What an image is counted as: about what providers charge for a large one (OpenAI: 765 at high detail). */
+export const IMAGE_TOKENS = 800;
 
 /** The compiled context of one agent, with what each section costs, for a turn or for inspection. */
 export interface CompiledContext {
@@ -69,6 +76,8 @@ export interface CompiledContext {
       overflowExact: boolean;
     };
     pending: { tokens: number } | null;
+    /** Advice learned from feedback on similar earlier messages (see docs/experience.md). */
+    advice: { tokens: number; items: TurnAdviceItem[] };
   };
   system: string;
   messages: ModelMessage[];
@@ -78,6 +87,8 @@ export interface CompiledContext {
    * In `messages` when there is a new message; shown here on its own when inspecting without one.
    */
   retrieved: string;
+  /** The advice, as it goes at the start of the new message after the retrieved memories. */
+  advice: string;
 }
 
 /** What the turn needs beyond the inspectable context. */
@@ -100,8 +111,8 @@ export interface CompileInput {
   guidance: string;
   responder: string;
   tools: Record<string, Tool>;
-  /** The message being answered; null when inspecting. */
-  pending: { content: string; name?: string | undefined } | null;
+  /** The message being answered (with its images); null when inspecting. */
+  pending: { content: string; name?: string | undefined; images?: readonly ImageInput[] } | null;
   /** Query for retrieval; null means none given (the latest user message then). */
   query: string | null;
   userId: string | undefined;
@@ -117,6 +128,11 @@ export interface CompilerServices {
   counter: TokenCounter;
   cache: ConversationCache;
   nowIso(): string;
+  /** Experience records of `task` with observations similar to the message (the runtime's advice). */
+  similarExperience?(
+    agentId: string,
+    query: { task: string; observation: string; k: number; min: number },
+  ): Promise<SimilarRecord[]>;
 }
 
 const schemaText = new WeakMap<object, string>();
@@ -145,7 +161,11 @@ export async function compileContext(services: CompilerServices, input: CompileI
     0,
   );
   const pendingTokens =
-    input.pending === null ? 0 : count(pendingText(input.pending)) + MESSAGE_OVERHEAD_TOKENS;
+    input.pending === null
+      ? 0
+      : count(pendingText(input.pending)) +
+        MESSAGE_OVERHEAD_TOKENS +
+        IMAGE_TOKENS * (input.pending.images?.length ?? 0);
   const fixed = count(instructions) + count(guidance) + count(blocks) + count(clock) + toolTokens;
   const available = Math.floor((settings.contextWindow - settings.reserveOutputTokens) * (1 - SAFETY_MARGIN));
   const rest = available - fixed - pendingTokens;
@@ -204,7 +224,9 @@ export async function compileContext(services: CompilerServices, input: CompileI
   const memoriesText = renderMemories(memories.map((m) => m.line));
   if (memoriesText !== "") memoryTokens = count(memoriesText);
 
-  const messageBudget = Math.max(0, rest - insightTokens - memoryTokens - summaryBudget);
+  const advice = await compileAdvice(services, input, query, Math.floor(rest * BUDGET_SHARES.advice), count);
+
+  const messageBudget = Math.max(0, rest - insightTokens - memoryTokens - advice.tokens - summaryBudget);
   const tokensOf = (m: Message) => counter.countById(m.id, () => countedText(m)) + MESSAGE_OVERHEAD_TOKENS;
   const scan = await scanConversation(services.store, {
     agentId: agent.id,
@@ -241,10 +263,15 @@ export async function compileContext(services: CompilerServices, input: CompileI
     .join("\n\n");
   const messages = toModelMessages(scan.window);
   if (input.pending !== null) {
-    const text = pendingText(input.pending);
-    messages.push({ role: "user", content: memoriesText === "" ? text : `${memoriesText}\n\n${text}` });
+    const text = [memoriesText, advice.text, pendingText(input.pending)].filter((t) => t !== "").join("\n\n");
+    const images = input.pending.images ?? [];
+    messages.push({
+      role: "user",
+      content: images.length === 0 ? text : [{ type: "text", text }, ...images.map(imagePart)],
+    });
   }
-  const used = fixed + insightTokens + summaryTokens + memoryTokens + scan.windowTokens + pendingTokens;
+  const used =
+    fixed + insightTokens + summaryTokens + memoryTokens + advice.tokens + scan.windowTokens + pendingTokens;
 
   const context: CompiledContext = {
     agentId: agent.id,
@@ -299,10 +326,12 @@ export async function compileContext(services: CompilerServices, input: CompileI
         overflowExact: scan.complete,
       },
       pending: input.pending === null ? null : { tokens: pendingTokens },
+      advice: { tokens: advice.tokens, items: advice.items },
     },
     system,
     messages,
     retrieved: memoriesText,
+    advice: advice.text,
   };
   return {
     context,
@@ -313,6 +342,37 @@ export async function compileContext(services: CompilerServices, input: CompileI
     messageBudget,
     summaryBudget,
   };
+}
+
+/**
+ * Advice for the message from the experience memory's records of similar earlier messages, within
+ * its share of the budget (the least similar records go first when it does not fit).
+ */
+async function compileAdvice(
+  services: CompilerServices,
+  input: CompileInput,
+  query: string | null,
+  budget: number,
+  count: (text: string) => number,
+): Promise<{ text: string; tokens: number; items: TurnAdviceItem[] }> {
+  const k = input.settings.adviceResults;
+  if (services.similarExperience === undefined || k === 0 || query === null || query.trim() === "")
+    return { text: "", tokens: 0, items: [] };
+  const similar = await services.similarExperience(input.agent.id, {
+    task: FEEDBACK_TASK,
+    observation: query.slice(0, 4000),
+    k,
+    min: ADVICE_MIN_SIMILARITY,
+  });
+  let advice = turnAdvice(similar, Object.keys(input.tools));
+  while (advice.items.length > 0 && count(advice.text) > budget) {
+    const items = advice.items.slice(0, -1);
+    advice = turnAdvice(
+      similar.filter((s) => items.some((i) => i.recordId === s.record.id)),
+      Object.keys(input.tools),
+    );
+  }
+  return { ...advice, tokens: advice.text === "" ? 0 : count(advice.text) };
 }
 
 function pendingText(pending: { content: string; name?: string | undefined }): string {

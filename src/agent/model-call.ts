@@ -10,6 +10,7 @@ import type {
 import { aiSdk } from "../models/ai-sdk.ts";
 import type { Responder, StepView } from "./responders/responder.ts";
 import { type TurnEvent, usageOf } from "./turn-events.ts";
+import { passUrlsThrough } from "./turn-images.ts";
 import { outputText, type StepRecord } from "./turn-messages.ts";
 
 export interface ModelCallInput {
@@ -53,6 +54,8 @@ export async function runModel(input: ModelCallInput, streaming: boolean): Promi
     messages: input.messages.slice(-1),
     maxRetries: 0,
     maxOutputTokens: input.maxOutputTokens,
+    // Image URLs in messages go to the model as they are: engram fetches no URL a caller names.
+    experimental_download: passUrlsThrough,
     abortSignal: input.abortSignal,
     prepareStep: async ({
       steps,

@@ -24,6 +24,13 @@ export const runtimeSettings = z.strictObject({
   reserveOutputTokens: z.number().int().min(16).max(1_000_000),
   /** Long-term memories retrieved for each message (0: none). */
   memoryResults: z.number().int().min(0).max(50),
+  /**
+   * Records of similar earlier messages whose feedback-learned advice goes with each message (0: none).
+   * Nothing is added until the agent has feedback on similar messages.
+   */
+  adviceResults: z.number().int().min(0).max(10),
+  /** Ask the model what each new image shows, so the message is found by search (default true). */
+  captionImages: z.boolean(),
   /** Most recent messages put in context, however much room is left. */
   maxRecentMessages: z.number().int().min(1).max(10_000),
   /** Longest a turn may take, model calls and tools included. */
@@ -46,6 +53,8 @@ export const RUNTIME_DEFAULTS = {
   toolRounds: 1,
   maxSteps: 8,
   memoryResults: 8,
+  adviceResults: 3,
+  captionImages: true,
   maxRecentMessages: 200,
   timeoutMs: 120_000,
   messaging: false,

@@ -1,13 +1,24 @@
 import { z } from "zod";
+import { messageContentParts } from "../images/content-parts.ts";
 import { MAX_MESSAGE_CHARS } from "../memory/messages/message-service.ts";
 import { RESPONDERS, runtimeSettings } from "./runtime-config.ts";
 
 /** A message for the agent to answer, and per-turn settings. */
 export const turnInput = z.strictObject({
-  content: z
-    .string()
-    .max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`)
-    .refine((text) => text.trim() !== "", "must not be empty"),
+  /** Text, or parts: text and images (the AI SDK's `{type: "image", image}` or OpenAI's `image_url`). */
+  content: z.union(
+    [
+      z
+        .string()
+        .max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`)
+        .refine((text) => text.trim() !== "", "must not be empty"),
+      messageContentParts,
+    ],
+    {
+      error: (issue) =>
+        issue.input === undefined ? "required" : "must be text, or a list of text and image parts",
+    },
+  ),
   /** The end user speaking: the conversation, memories and summaries are this user's. */
   userId: z.string().min(1, "must not be empty").max(256).optional(),
   sessionId: z.string().min(1, "must not be empty").max(200).optional(),

@@ -1,6 +1,7 @@
 import type { ModelMessage } from "ai";
 import { findInputProblem, MAX_JSON_DEPTH, wellFormedPrefix } from "../core/input-limits.ts";
 import type { Message } from "../core/types.ts";
+import { imageNotes } from "../images/image-record.ts";
 import { MAX_MESSAGE_CHARS, type MessageInput } from "../memory/messages/message-service.ts";
 import type { TurnUsage } from "./turn-events.ts";
 
@@ -181,7 +182,14 @@ export function isToolResult(message: Message): boolean {
 /** The text a message is counted by: what the model will read of it. */
 export function countedText(message: Message): string {
   const calls = toolCallsOf(message);
-  return calls.length === 0 ? message.content : `${message.content}\n${JSON.stringify(calls)}`;
+  const text = withImageNotes(message);
+  return calls.length === 0 ? text : `${text}\n${JSON.stringify(calls)}`;
+}
+
+/** A message's text with its images' notes (their captions) after it. */
+function withImageNotes(message: Message): string {
+  const notes = imageNotes(message);
+  return notes === "" ? message.content : `${message.content}\n${notes}`;
 }
 
 /**
@@ -199,7 +207,8 @@ export function toModelMessages(window: readonly Message[]): ModelMessage[] {
   const out: ModelMessage[] = [];
   for (const m of window) {
     if (m.role === "user") {
-      out.push({ role: "user", content: m.name === null ? m.content : `${m.name}: ${m.content}` });
+      const text = withImageNotes(m);
+      out.push({ role: "user", content: m.name === null ? text : `${m.name}: ${text}` });
       continue;
     }
     if (m.role === "assistant") {

@@ -3,6 +3,9 @@ import type { z } from "zod";
 import { EngramError, toEngramError } from "../core/errors.ts";
 import { wellFormedPrefix } from "../core/input-limits.ts";
 import type { Agent, Message } from "../core/types.ts";
+import type { ImageInput } from "../images/content-parts.ts";
+import type { ImageRecord } from "../images/image-record.ts";
+import { imageMetadata } from "../images/image-record.ts";
 import { nowIso } from "../memory/context.ts";
 import type { MessageInput } from "../memory/messages/message-service.ts";
 import type { RuntimeServices } from "./agent-runtime.ts";
@@ -25,6 +28,7 @@ import {
   type TurnUsage,
   ZERO_USAGE,
 } from "./turn-events.ts";
+import { storeImages } from "./turn-images.ts";
 import type { turnInput } from "./turn-input.ts";
 import { answerOf, countedText, isToolResult, stepMessages, summaryInfo } from "./turn-messages.ts";
 
@@ -32,7 +36,12 @@ import { answerOf, countedText, isToolResult, stepMessages, summaryInfo } from "
 export interface TurnPlan {
   turnId: string;
   agent: Agent;
-  input: z.output<typeof turnInput>;
+  /** The input, its content the message's text (the images are in `images`). */
+  input: Omit<z.output<typeof turnInput>, "content"> & { content: string };
+  /** The new message's images, checked; stored when the turn runs. */
+  images: ImageInput[];
+  /** What the message's metadata says of its images, once stored (and captioned). */
+  imageRecord: ImageRecord | null;
   settings: RuntimeSettings;
   responder: Responder;
   model: LanguageModel;
@@ -103,6 +112,7 @@ export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnRe
       model: plan.modelName,
       responder: plan.responder.name,
     });
+    if (plan.images.length > 0) plan.imageRecord = await storeImages(s, plan, controller.signal);
     let compiled = plan.compiled as CompiledTurn;
     if (compiled.overflow.length > 0) {
       const summary = await writeSummary(s, plan, compiled, (fn) => viaModel(false, fn), controller.signal);
@@ -216,6 +226,7 @@ function userMessage(plan: TurnPlan, compiled?: CompiledTurn): MessageInput {
       turnId: plan.turnId,
       ...(plan.origin === null ? {} : { from: { ...plan.origin } }),
       ...context,
+      ...imageMetadata(plan.imageRecord),
     },
   };
 }

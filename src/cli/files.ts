@@ -8,13 +8,16 @@ import { decodeUserText } from "./user-text.ts";
  * named in the message, not an internal error.
  */
 export async function readUserFile(path: string, what: string): Promise<string> {
-  let bytes: Uint8Array;
+  return decodeUserText(await readUserBytes(path, what), `${what} ${path}`);
+}
+
+/** Reads a binary file the user named (e.g. an image); a missing one is invalid_input, named. */
+export async function readUserBytes(path: string, what: string): Promise<Uint8Array> {
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (error) {
     throw new InvalidInputError(`cannot read ${what} ${path}: ${systemReason(error)}`, { cause: error });
   }
-  return decodeUserText(bytes, `${what} ${path}`);
 }
 
 export async function writeUserFile(path: string, text: string, what: string): Promise<void> {

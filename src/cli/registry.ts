@@ -7,6 +7,7 @@ import { copyCommands } from "./commands/copy.ts";
 import { eventCommands } from "./commands/events.ts";
 import { evolutionCommands } from "./commands/evolve.ts";
 import { experienceCommands } from "./commands/experience.ts";
+import { feedbackCommands } from "./commands/feedback.ts";
 import { gitCommands } from "./commands/git.ts";
 import { agentGroupCommands } from "./commands/group.ts";
 import { historyCommands } from "./commands/history.ts";
@@ -49,6 +50,7 @@ export const COMMANDS: readonly Command[] = [
   ...toolCommands,
   ...agentGroupCommands,
   ...experienceCommands,
+  ...feedbackCommands,
   ...insightCommands,
   ...evolutionCommands,
   ...sleepCommands,

@@ -175,6 +175,19 @@ describe("the client over a socket, across every operation", () => {
     assert.equal(types.at(-1), "done");
     const context = await client.runtime.context(agent.id, { query: "secret", userId: "u1" });
     assert.ok(JSON.stringify(context).includes("secret"));
+    const feedback = await client.feedback.give(agent.id, turn.turnId, example("feedback.give"));
+    assert.equal(feedback.action, "answer");
+    assert.equal(feedback.episode.steps[0]?.reward, 1);
+    const png =
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    const seen = await client.runtime.send(agent.id, {
+      content: [
+        { type: "text", text: "what is this?" },
+        { type: "image", image: png },
+      ],
+    });
+    const [ref] = (seen.messages[0]?.metadata.images ?? []) as { sha256: string }[];
+    assert.equal((await client.images.get(agent.id, ref?.sha256 ?? "")).data, png);
   });
 
   it("transfer, experience, insights, evolution, sleep-time and vectors", async () => {

@@ -9,7 +9,11 @@ import {
   type ExperienceClient,
   evolutionClient,
   experienceClient,
+  type FeedbackClient,
+  feedbackClient,
+  type ImagesClient,
   type InsightsClient,
+  imagesClient,
   insightsClient,
   type SleeptimeClient,
   sleeptimeClient,
@@ -47,6 +51,10 @@ export interface EngramClient {
   readonly messages: MessagesClient;
   readonly runtime: RuntimeClient;
   readonly experience: ExperienceClient;
+  /** Images of messages, as `engram.images`. */
+  readonly images: ImagesClient;
+  /** Feedback on turns, as `engram.feedback`. */
+  readonly feedback: FeedbackClient;
   readonly insights: InsightsClient;
   readonly evolution: EvolutionClient;
   readonly sleeptime: SleeptimeClient;
@@ -94,6 +102,8 @@ export function createClient(options: ClientOptions): EngramClient {
     messages: messagesClient(t),
     runtime: runtimeClient(t),
     experience: experienceClient(t),
+    feedback: feedbackClient(t),
+    images: imagesClient(t),
     insights: insightsClient(t),
     evolution: evolutionClient(t),
     sleeptime: sleeptimeClient(t),

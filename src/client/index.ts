@@ -32,6 +32,8 @@ export type { GroupsClient } from "./resources/groups.ts";
 export type {
   EvolutionClient,
   ExperienceClient,
+  FeedbackClient,
+  ImagesClient,
   InsightsClient,
   SleeptimeClient,
   TransferClient,

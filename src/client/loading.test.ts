@@ -25,9 +25,9 @@ test("the client loads no package and no Node built-in: it runs wherever fetch d
     [],
     "packages or built-ins loaded",
   );
-  // Only the client and the dependency-free error and type modules it shares with the library.
+  // Only the client and the dependency-free modules it shares with the library (errors, abort).
   assert.deepEqual(
-    loaded.filter((url) => !/\/src\/client\/|\/src\/core\/errors\.ts$/.test(url)),
+    loaded.filter((url) => !/\/src\/client\/|\/src\/core\/(errors|abort)\.ts$/.test(url)),
     [],
     "modules outside the client loaded",
   );

@@ -166,6 +166,8 @@ export const OPERATIONS = {
   "experience.finishEpisode": { method: "POST", path: "/v1/agents/{id}/episodes/{eid}/finish", body: true },
   "experience.records": { method: "GET", path: "/v1/agents/{id}/experience", query: ["cursor", "limit"] },
   "experience.advise": { method: "POST", path: "/v1/agents/{id}/advice", body: true },
+  "images.get": { method: "GET", path: "/v1/agents/{id}/images/{sha256}" },
+  "feedback.give": { method: "POST", path: "/v1/agents/{id}/turns/{turnId}/feedback", body: true },
   "insights.list": { method: "GET", path: "/v1/agents/{id}/insights", query: ["cursor", "limit"] },
   "insights.apply": { method: "POST", path: "/v1/agents/{id}/insights", body: true },
   "insights.extract": { method: "POST", path: "/v1/agents/{id}/insights/extract", body: true },

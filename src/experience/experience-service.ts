@@ -6,7 +6,13 @@ import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/c
 import { pageInput, pageOf } from "../memory/pagination.ts";
 import { type Advice, advise } from "./advice.ts";
 import { EmbeddingSimilarity } from "./embedding-similarity.ts";
-import { EXPERIENCE_DEFAULTS, type ExperienceOptions, ExperienceTable } from "./experience-table.ts";
+import {
+  bySimilarity,
+  EXPERIENCE_DEFAULTS,
+  type ExperienceOptions,
+  ExperienceTable,
+} from "./experience-table.ts";
+import { type SimilarRecord, similarObservations } from "./observation-index.ts";
 import { noteOutcomes, plan } from "./planning.ts";
 import { applyUpdates, dueRange } from "./q-learning.ts";
 import {
@@ -19,6 +25,7 @@ import {
   startEpisodeInput,
   stepInput,
 } from "./schemas.ts";
+import { lexicalSimilarity } from "./similarity.ts";
 
 /** What recording one step returns: the step as stored and where the episode stands. */
 export interface RecordedStep {
@@ -61,14 +68,21 @@ export class ExperienceService {
     await this.#embeddings?.prepare(texts);
   }
 
-  /** Records a whole episode at once and learns from all its steps. */
-  async recordEpisode(agentId: string, input: EpisodeInput): Promise<Episode> {
+  /**
+   * Records a whole episode at once and learns from all its steps. `episodeId` fixes the id, so that
+   * recording the same episode twice fails on the store's key instead of learning twice.
+   */
+  async recordEpisode(
+    agentId: string,
+    input: EpisodeInput,
+    options: { episodeId?: string } = {},
+  ): Promise<Episode> {
     const parsed = parseInput(episodeInput, input, "episode");
     const agent = await requireAgent(this.#ctx, agentId);
     const now = nowIso(this.#ctx);
     const steps: EpisodeStep[] = parsed.steps.map((s, index) => ({ ...s, index, createdAt: now }));
     const episode: Episode = {
-      id: this.#ctx.generateId("episode"),
+      id: options.episodeId ?? this.#ctx.generateId("episode"),
       agentId: agent.id,
       task: parsed.task,
       status: "finished",
@@ -201,6 +215,31 @@ export class ExperienceService {
     const table = await this.#table(agent.id);
     await this.#prepare([parsed.task, parsed.observation]);
     return advise(table, parsed, parsed.exploration);
+  }
+
+  /**
+   * The agent's records of `task` whose observation is at least `min` similar to `observation`, most
+   * similar first (at most k). With the lexical similarity an inverted index answers without scoring
+   * every record; with embeddings every record of the task is compared.
+   */
+  async similarObservations(
+    agentId: string,
+    query: { task: string; observation: string; k: number; min: number },
+  ): Promise<SimilarRecord[]> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    const table = await this.#table(agent.id);
+    if (table.size === 0) return [];
+    if (this.options.observationSimilarity === lexicalSimilarity)
+      return similarObservations(table, query.task, query.observation, query.k, query.min);
+    await this.#prepare([query.observation]);
+    const similarity = this.options.observationSimilarity;
+    return table
+      .records()
+      .filter((record) => record.task === query.task)
+      .map((record) => ({ record, similarity: similarity(query.observation, record.observation) }))
+      .filter((s) => s.similarity >= query.min)
+      .sort(bySimilarity)
+      .slice(0, query.k);
   }
 
   /** The agent's experience memory as a table, for policies that decide many times per second. */

@@ -37,6 +37,16 @@ export const EXPERIENCE_DEFAULTS: ExperienceOptions = {
   observationSimilarity: lexicalSimilarity,
 };
 
+/** Most similar first; ties: more visits first, then by id. */
+export function bySimilarity(
+  a: { record: ExperienceRecord; similarity: number },
+  b: { record: ExperienceRecord; similarity: number },
+): number {
+  return (
+    b.similarity - a.similarity || b.record.visits - a.record.visits || (a.record.id < b.record.id ? -1 : 1)
+  );
+}
+
 const key = (task: string, observation: string) => `${task}\u0000${observation}`;
 
 /** What changed in a table since it was loaded: records to write and ids to delete. */
@@ -71,6 +81,13 @@ export class ExperienceTable {
     this.#now = ids.now;
   }
 
+  /** Moves whenever a record is added or removed, so an index over the records knows it is stale. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  #generation = 0;
+
   get size(): number {
     return this.#records.size;
   }
@@ -104,12 +121,7 @@ export class ExperienceTable {
       if (record === exclude) continue;
       scored.push({ record, similarity: this.similarity({ task, observation }, record) });
     }
-    scored.sort(
-      (a, b) =>
-        b.similarity - a.similarity ||
-        b.record.visits - a.record.visits ||
-        (a.record.id < b.record.id ? -1 : 1),
-    );
+    scored.sort(bySimilarity);
     return scored.slice(0, k);
   }
 
@@ -147,6 +159,7 @@ export class ExperienceTable {
       updatedAt: now,
     };
     this.#records.set(key(task, observation), record);
+    this.#generation++;
     this.#closestPair = undefined;
     this.#touch(record);
     return record;
@@ -201,6 +214,7 @@ export class ExperienceTable {
 
   #remove(record: ExperienceRecord): void {
     this.#records.delete(key(record.task, record.observation));
+    this.#generation++;
     this.changes.upserts.delete(record.id);
     this.changes.deletes.add(record.id);
     this.changes.evicted.push(record);

@@ -5,8 +5,8 @@ export type Similarity = (a: string, b: string) => number;
 
 const featureCache = new Map<string, Set<string>>();
 
-/** Words and adjacent word pairs of a text, so word order counts a little. */
-function features(text: string): Set<string> {
+/** Words and adjacent word pairs of a text, so word order counts a little (what `lexicalSimilarity` compares). */
+export function textFeatures(text: string): Set<string> {
   let set = featureCache.get(text);
   if (set === undefined) {
     const words = tokenize(text);
@@ -24,8 +24,8 @@ function features(text: string): Set<string> {
  */
 export const lexicalSimilarity: Similarity = (a, b) => {
   if (a === b) return 1;
-  const x = features(a);
-  const y = features(b);
+  const x = textFeatures(a);
+  const y = textFeatures(b);
   if (x.size === 0 && y.size === 0) return 1;
   let shared = 0;
   const [small, large] = x.size <= y.size ? [x, y] : [y, x];

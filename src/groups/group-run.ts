@@ -2,6 +2,7 @@ import type { AgentRuntime } from "../agent/agent-runtime.ts";
 import type { TurnResult } from "../agent/turn-events.ts";
 import type { Group, GroupMember } from "../core/group-types.ts";
 import type { Agent } from "../core/types.ts";
+import { type ContentPart, contentText } from "../images/content-parts.ts";
 import type { GroupEvent, GroupTurnResult } from "./group-events.ts";
 import type { groupMessageInput } from "./group-input.ts";
 import type { Exchange } from "./sleeptime-refine.ts";
@@ -48,7 +49,8 @@ function supervise(run: GroupRun): Promise<TurnResult> {
  */
 async function roundRobin(run: GroupRun): Promise<TurnResult[]> {
   const { input, group } = run;
-  const said: { name: string | undefined; content: string }[] = [
+  // The first speaker hears the message as sent (images too); later ones hear its text.
+  const said: { name: string | undefined; content: string | ContentPart[] }[] = [
     { name: input.name, content: input.content },
   ];
   const heard = new Map<string, number>();
@@ -61,7 +63,10 @@ async function roundRobin(run: GroupRun): Promise<TurnResult[]> {
     const message =
       one !== undefined
         ? one
-        : { name: undefined, content: news.map((m) => `${m.name ?? "user"}: ${m.content}`).join("\n\n") };
+        : {
+            name: undefined,
+            content: news.map((m) => `${m.name ?? "user"}: ${contentText(m.content)}`).join("\n\n"),
+          };
     const turn = await run.runtime.send(
       agent.id,
       {
@@ -89,7 +94,7 @@ async function primaryTurn(run: GroupRun): Promise<TurnResult> {
     turnOptions(run, {}),
   );
   run.refine(primary, agentOf(run, run.group.managerId as string), {
-    content: run.input.content,
+    content: contentText(run.input.content),
     userId: run.input.userId,
     turn,
   });

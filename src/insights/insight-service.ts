@@ -337,6 +337,9 @@ function trajectory(episode: Episode): string {
     .slice(0, 60)
     .map((s) => `Observation: ${s.observation}\nAction: ${s.action} (reward ${s.reward})`);
   if (episode.steps.length > 60) lines.push(`… ${episode.steps.length - 60} more steps`);
+  // Feedback on a conversational turn says why it was good or bad: the most useful line of all.
+  const comment = episode.metadata.comment;
+  if (typeof comment === "string") lines.push(`Feedback: ${comment}`);
   return `${lines.join("\n")}\nTotal reward: ${episode.totalReward}`;
 }
 

@@ -23,8 +23,10 @@ import { type EventStreamOptions, registerEventStreamRoute } from "./routes/even
 import { registerEventRoutes } from "./routes/events.ts";
 import { registerEvolutionRoutes } from "./routes/evolution.ts";
 import { registerExperienceRoutes } from "./routes/experience.ts";
+import { registerFeedbackRoutes } from "./routes/feedback.ts";
 import { registerGroupRoutes } from "./routes/groups.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
+import { registerImageRoutes } from "./routes/images.ts";
 import { registerInsightRoutes } from "./routes/insights.ts";
 import { registerKeyRoutes } from "./routes/keys.ts";
 import { MCP_PATH, registerMcpRoute } from "./routes/mcp.ts";
@@ -48,7 +50,14 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Default largest body of `POST /v1/import`, which carries a whole agent's history: 64 MiB. */
 export const DEFAULT_MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Default largest body of a new message (`POST …/messages`, `/v1/chat/completions`), which may carry
+ * images: 8 MiB, room for one image at the 5 MiB limit in base64 and its text.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 const IMPORT_PATH = "/v1/import";
+const MESSAGE_PATH = /^\/v1\/agents\/[^/]+\/messages$|^\/v1\/chat\/completions$/;
 
 export interface AppOptions {
   /** The engine the API serves. The app never closes it. */
@@ -89,6 +98,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Largest body of `POST /v1/import` (default 64 MiB). */
   maxImportBytes?: number;
+  /** Largest body of a new message, which may carry images (default 8 MiB, or maxBodyBytes when that is given). */
+  maxMessageBytes?: number;
   /**
    * Serve the inspector, a web page over this API, at `/` (its files under `/inspector/`). Default
    * true; false leaves `/` unanswered (404).
@@ -145,6 +156,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const auth = options.auth === true;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxImportBytes = options.maxImportBytes ?? DEFAULT_MAX_IMPORT_BYTES;
+  // A server given a smaller body limit keeps it for messages too, unless told otherwise.
+  const maxMessageBytes =
+    options.maxMessageBytes ??
+    (options.maxBodyBytes === undefined ? DEFAULT_MAX_MESSAGE_BYTES : maxBodyBytes);
   const limits =
     options.rateLimit ??
     (auth ? { requestsPerSecond: DEFAULT_RATE_LIMIT, burst: DEFAULT_RATE_BURST } : false);
@@ -167,7 +182,13 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   );
   if (limits !== false) app.use("*", rateLimit(limits));
   const queries = knownQueryParameters(app);
-  const json = jsonBody((c) => (c.req.path === IMPORT_PATH ? maxImportBytes : maxBodyBytes));
+  const json = jsonBody((c) =>
+    c.req.path === IMPORT_PATH
+      ? maxImportBytes
+      : MESSAGE_PATH.test(c.req.path) && c.req.method === "POST"
+        ? maxMessageBytes
+        : maxBodyBytes,
+  );
   // The MCP route checks its own query and body, and answers with JSON-RPC errors.
   app.use("*", (c, next) => (c.req.path === MCP_PATH ? next() : queries(c, next)));
   app.use("*", (c, next) => (c.req.path === MCP_PATH ? next() : json(c, next)));
@@ -183,10 +204,12 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerEventStreamRoute(app, options.eventStream);
   registerMemoryRoutes(app);
   registerMessageRoutes(app);
+  registerImageRoutes(app);
   registerContextRoutes(app);
   registerSearchRoutes(app);
   registerTransferRoutes(app);
   registerExperienceRoutes(app);
+  registerFeedbackRoutes(app);
   registerInsightRoutes(app);
   registerEvolutionRoutes(app);
   registerSleeptimeRoutes(app);

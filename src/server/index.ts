@@ -6,7 +6,12 @@
 export type { McpHttpOptions, McpServerOptions, StdioOptions } from "../mcp/index.ts";
 export { createMcpServer, handleMcpRequest, serveStdio } from "../mcp/index.ts";
 export type { AppOptions } from "./app.ts";
-export { createApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IMPORT_BYTES } from "./app.ts";
+export {
+  createApp,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_IMPORT_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+} from "./app.ts";
 export type { AuthFailureOptions } from "./auth-failures.ts";
 export { DEFAULT_AUTH_FAILURES_PER_MINUTE } from "./auth-failures.ts";
 export type { ClosedRequest } from "./client-close.ts";

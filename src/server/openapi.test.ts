@@ -59,6 +59,8 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/episodes/{eid}/finish": ["post"],
     "/v1/agents/{id}/experience": ["get"],
     "/v1/agents/{id}/advice": ["post"],
+    "/v1/agents/{id}/turns/{turnId}/feedback": ["post"],
+    "/v1/agents/{id}/images/{sha256}": ["get"],
     "/v1/agents/{id}/insights": ["get", "post"],
     "/v1/agents/{id}/insights/extract": ["post"],
     "/mcp": ["post"],

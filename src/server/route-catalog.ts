@@ -97,6 +97,7 @@ export function exampleBody(
     },
     "post /v1/agents/{id}/episodes/{eid}/finish": { success: true },
     "post /v1/agents/{id}/advice": { task: "walk", observation: "o" },
+    "post /v1/agents/{id}/turns/{turnId}/feedback": { reward: 1, comment: "well answered" },
     "post /v1/agents/{id}/insights": { operations: [{ op: "add", text: "a new rule" }] },
     "post /v1/agents/{id}/insights/extract": {},
     "post /v1/agents/{id}/evolve": { tasks: [{ input: "2+2", expected: "4" }], rounds: 1 },

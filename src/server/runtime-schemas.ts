@@ -94,6 +94,18 @@ export const CompiledContextSchema = z
         overflowExact: z.boolean(),
       }),
       pending: z.object({ tokens }).nullable(),
+      advice: z.object({
+        tokens,
+        items: z.array(
+          z.object({
+            recordId: z.string(),
+            similarity: z.number(),
+            visits: z.number().int(),
+            encouraged: z.array(z.object({ action: z.string(), q: z.number() })),
+            discouraged: z.array(z.object({ action: z.string(), q: z.number() })),
+          }),
+        ),
+      }),
     }),
     system: z.string().openapi({ description: "the system prompt as the model receives it" }),
     messages: z.array(z.record(z.string(), z.unknown())).openapi({
@@ -102,6 +114,10 @@ export const CompiledContextSchema = z
     retrieved: z.string().openapi({
       description:
         "the retrieved memories as they go at the start of the new message (in `messages` when there is one; empty when none were retrieved)",
+    }),
+    advice: z.string().openapi({
+      description:
+        "advice learned from feedback on similar earlier messages, as it goes at the start of the new message after the retrieved memories (empty when there is none)",
     }),
   })
   .openapi("CompiledContext");

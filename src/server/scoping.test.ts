@@ -61,6 +61,8 @@ function paramValues(theirs: Theirs, byName: boolean): Record<string, string> {
     // The agent is checked first, so these need not exist: the request is refused as not found.
     runId: "evo_00000000000000000000000000",
     jid: "job_00000000000000000000000000",
+    turnId: "trn_00000000000000000000000000",
+    sha256: "0".repeat(64),
   };
 }
 

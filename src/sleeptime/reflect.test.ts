@@ -105,6 +105,35 @@ describe("sleep-time reflection", () => {
     assert.equal((changed?.after as { job?: string } | undefined)?.job, job?.id);
   });
 
+  it("reflects on feedback comments: in the user's own reflection and in ExpeL's comparison", async () => {
+    const { model, prompts } = reflector();
+    const engram = createTestEngram({ model });
+    const agent = await engram.agents.create({ name: "a" });
+    const turn = async (turnId: string, content: string) => {
+      await engram.messages.appendMany(agent.id, [
+        { role: "user", content, userId: "alice", metadata: { turnId } },
+        { role: "assistant", content: "Here you are.", userId: "alice", metadata: { turnId } },
+      ]);
+    };
+    await turn("trn_good", "book a table for two");
+    await turn("trn_bad", "book a table for four");
+    await engram.feedback.give(agent.id, "trn_good", { reward: 1, comment: "short and right" });
+    await engram.feedback.give(agent.id, "trn_bad", {
+      reward: -1,
+      comment: "never book without asking the time",
+    });
+    const [job] = (await engram.sleeptime.run(agent.id, { jobs: ["reflect"] })).jobs;
+    assert.equal(job?.status, "succeeded", JSON.stringify(job?.error));
+    const expel = prompts.find((p) => p.includes("SUCCESSFUL ATTEMPT"));
+    assert.match(expel ?? "", /Feedback: short and right/);
+    assert.match(expel ?? "", /Feedback: never book without asking the time/);
+    const reflection = prompts.find((p) => p.includes("high-level insights"));
+    assert.match(
+      reflection ?? "",
+      /the user disliked an answer \(reward -1\)\] never book without asking the time/,
+    );
+  });
+
   it("fails on evidence the model made up, changing nothing", async () => {
     const model = scriptedModel(() => ({ insights: [{ text: "x", evidence: [9] }] }));
     const engram = createTestEngram({ model, sleeptime: { queue: { maxAttempts: 1 } } });

@@ -162,6 +162,16 @@ async function insights(run: JobRun, fresh: Fresh): Promise<void> {
   for (const memory of fresh.memories) {
     add(memory.userId, { line: `[memory: ${memory.kind}] ${memory.text}`, memory });
   }
+  // A user's comment on an answer (feedback) is what they think of the agent: reflect on it with
+  // that user's conversation, never another's.
+  for (const episode of fresh.episodes) {
+    const { source, comment, userId } = episode.metadata;
+    if (source !== "feedback" || typeof comment !== "string") continue;
+    const rated = episode.totalReward > 0 ? "liked" : episode.totalReward < 0 ? "disliked" : "rated";
+    add(typeof userId === "string" ? userId : null, {
+      line: `[${episode.createdAt.slice(0, 16)} feedback: the user ${rated} an answer (reward ${episode.totalReward})] ${comment}`,
+    });
+  }
   let created = 0;
   for (const [key, statements] of [...scopes].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const userId = key === "" ? null : key;

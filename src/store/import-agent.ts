@@ -7,7 +7,7 @@ import type {
   MemoryVersion,
   NewEvent,
 } from "../core/types.ts";
-import type { HistorySnapshot, IndexedMessage, Store } from "./store.ts";
+import type { HistorySnapshot, IndexedMessage, Store, StoredImage } from "./store.ts";
 import type { SharedBlockImport } from "./unit-of-work.ts";
 
 /**
@@ -29,6 +29,8 @@ export interface AgentImport {
   /** The experience records and the experience version (the counter caches compare). */
   experience: { version: number; records: ExperienceRecord[] };
   insights: Insight[];
+  /** The images of its messages. */
+  images: StoredImage[];
   /** Shared blocks the agent carries, created in its project unless there already, then attached. */
   sharedBlocks?: SharedBlockImport[] | undefined;
   events: NewEvent[];
@@ -52,6 +54,7 @@ export async function importAgent(store: Store, data: AgentImport): Promise<void
     records: data.experience.records,
   });
   work.insights.import(agent.id, data.insights);
+  work.images.import(data.images);
   work.sharedBlocks.import(data.sharedBlocks ?? []);
   work.events.add(data.events);
   await work.commit();

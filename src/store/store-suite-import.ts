@@ -140,6 +140,17 @@ export function importStoreCases(kit: SuiteKit): void {
         ],
       },
       insights: [insight],
+      images: [
+        {
+          agentId: agent.id,
+          sha256: "e".repeat(64),
+          mediaType: "image/gif",
+          size: 3,
+          data: new Uint8Array([71, 73, 70]),
+          caption: "a comet",
+          createdAt: at(3),
+        },
+      ],
       events: [event(project, "agent.imported", agent.id)],
     };
     return { data, agent, first, current, archived, messages, episode, insight, reads: () => read };
@@ -153,6 +164,7 @@ export function importStoreCases(kit: SuiteKit): void {
       await importAgent(store, b.data);
       assert.equal(b.reads(), 2, "the messages are read once");
       assert.deepEqual(await store.agents.get(b.agent.id), b.agent);
+      assert.deepEqual(await store.images.list(b.agent.id), b.data.images);
       assert.deepEqual(await store.memories.get(b.agent.id, b.current.id), b.current);
       assert.deepEqual(
         (await store.memories.list({ agentId: b.agent.id, archived: "include" }, { limit: 10 })).length,

@@ -6,6 +6,7 @@ import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store, StoredApiKey } from "./store.ts";
 import { eventCases } from "./store-suite-events.ts";
 import { groupCases } from "./store-suite-groups.ts";
+import { imageStoreCases } from "./store-suite-images.ts";
 import { importStoreCases } from "./store-suite-import.ts";
 import { jobStoreCases, suiteFixtures } from "./store-suite-jobs.ts";
 import { keyedFactCases } from "./store-suite-keyed.ts";
@@ -312,6 +313,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     groupCases(kit);
     sharedBlockCases(kit);
     mcpServerCases(kit);
+    imageStoreCases(kit);
     it("stores API keys by project, pages them, revokes once, and deletes them with their project", async () => {
       await withStore(async (store) => {
         const { project } = await seed(store);

@@ -89,6 +89,8 @@ export interface Store {
   readonly groups: GroupStore;
   /** Roles one engine at a time holds among all on the database (e.g. running the sleep-time schedule). */
   readonly leaderLeases: LeaderLeaseStore;
+  /** Images of messages, stored once per agent by content hash. */
+  readonly images: ImageStore;
   /**
    * Resolves once the store is open (connected, migrated); rejects with why it cannot open. Every
    * operation waits for it, so calling it is needed only to learn of a problem early.
@@ -179,6 +181,28 @@ export interface GroupStore {
   list(options: ListOptions & { projectId?: string | undefined }): Promise<Group[]>;
   /** @throws NotFoundError when there is none. */
   delete(id: string, event: NewEvent): Promise<void>;
+}
+
+/** An image of an agent's messages, addressed by the SHA-256 of its bytes. */
+export interface StoredImage {
+  agentId: string;
+  sha256: string;
+  mediaType: string;
+  size: number;
+  data: Uint8Array;
+  /** What the model saw in it, when one was asked; searchable through the messages that carry it. */
+  caption: string | null;
+  createdAt: string;
+}
+
+/** Images, once per (agent, hash): storing one already there changes nothing. */
+export interface ImageStore {
+  put(images: readonly StoredImage[]): Promise<void>;
+  get(agentId: string, sha256: string): Promise<StoredImage | null>;
+  /** All of an agent's images, oldest first (for export). */
+  list(agentId: string): Promise<StoredImage[]>;
+  /** Gives an image without a caption its caption; false when it had one or is not there. */
+  setCaption(agentId: string, sha256: string, caption: string): Promise<boolean>;
 }
 
 /** A server's claim on a conversation while it runs a turn. */

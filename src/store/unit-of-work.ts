@@ -11,7 +11,14 @@ import type {
   MemoryVersion,
   NewEvent,
 } from "../core/types.ts";
-import type { AppendCommit, HistorySnapshot, IndexedMessage, InsightChanges, MemoryWrite } from "./store.ts";
+import type {
+  AppendCommit,
+  HistorySnapshot,
+  IndexedMessage,
+  InsightChanges,
+  MemoryWrite,
+  StoredImage,
+} from "./store.ts";
 
 /** New instructions for an agent, applied only if its instructions are still `expected`. */
 export interface InstructionsChange {
@@ -64,6 +71,7 @@ export type WorkOperation =
   | { kind: "memories.import"; items: readonly { memory: Memory; versions: readonly MemoryVersion[] }[] }
   | { kind: "messages.import"; messages: Iterable<IndexedMessage> }
   | { kind: "experience.import"; agentId: string; data: ExperienceImport }
+  | { kind: "images.import"; images: readonly StoredImage[] }
   | { kind: "sharedBlocks.import"; items: readonly SharedBlockImport[] }
   | { kind: "insights.write"; agentId: string; changes: InsightChanges }
   | { kind: "insights.import"; agentId: string; insights: readonly Insight[] }
@@ -142,6 +150,10 @@ export interface UnitOfWork {
      */
     import(agentId: string, data: ExperienceImport): void;
   };
+  readonly images: {
+    /** Stores images as they are (an import); one already there for its agent changes nothing. */
+    import(images: readonly StoredImage[]): void;
+  };
   readonly sharedBlocks: {
     /**
      * Creates each shared block in its project unless it is there already, and attaches it as given
@@ -204,6 +216,7 @@ export function collectWork(apply: (operations: readonly WorkOperation[]) => Pro
     },
     messages: { import: (messages) => add({ kind: "messages.import", messages }) },
     experience: { import: (agentId, data) => add({ kind: "experience.import", agentId, data }) },
+    images: { import: (images) => add({ kind: "images.import", images }) },
     sharedBlocks: { import: (items) => add({ kind: "sharedBlocks.import", items }) },
     insights: {
       write: (agentId, changes) => add({ kind: "insights.write", agentId, changes }),

@@ -1,8 +1,10 @@
+import { InvalidInputError } from "../core/errors.ts";
 import type { BlockAttachment, SharedBlock } from "../core/shared-block-types.ts";
 import type { Agent, Memory, MemoryVersion, Message, NewEvent } from "../core/types.ts";
+import { imageHash, sniffImage } from "../images/image-bytes.ts";
 import { indexMessage } from "../memory/messages/message-service.ts";
 import type { AgentImport } from "../store/import-agent.ts";
-import type { IndexedMessage } from "../store/store.ts";
+import type { IndexedMessage, StoredImage } from "../store/store.ts";
 import type { ExportDocument, ExportedMemory, ExportedSharedBlock } from "./format.ts";
 import { remapIds } from "./remap.ts";
 
@@ -37,6 +39,7 @@ export function agentImportOf(
     insights: doc.insights.map((insight) => ({ ...remapIds(insight, ids), ...owned })),
     // A copy with new ids carries its shared blocks as private ones: it is attached to nothing.
     sharedBlocks: ids.size > 0 ? [] : (doc.sharedBlocks ?? []).map((b) => sharedBlockOf(b, agent)),
+    images: importedImages(doc, agent.id),
     events,
   };
 }
@@ -61,6 +64,26 @@ export function documentCounts(doc: ExportDocument) {
     experienceRecords: doc.experience.records.length,
     insights: doc.insights.length,
   };
+}
+
+/**
+ * The document's images as the store keeps them, each checked: its bytes are an image of the type
+ * it says, of the size it says, with the hash it says (a hash is an address: it must not lie).
+ * @throws InvalidInputError naming the image and the problem.
+ */
+export function importedImages(doc: ExportDocument, agentId: string): StoredImage[] {
+  return (doc.images ?? []).map((image, i) => {
+    const where = `invalid export document: images.${i}`;
+    const data = new Uint8Array(Buffer.from(image.data, "base64"));
+    if (sniffImage(data) !== image.mediaType)
+      throw new InvalidInputError(`${where}.data: is not an image of type ${image.mediaType}`);
+    if (data.length !== image.size)
+      throw new InvalidInputError(`${where}.size: is ${image.size}, but the data holds ${data.length} bytes`);
+    if (imageHash(data) !== image.sha256)
+      throw new InvalidInputError(`${where}.sha256: does not match the SHA-256 of its data`);
+    const { data: _, ...fields } = image;
+    return { ...fields, agentId, data };
+  });
 }
 
 /** A memory of the document as the store keeps it: owned by the agent, each version a full snapshot. */

@@ -1,4 +1,5 @@
 import type { Agent } from "../core/types.ts";
+import type { ImageMediaType } from "../images/image-bytes.ts";
 import type { Store } from "../store/store.ts";
 import { collectEpisodes, collectMemories, collectMessages } from "./collect.ts";
 import { EXPORT_FORMAT, EXPORT_VERSION, type ExportDocument, type ExportedSharedBlock } from "./format.ts";
@@ -28,6 +29,12 @@ export async function exportAgent(store: Store, agent: Agent, exportedAt: string
     },
     insights: (await store.insights.list(agent.id)).map(({ agentId: _a, ...insight }) => insight),
     ...(await sharedBlocksOf(store, agent.id)),
+    images: (await store.images.list(agent.id)).map(({ agentId: _a, data, ...image }) => ({
+      ...image,
+      // Only sniffed types are ever stored.
+      mediaType: image.mediaType as ImageMediaType,
+      data: Buffer.from(data).toString("base64"),
+    })),
   };
 }
 

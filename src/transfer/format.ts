@@ -9,6 +9,7 @@ import {
   taskText,
   withAvailableAction,
 } from "../experience/schemas.ts";
+import { IMAGE_MEDIA_TYPES, MAX_IMAGE_BYTES } from "../images/image-bytes.ts";
 import { insightCount, ruleText } from "../insights/insight-service.ts";
 import { agentInstructions, agentName, modelName } from "../memory/agents/agent-service.ts";
 import { branchName } from "../memory/blocks/history-service.ts";
@@ -207,6 +208,16 @@ const sharedBlock = z.strictObject({
   attachment: z.strictObject({ label: blockLabel, readOnly: z.boolean(), createdAt: instant }),
 });
 
+/** An image of the agent's messages: its bytes base64, checked against its hash on import. */
+const image = z.strictObject({
+  sha256: hash,
+  mediaType: z.enum(IMAGE_MEDIA_TYPES),
+  size: count.max(MAX_IMAGE_BYTES),
+  caption: z.string().max(10_000).nullable(),
+  createdAt: instant,
+  data: z.string().max(Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 4),
+});
+
 /** Version 1: the agent and its block history only. Still read; never written. */
 export const exportDocumentV1 = z.strictObject({
   ...agentWithHistory,
@@ -237,6 +248,8 @@ export const exportDocument = z.strictObject({
   insights: z.array(insight),
   /** The shared blocks the agent carries; absent when it carries none. */
   sharedBlocks: z.array(sharedBlock).optional(),
+  /** The images its messages refer to (metadata.images); absent in documents written before images. */
+  images: z.array(image).optional(),
 });
 
 /** One agent with its full block history and all it has learned, as written by `export` and read by `import`. */
@@ -248,3 +261,4 @@ export type ExportedEpisode = ExportDocument["episodes"][number];
 export type ExportedRecord = ExportDocument["experience"]["records"][number];
 export type ExportedInsight = ExportDocument["insights"][number];
 export type ExportedSharedBlock = NonNullable<ExportDocument["sharedBlocks"]>[number];
+export type ExportedImage = NonNullable<ExportDocument["images"]>[number];

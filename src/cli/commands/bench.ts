@@ -294,6 +294,30 @@ const mcpTools = defineCommand({
   },
 });
 
+const advice = defineCommand({
+  name: "bench advice",
+  summary: "Benchmark the advice from feedback: what it adds to compiling a context",
+  args: [],
+  options: {
+    records: { type: "string", arg: "N", help: "experience records of rated turns (default 10000)" },
+    samples: { type: "string", arg: "N", help: "compilations timed with and without advice (default 300)" },
+  },
+  details: [
+    "An agent whose experience memory holds N records of rated turns, in its own throwaway database",
+    "(--db is ignored). Compiles the context of new messages, half close to a rated one, with the advice",
+    "and without (adviceResults 0), interleaved, and reports what the advice adds at the 95th percentile.",
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const { runAdviceBench, formatAdviceBench } = await import("../../bench/advice-bench.ts");
+    const result = await runAdviceBench({
+      records: positiveInt(options.records, "records", "bench advice"),
+      samples: positiveInt(options.samples, "samples", "bench advice"),
+      onProgress: progressBar(ctx.io.stderr),
+    });
+    return { data: result, text: formatAdviceBench(result) };
+  },
+});
+
 const middleware = defineCommand({
   name: "bench middleware",
   summary: "Benchmark the AI SDK middleware: the time engram adds to a generateText or streamText call",
@@ -541,6 +565,7 @@ export const benchCommands: readonly Command[] = [
   updates,
   learn,
   context,
+  advice,
   middleware,
   mcpTools,
   group,

@@ -4,6 +4,7 @@ import { defineCommand, intOption } from "../command.ts";
 import type { CliIo } from "../context.ts";
 import { findAgent } from "../resolve-agent.ts";
 import { UsageError } from "../usage-error.ts";
+import { formatFeedback } from "./feedback.ts";
 import { responderOption, TURN_OPTIONS } from "./turn-options.ts";
 
 /** Words that end a chat, besides the end of input. */
@@ -18,7 +19,8 @@ export const chat = defineCommand({
     "Reads messages one per line until the end of input or /exit, from a terminal or a pipe. The",
     "answer is printed as it streams; tool calls and memory edits show on stderr. With --json, every",
     "event of every turn is one JSON line on stdout. A turn that fails is reported and the chat goes",
-    "on; the exit code is then 1.",
+    "on; the exit code is then 1. /good [comment] and /bad [comment] rate the last answer (reward 1 or",
+    "-1, see `engram feedback`): the agent learns from it.",
   ].join("\n"),
   async run({ args, options }, ctx) {
     const { io } = ctx;
@@ -38,6 +40,7 @@ export const chat = defineCommand({
     };
     let turns = 0;
     let failed = 0;
+    let lastTurnId: string | null = null;
     prompt();
     for await (const line of lines(io.stdin)) {
       const content = line.trim();
@@ -46,9 +49,19 @@ export const chat = defineCommand({
         prompt();
         continue;
       }
+      const rating = RATING.exec(content);
+      if (rating !== null) {
+        if (!(await rate(io, ctx.json, engram, agent.id, lastTurnId, rating))) failed++;
+        prompt();
+        continue;
+      }
       turns++;
-      if (!(await turn(io, ctx.json, () => engram.runtime.stream(agent.id, { ...settings, content }))))
-        failed++;
+      const started = turn(io, ctx.json, async () => {
+        const stream = await engram.runtime.stream(agent.id, { ...settings, content });
+        lastTurnId = stream.turnId;
+        return stream;
+      });
+      if (!(await started)) failed++;
       prompt();
     }
     if (failed > 0)
@@ -56,6 +69,37 @@ export const chat = defineCommand({
     return undefined;
   },
 });
+
+/** `/good` or `/bad`, then an optional comment. */
+const RATING = /^\/(good|bad)(?:\s+(.*))?$/;
+
+/** Gives feedback on the last turn; false if it was refused. */
+async function rate(
+  io: CliIo,
+  json: boolean,
+  engram: Engram,
+  agentId: string,
+  turnId: string | null,
+  match: RegExpExecArray,
+): Promise<boolean> {
+  try {
+    if (turnId === null)
+      throw new EngramError("invalid_input", "no answer to rate yet: send a message first");
+    const comment = match[2]?.trim();
+    const result = await engram.feedback.give(agentId, turnId, {
+      reward: match[1] === "good" ? 1 : -1,
+      ...(comment === undefined || comment === "" ? {} : { comment }),
+    });
+    if (json) io.stdout.write(`${JSON.stringify({ type: "feedback", feedback: result })}\n`);
+    else io.stderr.write(`[${formatFeedback(result)}]\n`);
+    return true;
+  } catch (error) {
+    const failure = toEngramError(error);
+    if (json) io.stdout.write(`${JSON.stringify({ type: "error", error: failure.toJSON() })}\n`);
+    else io.stderr.write(`engram: ${failure.message}\n`);
+    return false;
+  }
+}
 
 /** Runs one streamed turn, printing it; false if it failed. */
 async function turn(

@@ -1,7 +1,9 @@
 import type { CompiledContext } from "../../agent/context-compiler.ts";
 import { RESPONDERS } from "../../agent/responder-names.ts";
 import type { TurnResult } from "../../agent/turn-events.ts";
+import { EngramError } from "../../core/errors.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
+import { readUserBytes } from "../files.ts";
 import { shortId, table } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 import { chat } from "./chat.ts";
@@ -11,27 +13,65 @@ const send = defineCommand({
   name: "send",
   summary: "Send a message to an agent and print its answer (TEXT '-' reads stdin)",
   args: ["agent", "text"],
-  options: TURN_OPTIONS,
+  options: {
+    ...TURN_OPTIONS,
+    image: {
+      type: "string",
+      multiple: true,
+      arg: "FILE",
+      help: "an image sent with the message (PNG, JPEG, GIF or WebP, at most 5 MiB; repeatable)",
+    },
+  },
   details: [
     "The agent answers with its memory in context and may edit its blocks and long-term memory with",
     "tools; the edits are listed on stderr. With --json, the whole turn: every new message (tool calls,",
-    "tool results, the answer), usage and edits. The model is the agent's, else ENGRAM_MODEL.",
+    "tool results, the answer), usage and edits (its turnId is what `engram feedback` rates). The model",
+    "is the agent's, else ENGRAM_MODEL. Images go to the model with the text and are kept with it.",
   ].join("\n"),
   async run({ args, options }, ctx) {
-    const content = args.text === "-" ? await ctx.readStdin() : args.text;
+    const text = args.text === "-" ? await ctx.readStdin() : args.text;
+    const files = options.image ?? [];
+    const content =
+      files.length === 0
+        ? text
+        : [
+            { type: "text" as const, text },
+            ...(await Promise.all(
+              files.map(async (file) => ({
+                type: "image" as const,
+                image: Buffer.from(await readUserBytes(file, "image")).toString("base64"),
+              })),
+            )),
+          ];
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
-    const result = await engram.runtime.send(agent.id, {
-      content,
-      userId: options.user,
-      sessionId: options.session,
-      name: options.name,
-      responder: responderOption(options.responder),
-      maxSteps: intOption(options["max-steps"], "max-steps", "send"),
-    });
+    const result = await engram.runtime
+      .send(agent.id, {
+        content,
+        userId: options.user,
+        sessionId: options.session,
+        name: options.name,
+        responder: responderOption(options.responder),
+        maxSteps: intOption(options["max-steps"], "max-steps", "send"),
+      })
+      .catch((error: unknown) => {
+        throw namingImageFile(error, files);
+      });
     return { data: result, text: result.answer, hint: editsHint(result) };
   },
 });
+
+/** "content.2.image: …" said of the file it came from: "--image b.png: …". */
+function namingImageFile(error: unknown, files: readonly string[]): unknown {
+  if (!EngramError.isInstance(error)) return error;
+  const match = /content\.(\d+)\.image/.exec(error.message);
+  const file = match === null ? undefined : files[Number(match[1]) - 1];
+  if (file === undefined) return error;
+  return new EngramError(error.code, error.message.replace(match?.[0] ?? "", `--image ${file}`), {
+    cause: error,
+    details: error.details,
+  });
+}
 
 function editsHint(result: TurnResult): string | undefined {
   if (result.edits.length === 0) return undefined;
@@ -91,6 +131,7 @@ export function formatContext(c: CompiledContext): string {
       s.summary === null ? "none" : `covers ${s.summary.covered} messages`,
     ],
     ["memories", String(s.memories.tokens), counted(s.memories.items.length, s.memories.omitted)],
+    ["advice", String(s.advice.tokens), `${s.advice.items.length}`],
     [
       "messages",
       String(s.messages.tokens),
@@ -114,9 +155,19 @@ export function formatContext(c: CompiledContext): string {
     c.retrieved === ""
       ? []
       : ["", "--- retrieved memories (sent at the start of the new message) ---", c.retrieved];
-  return [...header, "", "--- system ---", c.system, ...retrieved, "", "--- messages ---", ...messages].join(
-    "\n",
-  );
+  const advice =
+    c.advice === "" ? [] : ["", "--- advice (sent at the start of the new message) ---", c.advice];
+  return [
+    ...header,
+    "",
+    "--- system ---",
+    c.system,
+    ...retrieved,
+    ...advice,
+    "",
+    "--- messages ---",
+    ...messages,
+  ].join("\n");
 }
 
 function counted(shown: number, omitted: number): string {

@@ -2,6 +2,8 @@ import type { EvolutionRun } from "../../core/evolution-types.ts";
 import type { Agent, ExperienceRecord, Insight } from "../../core/types.ts";
 import type { EvolutionReport, EvolutionResult, EvolutionService } from "../../evolution/index.ts";
 import type { ExperienceService } from "../../experience/experience-service.ts";
+import type { FeedbackService } from "../../feedback/feedback-service.ts";
+import type { ImageService } from "../../images/image-service.ts";
 import type { InsightService } from "../../insights/insight-service.ts";
 import type { VectorService } from "../../retrieval/vector-service.ts";
 import type { SleeptimeService } from "../../sleeptime/sleeptime-service.ts";
@@ -22,6 +24,25 @@ export type ExperienceClient = Pick<
   | "records"
   | "advise"
 >;
+
+/** Images of messages over HTTP: the library's `engram.images`. */
+export type ImagesClient = Pick<ImageService, "get">;
+
+/** `client.images`. */
+export function imagesClient(t: Transport): ImagesClient {
+  return { get: (agentId, sha256) => t.call("images.get", { params: { id: agentId, sha256 } }) };
+}
+
+/** Feedback on turns over HTTP: the library's `engram.feedback`. */
+export type FeedbackClient = Pick<FeedbackService, "give">;
+
+/** `client.feedback`. */
+export function feedbackClient(t: Transport): FeedbackClient {
+  return {
+    give: (agentId, turnId, input) =>
+      t.call("feedback.give", { params: { id: agentId, turnId }, body: input }),
+  };
+}
 
 /** Insights over HTTP: the library's `engram.insights` methods the API serves. */
 export type InsightsClient = Pick<InsightService, "list" | "apply" | "extract">;

@@ -1,12 +1,16 @@
 import type { ClientTool, ClientToolResult } from "../../agent/client-tools.ts";
 import { EngramError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import type { Engram } from "../../engram.ts";
+import { type ContentPart, messageContentParts } from "../../images/content-parts.ts";
 import type { ChatMessage, ChatRequest } from "./chat-schemas.ts";
 
 /** What a chat completion request asks of the runtime. */
 export interface ChatTurn {
-  /** The newest user message: the new input, or in a continuation what memories are retrieved for. */
-  content: string;
+  /**
+   * The newest user message: the new input (text, or parts with images), or in a continuation what
+   * memories are retrieved for (its text).
+   */
+  content: string | ContentPart[];
   name: string | undefined;
   /** The trailing tool results, when the request continues after client tool calls. */
   toolResults: ClientToolResult[] | undefined;
@@ -28,11 +32,14 @@ export function chatTurnOf(body: ChatRequest): ChatTurn {
   });
   if (lastUser === -1) throw invalid("messages", "messages: must contain a user message");
   const user = messages[lastUser] as Extract<ChatMessage, { role: "user" }>;
-  const content = textOf(user.content, `messages.${lastUser}.content`);
-  if (content.trim() === "") throw invalid(`messages.${lastUser}.content`, "must not be empty");
+  const where = `messages.${lastUser}.content`;
+  const content = textOf(user.content, where, true);
+  const parts = withImages(user.content, where);
+  if (content.trim() === "" && parts === null) throw invalid(where, "must not be empty");
   const last = messages.length - 1;
   const clientTools = clientToolsOf(body.tools);
-  if (lastUser === last) return { content, name: user.name, toolResults: undefined, clientTools };
+  if (lastUser === last)
+    return { content: parts ?? content, name: user.name, toolResults: undefined, clientTools };
   const results: ClientToolResult[] = [];
   let i = last;
   for (; i > lastUser && messages[i]?.role === "tool"; i--) {
@@ -61,16 +68,40 @@ function clientToolsOf(tools: ChatRequest["tools"]): Record<string, ClientTool> 
   return out;
 }
 
-function textOf(content: ChatMessage["content"], where: string): string {
+const IMAGE_PARTS = new Set(["image_url", "image"]);
+
+/** The text of a message's content; image parts are skipped when `images` allows them. */
+function textOf(content: ChatMessage["content"], where: string, images = false): string {
   if (typeof content === "string") return content;
   if (content === null || content === undefined) return "";
   return content
     .map((part, i) => {
+      if (images && IMAGE_PARTS.has(part.type)) return "";
       if (part.type !== "text" || typeof part.text !== "string")
-        throw invalid(`${where}.${i}`, `only text content parts are supported (got ${part.type})`);
+        throw invalid(
+          `${where}.${i}`,
+          `only text${images ? " and image_url" : ""} content parts are supported (got ${part.type})`,
+        );
       return part.text;
     })
     .join("");
+}
+
+/** A user message's content as engram's parts when it holds images (checked by the runtime); else null. */
+function withImages(content: ChatMessage["content"], where: string): ContentPart[] | null {
+  if (!Array.isArray(content) || !content.some((p) => IMAGE_PARTS.has(p.type))) return null;
+  content.forEach((part, i) => {
+    const url = (part as { image_url?: { url?: unknown } }).image_url?.url;
+    if (part.type === "image_url" && (typeof url !== "string" || !/^(https?:\/\/|data:)/i.test(url)))
+      throw invalid(`${where}.${i}`, "image_url.url must be an http(s) URL or a data: URL");
+  });
+  const parsed = messageContentParts.safeParse(content);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = [where, ...(issue?.path ?? [])].join(".");
+    throw invalid(path, issue?.message ?? "is not a valid content part");
+  }
+  return parsed.data;
 }
 
 function invalid(param: string, problem: string): InvalidInputError {

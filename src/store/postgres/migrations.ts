@@ -41,6 +41,22 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: "images of messages, stored once per agent by the SHA-256 of their bytes",
+    sql: `
+      CREATE TABLE images (
+        agent_id TEXT COLLATE "C" NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        sha256 TEXT COLLATE "C" NOT NULL,
+        media_type TEXT COLLATE "C" NOT NULL,
+        size INTEGER NOT NULL,
+        data BYTEA NOT NULL,
+        caption TEXT COLLATE "C",
+        created_at TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (agent_id, sha256)
+      );
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

@@ -6,6 +6,7 @@ import { EventWakeups } from "./event-wakeups.ts";
 import { PgEvolutionStore } from "./evolution-store.ts";
 import { PgGroupStore } from "./group-store.ts";
 import { appendCommit, PgHistoryStore } from "./history-store.ts";
+import { pgImageStore } from "./image-store.ts";
 import { PgInsightStore } from "./insight-store.ts";
 import { PgJobStore } from "./job-store.ts";
 import { PgKeyStore } from "./key-store.ts";
@@ -88,6 +89,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     mcpServers: new PgMcpServerStore(db),
     groups: new PgGroupStore(db),
     leaderLeases: pgLeaderLeaseStore(db),
+    images: pgImageStore(db),
     settings: {
       async get(key) {
         return (

@@ -3,6 +3,7 @@ import { insertAgent, setInstructions } from "./agent-store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { saveRun } from "./evolution-store.ts";
 import { appendCommit } from "./history-store.ts";
+import { insertImages } from "./image-store.ts";
 import { importInsights, writeInsightChanges } from "./insight-store.ts";
 import { completeJob } from "./job-store.ts";
 import { importExperience } from "./learning-store.ts";
@@ -34,6 +35,7 @@ function pgHandlers(tx: Sql): WorkHandlers<Promise<void>> {
     "memories.import": (op) => importMemories(tx, op.items),
     "messages.import": (op) => importMessages(tx, op.messages),
     "experience.import": (op) => importExperience(tx, op.agentId, op.data),
+    "images.import": (op) => insertImages(tx, op.images),
     "sharedBlocks.import": (op) => importSharedBlocks(tx, op.items),
     "insights.write": (op) => writeInsightChanges(tx, op.agentId, op.changes),
     "insights.import": (op) => importInsights(tx, op.agentId, op.insights),

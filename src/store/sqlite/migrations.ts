@@ -529,6 +529,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 20,
+    name: "images of messages, stored once per agent by the SHA-256 of their bytes",
+    // A rowid table: images are large rows, which a WITHOUT ROWID table would copy into its b-tree.
+    sql: `
+      CREATE TABLE images (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        caption TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (agent_id, sha256)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

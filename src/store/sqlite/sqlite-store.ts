@@ -7,6 +7,7 @@ import { SqliteEvolutionStore } from "./evolution-store.ts";
 import { purgeAgentText } from "./fts.ts";
 import { SqliteGroupStore } from "./group-store.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
+import { SqliteImageStore } from "./image-store.ts";
 import { SqliteInsightStore } from "./insight-store.ts";
 import { SqliteJobStore } from "./job-store.ts";
 import { SqliteKeyStore } from "./key-store.ts";
@@ -91,6 +92,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     keys: new SqliteKeyStore(statements),
     turnLeases: new SqliteTurnLeaseStore(statements),
     leaderLeases: new SqliteLeaderLeaseStore(statements),
+    images: new SqliteImageStore(statements),
     webhooks: new SqliteWebhookStore(statements),
     mcpServers: new SqliteMcpServerStore(statements),
     groups: new SqliteGroupStore(statements),

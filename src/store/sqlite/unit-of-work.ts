@@ -4,6 +4,7 @@ import { inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import type { SqliteEvolutionStore } from "./evolution-store.ts";
 import type { SqliteHistoryStore } from "./history-store.ts";
+import { insertImagesNow } from "./image-store.ts";
 import type { SqliteInsightStore } from "./insight-store.ts";
 import type { SqliteJobStore } from "./job-store.ts";
 import type { SqliteExperienceStore } from "./learning-store.ts";
@@ -51,6 +52,7 @@ function sqliteHandlers(t: WorkTargets): WorkHandlers<void> {
     "messages.import": (op) => t.messages.appendNow(op.messages, [], []),
     "experience.import": (op) =>
       t.experience.importNow(op.agentId, op.data.episodes, op.data.records, op.data.version),
+    "images.import": (op) => insertImagesNow(t.statements, op.images),
     "sharedBlocks.import": (op) => importSharedBlocks(t.statements, op.items),
     "insights.write": ({ agentId, changes }) =>
       t.insights.writeNow(agentId, changes.upserts, changes.deletes, changes.events, changes.expected),

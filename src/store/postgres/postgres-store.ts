@@ -3,6 +3,7 @@ import { PgAgentStore } from "./agent-store.ts";
 import { PgEventStore } from "./event-store.ts";
 import { EventWakeups } from "./event-wakeups.ts";
 import { PgEvolutionStore } from "./evolution-store.ts";
+import { PgGraphStore } from "./graph-store.ts";
 import { PgHistoryStore } from "./history-store.ts";
 import { PgInsightStore } from "./insight-store.ts";
 import { PgJobStore } from "./job-store.ts";
@@ -66,6 +67,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     events: new PgEventStore(db, wakeups),
     memories: new PgMemoryStore(db),
     messages: new PgMessageStore(db),
+    graph: new PgGraphStore(db),
     episodes: new PgEpisodeStore(db),
     experience: new PgExperienceStore(db),
     insights: new PgInsightStore(db),

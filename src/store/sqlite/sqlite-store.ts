@@ -4,6 +4,7 @@ import { openDatabase } from "./database.ts";
 import { SqliteEventStore } from "./event-store.ts";
 import { SqliteEvolutionStore } from "./evolution-store.ts";
 import { purgeAgentText } from "./fts.ts";
+import { SqliteGraphStore } from "./graph-store.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
 import { SqliteInsightStore } from "./insight-store.ts";
 import { SqliteJobStore } from "./job-store.ts";
@@ -73,6 +74,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     events: new SqliteEventStore(statements),
     memories,
     messages,
+    graph: new SqliteGraphStore(statements),
     episodes: new SqliteEpisodeStore(statements),
     experience,
     insights,

@@ -93,7 +93,7 @@ function capitalisedNames(text: string): NameHit[] {
       sentenceStart = true;
       continue;
     }
-    const word = token.replace(/['’]s$/, "");
+    const word = token;
     if (!CAPITALISED.test(word) || word === "I" || isMonthOrDay(word)) {
       sentenceStart = false;
       continue;
@@ -103,7 +103,7 @@ function capitalisedNames(text: string): NameHit[] {
     const words = [word];
     let j = i + 1;
     while (j < tokens.length) {
-      const next = (tokens[j] ?? "").replace(/['’]s$/, "");
+      const next = tokens[j] ?? "";
       if (CAPITALISED.test(next) && next !== "I" && !isMonthOrDay(next)) {
         words.push(next);
         j++;
@@ -116,7 +116,7 @@ function capitalisedNames(text: string): NameHit[] {
     const lower = (words[0] ?? "").toLowerCase();
     if (opening && (SENTENCE_OPENERS.has(lower) || STOP_WORDS.has(lower))) words.shift();
     if (words.length === 0 || words.every((w) => STOP_WORDS.has(w.toLowerCase()))) continue;
-    const name = words.join(" ");
+    const name = words.join(" ").replace(/['’]s$/, "");
     let back = i - words.length;
     if (/^(?:the|a)$/i.test(tokens[back] ?? "")) back--;
     const before = (tokens[back] ?? "").toLowerCase();

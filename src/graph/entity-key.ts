@@ -1,12 +1,12 @@
 import { tokenize } from "../core/text.ts";
 
 /**
- * The key an entity is found by: its words lower-cased, diacritics removed, a possessive `'s` dropped,
+ * The key an entity is found by: its words lower-cased, diacritics removed, possessive `'s` dropped,
  * so "Ada's", "ADA" and "Ada" are one entity, and a query's words can be matched against keys.
  */
 export function entityKey(name: string): string {
   return tokenize(name)
-    .filter((word, i, words) => !(word === "s" && i > 0 && i === words.length - 1))
+    .filter((word, i) => !(word === "s" && i > 0))
     .join(" ");
 }
 

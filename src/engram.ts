@@ -15,7 +15,7 @@ import { CheckerRegistry } from "./evolution/checkers.ts";
 import type { EvolutionService } from "./evolution/evolution-service.ts";
 import type { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
-import { GraphService } from "./graph/graph-service.ts";
+import { EntityService } from "./graph/entity-service.ts";
 import type { InsightService } from "./insights/insight-service.ts";
 import { KeyService } from "./keys/key-service.ts";
 import { AgentService } from "./memory/agents/agent-service.ts";
@@ -104,8 +104,8 @@ export interface Engram {
   /** An agent's memory as a real git repository: export, and import commits made with git. */
   readonly git: GitService;
   readonly memories: MemoryService;
-  /** The entity graph learned from memories and messages: entities, relations over time. */
-  readonly graph: GraphService;
+  /** The entity graph learned from memories and messages: entities and their relations over time. */
+  readonly entities: EntityService;
   readonly messages: MessageService;
   /** Episodes and the experience memory (Rememberer's Q-learning records and action advice). */
   readonly experience: ExperienceService;
@@ -291,7 +291,7 @@ function build(
       return git();
     },
     memories,
-    graph: new GraphService(ctx),
+    entities: new EntityService(ctx),
     messages,
     get experience() {
       return experience();

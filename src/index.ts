@@ -62,6 +62,17 @@ export {
   memoryFilterSchema,
   messageFilterSchema,
 } from "./core/filter/filter-parse.ts";
+export type {
+  AgentGraph,
+  Entity,
+  EntityMention,
+  EntityType,
+  GraphFacts,
+  GraphRecord,
+  GraphSource,
+  Relation,
+} from "./core/graph-types.ts";
+export { ENTITY_TYPES } from "./core/graph-types.ts";
 export type { IdGenerator, IdKind } from "./core/ids.ts";
 export type {
   ActionStats,
@@ -129,6 +140,8 @@ export type { ExperienceService, RecordedStep } from "./experience/experience-se
 export type { ExperienceOptions, ExperienceTable, TableChanges } from "./experience/experience-table.ts";
 export type { AdviceInput, EpisodeInput, StepInput } from "./experience/schemas.ts";
 export type { Similarity } from "./experience/similarity.ts";
+export { extractEntities } from "./graph/entity-extractor.ts";
+export type { EntityDetail, EntityListInput, EntityService } from "./graph/entity-service.ts";
 export type {
   ExtractOptions,
   InsightOperation,
@@ -195,6 +208,7 @@ export type {
   SleepRun,
   SleeptimeService,
 } from "./sleeptime/sleeptime-service.ts";
+export type { GraphStore, GraphUsers } from "./store/graph-store.ts";
 export type { ClaimOptions, JobChanges, JobFilter, JobStore, WatermarkAdvance } from "./store/job-store.ts";
 export type { SqliteStoreOptions } from "./store/sqlite/sqlite-store.ts";
 export { createSqliteStore } from "./store/sqlite/sqlite-store.ts";

@@ -82,18 +82,18 @@ describe("entity graph", () => {
       validFrom: "2020-01-01T00:00:00Z",
       validTo: "2022-01-01T00:00:00Z",
     });
-    const first = await engram.graph.listEntities(agent.id, { limit: 3 });
+    const first = await engram.entities.list(agent.id, { limit: 3 });
     assert.deepEqual(
       first.items.map((e) => e.key),
       ["ada", "bea", "berlin"],
     );
     assert.equal(first.nextCursor, "berlin");
-    const next = await engram.graph.listEntities(agent.id, { limit: 3, cursor: first.nextCursor ?? "" });
+    const next = await engram.entities.list(agent.id, { limit: 3, cursor: first.nextCursor ?? "" });
     assert.deepEqual(
       next.items.map((e) => e.key),
       ["cleo", "dan", "eve"],
     );
-    const ada = await engram.graph.getEntity(agent.id, "ADA's");
+    const ada = await engram.entities.get(agent.id, "ADA's");
     assert.equal(ada.entity.name, "Ada");
     assert.equal(ada.entity.mentions, 2);
     assert.deepEqual(
@@ -105,15 +105,15 @@ describe("entity graph", () => {
     );
     assert.equal(ada.relations[1]?.provenance[0]?.source, "memory");
     await assert.rejects(
-      engram.graph.getEntity(agent.id, "Zed"),
+      engram.entities.get(agent.id, "Zed"),
       (error: unknown) => error instanceof NotFoundError && /entity "Zed" not found/.test(error.message),
     );
     await assert.rejects(
-      engram.graph.listEntities(agent.id, { limit: 0 }),
+      engram.entities.list(agent.id, { limit: 0 }),
       (error: unknown) => error instanceof InvalidInputError && /limit/.test(error.message),
     );
     await assert.rejects(
-      engram.graph.getEntity(agent.id, "a\u0000b"),
+      engram.entities.get(agent.id, "a\u0000b"),
       (error: unknown) => error instanceof InvalidInputError,
     );
   });
@@ -144,9 +144,9 @@ describe("entity graph", () => {
     const gone = await engram.memories.add(agent.id, { text: "Ada met Bea in Paris." });
     await engram.memories.add(agent.id, { text: "Ada Lovelace wrote the first program." });
     await engram.memories.delete(agent.id, gone.id);
-    assert.equal((await engram.graph.getEntity(agent.id, "Paris")).entity.mentions, 0);
+    assert.equal((await engram.entities.get(agent.id, "Paris")).entity.mentions, 0);
     await engram.memories.add(agent.id, { text: "Ada studied with De Morgan." });
-    const graph = await engram.graph.rebuild(agent.id);
+    const graph = await engram.entities.rebuild(agent.id);
     assert.deepEqual(
       graph.entities.map((e) => e.key),
       ["ada lovelace", "de morgan"],
@@ -155,7 +155,7 @@ describe("entity graph", () => {
       graph.relations.map((r) => [r.source, r.target]),
       [["ada lovelace", "de morgan"]],
     );
-    await assert.rejects(engram.graph.getEntity(agent.id, "Paris"), NotFoundError);
+    await assert.rejects(engram.entities.get(agent.id, "Paris"), NotFoundError);
   });
 
   it("records messages: speakers mention what they name", async () => {
@@ -165,7 +165,7 @@ describe("entity graph", () => {
       { role: "user", name: "Gina", content: "I lost my job at Door Dash." },
       { role: "assistant", name: "Jon", content: "Sorry Gina, I lost mine at the bank too." },
     ]);
-    const gina = await engram.graph.getEntity(agent.id, "gina");
+    const gina = await engram.entities.get(agent.id, "gina");
     assert.equal(gina.entity.type, "person");
     assert.deepEqual(gina.relations.map((r) => [r.source, r.target, r.type]).sort(), [
       ["gina", "door dash", "mentions"],

@@ -1,19 +1,13 @@
 import { z } from "zod";
 import { NotFoundError } from "../core/errors.ts";
 import type { AgentGraph, Entity, EntityMention, GraphRecord, Relation } from "../core/graph-types.ts";
-import type { Memory, Message, Page } from "../core/types.ts";
+import type { Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { type EngineContext, requireAgent } from "../memory/context.ts";
 import { memoryUserId } from "../memory/memories/schemas.ts";
 import { dropUndefined, PAGE_DEFAULT, pageOf, pageSchema } from "../memory/pagination.ts";
 import { entityKey } from "./entity-key.ts";
-import {
-  emptyRecord,
-  graphFromRecords,
-  memoryRecord,
-  mergeDuplicates,
-  messageRecord,
-} from "./graph-records.ts";
+import { graphFromRecords, memoryRecord, mergeDuplicates, messageRecord } from "./graph-records.ts";
 
 export const entityListInput = pageSchema.extend({
   /** The end user whose graph to list; without it, the agent's own (learned from no user's items). */
@@ -39,10 +33,14 @@ export interface EntityDetail {
 const REBUILD_PAGE = 500;
 
 /**
- * An agent's entity graph: recorded as memories and messages are written, listed and read by name,
- * rebuilt from the memories and messages on demand (import, sleep-time consolidation).
+ * An agent's entity graph (`engram.entities`): recorded as memories and messages are written, listed
+ * and read by name, rebuilt from the memories and messages on demand (sleep-time consolidation).
+ *
+ * @example
+ * const { items } = await engram.entities.list(agent.id);
+ * const { entity, relations } = await engram.entities.get(agent.id, "Ada Lovelace");
  */
-export class GraphService {
+export class EntityService {
   readonly #ctx: EngineContext;
 
   constructor(ctx: EngineContext) {
@@ -50,7 +48,7 @@ export class GraphService {
   }
 
   /** Entities of the agent (or of one of its users), in name-key order, paged. */
-  async listEntities(agentId: string, options: EntityListInput = {}): Promise<Page<Entity>> {
+  async list(agentId: string, options: EntityListInput = {}): Promise<Page<Entity>> {
     const input = parseInput(entityListInput, dropUndefined(options), "entity list");
     const agent = await requireAgent(this.#ctx, agentId);
     const limit = input.limit ?? PAGE_DEFAULT;
@@ -65,7 +63,7 @@ export class GraphService {
    * One entity by name (any spelling that normalises to its key: "Ada's", "ADA"), with its relations
    * over time. @throws NotFoundError naming the entity when the graph has none by that name.
    */
-  async getEntity(agentId: string, name: string, options: { userId?: string } = {}): Promise<EntityDetail> {
+  async get(agentId: string, name: string, options: { userId?: string } = {}): Promise<EntityDetail> {
     const input = parseInput(entityGetInput, { name, ...dropUndefined(options) }, "entity");
     const agent = await requireAgent(this.#ctx, agentId);
     const users = [input.userId ?? null];
@@ -84,23 +82,6 @@ export class GraphService {
     );
     const mentions = await this.#ctx.store.graph.mentions(agent.id, users, [key], 50);
     return { entity, relations, mentions };
-  }
-
-  /** Records what new or changed memories say. */
-  async recordMemories(agentId: string, memories: readonly Memory[]): Promise<void> {
-    await this.#ctx.store.graph.record(agentId, memories.map(memoryRecord));
-  }
-
-  /** Drops what a deleted memory said. */
-  async forgetMemory(memory: Memory): Promise<void> {
-    await this.#ctx.store.graph.record(memory.agentId, [
-      emptyRecord("memory", memory.id, memory.userId, memory.validFrom ?? memory.createdAt),
-    ]);
-  }
-
-  /** Records what appended messages say. */
-  async recordMessages(agentId: string, messages: readonly Message[]): Promise<void> {
-    await this.#ctx.store.graph.record(agentId, messages.map(messageRecord));
   }
 
   /**

@@ -8,6 +8,7 @@ import { eventCommands } from "./commands/events.ts";
 import { evolutionCommands } from "./commands/evolve.ts";
 import { experienceCommands } from "./commands/experience.ts";
 import { gitCommands } from "./commands/git.ts";
+import { graphCommands } from "./commands/graph.ts";
 import { historyCommands } from "./commands/history.ts";
 import { insightCommands } from "./commands/insights.ts";
 import { keyCommands } from "./commands/keys.ts";
@@ -41,6 +42,7 @@ export const COMMANDS: readonly Command[] = [
   ...memoryArchiveCommands,
   ...memoryReindexCommands,
   ...messageCommands,
+  ...graphCommands,
   ...runtimeCommands,
   ...experienceCommands,
   ...insightCommands,

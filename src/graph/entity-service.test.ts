@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvalidInputError, NotFoundError } from "../core/errors.ts";
+import { scriptedModel } from "../sleeptime/test-support.ts";
 import { createTestEngram } from "../test/index.ts";
 
 const query = "Where does Ada's sister live?";
@@ -175,5 +176,32 @@ describe("entity graph", () => {
       gina.mentions.map((m) => m.source),
       ["message", "message"],
     );
+  });
+
+  it("sleep-time consolidation maintains the graph: a contradicted fact's relation closes, a duplicate's mention goes", async () => {
+    const model = scriptedModel((prompt) => ({
+      pairs: [...prompt.matchAll(/Pair (\d+):/g)].map((m) => ({
+        pair: Number(m[1]),
+        relation: "contradiction",
+      })),
+    }));
+    const engram = createTestEngram({ model });
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.add(agent.id, { text: "Ada lives in Paris." });
+    await engram.memories.add(agent.id, { text: "Ada lives in Paris!" });
+    const berlin = await engram.memories.add(agent.id, { text: "Ada lives in Berlin." });
+    const before = await engram.entities.get(agent.id, "Paris");
+    assert.equal(before.entity.mentions, 2);
+    assert.equal(before.relations[0]?.validTo, null);
+    const { jobs } = await engram.sleeptime.run(agent.id, { jobs: ["consolidate"] });
+    assert.equal(jobs[0]?.status, "succeeded", JSON.stringify(jobs[0]?.error));
+    const paris = await engram.entities.get(agent.id, "Paris");
+    assert.equal(paris.entity.mentions, 1, "the archived duplicate no longer counts");
+    assert.deepEqual(
+      paris.relations.map((r) => [r.source, r.target, r.validTo]),
+      [["ada", "paris", berlin.createdAt]],
+    );
+    const now = await engram.entities.get(agent.id, "Berlin");
+    assert.equal(now.relations[0]?.validTo, null);
   });
 });

@@ -7,7 +7,7 @@ import { type EngineContext, requireAgent } from "../memory/context.ts";
 import { memoryUserId } from "../memory/memories/schemas.ts";
 import { dropUndefined, PAGE_DEFAULT, pageOf, pageSchema } from "../memory/pagination.ts";
 import { entityKey } from "./entity-key.ts";
-import { graphFromRecords, memoryRecord, mergeDuplicates, messageRecord } from "./graph-records.ts";
+import { rebuildGraph } from "./graph-rebuild.ts";
 
 export const entityListInput = pageSchema.extend({
   /** The end user whose graph to list; without it, the agent's own (learned from no user's items). */
@@ -28,9 +28,6 @@ export interface EntityDetail {
   /** The latest memories and messages naming it (at most 50), newest first. */
   mentions: EntityMention[];
 }
-
-/** Most items read per page while rebuilding a graph. */
-const REBUILD_PAGE = 500;
 
 /**
  * An agent's entity graph (`engram.entities`): recorded as memories and messages are written, listed
@@ -86,27 +83,12 @@ export class EntityService {
 
   /**
    * Rebuilds the agent's graph from its memories (not archived) and messages, merging duplicate
-   * entities ("Ada" into "Ada Lovelace") and closing relations whose every source has closed.
-   * Returns the graph stored.
+   * entities ("Ada" into "Ada Lovelace") and closing relations whose every source has closed, as
+   * sleep-time consolidation does. Returns the graph stored.
    */
   async rebuild(agentId: string): Promise<AgentGraph> {
     const agent = await requireAgent(this.#ctx, agentId);
-    const records: GraphRecord[] = [];
-    for (let after: string | undefined; ; ) {
-      const page = await this.#ctx.store.memories.list({ agentId: agent.id }, { after, limit: REBUILD_PAGE });
-      records.push(...page.map(memoryRecord));
-      if (page.length < REBUILD_PAGE) break;
-      after = page.at(-1)?.id;
-    }
-    for (let after: string | undefined; ; ) {
-      const page = await this.#ctx.store.messages.list({ agentId: agent.id }, { after, limit: REBUILD_PAGE });
-      records.push(...page.map(messageRecord));
-      if (page.length < REBUILD_PAGE) break;
-      after = page.at(-1)?.id;
-    }
-    const graph = graphFromRecords(mergeDuplicates(records));
-    await this.#ctx.store.graph.replace(agent.id, graph);
-    return graph;
+    return rebuildGraph(this.#ctx.store, agent.id);
   }
 
   /** The agent's whole graph (as exported). */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NotFoundError } from "../core/errors.ts";
-import type { AgentGraph, Entity, EntityMention, GraphRecord, Relation } from "../core/graph-types.ts";
+import type { AgentGraph, Entity, EntityMention, Relation } from "../core/graph-types.ts";
 import type { Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { type EngineContext, requireAgent } from "../memory/context.ts";

@@ -27,5 +27,6 @@ export async function exportAgent(store: Store, agent: Agent, exportedAt: string
       records: (await store.experience.all(agent.id)).map(({ agentId: _a, ...record }) => record),
     },
     insights: (await store.insights.list(agent.id)).map(({ agentId: _a, ...insight }) => insight),
+    graph: await store.graph.dump(agent.id),
   };
 }

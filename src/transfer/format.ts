@@ -22,6 +22,7 @@ import {
   provenanceInput,
 } from "../memory/memories/schemas.ts";
 import { messageContent, messageName, messageUserId, sessionId } from "../memory/messages/message-service.ts";
+import { graphSection } from "./graph-section.ts";
 
 /*
  * Every field a live write also takes is checked with the live write's own schema (imported above),
@@ -216,6 +217,8 @@ export const exportDocument = z.strictObject({
   }),
   /** Strongest first. */
   insights: z.array(insight),
+  /** The entity graph (absent from documents written before it was exported: rebuilt on import). */
+  graph: graphSection.optional(),
 });
 
 /** One agent with its full block history and all it has learned, as written by `export` and read by `import`. */

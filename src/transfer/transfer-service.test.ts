@@ -147,6 +147,7 @@ describe("export and import", () => {
       episodes: _e,
       experience: _x,
       insights: _i,
+      graph: _g,
       ...blocks
     } = await source.transfer.export(agent.id);
     const v1 = { ...blocks, version: 1 };
@@ -163,6 +164,7 @@ describe("export and import", () => {
         episodes: [],
         experience: { version: 0, records: [] },
         insights: [],
+        graph: { entities: [], relations: [], mentions: [] },
       },
     );
     // A version-1 document has nothing but blocks: the sections of version 2 are unknown to it.

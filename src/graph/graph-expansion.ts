@@ -11,7 +11,7 @@ export const GRAPH_EXPANSION = {
   /** Memories and messages read for the named entities and their neighbours, newest first. */
   mentions: 200,
   /** Entities named by more items than this are not followed: they say little about any one. */
-  maxMentions: 2_000,
+  maxMentions: 1_000,
 } as const;
 
 /** What the graph says about one memory or message for a query. */

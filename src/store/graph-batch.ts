@@ -9,6 +9,8 @@ export interface BatchEntity {
   type: EntityType;
   firstSeen: string;
   lastSeen: string;
+  /** Mentions this batch adds. */
+  mentions: number;
 }
 
 export interface BatchRelation {
@@ -50,8 +52,17 @@ export function mergeRecords(records: readonly GraphRecord[]): {
       const id = `${user}\u0000${e.key}`;
       const known = entities.get(id);
       if (known === undefined)
-        entities.set(id, { user, key: e.key, name: e.name, type: e.type, firstSeen: r.at, lastSeen: r.at });
+        entities.set(id, {
+          user,
+          key: e.key,
+          name: e.name,
+          type: e.type,
+          firstSeen: r.at,
+          lastSeen: r.at,
+          mentions: 1,
+        });
       else {
+        known.mentions++;
         if (r.at < known.firstSeen) known.firstSeen = r.at;
         if (r.at > known.lastSeen) known.lastSeen = r.at;
       }

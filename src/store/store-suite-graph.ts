@@ -88,6 +88,18 @@ export function graphStoreCases(kit: SuiteKit): void {
           .sort(),
         ["ada:m2", "ada:m3", "berlin:m2", "berlin:m3", "lisbon:m1"],
       );
+      assert.deepEqual(
+        (await store.graph.findEntities(agent.id, [null], ["ada", "berlin", "lisbon"])).map((e) => [
+          e.key,
+          e.mentions,
+        ]),
+        [
+          ["ada", 2],
+          ["berlin", 2],
+          ["lisbon", 1],
+        ],
+        "a re-recorded item's old mentions no longer count",
+      );
     });
   });
 

@@ -26,15 +26,33 @@ export class PgGraphStore implements GraphStore {
     if (records.length === 0) return;
     const batch = mergeRecords(records);
     await this.#db.transaction(async (tx) => {
+      // The items' earlier mentions go, and their entities' counts with them.
+      await tx.run(
+        `UPDATE graph_entities SET mentions = graph_entities.mentions - gone.n
+         FROM (SELECT user_key, key, COUNT(*) AS n FROM graph_mentions
+               WHERE agent_id = $1 AND item_id = ANY($2::text[]) GROUP BY user_key, key) AS gone
+         WHERE graph_entities.agent_id = $1 AND graph_entities.user_key = gone.user_key AND graph_entities.key = gone.key`,
+        [agentId, batch.itemIds],
+      );
       await tx.run("DELETE FROM graph_mentions WHERE agent_id = $1 AND item_id = ANY($2::text[])", [
         agentId,
         batch.itemIds,
       ]);
       await insertRows(
         tx,
-        "graph_entities (agent_id, user_key, key, name, type, first_seen, last_seen)",
-        batch.entities.map((e) => [agentId, e.user, e.key, e.name, e.type, e.firstSeen, e.lastSeen]),
+        "graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen)",
+        batch.entities.map((e) => [
+          agentId,
+          e.user,
+          e.key,
+          e.name,
+          e.type,
+          e.mentions,
+          e.firstSeen,
+          e.lastSeen,
+        ]),
         `ON CONFLICT (agent_id, user_key, key) DO UPDATE SET
+           mentions = graph_entities.mentions + excluded.mentions,
            first_seen = LEAST(graph_entities.first_seen, excluded.first_seen),
            last_seen = GREATEST(graph_entities.last_seen, excluded.last_seen)`,
       );
@@ -132,13 +150,14 @@ export class PgGraphStore implements GraphStore {
         await tx.run(`DELETE FROM ${table} WHERE agent_id = $1`, [agentId]);
       await insertRows(
         tx,
-        "graph_entities (agent_id, user_key, key, name, type, first_seen, last_seen)",
+        "graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen)",
         graph.entities.map((e) => [
           agentId,
           userKey(e.userId),
           e.key,
           e.name,
           e.type,
+          e.mentions,
           e.firstSeen,
           e.lastSeen,
         ]),

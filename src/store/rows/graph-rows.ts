@@ -70,6 +70,5 @@ export function toMention(row: MentionRow): EntityMention {
   };
 }
 
-/** The entity columns selected by both backends, with the mention count. */
-export const ENTITY_SELECT = `e.user_key, e.key, e.name, e.type, e.first_seen, e.last_seen,
-  (SELECT COUNT(*) FROM graph_mentions m WHERE m.agent_id = e.agent_id AND m.user_key = e.user_key AND m.key = e.key) AS mentions`;
+/** The entity columns both backends select (the mention count is kept on the row, not counted per read). */
+export const ENTITY_SELECT = "e.user_key, e.key, e.name, e.type, e.mentions, e.first_seen, e.last_seen";

@@ -29,6 +29,15 @@ export class SqliteGraphStore implements GraphStore {
     if (records.length === 0) return;
     const batch = mergeRecords(records);
     await inWriteTransaction(this.#s.db, () => {
+      // The items' earlier mentions go, and their entities' counts with them.
+      this.#s.run(
+        `UPDATE graph_entities SET mentions = graph_entities.mentions - gone.n
+         FROM (SELECT user_key, key, COUNT(*) AS n FROM graph_mentions
+               WHERE agent_id = ?1 AND item_id IN (SELECT value FROM json_each(?2)) GROUP BY user_key, key) AS gone
+         WHERE graph_entities.agent_id = ?1 AND graph_entities.user_key = gone.user_key AND graph_entities.key = gone.key`,
+        agentId,
+        json(batch.itemIds),
+      );
       this.#s.run(
         "DELETE FROM graph_mentions WHERE agent_id = ? AND item_id IN (SELECT value FROM json_each(?))",
         agentId,
@@ -36,15 +45,17 @@ export class SqliteGraphStore implements GraphStore {
       );
       for (const e of batch.entities) {
         this.#s.run(
-          `INSERT INTO graph_entities (agent_id, user_key, key, name, type, first_seen, last_seen)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (agent_id, user_key, key) DO UPDATE SET
+             mentions = mentions + excluded.mentions,
              first_seen = MIN(first_seen, excluded.first_seen), last_seen = MAX(last_seen, excluded.last_seen)`,
           agentId,
           e.user,
           e.key,
           e.name,
           e.type,
+          e.mentions,
           e.firstSeen,
           e.lastSeen,
         );
@@ -166,12 +177,13 @@ export class SqliteGraphStore implements GraphStore {
         this.#s.run(`DELETE FROM ${table} WHERE agent_id = ?`, agentId);
       for (const e of graph.entities) {
         this.#s.run(
-          "INSERT INTO graph_entities (agent_id, user_key, key, name, type, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          "INSERT INTO graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
           agentId,
           userKey(e.userId),
           e.key,
           e.name,
           e.type,
+          e.mentions,
           e.firstSeen,
           e.lastSeen,
         );

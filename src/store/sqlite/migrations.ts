@@ -446,6 +446,7 @@ export const MIGRATIONS: readonly Migration[] = [
         key TEXT NOT NULL,
         name TEXT NOT NULL,
         type TEXT NOT NULL,
+        mentions INTEGER NOT NULL,
         first_seen TEXT NOT NULL,
         last_seen TEXT NOT NULL,
         PRIMARY KEY (agent_id, user_key, key)

@@ -6,6 +6,7 @@ CREATE TABLE graph_entities (
   key TEXT COLLATE "C" NOT NULL,
   name TEXT COLLATE "C" NOT NULL,
   type TEXT COLLATE "C" NOT NULL,
+  mentions INTEGER NOT NULL,
   first_seen TEXT COLLATE "C" NOT NULL,
   last_seen TEXT COLLATE "C" NOT NULL,
   PRIMARY KEY (agent_id, user_key, key)

@@ -9,7 +9,7 @@ export const GRAPH_EXPANSION = {
   /** Neighbours followed. */
   neighbours: 10,
   /** Memories and messages read for the named entities and their neighbours, newest first. */
-  mentions: 200,
+  mentions: 100,
   /** Entities named by more items than this are not followed: they say little about any one. */
   maxMentions: 1_000,
 } as const;
@@ -53,7 +53,9 @@ export async function expandThroughGraph(
     mentionsOf.set(e.key, Math.max(mentionsOf.get(e.key) ?? 0, e.mentions));
   }
   const relations = (
-    await store.graph.relations(agentId, users, [...weight.keys()], GRAPH_EXPANSION.relations)
+    await store.graph.relations(agentId, users, [...weight.keys()], GRAPH_EXPANSION.relations, {
+      provenance: false,
+    })
   ).filter((r) => r.validFrom <= at && (r.validTo === null || r.validTo > at));
   const association = new Map<string, number>();
   for (const r of relations) {

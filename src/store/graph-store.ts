@@ -25,8 +25,17 @@ export interface GraphStore {
   ): Promise<Entity[]>;
   /** The entities with these keys among these users' graphs. */
   findEntities(agentId: string, users: GraphUsers, keys: readonly string[]): Promise<Entity[]>;
-  /** Relations touching any of these keys, strongest first, at most `limit`. */
-  relations(agentId: string, users: GraphUsers, keys: readonly string[], limit: number): Promise<Relation[]>;
+  /**
+   * Relations touching any of these keys, strongest first, at most `limit`; with `provenance: false`
+   * their sources are left out (empty), which a search does not need and would pay to parse.
+   */
+  relations(
+    agentId: string,
+    users: GraphUsers,
+    keys: readonly string[],
+    limit: number,
+    options?: { provenance?: boolean },
+  ): Promise<Relation[]>;
   /** Memories and messages naming any of these keys, newest first, at most `limit`. */
   mentions(
     agentId: string,

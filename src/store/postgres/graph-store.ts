@@ -117,10 +117,12 @@ export class PgGraphStore implements GraphStore {
     users: GraphUsers,
     keys: readonly string[],
     limit: number,
+    options: { provenance?: boolean } = {},
   ): Promise<Relation[]> {
+    const provenance = options.provenance === false ? "'[]'::jsonb AS provenance" : "provenance";
     if (keys.length === 0 || users.length === 0) return [];
     const rows = await this.#db.all<RelationRow>(
-      `SELECT * FROM graph_relations
+      `SELECT user_key, source, target, type, weight, valid_from, valid_to, ${provenance} FROM graph_relations
        WHERE agent_id = $1 AND user_key = ANY($2::text[]) AND (source = ANY($3::text[]) OR target = ANY($3::text[]))
        ORDER BY weight DESC, valid_from, source, target, type LIMIT $4`,
       [agentId, users.map(userKey), keys, limit],

@@ -134,11 +134,13 @@ export class SqliteGraphStore implements GraphStore {
     list: GraphUsers,
     keys: readonly string[],
     limit: number,
+    options: { provenance?: boolean } = {},
   ): Promise<Relation[]> {
+    const provenance = options.provenance === false ? "'[]' AS provenance" : "provenance";
     if (keys.length === 0 || list.length === 0) return [];
     return this.#s
       .all<RelationRow>(
-        `SELECT * FROM graph_relations
+        `SELECT user_key, source, target, type, weight, valid_from, valid_to, ${provenance} FROM graph_relations
          WHERE agent_id = ?1 AND user_key IN (SELECT value FROM json_each(?2))
            AND (source IN (SELECT value FROM json_each(?3)) OR target IN (SELECT value FROM json_each(?3)))
          ORDER BY weight DESC, valid_from, source, target, type LIMIT ?4`,

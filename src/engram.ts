@@ -17,6 +17,7 @@ import type { EvolutionService } from "./evolution/evolution-service.ts";
 import type { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
 import { FeedbackService } from "./feedback/feedback-service.ts";
+import { EntityService } from "./graph/entity-service.ts";
 import type { GroupService } from "./groups/group-service.ts";
 import { refineSharedBlocks } from "./groups/sleeptime-refine.ts";
 import { ImageService } from "./images/image-service.ts";
@@ -116,6 +117,8 @@ export interface Engram {
   /** An agent's memory as a real git repository: export, and import commits made with git. */
   readonly git: GitService;
   readonly memories: MemoryService;
+  /** The entity graph learned from memories and messages: entities and their relations over time. */
+  readonly entities: EntityService;
   readonly messages: MessageService;
   /** Episodes and the experience memory (Rememberer's Q-learning records and action advice). */
   readonly experience: ExperienceService;
@@ -336,6 +339,7 @@ function build(
       return git();
     },
     memories,
+    entities: new EntityService(ctx),
     messages,
     images: new ImageService(ctx),
     get experience() {

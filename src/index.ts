@@ -70,6 +70,17 @@ export {
   memoryFilterSchema,
   messageFilterSchema,
 } from "./core/filter/filter-parse.ts";
+export type {
+  AgentGraph,
+  Entity,
+  EntityMention,
+  EntityType,
+  GraphFacts,
+  GraphRecord,
+  GraphSource,
+  Relation,
+} from "./core/graph-types.ts";
+export { ENTITY_TYPES } from "./core/graph-types.ts";
 export type { Group, GroupMember, GroupPattern } from "./core/group-types.ts";
 export type { IdGenerator, IdKind } from "./core/ids.ts";
 export type {
@@ -150,6 +161,8 @@ export type { Similarity } from "./experience/similarity.ts";
 export type { FeedbackInput } from "./feedback/feedback-schemas.ts";
 export type { Feedback, FeedbackService, FeedbackServices } from "./feedback/feedback-service.ts";
 export type { TurnAdviceItem } from "./feedback/turn-advice.ts";
+export { extractEntities } from "./graph/entity-extractor.ts";
+export type { EntityDetail, EntityListInput, EntityService } from "./graph/entity-service.ts";
 export type { GroupEvent, GroupTurnResult } from "./groups/group-events.ts";
 export type { GroupInput, GroupMessageInput } from "./groups/group-input.ts";
 export type { GroupMessageOptions, GroupService, GroupStream } from "./groups/group-service.ts";
@@ -231,6 +244,7 @@ export type {
   SleepRun,
   SleeptimeService,
 } from "./sleeptime/sleeptime-service.ts";
+export type { GraphStore, GraphUsers } from "./store/graph-store.ts";
 export type { AgentImport } from "./store/import-agent.ts";
 export type { ClaimOptions, JobFilter, JobStore, WatermarkAdvance } from "./store/job-store.ts";
 export type {

@@ -15,6 +15,8 @@ export interface RetrievalBenchOptions {
   hybrid?: boolean;
   /** A PostgreSQL server's URL: the bench runs on a fresh schema there (dropped at the end), not SQLite. */
   database?: string | undefined;
+  /** Also time lexical search with the entity graph off and on, query by query alternately (default false). */
+  graph?: boolean;
   onProgress?: (done: number, total: number, phase: string) => void;
 }
 
@@ -57,6 +59,11 @@ export interface RetrievalBenchResult {
     rssBeforeBytes: number;
     rssPeakBytes: number;
   } | null;
+  /**
+   * Lexical search with the entity graph off and on over the same queries, alternating (so both see
+   * the same load), and on/off of their p95; null unless asked for.
+   */
+  graph: { off: Percentiles; on: Percentiles; p95Ratio: number; entities: number } | null;
   /** The SQLite file's size at the end; null on PostgreSQL. */
   databaseBytes: number | null;
   targets: { lexicalP95Ms: number; hybridP95Ms: number; insertPerSecond: number };
@@ -117,6 +124,7 @@ export async function runRetrievalBench(options: RetrievalBenchOptions = {}): Pr
     const lexical = await time({ vector: 0 }, "lexical");
     const hybridQueries: string[] = [];
     const hybridLatency = hybrid ? await time({ vector: 1 }, "hybrid", hybridQueries) : null;
+    const graph = options.graph === true ? await timeGraph(engram, agent.id, corpus, queries, options) : null;
     const vectors = engram.store.vectors;
     let vectorRecallAt10: number | null = null;
     let vectorLists: number | null = null;
@@ -146,6 +154,7 @@ export async function runRetrievalBench(options: RetrievalBenchOptions = {}): Pr
       vectorRecallAt10,
       vectorLists,
       retrains,
+      graph,
       databaseBytes: fresh.sizeBytes(),
       targets: { ...(fresh.kind === "postgres" ? POSTGRES_RETRIEVAL_TARGETS : RETRIEVAL_TARGETS) },
     };
@@ -172,10 +181,42 @@ export function formatRetrievalBench(r: RetrievalBenchResult): string {
           `  vectors  recall@10 ${r.vectorRecallAt10} vs exact k-NN (50 hybrid queries; ${r.vectorLists ? `IVF, ${r.vectorLists} lists, nprobe ${IVF_DEFAULTS.nprobe}, at least ${IVF_DEFAULTS.minProbeFraction * 100} % scanned` : "exact, untrained"})`,
         ]),
     ...(r.retrains === null ? [] : [formatRetrains(r.retrains)]),
+    ...(r.graph === null
+      ? []
+      : [
+          `  graph    off: p50 ${r.graph.off.p50} ms p95 ${r.graph.off.p95} ms   on: p50 ${r.graph.on.p50} ms p95 ${r.graph.on.p95} ms   p95 on/off ${r.graph.p95Ratio} (target <= 1.3)  ${mark(r.graph.p95Ratio <= 1.3)}; ${r.graph.entities} entities`,
+        ]),
     r.databaseBytes === null
       ? `  database PostgreSQL`
       : `  database ${(r.databaseBytes / 1e6).toFixed(1)} MB`,
   ].join("\n");
+}
+
+/** Lexical searches with the graph off and on, alternating query by query over the same queries. */
+async function timeGraph(
+  engram: ReturnType<typeof createEngram>,
+  agentId: string,
+  corpus: SyntheticCorpus,
+  queries: number,
+  options: RetrievalBenchOptions,
+): Promise<NonNullable<RetrievalBenchResult["graph"]>> {
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let i = 0; i < queries; i++) {
+    const query = corpus.query();
+    for (const [graph, samples] of [
+      [false, off],
+      [true, on],
+    ] as const) {
+      const t0 = clockMs();
+      await engram.search(agentId, { query, k: 10, graph, weights: { vector: 0 }, recordAccess: false });
+      samples.push(clockMs() - t0);
+    }
+    options.onProgress?.(i + 1, queries, "graph");
+  }
+  const p = { off: percentiles(off), on: percentiles(on) };
+  const entities = (await engram.store.graph.dump(agentId)).entities.length;
+  return { ...p, p95Ratio: round(p.on.p95 / Math.max(p.off.p95, 1e-9)), entities };
 }
 
 /**

@@ -65,6 +65,36 @@ describe("engram bench retrieval", () => {
     assert.match(out.stderr, /\rlexical +\[#+\] 100% {2}3\/3\n$/);
   });
 
+  it("times lexical search with the graph off and on with --graph, and leaves it out without", async () => {
+    const out = await runCli([
+      "bench",
+      "retrieval",
+      "--n",
+      "200",
+      "--queries",
+      "4",
+      "--no-hybrid",
+      "--graph",
+      "--json",
+    ]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const result = out.json();
+    for (const mode of ["off", "on"]) assert.equal(result.graph[mode].samples, 4, mode);
+    assert.equal(typeof result.graph.p95Ratio, "number");
+    assert.ok(result.graph.entities > 0, "the synthetic sentences name entities");
+    const without = await runCli([
+      "bench",
+      "retrieval",
+      "--n",
+      "50",
+      "--queries",
+      "2",
+      "--no-hybrid",
+      "--json",
+    ]);
+    assert.equal(without.json().graph, null);
+  });
+
   it("rejects a count that is not a positive integer with exit 2", async () => {
     for (const argv of [
       ["--n", "lots"],

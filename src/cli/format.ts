@@ -222,11 +222,12 @@ export function formatMessages(messages: readonly Message[]): string {
 export function formatSearch(response: SearchResponse): string {
   if (response.results.length === 0) return "no results";
   return table(
-    ["SCORE", "LEXICAL", "VECTOR", "RECENCY", "IMPORTANCE", "ID", "TEXT"],
+    ["SCORE", "LEXICAL", "VECTOR", "GRAPH", "RECENCY", "IMPORTANCE", "ID", "TEXT"],
     response.results.map((r) => [
       r.score.toFixed(3),
       rank(r.components.lexicalRank),
       rank(r.components.vectorRank),
+      r.components.graph > 0 ? r.components.graph.toFixed(2) : "-",
       r.components.recency.toFixed(2),
       r.source === "memory" ? r.components.importance.toFixed(2) : "-",
       r.id,

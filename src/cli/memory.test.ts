@@ -169,6 +169,8 @@ describe("engram memory search", () => {
     assert.deepEqual(Object.keys(first.components).sort(), [
       "access",
       "bm25",
+      "graph",
+      "graphEntities",
       "importance",
       "lexicalRank",
       "lexicalScore",
@@ -181,8 +183,8 @@ describe("engram memory search", () => {
     assert.equal(first.components.vectorRank, null);
     assert.equal(first.components.importance, 0.9);
     const human = (await s.cli(["memory", "search", "helper", "drinks"])).stdout.trimEnd().split("\n");
-    assert.match(human[0] ?? "", /^SCORE +LEXICAL +VECTOR +RECENCY +IMPORTANCE +ID +TEXT$/);
-    assert.match(human[1] ?? "", /^\d\.\d{3} +#\d +- +\d\.\d\d +\d\.\d\d +mem_\w+ +\w/);
+    assert.match(human[0] ?? "", /^SCORE +LEXICAL +VECTOR +GRAPH +RECENCY +IMPORTANCE +ID +TEXT$/);
+    assert.match(human[1] ?? "", /^\d\.\d{3} +#\d +- +- +\d\.\d\d +\d\.\d\d +mem_\w+ +\w/);
     assert.equal(human.length, 3);
   });
 

@@ -199,7 +199,7 @@ describe("engram messages list and search", () => {
       ["The vet says Turing is fine"],
     );
     const human = (await s.cli(["messages", "search", "helper", "Turing", "--user", "ada"])).stdout;
-    assert.match(human, /^SCORE +LEXICAL +VECTOR +RECENCY +IMPORTANCE +ID +TEXT\n/);
+    assert.match(human, /^SCORE +LEXICAL +VECTOR +GRAPH +RECENCY +IMPORTANCE +ID +TEXT\n/);
     assert.match(human, /msg_\w+ +user: The vet says Turing is fine/);
     const k = await s.cli(["messages", "search", "helper", "Turing", "--k", "abc", "--json"]);
     assert.deepEqual([k.code, k.json().error.code], [2, "usage"]);

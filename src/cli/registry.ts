@@ -9,6 +9,7 @@ import { evolutionCommands } from "./commands/evolve.ts";
 import { experienceCommands } from "./commands/experience.ts";
 import { feedbackCommands } from "./commands/feedback.ts";
 import { gitCommands } from "./commands/git.ts";
+import { graphCommands } from "./commands/graph.ts";
 import { agentGroupCommands } from "./commands/group.ts";
 import { historyCommands } from "./commands/history.ts";
 import { insightCommands } from "./commands/insights.ts";
@@ -46,6 +47,7 @@ export const COMMANDS: readonly Command[] = [
   ...memoryArchiveCommands,
   ...memoryReindexCommands,
   ...messageCommands,
+  ...graphCommands,
   ...runtimeCommands,
   ...toolCommands,
   ...agentGroupCommands,

@@ -15,6 +15,8 @@ export const DEFAULT_WEIGHTS = {
   importance: 0.1,
   /** Added for how often a memory was retrieved before (diminishing). */
   access: 0.05,
+  /** Added for the item's connection, through the entity graph, to the entities the query names. */
+  graph: 0.3,
 } as const;
 
 export const SEARCH_DEFAULTS = {
@@ -32,6 +34,7 @@ const weights = z.strictObject({
   recency: z.number().min(0).max(100),
   importance: z.number().min(0).max(100),
   access: z.number().min(0).max(100),
+  graph: z.number().min(0).max(100),
 });
 
 export const searchInput = z.strictObject({
@@ -69,6 +72,8 @@ export const searchInput = z.strictObject({
   recencyHalfLifeDays: z.number().positive().max(36_500).default(SEARCH_DEFAULTS.recencyHalfLifeDays),
   dedupeThreshold: z.number().min(0).max(1).default(SEARCH_DEFAULTS.dedupeThreshold),
   candidates: z.number().int().min(1).max(1000).default(SEARCH_DEFAULTS.candidates),
+  /** Follow the entity graph from the entities the query names (default true; false turns it off). */
+  graph: z.boolean().default(true),
   /** Count this retrieval in the returned memories' access statistics (default true). */
   recordAccess: z.boolean().default(true),
 });

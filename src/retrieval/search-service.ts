@@ -3,12 +3,14 @@ import { filterMentions } from "../core/filter/filter-ast.ts";
 import { checkFilterValidity, checkMessageFilter } from "../core/filter/filter-parse.ts";
 import type { Memory, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
+import { expandThroughGraph, type GraphHit } from "../graph/graph-expansion.ts";
 import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
 import { searchableText } from "../memory/messages/message-service.ts";
 import type { LexicalHit, MemoryFilter, MessageFilter, VectorHit } from "../store/store.ts";
 import { rankMessages } from "./conversation-ranker.ts";
 import { suppressNearDuplicates } from "./dedupe.ts";
 import { accessScore, recencyScore, rrf } from "./fusion.ts";
+import { graphMemories, graphMessages, graphUsers } from "./graph-candidates.ts";
 import { queryTerms } from "./query-terms.ts";
 import { DEFAULT_WEIGHTS, type ParsedSearch, type SearchInput, searchInput } from "./search-schema.ts";
 
@@ -30,6 +32,12 @@ export interface ScoreComponents {
   recency: number;
   importance: number;
   access: number;
+  /**
+   * Connection through the entity graph to the entities the query names, in [0, 1] (0 when not
+   * reached); `graphEntities` are the entities it was reached through.
+   */
+  graph: number;
+  graphEntities: string[];
 }
 
 export interface SearchResult {
@@ -73,13 +81,25 @@ export class SearchService {
     const warnings: string[] = [];
     const scored: SearchResult[] = [];
     const now = this.#ctx.now();
+    // One instant for the whole search: the graph's candidates are held to the same validity.
+    const at = nowIso(this.#ctx);
+    const graphHits =
+      q.graph && weights.graph > 0 && q.query.trim() !== ""
+        ? await expandThroughGraph(
+            this.#ctx.store,
+            agent.id,
+            graphUsers(q.userId, q.includeShared),
+            q.query,
+            q.validAt ?? at,
+          )
+        : new Map<string, GraphHit>();
 
     for (const source of q.sources) {
       const lexical: (LexicalHit<Candidate> & { bm25?: number | null })[] = [];
       let vector: VectorHit[] | null = null;
       const byId = new Map<string, Candidate>();
       if (source === "memories") {
-        const filter = memoryFilter(agent.id, q, nowIso(this.#ctx));
+        const filter = memoryFilter(agent.id, q, at);
         for (const hit of await this.#ctx.store.memories.searchText(filter, terms, q.candidates)) {
           lexical.push({ item: { source: "memory", item: hit.item }, score: hit.score });
         }
@@ -149,6 +169,26 @@ export class SearchService {
         }
       }
       for (const hit of lexical) byId.set(hit.item.item.id, hit.item);
+      if (graphHits.size > 0) {
+        const found = new Set(byId.keys());
+        if (source === "memories") {
+          for (const memory of await graphMemories(
+            this.#ctx.store,
+            graphHits,
+            memoryFilter(agent.id, q, at),
+            found,
+          ))
+            byId.set(memory.id, { source: "memory", item: memory });
+        } else {
+          for (const message of await graphMessages(
+            this.#ctx.store,
+            graphHits,
+            messageFilter(agent.id, q),
+            found,
+          ))
+            byId.set(message.id, { source: "message", item: message });
+        }
+      }
       const lexicalRank = new Map(
         lexical.map((hit, i) => [
           hit.item.item.id,
@@ -177,12 +217,15 @@ export class SearchService {
           recency: round(recencyScore(now - createdAt, q.recencyHalfLifeDays)),
           importance: candidate.source === "memory" ? candidate.item.importance : 0,
           access: candidate.source === "memory" ? round(accessScore(candidate.item.accessCount)) : 0,
+          graph: round(graphHits.get(id)?.score ?? 0),
+          graphEntities: graphHits.get(id)?.entities ?? [],
         };
         const score =
           components.relevance +
           weights.recency * components.recency +
           weights.importance * components.importance +
-          weights.access * components.access;
+          weights.access * components.access +
+          weights.graph * components.graph;
         scored.push({
           source: candidate.source,
           id,

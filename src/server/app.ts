@@ -19,6 +19,7 @@ import { registerAgentRoutes } from "./routes/agents.ts";
 import { registerBlockRoutes } from "./routes/blocks.ts";
 import { registerBranchRoutes } from "./routes/branches.ts";
 import { registerContextRoutes } from "./routes/context.ts";
+import { registerEntityRoutes } from "./routes/entities.ts";
 import { type EventStreamOptions, registerEventStreamRoute } from "./routes/event-stream.ts";
 import { registerEventRoutes } from "./routes/events.ts";
 import { registerEvolutionRoutes } from "./routes/evolution.ts";
@@ -207,6 +208,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerImageRoutes(app);
   registerContextRoutes(app);
   registerSearchRoutes(app);
+  registerEntityRoutes(app);
   registerTransferRoutes(app);
   registerExperienceRoutes(app);
   registerFeedbackRoutes(app);

@@ -245,6 +245,8 @@ describe("memories", () => {
     assert.deepEqual(Object.keys(top.components).sort(), [
       "access",
       "bm25",
+      "graph",
+      "graphEntities",
       "importance",
       "lexicalRank",
       "lexicalScore",

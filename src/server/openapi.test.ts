@@ -69,6 +69,8 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/evolution-runs/{runId}": ["get"],
     "/v1/agents/{id}/evolution-runs/{runId}/resume": ["post"],
     "/v1/agents/{id}/distill": ["post"],
+    "/v1/agents/{id}/entities": ["get"],
+    "/v1/agents/{id}/entities/{name}": ["get"],
     "/v1/agents/{id}/memories/{mid}/archive": ["post"],
     "/v1/agents/{id}/memories/{mid}/restore": ["post"],
     "/v1/agents/{id}/sleep": ["post"],

@@ -262,6 +262,12 @@ export const ScoreComponentsSchema = z
     recency: z.number(),
     importance: z.number(),
     access: z.number(),
+    graph: z.number().openapi({
+      description: "connection through the entity graph to the entities the query names, 0 to 1",
+    }),
+    graphEntities: z
+      .array(z.string())
+      .openapi({ description: "the entities (keys) through which the graph reached the result" }),
   })
   .openapi("ScoreComponents");
 

@@ -9,6 +9,8 @@ import {
 } from "../core/errors.ts";
 import type { Job } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
+import { rebuildGraph } from "../graph/graph-rebuild.ts";
+import { memoryRecord } from "../graph/graph-records.ts";
 import type { EngineContext } from "../memory/context.ts";
 import { consolidate } from "./consolidate.ts";
 import { forget } from "./forget.ts";
@@ -79,6 +81,11 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
     // Vectors are an index beside the memories: added after the commit, and rebuilt if this fails.
     const inserted = run.changes.inserted.map((m) => ({ id: m.id, text: m.text }));
     if (inserted.length > 0) await ctx.vectors.index("memories", agent.id, inserted);
+    // So is the entity graph: consolidation rebuilds it (merging duplicate entities, closing the
+    // relations of closed facts); other jobs record what their new memories name.
+    if (job.kind === "consolidate") await rebuildGraph(ctx.store, agent.id);
+    else if (run.changes.inserted.length > 0)
+      await ctx.store.graph.record(agent.id, run.changes.inserted.map(memoryRecord));
     return done;
   } catch (error) {
     return recordFailure(deps, job, error);

@@ -5,6 +5,7 @@ import { sha256 } from "../core/hash.ts";
 import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store, StoredApiKey } from "./store.ts";
 import { eventCases } from "./store-suite-events.ts";
+import { graphStoreCases } from "./store-suite-graph.ts";
 import { groupCases } from "./store-suite-groups.ts";
 import { imageStoreCases } from "./store-suite-images.ts";
 import { importStoreCases } from "./store-suite-import.ts";
@@ -33,6 +34,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
   describe(`store suite: ${options.name}`, () => {
     vectorStoreCases(kit);
     keyedFactCases(kit);
+    graphStoreCases(kit);
     evolutionStoreTests(withStore);
     it("keeps agent names unique within a project, finding an agent by its name", async () => {
       await withStore(async (store) => {

@@ -21,6 +21,7 @@ import type {
   Project,
 } from "../core/types.ts";
 import type { Webhook, WebhookDelivery } from "../core/webhook-types.ts";
+import type { GraphStore } from "./graph-store.ts";
 import type { JobStore } from "./job-store.ts";
 import type { UnitOfWork } from "./unit-of-work.ts";
 
@@ -35,6 +36,7 @@ export type {
 
 import type { SharedBlockStore, SharedEditWrite } from "./shared-block-store.ts";
 
+export type { GraphStore, GraphUsers } from "./graph-store.ts";
 export type {
   AttachmentChange,
   SharedBlockStore,
@@ -63,6 +65,8 @@ export interface Store {
   readonly events: EventStore;
   readonly memories: MemoryStore;
   readonly messages: MessageStore;
+  /** The entity graph learned from memories and messages. */
+  readonly graph: GraphStore;
   /**
    * Vector storage; present only when `capabilities.vectors`. A store that opens in the background
    * (PostgreSQL, which learns then whether the server has pgvector) settles both once `ready()` resolves.

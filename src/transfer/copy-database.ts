@@ -8,6 +8,7 @@ import { publicView } from "../webhooks/webhook-view.ts";
 import { agentImportOf, documentCounts } from "./agent-import.ts";
 import { documentDifference } from "./compare-documents.ts";
 import { exportAgent } from "./export-agent.ts";
+import { importGraph } from "./graph-section.ts";
 
 /** Settings under `vectors.` describe the stored vectors, which a copy does not carry. */
 const carried = (key: string) => !key.startsWith("vectors.");
@@ -158,6 +159,7 @@ async function copyAgents({ from, to, event, now, progress }: Copy, agents: Agen
       after: { agent, branches: doc.branches, ...counts },
     });
     await importAgent(to, agentImportOf(doc, agent, new Map(), [copied]));
+    await importGraph(to, agent.id, doc, new Map());
     for (const key of Object.keys(counts) as (keyof CopiedCounts)[]) totals[key] += counts[key];
     progress({ phase: "copy", agent: brief(agent), done: i + 1, total: agents.length, counts });
   }

@@ -35,6 +35,7 @@ export async function exportAgent(store: Store, agent: Agent, exportedAt: string
       mediaType: image.mediaType as ImageMediaType,
       data: Buffer.from(data).toString("base64"),
     })),
+    graph: await store.graph.dump(agent.id),
   };
 }
 

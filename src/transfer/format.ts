@@ -24,6 +24,7 @@ import {
   provenanceInput,
 } from "../memory/memories/schemas.ts";
 import { messageContent, messageName, messageUserId, sessionId } from "../memory/messages/message-service.ts";
+import { graphSection } from "./graph-section.ts";
 
 /*
  * Every field a live write also takes is checked with the live write's own schema (imported above),
@@ -250,6 +251,8 @@ export const exportDocument = z.strictObject({
   sharedBlocks: z.array(sharedBlock).optional(),
   /** The images its messages refer to (metadata.images); absent in documents written before images. */
   images: z.array(image).optional(),
+  /** The entity graph (absent from documents written before it was exported: rebuilt on import). */
+  graph: graphSection.optional(),
 });
 
 /** One agent with its full block history and all it has learned, as written by `export` and read by `import`. */

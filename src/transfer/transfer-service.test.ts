@@ -147,7 +147,8 @@ describe("export and import", () => {
       episodes: _e,
       experience: _x,
       insights: _i,
-      images: _g,
+      images: _im,
+      graph: _g,
       ...blocks
     } = await source.transfer.export(agent.id);
     const v1 = { ...blocks, version: 1 };
@@ -165,6 +166,7 @@ describe("export and import", () => {
         experience: { version: 0, records: [] },
         insights: [],
         images: [],
+        graph: { entities: [], relations: [], mentions: [] },
       },
     );
     // A version-1 document has nothing but blocks: the sections of version 2 are unknown to it.

@@ -15,6 +15,7 @@ import {
   exportDocument,
   exportDocumentV1,
 } from "./format.ts";
+import { importGraph } from "./graph-section.ts";
 import { type ImportFormat, toExportDocument } from "./peers/build.ts";
 import { MEM0_DEFAULT_AGENT } from "./peers/defaults.ts";
 import { detectFormat } from "./peers/detect.ts";
@@ -159,6 +160,7 @@ export class TransferService {
       },
     });
     await this.#write(agentImportOf(doc, agent, ids, [event]));
+    await importGraph(this.#ctx.store, agent.id, doc, ids);
     // The blocks the agent starts with: those at the head of its default branch.
     const head = doc.branches.find((b) => b.name === doc.agent.defaultBranch)?.head;
     const blocks = doc.commits.find((c) => c.id === head)?.tree.length ?? 0;

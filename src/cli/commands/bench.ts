@@ -39,6 +39,10 @@ const retrieval = defineCommand({
     n: { type: "string", arg: "N", help: "synthetic memories loaded (default 100000)" },
     queries: { type: "string", arg: "Q", help: "searches timed per mode (default 300)" },
     hybrid: { type: "boolean", help: "time hybrid search too (default; --no-hybrid: lexical only)" },
+    graph: {
+      type: "boolean",
+      help: "also time lexical search with the entity graph off and on, alternately",
+    },
   },
   details: [
     "Runs on its own throwaway database with a deterministic test embedder; --db is ignored.",
@@ -53,6 +57,7 @@ const retrieval = defineCommand({
       n,
       queries,
       hybrid: options.hybrid,
+      graph: options.graph,
       database: options.database,
       onProgress: progressBar(ctx.io.stderr),
     });

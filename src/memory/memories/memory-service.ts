@@ -4,6 +4,7 @@ import { checkFilterValidity } from "../../core/filter/filter-parse.ts";
 import { isId } from "../../core/ids.ts";
 import type { Actor, Agent, Memory, MemoryVersion, Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
+import { emptyRecord, memoryRecord } from "../../graph/graph-records.ts";
 import type { KeyedMatch, MemoryWrite, Supersession } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { dropUndefined, pageOf } from "../pagination.ts";
@@ -100,6 +101,7 @@ export class MemoryService {
         if (plan !== null && error instanceof ConflictError && attempt < KEYED_ATTEMPTS) continue;
         throw error;
       }
+      await this.#ctx.store.graph.record(agent.id, memories.map(memoryRecord));
       const warnings = await this.#ctx.vectors.index(
         "memories",
         agent.id,
@@ -219,6 +221,12 @@ export class MemoryService {
       }),
       expected,
     );
+    if (
+      after.text !== before.text ||
+      after.validFrom !== before.validFrom ||
+      after.validTo !== before.validTo
+    )
+      await this.#ctx.store.graph.record(agent.id, [memoryRecord(after)]);
     const warnings =
       after.text === before.text
         ? []
@@ -239,6 +247,9 @@ export class MemoryService {
       at: now,
     });
     await this.#ctx.store.memories.delete(agent.id, memoryId, write.version, write.event);
+    await this.#ctx.store.graph.record(agent.id, [
+      emptyRecord("memory", memoryId, before.userId, before.createdAt),
+    ]);
   }
 
   /**

@@ -5,6 +5,7 @@ import { MAX_SESSION_ID, MAX_USER_ID } from "../../core/input-limits.ts";
 import { jsonObject } from "../../core/json-object.ts";
 import { MESSAGE_ROLES, type Message, type Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
+import { messageRecord } from "../../graph/graph-records.ts";
 import type { IndexedMessage } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { isoTime, provenanceInput } from "../memories/schemas.ts";
@@ -121,6 +122,7 @@ export class MessageService {
           }),
         ),
       );
+      await this.#ctx.store.graph.record(agent.id, messages.map(messageRecord));
       await this.#ctx.vectors.index(
         "messages",
         agent.id,

@@ -1,6 +1,7 @@
 import { EngramError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
+import { GRAPH_TABLES } from "./schema/graph.ts";
 import { GROUP_TABLES } from "./schema/groups.ts";
 import { SEARCH_TABLES } from "./schema/search.ts";
 import { SHARED_BLOCK_TABLES } from "./schema/shared-blocks.ts";
@@ -25,6 +26,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         WHERE key IS NOT NULL;
     `,
   },
+  { version: 3, name: "entity graph", sql: GRAPH_TABLES },
   { version: 4, name: "shared blocks", sql: SHARED_BLOCK_TABLES },
   { version: 5, name: "groups: agents of a project working together", sql: GROUP_TABLES },
   {

@@ -4,6 +4,7 @@ import { PgAgentStore } from "./agent-store.ts";
 import { PgEventStore } from "./event-store.ts";
 import { EventWakeups } from "./event-wakeups.ts";
 import { PgEvolutionStore } from "./evolution-store.ts";
+import { PgGraphStore } from "./graph-store.ts";
 import { PgGroupStore } from "./group-store.ts";
 import { appendCommit, PgHistoryStore } from "./history-store.ts";
 import { pgImageStore } from "./image-store.ts";
@@ -74,6 +75,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     events: new PgEventStore(db, wakeups),
     memories: new PgMemoryStore(db),
     messages: new PgMessageStore(db),
+    graph: new PgGraphStore(db),
     episodes: new PgEpisodeStore(db),
     experience: new PgExperienceStore(db),
     insights: new PgInsightStore(db),

@@ -447,6 +447,47 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 16,
+    name: "entity graph: entities, their mentions in memories and messages, and relations with validity",
+    // Keyed by (agent, user): a graph learned from one user's messages is never read for another's.
+    sql: `
+      CREATE TABLE graph_entities (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        user_key TEXT NOT NULL,
+        key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        mentions INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (agent_id, user_key, key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE graph_mentions (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        user_key TEXT NOT NULL,
+        key TEXT NOT NULL,
+        source TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (agent_id, user_key, key, item_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX graph_mentions_by_item ON graph_mentions(agent_id, item_id);
+      CREATE TABLE graph_relations (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        user_key TEXT NOT NULL,
+        source TEXT NOT NULL,
+        target TEXT NOT NULL,
+        type TEXT NOT NULL,
+        weight INTEGER NOT NULL,
+        valid_from TEXT NOT NULL,
+        valid_to TEXT,
+        provenance TEXT NOT NULL,
+        PRIMARY KEY (agent_id, user_key, source, target, type)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX graph_relations_by_target ON graph_relations(agent_id, user_key, target);
+    `,
+  },
+  {
     version: 17,
     name: "shared blocks: blocks owned by a project, attached to several of its agents, with their edits",
     // Each attached agent also carries the block in its own tree (an entry with `sharedId`), so reads

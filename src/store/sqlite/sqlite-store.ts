@@ -5,6 +5,7 @@ import { openDatabase } from "./database.ts";
 import { SqliteEventStore } from "./event-store.ts";
 import { SqliteEvolutionStore } from "./evolution-store.ts";
 import { purgeAgentText } from "./fts.ts";
+import { SqliteGraphStore } from "./graph-store.ts";
 import { SqliteGroupStore } from "./group-store.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
 import { SqliteImageStore } from "./image-store.ts";
@@ -83,6 +84,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     events: new SqliteEventStore(statements),
     memories,
     messages,
+    graph: new SqliteGraphStore(statements),
     episodes: new SqliteEpisodeStore(statements),
     experience,
     insights,

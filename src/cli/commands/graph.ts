@@ -1,0 +1,31 @@
+import { type Command, defineCommand, intOption } from "../command.ts";
+import { formatEntities, formatEntity } from "../format-graph.ts";
+import { listResult } from "../output.ts";
+import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
+
+const graph = defineCommand({
+  name: "graph",
+  summary: "An agent's entity graph: its entities, or one entity with its relations over time",
+  args: ["agent", "entity?"],
+  options: {
+    ...PROJECT_OPTION,
+    user: { type: "string", arg: "USER", help: "this end user's graph (default: the agent's own)" },
+    limit: { type: "string", arg: "N", help: "page size of the list (default 50, at most 500)" },
+    cursor: { type: "string", arg: "CURSOR", help: "the page after this cursor" },
+  },
+  details: 'ENTITY is a name in any case ("ada lovelace"); an unknown one is an error naming it.',
+  async run({ args, options }, ctx) {
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const user = options.user === undefined ? {} : { userId: options.user };
+    if (args.entity !== undefined) {
+      const detail = await engram.entities.get(agent.id, args.entity, user);
+      return { data: detail, text: formatEntity(detail) };
+    }
+    const limit = intOption(options.limit, "limit", "graph");
+    const page = await engram.entities.list(agent.id, { ...user, limit, cursor: options.cursor });
+    return listResult(page, formatEntities);
+  },
+});
+
+export const graphCommands: readonly Command[] = [graph];

@@ -1,0 +1,34 @@
+import type { Entity, Relation } from "../core/graph-types.ts";
+import type { EntityDetail } from "../graph/entity-service.ts";
+import { shortTime, table } from "./output.ts";
+
+/** One line per entity: its name, type and how often it is named. */
+export function formatEntities(entities: readonly Entity[]): string {
+  if (entities.length === 0) return "no entities";
+  return table(
+    ["NAME", "TYPE", "MENTIONS", "FIRST SEEN", "LAST SEEN"],
+    entities.map((e) => [e.name, e.type, String(e.mentions), shortTime(e.firstSeen), shortTime(e.lastSeen)]),
+  );
+}
+
+/** An entity, then its relations over time: who or what, how, since when and until when. */
+export function formatEntity(detail: EntityDetail): string {
+  const { entity, relations } = detail;
+  const head = `${entity.name} (${entity.type}), named ${entity.mentions} times, ${shortTime(entity.firstSeen)} to ${shortTime(entity.lastSeen)}`;
+  if (relations.length === 0) return `${head}\nno relations`;
+  return `${head}\n\n${table(
+    ["RELATION", "WITH", "WEIGHT", "FROM", "TO"],
+    relations.map((r) => [
+      direction(r, entity.key),
+      r.source === entity.key ? r.target : r.source,
+      String(r.weight),
+      shortTime(r.validFrom),
+      r.validTo === null ? "now" : shortTime(r.validTo),
+    ]),
+  )}`;
+}
+
+function direction(r: Relation, key: string): string {
+  if (r.type === "co_occurs") return "named with";
+  return r.source === key ? r.type : `${r.type} (by)`;
+}

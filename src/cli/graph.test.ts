@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { type CliSandbox, sandbox } from "./test-harness.ts";
+
+let s: CliSandbox;
+beforeEach(async () => {
+  s = sandbox();
+  await s.ok(["agent", "create", "--name", "helper"]);
+  await s.ok(["memory", "add", "helper", "Ada's sister is Bea."]);
+  await s.ok(["memory", "add", "helper", "Bea lives in Lisbon."]);
+  await s.ok(["memory", "add", "helper", "Cleo met Dan.", "--user", "u1"]);
+});
+afterEach(() => s.cleanup());
+
+describe("engram graph", () => {
+  it("lists the agent's entities as {items, nextCursor}, in pages, and a user's apart", async () => {
+    const page = await s.ok(["graph", "helper", "--limit", "2"]);
+    assert.deepEqual(
+      page.items.map((e: { name: string }) => e.name),
+      ["Ada", "Bea"],
+    );
+    assert.equal(page.nextCursor, "bea");
+    const rest = await s.ok(["graph", "helper", "--cursor", "bea"]);
+    assert.deepEqual(
+      rest.items.map((e: { name: string }) => e.name),
+      ["Lisbon"],
+    );
+    assert.equal(rest.nextCursor, null);
+    const user = await s.ok(["graph", "helper", "--user", "u1"]);
+    assert.deepEqual(
+      user.items.map((e: { name: string }) => e.name),
+      ["Cleo", "Dan"],
+    );
+    const human = await s.cli(["graph", "helper"]);
+    assert.equal(human.code, 0);
+    assert.match(human.stdout, /^NAME +TYPE +MENTIONS +FIRST SEEN +LAST SEEN\nAda +person +1 /);
+  });
+
+  it("shows one entity with its relations over time; an unknown one fails naming it", async () => {
+    const bea = await s.ok(["graph", "helper", "BEA"]);
+    assert.equal(bea.entity.name, "Bea");
+    assert.deepEqual(
+      bea.relations.map((r: { source: string; target: string }) => [r.source, r.target]),
+      [
+        ["ada", "bea"],
+        ["bea", "lisbon"],
+      ],
+    );
+    const human = await s.cli(["graph", "helper", "Bea"]);
+    assert.match(human.stdout, /^Bea \(person\), named 2 times/);
+    assert.match(human.stdout, /named with +Lisbon|named with +lisbon/);
+    const missing = await s.cli(["graph", "helper", "Zed", "--json"]);
+    assert.equal(missing.code, 1);
+    assert.equal(JSON.parse(missing.stdout).error.code, "not_found");
+    assert.match(JSON.parse(missing.stdout).error.message, /entity "Zed" not found/);
+    const bad = await s.cli(["graph", "helper", "--limit", "x"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--limit must be an integer/);
+  });
+});

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { extractEntities, MAX_ENTITIES_PER_TEXT } from "./entity-extractor.ts";
+import { candidateKeys, entityKey } from "./entity-key.ts";
+
+const names = (text: string, speaker?: string) =>
+  extractEntities(text, speaker === undefined ? {} : { speaker }).entities.map((e) => [e.name, e.type]);
+
+describe("entity extractor", () => {
+  it("finds names with a guessed type, places after place words, organisations, quoted titles and dates", () => {
+    assert.deepEqual(names("Bea moved to Lisbon in May 2021."), [
+      ["May 2021", "date"],
+      ["Bea", "person"],
+      ["Lisbon", "place"],
+    ]);
+    assert.deepEqual(
+      names('She works at Acme Inc and loved "Charlotte\'s Web" at the University of Lisbon.'),
+      [
+        ["Charlotte's Web", "thing"],
+        ["Acme Inc", "organisation"],
+        ["University of Lisbon", "organisation"],
+      ],
+    );
+    assert.deepEqual(names("We went to the Grand Canyon on 8 May, 2023."), [
+      ["8 May, 2023", "date"],
+      ["Grand Canyon", "place"],
+    ]);
+  });
+
+  it("skips sentence openers, 'I' and weekdays, and takes the speaker as a person", () => {
+    assert.deepEqual(names("Yesterday I saw Jon. Thanks! Wow, Monday was fun.", "Gina"), [
+      ["Gina", "person"],
+      ["Jon", "person"],
+    ]);
+    assert.deepEqual(names("no names here at all"), []);
+  });
+
+  it("relates what one text names: co-occurrence both ways in one row, the speaker mentioning the rest", () => {
+    const facts = extractEntities("Ada met Bea in Paris.", { speaker: "Cleo" });
+    assert.deepEqual(facts.relations, [
+      { source: "cleo", target: "ada", type: "mentions" },
+      { source: "cleo", target: "bea", type: "mentions" },
+      { source: "cleo", target: "paris", type: "mentions" },
+      { source: "ada", target: "bea", type: "co_occurs" },
+      { source: "ada", target: "paris", type: "co_occurs" },
+      { source: "bea", target: "paris", type: "co_occurs" },
+    ]);
+  });
+
+  it("keeps at most a bounded number of entities from one text", () => {
+    const text = Array.from(
+      { length: 40 },
+      (_, i) => `Mr${String.fromCharCode(65 + (i % 26))}x${i} went home.`,
+    ).join(" ");
+    assert.equal(extractEntities(text).entities.length, MAX_ENTITIES_PER_TEXT);
+  });
+
+  it("normalises names to keys and cuts queries into candidate keys", () => {
+    assert.equal(entityKey("Ada's"), "ada");
+    assert.equal(entityKey("  José  Saramago "), "jose saramago");
+    assert.deepEqual(candidateKeys("Where does Ada's sister live?").slice(0, 5), [
+      "where",
+      "where does",
+      "where does ada",
+      "where does ada sister",
+      "does",
+    ]);
+  });
+});

@@ -1,0 +1,140 @@
+import type { EntityType, GraphFacts } from "../core/graph-types.ts";
+import { STOP_WORDS } from "../core/text.ts";
+import { entityKey } from "./entity-key.ts";
+
+const MONTHS =
+  "January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec";
+const DATE_PATTERN = new RegExp(
+  `\\b(?:\\d{1,2}(?:st|nd|rd|th)?\\s+(?:${MONTHS})\\.?(?:,?\\s+\\d{4})?|(?:${MONTHS})\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?(?:,?\\s+\\d{4})?|(?:${MONTHS})\\s+\\d{4}|\\d{4}-\\d{2}-\\d{2})\\b`,
+  "g",
+);
+const MONTH_WORDS = new Set(MONTHS.toLowerCase().split("|"));
+/** A capitalised word, optionally joined to the next by a hyphen or apostrophe (O'Brien, Jean-Luc). */
+const CAPITALISED = /^\p{Lu}[\p{L}\p{N}]*(?:['’-][\p{L}\p{N}]+)*$/u;
+/** Small words that may sit inside a name ("Bank of England", "Leonardo da Vinci"). */
+const NAME_JOINERS = new Set(["of", "de", "da", "del", "van", "von", "der", "la", "le", "du"]);
+/** Words before a place. */
+const PLACE_CUES = new Set(["in", "at", "from", "to", "near", "visited", "visit", "around"]);
+const ORGANISATION_WORDS =
+  /\b(?:Inc|Corp|Corporation|Ltd|LLC|GmbH|Company|University|College|School|Institute|Bank|Club|Foundation|Group|Agency|Association|Society|Hospital|Museum|Council|Ministry|Department)\b/;
+/**
+ * Capitalised words that open sentences without naming anything. A sentence's first word is taken
+ * as a name only when it is none of these and no stop word: "Bea moved to Lisbon" names Bea, "Yesterday
+ * we moved" names no one.
+ */
+const SENTENCE_OPENERS = new Set(
+  `yes yeah yep yup no nope ok okay oh ah wow hey hi hello thanks thank sure great cool nice awesome
+  well so yesterday today tomorrow tonight last next maybe perhaps actually anyway honestly please sorry
+  congrats congratulations glad good bad absolutely definitely totally exactly right true haha lol omg
+  look check see let happy love hope feel think know remember guess sounds sound wish also just really
+  even still always never sometimes often usually recently lately finally first then after before once
+  since though although however besides plus anyway wait dear`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** Most entities taken from one text, so a long text cannot grow the graph without bound. */
+export const MAX_ENTITIES_PER_TEXT = 12;
+
+/**
+ * The entities a text names and their co-occurrence, found without a model: capitalised names (a
+ * run of capitalised words, possibly joined by "of", "de" …), quoted titles, and dates, plus the
+ * speaker when given. Each pair named together is related by `co_occurs`; the speaker `mentions`
+ * every other entity. Types are guesses from the words around a name (after "in", "at", "from" → a
+ * place; "University", "Inc" … → an organisation; a quoted title → a thing; otherwise a person).
+ *
+ * @example
+ * extractEntities("Bea moved to Lisbon in May 2021").entities.map((e) => e.name);
+ * // ["Bea", "Lisbon", "May 2021"]
+ */
+export function extractEntities(text: string, options: { speaker?: string | null } = {}): GraphFacts {
+  const found = new Map<string, { key: string; name: string; type: EntityType }>();
+  const add = (name: string, type: EntityType) => {
+    const key = entityKey(name);
+    if (key === "" || key.length > 200 || found.has(key) || found.size >= MAX_ENTITIES_PER_TEXT) return;
+    found.set(key, { key, name: name.trim(), type });
+  };
+  const speaker = options.speaker?.trim();
+  if (speaker !== undefined && speaker !== "") add(speaker, "person");
+  const sample = text.slice(0, 20_000);
+  for (const match of sample.matchAll(/["“]([^"“”\n]{2,80})["”]/g)) add(match[1] ?? "", "thing");
+  for (const match of sample.matchAll(DATE_PATTERN)) add(match[0], "date");
+  for (const name of capitalisedNames(sample)) add(name.text, name.type);
+  const entities = [...found.values()];
+  const relations: GraphFacts["relations"] = [];
+  const speakerKey = speaker === undefined ? "" : entityKey(speaker);
+  for (let i = 0; i < entities.length; i++) {
+    for (let j = i + 1; j < entities.length; j++) {
+      const a = entities[i]?.key ?? "";
+      const b = entities[j]?.key ?? "";
+      if (a === speakerKey) relations.push({ source: a, target: b, type: "mentions" });
+      else
+        relations.push(
+          a < b ? { source: a, target: b, type: "co_occurs" } : { source: b, target: a, type: "co_occurs" },
+        );
+    }
+  }
+  return { entities, relations };
+}
+
+interface NameHit {
+  text: string;
+  type: EntityType;
+}
+
+/** Runs of capitalised words, with a guessed type, skipping sentence openers and dates. */
+function capitalisedNames(text: string): NameHit[] {
+  const out: NameHit[] = [];
+  const tokens = [...text.matchAll(/[\p{L}\p{N}][\p{L}\p{N}'’-]*|[.!?;:\n]/gu)].map((m) => m[0]);
+  let sentenceStart = true;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] ?? "";
+    if (/^[.!?;:\n]$/.test(token)) {
+      sentenceStart = true;
+      continue;
+    }
+    const word = token;
+    if (!CAPITALISED.test(word) || word === "I" || isMonthOrDay(word)) {
+      sentenceStart = false;
+      continue;
+    }
+    const opening = sentenceStart;
+    sentenceStart = false;
+    const words = [word];
+    let j = i + 1;
+    while (j < tokens.length) {
+      const next = tokens[j] ?? "";
+      if (CAPITALISED.test(next) && next !== "I" && !isMonthOrDay(next)) {
+        words.push(next);
+        j++;
+      } else if (NAME_JOINERS.has(next) && CAPITALISED.test(tokens[j + 1] ?? "")) {
+        words.push(next);
+        j++;
+      } else break;
+    }
+    i = j - 1;
+    const lower = (words[0] ?? "").toLowerCase();
+    if (opening && (SENTENCE_OPENERS.has(lower) || STOP_WORDS.has(lower))) words.shift();
+    if (words.length === 0 || words.every((w) => STOP_WORDS.has(w.toLowerCase()))) continue;
+    const name = words.join(" ").replace(/['’]s$/, "");
+    let back = i - words.length;
+    if (/^(?:the|a)$/i.test(tokens[back] ?? "")) back--;
+    const before = (tokens[back] ?? "").toLowerCase();
+    const type: EntityType = ORGANISATION_WORDS.test(name)
+      ? "organisation"
+      : PLACE_CUES.has(before)
+        ? "place"
+        : words.length > 3
+          ? "thing"
+          : "person";
+    out.push({ text: name, type });
+  }
+  return out;
+}
+
+const DAYS = new Set(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]);
+
+function isMonthOrDay(word: string): boolean {
+  const lower = word.toLowerCase();
+  return MONTH_WORDS.has(lower) || DAYS.has(lower);
+}

@@ -1,0 +1,208 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { InvalidInputError, NotFoundError } from "../core/errors.ts";
+import { scriptedModel } from "../sleeptime/test-support.ts";
+import { createTestEngram } from "../test/index.ts";
+
+const query = "Where does Ada's sister live?";
+
+async function sisters(extra: { userId?: string } = {}) {
+  const engram = createTestEngram();
+  const agent = await engram.agents.create({ name: "a" });
+  for (const text of [
+    "Ada's sister is Bea.",
+    "Cleo lives in Berlin.",
+    "Dan lives in Rome.",
+    "Eve lives in Oslo.",
+  ])
+    await engram.memories.add(agent.id, { text, ...extra });
+  await engram.memories.add(agent.id, { text: "Bea lives in Lisbon.", ...extra });
+  return { engram, agent };
+}
+
+describe("entity graph", () => {
+  it("brings in a named entity's neighbours: a two-hop question finds the neighbour's memory, explained", async () => {
+    const { engram, agent } = await sisters();
+    const ranks = async (graph: boolean) => {
+      const { results } = await engram.search(agent.id, { query, graph, recordAccess: false });
+      return results;
+    };
+    const withGraph = await ranks(true);
+    const lisbon = withGraph.findIndex((r) => r.text === "Bea lives in Lisbon.");
+    assert.equal(withGraph[0]?.text, "Ada's sister is Bea.");
+    assert.equal(lisbon, 1, "the neighbour's memory comes right after the named entity's");
+    assert.ok((withGraph[lisbon]?.components.graph ?? 0) > 0);
+    assert.deepEqual(withGraph[lisbon]?.components.graphEntities, ["bea"]);
+    assert.equal(withGraph[2]?.components.graph, 0);
+    const without = await ranks(false);
+    assert.ok(
+      without.findIndex((r) => r.text === "Bea lives in Lisbon.") > 1,
+      "lexical ranking alone ties it with the others",
+    );
+    assert.ok(without.every((r) => r.components.graph === 0 && r.components.graphEntities.length === 0));
+    const zero = await engram.search(agent.id, { query, weights: { graph: 0 }, recordAccess: false });
+    assert.deepEqual(
+      zero.results.map((r) => r.id),
+      without.map((r) => r.id),
+    );
+  });
+
+  it("never follows a relation learned from another user's memories", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.add(agent.id, { text: "Ada's sister is Bea.", userId: "u1" });
+    await engram.memories.add(agent.id, { text: "Cleo lives in Berlin.", userId: "u2" });
+    await engram.memories.add(agent.id, { text: "Bea lives in Lisbon.", userId: "u2" });
+    const { results } = await engram.search(agent.id, { query, userId: "u2", recordAccess: false });
+    assert.equal(results.length, 2);
+    assert.ok(results.every((r) => r.components.graph === 0));
+    const own = await engram.search(agent.id, { query, userId: "u1", recordAccess: false });
+    assert.deepEqual(
+      own.results.map((r) => r.text),
+      ["Ada's sister is Bea."],
+    );
+  });
+
+  it("items the graph brings in are held to the search's filters", async () => {
+    const { engram, agent } = await sisters();
+    const note = await engram.memories.add(agent.id, { text: "Bea plays the cello.", kind: "note" });
+    const { results } = await engram.search(agent.id, { query, kinds: ["fact"], recordAccess: false });
+    assert.ok(results.some((r) => r.text === "Bea lives in Lisbon."));
+    assert.ok(!results.some((r) => r.id === note.id));
+    const all = await engram.search(agent.id, { query, recordAccess: false });
+    assert.ok(
+      all.results.some((r) => r.id === note.id && r.components.graph > 0),
+      "found only through the graph",
+    );
+  });
+
+  it("lists entities in pages and reads one with its relations over time; unknown names are 404", async () => {
+    const { engram, agent } = await sisters();
+    await engram.memories.add(agent.id, {
+      text: "Ada worked with Cleo.",
+      validFrom: "2020-01-01T00:00:00Z",
+      validTo: "2022-01-01T00:00:00Z",
+    });
+    const first = await engram.entities.list(agent.id, { limit: 3 });
+    assert.deepEqual(
+      first.items.map((e) => e.key),
+      ["ada", "bea", "berlin"],
+    );
+    assert.equal(first.nextCursor, "berlin");
+    const next = await engram.entities.list(agent.id, { limit: 3, cursor: first.nextCursor ?? "" });
+    assert.deepEqual(
+      next.items.map((e) => e.key),
+      ["cleo", "dan", "eve"],
+    );
+    const ada = await engram.entities.get(agent.id, "ADA's");
+    assert.equal(ada.entity.name, "Ada");
+    assert.equal(ada.entity.mentions, 2);
+    assert.deepEqual(
+      ada.relations.map((r) => [r.source, r.target, r.validFrom, r.validTo]),
+      [
+        ["ada", "cleo", "2020-01-01T00:00:00.000Z", "2022-01-01T00:00:00.000Z"],
+        ["ada", "bea", ada.relations[1]?.validFrom, null],
+      ],
+    );
+    assert.equal(ada.relations[1]?.provenance[0]?.source, "memory");
+    await assert.rejects(
+      engram.entities.get(agent.id, "Zed"),
+      (error: unknown) => error instanceof NotFoundError && /entity "Zed" not found/.test(error.message),
+    );
+    await assert.rejects(
+      engram.entities.list(agent.id, { limit: 0 }),
+      (error: unknown) => error instanceof InvalidInputError && /limit/.test(error.message),
+    );
+    await assert.rejects(
+      engram.entities.get(agent.id, "a\u0000b"),
+      (error: unknown) => error instanceof InvalidInputError,
+    );
+  });
+
+  it("a closed relation is not followed now, but is for a search of the time it held", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.add(agent.id, {
+      text: "Ada's sister is Bea.",
+      validFrom: "2020-01-01T00:00:00Z",
+      validTo: "2021-01-01T00:00:00Z",
+    });
+    // True since before the relation held, so that a search of that time may find it.
+    await engram.memories.add(agent.id, { text: "Bea lives in Lisbon.", validFrom: "2019-01-01T00:00:00Z" });
+    const now = await engram.search(agent.id, { query: "Ada", recordAccess: false });
+    assert.ok(now.results.every((r) => r.components.graph === 0));
+    const then = await engram.search(agent.id, {
+      query: "Ada",
+      recordAccess: false,
+      validAt: "2020-06-01T00:00:00Z",
+    });
+    const bea = then.results.find((r) => r.text === "Bea lives in Lisbon.");
+    assert.ok((bea?.components.graph ?? 0) > 0, "reached through the relation that held then");
+  });
+
+  it("follows changes: a deleted memory's mentions go; rebuild merges a short name into the one full name", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const gone = await engram.memories.add(agent.id, { text: "Ada met Bea in Paris." });
+    await engram.memories.add(agent.id, { text: "Ada Lovelace wrote the first program." });
+    await engram.memories.delete(agent.id, gone.id);
+    assert.equal((await engram.entities.get(agent.id, "Paris")).entity.mentions, 0);
+    await engram.memories.add(agent.id, { text: "Ada studied with De Morgan." });
+    const graph = await engram.entities.rebuild(agent.id);
+    assert.deepEqual(
+      graph.entities.map((e) => e.key),
+      ["ada lovelace", "de morgan"],
+    );
+    assert.deepEqual(
+      graph.relations.map((r) => [r.source, r.target]),
+      [["ada lovelace", "de morgan"]],
+    );
+    await assert.rejects(engram.entities.get(agent.id, "Paris"), NotFoundError);
+  });
+
+  it("records messages: speakers mention what they name", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.messages.appendMany(agent.id, [
+      { role: "user", name: "Gina", content: "I lost my job at Door Dash." },
+      { role: "assistant", name: "Jon", content: "Sorry Gina, I lost mine at the bank too." },
+    ]);
+    const gina = await engram.entities.get(agent.id, "gina");
+    assert.equal(gina.entity.type, "person");
+    assert.deepEqual(gina.relations.map((r) => [r.source, r.target, r.type]).sort(), [
+      ["gina", "door dash", "mentions"],
+      ["jon", "gina", "mentions"],
+    ]);
+    assert.deepEqual(
+      gina.mentions.map((m) => m.source),
+      ["message", "message"],
+    );
+  });
+
+  it("sleep-time consolidation maintains the graph: a contradicted fact's relation closes, a duplicate's mention goes", async () => {
+    const model = scriptedModel((prompt) => ({
+      pairs: [...prompt.matchAll(/Pair (\d+):/g)].map((m) => ({
+        pair: Number(m[1]),
+        relation: "contradiction",
+      })),
+    }));
+    const engram = createTestEngram({ model });
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.add(agent.id, { text: "Ada lives in Paris." });
+    await engram.memories.add(agent.id, { text: "Ada lives in Paris!" });
+    const berlin = await engram.memories.add(agent.id, { text: "Ada lives in Berlin." });
+    const before = await engram.entities.get(agent.id, "Paris");
+    assert.equal(before.entity.mentions, 2);
+    assert.equal(before.relations[0]?.validTo, null);
+    const { jobs } = await engram.sleeptime.run(agent.id, { jobs: ["consolidate"] });
+    assert.equal(jobs[0]?.status, "succeeded", JSON.stringify(jobs[0]?.error));
+    const paris = await engram.entities.get(agent.id, "Paris");
+    assert.equal(paris.entity.mentions, 1, "the archived duplicate no longer counts");
+    assert.deepEqual(
+      paris.relations.map((r) => [r.source, r.target, r.validTo]),
+      [["ada", "paris", berlin.createdAt]],
+    );
+    const now = await engram.entities.get(agent.id, "Berlin");
+    assert.equal(now.relations[0]?.validTo, null);
+  });
+});

@@ -1,0 +1,99 @@
+import { z } from "zod";
+import { NotFoundError } from "../core/errors.ts";
+import type { AgentGraph, Entity, EntityMention, Relation } from "../core/graph-types.ts";
+import type { Page } from "../core/types.ts";
+import { parseInput } from "../core/validation.ts";
+import { type EngineContext, requireAgent } from "../memory/context.ts";
+import { memoryUserId } from "../memory/memories/schemas.ts";
+import { dropUndefined, PAGE_DEFAULT, pageOf, pageSchema } from "../memory/pagination.ts";
+import { entityKey } from "./entity-key.ts";
+import { rebuildGraph } from "./graph-rebuild.ts";
+
+export const entityListInput = pageSchema.extend({
+  /** The end user whose graph to list; without it, the agent's own (learned from no user's items). */
+  userId: memoryUserId.optional(),
+});
+export type EntityListInput = z.input<typeof entityListInput>;
+
+const entityGetInput = z.strictObject({
+  name: z.string().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+  userId: memoryUserId.optional(),
+});
+
+/** An entity with its relations over time and the latest memories and messages that name it. */
+export interface EntityDetail {
+  entity: Entity;
+  /** Relations touching it, oldest first (by `validFrom`), at most 200; closed ones keep their `validTo`. */
+  relations: Relation[];
+  /** The latest memories and messages naming it (at most 50), newest first. */
+  mentions: EntityMention[];
+}
+
+/**
+ * An agent's entity graph (`engram.entities`): recorded as memories and messages are written, listed
+ * and read by name, rebuilt from the memories and messages on demand (sleep-time consolidation).
+ *
+ * @example
+ * const { items } = await engram.entities.list(agent.id);
+ * const { entity, relations } = await engram.entities.get(agent.id, "Ada Lovelace");
+ */
+export class EntityService {
+  readonly #ctx: EngineContext;
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Entities of the agent (or of one of its users), in name-key order, paged. */
+  async list(agentId: string, options: EntityListInput = {}): Promise<Page<Entity>> {
+    const input = parseInput(entityListInput, dropUndefined(options), "entity list");
+    const agent = await requireAgent(this.#ctx, agentId);
+    const limit = input.limit ?? PAGE_DEFAULT;
+    const rows = await this.#ctx.store.graph.listEntities(agent.id, input.userId ?? null, {
+      ...(input.cursor === undefined ? {} : { after: input.cursor }),
+      limit: limit + 1,
+    });
+    return pageOf(rows, limit, (e) => e.key);
+  }
+
+  /**
+   * One entity by name (any spelling that normalises to its key: "Ada's", "ADA"), with its relations
+   * over time. @throws NotFoundError naming the entity when the graph has none by that name.
+   */
+  async get(agentId: string, name: string, options: { userId?: string } = {}): Promise<EntityDetail> {
+    const input = parseInput(entityGetInput, { name, ...dropUndefined(options) }, "entity");
+    const agent = await requireAgent(this.#ctx, agentId);
+    const users = [input.userId ?? null];
+    const key = entityKey(input.name);
+    const [entity] = key === "" ? [] : await this.#ctx.store.graph.findEntities(agent.id, users, [key]);
+    if (entity === undefined) {
+      throw new NotFoundError(
+        `entity "${input.name}" not found in agent ${agent.id}'s graph${input.userId === undefined ? "" : ` for user ${input.userId}`}`,
+      );
+    }
+    const relations = (await this.#ctx.store.graph.relations(agent.id, users, [key], 200)).sort(
+      (a, b) =>
+        a.validFrom.localeCompare(b.validFrom) ||
+        a.source.localeCompare(b.source) ||
+        a.target.localeCompare(b.target),
+    );
+    const mentions = await this.#ctx.store.graph.mentions(agent.id, users, [key], 50);
+    return { entity, relations, mentions };
+  }
+
+  /**
+   * Rebuilds the agent's graph from its memories (not archived) and messages, merging duplicate
+   * entities ("Ada" into "Ada Lovelace") and closing relations whose every source has closed, as
+   * sleep-time consolidation does. Returns the graph stored.
+   */
+  async rebuild(agentId: string): Promise<AgentGraph> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    return rebuildGraph(this.#ctx.store, agent.id);
+  }
+
+  /** The agent's whole graph (as exported). */
+  async dump(agentId: string): Promise<AgentGraph> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    return this.#ctx.store.graph.dump(agent.id);
+  }
+}

@@ -1,0 +1,50 @@
+import type { AgentGraph, Entity, EntityMention, GraphRecord, Relation } from "../core/graph-types.ts";
+
+/** Which users' graphs a read covers: null is the agent's own (no user). */
+export type GraphUsers = readonly (string | null)[];
+
+/** How many sources a relation keeps in its provenance. */
+export const MAX_RELATION_PROVENANCE = 50;
+
+/**
+ * An agent's entity graph: entities, the relations between them and which memories and messages
+ * name them, each per end user. Derived data: it can always be rebuilt from the memories and messages.
+ */
+export interface GraphStore {
+  /**
+   * Records what memories and messages say, in one transaction: their earlier mentions are replaced
+   * (a changed memory is recorded again), entities and relations are added or strengthened, a
+   * relation's validity widened, and closed when every source recorded for it is closed.
+   */
+  record(agentId: string, records: readonly GraphRecord[]): Promise<void>;
+  /** Entities of one user (null: the agent's own) in key order, after the key `after`. */
+  listEntities(
+    agentId: string,
+    userId: string | null,
+    options: { after?: string; limit: number },
+  ): Promise<Entity[]>;
+  /** The entities with these keys among these users' graphs. */
+  findEntities(agentId: string, users: GraphUsers, keys: readonly string[]): Promise<Entity[]>;
+  /**
+   * Relations touching any of these keys, strongest first, at most `limit`; with `provenance: false`
+   * their sources are left out (empty), which a search does not need and would pay to parse.
+   */
+  relations(
+    agentId: string,
+    users: GraphUsers,
+    keys: readonly string[],
+    limit: number,
+    options?: { provenance?: boolean },
+  ): Promise<Relation[]>;
+  /** Memories and messages naming any of these keys, newest first, at most `limit`. */
+  mentions(
+    agentId: string,
+    users: GraphUsers,
+    keys: readonly string[],
+    limit: number,
+  ): Promise<EntityMention[]>;
+  /** Replaces the agent's whole graph (a rebuild, an import, consolidation's merges), in one transaction. */
+  replace(agentId: string, graph: AgentGraph): Promise<void>;
+  /** The agent's whole graph. */
+  dump(agentId: string): Promise<AgentGraph>;
+}

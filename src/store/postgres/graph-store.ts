@@ -1,0 +1,213 @@
+import type { AgentGraph, Entity, EntityMention, GraphRecord, Relation } from "../../core/graph-types.ts";
+import { mergeRecords } from "../graph-batch.ts";
+import { type GraphStore, type GraphUsers, MAX_RELATION_PROVENANCE } from "../graph-store.ts";
+import {
+  ENTITY_SELECT,
+  type EntityRow,
+  type MentionRow,
+  type RelationRow,
+  toEntity,
+  toMention,
+  toRelation,
+  userKey,
+} from "../rows/graph-rows.ts";
+import { insertRows } from "./insert-rows.ts";
+import type { PgDatabase } from "./pg-database.ts";
+
+/** The entity graph on PostgreSQL: each batch is one upsert per table, in one transaction. */
+export class PgGraphStore implements GraphStore {
+  readonly #db: PgDatabase;
+
+  constructor(db: PgDatabase) {
+    this.#db = db;
+  }
+
+  async record(agentId: string, records: readonly GraphRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const batch = mergeRecords(records);
+    await this.#db.transaction(async (tx) => {
+      // The items' earlier mentions go, and their entities' counts with them.
+      await tx.run(
+        `UPDATE graph_entities SET mentions = graph_entities.mentions - gone.n
+         FROM (SELECT user_key, key, COUNT(*) AS n FROM graph_mentions
+               WHERE agent_id = $1 AND item_id = ANY($2::text[]) GROUP BY user_key, key) AS gone
+         WHERE graph_entities.agent_id = $1 AND graph_entities.user_key = gone.user_key AND graph_entities.key = gone.key`,
+        [agentId, batch.itemIds],
+      );
+      await tx.run("DELETE FROM graph_mentions WHERE agent_id = $1 AND item_id = ANY($2::text[])", [
+        agentId,
+        batch.itemIds,
+      ]);
+      await insertRows(
+        tx,
+        "graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen)",
+        batch.entities.map((e) => [
+          agentId,
+          e.user,
+          e.key,
+          e.name,
+          e.type,
+          e.mentions,
+          e.firstSeen,
+          e.lastSeen,
+        ]),
+        `ON CONFLICT (agent_id, user_key, key) DO UPDATE SET
+           mentions = graph_entities.mentions + excluded.mentions,
+           first_seen = LEAST(graph_entities.first_seen, excluded.first_seen),
+           last_seen = GREATEST(graph_entities.last_seen, excluded.last_seen)`,
+      );
+      await insertRows(
+        tx,
+        "graph_mentions (agent_id, user_key, key, source, item_id, at)",
+        batch.mentions.map((m) => [agentId, m.user, m.key, m.source, m.id, m.at]),
+        "ON CONFLICT DO NOTHING",
+      );
+      await insertRows(
+        tx,
+        "graph_relations (agent_id, user_key, source, target, type, weight, valid_from, valid_to, provenance)",
+        batch.relations.map((r) => [
+          agentId,
+          r.user,
+          r.source,
+          r.target,
+          r.type,
+          r.weight,
+          r.validFrom,
+          r.validTo,
+          JSON.stringify(r.provenance),
+        ]),
+        `ON CONFLICT (agent_id, user_key, source, target, type) DO UPDATE SET
+           weight = graph_relations.weight + excluded.weight,
+           valid_from = LEAST(graph_relations.valid_from, excluded.valid_from),
+           valid_to = CASE WHEN graph_relations.valid_to IS NULL OR excluded.valid_to IS NULL THEN NULL
+                           ELSE GREATEST(graph_relations.valid_to, excluded.valid_to) END,
+           provenance = (SELECT COALESCE(jsonb_agg(v ORDER BY n), '[]'::jsonb) FROM (
+             SELECT v, n FROM jsonb_array_elements(graph_relations.provenance || excluded.provenance)
+               WITH ORDINALITY AS t(v, n) ORDER BY n LIMIT ${MAX_RELATION_PROVENANCE}) s)`,
+      );
+    });
+  }
+
+  async listEntities(
+    agentId: string,
+    userId: string | null,
+    options: { after?: string; limit: number },
+  ): Promise<Entity[]> {
+    const rows = await this.#db.all<EntityRow>(
+      `SELECT ${ENTITY_SELECT} FROM graph_entities e
+       WHERE e.agent_id = $1 AND e.user_key = $2 AND e.key > $3 ORDER BY e.key LIMIT $4`,
+      [agentId, userKey(userId), options.after ?? "", options.limit],
+    );
+    return rows.map(toEntity);
+  }
+
+  async findEntities(agentId: string, users: GraphUsers, keys: readonly string[]): Promise<Entity[]> {
+    if (keys.length === 0 || users.length === 0) return [];
+    const rows = await this.#db.all<EntityRow>(
+      `SELECT ${ENTITY_SELECT} FROM graph_entities e
+       WHERE e.agent_id = $1 AND e.user_key = ANY($2::text[]) AND e.key = ANY($3::text[])
+       ORDER BY e.key, e.user_key`,
+      [agentId, users.map(userKey), keys],
+    );
+    return rows.map(toEntity);
+  }
+
+  async relations(
+    agentId: string,
+    users: GraphUsers,
+    keys: readonly string[],
+    limit: number,
+    options: { provenance?: boolean } = {},
+  ): Promise<Relation[]> {
+    const provenance = options.provenance === false ? "'[]'::jsonb AS provenance" : "provenance";
+    if (keys.length === 0 || users.length === 0) return [];
+    const rows = await this.#db.all<RelationRow>(
+      `SELECT user_key, source, target, type, weight, valid_from, valid_to, ${provenance} FROM graph_relations
+       WHERE agent_id = $1 AND user_key = ANY($2::text[]) AND (source = ANY($3::text[]) OR target = ANY($3::text[]))
+       ORDER BY weight DESC, valid_from, source, target, type LIMIT $4`,
+      [agentId, users.map(userKey), keys, limit],
+    );
+    return rows.map(toRelation);
+  }
+
+  async mentions(
+    agentId: string,
+    users: GraphUsers,
+    keys: readonly string[],
+    limit: number,
+  ): Promise<EntityMention[]> {
+    if (keys.length === 0 || users.length === 0) return [];
+    const rows = await this.#db.all<MentionRow>(
+      `SELECT user_key, key, source, item_id, at FROM graph_mentions
+       WHERE agent_id = $1 AND user_key = ANY($2::text[]) AND key = ANY($3::text[])
+       ORDER BY at DESC, item_id LIMIT $4`,
+      [agentId, users.map(userKey), keys, limit],
+    );
+    return rows.map(toMention);
+  }
+
+  async replace(agentId: string, graph: AgentGraph): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      for (const table of ["graph_entities", "graph_mentions", "graph_relations"])
+        await tx.run(`DELETE FROM ${table} WHERE agent_id = $1`, [agentId]);
+      await insertRows(
+        tx,
+        "graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen)",
+        graph.entities.map((e) => [
+          agentId,
+          userKey(e.userId),
+          e.key,
+          e.name,
+          e.type,
+          e.mentions,
+          e.firstSeen,
+          e.lastSeen,
+        ]),
+      );
+      await insertRows(
+        tx,
+        "graph_mentions (agent_id, user_key, key, source, item_id, at)",
+        graph.mentions.map((m) => [agentId, userKey(m.userId), m.key, m.source, m.id, m.at]),
+        "ON CONFLICT DO NOTHING",
+      );
+      await insertRows(
+        tx,
+        "graph_relations (agent_id, user_key, source, target, type, weight, valid_from, valid_to, provenance)",
+        graph.relations.map((r) => [
+          agentId,
+          userKey(r.userId),
+          r.source,
+          r.target,
+          r.type,
+          r.weight,
+          r.validFrom,
+          r.validTo,
+          JSON.stringify(r.provenance.slice(0, MAX_RELATION_PROVENANCE)),
+        ]),
+      );
+    });
+  }
+
+  async dump(agentId: string): Promise<AgentGraph> {
+    return this.#db.transaction(async (tx) => ({
+      entities: (
+        await tx.all<EntityRow>(
+          `SELECT ${ENTITY_SELECT} FROM graph_entities e WHERE e.agent_id = $1 ORDER BY e.user_key, e.key`,
+          [agentId],
+        )
+      ).map(toEntity),
+      relations: (
+        await tx.all<RelationRow>(
+          "SELECT * FROM graph_relations WHERE agent_id = $1 ORDER BY user_key, source, target, type",
+          [agentId],
+        )
+      ).map(toRelation),
+      mentions: (
+        await tx.all<MentionRow>(
+          "SELECT user_key, key, source, item_id, at FROM graph_mentions WHERE agent_id = $1 ORDER BY user_key, key, item_id",
+          [agentId],
+        )
+      ).map(toMention),
+    }));
+  }
+}

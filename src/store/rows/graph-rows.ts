@@ -1,0 +1,74 @@
+import type { Entity, EntityMention, EntityType, GraphSource, Relation } from "../../core/graph-types.ts";
+
+/** The user a graph row belongs to, as stored: the empty string for the agent's own. */
+export function userKey(userId: string | null): string {
+  return userId ?? "";
+}
+
+export interface EntityRow {
+  user_key: string;
+  key: string;
+  name: string;
+  type: string;
+  first_seen: string;
+  last_seen: string;
+  mentions: number | string;
+}
+
+export function toEntity(row: EntityRow): Entity {
+  return {
+    key: row.key,
+    name: row.name,
+    type: row.type as EntityType,
+    userId: row.user_key === "" ? null : row.user_key,
+    mentions: Number(row.mentions),
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+  };
+}
+
+export interface RelationRow {
+  user_key: string;
+  source: string;
+  target: string;
+  type: string;
+  weight: number | string;
+  valid_from: string;
+  valid_to: string | null;
+  provenance: string | GraphSource[];
+}
+
+export function toRelation(row: RelationRow): Relation {
+  const provenance = typeof row.provenance === "string" ? JSON.parse(row.provenance) : row.provenance;
+  return {
+    source: row.source,
+    target: row.target,
+    type: row.type,
+    userId: row.user_key === "" ? null : row.user_key,
+    weight: Number(row.weight),
+    validFrom: row.valid_from,
+    validTo: row.valid_to,
+    provenance: provenance as GraphSource[],
+  };
+}
+
+export interface MentionRow {
+  user_key: string;
+  key: string;
+  source: string;
+  item_id: string;
+  at: string;
+}
+
+export function toMention(row: MentionRow): EntityMention {
+  return {
+    key: row.key,
+    userId: row.user_key === "" ? null : row.user_key,
+    source: row.source as "memory" | "message",
+    id: row.item_id,
+    at: row.at,
+  };
+}
+
+/** The entity columns both backends select (the mention count is kept on the row, not counted per read). */
+export const ENTITY_SELECT = "e.user_key, e.key, e.name, e.type, e.mentions, e.first_seen, e.last_seen";

@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import type { GraphRecord } from "../core/graph-types.ts";
+import type { SuiteKit } from "./store-suite-jobs.ts";
+
+/** The entity graph's part of `runStoreSuite`. */
+export function graphStoreCases(kit: SuiteKit): void {
+  const { at, withStore, seed } = kit;
+  const record = (
+    id: string,
+    n: number,
+    keys: string[],
+    options: { userId?: string | null; closedAt?: string | null; source?: "memory" | "message" } = {},
+  ): GraphRecord => ({
+    source: options.source ?? "memory",
+    id,
+    userId: options.userId ?? null,
+    at: at(n),
+    closedAt: options.closedAt ?? null,
+    entities: keys.map((key) => ({ key, name: key.toUpperCase(), type: "person" })),
+    relations: keys.slice(1).map((key) => ({ source: keys[0] ?? "", target: key, type: "co_occurs" })),
+  });
+
+  it("graph: records entities, mentions and relations; a relation is strengthened, widened and keeps its sources", async () => {
+    await withStore(async (store) => {
+      const { agent } = await seed(store);
+      await store.graph.record(agent.id, [
+        record("m1", 5, ["ada", "bea"]),
+        record("m2", 2, ["ada", "bea", "lisbon"]),
+      ]);
+      await store.graph.record(agent.id, [record("m3", 9, ["ada", "bea"], { source: "message" })]);
+      const entities = await store.graph.listEntities(agent.id, null, { limit: 10 });
+      assert.deepEqual(
+        entities.map((e) => [e.key, e.name, e.mentions, e.firstSeen, e.lastSeen]),
+        [
+          ["ada", "ADA", 3, at(2), at(9)],
+          ["bea", "BEA", 3, at(2), at(9)],
+          ["lisbon", "LISBON", 1, at(2), at(2)],
+        ],
+      );
+      const relations = await store.graph.relations(agent.id, [null], ["bea"], 10);
+      assert.equal(relations.length, 1);
+      assert.deepEqual(relations[0], {
+        source: "ada",
+        target: "bea",
+        type: "co_occurs",
+        userId: null,
+        weight: 3,
+        validFrom: at(2),
+        validTo: null,
+        provenance: [
+          { source: "memory", id: "m1" },
+          { source: "memory", id: "m2" },
+          { source: "message", id: "m3" },
+        ],
+      });
+      const mentions = await store.graph.mentions(agent.id, [null], ["lisbon", "bea"], 2);
+      assert.deepEqual(
+        mentions.map((m) => [m.key, m.id, m.source]),
+        [
+          ["bea", "m3", "message"],
+          ["bea", "m1", "memory"],
+        ],
+      );
+      assert.deepEqual(
+        (await store.graph.listEntities(agent.id, null, { after: "ada", limit: 1 })).map((e) => e.key),
+        ["bea"],
+      );
+    });
+  });
+
+  it("graph: recording an item again replaces its mentions; a relation closes only when all its sources are closed", async () => {
+    await withStore(async (store) => {
+      const { agent } = await seed(store);
+      await store.graph.record(agent.id, [record("m1", 1, ["ada", "berlin"], { closedAt: at(7) })]);
+      let [relation] = await store.graph.relations(agent.id, [null], ["ada"], 10);
+      assert.equal(relation?.validTo, at(7));
+      await store.graph.record(agent.id, [record("m2", 3, ["ada", "berlin"], { closedAt: at(8) })]);
+      [relation] = await store.graph.relations(agent.id, [null], ["ada"], 10);
+      assert.equal(relation?.validTo, at(8), "closed at the later end");
+      await store.graph.record(agent.id, [record("m3", 4, ["ada", "berlin"])]);
+      [relation] = await store.graph.relations(agent.id, [null], ["ada"], 10);
+      assert.equal(relation?.validTo, null, "an open source reopens it");
+      await store.graph.record(agent.id, [record("m1", 1, ["lisbon"])]);
+      assert.deepEqual(
+        (await store.graph.mentions(agent.id, [null], ["ada", "berlin", "lisbon"], 10))
+          .map((m) => `${m.key}:${m.id}`)
+          .sort(),
+        ["ada:m2", "ada:m3", "berlin:m2", "berlin:m3", "lisbon:m1"],
+      );
+      assert.deepEqual(
+        (await store.graph.findEntities(agent.id, [null], ["ada", "berlin", "lisbon"])).map((e) => [
+          e.key,
+          e.mentions,
+        ]),
+        [
+          ["ada", 2],
+          ["berlin", 2],
+          ["lisbon", 1],
+        ],
+        "a re-recorded item's old mentions no longer count",
+      );
+    });
+  });
+
+  it("graph: each user's graph is apart; reads cover only the users asked for", async () => {
+    await withStore(async (store) => {
+      const { agent } = await seed(store);
+      await store.graph.record(agent.id, [
+        record("a1", 1, ["ada", "bea"], { userId: "u1" }),
+        record("b1", 2, ["ada", "cleo"], { userId: "u2" }),
+        record("n1", 3, ["ada", "dan"]),
+      ]);
+      const neighbours = async (users: (string | null)[]) =>
+        (await store.graph.relations(agent.id, users, ["ada"], 10)).map((r) => r.target).sort();
+      assert.deepEqual(await neighbours(["u1"]), ["bea"]);
+      assert.deepEqual(await neighbours(["u2", null]), ["cleo", "dan"]);
+      assert.deepEqual(await neighbours([]), []);
+      assert.deepEqual(
+        (await store.graph.findEntities(agent.id, ["u1"], ["ada", "cleo"])).map((e) => [e.key, e.userId]),
+        [["ada", "u1"]],
+      );
+      assert.deepEqual(
+        (await store.graph.listEntities(agent.id, "u2", { limit: 10 })).map((e) => e.key),
+        ["ada", "cleo"],
+      );
+      assert.deepEqual(
+        (await store.graph.mentions(agent.id, ["u1"], ["ada", "cleo"], 10)).map((m) => m.id),
+        ["a1"],
+      );
+    });
+  });
+
+  it("graph: dump and replace round-trip the whole graph; deleting the agent removes it", async () => {
+    await withStore(async (store) => {
+      const { agent } = await seed(store);
+      const other = await seed(store);
+      await store.graph.record(agent.id, [
+        record("m1", 1, ["ada", "bea"], { userId: "u1", closedAt: at(4) }),
+        record("m2", 2, ["ada", "cleo"]),
+      ]);
+      const graph = await store.graph.dump(agent.id);
+      assert.equal(graph.entities.length, 4);
+      assert.equal(graph.relations.length, 2);
+      assert.equal(graph.mentions.length, 4);
+      await store.graph.replace(other.agent.id, graph);
+      assert.deepEqual(await store.graph.dump(other.agent.id), graph);
+      await store.graph.replace(other.agent.id, { entities: [], relations: [], mentions: [] });
+      assert.deepEqual(await store.graph.dump(other.agent.id), { entities: [], relations: [], mentions: [] });
+      await store.agents.delete(agent.id, kit.event(agent.projectId, "agent.deleted", agent.id));
+      assert.deepEqual(await store.graph.dump(agent.id), { entities: [], relations: [], mentions: [] });
+    });
+  });
+}

@@ -1,6 +1,7 @@
 import { EngramError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
+import { POSTINGS_WITHOUT_FOREIGN_KEYS } from "./schema/postings-without-foreign-keys.ts";
 import { SEARCH_TABLES } from "./schema/search.ts";
 import { TABLES } from "./schema/tables.ts";
 
@@ -13,6 +14,7 @@ export interface PgMigration {
 /** PostgreSQL's schema history. Version 1 is the whole schema as of the backend's first release. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, name: "engram schema", sql: TABLES + SEARCH_TABLES },
+  { version: 8, name: "postings without foreign keys", sql: POSTINGS_WITHOUT_FOREIGN_KEYS },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

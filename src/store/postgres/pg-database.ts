@@ -1,14 +1,25 @@
 import pg from "pg";
+import { sha256 } from "../../core/hash.ts";
 import { describeConnectionError, isConnectionError, isUnavailable, redactUrl } from "./pg-errors.ts";
+
+/** How to run one statement. */
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared on each connection (named after its text), so that running it
+   * again skips parsing and planning: for hot statements whose text takes few forms (the values
+   * go in parameters). PostgreSQL may then settle on a generic plan after five runs.
+   */
+  prepare?: boolean;
+}
 
 /** A place to run SQL: the pool (each statement on its own) or one transaction. */
 export interface Sql {
   /** Every row of the result. Parameters are `$1`, `$2`… */
-  all<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  all<T>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]>;
   /** The first row, or undefined. */
-  get<T>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
+  get<T>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<T | undefined>;
   /** Runs a statement; returns how many rows it touched. */
-  run(text: string, params?: readonly unknown[]): Promise<number>;
+  run(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<number>;
 }
 
 export interface PgDatabaseOptions {
@@ -19,6 +30,12 @@ export interface PgDatabaseOptions {
   /** Most connections the pool opens (10 by default). */
   max?: number | undefined;
 }
+
+/**
+ * Most distinct statements a pool keeps prepared: past it, statements run unprepared, so a caller
+ * that prepares texts of many forms costs the server no more than this many plans per connection.
+ */
+const MAX_PREPARED = 200;
 
 /** SQLSTATEs after which a whole transaction may simply run again. */
 const RETRYABLE = new Set(["40001", "40P01"]);
@@ -39,6 +56,8 @@ export class PgDatabase implements Sql {
   /** The URL without its password, for messages and logs. */
   readonly where: string;
   #ready: Promise<void> = Promise.resolve();
+  /** The names of prepared statements, by text. */
+  readonly #prepared = new Map<string, string>();
 
   constructor(options: PgDatabaseOptions) {
     this.schema = options.schema ?? "public";
@@ -72,24 +91,28 @@ export class PgDatabase implements Sql {
     return this.#ready;
   }
 
-  async all<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+  async all<T>(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<T[]> {
     await this.#ready;
     try {
-      return (await this.#query<T>(this.pool, text, params)).rows;
+      return (await this.#query<T>(this.pool, text, params, options)).rows;
     } catch (error) {
       // A read on a connection that died (server restart, network) is asked again once on a fresh one.
       if (!isUnavailable(error)) throw error;
-      return (await this.#query<T>(this.pool, text, params)).rows;
+      return (await this.#query<T>(this.pool, text, params, options)).rows;
     }
   }
 
-  async get<T>(text: string, params: readonly unknown[] = []): Promise<T | undefined> {
-    return (await this.all<T>(text, params))[0];
+  async get<T>(
+    text: string,
+    params: readonly unknown[] = [],
+    options?: QueryOptions,
+  ): Promise<T | undefined> {
+    return (await this.all<T>(text, params, options))[0];
   }
 
-  async run(text: string, params: readonly unknown[] = []): Promise<number> {
+  async run(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<number> {
     await this.#ready;
-    return (await this.#query(this.pool, text, params)).rowCount ?? 0;
+    return (await this.#query(this.pool, text, params, options)).rowCount ?? 0;
   }
 
   /**
@@ -110,9 +133,12 @@ export class PgDatabase implements Sql {
       try {
         await client.query("BEGIN");
         const tx: Sql = {
-          all: async (text, params = []) => (await this.#query(client, text, params)).rows as never,
-          get: async (text, params = []) => (await this.#query(client, text, params)).rows[0] as never,
-          run: async (text, params = []) => (await this.#query(client, text, params)).rowCount ?? 0,
+          all: async (text, params = [], options) =>
+            (await this.#query(client, text, params, options)).rows as never,
+          get: async (text, params = [], options) =>
+            (await this.#query(client, text, params, options)).rows[0] as never,
+          run: async (text, params = [], options) =>
+            (await this.#query(client, text, params, options)).rowCount ?? 0,
         };
         const result = await fn(tx);
         await client.query("COMMIT");
@@ -158,11 +184,27 @@ export class PgDatabase implements Sql {
     }
   }
 
-  async #query<T>(on: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[]) {
+  async #query<T>(
+    on: pg.Pool | pg.PoolClient,
+    text: string,
+    params: readonly unknown[],
+    options?: QueryOptions,
+  ) {
+    const name = options?.prepare === true ? this.#statementName(text) : undefined;
     try {
-      return await on.query<T & pg.QueryResultRow>(text, params as unknown[]);
+      return await on.query<T & pg.QueryResultRow>({ text, values: params as unknown[], name });
     } catch (error) {
       throw describeConnectionError(error, this.where);
     }
+  }
+
+  /** The name a statement is prepared under (the driver prepares it on each connection's first use). */
+  #statementName(text: string): string | undefined {
+    let name = this.#prepared.get(text);
+    if (name === undefined && this.#prepared.size < MAX_PREPARED) {
+      name = `engram_${sha256(text).slice(0, 32)}`;
+      this.#prepared.set(text, name);
+    }
+    return name;
   }
 }

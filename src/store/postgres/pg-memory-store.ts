@@ -13,6 +13,13 @@ import { MEMORY_SPACE, unindexDocuments } from "./search-index.ts";
 /** BM25 column weights of a memory's text and its tags, as on SQLite. */
 const MEMORY_WEIGHTS = [1.0, 0.5];
 
+/**
+ * A filter's conditions as text: a filter asks for no more than the agent's indexed memories (its own,
+ * not archived) when its text is the one of the agent alone.
+ */
+const conditionsText = (filter: MemoryFilter): string =>
+  memoryConditions(filter, PG_DIALECT, numberedBind([]));
+
 const toMemoryVersion = (row: VersionRow): MemoryVersion =>
   toVersion(row, JSON.parse(row.snapshot) as Memory);
 
@@ -133,6 +140,7 @@ export class PgMemoryStore implements MemoryStore {
       table: "memories",
       columns: MEMORY_COLUMNS,
       where: (bind) => memoryConditions(filter, PG_DIALECT, bind),
+      unfiltered: conditionsText(filter) === conditionsText({ agentId: filter.agentId }),
       limit,
     });
     return rows.map((row) => ({ item: toMemory(row), score: row.score }));

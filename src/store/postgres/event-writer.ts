@@ -9,7 +9,7 @@ import type { Sql } from "./pg-database.ts";
  * N+1 committed while N is still to come: with a plain sequence, a transaction that took N could
  * commit after one that took N+1, and a reader that had moved past N+1 would miss N for good.
  */
-const EVENT_ORDER_LOCK = "7308604897066246401";
+export const EVENT_ORDER_LOCK = "7308604897066246401";
 
 /** The channel `NOTIFY` wakes followers on, once a transaction that appended events commits. */
 export const EVENTS_CHANNEL = "engram_events";

@@ -128,7 +128,7 @@ export class PgDatabase implements Sql {
   /** As `transaction`, without waiting for `ready()` (for the steps that make it ready). */
   async transactionNow<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.#connect();
+      const { client, release } = await this.#checkout();
       let broken = false;
       try {
         await client.query("BEGIN");
@@ -153,14 +153,14 @@ export class PgDatabase implements Sql {
         if (typeof code === "string" && RETRYABLE.has(code) && attempt < MAX_TRANSACTION_ATTEMPTS) continue;
         throw describeConnectionError(error, this.where);
       } finally {
-        client.release(broken);
+        release(broken);
       }
     }
   }
 
   /** Runs `fn` with one connection of its own (e.g. for a session-level advisory lock). */
   async withConnection<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#connect();
+    const { client, release } = await this.#checkout();
     let broken = false;
     try {
       return await fn(client);
@@ -168,7 +168,7 @@ export class PgDatabase implements Sql {
       broken = isConnectionError(error);
       throw describeConnectionError(error, this.where);
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 
@@ -176,12 +176,31 @@ export class PgDatabase implements Sql {
     await this.pool.end();
   }
 
-  async #connect(): Promise<pg.PoolClient> {
+  /**
+   * A connection taken out of the pool until `release`. While out, a connection the server ends
+   * (a restart, `pg_terminate_backend`) is reported as an `error` event on it, which would end the
+   * process if nothing listened: here it marks the connection lost (the statement in flight fails
+   * on its own), and a lost connection is closed on release, not put back.
+   */
+  async #checkout(): Promise<{ client: pg.PoolClient; release: (broken: boolean) => void }> {
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (error) {
       throw describeConnectionError(error, this.where);
     }
+    let lost = false;
+    const onError = () => {
+      lost = true;
+    };
+    client.on("error", onError);
+    return {
+      client,
+      release: (broken) => {
+        client.removeListener("error", onError);
+        client.release(broken || lost);
+      },
+    };
   }
 
   async #query<T>(

@@ -29,6 +29,11 @@ export interface PgDatabaseOptions {
   schema?: string | undefined;
   /** Most connections the pool opens (10 by default). */
   max?: number | undefined;
+  /**
+   * Honour `prepare` (true by default): false runs every statement unprepared, for a pooler that
+   * hands a client's statements to several server connections without tracking what each prepared.
+   */
+  preparedStatements?: boolean | undefined;
 }
 
 /**
@@ -58,6 +63,7 @@ export class PgDatabase implements Sql {
   #ready: Promise<void> = Promise.resolve();
   /** The names of prepared statements, by text. */
   readonly #prepared = new Map<string, string>();
+  readonly #prepare: boolean;
 
   constructor(options: PgDatabaseOptions) {
     this.schema = options.schema ?? "public";
@@ -65,6 +71,7 @@ export class PgDatabase implements Sql {
       throw new Error(`schema: "${this.schema}" is not a plain lower-case SQL name`);
     }
     this.where = redactUrl(options.url);
+    this.#prepare = options.preparedStatements ?? true;
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.max ?? 10,
@@ -209,7 +216,7 @@ export class PgDatabase implements Sql {
     params: readonly unknown[],
     options?: QueryOptions,
   ) {
-    const name = options?.prepare === true ? this.#statementName(text) : undefined;
+    const name = options?.prepare === true && this.#prepare ? this.#statementName(text) : undefined;
     try {
       return await on.query<T & pg.QueryResultRow>({ text, values: params as unknown[], name });
     } catch (error) {

@@ -147,27 +147,26 @@ export class PgMemoryStore implements MemoryStore {
   }
 
   /**
-   * Counts accesses at once. The rows are locked in id order first, so that searches counting
-   * overlapping memories at the same time wait for each other instead of deadlocking.
+   * Counts accesses at once, in one statement (no transaction to open and commit around it). The
+   * rows are locked in id order first, so that searches counting overlapping memories at the same
+   * time wait for each other instead of deadlocking.
    */
   async recordAccess(agentId: string, ids: readonly string[], at: string): Promise<void> {
     if (ids.length === 0) return;
     const counts = new Map<string, number>();
     for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-    await this.#db.transaction(async (tx) => {
-      await tx.run(
-        "SELECT 1 FROM memories WHERE agent_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE",
-        [agentId, [...counts.keys()]],
-      );
-      await tx.run(
-        `UPDATE memories m SET access_count = m.access_count + a.n,
-           last_accessed_at = CASE WHEN m.last_accessed_at IS NULL OR m.last_accessed_at < $4 THEN $4
-                                   ELSE m.last_accessed_at END
-         FROM unnest($2::text[], $3::int[]) AS a(id, n)
-         WHERE m.agent_id = $1 AND m.id = a.id`,
-        [agentId, [...counts.keys()], [...counts.values()], at],
-      );
-    });
+    await this.#db.run(
+      `WITH locked AS MATERIALIZED (
+         SELECT rowid, id FROM memories WHERE agent_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE
+       )
+       UPDATE memories m SET access_count = m.access_count + a.n,
+         last_accessed_at = CASE WHEN m.last_accessed_at IS NULL OR m.last_accessed_at < $4 THEN $4
+                                 ELSE m.last_accessed_at END
+       FROM locked l JOIN unnest($2::text[], $3::int[]) AS a(id, n) ON a.id = l.id
+       WHERE m.rowid = l.rowid`,
+      [agentId, [...counts.keys()], [...counts.values()], at],
+      { prepare: true },
+    );
   }
 
   async count(agentId: string): Promise<number> {

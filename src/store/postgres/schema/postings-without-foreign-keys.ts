@@ -9,23 +9,20 @@
  * their postings. The function keeps the search path it was created with, so that it finds engram's
  * tables whatever the deleting session's search path is.
  */
+/** Removes the postings of a table's deleted documents, once per deleting statement. */
+function postingsGoWithDocuments(documents: string, postings: string): string {
+  return `
+CREATE FUNCTION ${postings}_of_gone() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  DELETE FROM ${postings} p USING gone WHERE p.doc = gone.rowid;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER ${postings}_of_gone AFTER DELETE ON ${documents}
+  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION ${postings}_of_gone();
+`;
+}
+
 export const POSTINGS_WITHOUT_FOREIGN_KEYS = `
 ALTER TABLE memory_postings DROP CONSTRAINT memory_postings_doc_fkey;
 ALTER TABLE message_postings DROP CONSTRAINT message_postings_doc_fkey;
-
-CREATE FUNCTION memory_postings_of_gone() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-BEGIN
-  DELETE FROM memory_postings p USING gone WHERE p.doc = gone.rowid;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER memory_postings_of_gone AFTER DELETE ON memories
-  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION memory_postings_of_gone();
-
-CREATE FUNCTION message_postings_of_gone() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-BEGIN
-  DELETE FROM message_postings p USING gone WHERE p.doc = gone.rowid;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER message_postings_of_gone AFTER DELETE ON messages
-  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION message_postings_of_gone();
-`;
+${postingsGoWithDocuments("memories", "memory_postings")}${postingsGoWithDocuments("messages", "message_postings")}`;

@@ -103,7 +103,11 @@ export class SearchService {
         for (const hit of await this.#ctx.store.memories.searchText(filter, terms, q.candidates)) {
           lexical.push({ item: { source: "memory", item: hit.item }, score: hit.score });
         }
-        if (terms.length === 0 || (await this.#ctx.store.memories.tooCommonToRank(agent.id, terms))) {
+        // Hits were ranked by some of these terms, so they were not all too common: no need to ask.
+        if (
+          terms.length === 0 ||
+          (lexical.length === 0 && (await this.#ctx.store.memories.tooCommonToRank(agent.id, terms)))
+        ) {
           for (const memory of await this.#ctx.store.memories.list(filter, { limit: q.candidates })) {
             byId.set(memory.id, { source: "memory", item: memory });
           }

@@ -35,9 +35,9 @@ describe("database locations", () => {
     }
   });
 
-  it("takes schema and connection_limit out of the URL and leaves the rest to the driver", () => {
+  it("takes schema, connection_limit and prepared_statements out of the URL and leaves the rest to the driver", () => {
     const location = parseDatabaseLocation(
-      "postgres://engram:s3cret@db.internal:5433/engram?sslmode=require&schema=agents&connection_limit=20",
+      "postgres://engram:s3cret@db.internal:5433/engram?sslmode=require&schema=agents&connection_limit=20&prepared_statements=false",
       "--database",
     );
     assert.deepEqual(location, {
@@ -45,19 +45,23 @@ describe("database locations", () => {
       url: "postgres://engram:s3cret@db.internal:5433/engram?sslmode=require",
       schema: "agents",
       connectionLimit: 20,
+      preparedStatements: false,
       label:
-        "postgres://engram:***@db.internal:5433/engram?sslmode=require&schema=agents&connection_limit=20",
+        "postgres://engram:***@db.internal:5433/engram?sslmode=require&schema=agents&connection_limit=20&prepared_statements=false",
     });
     assert.equal(
       formatDatabaseLocation(location),
-      "postgres://engram:s3cret@db.internal:5433/engram?sslmode=require&schema=agents&connection_limit=20",
+      "postgres://engram:s3cret@db.internal:5433/engram?sslmode=require&schema=agents&connection_limit=20&prepared_statements=false",
     );
+    const on = parseDatabaseLocation("postgres://h/db?prepared_statements=true", "database");
+    assert.equal(on.kind === "postgres" && on.preparedStatements, true);
     const plain = parseDatabaseLocation("postgres://h/db", "database");
     assert.deepEqual(plain, {
       kind: "postgres",
       url: "postgres://h/db",
       schema: undefined,
       connectionLimit: undefined,
+      preparedStatements: undefined,
       label: "postgres://h/db",
     });
     assert.equal(formatDatabaseLocation(plain), "postgres://h/db");
@@ -84,6 +88,11 @@ describe("database locations", () => {
       /connection_limit must be an integer from 1 to 1000, got "0"/,
     );
     invalid("postgres://u:s3cret@h/db?connection_limit=ten", "database", /connection_limit/);
+    invalid(
+      "postgres://u:s3cret@h/db?prepared_statements=no",
+      "database",
+      /prepared_statements must be true or false, got "no"/,
+    );
   });
 
   it("defaults to ENGRAM_DATABASE_URL, else ENGRAM_DB, else ~/.engram/engram.db", () => {

@@ -22,6 +22,12 @@ export type DatabaseLocation =
       schema: string | undefined;
       /** Most connections the pool opens, from the URL's `connection_limit`. */
       connectionLimit: number | undefined;
+      /**
+       * Whether hot statements are kept prepared on each connection, from the URL's
+       * `prepared_statements` (`true` or `false`; on when not given). Off for a pooler that cannot
+       * track named prepared statements (PgBouncer before 1.21 in transaction mode).
+       */
+      preparedStatements: boolean | undefined;
       /** What to show people: the URL as given, with any password replaced. */
       label: string;
     };
@@ -32,8 +38,9 @@ const MAX_CONNECTION_LIMIT = 1000;
 
 /**
  * Reads a database string: a `postgres://` or `postgresql://` URL, or else a SQLite file path. The URL
- * may carry engram's own query parameters `schema` (a plain lower-case name) and `connection_limit`
- * (the pool's size); the rest of it goes to the driver as given.
+ * may carry engram's own query parameters `schema` (a plain lower-case name), `connection_limit`
+ * (the pool's size) and `prepared_statements` (`true` or `false`); the rest of it goes to the driver
+ * as given.
  *
  * @param field What to call the value in errors (e.g. `--database`, `ENGRAM_DATABASE_URL`).
  * @throws InvalidInputError naming `field` when the value is empty, a URL of another scheme, or a
@@ -73,13 +80,19 @@ export function parseDatabaseLocation(value: string, field: string): DatabaseLoc
       `${field}: connection_limit must be an integer from 1 to ${MAX_CONNECTION_LIMIT}, got "${limit}"`,
     );
   }
+  const prepared = url.searchParams.get("prepared_statements") ?? undefined;
+  if (prepared !== undefined && prepared !== "true" && prepared !== "false") {
+    throw new InvalidInputError(`${field}: prepared_statements must be true or false, got "${prepared}"`);
+  }
   url.searchParams.delete("schema");
   url.searchParams.delete("connection_limit");
+  url.searchParams.delete("prepared_statements");
   return {
     kind: "postgres",
     url: url.toString(),
     schema,
     connectionLimit: limit === undefined ? undefined : Number(limit),
+    preparedStatements: prepared === undefined ? undefined : prepared === "true",
     label: redactUrl(value),
   };
 }
@@ -110,5 +123,7 @@ export function formatDatabaseLocation(location: DatabaseLocation): string {
   if (location.schema !== undefined) url.searchParams.set("schema", location.schema);
   if (location.connectionLimit !== undefined)
     url.searchParams.set("connection_limit", String(location.connectionLimit));
+  if (location.preparedStatements !== undefined)
+    url.searchParams.set("prepared_statements", String(location.preparedStatements));
   return url.toString();
 }

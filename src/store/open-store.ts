@@ -26,6 +26,7 @@ export function openStore(location: DatabaseLocation): Store {
       url: location.url,
       schema: location.schema,
       max: location.connectionLimit,
+      preparedStatements: location.preparedStatements,
     });
   }
   if (location.path !== ":memory:") mkdirSync(dirname(location.path), { recursive: true });

@@ -31,6 +31,7 @@ export async function termFrequencies(
   const rows = await sql.all<{ term: string; n: number }>(
     `SELECT term, ${column} AS n FROM ${space.terms} WHERE agent_id = $1 AND term = ANY($2::text[])`,
     [agentId, [...new Set(terms)]],
+    { prepare: true },
   );
   for (const row of rows) out.set(row.term, row.n);
   return out;
@@ -59,6 +60,17 @@ export async function tooCommon(
 }
 
 /**
+ * Where a query term's document count (BM25's n) comes from: the terms table when the searched
+ * columns are ones it counts (all of them, or the document's own text alone), read with one index
+ * probe per term; otherwise a count over the term's postings.
+ */
+function holdersColumn(space: SearchSpace, searched: readonly string[]): "docs" | "text_docs" | null {
+  if (searched.length === space.columns.length) return "docs";
+  if (searched.length === 1 && searched[0] === space.columns[0]) return "text_docs";
+  return null;
+}
+
+/**
  * Common table expressions ending in `ranked(doc, score)`: every document of the agent holding a
  * term in a column of positive weight, with its score. `weights` are per column of the space.
  */
@@ -77,8 +89,16 @@ export function rankedDocuments(
   const agent = bind(agentId);
   const freq = searched.map(({ column, weight }) => `${bind(weight)}::float8 * p.${column}`).join(" + ");
   const holds = searched.map(({ column }) => `p.${column} > 0`).join(" OR ");
-  // Each posting of a query term, with the term's document count among the agent's documents (a
-  // window over the term's postings) and so its IDF; then each document's sum over the terms.
+  const counted = holdersColumn(
+    space,
+    searched.map(({ column }) => column),
+  );
+  // The terms table and the postings change in the same transactions, so within this one statement
+  // the count read from it is the count of the postings read beside it.
+  const holders = counted === null ? "COUNT(*) OVER (PARTITION BY q.ord)" : `df.${counted}`;
+  const df = counted === null ? "" : `JOIN ${space.terms} df ON df.agent_id = ${agent} AND df.term = q.term`;
+  // Each posting of a query term, with the term's document count among the agent's documents and so
+  // its IDF; then each document's sum over the terms.
   return `q AS (
       SELECT t.term, t.ord FROM unnest(${bind(terms)}::text[]) WITH ORDINALITY AS t(term, ord)
     ), n AS (
@@ -87,9 +107,8 @@ export function rankedDocuments(
     ), hit AS (
       SELECT h.doc, h.length, h.freq, ln((n.docs - h.holders + 0.5::float8) / (h.holders + 0.5::float8)) AS idf
       FROM (
-        SELECT p.doc, p.length::float8 AS length, (${freq})::float8 AS freq,
-          (COUNT(*) OVER (PARTITION BY q.ord))::float8 AS holders
-        FROM q JOIN ${space.postings} p ON p.agent_id = ${agent} AND p.term = q.term
+        SELECT p.doc, p.length::float8 AS length, (${freq})::float8 AS freq, (${holders})::float8 AS holders
+        FROM q ${df} JOIN ${space.postings} p ON p.agent_id = ${agent} AND p.term = q.term
         WHERE ${holds}
       ) h CROSS JOIN n
     ), ranked AS (
@@ -121,6 +140,11 @@ export interface RankedSearch {
   columns: string;
   /** The conditions rows must meet (binding their values). */
   where: (bind: Bind) => string;
+  /**
+   * Whether every document the agent has indexed meets `where` (no condition beyond the agent's
+   * own documents): then only the best `limit` are read, not all the ranked ones in order.
+   */
+  unfiltered: boolean;
   limit: number;
 }
 
@@ -138,14 +162,19 @@ export async function rankedSearch<Row>(
   const params: unknown[] = [];
   const bind = numberedBind(params);
   const ranked = rankedDocuments(search.space, search.agentId, terms, search.weights, bind);
+  const limit = bind(search.limit);
   // Rows are read best first, one at a time, until `limit` of them meet the conditions: most searches
-  // then read only a page of rows however many documents hold the terms.
+  // then read only a page of rows however many documents hold the terms. Unfiltered, every ranked
+  // document qualifies, so only the best `limit` need ordering (a bounded sort).
+  const best = search.unfiltered ? ` LIMIT ${limit}` : "";
   return sql.all<Row & { score: number }>(
     `WITH ${ranked}
      SELECT ${search.columns}, r.score
-     FROM (SELECT doc, score FROM ranked ORDER BY score DESC, doc) r
+     FROM (SELECT doc, score FROM ranked ORDER BY score DESC, doc${best}) r
      CROSS JOIN LATERAL (SELECT * FROM ${search.table} m WHERE m.rowid = r.doc AND ${search.where(bind)}) m
-     ORDER BY r.score DESC, r.doc LIMIT ${bind(search.limit)}`,
+     ORDER BY r.score DESC, r.doc LIMIT ${limit}`,
     params,
+    // The text varies only with the filter's shape and the columns searched: worth keeping planned.
+    { prepare: true },
   );
 }

@@ -1,5 +1,6 @@
 import type { NewEvent } from "../../core/types.ts";
 import { eventJson } from "../sqlite/event-writer.ts";
+import { insertColumns, type TypedColumn } from "./insert-rows.ts";
 import type { Sql } from "./pg-database.ts";
 
 /**
@@ -8,10 +9,23 @@ import type { Sql } from "./pg-database.ts";
  * N+1 committed while N is still to come: with a plain sequence, a transaction that took N could
  * commit after one that took N+1, and a reader that had moved past N+1 would miss N for good.
  */
-const EVENT_ORDER_LOCK = "7308604897066246401";
+export const EVENT_ORDER_LOCK = "7308604897066246401";
 
 /** The channel `NOTIFY` wakes followers on, once a transaction that appended events commits. */
 export const EVENTS_CHANNEL = "engram_events";
+
+const EVENT_COLUMNS: readonly TypedColumn[] = [
+  "id",
+  "project_id",
+  "agent_id",
+  "actor",
+  "kind",
+  "target_type",
+  "target_id",
+  "before",
+  "after",
+  "created_at",
+].map((name) => [name, "text"] as const);
 
 /** Appends events; callers invoke it inside the transaction of the mutation they describe, last. */
 export async function writeEvents(tx: Sql, events: readonly NewEvent[]): Promise<void> {
@@ -28,12 +42,11 @@ export async function writeEventRows(
 ): Promise<void> {
   if (events.length === 0) return;
   await tx.run("SELECT pg_advisory_xact_lock($1)", [EVENT_ORDER_LOCK]);
-  const columns = 10;
-  const values: unknown[] = [];
-  const rows: string[] = [];
-  for (const [i, { event, before, after }] of events.entries()) {
-    rows.push(`(${Array.from({ length: columns }, (_, c) => `$${i * columns + c + 1}`).join(", ")})`);
-    values.push(
+  await insertColumns(
+    tx,
+    "events",
+    EVENT_COLUMNS,
+    events.map(({ event, before, after }) => [
       event.id,
       event.projectId,
       event.agentId,
@@ -44,12 +57,7 @@ export async function writeEventRows(
       before,
       after,
       event.createdAt,
-    );
-  }
-  await tx.run(
-    `INSERT INTO events (id, project_id, agent_id, actor, kind, target_type, target_id, before, after, created_at)
-     VALUES ${rows.join(", ")}`,
-    values,
+    ]),
   );
   // Delivered at commit (and dropped on rollback); several in one transaction fold into one.
   await tx.run(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`);

@@ -54,3 +54,30 @@ export async function insertReturning<T>(
     out.push(...(await sql.all<T>(text, params)));
   return out;
 }
+
+/** A column `insertColumns` writes: its name and the SQL type of one of its values. */
+export type TypedColumn = readonly [name: string, type: string];
+
+/**
+ * Inserts rows with one statement however many there are: each column's values travel as one
+ * array parameter, unnested in order (so identities are given in the rows' order). Its text is the
+ * same for any number of rows, so it is kept prepared, and PostgreSQL parses a few arrays instead
+ * of a statement with a placeholder per value (several times faster for a thousand rows).
+ * `suffix` follows the rows (e.g. `RETURNING rowid, id`); returns the rows it returns.
+ */
+export async function insertColumns<T>(
+  sql: Sql,
+  table: string,
+  columns: readonly TypedColumn[],
+  rows: readonly (readonly unknown[])[],
+  suffix = "",
+): Promise<T[]> {
+  if (rows.length === 0) return [];
+  const names = columns.map(([name]) => name).join(", ");
+  const arrays = columns.map(([, type], c) => `$${c + 1}::${type}[]`).join(", ");
+  return sql.all<T>(
+    `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays}) ${suffix}`,
+    columns.map((_, c) => rows.map((row) => row[c])),
+    { prepare: true },
+  );
+}

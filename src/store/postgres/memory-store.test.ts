@@ -208,4 +208,56 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
       assert.equal(left?.n, 0, table);
     }
   });
+  it("takes a document's postings with it however it goes, its project's deletion included", async () => {
+    const [store] = stores as [Store];
+    const corpus = searchCorpus(25, 20);
+    await createCorpusAgent(store, corpus.project, corpus.agent);
+    await store.memories.insert(corpus.memories);
+    await store.messages.append(corpus.messages, [], []);
+    const agentId = corpus.agent.id;
+    const postings = async (space: string) =>
+      (
+        await raw.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${space}_postings WHERE agent_id = $1`, [
+          agentId,
+        ])
+      )?.n ?? 0;
+    const orphans = async (space: string, table: string) =>
+      (
+        await raw.get<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM ${space}_postings p WHERE NOT EXISTS (SELECT 1 FROM ${table} d WHERE d.rowid = p.doc)`,
+        )
+      )?.n ?? 0;
+    const first = corpus.memories[0]?.memory.id;
+    const own = await raw.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM memory_postings p JOIN memories m ON m.rowid = p.doc WHERE m.id = $1",
+      [first],
+    );
+    assert.ok((own?.n ?? 0) > 0);
+    const before = await postings("memory");
+    // A row deleted by a session with another search path (a hand-made clean-up, say).
+    const elsewhere = new PgDatabase({ url: server.url });
+    try {
+      await elsewhere.run(`DELETE FROM ${schema}.memories WHERE id = $1`, [first]);
+    } finally {
+      await elsewhere.close();
+    }
+    assert.equal(await postings("memory"), before - (own?.n ?? 0));
+    assert.ok((await postings("message")) > 0);
+    await store.projects.delete(corpus.project.id, {
+      id: "evt_project_gone_25",
+      projectId: corpus.project.id,
+      agentId: null,
+      actor: "user",
+      kind: "project.deleted",
+      targetType: "project",
+      targetId: corpus.project.id,
+      before: null,
+      after: null,
+      createdAt: "2026-02-01T00:00:00.000Z",
+    });
+    assert.equal(await postings("memory"), 0);
+    assert.equal(await postings("message"), 0);
+    assert.equal(await orphans("memory", "memories"), 0);
+    assert.equal(await orphans("message", "messages"), 0);
+  });
 });

@@ -4,7 +4,7 @@ import { memoryIndexTerms } from "../rows/index-terms.ts";
 import { contentValues } from "../rows/memory-rows.ts";
 import type { MemoryWrite } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
-import { insertReturning, insertRows } from "./insert-rows.ts";
+import { insertColumns, type TypedColumn } from "./insert-rows.ts";
 import type { Sql } from "./pg-database.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 import { type IndexedDocument, indexDocuments, MEMORY_SPACE, unindexDocuments } from "./search-index.ts";
@@ -14,10 +14,38 @@ import { type IndexedDocument, indexDocuments, MEMORY_SPACE, unindexDocuments } 
  * On PostgreSQL every version's snapshot and every event's before/after is the memory's full JSON.
  */
 
-const MEMORY_INTO = `memories (id, agent_id, user_id, kind, text, tags, importance, valid_from, valid_to, key,
-  provenance, metadata, version, archived_at, access_count, last_accessed_at, created_at, created_ms, updated_at)`;
-const VERSION_INTO = "memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)";
+const MEMORY_COLUMNS: readonly TypedColumn[] = [
+  ["id", "text"],
+  ["agent_id", "text"],
+  ["user_id", "text"],
+  ["kind", "text"],
+  ["text", "text"],
+  ["tags", "text"],
+  ["importance", "float8"],
+  ["valid_from", "text"],
+  ["valid_to", "text"],
+  ["key", "text"],
+  ["provenance", "text"],
+  ["metadata", "text"],
+  ["version", "int"],
+  ["archived_at", "text"],
+  ["access_count", "int"],
+  ["last_accessed_at", "text"],
+  ["created_at", "text"],
+  ["created_ms", "bigint"],
+  ["updated_at", "text"],
+];
+const VERSION_COLUMNS: readonly TypedColumn[] = [
+  ["memory_id", "text"],
+  ["version", "int"],
+  ["agent_id", "text"],
+  ["operation", "text"],
+  ["actor", "text"],
+  ["snapshot", "text"],
+  ["created_at", "text"],
+];
 
+/** A memory's row, in the order of MEMORY_COLUMNS. */
 function rowValues(memory: Memory): unknown[] {
   return [
     memory.id,
@@ -31,6 +59,7 @@ function rowValues(memory: Memory): unknown[] {
   ];
 }
 
+/** A version's row, in the order of VERSION_COLUMNS. */
 function versionValues(version: MemoryVersion): unknown[] {
   const { memory } = version;
   return [
@@ -54,9 +83,10 @@ async function insertMemoryRows(tx: Sql, memories: readonly Memory[]): Promise<v
   if (memories.length === 0) return;
   let rows: { rowid: number; id: string }[];
   try {
-    rows = await insertReturning<{ rowid: number; id: string }>(
+    rows = await insertColumns<{ rowid: number; id: string }>(
       tx,
-      MEMORY_INTO,
+      "memories",
+      MEMORY_COLUMNS,
       memories.map(rowValues),
       "RETURNING rowid, id",
     );
@@ -75,7 +105,7 @@ async function insertMemoryRows(tx: Sql, memories: readonly Memory[]): Promise<v
 
 async function insertVersions(tx: Sql, versions: readonly MemoryVersion[]): Promise<void> {
   if (versions.length === 0) return;
-  await insertRows(tx, VERSION_INTO, versions.map(versionValues));
+  await insertColumns(tx, "memory_versions", VERSION_COLUMNS, versions.map(versionValues));
 }
 
 /** Inserts memories with their first versions, events and full-text index entries, inside `tx`. */

@@ -3,6 +3,7 @@ import { sha256 } from "../../core/hash.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { GRAPH_TABLES } from "./schema/graph.ts";
 import { GROUP_TABLES } from "./schema/groups.ts";
+import { POSTINGS_WITHOUT_FOREIGN_KEYS } from "./schema/postings-without-foreign-keys.ts";
 import { SEARCH_TABLES } from "./schema/search.ts";
 import { SHARED_BLOCK_TABLES } from "./schema/shared-blocks.ts";
 import { TABLES } from "./schema/tables.ts";
@@ -59,6 +60,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  { version: 8, name: "postings without foreign keys", sql: POSTINGS_WITHOUT_FOREIGN_KEYS },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

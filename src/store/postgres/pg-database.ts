@@ -1,14 +1,25 @@
 import pg from "pg";
+import { sha256 } from "../../core/hash.ts";
 import { describeConnectionError, isConnectionError, isUnavailable, redactUrl } from "./pg-errors.ts";
+
+/** How to run one statement. */
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared on each connection (named after its text), so that running it
+   * again skips parsing and planning: for hot statements whose text takes few forms (the values
+   * go in parameters). PostgreSQL may then settle on a generic plan after five runs.
+   */
+  prepare?: boolean;
+}
 
 /** A place to run SQL: the pool (each statement on its own) or one transaction. */
 export interface Sql {
   /** Every row of the result. Parameters are `$1`, `$2`… */
-  all<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  all<T>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]>;
   /** The first row, or undefined. */
-  get<T>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
+  get<T>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<T | undefined>;
   /** Runs a statement; returns how many rows it touched. */
-  run(text: string, params?: readonly unknown[]): Promise<number>;
+  run(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<number>;
 }
 
 export interface PgDatabaseOptions {
@@ -18,7 +29,18 @@ export interface PgDatabaseOptions {
   schema?: string | undefined;
   /** Most connections the pool opens (10 by default). */
   max?: number | undefined;
+  /**
+   * Honour `prepare` (true by default): false runs every statement unprepared, for a pooler that
+   * hands a client's statements to several server connections without tracking what each prepared.
+   */
+  preparedStatements?: boolean | undefined;
 }
+
+/**
+ * Most distinct statements a pool keeps prepared: past it, statements run unprepared, so a caller
+ * that prepares texts of many forms costs the server no more than this many plans per connection.
+ */
+const MAX_PREPARED = 200;
 
 /** SQLSTATEs after which a whole transaction may simply run again. */
 const RETRYABLE = new Set(["40001", "40P01"]);
@@ -39,6 +61,9 @@ export class PgDatabase implements Sql {
   /** The URL without its password, for messages and logs. */
   readonly where: string;
   #ready: Promise<void> = Promise.resolve();
+  /** The names of prepared statements, by text. */
+  readonly #prepared = new Map<string, string>();
+  readonly #prepare: boolean;
 
   constructor(options: PgDatabaseOptions) {
     this.schema = options.schema ?? "public";
@@ -46,6 +71,7 @@ export class PgDatabase implements Sql {
       throw new Error(`schema: "${this.schema}" is not a plain lower-case SQL name`);
     }
     this.where = redactUrl(options.url);
+    this.#prepare = options.preparedStatements ?? true;
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.max ?? 10,
@@ -72,24 +98,28 @@ export class PgDatabase implements Sql {
     return this.#ready;
   }
 
-  async all<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+  async all<T>(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<T[]> {
     await this.#ready;
     try {
-      return (await this.#query<T>(this.pool, text, params)).rows;
+      return (await this.#query<T>(this.pool, text, params, options)).rows;
     } catch (error) {
       // A read on a connection that died (server restart, network) is asked again once on a fresh one.
       if (!isUnavailable(error)) throw error;
-      return (await this.#query<T>(this.pool, text, params)).rows;
+      return (await this.#query<T>(this.pool, text, params, options)).rows;
     }
   }
 
-  async get<T>(text: string, params: readonly unknown[] = []): Promise<T | undefined> {
-    return (await this.all<T>(text, params))[0];
+  async get<T>(
+    text: string,
+    params: readonly unknown[] = [],
+    options?: QueryOptions,
+  ): Promise<T | undefined> {
+    return (await this.all<T>(text, params, options))[0];
   }
 
-  async run(text: string, params: readonly unknown[] = []): Promise<number> {
+  async run(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<number> {
     await this.#ready;
-    return (await this.#query(this.pool, text, params)).rowCount ?? 0;
+    return (await this.#query(this.pool, text, params, options)).rowCount ?? 0;
   }
 
   /**
@@ -105,14 +135,17 @@ export class PgDatabase implements Sql {
   /** As `transaction`, without waiting for `ready()` (for the steps that make it ready). */
   async transactionNow<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.#connect();
+      const { client, release } = await this.#checkout();
       let broken = false;
       try {
         await client.query("BEGIN");
         const tx: Sql = {
-          all: async (text, params = []) => (await this.#query(client, text, params)).rows as never,
-          get: async (text, params = []) => (await this.#query(client, text, params)).rows[0] as never,
-          run: async (text, params = []) => (await this.#query(client, text, params)).rowCount ?? 0,
+          all: async (text, params = [], options) =>
+            (await this.#query(client, text, params, options)).rows as never,
+          get: async (text, params = [], options) =>
+            (await this.#query(client, text, params, options)).rows[0] as never,
+          run: async (text, params = [], options) =>
+            (await this.#query(client, text, params, options)).rowCount ?? 0,
         };
         const result = await fn(tx);
         await client.query("COMMIT");
@@ -127,14 +160,14 @@ export class PgDatabase implements Sql {
         if (typeof code === "string" && RETRYABLE.has(code) && attempt < MAX_TRANSACTION_ATTEMPTS) continue;
         throw describeConnectionError(error, this.where);
       } finally {
-        client.release(broken);
+        release(broken);
       }
     }
   }
 
   /** Runs `fn` with one connection of its own (e.g. for a session-level advisory lock). */
   async withConnection<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#connect();
+    const { client, release } = await this.#checkout();
     let broken = false;
     try {
       return await fn(client);
@@ -142,7 +175,7 @@ export class PgDatabase implements Sql {
       broken = isConnectionError(error);
       throw describeConnectionError(error, this.where);
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 
@@ -150,19 +183,54 @@ export class PgDatabase implements Sql {
     await this.pool.end();
   }
 
-  async #connect(): Promise<pg.PoolClient> {
+  /**
+   * A connection taken out of the pool until `release`. While out, a connection the server ends
+   * (a restart, `pg_terminate_backend`) is reported as an `error` event on it, which would end the
+   * process if nothing listened: here it marks the connection lost (the statement in flight fails
+   * on its own), and a lost connection is closed on release, not put back.
+   */
+  async #checkout(): Promise<{ client: pg.PoolClient; release: (broken: boolean) => void }> {
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
+    } catch (error) {
+      throw describeConnectionError(error, this.where);
+    }
+    let lost = false;
+    const onError = () => {
+      lost = true;
+    };
+    client.on("error", onError);
+    return {
+      client,
+      release: (broken) => {
+        client.removeListener("error", onError);
+        client.release(broken || lost);
+      },
+    };
+  }
+
+  async #query<T>(
+    on: pg.Pool | pg.PoolClient,
+    text: string,
+    params: readonly unknown[],
+    options?: QueryOptions,
+  ) {
+    const name = options?.prepare === true && this.#prepare ? this.#statementName(text) : undefined;
+    try {
+      return await on.query<T & pg.QueryResultRow>({ text, values: params as unknown[], name });
     } catch (error) {
       throw describeConnectionError(error, this.where);
     }
   }
 
-  async #query<T>(on: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[]) {
-    try {
-      return await on.query<T & pg.QueryResultRow>(text, params as unknown[]);
-    } catch (error) {
-      throw describeConnectionError(error, this.where);
+  /** The name a statement is prepared under (the driver prepares it on each connection's first use). */
+  #statementName(text: string): string | undefined {
+    let name = this.#prepared.get(text);
+    if (name === undefined && this.#prepared.size < MAX_PREPARED) {
+      name = `engram_${sha256(text).slice(0, 32)}`;
+      this.#prepared.set(text, name);
     }
+    return name;
   }
 }

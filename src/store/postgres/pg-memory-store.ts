@@ -29,6 +29,13 @@ import { MEMORY_SPACE, unindexDocuments } from "./search-index.ts";
 /** BM25 column weights of a memory's text and its tags, as on SQLite. */
 const MEMORY_WEIGHTS = [1.0, 0.5];
 
+/**
+ * A filter's conditions as text: a filter asks for no more than the agent's indexed memories (its own,
+ * not archived) when its text is the one of the agent alone.
+ */
+const conditionsText = (filter: MemoryFilter): string =>
+  memoryConditions(filter, PG_DIALECT, numberedBind([]));
+
 const toMemoryVersion = (row: VersionRow): MemoryVersion => toVersion(row, snapshotMemory(row.snapshot));
 
 /** The facts of a key true since an instant ($1 agent, $2 key, $3 user, which may be null, $4 since). */
@@ -182,33 +189,33 @@ export class PgMemoryStore implements MemoryStore {
       table: "memories",
       columns: MEMORY_COLUMNS,
       where: (bind) => memoryConditions(filter, PG_DIALECT, bind),
+      unfiltered: conditionsText(filter) === conditionsText({ agentId: filter.agentId }),
       limit,
     });
     return rows.map((row) => ({ item: toMemory(row), score: row.score }));
   }
 
   /**
-   * Counts accesses at once. The rows are locked in id order first, so that searches counting
-   * overlapping memories at the same time wait for each other instead of deadlocking.
+   * Counts accesses at once, in one statement (no transaction to open and commit around it). The
+   * rows are locked in id order first, so that searches counting overlapping memories at the same
+   * time wait for each other instead of deadlocking.
    */
   async recordAccess(agentId: string, ids: readonly string[], at: string): Promise<void> {
     if (ids.length === 0) return;
     const counts = new Map<string, number>();
     for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-    await this.#db.transaction(async (tx) => {
-      await tx.run(
-        "SELECT 1 FROM memories WHERE agent_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE",
-        [agentId, [...counts.keys()]],
-      );
-      await tx.run(
-        `UPDATE memories m SET access_count = m.access_count + a.n,
-           last_accessed_at = CASE WHEN m.last_accessed_at IS NULL OR m.last_accessed_at < $4 THEN $4
-                                   ELSE m.last_accessed_at END
-         FROM unnest($2::text[], $3::int[]) AS a(id, n)
-         WHERE m.agent_id = $1 AND m.id = a.id`,
-        [agentId, [...counts.keys()], [...counts.values()], at],
-      );
-    });
+    await this.#db.run(
+      `WITH locked AS MATERIALIZED (
+         SELECT rowid, id FROM memories WHERE agent_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE
+       )
+       UPDATE memories m SET access_count = m.access_count + a.n,
+         last_accessed_at = CASE WHEN m.last_accessed_at IS NULL OR m.last_accessed_at < $4 THEN $4
+                                 ELSE m.last_accessed_at END
+       FROM locked l JOIN unnest($2::text[], $3::int[]) AS a(id, n) ON a.id = l.id
+       WHERE m.rowid = l.rowid`,
+      [agentId, [...counts.keys()], [...counts.values()], at],
+      { prepare: true },
+    );
   }
 
   async count(agentId: string): Promise<number> {

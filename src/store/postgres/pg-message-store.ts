@@ -18,6 +18,13 @@ import type { PgDatabase } from "./pg-database.ts";
 import { PG_DIALECT } from "./pg-dialect.ts";
 import { MESSAGE_SPACE } from "./search-index.ts";
 
+/**
+ * A filter's conditions as text: a filter asks for no more than every message of the agent (all are
+ * indexed) when its text is the one of the agent alone.
+ */
+const conditionsText = (filter: MessageFilter): string =>
+  messageConditions(filter, PG_DIALECT, numberedBind([]));
+
 /** The conversation log on PostgreSQL, in order of `rowid` (the order messages were appended in). */
 export class PgMessageStore implements MessageStore {
   readonly #db: PgDatabase;
@@ -76,6 +83,7 @@ export class PgMessageStore implements MessageStore {
       table: "messages",
       columns: MESSAGE_COLUMNS,
       where: (bind) => messageConditions(filter, PG_DIALECT, bind),
+      unfiltered: conditionsText(filter) === conditionsText({ agentId: filter.agentId }),
       limit,
     });
     return rows.map((row) => ({ item: toMessage(row), score: row.score }));

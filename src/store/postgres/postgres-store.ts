@@ -33,6 +33,8 @@ export interface PostgresStoreOptions {
   schema?: string | undefined;
   /** Most connections this store's pool opens (10 by default). */
   max?: number | undefined;
+  /** Keep hot statements prepared on each connection (true by default; see `PgDatabaseOptions`). */
+  preparedStatements?: boolean | undefined;
 }
 
 /**

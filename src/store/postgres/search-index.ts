@@ -31,6 +31,9 @@ export const MESSAGE_SPACE: SearchSpace = {
   columns: ["text_tf", "caption_tf", "prev_tf", "next_tf", "window_tf", "date_tf"],
 };
 
+/** Every statement here has one text per space, whatever the documents: worth keeping planned. */
+const PREPARED = { prepare: true } as const;
+
 /** Slots each agent's document statistics are spread over (see schema/search.ts). */
 const STAT_SLOTS = 8;
 
@@ -117,6 +120,7 @@ export async function indexDocuments(
       `INSERT INTO ${space.postings} (agent_id, term, doc, length, ${space.columns.join(", ")})
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], ${tfColumns})`,
       [agents, terms, docs, lengths, ...counts],
+      PREPARED,
     );
   }
   await applyDeltas(tx, space, deltas);
@@ -139,6 +143,7 @@ export async function unindexDocuments(
     `DELETE FROM ${space.postings} WHERE doc = ANY($1::bigint[])
      RETURNING agent_id, term, ${space.columns[0]} > 0 AS in_text`,
     [documents.map((d) => d.doc)],
+    PREPARED,
   );
   const deltas = new StatDeltas();
   for (const row of removed) deltas.term(row.agent_id, row.term, -1, row.in_text ? -1 : 0);
@@ -166,6 +171,7 @@ async function applyDeltas(tx: Sql, space: SearchSpace, deltas: StatDeltas): Pro
         terms.map((t) => t.docs),
         terms.map((t) => t.textDocs),
       ],
+      PREPARED,
     );
     const fewer = terms.filter((t) => t.docs < 0);
     if (fewer.length > 0) {
@@ -173,6 +179,7 @@ async function applyDeltas(tx: Sql, space: SearchSpace, deltas: StatDeltas): Pro
         `DELETE FROM ${space.terms} t USING unnest($1::text[], $2::text[]) AS d(agent_id, term)
          WHERE t.agent_id = d.agent_id AND t.term = d.term AND t.docs <= 0`,
         [fewer.map((t) => t.agentId), fewer.map((t) => t.term)],
+        PREPARED,
       );
     }
   }
@@ -191,5 +198,6 @@ async function applyDeltas(tx: Sql, space: SearchSpace, deltas: StatDeltas): Pro
       stats.map((s) => s.tokens),
       space.name,
     ],
+    PREPARED,
   );
 }

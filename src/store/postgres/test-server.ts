@@ -7,8 +7,9 @@ import pg from "pg";
 
 /**
  * Throwaway PostgreSQL servers for tests: `initdb` in a temporary folder, a free port on 127.0.0.1,
- * trust authentication, no fsync; stopped and removed when the test process ends. Under `CI=true`
- * a machine without PostgreSQL fails; elsewhere the tests skip with one line saying what to install.
+ * trust authentication, no fsync (unless `durable`); stopped and removed when the test process ends.
+ * Under `CI=true` a machine without PostgreSQL fails; elsewhere the tests skip with one line saying
+ * what to install.
  */
 
 export interface TestPostgres {
@@ -81,7 +82,18 @@ function runAs(): { uid: number; gid: number } | null {
   }
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+export interface TestPostgresOptions {
+  /**
+   * Keep PostgreSQL's durability settings (fsync, synchronous commit, full-page writes) as a
+   * production server has them, for benchmarks whose figures must be honest. Tests leave them off.
+   */
+  durable?: boolean;
+}
+
+/** Settings that trade durability for speed: safe for a server whose data is thrown away. */
+const NOT_DURABLE = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"];
+
+export async function startTestPostgres(options: TestPostgresOptions = {}): Promise<TestPostgres> {
   const bin = findPostgresBin();
   if (bin === null) throw new Error(POSTGRES_SKIP_REASON);
   const dir = mkdtempSync(join(tmpdir(), "engram-pg-"));
@@ -106,12 +118,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       dir,
       "-c",
       "listen_addresses=127.0.0.1",
-      "-c",
-      "fsync=off",
-      "-c",
-      "synchronous_commit=off",
-      "-c",
-      "full_page_writes=off",
+      ...(options.durable ? [] : NOT_DURABLE),
       "-c",
       "max_connections=300",
     ],

@@ -11,6 +11,7 @@ import type { Job } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import type { EngineContext } from "../memory/context.ts";
 import { consolidate } from "./consolidate.ts";
+import { decide } from "./decide.ts";
 import { forget } from "./forget.ts";
 import { isPermanent, JobRun, type JobServices } from "./job-run.ts";
 import { jobOverrides, type SleepJobKind, type SleeptimeOptions, withOverrides } from "./options.ts";
@@ -19,6 +20,7 @@ import { rethink } from "./rethink.ts";
 
 /** What each kind of job does. */
 export const JOB_HANDLERS: Readonly<Record<SleepJobKind, (run: JobRun) => Promise<void>>> = {
+  decide,
   consolidate,
   reflect,
   rethink,
@@ -29,6 +31,8 @@ export const JOB_HANDLERS: Readonly<Record<SleepJobKind, (run: JobRun) => Promis
 export const jobPayload = z.strictObject({
   force: z.boolean().default(false),
   options: jobOverrides.optional(),
+  /** A decision job's first fact: facts written before it were there before the job was wanted. */
+  fromMemory: z.string().max(100).optional(),
 });
 export type JobPayload = z.input<typeof jobPayload>;
 
@@ -59,6 +63,7 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
       job,
       options: withOverrides(options, payload.options),
       force: payload.force,
+      fromMemory: payload.fromMemory,
       services: deps.services,
       renew: () => renew(deps, job),
     });

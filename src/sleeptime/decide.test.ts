@@ -27,7 +27,9 @@ async function setUp(verdicts: Verdict[] | string, options: Parameters<typeof cr
 
 describe("sleep-time decision on written facts", () => {
   it("queues one job for a batch of writes, returning before the model is called; UPDATE closes the old fact", async () => {
-    const { engram, agent, prompts } = await setUp([{ fact: 1, event: "UPDATE", target: 1, reason: "moved" }]);
+    const { engram, agent, prompts } = await setUp([
+      { fact: 1, event: "UPDATE", target: 1, reason: "moved" },
+    ]);
     const paris = await engram.memories.add(agent.id, { text: "Ada lives in Paris.", userId: "ada" });
     const berlin = await engram.memories.add(agent.id, { text: "Ada lives in Berlin now.", userId: "ada" });
     assert.equal(prompts.length, 0, "the writes returned before any model call");
@@ -160,7 +162,11 @@ describe("sleep-time decision on written facts", () => {
     const { engram, agent } = await setUp([]);
     await engram.memories.add(agent.id, { text: "Ada lives in Paris.", key: "user.city" });
     await engram.memories.add(agent.id, { text: "Ada spoke at length.", kind: "observation" });
-    assert.deepEqual((await engram.sleeptime.list(agent.id)).items, [], "keyed facts and other kinds: no job");
+    assert.deepEqual(
+      (await engram.sleeptime.list(agent.id)).items,
+      [],
+      "keyed facts and other kinds: no job",
+    );
 
     const off = await engram.agents.create({
       name: "off",

@@ -20,7 +20,7 @@ import {
 import { executeJob, type JobPayload, type RunnerDeps } from "./runner.ts";
 
 export const sleepInput = z.strictObject({
-  /** Which jobs, in any order (they run in the canonical order). Default: every job that can run. */
+  /** Which jobs, in any order (they run in the canonical order). Default: every job that can run but `decide`. */
   jobs: z.array(z.enum(SLEEP_JOB_KINDS)).min(1, "must name at least one job").max(10).optional(),
   /** Run past gates such as reflection's importance threshold (default true for on-demand runs). */
   force: z.boolean().optional(),

@@ -153,6 +153,26 @@ describe("sleep-time decision on written facts", () => {
       assert.equal((await engram.memories.get(agent.id, untouched.id)).version, 1);
   });
 
+  it("decides at most maxFacts facts per job, oldest first; the next job takes the rest", async () => {
+    const { engram, agent, prompts } = await setUp([{ fact: 1, event: "ADD" }], {
+      sleeptime: { decide: { maxFacts: 1 } },
+    });
+    await engram.memories.add(agent.id, { text: "Ada lives in Paris." });
+    await engram.memories.addMany(agent.id, [
+      { text: "Ada lives in Berlin." },
+      { text: "Ada lives in Rome." },
+    ]);
+    const [first] = await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.deepEqual(first?.result?.stats, { facts: 1, left: 2 }, "Paris alone, with no candidate");
+    assert.equal(prompts.length, 0);
+    await engram.memories.add(agent.id, { text: "Ada likes Rome." });
+    const [second] = await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(second?.status, "succeeded", JSON.stringify(second?.error));
+    assert.equal(prompts.length, 1);
+    assert.match(prompts[0] ?? "", /Fact 1: \[since [\d-]+\] \\"Ada lives in Berlin/, "the oldest left");
+    assert.doesNotMatch(prompts[0] ?? "", /Fact 2/);
+  });
+
   it("queues nothing without a model, for keyed facts, or when switched off", async () => {
     const none = createTestEngram();
     const bare = await none.agents.create({ name: "a" });

@@ -42,7 +42,9 @@ export async function decide(run: JobRun): Promise<void> {
   const now = run.ctx.now();
   const since = await lastResult(run);
   const through = typeof since?.decidedThrough === "string" ? since.decidedThrough : "";
-  const start = run.fromMemory ?? "";
+  // The first fact a job was queued for bounds only the first decision ever (older facts were there
+  // before it was wanted); after that, the watermark does, so facts a full batch left are not lost.
+  const start = since === null ? (run.fromMemory ?? "") : "";
   const all = await currentFacts(run, now);
   const fresh = all
     .filter((m) => m.id > through && m.id >= start && isUndecidedFact(m))

@@ -323,6 +323,7 @@ function build(
       }),
   );
   ctx.onActivity = (agent, source) => sleeptime().noteActivity(agent, source);
+  ctx.onMemoriesWritten = (agent, written) => sleeptime().noteFacts(agent, written);
   return {
     store: ctx.store,
     warnings: ctx.store.warnings,

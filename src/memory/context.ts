@@ -4,7 +4,7 @@ import { toIso } from "../core/clock.ts";
 import { NotFoundError } from "../core/errors.ts";
 import type { IdGenerator } from "../core/ids.ts";
 import type { KeyedLock } from "../core/keyed-lock.ts";
-import type { Actor, Agent, NewEvent } from "../core/types.ts";
+import type { Actor, Agent, Memory, NewEvent } from "../core/types.ts";
 import type { McpPolicy } from "../mcp-tools/mcp-policy.ts";
 import type { ModelPolicy } from "../models/model-policy.ts";
 import type { VectorIndex } from "../retrieval/vector-index.ts";
@@ -45,6 +45,11 @@ export interface EngineContext {
    * cheap and must not throw: the append has already succeeded.
    */
   onActivity?: ((agent: Agent, source: "messages" | "episodes") => Promise<void>) | undefined;
+  /**
+   * Told after memories were written (a model's decision on new facts is queued from here). Must be
+   * cheap and must not throw: the write has already succeeded.
+   */
+  onMemoriesWritten?: ((agent: Agent, memories: readonly Memory[]) => Promise<void>) | undefined;
 }
 
 export function nowIso(ctx: EngineContext): string {

@@ -14,7 +14,9 @@ export const JobSchema = z
     attempts: z.number().int().openapi({ description: "attempts started so far" }),
     maxAttempts: z.number().int(),
     idempotencyKey: z.string().nullable(),
-    trigger: z.string().openapi({ description: "manual, messages, episodes or schedule" }),
+    trigger: z
+      .string()
+      .openapi({ description: "manual, messages, episodes, schedule or facts (a fact write queued it)" }),
     payload: z.record(z.string(), z.unknown()).openapi({ description: "force, and setting overrides" }),
     result: z
       .record(z.string(), z.unknown())

@@ -101,7 +101,8 @@ function mergeGroup(run: JobRun, members: Memory[], similarity: number): void {
   mergeInto(run, keep, rest, similarity, `near-duplicates, word overlap ${similarity.toFixed(2)}`);
 }
 
-function mergeInto(
+/** Archives `rest` as duplicates of `keep`, which takes their tags, importance and provenance. */
+export function mergeInto(
   run: JobRun,
   keep: Memory,
   rest: readonly Memory[],
@@ -197,7 +198,7 @@ async function judge(run: JobRun, all: Candidate[]): Promise<void> {
 }
 
 /** The older fact stops being valid when the newer one starts; neither is deleted. */
-function supersede(run: JobRun, older: Memory, newer: Memory, reason: string): void {
+export function supersede(run: JobRun, older: Memory, newer: Memory, reason: string): void {
   const start = startOf(newer);
   const from = older.validFrom;
   const validTo = from !== null && start < from ? from : start;

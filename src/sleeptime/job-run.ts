@@ -40,6 +40,8 @@ export class JobRun {
   readonly options: SleeptimeOptions;
   /** Run even when a gate (reflection's importance threshold) would skip the work. */
   readonly force: boolean;
+  /** For a decision job: the first fact it was enqueued for (see runner's payload). */
+  readonly fromMemory: string | undefined;
   readonly services: JobServices;
   readonly changes: ChangeSet;
   readonly warnings: string[] = [];
@@ -57,6 +59,7 @@ export class JobRun {
     job: Job;
     options: SleeptimeOptions;
     force: boolean;
+    fromMemory?: string | undefined;
     services: JobServices;
     renew: () => Promise<void>;
   }) {
@@ -65,6 +68,7 @@ export class JobRun {
     this.job = init.job;
     this.options = init.options;
     this.force = init.force;
+    this.fromMemory = init.fromMemory;
     this.services = init.services;
     this.#renew = init.renew;
     this.changes = new ChangeSet(init.ctx, init.agent, init.job.id);

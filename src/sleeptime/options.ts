@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { parseInput } from "../core/validation.ts";
-import { SLEEP_JOB_KINDS, type SleepJobKind } from "./job-kinds.ts";
+import { DEFAULT_SLEEP_JOBS, SLEEP_JOB_KINDS, type SleepJobKind } from "./job-kinds.ts";
 
-export { SLEEP_JOB_KINDS, type SleepJobKind } from "./job-kinds.ts";
+export { DEFAULT_SLEEP_JOBS, SLEEP_JOB_KINDS, type SleepJobKind } from "./job-kinds.ts";
 
 /** Jobs that cannot run at all without a language model. `consolidate` only checks contradictions with one. */
-export const MODEL_JOBS: ReadonlySet<SleepJobKind> = new Set(["reflect", "rethink"]);
+export const MODEL_JOBS: ReadonlySet<SleepJobKind> = new Set(["decide", "reflect", "rethink"]);
 
 const fraction = z.number().min(0).max(1);
 const count = (max: number) => z.number().int().min(1).max(max);
@@ -22,6 +22,15 @@ const consolidate = z.strictObject({
   maxPairs: count(1000),
   /** Pairs per model call. */
   pairsPerCall: count(100),
+});
+
+const decide = z.strictObject({
+  /** Enqueue a decision job when facts are written (agents with a model; see docs/sleeptime.md). */
+  onWrite: z.boolean(),
+  /** Most similar current facts of the same agent and user shown to the model per new fact. */
+  candidates: count(20),
+  /** Most new facts one job decides (in one model call); the oldest first, the rest by the next job. */
+  maxFacts: count(100),
 });
 
 const reflect = z.strictObject({
@@ -91,6 +100,7 @@ const options = z.strictObject({
     /** Wait before the first retry of a failed attempt; it doubles with each further attempt. */
     retryDelayMs: z.number().int().min(0).max(86_400_000),
   }),
+  decide,
   consolidate,
   reflect,
   rethink,
@@ -98,6 +108,7 @@ const options = z.strictObject({
 });
 
 export type SleeptimeOptions = z.output<typeof options>;
+export type DecideOptions = SleeptimeOptions["decide"];
 export type ConsolidateOptions = SleeptimeOptions["consolidate"];
 export type ReflectOptions = SleeptimeOptions["reflect"];
 export type RethinkOptions = SleeptimeOptions["rethink"];
@@ -108,6 +119,7 @@ export type SleeptimeConfig = { [K in keyof SleeptimeOptions]?: Partial<Sleeptim
 
 /** The job settings one run may override (`engram sleep --options`, `POST /v1/agents/:id/sleep`). */
 export const jobOverrides = z.strictObject({
+  decide: decide.omit({ onWrite: true }).partial().optional(),
   consolidate: consolidate.partial().optional(),
   reflect: reflect.partial().optional(),
   rethink: rethink.partial().optional(),
@@ -117,8 +129,9 @@ export type JobOverrides = z.input<typeof jobOverrides>;
 
 export const SLEEPTIME_DEFAULTS: SleeptimeOptions = {
   triggers: { messages: 50, episodes: 10, jobs: ["consolidate", "reflect", "rethink"] },
-  schedule: { intervalMs: 3_600_000, jobs: [...SLEEP_JOB_KINDS] },
+  schedule: { intervalMs: 3_600_000, jobs: [...DEFAULT_SLEEP_JOBS] },
   queue: { maxAttempts: 3, leaseMs: 300_000, retryDelayMs: 30_000 },
+  decide: { onWrite: true, candidates: 5, maxFacts: 20 },
   consolidate: {
     duplicateThreshold: 0.8,
     candidateThreshold: 0.3,
@@ -163,6 +176,7 @@ export function withOverrides(base: SleeptimeOptions, overrides: JobOverrides | 
   if (overrides === undefined) return base;
   return {
     ...base,
+    decide: { ...base.decide, ...overrides.decide },
     consolidate: { ...base.consolidate, ...overrides.consolidate },
     reflect: { ...base.reflect, ...overrides.reflect },
     rethink: { ...base.rethink, ...overrides.rethink },

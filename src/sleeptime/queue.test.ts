@@ -7,6 +7,9 @@ import { NO_MODEL_HELP } from "../models/language-model.ts";
 import { createTestEngram } from "../test/index.ts";
 import { manualClock, scriptedModel } from "./test-support.ts";
 
+/** Writes would queue a decision job of their own; these tests follow one consolidation job. */
+const NO_DECISION = { decide: { onWrite: false } };
+
 const verdict = { pairs: [{ pair: 1, relation: "contradiction", reason: "moved" }] };
 
 async function seedFacts(engram: Engram) {
@@ -36,7 +39,7 @@ describe("the sleep-time queue", () => {
     const clock = manualClock();
     // The model fails on the first call, after the job has already worked out the merges.
     const model = scriptedModel((_, call) => (call === 0 ? new Error("connection reset") : verdict));
-    const engram = createTestEngram({ now: clock.now, model });
+    const engram = createTestEngram({ now: clock.now, model, sleeptime: NO_DECISION });
     const { agent, paris, copy } = await seedFacts(engram);
     const before = await snapshot(engram, agent.id);
     const [queued] = (await engram.sleeptime.enqueue(agent.id, { jobs: ["consolidate"] })).jobs;
@@ -80,7 +83,7 @@ describe("the sleep-time queue", () => {
       if (call === 0) await engram?.memories.update(agentId, target, { tags: ["edited"] });
       return verdict;
     });
-    engram = createTestEngram({ now: clock.now, model });
+    engram = createTestEngram({ now: clock.now, model, sleeptime: NO_DECISION });
     // The oldest of two equal duplicates survives the merge, and is the fact the contradiction closes.
     const { agent, paris: survivor } = await seedFacts(engram);
     const agentId = agent.id;
@@ -108,7 +111,11 @@ describe("the sleep-time queue", () => {
 
   it("takes over a job whose runner died once its lease lapses; the dead runner cannot complete it", async () => {
     const clock = manualClock();
-    const engram = createTestEngram({ now: clock.now, model: scriptedModel(() => verdict) });
+    const engram = createTestEngram({
+      now: clock.now,
+      model: scriptedModel(() => verdict),
+      sleeptime: NO_DECISION,
+    });
     const { agent } = await seedFacts(engram);
     const [queued] = (await engram.sleeptime.enqueue(agent.id, { jobs: ["consolidate"] })).jobs;
     const now = clock.now();

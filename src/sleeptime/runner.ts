@@ -13,6 +13,7 @@ import { rebuildGraph } from "../graph/graph-rebuild.ts";
 import { memoryRecord } from "../graph/graph-records.ts";
 import type { EngineContext } from "../memory/context.ts";
 import { consolidate } from "./consolidate.ts";
+import { decide } from "./decide.ts";
 import { forget } from "./forget.ts";
 import { isPermanent, JobRun, type JobServices } from "./job-run.ts";
 import { jobOverrides, type SleepJobKind, type SleeptimeOptions, withOverrides } from "./options.ts";
@@ -21,6 +22,7 @@ import { rethink } from "./rethink.ts";
 
 /** What each kind of job does. */
 export const JOB_HANDLERS: Readonly<Record<SleepJobKind, (run: JobRun) => Promise<void>>> = {
+  decide,
   consolidate,
   reflect,
   rethink,
@@ -31,6 +33,8 @@ export const JOB_HANDLERS: Readonly<Record<SleepJobKind, (run: JobRun) => Promis
 export const jobPayload = z.strictObject({
   force: z.boolean().default(false),
   options: jobOverrides.optional(),
+  /** A decision job's first fact: facts written before it were there before the job was wanted. */
+  fromMemory: z.string().max(100).optional(),
 });
 export type JobPayload = z.input<typeof jobPayload>;
 
@@ -61,6 +65,7 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
       job,
       options: withOverrides(options, payload.options),
       force: payload.force,
+      fromMemory: payload.fromMemory,
       services: deps.services,
       renew: () => renew(deps, job),
     });

@@ -2,13 +2,15 @@ import { z } from "zod";
 import { toIso } from "../core/clock.ts";
 import { InvalidInputError, NotFoundError } from "../core/errors.ts";
 import { isId } from "../core/ids.ts";
-import { type Agent, JOB_STATUSES, type Job, type Page } from "../core/types.ts";
+import { type Agent, JOB_STATUSES, type Job, type Memory, type Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { type EngineContext, requireAgent } from "../memory/context.ts";
 import { dropUndefined, PAGE_DEFAULT, PAGE_MAX, pageOf } from "../memory/pagination.ts";
 import { modelForAgent } from "../models/language-model.ts";
+import { decidesOnWrite, isUndecidedFact } from "./decide-switch.ts";
 import type { JobServices } from "./job-run.ts";
 import {
+  DEFAULT_SLEEP_JOBS,
   jobOverrides,
   MODEL_JOBS,
   SLEEP_JOB_KINDS,
@@ -18,7 +20,7 @@ import {
 import { executeJob, type JobPayload, type RunnerDeps } from "./runner.ts";
 
 export const sleepInput = z.strictObject({
-  /** Which jobs, in any order (they run in the canonical order). Default: every job that can run. */
+  /** Which jobs, in any order (they run in the canonical order). Default: every job that can run but `decide`. */
   jobs: z.array(z.enum(SLEEP_JOB_KINDS)).min(1, "must name at least one job").max(10).optional(),
   /** Run past gates such as reflection's importance threshold (default true for on-demand runs). */
   force: z.boolean().optional(),
@@ -192,6 +194,32 @@ export class SleeptimeService {
   }
 
   /**
+   * Told after memories were written: when some are unkeyed current facts, the agent has a model and
+   * its switch is on (see `decidesOnWrite`), enqueues a `decide` job, unless one is queued already
+   * (it will read these facts too: a job decides every fact since the last one). Must not throw: the
+   * write has already succeeded; a failed enqueue leaves the facts to consolidation.
+   */
+  async noteFacts(agent: Agent, memories: readonly Memory[]): Promise<void> {
+    const facts = memories.filter(isUndecidedFact);
+    if (facts.length === 0 || !this.options.decide.onWrite || !decidesOnWrite(agent)) return;
+    if (this.#modelProblem(agent) !== null) return;
+    try {
+      const { store } = this.#ctx;
+      const queued = await store.jobs.list(
+        { agentId: agent.id, statuses: ["queued"], kinds: ["decide"] },
+        { limit: 1 },
+      );
+      if (queued.length > 0) return;
+      const first = facts.reduce((a, b) => (b.id < a.id ? b : a));
+      await store.jobs.enqueue([
+        this.#newJob(agent, "decide", "facts", { fromMemory: first.id }, `facts:${first.id}`),
+      ]);
+    } catch {
+      // The write stands; consolidation judges these facts in bulk later.
+    }
+  }
+
+  /**
    * Takes, or renews, the right to run the schedule for `holder` (a scheduler) for `leaseMs`, unless
    * another holder has it and its lease has not lapsed: among every engine on the database, one
    * runs the schedule at a time. Returns whether `holder` has it now.
@@ -268,9 +296,9 @@ export class SleeptimeService {
   ): Omit<SleepRun, "jobs"> & { kinds: SleepJobKind[] } {
     if (requested !== undefined)
       return { kinds: SLEEP_JOB_KINDS.filter((k) => requested.includes(k)), skipped: [] };
-    const kinds = this.#runnable(agent, SLEEP_JOB_KINDS);
+    const kinds = this.#runnable(agent, DEFAULT_SLEEP_JOBS);
     const reason = this.#modelProblem(agent);
-    const skipped = SLEEP_JOB_KINDS.filter((k) => !kinds.includes(k)).map((kind) => ({
+    const skipped = DEFAULT_SLEEP_JOBS.filter((k) => !kinds.includes(k)).map((kind) => ({
       kind,
       reason: reason ?? "needs a language model",
     }));

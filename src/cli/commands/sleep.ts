@@ -20,7 +20,7 @@ const sleep = defineCommand({
     jobs: {
       type: "string",
       arg: "LIST",
-      help: `which jobs, comma-separated: ${KINDS} (default: every one that can run)`,
+      help: `which jobs, comma-separated: ${KINDS} (default: every one that can run, but decide, which fact writes queue)`,
     },
     enqueue: {
       type: "boolean",

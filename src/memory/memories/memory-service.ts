@@ -107,6 +107,7 @@ export class MemoryService {
         agent.id,
         memories.map((m) => ({ id: m.id, text: m.text })),
       );
+      await this.#ctx.onMemoriesWritten?.(agent, memories);
       return { value: memories, warnings };
     }
   }

@@ -269,6 +269,17 @@ describe("the client over a socket, across every operation", () => {
     await assert.rejects(client.projects.get("green"), { name: "NotFoundError" });
   });
 
+  it("the entity graph", async () => {
+    const agent = await client.agents.create({ name: "grapher" });
+    await client.memories.add(agent.id, { text: "Ada Lovelace met Charles Babbage in London." });
+    const { items } = await client.entities.list(agent.id);
+    assert.ok(items.some((e) => e.name === "Ada Lovelace"));
+    const { entity, relations } = await client.entities.get(agent.id, "ada lovelace");
+    assert.equal(entity.name, "Ada Lovelace");
+    assert.ok(relations.length > 0);
+    await assert.rejects(client.entities.get(agent.id, "Nobody Here"), { name: "NotFoundError" });
+  });
+
   it("webhooks", async () => {
     const created = await client.webhooks.create(example("webhooks.create"));
     assert.match(created.secret, /^whsec_/);

@@ -5,8 +5,10 @@ import { type AgentsClient, agentsClient } from "./resources/agents.ts";
 import { type BlocksClient, blocksClient, type HistoryClient, historyClient } from "./resources/blocks.ts";
 import { type GroupsClient, groupsClient } from "./resources/groups.ts";
 import {
+  type EntitiesClient,
   type EvolutionClient,
   type ExperienceClient,
+  entitiesClient,
   evolutionClient,
   experienceClient,
   type FeedbackClient,
@@ -51,6 +53,8 @@ export interface EngramClient {
   readonly messages: MessagesClient;
   readonly runtime: RuntimeClient;
   readonly experience: ExperienceClient;
+  /** The agent's entity graph, as `engram.entities` (reads). */
+  readonly entities: EntitiesClient;
   /** Images of messages, as `engram.images`. */
   readonly images: ImagesClient;
   /** Feedback on turns, as `engram.feedback`. */
@@ -103,6 +107,7 @@ export function createClient(options: ClientOptions): EngramClient {
     runtime: runtimeClient(t),
     experience: experienceClient(t),
     feedback: feedbackClient(t),
+    entities: entitiesClient(t),
     images: imagesClient(t),
     insights: insightsClient(t),
     evolution: evolutionClient(t),

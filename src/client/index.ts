@@ -30,6 +30,7 @@ export type { AgentsClient } from "./resources/agents.ts";
 export type { BlocksClient, HistoryClient } from "./resources/blocks.ts";
 export type { GroupsClient } from "./resources/groups.ts";
 export type {
+  EntitiesClient,
   EvolutionClient,
   ExperienceClient,
   FeedbackClient,

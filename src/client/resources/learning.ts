@@ -3,6 +3,7 @@ import type { Agent, ExperienceRecord, Insight } from "../../core/types.ts";
 import type { EvolutionReport, EvolutionResult, EvolutionService } from "../../evolution/index.ts";
 import type { ExperienceService } from "../../experience/experience-service.ts";
 import type { FeedbackService } from "../../feedback/feedback-service.ts";
+import type { EntityService } from "../../graph/entity-service.ts";
 import type { ImageService } from "../../images/image-service.ts";
 import type { InsightService } from "../../insights/insight-service.ts";
 import type { VectorService } from "../../retrieval/vector-service.ts";
@@ -31,6 +32,19 @@ export type ImagesClient = Pick<ImageService, "get">;
 /** `client.images`. */
 export function imagesClient(t: Transport): ImagesClient {
   return { get: (agentId, sha256) => t.call("images.get", { params: { id: agentId, sha256 } }) };
+}
+
+/** The entity graph over HTTP: the library's `engram.entities` reads. */
+export type EntitiesClient = Pick<EntityService, "list" | "get">;
+
+/** `client.entities`. */
+export function entitiesClient(t: Transport): EntitiesClient {
+  return {
+    list: (agentId, options = {}) =>
+      t.call("entities.list", { params: { id: agentId }, query: { ...options } }),
+    get: (agentId, name, options = {}) =>
+      t.call("entities.get", { params: { id: agentId, name }, query: { ...options } }),
+  };
 }
 
 /** Feedback on turns over HTTP: the library's `engram.feedback`. */

@@ -1,5 +1,7 @@
 import type { McpServerView } from "../../core/mcp-server-types.ts";
+import type { Page } from "../../core/types.ts";
 import type { McpServerService } from "../../mcp-tools/mcp-server-service.ts";
+import { allPages } from "../all-pages.ts";
 import type { Transport } from "../transport.ts";
 
 /** An agent's MCP servers over HTTP: the library's `engram.mcpServers` (the server's allowlists apply). */
@@ -13,8 +15,13 @@ export function mcpServersClient(t: Transport): McpServersClient {
       return { server: (await response.json()) as McpServerView, created: response.status === 201 };
     },
     get: (agentId, name) => t.call("mcpServers.get", { params: { id: agentId, name } }),
-    list: async (agentId) =>
-      (await t.call<{ items: McpServerView[] }>("mcpServers.list", { params: { id: agentId } })).items,
+    list: (agentId) =>
+      allPages((cursor) =>
+        t.call<Page<McpServerView>>("mcpServers.list", {
+          params: { id: agentId },
+          query: { cursor, limit: 500 },
+        }),
+      ),
     delete: (agentId, name) => t.call("mcpServers.delete", { params: { id: agentId, name } }),
   };
 }

@@ -35,7 +35,18 @@ export function runtimeClient(t: Transport): RuntimeClient {
       refuseLocalOptions("runtime.context", options, ["model"]);
       return t.call("runtime.context", { params: { id: agentId }, query: { ...input } });
     },
-    listTools: (agentId) => t.call("runtime.listTools", { params: { id: agentId } }),
+    listTools: async (agentId) => {
+      type ToolsPage = Awaited<ReturnType<AgentRuntime["listTools"]>> & { nextCursor: string | null };
+      const params = { id: agentId };
+      const first = await t.call<ToolsPage>("runtime.listTools", { params, query: { limit: 500 } });
+      const items = [...first.items];
+      for (let cursor = first.nextCursor; cursor !== null; ) {
+        const next = await t.call<ToolsPage>("runtime.listTools", { params, query: { limit: 500, cursor } });
+        items.push(...next.items);
+        cursor = next.nextCursor;
+      }
+      return { items, servers: first.servers };
+    },
   };
 }
 

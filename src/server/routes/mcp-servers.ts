@@ -2,7 +2,16 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { mcpServerInput } from "../../mcp-tools/mcp-server-config.ts";
 import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
-import { agentParams, errorResponses, jsonRequest, jsonResponse } from "../schemas.ts";
+import { pageList } from "../paginate.ts";
+import {
+  agentParams,
+  cursorQuery,
+  errorResponses,
+  jsonRequest,
+  jsonResponse,
+  limitQuery,
+  pageSchema,
+} from "../schemas.ts";
 
 const McpServerSchema = z
   .object({
@@ -76,9 +85,9 @@ const list = createRoute({
   operationId: "mcpServers.list",
   tags: ["tools"],
   summary: "An agent's MCP servers, by name (env and header values masked)",
-  request: { params: agentParams },
+  request: { params: agentParams, query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
   responses: {
-    200: jsonResponse(z.object({ items: z.array(McpServerSchema) }), "the servers"),
+    200: jsonResponse(pageSchema(McpServerSchema, "McpServerPage"), "a page of the servers"),
     ...errorResponses(400, 404),
   },
 });
@@ -112,11 +121,15 @@ const tools = createRoute({
     "Every tool the agent's model is offered (built in and from its MCP servers), and each server's state",
   description:
     "Listing connects to the agent's MCP servers that are not running. A server that cannot be reached is `unavailable`, with the reason; one the server's allowlists refuse is `forbidden`.",
-  request: { params: agentParams },
+  request: { params: agentParams, query: z.object({ cursor: cursorQuery, limit: limitQuery }) },
   responses: {
     200: jsonResponse(
-      z.object({ items: z.array(ToolSchema), servers: z.array(ServerStatusSchema) }),
-      "the tools and servers",
+      z.object({
+        items: z.array(ToolSchema),
+        nextCursor: z.string().nullable(),
+        servers: z.array(ServerStatusSchema).openapi({ description: "every server, on each page" }),
+      }),
+      "a page of the tools, in the order they are offered, and every server's state",
     ),
     ...errorResponses(400, 403, 404),
   },
@@ -136,8 +149,11 @@ export function registerMcpServerRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   app.openapi(list, async (c) => {
     const engram = c.var.engram;
-    const items = await engram.mcpServers.list(await agentIdOf(engram, c.req.valid("param").id));
-    return c.json({ items }, 200);
+    const servers = await engram.mcpServers.list(await agentIdOf(engram, c.req.valid("param").id));
+    return c.json(
+      pageList(servers, c.req.valid("query"), (server) => [server.name]),
+      200,
+    );
   });
   app.openapi(get, async (c) => {
     const { id, name } = c.req.valid("param");
@@ -152,6 +168,18 @@ export function registerMcpServerRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   app.openapi(tools, async (c) => {
     const engram = c.var.engram;
-    return c.json(await engram.runtime.listTools(await agentIdOf(engram, c.req.valid("param").id)), 200);
+    const { items, servers } = await engram.runtime.listTools(
+      await agentIdOf(engram, c.req.valid("param").id),
+    );
+    // Paged by position: the list is built afresh for each request, in the order the model sees it.
+    const page = pageList(
+      items.map((tool, position) => ({ tool, position })),
+      c.req.valid("query"),
+      (entry) => [entry.position],
+    );
+    return c.json(
+      { items: page.items.map((entry) => entry.tool), nextCursor: page.nextCursor, servers },
+      200,
+    );
   });
 }

@@ -69,7 +69,7 @@ describe("PostgreSQL vectors through pgvector (PGlite)", () => {
     assert.deepEqual(store.warnings, []);
     await store.close();
     await pglite.idle();
-    const db = new PgDatabase({ url: pglite.url, max: 1 });
+    const db = new PgDatabase({ url: pglite.url, max: 1, preparedStatements: false });
     try {
       const support = (await findPgVector(db)) as PgVectorSupport;
       assert.equal(support.iterativeScans, true, "PGlite bundles pgvector 0.8");

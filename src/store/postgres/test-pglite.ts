@@ -46,7 +46,9 @@ export async function startTestPglite(): Promise<TestPglite> {
       await client.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
       await client.end();
       await idle();
-      const store = createPostgresStore({ url, max: 1 });
+      // PGlite is one session behind every connection, as a transaction-mode pooler is: what one
+      // connection prepared, the next finds already there. So nothing is kept prepared.
+      const store = createPostgresStore({ url, max: 1, preparedStatements: false });
       await store.ready();
       return store;
     },

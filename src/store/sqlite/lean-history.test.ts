@@ -71,8 +71,21 @@ function asWrittenBeforeLean(path: string, out: Awaited<ReturnType<typeof readOu
         version.run(JSON.stringify(v.memory), (v.memory as { id: string }).id, v.version);
   const event = db.prepare("UPDATE events SET before = ?, after = ? WHERE seq = ?");
   for (const e of out.events) event.run(JSON.stringify(e.before), JSON.stringify(e.after), e.seq);
-  // A database that old predates the later migrations too: undo them (migration 14's table).
-  db.exec("DROP TABLE leader_leases");
+  // A database that old predates the later migrations too: undo them (the tables of 14 and 16–20).
+  for (const table of [
+    "leader_leases",
+    "graph_mentions",
+    "graph_relations",
+    "graph_entities",
+    "block_attachments",
+    "shared_block_edits",
+    "shared_blocks",
+    "agent_group_members",
+    "agent_groups",
+    "agent_mcp_servers",
+    "images",
+  ])
+    db.exec(`DROP TABLE ${table}`);
   db.prepare("DELETE FROM schema_migrations WHERE version >= ?").run(LEAN);
   db.close();
 }

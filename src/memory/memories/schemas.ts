@@ -72,6 +72,11 @@ export const memoryInput = z.strictObject({
   metadata: jsonObject.default({}),
   /** When the memory was formed, for backfills; defaults to now. */
   createdAt: isoTime.optional(),
+  /**
+   * Whose memory it is: the agent's (default) or the project's, found by every agent of the project
+   * (see docs/retrieval.md, "Project memory").
+   */
+  scope: z.enum(["agent", "project"]).optional(),
 });
 export type MemoryInput = z.input<typeof memoryInput>;
 

@@ -54,7 +54,14 @@ export const memorySearch = defineTool({
       results: results.flatMap((r) =>
         r.memory === undefined
           ? []
-          : [{ ...memoryView(r.memory), scope: r.scope, writtenBy: r.writtenBy, score: round(r.score) }],
+          : [
+              {
+                ...memoryView(r.memory),
+                scope: r.scope,
+                ...(r.writtenBy === undefined ? {} : { writtenBy: r.writtenBy }),
+                score: round(r.score),
+              },
+            ],
       ),
       warnings,
     };

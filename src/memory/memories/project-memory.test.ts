@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ForbiddenError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import { createSqliteStore } from "../../store/sqlite/sqlite-store.ts";
 import { createTestEngram } from "../../test/index.ts";
+import { copyDatabase } from "../../transfer/copy-database.ts";
 import { markOf } from "./memory-mark.ts";
 import { PROJECT_HOLDER_NAME } from "./project-holder-name.ts";
 
@@ -150,5 +155,44 @@ describe("project memory", () => {
       null,
       "an agent's own fact is apart",
     );
+  });
+
+  it("is not carried by an agent's export as its own; a database copy keeps it for every agent", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "engram-project-memory-"));
+    try {
+      const from = join(dir, "from.db");
+      const source = createTestEngram({ path: from });
+      const writer = await source.agents.create({ name: "writer" });
+      const reader = await source.agents.create({ name: "reader" });
+      const shared = await source.memories.add(writer.id, {
+        text: "Invoices go out on the 5th",
+        scope: "project",
+        // Before the copy's test clock starts, so that the copy finds it valid now.
+        validFrom: "2025-01-01T00:00:00Z",
+      });
+      const own = await source.memories.add(writer.id, { text: "Writer drafts the invoices" });
+      const doc = await source.transfer.export(writer.id);
+      assert.deepEqual(
+        doc.memories.map((m) => m.id),
+        [own.id],
+      );
+      await source.close();
+      const to = join(dir, "to.db");
+      const report = await copyDatabase(createSqliteStore({ path: from }), createSqliteStore({ path: to }));
+      assert.deepEqual(report.agents.differing, []);
+      const copy = createTestEngram({ path: to });
+      try {
+        const { results } = await copy.search(reader.id, { query: "invoices 5th", sources: ["memories"] });
+        assert.deepEqual(
+          results.map((r) => [r.id, r.scope, r.writtenBy]),
+          [[shared.id, "project", writer.id]],
+        );
+        assert.deepEqual((await copy.agents.list()).items.map((a) => a.name).sort(), ["reader", "writer"]);
+      } finally {
+        await copy.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,7 +13,7 @@ import { resolveRevision } from "../blocks/resolve.ts";
 import { BLOCK_DEFAULTS, type BlockInput, blockInput } from "../blocks/schemas.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { PROJECT_HOLDER_NAME } from "../memories/project-holder-name.ts";
-import { isProjectHolder } from "../memories/project-memory.ts";
+import { isProjectHolder, PROJECT_MEMORY_ACCESS } from "../memories/project-memory.ts";
 import { pageInput, pageOf } from "../pagination.ts";
 import { DEFAULT_PROJECT, type ProjectService } from "../projects/project-service.ts";
 
@@ -46,12 +46,18 @@ export const modelName = z
 
 export const agentInstructions = z.string().max(100_000);
 
+/** An agent's metadata; `projectMemory`, when set, says what the agent may do with project memory. */
+const agentMetadata = jsonObject.refine(
+  (m) => m.projectMemory === undefined || PROJECT_MEMORY_ACCESS.some((a) => a === m.projectMemory),
+  { message: `must be one of ${PROJECT_MEMORY_ACCESS.join(", ")}`, path: ["projectMemory"] },
+);
+
 export const createAgentInput = z.strictObject({
   name: agentName,
   project: z.string().min(1).optional(),
   model: modelName.nullable().optional(),
   instructions: agentInstructions.default(""),
-  metadata: jsonObject.default({}),
+  metadata: agentMetadata.default({}),
   blocks: z.array(blockInput).max(100).optional(),
 });
 export type CreateAgentInput = z.input<typeof createAgentInput>;
@@ -60,7 +66,7 @@ export const updateAgentInput = z.strictObject({
   name: agentName.optional(),
   model: modelName.nullable().optional(),
   instructions: agentInstructions.optional(),
-  metadata: jsonObject.optional(),
+  metadata: agentMetadata.optional(),
 });
 export type UpdateAgentInput = z.input<typeof updateAgentInput>;
 

@@ -92,6 +92,13 @@ describe("project memory", () => {
       (error: unknown) => error instanceof ForbiddenError && /metadata\.projectMemory/.test(error.message),
     );
     assert.equal((await engram.search(reader.id, { query: "rumour" })).results.length, 0, "nothing written");
+    await assert.rejects(
+      engram.agents.update(reader.id, { metadata: { projectMemory: "writ" } }),
+      (error: unknown) =>
+        error instanceof InvalidInputError &&
+        /metadata\.projectMemory: must be one of none, read, write/.test(error.message),
+    );
+    assert.deepEqual((await engram.agents.get(reader.id)).metadata, {}, "nothing changed");
     const byAgent = await engram.memories.add(
       writer.id,
       { text: "A fact", scope: "project" },

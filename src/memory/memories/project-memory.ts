@@ -17,8 +17,10 @@ export { PROJECT_HOLDER_NAME };
 /** Where a memory belongs: to the agent that wrote it, or to its project. */
 export type MemoryScope = "agent" | "project";
 
+/** What an agent may do with its project's memory (`agent.metadata.projectMemory`), least first. */
+export const PROJECT_MEMORY_ACCESS = ["none", "read", "write"] as const;
 /** What an agent may do with its project's memory (`agent.metadata.projectMemory`). */
-export type ProjectMemoryAccess = "none" | "read" | "write";
+export type ProjectMemoryAccess = (typeof PROJECT_MEMORY_ACCESS)[number];
 
 /** The reserved metadata key of a project memory that names the agent that wrote it. */
 export const WRITTEN_BY = "writtenBy";

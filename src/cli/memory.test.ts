@@ -149,6 +149,7 @@ describe("engram memory add", () => {
       [[added.memory.id, "project"]],
     );
     assert.deepEqual(await listIds(), [], "not the writer's own memory");
+    assert.deepEqual(await listIds("--scope", "project"), [added.memory.id]);
   });
 
   it("rejects a wrong command line with exit 2", async () => {

@@ -215,6 +215,11 @@ describe("a key sees only its project: every route, walked with a foreign key", 
         path,
       );
     }
+    const listed = await t.get(`/v1/agents/${mine.agentId}/memories?scope=project`, auth);
+    assert.deepEqual(
+      listed.body.items.map((m: { text: string }) => m.text),
+      ["my project memory"],
+    );
     for (const suffix of ["", "/history"]) {
       const url = `/v1/agents/${mine.agentId}/memories/${theirs.projectMemoryId}${suffix}`;
       assert.equal((await t.get(url, auth)).status, 404, url);

@@ -309,8 +309,12 @@ export class MemoryService {
     }
     const agent = await requireAgent(this.#ctx, agentId);
     const limit = input.limit ?? 50;
+    const { scope, ...filter } = input;
+    const owner = scope === "project" ? await findProjectHolder(this.#ctx, agent.projectId) : agent;
+    // A project with no project memory yet has no holder: its list is empty.
+    if (owner === null) return { items: [], nextCursor: null };
     const rows = await this.#ctx.store.memories.list(
-      { ...input, agentId: agent.id },
+      { ...filter, agentId: owner.id },
       { after: input.cursor, limit: limit + 1 },
     );
     return pageOf(rows, limit, (m) => m.id);

@@ -45,6 +45,10 @@ describe("project memory", () => {
       (await engram.memories.list(reader.id)).items.map((m) => m.id),
       [own.id],
     );
+    assert.deepEqual(
+      (await engram.memories.list(reader.id, { scope: "project" })).items.map((m) => m.id),
+      [shared.id],
+    );
   });
 
   it("is filtered by userId like any memory", async () => {
@@ -80,6 +84,7 @@ describe("project memory", () => {
     await assert.rejects(engram.memories.get(stranger.id, shared.id), NotFoundError);
     await assert.rejects(engram.memories.history(stranger.id, shared.id), NotFoundError);
     await assert.rejects(engram.memories.delete(stranger.id, shared.id), NotFoundError);
+    assert.deepEqual((await engram.memories.list(stranger.id, { scope: "project" })).items, []);
     const deaf = await engram.agents.create({ name: "deaf", metadata: { projectMemory: "none" } });
     const none = await engram.search(deaf.id, { query: "launch code word heron" });
     assert.deepEqual(none.results, []);

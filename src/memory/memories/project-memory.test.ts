@@ -39,6 +39,10 @@ describe("project memory", () => {
       mine.results.map((r) => [r.id, r.scope]),
       [[shared.id, "project"]],
     );
+    // It reaches the other agent's context, marked as the project's.
+    const context = await engram.runtime.context(reader.id, { query: "where is the office" });
+    assert.match(context.retrieved, /\(fact; [^)]*project memory\) The office moves to Porto/);
+    assert.doesNotMatch(context.retrieved, /project memory\) Reader thinks/);
     // Any agent of the project reads it by id; its own listing holds only its own memories.
     assert.equal((await engram.memories.get(reader.id, shared.id)).text, "The office moves to Porto");
     assert.deepEqual(

@@ -147,6 +147,23 @@ describe("project memory", () => {
     );
   });
 
+  it("outlives the agent that wrote it, and goes with its project", async () => {
+    const { engram, writer, reader } = await setup();
+    const shared = await engram.memories.add(writer.id, { text: "Backups run nightly", scope: "project" });
+    await engram.agents.delete(writer.id);
+    const { results } = await engram.search(reader.id, { query: "backups nightly" });
+    assert.deepEqual(
+      results.map((r) => r.id),
+      [shared.id],
+    );
+    await engram.projects.create({ name: "short-lived" });
+    const temp = await engram.agents.create({ name: "temp", project: "short-lived" });
+    const gone = await engram.memories.add(temp.id, { text: "Temporary", scope: "project" });
+    await engram.projects.delete("short-lived");
+    assert.equal(await engram.store.agents.get(gone.agentId), null, "the holder went with its project");
+    assert.equal(await engram.store.memories.get(gone.agentId, gone.id), null);
+  });
+
   it("closes the project's previous keyed fact of the same key and user, whichever agent wrote it", async () => {
     const { engram, writer, reader } = await setup();
     const first = await engram.memories.add(writer.id, {

@@ -115,6 +115,7 @@ export const OPERATIONS = {
       "validAt",
       "filter",
       "archived",
+      "scope",
       "cursor",
       "limit",
     ],

@@ -218,6 +218,7 @@ export type {
 } from "./memory/blocks/shared-block-service.ts";
 export type { EventFollowOptions, EventListOptions, EventService } from "./memory/events/event-service.ts";
 export type { MemoryService, MemoryWriteResult } from "./memory/memories/memory-service.ts";
+export type { MemoryScope, ProjectMemoryAccess } from "./memory/memories/project-memory.ts";
 export type { MemoryInput, MemoryListInput, MemoryPatch } from "./memory/memories/schemas.ts";
 export type { MessageInput, MessageListInput, MessageService } from "./memory/messages/message-service.ts";
 export type { ProjectService } from "./memory/projects/project-service.ts";

@@ -1,5 +1,6 @@
 import type { Block, Insight, Memory, Message } from "../core/types.ts";
 import { markOf } from "../memory/memories/memory-mark.ts";
+import type { MemoryScope } from "../memory/memories/project-memory.ts";
 import type { SummaryInfo } from "./turn-messages.ts";
 
 /**
@@ -70,11 +71,13 @@ export function renderSummary(summary: Message, info: SummaryInfo): string {
  * A retrieved memory's line: when it was recorded, its kind and tags, when it was true where that
  * matters (see `validityNote`), and its text.
  */
-export function renderMemory(memory: Memory, nowIso?: string): string {
+export function renderMemory(memory: Memory, nowIso?: string, scope?: MemoryScope): string {
   const tags = memory.tags.length === 0 ? "" : `; tags: ${memory.tags.join(", ")}`;
   const validity = validityNote(memory, nowIso);
   const note = validity === "" ? "" : `; ${validity}`;
-  return `- [${memory.createdAt.slice(0, 10)}] (${memory.kind}${tags}${note}) ${fence(memory.text, "retrieved_memories")}`;
+  // The model can tell what its project shares from what it learned itself.
+  const shared = scope === "project" ? "; project memory" : "";
+  return `- [${memory.createdAt.slice(0, 10)}] (${memory.kind}${tags}${note}${shared}) ${fence(memory.text, "retrieved_memories")}`;
 }
 
 /**

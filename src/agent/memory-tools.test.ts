@@ -144,6 +144,38 @@ describe("memory tools", () => {
     assert.equal(model.calls.length, 6);
   });
 
+  it("memory_insert writes project memory when the agent may; another agent's memory_search finds it as the project's", async () => {
+    const { engram, agent } = await setup([
+      call("memory_insert", { text: "The wiki moved to wiki.example.com", scope: "project" }),
+      { text: "Not allowed." },
+      call("memory_insert", { text: "The wiki moved to wiki.example.com", scope: "project" }),
+      { text: "Shared." },
+      call("memory_search", { query: "where is the wiki" }),
+      { text: "At wiki.example.com." },
+    ]);
+    const refused = await engram.runtime.send(agent.id, { content: "Tell the team about the wiki" });
+    assert.deepEqual(refused.edits, []);
+    assert.match(
+      refused.messages.find((m) => m.role === "tool")?.content ?? "",
+      /may not write project memory/,
+    );
+    await engram.agents.update(agent.id, { metadata: { projectMemory: "write" } });
+    const shared = await engram.runtime.send(agent.id, { content: "Tell the team about the wiki" });
+    const memoryId = shared.edits[0]?.memoryId as string;
+    assert.equal((await engram.memories.get(agent.id, memoryId)).metadata.writtenBy, agent.id);
+    const colleague = await engram.agents.create({ name: "colleague" });
+    const found = await engram.runtime.send(colleague.id, { content: "Where is the wiki?" });
+    const result = JSON.parse(found.messages.find((m) => m.role === "tool")?.content ?? "{}");
+    assert.deepEqual(
+      result.results.map((r: { id: string; scope: string; writtenBy: string }) => [
+        r.id,
+        r.scope,
+        r.writtenBy,
+      ]),
+      [[memoryId, "project", agent.id]],
+    );
+  });
+
   it("memory_search finds what is true now; history, when asked for, comes marked with its validity", async () => {
     const { engram, agent } = await setup([
       call("memory_search", { query: "where does Ada live" }),

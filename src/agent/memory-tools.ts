@@ -69,6 +69,12 @@ function toolInputs() {
       z.object({
         text: z.string().min(1).describe("what to remember, self-contained"),
         tags: z.array(z.string()).optional().describe("a few keywords to file it under"),
+        scope: z
+          .enum(["agent", "project"])
+          .optional()
+          .describe(
+            "agent (default): your own memory; project: shared with every agent of your project, if you may write it",
+          ),
       }),
     ),
     memorySearchInput: zodSchema(
@@ -165,13 +171,14 @@ export function memoryTools(services: MemoryToolServices, scope: ToolScope): Rec
       description:
         "Save a fact or note to long-term memory (not always in context; found later with memory_search).",
       inputSchema: schemas.insertInput,
-      execute: async ({ text, tags }, { toolCallId }) => {
+      execute: async ({ text, tags, scope: where }, { toolCallId }) => {
         try {
           const memory = await services.memories.add(
             scope.agentId,
             {
               text,
               tags: tags ?? [],
+              scope: where,
               kind: "note",
               userId: scope.userId,
               metadata: { turnId: scope.turnId, toolCallId },
@@ -208,6 +215,8 @@ export function memoryTools(services: MemoryToolServices, scope: ToolScope): Rec
               kind: r.memory?.kind,
               tags: r.memory?.tags,
               createdAt: r.memory?.createdAt,
+              // Project memory is told apart from the agent's own, with who wrote it.
+              ...(r.scope === "project" ? { scope: r.scope, writtenBy: r.writtenBy } : {}),
               // A fact no longer true says so, so the model never takes it for the present.
               validity: r.memory === undefined ? undefined : validityNote(r.memory, now) || undefined,
             })),

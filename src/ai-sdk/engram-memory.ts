@@ -137,7 +137,9 @@ export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddlewa
             }),
       ]);
       const memories = renderMemories(
-        (found?.results ?? []).flatMap((r) => (r.memory === undefined ? [] : [renderMemory(r.memory)])),
+        (found?.results ?? []).flatMap((r) =>
+          r.memory === undefined ? [] : [renderMemory(r.memory, undefined, r.scope)],
+        ),
       );
       const blocks = renderBlocks(blockSet.blocks, { editable: false });
       const transformed = { ...params, prompt: withMemory(params.prompt, blocks, memories, newest) };

@@ -126,6 +126,7 @@ describe("engram memory add", () => {
       [["memory", "add", "helper", "x", "--importance", "2"], /importance/],
       [["memory", "add", "helper", "x", "--valid-from", "yesterday"], /validFrom: must be an ISO 8601/],
       [["memory", "add", "helper", "x", "--metadata", "[1]"], /--metadata must be a JSON object/],
+      [["memory", "add", "helper", "x", "--scope", "team"], /scope: /],
     ];
     for (const [argv, message] of cases) {
       const out = await s.cli([...argv, "--json"]);
@@ -136,6 +137,19 @@ describe("engram memory add", () => {
     const nobody = await s.cli(["memory", "add", "nobody", "x", "--json"]);
     assert.deepEqual([nobody.code, nobody.json().error.code], [1, "not_found"]);
     assert.deepEqual(await listIds(), []);
+  });
+
+  it("adds a project memory with --scope project, found by every agent of the project", async () => {
+    await s.ok(["agent", "create", "--name", "colleague"]);
+    const added = await s.ok(["memory", "add", "helper", "Standup moved to 10:00", "--scope", "project"]);
+    assert.equal(added.memory.metadata.writtenBy, (await s.ok(["agent", "show", "helper"])).agent.id);
+    const found = await s.ok(["memory", "search", "colleague", "standup"]);
+    assert.deepEqual(
+      found.results.map((r: { id: string; scope: string }) => [r.id, r.scope]),
+      [[added.memory.id, "project"]],
+    );
+    assert.deepEqual(await listIds(), [], "not the writer's own memory");
+    assert.deepEqual(await listIds("--scope", "project"), [added.memory.id]);
   });
 
   it("rejects a wrong command line with exit 2", async () => {

@@ -144,6 +144,11 @@ describe("the client over a socket, across every operation", () => {
     assert.equal((await client.memories.history(agent.id, memory.id)).length, 2);
     assert.ok((await client.memories.archive(agent.id, memory.id)).archivedAt !== null);
     assert.equal((await client.memories.list(agent.id, { archived: "only" })).items.length, 1);
+    const shared = await client.memories.add(agent.id, { text: "the project's secret", scope: "project" });
+    assert.deepEqual(
+      (await client.memories.list(agent.id, { scope: "project" })).items.map((m) => m.id),
+      [shared.id],
+    );
     assert.equal((await client.memories.restore(agent.id, memory.id)).archivedAt, null);
     const found = await client.memories.search(agent.id, example("memories.search"));
     assert.ok(found.results.some((r) => JSON.stringify(r).includes("the secret is blue")));

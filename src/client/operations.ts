@@ -120,6 +120,7 @@ export const OPERATIONS = {
       "validAt",
       "filter",
       "archived",
+      "scope",
       "cursor",
       "limit",
     ],

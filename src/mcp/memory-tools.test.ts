@@ -86,6 +86,45 @@ describe("memory and conversation tools", () => {
     assert.deepEqual(await state(t.engram, agent.id), before);
   });
 
+  it("writes project memory when the agent may, finds it from every agent of the project and no other", async () => {
+    const acme = await t.engram.projects.create({ name: "acme" });
+    const other = await t.engram.projects.create({ name: "other" });
+    const inAcme = t.engram.forProject(acme.id);
+    const writer = await inAcme.agents.create({ name: "writer", metadata: { projectMemory: "write" } });
+    const reader = await inAcme.agents.create({ name: "reader" });
+    const stranger = await t.engram.forProject(other.id).agents.create({ name: "stranger" });
+    const asWriter = await t.connect("writer", { engram: inAcme });
+    const inserted = await call(asWriter, "memory_insert", {
+      text: "Deploys freeze on Fridays",
+      scope: "project",
+    });
+    assert.equal(inserted.memory.scope, "project");
+    const asReader = await t.connect("reader", { engram: inAcme });
+    const found = await call(asReader, "memory_search", { query: "deploys freeze" });
+    assert.deepEqual(
+      found.results.map((r: { id: string; scope: string; writtenBy: string }) => [
+        r.id,
+        r.scope,
+        r.writtenBy,
+      ]),
+      [[inserted.memory.id, "project", writer.id]],
+    );
+    // The reader may not write project memory: refused, nothing written.
+    const before = await state(t.engram, reader.id);
+    assert.match(
+      await failure(asReader, "memory_insert", { text: "A rumour", scope: "project" }),
+      /may not write project memory/,
+    );
+    assert.deepEqual(await state(t.engram, reader.id), before);
+    const foreign = await t.connect("stranger", { engram: t.engram.forProject(other.id) });
+    assert.deepEqual((await call(foreign, "memory_search", { query: "deploys freeze" })).results, []);
+    assert.match(
+      await failure(foreign, "memory_search", { query: "deploys", agent: reader.id }),
+      /not found/,
+    );
+    assert.equal(stranger.projectId, other.id);
+  });
+
   it("logs messages and searches the conversation", async () => {
     const agent = await t.engram.agents.create({ name: "helper" });
     const client = await t.connect("helper");

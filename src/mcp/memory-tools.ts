@@ -52,7 +52,16 @@ export const memorySearch = defineTool({
     });
     return {
       results: results.flatMap((r) =>
-        r.memory === undefined ? [] : [{ ...memoryView(r.memory), score: round(r.score) }],
+        r.memory === undefined
+          ? []
+          : [
+              {
+                ...memoryView(r.memory),
+                scope: r.scope,
+                ...(r.writtenBy === undefined ? {} : { writtenBy: r.writtenBy }),
+                score: round(r.score),
+              },
+            ],
       ),
       warnings,
     };
@@ -68,6 +77,7 @@ const insertable = memoryInput.pick({
   validFrom: true,
   validTo: true,
   key: true,
+  scope: true,
 }).shape;
 
 export const memoryInsert = defineTool({
@@ -90,11 +100,15 @@ export const memoryInsert = defineTool({
       "What the fact is about, as lower-case dotted segments (user.city): a new fact with the same key " +
         "and user closes the previous one.",
     ),
+    scope: insertable.scope.describe(
+      "agent (default): the agent's own memory; project: found by every agent of the project " +
+        '(allowed when the agent\'s metadata.projectMemory is "write").',
+    ),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async run(args, { session, agentId }) {
     const memory = await session.engram.memories.add(agentId, args, { actor: "agent" });
-    return { memory: memoryView(memory) };
+    return { memory: { ...memoryView(memory), scope: args.scope ?? "agent" } };
   },
 });
 

@@ -9,6 +9,7 @@ import type { McpPolicy } from "../mcp-tools/mcp-policy.ts";
 import type { ModelPolicy } from "../models/model-policy.ts";
 import type { VectorIndex } from "../retrieval/vector-index.ts";
 import type { Store } from "../store/store.ts";
+import { PROJECT_HOLDER_NAME } from "./memories/project-holder-name.ts";
 
 /** What every service shares: the store, the injected clock and id generator, and the tenant scope. */
 export interface EngineContext {
@@ -88,7 +89,12 @@ export function makeEvent(
 export async function requireAgent(ctx: EngineContext, agentId: string): Promise<Agent> {
   if (typeof agentId !== "string" || agentId === "") throw new NotFoundError("agent id is empty");
   const agent = await ctx.store.agents.get(agentId);
-  if (agent === null || (ctx.projectId !== undefined && agent.projectId !== ctx.projectId)) {
+  // A project's holder of project memories is storage, not an agent anyone may address.
+  if (
+    agent === null ||
+    agent.name === PROJECT_HOLDER_NAME ||
+    (ctx.projectId !== undefined && agent.projectId !== ctx.projectId)
+  ) {
     throw new NotFoundError(`agent ${agentId} not found`);
   }
   return agent;

@@ -5,6 +5,12 @@ import type { Memory, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { expandThroughGraph, type GraphHit } from "../graph/graph-expansion.ts";
 import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
+import {
+  findProjectHolder,
+  type MemoryScope,
+  projectMemoryAccess,
+  writerOf,
+} from "../memory/memories/project-memory.ts";
 import { searchableText } from "../memory/messages/message-service.ts";
 import type { LexicalHit, MemoryFilter, MessageFilter, VectorHit } from "../store/store.ts";
 import { rankMessages } from "./conversation-ranker.ts";
@@ -42,6 +48,10 @@ export interface ScoreComponents {
 
 export interface SearchResult {
   source: "memory" | "message";
+  /** For a memory: the agent's own, or its project's (found by every agent of the project). */
+  scope?: MemoryScope;
+  /** For a project memory: the agent that wrote it, when known. */
+  writtenBy?: string;
   id: string;
   text: string;
   score: number;
@@ -94,19 +104,31 @@ export class SearchService {
           )
         : new Map<string, GraphHit>();
 
+    // Project memories are ranked as a list of their own (the holder's index and statistics) and
+    // fused with the agent's by score, as memories and messages are.
+    const holder =
+      q.sources.includes("memories") && projectMemoryAccess(agent) !== "none"
+        ? await findProjectHolder(this.#ctx, agent.projectId)
+        : null;
+    const passes: { source: "memories" | "messages"; ownerId: string; scope: MemoryScope }[] = [];
     for (const source of q.sources) {
+      passes.push({ source, ownerId: agent.id, scope: "agent" });
+      if (source === "memories" && holder !== null)
+        passes.push({ source, ownerId: holder.id, scope: "project" });
+    }
+    for (const { source, ownerId, scope } of passes) {
       const lexical: (LexicalHit<Candidate> & { bm25?: number | null })[] = [];
       let vector: VectorHit[] | null = null;
       const byId = new Map<string, Candidate>();
       if (source === "memories") {
-        const filter = memoryFilter(agent.id, q, at);
+        const filter = memoryFilter(ownerId, q, at);
         for (const hit of await this.#ctx.store.memories.searchText(filter, terms, q.candidates)) {
           lexical.push({ item: { source: "memory", item: hit.item }, score: hit.score });
         }
         // Hits were ranked by some of these terms, so they were not all too common: no need to ask.
         if (
           terms.length === 0 ||
-          (lexical.length === 0 && (await this.#ctx.store.memories.tooCommonToRank(agent.id, terms)))
+          (lexical.length === 0 && (await this.#ctx.store.memories.tooCommonToRank(ownerId, terms)))
         ) {
           for (const memory of await this.#ctx.store.memories.list(filter, { limit: q.candidates })) {
             byId.set(memory.id, { source: "memory", item: memory });
@@ -115,14 +137,14 @@ export class SearchService {
         if (weights.vector > 0 && q.query.trim() !== "") {
           // A filter leaves out some nearest neighbours: take more, keep the best that pass.
           const k = q.filter === undefined ? q.candidates : Math.min(q.candidates * FILTER_OVERFETCH, 1000);
-          const found = await this.#ctx.vectors.search("memories", agent.id, q.query, k);
+          const found = await this.#ctx.vectors.search("memories", ownerId, q.query, k);
           if (found.warning !== null) warnings.push(found.warning);
           vector = found.hits;
           const missing = (vector ?? [])
             .map((h) => h.id)
             .filter((id) => !lexical.some((l) => l.item.item.id === id));
           if (q.filter === undefined) {
-            for (const memory of await this.#ctx.store.memories.getMany(agent.id, missing)) {
+            for (const memory of await this.#ctx.store.memories.getMany(ownerId, missing)) {
               if (memoryMatches(memory, filter)) byId.set(memory.id, { source: "memory", item: memory });
             }
           } else if (vector !== null) {
@@ -173,7 +195,8 @@ export class SearchService {
         }
       }
       for (const hit of lexical) byId.set(hit.item.item.id, hit.item);
-      if (graphHits.size > 0) {
+      // The graph is the agent's own: it brings in the agent's memories and messages, not the project's.
+      if (graphHits.size > 0 && scope === "agent") {
         const found = new Set(byId.keys());
         if (source === "memories") {
           for (const memory of await graphMemories(
@@ -232,6 +255,7 @@ export class SearchService {
           weights.graph * components.graph;
         scored.push({
           source: candidate.source,
+          ...(candidate.source === "memory" ? scopeOf(candidate.item, scope) : {}),
           id,
           text: candidate.source === "memory" ? candidate.item.text : searchableText(candidate.item),
           score: round(score),
@@ -244,8 +268,14 @@ export class SearchService {
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
     const { kept, dropped } = suppressNearDuplicates(scored, (r) => r.text, q.dedupeThreshold, q.k);
     if (q.recordAccess) {
-      const ids = kept.filter((r) => r.source === "memory").map((r) => r.id);
-      await this.#ctx.store.memories.recordAccess(agent.id, ids, nowIso(this.#ctx));
+      const owners = new Map<string, string[]>();
+      for (const r of kept) {
+        if (r.memory === undefined) continue;
+        owners.set(r.memory.agentId, [...(owners.get(r.memory.agentId) ?? []), r.id]);
+      }
+      for (const [ownerId, ids] of owners) {
+        await this.#ctx.store.memories.recordAccess(ownerId, ids, nowIso(this.#ctx));
+      }
     }
     return {
       results: kept,
@@ -253,6 +283,12 @@ export class SearchService {
       warnings,
     };
   }
+}
+
+/** Where a memory result came from. */
+function scopeOf(memory: Memory, scope: MemoryScope): { scope: MemoryScope; writtenBy?: string } {
+  const writer = scope === "project" ? writerOf(memory) : null;
+  return writer === null ? { scope } : { scope, writtenBy: writer };
 }
 
 function memoryFilter(agentId: string, q: ParsedSearch, now: string): MemoryFilter {

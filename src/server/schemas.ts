@@ -274,6 +274,13 @@ export const ScoreComponentsSchema = z
 export const SearchResultSchema = z
   .object({
     source: z.enum(["memory", "message"]),
+    scope: z.enum(["agent", "project"]).optional().openapi({
+      description: "for a memory: the agent's own, or its project's (found by every agent of the project)",
+    }),
+    writtenBy: z
+      .string()
+      .optional()
+      .openapi({ description: "for a project memory: the agent that wrote it" }),
     id: z.string(),
     text: z.string(),
     score: z.number(),

@@ -34,6 +34,9 @@ interface Theirs {
   agentId: string;
   agentName: string;
   memoryId: string;
+  /** A memory of their project (scope project), and the hidden holder it is stored under. */
+  projectMemoryId: string;
+  holderId: string;
   episodeId: string;
   firstCommit: string;
   head: string;
@@ -88,6 +91,10 @@ async function seedTheirs(engram: Engram): Promise<Theirs> {
     pattern: "round-robin",
     members: [agent.id],
   });
+  const projectMemory = await scoped.memories.add(agent.id, {
+    text: "their secret project memory",
+    scope: "project",
+  });
   const block = await scoped.sharedBlocks.create({ label: "team", value: "their secret team rules" });
   await scoped.sharedBlocks.attach(agent.id, block.id);
   return {
@@ -96,6 +103,8 @@ async function seedTheirs(engram: Engram): Promise<Theirs> {
     agentId: agent.id,
     agentName: agent.name,
     memoryId: memory?.id as string,
+    projectMemoryId: projectMemory.id,
+    holderId: projectMemory.agentId,
     episodeId: running.id,
     firstCommit: first,
     head,
@@ -194,6 +203,63 @@ describe("a key sees only its project: every route, walked with a foreign key", 
       assert.equal(reply.status, 404, `${op.method} ${url}: ${JSON.stringify(reply.body)}`);
     }
     assert.deepEqual(await everything(t.engram, theirs), snapshot);
+  });
+
+  it("never shows their project memory: not in search, not by id through one's own agent, not through its holder", async () => {
+    const snapshot = await everything(t.engram, theirs);
+    // One's own project has project memory too, so the search does run over a holder: its own.
+    await t.post(
+      `/v1/agents/${mine.agentId}/memories`,
+      { text: "my project memory", scope: "project" },
+      auth,
+    );
+    for (const path of ["search", "memories/search"]) {
+      const reply = await t.post(
+        `/v1/agents/${mine.agentId}/${path}`,
+        { query: "secret project memory" },
+        auth,
+      );
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      assert.equal(JSON.stringify(reply.body).includes("their secret"), false, path);
+      assert.ok(
+        reply.body.results.some((r: { scope?: string }) => r.scope === "project"),
+        path,
+      );
+    }
+    const listed = await t.get(`/v1/agents/${mine.agentId}/memories?scope=project`, auth);
+    assert.deepEqual(
+      listed.body.items.map((m: { text: string }) => m.text),
+      ["my project memory"],
+    );
+    for (const suffix of ["", "/history"]) {
+      const url = `/v1/agents/${mine.agentId}/memories/${theirs.projectMemoryId}${suffix}`;
+      assert.equal((await t.get(url, auth)).status, 404, url);
+    }
+    assert.equal(
+      (
+        await t.send(
+          "DELETE",
+          `/v1/agents/${mine.agentId}/memories/${theirs.projectMemoryId}`,
+          undefined,
+          auth,
+        )
+      ).status,
+      404,
+    );
+    // The holder is no agent: not for a foreign key, and not for the key of its own project either.
+    const theirKey = (await t.engram.keys.create({ project: "theirs", name: "theirs-2" })).key;
+    for (const key of [mine.key, theirKey]) {
+      const headers = { authorization: `Bearer ${key}` };
+      for (const url of [`/v1/agents/${theirs.holderId}`, `/v1/agents/${theirs.holderId}/memories`]) {
+        const reply = await t.get(url, headers);
+        assert.equal(reply.status, 404, `${url}: ${JSON.stringify(reply.body)}`);
+      }
+      const listed = await t.get("/v1/agents", headers);
+      assert.equal(JSON.stringify(listed.body).includes(theirs.holderId), false);
+    }
+    const after = await everything(t.engram, theirs);
+    assert.deepEqual(after.export, snapshot.export);
+    assert.deepEqual(after.memories, snapshot.memories);
   });
 
   it("answers 404 when a list or a create names the other project or its agent, and lists none of it", async () => {

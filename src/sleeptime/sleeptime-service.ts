@@ -5,6 +5,7 @@ import { isId } from "../core/ids.ts";
 import { type Agent, JOB_STATUSES, type Job, type Memory, type Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { type EngineContext, requireAgent } from "../memory/context.ts";
+import { isProjectHolder } from "../memory/memories/project-memory.ts";
 import { dropUndefined, PAGE_DEFAULT, PAGE_MAX, pageOf } from "../memory/pagination.ts";
 import { modelForAgent } from "../models/language-model.ts";
 import { decidesOnWrite, isUndecidedFact } from "./decide-switch.ts";
@@ -266,6 +267,8 @@ export class SleeptimeService {
     for (;;) {
       const agents = await store.agents.list({ projectId: this.#ctx.projectId, after, limit: 100 });
       for (const agent of agents) {
+        // Project memory is refined by no agent's jobs: its holder is storage, not an agent.
+        if (isProjectHolder(agent)) continue;
         const from = await store.jobs.watermark(agent.id, "schedule");
         const { count, lastSeq } = await store.events.tally({
           agentId: agent.id,

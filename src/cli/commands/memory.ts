@@ -39,6 +39,11 @@ const add = defineCommand({
       help: "what the fact is about, e.g. user.city: closes the open fact of the same key and user",
     },
     user: { type: "string", arg: "USER", help: "the end user it is about (default: the agent's own)" },
+    scope: {
+      type: "string",
+      arg: "SCOPE",
+      help: "agent (default) or project: a project memory is found by every agent of the project",
+    },
     "source-message": {
       type: "string",
       multiple: true,
@@ -250,6 +255,11 @@ const list = defineCommand({
       arg: "MODE",
       help: "archived memories: exclude (default), include, or only",
     },
+    scope: {
+      type: "string",
+      arg: "SCOPE",
+      help: "agent (default): its own memories; project: its project's",
+    },
     filter: FILTER_OPTION,
     limit: { type: "string", arg: "N", help: "page size (default 50, at most 500)" },
     cursor: { type: "string", arg: "CURSOR", help: "the page after this cursor" },
@@ -266,6 +276,7 @@ const list = defineCommand({
       tags: options.tag,
       validAt: options["valid-at"],
       archived: options.archived as "exclude" | "include" | "only" | undefined,
+      scope: options.scope as "agent" | "project" | undefined,
       filter,
       limit,
       cursor: options.cursor,
@@ -327,6 +338,7 @@ function memoryFields(options: {
   "source-message"?: string[] | undefined;
   "external-id"?: string[] | undefined;
   metadata?: string | undefined;
+  scope?: string | undefined;
 }): Omit<MemoryInput, "text"> {
   const importance = numberOption(options.importance, "importance", "memory add");
   const messageIds = options["source-message"];
@@ -344,6 +356,8 @@ function memoryFields(options: {
         ? undefined
         : { messageIds: messageIds ?? [], externalIds: externalIds ?? [] },
     metadata: options.metadata === undefined ? undefined : parseJsonObjectFlag(options.metadata, "metadata"),
+    // Checked with the rest of the memory, so a bad scope is named like any other field.
+    scope: options.scope as MemoryInput["scope"],
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }

@@ -13,6 +13,8 @@ import { makeCommit } from "../blocks/commit-hash.ts";
 import { resolveRevision } from "../blocks/resolve.ts";
 import { BLOCK_DEFAULTS, type BlockInput, blockInput } from "../blocks/schemas.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
+import { PROJECT_HOLDER_NAME } from "../memories/project-holder-name.ts";
+import { isProjectHolder, PROJECT_MEMORY_ACCESS } from "../memories/project-memory.ts";
 import { pageInput, pageOf } from "../pagination.ts";
 import { DEFAULT_PROJECT, type ProjectService } from "../projects/project-service.ts";
 
@@ -33,19 +35,30 @@ export const DEFAULT_BLOCKS: readonly BlockInput[] = [
 ];
 
 /** Shared with import, which holds an exported agent to the rules of a live one. */
-export const agentName = z.string().trim().min(1, "must not be empty").max(MAX_AGENT_NAME);
+export const agentName = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(MAX_AGENT_NAME)
+  .refine((name) => name !== PROJECT_HOLDER_NAME, `"${PROJECT_HOLDER_NAME}" is reserved`);
 export const modelName = z
   .string()
   .regex(/^[a-z][a-z0-9-]*:.+$/, "must be provider:model, e.g. openai:gpt-4o-mini or ollama:qwen3:8b");
 
 export const agentInstructions = z.string().max(100_000);
 
+/** An agent's metadata; `projectMemory`, when set, says what the agent may do with project memory. */
+const agentMetadata = jsonObject.refine(
+  (m) => m.projectMemory === undefined || PROJECT_MEMORY_ACCESS.some((a) => a === m.projectMemory),
+  { message: `must be one of ${PROJECT_MEMORY_ACCESS.join(", ")}`, path: ["projectMemory"] },
+);
+
 export const createAgentInput = z.strictObject({
   name: agentName,
   project: z.string().min(1).optional(),
   model: modelName.nullable().optional(),
   instructions: agentInstructions.default(""),
-  metadata: jsonObject.default({}),
+  metadata: agentMetadata.default({}),
   blocks: z.array(blockInput).max(100).optional(),
 });
 export type CreateAgentInput = z.input<typeof createAgentInput>;
@@ -54,7 +67,7 @@ export const updateAgentInput = z.strictObject({
   name: agentName.optional(),
   model: modelName.nullable().optional(),
   instructions: agentInstructions.optional(),
-  metadata: jsonObject.optional(),
+  metadata: agentMetadata.optional(),
 });
 export type UpdateAgentInput = z.input<typeof updateAgentInput>;
 
@@ -166,7 +179,7 @@ export class AgentService {
         : await this.#resolveProject(options.project, false);
     if (project === null) throw new NotFoundError(`agent ${idOrName} not found`);
     const agent = await this.#ctx.store.agents.getByName(project.id, idOrName);
-    if (agent === null) throw new NotFoundError(`agent ${idOrName} not found`);
+    if (agent === null || isProjectHolder(agent)) throw new NotFoundError(`agent ${idOrName} not found`);
     return agent;
   }
 
@@ -177,7 +190,10 @@ export class AgentService {
     const projectId =
       options.project !== undefined ? (await this.#projects.get(options.project)).id : this.#ctx.projectId;
     const rows = await this.#ctx.store.agents.list({ projectId, after: cursor, limit: limit + 1 });
-    return pageOf(rows, limit, (a) => a.id);
+    // The holder of project memories is left out here, not in the store: copies, re-embedding and
+    // exports of the database must still see it. A page may then hold one fewer than the limit.
+    const page = pageOf(rows, limit, (a) => a.id);
+    return { ...page, items: page.items.filter((a) => !isProjectHolder(a)) };
   }
 
   /** Changes an agent's settings; `actor` says who, in the event (default `user`). */

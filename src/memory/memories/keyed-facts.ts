@@ -9,8 +9,10 @@ import { addIds, markOf, withMark } from "./memory-mark.ts";
  */
 
 /**
- * What a keyed fact is matched on: the same agent, user and key. This is the one place the match is
- * defined: a memory scope (agent or project) joins here when memories have one.
+ * What a keyed fact is matched on: the same owner, user and key. This is the one place the match is
+ * defined. The owner carries the scope: an agent's own memory is owned by the agent, a project memory
+ * by its project's holder (project-memory.ts), so a keyed project fact closes the project's previous
+ * fact of that key and user, whichever agent wrote either, and never an agent's own fact.
  */
 export function keyedMatch(memory: Memory): KeyedMatch | null {
   if (memory.key === null) return null;

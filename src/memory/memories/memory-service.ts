@@ -10,6 +10,13 @@ import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.
 import { dropUndefined, pageOf } from "../pagination.ts";
 import { chainFacts, keyedMatch, matchKey, startOf } from "./keyed-facts.ts";
 import {
+  checkProjectWrite,
+  findProjectHolder,
+  keepWriter,
+  projectHolder,
+  withWriter,
+} from "./project-memory.ts";
+import {
   MAX_BATCH,
   type MemoryInput,
   type MemoryListInput,
@@ -60,15 +67,24 @@ export class MemoryService {
     parsed.forEach((m, i) => {
       checkValidity(m.validFrom, m.validTo, `memory ${i}`);
     });
+    const scopes = new Set(parsed.map((m) => m.scope ?? "agent"));
+    if (scopes.size > 1)
+      throw new InvalidInputError(
+        "invalid memories: scope: one batch holds agent or project memories, not both: send two batches",
+      );
     const agent = await requireAgent(this.#ctx, agentId);
     const actor = options.actor ?? "user";
+    const project = scopes.has("project");
+    // The agent's own tools write project memory only when the agent is allowed to; users may.
+    if (project && actor === "agent") checkProjectWrite(agent);
+    const owner = project ? await projectHolder(this.#ctx, agent.projectId) : agent;
     const now = nowIso(this.#ctx);
     const stated = await Promise.all(parsed.map((input) => this.#statedAt(agent.id, input)));
     const fresh: Memory[] = parsed.map((input, i) => {
       const createdAt = input.createdAt === undefined ? now : new Date(input.createdAt).toISOString();
       return {
         id: this.#ctx.generateId("memory"),
-        agentId: agent.id,
+        agentId: owner.id,
         userId: input.userId ?? null,
         kind: input.kind,
         text: input.text,
@@ -78,7 +94,7 @@ export class MemoryService {
         validTo: input.validTo ?? null,
         key: input.key ?? null,
         provenance: input.provenance ?? { messageIds: [], externalIds: [] },
-        metadata: input.metadata,
+        metadata: project ? withWriter(input.metadata, agent.id) : input.metadata,
         version: 1,
         accessCount: 0,
         lastAccessedAt: null,
@@ -104,7 +120,7 @@ export class MemoryService {
       await this.#ctx.store.graph.record(agent.id, memories.map(memoryRecord));
       const warnings = await this.#ctx.vectors.index(
         "memories",
-        agent.id,
+        owner.id,
         memories.map((m) => ({ id: m.id, text: m.text })),
       );
       await this.#ctx.onMemoriesWritten?.(agent, memories);
@@ -206,7 +222,7 @@ export class MemoryService {
       validFrom: input.validFrom === undefined ? before.validFrom : input.validFrom,
       validTo: input.validTo === undefined ? before.validTo : input.validTo,
       provenance: input.provenance ?? before.provenance,
-      metadata: input.metadata ?? before.metadata,
+      metadata: input.metadata === undefined ? before.metadata : keepWriter(before, input.metadata),
       version: before.version + 1,
       updatedAt: now,
     };
@@ -231,7 +247,7 @@ export class MemoryService {
     const warnings =
       after.text === before.text
         ? []
-        : await this.#ctx.vectors.index("memories", agent.id, [{ id: after.id, text: after.text }]);
+        : await this.#ctx.vectors.index("memories", after.agentId, [{ id: after.id, text: after.text }]);
     return { value: after, warnings };
   }
 
@@ -247,8 +263,8 @@ export class MemoryService {
       before,
       at: now,
     });
-    await this.#ctx.store.memories.delete(agent.id, memoryId, write.version, write.event);
-    await this.#ctx.store.graph.record(agent.id, [
+    await this.#ctx.store.memories.delete(before.agentId, memoryId, write.version, write.event);
+    await this.#ctx.store.graph.record(before.agentId, [
       emptyRecord("memory", memoryId, before.userId, before.createdAt),
     ]);
   }
@@ -287,7 +303,11 @@ export class MemoryService {
   /** Every version of a memory, oldest first, including its deletion. */
   async history(agentId: string, memoryId: string): Promise<MemoryVersion[]> {
     const agent = await requireAgent(this.#ctx, agentId);
-    const versions = await this.#ctx.store.memories.history(agent.id, memoryId);
+    let versions = await this.#ctx.store.memories.history(agent.id, memoryId);
+    if (versions.length === 0) {
+      const holder = await findProjectHolder(this.#ctx, agent.projectId);
+      if (holder !== null) versions = await this.#ctx.store.memories.history(holder.id, memoryId);
+    }
     if (versions.length === 0) throw new NotFoundError(`memory ${memoryId} not found on agent ${agent.id}`);
     return versions;
   }
@@ -301,18 +321,26 @@ export class MemoryService {
     }
     const agent = await requireAgent(this.#ctx, agentId);
     const limit = input.limit ?? 50;
+    const { scope, ...filter } = input;
+    const owner = scope === "project" ? await findProjectHolder(this.#ctx, agent.projectId) : agent;
+    // A project with no project memory yet has no holder: its list is empty.
+    if (owner === null) return { items: [], nextCursor: null };
     const rows = await this.#ctx.store.memories.list(
-      { ...input, agentId: agent.id },
+      { ...filter, agentId: owner.id },
       { after: input.cursor, limit: limit + 1 },
     );
     return pageOf(rows, limit, (m) => m.id);
   }
 
+  /** The agent's memory, or its project's: project memory is read and kept through any agent of the project. */
   async #require(agent: Agent, memoryId: string): Promise<Memory> {
     const memory =
       typeof memoryId === "string" ? await this.#ctx.store.memories.get(agent.id, memoryId) : null;
-    if (memory === null) throw new NotFoundError(`memory ${memoryId} not found on agent ${agent.id}`);
-    return memory;
+    if (memory !== null) return memory;
+    const holder = typeof memoryId === "string" ? await findProjectHolder(this.#ctx, agent.projectId) : null;
+    const shared = holder === null ? null : await this.#ctx.store.memories.get(holder.id, memoryId);
+    if (shared === null) throw new NotFoundError(`memory ${memoryId} not found on agent ${agent.id}`);
+    return shared;
   }
 }
 

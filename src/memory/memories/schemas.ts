@@ -72,6 +72,11 @@ export const memoryInput = z.strictObject({
   metadata: jsonObject.default({}),
   /** When the memory was formed, for backfills; defaults to now. */
   createdAt: isoTime.optional(),
+  /**
+   * Whose memory it is: the agent's (default) or the project's, found by every agent of the project
+   * (see docs/retrieval.md, "Project memory").
+   */
+  scope: z.enum(["agent", "project"]).optional(),
 });
 export type MemoryInput = z.input<typeof memoryInput>;
 
@@ -99,6 +104,8 @@ export const memoryListInput = z.strictObject({
   validAt: isoTime.optional(),
   /** Archived memories: left out (default), listed with the rest (`include`), or alone (`only`). */
   archived: z.enum(["exclude", "include", "only"]).optional(),
+  /** The agent's own memories (default), or its project's (see docs/retrieval.md, "Project memory"). */
+  scope: z.enum(["agent", "project"]).optional(),
   /**
    * A metadata filter (docs/filters.md), e.g. `{"metadata.topic": "billing"}`. A condition on
    * validFrom or validTo takes the place of `validAt`: give one or the other.

@@ -93,6 +93,9 @@ const list = createRoute({
         .openapi({
           description: "archived memories: left out (exclude, the default), included, or alone (only)",
         }),
+      scope: z.enum(["agent", "project"], { error: "must be agent or project" }).optional().openapi({
+        description: "the agent's own memories (agent, the default) or its project's (project)",
+      }),
       cursor: cursorQuery,
       limit: limitQuery,
     }),

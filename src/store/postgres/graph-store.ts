@@ -4,8 +4,12 @@ import { type GraphStore, type GraphUsers, MAX_RELATION_PROVENANCE } from "../gr
 import {
   ENTITY_SELECT,
   type EntityRow,
+  entityValues,
+  GRAPH_COLUMNS,
   type MentionRow,
+  mentionValues,
   type RelationRow,
+  relationValues,
   toEntity,
   toMention,
   toRelation,
@@ -40,7 +44,7 @@ export class PgGraphStore implements GraphStore {
       ]);
       await insertRows(
         tx,
-        "graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen)",
+        GRAPH_COLUMNS.entities,
         batch.entities.map((e) => [
           agentId,
           e.user,
@@ -58,13 +62,13 @@ export class PgGraphStore implements GraphStore {
       );
       await insertRows(
         tx,
-        "graph_mentions (agent_id, user_key, key, source, item_id, at)",
+        GRAPH_COLUMNS.mentions,
         batch.mentions.map((m) => [agentId, m.user, m.key, m.source, m.id, m.at]),
         "ON CONFLICT DO NOTHING",
       );
       await insertRows(
         tx,
-        "graph_relations (agent_id, user_key, source, target, type, weight, valid_from, valid_to, provenance)",
+        GRAPH_COLUMNS.relations,
         batch.relations.map((r) => [
           agentId,
           r.user,
@@ -152,38 +156,19 @@ export class PgGraphStore implements GraphStore {
         await tx.run(`DELETE FROM ${table} WHERE agent_id = $1`, [agentId]);
       await insertRows(
         tx,
-        "graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen)",
-        graph.entities.map((e) => [
-          agentId,
-          userKey(e.userId),
-          e.key,
-          e.name,
-          e.type,
-          e.mentions,
-          e.firstSeen,
-          e.lastSeen,
-        ]),
+        GRAPH_COLUMNS.entities,
+        graph.entities.map((e) => entityValues(agentId, e)),
       );
       await insertRows(
         tx,
-        "graph_mentions (agent_id, user_key, key, source, item_id, at)",
-        graph.mentions.map((m) => [agentId, userKey(m.userId), m.key, m.source, m.id, m.at]),
+        GRAPH_COLUMNS.mentions,
+        graph.mentions.map((m) => mentionValues(agentId, m)),
         "ON CONFLICT DO NOTHING",
       );
       await insertRows(
         tx,
-        "graph_relations (agent_id, user_key, source, target, type, weight, valid_from, valid_to, provenance)",
-        graph.relations.map((r) => [
-          agentId,
-          userKey(r.userId),
-          r.source,
-          r.target,
-          r.type,
-          r.weight,
-          r.validFrom,
-          r.validTo,
-          JSON.stringify(r.provenance.slice(0, MAX_RELATION_PROVENANCE)),
-        ]),
+        GRAPH_COLUMNS.relations,
+        graph.relations.map((r) => relationValues(agentId, r, MAX_RELATION_PROVENANCE)),
       );
     });
   }

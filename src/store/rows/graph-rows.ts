@@ -72,3 +72,36 @@ export function toMention(row: MentionRow): EntityMention {
 
 /** The entity columns both backends select (the mention count is kept on the row, not counted per read). */
 export const ENTITY_SELECT = "e.user_key, e.key, e.name, e.type, e.mentions, e.first_seen, e.last_seen";
+
+/** The columns a graph's rows are written with, table by table, in the order of their values. */
+export const GRAPH_COLUMNS = {
+  entities: "graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen)",
+  mentions: "graph_mentions (agent_id, user_key, key, source, item_id, at)",
+  relations:
+    "graph_relations (agent_id, user_key, source, target, type, weight, valid_from, valid_to, provenance)",
+} as const;
+
+/** An entity's row values, in the order of `GRAPH_COLUMNS.entities`. */
+export function entityValues(agentId: string, e: Entity): unknown[] {
+  return [agentId, userKey(e.userId), e.key, e.name, e.type, e.mentions, e.firstSeen, e.lastSeen];
+}
+
+/** A mention's row values, in the order of `GRAPH_COLUMNS.mentions`. */
+export function mentionValues(agentId: string, m: EntityMention): unknown[] {
+  return [agentId, userKey(m.userId), m.key, m.source, m.id, m.at];
+}
+
+/** A relation's row values, in the order of `GRAPH_COLUMNS.relations`; provenance kept to `maxSources`. */
+export function relationValues(agentId: string, r: Relation, maxSources: number): unknown[] {
+  return [
+    agentId,
+    userKey(r.userId),
+    r.source,
+    r.target,
+    r.type,
+    r.weight,
+    r.validFrom,
+    r.validTo,
+    JSON.stringify(r.provenance.slice(0, maxSources)),
+  ];
+}

@@ -1,11 +1,16 @@
+import type { SQLInputValue } from "node:sqlite";
 import type { AgentGraph, Entity, EntityMention, GraphRecord, Relation } from "../../core/graph-types.ts";
 import { mergeRecords } from "../graph-batch.ts";
 import { type GraphStore, type GraphUsers, MAX_RELATION_PROVENANCE } from "../graph-store.ts";
 import {
   ENTITY_SELECT,
   type EntityRow,
+  entityValues,
+  GRAPH_COLUMNS,
   type MentionRow,
+  mentionValues,
   type RelationRow,
+  relationValues,
   toEntity,
   toMention,
   toRelation,
@@ -177,45 +182,16 @@ export class SqliteGraphStore implements GraphStore {
     await inWriteTransaction(this.#s.db, () => {
       for (const table of ["graph_entities", "graph_mentions", "graph_relations"])
         this.#s.run(`DELETE FROM ${table} WHERE agent_id = ?`, agentId);
-      for (const e of graph.entities) {
+      const insert = (columns: string, values: unknown[], tail = "") =>
         this.#s.run(
-          "INSERT INTO graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          agentId,
-          userKey(e.userId),
-          e.key,
-          e.name,
-          e.type,
-          e.mentions,
-          e.firstSeen,
-          e.lastSeen,
+          `INSERT INTO ${columns} VALUES (${values.map(() => "?").join(", ")})${tail}`,
+          ...(values as SQLInputValue[]),
         );
-      }
-      for (const m of graph.mentions) {
-        this.#s.run(
-          "INSERT INTO graph_mentions (agent_id, user_key, key, source, item_id, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-          agentId,
-          userKey(m.userId),
-          m.key,
-          m.source,
-          m.id,
-          m.at,
-        );
-      }
-      for (const r of graph.relations) {
-        this.#s.run(
-          `INSERT INTO graph_relations (agent_id, user_key, source, target, type, weight, valid_from, valid_to, provenance)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          agentId,
-          userKey(r.userId),
-          r.source,
-          r.target,
-          r.type,
-          r.weight,
-          r.validFrom,
-          r.validTo,
-          JSON.stringify(r.provenance.slice(0, MAX_RELATION_PROVENANCE)),
-        );
-      }
+      for (const e of graph.entities) insert(GRAPH_COLUMNS.entities, entityValues(agentId, e));
+      for (const m of graph.mentions)
+        insert(GRAPH_COLUMNS.mentions, mentionValues(agentId, m), " ON CONFLICT DO NOTHING");
+      for (const r of graph.relations)
+        insert(GRAPH_COLUMNS.relations, relationValues(agentId, r, MAX_RELATION_PROVENANCE));
     });
   }
 

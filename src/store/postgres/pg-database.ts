@@ -1,6 +1,7 @@
 import pg from "pg";
 import { sha256 } from "../../core/hash.ts";
 import { describeConnectionError, isConnectionError, isUnavailable, redactUrl } from "./pg-errors.ts";
+import { StatisticsUpkeep, type StatisticsUpkeepOptions } from "./statistics-upkeep.ts";
 
 /** How to run one statement. */
 export interface QueryOptions {
@@ -34,6 +35,11 @@ export interface PgDatabaseOptions {
    * hands a client's statements to several server connections without tracking what each prepared.
    */
   preparedStatements?: boolean | undefined;
+  /**
+   * When the pool analyses a table its own inserts have grown (see statistics-upkeep.ts); false
+   * leaves statistics to autovacuum alone.
+   */
+  statistics?: StatisticsUpkeepOptions | false | undefined;
 }
 
 /**
@@ -64,6 +70,7 @@ export class PgDatabase implements Sql {
   /** The names of prepared statements, by text. */
   readonly #prepared = new Map<string, string>();
   readonly #prepare: boolean;
+  readonly #statistics: StatisticsUpkeep | null;
 
   constructor(options: PgDatabaseOptions) {
     this.schema = options.schema ?? "public";
@@ -85,6 +92,17 @@ export class PgDatabase implements Sql {
     });
     // An idle connection that breaks (server restart) is dropped from the pool, not fatal to the process.
     this.pool.on("error", () => {});
+    this.#statistics =
+      options.statistics === false
+        ? null
+        : new StatisticsUpkeep(async (table) => {
+            await this.pool.query(`ANALYZE "${table}"`);
+            const row = await this.pool.query<{ rows: number }>(
+              "SELECT GREATEST(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = to_regclass($1)",
+              [table],
+            );
+            return row.rows[0]?.rows ?? 0;
+          }, options.statistics);
   }
 
   /** Makes every query wait for `step` (e.g. migrations) first; a failed step fails every query. */
@@ -180,6 +198,7 @@ export class PgDatabase implements Sql {
   }
 
   async close(): Promise<void> {
+    await this.#statistics?.close();
     await this.pool.end();
   }
 
@@ -218,7 +237,9 @@ export class PgDatabase implements Sql {
   ) {
     const name = options?.prepare === true && this.#prepare ? this.#statementName(text) : undefined;
     try {
-      return await on.query<T & pg.QueryResultRow>({ text, values: params as unknown[], name });
+      const result = await on.query<T & pg.QueryResultRow>({ text, values: params as unknown[], name });
+      this.#statistics?.noteStatement(text, result.rowCount);
+      return result;
     } catch (error) {
       throw describeConnectionError(error, this.where);
     }

@@ -36,6 +36,21 @@ describe("statistics upkeep", () => {
     await upkeep.close();
   });
 
+  it("finishes the analyses already due when closed, so a loader that exits leaves fitting statistics", async () => {
+    const calls: string[] = [];
+    const upkeep = new StatisticsUpkeep(
+      async (table) => {
+        calls.push(table);
+        return 0;
+      },
+      { minRows: 1 },
+    );
+    upkeep.noteStatement("INSERT INTO memories VALUES (1)", 5);
+    upkeep.noteStatement("INSERT INTO memory_postings VALUES (1)", 5);
+    await upkeep.close();
+    assert.deepEqual(calls.sort(), ["memories", "memory_postings"]);
+  });
+
   it("leaves a table it cannot analyse to autovacuum, and starts nothing after close", async () => {
     const calls: string[] = [];
     const upkeep = new StatisticsUpkeep(

@@ -53,10 +53,13 @@ export class StatisticsUpkeep {
     }
   }
 
-  /** Waits for the analysis in progress, if any, and starts no other. */
+  /**
+   * Counts nothing more, and waits for the tables already due to be analysed: a process that
+   * loaded many rows and exits (an import, a copy) leaves statistics that fit them to whoever
+   * serves them next.
+   */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#due.clear();
     await this.#running;
   }
 
@@ -64,7 +67,7 @@ export class StatisticsUpkeep {
   async #drain(): Promise<void> {
     // Let the statement that made the table due finish its transaction first.
     await new Promise((resolve) => setTimeout(resolve, 50).unref());
-    while (!this.#closed) {
+    for (;;) {
       const table = this.#due.values().next().value;
       if (table === undefined) break;
       this.#due.delete(table);

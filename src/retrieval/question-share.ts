@@ -1,0 +1,23 @@
+import { indexTerms } from "../core/text.ts";
+
+/** Sentences end at `.`, `!` or `?` followed by white space. */
+const SENTENCE_END = /(?<=[.!?])\s+/;
+/** A sentence that asks ends with a question mark (perhaps inside closing quotes or brackets). */
+const ASKS = /\?["'”’)\]]*\s*$/;
+
+/**
+ * The share of a text's index terms (words other than stop words) that stand in questions, in
+ * [0, 1]: 1 for "Do you still paint?", 0 for "I painted a horse.", 0.5 for "I painted a horse. Do
+ * you paint?". A question names what it asks about but holds no answer, so conversation search
+ * weighs its words less than a statement's and passes part of its match to the turn that answers it.
+ */
+export function questionShare(text: string): number {
+  let terms = 0;
+  let asking = 0;
+  for (const sentence of text.split(SENTENCE_END)) {
+    const n = indexTerms(sentence).length;
+    terms += n;
+    if (ASKS.test(sentence)) asking += n;
+  }
+  return terms === 0 ? 0 : asking / terms;
+}

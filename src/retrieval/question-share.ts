@@ -12,6 +12,8 @@ const ASKS = /\?["'”’)\]]*\s*$/;
  * weighs its words less than a statement's and passes part of its match to the turn that answers it.
  */
 export function questionShare(text: string): number {
+  // Most turns ask nothing: they need no sentence splitting and no analysis.
+  if (!text.includes("?")) return 0;
   let terms = 0;
   let asking = 0;
   for (const sentence of text.split(SENTENCE_END)) {

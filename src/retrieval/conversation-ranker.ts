@@ -212,7 +212,7 @@ export async function rankMessages(
 /**
  * Adds to each answered question's next turn its share of the question's match, when that turn is a
  * candidate (so it already passed the search's filters), is in the same session and is by another
- * speaker. Only the best-matched questions are followed: one indexed read each.
+ * speaker. Only the best-matched questions are followed, in one read.
  */
 async function creditAnswers(
   store: Store,
@@ -225,12 +225,17 @@ async function creditAnswers(
     .filter((a) => a.share > 0)
     .sort((a, b) => b.share - a.share)
     .slice(0, defaults.questions.answered);
+  if (followed.length === 0) return;
+  const next = await store.messages.following(
+    agentId,
+    followed.map((a) => a.entry.message.id),
+  );
   for (const { entry, share } of followed) {
     const question = entry.message;
-    const [next] = await store.messages.list({ agentId }, { after: question.id, limit: 1 });
-    if (next === undefined || next.sessionId !== question.sessionId) continue;
-    if ((next.name ?? next.role) === (question.name ?? question.role)) continue;
-    const answer = scored.get(next.id);
+    const reply = next.get(question.id);
+    if (reply === undefined || reply.sessionId !== question.sessionId) continue;
+    if ((reply.name ?? reply.role) === (question.name ?? question.role)) continue;
+    const answer = scored.get(reply.id);
     if (answer !== undefined) answer.score += share;
   }
 }

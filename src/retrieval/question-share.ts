@@ -1,4 +1,4 @@
-import { indexTerms } from "../core/text.ts";
+import { STOP_WORDS, tokenize } from "../core/text.ts";
 
 /** Sentences end at `.`, `!` or `?` followed by white space. */
 const SENTENCE_END = /(?<=[.!?])\s+/;
@@ -17,9 +17,16 @@ export function questionShare(text: string): number {
   let terms = 0;
   let asking = 0;
   for (const sentence of text.split(SENTENCE_END)) {
-    const n = indexTerms(sentence).length;
+    const n = termCount(sentence);
     terms += n;
     if (ASKS.test(sentence)) asking += n;
   }
   return terms === 0 ? 0 : asking / terms;
+}
+
+/** How many index terms a text has (as `indexTerms(text).length`, without stemming them). */
+function termCount(text: string): number {
+  let n = 0;
+  for (const token of tokenize(text)) if (token.length <= 64 && !STOP_WORDS.has(token)) n++;
+  return n;
 }

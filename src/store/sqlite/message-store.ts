@@ -232,13 +232,15 @@ export class SqliteMessageStore implements MessageStore {
   async following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>> {
     const out = new Map<string, Message>();
     if (ids.length === 0) return out;
-    // Each id's successor is one seek on the (agent_id, rowid) index.
+    // CROSS JOIN keeps this order: each id is looked up, then its successor is one seek on the
+    // (agent_id, rowid) index (a plain join lets the planner scan the agent's messages instead).
     const rows = this.#s.all<MessageRow & { after_id: string }>(
       `SELECT a.id AS after_id, ${MESSAGE_COLUMNS}
        FROM json_each(?) q
-       JOIN messages a ON a.id = q.value AND a.agent_id = ?
-       JOIN messages m ON m.rowid = (
-         SELECT n.rowid FROM messages n WHERE n.agent_id = a.agent_id AND n.rowid > a.rowid ORDER BY n.rowid LIMIT 1)`,
+       CROSS JOIN messages a ON a.id = q.value
+       CROSS JOIN messages m ON m.rowid = (
+         SELECT n.rowid FROM messages n WHERE n.agent_id = a.agent_id AND n.rowid > a.rowid ORDER BY n.rowid LIMIT 1)
+       WHERE a.agent_id = ?`,
       JSON.stringify([...new Set(ids)]),
       agentId,
     );

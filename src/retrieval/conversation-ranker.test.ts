@@ -121,13 +121,15 @@ describe("conversation search", () => {
         ["s1", "Bo", "Yes, every Thursday evening, it keeps me sane."],
         ["s1", "Ada", "That sounds lovely."],
       ]);
-      const query = "cello orchestra";
+      const query = "Where is the cello played?";
       const plain = await rank(engram, agent.id, query, noQuestions);
       assert.equal(plain[0]?.id, "t0", "without the stage, the question's own words win");
       const ranked = await rank(engram, agent.id, query);
       assert.equal(ranked[0]?.id, "t1", JSON.stringify(ranked));
       const response = await engram.search(agent.id, { query, sources: ["messages"], k: 3 });
       assert.equal(ids(response)[0], "t1");
+      // A list of words to find is no question: the turn that holds them comes first.
+      assert.equal((await rank(engram, agent.id, "cello played"))[0]?.id, "t0");
     });
 
     it("credits only the next turn of the same session, by another speaker", async () => {
@@ -143,7 +145,7 @@ describe("conversation search", () => {
       ]);
       // Without the session stage, a turn's score is its own: the changes are the questions' alone.
       const session = { weight: 0, top: 3 };
-      const query = "harbour ferry pier";
+      const query = "Which pier does the harbour ferry use?";
       const on = new Map(
         (await rank(engram, agent.id, query, { ...CONVERSATION_DEFAULTS, session })).map((r) => [
           r.id,

@@ -2,7 +2,7 @@ import { indexTerms, STOP_WORDS, stem, tokenize } from "../core/text.ts";
 import type { Message } from "../core/types.ts";
 import type { MessageFilter, MessageWeights, Store } from "../store/store.ts";
 import { MAX_QUERY_TERMS } from "./query-terms.ts";
-import { questionShare } from "./question-share.ts";
+import { isQuestion, questionShare } from "./question-share.ts";
 
 /**
  * Defaults of conversation search. Chosen on development conversations and checked across them
@@ -16,9 +16,10 @@ export const CONVERSATION_DEFAULTS = {
   /** Multiplier bonus for turns by the one speaker a query names. */
   speakerBoost: 0.6,
   /**
-   * Questions: a turn's score is lowered by `weight` × the share of its words in questions (a question
-   * holds no answer), and the next turn of its session, by another speaker, gains `answer` × what the
-   * question matched × that share; at most `answered` questions, the best matched, are followed.
+   * Questions, when the query asks one: a turn's score is lowered by `weight` × the share of its words
+   * in questions (a question holds no answer), and the next turn of its session, by another speaker,
+   * gains `answer` × what the question matched × that share; at most `answered` questions, the best
+   * matched, are followed.
    */
   questions: { weight: 0.8, answer: 0.6, answered: 10 },
   /** Bonus from the strength of the turn's session (sum of its best `top` turns). */
@@ -56,7 +57,8 @@ interface Scored {
  *    with a small weight;
  * 3. when the question names exactly one of the conversation's speakers, that speaker's turns are
  *    boosted (names come from the messages themselves, never from a list);
- * 4. words in questions count less, and a question's answer (the next turn) gains from its match;
+ * 4. when the query asks a question, words in the turns' questions count less, and a question's
+ *    answer (the next turn) gains from its match;
  * 5. each turn gains a share of its session's strength, so a session about the topic lifts its turns.
  */
 export async function rankMessages(
@@ -159,7 +161,8 @@ export async function rankMessages(
 
   // A question asks rather than tells: its words count less, and its answer — the next turn of the
   // session, by someone else — gains a share of what the question matched.
-  if (defaults.questions.weight > 0 || defaults.questions.answer > 0) {
+  // Only for a query that asks: a list of words to find wants the turns that hold them, questions too.
+  if ((defaults.questions.weight > 0 || defaults.questions.answer > 0) && isQuestion(query)) {
     const asked: { entry: Scored; share: number }[] = [];
     for (const entry of scored.values()) {
       const asking = questionShare(entry.message.content);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { questionShare } from "./question-share.ts";
+import { isQuestion, questionShare } from "./question-share.ts";
 
 describe("questionShare", () => {
   it("is 1 for a question, 0 for a statement, and the asking words' share for a mix", () => {
@@ -22,5 +22,22 @@ describe("questionShare", () => {
   it("is 0 for text without index terms", () => {
     assert.equal(questionShare(""), 0);
     assert.equal(questionShare("Why? How?"), 0);
+  });
+});
+
+describe("isQuestion", () => {
+  it("is true for a query that ends a sentence with a question mark or opens with a question word", () => {
+    assert.equal(isQuestion("Where does Ada live?"), true);
+    assert.equal(isQuestion('Did she say "annual billing?" at all'), true);
+    assert.equal(isQuestion("what did Ada say about billing"), true);
+    assert.equal(isQuestion("  How   long was the trip"), true);
+  });
+
+  it("is false for words to find", () => {
+    assert.equal(isQuestion("annual billing"), false);
+    assert.equal(isQuestion("Ada's city"), false);
+    assert.equal(isQuestion("whatever happened"), false);
+    assert.equal(isQuestion("example.com/?q=1"), false);
+    assert.equal(isQuestion(""), false);
   });
 });

@@ -1,5 +1,22 @@
 import { STOP_WORDS, tokenize } from "../core/text.ts";
 
+/** Words that open an English question when it has no question mark ("what did Ada say"). */
+const QUESTION_OPENERS: ReadonlySet<string> = new Set(
+  "what when where who whom whose why how which do does did is are was were can could would will should has have had".split(
+    " ",
+  ),
+);
+
+/**
+ * Whether a search query asks a question (a sentence ending in `?`, or a first word such as "what"
+ * or "did") rather than listing words to find: a question wants the turn that answers it.
+ */
+export function isQuestion(query: string): boolean {
+  if (/\?["'”’)\]]*(\s|$)/.test(query)) return true;
+  const first = tokenize(query.slice(0, 200))[0];
+  return first !== undefined && QUESTION_OPENERS.has(first);
+}
+
 /** Sentences end at `.`, `!` or `?` followed by white space. */
 const SENTENCE_END = /(?<=[.!?])\s+/;
 /** A sentence that asks ends with a question mark (perhaps inside closing quotes or brackets). */

@@ -39,9 +39,9 @@ export function messageStoreCases(kit: SuiteKit): void {
       ];
       const b0 = message(b.agent.id, "other", 1);
       // Another agent's message lands between a0 and a1 in the shared log: it is not a0's successor.
-      await append(store, [a0 as Message]);
+      await append(store, [a0]);
       await append(store, [b0]);
-      await append(store, [a1 as Message, a2 as Message]);
+      await append(store, [a1, a2]);
       const next = await store.messages.following(a.agent.id, [
         a0.id,
         a1.id,

@@ -593,8 +593,7 @@ export const benchCommands: readonly Command[] = [
   inspector,
 ];
 
-/** `5,10,25,50` → the distinct cut-offs, ascending. @throws UsageError on anything else. */
-/** A comma-separated list of conversation ids. */
+/** `conv-26,conv-30` → the distinct ids. @throws UsageError on an empty one. */
 function idList(value: string): string[] {
   const parts = value.split(",").map((p) => p.trim());
   if (parts.some((p) => p === ""))
@@ -605,6 +604,7 @@ function idList(value: string): string[] {
   return [...new Set(parts)];
 }
 
+/** `5,10,25,50` → the distinct cut-offs, ascending. @throws UsageError on anything else. */
 function kList(value: string): number[] {
   const parts = value.split(",").map((p) => p.trim());
   if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1))

@@ -1,3 +1,4 @@
+import { InvalidInputError } from "../core/errors.ts";
 import { createEngram } from "../engram.ts";
 import type { MessageInput } from "../memory/messages/message-service.ts";
 import type { Embedder } from "../models/embedder.ts";
@@ -14,6 +15,8 @@ export interface LocomoBenchOptions {
   /** Embedding model (as for `createEngram`); by default `ENGRAM_EMBEDDING_MODEL` from `env`, else none. */
   embedder?: Embedder | string | null;
   env?: NodeJS.ProcessEnv;
+  /** Only these conversations (their `sample_id`s), e.g. to tune on one and test on another; default all. */
+  conversations?: readonly string[] | undefined;
   /** A PostgreSQL server's URL: the bench runs on a fresh schema there (dropped at the end), not SQLite. */
   database?: string | undefined;
 }
@@ -38,7 +41,7 @@ export interface LocomoBenchResult {
  * messages, and recall@k is the share of its evidence turns among the top k, averaged over questions.
  */
 export async function runLocomoBench(options: LocomoBenchOptions): Promise<LocomoBenchResult> {
-  const samples = parseLocomo(options.data);
+  const samples = pickConversations(parseLocomo(options.data), options.conversations);
   const ks = [...new Set(options.ks ?? [5, 10, 25, 50])].sort((a, b) => a - b);
   const maxK = ks.at(-1) ?? 10;
   const fresh = benchDatabase("locomo", options.database);
@@ -114,6 +117,21 @@ export async function runLocomoBench(options: LocomoBenchOptions): Promise<Locom
     await engram.close();
     await fresh.drop();
   }
+}
+
+/**
+ * The samples named, in the file's order.
+ * @throws InvalidInputError naming the conversation when a name is not in the data.
+ */
+function pickConversations(samples: LocomoSample[], names: readonly string[] | undefined): LocomoSample[] {
+  if (names === undefined) return samples;
+  const known = new Set(samples.map((s) => s.id));
+  const unknown = names.find((name) => !known.has(name));
+  if (unknown !== undefined)
+    throw new InvalidInputError(
+      `conversations: "${unknown}" is not in the LoCoMo data (it has ${[...known].join(", ")})`,
+    );
+  return samples.filter((s) => names.includes(s.id));
 }
 
 /** A conversation's turns as messages, in order, each session's turns a second apart. */

@@ -240,6 +240,29 @@ describe("engram bench locomo", () => {
     assert.match(out.stdout, /\noverall /);
   });
 
+  it("runs only the conversations named by --conversation, and names an unknown one", async () => {
+    const one = await runCli(["bench", "locomo", "--data", data, "--conversation", "tiny-1", "--json"]);
+    assert.equal(one.code, 0, one.stdout + one.stderr);
+    assert.deepEqual([one.json().conversations, one.json().questions], [1, 3]);
+    const unknown = await runCli([
+      "bench",
+      "locomo",
+      "--data",
+      data,
+      "--conversation",
+      "tiny-1,tiny-9",
+      "--json",
+    ]);
+    assert.deepEqual([unknown.code, unknown.json().error.code], [1, "invalid_input"]);
+    assert.match(
+      unknown.json().error.message,
+      /--conversation: "tiny-9" is not in .*tiny-locomo\.json \(it has tiny-1\)/,
+    );
+    const empty = await runCli(["bench", "locomo", "--data", data, "--conversation", "tiny-1,", "--json"]);
+    assert.deepEqual([empty.code, empty.json().error.code], [2, "usage"]);
+    assert.match(empty.json().error.message, /--conversation must be a comma-separated list of ids/);
+  });
+
   it("rejects a bad --k with exit 2, and a missing or malformed file with exit 1 naming it", async () => {
     for (const k of ["abc", "5,,10", "0", "5,-1", "2.5"]) {
       const out = await runCli(["bench", "locomo", "--data", data, "--k", k, "--json"]);

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import type { Engram } from "../engram.ts";
 import type { MessageInput } from "../memory/messages/message-service.ts";
 import { createTestEngram } from "../test/index.ts";
+import { CONVERSATION_DEFAULTS, type ConversationRanking, rankMessages } from "./conversation-ranker.ts";
 
 async function conversation(engram: Engram, turns: [string, string, string][]) {
   const agent = await engram.agents.create({ name: "c" });
@@ -100,5 +101,67 @@ describe("conversation search", () => {
       `expansion should reach a turn sharing 'rye flour': ${JSON.stringify(found)}`,
     );
     assert.ok(!found.includes("t3"));
+  });
+
+  describe("questions and their answers", () => {
+    const noQuestions: ConversationRanking = {
+      ...CONVERSATION_DEFAULTS,
+      questions: { weight: 0, answer: 0, answered: 0 },
+    };
+    const rank = async (engram: Engram, agentId: string, query: string, options?: ConversationRanking) =>
+      (await rankMessages(engram.store, { agentId }, query, 10, options)).map((r) => ({
+        id: r.message.provenance.externalIds[0],
+        score: r.score,
+      }));
+
+    it("ranks the answer above the question that names the subject", async () => {
+      const engram = createTestEngram();
+      const agent = await conversation(engram, [
+        ["s1", "Ada", "Do you still play the cello in the city orchestra?"],
+        ["s1", "Bo", "Yes, every Thursday evening, it keeps me sane."],
+        ["s1", "Ada", "That sounds lovely."],
+      ]);
+      const query = "Where is the cello played?";
+      const plain = await rank(engram, agent.id, query, noQuestions);
+      assert.equal(plain[0]?.id, "t0", "without the stage, the question's own words win");
+      const ranked = await rank(engram, agent.id, query);
+      assert.equal(ranked[0]?.id, "t1", JSON.stringify(ranked));
+      const response = await engram.search(agent.id, { query, sources: ["messages"], k: 3 });
+      assert.equal(ids(response)[0], "t1");
+      // A list of words to find is no question: the turn that holds them comes first.
+      assert.equal((await rank(engram, agent.id, "cello played"))[0]?.id, "t0");
+    });
+
+    it("credits only the next turn of the same session, by another speaker", async () => {
+      const engram = createTestEngram();
+      const agent = await conversation(engram, [
+        ["s1", "Ada", "The harbour ferry was late again."],
+        ["s1", "Bo", "Did the harbour ferry leave from pier nine?"],
+        ["s2", "Ada", "Pier nine is closed for repairs, the ferry leaves from pier two."],
+        ["s2", "Bo", "Did you take the ferry?"],
+        ["s2", "Bo", "The ferry was crowded."],
+        ["s2", "Ada", "Is the harbour ferry running tomorrow?"],
+        ["s2", "Bo", "Only in the morning, I checked the timetable."],
+      ]);
+      // Without the session stage, a turn's score is its own: the changes are the questions' alone.
+      const session = { weight: 0, top: 3 };
+      const query = "Which pier does the harbour ferry use?";
+      const on = new Map(
+        (await rank(engram, agent.id, query, { ...CONVERSATION_DEFAULTS, session })).map((r) => [
+          r.id,
+          r.score,
+        ]),
+      );
+      const off = new Map(
+        (await rank(engram, agent.id, query, { ...noQuestions, session })).map((r) => [r.id, r.score]),
+      );
+      assert.ok((on.get("t1") ?? 0) < (off.get("t1") ?? 0), "a question's own score is lowered");
+      assert.equal(on.get("t0"), off.get("t0"), "a statement keeps its score");
+      assert.ok((on.get("t6") ?? 0) > (off.get("t6") ?? 0), "the answer to t5 gains");
+      // t1's next message (t2) opens another session; t3's (t4) is by the same speaker.
+      assert.ok((off.get("t2") ?? 0) > 0 && (off.get("t4") ?? 0) > 0);
+      assert.equal(on.get("t2"), off.get("t2"));
+      assert.equal(on.get("t4"), off.get("t4"));
+    });
   });
 });

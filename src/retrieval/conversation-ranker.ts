@@ -2,6 +2,7 @@ import { indexTerms, STOP_WORDS, stem, tokenize } from "../core/text.ts";
 import type { Message } from "../core/types.ts";
 import type { MessageFilter, MessageWeights, Store } from "../store/store.ts";
 import { MAX_QUERY_TERMS } from "./query-terms.ts";
+import { isQuestion, questionShare } from "./question-share.ts";
 
 /**
  * Defaults of conversation search. Chosen on development conversations and checked across them
@@ -14,9 +15,25 @@ export const CONVERSATION_DEFAULTS = {
   feedback: { weight: 0.2, documents: 5, terms: 10 },
   /** Multiplier bonus for turns by the one speaker a query names. */
   speakerBoost: 0.6,
+  /**
+   * Questions, when the query asks one: a turn's score is lowered by `weight` × the share of its words
+   * in questions (a question holds no answer), and the next turn of its session, by another speaker,
+   * gains `answer` × what the question matched × that share; at most `answered` questions, the best
+   * matched, are followed.
+   */
+  questions: { weight: 0.8, answer: 0.6, answered: 10 },
   /** Bonus from the strength of the turn's session (sum of its best `top` turns). */
   session: { weight: 0.3, top: 3 },
-} as const;
+} as const satisfies ConversationRanking;
+
+/** The constants of conversation search (see CONVERSATION_DEFAULTS). */
+export interface ConversationRanking {
+  weights: MessageWeights;
+  feedback: { weight: number; documents: number; terms: number };
+  speakerBoost: number;
+  questions: { weight: number; answer: number; answered: number };
+  session: { weight: number; top: number };
+}
 
 export interface RankedMessage {
   message: Message;
@@ -40,15 +57,17 @@ interface Scored {
  *    with a small weight;
  * 3. when the question names exactly one of the conversation's speakers, that speaker's turns are
  *    boosted (names come from the messages themselves, never from a list);
- * 4. each turn gains a share of its session's strength, so a session about the topic lifts its turns.
+ * 4. when the query asks a question, words in the turns' questions count less, and a question's
+ *    answer (the next turn) gains from its match;
+ * 5. each turn gains a share of its session's strength, so a session about the topic lifts its turns.
  */
 export async function rankMessages(
   store: Store,
   filter: MessageFilter,
   query: string,
   limit: number,
+  defaults: ConversationRanking = CONVERSATION_DEFAULTS,
 ): Promise<RankedMessage[]> {
-  const defaults = CONVERSATION_DEFAULTS;
   const speakers = new Map<string, string>();
   for (const name of await store.messages.speakers(filter.agentId)) {
     const first = tokenize(name)[0];
@@ -140,6 +159,20 @@ export async function rankMessages(
     }
   }
 
+  // A question asks rather than tells: its words count less, and its answer — the next turn of the
+  // session, by someone else — gains a share of what the question matched.
+  // Only for a query that asks: a list of words to find wants the turns that hold them, questions too.
+  if ((defaults.questions.weight > 0 || defaults.questions.answer > 0) && isQuestion(query)) {
+    const asked: { entry: Scored; share: number }[] = [];
+    for (const entry of scored.values()) {
+      const asking = questionShare(entry.message.content);
+      if (asking === 0) continue;
+      asked.push({ entry, share: defaults.questions.answer * entry.score * asking });
+      entry.score *= 1 - defaults.questions.weight * asking;
+    }
+    if (defaults.questions.answer > 0) await creditAnswers(store, filter.agentId, scored, asked, defaults);
+  }
+
   // Session strength: the sum of each session's best turns, relative to the strongest session.
   if (defaults.session.weight > 0) {
     const sessions = new Map<string, number[]>();
@@ -177,4 +210,35 @@ export async function rankMessages(
     )
     .slice(0, limit)
     .map(({ message, bm25, score }) => ({ message, bm25, score }));
+}
+
+/**
+ * Adds to each answered question's next turn its share of the question's match, when that turn is a
+ * candidate (so it already passed the search's filters), is in the same session and is by another
+ * speaker. Only the best-matched questions are followed, in one read.
+ */
+async function creditAnswers(
+  store: Store,
+  agentId: string,
+  scored: Map<string, Scored>,
+  asked: { entry: Scored; share: number }[],
+  defaults: ConversationRanking,
+): Promise<void> {
+  const followed = asked
+    .filter((a) => a.share > 0)
+    .sort((a, b) => b.share - a.share)
+    .slice(0, defaults.questions.answered);
+  if (followed.length === 0) return;
+  const next = await store.messages.following(
+    agentId,
+    followed.map((a) => a.entry.message.id),
+  );
+  for (const { entry, share } of followed) {
+    const question = entry.message;
+    const reply = next.get(question.id);
+    if (reply === undefined || reply.sessionId !== question.sessionId) continue;
+    if ((reply.name ?? reply.role) === (question.name ?? question.role)) continue;
+    const answer = scored.get(reply.id);
+    if (answer !== undefined) answer.score += share;
+  }
 }

@@ -15,6 +15,7 @@ import { suiteKit } from "./store-suite-kit.ts";
 import { learningStoreCases } from "./store-suite-learning.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
 import { mcpServerCases } from "./store-suite-mcp-servers.ts";
+import { messageStoreCases } from "./store-suite-messages.ts";
 import { settingsCases } from "./store-suite-settings.ts";
 import { sharedBlockCases } from "./store-suite-shared-blocks.ts";
 import { vectorStoreCases } from "./store-suite-vectors.ts";
@@ -35,6 +36,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     vectorStoreCases(kit);
     keyedFactCases(kit);
     graphStoreCases(kit);
+    messageStoreCases(kit);
     evolutionStoreTests(withStore);
     it("keeps agent names unique within a project, finding an agent by its name", async () => {
       await withStore(async (store) => {

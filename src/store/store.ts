@@ -554,6 +554,11 @@ export interface MessageStore {
   speakers(agentId: string): Promise<string[]>;
   /** Messages adjacent to each given one in the agent's log, within `radius` positions. */
   neighbours(agentId: string, ids: readonly string[], radius: number): Promise<Map<string, Message[]>>;
+  /**
+   * The message appended right after each given one in the agent's log (in any session), by the id
+   * it follows; none for the agent's last message or an id that is not the agent's. One read for all.
+   */
+  following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>>;
   count(agentId: string): Promise<number>;
 }
 

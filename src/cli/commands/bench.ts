@@ -106,6 +106,11 @@ const locomo = defineCommand({
   options: {
     data: { type: "string", arg: "FILE", help: "a LoCoMo-format JSON file (required)" },
     k: { type: "string", arg: "K,K,…", help: `cut-offs for recall@k (default ${DEFAULT_KS.join(",")})` },
+    conversation: {
+      type: "string",
+      arg: "ID,ID,…",
+      help: "only these conversations (their sample_id), e.g. to tune on one and test on another",
+    },
   },
   details: [
     "Each conversation's turns are added as messages to a throwaway database (--db is ignored) and",
@@ -124,6 +129,7 @@ const locomo = defineCommand({
       ks,
       env: ctx.io.env,
       database: options.database,
+      conversations: options.conversation === undefined ? undefined : idList(options.conversation),
       onProgress: progressBar(ctx.io.stderr),
     }).catch((error: unknown) => {
       // The benchmark's complaints about the data's shape say "LoCoMo data"; say which file.
@@ -131,6 +137,11 @@ const locomo = defineCommand({
         throw new InvalidInputError(error.message.replace("LoCoMo data", `LoCoMo data file ${file}`), {
           cause: error,
         });
+      if (error instanceof InvalidInputError && error.message.startsWith("conversations:"))
+        throw new InvalidInputError(
+          error.message.replace("conversations:", "--conversation:").replace("the LoCoMo data", file),
+          { cause: error },
+        );
       throw error;
     });
     return { data: result, text: formatLocomoBench(result) };
@@ -581,6 +592,17 @@ export const benchCommands: readonly Command[] = [
   evolveBench,
   inspector,
 ];
+
+/** `conv-26,conv-30` → the distinct ids. @throws UsageError on an empty one. */
+function idList(value: string): string[] {
+  const parts = value.split(",").map((p) => p.trim());
+  if (parts.some((p) => p === ""))
+    throw new UsageError(
+      `--conversation must be a comma-separated list of ids; got "${value}"`,
+      "bench locomo",
+    );
+  return [...new Set(parts)];
+}
 
 /** `5,10,25,50` → the distinct cut-offs, ascending. @throws UsageError on anything else. */
 function kList(value: string): number[] {

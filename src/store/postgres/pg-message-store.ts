@@ -130,6 +130,23 @@ export class PgMessageStore implements MessageStore {
     return out;
   }
 
+  async following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>> {
+    const out = new Map<string, Message>();
+    if (ids.length === 0) return out;
+    // Each id's successor is one step along the (agent_id, rowid) index, all in one statement.
+    const rows = await this.#db.all<MessageRow & { after_id: string }>(
+      `SELECT a.id AS after_id, ${MESSAGE_COLUMNS}
+       FROM messages a
+       CROSS JOIN LATERAL (
+         SELECT * FROM messages n WHERE n.agent_id = a.agent_id AND n.rowid > a.rowid ORDER BY n.rowid LIMIT 1
+       ) m
+       WHERE a.agent_id = $1 AND a.id = ANY($2::text[])`,
+      [agentId, [...new Set(ids)]],
+    );
+    for (const row of rows) out.set(row.after_id, toMessage(row));
+    return out;
+  }
+
   async count(agentId: string): Promise<number> {
     return (
       (await this.#db.get<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE agent_id = $1", [agentId]))

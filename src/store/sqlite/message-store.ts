@@ -229,6 +229,25 @@ export class SqliteMessageStore implements MessageStore {
     return out;
   }
 
+  async following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>> {
+    const out = new Map<string, Message>();
+    if (ids.length === 0) return out;
+    // CROSS JOIN keeps this order: each id is looked up, then its successor is one seek on the
+    // (agent_id, rowid) index (a plain join lets the planner scan the agent's messages instead).
+    const rows = this.#s.all<MessageRow & { after_id: string }>(
+      `SELECT a.id AS after_id, ${MESSAGE_COLUMNS}
+       FROM json_each(?) q
+       CROSS JOIN messages a ON a.id = q.value
+       CROSS JOIN messages m ON m.rowid = (
+         SELECT n.rowid FROM messages n WHERE n.agent_id = a.agent_id AND n.rowid > a.rowid ORDER BY n.rowid LIMIT 1)
+       WHERE a.agent_id = ?`,
+      JSON.stringify([...new Set(ids)]),
+      agentId,
+    );
+    for (const row of rows) out.set(row.after_id, toMessage(row));
+    return out;
+  }
+
   async count(agentId: string): Promise<number> {
     return (
       this.#s.get<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE agent_id = ?", agentId)?.n ?? 0

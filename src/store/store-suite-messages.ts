@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import type { Message } from "../core/types.ts";
+import type { SuiteKit } from "./store-suite-jobs.ts";
+
+/** The message store's reads of the log's order: part of `runStoreSuite`. */
+export function messageStoreCases(kit: SuiteKit): void {
+  const { id, at, withStore, seed } = kit;
+  const message = (agentId: string, content: string, n: number): Message => ({
+    id: id("msg"),
+    agentId,
+    userId: null,
+    role: n % 2 === 0 ? "user" : "assistant",
+    name: null,
+    sessionId: "s1",
+    content,
+    provenance: { messageIds: [], externalIds: [] },
+    metadata: {},
+    createdAt: at(n),
+  });
+  const append = (store: Parameters<Parameters<SuiteKit["withStore"]>[0]>[0], messages: Message[]) =>
+    store.messages.append(
+      messages.map((m) => ({
+        message: m,
+        fields: { text: m.content, caption: "", prev: "", next: "", window: "", date: "" },
+      })),
+      [],
+      [],
+    );
+
+  it("finds the message appended right after each one, within the agent's own log", async () => {
+    await withStore(async (store) => {
+      const a = await seed(store);
+      const b = await seed(store);
+      const [a0, a1, a2] = [
+        message(a.agent.id, "one", 0),
+        message(a.agent.id, "two", 1),
+        message(a.agent.id, "three", 2),
+      ];
+      const b0 = message(b.agent.id, "other", 1);
+      // Another agent's message lands between a0 and a1 in the shared log: it is not a0's successor.
+      await append(store, [a0]);
+      await append(store, [b0]);
+      await append(store, [a1, a2]);
+      const next = await store.messages.following(a.agent.id, [
+        a0.id,
+        a1.id,
+        a2.id,
+        b0.id,
+        "msg_unknown",
+        a0.id,
+      ]);
+      assert.deepEqual(
+        [...next].map(([after, m]) => [after, m.id]).sort(),
+        [
+          [a0.id, a1.id],
+          [a1.id, a2.id],
+        ].sort(),
+      );
+      assert.deepEqual(next.get(a0.id), a1, "the whole message, as read by get");
+      assert.equal((await store.messages.following(a.agent.id, [])).size, 0);
+      assert.equal((await store.messages.following(b.agent.id, [a0.id])).size, 0);
+    });
+  });
+}

@@ -15,6 +15,7 @@ import { memoryRecord } from "../graph/graph-records.ts";
 import type { EngineContext } from "../memory/context.ts";
 import { consolidate } from "./consolidate.ts";
 import { decide } from "./decide.ts";
+import { extract } from "./extract.ts";
 import { forget } from "./forget.ts";
 import { isPermanent, JobRun, type JobServices } from "./job-run.ts";
 import { jobOverrides, type SleepJobKind, type SleeptimeOptions, withOverrides } from "./options.ts";
@@ -24,6 +25,7 @@ import { rethink } from "./rethink.ts";
 /** What each kind of job does. */
 export const JOB_HANDLERS: Readonly<Record<SleepJobKind, (run: JobRun) => Promise<void>>> = {
   decide,
+  extract,
   consolidate,
   reflect,
   rethink,

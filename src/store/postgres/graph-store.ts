@@ -190,4 +190,13 @@ export async function recordGraph(tx: Sql, agentId: string, records: readonly Gr
          SELECT v, n FROM jsonb_array_elements(graph_relations.provenance || excluded.provenance)
            WITH ORDINALITY AS t(v, n) ORDER BY n LIMIT ${MAX_RELATION_PROVENANCE}) s)`,
   );
+  // A source that states the end closes the relation, though others stated it open.
+  for (const r of batch.relations) {
+    if (r.endedAt === null) continue;
+    await tx.run(
+      `UPDATE graph_relations SET valid_to = $1 WHERE agent_id = $2 AND user_key = $3 AND source = $4
+         AND target = $5 AND type = $6 AND (valid_to IS NULL OR valid_to > $1)`,
+      [r.endedAt, agentId, r.user, r.source, r.target, r.type],
+    );
+  }
 }

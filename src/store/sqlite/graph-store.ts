@@ -106,6 +106,20 @@ export class SqliteGraphStore implements GraphStore {
           JSON.stringify(r.provenance),
         );
       }
+      // A source that states the end closes the relation, though others stated it open.
+      for (const r of batch.relations) {
+        if (r.endedAt === null) continue;
+        this.#s.run(
+          `UPDATE graph_relations SET valid_to = ?1 WHERE agent_id = ?2 AND user_key = ?3 AND source = ?4
+             AND target = ?5 AND type = ?6 AND (valid_to IS NULL OR valid_to > ?1)`,
+          r.endedAt,
+          agentId,
+          r.user,
+          r.source,
+          r.target,
+          r.type,
+        );
+      }
     });
   }
 

@@ -119,7 +119,6 @@ const options = z.strictObject({
 
 export type SleeptimeOptions = z.output<typeof options>;
 export type DecideOptions = SleeptimeOptions["decide"];
-export type ExtractOptions = SleeptimeOptions["extract"];
 export type ConsolidateOptions = SleeptimeOptions["consolidate"];
 export type ReflectOptions = SleeptimeOptions["reflect"];
 export type RethinkOptions = SleeptimeOptions["rethink"];

@@ -76,7 +76,9 @@ export const searchInput = z.strictObject({
    * Follow the entity graph from the entities the query names. Default: as the agent's graph mode
    * says (`metadata.graph`: followed unless `off`); true or false overrides it for this search.
    */
-  graph: z.boolean().optional(),
+  graph: z.boolean().optional().meta({
+    description: "follow the entity graph; default: unless the agent's metadata.graph is off",
+  }),
   /** Count this retrieval in the returned memories' access statistics (default true). */
   recordAccess: z.boolean().default(true),
 });

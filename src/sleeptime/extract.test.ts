@@ -159,6 +159,35 @@ describe("sleep-time extraction with a model (metadata.graph: model)", () => {
     await assert.rejects(engram.entities.get(agent.id, "Ada"), /not found/);
   });
 
+  it("a later batch of the same job is shown the relations an earlier batch found", async () => {
+    const { engram, agent, prompts } = await setUp((ids, prompt) => ({
+      items: prompt.includes("lives in Berlin")
+        ? [
+            {
+              id: ids[0],
+              entities: [
+                { name: "Ada", type: "person" },
+                { name: "Berlin", type: "place" },
+              ],
+              relations: [{ source: "Ada", target: "Berlin", type: "lives_in" }],
+            },
+          ]
+        : [],
+    }));
+    await engram.memories.add(agent.id, { text: "Ada lives in Berlin." });
+    await engram.memories.add(agent.id, { text: "Ada moved to Lisbon." });
+    const run = await engram.sleeptime.run(agent.id, {
+      jobs: ["extract"],
+      options: { extract: { batchItems: 1 } },
+    });
+    assert.equal(run.jobs[0]?.status, "succeeded", JSON.stringify(run.jobs[0]?.error));
+    assert.equal(prompts.length, 2, "one call per batch");
+    assert.doesNotMatch(prompts[0] ?? "", /Known open relations/);
+    assert.match(prompts[1] ?? "", /Known open relations:.*ada lives_in berlin/);
+    const [queued] = await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(queued?.result?.summary, "nothing new to extract from", "the watermark moved past both");
+  });
+
   it("malformed, unknown or oversize items are dropped one by one with a warning; the rest are kept", async () => {
     const { engram, agent } = await setUp((ids) => ({
       items: [

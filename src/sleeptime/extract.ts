@@ -137,7 +137,10 @@ async function messagesSince(run: JobRun, through: string, max: number): Promise
   );
 }
 
-/** Open relations the graph holds about the entities the batch names (its deterministic records'). */
+/**
+ * Open typed relations about the entities the batch names (its deterministic records'): those the
+ * job's earlier batches found (not written yet), then those the graph holds.
+ */
 async function knownRelations(run: JobRun, batch: readonly ExtractionItem[]): Promise<KnownRelation[]> {
   const byUser = new Map<string | null, Set<string>>();
   for (const { record } of batch) {
@@ -146,6 +149,12 @@ async function knownRelations(run: JobRun, batch: readonly ExtractionItem[]): Pr
     byUser.set(record.userId, keys);
   }
   const out: KnownRelation[] = [];
+  for (const record of run.graphRecords) {
+    const keys = byUser.get(record.userId);
+    for (const r of record.relations)
+      if (keys !== undefined && r.validTo === undefined && (keys.has(r.source) || keys.has(r.target)))
+        out.push({ source: r.source, target: r.target, type: r.type, validFrom: r.validFrom ?? record.at });
+  }
   for (const [user, keys] of byUser) {
     const found = await run.ctx.store.graph.relations(run.agent.id, [user], [...keys], KNOWN_RELATIONS * 4, {
       provenance: false,

@@ -246,7 +246,7 @@ export class MemoryService {
     );
     const restated =
       after.text !== before.text || after.validFrom !== before.validFrom || after.validTo !== before.validTo;
-    if (restated && keepsGraph(agent)) work.graph.record(graphOwner(after), [memoryRecord(after)]);
+    if (restated && keepsGraph(agent)) work.graph.record(agent.id, [memoryRecord(after)]);
     await work.commit();
     const warnings =
       after.text === before.text
@@ -411,7 +411,10 @@ function checkValidity(validFrom: string | undefined, validTo: string | undefine
     throw new InvalidInputError(`invalid ${what}: validTo: must not be before validFrom`);
 }
 
-/** Whose graph a memory was recorded in: its agent's, or for project memory the agent that wrote it. */
+/**
+ * Whose graph a memory was first recorded in: its agent's, or for project memory the agent that wrote
+ * it (a deletion clears its mentions there; it inserts nothing, so a writer since deleted is harmless).
+ */
 function graphOwner(memory: Memory): string {
   const writer = memory.metadata[WRITTEN_BY];
   return typeof writer === "string" ? writer : memory.agentId;

@@ -322,8 +322,14 @@ function build(
         toolNames: (agentId) => agentRuntime().toolNames(agentId),
       }),
   );
-  ctx.onActivity = (agent, source) => sleeptime().noteActivity(agent, source);
-  ctx.onMemoriesWritten = (agent, written) => sleeptime().noteFacts(agent, written);
+  ctx.onActivity = async (agent, source) => {
+    await sleeptime().noteActivity(agent, source);
+    if (source === "messages") await sleeptime().noteGraphWrites(agent);
+  };
+  ctx.onMemoriesWritten = async (agent, written) => {
+    await sleeptime().noteFacts(agent, written);
+    await sleeptime().noteGraphWrites(agent);
+  };
   return {
     store: ctx.store,
     warnings: ctx.store.warnings,

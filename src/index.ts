@@ -75,6 +75,7 @@ export type {
   Entity,
   EntityMention,
   EntityType,
+  GraphFactRelation,
   GraphFacts,
   GraphRecord,
   GraphSource,

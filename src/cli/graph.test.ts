@@ -57,4 +57,23 @@ describe("engram graph", () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--limit must be an integer/);
   });
+
+  it("agent update --graph sets the agent's graph mode, keeping its other metadata; a bad mode changes nothing", async () => {
+    await s.ok(["agent", "update", "helper", "--metadata", '{"team":"blue"}']);
+    const off = await s.ok(["agent", "update", "helper", "--graph", "off"]);
+    assert.deepEqual(off.metadata, { team: "blue", graph: "off" });
+    await s.ok(["memory", "add", "helper", "Eve visited Oslo."]);
+    const entities = await s.ok(["graph", "helper", "--limit", "50"]);
+    assert.ok(
+      !entities.items.some((e: { name: string }) => e.name === "Oslo"),
+      "an agent with the graph off records nothing",
+    );
+    const bad = await s.cli(["agent", "update", "helper", "--graph", "sometimes", "--json"]);
+    assert.equal(bad.code, 1);
+    assert.match(JSON.parse(bad.stdout).error.message, /metadata\.graph: must be one of off, rules, model/);
+    assert.deepEqual((await s.ok(["agent", "show", "helper"])).agent.metadata, {
+      team: "blue",
+      graph: "off",
+    });
+  });
 });

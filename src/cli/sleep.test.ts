@@ -98,7 +98,10 @@ describe("engram sleep", () => {
     assert.equal((await s.cli(["jobs", "run"])).stdout, "no jobs were due\n");
     const bad = await s.cli(["sleep", "helper", "--jobs", "nap"]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--jobs takes decide, consolidate, reflect, rethink, forget; got "nap"/);
+    assert.match(
+      bad.stderr,
+      /--jobs takes decide, extract, consolidate, reflect, rethink, forget; got "nap"/,
+    );
     const badOptions = await s.cli(["sleep", "helper", "--options", '{"forget":{"threshold":5}}', "--json"]);
     assert.equal(badOptions.code, 1);
     assert.match(badOptions.json().error.message, /options\.forget\.threshold/);

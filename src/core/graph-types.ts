@@ -54,7 +54,21 @@ export interface EntityMention extends GraphSource {
 /** What one memory or message says about entities, as an extractor found it. */
 export interface GraphFacts {
   entities: { key: string; name: string; type: EntityType }[];
-  relations: { source: string; target: string; type: string }[];
+  relations: GraphFactRelation[];
+}
+
+/** A relation one memory or message states. */
+export interface GraphFactRelation {
+  source: string;
+  target: string;
+  type: string;
+  /** When it began, when the text says (a model's extraction); else the record's `at`. */
+  validFrom?: string | undefined;
+  /**
+   * When the text says it ended (a model's extraction): it closes the relation then, whatever other
+   * sources say. Absent: it ends with the record (`closedAt`).
+   */
+  validTo?: string | undefined;
 }
 
 /** One memory's or message's facts, to record in the graph. */

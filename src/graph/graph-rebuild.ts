@@ -24,7 +24,48 @@ export async function rebuildGraph(store: Store, agentId: string): Promise<Agent
     if (page.length < REBUILD_PAGE) break;
     after = page.at(-1)?.id;
   }
-  const graph = graphFromRecords(mergeDuplicates(records));
+  const rebuilt = graphFromRecords(mergeDuplicates(records));
+  const graph = withModelFacts(rebuilt, await store.graph.dump(agentId), new Set(records.map((r) => r.id)));
   await store.graph.replace(agentId, graph);
   return graph;
+}
+
+/** Relations the deterministic extractor makes: everything else a model's extraction found. */
+const RULE_RELATIONS = new Set(["co_occurs", "mentions"]);
+
+/**
+ * The rebuilt graph with what a model's extraction had added (which no rule finds again): its typed
+ * relations, kept with the sources that still exist, and the mentions of their entities by those
+ * sources. A relation whose every source is gone goes too.
+ */
+export function withModelFacts(rebuilt: AgentGraph, old: AgentGraph, live: ReadonlySet<string>): AgentGraph {
+  const relations = old.relations.flatMap((r) => {
+    if (RULE_RELATIONS.has(r.type)) return [];
+    const provenance = r.provenance.filter((p) => live.has(p.id));
+    return provenance.length === 0 ? [] : [{ ...r, provenance }];
+  });
+  if (relations.length === 0) return rebuilt;
+  const id = (userId: string | null, key: string) => `${userId ?? ""}\u0000${key}`;
+  const ends = new Set(relations.flatMap((r) => [id(r.userId, r.source), id(r.userId, r.target)]));
+  const seen = new Set(rebuilt.mentions.map((m) => `${id(m.userId, m.key)}\u0000${m.id}`));
+  const mentions = old.mentions.filter(
+    (m) =>
+      ends.has(id(m.userId, m.key)) && live.has(m.id) && !seen.has(`${id(m.userId, m.key)}\u0000${m.id}`),
+  );
+  const added = new Map<string, number>();
+  for (const m of mentions) added.set(id(m.userId, m.key), (added.get(id(m.userId, m.key)) ?? 0) + 1);
+  const entities = rebuilt.entities.map((e) => {
+    const more = added.get(id(e.userId, e.key)) ?? 0;
+    added.delete(id(e.userId, e.key));
+    return more === 0 ? e : { ...e, mentions: e.mentions + more };
+  });
+  for (const e of old.entities) {
+    const more = added.get(id(e.userId, e.key));
+    if (more !== undefined) entities.push({ ...e, mentions: more });
+  }
+  return {
+    entities,
+    relations: [...rebuilt.relations, ...relations],
+    mentions: [...rebuilt.mentions, ...mentions],
+  };
 }

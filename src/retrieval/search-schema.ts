@@ -72,8 +72,13 @@ export const searchInput = z.strictObject({
   recencyHalfLifeDays: z.number().positive().max(36_500).default(SEARCH_DEFAULTS.recencyHalfLifeDays),
   dedupeThreshold: z.number().min(0).max(1).default(SEARCH_DEFAULTS.dedupeThreshold),
   candidates: z.number().int().min(1).max(1000).default(SEARCH_DEFAULTS.candidates),
-  /** Follow the entity graph from the entities the query names (default true; false turns it off). */
-  graph: z.boolean().default(true),
+  /**
+   * Follow the entity graph from the entities the query names. Default: as the agent's graph mode
+   * says (`metadata.graph`: followed unless `off`); true or false overrides it for this search.
+   */
+  graph: z.boolean().optional().meta({
+    description: "follow the entity graph; default: unless the agent's metadata.graph is off",
+  }),
   /** Count this retrieval in the returned memories' access statistics (default true). */
   recordAccess: z.boolean().default(true),
 });

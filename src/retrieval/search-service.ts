@@ -4,6 +4,7 @@ import { checkFilterValidity, checkMessageFilter } from "../core/filter/filter-p
 import type { Memory, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { expandThroughGraph, type GraphHit } from "../graph/graph-expansion.ts";
+import { keepsGraph } from "../graph/graph-mode.ts";
 import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
 import {
   findProjectHolder,
@@ -94,7 +95,7 @@ export class SearchService {
     // One instant for the whole search: the graph's candidates are held to the same validity.
     const at = nowIso(this.#ctx);
     const graphHits =
-      q.graph && weights.graph > 0 && q.query.trim() !== ""
+      (q.graph ?? keepsGraph(agent)) && weights.graph > 0 && q.query.trim() !== ""
         ? await expandThroughGraph(
             this.#ctx.store,
             agent.id,

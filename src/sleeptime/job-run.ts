@@ -1,5 +1,6 @@
 import type { LanguageModel } from "ai";
 import { EngramError, toEngramError } from "../core/errors.ts";
+import type { GraphRecord } from "../core/graph-types.ts";
 import type { Agent, Job, JsonObject } from "../core/types.ts";
 import type { InsightService } from "../insights/insight-service.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
@@ -45,6 +46,8 @@ export class JobRun {
   readonly services: JobServices;
   readonly changes: ChangeSet;
   readonly warnings: string[] = [];
+  /** What the job learned about entities, recorded in the graph with its changes (an extraction). */
+  readonly graphRecords: GraphRecord[] = [];
   /** Figures for the report (memories scanned, pairs judged …). */
   readonly stats: Record<string, number> = {};
   /** Further result fields (e.g. a watermark the next job of the kind starts from). */

@@ -5,7 +5,7 @@ import { DEFAULT_SLEEP_JOBS, SLEEP_JOB_KINDS, type SleepJobKind } from "./job-ki
 export { DEFAULT_SLEEP_JOBS, SLEEP_JOB_KINDS, type SleepJobKind } from "./job-kinds.ts";
 
 /** Jobs that cannot run at all without a language model. `consolidate` only checks contradictions with one. */
-export const MODEL_JOBS: ReadonlySet<SleepJobKind> = new Set(["decide", "reflect", "rethink"]);
+export const MODEL_JOBS: ReadonlySet<SleepJobKind> = new Set(["decide", "extract", "reflect", "rethink"]);
 
 const fraction = z.number().min(0).max(1);
 const count = (max: number) => z.number().int().min(1).max(max);
@@ -31,6 +31,15 @@ const decide = z.strictObject({
   candidates: count(20),
   /** Most new facts one job decides (in one model call); the oldest first, the rest by the next job. */
   maxFacts: count(100),
+});
+
+const extract = z.strictObject({
+  /** Enqueue an extraction job when memories or messages are written (agents whose graph mode is `model`). */
+  onWrite: z.boolean(),
+  /** Items (memories and messages) per model call. */
+  batchItems: count(100),
+  /** Most items one job extracts from, the oldest first; the rest are left to the next job. */
+  maxItems: count(10_000),
 });
 
 const reflect = z.strictObject({
@@ -101,6 +110,7 @@ const options = z.strictObject({
     retryDelayMs: z.number().int().min(0).max(86_400_000),
   }),
   decide,
+  extract,
   consolidate,
   reflect,
   rethink,
@@ -120,6 +130,7 @@ export type SleeptimeConfig = { [K in keyof SleeptimeOptions]?: Partial<Sleeptim
 /** The job settings one run may override (`engram sleep --options`, `POST /v1/agents/:id/sleep`). */
 export const jobOverrides = z.strictObject({
   decide: decide.omit({ onWrite: true }).partial().optional(),
+  extract: extract.omit({ onWrite: true }).partial().optional(),
   consolidate: consolidate.partial().optional(),
   reflect: reflect.partial().optional(),
   rethink: rethink.partial().optional(),
@@ -132,6 +143,7 @@ export const SLEEPTIME_DEFAULTS: SleeptimeOptions = {
   schedule: { intervalMs: 3_600_000, jobs: [...DEFAULT_SLEEP_JOBS] },
   queue: { maxAttempts: 3, leaseMs: 300_000, retryDelayMs: 30_000 },
   decide: { onWrite: true, candidates: 5, maxFacts: 20 },
+  extract: { onWrite: true, batchItems: 20, maxItems: 200 },
   consolidate: {
     duplicateThreshold: 0.8,
     candidateThreshold: 0.3,
@@ -177,6 +189,7 @@ export function withOverrides(base: SleeptimeOptions, overrides: JobOverrides | 
   return {
     ...base,
     decide: { ...base.decide, ...overrides.decide },
+    extract: { ...base.extract, ...overrides.extract },
     consolidate: { ...base.consolidate, ...overrides.consolidate },
     reflect: { ...base.reflect, ...overrides.reflect },
     rethink: { ...base.rethink, ...overrides.rethink },

@@ -9,11 +9,13 @@ import {
 } from "../core/errors.ts";
 import type { Job } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
+import { keepsGraph } from "../graph/graph-mode.ts";
 import { rebuildGraph } from "../graph/graph-rebuild.ts";
 import { memoryRecord } from "../graph/graph-records.ts";
 import type { EngineContext } from "../memory/context.ts";
 import { consolidate } from "./consolidate.ts";
 import { decide } from "./decide.ts";
+import { extract } from "./extract.ts";
 import { forget } from "./forget.ts";
 import { isPermanent, JobRun, type JobServices } from "./job-run.ts";
 import { jobOverrides, type SleepJobKind, type SleeptimeOptions, withOverrides } from "./options.ts";
@@ -23,6 +25,7 @@ import { rethink } from "./rethink.ts";
 /** What each kind of job does. */
 export const JOB_HANDLERS: Readonly<Record<SleepJobKind, (run: JobRun) => Promise<void>>> = {
   decide,
+  extract,
   consolidate,
   reflect,
   rethink,
@@ -73,6 +76,11 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
     const summary = run.summary();
     const work = ctx.store.unitOfWork();
     const checkpoint = run.changes.addTo(work, job.kind, summary);
+    // What the job's new memories name, and what an extraction found, land with its changes.
+    const named =
+      job.kind === "consolidate" || !keepsGraph(agent) ? [] : run.changes.inserted.map(memoryRecord);
+    const records = [...named, ...run.graphRecords];
+    if (records.length > 0) work.graph.record(agent.id, records);
     work.jobs.complete({
       id: job.id,
       attempt,
@@ -86,11 +94,9 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
     // Vectors are an index beside the memories: added after the commit, and rebuilt if this fails.
     const inserted = run.changes.inserted.map((m) => ({ id: m.id, text: m.text }));
     if (inserted.length > 0) await ctx.vectors.index("memories", agent.id, inserted);
-    // So is the entity graph: consolidation rebuilds it (merging duplicate entities, closing the
-    // relations of closed facts); other jobs record what their new memories name.
-    if (job.kind === "consolidate") await rebuildGraph(ctx.store, agent.id);
-    else if (run.changes.inserted.length > 0)
-      await ctx.store.graph.record(agent.id, run.changes.inserted.map(memoryRecord));
+    // Consolidation rebuilds the entity graph from what it left (merging duplicate entities, closing
+    // the relations of closed facts): derived data, redone by the next consolidation if this fails.
+    if (job.kind === "consolidate" && keepsGraph(agent)) await rebuildGraph(ctx.store, agent.id);
     return done;
   } catch (error) {
     return recordFailure(deps, job, error);

@@ -4,6 +4,7 @@ import { InvalidInputError, NotFoundError } from "../core/errors.ts";
 import { isId } from "../core/ids.ts";
 import { type Agent, JOB_STATUSES, type Job, type Memory, type Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
+import { graphMode } from "../graph/graph-mode.ts";
 import { type EngineContext, requireAgent } from "../memory/context.ts";
 import { isProjectHolder } from "../memory/memories/project-memory.ts";
 import { dropUndefined, PAGE_DEFAULT, PAGE_MAX, pageOf } from "../memory/pagination.ts";
@@ -168,7 +169,7 @@ export class SleeptimeService {
    */
   async noteActivity(agent: Agent, source: ActivitySource): Promise<void> {
     const threshold = this.options.triggers[source];
-    if (threshold === null) return;
+    if (threshold === null || isProjectHolder(agent)) return;
     try {
       const { store } = this.#ctx;
       const from = await store.jobs.watermark(agent.id, source);
@@ -201,8 +202,10 @@ export class SleeptimeService {
    * write has already succeeded; a failed enqueue leaves the facts to consolidation.
    */
   async noteFacts(agent: Agent, memories: readonly Memory[]): Promise<void> {
-    const facts = memories.filter(isUndecidedFact);
+    // A decision reads the agent's own facts: project memory (under its holder) is no agent's to judge.
+    const facts = memories.filter((m) => m.agentId === agent.id && isUndecidedFact(m));
     if (facts.length === 0 || !this.options.decide.onWrite || !decidesOnWrite(agent)) return;
+    if (isProjectHolder(agent)) return;
     if (this.#modelProblem(agent) !== null) return;
     try {
       const { store } = this.#ctx;
@@ -217,6 +220,28 @@ export class SleeptimeService {
       ]);
     } catch {
       // The write stands; consolidation judges these facts in bulk later.
+    }
+  }
+
+  /**
+   * Told after memories or messages were written: when the agent's graph mode is `model` and it has
+   * a model, enqueues an `extract` job unless one is queued already (it reads everything written
+   * since the last extraction). Must not throw: the write has already succeeded, and the next write
+   * (or a run naming the job) enqueues it again.
+   */
+  async noteGraphWrites(agent: Agent): Promise<void> {
+    if (!this.options.extract.onWrite || graphMode(agent) !== "model" || isProjectHolder(agent)) return;
+    if (this.#modelProblem(agent) !== null) return;
+    try {
+      const { store } = this.#ctx;
+      const queued = await store.jobs.list(
+        { agentId: agent.id, statuses: ["queued"], kinds: ["extract"] },
+        { limit: 1 },
+      );
+      if (queued.length > 0) return;
+      await store.jobs.enqueue([this.#newJob(agent, "extract", "writes", { force: false })]);
+    } catch {
+      // The write stands; the next one enqueues the extraction.
     }
   }
 

@@ -21,6 +21,8 @@ export interface BatchRelation {
   weight: number;
   validFrom: string;
   validTo: string | null;
+  /** The latest end a source of this batch states outright: it closes the stored relation too. */
+  endedAt: string | null;
   provenance: GraphSource[];
 }
 
@@ -70,25 +72,36 @@ export function mergeRecords(records: readonly GraphRecord[]): {
     }
     for (const rel of r.relations) {
       const id = [user, rel.source, rel.target, rel.type].join("\u0000");
+      const ended = rel.validTo ?? null;
+      // A relation stated to have ended began no later than its end.
+      const start = rel.validFrom ?? (ended !== null && ended < r.at ? ended : r.at);
       const known = relations.get(id);
       if (known === undefined) {
         relations.set(id, {
           user,
-          ...rel,
+          source: rel.source,
+          target: rel.target,
+          type: rel.type,
           weight: 1,
-          validFrom: r.at,
-          validTo: r.closedAt,
+          validFrom: start,
+          validTo: ended ?? r.closedAt,
+          endedAt: ended,
           provenance: [{ source: r.source, id: r.id }],
         });
         continue;
       }
       known.weight++;
-      if (r.at < known.validFrom) known.validFrom = r.at;
-      known.validTo = closedUntil(known.validTo, r.closedAt);
+      if (start < known.validFrom) known.validFrom = start;
+      known.validTo = closedUntil(known.validTo, ended ?? r.closedAt);
+      if (ended !== null && (known.endedAt === null || ended > known.endedAt)) known.endedAt = ended;
       if (known.provenance.length < MAX_RELATION_PROVENANCE)
         known.provenance.push({ source: r.source, id: r.id });
     }
   }
+  // A stated end closes the relation whatever the other sources say (a move ends `lives_in`).
+  for (const rel of relations.values())
+    if (rel.endedAt !== null && (rel.validTo === null || rel.validTo > rel.endedAt))
+      rel.validTo = rel.endedAt;
   return {
     itemIds: [...new Set(records.map((r) => r.id))],
     // In key order, so concurrent batches lock shared rows in one order and cannot deadlock.

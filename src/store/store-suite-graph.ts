@@ -103,6 +103,36 @@ export function graphStoreCases(kit: SuiteKit): void {
     });
   });
 
+  it("graph: a relation a source says has ended is closed then, though other sources state it open", async () => {
+    await withStore(async (store) => {
+      const { agent } = await seed(store);
+      const livesIn = (id: string, n: number, extra: { validFrom?: string; validTo?: string } = {}) => ({
+        ...record(id, n, ["ada", "berlin"]),
+        relations: [{ source: "ada", target: "berlin", type: "lives_in", ...extra }],
+      });
+      await store.graph.record(agent.id, [livesIn("m1", 2, { validFrom: at(1) })]);
+      await store.graph.record(agent.id, [livesIn("m2", 3)]);
+      let [relation] = await store.graph.relations(agent.id, [null], ["berlin"], 10);
+      assert.deepEqual([relation?.validFrom, relation?.validTo, relation?.weight], [at(1), null, 2]);
+      await store.graph.record(agent.id, [livesIn("m3", 9, { validTo: at(6) })]);
+      [relation] = await store.graph.relations(agent.id, [null], ["berlin"], 10);
+      assert.deepEqual([relation?.validFrom, relation?.validTo, relation?.weight], [at(1), at(6), 3]);
+      assert.deepEqual(
+        relation?.provenance.map((p) => p.id),
+        ["m1", "m2", "m3"],
+      );
+      // An end stated for a relation never recorded open starts no later than it ends.
+      await store.graph.record(agent.id, [
+        {
+          ...livesIn("m4", 9, { validTo: at(4) }),
+          relations: [{ source: "ada", target: "paris", type: "lives_in", validTo: at(4) }],
+        },
+      ]);
+      const paris = (await store.graph.relations(agent.id, [null], ["paris"], 10))[0];
+      assert.deepEqual([paris?.validFrom, paris?.validTo], [at(4), at(4)]);
+    });
+  });
+
   it("graph: each user's graph is apart; reads cover only the users asked for", async () => {
     await withStore(async (store) => {
       const { agent } = await seed(store);

@@ -6,6 +6,7 @@ import { evolutionStoreTests } from "./evolution-suite.ts";
 import type { Store, StoredApiKey } from "./store.ts";
 import { eventCases } from "./store-suite-events.ts";
 import { graphStoreCases } from "./store-suite-graph.ts";
+import { graphWorkCases } from "./store-suite-graph-work.ts";
 import { groupCases } from "./store-suite-groups.ts";
 import { imageStoreCases } from "./store-suite-images.ts";
 import { importStoreCases } from "./store-suite-import.ts";
@@ -37,6 +38,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
     keyedFactCases(kit);
     graphStoreCases(kit);
     messageStoreCases(kit);
+    graphWorkCases(kit);
     evolutionStoreTests(withStore);
     it("keeps agent names unique within a project, finding an agent by its name", async () => {
       await withStore(async (store) => {

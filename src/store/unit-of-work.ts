@@ -1,5 +1,6 @@
 import { EngramError } from "../core/errors.ts";
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
+import type { GraphRecord } from "../core/graph-types.ts";
 import type { BlockAttachment, SharedBlock } from "../core/shared-block-types.ts";
 import type {
   Agent,
@@ -18,6 +19,7 @@ import type {
   InsightChanges,
   MemoryWrite,
   StoredImage,
+  Supersession,
 } from "./store.ts";
 
 /** New instructions for an agent, applied only if its instructions are still `expected`. */
@@ -66,10 +68,18 @@ export type WorkOperation =
   | { kind: "agents.create"; agent: Agent; history: HistorySnapshot }
   | { kind: "agents.setInstructions"; agentId: string; change: InstructionsChange }
   | { kind: "history.append"; input: AppendCommit }
-  | { kind: "memories.insert"; writes: readonly MemoryWrite[] }
+  | { kind: "memories.insert"; writes: readonly MemoryWrite[]; supersession?: Supersession | undefined }
   | { kind: "memories.update"; write: MemoryWrite; expectedVersion: number }
+  | { kind: "memories.delete"; agentId: string; id: string; version: MemoryVersion; event: NewEvent }
   | { kind: "memories.import"; items: readonly { memory: Memory; versions: readonly MemoryVersion[] }[] }
+  | {
+      kind: "messages.append";
+      messages: readonly IndexedMessage[];
+      reindex: readonly IndexedMessage[];
+      events: readonly NewEvent[];
+    }
   | { kind: "messages.import"; messages: Iterable<IndexedMessage> }
+  | { kind: "graph.record"; agentId: string; records: readonly GraphRecord[] }
   | { kind: "experience.import"; agentId: string; data: ExperienceImport }
   | { kind: "images.import"; images: readonly StoredImage[] }
   | { kind: "sharedBlocks.import"; items: readonly SharedBlockImport[] }
@@ -126,10 +136,15 @@ export interface UnitOfWork {
     append(input: AppendCommit): void;
   };
   readonly memories: {
-    /** Inserts memories with their first versions and events. */
-    insert(writes: readonly MemoryWrite[]): void;
+    /**
+     * Inserts memories with their first versions and events; with `supersession`, the facts they
+     * close are closed first (see `MemoryStore.insert`). @throws ConflictError when a key's facts moved.
+     */
+    insert(writes: readonly MemoryWrite[], supersession?: Supersession): void;
     /** Replaces a memory. @throws ConflictError when it is no longer at `expectedVersion`. */
     update(write: MemoryWrite, expectedVersion: number): void;
+    /** Removes a memory (its history stays), as `MemoryStore.delete`. @throws NotFoundError. */
+    delete(agentId: string, id: string, version: MemoryVersion, event: NewEvent): void;
     /**
      * Writes memories as they are, with all their versions (an import); active ones are indexed.
      * @throws ConflictError when a memory id (or its history) exists.
@@ -137,11 +152,24 @@ export interface UnitOfWork {
     import(items: readonly { memory: Memory; versions: readonly MemoryVersion[] }[]): void;
   };
   readonly messages: {
+    /** Appends messages and re-indexes earlier ones, as `MessageStore.append`. */
+    append(
+      messages: readonly IndexedMessage[],
+      reindex: readonly IndexedMessage[],
+      events: readonly NewEvent[],
+    ): void;
     /**
      * Writes a conversation in order, indexed as `MessageStore.append` indexes it; read once, at
      * commit, so it may be computed as it is read. @throws ConflictError on an id that exists.
      */
     import(messages: Iterable<IndexedMessage>): void;
+  };
+  readonly graph: {
+    /**
+     * Records what memories and messages say about entities, as `GraphStore.record`: with the write
+     * of those items in the same unit, the graph is never short of an acknowledged write.
+     */
+    record(agentId: string, records: readonly GraphRecord[]): void;
   };
   readonly experience: {
     /**
@@ -210,11 +238,16 @@ export function collectWork(apply: (operations: readonly WorkOperation[]) => Pro
     },
     history: { append: (input) => add({ kind: "history.append", input }) },
     memories: {
-      insert: (writes) => add({ kind: "memories.insert", writes }),
+      insert: (writes, supersession) => add({ kind: "memories.insert", writes, supersession }),
       update: (write, expectedVersion) => add({ kind: "memories.update", write, expectedVersion }),
+      delete: (agentId, id, version, event) => add({ kind: "memories.delete", agentId, id, version, event }),
       import: (items) => add({ kind: "memories.import", items }),
     },
-    messages: { import: (messages) => add({ kind: "messages.import", messages }) },
+    messages: {
+      append: (messages, reindex, events) => add({ kind: "messages.append", messages, reindex, events }),
+      import: (messages) => add({ kind: "messages.import", messages }),
+    },
+    graph: { record: (agentId, records) => add({ kind: "graph.record", agentId, records }) },
     experience: { import: (agentId, data) => add({ kind: "experience.import", agentId, data }) },
     images: { import: (images) => add({ kind: "images.import", images }) },
     sharedBlocks: { import: (items) => add({ kind: "sharedBlocks.import", items }) },

@@ -96,21 +96,27 @@ const update = defineCommand({
     model: { type: "string", arg: "PROVIDER:MODEL", help: "new model; '' for the server's default" },
     instructions: { type: "string", arg: "TEXT", help: "new instructions" },
     metadata: { type: "string", arg: "JSON", help: "new metadata (a JSON object; replaces the old)" },
+    graph: {
+      type: "string",
+      arg: "MODE",
+      help: "the entity graph: off, rules (default) or model (sets metadata.graph, keeping the rest)",
+    },
   },
   async run({ args, options }, ctx) {
-    const { name, model, instructions, metadata } = options;
-    if ([name, model, instructions, metadata].every((v) => v === undefined))
+    const { name, model, instructions, metadata, graph } = options;
+    if ([name, model, instructions, metadata, graph].every((v) => v === undefined))
       throw new UsageError(
-        "nothing to update: give --name, --model, --instructions or --metadata",
+        "nothing to update: give --name, --model, --instructions, --metadata or --graph",
         "agent update",
       );
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
+    const given = metadata === undefined ? undefined : parseJsonObjectFlag(metadata, "metadata");
     const updated = await engram.agents.update(agent.id, {
       name,
       model: model === "" ? null : model,
       instructions,
-      metadata: metadata === undefined ? undefined : parseJsonObjectFlag(metadata, "metadata"),
+      metadata: graph === undefined ? given : { ...(given ?? agent.metadata), graph },
     });
     return { data: updated, text: formatAgent(updated, await projectNameOf(engram, updated.projectId)) };
   },

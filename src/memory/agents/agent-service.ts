@@ -4,7 +4,6 @@ import { agentNameCandidates, MAX_AGENT_NAME } from "../../core/agent-names.ts";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
 import { wellFormedPrefix } from "../../core/input-limits.ts";
-import { jsonObject } from "../../core/json-object.ts";
 import type { Agent, Author, Blob, NewEvent, Page, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
 import { checkModelAllowed } from "../../models/model-policy.ts";
@@ -14,9 +13,10 @@ import { resolveRevision } from "../blocks/resolve.ts";
 import { BLOCK_DEFAULTS, type BlockInput, blockInput } from "../blocks/schemas.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { PROJECT_HOLDER_NAME } from "../memories/project-holder-name.ts";
-import { isProjectHolder, PROJECT_MEMORY_ACCESS } from "../memories/project-memory.ts";
+import { isProjectHolder } from "../memories/project-memory.ts";
 import { pageInput, pageOf } from "../pagination.ts";
 import { DEFAULT_PROJECT, type ProjectService } from "../projects/project-service.ts";
+import { agentMetadata } from "./agent-metadata.ts";
 
 export const DEFAULT_BRANCH = "main";
 
@@ -46,12 +46,6 @@ export const modelName = z
   .regex(/^[a-z][a-z0-9-]*:.+$/, "must be provider:model, e.g. openai:gpt-4o-mini or ollama:qwen3:8b");
 
 export const agentInstructions = z.string().max(100_000);
-
-/** An agent's metadata; `projectMemory`, when set, says what the agent may do with project memory. */
-const agentMetadata = jsonObject.refine(
-  (m) => m.projectMemory === undefined || PROJECT_MEMORY_ACCESS.some((a) => a === m.projectMemory),
-  { message: `must be one of ${PROJECT_MEMORY_ACCESS.join(", ")}`, path: ["projectMemory"] },
-);
 
 export const createAgentInput = z.strictObject({
   name: agentName,

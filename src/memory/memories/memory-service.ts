@@ -4,6 +4,7 @@ import { checkFilterValidity } from "../../core/filter/filter-parse.ts";
 import { isId } from "../../core/ids.ts";
 import type { Actor, Agent, Memory, MemoryVersion, Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
+import { keepsGraph } from "../../graph/graph-mode.ts";
 import { emptyRecord, memoryRecord } from "../../graph/graph-records.ts";
 import type { KeyedMatch, MemoryWrite, Supersession } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
@@ -14,6 +15,7 @@ import {
   findProjectHolder,
   keepWriter,
   projectHolder,
+  WRITTEN_BY,
   withWriter,
 } from "./project-memory.ts";
 import {
@@ -110,14 +112,17 @@ export class MemoryService {
       const writes = memories.map((memory) =>
         memoryWrite(this.#ctx, agent, { memory, operation: "create", actor, before: null, at: now }),
       );
+      // The graph learns what the memories name in their own transaction: never short of a write.
+      const work = this.#ctx.store.unitOfWork();
+      work.memories.insert(writes, plan?.supersession);
+      if (keepsGraph(agent)) work.graph.record(agent.id, memories.map(memoryRecord));
       try {
-        await this.#ctx.store.memories.insert(writes, plan?.supersession);
+        await work.commit();
       } catch (error) {
         // Another write of the same key landed first: read its open facts again.
         if (plan !== null && error instanceof ConflictError && attempt < KEYED_ATTEMPTS) continue;
         throw error;
       }
-      await this.#ctx.store.graph.record(agent.id, memories.map(memoryRecord));
       const warnings = await this.#ctx.vectors.index(
         "memories",
         owner.id,
@@ -228,7 +233,8 @@ export class MemoryService {
     };
     checkValidity(after.validFrom ?? undefined, after.validTo ?? undefined, "memory update");
     const expected = input.expectedVersion ?? before.version;
-    await this.#ctx.store.memories.update(
+    const work = this.#ctx.store.unitOfWork();
+    work.memories.update(
       memoryWrite(this.#ctx, agent, {
         memory: after,
         operation: "update",
@@ -238,12 +244,10 @@ export class MemoryService {
       }),
       expected,
     );
-    if (
-      after.text !== before.text ||
-      after.validFrom !== before.validFrom ||
-      after.validTo !== before.validTo
-    )
-      await this.#ctx.store.graph.record(agent.id, [memoryRecord(after)]);
+    const restated =
+      after.text !== before.text || after.validFrom !== before.validFrom || after.validTo !== before.validTo;
+    if (restated && keepsGraph(agent)) work.graph.record(agent.id, [memoryRecord(after)]);
+    await work.commit();
     const warnings =
       after.text === before.text
         ? []
@@ -263,10 +267,11 @@ export class MemoryService {
       before,
       at: now,
     });
-    await this.#ctx.store.memories.delete(before.agentId, memoryId, write.version, write.event);
-    await this.#ctx.store.graph.record(before.agentId, [
-      emptyRecord("memory", memoryId, before.userId, before.createdAt),
-    ]);
+    // What the memory named leaves the graph with it, whatever the graph mode is now.
+    const work = this.#ctx.store.unitOfWork();
+    work.memories.delete(before.agentId, memoryId, write.version, write.event);
+    work.graph.record(graphOwner(before), [emptyRecord("memory", memoryId, before.userId, before.createdAt)]);
+    await work.commit();
   }
 
   /**
@@ -404,4 +409,13 @@ function defaultStart(start: string, validTo: string | undefined): string | null
 function checkValidity(validFrom: string | undefined, validTo: string | undefined, what: string): void {
   if (!validityInOrder(validFrom, validTo))
     throw new InvalidInputError(`invalid ${what}: validTo: must not be before validFrom`);
+}
+
+/**
+ * Whose graph a memory was first recorded in: its agent's, or for project memory the agent that wrote
+ * it (a deletion clears its mentions there; it inserts nothing, so a writer since deleted is harmless).
+ */
+function graphOwner(memory: Memory): string {
+  const writer = memory.metadata[WRITTEN_BY];
+  return typeof writer === "string" ? writer : memory.agentId;
 }

@@ -5,6 +5,7 @@ import { MAX_SESSION_ID, MAX_USER_ID } from "../../core/input-limits.ts";
 import { jsonObject } from "../../core/json-object.ts";
 import { MESSAGE_ROLES, type Message, type Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
+import { keepsGraph } from "../../graph/graph-mode.ts";
 import { messageRecord } from "../../graph/graph-records.ts";
 import type { IndexedMessage } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
@@ -101,7 +102,9 @@ export class MessageService {
       const appended = messages.map((_, i) => indexMessage(sequence, previous.length + i));
       const first = Math.max(0, previous.length - CONTEXT_RADIUS);
       const reindexed = previous.slice(first).map((_, i) => indexMessage(sequence, first + i));
-      await this.#ctx.store.messages.append(
+      // The graph learns what the messages name in their own transaction: never short of a write.
+      const work = this.#ctx.store.unitOfWork();
+      work.messages.append(
         appended,
         reindexed,
         messages.map((message) =>
@@ -122,7 +125,8 @@ export class MessageService {
           }),
         ),
       );
-      await this.#ctx.store.graph.record(agent.id, messages.map(messageRecord));
+      if (keepsGraph(agent)) work.graph.record(agent.id, messages.map(messageRecord));
+      await work.commit();
       await this.#ctx.vectors.index(
         "messages",
         agent.id,

@@ -16,7 +16,7 @@ import {
   userKey,
 } from "../rows/graph-rows.ts";
 import { insertRows } from "./insert-rows.ts";
-import type { PgDatabase } from "./pg-database.ts";
+import type { PgDatabase, Sql } from "./pg-database.ts";
 
 /** The entity graph on PostgreSQL: each batch is one upsert per table, in one transaction. */
 export class PgGraphStore implements GraphStore {
@@ -28,68 +28,7 @@ export class PgGraphStore implements GraphStore {
 
   async record(agentId: string, records: readonly GraphRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const batch = mergeRecords(records);
-    await this.#db.transaction(async (tx) => {
-      // The items' earlier mentions go, and their entities' counts with them.
-      await tx.run(
-        `UPDATE graph_entities SET mentions = graph_entities.mentions - gone.n
-         FROM (SELECT user_key, key, COUNT(*) AS n FROM graph_mentions
-               WHERE agent_id = $1 AND item_id = ANY($2::text[]) GROUP BY user_key, key) AS gone
-         WHERE graph_entities.agent_id = $1 AND graph_entities.user_key = gone.user_key AND graph_entities.key = gone.key`,
-        [agentId, batch.itemIds],
-      );
-      await tx.run("DELETE FROM graph_mentions WHERE agent_id = $1 AND item_id = ANY($2::text[])", [
-        agentId,
-        batch.itemIds,
-      ]);
-      await insertRows(
-        tx,
-        GRAPH_COLUMNS.entities,
-        batch.entities.map((e) => [
-          agentId,
-          e.user,
-          e.key,
-          e.name,
-          e.type,
-          e.mentions,
-          e.firstSeen,
-          e.lastSeen,
-        ]),
-        `ON CONFLICT (agent_id, user_key, key) DO UPDATE SET
-           mentions = graph_entities.mentions + excluded.mentions,
-           first_seen = LEAST(graph_entities.first_seen, excluded.first_seen),
-           last_seen = GREATEST(graph_entities.last_seen, excluded.last_seen)`,
-      );
-      await insertRows(
-        tx,
-        GRAPH_COLUMNS.mentions,
-        batch.mentions.map((m) => [agentId, m.user, m.key, m.source, m.id, m.at]),
-        "ON CONFLICT DO NOTHING",
-      );
-      await insertRows(
-        tx,
-        GRAPH_COLUMNS.relations,
-        batch.relations.map((r) => [
-          agentId,
-          r.user,
-          r.source,
-          r.target,
-          r.type,
-          r.weight,
-          r.validFrom,
-          r.validTo,
-          JSON.stringify(r.provenance),
-        ]),
-        `ON CONFLICT (agent_id, user_key, source, target, type) DO UPDATE SET
-           weight = graph_relations.weight + excluded.weight,
-           valid_from = LEAST(graph_relations.valid_from, excluded.valid_from),
-           valid_to = CASE WHEN graph_relations.valid_to IS NULL OR excluded.valid_to IS NULL THEN NULL
-                           ELSE GREATEST(graph_relations.valid_to, excluded.valid_to) END,
-           provenance = (SELECT COALESCE(jsonb_agg(v ORDER BY n), '[]'::jsonb) FROM (
-             SELECT v, n FROM jsonb_array_elements(graph_relations.provenance || excluded.provenance)
-               WITH ORDINALITY AS t(v, n) ORDER BY n LIMIT ${MAX_RELATION_PROVENANCE}) s)`,
-      );
-    });
+    await this.#db.transaction((tx) => recordGraph(tx, agentId, records));
   }
 
   async listEntities(
@@ -194,5 +133,70 @@ export class PgGraphStore implements GraphStore {
         )
       ).map(toMention),
     }));
+  }
+}
+
+/** Records what memories and messages say (see `GraphStore.record`) in the caller's transaction. */
+export async function recordGraph(tx: Sql, agentId: string, records: readonly GraphRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const batch = mergeRecords(records);
+  // The items' earlier mentions go, and their entities' counts with them.
+  await tx.run(
+    `UPDATE graph_entities SET mentions = graph_entities.mentions - gone.n
+     FROM (SELECT user_key, key, COUNT(*) AS n FROM graph_mentions
+           WHERE agent_id = $1 AND item_id = ANY($2::text[]) GROUP BY user_key, key) AS gone
+     WHERE graph_entities.agent_id = $1 AND graph_entities.user_key = gone.user_key AND graph_entities.key = gone.key`,
+    [agentId, batch.itemIds],
+  );
+  await tx.run("DELETE FROM graph_mentions WHERE agent_id = $1 AND item_id = ANY($2::text[])", [
+    agentId,
+    batch.itemIds,
+  ]);
+  await insertRows(
+    tx,
+    GRAPH_COLUMNS.entities,
+    batch.entities.map((e) => [agentId, e.user, e.key, e.name, e.type, e.mentions, e.firstSeen, e.lastSeen]),
+    `ON CONFLICT (agent_id, user_key, key) DO UPDATE SET
+       mentions = graph_entities.mentions + excluded.mentions,
+       first_seen = LEAST(graph_entities.first_seen, excluded.first_seen),
+       last_seen = GREATEST(graph_entities.last_seen, excluded.last_seen)`,
+  );
+  await insertRows(
+    tx,
+    GRAPH_COLUMNS.mentions,
+    batch.mentions.map((m) => [agentId, m.user, m.key, m.source, m.id, m.at]),
+    "ON CONFLICT DO NOTHING",
+  );
+  await insertRows(
+    tx,
+    GRAPH_COLUMNS.relations,
+    batch.relations.map((r) => [
+      agentId,
+      r.user,
+      r.source,
+      r.target,
+      r.type,
+      r.weight,
+      r.validFrom,
+      r.validTo,
+      JSON.stringify(r.provenance),
+    ]),
+    `ON CONFLICT (agent_id, user_key, source, target, type) DO UPDATE SET
+       weight = graph_relations.weight + excluded.weight,
+       valid_from = LEAST(graph_relations.valid_from, excluded.valid_from),
+       valid_to = CASE WHEN graph_relations.valid_to IS NULL OR excluded.valid_to IS NULL THEN NULL
+                       ELSE GREATEST(graph_relations.valid_to, excluded.valid_to) END,
+       provenance = (SELECT COALESCE(jsonb_agg(v ORDER BY n), '[]'::jsonb) FROM (
+         SELECT v, n FROM jsonb_array_elements(graph_relations.provenance || excluded.provenance)
+           WITH ORDINALITY AS t(v, n) ORDER BY n LIMIT ${MAX_RELATION_PROVENANCE}) s)`,
+  );
+  // A source that states the end closes the relation, though others stated it open.
+  for (const r of batch.relations) {
+    if (r.endedAt === null) continue;
+    await tx.run(
+      `UPDATE graph_relations SET valid_to = $1 WHERE agent_id = $2 AND user_key = $3 AND source = $4
+         AND target = $5 AND type = $6 AND (valid_to IS NULL OR valid_to > $1)`,
+      [r.endedAt, agentId, r.user, r.source, r.target, r.type],
+    );
   }
 }

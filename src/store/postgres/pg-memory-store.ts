@@ -22,7 +22,7 @@ import type {
 import { rankedSearch, tooCommon } from "./bm25.ts";
 import { writeEvents } from "./event-writer.ts";
 import { indexedDocument, insertMemories, lockMemory, updateMemory } from "./memory-store.ts";
-import type { PgDatabase } from "./pg-database.ts";
+import type { PgDatabase, Sql } from "./pg-database.ts";
 import { PG_DIALECT } from "./pg-dialect.ts";
 import { MEMORY_SPACE, unindexDocuments } from "./search-index.ts";
 
@@ -57,24 +57,7 @@ export class PgMemoryStore implements MemoryStore {
 
   async insert(writes: MemoryWrite[], supersession?: Supersession): Promise<void> {
     await this.#db.transaction(async (tx) => {
-      if (supersession !== undefined) {
-        for (const match of supersession.keys) {
-          // Writers of one key take turns, so each sees the open facts the one before it left.
-          await tx.run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [keyLockName(match)]);
-          const rows = await tx.all<{ id: string }>(`SELECT m.id FROM memories m WHERE ${KEY_FACTS}`, [
-            match.agentId,
-            match.key,
-            match.userId,
-            match.since,
-          ]);
-          checkKeyFacts(
-            rows.map((row) => row.id),
-            match,
-          );
-        }
-        for (const { write, expectedVersion } of supersession.closes)
-          await updateMemory(tx, write, expectedVersion);
-      }
+      if (supersession !== undefined) await supersede(tx, supersession);
       await insertMemories(tx, writes);
     });
   }
@@ -113,25 +96,7 @@ export class PgMemoryStore implements MemoryStore {
   }
 
   async delete(agentId: string, id: string, version: MemoryVersion, event: NewEvent): Promise<void> {
-    await this.#db.transaction(async (tx) => {
-      const current = await lockMemory(tx, agentId, id);
-      await unindexDocuments(tx, MEMORY_SPACE, indexedDocument(agentId, current));
-      await tx.run("DELETE FROM memories WHERE rowid = $1", [current.rowid]);
-      await tx.run(
-        `INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          version.memoryId,
-          version.version,
-          agentId,
-          version.operation,
-          version.actor,
-          JSON.stringify(version.memory),
-          version.createdAt,
-        ],
-      );
-      await writeEvents(tx, [event]);
-    });
+    await this.#db.transaction((tx) => deleteMemory(tx, agentId, id, version, event));
   }
 
   async history(agentId: string, id: string): Promise<MemoryVersion[]> {
@@ -224,4 +189,54 @@ export class PgMemoryStore implements MemoryStore {
         ?.n ?? 0
     );
   }
+}
+
+/**
+ * Checks, in the caller's transaction, that each key's facts are as read (writers of one key take
+ * turns), and closes what keyed writes close. @throws ConflictError when a key's facts moved.
+ */
+export async function supersede(tx: Sql, supersession: Supersession): Promise<void> {
+  for (const match of supersession.keys) {
+    // Writers of one key take turns, so each sees the open facts the one before it left.
+    await tx.run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [keyLockName(match)]);
+    const rows = await tx.all<{ id: string }>(`SELECT m.id FROM memories m WHERE ${KEY_FACTS}`, [
+      match.agentId,
+      match.key,
+      match.userId,
+      match.since,
+    ]);
+    checkKeyFacts(
+      rows.map((row) => row.id),
+      match,
+    );
+  }
+  for (const { write, expectedVersion } of supersession.closes)
+    await updateMemory(tx, write, expectedVersion);
+}
+
+/** Removes a memory in the caller's transaction (its history stays). @throws NotFoundError. */
+export async function deleteMemory(
+  tx: Sql,
+  agentId: string,
+  id: string,
+  version: MemoryVersion,
+  event: NewEvent,
+): Promise<void> {
+  const current = await lockMemory(tx, agentId, id);
+  await unindexDocuments(tx, MEMORY_SPACE, indexedDocument(agentId, current));
+  await tx.run("DELETE FROM memories WHERE rowid = $1", [current.rowid]);
+  await tx.run(
+    `INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      version.memoryId,
+      version.version,
+      agentId,
+      version.operation,
+      version.actor,
+      JSON.stringify(version.memory),
+      version.createdAt,
+    ],
+  );
+  await writeEvents(tx, [event]);
 }

@@ -2,14 +2,16 @@ import { applyOperation, type WorkHandlers, type WorkOperation } from "../unit-o
 import { insertAgent, setInstructions } from "./agent-store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { saveRun } from "./evolution-store.ts";
+import { recordGraph } from "./graph-store.ts";
 import { appendCommit } from "./history-store.ts";
 import { insertImages } from "./image-store.ts";
 import { importInsights, writeInsightChanges } from "./insight-store.ts";
 import { completeJob } from "./job-store.ts";
 import { importExperience } from "./learning-store.ts";
 import { importMemories, insertMemories, updateMemory } from "./memory-store.ts";
-import { importMessages } from "./message-store.ts";
+import { importMessages, insertMessages, reindexMessages } from "./message-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
+import { deleteMemory, supersede } from "./pg-memory-store.ts";
 import { importSharedBlocks } from "./shared-block-store.ts";
 
 /**
@@ -30,10 +32,20 @@ function pgHandlers(tx: Sql): WorkHandlers<Promise<void>> {
     "agents.create": (op) => insertAgent(tx, op.agent, op.history),
     "agents.setInstructions": (op) => setInstructions(tx, op.agentId, op.change),
     "history.append": (op) => appendCommit(tx, op.input),
-    "memories.insert": (op) => insertMemories(tx, op.writes),
+    "memories.insert": async (op) => {
+      if (op.supersession !== undefined) await supersede(tx, op.supersession);
+      await insertMemories(tx, op.writes);
+    },
     "memories.update": (op) => updateMemory(tx, op.write, op.expectedVersion),
+    "memories.delete": (op) => deleteMemory(tx, op.agentId, op.id, op.version, op.event),
     "memories.import": (op) => importMemories(tx, op.items),
+    "messages.append": async (op) => {
+      await insertMessages(tx, op.messages);
+      await reindexMessages(tx, op.reindex);
+      await writeEvents(tx, op.events);
+    },
     "messages.import": (op) => importMessages(tx, op.messages),
+    "graph.record": (op) => recordGraph(tx, op.agentId, op.records),
     "experience.import": (op) => importExperience(tx, op.agentId, op.data),
     "images.import": (op) => insertImages(tx, op.images),
     "sharedBlocks.import": (op) => importSharedBlocks(tx, op.items),

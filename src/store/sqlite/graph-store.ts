@@ -16,7 +16,7 @@ import {
   toRelation,
   userKey,
 } from "../rows/graph-rows.ts";
-import { inReadTransaction, inWriteTransaction } from "./database.ts";
+import { inReadTransaction, inTransaction, inWriteTransaction } from "./database.ts";
 import type { Statements } from "./statements.ts";
 
 const json = (values: readonly unknown[]) => JSON.stringify(values);
@@ -32,8 +32,14 @@ export class SqliteGraphStore implements GraphStore {
 
   async record(agentId: string, records: readonly GraphRecord[]): Promise<void> {
     if (records.length === 0) return;
+    await inWriteTransaction(this.#s.db, () => this.recordNow(agentId, records));
+  }
+
+  /** `record`, synchronously: joins the caller's transaction when there is one. */
+  recordNow(agentId: string, records: readonly GraphRecord[]): void {
+    if (records.length === 0) return;
     const batch = mergeRecords(records);
-    await inWriteTransaction(this.#s.db, () => {
+    inTransaction(this.#s.db, () => {
       // The items' earlier mentions go, and their entities' counts with them.
       this.#s.run(
         `UPDATE graph_entities SET mentions = graph_entities.mentions - gone.n
@@ -98,6 +104,20 @@ export class SqliteGraphStore implements GraphStore {
           r.validFrom,
           r.validTo,
           JSON.stringify(r.provenance),
+        );
+      }
+      // A source that states the end closes the relation, though others stated it open.
+      for (const r of batch.relations) {
+        if (r.endedAt === null) continue;
+        this.#s.run(
+          `UPDATE graph_relations SET valid_to = ?1 WHERE agent_id = ?2 AND user_key = ?3 AND source = ?4
+             AND target = ?5 AND type = ?6 AND (valid_to IS NULL OR valid_to > ?1)`,
+          r.endedAt,
+          agentId,
+          r.user,
+          r.source,
+          r.target,
+          r.type,
         );
       }
     });

@@ -85,12 +85,15 @@ export class SqliteMemoryStore implements MemoryStore {
 
   async insert(writes: MemoryWrite[], supersession?: Supersession): Promise<void> {
     await inWriteTransaction(this.#s.db, () => {
-      if (supersession !== undefined) {
-        for (const match of supersession.keys) checkKeyFacts(this.#keyFactIds(match, match.since), match);
-        for (const { write, expectedVersion } of supersession.closes) this.updateNow(write, expectedVersion);
-      }
+      if (supersession !== undefined) this.supersedeNow(supersession);
       this.insertNow(writes);
     });
+  }
+
+  /** Checks that each key's facts are as read, and closes what keyed writes close, in the open transaction. */
+  supersedeNow(supersession: Supersession): void {
+    for (const match of supersession.keys) checkKeyFacts(this.#keyFactIds(match, match.since), match);
+    for (const { write, expectedVersion } of supersession.closes) this.updateNow(write, expectedVersion);
   }
 
   async keyFacts(match: KeyedMatch, since: string): Promise<Memory[]> {
@@ -212,7 +215,12 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async delete(agentId: string, id: string, version: MemoryVersion, event: NewEvent): Promise<void> {
-    await inWriteTransaction(this.#s.db, () => {
+    await inWriteTransaction(this.#s.db, () => this.deleteNow(agentId, id, version, event));
+  }
+
+  /** `delete`, synchronously: joins the caller's transaction when there is one. */
+  deleteNow(agentId: string, id: string, version: MemoryVersion, event: NewEvent): void {
+    inTransaction(this.#s.db, () => {
       const row = this.#s.get<{ rowid: number }>(
         "SELECT rowid FROM memories WHERE id = ? AND agent_id = ?",
         id,

@@ -71,7 +71,19 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const agents = new SqliteAgentStore(statements, purgeIndexes);
   const evolution = new SqliteEvolutionStore(statements);
   const jobs = new SqliteJobStore(statements);
-  const targets = { statements, agents, history, memories, messages, experience, insights, evolution, jobs };
+  const graph = new SqliteGraphStore(statements);
+  const targets = {
+    statements,
+    agents,
+    history,
+    memories,
+    messages,
+    graph,
+    experience,
+    insights,
+    evolution,
+    jobs,
+  };
   let closed = false;
   return {
     kind: "sqlite",
@@ -84,7 +96,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     events: new SqliteEventStore(statements),
     memories,
     messages,
-    graph: new SqliteGraphStore(statements),
+    graph,
     episodes: new SqliteEpisodeStore(statements),
     experience,
     insights,

@@ -3,6 +3,7 @@ import type { SqliteAgentStore } from "./agent-store.ts";
 import { inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import type { SqliteEvolutionStore } from "./evolution-store.ts";
+import type { SqliteGraphStore } from "./graph-store.ts";
 import type { SqliteHistoryStore } from "./history-store.ts";
 import { insertImagesNow } from "./image-store.ts";
 import type { SqliteInsightStore } from "./insight-store.ts";
@@ -20,6 +21,7 @@ export interface WorkTargets {
   history: SqliteHistoryStore;
   memories: SqliteMemoryStore;
   messages: SqliteMessageStore;
+  graph: SqliteGraphStore;
   experience: SqliteExperienceStore;
   insights: SqliteInsightStore;
   evolution: SqliteEvolutionStore;
@@ -45,11 +47,15 @@ function sqliteHandlers(t: WorkTargets): WorkHandlers<void> {
     "agents.setInstructions": (op) => t.agents.setInstructionsNow(op.agentId, op.change),
     "history.append": (op) => t.history.appendNow(op.input),
     "memories.insert": (op) => {
+      if (op.supersession !== undefined) t.memories.supersedeNow(op.supersession);
       if (op.writes.length > 0) t.memories.insertNow(op.writes);
     },
     "memories.update": (op) => t.memories.updateNow(op.write, op.expectedVersion),
+    "memories.delete": (op) => t.memories.deleteNow(op.agentId, op.id, op.version, op.event),
     "memories.import": (op) => t.memories.importNow(op.items),
+    "messages.append": (op) => t.messages.appendNow(op.messages, op.reindex, op.events),
     "messages.import": (op) => t.messages.appendNow(op.messages, [], []),
+    "graph.record": (op) => t.graph.recordNow(op.agentId, op.records),
     "experience.import": (op) =>
       t.experience.importNow(op.agentId, op.data.episodes, op.data.records, op.data.version),
     "images.import": (op) => insertImagesNow(t.statements, op.images),

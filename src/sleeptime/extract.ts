@@ -1,0 +1,167 @@
+import { EngramError } from "../core/errors.ts";
+
+import type { Memory, Message } from "../core/types.ts";
+import { graphMode } from "../graph/graph-mode.ts";
+import { memoryRecord, messageRecord } from "../graph/graph-records.ts";
+import {
+  checkExtraction,
+  type ExtractionItem,
+  extractionAnswer,
+  extractionPrompt,
+  type KnownRelation,
+} from "../graph/model-extraction.ts";
+import { aiSdk } from "../models/ai-sdk.ts";
+import type { JobRun } from "./job-run.ts";
+import { lastResult } from "./last-run.ts";
+
+const PAGE = 200;
+/** Open relations of the batch's entities shown to the model, so that it can end them. */
+const KNOWN_RELATIONS = 50;
+
+/**
+ * Structured extraction with the agent's model, for agents whose graph mode is `model`: the memories
+ * and messages written since the last extraction (oldest first, at most `extract.maxItems`) are sent
+ * in batches of `extract.batchItems`, one model call each, with the open relations the graph holds
+ * about the entities they name; the answer (entities with types, typed relations with validity) is
+ * checked item by item and recorded with the job's completion, in its transaction. Items the model
+ * got wrong keep their deterministic record; a batch whose answer is unusable is skipped, with a
+ * warning. A failing model call fails the attempt (it is retried; nothing is written).
+ */
+export async function extract(run: JobRun): Promise<void> {
+  if (graphMode(run.agent) !== "model") {
+    run.note('the agent\'s graph mode is not "model": nothing extracted');
+    return;
+  }
+  const options = run.options.extract;
+  const last = await lastResult(run);
+  const watermark = (field: string) => {
+    const through = last?.extractedThrough;
+    const value =
+      typeof through === "object" && through !== null ? (through as Record<string, unknown>)[field] : "";
+    return typeof value === "string" ? value : "";
+  };
+  const memories = await memoriesSince(run, watermark("memory"), options.maxItems);
+  const messages = await messagesSince(run, watermark("message"), options.maxItems - memories.length);
+  run.extra.extractedThrough = {
+    memory: memories.at(-1)?.id ?? watermark("memory"),
+    message: messages.at(-1)?.id ?? watermark("message"),
+  };
+  const items: ExtractionItem[] = [
+    ...memories.map((m) => ({ record: memoryRecord(m), text: m.text })),
+    ...messages.map((m) => ({
+      record: messageRecord(m),
+      text: m.name === null ? m.content : `${m.name}: ${m.content}`,
+    })),
+  ];
+  run.stats.items = items.length;
+  if (items.length === 0) {
+    run.note("nothing new to extract from");
+    return;
+  }
+  let relations = 0;
+  for (let start = 0; start < items.length; start += options.batchItems) {
+    const batch = items.slice(start, start + options.batchItems);
+    const answer = await ask(run, batch, await knownRelations(run, batch));
+    const checked = checkExtraction(answer, batch);
+    for (const warning of checked.warnings)
+      run.warnings.push(`extraction batch ${start / options.batchItems + 1}: ${warning}`);
+    run.graphRecords.push(...checked.records);
+    relations += checked.records.reduce((n, r) => n + r.relations.length, 0);
+  }
+  run.stats.extracted = run.graphRecords.length;
+  run.stats.relations = relations;
+  run.note(`extracted ${relations} relation(s) from ${run.graphRecords.length} of ${items.length} item(s)`);
+}
+
+/**
+ * One model call with structured output. An answer that does not match the schema as a whole is
+ * still read item by item (the good items are kept); one that is no JSON at all yields nothing.
+ */
+async function ask(
+  run: JobRun,
+  batch: readonly ExtractionItem[],
+  known: readonly KnownRelation[],
+): Promise<unknown> {
+  const model = run.model();
+  await run.keepAlive();
+  const ai = aiSdk();
+  run.stats.modelCalls = (run.stats.modelCalls ?? 0) + 1;
+  try {
+    const result = await ai.generateText({
+      model,
+      prompt: extractionPrompt(batch, known),
+      output: ai.Output.object({ schema: extractionAnswer, name: "graph_extraction" }),
+      maxRetries: 2,
+    });
+    return result.output;
+  } catch (error) {
+    if (ai.NoObjectGeneratedError.isInstance(error)) return parsedOrNothing(run, error.text);
+    throw new EngramError(
+      "unavailable",
+      `sleep-time extraction: the language model failed: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+function parsedOrNothing(run: JobRun, text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? "");
+  } catch {
+    run.warnings.push("an extraction answer was not JSON: its batch keeps the deterministic records");
+    return null;
+  }
+}
+
+/** The agent's own memories (not archived) written after `through`, oldest first, at most `max`. */
+async function memoriesSince(run: JobRun, through: string, max: number): Promise<Memory[]> {
+  const found: Memory[] = [];
+  for (let after: string | undefined; ; ) {
+    const page = await run.ctx.store.memories.list({ agentId: run.agent.id }, { after, limit: PAGE });
+    const newer = page.filter((m) => m.id > through);
+    found.push(...newer);
+    if (page.length < PAGE || newer.length < page.length) break;
+    after = page.at(-1)?.id;
+  }
+  return found.reverse().slice(0, Math.max(0, max));
+}
+
+/** The agent's messages after `through`, oldest first, at most `max`. */
+async function messagesSince(run: JobRun, through: string, max: number): Promise<Message[]> {
+  if (max <= 0) return [];
+  return run.ctx.store.messages.list(
+    { agentId: run.agent.id },
+    { limit: max, ...(through === "" ? {} : { after: through }) },
+  );
+}
+
+/**
+ * Open typed relations about the entities the batch names (its deterministic records'): those the
+ * job's earlier batches found (not written yet), then those the graph holds.
+ */
+async function knownRelations(run: JobRun, batch: readonly ExtractionItem[]): Promise<KnownRelation[]> {
+  const byUser = new Map<string | null, Set<string>>();
+  for (const { record } of batch) {
+    const keys = byUser.get(record.userId) ?? new Set<string>();
+    for (const e of record.entities) keys.add(e.key);
+    byUser.set(record.userId, keys);
+  }
+  const out: KnownRelation[] = [];
+  for (const record of run.graphRecords) {
+    const keys = byUser.get(record.userId);
+    for (const r of record.relations)
+      if (keys !== undefined && r.validTo === undefined && (keys.has(r.source) || keys.has(r.target)))
+        out.push({ source: r.source, target: r.target, type: r.type, validFrom: r.validFrom ?? record.at });
+  }
+  for (const [user, keys] of byUser) {
+    const found = await run.ctx.store.graph.relations(run.agent.id, [user], [...keys], KNOWN_RELATIONS * 4, {
+      provenance: false,
+    });
+    for (const r of found)
+      if (r.validTo === null && r.type !== "co_occurs" && r.type !== "mentions")
+        out.push({ source: r.source, target: r.target, type: r.type, validFrom: r.validFrom });
+  }
+  return out.slice(0, KNOWN_RELATIONS);
+}

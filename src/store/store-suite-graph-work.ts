@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import type { GraphRecord } from "../core/graph-types.ts";
+import type { Message } from "../core/types.ts";
+import type { IndexedMessage } from "./store.ts";
+import { type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
+
+/** The entity graph written with memories and messages in one unit of work: all or nothing. */
+export function graphWorkCases(kit: SuiteKit): void {
+  const { id, at, event, withStore, seed } = kit;
+  const { memory, write } = suiteFixtures(kit);
+  const record = (itemId: string, source: "memory" | "message", names: string[]): GraphRecord => ({
+    source,
+    id: itemId,
+    userId: null,
+    at: at(1),
+    closedAt: null,
+    entities: names.map((name) => ({ key: name.toLowerCase(), name, type: "person" })),
+    relations: [],
+  });
+  /** A record the store cannot write: an entity with no name breaks a NOT NULL column on every backend. */
+  const broken = (itemId: string, source: "memory" | "message"): GraphRecord => {
+    const bad = record(itemId, source, ["Ada"]);
+    (bad.entities[0] as { name: unknown }).name = null;
+    return bad;
+  };
+  const indexed = (agentId: string, text: string): IndexedMessage => {
+    const message: Message = {
+      id: id("msg"),
+      agentId,
+      userId: null,
+      role: "user",
+      name: null,
+      sessionId: null,
+      content: text,
+      provenance: { messageIds: [], externalIds: [] },
+      metadata: {},
+      createdAt: at(1),
+    };
+    return { message, fields: { text, caption: "", prev: "", next: "", window: "", date: "" } };
+  };
+
+  it("graph with writes: a failing graph record leaves no memory or message behind", async () => {
+    await withStore(async (store) => {
+      const { project, agent } = await seed(store);
+      const m = memory(agent, "Ada lives in Lisbon");
+      const memoryWork = store.unitOfWork();
+      memoryWork.memories.insert([write(project, m, "create")]);
+      memoryWork.graph.record(agent.id, [broken(m.id, "memory")]);
+      await assert.rejects(memoryWork.commit());
+      assert.equal(await store.memories.get(agent.id, m.id), null);
+      assert.equal(await store.memories.count(agent.id), 0);
+
+      const item = indexed(agent.id, "Ada says hello");
+      const messageWork = store.unitOfWork();
+      messageWork.messages.append([item], [], [event(project.id, "message.appended", agent.id)]);
+      messageWork.graph.record(agent.id, [broken(item.message.id, "message")]);
+      await assert.rejects(messageWork.commit());
+      assert.equal(await store.messages.count(agent.id), 0);
+      assert.deepEqual(
+        await store.events.list({ agentId: agent.id, kinds: ["message.appended"], limit: 5 }),
+        [],
+      );
+    });
+  });
+
+  it("graph with writes: a failing memory write leaves no graph record behind; both land together", async () => {
+    await withStore(async (store) => {
+      const { project, agent } = await seed(store);
+      const m = memory(agent, "Ada lives in Lisbon");
+      await store.memories.insert([write(project, m, "create")]);
+      // The same id again: the insert fails after the graph record before it in the unit was applied.
+      const work = store.unitOfWork();
+      work.graph.record(agent.id, [record(m.id, "memory", ["Ada", "Lisbon"])]);
+      work.memories.insert([write(project, m, "create")]);
+      await assert.rejects(work.commit());
+      assert.deepEqual(await store.graph.dump(agent.id), { entities: [], relations: [], mentions: [] });
+
+      const fresh = memory(agent, "Bea works at Acme");
+      const item = indexed(agent.id, "Cleo met Bea");
+      const ok = store.unitOfWork();
+      ok.memories.insert([write(project, fresh, "create")]);
+      ok.graph.record(agent.id, [record(fresh.id, "memory", ["Bea", "Acme"])]);
+      ok.messages.append([item], [], [event(project.id, "message.appended", agent.id)]);
+      ok.graph.record(agent.id, [record(item.message.id, "message", ["Cleo", "Bea"])]);
+      await ok.commit();
+      assert.equal((await store.memories.get(agent.id, fresh.id))?.text, "Bea works at Acme");
+      assert.equal((await store.messages.get(agent.id, item.message.id))?.content, "Cleo met Bea");
+      assert.deepEqual(
+        (await store.graph.findEntities(agent.id, [null], ["acme", "bea", "cleo"])).map((e) => [
+          e.key,
+          e.mentions,
+        ]),
+        [
+          ["acme", 1],
+          ["bea", 2],
+          ["cleo", 1],
+        ],
+      );
+
+      // A deletion and the graph's forgetting of the memory go together too.
+      const gone = store.unitOfWork();
+      gone.memories.delete(
+        agent.id,
+        fresh.id,
+        { ...write(project, fresh, "update").version, operation: "delete", version: 2 },
+        event(project.id, "memory.deleted", agent.id),
+      );
+      gone.graph.record(agent.id, [{ ...record(fresh.id, "memory", []) }]);
+      await gone.commit();
+      assert.equal(await store.memories.get(agent.id, fresh.id), null);
+      assert.deepEqual(
+        (await store.graph.mentions(agent.id, [null], ["acme", "bea"], 10)).map((x) => x.id),
+        [item.message.id],
+      );
+    });
+  });
+}

@@ -94,23 +94,24 @@ export class SearchService {
     const now = this.#ctx.now();
     // One instant for the whole search: the graph's candidates are held to the same validity.
     const at = nowIso(this.#ctx);
-    const graphHits =
+    // The graph's expansion and the project holder's look-up are independent reads: on a database
+    // server they overlap instead of costing a round trip after another.
+    const [graphHits, holder] = await Promise.all([
       (q.graph ?? keepsGraph(agent)) && weights.graph > 0 && q.query.trim() !== ""
-        ? await expandThroughGraph(
+        ? expandThroughGraph(
             this.#ctx.store,
             agent.id,
             graphUsers(q.userId, q.includeShared),
             q.query,
             q.validAt ?? at,
           )
-        : new Map<string, GraphHit>();
-
-    // Project memories are ranked as a list of their own (the holder's index and statistics) and
-    // fused with the agent's by score, as memories and messages are.
-    const holder =
+        : new Map<string, GraphHit>(),
+      // Project memories are ranked as a list of their own (the holder's index and statistics) and
+      // fused with the agent's by score, as memories and messages are.
       q.sources.includes("memories") && projectMemoryAccess(agent) !== "none"
-        ? await findProjectHolder(this.#ctx, agent.projectId)
-        : null;
+        ? findProjectHolder(this.#ctx, agent.projectId)
+        : null,
+    ]);
     const passes: { source: "memories" | "messages"; ownerId: string; scope: MemoryScope }[] = [];
     for (const source of q.sources) {
       passes.push({ source, ownerId: agent.id, scope: "agent" });

@@ -26,8 +26,7 @@ function query(path: string, sql: string, ...params: string[]): Record<string, u
   }
 }
 
-const versionCount = (path: string) =>
-  Number(query(path, "SELECT COUNT(*) AS n FROM memory_versions")[0]?.n);
+const versionCount = (path: string) => Number(query(path, "SELECT COUNT(*) AS n FROM memory_versions")[0]?.n);
 
 /** Rewrites a database as the schema before migration 21 wrote it: every creating version in a row. */
 function asWrittenBeforeImplied(path: string): void {
@@ -64,10 +63,10 @@ describe("a memory's creating version implied by its row", () => {
     // Accesses move the row, not the version: it still reads as created.
     await engram.search(agent.id, { query: "Ada tea Lyon Pixel", recordAccess: true });
     assert.equal((await engram.memories.get(agent.id, tea.id)).accessCount, 1);
-    assert.deepEqual(
-      Object.fromEntries(await engram.store.memories.histories(agent.id, [tea.id, cat.id])),
-      { [tea.id]: [creation(tea)], [cat.id]: [creation(cat)] },
-    );
+    assert.deepEqual(Object.fromEntries(await engram.store.memories.histories(agent.id, [tea.id, cat.id])), {
+      [tea.id]: [creation(tea)],
+      [cat.id]: [creation(cat)],
+    });
 
     const { value: updated } = await engram.memories.update(agent.id, tea.id, { text: "Ada prefers coffee" });
     await engram.memories.delete(agent.id, lyon.id);

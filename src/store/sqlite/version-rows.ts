@@ -54,15 +54,15 @@ export function ensureCreatedByColumn(db: DatabaseSync): void {
 
 /**
  * Migration 21's conversion: every creating version that is exactly its memory's row (a reference
- * with no accesses, of the same agent and time) becomes implied by the row. Both statements run in
- * the migration's transaction, so an interrupted conversion leaves the database as it was.
+ * with no accesses, of the same agent and time) becomes implied by the row; other rows are not
+ * rewritten. Both statements run in the migration's transaction, so an interrupted conversion
+ * leaves the database as it was.
  */
 export const IMPLY_CREATIONS_SQL = `
-  UPDATE memories SET created_by = (
-    SELECT v.actor FROM memory_versions v
-    WHERE v.memory_id = memories.id AND v.version = 1 AND v.agent_id = memories.agent_id
-      AND v.operation = 'create' AND v.snapshot = '${CREATION_SNAPSHOT}' AND v.created_at = memories.created_at)
-  WHERE version = 1 AND created_by IS NULL;
+  UPDATE memories SET created_by = v.actor FROM memory_versions v
+  WHERE v.memory_id = memories.id AND v.version = 1 AND v.agent_id = memories.agent_id
+    AND v.operation = 'create' AND v.snapshot = '${CREATION_SNAPSHOT}' AND v.created_at = memories.created_at
+    AND memories.version = 1 AND memories.created_by IS NULL;
   DELETE FROM memory_versions WHERE version = 1 AND snapshot = '${CREATION_SNAPSHOT}'
     AND memory_id IN (SELECT id FROM memories WHERE created_by IS NOT NULL);
 `;

@@ -8,8 +8,18 @@ import type { Statements } from "./statements.ts";
  * rows still check the real agent id: the namespace is for speed and ranking, not for safety.
  */
 export function agentKey(agentId: string): string {
-  return `k${sha256(agentId).slice(0, 10)}`;
+  let key = agentKeys.get(agentId);
+  if (key === undefined) {
+    key = `k${sha256(agentId).slice(0, 10)}`;
+    if (agentKeys.size >= MAX_AGENT_KEYS) agentKeys.clear();
+    agentKeys.set(agentId, key);
+  }
+  return key;
 }
+
+/** Keys already computed: every memory of a batch asks for its agent's, and a SHA-256 each adds up. */
+const agentKeys = new Map<string, string>();
+const MAX_AGENT_KEYS = 10_000;
 
 /** Index text for FTS5: the agent's namespaced terms, separated by spaces. */
 export function namespaced(key: string, terms: readonly string[]): string {

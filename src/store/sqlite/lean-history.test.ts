@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,8 +6,8 @@ import { DatabaseSync } from "node:sqlite";
 import { after, describe, it } from "node:test";
 import type { Memory } from "../../core/types.ts";
 import { createEngram } from "../../engram.ts";
-import type { Store } from "../store.ts";
 import { convertToLeanHistory } from "./lean-history.ts";
+import { killMidMigration, readOut, writeHistory } from "./migration-test-support.ts";
 import { currentVersion, MIGRATIONS } from "./migrations.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
 
@@ -19,51 +18,14 @@ const BEFORE_LEAN = LEAN - 1;
 const dir = mkdtempSync(join(tmpdir(), "engram-lean-history-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Everything the audit log and the memory history show, as the store reads it. */
-async function readOut(store: Store) {
-  const events = await store.events.list({ limit: 10_000 });
-  const agents = [...new Set(events.map((e) => e.agentId).filter((id) => id !== null))] as string[];
-  const memoryIds = [...new Set(events.filter((e) => e.targetType === "memory").map((e) => e.targetId))];
-  const histories: Record<string, unknown> = {};
-  const memories: Record<string, unknown> = {};
-  for (const agentId of agents) {
-    histories[agentId] = Object.fromEntries(await store.memories.histories(agentId, memoryIds));
-    memories[agentId] = await store.memories.list({ agentId, archived: "include" }, { limit: 1000 });
-  }
-  return { events, histories, memories };
-}
-
-/**
- * A database with every kind of memory change: creates (one batch), an update after accesses were
- * counted, a text change, an archive and a restore, a deletion, and an agent deleted with its memories.
- */
-async function writeHistory(path: string) {
-  const engram = createEngram({ path, embedder: null });
-  const agent = await engram.agents.create({ name: "writer" });
-  const gone = await engram.agents.create({ name: "gone" });
-  const { value: added } = await engram.memories.addMany(agent.id, [
-    { text: "Ada prefers tea in the morning", tags: ["drink"] },
-    { text: "Ada lives in Lyon", importance: 0.9, metadata: { source: "chat" } },
-    { text: "Ada's cat is called Pixel" },
-  ]);
-  const [tea, lyon, cat] = added as [Memory, Memory, Memory];
-  await engram.memories.add(gone.id, { text: "a memory of an agent that goes" });
-  await engram.search(agent.id, { query: "tea morning", recordAccess: true });
-  await engram.memories.update(agent.id, tea.id, { importance: 0.7 });
-  await engram.memories.update(agent.id, lyon.id, { text: "Ada moved to Paris" });
-  await engram.memories.archive(agent.id, cat.id);
-  await engram.memories.restore(agent.id, cat.id);
-  await engram.memories.delete(agent.id, lyon.id);
-  await engram.agents.delete(gone.id);
-  const out = await readOut(engram.store);
-  await engram.close();
-  return out;
-}
-
 /** Rewrites a lean database as the schema before wrote it: full copies everywhere, `content_hash` back. */
 function asWrittenBeforeLean(path: string, out: Awaited<ReturnType<typeof readOut>>): void {
   const db = new DatabaseSync(path);
   db.exec("ALTER TABLE memories ADD COLUMN content_hash TEXT NOT NULL DEFAULT 'h'");
+  // Every version had its own row then (migration 21 leaves creating versions implied by the row).
+  db.exec(`INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)
+    SELECT id, 1, agent_id, 'create', created_by, '', created_at FROM memories WHERE created_by IS NOT NULL;
+    ALTER TABLE memories DROP COLUMN created_by;`);
   const version = db.prepare("UPDATE memory_versions SET snapshot = ? WHERE memory_id = ? AND version = ?");
   for (const byMemory of Object.values(out.histories))
     for (const versions of Object.values(byMemory as Record<string, { version: number; memory: unknown }[]>))
@@ -243,33 +205,7 @@ describe("memory history stored once", () => {
     copyFileSync(lean, old);
     asWrittenBeforeLean(old, expected);
     // The child converts the data, says so, then stops dead inside the migration's transaction.
-    const child = spawn(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `import { DatabaseSync } from "node:sqlite";
-         import { MIGRATIONS, migrate } from ${JSON.stringify(new URL("./migrations.ts", import.meta.url).href)};
-         const db = new DatabaseSync(process.env.DB);
-         db.exec("PRAGMA journal_mode = WAL");
-         const hooked = MIGRATIONS.map((m) => m.version !== ${LEAN} ? m : { ...m, prepare(d) {
-           m.prepare(d);
-           process.stdout.write("converted\\n");
-           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
-         } });
-         migrate(db, hooked);`,
-      ],
-      { env: { ...process.env, DB: old }, stdio: ["ignore", "pipe", "inherit"] },
-    );
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on("data", (chunk: Buffer) => {
-        if (chunk.toString().includes("converted")) resolve();
-      });
-      child.on("exit", (code) => reject(new Error(`the child exited (${code}) before converting`)));
-    });
-    const exited = new Promise((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
-    child.kill("SIGKILL");
-    assert.equal(await exited, "SIGKILL");
+    await killMidMigration(old, LEAN);
 
     const raw = new DatabaseSync(old);
     assert.equal(currentVersion(raw), BEFORE_LEAN);

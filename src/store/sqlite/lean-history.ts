@@ -11,6 +11,7 @@ import {
   readVersionMemory,
 } from "./memory-snapshot.ts";
 import { Statements } from "./statements.ts";
+import { ensureCreatedByColumn } from "./version-rows.ts";
 
 /** Rows read per step, so a large database is converted without holding it all in memory. */
 const PAGE = 5000;
@@ -24,6 +25,7 @@ const PAGE = 5000;
  */
 export function convertToLeanHistory(db: DatabaseSync): void {
   ensureKeyColumn(db);
+  ensureCreatedByColumn(db);
   const s = new Statements(db);
   convertVersions(s);
   convertEvents(s);

@@ -11,8 +11,9 @@ import { encodeSnapshot } from "./memory-snapshot.ts";
  */
 
 export const MEMORY_HEAD = `INSERT INTO memories (rowid, id, agent_id, user_id, kind, text, tags, importance, valid_from,
-  valid_to, key, provenance, metadata, version, archived_at, access_count, last_accessed_at, created_at, created_ms, updated_at)`;
-export const MEMORY_WIDTH = 20;
+  valid_to, key, provenance, metadata, version, archived_at, access_count, last_accessed_at, created_at, created_ms, updated_at,
+  created_by)`;
+export const MEMORY_WIDTH = 21;
 
 export const VERSION_HEAD =
   "INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)";
@@ -24,11 +25,19 @@ export const EVENT_WIDTH = 10;
 
 export const FTS_HEAD = "INSERT INTO memories_fts (rowid, terms, tag_terms)";
 
-/** A memory's row values in `MEMORY_HEAD` order (`rowid` null: chosen by SQLite). */
-export function pushRow(out: SQLInputValue[], rowid: number | null, memory: Memory): void {
+/**
+ * A memory's row values in `MEMORY_HEAD` order (`rowid` null: chosen by SQLite). `createdBy`: the
+ * actor of its creating version when the row implies that version (see version-rows.ts), else null.
+ */
+export function pushRow(
+  out: SQLInputValue[],
+  rowid: number | null,
+  memory: Memory,
+  createdBy: string | null,
+): void {
   out.push(rowid, memory.id, memory.agentId, ...contentValues(memory));
   out.push(memory.accessCount, memory.lastAccessedAt, memory.createdAt, Date.parse(memory.createdAt));
-  out.push(memory.updatedAt);
+  out.push(memory.updatedAt, createdBy);
 }
 
 /** A memory's full-text row: its analysed terms and tag terms under the agent's namespace. */

@@ -1,7 +1,8 @@
 import { EngramError } from "../../core/errors.ts";
-import type { Memory } from "../../core/types.ts";
+import type { Memory, MemoryVersion } from "../../core/types.ts";
 import { MEMORY_COLUMNS, type MemoryRow, snapshotMemory, toMemory } from "../rows/memory-rows.ts";
 import type { Statements } from "./statements.ts";
+import { CREATION_SNAPSHOT, versionRows, writeOutCreation } from "./version-rows.ts";
 
 /**
  * How a memory version's snapshot is stored. A memory's versions are immutable, but most of them are
@@ -105,6 +106,23 @@ export function decodeSnapshot(snapshot: string, row: MemoryRow | undefined): Me
   return memory;
 }
 
+/**
+ * Whether a new memory's creating version can be left implied by its row (see version-rows.ts):
+ * `memory` is what the row holds.
+ */
+export function isImplicitCreation(version: MemoryVersion, memory: Memory): boolean {
+  return (
+    version.memory === memory &&
+    version.version === 1 &&
+    memory.version === 1 &&
+    version.operation === "create" &&
+    version.memoryId === memory.id &&
+    version.createdAt === memory.createdAt &&
+    readsBackFromRow(memory) &&
+    encodeSnapshot(memory, true) === CREATION_SNAPSHOT
+  );
+}
+
 /** The live row of a memory, for decoding its snapshots that refer to it. */
 export function liveRow(s: Statements, memoryId: string): MemoryRow | undefined {
   return s.get<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.id = ?`, memoryId);
@@ -113,8 +131,8 @@ export function liveRow(s: Statements, memoryId: string): MemoryRow | undefined 
 /** The memory recorded by one version, or undefined when there is no such version. */
 export function readVersionMemory(s: Statements, memoryId: string, version: number): Memory | undefined {
   const row = s.get<MemoryRow & { snapshot: string; live: number | null }>(
-    `SELECT v.snapshot, m.rowid AS live, ${MEMORY_COLUMNS} FROM memory_versions v
-     LEFT JOIN memories m ON m.id = v.memory_id WHERE v.memory_id = ? AND v.version = ?`,
+    `SELECT v.snapshot, m.rowid AS live, ${MEMORY_COLUMNS} FROM ${versionRows("= ?1")} v
+     LEFT JOIN memories m ON m.id = v.memory_id WHERE v.version = ?2`,
     memoryId,
     version,
   );
@@ -123,10 +141,11 @@ export function readVersionMemory(s: Statements, memoryId: string, version: numb
 }
 
 /**
- * Writes out in full the snapshots of a memory that refer to its row: called before the row changes
- * or is deleted, in the same transaction.
+ * Writes out in full the snapshots of a memory that refer to its row (its implied creating version
+ * included): called before the row changes or is deleted, in the same transaction.
  */
 export function materializeSnapshots(s: Statements, memoryId: string): void {
+  writeOutCreation(s, memoryId);
   const rows = s.all<MemoryRow & { snapshot: string; v: number }>(
     `SELECT v.version AS v, v.snapshot, ${MEMORY_COLUMNS} FROM memory_versions v
      JOIN memories m ON m.id = v.memory_id WHERE v.memory_id = ? AND v.snapshot LIKE '[%'`,

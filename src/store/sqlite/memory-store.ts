@@ -46,6 +46,7 @@ import {
 } from "./memory-row-values.ts";
 import {
   decodeSnapshot,
+  isImplicitCreation,
   isLiveSnapshot,
   liveRow,
   materializeSnapshots,
@@ -54,6 +55,7 @@ import {
 } from "./memory-snapshot.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
+import { versionRows } from "./version-rows.ts";
 
 /** The facts of a key true since an instant (agent, key, user, since); `IS` matches a null user too. */
 const KEY_FACTS =
@@ -122,8 +124,9 @@ export class SqliteMemoryStore implements MemoryStore {
 
   /** `insert`, synchronously: joins the caller's transaction when there is one. */
   insertNow(writes: readonly MemoryWrite[]): void {
-    // Each table's rows go in with a few multi-row statements; a new memory's version usually
-    // refers to its row, and its event to that version (see memory-snapshot.ts, memory-event-refs.ts).
+    // Each table's rows go in with a few multi-row statements; a new memory's version is usually
+    // implied by its row, and its event refers to that version (see version-rows.ts,
+    // memory-event-refs.ts).
     inTransaction(this.#s.db, () => {
       let rowid = this.#s.get<{ last: number | null }>("SELECT MAX(rowid) AS last FROM memories")?.last ?? 0;
       const rows: SQLInputValue[] = [];
@@ -132,9 +135,10 @@ export class SqliteMemoryStore implements MemoryStore {
       const events: SQLInputValue[] = [];
       for (const { memory, version, event } of writes) {
         rowid++;
-        pushRow(rows, rowid, memory);
+        const implied = isImplicitCreation(version, memory);
+        pushRow(rows, rowid, memory, implied ? version.actor : null);
         if (memory.archivedAt === null) pushIndexed(indexed, rowid, memory);
-        pushVersion(versions, version, version.memory === memory && readsBackFromRow(memory));
+        if (!implied) pushVersion(versions, version, version.memory === memory && readsBackFromRow(memory));
         pushEvent(
           events,
           event,
@@ -144,7 +148,7 @@ export class SqliteMemoryStore implements MemoryStore {
       }
       insertRows(this.#s, MEMORY_HEAD, MEMORY_WIDTH, rows);
       if (indexed.length > 0) insertRows(this.#s, FTS_HEAD, 3, indexed);
-      insertRows(this.#s, VERSION_HEAD, VERSION_WIDTH, versions);
+      if (versions.length > 0) insertRows(this.#s, VERSION_HEAD, VERSION_WIDTH, versions);
       insertRows(this.#s, EVENT_HEAD, EVENT_WIDTH, events);
     });
     this.#terms.noteWrites(writes.length);
@@ -242,7 +246,7 @@ export class SqliteMemoryStore implements MemoryStore {
     return inReadTransaction(this.#s.db, () =>
       this.#versions(
         this.#s.all<VersionRow>(
-          "SELECT * FROM memory_versions WHERE memory_id = ? AND agent_id = ? ORDER BY version",
+          `SELECT * FROM ${versionRows("= ?1")} WHERE agent_id = ?2 ORDER BY version`,
           id,
           agentId,
         ),
@@ -255,7 +259,7 @@ export class SqliteMemoryStore implements MemoryStore {
     const versions = inReadTransaction(this.#s.db, () =>
       this.#versions(
         this.#s.all<VersionRow>(
-          `SELECT * FROM memory_versions WHERE memory_id IN (SELECT value FROM json_each(?)) AND agent_id = ?
+          `SELECT * FROM ${versionRows("IN (SELECT value FROM json_each(?1))")} WHERE agent_id = ?2
            ORDER BY memory_id, version`,
           JSON.stringify(ids),
           agentId,
@@ -400,7 +404,7 @@ export class SqliteMemoryStore implements MemoryStore {
 
   #insertRow(memory: Memory): void {
     const values: SQLInputValue[] = [];
-    pushRow(values, null, memory);
+    pushRow(values, null, memory, null);
     const { lastInsertRowid } = this.#s
       .prepare(`${MEMORY_HEAD} VALUES (${values.map(() => "?").join(", ")})`)
       .run(...values);

@@ -4,6 +4,7 @@ import { sha256 } from "../../core/hash.ts";
 import { ensureKeyColumn } from "./key-column.ts";
 import { convertToLeanHistory } from "./lean-history.ts";
 import { renameDuplicateAgents } from "./unique-agent-names.ts";
+import { ensureCreatedByColumn, IMPLY_CREATIONS_SQL } from "./version-rows.ts";
 
 export interface Migration {
   version: number;
@@ -586,6 +587,15 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (agent_id, sha256)
       ) STRICT;
     `,
+  },
+  {
+    version: 21,
+    name: "a memory's creating version is implied by its row while the memory is as created",
+    // Most memories never change: their one version is exactly their row, and its own row in
+    // memory_versions cost 128 bytes a memory for nothing. `created_by` holds that version's actor
+    // (src/store/sqlite/version-rows.ts); reads are unchanged.
+    prepare: ensureCreatedByColumn,
+    sql: IMPLY_CREATIONS_SQL,
   },
 ];
 

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import type { Memory } from "../../core/types.ts";
+import { createEngram } from "../../engram.ts";
+import type { Store } from "../store.ts";
+
+/**
+ * Runs the migrations on the database at `path` in a child process and kills it (SIGKILL) inside
+ * migration `version`'s transaction, once its data conversion has run: its `prepare`, and with
+ * `runSql` its SQL too. Resolves once the child is dead; the database is left as the kill left it.
+ */
+export async function killMidMigration(path: string, version: number, runSql = false): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import { DatabaseSync } from "node:sqlite";
+       import { MIGRATIONS, migrate } from ${JSON.stringify(new URL("./migrations.ts", import.meta.url).href)};
+       const db = new DatabaseSync(process.env.DB);
+       db.exec("PRAGMA journal_mode = WAL");
+       const hooked = MIGRATIONS.map((m) => m.version !== ${version} ? m : { ...m, prepare(d) {
+         m.prepare?.(d);
+         if (${runSql}) d.exec(m.sql);
+         process.stdout.write("converted\\n");
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+       } });
+       migrate(db, hooked);`,
+    ],
+    { env: { ...process.env, DB: path }, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("converted")) resolve();
+    });
+    child.on("exit", (code) => reject(new Error(`the child exited (${code}) before converting`)));
+  });
+  const exited = new Promise((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+  child.kill("SIGKILL");
+  assert.equal(await exited, "SIGKILL");
+}
+
+/** Everything the audit log and the memory history show, as the store reads it. */
+export async function readOut(store: Store) {
+  const events = await store.events.list({ limit: 10_000 });
+  const agents = [...new Set(events.map((e) => e.agentId).filter((id) => id !== null))] as string[];
+  const memoryIds = [...new Set(events.filter((e) => e.targetType === "memory").map((e) => e.targetId))];
+  const histories: Record<string, unknown> = {};
+  const memories: Record<string, unknown> = {};
+  for (const agentId of agents) {
+    histories[agentId] = Object.fromEntries(await store.memories.histories(agentId, memoryIds));
+    memories[agentId] = await store.memories.list({ agentId, archived: "include" }, { limit: 1000 });
+  }
+  return { events, histories, memories };
+}
+
+/**
+ * A database with every kind of memory change: creates (one batch), an update after accesses were
+ * counted, a text change, an archive and a restore, a deletion, and an agent deleted with its memories;
+ * and a memory left as created.
+ */
+export async function writeHistory(path: string) {
+  const engram = createEngram({ path, embedder: null });
+  const agent = await engram.agents.create({ name: "writer" });
+  const gone = await engram.agents.create({ name: "gone" });
+  const { value: added } = await engram.memories.addMany(agent.id, [
+    { text: "Ada prefers tea in the morning", tags: ["drink"] },
+    { text: "Ada lives in Lyon", importance: 0.9, metadata: { source: "chat" } },
+    { text: "Ada's cat is called Pixel" },
+    { text: "Ada rides a red bike", tags: ["transport"] },
+  ]);
+  const [tea, lyon, cat] = added as [Memory, Memory, Memory];
+  await engram.memories.add(gone.id, { text: "a memory of an agent that goes" });
+  await engram.search(agent.id, { query: "tea morning", recordAccess: true });
+  await engram.memories.update(agent.id, tea.id, { importance: 0.7 });
+  await engram.memories.update(agent.id, lyon.id, { text: "Ada moved to Paris" });
+  await engram.memories.archive(agent.id, cat.id);
+  await engram.memories.restore(agent.id, cat.id);
+  await engram.memories.delete(agent.id, lyon.id);
+  await engram.agents.delete(gone.id);
+  const out = await readOut(engram.store);
+  await engram.close();
+  return out;
+}

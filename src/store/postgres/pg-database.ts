@@ -36,7 +36,7 @@ export interface PgDatabaseOptions {
    */
   preparedStatements?: boolean | undefined;
   /**
-   * When the pool analyses a table its own inserts have grown (see statistics-upkeep.ts); false
+   * When the pool vacuums and analyses a table its own inserts have grown (see statistics-upkeep.ts); false
    * leaves statistics to autovacuum alone.
    */
   statistics?: StatisticsUpkeepOptions | false | undefined;
@@ -96,7 +96,7 @@ export class PgDatabase implements Sql {
       options.statistics === false
         ? null
         : new StatisticsUpkeep(async (table) => {
-            await this.pool.query(`ANALYZE "${table}"`);
+            await this.pool.query(`VACUUM (ANALYZE) "${table}"`);
             const row = await this.pool.query<{ rows: number }>(
               "SELECT GREATEST(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = to_regclass($1)",
               [table],

@@ -2,6 +2,7 @@ import type { AgentGraph, Entity, EntityMention, GraphRecord, Relation } from ".
 import { mergeRecords } from "../graph-batch.ts";
 import { type GraphStore, type GraphUsers, MAX_RELATION_PROVENANCE } from "../graph-store.ts";
 import {
+  batchRelationValues,
   ENTITY_SELECT,
   type EntityRow,
   entityValues,
@@ -170,17 +171,7 @@ export async function recordGraph(tx: Sql, agentId: string, records: readonly Gr
   await insertRows(
     tx,
     GRAPH_COLUMNS.relations,
-    batch.relations.map((r) => [
-      agentId,
-      r.user,
-      r.source,
-      r.target,
-      r.type,
-      r.weight,
-      r.validFrom,
-      r.validTo,
-      JSON.stringify(r.provenance),
-    ]),
+    batch.relations.map((r) => batchRelationValues(agentId, r)),
     `ON CONFLICT (agent_id, user_key, source, target, type) DO UPDATE SET
        weight = graph_relations.weight + excluded.weight,
        valid_from = LEAST(graph_relations.valid_from, excluded.valid_from),

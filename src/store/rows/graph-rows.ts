@@ -1,4 +1,5 @@
 import type { Entity, EntityMention, EntityType, GraphSource, Relation } from "../../core/graph-types.ts";
+import type { BatchRelation } from "../graph-batch.ts";
 
 /** The user a graph row belongs to, as stored: the empty string for the agent's own. */
 export function userKey(userId: string | null): string {
@@ -103,5 +104,20 @@ export function relationValues(agentId: string, r: Relation, maxSources: number)
     r.validFrom,
     r.validTo,
     JSON.stringify(r.provenance.slice(0, maxSources)),
+  ];
+}
+
+/** A batch's merged relation as row values, in the order of `GRAPH_COLUMNS.relations`. */
+export function batchRelationValues(agentId: string, r: BatchRelation): (string | number | null)[] {
+  return [
+    agentId,
+    r.user,
+    r.source,
+    r.target,
+    r.type,
+    r.weight,
+    r.validFrom,
+    r.validTo,
+    JSON.stringify(r.provenance),
   ];
 }

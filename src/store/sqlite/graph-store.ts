@@ -3,6 +3,7 @@ import type { AgentGraph, Entity, EntityMention, GraphRecord, Relation } from ".
 import { mergeRecords } from "../graph-batch.ts";
 import { type GraphStore, type GraphUsers, MAX_RELATION_PROVENANCE } from "../graph-store.ts";
 import {
+  batchRelationValues,
   ENTITY_SELECT,
   type EntityRow,
   entityValues,
@@ -95,15 +96,7 @@ export class SqliteGraphStore implements GraphStore {
              provenance = (SELECT json_group_array(json(value)) FROM (
                SELECT value FROM json_each(provenance) UNION ALL SELECT value FROM json_each(excluded.provenance)
                LIMIT ${MAX_RELATION_PROVENANCE}))`,
-          agentId,
-          r.user,
-          r.source,
-          r.target,
-          r.type,
-          r.weight,
-          r.validFrom,
-          r.validTo,
-          JSON.stringify(r.provenance),
+          ...batchRelationValues(agentId, r),
         );
       }
       // A source that states the end closes the relation, though others stated it open.

@@ -20,9 +20,16 @@ import { importSharedBlocks } from "./shared-block-store.ts";
  * a stale one throws and rolls all of them back.
  */
 export function applyPgWork(db: PgDatabase, operations: readonly WorkOperation[]): Promise<void> {
+  // Graph records are derived rows that refer to no other row of the unit: applied first, they are
+  // not written while the event-order lock is held (taken by the unit's first event, held until its
+  // commit, it orders every writer of the database).
+  const ordered = [
+    ...operations.filter((op) => op.kind === "graph.record"),
+    ...operations.filter((op) => op.kind !== "graph.record"),
+  ];
   return db.transaction(async (tx) => {
     const handlers = pgHandlers(tx);
-    for (const operation of operations) await applyOperation(handlers, operation);
+    for (const operation of ordered) await applyOperation(handlers, operation);
   });
 }
 

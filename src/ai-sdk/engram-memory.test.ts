@@ -36,7 +36,26 @@ describe("engramMemory", () => {
   it("generateText: the prompt holds the blocks and the user's memory, and the exchange is recorded", async () => {
     const { engram, agent } = await setup();
     const model = scriptedModel([{ text: "It renews in March." }]);
-    const middleware = engramMemory({ engram, agent: "support", userId: "ada" });
+    // The recording waits at a gate this test opens only once the answer is back: if the answer
+    // waited for the recording, generateText would never resolve and the test would time out.
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let recordings = 0;
+    const gated = {
+      agents: engram.agents,
+      blocks: engram.blocks,
+      search: engram.search.bind(engram),
+      messages: {
+        appendMany: async (...args: Parameters<Engram["messages"]["appendMany"]>) => {
+          recordings++;
+          await gate;
+          return engram.messages.appendMany(...args);
+        },
+      },
+    } as unknown as Engram;
+    const middleware = engramMemory({ engram: gated, agent: "support", userId: "ada" });
     const wrapped = wrapLanguageModel({ model, middleware });
     const { text } = await generateText({
       model: wrapped,
@@ -44,7 +63,9 @@ describe("engramMemory", () => {
       prompt: "When does my contract renew?",
     });
     assert.equal((await engram.messages.list(agent.id)).items.length, 0, "the answer came first");
+    open();
     await middleware.flush();
+    assert.equal(recordings, 1, "the exchange was recorded once, after the answer");
     assert.equal(text, "It renews in March.");
     const call = model.calls[0];
     const prompt = promptText(call);

@@ -1,11 +1,20 @@
 import type { DatabaseSync } from "node:sqlite";
 
 /**
+ * Adds a column to `memories` when it is missing. A migration that adds a column and a later
+ * conversion that reads memory rows with today's columns both call it, so a database older than
+ * both gets the column at whichever runs first.
+ */
+export function ensureMemoryColumn(db: DatabaseSync, column: string, type: string): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('memories')").all() as { name: string }[];
+  if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE memories ADD COLUMN ${column} ${type}`);
+}
+
+/**
  * Adds the memories' `key` column (migration 15) when it is missing. The conversion of migration 13
  * reads memory rows with today's columns, so a database older than both gets the column there first;
  * migration 15 then finds it and only adds its index.
  */
 export function ensureKeyColumn(db: DatabaseSync): void {
-  const columns = db.prepare("SELECT name FROM pragma_table_info('memories')").all() as { name: string }[];
-  if (!columns.some((c) => c.name === "key")) db.exec("ALTER TABLE memories ADD COLUMN key TEXT");
+  ensureMemoryColumn(db, "key", "TEXT");
 }

@@ -1,4 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
+import { ensureMemoryColumn } from "./key-column.ts";
 import type { Statements } from "./statements.ts";
 
 /**
@@ -47,9 +48,7 @@ export function writeOutCreation(s: Statements, memoryId: string): void {
  * there first; migration 21 then finds it and converts.
  */
 export function ensureCreatedByColumn(db: DatabaseSync): void {
-  const columns = db.prepare("SELECT name FROM pragma_table_info('memories')").all() as { name: string }[];
-  if (!columns.some((c) => c.name === "created_by"))
-    db.exec("ALTER TABLE memories ADD COLUMN created_by TEXT");
+  ensureMemoryColumn(db, "created_by", "TEXT");
 }
 
 /**

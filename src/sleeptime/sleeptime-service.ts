@@ -208,16 +208,10 @@ export class SleeptimeService {
     if (isProjectHolder(agent)) return;
     if (this.#modelProblem(agent) !== null) return;
     try {
-      const { store } = this.#ctx;
-      const queued = await store.jobs.list(
-        { agentId: agent.id, statuses: ["queued"], kinds: ["decide"] },
-        { limit: 1 },
-      );
-      if (queued.length > 0) return;
-      const first = facts.reduce((a, b) => (b.id < a.id ? b : a));
-      await store.jobs.enqueue([
-        this.#newJob(agent, "decide", "facts", { fromMemory: first.id }, `facts:${first.id}`),
-      ]);
+      await this.#enqueueUnlessQueued(agent, "decide", () => {
+        const first = facts.reduce((a, b) => (b.id < a.id ? b : a));
+        return this.#newJob(agent, "decide", "facts", { fromMemory: first.id }, `facts:${first.id}`);
+      });
     } catch {
       // The write stands; consolidation judges these facts in bulk later.
     }
@@ -233,13 +227,9 @@ export class SleeptimeService {
     if (!this.options.extract.onWrite || graphMode(agent) !== "model" || isProjectHolder(agent)) return;
     if (this.#modelProblem(agent) !== null) return;
     try {
-      const { store } = this.#ctx;
-      const queued = await store.jobs.list(
-        { agentId: agent.id, statuses: ["queued"], kinds: ["extract"] },
-        { limit: 1 },
+      await this.#enqueueUnlessQueued(agent, "extract", () =>
+        this.#newJob(agent, "extract", "writes", { force: false }),
       );
-      if (queued.length > 0) return;
-      await store.jobs.enqueue([this.#newJob(agent, "extract", "writes", { force: false })]);
     } catch {
       // The write stands; the next one enqueues the extraction.
     }
@@ -346,6 +336,16 @@ export class SleeptimeService {
     } catch (error) {
       return (error as Error).message;
     }
+  }
+
+  /** Enqueues the job `make` gives unless one of `kind` is queued for the agent already (it will do the work). */
+  async #enqueueUnlessQueued(agent: Agent, kind: SleepJobKind, make: () => Job): Promise<void> {
+    const { store } = this.#ctx;
+    const queued = await store.jobs.list(
+      { agentId: agent.id, statuses: ["queued"], kinds: [kind] },
+      { limit: 1 },
+    );
+    if (queued.length === 0) await store.jobs.enqueue([make()]);
   }
 
   #newJob(agent: Agent, kind: SleepJobKind, trigger: string, payload: JobPayload, key?: string): Job {

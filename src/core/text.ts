@@ -39,12 +39,14 @@ export function stem(token: string): string {
   return stemmed;
 }
 
+/** Whether a token is indexed: not a stop word, and not longer than 64 characters. */
+export function isIndexed(token: string): boolean {
+  return token.length <= 64 && !STOP_WORDS.has(token);
+}
+
 /** The index terms of a text: tokens without stop words, stemmed. Order and repeats are kept. */
 export function indexTerms(text: string): string[] {
   const out: string[] = [];
-  for (const token of tokenize(text)) {
-    if (token.length > 64 || STOP_WORDS.has(token)) continue;
-    out.push(stem(token));
-  }
+  for (const token of tokenize(text)) if (isIndexed(token)) out.push(stem(token));
   return out;
 }

@@ -1,4 +1,4 @@
-import { STOP_WORDS, tokenize } from "../core/text.ts";
+import { isIndexed, tokenize } from "../core/text.ts";
 
 /** Words that open an English question when it has no question mark ("what did Ada say"). */
 const QUESTION_OPENERS: ReadonlySet<string> = new Set(
@@ -44,6 +44,6 @@ export function questionShare(text: string): number {
 /** How many index terms a text has (as `indexTerms(text).length`, without stemming them). */
 function termCount(text: string): number {
   let n = 0;
-  for (const token of tokenize(text)) if (token.length <= 64 && !STOP_WORDS.has(token)) n++;
+  for (const token of tokenize(text)) if (isIndexed(token)) n++;
   return n;
 }

@@ -12,3 +12,8 @@ export const jsonObject = z.record(z.string(), z.unknown()).superRefine((value, 
   const path = problem.kind === "too_deep" ? [] : problem.path;
   ctx.addIssue({ code: "custom", message: problem.message, path });
 });
+
+/** Whether a value is a JSON object: not null, not an array. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

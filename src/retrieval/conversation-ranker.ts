@@ -1,4 +1,4 @@
-import { indexTerms, STOP_WORDS, stem, tokenize } from "../core/text.ts";
+import { indexTerms, isIndexed, stem, tokenize } from "../core/text.ts";
 import type { Message } from "../core/types.ts";
 import type { MessageFilter, MessageWeights, Store } from "../store/store.ts";
 import { MAX_QUERY_TERMS } from "./query-terms.ts";
@@ -83,7 +83,7 @@ export async function rankMessages(
       named.add(speaker);
       continue;
     }
-    if (token.length > 64 || STOP_WORDS.has(token)) continue;
+    if (!isIndexed(token)) continue;
     const term = stem(token);
     if (!terms.includes(term)) terms.push(term);
     if (terms.length >= MAX_QUERY_TERMS) break;

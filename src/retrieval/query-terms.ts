@@ -1,4 +1,4 @@
-import { STOP_WORDS, stem, tokenize } from "../core/text.ts";
+import { isIndexed, STOP_WORDS, stem, tokenize } from "../core/text.ts";
 
 export { STOP_WORDS, tokenize };
 
@@ -13,7 +13,7 @@ export const MAX_QUERY_TERMS = 32;
 export function queryTerms(query: string, max = MAX_QUERY_TERMS): string[] {
   const out = new Set<string>();
   for (const token of tokenize(query.slice(0, 20_000))) {
-    if (token.length > 64 || STOP_WORDS.has(token)) continue;
+    if (!isIndexed(token)) continue;
     out.add(stem(token));
     if (out.size >= max) break;
   }

@@ -1,9 +1,6 @@
-import { jsonObject } from "../../core/json-object.ts";
+import { isObject, jsonObject } from "../../core/json-object.ts";
 import { GRAPH_MODES } from "../../graph/graph-mode.ts";
 import { PROJECT_MEMORY_ACCESS } from "../memories/project-memory.ts";
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * An agent's metadata: any JSON object, with the settings engram reads checked by name —

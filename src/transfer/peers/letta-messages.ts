@@ -1,8 +1,8 @@
 import { wellFormedPrefix } from "../../core/input-limits.ts";
+import { isObject } from "../../core/json-object.ts";
 import type { MessageRole } from "../../core/types.ts";
 import { MAX_MESSAGE_CHARS } from "../../memory/messages/message-service.ts";
 import { counted, invalidPeer, type PeerMessage, peerTime } from "./build.ts";
-import { isObject } from "./mem0.ts";
 
 const WHAT = "Letta agent file";
 

@@ -1,3 +1,4 @@
+import { isObject } from "../../core/json-object.ts";
 import { agentName } from "../../memory/agents/agent-service.ts";
 import { BLOCK_DEFAULTS, blockDescription, blockLabel, blockLimit } from "../../memory/blocks/schemas.ts";
 import {
@@ -10,7 +11,6 @@ import {
   peerTime,
 } from "./build.ts";
 import { lettaMessages } from "./letta-messages.ts";
-import { isObject } from "./mem0.ts";
 
 export const LETTA_WHAT = "Letta agent file";
 const WHAT = LETTA_WHAT;

@@ -1,4 +1,5 @@
 import { MAX_USER_ID } from "../../core/input-limits.ts";
+import { isObject } from "../../core/json-object.ts";
 import { DEFAULT_BLOCKS } from "../../memory/agents/agent-service.ts";
 import { BLOCK_DEFAULTS } from "../../memory/blocks/schemas.ts";
 import { memoryTags, memoryUserId } from "../../memory/memories/schemas.ts";
@@ -102,8 +103,4 @@ function mem0Memory(item: unknown, path: string, now: string, notes: string[]): 
     createdAt,
     updatedAt: peerTime(item.updated_at, `${path}.updated_at`, WHAT, createdAt),
   };
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

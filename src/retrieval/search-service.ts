@@ -7,7 +7,7 @@ import { expandThroughGraph, type GraphHit } from "../graph/graph-expansion.ts";
 import { keepsGraph } from "../graph/graph-mode.ts";
 import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
 import {
-  findProjectHolder,
+  findProjectHolderId,
   type MemoryScope,
   projectMemoryAccess,
   writerOf,
@@ -109,14 +109,14 @@ export class SearchService {
       // Project memories are ranked as a list of their own (the holder's index and statistics) and
       // fused with the agent's by score, as memories and messages are.
       q.sources.includes("memories") && projectMemoryAccess(agent) !== "none"
-        ? findProjectHolder(this.#ctx, agent.projectId)
+        ? findProjectHolderId(this.#ctx, agent.projectId)
         : null,
     ]);
     const passes: { source: "memories" | "messages"; ownerId: string; scope: MemoryScope }[] = [];
     for (const source of q.sources) {
       passes.push({ source, ownerId: agent.id, scope: "agent" });
       if (source === "memories" && holder !== null)
-        passes.push({ source, ownerId: holder.id, scope: "project" });
+        passes.push({ source, ownerId: holder, scope: "project" });
     }
     for (const { source, ownerId, scope } of passes) {
       const lexical: (LexicalHit<Candidate> & { bm25?: number | null })[] = [];

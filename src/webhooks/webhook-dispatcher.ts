@@ -38,6 +38,8 @@ export interface WebhookDispatcher {
 }
 
 const BATCH = 50;
+/** Least time between two looks at the webhooks that writes wake (see `wake`). */
+const WAKE_GAP_MS = 100;
 
 /**
  * Delivers each project's events to its enabled webhooks, in order, one event at a time per webhook:
@@ -222,7 +224,27 @@ export function startWebhookDispatcher(
     };
   };
 
-  const unwatch = ctx.store.events.watch(() => void tick());
+  // Every write wakes the dispatcher (on PostgreSQL, every server's): a wake soon after a tick is
+  // held until WAKE_GAP_MS after it, so a burst of writes costs one look at the webhooks, not one
+  // each, while a lone event is still sent at once.
+  let lastTick = Number.NEGATIVE_INFINITY;
+  let held: NodeJS.Timeout | undefined;
+  const wake = () => {
+    if (held !== undefined || stopping.signal.aborted) return;
+    const wait = lastTick + WAKE_GAP_MS - performance.now();
+    if (wait <= 0) {
+      lastTick = performance.now();
+      void tick();
+      return;
+    }
+    held = setTimeout(() => {
+      held = undefined;
+      lastTick = performance.now();
+      void tick();
+    }, wait);
+    held.unref?.();
+  };
+  const unwatch = ctx.store.events.watch(wake);
   const poll = setInterval(() => void tick(), options.pollMs ?? 1000);
   poll.unref?.();
   void tick();
@@ -231,6 +253,7 @@ export function startWebhookDispatcher(
     async stop() {
       stopping.abort();
       clearInterval(poll);
+      if (held !== undefined) clearTimeout(held);
       unwatch();
       await Promise.allSettled([...active.values()]);
     },

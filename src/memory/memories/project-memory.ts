@@ -47,6 +47,37 @@ export async function findProjectHolder(ctx: EngineContext, projectId: string): 
   return ctx.store.agents.getByName(projectId, PROJECT_HOLDER_NAME);
 }
 
+/** How long a holder's id, once found, is used without asking the store again. */
+const HOLDER_ID_KEPT_MS = 5000;
+/** Most projects whose holder's id an engine keeps. */
+const HOLDER_IDS_KEPT = 10_000;
+const holderIds = new WeakMap<EngineContext, Map<string, { id: string; until: number }>>();
+
+/**
+ * The id of the project's holder, or null while the project has no project memory: what every
+ * search asks, so a found id is kept for a few seconds (a holder goes only with its project, whose
+ * agents then cannot search). A missing one is never kept: project memory made by another server is
+ * seen at once.
+ */
+export async function findProjectHolderId(ctx: EngineContext, projectId: string): Promise<string | null> {
+  let kept = holderIds.get(ctx);
+  if (kept === undefined) {
+    kept = new Map();
+    holderIds.set(ctx, kept);
+  }
+  const now = performance.now();
+  const hit = kept.get(projectId);
+  if (hit !== undefined && hit.until > now) return hit.id;
+  const holder = await findProjectHolder(ctx, projectId);
+  if (holder === null) {
+    kept.delete(projectId);
+    return null;
+  }
+  if (kept.size >= HOLDER_IDS_KEPT) kept.clear();
+  kept.set(projectId, { id: holder.id, until: now + HOLDER_ID_KEPT_MS });
+  return holder.id;
+}
+
 /** The project's holder, made now when it has none (two writers racing: the loser reads the winner's). */
 export async function projectHolder(ctx: EngineContext, projectId: string): Promise<Agent> {
   const found = await findProjectHolder(ctx, projectId);

@@ -17,9 +17,12 @@ import { requireProject } from "./project-store.ts";
  */
 export class PgAgentStore implements AgentStore {
   readonly #db: PgDatabase;
+  readonly #afterDelete: (agentId: string) => void;
 
-  constructor(db: PgDatabase) {
+  /** `afterDelete` learns of each agent deleted here (to forget what is held in memory for it). */
+  constructor(db: PgDatabase, afterDelete: (agentId: string) => void = () => {}) {
     this.#db = db;
+    this.#afterDelete = afterDelete;
   }
 
   async create(agent: Agent, history: HistorySnapshot, events: NewEvent[]): Promise<void> {
@@ -88,6 +91,7 @@ export class PgAgentStore implements AgentStore {
         throw new NotFoundError(`agent ${id} not found`);
       await writeEvents(tx, [event]);
     });
+    this.#afterDelete(id);
   }
 }
 

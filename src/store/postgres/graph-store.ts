@@ -2,6 +2,7 @@ import type { AgentGraph, Entity, EntityMention, GraphRecord, Relation } from ".
 import { mergeRecords } from "../graph-batch.ts";
 import { type GraphStore, type GraphUsers, MAX_RELATION_PROVENANCE } from "../graph-store.ts";
 import {
+  batchEntityValues,
   batchRelationValues,
   ENTITY_SELECT,
   type EntityRow,
@@ -137,42 +138,62 @@ export class PgGraphStore implements GraphStore {
   }
 }
 
-/** Records what memories and messages say (see `GraphStore.record`) in the caller's transaction. */
-export async function recordGraph(tx: Sql, agentId: string, records: readonly GraphRecord[]): Promise<void> {
+/**
+ * Records what memories and messages say (see `GraphStore.record`) in the caller's transaction.
+ * `fresh`: the items were written by this same transaction, so they have no earlier mentions to
+ * take back (one statement less on the write path of every memory and message).
+ */
+export async function recordGraph(
+  tx: Sql,
+  agentId: string,
+  records: readonly GraphRecord[],
+  options: { fresh?: boolean } = {},
+): Promise<void> {
   if (records.length === 0) return;
   const batch = mergeRecords(records);
-  // The items' earlier mentions go, and their entities' counts with them.
+  if (options.fresh !== true) {
+    // The items' earlier mentions go, and their entities' counts with them.
+    await tx.run(
+      `WITH gone AS (
+         DELETE FROM graph_mentions WHERE agent_id = $1 AND item_id = ANY($2::text[]) RETURNING user_key, key
+       )
+       UPDATE graph_entities SET mentions = graph_entities.mentions - lost.n
+       FROM (SELECT user_key, key, COUNT(*) AS n FROM gone GROUP BY user_key, key) AS lost
+       WHERE graph_entities.agent_id = $1 AND graph_entities.user_key = lost.user_key
+         AND graph_entities.key = lost.key`,
+      [agentId, batch.itemIds],
+    );
+  }
+  // Entities, mentions and relations in one statement; rows are taken in key order, so writers of
+  // the same entities lock them in the same order and wait for each other instead of deadlocking.
+  const column = <T>(rows: readonly T[][], c: number) => rows.map((row) => row[c]);
+  const entities = batch.entities.map((e) => batchEntityValues(agentId, e).slice(1));
+  const mentions = batch.mentions.map((m) => [m.user, m.key, m.source, m.id, m.at]);
+  const relations = batch.relations.map((r) => batchRelationValues(agentId, r).slice(1));
   await tx.run(
-    `UPDATE graph_entities SET mentions = graph_entities.mentions - gone.n
-     FROM (SELECT user_key, key, COUNT(*) AS n FROM graph_mentions
-           WHERE agent_id = $1 AND item_id = ANY($2::text[]) GROUP BY user_key, key) AS gone
-     WHERE graph_entities.agent_id = $1 AND graph_entities.user_key = gone.user_key AND graph_entities.key = gone.key`,
-    [agentId, batch.itemIds],
-  );
-  await tx.run("DELETE FROM graph_mentions WHERE agent_id = $1 AND item_id = ANY($2::text[])", [
-    agentId,
-    batch.itemIds,
-  ]);
-  await insertRows(
-    tx,
-    GRAPH_COLUMNS.entities,
-    batch.entities.map((e) => [agentId, e.user, e.key, e.name, e.type, e.mentions, e.firstSeen, e.lastSeen]),
-    `ON CONFLICT (agent_id, user_key, key) DO UPDATE SET
-       mentions = graph_entities.mentions + excluded.mentions,
-       first_seen = LEAST(graph_entities.first_seen, excluded.first_seen),
-       last_seen = GREATEST(graph_entities.last_seen, excluded.last_seen)`,
-  );
-  await insertRows(
-    tx,
-    GRAPH_COLUMNS.mentions,
-    batch.mentions.map((m) => [agentId, m.user, m.key, m.source, m.id, m.at]),
-    "ON CONFLICT DO NOTHING",
-  );
-  await insertRows(
-    tx,
-    GRAPH_COLUMNS.relations,
-    batch.relations.map((r) => batchRelationValues(agentId, r)),
-    `ON CONFLICT (agent_id, user_key, source, target, type) DO UPDATE SET
+    `WITH entities AS (
+       INSERT INTO graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen)
+       SELECT $1, e.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[])
+         AS e(user_key, key, name, type, mentions, first_seen, last_seen)
+       ORDER BY e.user_key, e.key
+       ON CONFLICT (agent_id, user_key, key) DO UPDATE SET
+         mentions = graph_entities.mentions + excluded.mentions,
+         first_seen = LEAST(graph_entities.first_seen, excluded.first_seen),
+         last_seen = GREATEST(graph_entities.last_seen, excluded.last_seen)
+       RETURNING 1
+     ), mentions AS (
+       INSERT INTO graph_mentions (agent_id, user_key, key, source, item_id, at)
+       SELECT $1, m.* FROM unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+         AS m(user_key, key, source, item_id, at)
+       ON CONFLICT DO NOTHING
+       RETURNING 1
+     )
+     INSERT INTO graph_relations (agent_id, user_key, source, target, type, weight, valid_from, valid_to, provenance)
+     SELECT $1, r.user_key, r.source, r.target, r.type, r.weight, r.valid_from, r.valid_to, r.provenance::jsonb
+     FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::int[], $19::text[], $20::text[], $21::text[])
+       AS r(user_key, source, target, type, weight, valid_from, valid_to, provenance)
+     ORDER BY r.user_key, r.source, r.target, r.type
+     ON CONFLICT (agent_id, user_key, source, target, type) DO UPDATE SET
        weight = graph_relations.weight + excluded.weight,
        valid_from = LEAST(graph_relations.valid_from, excluded.valid_from),
        valid_to = CASE WHEN graph_relations.valid_to IS NULL OR excluded.valid_to IS NULL THEN NULL
@@ -180,6 +201,13 @@ export async function recordGraph(tx: Sql, agentId: string, records: readonly Gr
        provenance = (SELECT COALESCE(jsonb_agg(v ORDER BY n), '[]'::jsonb) FROM (
          SELECT v, n FROM jsonb_array_elements(graph_relations.provenance || excluded.provenance)
            WITH ORDINALITY AS t(v, n) ORDER BY n LIMIT ${MAX_RELATION_PROVENANCE}) s)`,
+    [
+      agentId,
+      ...[0, 1, 2, 3, 4, 5, 6].map((c) => column(entities, c)),
+      ...[0, 1, 2, 3, 4].map((c) => column(mentions, c)),
+      ...[0, 1, 2, 3, 4, 5, 6, 7].map((c) => column(relations, c)),
+    ],
+    { prepare: true },
   );
   // A source that states the end closes the relation, though others stated it open.
   for (const r of batch.relations) {

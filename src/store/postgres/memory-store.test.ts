@@ -8,6 +8,7 @@ import { POSTING_BUDGET } from "../term-choice.ts";
 import { importMemories } from "./memory-store.ts";
 import { importMessages } from "./message-store.ts";
 import { PgDatabase } from "./pg-database.ts";
+import type { PgMemoryStore } from "./pg-memory-store.ts";
 import { createPostgresStore } from "./postgres-store.ts";
 import { createCorpusAgent, memoryWrite, searchCorpus } from "./search-fixture.ts";
 import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
@@ -139,6 +140,32 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
     assert.deepEqual(hits, await store.memories.searchText({ agentId }, [rare], 10));
   });
 
+  it("writes gathered accesses within about a second, and the rest at close", async () => {
+    const corpus = searchCorpus(29, 10);
+    await createCorpusAgent(stores[0] as Store, corpus.project, corpus.agent);
+    await (stores[0] as Store).memories.insert(corpus.memories);
+    const id = corpus.memories[0]?.memory.id ?? "";
+    const written = async () =>
+      (
+        await raw.get<{ n: number }>(
+          "SELECT access_count AS n FROM memories WHERE agent_id = $1 AND id = $2",
+          [corpus.agent.id, id],
+        )
+      )?.n;
+    const third = createPostgresStore({ url: server.url, schema });
+    try {
+      await third.memories.recordAccess(corpus.agent.id, [id, id], "2026-02-01T00:00:00.000Z");
+      assert.equal(await written(), 0, "a search writes nothing itself");
+      assert.equal((await third.memories.get(corpus.agent.id, id))?.accessCount, 2, "seen here at once");
+      await new Promise((resolve) => setTimeout(resolve, 1300));
+      assert.equal(await written(), 2, "written within about a second");
+      await third.memories.recordAccess(corpus.agent.id, [id], "2026-02-02T00:00:00.000Z");
+    } finally {
+      await third.close();
+    }
+    assert.equal(await written(), 3, "written at close");
+  });
+
   it("keeps one agent's statistics right while two stores write it at once", async () => {
     const corpus = searchCorpus(23, 240);
     await createCorpusAgent(stores[0] as Store, corpus.project, corpus.agent);
@@ -157,6 +184,22 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
           "2026-02-01T00:00:00.000Z",
         ),
       ),
+    );
+    // Each store overlays its own gathered accesses until it writes them; once both have, the
+    // database holds every one of them.
+    const seen = await (stores[0] as Store).memories.getMany(agentId, ids);
+    assert.deepEqual(
+      seen.map((m) => m.accessCount),
+      ids.map(() => 5),
+    );
+    await Promise.all(stores.map((store) => (store.memories as PgMemoryStore).flushAccess()));
+    const written = await raw.all<{ id: string; access_count: number }>(
+      "SELECT id, access_count FROM memories WHERE agent_id = $1 AND id = ANY($2::text[]) ORDER BY id",
+      [agentId, ids],
+    );
+    assert.deepEqual(
+      written.map((row) => row.access_count),
+      ids.map(() => 10),
     );
     const accessed = await (stores[0] as Store).memories.getMany(agentId, ids);
     assert.deepEqual(

@@ -7,8 +7,10 @@ import { StatisticsUpkeep, type StatisticsUpkeepOptions } from "./statistics-upk
 export interface QueryOptions {
   /**
    * Keep the statement prepared on each connection (named after its text), so that running it
-   * again skips parsing and planning: for hot statements whose text takes few forms (the values
-   * go in parameters). PostgreSQL may then settle on a generic plan after five runs.
+   * again skips parsing and planning. PostgreSQL may then settle on a generic plan after five runs.
+   * By default a statement with parameters (one statement, its values apart) is prepared when it
+   * has at most PREPARE_UP_TO of them: texts with more are mostly multi-row inserts whose form
+   * changes with their number of rows. False runs it unprepared.
    */
   prepare?: boolean;
 }
@@ -47,6 +49,9 @@ export interface PgDatabaseOptions {
  * that prepares texts of many forms costs the server no more than this many plans per connection.
  */
 const MAX_PREPARED = 200;
+
+/** Most parameters a statement may have to be prepared by default (see QueryOptions.prepare). */
+const PREPARE_UP_TO = 32;
 
 /** SQLSTATEs after which a whole transaction may simply run again. */
 const RETRYABLE = new Set(["40001", "40P01"]);
@@ -235,7 +240,8 @@ export class PgDatabase implements Sql {
     params: readonly unknown[],
     options?: QueryOptions,
   ) {
-    const name = options?.prepare === true && this.#prepare ? this.#statementName(text) : undefined;
+    const prepare = options?.prepare ?? (params.length > 0 && params.length <= PREPARE_UP_TO);
+    const name = prepare && this.#prepare ? this.#statementName(text) : undefined;
     try {
       const result = await on.query<T & pg.QueryResultRow>({ text, values: params as unknown[], name });
       this.#statistics?.noteStatement(text, result.rowCount);

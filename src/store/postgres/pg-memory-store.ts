@@ -1,4 +1,5 @@
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
+import { AccessBuffer, type PendingAccess } from "../access-buffer.ts";
 import { checkKeyFacts } from "../key-facts.ts";
 import {
   MEMORY_COLUMNS,
@@ -45,14 +46,17 @@ const KEY_FACTS =
 const keyLockName = (match: KeyedMatch) => `engram.key:${match.agentId}:${match.userId ?? ""}:${match.key}`;
 
 /**
- * Long-term memories on PostgreSQL. Accesses are written at once (one small update per search),
- * so every server sharing the database sees them.
+ * Long-term memories on PostgreSQL. Accesses are gathered and written together about once a second
+ * (see AccessBuffer): a search writes nothing, and other servers sharing the database see the
+ * counts within a second or so.
  */
 export class PgMemoryStore implements MemoryStore {
   readonly #db: PgDatabase;
+  readonly #access: AccessBuffer;
 
   constructor(db: PgDatabase) {
     this.#db = db;
+    this.#access = new AccessBuffer((accesses) => writeAccesses(db, accesses));
   }
 
   async insert(writes: MemoryWrite[], supersession?: Supersession): Promise<void> {
@@ -67,7 +71,7 @@ export class PgMemoryStore implements MemoryStore {
       `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${KEY_FACTS} ORDER BY m.rowid`,
       [match.agentId, match.key, match.userId, since],
     );
-    return rows.map(toMemory);
+    return rows.map((row) => this.#memory(row));
   }
 
   async get(agentId: string, id: string): Promise<Memory | null> {
@@ -75,7 +79,7 @@ export class PgMemoryStore implements MemoryStore {
       `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.id = $1 AND m.agent_id = $2`,
       [id, agentId],
     );
-    return row === undefined ? null : toMemory(row);
+    return row === undefined ? null : this.#memory(row);
   }
 
   async getMany(agentId: string, ids: readonly string[]): Promise<Memory[]> {
@@ -87,7 +91,7 @@ export class PgMemoryStore implements MemoryStore {
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.flatMap((id) => {
       const row = byId.get(id);
-      return row === undefined ? [] : [toMemory(row)];
+      return row === undefined ? [] : [this.#memory(row)];
     });
   }
 
@@ -134,7 +138,7 @@ export class PgMemoryStore implements MemoryStore {
        ORDER BY m.id DESC LIMIT ${bind(options.limit)}`,
       params,
     );
-    return rows.map(toMemory);
+    return rows.map((row) => this.#memory(row));
   }
 
   async tooCommonToRank(agentId: string, terms: readonly string[]): Promise<boolean> {
@@ -157,30 +161,27 @@ export class PgMemoryStore implements MemoryStore {
       unfiltered: conditionsText(filter) === conditionsText({ agentId: filter.agentId }),
       limit,
     });
-    return rows.map((row) => ({ item: toMemory(row), score: row.score }));
+    return rows.map((row) => ({ item: this.#memory(row), score: row.score }));
   }
 
-  /**
-   * Counts accesses at once, in one statement (no transaction to open and commit around it). The
-   * rows are locked in id order first, so that searches counting overlapping memories at the same
-   * time wait for each other instead of deadlocking.
-   */
+  /** Counted in memory and written together soon after (see AccessBuffer); reads here see them. */
   async recordAccess(agentId: string, ids: readonly string[], at: string): Promise<void> {
-    if (ids.length === 0) return;
-    const counts = new Map<string, number>();
-    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-    await this.#db.run(
-      `WITH locked AS MATERIALIZED (
-         SELECT rowid, id FROM memories WHERE agent_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE
-       )
-       UPDATE memories m SET access_count = m.access_count + a.n,
-         last_accessed_at = CASE WHEN m.last_accessed_at IS NULL OR m.last_accessed_at < $4 THEN $4
-                                 ELSE m.last_accessed_at END
-       FROM locked l JOIN unnest($2::text[], $3::int[]) AS a(id, n) ON a.id = l.id
-       WHERE m.rowid = l.rowid`,
-      [agentId, [...counts.keys()], [...counts.values()], at],
-      { prepare: true },
-    );
+    this.#access.add(agentId, ids, at);
+  }
+
+  /** Writes the accesses gathered so far now (other servers read them from the database). */
+  flushAccess(): Promise<void> {
+    return this.#access.flush();
+  }
+
+  /** Forgets the access counts still waiting for a deleted agent's memories. */
+  forgetAgent(agentId: string): void {
+    this.#access.discardAgent(agentId);
+  }
+
+  /** Writes the access counts still waiting, and stops gathering them: the store is closing. */
+  closeAccess(): Promise<void> {
+    return this.#access.close();
   }
 
   async count(agentId: string): Promise<number> {
@@ -189,6 +190,40 @@ export class PgMemoryStore implements MemoryStore {
         ?.n ?? 0
     );
   }
+
+  /** A row as a memory, with the accesses this process has counted but not yet written. */
+  #memory(row: MemoryRow): Memory {
+    return this.#access.overlay(toMemory(row));
+  }
+}
+
+/**
+ * Adds gathered accesses in one statement, in a transaction that does not wait for the disk (the
+ * counts are bookkeeping). The rows are locked in rowid order first, so that servers writing
+ * overlapping memories at the same time wait for each other instead of deadlocking.
+ */
+async function writeAccesses(db: PgDatabase, accesses: readonly PendingAccess[]): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.run("SET LOCAL synchronous_commit = off");
+    await tx.run(
+      `WITH a AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) AS a(agent_id, id, n, at)
+       ), locked AS MATERIALIZED (
+         SELECT m.rowid, a.n, a.at FROM memories m JOIN a ON m.agent_id = a.agent_id AND m.id = a.id
+         ORDER BY m.rowid FOR UPDATE OF m
+       )
+       UPDATE memories m SET access_count = m.access_count + l.n,
+         last_accessed_at = CASE WHEN m.last_accessed_at IS NULL OR m.last_accessed_at < l.at THEN l.at
+                                 ELSE m.last_accessed_at END
+       FROM locked l WHERE m.rowid = l.rowid`,
+      [
+        accesses.map((a) => a.agentId),
+        accesses.map((a) => a.id),
+        accesses.map((a) => a.count),
+        accesses.map((a) => a.at),
+      ],
+    );
+  });
 }
 
 /**

@@ -63,6 +63,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     }),
   );
   const wakeups = new EventWakeups(db.pool.options);
+  const memories = new PgMemoryStore(db);
   let closed = false;
   return {
     kind: "postgres",
@@ -71,11 +72,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ready: () => db.ready(),
     unitOfWork: () => collectWork((operations) => applyPgWork(db, operations)),
     projects: new PgProjectStore(db),
-    agents: new PgAgentStore(db),
+    agents: new PgAgentStore(db, (agentId) => memories.forgetAgent(agentId)),
     history: new PgHistoryStore(db),
     sharedBlocks: new PgSharedBlockStore(db, appendCommit),
     events: new PgEventStore(db, wakeups),
-    memories: new PgMemoryStore(db),
+    memories,
     messages: new PgMessageStore(db),
     graph: new PgGraphStore(db),
     episodes: new PgEpisodeStore(db),
@@ -113,8 +114,12 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async close() {
       if (closed) return;
       closed = true;
-      await wakeups.close();
-      await db.close();
+      try {
+        await memories.closeAccess();
+      } finally {
+        await wakeups.close();
+        await db.close();
+      }
     },
   };
 }

@@ -27,14 +27,25 @@ export function applyPgWork(db: PgDatabase, operations: readonly WorkOperation[]
     ...operations.filter((op) => op.kind === "graph.record"),
     ...operations.filter((op) => op.kind !== "graph.record"),
   ];
+  const written = writtenItems(operations);
   return db.transaction(async (tx) => {
-    const handlers = pgHandlers(tx);
+    const handlers = pgHandlers(tx, written);
     for (const operation of ordered) await applyOperation(handlers, operation);
   });
 }
 
+/** The memories and messages a unit creates: they have no graph records yet. */
+function writtenItems(operations: readonly WorkOperation[]): Set<string> {
+  const ids = new Set<string>();
+  for (const op of operations) {
+    if (op.kind === "memories.insert") for (const write of op.writes) ids.add(write.memory.id);
+    if (op.kind === "messages.append") for (const { message } of op.messages) ids.add(message.id);
+  }
+  return ids;
+}
+
 /** Each operation through the in-transaction function its domain store writes with. */
-function pgHandlers(tx: Sql): WorkHandlers<Promise<void>> {
+function pgHandlers(tx: Sql, written: ReadonlySet<string>): WorkHandlers<Promise<void>> {
   return {
     "agents.create": (op) => insertAgent(tx, op.agent, op.history),
     "agents.setInstructions": (op) => setInstructions(tx, op.agentId, op.change),
@@ -52,7 +63,8 @@ function pgHandlers(tx: Sql): WorkHandlers<Promise<void>> {
       await writeEvents(tx, op.events);
     },
     "messages.import": (op) => importMessages(tx, op.messages),
-    "graph.record": (op) => recordGraph(tx, op.agentId, op.records),
+    "graph.record": (op) =>
+      recordGraph(tx, op.agentId, op.records, { fresh: op.records.every((r) => written.has(r.id)) }),
     "experience.import": (op) => importExperience(tx, op.agentId, op.data),
     "images.import": (op) => insertImages(tx, op.images),
     "sharedBlocks.import": (op) => importSharedBlocks(tx, op.items),

@@ -1,6 +1,7 @@
 import type { SQLInputValue } from "node:sqlite";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
+import { AccessBuffer, type PendingAccess } from "../access-buffer.ts";
 import { checkKeyFacts } from "../key-facts.ts";
 import {
   contentValues,
@@ -24,9 +25,8 @@ import type {
   Supersession,
 } from "../store.ts";
 import { POSTING_BUDGET } from "../term-choice.ts";
-import { AccessBuffer } from "./access-buffer.ts";
 import { insertRows } from "./batch-insert.ts";
-import { inReadTransaction, inTransaction, inWriteTransaction } from "./database.ts";
+import { inReadTransaction, inTransaction, inWriteTransaction, withoutFsync } from "./database.ts";
 import { eventJson, writeEvent } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
 import { agentKey, matchAny, topN } from "./fts.ts";
@@ -82,7 +82,7 @@ export class SqliteMemoryStore implements MemoryStore {
     this.#s = statements;
     this.#onRemoved = onRemoved;
     this.#terms = new TermBudget(statements, "memories_vocab", POSTING_BUDGET);
-    this.#access = new AccessBuffer(statements);
+    this.#access = new AccessBuffer((accesses) => this.#writeAccesses(accesses));
   }
 
   async insert(writes: MemoryWrite[], supersession?: Supersession): Promise<void> {
@@ -386,9 +386,32 @@ export class SqliteMemoryStore implements MemoryStore {
     this.#access.discardAgent(agentId);
   }
 
-  /** Writes access counts still waiting; called before reads that show them, and at close. */
-  flushAccess(): void {
-    this.#access.flush();
+  /** Writes the access counts still waiting, and stops gathering them: the store is closing. */
+  closeAccess(): Promise<void> {
+    return this.#access.close();
+  }
+
+  /**
+   * One transaction for all of them, committed without an fsync: the counts are bookkeeping, and
+   * losing the last second of them in a crash costs no memory.
+   */
+  #writeAccesses(accesses: readonly PendingAccess[]): void {
+    withoutFsync(this.#s.db, () =>
+      inTransaction(this.#s.db, () => {
+        for (const { id, agentId, count, at } of accesses) {
+          this.#s.run(
+            `UPDATE memories SET access_count = access_count + ?,
+               last_accessed_at = CASE WHEN last_accessed_at IS NULL OR last_accessed_at < ? THEN ? ELSE last_accessed_at END
+             WHERE id = ? AND agent_id = ?`,
+            count,
+            at,
+            at,
+            id,
+            agentId,
+          );
+        }
+      }),
+    );
   }
 
   async count(agentId: string): Promise<number> {

@@ -140,7 +140,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       vectors?.close();
       if (!opened.db.isOpen) return;
       try {
-        memories.flushAccess();
+        await memories.closeAccess();
       } finally {
         opened.db.close();
       }

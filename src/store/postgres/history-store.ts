@@ -199,23 +199,32 @@ export async function appendCommit(tx: Sql, input: AppendCommit): Promise<void> 
   const { agentId, commit } = input;
   if (input.shared !== undefined) await lockSharedEdit(tx, { ...input, shared: input.shared });
   await moveBranch(tx, agentId, input.branch, input.expectedHead, commit.id, commit.createdAt);
-  await insertRows(
-    tx,
-    "blobs (agent_id, hash, value)",
-    input.blobs.map((blob) => [agentId, blob.hash, blob.value]),
-    "ON CONFLICT DO NOTHING",
-  );
-  // Two branches of one agent may take commits at once: the lock gives each its own `seq`.
+  // Two branches of one agent may take commits at once: the lock gives each its own `seq`. It is a
+  // statement of its own so that the next one, which reads the highest `seq`, starts after it.
   await tx.run("SELECT pg_advisory_xact_lock($1, hashtext($2))", [COMMIT_SEQ_LOCK, agentId]);
-  const next = await tx.get<{ seq: number }>(
-    "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM commits WHERE agent_id = $1",
-    [agentId],
-  );
-  await insertRows(
-    tx,
-    `commits (${COMMIT_INSERT_COLUMNS})`,
-    [commitValues(agentId, commit, next?.seq ?? 1)],
-    "ON CONFLICT (agent_id, id) DO NOTHING",
+  const [, id, , parentId, treeHash, tree, author, message, createdAt] = commitValues(agentId, commit, 0);
+  await tx.run(
+    `WITH new_blobs AS (
+       INSERT INTO blobs (agent_id, hash, value)
+       SELECT $1, b.hash, b.value FROM unnest($9::text[], $10::text[]) AS b(hash, value)
+       ON CONFLICT DO NOTHING
+       RETURNING 1
+     )
+     INSERT INTO commits (${COMMIT_INSERT_COLUMNS})
+     SELECT $1, $2, COALESCE((SELECT MAX(seq) FROM commits WHERE agent_id = $1), 0) + 1, $3, $4, $5, $6, $7, $8
+     ON CONFLICT (agent_id, id) DO NOTHING`,
+    [
+      agentId,
+      id,
+      parentId,
+      treeHash,
+      tree,
+      author,
+      message,
+      createdAt,
+      input.blobs.map((blob) => blob.hash),
+      input.blobs.map((blob) => blob.value),
+    ],
   );
   await writeEvents(tx, [input.event]);
   if (input.shared !== undefined) await writeSharedEdit(tx, input.shared, appendCommit);

@@ -73,11 +73,23 @@ export async function insertColumns<T>(
   suffix = "",
 ): Promise<T[]> {
   if (rows.length === 0) return [];
+  const params: unknown[] = [];
+  return sql.all<T>(`${columnsInsert(table, columns, rows, params)} ${suffix}`, params, { prepare: true });
+}
+
+/**
+ * The statement `insertColumns` runs (without a suffix), binding its arrays into `params` after
+ * those already there: to compose it with others into one statement.
+ */
+export function columnsInsert(
+  table: string,
+  columns: readonly TypedColumn[],
+  rows: readonly (readonly unknown[])[],
+  params: unknown[],
+): string {
+  const first = params.length;
   const names = columns.map(([name]) => name).join(", ");
-  const arrays = columns.map(([, type], c) => `$${c + 1}::${type}[]`).join(", ");
-  return sql.all<T>(
-    `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays}) ${suffix}`,
-    columns.map((_, c) => rows.map((row) => row[c])),
-    { prepare: true },
-  );
+  const arrays = columns.map(([, type], c) => `$${first + c + 1}::${type}[]`).join(", ");
+  for (const [c] of columns.entries()) params.push(rows.map((row) => row[c]));
+  return `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays})`;
 }

@@ -4,7 +4,7 @@ import { memoryIndexTerms } from "../rows/index-terms.ts";
 import { contentValues } from "../rows/memory-rows.ts";
 import type { MemoryWrite } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
-import { insertColumns, type TypedColumn } from "./insert-rows.ts";
+import { columnsInsert, insertColumns, type TypedColumn } from "./insert-rows.ts";
 import type { Sql } from "./pg-database.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 import { type IndexedDocument, indexDocuments, MEMORY_SPACE, unindexDocuments } from "./search-index.ts";
@@ -78,17 +78,30 @@ function document(doc: number, memory: Memory) {
   return { agentId: memory.agentId, doc, columns: memoryIndexTerms(memory) };
 }
 
-/** Inserts memory rows and indexes the active ones; returns nothing, throws ConflictError on a taken id. */
-async function insertMemoryRows(tx: Sql, memories: readonly Memory[]): Promise<void> {
-  if (memories.length === 0) return;
+/**
+ * Inserts memory rows (with `versions`, in the same statement) and indexes the active ones; throws
+ * ConflictError on a taken id.
+ */
+async function insertMemoryRows(
+  tx: Sql,
+  memories: readonly Memory[],
+  versions: readonly MemoryVersion[] = [],
+): Promise<void> {
+  if (memories.length === 0) return insertVersions(tx, versions);
   let rows: { rowid: number; id: string }[];
   try {
-    rows = await insertColumns<{ rowid: number; id: string }>(
-      tx,
-      "memories",
-      MEMORY_COLUMNS,
-      memories.map(rowValues),
-      "RETURNING rowid, id",
+    const params: unknown[] = [];
+    const withVersions =
+      versions.length === 0
+        ? ""
+        : `WITH versions AS (${columnsInsert("memory_versions", VERSION_COLUMNS, versions.map(versionValues), params)} RETURNING 1) `;
+    const insert = columnsInsert("memories", MEMORY_COLUMNS, memories.map(rowValues), params);
+    rows = await tx.all<{ rowid: number; id: string }>(
+      `${withVersions}${insert} RETURNING rowid, id`,
+      params,
+      {
+        prepare: true,
+      },
     );
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError("a memory with one of these ids already exists");
@@ -114,9 +127,6 @@ export async function insertMemories(tx: Sql, writes: readonly MemoryWrite[]): P
   await insertMemoryRows(
     tx,
     writes.map((write) => write.memory),
-  );
-  await insertVersions(
-    tx,
     writes.map((write) => write.version),
   );
   await writeEvents(

@@ -121,6 +121,7 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
       ...(options.durable ? [] : NOT_DURABLE),
       "-c",
       "max_connections=300",
+      ...(process.env.ENGRAM_PG_DIAG ? process.env.ENGRAM_PG_DIAG.split(" ") : []),
     ],
     { ...as, stdio: ["ignore", "ignore", "pipe"] },
   );

@@ -1,6 +1,6 @@
 import type { NewEvent } from "../../core/types.ts";
 import { eventJson } from "../sqlite/event-writer.ts";
-import { insertColumns, type TypedColumn } from "./insert-rows.ts";
+import { columnsInsert, type TypedColumn } from "./insert-rows.ts";
 import type { Sql } from "./pg-database.ts";
 
 /**
@@ -41,9 +41,10 @@ export async function writeEventRows(
   events: readonly { event: NewEvent; before: string | null; after: string | null }[],
 ): Promise<void> {
   if (events.length === 0) return;
+  // The lock is a statement of its own: the rows below take their `seq` once it is held.
   await tx.run("SELECT pg_advisory_xact_lock($1)", [EVENT_ORDER_LOCK]);
-  await insertColumns(
-    tx,
+  const params: unknown[] = [];
+  const insert = columnsInsert(
     "events",
     EVENT_COLUMNS,
     events.map(({ event, before, after }) => [
@@ -58,7 +59,11 @@ export async function writeEventRows(
       after,
       event.createdAt,
     ]),
+    params,
   );
-  // Delivered at commit (and dropped on rollback); several in one transaction fold into one.
-  await tx.run(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`);
+  // The notification goes in the same statement; it is delivered at commit (and dropped on
+  // rollback), and several in one transaction fold into one.
+  await tx.run(`WITH appended AS (${insert} RETURNING 1) SELECT pg_notify('${EVENTS_CHANNEL}', '')`, params, {
+    prepare: true,
+  });
 }

@@ -1,5 +1,5 @@
 import { type Bind, numberedBind } from "../sql/sql-dialect.ts";
-import { chooseTerms, tooCommonToRank } from "../term-choice.ts";
+import { POSTING_BUDGET, tooCommonToRank } from "../term-choice.ts";
 import type { Sql } from "./pg-database.ts";
 import type { SearchSpace } from "./search-index.ts";
 
@@ -37,17 +37,6 @@ export async function termFrequencies(
   return out;
 }
 
-/** The terms a query ranks by, under the posting budget (see term-choice.ts). */
-export async function rankingTerms(
-  sql: Sql,
-  space: SearchSpace,
-  agentId: string,
-  terms: readonly string[],
-): Promise<string[]> {
-  const df = await termFrequencies(sql, space, agentId, terms);
-  return chooseTerms(terms, (term) => df.get(term) ?? 0);
-}
-
 /** Whether the terms that occur at all are all too common to rank by. */
 export async function tooCommon(
   sql: Sql,
@@ -80,6 +69,7 @@ export function rankedDocuments(
   terms: readonly string[],
   weights: readonly number[],
   bind: Bind,
+  budget: number = POSTING_BUDGET,
 ): string {
   const searched = space.columns.flatMap((column, c) => {
     const weight = weights[c] ?? 0;
@@ -109,8 +99,18 @@ export function rankedDocuments(
         ) df`;
   // Each posting of a query term, with the term's document count among the agent's documents and so
   // its IDF; then each document's sum over the terms.
-  return `q AS (
+  // The terms ranked by are chosen here, as chooseTerms (term-choice.ts) chooses them: rarest first
+  // (ties in the query's order) while their postings fit the budget, absent ones left out. Choosing
+  // in the statement saves the round trip of reading the counts first.
+  return `given AS (
       SELECT t.term, t.ord FROM unnest(${bind(terms)}::text[]) WITH ORDINALITY AS t(term, ord)
+    ), q AS (
+      SELECT c.term, c.ord FROM (
+        SELECT g.term, g.ord, SUM(d.docs) OVER (ORDER BY d.docs, g.ord) AS postings
+        FROM given g CROSS JOIN LATERAL (
+          SELECT d.docs FROM ${space.terms} d WHERE d.agent_id = ${agent} AND d.term = g.term OFFSET 0
+        ) d
+      ) c WHERE c.postings <= ${bind(budget)}
     ), n AS (
       SELECT SUM(docs)::float8 AS docs, SUM(tokens)::float8 / SUM(docs)::float8 AS avgdl
       FROM search_stats WHERE agent_id = ${agent} AND space = '${space.name}'
@@ -168,7 +168,7 @@ export async function rankedSearch<Row>(
   search: RankedSearch,
 ): Promise<(Row & { score: number })[]> {
   checkLimit(search.limit);
-  const terms = await rankingTerms(sql, search.space, search.agentId, search.terms);
+  const terms = search.terms;
   if (terms.length === 0 || !search.weights.some((weight) => weight > 0)) return [];
   const params: unknown[] = [];
   const bind = numberedBind(params);

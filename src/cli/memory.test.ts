@@ -361,6 +361,15 @@ describe("engram memory get, update, delete, history and list", () => {
     const cursor = page.json().nextCursor as string;
     assert.ok(cursor);
     assert.deepEqual(await listIds("--limit", "2", "--cursor", cursor), all.slice(2));
+    const oldest = await s.cli(["memory", "list", "helper", "--oldest-first", "--limit", "2", "--json"]);
+    assert.deepEqual(
+      oldest.json().items.map((m: { id: string }) => m.id),
+      [...all].reverse().slice(0, 2),
+    );
+    assert.deepEqual(
+      await listIds("--oldest-first", "--cursor", oldest.json().nextCursor as string),
+      [...all].reverse().slice(2),
+    );
     assert.deepEqual((await listIds("--kind", "note")).length, 1);
     assert.deepEqual((await listIds("--tag", "drinks")).length, 2);
     assert.deepEqual((await listIds("--user", "ada", "--no-shared")).length, 1);

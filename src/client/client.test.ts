@@ -139,6 +139,14 @@ describe("the client over a socket, across every operation", () => {
     assert.ok(Array.isArray(many.warnings));
     assert.equal((await client.memories.get(agent.id, memory.id)).id, memory.id);
     assert.equal((await client.memories.list(agent.id, { limit: 500 })).items.length, 3);
+    assert.deepEqual(
+      (await client.memories.list(agent.id, { oldestFirst: true, limit: 1 })).items.map((m) => m.id),
+      [memory.id],
+    );
+    assert.notDeepEqual(
+      (await client.memories.list(agent.id, { oldestFirst: false, limit: 1 })).items.map((m) => m.id),
+      [memory.id],
+    );
     const changed = await client.memories.update(agent.id, memory.id, example("memories.update"));
     assert.equal(changed.value.text, "changed");
     assert.equal((await client.memories.history(agent.id, memory.id)).length, 2);

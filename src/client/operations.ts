@@ -121,6 +121,7 @@ export const OPERATIONS = {
       "filter",
       "archived",
       "scope",
+      "order",
       "cursor",
       "limit",
     ],

@@ -195,6 +195,19 @@ describe("memories", () => {
       ["shared fact"],
     );
     assert.equal(second.body.nextCursor, null);
+
+    // Oldest first (the order they were written in, whatever their createdAt), paged the same way.
+    assert.deepEqual(await texts("order=asc"), ["shared fact", "ada note", "bob insight", "old address"]);
+    assert.deepEqual(await texts("order=desc"), await texts(""));
+    assert.deepEqual(await texts("order=asc&kind=note,insight"), ["ada note", "bob insight"]);
+    const oldest = await t.get(`${base}?order=asc&limit=3`);
+    assert.deepEqual(
+      oldest.body.items.map((m: { text: string }) => m.text),
+      ["shared fact", "ada note", "bob insight"],
+    );
+    assert.deepEqual(await texts(`order=asc&limit=3&cursor=${encodeURIComponent(oldest.body.nextCursor)}`), [
+      "old address",
+    ]);
   });
 
   test("time filters compare instants, whatever the ISO form", async () => {
@@ -452,6 +465,7 @@ describe("memory errors", () => {
       ["limit=501", /limit: must be at most 500/],
       ["tag=", /tag/],
       ["userId=", /userId/],
+      ["order=sideways", /^invalid query: order: must be asc or desc$/],
     ];
     for (const [query, message] of cases) {
       const reply = await t.get(`/v1/agents/${agent.id}/memories?${query}`);

@@ -129,6 +129,7 @@ test("/openapi.json describes memories, messages and search", async () => {
     "query:includeShared",
     "query:kind",
     "query:limit",
+    "query:order",
     "query:scope",
     "query:tag",
     "query:userId",

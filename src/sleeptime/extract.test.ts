@@ -188,6 +188,50 @@ describe("sleep-time extraction with a model (metadata.graph: model)", () => {
     assert.equal(queued?.result?.summary, "nothing new to extract from", "the watermark moved past both");
   });
 
+  it("a backlog larger than maxItems is taken oldest first across runs, nothing skipped or repeated, reading only each batch", async () => {
+    const { engram, agent, prompts } = await setUp(() => ({ items: [] }));
+    const memories = [];
+    for (let n = 1; n <= 7; n++) memories.push(await engram.memories.add(agent.id, { text: `Fact ${n}.` }));
+    const archived = await engram.memories.add(agent.id, { text: "An archived fact." });
+    await engram.memories.archive(agent.id, archived.id);
+    const messages = [];
+    for (let n = 1; n <= 2; n++)
+      messages.push(await engram.messages.append(agent.id, { role: "user", content: `Message ${n}.` }));
+    // Every memory row the job reads, to show that a run reads its batch and not the whole backlog.
+    const list = engram.store.memories.list.bind(engram.store.memories);
+    const read: number[] = [];
+    engram.store.memories.list = async (filter, options) => {
+      const rows = await list(filter, options);
+      read.push(rows.length);
+      return rows;
+    };
+    const extract = async () => {
+      const run = await engram.sleeptime.run(agent.id, {
+        jobs: ["extract"],
+        options: { extract: { maxItems: 3, batchItems: 10 } },
+      });
+      assert.equal(run.jobs[0]?.status, "succeeded", JSON.stringify(run.jobs[0]?.error));
+      return run.jobs[0];
+    };
+    await extract();
+    assert.deepEqual(read, [3], "one read of the three oldest memories");
+    // The watermark's own memory going away does not move the next run's start.
+    await engram.memories.delete(agent.id, memories[2]?.id as string);
+    await extract();
+    await extract();
+    const last = await extract();
+    assert.equal(last?.result?.summary, "nothing new to extract from");
+    assert.deepEqual(prompts.map(idsIn), [
+      memories.slice(0, 3).map((m) => m.id),
+      memories.slice(3, 6).map((m) => m.id),
+      [memories[6]?.id, ...messages.map((m) => m.id)],
+    ]);
+    assert.ok(
+      read.every((rows) => rows <= 3),
+      `every read is at most one batch: ${read.join(", ")}`,
+    );
+  });
+
   it("malformed, unknown or oversize items are dropped one by one with a warning; the rest are kept", async () => {
     const { engram, agent } = await setUp((ids) => ({
       items: [

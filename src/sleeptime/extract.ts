@@ -14,7 +14,6 @@ import { aiSdk } from "../models/ai-sdk.ts";
 import type { JobRun } from "./job-run.ts";
 import { lastResult } from "./last-run.ts";
 
-const PAGE = 200;
 /** Open relations of the batch's entities shown to the model, so that it can end them. */
 const KNOWN_RELATIONS = 50;
 
@@ -115,17 +114,16 @@ function parsedOrNothing(run: JobRun, text: string | undefined): unknown {
   }
 }
 
-/** The agent's own memories (not archived) written after `through`, oldest first, at most `max`. */
+/**
+ * The agent's own memories (not archived) written after `through`, oldest first, at most `max`:
+ * read oldest first from the watermark, so a large backlog costs one page per run, not a walk of it.
+ */
 async function memoriesSince(run: JobRun, through: string, max: number): Promise<Memory[]> {
-  const found: Memory[] = [];
-  for (let after: string | undefined; ; ) {
-    const page = await run.ctx.store.memories.list({ agentId: run.agent.id }, { after, limit: PAGE });
-    const newer = page.filter((m) => m.id > through);
-    found.push(...newer);
-    if (page.length < PAGE || newer.length < page.length) break;
-    after = page.at(-1)?.id;
-  }
-  return found.reverse().slice(0, Math.max(0, max));
+  if (max <= 0) return [];
+  return run.ctx.store.memories.list(
+    { agentId: run.agent.id },
+    { limit: max, oldestFirst: true, ...(through === "" ? {} : { after: through }) },
+  );
 }
 
 /** The agent's messages after `through`, oldest first, at most `max`. */

@@ -16,6 +16,7 @@ import { suiteKit } from "./store-suite-kit.ts";
 import { learningStoreCases } from "./store-suite-learning.ts";
 import { turnLeaseCases } from "./store-suite-leases.ts";
 import { mcpServerCases } from "./store-suite-mcp-servers.ts";
+import { memoryListCases } from "./store-suite-memory-list.ts";
 import { messageStoreCases } from "./store-suite-messages.ts";
 import { settingsCases } from "./store-suite-settings.ts";
 import { sharedBlockCases } from "./store-suite-shared-blocks.ts";
@@ -36,6 +37,7 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
   describe(`store suite: ${options.name}`, () => {
     vectorStoreCases(kit);
     keyedFactCases(kit);
+    memoryListCases(kit);
     graphStoreCases(kit);
     messageStoreCases(kit);
     graphWorkCases(kit);

@@ -495,8 +495,11 @@ export interface MemoryStore {
   history(agentId: string, id: string): Promise<MemoryVersion[]>;
   /** The versions of each of these memories, oldest first; a memory with none is absent. */
   histories(agentId: string, ids: readonly string[]): Promise<Map<string, MemoryVersion[]>>;
-  /** Newest first. `after` is the id of the last memory of the previous page. */
-  list(filter: MemoryFilter, options: ListOptions): Promise<Memory[]>;
+  /**
+   * Newest first, or oldest first with `oldestFirst`. `after` is the id of the last memory of the
+   * previous page: the page holds the ids below it (newest first) or above it (oldest first).
+   */
+  list(filter: MemoryFilter, options: ListOptions & { oldestFirst?: boolean | undefined }): Promise<Memory[]>;
   /**
    * Full-text candidates ranked by BM25 over the memories' text and tags, best first. `terms` are plain tokens; the store builds a safe query from them. Archived memories
    * are never candidates.

@@ -238,7 +238,7 @@ const history = defineCommand({
 
 const list = defineCommand({
   name: "memory list",
-  summary: "List an agent's memories, newest first",
+  summary: "List an agent's memories, newest first (--oldest-first: the first written first)",
   args: ["agent"],
   options: {
     ...PROJECT_OPTION,
@@ -263,6 +263,7 @@ const list = defineCommand({
     filter: FILTER_OPTION,
     limit: { type: "string", arg: "N", help: "page size (default 50, at most 500)" },
     cursor: { type: "string", arg: "CURSOR", help: "the page after this cursor" },
+    "oldest-first": { type: "boolean", help: "the first written first" },
   },
   async run({ args, options }, ctx) {
     const limit = intOption(options.limit, "limit", "memory list");
@@ -280,6 +281,7 @@ const list = defineCommand({
       filter,
       limit,
       cursor: options.cursor,
+      oldestFirst: options["oldest-first"],
     });
     return listResult(page, (items) => formatMemories(items));
   },

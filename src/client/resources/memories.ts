@@ -50,10 +50,16 @@ export function memoriesClient(t: Transport): MemoriesClient {
       return { value: memories, warnings };
     },
     get: (agentId, memoryId) => t.call("memories.get", { params: path(agentId, memoryId) }),
-    list: (agentId, { kinds, tags, filter, ...options } = {}) =>
+    list: (agentId, { kinds, tags, filter, oldestFirst, ...options } = {}) =>
       t.call("memories.list", {
         params: { id: agentId },
-        query: { ...options, kind: kinds, tag: tags, filter: filterJson(filter) },
+        query: {
+          ...options,
+          kind: kinds,
+          tag: tags,
+          filter: filterJson(filter),
+          order: oldestFirst === undefined ? undefined : oldestFirst ? "asc" : "desc",
+        },
       }),
     async update(agentId, memoryId, patch) {
       const { memory, warnings } = await t.call<Written<{ memory: Memory }>>("memories.update", {

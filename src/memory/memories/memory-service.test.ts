@@ -34,6 +34,17 @@ describe("memories", () => {
       page2.items.map((m) => m.text),
       ["Ada prefers tea"],
     );
+    const oldest = await engram.memories.list(agent.id, { limit: 2, oldestFirst: true });
+    assert.deepEqual(
+      oldest.items.map((m) => m.text),
+      ["Ada prefers tea", "second"],
+    );
+    const rest = await engram.memories.list(agent.id, {
+      limit: 2,
+      oldestFirst: true,
+      cursor: oldest.nextCursor ?? "",
+    });
+    assert.deepEqual([rest.items.map((m) => m.text), rest.nextCursor], [["third"], null]);
     assert.deepEqual(
       (await engram.memories.list(agent.id, { kinds: ["note"] })).items.map((m) => m.text),
       ["third"],

@@ -317,7 +317,7 @@ export class MemoryService {
     return versions;
   }
 
-  /** Newest first, filtered. */
+  /** Newest first (oldest first with `oldestFirst`), filtered. */
   async list(agentId: string, options: MemoryListInput = {}): Promise<Page<Memory>> {
     const input = parseInput(memoryListInput, dropUndefined(options), "memory list");
     checkFilterValidity(input.filter, input.validAt, "memory list");
@@ -326,13 +326,13 @@ export class MemoryService {
     }
     const agent = await requireAgent(this.#ctx, agentId);
     const limit = input.limit ?? 50;
-    const { scope, ...filter } = input;
+    const { scope, oldestFirst, ...filter } = input;
     const owner = scope === "project" ? await findProjectHolder(this.#ctx, agent.projectId) : agent;
     // A project with no project memory yet has no holder: its list is empty.
     if (owner === null) return { items: [], nextCursor: null };
     const rows = await this.#ctx.store.memories.list(
       { ...filter, agentId: owner.id },
-      { after: input.cursor, limit: limit + 1 },
+      { after: input.cursor, limit: limit + 1, oldestFirst: oldestFirst ?? false },
     );
     return pageOf(rows, limit, (m) => m.id);
   }

@@ -111,6 +111,8 @@ export const memoryListInput = z.strictObject({
    * validFrom or validTo takes the place of `validAt`: give one or the other.
    */
   filter: memoryFilterSchema.optional(),
+  /** Oldest first (the first written first) instead of newest first; a cursor pages on in the same order. */
+  oldestFirst: z.boolean().optional(),
   cursor: z.string().max(200).optional(),
   limit: z.number().int().min(1).max(500).optional(),
 });

@@ -63,7 +63,7 @@ const list = createRoute({
   path: "/v1/agents/{id}/memories",
   operationId: "memories.list",
   tags: ["memories"],
-  summary: "An agent's memories, newest first, filtered",
+  summary: "An agent's memories, newest first unless order=asc, filtered",
   request: {
     params: agentParams,
     query: z.object({
@@ -96,6 +96,10 @@ const list = createRoute({
       scope: z.enum(["agent", "project"], { error: "must be agent or project" }).optional().openapi({
         description: "the agent's own memories (agent, the default) or its project's (project)",
       }),
+      order: z
+        .enum(["asc", "desc"], { error: "must be asc or desc" })
+        .optional()
+        .openapi({ description: "desc: newest first (default); asc: oldest first" }),
       cursor: cursorQuery,
       limit: limitQuery,
     }),
@@ -195,8 +199,16 @@ export function registerMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(list, async (c) => {
     const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
-    const { kind, tag, ...query } = c.req.valid("query");
-    return c.json(await c.var.engram.memories.list(id, { ...query, kinds: kind, tags: tag }), 200);
+    const { kind, tag, order, ...query } = c.req.valid("query");
+    return c.json(
+      await c.var.engram.memories.list(id, {
+        ...query,
+        kinds: kind,
+        tags: tag,
+        oldestFirst: order === "asc",
+      }),
+      200,
+    );
   });
 
   app.openapi(get, async (c) => {

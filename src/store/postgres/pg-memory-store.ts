@@ -127,15 +127,20 @@ export class PgMemoryStore implements MemoryStore {
     return out;
   }
 
-  async list(filter: MemoryFilter, options: ListOptions): Promise<Memory[]> {
+  async list(
+    filter: MemoryFilter,
+    options: ListOptions & { oldestFirst?: boolean | undefined },
+  ): Promise<Memory[]> {
     const params: unknown[] = [];
     const bind = numberedBind(params);
     const where = memoryConditions(filter, PG_DIALECT, bind);
-    // Ids are time-ordered, so a cursor keeps its place even if the memory it names is deleted.
-    const cursor = options.after === undefined ? "" : `AND m.id < ${bind(options.after)}`;
+    const oldest = options.oldestFirst === true;
+    // Ids are time-ordered, so a cursor keeps its place even if the memory it names is deleted;
+    // either order walks the (agent_id, id) index from the cursor, reading only the page.
+    const cursor = options.after === undefined ? "" : `AND m.id ${oldest ? ">" : "<"} ${bind(options.after)}`;
     const rows = await this.#db.all<MemoryRow>(
       `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${where} ${cursor}
-       ORDER BY m.id DESC LIMIT ${bind(options.limit)}`,
+       ORDER BY m.id ${oldest ? "ASC" : "DESC"} LIMIT ${bind(options.limit)}`,
       params,
     );
     return rows.map((row) => this.#memory(row));

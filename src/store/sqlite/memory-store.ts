@@ -326,14 +326,20 @@ export class SqliteMemoryStore implements MemoryStore {
     this.#terms.noteWrites(items.length);
   }
 
-  async list(filter: MemoryFilter, options: ListOptions): Promise<Memory[]> {
+  async list(
+    filter: MemoryFilter,
+    options: ListOptions & { oldestFirst?: boolean | undefined },
+  ): Promise<Memory[]> {
     const { sql, params } = memoryConditions(filter);
-    // Ids are time-ordered, so a cursor keeps its place even if the memory it names is deleted.
-    const cursor = options.after === undefined ? "" : "AND m.id < ?";
+    const oldest = options.oldestFirst === true;
+    // Ids are time-ordered, so a cursor keeps its place even if the memory it names is deleted;
+    // either order walks the (agent_id, id) index from the cursor, reading only the page.
+    const cursor = options.after === undefined ? "" : oldest ? "AND m.id > ?" : "AND m.id < ?";
     const cursorParams = options.after === undefined ? [] : [options.after];
     return this.#s
       .all<MemoryRow>(
-        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${sql} ${cursor} ORDER BY m.id DESC LIMIT ?`,
+        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${sql} ${cursor}
+         ORDER BY m.id ${oldest ? "ASC" : "DESC"} LIMIT ?`,
         ...params,
         ...cursorParams,
         options.limit,

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import type { Memory } from "../core/types.ts";
+import { type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
+
+/** The memory list's part of `runStoreSuite`: both orders from a cursor, the limit, archived and agent scoping. */
+export function memoryListCases(kit: SuiteKit): void {
+  const { at, withStore, seed } = kit;
+  const { memory, write } = suiteFixtures(kit);
+
+  it("lists an agent's memories newest or oldest first from a cursor, leaving out archived ones and other agents'", async () => {
+    await withStore(async (store) => {
+      const a = await seed(store);
+      const b = await seed(store);
+      // Ids are made in order, so m1 < m2 < … ; another agent's memory sits between them.
+      const [m1, m2, m3] = [memory(a.agent, "one"), memory(a.agent, "two"), memory(a.agent, "three")];
+      const other = memory(b.agent, "other");
+      const [m4, m5] = [memory(a.agent, "four"), memory(a.agent, "five")];
+      const archived: Memory = { ...m3, archivedAt: at(1) };
+      // Written out of id order: the list's order is the ids', not the writes'.
+      for (const [project, m] of [
+        [a.project, m4],
+        [a.project, m1],
+        [b.project, other],
+        [a.project, m5],
+        [a.project, archived],
+        [a.project, m2],
+      ] as const)
+        await store.memories.insert([write(project, m, "create")]);
+      const ids = async (options: Parameters<typeof store.memories.list>[1], agentId = a.agent.id) =>
+        (await store.memories.list({ agentId }, options)).map((m) => m.text);
+
+      assert.deepEqual(await ids({ limit: 10 }), ["five", "four", "two", "one"], "newest first by default");
+      assert.deepEqual(await ids({ limit: 2, after: m4.id }), ["two", "one"]);
+      assert.deepEqual(await ids({ limit: 2, oldestFirst: true }), ["one", "two"]);
+      assert.deepEqual(
+        await ids({ limit: 2, oldestFirst: true, after: m2.id }),
+        ["four", "five"],
+        "ids above the cursor, the archived one left out",
+      );
+      assert.deepEqual(await ids({ limit: 10, oldestFirst: true, after: m5.id }), []);
+      // A cursor need not name an existing memory: the other agent's id keeps its place.
+      assert.deepEqual(await ids({ limit: 10, oldestFirst: true, after: other.id }), ["four", "five"]);
+      assert.deepEqual(
+        (
+          await store.memories.list(
+            { agentId: a.agent.id, archived: "include" },
+            { limit: 3, oldestFirst: true },
+          )
+        ).map((m) => m.text),
+        ["one", "two", "three"],
+      );
+      assert.deepEqual(await ids({ limit: 10, oldestFirst: true }, b.agent.id), ["other"]);
+      assert.deepEqual(await ids({ limit: 10, oldestFirst: true, after: m1.id }, b.agent.id), ["other"]);
+    });
+  });
+}

@@ -121,7 +121,8 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
       ...(options.durable ? [] : NOT_DURABLE),
       "-c",
       "max_connections=300",
-      ...(process.env.ENGRAM_PG_DIAG ? process.env.ENGRAM_PG_DIAG.split(" ") : []),
+      // Extra settings for diagnosis, e.g. "-c shared_preload_libraries=pg_stat_statements".
+      ...(process.env.ENGRAM_TEST_POSTGRES_ARGS?.split(" ").filter((arg) => arg !== "") ?? []),
     ],
     { ...as, stdio: ["ignore", "ignore", "pipe"] },
   );

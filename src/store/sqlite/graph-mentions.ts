@@ -210,8 +210,13 @@ interface CompactRow {
 }
 
 function fromCompact(row: CompactRow): EntityMention {
-  const source = typeof row.source === "number" ? (SOURCES[row.source] ?? "memory") : row.source;
-  return toMention({ ...row, source, at: mentionTime(row.at) });
+  return {
+    key: row.key,
+    userId: row.user_key === "" ? null : row.user_key,
+    source: typeof row.source === "number" ? (SOURCES[row.source] ?? "memory") : (row.source as Source),
+    id: row.item_id,
+    at: mentionTime(row.at),
+  };
 }
 
 /** Newest first, then by item id in byte order, as both backends sort text. */

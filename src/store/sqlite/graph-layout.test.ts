@@ -7,8 +7,8 @@ import { after, describe, it } from "node:test";
 import type { AgentGraph } from "../../core/graph-types.ts";
 import { createEngram } from "../../engram.ts";
 import { COMPACT_GRAPH_SQL } from "./graph-layout.ts";
-import { killMidMigration } from "./migration-test-support.ts";
-import { currentVersion, MIGRATIONS } from "./migrations.ts";
+import { asWrittenBeforeCompactGraph, killMidMigration } from "./migration-test-support.ts";
+import { MIGRATIONS } from "./migrations.ts";
 
 const COMPACT = MIGRATIONS.find((m) => m.sql === COMPACT_GRAPH_SQL)?.version ?? Number.NaN;
 
@@ -66,31 +66,6 @@ async function writeGraphs(path: string): Promise<Record<string, AgentGraph>> {
   return out;
 }
 
-/** Rewrites the graph of a database as schema 21 stored it: one wide row per mention, no INTEGER ids. */
-function asWrittenBefore(path: string, graphs: Record<string, AgentGraph>): void {
-  const db = new DatabaseSync(path);
-  db.exec(`DROP TRIGGER graph_forgets_deleted_memory; DROP TRIGGER graph_forgets_deleted_message;
-    DROP TABLE graph_mentions; DROP TABLE graph_mentions_verbatim; DROP TABLE graph_entities;
-    CREATE TABLE graph_entities (
-      agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE, user_key TEXT NOT NULL, key TEXT NOT NULL,
-      name TEXT NOT NULL, type TEXT NOT NULL, mentions INTEGER NOT NULL, first_seen TEXT NOT NULL,
-      last_seen TEXT NOT NULL, PRIMARY KEY (agent_id, user_key, key)) STRICT, WITHOUT ROWID;
-    CREATE TABLE graph_mentions (
-      agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE, user_key TEXT NOT NULL, key TEXT NOT NULL,
-      source TEXT NOT NULL, item_id TEXT NOT NULL, at TEXT NOT NULL,
-      PRIMARY KEY (agent_id, user_key, key, item_id)) STRICT, WITHOUT ROWID;
-    CREATE INDEX graph_mentions_by_item ON graph_mentions(agent_id, item_id);`);
-  const entity = db.prepare("INSERT INTO graph_entities VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  const mention = db.prepare("INSERT INTO graph_mentions VALUES (?, ?, ?, ?, ?, ?)");
-  for (const [agentId, graph] of Object.entries(graphs)) {
-    for (const e of graph.entities)
-      entity.run(agentId, e.userId ?? "", e.key, e.name, e.type, e.mentions, e.firstSeen, e.lastSeen);
-    for (const m of graph.mentions) mention.run(agentId, m.userId ?? "", m.key, m.source, m.id, m.at);
-  }
-  db.prepare("DELETE FROM schema_migrations WHERE version >= ?").run(COMPACT);
-  db.close();
-}
-
 function count(path: string, sql: string): number {
   const db = new DatabaseSync(path);
   try {
@@ -107,7 +82,10 @@ describe("the entity graph's compact form (migration 22)", () => {
     const [ada] = Object.keys(graphs);
     const total = Object.values(graphs).reduce((n, g) => n + g.mentions.length, 0);
     assert.ok(total > 2 * VERBATIM.length, "the fixture has mentions of both forms");
-    asWrittenBefore(path, graphs);
+    asWrittenBeforeCompactGraph(path);
+    const raw = new DatabaseSync(path);
+    raw.prepare("DELETE FROM schema_migrations WHERE version >= ?").run(COMPACT);
+    raw.close();
 
     await killMidMigration(path, COMPACT, true);
     assert.equal(count(path, "SELECT MAX(version) AS n FROM schema_migrations"), COMPACT - 1);
@@ -115,7 +93,7 @@ describe("the entity graph's compact form (migration 22)", () => {
 
     const engram = createEngram({ path, embedder: null });
     try {
-      assert.equal(currentVersion(new DatabaseSync(path)), COMPACT);
+      assert.equal(count(path, "SELECT MAX(version) AS n FROM schema_migrations"), COMPACT);
       for (const [agentId, graph] of Object.entries(graphs))
         assert.deepEqual(await engram.store.graph.dump(agentId), graph);
       assert.equal(count(path, "SELECT COUNT(*) AS n FROM graph_mentions"), total - VERBATIM.length);

@@ -147,15 +147,10 @@ export function entityRef(user: string, key: string): string {
   return `${user}\u0000${key}`;
 }
 
-const CANDIDATES = `SELECT e.user_key, e.key, m.source, m.item, m.at
-  FROM graph_entities e JOIN graph_mentions m ON m.entity = e.id
-  WHERE e.agent_id = ?1 AND e.user_key IN (SELECT value FROM json_each(?2))
-    AND e.key IN (SELECT value FROM json_each(?3))`;
-
 /**
- * Mentions of these keys, newest first (ties by item id), at most `limit`. The compact mentions'
- * item ids are looked up only for those at or after the `limit`-th newest time, as the order needs
- * them and the rest are not returned.
+ * Mentions of these keys, newest first (ties by item id), at most `limit`. The compact mentions are
+ * ranked by time alone, as integers; those tied with the last one kept are all read, and only the
+ * ones kept have their entity and item id looked up, in one query per table.
  */
 export function readMentions(
   s: Statements,
@@ -164,16 +159,14 @@ export function readMentions(
   keys: readonly string[],
   limit: number,
 ): EntityMention[] {
-  const params = [agentId, json(users.map(userKey)), json(keys), limit] as const;
-  const compact = s
-    .all<CompactRow>(
-      `WITH c AS MATERIALIZED (${CANDIDATES})
-       SELECT c.user_key, c.key, c.source, ${itemIdSql("c")} AS item_id, c.at FROM c
-       WHERE c.at >= IFNULL((SELECT at FROM c ORDER BY at DESC LIMIT 1 OFFSET ?4 - 1), c.at)
-       ORDER BY c.at DESC, item_id LIMIT ?4`,
-      ...params,
-    )
-    .map(fromCompact);
+  const params = [agentId, json(users.map(userKey)), json(keys)] as const;
+  const entities = arrays<[number, string, string]>(
+    s,
+    `SELECT id, user_key, key FROM graph_entities
+     WHERE agent_id = ?1 AND user_key IN (SELECT value FROM json_each(?2)) AND key IN (SELECT value FROM json_each(?3))`,
+    ...params,
+  );
+  const compact = entities.length === 0 ? [] : newestCompact(s, entities, limit);
   const verbatim = s
     .all<MentionRow>(
       `SELECT user_key, key, source, item_id, at FROM graph_mentions_verbatim
@@ -181,10 +174,53 @@ export function readMentions(
          AND key IN (SELECT value FROM json_each(?3))
        ORDER BY at DESC, item_id LIMIT ?4`,
       ...params,
+      limit,
     )
     .map(toMention);
   if (verbatim.length === 0) return compact;
   return [...compact, ...verbatim].sort(newestFirst).slice(0, limit);
+}
+
+function newestCompact(s: Statements, entities: [number, string, string][], limit: number): EntityMention[] {
+  const rows = arrays<[number, number, number, number]>(
+    s,
+    `WITH top AS MATERIALIZED (SELECT entity, source, item, at FROM graph_mentions
+       WHERE entity IN (SELECT value FROM json_each(?1)) ORDER BY at DESC LIMIT ?2)
+     SELECT entity, source, item, at FROM top WHERE at > (SELECT MIN(at) FROM top)
+     UNION ALL
+     SELECT entity, source, item, at FROM graph_mentions
+     WHERE entity IN (SELECT value FROM json_each(?1)) AND at = (SELECT MIN(at) FROM top)`,
+    json(entities.map((e) => e[0])),
+    limit,
+  );
+  const byId = new Map(entities.map((e) => [e[0], e]));
+  const ids = SOURCES.map((source, code) => {
+    const items = rows.filter((r) => r[1] === code).map((r) => r[2]);
+    if (items.length === 0) return new Map<number, string>();
+    const sql = `SELECT rowid, id FROM ${TABLE_OF[source]} WHERE rowid IN (SELECT value FROM json_each(?))`;
+    return new Map(arrays<[number, string]>(s, sql, json(items)));
+  });
+  return rows
+    .map(([entity, code, item, at]) => ({ entity, code, at, id: ids[code]?.get(item) ?? "" }))
+    .sort((a, b) => b.at - a.at || byteOrder(a.id, b.id))
+    .slice(0, limit)
+    .map(({ entity, code, at, id }) => {
+      const user = byId.get(entity)?.[1] ?? "";
+      return {
+        key: byId.get(entity)?.[2] ?? "",
+        userId: user === "" ? null : user,
+        source: SOURCES[code] ?? "memory",
+        id,
+        at: mentionTime(at),
+      };
+    });
+}
+
+/** Rows as arrays, not objects: reads of a search return hundreds. */
+function arrays<T>(s: Statements, sql: string, ...params: SQLInputValue[]): T[] {
+  const statement = s.prepare(sql);
+  statement.setReturnArrays(true);
+  return statement.all(...params) as unknown as T[];
 }
 
 /** The agent's mentions in both forms, by user, key and item id, as `dump` returns them. */
@@ -224,6 +260,17 @@ function newestFirst(a: EntityMention, b: EntityMention): number {
   return byteOrder(b.at, a.at) || byteOrder(a.id, b.id);
 }
 
+/** Text in byte order (UTF-8, as SQLite and PostgreSQL's "C" collation sort it), without encoding it. */
 function byteOrder(a: string, b: string): number {
-  return a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b));
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i === n ? a.length - b.length : codePointRank(a.charCodeAt(i)) - codePointRank(b.charCodeAt(i));
+}
+
+/** UTF-16 units ranked as UTF-8 orders them: surrogates (code points past U+FFFF) after U+E000–U+FFFF. */
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  return unit >= 0xe000 ? unit - 0x800 : unit;
 }

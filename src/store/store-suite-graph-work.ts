@@ -126,15 +126,17 @@ export function graphWorkCases(kit: SuiteKit): void {
       });
       // Written in the reverse of their ids' order, so that a tie read by insertion order would show.
       const [first, second, third] = [memory(agent, "one"), memory(agent, "two"), memory(agent, "three")];
+      const theirs = { ...memory(agent, "four"), userId: "u1" };
       const item = indexed(agent.id, "Ada and Cleo");
       const work = store.unitOfWork();
-      for (const m of [third, second, first]) work.memories.insert([write(project, m, "create")]);
+      for (const m of [theirs, third, second, first]) work.memories.insert([write(project, m, "create")]);
       work.messages.append([item], [], [event(project.id, "message.appended", agent.id)]);
       work.graph.record(agent.id, [
         named(first.id, "memory", 1, ["Ada", "Bea"]),
         named(second.id, "memory", 2, ["Ada"]),
         named(third.id, "memory", 2, ["Ada"]),
         named(item.message.id, "message", 2, ["Ada", "Cleo"]),
+        { ...named(theirs.id, "memory", 9, ["Ada"]), userId: "u1" },
       ]);
       await work.commit();
       const newest = [second.id, third.id, item.message.id].sort();
@@ -146,6 +148,12 @@ export function graphWorkCases(kit: SuiteKit): void {
         (await store.graph.mentions(agent.id, [null], ["cleo"], 10)).map((m) => [m.source, m.at]),
         [["message", at(2)]],
       );
+      // The user's memory naming Ada is in that user's graph only, and in no other agent's.
+      assert.deepEqual(
+        (await store.graph.mentions(agent.id, ["u1"], ["ada"], 10)).map((m) => [m.id, m.userId]),
+        [[theirs.id, "u1"]],
+      );
+      assert.deepEqual(await store.graph.mentions(other.agent.id, [null, "u1"], ["ada"], 10), []);
       const graph = await store.graph.dump(agent.id);
       await store.graph.replace(other.agent.id, graph);
       assert.deepEqual(await store.graph.dump(other.agent.id), graph);

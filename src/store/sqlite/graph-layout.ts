@@ -1,7 +1,7 @@
 /**
  * How the entity graph is laid out on SQLite (migration 22). A mention names an entity by its
  * INTEGER id and an item by the `rowid` of its memory or message, at an INTEGER time in ms: about
- * 40 bytes with its index, where a row that repeated the agent id, user, key, item id and an ISO
+ * 33 bytes with its index, where a row that repeated the agent id, user, key, item id and an ISO
  * time cost 200. What that form cannot hold is kept as given in `graph_mentions_verbatim`: a
  * mention of an item with no row (yet), of a key with no entity, or at a time not in the canonical
  * form `YYYY-MM-DDTHH:MM:SS.sssZ` (which alone converts to ms and back unchanged). Reads take both.

@@ -57,8 +57,10 @@ export function extractEntities(text: string, options: { speaker?: string | null
   const speaker = options.speaker?.trim();
   if (speaker !== undefined && speaker !== "") add(speaker, "person");
   const sample = text.slice(0, 20_000);
-  for (const match of sample.matchAll(/["“]([^"“”\n]{2,80})["”]/g)) add(match[1] ?? "", "thing");
-  for (const match of sample.matchAll(DATE_PATTERN)) add(match[0], "date");
+  // Each pattern needs a character most texts lack (a quote; a digit in every date): test for it first.
+  if (/["“]/.test(sample))
+    for (const match of sample.matchAll(/["“]([^"“”\n]{2,80})["”]/g)) add(match[1] ?? "", "thing");
+  if (/\d/.test(sample)) for (const match of sample.matchAll(DATE_PATTERN)) add(match[0], "date");
   for (const name of capitalisedNames(sample)) add(name.text, name.type);
   const entities = [...found.values()];
   const relations: GraphFacts["relations"] = [];
@@ -77,6 +79,9 @@ export function extractEntities(text: string, options: { speaker?: string | null
   return { entities, relations };
 }
 
+/** The tokens that end a sentence (or a clause a name does not run across). */
+const SENTENCE_ENDS = new Set([".", "!", "?", ";", ":", "\n"]);
+
 interface NameHit {
   text: string;
   type: EntityType;
@@ -85,11 +90,11 @@ interface NameHit {
 /** Runs of capitalised words, with a guessed type, skipping sentence openers and dates. */
 function capitalisedNames(text: string): NameHit[] {
   const out: NameHit[] = [];
-  const tokens = [...text.matchAll(/[\p{L}\p{N}][\p{L}\p{N}'’-]*|[.!?;:\n]/gu)].map((m) => m[0]);
+  const tokens = text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*|[.!?;:\n]/gu) ?? [];
   let sentenceStart = true;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? "";
-    if (/^[.!?;:\n]$/.test(token)) {
+    if (token.length === 1 && SENTENCE_ENDS.has(token)) {
       sentenceStart = true;
       continue;
     }

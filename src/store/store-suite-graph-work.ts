@@ -115,4 +115,87 @@ export function graphWorkCases(kit: SuiteKit): void {
       );
     });
   });
+
+  it("graph with writes: mentions of stored items read newest first, ties by id, and through dump and replace; a deleted memory's mentions go, and a later memory is not taken for it", async () => {
+    await withStore(async (store) => {
+      const { project, agent } = await seed(store);
+      const other = await seed(store);
+      const named = (itemId: string, source: "memory" | "message", n: number, names: string[]) => ({
+        ...record(itemId, source, names),
+        at: at(n),
+      });
+      // Written in the reverse of their ids' order, so that a tie read by insertion order would show.
+      const [first, second, third] = [memory(agent, "one"), memory(agent, "two"), memory(agent, "three")];
+      const theirs = { ...memory(agent, "four"), userId: "u1" };
+      const item = indexed(agent.id, "Ada and Cleo");
+      const work = store.unitOfWork();
+      for (const m of [theirs, third, second, first]) work.memories.insert([write(project, m, "create")]);
+      work.messages.append([item], [], [event(project.id, "message.appended", agent.id)]);
+      work.graph.record(agent.id, [
+        named(first.id, "memory", 1, ["Ada", "Bea"]),
+        named(second.id, "memory", 2, ["Ada"]),
+        named(third.id, "memory", 2, ["Ada"]),
+        named(item.message.id, "message", 2, ["Ada", "Cleo"]),
+        { ...named(theirs.id, "memory", 9, ["Ada"]), userId: "u1" },
+      ]);
+      await work.commit();
+      const newest = [second.id, third.id, item.message.id].sort();
+      const ids = async (keys: string[], limit: number) =>
+        (await store.graph.mentions(agent.id, [null], keys, limit)).map((m) => m.id);
+      assert.deepEqual(await ids(["ada"], 10), [...newest, first.id]);
+      assert.deepEqual(await ids(["ada"], 2), newest.slice(0, 2), "a limit inside a tie keeps the id order");
+      assert.deepEqual(
+        (await store.graph.mentions(agent.id, [null], ["cleo"], 10)).map((m) => [m.source, m.at]),
+        [["message", at(2)]],
+      );
+      // The user's memory naming Ada is in that user's graph only, and in no other agent's.
+      assert.deepEqual(
+        (await store.graph.mentions(agent.id, ["u1"], ["ada"], 10)).map((m) => [m.id, m.userId]),
+        [[theirs.id, "u1"]],
+      );
+      assert.deepEqual(await store.graph.mentions(other.agent.id, [null, "u1"], ["ada"], 10), []);
+      const graph = await store.graph.dump(agent.id);
+      await store.graph.replace(other.agent.id, graph);
+      assert.deepEqual(await store.graph.dump(other.agent.id), graph);
+
+      // The newest row goes: on a backend that reuses the largest row number, the next memory takes it.
+      const gone = store.unitOfWork();
+      gone.memories.delete(
+        agent.id,
+        first.id,
+        { ...write(project, first, "update").version, operation: "delete", version: 2 },
+        event(project.id, "memory.deleted", agent.id),
+      );
+      gone.graph.record(agent.id, [record(first.id, "memory", [])]);
+      await gone.commit();
+      const counts = async () =>
+        (await store.graph.findEntities(agent.id, [null], ["ada", "bea", "dan"])).map((e) => [
+          e.key,
+          e.mentions,
+        ]);
+      assert.deepEqual(await ids(["ada", "bea"], 10), newest);
+      assert.deepEqual(await counts(), [
+        ["ada", 3],
+        ["bea", 0],
+      ]);
+      const later = memory(agent, "four");
+
+      const next = store.unitOfWork();
+      next.memories.insert([write(project, later, "create")]);
+      next.graph.record(agent.id, [named(later.id, "memory", 3, ["Dan"])]);
+      await next.commit();
+      assert.deepEqual(await ids(["ada", "bea", "dan"], 10), [later.id, ...newest]);
+      assert.deepEqual(
+        (await store.graph.findEntities(agent.id, [null], ["ada", "bea", "dan"])).map((e) => [
+          e.key,
+          e.mentions,
+        ]),
+        [
+          ["ada", 3],
+          ["bea", 0],
+          ["dan", 1],
+        ],
+      );
+    });
+  });
 }

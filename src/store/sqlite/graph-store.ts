@@ -1,6 +1,6 @@
 import type { SQLInputValue } from "node:sqlite";
 import type { AgentGraph, Entity, EntityMention, GraphRecord, Relation } from "../../core/graph-types.ts";
-import { mergeRecords } from "../graph-batch.ts";
+import { type BatchEntity, mergeRecords } from "../graph-batch.ts";
 import { type GraphStore, type GraphUsers, MAX_RELATION_PROVENANCE } from "../graph-store.ts";
 import {
   batchRelationValues,
@@ -8,22 +8,30 @@ import {
   type EntityRow,
   entityValues,
   GRAPH_COLUMNS,
-  type MentionRow,
-  mentionValues,
   type RelationRow,
   relationValues,
   toEntity,
-  toMention,
   toRelation,
   userKey,
 } from "../rows/graph-rows.ts";
+import { insertRows } from "./batch-insert.ts";
 import { inReadTransaction, inTransaction, inWriteTransaction } from "./database.ts";
+import {
+  dumpMentions,
+  entityRef,
+  forgetMentions,
+  insertMentions,
+  itemIds,
+  type MentionInput,
+  readMentions,
+  resolveItems,
+} from "./graph-mentions.ts";
 import type { Statements } from "./statements.ts";
 
 const json = (values: readonly unknown[]) => JSON.stringify(values);
 const users = (list: GraphUsers) => json(list.map(userKey));
 
-/** The entity graph on SQLite. */
+/** The entity graph on SQLite (its layout: graph-layout.ts). */
 export class SqliteGraphStore implements GraphStore {
   readonly #s: Statements;
 
@@ -41,49 +49,11 @@ export class SqliteGraphStore implements GraphStore {
     if (records.length === 0) return;
     const batch = mergeRecords(records);
     inTransaction(this.#s.db, () => {
+      const rowids = resolveItems(this.#s, itemIds(records));
       // The items' earlier mentions go, and their entities' counts with them.
-      this.#s.run(
-        `UPDATE graph_entities SET mentions = graph_entities.mentions - gone.n
-         FROM (SELECT user_key, key, COUNT(*) AS n FROM graph_mentions
-               WHERE agent_id = ?1 AND item_id IN (SELECT value FROM json_each(?2)) GROUP BY user_key, key) AS gone
-         WHERE graph_entities.agent_id = ?1 AND graph_entities.user_key = gone.user_key AND graph_entities.key = gone.key`,
-        agentId,
-        json(batch.itemIds),
-      );
-      this.#s.run(
-        "DELETE FROM graph_mentions WHERE agent_id = ? AND item_id IN (SELECT value FROM json_each(?))",
-        agentId,
-        json(batch.itemIds),
-      );
-      for (const e of batch.entities) {
-        this.#s.run(
-          `INSERT INTO graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (agent_id, user_key, key) DO UPDATE SET
-             mentions = mentions + excluded.mentions,
-             first_seen = MIN(first_seen, excluded.first_seen), last_seen = MAX(last_seen, excluded.last_seen)`,
-          agentId,
-          e.user,
-          e.key,
-          e.name,
-          e.type,
-          e.mentions,
-          e.firstSeen,
-          e.lastSeen,
-        );
-      }
-      for (const m of batch.mentions) {
-        this.#s.run(
-          `INSERT INTO graph_mentions (agent_id, user_key, key, source, item_id, at) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT DO NOTHING`,
-          agentId,
-          m.user,
-          m.key,
-          m.source,
-          m.id,
-          m.at,
-        );
-      }
+      forgetMentions(this.#s, agentId, batch.itemIds, rowids);
+      const entities = this.#upsertEntities(agentId, batch.entities);
+      insertMentions(this.#s, agentId, batch.mentions, entities, rowids);
       for (const r of batch.relations) {
         this.#s.run(
           `INSERT INTO graph_relations (agent_id, user_key, source, target, type, weight, valid_from, valid_to, provenance)
@@ -114,6 +84,60 @@ export class SqliteGraphStore implements GraphStore {
         );
       }
     });
+  }
+
+  /**
+   * Adds the batch's entities, or their mentions and times to the stored ones; their ids by user and
+   * key. New entities take the ids after the largest (as memories take rowids) and go in with
+   * multi-row inserts; known ones change in one UPDATE.
+   */
+  /**
+   * Adds the batch's entities, or their mentions and times to the stored ones; their ids by user and
+   * key. Known ones change in one UPDATE; new ones take the ids after the largest (as memories take
+   * rowids; the write lock is held) and go in with multi-row inserts. A third of the cost of one
+   * upsert with RETURNING per entity.
+   */
+  #upsertEntities(agentId: string, entities: readonly BatchEntity[]): Map<string, number> {
+    const ids = new Map<string, number>();
+    if (entities.length === 0) return ids;
+    const known = this.#s.prepare(
+      // CROSS JOIN: the list leads, each of its keys found through the index (not every entity scanned).
+      `SELECT e.user_key, e.key, e.id FROM json_each(?2) j
+       CROSS JOIN graph_entities e ON e.agent_id = ?1 AND e.user_key = j.value ->> 0 AND e.key = j.value ->> 1`,
+    );
+    known.setReturnArrays(true);
+    const rows = known.all(agentId, JSON.stringify(entities.map((e) => [e.user, e.key]))) as unknown as [
+      string,
+      string,
+      number,
+    ][];
+    for (const [user, key, id] of rows) ids.set(entityRef(user, key), id);
+    let last = this.#s.get<{ last: number | null }>("SELECT MAX(id) AS last FROM graph_entities")?.last ?? 0;
+    const fresh: SQLInputValue[] = [];
+    const changed: (string | number)[][] = [];
+    for (const e of entities) {
+      const ref = entityRef(e.user, e.key);
+      const id = ids.get(ref);
+      if (id !== undefined) changed.push([id, e.mentions, e.firstSeen, e.lastSeen]);
+      else {
+        ids.set(ref, ++last);
+        fresh.push(last, agentId, e.user, e.key, e.name, e.type, e.mentions, e.firstSeen, e.lastSeen);
+      }
+    }
+    if (changed.length > 0)
+      this.#s.run(
+        `UPDATE graph_entities SET mentions = mentions + (j.value ->> 1),
+           first_seen = MIN(first_seen, j.value ->> 2), last_seen = MAX(last_seen, j.value ->> 3)
+         FROM json_each(?) j WHERE graph_entities.id = j.value ->> 0`,
+        JSON.stringify(changed),
+      );
+    insertRows(
+      this.#s,
+      "INSERT INTO graph_entities (id, agent_id, user_key, key, name, type, mentions, first_seen, last_seen)",
+      9,
+      fresh,
+    );
+    return ids;
   }
 
   async listEntities(
@@ -177,34 +201,37 @@ export class SqliteGraphStore implements GraphStore {
     limit: number,
   ): Promise<EntityMention[]> {
     if (keys.length === 0 || list.length === 0) return [];
-    return this.#s
-      .all<MentionRow>(
-        `SELECT user_key, key, source, item_id, at FROM graph_mentions
-         WHERE agent_id = ? AND user_key IN (SELECT value FROM json_each(?))
-           AND key IN (SELECT value FROM json_each(?))
-         ORDER BY at DESC, item_id LIMIT ?`,
-        agentId,
-        users(list),
-        json(keys),
-        limit,
-      )
-      .map(toMention);
+    return readMentions(this.#s, agentId, list, keys, limit);
   }
 
   async replace(agentId: string, graph: AgentGraph): Promise<void> {
     await inWriteTransaction(this.#s.db, () => {
-      for (const table of ["graph_entities", "graph_mentions", "graph_relations"])
+      // The entities' compact mentions go with them (ON DELETE CASCADE).
+      for (const table of ["graph_entities", "graph_mentions_verbatim", "graph_relations"])
         this.#s.run(`DELETE FROM ${table} WHERE agent_id = ?`, agentId);
-      const insert = (columns: string, values: unknown[], tail = "") =>
-        this.#s.run(
-          `INSERT INTO ${columns} VALUES (${values.map(() => "?").join(", ")})${tail}`,
-          ...(values as SQLInputValue[]),
+      const entities = new Map<string, number>();
+      for (const e of graph.entities) {
+        const row = this.#s.get<{ id: number }>(
+          `INSERT INTO graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          ...(entityValues(agentId, e) as SQLInputValue[]),
         );
-      for (const e of graph.entities) insert(GRAPH_COLUMNS.entities, entityValues(agentId, e));
-      for (const m of graph.mentions)
-        insert(GRAPH_COLUMNS.mentions, mentionValues(agentId, m), " ON CONFLICT DO NOTHING");
+        if (row !== undefined) entities.set(entityRef(userKey(e.userId), e.key), row.id);
+      }
+      // One mention per user, key and item, the first given, as the key of the verbatim form has it.
+      const mentions = new Map<string, MentionInput>();
+      for (const m of graph.mentions) {
+        const user = userKey(m.userId);
+        const id = `${entityRef(user, m.key)}\u0000${m.id}`;
+        if (!mentions.has(id)) mentions.set(id, { user, key: m.key, source: m.source, id: m.id, at: m.at });
+      }
+      const rowids = resolveItems(this.#s, itemIds(mentions.values()));
+      insertMentions(this.#s, agentId, [...mentions.values()], entities, rowids);
       for (const r of graph.relations)
-        insert(GRAPH_COLUMNS.relations, relationValues(agentId, r, MAX_RELATION_PROVENANCE));
+        this.#s.run(
+          `INSERT INTO ${GRAPH_COLUMNS.relations} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ...(relationValues(agentId, r, MAX_RELATION_PROVENANCE) as SQLInputValue[]),
+        );
     });
   }
 
@@ -222,12 +249,7 @@ export class SqliteGraphStore implements GraphStore {
           agentId,
         )
         .map(toRelation),
-      mentions: this.#s
-        .all<MentionRow>(
-          "SELECT user_key, key, source, item_id, at FROM graph_mentions WHERE agent_id = ? ORDER BY user_key, key, item_id",
-          agentId,
-        )
-        .map(toMention),
+      mentions: dumpMentions(this.#s, agentId),
     }));
   }
 }

@@ -33,10 +33,12 @@ function asWrittenBeforeLean(path: string, out: Awaited<ReturnType<typeof readOu
         version.run(JSON.stringify(v.memory), (v.memory as { id: string }).id, v.version);
   const event = db.prepare("UPDATE events SET before = ?, after = ? WHERE seq = ?");
   for (const e of out.events) event.run(JSON.stringify(e.before), JSON.stringify(e.after), e.seq);
-  // A database that old predates the later migrations too: undo them (the tables of 14 and 16–20).
+  // A database that old predates the later migrations too: undo them (the tables of 14, 16–20 and 22).
+  db.exec("DROP TRIGGER graph_forgets_deleted_memory; DROP TRIGGER graph_forgets_deleted_message;");
   for (const table of [
     "leader_leases",
     "graph_mentions",
+    "graph_mentions_verbatim",
     "graph_relations",
     "graph_entities",
     "block_attachments",

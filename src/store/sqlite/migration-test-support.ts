@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { DatabaseSync } from "node:sqlite";
 import type { Memory } from "../../core/types.ts";
 import { createEngram } from "../../engram.ts";
 import type { Store } from "../store.ts";
@@ -81,4 +82,53 @@ export async function writeHistory(path: string) {
   const out = await readOut(engram.store);
   await engram.close();
   return out;
+}
+
+/**
+ * Rewrites the entity graph of the database at `path` as schema 21 stored it (one wide row per
+ * mention, entities keyed by agent, user and key), undoing migration 22 in place, mention by
+ * mention, for tests that rewrite a database as an older engram left it.
+ */
+export function asWrittenBeforeCompactGraph(path: string): void {
+  const db = new DatabaseSync(path);
+  try {
+    db.exec(`BEGIN;
+      DROP TRIGGER graph_forgets_deleted_memory; DROP TRIGGER graph_forgets_deleted_message;
+      ALTER TABLE graph_mentions RENAME TO graph_mentions_v22; DROP INDEX graph_mentions_by_item;
+      ALTER TABLE graph_entities RENAME TO graph_entities_v22;
+      CREATE TABLE graph_entities (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE, user_key TEXT NOT NULL,
+        key TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, mentions INTEGER NOT NULL,
+        first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, PRIMARY KEY (agent_id, user_key, key)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO graph_entities
+        SELECT agent_id, user_key, key, name, type, mentions, first_seen, last_seen FROM graph_entities_v22;
+      CREATE TABLE graph_mentions (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE, user_key TEXT NOT NULL,
+        key TEXT NOT NULL, source TEXT NOT NULL, item_id TEXT NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (agent_id, user_key, key, item_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX graph_mentions_by_item ON graph_mentions(agent_id, item_id);
+      INSERT INTO graph_mentions SELECT * FROM graph_mentions_verbatim;`);
+    const insert = db.prepare("INSERT INTO graph_mentions VALUES (?, ?, ?, ?, ?, ?)");
+    const compact = db.prepare(`SELECT e.agent_id, e.user_key, e.key, m.source, m.at,
+        CASE m.source WHEN 0 THEN (SELECT id FROM memories WHERE rowid = m.item)
+          ELSE (SELECT id FROM messages WHERE rowid = m.item) END AS item_id
+      FROM graph_mentions_v22 m JOIN graph_entities_v22 e ON e.id = m.entity`);
+    for (const m of compact.all() as { [k: string]: string | number }[]) {
+      const source = m.source === 0 ? "memory" : "message";
+      insert.run(
+        m.agent_id ?? "",
+        m.user_key ?? "",
+        m.key ?? "",
+        source,
+        m.item_id ?? "",
+        new Date(Number(m.at)).toISOString(),
+      );
+    }
+    db.exec(`DROP TABLE graph_mentions_v22; DROP TABLE graph_mentions_verbatim; DROP TABLE graph_entities_v22;
+      COMMIT;`);
+  } finally {
+    db.close();
+  }
 }

@@ -1,6 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { EngramError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
+import { COMPACT_GRAPH_SQL } from "./graph-layout.ts";
 import { ensureKeyColumn } from "./key-column.ts";
 import { convertToLeanHistory } from "./lean-history.ts";
 import { renameDuplicateAgents } from "./unique-agent-names.ts";
@@ -596,6 +597,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // (src/store/sqlite/version-rows.ts); reads are unchanged.
     prepare: ensureCreatedByColumn,
     sql: IMPLY_CREATIONS_SQL,
+  },
+  {
+    version: 22,
+    name: "entity graph: entities by INTEGER id, mentions by entity, item rowid and time in ms",
+    // A mention row repeated the agent, user, key, item id and an ISO time, with a second index by
+    // item: a fifth of the file. See graph-layout.ts for the form, and what is still kept as given.
+    sql: COMPACT_GRAPH_SQL,
   },
 ];
 

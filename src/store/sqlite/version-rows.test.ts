@@ -6,7 +6,12 @@ import { DatabaseSync } from "node:sqlite";
 import { after, describe, it } from "node:test";
 import type { Memory } from "../../core/types.ts";
 import { createEngram } from "../../engram.ts";
-import { killMidMigration, readOut, writeHistory } from "./migration-test-support.ts";
+import {
+  asWrittenBeforeCompactGraph,
+  killMidMigration,
+  readOut,
+  writeHistory,
+} from "./migration-test-support.ts";
 import { currentVersion, MIGRATIONS } from "./migrations.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
 import { ensureCreatedByColumn } from "./version-rows.ts";
@@ -30,6 +35,8 @@ const versionCount = (path: string) => Number(query(path, "SELECT COUNT(*) AS n 
 
 /** Rewrites a database as the schema before migration 21 wrote it: every creating version in a row. */
 function asWrittenBeforeImplied(path: string): void {
+  // The schema before predates the compact graph too.
+  asWrittenBeforeCompactGraph(path);
   const db = new DatabaseSync(path);
   db.exec(`INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)
       SELECT id, 1, agent_id, 'create', created_by, '[0,null]', created_at FROM memories

@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import type { AgentGraph } from "../../core/graph-types.ts";
 import { createEngram } from "../../engram.ts";
 import { COMPACT_GRAPH_SQL } from "./graph-layout.ts";
-import { asWrittenBeforeCompactGraph, killMidMigration } from "./migration-test-support.ts";
+import { asWrittenBeforeCompactGraph, countOf, killMidMigration } from "./migration-test-support.ts";
 import { MIGRATIONS } from "./migrations.ts";
 
 const COMPACT = MIGRATIONS.find((m) => m.sql === COMPACT_GRAPH_SQL)?.version ?? Number.NaN;
@@ -66,15 +66,6 @@ async function writeGraphs(path: string): Promise<Record<string, AgentGraph>> {
   return out;
 }
 
-function count(path: string, sql: string): number {
-  const db = new DatabaseSync(path);
-  try {
-    return Number(db.prepare(sql).get()?.n);
-  } finally {
-    db.close();
-  }
-}
-
 describe("the entity graph's compact form (migration 22)", () => {
   it("converts a populated graph and reads the same back; a kill mid-conversion leaves the schema before", async () => {
     const path = join(dir, "convert.db");
@@ -88,16 +79,16 @@ describe("the entity graph's compact form (migration 22)", () => {
     raw.close();
 
     await killMidMigration(path, COMPACT, true);
-    assert.equal(count(path, "SELECT MAX(version) AS n FROM schema_migrations"), COMPACT - 1);
-    assert.equal(count(path, "SELECT COUNT(*) AS n FROM graph_mentions WHERE item_id IS NOT NULL"), total);
+    assert.equal(countOf(path, "SELECT MAX(version) AS n FROM schema_migrations"), COMPACT - 1);
+    assert.equal(countOf(path, "SELECT COUNT(*) AS n FROM graph_mentions WHERE item_id IS NOT NULL"), total);
 
     const engram = createEngram({ path, embedder: null });
     try {
-      assert.equal(count(path, "SELECT MAX(version) AS n FROM schema_migrations"), COMPACT);
+      assert.equal(countOf(path, "SELECT MAX(version) AS n FROM schema_migrations"), COMPACT);
       for (const [agentId, graph] of Object.entries(graphs))
         assert.deepEqual(await engram.store.graph.dump(agentId), graph);
-      assert.equal(count(path, "SELECT COUNT(*) AS n FROM graph_mentions"), total - VERBATIM.length);
-      assert.equal(count(path, "SELECT COUNT(*) AS n FROM graph_mentions_verbatim"), VERBATIM.length);
+      assert.equal(countOf(path, "SELECT COUNT(*) AS n FROM graph_mentions"), total - VERBATIM.length);
+      assert.equal(countOf(path, "SELECT COUNT(*) AS n FROM graph_mentions_verbatim"), VERBATIM.length);
       // A read takes both forms, newest first.
       const mentions = await engram.store.graph.mentions(ada ?? "", [null], ["ada lovelace", "lisbon"], 10);
       assert.deepEqual(
@@ -127,7 +118,7 @@ describe("the entity graph's compact form (migration 22)", () => {
     const { mentions } = await engram.store.graph.dump(agent.id);
     await engram.close();
     assert.equal(mentions.length, 7);
-    assert.equal(count(path, "SELECT COUNT(*) AS n FROM graph_mentions"), 7);
-    assert.equal(count(path, "SELECT COUNT(*) AS n FROM graph_mentions_verbatim"), 0);
+    assert.equal(countOf(path, "SELECT COUNT(*) AS n FROM graph_mentions"), 7);
+    assert.equal(countOf(path, "SELECT COUNT(*) AS n FROM graph_mentions_verbatim"), 0);
   });
 });

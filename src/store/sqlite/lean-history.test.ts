@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import type { Memory } from "../../core/types.ts";
 import { createEngram } from "../../engram.ts";
 import { convertToLeanHistory } from "./lean-history.ts";
-import { killMidMigration, readOut, writeHistory } from "./migration-test-support.ts";
+import { countOf, killMidMigration, readOut, writeHistory } from "./migration-test-support.ts";
 import { currentVersion, MIGRATIONS } from "./migrations.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
 
@@ -52,15 +52,6 @@ function asWrittenBeforeLean(path: string, out: Awaited<ReturnType<typeof readOu
     db.exec(`DROP TABLE ${table}`);
   db.prepare("DELETE FROM schema_migrations WHERE version >= ?").run(LEAN);
   db.close();
-}
-
-function count(path: string, sql: string): number {
-  const db = new DatabaseSync(path);
-  try {
-    return Number(db.prepare(sql).get()?.n);
-  } finally {
-    db.close();
-  }
 }
 
 describe("memory history stored once", () => {
@@ -161,7 +152,7 @@ describe("memory history stored once", () => {
     assert.deepEqual(event?.after, memory);
     await engram.close();
     assert.equal(
-      count(path, "SELECT COUNT(*) AS n FROM events WHERE before LIKE '@%' OR after LIKE '@%'"),
+      countOf(path, "SELECT COUNT(*) AS n FROM events WHERE before LIKE '@%' OR after LIKE '@%'"),
       0,
     );
   });
@@ -183,7 +174,7 @@ describe("memory history stored once", () => {
       )
       .run(JSON.stringify(odd));
     raw.close();
-    assert.equal(count(old, "SELECT COUNT(*) AS n FROM events WHERE after LIKE '@%'"), 0);
+    assert.equal(countOf(old, "SELECT COUNT(*) AS n FROM events WHERE after LIKE '@%'"), 0);
 
     const store = createSqliteStore({ path: old });
     const migrated = await readOut(store);
@@ -191,13 +182,16 @@ describe("memory history stored once", () => {
     const oddEvent = migrated.events.pop();
     assert.deepEqual(oddEvent?.after, odd);
     assert.deepEqual(migrated, expected);
-    assert.ok(count(old, "SELECT COUNT(*) AS n FROM events WHERE after LIKE '@%'") >= 5);
-    assert.ok(count(old, "SELECT COUNT(*) AS n FROM memory_versions WHERE snapshot LIKE '[%'") >= 2);
+    assert.ok(countOf(old, "SELECT COUNT(*) AS n FROM events WHERE after LIKE '@%'") >= 5);
+    assert.ok(countOf(old, "SELECT COUNT(*) AS n FROM memory_versions WHERE snapshot LIKE '[%'") >= 2);
     assert.equal(
-      count(old, "SELECT COUNT(*) AS n FROM pragma_table_info('memories') WHERE name = 'content_hash'"),
+      countOf(old, "SELECT COUNT(*) AS n FROM pragma_table_info('memories') WHERE name = 'content_hash'"),
       0,
     );
-    assert.equal(count(old, "SELECT COUNT(*) AS n FROM events WHERE id = 'evt_odd' AND after LIKE '{%'"), 1);
+    assert.equal(
+      countOf(old, "SELECT COUNT(*) AS n FROM events WHERE id = 'evt_odd' AND after LIKE '{%'"),
+      1,
+    );
   });
 
   it("leaves a database that opens and migrates when the migration is killed midway", async () => {
@@ -217,6 +211,6 @@ describe("memory history stored once", () => {
     const migrated = await readOut(store);
     await store.close();
     assert.deepEqual(migrated, expected);
-    assert.ok(count(old, "SELECT COUNT(*) AS n FROM events WHERE after LIKE '@%'") >= 5);
+    assert.ok(countOf(old, "SELECT COUNT(*) AS n FROM events WHERE after LIKE '@%'") >= 5);
   });
 });

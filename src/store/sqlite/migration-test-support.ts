@@ -132,3 +132,13 @@ export function asWrittenBeforeCompactGraph(path: string): void {
     db.close();
   }
 }
+
+/** The number a query's `n` column gives, read from the database file at `path` by a connection of its own. */
+export function countOf(path: string, sql: string): number {
+  const db = new DatabaseSync(path);
+  try {
+    return Number(db.prepare(sql).get()?.n);
+  } finally {
+    db.close();
+  }
+}

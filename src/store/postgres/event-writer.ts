@@ -65,5 +65,6 @@ export async function writeEventRows(
   // rollback), and several in one transaction fold into one.
   await tx.run(`WITH appended AS (${insert} RETURNING 1) SELECT pg_notify('${EVENTS_CHANNEL}', '')`, params, {
     prepare: true,
+    adds: { events: events.length },
   });
 }

@@ -207,7 +207,14 @@ export async function recordGraph(
       ...[0, 1, 2, 3, 4].map((c) => column(mentions, c)),
       ...[0, 1, 2, 3, 4, 5, 6, 7].map((c) => column(relations, c)),
     ],
-    { prepare: true },
+    {
+      prepare: true,
+      adds: {
+        graph_entities: entities.length,
+        graph_mentions: mentions.length,
+        graph_relations: relations.length,
+      },
+    },
   );
   // A source that states the end closes the relation, though others stated it open.
   for (const r of batch.relations) {

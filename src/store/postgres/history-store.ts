@@ -225,6 +225,7 @@ export async function appendCommit(tx: Sql, input: AppendCommit): Promise<void> 
       input.blobs.map((blob) => blob.hash),
       input.blobs.map((blob) => blob.value),
     ],
+    { adds: { commits: 1, blobs: input.blobs.length } },
   );
   await writeEvents(tx, [input.event]);
   if (input.shared !== undefined) await writeSharedEdit(tx, input.shared, appendCommit);

@@ -99,9 +99,7 @@ async function insertMemoryRows(
     rows = await tx.all<{ rowid: number; id: string }>(
       `${withVersions}${insert} RETURNING rowid, id`,
       params,
-      {
-        prepare: true,
-      },
+      { prepare: true, adds: { memories: memories.length, memory_versions: versions.length } },
     );
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError("a memory with one of these ids already exists");

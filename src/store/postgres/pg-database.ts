@@ -13,6 +13,12 @@ export interface QueryOptions {
    * changes with their number of rows. False runs it unprepared.
    */
   prepare?: boolean;
+  /**
+   * The rows the statement adds to each table, for the statistics upkeep, when it is not a plain
+   * `INSERT INTO table …` (whose count is its row count): a statement that writes several tables
+   * through `WITH … AS (INSERT …)` says what it wrote here.
+   */
+  adds?: Readonly<Record<string, number>>;
 }
 
 /** A place to run SQL: the pool (each statement on its own) or one transaction. */
@@ -244,7 +250,8 @@ export class PgDatabase implements Sql {
     const name = prepare && this.#prepare ? this.#statementName(text) : undefined;
     try {
       const result = await on.query<T & pg.QueryResultRow>({ text, values: params as unknown[], name });
-      this.#statistics?.noteStatement(text, result.rowCount);
+      if (options?.adds === undefined) this.#statistics?.noteStatement(text, result.rowCount);
+      else for (const [table, rows] of Object.entries(options.adds)) this.#statistics?.noteRows(table, rows);
       return result;
     } catch (error) {
       throw describeConnectionError(error, this.where);

@@ -130,7 +130,14 @@ export async function indexDocuments(
      ), terms AS (${termsUpsert(space, deltas, params)} RETURNING 1)
      ${statsUpsert(space, deltas, params)}`,
     params,
-    PREPARED,
+    {
+      ...PREPARED,
+      adds: {
+        [space.postings]: terms.length,
+        [space.terms]: deltas.terms.size,
+        search_stats: deltas.stats.size,
+      },
+    },
   );
 }
 

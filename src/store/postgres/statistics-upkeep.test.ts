@@ -114,4 +114,40 @@ describe("statistics upkeep on PostgreSQL", postgresSkip(), () => {
       await db.close();
     }
   });
+
+  it("counts the rows a statement says it adds, for inserts inside WITH that its text does not show", async () => {
+    const schema = freshSchemaName();
+    const db = new PgDatabase({ url: server.url, schema, statistics: { minRows: 500 } });
+    try {
+      await db.run(`CREATE SCHEMA ${schema}`);
+      await db.run("CREATE TABLE beside (id int PRIMARY KEY) WITH (autovacuum_enabled = false)");
+      const analyses = async () =>
+        (
+          await db.get<{ n: number }>(
+            "SELECT analyze_count::int AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'beside'",
+            [schema],
+          )
+        )?.n;
+      const write = (from: number, options?: { adds: Record<string, number> }) =>
+        db.run(
+          `WITH added AS (INSERT INTO beside SELECT i FROM generate_series($1::int, $1::int + 599) i RETURNING 1)
+           SELECT COUNT(*) FROM added`,
+          [from],
+          options,
+        );
+      await write(1);
+      await settle();
+      assert.equal(await analyses(), 0, "unsaid: not counted");
+      await write(601, { adds: { beside: 600 } });
+      let count = 0;
+      for (let i = 0; i < 50 && count === 0; i++) {
+        await settle();
+        count = (await analyses()) ?? 0;
+      }
+      assert.equal(count, 1);
+    } finally {
+      await db.run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+      await db.close();
+    }
+  });
 });

@@ -44,9 +44,13 @@ export class StatisticsUpkeep {
 
   /** Counts the rows a statement wrote, if it is an `INSERT` into a named table. */
   noteStatement(text: string, rows: number | null): void {
-    if (rows === null || rows <= 0 || this.#closed) return;
     const table = INSERT.exec(text)?.[1]?.toLowerCase();
-    if (table === undefined || this.#refused.has(table)) return;
+    if (table !== undefined && rows !== null) this.noteRows(table, rows);
+  }
+
+  /** Counts rows written to a table (for statements that write several, as the caller knows them). */
+  noteRows(table: string, rows: number): void {
+    if (rows <= 0 || this.#closed || this.#refused.has(table)) return;
     const state = this.#tables.get(table) ?? { known: 0, added: 0 };
     state.added += rows;
     this.#tables.set(table, state);

@@ -2,10 +2,15 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import type { GraphRecord } from "../core/graph-types.ts";
 import type { Message } from "../core/types.ts";
-import type { IndexedMessage } from "./store.ts";
+import type { IndexedMessage, Store } from "./store.ts";
 import { type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
 
 /** The entity graph written with memories and messages in one unit of work: all or nothing. */
+/** The agent's entities among `keys` (its own knowledge, no user) with their mention counts. */
+async function mentionCounts(store: Store, agentId: string, keys: string[]): Promise<[string, number][]> {
+  return (await store.graph.findEntities(agentId, [null], keys)).map((e) => [e.key, e.mentions]);
+}
+
 export function graphWorkCases(kit: SuiteKit): void {
   const { id, at, event, withStore, seed } = kit;
   const { memory, write } = suiteFixtures(kit);
@@ -86,17 +91,11 @@ export function graphWorkCases(kit: SuiteKit): void {
       await ok.commit();
       assert.equal((await store.memories.get(agent.id, fresh.id))?.text, "Bea works at Acme");
       assert.equal((await store.messages.get(agent.id, item.message.id))?.content, "Cleo met Bea");
-      assert.deepEqual(
-        (await store.graph.findEntities(agent.id, [null], ["acme", "bea", "cleo"])).map((e) => [
-          e.key,
-          e.mentions,
-        ]),
-        [
-          ["acme", 1],
-          ["bea", 2],
-          ["cleo", 1],
-        ],
-      );
+      assert.deepEqual(await mentionCounts(store, agent.id, ["acme", "bea", "cleo"]), [
+        ["acme", 1],
+        ["bea", 2],
+        ["cleo", 1],
+      ]);
 
       // A deletion and the graph's forgetting of the memory go together too.
       const gone = store.unitOfWork();
@@ -168,11 +167,7 @@ export function graphWorkCases(kit: SuiteKit): void {
       );
       gone.graph.record(agent.id, [record(first.id, "memory", [])]);
       await gone.commit();
-      const counts = async () =>
-        (await store.graph.findEntities(agent.id, [null], ["ada", "bea", "dan"])).map((e) => [
-          e.key,
-          e.mentions,
-        ]);
+      const counts = () => mentionCounts(store, agent.id, ["ada", "bea", "dan"]);
       assert.deepEqual(await ids(["ada", "bea"], 10), newest);
       assert.deepEqual(await counts(), [
         ["ada", 3],
@@ -185,17 +180,11 @@ export function graphWorkCases(kit: SuiteKit): void {
       next.graph.record(agent.id, [named(later.id, "memory", 3, ["Dan"])]);
       await next.commit();
       assert.deepEqual(await ids(["ada", "bea", "dan"], 10), [later.id, ...newest]);
-      assert.deepEqual(
-        (await store.graph.findEntities(agent.id, [null], ["ada", "bea", "dan"])).map((e) => [
-          e.key,
-          e.mentions,
-        ]),
-        [
-          ["ada", 3],
-          ["bea", 0],
-          ["dan", 1],
-        ],
-      );
+      assert.deepEqual(await counts(), [
+        ["ada", 3],
+        ["bea", 0],
+        ["dan", 1],
+      ]);
     });
   });
 }

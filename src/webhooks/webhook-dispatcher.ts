@@ -229,18 +229,17 @@ export function startWebhookDispatcher(
   // each, while a lone event is still sent at once.
   let lastTick = Number.NEGATIVE_INFINITY;
   let held: NodeJS.Timeout | undefined;
+  const tickNow = () => {
+    lastTick = performance.now();
+    void tick();
+  };
   const wake = () => {
     if (held !== undefined || stopping.signal.aborted) return;
     const wait = lastTick + WAKE_GAP_MS - performance.now();
-    if (wait <= 0) {
-      lastTick = performance.now();
-      void tick();
-      return;
-    }
+    if (wait <= 0) return tickNow();
     held = setTimeout(() => {
       held = undefined;
-      lastTick = performance.now();
-      void tick();
+      tickNow();
     }, wait);
     held.unref?.();
   };

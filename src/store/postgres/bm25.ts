@@ -69,7 +69,6 @@ export function rankedDocuments(
   terms: readonly string[],
   weights: readonly number[],
   bind: Bind,
-  budget: number = POSTING_BUDGET,
 ): string {
   const searched = space.columns.flatMap((column, c) => {
     const weight = weights[c] ?? 0;
@@ -97,11 +96,11 @@ export function rankedDocuments(
       : `CROSS JOIN LATERAL (
           SELECT d.${counted} FROM ${space.terms} d WHERE d.agent_id = ${agent} AND d.term = q.term OFFSET 0
         ) df`;
-  // Each posting of a query term, with the term's document count among the agent's documents and so
-  // its IDF; then each document's sum over the terms.
   // The terms ranked by are chosen here, as chooseTerms (term-choice.ts) chooses them: rarest first
   // (ties in the query's order) while their postings fit the budget, absent ones left out. Choosing
-  // in the statement saves the round trip of reading the counts first.
+  // in the statement saves the round trip of reading the counts first. Then each posting of a chosen
+  // term, with the term's document count among the agent's documents and so its IDF; then each
+  // document's sum over the terms.
   return `given AS (
       SELECT t.term, t.ord FROM unnest(${bind(terms)}::text[]) WITH ORDINALITY AS t(term, ord)
     ), q AS (
@@ -110,7 +109,7 @@ export function rankedDocuments(
         FROM given g CROSS JOIN LATERAL (
           SELECT d.docs FROM ${space.terms} d WHERE d.agent_id = ${agent} AND d.term = g.term OFFSET 0
         ) d
-      ) c WHERE c.postings <= ${bind(budget)}
+      ) c WHERE c.postings <= ${bind(POSTING_BUDGET)}
     ), n AS (
       SELECT SUM(docs)::float8 AS docs, SUM(tokens)::float8 / SUM(docs)::float8 AS avgdl
       FROM search_stats WHERE agent_id = ${agent} AND space = '${space.name}'
@@ -168,11 +167,10 @@ export async function rankedSearch<Row>(
   search: RankedSearch,
 ): Promise<(Row & { score: number })[]> {
   checkLimit(search.limit);
-  const terms = search.terms;
-  if (terms.length === 0 || !search.weights.some((weight) => weight > 0)) return [];
+  if (search.terms.length === 0 || !search.weights.some((weight) => weight > 0)) return [];
   const params: unknown[] = [];
   const bind = numberedBind(params);
-  const ranked = rankedDocuments(search.space, search.agentId, terms, search.weights, bind);
+  const ranked = rankedDocuments(search.space, search.agentId, search.terms, search.weights, bind);
   const limit = bind(search.limit);
   // Rows are read best first, one at a time, until `limit` of them meet the conditions: most searches
   // then read only a page of rows however many documents hold the terms. Unfiltered, every ranked

@@ -2,7 +2,6 @@ import type { AgentGraph, Entity, EntityMention, GraphRecord, Relation } from ".
 import { mergeRecords } from "../graph-batch.ts";
 import { type GraphStore, type GraphUsers, MAX_RELATION_PROVENANCE } from "../graph-store.ts";
 import {
-  batchEntityValues,
   batchRelationValues,
   ENTITY_SELECT,
   type EntityRow,
@@ -17,7 +16,7 @@ import {
   toRelation,
   userKey,
 } from "../rows/graph-rows.ts";
-import { insertRows } from "./insert-rows.ts";
+import { columnArrays, insertRows } from "./insert-rows.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 
 /** The entity graph on PostgreSQL: each batch is one upsert per table, in one transaction. */
@@ -166,9 +165,17 @@ export async function recordGraph(
   }
   // Entities, mentions and relations in one statement; rows are taken in key order, so writers of
   // the same entities lock them in the same order and wait for each other instead of deadlocking.
-  const column = <T>(rows: readonly T[][], c: number) => rows.map((row) => row[c]);
-  const entities = batch.entities.map((e) => batchEntityValues(agentId, e).slice(1));
+  const entities = batch.entities.map((e) => [
+    e.user,
+    e.key,
+    e.name,
+    e.type,
+    e.mentions,
+    e.firstSeen,
+    e.lastSeen,
+  ]);
   const mentions = batch.mentions.map((m) => [m.user, m.key, m.source, m.id, m.at]);
+  // Without the agent id, which the statement takes once.
   const relations = batch.relations.map((r) => batchRelationValues(agentId, r).slice(1));
   await tx.run(
     `WITH entities AS (
@@ -201,12 +208,7 @@ export async function recordGraph(
        provenance = (SELECT COALESCE(jsonb_agg(v ORDER BY n), '[]'::jsonb) FROM (
          SELECT v, n FROM jsonb_array_elements(graph_relations.provenance || excluded.provenance)
            WITH ORDINALITY AS t(v, n) ORDER BY n LIMIT ${MAX_RELATION_PROVENANCE}) s)`,
-    [
-      agentId,
-      ...[0, 1, 2, 3, 4, 5, 6].map((c) => column(entities, c)),
-      ...[0, 1, 2, 3, 4].map((c) => column(mentions, c)),
-      ...[0, 1, 2, 3, 4, 5, 6, 7].map((c) => column(relations, c)),
-    ],
+    [agentId, ...columnArrays(entities, 7), ...columnArrays(mentions, 5), ...columnArrays(relations, 8)],
     {
       prepare: true,
       adds: {

@@ -90,6 +90,11 @@ export function columnsInsert(
   const first = params.length;
   const names = columns.map(([name]) => name).join(", ");
   const arrays = columns.map(([, type], c) => `$${first + c + 1}::${type}[]`).join(", ");
-  for (const [c] of columns.entries()) params.push(rows.map((row) => row[c]));
+  params.push(...columnArrays(rows, columns.length));
   return `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays})`;
+}
+
+/** Rows of `width` values as `width` arrays, one per column: parameters for `unnest`. */
+export function columnArrays(rows: readonly (readonly unknown[])[], width: number): unknown[][] {
+  return Array.from({ length: width }, (_, c) => rows.map((row) => row[c]));
 }

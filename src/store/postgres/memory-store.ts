@@ -200,9 +200,6 @@ export async function importMemories(
   await insertMemoryRows(
     tx,
     items.map((item) => item.memory),
-  );
-  await insertVersions(
-    tx,
     items.flatMap((item) => item.versions),
   );
 }

@@ -73,6 +73,26 @@ describe("statistics upkeep", () => {
   });
 });
 
+/** How many times a table of the schema has been analysed. */
+async function analyseCount(db: PgDatabase, schema: string, table: string): Promise<number | undefined> {
+  return (
+    await db.get<{ n: number }>(
+      "SELECT analyze_count::int AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = $2",
+      [schema, table],
+    )
+  )?.n;
+}
+
+/** The analysis count once it is above 0 (the upkeep runs in the background), or 0 after about 6 s. */
+async function firstAnalysis(analyses: () => Promise<number | undefined>): Promise<number> {
+  let count = 0;
+  for (let i = 0; i < 50 && count === 0; i++) {
+    await settle();
+    count = (await analyses()) ?? 0;
+  }
+  return count;
+}
+
 describe("statistics upkeep on PostgreSQL", postgresSkip(), () => {
   let server: TestPostgres;
   before(async () => {
@@ -88,23 +108,12 @@ describe("statistics upkeep on PostgreSQL", postgresSkip(), () => {
     try {
       await db.run(`CREATE SCHEMA ${schema}`);
       await db.run("CREATE TABLE grown (id int PRIMARY KEY, text text) WITH (autovacuum_enabled = false)");
-      const analyses = async () =>
-        (
-          await db.get<{ n: number }>(
-            "SELECT analyze_count::int AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'grown'",
-            [schema],
-          )
-        )?.n;
+      const analyses = () => analyseCount(db, schema, "grown");
       await db.run("INSERT INTO grown SELECT i, 'row ' || i FROM generate_series(1, 400) i");
       await settle();
       assert.equal(await analyses(), 0);
       await db.run("INSERT INTO grown SELECT i, 'row ' || i FROM generate_series(401, 600) i");
-      let count = 0;
-      for (let i = 0; i < 50 && count === 0; i++) {
-        await settle();
-        count = (await analyses()) ?? 0;
-      }
-      assert.equal(count, 1);
+      assert.equal(await firstAnalysis(analyses), 1);
       const stats = await db.get<{ rows: number }>(
         "SELECT reltuples::int AS rows FROM pg_class WHERE oid = to_regclass('grown')",
       );
@@ -121,13 +130,7 @@ describe("statistics upkeep on PostgreSQL", postgresSkip(), () => {
     try {
       await db.run(`CREATE SCHEMA ${schema}`);
       await db.run("CREATE TABLE beside (id int PRIMARY KEY) WITH (autovacuum_enabled = false)");
-      const analyses = async () =>
-        (
-          await db.get<{ n: number }>(
-            "SELECT analyze_count::int AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'beside'",
-            [schema],
-          )
-        )?.n;
+      const analyses = () => analyseCount(db, schema, "beside");
       const write = (from: number, options?: { adds: Record<string, number> }) =>
         db.run(
           `WITH added AS (INSERT INTO beside SELECT i FROM generate_series($1::int, $1::int + 599) i RETURNING 1)
@@ -139,12 +142,7 @@ describe("statistics upkeep on PostgreSQL", postgresSkip(), () => {
       await settle();
       assert.equal(await analyses(), 0, "unsaid: not counted");
       await write(601, { adds: { beside: 600 } });
-      let count = 0;
-      for (let i = 0; i < 50 && count === 0; i++) {
-        await settle();
-        count = (await analyses()) ?? 0;
-      }
-      assert.equal(count, 1);
+      assert.equal(await firstAnalysis(analyses), 1);
     } finally {
       await db.run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
       await db.close();

@@ -1,5 +1,5 @@
 import type { Entity, EntityMention, EntityType, GraphSource, Relation } from "../../core/graph-types.ts";
-import type { BatchEntity, BatchRelation } from "../graph-batch.ts";
+import type { BatchRelation } from "../graph-batch.ts";
 
 /** The user a graph row belongs to, as stored: the empty string for the agent's own. */
 export function userKey(userId: string | null): string {
@@ -105,11 +105,6 @@ export function relationValues(agentId: string, r: Relation, maxSources: number)
     r.validTo,
     JSON.stringify(r.provenance.slice(0, maxSources)),
   ];
-}
-
-/** A batch entity's row values, in the order of `GRAPH_COLUMNS.entities` (its mentions: those it adds). */
-export function batchEntityValues(agentId: string, e: BatchEntity): (string | number)[] {
-  return [agentId, e.user, e.key, e.name, e.type, e.mentions, e.firstSeen, e.lastSeen];
 }
 
 /** A batch's merged relation as row values, in the order of `GRAPH_COLUMNS.relations`. */

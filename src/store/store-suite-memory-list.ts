@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { indexTerms } from "../core/text.ts";
 import type { Memory } from "../core/types.ts";
 import { type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
 
-/** The memory list's part of `runStoreSuite`: both orders from a cursor, the limit, archived and agent scoping. */
+/**
+ * The memory list's part of `runStoreSuite`: both orders from a cursor, the limit, archived and agent
+ * scoping; and a filtered full-text search's page when the best matches fail the filter.
+ */
 export function memoryListCases(kit: SuiteKit): void {
   const { at, withStore, seed } = kit;
   const { memory, write } = suiteFixtures(kit);
@@ -52,6 +56,43 @@ export function memoryListCases(kit: SuiteKit): void {
       );
       assert.deepEqual(await ids({ limit: 10, oldestFirst: true }, b.agent.id), ["other"]);
       assert.deepEqual(await ids({ limit: 10, oldestFirst: true, after: m1.id }, b.agent.id), ["other"]);
+    });
+  });
+
+  it("fills a filtered full-text page when the best matches fail the filter, best first", async () => {
+    await withStore(async (store) => {
+      const a = await seed(store);
+      // Short texts rank above long ones; these carry no tag.
+      const untagged = Array.from({ length: 30 }, (_, i) => memory(a.agent, `apple ${i}`));
+      // Tagged ones rank by length: fewer filler words, higher score.
+      const filler = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(" ");
+      const tagged = Array.from({ length: 15 }, (_, i) => ({
+        ...memory(a.agent, `apple pie ${filler(i + 1)}`),
+        tags: ["keep"],
+      }));
+      for (const m of [...untagged, ...tagged]) await store.memories.insert([write(a.project, m, "create")]);
+      const terms = indexTerms("apple");
+      const texts = async (limit: number, tags?: string[]) =>
+        (await store.memories.searchText({ agentId: a.agent.id, tags }, terms, limit)).map(
+          (hit) => hit.item.text,
+        );
+
+      const all = await texts(10);
+      assert.equal(all.length, 10);
+      assert.ok(
+        all.every((text) => !text.startsWith("apple pie")),
+        "unfiltered, the untagged rank first",
+      );
+      assert.deepEqual(
+        await texts(10, ["keep"]),
+        tagged.slice(0, 10).map((m) => m.text),
+        "the ten best that pass, though thirty rank above them",
+      );
+      assert.deepEqual(
+        await texts(20, ["keep"]),
+        tagged.map((m) => m.text),
+        "every match that passes, fewer than the page",
+      );
     });
   });
 }

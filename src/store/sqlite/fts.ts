@@ -53,3 +53,26 @@ export function topN(limit: number): number {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`invalid limit ${limit}`);
   return limit;
 }
+
+/** How many more top rows than the page a filtered search ranks before checking its filter. */
+export const FILTER_DEPTH = 2;
+
+/**
+ * The best `limit` full-text hits that pass a filter. FTS5 ranks its best rows cheaply, while
+ * filtering every match first costs a row lookup per match (thousands for common words), so the
+ * filter is checked on the top `FILTER_DEPTH × limit` rows, and only when fewer than `limit` of them
+ * pass are all the matches filtered and ranked. Either way the page is the exact top of the matches
+ * that pass: a hit that passes and is not among the top rows ranks below every one of them.
+ * `ranked(depth)` ranks the best `depth` matches then filters them; `filteredFirst()` filters then ranks.
+ */
+export function bestPassing<R>(
+  limit: number,
+  onlyAgent: boolean,
+  ranked: (depth: number) => R[],
+  filteredFirst: () => R[],
+): R[] {
+  // With only the agent to check, every row of the agent's namespace passes.
+  if (onlyAgent) return ranked(topN(limit));
+  const rows = ranked(topN(limit) * FILTER_DEPTH);
+  return rows.length >= limit ? rows : filteredFirst();
+}

@@ -29,7 +29,7 @@ import { insertRows } from "./batch-insert.ts";
 import { inReadTransaction, inTransaction, inWriteTransaction, withoutFsync } from "./database.ts";
 import { eventJson, writeEvent } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
-import { agentKey, matchAny, topN } from "./fts.ts";
+import { agentKey, bestPassing, matchAny, topN } from "./fts.ts";
 import { detachAgentEvents, refAgainst, versionRef } from "./memory-event-refs.ts";
 import {
   EVENT_HEAD,
@@ -361,21 +361,25 @@ export class SqliteMemoryStore implements MemoryStore {
     if (chosen.length === 0) return [];
     const match = `{terms tag_terms} : (${matchAny(key, chosen)})`;
     const { sql, params } = memoryConditions(filter);
-    // With only the agent to check, rank inside FTS5 and fetch just the top rows; with more
-    // filters, filter every match before ranking so restrictive filters still fill the page.
-    const statement = this.#s.prepare(
-      sql === "m.agent_id = ?"
-        ? `SELECT ${MEMORY_COLUMNS}, f.score FROM (
-             SELECT rowid, bm25(memories_fts, 1.0, 0.5) AS score FROM memories_fts
-             WHERE memories_fts MATCH ? ORDER BY score LIMIT ${topN(limit)}) f
-           JOIN memories m ON m.rowid = f.rowid WHERE ${sql} ORDER BY f.score`
-        : `SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5) AS score
-           FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
-           WHERE memories_fts MATCH ? AND ${sql} ORDER BY score LIMIT ${topN(limit)}`,
-    );
     // These statements serve only this method, so they may hand out arrays (see MemoryTuple).
-    statement.setReturnArrays(true);
-    const rows = statement.all(match, ...params) as unknown as MemoryTuple[];
+    const all = (text: string) => {
+      const statement = this.#s.prepare(text);
+      statement.setReturnArrays(true);
+      return statement.all(match, ...params) as unknown as MemoryTuple[];
+    };
+    const rows = bestPassing(
+      limit,
+      sql === "m.agent_id = ?",
+      (depth) =>
+        all(`SELECT ${MEMORY_COLUMNS}, f.score FROM (
+               SELECT rowid, bm25(memories_fts, 1.0, 0.5) AS score FROM memories_fts
+               WHERE memories_fts MATCH ? ORDER BY score LIMIT ${depth}) f
+             JOIN memories m ON m.rowid = f.rowid WHERE ${sql} ORDER BY f.score LIMIT ${topN(limit)}`),
+      () =>
+        all(`SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5) AS score
+             FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
+             WHERE memories_fts MATCH ? AND ${sql} ORDER BY score LIMIT ${topN(limit)}`),
+    );
     return rows.map((row) => ({
       item: this.#access.overlay(tupleToMemory(row)),
       score: -(row[MEMORY_TUPLE_SCORE] as number),

@@ -16,19 +16,25 @@ export const OWNER_SQL = "(SELECT n FROM event_owners WHERE id = ?)";
 
 /**
  * Migration 23: the log moves to the compact form in the migration's transaction, so an interrupted
- * conversion leaves the schema before it, converted again at the next start. Renaming the old table
- * carries its `sqlite_sequence` entry with it; the new table takes that entry over, since copying
- * rows only raises its own mark to the highest seq left, below the mark when the newest events
- * were deleted.
+ * conversion leaves the schema before it, converted again at the next start. The converted rows wait
+ * in a temporary table while the old one is dropped, so that the new table reuses its pages instead
+ * of growing the file by its size. Dropping the old table drops its `sqlite_sequence` entry: the new
+ * one takes over its mark, since copying rows only raises the mark to the highest seq left, below it
+ * when the newest events were deleted.
  */
 export const COMPACT_EVENTS_SQL = `
-  ALTER TABLE events RENAME TO events_v1;
   CREATE TABLE event_owners (
     n INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE
   ) STRICT;
   INSERT INTO event_owners (id)
-    SELECT project_id FROM events_v1 UNION SELECT agent_id FROM events_v1 WHERE agent_id IS NOT NULL;
+    SELECT project_id FROM events UNION SELECT agent_id FROM events WHERE agent_id IS NOT NULL;
+  CREATE TEMP TABLE events_compact AS
+    SELECT e.seq, e.id, p.n AS project, a.n AS agent, e.actor, e.kind, e.target_type, e.target_id,
+      e.before, e.after, e.created_at
+    FROM events e JOIN event_owners p ON p.id = e.project_id LEFT JOIN event_owners a ON a.id = e.agent_id;
+  CREATE TEMP TABLE events_mark AS SELECT seq FROM sqlite_sequence WHERE name = 'events';
+  DROP TABLE events;
   CREATE TABLE events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL,
@@ -42,13 +48,11 @@ export const COMPACT_EVENTS_SQL = `
     after TEXT,
     created_at TEXT NOT NULL
   ) STRICT;
-  INSERT INTO events (seq, id, project, agent, actor, kind, target_type, target_id, before, after, created_at)
-    SELECT e.seq, e.id, p.n, a.n, e.actor, e.kind, e.target_type, e.target_id, e.before, e.after, e.created_at
-    FROM events_v1 e JOIN event_owners p ON p.id = e.project_id LEFT JOIN event_owners a ON a.id = e.agent_id
-    ORDER BY e.seq;
+  INSERT INTO events SELECT * FROM temp.events_compact ORDER BY seq;
   DELETE FROM sqlite_sequence WHERE name = 'events';
-  UPDATE sqlite_sequence SET name = 'events' WHERE name = 'events_v1';
-  DROP TABLE events_v1;
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'events', seq FROM temp.events_mark;
+  DROP TABLE temp.events_compact;
+  DROP TABLE temp.events_mark;
   CREATE INDEX events_by_agent ON events(agent, seq);
   CREATE INDEX events_by_project ON events(project, seq);
 `;

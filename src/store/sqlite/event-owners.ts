@@ -1,3 +1,4 @@
+import { EngramError } from "../../core/errors.ts";
 import type { Statements } from "./statements.ts";
 
 /**
@@ -18,7 +19,8 @@ export class EventOwners {
     let n = this.#known.get(id) ?? this.#read(id);
     if (n === undefined) {
       this.#s.run("INSERT OR IGNORE INTO event_owners (id) VALUES (?)", id);
-      n = this.#read(id) as number;
+      n = this.#read(id);
+      if (n === undefined) throw new EngramError("internal", `the event log could not number owner ${id}`);
     }
     this.#known.set(id, n);
     return n;

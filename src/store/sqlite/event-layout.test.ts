@@ -157,6 +157,10 @@ describe("the event log's compact form (migration 23)", () => {
         plan({ projectId: owners.second, afterSeq: 3, limit: 10 }),
         /SEARCH e USING INDEX events_by_project \(project=\? AND seq>\?\)/,
       );
+      assert.match(
+        plan({ agentId: owners.keeper, projectId: owners.second, limit: 10 }),
+        /SEARCH e USING INDEX events_by_agent \(agent=\? AND seq>\?\)/,
+      );
     } finally {
       db.close();
     }

@@ -97,7 +97,9 @@ function conditions(query: Omit<EventQuery, "limit">): { sql: string; params: (s
     params.push(query.agentId);
   }
   if (query.projectId !== undefined) {
-    where.push(`e.project = ${OWNER_SQL}`);
+    // With an agent too, its index is the narrower one (an agent's events are of one project): the
+    // unary + keeps the planner off the project's.
+    where.push(`${query.agentId === undefined ? "" : "+"}e.project = ${OWNER_SQL}`);
     params.push(query.projectId);
   }
   if (query.kind !== undefined) {

@@ -1,7 +1,7 @@
 /**
  * How the event log is laid out on SQLite (migration 23). An event names its project and agent by
  * small integers from `event_owners` (`n` ↔ the text id), so the row and its two indexes hold a
- * byte or two where they repeated a 30-character id three times. Owners are never deleted: the audit
+ * byte or two each where they held four 30-character ids in all. Owners are never deleted: the audit
  * log outlives the agents and projects it names. `id` is not indexed: nothing looks an event up by
  * it. `seq` keeps its AUTOINCREMENT and its high-water mark, so a sequence number is never reused.
  */

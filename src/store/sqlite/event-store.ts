@@ -1,6 +1,7 @@
 import type { EngramEvent } from "../../core/types.ts";
 import type { EventQuery, EventStore } from "../store.ts";
 import { inReadTransaction } from "./database.ts";
+import { EVENT_ROW_SQL, OWNER_SQL } from "./event-layout.ts";
 import { isRef, readEventValue } from "./memory-event-refs.ts";
 import { type EventRow, toEvent } from "./rows.ts";
 import type { Statements } from "./statements.ts";
@@ -53,12 +54,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   async list(query: EventQuery): Promise<EngramEvent[]> {
-    const { sql, params } = conditions(query);
+    const { sql, params } = eventListSql(query);
     // One snapshot for the rows and the versions they refer to, whatever other processes write.
     return inReadTransaction(this.#s.db, () =>
-      this.#s
-        .all<EventRow>(`SELECT * FROM events WHERE ${sql} ORDER BY seq LIMIT ?`, ...params, query.limit)
-        .map((row) => this.#event(row)),
+      this.#s.all<EventRow>(sql, ...params).map((row) => this.#event(row)),
     );
   }
 
@@ -73,38 +72,50 @@ export class SqliteEventStore implements EventStore {
   async tally(query: Omit<EventQuery, "limit">): Promise<{ count: number; lastSeq: number }> {
     const { sql, params } = conditions(query);
     const row = this.#s.get<{ n: number; last: number | null }>(
-      `SELECT COUNT(*) AS n, MAX(seq) AS last FROM events WHERE ${sql}`,
+      `SELECT COUNT(*) AS n, MAX(e.seq) AS last FROM events e WHERE ${sql}`,
       ...params,
     );
     return { count: row?.n ?? 0, lastSeq: row?.last ?? query.afterSeq ?? 0 };
   }
 }
 
+/** The statement `list` reads a page of events with, and its parameters. */
+export function eventListSql(query: EventQuery): { sql: string; params: (string | number)[] } {
+  const { sql, params } = conditions(query);
+  return { sql: `${EVENT_ROW_SQL} WHERE ${sql} ORDER BY e.seq LIMIT ?`, params: [...params, query.limit] };
+}
+
+/**
+ * The WHERE clause of a query over `events e`. An owner is matched by its number, looked up once, so
+ * that the (agent, seq) and (project, seq) indexes serve the filter.
+ */
 function conditions(query: Omit<EventQuery, "limit">): { sql: string; params: (string | number)[] } {
-  const where: string[] = ["seq > ?"];
+  const where: string[] = ["e.seq > ?"];
   const params: (string | number)[] = [query.afterSeq ?? 0];
   if (query.agentId !== undefined) {
-    where.push("agent_id = ?");
+    where.push(`e.agent = ${OWNER_SQL}`);
     params.push(query.agentId);
   }
   if (query.projectId !== undefined) {
-    where.push("project_id = ?");
+    // With an agent too, its index is the narrower one (an agent's events are of one project): the
+    // unary + keeps the planner off the project's.
+    where.push(`${query.agentId === undefined ? "" : "+"}e.project = ${OWNER_SQL}`);
     params.push(query.projectId);
   }
   if (query.kind !== undefined) {
-    where.push("kind = ?");
+    where.push("e.kind = ?");
     params.push(query.kind);
   }
   if (query.kinds !== undefined) {
-    where.push(query.kinds.length === 0 ? "0" : `kind IN (${query.kinds.map(() => "?").join(", ")})`);
+    where.push(query.kinds.length === 0 ? "0" : `e.kind IN (${query.kinds.map(() => "?").join(", ")})`);
     params.push(...query.kinds);
   }
   if (query.actor !== undefined) {
-    where.push("actor = ?");
+    where.push("e.actor = ?");
     params.push(query.actor);
   }
   if (query.excludeActor !== undefined) {
-    where.push("actor <> ?");
+    where.push("e.actor <> ?");
     params.push(query.excludeActor);
   }
   return { sql: where.join(" AND "), params };

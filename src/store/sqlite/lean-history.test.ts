@@ -7,7 +7,13 @@ import { after, describe, it } from "node:test";
 import type { Memory } from "../../core/types.ts";
 import { createEngram } from "../../engram.ts";
 import { convertToLeanHistory } from "./lean-history.ts";
-import { countOf, killMidMigration, readOut, writeHistory } from "./migration-test-support.ts";
+import {
+  asWrittenBeforeCompactEvents,
+  countOf,
+  killMidMigration,
+  readOut,
+  writeHistory,
+} from "./migration-test-support.ts";
 import { currentVersion, MIGRATIONS } from "./migrations.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
 
@@ -20,6 +26,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Rewrites a lean database as the schema before wrote it: full copies everywhere, `content_hash` back. */
 function asWrittenBeforeLean(path: string, out: Awaited<ReturnType<typeof readOut>>): void {
+  asWrittenBeforeCompactEvents(path);
   const db = new DatabaseSync(path);
   db.exec("ALTER TABLE memories ADD COLUMN content_hash TEXT NOT NULL DEFAULT 'h'");
   // Every version had its own row then (migration 21 leaves creating versions implied by the row).
@@ -33,7 +40,8 @@ function asWrittenBeforeLean(path: string, out: Awaited<ReturnType<typeof readOu
         version.run(JSON.stringify(v.memory), (v.memory as { id: string }).id, v.version);
   const event = db.prepare("UPDATE events SET before = ?, after = ? WHERE seq = ?");
   for (const e of out.events) event.run(JSON.stringify(e.before), JSON.stringify(e.after), e.seq);
-  // A database that old predates the later migrations too: undo them (the tables of 14, 16–20 and 22).
+  // A database that old predates the later migrations too: undo them (the tables of 14, 16–20 and 22;
+  // the event log of 23 above).
   db.exec("DROP TRIGGER graph_forgets_deleted_memory; DROP TRIGGER graph_forgets_deleted_message;");
   for (const table of [
     "leader_leases",

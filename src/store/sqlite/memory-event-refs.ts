@@ -1,5 +1,6 @@
 import { EngramError } from "../../core/errors.ts";
 import type { Memory } from "../../core/types.ts";
+import { OWNER_SQL } from "./event-layout.ts";
 import { readVersionMemory } from "./memory-snapshot.ts";
 import type { Statements } from "./statements.ts";
 
@@ -66,7 +67,7 @@ export function readEventValue(s: Statements, memoryId: string, stored: string |
 export function detachAgentEvents(s: Statements, agentId: string): void {
   const rows = s.all<{ seq: number; target_id: string; before: string | null; after: string | null }>(
     `SELECT seq, target_id, before, after FROM events
-     WHERE agent_id = ? AND target_type = 'memory' AND (before LIKE '@%' OR after LIKE '@%')`,
+     WHERE agent = ${OWNER_SQL} AND target_type = 'memory' AND (before LIKE '@%' OR after LIKE '@%')`,
     agentId,
   );
   for (const row of rows) {

@@ -2,6 +2,8 @@ import type { SQLInputValue } from "node:sqlite";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
 import { memoryIndexTerms } from "../rows/index-terms.ts";
 import { contentValues } from "../rows/memory-rows.ts";
+import type { EventOwners } from "./event-owners.ts";
+import { eventValues } from "./event-writer.ts";
 import { agentKey, namespaced } from "./fts.ts";
 import { encodeSnapshot } from "./memory-snapshot.ts";
 
@@ -18,10 +20,6 @@ export const MEMORY_WIDTH = 21;
 export const VERSION_HEAD =
   "INSERT INTO memory_versions (memory_id, version, agent_id, operation, actor, snapshot, created_at)";
 export const VERSION_WIDTH = 7;
-
-export const EVENT_HEAD = `INSERT INTO events
-  (id, project_id, agent_id, actor, kind, target_type, target_id, before, after, created_at)`;
-export const EVENT_WIDTH = 10;
 
 export const FTS_HEAD = "INSERT INTO memories_fts (rowid, terms, tag_terms)";
 
@@ -54,13 +52,13 @@ export function pushVersion(out: SQLInputValue[], version: MemoryVersion, live: 
   out.push(encodeSnapshot(memory, live), version.createdAt);
 }
 
-/** An event's row, its before/after already in stored form. */
+/** An event's row in `EVENT_HEAD` order (event-writer.ts), its before/after already in stored form. */
 export function pushEvent(
   out: SQLInputValue[],
+  owners: EventOwners,
   event: NewEvent,
   before: string | null,
   after: string | null,
 ): void {
-  out.push(event.id, event.projectId, event.agentId, event.actor, event.kind, event.targetType);
-  out.push(event.targetId, before, after, event.createdAt);
+  out.push(...eventValues(owners, event, before, after));
 }

@@ -27,13 +27,12 @@ import type {
 import { POSTING_BUDGET } from "../term-choice.ts";
 import { insertRows } from "./batch-insert.ts";
 import { inReadTransaction, inTransaction, inWriteTransaction, withoutFsync } from "./database.ts";
-import { eventJson, writeEvent } from "./event-writer.ts";
+import { EventOwners } from "./event-owners.ts";
+import { EVENT_HEAD, EVENT_WIDTH, eventJson, writeEvent } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
 import { agentKey, bestPassing, matchAny, topN } from "./fts.ts";
 import { detachAgentEvents, refAgainst, versionRef } from "./memory-event-refs.ts";
 import {
-  EVENT_HEAD,
-  EVENT_WIDTH,
   FTS_HEAD,
   MEMORY_HEAD,
   MEMORY_WIDTH,
@@ -133,6 +132,7 @@ export class SqliteMemoryStore implements MemoryStore {
       const indexed: SQLInputValue[] = [];
       const versions: SQLInputValue[] = [];
       const events: SQLInputValue[] = [];
+      const owners = new EventOwners(this.#s);
       for (const { memory, version, event } of writes) {
         rowid++;
         const implied = isImplicitCreation(version, memory);
@@ -141,6 +141,7 @@ export class SqliteMemoryStore implements MemoryStore {
         if (!implied) pushVersion(versions, version, version.memory === memory && readsBackFromRow(memory));
         pushEvent(
           events,
+          owners,
           event,
           eventJson(event.before),
           event.after === version.memory ? versionRef(version.version) : eventJson(event.after),

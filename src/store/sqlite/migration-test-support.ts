@@ -85,11 +85,43 @@ export async function writeHistory(path: string) {
 }
 
 /**
+ * Rewrites the event log of the database at `path` as schema 22 stored it (project and agent ids as
+ * text, a UNIQUE id), undoing migration 23 in place with its `sqlite_sequence` mark, for tests that
+ * rewrite a database as an older engram left it.
+ */
+export function asWrittenBeforeCompactEvents(path: string): void {
+  const db = new DatabaseSync(path);
+  try {
+    db.exec(`BEGIN;
+      ALTER TABLE events RENAME TO events_v23;
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, project_id TEXT NOT NULL,
+        agent_id TEXT, actor TEXT NOT NULL, kind TEXT NOT NULL, target_type TEXT NOT NULL,
+        target_id TEXT NOT NULL, before TEXT, after TEXT, created_at TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO events SELECT e.seq, e.id, p.id, a.id, e.actor, e.kind, e.target_type, e.target_id,
+          e.before, e.after, e.created_at
+        FROM events_v23 e JOIN event_owners p ON p.n = e.project LEFT JOIN event_owners a ON a.n = e.agent;
+      DELETE FROM sqlite_sequence WHERE name = 'events';
+      UPDATE sqlite_sequence SET name = 'events' WHERE name = 'events_v23';
+      DROP TABLE events_v23; DROP TABLE event_owners;
+      CREATE INDEX events_by_agent ON events(agent_id, seq);
+      CREATE INDEX events_by_project ON events(project_id, seq);
+      COMMIT;`);
+  } finally {
+    db.close();
+  }
+}
+
+/**
  * Rewrites the entity graph of the database at `path` as schema 21 stored it (one wide row per
  * mention, entities keyed by agent, user and key), undoing migration 22 in place, mention by
- * mention, for tests that rewrite a database as an older engram left it.
+ * mention (and the event log as `asWrittenBeforeCompactEvents` does), for tests that rewrite a
+ * database as an older engram left it.
  */
 export function asWrittenBeforeCompactGraph(path: string): void {
+  // Schema 21 predates the compact event log too.
+  asWrittenBeforeCompactEvents(path);
   const db = new DatabaseSync(path);
   try {
     db.exec(`BEGIN;

@@ -1,6 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { EngramError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
+import { COMPACT_EVENTS_SQL } from "./event-layout.ts";
 import { COMPACT_GRAPH_SQL } from "./graph-layout.ts";
 import { ensureKeyColumn } from "./key-column.ts";
 import { convertToLeanHistory } from "./lean-history.ts";
@@ -604,6 +605,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // A mention row repeated the agent, user, key, item id and an ISO time, with a second index by
     // item: a fifth of the file. See graph-layout.ts for the form, and what is still kept as given.
     sql: COMPACT_GRAPH_SQL,
+  },
+  {
+    version: 23,
+    name: "event log: projects and agents by INTEGER number, no index on the event id",
+    // The row and its two indexes repeated 30-character project and agent ids (337 bytes an event
+    // with the unread UNIQUE index on id). See event-layout.ts for the form.
+    sql: COMPACT_EVENTS_SQL,
   },
 ];
 

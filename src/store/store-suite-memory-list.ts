@@ -6,7 +6,7 @@ import { type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
 
 /**
  * The memory list's part of `runStoreSuite`: both orders from a cursor, the limit, archived and agent
- * scoping; and a filtered full-text search's page when the best matches fail the filter.
+ * scoping; a filtered full-text search's page when the best matches fail the filter; `getMany`.
  */
 export function memoryListCases(kit: SuiteKit): void {
   const { at, withStore, seed } = kit;
@@ -93,6 +93,26 @@ export function memoryListCases(kit: SuiteKit): void {
         tagged.map((m) => m.text),
         "every match that passes, fewer than the page",
       );
+    });
+  });
+
+  it("gets many memories by id in the order asked, leaving out missing ones and other agents'", async () => {
+    await withStore(async (store) => {
+      const a = await seed(store);
+      const b = await seed(store);
+      const [one, two, three] = [memory(a.agent, "one"), memory(a.agent, "two"), memory(a.agent, "three")];
+      const other = memory(b.agent, "other");
+      await store.memories.insert([one, two, three].map((m) => write(a.project, m, "create")));
+      await store.memories.insert([write(b.project, other, "create")]);
+      const texts = async (ids: string[]) =>
+        (await store.memories.getMany(a.agent.id, ids)).map((m) => m.text);
+      assert.deepEqual(await texts([three.id, "mem_none", one.id, other.id, two.id]), [
+        "three",
+        "one",
+        "two",
+      ]);
+      assert.deepEqual(await texts([two.id, two.id]), ["two", "two"], "an id asked twice is answered twice");
+      assert.deepEqual(await texts([]), []);
     });
   });
 }

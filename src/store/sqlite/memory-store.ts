@@ -164,13 +164,20 @@ export class SqliteMemoryStore implements MemoryStore {
     return row === undefined ? null : this.#memory(row);
   }
 
+  /** In the order of `ids`, leaving out those not found; one statement, however many there are. */
   async getMany(agentId: string, ids: readonly string[]): Promise<Memory[]> {
-    const out: Memory[] = [];
-    for (const id of ids) {
-      const memory = await this.get(agentId, id);
-      if (memory !== null) out.push(memory);
-    }
-    return out;
+    if (ids.length === 0) return [];
+    const rows = this.#s.all<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m
+       WHERE m.agent_id = ? AND m.id IN (SELECT value FROM json_each(?))`,
+      agentId,
+      JSON.stringify([...new Set(ids)]),
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row === undefined ? [] : [this.#memory(row)];
+    });
   }
 
   async update(write: MemoryWrite, expectedVersion: number): Promise<void> {

@@ -60,19 +60,47 @@ export const FILTER_DEPTH = 2;
 /**
  * The best `limit` full-text hits that pass a filter. FTS5 ranks its best rows cheaply, while
  * filtering every match first costs a row lookup per match (thousands for common words), so the
- * filter is checked on the top `FILTER_DEPTH × limit` rows, and only when fewer than `limit` of them
- * pass are all the matches filtered and ranked. Either way the page is the exact top of the matches
- * that pass: a hit that passes and is not among the top rows ranks below every one of them.
- * `ranked(depth)` ranks the best `depth` matches then filters them; `filteredFirst()` filters then ranks.
+ * filter is checked on the top `FILTER_DEPTH × limit` rows. Only when fewer than `limit` of them pass,
+ * and the ranking did not already see every match (it saw fewer than its depth), are all the matches
+ * filtered and ranked. Either way the page is the exact top of the matches that pass: a hit that
+ * passes and is not among the top rows ranks below every one of them.
+ * `ranked(depth)` ranks the best `depth` matches then filters them, each row telling how many
+ * matches were ranked (`seen`); `filteredFirst()` filters then ranks.
  */
 export function bestPassing<R>(
   limit: number,
   onlyAgent: boolean,
   ranked: (depth: number) => R[],
+  seen: (row: R) => number,
   filteredFirst: () => R[],
 ): R[] {
   // With only the agent to check, every row of the agent's namespace passes.
   if (onlyAgent) return ranked(topN(limit));
-  const rows = ranked(topN(limit) * FILTER_DEPTH);
-  return rows.length >= limit ? rows : filteredFirst();
+  const depth = topN(limit) * FILTER_DEPTH;
+  const rows = ranked(depth);
+  const first = rows[0];
+  if (rows.length >= limit || (first !== undefined && seen(first) < depth)) return rows;
+  return filteredFirst();
+}
+
+/**
+ * The SQL of `bestPassing`'s ranked step: the best `depth` matches of `match` in `table` (scored by
+ * `score`), joined to their rows in `rows m` and filtered by `where`, with `seen` (how many matches
+ * were ranked) after the score.
+ */
+export function rankedThenFiltered(parts: {
+  table: string;
+  score: string;
+  rows: string;
+  columns: string;
+  where: string;
+  depth: number;
+  limit: number;
+}): string {
+  return `WITH f AS MATERIALIZED (
+      SELECT rowid, ${parts.score} AS score FROM ${parts.table}
+      WHERE ${parts.table} MATCH ? ORDER BY score LIMIT ${parts.depth})
+    SELECT ${parts.columns}, f.score, (SELECT count(*) FROM f) AS seen
+    FROM f JOIN ${parts.rows} m ON m.rowid = f.rowid WHERE ${parts.where}
+    ORDER BY f.score LIMIT ${topN(parts.limit)}`;
 }

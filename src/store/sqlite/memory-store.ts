@@ -30,7 +30,7 @@ import { inReadTransaction, inTransaction, inWriteTransaction, withoutFsync } fr
 import { EventOwners } from "./event-owners.ts";
 import { EVENT_HEAD, EVENT_WIDTH, eventJson, writeEvent } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
-import { agentKey, bestPassing, matchAny, topN } from "./fts.ts";
+import { agentKey, bestPassing, matchAny, rankedThenFiltered, topN } from "./fts.ts";
 import { detachAgentEvents, refAgainst, versionRef } from "./memory-event-refs.ts";
 import {
   FTS_HEAD,
@@ -379,10 +379,18 @@ export class SqliteMemoryStore implements MemoryStore {
       limit,
       sql === "m.agent_id = ?",
       (depth) =>
-        all(`SELECT ${MEMORY_COLUMNS}, f.score FROM (
-               SELECT rowid, bm25(memories_fts, 1.0, 0.5) AS score FROM memories_fts
-               WHERE memories_fts MATCH ? ORDER BY score LIMIT ${depth}) f
-             JOIN memories m ON m.rowid = f.rowid WHERE ${sql} ORDER BY f.score LIMIT ${topN(limit)}`),
+        all(
+          rankedThenFiltered({
+            table: "memories_fts",
+            score: "bm25(memories_fts, 1.0, 0.5)",
+            rows: "memories",
+            columns: MEMORY_COLUMNS,
+            where: sql,
+            depth,
+            limit,
+          }),
+        ),
+      (row) => row[MEMORY_TUPLE_SCORE + 1] as number,
       () =>
         all(`SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5) AS score
              FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid

@@ -18,7 +18,7 @@ import { POSTING_BUDGET } from "../term-choice.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
-import { agentKey, bestPassing, matchAny, namespaced, topN } from "./fts.ts";
+import { agentKey, bestPassing, matchAny, namespaced, rankedThenFiltered, topN } from "./fts.ts";
 import { isUniqueViolation } from "./sqlite-errors.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
@@ -154,15 +154,23 @@ export class SqliteMessageStore implements MessageStore {
     const bm25 = `bm25(messages_fts, ${weights.map(() => "?").join(", ")})`;
     const { sql, params } = messageConditions(filter);
     const all = (text: string) =>
-      this.#s.all<MessageRow & { score: number }>(text, ...weights, match, ...params);
+      this.#s.all<MessageRow & { score: number; seen?: number }>(text, ...weights, match, ...params);
     const rows = bestPassing(
       limit,
       sql === AGENT_ONLY,
       (depth) =>
-        all(`SELECT ${MESSAGE_COLUMNS}, f.score FROM (
-               SELECT rowid, ${bm25} AS score FROM messages_fts
-               WHERE messages_fts MATCH ? ORDER BY score LIMIT ${depth}) f
-             JOIN messages m ON m.rowid = f.rowid WHERE ${sql} ORDER BY f.score LIMIT ${topN(limit)}`),
+        all(
+          rankedThenFiltered({
+            table: "messages_fts",
+            score: bm25,
+            rows: "messages",
+            columns: MESSAGE_COLUMNS,
+            where: sql,
+            depth,
+            limit,
+          }),
+        ),
+      (row) => row.seen ?? 0,
       () =>
         all(`SELECT ${MESSAGE_COLUMNS}, ${bm25} AS score
              FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid

@@ -4,7 +4,9 @@ import type { Statements } from "./statements.ts";
 /**
  * Chooses which query terms a full-text match uses (see term-choice.ts), from FTS5's vocabulary.
  * Document frequencies are cached and refreshed as rows are added. Terms arrive analysed (stemmed)
- * exactly as they were indexed.
+ * exactly as they were indexed. Other processes may write to the same file (`serve --workers`):
+ * whenever one has committed since the last look (`PRAGMA data_version`), terms found nowhere are
+ * looked up again, so a memory written through one process is found by a search in another at once.
  */
 export class TermBudget {
   readonly #s: Statements;
@@ -14,6 +16,8 @@ export class TermBudget {
   /** Terms found nowhere: kept apart, because the next write may add them. */
   readonly #absent = new Set<string>();
   #writesSinceRefresh = 0;
+  /** `PRAGMA data_version` when last looked at: it changes when another connection commits. */
+  #dataVersion: number | null = null;
 
   constructor(statements: Statements, vocabularyTable: string, budget: number) {
     this.#s = statements;
@@ -34,12 +38,21 @@ export class TermBudget {
 
   /** The terms (already analysed) worth matching for the agent with this namespace key. */
   select(key: string, terms: readonly string[]): string[] {
+    this.#noticeOtherWriters();
     return chooseTerms(terms, (term) => this.#documentFrequency(`${key}_${term}`), this.#budget);
   }
 
   /** No term can be used, and at least one was left out for being too common rather than absent. */
   tooCommon(key: string, terms: readonly string[]): boolean {
+    this.#noticeOtherWriters();
     return tooCommonToRank(terms, (term) => this.#documentFrequency(`${key}_${term}`), this.#budget);
+  }
+
+  /** Forgets the terms found nowhere when another connection has committed since the last look. */
+  #noticeOtherWriters(): void {
+    const version = this.#s.get<{ data_version: number }>("PRAGMA data_version")?.data_version ?? null;
+    if (version !== this.#dataVersion) this.#absent.clear();
+    this.#dataVersion = version;
   }
 
   #documentFrequency(term: string): number {

@@ -88,11 +88,6 @@ export class SqliteGraphStore implements GraphStore {
 
   /**
    * Adds the batch's entities, or their mentions and times to the stored ones; their ids by user and
-   * key. New entities take the ids after the largest (as memories take rowids) and go in with
-   * multi-row inserts; known ones change in one UPDATE.
-   */
-  /**
-   * Adds the batch's entities, or their mentions and times to the stored ones; their ids by user and
    * key. Known ones change in one UPDATE; new ones take the ids after the largest (as memories take
    * rowids; the write lock is held) and go in with multi-row inserts. A third of the cost of one
    * upsert with RETURNING per entity.

@@ -57,50 +57,48 @@ export function topN(limit: number): number {
 /** How many more top rows than the page a filtered search ranks before checking its filter. */
 export const FILTER_DEPTH = 2;
 
+/** A full-text search of one table whose rows must pass a filter (see `bestPassing`). */
+export interface FilteredTextSearch {
+  /** The FTS5 table, and the table of its rows (joined as `m` by rowid). */
+  table: string;
+  rows: string;
+  /** The score of a match (lower is better, as FTS5's bm25), and the row columns read. */
+  score: string;
+  columns: string;
+  /** The conditions on `m`, and whether they hold for every row of the agent's namespace. */
+  where: string;
+  onlyAgent: boolean;
+  limit: number;
+}
+
 /**
- * The best `limit` full-text hits that pass a filter. FTS5 ranks its best rows cheaply, while
+ * The best `limit` full-text hits that pass a filter, through `all` (which binds the score's
+ * parameters, the match and the filter's, in that order). FTS5 ranks its best rows cheaply, while
  * filtering every match first costs a row lookup per match (thousands for common words), so the
  * filter is checked on the top `FILTER_DEPTH × limit` rows. Only when fewer than `limit` of them pass,
  * and the ranking did not already see every match (it saw fewer than its depth), are all the matches
  * filtered and ranked. Either way the page is the exact top of the matches that pass: a hit that
- * passes and is not among the top rows ranks below every one of them.
- * `ranked(depth)` ranks the best `depth` matches then filters them, each row telling how many
- * matches were ranked (`seen`); `filteredFirst()` filters then ranks.
+ * passes and is not among the top rows ranks below every one of them. Each row of the first step
+ * carries, after its score, how many matches were ranked; `seen` reads it.
  */
 export function bestPassing<R>(
-  limit: number,
-  onlyAgent: boolean,
-  ranked: (depth: number) => R[],
+  search: FilteredTextSearch,
+  all: (sql: string) => R[],
   seen: (row: R) => number,
-  filteredFirst: () => R[],
 ): R[] {
+  const { table, rows: from, score, columns, where } = search;
+  const limit = topN(search.limit);
   // With only the agent to check, every row of the agent's namespace passes.
-  if (onlyAgent) return ranked(topN(limit));
-  const depth = topN(limit) * FILTER_DEPTH;
-  const rows = ranked(depth);
+  const depth = search.onlyAgent ? limit : limit * FILTER_DEPTH;
+  const rows = all(`WITH f AS MATERIALIZED (
+      SELECT rowid, ${score} AS score FROM ${table}
+      WHERE ${table} MATCH ? ORDER BY score LIMIT ${depth})
+    SELECT ${columns}, f.score, (SELECT count(*) FROM f) AS seen
+    FROM f JOIN ${from} m ON m.rowid = f.rowid WHERE ${where}
+    ORDER BY f.score LIMIT ${limit}`);
   const first = rows[0];
-  if (rows.length >= limit || (first !== undefined && seen(first) < depth)) return rows;
-  return filteredFirst();
-}
-
-/**
- * The SQL of `bestPassing`'s ranked step: the best `depth` matches of `match` in `table` (scored by
- * `score`), joined to their rows in `rows m` and filtered by `where`, with `seen` (how many matches
- * were ranked) after the score.
- */
-export function rankedThenFiltered(parts: {
-  table: string;
-  score: string;
-  rows: string;
-  columns: string;
-  where: string;
-  depth: number;
-  limit: number;
-}): string {
-  return `WITH f AS MATERIALIZED (
-      SELECT rowid, ${parts.score} AS score FROM ${parts.table}
-      WHERE ${parts.table} MATCH ? ORDER BY score LIMIT ${parts.depth})
-    SELECT ${parts.columns}, f.score, (SELECT count(*) FROM f) AS seen
-    FROM f JOIN ${parts.rows} m ON m.rowid = f.rowid WHERE ${parts.where}
-    ORDER BY f.score LIMIT ${topN(parts.limit)}`;
+  if (search.onlyAgent || rows.length >= limit || (first !== undefined && seen(first) < depth)) return rows;
+  return all(`SELECT ${columns}, ${score} AS score
+    FROM ${table} JOIN ${from} m ON m.rowid = ${table}.rowid
+    WHERE ${table} MATCH ? AND ${where} ORDER BY score LIMIT ${limit}`);
 }

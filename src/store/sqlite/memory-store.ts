@@ -30,7 +30,7 @@ import { inReadTransaction, inTransaction, inWriteTransaction, withoutFsync } fr
 import { EventOwners } from "./event-owners.ts";
 import { EVENT_HEAD, EVENT_WIDTH, eventJson, writeEvent } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
-import { agentKey, bestPassing, matchAny, rankedThenFiltered, topN } from "./fts.ts";
+import { agentKey, bestPassing, matchAny } from "./fts.ts";
 import { detachAgentEvents, refAgainst, versionRef } from "./memory-event-refs.ts";
 import {
   FTS_HEAD,
@@ -376,25 +376,17 @@ export class SqliteMemoryStore implements MemoryStore {
       return statement.all(match, ...params) as unknown as MemoryTuple[];
     };
     const rows = bestPassing(
-      limit,
-      sql === "m.agent_id = ?",
-      (depth) =>
-        all(
-          rankedThenFiltered({
-            table: "memories_fts",
-            score: "bm25(memories_fts, 1.0, 0.5)",
-            rows: "memories",
-            columns: MEMORY_COLUMNS,
-            where: sql,
-            depth,
-            limit,
-          }),
-        ),
+      {
+        table: "memories_fts",
+        rows: "memories",
+        score: "bm25(memories_fts, 1.0, 0.5)",
+        columns: MEMORY_COLUMNS,
+        where: sql,
+        onlyAgent: sql === "m.agent_id = ?",
+        limit,
+      },
+      all,
       (row) => row[MEMORY_TUPLE_SCORE + 1] as number,
-      () =>
-        all(`SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5) AS score
-             FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
-             WHERE memories_fts MATCH ? AND ${sql} ORDER BY score LIMIT ${topN(limit)}`),
     );
     return rows.map((row) => ({
       item: this.#access.overlay(tupleToMemory(row)),

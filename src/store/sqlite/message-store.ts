@@ -18,7 +18,7 @@ import { POSTING_BUDGET } from "../term-choice.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
-import { agentKey, bestPassing, matchAny, namespaced, rankedThenFiltered, topN } from "./fts.ts";
+import { agentKey, bestPassing, matchAny, namespaced } from "./fts.ts";
 import { isUniqueViolation } from "./sqlite-errors.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
@@ -156,25 +156,17 @@ export class SqliteMessageStore implements MessageStore {
     const all = (text: string) =>
       this.#s.all<MessageRow & { score: number; seen?: number }>(text, ...weights, match, ...params);
     const rows = bestPassing(
-      limit,
-      sql === AGENT_ONLY,
-      (depth) =>
-        all(
-          rankedThenFiltered({
-            table: "messages_fts",
-            score: bm25,
-            rows: "messages",
-            columns: MESSAGE_COLUMNS,
-            where: sql,
-            depth,
-            limit,
-          }),
-        ),
+      {
+        table: "messages_fts",
+        rows: "messages",
+        score: bm25,
+        columns: MESSAGE_COLUMNS,
+        where: sql,
+        onlyAgent: sql === AGENT_ONLY,
+        limit,
+      },
+      all,
       (row) => row.seen ?? 0,
-      () =>
-        all(`SELECT ${MESSAGE_COLUMNS}, ${bm25} AS score
-             FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
-             WHERE messages_fts MATCH ? AND ${sql} ORDER BY score LIMIT ${topN(limit)}`),
     );
     return rows.map((row) => ({ item: toMessage(row), score: -row.score }));
   }

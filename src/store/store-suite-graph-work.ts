@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import type { GraphRecord } from "../core/graph-types.ts";
-import type { Message } from "../core/types.ts";
+import type { Agent, Memory, Message, Project } from "../core/types.ts";
 import type { IndexedMessage, Store } from "./store.ts";
 import { type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
 
-/** The entity graph written with memories and messages in one unit of work: all or nothing. */
 /** The agent's entities among `keys` (its own knowledge, no user) with their mention counts. */
 async function mentionCounts(store: Store, agentId: string, keys: string[]): Promise<[string, number][]> {
   return (await store.graph.findEntities(agentId, [null], keys)).map((e) => [e.key, e.mentions]);
 }
 
+/** The entity graph written with memories and messages in one unit of work: all or nothing. */
 export function graphWorkCases(kit: SuiteKit): void {
   const { id, at, event, withStore, seed } = kit;
   const { memory, write } = suiteFixtures(kit);
@@ -28,6 +28,18 @@ export function graphWorkCases(kit: SuiteKit): void {
     const bad = record(itemId, source, ["Ada"]);
     (bad.entities[0] as { name: unknown }).name = null;
     return bad;
+  };
+  /** Deletes a memory (at version 1) and takes it out of the graph, in one unit of work. */
+  const deleteWithGraph = async (store: Store, project: Project, agent: Agent, m: Memory) => {
+    const gone = store.unitOfWork();
+    gone.memories.delete(
+      agent.id,
+      m.id,
+      { ...write(project, m, "update").version, operation: "delete", version: 2 },
+      event(project.id, "memory.deleted", agent.id),
+    );
+    gone.graph.record(agent.id, [record(m.id, "memory", [])]);
+    await gone.commit();
   };
   const indexed = (agentId: string, text: string): IndexedMessage => {
     const message: Message = {
@@ -98,15 +110,7 @@ export function graphWorkCases(kit: SuiteKit): void {
       ]);
 
       // A deletion and the graph's forgetting of the memory go together too.
-      const gone = store.unitOfWork();
-      gone.memories.delete(
-        agent.id,
-        fresh.id,
-        { ...write(project, fresh, "update").version, operation: "delete", version: 2 },
-        event(project.id, "memory.deleted", agent.id),
-      );
-      gone.graph.record(agent.id, [{ ...record(fresh.id, "memory", []) }]);
-      await gone.commit();
+      await deleteWithGraph(store, project, agent, fresh);
       assert.equal(await store.memories.get(agent.id, fresh.id), null);
       assert.deepEqual(
         (await store.graph.mentions(agent.id, [null], ["acme", "bea"], 10)).map((x) => x.id),
@@ -158,15 +162,7 @@ export function graphWorkCases(kit: SuiteKit): void {
       assert.deepEqual(await store.graph.dump(other.agent.id), graph);
 
       // The newest row goes: on a backend that reuses the largest row number, the next memory takes it.
-      const gone = store.unitOfWork();
-      gone.memories.delete(
-        agent.id,
-        first.id,
-        { ...write(project, first, "update").version, operation: "delete", version: 2 },
-        event(project.id, "memory.deleted", agent.id),
-      );
-      gone.graph.record(agent.id, [record(first.id, "memory", [])]);
-      await gone.commit();
+      await deleteWithGraph(store, project, agent, first);
       const counts = () => mentionCounts(store, agent.id, ["ada", "bea", "dan"]);
       assert.deepEqual(await ids(["ada", "bea"], 10), newest);
       assert.deepEqual(await counts(), [

@@ -303,6 +303,7 @@ export type {
   TurnLeaseStore,
   VectorHit,
   VectorIndexReport,
+  VectorItem,
   VectorSpace,
   VectorStore,
   WebhookStore,

@@ -1,10 +1,28 @@
 import { EngramError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import type { Embedder } from "../models/embedder.ts";
-import type { Store, VectorHit, VectorSpace } from "../store/store.ts";
+import type { Store, VectorHit, VectorItem, VectorSpace } from "../store/store.ts";
+import type { UnitOfWork } from "../store/unit-of-work.ts";
 import { EmbeddingLru } from "./embedding-lru.ts";
 
 const MODEL_KEY = "vectors.model";
+
+/**
+ * Items' vectors made ready for their write: stored by `storeWith` in the unit of work that writes
+ * the items, so that both commit together. When embedding failed, there are no vectors and a
+ * warning says so (the items are still written, and found by text until a reindex embeds them).
+ */
+export interface ItemVectors {
+  space: VectorSpace;
+  agentId: string;
+  items: VectorItem[];
+  warnings: string[];
+}
+
+/** Adds the vectors to the unit of work that writes their items (nothing when there are none). */
+export function storeWith(work: UnitOfWork, vectors: ItemVectors): void {
+  if (vectors.items.length > 0) work.vectors.upsert(vectors.space, vectors.agentId, vectors.items);
+}
 
 /**
  * Embeds memories and messages and keeps their vectors, when an embedding model is configured and
@@ -18,6 +36,8 @@ export class VectorIndex {
   readonly #embedder: Embedder | null;
   readonly #recent: EmbeddingLru;
   #ready: Promise<void> | null = null;
+  /** The model's dimension, learnt by `ready()`. */
+  #dimensions = 0;
 
   constructor(store: Store, embedder: Embedder | null, recent = new EmbeddingLru()) {
     this.#store = store;
@@ -67,31 +87,42 @@ export class VectorIndex {
     if (probe === undefined || probe.length === 0) {
       throw new EngramError("unavailable", `embedding model ${embedder.id} returned no vector`);
     }
-    await vectors.initialise((probe as Float32Array).length);
+    this.#dimensions = (probe as Float32Array).length;
+    await vectors.initialise(this.#dimensions);
     if (storedModel === null) await this.#store.settings.set(MODEL_KEY, embedder.id);
   }
 
-  /** Embeds and stores vectors for items; returns warnings instead of failing the write. */
-  async index(
+  /**
+   * Embeds items about to be written, for `storeWith` to store in the same unit of work. Never
+   * throws: a failure is a warning, and the items are written without vectors.
+   */
+  async embedFor(
     space: VectorSpace,
     agentId: string,
     items: readonly { id: string; text: string }[],
-  ): Promise<string[]> {
-    if (this.#embedder === null || items.length === 0) return [];
+  ): Promise<ItemVectors> {
+    const none = (warnings: string[]): ItemVectors => ({ space, agentId, items: [], warnings });
+    if (this.#embedder === null || items.length === 0) return none([]);
     try {
       await this.ready();
-      if (!this.enabled) return [];
+      if (!this.enabled) return none([]);
       const embedded = await this.#embedCached(items.map((i) => i.text));
-      await this.#store.vectors?.upsert(
+      const wrong = embedded.find((vector) => vector.length !== this.#dimensions);
+      if (wrong !== undefined)
+        throw new EngramError(
+          "unavailable",
+          `embedding model ${this.model} returned a ${wrong.length}-dimension vector, not ${this.#dimensions}`,
+        );
+      return {
         space,
         agentId,
-        items.map((item, i) => ({ id: item.id, vector: embedded[i] as Float32Array })),
-      );
-      return [];
+        items: items.map((item, i) => ({ id: item.id, vector: embedded[i] as Float32Array })),
+        warnings: [],
+      };
     } catch (error) {
-      return [
+      return none([
         `vectors not stored (${(error as Error).message}); these items are found by text search until \`engram memory reindex\` embeds them`,
-      ];
+      ]);
     }
   }
 

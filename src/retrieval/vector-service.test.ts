@@ -46,6 +46,42 @@ async function foundByVector(
   return typeof distance === "number" && distance < 1e-6;
 }
 
+describe("vectors written with their items", () => {
+  it("commits each new or rewritten text's vector in the transaction that writes it", async () => {
+    const engram = open(join(dir, "together.db"), createHashEmbedder(32));
+    const agent = await engram.agents.create({ name: "a" });
+    // The kinds of operation in each unit of work the engine commits.
+    const units: string[][] = [];
+    const unitOfWork = engram.store.unitOfWork.bind(engram.store);
+    engram.store.unitOfWork = () => {
+      const work = unitOfWork();
+      const commit = work.commit.bind(work);
+      work.commit = () => {
+        units.push(work.operations.map((op) => op.kind));
+        return commit();
+      };
+      return work;
+    };
+    const memory = await engram.memories.add(agent.id, { text: "the harbour opens at dawn" });
+    await engram.memories.update(agent.id, memory.id, { text: "the harbour opens at noon" });
+    await engram.memories.update(agent.id, memory.id, { importance: 0.9 });
+    await engram.messages.append(agent.id, { role: "user", content: "when does the harbour open?" });
+    assert.deepEqual(
+      units.map((kinds) => kinds.filter((kind) => kind !== "graph.record")),
+      [
+        ["memories.insert", "vectors.upsert"],
+        ["memories.update", "vectors.upsert"],
+        ["memories.update"],
+        ["messages.append", "vectors.upsert"],
+      ],
+    );
+    assert.equal(await foundByVector(engram, agent.id, "the harbour opens at noon"), true);
+    assert.equal(await foundByVector(engram, agent.id, "when does the harbour open?", "messages"), true);
+    assert.deepEqual((await engram.vectors.reindex()).embedded, { memories: 0, messages: 0 });
+    await engram.close();
+  });
+});
+
 describe("vector maintenance (engram memory reindex)", () => {
   it("embeds the memories and messages the model failed on, and only those", async () => {
     const embedder = flaky(32);

@@ -72,6 +72,12 @@ export class ChangeSet {
     return this.#inserts;
   }
 
+  /** The memories this job leaves with a text they did not have: its inserts, and rewritten ones. */
+  get newTexts(): readonly Memory[] {
+    const rewritten = [...this.#staged.values()].filter(({ before, after }) => after.text !== before.text);
+    return [...this.#inserts, ...rewritten.map(({ after }) => after)];
+  }
+
   setCommit(prepared: PreparedCommit): void {
     this.#commit = prepared.append === null ? null : prepared;
   }

@@ -7,12 +7,13 @@ import {
   NotFoundError,
   toEngramError,
 } from "../core/errors.ts";
-import type { Job } from "../core/types.ts";
+import type { Job, Memory } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { keepsGraph } from "../graph/graph-mode.ts";
 import { rebuildGraph } from "../graph/graph-rebuild.ts";
 import { memoryRecord } from "../graph/graph-records.ts";
 import type { EngineContext } from "../memory/context.ts";
+import { storeWith } from "../retrieval/vector-index.ts";
 import { consolidate } from "./consolidate.ts";
 import { decide } from "./decide.ts";
 import { extract } from "./extract.ts";
@@ -74,6 +75,14 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
     });
     await handler(run);
     const summary = run.summary();
+    // Embedded before the write, so that the job's memories commit with their vectors.
+    // (A project memory the job rewrote is the project's, not the agent's.)
+    const owners = new Map<string, Memory[]>();
+    for (const memory of run.changes.newTexts)
+      owners.set(memory.agentId, [...(owners.get(memory.agentId) ?? []), memory]);
+    const vectors = await Promise.all(
+      [...owners].map(([owner, memories]) => ctx.vectors.embedFor("memories", owner, memories)),
+    );
     const work = ctx.store.unitOfWork();
     const checkpoint = run.changes.addTo(work, job.kind, summary);
     // What the job's new memories name, and what an extraction found, land with its changes.
@@ -81,6 +90,7 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
       job.kind === "consolidate" || !keepsGraph(agent) ? [] : run.changes.inserted.map(memoryRecord);
     const records = [...named, ...run.graphRecords];
     if (records.length > 0) work.graph.record(agent.id, records);
+    for (const owned of vectors) storeWith(work, owned);
     work.jobs.complete({
       id: job.id,
       attempt,
@@ -91,9 +101,6 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
     await work.commit();
     const done = await ctx.store.jobs.get(job.id);
     if (done === null) throw new NotFoundError(`job ${job.id} not found`);
-    // Vectors are an index beside the memories: added after the commit, and rebuilt if this fails.
-    const inserted = run.changes.inserted.map((m) => ({ id: m.id, text: m.text }));
-    if (inserted.length > 0) await ctx.vectors.index("memories", agent.id, inserted);
     // Consolidation rebuilds the entity graph from what it left (merging duplicate entities, closing
     // the relations of closed facts): derived data, redone by the next consolidation if this fails.
     if (job.kind === "consolidate" && keepsGraph(agent)) await rebuildGraph(ctx.store, agent.id);

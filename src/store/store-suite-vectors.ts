@@ -148,6 +148,54 @@ export function vectorStoreCases(kit: SuiteKit): void {
     });
   });
 
+  it("vectors: a unit of work stores items with their vectors, or neither", async (t) => {
+    await withVectors(t, async (store, vectors) => {
+      await vectors.initialise(D);
+      const { project, agent } = await seed(store);
+      const [first, second, third] = ["alpha", "beta", "gamma"].map((text) => memory(agent, text)) as [
+        Memory,
+        Memory,
+        Memory,
+      ];
+      const work = store.unitOfWork();
+      work.memories.insert([write(project, first, "create"), write(project, second, "create")]);
+      work.vectors.upsert("memories", agent.id, [
+        { id: first.id, vector: vectorOf(1) },
+        { id: second.id, vector: vectorOf(2) },
+      ]);
+      await work.commit();
+      assert.deepEqual(await vectors.missing("memories", agent.id, 10), []);
+      assert.equal((await vectors.search("memories", agent.id, vectorOf(2), 1))[0]?.id, second.id);
+
+      // A unit that fails writes neither its memory nor its vector.
+      const failing = store.unitOfWork();
+      failing.memories.insert([write(project, third, "create")]);
+      failing.vectors.upsert("memories", agent.id, [{ id: third.id, vector: vectorOf(3) }]);
+      failing.memories.update(write(project, { ...first, version: 2, text: "changed" }, "update"), 7);
+      await assert.rejects(failing.commit(), /version/);
+      assert.equal(await store.memories.get(agent.id, third.id), null);
+      const all = await vectors.search("memories", agent.id, vectorOf(3), 10);
+      assert.deepEqual(all.map((h) => h.id).sort(), [first.id, second.id].sort());
+
+      // A stored item's vector is replaced, not added to; another agent's item is skipped.
+      const other = await seed(store);
+      const stranger = memory(other.agent, "delta");
+      await store.memories.insert([write(other.project, stranger, "create")]);
+      const replacing = store.unitOfWork();
+      replacing.vectors.upsert("memories", agent.id, [
+        { id: first.id, vector: vectorOf(500) },
+        { id: stranger.id, vector: vectorOf(500) },
+      ]);
+      await replacing.commit();
+      const near = await vectors.search("memories", agent.id, vectorOf(500), 10);
+      assert.deepEqual(
+        near.map((h) => h.id),
+        [first.id, second.id],
+      );
+      assert.deepEqual(await vectors.missing("memories", other.agent.id, 10), [stranger.id]);
+    });
+  });
+
   async function conversation(store: Store, project: Project, agent: Agent): Promise<Message[]> {
     const messages: Message[] = ["hello", "hi there", "bye"].map((content, i) => ({
       id: id("msg"),

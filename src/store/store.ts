@@ -573,12 +573,19 @@ export interface VectorHit {
 
 export type VectorSpace = "memories" | "messages";
 
+/** An item's vector: the item is a memory or message, by id. */
+export interface VectorItem {
+  id: string;
+  vector: Float32Array;
+}
+
 export interface VectorStore {
   /** The dimension of stored vectors, or null before the first one is stored. */
   dimensions(): Promise<number | null>;
   /** Creates the vector tables for a dimension. @throws when vectors of another dimension exist. */
   initialise(dimensions: number): Promise<void>;
-  upsert(space: VectorSpace, agentId: string, items: { id: string; vector: Float32Array }[]): Promise<void>;
+  /** Stores the vectors of the agent's items (replacing any they had); items not the agent's are skipped. */
+  upsert(space: VectorSpace, agentId: string, items: readonly VectorItem[]): Promise<void>;
   search(space: VectorSpace, agentId: string, vector: Float32Array, k: number): Promise<VectorHit[]>;
   /** Removes the vectors of these items (e.g. when their text changed or they were deleted). */
   remove(space: VectorSpace, ids: readonly string[]): Promise<void>;

@@ -20,6 +20,8 @@ import type {
   MemoryWrite,
   StoredImage,
   Supersession,
+  VectorItem,
+  VectorSpace,
 } from "./store.ts";
 
 /** New instructions for an agent, applied only if its instructions are still `expected`. */
@@ -80,6 +82,7 @@ export type WorkOperation =
     }
   | { kind: "messages.import"; messages: Iterable<IndexedMessage> }
   | { kind: "graph.record"; agentId: string; records: readonly GraphRecord[] }
+  | { kind: "vectors.upsert"; space: VectorSpace; agentId: string; items: readonly VectorItem[] }
   | { kind: "experience.import"; agentId: string; data: ExperienceImport }
   | { kind: "images.import"; images: readonly StoredImage[] }
   | { kind: "sharedBlocks.import"; items: readonly SharedBlockImport[] }
@@ -171,6 +174,15 @@ export interface UnitOfWork {
      */
     record(agentId: string, records: readonly GraphRecord[]): void;
   };
+  readonly vectors: {
+    /**
+     * Stores the vectors of an agent's items in `space` (replacing any they had), as
+     * `VectorStore.upsert`: with the write of those items in the same unit, an acknowledged memory or
+     * message never lacks the vector it was embedded with. Items that are not the agent's are
+     * skipped. The store must have vectors (`store.vectors` initialised); the unit fails otherwise.
+     */
+    upsert(space: VectorSpace, agentId: string, items: readonly VectorItem[]): void;
+  };
   readonly experience: {
     /**
      * Writes an agent's episodes and experience records as they are, and its experience version (which
@@ -220,6 +232,16 @@ export interface UnitOfWork {
   commit(): Promise<void>;
 }
 
+/** The memories and messages a unit creates (so none of them has a graph record or vector yet). */
+export function writtenItems(operations: readonly WorkOperation[]): Set<string> {
+  const ids = new Set<string>();
+  for (const op of operations) {
+    if (op.kind === "memories.insert") for (const write of op.writes) ids.add(write.memory.id);
+    if (op.kind === "messages.append") for (const { message } of op.messages) ids.add(message.id);
+  }
+  return ids;
+}
+
 /**
  * A unit of work that collects operations and hands them, at `commit()`, to `apply`, which runs them
  * in one transaction. Backends supply `apply`; everything else is shared.
@@ -248,6 +270,7 @@ export function collectWork(apply: (operations: readonly WorkOperation[]) => Pro
       import: (messages) => add({ kind: "messages.import", messages }),
     },
     graph: { record: (agentId, records) => add({ kind: "graph.record", agentId, records }) },
+    vectors: { upsert: (space, agentId, items) => add({ kind: "vectors.upsert", space, agentId, items }) },
     experience: { import: (agentId, data) => add({ kind: "experience.import", agentId, data }) },
     images: { import: (images) => add({ kind: "images.import", images }) },
     sharedBlocks: { import: (items) => add({ kind: "sharedBlocks.import", items }) },

@@ -6,6 +6,7 @@ import type { Actor, Agent, Memory, MemoryVersion, Page } from "../../core/types
 import { parseInput } from "../../core/validation.ts";
 import { keepsGraph } from "../../graph/graph-mode.ts";
 import { emptyRecord, memoryRecord } from "../../graph/graph-records.ts";
+import { storeWith } from "../../retrieval/vector-index.ts";
 import type { KeyedMatch, MemoryWrite, Supersession } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { dropUndefined, pageOf } from "../pagination.ts";
@@ -106,6 +107,12 @@ export class MemoryService {
       };
     });
     const keyed = fresh.some((m) => m.key !== null && m.validTo === null);
+    // Embedded before the write, so that each memory commits with its vector.
+    const vectors = await this.#ctx.vectors.embedFor(
+      "memories",
+      owner.id,
+      fresh.map((m) => ({ id: m.id, text: m.text })),
+    );
     for (let attempt = 1; ; attempt++) {
       const plan = keyed ? await this.#supersession(agent, fresh, actor, now) : null;
       const memories = plan?.memories ?? fresh;
@@ -116,6 +123,7 @@ export class MemoryService {
       const work = this.#ctx.store.unitOfWork();
       work.memories.insert(writes, plan?.supersession);
       if (keepsGraph(agent)) work.graph.record(agent.id, memories.map(memoryRecord));
+      storeWith(work, vectors);
       try {
         await work.commit();
       } catch (error) {
@@ -123,13 +131,8 @@ export class MemoryService {
         if (plan !== null && error instanceof ConflictError && attempt < KEYED_ATTEMPTS) continue;
         throw error;
       }
-      const warnings = await this.#ctx.vectors.index(
-        "memories",
-        owner.id,
-        memories.map((m) => ({ id: m.id, text: m.text })),
-      );
       await this.#ctx.onMemoriesWritten?.(agent, memories);
-      return { value: memories, warnings };
+      return { value: memories, warnings: vectors.warnings };
     }
   }
 
@@ -233,6 +236,12 @@ export class MemoryService {
     };
     checkValidity(after.validFrom ?? undefined, after.validTo ?? undefined, "memory update");
     const expected = input.expectedVersion ?? before.version;
+    // A new text needs a new vector (the store drops the old one with the text it embedded).
+    const vectors = await this.#ctx.vectors.embedFor(
+      "memories",
+      after.agentId,
+      after.text === before.text ? [] : [{ id: after.id, text: after.text }],
+    );
     const work = this.#ctx.store.unitOfWork();
     work.memories.update(
       memoryWrite(this.#ctx, agent, {
@@ -247,12 +256,9 @@ export class MemoryService {
     const restated =
       after.text !== before.text || after.validFrom !== before.validFrom || after.validTo !== before.validTo;
     if (restated && keepsGraph(agent)) work.graph.record(agent.id, [memoryRecord(after)]);
+    storeWith(work, vectors);
     await work.commit();
-    const warnings =
-      after.text === before.text
-        ? []
-        : await this.#ctx.vectors.index("memories", after.agentId, [{ id: after.id, text: after.text }]);
-    return { value: after, warnings };
+    return { value: after, warnings: vectors.warnings };
   }
 
   /** Removes the memory from search and listing; its versions stay readable through `history`. */

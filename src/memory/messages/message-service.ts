@@ -7,6 +7,7 @@ import { MESSAGE_ROLES, type Message, type Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
 import { keepsGraph } from "../../graph/graph-mode.ts";
 import { messageRecord } from "../../graph/graph-records.ts";
+import { storeWith } from "../../retrieval/vector-index.ts";
 import type { IndexedMessage } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { isoTime, provenanceInput } from "../memories/schemas.ts";
@@ -102,6 +103,12 @@ export class MessageService {
       const appended = messages.map((_, i) => indexMessage(sequence, previous.length + i));
       const first = Math.max(0, previous.length - CONTEXT_RADIUS);
       const reindexed = previous.slice(first).map((_, i) => indexMessage(sequence, first + i));
+      // Embedded before the write, so that each message commits with its vector.
+      const vectors = await this.#ctx.vectors.embedFor(
+        "messages",
+        agent.id,
+        messages.map((m) => ({ id: m.id, text: searchableText(m) })),
+      );
       // The graph learns what the messages name in their own transaction: never short of a write.
       const work = this.#ctx.store.unitOfWork();
       work.messages.append(
@@ -126,12 +133,8 @@ export class MessageService {
         ),
       );
       if (keepsGraph(agent)) work.graph.record(agent.id, messages.map(messageRecord));
+      storeWith(work, vectors);
       await work.commit();
-      await this.#ctx.vectors.index(
-        "messages",
-        agent.id,
-        messages.map((m) => ({ id: m.id, text: searchableText(m) })),
-      );
       return messages;
     });
     await this.#ctx.onActivity?.(agent, "messages");

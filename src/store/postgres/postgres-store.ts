@@ -70,7 +70,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     capabilities,
     warnings,
     ready: () => db.ready(),
-    unitOfWork: () => collectWork((operations) => applyPgWork(db, operations)),
+    unitOfWork: () => collectWork((operations) => applyPgWork(db, operations, vectors)),
     projects: new PgProjectStore(db),
     agents: new PgAgentStore(db, (agentId) => memories.forgetAgent(agentId)),
     history: new PgHistoryStore(db),

@@ -1,4 +1,5 @@
-import { applyOperation, type WorkHandlers, type WorkOperation } from "../unit-of-work.ts";
+import { EngramError } from "../../core/errors.ts";
+import { applyOperation, type WorkHandlers, type WorkOperation, writtenItems } from "../unit-of-work.ts";
 import { insertAgent, setInstructions } from "./agent-store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { saveRun } from "./evolution-store.ts";
@@ -13,13 +14,18 @@ import { importMessages, insertMessages, reindexMessages } from "./message-store
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { deleteMemory, supersede } from "./pg-memory-store.ts";
 import { importSharedBlocks } from "./shared-block-store.ts";
+import type { PgVectorStore } from "./vector-store.ts";
 
 /**
  * Applies a unit of work's operations in order, in one transaction (run again as a whole on a
  * serialization failure). Every compare-and-swap is a conditional write or a row lock inside it, so
  * a stale one throws and rolls all of them back.
  */
-export function applyPgWork(db: PgDatabase, operations: readonly WorkOperation[]): Promise<void> {
+export function applyPgWork(
+  db: PgDatabase,
+  operations: readonly WorkOperation[],
+  vectors: PgVectorStore | null,
+): Promise<void> {
   // Graph records are derived rows that refer to no other row of the unit: applied first, they are
   // not written while the event-order lock is held (taken by the unit's first event, held until its
   // commit, it orders every writer of the database).
@@ -29,23 +35,17 @@ export function applyPgWork(db: PgDatabase, operations: readonly WorkOperation[]
   ];
   const written = writtenItems(operations);
   return db.transaction(async (tx) => {
-    const handlers = pgHandlers(tx, written);
+    const handlers = pgHandlers(tx, written, vectors);
     for (const operation of ordered) await applyOperation(handlers, operation);
   });
 }
 
-/** The memories and messages a unit creates: they have no graph records yet. */
-function writtenItems(operations: readonly WorkOperation[]): Set<string> {
-  const ids = new Set<string>();
-  for (const op of operations) {
-    if (op.kind === "memories.insert") for (const write of op.writes) ids.add(write.memory.id);
-    if (op.kind === "messages.append") for (const { message } of op.messages) ids.add(message.id);
-  }
-  return ids;
-}
-
 /** Each operation through the in-transaction function its domain store writes with. */
-function pgHandlers(tx: Sql, written: ReadonlySet<string>): WorkHandlers<Promise<void>> {
+function pgHandlers(
+  tx: Sql,
+  written: ReadonlySet<string>,
+  vectors: PgVectorStore | null,
+): WorkHandlers<Promise<void>> {
   return {
     "agents.create": (op) => insertAgent(tx, op.agent, op.history),
     "agents.setInstructions": (op) => setInstructions(tx, op.agentId, op.change),
@@ -65,6 +65,10 @@ function pgHandlers(tx: Sql, written: ReadonlySet<string>): WorkHandlers<Promise
     "messages.import": (op) => importMessages(tx, op.messages),
     "graph.record": (op) =>
       recordGraph(tx, op.agentId, op.records, { fresh: op.records.every((r) => written.has(r.id)) }),
+    "vectors.upsert": async (op) => {
+      if (vectors === null) throw new EngramError("internal", "this database stores no vectors");
+      await vectors.upsertIn(tx, op.space, op.agentId, op.items);
+    },
     "experience.import": (op) => importExperience(tx, op.agentId, op.data),
     "images.import": (op) => insertImages(tx, op.images),
     "sharedBlocks.import": (op) => importSharedBlocks(tx, op.items),

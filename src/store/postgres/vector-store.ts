@@ -1,5 +1,5 @@
 import { EngramError } from "../../core/errors.ts";
-import type { VectorHit, VectorIndexReport, VectorSpace, VectorStore } from "../store.ts";
+import type { VectorHit, VectorIndexReport, VectorItem, VectorSpace, VectorStore } from "../store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import type { PgVectorSupport } from "./vector-support.ts";
 import { createVectorTables, dropVectorTables, VECTOR_TABLES } from "./vector-tables.ts";
@@ -73,16 +73,17 @@ export class PgVectorStore implements VectorStore {
     });
   }
 
-  async upsert(
-    space: VectorSpace,
-    agentId: string,
-    items: { id: string; vector: Float32Array }[],
-  ): Promise<void> {
+  async upsert(space: VectorSpace, agentId: string, items: readonly VectorItem[]): Promise<void> {
+    await this.upsertIn(this.#db, space, agentId, items);
+  }
+
+  /** `upsert` through `sql`: a transaction's, so that vectors commit with the items they embed. */
+  async upsertIn(sql: Sql, space: VectorSpace, agentId: string, items: readonly VectorItem[]): Promise<void> {
     if (items.length === 0) return;
     const { vectors, items: table } = VECTOR_TABLES[space];
     // The last vector given for an id wins.
     const latest = new Map(items.map((item) => [item.id, item.vector]));
-    await this.#db.run(
+    await sql.run(
       `INSERT INTO ${vectors} (rowid, agent_id, embedding)
        SELECT i.rowid, i.agent_id, u.embedding::${this.#support.schema}.vector
        FROM unnest($1::text[], $2::text[]) AS u(id, embedding)

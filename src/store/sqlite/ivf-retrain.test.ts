@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { VectorHit } from "../store.ts";
+import { inTransaction } from "./database.ts";
 import { nearestCentroid } from "./ivf.ts";
 import type { RetrainProgress } from "./ivf-retrain.ts";
 import { SqliteVectorStore } from "./vector-store.ts";
@@ -196,6 +197,21 @@ describe("retraining vector lists in the background", () => {
     const state = await next.indexState("memories", A);
     assert.deepEqual([state.lists, state.trained, state.version, state.sizes[0]], [17, 300, 1, 0]);
     await assertFindsThemselves(f, A, ids.slice(0, 10));
+  });
+
+  it("leaves a training that falls due inside a caller's transaction to run after its commit", async () => {
+    const f = new Fixture({ trainThreshold: 200 });
+    await f.store.initialise(D);
+    const ids = f.items(A, 300);
+    const vectors = clustered(56, 300);
+    const items = ids.map((id, i) => ({ id, vector: vectors[i] as Float32Array }));
+    const after = inTransaction(f.s.db, () => f.store.upsertNow("memories", A, items, new Set(ids)));
+    assert.deepEqual(await f.store.settled(), [], "nothing started inside the transaction");
+    assert.equal((await f.store.indexState("memories", A)).sizes[0], 300, "every vector stored, untrained");
+    assert.ok(after !== null, "the training is due");
+    after();
+    const [report] = await f.store.settled();
+    assert.deepEqual([report?.lists, report?.vectors], [17, 300]);
   });
 
   it("upgrades lists of the first layout in place, keeping every vector", async () => {

@@ -83,6 +83,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     insights,
     evolution,
     jobs,
+    vectors,
   };
   let closed = false;
   return {

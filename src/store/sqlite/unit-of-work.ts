@@ -1,4 +1,5 @@
-import { applyOperation, type WorkHandlers, type WorkOperation } from "../unit-of-work.ts";
+import { EngramError } from "../../core/errors.ts";
+import { applyOperation, type WorkHandlers, type WorkOperation, writtenItems } from "../unit-of-work.ts";
 import type { SqliteAgentStore } from "./agent-store.ts";
 import { inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
@@ -13,6 +14,7 @@ import type { SqliteMemoryStore } from "./memory-store.ts";
 import type { SqliteMessageStore } from "./message-store.ts";
 import { importSharedBlocks } from "./shared-block-store.ts";
 import type { Statements } from "./statements.ts";
+import type { SqliteVectorStore } from "./vector-store.ts";
 
 /** The domain stores whose synchronous writes a unit of work runs inside its transaction. */
 export interface WorkTargets {
@@ -26,6 +28,7 @@ export interface WorkTargets {
   insights: SqliteInsightStore;
   evolution: SqliteEvolutionStore;
   jobs: SqliteJobStore;
+  vectors: SqliteVectorStore | null;
 }
 
 /**
@@ -33,15 +36,26 @@ export interface WorkTargets {
  * synchronous, so the transaction never spans an await and the shared connection serves no other
  * write meanwhile; any throw rolls all of them back.
  */
-export function applySqliteWork(targets: WorkTargets, operations: readonly WorkOperation[]): Promise<void> {
-  const handlers = sqliteHandlers(targets);
-  return inWriteTransaction(targets.statements.db, () => {
+export async function applySqliteWork(
+  targets: WorkTargets,
+  operations: readonly WorkOperation[],
+): Promise<void> {
+  // What the operations leave to do once the transaction has committed (work that must not run in it).
+  const after: (() => void)[] = [];
+  const handlers = sqliteHandlers(targets, writtenItems(operations), after);
+  await inWriteTransaction(targets.statements.db, () => {
+    after.length = 0;
     for (const operation of operations) applyOperation(handlers, operation);
   });
+  for (const task of after) task();
 }
 
 /** Each operation through the domain store's synchronous write, which joins the open transaction. */
-function sqliteHandlers(t: WorkTargets): WorkHandlers<void> {
+function sqliteHandlers(
+  t: WorkTargets,
+  written: ReadonlySet<string>,
+  after: (() => void)[],
+): WorkHandlers<void> {
   return {
     "agents.create": (op) => t.agents.insertNow(op.agent, op.history, []),
     "agents.setInstructions": (op) => t.agents.setInstructionsNow(op.agentId, op.change),
@@ -56,6 +70,11 @@ function sqliteHandlers(t: WorkTargets): WorkHandlers<void> {
     "messages.append": (op) => t.messages.appendNow(op.messages, op.reindex, op.events),
     "messages.import": (op) => t.messages.appendNow(op.messages, [], []),
     "graph.record": (op) => t.graph.recordNow(op.agentId, op.records),
+    "vectors.upsert": (op) => {
+      if (t.vectors === null) throw new EngramError("internal", "this database stores no vectors");
+      const task = t.vectors.upsertNow(op.space, op.agentId, op.items, written);
+      if (task !== null) after.push(task);
+    },
     "experience.import": (op) =>
       t.experience.importNow(op.agentId, op.data.episodes, op.data.records, op.data.version),
     "images.import": (op) => insertImagesNow(t.statements, op.images),

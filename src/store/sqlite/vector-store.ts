@@ -1,5 +1,5 @@
 import { EngramError } from "../../core/errors.ts";
-import type { VectorHit, VectorIndexReport, VectorSpace, VectorStore } from "../store.ts";
+import type { VectorHit, VectorIndexReport, VectorItem, VectorSpace, VectorStore } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { assignRows, probeLists } from "./ivf.ts";
 import {
@@ -217,51 +217,60 @@ export class SqliteVectorStore implements VectorStore {
     this.#ready = true;
   }
 
-  async upsert(
+  async upsert(space: VectorSpace, agentId: string, items: readonly VectorItem[]): Promise<void> {
+    const schedule = inTransaction(this.#s.db, () => this.upsertNow(space, agentId, items));
+    schedule?.();
+  }
+
+  /**
+   * `upsert` inside the caller's transaction. Items in `fresh` were created in it, so have no vector
+   * to replace. Returns what to run once the transaction has committed (a retraining that fell due,
+   * which must not start inside it), or null.
+   */
+  upsertNow(
     space: VectorSpace,
     agentId: string,
-    items: { id: string; vector: Float32Array }[],
-  ): Promise<void> {
+    items: readonly VectorItem[],
+    fresh: ReadonlySet<string> = new Set(),
+  ): (() => void) | null {
+    if (!this.#initialised()) throw new EngramError("internal", "the vector tables are not created yet");
     const { vectors, items: table } = TABLES[space];
-    const due = inTransaction(this.#s.db, () => {
-      const state = this.#lists.state(space, agentId);
-      // New vectors go to the lists a retraining is filling, else to the active ones.
-      const centroids = this.#targetCentroids(space, agentId, state);
-      // The last vector given for a rowid wins.
-      const pending = new Map<number, Float32Array>();
-      for (const { id, vector } of items) {
-        const row = this.#s.get<{ rowid: number }>(
-          `SELECT rowid FROM ${table} WHERE id = ? AND agent_id = ?`,
-          id,
-          agentId,
-        );
-        if (row === undefined) continue;
-        if (!pending.has(row.rowid)) this.#deleteRows(space, [row.rowid], agentId, state);
-        pending.set(row.rowid, vector);
-      }
-      if (pending.size === 0) return false;
-      const entries = [...pending];
-      const lists = listsOf(
-        centroids,
-        entries.map(([, vector]) => vector),
+    const state = this.#lists.state(space, agentId);
+    // New vectors go to the lists a retraining is filling, else to the active ones.
+    const centroids = this.#targetCentroids(space, agentId, state);
+    // The last vector given for a rowid wins.
+    const pending = new Map<number, Float32Array>();
+    for (const { id, vector } of items) {
+      const row = this.#s.get<{ rowid: number }>(
+        `SELECT rowid FROM ${table} WHERE id = ? AND agent_id = ?`,
+        id,
+        agentId,
       );
-      // Grouped by list, so that each list's chunk is written in one run.
-      const ordered = entries
-        .map(([rowid, vector], i) => ({ rowid, vector, list: lists[i] as number }))
-        .sort((a, b) => a.list - b.list || a.rowid - b.rowid);
-      for (const { rowid, vector, list } of ordered) {
-        this.#s.run(
-          `INSERT INTO ${vectors} (rowid, part, embedding) VALUES (?, ?, ?)`,
-          BigInt(rowid),
-          part(agentId, list),
-          toBlob(vector),
-        );
-        count(state, list, 1);
-      }
-      this.#lists.save(space, agentId, state);
-      return state.pending !== null || this.#due(state);
-    });
-    if (due) this.#schedule(space, agentId);
+      if (row === undefined) continue;
+      if (!pending.has(row.rowid) && !fresh.has(id)) this.#deleteRows(space, [row.rowid], agentId, state);
+      pending.set(row.rowid, vector);
+    }
+    if (pending.size === 0) return null;
+    const entries = [...pending];
+    const lists = listsOf(
+      centroids,
+      entries.map(([, vector]) => vector),
+    );
+    // Grouped by list, so that each list's chunk is written in one run.
+    const ordered = entries
+      .map(([rowid, vector], i) => ({ rowid, vector, list: lists[i] as number }))
+      .sort((a, b) => a.list - b.list || a.rowid - b.rowid);
+    for (const { rowid, vector, list } of ordered) {
+      this.#s.run(
+        `INSERT INTO ${vectors} (rowid, part, embedding) VALUES (?, ?, ?)`,
+        BigInt(rowid),
+        part(agentId, list),
+        toBlob(vector),
+      );
+      count(state, list, 1);
+    }
+    this.#lists.save(space, agentId, state);
+    return state.pending !== null || this.#due(state) ? () => this.#schedule(space, agentId) : null;
   }
 
   /** Whether the agent's lists should be (re)trained now. */

@@ -41,9 +41,11 @@ export async function writeEventRows(
   events: readonly { event: NewEvent; before: string | null; after: string | null }[],
 ): Promise<void> {
   if (events.length === 0) return;
-  // The lock is a statement of its own: the rows below take their `seq` once it is held.
-  await tx.run("SELECT pg_advisory_xact_lock($1)", [EVENT_ORDER_LOCK]);
-  const params: unknown[] = [];
+  // One statement, one round trip: the lock is held from here to the commit, so every trip taken
+  // while holding it stretches every other writer's wait. The rows are drawn through a join with the
+  // lock's (materialised, volatile) row, so none is produced, and none takes its `seq`, before the
+  // lock is held.
+  const params: unknown[] = [EVENT_ORDER_LOCK];
   const insert = columnsInsert(
     "events",
     EVENT_COLUMNS,
@@ -60,11 +62,15 @@ export async function writeEventRows(
       event.createdAt,
     ]),
     params,
+    "ordered",
   );
   // The notification goes in the same statement; it is delivered at commit (and dropped on
   // rollback), and several in one transaction fold into one.
-  await tx.run(`WITH appended AS (${insert} RETURNING 1) SELECT pg_notify('${EVENTS_CHANNEL}', '')`, params, {
-    prepare: true,
-    adds: { events: events.length },
-  });
+  await tx.run(
+    `WITH ordered AS MATERIALIZED (SELECT pg_advisory_xact_lock($1)),
+     appended AS (${insert} RETURNING 1)
+     SELECT pg_notify('${EVENTS_CHANNEL}', '')`,
+    params,
+    { prepare: true, adds: { events: events.length } },
+  );
 }

@@ -79,19 +79,24 @@ export async function insertColumns<T>(
 
 /**
  * The statement `insertColumns` runs (without a suffix), binding its arrays into `params` after
- * those already there: to compose it with others into one statement.
+ * those already there: to compose it with others into one statement. With `joined` (a one-row
+ * relation, e.g. a CTE's name), each row is drawn through a join with it, so none is inserted
+ * before that relation has been computed.
  */
 export function columnsInsert(
   table: string,
   columns: readonly TypedColumn[],
   rows: readonly (readonly unknown[])[],
   params: unknown[],
+  joined?: string,
 ): string {
   const first = params.length;
   const names = columns.map(([name]) => name).join(", ");
   const arrays = columns.map(([, type], c) => `$${first + c + 1}::${type}[]`).join(", ");
   params.push(...columnArrays(rows, columns.length));
-  return `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays})`;
+  const source =
+    joined === undefined ? `* FROM unnest(${arrays})` : `u.* FROM ${joined}, unnest(${arrays}) AS u`;
+  return `INSERT INTO ${table} (${names}) SELECT ${source}`;
 }
 
 /** Rows of `width` values as `width` arrays, one per column: parameters for `unnest`. */

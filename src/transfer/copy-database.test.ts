@@ -54,9 +54,20 @@ async function sourceDatabase(): Promise<Source> {
       events: ["memory.*"],
       secret: "s".repeat(20),
     });
+    await engram.mcpServers.put(first.agent.id, "search", {
+      url: "https://tools.example.com/mcp",
+      headers: { authorization: "Bearer tool-secret" },
+    });
+    const helper = await engram.agents.create({ name: "helper" });
+    await engram.groups.create({
+      name: "desk",
+      pattern: "supervisor",
+      manager: "learner",
+      members: ["helper"],
+    });
     await engram.store.settings.set("vectors.model", "openai:text-embedding-3-small");
     await engram.store.settings.set("custom.flag", "on");
-    const agents = [first.agent.id, second.id];
+    const agents = [first.agent.id, second.id, helper.id];
     const exports = new Map<string, ExportDocument>();
     for (const id of agents) exports.set(id, await engram.transfer.export(id));
     return { path, agents, exports, live: live.key, revoked: revoked.key };
@@ -81,6 +92,19 @@ async function assertSameAsSource(source: Source, path: string): Promise<void> {
     const [webhook] = (await engram.webhooks.list()).items;
     assert.equal(webhook?.url, "http://127.0.0.1:9/hook");
     assert.equal((await engram.store.webhooks.get(webhook?.id ?? ""))?.secret, "s".repeat(20));
+    const [learnerId, , helperId] = source.agents as [string, string, string];
+    const [server] = await engram.store.mcpServers.list(learnerId);
+    assert.ok(server?.config.transport === "http");
+    assert.deepEqual(
+      [server.config.url, server.config.headers],
+      ["https://tools.example.com/mcp", { authorization: "Bearer tool-secret" }],
+      "the server came along with its secret header",
+    );
+    const [group] = (await engram.groups.list()).items;
+    assert.deepEqual(
+      [group?.name, group?.managerId, group?.members.map((m) => m.agentId)],
+      ["desk", learnerId, [helperId]],
+    );
     // The copy is live: a block write continues the copied history, and full-text search finds memories.
     const [learner] = source.agents as [string];
     await engram.blocks.set(learner, "human", "Ada King");
@@ -136,17 +160,21 @@ describe("copyDatabase", () => {
         projects: 2,
         keys: 2,
         webhooks: 1,
+        groups: { copied: 1, differing: [] },
+        mcpServers: 1,
         settings: 1,
-        agents: { copied: 2, verified: 2, differing: [] },
+        agents: { copied: 3, verified: 3, differing: [] },
         totals: totalsOf([...source.exports.values()]),
         notes: 3,
       },
     );
     assert.deepEqual(progress, [
-      "copy 1/2 learner",
-      "copy 2/2 clerk",
-      "verify 1/2 learner",
-      "verify 2/2 clerk",
+      "copy 1/3 learner",
+      "copy 2/3 clerk",
+      "copy 3/3 helper",
+      "verify 1/3 learner",
+      "verify 2/3 clerk",
+      "verify 3/3 helper",
     ]);
     await assertSameAsSource(source, target);
   });
@@ -191,10 +219,44 @@ describe("copyDatabase", () => {
       },
     };
     const { report } = await copy(createSqliteStore({ path: source.path }), lossy);
-    assert.equal(report.agents.verified, 1);
+    assert.equal(report.agents.verified, 2);
     assert.deepEqual(
       report.agents.differing.map((d) => [d.name, d.path.split(".")[0]]),
       [["learner", "insights"]],
+    );
+  });
+
+  it("reports an MCP server or a group whose copy differs", async () => {
+    const source = await sourceDatabase();
+    const to = createSqliteStore({ path: fresh() });
+    // A destination that drops MCP servers' headers and groups' members on the way in.
+    const lossy: Store = {
+      ...to,
+      mcpServers: {
+        list: (agentId) => to.mcpServers.list(agentId),
+        get: (agentId, name) => to.mcpServers.get(agentId, name),
+        delete: (agentId, name, event) => to.mcpServers.delete(agentId, name, event),
+        put: (agentId, name, change) =>
+          to.mcpServers.put(agentId, name, (before) => {
+            const { server, event } = change(before);
+            return { server: { ...server, config: { ...server.config, headers: {} } }, event };
+          }),
+      },
+      groups: {
+        get: (id) => to.groups.get(id),
+        list: (options) => to.groups.list(options),
+        delete: (id, event) => to.groups.delete(id, event),
+        create: (group, event) => to.groups.create({ ...group, members: [] }, event),
+      },
+    };
+    const { report } = await copy(createSqliteStore({ path: source.path }), lossy);
+    assert.deepEqual(
+      report.agents.differing.map((d) => [d.name, d.path]),
+      [["learner", "mcpServers.search"]],
+    );
+    assert.deepEqual(
+      report.groups.differing.map((g) => g.name),
+      ["desk"],
     );
   });
 });
@@ -210,10 +272,12 @@ describe("copyDatabase through PostgreSQL", postgresSkip(), () => {
     const source = await sourceDatabase();
     const schema = freshSchemaName();
     const up = await copy(createSqliteStore({ path: source.path }), createPostgresStore({ url, schema }));
-    assert.deepEqual(up.report.agents, { copied: 2, verified: 2, differing: [] });
+    assert.deepEqual(up.report.agents, { copied: 3, verified: 3, differing: [] });
+    assert.deepEqual([up.report.mcpServers, up.report.groups], [1, { copied: 1, differing: [] }]);
     const back = fresh();
     const down = await copy(createPostgresStore({ url, schema }), createSqliteStore({ path: back }));
-    assert.deepEqual(down.report.agents, { copied: 2, verified: 2, differing: [] });
+    assert.deepEqual(down.report.agents, { copied: 3, verified: 3, differing: [] });
+    assert.deepEqual([down.report.mcpServers, down.report.groups], [1, { copied: 1, differing: [] }]);
     assert.equal(down.report.keys, 2);
     await assertSameAsSource(source, back);
   });

@@ -1,7 +1,9 @@
+import { isDeepStrictEqual } from "node:util";
 import { type Clock, systemClock, toIso } from "../core/clock.ts";
 import { ConflictError } from "../core/errors.ts";
 import { createIdGenerator, type IdGenerator } from "../core/ids.ts";
 import type { Agent, NewEvent } from "../core/types.ts";
+import { maskedView } from "../mcp-tools/mcp-server-config.ts";
 import { importAgent } from "../store/import-agent.ts";
 import type { Store } from "../store/store.ts";
 import { publicView } from "../webhooks/webhook-view.ts";
@@ -50,6 +52,10 @@ export interface CopyReport {
   projects: number;
   keys: number;
   webhooks: number;
+  /** Agent groups copied, and those whose copy differs from the source's (by id and name). */
+  groups: { copied: number; differing: { id: string; name: string }[] };
+  /** Agents' MCP servers (verified with their agents). */
+  mcpServers: number;
   /** Settings copied (those about vectors are not). */
   settings: number;
   agents: {
@@ -68,16 +74,17 @@ export interface CopyReport {
 /** What the destination lacks after a copy, by design. */
 export const COPY_NOTES: readonly string[] = [
   "vectors are not copied: run `engram memory reindex` on the destination with an embedding model (full-text search works at once)",
-  "the event log is not copied: the destination's log starts with one event per project, key, webhook and agent copied",
+  "the event log is not copied: the destination's log starts with one event per project, key, webhook, agent, MCP server and group copied",
   "not copied: evolution runs, sleep-time jobs, webhook delivery logs, and the versions of deleted memories",
 ];
 
 /**
  * Copies a whole database into an empty one, whatever the backends: projects, API keys (their secret
  * hashes, revocation and times), webhooks (their secrets and state; each is sent only events written
- * after the copy), settings not about vectors, and every agent with all it has learned, ids, commit
- * hashes and histories unchanged (through the agent export and `importAgent`). Then it exports each
- * agent from both sides and compares them; `agents.differing` lists any copy that differs.
+ * after the copy), settings not about vectors, every agent with all it has learned, ids, commit
+ * hashes and histories unchanged (through the agent export and `importAgent`), its MCP servers (their
+ * secrets too), and the agent groups. Then it exports each agent from both sides and compares them,
+ * and its MCP servers; `agents.differing` lists any copy that differs, `groups.differing` any group.
  * Copy a quiet database: writes made to the source meanwhile may or may not be carried.
  *
  * @throws ConflictError when the destination holds anything, naming what.
@@ -106,6 +113,8 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions 
   const projects = await copyProjects(copy);
   const agents = await all(pages((after) => from.agents.list({ after, limit: PAGE })));
   const totals = await copyAgents(copy, agents);
+  const mcpServers = await copyMcpServers(copy, agents);
+  const groups = await copyGroups(copy);
   const keys = await copyKeys(copy);
   const settings = await copySettings(copy);
   // Last, so that each is sent only what happens after the copy.
@@ -115,6 +124,8 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions 
     projects,
     keys,
     webhooks,
+    groups: { copied: groups.length, differing: await differingGroups(copy, groups) },
+    mcpServers,
     settings,
     agents: { copied: agents.length, verified: agents.length - differing.length, differing },
     totals,
@@ -164,6 +175,52 @@ async function copyAgents({ from, to, event, now, progress }: Copy, agents: Agen
     progress({ phase: "copy", agent: brief(agent), done: i + 1, total: agents.length, counts });
   }
   return totals;
+}
+
+/** Each agent's MCP servers as stored, their `env` and `headers` secrets too (masked in the events). */
+async function copyMcpServers({ from, to, event }: Copy, agents: Agent[]): Promise<number> {
+  let copied = 0;
+  for (const agent of agents) {
+    for (const server of await from.mcpServers.list(agent.id)) {
+      const copiedEvent = {
+        ...event({
+          projectId: agent.projectId,
+          kind: "mcp_server.copied",
+          targetType: "mcp_server",
+          targetId: server.name,
+          after: maskedView(server),
+        }),
+        agentId: agent.id,
+      };
+      await to.mcpServers.put(agent.id, server.name, () => ({ server, event: copiedEvent }));
+      copied++;
+    }
+  }
+  return copied;
+}
+
+/** The agent groups, after the agents they name. Returns the ids and names of those copied. */
+async function copyGroups({ from, to, event }: Copy): Promise<{ id: string; name: string }[]> {
+  const copied: { id: string; name: string }[] = [];
+  for await (const group of pages((after) => from.groups.list({ after, limit: PAGE }))) {
+    const { id, projectId, name } = group;
+    await to.groups.create(
+      group,
+      event({ projectId, kind: "group.copied", targetType: "group", targetId: id, after: group }),
+    );
+    copied.push({ id, name });
+  }
+  return copied;
+}
+
+/** The copied groups that differ on the destination from the source's (deleted since: not). */
+async function differingGroups({ from, to }: Copy, groups: { id: string; name: string }[]) {
+  const differing: { id: string; name: string }[] = [];
+  for (const group of groups) {
+    const source = await from.groups.get(group.id);
+    if (source !== null && !isDeepStrictEqual(source, await to.groups.get(group.id))) differing.push(group);
+  }
+  return differing;
 }
 
 /** Keys with their secrets' hashes, revoked ones too. */
@@ -237,7 +294,16 @@ async function compareAgent(from: Store, to: Store, agent: Agent, at: string): P
   // Deleted from the source since it was copied: what was copied is what there was.
   if (source === null) return null;
   if (source.projectId !== copy.projectId) return "projectId";
-  return documentDifference(await exportAgent(from, source, at), await exportAgent(to, copy, at));
+  const difference = documentDifference(await exportAgent(from, source, at), await exportAgent(to, copy, at));
+  if (difference !== null) return difference;
+  const [sourceServers, servers] = await Promise.all([
+    from.mcpServers.list(agent.id),
+    to.mcpServers.list(agent.id),
+  ]);
+  for (const [i, server] of sourceServers.entries()) {
+    if (!isDeepStrictEqual(server, servers[i])) return `mcpServers.${server.name}`;
+  }
+  return servers.length === sourceServers.length ? null : "mcpServers";
 }
 
 /** @throws ConflictError naming what the store holds, unless it holds nothing a copy would write. */

@@ -20,9 +20,10 @@ const copy = defineCommand({
     },
   },
   details: [
-    "Carries projects, API keys, webhooks, settings and every agent with all it has learned, keeping",
-    "ids, commit hashes and histories; then exports each agent from both sides and compares them, and",
-    "exits non-zero if any differs. Vectors are not copied: run `engram memory reindex` on the copy.",
+    "Carries projects, API keys, webhooks, settings, agent groups and every agent with all it has",
+    "learned and its MCP servers, keeping ids, commit hashes and histories; then exports each agent",
+    "from both sides and compares them (and each group), and exits non-zero if any differs. Vectors",
+    "are not copied: run `engram memory reindex` on the copy.",
     "The event log, evolution runs, sleep-time jobs and webhook delivery logs stay behind. Stop the",
     "servers using the source first: writes made during the copy may or may not be carried.",
   ].join("\n"),
@@ -41,7 +42,7 @@ const copy = defineCommand({
       const target = openStore(to);
       try {
         const report = await copyDatabase(source, target, { onProgress: progressLines(ctx.io.stderr) });
-        if (report.agents.differing.length > 0)
+        if (report.agents.differing.length > 0 || report.groups.differing.length > 0)
           throw new EngramError("internal", differs(report), { details: { report } });
         return {
           data: { from: from.label, to: to.label, ...report },
@@ -90,7 +91,14 @@ function progressLines(stream: Writable): (progress: CopyProgress) => void {
 function differs(report: CopyReport): string {
   const { differing, copied } = report.agents;
   const which = differing.map((d) => `${d.name} (${d.id}) at ${d.path}`).join("; ");
-  return `the copy differs from the source for ${differing.length} of ${copied} agents: ${which}`;
+  const groups = report.groups.differing.map((g) => `${g.name} (${g.id})`).join("; ");
+  return [
+    differing.length > 0 ? `for ${differing.length} of ${copied} agents: ${which}` : "",
+    groups === "" ? "" : `for ${report.groups.differing.length} of ${report.groups.copied} groups: ${groups}`,
+  ]
+    .filter((part) => part !== "")
+    .map((part) => `the copy differs from the source ${part}`)
+    .join("; ");
 }
 
 function countsText(counts: CopiedCounts): string {
@@ -110,7 +118,9 @@ function formatReport(report: CopyReport, from: string, to: string): string {
     `copied ${from} to ${to}:`,
     `  ${report.projects} projects, ${report.keys} keys, ${report.webhooks} webhooks, ${report.settings} settings`,
     `  ${agents.copied} agents: ${countsText(report.totals)}`,
-    `verified ${agents.verified} of ${agents.copied} agents: each one's export is the same from both databases`,
+    `  ${report.mcpServers} MCP servers, ${report.groups.copied} agent groups`,
+    `verified ${agents.verified} of ${agents.copied} agents: each one's export and MCP servers are the same from both databases`,
+    `verified ${report.groups.copied - report.groups.differing.length} of ${report.groups.copied} agent groups`,
     ...report.notes.map((note) => `note: ${note}`),
   ].join("\n");
 }

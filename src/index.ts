@@ -306,6 +306,7 @@ export type {
   VectorItem,
   VectorSpace,
   VectorStore,
+  WebhookChange,
   WebhookStore,
 } from "./store/store.ts";
 export {
@@ -356,4 +357,9 @@ export {
   verifyWebhookSignature,
 } from "./webhooks/signature.ts";
 export type { WebhookDispatcher, WebhookDispatchOptions } from "./webhooks/webhook-dispatcher.ts";
-export type { CreatedWebhook, WebhookInput, WebhookService } from "./webhooks/webhook-service.ts";
+export type {
+  CreatedWebhook,
+  WebhookInput,
+  WebhookPatch,
+  WebhookService,
+} from "./webhooks/webhook-service.ts";

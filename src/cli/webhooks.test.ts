@@ -15,6 +15,16 @@ describe("engram webhooks", () => {
       [[added.id, "https://hooks.example.com/engram", undefined]],
     );
     assert.deepEqual((await s.ok(["webhooks", "deliveries", added.id])).items, []);
+    const off = await s.ok(["webhooks", "update", added.id, "--disable"]);
+    assert.deepEqual([off.enabled, off.disabledReason], [false, "disabled by a user"]);
+    const on = await s.ok(["webhooks", "update", added.id, "--enable", "--resume", "missed", "--event", "*"]);
+    assert.deepEqual([on.enabled, on.disabledReason, on.events], [true, null, ["*"]]);
+    const both = await s.cli(["webhooks", "update", added.id, "--enable", "--disable", "--json"]);
+    assert.notEqual(both.code, 0);
+    assert.match(both.stderr + both.stdout, /--enable or --disable, not both/);
+    const resume = await s.cli(["webhooks", "update", added.id, "--enable", "--resume", "later", "--json"]);
+    assert.equal(resume.json().error.code, "invalid_input");
+    assert.match(resume.json().error.message, /resume/);
     await s.ok(["webhooks", "remove", added.id]);
     assert.deepEqual((await s.ok(["webhooks", "list"])).items, []);
   });

@@ -303,6 +303,8 @@ describe("the client over a socket, across every operation", () => {
       [created.id],
     );
     assert.deepEqual((await client.webhooks.deliveries(created.id)).items, []);
+    const off = await client.webhooks.update(created.id, { enabled: false, events: ["*"] });
+    assert.deepEqual([off.enabled, off.disabledReason, off.events], [false, "disabled by a user", ["*"]]);
     await client.webhooks.delete(created.id);
     await assert.rejects(client.webhooks.get(created.id), { name: "NotFoundError" });
   });

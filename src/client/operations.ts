@@ -100,6 +100,7 @@ export const OPERATIONS = {
   "webhooks.create": { method: "POST", path: "/v1/webhooks", body: true },
   "webhooks.list": { method: "GET", path: "/v1/webhooks", query: ["project", "cursor", "limit"] },
   "webhooks.get": { method: "GET", path: "/v1/webhooks/{webhookId}" },
+  "webhooks.update": { method: "PATCH", path: "/v1/webhooks/{webhookId}", body: true },
   "webhooks.delete": { method: "DELETE", path: "/v1/webhooks/{webhookId}" },
   "webhooks.deliveries": {
     method: "GET",

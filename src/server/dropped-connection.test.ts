@@ -4,6 +4,7 @@ import pg from "pg";
 import { createEngram, type Engram } from "../engram.ts";
 import { EVENT_ORDER_LOCK } from "../store/postgres/event-writer.ts";
 import {
+  advisoryLockWaiter,
   freshSchemaName,
   postgresSkip,
   sharedTestPostgres,
@@ -43,19 +44,6 @@ describe("a PostgreSQL connection dropped mid-request", postgresSkip(), () => {
     return testApp({ engram });
   }
 
-  /** The pid of the engram connection waiting for an advisory lock, once there is one. */
-  async function waitingBackend(): Promise<number> {
-    for (let tries = 0; tries < 500; tries++) {
-      const { rows } = await admin.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity
-         WHERE application_name = 'engram' AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
-      );
-      if (rows[0] !== undefined) return rows[0].pid;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error("no engram connection came to wait for the lock");
-  }
-
   it("fails that request with a clear error, writes none of it, and serves the next ones", async () => {
     const { post, agent, state, internalErrors } = api();
     const { id } = await agent();
@@ -68,7 +56,7 @@ describe("a PostgreSQL connection dropped mid-request", postgresSkip(), () => {
     let cut: Awaited<ReturnType<typeof post>>;
     try {
       const pending = post(`/v1/agents/${id}/memories`, { text: "a zebra cut off midway" });
-      const pid = await waitingBackend();
+      const pid = await advisoryLockWaiter(admin);
       assert.equal((await admin.query("SELECT pg_terminate_backend($1) AS done", [pid])).rows[0].done, true);
       cut = await pending;
     } finally {

@@ -16,7 +16,7 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/projects": ["get", "post"],
     "/v1/projects/{project}": ["get", "patch", "delete"],
     "/v1/webhooks": ["get", "post"],
-    "/v1/webhooks/{webhookId}": ["get", "delete"],
+    "/v1/webhooks/{webhookId}": ["get", "patch", "delete"],
     "/v1/webhooks/{webhookId}/deliveries": ["get"],
     "/v1/keys": ["get", "post"],
     "/v1/keys/{keyId}": ["get", "delete"],

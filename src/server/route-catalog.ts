@@ -70,6 +70,7 @@ export function exampleBody(
     "patch /v1/projects/{project}": { metadata: { touched: true } },
     "post /v1/keys": { name: "more" },
     "post /v1/webhooks": { url: "https://hooks.example.com/engram", events: ["memory.*"] },
+    "patch /v1/webhooks/{webhookId}": { enabled: true, resume: "missed" },
     "post /v1/agents": { name: "new-agent" },
     "patch /v1/agents/{id}": { name: "renamed" },
     "post /v1/agents/{id}/fork": { name: "forked" },

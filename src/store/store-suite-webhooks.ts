@@ -153,4 +153,54 @@ export function webhookCases(kit: SuiteKit): void {
       assert.deepEqual(await store.webhooks.deliveries(hook.id, { limit: 10 }), [], "the log goes with it");
     });
   });
+
+  it("webhooks: a change writes its url, kinds, state and cursor with its event, or nothing", async () => {
+    await withStore(async (store) => {
+      const { project } = await seed(store);
+      const hook = webhook(project.id, {
+        enabled: false,
+        disabledReason: "failing",
+        consecutiveFailures: 5,
+        cursor: 8,
+      });
+      await store.webhooks.create(hook, event(project.id, "webhook.created"));
+      const wanted: StoredWebhook = {
+        ...hook,
+        url: "https://hooks.example.com/new",
+        events: ["*"],
+        enabled: true,
+        disabledReason: null,
+        consecutiveFailures: 0,
+        cursor: 12,
+        updatedAt: at(20),
+      };
+      const { before, after } = await store.webhooks.update(hook.id, () => ({
+        // The secret and creation time are not changed by an update, whatever `change` says.
+        webhook: { ...wanted, secret: "whsec_something_else_entirely", createdAt: at(19) },
+        event: event(project.id, "webhook.updated"),
+      }));
+      assert.deepEqual(before, hook);
+      const stored = await store.webhooks.get(hook.id);
+      assert.deepEqual(stored, wanted);
+      assert.equal(after.url, stored?.url);
+      assert.deepEqual(
+        (await store.webhooks.enabled()).map((w) => w.id),
+        [hook.id],
+      );
+      const kinds = (await store.events.list({ projectId: project.id, limit: 10 })).map((e) => e.kind);
+      assert.equal(kinds.at(-1), "webhook.updated");
+      // A change that throws writes nothing; an unknown webhook is not found.
+      await assert.rejects(
+        store.webhooks.update(hook.id, () => {
+          throw new Error("refused");
+        }),
+        /refused/,
+      );
+      assert.deepEqual(await store.webhooks.get(hook.id), stored);
+      await assert.rejects(
+        store.webhooks.update(id("whk"), (current) => ({ webhook: current, event: event(project.id, "x") })),
+        NotFoundError,
+      );
+    });
+  });
 }

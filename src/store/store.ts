@@ -151,6 +151,12 @@ export interface DeliveryOutcome {
   at: string;
 }
 
+/** A webhook's new state, and the event that records the change. */
+export interface WebhookChange {
+  webhook: StoredWebhook;
+  event: NewEvent;
+}
+
 export interface WebhookStore {
   /** @throws NotFoundError when the project does not exist. */
   create(webhook: StoredWebhook, event: NewEvent): Promise<void>;
@@ -159,6 +165,15 @@ export interface WebhookStore {
   list(options: ListOptions & { projectId?: string | undefined }): Promise<StoredWebhook[]>;
   /** Enabled webhooks of every project (what a dispatcher serves). */
   enabled(): Promise<StoredWebhook[]>;
+  /**
+   * Changes a webhook in one transaction: `change` is given it as stored there and must only compute;
+   * the url, events, state (enabled, reason, failures) and cursor it returns are written with its
+   * event. @throws NotFoundError when there is none.
+   */
+  update(
+    id: string,
+    change: (before: StoredWebhook) => WebhookChange,
+  ): Promise<{ before: StoredWebhook; after: StoredWebhook }>;
   /** Deletes the webhook and its delivery log. @throws NotFoundError when there is none. */
   delete(id: string, event: NewEvent): Promise<void>;
   /**

@@ -28,6 +28,22 @@ export const webhookInput = z.strictObject({
 });
 export type WebhookInput = z.input<typeof webhookInput>;
 
+export const webhookPatch = z.strictObject({
+  url: z.string().max(2048).optional(),
+  events: z.array(z.string().max(100)).min(1, "must name at least one kind (or *)").max(50).optional(),
+  /** Turn it on (a disabled one starts again, its failures forgotten) or off. */
+  enabled: z.boolean().optional(),
+  /**
+   * Where a disabled webhook that is turned on starts: `now` (the default) with the events written
+   * from now on; `missed` with those written since it stopped, too.
+   */
+  resume: z.enum(["now", "missed"]).optional(),
+});
+export type WebhookPatch = z.input<typeof webhookPatch>;
+
+/** Why a webhook that a user turned off is off. */
+export const DISABLED_BY_USER = "disabled by a user";
+
 /** A webhook just created: the only time its whole secret is shown. */
 export interface CreatedWebhook extends Webhook {
   secret: string;
@@ -97,6 +113,61 @@ export class WebhookService {
       options.project !== undefined ? (await this.#projects.get(options.project)).id : this.#ctx.projectId;
     const rows = await this.#ctx.store.webhooks.list({ projectId, after: cursor, limit: limit + 1 });
     return pageOf(rows.map(publicView), limit, (w) => w.id);
+  }
+
+  /**
+   * Changes a webhook's url or kinds of events, or turns it on or off. Turning on a disabled webhook
+   * forgets its failures and, unless `resume` is `missed`, starts it with the events written from now
+   * on. Its secret stays.
+   * @throws InvalidInputError naming the field; ForbiddenError when the new URL is not allowed
+   */
+  async update(
+    id: string,
+    input: WebhookPatch,
+    options: { outbound?: OutboundPolicy } = {},
+  ): Promise<Webhook> {
+    const parsed = parseInput(webhookPatch, input, "webhook update");
+    if (parsed.resume !== undefined && parsed.enabled !== true)
+      throw new InvalidInputError("invalid webhook update: resume: only with enabled: true");
+    if (parsed.url === undefined && parsed.events === undefined && parsed.enabled === undefined)
+      throw new InvalidInputError("invalid webhook update: give at least one of url, events and enabled");
+    const url = parsed.url === undefined ? undefined : parseDestination(parsed.url, "webhook update: url");
+    if (parsed.events !== undefined) kindMatcher(parsed.events, "webhook update: events");
+    const webhook = await this.#require(id);
+    if (url !== undefined)
+      await checkDestination(url, options.outbound ?? UNRESTRICTED, "webhook update: url");
+    // Read before the change: events written after it are sent, as for a new webhook.
+    const end =
+      parsed.enabled === true && parsed.resume !== "missed" ? await this.#ctx.store.events.lastSeq() : null;
+    const now = nowIso(this.#ctx);
+    const { after } = await this.#ctx.store.webhooks.update(webhook.id, (before) => {
+      const starting = parsed.enabled === true && !before.enabled;
+      const stopping = parsed.enabled === false && before.enabled;
+      const next: StoredWebhook = {
+        ...before,
+        url: url?.href ?? before.url,
+        events: parsed.events === undefined ? before.events : [...new Set(parsed.events)],
+        enabled: parsed.enabled ?? before.enabled,
+        disabledReason: starting ? null : stopping ? DISABLED_BY_USER : before.disabledReason,
+        consecutiveFailures: starting ? 0 : before.consecutiveFailures,
+        cursor: starting && end !== null ? Math.max(before.cursor, end) : before.cursor,
+        updatedAt: now,
+      };
+      return {
+        webhook: next,
+        event: makeEvent(this.#ctx, {
+          projectId: before.projectId,
+          actor: "user",
+          kind: "webhook.updated",
+          targetType: "webhook",
+          targetId: before.id,
+          before: publicView(before),
+          after: publicView(next),
+          createdAt: now,
+        }),
+      };
+    });
+    return publicView(after);
   }
 
   /** Deletes a webhook and its delivery log; nothing more is sent to it. */

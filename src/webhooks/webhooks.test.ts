@@ -157,6 +157,81 @@ describe("webhooks", () => {
     await hook.close();
   });
 
+  it("turns a disabled webhook on again, from now or with what it missed, and off at a user's word", async (t) => {
+    const failing = await receiver(Array.from({ length: 20 }, () => 500));
+    const healthy = await receiver();
+    t.after(() => Promise.all([failing.close(), healthy.close()]));
+    const created = await call(open, "POST", "/v1/webhooks", { url: failing.url, events: ["memory.*"] });
+    const id = created.body.id as string;
+    const agent = await engram.agents.create({ name: "recovering" });
+    const texts = async (hook: Awaited<ReturnType<typeof receiver>>) =>
+      hook.received.map((r) => JSON.parse(r.body).event.after?.text ?? JSON.parse(r.body).event.kind);
+    const disabled = async () => {
+      const deadline = Date.now() + 5000;
+      let webhook = (await call(open, "GET", `/v1/webhooks/${id}`)).body;
+      while (webhook.enabled === true && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        webhook = (await call(open, "GET", `/v1/webhooks/${id}`)).body;
+      }
+      return webhook;
+    };
+    await engram.memories.add(agent.id, { text: "one" });
+    await engram.memories.add(agent.id, { text: "two" });
+    assert.equal((await disabled()).enabled, false);
+    await engram.memories.add(agent.id, { text: "three: missed while disabled" });
+
+    // Bad changes are refused, naming the field, and change nothing.
+    for (const [body, message] of [
+      [{}, /give at least one of url, events and enabled/],
+      [{ resume: "missed" }, /resume: only with enabled: true/],
+      [{ url: "ftp://example.com/hook" }, /url/],
+      [{ events: [] }, /events/],
+      [{ enabled: "yes" }, /enabled/],
+    ] as const) {
+      const refused = await call(open, "PATCH", `/v1/webhooks/${id}`, body);
+      assert.equal(refused.status, 400, JSON.stringify(body));
+      assert.match((refused.body.error as Json).message as string, message);
+    }
+    assert.equal(
+      (await call(open, "PATCH", "/v1/webhooks/whk_00000000000000000000000000", { enabled: true })).status,
+      404,
+    );
+    assert.equal((await call(open, "GET", `/v1/webhooks/${id}`)).body.url, failing.url);
+
+    // On again at a new URL, from now on: "three" is not sent, "four" is.
+    const enabled = await call(open, "PATCH", `/v1/webhooks/${id}`, { url: healthy.url, enabled: true });
+    assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
+    assert.deepEqual(
+      [enabled.body.enabled, enabled.body.disabledReason, enabled.body.consecutiveFailures, enabled.body.url],
+      [true, null, 0, healthy.url],
+    );
+    await engram.memories.add(agent.id, { text: "four" });
+    await healthy.count(1);
+    assert.deepEqual(await texts(healthy), ["four"]);
+
+    // Off at a user's word, then on with what it missed.
+    const off = await call(open, "PATCH", `/v1/webhooks/${id}`, { enabled: false });
+    assert.deepEqual([off.body.enabled, off.body.disabledReason], [false, "disabled by a user"]);
+    await engram.memories.add(agent.id, { text: "five: missed while off" });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(await texts(healthy), ["four"]);
+    const back = await call(open, "PATCH", `/v1/webhooks/${id}`, { enabled: true, resume: "missed" });
+    assert.equal(back.status, 200);
+    await healthy.count(2);
+    assert.deepEqual(await texts(healthy), ["four", "five: missed while off"]);
+    const kinds = ((await call(open, "GET", "/v1/events?limit=500")).body.items as Json[])
+      .filter((e) => e.targetId === id)
+      .map((e) => e.kind);
+    assert.deepEqual(kinds, [
+      "webhook.created",
+      "webhook.disabled",
+      "webhook.updated",
+      "webhook.updated",
+      "webhook.updated",
+    ]);
+    assert.equal((await call(open, "DELETE", `/v1/webhooks/${id}`)).status, 204);
+  });
+
   it("refuses a URL that is not http(s), naming the field", async () => {
     const before = ((await call(open, "GET", "/v1/webhooks")).body.items as Json[]).length;
     const bad = await call(open, "POST", "/v1/webhooks", { url: "ftp://example.com/x", events: ["*"] });
@@ -208,6 +283,20 @@ describe("webhooks", () => {
         key,
       );
       assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+      // A changed URL is held to the allowlist too, and a refused change changes nothing.
+      const moved = await call(
+        guarded,
+        "PATCH",
+        `/v1/webhooks/${accepted.body.id}`,
+        { url: `http://127.0.0.1:${hook.port + 1}/elsewhere` },
+        key,
+      );
+      assert.equal(moved.status, 403, JSON.stringify(moved.body));
+      assert.match((moved.body.error as Json).message as string, /webhook update: url: .*allowlist/);
+      assert.equal(
+        (await call(listed, "GET", `/v1/webhooks/${accepted.body.id}`, undefined, key)).body.url,
+        hook.url,
+      );
       const tenant = engram.forProject(accepted.body.projectId as string);
       const agent = await tenant.agents.create({ name: "in-tenant" });
       await engram.agents.create({ name: "elsewhere" });

@@ -1,18 +1,19 @@
 import type { Webhook, WebhookDelivery } from "../../core/webhook-types.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { fields, listResult, shortTime, table } from "../output.ts";
+import { UsageError } from "../usage-error.ts";
+
+/** The repeatable `--event KIND` of `add` and `update`. */
+const eventOption = (help: string) => ({ type: "string", multiple: true, arg: "KIND", help }) as const;
 
 const add = defineCommand({
   name: "webhooks add",
   summary: "Send a project's events to a URL, signed (delivered by engram serve)",
   args: ["url"],
   options: {
-    event: {
-      type: "string",
-      multiple: true,
-      arg: "KIND",
-      help: "an event kind to send: memory.created, a family (memory.*) or * (repeatable; required)",
-    },
+    event: eventOption(
+      "an event kind to send: memory.created, a family (memory.*) or * (repeatable; required)",
+    ),
     secret: {
       type: "string",
       arg: "SECRET",
@@ -65,6 +66,36 @@ const list = defineCommand({
   },
 });
 
+const update = defineCommand({
+  name: "webhooks update",
+  summary: "Change a webhook's URL or events, or turn it on or off (its secret stays)",
+  args: ["id"],
+  options: {
+    url: { type: "string", arg: "URL", help: "send to this URL from now on" },
+    event: eventOption(
+      "the event kinds to send instead (repeatable): memory.created, a family (memory.*) or *",
+    ),
+    enable: { type: "boolean", help: "turn it on: a disabled webhook starts again, its failures forgotten" },
+    disable: { type: "boolean", help: "turn it off, keeping it and its place" },
+    resume: {
+      type: "string",
+      arg: "now|missed",
+      help: "with --enable: send the events from now on (default), or those missed since it stopped too",
+    },
+  },
+  async run({ args, options }, ctx) {
+    if (options.enable === true && options.disable === true)
+      throw new UsageError("give --enable or --disable, not both", "webhooks update");
+    const webhook = await ctx.engram().webhooks.update(args.id, {
+      url: options.url,
+      events: options.event,
+      enabled: options.enable === true ? true : options.disable === true ? false : undefined,
+      resume: options.resume as "now" | "missed" | undefined,
+    });
+    return { data: webhook, text: formatWebhooks([webhook]) };
+  },
+});
+
 const remove = defineCommand({
   name: "webhooks remove",
   summary: "Delete a webhook and its delivery log",
@@ -94,7 +125,7 @@ const deliveries = defineCommand({
 });
 
 /** `engram webhooks …` */
-export const webhookCommands: readonly Command[] = [add, list, remove, deliveries];
+export const webhookCommands: readonly Command[] = [add, list, update, remove, deliveries];
 
 function formatWebhooks(webhooks: readonly Webhook[]): string {
   return table(

@@ -6,6 +6,7 @@ export interface WebhooksClient {
   create(input: Parameters<WebhookService["create"]>[0]): ReturnType<WebhookService["create"]>;
   list: WebhookService["list"];
   get: WebhookService["get"];
+  update(id: string, input: Parameters<WebhookService["update"]>[1]): ReturnType<WebhookService["update"]>;
   delete: WebhookService["delete"];
   deliveries: WebhookService["deliveries"];
 }
@@ -17,6 +18,7 @@ export function webhooksClient(t: Transport): WebhooksClient {
     create: (input) => t.call("webhooks.create", { body: { project: t.options.project, ...input } }),
     list: (options = {}) => t.call("webhooks.list", { query: { project: t.options.project, ...options } }),
     get: (id) => t.call("webhooks.get", { params: params(id) }),
+    update: (id, input) => t.call("webhooks.update", { params: params(id), body: input }),
     delete: (id) => t.call("webhooks.delete", { params: params(id) }),
     deliveries: (id, options = {}) =>
       t.call("webhooks.deliveries", { params: params(id), query: { ...options } }),

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type OutboundPolicy, UNRESTRICTED } from "../../webhooks/outbound-policy.ts";
-import { webhookInput } from "../../webhooks/webhook-service.ts";
+import { webhookInput, webhookPatch } from "../../webhooks/webhook-service.ts";
 import type { AppEnv } from "../env.ts";
 import {
   cursorQuery,
@@ -102,6 +102,22 @@ const get = createRoute({
   responses: { 200: jsonResponse(WebhookSchema, "the webhook"), ...errorResponses(404) },
 });
 
+const update = createRoute({
+  method: "patch",
+  path: "/v1/webhooks/{webhookId}",
+  operationId: "webhooks.update",
+  tags: ["webhooks"],
+  summary: "Change a webhook's url or kinds of events, or turn it on or off (its secret stays)",
+  description: [
+    "Turning on a disabled webhook forgets its failures and sends it the events written from now on;",
+    'with resume "missed", also those written since it stopped. Turning one off keeps it, and its',
+    'place, with disabledReason "disabled by a user". With auth, a new url must be on the outbound',
+    "allowlist.",
+  ].join(" "),
+  request: { params: webhookParams, body: jsonRequest(webhookPatch) },
+  responses: { 200: jsonResponse(WebhookSchema, "the webhook"), ...errorResponses(400, 403, 404, 413, 415) },
+});
+
 const remove = createRoute({
   method: "delete",
   path: "/v1/webhooks/{webhookId}",
@@ -125,7 +141,7 @@ const deliveries = createRoute({
   },
 });
 
-/** `/v1/webhooks`: new webhooks' URLs must pass `outbound`. */
+/** `/v1/webhooks`: new webhooks' URLs, and changed ones, must pass `outbound`. */
 export function registerWebhookRoutes(
   app: OpenAPIHono<AppEnv>,
   outbound: OutboundPolicy = UNRESTRICTED,
@@ -135,6 +151,12 @@ export function registerWebhookRoutes(
   );
   app.openapi(list, async (c) => c.json(await c.var.engram.webhooks.list(c.req.valid("query")), 200));
   app.openapi(get, async (c) => c.json(await c.var.engram.webhooks.get(c.req.valid("param").webhookId), 200));
+  app.openapi(update, async (c) =>
+    c.json(
+      await c.var.engram.webhooks.update(c.req.valid("param").webhookId, c.req.valid("json"), { outbound }),
+      200,
+    ),
+  );
   app.openapi(remove, async (c) => {
     await c.var.engram.webhooks.delete(c.req.valid("param").webhookId);
     return c.body(null, 204);

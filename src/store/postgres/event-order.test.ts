@@ -3,7 +3,13 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { createEngram, type Engram } from "../../engram.ts";
 import { EVENT_ORDER_LOCK } from "./event-writer.ts";
-import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
+import {
+  advisoryLockWaiter,
+  freshSchemaName,
+  postgresSkip,
+  sharedTestPostgres,
+  type TestPostgres,
+} from "./test-server.ts";
 
 /**
  * The event log's order on PostgreSQL: a write's events take their `seq` only once it holds the
@@ -30,19 +36,6 @@ describe("the PostgreSQL event log's order", postgresSkip(), () => {
     await server?.stop();
   });
 
-  /** The pid of the engram connection waiting for an advisory lock, once there is one. */
-  async function waitingBackend(): Promise<number> {
-    for (let tries = 0; tries < 500; tries++) {
-      const { rows } = await admin.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity
-         WHERE application_name = 'engram' AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
-      );
-      if (rows[0] !== undefined) return rows[0].pid;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error("no engram connection came to wait for the lock");
-  }
-
   it("gives a write waiting for the lock a seq after every one taken while it waited", async () => {
     const agent = await engram.agents.create({ name: "a" });
     await admin.query("SELECT pg_advisory_lock($1)", [EVENT_ORDER_LOCK]);
@@ -50,7 +43,7 @@ describe("the PostgreSQL event log's order", postgresSkip(), () => {
     let write: Promise<unknown>;
     try {
       write = engram.memories.add(agent.id, { text: "written while the log was held" });
-      await waitingBackend();
+      await advisoryLockWaiter(admin);
       // Another writer, not waiting for the lock, takes a seq meanwhile.
       const { rows } = await admin.query<{ seq: string }>(
         `SELECT nextval(pg_get_serial_sequence('"${schema}".events', 'seq')) AS seq`,

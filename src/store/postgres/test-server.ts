@@ -177,3 +177,21 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
     },
   };
 }
+
+/**
+ * The pid of the engram connection (application_name `engram`) waiting for an advisory lock, once
+ * there is one: for tests that hold a lock to stop a write midway. Fails after about 5 s.
+ */
+export async function advisoryLockWaiter(admin: {
+  query<R>(text: string): Promise<{ rows: R[] }>;
+}): Promise<number> {
+  for (let tries = 0; tries < 500; tries++) {
+    const { rows } = await admin.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity
+       WHERE application_name = 'engram' AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
+    );
+    if (rows[0] !== undefined) return rows[0].pid;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error("no engram connection came to wait for the lock");
+}

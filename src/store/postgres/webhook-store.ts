@@ -7,11 +7,13 @@ import {
   deliveryValues,
   toDelivery,
   toWebhook,
+  WEBHOOK_CHANGE_COLUMNS,
   WEBHOOK_COLUMNS,
   type WebhookRow,
+  webhookChangeValues,
   webhookValues,
 } from "../rows/webhook-rows.ts";
-import type { DeliveryOutcome, ListOptions, StoredWebhook, WebhookStore } from "../store.ts";
+import type { DeliveryOutcome, ListOptions, StoredWebhook, WebhookChange, WebhookStore } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertRows } from "./insert-rows.ts";
 import type { PgDatabase } from "./pg-database.ts";
@@ -67,6 +69,29 @@ export class PgWebhookStore implements WebhookStore {
       `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE enabled = 1 ORDER BY id`,
     );
     return rows.map(toWebhook);
+  }
+
+  async update(
+    id: string,
+    change: (before: StoredWebhook) => WebhookChange,
+  ): Promise<{ before: StoredWebhook; after: StoredWebhook }> {
+    return this.#db.transaction(async (tx) => {
+      const row = await tx.get<WebhookRow>(
+        `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
+      if (row === undefined) throw new NotFoundError(`webhook ${id} not found`);
+      const before = toWebhook(row);
+      const { webhook: after, event } = change(before);
+      const values = webhookChangeValues(after);
+      await tx.run(
+        `UPDATE webhooks SET ${WEBHOOK_CHANGE_COLUMNS.map((c, i) => `${c} = $${i + 1}`).join(", ")}
+         WHERE id = $${values.length + 1}`,
+        [...values, id],
+      );
+      await writeEvents(tx, [event]);
+      return { before, after };
+    });
   }
 
   async delete(id: string, event: NewEvent): Promise<void> {

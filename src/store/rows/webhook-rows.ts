@@ -97,3 +97,25 @@ export const deliveryValues = (d: WebhookDelivery) => [
   d.durationMs,
   d.createdAt,
 ];
+
+/** What a webhook's change may set: the columns `webhookChangeValues` gives, in order. */
+export const WEBHOOK_CHANGE_COLUMNS = [
+  "url",
+  "events",
+  "enabled",
+  "disabled_reason",
+  "consecutive_failures",
+  "cursor",
+  "updated_at",
+] as const;
+
+/** A changed webhook's values, in `WEBHOOK_CHANGE_COLUMNS` order. */
+export const webhookChangeValues = (webhook: StoredWebhook) => [
+  webhook.url,
+  JSON.stringify(webhook.events),
+  webhook.enabled ? 1 : 0,
+  webhook.disabledReason,
+  webhook.consecutiveFailures,
+  webhook.cursor,
+  webhook.updatedAt,
+];

@@ -7,11 +7,13 @@ import {
   deliveryValues,
   toDelivery,
   toWebhook,
+  WEBHOOK_CHANGE_COLUMNS,
   WEBHOOK_COLUMNS,
   type WebhookRow,
+  webhookChangeValues,
   webhookValues,
 } from "../rows/webhook-rows.ts";
-import type { DeliveryOutcome, ListOptions, StoredWebhook, WebhookStore } from "../store.ts";
+import type { DeliveryOutcome, ListOptions, StoredWebhook, WebhookChange, WebhookStore } from "../store.ts";
 import { inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import type { Statements } from "./statements.ts";
@@ -56,6 +58,25 @@ export class SqliteWebhookStore implements WebhookStore {
     return this.#s
       .all<WebhookRow>(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE enabled = 1 ORDER BY id`)
       .map(toWebhook);
+  }
+
+  async update(
+    id: string,
+    change: (before: StoredWebhook) => WebhookChange,
+  ): Promise<{ before: StoredWebhook; after: StoredWebhook }> {
+    return inWriteTransaction(this.#s.db, () => {
+      const row = this.#s.get<WebhookRow>(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?`, id);
+      if (row === undefined) throw new NotFoundError(`webhook ${id} not found`);
+      const before = toWebhook(row);
+      const { webhook: after, event } = change(before);
+      this.#s.run(
+        `UPDATE webhooks SET ${WEBHOOK_CHANGE_COLUMNS.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
+        ...webhookChangeValues(after),
+        id,
+      );
+      writeEvents(this.#s, [event]);
+      return { before, after };
+    });
   }
 
   async delete(id: string, event: NewEvent): Promise<void> {

@@ -113,6 +113,23 @@ export function learningStoreCases(kit: SuiteKit): void {
         2,
       );
       assert.deepEqual(await store.episodes.get(agent.id, walk.id), finished);
+      // Only the last steps, at their indexes: the count stays, earlier ones are absent.
+      const tail = await store.episodes.get(agent.id, walk.id, { lastSteps: 2 });
+      assert.equal(tail?.steps.length, 3);
+      assert.deepEqual(
+        [0, 1, 2].map((i) => i in (tail?.steps ?? [])),
+        [false, true, true],
+      );
+      assert.deepEqual(tail?.steps.slice(1), finished.steps.slice(1));
+      const none = await store.episodes.get(agent.id, walk.id, { lastSteps: 0 });
+      assert.deepEqual(
+        [none?.steps.length, none?.steps.filter(Boolean).length, none?.totalReward],
+        [3, 0, 3],
+      );
+      assert.deepEqual(
+        (await store.episodes.get(agent.id, walk.id, { lastSteps: 10 }))?.steps,
+        finished.steps,
+      );
       assert.deepEqual(await store.experience.all(agent.id), [changed]);
       // Another agent's experience is its own.
       assert.equal(await store.experience.version(other.agent.id), 0);

@@ -10,6 +10,7 @@ import {
   recordValues,
   STEP_COLUMNS,
   type StepRow,
+  stepsAtIndexes,
   stepValues,
   toEpisode,
   toRecord,
@@ -51,18 +52,21 @@ export class PgEpisodeStore implements EpisodeStore {
     this.#db = db;
   }
 
-  async get(agentId: string, id: string): Promise<Episode | null> {
+  async get(agentId: string, id: string, options: { lastSteps?: number } = {}): Promise<Episode | null> {
     const row = await this.#db.get<EpisodeRow>("SELECT * FROM episodes WHERE id = $1 AND agent_id = $2", [
       id,
       agentId,
     ]);
     if (row === undefined) return null;
-    const steps = await this.#db.all<StepRow>(
-      "SELECT * FROM episode_steps WHERE episode_rowid = $1 ORDER BY idx",
-      [row.rowid],
-    );
-    const { stepCount: _, ...episode } = toEpisode(row, steps.map(toStep));
-    return episode;
+    const { lastSteps } = options;
+    const steps = (
+      await this.#db.all<StepRow>(
+        "SELECT * FROM episode_steps WHERE episode_rowid = $1 AND idx >= $2 ORDER BY idx",
+        [row.rowid, lastSteps === undefined ? 0 : row.step_count - lastSteps],
+      )
+    ).map(toStep);
+    const { stepCount, ...episode } = toEpisode(row, steps);
+    return lastSteps === undefined ? episode : { ...episode, steps: stepsAtIndexes(steps, stepCount) };
   }
 
   async list(

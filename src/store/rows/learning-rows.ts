@@ -67,6 +67,16 @@ export const toEpisode = (row: EpisodeRow, steps: EpisodeStep[]): Episode & { st
   stepCount: row.step_count,
 });
 
+/**
+ * The steps an episode read with `lastSteps` holds: `count` long, each of `steps` at its index and
+ * the earlier ones absent (so `steps.length` is still how many it has).
+ */
+export function stepsAtIndexes(steps: readonly EpisodeStep[], count: number): EpisodeStep[] {
+  const sparse = new Array<EpisodeStep>(Math.max(count, steps.length));
+  for (const step of steps) sparse[step.index] = step;
+  return sparse;
+}
+
 export const toStep = (row: StepRow): EpisodeStep => ({
   index: row.idx,
   observation: row.observation,

@@ -10,6 +10,7 @@ import {
   recordValues,
   STEP_COLUMNS,
   type StepRow,
+  stepsAtIndexes,
   stepValues,
   toEpisode,
   toRecord,
@@ -34,18 +35,23 @@ export class SqliteEpisodeStore implements EpisodeStore {
     this.#s = statements;
   }
 
-  async get(agentId: string, id: string): Promise<Episode | null> {
+  async get(agentId: string, id: string, options: { lastSteps?: number } = {}): Promise<Episode | null> {
     const row = this.#s.get<EpisodeRow>(
       "SELECT rowid, * FROM episodes WHERE id = ? AND agent_id = ?",
       id,
       agentId,
     );
     if (row === undefined) return null;
+    const { lastSteps } = options;
     const steps = this.#s
-      .all<StepRow>("SELECT * FROM episode_steps WHERE episode_rowid = ? ORDER BY idx", row.rowid)
+      .all<StepRow>(
+        "SELECT * FROM episode_steps WHERE episode_rowid = ? AND idx >= ? ORDER BY idx",
+        row.rowid,
+        lastSteps === undefined ? 0 : row.step_count - lastSteps,
+      )
       .map(toStep);
-    const { stepCount: _, ...episode } = toEpisode(row, steps);
-    return episode;
+    const { stepCount, ...episode } = toEpisode(row, steps);
+    return lastSteps === undefined ? episode : { ...episode, steps: stepsAtIndexes(steps, stepCount) };
   }
 
   async list(

@@ -238,17 +238,23 @@ export class SqliteVectorStore implements VectorStore {
     const state = this.#lists.state(space, agentId);
     // New vectors go to the lists a retraining is filling, else to the active ones.
     const centroids = this.#targetCentroids(space, agentId, state);
+    // The items' rowids in one statement (an item not the agent's has none).
+    const rowids = new Map(
+      this.#s
+        .all<{ id: string; rowid: number }>(
+          `SELECT t.id, t.rowid FROM json_each(?) j CROSS JOIN ${table} t ON t.id = j.value AND t.agent_id = ?`,
+          JSON.stringify(items.map((item) => item.id)),
+          agentId,
+        )
+        .map((row) => [row.id, row.rowid]),
+    );
     // The last vector given for a rowid wins.
     const pending = new Map<number, Float32Array>();
     for (const { id, vector } of items) {
-      const row = this.#s.get<{ rowid: number }>(
-        `SELECT rowid FROM ${table} WHERE id = ? AND agent_id = ?`,
-        id,
-        agentId,
-      );
-      if (row === undefined) continue;
-      if (!pending.has(row.rowid) && !fresh.has(id)) this.#deleteRows(space, [row.rowid], agentId, state);
-      pending.set(row.rowid, vector);
+      const rowid = rowids.get(id);
+      if (rowid === undefined) continue;
+      if (!pending.has(rowid) && !fresh.has(id)) this.#deleteRows(space, [rowid], agentId, state);
+      pending.set(rowid, vector);
     }
     if (pending.size === 0) return null;
     const entries = [...pending];

@@ -54,6 +54,24 @@ export function graphStoreCases(kit: SuiteKit): void {
           { source: "message", id: "m3" },
         ],
       });
+      // A relation between two of the keys asked for comes once; the strongest come first.
+      assert.deepEqual(
+        (await store.graph.relations(agent.id, [null], ["bea", "ada"], 10)).map((r) => [
+          r.source,
+          r.target,
+          r.weight,
+        ]),
+        [
+          ["ada", "bea", 3],
+          ["ada", "lisbon", 1],
+        ],
+      );
+      assert.deepEqual(
+        (await store.graph.relations(agent.id, [null], ["lisbon", "nobody"], 10, { provenance: false })).map(
+          (r) => [r.source, r.target, r.provenance],
+        ),
+        [["ada", "lisbon", []]],
+      );
       const mentions = await store.graph.mentions(agent.id, [null], ["lisbon", "bea"], 2);
       assert.deepEqual(
         mentions.map((m) => [m.key, m.id, m.source]),

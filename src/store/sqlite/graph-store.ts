@@ -173,14 +173,23 @@ export class SqliteGraphStore implements GraphStore {
     limit: number,
     options: { provenance?: boolean } = {},
   ): Promise<Relation[]> {
-    const provenance = options.provenance === false ? "'[]' AS provenance" : "provenance";
+    const provenance = options.provenance === false ? "'[]' AS provenance" : "r.provenance";
     if (keys.length === 0 || list.length === 0) return [];
+    const columns = `r.user_key, r.source, r.target, r.type, r.weight, r.valid_from, r.valid_to, ${provenance}`;
+    // The relations from the keys and those to them, each found through its index by user and key
+    // (one scan with "source IN … OR target IN …" reads every relation of the agent's users: 7 ms at
+    // 20,000 relations, against 0.3 ms). A relation between two of the keys is found twice, kept once.
+    // Ordered by weight (descending), valid_from, source, target, type: by number, as json_each's own
+    // columns (one is named "type") would make the names ambiguous.
     return this.#s
       .all<RelationRow>(
-        `SELECT user_key, source, target, type, weight, valid_from, valid_to, ${provenance} FROM graph_relations
-         WHERE agent_id = ?1 AND user_key IN (SELECT value FROM json_each(?2))
-           AND (source IN (SELECT value FROM json_each(?3)) OR target IN (SELECT value FROM json_each(?3)))
-         ORDER BY weight DESC, valid_from, source, target, type LIMIT ?4`,
+        `SELECT ${columns} FROM json_each(?2) u CROSS JOIN json_each(?3) k
+           CROSS JOIN graph_relations r ON r.agent_id = ?1 AND r.user_key = u.value AND r.source = k.value
+         UNION
+         SELECT ${columns} FROM json_each(?2) u CROSS JOIN json_each(?3) k
+           CROSS JOIN graph_relations r INDEXED BY graph_relations_by_target
+             ON r.agent_id = ?1 AND r.user_key = u.value AND r.target = k.value
+         ORDER BY 5 DESC, 6, 2, 3, 4 LIMIT ?4`,
         agentId,
         users(list),
         json(keys),

@@ -153,6 +153,28 @@ describe("sleep-time decision on written facts", () => {
       assert.equal((await engram.memories.get(agent.id, untouched.id)).version, 1);
   });
 
+  it("finds an old similar fact by search, however many facts came after it", async () => {
+    const { engram, agent, prompts } = await setUp([{ fact: 1, event: "UPDATE", target: 1 }], {
+      // Consolidation's bound on what it reads is not the decision's.
+      sleeptime: { consolidate: { maxMemories: 3 }, decide: { maxFacts: 100 } },
+    });
+    const paris = await engram.memories.add(agent.id, { text: "Ada's studio is in Paris." });
+    // Thirty later facts, none like another: the first job asks the model nothing.
+    const words = ["garden", "violin", "harbour", "tax", "chess", "kettle"];
+    await engram.memories.addMany(
+      agent.id,
+      Array.from({ length: 30 }, (_, i) => ({ text: `${words[i % 6]}${i} ${words[(i + 1) % 6]}${i}` })),
+    );
+    await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(prompts.length, 0);
+    const lisbon = await engram.memories.add(agent.id, { text: "Ada's studio moved to Lisbon." });
+    const [job] = await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(job?.status, "succeeded", JSON.stringify(job?.error));
+    assert.match(prompts.at(-1) ?? "", /Fact 1: .*studio moved to Lisbon.*1\. .*studio is in Paris/);
+    assert.doesNotMatch(prompts.at(-1) ?? "", /Fact 2|garden/);
+    assert.equal(mark(await engram.memories.get(agent.id, paris.id))?.supersededBy, lisbon.id);
+  });
+
   it("decides at most maxFacts facts per job, oldest first; the next job takes the rest", async () => {
     const { engram, agent, prompts } = await setUp([{ fact: 1, event: "ADD" }], {
       sleeptime: { decide: { maxFacts: 1 } },

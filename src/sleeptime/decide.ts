@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Memory } from "../core/types.ts";
+import { queryTerms } from "../retrieval/query-terms.ts";
 import { mergeInto, supersede } from "./consolidate.ts";
 import { isUndecidedFact } from "./decide-switch.ts";
 import type { JobRun } from "./job-run.ts";
@@ -45,18 +46,17 @@ export async function decide(run: JobRun): Promise<void> {
   // The first fact a job was queued for bounds only the first decision ever (older facts were there
   // before it was wanted); after that, the watermark does, so facts a full batch left are not lost.
   const start = since === null ? (run.fromMemory ?? "") : "";
-  const all = await currentFacts(run, now);
-  const fresh = all
-    .filter((m) => m.id > through && m.id >= start && isUndecidedFact(m))
-    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const fresh = await freshFacts(run, now, start, through);
   const batch = fresh.slice(0, options.maxFacts);
   run.stats.facts = batch.length;
   if (fresh.length > batch.length) run.stats.left = fresh.length - batch.length;
   // Every fact of the batch is past `through`, so the last one is the new watermark.
   run.extra.decidedThrough = batch.at(-1)?.id ?? through;
-  const questions = batch
-    .map((fact) => ({ fact, candidates: candidatesOf(fact, all, options.candidates) }))
-    .filter((q) => q.candidates.length > 0);
+  const questions: Question[] = [];
+  for (const fact of batch) {
+    const candidates = await candidatesOf(run, fact, options.candidates, now);
+    if (candidates.length > 0) questions.push({ fact, candidates });
+  }
   if (questions.length === 0) {
     if (batch.length > 0) run.note(`${batch.length} new fact(s), none like an existing one`);
     return;
@@ -95,32 +95,55 @@ export async function decide(run: JobRun): Promise<void> {
   );
 }
 
-/** The agent's facts valid now and not archived, newest first. */
-async function currentFacts(run: JobRun, now: number): Promise<Memory[]> {
+/**
+ * The undecided facts current now that are past the watermark `through` and not before `from`, oldest
+ * first: read newest first down to the watermark, so only what is new is read.
+ */
+async function freshFacts(run: JobRun, now: number, from: string, through: string): Promise<Memory[]> {
   const out: Memory[] = [];
-  const max = run.options.consolidate.maxMemories;
-  let after: string | undefined;
-  while (out.length < max) {
+  for (let after: string | undefined; ; ) {
     const page = await run.ctx.store.memories.list(
       { agentId: run.agent.id, kinds: ["fact"], archived: "exclude" },
-      { after, limit: Math.min(PAGE, max - out.length) },
+      { after, limit: PAGE },
     );
-    out.push(...page.filter((m) => isCurrent(m, now)));
+    const newer = page.filter((m) => m.id >= from && m.id > through);
+    out.push(...newer.filter((m) => isCurrent(m, now) && isUndecidedFact(m)));
     const last = page.at(-1);
-    if (last === undefined || page.length < PAGE) break;
+    if (last === undefined || page.length < PAGE || newer.length < page.length) break;
     after = last.id;
   }
-  return out;
+  return out.reverse();
 }
+
+/** Facts a full-text search reads for each new one: the best by BM25, compared by shared terms. */
+const CANDIDATE_POOL = 50;
 
 /**
  * The facts a new one is compared with: current facts of the same agent and user, written before it,
- * that share a term with it, the most similar first.
+ * that share a term with it, the most similar first. They are found by a full-text search of the
+ * agent's facts (at most CANDIDATE_POOL a fact), so an old fact is found however many there are,
+ * and a decision reads the same whatever the agent's size.
  */
-function candidatesOf(fact: Memory, all: readonly Memory[], max: number): Question["candidates"] {
+async function candidatesOf(
+  run: JobRun,
+  fact: Memory,
+  max: number,
+  now: number,
+): Promise<Question["candidates"]> {
   const terms = similarityTerms(fact.text);
-  return all
-    .filter((m) => m.id < fact.id && m.userId === fact.userId)
+  const hits = await run.ctx.store.memories.searchText(
+    {
+      agentId: run.agent.id,
+      kinds: ["fact"],
+      archived: "exclude",
+      ...(fact.userId === null ? {} : { userId: fact.userId }),
+    },
+    queryTerms(fact.text),
+    CANDIDATE_POOL + 1,
+  );
+  return hits
+    .map((hit) => hit.item)
+    .filter((m) => m.id < fact.id && m.userId === fact.userId && isCurrent(m, now))
     .map((memory) => ({ memory, similarity: jaccard(terms, similarityTerms(memory.text)) }))
     .filter((c) => c.similarity > 0)
     .sort((a, b) => b.similarity - a.similarity || compareAge(b.memory, a.memory))

@@ -139,6 +139,7 @@ async function candidatesOf(
       ...(fact.userId === null ? {} : { userId: fact.userId }),
     },
     queryTerms(fact.text),
+    // One more: the new fact finds itself.
     CANDIDATE_POOL + 1,
   );
   return hits

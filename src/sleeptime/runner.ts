@@ -78,8 +78,11 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
     // Embedded before the write, so that the job's memories commit with their vectors.
     // (A project memory the job rewrote is the project's, not the agent's.)
     const owners = new Map<string, Memory[]>();
-    for (const memory of run.changes.newTexts)
-      owners.set(memory.agentId, [...(owners.get(memory.agentId) ?? []), memory]);
+    for (const memory of run.changes.newTexts) {
+      const owned = owners.get(memory.agentId);
+      if (owned === undefined) owners.set(memory.agentId, [memory]);
+      else owned.push(memory);
+    }
     const vectors = await Promise.all(
       [...owners].map(([owner, memories]) => ctx.vectors.embedFor("memories", owner, memories)),
     );

@@ -103,7 +103,7 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions 
     event: (fields) => ({
       ...fields,
       id: generateId("event"),
-      agentId: fields.targetType === "agent" ? fields.targetId : null,
+      agentId: fields.agentId ?? (fields.targetType === "agent" ? fields.targetId : null),
       actor: "system",
       before: null,
       createdAt: toIso(now()),
@@ -138,8 +138,10 @@ interface Copy {
   from: Store;
   to: Store;
   now(): string;
-  /** An event of the copy, written with what it copied. */
-  event(fields: Pick<NewEvent, "projectId" | "kind" | "targetType" | "targetId" | "after">): NewEvent;
+  /** An event of the copy, written with what it copied (an agent's own, or `agentId`'s). */
+  event(
+    fields: Pick<NewEvent, "projectId" | "kind" | "targetType" | "targetId" | "after"> & { agentId?: string },
+  ): NewEvent;
   progress(progress: CopyProgress): void;
 }
 
@@ -182,16 +184,14 @@ async function copyMcpServers({ from, to, event }: Copy, agents: Agent[]): Promi
   let copied = 0;
   for (const agent of agents) {
     for (const server of await from.mcpServers.list(agent.id)) {
-      const copiedEvent = {
-        ...event({
-          projectId: agent.projectId,
-          kind: "mcp_server.copied",
-          targetType: "mcp_server",
-          targetId: server.name,
-          after: maskedView(server),
-        }),
+      const copiedEvent = event({
+        projectId: agent.projectId,
         agentId: agent.id,
-      };
+        kind: "mcp_server.copied",
+        targetType: "mcp_server",
+        targetId: server.name,
+        after: maskedView(server),
+      });
       await to.mcpServers.put(agent.id, server.name, () => ({ server, event: copiedEvent }));
       copied++;
     }

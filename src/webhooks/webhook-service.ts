@@ -17,10 +17,14 @@ import {
 } from "./webhook-dispatcher.ts";
 import { publicView } from "./webhook-view.ts";
 
+/** Where a webhook is sent. */
+const webhookUrl = z.string().max(2048);
+/** Kinds of events to send: exact (`memory.created`), a family (`memory.*`) or `*`. */
+const webhookEvents = z.array(z.string().max(100)).min(1, "must name at least one kind (or *)").max(50);
+
 export const webhookInput = z.strictObject({
-  url: z.string().max(2048),
-  /** Kinds of events to send: exact (`memory.created`), a family (`memory.*`) or `*`. */
-  events: z.array(z.string().max(100)).min(1, "must name at least one kind (or *)").max(50),
+  url: webhookUrl,
+  events: webhookEvents,
   /** The signing secret (16 to 256 characters); one is generated when absent. */
   secret: z.string().min(16, "must be at least 16 characters").max(256).optional(),
   /** The project whose events it is sent (default: the caller's, or `default`). */
@@ -29,8 +33,8 @@ export const webhookInput = z.strictObject({
 export type WebhookInput = z.input<typeof webhookInput>;
 
 export const webhookPatch = z.strictObject({
-  url: z.string().max(2048).optional(),
-  events: z.array(z.string().max(100)).min(1, "must name at least one kind (or *)").max(50).optional(),
+  url: webhookUrl.optional(),
+  events: webhookEvents.optional(),
   /** Turn it on (a disabled one starts again, its failures forgotten) or off. */
   enabled: z.boolean().optional(),
   /**

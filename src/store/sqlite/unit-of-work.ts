@@ -44,7 +44,6 @@ export async function applySqliteWork(
   const after: (() => void)[] = [];
   const handlers = sqliteHandlers(targets, writtenItems(operations), after);
   await inWriteTransaction(targets.statements.db, () => {
-    after.length = 0;
     for (const operation of operations) applyOperation(handlers, operation);
   });
   for (const task of after) task();

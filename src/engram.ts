@@ -282,7 +282,12 @@ function build(
   const search = once(() => new (modules.search().SearchService)(ctx));
   const insights = once(() => new (modules.insights().InsightService)(ctx));
   const sleeptime = once(
-    () => new (modules.sleeptime().SleeptimeService)(ctx, { insights: insights(), blocks }, sleeptimeOptions),
+    () =>
+      new (modules.sleeptime().SleeptimeService)(
+        ctx,
+        { insights: insights(), blocks, deliver: (job) => agentRuntime().runDelivery(job) },
+        sleeptimeOptions,
+      ),
   );
   const transfer = once(() => new (modules.transfer().TransferService)(ctx, projects));
   const history = new HistoryService(ctx, blocks);
@@ -302,6 +307,7 @@ function build(
         insights: insights(),
         experience,
         search: searchFn,
+        queue: sleeptimeOptions.queue,
         ...runtime,
       }),
   );

@@ -1,7 +1,7 @@
 import type { LanguageModel } from "ai";
 import { followingController } from "../core/abort.ts";
 import { InvalidInputError } from "../core/errors.ts";
-import type { Agent } from "../core/types.ts";
+import type { Agent, Job } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import type { ExperienceService } from "../experience/experience-service.ts";
 import { splitContent } from "../images/content-parts.ts";
@@ -21,9 +21,15 @@ import type { ConversationCache } from "./conversation-cache.ts";
 import { EventChannel } from "./event-channel.ts";
 import { MEMORY_TOOL_NAMES, memoryTools } from "./memory-tools.ts";
 import type { BackgroundTurns } from "./messaging/background-turns.ts";
+import { type DeliveryServices, runDelivery, sendLater } from "./messaging/delivery.ts";
 import { findProjectAgent } from "./messaging/find-agent.ts";
 import type { MessageOrigin } from "./messaging/message-chain.ts";
-import { MESSAGING_TOOL_NAMES, type MessagingServices, messagingTools } from "./messaging/messaging-tools.ts";
+import {
+  type AgentMessage,
+  MESSAGING_TOOL_NAMES,
+  type MessagingServices,
+  messagingTools,
+} from "./messaging/messaging-tools.ts";
 import type { ResponderName } from "./responder-names.ts";
 import { reactiveResponder } from "./responders/reactive.ts";
 import type { Responder, StepView } from "./responders/responder.ts";
@@ -102,6 +108,8 @@ export interface RuntimeServices {
   mcpPool: McpConnectionPool;
   /** Turns started by `send_message_to_agent`, which the engine waits for when it closes. */
   background: BackgroundTurns;
+  /** The job queue's settings, for the deliveries of messages sent with `send_message_to_agent`. */
+  queue: { maxAttempts: number; retryDelayMs: number };
 }
 
 /** A tool an agent's model is offered, as `tools list` shows it. */
@@ -141,6 +149,15 @@ export class AgentRuntime {
   /** Resolves once the turns that agents' `send_message_to_agent` calls started have ended. */
   settled(): Promise<void> {
     return this.#s.background.settled();
+  }
+
+  /**
+   * Runs one claimed attempt of a `deliver` job (a message sent with `send_message_to_agent`): how
+   * the job runner finishes a delivery that a crashed process left unanswered. See
+   * docs/agent-runtime.md.
+   */
+  runDelivery(job: Job): Promise<Job> {
+    return runDelivery(this.#deliveries(), job);
   }
 
   /**
@@ -429,6 +446,7 @@ export class AgentRuntime {
   /** The messaging tools, when the agent's setting or the call (a group) turns them on. */
   #messagingTools(agent: Agent, turn: ToolTurn, messageTargets: TurnOptions["messageTargets"]) {
     if (!turn.settings.messaging && messageTargets === undefined) return {};
+    const responderOf = (target: Agent) => messageTargets?.find((t) => t.id === target.id)?.responder;
     const hop = {
       agentId: agent.id,
       agentName: agent.name,
@@ -437,23 +455,12 @@ export class AgentRuntime {
     };
     const services: MessagingServices = {
       findAgent: (projectId, ref) => findProjectAgent(this.#s.ctx, projectId, ref),
-      checkCanAnswer: (target) => {
+      sendLater: (target, message) => {
         modelForAgent(this.#s.ctx, target, undefined);
+        return sendLater(this.#deliveries(), target, message, responderOf(target));
       },
-      answer: async (target, message, abortSignal) => {
-        const { content, name, userId, sessionId } = message;
-        const responder = messageTargets?.find((t) => t.id === target.id)?.responder;
-        const { result } = await this.#begin(
-          target.id,
-          { content, name, userId, sessionId, responder },
-          { abortSignal },
-          () => {},
-          false,
-          message.origin,
-        );
-        return result;
-      },
-      background: this.#s.background,
+      answer: (target, message, abortSignal) =>
+        this.#answerMessage(target, message, responderOf(target), abortSignal),
     };
     return messagingTools(services, {
       agent,
@@ -464,6 +471,35 @@ export class AgentRuntime {
       waitMs: turn.settings.messageWaitMs,
       targets: messageTargets === undefined ? null : new Map(messageTargets.map((t) => [t.id, t.name])),
     });
+  }
+
+  /** Runs `target`'s turn on a message from another agent; resolves when it is persisted. */
+  async #answerMessage(
+    target: Agent,
+    message: AgentMessage,
+    responder: ResponderName | undefined,
+    abortSignal: AbortSignal | undefined,
+  ): Promise<TurnResult> {
+    const { content, name, userId, sessionId } = message;
+    const { result } = await this.#begin(
+      target.id,
+      { content, name, userId, sessionId, responder },
+      { abortSignal },
+      () => {},
+      false,
+      message.origin,
+    );
+    return result;
+  }
+
+  #deliveries(): DeliveryServices {
+    return {
+      ctx: this.#s.ctx,
+      messages: this.#s.messages,
+      queue: this.#s.queue,
+      background: this.#s.background,
+      answer: (target, message, responder) => this.#answerMessage(target, message, responder, undefined),
+    };
   }
 
   /** The model's `provider:model` name, chosen in the same order as the model itself. */

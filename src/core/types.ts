@@ -262,6 +262,13 @@ export const JOB_STATUSES = ["queued", "running", "succeeded", "failed"] as cons
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /**
+ * The kind of job that delivers a message one agent sent another without waiting
+ * (`send_message_to_agent`): it runs the receiving agent's turn. Unlike sleep-time jobs, it neither
+ * waits for the agent's other jobs nor holds them up; the conversation's turn lease orders turns.
+ */
+export const DELIVER_JOB = "deliver";
+
+/**
  * A unit of background work for one agent (e.g. a sleep-time consolidation), kept in a persistent
  * queue: claimed by one runner at a time under a lease, retried until `maxAttempts`.
  */

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { JOB_STATUSES } from "../core/types.ts";
-import { SLEEP_JOB_KINDS } from "../sleeptime/options.ts";
+import { JOB_KINDS, SLEEP_JOB_KINDS } from "../sleeptime/options.ts";
 
 const timestamp = z.string().openapi({ description: "ISO 8601 time", example: "2025-01-01T12:00:00.000Z" });
 
@@ -9,15 +9,18 @@ export const JobSchema = z
     id: z.string().openapi({ example: "job_01jd8x0k5m2n3p4q5r6s7t8v9w" }),
     projectId: z.string(),
     agentId: z.string(),
-    kind: z.string().openapi({ description: `one of ${SLEEP_JOB_KINDS.join(", ")}` }),
+    kind: z.string().openapi({ description: `one of ${JOB_KINDS.join(", ")}` }),
     status: z.enum(JOB_STATUSES),
     attempts: z.number().int().openapi({ description: "attempts started so far" }),
     maxAttempts: z.number().int(),
     idempotencyKey: z.string().nullable(),
-    trigger: z
-      .string()
-      .openapi({ description: "manual, messages, episodes, schedule or facts (a fact write queued it)" }),
-    payload: z.record(z.string(), z.unknown()).openapi({ description: "force, and setting overrides" }),
+    trigger: z.string().openapi({
+      description:
+        "manual, messages, episodes, schedule, facts (a fact write queued it) or agent (a deliver job: a message another agent sent)",
+    }),
+    payload: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: "force, and setting overrides; for deliver, the message and its origin" }),
     result: z
       .record(z.string(), z.unknown())
       .nullable()

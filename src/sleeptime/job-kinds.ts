@@ -2,6 +2,9 @@
 export const SLEEP_JOB_KINDS = ["decide", "extract", "consolidate", "reflect", "rethink", "forget"] as const;
 export type SleepJobKind = (typeof SLEEP_JOB_KINDS)[number];
 
+/** Every kind of job the queue holds: the sleep-time jobs and `deliver` (a message between agents). */
+export const JOB_KINDS = [...SLEEP_JOB_KINDS, "deliver"] as const;
+
 /**
  * The jobs a run or the schedule performs when none are named. `decide` and `extract` are left out:
  * writes enqueue them, and they only look at what was written since their last run.

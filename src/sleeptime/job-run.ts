@@ -1,5 +1,5 @@
 import type { LanguageModel } from "ai";
-import { EngramError, toEngramError } from "../core/errors.ts";
+import type { EngramError } from "../core/errors.ts";
 import type { GraphRecord } from "../core/graph-types.ts";
 import type { Agent, Job, JsonObject } from "../core/types.ts";
 import type { InsightService } from "../insights/insight-service.ts";
@@ -7,30 +7,17 @@ import type { BlockService } from "../memory/blocks/block-service.ts";
 import type { EngineContext } from "../memory/context.ts";
 import { modelForAgent } from "../models/language-model.ts";
 import { ChangeSet } from "./change-set.ts";
+import { permanent } from "./job-attempt.ts";
 import type { SleeptimeOptions } from "./options.ts";
 
-const PERMANENT = Symbol.for("engram.sleeptime.permanent");
-
-/** Marks an error as one that retrying cannot fix (e.g. no model configured). */
-export function permanent(error: unknown): EngramError {
-  const failure = toEngramError(error);
-  (failure as unknown as Record<symbol, boolean>)[PERMANENT] = true;
-  return failure;
-}
-
-/** Whether a failed attempt is worth retrying: not for bad input, missing things or missing set-up. */
-export function isPermanent(error: unknown): boolean {
-  if (typeof error === "object" && error !== null && PERMANENT in error) return true;
-  return (
-    EngramError.isInstance(error) &&
-    (error.code === "invalid_input" || error.code === "not_found" || error.code === "forbidden")
-  );
-}
+export { isPermanent, permanent } from "./job-attempt.ts";
 
 /** The services a job may compute changes with (they prepare; only the runner writes). */
 export interface JobServices {
   insights: InsightService;
   blocks: BlockService;
+  /** Runs a claimed `deliver` job (a message between agents): the agent runtime's, not a sleep-time job. */
+  deliver(job: Job): Promise<Job>;
 }
 
 /** What a job's code sees while it runs: the agent, its settings, a model, and the changes so far. */

@@ -1,13 +1,7 @@
 import { z } from "zod";
 import { toIso } from "../core/clock.ts";
-import {
-  ConflictError,
-  EngramError,
-  InvalidInputError,
-  NotFoundError,
-  toEngramError,
-} from "../core/errors.ts";
-import type { Job, Memory } from "../core/types.ts";
+import { EngramError, InvalidInputError, NotFoundError } from "../core/errors.ts";
+import { DELIVER_JOB, type Job, type Memory } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { keepsGraph } from "../graph/graph-mode.ts";
 import { rebuildGraph } from "../graph/graph-rebuild.ts";
@@ -18,7 +12,8 @@ import { consolidate } from "./consolidate.ts";
 import { decide } from "./decide.ts";
 import { extract } from "./extract.ts";
 import { forget } from "./forget.ts";
-import { isPermanent, JobRun, type JobServices } from "./job-run.ts";
+import { recordFailure } from "./job-attempt.ts";
+import { JobRun, type JobServices } from "./job-run.ts";
 import { jobOverrides, type SleepJobKind, type SleeptimeOptions, withOverrides } from "./options.ts";
 import { reflect } from "./reflect.ts";
 import { rethink } from "./rethink.ts";
@@ -56,6 +51,7 @@ export interface RunnerDeps {
  */
 export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
   const { ctx, options } = deps;
+  if (job.kind === DELIVER_JOB) return deps.services.deliver(job);
   const attempt = job.attempts;
   try {
     const agent = await ctx.store.agents.get(job.agentId);
@@ -109,28 +105,7 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
     if (job.kind === "consolidate" && keepsGraph(agent)) await rebuildGraph(ctx.store, agent.id);
     return done;
   } catch (error) {
-    return recordFailure(deps, job, error);
-  }
-}
-
-async function recordFailure(deps: RunnerDeps, job: Job, error: unknown): Promise<Job> {
-  const { ctx, options } = deps;
-  const failure = toEngramError(error);
-  const now = ctx.now();
-  const attempt = job.attempts;
-  const retry = !isPermanent(error) && attempt < job.maxAttempts;
-  try {
-    return await ctx.store.jobs.fail({
-      id: job.id,
-      attempt,
-      error: { code: failure.code, message: failure.message },
-      retryAt: retry ? toIso(now + options.queue.retryDelayMs * 2 ** (attempt - 1)) : null,
-      finishedAt: toIso(now),
-    });
-  } catch (lost) {
-    // The lease lapsed and another runner took the job over: its attempt decides the outcome.
-    if (lost instanceof ConflictError) return (await ctx.store.jobs.get(job.id)) ?? job;
-    throw lost;
+    return recordFailure(ctx, options.queue.retryDelayMs, job, error);
   }
 }
 

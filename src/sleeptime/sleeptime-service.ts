@@ -10,9 +10,11 @@ import { isProjectHolder } from "../memory/memories/project-memory.ts";
 import { dropUndefined, PAGE_DEFAULT, PAGE_MAX, pageOf } from "../memory/pagination.ts";
 import { modelForAgent } from "../models/language-model.ts";
 import { decidesOnWrite, isUndecidedFact } from "./decide-switch.ts";
+import { queuedJob } from "./job-attempt.ts";
 import type { JobServices } from "./job-run.ts";
 import {
   DEFAULT_SLEEP_JOBS,
+  JOB_KINDS,
   jobOverrides,
   MODEL_JOBS,
   SLEEP_JOB_KINDS,
@@ -35,7 +37,7 @@ export type SleepInput = z.input<typeof sleepInput>;
 
 export const jobListInput = z.strictObject({
   status: z.enum(JOB_STATUSES).optional(),
-  kind: z.enum(SLEEP_JOB_KINDS).optional(),
+  kind: z.enum(JOB_KINDS).optional(),
   cursor: z.string().max(200).optional(),
   limit: z.number().int().min(1).max(PAGE_MAX).optional(),
 });
@@ -349,27 +351,13 @@ export class SleeptimeService {
   }
 
   #newJob(agent: Agent, kind: SleepJobKind, trigger: string, payload: JobPayload, key?: string): Job {
-    const now = toIso(this.#ctx.now());
-    return {
-      id: this.#ctx.generateId("job"),
-      projectId: agent.projectId,
-      agentId: agent.id,
+    return queuedJob(this.#ctx, agent, {
       kind,
-      status: "queued",
-      attempts: 0,
-      maxAttempts: this.options.queue.maxAttempts,
-      idempotencyKey: key ?? null,
       trigger,
       payload: JSON.parse(JSON.stringify(payload)),
-      result: null,
-      error: null,
-      runAfter: now,
-      createdAt: now,
-      startedAt: null,
-      finishedAt: null,
-      leaseExpiresAt: null,
-      checkpoint: null,
-    };
+      maxAttempts: this.options.queue.maxAttempts,
+      idempotencyKey: key ?? null,
+    });
   }
 
   #lease(): { now: string; leaseExpiresAt: string } {

@@ -44,7 +44,9 @@ export interface JobStore {
   /**
    * Takes the oldest due job: queued with `runAfter` reached, or running under an expired lease (its
    * runner is presumed dead). Agents with another job running under a live lease are skipped, so one
-   * agent's jobs run one at a time. Marks it running, counts the attempt and sets the lease.
+   * agent's jobs run one at a time. Deliveries (`DELIVER_JOB`) are the exception: they neither wait
+   * for the agent's other jobs nor count as running for them. Marks it running, counts the attempt
+   * and sets the lease.
    */
   claim(options: ClaimOptions): Promise<Job | null>;
   /** Extends a running attempt's lease; false when that attempt no longer holds the job. */

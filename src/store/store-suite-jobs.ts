@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { ConflictError } from "../core/errors.ts";
-import type { Agent, Commit, Job, JsonObject, Memory, NewEvent, Project } from "../core/types.ts";
+import {
+  type Agent,
+  type Commit,
+  DELIVER_JOB,
+  type Job,
+  type JsonObject,
+  type Memory,
+  type NewEvent,
+  type Project,
+} from "../core/types.ts";
 import type { AppendCommit, InsightChanges, MemoryWrite, Store } from "./store.ts";
 
 /** What the shared suite lends its job cases: fixtures and helpers. */
@@ -224,6 +233,37 @@ export function jobStoreCases(kit: SuiteKit): void {
       assert.equal(failed.status, "queued");
       assert.deepEqual(failed.error, { code: "internal", message: "boom" });
       assert.equal((await store.jobs.claim({ now: at(60), leaseExpiresAt: at(70) }))?.id, later.id);
+    });
+  });
+
+  it("claims a delivery beside its agent's running sleep-time job, and a delivery holds none up", async () => {
+    await withStore(async (store) => {
+      const { agent } = await seed(store);
+      const sleep = job(agent);
+      const first = job(agent, { kind: DELIVER_JOB });
+      const second = job(agent, { kind: DELIVER_JOB });
+      const other = job(agent, { kind: "forget", runAfter: at(2) });
+      await store.jobs.enqueue([sleep, first, second, other]);
+      assert.equal((await store.jobs.claim({ now: at(10), leaseExpiresAt: at(20) }))?.id, sleep.id);
+      // The agent's consolidation runs: its deliveries are claimed all the same, each once.
+      assert.equal((await store.jobs.claim({ now: at(11), leaseExpiresAt: at(20) }))?.id, first.id);
+      assert.equal(
+        (await store.jobs.claim({ now: at(11), leaseExpiresAt: at(20), ids: [second.id] }))?.id,
+        second.id,
+      );
+      assert.equal(await store.jobs.claim({ now: at(12), leaseExpiresAt: at(20) }), null);
+      // The sleep-time job ends: the next one is claimed though both deliveries still run.
+      await store.jobs.fail({
+        id: sleep.id,
+        attempt: 1,
+        error: { code: "internal", message: "boom" },
+        retryAt: null,
+        finishedAt: at(13),
+      });
+      assert.equal((await store.jobs.claim({ now: at(14), leaseExpiresAt: at(20) }))?.id, other.id);
+      // A delivery whose lease lapsed is taken over.
+      const taken = await store.jobs.claim({ now: at(21), leaseExpiresAt: at(30), ids: [first.id] });
+      assert.equal(taken?.attempts, 2);
     });
   });
 

@@ -72,7 +72,13 @@ describe("agent messaging", () => {
     assert.equal(result.answer, "Sent.");
     const [[isError, content]] = toolResults(result.messages) as [[boolean, string]];
     assert.equal(isError, false);
-    assert.deepEqual(JSON.parse(content), { delivered: true, agent: "worker", agentId: agents.worker.id });
+    const sent = JSON.parse(content);
+    assert.deepEqual(sent, {
+      delivered: true,
+      agent: "worker",
+      agentId: agents.worker.id,
+      deliveryJobId: sent.deliveryJobId,
+    });
     await engram.runtime.settled();
     const log = (await engram.messages.list(agents.worker.id)).items;
     assert.deepEqual(
@@ -85,6 +91,17 @@ describe("agent messaging", () => {
     const from = log[0]?.metadata.from as Record<string, unknown>;
     assert.equal(from.turnId, result.turnId);
     assert.equal(from.mode, "async");
+    // The delivery was a job of the worker's, queued before the tool answered, done once its turn was.
+    const job = await engram.sleeptime.get(agents.worker.id, sent.deliveryJobId);
+    assert.equal(job.kind, "deliver");
+    assert.equal(job.agentId, agents.worker.id);
+    assert.equal(job.status, "succeeded");
+    assert.equal(job.attempts, 1);
+    assert.deepEqual(job.result, { turnId: log[0]?.metadata.turnId, messageIds: log.map((m) => m.id) });
+    assert.deepEqual(
+      (await engram.sleeptime.list(agents.worker.id, { kind: "deliver" })).items.map((j) => j.id),
+      [job.id],
+    );
   });
 
   it("a cycle of waits (A waits on B, which waits on A) is refused as a tool error, not a deadlock", async () => {

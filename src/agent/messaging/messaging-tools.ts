@@ -1,12 +1,11 @@
 import type { Tool } from "ai";
 import { z } from "zod";
 import { EngramError } from "../../core/errors.ts";
-import type { Agent } from "../../core/types.ts";
+import type { Agent, Job } from "../../core/types.ts";
 import { MAX_MESSAGE_CHARS } from "../../memory/messages/message-service.ts";
 import { aiSdk } from "../../models/ai-sdk.ts";
 import { toolError } from "../memory-tools.ts";
 import type { TurnResult } from "../turn-events.ts";
-import type { BackgroundTurns } from "./background-turns.ts";
 import { checkNextHop, type MessageHop, type MessageOrigin } from "./message-chain.ts";
 
 /** The agent-messaging tools, by name (offered when the agent's `messaging` setting is on). */
@@ -26,11 +25,13 @@ export interface AgentMessage {
 export interface MessagingServices {
   /** The agent of `projectId` with this id or name, or null. */
   findAgent(projectId: string, idOrName: string): Promise<Agent | null>;
-  /** Throws what would stop the target's turn from starting (no model configured). */
-  checkCanAnswer(target: Agent): void;
+  /**
+   * Queues the message's delivery durably and starts it in the background (see `sendLater`).
+   * @throws what would stop the target's turn from starting (no model configured); nothing is queued then.
+   */
+  sendLater(target: Agent, message: AgentMessage): Promise<Job>;
   /** Runs the target's turn on the message; resolves when it is persisted. */
   answer(target: Agent, message: AgentMessage, abortSignal: AbortSignal | undefined): Promise<TurnResult>;
-  background: BackgroundTurns;
 }
 
 /** The sending turn: who sends, along which chain, within which limits. */
@@ -59,7 +60,7 @@ function messageInput() {
 
 /**
  * `send_message_to_agent` (the other agent answers in its own turn, in the background, and its
- * reply stays in its conversation) and `send_message_to_agent_and_wait` (its turn runs now and its
+ * reply stays in its conversation; the delivery is queued durably before the tool returns) and `send_message_to_agent_and_wait` (its turn runs now and its
  * answer is the tool's result). Each message is recorded in the receiving conversation with its
  * sender, the sender's turn and the chain before it; a chain past `maxHops`, or a wait that would
  * wait on itself, is refused as a tool error the model can react to.
@@ -96,9 +97,8 @@ export function messagingTools(services: MessagingServices, scope: MessagingScop
       execute: async (input, { toolCallId }) => {
         try {
           const { target, message } = await send(false, input, toolCallId);
-          services.checkCanAnswer(target);
-          services.background.add(services.answer(target, message, undefined));
-          return { delivered: true, agent: target.name, agentId: target.id };
+          const job = await services.sendLater(target, message);
+          return { delivered: true, agent: target.name, agentId: target.id, deliveryJobId: job.id };
         } catch (error) {
           throw toolError(error);
         }

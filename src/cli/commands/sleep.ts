@@ -1,5 +1,5 @@
 import { EngramError } from "../../core/errors.ts";
-import { SLEEP_JOB_KINDS } from "../../sleeptime/job-kinds.ts";
+import { JOB_KINDS, SLEEP_JOB_KINDS } from "../../sleeptime/job-kinds.ts";
 import type { JobOverrides, SleepJobKind } from "../../sleeptime/options.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { parseJsonObjectFlag } from "../files.ts";
@@ -86,7 +86,7 @@ const list = defineCommand({
       arg: "STATUS",
       help: "only jobs in this state: queued, running, succeeded, failed",
     },
-    kind: { type: "string", arg: "KIND", help: `only jobs of this kind: ${KINDS}` },
+    kind: { type: "string", arg: "KIND", help: `only jobs of this kind: ${JOB_KINDS.join(", ")}` },
     limit: { type: "string", arg: "N", help: "page size (default 50, at most 500)" },
     cursor: { type: "string", arg: "CURSOR", help: "the page after this cursor" },
   },

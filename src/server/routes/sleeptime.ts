@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { JOB_STATUSES } from "../../core/types.ts";
-import { SLEEP_JOB_KINDS } from "../../sleeptime/options.ts";
+import { JOB_KINDS } from "../../sleeptime/options.ts";
 import { sleepInput } from "../../sleeptime/sleeptime-service.ts";
 import type { AppEnv } from "../env.ts";
 import { JobSchema, SleepRunSchema } from "../job-schemas.ts";
@@ -53,7 +53,7 @@ const list = createRoute({
     params: agentParams,
     query: z.object({
       status: z.enum(JOB_STATUSES).optional().openapi({ description: "only jobs in this state" }),
-      kind: z.enum(SLEEP_JOB_KINDS).optional().openapi({ description: "only jobs of this kind" }),
+      kind: z.enum(JOB_KINDS).optional().openapi({ description: "only jobs of this kind" }),
       cursor: cursorQuery,
       limit: limitQuery,
     }),

@@ -1,3 +1,4 @@
+import { DELIVER_JOB } from "../../core/types.ts";
 import type { ClaimOptions } from "../store.ts";
 import type { Sql } from "./pg-database.ts";
 
@@ -20,7 +21,8 @@ const MAX_CANDIDATES = 32;
  * - one agent's jobs run one at a time: a claim takes a transaction lock on the job's agent (again
  *   skipping an agent another server is claiming for), then checks, in a statement that sees every
  *   claim committed before the lock was granted, that none of the agent's other jobs is running under
- *   a live lease.
+ *   a live lease. Deliveries (`DELIVER_JOB`) are neither held to this nor counted by it: the row
+ *   lock alone makes each one claimed once.
  */
 export async function claimDueJob(tx: Sql, options: ClaimOptions): Promise<string | null> {
   const params: unknown[] = [];
@@ -30,7 +32,8 @@ export async function claimDueJob(tx: Sql, options: ClaimOptions): Promise<strin
     options.ids === undefined
       ? `((j.status = 'queued' AND j.run_after <= ${now}) OR (j.status = 'running' AND j.lease_expires_at <= ${now}))`
       : `(j.status = 'queued' OR (j.status = 'running' AND j.lease_expires_at <= ${now}))`,
-    `NOT ${othersRunning("j.agent_id", "j.id", now)}`,
+    // One sleep-time job of an agent at a time; deliveries run beside them (see DELIVER_JOB).
+    `(j.kind = '${DELIVER_JOB}' OR NOT ${othersRunning("j.agent_id", "j.id", now)})`,
   ];
   if (options.ids !== undefined) where.push(`j.id = ANY(${bind(options.ids)}::text[])`);
   if (options.agentId !== undefined) where.push(`j.agent_id = ${bind(options.agentId)}`);
@@ -39,11 +42,12 @@ export async function claimDueJob(tx: Sql, options: ClaimOptions): Promise<strin
   const skipped: string[] = [];
   const skip = bind(skipped);
   where.push(`NOT (j.agent_id = ANY(${skip}::text[]))`);
-  const pick = `SELECT j.id, j.agent_id FROM jobs j WHERE ${where.join(" AND ")}
+  const pick = `SELECT j.id, j.agent_id, j.kind FROM jobs j WHERE ${where.join(" AND ")}
     ORDER BY j.run_after, j.rowid LIMIT 1 FOR UPDATE OF j SKIP LOCKED`;
   for (let tries = 0; tries < MAX_CANDIDATES; tries++) {
-    const candidate = await tx.get<{ id: string; agent_id: string }>(pick, params);
+    const candidate = await tx.get<{ id: string; agent_id: string; kind: string }>(pick, params);
     if (candidate === undefined) return null;
+    if (candidate.kind === DELIVER_JOB) return take(tx, candidate.id, options);
     skipped.push(candidate.agent_id);
     const locked = await tx.get<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS ok", [
       AGENT_CLAIM_LOCK,
@@ -56,18 +60,23 @@ export async function claimDueJob(tx: Sql, options: ClaimOptions): Promise<strin
       options.now,
     ]);
     if (check?.busy !== false) continue;
-    await tx.run(
-      `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = $1, lease_expires_at = $2,
-         finished_at = NULL WHERE id = $3`,
-      [options.now, options.leaseExpiresAt, candidate.id],
-    );
-    return candidate.id;
+    return take(tx, candidate.id, options);
   }
   return null;
+}
+
+/** Marks the job running under the claim's lease, counting the attempt. */
+async function take(tx: Sql, id: string, options: ClaimOptions): Promise<string> {
+  await tx.run(
+    `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = $1, lease_expires_at = $2,
+       finished_at = NULL WHERE id = $3`,
+    [options.now, options.leaseExpiresAt, id],
+  );
+  return id;
 }
 
 /** Whether the agent (`agent`) has a job other than `job` running under a lease live at `now`. */
 function othersRunning(agent: string, job: string, now: string): string {
   return `EXISTS (SELECT 1 FROM jobs o WHERE o.agent_id = ${agent} AND o.id <> ${job}
-    AND o.status = 'running' AND o.lease_expires_at > ${now})`;
+    AND o.kind <> '${DELIVER_JOB}' AND o.status = 'running' AND o.lease_expires_at > ${now})`;
 }

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
-import type { Job } from "../../core/types.ts";
+import { DELIVER_JOB, type Job } from "../../core/types.ts";
 import { JOB_COLUMNS, type JobRow, jobValues, toJob } from "../rows/job-rows.ts";
 import type {
   ClaimOptions,
@@ -88,8 +88,9 @@ export class SqliteJobStore implements JobStore {
         options.ids === undefined
           ? "((j.status = 'queued' AND j.run_after <= ?) OR (j.status = 'running' AND j.lease_expires_at <= ?))"
           : "(j.status = 'queued' OR (j.status = 'running' AND j.lease_expires_at <= ?))",
-        `NOT EXISTS (SELECT 1 FROM jobs o WHERE o.agent_id = j.agent_id AND o.id <> j.id
-           AND o.status = 'running' AND o.lease_expires_at > ?)`,
+        // One sleep-time job of an agent at a time; deliveries run beside them (see DELIVER_JOB).
+        `(j.kind = '${DELIVER_JOB}' OR NOT EXISTS (SELECT 1 FROM jobs o WHERE o.agent_id = j.agent_id
+           AND o.id <> j.id AND o.kind <> '${DELIVER_JOB}' AND o.status = 'running' AND o.lease_expires_at > ?))`,
       ];
       const params: (string | number)[] =
         options.ids === undefined ? [options.now, options.now, options.now] : [options.now, options.now];

@@ -53,7 +53,11 @@ export interface EntityMention extends GraphSource {
 
 /** What one memory or message says about entities, as an extractor found it. */
 export interface GraphFacts {
-  entities: { key: string; name: string; type: EntityType }[];
+  /**
+   * `typed`: the type is a model's reading of the text, not a guess from the words around the name;
+   * it replaces the type the entity was stored with.
+   */
+  entities: { key: string; name: string; type: EntityType; typed?: boolean }[];
   relations: GraphFactRelation[];
 }
 

@@ -24,10 +24,26 @@ export async function rebuildGraph(store: Store, agentId: string): Promise<Agent
     if (page.length < REBUILD_PAGE) break;
     after = page.at(-1)?.id;
   }
-  const rebuilt = graphFromRecords(mergeDuplicates(records));
-  const graph = withModelFacts(rebuilt, await store.graph.dump(agentId), new Set(records.map((r) => r.id)));
+  const old = await store.graph.dump(agentId);
+  const rebuilt = keepTypes(graphFromRecords(mergeDuplicates(records)), old);
+  const graph = withModelFacts(rebuilt, old, new Set(records.map((r) => r.id)));
   await store.graph.replace(agentId, graph);
   return graph;
+}
+
+/**
+ * The rebuilt graph with each entity's stored type where it had one: a type may be a model's reading
+ * of the text (see `GraphFacts`), which the rules would guess again differently.
+ */
+export function keepTypes(rebuilt: AgentGraph, old: AgentGraph): AgentGraph {
+  const types = new Map(old.entities.map((e) => [`${e.userId ?? ""}\u0000${e.key}`, e.type]));
+  return {
+    ...rebuilt,
+    entities: rebuilt.entities.map((e) => {
+      const type = types.get(`${e.userId ?? ""}\u0000${e.key}`);
+      return type === undefined || type === e.type ? e : { ...e, type };
+    }),
+  };
 }
 
 /** Relations the deterministic extractor makes: everything else a model's extraction found. */

@@ -152,7 +152,7 @@ function recordOf(item: ExtractedItem, source: ExtractionItem): GraphRecord {
   const entities = new Map<string, GraphRecord["entities"][number]>();
   for (const e of item.entities) {
     const key = entityKey(e.name);
-    if (!entities.has(key)) entities.set(key, { key, name: e.name.trim(), type: e.type });
+    if (!entities.has(key)) entities.set(key, { key, name: e.name.trim(), type: e.type, typed: true });
   }
   for (const e of source.record.entities) if (!entities.has(e.key)) entities.set(e.key, e);
   return {

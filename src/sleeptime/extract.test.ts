@@ -284,6 +284,31 @@ describe("sleep-time extraction with a model (metadata.graph: model)", () => {
     await assert.rejects(engram.entities.get(agent.id, "Zed"), /entity "Zed" not found/);
   });
 
+  it("the model's type replaces the rules' guess, and keeps it through later writes and a rebuild", async () => {
+    const { engram, agent } = await setUp((ids) => ({
+      items: ids.map((id) => ({
+        id,
+        entities: [
+          { name: "Ada", type: "person" },
+          { name: "Jordan", type: "place" },
+        ],
+        relations: [{ source: "Ada", target: "Jordan", type: "visited" }],
+      })),
+    }));
+    await engram.memories.add(agent.id, { text: "Ada flew over Jordan last spring." });
+    const typeOf = async () => (await engram.entities.get(agent.id, "Jordan")).entity.type;
+    assert.equal(await typeOf(), "person", "the rules guess a person for a bare name");
+    const [job] = await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(job?.status, "succeeded", JSON.stringify(job?.error));
+    assert.equal(await typeOf(), "place");
+    // The rules' next guess does not undo it, nor does a rebuild from the memories.
+    await engram.memories.add(agent.id, { text: "Jordan was warm." });
+    assert.equal(await typeOf(), "place");
+    await engram.entities.rebuild(agent.id);
+    assert.equal(await typeOf(), "place");
+    assert.equal((await engram.entities.get(agent.id, "Ada")).entity.type, "person");
+  });
+
   it("an answer that is no JSON at all changes nothing and fails nothing; rules-mode agents queue no extraction", async () => {
     const { engram, agent } = await setUp(() => "I cannot help with that.");
     await engram.memories.add(agent.id, { text: "Ada lives in Berlin." });

@@ -7,6 +7,8 @@ export interface BatchEntity {
   key: string;
   name: string;
   type: EntityType;
+  /** A model gave the type (see `GraphFacts`): it replaces the stored one. */
+  typed: boolean;
   firstSeen: string;
   lastSeen: string;
   /** Mentions this batch adds. */
@@ -59,12 +61,17 @@ export function mergeRecords(records: readonly GraphRecord[]): {
           key: e.key,
           name: e.name,
           type: e.type,
+          typed: e.typed === true,
           firstSeen: r.at,
           lastSeen: r.at,
           mentions: 1,
         });
       else {
         known.mentions++;
+        if (e.typed === true && !known.typed) {
+          known.type = e.type;
+          known.typed = true;
+        }
         if (r.at < known.firstSeen) known.firstSeen = r.at;
         if (r.at > known.lastSeen) known.lastSeen = r.at;
       }

@@ -218,6 +218,16 @@ export async function recordGraph(
       },
     },
   );
+  // A type a model gave replaces the stored one (a guess from the words around the name).
+  const typed = batch.entities.filter((e) => e.typed).map((e) => [e.user, e.key, e.type]);
+  if (typed.length > 0)
+    await tx.run(
+      `UPDATE graph_entities SET type = t.type
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS t(user_key, key, type)
+       WHERE graph_entities.agent_id = $1 AND graph_entities.user_key = t.user_key
+         AND graph_entities.key = t.key AND graph_entities.type <> t.type`,
+      [agentId, ...columnArrays(typed, 3)],
+    );
   // A source that states the end closes the relation, though others stated it open.
   for (const r of batch.relations) {
     if (r.endedAt === null) continue;

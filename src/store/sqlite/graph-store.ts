@@ -113,7 +113,12 @@ export class SqliteGraphStore implements GraphStore {
     for (const e of entities) {
       const ref = entityRef(e.user, e.key);
       const id = ids.get(ref);
-      if (id !== undefined) changed.push([id, e.mentions, e.firstSeen, e.lastSeen]);
+      if (id !== undefined)
+        changed.push(
+          e.typed
+            ? [id, e.mentions, e.firstSeen, e.lastSeen, e.type]
+            : [id, e.mentions, e.firstSeen, e.lastSeen],
+        );
       else {
         ids.set(ref, ++last);
         fresh.push(last, agentId, e.user, e.key, e.name, e.type, e.mentions, e.firstSeen, e.lastSeen);
@@ -121,8 +126,10 @@ export class SqliteGraphStore implements GraphStore {
     }
     if (changed.length > 0)
       this.#s.run(
+        // A type a model gave (j.value ->> 4) replaces the stored one, a guess from the words around the name.
         `UPDATE graph_entities SET mentions = mentions + (j.value ->> 1),
-           first_seen = MIN(first_seen, j.value ->> 2), last_seen = MAX(last_seen, j.value ->> 3)
+           first_seen = MIN(first_seen, j.value ->> 2), last_seen = MAX(last_seen, j.value ->> 3),
+           type = COALESCE(j.value ->> 4, graph_entities.type)
          FROM json_each(?) j WHERE graph_entities.id = j.value ->> 0`,
         JSON.stringify(changed),
       );

@@ -20,7 +20,8 @@ describe("IVF arithmetic", () => {
         const scores = Array.from({ length: k }, (_, c) => dot(rows, i, centroids, c, d));
         const best = scores.indexOf(Math.max(...scores));
         assert.equal(labels[i], best);
-        assert.ok(Math.abs((similarity[i] as number) - (scores[best] as number)) < 1e-9);
+        // Within 32-bit rounding: with d a multiple of 4 the SIMD kernel sums in 32-bit floats.
+        assert.ok(Math.abs((similarity[i] as number) - (scores[best] as number)) < 1e-5);
       }
     }
   });

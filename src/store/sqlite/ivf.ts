@@ -4,6 +4,8 @@
  * Vectors are packed row after row in one Float32Array (`n * dimensions` values).
  */
 
+import { assignRowsSimd } from "./ivf-simd.ts";
+
 /** A small seeded PRNG (mulberry32): training is deterministic for a seed. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -52,10 +54,30 @@ export function normaliseRows(rows: Float32Array, d: number): Float32Array {
 
 /**
  * For each row of `rows`, the centroid of highest dot product (into `labels`) and that product
- * (into `similarity`, when given). Works on two rows and four centroids at a time, which in V8 is
- * about twice as fast as one dot product after another.
+ * (into `similarity`, when given). With WebAssembly SIMD (see `assignRowsSimd`) for more than one
+ * row; else in JavaScript, two rows and four centroids at a time, which in V8 is about twice as
+ * fast as one dot product after another.
  */
 export function assignRows(
+  centroids: Float32Array,
+  rows: Float32Array,
+  d: number,
+  labels: Int32Array,
+  similarity?: Float64Array,
+): void {
+  const n = rows.length / d;
+  if (n >= MIN_SIMD_ROWS && assignRowsSimd(centroids, rows, d, labels, similarity)) return;
+  assignRowsJs(centroids, rows, d, labels, similarity);
+}
+
+/**
+ * Rows from which the SIMD kernel pays for copying the centroids into its memory: for one row the
+ * copy costs about what the JavaScript loops do.
+ */
+const MIN_SIMD_ROWS = 2;
+
+/** {@link assignRows} in JavaScript (exported for the kernel's tests). */
+export function assignRowsJs(
   centroids: Float32Array,
   rows: Float32Array,
   d: number,

@@ -12,6 +12,7 @@ import { createIdGenerator, type IdGenerator } from "./core/ids.ts";
 import { KeyedLock } from "./core/keyed-lock.ts";
 import { lazyModule, once } from "./core/lazy-module.ts";
 import { moduleUrl } from "./core/module-url.ts";
+import { secretBox, secretBoxFromEnv } from "./core/secret-box.ts";
 import { CheckerRegistry } from "./evolution/checkers.ts";
 import type { EvolutionService } from "./evolution/evolution-service.ts";
 import type { ExperienceService } from "./experience/experience-service.ts";
@@ -80,6 +81,13 @@ export interface EngramOptions {
   embedder?: Embedder | string | null;
   /** Environment for provider settings (API keys, base URLs); defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * A 256-bit key (64 hexadecimal digits, or base64) that encrypts secrets at rest: webhook signing
+   * secrets and MCP servers' `env` and `headers` values. Defaults to `ENGRAM_SECRET_KEY` (with
+   * `ENGRAM_SECRET_KEY_PREVIOUS`, earlier keys that still open secrets); without one they are
+   * stored as given. Not used when `store` is given (give the store its own). See docs/operations.md.
+   */
+  secretKey?: string;
   /**
    * Default language model for agents that name none: a model object (e.g. a mock from `ai/test`) or
    * a `provider:model` string. Defaults to `ENGRAM_MODEL`.
@@ -175,13 +183,19 @@ export interface Engram {
  * @example
  * const engram = createEngram({ database: "postgres://engram@db.internal/engram" });
  * await engram.ready(); // fails here, naming the server, when it cannot be reached
- * @throws InvalidInputError when `database` is not a database, or both `database` and `path` are given.
+ * @throws InvalidInputError when `database` is not a database, or both `database` and `path` are
+ *   given, or the secret key is not a 256-bit key.
  */
 export function createEngram(options: EngramOptions = {}): Engram {
   const sleeptime = resolveSleeptimeOptions(options.sleeptime);
-  const store = options.store ?? openStore(databaseOf(options));
-  const now = options.now ?? systemClock;
   const env = options.env ?? process.env;
+  const store =
+    options.store ??
+    openStore(databaseOf(options), {
+      secrets:
+        options.secretKey === undefined ? secretBoxFromEnv(env) : secretBox(options.secretKey, "secretKey"),
+    });
+  const now = options.now ?? systemClock;
   let embedder: Embedder | null;
   if (options.embedder === undefined) {
     const spec = env.ENGRAM_EMBEDDING_MODEL;

@@ -91,6 +91,7 @@ export type {
   McpServerView,
   StdioMcpServer,
 } from "./core/mcp-server-types.ts";
+export { type SecretBox, secretBox } from "./core/secret-box.ts";
 export type { BlockAttachment, SharedBlock, SharedBlockEdit } from "./core/shared-block-types.ts";
 export type {
   ActionStats,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { after, afterEach, beforeEach, describe, it } from "node:test";
 import { freshSchemaName, postgresSkip, sharedTestPostgres } from "../store/postgres/test-server.ts";
 import { type CliSandbox, runCli, sandbox } from "./test-harness.ts";
@@ -37,6 +38,54 @@ describe("engram copy", () => {
     assert.match(outcome.stderr, new RegExp(`^verified 1/1 helper \\(${agent.id}\\)$`, "m"));
     const [from, to] = await Promise.all([s.ok(["export", "helper"]), target.ok(["export", "helper"])]);
     assert.deepEqual({ ...to, exportedAt: "" }, { ...from, exportedAt: "" });
+  });
+
+  it("with ENGRAM_SECRET_KEY set, writes the copy's secrets sealed: a way to seal a database written without one", async () => {
+    const env = { ENGRAM_SECRET_KEY: "5a".repeat(32) };
+    await s.ok([
+      "tools",
+      "add-mcp",
+      "helper",
+      "tracker",
+      "--command",
+      "tracker-mcp",
+      "--env",
+      "TOKEN=tok-plain-1",
+    ]);
+    await s.ok([
+      "webhooks",
+      "add",
+      "http://127.0.0.1:9/hook",
+      "--event",
+      "memory.*",
+      "--secret",
+      "whsec-plain-0123456789",
+    ]);
+    const outcome = await runCli(["copy", "--from", s.db, "--to", target.db, "--json"], { env });
+    assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
+    const raw = new DatabaseSync(target.db, { readOnly: true });
+    try {
+      const rows = [
+        ...raw.prepare("SELECT secret AS value FROM webhooks").all(),
+        ...raw.prepare("SELECT config AS value FROM agent_mcp_servers").all(),
+      ].map((row) => String(row.value));
+      assert.equal(rows.length, 2);
+      for (const value of rows) {
+        assert.match(value, /engram-sealed:v1:/);
+        assert.ok(!value.includes("tok-plain-1") && !value.includes("whsec-plain"), value);
+      }
+    } finally {
+      raw.close();
+    }
+    // Read back whole with the key; refused in words without it.
+    const withKey = await runCli(["tools", "list", "helper", "--db", target.db, "--json"], { env });
+    assert.equal(withKey.code, 0, withKey.stderr);
+    const without = await runCli(["tools", "list", "helper", "--db", target.db, "--json"]);
+    assert.equal(without.code, 1);
+    assert.match(
+      without.json().error.message,
+      /env\.TOKEN of MCP server tracker .* ENGRAM_SECRET_KEY is not set/,
+    );
   });
 
   it("prints what it copied and what it did not", async () => {

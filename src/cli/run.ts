@@ -36,10 +36,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     // The engine is loaded only for a command that runs: help and --version start without it.
     const { createEngram } = await import("../engram.ts");
     const { openStore } = await import("../store/open-store.ts");
+    const { secretBoxFromEnv } = await import("../core/secret-box.ts");
     const ctx = createContext(io, {
       json: prepared.json,
       database,
-      open: (location) => createEngram({ store: openStore(location), env: io.env }),
+      open: (location) =>
+        createEngram({
+          store: openStore(location, { secrets: secretBoxFromEnv(io.env) }),
+          env: io.env,
+        }),
     });
     try {
       const result = await prepared.run(ctx).catch(async (error: unknown) => {

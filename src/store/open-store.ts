@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { lazyModule } from "../core/lazy-module.ts";
 import { moduleUrl } from "../core/module-url.ts";
+import type { SecretBox } from "../core/secret-box.ts";
 import type { DatabaseLocation } from "./database-location.ts";
 import { createSqliteStore } from "./sqlite/sqlite-store.ts";
 import type { Store } from "./store.ts";
@@ -20,15 +21,16 @@ const postgres = lazyModule<typeof import("./postgres/postgres-store.ts")>(
  * const store = openStore(parseDatabaseLocation(process.env.ENGRAM_DATABASE_URL ?? ":memory:", "database"));
  * await store.ready();
  */
-export function openStore(location: DatabaseLocation): Store {
+export function openStore(location: DatabaseLocation, options: { secrets?: SecretBox } = {}): Store {
   if (location.kind === "postgres") {
     return postgres().createPostgresStore({
       url: location.url,
       schema: location.schema,
       max: location.connectionLimit,
       preparedStatements: location.preparedStatements,
+      secrets: options.secrets,
     });
   }
   if (location.path !== ":memory:") mkdirSync(dirname(location.path), { recursive: true });
-  return createSqliteStore({ path: location.path });
+  return createSqliteStore({ path: location.path, secrets: options.secrets });
 }

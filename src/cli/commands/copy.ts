@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { EngramError } from "../../core/errors.ts";
+import { secretBoxFromEnv } from "../../core/secret-box.ts";
 import { type DatabaseLocation, parseDatabaseLocation } from "../../store/database-location.ts";
 import type { CopiedCounts, CopyProgress, CopyReport } from "../../transfer/copy-database.ts";
 import { type Command, defineCommand } from "../command.ts";
@@ -37,9 +38,11 @@ const copy = defineCommand({
       import("../../transfer/copy-database.ts"),
       import("../../store/open-store.ts"),
     ]);
-    const source = openStore(from);
+    // Secrets are opened with the key of the environment and sealed again with it.
+    const secrets = secretBoxFromEnv(ctx.io.env);
+    const source = openStore(from, { secrets });
     try {
-      const target = openStore(to);
+      const target = openStore(to, { secrets });
       try {
         const report = await copyDatabase(source, target, { onProgress: progressLines(ctx.io.stderr) });
         if (report.agents.differing.length > 0 || report.groups.differing.length > 0)

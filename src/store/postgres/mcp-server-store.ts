@@ -1,5 +1,6 @@
 import { NotFoundError } from "../../core/errors.ts";
 import type { McpServer } from "../../core/mcp-server-types.ts";
+import type { SecretBox } from "../../core/secret-box.ts";
 import type { NewEvent } from "../../core/types.ts";
 import {
   MCP_SERVER_COLUMNS,
@@ -19,18 +20,20 @@ const SELECT = `SELECT ${MCP_SERVER_COLUMNS} FROM agent_mcp_servers`;
  */
 export class PgMcpServerStore implements McpServerStore {
   readonly #db: PgDatabase;
+  readonly #box: SecretBox;
 
-  constructor(db: PgDatabase) {
+  constructor(db: PgDatabase, box: SecretBox) {
     this.#db = db;
+    this.#box = box;
   }
 
   async list(agentId: string): Promise<McpServer[]> {
     const rows = await this.#db.all<McpServerRow>(`${SELECT} WHERE agent_id = $1 ORDER BY name`, [agentId]);
-    return rows.map(toMcpServer);
+    return rows.map((row) => toMcpServer(row, this.#box));
   }
 
   async get(agentId: string, name: string): Promise<McpServer | null> {
-    return read(this.#db, agentId, name);
+    return read(this.#db, agentId, name, this.#box);
   }
 
   async put(
@@ -40,12 +43,12 @@ export class PgMcpServerStore implements McpServerStore {
   ): Promise<{ before: McpServer | null; after: McpServer }> {
     return this.#db.transaction(async (tx) => {
       await lockAgent(tx, agentId);
-      const before = await read(tx, agentId, name);
+      const before = await read(tx, agentId, name, this.#box);
       const { server, event } = change(before);
       await tx.run(
         `INSERT INTO agent_mcp_servers (${MCP_SERVER_COLUMNS}) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (agent_id, name) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`,
-        mcpServerValues(server),
+        mcpServerValues(server, this.#box),
       );
       await writeEvents(tx, [event]);
       return { before, after: server };
@@ -55,7 +58,7 @@ export class PgMcpServerStore implements McpServerStore {
   async delete(agentId: string, name: string, event: (before: McpServer) => NewEvent): Promise<McpServer> {
     return this.#db.transaction(async (tx) => {
       await lockAgent(tx, agentId);
-      const before = await read(tx, agentId, name);
+      const before = await read(tx, agentId, name, this.#box);
       if (before === null) throw new NotFoundError(`MCP server ${name} of agent ${agentId} not found`);
       await tx.run("DELETE FROM agent_mcp_servers WHERE agent_id = $1 AND name = $2", [agentId, name]);
       await writeEvents(tx, [event(before)]);
@@ -69,7 +72,7 @@ async function lockAgent(tx: Sql, agentId: string): Promise<void> {
     throw new NotFoundError(`agent ${agentId} not found`);
 }
 
-async function read(sql: Sql, agentId: string, name: string): Promise<McpServer | null> {
+async function read(sql: Sql, agentId: string, name: string, box: SecretBox): Promise<McpServer | null> {
   const row = await sql.get<McpServerRow>(`${SELECT} WHERE agent_id = $1 AND name = $2`, [agentId, name]);
-  return row === undefined ? null : toMcpServer(row);
+  return row === undefined ? null : toMcpServer(row, box);
 }

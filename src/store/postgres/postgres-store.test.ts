@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
+import { createEngram } from "../../engram.ts";
+import { checkSecretsAtRest } from "../../test/secrets-at-rest.ts";
 import { runStoreSuite } from "../store-suite.ts";
 import { createPostgresStore } from "./postgres-store.ts";
 import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
@@ -51,6 +53,32 @@ describe("PostgreSQL store", postgresSkip(), () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("keeps webhook and MCP server secrets sealed in the database", async () => {
+    const schema = freshSchemaName();
+    const database = `${server.url}${server.url.includes("?") ? "&" : "?"}schema=${schema}`;
+    const read = async (sql: string, params: string[]) => {
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query(sql.replaceAll("{schema}", `"${schema}"`), params);
+        return String(Object.values(rows[0] ?? {})[0]);
+      } finally {
+        await client.end();
+      }
+    };
+    await checkSecretsAtRest(
+      (key) => createEngram({ database, env: key === undefined ? {} : { ENGRAM_SECRET_KEY: key } }),
+      {
+        webhookSecret: (id) => read("SELECT secret FROM {schema}.webhooks WHERE id = $1", [id]),
+        mcpConfig: (agentId, name) =>
+          read("SELECT config::text FROM {schema}.agent_mcp_servers WHERE agent_id = $1 AND name = $2", [
+            agentId,
+            name,
+          ]),
+      },
+    );
   });
 
   runStoreSuite({ name: "postgres", create: open });

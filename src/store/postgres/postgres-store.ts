@@ -1,3 +1,4 @@
+import { type SecretBox, secretBox } from "../../core/secret-box.ts";
 import type { Store, StoreCapabilities } from "../store.ts";
 import { collectWork } from "../unit-of-work.ts";
 import { PgAgentStore } from "./agent-store.ts";
@@ -35,6 +36,8 @@ export interface PostgresStoreOptions {
   max?: number | undefined;
   /** Keep hot statements prepared on each connection (true by default; see `PgDatabaseOptions`). */
   preparedStatements?: boolean | undefined;
+  /** How secrets are kept at rest (see `secretBox`); as given by default. */
+  secrets?: SecretBox | undefined;
 }
 
 /**
@@ -90,8 +93,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
     keys: new PgKeyStore(db),
     turnLeases: new PgTurnLeaseStore(db),
-    webhooks: new PgWebhookStore(db),
-    mcpServers: new PgMcpServerStore(db),
+    webhooks: new PgWebhookStore(db, options.secrets ?? secretBox(undefined)),
+    mcpServers: new PgMcpServerStore(db, options.secrets ?? secretBox(undefined)),
     groups: new PgGroupStore(db),
     leaderLeases: pgLeaderLeaseStore(db),
     images: pgImageStore(db),

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
+import type { SecretBox } from "../../core/secret-box.ts";
 import type { NewEvent } from "../../core/types.ts";
 import type { WebhookDelivery } from "../../core/webhook-types.ts";
 import {
@@ -25,9 +26,11 @@ import { requireProject } from "./project-store.ts";
  */
 export class PgWebhookStore implements WebhookStore {
   readonly #db: PgDatabase;
+  readonly #box: SecretBox;
 
-  constructor(db: PgDatabase) {
+  constructor(db: PgDatabase, box: SecretBox) {
     this.#db = db;
+    this.#box = box;
   }
 
   async create(webhook: StoredWebhook, event: NewEvent): Promise<void> {
@@ -36,7 +39,7 @@ export class PgWebhookStore implements WebhookStore {
       const inserted = await insertRows(
         tx,
         `webhooks (${WEBHOOK_COLUMNS})`,
-        [webhookValues(webhook)],
+        [webhookValues(webhook, this.#box)],
         "ON CONFLICT DO NOTHING",
       );
       if (inserted === 0) throw new ConflictError(`a webhook with id ${webhook.id} already exists`);
@@ -46,7 +49,7 @@ export class PgWebhookStore implements WebhookStore {
 
   async get(id: string): Promise<StoredWebhook | null> {
     const row = await this.#db.get<WebhookRow>(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1`, [id]);
-    return row === undefined ? null : toWebhook(row);
+    return row === undefined ? null : toWebhook(row, this.#box);
   }
 
   async list(options: ListOptions & { projectId?: string | undefined }): Promise<StoredWebhook[]> {
@@ -61,14 +64,14 @@ export class PgWebhookStore implements WebhookStore {
       `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE ${where.join(" AND ")} ORDER BY id LIMIT $${params.length}`,
       params,
     );
-    return rows.map(toWebhook);
+    return rows.map((row) => toWebhook(row, this.#box));
   }
 
   async enabled(): Promise<StoredWebhook[]> {
     const rows = await this.#db.all<WebhookRow>(
       `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE enabled = 1 ORDER BY id`,
     );
-    return rows.map(toWebhook);
+    return rows.map((row) => toWebhook(row, this.#box));
   }
 
   async update(
@@ -81,7 +84,7 @@ export class PgWebhookStore implements WebhookStore {
         [id],
       );
       if (row === undefined) throw new NotFoundError(`webhook ${id} not found`);
-      const before = toWebhook(row);
+      const before = toWebhook(row, this.#box);
       const { webhook: after, event } = change(before);
       const values = webhookChangeValues(after);
       await tx.run(

@@ -1,4 +1,5 @@
-import type { McpServer } from "../../core/mcp-server-types.ts";
+import type { McpServer, McpServerConfig } from "../../core/mcp-server-types.ts";
+import type { SecretBox } from "../../core/secret-box.ts";
 
 /** An `agent_mcp_servers` row, as both backends store it: the configuration is one JSON text. */
 export interface McpServerRow {
@@ -12,18 +13,30 @@ export interface McpServerRow {
 /** The columns of `McpServerRow`, in the order `mcpServerValues` gives them. */
 export const MCP_SERVER_COLUMNS = "agent_id, name, config, created_at, updated_at";
 
-export const toMcpServer = (row: McpServerRow): McpServer => ({
+export const toMcpServer = (row: McpServerRow, box: SecretBox): McpServer => ({
   agentId: row.agent_id,
   name: row.name,
-  config: JSON.parse(row.config),
+  config: withSecrets(JSON.parse(row.config), (value, key) =>
+    box.open(value, `${key} of MCP server ${row.name} of agent ${row.agent_id}`),
+  ),
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
 
-export const mcpServerValues = (server: McpServer): string[] => [
+export const mcpServerValues = (server: McpServer, box: SecretBox): string[] => [
   server.agentId,
   server.name,
-  JSON.stringify(server.config),
+  JSON.stringify(withSecrets(server.config, (value) => box.seal(value))),
   server.createdAt,
   server.updatedAt,
 ];
+
+/** The configuration with each value of its `env` or `headers` (its secrets) mapped. */
+function withSecrets(config: McpServerConfig, map: (value: string, key: string) => string): McpServerConfig {
+  const field = config.transport === "stdio" ? "env" : "headers";
+  const values = config.transport === "stdio" ? config.env : config.headers;
+  const mapped = Object.fromEntries(
+    Object.entries(values).map(([name, value]) => [name, map(value, `${field}.${name}`)]),
+  );
+  return config.transport === "stdio" ? { ...config, env: mapped } : { ...config, headers: mapped };
+}

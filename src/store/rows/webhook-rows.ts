@@ -1,3 +1,4 @@
+import type { SecretBox } from "../../core/secret-box.ts";
 import { secretPreview, type WebhookDelivery } from "../../core/webhook-types.ts";
 import type { StoredWebhook } from "../store.ts";
 
@@ -39,28 +40,31 @@ export const WEBHOOK_COLUMNS =
 export const DELIVERY_COLUMNS =
   "id, webhook_id, event_seq, event_id, event_kind, attempt, status, ok, error, duration_ms, created_at";
 
-export const toWebhook = (row: WebhookRow): StoredWebhook => ({
-  id: row.id,
-  projectId: row.project_id,
-  url: row.url,
-  events: JSON.parse(row.events),
-  secret: row.secret,
-  secretPreview: secretPreview(row.secret),
-  enabled: row.enabled === 1,
-  disabledReason: row.disabled_reason,
-  consecutiveFailures: row.consecutive_failures,
-  cursor: row.cursor,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
+export const toWebhook = (row: WebhookRow, box: SecretBox): StoredWebhook => {
+  const secret = box.open(row.secret, `the signing secret of webhook ${row.id}`);
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    url: row.url,
+    events: JSON.parse(row.events),
+    secret,
+    secretPreview: secretPreview(secret),
+    enabled: row.enabled === 1,
+    disabledReason: row.disabled_reason,
+    consecutiveFailures: row.consecutive_failures,
+    cursor: row.cursor,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+};
 
-/** A webhook's column values, in `WEBHOOK_COLUMNS` order. */
-export const webhookValues = (webhook: StoredWebhook) => [
+/** A webhook's column values, in `WEBHOOK_COLUMNS` order (its secret sealed by `box`). */
+export const webhookValues = (webhook: StoredWebhook, box: SecretBox) => [
   webhook.id,
   webhook.projectId,
   webhook.url,
   JSON.stringify(webhook.events),
-  webhook.secret,
+  box.seal(webhook.secret),
   webhook.enabled ? 1 : 0,
   webhook.disabledReason,
   webhook.consecutiveFailures,

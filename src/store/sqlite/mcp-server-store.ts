@@ -1,5 +1,6 @@
 import { NotFoundError } from "../../core/errors.ts";
 import type { McpServer } from "../../core/mcp-server-types.ts";
+import type { SecretBox } from "../../core/secret-box.ts";
 import type { NewEvent } from "../../core/types.ts";
 import {
   MCP_SERVER_COLUMNS,
@@ -16,13 +17,17 @@ const SELECT = `SELECT ${MCP_SERVER_COLUMNS} FROM agent_mcp_servers`;
 
 export class SqliteMcpServerStore implements McpServerStore {
   readonly #s: Statements;
+  readonly #box: SecretBox;
 
-  constructor(statements: Statements) {
+  constructor(statements: Statements, box: SecretBox) {
     this.#s = statements;
+    this.#box = box;
   }
 
   async list(agentId: string): Promise<McpServer[]> {
-    return this.#s.all<McpServerRow>(`${SELECT} WHERE agent_id = ? ORDER BY name`, agentId).map(toMcpServer);
+    return this.#s
+      .all<McpServerRow>(`${SELECT} WHERE agent_id = ? ORDER BY name`, agentId)
+      .map((row) => toMcpServer(row, this.#box));
   }
 
   async get(agentId: string, name: string): Promise<McpServer | null> {
@@ -42,7 +47,7 @@ export class SqliteMcpServerStore implements McpServerStore {
       this.#s.run(
         `INSERT INTO agent_mcp_servers (${MCP_SERVER_COLUMNS}) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (agent_id, name) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`,
-        ...mcpServerValues(server),
+        ...mcpServerValues(server, this.#box),
       );
       writeEvents(this.#s, [event]);
       return { before, after: server };
@@ -61,6 +66,6 @@ export class SqliteMcpServerStore implements McpServerStore {
 
   #read(agentId: string, name: string): McpServer | null {
     const row = this.#s.get<McpServerRow>(`${SELECT} WHERE agent_id = ? AND name = ?`, agentId, name);
-    return row === undefined ? null : toMcpServer(row);
+    return row === undefined ? null : toMcpServer(row, this.#box);
   }
 }

@@ -1,3 +1,4 @@
+import { type SecretBox, secretBox } from "../../core/secret-box.ts";
 import type { Store, StoreCapabilities } from "../store.ts";
 import { collectWork } from "../unit-of-work.ts";
 import { SqliteAgentStore } from "./agent-store.ts";
@@ -34,6 +35,8 @@ export interface SqliteStoreOptions {
    * to skip it. When it cannot load, vector features report unavailable and a warning says why.
    */
   vectorExtension?: string | false;
+  /** How secrets are kept at rest (see `secretBox`); as given by default. */
+  secrets?: SecretBox | undefined;
 }
 
 /**
@@ -108,8 +111,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     turnLeases: new SqliteTurnLeaseStore(statements),
     leaderLeases: new SqliteLeaderLeaseStore(statements),
     images: new SqliteImageStore(statements),
-    webhooks: new SqliteWebhookStore(statements),
-    mcpServers: new SqliteMcpServerStore(statements),
+    webhooks: new SqliteWebhookStore(statements, options.secrets ?? secretBox(undefined)),
+    mcpServers: new SqliteMcpServerStore(statements, options.secrets ?? secretBox(undefined)),
     groups: new SqliteGroupStore(statements),
     ready: () => Promise.resolve(),
     unitOfWork: () => collectWork((operations) => applySqliteWork(targets, operations)),

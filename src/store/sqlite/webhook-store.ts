@@ -1,4 +1,5 @@
 import { NotFoundError } from "../../core/errors.ts";
+import type { SecretBox } from "../../core/secret-box.ts";
 import type { NewEvent } from "../../core/types.ts";
 import type { WebhookDelivery } from "../../core/webhook-types.ts";
 import {
@@ -20,9 +21,11 @@ import type { Statements } from "./statements.ts";
 
 export class SqliteWebhookStore implements WebhookStore {
   readonly #s: Statements;
+  readonly #box: SecretBox;
 
-  constructor(statements: Statements) {
+  constructor(statements: Statements, box: SecretBox) {
     this.#s = statements;
+    this.#box = box;
   }
 
   async create(webhook: StoredWebhook, event: NewEvent): Promise<void> {
@@ -31,7 +34,7 @@ export class SqliteWebhookStore implements WebhookStore {
       if (project === undefined) throw new NotFoundError(`project ${webhook.projectId} not found`);
       this.#s.run(
         `INSERT INTO webhooks (${WEBHOOK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ...webhookValues(webhook),
+        ...webhookValues(webhook, this.#box),
       );
       writeEvents(this.#s, [event]);
     });
@@ -39,7 +42,7 @@ export class SqliteWebhookStore implements WebhookStore {
 
   async get(id: string): Promise<StoredWebhook | null> {
     const row = this.#s.get<WebhookRow>(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?`, id);
-    return row === undefined ? null : toWebhook(row);
+    return row === undefined ? null : toWebhook(row, this.#box);
   }
 
   async list(options: ListOptions & { projectId?: string | undefined }): Promise<StoredWebhook[]> {
@@ -51,13 +54,13 @@ export class SqliteWebhookStore implements WebhookStore {
         options.after ?? null,
         options.limit,
       )
-      .map(toWebhook);
+      .map((row) => toWebhook(row, this.#box));
   }
 
   async enabled(): Promise<StoredWebhook[]> {
     return this.#s
       .all<WebhookRow>(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE enabled = 1 ORDER BY id`)
-      .map(toWebhook);
+      .map((row) => toWebhook(row, this.#box));
   }
 
   async update(
@@ -67,7 +70,7 @@ export class SqliteWebhookStore implements WebhookStore {
     return inWriteTransaction(this.#s.db, () => {
       const row = this.#s.get<WebhookRow>(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?`, id);
       if (row === undefined) throw new NotFoundError(`webhook ${id} not found`);
-      const before = toWebhook(row);
+      const before = toWebhook(row, this.#box);
       const { webhook: after, event } = change(before);
       this.#s.run(
         `UPDATE webhooks SET ${WEBHOOK_CHANGE_COLUMNS.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,

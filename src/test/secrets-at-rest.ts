@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import type { Engram } from "../engram.ts";
+
+/** What a database holds for a webhook's secret and an MCP server's configuration, read around engram. */
+export interface RawSecrets {
+  webhookSecret(id: string): Promise<string>;
+  mcpConfig(agentId: string, name: string): Promise<string>;
+}
+
+const KEY = "7f".repeat(32);
+const OTHER_KEY = Buffer.alloc(32, 9).toString("base64");
+
+/**
+ * A test of secrets at rest on one database: `open(key)` opens an engine on it with that secret key
+ * (undefined: none), `raw` reads its rows directly. Secrets written with a key are sealed in the
+ * rows and read back whole; an engine without the key, or with another, refuses them in words; one
+ * written before the key was set still reads.
+ */
+export async function checkSecretsAtRest(
+  open: (key: string | undefined) => Engram,
+  raw: RawSecrets,
+): Promise<void> {
+  // Written before any key: stored as given, and still read once a key is set.
+  const plain = open(undefined);
+  const agent = await plain.agents.create({ name: "a" });
+  const before = await plain.webhooks.create({
+    url: "http://127.0.0.1:9/hook",
+    events: ["memory.*"],
+    secret: "before-the-key-0123456789",
+  });
+  await plain.close();
+  assert.equal(await raw.webhookSecret(before.id), "before-the-key-0123456789");
+
+  const keyed = open(KEY);
+  const hook = await keyed.webhooks.create({
+    url: "http://127.0.0.1:9/hook",
+    events: ["memory.*"],
+    secret: "whsec-sealed-0123456789",
+  });
+  await keyed.mcpServers.put(agent.id, "tracker", {
+    command: "tracker-mcp",
+    env: { TRACKER_TOKEN: "tok-4242" },
+  });
+  await keyed.mcpServers.put(agent.id, "remote", {
+    url: "http://127.0.0.1:9/mcp",
+    headers: { Authorization: "Bearer sk-remote-77" },
+  });
+  assert.equal((await keyed.store.webhooks.get(hook.id))?.secret, "whsec-sealed-0123456789");
+  assert.equal((await keyed.store.webhooks.get(before.id))?.secret, "before-the-key-0123456789");
+  const servers = await keyed.store.mcpServers.list(agent.id);
+  assert.deepEqual(
+    servers.map((s) => (s.config.transport === "stdio" ? s.config.env : s.config.headers)),
+    [{ Authorization: "Bearer sk-remote-77" }, { TRACKER_TOKEN: "tok-4242" }],
+  );
+  await keyed.close();
+
+  // The rows hold none of it in the clear.
+  const sealed = await raw.webhookSecret(hook.id);
+  assert.match(sealed, /^engram-sealed:v1:/);
+  assert.ok(!sealed.includes("whsec-sealed"));
+  for (const name of ["tracker", "remote"]) {
+    const config = await raw.mcpConfig(agent.id, name);
+    assert.ok(!config.includes("tok-4242") && !config.includes("sk-remote-77"), config);
+    assert.match(config, /engram-sealed:v1:/);
+    assert.match(
+      config,
+      name === "tracker" ? /"command":"tracker-mcp"/ : /"url":"http:\/\/127.0.0.1:9\/mcp"/,
+    );
+  }
+
+  // Without the key, or with another, they are refused in words, and nothing else is held up.
+  for (const [key, problem] of [
+    [undefined, /webhook .* is encrypted at rest and ENGRAM_SECRET_KEY is not set/],
+    [OTHER_KEY, /webhook .* cannot be decrypted: it was sealed with another ENGRAM_SECRET_KEY/],
+  ] as const) {
+    const wrong = open(key);
+    await assert.rejects(wrong.store.webhooks.get(hook.id), problem);
+    await assert.rejects(wrong.store.mcpServers.list(agent.id), /env\.TRACKER_TOKEN|headers\.Authorization/);
+    assert.equal((await wrong.agents.get(agent.id)).name, "a");
+    await wrong.close();
+  }
+}

@@ -283,7 +283,7 @@ export interface Job {
   maxAttempts: number;
   /** Enqueueing again with the same key (per agent) returns this job instead of a new one. */
   idempotencyKey: string | null;
-  /** What enqueued it: `manual`, `messages`, `episodes`, `schedule`. */
+  /** What enqueued it: `manual`, `messages`, `episodes`, `schedule`, `facts`, `writes`, or `agent` (a `deliver` job). */
   trigger: string;
   payload: JsonObject;
   /** What the job did, once it succeeded. */

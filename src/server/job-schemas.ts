@@ -16,7 +16,7 @@ export const JobSchema = z
     idempotencyKey: z.string().nullable(),
     trigger: z.string().openapi({
       description:
-        "manual, messages, episodes, schedule, facts (a fact write queued it) or agent (a deliver job: a message another agent sent)",
+        "manual, messages, episodes, schedule, facts (a fact write queued it), writes (a write queued an extraction) or agent (a deliver job: a message another agent sent)",
     }),
     payload: z
       .record(z.string(), z.unknown())

@@ -7,8 +7,6 @@ import { EngramError, InvalidInputError } from "./errors.ts";
  * one, stored as given. A value written before the key was set reads as it is.
  */
 export interface SecretBox {
-  /** Whether new secrets are encrypted. */
-  readonly sealing: boolean;
   seal(plain: string): string;
   /**
    * The secret a stored value holds; `what` names it in errors.
@@ -59,7 +57,6 @@ function parseKey(text: string, field: string): Buffer {
 }
 
 const PLAIN: SecretBox = {
-  sealing: false,
   seal: (plain) => plain,
   open(stored, what) {
     if (!stored.startsWith(PREFIX)) return stored;
@@ -73,7 +70,6 @@ const PLAIN: SecretBox = {
 function keyedBox(keys: readonly Buffer[]): SecretBox {
   const key = keys[0] as Buffer;
   return {
-    sealing: true,
     seal(plain) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv("aes-256-gcm", key, iv);

@@ -235,8 +235,8 @@ export type {
   VectorStatus,
 } from "./retrieval/vector-service.ts";
 export type { JobChange } from "./sleeptime/change-set.ts";
-export type { SleepJobKind, SleeptimeConfig, SleeptimeOptions } from "./sleeptime/options.ts";
-export { SLEEP_JOB_KINDS, SLEEPTIME_DEFAULTS } from "./sleeptime/options.ts";
+export type { JobKind, SleepJobKind, SleeptimeConfig, SleeptimeOptions } from "./sleeptime/options.ts";
+export { JOB_KINDS, SLEEP_JOB_KINDS, SLEEPTIME_DEFAULTS } from "./sleeptime/options.ts";
 export type { RunningScheduler, SchedulerOptions } from "./sleeptime/scheduler.ts";
 export { startSleeptimeScheduler } from "./sleeptime/scheduler.ts";
 export type {

@@ -88,7 +88,12 @@ describe("engram sleep", () => {
       queued.jobs.map((j: { kind: string; status: string }) => `${j.kind}:${j.status}`),
       ["consolidate:queued", "forget:queued"],
     );
-    const ran = await s.ok(["jobs", "run"]);
+    // Held to deliveries (messages between agents), a run leaves these queued.
+    assert.equal((await s.cli(["jobs", "run", "--kind", "deliver"])).stdout, "no jobs were due\n");
+    const badKind = await s.cli(["jobs", "run", "--kind", "deliver,nap"]);
+    assert.equal(badKind.code, 2);
+    assert.match(badKind.stderr, /--kind takes decide, .*, forget, deliver; got "nap"/);
+    const ran = await s.ok(["jobs", "run", "--kind", "consolidate,forget"]);
     assert.deepEqual(
       ran.map((j: { status: string }) => j.status),
       ["succeeded", "succeeded"],

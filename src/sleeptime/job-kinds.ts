@@ -4,6 +4,7 @@ export type SleepJobKind = (typeof SLEEP_JOB_KINDS)[number];
 
 /** Every kind of job the queue holds: the sleep-time jobs and `deliver` (a message between agents). */
 export const JOB_KINDS = [...SLEEP_JOB_KINDS, "deliver"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
  * The jobs a run or the schedule performs when none are named. `decide` and `extract` are left out:

@@ -2,7 +2,13 @@ import { z } from "zod";
 import { parseInput } from "../core/validation.ts";
 import { DEFAULT_SLEEP_JOBS, SLEEP_JOB_KINDS, type SleepJobKind } from "./job-kinds.ts";
 
-export { DEFAULT_SLEEP_JOBS, JOB_KINDS, SLEEP_JOB_KINDS, type SleepJobKind } from "./job-kinds.ts";
+export {
+  DEFAULT_SLEEP_JOBS,
+  JOB_KINDS,
+  type JobKind,
+  SLEEP_JOB_KINDS,
+  type SleepJobKind,
+} from "./job-kinds.ts";
 
 /** Jobs that cannot run at all without a language model. `consolidate` only checks contradictions with one. */
 export const MODEL_JOBS: ReadonlySet<SleepJobKind> = new Set(["decide", "extract", "reflect", "rethink"]);

@@ -15,6 +15,7 @@ import type { JobServices } from "./job-run.ts";
 import {
   DEFAULT_SLEEP_JOBS,
   JOB_KINDS,
+  type JobKind,
   jobOverrides,
   MODEL_JOBS,
   SLEEP_JOB_KINDS,
@@ -34,6 +35,9 @@ export const sleepInput = z.strictObject({
   idempotencyKey: z.string().min(1, "must not be empty").max(200).optional(),
 });
 export type SleepInput = z.input<typeof sleepInput>;
+
+/** The kinds a run of due jobs may be held to. */
+const jobKinds = z.array(z.enum(JOB_KINDS)).min(1, "must name at least one kind").max(JOB_KINDS.length);
 
 export const jobListInput = z.strictObject({
   status: z.enum(JOB_STATUSES).optional(),
@@ -116,10 +120,15 @@ export class SleeptimeService {
     return { jobs: done, skipped: queued.skipped };
   }
 
-  /** Runs due jobs (of one agent, or of all in scope) until none is left or `limit` ran. */
+  /**
+   * Runs due jobs (of one agent, or of all in scope; of some kinds, or all) until none is left or
+   * `limit` ran. `kinds: ["deliver"]` finishes only the messages between agents that a crash left
+   * undelivered. @throws InvalidInputError naming `kinds` for a kind that is not one
+   */
   async runPending(
-    input: { agentId?: string; limit?: number; onProgress?: SleepProgress } = {},
+    input: { agentId?: string; limit?: number; kinds?: readonly JobKind[]; onProgress?: SleepProgress } = {},
   ): Promise<Job[]> {
+    const kinds = input.kinds === undefined ? undefined : parseInput(jobKinds, input.kinds, "jobs to run");
     const agentId =
       input.agentId === undefined ? undefined : (await requireAgent(this.#ctx, input.agentId)).id;
     const limit = input.limit ?? Number.POSITIVE_INFINITY;
@@ -129,6 +138,7 @@ export class SleeptimeService {
         ...this.#lease(),
         agentId,
         projectId: this.#ctx.projectId,
+        kinds,
       });
       if (claimed === null) break;
       input.onProgress?.(done.length, done.length + 1, claimed.kind);

@@ -16,6 +16,8 @@ export interface ClaimOptions {
   agentId?: string | undefined;
   /** Only these jobs, and regardless of `runAfter` (an on-demand run). */
   ids?: readonly string[] | undefined;
+  /** Only jobs of these kinds. */
+  kinds?: readonly string[] | undefined;
 }
 
 /** Moves a trigger's watermark from `from` to `to` along with an enqueue (compare-and-set). */

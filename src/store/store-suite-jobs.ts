@@ -267,6 +267,21 @@ export function jobStoreCases(kit: SuiteKit): void {
     });
   });
 
+  it("claims only jobs of the kinds asked for", async () => {
+    await withStore(async (store) => {
+      const { agent } = await seed(store);
+      const sleep = job(agent);
+      const delivery = job(agent, { kind: DELIVER_JOB, runAfter: at(2) });
+      await store.jobs.enqueue([sleep, delivery]);
+      const lease = { now: at(10), leaseExpiresAt: at(20) };
+      assert.equal(await store.jobs.claim({ ...lease, kinds: [] }), null);
+      assert.equal(await store.jobs.claim({ ...lease, kinds: ["forget"] }), null);
+      assert.equal((await store.jobs.claim({ ...lease, kinds: [DELIVER_JOB] }))?.id, delivery.id);
+      assert.equal(await store.jobs.claim({ ...lease, kinds: [DELIVER_JOB] }), null);
+      assert.equal((await store.jobs.claim({ ...lease, kinds: ["consolidate", "forget"] }))?.id, sleep.id);
+    });
+  });
+
   it("completes a job and applies its changes in one transaction, recording the checkpoint", async () => {
     await withStore(async (store) => {
       const { project, agent, root } = await seed(store);

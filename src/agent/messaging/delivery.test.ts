@@ -91,7 +91,9 @@ describe("messages sent without waiting are delivered durably", () => {
       const worker = (await engram.agents.list()).items.find((a) => a.name === "worker");
       assert.ok(worker !== undefined);
       assert.deepEqual(conversation((await engram.messages.list(worker.id)).items), []);
-      const [job, ...rest] = await engram.sleeptime.runPending();
+      // A consolidation is due too: a run of deliveries alone leaves it queued.
+      const [sleeping] = (await engram.sleeptime.enqueue(worker.id, { jobs: ["consolidate"] })).jobs;
+      const [job, ...rest] = await engram.sleeptime.runPending({ kinds: [DELIVER_JOB] });
       assert.deepEqual(rest, []);
       assert.equal(job?.kind, DELIVER_JOB);
       assert.equal(job?.status, "succeeded");
@@ -103,7 +105,12 @@ describe("messages sent without waiting are delivered durably", () => {
       ]);
       assert.equal(log[0]?.name, "boss");
       assert.equal((log[0]?.metadata.from as { mode?: string } | undefined)?.mode, "async");
-      assert.deepEqual(await engram.sleeptime.runPending(), [], "delivered once");
+      assert.deepEqual(await engram.sleeptime.runPending({ kinds: [DELIVER_JOB] }), [], "delivered once");
+      assert.equal((await engram.sleeptime.get(worker.id, sleeping?.id ?? "")).status, "queued");
+      await assert.rejects(
+        engram.sleeptime.runPending({ kinds: ["nap" as never] }),
+        /invalid jobs to run: .*expected one of .*"deliver"/,
+      );
     } finally {
       await engram.close();
     }

@@ -1,6 +1,6 @@
 import { EngramError } from "../../core/errors.ts";
 import { JOB_KINDS, SLEEP_JOB_KINDS } from "../../sleeptime/job-kinds.ts";
-import type { JobOverrides, SleepJobKind } from "../../sleeptime/options.ts";
+import type { JobOverrides } from "../../sleeptime/options.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { parseJsonObjectFlag } from "../files.ts";
 import { formatJob, formatJobs, formatSleepRun } from "../format-jobs.ts";
@@ -50,7 +50,7 @@ const sleep = defineCommand({
     "sleeptime. Exits 1 when a job failed.",
   ].join("\n"),
   async run({ args, options }, ctx) {
-    const jobs = jobList(options.jobs);
+    const jobs = kindsIn(options.jobs, SLEEP_JOB_KINDS, "--jobs", "sleep");
     const overrides =
       options.options === undefined
         ? undefined
@@ -124,10 +124,16 @@ const runDue = defineCommand({
   options: {
     ...PROJECT_OPTION,
     agent: { type: "string", arg: "AGENT", help: "only this agent's jobs" },
+    kind: {
+      type: "string",
+      arg: "KIND[,KIND]",
+      help: `only jobs of these kinds: ${JOB_KINDS.join(", ")} (e.g. deliver: messages between agents a crash left undelivered)`,
+    },
     limit: { type: "string", arg: "N", help: "run at most N jobs" },
   },
   async run({ options }, ctx) {
     const limit = intOption(options.limit, "limit", "jobs run");
+    const kinds = kindsIn(options.kind, JOB_KINDS, "--kind", "jobs run");
     if (limit !== undefined && limit < 1) throw new UsageError("--limit must be at least 1", "jobs run");
     const engram = ctx.engram();
     const agentId =
@@ -135,23 +141,32 @@ const runDue = defineCommand({
     const jobs = await engram.sleeptime.runPending({
       agentId,
       limit,
+      kinds,
       onProgress: progressBar(ctx.io.stderr),
     });
     return { data: jobs, text: jobs.length === 0 ? "no jobs were due" : formatJobs(jobs) };
   },
 });
 
-/** `--jobs a,b`: known kinds only, named in the error otherwise. */
-function jobList(value: string | undefined): SleepJobKind[] | undefined {
+/**
+ * A comma-separated list of kinds (`--jobs` of `sleep`, `--kind` of `jobs run`): known ones only,
+ * the unknown named in the error otherwise.
+ */
+function kindsIn<K extends string>(
+  value: string | undefined,
+  known: readonly K[],
+  flag: string,
+  command: string,
+): K[] | undefined {
   if (value === undefined) return undefined;
   const names = value
     .split(",")
     .map((n) => n.trim())
     .filter((n) => n !== "");
-  const unknown = names.filter((n) => !(SLEEP_JOB_KINDS as readonly string[]).includes(n));
+  const unknown = names.filter((n) => !(known as readonly string[]).includes(n));
   if (names.length === 0 || unknown.length > 0)
-    throw new UsageError(`--jobs takes ${KINDS}; got "${unknown.join(", ") || value}"`, "sleep");
-  return names as SleepJobKind[];
+    throw new UsageError(`${flag} takes ${known.join(", ")}; got "${unknown.join(", ") || value}"`, command);
+  return names as K[];
 }
 
 /** `engram sleep` and `engram jobs …` */

@@ -38,6 +38,7 @@ export async function claimDueJob(tx: Sql, options: ClaimOptions): Promise<strin
   if (options.ids !== undefined) where.push(`j.id = ANY(${bind(options.ids)}::text[])`);
   if (options.agentId !== undefined) where.push(`j.agent_id = ${bind(options.agentId)}`);
   if (options.projectId !== undefined) where.push(`j.project_id = ${bind(options.projectId)}`);
+  if (options.kinds !== undefined) where.push(`j.kind = ANY(${bind(options.kinds)}::text[])`);
   // Agents passed over so far; bound by reference, so each query sees the list as it has grown.
   const skipped: string[] = [];
   const skip = bind(skipped);

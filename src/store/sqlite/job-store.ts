@@ -107,6 +107,11 @@ export class SqliteJobStore implements JobStore {
         where.push("j.project_id = ?");
         params.push(options.projectId);
       }
+      if (options.kinds !== undefined) {
+        if (options.kinds.length === 0) return null;
+        where.push(`j.kind IN (${options.kinds.map(() => "?").join(", ")})`);
+        params.push(...options.kinds);
+      }
       const row = this.#s.get<{ id: string }>(
         `SELECT j.id FROM jobs j WHERE ${where.join(" AND ")} ORDER BY j.run_after, j.rowid LIMIT 1`,
         ...params,

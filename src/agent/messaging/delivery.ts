@@ -49,7 +49,8 @@ const deliveryPayload = z.strictObject({
  * Sends a message without waiting for its answer, durably: the delivery is queued as a job before
  * this returns (so the sender's "delivered" survives a crash), then run at once in the background.
  * Should this process die before the receiving turn is persisted, the job's lease lapses and a
- * runner (`engram serve`'s, or `engram.sleeptime.runPending()`) delivers it again. Sending the same
+ * runner (`engram serve`'s, or `engram.sleeptime.runPending({ kinds: ["deliver"] })`) delivers it
+ * again. Sending the same
  * tool call twice queues one delivery.
  */
 export async function sendLater(
@@ -106,8 +107,9 @@ export async function runDelivery(s: DeliveryServices, job: Job): Promise<Job> {
     };
     const target = await ctx.store.agents.get(job.agentId);
     if (target === null) throw new NotFoundError(`agent ${job.agentId} not found`);
-    const result =
-      (await earlierDelivery(s, target, message)) ?? (await answer(s, target, message, responder));
+    // Only an attempt after another may find the message delivered already (the look is a scan).
+    const earlier = job.attempts > 1 ? await earlierDelivery(s, target, message) : null;
+    const result = earlier ?? (await answer(s, target, message, responder));
     const work = ctx.store.unitOfWork();
     work.jobs.complete({
       id: job.id,

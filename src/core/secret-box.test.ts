@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -49,6 +51,62 @@ describe("secrets at rest", () => {
     for (const key of ["short", "ab".repeat(31), "zz".repeat(32), Buffer.alloc(16).toString("base64")])
       assert.throws(() => secretBox(key), /invalid ENGRAM_SECRET_KEY: must be a 256-bit key/);
     assert.throws(() => createEngram({ path: ":memory:", secretKey: "nope" }), /invalid secretKey/);
+  });
+
+  it("a process without the key sends the webhooks it can sign, and only says why it skips a sealed one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "engram-secrets-"));
+    const path = join(dir, "engram.db");
+    const received: { webhook: string | undefined; signature: string | undefined }[] = [];
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on("end", () => {
+        received.push({
+          webhook: request.headers["engram-webhook-id"] as string | undefined,
+          signature: request.headers["engram-signature"] as string | undefined,
+        });
+        response.end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    try {
+      const keyed = createEngram({ path, secretKey: "3c".repeat(32) });
+      const agent = await keyed.agents.create({ name: "a" });
+      const sealed = await keyed.webhooks.create({ url, events: ["memory.*"] });
+      await keyed.close();
+      const plain = createEngram({ path, env: {} });
+      const open = await plain.webhooks.create({
+        url,
+        events: ["memory.*"],
+        secret: "plain-secret-0123456789",
+      });
+      const errors: unknown[] = [];
+      const dispatcher = plain.webhooks.startDispatcher({
+        pollMs: 20,
+        onError: (error) => errors.push(error),
+      });
+      await plain.memories.add(agent.id, { text: "Ada keeps bees" });
+      const deadline = Date.now() + 5000;
+      while (received.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200));
+      await dispatcher.stop();
+      assert.deepEqual(
+        received.map((r) => r.webhook),
+        [open.id],
+      );
+      assert.match(received[0]?.signature ?? "", /^v1=[0-9a-f]{64}$/);
+      assert.equal(errors.length, 1, "said once");
+      assert.match(
+        String(errors[0]),
+        new RegExp(`webhook ${sealed.id} is encrypted at rest .*not sent from this process`),
+      );
+      const after = await plain.webhooks.get(sealed.id);
+      assert.deepEqual([after.enabled, after.consecutiveFailures], [true, 0]);
+      await plain.close();
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("keeps webhook and MCP server secrets sealed in a SQLite file", async () => {

@@ -9,7 +9,10 @@ import type { SuiteKit } from "./store-suite-jobs.ts";
 export function webhookCases(kit: SuiteKit): void {
   const { id, at, event, withStore, seed } = kit;
 
-  const webhook = (projectId: string, fields: Partial<StoredWebhook> = {}): StoredWebhook => ({
+  const webhook = (
+    projectId: string,
+    fields: Partial<StoredWebhook> & { secret?: string } = {},
+  ): StoredWebhook & { secret: string } => ({
     id: id("whk"),
     projectId,
     url: "http://127.0.0.1:9/hook",

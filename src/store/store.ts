@@ -135,7 +135,12 @@ export interface McpServerStore {
 
 /** A webhook as stored: what is shown, plus its signing secret. */
 export interface StoredWebhook extends Webhook {
-  secret: string;
+  /**
+   * Null when this process cannot open it: it is sealed at rest and the process lacks the key that
+   * opens it (`secretProblem` says so). Such a webhook can be listed and changed, not sent.
+   */
+  secret: string | null;
+  secretProblem?: string | undefined;
 }
 
 /** How one event's delivery ended, written with its attempts' log in one transaction. */
@@ -159,7 +164,7 @@ export interface WebhookChange {
 
 export interface WebhookStore {
   /** @throws NotFoundError when the project does not exist. */
-  create(webhook: StoredWebhook, event: NewEvent): Promise<void>;
+  create(webhook: StoredWebhook & { secret: string }, event: NewEvent): Promise<void>;
   get(id: string): Promise<StoredWebhook | null>;
   /** Oldest first, by id; every project's when `projectId` is absent. */
   list(options: ListOptions & { projectId?: string | undefined }): Promise<StoredWebhook[]>;

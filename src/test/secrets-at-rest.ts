@@ -13,8 +13,9 @@ const OTHER_KEY = Buffer.alloc(32, 9).toString("base64");
 /**
  * A test of secrets at rest on one database: `open(key)` opens an engine on it with that secret key
  * (undefined: none), `raw` reads its rows directly. Secrets written with a key are sealed in the
- * rows and read back whole; an engine without the key, or with another, refuses them in words; one
- * written before the key was set still reads.
+ * rows and read back whole; an engine without the key, or with another, refuses them in words (a
+ * webhook's as a null secret with the reason, an MCP server's as an error); one written before the
+ * key was set still reads.
  */
 export async function checkSecretsAtRest(
   open: (key: string | undefined) => Engram,
@@ -74,7 +75,14 @@ export async function checkSecretsAtRest(
     [OTHER_KEY, /webhook .* cannot be decrypted: it was sealed with another ENGRAM_SECRET_KEY/],
   ] as const) {
     const wrong = open(key);
-    await assert.rejects(wrong.store.webhooks.get(hook.id), problem);
+    // A sealed webhook is listed and shown without its secret, never sent: null, with the reason.
+    const stored = await wrong.store.webhooks.get(hook.id);
+    assert.equal(stored?.secret, null);
+    assert.match(stored?.secretProblem ?? "", problem);
+    const shown = (await wrong.webhooks.list()).items.find((w) => w.id === hook.id);
+    assert.equal(shown?.secretPreview, "(sealed: no key here opens it)");
+    assert.ok(!("secretProblem" in (shown ?? {})));
+    assert.equal((await wrong.store.webhooks.get(before.id))?.secret, "before-the-key-0123456789");
     await assert.rejects(wrong.store.mcpServers.list(agent.id), /env\.TRACKER_TOKEN|headers\.Authorization/);
     assert.equal((await wrong.agents.get(agent.id)).name, "a");
     await wrong.close();

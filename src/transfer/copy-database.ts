@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { type Clock, systemClock, toIso } from "../core/clock.ts";
-import { ConflictError } from "../core/errors.ts";
+import { ConflictError, EngramError } from "../core/errors.ts";
 import { createIdGenerator, type IdGenerator } from "../core/ids.ts";
 import type { Agent, NewEvent } from "../core/types.ts";
 import { maskedView } from "../mcp-tools/mcp-server-config.ts";
@@ -258,7 +258,11 @@ async function copySettings({ from, to }: Copy): Promise<number> {
 async function copyWebhooks({ from, to, event }: Copy): Promise<number> {
   let copied = 0;
   for await (const webhook of pages((after) => from.webhooks.list({ after, limit: PAGE }))) {
-    const moved = { ...webhook, cursor: await to.events.lastSeq() };
+    const { secret, secretProblem: _, ...rest } = webhook;
+    // A secret the source's key does not open cannot be carried over.
+    if (secret === null)
+      throw new EngramError("unavailable", webhook.secretProblem ?? "a webhook's secret is sealed");
+    const moved = { ...rest, secret, cursor: await to.events.lastSeq() };
     const { id, projectId } = webhook;
     await to.webhooks.create(
       moved,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { EngramError } from "../core/errors.ts";
 import type { EngramEvent } from "../core/types.ts";
 import type { WebhookDelivery } from "../core/webhook-types.ts";
 import { type EngineContext, makeEvent, nowIso } from "../memory/context.ts";
@@ -66,6 +67,8 @@ export function startWebhookDispatcher(
   // Two dispatchers of one engine (two servers on it) must not both hold a webhook.
   const owner = `${ctx.instanceId}/${randomUUID()}`;
   const active = new Map<string, Promise<void>>();
+  /** Webhooks whose sealed secret this process cannot open, already reported. */
+  const unopened = new Set<string>();
   let ticking = false;
   let again = false;
 
@@ -81,6 +84,13 @@ export function startWebhookDispatcher(
         again = false;
         for (const webhook of await ctx.store.webhooks.enabled()) {
           if (active.has(webhook.id)) continue;
+          if (webhook.secret === null) {
+            // Sealed, and this process lacks the key: said once, and left to a process that has it.
+            if (!unopened.has(webhook.id))
+              report(new EngramError("unavailable", `${webhook.secretProblem}: not sent from this process`));
+            unopened.add(webhook.id);
+            continue;
+          }
           const run = drain(webhook)
             .catch(report)
             .finally(() => {
@@ -105,7 +115,7 @@ export function startWebhookDispatcher(
         const now = ctx.now();
         if (!(await ctx.store.webhooks.claim(webhook.id, owner, now, now + settings.leaseMs))) return;
         const current = await ctx.store.webhooks.get(webhook.id);
-        if (current === null || !current.enabled) return;
+        if (current === null || !current.enabled || current.secret === null) return;
         webhook = current;
         const events = await ctx.store.events.list({
           projectId: webhook.projectId,
@@ -140,6 +150,9 @@ export function startWebhookDispatcher(
 
   /** Tries one event until it is accepted or the tries run out. */
   const deliver = async (webhook: StoredWebhook, event: EngramEvent): Promise<DeliveryOutcome> => {
+    const secret = webhook.secret;
+    if (secret === null)
+      throw new EngramError("unavailable", webhook.secretProblem ?? "the secret is sealed");
     const body = JSON.stringify({ webhookId: webhook.id, event });
     const url = new URL(webhook.url);
     const attempts: WebhookDelivery[] = [];
@@ -163,7 +176,7 @@ export function startWebhookDispatcher(
           {
             "content-type": "application/json",
             "user-agent": "engram-webhooks",
-            [SIGNATURE_HEADER]: signDelivery(webhook.secret, timestamp, body),
+            [SIGNATURE_HEADER]: signDelivery(secret, timestamp, body),
             [TIMESTAMP_HEADER]: String(timestamp),
             "engram-event": event.kind,
             "engram-event-id": event.id,

@@ -76,7 +76,7 @@ export class WebhookService {
     await checkDestination(url, options.outbound ?? UNRESTRICTED, "webhook: url");
     const now = nowIso(this.#ctx);
     const secret = parsed.secret ?? `whsec_${randomBytes(24).toString("base64url")}`;
-    const stored: StoredWebhook = {
+    const stored: StoredWebhook & { secret: string } = {
       id: this.#ctx.generateId("webhook"),
       projectId: project.id,
       url: url.href,

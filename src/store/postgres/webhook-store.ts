@@ -33,7 +33,7 @@ export class PgWebhookStore implements WebhookStore {
     this.#box = box;
   }
 
-  async create(webhook: StoredWebhook, event: NewEvent): Promise<void> {
+  async create(webhook: StoredWebhook & { secret: string }, event: NewEvent): Promise<void> {
     await this.#db.transaction(async (tx) => {
       await requireProject(tx, webhook.projectId);
       const inserted = await insertRows(

@@ -1,3 +1,4 @@
+import { EngramError } from "../../core/errors.ts";
 import type { SecretBox } from "../../core/secret-box.ts";
 import { secretPreview, type WebhookDelivery } from "../../core/webhook-types.ts";
 import type { StoredWebhook } from "../store.ts";
@@ -41,14 +42,22 @@ export const DELIVERY_COLUMNS =
   "id, webhook_id, event_seq, event_id, event_kind, attempt, status, ok, error, duration_ms, created_at";
 
 export const toWebhook = (row: WebhookRow, box: SecretBox): StoredWebhook => {
-  const secret = box.open(row.secret, `the signing secret of webhook ${row.id}`);
+  let secret: string | null = null;
+  let secretProblem: string | undefined;
+  try {
+    secret = box.open(row.secret, `the signing secret of webhook ${row.id}`);
+  } catch (error) {
+    if (!EngramError.isInstance(error) || error.code !== "unavailable") throw error;
+    secretProblem = error.message;
+  }
   return {
     id: row.id,
     projectId: row.project_id,
     url: row.url,
     events: JSON.parse(row.events),
     secret,
-    secretPreview: secretPreview(secret),
+    ...(secretProblem === undefined ? {} : { secretProblem }),
+    secretPreview: secret === null ? SEALED_PREVIEW : secretPreview(secret),
     enabled: row.enabled === 1,
     disabledReason: row.disabled_reason,
     consecutiveFailures: row.consecutive_failures,
@@ -58,8 +67,11 @@ export const toWebhook = (row: WebhookRow, box: SecretBox): StoredWebhook => {
   };
 };
 
-/** A webhook's column values, in `WEBHOOK_COLUMNS` order (its secret sealed by `box`). */
-export const webhookValues = (webhook: StoredWebhook, box: SecretBox) => [
+/** What a webhook whose secret this process cannot open shows of it. */
+const SEALED_PREVIEW = "(sealed: no key here opens it)";
+
+/** A new webhook's column values, in `WEBHOOK_COLUMNS` order (its secret sealed by `box`). */
+export const webhookValues = (webhook: StoredWebhook & { secret: string }, box: SecretBox) => [
   webhook.id,
   webhook.projectId,
   webhook.url,

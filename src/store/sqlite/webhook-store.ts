@@ -28,7 +28,7 @@ export class SqliteWebhookStore implements WebhookStore {
     this.#box = box;
   }
 
-  async create(webhook: StoredWebhook, event: NewEvent): Promise<void> {
+  async create(webhook: StoredWebhook & { secret: string }, event: NewEvent): Promise<void> {
     await inWriteTransaction(this.#s.db, () => {
       const project = this.#s.get("SELECT 1 AS x FROM projects WHERE id = ?", webhook.projectId);
       if (project === undefined) throw new NotFoundError(`project ${webhook.projectId} not found`);

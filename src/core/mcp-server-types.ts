@@ -31,6 +31,11 @@ export interface McpServer {
   config: McpServerConfig;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Set when this process cannot open a value of `env` or `headers` (sealed at rest, and the process
+   * lacks the key that opens it): why. Such values stay as stored, and the server is not started.
+   */
+  secretProblem?: string | undefined;
 }
 
 /** An MCP server of an agent as shown: `env` and `headers` values are masked. */

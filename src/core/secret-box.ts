@@ -17,6 +17,11 @@ export interface SecretBox {
 }
 
 const PREFIX = "engram-sealed:v1:";
+
+/** Whether a stored value is a sealed secret. */
+export function isSealed(stored: string): boolean {
+  return stored.startsWith(PREFIX);
+}
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 

@@ -104,6 +104,9 @@ async function listServer(
   scope: McpToolScope,
 ): Promise<{ server: McpServer; found: McpToolInfo[]; status: Omit<McpServerStatus, "tools"> }> {
   const { agentId, name, config } = server;
+  // Its secrets are sealed and this process cannot open them: not started, its tools not offered.
+  if (server.secretProblem !== undefined)
+    return { server, found: [], status: { name, status: "unavailable", error: server.secretProblem } };
   try {
     await checkMcpServerAllowed(scope.policy ?? UNRESTRICTED_MCP, config, `MCP server ${name}`);
   } catch (error) {

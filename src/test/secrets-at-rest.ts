@@ -70,10 +70,11 @@ export async function checkSecretsAtRest(
   }
 
   // Without the key, or with another, they are refused in words, and nothing else is held up.
-  for (const [key, problem] of [
-    [undefined, /webhook .* is encrypted at rest and ENGRAM_SECRET_KEY is not set/],
-    [OTHER_KEY, /webhook .* cannot be decrypted: it was sealed with another ENGRAM_SECRET_KEY/],
+  for (const [key, why] of [
+    [undefined, "is encrypted at rest and ENGRAM_SECRET_KEY is not set"],
+    [OTHER_KEY, "cannot be decrypted: it was sealed with another ENGRAM_SECRET_KEY"],
   ] as const) {
+    const problem = new RegExp(`^the signing secret of webhook ${hook.id} ${why}`);
     const wrong = open(key);
     // A sealed webhook is listed and shown without its secret, never sent: null, with the reason.
     const stored = await wrong.store.webhooks.get(hook.id);
@@ -83,8 +84,40 @@ export async function checkSecretsAtRest(
     assert.equal(shown?.secretPreview, "(sealed: no key here opens it)");
     assert.ok(!("secretProblem" in (shown ?? {})));
     assert.equal((await wrong.store.webhooks.get(before.id))?.secret, "before-the-key-0123456789");
-    await assert.rejects(wrong.store.mcpServers.list(agent.id), /env\.TRACKER_TOKEN|headers\.Authorization/);
+    // A sealed MCP server is listed with the reason and not started: the agent's other tools stay.
+    const listed = await wrong.store.mcpServers.list(agent.id);
+    assert.deepEqual(
+      listed.map((s) => s.secretProblem),
+      [
+        `headers.Authorization of MCP server remote of agent ${agent.id} ${why}: set it to the key it was sealed with`,
+        `env.TRACKER_TOKEN of MCP server tracker of agent ${agent.id} ${why}: set it to the key it was sealed with`,
+      ].map((text) =>
+        key === undefined ? text : text.replace(/: set it to the key it was sealed with$/, ", or altered"),
+      ),
+    );
+    const tools = await wrong.runtime.listTools(agent.id);
+    assert.deepEqual(
+      tools.servers.map((s) => [s.name, s.status, s.tools]),
+      [
+        ["remote", "unavailable", 0],
+        ["tracker", "unavailable", 0],
+      ],
+    );
+    assert.ok(tools.items.some((t) => t.name === "memory_search"));
+    // Changed here with its secret left masked, the sealed value is kept as it was, not sealed again.
+    await wrong.mcpServers.put(agent.id, "tracker", {
+      command: "tracker-mcp",
+      env: { TRACKER_TOKEN: "********" },
+      allowTools: ["issues"],
+    });
     assert.equal((await wrong.agents.get(agent.id)).name, "a");
     await wrong.close();
   }
+  const again = open(KEY);
+  const [, tracker] = await again.store.mcpServers.list(agent.id);
+  assert.deepEqual(tracker?.config.transport === "stdio" && [tracker.config.env, tracker.config.allowTools], [
+    { TRACKER_TOKEN: "tok-4242" },
+    ["issues"],
+  ]);
+  await again.close();
 }

@@ -184,6 +184,8 @@ async function copyMcpServers({ from, to, event }: Copy, agents: Agent[]): Promi
   let copied = 0;
   for (const agent of agents) {
     for (const server of await from.mcpServers.list(agent.id)) {
+      // A secret the source's key does not open cannot be carried over.
+      if (server.secretProblem !== undefined) throw new EngramError("unavailable", server.secretProblem);
       const copiedEvent = event({
         projectId: agent.projectId,
         agentId: agent.id,

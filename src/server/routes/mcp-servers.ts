@@ -31,6 +31,10 @@ const McpServerSchema = z
       .openapi({ description: "how the server is reached; env and header values are shown as ********" }),
     createdAt: z.string(),
     updatedAt: z.string(),
+    secretProblem: z.string().optional().openapi({
+      description:
+        "set when this server's sealed env or header values cannot be opened here (ENGRAM_SECRET_KEY missing or another): it is not started",
+    }),
   })
   .openapi("McpServer");
 

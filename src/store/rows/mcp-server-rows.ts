@@ -1,5 +1,6 @@
+import { EngramError } from "../../core/errors.ts";
 import type { McpServer, McpServerConfig } from "../../core/mcp-server-types.ts";
-import type { SecretBox } from "../../core/secret-box.ts";
+import { isSealed, type SecretBox } from "../../core/secret-box.ts";
 
 /** An `agent_mcp_servers` row, as both backends store it: the configuration is one JSON text. */
 export interface McpServerRow {
@@ -13,20 +14,32 @@ export interface McpServerRow {
 /** The columns of `McpServerRow`, in the order `mcpServerValues` gives them. */
 export const MCP_SERVER_COLUMNS = "agent_id, name, config, created_at, updated_at";
 
-export const toMcpServer = (row: McpServerRow, box: SecretBox): McpServer => ({
-  agentId: row.agent_id,
-  name: row.name,
-  config: withSecrets(JSON.parse(row.config), (value, key) =>
-    box.open(value, `${key} of MCP server ${row.name} of agent ${row.agent_id}`),
-  ),
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
+export const toMcpServer = (row: McpServerRow, box: SecretBox): McpServer => {
+  let secretProblem: string | undefined;
+  const config = withSecrets(JSON.parse(row.config), (value, key) => {
+    try {
+      return box.open(value, `${key} of MCP server ${row.name} of agent ${row.agent_id}`);
+    } catch (error) {
+      if (!EngramError.isInstance(error) || error.code !== "unavailable") throw error;
+      secretProblem ??= error.message;
+      return value;
+    }
+  });
+  return {
+    agentId: row.agent_id,
+    name: row.name,
+    config,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    ...(secretProblem === undefined ? {} : { secretProblem }),
+  };
+};
 
 export const mcpServerValues = (server: McpServer, box: SecretBox): string[] => [
   server.agentId,
   server.name,
-  JSON.stringify(withSecrets(server.config, (value) => box.seal(value))),
+  // A value still sealed (one this process could not open, kept as it was) is not sealed again.
+  JSON.stringify(withSecrets(server.config, (value) => (isSealed(value) ? value : box.seal(value)))),
   server.createdAt,
   server.updatedAt,
 ];

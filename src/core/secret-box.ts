@@ -17,13 +17,30 @@ export interface SecretBox {
 }
 
 const PREFIX = "engram-sealed:v1:";
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 /** Whether a stored value is a sealed secret. */
 export function isSealed(stored: string): boolean {
   return stored.startsWith(PREFIX);
 }
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
+
+/**
+ * `box.open`, with a sealed value this process cannot open given back as the reason (`problem`)
+ * instead of thrown: for the rows that hold secrets, which are still read without them.
+ */
+export function openOrWhy(
+  box: SecretBox,
+  stored: string,
+  what: string,
+): { value: string } | { problem: string } {
+  try {
+    return { value: box.open(stored, what) };
+  } catch (error) {
+    if (EngramError.isInstance(error) && error.code === "unavailable") return { problem: error.message };
+    throw error;
+  }
+}
 
 /** The environment variable that holds the key. */
 export const SECRET_KEY_VARIABLE = "ENGRAM_SECRET_KEY";
@@ -64,7 +81,7 @@ function parseKey(text: string, field: string): Buffer {
 const PLAIN: SecretBox = {
   seal: (plain) => plain,
   open(stored, what) {
-    if (!stored.startsWith(PREFIX)) return stored;
+    if (!isSealed(stored)) return stored;
     throw new EngramError(
       "unavailable",
       `${what} is encrypted at rest and ${SECRET_KEY_VARIABLE} is not set: set it to the key it was sealed with`,
@@ -82,7 +99,7 @@ function keyedBox(keys: readonly Buffer[]): SecretBox {
       return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64");
     },
     open(stored, what) {
-      if (!stored.startsWith(PREFIX)) return stored;
+      if (!isSealed(stored)) return stored;
       const bytes = Buffer.from(stored.slice(PREFIX.length), "base64");
       for (const candidate of keys) {
         try {

@@ -38,6 +38,13 @@ export interface WebhookDispatcher {
   stop(): Promise<void>;
 }
 
+/** A webhook whose secret this process holds, so that it can sign what it sends. */
+type SignableWebhook = StoredWebhook & { secret: string };
+
+function canSign(webhook: StoredWebhook): webhook is SignableWebhook {
+  return webhook.secret !== null;
+}
+
 const BATCH = 50;
 /** Least time between two looks at the webhooks that writes wake (see `wake`). */
 const WAKE_GAP_MS = 100;
@@ -84,7 +91,7 @@ export function startWebhookDispatcher(
         again = false;
         for (const webhook of await ctx.store.webhooks.enabled()) {
           if (active.has(webhook.id)) continue;
-          if (webhook.secret === null) {
+          if (!canSign(webhook)) {
             // Sealed, and this process lacks the key: said once, and left to a process that has it.
             if (!unopened.has(webhook.id))
               report(new EngramError("unavailable", `${webhook.secretProblem}: not sent from this process`));
@@ -107,7 +114,7 @@ export function startWebhookDispatcher(
   };
 
   /** Sends the webhook every event after its cursor, while it holds the claim. */
-  const drain = async (start: StoredWebhook): Promise<void> => {
+  const drain = async (start: SignableWebhook): Promise<void> => {
     const matches = kindMatcher(start.events, "webhook: events");
     let webhook = start;
     try {
@@ -115,7 +122,7 @@ export function startWebhookDispatcher(
         const now = ctx.now();
         if (!(await ctx.store.webhooks.claim(webhook.id, owner, now, now + settings.leaseMs))) return;
         const current = await ctx.store.webhooks.get(webhook.id);
-        if (current === null || !current.enabled || current.secret === null) return;
+        if (current === null || !current.enabled || !canSign(current)) return;
         webhook = current;
         const events = await ctx.store.events.list({
           projectId: webhook.projectId,
@@ -149,10 +156,7 @@ export function startWebhookDispatcher(
   };
 
   /** Tries one event until it is accepted or the tries run out. */
-  const deliver = async (webhook: StoredWebhook, event: EngramEvent): Promise<DeliveryOutcome> => {
-    const secret = webhook.secret;
-    if (secret === null)
-      throw new EngramError("unavailable", webhook.secretProblem ?? "the secret is sealed");
+  const deliver = async (webhook: SignableWebhook, event: EngramEvent): Promise<DeliveryOutcome> => {
     const body = JSON.stringify({ webhookId: webhook.id, event });
     const url = new URL(webhook.url);
     const attempts: WebhookDelivery[] = [];
@@ -176,7 +180,7 @@ export function startWebhookDispatcher(
           {
             "content-type": "application/json",
             "user-agent": "engram-webhooks",
-            [SIGNATURE_HEADER]: signDelivery(secret, timestamp, body),
+            [SIGNATURE_HEADER]: signDelivery(webhook.secret, timestamp, body),
             [TIMESTAMP_HEADER]: String(timestamp),
             "engram-event": event.kind,
             "engram-event-id": event.id,

@@ -1,6 +1,5 @@
-import { EngramError } from "../../core/errors.ts";
 import type { McpServer, McpServerConfig } from "../../core/mcp-server-types.ts";
-import { isSealed, type SecretBox } from "../../core/secret-box.ts";
+import { isSealed, openOrWhy, type SecretBox } from "../../core/secret-box.ts";
 
 /** An `agent_mcp_servers` row, as both backends store it: the configuration is one JSON text. */
 export interface McpServerRow {
@@ -17,13 +16,10 @@ export const MCP_SERVER_COLUMNS = "agent_id, name, config, created_at, updated_a
 export const toMcpServer = (row: McpServerRow, box: SecretBox): McpServer => {
   let secretProblem: string | undefined;
   const config = withSecrets(JSON.parse(row.config), (value, key) => {
-    try {
-      return box.open(value, `${key} of MCP server ${row.name} of agent ${row.agent_id}`);
-    } catch (error) {
-      if (!EngramError.isInstance(error) || error.code !== "unavailable") throw error;
-      secretProblem ??= error.message;
-      return value;
-    }
+    const opened = openOrWhy(box, value, `${key} of MCP server ${row.name} of agent ${row.agent_id}`);
+    if ("value" in opened) return opened.value;
+    secretProblem ??= opened.problem;
+    return value;
   });
   return {
     agentId: row.agent_id,

@@ -1,5 +1,4 @@
-import { EngramError } from "../../core/errors.ts";
-import type { SecretBox } from "../../core/secret-box.ts";
+import { openOrWhy, type SecretBox } from "../../core/secret-box.ts";
 import { secretPreview, type WebhookDelivery } from "../../core/webhook-types.ts";
 import type { StoredWebhook } from "../store.ts";
 
@@ -42,21 +41,15 @@ export const DELIVERY_COLUMNS =
   "id, webhook_id, event_seq, event_id, event_kind, attempt, status, ok, error, duration_ms, created_at";
 
 export const toWebhook = (row: WebhookRow, box: SecretBox): StoredWebhook => {
-  let secret: string | null = null;
-  let secretProblem: string | undefined;
-  try {
-    secret = box.open(row.secret, `the signing secret of webhook ${row.id}`);
-  } catch (error) {
-    if (!EngramError.isInstance(error) || error.code !== "unavailable") throw error;
-    secretProblem = error.message;
-  }
+  const opened = openOrWhy(box, row.secret, `the signing secret of webhook ${row.id}`);
+  const secret = "value" in opened ? opened.value : null;
   return {
     id: row.id,
     projectId: row.project_id,
     url: row.url,
     events: JSON.parse(row.events),
     secret,
-    ...(secretProblem === undefined ? {} : { secretProblem }),
+    ...("problem" in opened ? { secretProblem: opened.problem } : {}),
     secretPreview: secret === null ? SEALED_PREVIEW : secretPreview(secret),
     enabled: row.enabled === 1,
     disabledReason: row.disabled_reason,

@@ -31,16 +31,19 @@ export async function rebuildGraph(store: Store, agentId: string): Promise<Agent
   return graph;
 }
 
+/** An entity of one graph (of one user, or of the agent) as one map key. */
+const entityId = (userId: string | null, key: string) => `${userId ?? ""}\u0000${key}`;
+
 /**
  * The rebuilt graph with each entity's stored type where it had one: a type may be a model's reading
  * of the text (see `GraphFacts`), which the rules would guess again differently.
  */
 export function keepTypes(rebuilt: AgentGraph, old: AgentGraph): AgentGraph {
-  const types = new Map(old.entities.map((e) => [`${e.userId ?? ""}\u0000${e.key}`, e.type]));
+  const types = new Map(old.entities.map((e) => [entityId(e.userId, e.key), e.type]));
   return {
     ...rebuilt,
     entities: rebuilt.entities.map((e) => {
-      const type = types.get(`${e.userId ?? ""}\u0000${e.key}`);
+      const type = types.get(entityId(e.userId, e.key));
       return type === undefined || type === e.type ? e : { ...e, type };
     }),
   };
@@ -61,22 +64,26 @@ export function withModelFacts(rebuilt: AgentGraph, old: AgentGraph, live: Reado
     return provenance.length === 0 ? [] : [{ ...r, provenance }];
   });
   if (relations.length === 0) return rebuilt;
-  const id = (userId: string | null, key: string) => `${userId ?? ""}\u0000${key}`;
-  const ends = new Set(relations.flatMap((r) => [id(r.userId, r.source), id(r.userId, r.target)]));
-  const seen = new Set(rebuilt.mentions.map((m) => `${id(m.userId, m.key)}\u0000${m.id}`));
+  const ends = new Set(
+    relations.flatMap((r) => [entityId(r.userId, r.source), entityId(r.userId, r.target)]),
+  );
+  const seen = new Set(rebuilt.mentions.map((m) => `${entityId(m.userId, m.key)}\u0000${m.id}`));
   const mentions = old.mentions.filter(
     (m) =>
-      ends.has(id(m.userId, m.key)) && live.has(m.id) && !seen.has(`${id(m.userId, m.key)}\u0000${m.id}`),
+      ends.has(entityId(m.userId, m.key)) &&
+      live.has(m.id) &&
+      !seen.has(`${entityId(m.userId, m.key)}\u0000${m.id}`),
   );
   const added = new Map<string, number>();
-  for (const m of mentions) added.set(id(m.userId, m.key), (added.get(id(m.userId, m.key)) ?? 0) + 1);
+  for (const m of mentions)
+    added.set(entityId(m.userId, m.key), (added.get(entityId(m.userId, m.key)) ?? 0) + 1);
   const entities = rebuilt.entities.map((e) => {
-    const more = added.get(id(e.userId, e.key)) ?? 0;
-    added.delete(id(e.userId, e.key));
+    const more = added.get(entityId(e.userId, e.key)) ?? 0;
+    added.delete(entityId(e.userId, e.key));
     return more === 0 ? e : { ...e, mentions: e.mentions + more };
   });
   for (const e of old.entities) {
-    const more = added.get(id(e.userId, e.key));
+    const more = added.get(entityId(e.userId, e.key));
     if (more !== undefined) entities.push({ ...e, mentions: more });
   }
   return {

@@ -10,8 +10,6 @@ import { ChangeSet } from "./change-set.ts";
 import { permanent } from "./job-attempt.ts";
 import type { SleeptimeOptions } from "./options.ts";
 
-export { isPermanent, permanent } from "./job-attempt.ts";
-
 /** The services a job may compute changes with (they prepare; only the runner writes). */
 export interface JobServices {
   insights: InsightService;

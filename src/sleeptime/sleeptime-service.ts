@@ -128,7 +128,10 @@ export class SleeptimeService {
   async runPending(
     input: { agentId?: string; limit?: number; kinds?: readonly JobKind[]; onProgress?: SleepProgress } = {},
   ): Promise<Job[]> {
-    const kinds = input.kinds === undefined ? undefined : parseInput(jobKinds, input.kinds, "jobs to run");
+    const kinds =
+      input.kinds === undefined
+        ? undefined
+        : parseInput(z.strictObject({ kinds: jobKinds }), { kinds: input.kinds }, "jobs to run").kinds;
     const agentId =
       input.agentId === undefined ? undefined : (await requireAgent(this.#ctx, input.agentId)).id;
     const limit = input.limit ?? Number.POSITIVE_INFINITY;

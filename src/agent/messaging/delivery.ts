@@ -50,8 +50,7 @@ const deliveryPayload = z.strictObject({
  * this returns (so the sender's "delivered" survives a crash), then run at once in the background.
  * Should this process die before the receiving turn is persisted, the job's lease lapses and a
  * runner (`engram serve`'s, or `engram.sleeptime.runPending({ kinds: ["deliver"] })`) delivers it
- * again. Sending the same
- * tool call twice queues one delivery.
+ * again. Sending the same tool call twice queues one delivery.
  */
 export async function sendLater(
   s: DeliveryServices,

@@ -109,16 +109,11 @@ export class SqliteGraphStore implements GraphStore {
     for (const [user, key, id] of rows) ids.set(entityRef(user, key), id);
     let last = this.#s.get<{ last: number | null }>("SELECT MAX(id) AS last FROM graph_entities")?.last ?? 0;
     const fresh: SQLInputValue[] = [];
-    const changed: (string | number)[][] = [];
+    const changed: (string | number | null)[][] = [];
     for (const e of entities) {
       const ref = entityRef(e.user, e.key);
       const id = ids.get(ref);
-      if (id !== undefined)
-        changed.push(
-          e.typed
-            ? [id, e.mentions, e.firstSeen, e.lastSeen, e.type]
-            : [id, e.mentions, e.firstSeen, e.lastSeen],
-        );
+      if (id !== undefined) changed.push([id, e.mentions, e.firstSeen, e.lastSeen, e.typed ? e.type : null]);
       else {
         ids.set(ref, ++last);
         fresh.push(last, agentId, e.user, e.key, e.name, e.type, e.mentions, e.firstSeen, e.lastSeen);

@@ -83,52 +83,47 @@ export function rankedDocuments(
     searched.map(({ column }) => column),
   );
   // The terms table and the postings change in the same transactions, so within this one statement
-  // the count read from it is the count of the postings read beside it.
-  const holders = counted === null ? "COUNT(*) OVER (PARTITION BY q.ord)" : `df.${counted}`;
-  // Each lookup below is a lateral subquery fenced with OFFSET 0, so it is planned on its own as a
-  // probe of the table's key by (agent, term) or by row id: a plan that holds whatever the planner's
-  // statistics say. Joined plainly, statistics of a table still small or freshly grown gave plans
-  // that scanned all the agent's terms per query term and all its memories per result (48 ms
-  // instead of 3 at 1,000 memories an agent).
-  const df =
-    counted === null
-      ? ""
-      : `CROSS JOIN LATERAL (
-          SELECT d.${counted} FROM ${space.terms} d WHERE d.agent_id = ${agent} AND d.term = q.term OFFSET 0
-        ) df`;
+  // the count read from it is the count of the postings read beside it. The IDF is the term's, so it is computed once per term where the terms table counts the term's
+  // documents (the usual case); only a count over the postings themselves is made per posting.
+  const idf = (holders: string) => {
+    const ln = `ln((n.docs - ${holders} + 0.5::float8) / (${holders} + 0.5::float8))`;
+    return `(CASE WHEN ${ln} <= 0 THEN 1e-6::float8 ELSE ${ln} END)`;
+  };
+  const termIdf = counted === null ? "NULL::float8" : idf(`c.${counted}::float8`);
+  const postingIdf = counted === null ? idf("(COUNT(*) OVER (PARTITION BY w.ord))::float8") : "w.idf";
   // The terms ranked by are chosen here, as chooseTerms (term-choice.ts) chooses them: rarest first
   // (ties in the query's order) while their postings fit the budget, absent ones left out. Choosing
   // in the statement saves the round trip of reading the counts first. Then each posting of a chosen
-  // term, with the term's document count among the agent's documents and so its IDF; then each
-  // document's sum over the terms.
+  // term with its share of the document's score but the IDF (FTS5's: a non-positive IDF counts
+  // 1e-6); then each document's sum over the terms.
+  // `given` is limited to its own length, which changes nothing but the planner's estimate for an
+  // array parameter: without it the plan made for any terms is costed at ten of them and PostgreSQL
+  // keeps planning the statement afresh on each run (0.3–0.4 ms a search), where the plan it would
+  // reuse is the same shape and as fast.
   return `given AS (
-      SELECT t.term, t.ord FROM unnest(${bind(terms)}::text[]) WITH ORDINALITY AS t(term, ord)
-    ), q AS (
-      SELECT c.term, c.ord FROM (
-        SELECT g.term, g.ord, SUM(d.docs) OVER (ORDER BY d.docs, g.ord) AS postings
-        FROM given g CROSS JOIN LATERAL (
-          SELECT d.docs FROM ${space.terms} d WHERE d.agent_id = ${agent} AND d.term = g.term OFFSET 0
-        ) d
-      ) c WHERE c.postings <= ${bind(POSTING_BUDGET)}
+      SELECT t.term, t.ord FROM unnest(${bind(terms)}::text[]) WITH ORDINALITY AS t(term, ord) LIMIT ${bind(terms.length)}
     ), n AS (
       SELECT SUM(docs)::float8 AS docs, SUM(tokens)::float8 / SUM(docs)::float8 AS avgdl
       FROM search_stats WHERE agent_id = ${agent} AND space = '${space.name}'
+    ), q AS (
+      SELECT c.term, c.ord, ${termIdf} AS idf FROM (
+        SELECT g.term, g.ord, d.docs, d.text_docs, SUM(d.docs) OVER (ORDER BY d.docs, g.ord) AS postings
+        FROM given g CROSS JOIN LATERAL (
+          SELECT d.docs, d.text_docs FROM ${space.terms} d WHERE d.agent_id = ${agent} AND d.term = g.term OFFSET 0
+        ) d
+      ) c CROSS JOIN n WHERE c.postings <= ${bind(POSTING_BUDGET)}
     ), hit AS (
-      SELECT h.doc, h.length, h.freq, ln((n.docs - h.holders + 0.5::float8) / (h.holders + 0.5::float8)) AS idf
+      SELECT w.doc, ${postingIdf}
+        * ((w.freq * (1.2::float8 + 1.0::float8))
+           / (w.freq + 1.2::float8 * (1.0::float8 - 0.75::float8 + 0.75::float8 * w.length / n.avgdl))) AS part
       FROM (
-        SELECT p.doc, p.length::float8 AS length, (${freq})::float8 AS freq, (${holders})::float8 AS holders
-        FROM q ${df} CROSS JOIN LATERAL (
+        SELECT q.ord, q.idf, p.doc, p.length::float8 AS length, (${freq})::float8 AS freq
+        FROM q CROSS JOIN LATERAL (
           SELECT * FROM ${space.postings} p WHERE p.agent_id = ${agent} AND p.term = q.term AND (${holds}) OFFSET 0
         ) p
-      ) h CROSS JOIN n
+      ) w CROSS JOIN n
     ), ranked AS (
-      SELECT hit.doc, SUM(
-        (CASE WHEN hit.idf <= 0 THEN 1e-6::float8 ELSE hit.idf END)
-        * ((hit.freq * (1.2::float8 + 1.0::float8))
-           / (hit.freq + 1.2::float8 * (1.0::float8 - 0.75::float8 + 0.75::float8 * hit.length / n.avgdl)))
-      ) AS score
-      FROM hit CROSS JOIN n
-      GROUP BY hit.doc
+      SELECT hit.doc, SUM(hit.part) AS score FROM hit GROUP BY hit.doc
     )`;
 }
 

@@ -26,6 +26,9 @@ describe("a benchmark's own database", () => {
     const outcome = await runCli(["bench", "serve", "--json", "--database", "./bench.db"]);
     assert.equal(outcome.code, 1);
     assert.equal(outcome.json().error.code, "invalid_input");
+    const windows = await runCli(["bench", "serve", "--windows", "4"]);
+    assert.equal(windows.code, 2);
+    assert.match(windows.stderr, /--windows cuts a comparison of backends: it needs --database URL/);
   });
 });
 
@@ -62,5 +65,44 @@ describe("a benchmark's own database on PostgreSQL", postgresSkip(), () => {
     assert.ok((await schemas()).includes(schema), "the schema was made");
     await fresh.drop();
     assert.ok(!(await schemas()).includes(schema), "the schema was dropped");
+  });
+  it("compares serve on SQLite and PostgreSQL in alternating windows, and leaves no schema behind", async () => {
+    const before = await schemas();
+    const out = await runCli([
+      "bench",
+      "serve",
+      "--duration",
+      "2",
+      "--warmup",
+      "0",
+      "--windows",
+      "2",
+      "--concurrency",
+      "2",
+      "--workers",
+      "1",
+      "--agents",
+      "2",
+      "--memories",
+      "20",
+      "--json",
+      "--database",
+      server.url,
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    const result = out.json();
+    assert.equal(result.windows, 2);
+    assert.equal(result.sqlite.settings.store, "sqlite");
+    assert.equal(result.postgres.settings.store, "postgres");
+    for (const run of [result.sqlite, result.postgres]) {
+      assert.equal(run.errors.total, 0, JSON.stringify(run.errors));
+      for (const op of ["search", "insert", "edit"]) assert.ok(run.operations[op].requests > 0, op);
+    }
+    assert.equal(
+      result.ratio,
+      Math.round((result.postgres.throughput / result.sqlite.throughput) * 100) / 100,
+    );
+    assert.equal(result.postgres.targets.throughput, Math.round(result.sqlite.throughput * 0.6));
+    assert.deepEqual(await schemas(), before);
   });
 });

@@ -89,6 +89,107 @@ const EDITED_BLOCK = "notes";
  * edit of that agent uses the head the 409 reported).
  */
 export async function runServeBench(options: ServeBenchOptions = {}): Promise<ServeBenchResult> {
+  const target = await startTarget(options);
+  try {
+    const total = target.warmup + target.duration;
+    options.onProgress?.(0, total);
+    await target.warm();
+    const ticker = progress(options, target.warmup, total, target.duration);
+    await target.measure(target.duration * 1000);
+    ticker.stop();
+    return target.result(options.targets ?? SERVE_TARGETS);
+  } finally {
+    await target.close();
+  }
+}
+
+/** The two runs of a comparison, measured in alternating windows. */
+export interface ServeComparison {
+  sqlite: ServeBenchResult;
+  postgres: ServeBenchResult;
+  /** PostgreSQL's throughput over SQLite's, both over the same stretch of time. */
+  ratio: number;
+  /** Windows each backend was measured in, alternating. */
+  windows: number;
+}
+
+/**
+ * SQLite and PostgreSQL under the same load, each with its own server processes, both started and
+ * seeded first. The measured time is cut into windows that alternate between the two (SQLite,
+ * PostgreSQL, then PostgreSQL, SQLite, …), so that a machine whose speed drifts during the run (a
+ * shared one) slows both alike, instead of whichever ran second. Each backend is loaded only in its
+ * own windows; the other's servers sit idle meanwhile.
+ */
+export async function runServeComparison(
+  options: ServeBenchOptions & { database: string; windows?: number | undefined },
+): Promise<ServeComparison> {
+  const windows = options.windows ?? 10;
+  const sqlite = await startTarget({ ...options, database: undefined });
+  try {
+    const postgres = await startTarget(options);
+    try {
+      const duration = sqlite.duration;
+      const total = 2 * (sqlite.warmup + duration);
+      options.onProgress?.(0, total);
+      await sqlite.warm();
+      await postgres.warm();
+      const windowMs = (duration * 1000) / windows;
+      let done = 2 * sqlite.warmup;
+      for (let w = 0; w < windows; w++) {
+        const order = w % 2 === 0 ? [sqlite, postgres] : [postgres, sqlite];
+        for (const target of order) {
+          await target.measure(windowMs);
+          done += windowMs / 1000;
+          options.onProgress?.(done, total);
+        }
+      }
+      const first = sqlite.result(options.targets ?? SERVE_TARGETS);
+      const second = postgres.result({
+        throughput: Math.round(first.throughput * POSTGRES_SERVE_TARGETS.shareOfSqlite),
+        p95Ms: POSTGRES_SERVE_TARGETS.p95Ms,
+      });
+      return {
+        sqlite: first,
+        postgres: second,
+        ratio: Math.round((second.throughput / first.throughput) * 100) / 100,
+        windows,
+      };
+    } finally {
+      await postgres.close();
+    }
+  } finally {
+    await sqlite.close();
+  }
+}
+
+/** A progress bar moving while a measured stretch runs. */
+function progress(options: ServeBenchOptions, from: number, total: number, seconds: number) {
+  const started = clockMs();
+  const ticker = setInterval(
+    () => options.onProgress?.(from + Math.min(seconds, (clockMs() - started) / 1000), total),
+    250,
+  );
+  return {
+    stop() {
+      clearInterval(ticker);
+      options.onProgress?.(total, total);
+    },
+  };
+}
+
+/** One backend ready for load: its database seeded, its servers listening, its clients connected. */
+interface ServeTarget {
+  duration: number;
+  warmup: number;
+  /** Sends load for the warm-up, then forgets what it measured. */
+  warm(): Promise<void>;
+  /** Sends load for `ms` and adds what it measured (and the servers' CPU) to the totals. */
+  measure(ms: number): Promise<void>;
+  result(targets: { throughput: number; p95Ms: number }): ServeBenchResult;
+  close(): Promise<void>;
+}
+
+async function startTarget(options: ServeBenchOptions): Promise<ServeTarget> {
   const duration = options.duration ?? 10;
   const warmup = options.warmup ?? 2;
   const concurrency = options.concurrency ?? 8;
@@ -97,9 +198,12 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
   const memoryCount = options.memories ?? 1000;
   const mix = options.mix ?? DEFAULT_MIX;
   const seed = options.seed ?? 7;
-  const targets = options.targets ?? SERVE_TARGETS;
   const fresh = benchDatabase("serve", options.database);
   const corpus = new SyntheticCorpus({ seed });
+  const closing: (() => Promise<void> | void)[] = [() => fresh.drop()];
+  const close = async () => {
+    for (const step of closing.reverse()) await step();
+  };
   try {
     const { key, agents, heads } = await seedDatabase(fresh.database, corpus, agentCount, memoryCount);
     const server = await spawnServe(fresh.database, [
@@ -109,54 +213,65 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
       "--workers",
       String(workers),
     ]);
+    closing.push(async () => {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    });
     const client = new LoadClient(server.url, {
       connections: concurrency,
       headers: { authorization: `Bearer ${key}` },
     });
-    try {
-      const load = new Load(client, Texts.from(corpus), agents, heads, mix, seededRandom(seed + 1));
-      options.onProgress?.(0, warmup + duration);
-      await load.run(concurrency, warmup * 1000);
-      load.reset();
-      const cpuBefore = cpuSeconds(server.child.pid);
-      const clientBefore = process.cpuUsage();
-      const started = clockMs();
-      const ticker = setInterval(
-        () => options.onProgress?.(warmup + (clockMs() - started) / 1000, warmup + duration),
-        250,
-      );
-      await load.run(concurrency, duration * 1000);
-      clearInterval(ticker);
-      const elapsed = (clockMs() - started) / 1000;
-      const cpuAfter = cpuSeconds(server.child.pid);
-      const used = process.cpuUsage(clientBefore);
-      options.onProgress?.(warmup + duration, warmup + duration);
-      return load.result({
-        elapsed,
-        serverCpu:
-          cpuBefore === null || cpuAfter === null ? null : round((cpuAfter - cpuBefore) / elapsed, 2),
-        clientCpu: round((used.user + used.system) / 1e6 / elapsed, 2),
-        settings: {
-          duration,
-          warmup,
-          concurrency,
-          workers,
-          agents: agentCount,
-          memoriesPerAgent: memoryCount,
-          mix,
-          auth: server.ready.auth,
-          rateLimit: false,
-          store: fresh.kind,
-        },
-        targets,
-      });
-    } finally {
-      client.close();
-      server.child.kill("SIGTERM");
-      await server.exited;
-    }
-  } finally {
-    await fresh.drop();
+    closing.push(() => client.close());
+    const load = new Load(client, Texts.from(corpus), agents, heads, mix, seededRandom(seed + 1));
+    let elapsed = 0;
+    let serverCpu: number | null = 0;
+    let clientCpu = 0;
+    return {
+      duration,
+      warmup,
+      async warm() {
+        await load.run(concurrency, warmup * 1000);
+        load.reset();
+      },
+      async measure(ms) {
+        const cpuBefore = cpuSeconds(server.child.pid);
+        const clientBefore = process.cpuUsage();
+        const started = clockMs();
+        await load.run(concurrency, ms);
+        elapsed += (clockMs() - started) / 1000;
+        const cpuAfter = cpuSeconds(server.child.pid);
+        const used = process.cpuUsage(clientBefore);
+        clientCpu += (used.user + used.system) / 1e6;
+        serverCpu =
+          serverCpu === null || cpuBefore === null || cpuAfter === null
+            ? null
+            : serverCpu + cpuAfter - cpuBefore;
+      },
+      result(targets) {
+        return load.result({
+          elapsed,
+          serverCpu: serverCpu === null ? null : round(serverCpu / elapsed, 2),
+          clientCpu: round(clientCpu / elapsed, 2),
+          settings: {
+            duration,
+            warmup,
+            concurrency,
+            workers,
+            agents: agentCount,
+            memoriesPerAgent: memoryCount,
+            mix,
+            auth: server.ready.auth,
+            rateLimit: false,
+            store: fresh.kind,
+          },
+          targets,
+        });
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
 

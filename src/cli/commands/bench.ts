@@ -408,19 +408,26 @@ const serve = defineCommand({
     },
     agents: { type: "string", arg: "N", help: "agents the load is spread over (default 8)" },
     memories: { type: "string", arg: "N", help: "memories per agent before the load (default 1000)" },
+    windows: {
+      type: "string",
+      arg: "N",
+      help: "with --database: windows the measured time is cut into, alternating backends (default 10)",
+    },
   },
   details: [
     "Starts 'engram serve --auth --rate-limit 0 --workers N' as a separate process on a throwaway",
     "database (--db is ignored), seeds it, then sends 60% memory searches, 25% memory inserts and 15%",
     "block edits that name the head they expect. An edit answered 409 is an expected conflict, counted",
     "and not retried. Target: at least 1,000 requests/s at p95 <= 20 ms with no errors.",
-    "With --database URL (a PostgreSQL server) it runs twice: on SQLite, then with the server processes",
-    "sharing a fresh schema there (dropped at the end). Target on PostgreSQL: at least 0.6x the SQLite",
+    "With --database URL (a PostgreSQL server) it compares: SQLite and PostgreSQL each get their own",
+    "server processes (on PostgreSQL sharing a fresh schema, dropped at the end), both seeded and warmed",
+    "up first; the measured time is then cut into windows that alternate between the two, so that a",
+    "machine whose speed drifts slows both alike. Target on PostgreSQL: at least 0.6x the SQLite",
     "throughput of the same run, at p95 <= 30 ms, with no errors.",
   ].join("\n"),
   async run({ options }, ctx) {
     const command = "bench serve";
-    const { runServeBench, formatServeBench, POSTGRES_SERVE_TARGETS } = await import(
+    const { runServeBench, runServeComparison, formatServeBench, POSTGRES_SERVE_TARGETS } = await import(
       "../../bench/serve-bench.ts"
     );
     const settings = {
@@ -432,27 +439,27 @@ const serve = defineCommand({
       memories: nonNegativeInt(options.memories, "memories", command),
       onProgress: progressBar(ctx.io.stderr),
     };
-    // A --database that cannot be used is refused now, not after the SQLite run.
+    // A --database that cannot be used is refused now, before anything is seeded.
     if (options.database !== undefined) benchServer(options.database);
-    const sqlite = await runServeBench(settings);
-    if (options.database === undefined) return { data: sqlite, text: formatServeBench(sqlite) };
-    const postgres = await runServeBench({
+    else if (options.windows !== undefined)
+      throw new UsageError("--windows cuts a comparison of backends: it needs --database URL", command);
+    if (options.database === undefined) {
+      const sqlite = await runServeBench(settings);
+      return { data: sqlite, text: formatServeBench(sqlite) };
+    }
+    const compared = await runServeComparison({
       ...settings,
       database: options.database,
-      targets: {
-        throughput: Math.round(sqlite.throughput * POSTGRES_SERVE_TARGETS.shareOfSqlite),
-        p95Ms: POSTGRES_SERVE_TARGETS.p95Ms,
-      },
+      windows: positiveInt(options.windows, "windows", command),
     });
-    const ratio = Math.round((postgres.throughput / sqlite.throughput) * 100) / 100;
     return {
-      data: { sqlite, postgres, ratio },
+      data: compared,
       text: [
-        formatServeBench(sqlite),
+        formatServeBench(compared.sqlite),
         "",
-        formatServeBench(postgres),
+        formatServeBench(compared.postgres),
         "",
-        `PostgreSQL / SQLite throughput: ${ratio}   target >= ${POSTGRES_SERVE_TARGETS.shareOfSqlite}`,
+        `PostgreSQL / SQLite throughput: ${compared.ratio}   target >= ${POSTGRES_SERVE_TARGETS.shareOfSqlite}   (measured in ${compared.windows} alternating windows each)`,
       ].join("\n"),
     };
   },

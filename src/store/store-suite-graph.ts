@@ -66,6 +66,19 @@ export function graphStoreCases(kit: SuiteKit): void {
           ["ada", "lisbon", 1],
         ],
       );
+      // A key or user given twice is asked about once.
+      assert.deepEqual(
+        (await store.graph.findEntities(agent.id, [null, null], ["ada", "ada", "bea"])).map((e) => e.key),
+        ["ada", "bea"],
+      );
+      assert.deepEqual(
+        (await store.graph.relations(agent.id, [null, null], ["lisbon", "lisbon"], 10)).map((r) => r.target),
+        ["lisbon"],
+      );
+      assert.deepEqual(
+        (await store.graph.mentions(agent.id, [null, null], ["lisbon", "lisbon"], 10)).map((m) => m.id),
+        ["m2"],
+      );
       assert.deepEqual(
         (await store.graph.relations(agent.id, [null], ["lisbon", "nobody"], 10, { provenance: false })).map(
           (r) => [r.source, r.target, r.provenance],

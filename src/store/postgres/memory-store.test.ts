@@ -5,6 +5,7 @@ import { indexTerms } from "../../core/text.ts";
 import type { Memory } from "../../core/types.ts";
 import type { Store } from "../store.ts";
 import { POSTING_BUDGET } from "../term-choice.ts";
+import { PgGraphStore } from "./graph-store.ts";
 import { importMemories } from "./memory-store.ts";
 import { importMessages } from "./message-store.ts";
 import { PgDatabase } from "./pg-database.ts";
@@ -323,6 +324,45 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
       // PostgreSQL plans the first five runs for their values, then keeps the plan for any values
       // when it costs no more: the ranking statement must qualify, or each search pays ~0.3 ms more.
       assert.deepEqual(plans, { generic: 7, custom: 5 });
+    } finally {
+      await one.close();
+    }
+  });
+  it("keeps one plan for each of the graph's reads of a search, whatever the keys", async () => {
+    const corpus = searchCorpus(27, 1);
+    await createCorpusAgent(stores[0] as Store, corpus.project, corpus.agent);
+    const names = Array.from({ length: 40 }, (_, i) => `person${i}`);
+    await (stores[0] as Store).graph.record(
+      corpus.agent.id,
+      names.map((name, i) => ({
+        source: "memory" as const,
+        id: `mem_${i}`,
+        userId: null,
+        at: `2026-01-01T00:00:${String(i).padStart(2, "0")}.000Z`,
+        closedAt: null,
+        entities: [name, names[(i + 1) % names.length] as string].map((key) => ({
+          key,
+          name: key,
+          type: "person",
+        })),
+        relations: [{ source: name, target: names[(i + 1) % names.length] as string, type: "co_occurs" }],
+      })),
+    );
+    const one = new PgDatabase({ url: server.url, schema, max: 1 });
+    try {
+      const graph = new PgGraphStore(one);
+      for (let i = 0; i < 12; i++) {
+        const keys = names.slice(i, i + 1 + (i % 5));
+        assert.equal((await graph.findEntities(corpus.agent.id, [null], keys)).length, keys.length);
+        assert.ok((await graph.relations(corpus.agent.id, [null, null], keys, 50)).length > 0);
+        assert.ok((await graph.mentions(corpus.agent.id, [null], keys, 100)).length > 0);
+      }
+      const plans = await one.all<{ statement: string; generic: number; custom: number }>(
+        `SELECT statement, generic_plans AS generic, custom_plans AS custom FROM pg_prepared_statements
+         WHERE statement LIKE '%FROM (SELECT DISTINCT unnest($2::text[])%'`,
+      );
+      assert.equal(plans.length, 3, JSON.stringify(plans));
+      for (const plan of plans) assert.deepEqual([plan.generic, plan.custom], [7, 5], plan.statement);
     } finally {
       await one.close();
     }

@@ -61,6 +61,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `,
   },
   { version: 8, name: "postings without foreign keys", sql: POSTINGS_WITHOUT_FOREIGN_KEYS },
+  {
+    version: 9,
+    name: "an entity's mentions newest first, so a search reads only the newest of each",
+    sql: "CREATE INDEX graph_mentions_newest ON graph_mentions (agent_id, user_key, key, at DESC, item_id);",
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

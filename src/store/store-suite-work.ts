@@ -101,6 +101,12 @@ export function unitOfWorkCases(kit: SuiteKit): void {
         "no other write's event falls between them",
       );
       assert.equal((await store.history.getBranch(agent.id, "main"))?.head, next.commit.id);
+      // The branch and its head commit read together are what each read alone gives.
+      assert.deepEqual(await store.history.getHead(agent.id, "main"), {
+        branch: await store.history.getBranch(agent.id, "main"),
+        commit: await store.history.getCommit(agent.id, next.commit.id),
+      });
+      assert.equal(await store.history.getHead(agent.id, "no-such-branch"), null);
     });
   });
 

@@ -367,6 +367,8 @@ export interface AppendCommit {
 
 export interface HistoryStore {
   getBranch(agentId: string, name: string): Promise<Branch | null>;
+  /** A branch and its head commit in one read (null: no such branch; a null commit: it is missing). */
+  getHead(agentId: string, name: string): Promise<{ branch: Branch; commit: Commit | null } | null>;
   listBranches(agentId: string): Promise<Branch[]>;
   getCommit(agentId: string, id: string): Promise<Commit | null>;
   /** Ids of the agent's commits that start with `prefix`, at most `limit`. */

@@ -9,7 +9,7 @@ import { type EngineContext, nowIso, requireAgent } from "../context.ts";
 import { dropUndefined } from "../pagination.ts";
 import { commitAppend } from "./commit-append.ts";
 import { makeCommit } from "./commit-hash.ts";
-import { requireBranch, requireCommit, resolveRevision, sameCommit } from "./resolve.ts";
+import { requireCommit, requireHead, resolveRevision, sameCommit } from "./resolve.ts";
 import { BLOCK_DEFAULTS, type BlockChange, type CommitInput, commitInput } from "./schemas.ts";
 import {
   attachmentsOf,
@@ -154,14 +154,14 @@ export class BlockService {
 
   /** The branch's head commit. @throws ConflictError when it is not the head the write expects. */
   async #expectedHead(agent: Agent, branchName: string, expectedHead: string | undefined): Promise<Commit> {
-    const branch = await requireBranch(this.#ctx, agent, branchName);
+    const { branch, commit } = await requireHead(this.#ctx, agent, branchName);
     if (expectedHead !== undefined && !sameCommit(branch.head, expectedHead)) {
       throw new ConflictError(
         `branch "${branchName}" is at ${branch.head.slice(0, 12)}, not the expected ${expectedHead.slice(0, 12)}: re-read and retry`,
         { details: { branch: branchName, head: branch.head, expectedHead } },
       );
     }
-    return requireCommit(this.#ctx, agent.id, branch.head);
+    return commit;
   }
 
   async #commitLocked(
@@ -337,8 +337,8 @@ export class BlockService {
       const id = await resolveRevision(this.#ctx, agent, options.at);
       return { commit: await requireCommit(this.#ctx, agent.id, id), branch: null };
     }
-    const branch = await requireBranch(this.#ctx, agent, options.branch ?? agent.defaultBranch);
-    return { commit: await requireCommit(this.#ctx, agent.id, branch.head), branch: branch.name };
+    const { branch, commit } = await requireHead(this.#ctx, agent, options.branch ?? agent.defaultBranch);
+    return { commit, branch: branch.name };
   }
 
   async #materialise(agentId: string, entries: readonly TreeEntry[]): Promise<Block[]> {

@@ -7,7 +7,7 @@ import { type EngineContext, makeEvent, requireAgent } from "../context.ts";
 import { pageInput } from "../pagination.ts";
 import type { BlockService, CommitResult } from "./block-service.ts";
 import { type DiffLine, diffLines, formatDiffLines } from "./line-diff.ts";
-import { requireBranch, requireCommit, resolveRevision, sameCommit } from "./resolve.ts";
+import { requireBranch, requireCommit, requireHead, resolveRevision, sameCommit } from "./resolve.ts";
 import { type BlockChange, expectedHead, MAX_COMMIT_MESSAGE } from "./schemas.ts";
 
 const revertHead = z.object({ expectedHead: expectedHead.optional() });
@@ -133,8 +133,7 @@ export class HistoryService {
       await resolveRevision(this.#ctx, agent, revision),
     );
     const branchName = options.branch ?? agent.defaultBranch;
-    const branch = await requireBranch(this.#ctx, agent, branchName);
-    const head = await requireCommit(this.#ctx, agent.id, branch.head);
+    const { commit: head } = await requireHead(this.#ctx, agent, branchName);
     if (options.expectedHead !== undefined && !sameCommit(head.id, options.expectedHead)) {
       throw new ConflictError(
         `branch "${branchName}" is at ${head.id.slice(0, 12)}, not the expected ${options.expectedHead.slice(0, 12)}: re-read and retry`,

@@ -46,6 +46,19 @@ export async function requireBranch(ctx: EngineContext, agent: Agent, name: stri
   return branch;
 }
 
+/** A branch and the commit it points at, read together. */
+export async function requireHead(
+  ctx: EngineContext,
+  agent: Agent,
+  name: string,
+): Promise<{ branch: Branch; commit: Commit }> {
+  const head = await ctx.store.history.getHead(agent.id, name);
+  if (head === null) throw new NotFoundError(`branch "${name}" not found on agent ${agent.id}`);
+  if (head.commit === null)
+    throw new NotFoundError(`commit ${head.branch.head} not found on agent ${agent.id}`);
+  return { branch: head.branch, commit: head.commit };
+}
+
 export async function requireCommit(ctx: EngineContext, agentId: string, id: string): Promise<Commit> {
   const commit = await ctx.store.history.getCommit(agentId, id);
   if (commit === null) throw new NotFoundError(`commit ${id} not found on agent ${agentId}`);

@@ -11,7 +11,7 @@ import type { ProjectService } from "../projects/project-service.ts";
 import type { CommitResult } from "./block-service.ts";
 import { commitAppend } from "./commit-append.ts";
 import { makeCommit } from "./commit-hash.ts";
-import { requireBranch, requireCommit } from "./resolve.ts";
+import { requireHead } from "./resolve.ts";
 import { BLOCK_DEFAULTS, blockDescription, blockLabel, blockLimit } from "./schemas.ts";
 import { isSharedConflict } from "./shared-edit.ts";
 
@@ -251,8 +251,7 @@ export class SharedBlockService {
   }
 
   async #head(agent: Agent): Promise<Commit> {
-    const branch = await requireBranch(this.#ctx, agent, agent.defaultBranch);
-    return requireCommit(this.#ctx, agent.id, branch.head);
+    return (await requireHead(this.#ctx, agent, agent.defaultBranch)).commit;
   }
 
   /** The commit on the agent's default branch that makes its tree `tree`. */

@@ -103,8 +103,7 @@ async function otherAppend(
 ): Promise<AppendCommit | null> {
   const other = await ctx.store.agents.get(input.otherId);
   if (other === null) return null;
-  const branch = await ctx.store.history.getBranch(other.id, other.defaultBranch);
-  const head = branch === null ? null : await ctx.store.history.getCommit(other.id, branch.head);
+  const head = (await ctx.store.history.getHead(other.id, other.defaultBranch))?.commit ?? null;
   if (head === null) return null;
   const tree = new Map(head.tree.map((e) => [e.label, e]));
   const before: Record<string, unknown> = {};

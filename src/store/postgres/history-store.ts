@@ -1,15 +1,20 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Blob, Branch, Commit, NewEvent } from "../../core/types.ts";
 import { COMMIT_INSERT_COLUMNS, commitValues } from "../rows/agent-values.ts";
-import { type BranchRow, toBranch } from "../rows/branch-row.ts";
+import {
+  type BranchRow,
+  COMMIT_COLUMNS,
+  type HeadRow,
+  headQuery,
+  toBranch,
+  toHead,
+} from "../rows/branch-row.ts";
 import { type CommitRow, toCommit } from "../sqlite/rows.ts";
 import type { AppendCommit, HistorySnapshot, HistoryStore } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertRows } from "./insert-rows.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { lockSharedEdit, writeSharedEdit } from "./shared-block-store.ts";
-
-const COMMIT_COLUMNS = "c.id, c.parent_id, c.tree_hash, c.tree, c.author, c.message, c.created_at";
 
 /**
  * Ancestors of commit $1 of agent $2 (itself first) along parent links, with their distance, at most
@@ -39,6 +44,11 @@ export class PgHistoryStore implements HistoryStore {
       [agentId, name],
     );
     return row === undefined ? null : toBranch(row);
+  }
+
+  async getHead(agentId: string, name: string): Promise<{ branch: Branch; commit: Commit | null } | null> {
+    const row = await this.#db.get<HeadRow>(headQuery("$1", "$2"), [agentId, name]);
+    return row === undefined ? null : toHead(row);
   }
 
   async listBranches(agentId: string): Promise<Branch[]> {
@@ -198,10 +208,10 @@ async function getBlobs(sql: Sql, agentId: string, hashes: readonly string[]): P
 export async function appendCommit(tx: Sql, input: AppendCommit): Promise<void> {
   const { agentId, commit } = input;
   if (input.shared !== undefined) await lockSharedEdit(tx, { ...input, shared: input.shared });
-  await moveBranch(tx, agentId, input.branch, input.expectedHead, commit.id, commit.createdAt);
-  // Two branches of one agent may take commits at once: the lock gives each its own `seq`. It is a
-  // statement of its own so that the next one, which reads the highest `seq`, starts after it.
-  await tx.run("SELECT pg_advisory_xact_lock($1, hashtext($2))", [COMMIT_SEQ_LOCK, agentId]);
+  // Two branches of one agent may take commits at once: the lock gives each its own `seq`. It is
+  // taken by the branch's move, so that the next statement, which reads the highest `seq`, starts
+  // after it (each statement reads what was committed before it began).
+  await moveBranch(tx, agentId, input.branch, input.expectedHead, commit.id, commit.createdAt, true);
   const [, id, , parentId, treeHash, tree, author, message, createdAt] = commitValues(agentId, commit, 0);
   await tx.run(
     `WITH new_blobs AS (
@@ -264,11 +274,19 @@ async function moveBranch(
   expectedHead: string,
   to: string,
   at: string,
+  takeSeqLock = false,
 ): Promise<void> {
-  const moved = await tx.run(
-    "UPDATE branches SET commit_id = $1, updated_at = $2 WHERE agent_id = $3 AND name = $4 AND commit_id = $5",
-    [to, at, agentId, name, expectedHead],
-  );
+  const moved = takeSeqLock
+    ? await tx.run(
+        `WITH seq_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($6, hashtext($3)))
+         UPDATE branches SET commit_id = $1, updated_at = $2
+         WHERE agent_id = $3 AND name = $4 AND commit_id = $5 AND EXISTS (SELECT 1 FROM seq_lock)`,
+        [to, at, agentId, name, expectedHead, COMMIT_SEQ_LOCK],
+      )
+    : await tx.run(
+        "UPDATE branches SET commit_id = $1, updated_at = $2 WHERE agent_id = $3 AND name = $4 AND commit_id = $5",
+        [to, at, agentId, name, expectedHead],
+      );
   if (moved === 0) await refuseHead(tx, agentId, name, expectedHead);
 }
 

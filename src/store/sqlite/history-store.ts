@@ -1,15 +1,20 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Blob, Branch, Commit, NewEvent } from "../../core/types.ts";
 import { COMMIT_INSERT_COLUMNS, commitValues } from "../rows/agent-values.ts";
-import { type BranchRow, toBranch } from "../rows/branch-row.ts";
+import {
+  type BranchRow,
+  COMMIT_COLUMNS,
+  type HeadRow,
+  headQuery,
+  toBranch,
+  toHead,
+} from "../rows/branch-row.ts";
 import type { AppendCommit, HistorySnapshot, HistoryStore } from "../store.ts";
 import { inTransaction, inWriteTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { type CommitRow, toCommit } from "./rows.ts";
 import { writeSharedEdit } from "./shared-block-store.ts";
 import type { Statements } from "./statements.ts";
-
-const COMMIT_COLUMNS = "c.id, c.parent_id, c.tree_hash, c.tree, c.author, c.message, c.created_at";
 
 /** Ancestors of a commit (itself first) along parent links, with their distance. */
 const CHAIN = `WITH RECURSIVE chain(id, depth) AS (
@@ -33,6 +38,11 @@ export class SqliteHistoryStore implements HistoryStore {
       name,
     );
     return row === undefined ? null : toBranch(row);
+  }
+
+  async getHead(agentId: string, name: string): Promise<{ branch: Branch; commit: Commit | null } | null> {
+    const row = this.#s.get<HeadRow>(headQuery("?", "?"), agentId, name);
+    return row === undefined ? null : toHead(row);
   }
 
   async listBranches(agentId: string): Promise<Branch[]> {

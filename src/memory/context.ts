@@ -88,7 +88,14 @@ export function makeEvent(
 /** Loads an agent visible in this context. @throws NotFoundError otherwise, exactly as if missing. */
 export async function requireAgent(ctx: EngineContext, agentId: string): Promise<Agent> {
   if (typeof agentId !== "string" || agentId === "") throw new NotFoundError("agent id is empty");
-  const agent = await ctx.store.agents.get(agentId);
+  return visibleAgent(ctx, agentId, await ctx.store.agents.get(agentId));
+}
+
+/**
+ * The agent read for `agentId` if this context may see it. @throws NotFoundError otherwise, exactly
+ * as if missing.
+ */
+export function visibleAgent(ctx: EngineContext, agentId: string, agent: Agent | null): Agent {
   // A project's holder of project memories is storage, not an agent anyone may address.
   if (
     agent === null ||

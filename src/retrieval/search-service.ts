@@ -5,11 +5,11 @@ import type { Memory, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { expandThroughGraph, type GraphHit } from "../graph/graph-expansion.ts";
 import { keepsGraph } from "../graph/graph-mode.ts";
-import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
+import { type EngineContext, nowIso } from "../memory/context.ts";
 import {
-  findProjectHolderId,
   type MemoryScope,
   projectMemoryAccess,
+  requireAgentAndHolder,
   writerOf,
 } from "../memory/memories/project-memory.ts";
 import { searchableText } from "../memory/messages/message-service.ts";
@@ -86,7 +86,7 @@ export class SearchService {
         "invalid search: includeSuperseded: finds facts whatever their validity; validAt finds those valid at one instant: give one or the other",
       );
     if (q.sources.includes("messages")) checkMessageFilter(q.filter, "search");
-    const agent = await requireAgent(this.#ctx, agentId);
+    const { agent, holderId } = await requireAgentAndHolder(this.#ctx, agentId);
     const terms = queryTerms(q.query);
     const weights = { ...DEFAULT_WEIGHTS, ...q.weights };
     const warnings: string[] = [];
@@ -94,24 +94,19 @@ export class SearchService {
     const now = this.#ctx.now();
     // One instant for the whole search: the graph's candidates are held to the same validity.
     const at = nowIso(this.#ctx);
-    // The graph's expansion and the project holder's look-up are independent reads: on a database
-    // server they overlap instead of costing a round trip after another.
-    const [graphHits, holder] = await Promise.all([
+    const graphHits =
       (q.graph ?? keepsGraph(agent)) && weights.graph > 0 && q.query.trim() !== ""
-        ? expandThroughGraph(
+        ? await expandThroughGraph(
             this.#ctx.store,
             agent.id,
             graphUsers(q.userId, q.includeShared),
             q.query,
             q.validAt ?? at,
           )
-        : new Map<string, GraphHit>(),
-      // Project memories are ranked as a list of their own (the holder's index and statistics) and
-      // fused with the agent's by score, as memories and messages are.
-      q.sources.includes("memories") && projectMemoryAccess(agent) !== "none"
-        ? findProjectHolderId(this.#ctx, agent.projectId)
-        : null,
-    ]);
+        : new Map<string, GraphHit>();
+    // Project memories are ranked as a list of their own (the holder's index and statistics) and
+    // fused with the agent's by score, as memories and messages are.
+    const holder = q.sources.includes("memories") && projectMemoryAccess(agent) !== "none" ? holderId : null;
     const passes: { source: "memories" | "messages"; ownerId: string; scope: MemoryScope }[] = [];
     for (const source of q.sources) {
       passes.push({ source, ownerId: agent.id, scope: "agent" });

@@ -62,6 +62,10 @@ export function runStoreSuite(options: { name: string; create: () => Store | Pro
           ConflictError,
         );
         assert.equal((await store.agents.get(twin.id))?.name, "b");
+        // An agent with the id of its project's agent of a name, read together.
+        assert.deepEqual(await store.agents.getWithSiblingId(agent.id, "b"), { agent, siblingId: twin.id });
+        assert.deepEqual(await store.agents.getWithSiblingId(agent.id, "c"), { agent, siblingId: null });
+        assert.equal(await store.agents.getWithSiblingId("agt_missing", "b"), null);
       });
     });
     it("creates, reads, lists, renames and deletes projects", async () => {

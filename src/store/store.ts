@@ -345,6 +345,8 @@ export interface AgentStore {
   get(id: string): Promise<Agent | null>;
   /** The project's agent with this name (names are unique within a project). */
   getByName(projectId: string, name: string): Promise<Agent | null>;
+  /** An agent and the id of the agent of its project named `name` (null: none), in one read. */
+  getWithSiblingId(id: string, name: string): Promise<{ agent: Agent; siblingId: string | null } | null>;
   list(options: ListOptions & { projectId?: string | undefined }): Promise<Agent[]>;
   /** @throws ConflictError when another agent of the project has the new name. */
   update(agent: Agent, event: NewEvent): Promise<void>;

@@ -1,7 +1,7 @@
-import { ConflictError, ForbiddenError } from "../../core/errors.ts";
+import { ConflictError, ForbiddenError, NotFoundError } from "../../core/errors.ts";
 import type { Agent, JsonObject, Memory } from "../../core/types.ts";
 import { makeCommit } from "../blocks/commit-hash.ts";
-import { type EngineContext, makeEvent, nowIso } from "../context.ts";
+import { type EngineContext, makeEvent, nowIso, visibleAgent } from "../context.ts";
 import { PROJECT_HOLDER_NAME } from "./project-holder-name.ts";
 
 export { PROJECT_HOLDER_NAME };
@@ -60,22 +60,41 @@ const holderIds = new WeakMap<EngineContext, Map<string, { id: string; until: nu
  * seen at once.
  */
 export async function findProjectHolderId(ctx: EngineContext, projectId: string): Promise<string | null> {
+  const hit = holderIds.get(ctx)?.get(projectId);
+  if (hit !== undefined && hit.until > performance.now()) return hit.id;
+  const holder = await findProjectHolder(ctx, projectId);
+  if (holder === null) {
+    holderIds.get(ctx)?.delete(projectId);
+    return null;
+  }
+  keepHolderId(ctx, projectId, holder.id);
+  return holder.id;
+}
+
+function keepHolderId(ctx: EngineContext, projectId: string, id: string): void {
   let kept = holderIds.get(ctx);
   if (kept === undefined) {
     kept = new Map();
     holderIds.set(ctx, kept);
   }
-  const now = performance.now();
-  const hit = kept.get(projectId);
-  if (hit !== undefined && hit.until > now) return hit.id;
-  const holder = await findProjectHolder(ctx, projectId);
-  if (holder === null) {
-    kept.delete(projectId);
-    return null;
-  }
   if (kept.size >= HOLDER_IDS_KEPT) kept.clear();
-  kept.set(projectId, { id: holder.id, until: now + HOLDER_ID_KEPT_MS });
-  return holder.id;
+  kept.set(projectId, { id, until: performance.now() + HOLDER_ID_KEPT_MS });
+}
+
+/**
+ * An agent visible in this context (as `requireAgent`) and its project's holder's id, in one read:
+ * what a search asks first. A found id is kept as `findProjectHolderId` keeps it.
+ */
+export async function requireAgentAndHolder(
+  ctx: EngineContext,
+  agentId: string,
+): Promise<{ agent: Agent; holderId: string | null }> {
+  if (typeof agentId !== "string" || agentId === "") throw new NotFoundError("agent id is empty");
+  const found = await ctx.store.agents.getWithSiblingId(agentId, PROJECT_HOLDER_NAME);
+  const agent = visibleAgent(ctx, agentId, found?.agent ?? null);
+  const holderId = found?.siblingId ?? null;
+  if (holderId !== null) keepHolderId(ctx, agent.projectId, holderId);
+  return { agent, holderId };
 }
 
 /** The project's holder, made now when it has none (two writers racing: the loser reads the winner's). */

@@ -45,6 +45,18 @@ export class PgAgentStore implements AgentStore {
     return row === undefined ? null : toAgent(row);
   }
 
+  async getWithSiblingId(
+    id: string,
+    name: string,
+  ): Promise<{ agent: Agent; siblingId: string | null } | null> {
+    const row = await this.#db.get<AgentRow & { sibling_id: string | null }>(
+      `SELECT a.*, s.id AS sibling_id FROM agents a
+       LEFT JOIN agents s ON s.project_id = a.project_id AND s.name = $2 WHERE a.id = $1`,
+      [id, name],
+    );
+    return row === undefined ? null : { agent: toAgent(row), siblingId: row.sibling_id };
+  }
+
   async list(options: ListOptions & { projectId?: string | undefined }): Promise<Agent[]> {
     const rows =
       options.projectId === undefined

@@ -87,6 +87,19 @@ export class SqliteAgentStore implements AgentStore {
     return row === undefined ? null : toAgent(row);
   }
 
+  async getWithSiblingId(
+    id: string,
+    name: string,
+  ): Promise<{ agent: Agent; siblingId: string | null } | null> {
+    const row = this.#s.get<AgentRow & { sibling_id: string | null }>(
+      `SELECT a.*, s.id AS sibling_id FROM agents a
+       LEFT JOIN agents s ON s.project_id = a.project_id AND s.name = ? WHERE a.id = ?`,
+      name,
+      id,
+    );
+    return row === undefined ? null : { agent: toAgent(row), siblingId: row.sibling_id };
+  }
+
   async get(id: string): Promise<Agent | null> {
     const row = this.#s.get<AgentRow>("SELECT * FROM agents WHERE id = ?", id);
     return row === undefined ? null : toAgent(row);

@@ -42,9 +42,11 @@ export async function expandThroughGraph(
   at: string,
 ): Promise<Map<string, GraphHit>> {
   const hits = new Map<string, GraphHit>();
-  const named = (await store.graph.findEntities(agentId, users, candidateKeys(query))).filter(
-    (e) => e.mentions <= GRAPH_EXPANSION.maxMentions,
-  );
+  const first = await store.graph.namedWithRelations(agentId, users, candidateKeys(query), {
+    maxMentions: GRAPH_EXPANSION.maxMentions,
+    limit: GRAPH_EXPANSION.relations,
+  });
+  const named = first.entities.filter((e) => e.mentions <= GRAPH_EXPANSION.maxMentions);
   if (named.length === 0) return hits;
   const weight = new Map<string, number>();
   const mentionsOf = new Map<string, number>();
@@ -52,11 +54,9 @@ export async function expandThroughGraph(
     weight.set(e.key, Math.max(weight.get(e.key) ?? 0, rarity(e)));
     mentionsOf.set(e.key, Math.max(mentionsOf.get(e.key) ?? 0, e.mentions));
   }
-  const relations = (
-    await store.graph.relations(agentId, users, [...weight.keys()], GRAPH_EXPANSION.relations, {
-      provenance: false,
-    })
-  ).filter((r) => r.validFrom <= at && (r.validTo === null || r.validTo > at));
+  const relations = first.relations.filter(
+    (r) => r.validFrom <= at && (r.validTo === null || r.validTo > at),
+  );
   const association = new Map<string, number>();
   for (const r of relations) {
     for (const [from, to] of [

@@ -36,6 +36,17 @@ export interface GraphStore {
     limit: number,
     options?: { provenance?: boolean },
   ): Promise<Relation[]>;
+  /**
+   * The first step of a search's walk, in one read: the entities with these keys (as `findEntities`)
+   * and, touching those named by at most `maxMentions` items, the strongest `limit` relations
+   * without their sources (as `relations` with `provenance: false`).
+   */
+  namedWithRelations(
+    agentId: string,
+    users: GraphUsers,
+    keys: readonly string[],
+    options: { maxMentions: number; limit: number },
+  ): Promise<{ entities: Entity[]; relations: Relation[] }>;
   /** Memories and messages naming any of these keys, newest first, at most `limit`. */
   mentions(
     agentId: string,

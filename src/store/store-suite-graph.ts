@@ -66,6 +66,37 @@ export function graphStoreCases(kit: SuiteKit): void {
           ["ada", "lisbon", 1],
         ],
       );
+      // The first step of a search's walk reads what findEntities and relations read, in one go;
+      // entities named by more items than maxMentions come back but their relations are not read.
+      const keys = ["bea", "ada", "nobody"];
+      const walk = await store.graph.namedWithRelations(agent.id, [null], keys, {
+        maxMentions: 10,
+        limit: 10,
+      });
+      assert.deepEqual(walk.entities, await store.graph.findEntities(agent.id, [null], keys));
+      assert.deepEqual(
+        walk.relations,
+        await store.graph.relations(agent.id, [null], ["bea", "ada"], 10, { provenance: false }),
+      );
+      const capped = await store.graph.namedWithRelations(agent.id, [null, null], ["ada", "lisbon"], {
+        maxMentions: 2,
+        limit: 1,
+      });
+      assert.deepEqual(
+        capped.entities.map((e) => e.key),
+        ["ada", "lisbon"],
+      );
+      assert.deepEqual(
+        capped.relations,
+        await store.graph.relations(agent.id, [null], ["lisbon"], 1, { provenance: false }),
+      );
+      assert.deepEqual(
+        await store.graph.namedWithRelations(agent.id, [null], ["nobody"], { maxMentions: 9, limit: 9 }),
+        {
+          entities: [],
+          relations: [],
+        },
+      );
       // A key or user given twice is asked about once.
       assert.deepEqual(
         (await store.graph.findEntities(agent.id, [null, null], ["ada", "ada", "bea"])).map((e) => e.key),

@@ -28,8 +28,35 @@ import type { PgDatabase, Sql } from "./pg-database.ts";
  * result; they keep the planner from costing the lists at ten entries each (a hundred pairs), which
  * made it plan these statements afresh on every run (0.1–0.25 ms each) instead of keeping one plan.
  */
-const PAIRS =
-  "(SELECT DISTINCT unnest($2::text[]) AS user_key LIMIT $4) u CROSS JOIN (SELECT DISTINCT unnest($3::text[]) AS key LIMIT $5) k";
+const USERS = "(SELECT DISTINCT unnest($2::text[]) AS user_key LIMIT $4) u";
+const KEYS = "(SELECT DISTINCT unnest($3::text[]) AS key LIMIT $5) k";
+const PAIRS = `${USERS} CROSS JOIN ${KEYS}`;
+
+/** The named entities of `PAIRS`, in key order (a statement's `named` CTE). */
+const NAMED = `SELECT ${ENTITY_SELECT} FROM ${PAIRS} CROSS JOIN LATERAL (
+    SELECT * FROM graph_entities e
+    WHERE e.agent_id = $1 AND e.user_key = u.user_key AND e.key = k.key OFFSET 0
+  ) e`;
+
+/**
+ * The strongest relations of `USERS` touching the keys of `keys` (a FROM item aliased `k`;
+ * `notFromKey`, the condition that a relation's source is none of them): those from each key, then
+ * those to it that are not also from one, two probes of an index per user and key however many
+ * relations the agent has.
+ */
+function relationsOf(keys: string, notFromKey: string, provenance: string, limit: string): string {
+  const probe = (end: "source" | "target", also: string) => `SELECT r.* FROM ${USERS} CROSS JOIN ${keys}
+      CROSS JOIN LATERAL (
+        SELECT * FROM graph_relations r
+        WHERE r.agent_id = $1 AND r.user_key = u.user_key AND r.${end} = k.key${also} OFFSET 0
+      ) r`;
+  return `SELECT user_key, source, target, type, weight, valid_from, valid_to, ${provenance} FROM (
+      ${probe("source", "")}
+      UNION ALL
+      ${probe("target", ` AND ${notFromKey}`)}
+    ) r
+    ORDER BY weight DESC, valid_from, source, target, type LIMIT ${limit}`;
+}
 
 /** The agent (`$1`) and the parameters `PAIRS` reads; a statement's own follow from `$6`. */
 function pairParams(agentId: string, users: GraphUsers, keys: readonly string[], ...own: unknown[]) {
@@ -65,14 +92,38 @@ export class PgGraphStore implements GraphStore {
   async findEntities(agentId: string, users: GraphUsers, keys: readonly string[]): Promise<Entity[]> {
     if (keys.length === 0 || users.length === 0) return [];
     const rows = await this.#db.all<EntityRow>(
-      `SELECT ${ENTITY_SELECT} FROM ${PAIRS} CROSS JOIN LATERAL (
-         SELECT * FROM graph_entities e
-         WHERE e.agent_id = $1 AND e.user_key = u.user_key AND e.key = k.key OFFSET 0
-       ) e
-       ORDER BY e.key, e.user_key`,
+      `${NAMED} ORDER BY e.key, e.user_key`,
       pairParams(agentId, users, keys),
     );
     return rows.map(toEntity);
+  }
+
+  async namedWithRelations(
+    agentId: string,
+    users: GraphUsers,
+    keys: readonly string[],
+    options: { maxMentions: number; limit: number },
+  ): Promise<{ entities: Entity[]; relations: Relation[] }> {
+    if (keys.length === 0 || users.length === 0) return { entities: [], relations: [] };
+    const relations = relationsOf(
+      "followed k",
+      "r.source NOT IN (SELECT key FROM followed)",
+      "'[]'::jsonb AS provenance",
+      "$7",
+    );
+    const row = await this.#db.get<{ entities: EntityRow[]; relations: RelationRow[] }>(
+      `WITH named AS MATERIALIZED (${NAMED}),
+       followed AS MATERIALIZED (SELECT DISTINCT key FROM named WHERE mentions <= $6)
+       SELECT
+         (SELECT COALESCE(json_agg(n ORDER BY n.key, n.user_key), '[]') FROM named n) AS entities,
+         (SELECT COALESCE(json_agg(r ORDER BY r.weight DESC, r.valid_from, r.source, r.target, r.type), '[]')
+          FROM (${relations}) r) AS relations`,
+      pairParams(agentId, users, keys, options.maxMentions, options.limit),
+    );
+    return {
+      entities: (row?.entities ?? []).map(toEntity),
+      relations: (row?.relations ?? []).map(toRelation),
+    };
   }
 
   async relations(
@@ -84,19 +135,8 @@ export class PgGraphStore implements GraphStore {
   ): Promise<Relation[]> {
     const provenance = options.provenance === false ? "'[]'::jsonb AS provenance" : "provenance";
     if (keys.length === 0 || users.length === 0) return [];
-    // The relations from each key, then those to it that are not also from one: two probes of an
-    // index per user and key, however many relations the agent has.
-    const probe = (end: "source" | "target", also: string) => `SELECT r.* FROM ${PAIRS} CROSS JOIN LATERAL (
-        SELECT * FROM graph_relations r
-        WHERE r.agent_id = $1 AND r.user_key = u.user_key AND r.${end} = k.key${also} OFFSET 0
-      ) r`;
     const rows = await this.#db.all<RelationRow>(
-      `SELECT user_key, source, target, type, weight, valid_from, valid_to, ${provenance} FROM (
-         ${probe("source", "")}
-         UNION ALL
-         ${probe("target", " AND r.source <> ALL($3::text[])")}
-       ) r
-       ORDER BY weight DESC, valid_from, source, target, type LIMIT $6`,
+      relationsOf(KEYS, "r.source <> ALL($3::text[])", provenance, "$6"),
       pairParams(agentId, users, keys, limit),
     );
     return rows.map(toRelation);

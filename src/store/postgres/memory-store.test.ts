@@ -356,12 +356,17 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
         assert.equal((await graph.findEntities(corpus.agent.id, [null], keys)).length, keys.length);
         assert.ok((await graph.relations(corpus.agent.id, [null, null], keys, 50)).length > 0);
         assert.ok((await graph.mentions(corpus.agent.id, [null], keys, 100)).length > 0);
+        const walk = await graph.namedWithRelations(corpus.agent.id, [null], keys, {
+          maxMentions: 9,
+          limit: 50,
+        });
+        assert.ok(walk.relations.length > 0);
       }
       const plans = await one.all<{ statement: string; generic: number; custom: number }>(
         `SELECT statement, generic_plans AS generic, custom_plans AS custom FROM pg_prepared_statements
          WHERE statement LIKE '%FROM (SELECT DISTINCT unnest($2::text[])%'`,
       );
-      assert.equal(plans.length, 3, JSON.stringify(plans));
+      assert.equal(plans.length, 4, JSON.stringify(plans));
       for (const plan of plans) assert.deepEqual([plan.generic, plan.custom], [7, 5], plan.statement);
     } finally {
       await one.close();

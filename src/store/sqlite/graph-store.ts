@@ -168,6 +168,20 @@ export class SqliteGraphStore implements GraphStore {
       .map(toEntity);
   }
 
+  async namedWithRelations(
+    agentId: string,
+    list: GraphUsers,
+    keys: readonly string[],
+    options: { maxMentions: number; limit: number },
+  ): Promise<{ entities: Entity[]; relations: Relation[] }> {
+    const entities = await this.findEntities(agentId, list, keys);
+    const followed = [
+      ...new Set(entities.filter((e) => e.mentions <= options.maxMentions).map((e) => e.key)),
+    ];
+    const relations = await this.relations(agentId, list, followed, options.limit, { provenance: false });
+    return { entities, relations };
+  }
+
   async relations(
     agentId: string,
     list: GraphUsers,

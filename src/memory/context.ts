@@ -87,8 +87,13 @@ export function makeEvent(
 
 /** Loads an agent visible in this context. @throws NotFoundError otherwise, exactly as if missing. */
 export async function requireAgent(ctx: EngineContext, agentId: string): Promise<Agent> {
-  if (typeof agentId !== "string" || agentId === "") throw new NotFoundError("agent id is empty");
+  checkAgentId(agentId);
   return visibleAgent(ctx, agentId, await ctx.store.agents.get(agentId));
+}
+
+/** Refuses an agent id that is not a non-empty string before anything is read for it. */
+export function checkAgentId(agentId: string): void {
+  if (typeof agentId !== "string" || agentId === "") throw new NotFoundError("agent id is empty");
 }
 
 /**

@@ -439,14 +439,14 @@ const serve = defineCommand({
       memories: nonNegativeInt(options.memories, "memories", command),
       onProgress: progressBar(ctx.io.stderr),
     };
-    // A --database that cannot be used is refused now, before anything is seeded.
-    if (options.database !== undefined) benchServer(options.database);
-    else if (options.windows !== undefined)
-      throw new UsageError("--windows cuts a comparison of backends: it needs --database URL", command);
     if (options.database === undefined) {
+      if (options.windows !== undefined)
+        throw new UsageError("--windows cuts a comparison of backends: it needs --database URL", command);
       const sqlite = await runServeBench(settings);
       return { data: sqlite, text: formatServeBench(sqlite) };
     }
+    // A --database that cannot be used is refused now, before anything is seeded.
+    benchServer(options.database);
     const compared = await runServeComparison({
       ...settings,
       database: options.database,

@@ -1,7 +1,7 @@
-import { ConflictError, ForbiddenError, NotFoundError } from "../../core/errors.ts";
+import { ConflictError, ForbiddenError } from "../../core/errors.ts";
 import type { Agent, JsonObject, Memory } from "../../core/types.ts";
 import { makeCommit } from "../blocks/commit-hash.ts";
-import { type EngineContext, makeEvent, nowIso, visibleAgent } from "../context.ts";
+import { checkAgentId, type EngineContext, makeEvent, nowIso, visibleAgent } from "../context.ts";
 import { PROJECT_HOLDER_NAME } from "./project-holder-name.ts";
 
 export { PROJECT_HOLDER_NAME };
@@ -89,7 +89,7 @@ export async function requireAgentAndHolder(
   ctx: EngineContext,
   agentId: string,
 ): Promise<{ agent: Agent; holderId: string | null }> {
-  if (typeof agentId !== "string" || agentId === "") throw new NotFoundError("agent id is empty");
+  checkAgentId(agentId);
   const found = await ctx.store.agents.getWithSiblingId(agentId, PROJECT_HOLDER_NAME);
   const agent = visibleAgent(ctx, agentId, found?.agent ?? null);
   const holderId = found?.siblingId ?? null;

@@ -29,6 +29,13 @@ export interface Sql {
   get<T>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<T | undefined>;
   /** Runs a statement; returns how many rows it touched. */
   run(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<number>;
+  /**
+   * Runs a statement whose result nothing reads, as late as its transaction allows: if it is the
+   * transaction's last, it goes to the server together with the COMMIT, in one round trip (its
+   * error, if any, fails the transaction, which then rolls back). A statement run after it sends it
+   * first, so the order of statements is unchanged. Outside a transaction it runs at once.
+   */
+  last(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<void>;
 }
 
 export interface PgDatabaseOptions {
@@ -58,6 +65,13 @@ const MAX_PREPARED = 200;
 
 /** Most parameters a statement may have to be prepared by default (see QueryOptions.prepare). */
 const PREPARE_UP_TO = 32;
+
+/** A statement held back to be sent with its transaction's COMMIT (see `Sql.last`). */
+interface Deferred {
+  text: string;
+  params: readonly unknown[];
+  options: QueryOptions | undefined;
+}
 
 /** SQLSTATEs after which a whole transaction may simply run again. */
 const RETRYABLE = new Set(["40001", "40P01"]);
@@ -151,6 +165,10 @@ export class PgDatabase implements Sql {
     return (await this.#query(this.pool, text, params, options)).rowCount ?? 0;
   }
 
+  async last(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<void> {
+    await this.run(text, params, options);
+  }
+
   /**
    * Runs `fn` in one transaction on one connection: committed when it returns, rolled back when it
    * throws. Run again from the start (up to 5 times) when PostgreSQL reports a serialization failure
@@ -165,30 +183,51 @@ export class PgDatabase implements Sql {
   async transactionNow<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const { client, release } = await this.#checkout();
+      // Statements whose results nothing waits for travel with the next one: BEGIN with the
+      // transaction's first statement, and those given to `last` with whatever runs after them
+      // (the COMMIT, usually). Each is a round trip less. On the wire they are separate messages,
+      // each with its own sync point, so the server runs them in order; when one fails, the
+      // transaction is aborted and the rest fail or (COMMIT) roll it back.
+      const pipelined = client as pg.PoolClient & { pipeline: boolean };
+      pipelined.pipeline = true;
+      const waiting: Deferred[] = [{ text: "BEGIN", params: [], options: undefined }];
+      let begun = false;
+      const send = async (text: string, params: readonly unknown[], options?: QueryOptions) => {
+        begun = true;
+        const batch = [...waiting.splice(0), { text, params, options }];
+        const outcomes = await Promise.allSettled(
+          batch.map((statement) => this.#query(client, statement.text, statement.params, statement.options)),
+        );
+        for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
+        return (outcomes.at(-1) as PromiseFulfilledResult<pg.QueryResult>).value;
+      };
       let broken = false;
       try {
-        await client.query("BEGIN");
         const tx: Sql = {
-          all: async (text, params = [], options) =>
-            (await this.#query(client, text, params, options)).rows as never,
-          get: async (text, params = [], options) =>
-            (await this.#query(client, text, params, options)).rows[0] as never,
-          run: async (text, params = [], options) =>
-            (await this.#query(client, text, params, options)).rowCount ?? 0,
+          all: async (text, params = [], options) => (await send(text, params, options)).rows as never,
+          get: async (text, params = [], options) => (await send(text, params, options)).rows[0] as never,
+          run: async (text, params = [], options) => (await send(text, params, options)).rowCount ?? 0,
+          last: async (text, params = [], options) => {
+            waiting.push({ text, params, options });
+          },
         };
         const result = await fn(tx);
-        await client.query("COMMIT");
+        // A transaction that ran nothing has nothing to commit.
+        if (begun || waiting.length > 1) await send("COMMIT", []);
         return result;
       } catch (error) {
-        try {
-          await client.query("ROLLBACK");
-        } catch {
-          broken = true;
+        if (begun) {
+          try {
+            await client.query("ROLLBACK");
+          } catch {
+            broken = true;
+          }
         }
         const code = (error as { code?: unknown }).code;
         if (typeof code === "string" && RETRYABLE.has(code) && attempt < MAX_TRANSACTION_ATTEMPTS) continue;
         throw describeConnectionError(error, this.where);
       } finally {
+        pipelined.pipeline = false;
         release(broken);
       }
     }

@@ -41,7 +41,7 @@ export async function writeEventRows(
   events: readonly { event: NewEvent; before: string | null; after: string | null }[],
 ): Promise<void> {
   if (events.length === 0) return;
-  // One statement, sent with the COMMIT when nothing follows it (`last`): the lock is held from here
+  // One statement, sent with the COMMIT when nothing follows it (`defer`): the lock is held from here
   // to the commit, so every trip taken while holding it stretches every other writer's wait. The
   // rows are drawn through a join with the lock's (materialised, volatile) row, so none is produced,
   // and none takes its `seq`, before the lock is held.
@@ -66,7 +66,7 @@ export async function writeEventRows(
   );
   // The notification goes in the same statement; it is delivered at commit (and dropped on
   // rollback), and several in one transaction fold into one.
-  await tx.last(
+  await tx.defer(
     `WITH ordered AS MATERIALIZED (SELECT pg_advisory_xact_lock($1)),
      appended AS (${insert} RETURNING 1)
      SELECT pg_notify('${EVENTS_CHANNEL}', '')`,

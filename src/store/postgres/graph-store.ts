@@ -225,7 +225,7 @@ export async function recordGraph(
   const batch = mergeRecords(records);
   if (options.fresh !== true) {
     // The items' earlier mentions go, and their entities' counts with them.
-    await tx.run(
+    await tx.defer(
       `WITH gone AS (
          DELETE FROM graph_mentions WHERE agent_id = $1 AND item_id = ANY($2::text[]) RETURNING user_key, key
        )
@@ -250,7 +250,7 @@ export async function recordGraph(
   const mentions = batch.mentions.map((m) => [m.user, m.key, m.source, m.id, m.at]);
   // Without the agent id, which the statement takes once.
   const relations = batch.relations.map((r) => batchRelationValues(agentId, r).slice(1));
-  await tx.run(
+  await tx.defer(
     `WITH entities AS (
        INSERT INTO graph_entities (agent_id, user_key, key, name, type, mentions, first_seen, last_seen)
        SELECT $1, e.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[])
@@ -294,7 +294,7 @@ export async function recordGraph(
   // A type a model gave replaces the stored one (a guess from the words around the name).
   const typed = batch.entities.filter((e) => e.typed).map((e) => [e.user, e.key, e.type]);
   if (typed.length > 0)
-    await tx.run(
+    await tx.defer(
       `UPDATE graph_entities SET type = t.type
        FROM unnest($2::text[], $3::text[], $4::text[]) AS t(user_key, key, type)
        WHERE graph_entities.agent_id = $1 AND graph_entities.user_key = t.user_key
@@ -304,7 +304,7 @@ export async function recordGraph(
   // A source that states the end closes the relation, though others stated it open.
   for (const r of batch.relations) {
     if (r.endedAt === null) continue;
-    await tx.run(
+    await tx.defer(
       `UPDATE graph_relations SET valid_to = $1 WHERE agent_id = $2 AND user_key = $3 AND source = $4
          AND target = $5 AND type = $6 AND (valid_to IS NULL OR valid_to > $1)`,
       [r.endedAt, agentId, r.user, r.source, r.target, r.type],

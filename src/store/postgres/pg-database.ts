@@ -30,12 +30,12 @@ export interface Sql {
   /** Runs a statement; returns how many rows it touched. */
   run(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<number>;
   /**
-   * Runs a statement whose result nothing reads, as late as its transaction allows: if it is the
-   * transaction's last, it goes to the server together with the COMMIT, in one round trip (its
-   * error, if any, fails the transaction, which then rolls back). A statement run after it sends it
-   * first, so the order of statements is unchanged. Outside a transaction it runs at once.
+   * Runs a statement whose result nothing reads together with the next one its transaction sends
+   * (the next statement, or the COMMIT), in one round trip. Order is kept: it runs before that
+   * statement. Its error, if any, fails that statement's call or the commit, and the transaction
+   * rolls back. Outside a transaction it runs at once.
    */
-  last(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<void>;
+  defer(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<void>;
 }
 
 export interface PgDatabaseOptions {
@@ -66,7 +66,7 @@ const MAX_PREPARED = 200;
 /** Most parameters a statement may have to be prepared by default (see QueryOptions.prepare). */
 const PREPARE_UP_TO = 32;
 
-/** A statement held back to be sent with its transaction's COMMIT (see `Sql.last`). */
+/** A statement held back to be sent with its transaction's next one (see `Sql.defer`). */
 interface Deferred {
   text: string;
   params: readonly unknown[];
@@ -165,7 +165,7 @@ export class PgDatabase implements Sql {
     return (await this.#query(this.pool, text, params, options)).rowCount ?? 0;
   }
 
-  async last(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<void> {
+  async defer(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<void> {
     await this.run(text, params, options);
   }
 
@@ -184,8 +184,8 @@ export class PgDatabase implements Sql {
     for (let attempt = 1; ; attempt++) {
       const { client, release } = await this.#checkout();
       // Statements whose results nothing waits for travel with the next one: BEGIN with the
-      // transaction's first statement, and those given to `last` with whatever runs after them
-      // (the COMMIT, usually). Each is a round trip less. On the wire they are separate messages,
+      // transaction's first statement, and those given to `defer` with whatever runs after them
+      // (another statement, or the COMMIT). Each is a round trip less. On the wire they are separate messages,
       // each with its own sync point, so the server runs them in order; when one fails, the
       // transaction is aborted and the rest fail or (COMMIT) roll it back.
       const pipelined = client as pg.PoolClient & { pipeline: boolean };
@@ -207,7 +207,7 @@ export class PgDatabase implements Sql {
           all: async (text, params = [], options) => (await send(text, params, options)).rows as never,
           get: async (text, params = [], options) => (await send(text, params, options)).rows[0] as never,
           run: async (text, params = [], options) => (await send(text, params, options)).rowCount ?? 0,
-          last: async (text, params = [], options) => {
+          defer: async (text, params = [], options) => {
             waiting.push({ text, params, options });
           },
         };

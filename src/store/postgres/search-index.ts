@@ -122,7 +122,7 @@ export async function indexDocuments(
   // instead of three. The counts only grow here, so no term row can fall to zero and go.
   const params: unknown[] = [agents, terms, docs, lengths, ...counts];
   const tfColumns = space.columns.map((_, c) => `$${c + 5}::int[]`).join(", ");
-  await tx.run(
+  await tx.defer(
     `WITH postings AS (
        INSERT INTO ${space.postings} (agent_id, term, doc, length, ${space.columns.join(", ")})
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], ${tfColumns})
@@ -213,10 +213,10 @@ async function applyDeltas(tx: Sql, space: SearchSpace, deltas: StatDeltas): Pro
   for (const [key, t] of deltas.stats) if (t.docs === 0 && t.tokens === 0) deltas.stats.delete(key);
   if (deltas.terms.size > 0) {
     const params: unknown[] = [];
-    await tx.run(termsUpsert(space, deltas, params), params, PREPARED);
+    await tx.defer(termsUpsert(space, deltas, params), params, PREPARED);
     const fewer = [...deltas.terms.values()].filter((t) => t.docs < 0);
     if (fewer.length > 0) {
-      await tx.run(
+      await tx.defer(
         `DELETE FROM ${space.terms} t USING unnest($1::text[], $2::text[]) AS d(agent_id, term)
          WHERE t.agent_id = d.agent_id AND t.term = d.term AND t.docs <= 0`,
         [fewer.map((t) => t.agentId), fewer.map((t) => t.term)],
@@ -226,5 +226,5 @@ async function applyDeltas(tx: Sql, space: SearchSpace, deltas: StatDeltas): Pro
   }
   if (deltas.stats.size === 0) return;
   const params: unknown[] = [];
-  await tx.run(statsUpsert(space, deltas, params), params, PREPARED);
+  await tx.defer(statsUpsert(space, deltas, params), params, PREPARED);
 }

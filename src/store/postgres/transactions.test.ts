@@ -6,9 +6,9 @@ import { PgDatabase } from "./pg-database.ts";
 import { postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
 
 /**
- * Transactions on PostgreSQL: BEGIN travels with the first statement and statements given to `last`
- * with whatever follows them (the COMMIT, usually), one round trip for each pair, with the same
- * order, atomicity and errors as one statement at a time.
+ * Transactions on PostgreSQL: BEGIN travels with the first statement and statements given to `defer`
+ * with whatever follows them (another statement, or the COMMIT), with the same order, atomicity and
+ * errors as one statement at a time.
  */
 describe("transactions on PostgreSQL", postgresSkip(), () => {
   let server: TestPostgres;
@@ -55,38 +55,38 @@ describe("transactions on PostgreSQL", postgresSkip(), () => {
     return { result, trips };
   }
 
-  it("sends BEGIN with the first statement and a last statement with the COMMIT", async () => {
+  it("sends BEGIN with the first statement and a deferred statement with the COMMIT", async () => {
     await db.run(`DELETE FROM ${table}`);
     const { trips: taken } = await countTrips(() =>
       db.transaction(async (tx) => {
         await tx.run(`INSERT INTO ${table} VALUES (1, 'first')`);
-        await tx.last(`INSERT INTO ${table} VALUES ($1, $2)`, [2, "last"]);
+        await tx.defer(`INSERT INTO ${table} VALUES ($1, $2)`, [2, "deferred"]);
       }),
     );
-    assert.equal(taken, 2, "BEGIN + first statement, then last statement + COMMIT");
+    assert.equal(taken, 2, "BEGIN + first statement, then the deferred one + COMMIT");
     assert.deepEqual(await ids(), [1, 2]);
   });
 
-  it("sends a last statement before any statement that follows it, in one round trip", async () => {
+  it("sends deferred statements before the statement that follows them, in one round trip", async () => {
     await db.run(`DELETE FROM ${table}`);
     const { result, trips: taken } = await countTrips(() =>
       db.transaction(async (tx) => {
-        await tx.last(`INSERT INTO ${table} VALUES (3, 'deferred')`);
-        await tx.last(`UPDATE ${table} SET note = 'updated' WHERE id = 3`);
+        await tx.defer(`INSERT INTO ${table} VALUES (3, 'deferred')`);
+        await tx.defer(`UPDATE ${table} SET note = 'updated' WHERE id = 3`);
         return tx.get<{ note: string }>(`SELECT note FROM ${table} WHERE id = 3`);
       }),
     );
     assert.equal(result?.note, "updated", "the statement after them sees both, in order");
-    assert.equal(taken, 2, "BEGIN + both last statements + the read, then COMMIT");
+    assert.equal(taken, 2, "BEGIN + both deferred statements + the read, then COMMIT");
   });
 
-  it("rolls the whole transaction back when a last statement fails, and throws its error", async () => {
+  it("rolls the whole transaction back when a deferred statement fails, and throws its error", async () => {
     await db.run(`DELETE FROM ${table}`);
     await db.run(`INSERT INTO ${table} VALUES (5, 'kept')`);
     await assert.rejects(
       db.transaction(async (tx) => {
         await tx.run(`INSERT INTO ${table} VALUES (6, 'gone with the rollback')`);
-        await tx.last(`INSERT INTO ${table} VALUES (5, 'a duplicate key')`);
+        await tx.defer(`INSERT INTO ${table} VALUES (5, 'a duplicate key')`);
       }),
       (error: { code?: string }) => error.code === "23505",
     );
@@ -112,9 +112,9 @@ describe("transactions on PostgreSQL", postgresSkip(), () => {
     assert.deepEqual(await ids(), []);
   });
 
-  it("outside a transaction, runs a last statement at once", async () => {
+  it("outside a transaction, runs a deferred statement at once", async () => {
     await db.run(`DELETE FROM ${table}`);
-    await db.last(`INSERT INTO ${table} VALUES (9, 'now')`);
+    await db.defer(`INSERT INTO ${table} VALUES (9, 'now')`);
     assert.deepEqual(await ids(), [9]);
   });
 });

@@ -213,7 +213,8 @@ export async function appendCommit(tx: Sql, input: AppendCommit): Promise<void> 
   // after it (each statement reads what was committed before it began).
   await moveBranch(tx, agentId, input.branch, input.expectedHead, commit.id, commit.createdAt, true);
   const [, id, , parentId, treeHash, tree, author, message, createdAt] = commitValues(agentId, commit, 0);
-  await tx.run(
+  // Deferred: it goes with the events and the COMMIT, still after the move that took the lock.
+  await tx.defer(
     `WITH new_blobs AS (
        INSERT INTO blobs (agent_id, hash, value)
        SELECT $1, b.hash, b.value FROM unnest($9::text[], $10::text[]) AS b(hash, value)

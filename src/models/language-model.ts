@@ -65,6 +65,20 @@ export function chooseLanguageModel(
 }
 
 /**
+ * Whether nothing names a model for this agent (no override, agent model, engine default or
+ * `ENGRAM_MODEL`): what `modelForAgent` would refuse with NO_MODEL_HELP, answered without building
+ * and catching that error, for checks made on every write.
+ */
+export function noModelFor(
+  ctx: { env: NodeJS.ProcessEnv; model: LanguageModel | string | undefined },
+  agent: { model: string | null },
+): boolean {
+  return [agent.model, ctx.model, ctx.env.ENGRAM_MODEL].every(
+    (candidate) => candidate === undefined || candidate === null || candidate === "",
+  );
+}
+
+/**
  * The model an agent's work uses: the caller's override, else the agent's own model, else the
  * engine's default (`createEngram({ model })`), else `ENGRAM_MODEL`.
  * @throws EngramError `unavailable` with set-up help when there is none.

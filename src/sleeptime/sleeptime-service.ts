@@ -8,7 +8,7 @@ import { graphMode } from "../graph/graph-mode.ts";
 import { type EngineContext, requireAgent } from "../memory/context.ts";
 import { isProjectHolder } from "../memory/memories/project-memory.ts";
 import { dropUndefined, PAGE_DEFAULT, PAGE_MAX, pageOf } from "../memory/pagination.ts";
-import { modelForAgent } from "../models/language-model.ts";
+import { modelForAgent, NO_MODEL_HELP, noModelFor } from "../models/language-model.ts";
 import { decidesOnWrite, isUndecidedFact } from "./decide-switch.ts";
 import { queuedJob } from "./job-attempt.ts";
 import type { JobServices } from "./job-run.ts";
@@ -345,6 +345,8 @@ export class SleeptimeService {
   }
 
   #modelProblem(agent: Agent): string | null {
+    // The usual case with no model at all, on every memory written, without an error thrown and caught.
+    if (noModelFor(this.#ctx, agent)) return NO_MODEL_HELP;
     try {
       modelForAgent(this.#ctx, agent);
       return null;

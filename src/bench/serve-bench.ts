@@ -95,7 +95,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
     options.onProgress?.(0, total);
     await target.warm();
     const ticker = progress(options, target.warmup, total, target.duration);
-    await target.measure(target.duration * 1000);
+    await target.measure({ ms: target.duration * 1000 });
     ticker.stop();
     return target.result(options.targets ?? SERVE_TARGETS);
   } finally {
@@ -107,7 +107,7 @@ export async function runServeBench(options: ServeBenchOptions = {}): Promise<Se
 export interface ServeComparison {
   sqlite: ServeBenchResult;
   postgres: ServeBenchResult;
-  /** PostgreSQL's throughput over SQLite's, both over the same stretch of time. */
+  /** PostgreSQL's throughput over SQLite's, both serving the same number of requests. */
   ratio: number;
   /** Windows each backend was measured in, alternating. */
   windows: number;
@@ -118,7 +118,9 @@ export interface ServeComparison {
  * seeded first. The measured time is cut into windows that alternate between the two (SQLite,
  * PostgreSQL, then PostgreSQL, SQLite, …), so that a machine whose speed drifts during the run (a
  * shared one) slows both alike, instead of whichever ran second. Each backend is loaded only in its
- * own windows; the other's servers sit idle meanwhile.
+ * own windows; the other's servers sit idle meanwhile. The first of each pair runs for the window's
+ * time, the second for as many requests (the warm-ups likewise): the inserts and edits grow both
+ * databases alike, so the faster backend is not measured on more data than the slower one.
  */
 export async function runServeComparison(
   options: ServeBenchOptions & { database: string; windows?: number | undefined },
@@ -131,17 +133,17 @@ export async function runServeComparison(
       const duration = sqlite.duration;
       const total = 2 * (sqlite.warmup + duration);
       options.onProgress?.(0, total);
-      await sqlite.warm();
-      await postgres.warm();
+      await postgres.warm({ requests: await sqlite.warm() });
       const windowMs = (duration * 1000) / windows;
       let done = 2 * sqlite.warmup;
       for (let w = 0; w < windows; w++) {
-        const order = w % 2 === 0 ? [sqlite, postgres] : [postgres, sqlite];
-        for (const target of order) {
-          await target.measure(windowMs);
-          done += windowMs / 1000;
-          options.onProgress?.(done, total);
-        }
+        // The first of the pair is loaded for the window's time, the second for as many requests:
+        // both then grow by the same memories and commits, so neither is measured on a larger
+        // database for being the faster.
+        const [first, second] = w % 2 === 0 ? [sqlite, postgres] : [postgres, sqlite];
+        await second.measure({ requests: await first.measure({ ms: windowMs }) });
+        done += (2 * windowMs) / 1000;
+        options.onProgress?.(Math.min(done, total), total);
       }
       const first = sqlite.result(options.targets ?? SERVE_TARGETS);
       const second = postgres.result({
@@ -177,14 +179,17 @@ function progress(options: ServeBenchOptions, from: number, total: number, secon
   };
 }
 
+/** How long a load runs: for a time, or for a number of requests. */
+type Stretch = { ms: number } | { requests: number };
+
 /** One backend ready for load: its database seeded, its servers listening, its clients connected. */
 interface ServeTarget {
   duration: number;
   warmup: number;
-  /** Sends load for the warm-up, then forgets what it measured. */
-  warm(): Promise<void>;
-  /** Sends load for `ms` and adds what it measured (and the servers' CPU) to the totals. */
-  measure(ms: number): Promise<void>;
+  /** Sends load for the warm-up (or as many requests as given), then forgets what it measured; returns the requests sent. */
+  warm(until?: Stretch): Promise<number>;
+  /** Sends load for a time or a number of requests and adds what it measured (and the servers' CPU) to the totals; returns the requests sent. */
+  measure(until: Stretch): Promise<number>;
   result(targets: { throughput: number; p95Ms: number }): ServeBenchResult;
   close(): Promise<void>;
 }
@@ -229,15 +234,16 @@ async function startTarget(options: ServeBenchOptions): Promise<ServeTarget> {
     return {
       duration,
       warmup,
-      async warm() {
-        await load.run(concurrency, warmup * 1000);
+      async warm(until) {
+        const sent = await load.run(concurrency, until ?? { ms: warmup * 1000 });
         load.reset();
+        return sent;
       },
-      async measure(ms) {
+      async measure(until) {
         const cpuBefore = cpuSeconds(server.child.pid);
         const clientBefore = process.cpuUsage();
         const started = clockMs();
-        await load.run(concurrency, ms);
+        const sent = await load.run(concurrency, until);
         elapsed += (clockMs() - started) / 1000;
         const cpuAfter = cpuSeconds(server.child.pid);
         const used = process.cpuUsage(clientBefore);
@@ -246,6 +252,7 @@ async function startTarget(options: ServeBenchOptions): Promise<ServeTarget> {
           serverCpu === null || cpuBefore === null || cpuAfter === null
             ? null
             : serverCpu + cpuAfter - cpuBefore;
+        return sent;
       },
       result(targets) {
         return load.result({
@@ -378,13 +385,20 @@ class Load {
     this.#conflicts = 0;
   }
 
-  async run(concurrency: number, ms: number): Promise<void> {
-    const deadline = clockMs() + ms;
+  /** Sends requests from `concurrency` clients for `ms`, or until `requests` were sent; returns how many. */
+  async run(concurrency: number, until: Stretch): Promise<number> {
+    const deadline = "ms" in until ? clockMs() + until.ms : Number.POSITIVE_INFINITY;
+    const most = "requests" in until ? until.requests : Number.POSITIVE_INFINITY;
+    let sent = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (clockMs() < deadline) await this.#one();
+        while (sent < most && clockMs() < deadline) {
+          sent++;
+          await this.#one();
+        }
       }),
     );
+    return sent;
   }
 
   async #one(): Promise<void> {

@@ -186,9 +186,15 @@ type Stretch = { ms: number } | { requests: number };
 interface ServeTarget {
   duration: number;
   warmup: number;
-  /** Sends load for the warm-up (or as many requests as given), then forgets what it measured; returns the requests sent. */
+  /**
+   * Sends load for the warm-up (or for as many requests as given), then forgets what it measured.
+   * Returns the requests sent.
+   */
   warm(until?: Stretch): Promise<number>;
-  /** Sends load for a time or a number of requests and adds what it measured (and the servers' CPU) to the totals; returns the requests sent. */
+  /**
+   * Sends load for a time or a number of requests and adds what it measured (and the servers' CPU)
+   * to the totals. Returns the requests sent.
+   */
   measure(until: Stretch): Promise<number>;
   result(targets: { throughput: number; p95Ms: number }): ServeBenchResult;
   close(): Promise<void>;

@@ -58,7 +58,7 @@ export function chooseLanguageModel(
   env: NodeJS.ProcessEnv = process.env,
 ): LanguageModel {
   for (const candidate of [...candidates, env.ENGRAM_MODEL]) {
-    if (candidate === undefined || candidate === null || candidate === "") continue;
+    if (unset(candidate)) continue;
     return typeof candidate === "string" ? resolveLanguageModel(candidate, env) : candidate;
   }
   throw new EngramError("unavailable", NO_MODEL_HELP);
@@ -73,9 +73,12 @@ export function noModelFor(
   ctx: { env: NodeJS.ProcessEnv; model: LanguageModel | string | undefined },
   agent: { model: string | null },
 ): boolean {
-  return [agent.model, ctx.model, ctx.env.ENGRAM_MODEL].every(
-    (candidate) => candidate === undefined || candidate === null || candidate === "",
-  );
+  return [agent.model, ctx.model, ctx.env.ENGRAM_MODEL].every(unset);
+}
+
+/** A model choice that names nothing: skipped for the next one. */
+function unset(candidate: LanguageModel | string | null | undefined): candidate is null | undefined | "" {
+  return candidate === undefined || candidate === null || candidate === "";
 }
 
 /**

@@ -185,9 +185,9 @@ export class PgDatabase implements Sql {
       const { client, release } = await this.#checkout();
       // Statements whose results nothing waits for travel with the next one: BEGIN with the
       // transaction's first statement, and those given to `defer` with whatever runs after them
-      // (another statement, or the COMMIT). Each is a round trip less. On the wire they are separate messages,
-      // each with its own sync point, so the server runs them in order; when one fails, the
-      // transaction is aborted and the rest fail or (COMMIT) roll it back.
+      // (another statement, or the COMMIT). Each is a round trip less. On the wire they are
+      // separate messages, each with its own sync point, so the server runs them in order; when
+      // one fails, the transaction is aborted and the rest fail or (COMMIT) roll it back.
       const pipelined = client as pg.PoolClient & { pipeline: boolean };
       pipelined.pipeline = true;
       const waiting: Deferred[] = [{ text: "BEGIN", params: [], options: undefined }];

@@ -224,7 +224,7 @@ export type { MemoryScope, ProjectMemoryAccess } from "./memory/memories/project
 export type { MemoryInput, MemoryListInput, MemoryPatch } from "./memory/memories/schemas.ts";
 export type { MessageInput, MessageListInput, MessageService } from "./memory/messages/message-service.ts";
 export type { ProjectService } from "./memory/projects/project-service.ts";
-export type { Embedder } from "./models/embedder.ts";
+export type { Embedder, EmbeddingJob } from "./models/embedder.ts";
 export type { SearchInput } from "./retrieval/search-schema.ts";
 export type { ScoreComponents, SearchResponse, SearchResult } from "./retrieval/search-service.ts";
 export type {
@@ -305,6 +305,7 @@ export type {
   VectorHit,
   VectorIndexReport,
   VectorItem,
+  VectorItems,
   VectorSpace,
   VectorStore,
   WebhookChange,

@@ -160,3 +160,62 @@ describe("embeddings: stored once, queries cached in memory", () => {
     await inner.close();
   });
 });
+
+describe("embeddings computed on another thread while the write is prepared", () => {
+  /** The hash embedder with `start`, recording when each batch's wait ran (the write's progress then). */
+  function startable(fail = false) {
+    const inner = createHashEmbedder(16);
+    const waits: number[] = [];
+    const embedder: Embedder = {
+      id: inner.id,
+      embed: (texts) => inner.embed(texts),
+      start(texts) {
+        const job = inner.start?.(texts);
+        return {
+          wait: () => {
+            waits.push(texts.length);
+            if (fail) throw new Error("the thread fell over");
+            return job?.wait() ?? [];
+          },
+        };
+      },
+    };
+    return { embedder, waits };
+  }
+
+  it("stores each memory's vector in the memory's own transaction", async () => {
+    const { embedder, waits } = startable();
+    const engram = open(join(dir, "started.db"), embedder);
+    const agent = await engram.agents.create({ name: "a" });
+    const texts = Array.from({ length: 40 }, (_, i) => `memory number ${i} about topic ${i % 5}`);
+    const { value, warnings } = await engram.memories.addMany(
+      agent.id,
+      texts.map((text) => ({ text })),
+    );
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(waits, [40], "one batch, waited for once");
+    assert.deepEqual(
+      await engram.store.vectors?.missing("memories", agent.id, 100),
+      [],
+      "none lacks its vector",
+    );
+    const [hit] = (await engram.search(agent.id, { ...hybrid(texts[7] as string), weights: { vector: 1 } }))
+      .results;
+    assert.equal(hit?.id, value[7]?.id);
+    await engram.close();
+  });
+
+  it("writes the memories without vectors, with a warning, when the computation fails", async () => {
+    const { embedder } = startable(true);
+    const engram = open(join(dir, "started-failing.db"), embedder);
+    const agent = await engram.agents.create({ name: "a" });
+    const { value, warnings } = await engram.memories.addMany(agent.id, [{ text: "one" }, { text: "two" }]);
+    assert.equal(value.length, 2);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] as string, /vectors not stored \(the thread fell over\)/);
+    const missing = await engram.store.vectors?.missing("memories", agent.id, 10);
+    assert.deepEqual([...(missing ?? [])].sort(), value.map((m) => m.id).sort());
+    assert.equal((await engram.memories.list(agent.id)).items.length, 2);
+    await engram.close();
+  });
+});

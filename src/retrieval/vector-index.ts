@@ -1,7 +1,7 @@
 import { EngramError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import type { Embedder } from "../models/embedder.ts";
-import type { Store, VectorHit, VectorItem, VectorSpace } from "../store/store.ts";
+import type { Store, VectorHit, VectorItem, VectorItems, VectorSpace } from "../store/store.ts";
 import type { UnitOfWork } from "../store/unit-of-work.ts";
 import { EmbeddingLru } from "./embedding-lru.ts";
 
@@ -15,13 +15,19 @@ const MODEL_KEY = "vectors.model";
 export interface ItemVectors {
   space: VectorSpace;
   agentId: string;
-  items: VectorItem[];
+  /**
+   * The vectors, or (from an embedder that computes on another thread) a wait for them that the
+   * unit of work runs when it stores them. A failure then leaves the items without vectors and adds
+   * its warning to `warnings`, which is read once the unit has committed.
+   */
+  items: VectorItems;
   warnings: string[];
 }
 
 /** Adds the vectors to the unit of work that writes their items (nothing when there are none). */
 export function storeWith(work: UnitOfWork, vectors: ItemVectors): void {
-  if (vectors.items.length > 0) work.vectors.upsert(vectors.space, vectors.agentId, vectors.items);
+  if (typeof vectors.items === "function" || vectors.items.length > 0)
+    work.vectors.upsert(vectors.space, vectors.agentId, vectors.items);
 }
 
 /**
@@ -103,26 +109,46 @@ export class VectorIndex {
   ): Promise<ItemVectors> {
     const none = (warnings: string[]): ItemVectors => ({ space, agentId, items: [], warnings });
     if (this.#embedder === null || items.length === 0) return none([]);
-    try {
-      await this.ready();
-      if (!this.enabled) return none([]);
-      const embedded = await this.#embedCached(items.map((i) => i.text));
+    const texts = items.map((i) => i.text);
+    const paired = (embedded: readonly Float32Array[]): VectorItem[] => {
+      if (embedded.length !== items.length)
+        throw new EngramError(
+          "unavailable",
+          `embedding model ${this.model} returned ${embedded.length} vectors for ${items.length} texts`,
+        );
       const wrong = embedded.find((vector) => vector.length !== this.#dimensions);
       if (wrong !== undefined)
         throw new EngramError(
           "unavailable",
           `embedding model ${this.model} returned a ${wrong.length}-dimension vector, not ${this.#dimensions}`,
         );
-      return {
-        space,
-        agentId,
-        items: items.map((item, i) => ({ id: item.id, vector: embedded[i] as Float32Array })),
-        warnings: [],
+      return items.map((item, i) => ({ id: item.id, vector: embedded[i] as Float32Array }));
+    };
+    try {
+      await this.ready();
+      if (!this.enabled) return none([]);
+      const model = this.#model;
+      if (model.start === undefined) {
+        return { space, agentId, items: paired(await this.#embedCached(texts)), warnings: [] };
+      }
+      // Computed on another thread while the caller prepares its write; waited for when stored.
+      // Not looked up in memory: such a model computes a vector in about the time that takes.
+      const job = model.start(texts);
+      const warnings: string[] = [];
+      let stored: VectorItem[] | null = null;
+      const wait = (): VectorItem[] => {
+        if (stored !== null) return stored;
+        try {
+          stored = paired(job.wait());
+        } catch (error) {
+          warnings.push(notStored(error));
+          stored = [];
+        }
+        return stored;
       };
+      return { space, agentId, items: wait, warnings };
     } catch (error) {
-      return none([
-        `vectors not stored (${(error as Error).message}); these items are found by text search until \`engram memory reindex\` embeds them`,
-      ]);
+      return none([notStored(error)]);
     }
   }
 
@@ -206,28 +232,45 @@ export class VectorIndex {
 
   /** Embeddings of texts: from memory when recently embedded, else from the model (one call). */
   async #embedCached(texts: readonly string[]): Promise<Float32Array[]> {
-    const embedder = this.#embedder as Embedder;
+    const lookup = this.#lookup(texts);
+    return lookup.complete(lookup.todo.length > 0 ? await this.#model.embed(lookup.todo) : []);
+  }
+
+  get #model(): Embedder {
+    return this.#embedder as Embedder;
+  }
+
+  /**
+   * The texts' recent embeddings, and the distinct texts still to embed (`todo`); `complete` takes
+   * the model's vectors for those, in order, keeps them, and returns every text's embedding.
+   */
+  #lookup(texts: readonly string[]) {
     const hashes = texts.map((t) => sha256(t));
     const found = new Map<string, Float32Array>();
     for (const hash of hashes) {
       const vector = this.#recent.get(hash);
       if (vector !== undefined) found.set(hash, vector);
     }
-    const todo = [...new Set(hashes.filter((h) => !found.has(h)))];
-    if (todo.length > 0) {
-      const textOf = new Map(hashes.map((h, i) => [h, texts[i] as string]));
-      const fresh = await embedder.embed(todo.map((h) => textOf.get(h) as string));
-      if (fresh.length !== todo.length)
+    const missing = [...new Set(hashes.filter((h) => !found.has(h)))];
+    const textOf = new Map(hashes.map((h, i) => [h, texts[i] as string]));
+    const complete = (fresh: readonly Float32Array[]): Float32Array[] => {
+      if (fresh.length !== missing.length)
         throw new EngramError(
           "unavailable",
-          `embedding model ${embedder.id} returned ${fresh.length} vectors for ${todo.length} texts`,
+          `embedding model ${this.#model.id} returned ${fresh.length} vectors for ${missing.length} texts`,
         );
-      todo.forEach((hash, i) => {
+      missing.forEach((hash, i) => {
         const vector = fresh[i] as Float32Array;
         found.set(hash, vector);
-        this.#recent.set(hash, vector);
+        // A copy of a view into a batch's shared buffer, which it would otherwise keep alive.
+        this.#recent.set(hash, vector.buffer instanceof SharedArrayBuffer ? vector.slice() : vector);
       });
-    }
-    return hashes.map((h) => found.get(h) as Float32Array);
+      return hashes.map((h) => found.get(h) as Float32Array);
+    };
+    return { todo: missing.map((h) => textOf.get(h) as string), complete };
   }
+}
+
+function notStored(error: unknown): string {
+  return `vectors not stored (${(error as Error).message}); these items are found by text search until \`engram memory reindex\` embeds them`;
 }

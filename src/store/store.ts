@@ -603,6 +603,17 @@ export interface VectorItem {
   vector: Float32Array;
 }
 
+/**
+ * Items' vectors for a unit of work: ready, or still being computed on another thread, to be waited
+ * for (synchronously) only when the unit stores them, after writing everything before them.
+ */
+export type VectorItems = readonly VectorItem[] | (() => readonly VectorItem[]);
+
+/** The vectors of `items`, waiting for them if they are still being computed. */
+export function vectorItemsNow(items: VectorItems): readonly VectorItem[] {
+  return typeof items === "function" ? items() : items;
+}
+
 export interface VectorStore {
   /** The dimension of stored vectors, or null before the first one is stored. */
   dimensions(): Promise<number | null>;

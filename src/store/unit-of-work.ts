@@ -20,7 +20,7 @@ import type {
   MemoryWrite,
   StoredImage,
   Supersession,
-  VectorItem,
+  VectorItems,
   VectorSpace,
 } from "./store.ts";
 
@@ -82,7 +82,7 @@ export type WorkOperation =
     }
   | { kind: "messages.import"; messages: Iterable<IndexedMessage> }
   | { kind: "graph.record"; agentId: string; records: readonly GraphRecord[] }
-  | { kind: "vectors.upsert"; space: VectorSpace; agentId: string; items: readonly VectorItem[] }
+  | { kind: "vectors.upsert"; space: VectorSpace; agentId: string; items: VectorItems }
   | { kind: "experience.import"; agentId: string; data: ExperienceImport }
   | { kind: "images.import"; images: readonly StoredImage[] }
   | { kind: "sharedBlocks.import"; items: readonly SharedBlockImport[] }
@@ -180,8 +180,9 @@ export interface UnitOfWork {
      * `VectorStore.upsert`: with the write of those items in the same unit, an acknowledged memory or
      * message never lacks the vector it was embedded with. Items that are not the agent's are
      * skipped. The store must have vectors (`store.vectors` initialised); the unit fails otherwise.
+     * Vectors still being computed are waited for when the unit reaches this operation.
      */
-    upsert(space: VectorSpace, agentId: string, items: readonly VectorItem[]): void;
+    upsert(space: VectorSpace, agentId: string, items: VectorItems): void;
   };
   readonly experience: {
     /**

@@ -1,4 +1,5 @@
 import { EngramError } from "../../core/errors.ts";
+import { vectorItemsNow } from "../store.ts";
 import { applyOperation, type WorkHandlers, type WorkOperation, writtenItems } from "../unit-of-work.ts";
 import { insertAgent, setInstructions } from "./agent-store.ts";
 import { writeEvents } from "./event-writer.ts";
@@ -67,7 +68,7 @@ function pgHandlers(
       recordGraph(tx, op.agentId, op.records, { fresh: op.records.every((r) => written.has(r.id)) }),
     "vectors.upsert": async (op) => {
       if (vectors === null) throw new EngramError("internal", "this database stores no vectors");
-      await vectors.upsertIn(tx, op.space, op.agentId, op.items);
+      await vectors.upsertIn(tx, op.space, op.agentId, vectorItemsNow(op.items));
     },
     "experience.import": (op) => importExperience(tx, op.agentId, op.data),
     "images.import": (op) => insertImages(tx, op.images),

@@ -185,6 +185,33 @@ describe("retraining vector lists in the background", () => {
     assert.equal((await f.store.indexState("memories", B)).lists, 0);
   });
 
+  it("retrains again at once when the vectors outgrew the lists while they were being trained", async () => {
+    const f = new Fixture({ trainThreshold: 300 });
+    await f.store.initialise(D);
+    await f.add(A, clustered(60, 300));
+    assert.equal((await f.store.indexState("memories", A)).lists, 17);
+    // Doubling sets off a retraining sized for 600 vectors; 1,500 more arrive while it runs.
+    await f.add(A, clustered(61, 300), "memories", false);
+    const settling = f.store.settled();
+    for (let i = 0; i < 30; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await f.add(A, clustered(62 + i, 50), "memories", false);
+    }
+    const reports = await settling;
+    const total = 2_100;
+    const state = await f.store.indexState("memories", A);
+    assert.equal(
+      state.sizes.reduce((a, b) => a + b, 0),
+      total,
+    );
+    assert.ok(reports.length >= 2, `${reports.length} retrainings: the next began without another write`);
+    assert.equal(state.retraining, null);
+    // Settled, the lists are sized for the vectors there: no retraining is due.
+    assert.ok(state.lists ** 2 * 2 > total, `${state.lists} lists for ${total} vectors`);
+    assert.ok(state.trained * 2 > total, `trained at ${state.trained}`);
+    await assertExactAgrees(f, A, 63);
+  });
+
   it("begins at the next open a training that fell due in a process that did not run it", async () => {
     const f = new Fixture({ trainThreshold: 200, background: false });
     await f.store.initialise(D);

@@ -14,7 +14,7 @@ export type RetrainRun = (
  * space, in the background (between other work) or awaited, stopped by `close`.
  */
 export class RetrainTasks {
-  readonly #tasks = new Map<string, Promise<void>>();
+  readonly #tasks = new Map<string, Promise<unknown>>();
   readonly #errors = new Map<string, string>();
   readonly #isOpen: () => boolean;
   /** Callers awaiting `runNow` or `settled`: while there are any, slices keep the process alive. */
@@ -29,12 +29,22 @@ export class RetrainTasks {
 
   /**
    * Starts a retraining in the background unless one runs here already, or one failed here (the
-   * old lists keep serving; the next open tries again).
+   * old lists keep serving; the next open tries again). `finished` runs when it has run to its end.
    */
-  schedule(space: VectorSpace, agentId: string, run: RetrainRun): void {
+  schedule(space: VectorSpace, agentId: string, run: RetrainRun, finished?: () => void): void {
     const key = taskKey(space, agentId);
     if (this.#closed || this.#tasks.has(key) || this.#errors.has(key)) return;
-    this.#tasks.set(key, this.#run(key, space, agentId, run));
+    this.#tasks.set(
+      key,
+      this.#run(key, space, agentId, run).then((completed) => {
+        if (!completed || this.#closed || !this.#isOpen()) return;
+        try {
+          finished?.();
+        } catch (error) {
+          this.#errors.set(key, error instanceof Error ? error.message : String(error));
+        }
+      }),
+    );
   }
 
   /** Runs a retraining and waits for it, after any under way for the same agent and space. */
@@ -82,16 +92,18 @@ export class RetrainTasks {
     this.#closed = true;
   }
 
-  async #run(key: string, space: VectorSpace, agentId: string, run: RetrainRun): Promise<void> {
+  /** Runs one retraining; whether it ran to its end. */
+  async #run(key: string, space: VectorSpace, agentId: string, run: RetrainRun): Promise<boolean> {
     try {
       // Out of the caller's transaction and call stack before the first read.
-      if (!(await this.#pause())) return;
+      if (!(await this.#pause())) return false;
       const report = await run(space, agentId, () => this.#pause());
       if (report !== null) this.#reports = [...this.#reports.slice(-15), report];
       this.#errors.delete(key);
+      return report !== null;
     } catch (error) {
-      if (this.#closed) return;
-      this.#errors.set(key, error instanceof Error ? error.message : String(error));
+      if (!this.#closed) this.#errors.set(key, error instanceof Error ? error.message : String(error));
+      return false;
     } finally {
       this.#tasks.delete(key);
     }

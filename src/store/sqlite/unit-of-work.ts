@@ -1,4 +1,5 @@
 import { EngramError } from "../../core/errors.ts";
+import { vectorItemsNow } from "../store.ts";
 import { applyOperation, type WorkHandlers, type WorkOperation, writtenItems } from "../unit-of-work.ts";
 import type { SqliteAgentStore } from "./agent-store.ts";
 import { inWriteTransaction } from "./database.ts";
@@ -71,7 +72,7 @@ function sqliteHandlers(
     "graph.record": (op) => t.graph.recordNow(op.agentId, op.records),
     "vectors.upsert": (op) => {
       if (t.vectors === null) throw new EngramError("internal", "this database stores no vectors");
-      const task = t.vectors.upsertNow(op.space, op.agentId, op.items, written);
+      const task = t.vectors.upsertNow(op.space, op.agentId, vectorItemsNow(op.items), written);
       if (task !== null) after.push(task);
     },
     "experience.import": (op) =>

@@ -279,12 +279,20 @@ export class SqliteVectorStore implements VectorStore {
     return state.pending !== null || this.#due(state) ? () => this.#schedule(space, agentId) : null;
   }
 
-  /** Whether the agent's lists should be (re)trained now. */
+  /**
+   * Whether the agent's lists should be (re)trained now: their vectors have grown `retrainGrowth`
+   * times since they were trained, or since the count the lists were sized for (about lists²: a
+   * retraining sizes them when it begins, and vectors written while it runs are not counted).
+   */
   #due(state: IvfState): boolean {
     const { trainThreshold, retrainGrowth } = this.#options;
     const n = totalVectors(state);
-    if (state.active === null) return n >= trainThreshold;
-    return retrainGrowth > 0 && n >= state.trained * retrainGrowth;
+    const active = state.active;
+    if (active === null) return n >= trainThreshold;
+    if (retrainGrowth <= 0) return false;
+    const sizedFor =
+      active.lists < IVF_DEFAULTS.maxLists ? Math.min(state.trained, active.lists ** 2) : state.trained;
+    return n >= sizedFor * retrainGrowth;
   }
 
   #targetCentroids(space: VectorSpace, agentId: string, state: IvfState): Centroids | null {
@@ -333,12 +341,18 @@ export class SqliteVectorStore implements VectorStore {
 
   /** Starts a background retraining of the agent's lists when due, unless one runs here already. */
   #schedule(space: VectorSpace, agentId: string): void {
-    if (this.#options.background)
-      this.#tasks.schedule(
-        space,
-        agentId,
-        this.#retrain((s) => this.#due(s)),
-      );
+    if (!this.#options.background) return;
+    // A retraining sizes its lists for the vectors there when it began: if they have grown enough
+    // while it ran, the next one starts now rather than at the agent's next write.
+    const again = () => {
+      if (this.#initialised() && this.#due(this.#lists.state(space, agentId))) this.#schedule(space, agentId);
+    };
+    this.#tasks.schedule(
+      space,
+      agentId,
+      this.#retrain((s) => this.#due(s)),
+      again,
+    );
   }
 
   /** A retraining, begun (when none is pending) if `start` says so. */

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { describe, it } from "node:test";
+import { createHashEmbedder } from "./hash-embedder.ts";
+
+const texts = Array.from(
+  { length: 200 },
+  (_, i) =>
+    `memory ${i}: Ada moved to Lisbon in ${2000 + (i % 20)}, and works at Ørsted — 😀 ${"word ".repeat(i % 7)}`,
+);
+texts.push("", "a", "\ud800 lone surrogate");
+
+const bytes = (vectors: readonly Float32Array[]) =>
+  vectors.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64"));
+
+describe("the hash embedder", () => {
+  it("gives the same vectors on its thread as inline, by embed and by start", async () => {
+    const inline = await createHashEmbedder(64, { thread: false }).embed(texts);
+    const threaded = createHashEmbedder(64);
+    assert.equal(inline.length, texts.length);
+    assert.ok(inline.every((v) => v.length === 64));
+    const embedded = await threaded.embed(texts);
+    const started = threaded.start?.(texts).wait() ?? [];
+    // Computed on the thread: views of the batch's shared buffer.
+    assert.ok([...embedded, ...started].every((v) => v.buffer instanceof SharedArrayBuffer));
+    assert.ok(inline.every((v) => !(v.buffer instanceof SharedArrayBuffer)));
+    assert.deepEqual(bytes(embedded), bytes(inline));
+    assert.deepEqual(bytes(started), bytes(inline));
+    // Small batches are embedded inline; the same vectors.
+    assert.deepEqual(bytes(threaded.start?.(texts.slice(0, 3)).wait() ?? []), bytes(inline.slice(0, 3)));
+  });
+
+  it("runs several batches at once, each waited for in any order", async () => {
+    const embedder = createHashEmbedder(32);
+    const batches = [texts.slice(0, 100), texts.slice(100), texts.slice(50, 150)];
+    const jobs = batches.map((batch) => embedder.start?.(batch));
+    const expected = await Promise.all(
+      batches.map((b) => createHashEmbedder(32, { thread: false }).embed(b)),
+    );
+    for (const i of [2, 0, 1]) assert.deepEqual(bytes(jobs[i]?.wait() ?? []), bytes(expected[i] ?? []));
+    // Waiting again returns the same vectors.
+    assert.deepEqual(bytes(jobs[0]?.wait() ?? []), bytes(expected[0] ?? []));
+  });
+
+  it("lets the process exit once its batches are done, whether or not they were waited for", () => {
+    const script = `
+      import { createHashEmbedder } from ${JSON.stringify(new URL("./hash-embedder.ts", import.meta.url).href)};
+      const embedder = createHashEmbedder(16);
+      const texts = Array.from({ length: 500 }, (_, i) => "text " + i);
+      embedder.start(texts);
+      const vectors = await embedder.embed(texts);
+      console.log(vectors.length, vectors[499].length, vectors[0].buffer instanceof SharedArrayBuffer);
+    `;
+    // --input-type applies to the entry point only: the thread must start without it.
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    assert.equal(run.error, undefined, "it exits by itself");
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), "500 16 true", "embedded on the thread");
+  });
+});

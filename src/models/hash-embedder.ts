@@ -27,6 +27,8 @@ export interface HashEmbedderOptions {
  */
 export function createHashEmbedder(dimensions = 384, options: HashEmbedderOptions = {}): Embedder {
   const threaded = options.thread !== false;
+  // Started now, so that it has booted (tens of milliseconds) by the first large batch.
+  if (threaded) HashThread.shared();
   const onThread = (texts: readonly string[]): ThreadJob | null =>
     threaded && texts.length >= THREAD_MIN_TEXTS ? ThreadJob.start(texts, dimensions) : null;
   return {

@@ -1,5 +1,7 @@
+import type { SQLInputValue } from "node:sqlite";
 import { EngramError } from "../../core/errors.ts";
 import type { VectorHit, VectorIndexReport, VectorItem, VectorSpace, VectorStore } from "../store.ts";
+import { insertRows } from "./batch-insert.ts";
 import { inTransaction } from "./database.ts";
 import { assignRows, probeLists } from "./ivf.ts";
 import {
@@ -266,15 +268,12 @@ export class SqliteVectorStore implements VectorStore {
     const ordered = entries
       .map(([rowid, vector], i) => ({ rowid, vector, list: lists[i] as number }))
       .sort((a, b) => a.list - b.list || a.rowid - b.rowid);
+    const values: SQLInputValue[] = [];
     for (const { rowid, vector, list } of ordered) {
-      this.#s.run(
-        `INSERT INTO ${vectors} (rowid, part, embedding) VALUES (?, ?, ?)`,
-        BigInt(rowid),
-        part(agentId, list),
-        toBlob(vector),
-      );
+      values.push(BigInt(rowid), part(agentId, list), toBlob(vector));
       count(state, list, 1);
     }
+    insertRows(this.#s, `INSERT INTO ${vectors} (rowid, part, embedding)`, 3, values);
     this.#lists.save(space, agentId, state);
     return state.pending !== null || this.#due(state) ? () => this.#schedule(space, agentId) : null;
   }

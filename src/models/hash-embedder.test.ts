@@ -60,4 +60,19 @@ describe("the hash embedder", () => {
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout.trim(), "500 16 true", "embedded on the thread");
   });
+
+  it("lets the process exit when its thread was started but never given a batch", () => {
+    const script = `
+      import { createHashEmbedder } from ${JSON.stringify(new URL("./hash-embedder.ts", import.meta.url).href)};
+      const vectors = await createHashEmbedder(16).embed(["a small batch, embedded inline"]);
+      console.log(vectors.length);
+    `;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    assert.equal(run.error, undefined, "it exits by itself");
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), "1");
+  });
 });

@@ -135,7 +135,6 @@ class HashThread {
         ? { execArgv: process.execArgv.filter((o) => !entryOnly(o)) }
         : {}),
     });
-    this.#worker.unref();
     this.#worker.on("message", () => {
       this.#pending.shift();
       if (this.#pending.length === 0) this.#worker.unref();
@@ -149,6 +148,8 @@ class HashThread {
     };
     this.#worker.on("error", gone);
     this.#worker.on("exit", gone);
+    // After the listeners: adding a message listener refs the worker again.
+    this.#worker.unref();
   }
 
   run(job: HashJob): void {

@@ -76,7 +76,8 @@ export interface EngramOptions {
   generateId?: IdGenerator;
   /**
    * Embedding model for vector search: an Embedder, a `provider:model` string, or null for lexical
-   * search only. Defaults to `ENGRAM_EMBEDDING_MODEL` when set.
+   * search only. Defaults to `ENGRAM_EMBEDDING_MODEL` when set. A string's model sends up to
+   * `ENGRAM_EMBEDDING_PARALLEL` requests at once (default 4).
    */
   embedder?: Embedder | string | null;
   /** Environment for provider settings (API keys, base URLs); defaults to `process.env`. */

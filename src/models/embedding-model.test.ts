@@ -3,6 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createEngram } from "../engram.ts";
+import { startFakeEmbeddingServer } from "../test/fake-embedding-server.ts";
+import { embedderFromSpec } from "./embedding-model.ts";
 import { createHashEmbedder } from "./hash-embedder.ts";
 
 /** A local stand-in for an OpenAI-compatible embeddings endpoint, speaking the real wire format. */
@@ -83,5 +85,59 @@ describe("embedding models through the AI SDK", () => {
       () => createEngram({ path: ":memory:", embedder: "openai:text-embedding-3-small", env: {} }),
       /needs OPENAI_API_KEY/,
     );
+  });
+});
+
+describe("embedding many texts through a provider", () => {
+  let server: Awaited<ReturnType<typeof startFakeEmbeddingServer>>;
+  before(async () => {
+    server = await startFakeEmbeddingServer();
+  });
+  after(() => server.close());
+  const env = (extra: Record<string, string> = {}) => ({
+    OPENAI_COMPATIBLE_BASE_URL: server.baseUrl,
+    ...extra,
+  });
+  const texts = Array.from({ length: 600 }, (_, i) => `text number ${i} about ${i % 17}`);
+  const bytes = (vectors: readonly Float32Array[]) =>
+    vectors.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64"));
+
+  it("sends up to four batches at once and returns the vectors in the texts' order", async () => {
+    Object.assign(server.state, { requests: 0, maxInFlight: 0, delayMs: 40, failRequest: 0 });
+    const vectors = await embedderFromSpec("openai-compatible:hash-16", env()).embed(texts);
+    assert.equal(server.state.requests, 10, "600 texts in batches of 64");
+    assert.equal(server.state.maxInFlight, 4);
+    const expected = await createHashEmbedder(16, { thread: false }).embed(texts);
+    assert.deepEqual(bytes(vectors), bytes(expected));
+  });
+
+  it("takes the number of requests at once from ENGRAM_EMBEDDING_PARALLEL, and refuses a bad one", async () => {
+    Object.assign(server.state, { requests: 0, maxInFlight: 0, delayMs: 10, failRequest: 0 });
+    const one = embedderFromSpec("openai-compatible:hash-16", env({ ENGRAM_EMBEDDING_PARALLEL: "1" }));
+    assert.equal((await one.embed(texts.slice(0, 200))).length, 200);
+    assert.deepEqual([server.state.requests, server.state.maxInFlight], [4, 1]);
+    for (const bad of ["0", "65", "2.5", "four", "-1"])
+      assert.throws(
+        () => embedderFromSpec("openai-compatible:hash-16", env({ ENGRAM_EMBEDDING_PARALLEL: bad })),
+        new RegExp(
+          `ENGRAM_EMBEDDING_PARALLEL: must be a whole number of requests from 1 to 64, not "${bad}"`,
+        ),
+      );
+  });
+
+  it("fails the whole call at the first failed batch, and starts no batch after it", async () => {
+    Object.assign(server.state, { requests: 0, maxInFlight: 0, delayMs: 20, failRequest: 3 });
+    const embedder = embedderFromSpec("openai-compatible:hash-16", env());
+    await assert.rejects(embedder.embed(texts), (error: Error & { code?: string }) => {
+      assert.equal(error.code, "unavailable");
+      assert.match(
+        error.message,
+        /embedding model openai-compatible:hash-16 failed: .*the embedding service is down/,
+      );
+      return true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(server.state.requests, 4, "the four first batches were sent; none after the failure");
+    server.state.failRequest = 0;
   });
 });

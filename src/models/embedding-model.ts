@@ -43,42 +43,80 @@ export function resolveEmbeddingModel(spec: string, env: NodeJS.ProcessEnv = pro
 export interface AiSdkEmbedderOptions {
   /** Texts per request (default 64). */
   batchSize?: number;
+  /** Requests in flight at once, for more texts than one batch (default 4). */
+  parallelCalls?: number;
   /** Retries of retryable provider errors, with backoff (default 2). */
   maxRetries?: number;
 }
 
-/** An Embedder over any AI SDK embedding model, batched. */
+/** Requests in flight at once by default: a bulk write's batches overlap their network time. */
+export const DEFAULT_PARALLEL_CALLS = 4;
+
+/**
+ * An Embedder over any AI SDK embedding model: texts go in batches, up to `parallelCalls` requests
+ * at a time, and come back in order. The first failed batch fails the call and cancels the others.
+ */
 export function createAiSdkEmbedder(
   id: string,
   model: EmbeddingModel,
   options: AiSdkEmbedderOptions = {},
 ): Embedder {
   const batchSize = options.batchSize ?? 64;
+  const parallelCalls = options.parallelCalls ?? DEFAULT_PARALLEL_CALLS;
   return {
     id,
     async embed(texts) {
-      const out: Float32Array[] = [];
-      for (let i = 0; i < texts.length; i += batchSize) {
-        const values = texts.slice(i, i + batchSize);
-        try {
-          const { embeddings } = await aiSdk().embedMany({
-            model,
-            values,
-            maxRetries: options.maxRetries ?? 2,
-          });
-          for (const embedding of embeddings) out.push(Float32Array.from(embedding));
-        } catch (error) {
-          throw new EngramError("unavailable", `embedding model ${id} failed: ${(error as Error).message}`, {
-            cause: error,
-          });
+      const batches: string[][] = [];
+      for (let i = 0; i < texts.length; i += batchSize) batches.push(texts.slice(i, i + batchSize));
+      const embedded: Float32Array[][] = [];
+      const cancel = new AbortController();
+      let next = 0;
+      const caller = async () => {
+        while (next < batches.length && !cancel.signal.aborted) {
+          const index = next++;
+          try {
+            const { embeddings } = await aiSdk().embedMany({
+              model,
+              values: batches[index] as string[],
+              maxRetries: options.maxRetries ?? 2,
+              abortSignal: cancel.signal,
+            });
+            embedded[index] = embeddings.map((embedding) => Float32Array.from(embedding));
+          } catch (error) {
+            cancel.abort();
+            throw new EngramError(
+              "unavailable",
+              `embedding model ${id} failed: ${(error as Error).message}`,
+              {
+                cause: error,
+              },
+            );
+          }
         }
-      }
-      return out;
+      };
+      // Every caller's failure is handled here: the first rejects the call, the rest were cancelled.
+      await Promise.all(Array.from({ length: Math.min(parallelCalls, batches.length) }, caller));
+      return embedded.flat();
     },
   };
 }
 
-/** The embedder named by `spec` (e.g. from `ENGRAM_EMBEDDING_MODEL`). */
+/**
+ * The embedder named by `spec` (e.g. from `ENGRAM_EMBEDDING_MODEL`); `ENGRAM_EMBEDDING_PARALLEL`
+ * sets its requests in flight at once (1–64, default 4).
+ */
 export function embedderFromSpec(spec: string, env: NodeJS.ProcessEnv = process.env): Embedder {
-  return createAiSdkEmbedder(spec, resolveEmbeddingModel(spec, env));
+  return createAiSdkEmbedder(spec, resolveEmbeddingModel(spec, env), { parallelCalls: parallelCallsOf(env) });
+}
+
+function parallelCallsOf(env: NodeJS.ProcessEnv): number {
+  const raw = env.ENGRAM_EMBEDDING_PARALLEL;
+  if (raw === undefined || raw === "") return DEFAULT_PARALLEL_CALLS;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < 1 || value > 64)
+    throw new EngramError(
+      "invalid_input",
+      `ENGRAM_EMBEDDING_PARALLEL: must be a whole number of requests from 1 to 64, not "${raw}"`,
+    );
+  return value;
 }

@@ -6,27 +6,33 @@ import { createHashEmbedder } from "../models/hash-embedder.ts";
  * A local stand-in for an OpenAI-compatible embeddings endpoint (`POST …/embeddings`), speaking
  * the real wire format. A model named `hash-N` answers with the deterministic N-dimension hash
  * embedder's vectors; while `down` is set, every request fails with HTTP 400 (not retried, so tests
- * stay fast). Listens on 127.0.0.1.
+ * stay fast), and so does request number `failRequest` (counting from 1). Each answer waits
+ * `delayMs`; `maxInFlight` is the most requests it has held at once. Listens on 127.0.0.1.
  */
 export async function startFakeEmbeddingServer() {
-  const state = { down: false, requests: 0 };
+  const state = { down: false, requests: 0, delayMs: 0, failRequest: 0, inFlight: 0, maxInFlight: 0 };
   const server: Server = createServer((req, res) => {
     let raw = "";
     req.on("data", (chunk) => {
       raw += chunk;
     });
     req.on("end", async () => {
-      state.requests++;
+      const number = ++state.requests;
+      state.inFlight++;
+      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+      if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
       const reply = (status: number, body: unknown) => {
+        state.inFlight--;
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(body));
       };
       const body = JSON.parse(raw === "" ? "{}" : raw) as { model?: string; input?: string[] | string };
       const dimensions = Number(/^hash-(\d+)$/.exec(body.model ?? "")?.[1]);
-      if (state.down || !req.url?.endsWith("/embeddings") || !(dimensions > 0))
+      const down = state.down || number === state.failRequest;
+      if (down || !req.url?.endsWith("/embeddings") || !(dimensions > 0))
         return reply(400, {
           error: {
-            message: state.down ? "the embedding service is down" : "unknown model",
+            message: down ? "the embedding service is down" : "unknown model",
             type: "invalid_request_error",
           },
         });
@@ -45,6 +51,11 @@ export async function startFakeEmbeddingServer() {
   return {
     state,
     baseUrl: `http://127.0.0.1:${port}/v1`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Clients keep connections alive; a cancelled request may leave one open.
+        server.closeAllConnections();
+      }),
   };
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createEngram } from "../engram.ts";
 import { startFakeEmbeddingServer } from "../test/fake-embedding-server.ts";
-import { embedderFromSpec } from "./embedding-model.ts";
+import { createAiSdkEmbedder, embedderFromSpec, resolveEmbeddingModel } from "./embedding-model.ts";
 import { createHashEmbedder } from "./hash-embedder.ts";
 
 /** A local stand-in for an OpenAI-compatible embeddings endpoint, speaking the real wire format. */
@@ -123,6 +123,20 @@ describe("embedding many texts through a provider", () => {
           `ENGRAM_EMBEDDING_PARALLEL: must be a whole number of requests from 1 to 64, not "${bad}"`,
         ),
       );
+  });
+
+  it("refuses a batch size or a number of requests at once that is not a whole number of at least 1", () => {
+    const model = resolveEmbeddingModel("openai-compatible:hash-16", env());
+    for (const bad of [0, -2, 1.5, Number.NaN]) {
+      assert.throws(
+        () => createAiSdkEmbedder("x", model, { batchSize: bad }),
+        new RegExp(`batchSize: must be a whole number of at least 1, not ${bad}`),
+      );
+      assert.throws(
+        () => createAiSdkEmbedder("x", model, { parallelCalls: bad }),
+        new RegExp(`parallelCalls: must be a whole number of at least 1, not ${bad}`),
+      );
+    }
   });
 
   it("fails the whole call at the first failed batch, and starts no batch after it", async () => {

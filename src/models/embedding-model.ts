@@ -61,8 +61,8 @@ export function createAiSdkEmbedder(
   model: EmbeddingModel,
   options: AiSdkEmbedderOptions = {},
 ): Embedder {
-  const batchSize = options.batchSize ?? 64;
-  const parallelCalls = options.parallelCalls ?? DEFAULT_PARALLEL_CALLS;
+  const batchSize = countOption("batchSize", options.batchSize, 64);
+  const parallelCalls = countOption("parallelCalls", options.parallelCalls, DEFAULT_PARALLEL_CALLS);
   return {
     id,
     async embed(texts) {
@@ -107,6 +107,14 @@ export function createAiSdkEmbedder(
  */
 export function embedderFromSpec(spec: string, env: NodeJS.ProcessEnv = process.env): Embedder {
   return createAiSdkEmbedder(spec, resolveEmbeddingModel(spec, env), { parallelCalls: parallelCallsOf(env) });
+}
+
+/** A whole number of at least 1, or the default when not given. @throws EngramError naming the option */
+function countOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1)
+    throw new EngramError("invalid_input", `${name}: must be a whole number of at least 1, not ${value}`);
+  return value;
 }
 
 function parallelCallsOf(env: NodeJS.ProcessEnv): number {

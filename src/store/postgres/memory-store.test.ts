@@ -354,6 +354,8 @@ describe("PostgreSQL memories and messages", postgresSkip(), () => {
     );
     const one = new PgDatabase({ url: server.url, schema, max: 1 });
     try {
+      // The graph's own statistics, as for the ranking statement above.
+      await one.run("ANALYZE graph_entities, graph_relations, graph_mentions");
       const graph = new PgGraphStore(one);
       for (let i = 0; i < 12; i++) {
         const keys = names.slice(i, i + 1 + (i % 5));

@@ -139,6 +139,31 @@ describe("agent runtime", () => {
     assert.match(JSON.stringify(model.calls[1]?.prompt), /first answer/);
   });
 
+  it("queues turns of one conversation in the order they were sent, however long their look-ups take", async () => {
+    const model = scriptedModel([{ text: "first answer" }, { text: "second answer" }]);
+    const engram = createTestEngram({ model, env: {} });
+    const agent = await engram.agents.create({ name: "a" });
+    // The first call's read of the agent is the slow one (as on a busy connection of a pool).
+    const agents = engram.store.agents;
+    const get = agents.get.bind(agents);
+    let reads = 0;
+    agents.get = async (id) => {
+      const read = ++reads;
+      if (read === 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      return get(id);
+    };
+    try {
+      const [one, two] = await Promise.all([
+        engram.runtime.send(agent.id, { content: "one" }),
+        engram.runtime.send(agent.id, { content: "two" }),
+      ]);
+      assert.deepEqual([one.answer, two.answer], ["first answer", "second answer"]);
+      assert.match(JSON.stringify(model.calls[1]?.prompt), /"one".*first answer.*"two"/s);
+    } finally {
+      agents.get = get;
+    }
+  });
+
   for (const streaming of [false, true])
     it(`gives every model call of a tool round the history, then the new message (${streaming ? "streaming" : "blocking"})`, async () => {
       const model = scriptedModel([{ text: "Hello Ada." }, ...remember]);

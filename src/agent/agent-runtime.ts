@@ -277,101 +277,108 @@ export class AgentRuntime {
     if (split.text.trim() === "" && split.images.length === 0)
       throw new InvalidInputError("invalid message: content: must not be empty");
     const parsed = { ...fields, content: split.text.trim() === "" ? "[image]" : split.text };
-    const agent = await requireAgent(this.#s.ctx, agentId);
-    const baseModel = modelForAgent(this.#s.ctx, agent, options.model);
-    const modelName = this.#modelName(agent, options.model) ?? "model";
-    const settings = resolveSettings(this.#s.options, agent, settingsOf(parsed), modelName);
-    const responder = responderFor(settings, options.stopWhen);
-    const retry = { ...RETRY_DEFAULTS, ...this.#s.options.retry };
-    const turnId = this.#s.ctx.generateId("turn");
-    let ready: (value: TurnPlan | Error) => void = () => {};
-    const prepared = new Promise<TurnPlan | Error>((resolve) => {
-      ready = resolve;
-    });
-    // One turn at a time per conversation in this process, so each sees the one before it.
-    const result = this.#s.ctx.writeLock.run(`turn:${agent.id}:${parsed.userId ?? ""}`, async () => {
-      const plan: TurnPlan = {
-        turnId,
-        agent,
-        input: parsed,
-        images: options.toolResults === undefined ? split.images : [],
-        imageRecord: null,
-        settings,
-        responder,
-        model: withRetries(baseModel, retry),
-        modelName,
-        streaming,
-        emit,
-        abortSignal: options.abortSignal,
-        startedAt: nowIso(this.#s.ctx),
-        edits: [],
-        toolCalls: [],
-        tools: {},
-        compiled: undefined,
-        clientTools: new Set(Object.keys(options.clientTools ?? {})),
-        resumed: null,
-        origin,
-      };
-      try {
-        plan.tools = await this.#tools(
+    // Calls for one conversation join its turn queue in the order they were made, whatever order
+    // their look-ups finish in (on PostgreSQL they run on different connections). The agent is
+    // named as given: calls naming it differently (name and id) are ordered only by the turn queue.
+    const queued = await this.#s.ctx.writeLock.run(`arrival:${agentId}:${parsed.userId ?? ""}`, async () => {
+      const agent = await requireAgent(this.#s.ctx, agentId);
+      const baseModel = modelForAgent(this.#s.ctx, agent, options.model);
+      const modelName = this.#modelName(agent, options.model) ?? "model";
+      const settings = resolveSettings(this.#s.options, agent, settingsOf(parsed), modelName);
+      const responder = responderFor(settings, options.stopWhen);
+      const retry = { ...RETRY_DEFAULTS, ...this.#s.options.retry };
+      const turnId = this.#s.ctx.generateId("turn");
+      let ready: (value: TurnPlan | Error) => void = () => {};
+      const prepared = new Promise<TurnPlan | Error>((resolve) => {
+        ready = resolve;
+      });
+      // One turn at a time per conversation in this process, so each sees the one before it.
+      const result = this.#s.ctx.writeLock.run(`turn:${agent.id}:${parsed.userId ?? ""}`, async () => {
+        const plan: TurnPlan = {
+          turnId,
           agent,
-          { userId: parsed.userId, sessionId: parsed.sessionId, turnId, settings, origin },
-          (edit) => {
-            plan.edits.push(edit);
-            emit({ type: "memory-edit", ...edit });
-          },
-          options.messageTargets,
-        );
-        if (options.clientTools !== undefined)
-          Object.assign(plan.tools, clientToolSet(options.clientTools, Object.keys(plan.tools)));
-      } catch (error) {
-        ready(error instanceof Error ? error : new Error(String(error)));
-        return null;
-      }
-      let held: HeldConversation;
-      try {
-        // And one at a time across engines: other server processes, on any machine, and the CLI.
-        held = await holdConversation(this.#s.ctx.store, {
-          agentId: agent.id,
-          conversation: parsed.userId ?? "",
-          holder: turnId,
-          owner: this.#s.ctx.instanceId,
-          waitMs: settings.timeoutMs,
-          nowMs: () => this.#s.ctx.now(),
-          signal: options.abortSignal,
-        });
-        // A turn whose lease was taken over (this engine stalled past it) stops like a cancelled one.
-        plan.abortSignal =
-          options.abortSignal === undefined ? held.lost : AbortSignal.any([options.abortSignal, held.lost]);
-      } catch (error) {
-        ready(error instanceof Error ? error : new Error(String(error)));
-        return null;
-      }
-      try {
+          input: parsed,
+          images: options.toolResults === undefined ? split.images : [],
+          imageRecord: null,
+          settings,
+          responder,
+          model: withRetries(baseModel, retry),
+          modelName,
+          streaming,
+          emit,
+          abortSignal: options.abortSignal,
+          startedAt: nowIso(this.#s.ctx),
+          edits: [],
+          toolCalls: [],
+          tools: {},
+          compiled: undefined,
+          clientTools: new Set(Object.keys(options.clientTools ?? {})),
+          resumed: null,
+          origin,
+        };
         try {
-          if (options.toolResults !== undefined) plan.resumed = await this.#resume(plan, options.toolResults);
-          plan.compiled = await this.#compile(plan);
+          plan.tools = await this.#tools(
+            agent,
+            { userId: parsed.userId, sessionId: parsed.sessionId, turnId, settings, origin },
+            (edit) => {
+              plan.edits.push(edit);
+              emit({ type: "memory-edit", ...edit });
+            },
+            options.messageTargets,
+          );
+          if (options.clientTools !== undefined)
+            Object.assign(plan.tools, clientToolSet(options.clientTools, Object.keys(plan.tools)));
         } catch (error) {
           ready(error instanceof Error ? error : new Error(String(error)));
           return null;
         }
-        ready(plan);
-        return await runTurn(
-          {
-            ...this.#s,
-            compile: (p) => this.#compile(p),
-            compilerServices: this.#compilerServices(),
-          },
-          plan,
-        );
-      } finally {
-        // A lease that cannot be released lapses once it is no longer renewed.
-        await held.release().catch(() => {});
-      }
+        let held: HeldConversation;
+        try {
+          // And one at a time across engines: other server processes, on any machine, and the CLI.
+          held = await holdConversation(this.#s.ctx.store, {
+            agentId: agent.id,
+            conversation: parsed.userId ?? "",
+            holder: turnId,
+            owner: this.#s.ctx.instanceId,
+            waitMs: settings.timeoutMs,
+            nowMs: () => this.#s.ctx.now(),
+            signal: options.abortSignal,
+          });
+          // A turn whose lease was taken over (this engine stalled past it) stops like a cancelled one.
+          plan.abortSignal =
+            options.abortSignal === undefined ? held.lost : AbortSignal.any([options.abortSignal, held.lost]);
+        } catch (error) {
+          ready(error instanceof Error ? error : new Error(String(error)));
+          return null;
+        }
+        try {
+          try {
+            if (options.toolResults !== undefined)
+              plan.resumed = await this.#resume(plan, options.toolResults);
+            plan.compiled = await this.#compile(plan);
+          } catch (error) {
+            ready(error instanceof Error ? error : new Error(String(error)));
+            return null;
+          }
+          ready(plan);
+          return await runTurn(
+            {
+              ...this.#s,
+              compile: (p) => this.#compile(p),
+              compilerServices: this.#compilerServices(),
+            },
+            plan,
+          );
+        } finally {
+          // A lease that cannot be released lapses once it is no longer renewed.
+          await held.release().catch(() => {});
+        }
+      });
+      return { turnId, prepared, result };
     });
-    const outcome = await prepared;
+    const outcome = await queued.prepared;
     if (outcome instanceof Error) throw outcome;
-    return { turnId, result: result as Promise<TurnResult> };
+    return { turnId: queued.turnId, result: queued.result as Promise<TurnResult> };
   }
 
   #compile(plan: TurnPlan) {

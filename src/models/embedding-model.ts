@@ -50,7 +50,7 @@ export interface AiSdkEmbedderOptions {
 }
 
 /** Requests in flight at once by default: a bulk write's batches overlap their network time. */
-export const DEFAULT_PARALLEL_CALLS = 4;
+const DEFAULT_PARALLEL_CALLS = 4;
 
 /**
  * An Embedder over any AI SDK embedding model: texts go in batches, up to `parallelCalls` requests

@@ -13,7 +13,7 @@ export interface HashJob {
 export const VECTORS_AT = 8;
 
 /** Runs one job, then flags it done (or failed) and wakes whoever waits on its state word. */
-export function runHashJob(job: HashJob): void {
+function runHashJob(job: HashJob): void {
   const state = new Int32Array(job.buffer, 0, 1);
   try {
     const out = new Float32Array(job.buffer, VECTORS_AT, job.texts.length * job.dimensions);

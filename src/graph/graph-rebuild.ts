@@ -14,7 +14,7 @@ export async function rebuildGraph(store: Store, agentId: string): Promise<Agent
   const records: GraphRecord[] = [];
   for (let after: string | undefined; ; ) {
     const page = await store.memories.list({ agentId }, { after, limit: REBUILD_PAGE });
-    records.push(...page.map(memoryRecord));
+    records.push(...page.map((memory) => memoryRecord(memory)));
     if (page.length < REBUILD_PAGE) break;
     after = page.at(-1)?.id;
   }

@@ -1,17 +1,20 @@
-import type { AgentGraph, GraphRecord } from "../core/graph-types.ts";
+import type { AgentGraph, GraphFacts, GraphRecord } from "../core/graph-types.ts";
 import type { Memory, Message } from "../core/types.ts";
 import { mergeRecords } from "../store/graph-batch.ts";
 import { extractEntities } from "./entity-extractor.ts";
 
-/** What a memory says about entities, found without a model. */
-export function memoryRecord(memory: Memory): GraphRecord {
+/**
+ * What a memory says about entities, found without a model (`facts`: what `extractEntities` found
+ * in its text already, as a write's analysis does).
+ */
+export function memoryRecord(memory: Memory, facts: GraphFacts = extractEntities(memory.text)): GraphRecord {
   return {
     source: "memory",
     id: memory.id,
     userId: memory.userId,
     at: memory.validFrom ?? memory.createdAt,
     closedAt: memory.validTo,
-    ...extractEntities(memory.text),
+    ...facts,
   };
 }
 

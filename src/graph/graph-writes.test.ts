@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { GraphRecord } from "../core/graph-types.ts";
+import { graphRecordsNow } from "../store/store.ts";
 import { createTestEngram } from "../test/index.ts";
 
 /** An engine whose store's graph writes fail in the unit of work (an entity with no name breaks a NOT NULL column). */
@@ -16,7 +17,8 @@ function failingGraph() {
   store.unitOfWork = () => {
     const work = unitOfWork();
     const record = work.graph.record.bind(work.graph);
-    work.graph.record = (agentId, records) => record(agentId, failing ? records.map(broken) : records);
+    work.graph.record = (agentId, records) =>
+      record(agentId, failing ? graphRecordsNow(records).map(broken) : records);
     return work;
   };
   return { engram, heal: () => (failing = false) };

@@ -262,8 +262,8 @@ export class VectorIndex {
       missing.forEach((hash, i) => {
         const vector = fresh[i] as Float32Array;
         found.set(hash, vector);
-        // A copy of a view into a batch's shared buffer, which it would otherwise keep alive.
-        this.#recent.set(hash, vector.buffer instanceof SharedArrayBuffer ? vector.slice() : vector);
+        // A copy of a view into a batch's buffer, which it would otherwise keep alive.
+        this.#recent.set(hash, vector.byteLength < vector.buffer.byteLength ? vector.slice() : vector);
       });
       return hashes.map((h) => found.get(h) as Float32Array);
     };

@@ -86,7 +86,9 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
     const checkpoint = run.changes.addTo(work, job.kind, summary);
     // What the job's new memories name, and what an extraction found, land with its changes.
     const named =
-      job.kind === "consolidate" || !keepsGraph(agent) ? [] : run.changes.inserted.map(memoryRecord);
+      job.kind === "consolidate" || !keepsGraph(agent)
+        ? []
+        : run.changes.inserted.map((memory) => memoryRecord(memory));
     const records = [...named, ...run.graphRecords];
     if (records.length > 0) work.graph.record(agent.id, records);
     for (const owned of vectors) storeWith(work, owned);

@@ -1,5 +1,6 @@
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import type { FilterNode } from "../core/filter/filter-ast.ts";
+import type { GraphRecord } from "../core/graph-types.ts";
 import type { Group } from "../core/group-types.ts";
 import type { McpServer } from "../core/mcp-server-types.ts";
 import type {
@@ -481,6 +482,12 @@ export interface MemoryWrite {
   memory: Memory;
   version: MemoryVersion;
   event: NewEvent;
+  /**
+   * The index terms of the memory's text joined by single spaces (`indexTerms(text).join(" ")`),
+   * when the writer analyses the text beforehand, perhaps on another thread: called when the
+   * full-text row is written (after the write's other rows), it may wait for them.
+   */
+  textTerms?: () => string;
 }
 
 /** A fact's key as it is matched: the same key, agent and user (see `keyedMatch`). */
@@ -612,6 +619,17 @@ export type VectorItems = readonly VectorItem[] | (() => readonly VectorItem[]);
 /** The vectors of `items`, waiting for them if they are still being computed. */
 export function vectorItemsNow(items: VectorItems): readonly VectorItem[] {
   return typeof items === "function" ? items() : items;
+}
+
+/**
+ * Graph records for a unit of work: ready, or to be built (perhaps waiting for an analysis on
+ * another thread) when the unit records them, after writing the operations before them.
+ */
+export type GraphRecords = readonly GraphRecord[] | (() => readonly GraphRecord[]);
+
+/** The records of `records`, building them if they are not built yet. */
+export function graphRecordsNow(records: GraphRecords): readonly GraphRecord[] {
+  return typeof records === "function" ? records() : records;
 }
 
 export interface VectorStore {

@@ -1,6 +1,5 @@
 import { EngramError } from "../core/errors.ts";
 import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
-import type { GraphRecord } from "../core/graph-types.ts";
 import type { BlockAttachment, SharedBlock } from "../core/shared-block-types.ts";
 import type {
   Agent,
@@ -14,6 +13,7 @@ import type {
 } from "../core/types.ts";
 import type {
   AppendCommit,
+  GraphRecords,
   HistorySnapshot,
   IndexedMessage,
   InsightChanges,
@@ -81,7 +81,7 @@ export type WorkOperation =
       events: readonly NewEvent[];
     }
   | { kind: "messages.import"; messages: Iterable<IndexedMessage> }
-  | { kind: "graph.record"; agentId: string; records: readonly GraphRecord[] }
+  | { kind: "graph.record"; agentId: string; records: GraphRecords }
   | { kind: "vectors.upsert"; space: VectorSpace; agentId: string; items: VectorItems }
   | { kind: "experience.import"; agentId: string; data: ExperienceImport }
   | { kind: "images.import"; images: readonly StoredImage[] }
@@ -170,9 +170,10 @@ export interface UnitOfWork {
   readonly graph: {
     /**
      * Records what memories and messages say about entities, as `GraphStore.record`: with the write
-     * of those items in the same unit, the graph is never short of an acknowledged write.
+     * of those items in the same unit, the graph is never short of an acknowledged write. Records
+     * given as a function are built when the unit reaches this operation.
      */
-    record(agentId: string, records: readonly GraphRecord[]): void;
+    record(agentId: string, records: GraphRecords): void;
   };
   readonly vectors: {
     /**

@@ -55,6 +55,37 @@ describe("memories", () => {
     );
   });
 
+  it("indexes and graphs a large batch (analysed on the helper thread) as the same memories added one by one", async () => {
+    const engram = createTestEngram();
+    const [batched, single] = await Promise.all([
+      engram.agents.create({ name: "batched" }),
+      engram.agents.create({ name: "single" }),
+    ]);
+    const people = ["Ada Lovelace", "Bea Smith", "Carl Jung", "Dora Maar"];
+    const places = ["Lisbon", "Oslo", "Kyoto", "Lima"];
+    const texts = Array.from(
+      { length: 40 },
+      (_, i) =>
+        `${people[i % 4]} moved to ${places[(i >> 2) % 4]} and likes ${["pottery", "camping", "chess"][i % 3]} (note ${i})`,
+    );
+    await engram.memories.addMany(
+      batched.id,
+      texts.map((text) => ({ text, tags: ["moves"] })),
+    );
+    for (const text of texts) await engram.memories.add(single.id, { text, tags: ["moves"] });
+    const found = async (agentId: string, query: string) =>
+      (await engram.search(agentId, { query, k: 50, recordAccess: false })).results.map((r) => r.text).sort();
+    for (const query of ["pottery", "Kyoto camping", "moves", "note 17", "Lovelace"]) {
+      const expected = await found(single.id, query);
+      assert.ok(expected.length > 0, query);
+      assert.deepEqual(await found(batched.id, query), expected, query);
+    }
+    const entities = async (agentId: string) =>
+      (await engram.entities.list(agentId, { limit: 100 })).items.map((e) => [e.name, e.type, e.mentions]);
+    assert.deepEqual(await entities(batched.id), await entities(single.id));
+    assert.ok((await entities(batched.id)).some(([name]) => name === "Kyoto"));
+  });
+
   it("keeps every version on update and records the deletion in history and events", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });

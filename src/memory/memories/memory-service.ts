@@ -8,6 +8,7 @@ import { keepsGraph } from "../../graph/graph-mode.ts";
 import { emptyRecord, memoryRecord } from "../../graph/graph-records.ts";
 import { storeWith } from "../../retrieval/vector-index.ts";
 import type { KeyedMatch, MemoryWrite, Supersession } from "../../store/store.ts";
+import { analyseTexts } from "../../threads/text-analysis.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { dropUndefined, pageOf } from "../pagination.ts";
 import { chainFacts, keyedMatch, matchKey, startOf } from "./keyed-facts.ts";
@@ -75,6 +76,9 @@ export class MemoryService {
       throw new InvalidInputError(
         "invalid memories: scope: one batch holds agent or project memories, not both: send two batches",
       );
+    // The texts' terms and entities, analysed (for a large batch on the helper thread) while the
+    // write is prepared; the write takes them when it stores the full-text rows and the graph's.
+    const analyses = analyseTexts(parsed.map((m) => m.text));
     const agent = await requireAgent(this.#ctx, agentId);
     const actor = options.actor ?? "user";
     const project = scopes.has("project");
@@ -116,13 +120,17 @@ export class MemoryService {
     for (let attempt = 1; ; attempt++) {
       const plan = keyed ? await this.#supersession(agent, fresh, actor, now) : null;
       const memories = plan?.memories ?? fresh;
-      const writes = memories.map((memory) =>
-        memoryWrite(this.#ctx, agent, { memory, operation: "create", actor, before: null, at: now }),
-      );
+      const writes = memories.map((memory, i) => ({
+        ...memoryWrite(this.#ctx, agent, { memory, operation: "create", actor, before: null, at: now }),
+        textTerms: () => analyses.at(i, memory.text).terms,
+      }));
       // The graph learns what the memories name in their own transaction: never short of a write.
       const work = this.#ctx.store.unitOfWork();
       work.memories.insert(writes, plan?.supersession);
-      if (keepsGraph(agent)) work.graph.record(agent.id, memories.map(memoryRecord));
+      if (keepsGraph(agent))
+        work.graph.record(agent.id, () =>
+          memories.map((m, i) => memoryRecord(m, analyses.at(i, m.text).facts)),
+        );
       storeWith(work, vectors);
       try {
         await work.commit();

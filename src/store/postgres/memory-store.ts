@@ -73,9 +73,9 @@ function versionValues(version: MemoryVersion): unknown[] {
   ];
 }
 
-/** The full-text document of a memory's row. */
-function document(doc: number, memory: Memory) {
-  return { agentId: memory.agentId, doc, columns: memoryIndexTerms(memory) };
+/** The full-text document of a memory's row (`textTerms`: see `MemoryWrite.textTerms`). */
+function document(doc: number, memory: Memory, textTerms?: () => string) {
+  return { agentId: memory.agentId, doc, columns: memoryIndexTerms(memory, textTerms) };
 }
 
 /**
@@ -86,6 +86,7 @@ async function insertMemoryRows(
   tx: Sql,
   memories: readonly Memory[],
   versions: readonly MemoryVersion[] = [],
+  textTerms: ReadonlyMap<string, () => string> = new Map(),
 ): Promise<void> {
   if (memories.length === 0) return insertVersions(tx, versions);
   let rows: { rowid: number; id: string }[];
@@ -110,7 +111,7 @@ async function insertMemoryRows(
   await indexDocuments(
     tx,
     MEMORY_SPACE,
-    active.map((memory) => document(rowids.get(memory.id) as number, memory)),
+    active.map((memory) => document(rowids.get(memory.id) as number, memory, textTerms.get(memory.id))),
   );
 }
 
@@ -126,6 +127,9 @@ export async function insertMemories(tx: Sql, writes: readonly MemoryWrite[]): P
     tx,
     writes.map((write) => write.memory),
     writes.map((write) => write.version),
+    new Map(
+      writes.flatMap((write) => (write.textTerms === undefined ? [] : [[write.memory.id, write.textTerms]])),
+    ),
   );
   await writeEvents(
     tx,

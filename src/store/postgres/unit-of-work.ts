@@ -1,5 +1,5 @@
 import { EngramError } from "../../core/errors.ts";
-import { vectorItemsNow } from "../store.ts";
+import { graphRecordsNow, vectorItemsNow } from "../store.ts";
 import { applyOperation, type WorkHandlers, type WorkOperation, writtenItems } from "../unit-of-work.ts";
 import { insertAgent, setInstructions } from "./agent-store.ts";
 import { writeEvents } from "./event-writer.ts";
@@ -64,8 +64,10 @@ function pgHandlers(
       await writeEvents(tx, op.events);
     },
     "messages.import": (op) => importMessages(tx, op.messages),
-    "graph.record": (op) =>
-      recordGraph(tx, op.agentId, op.records, { fresh: op.records.every((r) => written.has(r.id)) }),
+    "graph.record": (op) => {
+      const records = graphRecordsNow(op.records);
+      return recordGraph(tx, op.agentId, records, { fresh: records.every((r) => written.has(r.id)) });
+    },
     "vectors.upsert": async (op) => {
       if (vectors === null) throw new EngramError("internal", "this database stores no vectors");
       await vectors.upsertIn(tx, op.space, op.agentId, vectorItemsNow(op.items));

@@ -7,9 +7,30 @@ import { type IndexedMessage, MESSAGE_FIELDS } from "../store.ts";
  * rank) the same words.
  */
 
-/** A memory's full-text columns: its text's terms, then its tags' terms. */
-export function memoryIndexTerms(memory: Memory): [string[], string[]] {
-  return [indexTerms(memory.text), memory.tags.length === 0 ? [] : indexTerms(memory.tags.join(" "))];
+/**
+ * A memory's full-text columns: its text's terms, then its tags' terms. `textTerms`: the text's
+ * terms as a write analysed them beforehand (see `MemoryWrite.textTerms`).
+ */
+export function memoryIndexTerms(memory: Memory, textTerms?: () => string): [string[], string[]] {
+  return [
+    textTerms === undefined ? indexTerms(memory.text) : splitTerms(textTerms()),
+    memoryTagTerms(memory),
+  ];
+}
+
+/** A memory's text terms joined by single spaces (`textTerms`: as in `memoryIndexTerms`). */
+export function memoryTextTermsJoined(memory: Memory, textTerms?: () => string): string {
+  return textTerms === undefined ? indexTerms(memory.text).join(" ") : textTerms();
+}
+
+/** A memory's tags' terms. */
+export function memoryTagTerms(memory: Memory): string[] {
+  return memory.tags.length === 0 ? [] : indexTerms(memory.tags.join(" "));
+}
+
+/** Terms joined by single spaces, as a list again. */
+export function splitTerms(joined: string): string[] {
+  return joined === "" ? [] : joined.split(" ");
 }
 
 /** A message's full-text columns, in `MESSAGE_FIELDS` order. */

@@ -28,6 +28,11 @@ export function namespaced(key: string, terms: readonly string[]): string {
   return out;
 }
 
+/** `namespaced` of terms given joined by single spaces. */
+export function namespacedJoined(key: string, joined: string): string {
+  return joined === "" ? "" : `${key}_${joined.replaceAll(" ", ` ${key}_`)}`;
+}
+
 /** An FTS5 match of any of the terms; terms are letters and digits only, so quoting is safe. */
 export function matchAny(key: string, terms: readonly string[]): string {
   return terms.map((t) => `"${key}_${t.replaceAll('"', "")}"`).join(" OR ");

@@ -1,10 +1,10 @@
 import type { SQLInputValue } from "node:sqlite";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
-import { memoryIndexTerms } from "../rows/index-terms.ts";
+import { memoryTagTerms, memoryTextTermsJoined } from "../rows/index-terms.ts";
 import { contentValues } from "../rows/memory-rows.ts";
 import type { EventOwners } from "./event-owners.ts";
 import { eventValues } from "./event-writer.ts";
-import { agentKey, namespaced } from "./fts.ts";
+import { agentKey, namespaced, namespacedJoined } from "./fts.ts";
 import { encodeSnapshot } from "./memory-snapshot.ts";
 
 /**
@@ -38,11 +38,19 @@ export function pushRow(
   out.push(memory.updatedAt, createdBy);
 }
 
-/** A memory's full-text row: its analysed terms and tag terms under the agent's namespace. */
-export function pushIndexed(out: SQLInputValue[], rowid: number, memory: Memory): void {
+/**
+ * A memory's full-text row: its analysed terms and tag terms under the agent's namespace
+ * (`textTerms`: the text's terms analysed beforehand, see `MemoryWrite.textTerms`).
+ */
+export function pushIndexed(
+  out: SQLInputValue[],
+  rowid: number,
+  memory: Memory,
+  textTerms?: () => string,
+): void {
   const key = agentKey(memory.agentId);
-  const [text, tags] = memoryIndexTerms(memory);
-  out.push(rowid, namespaced(key, text), namespaced(key, tags));
+  const text = namespacedJoined(key, memoryTextTermsJoined(memory, textTerms));
+  out.push(rowid, text, namespaced(key, memoryTagTerms(memory)));
 }
 
 /** A version's row; `live`: its snapshot may refer to the memory's row. */

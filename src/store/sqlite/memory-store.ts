@@ -25,7 +25,7 @@ import type {
   Supersession,
 } from "../store.ts";
 import { POSTING_BUDGET } from "../term-choice.ts";
-import { insertRows } from "./batch-insert.ts";
+import { insertEachRow, insertRows } from "./batch-insert.ts";
 import { inReadTransaction, inTransaction, inWriteTransaction, withoutFsync } from "./database.ts";
 import { EventOwners } from "./event-owners.ts";
 import { EVENT_HEAD, EVENT_WIDTH, eventJson, writeEvent } from "./event-writer.ts";
@@ -123,21 +123,19 @@ export class SqliteMemoryStore implements MemoryStore {
 
   /** `insert`, synchronously: joins the caller's transaction when there is one. */
   insertNow(writes: readonly MemoryWrite[]): void {
-    // Each table's rows go in with a few multi-row statements; a new memory's version is usually
-    // implied by its row, and its event refers to that version (see version-rows.ts,
-    // memory-event-refs.ts).
+    // Each table's rows go in with a few multi-row statements, the full-text rows last and one by
+    // one (see `insertEachRow`): their terms may still be being analysed on another thread (see
+    // `MemoryWrite.textTerms`). A new memory's version is usually implied by its row, and its event
+    // refers to that version (see version-rows.ts, memory-event-refs.ts).
     inTransaction(this.#s.db, () => {
-      let rowid = this.#s.get<{ last: number | null }>("SELECT MAX(rowid) AS last FROM memories")?.last ?? 0;
+      const last = this.#s.get<{ last: number | null }>("SELECT MAX(rowid) AS last FROM memories")?.last ?? 0;
       const rows: SQLInputValue[] = [];
-      const indexed: SQLInputValue[] = [];
       const versions: SQLInputValue[] = [];
       const events: SQLInputValue[] = [];
       const owners = new EventOwners(this.#s);
-      for (const { memory, version, event } of writes) {
-        rowid++;
+      writes.forEach(({ memory, version, event }, i) => {
         const implied = isImplicitCreation(version, memory);
-        pushRow(rows, rowid, memory, implied ? version.actor : null);
-        if (memory.archivedAt === null) pushIndexed(indexed, rowid, memory);
+        pushRow(rows, last + i + 1, memory, implied ? version.actor : null);
         if (!implied) pushVersion(versions, version, version.memory === memory && readsBackFromRow(memory));
         pushEvent(
           events,
@@ -146,11 +144,15 @@ export class SqliteMemoryStore implements MemoryStore {
           eventJson(event.before),
           event.after === version.memory ? versionRef(version.version) : eventJson(event.after),
         );
-      }
+      });
       insertRows(this.#s, MEMORY_HEAD, MEMORY_WIDTH, rows);
-      if (indexed.length > 0) insertRows(this.#s, FTS_HEAD, 3, indexed);
       if (versions.length > 0) insertRows(this.#s, VERSION_HEAD, VERSION_WIDTH, versions);
       insertRows(this.#s, EVENT_HEAD, EVENT_WIDTH, events);
+      const indexed: SQLInputValue[] = [];
+      writes.forEach(({ memory, textTerms }, i) => {
+        if (memory.archivedAt === null) pushIndexed(indexed, last + i + 1, memory, textTerms);
+      });
+      if (indexed.length > 0) insertEachRow(this.#s, FTS_HEAD, 3, indexed);
     });
     this.#terms.noteWrites(writes.length);
   }

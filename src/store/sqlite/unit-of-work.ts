@@ -1,5 +1,5 @@
 import { EngramError } from "../../core/errors.ts";
-import { vectorItemsNow } from "../store.ts";
+import { graphRecordsNow, vectorItemsNow } from "../store.ts";
 import { applyOperation, type WorkHandlers, type WorkOperation, writtenItems } from "../unit-of-work.ts";
 import type { SqliteAgentStore } from "./agent-store.ts";
 import { inWriteTransaction } from "./database.ts";
@@ -69,7 +69,7 @@ function sqliteHandlers(
     "memories.import": (op) => t.memories.importNow(op.items),
     "messages.append": (op) => t.messages.appendNow(op.messages, op.reindex, op.events),
     "messages.import": (op) => t.messages.appendNow(op.messages, [], []),
-    "graph.record": (op) => t.graph.recordNow(op.agentId, op.records),
+    "graph.record": (op) => t.graph.recordNow(op.agentId, graphRecordsNow(op.records)),
     "vectors.upsert": (op) => {
       if (t.vectors === null) throw new EngramError("internal", "this database stores no vectors");
       const task = t.vectors.upsertNow(op.space, op.agentId, vectorItemsNow(op.items), written);

@@ -1,0 +1,42 @@
+import type { GraphFacts } from "../core/graph-types.ts";
+import { indexTerms } from "../core/text.ts";
+import { extractEntities } from "../graph/entity-extractor.ts";
+import { hashVectorInto } from "../models/hash-vector.ts";
+
+/**
+ * What the helper thread can be asked (helper-thread.ts): pure functions of their input, computed
+ * the same there as inline. Each returns its output and the buffers to move rather than copy.
+ */
+export const TASKS = {
+  /** The hash embedder's vectors of the texts, one after another in one buffer. */
+  hashVectors(input: { texts: readonly string[]; dimensions: number }) {
+    const { texts, dimensions } = input;
+    const out = new Float32Array(texts.length * dimensions);
+    texts.forEach((text, i) => {
+      hashVectorInto(text, dimensions, out, i * dimensions);
+    });
+    return { output: out, transfer: [out.buffer] };
+  },
+  /** Each text's analysis as a write stores it (see `analyseText`). */
+  analyseTexts(input: { texts: readonly string[] }) {
+    return { output: input.texts.map(analyseText), transfer: [] };
+  },
+};
+
+export type TaskName = keyof typeof TASKS;
+export type TaskInput<N extends TaskName> = Parameters<(typeof TASKS)[N]>[0];
+export type TaskOutput<N extends TaskName> = ReturnType<(typeof TASKS)[N]>["output"];
+
+/**
+ * What a memory's write derives from its text: its index terms, joined by single spaces (the form
+ * a full-text row takes, and one string to pass between threads rather than many), and the entities
+ * it names (the graph's record of it).
+ */
+export interface TextAnalysis {
+  terms: string;
+  facts: GraphFacts;
+}
+
+export function analyseText(text: string): TextAnalysis {
+  return { terms: indexTerms(text).join(" "), facts: extractEntities(text) };
+}

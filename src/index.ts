@@ -268,6 +268,7 @@ export type {
   EventStore,
   EvolutionStore,
   ExperienceStore,
+  GraphRecords,
   GroupStore,
   HistorySnapshot,
   HistoryStore,

@@ -7,7 +7,8 @@ const ROWS_PER_STATEMENT = 64;
 /**
  * Inserts rows given flat (`width` values each) with multi-row `INSERT … VALUES (…), (…)`
  * statements: one statement step per 64 rows instead of one per row. Statements are prepared once
- * per size and reused.
+ * per size and reused. `tail` follows the values (an upsert's `ON CONFLICT …` clause: the rows
+ * must then be distinct in their conflict target, as an upsert may not touch one row twice).
  *
  * Not for FTS5 tables (see `insertEachRow`): a statement that writes several rows opens a statement
  * savepoint, and FTS5 writes the terms it holds in memory to a new segment at every savepoint.
@@ -17,13 +18,14 @@ export function insertRows(
   head: string,
   width: number,
   values: readonly SQLInputValue[],
+  tail = "",
 ): void {
   const rows = values.length / width;
   for (let start = 0; start < rows; start += ROWS_PER_STATEMENT) {
     const count = Math.min(ROWS_PER_STATEMENT, rows - start);
     const chunk =
       start === 0 && count === rows ? values : values.slice(start * width, (start + count) * width);
-    s.prepare(`${head} VALUES ${placeholders(width, count)}`).run(...chunk);
+    s.prepare(`${head} VALUES ${placeholders(width, count)}${tail}`).run(...chunk);
   }
 }
 

@@ -44,21 +44,26 @@ export class SqliteGraphStore implements GraphStore {
     await inWriteTransaction(this.#s.db, () => this.recordNow(agentId, records));
   }
 
-  /** `record`, synchronously: joins the caller's transaction when there is one. */
-  recordNow(agentId: string, records: readonly GraphRecord[]): void {
+  /**
+   * `record`, synchronously: joins the caller's transaction when there is one. `fresh`: the items
+   * were written by this same transaction, so they have no earlier mentions to take back.
+   */
+  recordNow(agentId: string, records: readonly GraphRecord[], options: { fresh?: boolean } = {}): void {
     if (records.length === 0) return;
     const batch = mergeRecords(records);
     inTransaction(this.#s.db, () => {
       const rowids = resolveItems(this.#s, itemIds(records));
       // The items' earlier mentions go, and their entities' counts with them.
-      forgetMentions(this.#s, agentId, batch.itemIds, rowids);
+      if (options.fresh !== true) forgetMentions(this.#s, agentId, batch.itemIds, rowids);
       const entities = this.#upsertEntities(agentId, batch.entities);
       insertMentions(this.#s, agentId, batch.mentions, entities, rowids);
-      for (const r of batch.relations) {
-        this.#s.run(
-          `INSERT INTO graph_relations (agent_id, user_key, source, target, type, weight, valid_from, valid_to, provenance)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (agent_id, user_key, source, target, type) DO UPDATE SET
+      // One row per relation (merged by `mergeRecords`), so the rows of one upsert never collide.
+      insertRows(
+        this.#s,
+        "INSERT INTO graph_relations (agent_id, user_key, source, target, type, weight, valid_from, valid_to, provenance)",
+        9,
+        batch.relations.flatMap((r) => batchRelationValues(agentId, r)),
+        ` ON CONFLICT (agent_id, user_key, source, target, type) DO UPDATE SET
              weight = weight + excluded.weight,
              valid_from = MIN(valid_from, excluded.valid_from),
              valid_to = CASE WHEN valid_to IS NULL OR excluded.valid_to IS NULL THEN NULL
@@ -66,9 +71,7 @@ export class SqliteGraphStore implements GraphStore {
              provenance = (SELECT json_group_array(json(value)) FROM (
                SELECT value FROM json_each(provenance) UNION ALL SELECT value FROM json_each(excluded.provenance)
                LIMIT ${MAX_RELATION_PROVENANCE}))`,
-          ...batchRelationValues(agentId, r),
-        );
-      }
+      );
       // A source that states the end closes the relation, though others stated it open.
       for (const r of batch.relations) {
         if (r.endedAt === null) continue;

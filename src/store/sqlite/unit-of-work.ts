@@ -69,7 +69,10 @@ function sqliteHandlers(
     "memories.import": (op) => t.memories.importNow(op.items),
     "messages.append": (op) => t.messages.appendNow(op.messages, op.reindex, op.events),
     "messages.import": (op) => t.messages.appendNow(op.messages, [], []),
-    "graph.record": (op) => t.graph.recordNow(op.agentId, graphRecordsNow(op.records)),
+    "graph.record": (op) => {
+      const records = graphRecordsNow(op.records);
+      t.graph.recordNow(op.agentId, records, { fresh: records.every((r) => written.has(r.id)) });
+    },
     "vectors.upsert": (op) => {
       if (t.vectors === null) throw new EngramError("internal", "this database stores no vectors");
       const task = t.vectors.upsertNow(op.space, op.agentId, vectorItemsNow(op.items), written);

@@ -1,4 +1,3 @@
-import type { GraphFacts } from "../core/graph-types.ts";
 import { indexTerms } from "../core/text.ts";
 import { extractEntities } from "../graph/entity-extractor.ts";
 import { hashVectorInto } from "../models/hash-vector.ts";
@@ -17,9 +16,13 @@ export const TASKS = {
     });
     return { output: out, transfer: [out.buffer] };
   },
-  /** Each text's analysis as a write stores it (see `analyseText`). */
-  analyseTexts(input: { texts: readonly string[] }) {
-    return { output: input.texts.map(analyseText), transfer: [] };
+  /** Each text's index terms, as a write stores them (see `joinedTerms`). */
+  indexTerms(input: { texts: readonly string[] }) {
+    return { output: input.texts.map(joinedTerms), transfer: [] };
+  },
+  /** The entities each text names (the graph's deterministic extractor). */
+  entities(input: { texts: readonly string[] }) {
+    return { output: input.texts.map((text) => extractEntities(text)), transfer: [] };
   },
 };
 
@@ -28,15 +31,9 @@ export type TaskInput<N extends TaskName> = Parameters<(typeof TASKS)[N]>[0];
 export type TaskOutput<N extends TaskName> = ReturnType<(typeof TASKS)[N]>["output"];
 
 /**
- * What a memory's write derives from its text: its index terms, joined by single spaces (the form
- * a full-text row takes, and one string to pass between threads rather than many), and the entities
- * it names (the graph's record of it).
+ * A text's index terms joined by single spaces: the form a full-text row takes, and one string to
+ * pass between threads rather than many.
  */
-export interface TextAnalysis {
-  terms: string;
-  facts: GraphFacts;
-}
-
-export function analyseText(text: string): TextAnalysis {
-  return { terms: indexTerms(text).join(" "), facts: extractEntities(text) };
+export function joinedTerms(text: string): string {
+  return indexTerms(text).join(" ");
 }

@@ -4,8 +4,16 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "
 import type { TaskInput, TaskName, TaskOutput } from "./helper-tasks.ts";
 import { type TaskMessage, THREAD_ROLE } from "./helper-thread-worker.ts";
 
-/** How long a wait for the thread blocks before the caller computes the result itself. */
-const WAIT_MS = 30_000;
+/**
+ * How long a wait for the thread blocks before the caller computes the result itself. A task takes
+ * milliseconds; one not done in this time means a thread that died or hangs, and it is given up.
+ */
+let waitMs = 10_000;
+
+/** Sets how long a wait blocks before the thread is given up (tests, which cannot wait 10 s). */
+export function setHelperThreadTimeout(ms: number): void {
+  waitMs = ms;
+}
 
 /**
  * A task handed to the helper thread. `wait` blocks the calling thread until the result is there
@@ -34,25 +42,31 @@ export function prestartHelperThread(): void {
   HelperThread.shared();
 }
 
-/** One task: its state word (0 working, 1 done, 2 failed) and the port its result arrives on. */
+/**
+ * One task: its state word (0 working, 1 done, 2 failed) and the port its result arrives on.
+ * `timedOut` gives the thread up, as dead or stuck.
+ */
 class Task<T> implements ThreadTask<T> {
   readonly #state: Int32Array;
   readonly #port: MessagePort;
+  readonly #timedOut: () => void;
   #result: { value: T | null } | undefined;
 
-  constructor(state: Int32Array, port: MessagePort) {
+  constructor(state: Int32Array, port: MessagePort, timedOut: () => void) {
     this.#state = state;
     this.#port = port;
+    this.#timedOut = timedOut;
   }
 
   wait(): T | null {
-    if (Atomics.load(this.#state, 0) === 0) Atomics.wait(this.#state, 0, 0, WAIT_MS);
+    if (Atomics.load(this.#state, 0) === 0 && Atomics.wait(this.#state, 0, 0, waitMs) === "timed-out")
+      this.#timedOut();
     return this.#take();
   }
 
   async settled(): Promise<T | null> {
-    const waiting = Atomics.waitAsync(this.#state, 0, 0, WAIT_MS);
-    if (waiting.async) await waiting.value;
+    const waiting = Atomics.waitAsync(this.#state, 0, 0, waitMs);
+    if (waiting.async && (await waiting.value) === "timed-out") this.#timedOut();
     return this.#take();
   }
 
@@ -107,17 +121,25 @@ class HelperThread {
       this.#pending.shift();
       if (this.#pending.length === 0) this.#worker.unref();
     });
-    const gone = () => {
-      if (HelperThread.#shared === this) HelperThread.#shared = null;
-      for (const state of this.#pending.splice(0)) {
-        Atomics.compareExchange(state, 0, 0, 2);
-        Atomics.notify(state, 0);
-      }
-    };
-    this.#worker.on("error", gone);
-    this.#worker.on("exit", gone);
+    this.#worker.on("error", () => this.#giveUp());
+    this.#worker.on("exit", () => this.#giveUp());
     // After the listeners: adding a message listener refs the worker again.
     this.#worker.unref();
+  }
+
+  /**
+   * No more tasks go to this thread, and those it has not done fail (their callers compute the
+   * results). A thread that died says so by an event; one whose task timed out is stopped. A wait
+   * inside a transaction blocks the event loop, where that event would arrive: without the timeout,
+   * every later task would wait for a dead thread.
+   */
+  #giveUp(): void {
+    if (HelperThread.#shared === this) HelperThread.#shared = null;
+    for (const state of this.#pending.splice(0)) {
+      Atomics.compareExchange(state, 0, 0, 2);
+      Atomics.notify(state, 0);
+    }
+    void this.#worker.terminate().catch(() => {});
   }
 
   run<N extends TaskName>(name: N, input: TaskInput<N>): Task<TaskOutput<N>> {
@@ -127,6 +149,6 @@ class HelperThread {
     this.#pending.push(state);
     const message: TaskMessage = { name, input, state, port: port2 };
     this.#worker.postMessage(message, [port2]);
-    return new Task(state, port1);
+    return new Task(state, port1, () => this.#giveUp());
   }
 }

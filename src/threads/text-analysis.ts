@@ -1,59 +1,60 @@
-import { analyseText, type TextAnalysis } from "./helper-tasks.ts";
+import type { GraphFacts } from "../core/graph-types.ts";
+import { extractEntities } from "../graph/entity-extractor.ts";
+import { joinedTerms, type TaskName, type TaskOutput } from "./helper-tasks.ts";
 import { startOnThread, type ThreadTask } from "./helper-thread.ts";
 
-export { analyseText, type TextAnalysis } from "./helper-tasks.ts";
+export { joinedTerms } from "./helper-tasks.ts";
 
 /** Smaller batches are analysed inline: handing them to the thread costs about what they do. */
 const THREAD_MIN_TEXTS = 32;
 
 /**
- * The analyses of a batch of texts (index terms and named entities), started on the helper thread
- * when the batch is large enough. A write starts them first, prepares and writes its rows
- * meanwhile, and asks for each analysis only when it writes the rows that need it.
+ * The analyses of a batch of texts, started on the helper thread when the batch is large enough:
+ * their index terms, then the entities they name (two tasks, in the order a write needs them). A
+ * write starts them first, prepares and writes its rows meanwhile, and asks for each only when it
+ * writes the rows that need it. `text` is the text the caller holds: when it is not the one
+ * analysed (the write changed it), it is analysed here. Both wait (synchronously) for the thread
+ * if need be.
  */
 export interface TextAnalyses {
-  /**
-   * The analysis of text `i`, waiting (synchronously) for the thread if need be. `text` is the text
-   * the caller holds: when it is not the one analysed (the write changed it), it is analysed here.
-   */
-  at(i: number, text: string): TextAnalysis;
+  /** Text `i`'s index terms joined by single spaces (`joinedTerms`). */
+  terms(i: number, text: string): string;
+  /** The entities text `i` names (`extractEntities`). */
+  facts(i: number, text: string): GraphFacts;
 }
 
 export function analyseTexts(texts: readonly string[]): TextAnalyses {
-  const task = texts.length >= THREAD_MIN_TEXTS ? startOnThread("analyseTexts", { texts }) : null;
-  return task === null ? inline(texts) : new ThreadAnalyses(task, texts);
+  const onThread = texts.length >= THREAD_MIN_TEXTS;
+  const terms = new Results(texts, "indexTerms", joinedTerms, onThread);
+  const facts = new Results(texts, "entities", (text) => extractEntities(text), onThread);
+  return { terms: (i, text) => terms.at(i, text), facts: (i, text) => facts.at(i, text) };
 }
 
-/** Analyses computed on first use, here. */
-function inline(texts: readonly string[]): TextAnalyses {
-  const done = new Map<number, TextAnalysis>();
-  return {
-    at(i, text) {
-      if (texts[i] !== text) return analyseText(text);
-      let analysis = done.get(i);
-      if (analysis === undefined) {
-        analysis = analyseText(text);
-        done.set(i, analysis);
-      }
-      return analysis;
-    },
-  };
-}
-
-class ThreadAnalyses implements TextAnalyses {
-  readonly #task: ThreadTask<TextAnalysis[]>;
+/** One kind of result for the batch: from the thread, or (without it, or if it failed) computed here on first use. */
+class Results<N extends "indexTerms" | "entities", T extends TaskOutput<N>[number]> {
   readonly #texts: readonly string[];
-  #results: TextAnalyses | TextAnalysis[] | undefined;
+  readonly #compute: (text: string) => T;
+  readonly #task: ThreadTask<TaskOutput<N>> | null;
+  #fromThread: readonly T[] | null | undefined;
+  readonly #here = new Map<number, T>();
 
-  constructor(task: ThreadTask<TextAnalysis[]>, texts: readonly string[]) {
-    this.#task = task;
+  constructor(texts: readonly string[], name: N & TaskName, compute: (text: string) => T, onThread: boolean) {
     this.#texts = texts;
+    this.#compute = compute;
+    this.#task = onThread ? startOnThread(name, { texts }) : null;
   }
 
-  at(i: number, text: string): TextAnalysis {
-    if (this.#texts[i] !== text) return analyseText(text);
-    // The thread's results; if it failed or is gone, the same computed here.
-    this.#results ??= this.#task.wait() ?? inline(this.#texts);
-    return Array.isArray(this.#results) ? (this.#results[i] as TextAnalysis) : this.#results.at(i, text);
+  at(i: number, text: string): T {
+    if (this.#texts[i] !== text) return this.#compute(text);
+    if (this.#task !== null && this.#fromThread === undefined)
+      this.#fromThread = this.#task.wait() as readonly T[] | null;
+    const ready = this.#fromThread?.[i];
+    if (ready !== undefined) return ready;
+    let result = this.#here.get(i);
+    if (result === undefined) {
+      result = this.#compute(text);
+      this.#here.set(i, result);
+    }
+    return result;
   }
 }

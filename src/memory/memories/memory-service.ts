@@ -122,15 +122,13 @@ export class MemoryService {
       const memories = plan?.memories ?? fresh;
       const writes = memories.map((memory, i) => ({
         ...memoryWrite(this.#ctx, agent, { memory, operation: "create", actor, before: null, at: now }),
-        textTerms: () => analyses.at(i, memory.text).terms,
+        textTerms: () => analyses.terms(i, memory.text),
       }));
       // The graph learns what the memories name in their own transaction: never short of a write.
       const work = this.#ctx.store.unitOfWork();
       work.memories.insert(writes, plan?.supersession);
       if (keepsGraph(agent))
-        work.graph.record(agent.id, () =>
-          memories.map((m, i) => memoryRecord(m, analyses.at(i, m.text).facts)),
-        );
+        work.graph.record(agent.id, () => memories.map((m, i) => memoryRecord(m, analyses.facts(i, m.text))));
       storeWith(work, vectors);
       try {
         await work.commit();

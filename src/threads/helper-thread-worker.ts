@@ -25,7 +25,9 @@ function runTask({ name, input, state, port }: TaskMessage): void {
   } catch {
     Atomics.store(state, 0, 2);
   }
-  // The port stays open: the waiting side closes it once it has taken the result.
+  // Closed (both ends): the result stays queued for the waiting side, and a task no one waits for
+  // leaves no open port behind.
+  port.close();
   Atomics.notify(state, 0);
 }
 

@@ -91,9 +91,8 @@ export class SqliteGraphStore implements GraphStore {
 
   /**
    * Adds the batch's entities, or their mentions and times to the stored ones; their ids by user and
-   * key. Known ones change in one UPDATE; new ones take the ids after the largest (as memories take
-   * rowids; the write lock is held) and go in with multi-row inserts. A third of the cost of one
-   * upsert with RETURNING per entity.
+   * key. Known ones are found in one statement and updated one by one; new ones take the ids after
+   * the largest (as memories take rowids; the write lock is held) and go in with multi-row inserts.
    */
   #upsertEntities(agentId: string, entities: readonly BatchEntity[]): Map<string, number> {
     const ids = new Map<string, number>();
@@ -112,7 +111,7 @@ export class SqliteGraphStore implements GraphStore {
     for (const [user, key, id] of rows) ids.set(entityRef(user, key), id);
     let last = this.#s.get<{ last: number | null }>("SELECT MAX(id) AS last FROM graph_entities")?.last ?? 0;
     const fresh: SQLInputValue[] = [];
-    const changed: (string | number | null)[][] = [];
+    const changed: [number, number, string, string, string | null][] = [];
     for (const e of entities) {
       const ref = entityRef(e.user, e.key);
       const id = ids.get(ref);
@@ -122,15 +121,16 @@ export class SqliteGraphStore implements GraphStore {
         fresh.push(last, agentId, e.user, e.key, e.name, e.type, e.mentions, e.firstSeen, e.lastSeen);
       }
     }
-    if (changed.length > 0)
-      this.#s.run(
-        // A type a model gave (j.value ->> 4) replaces the stored one, a guess from the words around the name.
-        `UPDATE graph_entities SET mentions = mentions + (j.value ->> 1),
-           first_seen = MIN(first_seen, j.value ->> 2), last_seen = MAX(last_seen, j.value ->> 3),
-           type = COALESCE(j.value ->> 4, graph_entities.type)
-         FROM json_each(?) j WHERE graph_entities.id = j.value ->> 0`,
-        JSON.stringify(changed),
-      );
+    // One single-row UPDATE per known entity, in id order (the table's): at 10,000 entities 1.5 µs
+    // an entity, against 4 for one UPDATE … FROM json_each of them all. A type a model gave
+    // replaces the stored one, a guess from the words around the name.
+    const update = this.#s.prepare(
+      `UPDATE graph_entities SET mentions = mentions + ?, first_seen = MIN(first_seen, ?),
+         last_seen = MAX(last_seen, ?), type = COALESCE(?, type) WHERE id = ?`,
+    );
+    changed.sort((a, b) => a[0] - b[0]);
+    for (const [id, mentions, firstSeen, lastSeen, type] of changed)
+      update.run(mentions, firstSeen, lastSeen, type, id);
     insertRows(
       this.#s,
       "INSERT INTO graph_entities (id, agent_id, user_key, key, name, type, mentions, first_seen, last_seen)",

@@ -140,7 +140,7 @@ describe("embedding many texts through a provider", () => {
   });
 
   it("fails the whole call at the first failed batch, and starts no batch after it", async () => {
-    Object.assign(server.state, { requests: 0, maxInFlight: 0, delayMs: 20, failRequest: 3 });
+    Object.assign(server.state, { requests: 0, maxInFlight: 0, delayMs: 200, failRequest: 3 });
     const embedder = embedderFromSpec("openai-compatible:hash-16", env());
     await assert.rejects(embedder.embed(texts), (error: Error & { code?: string }) => {
       assert.equal(error.code, "unavailable");
@@ -150,7 +150,9 @@ describe("embedding many texts through a provider", () => {
       );
       return true;
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Longer than the other requests take: a caller that went on after its answer would have sent
+    // another by now.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(server.state.requests, 4, "the four first batches were sent; none after the failure");
     server.state.failRequest = 0;
   });

@@ -6,8 +6,9 @@ import { createHashEmbedder } from "../models/hash-embedder.ts";
  * A local stand-in for an OpenAI-compatible embeddings endpoint (`POST …/embeddings`), speaking
  * the real wire format. A model named `hash-N` answers with the deterministic N-dimension hash
  * embedder's vectors; while `down` is set, every request fails with HTTP 400 (not retried, so tests
- * stay fast), and so does request number `failRequest` (counting from 1). Each answer waits
- * `delayMs`; `maxInFlight` is the most requests it has held at once. Listens on 127.0.0.1.
+ * stay fast), and so does request number `failRequest` (counting from 1), at once. Every other
+ * answer waits `delayMs`; `maxInFlight` is the most requests it has held at once. Listens on
+ * 127.0.0.1.
  */
 export async function startFakeEmbeddingServer() {
   const state = { down: false, requests: 0, delayMs: 0, failRequest: 0, inFlight: 0, maxInFlight: 0 };
@@ -20,7 +21,9 @@ export async function startFakeEmbeddingServer() {
       const number = ++state.requests;
       state.inFlight++;
       state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
-      if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
+      // The failing request answers at once: its failure arrives before any other request's answer.
+      if (state.delayMs > 0 && number !== state.failRequest)
+        await new Promise((resolve) => setTimeout(resolve, state.delayMs));
       const reply = (status: number, body: unknown) => {
         state.inFlight--;
         res.writeHead(status, { "content-type": "application/json" });

@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 // The package as a user gets it: packed (which builds it), installed from the tarball into a project of
 // its own, then used from JavaScript, from TypeScript and from the shell. Node strips no types under
@@ -297,6 +297,19 @@ describe("the package, packed and installed into another project", { timeout: 60
         recorded: ["Do you remember me?", "Hi again, Ada."],
       },
     });
+  });
+
+  it("runs its helper thread from the installed build (a batch's text analysis and the hash embedder's work)", async () => {
+    const installed = join(consumer, "node_modules/engram/dist/threads/helper-thread.js");
+    const script = `
+      import { startOnThread } from ${JSON.stringify(pathToFileURL(installed).href)};
+      const task = startOnThread("indexTerms", { texts: ["Ada runs the meetings"] });
+      console.log(JSON.stringify(task === null ? "no thread" : task.wait()));
+    `;
+    // null would mean the thread failed (its module not found beside this one, say): callers would
+    // then quietly compute inline.
+    const out = await ok(process.execPath, ["--input-type=module", "-e", script], consumer);
+    assert.deepEqual(JSON.parse(out), ["ada run meet"]);
   });
 
   it("type-checks TypeScript that names its types against the installed declarations", async () => {

@@ -31,7 +31,6 @@ export function openDatabase(
   // copy per page: a vector search reads tens of MB of chunks, most not in the page cache (a
   // search scanning a tenth of 100,000 vectors: 10.9 → 5.4 ms at the median).
   if (path !== ":memory:") db.exec("PRAGMA mmap_size = 1099511627776");
-  if (process.env.CK) db.exec(`PRAGMA wal_autocheckpoint = ${process.env.CK}`);
   const warnings: string[] = [];
   const vectors =
     options.vectorExtension === false ? false : loadVectorExtension(db, warnings, options.vectorExtension);

@@ -623,9 +623,13 @@ export function vectorItemsNow(items: VectorItems): readonly VectorItem[] {
 
 /**
  * Graph records for a unit of work: ready, or to be built (perhaps waiting for an analysis on
- * another thread) when the unit records them, after writing the operations before them.
+ * another thread) when the unit records them, after writing the operations before them. A
+ * function may say when it can be called without blocking (`settled`): a backend that writes
+ * them first in a transaction it waits on anyway (PostgreSQL) awaits that before beginning it.
  */
-export type GraphRecords = readonly GraphRecord[] | (() => readonly GraphRecord[]);
+export type GraphRecords =
+  | readonly GraphRecord[]
+  | ((() => readonly GraphRecord[]) & { settled?: () => Promise<void> });
 
 /** The records of `records`, building them if they are not built yet. */
 export function graphRecordsNow(records: GraphRecords): readonly GraphRecord[] {

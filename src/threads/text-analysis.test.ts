@@ -35,6 +35,15 @@ describe("text analysis on the helper thread", () => {
     assert.deepEqual(small.facts(1, texts[1] as string), extractEntities(texts[1] as string));
   });
 
+  it("settles asynchronously, after which its results are the same", async () => {
+    const analyses = analyseTexts(texts);
+    await analyses.settled();
+    assert.equal(analyses.terms(7, texts[7] as string), joinedTerms(texts[7] as string));
+    assert.deepEqual(analyses.facts(7, texts[7] as string), extractEntities(texts[7] as string));
+    // Inline batches settle at once.
+    await analyseTexts(texts.slice(0, 2)).settled();
+  });
+
   it("gives null for a task that fails on the thread, so that the caller computes the result", async () => {
     const failing = startOnThread("hashVectors", { texts: ["a"], dimensions: -1 });
     assert.ok(failing !== null, "the thread runs here");

@@ -21,13 +21,24 @@ export interface TextAnalyses {
   terms(i: number, text: string): string;
   /** The entities text `i` names (`extractEntities`). */
   facts(i: number, text: string): GraphFacts;
+  /**
+   * Resolves once both tasks are done, without blocking the event loop meanwhile (for a writer that
+   * can wait before its transaction, as PostgreSQL's, rather than inside it).
+   */
+  settled(): Promise<void>;
 }
 
 export function analyseTexts(texts: readonly string[]): TextAnalyses {
   const onThread = texts.length >= THREAD_MIN_TEXTS;
   const terms = new Results(texts, "indexTerms", joinedTerms, onThread);
   const facts = new Results(texts, "entities", (text) => extractEntities(text), onThread);
-  return { terms: (i, text) => terms.at(i, text), facts: (i, text) => facts.at(i, text) };
+  return {
+    terms: (i, text) => terms.at(i, text),
+    facts: (i, text) => facts.at(i, text),
+    settled: async () => {
+      await Promise.all([terms.settle(), facts.settle()]);
+    },
+  };
 }
 
 /** One kind of result for the batch: from the thread, or (without it, or if it failed) computed here on first use. */
@@ -42,6 +53,14 @@ class Results<N extends "indexTerms" | "entities", T extends TaskOutput<N>[numbe
     this.#texts = texts;
     this.#compute = compute;
     this.#task = onThread ? startOnThread(name, { texts }) : null;
+  }
+
+  /** Takes the thread's results once they are there, without blocking. */
+  async settle(): Promise<void> {
+    if (this.#task !== null && this.#fromThread === undefined) {
+      const results = (await this.#task.settled()) as readonly T[] | null;
+      this.#fromThread ??= results;
+    }
   }
 
   at(i: number, text: string): T {

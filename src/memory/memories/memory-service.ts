@@ -128,7 +128,12 @@ export class MemoryService {
       const work = this.#ctx.store.unitOfWork();
       work.memories.insert(writes, plan?.supersession);
       if (keepsGraph(agent))
-        work.graph.record(agent.id, () => memories.map((m, i) => memoryRecord(m, analyses.facts(i, m.text))));
+        work.graph.record(
+          agent.id,
+          Object.assign(() => memories.map((m, i) => memoryRecord(m, analyses.facts(i, m.text))), {
+            settled: () => analyses.settled(),
+          }),
+        );
       storeWith(work, vectors);
       try {
         await work.commit();

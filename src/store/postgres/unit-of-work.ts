@@ -22,11 +22,18 @@ import type { PgVectorStore } from "./vector-store.ts";
  * serialization failure). Every compare-and-swap is a conditional write or a row lock inside it, so
  * a stale one throws and rolls all of them back.
  */
-export function applyPgWork(
+export async function applyPgWork(
   db: PgDatabase,
   operations: readonly WorkOperation[],
   vectors: PgVectorStore | null,
 ): Promise<void> {
+  // Records still being found on another thread are awaited before the transaction begins, not
+  // inside it, where building them would block the event loop while the transaction stays open.
+  await Promise.all(
+    operations.map((op) =>
+      op.kind === "graph.record" && typeof op.records === "function" ? op.records.settled?.() : undefined,
+    ),
+  );
   // Graph records are derived rows that refer to no other row of the unit: applied first, they are
   // not written while the event-order lock is held (taken by the unit's first event, held until its
   // commit, it orders every writer of the database).

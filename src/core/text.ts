@@ -50,3 +50,16 @@ export function indexTerms(text: string): string[] {
   for (const token of tokenize(text)) if (isIndexed(token)) out.push(stem(token));
   return out;
 }
+
+/**
+ * A text's index terms joined by single spaces (terms hold no spaces): one string to store as a
+ * full-text row or to pass between threads, rather than many. `splitTerms` gives the list back.
+ */
+export function joinedTerms(text: string): string {
+  return indexTerms(text).join(" ");
+}
+
+/** Terms joined by single spaces (`joinedTerms`), as a list again. */
+export function splitTerms(joined: string): string[] {
+  return joined === "" ? [] : joined.split(" ");
+}

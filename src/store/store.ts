@@ -483,7 +483,7 @@ export interface MemoryWrite {
   version: MemoryVersion;
   event: NewEvent;
   /**
-   * The index terms of the memory's text joined by single spaces (`indexTerms(text).join(" ")`),
+   * The index terms of the memory's text joined by single spaces (`joinedTerms(text)`),
    * when the writer analyses the text beforehand, perhaps on another thread: called when the
    * full-text row is written (after the write's other rows), it may wait for them.
    */

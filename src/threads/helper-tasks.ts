@@ -1,4 +1,4 @@
-import { indexTerms } from "../core/text.ts";
+import { joinedTerms } from "../core/text.ts";
 import { extractEntities } from "../graph/entity-extractor.ts";
 import { hashVectorInto } from "../models/hash-vector.ts";
 
@@ -29,11 +29,3 @@ export const TASKS = {
 export type TaskName = keyof typeof TASKS;
 export type TaskInput<N extends TaskName> = Parameters<(typeof TASKS)[N]>[0];
 export type TaskOutput<N extends TaskName> = ReturnType<(typeof TASKS)[N]>["output"];
-
-/**
- * A text's index terms joined by single spaces: the form a full-text row takes, and one string to
- * pass between threads rather than many.
- */
-export function joinedTerms(text: string): string {
-  return indexTerms(text).join(" ");
-}

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { indexTerms } from "../core/text.ts";
+import { indexTerms, joinedTerms } from "../core/text.ts";
 import { extractEntities } from "../graph/entity-extractor.ts";
 import { startOnThread } from "./helper-thread.ts";
-import { analyseTexts, joinedTerms } from "./text-analysis.ts";
+import { analyseTexts } from "./text-analysis.ts";
 
 const texts = Array.from(
   { length: 120 },

@@ -1,9 +1,8 @@
 import type { GraphFacts } from "../core/graph-types.ts";
+import { joinedTerms } from "../core/text.ts";
 import { extractEntities } from "../graph/entity-extractor.ts";
-import { joinedTerms, type TaskName, type TaskOutput } from "./helper-tasks.ts";
+import type { TaskName, TaskOutput } from "./helper-tasks.ts";
 import { startOnThread, type ThreadTask } from "./helper-thread.ts";
-
-export { joinedTerms } from "./helper-tasks.ts";
 
 /** Smaller batches are analysed inline: handing them to the thread costs about what they do. */
 const THREAD_MIN_TEXTS = 32;

@@ -1,4 +1,4 @@
-import { indexTerms } from "../../core/text.ts";
+import { indexTerms, joinedTerms, splitTerms } from "../../core/text.ts";
 import type { Memory } from "../../core/types.ts";
 import { type IndexedMessage, MESSAGE_FIELDS } from "../store.ts";
 
@@ -20,17 +20,12 @@ export function memoryIndexTerms(memory: Memory, textTerms?: () => string): [str
 
 /** A memory's text terms joined by single spaces (`textTerms`: as in `memoryIndexTerms`). */
 export function memoryTextTermsJoined(memory: Memory, textTerms?: () => string): string {
-  return textTerms === undefined ? indexTerms(memory.text).join(" ") : textTerms();
+  return textTerms === undefined ? joinedTerms(memory.text) : textTerms();
 }
 
 /** A memory's tags' terms. */
 export function memoryTagTerms(memory: Memory): string[] {
   return memory.tags.length === 0 ? [] : indexTerms(memory.tags.join(" "));
-}
-
-/** Terms joined by single spaces, as a list again. */
-export function splitTerms(joined: string): string[] {
-  return joined === "" ? [] : joined.split(" ");
 }
 
 /** A message's full-text columns, in `MESSAGE_FIELDS` order. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
+import { outputOnceExited } from "../threads/thread-test-support.ts";
 import { createHashEmbedder } from "./hash-embedder.ts";
 
 const texts = Array.from(
@@ -55,14 +55,7 @@ describe("the hash embedder", () => {
       const vectors = await embedder.embed(texts);
       console.log(vectors.length, vectors[499].length, vectors[0].buffer === vectors[499].buffer);
     `;
-    // --input-type applies to the entry point only: the thread must start without it.
-    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-      encoding: "utf8",
-      timeout: 20_000,
-    });
-    assert.equal(run.error, undefined, "it exits by itself");
-    assert.equal(run.status, 0, run.stderr);
-    assert.equal(run.stdout.trim(), "500 16 true", "embedded on the thread");
+    assert.equal(outputOnceExited(script), "500 16 true", "embedded on the thread");
   });
 
   it("lets the process exit when its thread was started but never given a batch", () => {
@@ -71,12 +64,6 @@ describe("the hash embedder", () => {
       const vectors = await createHashEmbedder(16).embed(["a small batch, embedded inline"]);
       console.log(vectors.length);
     `;
-    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-      encoding: "utf8",
-      timeout: 20_000,
-    });
-    assert.equal(run.error, undefined, "it exits by itself");
-    assert.equal(run.status, 0, run.stderr);
-    assert.equal(run.stdout.trim(), "1");
+    assert.equal(outputOnceExited(script), "1");
   });
 });

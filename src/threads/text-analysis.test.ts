@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { indexTerms, joinedTerms } from "../core/text.ts";
 import { extractEntities } from "../graph/entity-extractor.ts";
 import { startOnThread } from "./helper-thread.ts";
 import { analyseTexts } from "./text-analysis.ts";
+import { outputOnceExited } from "./thread-test-support.ts";
 
 const texts = Array.from(
   { length: 120 },
@@ -62,12 +62,6 @@ describe("text analysis on the helper thread", () => {
       const analyses = analyseTexts(texts);
       console.log(analyses.terms(499, texts[499]), analyses.facts(0, texts[0]).entities.length);
     `;
-    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-      encoding: "utf8",
-      timeout: 20_000,
-    });
-    assert.equal(run.error, undefined, "it exits by itself");
-    assert.equal(run.status, 0, run.stderr);
-    assert.equal(run.stdout.trim(), "ada met bea lisbon note 499 3");
+    assert.equal(outputOnceExited(script), "ada met bea lisbon note 499 3");
   });
 });

@@ -1,10 +1,13 @@
 import { joinedTerms } from "../core/text.ts";
 import { extractEntities } from "../graph/entity-extractor.ts";
 import { hashVectorInto } from "../models/hash-vector.ts";
+import { closeReader, type ScanInput, scanOnThread } from "../store/sqlite/vector-scan.ts";
 
 /**
  * What the helper thread can be asked (helper-thread.ts): pure functions of their input, computed
- * the same there as inline. Each returns its output and the buffers to move rather than copy.
+ * the same there as inline, and its share of a search's vector scan, read through a read-only
+ * connection of its own (store/sqlite/vector-scan.ts). Each returns its output and the buffers to
+ * move rather than copy.
  */
 export const TASKS = {
   /** The hash embedder's vectors of the texts, one after another in one buffer. */
@@ -23,6 +26,16 @@ export const TASKS = {
   /** The entities each text names (the graph's deterministic extractor). */
   entities(input: { texts: readonly string[] }) {
     return { output: input.texts.map((text) => extractEntities(text)), transfer: [] };
+  },
+  /** The lists of a search it takes before the caller does, and its best k of them (null: called off). */
+  scanVectors(input: ScanInput) {
+    const output = scanOnThread(input);
+    return { output, transfer: output === null ? [] : [output.rowids.buffer, output.distances.buffer] };
+  },
+  /** Closes its connection to a database file whose store closed. */
+  closeVectorReader(input: { path: string }) {
+    closeReader(input.path);
+    return { output: null, transfer: [] };
   },
 };
 

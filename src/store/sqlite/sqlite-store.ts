@@ -57,7 +57,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     throw error;
   }
   const statements = new Statements(opened.db);
-  const vectors = opened.vectors ? new SqliteVectorStore(statements) : null;
+  const vectors =
+    opened.extension === null
+      ? null
+      : new SqliteVectorStore(statements, { sharedScan: { extension: opened.extension } });
   // Virtual tables are out of reach of foreign keys: an agent's deletion clears them first.
   const memories = new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids));
   const purgeIndexes = (agentId: string) => {

@@ -1,5 +1,6 @@
-import type { SQLInputValue } from "node:sqlite";
+import type { SQLInputValue, StatementSync } from "node:sqlite";
 import { EngramError } from "../../core/errors.ts";
+import { startOnThread } from "../../threads/helper-thread.ts";
 import type { VectorHit, VectorIndexReport, VectorItem, VectorSpace, VectorStore } from "../store.ts";
 import { insertRows } from "./batch-insert.ts";
 import { inTransaction } from "./database.ts";
@@ -25,6 +26,17 @@ import { IvfRetrain, type RetrainProgress, type RetrainReport } from "./ivf-retr
 import { describeIvf, type VectorIndexState } from "./ivf-state.ts";
 import { type RetrainRun, RetrainTasks } from "./ivf-tasks.ts";
 import type { Statements } from "./statements.ts";
+import {
+  fileIdentity,
+  knnSql,
+  listStamp,
+  type ScanHit,
+  type ScanSource,
+  STAMP_SQL,
+  scanControl,
+  scanLists,
+  scanShared,
+} from "./vector-scan.ts";
 
 export type { RetrainProgress, RetrainReport };
 
@@ -45,6 +57,12 @@ const CHUNK_SIZE = 128;
 
 /** The largest k sqlite-vec takes. */
 const KNN_MAX = 4096;
+
+/**
+ * Vectors a search scans before it shares its lists with the helper thread (about 2 ms of scanning
+ * at 384 dimensions): a smaller scan has little to gain from a second thread.
+ */
+const SHARED_SCAN_MIN = 4096;
 
 export interface SqliteVectorStoreOptions {
   /**
@@ -78,6 +96,12 @@ export interface SqliteVectorStoreOptions {
   iterations?: number;
   /** Seed of the k-means initialisation and sample (default 1): training is deterministic. */
   seed?: number;
+  /**
+   * The sqlite-vec extension file a read-only connection on the helper thread loads, to scan a
+   * large search's lists beside the calling thread (`createSqliteStore` sets it for a database
+   * file). Absent or null: the calling thread scans alone. Results are the same either way.
+   */
+  sharedScan?: { extension: string } | null;
 }
 
 /** The defaults of {@link SqliteVectorStoreOptions}, and fixed parameters of training. */
@@ -114,8 +138,12 @@ export const IVF_DEFAULTS = {
  */
 export class SqliteVectorStore implements VectorStore {
   readonly #s: Statements;
-  readonly #options: Required<Omit<SqliteVectorStoreOptions, "onRetrainBatch">> &
+  readonly #options: Required<Omit<SqliteVectorStoreOptions, "onRetrainBatch" | "sharedScan">> &
     Pick<SqliteVectorStoreOptions, "onRetrainBatch">;
+  /** Where the helper thread reads for a shared scan: null when it cannot (in memory, no extension). */
+  readonly #shared: ScanSource | null;
+  /** Whether the helper thread has opened a connection to this file (closed with the store). */
+  #sharedUsed = false;
   readonly #lists: IvfLists;
   /** Retrainings running in this process. */
   readonly #tasks = new RetrainTasks(() => this.#ready);
@@ -134,6 +162,12 @@ export class SqliteVectorStore implements VectorStore {
       iterations: options.iterations ?? IVF_DEFAULTS.iterations,
       seed: options.seed ?? IVF_DEFAULTS.seed,
     };
+    const path = options.sharedScan ? statements.db.location() : null;
+    const file = fileIdentity(path);
+    this.#shared =
+      options.sharedScan && path !== null && file !== null
+        ? { path, file, extension: options.sharedScan.extension }
+        : null;
     if (!(this.#options.trainThreshold >= IVF_DEFAULTS.minLists)) {
       throw new EngramError("invalid_input", `trainThreshold must be at least ${IVF_DEFAULTS.minLists}`);
     }
@@ -336,6 +370,8 @@ export class SqliteVectorStore implements VectorStore {
   /** Stops background retrainings at their next pause (each resumes at the next open). */
   close(): void {
     this.#tasks.close();
+    if (this.#sharedUsed && this.#shared !== null)
+      startOnThread("closeVectorReader", { path: this.#shared.path });
   }
 
   /** Starts a background retraining of the agent's lists when due, unless one runs here already. */
@@ -380,18 +416,22 @@ export class SqliteVectorStore implements VectorStore {
    * vectors of the lists nearest the query in each generation (see `nprobe`).
    */
   async search(space: VectorSpace, agentId: string, vector: Float32Array, k: number): Promise<VectorHit[]> {
-    return this.#read(() => {
+    return this.#read((own) => {
       const state = this.#lists.state(space, agentId);
       const parts = [part(agentId, 0)];
+      let scanned = state.untrained;
       for (const [g, tag] of [
         [state.active, activeTag(state)],
         [state.pending, pendingTag(state)],
       ] as const) {
         if (g === null) continue;
         const centroids = this.#lists.centroids(space, agentId, g, tag);
-        for (const list of this.#probe(g, centroids, vector)) parts.push(part(agentId, list));
+        for (const list of this.#probe(g, centroids, vector)) {
+          parts.push(part(agentId, list));
+          scanned += g.sizes[list - g.first] ?? 0;
+        }
       }
-      return this.#knn(space, agentId, parts, vector, k);
+      return this.#knn(space, agentId, parts, vector, k, own && scanned >= SHARED_SCAN_MIN);
     });
   }
 
@@ -417,9 +457,17 @@ export class SqliteVectorStore implements VectorStore {
     vector: Float32Array,
     k: number,
   ): Promise<VectorHit[]> {
-    return this.#read(() =>
-      this.#knn(space, agentId, allParts(agentId, this.#lists.state(space, agentId)), vector, k),
-    );
+    return this.#read((own) => {
+      const state = this.#lists.state(space, agentId);
+      return this.#knn(
+        space,
+        agentId,
+        allParts(agentId, state),
+        vector,
+        k,
+        own && totalVectors(state) >= SHARED_SCAN_MIN,
+      );
+    });
   }
 
   /** How an agent's vectors in a space are indexed: `lists` is 0 while untrained. */
@@ -447,26 +495,23 @@ export class SqliteVectorStore implements VectorStore {
   /**
    * The k nearest vectors in these partitions (nearest-first order pays): one sqlite-vec k-NN per
    * partition, each asked only for vectors nearer than the k-th best found so far, so that few rows
-   * come back through the virtual table. Hits are the agent's items only.
+   * come back through the virtual table. With `share` (a large scan in a snapshot of its own) the
+   * helper thread takes lists too (see vector-scan.ts). Hits are the agent's items only.
    */
-  #knn(space: VectorSpace, agentId: string, parts: string[], vector: Float32Array, k: number): VectorHit[] {
+  #knn(
+    space: VectorSpace,
+    agentId: string,
+    parts: string[],
+    vector: Float32Array,
+    k: number,
+    share: boolean,
+  ): VectorHit[] {
     const { vectors, items } = TABLES[space];
     const query = toBlob(vector);
-    let best: { rowid: number; distance: number }[] = [];
-    for (const key of parts) {
-      const bound =
-        best.length < k ? Number.POSITIVE_INFINITY : (best[k - 1] as { distance: number }).distance;
-      const found = this.#s.all<{ rowid: number; distance: number }>(
-        `SELECT rowid, distance FROM ${vectors} WHERE embedding MATCH ? AND k = ? AND part = ? AND distance < ?`,
-        query,
-        k,
-        key,
-        bound,
-      );
-      if (found.length === 0) continue;
-      best = best.concat(found).sort((a, b) => a.distance - b.distance);
-      if (best.length > k) best.length = k;
-    }
+    const statement = this.#s.prepare(knnSql(vectors));
+    const best =
+      (share ? this.#scanShared(space, agentId, statement, parts, query, k) : null) ??
+      scanAll(statement, parts, query, k);
     if (best.length === 0) return [];
     const ids = new Map(
       this.#s
@@ -610,17 +655,64 @@ export class SqliteVectorStore implements VectorStore {
     return this.#ready;
   }
 
-  /** Runs reads in one snapshot, so that a retraining's batch cannot move vectors between them. */
-  #read<T>(fn: () => T): T {
+  /**
+   * The best k of `parts` scanned by this thread and the helper thread together, or null when
+   * there is no thread or file to share them with.
+   */
+  #scanShared(
+    space: VectorSpace,
+    agentId: string,
+    statement: StatementSync,
+    parts: readonly string[],
+    query: Uint8Array,
+    k: number,
+  ): ScanHit[] | null {
+    if (this.#shared === null || parts.length < 2) return null;
+    const control = scanControl();
+    const task = startOnThread("scanVectors", {
+      ...this.#shared,
+      table: TABLES[space].vectors,
+      space,
+      agentId,
+      parts,
+      // A copy: a view would send the whole buffer it views.
+      query: query.slice(),
+      k,
+      control,
+    });
+    if (task === null) return null;
+    this.#sharedUsed = true;
+    const stamp = () => listStamp(this.#s.prepare(STAMP_SQL), space, agentId);
+    return scanShared(statement, parts, query, k, control, task, stamp);
+  }
+
+  /**
+   * Runs reads in one snapshot, so that a retraining's batch cannot move vectors between them.
+   * `fn` is told whether the snapshot is its own (no transaction of the caller's was open).
+   */
+  #read<T>(fn: (own: boolean) => T): T {
     const db = this.#s.db;
-    if (db.isTransaction) return fn();
+    if (db.isTransaction) return fn(false);
     db.exec("BEGIN");
     try {
-      return fn();
+      return fn(true);
     } finally {
       if (db.isTransaction) db.exec("COMMIT");
     }
   }
+}
+
+/** The best k of `parts`, scanned by this thread alone. */
+function scanAll(
+  statement: StatementSync,
+  parts: readonly string[],
+  query: Uint8Array,
+  k: number,
+): ScanHit[] {
+  const best: ScanHit[] = [];
+  let i = 0;
+  scanLists(statement, parts, query, k, () => (i < parts.length ? i++ : -1), best);
+  return best;
 }
 
 /**

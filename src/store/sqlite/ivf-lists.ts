@@ -118,6 +118,7 @@ export const LIST_TABLES = `
     trained INTEGER NOT NULL,
     sizes BLOB NOT NULL,
     first INTEGER NOT NULL DEFAULT 1,
+    writes INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (space, agent_id)
   ) STRICT, WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS vector_centroids (
@@ -150,6 +151,17 @@ export function upgradeListTables(s: Statements): void {
     s.db.exec("ALTER TABLE vector_lists ADD COLUMN first INTEGER NOT NULL DEFAULT 1");
   }
   s.db.exec(LIST_TABLES);
+  addWritesColumn(s);
+}
+
+/**
+ * Gives `vector_lists` its `writes` column (a count of the saves of an agent's lists, which
+ * every vector written, moved or deleted makes), where a table made before it lacks one.
+ */
+export function addWritesColumn(s: Statements): void {
+  const columns = s.all<{ name: string }>("SELECT name FROM pragma_table_info('vector_lists')");
+  if (!columns.some((c) => c.name === "writes"))
+    s.db.exec("ALTER TABLE vector_lists ADD COLUMN writes INTEGER NOT NULL DEFAULT 0");
 }
 
 /** Reads and writes the state of agents' lists; caches centroids until their generation changes. */
@@ -212,16 +224,21 @@ export class IvfLists {
     return state;
   }
 
-  /** Saves the counts (and, with `pending`, the retraining's progress) of a state read in this transaction. */
+  /**
+   * Saves the counts (and, with `pending`, the retraining's progress) of a state read in this
+   * transaction, and counts one more write of the agent's lists (`writes`, which a shared scan
+   * compares across connections: see vector-scan.ts).
+   */
   save(space: VectorSpace, agentId: string, state: IvfState): void {
     const active = state.active;
     const sizes = new Int32Array((active?.lists ?? 0) + 1);
     sizes[0] = state.untrained;
     if (active !== null) sizes.set(active.sizes, 1);
     this.#s.run(
-      `INSERT INTO vector_lists (space, agent_id, version, lists, trained, sizes, first) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO vector_lists (space, agent_id, version, lists, trained, sizes, first, writes) VALUES (?, ?, ?, ?, ?, ?, ?, 1)
        ON CONFLICT (space, agent_id) DO UPDATE SET version = excluded.version, lists = excluded.lists,
-         trained = excluded.trained, sizes = excluded.sizes, first = excluded.first`,
+         trained = excluded.trained, sizes = excluded.sizes, first = excluded.first,
+         writes = vector_lists.writes + 1`,
       space,
       agentId,
       state.version,

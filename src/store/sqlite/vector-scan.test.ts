@@ -20,6 +20,7 @@ import {
   scanOnThread,
   scanShared,
 } from "./vector-scan.ts";
+import { SqliteVectorStore } from "./vector-store.ts";
 import { A, B, clustered, D, Fixture } from "./vector-test-support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "engram-vector-scan-"));
@@ -220,6 +221,28 @@ describe("vector scans shared with the helper thread", () => {
     );
     assert.equal(output.stamp, listStamp(f.s.prepare(STAMP_SQL), "memories", A));
     f.store.close();
+  });
+
+  it("stamp every change to an agent's vectors, even one that leaves its lists' counts as they were", async () => {
+    const f = new Fixture({ trainThreshold: 1000, retrainGrowth: 0 });
+    await f.store.initialise(D);
+    const ids = await f.add(A, clustered(22, 1200, 40));
+    // A table from before the write count gets one at the next open.
+    f.s.db.exec("ALTER TABLE vector_lists DROP COLUMN writes");
+    const store = new SqliteVectorStore(f.s, { trainThreshold: 1000, retrainGrowth: 0 });
+    await store.initialise(D);
+    const stamp = () => listStamp(f.s.prepare(STAMP_SQL), "memories", A);
+    const before = stamp();
+    const sizes = (await store.indexState("memories", A)).sizes;
+    // The same vector again: its list's count is unchanged, the stamp is not.
+    const id = ids[3] as string;
+    await store.upsert("memories", A, [{ id, vector: f.vectors.get(id)?.vector as Float32Array }]);
+    assert.deepEqual((await store.indexState("memories", A)).sizes, sizes);
+    assert.notEqual(stamp(), before);
+    // Another agent's writes leave it as it was.
+    const after = stamp();
+    await f.add(B, clustered(23, 10, 40));
+    assert.equal(stamp(), after);
   });
 
   it("let the process exit after shared scans, its store closed or not", () => {

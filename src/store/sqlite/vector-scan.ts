@@ -58,11 +58,11 @@ export const knnSql = (table: string) =>
 
 /**
  * The state of an agent's lists in one space, as text: it changes with every vector written,
- * moved or deleted (each updates the lists' counts). Two connections that read the same stamp
- * saw the same vectors of the agent.
+ * moved or deleted, each of which saves the lists (counting one more of their `writes`). Two
+ * connections that read the same stamp saw the same vectors of the agent.
  */
 export const STAMP_SQL = `SELECT
-  (SELECT version || '/' || first || '/' || hex(sizes) FROM vector_lists WHERE space = ?1 AND agent_id = ?2) AS a,
+  (SELECT writes || '/' || version || '/' || first || '/' || hex(sizes) FROM vector_lists WHERE space = ?1 AND agent_id = ?2) AS a,
   (SELECT first || '/' || moved || '/' || hex(sizes) FROM vector_retrains WHERE space = ?1 AND agent_id = ?2) AS p`;
 
 /** The stamp of an agent's lists as `db` sees them (see `STAMP_SQL`). */

@@ -7,6 +7,7 @@ import { inTransaction } from "./database.ts";
 import { assignRows, probeLists } from "./ivf.ts";
 import {
   activeTag,
+  addWritesColumn,
   allParts,
   type Centroids,
   count,
@@ -245,6 +246,7 @@ export class SqliteVectorStore implements VectorStore {
       }
     }
     db.exec(LIST_TABLES);
+    addWritesColumn(this.#s);
     this.#s.run(
       "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       LAYOUT_KEY,

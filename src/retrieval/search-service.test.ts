@@ -250,6 +250,50 @@ describe("hybrid search with embeddings", () => {
     await failing.close();
   });
 
+  it("embeds the query once, while the full-text search runs, for memories and messages alike", async () => {
+    const hash = createHashEmbedder(32);
+    const log: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const engram = createEngram({
+      path: ":memory:",
+      env: {},
+      embedder: {
+        id: hash.id,
+        // A model behind an API, slow to answer the query.
+        embed: async (texts) => {
+          if (texts.includes("zebra crossing")) {
+            log.push("embed");
+            await gate;
+          }
+          return hash.embed(texts);
+        },
+      },
+    });
+    const agent = await engram.agents.create({ name: "a" });
+    const zebra = await engram.memories.add(agent.id, { text: "a zebra crossing" });
+    await engram.messages.append(agent.id, { role: "user", content: "the zebra crossing is closed" });
+    const memories = engram.store.memories;
+    const searchText = memories.searchText.bind(memories);
+    memories.searchText = async (...args) => {
+      log.push("searchText");
+      return searchText(...args);
+    };
+    const response = engram.search(agent.id, { query: "zebra crossing", sources: ["memories", "messages"] });
+    for (let i = 0; i < 1000 && !log.includes("searchText"); i++) await new Promise((r) => setImmediate(r));
+    // The full-text search ran while the model had not answered yet, after the query was sent to it.
+    assert.deepEqual(log, ["embed", "searchText"]);
+    release();
+    const { results, warnings } = await response;
+    assert.deepEqual(warnings, []);
+    assert.equal(log.filter((entry) => entry === "embed").length, 1, "embedded once for both sources");
+    assert.equal(results[0]?.id, zebra.id);
+    assert.ok(results.some((r) => r.source === "message" && r.components.vectorDistance !== null));
+    await engram.close();
+  });
+
   it("finds words that a search before they were written found nowhere", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });

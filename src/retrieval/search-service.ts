@@ -94,6 +94,13 @@ export class SearchService {
     const now = this.#ctx.now();
     // One instant for the whole search: the graph's candidates are held to the same validity.
     const at = nowIso(this.#ctx);
+    // The query is embedded while the graph and full-text searches run (a model behind an API
+    // answers in tens of milliseconds or more), once for every pass below. An HTTP client writes
+    // its request on a later turn of the event loop, so the loop is let turn a few times first,
+    // unless the embedding is there already (a model computed in this process).
+    const queryVector =
+      weights.vector > 0 && q.query.trim() !== "" ? this.#ctx.vectors.embedQuery(q.query) : null;
+    if (queryVector !== null) await Promise.race([queryVector, loopTurns(REQUEST_TURNS)]);
     const graphHits =
       (q.graph ?? keepsGraph(agent)) && weights.graph > 0 && q.query.trim() !== ""
         ? await expandThroughGraph(
@@ -113,9 +120,17 @@ export class SearchService {
       if (source === "memories" && holder !== null)
         passes.push({ source, ownerId: holder, scope: "project" });
     }
+    // Every pass's full-text stage first, then every pass's vector stage: the query's embedding is
+    // awaited only once the text has been searched.
+    const ranked: {
+      source: "memories" | "messages";
+      ownerId: string;
+      scope: MemoryScope;
+      lexical: (LexicalHit<Candidate> & { bm25?: number | null })[];
+      byId: Map<string, Candidate>;
+    }[] = [];
     for (const { source, ownerId, scope } of passes) {
       const lexical: (LexicalHit<Candidate> & { bm25?: number | null })[] = [];
-      let vector: VectorHit[] | null = null;
       const byId = new Map<string, Candidate>();
       if (source === "memories") {
         const filter = memoryFilter(ownerId, q, at);
@@ -131,11 +146,31 @@ export class SearchService {
             byId.set(memory.id, { source: "memory", item: memory });
           }
         }
-        if (weights.vector > 0 && q.query.trim() !== "") {
+      } else {
+        const filter = messageFilter(agent.id, q);
+        for (const hit of await rankMessages(this.#ctx.store, filter, q.query, q.candidates)) {
+          lexical.push({ item: { source: "message", item: hit.message }, score: hit.score, bm25: hit.bm25 });
+        }
+        if (terms.length === 0 || (await this.#ctx.store.messages.tooCommonToRank(agent.id, terms))) {
+          for (const message of await this.#ctx.store.messages.list(filter, {
+            limit: q.candidates,
+            newestFirst: true,
+          })) {
+            byId.set(message.id, { source: "message", item: message });
+          }
+        }
+      }
+      ranked.push({ source, ownerId, scope, lexical, byId });
+    }
+    for (const { source, ownerId, scope, lexical, byId } of ranked) {
+      let vector: VectorHit[] | null = null;
+      if (source === "memories") {
+        const filter = memoryFilter(ownerId, q, at);
+        if (queryVector !== null) {
           // A filter leaves out some nearest neighbours: take more, keep the best that pass.
           const k = q.filter === undefined ? q.candidates : Math.min(q.candidates * FILTER_OVERFETCH, 1000);
-          const found = await this.#ctx.vectors.search("memories", ownerId, q.query, k);
-          if (found.warning !== null) warnings.push(found.warning);
+          const found = await this.#ctx.vectors.search("memories", ownerId, queryVector, k);
+          if (found.warning !== null && !warnings.includes(found.warning)) warnings.push(found.warning);
           vector = found.hits;
           const missing = (vector ?? [])
             .map((h) => h.id)
@@ -157,20 +192,9 @@ export class SearchService {
         }
       } else {
         const filter = messageFilter(agent.id, q);
-        for (const hit of await rankMessages(this.#ctx.store, filter, q.query, q.candidates)) {
-          lexical.push({ item: { source: "message", item: hit.message }, score: hit.score, bm25: hit.bm25 });
-        }
-        if (terms.length === 0 || (await this.#ctx.store.messages.tooCommonToRank(agent.id, terms))) {
-          for (const message of await this.#ctx.store.messages.list(filter, {
-            limit: q.candidates,
-            newestFirst: true,
-          })) {
-            byId.set(message.id, { source: "message", item: message });
-          }
-        }
-        if (weights.vector > 0 && q.query.trim() !== "") {
-          const found = await this.#ctx.vectors.search("messages", agent.id, q.query, q.candidates);
-          if (found.warning !== null) warnings.push(found.warning);
+        if (queryVector !== null) {
+          const found = await this.#ctx.vectors.search("messages", agent.id, queryVector, q.candidates);
+          if (found.warning !== null && !warnings.includes(found.warning)) warnings.push(found.warning);
           vector = found.hits;
           for (const hit of vector ?? []) {
             if (lexical.some((l) => l.item.item.id === hit.id)) continue;
@@ -280,6 +304,14 @@ export class SearchService {
       warnings,
     };
   }
+}
+
+/** Turns of the event loop a search lets pass for its query's embedding request to be sent. */
+const REQUEST_TURNS = 3;
+
+/** Resolves after `n` turns of the event loop (each runs the I/O callbacks due). */
+async function loopTurns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Where a memory result came from. */

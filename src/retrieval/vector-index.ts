@@ -37,6 +37,14 @@ export function storeWith(work: UnitOfWork, vectors: ItemVectors): void {
  * embeddings, queries' included, are held in memory by content hash (see {@link EmbeddingLru}):
  * a repeated query or text is embedded once, and a search never writes to the database.
  */
+/** A query's embedding, or null when vectors are unavailable (with a warning when that is a failure). */
+export interface QueryVector {
+  vector: Float32Array | null;
+  warning: string | null;
+}
+
+const skipped = (error: unknown) => `vector search skipped: ${(error as Error).message}`;
+
 export class VectorIndex {
   readonly #store: Store;
   readonly #embedder: Embedder | null;
@@ -167,22 +175,40 @@ export class VectorIndex {
     return this.#store.settings.get(MODEL_KEY);
   }
 
-  /** Nearest neighbours of a query text, or null (with a warning) when vectors are unavailable. */
+  /**
+   * Starts embedding a query for searches to come (give the result to `search`), so that a model
+   * behind an API is called while the caller does other work, and once for all of them. Never
+   * rejects: `vector` is null when vectors are unavailable, with a warning when that is a failure.
+   */
+  async embedQuery(query: string): Promise<QueryVector> {
+    if (this.#embedder === null) return { vector: null, warning: null };
+    try {
+      await this.ready();
+      if (!this.enabled) return { vector: null, warning: null };
+      const [vector] = await this.#embedCached([query]);
+      return { vector: vector as Float32Array, warning: null };
+    } catch (error) {
+      return { vector: null, warning: skipped(error) };
+    }
+  }
+
+  /**
+   * Nearest neighbours of a query text (or of its embedding, from `embedQuery`), or null (with a
+   * warning) when vectors are unavailable.
+   */
   async search(
     space: VectorSpace,
     agentId: string,
-    query: string,
+    query: string | Promise<QueryVector>,
     k: number,
   ): Promise<{ hits: VectorHit[] | null; warning: string | null }> {
-    if (this.#embedder === null) return { hits: null, warning: null };
+    const { vector, warning } = await (typeof query === "string" ? this.embedQuery(query) : query);
+    if (vector === null) return { hits: null, warning };
     try {
-      await this.ready();
-      if (!this.enabled) return { hits: null, warning: null };
-      const [vector] = await this.#embedCached([query]);
-      const hits = (await this.#store.vectors?.search(space, agentId, vector as Float32Array, k)) ?? [];
+      const hits = (await this.#store.vectors?.search(space, agentId, vector, k)) ?? [];
       return { hits, warning: null };
     } catch (error) {
-      return { hits: null, warning: `vector search skipped: ${(error as Error).message}` };
+      return { hits: null, warning: skipped(error) };
     }
   }
 

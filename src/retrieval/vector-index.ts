@@ -30,13 +30,6 @@ export function storeWith(work: UnitOfWork, vectors: ItemVectors): void {
     work.vectors.upsert(vectors.space, vectors.agentId, vectors.items);
 }
 
-/**
- * Embeds memories and messages and keeps their vectors, when an embedding model is configured and
- * the store has vectors. An item's vector is stored once, in the vector table, and only while it
- * matches the item's text (changing the text drops it, for `backfill` to re-embed). Recent
- * embeddings, queries' included, are held in memory by content hash (see {@link EmbeddingLru}):
- * a repeated query or text is embedded once, and a search never writes to the database.
- */
 /** A query's embedding, or null when vectors are unavailable (with a warning when that is a failure). */
 export interface QueryVector {
   vector: Float32Array | null;
@@ -45,6 +38,13 @@ export interface QueryVector {
 
 const skipped = (error: unknown) => `vector search skipped: ${(error as Error).message}`;
 
+/**
+ * Embeds memories and messages and keeps their vectors, when an embedding model is configured and
+ * the store has vectors. An item's vector is stored once, in the vector table, and only while it
+ * matches the item's text (changing the text drops it, for `backfill` to re-embed). Recent
+ * embeddings, queries' included, are held in memory by content hash (see {@link EmbeddingLru}):
+ * a repeated query or text is embedded once, and a search never writes to the database.
+ */
 export class VectorIndex {
   readonly #store: Store;
   readonly #embedder: Embedder | null;

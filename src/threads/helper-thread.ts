@@ -37,6 +37,20 @@ export function startOnThread<N extends TaskName>(
   return HelperThread.shared()?.run(name, input) ?? null;
 }
 
+/**
+ * `startOnThread`, but only on a thread that is up already: otherwise it starts the thread for
+ * later tasks and returns null at once. For work the caller does as well alone, where waiting for
+ * a thread to boot would cost more than it saves: a process that exits right after (a command)
+ * would also wait for the new thread to report the task done before it could exit.
+ */
+export function startOnReadyThread<N extends TaskName>(
+  name: N,
+  input: TaskInput<N>,
+): ThreadTask<TaskOutput<N>> | null {
+  const thread = HelperThread.shared();
+  return thread?.online === true ? thread.run(name, input) : null;
+}
+
 /** Starts the helper thread now (it boots in tens of milliseconds), so that it is up at first use. */
 export function prestartHelperThread(): void {
   HelperThread.shared();
@@ -107,6 +121,12 @@ class HelperThread {
   readonly #worker: Worker;
   /** The state words of tasks not yet reported done, oldest first (the thread runs them in order). */
   readonly #pending: Int32Array[] = [];
+  #online = false;
+
+  /** Whether the thread has begun running (it was started a while ago, not just now). */
+  get online(): boolean {
+    return this.#online;
+  }
 
   private constructor(url: URL) {
     // The process's options (inherited by default), but for one that applies to its entry point only.
@@ -116,6 +136,9 @@ class HelperThread {
       ...(process.execArgv.some(entryOnly)
         ? { execArgv: process.execArgv.filter((o) => !entryOnly(o)) }
         : {}),
+    });
+    this.#worker.on("online", () => {
+      this.#online = true;
     });
     this.#worker.on("message", () => {
       this.#pending.shift();

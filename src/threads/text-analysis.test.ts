@@ -54,6 +54,24 @@ describe("text analysis on the helper thread", () => {
     assert.deepEqual(next?.wait(), [extractEntities("Ada met Bea.")]);
   });
 
+  it("hands a task to a thread that is up only, starting one that is not for later tasks", () => {
+    const here = (file: string) => JSON.stringify(new URL(file, import.meta.url).href);
+    const script = `
+      import { startOnReadyThread } from ${here("./helper-thread.ts")};
+      import { extractEntities } from ${here("../graph/entity-extractor.ts")};
+      const input = { texts: ["Ada met Bea in Lisbon."] };
+      const first = startOnReadyThread("entities", input);
+      let later = null;
+      for (let i = 0; i < 500 && later === null; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        later = startOnReadyThread("entities", input);
+      }
+      const same = JSON.stringify(later?.wait()) === JSON.stringify([extractEntities(input.texts[0])]);
+      console.log(first === null, same);
+    `;
+    assert.equal(outputOnceExited(script), "true true");
+  });
+
   it("lets the process exit once its tasks are done, whether or not they were waited for", () => {
     const script = `
       import { analyseTexts } from ${JSON.stringify(new URL("./text-analysis.ts", import.meta.url).href)};

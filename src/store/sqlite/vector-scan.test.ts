@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { startOnThread, type ThreadTask } from "../../threads/helper-thread.ts";
 import { outputOnceExited } from "../../threads/thread-test-support.ts";
 import { openDatabase } from "./database.ts";
@@ -25,6 +25,11 @@ import { A, B, clustered, D, Fixture } from "./vector-test-support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "engram-vector-scan-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
+// The thread up before the searches, as in a process that has run a while (a search does not
+// share its lists with a thread still booting).
+before(async () => {
+  assert.ok(await startOnThread("entities", { texts: ["warm up"] })?.settled());
+});
 
 const extension = (() => {
   const opened = openDatabase(":memory:");
@@ -247,8 +252,11 @@ describe("vector scans shared with the helper thread", () => {
 
   it("let the process exit after shared scans, its store closed or not", () => {
     const support = new URL("./vector-test-support.ts", import.meta.url).href;
+    const thread = new URL("../../threads/helper-thread.ts", import.meta.url).href;
     const script = (close: boolean) => `
       import { A, clustered, D, Fixture } from ${JSON.stringify(support)};
+      import { startOnThread } from ${JSON.stringify(thread)};
+      await startOnThread("entities", { texts: ["warm up"] }).settled();
       const path = ${JSON.stringify(join(dir, `exit-${close}.db`))};
       const f = new Fixture({ trainThreshold: 1000, retrainGrowth: 0, sharedScan: { extension: ${JSON.stringify(extension)} } }, path);
       await f.store.initialise(D);

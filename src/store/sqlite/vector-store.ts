@@ -1,6 +1,6 @@
 import type { SQLInputValue, StatementSync } from "node:sqlite";
 import { EngramError } from "../../core/errors.ts";
-import { startOnThread } from "../../threads/helper-thread.ts";
+import { startOnReadyThread, startOnThread } from "../../threads/helper-thread.ts";
 import type { VectorHit, VectorIndexReport, VectorItem, VectorSpace, VectorStore } from "../store.ts";
 import { insertRows } from "./batch-insert.ts";
 import { inTransaction } from "./database.ts";
@@ -671,7 +671,8 @@ export class SqliteVectorStore implements VectorStore {
   ): ScanHit[] | null {
     if (this.#shared === null || parts.length < 2) return null;
     const control = scanControl();
-    const task = startOnThread("scanVectors", {
+    // A thread still booting would not take a list in time, and would hold up a process's exit.
+    const task = startOnReadyThread("scanVectors", {
       ...this.#shared,
       table: TABLES[space].vectors,
       space,

@@ -2,7 +2,10 @@ import { createRequire } from "node:module";
 import { DatabaseSync } from "node:sqlite";
 
 /** How long a statement waits for another process's lock before failing with SQLITE_BUSY. */
-const BUSY_TIMEOUT_MS = 5000;
+export const BUSY_TIMEOUT_MS = 5000;
+
+/** The memory map's size asked for: more than any file, so SQLite's build limit (2 GiB here) applies. */
+export const MMAP_BYTES = 1099511627776;
 
 export interface OpenedDatabase {
   db: DatabaseSync;
@@ -32,7 +35,7 @@ export function openDatabase(
   // Reads through a memory map (up to SQLite's build limit, 2 GiB here) rather than a read() and a
   // copy per page: a vector search reads tens of MB of chunks, most not in the page cache (a
   // search scanning a tenth of 100,000 vectors: 10.9 → 5.4 ms at the median).
-  if (path !== ":memory:") db.exec("PRAGMA mmap_size = 1099511627776");
+  if (path !== ":memory:") db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
   const warnings: string[] = [];
   const extension =
     options.vectorExtension === false ? null : loadVectorExtension(db, warnings, options.vectorExtension);

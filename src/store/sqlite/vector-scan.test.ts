@@ -16,7 +16,7 @@ import {
   type ScanOutput,
   STAMP_SQL,
   scanControl,
-  scanLists,
+  scanInOrder,
   scanOnThread,
   scanShared,
 } from "./vector-scan.ts";
@@ -57,19 +57,9 @@ function partsOf(f: Fixture): string[] {
   return [...new Set(f.parts().values())].filter((p) => p.startsWith(`${A}:`));
 }
 
-/** The best k of every list, scanned by this thread alone. */
+/** The best k of the lists, scanned by this thread alone. */
 function inline(f: Fixture, parts: readonly string[], query: Uint8Array, k: number): ScanHit[] {
-  const best: ScanHit[] = [];
-  let i = 0;
-  scanLists(
-    f.s.prepare(knnSql("memory_vectors")),
-    parts,
-    query,
-    k,
-    () => (i < parts.length ? i++ : -1),
-    best,
-  );
-  return plain(best);
+  return plain(scanInOrder(f.s.prepare(knnSql("memory_vectors")), parts, query, k));
 }
 
 /** Hits as plain objects (rows come back without a prototype), to compare. */

@@ -1,6 +1,8 @@
 import { statSync } from "node:fs";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { ThreadTask } from "../../threads/helper-thread.ts";
+import { BUSY_TIMEOUT_MS, MMAP_BYTES } from "./database.ts";
+import { Statements } from "./statements.ts";
 
 /**
  * Scanning a search's lists on two threads. A search's k-NN over the lists it probes is most of a
@@ -104,6 +106,23 @@ export function scanLists(
   return scanned;
 }
 
+/**
+ * The best k of the lists `indexes` names (every list by default), in that order, by this thread
+ * alone, added to `best`.
+ */
+export function scanInOrder(
+  statement: StatementSync,
+  parts: readonly string[],
+  query: Uint8Array,
+  k: number,
+  indexes: readonly number[] = [...parts.keys()],
+  best: ScanHit[] = [],
+): ScanHit[] {
+  let at = 0;
+  scanLists(statement, parts, query, k, () => (at < indexes.length ? (indexes[at++] as number) : -1), best);
+  return best;
+}
+
 /** Adds `found` to `best` (nearest first), keeping k. */
 export function keepBest(best: ScanHit[], found: readonly ScanHit[], k: number): void {
   for (const hit of found) best.push(hit);
@@ -140,40 +159,30 @@ export function scanShared(
     return best;
   }
   const left = parts.flatMap((_, i) => (mine.has(i) ? [] : [i]));
-  let at = 0;
-  scanLists(statement, parts, query, k, () => (at < left.length ? (left[at++] as number) : -1), best);
-  return best;
+  return scanInOrder(statement, parts, query, k, left, best);
 }
 
 /** The helper thread's connections, one per database file. */
-const readers = new Map<string, { file: string; db: DatabaseSync; statements: Map<string, StatementSync> }>();
+const readers = new Map<string, { file: string; statements: Statements }>();
 
-function reader(source: ScanSource) {
+/** The helper thread's connection to the file (its statements), opened as the caller's store opens its own. */
+function reader(source: ScanSource): Statements {
   const open = readers.get(source.path);
-  if (open !== undefined && open.file === source.file) return open;
+  if (open !== undefined && open.file === source.file) return open.statements;
   if (open !== undefined) closeReader(source.path);
   const db = new DatabaseSync(source.path, { readOnly: true, allowExtension: true });
   try {
     db.loadExtension(source.extension);
     db.enableLoadExtension(false);
-    db.exec("PRAGMA busy_timeout = 5000");
-    db.exec("PRAGMA mmap_size = 1099511627776");
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
   } catch (error) {
     db.close();
     throw error;
   }
-  const opened = { file: source.file, db, statements: new Map<string, StatementSync>() };
+  const opened = { file: source.file, statements: new Statements(db) };
   readers.set(source.path, opened);
-  return opened;
-}
-
-function prepared(r: ReturnType<typeof reader>, sql: string): StatementSync {
-  let statement = r.statements.get(sql);
-  if (statement === undefined) {
-    statement = r.db.prepare(sql);
-    r.statements.set(sql, statement);
-  }
-  return statement;
+  return opened.statements;
 }
 
 /**
@@ -189,10 +198,10 @@ export function scanOnThread(input: ScanInput): ScanOutput | null {
   if (Atomics.compareExchange(control, STATUS, QUEUED, STARTED) !== QUEUED) return null;
   r.db.exec("BEGIN");
   try {
-    const stamp = listStamp(prepared(r, STAMP_SQL), input.space, input.agentId);
+    const stamp = listStamp(r.prepare(STAMP_SQL), input.space, input.agentId);
     const best: ScanHit[] = [];
     scanLists(
-      prepared(r, knnSql(input.table)),
+      r.prepare(knnSql(input.table)),
       parts,
       input.query,
       input.k,
@@ -213,7 +222,7 @@ export function scanOnThread(input: ScanInput): ScanOutput | null {
 export function closeReader(path: string): void {
   const open = readers.get(path);
   readers.delete(path);
-  open?.db.close();
+  open?.statements.db.close();
 }
 
 /**

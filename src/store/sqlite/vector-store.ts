@@ -35,7 +35,7 @@ import {
   type ScanSource,
   STAMP_SQL,
   scanControl,
-  scanLists,
+  scanInOrder,
   scanShared,
 } from "./vector-scan.ts";
 
@@ -513,7 +513,7 @@ export class SqliteVectorStore implements VectorStore {
     const statement = this.#s.prepare(knnSql(vectors));
     const best =
       (share ? this.#scanShared(space, agentId, statement, parts, query, k) : null) ??
-      scanAll(statement, parts, query, k);
+      scanInOrder(statement, parts, query, k);
     if (best.length === 0) return [];
     const ids = new Map(
       this.#s
@@ -703,19 +703,6 @@ export class SqliteVectorStore implements VectorStore {
       if (db.isTransaction) db.exec("COMMIT");
     }
   }
-}
-
-/** The best k of `parts`, scanned by this thread alone. */
-function scanAll(
-  statement: StatementSync,
-  parts: readonly string[],
-  query: Uint8Array,
-  k: number,
-): ScanHit[] {
-  const best: ScanHit[] = [];
-  let i = 0;
-  scanLists(statement, parts, query, k, () => (i < parts.length ? i++ : -1), best);
-  return best;
 }
 
 /**

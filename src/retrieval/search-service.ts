@@ -70,6 +70,9 @@ export interface SearchResponse {
 
 type Candidate = { source: "memory"; item: Memory } | { source: "message"; item: Message };
 
+/** A candidate found by text, with its BM25 where the ranking's score is another (messages). */
+type TextHit = LexicalHit<Candidate> & { bm25?: number | null };
+
 /** Hybrid retrieval over an agent's memories and messages. */
 export class SearchService {
   readonly #ctx: EngineContext;
@@ -126,11 +129,11 @@ export class SearchService {
       source: "memories" | "messages";
       ownerId: string;
       scope: MemoryScope;
-      lexical: (LexicalHit<Candidate> & { bm25?: number | null })[];
+      lexical: TextHit[];
       byId: Map<string, Candidate>;
     }[] = [];
     for (const { source, ownerId, scope } of passes) {
-      const lexical: (LexicalHit<Candidate> & { bm25?: number | null })[] = [];
+      const lexical: TextHit[] = [];
       const byId = new Map<string, Candidate>();
       if (source === "memories") {
         const filter = memoryFilter(ownerId, q, at);

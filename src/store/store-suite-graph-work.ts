@@ -4,6 +4,7 @@ import type { GraphRecord } from "../core/graph-types.ts";
 import type { Agent, Memory, Message, Project } from "../core/types.ts";
 import type { IndexedMessage, Store } from "./store.ts";
 import { type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
+import type { UnitOfWork } from "./unit-of-work.ts";
 
 /** The agent's entities among `keys` (its own knowledge, no user) with their mention counts. */
 async function mentionCounts(store: Store, agentId: string, keys: string[]): Promise<[string, number][]> {
@@ -29,15 +30,18 @@ export function graphWorkCases(kit: SuiteKit): void {
     (bad.entities[0] as { name: unknown }).name = null;
     return bad;
   };
-  /** Deletes a memory (at version 1) and takes it out of the graph, in one unit of work. */
-  const deleteWithGraph = async (store: Store, project: Project, agent: Agent, m: Memory) => {
-    const gone = store.unitOfWork();
-    gone.memories.delete(
+  /** Adds the deletion of a memory (at version 1) to a unit of work. */
+  const deleteIn = (work: UnitOfWork, project: Project, agent: Agent, m: Memory) =>
+    work.memories.delete(
       agent.id,
       m.id,
       { ...write(project, m, "update").version, operation: "delete", version: 2 },
       event(project.id, "memory.deleted", agent.id),
     );
+  /** Deletes a memory (at version 1) and takes it out of the graph, in one unit of work. */
+  const deleteWithGraph = async (store: Store, project: Project, agent: Agent, m: Memory) => {
+    const gone = store.unitOfWork();
+    deleteIn(gone, project, agent, m);
     gone.graph.record(agent.id, [record(m.id, "memory", [])]);
     await gone.commit();
   };
@@ -115,6 +119,25 @@ export function graphWorkCases(kit: SuiteKit): void {
       assert.deepEqual(
         (await store.graph.mentions(agent.id, [null], ["acme", "bea"], 10)).map((x) => x.id),
         [item.message.id],
+      );
+    });
+  });
+
+  it("graph with writes: an item written and deleted in one unit is named by its id, not by the row it had", async () => {
+    await withStore(async (store) => {
+      const { project, agent } = await seed(store);
+      const m = memory(agent, "Ada lives in Lisbon");
+      const work = store.unitOfWork();
+      work.memories.insert([write(project, m, "create")]);
+      deleteIn(work, project, agent, m);
+      work.graph.record(agent.id, [record(m.id, "memory", ["Ada"])]);
+      await work.commit();
+      // A later memory may take the deleted row's place: the mention must not become its.
+      const later = memory(agent, "Bea lives in Porto");
+      await store.memories.insert([write(project, later, "create")]);
+      assert.deepEqual(
+        (await store.graph.dump(agent.id)).mentions.map((x) => [x.key, x.id]),
+        [["ada", m.id]],
       );
     });
   });

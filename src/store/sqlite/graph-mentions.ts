@@ -5,6 +5,7 @@ import { type MentionRow, toMention, userKey } from "../rows/graph-rows.ts";
 import { insertRows } from "./batch-insert.ts";
 import { canonicalMs, itemIdSql, mentionTime, SOURCE_CODE } from "./graph-layout.ts";
 import type { Statements } from "./statements.ts";
+import type { WrittenRows } from "./written-rows.ts";
 
 /** Mentions as the graph store writes them (see graph-layout.ts for the two forms). */
 export interface MentionInput {
@@ -36,16 +37,34 @@ export function itemIds(items: Iterable<{ source: string; id: string }>): ItemId
   return out;
 }
 
-/** The `rowid` of each item that has a row, by source and id. */
-export function resolveItems(s: Statements, items: ItemIds): Map<Source, Map<string, number>> {
+/**
+ * The `rowid` of each item that has a row, by source and id: those the caller's unit of work has
+ * just written from `written`, the others read in one statement per source.
+ */
+export function resolveItems(
+  s: Statements,
+  items: ItemIds,
+  written?: WrittenRows,
+): Map<Source, Map<string, number>> {
   const out = new Map<Source, Map<string, number>>();
   for (const [source, ids] of items) {
-    const statement = s.prepare(
-      `SELECT id, rowid FROM ${TABLE_OF[source]} WHERE id IN (SELECT value FROM json_each(?))`,
-    );
-    // Arrays, not objects: a batch reads a thousand of these.
-    statement.setReturnArrays(true);
-    out.set(source, new Map(statement.all(json([...ids])) as unknown as [string, number][]));
+    const found = new Map<string, number>();
+    const unknown: string[] = [];
+    for (const id of ids) {
+      const rowid = written?.rowid(source, id);
+      if (rowid === undefined) unknown.push(id);
+      else found.set(id, rowid);
+    }
+    if (unknown.length > 0) {
+      const statement = s.prepare(
+        `SELECT id, rowid FROM ${TABLE_OF[source]} WHERE id IN (SELECT value FROM json_each(?))`,
+      );
+      // Arrays, not objects: a batch reads a thousand of these.
+      statement.setReturnArrays(true);
+      for (const [id, rowid] of statement.all(json(unknown)) as unknown as [string, number][])
+        found.set(id, rowid);
+    }
+    out.set(source, found);
   }
   return out;
 }

@@ -27,6 +27,7 @@ import {
   resolveItems,
 } from "./graph-mentions.ts";
 import type { Statements } from "./statements.ts";
+import type { WrittenRows } from "./written-rows.ts";
 
 const json = (values: readonly unknown[]) => JSON.stringify(values);
 const users = (list: GraphUsers) => json(list.map(userKey));
@@ -46,13 +47,18 @@ export class SqliteGraphStore implements GraphStore {
 
   /**
    * `record`, synchronously: joins the caller's transaction when there is one. `fresh`: the items
-   * were written by this same transaction, so they have no earlier mentions to take back.
+   * were written by this same transaction, so they have no earlier mentions to take back; `written`:
+   * the rows it wrote, whose rowids need no look-up.
    */
-  recordNow(agentId: string, records: readonly GraphRecord[], options: { fresh?: boolean } = {}): void {
+  recordNow(
+    agentId: string,
+    records: readonly GraphRecord[],
+    options: { fresh?: boolean; written?: WrittenRows } = {},
+  ): void {
     if (records.length === 0) return;
     const batch = mergeRecords(records);
     inTransaction(this.#s.db, () => {
-      const rowids = resolveItems(this.#s, itemIds(records));
+      const rowids = resolveItems(this.#s, itemIds(records), options.written);
       // The items' earlier mentions go, and their entities' counts with them.
       if (options.fresh !== true) forgetMentions(this.#s, agentId, batch.itemIds, rowids);
       const entities = this.#upsertEntities(agentId, batch.entities);

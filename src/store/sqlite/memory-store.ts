@@ -55,6 +55,7 @@ import {
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
 import { versionRows } from "./version-rows.ts";
+import type { WrittenRows } from "./written-rows.ts";
 
 /** The facts of a key true since an instant (agent, key, user, since); `IS` matches a null user too. */
 const KEY_FACTS =
@@ -121,8 +122,11 @@ export class SqliteMemoryStore implements MemoryStore {
       .map((row) => row.id);
   }
 
-  /** `insert`, synchronously: joins the caller's transaction when there is one. */
-  insertNow(writes: readonly MemoryWrite[]): void {
+  /**
+   * `insert`, synchronously: joins the caller's transaction when there is one. Notes each row in
+   * `written` (the caller's unit of work), when given.
+   */
+  insertNow(writes: readonly MemoryWrite[], written?: WrittenRows): void {
     // Each table's rows go in with a few multi-row statements, the full-text rows last and one by
     // one (see `insertEachRow`): their terms may still be being analysed on another thread (see
     // `MemoryWrite.textTerms`). A new memory's version is usually implied by its row, and its event
@@ -153,6 +157,10 @@ export class SqliteMemoryStore implements MemoryStore {
         if (memory.archivedAt === null) pushIndexed(indexed, last + i + 1, memory, textTerms);
       });
       if (indexed.length > 0) insertEachRow(this.#s, FTS_HEAD, 3, indexed);
+      if (written !== undefined)
+        writes.forEach(({ memory }, i) => {
+          written.note("memory", memory.id, memory.agentId, last + i + 1);
+        });
     });
     this.#terms.noteWrites(writes.length);
   }

@@ -22,6 +22,7 @@ import { agentKey, bestPassing, matchAny, namespaced } from "./fts.ts";
 import { isUniqueViolation } from "./sqlite-errors.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
+import type { WrittenRows } from "./written-rows.ts";
 
 const INSERT_MESSAGE = `INSERT INTO messages (id, agent_id, user_id, role, name, session_id, content, provenance,
   metadata, created_at, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -59,17 +60,21 @@ export class SqliteMessageStore implements MessageStore {
 
   /**
    * `append`, synchronously, joining the caller's transaction; `messages` is read once, in order.
+   * Notes each new row in `written` (the caller's unit of work), when given.
    * @throws ConflictError when a message id exists already.
    */
   appendNow(
     messages: Iterable<IndexedMessage>,
     reindex: readonly IndexedMessage[],
     events: readonly NewEvent[],
+    written?: WrittenRows,
   ): void {
     let count = 0;
     inTransaction(this.#s.db, () => {
       for (const item of messages) {
-        this.#index(this.#insert(item.message), item);
+        const rowid = this.#insert(item.message);
+        this.#index(rowid, item);
+        written?.note("message", item.message.id, item.message.agentId, rowid);
         count++;
       }
       for (const item of reindex) {

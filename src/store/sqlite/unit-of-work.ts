@@ -16,6 +16,7 @@ import type { SqliteMessageStore } from "./message-store.ts";
 import { importSharedBlocks } from "./shared-block-store.ts";
 import type { Statements } from "./statements.ts";
 import type { SqliteVectorStore } from "./vector-store.ts";
+import { WrittenRows } from "./written-rows.ts";
 
 /** The domain stores whose synchronous writes a unit of work runs inside its transaction. */
 export interface WorkTargets {
@@ -43,7 +44,7 @@ export async function applySqliteWork(
 ): Promise<void> {
   // What the operations leave to do once the transaction has committed (work that must not run in it).
   const after: (() => void)[] = [];
-  const handlers = sqliteHandlers(targets, writtenItems(operations), after);
+  const handlers = sqliteHandlers(targets, writtenItems(operations), new WrittenRows(), after);
   await inWriteTransaction(targets.statements.db, () => {
     for (const operation of operations) applyOperation(handlers, operation);
   });
@@ -54,6 +55,7 @@ export async function applySqliteWork(
 function sqliteHandlers(
   t: WorkTargets,
   written: ReadonlySet<string>,
+  rows: WrittenRows,
   after: (() => void)[],
 ): WorkHandlers<void> {
   return {
@@ -62,20 +64,26 @@ function sqliteHandlers(
     "history.append": (op) => t.history.appendNow(op.input),
     "memories.insert": (op) => {
       if (op.supersession !== undefined) t.memories.supersedeNow(op.supersession);
-      if (op.writes.length > 0) t.memories.insertNow(op.writes);
+      if (op.writes.length > 0) t.memories.insertNow(op.writes, rows);
     },
     "memories.update": (op) => t.memories.updateNow(op.write, op.expectedVersion),
-    "memories.delete": (op) => t.memories.deleteNow(op.agentId, op.id, op.version, op.event),
+    "memories.delete": (op) => {
+      t.memories.deleteNow(op.agentId, op.id, op.version, op.event);
+      rows.forget("memory", op.id);
+    },
     "memories.import": (op) => t.memories.importNow(op.items),
-    "messages.append": (op) => t.messages.appendNow(op.messages, op.reindex, op.events),
-    "messages.import": (op) => t.messages.appendNow(op.messages, [], []),
+    "messages.append": (op) => t.messages.appendNow(op.messages, op.reindex, op.events, rows),
+    "messages.import": (op) => t.messages.appendNow(op.messages, [], [], rows),
     "graph.record": (op) => {
       const records = graphRecordsNow(op.records);
-      t.graph.recordNow(op.agentId, records, { fresh: records.every((r) => written.has(r.id)) });
+      t.graph.recordNow(op.agentId, records, {
+        fresh: records.every((r) => written.has(r.id)),
+        written: rows,
+      });
     },
     "vectors.upsert": (op) => {
       if (t.vectors === null) throw new EngramError("internal", "this database stores no vectors");
-      const task = t.vectors.upsertNow(op.space, op.agentId, vectorItemsNow(op.items), written);
+      const task = t.vectors.upsertNow(op.space, op.agentId, vectorItemsNow(op.items), written, rows);
       if (task !== null) after.push(task);
     },
     "experience.import": (op) =>

@@ -38,6 +38,7 @@ import {
   scanInOrder,
   scanShared,
 } from "./vector-scan.ts";
+import type { WrittenRows } from "./written-rows.ts";
 
 export type { RetrainProgress, RetrainReport };
 
@@ -262,30 +263,39 @@ export class SqliteVectorStore implements VectorStore {
 
   /**
    * `upsert` inside the caller's transaction. Items in `fresh` were created in it, so have no vector
-   * to replace. Returns what to run once the transaction has committed (a retraining that fell due,
-   * which must not start inside it), or null.
+   * to replace; `written` holds the rows it wrote, whose rowids need no look-up. Returns what to run
+   * once the transaction has committed (a retraining that fell due, which must not start inside
+   * it), or null.
    */
   upsertNow(
     space: VectorSpace,
     agentId: string,
     items: readonly VectorItem[],
     fresh: ReadonlySet<string> = new Set(),
+    written?: WrittenRows,
   ): (() => void) | null {
     if (!this.#initialised()) throw new EngramError("internal", "the vector tables are not created yet");
     const { vectors, items: table } = TABLES[space];
     const state = this.#lists.state(space, agentId);
     // New vectors go to the lists a retraining is filling, else to the active ones.
     const centroids = this.#targetCentroids(space, agentId, state);
-    // The items' rowids in one statement (an item not the agent's has none).
-    const rowids = new Map(
-      this.#s
-        .all<{ id: string; rowid: number }>(
-          `SELECT t.id, t.rowid FROM json_each(?) j CROSS JOIN ${table} t ON t.id = j.value AND t.agent_id = ?`,
-          JSON.stringify(items.map((item) => item.id)),
-          agentId,
-        )
-        .map((row) => [row.id, row.rowid]),
-    );
+    // The items' rowids: those just written from `written`, the others in one statement (an item
+    // not the agent's has none).
+    const source = space === "memories" ? "memory" : "message";
+    const rowids = new Map<string, number>();
+    const unknown: string[] = [];
+    for (const { id } of items) {
+      const rowid = written?.rowid(source, id, agentId);
+      if (rowid === undefined) unknown.push(id);
+      else rowids.set(id, rowid);
+    }
+    if (unknown.length > 0)
+      for (const row of this.#s.all<{ id: string; rowid: number }>(
+        `SELECT t.id, t.rowid FROM json_each(?) j CROSS JOIN ${table} t ON t.id = j.value AND t.agent_id = ?`,
+        JSON.stringify(unknown),
+        agentId,
+      ))
+        rowids.set(row.id, row.rowid);
     // The last vector given for a rowid wins.
     const pending = new Map<number, Float32Array>();
     for (const { id, vector } of items) {

@@ -47,6 +47,32 @@ describe("entity graph", () => {
     );
   });
 
+  it("keeps relations true as memories change: a superseded fact's relation closes, an edited one counts once, a deleted one's goes", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const relations = async () =>
+      (await engram.entities.get(agent.id, "Ada", { userId: "u1" })).relations.map((r) => ({
+        target: r.target,
+        weight: r.weight,
+        validTo: r.validTo,
+      }));
+    const fact = { kind: "fact" as const, key: "user.city", userId: "u1" };
+    const berlin = await engram.memories.add(agent.id, { text: "Ada lives in Berlin.", ...fact });
+    const lisbon = await engram.memories.add(agent.id, { text: "Ada lives in Lisbon.", ...fact });
+    assert.deepEqual(await relations(), [
+      { target: "berlin", weight: 1, validTo: lisbon.validFrom },
+      { target: "lisbon", weight: 1, validTo: null },
+    ]);
+    for (const text of ["Ada lives in Lisbon, Portugal.", "Ada lives in Lisbon now."])
+      await engram.memories.update(agent.id, lisbon.id, { text });
+    assert.deepEqual((await relations()).find((r) => r.target === "lisbon")?.weight, 1);
+    await engram.memories.delete(agent.id, berlin.id);
+    assert.deepEqual(
+      (await relations()).map((r) => r.target),
+      ["lisbon"],
+    );
+  });
+
   it("never follows a relation learned from another user's memories", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });

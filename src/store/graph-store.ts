@@ -14,7 +14,11 @@ export interface GraphStore {
   /**
    * Records what memories and messages say, in one transaction: their earlier mentions are replaced
    * (a changed memory is recorded again), entities and relations are added or strengthened, a
-   * relation's validity widened, and closed when every source recorded for it is closed.
+   * relation's validity widened, and closed when every source recorded for it is closed. An item
+   * recorded again first takes back what it gave the relations between the entities it named: its
+   * place among their sources and one of their weight, the relation going when no weight is left
+   * (a deleted item is recorded empty before its row goes, while its mentions still say what it
+   * named). A relation's validity is not narrowed by this: a rebuild recomputes it.
    */
   record(agentId: string, records: readonly GraphRecord[]): Promise<void>;
   /** Entities of one user (null: the agent's own) in key order, after the key `after`. */

@@ -165,6 +165,42 @@ export function graphStoreCases(kit: SuiteKit): void {
     });
   });
 
+  it("graph: recording an item again takes back what it gave its relations: an edited source counts once, a relation left with one closed source closes, one left with none goes", async () => {
+    await withStore(async (store) => {
+      const { agent } = await seed(store);
+      const adaBea = async () =>
+        (await store.graph.relations(agent.id, [null], ["ada"], 10)).map((r) => ({
+          target: r.target,
+          weight: r.weight,
+          validTo: r.validTo,
+          sources: r.provenance.map((p) => p.id),
+        }));
+      await store.graph.record(agent.id, [record("m1", 1, ["ada", "bea"])]);
+      await store.graph.record(agent.id, [record("m1", 1, ["ada", "bea"])]);
+      assert.deepEqual(await adaBea(), [{ target: "bea", weight: 1, validTo: null, sources: ["m1"] }]);
+      await store.graph.record(agent.id, [record("m2", 2, ["ada", "bea"])]);
+      // m1 closed: the relation stays open through m2.
+      await store.graph.record(agent.id, [record("m1", 1, ["ada", "bea"], { closedAt: at(5) })]);
+      assert.deepEqual(await adaBea(), [{ target: "bea", weight: 2, validTo: null, sources: ["m2", "m1"] }]);
+      // m2 deleted (an empty record), then m1 recorded again, still closed: m1 alone states it.
+      await store.graph.record(agent.id, [{ ...record("m2", 2, []), relations: [] }]);
+      assert.deepEqual(
+        (await adaBea()).map((r) => [r.weight, r.sources]),
+        [[1, ["m1"]]],
+      );
+      await store.graph.record(agent.id, [record("m1", 1, ["ada", "bea"], { closedAt: at(5) })]);
+      assert.deepEqual(await adaBea(), [{ target: "bea", weight: 1, validTo: at(5), sources: ["m1"] }]);
+      // m1 deleted: the relation goes; one between other entities is untouched.
+      await store.graph.record(agent.id, [record("m3", 3, ["cleo", "dan"])]);
+      await store.graph.record(agent.id, [{ ...record("m1", 1, []), relations: [] }]);
+      assert.deepEqual(await adaBea(), []);
+      assert.deepEqual(
+        (await store.graph.relations(agent.id, [null], ["cleo"], 10)).map((r) => [r.target, r.weight]),
+        [["dan", 1]],
+      );
+    });
+  });
+
   it("graph: a relation a source says has ended is closed then, though other sources state it open", async () => {
     await withStore(async (store) => {
       const { agent } = await seed(store);

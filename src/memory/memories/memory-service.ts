@@ -127,13 +127,20 @@ export class MemoryService {
       // The graph learns what the memories name in their own transaction: never short of a write.
       const work = this.#ctx.store.unitOfWork();
       work.memories.insert(writes, plan?.supersession);
-      if (keepsGraph(agent))
+      if (keepsGraph(agent)) {
         work.graph.record(
           agent.id,
           Object.assign(() => memories.map((m, i) => memoryRecord(m, analyses.facts(i, m.text))), {
             settled: () => analyses.settled(),
           }),
         );
+        // The facts it closes are recorded again, closed: a relation that only they stated closes too.
+        for (const [owner, closed] of closedByOwner(plan?.supersession))
+          work.graph.record(
+            owner,
+            closed.map((m) => memoryRecord(m)),
+          );
+      }
       storeWith(work, vectors);
       try {
         await work.commit();
@@ -284,10 +291,11 @@ export class MemoryService {
       before,
       at: now,
     });
-    // What the memory named leaves the graph with it, whatever the graph mode is now.
+    // What the memory named leaves the graph with it, whatever the graph mode is now: first, while
+    // its row still tells the graph which of its entities' relations it stated.
     const work = this.#ctx.store.unitOfWork();
-    work.memories.delete(before.agentId, memoryId, write.version, write.event);
     work.graph.record(graphOwner(before), [emptyRecord("memory", memoryId, before.userId, before.createdAt)]);
+    work.memories.delete(before.agentId, memoryId, write.version, write.event);
     await work.commit();
   }
 
@@ -426,6 +434,16 @@ function defaultStart(start: string, validTo: string | undefined): string | null
 function checkValidity(validFrom: string | undefined, validTo: string | undefined, what: string): void {
   if (!validityInOrder(validFrom, validTo))
     throw new InvalidInputError(`invalid ${what}: validTo: must not be before validFrom`);
+}
+
+/** The memories a supersession closes, by the graph each was recorded in (see `graphOwner`). */
+function closedByOwner(supersession: Supersession | undefined): Map<string, Memory[]> {
+  const out = new Map<string, Memory[]>();
+  for (const { write } of supersession?.closes ?? []) {
+    const owner = graphOwner(write.memory);
+    out.set(owner, [...(out.get(owner) ?? []), write.memory]);
+  }
+  return out;
 }
 
 /**

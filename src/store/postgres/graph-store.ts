@@ -224,15 +224,48 @@ export async function recordGraph(
   if (records.length === 0) return;
   const batch = mergeRecords(records);
   if (options.fresh !== true) {
-    // The items' earlier mentions go, and their entities' counts with them.
+    // The items' earlier mentions go, and their entities' counts with them, and what they gave the
+    // relations between those entities: each relation whose sources list one of the items loses
+    // that source and one of its weight per listing, and goes when no weight is left (as on SQLite,
+    // graph-retract.ts). The statement's parts read the relations as they were before it.
     await tx.defer(
       `WITH gone AS (
          DELETE FROM graph_mentions WHERE agent_id = $1 AND item_id = ANY($2::text[]) RETURNING user_key, key
+       ), lost AS (
+         UPDATE graph_entities SET mentions = graph_entities.mentions - lost.n
+         FROM (SELECT user_key, key, COUNT(*) AS n FROM gone GROUP BY user_key, key) AS lost
+         WHERE graph_entities.agent_id = $1 AND graph_entities.user_key = lost.user_key
+           AND graph_entities.key = lost.key
+         RETURNING 1
+       ), named AS (
+         SELECT DISTINCT user_key, key FROM gone
+       ), near AS (
+         -- From or to the named entities, each through its index.
+         SELECT r.user_key, r.source, r.target, r.type FROM named n
+         JOIN graph_relations r ON r.agent_id = $1 AND r.user_key = n.user_key AND r.source = n.key
+         UNION
+         SELECT r.user_key, r.source, r.target, r.type FROM named n
+         JOIN graph_relations r ON r.agent_id = $1 AND r.user_key = n.user_key AND r.target = n.key
+       ), touched AS (
+         SELECT r.user_key, r.source, r.target, r.type, r.weight, t.taken, t.kept
+         FROM near JOIN graph_relations r ON r.agent_id = $1 AND r.user_key = near.user_key
+           AND r.source = near.source AND r.target = near.target AND r.type = near.type
+         CROSS JOIN LATERAL (
+           SELECT COUNT(*) FILTER (WHERE p.v ->> 'id' = ANY($2::text[])) AS taken,
+                  COALESCE(jsonb_agg(p.v ORDER BY p.n) FILTER (WHERE NOT (p.v ->> 'id' = ANY($2::text[]))), '[]'::jsonb) AS kept
+           FROM jsonb_array_elements(r.provenance) WITH ORDINALITY AS p(v, n)
+         ) t
+         WHERE t.taken > 0
+       ), dropped AS (
+         DELETE FROM graph_relations r USING touched t
+         WHERE r.agent_id = $1 AND r.user_key = t.user_key AND r.source = t.source AND r.target = t.target
+           AND r.type = t.type AND t.weight <= t.taken
+         RETURNING 1
        )
-       UPDATE graph_entities SET mentions = graph_entities.mentions - lost.n
-       FROM (SELECT user_key, key, COUNT(*) AS n FROM gone GROUP BY user_key, key) AS lost
-       WHERE graph_entities.agent_id = $1 AND graph_entities.user_key = lost.user_key
-         AND graph_entities.key = lost.key`,
+       UPDATE graph_relations r SET weight = r.weight - t.taken, provenance = t.kept
+       FROM touched t
+       WHERE r.agent_id = $1 AND r.user_key = t.user_key AND r.source = t.source AND r.target = t.target
+         AND r.type = t.type AND t.weight > t.taken`,
       [agentId, batch.itemIds],
     );
   }

@@ -71,24 +71,28 @@ export function resolveItems(
 
 /**
  * Drops the agent's earlier mentions of these items, in both forms, and their entities' counts
- * with them. Another agent's mentions of the same item (a project memory) stay.
+ * with them. Another agent's mentions of the same item (a project memory) stay. Returns the
+ * entities they named, by user and key (each once).
  */
 export function forgetMentions(
   s: Statements,
   agentId: string,
   ids: readonly string[],
   rowids: Map<Source, Map<string, number>>,
-): void {
+): { user: string; key: string }[] {
+  const named = new Map<string, { user: string; key: string }>();
+  const note = (user: string, key: string) => named.set(entityRef(user, key), { user, key });
   for (const [source, byId] of rowids) {
     if (byId.size === 0) continue;
-    const gone = s.all<{ entity: number; item: number }>(
-      `SELECT m.entity, m.item FROM graph_mentions m JOIN graph_entities e ON e.id = m.entity
+    const gone = s.all<{ entity: number; item: number; user_key: string; key: string }>(
+      `SELECT m.entity, m.item, e.user_key, e.key FROM graph_mentions m JOIN graph_entities e ON e.id = m.entity
        WHERE m.source = ? AND m.item IN (SELECT value FROM json_each(?)) AND e.agent_id = ?`,
       SOURCE_CODE[source],
       json([...byId.values()]),
       agentId,
     );
     for (const m of gone) {
+      note(m.user_key, m.key);
       s.run("UPDATE graph_entities SET mentions = mentions - 1 WHERE id = ?", m.entity);
       s.run(
         "DELETE FROM graph_mentions WHERE entity = ? AND source = ? AND item = ?",
@@ -99,12 +103,13 @@ export function forgetMentions(
     }
   }
   const list = json(ids);
-  const verbatim = s.get(
-    "SELECT 1 FROM graph_mentions_verbatim WHERE agent_id = ? AND item_id IN (SELECT value FROM json_each(?)) LIMIT 1",
+  const verbatim = s.all<{ user_key: string; key: string }>(
+    "SELECT DISTINCT user_key, key FROM graph_mentions_verbatim WHERE agent_id = ? AND item_id IN (SELECT value FROM json_each(?))",
     agentId,
     list,
   );
-  if (verbatim === undefined) return;
+  for (const m of verbatim) note(m.user_key, m.key);
+  if (verbatim.length === 0) return [...named.values()];
   s.run(
     `UPDATE graph_entities SET mentions = graph_entities.mentions - gone.n
      FROM (SELECT user_key, key, COUNT(*) AS n FROM graph_mentions_verbatim
@@ -118,6 +123,7 @@ export function forgetMentions(
     agentId,
     list,
   );
+  return [...named.values()];
 }
 
 /**

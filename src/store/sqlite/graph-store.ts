@@ -26,6 +26,7 @@ import {
   readMentions,
   resolveItems,
 } from "./graph-mentions.ts";
+import { retractRelations } from "./graph-retract.ts";
 import type { Statements } from "./statements.ts";
 import type { WrittenRows } from "./written-rows.ts";
 
@@ -59,8 +60,12 @@ export class SqliteGraphStore implements GraphStore {
     const batch = mergeRecords(records);
     inTransaction(this.#s.db, () => {
       const rowids = resolveItems(this.#s, itemIds(records), options.written);
-      // The items' earlier mentions go, and their entities' counts with them.
-      if (options.fresh !== true) forgetMentions(this.#s, agentId, batch.itemIds, rowids);
+      // The items' earlier mentions go, and their entities' counts with them, and what they gave
+      // the relations between those entities.
+      if (options.fresh !== true) {
+        const named = forgetMentions(this.#s, agentId, batch.itemIds, rowids);
+        retractRelations(this.#s, agentId, named, batch.itemIds);
+      }
       const entities = this.#upsertEntities(agentId, batch.entities);
       insertMentions(this.#s, agentId, batch.mentions, entities, rowids);
       // One row per relation (merged by `mergeRecords`), so the rows of one upsert never collide.

@@ -1,0 +1,65 @@
+import type { GraphSource } from "../../core/graph-types.ts";
+import type { Statements } from "./statements.ts";
+
+/** A relation an item recorded again may have contributed to, as stored. */
+interface RelationSources {
+  user_key: string;
+  source: string;
+  target: string;
+  type: string;
+  weight: number;
+  provenance: string;
+}
+
+/**
+ * Takes back what items recorded before contributed to the agent's relations, before they are
+ * recorded again (a memory changed, closed or deleted): each relation between entities they named
+ * (`named`, as `forgetMentions` returns them) whose sources list one of them loses that source and
+ * one of its weight per listing, and goes when no weight is left. So a memory edited three times
+ * still counts once, and a relation stated only by a deleted memory goes with it; one stated only
+ * by a memory that closed is recorded again closed.
+ *
+ * A relation keeps its first `MAX_RELATION_PROVENANCE` sources only: an item past them is not found
+ * here, and what it gave stays until the graph is rebuilt (sleep-time consolidation does).
+ */
+export function retractRelations(
+  s: Statements,
+  agentId: string,
+  named: readonly { user: string; key: string }[],
+  itemIds: readonly string[],
+): void {
+  if (named.length === 0 || itemIds.length === 0) return;
+  const items = new Set(itemIds);
+  // Relations from or to the named entities (through the key and the index by target), each once.
+  const rows = s.all<RelationSources>(
+    `SELECT r.user_key, r.source, r.target, r.type, r.weight, r.provenance
+     FROM json_each(?2) n CROSS JOIN graph_relations r
+       ON r.agent_id = ?1 AND r.user_key = n.value ->> 0 AND r.source = n.value ->> 1
+     UNION
+     SELECT r.user_key, r.source, r.target, r.type, r.weight, r.provenance
+     FROM json_each(?2) n CROSS JOIN graph_relations r INDEXED BY graph_relations_by_target
+       ON r.agent_id = ?1 AND r.user_key = n.value ->> 0 AND r.target = n.value ->> 1`,
+    agentId,
+    JSON.stringify(named.map((n) => [n.user, n.key])),
+  );
+  for (const row of rows) {
+    const sources = JSON.parse(row.provenance) as GraphSource[];
+    const kept = sources.filter((p) => !items.has(p.id));
+    const taken = sources.length - kept.length;
+    if (taken === 0) continue;
+    const key = [agentId, row.user_key, row.source, row.target, row.type];
+    if (row.weight <= taken)
+      s.run(
+        "DELETE FROM graph_relations WHERE agent_id = ? AND user_key = ? AND source = ? AND target = ? AND type = ?",
+        ...key,
+      );
+    else
+      s.run(
+        `UPDATE graph_relations SET weight = ?, provenance = ?
+         WHERE agent_id = ? AND user_key = ? AND source = ? AND target = ? AND type = ?`,
+        row.weight - taken,
+        JSON.stringify(kept),
+        ...key,
+      );
+  }
+}

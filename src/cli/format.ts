@@ -1,3 +1,4 @@
+import { validityNote } from "../agent/context-render.ts";
 import type { LearnBenchResult } from "../bench/learn-bench.ts";
 import type {
   Agent,
@@ -217,9 +218,11 @@ export function formatMessages(messages: readonly Message[]): string {
 
 /**
  * One line per result: its score and the signals behind it (rank in the full-text and the vector
- * ranking, recency, importance), then what was found.
+ * ranking, recency, importance), then what was found. A memory not true now (closed, superseded,
+ * or not yet begun, as `includeSuperseded` or `validAt` return them) carries its validity after
+ * its text, as a prompt shows it.
  */
-export function formatSearch(response: SearchResponse): string {
+export function formatSearch(response: SearchResponse, nowIso = new Date().toISOString()): string {
   if (response.results.length === 0) return "no results";
   return table(
     ["SCORE", "LEXICAL", "VECTOR", "GRAPH", "RECENCY", "IMPORTANCE", "ID", "TEXT"],
@@ -231,9 +234,17 @@ export function formatSearch(response: SearchResponse): string {
       r.components.recency.toFixed(2),
       r.source === "memory" ? r.components.importance.toFixed(2) : "-",
       r.id,
-      oneLine(resultText(r), 60),
+      `${oneLine(resultText(r), 60)}${validityMark(r, nowIso)}`,
     ]),
   );
+}
+
+/** ` [valid … to …, no longer true …]` for a memory result not true at `nowIso`, else "". */
+function validityMark(result: SearchResult, nowIso: string): string {
+  const memory = result.memory;
+  if (memory === undefined) return "";
+  const current = memory.validTo === null && (memory.validFrom === null || memory.validFrom <= nowIso);
+  return current ? "" : ` [${validityNote(memory, nowIso)}]`;
 }
 
 /** Side notes of a search for stderr: near-duplicates left out, and warnings. */

@@ -34,6 +34,14 @@ describe("engram graph", () => {
     const human = await s.cli(["graph", "helper"]);
     assert.equal(human.code, 0);
     assert.match(human.stdout, /^NAME +TYPE +MENTIONS +FIRST SEEN +LAST SEEN\nAda +person +1 /);
+    // An agent whose knowledge is all its users' says where to look.
+    await s.ok(["agent", "create", "--name", "per-user"]);
+    await s.ok(["memory", "add", "per-user", "Cleo met Dan.", "--user", "u1"]);
+    const empty = await s.cli(["graph", "per-user"]);
+    assert.equal(
+      empty.stdout.trim(),
+      "no entities in the agent's own graph (an end user's graph: --user USER)",
+    );
   });
 
   it("shows one entity with its relations over time; an unknown one fails naming it", async () => {

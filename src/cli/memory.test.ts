@@ -230,6 +230,14 @@ describe("engram memory search", () => {
     const history = await s.ok(["memory", "search", "helper", "drinks", "--include-superseded"]);
     assert.ok(history.results.some((r: { text: string }) => r.text === "Ada drinks cola"));
     assert.equal(history.results.length, 3);
+    // In the table, a fact no longer true carries its validity; the others do not.
+    const lines = (await s.cli(["memory", "search", "helper", "drinks", "--include-superseded"])).stdout
+      .trimEnd()
+      .split("\n");
+    const cola = lines.filter((line) => line.includes("Ada drinks cola"));
+    assert.equal(cola.length, 1);
+    assert.match(cola[0] ?? "", /Ada drinks cola \[valid until 2020-01-01, no longer true\]$/);
+    assert.ok(lines.slice(1).every((line) => line.includes("cola") || !line.includes("[")));
   });
 
   it("rejects bad input: invalid --valid-at, --k abc, bad weights, unknown agent", async () => {

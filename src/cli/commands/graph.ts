@@ -24,7 +24,12 @@ const graph = defineCommand({
     }
     const limit = intOption(options.limit, "limit", "graph");
     const page = await engram.entities.list(agent.id, { ...user, limit, cursor: options.cursor });
-    return listResult(page, formatEntities);
+    // An agent's own graph holds what it learned with no user: its users' graphs are apart.
+    return listResult(page, (entities) =>
+      entities.length === 0 && options.user === undefined && options.cursor === undefined
+        ? "no entities in the agent's own graph (an end user's graph: --user USER)"
+        : formatEntities(entities),
+    );
   },
 });
 

@@ -26,6 +26,17 @@ describe("memory and conversation tools", () => {
       "Ada lives in Lisbon",
     ]);
     assert.deepEqual(await texts({ validAt: "2025-02-01T00:00:00Z" }), ["Ada lives in Berlin"]);
+    // A fact no longer true says so in words, with what replaced it.
+    const history = await call(client, "memory_search", {
+      query: "Ada lives",
+      userId: "ada",
+      includeSuperseded: true,
+    });
+    const berlin = history.results.find((r: { text: string }) => r.text === "Ada lives in Berlin");
+    assert.match(
+      berlin.validity,
+      /^valid 2025-01-01 to \d{4}-\d\d-\d\d, no longer true, superseded by mem_\w+$/,
+    );
     const before = await state(t.engram, agent.id);
     assert.match(await failure(client, "memory_insert", { text: "x", key: "User City" }), /key/);
     assert.match(await failure(client, "memory_search", { query: "x", validAt: "soon" }), /validAt/);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { validityNote } from "../agent/context-render.ts";
 import { filterInput } from "../core/filter/filter-parse.ts";
 import type { Memory, Message } from "../core/types.ts";
 import { memoryInput } from "../memory/memories/schemas.ts";
@@ -50,19 +51,23 @@ export const memorySearch = defineTool({
       includeSuperseded: args.includeSuperseded,
       filter: args.filter,
     });
+    const now = new Date().toISOString();
     return {
-      results: results.flatMap((r) =>
-        r.memory === undefined
-          ? []
-          : [
-              {
-                ...memoryView(r.memory),
-                scope: r.scope,
-                ...(r.writtenBy === undefined ? {} : { writtenBy: r.writtenBy }),
-                score: round(r.score),
-              },
-            ],
-      ),
+      results: results.flatMap((r) => {
+        if (r.memory === undefined) return [];
+        // As the agent's own tool says it: a fact no longer true (or not yet) says so in words,
+        // so that the client's model never takes it for the present.
+        const validity = validityNote(r.memory, now);
+        return [
+          {
+            ...memoryView(r.memory),
+            ...(validity === "" ? {} : { validity }),
+            scope: r.scope,
+            ...(r.writtenBy === undefined ? {} : { writtenBy: r.writtenBy }),
+            score: round(r.score),
+          },
+        ];
+      }),
       warnings,
     };
   },

@@ -273,7 +273,8 @@ export class MemoryService {
     );
     const restated =
       after.text !== before.text || after.validFrom !== before.validFrom || after.validTo !== before.validTo;
-    if (restated && keepsGraph(agent)) work.graph.record(agent.id, [memoryRecord(after)]);
+    // Recorded again where it was first recorded: for project memory, the graph of the agent that wrote it.
+    if (restated && keepsGraph(agent)) work.graph.record(graphOwner(before), [memoryRecord(after)]);
     storeWith(work, vectors);
     await work.commit();
     return { value: after, warnings: vectors.warnings };

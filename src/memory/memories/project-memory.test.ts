@@ -190,6 +190,27 @@ describe("project memory", () => {
     );
   });
 
+  it("stays in its writer's entity graph when another agent edits or deletes it", async () => {
+    const { engram, writer, reader } = await setup();
+    const relations = async (agentId: string) =>
+      (await engram.entities.dump(agentId)).relations.map((r) => [r.source, r.target, r.weight]);
+    const fact = await engram.memories.add(writer.id, { text: "Ada met Bea in Berlin.", scope: "project" });
+    assert.deepEqual(await relations(writer.id), [
+      ["ada", "bea", 1],
+      ["ada", "berlin", 1],
+      ["bea", "berlin", 1],
+    ]);
+    await engram.memories.update(reader.id, fact.id, { text: "Ada met Bea in Lisbon." });
+    assert.deepEqual(await relations(writer.id), [
+      ["ada", "bea", 1],
+      ["ada", "lisbon", 1],
+      ["bea", "lisbon", 1],
+    ]);
+    assert.deepEqual(await relations(reader.id), []);
+    await engram.memories.delete(reader.id, fact.id);
+    assert.deepEqual(await relations(writer.id), []);
+  });
+
   it("is not carried by an agent's export as its own; a database copy keeps it for every agent", async () => {
     const dir = mkdtempSync(join(tmpdir(), "engram-project-memory-"));
     try {

@@ -71,6 +71,12 @@ describe("entity graph", () => {
       (await relations()).map((r) => r.target),
       ["lisbon"],
     );
+    // Archived, it leaves the graph as a rebuild would leave it out; restored, it is back.
+    await engram.memories.archive(agent.id, lisbon.id);
+    assert.deepEqual(await relations(), []);
+    assert.deepEqual((await engram.entities.rebuild(agent.id)).relations, []);
+    await engram.memories.restore(agent.id, lisbon.id);
+    assert.deepEqual(await relations(), [{ target: "lisbon", weight: 1, validTo: null }]);
   });
 
   it("never follows a relation learned from another user's memories", async () => {

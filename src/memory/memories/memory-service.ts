@@ -324,10 +324,19 @@ export class MemoryService {
       version: before.version + 1,
       updatedAt: now,
     };
-    await this.#ctx.store.memories.update(
+    // The graph, as a rebuild would make it, holds what the memories that are not archived say:
+    // archiving takes what this one named out of it (whatever the graph mode), restoring puts it back.
+    const work = this.#ctx.store.unitOfWork();
+    work.memories.update(
       memoryWrite(this.#ctx, agent, { memory: after, operation: "update", actor, before, at: now }),
       before.version,
     );
+    if (archive)
+      work.graph.record(graphOwner(before), [
+        emptyRecord("memory", memoryId, before.userId, before.createdAt),
+      ]);
+    else if (keepsGraph(agent)) work.graph.record(graphOwner(before), [memoryRecord(after)]);
+    await work.commit();
     return after;
   }
 

@@ -21,6 +21,10 @@ describe("engram agent", () => {
     assert.equal(agent.defaultBranch, "main");
     const blocks = await s.ok(["block", "list", agent.id]);
     assert.deepEqual(labels(blocks.blocks), ["human", "persona"]);
+    // The name may be given as NAME, as project create and group create take theirs.
+    assert.equal((await s.ok(["agent", "create", "second"])).name, "second");
+    const same = await s.ok(["agent", "create", "third", "--name", "third"]);
+    assert.equal(same.name, "third");
   });
 
   it("creates an agent from flags and a blocks file, the flags winning", async () => {
@@ -95,6 +99,12 @@ describe("engram agent", () => {
     assert.match(missingFile.json().error.message, /cannot read blocks file nope\.json: no such file/);
     const badBlock = await s.cli(["agent", "create", "--name", "a", "--block", "novalue"]);
     assert.equal(badBlock.code, 2);
+    const twoNames = await s.cli(["agent", "create", "a", "--name", "b"]);
+    assert.equal(twoNames.code, 2);
+    assert.match(twoNames.stderr, /two names given: "a" and --name "b"/);
+    const noName = await s.cli(["agent", "create"]);
+    assert.equal(noName.code, 2);
+    assert.match(noName.stderr, /missing NAME \(or --name\)/);
     assert.deepEqual((await s.ok(["agent", "list"])).items, []);
   });
 

@@ -10,9 +10,9 @@ import { UsageError } from "../usage-error.ts";
 const create = defineCommand({
   name: "agent create",
   summary: "Create an agent; prints it with its id",
-  args: [],
+  args: ["name?"],
   options: {
-    name: { type: "string", arg: "NAME", help: "the agent's name (required)" },
+    name: { type: "string", arg: "NAME", help: "the agent's name, when not given as NAME" },
     model: { type: "string", arg: "PROVIDER:MODEL", help: "e.g. openai:gpt-4o-mini (default: the server's)" },
     instructions: { type: "string", arg: "TEXT", help: "system instructions" },
     metadata: { type: "string", arg: "JSON", help: "a JSON object of metadata" },
@@ -25,16 +25,20 @@ const create = defineCommand({
     },
   },
   details: [
+    "NAME (or --name) is required, as with project create and group create.",
     "Given blocks replace the default ones (persona, human). FILE holds an array of",
     '{"label","value","description","limit","readOnly"} objects, or an object of label → value;',
     "--block values override the file's.",
   ].join("\n"),
-  async run({ options }, ctx) {
-    if (options.name === undefined) throw new UsageError("missing --name", "agent create");
+  async run({ args, options }, ctx) {
+    if (args.name !== undefined && options.name !== undefined && args.name !== options.name)
+      throw new UsageError(`two names given: "${args.name}" and --name "${options.name}"`, "agent create");
+    const name = args.name ?? options.name;
+    if (name === undefined) throw new UsageError("missing NAME (or --name)", "agent create");
     const blocks = await initialBlocks(options["blocks-file"], options.block);
     const agent = await ctx.engram().agents.create(
       {
-        name: options.name,
+        name,
         project: options.project,
         model: options.model,
         instructions: options.instructions,

@@ -71,10 +71,11 @@ describe("entity graph", () => {
       (await relations()).map((r) => r.target),
       ["lisbon"],
     );
-    // Archived, it leaves the graph as a rebuild would leave it out; restored, it is back.
+    // Archived, it leaves the graph as a rebuild would leave it out (Ada, named by nothing else,
+    // with it); restored, it is back.
     await engram.memories.archive(agent.id, lisbon.id);
-    assert.deepEqual(await relations(), []);
-    assert.deepEqual((await engram.entities.rebuild(agent.id)).relations, []);
+    await assert.rejects(engram.entities.get(agent.id, "Ada", { userId: "u1" }), NotFoundError);
+    assert.deepEqual(await engram.entities.dump(agent.id), { entities: [], relations: [], mentions: [] });
     await engram.memories.restore(agent.id, lisbon.id);
     assert.deepEqual(await relations(), [{ target: "lisbon", weight: 1, validTo: null }]);
   });
@@ -178,7 +179,10 @@ describe("entity graph", () => {
     const gone = await engram.memories.add(agent.id, { text: "Ada met Bea in Paris." });
     await engram.memories.add(agent.id, { text: "Ada Lovelace wrote the first program." });
     await engram.memories.delete(agent.id, gone.id);
-    assert.equal((await engram.entities.get(agent.id, "Paris")).entity.mentions, 0);
+    // Named by nothing now, Paris and Bea go at once, as a rebuild would leave them out.
+    await assert.rejects(engram.entities.get(agent.id, "Paris"), NotFoundError);
+    await assert.rejects(engram.entities.get(agent.id, "Bea"), NotFoundError);
+    assert.equal((await engram.entities.get(agent.id, "Ada Lovelace")).entity.mentions, 1);
     await engram.memories.add(agent.id, { text: "Ada studied with De Morgan." });
     const graph = await engram.entities.rebuild(agent.id);
     assert.deepEqual(

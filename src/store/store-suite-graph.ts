@@ -198,6 +198,48 @@ export function graphStoreCases(kit: SuiteKit): void {
         (await store.graph.relations(agent.id, [null], ["cleo"], 10)).map((r) => [r.target, r.weight]),
         [["dan", 1]],
       );
+      // Ada and Bea, named by nothing now and joined by no relation, go as a rebuild would leave them out.
+      assert.deepEqual(
+        (await store.graph.findEntities(agent.id, [null], ["ada", "bea", "cleo"])).map((e) => e.key),
+        ["cleo"],
+      );
+    });
+  });
+
+  it("graph: an entity no item names goes when an item is recorded again, unless a relation still joins it", async () => {
+    await withStore(async (store) => {
+      const { agent } = await seed(store);
+      const entity = (key: string, mentions: number) => ({
+        key,
+        name: key.toUpperCase(),
+        type: "person" as const,
+        userId: null,
+        mentions,
+        firstSeen: at(1),
+        lastSeen: at(1),
+      });
+      // As an import may hold them: entities no mention names, one of them in a relation.
+      await store.graph.replace(agent.id, {
+        entities: [entity("eve", 0), entity("fay", 0), entity("gus", 0)],
+        relations: [
+          {
+            source: "eve",
+            target: "gus",
+            type: "knows",
+            userId: null,
+            weight: 1,
+            validFrom: at(1),
+            validTo: null,
+            provenance: [{ source: "memory", id: "elsewhere" }],
+          },
+        ],
+        mentions: [],
+      });
+      const keys = async () =>
+        (await store.graph.findEntities(agent.id, [null], ["eve", "fay", "gus", "hal"])).map((e) => e.key);
+      assert.deepEqual(await keys(), ["eve", "fay", "gus"]);
+      await store.graph.record(agent.id, [record("m1", 2, ["hal"])]);
+      assert.deepEqual(await keys(), ["eve", "gus", "hal"]);
     });
   });
 

@@ -343,4 +343,15 @@ export async function recordGraph(
       [r.endedAt, agentId, r.user, r.source, r.target, r.type],
     );
   }
+  // Entities the items named before and nothing names now go, as a rebuild would leave them out
+  // (found through the partial index on entities with no mention).
+  if (options.fresh !== true)
+    await tx.defer(
+      `DELETE FROM graph_entities e WHERE e.agent_id = $1 AND e.mentions <= 0
+         AND NOT EXISTS (SELECT 1 FROM graph_relations r
+           WHERE r.agent_id = $1 AND r.user_key = e.user_key AND r.source = e.key)
+         AND NOT EXISTS (SELECT 1 FROM graph_relations r
+           WHERE r.agent_id = $1 AND r.user_key = e.user_key AND r.target = e.key)`,
+      [agentId],
+    );
 }

@@ -66,6 +66,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     name: "an entity's mentions newest first, so a search reads only the newest of each",
     sql: "CREATE INDEX graph_mentions_newest ON graph_mentions (agent_id, user_key, key, at DESC, item_id);",
   },
+  {
+    version: 10,
+    name: "entity graph: entities no item names any more, found without reading the others",
+    sql: "CREATE INDEX graph_entities_unmentioned ON graph_entities (agent_id) WHERE mentions <= 0;",
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

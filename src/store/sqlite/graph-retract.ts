@@ -63,3 +63,19 @@ export function retractRelations(
       );
   }
 }
+
+/**
+ * Drops the agent's entities that no item names any more and no relation joins (an item recorded
+ * again took their last mention), as a rebuild would not make them. Found through a partial index
+ * on the entities with no mention, so the agent's other entities are not read.
+ */
+export function dropUnnamedEntities(s: Statements, agentId: string): void {
+  s.run(
+    `DELETE FROM graph_entities WHERE agent_id = ?1 AND mentions <= 0
+       AND NOT EXISTS (SELECT 1 FROM graph_relations r
+         WHERE r.agent_id = ?1 AND r.user_key = graph_entities.user_key AND r.source = graph_entities.key)
+       AND NOT EXISTS (SELECT 1 FROM graph_relations r INDEXED BY graph_relations_by_target
+         WHERE r.agent_id = ?1 AND r.user_key = graph_entities.user_key AND r.target = graph_entities.key)`,
+    agentId,
+  );
+}

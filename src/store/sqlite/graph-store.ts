@@ -26,7 +26,7 @@ import {
   readMentions,
   resolveItems,
 } from "./graph-mentions.ts";
-import { retractRelations } from "./graph-retract.ts";
+import { dropUnnamedEntities, retractRelations } from "./graph-retract.ts";
 import type { Statements } from "./statements.ts";
 import type { WrittenRows } from "./written-rows.ts";
 
@@ -97,6 +97,8 @@ export class SqliteGraphStore implements GraphStore {
           r.type,
         );
       }
+      // Entities the items named before and nothing names now go, as a rebuild would leave them out.
+      if (options.fresh !== true) dropUnnamedEntities(this.#s, agentId);
     });
   }
 

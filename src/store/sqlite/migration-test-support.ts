@@ -86,13 +86,14 @@ export async function writeHistory(path: string) {
 
 /**
  * Rewrites the event log of the database at `path` as schema 22 stored it (project and agent ids as
- * text, a UNIQUE id), undoing migration 23 in place with its `sqlite_sequence` mark, for tests that
- * rewrite a database as an older engram left it.
+ * text, a UNIQUE id), undoing migration 23 in place with its `sqlite_sequence` mark (and migration
+ * 24's index, which schema 22 had not), for tests that rewrite a database as an older engram left it.
  */
 export function asWrittenBeforeCompactEvents(path: string): void {
   const db = new DatabaseSync(path);
   try {
     db.exec(`BEGIN;
+      DROP INDEX IF EXISTS graph_entities_unmentioned;
       ALTER TABLE events RENAME TO events_v23;
       CREATE TABLE events (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, project_id TEXT NOT NULL,

@@ -613,6 +613,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // with the unread UNIQUE index on id). See event-layout.ts for the form.
     sql: COMPACT_EVENTS_SQL,
   },
+  {
+    version: 24,
+    name: "entity graph: entities no item names any more, found without reading the others",
+    // An item recorded again (edited, closed, archived, deleted) may leave an entity with no
+    // mention and no relation; the graph store drops those, as a rebuild would not make them.
+    sql: "CREATE INDEX graph_entities_unmentioned ON graph_entities(agent_id) WHERE mentions <= 0;",
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -189,6 +189,8 @@ describe("engram memory search", () => {
       "lexicalRank",
       "lexicalScore",
       "recency",
+      "related",
+      "relatedTo",
       "relevance",
       "vectorDistance",
       "vectorRank",

@@ -191,9 +191,16 @@ describe("engram export and import of an agent that has learned", () => {
     assert.deepEqual({ ...again, exportedAt: "" }, { ...written, exportedAt: "" });
 
     const memories = await target.ok(["memory", "search", "learner", "refractor telescope"]);
+    // The telescope memory, and the one its carried sleep-time mark links to as related.
     assert.deepEqual(
-      memories.results.map((r: { id: string }) => r.id),
-      [learned.telescope.id],
+      memories.results.map((r: { id: string; components: { relatedTo: string[] } }) => [
+        r.id,
+        r.components.relatedTo,
+      ]),
+      [
+        [learned.telescope.id, []],
+        [learned.sourdough.id, [learned.telescope.id]],
+      ],
     );
     const messages = await target.ok(["messages", "search", "learner", "sourdough starter"]);
     assert.ok(messages.results.some((r: { id: string }) => r.id === learned.messages[2]?.id));
@@ -211,7 +218,10 @@ describe("engram export and import of an agent that has learned", () => {
     // A copy beside the original, from stdin: its own ids, its own search results.
     const copy = await s.ok(["import", "-", "--new-ids"], { stdin: readFileSync(file, "utf8") });
     const copied = await s.ok(["memory", "search", copy.id, "refractor telescope"]);
-    assert.equal(copied.results.length, 1);
+    // Its telescope memory, and its own copy of the memory linked as related (the link follows the ids).
+    assert.equal(copied.results.length, 2);
     assert.notEqual(copied.results[0].id, learned.telescope.id);
+    assert.deepEqual(copied.results[1].components.relatedTo, [copied.results[0].id]);
+    assert.notEqual(copied.results[1].id, learned.sourdough.id);
   });
 });

@@ -14,17 +14,40 @@ export function graphUsers(userId: string | undefined, includeShared: boolean): 
   return includeShared ? [userId, null] : [userId];
 }
 
+/**
+ * The ids of the best-scored hits that the rankings missed (and that `keep` keeps), at most `max`,
+ * best first (ties by id): what a search takes in through a link the rankings did not follow.
+ */
+export function bestMissing<H extends { score: number }>(
+  hits: ReadonlyMap<string, H>,
+  found: ReadonlySet<string>,
+  max: number,
+  keep: (hit: H) => boolean = () => true,
+): string[] {
+  return [...hits]
+    .filter(([id, hit]) => keep(hit) && !found.has(id))
+    .sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1))
+    .slice(0, max)
+    .map(([id]) => id);
+}
+
 /** The best-connected graph hits of one source that the rankings missed, by id, best first. */
 function missing(
   hits: Map<string, GraphHit>,
   source: GraphHit["source"],
   found: ReadonlySet<string>,
 ): string[] {
-  return [...hits]
-    .filter(([id, hit]) => hit.source === source && !found.has(id))
-    .sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1))
-    .slice(0, MAX_GRAPH_ADDITIONS)
-    .map(([id]) => id);
+  return bestMissing(hits, found, MAX_GRAPH_ADDITIONS, (hit) => hit.source === source);
+}
+
+/** The memories of these ids that pass the search's filter, which the store holds them to. */
+export async function memoriesPassing(
+  store: Store,
+  filter: MemoryFilter,
+  ids: readonly string[],
+): Promise<Memory[]> {
+  if (ids.length === 0) return [];
+  return store.memories.list({ ...filter, ids }, { limit: ids.length + 1 });
 }
 
 /** Memories the graph found that the rankings did not, held to the search's filter by the store. */
@@ -34,9 +57,7 @@ export async function graphMemories(
   filter: MemoryFilter,
   found: ReadonlySet<string>,
 ): Promise<Memory[]> {
-  const ids = missing(hits, "memory", found);
-  if (ids.length === 0) return [];
-  return store.memories.list({ ...filter, ids }, { limit: ids.length + 1 });
+  return memoriesPassing(store, filter, missing(hits, "memory", found));
 }
 
 /** Messages the graph found that the rankings did not, held to the search's filter by the store. */

@@ -17,6 +17,8 @@ export const DEFAULT_WEIGHTS = {
   access: 0.05,
   /** Added for the item's connection, through the entity graph, to the entities the query names. */
   graph: 0.3,
+  /** Added for a memory linked as related (by sleep-time consolidation) to one of the best results. */
+  related: 0.3,
 } as const;
 
 export const SEARCH_DEFAULTS = {
@@ -35,6 +37,7 @@ const weights = z.strictObject({
   importance: z.number().min(0).max(100),
   access: z.number().min(0).max(100),
   graph: z.number().min(0).max(100),
+  related: z.number().min(0).max(100),
 });
 
 export const searchInput = z.strictObject({

@@ -19,6 +19,7 @@ import { suppressNearDuplicates } from "./dedupe.ts";
 import { accessScore, recencyScore, rrf } from "./fusion.ts";
 import { graphMemories, graphMessages, graphUsers } from "./graph-candidates.ts";
 import { queryTerms } from "./query-terms.ts";
+import { type RelatedHit, relatedLinks, relatedMemories } from "./related-links.ts";
 import { DEFAULT_WEIGHTS, type ParsedSearch, type SearchInput, searchInput } from "./search-schema.ts";
 
 /** Why a result ranked where it did. */
@@ -45,6 +46,12 @@ export interface ScoreComponents {
    */
   graph: number;
   graphEntities: string[];
+  /**
+   * Linked as related (by sleep-time consolidation) to one of the search's best results, as that
+   * result's share of the best score, in [0, 1] (0 when not linked); `relatedTo` are those results.
+   */
+  related: number;
+  relatedTo: string[];
 }
 
 export interface SearchResult {
@@ -257,7 +264,6 @@ export class SearchService {
         const vec = vectorRank.get(id);
         const relevance =
           best === 0 ? 0 : (activeLexical * rrf(lex?.rank) + activeVector * rrf(vec?.rank)) / best;
-        const createdAt = Date.parse(candidate.item.createdAt);
         const components: ScoreComponents = {
           bm25: lex?.bm25 ?? null,
           lexicalScore: lex?.score ?? null,
@@ -265,27 +271,41 @@ export class SearchService {
           vectorDistance: vec?.distance ?? null,
           vectorRank: vec?.rank ?? null,
           relevance: round(relevance),
-          recency: round(recencyScore(now - createdAt, q.recencyHalfLifeDays)),
-          importance: candidate.source === "memory" ? candidate.item.importance : 0,
-          access: candidate.source === "memory" ? round(accessScore(candidate.item.accessCount)) : 0,
+          ...standing(candidate, now, q.recencyHalfLifeDays),
           graph: round(graphHits.get(id)?.score ?? 0),
           graphEntities: graphHits.get(id)?.entities ?? [],
+          related: 0,
+          relatedTo: [],
         };
-        const score =
-          components.relevance +
-          weights.recency * components.recency +
-          weights.importance * components.importance +
-          weights.access * components.access +
-          weights.graph * components.graph;
-        scored.push({
-          source: candidate.source,
-          ...(candidate.source === "memory" ? scopeOf(candidate.item, scope) : {}),
-          id,
-          text: candidate.source === "memory" ? candidate.item.text : searchableText(candidate.item),
-          score: round(score),
-          components,
-          ...(candidate.source === "memory" ? { memory: candidate.item } : { message: candidate.item }),
-        });
+        scored.push(resultOf(candidate, scope, components, weights));
+      }
+    }
+    // The best results bring in the memories sleep-time consolidation linked to them as related.
+    const related = weights.related > 0 ? relatedLinks(scored) : new Map<string, RelatedHit>();
+    if (related.size > 0) {
+      const found = new Set(scored.map((r) => r.id));
+      for (const memory of await relatedMemories(
+        this.#ctx.store,
+        related,
+        memoryFilter(agent.id, q, at),
+        found,
+      )) {
+        const candidate = { source: "memory", item: memory } as const;
+        const components: ScoreComponents = {
+          ...UNRANKED,
+          ...standing(candidate, now, q.recencyHalfLifeDays),
+          graph: round(graphHits.get(memory.id)?.score ?? 0),
+          graphEntities: graphHits.get(memory.id)?.entities ?? [],
+          related: 0,
+          relatedTo: [],
+        };
+        scored.push(resultOf(candidate, "agent", components, weights));
+      }
+      for (const [i, result] of scored.entries()) {
+        const hit = related.get(result.id);
+        if (hit === undefined) continue;
+        const components = { ...result.components, related: round(hit.score), relatedTo: hit.from };
+        scored[i] = { ...result, components, score: round(total(components, weights)) };
       }
     }
 
@@ -307,6 +327,63 @@ export class SearchService {
       warnings,
     };
   }
+}
+
+/** The weight of each part of a score. */
+type Weights = Record<keyof typeof DEFAULT_WEIGHTS, number>;
+
+/** The parts of a score that no ranking found: those of an item brought in by a link alone. */
+const UNRANKED = {
+  bm25: null,
+  lexicalScore: null,
+  lexicalRank: null,
+  vectorDistance: null,
+  vectorRank: null,
+  relevance: 0,
+} as const;
+
+/** The parts of a score that the item holds whatever the query: recency, importance, access. */
+function standing(
+  candidate: Candidate,
+  now: number,
+  halfLifeDays: number,
+): Pick<ScoreComponents, "recency" | "importance" | "access"> {
+  const memory = candidate.source === "memory" ? candidate.item : null;
+  return {
+    recency: round(recencyScore(now - Date.parse(candidate.item.createdAt), halfLifeDays)),
+    importance: memory?.importance ?? 0,
+    access: memory === null ? 0 : round(accessScore(memory.accessCount)),
+  };
+}
+
+/** The score the weights make of its parts. */
+function total(c: ScoreComponents, weights: Weights): number {
+  return (
+    c.relevance +
+    weights.recency * c.recency +
+    weights.importance * c.importance +
+    weights.access * c.access +
+    weights.graph * c.graph +
+    weights.related * c.related
+  );
+}
+
+function resultOf(
+  candidate: Candidate,
+  scope: MemoryScope,
+  components: ScoreComponents,
+  weights: Weights,
+): SearchResult {
+  const { source, item } = candidate;
+  return {
+    source,
+    ...(candidate.source === "memory" ? scopeOf(candidate.item, scope) : {}),
+    id: item.id,
+    text: candidate.source === "memory" ? candidate.item.text : searchableText(candidate.item),
+    score: round(total(components, weights)),
+    components,
+    ...(candidate.source === "memory" ? { memory: candidate.item } : { message: candidate.item }),
+  };
 }
 
 /** Turns of the event loop a search lets pass for its query's embedding request to be sent. */

@@ -264,6 +264,8 @@ describe("memories", () => {
       "lexicalRank",
       "lexicalScore",
       "recency",
+      "related",
+      "relatedTo",
       "relevance",
       "vectorDistance",
       "vectorRank",

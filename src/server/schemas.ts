@@ -268,6 +268,13 @@ export const ScoreComponentsSchema = z
     graphEntities: z
       .array(z.string())
       .openapi({ description: "the entities (keys) through which the graph reached the result" }),
+    related: z.number().openapi({
+      description:
+        "linked as related (by sleep-time consolidation) to one of the best results: that result's share of the best score, 0 to 1",
+    }),
+    relatedTo: z
+      .array(z.string())
+      .openapi({ description: "the results that link to this one as related, best first" }),
   })
   .openapi("ScoreComponents");
 

@@ -158,9 +158,16 @@ describe("export and import", () => {
     assert.equal((await target.post("/v1/import", { document: doc })).status, 201);
     assert.deepEqual(withoutTime((await target.get(`/v1/agents/${id}/export`)).body), withoutTime(doc));
     const memories = await target.post(`/v1/agents/${id}/memories/search`, { query: "refractor telescope" });
+    // The telescope memory, and the one its carried sleep-time mark links to as related.
     assert.deepEqual(
-      memories.body.results.map((r: { id: string }) => r.id),
-      [learned.telescope.id],
+      memories.body.results.map((r: { id: string; components: { relatedTo: string[] } }) => [
+        r.id,
+        r.components.relatedTo,
+      ]),
+      [
+        [learned.telescope.id, []],
+        [learned.sourdough.id, [learned.telescope.id]],
+      ],
     );
     const messages = await target.post(`/v1/agents/${id}/messages/search`, { query: "sourdough starter" });
     assert.ok(messages.body.results.some((r: { id: string }) => r.id === learned.messages[2]?.id));
@@ -169,8 +176,11 @@ describe("export and import", () => {
     const copy = await target.post("/v1/import?newIds=true", doc);
     assert.equal(copy.status, 201);
     const copied = await target.post(`/v1/agents/${copy.body.id}/memories/search`, { query: "refractor" });
-    assert.equal(copied.body.results.length, 1);
+    // Its telescope memory, and its own copy of the memory linked as related (the link follows the ids).
+    assert.equal(copied.body.results.length, 2);
     assert.notEqual(copied.body.results[0].id, learned.telescope.id);
+    assert.deepEqual(copied.body.results[1].components.relatedTo, [copied.body.results[0].id]);
+    assert.notEqual(copied.body.results[1].id, learned.sourdough.id);
 
     const bad = structuredClone(doc);
     bad.messages[4].createdAt = "later";

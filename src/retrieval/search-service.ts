@@ -101,6 +101,10 @@ export class SearchService {
     const weights = { ...DEFAULT_WEIGHTS, ...q.weights };
     const warnings: string[] = [];
     const scored: SearchResult[] = [];
+    // Each pass may meet the same failure (the query's embedding): it is said once.
+    const warnOnce = (warning: string | null) => {
+      if (warning !== null && !warnings.includes(warning)) warnings.push(warning);
+    };
     const now = this.#ctx.now();
     // One instant for the whole search: the graph's candidates are held to the same validity.
     const at = nowIso(this.#ctx);
@@ -180,7 +184,7 @@ export class SearchService {
           // A filter leaves out some nearest neighbours: take more, keep the best that pass.
           const k = q.filter === undefined ? q.candidates : Math.min(q.candidates * FILTER_OVERFETCH, 1000);
           const found = await this.#ctx.vectors.search("memories", ownerId, queryVector, k);
-          if (found.warning !== null && !warnings.includes(found.warning)) warnings.push(found.warning);
+          warnOnce(found.warning);
           vector = found.hits;
           const missing = (vector ?? [])
             .map((h) => h.id)
@@ -204,7 +208,7 @@ export class SearchService {
         const filter = messageFilter(agent.id, q);
         if (queryVector !== null) {
           const found = await this.#ctx.vectors.search("messages", agent.id, queryVector, q.candidates);
-          if (found.warning !== null && !warnings.includes(found.warning)) warnings.push(found.warning);
+          warnOnce(found.warning);
           vector = found.hits;
           for (const hit of vector ?? []) {
             if (lexical.some((l) => l.item.item.id === hit.id)) continue;
@@ -272,10 +276,7 @@ export class SearchService {
           vectorRank: vec?.rank ?? null,
           relevance: round(relevance),
           ...standing(candidate, now, q.recencyHalfLifeDays),
-          graph: round(graphHits.get(id)?.score ?? 0),
-          graphEntities: graphHits.get(id)?.entities ?? [],
-          related: 0,
-          relatedTo: [],
+          ...linkParts(graphHits, id),
         };
         scored.push(resultOf(candidate, scope, components, weights));
       }
@@ -294,10 +295,7 @@ export class SearchService {
         const components: ScoreComponents = {
           ...UNRANKED,
           ...standing(candidate, now, q.recencyHalfLifeDays),
-          graph: round(graphHits.get(memory.id)?.score ?? 0),
-          graphEntities: graphHits.get(memory.id)?.entities ?? [],
-          related: 0,
-          relatedTo: [],
+          ...linkParts(graphHits, memory.id),
         };
         scored.push(resultOf(candidate, "agent", components, weights));
       }
@@ -354,6 +352,18 @@ function standing(
     importance: memory?.importance ?? 0,
     access: memory === null ? 0 : round(accessScore(memory.accessCount)),
   };
+}
+
+/**
+ * The parts of a score that links give: the entity graph's, as `graphHits` has it, and related
+ * links' (none yet: the search adds them once the best results are known).
+ */
+function linkParts(
+  graphHits: ReadonlyMap<string, GraphHit>,
+  id: string,
+): Pick<ScoreComponents, "graph" | "graphEntities" | "related" | "relatedTo"> {
+  const hit = graphHits.get(id);
+  return { graph: round(hit?.score ?? 0), graphEntities: hit?.entities ?? [], related: 0, relatedTo: [] };
 }
 
 /** The score the weights make of its parts. */

@@ -8,6 +8,7 @@ import { keepsGraph } from "../../graph/graph-mode.ts";
 import { emptyRecord, memoryRecord } from "../../graph/graph-records.ts";
 import { storeWith } from "../../retrieval/vector-index.ts";
 import type { KeyedMatch, MemoryWrite, Supersession } from "../../store/store.ts";
+import type { UnitOfWork } from "../../store/unit-of-work.ts";
 import { analyseTexts } from "../../threads/text-analysis.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { dropUndefined, pageOf } from "../pagination.ts";
@@ -295,7 +296,7 @@ export class MemoryService {
     // What the memory named leaves the graph with it, whatever the graph mode is now: first, while
     // its row still tells the graph which of its entities' relations it stated.
     const work = this.#ctx.store.unitOfWork();
-    work.graph.record(graphOwner(before), [emptyRecord("memory", memoryId, before.userId, before.createdAt)]);
+    unrecord(work, before);
     work.memories.delete(before.agentId, memoryId, write.version, write.event);
     await work.commit();
   }
@@ -331,10 +332,7 @@ export class MemoryService {
       memoryWrite(this.#ctx, agent, { memory: after, operation: "update", actor, before, at: now }),
       before.version,
     );
-    if (archive)
-      work.graph.record(graphOwner(before), [
-        emptyRecord("memory", memoryId, before.userId, before.createdAt),
-      ]);
+    if (archive) unrecord(work, before);
     else if (keepsGraph(agent)) work.graph.record(graphOwner(before), [memoryRecord(after)]);
     await work.commit();
     return after;
@@ -451,9 +449,16 @@ function closedByOwner(supersession: Supersession | undefined): Map<string, Memo
   const out = new Map<string, Memory[]>();
   for (const { write } of supersession?.closes ?? []) {
     const owner = graphOwner(write.memory);
-    out.set(owner, [...(out.get(owner) ?? []), write.memory]);
+    const closed = out.get(owner);
+    if (closed === undefined) out.set(owner, [write.memory]);
+    else closed.push(write.memory);
   }
   return out;
+}
+
+/** Adds to `work` taking what the memory named out of the graph it was recorded in. */
+function unrecord(work: UnitOfWork, memory: Memory): void {
+  work.graph.record(graphOwner(memory), [emptyRecord("memory", memory.id, memory.userId, memory.createdAt)]);
 }
 
 /**

@@ -5,7 +5,7 @@ import { type MentionRow, toMention, userKey } from "../rows/graph-rows.ts";
 import { insertRows } from "./batch-insert.ts";
 import { canonicalMs, itemIdSql, mentionTime, SOURCE_CODE } from "./graph-layout.ts";
 import type { Statements } from "./statements.ts";
-import type { WrittenRows } from "./written-rows.ts";
+import { WrittenRows } from "./written-rows.ts";
 
 /** Mentions as the graph store writes them (see graph-layout.ts for the two forms). */
 export interface MentionInput {
@@ -44,17 +44,11 @@ export function itemIds(items: Iterable<{ source: string; id: string }>): ItemId
 export function resolveItems(
   s: Statements,
   items: ItemIds,
-  written?: WrittenRows,
+  written: WrittenRows = new WrittenRows(),
 ): Map<Source, Map<string, number>> {
   const out = new Map<Source, Map<string, number>>();
   for (const [source, ids] of items) {
-    const found = new Map<string, number>();
-    const unknown: string[] = [];
-    for (const id of ids) {
-      const rowid = written?.rowid(source, id);
-      if (rowid === undefined) unknown.push(id);
-      else found.set(id, rowid);
-    }
+    const { rowids: found, unknown } = written.known(source, ids);
     if (unknown.length > 0) {
       const statement = s.prepare(
         `SELECT id, rowid FROM ${TABLE_OF[source]} WHERE id IN (SELECT value FROM json_each(?))`,

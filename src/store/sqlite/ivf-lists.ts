@@ -150,6 +150,11 @@ export function upgradeListTables(s: Statements): void {
   if (columns.length > 0 && !columns.some((c) => c.name === "first")) {
     s.db.exec("ALTER TABLE vector_lists ADD COLUMN first INTEGER NOT NULL DEFAULT 1");
   }
+  createListTables(s);
+}
+
+/** Creates the list tables where they are missing, and brings `vector_lists` to its last columns. */
+export function createListTables(s: Statements): void {
   s.db.exec(LIST_TABLES);
   addWritesColumn(s);
 }
@@ -158,7 +163,7 @@ export function upgradeListTables(s: Statements): void {
  * Gives `vector_lists` its `writes` column (a count of the saves of an agent's lists, which
  * every vector written, moved or deleted makes), where a table made before it lacks one.
  */
-export function addWritesColumn(s: Statements): void {
+function addWritesColumn(s: Statements): void {
   const columns = s.all<{ name: string }>("SELECT name FROM pragma_table_info('vector_lists')");
   if (!columns.some((c) => c.name === "writes"))
     s.db.exec("ALTER TABLE vector_lists ADD COLUMN writes INTEGER NOT NULL DEFAULT 0");

@@ -7,14 +7,13 @@ import { inTransaction } from "./database.ts";
 import { assignRows, probeLists } from "./ivf.ts";
 import {
   activeTag,
-  addWritesColumn,
   allParts,
   type Centroids,
   count,
+  createListTables,
   type Generation,
   IvfLists,
   type IvfState,
-  LIST_TABLES,
   parsePart,
   part,
   pendingTag,
@@ -38,7 +37,7 @@ import {
   scanInOrder,
   scanShared,
 } from "./vector-scan.ts";
-import type { WrittenRows } from "./written-rows.ts";
+import { WrittenRows } from "./written-rows.ts";
 
 export type { RetrainProgress, RetrainReport };
 
@@ -246,8 +245,7 @@ export class SqliteVectorStore implements VectorStore {
         // Not this sqlite-vec's layout: searches are slower, not wrong.
       }
     }
-    db.exec(LIST_TABLES);
-    addWritesColumn(this.#s);
+    createListTables(this.#s);
     this.#s.run(
       "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       LAYOUT_KEY,
@@ -282,13 +280,8 @@ export class SqliteVectorStore implements VectorStore {
     // The items' rowids: those just written from `written`, the others in one statement (an item
     // not the agent's has none).
     const source = space === "memories" ? "memory" : "message";
-    const rowids = new Map<string, number>();
-    const unknown: string[] = [];
-    for (const { id } of items) {
-      const rowid = written?.rowid(source, id, agentId);
-      if (rowid === undefined) unknown.push(id);
-      else rowids.set(id, rowid);
-    }
+    const ids = items.map((item) => item.id);
+    const { rowids, unknown } = (written ?? new WrittenRows()).known(source, ids, agentId);
     if (unknown.length > 0)
       for (const row of this.#s.all<{ id: string; rowid: number }>(
         `SELECT t.id, t.rowid FROM json_each(?) j CROSS JOIN ${table} t ON t.id = j.value AND t.agent_id = ?`,

@@ -21,6 +21,25 @@ export class WrittenRows {
     this.#rows[source].delete(id);
   }
 
+  /**
+   * Of these items, the rowids the unit wrote (for `agentId`, when given), and the ids it did not
+   * write, for the caller to look up.
+   */
+  known(
+    source: "memory" | "message",
+    ids: Iterable<string>,
+    agentId?: string,
+  ): { rowids: Map<string, number>; unknown: string[] } {
+    const rowids = new Map<string, number>();
+    const unknown: string[] = [];
+    for (const id of ids) {
+      const rowid = this.rowid(source, id, agentId);
+      if (rowid === undefined) unknown.push(id);
+      else rowids.set(id, rowid);
+    }
+    return { rowids, unknown };
+  }
+
   /** The rowid written for this item, when the unit wrote it (and, given `agentId`, for that agent). */
   rowid(source: "memory" | "message", id: string, agentId?: string): number | undefined {
     const row = this.#rows[source].get(id);

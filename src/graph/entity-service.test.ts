@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { InvalidInputError, NotFoundError } from "../core/errors.ts";
 import { scriptedModel } from "../sleeptime/test-support.ts";
 import { createTestEngram } from "../test/index.ts";
+import { namesAny } from "./graph-expansion.ts";
 
 const query = "Where does Ada's sister live?";
 
@@ -28,11 +29,16 @@ describe("entity graph", () => {
       return results;
     };
     const withGraph = await ranks(true);
-    const lisbon = withGraph.findIndex((r) => r.text === "Bea lives in Lisbon.");
-    assert.equal(withGraph[0]?.text, "Ada's sister is Bea.");
-    assert.equal(lisbon, 1, "the neighbour's memory comes right after the named entity's");
-    assert.ok((withGraph[lisbon]?.components.graph ?? 0) > 0);
-    assert.deepEqual(withGraph[lisbon]?.components.graphEntities, ["bea"]);
+    assert.deepEqual(
+      withGraph.slice(0, 2).map((r) => r.text),
+      ["Bea lives in Lisbon.", "Ada's sister is Bea."],
+      "the neighbour's memory, the answer, comes first, then the one that names both",
+    );
+    assert.ok((withGraph[0]?.components.graph ?? 0) > 0);
+    assert.deepEqual(withGraph[0]?.components.graphEntities, ["bea"]);
+    // The memory that names Ada herself is the text ranking's: the neighbour it names adds nothing.
+    assert.equal(withGraph[1]?.components.graph, 0);
+    assert.equal(withGraph[1]?.components.lexicalRank, 1);
     assert.equal(withGraph[2]?.components.graph, 0);
     const without = await ranks(false);
     assert.ok(
@@ -45,6 +51,32 @@ describe("entity graph", () => {
       zero.results.map((r) => r.id),
       without.map((r) => r.id),
     );
+  });
+
+  it("gives no graph part to a memory that names the query's entity: its neighbours do not lift it over the answer", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.add(agent.id, { text: "Ada works at Siemens in Berlin with Bea and Cleo." });
+    await engram.memories.add(agent.id, { text: "Ada lives in Lisbon." });
+    const { results } = await engram.search(agent.id, { query: "where does Ada live", recordAccess: false });
+    assert.deepEqual(
+      results.map((r) => [r.text, r.components.graph]),
+      [
+        ["Ada lives in Lisbon.", 0],
+        ["Ada works at Siemens in Berlin with Bea and Cleo.", 0],
+      ],
+    );
+    // The graph holds Ada's neighbours all the same, for items that name them and not her.
+    const ada = await engram.entities.get(agent.id, "Ada");
+    assert.ok(ada.relations.some((r) => r.target === "bea" || r.source === "bea"));
+  });
+
+  it("namesAny reads a text's words as entity keys are made: whole words, possessives, several words", () => {
+    assert.equal(namesAny("Ada's sister is Bea.", ["ada"]), true);
+    assert.equal(namesAny("ADA LOVELACE wrote notes", ["ada lovelace"]), true);
+    assert.equal(namesAny("Adam lives here", ["ada"]), false);
+    assert.equal(namesAny("Lovelace, Ada", ["ada lovelace"]), false);
+    assert.equal(namesAny("anything", []), false);
   });
 
   it("keeps relations true as memories change: a superseded fact's relation closes, an edited one counts once, a deleted one's goes", async () => {

@@ -1,4 +1,5 @@
 import type { Entity, EntityMention } from "../core/graph-types.ts";
+import { tokenize } from "../core/text.ts";
 import type { GraphUsers, Store } from "../store/store.ts";
 import { candidateKeys } from "./entity-key.ts";
 
@@ -13,6 +14,13 @@ export const GRAPH_EXPANSION = {
   /** Entities named by more items than this are not followed: they say little about any one. */
   maxMentions: 1_000,
 } as const;
+
+/** What the graph says for a query: the items it reached, and the entities the query names. */
+export interface GraphExpansion {
+  hits: Map<string, GraphHit>;
+  /** The keys of the entities the query names that were followed. */
+  named: string[];
+}
 
 /** What the graph says about one memory or message for a query. */
 export interface GraphHit {
@@ -32,7 +40,9 @@ export interface GraphHit {
  * mentions) and how rare it is itself. An item scores the weights of the neighbours it names, so a
  * memory about a neighbour ("Bea lives in Lisbon") is found for a question about the named entity
  * ("where does Ada's sister live?" after "Ada's sister is Bea"). Relations closed before `at` are
- * not followed.
+ * not followed. An item that names a named entity itself is the text ranking's to judge: a search
+ * takes its hit back (`namesAny`), or "Ada works with Bea" would outrank "Ada lives in Lisbon" for
+ * "where does Ada live?" by the neighbours it names.
  */
 export async function expandThroughGraph(
   store: Store,
@@ -40,14 +50,14 @@ export async function expandThroughGraph(
   users: GraphUsers,
   query: string,
   at: string,
-): Promise<Map<string, GraphHit>> {
+): Promise<GraphExpansion> {
   const hits = new Map<string, GraphHit>();
   const first = await store.graph.namedWithRelations(agentId, users, candidateKeys(query), {
     maxMentions: GRAPH_EXPANSION.maxMentions,
     limit: GRAPH_EXPANSION.relations,
   });
   const named = first.entities.filter((e) => e.mentions <= GRAPH_EXPANSION.maxMentions);
-  if (named.length === 0) return hits;
+  if (named.length === 0) return { hits, named: [] };
   const weight = new Map<string, number>();
   const mentionsOf = new Map<string, number>();
   for (const e of named) {
@@ -88,7 +98,16 @@ export async function expandThroughGraph(
   addMentions(hits, mentions, reached);
   // Not normalised to the best hit: an item reached only through weak associations stays weak.
   for (const hit of hits.values()) hit.score = Math.min(1, hit.score);
-  return hits;
+  return { hits, named: [...new Set(named.map((e) => e.key))] };
+}
+
+/** Whether a text names any of these entities (keys), its words read as entity keys are made. */
+export function namesAny(text: string, keys: readonly string[]): boolean {
+  if (keys.length === 0) return false;
+  const words = ` ${tokenize(text.slice(0, 20_000))
+    .filter((w, i) => !(w === "s" && i > 0))
+    .join(" ")} `;
+  return keys.some((key) => words.includes(` ${key} `));
 }
 
 function addMentions(

@@ -3,7 +3,12 @@ import { filterMentions } from "../core/filter/filter-ast.ts";
 import { checkFilterValidity, checkMessageFilter } from "../core/filter/filter-parse.ts";
 import type { Memory, Message } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
-import { expandThroughGraph, type GraphHit } from "../graph/graph-expansion.ts";
+import {
+  expandThroughGraph,
+  type GraphExpansion,
+  type GraphHit,
+  namesAny,
+} from "../graph/graph-expansion.ts";
 import { keepsGraph } from "../graph/graph-mode.ts";
 import { type EngineContext, nowIso } from "../memory/context.ts";
 import {
@@ -115,7 +120,7 @@ export class SearchService {
     const queryVector =
       weights.vector > 0 && q.query.trim() !== "" ? this.#ctx.vectors.embedQuery(q.query) : null;
     if (queryVector !== null) await Promise.race([queryVector, loopTurns(REQUEST_TURNS)]);
-    const graphHits =
+    const graph: GraphExpansion =
       (q.graph ?? keepsGraph(agent)) && weights.graph > 0 && q.query.trim() !== ""
         ? await expandThroughGraph(
             this.#ctx.store,
@@ -124,7 +129,7 @@ export class SearchService {
             q.query,
             q.validAt ?? at,
           )
-        : new Map<string, GraphHit>();
+        : { hits: new Map(), named: [] };
     // Project memories are ranked as a list of their own (the holder's index and statistics) and
     // fused with the agent's by score, as memories and messages are.
     const holder = q.sources.includes("memories") && projectMemoryAccess(agent) !== "none" ? holderId : null;
@@ -231,25 +236,19 @@ export class SearchService {
       }
       for (const hit of lexical) byId.set(hit.item.item.id, hit.item);
       // The graph is the agent's own: it brings in the agent's memories and messages, not the project's.
-      if (graphHits.size > 0 && scope === "agent") {
+      if (graph.hits.size > 0 && scope === "agent") {
         const found = new Set(byId.keys());
-        if (source === "memories") {
-          for (const memory of await graphMemories(
-            this.#ctx.store,
-            graphHits,
-            memoryFilter(agent.id, q, at),
-            found,
-          ))
-            byId.set(memory.id, { source: "memory", item: memory });
-        } else {
-          for (const message of await graphMessages(
-            this.#ctx.store,
-            graphHits,
-            messageFilter(agent.id, q),
-            found,
-          ))
-            byId.set(message.id, { source: "message", item: message });
-        }
+        const added: Candidate[] =
+          source === "memories"
+            ? (await graphMemories(this.#ctx.store, graph.hits, memoryFilter(agent.id, q, at), found)).map(
+                (item) => ({ source: "memory", item }),
+              )
+            : (await graphMessages(this.#ctx.store, graph.hits, messageFilter(agent.id, q), found)).map(
+                (item) => ({ source: "message", item }),
+              );
+        // One that names an entity the query names has no graph part (`graphPart`), so is not taken in.
+        for (const candidate of added)
+          if (!namesAny(candidateText(candidate), graph.named)) byId.set(candidate.item.id, candidate);
       }
       const lexicalRank = new Map(
         lexical.map((hit, i) => [
@@ -276,7 +275,7 @@ export class SearchService {
           vectorRank: vec?.rank ?? null,
           relevance: round(relevance),
           ...standing(candidate, now, q.recencyHalfLifeDays),
-          ...linkParts(graphHits, id),
+          ...linkParts(graph, candidate),
         };
         scored.push(resultOf(candidate, scope, components, weights));
       }
@@ -295,7 +294,7 @@ export class SearchService {
         const components: ScoreComponents = {
           ...UNRANKED,
           ...standing(candidate, now, q.recencyHalfLifeDays),
-          ...linkParts(graphHits, memory.id),
+          ...linkParts(graph, candidate),
         };
         scored.push(resultOf(candidate, "agent", components, weights));
       }
@@ -355,15 +354,29 @@ function standing(
 }
 
 /**
- * The parts of a score that links give: the entity graph's, as `graphHits` has it, and related
- * links' (none yet: the search adds them once the best results are known).
+ * The parts of a score that links give: the entity graph's (`graphPart`), and related links' (none
+ * yet: the search adds them once the best results are known).
  */
 function linkParts(
-  graphHits: ReadonlyMap<string, GraphHit>,
-  id: string,
+  graph: GraphExpansion,
+  candidate: Candidate,
 ): Pick<ScoreComponents, "graph" | "graphEntities" | "related" | "relatedTo"> {
-  const hit = graphHits.get(id);
+  const hit = graphPart(graph, candidate);
   return { graph: round(hit?.score ?? 0), graphEntities: hit?.entities ?? [], related: 0, relatedTo: [] };
+}
+
+/**
+ * The graph's hit for a candidate, unless the candidate names an entity the query names: then how
+ * it matches the query is the rankings' to judge, and the neighbours it also names add nothing.
+ */
+function graphPart(graph: GraphExpansion, candidate: Candidate): GraphHit | undefined {
+  const hit = graph.hits.get(candidate.item.id);
+  return hit === undefined || namesAny(candidateText(candidate), graph.named) ? undefined : hit;
+}
+
+/** The text a candidate is searched by. */
+function candidateText(candidate: Candidate): string {
+  return candidate.source === "memory" ? candidate.item.text : searchableText(candidate.item);
 }
 
 /** The score the weights make of its parts. */
@@ -389,7 +402,7 @@ function resultOf(
     source,
     ...(candidate.source === "memory" ? scopeOf(candidate.item, scope) : {}),
     id: item.id,
-    text: candidate.source === "memory" ? candidate.item.text : searchableText(candidate.item),
+    text: candidateText(candidate),
     score: round(total(components, weights)),
     components,
     ...(candidate.source === "memory" ? { memory: candidate.item } : { message: candidate.item }),

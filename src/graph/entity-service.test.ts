@@ -112,6 +112,43 @@ describe("entity graph", () => {
     assert.deepEqual(await relations(), [{ target: "lisbon", weight: 1, validTo: null }]);
   });
 
+  it("narrows a relation to what its remaining sources state: the memory that held it open goes, it closes", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const berlin = async () =>
+      (await engram.entities.get(agent.id, "Ada", { userId: "u1" })).relations
+        .filter((r) => r.target === "berlin")
+        .map((r) => ({ weight: r.weight, validFrom: r.validFrom, validTo: r.validTo }));
+    const fact = { kind: "fact" as const, key: "user.city", userId: "u1" };
+    const lived = await engram.memories.add(agent.id, {
+      text: "Ada lives in Berlin.",
+      ...fact,
+      validFrom: "2025-01-01T00:00:00.000Z",
+    });
+    const visit = await engram.memories.add(agent.id, {
+      text: "Ada met Bea in Berlin.",
+      userId: "u1",
+      validFrom: "2026-06-01T00:00:00.000Z",
+    });
+    const moved = await engram.memories.add(agent.id, {
+      text: "Ada lives in Lisbon.",
+      ...fact,
+      validFrom: "2026-09-01T00:00:00.000Z",
+    });
+    // Still open: the visit says nothing of an end.
+    assert.deepEqual(await berlin(), [{ weight: 2, validFrom: lived.validFrom, validTo: null }]);
+    await engram.memories.delete(agent.id, visit.id);
+    assert.deepEqual(await berlin(), [{ weight: 1, validFrom: lived.validFrom, validTo: moved.validFrom }]);
+    // Narrowed from the start too: the earliest source left is later than the one that went.
+    const again = await engram.memories.add(agent.id, {
+      text: "Ada was in Berlin for work.",
+      userId: "u1",
+      validFrom: "2026-10-01T00:00:00.000Z",
+    });
+    await engram.memories.delete(agent.id, lived.id);
+    assert.deepEqual(await berlin(), [{ weight: 1, validFrom: again.validFrom, validTo: null }]);
+  });
+
   it("never follows a relation learned from another user's memories", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });

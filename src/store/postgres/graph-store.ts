@@ -226,8 +226,9 @@ export async function recordGraph(
   if (options.fresh !== true) {
     // The items' earlier mentions go, and their entities' counts with them, and what they gave the
     // relations between those entities: each relation whose sources list one of the items loses
-    // that source and one of its weight per listing, and goes when no weight is left (as on SQLite,
-    // graph-retract.ts). The statement's parts read the relations as they were before it.
+    // that source and one of its weight per listing, and goes when no weight is left, or is narrowed
+    // to the times its other sources state (as on SQLite, graph-retract.ts). The statement's parts
+    // read the relations as they were before it.
     await tx.defer(
       `WITH gone AS (
          DELETE FROM graph_mentions WHERE agent_id = $1 AND item_id = ANY($2::text[]) RETURNING user_key, key
@@ -247,7 +248,7 @@ export async function recordGraph(
          SELECT r.user_key, r.source, r.target, r.type FROM named n
          JOIN graph_relations r ON r.agent_id = $1 AND r.user_key = n.user_key AND r.target = n.key
        ), touched AS (
-         SELECT r.user_key, r.source, r.target, r.type, r.weight, t.taken, t.kept
+         SELECT r.user_key, r.source, r.target, r.type, r.weight, t.taken, t.kept, b.first, b.last
          FROM near JOIN graph_relations r ON r.agent_id = $1 AND r.user_key = near.user_key
            AND r.source = near.source AND r.target = near.target AND r.type = near.type
          CROSS JOIN LATERAL (
@@ -255,6 +256,18 @@ export async function recordGraph(
                   COALESCE(jsonb_agg(p.v ORDER BY p.n) FILTER (WHERE NOT (p.v ->> 'id' = ANY($2::text[]))), '[]'::jsonb) AS kept
            FROM jsonb_array_elements(r.provenance) WITH ORDINALITY AS p(v, n)
          ) t
+         -- What the sources left state, when every unit of weight left has its source listed.
+         CROSS JOIN LATERAL (
+           SELECT MIN(x.f) AS first, MAX(x.t) AS last FROM (
+             SELECT COALESCE(m.valid_from, m.created_at) AS f, COALESCE(m.valid_to, '~') AS t
+             FROM jsonb_array_elements(t.kept) k JOIN memories m ON m.id = k ->> 'id'
+             WHERE k ->> 'source' = 'memory' AND r.weight - t.taken = jsonb_array_length(t.kept)
+             UNION ALL
+             SELECT g.created_at, '~'
+             FROM jsonb_array_elements(t.kept) k JOIN messages g ON g.id = k ->> 'id'
+             WHERE k ->> 'source' = 'message' AND r.weight - t.taken = jsonb_array_length(t.kept)
+           ) x
+         ) b
          WHERE t.taken > 0
        ), dropped AS (
          DELETE FROM graph_relations r USING touched t
@@ -262,7 +275,10 @@ export async function recordGraph(
            AND r.type = t.type AND t.weight <= t.taken
          RETURNING 1
        )
-       UPDATE graph_relations r SET weight = r.weight - t.taken, provenance = t.kept
+       UPDATE graph_relations r SET weight = r.weight - t.taken, provenance = t.kept,
+         valid_from = CASE WHEN t.first IS NULL THEN r.valid_from ELSE GREATEST(r.valid_from, t.first) END,
+         valid_to = CASE WHEN t.last IS NULL OR t.last = '~' THEN r.valid_to
+                         ELSE LEAST(COALESCE(r.valid_to, t.last), t.last) END
        FROM touched t
        WHERE r.agent_id = $1 AND r.user_key = t.user_key AND r.source = t.source AND r.target = t.target
          AND r.type = t.type AND t.weight > t.taken`,

@@ -8,8 +8,13 @@ interface RelationSources {
   target: string;
   type: string;
   weight: number;
+  valid_from: string;
+  valid_to: string | null;
   provenance: string;
 }
+
+/** Sorts after every time: the bound of a source still true. */
+const OPEN = "~";
 
 /**
  * Takes back what items recorded before contributed to the agent's relations, before they are
@@ -18,6 +23,10 @@ interface RelationSources {
  * one of its weight per listing, and goes when no weight is left. So a memory edited three times
  * still counts once, and a relation stated only by a deleted memory goes with it; one stated only
  * by a memory that closed is recorded again closed.
+ *
+ * A relation that keeps sources is narrowed to the times they state (`narrowed`): one held open only
+ * by a memory now deleted closes when the last of its other sources did. It is never widened: an
+ * end a model read in a source that went stays until a rebuild.
  *
  * A relation keeps its first `MAX_RELATION_PROVENANCE` sources only: an item past them is not found
  * here, and what it gave stays until the graph is rebuilt (sleep-time consolidation does).
@@ -32,11 +41,11 @@ export function retractRelations(
   const items = new Set(itemIds);
   // Relations from or to the named entities (through the key and the index by target), each once.
   const rows = s.all<RelationSources>(
-    `SELECT r.user_key, r.source, r.target, r.type, r.weight, r.provenance
+    `SELECT r.user_key, r.source, r.target, r.type, r.weight, r.valid_from, r.valid_to, r.provenance
      FROM json_each(?2) n CROSS JOIN graph_relations r
        ON r.agent_id = ?1 AND r.user_key = n.value ->> 0 AND r.source = n.value ->> 1
      UNION
-     SELECT r.user_key, r.source, r.target, r.type, r.weight, r.provenance
+     SELECT r.user_key, r.source, r.target, r.type, r.weight, r.valid_from, r.valid_to, r.provenance
      FROM json_each(?2) n CROSS JOIN graph_relations r INDEXED BY graph_relations_by_target
        ON r.agent_id = ?1 AND r.user_key = n.value ->> 0 AND r.target = n.value ->> 1`,
     agentId,
@@ -53,15 +62,53 @@ export function retractRelations(
         "DELETE FROM graph_relations WHERE agent_id = ? AND user_key = ? AND source = ? AND target = ? AND type = ?",
         ...key,
       );
-    else
+    else {
+      // Narrowed only when every unit of weight left has its source listed (the list is capped).
+      const { from, to } =
+        row.weight - taken === kept.length
+          ? narrowed(s, row, kept)
+          : { from: row.valid_from, to: row.valid_to };
       s.run(
-        `UPDATE graph_relations SET weight = ?, provenance = ?
+        `UPDATE graph_relations SET weight = ?, provenance = ?, valid_from = ?, valid_to = ?
          WHERE agent_id = ? AND user_key = ? AND source = ? AND target = ? AND type = ?`,
         row.weight - taken,
         JSON.stringify(kept),
+        from,
+        to,
         ...key,
       );
+    }
   }
+}
+
+/**
+ * A relation's validity within what its remaining sources state: from the earliest time one became
+ * true (a memory's `validFrom`, else its creation; a message's time), to the latest time one closed,
+ * or still open when one is. Sources no longer stored say nothing.
+ */
+function narrowed(
+  s: Statements,
+  row: RelationSources,
+  sources: readonly GraphSource[],
+): { from: string; to: string | null } {
+  const ids = (source: GraphSource["source"]) =>
+    JSON.stringify(sources.filter((p) => p.source === source).map((p) => p.id));
+  const bounds = s.get<{ first: string | null; last: string | null }>(
+    `SELECT max(MIN(f), ?4) AS first, MAX(t) AS last FROM (
+       SELECT COALESCE(m.valid_from, m.created_at) AS f, COALESCE(m.valid_to, ?3) AS t
+       FROM json_each(?1) j CROSS JOIN memories m ON m.id = j.value
+       UNION ALL
+       SELECT g.created_at, ?3 FROM json_each(?2) j CROSS JOIN messages g ON g.id = j.value)`,
+    ids("memory"),
+    ids("message"),
+    OPEN,
+    row.valid_from,
+  );
+  if (bounds?.first == null || bounds.last == null) return { from: row.valid_from, to: row.valid_to };
+  const last = bounds.last === OPEN ? null : bounds.last;
+  const to =
+    last === null ? row.valid_to : row.valid_to === null || last < row.valid_to ? last : row.valid_to;
+  return { from: bounds.first, to };
 }
 
 /**

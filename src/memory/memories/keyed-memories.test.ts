@@ -10,6 +10,28 @@ async function setup() {
 }
 
 describe("keyed facts", () => {
+  it("keeps a closed fact's text searchable for history; an edit of tags alone re-indexes them", async () => {
+    const { engram, agent } = await setup();
+    const berlin = await engram.memories.add(agent.id, {
+      text: "Ada lives in Berlin",
+      key: "user.city",
+      tags: ["home"],
+    });
+    await engram.memories.add(agent.id, { text: "Ada lives in Lisbon", key: "user.city" });
+    const found = async (query: string, options: { includeSuperseded?: boolean } = {}) =>
+      (await engram.search(agent.id, { query, recordAccess: false, ...options })).results.map((r) => r.id);
+    assert.deepEqual(await found("Berlin"), []);
+    assert.deepEqual(await found("Berlin", { includeSuperseded: true }), [berlin.id]);
+    assert.deepEqual(await found("home", { includeSuperseded: true }), [berlin.id]);
+    await engram.memories.update(agent.id, berlin.id, { tags: ["old-flat"] });
+    assert.deepEqual(await found("home", { includeSuperseded: true }), []);
+    assert.deepEqual(await found("flat", { includeSuperseded: true }), [berlin.id]);
+    await engram.memories.archive(agent.id, berlin.id);
+    assert.deepEqual(await found("Berlin", { includeSuperseded: true }), []);
+    await engram.memories.restore(agent.id, berlin.id);
+    assert.deepEqual(await found("Berlin", { includeSuperseded: true }), [berlin.id]);
+  });
+
   it("closes the open fact of the same key and user when a newer one is written", async () => {
     const { engram, agent } = await setup();
     const berlin = await engram.memories.add(agent.id, {

@@ -231,22 +231,22 @@ export async function recordGraph(
     // read the relations as they were before it.
     await tx.defer(
       `WITH gone AS (
-         DELETE FROM graph_mentions WHERE agent_id = $1 AND item_id = ANY($2::text[]) RETURNING user_key, key
+         DELETE FROM graph_mentions WHERE agent_id = $1 AND item_id = ANY($2::text[]) RETURNING user_key, key, item_id
        ), lost AS (
          UPDATE graph_entities SET mentions = graph_entities.mentions - lost.n
          FROM (SELECT user_key, key, COUNT(*) AS n FROM gone GROUP BY user_key, key) AS lost
          WHERE graph_entities.agent_id = $1 AND graph_entities.user_key = lost.user_key
            AND graph_entities.key = lost.key
          RETURNING 1
-       ), named AS (
-         SELECT DISTINCT user_key, key FROM gone
+       ), pairs AS (
+         -- Each ordered pair of entities one item named: only relations between them can list it,
+         -- read by their keys rather than every relation of an entity many items name.
+         SELECT DISTINCT a.user_key, a.key AS source, b.key AS target FROM gone a
+         JOIN gone b ON b.item_id = a.item_id AND b.user_key = a.user_key AND b.key <> a.key
        ), near AS (
-         -- From or to the named entities, each through its index.
-         SELECT r.user_key, r.source, r.target, r.type FROM named n
-         JOIN graph_relations r ON r.agent_id = $1 AND r.user_key = n.user_key AND r.source = n.key
-         UNION
-         SELECT r.user_key, r.source, r.target, r.type FROM named n
-         JOIN graph_relations r ON r.agent_id = $1 AND r.user_key = n.user_key AND r.target = n.key
+         SELECT r.user_key, r.source, r.target, r.type FROM pairs p
+         JOIN graph_relations r ON r.agent_id = $1 AND r.user_key = p.user_key AND r.source = p.source
+           AND r.target = p.target
        ), touched AS (
          SELECT r.user_key, r.source, r.target, r.type, r.weight, t.taken, t.kept, b.first, b.last
          FROM near JOIN graph_relations r ON r.agent_id = $1 AND r.user_key = near.user_key

@@ -71,6 +71,15 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     name: "entity graph: entities no item names any more, found without reading the others",
     sql: "CREATE INDEX graph_entities_unmentioned ON graph_entities (agent_id) WHERE mentions <= 0;",
   },
+  {
+    version: 11,
+    name: "keyed facts found by agent, key and user",
+    // A keyed write reads its user's facts of the key; by agent and key alone it read every user's.
+    sql: `
+      DROP INDEX memories_by_key;
+      CREATE INDEX memories_by_key ON memories (agent_id, key, user_id) WHERE key IS NOT NULL;
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

@@ -39,9 +39,14 @@ const conditionsText = (filter: MemoryFilter): string =>
 
 const toMemoryVersion = (row: VersionRow): MemoryVersion => toVersion(row, snapshotMemory(row.snapshot));
 
-/** The facts of a key true since an instant ($1 agent, $2 key, $3 user, which may be null, $4 since). */
-const KEY_FACTS =
-  "m.agent_id = $1 AND m.key = $2 AND m.user_id IS NOT DISTINCT FROM $3::text AND (m.valid_to IS NULL OR m.valid_to > $4) AND m.archived_at IS NULL";
+/**
+ * The facts of a key true since an instant ($1 agent, $2 key, $3 user, which may be null, $4 since).
+ * The user is matched with `=` or `IS NULL`, which the index by agent, key and user serves (`IS NOT
+ * DISTINCT FROM` is not an indexable operator).
+ */
+const keyFacts = (userId: string | null) =>
+  `m.agent_id = $1 AND m.key = $2 AND ${userId === null ? "m.user_id IS NULL AND $3::text IS NULL" : "m.user_id = $3::text"}
+   AND (m.valid_to IS NULL OR m.valid_to > $4) AND m.archived_at IS NULL`;
 
 const keyLockName = (match: KeyedMatch) => `engram.key:${match.agentId}:${match.userId ?? ""}:${match.key}`;
 
@@ -68,7 +73,7 @@ export class PgMemoryStore implements MemoryStore {
 
   async keyFacts(match: KeyedMatch, since: string): Promise<Memory[]> {
     const rows = await this.#db.all<MemoryRow>(
-      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${KEY_FACTS} ORDER BY m.rowid`,
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${keyFacts(match.userId)} ORDER BY m.rowid`,
       [match.agentId, match.key, match.userId, since],
     );
     return rows.map((row) => this.#memory(row));
@@ -239,7 +244,7 @@ export async function supersede(tx: Sql, supersession: Supersession): Promise<vo
   for (const match of supersession.keys) {
     // Writers of one key take turns, so each sees the open facts the one before it left.
     await tx.run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [keyLockName(match)]);
-    const rows = await tx.all<{ id: string }>(`SELECT m.id FROM memories m WHERE ${KEY_FACTS}`, [
+    const rows = await tx.all<{ id: string }>(`SELECT m.id FROM memories m WHERE ${keyFacts(match.userId)}`, [
       match.agentId,
       match.key,
       match.userId,

@@ -41,13 +41,18 @@ export function provenanceColumn(provenance: Memory["provenance"]): string {
   return json === NO_PROVENANCE ? "" : json;
 }
 
+/** A memory's tags as stored. */
+export function tagsColumn(memory: Memory): string {
+  return memory.tags.length === 0 ? "[]" : JSON.stringify(memory.tags);
+}
+
 /** The columns `user_id` … `archived_at`, in statement order, shared by insert and update. */
 export function contentValues(memory: Memory): (string | number | null)[] {
   return [
     memory.userId,
     memory.kind,
     memory.text,
-    memory.tags.length === 0 ? "[]" : JSON.stringify(memory.tags),
+    tagsColumn(memory),
     memory.importance,
     memory.validFrom,
     memory.validTo,

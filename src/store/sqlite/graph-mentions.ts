@@ -63,21 +63,29 @@ export function resolveItems(
   return out;
 }
 
+/** The entities one item named, by user and key. */
+export type NamedEntity = { user: string; key: string };
+
 /**
  * Drops the agent's earlier mentions of these items, in both forms, and their entities' counts
  * with them. Another agent's mentions of the same item (a project memory) stay. Returns the
- * entities they named, by user and key (each once).
+ * entities each item named, by user and key (each once an item).
  */
 export function forgetMentions(
   s: Statements,
   agentId: string,
   ids: readonly string[],
   rowids: Map<Source, Map<string, number>>,
-): { user: string; key: string }[] {
-  const named = new Map<string, { user: string; key: string }>();
-  const note = (user: string, key: string) => named.set(entityRef(user, key), { user, key });
+): NamedEntity[][] {
+  const named = new Map<string, Map<string, NamedEntity>>();
+  const note = (item: string, user: string, key: string) => {
+    const entities = named.get(item) ?? new Map<string, NamedEntity>();
+    entities.set(entityRef(user, key), { user, key });
+    named.set(item, entities);
+  };
   for (const [source, byId] of rowids) {
     if (byId.size === 0) continue;
+    const idOf = new Map([...byId].map(([id, rowid]) => [rowid, id]));
     const gone = s.all<{ entity: number; item: number; user_key: string; key: string }>(
       `SELECT m.entity, m.item, e.user_key, e.key FROM graph_mentions m JOIN graph_entities e ON e.id = m.entity
        WHERE m.source = ? AND m.item IN (SELECT value FROM json_each(?)) AND e.agent_id = ?`,
@@ -86,7 +94,7 @@ export function forgetMentions(
       agentId,
     );
     for (const m of gone) {
-      note(m.user_key, m.key);
+      note(idOf.get(m.item) ?? `${source}:${m.item}`, m.user_key, m.key);
       s.run("UPDATE graph_entities SET mentions = mentions - 1 WHERE id = ?", m.entity);
       s.run(
         "DELETE FROM graph_mentions WHERE entity = ? AND source = ? AND item = ?",
@@ -97,13 +105,14 @@ export function forgetMentions(
     }
   }
   const list = json(ids);
-  const verbatim = s.all<{ user_key: string; key: string }>(
-    "SELECT DISTINCT user_key, key FROM graph_mentions_verbatim WHERE agent_id = ? AND item_id IN (SELECT value FROM json_each(?))",
+  const verbatim = s.all<{ item_id: string; user_key: string; key: string }>(
+    "SELECT DISTINCT item_id, user_key, key FROM graph_mentions_verbatim WHERE agent_id = ? AND item_id IN (SELECT value FROM json_each(?))",
     agentId,
     list,
   );
-  for (const m of verbatim) note(m.user_key, m.key);
-  if (verbatim.length === 0) return [...named.values()];
+  for (const m of verbatim) note(m.item_id, m.user_key, m.key);
+  const byItem = [...named.values()].map((entities) => [...entities.values()]);
+  if (verbatim.length === 0) return byItem;
   s.run(
     `UPDATE graph_entities SET mentions = graph_entities.mentions - gone.n
      FROM (SELECT user_key, key, COUNT(*) AS n FROM graph_mentions_verbatim
@@ -117,7 +126,7 @@ export function forgetMentions(
     agentId,
     list,
   );
-  return [...named.values()];
+  return byItem;
 }
 
 /**

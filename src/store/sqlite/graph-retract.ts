@@ -1,4 +1,5 @@
 import type { GraphSource } from "../../core/graph-types.ts";
+import type { NamedEntity } from "./graph-mentions.ts";
 import type { Statements } from "./statements.ts";
 
 /** A relation an item recorded again may have contributed to, as stored. */
@@ -18,11 +19,14 @@ const OPEN = "~";
 
 /**
  * Takes back what items recorded before contributed to the agent's relations, before they are
- * recorded again (a memory changed, closed or deleted): each relation between entities they named
- * (`named`, as `forgetMentions` returns them) whose sources list one of them loses that source and
- * one of its weight per listing, and goes when no weight is left. So a memory edited three times
- * still counts once, and a relation stated only by a deleted memory goes with it; one stated only
- * by a memory that closed is recorded again closed.
+ * recorded again (a memory changed, closed or deleted): each relation between two entities one of
+ * them named (`named`, each item's entities as `forgetMentions` returns them) whose sources list
+ * one of them loses that source and one of its weight per listing, and goes when no weight is
+ * left. So a memory edited three times still counts once, and a relation stated only by a deleted
+ * memory goes with it; one stated only by a memory that closed is recorded again closed.
+ *
+ * Only the relations between the entities of one item are read, by their keys: not every relation
+ * of an entity many items name (a city every user lives in).
  *
  * A relation that keeps sources is narrowed to the times they state (`narrowed`): one held open only
  * by a memory now deleted closes when the last of its other sources did. It is never widened: an
@@ -34,22 +38,25 @@ const OPEN = "~";
 export function retractRelations(
   s: Statements,
   agentId: string,
-  named: readonly { user: string; key: string }[],
+  named: readonly (readonly NamedEntity[])[],
   itemIds: readonly string[],
 ): void {
-  if (named.length === 0 || itemIds.length === 0) return;
+  if (itemIds.length === 0) return;
   const items = new Set(itemIds);
-  // Relations from or to the named entities (through the key and the index by target), each once.
+  // Each ordered pair of one user's entities that one item named, once: a relation runs either way.
+  const pairs = new Map<string, [string, string, string]>();
+  for (const entities of named)
+    for (const a of entities)
+      for (const b of entities)
+        if (a.user === b.user && a.key !== b.key)
+          pairs.set(`${a.user}\u0000${a.key}\u0000${b.key}`, [a.user, a.key, b.key]);
+  if (pairs.size === 0) return;
   const rows = s.all<RelationSources>(
     `SELECT r.user_key, r.source, r.target, r.type, r.weight, r.valid_from, r.valid_to, r.provenance
-     FROM json_each(?2) n CROSS JOIN graph_relations r
-       ON r.agent_id = ?1 AND r.user_key = n.value ->> 0 AND r.source = n.value ->> 1
-     UNION
-     SELECT r.user_key, r.source, r.target, r.type, r.weight, r.valid_from, r.valid_to, r.provenance
-     FROM json_each(?2) n CROSS JOIN graph_relations r INDEXED BY graph_relations_by_target
-       ON r.agent_id = ?1 AND r.user_key = n.value ->> 0 AND r.target = n.value ->> 1`,
+     FROM json_each(?2) p CROSS JOIN graph_relations r
+       ON r.agent_id = ?1 AND r.user_key = p.value ->> 0 AND r.source = p.value ->> 1 AND r.target = p.value ->> 2`,
     agentId,
-    JSON.stringify(named.map((n) => [n.user, n.key])),
+    JSON.stringify([...pairs.values()]),
   );
   for (const row of rows) {
     const sources = JSON.parse(row.provenance) as GraphSource[];

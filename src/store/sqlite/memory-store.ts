@@ -8,6 +8,7 @@ import {
   MEMORY_COLUMNS,
   type MemoryRow,
   type MemoryTuple,
+  tagsColumn,
   toMemory,
   toVersion,
   tupleToMemory,
@@ -58,7 +59,7 @@ import { versionRows } from "./version-rows.ts";
 import type { WrittenRows } from "./written-rows.ts";
 
 /** The facts of a key true since an instant (agent, key, user, since); `IS` matches a null user too. */
-const KEY_FACTS =
+export const KEY_FACTS =
   "m.agent_id = ? AND m.key = ? AND m.user_id IS ? AND (m.valid_to IS NULL OR m.valid_to > ?) AND m.archived_at IS NULL";
 
 /** Where the score sits in a search row: right after the memory's columns. */
@@ -198,8 +199,15 @@ export class SqliteMemoryStore implements MemoryStore {
   updateNow(write: MemoryWrite, expectedVersion: number): void {
     const { memory } = write;
     inTransaction(this.#s.db, () => {
-      const current = this.#s.get<{ version: number; rowid: number; text: string; created_at: string }>(
-        "SELECT version, rowid, text, created_at FROM memories WHERE id = ? AND agent_id = ?",
+      const current = this.#s.get<{
+        version: number;
+        rowid: number;
+        text: string;
+        tags: string;
+        archived_at: string | null;
+        created_at: string;
+      }>(
+        "SELECT version, rowid, text, tags, archived_at, created_at FROM memories WHERE id = ? AND agent_id = ?",
         memory.id,
         memory.agentId,
       );
@@ -222,9 +230,15 @@ export class SqliteMemoryStore implements MemoryStore {
         memory.id,
         memory.agentId,
       );
-      // Archived memories are kept out of the full-text index, so search never ranks them.
-      this.#s.run("DELETE FROM memories_fts WHERE rowid = ?", current.rowid);
-      if (memory.archivedAt === null) this.#index(current.rowid, memory);
+      // The full-text row holds the text's and the tags' terms, and archived memories have none (so
+      // search never ranks them): it is rewritten only when one of those changes. A fact closed by
+      // a newer one changes neither.
+      const wasIndexed = current.archived_at === null;
+      const indexed = memory.archivedAt === null;
+      if (wasIndexed !== indexed || current.text !== memory.text || current.tags !== tagsColumn(memory)) {
+        if (wasIndexed) this.#s.run("DELETE FROM memories_fts WHERE rowid = ?", current.rowid);
+        if (indexed) this.#index(current.rowid, memory);
+      }
       // The row keeps its creation time: a version that names another cannot refer to the row.
       const live =
         version.memory === memory && memory.createdAt === current.created_at && readsBackFromRow(memory);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, describe, it } from "node:test";
 import { EngramError } from "../../core/errors.ts";
+import { KEY_FACTS } from "./memory-store.ts";
 import { currentVersion, LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from "./migrations.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
 
@@ -23,6 +24,29 @@ describe("migrations", () => {
     const rows = db.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version").all();
     assert.equal(rows.length, MIGRATIONS.length);
     assert.match(String(rows[0]?.checksum), /^[0-9a-f]{64}$/);
+  });
+
+  it("finds a key's facts by agent, key and user, in a new database and one migrated from version 24", () => {
+    const plan = (db: DatabaseSync) =>
+      db
+        .prepare(`EXPLAIN QUERY PLAN SELECT m.id FROM memories m WHERE ${KEY_FACTS}`)
+        .all("agt_1", "user.city", "ada", "2026-01-01T00:00:00.000Z")
+        .map((row) => String(row.detail))
+        .join("\n");
+    const fresh = new DatabaseSync(":memory:");
+    migrate(fresh);
+    const old = new DatabaseSync(":memory:");
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version <= 24),
+    );
+    assert.match(plan(old), /memories_by_key \(agent_id=\? AND key=\?\)$/);
+    assert.equal(migrate(old)[0], 25);
+    for (const db of [fresh, old])
+      assert.match(
+        plan(db),
+        /SEARCH m USING INDEX memories_by_key \(agent_id=\? AND key=\? AND user_id=\?\)/,
+      );
   });
 
   it("applies only the new ones when the code gains a migration", () => {

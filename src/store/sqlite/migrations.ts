@@ -620,6 +620,16 @@ export const MIGRATIONS: readonly Migration[] = [
     // mention and no relation; the graph store drops those, as a rebuild would not make them.
     sql: "CREATE INDEX graph_entities_unmentioned ON graph_entities(agent_id) WHERE mentions <= 0;",
   },
+  {
+    version: 25,
+    name: "keyed facts found by agent, key and user",
+    // A keyed write reads its user's facts of the key; by agent and key alone it read every user's
+    // (5,000 rows a write for 500 users of one key).
+    sql: `
+      DROP INDEX memories_by_key;
+      CREATE INDEX memories_by_key ON memories (agent_id, key, user_id) WHERE key IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Memory, MemoryVersion } from "../../core/types.ts";
 import { memoryIndexTerms } from "../rows/index-terms.ts";
-import { contentValues } from "../rows/memory-rows.ts";
+import { contentValues, tagsColumn } from "../rows/memory-rows.ts";
 import type { MemoryWrite } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
 import { columnsInsert, insertColumns, type TypedColumn } from "./insert-rows.ts";
@@ -140,13 +140,15 @@ export async function insertMemories(tx: Sql, writes: readonly MemoryWrite[]): P
 interface CurrentRow {
   rowid: number;
   version: number;
+  text: string;
+  tags: string;
   archived_at: string | null;
 }
 
 /** Locks a memory's row for the rest of the transaction. @throws NotFoundError when it is not there. */
 export async function lockMemory(tx: Sql, agentId: string, id: string): Promise<CurrentRow> {
   const current = await tx.get<CurrentRow>(
-    "SELECT rowid, version, archived_at FROM memories WHERE id = $1 AND agent_id = $2 FOR UPDATE",
+    "SELECT rowid, version, text, tags, archived_at FROM memories WHERE id = $1 AND agent_id = $2 FOR UPDATE",
     [id, agentId],
   );
   if (current === undefined) throw new NotFoundError(`memory ${id} not found`);
@@ -177,10 +179,17 @@ export async function updateMemory(tx: Sql, write: MemoryWrite, expectedVersion:
      WHERE rowid = $14`,
     [...contentValues(memory), memory.updatedAt, current.rowid],
   );
-  // Indexed again even when the text is the same, as SQLite's FTS5 index is: each indexing counts in
-  // BM25's statistics (see schema/search.ts). Archived memories are never ranked, so never indexed.
-  await unindexDocuments(tx, MEMORY_SPACE, indexedDocument(memory.agentId, current));
-  if (memory.archivedAt === null) await indexDocuments(tx, MEMORY_SPACE, [document(current.rowid, memory)]);
+  // Indexed again when the text, the tags or whether it is archived change (archived memories are
+  // never ranked, so never indexed), and only then, as on SQLite: each indexing counts in BM25's
+  // statistics (see schema/search.ts), so both backends must index the same times.
+  const reindex =
+    (current.archived_at === null) !== (memory.archivedAt === null) ||
+    current.text !== memory.text ||
+    current.tags !== tagsColumn(memory);
+  if (reindex) {
+    await unindexDocuments(tx, MEMORY_SPACE, indexedDocument(memory.agentId, current));
+    if (memory.archivedAt === null) await indexDocuments(tx, MEMORY_SPACE, [document(current.rowid, memory)]);
+  }
   await insertVersions(tx, [version]);
   await writeEvents(tx, [event]);
 }

@@ -27,6 +27,19 @@ describe("entity extractor", () => {
     ]);
   });
 
+  it("ends a name at a comma; a name listed after a place is a place", () => {
+    assert.deepEqual(names("Gina, Door Dash is hiring drivers again."), [
+      ["Gina", "person"],
+      ["Door Dash", "person"],
+    ]);
+    assert.deepEqual(names("Ada moved to Lisbon, Portugal, with Bea."), [
+      ["Ada", "person"],
+      ["Lisbon", "place"],
+      ["Portugal", "place"],
+      ["Bea", "person"],
+    ]);
+  });
+
   it("skips sentence openers, 'I' and weekdays, and takes the speaker as a person", () => {
     assert.deepEqual(names("Yesterday I saw Jon. Thanks! Wow, Monday was fun.", "Gina"), [
       ["Gina", "person"],

@@ -90,7 +90,9 @@ interface NameHit {
 /** Runs of capitalised words, with a guessed type, skipping sentence openers and dates. */
 function capitalisedNames(text: string): NameHit[] {
   const out: NameHit[] = [];
-  const tokens = text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*|[.!?;:\n]/gu) ?? [];
+  // Commas are tokens too: a name does not run across one ("Gina, Door Dash is hiring").
+  const tokens = text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*|[.!?;:,\n]/gu) ?? [];
+  let last: { end: number; type: EntityType } | null = null;
   let sentenceStart = true;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? "";
@@ -125,14 +127,16 @@ function capitalisedNames(text: string): NameHit[] {
     let back = i - words.length;
     if (/^(?:the|a)$/i.test(tokens[back] ?? "")) back--;
     const before = (tokens[back] ?? "").toLowerCase();
+    // A name right after another and a comma is of the same kind ("in Lisbon, Portugal").
+    const listed: EntityType | null =
+      before === "," && last !== null && last.end === back - 1 ? last.type : null;
     const type: EntityType = ORGANISATION_WORDS.test(name)
       ? "organisation"
       : PLACE_CUES.has(before)
         ? "place"
-        : words.length > 3
-          ? "thing"
-          : "person";
+        : (listed ?? (words.length > 3 ? "thing" : "person"));
     out.push({ text: name, type });
+    last = { end: i, type };
   }
   return out;
 }

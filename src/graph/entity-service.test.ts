@@ -284,6 +284,32 @@ describe("entity graph", () => {
     );
   });
 
+  it("keeps a message's graph part when it names the person asked about: conversation search does not search speakers' names", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const [own, other] = await engram.messages.appendMany(agent.id, [
+      { role: "user", name: "Gina", content: "Door Dash let me go, so Jon and I are looking for work." },
+      { role: "assistant", name: "Tom", content: "Gina, Door Dash is hiring drivers again, I heard." },
+      ...[
+        "The weather was lovely today.",
+        "We planted tomatoes in the garden.",
+        "My sister bakes bread.",
+      ].map((content) => ({ role: "user" as const, name: "Ruth", content })),
+    ]);
+    const { results } = await engram.search(agent.id, {
+      query: "What happened to Gina?",
+      sources: ["messages"],
+      recordAccess: false,
+    });
+    const parts = (id: string | undefined) => results.find((r) => r.id === id)?.components;
+    // Neither turn is ranked by its words ("Gina" is a speaker's name, not searched for): both are
+    // reached through the neighbours they name, Gina's own turn and Tom's, which says her name.
+    for (const id of [own?.id, other?.id]) {
+      assert.equal(parts(id)?.lexicalRank, null);
+      assert.ok((parts(id)?.graph ?? 0) > 0);
+    }
+  });
+
   it("sleep-time consolidation maintains the graph: a contradicted fact's relation closes, a duplicate's mention goes", async () => {
     const model = scriptedModel((prompt) => ({
       pairs: [...prompt.matchAll(/Pair (\d+):/g)].map((m) => ({

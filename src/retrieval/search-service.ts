@@ -246,9 +246,9 @@ export class SearchService {
             : (await graphMessages(this.#ctx.store, graph.hits, messageFilter(agent.id, q), found)).map(
                 (item) => ({ source: "message", item }),
               );
-        // One that names an entity the query names has no graph part (`graphPart`), so is not taken in.
+        // A memory that names an entity the query names has no graph part (`graphPart`): not taken in.
         for (const candidate of added)
-          if (!namesAny(candidateText(candidate), graph.named)) byId.set(candidate.item.id, candidate);
+          if (!namesQueried(graph, candidate)) byId.set(candidate.item.id, candidate);
       }
       const lexicalRank = new Map(
         lexical.map((hit, i) => [
@@ -366,12 +366,23 @@ function linkParts(
 }
 
 /**
- * The graph's hit for a candidate, unless the candidate names an entity the query names: then how
- * it matches the query is the rankings' to judge, and the neighbours it also names add nothing.
+ * The graph's hit for a candidate, unless the candidate names an entity the query names
+ * (`namesQueried`): then how it matches the query is the rankings' to judge, and the neighbours it
+ * also names add nothing.
  */
 function graphPart(graph: GraphExpansion, candidate: Candidate): GraphHit | undefined {
   const hit = graph.hits.get(candidate.item.id);
-  return hit === undefined || namesAny(candidateText(candidate), graph.named) ? undefined : hit;
+  return hit === undefined || namesQueried(graph, candidate) ? undefined : hit;
+}
+
+/**
+ * Whether a memory's text names an entity the query names, so that the text ranking, which
+ * searches for the name, has judged it. Messages are not held to this: conversation search takes
+ * a name that is a speaker's out of the words it searches for (conversation-ranker.ts), so a turn
+ * naming the person asked about may be found through the graph alone.
+ */
+function namesQueried(graph: GraphExpansion, candidate: Candidate): boolean {
+  return candidate.source === "memory" && namesAny(candidate.item.text, graph.named);
 }
 
 /** The text a candidate is searched by. */

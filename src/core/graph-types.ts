@@ -43,6 +43,12 @@ export interface Relation {
   provenance: GraphSource[];
 }
 
+/**
+ * The relations the deterministic extractor makes, whose times are their sources' own; every other
+ * type is a model's reading, with the times the model gave.
+ */
+export const RULE_RELATIONS: ReadonlySet<string> = new Set(["co_occurs", "mentions"]);
+
 /** One memory or message naming an entity. */
 export interface EntityMention extends GraphSource {
   key: string;

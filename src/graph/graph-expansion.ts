@@ -40,9 +40,9 @@ export interface GraphHit {
  * mentions) and how rare it is itself. An item scores the weights of the neighbours it names, so a
  * memory about a neighbour ("Bea lives in Lisbon") is found for a question about the named entity
  * ("where does Ada's sister live?" after "Ada's sister is Bea"). Relations closed before `at` are
- * not followed. An item that names a named entity itself is the text ranking's to judge: a search
- * takes its hit back (`namesAny`), or "Ada works with Bea" would outrank "Ada lives in Lisbon" for
- * "where does Ada live?" by the neighbours it names.
+ * not followed. A memory that names a named entity itself is the text ranking's to judge: a search
+ * gives it no graph part (`namesAny`), or "Ada works with Bea" would outrank "Ada lives in Lisbon"
+ * for "where does Ada live?" by the neighbours it names.
  */
 export async function expandThroughGraph(
   store: Store,

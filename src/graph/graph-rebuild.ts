@@ -1,4 +1,4 @@
-import type { AgentGraph, GraphRecord } from "../core/graph-types.ts";
+import { type AgentGraph, type GraphRecord, RULE_RELATIONS } from "../core/graph-types.ts";
 import type { Store } from "../store/store.ts";
 import { graphFromRecords, memoryRecord, mergeDuplicates, messageRecord } from "./graph-records.ts";
 
@@ -48,9 +48,6 @@ export function keepTypes(rebuilt: AgentGraph, old: AgentGraph): AgentGraph {
     }),
   };
 }
-
-/** Relations the deterministic extractor makes: everything else a model's extraction found. */
-const RULE_RELATIONS = new Set(["co_occurs", "mentions"]);
 
 /**
  * The rebuilt graph with what a model's extraction had added (which no rule finds again): its typed

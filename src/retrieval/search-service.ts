@@ -385,11 +385,6 @@ function namesQueried(graph: GraphExpansion, candidate: Candidate): boolean {
   return candidate.source === "memory" && namesAny(candidate.item.text, graph.named);
 }
 
-/** The text a candidate is searched by. */
-function candidateText(candidate: Candidate): string {
-  return candidate.source === "memory" ? candidate.item.text : searchableText(candidate.item);
-}
-
 /** The score the weights make of its parts. */
 function total(c: ScoreComponents, weights: Weights): number {
   return (
@@ -413,7 +408,7 @@ function resultOf(
     source,
     ...(candidate.source === "memory" ? scopeOf(candidate.item, scope) : {}),
     id: item.id,
-    text: candidateText(candidate),
+    text: candidate.source === "memory" ? candidate.item.text : searchableText(candidate.item),
     score: round(total(components, weights)),
     components,
     ...(candidate.source === "memory" ? { memory: candidate.item } : { message: candidate.item }),

@@ -1,4 +1,5 @@
 import { EngramError } from "../core/errors.ts";
+import { RULE_RELATIONS } from "../core/graph-types.ts";
 
 import type { Memory, Message } from "../core/types.ts";
 import { graphMode } from "../graph/graph-mode.ts";
@@ -158,7 +159,7 @@ async function knownRelations(run: JobRun, batch: readonly ExtractionItem[]): Pr
       provenance: false,
     });
     for (const r of found)
-      if (r.validTo === null && r.type !== "co_occurs" && r.type !== "mentions")
+      if (r.validTo === null && !RULE_RELATIONS.has(r.type))
         out.push({ source: r.source, target: r.target, type: r.type, validFrom: r.validFrom });
   }
   return out.slice(0, KNOWN_RELATIONS);

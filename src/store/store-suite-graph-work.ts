@@ -142,6 +142,44 @@ export function graphWorkCases(kit: SuiteKit): void {
     });
   });
 
+  it("graph with writes: a relation that loses a source is narrowed to what the others state, unless a model typed it", async () => {
+    await withStore(async (store) => {
+      const { project, agent } = await seed(store);
+      const early = { ...memory(agent, "Ada met Bea in 2019"), validFrom: at(1), validTo: at(3) };
+      const open = { ...memory(agent, "Ada and Bea work together"), validFrom: at(2) };
+      await store.memories.insert([write(project, early, "create"), write(project, open, "create")]);
+      const stated = (m: Memory): GraphRecord => ({
+        ...record(m.id, "memory", ["Ada", "Bea"]),
+        at: m.validFrom ?? m.createdAt,
+        closedAt: m.validTo,
+        relations: [
+          { source: "ada", target: "bea", type: "co_occurs" },
+          { source: "ada", target: "bea", type: "works_with", validFrom: at(0), validTo: at(5) },
+        ],
+      });
+      await store.graph.record(agent.id, [stated(early), stated(open)]);
+      const relations = async () =>
+        (await store.graph.relations(agent.id, [null], ["ada"], 10))
+          .map((r) => [r.type, r.weight, r.validFrom, r.validTo])
+          .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      assert.deepEqual(await relations(), [
+        ["co_occurs", 2, at(1), null],
+        ["works_with", 2, at(0), at(5)],
+      ]);
+      // The open source goes (its graph record first, as MemoryService orders them: on SQLite the
+      // row's deletion drops its mentions): the rule's relation closes when the early one did; the
+      // model's relation keeps the times the model read.
+      const gone = store.unitOfWork();
+      gone.graph.record(agent.id, [record(open.id, "memory", [])]);
+      deleteIn(gone, project, agent, open);
+      await gone.commit();
+      assert.deepEqual(await relations(), [
+        ["co_occurs", 1, at(1), at(3)],
+        ["works_with", 1, at(0), at(5)],
+      ]);
+    });
+  });
+
   it("graph with writes: mentions of stored items read newest first, ties by id, and through dump and replace; a deleted memory's mentions go, and a later memory is not taken for it", async () => {
     await withStore(async (store) => {
       const { project, agent } = await seed(store);

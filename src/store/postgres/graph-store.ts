@@ -1,4 +1,11 @@
-import type { AgentGraph, Entity, EntityMention, GraphRecord, Relation } from "../../core/graph-types.ts";
+import {
+  type AgentGraph,
+  type Entity,
+  type EntityMention,
+  type GraphRecord,
+  type Relation,
+  RULE_RELATIONS,
+} from "../../core/graph-types.ts";
 import { mergeRecords } from "../graph-batch.ts";
 import { type GraphStore, type GraphUsers, MAX_RELATION_PROVENANCE } from "../graph-store.ts";
 import {
@@ -210,6 +217,9 @@ export class PgGraphStore implements GraphStore {
   }
 }
 
+/** The rule relations' types, as an SQL list (constants: no quoting to get wrong). */
+const RULE_TYPES_SQL = [...RULE_RELATIONS].map((type) => `'${type}'`).join(", ");
+
 /**
  * Records what memories and messages say (see `GraphStore.record`) in the caller's transaction.
  * `fresh`: the items were written by this same transaction, so they have no earlier mentions to
@@ -256,16 +266,19 @@ export async function recordGraph(
                   COALESCE(jsonb_agg(p.v ORDER BY p.n) FILTER (WHERE NOT (p.v ->> 'id' = ANY($2::text[]))), '[]'::jsonb) AS kept
            FROM jsonb_array_elements(r.provenance) WITH ORDINALITY AS p(v, n)
          ) t
-         -- What the sources left state, when every unit of weight left has its source listed.
+         -- What the sources left state, when every unit of weight left has its source listed and
+         -- the relation is a rule's (a model's typed one keeps the times the model read).
          CROSS JOIN LATERAL (
            SELECT MIN(x.f) AS first, MAX(x.t) AS last FROM (
              SELECT COALESCE(m.valid_from, m.created_at) AS f, COALESCE(m.valid_to, '~') AS t
              FROM jsonb_array_elements(t.kept) k JOIN memories m ON m.id = k ->> 'id'
              WHERE k ->> 'source' = 'memory' AND r.weight - t.taken = jsonb_array_length(t.kept)
+               AND r.type IN (${RULE_TYPES_SQL})
              UNION ALL
              SELECT g.created_at, '~'
              FROM jsonb_array_elements(t.kept) k JOIN messages g ON g.id = k ->> 'id'
              WHERE k ->> 'source' = 'message' AND r.weight - t.taken = jsonb_array_length(t.kept)
+               AND r.type IN (${RULE_TYPES_SQL})
            ) x
          ) b
          WHERE t.taken > 0

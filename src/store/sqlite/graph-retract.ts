@@ -1,4 +1,4 @@
-import type { GraphSource } from "../../core/graph-types.ts";
+import { type GraphSource, RULE_RELATIONS } from "../../core/graph-types.ts";
 import type { NamedEntity } from "./graph-mentions.ts";
 import type { Statements } from "./statements.ts";
 
@@ -28,9 +28,9 @@ const OPEN = "~";
  * Only the relations between the entities of one item are read, by their keys: not every relation
  * of an entity many items name (a city every user lives in).
  *
- * A relation that keeps sources is narrowed to the times they state (`narrowed`): one held open only
- * by a memory now deleted closes when the last of its other sources did. It is never widened: an
- * end a model read in a source that went stays until a rebuild.
+ * A rule's relation that keeps sources is narrowed to the times they state (`narrowed`): one held
+ * open only by a memory now deleted closes when the last of its other sources did. It is never
+ * widened. A model's typed relation keeps the times the model read until a rebuild.
  *
  * A relation keeps its first `MAX_RELATION_PROVENANCE` sources only: an item past them is not found
  * here, and what it gave stays until the graph is rebuilt (sleep-time consolidation does).
@@ -70,9 +70,10 @@ export function retractRelations(
         ...key,
       );
     else {
-      // Narrowed only when every unit of weight left has its source listed (the list is capped).
+      // Narrowed only when every unit of weight left has its source listed (the list is capped), and
+      // only a rule's relation, whose times are its sources' (a model's has the times it read).
       const { from, to } =
-        row.weight - taken === kept.length
+        row.weight - taken === kept.length && RULE_RELATIONS.has(row.type)
           ? narrowed(s, row, kept)
           : { from: row.valid_from, to: row.valid_to };
       s.run(

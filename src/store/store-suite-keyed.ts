@@ -25,15 +25,25 @@ export function keyedFactCases(kit: SuiteKit): void {
       await store.memories.insert([berlin, rome, oslo, past].map((m) => write(project, m, "create")));
       const ada = { agentId: agent.id, userId: "ada", key: "user.city" };
       const ids = async (match: typeof ada | { agentId: string; userId: null; key: string }, since = at(1)) =>
-        (await store.memories.keyFacts(match, since)).map((m) => m.id);
+        ((await store.memories.keyFacts([{ ...match, since }]))[0] ?? []).map((m) => m.id);
       assert.deepEqual(await ids(ada), [berlin.id]);
       // A fact closed after the instant asked about is still true then.
-      assert.deepEqual(
-        (await store.memories.keyFacts(ada, at(-1))).map((m) => m.id),
-        [berlin.id, past.id],
-      );
+      assert.deepEqual(await ids(ada, at(-1)), [berlin.id, past.id]);
       assert.deepEqual(await ids({ ...ada, userId: null }), [oslo.id]);
       assert.deepEqual(await ids({ ...ada, key: "user.employer" }), []);
+      // Several keys in one read, each answered in its place, a user-less key among them.
+      assert.deepEqual(
+        (
+          await store.memories.keyFacts([
+            { ...ada, key: "user.employer", since: at(1) },
+            { ...ada, userId: null, since: at(1) },
+            { ...ada, since: at(-1) },
+            { ...ada, userId: "bob", since: at(1) },
+          ])
+        ).map((facts) => facts.map((m) => m.id)),
+        [[], [oslo.id], [berlin.id, past.id], [rome.id]],
+      );
+      assert.deepEqual(await store.memories.keyFacts([]), []);
 
       const lisbon = keyed("Lisbon", "ada", { validFrom: at(5) });
       const closed = { ...berlin, validTo: at(5), version: 2 };

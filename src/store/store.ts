@@ -497,13 +497,16 @@ export interface KeyedMatch {
   key: string;
 }
 
+/** A key's facts true at or after `since`, as `MemoryStore.keyFacts` reads them. */
+export type KeyFactsRequest = KeyedMatch & { since: string };
+
 /**
  * What keyed writes close, applied in the insert's transaction: the facts of each key true at or
  * after `since` must still be exactly `ids` (else ConflictError, and nothing is written), then each
  * change is applied at the version it was read at.
  */
 export interface Supersession {
-  keys: (KeyedMatch & { since: string; ids: readonly string[] })[];
+  keys: (KeyFactsRequest & { ids: readonly string[] })[];
   closes: { write: MemoryWrite; expectedVersion: number }[];
 }
 
@@ -514,10 +517,10 @@ export interface MemoryStore {
    */
   insert(writes: MemoryWrite[], supersession?: Supersession): Promise<void>;
   /**
-   * The facts of a key still true at or after `since`: its memories not archived whose validTo is
-   * null or later than `since`, in write order.
+   * For each key asked about, its facts still true at or after `since`: its memories not archived
+   * whose validTo is null or later than `since`, in write order. One read for a batch's keys.
    */
-  keyFacts(match: KeyedMatch, since: string): Promise<Memory[]>;
+  keyFacts(requests: readonly KeyFactsRequest[]): Promise<Memory[][]>;
   get(agentId: string, id: string): Promise<Memory | null>;
   /** Replaces a memory if it is still at `expectedVersion`. @throws ConflictError otherwise. */
   update(write: MemoryWrite, expectedVersion: number): Promise<void>;

@@ -158,6 +158,23 @@ describe("keyed facts", () => {
     assert.equal(all.items.filter((m) => m.validTo === null).length, 1);
   });
 
+  it("lets batches that share keys, in opposite orders, race: one open fact a key", async () => {
+    const { engram, agent } = await setup();
+    const users = ["ada", "bob", "cleo", "dan"];
+    const batch = (city: string, order: string[]) =>
+      engram.memories.addMany(
+        agent.id,
+        order.map((userId) => ({ text: `${userId} lives in ${city}`, key: "user.city", userId })),
+      );
+    for (let round = 0; round < 5; round++)
+      await Promise.all([batch(`Lima${round}`, users), batch(`Oslo${round}`, [...users].reverse())]);
+    for (const userId of users) {
+      const facts = (await engram.memories.list(agent.id, { userId, limit: 20 })).items;
+      assert.equal(facts.length, 10);
+      assert.equal(facts.filter((m) => m.validTo === null).length, 1, userId);
+    }
+  });
+
   it("refuses a key of the wrong shape and a validity that ends before it starts, writing nothing", async () => {
     const { engram, agent } = await setup();
     for (const key of ["User.City", "user city", "user..city", ".city", "city.", "1user", ""]) {

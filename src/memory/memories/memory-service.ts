@@ -192,9 +192,17 @@ export class MemoryService {
     }
     const changed = new Map<string, Memory>();
     const supersession: Supersession = { keys: [], closes: [] };
-    for (const { match, facts } of groups.values()) {
-      const since = facts.map(startOf).sort()[0] as string;
-      const known = await this.#ctx.store.memories.keyFacts(match, since);
+    // Every key's facts in one read: one round trip for a batch on PostgreSQL.
+    const asked = [...groups.values()].map(({ match, facts }) => ({
+      match,
+      facts,
+      since: facts.map(startOf).sort()[0] as string,
+    }));
+    const knownFacts = await this.#ctx.store.memories.keyFacts(
+      asked.map(({ match, since }) => ({ ...match, since })),
+    );
+    for (const [i, { match, facts, since }] of asked.entries()) {
+      const known = knownFacts[i] ?? [];
       supersession.keys.push({ ...match, since, ids: known.map((m) => m.id) });
       const before = new Map(known.map((m) => [m.id, m]));
       for (const after of chainFacts([...known, ...facts])) {

@@ -13,6 +13,7 @@ import { memoryConditions } from "../sql/record-conditions.ts";
 import { numberedBind } from "../sql/sql-dialect.ts";
 import type {
   KeyedMatch,
+  KeyFactsRequest,
   LexicalHit,
   ListOptions,
   MemoryFilter,
@@ -40,13 +41,31 @@ const conditionsText = (filter: MemoryFilter): string =>
 const toMemoryVersion = (row: VersionRow): MemoryVersion => toVersion(row, snapshotMemory(row.snapshot));
 
 /**
- * The facts of a key true since an instant ($1 agent, $2 key, $3 user, which may be null, $4 since).
- * The user is matched with `=` or `IS NULL`, which the index by agent, key and user serves (`IS NOT
- * DISTINCT FROM` is not an indexable operator).
+ * The facts of the keys asked about that are true since an instant, in one statement: `columns`
+ * (of `m`) with `r.n`, the request's place in the lists from 1. $1 agents, $2 keys, $3 users (null
+ * for a key of no user), $4 instants. Each request reads the index by agent, key and user: the user
+ * matched by `=` or `IS NULL`, each in a branch only its requests take (`IS NOT DISTINCT FROM` is
+ * not an indexable operator).
  */
-const keyFacts = (userId: string | null) =>
-  `m.agent_id = $1 AND m.key = $2 AND ${userId === null ? "m.user_id IS NULL AND $3::text IS NULL" : "m.user_id = $3::text"}
-   AND (m.valid_to IS NULL OR m.valid_to > $4) AND m.archived_at IS NULL`;
+const keyFactsSql = (columns: string, order: string) =>
+  `SELECT r.n, ${columns} FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
+     AS r(agent_id, key, user_id, since, n)
+   CROSS JOIN LATERAL (
+     SELECT m.* FROM memories m WHERE r.user_id IS NOT NULL AND m.agent_id = r.agent_id AND m.key = r.key
+       AND m.user_id = r.user_id AND (m.valid_to IS NULL OR m.valid_to > r.since) AND m.archived_at IS NULL
+     UNION ALL
+     SELECT m.* FROM memories m WHERE r.user_id IS NULL AND m.agent_id = r.agent_id AND m.key = r.key
+       AND m.user_id IS NULL AND (m.valid_to IS NULL OR m.valid_to > r.since) AND m.archived_at IS NULL
+   ) m
+   ORDER BY ${order}`;
+
+/** `keyFactsSql`'s parameters for these requests. */
+const keyFactsParams = (requests: readonly KeyFactsRequest[]) => [
+  requests.map((r) => r.agentId),
+  requests.map((r) => r.key),
+  requests.map((r) => r.userId),
+  requests.map((r) => r.since),
+];
 
 const keyLockName = (match: KeyedMatch) => `engram.key:${match.agentId}:${match.userId ?? ""}:${match.key}`;
 
@@ -71,12 +90,15 @@ export class PgMemoryStore implements MemoryStore {
     });
   }
 
-  async keyFacts(match: KeyedMatch, since: string): Promise<Memory[]> {
-    const rows = await this.#db.all<MemoryRow>(
-      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${keyFacts(match.userId)} ORDER BY m.rowid`,
-      [match.agentId, match.key, match.userId, since],
+  async keyFacts(requests: readonly KeyFactsRequest[]): Promise<Memory[][]> {
+    const out = requests.map((): Memory[] => []);
+    if (requests.length === 0) return out;
+    const rows = await this.#db.all<MemoryRow & { n: number }>(
+      keyFactsSql(MEMORY_COLUMNS, "r.n, m.rowid"),
+      keyFactsParams(requests),
     );
-    return rows.map((row) => this.#memory(row));
+    for (const row of rows) out[Number(row.n) - 1]?.push(this.#memory(row));
+    return out;
   }
 
   async get(agentId: string, id: string): Promise<Memory | null> {
@@ -241,19 +263,23 @@ async function writeAccesses(db: PgDatabase, accesses: readonly PendingAccess[])
  * turns), and closes what keyed writes close. @throws ConflictError when a key's facts moved.
  */
 export async function supersede(tx: Sql, supersession: Supersession): Promise<void> {
-  for (const match of supersession.keys) {
-    // Writers of one key take turns, so each sees the open facts the one before it left.
-    await tx.run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [keyLockName(match)]);
-    const rows = await tx.all<{ id: string }>(`SELECT m.id FROM memories m WHERE ${keyFacts(match.userId)}`, [
-      match.agentId,
-      match.key,
-      match.userId,
-      match.since,
+  if (supersession.keys.length > 0) {
+    // Writers of one key take turns, so each sees the open facts the one before it left. A batch
+    // takes its keys' locks in one order (by name), so two batches sharing keys wait for each other
+    // rather than deadlock.
+    const names = [...new Set(supersession.keys.map(keyLockName))].sort();
+    await tx.run("SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k", [
+      names,
     ]);
-    checkKeyFacts(
-      rows.map((row) => row.id),
-      match,
-    );
+    const found = supersession.keys.map((): string[] => []);
+    for (const row of await tx.all<{ n: number; id: string }>(
+      keyFactsSql("m.id", "r.n"),
+      keyFactsParams(supersession.keys),
+    ))
+      found[Number(row.n) - 1]?.push(row.id);
+    supersession.keys.forEach((match, i) => {
+      checkKeyFacts(found[i] ?? [], match);
+    });
   }
   for (const { write, expectedVersion } of supersession.closes)
     await updateMemory(tx, write, expectedVersion);

@@ -18,6 +18,7 @@ import { memoryConditions as sharedMemoryConditions } from "../sql/record-condit
 import { positionalBind } from "../sql/sql-dialect.ts";
 import type {
   KeyedMatch,
+  KeyFactsRequest,
   LexicalHit,
   ListOptions,
   MemoryFilter,
@@ -99,16 +100,18 @@ export class SqliteMemoryStore implements MemoryStore {
     for (const { write, expectedVersion } of supersession.closes) this.updateNow(write, expectedVersion);
   }
 
-  async keyFacts(match: KeyedMatch, since: string): Promise<Memory[]> {
-    return this.#s
-      .all<MemoryRow>(
-        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${KEY_FACTS} ORDER BY m.rowid`,
-        match.agentId,
-        match.key,
-        match.userId,
-        since,
-      )
-      .map((row) => this.#memory(row));
+  async keyFacts(requests: readonly KeyFactsRequest[]): Promise<Memory[][]> {
+    return requests.map((match) =>
+      this.#s
+        .all<MemoryRow>(
+          `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${KEY_FACTS} ORDER BY m.rowid`,
+          match.agentId,
+          match.key,
+          match.userId,
+          match.since,
+        )
+        .map((row) => this.#memory(row)),
+    );
   }
 
   #keyFactIds(match: KeyedMatch, since: string): string[] {

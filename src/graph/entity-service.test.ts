@@ -149,6 +149,29 @@ describe("entity graph", () => {
     assert.deepEqual(await berlin(), [{ weight: 1, validFrom: again.validFrom, validTo: null }]);
   });
 
+  it("keeps an entity's first and last sightings to the memories that still name it", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const at = (date: string) => `${date}T00:00:00.000Z`;
+    const [first, , last] = await Promise.all(
+      ["2025-01-01", "2026-06-01", "2026-09-01"].map((date) =>
+        engram.memories.add(agent.id, { text: `Ada wrote on ${date.slice(0, 4)}.`, validFrom: at(date) }),
+      ),
+    );
+    const seen = async () => {
+      const { entity } = await engram.entities.get(agent.id, "Ada");
+      return [entity.mentions, entity.firstSeen, entity.lastSeen];
+    };
+    assert.deepEqual(await seen(), [3, at("2025-01-01"), at("2026-09-01")]);
+    await engram.memories.delete(agent.id, first?.id ?? "");
+    assert.deepEqual(await seen(), [2, at("2026-06-01"), at("2026-09-01")]);
+    // Edited, the last one still names Ada then.
+    await engram.memories.update(agent.id, last?.id ?? "", { text: "Ada wrote again." });
+    assert.deepEqual(await seen(), [2, at("2026-06-01"), at("2026-09-01")]);
+    await engram.memories.delete(agent.id, last?.id ?? "");
+    assert.deepEqual(await seen(), [1, at("2026-06-01"), at("2026-06-01")]);
+  });
+
   it("never follows a relation learned from another user's memories", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });

@@ -243,7 +243,15 @@ export async function recordGraph(
       `WITH gone AS (
          DELETE FROM graph_mentions WHERE agent_id = $1 AND item_id = ANY($2::text[]) RETURNING user_key, key, item_id
        ), lost AS (
-         UPDATE graph_entities SET mentions = graph_entities.mentions - lost.n
+         -- Their first and last sightings from the mentions left (this statement still sees the
+         -- ones it deletes: the items' are left out), through the index of mentions by time.
+         UPDATE graph_entities SET mentions = graph_entities.mentions - lost.n,
+           first_seen = COALESCE((SELECT g.at FROM graph_mentions g WHERE g.agent_id = $1
+             AND g.user_key = lost.user_key AND g.key = lost.key AND g.item_id <> ALL($2::text[])
+             ORDER BY g.at LIMIT 1), graph_entities.first_seen),
+           last_seen = COALESCE((SELECT g.at FROM graph_mentions g WHERE g.agent_id = $1
+             AND g.user_key = lost.user_key AND g.key = lost.key AND g.item_id <> ALL($2::text[])
+             ORDER BY g.at DESC LIMIT 1), graph_entities.last_seen)
          FROM (SELECT user_key, key, COUNT(*) AS n FROM gone GROUP BY user_key, key) AS lost
          WHERE graph_entities.agent_id = $1 AND graph_entities.user_key = lost.user_key
            AND graph_entities.key = lost.key

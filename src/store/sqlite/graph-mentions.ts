@@ -78,6 +78,8 @@ export function forgetMentions(
   rowids: Map<Source, Map<string, number>>,
 ): NamedEntity[][] {
   const named = new Map<string, Map<string, NamedEntity>>();
+  // Entities whose first or last sighting goes with these mentions: seen again from the rest.
+  const bounds = new Set<number>();
   const note = (item: string, user: string, key: string) => {
     const entities = named.get(item) ?? new Map<string, NamedEntity>();
     entities.set(entityRef(user, key), { user, key });
@@ -86,8 +88,9 @@ export function forgetMentions(
   for (const [source, byId] of rowids) {
     if (byId.size === 0) continue;
     const idOf = new Map([...byId].map(([id, rowid]) => [rowid, id]));
-    const gone = s.all<{ entity: number; item: number; user_key: string; key: string }>(
-      `SELECT m.entity, m.item, e.user_key, e.key FROM graph_mentions m JOIN graph_entities e ON e.id = m.entity
+    const gone = s.all<Sighted & { entity: number; item: number; at: number }>(
+      `SELECT m.entity, m.item, m.at, e.user_key, e.key, e.first_seen, e.last_seen
+       FROM graph_mentions m JOIN graph_entities e ON e.id = m.entity
        WHERE m.source = ? AND m.item IN (SELECT value FROM json_each(?)) AND e.agent_id = ?`,
       SOURCE_CODE[source],
       json([...byId.values()]),
@@ -95,6 +98,7 @@ export function forgetMentions(
     );
     for (const m of gone) {
       note(idOf.get(m.item) ?? `${source}:${m.item}`, m.user_key, m.key);
+      if (atBound(m, mentionTime(m.at))) bounds.add(m.entity);
       s.run("UPDATE graph_entities SET mentions = mentions - 1 WHERE id = ?", m.entity);
       s.run(
         "DELETE FROM graph_mentions WHERE entity = ? AND source = ? AND item = ?",
@@ -105,14 +109,23 @@ export function forgetMentions(
     }
   }
   const list = json(ids);
-  const verbatim = s.all<{ item_id: string; user_key: string; key: string }>(
-    "SELECT DISTINCT item_id, user_key, key FROM graph_mentions_verbatim WHERE agent_id = ? AND item_id IN (SELECT value FROM json_each(?))",
+  const verbatim = s.all<Sighted & { item_id: string; at: string; entity: number | null }>(
+    `SELECT v.item_id, v.user_key, v.key, v.at, e.id AS entity, e.first_seen, e.last_seen
+     FROM graph_mentions_verbatim v
+     LEFT JOIN graph_entities e ON e.agent_id = v.agent_id AND e.user_key = v.user_key AND e.key = v.key
+     WHERE v.agent_id = ? AND v.item_id IN (SELECT value FROM json_each(?))`,
     agentId,
     list,
   );
-  for (const m of verbatim) note(m.item_id, m.user_key, m.key);
+  for (const m of verbatim) {
+    note(m.item_id, m.user_key, m.key);
+    if (m.entity !== null && atBound(m, m.at)) bounds.add(m.entity);
+  }
   const byItem = [...named.values()].map((entities) => [...entities.values()]);
-  if (verbatim.length === 0) return byItem;
+  if (verbatim.length === 0) {
+    for (const entity of bounds) seeAgain(s, entity);
+    return byItem;
+  }
   s.run(
     `UPDATE graph_entities SET mentions = graph_entities.mentions - gone.n
      FROM (SELECT user_key, key, COUNT(*) AS n FROM graph_mentions_verbatim
@@ -126,7 +139,49 @@ export function forgetMentions(
     agentId,
     list,
   );
+  for (const entity of bounds) seeAgain(s, entity);
   return byItem;
+}
+
+/** An entity a mention names, with its sightings. */
+interface Sighted {
+  user_key: string;
+  key: string;
+  first_seen: string | null;
+  last_seen: string | null;
+}
+
+/** Whether a mention at `time` is its entity's first or last sighting. */
+const atBound = (m: Sighted, time: string) => time === m.first_seen || time === m.last_seen;
+
+/**
+ * Sets an entity's first and last sightings from the mentions it has left, in both forms (read
+ * through their keys: the entity's compact mentions, its verbatim ones); unchanged when none is
+ * left (the entity goes, or stays for its relations). Run only when a mention at one of them went,
+ * so an entity many items name is read again only when its first or last item changes.
+ */
+function seeAgain(s: Statements, entity: number): void {
+  const row = s.get<{
+    first_ms: number | null;
+    last_ms: number | null;
+    first: string | null;
+    last: string | null;
+  }>(
+    `SELECT (SELECT MIN(at) FROM graph_mentions WHERE entity = ?1) AS first_ms,
+            (SELECT MAX(at) FROM graph_mentions WHERE entity = ?1) AS last_ms,
+            MIN(v.at) AS first, MAX(v.at) AS last
+     FROM graph_entities e LEFT JOIN graph_mentions_verbatim v
+       ON v.agent_id = e.agent_id AND v.user_key = e.user_key AND v.key = e.key
+     WHERE e.id = ?1`,
+    entity,
+  );
+  if (row === undefined) return;
+  const times = [row.first_ms, row.last_ms].flatMap((ms) => (ms === null ? [] : [mentionTime(ms)]));
+  for (const t of [row.first, row.last]) if (t !== null) times.push(t);
+  times.sort();
+  const [first, last] = [times[0], times.at(-1)];
+  if (first === undefined || last === undefined) return;
+  s.run("UPDATE graph_entities SET first_seen = ?, last_seen = ? WHERE id = ?", first, last, entity);
 }
 
 /**

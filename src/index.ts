@@ -277,6 +277,7 @@ export type {
   InsightChanges,
   InsightStore,
   KeyedMatch,
+  KeyFactsRequest,
   KeyStore,
   LeaderLease,
   LeaderLeaseStore,

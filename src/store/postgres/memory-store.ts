@@ -4,7 +4,7 @@ import { memoryIndexTerms } from "../rows/index-terms.ts";
 import { contentValues, tagsColumn } from "../rows/memory-rows.ts";
 import type { MemoryWrite } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
-import { columnsInsert, insertColumns, type TypedColumn } from "./insert-rows.ts";
+import { columnArrays, columnsInsert, insertColumns, type TypedColumn } from "./insert-rows.ts";
 import type { Sql } from "./pg-database.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 import { type IndexedDocument, indexDocuments, MEMORY_SPACE, unindexDocuments } from "./search-index.ts";
@@ -165,33 +165,84 @@ export function indexedDocument(agentId: string, current: CurrentRow): IndexedDo
  * at `expectedVersion`. @throws ConflictError otherwise.
  */
 export async function updateMemory(tx: Sql, write: MemoryWrite, expectedVersion: number): Promise<void> {
-  const { memory, version, event } = write;
-  const current = await lockMemory(tx, memory.agentId, memory.id);
-  if (current.version !== expectedVersion) {
-    throw new ConflictError(
-      `memory ${memory.id} is at version ${current.version}, not the expected ${expectedVersion}`,
-    );
-  }
+  await updateMemories(tx, [{ write, expectedVersion }]);
+}
+
+/**
+ * Replaces memories, as `updateMemory` each, with a few statements for all of them (the closes of a
+ * batch of keyed facts): their rows locked in one read, in rowid order, then changed in one
+ * statement. @throws NotFoundError or ConflictError, naming the first memory that is missing or moved.
+ */
+export async function updateMemories(
+  tx: Sql,
+  changes: readonly { write: MemoryWrite; expectedVersion: number }[],
+): Promise<void> {
+  if (changes.length === 0) return;
+  const memories = changes.map((c) => c.write.memory);
+  if (new Set(memories.map((m) => m.id)).size !== memories.length)
+    throw new Error("updateMemories: a memory is changed twice in one call");
+  const rows = await tx.all<CurrentRow & { id: string }>(
+    `SELECT m.id, m.rowid, m.version, m.text, m.tags, m.archived_at
+     FROM unnest($1::text[], $2::text[]) AS c(id, agent_id)
+     JOIN memories m ON m.id = c.id AND m.agent_id = c.agent_id
+     ORDER BY m.rowid FOR UPDATE OF m`,
+    [memories.map((m) => m.id), memories.map((m) => m.agentId)],
+  );
+  const current = new Map(rows.map((row) => [row.id, row]));
+  const locked = changes.map(({ write: { memory }, expectedVersion }) => {
+    const row = current.get(memory.id);
+    if (row === undefined) throw new NotFoundError(`memory ${memory.id} not found`);
+    if (row.version !== expectedVersion) {
+      throw new ConflictError(
+        `memory ${memory.id} is at version ${row.version}, not the expected ${expectedVersion}`,
+      );
+    }
+    return row;
+  });
   await tx.run(
-    `UPDATE memories SET user_id = $1, kind = $2, text = $3, tags = $4, importance = $5, valid_from = $6,
-       valid_to = $7, key = $8, provenance = $9, metadata = $10, version = $11, archived_at = $12,
-       updated_at = $13
-     WHERE rowid = $14`,
-    [...contentValues(memory), memory.updatedAt, current.rowid],
+    `UPDATE memories m SET user_id = c.user_id, kind = c.kind, text = c.text, tags = c.tags,
+       importance = c.importance, valid_from = c.valid_from, valid_to = c.valid_to, key = c.key,
+       provenance = c.provenance, metadata = c.metadata, version = c.version, archived_at = c.archived_at,
+       updated_at = c.updated_at
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[],
+       $8::text[], $9::text[], $10::text[], $11::int[], $12::text[], $13::text[], $14::bigint[])
+       AS c(user_id, kind, text, tags, importance, valid_from, valid_to, key, provenance, metadata, version,
+         archived_at, updated_at, rowid)
+     WHERE m.rowid = c.rowid`,
+    columnArrays(
+      memories.map((memory, i) => [...contentValues(memory), memory.updatedAt, locked[i]?.rowid]),
+      14,
+    ),
   );
   // Indexed again when the text, the tags or whether it is archived change (archived memories are
   // never ranked, so never indexed), and only then, as on SQLite: each indexing counts in BM25's
   // statistics (see schema/search.ts), so both backends must index the same times.
-  const reindex =
-    (current.archived_at === null) !== (memory.archivedAt === null) ||
-    current.text !== memory.text ||
-    current.tags !== tagsColumn(memory);
-  if (reindex) {
-    await unindexDocuments(tx, MEMORY_SPACE, indexedDocument(memory.agentId, current));
-    if (memory.archivedAt === null) await indexDocuments(tx, MEMORY_SPACE, [document(current.rowid, memory)]);
-  }
-  await insertVersions(tx, [version]);
-  await writeEvents(tx, [event]);
+  const reindexed = memories.flatMap((memory, i) => {
+    const row = locked[i] as CurrentRow;
+    const changed =
+      (row.archived_at === null) !== (memory.archivedAt === null) ||
+      row.text !== memory.text ||
+      row.tags !== tagsColumn(memory);
+    return changed ? [{ memory, row }] : [];
+  });
+  await unindexDocuments(
+    tx,
+    MEMORY_SPACE,
+    reindexed.flatMap(({ memory, row }) => indexedDocument(memory.agentId, row)),
+  );
+  await indexDocuments(
+    tx,
+    MEMORY_SPACE,
+    reindexed.flatMap(({ memory, row }) => (memory.archivedAt === null ? [document(row.rowid, memory)] : [])),
+  );
+  await insertVersions(
+    tx,
+    changes.map((c) => c.write.version),
+  );
+  await writeEvents(
+    tx,
+    changes.map((c) => c.write.event),
+  );
 }
 
 /**

@@ -23,7 +23,7 @@ import type {
 } from "../store.ts";
 import { rankedSearch, tooCommon } from "./bm25.ts";
 import { writeEvents } from "./event-writer.ts";
-import { indexedDocument, insertMemories, lockMemory, updateMemory } from "./memory-store.ts";
+import { indexedDocument, insertMemories, lockMemory, updateMemories, updateMemory } from "./memory-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { PG_DIALECT } from "./pg-dialect.ts";
 import { MEMORY_SPACE, unindexDocuments } from "./search-index.ts";
@@ -281,8 +281,7 @@ export async function supersede(tx: Sql, supersession: Supersession): Promise<vo
       checkKeyFacts(found[i] ?? [], match);
     });
   }
-  for (const { write, expectedVersion } of supersession.closes)
-    await updateMemory(tx, write, expectedVersion);
+  await updateMemories(tx, supersession.closes);
 }
 
 /** Removes a memory in the caller's transaction (its history stays). @throws NotFoundError. */

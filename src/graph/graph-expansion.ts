@@ -104,7 +104,14 @@ export async function expandThroughGraph(
 /** Whether a text names any of these entities (keys), its words read as entity keys are made. */
 export function namesAny(text: string, keys: readonly string[]): boolean {
   if (keys.length === 0) return false;
-  const words = ` ${tokenize(text.slice(0, 20_000))
+  // Most texts a search asks about name none of them: plain ASCII holding none of their first words
+  // (as letters, lower-cased) is answered without reading its words.
+  const sample = text.slice(0, 20_000);
+  if (/^[\t\n\r -~]*$/.test(sample)) {
+    const lower = sample.toLowerCase();
+    if (!keys.some((key) => lower.includes(key.split(" ", 1)[0] ?? key))) return false;
+  }
+  const words = ` ${tokenize(sample)
     .filter((w, i) => !(w === "s" && i > 0))
     .join(" ")} `;
   return keys.some((key) => words.includes(` ${key} `));

@@ -70,6 +70,24 @@ describe("conversation search", () => {
     assert.equal(ids(forAda)[0], "t0");
   });
 
+  it("finds the turns that say a speaker's name when the query is the name alone", async () => {
+    const engram = createTestEngram();
+    const agent = await conversation(engram, [
+      ["s1", "Ada", "Can I move to annual billing?"],
+      ["s1", "Sam", "Sure, Ada, I can switch you today."],
+      ["s2", "Bob", "The weather is nice."],
+      ["s3", "Cy", "Lunch is at noon."],
+    ]);
+    const found = await engram.search(agent.id, {
+      query: "Ada",
+      sources: ["messages"],
+      graph: false,
+      recordAccess: false,
+    });
+    assert.equal(ids(found)[0], "t1");
+    assert.equal(found.results[0]?.components.lexicalRank, 1);
+  });
+
   it("matches the date words of a turn", async () => {
     const engram = createTestEngram();
     const agent = await conversation(engram, [

@@ -75,19 +75,26 @@ export async function rankMessages(
   }
   const named = new Set<string>();
   const terms: string[] = [];
+  const names: string[] = [];
+  const addTerm = (token: string) => {
+    const term = stem(token);
+    if (!terms.includes(term) && terms.length < MAX_QUERY_TERMS) terms.push(term);
+  };
   for (const token of tokenize(query.slice(0, 20_000))) {
     const speaker = [...speakers.keys()].find(
       (s) => s === token || (token.length >= 3 && s.startsWith(token)),
     );
     if (speaker !== undefined) {
       named.add(speaker);
+      if (isIndexed(token)) names.push(token);
       continue;
     }
     if (!isIndexed(token)) continue;
-    const term = stem(token);
-    if (!terms.includes(term)) terms.push(term);
+    addTerm(token);
     if (terms.length >= MAX_QUERY_TERMS) break;
   }
+  // A query of speakers' names alone ("Ada") looks for the turns that say them.
+  if (terms.length === 0) for (const name of names) addTerm(name);
 
   const scored = new Map<string, Scored>();
   const first = await store.messages.searchText(filter, { terms, weights: defaults.weights }, limit);

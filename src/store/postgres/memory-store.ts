@@ -140,15 +140,13 @@ export async function insertMemories(tx: Sql, writes: readonly MemoryWrite[]): P
 interface CurrentRow {
   rowid: number;
   version: number;
-  text: string;
-  tags: string;
   archived_at: string | null;
 }
 
 /** Locks a memory's row for the rest of the transaction. @throws NotFoundError when it is not there. */
 export async function lockMemory(tx: Sql, agentId: string, id: string): Promise<CurrentRow> {
   const current = await tx.get<CurrentRow>(
-    "SELECT rowid, version, text, tags, archived_at FROM memories WHERE id = $1 AND agent_id = $2 FOR UPDATE",
+    "SELECT rowid, version, archived_at FROM memories WHERE id = $1 AND agent_id = $2 FOR UPDATE",
     [id, agentId],
   );
   if (current === undefined) throw new NotFoundError(`memory ${id} not found`);
@@ -181,7 +179,7 @@ export async function updateMemories(
   const memories = changes.map((c) => c.write.memory);
   if (new Set(memories.map((m) => m.id)).size !== memories.length)
     throw new Error("updateMemories: a memory is changed twice in one call");
-  const rows = await tx.all<CurrentRow & { id: string }>(
+  const rows = await tx.all<CurrentRow & { id: string; text: string; tags: string }>(
     `SELECT m.id, m.rowid, m.version, m.text, m.tags, m.archived_at
      FROM unnest($1::text[], $2::text[]) AS c(id, agent_id)
      JOIN memories m ON m.id = c.id AND m.agent_id = c.agent_id
@@ -218,7 +216,7 @@ export async function updateMemories(
   // never ranked, so never indexed), and only then, as on SQLite: each indexing counts in BM25's
   // statistics (see schema/search.ts), so both backends must index the same times.
   const reindexed = memories.flatMap((memory, i) => {
-    const row = locked[i] as CurrentRow;
+    const row = locked[i] as (typeof rows)[number];
     const changed =
       (row.archived_at === null) !== (memory.archivedAt === null) ||
       row.text !== memory.text ||

@@ -59,13 +59,24 @@ const keyFactsSql = (columns: string, order: string) =>
    ) m
    ORDER BY ${order}`;
 
-/** `keyFactsSql`'s parameters for these requests. */
-const keyFactsParams = (requests: readonly KeyFactsRequest[]) => [
-  requests.map((r) => r.agentId),
-  requests.map((r) => r.key),
-  requests.map((r) => r.userId),
-  requests.map((r) => r.since),
-];
+/** Each request's rows of `keyFactsSql` (`columns`, in `order` within a request), in the requests' order. */
+async function readKeyFacts<T>(
+  sql: Pick<Sql, "all">,
+  requests: readonly KeyFactsRequest[],
+  columns: string,
+  order: string,
+): Promise<T[][]> {
+  const out = requests.map((): T[] => []);
+  if (requests.length === 0) return out;
+  const rows = await sql.all<T & { n: number }>(keyFactsSql(columns, `r.n, ${order}`), [
+    requests.map((r) => r.agentId),
+    requests.map((r) => r.key),
+    requests.map((r) => r.userId),
+    requests.map((r) => r.since),
+  ]);
+  for (const row of rows) out[Number(row.n) - 1]?.push(row);
+  return out;
+}
 
 const keyLockName = (match: KeyedMatch) => `engram.key:${match.agentId}:${match.userId ?? ""}:${match.key}`;
 
@@ -91,14 +102,8 @@ export class PgMemoryStore implements MemoryStore {
   }
 
   async keyFacts(requests: readonly KeyFactsRequest[]): Promise<Memory[][]> {
-    const out = requests.map((): Memory[] => []);
-    if (requests.length === 0) return out;
-    const rows = await this.#db.all<MemoryRow & { n: number }>(
-      keyFactsSql(MEMORY_COLUMNS, "r.n, m.rowid"),
-      keyFactsParams(requests),
-    );
-    for (const row of rows) out[Number(row.n) - 1]?.push(this.#memory(row));
-    return out;
+    const facts = await readKeyFacts<MemoryRow>(this.#db, requests, MEMORY_COLUMNS, "m.rowid");
+    return facts.map((rows) => rows.map((row) => this.#memory(row)));
   }
 
   async get(agentId: string, id: string): Promise<Memory | null> {
@@ -271,14 +276,12 @@ export async function supersede(tx: Sql, supersession: Supersession): Promise<vo
     await tx.run("SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k", [
       names,
     ]);
-    const found = supersession.keys.map((): string[] => []);
-    for (const row of await tx.all<{ n: number; id: string }>(
-      keyFactsSql("m.id", "r.n"),
-      keyFactsParams(supersession.keys),
-    ))
-      found[Number(row.n) - 1]?.push(row.id);
+    const found = await readKeyFacts<{ id: string }>(tx, supersession.keys, "m.id", "m.id");
     supersession.keys.forEach((match, i) => {
-      checkKeyFacts(found[i] ?? [], match);
+      checkKeyFacts(
+        (found[i] ?? []).map((row) => row.id),
+        match,
+      );
     });
   }
   await updateMemories(tx, supersession.closes);

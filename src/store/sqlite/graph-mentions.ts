@@ -121,11 +121,13 @@ export function forgetMentions(
     note(m.item_id, m.user_key, m.key);
     if (m.entity !== null && atBound(m, m.at)) bounds.add(m.entity);
   }
-  const byItem = [...named.values()].map((entities) => [...entities.values()]);
-  if (verbatim.length === 0) {
-    for (const entity of bounds) seeAgain(s, entity);
-    return byItem;
-  }
+  if (verbatim.length > 0) forgetVerbatim(s, agentId, list);
+  for (const entity of bounds) seeAgain(s, entity);
+  return [...named.values()].map((entities) => [...entities.values()]);
+}
+
+/** Drops the verbatim mentions of these items (ids as a JSON list), and their entities' counts. */
+function forgetVerbatim(s: Statements, agentId: string, list: string): void {
   s.run(
     `UPDATE graph_entities SET mentions = graph_entities.mentions - gone.n
      FROM (SELECT user_key, key, COUNT(*) AS n FROM graph_mentions_verbatim
@@ -139,8 +141,6 @@ export function forgetMentions(
     agentId,
     list,
   );
-  for (const entity of bounds) seeAgain(s, entity);
-  return byItem;
 }
 
 /** An entity a mention names, with its sightings. */

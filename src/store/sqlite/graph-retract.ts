@@ -101,8 +101,11 @@ function narrowed(
 ): { from: string; to: string | null } {
   const ids = (source: GraphSource["source"]) =>
     JSON.stringify(sources.filter((p) => p.source === source).map((p) => p.id));
+  // Narrowed only: from no earlier than it was, to no later (open, `OPEN`, while a source is).
   const bounds = s.get<{ first: string | null; last: string | null }>(
-    `SELECT max(MIN(f), ?4) AS first, MAX(t) AS last FROM (
+    `SELECT max(MIN(f), ?4) AS first,
+            CASE WHEN MAX(t) = ?3 THEN ?5 WHEN ?5 IS NULL THEN MAX(t) ELSE min(MAX(t), ?5) END AS last
+     FROM (
        SELECT COALESCE(m.valid_from, m.created_at) AS f, COALESCE(m.valid_to, ?3) AS t
        FROM json_each(?1) j CROSS JOIN memories m ON m.id = j.value
        UNION ALL
@@ -111,12 +114,11 @@ function narrowed(
     ids("message"),
     OPEN,
     row.valid_from,
+    row.valid_to,
   );
-  if (bounds?.first == null || bounds.last == null) return { from: row.valid_from, to: row.valid_to };
-  const last = bounds.last === OPEN ? null : bounds.last;
-  const to =
-    last === null ? row.valid_to : row.valid_to === null || last < row.valid_to ? last : row.valid_to;
-  return { from: bounds.first, to };
+  // No source left stored: nothing to narrow it by.
+  if (bounds?.first == null) return { from: row.valid_from, to: row.valid_to };
+  return { from: bounds.first, to: bounds.last };
 }
 
 /**

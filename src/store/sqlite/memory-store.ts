@@ -17,7 +17,6 @@ import {
 import { memoryConditions as sharedMemoryConditions } from "../sql/record-conditions.ts";
 import { positionalBind } from "../sql/sql-dialect.ts";
 import type {
-  KeyedMatch,
   KeyFactsRequest,
   LexicalHit,
   ListOptions,
@@ -96,7 +95,7 @@ export class SqliteMemoryStore implements MemoryStore {
 
   /** Checks that each key's facts are as read, and closes what keyed writes close, in the open transaction. */
   supersedeNow(supersession: Supersession): void {
-    for (const match of supersession.keys) checkKeyFacts(this.#keyFactIds(match, match.since), match);
+    for (const match of supersession.keys) checkKeyFacts(this.#keyFactIds(match), match);
     for (const { write, expectedVersion } of supersession.closes) this.updateNow(write, expectedVersion);
   }
 
@@ -114,14 +113,14 @@ export class SqliteMemoryStore implements MemoryStore {
     );
   }
 
-  #keyFactIds(match: KeyedMatch, since: string): string[] {
+  #keyFactIds(match: KeyFactsRequest): string[] {
     return this.#s
       .all<{ id: string }>(
         `SELECT m.id FROM memories m WHERE ${KEY_FACTS}`,
         match.agentId,
         match.key,
         match.userId,
-        since,
+        match.since,
       )
       .map((row) => row.id);
   }

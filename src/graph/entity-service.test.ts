@@ -232,7 +232,16 @@ describe("entity graph", () => {
     assert.equal(ada.relations[1]?.provenance[0]?.source, "memory");
     await assert.rejects(
       engram.entities.get(agent.id, "Zed"),
-      (error: unknown) => error instanceof NotFoundError && /entity "Zed" not found/.test(error.message),
+      (error: unknown) =>
+        error instanceof NotFoundError &&
+        /entity "Zed" not found in agent \S+'s own graph \(an end user's entities are in that user's graph: userId\)/.test(
+          error.message,
+        ),
+    );
+    await assert.rejects(
+      engram.entities.get(agent.id, "Zed", { userId: "u1" }),
+      (error: unknown) =>
+        error instanceof NotFoundError && /entity "Zed" not found in .* for user u1$/.test(error.message),
     );
     await assert.rejects(
       engram.entities.list(agent.id, { limit: 0 }),

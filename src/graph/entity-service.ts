@@ -68,7 +68,9 @@ export class EntityService {
     const [entity] = key === "" ? [] : await this.#ctx.store.graph.findEntities(agent.id, users, [key]);
     if (entity === undefined) {
       throw new NotFoundError(
-        `entity "${input.name}" not found in agent ${agent.id}'s graph${input.userId === undefined ? "" : ` for user ${input.userId}`}`,
+        input.userId === undefined
+          ? `entity "${input.name}" not found in agent ${agent.id}'s own graph (an end user's entities are in that user's graph: userId)`
+          : `entity "${input.name}" not found in agent ${agent.id}'s graph for user ${input.userId}`,
       );
     }
     const relations = (await this.#ctx.store.graph.relations(agent.id, users, [key], 200)).sort(

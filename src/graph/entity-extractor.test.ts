@@ -46,6 +46,12 @@ describe("entity extractor", () => {
       ["Jon", "person"],
     ]);
     assert.deepEqual(names("no names here at all"), []);
+    // "I" and its contractions, opening a sentence or inside one, never start or join a name.
+    assert.deepEqual(names("I'm Ada and I’ve met Bea. Then Cleo I'd say."), [
+      ["Ada", "person"],
+      ["Bea", "person"],
+      ["Cleo", "person"],
+    ]);
   });
 
   it("relates what one text names: co-occurrence both ways in one row, the speaker mentioning the rest", () => {

@@ -11,6 +11,8 @@ const DATE_PATTERN = new RegExp(
 const MONTH_WORDS = new Set(MONTHS.toLowerCase().split("|"));
 /** A capitalised word, optionally joined to the next by a hyphen or apostrophe (O'Brien, Jean-Luc). */
 const CAPITALISED = /^\p{Lu}[\p{L}\p{N}]*(?:['’-][\p{L}\p{N}]+)*$/u;
+/** "I" and its contractions ("I'm", "I’ve"): capitalised, never a name. */
+const FIRST_PERSON = /^I(?:['’](?:m|ve|ll|d))?$/;
 /** Small words that may sit inside a name ("Bank of England", "Leonardo da Vinci"). */
 const NAME_JOINERS = new Set(["of", "de", "da", "del", "van", "von", "der", "la", "le", "du"]);
 /** Words before a place. */
@@ -101,7 +103,7 @@ function capitalisedNames(text: string): NameHit[] {
       continue;
     }
     const word = token;
-    if (!CAPITALISED.test(word) || word === "I" || isMonthOrDay(word)) {
+    if (!CAPITALISED.test(word) || FIRST_PERSON.test(word) || isMonthOrDay(word)) {
       sentenceStart = false;
       continue;
     }
@@ -111,7 +113,7 @@ function capitalisedNames(text: string): NameHit[] {
     let j = i + 1;
     while (j < tokens.length) {
       const next = tokens[j] ?? "";
-      if (CAPITALISED.test(next) && next !== "I" && !isMonthOrDay(next)) {
+      if (CAPITALISED.test(next) && !FIRST_PERSON.test(next) && !isMonthOrDay(next)) {
         words.push(next);
         j++;
       } else if (NAME_JOINERS.has(next) && CAPITALISED.test(tokens[j + 1] ?? "")) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvalidInputError, NotFoundError } from "../core/errors.ts";
 import { scriptedModel } from "../sleeptime/test-support.ts";
-import { createTestEngram } from "../test/index.ts";
+import { createTestEngram, scriptedModel as scriptedTurnModel } from "../test/index.ts";
 import { namesAny } from "./graph-expansion.ts";
 
 const query = "Where does Ada's sister live?";
@@ -314,6 +314,28 @@ describe("entity graph", () => {
       gina.mentions.map((m) => m.source),
       ["message", "message"],
     );
+  });
+
+  it("learns nothing from tool calls and results: a turn's graph is what its user and assistant said", async () => {
+    const model = scriptedTurnModel([
+      {
+        toolCalls: [
+          { name: "memory_append", input: { label: "human", text: "Drinks green tea. Lives in Porto." } },
+        ],
+      },
+      { text: "Got it, Ada: green tea, in Porto." },
+    ]);
+    const engram = createTestEngram({ model });
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.runtime.send(agent.id, { content: "I'm Ada and I moved to Porto.", userId: "u1" });
+    const roles = (await engram.messages.list(agent.id, { userId: "u1" })).items.map((m) => m.role);
+    assert.deepEqual(roles, ["user", "assistant", "tool", "assistant"]);
+    const names = (await engram.entities.list(agent.id, { userId: "u1" })).items.map((e) => e.name).sort();
+    assert.deepEqual(names, ["Ada", "Porto"]);
+    // A rebuild reads the same messages the same way.
+    await engram.entities.rebuild(agent.id);
+    const rebuilt = (await engram.entities.list(agent.id, { userId: "u1" })).items.map((e) => e.name).sort();
+    assert.deepEqual(rebuilt, ["Ada", "Porto"]);
   });
 
   it("keeps a message's graph part when it names the person asked about: conversation search does not search speakers' names", async () => {

@@ -18,8 +18,18 @@ export function memoryRecord(memory: Memory, facts: GraphFacts = extractEntities
   };
 }
 
+/**
+ * Whether a message is said in the conversation: a tool's result (JSON, its speaker the tool) and an
+ * assistant step that only calls tools (its text the rendered calls) name no one, so the graph
+ * learns nothing from them.
+ */
+export function saysSomething(message: Message): boolean {
+  return message.role !== "tool" && message.metadata.callsOnly !== true;
+}
+
 /** What a message says about entities, found without a model: its speaker is one of them. */
 export function messageRecord(message: Message): GraphRecord {
+  if (!saysSomething(message)) return emptyRecord("message", message.id, message.userId, message.createdAt);
   const caption = message.metadata.caption;
   const text = typeof caption === "string" ? `${message.content}\n${caption}` : message.content;
   return {

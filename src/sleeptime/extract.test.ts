@@ -102,6 +102,24 @@ describe("sleep-time extraction with a model (metadata.graph: model)", () => {
     assert.equal(idsIn(prompts[1] ?? "").length, 1);
   });
 
+  it("tool calls and results are not sent to the model: they name no one", async () => {
+    const { engram, agent, prompts } = await setUp(() => ({ items: [] }));
+    const said = await engram.messages.appendMany(agent.id, [
+      { role: "user", content: "Ada moved to Porto." },
+      {
+        role: "assistant",
+        content: '→ memory_append {"label":"human","text":"Lives in Porto."}',
+        metadata: { callsOnly: true },
+      },
+      { role: "tool", name: "memory_append", content: '{"ok":true,"label":"human"}' },
+      { role: "assistant", content: "Noted, Ada." },
+    ]);
+    const [job] = await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(job?.status, "succeeded", JSON.stringify(job?.error));
+    assert.deepEqual(idsIn(prompts[0] ?? ""), [said[0]?.id, said[3]?.id]);
+    assert.doesNotMatch(prompts[0] ?? "", /memory_append/);
+  });
+
   it("a later move closes the earlier lives_in: the relation gets its end", async () => {
     const { engram, agent, prompts } = await setUp((ids, prompt) =>
       prompt.includes("moved to Lisbon")

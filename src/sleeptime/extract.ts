@@ -3,7 +3,7 @@ import { RULE_RELATIONS } from "../core/graph-types.ts";
 
 import type { Memory, Message } from "../core/types.ts";
 import { graphMode } from "../graph/graph-mode.ts";
-import { memoryRecord, messageRecord } from "../graph/graph-records.ts";
+import { memoryRecord, messageRecord, saysSomething } from "../graph/graph-records.ts";
 import {
   checkExtraction,
   type ExtractionItem,
@@ -48,7 +48,7 @@ export async function extract(run: JobRun): Promise<void> {
   };
   const items: ExtractionItem[] = [
     ...memories.map((m) => ({ record: memoryRecord(m), text: m.text })),
-    ...messages.map((m) => ({
+    ...messages.filter(saysSomething).map((m) => ({
       record: messageRecord(m),
       text: m.name === null ? m.content : `${m.name}: ${m.content}`,
     })),

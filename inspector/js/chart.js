@@ -138,3 +138,76 @@ export function movingAverage(points, window) {
     return { x: p.x, y: slice.reduce((sum, q) => sum + q.y, 0) / slice.length };
   });
 }
+
+/**
+ * @typedef {object} Span
+ * @property {string} label what the row is (drawn at its left)
+ * @property {number} from start, in ms since the epoch
+ * @property {number | null} to end, or null while it still holds (drawn to `now`, with an arrow)
+ * @property {string} [title] the row's tooltip
+ */
+
+/**
+ * Spans over time as SVG, one row each: when each relation held. Open spans end in an arrow at
+ * `now`, closed ones in a bar, so the two differ by shape as well as colour. The caller shows the
+ * same data as a table.
+ * @param {string} title
+ * @param {Span[]} spans
+ * @param {number} now
+ */
+export function timelineChart(title, spans, now) {
+  if (spans.length === 0) return h("p", { class: "muted" }, `${title}: nothing to draw.`);
+  const W = 640;
+  const row = 22;
+  const pad = { l: 150, r: 16, t: 8, b: 28 };
+  const H = pad.t + pad.b + row * spans.length;
+  let x0 = Math.min(...spans.map((x) => x.from));
+  let x1 = Math.max(now, ...spans.map((x) => x.to ?? now));
+  if (x0 === x1) [x0, x1] = [x0 - 86_400_000, x1 + 86_400_000];
+  const X = (/** @type {number} */ t) => pad.l + ((t - x0) / (x1 - x0)) * (W - pad.l - pad.r);
+  const day = (/** @type {number} */ t) => new Date(t).toISOString().slice(0, 10);
+  return h(
+    "figure",
+    { class: "chart-figure" },
+    h("figcaption", {}, title),
+    s(
+      "svg",
+      {
+        viewBox: `0 0 ${W} ${H}`,
+        class: "chart timeline",
+        role: "img",
+        "aria-label": `${title}, ${day(x0)} to ${day(x1)}`,
+      },
+      [0, 0.5, 1].map((t) =>
+        s(
+          "text",
+          {
+            class: "axis",
+            x: X(x0 + t * (x1 - x0)),
+            y: H - 8,
+            "text-anchor": t === 0 ? "start" : t === 1 ? "end" : "middle",
+          },
+          day(x0 + t * (x1 - x0)),
+        ),
+      ),
+      spans.map((x, i) => {
+        const y = pad.t + i * row;
+        const a = X(x.from);
+        const b = Math.max(X(x.to ?? now), a + 2);
+        return s(
+          "g",
+          { class: x.to === null ? "span open" : "span closed" },
+          s("title", {}, x.title ?? x.label),
+          s("text", { x: pad.l - 6, y: y + 15, "text-anchor": "end" }, clip(x.label, 24)),
+          s("rect", { x: a, y: y + 5, width: b - a, height: 12, rx: 2 }),
+          x.to === null ? s("path", { d: `M${b},${y + 2} L${b + 8},${y + 11} L${b},${y + 20} Z` }) : null,
+        );
+      }),
+    ),
+  );
+}
+
+/** @param {string} text @param {number} max */
+function clip(text, max) {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

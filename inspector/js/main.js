@@ -6,6 +6,7 @@ import { h, replace } from "./dom.js";
 import { renderAgent } from "./views/agent.js";
 import { renderAgents } from "./views/agents.js";
 import { renderConversations } from "./views/conversations.js";
+import { renderGraph } from "./views/graph.js";
 import { renderHistory } from "./views/history.js";
 import { renderLearning } from "./views/learning.js";
 import { renderMemory } from "./views/memory.js";
@@ -26,6 +27,7 @@ const ROUTES = [
   [/^\/agents\/(?<id>[^/]+)$/, renderAgent],
   [/^\/agents\/(?<id>[^/]+)\/history$/, renderHistory],
   [/^\/agents\/(?<id>[^/]+)\/memory$/, renderMemory],
+  [/^\/agents\/(?<id>[^/]+)\/graph$/, renderGraph],
   [/^\/agents\/(?<id>[^/]+)\/conversations$/, renderConversations],
   [/^\/agents\/(?<id>[^/]+)\/learning$/, renderLearning],
 ];

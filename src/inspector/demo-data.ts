@@ -16,7 +16,8 @@ export interface InspectorDemo {
 
 /**
  * Fills a database for the inspector's browser tests and benchmark: one agent whose history has
- * commits by `user`, `agent`, `sleeptime` and `evolver`, memories (one updated, one archived), a turn
+ * commits by `user`, `agent`, `sleeptime` and `evolver`, memories (one updated, one archived, a keyed
+ * fact closed by a later one, and the entity graph they make), a turn
  * with a tool call run by a scripted model (so its recorded context is there), episodes with rising
  * rewards, experience, insights and a queued sleep-time job; optionally a second agent with many
  * commits; a third agent in another project; API keys.
@@ -92,6 +93,21 @@ async function seed(engram: Engram, commits: number): Promise<InspectorDemo> {
   });
   await engram.memories.archive(agent.id, old.id);
   await engram.memories.add(agent.id, { text: "Tea is best at 80 degrees", kind: "note", tags: ["drink"] });
+  // A keyed fact and the one that closed it: history on the memory page, a relation over time in the graph.
+  await engram.memories.add(agent.id, {
+    text: "Ada works at Acme",
+    kind: "fact",
+    key: "user.employer",
+    userId: "ada",
+    validFrom: "2024-01-01T00:00:00.000Z",
+  });
+  await engram.memories.add(agent.id, {
+    text: "Ada works at Globex",
+    kind: "fact",
+    key: "user.employer",
+    userId: "ada",
+    validFrom: "2025-06-01T00:00:00.000Z",
+  });
 
   for (let i = 0; i < 8; i++) {
     const success = i >= 3;

@@ -234,11 +234,51 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     const row = page.locator("#search-results tbody tr").first();
     await row.waitFor();
     const headers = await page.locator("#search-results th").allInnerTexts();
-    assert.deepEqual(headers, ["Memory", "Score", "BM25", "Vector", "Recency", "Importance", "Access"]);
+    assert.deepEqual(headers, [
+      "Memory",
+      "Score",
+      "BM25",
+      "Vector",
+      "Graph",
+      "Recency",
+      "Importance",
+      "Access",
+    ]);
     const cells = await row.locator("td").allInnerTexts();
     assert.match(cells[0] ?? "", /Ada likes green tea/);
     assert.ok(Number(cells[2]) > 0, `BM25 part: ${cells[2]}`);
     await shot("memory-search");
+    // Validity: the closed keyed fact is found only when asked for, and then marked.
+    const found = async () => {
+      await page.getByRole("button", { name: "Search", exact: true }).click();
+      await page.locator("#search-results tbody tr, #search-results p").first().waitFor();
+      return page.locator("#search-results tbody tr").allInnerTexts();
+    };
+    await page.getByLabel("Search memories").fill("Ada works");
+    let rows = await found();
+    assert.ok(
+      rows.some((r) => /Ada works at Globex/.test(r)),
+      rows.join("\n"),
+    );
+    assert.ok(!rows.some((r) => /Acme/.test(r)), rows.join("\n"));
+    await page.getByLabel("Valid").selectOption("any");
+    rows = await found();
+    const acme = rows.find((r) => /Ada works at Acme/.test(r)) ?? "";
+    assert.match(acme, /key user\.employer[\s\S]*no longer true[\s\S]*valid from[\s\S]*until/);
+    assert.doesNotMatch(rows.find((r) => /Globex/.test(r)) ?? "", /no longer true/);
+    await page.getByLabel("Valid").selectOption("at");
+    await page.getByLabel("At", { exact: true }).fill("2024-06-01T12:00:00");
+    rows = await found();
+    assert.ok(
+      rows.some((r) => /Ada works at Acme/.test(r)),
+      rows.join("\n"),
+    );
+    assert.ok(!rows.some((r) => /Globex/.test(r)), rows.join("\n"));
+    assert.match(page.url(), /valid=at&at=2024-06-01T12(%3A|:)00/);
+    await shot("memory-validity");
+    await page.getByLabel("Valid").selectOption("now");
+    const closed = page.locator("#memory-list article", { hasText: "Ada works at Acme" });
+    assert.match(await closed.innerText(), /key user\.employer[\s\S]*no longer true[\s\S]*superseded by/);
     await page.getByLabel("Show").selectOption("only");
     const archived = page.locator("#memory-list article.archived", { hasText: "Ada lived in London" });
     await archived.waitFor();
@@ -253,6 +293,37 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
       items: { text: string }[];
     };
     assert.ok(restored.items.some((m) => m.text === "Ada lived in London"));
+    assert.deepEqual(problems, []);
+  });
+
+  it("lists a user's entities, and shows one with its relations over time and where it is named", async () => {
+    await go(open, `/agents/${demo.agentId}/graph`);
+    await page.getByLabel("User").fill("ada");
+    await page.getByLabel("User").press("Enter");
+    await page.locator("#entities tr[data-key='ada'] a").waitFor();
+    assert.match(page.url(), /graph\?user=ada$/);
+    const names = await page.locator("#entities tbody td:first-child").allInnerTexts();
+    for (const name of ["Ada", "Acme", "Globex"]) assert.ok(names.includes(name), names.join(", "));
+    await page.locator("#entities tr[data-key='ada'] a").click();
+    await page.locator("#entity #relations").waitFor();
+    assert.match(await page.locator("#entity-title").innerText(), /^Ada · person$/);
+    const acme = await page.locator("#relations tr", { hasText: "acme" }).innerText();
+    const globex = await page.locator("#relations tr", { hasText: "globex" }).innerText();
+    // Acme's relation closed when the keyed fact did, when Ada began at Globex; Globex's holds now.
+    assert.match(acme, /named with\s+acme/);
+    assert.doesNotMatch(acme, /now/);
+    assert.match(globex, /named with\s+globex[\s\S]*now/);
+    assert.ok((await page.locator("#entity svg.timeline .span.open").count()) >= 1);
+    assert.ok((await page.locator("#entity svg.timeline .span.closed").count()) >= 1);
+    assert.match(await page.locator("#mentions").innerText(), /Ada works at Globex/);
+    await shot("graph-entity");
+    // A relation's other end opens that entity.
+    await page.locator("#relations a", { hasText: "globex" }).click();
+    await page.locator("#entity-title", { hasText: "Globex" }).waitFor();
+    // An unknown entity is said in words, with the way back; the agent is still there.
+    await go(open, `/agents/${demo.agentId}/graph?user=ada&entity=Zed`);
+    assert.match(await page.locator("#entity.problem").innerText(), /No entity “Zed”[\s\S]*not found/);
+    await page.locator("#entities tr[data-key='ada']").waitFor();
     assert.deepEqual(problems, []);
   });
 
@@ -333,6 +404,7 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
         `/agents/${demo.agentId}`,
         `/agents/${demo.agentId}/history`,
         `/agents/${demo.agentId}/memory`,
+        `/agents/${demo.agentId}/graph?user=ada&entity=ada`,
       ]) {
         await go(open, hash);
         const overflow = await page.evaluate(() => {

@@ -5,6 +5,7 @@ const TABS = [
   ["", "Overview"],
   ["/history", "History"],
   ["/memory", "Memory"],
+  ["/graph", "Graph"],
   ["/conversations", "Conversations"],
   ["/learning", "Learning"],
 ];

@@ -1,5 +1,5 @@
 import { agentPath, api } from "../api.js";
-import { field, h, num, replace, time } from "../dom.js";
+import { field, h, num, replace, shortId, time } from "../dom.js";
 import { agentHeader } from "./agent-tabs.js";
 import { message } from "./history.js";
 
@@ -17,6 +17,28 @@ export async function renderMemory(ctx) {
       autocomplete: "off",
     })
   );
+  // Which memories a search finds: those true now (the default), those true at a time, or all of
+  // them, the ones no longer true marked (as an agent's prompt marks them).
+  const valid = /** @type {HTMLSelectElement} */ (
+    h(
+      "select",
+      {},
+      [
+        ["now", "True now"],
+        ["at", "True at…"],
+        ["any", "Also no longer true"],
+      ].map(([v, l]) => h("option", { value: v, selected: (ctx.query.get("valid") ?? "now") === v }, l)),
+    )
+  );
+  const at = /** @type {HTMLInputElement} */ (
+    h("input", { type: "datetime-local", value: ctx.query.get("at") ?? "", step: 1 })
+  );
+  const atField = field("At", at);
+  const showAt = () => {
+    atField.hidden = valid.value !== "at";
+  };
+  valid.addEventListener("change", showAt);
+  showAt();
   const results = h("div", { id: "search-results", "aria-live": "polite" });
   const searchForm = h(
     "form",
@@ -25,11 +47,17 @@ export async function renderMemory(ctx) {
       role: "search",
       onsubmit: async (/** @type {SubmitEvent} */ event) => {
         event.preventDefault();
-        ctx.setQuery({ q: q.value });
+        ctx.setQuery({
+          q: q.value,
+          valid: valid.value === "now" ? undefined : valid.value,
+          at: valid.value === "at" ? at.value : undefined,
+        });
         await search();
       },
     },
     field("Search memories", q),
+    field("Valid", valid),
+    atField,
     h("button", { type: "submit", class: "primary" }, "Search"),
   );
   async function search() {
@@ -37,12 +65,23 @@ export async function renderMemory(ctx) {
       results.replaceChildren();
       return;
     }
+    /** @type {Record<string, unknown>} */
+    const when = {};
+    if (valid.value === "any") when.includeSuperseded = true;
+    if (valid.value === "at") {
+      const instant = new Date(at.value);
+      if (at.value === "" || Number.isNaN(instant.getTime())) {
+        replace(results, h("p", { class: "problem", role: "alert" }, "Give the time to search at."));
+        return;
+      }
+      when.validAt = instant.toISOString();
+    }
     replace(results, h("p", { class: "muted" }, "Searching…"));
     try {
       // recordAccess false: looking does not count as the agent using a memory.
       const response = await api(`${base}/memories/search`, {
         method: "POST",
-        body: { query: q.value, k: 20, recordAccess: false },
+        body: { query: q.value, k: 20, recordAccess: false, ...when },
       });
       replace(results, searchTable(response));
     } catch (error) {
@@ -151,7 +190,7 @@ function searchTable(response) {
       h(
         "caption",
         {},
-        "Each result's score and its parts: BM25 (lexical), vector distance and rank, recency, importance, access.",
+        "Each result's score and its parts: BM25 (lexical), vector distance and rank, the entity graph (and the entities it came through), recency, importance, access.",
       ),
       h(
         "thead",
@@ -159,7 +198,7 @@ function searchTable(response) {
         h(
           "tr",
           {},
-          ["Memory", "Score", "BM25", "Vector", "Recency", "Importance", "Access"].map((t) =>
+          ["Memory", "Score", "BM25", "Vector", "Graph", "Recency", "Importance", "Access"].map((t) =>
             h("th", { scope: "col" }, t),
           ),
         ),
@@ -181,8 +220,10 @@ function searchTable(response) {
                     "div",
                     { class: "muted small" },
                     r.memory.kind,
+                    r.memory.key === null ? "" : ` · key ${r.memory.key}`,
                     r.memory.tags.length === 0 ? "" : ` · ${r.memory.tags.join(", ")}`,
                   ),
+              r.memory === undefined ? null : validityNote(r.memory),
             ),
             h("td", {}, h("strong", {}, num(r.score))),
             h("td", {}, part(r.components.bm25)),
@@ -192,6 +233,16 @@ function searchTable(response) {
               r.components.vectorDistance === null
                 ? part(null)
                 : `${num(r.components.vectorDistance)} (#${r.components.vectorRank})`,
+            ),
+            h(
+              "td",
+              {},
+              r.components.graph === 0
+                ? part(null)
+                : [
+                    num(r.components.graph),
+                    h("div", { class: "muted small" }, `via ${r.components.graphEntities.join(", ")}`),
+                  ],
             ),
             h("td", {}, part(r.components.recency)),
             h("td", {}, part(r.components.importance)),
@@ -278,6 +329,7 @@ function memoryCard(m, base, reload) {
           m.validFrom === null ? "" : ["from ", time(m.validFrom), " "],
           m.validTo === null ? "(still true)" : ["until ", time(m.validTo)],
         );
+  const supersededBy = m.metadata?.sleeptime?.supersededBy;
   return h(
     "article",
     { class: `memory${m.archivedAt === null ? "" : " archived"}`, "data-id": m.id },
@@ -286,13 +338,50 @@ function memoryCard(m, base, reload) {
       "p",
       { class: "meta" },
       h("span", { class: "tag" }, m.kind),
+      m.key === null ? null : h("span", { class: "tag soft" }, `key ${m.key}`),
+      heldNow(m) ? null : h("span", { class: "tag warn" }, notNow(m)),
       m.tags.map((/** @type {string} */ t) => h("span", { class: "tag soft" }, `#${t}`)),
       h("span", {}, m.userId === null ? "agent-wide" : `user ${m.userId}`),
       h("span", {}, `importance ${num(m.importance, 2)}`),
       validity,
+      typeof supersededBy === "string" ? h("span", {}, "superseded by ", shortId(supersededBy)) : null,
       h("span", {}, "created ", time(m.createdAt)),
       m.archivedAt === null ? null : h("span", { class: "tag warn" }, "archived ", time(m.archivedAt)),
     ),
     h("div", { class: "row" }, history, restore),
+  );
+}
+
+/**
+ * Whether a memory holds now: it is not closed (`validTo` in the past) and not yet to come.
+ * @param {any} m
+ */
+function heldNow(m) {
+  const now = Date.now();
+  return (
+    (m.validTo === null || Date.parse(m.validTo) > now) &&
+    (m.validFrom === null || Date.parse(m.validFrom) <= now)
+  );
+}
+
+/** @param {any} m */
+function notNow(m) {
+  return m.validTo !== null && Date.parse(m.validTo) <= Date.now() ? "no longer true" : "not yet true";
+}
+
+/**
+ * A search result's validity when it does not hold now (found with "Also no longer true" or "True
+ * at…"): marked, with the interval it held, as a prompt marks it.
+ * @param {any} m
+ */
+function validityNote(m) {
+  if (heldNow(m)) return null;
+  return h(
+    "div",
+    { class: "small" },
+    h("span", { class: "tag warn" }, notNow(m)),
+    " valid ",
+    m.validFrom === null ? "" : ["from ", time(m.validFrom), " "],
+    m.validTo === null ? "" : ["until ", time(m.validTo)],
   );
 }

@@ -1,0 +1,261 @@
+import { ApiError, agentPath, api } from "../api.js";
+import { timelineChart } from "../chart.js";
+import { field, h, replace, shortId, time } from "../dom.js";
+import { agentHeader } from "./agent-tabs.js";
+import { message } from "./history.js";
+
+/** Mentions whose text the entity's page reads (one request each). */
+const MENTION_TEXTS = 20;
+
+/**
+ * The agent's entity graph: its entities (the agent's own, or one end user's), and one entity with
+ * its relations over time and where it is named.
+ * @param {import("../main.js").ViewContext} ctx
+ */
+export async function renderGraph(ctx) {
+  const { agent, header } = await agentHeader(ctx, "/graph");
+  if (ctx.stale()) return;
+  const base = agentPath(agent.id);
+  const userId = ctx.query.get("user") ?? "";
+  const entityName = ctx.query.get("entity") ?? "";
+  const user = /** @type {HTMLInputElement} */ (
+    h("input", { type: "text", value: userId, placeholder: "the agent's own", autocomplete: "off" })
+  );
+  user.addEventListener("change", () => {
+    // Another user's graph: its entities are others, so the open entity goes too.
+    location.hash = graphHash(agent.id, user.value.trim(), "");
+  });
+  const rows = h("tbody");
+  const note = h("p", { class: "muted", role: "status" });
+  const more = h("button", { type: "button", hidden: true }, "More entities");
+  /** @type {string | null} */
+  let cursor = null;
+  async function load() {
+    try {
+      const page = await api(`${base}/entities`, { query: { userId, cursor, limit: 100 } });
+      for (const e of page.items) rows.append(entityRow(e, agent.id, userId));
+      cursor = page.nextCursor;
+      more.hidden = cursor === null;
+      note.textContent =
+        rows.children.length === 0
+          ? userId === ""
+            ? "No entities in the agent's own graph. Entities learned from an end user's memories and messages are in that user's graph: name the user above."
+            : `No entities in ${userId}'s graph.`
+          : `${rows.children.length} entities shown.`;
+    } catch (error) {
+      note.textContent = `The entities could not be read: ${message(error)}`;
+    }
+  }
+  more.addEventListener("click", () => load());
+  const detail = entityName === "" ? null : await entitySection(base, agent.id, userId, entityName);
+  if (ctx.stale()) return;
+  replace(
+    ctx.main,
+    header,
+    detail,
+    h(
+      "section",
+      { "aria-labelledby": "entities-title" },
+      h("h2", { id: "entities-title" }, userId === "" ? "Entities" : `Entities of user ${userId}`),
+      h(
+        "p",
+        { class: "muted" },
+        "The people, places, organisations, dates and things the agent's memories and messages name, and how often.",
+      ),
+      h("div", { class: "toolbar" }, field("User", user)),
+      note,
+      h(
+        "div",
+        { class: "scroll" },
+        h(
+          "table",
+          { id: "entities" },
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ["Name", "Type", "Named", "First seen", "Last seen"].map((t) => h("th", { scope: "col" }, t)),
+            ),
+          ),
+          rows,
+        ),
+      ),
+      more,
+    ),
+  );
+  await load();
+}
+
+/**
+ * @param {string} agentId
+ * @param {string} userId
+ * @param {string} entity
+ */
+function graphHash(agentId, userId, entity) {
+  const query = new URLSearchParams();
+  if (userId !== "") query.set("user", userId);
+  if (entity !== "") query.set("entity", entity);
+  const search = query.toString();
+  return `#/agents/${encodeURIComponent(agentId)}/graph${search === "" ? "" : `?${search}`}`;
+}
+
+/**
+ * @param {any} e
+ * @param {string} agentId
+ * @param {string} userId
+ */
+function entityRow(e, agentId, userId) {
+  return h(
+    "tr",
+    { "data-key": e.key },
+    h("td", {}, h("a", { href: graphHash(agentId, userId, e.key) }, e.name)),
+    h("td", {}, e.type),
+    h("td", {}, String(e.mentions)),
+    h("td", {}, time(e.firstSeen)),
+    h("td", {}, time(e.lastSeen)),
+  );
+}
+
+/**
+ * One entity: its relations over time (a timeline and a table) and the latest memories and messages
+ * naming it. An unknown name is said in words here, not as a missing agent.
+ * @param {string} base
+ * @param {string} agentId
+ * @param {string} userId
+ * @param {string} name
+ */
+async function entitySection(base, agentId, userId, name) {
+  /** @type {any} */
+  let detail;
+  try {
+    detail = await api(`${base}/entities/${encodeURIComponent(name)}`, { query: { userId } });
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    return h(
+      "section",
+      { id: "entity", class: "problem", role: "alert" },
+      h("h2", {}, `No entity “${name}”`),
+      h("p", {}, error.message),
+      h("p", {}, h("a", { href: graphHash(agentId, userId, "") }, "Back to the entities")),
+    );
+  }
+  const { entity, relations, mentions } = detail;
+  const now = Date.now();
+  const other = (/** @type {any} */ r) => (r.source === entity.key ? r.target : r.source);
+  const how = (/** @type {any} */ r) =>
+    r.type === "co_occurs" ? "named with" : r.source === entity.key ? r.type : `${r.type} (by)`;
+  const texts = await mentionTexts(base, mentions);
+  return h(
+    "section",
+    { id: "entity", "aria-labelledby": "entity-title" },
+    h("h2", { id: "entity-title" }, entity.name, h("span", { class: "sub" }, ` · ${entity.type}`)),
+    h(
+      "p",
+      { class: "muted" },
+      `Named ${entity.mentions} ${entity.mentions === 1 ? "time" : "times"}, first `,
+      time(entity.firstSeen),
+      ", last ",
+      time(entity.lastSeen),
+      ".",
+    ),
+    h("h3", {}, `Relations over time (${relations.length})`),
+    relations.length === 0
+      ? h("p", { class: "muted" }, "No relations.")
+      : [
+          timelineChart(
+            `When each relation of ${entity.name} held`,
+            relations.map((/** @type {any} */ r) => ({
+              label: `${how(r)} ${other(r)}`,
+              from: Date.parse(r.validFrom),
+              to: r.validTo === null ? null : Date.parse(r.validTo),
+              title: `${how(r)} ${other(r)}: ${r.validFrom} to ${r.validTo ?? "now"}`,
+            })),
+            now,
+          ),
+          h(
+            "div",
+            { class: "scroll" },
+            h(
+              "table",
+              { id: "relations" },
+              h(
+                "thead",
+                {},
+                h(
+                  "tr",
+                  {},
+                  ["Relation", "With", "Weight", "From", "To", "Learned from"].map((t) =>
+                    h("th", { scope: "col" }, t),
+                  ),
+                ),
+              ),
+              h(
+                "tbody",
+                {},
+                relations.map((/** @type {any} */ r) =>
+                  h(
+                    "tr",
+                    { class: r.validTo === null ? "open" : "closed" },
+                    h("td", {}, how(r)),
+                    h("td", {}, h("a", { href: graphHash(agentId, userId, other(r)) }, other(r))),
+                    h("td", {}, String(r.weight)),
+                    h("td", {}, time(r.validFrom)),
+                    h(
+                      "td",
+                      {},
+                      r.validTo === null ? h("span", { class: "tag added" }, "now") : time(r.validTo),
+                    ),
+                    h(
+                      "td",
+                      { class: "small" },
+                      r.provenance.map((/** @type {any} */ p, /** @type {number} */ i) => [
+                        i === 0 ? "" : ", ",
+                        `${p.source} `,
+                        shortId(p.id),
+                      ]),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ],
+    h("h3", {}, `Where it is named (the latest ${mentions.length})`),
+    mentions.length === 0
+      ? h("p", { class: "muted" }, "No memory or message names it now.")
+      : h(
+          "ul",
+          { id: "mentions", class: "mentions" },
+          mentions.map((/** @type {any} */ m) =>
+            h(
+              "li",
+              {},
+              time(m.at),
+              ` ${m.source} `,
+              shortId(m.id),
+              texts.has(m.id) ? h("div", { class: "text small" }, texts.get(m.id)) : null,
+            ),
+          ),
+        ),
+  );
+}
+
+/**
+ * The text of the latest memories naming the entity (messages are read on the Conversations page).
+ * A memory deleted since is left without text.
+ * @param {string} base
+ * @param {any[]} mentions
+ * @returns {Promise<Map<string, string>>}
+ */
+async function mentionTexts(base, mentions) {
+  const ids = mentions
+    .filter((m) => m.source === "memory")
+    .slice(0, MENTION_TEXTS)
+    .map((m) => m.id);
+  const read = await Promise.all(
+    ids.map((id) => api(`${base}/memories/${encodeURIComponent(id)}`).catch(() => null)),
+  );
+  return new Map(read.filter((m) => m !== null).map((m) => [m.id, m.text]));
+}

@@ -320,6 +320,11 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     // A relation's other end opens that entity.
     await page.locator("#relations a", { hasText: "globex" }).click();
     await page.locator("#entity-title", { hasText: "Globex" }).waitFor();
+    // A name typed in any case opens its entity.
+    await page.getByLabel("Entity", { exact: true }).fill("LISBON");
+    await page.getByRole("button", { name: "Show", exact: true }).click();
+    await page.locator("#entity-title", { hasText: "Lisbon" }).waitFor();
+    assert.match(page.url(), /graph\?user=ada&entity=LISBON$/);
     // An unknown entity is said in words, with the way back; the agent is still there.
     await go(open, `/agents/${demo.agentId}/graph?user=ada&entity=Zed`);
     assert.match(await page.locator("#entity.problem").innerText(), /No entity “Zed”[\s\S]*not found/);

@@ -21,10 +21,25 @@ export async function renderGraph(ctx) {
   const user = /** @type {HTMLInputElement} */ (
     h("input", { type: "text", value: userId, placeholder: "the agent's own", autocomplete: "off" })
   );
-  user.addEventListener("change", () => {
-    // Another user's graph: its entities are others, so the open entity goes too.
-    location.hash = graphHash(agent.id, user.value.trim(), "");
-  });
+  // Entities are listed by key, a page at a time: a name typed here opens it at once, in any case.
+  // Without a name, the form lists the user's entities.
+  const find = /** @type {HTMLInputElement} */ (
+    h("input", { type: "search", value: entityName, placeholder: "a name", autocomplete: "off" })
+  );
+  const findForm = h(
+    "form",
+    {
+      class: "toolbar",
+      role: "search",
+      onsubmit: (/** @type {SubmitEvent} */ event) => {
+        event.preventDefault();
+        location.hash = graphHash(agent.id, user.value.trim(), find.value.trim());
+      },
+    },
+    field("User", user),
+    field("Entity", find),
+    h("button", { type: "submit", class: "primary" }, "Show"),
+  );
   const rows = h("tbody");
   const note = h("p", { class: "muted", role: "status" });
   const more = h("button", { type: "button", hidden: true }, "More entities");
@@ -62,7 +77,7 @@ export async function renderGraph(ctx) {
         { class: "muted" },
         "The people, places, organisations, dates and things the agent's memories and messages name, and how often.",
       ),
-      h("div", { class: "toolbar" }, field("User", user)),
+      findForm,
       note,
       h(
         "div",

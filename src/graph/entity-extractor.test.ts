@@ -46,6 +46,24 @@ describe("entity extractor", () => {
       ["Jon", "person"],
     ]);
     assert.deepEqual(names("no names here at all"), []);
+    // A common word contracted is no name; nor is a sentence's first word that is an opener, also
+    // inflected, or shaped as a gerund or a long adverb. Names elsewhere in the sentence stay.
+    assert.deepEqual(
+      names(
+        "It's Bea. That's fine. Can't wait! You're right. Let's go. Seeing Cleo was fun. Hopefully Dan comes. Keep going. Looks good. Agreed. Anything new?",
+      ),
+      [
+        ["Bea", "person"],
+        ["Cleo", "person"],
+        ["Dan", "person"],
+      ],
+    );
+    // Short gerund-shaped and adverb-shaped names, and a possessive, are names.
+    assert.deepEqual(names("Ming called. Emily's dog ran. Kimberly laughed."), [
+      ["Ming", "person"],
+      ["Emily", "person"],
+      ["Kimberly", "person"],
+    ]);
     // "I" and its contractions, opening a sentence or inside one, never start or join a name.
     assert.deepEqual(names("I'm Ada and I’ve met Bea. Then Cleo I'd say."), [
       ["Ada", "person"],

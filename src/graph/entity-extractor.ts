@@ -30,7 +30,10 @@ const SENTENCE_OPENERS = new Set(
   congrats congratulations glad good bad absolutely definitely totally exactly right true haha lol omg
   look check see let happy love hope feel think know remember guess sounds sound wish also just really
   even still always never sometimes often usually recently lately finally first then after before once
-  since though although however besides plus anyway wait dear`
+  since though although however besides plus anyway wait dear anything everything something nothing
+  everyone everybody someone somebody anyone anybody nobody bye goodbye btw gonna wanna gotta whoa woah
+  yay oops ha hmm um uh aw aww keep take make give tell try stay come bring call find help enjoy believe
+  need want show talk appreciate agree start remind`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -122,9 +125,9 @@ function capitalisedNames(text: string): NameHit[] {
       } else break;
     }
     i = j - 1;
-    const lower = (words[0] ?? "").toLowerCase();
-    if (opening && (SENTENCE_OPENERS.has(lower) || STOP_WORDS.has(lower))) words.shift();
-    if (words.length === 0 || words.every((w) => STOP_WORDS.has(w.toLowerCase()))) continue;
+    const first = words[0] ?? "";
+    if (opening && (isOpener(first) || isCommon(first) || looksLikeVerbOrAdverb(first))) words.shift();
+    if (words.length === 0 || words.every(isCommon)) continue;
     const name = words.join(" ").replace(/['’]s$/, "");
     let back = i - words.length;
     if (/^(?:the|a)$/i.test(tokens[back] ?? "")) back--;
@@ -141,6 +144,35 @@ function capitalisedNames(text: string): NameHit[] {
     last = { end: i, type };
   }
   return out;
+}
+
+/** A word in lower case without a contraction's ending: "It's" → "it", "Don't" → "don", "We've" → "we". */
+function bare(word: string): string {
+  return word.toLowerCase().replace(/['’].*$/, "");
+}
+
+/** A sentence opener, also inflected ("Thanks", "Looks", "Loved", "Agreed", "Started"). */
+function isOpener(word: string): boolean {
+  const lower = bare(word);
+  if (SENTENCE_OPENERS.has(lower)) return true;
+  for (const ending of ["s", "es", "d", "ed"])
+    if (lower.endsWith(ending) && SENTENCE_OPENERS.has(lower.slice(0, -ending.length))) return true;
+  return false;
+}
+
+/** A stop word, or one contracted ("It's", "Can't", "Let's", "You're"): never a name. */
+function isCommon(word: string): boolean {
+  return STOP_WORDS.has(word.toLowerCase()) || STOP_WORDS.has(bare(word));
+}
+
+/**
+ * A sentence's first word shaped as a gerund or an adverb ("Seeing", "Hopefully"): a name there
+ * would be rare (the lengths spare "Ming" and "Emily", "Kimberly"); found elsewhere in a sentence, the
+ * same word is still taken.
+ */
+function looksLikeVerbOrAdverb(word: string): boolean {
+  const lower = word.toLowerCase();
+  return (lower.endsWith("ing") && lower.length >= 6) || (lower.endsWith("ly") && lower.length >= 9);
 }
 
 const DAYS = new Set(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]);

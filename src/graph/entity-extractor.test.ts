@@ -27,6 +27,26 @@ describe("entity extractor", () => {
     ]);
   });
 
+  it("types an employer after a word of work as an organisation", () => {
+    assert.deepEqual(
+      names("Ada works at Acme in Berlin. Bea got a job with Globex. Cleo met Dan at Lisbon."),
+      [
+        ["Ada", "person"],
+        ["Acme", "organisation"],
+        ["Berlin", "place"],
+        ["Bea", "person"],
+        ["Globex", "organisation"],
+        ["Cleo", "person"],
+        ["Dan", "person"],
+        ["Lisbon", "place"],
+      ],
+    );
+    assert.deepEqual(names("Eve was hired by the Red Cross"), [
+      ["Eve", "person"],
+      ["Red Cross", "organisation"],
+    ]);
+  });
+
   it("ends a name at a comma; a name listed after a place is a place", () => {
     assert.deepEqual(names("Gina, Door Dash is hiring drivers again."), [
       ["Gina", "person"],

@@ -15,6 +15,13 @@ const CAPITALISED = /^\p{Lu}[\p{L}\p{N}]*(?:['’-][\p{L}\p{N}]+)*$/u;
 const FIRST_PERSON = /^I(?:['’](?:m|ve|ll|d))?$/;
 /** Small words that may sit inside a name ("Bank of England", "Leonardo da Vinci"). */
 const NAME_JOINERS = new Set(["of", "de", "da", "del", "van", "von", "der", "la", "le", "du"]);
+/** Words before an employer, after a word of work: "works at Acme", "a job with Globex", "hired by Initech". */
+const EMPLOYER_CUES = new Set(["at", "for", "with", "by"]);
+const WORK_WORDS = new Set(
+  "work works worked working job jobs employed employee hired intern interned internship interning career position role".split(
+    " ",
+  ),
+);
 /** Words before a place. */
 const PLACE_CUES = new Set(["in", "at", "from", "to", "near", "visited", "visit", "around"]);
 const ORGANISATION_WORDS =
@@ -135,11 +142,13 @@ function capitalisedNames(text: string): NameHit[] {
     // A name right after another and a comma is of the same kind ("in Lisbon, Portugal").
     const listed: EntityType | null =
       before === "," && last !== null && last.end === back - 1 ? last.type : null;
-    const type: EntityType = ORGANISATION_WORDS.test(name)
-      ? "organisation"
-      : PLACE_CUES.has(before)
-        ? "place"
-        : (listed ?? (words.length > 3 ? "thing" : "person"));
+    const employer = EMPLOYER_CUES.has(before) && WORK_WORDS.has((tokens[back - 1] ?? "").toLowerCase());
+    const type: EntityType =
+      ORGANISATION_WORDS.test(name) || employer
+        ? "organisation"
+        : PLACE_CUES.has(before)
+          ? "place"
+          : (listed ?? (words.length > 3 ? "thing" : "person"));
     out.push({ text: name, type });
     last = { end: i, type };
   }

@@ -78,6 +78,7 @@ describe("entity extractor", () => {
         ["Dan", "person"],
       ],
     );
+    assert.deepEqual(names("Seven of us went. Nah. Phew! See you Fri or Tues."), []);
     // Short gerund-shaped and adverb-shaped names, and a possessive, are names.
     assert.deepEqual(names("Ming called. Emily's dog ran. Kimberly laughed."), [
       ["Ming", "person"],

@@ -39,7 +39,8 @@ const SENTENCE_OPENERS = new Set(
   even still always never sometimes often usually recently lately finally first then after before once
   since though although however besides plus anyway wait dear anything everything something nothing
   everyone everybody someone somebody anyone anybody nobody bye goodbye btw gonna wanna gotta whoa woah
-  yay oops ha hmm um uh aw aww keep take make give tell try stay come bring call find help enjoy believe
+  yay oops ha hmm um uh aw aww nah phew fyi yikes ugh meh one two three four five six seven eight nine
+  ten twelve twenty hundred thousand keep take make give tell try stay come bring call find help enjoy believe
   need want show talk appreciate agree start remind`
     .split(/\s+/)
     .filter(Boolean),
@@ -184,7 +185,11 @@ function looksLikeVerbOrAdverb(word: string): boolean {
   return (lower.endsWith("ing") && lower.length >= 6) || (lower.endsWith("ly") && lower.length >= 9);
 }
 
-const DAYS = new Set(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]);
+const DAYS = new Set(
+  "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun".split(
+    " ",
+  ),
+);
 
 function isMonthOrDay(word: string): boolean {
   const lower = word.toLowerCase();

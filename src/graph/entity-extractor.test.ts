@@ -47,6 +47,19 @@ describe("entity extractor", () => {
     ]);
   });
 
+  it("ends a name at a possessive, unless the whole is a quoted title, and never at a common word", () => {
+    assert.deepEqual(names("I love Ed Sheeran's Perfect. Ada's Berlin flat is big."), [
+      ["Ed Sheeran", "person"],
+      ["Perfect", "person"],
+      ["Ada", "person"],
+      ["Berlin", "person"],
+    ]);
+    assert.deepEqual(names('We read "Charlotte\'s Web" and saw "Summer Sounds" The band was loud.'), [
+      ["Charlotte's Web", "thing"],
+      ["Summer Sounds", "thing"],
+    ]);
+  });
+
   it("ends a name at a comma; a name listed after a place is a place", () => {
     assert.deepEqual(names("Gina, Door Dash is hiring drivers again."), [
       ["Gina", "person"],

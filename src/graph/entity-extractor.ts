@@ -13,6 +13,7 @@ const MONTH_WORDS = new Set(MONTHS.toLowerCase().split("|"));
 const CAPITALISED = /^\p{Lu}[\p{L}\p{N}]*(?:['’-][\p{L}\p{N}]+)*$/u;
 /** "I" and its contractions ("I'm", "I’ve"): capitalised, never a name. */
 const FIRST_PERSON = /^I(?:['’](?:m|ve|ll|d))?$/;
+const POSSESSIVE = /['’]s$/;
 /** Small words that may sit inside a name ("Bank of England", "Leonardo da Vinci"). */
 const NAME_JOINERS = new Set(["of", "de", "da", "del", "van", "von", "der", "la", "le", "du"]);
 /** Words before an employer, after a word of work: "works at Acme", "a job with Globex", "hired by Initech". */
@@ -74,7 +75,7 @@ export function extractEntities(text: string, options: { speaker?: string | null
   if (/["“]/.test(sample))
     for (const match of sample.matchAll(/["“]([^"“”\n]{2,80})["”]/g)) add(match[1] ?? "", "thing");
   if (/\d/.test(sample)) for (const match of sample.matchAll(DATE_PATTERN)) add(match[0], "date");
-  for (const name of capitalisedNames(sample)) add(name.text, name.type);
+  for (const name of capitalisedNames(sample, new Set(found.keys()))) add(name.text, name.type);
   const entities = [...found.values()];
   const relations: GraphFacts["relations"] = [];
   const speakerKey = speaker === undefined ? "" : entityKey(speaker);
@@ -101,7 +102,7 @@ interface NameHit {
 }
 
 /** Runs of capitalised words, with a guessed type, skipping sentence openers and dates. */
-function capitalisedNames(text: string): NameHit[] {
+function capitalisedNames(text: string, titles: ReadonlySet<string>): NameHit[] {
   const out: NameHit[] = [];
   // Commas are tokens too: a name does not run across one ("Gina, Door Dash is hiring").
   const tokens = text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*|[.!?;:,\n]/gu) ?? [];
@@ -132,12 +133,25 @@ function capitalisedNames(text: string): NameHit[] {
         j++;
       } else break;
     }
+    // A possessive ends a name, what follows is another ("Ed Sheeran's Perfect", "Ada's Berlin
+    // flat"), unless the whole is a title quoted in the text ("Charlotte's Web").
+    const owner = words.findIndex((w) => POSSESSIVE.test(w));
+    if (owner >= 0 && owner < words.length - 1 && !titles.has(entityKey(words.join(" ")))) {
+      j -= words.length - owner - 1;
+      words.length = owner + 1;
+    }
     i = j - 1;
     const first = words[0] ?? "";
     if (opening && (isOpener(first) || isCommon(first) || looksLikeVerbOrAdverb(first))) words.shift();
     if (words.length === 0 || words.every(isCommon)) continue;
-    const name = words.join(" ").replace(/['’]s$/, "");
-    let back = i - words.length;
+    // Nor does a name end in a common word: the next sentence's "The" after a title, say.
+    let trailing = 0;
+    while (words.length > 1 && isCommon(words.at(-1) ?? "")) {
+      words.pop();
+      trailing++;
+    }
+    const name = words.join(" ").replace(POSSESSIVE, "");
+    let back = i - words.length - trailing;
     if (/^(?:the|a)$/i.test(tokens[back] ?? "")) back--;
     const before = (tokens[back] ?? "").toLowerCase();
     // A name right after another and a comma is of the same kind ("in Lisbon, Portugal").
@@ -151,7 +165,7 @@ function capitalisedNames(text: string): NameHit[] {
           ? "place"
           : (listed ?? (words.length > 3 ? "thing" : "person"));
     out.push({ text: name, type });
-    last = { end: i, type };
+    last = { end: i - trailing, type };
   }
   return out;
 }

@@ -21,6 +21,7 @@ describe("the MCP server", () => {
         "memory_insert",
         "conversation_search",
         "message_append",
+        "entity_lookup",
         "experience_advice",
         "episode_record",
         "insights_list",

@@ -4,6 +4,7 @@ import { packageVersion } from "../server/version.ts";
 import { registerBlockResources } from "./block-resources.ts";
 import { agentList, blockEdit, blockList, blockRead } from "./block-tools.ts";
 import { episodeRecord, experienceAdvice, insightsList } from "./experience-tools.ts";
+import { entityLookup } from "./graph-tools.ts";
 import { conversationSearch, memoryInsert, memorySearch, messageAppend } from "./memory-tools.ts";
 import { createSession } from "./session.ts";
 import { type McpTool, registerTools } from "./tool.ts";
@@ -18,6 +19,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   memoryInsert,
   conversationSearch,
   messageAppend,
+  entityLookup,
   experienceAdvice,
   episodeRecord,
   insightsList,

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { NotFoundError } from "../core/errors.ts";
+import type { EntityMention, Relation } from "../core/graph-types.ts";
+import { memoryUserId } from "../memory/memories/schemas.ts";
+import type { McpSession } from "./session.ts";
+import { defineTool } from "./tool.ts";
+
+/** Mentions whose text the tool reads (one read each): enough to say what was said, and no more. */
+const MENTION_TEXTS = 10;
+
+export const entityLookup = defineTool({
+  name: "entity_lookup",
+  title: "Look up a person, place or thing",
+  description:
+    "Looks up one entity (a person, place, organisation, date or thing) in the agent's entity graph by " +
+    "name, in any case: what it is related to, from when and until when (null: still holds), and the " +
+    "latest memories and messages that name it, with their text. An unknown name is an error naming it.",
+  fields: {
+    name: z.string().min(1).max(200).describe('The name, in any case ("ada lovelace", "Acme").'),
+    userId: memoryUserId
+      .optional()
+      .describe("The end user whose graph to read; omit for the agent's own (learned from no user's items)."),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(200)
+      .default(20)
+      .describe("Most relations to return, the latest first (default 20)."),
+  },
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run(args, { session, agentId }) {
+    const { entity, relations, mentions } = await session.engram.entities.get(
+      agentId,
+      args.name,
+      args.userId === undefined ? {} : { userId: args.userId },
+    );
+    const latest = [...relations].reverse().slice(0, args.limit);
+    return {
+      entity: {
+        name: entity.name,
+        type: entity.type,
+        userId: entity.userId,
+        mentions: entity.mentions,
+        firstSeen: entity.firstSeen,
+        lastSeen: entity.lastSeen,
+      },
+      relations: latest.map((r) => relationView(r, entity.key)),
+      relationsShown: `${latest.length} of ${relations.length}`,
+      mentions: await mentionViews(session, agentId, mentions),
+    };
+  },
+});
+
+/**
+ * A relation as a statement: `co_occurs` reads "named with", the entity looked up first (it has no
+ * direction); `mentions` is a speaker naming an entity, and a model's relation (`lives_in`) keeps its
+ * type, subject first.
+ */
+function relationView(r: Relation, key: string) {
+  const turned = r.type === "co_occurs" && r.target === key;
+  return {
+    subject: turned ? r.target : r.source,
+    relation: r.type === "co_occurs" ? "named with" : r.type,
+    object: turned ? r.source : r.target,
+    weight: r.weight,
+    validFrom: r.validFrom,
+    validTo: r.validTo,
+  };
+}
+
+/** The latest mentions, the first few with the text that names the entity. */
+async function mentionViews(session: McpSession, agentId: string, mentions: readonly EntityMention[]) {
+  return Promise.all(
+    mentions.map(async (m, i) => {
+      const view = { source: m.source, id: m.id, at: m.at };
+      if (i >= MENTION_TEXTS) return view;
+      try {
+        const text =
+          m.source === "memory"
+            ? (await session.engram.memories.get(agentId, m.id)).text
+            : (await session.engram.messages.get(agentId, m.id)).content;
+        return { ...view, text };
+      } catch (error) {
+        // A project memory the agent wrote is the project's: its text is found by search, not here.
+        if (error instanceof NotFoundError) return view;
+        throw error;
+      }
+    }),
+  );
+}

@@ -325,6 +325,23 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     await page.getByRole("button", { name: "Show", exact: true }).click();
     await page.locator("#entity-title", { hasText: "Lisbon" }).waitFor();
     assert.match(page.url(), /graph\?user=ada&entity=LISBON$/);
+    // A much-named entity's timeline keeps to the relations stated most often; the table has them all.
+    const memories = Array.from({ length: 35 }, (_, i) => ({
+      text: `Zed met Person${i + 1} in Rome`,
+      userId: "zed",
+    }));
+    const added = await fetch(`${open.url}/v1/agents/${demo.agentId}/memories`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ memories }),
+    });
+    assert.equal(added.status, 201, await added.text());
+    await go(open, `/agents/${demo.agentId}/graph?user=zed&entity=zed`);
+    await page.locator("#entity #relations").waitFor();
+    assert.equal(await page.locator("#relations tbody tr").count(), 36);
+    assert.equal(await page.locator("#entity svg.timeline .span").count(), 30);
+    assert.match(await page.locator("#entity figcaption").innerText(), /the 30 stated most often, of 36/);
+    assert.equal(await page.locator("#entity svg.timeline .span", { hasText: "named with rome" }).count(), 1);
     // An unknown entity is said in words, with the way back; the agent is still there.
     await go(open, `/agents/${demo.agentId}/graph?user=ada&entity=Zed`);
     assert.match(await page.locator("#entity.problem").innerText(), /No entity “Zed”[\s\S]*not found/);

@@ -6,6 +6,19 @@ import { message } from "./history.js";
 
 /** Mentions whose text the entity's page reads (one request each). */
 const MENTION_TEXTS = 20;
+/** Rows of the relations' timeline: a person named in every turn has hundreds of relations. */
+const TIMELINE_ROWS = 30;
+
+/**
+ * The `n` relations stated most often, in their order (oldest first).
+ * @param {any[]} relations
+ * @param {number} n
+ */
+function heaviest(relations, n) {
+  if (relations.length <= n) return relations;
+  const kept = new Set([...relations].sort((a, b) => b.weight - a.weight).slice(0, n));
+  return relations.filter((r) => kept.has(r));
+}
 
 /**
  * The agent's entity graph: its entities (the agent's own, or one end user's), and one entity with
@@ -180,8 +193,10 @@ async function entitySection(base, agentId, userId, name) {
       ? h("p", { class: "muted" }, "No relations.")
       : [
           timelineChart(
-            `When each relation of ${entity.name} held`,
-            relations.map((/** @type {any} */ r) => ({
+            relations.length > TIMELINE_ROWS
+              ? `When each relation of ${entity.name} held (the ${TIMELINE_ROWS} stated most often, of ${relations.length})`
+              : `When each relation of ${entity.name} held`,
+            heaviest(relations, TIMELINE_ROWS).map((/** @type {any} */ r) => ({
               label: `${how(r)} ${other(r)}`,
               from: Date.parse(r.validFrom),
               to: r.validTo === null ? null : Date.parse(r.validTo),

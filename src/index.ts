@@ -247,7 +247,7 @@ export type {
   SleepRun,
   SleeptimeService,
 } from "./sleeptime/sleeptime-service.ts";
-export type { GraphStore, GraphUsers } from "./store/graph-store.ts";
+export type { EntityListing, EntityPosition, GraphStore, GraphUsers } from "./store/graph-store.ts";
 export type { AgentImport } from "./store/import-agent.ts";
 export type { ClaimOptions, JobFilter, JobStore, WatermarkAdvance } from "./store/job-store.ts";
 export type {

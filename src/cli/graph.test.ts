@@ -44,6 +44,30 @@ describe("engram graph", () => {
     );
   });
 
+  it("lists the most named first with --order mentions, in pages; a cursor of the other order is refused", async () => {
+    const first = await s.ok(["graph", "helper", "--order", "mentions", "--limit", "1"]);
+    assert.deepEqual(
+      first.items.map((e: { name: string; mentions: number }) => [e.name, e.mentions]),
+      [["Bea", 2]],
+    );
+    assert.equal(first.nextCursor, "2:bea");
+    const rest = await s.ok(["graph", "helper", "--order", "mentions", "--cursor", first.nextCursor]);
+    assert.deepEqual(
+      rest.items.map((e: { name: string; mentions: number }) => [e.name, e.mentions]),
+      [
+        ["Ada", 1],
+        ["Lisbon", 1],
+      ],
+    );
+    assert.equal(rest.nextCursor, null);
+    const byKey = await s.cli(["graph", "helper", "--order", "mentions", "--cursor", "bea", "--json"]);
+    assert.equal(byKey.code, 1);
+    assert.match(JSON.parse(byKey.stdout).error.message, /cursor: not a cursor of a listing by mentions/);
+    const sideways = await s.cli(["graph", "helper", "--order", "sideways", "--json"]);
+    assert.equal(sideways.code, 1);
+    assert.match(JSON.parse(sideways.stdout).error.message, /order/);
+  });
+
   it("shows one entity with its relations over time; an unknown one fails naming it", async () => {
     const bea = await s.ok(["graph", "helper", "BEA"]);
     assert.equal(bea.entity.name, "Bea");

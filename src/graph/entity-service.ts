@@ -1,17 +1,20 @@
 import { z } from "zod";
-import { NotFoundError } from "../core/errors.ts";
+import { InvalidInputError, NotFoundError } from "../core/errors.ts";
 import type { AgentGraph, Entity, EntityMention, Relation } from "../core/graph-types.ts";
 import type { Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { type EngineContext, requireAgent } from "../memory/context.ts";
 import { memoryUserId } from "../memory/memories/schemas.ts";
 import { dropUndefined, PAGE_DEFAULT, pageOf, pageSchema } from "../memory/pagination.ts";
+import type { EntityPosition } from "../store/graph-store.ts";
 import { entityKey } from "./entity-key.ts";
 import { rebuildGraph } from "./graph-rebuild.ts";
 
 export const entityListInput = pageSchema.extend({
   /** The end user whose graph to list; without it, the agent's own (learned from no user's items). */
   userId: memoryUserId.optional(),
+  /** `key` (the default): by name key; `mentions`: the most named first, ties by key. */
+  order: z.enum(["key", "mentions"]).optional(),
 });
 export type EntityListInput = z.input<typeof entityListInput>;
 
@@ -44,12 +47,25 @@ export class EntityService {
     this.#ctx = ctx;
   }
 
-  /** Entities of the agent (or of one of its users), in name-key order, paged. */
+  /**
+   * Entities of the agent (or of one of its users), paged: in name-key order, or with `order:
+   * "mentions"` the most named first. @throws InvalidInputError for a cursor of the other order.
+   */
   async list(agentId: string, options: EntityListInput = {}): Promise<Page<Entity>> {
     const input = parseInput(entityListInput, dropUndefined(options), "entity list");
+    const after = input.order === "mentions" ? mentionsCursor(input.cursor) : undefined;
     const agent = await requireAgent(this.#ctx, agentId);
     const limit = input.limit ?? PAGE_DEFAULT;
-    const rows = await this.#ctx.store.graph.listEntities(agent.id, input.userId ?? null, {
+    const user = input.userId ?? null;
+    if (input.order === "mentions") {
+      const rows = await this.#ctx.store.graph.listEntities(agent.id, user, {
+        byMentions: true,
+        ...(after === undefined ? {} : { after }),
+        limit: limit + 1,
+      });
+      return pageOf(rows, limit, (e) => `${e.mentions}:${e.key}`);
+    }
+    const rows = await this.#ctx.store.graph.listEntities(agent.id, user, {
       ...(input.cursor === undefined ? {} : { after: input.cursor }),
       limit: limit + 1,
     });
@@ -98,4 +114,15 @@ export class EntityService {
     const agent = await requireAgent(this.#ctx, agentId);
     return this.#ctx.store.graph.dump(agent.id);
   }
+}
+
+/** The position a page by mentions ended at, from its cursor (`MENTIONS:KEY`). */
+function mentionsCursor(cursor: string | undefined): EntityPosition | undefined {
+  if (cursor === undefined) return undefined;
+  const match = /^(\d{1,15}):(.+)$/s.exec(cursor);
+  if (match === null)
+    throw new InvalidInputError(
+      "invalid entity list: cursor: not a cursor of a listing by mentions (give the nextCursor of one)",
+    );
+  return { mentions: Number(match[1]), key: match[2] ?? "" };
 }

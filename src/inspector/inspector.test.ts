@@ -304,7 +304,18 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     assert.match(page.url(), /graph\?user=ada$/);
     const names = await page.locator("#entities tbody td:first-child").allInnerTexts();
     for (const name of ["Ada", "Acme", "Globex"]) assert.ok(names.includes(name), names.join(", "));
+    // Most named first: Ada, in every one of the user's memories, heads the list, and the order stays in the address.
+    await page.getByLabel("Order").selectOption("mentions");
+    assert.match(page.url(), /graph\?user=ada&order=mentions$/);
+    // By name, Acme comes before Ada; by mentions, Ada, named in all of the user's memories, is first.
+    await page.locator("#entities tbody tr:first-child[data-key='ada']").waitFor();
+    const counts = (await page.locator("#entities tbody td:nth-child(3)").allInnerTexts()).map(Number);
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a, b) => b - a),
+    );
     await page.locator("#entities tr[data-key='ada'] a").click();
+    assert.match(page.url(), /entity=ada&order=mentions$/);
     await page.locator("#entity #relations").waitFor();
     assert.match(await page.locator("#entity-title").innerText(), /^Ada · person$/);
     const acme = await page.locator("#relations tr", { hasText: "acme" }).innerText();
@@ -324,7 +335,7 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     await page.getByLabel("Entity", { exact: true }).fill("LISBON");
     await page.getByRole("button", { name: "Show", exact: true }).click();
     await page.locator("#entity-title", { hasText: "Lisbon" }).waitFor();
-    assert.match(page.url(), /graph\?user=ada&entity=LISBON$/);
+    assert.match(page.url(), /graph\?user=ada&entity=LISBON&order=mentions$/);
     // A much-named entity's timeline keeps to the relations stated most often; the table has them all.
     const memories = Array.from({ length: 35 }, (_, i) => ({
       text: `Zed met Person${i + 1} in Rome`,

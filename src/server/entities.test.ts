@@ -39,6 +39,26 @@ describe("entities API", () => {
       ],
     );
     assert.equal(user.body.nextCursor, null);
+    // order=mentions: the most named first (Bea, in two memories), its cursor paging on in that order.
+    const named = await t.get(`/v1/agents/${agent.id}/entities?order=mentions&limit=2`);
+    assert.deepEqual(
+      named.body.items.map((e: { key: string; mentions: number }) => [e.key, e.mentions]),
+      [
+        ["bea", 2],
+        ["ada", 1],
+      ],
+    );
+    assert.equal(named.body.nextCursor, "1:ada");
+    const after = await t.get(
+      `/v1/agents/${agent.id}/entities?order=mentions&cursor=${encodeURIComponent(named.body.nextCursor)}`,
+    );
+    assert.deepEqual(
+      after.body.items.map((e: { key: string }) => e.key),
+      ["cleo", "lisbon", "porto"],
+    );
+    const sideways = await t.get(`/v1/agents/${agent.id}/entities?order=sideways`);
+    assert.equal(sideways.status, 400);
+    assert.match(sideways.body.error.message, /order/);
   });
 
   it("GET /entities/{name} gives the entity with its relations and mentions; unknown names are 404 naming them", async () => {

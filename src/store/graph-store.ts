@@ -10,6 +10,17 @@ export const MAX_RELATION_PROVENANCE = 50;
  * An agent's entity graph: entities, the relations between them and which memories and messages
  * name them, each per end user. Derived data: it can always be rebuilt from the memories and messages.
  */
+/** Where a page of entities ordered by mentions ends: the last one's mentions and key. */
+export interface EntityPosition {
+  mentions: number;
+  key: string;
+}
+
+/** A page of entities: in key order after a key, or the most named first after a position. */
+export type EntityListing =
+  | { after?: string; limit: number }
+  | { byMentions: true; after?: EntityPosition; limit: number };
+
 export interface GraphStore {
   /**
    * Records what memories and messages say, in one transaction: their earlier mentions are replaced
@@ -21,12 +32,12 @@ export interface GraphStore {
    * named). A relation's validity is not narrowed by this: a rebuild recomputes it.
    */
   record(agentId: string, records: readonly GraphRecord[]): Promise<void>;
-  /** Entities of one user (null: the agent's own) in key order, after the key `after`. */
-  listEntities(
-    agentId: string,
-    userId: string | null,
-    options: { after?: string; limit: number },
-  ): Promise<Entity[]>;
+  /**
+   * Entities of one user (null: the agent's own) in key order, after the key `after`; or, with
+   * `byMentions`, the most named first (ties in key order), after the entity `after` (its mentions
+   * and key).
+   */
+  listEntities(agentId: string, userId: string | null, options: EntityListing): Promise<Entity[]>;
   /** The entities with these keys among these users' graphs. */
   findEntities(agentId: string, users: GraphUsers, keys: readonly string[]): Promise<Entity[]>;
   /**

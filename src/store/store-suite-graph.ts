@@ -128,6 +128,25 @@ export function graphStoreCases(kit: SuiteKit): void {
         (await store.graph.listEntities(agent.id, null, { after: "ada", limit: 1 })).map((e) => e.key),
         ["bea"],
       );
+      // By mentions: the most named first, ties by key, paged after a (mentions, key) position.
+      await store.graph.record(agent.id, [record("m4", 10, ["lisbon", "oslo"])]);
+      const byMentions = async (after?: { mentions: number; key: string }) =>
+        (
+          await store.graph.listEntities(agent.id, null, {
+            byMentions: true,
+            ...(after === undefined ? {} : { after }),
+            limit: 2,
+          })
+        ).map((e) => [e.key, e.mentions]);
+      assert.deepEqual(await byMentions(), [
+        ["ada", 3],
+        ["bea", 3],
+      ]);
+      assert.deepEqual(await byMentions({ mentions: 3, key: "ada" }), [
+        ["bea", 3],
+        ["lisbon", 2],
+      ]);
+      assert.deepEqual(await byMentions({ mentions: 2, key: "lisbon" }), [["oslo", 1]]);
     });
   });
 

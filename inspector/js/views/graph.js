@@ -4,6 +4,9 @@ import { field, h, replace, shortId, time } from "../dom.js";
 import { agentHeader } from "./agent-tabs.js";
 import { message } from "./history.js";
 
+/** The entity list's order on the page shown (from its address): links keep it. */
+let listOrder = "key";
+
 /** Mentions whose text the entity's page reads (one request each). */
 const MENTION_TEXTS = 20;
 /** Rows of the relations' timeline: a person named in every turn has hundreds of relations. */
@@ -31,6 +34,21 @@ export async function renderGraph(ctx) {
   const base = agentPath(agent.id);
   const userId = ctx.query.get("user") ?? "";
   const entityName = ctx.query.get("entity") ?? "";
+  listOrder = ctx.query.get("order") === "mentions" ? "mentions" : "key";
+  const order = /** @type {HTMLSelectElement} */ (
+    h(
+      "select",
+      {
+        onchange: () => {
+          location.hash = graphHash(agent.id, userId, entityName, order.value);
+        },
+      },
+      [
+        ["key", "By name"],
+        ["mentions", "Most named first"],
+      ].map(([v, l]) => h("option", { value: v, selected: listOrder === v }, l)),
+    )
+  );
   const user = /** @type {HTMLInputElement} */ (
     h("input", { type: "text", value: userId, placeholder: "the agent's own", autocomplete: "off" })
   );
@@ -60,7 +78,9 @@ export async function renderGraph(ctx) {
   let cursor = null;
   async function load() {
     try {
-      const page = await api(`${base}/entities`, { query: { userId, cursor, limit: 100 } });
+      const page = await api(`${base}/entities`, {
+        query: { userId, order: listOrder === "mentions" ? "mentions" : undefined, cursor, limit: 100 },
+      });
       for (const e of page.items) rows.append(entityRow(e, agent.id, userId));
       cursor = page.nextCursor;
       more.hidden = cursor === null;
@@ -91,6 +111,7 @@ export async function renderGraph(ctx) {
         "The people, places, organisations, dates and things the agent's memories and messages name, and how often.",
       ),
       findForm,
+      h("div", { class: "toolbar" }, field("Order", order)),
       note,
       h(
         "div",
@@ -120,11 +141,13 @@ export async function renderGraph(ctx) {
  * @param {string} agentId
  * @param {string} userId
  * @param {string} entity
+ * @param {string} [order] the list's order: `key` (by name) or `mentions` (the most named first)
  */
-function graphHash(agentId, userId, entity) {
+function graphHash(agentId, userId, entity, order = listOrder) {
   const query = new URLSearchParams();
   if (userId !== "") query.set("user", userId);
   if (entity !== "") query.set("entity", entity);
+  if (order === "mentions") query.set("order", order);
   const search = query.toString();
   return `#/agents/${encodeURIComponent(agentId)}/graph${search === "" ? "" : `?${search}`}`;
 }

@@ -10,6 +10,11 @@ const graph = defineCommand({
   options: {
     ...PROJECT_OPTION,
     user: { type: "string", arg: "USER", help: "this end user's graph (default: the agent's own)" },
+    order: {
+      type: "string",
+      arg: "ORDER",
+      help: "key (default: by name) or mentions (the most named first)",
+    },
     limit: { type: "string", arg: "N", help: "page size of the list (default 50, at most 500)" },
     cursor: { type: "string", arg: "CURSOR", help: "the page after this cursor" },
   },
@@ -23,7 +28,8 @@ const graph = defineCommand({
       return { data: detail, text: formatEntity(detail) };
     }
     const limit = intOption(options.limit, "limit", "graph");
-    const page = await engram.entities.list(agent.id, { ...user, limit, cursor: options.cursor });
+    const order = options.order as "key" | "mentions" | undefined;
+    const page = await engram.entities.list(agent.id, { ...user, order, limit, cursor: options.cursor });
     // An agent's own graph holds what it learned with no user: its users' graphs are apart.
     return listResult(page, (entities) =>
       entities.length === 0 && options.user === undefined && options.cursor === undefined

@@ -65,10 +65,18 @@ const list = createRoute({
   summary: "The entities of the agent's graph, by name",
   request: {
     params: agentParams,
-    query: z.object({ userId: userQuery, cursor: cursorQuery, limit: limitQuery }),
+    query: z.object({
+      userId: userQuery,
+      order: z
+        .enum(["key", "mentions"])
+        .optional()
+        .openapi({ description: "key (default): by name key; mentions: the most named first, ties by key" }),
+      cursor: cursorQuery,
+      limit: limitQuery,
+    }),
   },
   responses: {
-    200: jsonResponse(pageSchema(EntitySchema, "EntityList"), "a page of entities, by key"),
+    200: jsonResponse(pageSchema(EntitySchema, "EntityList"), "a page of entities, by key or by mentions"),
     ...errorResponses(400, 404),
   },
 });
@@ -94,8 +102,8 @@ const get = createRoute({
 export function registerEntityRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) => {
     const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
-    const { userId, cursor, limit } = c.req.valid("query");
-    return c.json(await c.var.engram.entities.list(id, { userId, cursor, limit }), 200);
+    const { userId, order, cursor, limit } = c.req.valid("query");
+    return c.json(await c.var.engram.entities.list(id, { userId, order, cursor, limit }), 200);
   });
 
   app.openapi(get, async (c) => {

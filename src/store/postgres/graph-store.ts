@@ -7,7 +7,12 @@ import {
   RULE_RELATIONS,
 } from "../../core/graph-types.ts";
 import { mergeRecords } from "../graph-batch.ts";
-import { type GraphStore, type GraphUsers, MAX_RELATION_PROVENANCE } from "../graph-store.ts";
+import {
+  type EntityListing,
+  type GraphStore,
+  type GraphUsers,
+  MAX_RELATION_PROVENANCE,
+} from "../graph-store.ts";
 import {
   batchRelationValues,
   ENTITY_SELECT,
@@ -83,11 +88,18 @@ export class PgGraphStore implements GraphStore {
     await this.#db.transaction((tx) => recordGraph(tx, agentId, records));
   }
 
-  async listEntities(
-    agentId: string,
-    userId: string | null,
-    options: { after?: string; limit: number },
-  ): Promise<Entity[]> {
+  async listEntities(agentId: string, userId: string | null, options: EntityListing): Promise<Entity[]> {
+    if ("byMentions" in options) {
+      const after = options.after;
+      const rows = await this.#db.all<EntityRow>(
+        `SELECT ${ENTITY_SELECT} FROM graph_entities e
+         WHERE e.agent_id = $1 AND e.user_key = $2
+           AND ($3::int IS NULL OR e.mentions < $3 OR (e.mentions = $3 AND e.key > $4))
+         ORDER BY e.mentions DESC, e.key LIMIT $5`,
+        [agentId, userKey(userId), after?.mentions ?? null, after?.key ?? "", options.limit],
+      );
+      return rows.map(toEntity);
+    }
     const rows = await this.#db.all<EntityRow>(
       `SELECT ${ENTITY_SELECT} FROM graph_entities e
        WHERE e.agent_id = $1 AND e.user_key = $2 AND e.key > $3 ORDER BY e.key LIMIT $4`,

@@ -1,7 +1,12 @@
 import type { SQLInputValue } from "node:sqlite";
 import type { AgentGraph, Entity, EntityMention, GraphRecord, Relation } from "../../core/graph-types.ts";
 import { type BatchEntity, mergeRecords } from "../graph-batch.ts";
-import { type GraphStore, type GraphUsers, MAX_RELATION_PROVENANCE } from "../graph-store.ts";
+import {
+  type EntityListing,
+  type GraphStore,
+  type GraphUsers,
+  MAX_RELATION_PROVENANCE,
+} from "../graph-store.ts";
 import {
   batchRelationValues,
   ENTITY_SELECT,
@@ -153,11 +158,26 @@ export class SqliteGraphStore implements GraphStore {
     return ids;
   }
 
-  async listEntities(
-    agentId: string,
-    userId: string | null,
-    options: { after?: string; limit: number },
-  ): Promise<Entity[]> {
+  async listEntities(agentId: string, userId: string | null, options: EntityListing): Promise<Entity[]> {
+    if ("byMentions" in options) {
+      // No index orders a user's entities by mentions (every write would keep it): a listing sorts them.
+      const after = options.after;
+      return this.#s
+        .all<EntityRow>(
+          `SELECT ${ENTITY_SELECT} FROM graph_entities e
+           WHERE e.agent_id = ? AND e.user_key = ?
+             AND (? IS NULL OR e.mentions < ? OR (e.mentions = ? AND e.key > ?))
+           ORDER BY e.mentions DESC, e.key LIMIT ?`,
+          agentId,
+          userKey(userId),
+          after?.mentions ?? null,
+          after?.mentions ?? null,
+          after?.mentions ?? null,
+          after?.key ?? "",
+          options.limit,
+        )
+        .map(toEntity);
+    }
     return this.#s
       .all<EntityRow>(
         `SELECT ${ENTITY_SELECT} FROM graph_entities e

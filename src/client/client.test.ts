@@ -285,8 +285,21 @@ describe("the client over a socket, across every operation", () => {
   it("the entity graph", async () => {
     const agent = await client.agents.create({ name: "grapher" });
     await client.memories.add(agent.id, { text: "Ada Lovelace met Charles Babbage in London." });
+    await client.memories.add(agent.id, { text: "Charles Babbage designed engines." });
     const { items } = await client.entities.list(agent.id);
     assert.ok(items.some((e) => e.name === "Ada Lovelace"));
+    // The order reaches the server: the most named first, and its cursor pages on in that order.
+    const first = await client.entities.list(agent.id, { order: "mentions", limit: 1 });
+    assert.deepEqual(
+      first.items.map((e) => [e.name, e.mentions]),
+      [["Charles Babbage", 2]],
+    );
+    assert.equal(first.nextCursor, "2:charles babbage");
+    const next = await client.entities.list(agent.id, { order: "mentions", cursor: first.nextCursor ?? "" });
+    assert.deepEqual(
+      next.items.map((e) => e.name),
+      ["Ada Lovelace", "London"],
+    );
     const { entity, relations } = await client.entities.get(agent.id, "ada lovelace");
     assert.equal(entity.name, "Ada Lovelace");
     assert.ok(relations.length > 0);

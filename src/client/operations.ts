@@ -170,7 +170,11 @@ export const OPERATIONS = {
   "experience.records": { method: "GET", path: "/v1/agents/{id}/experience", query: ["cursor", "limit"] },
   "experience.advise": { method: "POST", path: "/v1/agents/{id}/advice", body: true },
   "images.get": { method: "GET", path: "/v1/agents/{id}/images/{sha256}" },
-  "entities.list": { method: "GET", path: "/v1/agents/{id}/entities", query: ["userId", "cursor", "limit"] },
+  "entities.list": {
+    method: "GET",
+    path: "/v1/agents/{id}/entities",
+    query: ["userId", "order", "cursor", "limit"],
+  },
   "entities.get": { method: "GET", path: "/v1/agents/{id}/entities/{name}", query: ["userId"] },
   "feedback.give": { method: "POST", path: "/v1/agents/{id}/turns/{turnId}/feedback", body: true },
   "insights.list": { method: "GET", path: "/v1/agents/{id}/insights", query: ["cursor", "limit"] },

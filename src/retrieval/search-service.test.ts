@@ -56,6 +56,32 @@ describe("search", () => {
     await assert.rejects(engram.search(agent.id, { query: "x", after: "not a date" }), /after/);
   });
 
+  it("with includeSuperseded, the fact true now comes before the history the text ranks alike, the newest first", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const fact = (city: string, validFrom: string) =>
+      engram.memories.add(agent.id, {
+        text: `Ada lives in ${city}`,
+        key: "user.city",
+        userId: "ada",
+        validFrom,
+      });
+    await fact("Berlin", "2025-01-01T00:00:00.000Z");
+    await fact("Lisbon", "2025-03-01T00:00:00.000Z");
+    await fact("Porto", "2025-02-01T00:00:00.000Z");
+    const texts = async (input: Record<string, unknown>) =>
+      (await engram.search(agent.id, { query: "where does Ada live", userId: "ada", ...input })).results.map(
+        (r) => r.text,
+      );
+    assert.deepEqual(await texts({ includeSuperseded: true }), [
+      "Ada lives in Lisbon",
+      "Ada lives in Porto",
+      "Ada lives in Berlin",
+    ]);
+    assert.deepEqual(await texts({}), ["Ada lives in Lisbon"]);
+    assert.deepEqual(await texts({ validAt: "2025-02-15T00:00:00.000Z" }), ["Ada lives in Porto"]);
+  });
+
   it("suppresses near-duplicates so the top k holds distinct facts", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });

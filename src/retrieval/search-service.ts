@@ -153,7 +153,10 @@ export class SearchService {
       const byId = new Map<string, Candidate>();
       if (source === "memories") {
         const filter = memoryFilter(ownerId, q, at);
-        for (const hit of await this.#ctx.store.memories.searchText(filter, terms, q.candidates)) {
+        for (const hit of presentFirst(
+          await this.#ctx.store.memories.searchText(filter, terms, q.candidates),
+          q.validAt ?? at,
+        )) {
           lexical.push({ item: { source: "memory", item: hit.item }, score: hit.score });
         }
         // Hits were ranked by some of these terms, so they were not all too common: no need to ask.
@@ -330,6 +333,36 @@ export class SearchService {
 type Weights = Record<keyof typeof DEFAULT_WEIGHTS, number>;
 
 /** The parts of a score that no ranking found: those of an item brought in by a link alone. */
+/**
+ * Memories the text ranks alike, in the order a reader of what is true wants: what holds at `at`
+ * before what no longer does (or not yet), then the one true since later (`validFrom`, else when it
+ * was written), then the one written later. Ties are common among facts about one thing ("Ada
+ * lives in Berlin", "… in Lisbon"), keyed ones returned together by `includeSuperseded` and unkeyed
+ * ones all holding; a store breaks them by row order, the oldest first. Only runs of equal scores
+ * are reordered.
+ */
+function presentFirst<T extends { item: Memory; score: number }>(hits: T[], at: string): T[] {
+  const holds = (m: Memory) =>
+    (m.validTo === null || m.validTo > at) && (m.validFrom === null || m.validFrom <= at);
+  for (let start = 0; start < hits.length; ) {
+    let end = start + 1;
+    while (end < hits.length && hits[end]?.score === hits[start]?.score) end++;
+    if (end - start > 1) {
+      const run = hits.slice(start, end).sort((a, b) => {
+        const held = Number(holds(b.item)) - Number(holds(a.item));
+        if (held !== 0) return held;
+        const since = (b.item.validFrom ?? b.item.createdAt).localeCompare(
+          a.item.validFrom ?? a.item.createdAt,
+        );
+        return since !== 0 ? since : b.item.createdAt.localeCompare(a.item.createdAt);
+      });
+      hits.splice(start, run.length, ...run);
+    }
+    start = end;
+  }
+  return hits;
+}
+
 const UNRANKED = {
   bm25: null,
   lexicalScore: null,

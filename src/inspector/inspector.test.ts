@@ -353,6 +353,27 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     assert.equal(await page.locator("#entity svg.timeline .span").count(), 30);
     assert.match(await page.locator("#entity figcaption").innerText(), /the 30 stated most often, of 36/);
     assert.equal(await page.locator("#entity svg.timeline .span", { hasText: "named with rome" }).count(), 1);
+    // An agent whose graph is off says so, and how to turn it on.
+    const off = await fetch(`${open.url}/v1/agents`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "no-graph", project: "demo", metadata: { graph: "off" } }),
+    });
+    const body = await off.text();
+    assert.equal(off.status, 201, body);
+    const offAgent = JSON.parse(body) as { id: string };
+    try {
+      await go(open, `/agents/${offAgent.id}/graph`);
+      assert.match(
+        await page.locator("#graph-off").innerText(),
+        /graph off[\s\S]*engram agent update no-graph --graph rules/,
+      );
+    } finally {
+      // The other tests see the demo project's agents as seeded.
+      await fetch(`${open.url}/v1/agents/${offAgent.id}`, { method: "DELETE" });
+    }
+    await go(open, `/agents/${demo.agentId}/graph`);
+    assert.equal(await page.locator("#graph-off").count(), 0);
     // An unknown entity is said in words, with the way back; the agent is still there.
     await go(open, `/agents/${demo.agentId}/graph?user=ada&entity=Zed`);
     assert.match(await page.locator("#entity.problem").innerText(), /No entity “Zed”[\s\S]*not found/);

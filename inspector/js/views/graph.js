@@ -110,6 +110,16 @@ export async function renderGraph(ctx) {
         { class: "muted" },
         "The people, places, organisations, dates and things the agent's memories and messages name, and how often.",
       ),
+      agent.metadata?.graph === "off"
+        ? h(
+            "p",
+            { id: "graph-off" },
+            h("span", { class: "tag warn" }, "graph off"),
+            " This agent's graph is off (metadata.graph): nothing it learns now is recorded here, and its searches do not follow the graph. ",
+            h("code", {}, `engram agent update ${agent.name} --graph rules`),
+            " turns it on; a consolidation then rebuilds it.",
+          )
+        : null,
       findForm,
       h("div", { class: "toolbar" }, field("Order", order)),
       note,

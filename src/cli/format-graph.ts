@@ -11,11 +11,21 @@ export function formatEntities(entities: readonly Entity[]): string {
   );
 }
 
-/** An entity, then its relations over time: who or what, how, since when and until when. */
-export function formatEntity(detail: EntityDetail): string {
-  const { entity, relations } = detail;
+/**
+ * An entity, then its relations over time (who or what, how, since when and until when), then the
+ * latest texts naming it (`texts`: by item id, those the caller read).
+ */
+export function formatEntity(detail: EntityDetail, texts: ReadonlyMap<string, string> = new Map()): string {
+  const { entity, relations, mentions } = detail;
   const head = `${entity.name} (${entity.type}), named ${entity.mentions} times, ${shortTime(entity.firstSeen)} to ${shortTime(entity.lastSeen)}`;
-  if (relations.length === 0) return `${head}\nno relations`;
+  const named = mentions.filter((m) => texts.has(m.id));
+  const tail =
+    named.length === 0
+      ? ""
+      : `\n\nNAMED IN (the latest ${named.length})\n${named
+          .map((m) => `${shortTime(m.at)}  ${m.source} ${m.id}  ${oneLine(texts.get(m.id) ?? "")}`)
+          .join("\n")}`;
+  if (relations.length === 0) return `${head}\nno relations${tail}`;
   return `${head}\n\n${table(
     ["RELATION", "WITH", "WEIGHT", "FROM", "TO"],
     relations.map((r) => [
@@ -25,7 +35,13 @@ export function formatEntity(detail: EntityDetail): string {
       shortTime(r.validFrom),
       r.validTo === null ? "now" : shortTime(r.validTo),
     ]),
-  )}`;
+  )}${tail}`;
+}
+
+/** A text on one line, cut to fit a terminal row. */
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
 }
 
 function direction(r: Relation, key: string): string {

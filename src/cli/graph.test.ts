@@ -80,6 +80,11 @@ describe("engram graph", () => {
     );
     const human = await s.cli(["graph", "helper", "Bea"]);
     assert.match(human.stdout, /^Bea \(person\), named 2 times/);
+    // The latest memories naming it, quoted.
+    assert.match(
+      human.stdout,
+      /\nNAMED IN \(the latest 2\)\n.+ memory mem_\w+ {2}Bea lives in Lisbon\.\n.+ memory mem_\w+ {2}Ada's sister is Bea\.\n?$/,
+    );
     assert.match(human.stdout, /named with +Lisbon|named with +lisbon/);
     const missing = await s.cli(["graph", "helper", "Zed", "--json"]);
     assert.equal(missing.code, 1);

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { NotFoundError } from "../core/errors.ts";
 import type { EntityMention, Relation } from "../core/graph-types.ts";
+import { mentionTexts } from "../graph/mention-texts.ts";
 import { memoryUserId } from "../memory/memories/schemas.ts";
 import type { McpSession } from "./session.ts";
 import { defineTool } from "./tool.ts";
@@ -71,21 +71,9 @@ function relationView(r: Relation, key: string) {
 
 /** The latest mentions, the first few with the text that names the entity. */
 async function mentionViews(session: McpSession, agentId: string, mentions: readonly EntityMention[]) {
-  return Promise.all(
-    mentions.map(async (m, i) => {
-      const view = { source: m.source, id: m.id, at: m.at };
-      if (i >= MENTION_TEXTS) return view;
-      try {
-        const text =
-          m.source === "memory"
-            ? (await session.engram.memories.get(agentId, m.id)).text
-            : (await session.engram.messages.get(agentId, m.id)).content;
-        return { ...view, text };
-      } catch (error) {
-        // A project memory the agent wrote is the project's: its text is found by search, not here.
-        if (error instanceof NotFoundError) return view;
-        throw error;
-      }
-    }),
-  );
+  const texts = await mentionTexts(session.engram, agentId, mentions, MENTION_TEXTS);
+  return mentions.map((m) => {
+    const text = texts.get(m.id);
+    return { source: m.source, id: m.id, at: m.at, ...(text === undefined ? {} : { text }) };
+  });
 }

@@ -1,6 +1,4 @@
-import { NotFoundError } from "../../core/errors.ts";
-import type { Engram } from "../../engram.ts";
-import type { EntityDetail } from "../../graph/entity-service.ts";
+import { mentionTexts } from "../../graph/mention-texts.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { formatEntities, formatEntity } from "../format-graph.ts";
 import { listResult } from "../output.ts";
@@ -30,7 +28,10 @@ const graph = defineCommand({
       const detail = await engram.entities.get(agent.id, args.entity, user);
       // Only the text output reads what named it: --json gives the ids, as the API does.
       if (ctx.json) return { data: detail, text: "" };
-      return { data: detail, text: formatEntity(detail, await mentionTexts(engram, agent.id, detail)) };
+      return {
+        data: detail,
+        text: formatEntity(detail, await mentionTexts(engram, agent.id, detail.mentions, QUOTED)),
+      };
     }
     const limit = intOption(options.limit, "limit", "graph");
     const order = options.order as "key" | "mentions" | undefined;
@@ -48,25 +49,3 @@ export const graphCommands: readonly Command[] = [graph];
 
 /** How many of an entity's latest mentions the text output quotes. */
 const QUOTED = 5;
-
-/** The text of the latest items naming an entity; an item gone since (or the project's) is left out. */
-async function mentionTexts(
-  engram: Engram,
-  agentId: string,
-  detail: EntityDetail,
-): Promise<Map<string, string>> {
-  const texts = new Map<string, string>();
-  for (const m of detail.mentions.slice(0, QUOTED)) {
-    try {
-      texts.set(
-        m.id,
-        m.source === "memory"
-          ? (await engram.memories.get(agentId, m.id)).text
-          : (await engram.messages.get(agentId, m.id)).content,
-      );
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-    }
-  }
-  return texts;
-}

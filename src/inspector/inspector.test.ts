@@ -279,6 +279,20 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     await page.getByLabel("Valid").selectOption("now");
     const closed = page.locator("#memory-list article", { hasText: "Ada works at Acme" });
     assert.match(await closed.innerText(), /key user\.employer[\s\S]*no longer true[\s\S]*superseded by/);
+    // A key's values over time: the list of its facts alone, the one that holds and the one it closed.
+    await page.getByLabel("Key").fill("user.employer");
+    await page.getByLabel("Key").press("Enter");
+    await page
+      .locator("#memory-list", { hasText: "2 memories shown." })
+      .or(page.getByText("2 memories shown."))
+      .waitFor();
+    assert.deepEqual((await page.locator("#memory-list article p.text").allInnerTexts()).sort(), [
+      "Ada works at Acme",
+      "Ada works at Globex",
+    ]);
+    assert.match(page.url(), /key=user\.employer/);
+    await page.getByLabel("Key").fill("");
+    await page.getByLabel("Key").press("Enter");
     await page.getByLabel("Show").selectOption("only");
     const archived = page.locator("#memory-list article.archived", { hasText: "Ada lived in London" });
     await archived.waitFor();

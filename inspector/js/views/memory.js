@@ -100,6 +100,16 @@ export async function renderMemory(ctx) {
   const user = /** @type {HTMLInputElement} */ (
     h("input", { type: "text", value: ctx.query.get("user") ?? "", placeholder: "any", autocomplete: "off" })
   );
+  // A fact's key (user.city): the list then holds its values over time, the one that holds and
+  // those it closed.
+  const key = /** @type {HTMLInputElement} */ (
+    h("input", {
+      type: "text",
+      value: ctx.query.get("key") ?? "",
+      placeholder: "user.city",
+      autocomplete: "off",
+    })
+  );
   const archived = /** @type {HTMLSelectElement} */ (
     h(
       "select",
@@ -128,6 +138,7 @@ export async function renderMemory(ctx) {
         query: {
           kind: kind.value.trim(),
           userId: user.value.trim(),
+          filter: key.value.trim() === "" ? undefined : JSON.stringify({ key: key.value.trim() }),
           archived: archived.value,
           cursor,
           limit: 50,
@@ -146,11 +157,12 @@ export async function renderMemory(ctx) {
     ctx.setQuery({
       kind: kind.value.trim(),
       user: user.value.trim(),
+      key: key.value.trim(),
       archived: archived.value === "exclude" ? undefined : archived.value,
     });
     load(true);
   };
-  for (const el of [kind, user, archived]) el.addEventListener("change", apply);
+  for (const el of [kind, user, key, archived]) el.addEventListener("change", apply);
   more.addEventListener("click", () => load(false));
 
   replace(
@@ -167,7 +179,14 @@ export async function renderMemory(ctx) {
       "section",
       { "aria-labelledby": "memories-title" },
       h("h2", { id: "memories-title" }, "Memories"),
-      h("div", { class: "toolbar" }, field("Kind", kind), field("User", user), field("Show", archived)),
+      h(
+        "div",
+        { class: "toolbar" },
+        field("Kind", kind),
+        field("User", user),
+        field("Key", key),
+        field("Show", archived),
+      ),
       note,
       list,
       more,

@@ -92,6 +92,8 @@ describe("entity extractor", () => {
       ],
     );
     assert.deepEqual(names("Seven of us went. Nah. Phew! See you Fri or Tues."), []);
+    // An assistant's acknowledgements name no one either.
+    assert.deepEqual(names("Noted: green tea. Done! Understood. Certainly, Ada."), [["Ada", "person"]]);
     // Short gerund-shaped and adverb-shaped names, and a possessive, are names.
     assert.deepEqual(names("Ming called. Emily's dog ran. Kimberly laughed."), [
       ["Ming", "person"],

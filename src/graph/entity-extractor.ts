@@ -42,7 +42,7 @@ const SENTENCE_OPENERS = new Set(
   everyone everybody someone somebody anyone anybody nobody bye goodbye btw gonna wanna gotta whoa woah
   yay oops ha hmm um uh aw aww nah phew fyi yikes ugh meh one two three four five six seven eight nine
   ten twelve twenty hundred thousand keep take make give tell try stay come bring call find help enjoy believe
-  need want show talk appreciate agree start remind`
+  need want show talk appreciate agree start remind note done understood certainly indeed alright`
     .split(/\s+/)
     .filter(Boolean),
 );

@@ -332,7 +332,6 @@ export class SearchService {
 /** The weight of each part of a score. */
 type Weights = Record<keyof typeof DEFAULT_WEIGHTS, number>;
 
-/** The parts of a score that no ranking found: those of an item brought in by a link alone. */
 /**
  * Memories the text ranks alike, in the order a reader of what is true wants: what holds at `at`
  * before what no longer does (or not yet), then the one true since later (`validFrom`, else when it
@@ -342,8 +341,8 @@ type Weights = Record<keyof typeof DEFAULT_WEIGHTS, number>;
  * are reordered.
  */
 function presentFirst<T extends { item: Memory; score: number }>(hits: T[], at: string): T[] {
-  const holds = (m: Memory) =>
-    (m.validTo === null || m.validTo > at) && (m.validFrom === null || m.validFrom <= at);
+  const t = Date.parse(at);
+  const holds = (m: Memory) => holdsAt(m, t);
   for (let start = 0; start < hits.length; ) {
     let end = start + 1;
     while (end < hits.length && hits[end]?.score === hits[start]?.score) end++;
@@ -363,6 +362,7 @@ function presentFirst<T extends { item: Memory; score: number }>(hits: T[], at: 
   return hits;
 }
 
+/** The parts of a score that no ranking found: those of an item brought in by a link alone. */
 const UNRANKED = {
   bm25: null,
   lexicalScore: null,
@@ -506,12 +506,16 @@ export function memoryMatches(m: Memory, f: MemoryFilter): boolean {
   const created = Date.parse(m.createdAt);
   if (f.createdAfter !== undefined && created < Date.parse(f.createdAfter)) return false;
   if (f.createdBefore !== undefined && created >= Date.parse(f.createdBefore)) return false;
-  if (f.validAt !== undefined) {
-    const t = Date.parse(f.validAt);
-    if (m.validFrom !== null && Date.parse(m.validFrom) > t) return false;
-    if (m.validTo !== null && Date.parse(m.validTo) <= t) return false;
-  }
+  if (f.validAt !== undefined && !holdsAt(m, Date.parse(f.validAt))) return false;
   return true;
+}
+
+/** Whether a memory is true at instant `t` (ms): begun by then (`validFrom`), not yet ended (`validTo`). */
+function holdsAt(m: Memory, t: number): boolean {
+  return (
+    (m.validFrom === null || Date.parse(m.validFrom) <= t) &&
+    (m.validTo === null || Date.parse(m.validTo) > t)
+  );
 }
 
 function messageMatches(m: Message, f: MessageFilter): boolean {

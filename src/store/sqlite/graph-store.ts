@@ -165,13 +165,11 @@ export class SqliteGraphStore implements GraphStore {
       return this.#s
         .all<EntityRow>(
           `SELECT ${ENTITY_SELECT} FROM graph_entities e
-           WHERE e.agent_id = ? AND e.user_key = ?
-             AND (? IS NULL OR e.mentions < ? OR (e.mentions = ? AND e.key > ?))
-           ORDER BY e.mentions DESC, e.key LIMIT ?`,
+           WHERE e.agent_id = ?1 AND e.user_key = ?2
+             AND (?3 IS NULL OR e.mentions < ?3 OR (e.mentions = ?3 AND e.key > ?4))
+           ORDER BY e.mentions DESC, e.key LIMIT ?5`,
           agentId,
           userKey(userId),
-          after?.mentions ?? null,
-          after?.mentions ?? null,
           after?.mentions ?? null,
           after?.key ?? "",
           options.limit,

@@ -4,9 +4,6 @@ import { field, h, replace, shortId, time } from "../dom.js";
 import { agentHeader } from "./agent-tabs.js";
 import { message } from "./history.js";
 
-/** The entity list's order on the page shown (from its address): links keep it. */
-let listOrder = "key";
-
 /** Mentions whose text the entity's page reads (one request each). */
 const MENTION_TEXTS = 20;
 /** Rows of the relations' timeline: a person named in every turn has hundreds of relations. */
@@ -34,19 +31,25 @@ export async function renderGraph(ctx) {
   const base = agentPath(agent.id);
   const userId = ctx.query.get("user") ?? "";
   const entityName = ctx.query.get("entity") ?? "";
-  listOrder = ctx.query.get("order") === "mentions" ? "mentions" : "key";
+  // Where the page is (its address): every link it draws keeps the user and the list's order.
+  /** @type {Place} */
+  const place = {
+    agentId: agent.id,
+    userId,
+    order: ctx.query.get("order") === "mentions" ? "mentions" : "key",
+  };
   const order = /** @type {HTMLSelectElement} */ (
     h(
       "select",
       {
         onchange: () => {
-          location.hash = graphHash(agent.id, userId, entityName, order.value);
+          location.hash = graphHash({ ...place, order: order.value }, entityName);
         },
       },
       [
         ["key", "By name"],
         ["mentions", "Most named first"],
-      ].map(([v, l]) => h("option", { value: v, selected: listOrder === v }, l)),
+      ].map(([v, l]) => h("option", { value: v, selected: place.order === v }, l)),
     )
   );
   const user = /** @type {HTMLInputElement} */ (
@@ -64,7 +67,7 @@ export async function renderGraph(ctx) {
       role: "search",
       onsubmit: (/** @type {SubmitEvent} */ event) => {
         event.preventDefault();
-        location.hash = graphHash(agent.id, user.value.trim(), find.value.trim());
+        location.hash = graphHash({ ...place, userId: user.value.trim() }, find.value.trim());
       },
     },
     field("User", user),
@@ -79,9 +82,9 @@ export async function renderGraph(ctx) {
   async function load() {
     try {
       const page = await api(`${base}/entities`, {
-        query: { userId, order: listOrder === "mentions" ? "mentions" : undefined, cursor, limit: 100 },
+        query: { userId, order: place.order === "mentions" ? "mentions" : undefined, cursor, limit: 100 },
       });
-      for (const e of page.items) rows.append(entityRow(e, agent.id, userId));
+      for (const e of page.items) rows.append(entityRow(e, place));
       cursor = page.nextCursor;
       more.hidden = cursor === null;
       note.textContent =
@@ -95,7 +98,7 @@ export async function renderGraph(ctx) {
     }
   }
   more.addEventListener("click", () => load());
-  const detail = entityName === "" ? null : await entitySection(base, agent.id, userId, entityName);
+  const detail = entityName === "" ? null : await entitySection(base, place, entityName);
   if (ctx.stale()) return;
   replace(
     ctx.main,
@@ -148,30 +151,34 @@ export async function renderGraph(ctx) {
 }
 
 /**
- * @param {string} agentId
- * @param {string} userId
- * @param {string} entity
- * @param {string} [order] the list's order: `key` (by name) or `mentions` (the most named first)
+ * The Graph page of one agent: whose graph (`userId`, "" for the agent's own) and in which order its
+ * entities are listed (`key`, by name, or `mentions`, the most named first).
+ * @typedef {{ agentId: string, userId: string, order: string }} Place
  */
-function graphHash(agentId, userId, entity, order = listOrder) {
+
+/**
+ * The address of the Graph page at `place`, opened at an entity ("" for none).
+ * @param {Place} place
+ * @param {string} entity
+ */
+function graphHash(place, entity) {
   const query = new URLSearchParams();
-  if (userId !== "") query.set("user", userId);
+  if (place.userId !== "") query.set("user", place.userId);
   if (entity !== "") query.set("entity", entity);
-  if (order === "mentions") query.set("order", order);
+  if (place.order === "mentions") query.set("order", place.order);
   const search = query.toString();
-  return `#/agents/${encodeURIComponent(agentId)}/graph${search === "" ? "" : `?${search}`}`;
+  return `#/agents/${encodeURIComponent(place.agentId)}/graph${search === "" ? "" : `?${search}`}`;
 }
 
 /**
  * @param {any} e
- * @param {string} agentId
- * @param {string} userId
+ * @param {Place} place
  */
-function entityRow(e, agentId, userId) {
+function entityRow(e, place) {
   return h(
     "tr",
     { "data-key": e.key },
-    h("td", {}, h("a", { href: graphHash(agentId, userId, e.key) }, e.name)),
+    h("td", {}, h("a", { href: graphHash(place, e.key) }, e.name)),
     h("td", {}, e.type),
     h("td", {}, String(e.mentions)),
     h("td", {}, time(e.firstSeen)),
@@ -183,15 +190,14 @@ function entityRow(e, agentId, userId) {
  * One entity: its relations over time (a timeline and a table) and the latest memories and messages
  * naming it. An unknown name is said in words here, not as a missing agent.
  * @param {string} base
- * @param {string} agentId
- * @param {string} userId
+ * @param {Place} place
  * @param {string} name
  */
-async function entitySection(base, agentId, userId, name) {
+async function entitySection(base, place, name) {
   /** @type {any} */
   let detail;
   try {
-    detail = await api(`${base}/entities/${encodeURIComponent(name)}`, { query: { userId } });
+    detail = await api(`${base}/entities/${encodeURIComponent(name)}`, { query: { userId: place.userId } });
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 404) throw error;
     return h(
@@ -199,7 +205,7 @@ async function entitySection(base, agentId, userId, name) {
       { id: "entity", class: "problem", role: "alert" },
       h("h2", {}, `No entity “${name}”`),
       h("p", {}, error.message),
-      h("p", {}, h("a", { href: graphHash(agentId, userId, "") }, "Back to the entities")),
+      h("p", {}, h("a", { href: graphHash(place, "") }, "Back to the entities")),
     );
   }
   const { entity, relations, mentions } = detail;
@@ -262,7 +268,7 @@ async function entitySection(base, agentId, userId, name) {
                     "tr",
                     { class: r.validTo === null ? "open" : "closed" },
                     h("td", {}, how(r)),
-                    h("td", {}, h("a", { href: graphHash(agentId, userId, other(r)) }, other(r))),
+                    h("td", {}, h("a", { href: graphHash(place, other(r)) }, other(r))),
                     h("td", {}, String(r.weight)),
                     h("td", {}, time(r.validFrom)),
                     h(

@@ -26,6 +26,7 @@ import { graphMemories, graphMessages, graphUsers } from "./graph-candidates.ts"
 import { queryTerms } from "./query-terms.ts";
 import { type RelatedHit, relatedLinks, relatedMemories } from "./related-links.ts";
 import { DEFAULT_WEIGHTS, type ParsedSearch, type SearchInput, searchInput } from "./search-schema.ts";
+import type { QueryVector } from "./vector-index.ts";
 
 /** Why a result ranked where it did. */
 export interface ScoreComponents {
@@ -117,19 +118,15 @@ export class SearchService {
     // answers in tens of milliseconds or more), once for every pass below. An HTTP client writes
     // its request on a later turn of the event loop, so the loop is let turn a few times first,
     // unless the embedding is there already (a model computed in this process).
+    let embedded: QueryVector | undefined;
     const queryVector =
-      weights.vector > 0 && q.query.trim() !== "" ? this.#ctx.vectors.embedQuery(q.query) : null;
+      weights.vector > 0 && q.query.trim() !== ""
+        ? this.#ctx.vectors.embedQuery(q.query).then((v) => {
+            embedded = v;
+            return v;
+          })
+        : null;
     if (queryVector !== null) await Promise.race([queryVector, loopTurns(REQUEST_TURNS)]);
-    const graph: GraphExpansion =
-      (q.graph ?? keepsGraph(agent)) && weights.graph > 0 && q.query.trim() !== ""
-        ? await expandThroughGraph(
-            this.#ctx.store,
-            agent.id,
-            graphUsers(q.userId, q.includeShared),
-            q.query,
-            q.validAt ?? at,
-          )
-        : { hits: new Map(), named: [] };
     // Project memories are ranked as a list of their own (the holder's index and statistics) and
     // fused with the agent's by score, as memories and messages are.
     const holder = q.sources.includes("memories") && projectMemoryAccess(agent) !== "none" ? holderId : null;
@@ -139,193 +136,226 @@ export class SearchService {
       if (source === "memories" && holder !== null)
         passes.push({ source, ownerId: holder, scope: "project" });
     }
-    // Every pass's full-text stage first, then every pass's vector stage: the query's embedding is
-    // awaited only once the text has been searched.
-    const ranked: {
-      source: "memories" | "messages";
-      ownerId: string;
-      scope: MemoryScope;
-      lexical: TextHit[];
-      byId: Map<string, Candidate>;
-    }[] = [];
-    for (const { source, ownerId, scope } of passes) {
-      const lexical: TextHit[] = [];
-      const byId = new Map<string, Candidate>();
-      if (source === "memories") {
-        const filter = memoryFilter(ownerId, q, at);
-        for (const hit of presentFirst(
-          await this.#ctx.store.memories.searchText(filter, terms, q.candidates),
-          q.validAt ?? at,
-        )) {
-          lexical.push({ item: { source: "memory", item: hit.item }, score: hit.score });
-        }
-        // Hits were ranked by some of these terms, so they were not all too common: no need to ask.
-        if (
-          terms.length === 0 ||
-          (lexical.length === 0 && (await this.#ctx.store.memories.tooCommonToRank(ownerId, terms)))
-        ) {
-          for (const memory of await this.#ctx.store.memories.list(filter, { limit: q.candidates })) {
-            byId.set(memory.id, { source: "memory", item: memory });
+    // Nearest neighbours a vector stage asks for: more when a filter will leave some out.
+    const vectorK = (source: "memories" | "messages") =>
+      source === "memories" && q.filter !== undefined
+        ? Math.min(q.candidates * FILTER_OVERFETCH, 1000)
+        : q.candidates;
+    // With the query's embedding at hand, the first pass's vector stage begins now: the part of its
+    // scan the helper thread takes runs while the graph and the text are searched here.
+    const head = passes[0];
+    const early =
+      embedded?.vector != null && head !== undefined
+        ? this.#ctx.vectors.startSearch(head.source, head.ownerId, embedded.vector, vectorK(head.source))
+        : null;
+    try {
+      const graph: GraphExpansion =
+        (q.graph ?? keepsGraph(agent)) && weights.graph > 0 && q.query.trim() !== ""
+          ? await expandThroughGraph(
+              this.#ctx.store,
+              agent.id,
+              graphUsers(q.userId, q.includeShared),
+              q.query,
+              q.validAt ?? at,
+            )
+          : { hits: new Map(), named: [] };
+      // Every pass's full-text stage first, then every pass's vector stage: the query's embedding is
+      // awaited only once the text has been searched.
+      const ranked: {
+        source: "memories" | "messages";
+        ownerId: string;
+        scope: MemoryScope;
+        lexical: TextHit[];
+        byId: Map<string, Candidate>;
+      }[] = [];
+      for (const { source, ownerId, scope } of passes) {
+        const lexical: TextHit[] = [];
+        const byId = new Map<string, Candidate>();
+        if (source === "memories") {
+          const filter = memoryFilter(ownerId, q, at);
+          for (const hit of presentFirst(
+            await this.#ctx.store.memories.searchText(filter, terms, q.candidates),
+            q.validAt ?? at,
+          )) {
+            lexical.push({ item: { source: "memory", item: hit.item }, score: hit.score });
           }
-        }
-      } else {
-        const filter = messageFilter(agent.id, q);
-        for (const hit of await rankMessages(this.#ctx.store, filter, q.query, q.candidates)) {
-          lexical.push({ item: { source: "message", item: hit.message }, score: hit.score, bm25: hit.bm25 });
-        }
-        if (terms.length === 0 || (await this.#ctx.store.messages.tooCommonToRank(agent.id, terms))) {
-          for (const message of await this.#ctx.store.messages.list(filter, {
-            limit: q.candidates,
-            newestFirst: true,
-          })) {
-            byId.set(message.id, { source: "message", item: message });
-          }
-        }
-      }
-      ranked.push({ source, ownerId, scope, lexical, byId });
-    }
-    for (const { source, ownerId, scope, lexical, byId } of ranked) {
-      let vector: VectorHit[] | null = null;
-      if (source === "memories") {
-        const filter = memoryFilter(ownerId, q, at);
-        if (queryVector !== null) {
-          // A filter leaves out some nearest neighbours: take more, keep the best that pass.
-          const k = q.filter === undefined ? q.candidates : Math.min(q.candidates * FILTER_OVERFETCH, 1000);
-          const found = await this.#ctx.vectors.search("memories", ownerId, queryVector, k);
-          warnOnce(found.warning);
-          vector = found.hits;
-          const missing = (vector ?? [])
-            .map((h) => h.id)
-            .filter((id) => !lexical.some((l) => l.item.item.id === id));
-          if (q.filter === undefined) {
-            for (const memory of await this.#ctx.store.memories.getMany(ownerId, missing)) {
-              if (memoryMatches(memory, filter)) byId.set(memory.id, { source: "memory", item: memory });
+          // Hits were ranked by some of these terms, so they were not all too common: no need to ask.
+          if (
+            terms.length === 0 ||
+            (lexical.length === 0 && (await this.#ctx.store.memories.tooCommonToRank(ownerId, terms)))
+          ) {
+            for (const memory of await this.#ctx.store.memories.list(filter, { limit: q.candidates })) {
+              byId.set(memory.id, { source: "memory", item: memory });
             }
-          } else if (vector !== null) {
-            // The store holds the hits to every condition, the metadata filter included, in one query.
-            const kept = await this.#ctx.store.memories.list(
-              { ...filter, ids: missing },
-              { limit: missing.length + 1 },
-            );
-            for (const memory of kept) byId.set(memory.id, { source: "memory", item: memory });
-            const passed = new Set([...kept.map((m) => m.id), ...lexical.map((l) => l.item.item.id)]);
-            vector = vector.filter((hit) => passed.has(hit.id)).slice(0, q.candidates);
           }
-        }
-      } else {
-        const filter = messageFilter(agent.id, q);
-        if (queryVector !== null) {
-          const found = await this.#ctx.vectors.search("messages", agent.id, queryVector, q.candidates);
-          warnOnce(found.warning);
-          vector = found.hits;
-          for (const hit of vector ?? []) {
-            if (lexical.some((l) => l.item.item.id === hit.id)) continue;
-            const message = await this.#ctx.store.messages.get(agent.id, hit.id);
-            if (message !== null && messageMatches(message, filter))
+        } else {
+          const filter = messageFilter(agent.id, q);
+          for (const hit of await rankMessages(this.#ctx.store, filter, q.query, q.candidates)) {
+            lexical.push({
+              item: { source: "message", item: hit.message },
+              score: hit.score,
+              bm25: hit.bm25,
+            });
+          }
+          if (terms.length === 0 || (await this.#ctx.store.messages.tooCommonToRank(agent.id, terms))) {
+            for (const message of await this.#ctx.store.messages.list(filter, {
+              limit: q.candidates,
+              newestFirst: true,
+            })) {
               byId.set(message.id, { source: "message", item: message });
-          }
-          if (q.filter !== undefined && vector !== null) {
-            // Messages found only by vector are held to the metadata filter by the store.
-            const ids = vector.map((hit) => hit.id);
-            const kept = new Set(
-              (await this.#ctx.store.messages.list({ ...filter, ids }, { limit: ids.length + 1 })).map(
-                (m) => m.id,
-              ),
-            );
-            for (const hit of vector) if (!kept.has(hit.id)) byId.delete(hit.id);
-            vector = vector.filter((hit) => kept.has(hit.id));
+            }
           }
         }
+        ranked.push({ source, ownerId, scope, lexical, byId });
       }
-      for (const hit of lexical) byId.set(hit.item.item.id, hit.item);
-      // The graph is the agent's own: it brings in the agent's memories and messages, not the project's.
-      if (graph.hits.size > 0 && scope === "agent") {
-        const found = new Set(byId.keys());
-        const added: Candidate[] =
-          source === "memories"
-            ? (await graphMemories(this.#ctx.store, graph.hits, memoryFilter(agent.id, q, at), found)).map(
-                (item) => ({ source: "memory", item }),
-              )
-            : (await graphMessages(this.#ctx.store, graph.hits, messageFilter(agent.id, q), found)).map(
-                (item) => ({ source: "message", item }),
+      for (const [pass, { source, ownerId, scope, lexical, byId }] of ranked.entries()) {
+        let vector: VectorHit[] | null = null;
+        const nearest = () =>
+          pass === 0 && early !== null
+            ? early.result()
+            : this.#ctx.vectors.search(source, ownerId, queryVector as Promise<QueryVector>, vectorK(source));
+        if (source === "memories") {
+          const filter = memoryFilter(ownerId, q, at);
+          if (queryVector !== null) {
+            // A filter leaves out some nearest neighbours: take more, keep the best that pass.
+            const found = await nearest();
+            warnOnce(found.warning);
+            vector = found.hits;
+            const missing = (vector ?? [])
+              .map((h) => h.id)
+              .filter((id) => !lexical.some((l) => l.item.item.id === id));
+            if (q.filter === undefined) {
+              for (const memory of await this.#ctx.store.memories.getMany(ownerId, missing)) {
+                if (memoryMatches(memory, filter)) byId.set(memory.id, { source: "memory", item: memory });
+              }
+            } else if (vector !== null) {
+              // The store holds the hits to every condition, the metadata filter included, in one query.
+              const kept = await this.#ctx.store.memories.list(
+                { ...filter, ids: missing },
+                { limit: missing.length + 1 },
               );
-        // A memory that names an entity the query names has no graph part (`graphPart`): not taken in.
-        for (const candidate of added)
-          if (!namesQueried(graph, candidate)) byId.set(candidate.item.id, candidate);
+              for (const memory of kept) byId.set(memory.id, { source: "memory", item: memory });
+              const passed = new Set([...kept.map((m) => m.id), ...lexical.map((l) => l.item.item.id)]);
+              vector = vector.filter((hit) => passed.has(hit.id)).slice(0, q.candidates);
+            }
+          }
+        } else {
+          const filter = messageFilter(agent.id, q);
+          if (queryVector !== null) {
+            const found = await nearest();
+            warnOnce(found.warning);
+            vector = found.hits;
+            for (const hit of vector ?? []) {
+              if (lexical.some((l) => l.item.item.id === hit.id)) continue;
+              const message = await this.#ctx.store.messages.get(agent.id, hit.id);
+              if (message !== null && messageMatches(message, filter))
+                byId.set(message.id, { source: "message", item: message });
+            }
+            if (q.filter !== undefined && vector !== null) {
+              // Messages found only by vector are held to the metadata filter by the store.
+              const ids = vector.map((hit) => hit.id);
+              const kept = new Set(
+                (await this.#ctx.store.messages.list({ ...filter, ids }, { limit: ids.length + 1 })).map(
+                  (m) => m.id,
+                ),
+              );
+              for (const hit of vector) if (!kept.has(hit.id)) byId.delete(hit.id);
+              vector = vector.filter((hit) => kept.has(hit.id));
+            }
+          }
+        }
+        for (const hit of lexical) byId.set(hit.item.item.id, hit.item);
+        // The graph is the agent's own: it brings in the agent's memories and messages, not the project's.
+        if (graph.hits.size > 0 && scope === "agent") {
+          const found = new Set(byId.keys());
+          const added: Candidate[] =
+            source === "memories"
+              ? (await graphMemories(this.#ctx.store, graph.hits, memoryFilter(agent.id, q, at), found)).map(
+                  (item) => ({ source: "memory", item }),
+                )
+              : (await graphMessages(this.#ctx.store, graph.hits, messageFilter(agent.id, q), found)).map(
+                  (item) => ({ source: "message", item }),
+                );
+          // A memory that names an entity the query names has no graph part (`graphPart`): not taken in.
+          for (const candidate of added)
+            if (!namesQueried(graph, candidate)) byId.set(candidate.item.id, candidate);
+        }
+        const lexicalRank = new Map(
+          lexical.map((hit, i) => [
+            hit.item.item.id,
+            { rank: i + 1, score: hit.score, bm25: hit.bm25 === undefined ? hit.score : hit.bm25 },
+          ]),
+        );
+        const vectorRank = new Map(
+          (vector ?? []).map((hit, i) => [hit.id, { rank: i + 1, distance: hit.distance }]),
+        );
+        const activeLexical = weights.lexical;
+        const activeVector = vector === null ? 0 : weights.vector;
+        const best = (activeLexical + activeVector) * rrf(1);
+        for (const [id, candidate] of byId) {
+          const lex = lexicalRank.get(id);
+          const vec = vectorRank.get(id);
+          const relevance =
+            best === 0 ? 0 : (activeLexical * rrf(lex?.rank) + activeVector * rrf(vec?.rank)) / best;
+          const components: ScoreComponents = {
+            bm25: lex?.bm25 ?? null,
+            lexicalScore: lex?.score ?? null,
+            lexicalRank: lex?.rank ?? null,
+            vectorDistance: vec?.distance ?? null,
+            vectorRank: vec?.rank ?? null,
+            relevance: round(relevance),
+            ...standing(candidate, now, q.recencyHalfLifeDays),
+            ...linkParts(graph, candidate),
+          };
+          scored.push(resultOf(candidate, scope, components, weights));
+        }
       }
-      const lexicalRank = new Map(
-        lexical.map((hit, i) => [
-          hit.item.item.id,
-          { rank: i + 1, score: hit.score, bm25: hit.bm25 === undefined ? hit.score : hit.bm25 },
-        ]),
-      );
-      const vectorRank = new Map(
-        (vector ?? []).map((hit, i) => [hit.id, { rank: i + 1, distance: hit.distance }]),
-      );
-      const activeLexical = weights.lexical;
-      const activeVector = vector === null ? 0 : weights.vector;
-      const best = (activeLexical + activeVector) * rrf(1);
-      for (const [id, candidate] of byId) {
-        const lex = lexicalRank.get(id);
-        const vec = vectorRank.get(id);
-        const relevance =
-          best === 0 ? 0 : (activeLexical * rrf(lex?.rank) + activeVector * rrf(vec?.rank)) / best;
-        const components: ScoreComponents = {
-          bm25: lex?.bm25 ?? null,
-          lexicalScore: lex?.score ?? null,
-          lexicalRank: lex?.rank ?? null,
-          vectorDistance: vec?.distance ?? null,
-          vectorRank: vec?.rank ?? null,
-          relevance: round(relevance),
-          ...standing(candidate, now, q.recencyHalfLifeDays),
-          ...linkParts(graph, candidate),
-        };
-        scored.push(resultOf(candidate, scope, components, weights));
+      // The best results bring in the memories sleep-time consolidation linked to them as related.
+      const related = weights.related > 0 ? relatedLinks(scored) : new Map<string, RelatedHit>();
+      if (related.size > 0) {
+        const found = new Set(scored.map((r) => r.id));
+        for (const memory of await relatedMemories(
+          this.#ctx.store,
+          related,
+          memoryFilter(agent.id, q, at),
+          found,
+        )) {
+          const candidate = { source: "memory", item: memory } as const;
+          const components: ScoreComponents = {
+            ...UNRANKED,
+            ...standing(candidate, now, q.recencyHalfLifeDays),
+            ...linkParts(graph, candidate),
+          };
+          scored.push(resultOf(candidate, "agent", components, weights));
+        }
+        for (const [i, result] of scored.entries()) {
+          const hit = related.get(result.id);
+          if (hit === undefined) continue;
+          const components = { ...result.components, related: round(hit.score), relatedTo: hit.from };
+          scored[i] = { ...result, components, score: round(total(components, weights)) };
+        }
       }
-    }
-    // The best results bring in the memories sleep-time consolidation linked to them as related.
-    const related = weights.related > 0 ? relatedLinks(scored) : new Map<string, RelatedHit>();
-    if (related.size > 0) {
-      const found = new Set(scored.map((r) => r.id));
-      for (const memory of await relatedMemories(
-        this.#ctx.store,
-        related,
-        memoryFilter(agent.id, q, at),
-        found,
-      )) {
-        const candidate = { source: "memory", item: memory } as const;
-        const components: ScoreComponents = {
-          ...UNRANKED,
-          ...standing(candidate, now, q.recencyHalfLifeDays),
-          ...linkParts(graph, candidate),
-        };
-        scored.push(resultOf(candidate, "agent", components, weights));
-      }
-      for (const [i, result] of scored.entries()) {
-        const hit = related.get(result.id);
-        if (hit === undefined) continue;
-        const components = { ...result.components, related: round(hit.score), relatedTo: hit.from };
-        scored[i] = { ...result, components, score: round(total(components, weights)) };
-      }
-    }
 
-    scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-    const { kept, dropped } = suppressNearDuplicates(scored, (r) => r.text, q.dedupeThreshold, q.k);
-    if (q.recordAccess) {
-      const owners = new Map<string, string[]>();
-      for (const r of kept) {
-        if (r.memory === undefined) continue;
-        owners.set(r.memory.agentId, [...(owners.get(r.memory.agentId) ?? []), r.id]);
+      scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+      const { kept, dropped } = suppressNearDuplicates(scored, (r) => r.text, q.dedupeThreshold, q.k);
+      if (q.recordAccess) {
+        const owners = new Map<string, string[]>();
+        for (const r of kept) {
+          if (r.memory === undefined) continue;
+          owners.set(r.memory.agentId, [...(owners.get(r.memory.agentId) ?? []), r.id]);
+        }
+        for (const [ownerId, ids] of owners) {
+          await this.#ctx.store.memories.recordAccess(ownerId, ids, nowIso(this.#ctx));
+        }
       }
-      for (const [ownerId, ids] of owners) {
-        await this.#ctx.store.memories.recordAccess(ownerId, ids, nowIso(this.#ctx));
-      }
+      return {
+        results: kept,
+        suppressed: dropped.map((d) => ({ id: d.item.id, duplicateOf: d.duplicateOf.id })),
+        warnings,
+      };
+    } finally {
+      early?.cancel();
     }
-    return {
-      results: kept,
-      suppressed: dropped.map((d) => ({ id: d.item.id, duplicateOf: d.duplicateOf.id })),
-      warnings,
-    };
   }
 }
 

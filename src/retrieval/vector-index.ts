@@ -1,7 +1,14 @@
 import { EngramError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import type { Embedder } from "../models/embedder.ts";
-import type { Store, VectorHit, VectorItem, VectorItems, VectorSpace } from "../store/store.ts";
+import type {
+  PendingVectorSearch,
+  Store,
+  VectorHit,
+  VectorItem,
+  VectorItems,
+  VectorSpace,
+} from "../store/store.ts";
 import type { UnitOfWork } from "../store/unit-of-work.ts";
 import { EmbeddingLru } from "./embedding-lru.ts";
 
@@ -34,6 +41,12 @@ export function storeWith(work: UnitOfWork, vectors: ItemVectors): void {
 export interface QueryVector {
   vector: Float32Array | null;
   warning: string | null;
+}
+
+/** A vector search begun early (see `VectorIndex.startSearch`). */
+export interface PendingSearch {
+  result(): Promise<{ hits: VectorHit[] | null; warning: string | null }>;
+  cancel(): void;
 }
 
 const skipped = (error: unknown) => `vector search skipped: ${(error as Error).message}`;
@@ -210,6 +223,32 @@ export class VectorIndex {
     } catch (error) {
       return { hits: null, warning: skipped(error) };
     }
+  }
+
+  /**
+   * `search` of an embedding already made, begun now and finished by `result` (see
+   * `VectorStore.startSearch`): a backend that can work on it meanwhile does. Finish or cancel it.
+   */
+  startSearch(space: VectorSpace, agentId: string, vector: Float32Array, k: number): PendingSearch {
+    const store = this.#store.vectors;
+    let pending: PendingVectorSearch | null = null;
+    try {
+      pending = store?.startSearch?.(space, agentId, vector, k) ?? null;
+    } catch {
+      pending = null;
+    }
+    return {
+      result: async () => {
+        try {
+          const hits =
+            (await (pending === null ? store?.search(space, agentId, vector, k) : pending.result())) ?? [];
+          return { hits, warning: null };
+        } catch (error) {
+          return { hits: null, warning: skipped(error) };
+        }
+      },
+      cancel: () => pending?.cancel(),
+    };
   }
 
   /** Embeds the agent's items that have no vector yet (at most `maxItems`); returns how many were embedded. */

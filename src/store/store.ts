@@ -639,6 +639,14 @@ export function graphRecordsNow(records: GraphRecords): readonly GraphRecord[] {
   return typeof records === "function" ? records() : records;
 }
 
+/** A vector search under way (see `VectorStore.startSearch`). */
+export interface PendingVectorSearch {
+  /** Its hits; a search already cancelled is run afresh. */
+  result(): Promise<VectorHit[]>;
+  /** Stops the work begun, when its result is no longer wanted. */
+  cancel(): void;
+}
+
 export interface VectorStore {
   /** The dimension of stored vectors, or null before the first one is stored. */
   dimensions(): Promise<number | null>;
@@ -647,6 +655,13 @@ export interface VectorStore {
   /** Stores the vectors of the agent's items (replacing any they had); items not the agent's are skipped. */
   upsert(space: VectorSpace, agentId: string, items: readonly VectorItem[]): Promise<void>;
   search(space: VectorSpace, agentId: string, vector: Float32Array, k: number): Promise<VectorHit[]>;
+  /**
+   * `search` begun now and finished by `result`, where the backend can work on it meanwhile (SQLite
+   * hands part of a large scan to the helper thread at once, so it runs while the caller searches
+   * the text). The hits are those `search` would give when `result` is called. A search begun must
+   * be finished or cancelled. Absent where there is nothing to begin early.
+   */
+  startSearch?(space: VectorSpace, agentId: string, vector: Float32Array, k: number): PendingVectorSearch;
   /** Removes the vectors of these items (e.g. when their text changed or they were deleted). */
   remove(space: VectorSpace, ids: readonly string[]): Promise<void>;
   /** Ids of the agent's items in `space` with no vector yet. */

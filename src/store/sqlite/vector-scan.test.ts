@@ -259,6 +259,64 @@ describe("vector scans shared with the helper thread", () => {
     assert.equal(outputOnceExited(script(false)), "10");
   });
 
+  it("find, for a search begun early, what a search finds when its result is asked for", async () => {
+    const { f, path } = await trainedFile("early.db");
+    const alone = new Fixture({ minProbeFraction: 1 }, path, true);
+    for (const query of clustered(22, 10, 40)) {
+      const pending = f.store.startSearch("memories", A, query, 10);
+      // The caller's other work: the helper thread takes lists meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.deepEqual(await pending.result(), await alone.store.search("memories", A, query, 10));
+      // Asked again, the search runs afresh.
+      assert.deepEqual(await pending.result(), await alone.store.search("memories", A, query, 10));
+    }
+    f.store.close();
+  });
+
+  it("find what was written between the start of a search and its result", async () => {
+    const { f, path } = await trainedFile("early-write.db");
+    const alone = new Fixture({ minProbeFraction: 1 }, path, true);
+    const query = clustered(23, 1, 40)[0] as Float32Array;
+    const pending = f.store.startSearch("memories", A, query, 10);
+    // The query itself, written after the search began: the nearest of all once it is there.
+    const [written] = await f.add(A, [query]);
+    const hits = await pending.result();
+    assert.equal(hits[0]?.id, written);
+    assert.deepEqual(hits, await alone.store.search("memories", A, query, 10));
+    f.store.close();
+  });
+
+  it("call off a search begun early, and still answer it afresh if asked", async () => {
+    const { f, path } = await trainedFile("early-cancel.db");
+    const alone = new Fixture({ minProbeFraction: 1 }, path, true);
+    const [query, next] = clustered(24, 2, 40) as [Float32Array, Float32Array];
+    const pending = f.store.startSearch("memories", A, query, 10);
+    pending.cancel();
+    pending.cancel();
+    assert.deepEqual(
+      await f.store.search("memories", A, next, 10),
+      await alone.store.search("memories", A, next, 10),
+    );
+    assert.deepEqual(await pending.result(), await alone.store.search("memories", A, query, 10));
+    f.store.close();
+  });
+
+  it("let the process exit with a search begun early and never finished", () => {
+    const support = new URL("./vector-test-support.ts", import.meta.url).href;
+    const thread = new URL("../../threads/helper-thread.ts", import.meta.url).href;
+    const script = `
+      import { A, clustered, D, Fixture } from ${JSON.stringify(support)};
+      import { startOnThread } from ${JSON.stringify(thread)};
+      await startOnThread("entities", { texts: ["warm up"] }).settled();
+      const f = new Fixture({ trainThreshold: 1000, retrainGrowth: 0, minProbeFraction: 1, sharedScan: { extension: ${JSON.stringify(extension)} } }, ${JSON.stringify(join(dir, "early-exit.db"))});
+      await f.store.initialise(D);
+      await f.add(A, clustered(25, 5000, 40));
+      f.store.startSearch("memories", A, clustered(26, 1, 40)[0], 10);
+      console.log("begun");
+    `;
+    assert.equal(outputOnceExited(script), "begun");
+  });
+
   it("name a file by device, inode and birth time, and nothing in memory", () => {
     assert.equal(fileIdentity(":memory:"), null);
     assert.equal(fileIdentity(null), null);

@@ -162,6 +162,15 @@ export function scanShared(
   return scanInOrder(statement, parts, query, k, left, best);
 }
 
+/**
+ * Calls off a scan whose result is no longer wanted: no list is left to take, and a thread that has
+ * not begun does not begin; the result of one that has is taken when it comes, and dropped.
+ */
+export function abandonScan(control: Int32Array, lists: number, task: ThreadTask<ScanOutput | null>): void {
+  Atomics.store(control, NEXT, lists);
+  if (Atomics.compareExchange(control, STATUS, QUEUED, ABANDONED) !== QUEUED) void task.settled();
+}
+
 /** The helper thread's connections, one per database file. */
 const readers = new Map<string, { file: string; statements: Statements }>();
 

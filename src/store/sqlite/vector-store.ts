@@ -1,7 +1,14 @@
 import type { SQLInputValue, StatementSync } from "node:sqlite";
 import { EngramError } from "../../core/errors.ts";
-import { startOnReadyThread, startOnThread } from "../../threads/helper-thread.ts";
-import type { VectorHit, VectorIndexReport, VectorItem, VectorSpace, VectorStore } from "../store.ts";
+import { startOnReadyThread, startOnThread, type ThreadTask } from "../../threads/helper-thread.ts";
+import type {
+  PendingVectorSearch,
+  VectorHit,
+  VectorIndexReport,
+  VectorItem,
+  VectorSpace,
+  VectorStore,
+} from "../store.ts";
 import { insertRows } from "./batch-insert.ts";
 import { inTransaction } from "./database.ts";
 import { assignRows, probeLists } from "./ivf.ts";
@@ -27,10 +34,12 @@ import { describeIvf, type VectorIndexState } from "./ivf-state.ts";
 import { type RetrainRun, RetrainTasks } from "./ivf-tasks.ts";
 import type { Statements } from "./statements.ts";
 import {
+  abandonScan,
   fileIdentity,
   knnSql,
   listStamp,
   type ScanHit,
+  type ScanOutput,
   type ScanSource,
   STAMP_SQL,
   scanControl,
@@ -422,22 +431,81 @@ export class SqliteVectorStore implements VectorStore {
    */
   async search(space: VectorSpace, agentId: string, vector: Float32Array, k: number): Promise<VectorHit[]> {
     return this.#read((own) => {
-      const state = this.#lists.state(space, agentId);
-      const parts = [part(agentId, 0)];
-      let scanned = state.untrained;
-      for (const [g, tag] of [
-        [state.active, activeTag(state)],
-        [state.pending, pendingTag(state)],
-      ] as const) {
-        if (g === null) continue;
-        const centroids = this.#lists.centroids(space, agentId, g, tag);
-        for (const list of this.#probe(g, centroids, vector)) {
-          parts.push(part(agentId, list));
-          scanned += g.sizes[list - g.first] ?? 0;
-        }
-      }
+      const { parts, scanned } = this.#probed(space, agentId, vector);
       return this.#knn(space, agentId, parts, vector, k, own && scanned >= SHARED_SCAN_MIN);
     });
+  }
+
+  /**
+   * `search`, with the helper thread's share of a large scan begun at once: it takes lists while the
+   * caller does other work (a search's full-text stage), and `result` scans the rest with it. The
+   * lists are chosen now; when the agent's vectors have changed by the time of `result` (its lists'
+   * stamp differs), what was begun is dropped and the search runs afresh, so the hits are always
+   * those of `search` at the time of `result`.
+   */
+  startSearch(space: VectorSpace, agentId: string, vector: Float32Array, k: number): PendingVectorSearch {
+    const afresh: PendingVectorSearch = {
+      result: () => this.search(space, agentId, vector, k),
+      cancel: () => {},
+    };
+    if (this.#shared === null || this.#s.db.isTransaction || !this.#initialised()) return afresh;
+    const { vectors } = TABLES[space];
+    const stamp = () => listStamp(this.#s.prepare(STAMP_SQL), space, agentId);
+    const chosen = this.#read(() => {
+      const { parts, scanned } = this.#probed(space, agentId, vector);
+      return scanned >= SHARED_SCAN_MIN && parts.length >= 2 ? { parts, stamp: stamp() } : null;
+    });
+    if (chosen === null) return afresh;
+    const query = toBlob(vector);
+    const shared = this.#startShared(space, agentId, chosen.parts, query, k);
+    if (shared === null) return afresh;
+    let open = true;
+    return {
+      result: async () => {
+        if (!open) return this.search(space, agentId, vector, k);
+        open = false;
+        const hits = this.#read((own) => {
+          if (!own || stamp() !== chosen.stamp) return null;
+          const best = scanShared(
+            this.#s.prepare(knnSql(vectors)),
+            chosen.parts,
+            query,
+            k,
+            shared.control,
+            shared.task,
+            stamp,
+          );
+          return this.#items(space, agentId, best);
+        });
+        if (hits !== null) return hits;
+        abandonScan(shared.control, chosen.parts.length, shared.task);
+        return this.search(space, agentId, vector, k);
+      },
+      cancel: () => {
+        if (!open) return;
+        open = false;
+        abandonScan(shared.control, chosen.parts.length, shared.task);
+      },
+    };
+  }
+
+  /** The partitions a search of `vector` scans (list 0 and the lists it probes) and their vectors. */
+  #probed(space: VectorSpace, agentId: string, vector: Float32Array): { parts: string[]; scanned: number } {
+    const state = this.#lists.state(space, agentId);
+    const parts = [part(agentId, 0)];
+    let scanned = state.untrained;
+    for (const [g, tag] of [
+      [state.active, activeTag(state)],
+      [state.pending, pendingTag(state)],
+    ] as const) {
+      if (g === null) continue;
+      const centroids = this.#lists.centroids(space, agentId, g, tag);
+      for (const list of this.#probe(g, centroids, vector)) {
+        parts.push(part(agentId, list));
+        scanned += g.sizes[list - g.first] ?? 0;
+      }
+    }
+    return { parts, scanned };
   }
 
   /** The lists of a generation a query probes (all of them without usable centroids). */
@@ -511,12 +579,18 @@ export class SqliteVectorStore implements VectorStore {
     k: number,
     share: boolean,
   ): VectorHit[] {
-    const { vectors, items } = TABLES[space];
+    const { vectors } = TABLES[space];
     const query = toBlob(vector);
     const statement = this.#s.prepare(knnSql(vectors));
     const best =
       (share ? this.#scanShared(space, agentId, statement, parts, query, k) : null) ??
       scanInOrder(statement, parts, query, k);
+    return this.#items(space, agentId, best);
+  }
+
+  /** The agent's items among the nearest vectors found, nearest first. */
+  #items(space: VectorSpace, agentId: string, best: readonly ScanHit[]): VectorHit[] {
+    const { items } = TABLES[space];
     if (best.length === 0) return [];
     const ids = new Map(
       this.#s
@@ -672,6 +746,20 @@ export class SqliteVectorStore implements VectorStore {
     query: Uint8Array,
     k: number,
   ): ScanHit[] | null {
+    const shared = this.#startShared(space, agentId, parts, query, k);
+    if (shared === null) return null;
+    const stamp = () => listStamp(this.#s.prepare(STAMP_SQL), space, agentId);
+    return scanShared(statement, parts, query, k, shared.control, shared.task, stamp);
+  }
+
+  /** Hands a scan of `parts` to the helper thread, or null when there is no thread or file to share it with. */
+  #startShared(
+    space: VectorSpace,
+    agentId: string,
+    parts: readonly string[],
+    query: Uint8Array,
+    k: number,
+  ): { control: Int32Array; task: ThreadTask<ScanOutput | null> } | null {
     if (this.#shared === null || parts.length < 2) return null;
     const control = scanControl();
     // A thread still booting would not take a list in time, and would hold up a process's exit.
@@ -688,8 +776,7 @@ export class SqliteVectorStore implements VectorStore {
     });
     if (task === null) return null;
     this.#sharedUsed = true;
-    const stamp = () => listStamp(this.#s.prepare(STAMP_SQL), space, agentId);
-    return scanShared(statement, parts, query, k, control, task, stamp);
+    return { control, task };
   }
 
   /**

@@ -294,6 +294,7 @@ export type {
   MessageStore,
   MessageTextQuery,
   MessageWeights,
+  PendingVectorSearch,
   ProjectStore,
   SettingsStore,
   Store,

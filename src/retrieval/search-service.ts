@@ -210,15 +210,16 @@ export class SearchService {
       }
       for (const [pass, { source, ownerId, scope, lexical, byId }] of ranked.entries()) {
         let vector: VectorHit[] | null = null;
-        const nearest = () =>
+        // The first pass's was begun already, when the query's embedding was at hand.
+        const nearest = (query: Promise<QueryVector>) =>
           pass === 0 && early !== null
             ? early.result()
-            : this.#ctx.vectors.search(source, ownerId, queryVector as Promise<QueryVector>, vectorK(source));
+            : this.#ctx.vectors.search(source, ownerId, query, vectorK(source));
         if (source === "memories") {
           const filter = memoryFilter(ownerId, q, at);
           if (queryVector !== null) {
             // A filter leaves out some nearest neighbours: take more, keep the best that pass.
-            const found = await nearest();
+            const found = await nearest(queryVector);
             warnOnce(found.warning);
             vector = found.hits;
             const missing = (vector ?? [])
@@ -242,7 +243,7 @@ export class SearchService {
         } else {
           const filter = messageFilter(agent.id, q);
           if (queryVector !== null) {
-            const found = await nearest();
+            const found = await nearest(queryVector);
             warnOnce(found.warning);
             vector = found.hits;
             for (const hit of vector ?? []) {

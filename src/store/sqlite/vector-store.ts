@@ -464,22 +464,27 @@ export class SqliteVectorStore implements VectorStore {
       result: async () => {
         if (!open) return this.search(space, agentId, vector, k);
         open = false;
-        const hits = this.#read((own) => {
-          if (!own || stamp() !== chosen.stamp) return null;
-          const best = scanShared(
-            this.#s.prepare(knnSql(vectors)),
-            chosen.parts,
-            query,
-            k,
-            shared.control,
-            shared.task,
-            stamp,
-          );
-          return this.#items(space, agentId, best);
-        });
-        if (hits !== null) return hits;
-        abandonScan(shared.control, chosen.parts.length, shared.task);
-        return this.search(space, agentId, vector, k);
+        let hits: VectorHit[] | null = null;
+        try {
+          hits = this.#read((own) => {
+            if (!own || stamp() !== chosen.stamp) return null;
+            const best = scanShared(
+              this.#s.prepare(knnSql(vectors)),
+              chosen.parts,
+              query,
+              k,
+              shared.control,
+              shared.task,
+              stamp,
+            );
+            return this.#items(space, agentId, best);
+          });
+        } finally {
+          // Not joined, or failed while joined: the thread's part is called off (its result, if
+          // it is under way, taken and dropped).
+          if (hits === null) abandonScan(shared.control, chosen.parts.length, shared.task);
+        }
+        return hits ?? this.search(space, agentId, vector, k);
       },
       cancel: () => {
         if (!open) return;

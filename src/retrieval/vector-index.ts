@@ -51,6 +51,17 @@ export interface PendingSearch {
 
 const skipped = (error: unknown) => `vector search skipped: ${(error as Error).message}`;
 
+/** A store's hits (none without a vector store), or null with a warning when the store failed. */
+async function found(
+  search: () => Promise<VectorHit[]> | undefined,
+): Promise<{ hits: VectorHit[] | null; warning: string | null }> {
+  try {
+    return { hits: (await search()) ?? [], warning: null };
+  } catch (error) {
+    return { hits: null, warning: skipped(error) };
+  }
+}
+
 /**
  * Embeds memories and messages and keeps their vectors, when an embedding model is configured and
  * the store has vectors. An item's vector is stored once, in the vector table, and only while it
@@ -217,12 +228,7 @@ export class VectorIndex {
   ): Promise<{ hits: VectorHit[] | null; warning: string | null }> {
     const { vector, warning } = await (typeof query === "string" ? this.embedQuery(query) : query);
     if (vector === null) return { hits: null, warning };
-    try {
-      const hits = (await this.#store.vectors?.search(space, agentId, vector, k)) ?? [];
-      return { hits, warning: null };
-    } catch (error) {
-      return { hits: null, warning: skipped(error) };
-    }
+    return found(() => this.#store.vectors?.search(space, agentId, vector, k));
   }
 
   /**
@@ -238,15 +244,8 @@ export class VectorIndex {
       pending = null;
     }
     return {
-      result: async () => {
-        try {
-          const hits =
-            (await (pending === null ? store?.search(space, agentId, vector, k) : pending.result())) ?? [];
-          return { hits, warning: null };
-        } catch (error) {
-          return { hits: null, warning: skipped(error) };
-        }
-      },
+      result: () =>
+        found(() => (pending === null ? store?.search(space, agentId, vector, k) : pending.result())),
       cancel: () => pending?.cancel(),
     };
   }

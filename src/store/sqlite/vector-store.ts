@@ -444,13 +444,11 @@ export class SqliteVectorStore implements VectorStore {
    * those of `search` at the time of `result`.
    */
   startSearch(space: VectorSpace, agentId: string, vector: Float32Array, k: number): PendingVectorSearch {
-    const afresh: PendingVectorSearch = {
-      result: () => this.search(space, agentId, vector, k),
-      cancel: () => {},
-    };
+    const again = () => this.search(space, agentId, vector, k);
+    const afresh: PendingVectorSearch = { result: again, cancel: () => {} };
     if (this.#shared === null || this.#s.db.isTransaction || !this.#initialised()) return afresh;
     const { vectors } = TABLES[space];
-    const stamp = () => listStamp(this.#s.prepare(STAMP_SQL), space, agentId);
+    const stamp = () => this.#stamp(space, agentId);
     const chosen = this.#read(() => {
       const { parts, scanned } = this.#probed(space, agentId, vector);
       return scanned >= SHARED_SCAN_MIN && parts.length >= 2 ? { parts, stamp: stamp() } : null;
@@ -462,7 +460,7 @@ export class SqliteVectorStore implements VectorStore {
     let open = true;
     return {
       result: async () => {
-        if (!open) return this.search(space, agentId, vector, k);
+        if (!open) return again();
         open = false;
         let hits: VectorHit[] | null = null;
         try {
@@ -484,7 +482,7 @@ export class SqliteVectorStore implements VectorStore {
           // it is under way, taken and dropped).
           if (hits === null) abandonScan(shared.control, chosen.parts.length, shared.task);
         }
-        return hits ?? this.search(space, agentId, vector, k);
+        return hits ?? again();
       },
       cancel: () => {
         if (!open) return;
@@ -753,8 +751,14 @@ export class SqliteVectorStore implements VectorStore {
   ): ScanHit[] | null {
     const shared = this.#startShared(space, agentId, parts, query, k);
     if (shared === null) return null;
-    const stamp = () => listStamp(this.#s.prepare(STAMP_SQL), space, agentId);
-    return scanShared(statement, parts, query, k, shared.control, shared.task, stamp);
+    return scanShared(statement, parts, query, k, shared.control, shared.task, () =>
+      this.#stamp(space, agentId),
+    );
+  }
+
+  /** The state of the agent's lists in `space` as this connection sees it (see `STAMP_SQL`). */
+  #stamp(space: VectorSpace, agentId: string): string {
+    return listStamp(this.#s.prepare(STAMP_SQL), space, agentId);
   }
 
   /** Hands a scan of `parts` to the helper thread, or null when there is no thread or file to share it with. */

@@ -85,7 +85,7 @@ describe("engram graph", () => {
       human.stdout,
       /\nNAMED IN \(the latest 2\)\n.+ memory mem_\w+ {2}Bea lives in Lisbon\.\n.+ memory mem_\w+ {2}Ada's sister is Bea\.\n?$/,
     );
-    assert.match(human.stdout, /named with +Lisbon|named with +lisbon/);
+    assert.match(human.stdout, /named with +Lisbon /);
     const missing = await s.cli(["graph", "helper", "Zed", "--json"]);
     assert.equal(missing.code, 1);
     assert.equal(JSON.parse(missing.stdout).error.code, "not_found");

@@ -73,6 +73,16 @@ describe("entity graph", () => {
     assert.ok(ada.relations.some((r) => r.target === "bea" || r.source === "bea"));
   });
 
+  it("get names the entities at the other end of each relation as they are written", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.add(agent.id, { text: "Ada Lovelace met Charles Babbage in London." });
+    const ada = await engram.entities.get(agent.id, "ada lovelace");
+    assert.deepEqual(ada.names, { "charles babbage": "Charles Babbage", london: "London" });
+    const london = await engram.entities.get(agent.id, "London");
+    assert.deepEqual(london.names, { "ada lovelace": "Ada Lovelace", "charles babbage": "Charles Babbage" });
+  });
+
   it("namesAny reads a text's words as entity keys are made: whole words, possessives, several words", () => {
     assert.equal(namesAny("Ada's sister is Bea.", ["ada"]), true);
     assert.equal(namesAny("ADA LOVELACE wrote notes", ["ada lovelace"]), true);

@@ -30,6 +30,12 @@ export interface EntityDetail {
   relations: Relation[];
   /** The latest memories and messages naming it (at most 50), newest first. */
   mentions: EntityMention[];
+  /**
+   * The names of the entities at the other end of its relations, by key (`berlin` → `Berlin`), so
+   * that a relation can be shown as its entities are written. A key the graph no longer holds as an
+   * entity (a relation a model stated about something it did not name) is left out.
+   */
+  names: Record<string, string>;
 }
 
 /**
@@ -96,7 +102,10 @@ export class EntityService {
         a.target.localeCompare(b.target),
     );
     const mentions = await this.#ctx.store.graph.mentions(agent.id, users, [key], 50);
-    return { entity, relations, mentions };
+    const others = [...new Set(relations.map((r) => (r.source === key ? r.target : r.source)))];
+    const named = await this.#ctx.store.graph.findEntities(agent.id, users, others);
+    const names = Object.fromEntries(named.map((e) => [e.key, e.name]));
+    return { entity, relations, mentions, names };
   }
 
   /**

@@ -332,18 +332,23 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     assert.match(page.url(), /entity=ada&order=mentions$/);
     await page.locator("#entity #relations").waitFor();
     assert.match(await page.locator("#entity-title").innerText(), /^Ada · person$/);
-    const acme = await page.locator("#relations tr", { hasText: "acme" }).innerText();
-    const globex = await page.locator("#relations tr", { hasText: "globex" }).innerText();
+    const acme = await page.locator("#relations tr", { hasText: "Acme" }).innerText();
+    const globex = await page.locator("#relations tr", { hasText: "Globex" }).innerText();
     // Acme's relation closed when the keyed fact did, when Ada began at Globex; Globex's holds now.
-    assert.match(acme, /named with\s+acme/);
+    // The other end is shown as it is written, and linked by its key.
+    assert.match(acme, /named with\s+Acme/);
     assert.doesNotMatch(acme, /now/);
-    assert.match(globex, /named with\s+globex[\s\S]*now/);
+    assert.match(globex, /named with\s+Globex[\s\S]*now/);
+    assert.match(
+      (await page.locator("#relations a", { hasText: "Globex" }).getAttribute("href")) ?? "",
+      /entity=globex/,
+    );
     assert.ok((await page.locator("#entity svg.timeline .span.open").count()) >= 1);
     assert.ok((await page.locator("#entity svg.timeline .span.closed").count()) >= 1);
     assert.match(await page.locator("#mentions").innerText(), /Ada works at Globex/);
     await shot("graph-entity");
     // A relation's other end opens that entity.
-    await page.locator("#relations a", { hasText: "globex" }).click();
+    await page.locator("#relations a", { hasText: "Globex" }).click();
     await page.locator("#entity-title", { hasText: "Globex" }).waitFor();
     // A name typed in any case opens its entity.
     await page.getByLabel("Entity", { exact: true }).fill("LISBON");
@@ -366,7 +371,7 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     assert.equal(await page.locator("#relations tbody tr").count(), 36);
     assert.equal(await page.locator("#entity svg.timeline .span").count(), 30);
     assert.match(await page.locator("#entity figcaption").innerText(), /the 30 stated most often, of 36/);
-    assert.equal(await page.locator("#entity svg.timeline .span", { hasText: "named with rome" }).count(), 1);
+    assert.equal(await page.locator("#entity svg.timeline .span", { hasText: "named with Rome" }).count(), 1);
     // An agent whose graph is off says so, and how to turn it on.
     const off = await fetch(`${open.url}/v1/agents`, {
       method: "POST",

@@ -40,10 +40,10 @@ describe("entity_lookup", () => {
     const brief = (r: { subject: string; relation: string; object: string; validTo: string | null }) =>
       `${r.subject} ${r.relation} ${r.object} until ${r.validTo ?? "now"}`;
     assert.deepEqual(ada.relations.map(brief).sort(), [
-      "ada mentions globex until now",
-      "ada mentions lisbon until now",
-      "ada named with acme until 2025-06-01T00:00:00.000Z",
-      "ada named with globex until now",
+      "Ada mentions Globex until now",
+      "Ada mentions Lisbon until now",
+      "Ada named with Acme until 2025-06-01T00:00:00.000Z",
+      "Ada named with Globex until now",
     ]);
     assert.equal(ada.relationsShown, "4 of 4");
     assert.deepEqual(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { EntityMention, Relation } from "../core/graph-types.ts";
+import type { Entity, EntityMention, Relation } from "../core/graph-types.ts";
 import { mentionTexts } from "../graph/mention-texts.ts";
 import { memoryUserId } from "../memory/memories/schemas.ts";
 import type { McpSession } from "./session.ts";
@@ -30,7 +30,7 @@ export const entityLookup = defineTool({
   },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, { session, agentId }) {
-    const { entity, relations, mentions } = await session.engram.entities.get(
+    const { entity, relations, mentions, names } = await session.engram.entities.get(
       agentId,
       args.name,
       args.userId === undefined ? {} : { userId: args.userId },
@@ -45,7 +45,7 @@ export const entityLookup = defineTool({
         firstSeen: entity.firstSeen,
         lastSeen: entity.lastSeen,
       },
-      relations: latest.map((r) => relationView(r, entity.key)),
+      relations: latest.map((r) => relationView(r, entity.key, (key) => named(key, entity, names))),
       relationsShown: `${latest.length} of ${relations.length}`,
       mentions: await mentionViews(session, agentId, mentions),
     };
@@ -53,20 +53,25 @@ export const entityLookup = defineTool({
 });
 
 /**
- * A relation as a statement: `co_occurs` reads "named with", the entity looked up first (it has no
- * direction); `mentions` is a speaker naming an entity, and a model's relation (`lives_in`) keeps its
- * type, subject first.
+ * A relation as a statement between names: `co_occurs` reads "named with", the entity looked up
+ * first (it has no direction); `mentions` is a speaker naming an entity, and a model's relation
+ * (`lives_in`) keeps its type, subject first.
  */
-function relationView(r: Relation, key: string) {
+function relationView(r: Relation, key: string, name: (key: string) => string) {
   const turned = r.type === "co_occurs" && r.target === key;
   return {
-    subject: turned ? r.target : r.source,
+    subject: name(turned ? r.target : r.source),
     relation: r.type === "co_occurs" ? "named with" : r.type,
-    object: turned ? r.source : r.target,
+    object: name(turned ? r.source : r.target),
     weight: r.weight,
     validFrom: r.validFrom,
     validTo: r.validTo,
   };
+}
+
+/** An entity's name as written, from its key: the entity's own, one of `names`, else the key itself. */
+function named(key: string, entity: Entity, names: Readonly<Record<string, string>>): string {
+  return key === entity.key ? entity.name : (names[key] ?? key);
 }
 
 /** The latest mentions, the first few with the text that names the entity. */

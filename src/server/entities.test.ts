@@ -79,6 +79,7 @@ describe("entities API", () => {
       ],
     );
     assert.equal(bea.body.mentions.length, 2);
+    assert.deepEqual(bea.body.names, { ada: "Ada", lisbon: "Lisbon" });
     const missing = await t.get(`/v1/agents/${agent.id}/entities/${encodeURIComponent("Zed Zulu")}`);
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, "not_found");

@@ -208,9 +208,11 @@ async function entitySection(base, place, name) {
       h("p", {}, h("a", { href: graphHash(place, "") }, "Back to the entities")),
     );
   }
-  const { entity, relations, mentions } = detail;
+  const { entity, relations, mentions, names } = detail;
   const now = Date.now();
-  const other = (/** @type {any} */ r) => (r.source === entity.key ? r.target : r.source);
+  const otherKey = (/** @type {any} */ r) => (r.source === entity.key ? r.target : r.source);
+  // Shown as written ("Berlin"), linked by key; a key with no entity behind it is shown as it is.
+  const other = (/** @type {any} */ r) => names?.[otherKey(r)] ?? otherKey(r);
   const how = (/** @type {any} */ r) =>
     r.type === "co_occurs" ? "named with" : r.source === entity.key ? r.type : `${r.type} (by)`;
   const texts = await mentionTexts(base, mentions);
@@ -268,7 +270,7 @@ async function entitySection(base, place, name) {
                     "tr",
                     { class: r.validTo === null ? "open" : "closed" },
                     h("td", {}, how(r)),
-                    h("td", {}, h("a", { href: graphHash(place, other(r)) }, other(r))),
+                    h("td", {}, h("a", { href: graphHash(place, otherKey(r)) }, other(r))),
                     h("td", {}, String(r.weight)),
                     h("td", {}, time(r.validFrom)),
                     h(

@@ -54,6 +54,9 @@ const EntityDetailSchema = z
     mentions: z
       .array(GraphSourceSchema.extend({ key: z.string(), userId: z.string().nullable(), at: z.string() }))
       .openapi({ description: "the latest memories and messages naming it, newest first" }),
+    names: z
+      .record(z.string(), z.string())
+      .openapi({ description: "the names of the entities at the other end of its relations, by key" }),
   })
   .openapi("EntityDetail");
 

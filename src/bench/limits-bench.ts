@@ -3,7 +3,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEngram, type Engram } from "../engram.ts";
 import { createHashEmbedder } from "../models/hash-embedder.ts";
-import { IVF_DEFAULTS, SqliteVectorStore } from "../store/sqlite/vector-store.ts";
+import { IVF_DEFAULTS, probeBudget, SqliteVectorStore } from "../store/sqlite/vector-store.ts";
 import { RAW_PARTITION_ROWS, RawSqlite } from "./raw-sqlite.ts";
 import { clockMs, percentiles, round } from "./stats.ts";
 import { SyntheticCorpus } from "./synthetic-corpus.ts";
@@ -140,7 +140,7 @@ export async function runLimitsBench(options: LimitsBenchOptions = {}): Promise<
       // Searches are timed on the lists a settled index has: wait for retraining in the background.
       const vectorStore = engramVectors.store.vectors;
       if (vectorStore instanceof SqliteVectorStore) await vectorStore.settled();
-      vectorsScanned = await probeBudget(engramVectors, vectorAgent, n);
+      vectorsScanned = await vectorsScannedBy(engramVectors, vectorAgent, n);
       const scanned = Math.min(rawVectors.partitions, Math.ceil(vectorsScanned / RAW_PARTITION_ROWS));
       scannedRows = Math.min(n, scanned * RAW_PARTITION_ROWS);
       const partitionsFrom = (start: number) =>
@@ -258,14 +258,13 @@ function measure(
  * The vectors one of engram's hybrid searches scans: every vector while the agent's lists are
  * untrained, else the IVF probe budget (lists are probed nearest first until it is reached).
  */
-async function probeBudget(engram: Engram, agentId: string, n: number): Promise<number> {
+async function vectorsScannedBy(engram: Engram, agentId: string, n: number): Promise<number> {
   const vectors = engram.store.vectors;
   if (!(vectors instanceof SqliteVectorStore)) return n;
   const { lists, sizes } = await vectors.indexState("memories", agentId);
   const total = sizes.reduce((sum, x) => sum + x, 0);
   if (lists === 0) return total;
-  const budget = Math.max((IVF_DEFAULTS.nprobe * total) / lists, IVF_DEFAULTS.minProbeFraction * total);
-  return Math.min(total, Math.ceil(budget));
+  return Math.ceil(probeBudget(IVF_DEFAULTS, total, lists));
 }
 
 async function listsOf(engram: Engram, agentId: string): Promise<number> {

@@ -178,7 +178,7 @@ export function formatRetrievalBench(r: RetrievalBenchResult): string {
     ...(r.vectorRecallAt10 === null
       ? []
       : [
-          `  vectors  recall@10 ${r.vectorRecallAt10} vs exact k-NN (50 hybrid queries; ${r.vectorLists ? `IVF, ${r.vectorLists} lists, nprobe ${IVF_DEFAULTS.nprobe}, at least ${IVF_DEFAULTS.minProbeFraction * 100} % scanned` : "exact, untrained"})`,
+          `  vectors  recall@10 ${r.vectorRecallAt10} vs exact k-NN (50 hybrid queries; ${r.vectorLists ? `IVF, ${r.vectorLists} lists, nprobe ${IVF_DEFAULTS.nprobe}, at least ${IVF_DEFAULTS.minProbeFraction * 100} % and ${IVF_DEFAULTS.minProbeVectors.toLocaleString("en-US")} scanned` : "exact, untrained"})`,
         ]),
     ...(r.retrains === null ? [] : [formatRetrains(r.retrains)]),
     ...(r.graph === null

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { VectorHit } from "../store.ts";
 import { seededRandom, trainCentroids } from "./ivf.ts";
-import { SqliteVectorStore } from "./vector-store.ts";
+import { probeBudget, SqliteVectorStore } from "./vector-store.ts";
 import { A, B, clustered, D, Fixture } from "./vector-test-support.ts";
 
 async function recallAt10(f: Fixture, agentId: string, queries: Float32Array[]): Promise<number> {
@@ -76,6 +76,24 @@ describe("SqliteVectorStore (IVF over sqlite-vec)", () => {
     assert.ok((await f.store.indexState("memories", A)).lists > 1);
     const recall = await recallAt10(f, A, clustered(7, 30, 40, 0.6));
     assert.ok(recall < 1, `recall@10 ${recall} with two lists' worth probed`);
+  });
+
+  it("scans every vector of an agent with fewer than minProbeVectors, trained or not", async () => {
+    const f = new Fixture({ trainThreshold: 400, nprobe: 2, minProbeFraction: 0, minProbeVectors: 2000 });
+    await f.store.initialise(D);
+    await f.add(A, clustered(6, 1600, 40, 0.6));
+    assert.ok((await f.store.indexState("memories", A)).lists > 1);
+    assert.equal(await recallAt10(f, A, clustered(7, 30, 40, 0.6)), 1);
+    assert.throws(() => new Fixture({ minProbeVectors: -1 }), /minProbeVectors must be 0 or more, got -1/);
+  });
+
+  it("probeBudget: nprobe lists of average size, at least a fraction and a number of vectors, at most all", () => {
+    const options = { nprobe: 16, minProbeFraction: 0.2, minProbeVectors: 20_000 };
+    assert.equal(probeBudget(options, 5_000, 71), 5_000);
+    assert.equal(probeBudget(options, 50_000, 224), 20_000);
+    assert.equal(probeBudget(options, 100_000, 316), 20_000);
+    assert.equal(probeBudget(options, 400_000, 632), 80_000);
+    assert.equal(probeBudget({ ...options, minProbeFraction: 0, minProbeVectors: 0 }, 100_000, 100), 16_000);
   });
 
   it("replaces a vector on upsert, moving it to the list of its new nearest centroid", async () => {

@@ -33,12 +33,16 @@ export class Fixture {
   readonly vectors = new Map<string, { agentId: string; space: VectorSpace; vector: Float32Array }>();
   #next = 0;
 
-  /** A fresh database (`:memory:` by default), or, with `existing`, one set up before. */
+  /**
+   * A fresh database (`:memory:` by default), or, with `existing`, one set up before. Searches
+   * probe lists at any size (`minProbeVectors` 0 unless given): the fixtures' agents hold thousands
+   * of vectors, which the default floor would scan in full.
+   */
   constructor(options: SqliteVectorStoreOptions = {}, path = ":memory:", existing = false) {
     const { db } = openDatabase(path);
     migrate(db);
     this.s = new Statements(db);
-    this.store = new SqliteVectorStore(this.s, options);
+    this.store = new SqliteVectorStore(this.s, { minProbeVectors: 0, ...options });
     if (existing) return;
     this.s.run(
       "INSERT INTO projects (id, name, metadata, created_at, updated_at) VALUES ('prj_1', 'p', '{}', 'x', 'x')",

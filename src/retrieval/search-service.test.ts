@@ -13,6 +13,41 @@ const dir = mkdtempSync(join(tmpdir(), "engram-search-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("search", () => {
+  it("ranks one user's facts by every word, though a word is in more of the agent's memories than a search scores", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "many users" });
+    // 5,100 users who each live somewhere: "live" is in more memories than the posting budget
+    // (5,000), so an agent-wide search leaves it out and ranks by the name alone.
+    const names = ["Ada", "Bea", "Cleo", "Dan", "Eve"];
+    for (let start = 0; start < 5_100; start += 1_000) {
+      await engram.memories.addMany(
+        agent.id,
+        Array.from({ length: Math.min(1_000, 5_100 - start) }, (_, i) => ({
+          text: `${names[(start + i) % names.length]} lives in City${start + i}.`,
+          userId: `user-${start + i}`,
+        })),
+      );
+    }
+    await engram.memories.addMany(agent.id, [
+      { text: "Ada works at Acme.", userId: "ada" },
+      { text: "Ada's partner is Bea.", userId: "ada" },
+      { text: "Ada lives in Lisbon.", userId: "ada" },
+      { text: "Ada's favourite food is curry.", userId: "ada" },
+      { text: "Everyone here lives near the sea.", kind: "note" },
+    ]);
+    const search = (query: string) =>
+      engram.search(agent.id, { query, userId: "ada", k: 3, recordAccess: false, weights: { recency: 0 } });
+    assert.equal((await search("Where does Ada live?")).results[0]?.text, "Ada lives in Lisbon.");
+    assert.equal((await search("Where does Ada work?")).results[0]?.text, "Ada works at Acme.");
+    // Memories of no user are still found for the user, as before.
+    const near = await search("who lives near the sea");
+    assert.ok(near.results.some((r) => r.text === "Everyone here lives near the sea."));
+    // Another user's facts never come back.
+    assert.ok(
+      near.results.every((r) => r.text !== "Ada lives in City0." && r.text !== "Bea lives in City1."),
+    );
+  });
+
   it("ranks by BM25 with stemming and explains each result", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });

@@ -1,3 +1,4 @@
+import type { LexicalHit } from "./store.ts";
 /**
  * Which query terms a full-text match uses, on every backend. BM25 scores every posting of every
  * OR'ed term, so one very common term costs as much as the rest of the query together while adding
@@ -36,4 +37,20 @@ export function tooCommonToRank(
 ): boolean {
   if (chooseTerms(terms, df, budget).length > 0) return false;
   return terms.some((term) => df(term) > budget);
+}
+
+/**
+ * The hits of a search with the user's own memories ranked with every term (`own`) in place of
+ * their budgeted scores: best first (on a tie, the user's own first, each list in its order), at most
+ * `limit`.
+ */
+export function mergeOwnHits<T extends { id: string }>(
+  hits: readonly LexicalHit<T>[],
+  own: readonly LexicalHit<T>[],
+  limit: number,
+): LexicalHit<T>[] {
+  const ids = new Set(own.map((hit) => hit.item.id));
+  return [...own, ...hits.filter((hit) => !ids.has(hit.item.id))]
+    .sort((a, b) => b.score - a.score)
+    .slice(0, limit);
 }

@@ -62,6 +62,8 @@ function holdersColumn(space: SearchSpace, searched: readonly string[]): "docs" 
 /**
  * Common table expressions ending in `ranked(doc, score)`: every document of the agent holding a
  * term in a column of positive weight, with its score. `weights` are per column of the space.
+ * `among` (SQL selecting document ids) ranks only those documents, with every term: no posting
+ * budget, as the cost is then theirs rather than the terms'.
  */
 export function rankedDocuments(
   space: SearchSpace,
@@ -69,6 +71,7 @@ export function rankedDocuments(
   terms: readonly string[],
   weights: readonly number[],
   bind: Bind,
+  among?: string,
 ): string {
   const searched = space.columns.flatMap((column, c) => {
     const weight = weights[c] ?? 0;
@@ -111,7 +114,7 @@ export function rankedDocuments(
         FROM given g CROSS JOIN LATERAL (
           SELECT d.docs, d.text_docs FROM ${space.terms} d WHERE d.agent_id = ${agent} AND d.term = g.term OFFSET 0
         ) d
-      ) c CROSS JOIN n WHERE c.postings <= ${bind(POSTING_BUDGET)}
+      ) c CROSS JOIN n${among === undefined ? ` WHERE c.postings <= ${bind(POSTING_BUDGET)}` : ""}
     ), hit AS (
       SELECT w.doc, ${postingIdf}
         * ((w.freq * (1.2::float8 + 1.0::float8))
@@ -119,7 +122,7 @@ export function rankedDocuments(
       FROM (
         SELECT q.ord, q.idf, p.doc, p.length::float8 AS length, (${freq})::float8 AS freq
         FROM q CROSS JOIN LATERAL (
-          SELECT * FROM ${space.postings} p WHERE p.agent_id = ${agent} AND p.term = q.term AND (${holds}) OFFSET 0
+          SELECT * FROM ${space.postings} p WHERE p.agent_id = ${agent} AND p.term = q.term AND (${holds})${among === undefined ? "" : ` AND p.doc IN (${among})`} OFFSET 0
         ) p
       ) w CROSS JOIN n
     ), ranked AS (
@@ -151,6 +154,8 @@ export interface RankedSearch {
    */
   unfiltered: boolean;
   limit: number;
+  /** SQL selecting the only documents to rank, with every term (see `rankedDocuments`). */
+  among?: ((bind: Bind) => string) | undefined;
 }
 
 /**
@@ -165,7 +170,14 @@ export async function rankedSearch<Row>(
   if (search.terms.length === 0 || !search.weights.some((weight) => weight > 0)) return [];
   const params: unknown[] = [];
   const bind = numberedBind(params);
-  const ranked = rankedDocuments(search.space, search.agentId, search.terms, search.weights, bind);
+  const ranked = rankedDocuments(
+    search.space,
+    search.agentId,
+    search.terms,
+    search.weights,
+    bind,
+    search.among?.(bind),
+  );
   const limit = bind(search.limit);
   // Rows are read best first, one at a time, until `limit` of them meet the conditions: most searches
   // then read only a page of rows however many documents hold the terms. Unfiltered, every ranked

@@ -80,6 +80,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX memories_by_key ON memories (agent_id, key, user_id) WHERE key IS NOT NULL;
     `,
   },
+  {
+    version: 12,
+    name: "an end user's memories found by agent and user",
+    // A search for one user that leaves common terms out ranks that user's own memories with every
+    // term (term-choice.ts): found through this index, its cost is the user's, not the agent's.
+    // Memories of no user are not in it, so writing them costs nothing more.
+    sql: "CREATE INDEX memories_by_user ON memories (agent_id, user_id) WHERE user_id IS NOT NULL;",
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

@@ -10,7 +10,7 @@ import {
   type VersionRow,
 } from "../rows/memory-rows.ts";
 import { memoryConditions } from "../sql/record-conditions.ts";
-import { numberedBind } from "../sql/sql-dialect.ts";
+import { type Bind, numberedBind } from "../sql/sql-dialect.ts";
 import type {
   KeyedMatch,
   KeyFactsRequest,
@@ -21,7 +21,8 @@ import type {
   MemoryWrite,
   Supersession,
 } from "../store.ts";
-import { rankedSearch, tooCommon } from "./bm25.ts";
+import { chooseTerms, mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
+import { rankedSearch, termFrequencies, tooCommon } from "./bm25.ts";
 import { writeEvents } from "./event-writer.ts";
 import { indexedDocument, insertMemories, lockMemory, updateMemories, updateMemory } from "./memory-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
@@ -187,18 +188,42 @@ export class PgMemoryStore implements MemoryStore {
     terms: readonly string[],
     limit: number,
   ): Promise<LexicalHit<Memory>[]> {
-    const rows = await rankedSearch<MemoryRow>(this.#db, {
+    const search = {
       space: MEMORY_SPACE,
       agentId: filter.agentId,
       terms,
       weights: MEMORY_WEIGHTS,
       table: "memories",
       columns: MEMORY_COLUMNS,
-      where: (bind) => memoryConditions(filter, PG_DIALECT, bind),
+      where: (bind: Bind) => memoryConditions(filter, PG_DIALECT, bind),
       unfiltered: conditionsText(filter) === conditionsText({ agentId: filter.agentId }),
       limit,
+    };
+    const rows = await rankedSearch<MemoryRow>(this.#db, search);
+    const hits = rows.map((row) => ({ item: this.#memory(row), score: row.score }));
+    // As on SQLite (SqliteMemoryStore.#rankedForUser): a search for one end user that left common
+    // terms out ranks that user's own memories again with every term, when they are few enough.
+    const userId = filter.userId;
+    if (userId === undefined) return hits;
+    const df = await termFrequencies(this.#db, MEMORY_SPACE, filter.agentId, terms);
+    const chosen = chooseTerms(terms, (term) => df.get(term) ?? 0);
+    if ([...df.keys()].every((term) => chosen.includes(term))) return hits;
+    const own = await this.#db.get<{ n: number }>(
+      "SELECT COUNT(*)::int AS n FROM (SELECT 1 FROM memories WHERE agent_id = $1 AND user_id = $2 LIMIT $3) o",
+      [filter.agentId, userId, POSTING_BUDGET + 1],
+    );
+    if ((own?.n ?? 0) === 0 || (own?.n ?? 0) > POSTING_BUDGET) return hits;
+    const mine = await rankedSearch<MemoryRow>(this.#db, {
+      ...search,
+      unfiltered: false,
+      among: (bind) =>
+        `SELECT rowid FROM memories WHERE agent_id = ${bind(filter.agentId)} AND user_id = ${bind(userId)}`,
     });
-    return rows.map((row) => ({ item: this.#memory(row), score: row.score }));
+    return mergeOwnHits(
+      hits,
+      mine.map((row) => ({ item: this.#memory(row), score: row.score })),
+      limit,
+    );
   }
 
   /** Counted in memory and written together soon after (see AccessBuffer); reads here see them. */

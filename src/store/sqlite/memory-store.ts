@@ -25,13 +25,13 @@ import type {
   MemoryWrite,
   Supersession,
 } from "../store.ts";
-import { POSTING_BUDGET } from "../term-choice.ts";
+import { mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
 import { insertEachRow, insertRows } from "./batch-insert.ts";
 import { inReadTransaction, inTransaction, inWriteTransaction, withoutFsync } from "./database.ts";
 import { EventOwners } from "./event-owners.ts";
 import { EVENT_HEAD, EVENT_WIDTH, eventJson, writeEvent } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
-import { agentKey, bestPassing, matchAny } from "./fts.ts";
+import { agentKey, bestPassing, matchAny, topN } from "./fts.ts";
 import { detachAgentEvents, refAgainst, versionRef } from "./memory-event-refs.ts";
 import {
   FTS_HEAD,
@@ -392,7 +392,8 @@ export class SqliteMemoryStore implements MemoryStore {
   ): Promise<LexicalHit<Memory>[]> {
     const key = agentKey(filter.agentId);
     const chosen = this.#terms.select(key, terms);
-    if (chosen.length === 0) return [];
+    const own = this.#rankedForUser(filter, key, terms, chosen, limit);
+    if (chosen.length === 0) return own ?? [];
     const match = `{terms tag_terms} : (${matchAny(key, chosen)})`;
     const { sql, params } = memoryConditions(filter);
     // These statements serve only this method, so they may hand out arrays (see MemoryTuple).
@@ -414,6 +415,52 @@ export class SqliteMemoryStore implements MemoryStore {
       all,
       (row) => row[MEMORY_TUPLE_SCORE + 1] as number,
     );
+    const hits = rows.map((row) => ({
+      item: this.#access.overlay(tupleToMemory(row)),
+      score: -(row[MEMORY_TUPLE_SCORE] as number),
+    }));
+    return own === null ? hits : mergeOwnHits(hits, own, limit);
+  }
+
+  /**
+   * A search for one end user (`userId`) that left common terms out (see term-choice.ts) ranks
+   * that user's own memories again with every term, when they are few enough to read (the posting
+   * budget): a term in thousands of the agent's memories ("live", in every user's "… lives in …")
+   * still tells one user's facts apart. Read from the user's rows, each looked up in the full-text
+   * index, so the cost is the user's, not the term's. Null when there is nothing to add.
+   */
+  #rankedForUser(
+    filter: MemoryFilter,
+    key: string,
+    terms: readonly string[],
+    chosen: readonly string[],
+    limit: number,
+  ): LexicalHit<Memory>[] | null {
+    if (filter.userId === undefined) return null;
+    const present = this.#terms.present(key, terms);
+    if (present.every((term) => chosen.includes(term))) return null;
+    const own = this.#s.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM memories WHERE agent_id = ? AND user_id = ? LIMIT ?)",
+      filter.agentId,
+      filter.userId,
+      POSTING_BUDGET + 1,
+    );
+    if ((own?.n ?? 0) === 0 || (own?.n ?? 0) > POSTING_BUDGET) return null;
+    const { sql, params } = memoryConditions(filter);
+    // CROSS JOIN: the user's rows lead, each found in the index by rowid, not every match read.
+    const statement = this.#s.prepare(
+      `SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5) AS score
+       FROM memories m CROSS JOIN memories_fts ON memories_fts.rowid = m.rowid
+       WHERE m.agent_id = ? AND m.user_id = ? AND ${sql} AND memories_fts MATCH ?
+       ORDER BY score LIMIT ${topN(limit)}`,
+    );
+    statement.setReturnArrays(true);
+    const rows = statement.all(
+      filter.agentId,
+      filter.userId,
+      ...params,
+      `{terms tag_terms} : (${matchAny(key, present)})`,
+    ) as unknown as MemoryTuple[];
     return rows.map((row) => ({
       item: this.#access.overlay(tupleToMemory(row)),
       score: -(row[MEMORY_TUPLE_SCORE] as number),

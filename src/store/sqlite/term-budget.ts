@@ -42,6 +42,12 @@ export class TermBudget {
     return chooseTerms(terms, (term) => this.#documentFrequency(`${key}_${term}`), this.#budget);
   }
 
+  /** The terms (each once) that occur in at least one of the agent's rows, chosen or not. */
+  present(key: string, terms: readonly string[]): string[] {
+    this.#noticeOtherWriters();
+    return [...new Set(terms)].filter((term) => this.#documentFrequency(`${key}_${term}`) > 0);
+  }
+
   /** No term can be used, and at least one was left out for being too common rather than absent. */
   tooCommon(key: string, terms: readonly string[]): boolean {
     this.#noticeOtherWriters();

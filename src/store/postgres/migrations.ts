@@ -86,7 +86,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     // A search for one user that leaves common terms out ranks that user's own memories with every
     // term (term-choice.ts): found through this index, its cost is the user's, not the agent's.
     // Memories of no user are not in it, so writing them costs nothing more.
-    sql: "CREATE INDEX memories_by_user ON memories (agent_id, user_id) WHERE user_id IS NOT NULL;",
+    sql: "CREATE INDEX IF NOT EXISTS memories_by_user ON memories (agent_id, user_id) WHERE user_id IS NOT NULL;",
   },
 ];
 

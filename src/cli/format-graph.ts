@@ -1,5 +1,5 @@
 import type { Entity, Relation } from "../core/graph-types.ts";
-import type { EntityDetail } from "../graph/entity-service.ts";
+import { type EntityDetail, nameInDetail } from "../graph/entity-service.ts";
 import { shortTime, table } from "./output.ts";
 
 /** One line per entity: its name, type and how often it is named. */
@@ -16,7 +16,7 @@ export function formatEntities(entities: readonly Entity[]): string {
  * latest texts naming it (`texts`: by item id, those the caller read).
  */
 export function formatEntity(detail: EntityDetail, texts: ReadonlyMap<string, string> = new Map()): string {
-  const { entity, relations, mentions, names } = detail;
+  const { entity, relations, mentions } = detail;
   const head = `${entity.name} (${entity.type}), named ${entity.mentions} times, ${shortTime(entity.firstSeen)} to ${shortTime(entity.lastSeen)}`;
   const named = mentions.filter((m) => texts.has(m.id));
   const tail =
@@ -30,17 +30,12 @@ export function formatEntity(detail: EntityDetail, texts: ReadonlyMap<string, st
     ["RELATION", "WITH", "WEIGHT", "FROM", "TO"],
     relations.map((r) => [
       direction(r, entity.key),
-      nameOf(r.source === entity.key ? r.target : r.source, names),
+      nameInDetail(detail, r.source === entity.key ? r.target : r.source),
       String(r.weight),
       shortTime(r.validFrom),
       r.validTo === null ? "now" : shortTime(r.validTo),
     ]),
   )}${tail}`;
-}
-
-/** An entity's name as written, from its key; the key itself when the graph holds no entity by it. */
-function nameOf(key: string, names: Readonly<Record<string, string>>): string {
-  return names[key] ?? key;
 }
 
 /** A text on one line, cut to fit a terminal row. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { Entity, EntityMention, Relation } from "../core/graph-types.ts";
+import type { EntityMention, Relation } from "../core/graph-types.ts";
+import { nameInDetail } from "../graph/entity-service.ts";
 import { mentionTexts } from "../graph/mention-texts.ts";
 import { memoryUserId } from "../memory/memories/schemas.ts";
 import type { McpSession } from "./session.ts";
@@ -30,11 +31,12 @@ export const entityLookup = defineTool({
   },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, { session, agentId }) {
-    const { entity, relations, mentions, names } = await session.engram.entities.get(
+    const detail = await session.engram.entities.get(
       agentId,
       args.name,
       args.userId === undefined ? {} : { userId: args.userId },
     );
+    const { entity, relations, mentions } = detail;
     const latest = [...relations].reverse().slice(0, args.limit);
     return {
       entity: {
@@ -45,7 +47,7 @@ export const entityLookup = defineTool({
         firstSeen: entity.firstSeen,
         lastSeen: entity.lastSeen,
       },
-      relations: latest.map((r) => relationView(r, entity.key, (key) => named(key, entity, names))),
+      relations: latest.map((r) => relationView(r, entity.key, (key) => nameInDetail(detail, key))),
       relationsShown: `${latest.length} of ${relations.length}`,
       mentions: await mentionViews(session, agentId, mentions),
     };
@@ -67,11 +69,6 @@ function relationView(r: Relation, key: string, name: (key: string) => string) {
     validFrom: r.validFrom,
     validTo: r.validTo,
   };
-}
-
-/** An entity's name as written, from its key: the entity's own, one of `names`, else the key itself. */
-function named(key: string, entity: Entity, names: Readonly<Record<string, string>>): string {
-  return key === entity.key ? entity.name : (names[key] ?? key);
 }
 
 /** The latest mentions, the first few with the text that names the entity. */

@@ -415,10 +415,7 @@ export class SqliteMemoryStore implements MemoryStore {
       all,
       (row) => row[MEMORY_TUPLE_SCORE + 1] as number,
     );
-    const hits = rows.map((row) => ({
-      item: this.#access.overlay(tupleToMemory(row)),
-      score: -(row[MEMORY_TUPLE_SCORE] as number),
-    }));
+    const hits = this.#hits(rows);
     return own === null ? hits : mergeOwnHits(hits, own, limit);
   }
 
@@ -461,6 +458,11 @@ export class SqliteMemoryStore implements MemoryStore {
       ...params,
       `{terms tag_terms} : (${matchAny(key, present)})`,
     ) as unknown as MemoryTuple[];
+    return this.#hits(rows);
+  }
+
+  /** Full-text rows as hits: the memory with its waiting accesses, and FTS5's score negated. */
+  #hits(rows: readonly MemoryTuple[]): LexicalHit<Memory>[] {
     return rows.map((row) => ({
       item: this.#access.overlay(tupleToMemory(row)),
       score: -(row[MEMORY_TUPLE_SCORE] as number),

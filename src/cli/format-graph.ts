@@ -1,5 +1,5 @@
-import type { Entity, Relation } from "../core/graph-types.ts";
-import { type EntityDetail, nameInDetail } from "../graph/entity-service.ts";
+import { type Entity, nameInDetail, type Relation } from "../core/graph-types.ts";
+import type { EntityDetail } from "../graph/entity-service.ts";
 import { shortTime, table } from "./output.ts";
 
 /** One line per entity: its name, type and how often it is named. */

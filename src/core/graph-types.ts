@@ -96,3 +96,15 @@ export interface AgentGraph {
   relations: Relation[];
   mentions: EntityMention[];
 }
+
+/**
+ * The name an entity of an entity's relations is written as, from its key: the entity's own, one of
+ * `names` (an entity detail's, by key), else the key itself (a relation a model stated about
+ * something the graph has no entity for).
+ */
+export function nameInDetail(
+  detail: { entity: Pick<Entity, "key" | "name">; names: Readonly<Record<string, string>> },
+  key: string,
+): string {
+  return key === detail.entity.key ? detail.entity.name : (detail.names[key] ?? key);
+}

@@ -39,14 +39,6 @@ export interface EntityDetail {
 }
 
 /**
- * The name an entity of a detail's relations is written as, from its key: the entity's own, one of
- * `names`, else the key itself (a relation a model stated about something the graph has no entity for).
- */
-export function nameInDetail(detail: Pick<EntityDetail, "entity" | "names">, key: string): string {
-  return key === detail.entity.key ? detail.entity.name : (detail.names[key] ?? key);
-}
-
-/**
  * An agent's entity graph (`engram.entities`): recorded as memories and messages are written, listed
  * and read by name, rebuilt from the memories and messages on demand (sleep-time consolidation).
  *

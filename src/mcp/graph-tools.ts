@@ -1,6 +1,5 @@
 import { z } from "zod";
-import type { EntityMention, Relation } from "../core/graph-types.ts";
-import { nameInDetail } from "../graph/entity-service.ts";
+import { type EntityMention, nameInDetail, type Relation } from "../core/graph-types.ts";
 import { mentionTexts } from "../graph/mention-texts.ts";
 import { memoryUserId } from "../memory/memories/schemas.ts";
 import type { McpSession } from "./session.ts";

@@ -48,6 +48,41 @@ describe("search", () => {
     );
   });
 
+  it("ranks one user's conversation by every word, though a word is in more of the agent's messages than a search scores", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "many customers" });
+    // 5,100 customers who each gave an address: "delivery" and "address" are in more messages than
+    // the posting budget, so an agent-wide search leaves both out.
+    for (let start = 0; start < 5_100; start += 1_000) {
+      await engram.messages.appendMany(
+        agent.id,
+        Array.from({ length: Math.min(1_000, 5_100 - start) }, (_, i) => ({
+          role: "user" as const,
+          content: `My delivery address is ${start + i} Main Street.`,
+          userId: `user-${start + i}`,
+        })),
+      );
+    }
+    await engram.messages.appendMany(agent.id, [
+      { role: "user", content: "I ordered a lamp last week.", userId: "ada" },
+      { role: "assistant", content: "The lamp ships on Monday.", userId: "ada" },
+      { role: "user", content: "Please send it to my delivery address, 12 Rose Lane.", userId: "ada" },
+      { role: "assistant", content: "Noted.", userId: "ada" },
+    ]);
+    const { results } = await engram.search(agent.id, {
+      query: "what is my delivery address?",
+      userId: "ada",
+      sources: ["messages"],
+      k: 3,
+      recordAccess: false,
+    });
+    assert.equal(results[0]?.text, "Please send it to my delivery address, 12 Rose Lane.");
+    // Found by its words, not as the latest of Ada's messages.
+    assert.ok((results[0]?.components.bm25 ?? 0) > 0);
+    // Only Ada's own messages, never another customer's.
+    assert.ok(results.every((r) => r.message?.userId === "ada"));
+  });
+
   it("ranks by BM25 with stemming and explains each result", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });

@@ -197,7 +197,11 @@ export class SearchService {
               bm25: hit.bm25,
             });
           }
-          if (terms.length === 0 || (await this.#ctx.store.messages.tooCommonToRank(agent.id, terms))) {
+          // As for memories: hits (one user's own messages, say) were ranked, so no recency stand-in.
+          if (
+            terms.length === 0 ||
+            (lexical.length === 0 && (await this.#ctx.store.messages.tooCommonToRank(agent.id, terms)))
+          ) {
             for (const message of await this.#ctx.store.messages.list(filter, {
               limit: q.candidates,
               newestFirst: true,

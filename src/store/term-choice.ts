@@ -10,6 +10,12 @@ import type { LexicalHit } from "./store.ts";
 /** Postings a full-text query may score before its most common terms are left out. */
 export const POSTING_BUDGET = 5_000;
 
+/**
+ * The most rows one end user may have for a search that left common terms out to rank that user's
+ * own rows with every term (see `mergeOwnHits`); a user with more is ranked as the agent's rows are.
+ */
+export const OWN_RANKING_ROWS = 2_000;
+
 /** The terms worth matching, given each term's document frequency (`df`). Repeats are kept. */
 export function chooseTerms(
   terms: readonly string[],

@@ -2,8 +2,8 @@ import { InvalidInputError } from "../core/errors.ts";
 import type { BlockAttachment, SharedBlock } from "../core/shared-block-types.ts";
 import type { Agent, Memory, MemoryVersion, Message, NewEvent } from "../core/types.ts";
 import { imageHash, sniffImage } from "../images/image-bytes.ts";
-import { indexMessage } from "../memory/messages/message-service.ts";
 import type { AgentImport } from "../store/import-agent.ts";
+import { messageIndexer } from "../store/rows/message-fields.ts";
 import type { IndexedMessage, StoredImage } from "../store/store.ts";
 import type { ExportDocument, ExportedMemory, ExportedSharedBlock } from "./format.ts";
 import { remapIds } from "./remap.ts";
@@ -23,7 +23,8 @@ export function agentImportOf(
   // Each message is indexed with its neighbours' text, as the live append path leaves it.
   const indexed: Iterable<IndexedMessage> = {
     *[Symbol.iterator]() {
-      for (let i = 0; i < messages.length; i++) yield indexMessage(messages, i);
+      const index = messageIndexer(messages);
+      for (let i = 0; i < messages.length; i++) yield index(i);
     },
   };
   return {

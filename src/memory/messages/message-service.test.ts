@@ -7,13 +7,17 @@ import { createTestEngram } from "../../test/index.ts";
 const WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"];
 
 /** Which messages (by position) each column of the index finds each word in. */
-async function columns(batches: number[]) {
+async function columns(batches: number[], users: readonly (string | undefined)[] = []) {
   const engram = createTestEngram();
   const agent = await engram.agents.create({ name: "a" });
   const ids: string[] = [];
   let next = 0;
   for (const size of batches) {
-    const batch = WORDS.slice(next, next + size).map((word) => ({ role: "user" as const, content: word }));
+    const batch = WORDS.slice(next, next + size).map((word, i) => ({
+      role: "user" as const,
+      content: word,
+      userId: users[next + i],
+    }));
     next += size;
     ids.push(...(await engram.messages.appendMany(agent.id, batch)).map((m) => m.id));
   }
@@ -43,5 +47,28 @@ describe("messages are indexed with their neighbours", () => {
     assert.deepEqual(together.echo, { prev: [5], next: [3], window: [1, 2, 6, 7] });
     assert.deepEqual(await columns([1, 3, 3, 2]), together);
     assert.deepEqual(await columns(WORDS.map(() => 1)), together);
+  });
+
+  it("within their own conversation: another end user's turns between them are not their neighbours", async () => {
+    // Ada's and Bo's turns alternate; then two turns of no user.
+    const users = ["ada", "bo", "ada", "bo", "ada", "bo", "ada", undefined, undefined];
+    const together = await columns([WORDS.length], users);
+    // Ada's turns are 0, 2, 4, 6: "alpha" (0) is the turn before 2, and in the window of 4 and 6.
+    assert.deepEqual(together.alpha, { prev: [2], next: [], window: [4, 6] });
+    assert.deepEqual(together.echo, { prev: [6], next: [2], window: [0] });
+    // Bo's are 1, 3, 5.
+    assert.deepEqual(together.bravo, { prev: [3], next: [], window: [5] });
+    assert.deepEqual(together.delta, { prev: [5], next: [1], window: [] });
+    // The turns of no user are a conversation of their own.
+    assert.deepEqual(together.golf, { prev: [], next: [4], window: [0, 2] });
+    assert.deepEqual(together.hotel, { prev: [8], next: [], window: [] });
+    assert.deepEqual(await columns([1, 3, 3, 2], users), together);
+    assert.deepEqual(
+      await columns(
+        WORDS.map(() => 1),
+        users,
+      ),
+      together,
+    );
   });
 });

@@ -8,6 +8,7 @@ import { parseInput } from "../../core/validation.ts";
 import { keepsGraph } from "../../graph/graph-mode.ts";
 import { messageRecord } from "../../graph/graph-records.ts";
 import { storeWith } from "../../retrieval/vector-index.ts";
+import { CONTEXT_RADIUS, conversationKey, messageIndexer } from "../../store/rows/message-fields.ts";
 import type { IndexedMessage } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { isoTime, provenanceInput } from "../memories/schemas.ts";
@@ -16,8 +17,6 @@ import { dropUndefined, pageOf } from "../pagination.ts";
 /** Longest message accepted, in characters. */
 export const MAX_MESSAGE_CHARS = 100_000;
 export const MAX_MESSAGE_BATCH = 1000;
-/** Turns on each side of a message whose text is indexed with it (the nearest in their own columns). */
-export const CONTEXT_RADIUS = 3;
 
 /** Shared with import, which holds an exported message to the rules of a live one. */
 export const messageContent = z
@@ -91,18 +90,20 @@ export class MessageService {
         metadata: input.metadata,
         createdAt: input.createdAt === undefined ? now : new Date(input.createdAt).toISOString(),
       }));
-      // Each message is indexed with its neighbours' text; the last few earlier messages gain the new
-      // ones as neighbours, and are re-indexed with their own earlier neighbours still in view.
-      const previous = (
-        await this.#ctx.store.messages.list(
-          { agentId: agent.id },
-          { limit: 2 * CONTEXT_RADIUS, newestFirst: true },
-        )
-      ).reverse();
-      const sequence = [...previous, ...messages];
-      const appended = messages.map((_, i) => indexMessage(sequence, previous.length + i));
-      const first = Math.max(0, previous.length - CONTEXT_RADIUS);
-      const reindexed = previous.slice(first).map((_, i) => indexMessage(sequence, first + i));
+      // Each message is indexed with its neighbours' text, the nearest turns of its own conversation
+      // (its user and session); the last few earlier turns of each gain the new ones as neighbours,
+      // and are re-indexed with their own earlier neighbours still in view.
+      const earlier = await earlierTurns(this.#ctx, agent.id, messages);
+      const previous = earlier.flat();
+      const index = messageIndexer([...previous, ...messages]);
+      const appended = messages.map((_, i) => index(previous.length + i));
+      const reindexed: IndexedMessage[] = [];
+      let at = 0;
+      for (const turns of earlier) {
+        for (let i = Math.max(0, turns.length - CONTEXT_RADIUS); i < turns.length; i++)
+          reindexed.push(index(at + i));
+        at += turns.length;
+      }
       // Embedded before the write, so that each message commits with its vector.
       const vectors = await this.#ctx.vectors.embedFor(
         "messages",
@@ -173,54 +174,36 @@ export class MessageService {
 }
 
 /**
- * The texts a message is indexed under: its content; its caption (metadata.caption, e.g. of a shared
- * image); the previous and next turns of its session; the two turns beyond those on each side; and
- * its date. A reply is thereby found by what it answers, and "when" questions by the date.
+ * The latest turns (at most 2 × CONTEXT_RADIUS, oldest first) of each conversation `messages` add
+ * to. An end user's are read through their own messages; those of no user among the agent's latest.
  */
-export function indexMessage(sequence: readonly Message[], index: number): IndexedMessage {
-  const message = sequence[index] as Message;
-  const near = (offset: number) => {
-    const other = sequence[index + offset];
-    return other !== undefined && other.sessionId === message.sessionId ? other : undefined;
-  };
-  const window: string[] = [];
-  for (let d = 2; d <= CONTEXT_RADIUS; d++) {
-    for (const other of [near(-d), near(d)]) if (other !== undefined) window.push(other.content);
+async function earlierTurns(
+  ctx: EngineContext,
+  agentId: string,
+  messages: readonly Message[],
+): Promise<Message[][]> {
+  const limit = 2 * CONTEXT_RADIUS;
+  const conversations = new Map<string, Message>();
+  for (const message of messages) {
+    const key = conversationKey(message);
+    if (!conversations.has(key)) conversations.set(key, message);
   }
-  const caption = message.metadata.caption;
-  return {
-    message,
-    fields: {
-      text: message.content,
-      caption: typeof caption === "string" ? caption : "",
-      prev: near(-1)?.content ?? "",
-      next: near(1)?.content ?? "",
-      window: window.join("\n"),
-      date: dateText(message.createdAt),
-    },
-  };
-}
-
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
-const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-
-/** A date as words, so "in May 2023" or "on a Sunday" can match it: "Monday 8 May 2023". */
-export function dateText(iso: string): string {
-  const date = new Date(iso);
-  return `${DAYS[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+  let latest: Message[] | null = null;
+  const out: Message[][] = [];
+  for (const [key, { userId, sessionId }] of conversations) {
+    let rows: Message[];
+    if (userId === null) {
+      latest ??= await ctx.store.messages.list({ agentId }, { limit, newestFirst: true });
+      rows = latest;
+    } else {
+      rows = await ctx.store.messages.list(
+        { agentId, userId, sessionId: sessionId ?? undefined },
+        { limit, newestFirst: true },
+      );
+    }
+    out.push(rows.filter((row) => conversationKey(row) === key).reverse());
+  }
+  return out;
 }
 
 /** The text a message is found by: its content, with any image caption in its metadata. */

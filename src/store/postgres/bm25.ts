@@ -1,5 +1,5 @@
 import { type Bind, numberedBind } from "../sql/sql-dialect.ts";
-import { POSTING_BUDGET, tooCommonToRank } from "../term-choice.ts";
+import { chooseTerms, OWN_RANKING_ROWS, POSTING_BUDGET, tooCommonToRank } from "../term-choice.ts";
 import type { Sql } from "./pg-database.ts";
 import type { SearchSpace } from "./search-index.ts";
 
@@ -46,6 +46,33 @@ export async function tooCommon(
 ): Promise<boolean> {
   const df = await termFrequencies(sql, space, agentId, terms);
   return tooCommonToRank(terms, (term) => df.get(term) ?? 0);
+}
+
+/**
+ * Whether a search for one end user (`userId`) ranks that user's own rows again with every term, as
+ * on SQLite (sqlite/own-ranking.ts): some term that occurs was left out for being common across the
+ * agent, and the user has between 1 and `OWN_RANKING_ROWS` rows in `table`. The ranking itself is
+ * `rankedSearch` with `among` the user's rows.
+ */
+export async function ranksOwnRows(
+  sql: Sql,
+  space: SearchSpace,
+  table: "memories" | "messages",
+  agentId: string,
+  userId: string | undefined,
+  terms: readonly string[],
+): Promise<boolean> {
+  if (userId === undefined) return false;
+  const df = await termFrequencies(sql, space, agentId, terms);
+  const count = (term: string) => df.get(term) ?? 0;
+  const chosen = chooseTerms(terms, count);
+  if (terms.every((term) => count(term) === 0 || chosen.includes(term))) return false;
+  const own = await sql.get<{ n: number }>(
+    `SELECT COUNT(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE agent_id = $1 AND user_id = $2 LIMIT $3) o`,
+    [agentId, userId, OWN_RANKING_ROWS + 1],
+  );
+  const n = own?.n ?? 0;
+  return n > 0 && n <= OWN_RANKING_ROWS;
 }
 
 /**

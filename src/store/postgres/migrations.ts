@@ -88,6 +88,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     // Memories of no user are not in it, so writing them costs nothing more.
     sql: "CREATE INDEX IF NOT EXISTS memories_by_user ON memories (agent_id, user_id) WHERE user_id IS NOT NULL;",
   },
+  {
+    version: 13,
+    name: "an end user's messages found by agent and user",
+    // As SQLite's migration 27: one user's conversation read through this index, in rowid order.
+    sql: "CREATE INDEX IF NOT EXISTS messages_by_user ON messages (agent_id, user_id, rowid) WHERE user_id IS NOT NULL;",
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

@@ -21,8 +21,8 @@ import type {
   MemoryWrite,
   Supersession,
 } from "../store.ts";
-import { chooseTerms, mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
-import { rankedSearch, termFrequencies, tooCommon } from "./bm25.ts";
+import { mergeOwnHits } from "../term-choice.ts";
+import { rankedSearch, ranksOwnRows, tooCommon } from "./bm25.ts";
 import { writeEvents } from "./event-writer.ts";
 import { indexedDocument, insertMemories, lockMemory, updateMemories, updateMemory } from "./memory-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
@@ -201,18 +201,10 @@ export class PgMemoryStore implements MemoryStore {
     };
     const rows = await rankedSearch<MemoryRow>(this.#db, search);
     const hits = rows.map((row) => ({ item: this.#memory(row), score: row.score }));
-    // As on SQLite (SqliteMemoryStore.#rankedForUser): a search for one end user that left common
-    // terms out ranks that user's own memories again with every term, when they are few enough.
+    // As on SQLite (sqlite/own-ranking.ts): a search for one end user that left common terms out
+    // ranks that user's own memories again with every term, when they are few enough.
     const userId = filter.userId;
-    if (userId === undefined) return hits;
-    const df = await termFrequencies(this.#db, MEMORY_SPACE, filter.agentId, terms);
-    const chosen = chooseTerms(terms, (term) => df.get(term) ?? 0);
-    if ([...df.keys()].every((term) => chosen.includes(term))) return hits;
-    const own = await this.#db.get<{ n: number }>(
-      "SELECT COUNT(*)::int AS n FROM (SELECT 1 FROM memories WHERE agent_id = $1 AND user_id = $2 LIMIT $3) o",
-      [filter.agentId, userId, POSTING_BUDGET + 1],
-    );
-    if ((own?.n ?? 0) === 0 || (own?.n ?? 0) > POSTING_BUDGET) return hits;
+    if (!(await ranksOwnRows(this.#db, MEMORY_SPACE, "memories", filter.agentId, userId, terms))) return hits;
     const mine = await rankedSearch<MemoryRow>(this.#db, {
       ...search,
       unfiltered: false,

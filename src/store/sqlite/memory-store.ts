@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { Memory, MemoryVersion, NewEvent } from "../../core/types.ts";
 import { AccessBuffer, type PendingAccess } from "../access-buffer.ts";
 import { checkKeyFacts } from "../key-facts.ts";
+import { memoryIndexTerms } from "../rows/index-terms.ts";
 import {
   contentValues,
   MEMORY_COLUMNS,
@@ -53,6 +54,7 @@ import {
   readsBackFromRow,
   readVersionMemory,
 } from "./memory-snapshot.ts";
+import { ftsTotals, ownRankingTerms, rankOwnRows } from "./own-ranking.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
 import { versionRows } from "./version-rows.ts";
@@ -64,6 +66,9 @@ export const KEY_FACTS =
 
 /** Where the score sits in a search row: right after the memory's columns. */
 const MEMORY_TUPLE_SCORE = 18;
+
+/** BM25 weights of a memory's full-text columns: its text, then its tags. */
+const MEMORY_COLUMN_WEIGHTS = [1.0, 0.5] as const;
 
 /** SQL conditions (on alias `m`, `?` placeholders) for a memory filter. */
 export function memoryConditions(filter: MemoryFilter): { sql: string; params: (string | number)[] } {
@@ -406,7 +411,7 @@ export class SqliteMemoryStore implements MemoryStore {
       {
         table: "memories_fts",
         rows: "memories",
-        score: "bm25(memories_fts, 1.0, 0.5)",
+        score: `bm25(memories_fts, ${MEMORY_COLUMN_WEIGHTS.join(", ")})`,
         columns: MEMORY_COLUMNS,
         where: sql,
         onlyAgent: sql === "m.agent_id = ?",
@@ -420,11 +425,9 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   /**
-   * A search for one end user (`userId`) that left common terms out (see term-choice.ts) ranks
-   * that user's own memories again with every term, when they are few enough to read (the posting
-   * budget): a term in thousands of the agent's memories ("live", in every user's "… lives in …")
-   * still tells one user's facts apart. Read from the user's rows, each looked up in the full-text
-   * index, so the cost is the user's, not the term's. Null when there is nothing to add.
+   * The user's own memories ranked with every term, when a search for one end user left common
+   * terms out (see `ownRankingTerms`), from their own analysed terms (see `rankOwnRows`). Null when
+   * there is nothing to add.
    */
   #rankedForUser(
     filter: MemoryFilter,
@@ -433,32 +436,34 @@ export class SqliteMemoryStore implements MemoryStore {
     chosen: readonly string[],
     limit: number,
   ): LexicalHit<Memory>[] | null {
-    if (filter.userId === undefined) return null;
-    const present = this.#terms.present(key, terms);
-    if (present.every((term) => chosen.includes(term))) return null;
-    const own = this.#s.get<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM memories WHERE agent_id = ? AND user_id = ? LIMIT ?)",
-      filter.agentId,
-      filter.userId,
-      POSTING_BUDGET + 1,
-    );
-    if ((own?.n ?? 0) === 0 || (own?.n ?? 0) > POSTING_BUDGET) return null;
-    const { sql, params } = memoryConditions(filter);
-    // CROSS JOIN: the user's rows lead, each found in the index by rowid, not every match read.
+    const { agentId, userId } = filter;
+    const present = ownRankingTerms(this.#s, this.#terms, {
+      table: "memories",
+      agentId,
+      userId,
+      key,
+      terms,
+      chosen,
+    });
+    if (present === null) return null;
+    // The user's own rows (not the shared ones, which the agent-wide search ranked) that are indexed.
+    const { sql, params } = memoryConditions({ ...filter, includeShared: false, archived: "exclude" });
     const statement = this.#s.prepare(
-      `SELECT ${MEMORY_COLUMNS}, bm25(memories_fts, 1.0, 0.5) AS score
-       FROM memories m CROSS JOIN memories_fts ON memories_fts.rowid = m.rowid
-       WHERE m.agent_id = ? AND m.user_id = ? AND ${sql} AND memories_fts MATCH ?
-       ORDER BY score LIMIT ${topN(limit)}`,
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${sql} ORDER BY m.rowid`,
     );
     statement.setReturnArrays(true);
-    const rows = statement.all(
-      filter.agentId,
-      filter.userId,
-      ...params,
-      `{terms tag_terms} : (${matchAny(key, present)})`,
-    ) as unknown as MemoryTuple[];
-    return this.#hits(rows);
+    const rows = (statement.all(...params) as unknown as MemoryTuple[]).map((row) => {
+      const memory = this.#access.overlay(tupleToMemory(row));
+      return { item: memory, columns: memoryIndexTerms(memory) };
+    });
+    return rankOwnRows(
+      rows,
+      present,
+      MEMORY_COLUMN_WEIGHTS,
+      (term) => this.#terms.frequency(key, term),
+      ftsTotals(this.#s, "memories_fts"),
+      topN(limit),
+    );
   }
 
   /** Full-text rows as hits: the memory with its waiting accesses, and FTS5's score negated. */

@@ -1,7 +1,9 @@
 import { ConflictError } from "../../core/errors.ts";
+import { indexTerms } from "../../core/text.ts";
 import type { Message, NewEvent } from "../../core/types.ts";
 import { messageIndexTerms } from "../rows/index-terms.ts";
 import { MESSAGE_COLUMNS, type MessageRow, messageValues, toMessage } from "../rows/memory-rows.ts";
+import { captionOf, conversationNeighbours, dateText } from "../rows/message-fields.ts";
 import { messageConditions as sharedMessageConditions } from "../sql/record-conditions.ts";
 import { positionalBind } from "../sql/sql-dialect.ts";
 import {
@@ -14,11 +16,12 @@ import {
   type MessageStore,
   type MessageTextQuery,
 } from "../store.ts";
-import { POSTING_BUDGET } from "../term-choice.ts";
+import { mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
-import { agentKey, bestPassing, matchAny, namespaced } from "./fts.ts";
+import { agentKey, bestPassing, matchAny, namespaced, topN } from "./fts.ts";
+import { ftsTotals, ownRankingTerms, rankOwnRows } from "./own-ranking.ts";
 import { isUniqueViolation } from "./sqlite-errors.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
@@ -42,16 +45,25 @@ function messageConditions(filter: MessageFilter): { sql: string; params: (strin
   return { sql, params };
 }
 
+/** A full-text row as a hit: FTS5's score negated, higher better. */
+const toHit = (row: MessageRow & { score: number }): LexicalHit<Message> => ({
+  item: toMessage(row),
+  score: -row.score,
+});
+
 /** The conditions of a filter that names only the agent: ranking may then happen inside FTS5. */
 const AGENT_ONLY = "m.agent_id = ?";
 
 export class SqliteMessageStore implements MessageStore {
   readonly #s: Statements;
   readonly #terms: TermBudget;
+  /** How many messages hold each term in their own text (not their neighbours'): for feedback. */
+  readonly #textTerms: TermBudget;
 
   constructor(statements: Statements) {
     this.#s = statements;
     this.#terms = new TermBudget(statements, "messages_vocab", POSTING_BUDGET);
+    this.#textTerms = new TermBudget(statements, "messages_vocab_col WHERE col = 'terms'", POSTING_BUDGET);
   }
 
   async append(messages: IndexedMessage[], reindex: IndexedMessage[], events: NewEvent[]): Promise<void> {
@@ -90,6 +102,7 @@ export class SqliteMessageStore implements MessageStore {
       writeEvents(this.#s, events);
     });
     this.#terms.noteWrites(count);
+    this.#textTerms.noteWrites(count);
   }
 
   #insert(message: Message): number {
@@ -151,13 +164,14 @@ export class SqliteMessageStore implements MessageStore {
   ): Promise<LexicalHit<Message>[]> {
     const key = agentKey(filter.agentId);
     const terms = this.#terms.select(key, query.terms);
-    if (terms.length === 0) return [];
     const weights = MESSAGE_FIELDS.map((field) => query.weights[field]);
     const columns = MESSAGE_FIELDS.filter((field) => query.weights[field] > 0).map((field) => COLUMN[field]);
     if (columns.length === 0) return [];
-    const match = `{${columns.join(" ")}} : (${matchAny(key, terms)})`;
     const bm25 = `bm25(messages_fts, ${weights.map(() => "?").join(", ")})`;
     const { sql, params } = messageConditions(filter);
+    const own = this.#rankedForUser(filter, key, query, terms, limit);
+    if (terms.length === 0) return own ?? [];
+    const match = `{${columns.join(" ")}} : (${matchAny(key, terms)})`;
     const all = (text: string) =>
       this.#s.all<MessageRow & { score: number; seen?: number }>(text, ...weights, match, ...params);
     const rows = bestPassing(
@@ -173,20 +187,78 @@ export class SqliteMessageStore implements MessageStore {
       all,
       (row) => row.seen ?? 0,
     );
-    return rows.map((row) => ({ item: toMessage(row), score: -row.score }));
+    const hits = rows.map(toHit);
+    return own === null ? hits : mergeOwnHits(hits, own, limit);
+  }
+
+  /**
+   * As for memories (SqliteMemoryStore.#rankedForUser): one user's conversation ranked with every
+   * term when the agent-wide search left some out for being common across its users, each message
+   * with its neighbours in its own conversation, as it is indexed (message-fields.ts).
+   */
+  #rankedForUser(
+    filter: MessageFilter,
+    key: string,
+    query: MessageTextQuery,
+    chosen: readonly string[],
+    limit: number,
+  ): LexicalHit<Message>[] | null {
+    const { agentId, userId } = filter;
+    const present = ownRankingTerms(this.#s, this.#terms, {
+      table: "messages",
+      agentId,
+      userId,
+      key,
+      terms: query.terms,
+      chosen,
+    });
+    if (present === null) return null;
+    // All the user's messages, for their neighbours; those meeting the filter are ranked.
+    const { sql, params } = messageConditions(filter);
+    const rows = this.#s.all<MessageRow & { passes: number }>(
+      `SELECT ${MESSAGE_COLUMNS}, (${sql}) AS passes FROM messages m
+       WHERE m.agent_id = ? AND m.user_id = ? ORDER BY m.rowid`,
+      ...params,
+      agentId,
+      userId ?? null,
+    );
+    const messages = rows.map(toMessage);
+    const neighbours = conversationNeighbours(messages);
+    const analysed = new Map<Message, string[]>();
+    const terms = (message: Message | undefined) => {
+      if (message === undefined) return [];
+      let found = analysed.get(message);
+      if (found === undefined) {
+        found = indexTerms(message.content);
+        analysed.set(message, found);
+      }
+      return found;
+    };
+    const ranked = messages.flatMap((message, i) => {
+      if (rows[i]?.passes !== 1) return [];
+      const { prev, next, window } = neighbours(i);
+      const columns: Record<MessageField, readonly string[]> = {
+        text: terms(message),
+        caption: indexTerms(captionOf(message)),
+        prev: terms(prev),
+        next: terms(next),
+        window: window.flatMap(terms),
+        date: indexTerms(dateText(message.createdAt)),
+      };
+      return [{ item: message, columns: MESSAGE_FIELDS.map((field) => columns[field]) }];
+    });
+    return rankOwnRows(
+      ranked,
+      present,
+      MESSAGE_FIELDS.map((field) => query.weights[field]),
+      (term) => this.#terms.frequency(key, term),
+      ftsTotals(this.#s, "messages_fts"),
+      topN(limit),
+    );
   }
 
   async documentFrequencies(agentId: string, terms: readonly string[]): Promise<Map<string, number>> {
-    const key = agentKey(agentId);
-    const out = new Map<string, number>();
-    for (const term of new Set(terms)) {
-      const row = this.#s.get<{ doc: number }>(
-        "SELECT doc FROM messages_vocab_col WHERE term = ? AND col = 'terms'",
-        `${key}_${term}`,
-      );
-      out.set(term, row?.doc ?? 0);
-    }
-    return out;
+    return this.#textTerms.frequencies(agentKey(agentId), terms);
   }
 
   async speakers(agentId: string): Promise<string[]> {

@@ -638,6 +638,14 @@ export const MIGRATIONS: readonly Migration[] = [
     // Memories of no user are not in it, so writing them costs nothing more.
     sql: "CREATE INDEX IF NOT EXISTS memories_by_user ON memories (agent_id, user_id) WHERE user_id IS NOT NULL;",
   },
+  {
+    version: 27,
+    name: "an end user's messages found by agent and user",
+    // One user's conversation (the context's recent messages, a listing, a search that ranks the
+    // user's own messages with every term) is read through this index, newest first by rowid,
+    // rather than by walking every user's messages of the agent. Messages of no user are not in it.
+    sql: "CREATE INDEX IF NOT EXISTS messages_by_user ON messages (agent_id, user_id) WHERE user_id IS NOT NULL;",
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -19,9 +19,13 @@ export class TermBudget {
   /** `PRAGMA data_version` when last looked at: it changes when another connection commits. */
   #dataVersion: number | null = null;
 
-  constructor(statements: Statements, vocabularyTable: string, budget: number) {
+  /**
+   * `vocabulary`: an fts5vocab table, with any condition beside the term's (`messages_vocab_col WHERE
+   * col = 'terms'`, say). Its counts are worth caching: FTS5 counts a term's rows by reading them all.
+   */
+  constructor(statements: Statements, vocabulary: string, budget: number) {
     this.#s = statements;
-    this.#vocabulary = vocabularyTable;
+    this.#vocabulary = vocabulary.includes(" WHERE ") ? `${vocabulary} AND` : `${vocabulary} WHERE`;
     this.#budget = budget;
   }
 
@@ -48,6 +52,20 @@ export class TermBudget {
     return [...new Set(terms)].filter((term) => this.#documentFrequency(`${key}_${term}`) > 0);
   }
 
+  /**
+   * The number of the agent's rows (with this namespace key) that hold a term, analysed, as of the
+   * last `select`, `present` or `frequencies`.
+   */
+  frequency(key: string, term: string): number {
+    return this.#documentFrequency(`${key}_${term}`);
+  }
+
+  /** The number of the agent's rows that hold each term (each once), analysed. */
+  frequencies(key: string, terms: readonly string[]): Map<string, number> {
+    this.#noticeOtherWriters();
+    return new Map([...new Set(terms)].map((term) => [term, this.frequency(key, term)]));
+  }
+
   /** No term can be used, and at least one was left out for being too common rather than absent. */
   tooCommon(key: string, terms: readonly string[]): boolean {
     this.#noticeOtherWriters();
@@ -65,7 +83,7 @@ export class TermBudget {
     if (this.#absent.has(term)) return 0;
     let df = this.#cache.get(term);
     if (df === undefined) {
-      df = this.#s.get<{ doc: number }>(`SELECT doc FROM ${this.#vocabulary} WHERE term = ?`, term)?.doc ?? 0;
+      df = this.#s.get<{ doc: number }>(`SELECT doc FROM ${this.#vocabulary} term = ?`, term)?.doc ?? 0;
       if (df === 0) this.#absent.add(term);
       else this.#cache.set(term, df);
     }

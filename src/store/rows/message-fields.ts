@@ -1,0 +1,107 @@
+import type { Message } from "../../core/types.ts";
+import type { IndexedMessage } from "../store.ts";
+
+/**
+ * The texts a message is indexed under, on every backend: its own, and its neighbours' within its
+ * conversation.
+ */
+
+/** Turns on each side of a message whose text is indexed with it (the nearest in their own columns). */
+export const CONTEXT_RADIUS = 3;
+
+/** The conversation a message belongs to, within its agent: its end user and its session. */
+export function conversationKey(message: Message): string {
+  return JSON.stringify([message.userId, message.sessionId]);
+}
+
+/** A message's neighbours in its conversation: the turn before, the turn after, two more each side. */
+export interface MessageNeighbours {
+  prev: Message | undefined;
+  next: Message | undefined;
+  window: Message[];
+}
+
+/**
+ * The neighbours of the messages of `sequence` (in order): for each, the nearest turns of the same
+ * conversation (`conversationKey`: user and session), however other conversations' turns fall
+ * between them. One end user's message is never indexed with another's words.
+ */
+export function conversationNeighbours(sequence: readonly Message[]): (index: number) => MessageNeighbours {
+  const groups = new Map<string, number[]>();
+  const place: { group: number[]; at: number }[] = [];
+  for (let i = 0; i < sequence.length; i++) {
+    const key = conversationKey(sequence[i] as Message);
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = [];
+      groups.set(key, group);
+    }
+    place.push({ group, at: group.length });
+    group.push(i);
+  }
+  return (index) => {
+    const { group, at } = place[index] as { group: number[]; at: number };
+    const near = (offset: number) => {
+      const j = group[at + offset];
+      return j === undefined ? undefined : sequence[j];
+    };
+    const window: Message[] = [];
+    for (let d = 2; d <= CONTEXT_RADIUS; d++) {
+      for (const other of [near(-d), near(d)]) if (other !== undefined) window.push(other);
+    }
+    return { prev: near(-1), next: near(1), window };
+  };
+}
+
+/**
+ * Indexes the messages of `sequence`: the texts each is indexed under are its content; its caption
+ * (metadata.caption, e.g. of a shared image); the previous and next turns of its conversation; the
+ * two turns beyond those on each side; and its date. A reply is thereby found by what it answers,
+ * and "when" questions by the date.
+ */
+export function messageIndexer(sequence: readonly Message[]): (index: number) => IndexedMessage {
+  const neighbours = conversationNeighbours(sequence);
+  return (index) => {
+    const message = sequence[index] as Message;
+    const { prev, next, window } = neighbours(index);
+    return {
+      message,
+      fields: {
+        text: message.content,
+        caption: captionOf(message),
+        prev: prev?.content ?? "",
+        next: next?.content ?? "",
+        window: window.map((other) => other.content).join("\n"),
+        date: dateText(message.createdAt),
+      },
+    };
+  };
+}
+
+/** A message's caption (`metadata.caption`), or "". */
+export function captionOf(message: Message): string {
+  const caption = message.metadata.caption;
+  return typeof caption === "string" ? caption : "";
+}
+
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+/** A date as words, so "in May 2023" or "on a Sunday" can match it: "Monday 8 May 2023". */
+export function dateText(iso: string): string {
+  const date = new Date(iso);
+  return `${DAYS[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+}

@@ -62,4 +62,35 @@ export function messageStoreCases(kit: SuiteKit): void {
       assert.equal((await store.messages.following(b.agent.id, [a0.id])).size, 0);
     });
   });
+
+  it("reads the latest messages of each of several end users, only the agent's, in the log's order", async () => {
+    await withStore(async (store) => {
+      const a = await seed(store);
+      const b = await seed(store);
+      const of = (agentId: string, userId: string | null, n: number): Message => ({
+        ...message(agentId, `${userId} ${n}`, n),
+        userId,
+      });
+      // Ada's and Bo's turns alternate with turns of no user; Ada also speaks to another agent.
+      const log = [0, 1, 2, 3, 4, 5].flatMap((n) => [
+        of(a.agent.id, "ada", n),
+        of(a.agent.id, "bo", n),
+        of(a.agent.id, null, n),
+      ]);
+      await append(store, log.slice(0, 9));
+      await append(store, [of(b.agent.id, "ada", 9)]);
+      await append(store, log.slice(9));
+      const latest = await store.messages.latestOfUsers(a.agent.id, ["ada", "bo", "nobody", "ada"], 2);
+      assert.deepEqual(
+        latest.map((m) => m.content),
+        ["ada 4", "bo 4", "ada 5", "bo 5"],
+      );
+      assert.deepEqual(latest[0], await store.messages.get(a.agent.id, latest[0]?.id ?? ""));
+      assert.deepEqual(await store.messages.latestOfUsers(a.agent.id, [], 2), []);
+      assert.deepEqual(
+        (await store.messages.latestOfUsers(b.agent.id, ["ada"], 5)).map((m) => m.content),
+        ["ada 9"],
+      );
+    });
+  });
 }

@@ -596,6 +596,11 @@ export interface MessageStore {
    * it follows; none for the agent's last message or an id that is not the agent's. One read for all.
    */
   following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>>;
+  /**
+   * The latest `limit` messages of each given end user of the agent (in any session), all in the
+   * order they were appended. One read for all the users, each through their own messages.
+   */
+  latestOfUsers(agentId: string, userIds: readonly string[], limit: number): Promise<Message[]>;
   count(agentId: string): Promise<number>;
 }
 

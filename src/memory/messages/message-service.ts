@@ -183,27 +183,17 @@ async function earlierTurns(
   messages: readonly Message[],
 ): Promise<Message[][]> {
   const limit = 2 * CONTEXT_RADIUS;
-  const conversations = new Map<string, Message>();
-  for (const message of messages) {
-    const key = conversationKey(message);
-    if (!conversations.has(key)) conversations.set(key, message);
-  }
-  let latest: Message[] | null = null;
-  const out: Message[][] = [];
-  for (const [key, { userId, sessionId }] of conversations) {
-    let rows: Message[];
-    if (userId === null) {
-      latest ??= await ctx.store.messages.list({ agentId }, { limit, newestFirst: true });
-      rows = latest;
-    } else {
-      rows = await ctx.store.messages.list(
-        { agentId, userId, sessionId: sessionId ?? undefined },
-        { limit, newestFirst: true },
-      );
-    }
-    out.push(rows.filter((row) => conversationKey(row) === key).reverse());
-  }
-  return out;
+  const conversations = new Set(messages.map(conversationKey));
+  const users = [...new Set(messages.flatMap((m) => (m.userId === null ? [] : [m.userId])))];
+  const recent = [
+    ...(await ctx.store.messages.latestOfUsers(agentId, users, limit)),
+    ...(messages.some((m) => m.userId === null)
+      ? (await ctx.store.messages.list({ agentId }, { limit, newestFirst: true })).reverse()
+      : []),
+  ];
+  const turns = new Map([...conversations].map((key) => [key, [] as Message[]]));
+  for (const row of recent) turns.get(conversationKey(row))?.push(row);
+  return [...turns.values()];
 }
 
 /** The text a message is found by: its content, with any image caption in its metadata. */

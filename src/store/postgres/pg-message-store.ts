@@ -12,7 +12,7 @@ import {
   type MessageTextQuery,
 } from "../store.ts";
 import { mergeOwnHits } from "../term-choice.ts";
-import { rankedSearch, ranksOwnRows, termFrequencies, tooCommon } from "./bm25.ts";
+import { checkLimit, rankedSearch, ranksOwnRows, termFrequencies, tooCommon } from "./bm25.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertMessages, reindexMessages } from "./message-store.ts";
 import type { PgDatabase } from "./pg-database.ts";
@@ -164,6 +164,20 @@ export class PgMessageStore implements MessageStore {
     );
     for (const row of rows) out.set(row.after_id, toMessage(row));
     return out;
+  }
+
+  async latestOfUsers(agentId: string, userIds: readonly string[], limit: number): Promise<Message[]> {
+    if (userIds.length === 0) return [];
+    // Each user's latest rows through the (agent_id, user_id, rowid) index.
+    const rows = await this.#db.all<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM unnest($2::text[]) u(id)
+       CROSS JOIN LATERAL (
+         SELECT * FROM messages n WHERE n.agent_id = $1 AND n.user_id = u.id ORDER BY n.rowid DESC LIMIT $3
+       ) m
+       ORDER BY m.rowid`,
+      [agentId, [...new Set(userIds)], checkLimit(limit)],
+    );
+    return rows.map(toMessage);
   }
 
   async count(agentId: string): Promise<number> {

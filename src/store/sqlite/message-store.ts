@@ -321,6 +321,22 @@ export class SqliteMessageStore implements MessageStore {
     return out;
   }
 
+  async latestOfUsers(agentId: string, userIds: readonly string[], limit: number): Promise<Message[]> {
+    if (userIds.length === 0) return [];
+    // Each user's latest rowids through the (agent_id, user_id) index, then their rows by rowid.
+    return this.#s
+      .all<MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM json_each(?) u
+         CROSS JOIN messages m ON m.rowid IN (
+           SELECT rowid FROM messages WHERE agent_id = ? AND user_id = u.value ORDER BY rowid DESC LIMIT ?)
+         ORDER BY m.rowid`,
+        JSON.stringify([...new Set(userIds)]),
+        agentId,
+        topN(limit),
+      )
+      .map(toMessage);
+  }
+
   async count(agentId: string): Promise<number> {
     return (
       this.#s.get<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE agent_id = ?", agentId)?.n ?? 0

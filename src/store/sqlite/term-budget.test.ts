@@ -2,8 +2,11 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { after, describe, it } from "node:test";
 import { createEngram } from "../../engram.ts";
+import { Statements } from "./statements.ts";
+import { TermBudget } from "./term-budget.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "engram-term-budget-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,5 +36,43 @@ describe("full-text term choice across processes on one file", () => {
       await one.close();
       await two.close();
     }
+  });
+});
+
+describe("cached term counts", () => {
+  it("are looked up again after 2,000 rows, or a tenth of the count for a common term", () => {
+    const db = new DatabaseSync(":memory:");
+    db.exec(
+      `CREATE VIRTUAL TABLE t_fts USING fts5(terms, tokenize = "unicode61 tokenchars '_'");
+       CREATE VIRTUAL TABLE t_vocab USING fts5vocab(t_fts, row);`,
+    );
+    const insert = db.prepare("INSERT INTO t_fts (rowid, terms) VALUES (?, ?)");
+    db.exec("BEGIN");
+    for (let i = 1; i <= 30_000; i++) insert.run(i, i <= 10 ? "k_common k_rare" : "k_common");
+    db.exec("COMMIT");
+    const looked: string[] = [];
+    const s = new (class extends Statements {
+      override get<T>(sql: string, ...params: Parameters<Statements["get"]>[1][]): T | undefined {
+        if (sql.includes("t_vocab")) looked.push(String(params[0]));
+        return super.get<T>(sql, ...params);
+      }
+    })(db);
+    const budget = new TermBudget(s, "t_vocab", 5_000);
+    const counts = () => [...budget.frequencies("k", ["common", "rare"]).values()];
+    assert.deepEqual(counts(), [30_000, 10]);
+    assert.deepEqual(looked, ["k_common", "k_rare"]);
+    budget.noteWrites(2_500);
+    looked.length = 0;
+    counts();
+    assert.deepEqual(
+      looked,
+      ["k_rare"],
+      "the rare term's count is 2,500 writes old; the common one's may be 3,000",
+    );
+    budget.noteWrites(1_000);
+    looked.length = 0;
+    counts();
+    assert.deepEqual(looked, ["k_common"]);
+    db.close();
   });
 });

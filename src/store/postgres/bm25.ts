@@ -89,7 +89,7 @@ function holdersColumn(space: SearchSpace, searched: readonly string[]): "docs" 
 /**
  * Common table expressions ending in `ranked(doc, score)`: every document of the agent holding a
  * term in a column of positive weight, with its score. `weights` are per column of the space.
- * `among` (SQL selecting document ids) ranks only those documents, with every term: no posting
+ * `among` (SQL selecting document ids, as `rowid`) ranks only those documents, with every term: no posting
  * budget, as the cost is then theirs rather than the terms'.
  */
 export function rankedDocuments(
@@ -130,6 +130,17 @@ export function rankedDocuments(
   // array parameter: without it the plan made for any terms is costed at ten of them and PostgreSQL
   // keeps planning the statement afresh on each run (0.3–0.4 ms a search), where the plan it would
   // reuse is the same shape and as fast.
+  // The postings ranked: each chosen term's; or, among given documents, each document's (through
+  // the index by document: a term in most of the agent's documents is not read whole for a few of
+  // them), unless the IDF is counted over the postings read.
+  const postingsOf =
+    among === undefined || counted === null
+      ? `q CROSS JOIN LATERAL (
+          SELECT * FROM ${space.postings} p WHERE p.agent_id = ${agent} AND p.term = q.term AND (${holds})${among === undefined ? "" : ` AND p.doc IN (${among})`} OFFSET 0
+        ) p`
+      : `(${among}) d CROSS JOIN LATERAL (
+          SELECT * FROM ${space.postings} p WHERE p.doc = d.rowid AND p.agent_id = ${agent} AND (${holds}) OFFSET 0
+        ) p JOIN q ON q.term = p.term`;
   return `given AS (
       SELECT t.term, t.ord FROM unnest(${bind(terms)}::text[]) WITH ORDINALITY AS t(term, ord) LIMIT ${bind(terms.length)}
     ), n AS (
@@ -148,9 +159,7 @@ export function rankedDocuments(
            / (w.freq + 1.2::float8 * (1.0::float8 - 0.75::float8 + 0.75::float8 * w.length / n.avgdl))) AS part
       FROM (
         SELECT q.ord, q.idf, p.doc, p.length::float8 AS length, (${freq})::float8 AS freq
-        FROM q CROSS JOIN LATERAL (
-          SELECT * FROM ${space.postings} p WHERE p.agent_id = ${agent} AND p.term = q.term AND (${holds})${among === undefined ? "" : ` AND p.doc IN (${among})`} OFFSET 0
-        ) p
+        FROM ${postingsOf}
       ) w CROSS JOIN n
     ), ranked AS (
       SELECT hit.doc, SUM(hit.part) AS score FROM hit GROUP BY hit.doc
@@ -181,7 +190,7 @@ export interface RankedSearch {
    */
   unfiltered: boolean;
   limit: number;
-  /** SQL selecting the only documents to rank, with every term (see `rankedDocuments`). */
+  /** SQL selecting the only documents to rank (their ids as `rowid`), with every term (see `rankedDocuments`). */
   among?: ((bind: Bind) => string) | undefined;
 }
 

@@ -585,7 +585,10 @@ export interface MessageStore {
    * too common (a caller may then fall back to recency). False for terms that simply match nothing.
    */
   tooCommonToRank(agentId: string, terms: readonly string[]): Promise<boolean>;
-  /** In how many of the agent's messages each (analysed) term occurs in the message's own text. */
+  /**
+   * In how many of the agent's messages each (analysed) term occurs in the message's own text; a
+   * term in more than `POSTING_BUDGET` is given as `POSTING_BUDGET + 1` (it is too common to search).
+   */
   documentFrequencies(agentId: string, terms: readonly string[]): Promise<Map<string, number>>;
   /** The distinct speaker names in the agent's messages. */
   speakers(agentId: string): Promise<string[]>;

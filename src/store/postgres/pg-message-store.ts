@@ -11,7 +11,7 @@ import {
   type MessageStore,
   type MessageTextQuery,
 } from "../store.ts";
-import { mergeOwnHits } from "../term-choice.ts";
+import { mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
 import { checkLimit, rankedSearch, ranksOwnRows, termFrequencies, tooCommon } from "./bm25.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertMessages, reindexMessages } from "./message-store.ts";
@@ -110,7 +110,10 @@ export class PgMessageStore implements MessageStore {
 
   async documentFrequencies(agentId: string, terms: readonly string[]): Promise<Map<string, number>> {
     const found = await termFrequencies(this.#db, MESSAGE_SPACE, agentId, terms, "text_docs");
-    return new Map([...new Set(terms)].map((term) => [term, found.get(term) ?? 0]));
+    // Counted past the budget no further than SQLite counts them, so that both rank alike.
+    return new Map(
+      [...new Set(terms)].map((term) => [term, Math.min(found.get(term) ?? 0, POSTING_BUDGET + 1)]),
+    );
   }
 
   async speakers(agentId: string): Promise<string[]> {

@@ -87,7 +87,11 @@ export class SqliteMemoryStore implements MemoryStore {
   constructor(statements: Statements, onRemoved: (rowids: readonly number[]) => void) {
     this.#s = statements;
     this.#onRemoved = onRemoved;
-    this.#terms = new TermBudget(statements, "memories_vocab", POSTING_BUDGET);
+    this.#terms = new TermBudget(
+      statements,
+      { table: "memories_fts", vocabulary: "memories_vocab" },
+      POSTING_BUDGET,
+    );
     this.#access = new AccessBuffer((accesses) => this.#writeAccesses(accesses));
   }
 
@@ -460,7 +464,7 @@ export class SqliteMemoryStore implements MemoryStore {
       rows,
       present,
       MEMORY_COLUMN_WEIGHTS,
-      (term) => this.#terms.frequency(key, term),
+      (term) => this.#terms.exactFrequency(key, term),
       ftsTotals(this.#s, "memories_fts"),
       topN(limit),
     );

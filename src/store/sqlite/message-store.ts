@@ -62,8 +62,16 @@ export class SqliteMessageStore implements MessageStore {
 
   constructor(statements: Statements) {
     this.#s = statements;
-    this.#terms = new TermBudget(statements, "messages_vocab", POSTING_BUDGET);
-    this.#textTerms = new TermBudget(statements, "messages_vocab_col WHERE col = 'terms'", POSTING_BUDGET);
+    this.#terms = new TermBudget(
+      statements,
+      { table: "messages_fts", vocabulary: "messages_vocab" },
+      POSTING_BUDGET,
+    );
+    this.#textTerms = new TermBudget(
+      statements,
+      { table: "messages_fts", column: "terms", vocabulary: "messages_vocab_col WHERE col = 'terms'" },
+      POSTING_BUDGET,
+    );
   }
 
   async append(messages: IndexedMessage[], reindex: IndexedMessage[], events: NewEvent[]): Promise<void> {
@@ -251,7 +259,7 @@ export class SqliteMessageStore implements MessageStore {
       ranked,
       present,
       MESSAGE_FIELDS.map((field) => query.weights[field]),
-      (term) => this.#terms.frequency(key, term),
+      (term) => this.#terms.exactFrequency(key, term),
       ftsTotals(this.#s, "messages_fts"),
       topN(limit),
     );

@@ -39,8 +39,8 @@ describe("full-text term choice across processes on one file", () => {
   });
 });
 
-describe("cached term counts", () => {
-  it("are looked up again after 2,000 rows, or a tenth of the count for a common term", () => {
+describe("term counts", () => {
+  it("stop at the budget, exact only when asked, and are looked up again after 2,000 rows or a tenth of the count", () => {
     const db = new DatabaseSync(":memory:");
     db.exec(
       `CREATE VIRTUAL TABLE t_fts USING fts5(terms, tokenize = "unicode61 tokenchars '_'");
@@ -53,26 +53,30 @@ describe("cached term counts", () => {
     const looked: string[] = [];
     const s = new (class extends Statements {
       override get<T>(sql: string, ...params: Parameters<Statements["get"]>[1][]): T | undefined {
-        if (sql.includes("t_vocab")) looked.push(String(params[0]));
+        if (sql.includes("MATCH")) looked.push(`count ${params[0]}`);
+        if (sql.includes("t_vocab")) looked.push(`exact ${params[0]}`);
         return super.get<T>(sql, ...params);
       }
     })(db);
-    const budget = new TermBudget(s, "t_vocab", 5_000);
+    const budget = new TermBudget(s, { table: "t_fts", vocabulary: "t_vocab" }, 5_000);
     const counts = () => [...budget.frequencies("k", ["common", "rare"]).values()];
-    assert.deepEqual(counts(), [30_000, 10]);
-    assert.deepEqual(looked, ["k_common", "k_rare"]);
+    // Counted up to the budget + 1; the exact count only on demand, for a term past the budget.
+    assert.deepEqual(counts(), [5_001, 10]);
+    assert.deepEqual(looked, ['count "k_common"', 'count "k_rare"']);
+    looked.length = 0;
+    assert.equal(budget.exactFrequency("k", "common"), 30_000);
+    assert.equal(budget.exactFrequency("k", "rare"), 10);
+    assert.deepEqual(looked, ["exact k_common"]);
     budget.noteWrites(2_500);
     looked.length = 0;
     counts();
-    assert.deepEqual(
-      looked,
-      ["k_rare"],
-      "the rare term's count is 2,500 writes old; the common one's may be 3,000",
-    );
+    budget.exactFrequency("k", "common");
+    // 2,500 writes on: every capped count is looked up again; the exact 30,000 may wait for 3,000.
+    assert.deepEqual(looked, ['count "k_common"', 'count "k_rare"']);
     budget.noteWrites(1_000);
     looked.length = 0;
-    counts();
-    assert.deepEqual(looked, ["k_common"]);
+    budget.exactFrequency("k", "common");
+    assert.deepEqual(looked, ["exact k_common"]);
     db.close();
   });
 });

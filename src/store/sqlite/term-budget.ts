@@ -1,19 +1,35 @@
 import { chooseTerms, tooCommonToRank } from "../term-choice.ts";
 import type { Statements } from "./statements.ts";
 
+/** Where a `TermBudget` counts terms: a full-text table, and optionally one column of it. */
+export interface TermCounts {
+  /** The FTS5 table (`memories_fts`). */
+  table: string;
+  /** The column counted (`terms`: a message's own text), or every column when absent. */
+  column?: string;
+  /** The fts5vocab table giving a term's exact count over the same column(s), with any condition. */
+  vocabulary: string;
+}
+
 /**
- * Chooses which query terms a full-text match uses (see term-choice.ts), from FTS5's vocabulary.
- * Document frequencies are cached and refreshed as rows are added. Terms arrive analysed (stemmed)
- * exactly as they were indexed. Other processes may write to the same file (`serve --workers`):
- * whenever one has committed since the last look (`PRAGMA data_version`), terms found nowhere are
- * looked up again, so a memory written through one process is found by a search in another at once.
+ * Chooses which query terms a full-text match uses (see term-choice.ts), counting how many of the
+ * agent's rows hold each. FTS5 keeps no such count: it reads a term's rows to count them (about 30
+ * ms for 190,000). So the count here stops at the budget, past which a term is not matched anyway
+ * (about 1 ms at most); the exact count, which one user's ranking needs for its IDF
+ * (own-ranking.ts), is read from the vocabulary only for a term past the budget. Counts are cached
+ * and looked up again as rows are added (see `staleness`). Terms arrive analysed (stemmed) exactly
+ * as they were indexed. Other processes may write to the same file (`serve --workers`): whenever
+ * one has committed since the last look (`PRAGMA data_version`), terms found nowhere are looked up
+ * again, so a memory written through one process is found by a search in another at once.
  */
 export class TermBudget {
   readonly #s: Statements;
-  readonly #vocabulary: string;
+  readonly #counts: TermCounts;
   readonly #budget: number;
-  /** Counts looked up, each with `#writes` when it was. */
+  /** Counts looked up (at most budget + 1), each with `#writes` when it was. */
   readonly #cache = new Map<string, { df: number; at: number }>();
+  /** Exact counts of terms past the budget, the same way. */
+  readonly #exact = new Map<string, { df: number; at: number }>();
   /** Terms found nowhere: kept apart, because the next write may add them. */
   readonly #absent = new Set<string>();
   /** Rows indexed through this connection since it opened. */
@@ -21,13 +37,9 @@ export class TermBudget {
   /** `PRAGMA data_version` when last looked at: it changes when another connection commits. */
   #dataVersion: number | null = null;
 
-  /**
-   * `vocabulary`: an fts5vocab table, with any condition beside the term's (`messages_vocab_col WHERE
-   * col = 'terms'`, say). Its counts are worth caching: FTS5 counts a term's rows by reading them all.
-   */
-  constructor(statements: Statements, vocabulary: string, budget: number) {
+  constructor(statements: Statements, counts: TermCounts, budget: number) {
     this.#s = statements;
-    this.#vocabulary = vocabulary.includes(" WHERE ") ? `${vocabulary} AND` : `${vocabulary} WHERE`;
+    this.#counts = counts;
     this.#budget = budget;
   }
 
@@ -37,38 +49,46 @@ export class TermBudget {
     this.#absent.clear();
     this.#writes += count;
     if (this.#cache.size > 100_000) this.#cache.clear();
+    if (this.#exact.size > 10_000) this.#exact.clear();
   }
 
   /** The terms (already analysed) worth matching for the agent with this namespace key. */
   select(key: string, terms: readonly string[]): string[] {
     this.#noticeOtherWriters();
-    return chooseTerms(terms, (term) => this.#documentFrequency(`${key}_${term}`), this.#budget);
+    return chooseTerms(terms, (term) => this.#count(`${key}_${term}`), this.#budget);
   }
 
   /** The terms (each once) that occur in at least one of the agent's rows, chosen or not. */
   present(key: string, terms: readonly string[]): string[] {
     this.#noticeOtherWriters();
-    return [...new Set(terms)].filter((term) => this.#documentFrequency(`${key}_${term}`) > 0);
+    return [...new Set(terms)].filter((term) => this.#count(`${key}_${term}`) > 0);
   }
 
   /**
-   * The number of the agent's rows (with this namespace key) that hold a term, analysed, as of the
-   * last `select`, `present` or `frequencies`.
+   * How many of the agent's rows (with this namespace key) hold each term (each once), analysed; a
+   * term in more rows than the budget is given as budget + 1.
    */
-  frequency(key: string, term: string): number {
-    return this.#documentFrequency(`${key}_${term}`);
-  }
-
-  /** The number of the agent's rows that hold each term (each once), analysed. */
   frequencies(key: string, terms: readonly string[]): Map<string, number> {
     this.#noticeOtherWriters();
-    return new Map([...new Set(terms)].map((term) => [term, this.frequency(key, term)]));
+    return new Map([...new Set(terms)].map((term) => [term, this.#count(`${key}_${term}`)]));
+  }
+
+  /** How many of the agent's rows hold a term, exactly, however many. */
+  exactFrequency(key: string, term: string): number {
+    const namespaced = `${key}_${term}`;
+    const df = this.#count(namespaced);
+    if (df <= this.#budget) return df;
+    return this.#cached(this.#exact, namespaced, () => {
+      const { vocabulary } = this.#counts;
+      const where = vocabulary.includes(" WHERE ") ? `${vocabulary} AND` : `${vocabulary} WHERE`;
+      return this.#s.get<{ doc: number }>(`SELECT doc FROM ${where} term = ?`, namespaced)?.doc ?? 0;
+    });
   }
 
   /** No term can be used, and at least one was left out for being too common rather than absent. */
   tooCommon(key: string, terms: readonly string[]): boolean {
     this.#noticeOtherWriters();
-    return tooCommonToRank(terms, (term) => this.#documentFrequency(`${key}_${term}`), this.#budget);
+    return tooCommonToRank(terms, (term) => this.#count(`${key}_${term}`), this.#budget);
   }
 
   /** Forgets the terms found nowhere when another connection has committed since the last look. */
@@ -78,13 +98,31 @@ export class TermBudget {
     this.#dataVersion = version;
   }
 
-  #documentFrequency(term: string): number {
+  /** The rows holding a namespaced term, counted up to budget + 1. */
+  #count(term: string): number {
     if (this.#absent.has(term)) return 0;
-    const cached = this.#cache.get(term);
+    const df = this.#cached(this.#cache, term, () => {
+      const { table, column } = this.#counts;
+      return (
+        this.#s.get<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM (SELECT rowid FROM ${table} WHERE ${table} MATCH ? LIMIT ?)`,
+          `${column === undefined ? "" : `${column} : `}"${term.replaceAll('"', "")}"`,
+          this.#budget + 1,
+        )?.n ?? 0
+      );
+    });
+    if (df === 0) {
+      this.#cache.delete(term);
+      this.#absent.add(term);
+    }
+    return df;
+  }
+
+  #cached(cache: Map<string, { df: number; at: number }>, term: string, look: () => number): number {
+    const cached = cache.get(term);
     if (cached !== undefined && this.#writes - cached.at <= staleness(cached.df)) return cached.df;
-    const df = this.#s.get<{ doc: number }>(`SELECT doc FROM ${this.#vocabulary} term = ?`, term)?.doc ?? 0;
-    if (df === 0) this.#absent.add(term);
-    else this.#cache.set(term, { df, at: this.#writes });
+    const df = look();
+    cache.set(term, { df, at: this.#writes });
     return df;
   }
 }

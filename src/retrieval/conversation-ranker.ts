@@ -122,7 +122,7 @@ export async function rankMessages(
         candidates.set(term, list);
       }
     });
-    const total = await store.messages.count(filter.agentId);
+    const total = await store.messages.countForRanking(filter.agentId);
     const df = await store.messages.documentFrequencies(filter.agentId, [...candidates.keys()]);
     const weighted = [...candidates]
       .flatMap(([term, docs]) => {

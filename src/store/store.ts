@@ -605,6 +605,11 @@ export interface MessageStore {
    */
   latestOfUsers(agentId: string, userIds: readonly string[], limit: number): Promise<Message[]>;
   count(agentId: string): Promise<number>;
+  /**
+   * The agent's message count for ranking statistics: exact, or counted since no more than a tenth
+   * of it were appended (counting every message of a large agent on each search is its slowest part).
+   */
+  countForRanking(agentId: string): Promise<number>;
 }
 
 /** A nearest-neighbour hit: `distance` is cosine distance (0 = same direction). */

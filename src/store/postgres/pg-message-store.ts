@@ -183,6 +183,11 @@ export class PgMessageStore implements MessageStore {
     return rows.map(toMessage);
   }
 
+  /** Exact: PostgreSQL counts an agent's messages from the (agent_id, rowid) index alone. */
+  countForRanking(agentId: string): Promise<number> {
+    return this.count(agentId);
+  }
+
   async count(agentId: string): Promise<number> {
     return (
       (await this.#db.get<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE agent_id = $1", [agentId]))

@@ -59,6 +59,9 @@ export class SqliteMessageStore implements MessageStore {
   readonly #terms: TermBudget;
   /** How many messages hold each term in their own text (not their neighbours'): for feedback. */
   readonly #textTerms: TermBudget;
+  /** Messages appended through this connection, and each agent's count when it was taken then. */
+  #appended = 0;
+  readonly #counted = new Map<string, { n: number; at: number }>();
 
   constructor(statements: Statements) {
     this.#s = statements;
@@ -111,6 +114,7 @@ export class SqliteMessageStore implements MessageStore {
     });
     this.#terms.noteWrites(count);
     this.#textTerms.noteWrites(count);
+    this.#appended += count;
   }
 
   #insert(message: Message): number {
@@ -343,6 +347,15 @@ export class SqliteMessageStore implements MessageStore {
         topN(limit),
       )
       .map(toMessage);
+  }
+
+  async countForRanking(agentId: string): Promise<number> {
+    const cached = this.#counted.get(agentId);
+    if (cached !== undefined && this.#appended - cached.at <= cached.n / 10) return cached.n;
+    const n = await this.count(agentId);
+    if (this.#counted.size >= 10_000) this.#counted.clear();
+    this.#counted.set(agentId, { n, at: this.#appended });
+    return n;
   }
 
   async count(agentId: string): Promise<number> {

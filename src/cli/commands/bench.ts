@@ -178,6 +178,46 @@ const updates = defineCommand({
   },
 });
 
+const conversations = defineCommand({
+  name: "bench conversations",
+  summary: "Many end users' conversations in one agent: each user's own facts found, and how fast",
+  args: [],
+  options: {
+    users: { type: "string", arg: "N", help: "end users (default 6000)" },
+    turns: { type: "string", arg: "T", help: "turns per user, at least 3 (default 10)" },
+    asked: { type: "string", arg: "Q", help: "users asked (default 200)" },
+    seed: { type: "string", arg: "S", help: "random seed (default 1)" },
+  },
+  details: [
+    "Appends the users' turns interleaved, as a busy agent receives them, in batches of 1,000, to a",
+    "throwaway database (--db is ignored): small talk about orders and deliveries that every user shares,",
+    "and in two turns each user's own delivery address and order number. Then users ask for them",
+    "(conversation search with userId, top 1) and their 20 latest messages are listed. Past 5,000 users the",
+    "words asked about are in more messages than a search scores agent-wide.",
+    ON_POSTGRES,
+  ].join("\n"),
+  async run({ options }, ctx) {
+    const users = positiveInt(options.users, "users", "bench conversations");
+    const turns = positiveInt(options.turns, "turns", "bench conversations");
+    if (turns !== undefined && turns < 3)
+      throw new UsageError(`--turns must be at least 3, got "${options.turns}"`, "bench conversations");
+    const asked = positiveInt(options.asked, "asked", "bench conversations");
+    const seed = nonNegativeInt(options.seed, "seed", "bench conversations");
+    const { runConversationsBench, formatConversationsBench } = await import(
+      "../../bench/conversations-bench.ts"
+    );
+    const result = await runConversationsBench({
+      users,
+      turns,
+      asked,
+      seed,
+      database: options.database,
+      onProgress: progressBar(ctx.io.stderr),
+    });
+    return { data: result, text: formatConversationsBench(result) };
+  },
+});
+
 const learn = defineCommand({
   name: "bench learn",
   summary: "Learning curves on a built-in environment: engram's experience memory vs tabular Q-learning",
@@ -586,6 +626,7 @@ export const benchCommands: readonly Command[] = [
   live,
   locomo,
   updates,
+  conversations,
   learn,
   context,
   advice,

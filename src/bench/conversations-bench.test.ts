@@ -1,0 +1,24 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { formatConversationsBench, runConversationsBench } from "./conversations-bench.ts";
+
+describe("bench conversations", () => {
+  it("finds each asked user's own facts among interleaved conversations, and no one else's messages", async () => {
+    const result = await runConversationsBench({ users: 40, turns: 5, asked: 10, seed: 3 });
+    assert.equal(result.messages, 200);
+    assert.equal(result.asked, 10);
+    assert.equal(result.othersResults, 0);
+    assert.ok(result.addressAccuracy >= 0.9, String(result.addressAccuracy));
+    assert.ok(result.orderAccuracy >= 0.9, String(result.orderAccuracy));
+    assert.equal(result.searchMs.samples, 20);
+    assert.equal(result.listMs.samples, 10);
+    assert.match(formatConversationsBench(result), /^40 users × 5 turns \(200 messages/);
+  });
+
+  it("refuses fewer than three turns, naming them", async () => {
+    await assert.rejects(
+      runConversationsBench({ users: 2, turns: 2 }),
+      /turns: must be an integer of at least 3/,
+    );
+  });
+});

@@ -63,33 +63,46 @@ export function messageStoreCases(kit: SuiteKit): void {
     });
   });
 
-  it("reads the latest messages of each of several end users, only the agent's, in the log's order", async () => {
+  it("reads the latest messages of each of several conversations, only the agent's, in the log's order", async () => {
     await withStore(async (store) => {
       const a = await seed(store);
       const b = await seed(store);
-      const of = (agentId: string, userId: string | null, n: number): Message => ({
-        ...message(agentId, `${userId} ${n}`, n),
+      const of = (agentId: string, userId: string | null, sessionId: string | null, n: number): Message => ({
+        ...message(agentId, `${userId} ${sessionId} ${n}`, n),
         userId,
+        sessionId,
       });
-      // Ada's and Bo's turns alternate with turns of no user; Ada also speaks to another agent.
+      // Ada's turns in two sessions and Bo's alternate with turns of no user; Ada also speaks to
+      // another agent.
       const log = [0, 1, 2, 3, 4, 5].flatMap((n) => [
-        of(a.agent.id, "ada", n),
-        of(a.agent.id, "bo", n),
-        of(a.agent.id, null, n),
+        of(a.agent.id, "ada", n % 2 === 0 ? "s1" : "s2", n),
+        of(a.agent.id, "bo", null, n),
+        of(a.agent.id, null, null, n),
       ]);
       await append(store, log.slice(0, 9));
-      await append(store, [of(b.agent.id, "ada", 9)]);
+      await append(store, [of(b.agent.id, "ada", "s1", 9)]);
       await append(store, log.slice(9));
-      const latest = await store.messages.latestOfUsers(a.agent.id, ["ada", "bo", "nobody", "ada"], 2);
+      const latest = await store.messages.latestInConversations(
+        a.agent.id,
+        [
+          { userId: "ada", sessionId: "s1" },
+          { userId: "bo", sessionId: null },
+          { userId: "nobody", sessionId: null },
+          { userId: "bo", sessionId: "s1" },
+        ],
+        2,
+      );
       assert.deepEqual(
         latest.map((m) => m.content),
-        ["ada 4", "bo 4", "ada 5", "bo 5"],
+        ["ada s1 2", "ada s1 4", "bo null 4", "bo null 5"],
       );
       assert.deepEqual(latest[0], await store.messages.get(a.agent.id, latest[0]?.id ?? ""));
-      assert.deepEqual(await store.messages.latestOfUsers(a.agent.id, [], 2), []);
+      assert.deepEqual(await store.messages.latestInConversations(a.agent.id, [], 2), []);
       assert.deepEqual(
-        (await store.messages.latestOfUsers(b.agent.id, ["ada"], 5)).map((m) => m.content),
-        ["ada 9"],
+        (await store.messages.latestInConversations(b.agent.id, [{ userId: "ada", sessionId: "s1" }], 5)).map(
+          (m) => m.content,
+        ),
+        ["ada s1 9"],
       );
     });
   });

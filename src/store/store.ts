@@ -459,6 +459,12 @@ export interface MemoryFilter {
 
 export type ArchivedFilter = "exclude" | "include" | "only";
 
+/** One end user's messages in one session (`sessionId`), or in none (null). */
+export interface UserConversation {
+  userId: string;
+  sessionId: string | null;
+}
+
 export interface MessageFilter {
   agentId: string;
   userId?: string | undefined;
@@ -600,10 +606,15 @@ export interface MessageStore {
    */
   following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>>;
   /**
-   * The latest `limit` messages of each given end user of the agent (in any session), all in the
-   * order they were appended. One read for all the users, each through their own messages.
+   * The latest `limit` messages of each given conversation of the agent (an end user's messages in
+   * one session, or in none), all in the order they were appended. One read for all of them, each
+   * through its user's own messages.
    */
-  latestOfUsers(agentId: string, userIds: readonly string[], limit: number): Promise<Message[]>;
+  latestInConversations(
+    agentId: string,
+    conversations: readonly UserConversation[],
+    limit: number,
+  ): Promise<Message[]>;
   count(agentId: string): Promise<number>;
   /**
    * The agent's message count for ranking statistics: exact, or counted since no more than a tenth

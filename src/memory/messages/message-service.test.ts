@@ -7,7 +7,11 @@ import { createTestEngram } from "../../test/index.ts";
 const WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"];
 
 /** Which messages (by position) each column of the index finds each word in. */
-async function columns(batches: number[], users: readonly (string | undefined)[] = []) {
+async function columns(
+  batches: number[],
+  users: readonly (string | undefined)[] = [],
+  sessions: readonly (string | undefined)[] = [],
+) {
   const engram = createTestEngram();
   const agent = await engram.agents.create({ name: "a" });
   const ids: string[] = [];
@@ -17,6 +21,7 @@ async function columns(batches: number[], users: readonly (string | undefined)[]
       role: "user" as const,
       content: word,
       userId: users[next + i],
+      sessionId: sessions[next + i],
     }));
     next += size;
     ids.push(...(await engram.messages.appendMany(agent.id, batch)).map((m) => m.id));
@@ -67,6 +72,26 @@ describe("messages are indexed with their neighbours", () => {
       await columns(
         WORDS.map(() => 1),
         users,
+      ),
+      together,
+    );
+  });
+
+  it("within one session of one user, however the user's sessions interleave", async () => {
+    // Ada's turns alternate between two sessions, with Bo's turns between; then Ada in session 1.
+    const users = ["ada", "bo", "ada", "bo", "ada", "bo", "ada", "ada", "ada"];
+    const sessions = ["s1", undefined, "s2", undefined, "s1", undefined, "s2", "s1", "s1"];
+    const together = await columns([WORDS.length], users, sessions);
+    // Ada's session 1 is turns 0, 4, 7, 8; her session 2 is 2 and 6.
+    assert.deepEqual(together.alpha, { prev: [4], next: [], window: [7, 8] });
+    assert.deepEqual(together.echo, { prev: [7], next: [0], window: [8] });
+    assert.deepEqual(together.charlie, { prev: [6], next: [], window: [] });
+    assert.deepEqual(await columns([1, 3, 3, 2], users, sessions), together);
+    assert.deepEqual(
+      await columns(
+        WORDS.map(() => 1),
+        users,
+        sessions,
       ),
       together,
     );

@@ -9,7 +9,7 @@ import { keepsGraph } from "../../graph/graph-mode.ts";
 import { messageRecord } from "../../graph/graph-records.ts";
 import { storeWith } from "../../retrieval/vector-index.ts";
 import { CONTEXT_RADIUS, conversationKey, messageIndexer } from "../../store/rows/message-fields.ts";
-import type { IndexedMessage } from "../../store/store.ts";
+import type { IndexedMessage, UserConversation } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { isoTime, provenanceInput } from "../memories/schemas.ts";
 import { dropUndefined, pageOf } from "../pagination.ts";
@@ -175,7 +175,9 @@ export class MessageService {
 
 /**
  * The latest turns (at most 2 × CONTEXT_RADIUS, oldest first) of each conversation `messages` add
- * to. An end user's are read through their own messages; those of no user among the agent's latest.
+ * to, so that the last CONTEXT_RADIUS of them have all their earlier neighbours in view when they
+ * are re-indexed. An end user's are read through their own messages; those of no user among the
+ * agent's latest.
  */
 async function earlierTurns(
   ctx: EngineContext,
@@ -184,9 +186,11 @@ async function earlierTurns(
 ): Promise<Message[][]> {
   const limit = 2 * CONTEXT_RADIUS;
   const conversations = new Set(messages.map(conversationKey));
-  const users = [...new Set(messages.flatMap((m) => (m.userId === null ? [] : [m.userId])))];
+  const ofUsers = new Map<string, UserConversation>();
+  for (const { userId, sessionId } of messages)
+    if (userId !== null) ofUsers.set(conversationKey({ userId, sessionId }), { userId, sessionId });
   const recent = [
-    ...(await ctx.store.messages.latestOfUsers(agentId, users, limit)),
+    ...(await ctx.store.messages.latestInConversations(agentId, [...ofUsers.values()], limit)),
     ...(messages.some((m) => m.userId === null)
       ? (await ctx.store.messages.list({ agentId }, { limit, newestFirst: true })).reverse()
       : []),

@@ -10,6 +10,7 @@ import {
   type MessageFilter,
   type MessageStore,
   type MessageTextQuery,
+  type UserConversation,
 } from "../store.ts";
 import { mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
 import { checkLimit, rankedSearch, ranksOwnRows, termFrequencies, tooCommon } from "./bm25.ts";
@@ -169,16 +170,22 @@ export class PgMessageStore implements MessageStore {
     return out;
   }
 
-  async latestOfUsers(agentId: string, userIds: readonly string[], limit: number): Promise<Message[]> {
-    if (userIds.length === 0) return [];
-    // Each user's latest rows through the (agent_id, user_id, rowid) index.
+  async latestInConversations(
+    agentId: string,
+    conversations: readonly UserConversation[],
+    limit: number,
+  ): Promise<Message[]> {
+    if (conversations.length === 0) return [];
+    // Each conversation's latest rows through the (agent_id, user_id, rowid) index.
     const rows = await this.#db.all<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM unnest($2::text[]) u(id)
+      `SELECT ${MESSAGE_COLUMNS} FROM unnest($2::text[], $3::text[]) c(user_id, session_id)
        CROSS JOIN LATERAL (
-         SELECT * FROM messages n WHERE n.agent_id = $1 AND n.user_id = u.id ORDER BY n.rowid DESC LIMIT $3
+         SELECT * FROM messages n WHERE n.agent_id = $1 AND n.user_id = c.user_id
+           AND n.session_id IS NOT DISTINCT FROM c.session_id
+         ORDER BY n.rowid DESC LIMIT $4
        ) m
        ORDER BY m.rowid`,
-      [agentId, [...new Set(userIds)], checkLimit(limit)],
+      [agentId, conversations.map((c) => c.userId), conversations.map((c) => c.sessionId), checkLimit(limit)],
     );
     return rows.map(toMessage);
   }

@@ -10,7 +10,7 @@ import type { IndexedMessage } from "../store.ts";
 export const CONTEXT_RADIUS = 3;
 
 /** The conversation a message belongs to, within its agent: its end user and its session. */
-export function conversationKey(message: Message): string {
+export function conversationKey(message: Pick<Message, "userId" | "sessionId">): string {
   return JSON.stringify([message.userId, message.sessionId]);
 }
 

@@ -15,6 +15,7 @@ import {
   type MessageFilter,
   type MessageStore,
   type MessageTextQuery,
+  type UserConversation,
 } from "../store.ts";
 import { mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
 import { inTransaction } from "./database.ts";
@@ -333,16 +334,22 @@ export class SqliteMessageStore implements MessageStore {
     return out;
   }
 
-  async latestOfUsers(agentId: string, userIds: readonly string[], limit: number): Promise<Message[]> {
-    if (userIds.length === 0) return [];
-    // Each user's latest rowids through the (agent_id, user_id) index, then their rows by rowid.
+  async latestInConversations(
+    agentId: string,
+    conversations: readonly UserConversation[],
+    limit: number,
+  ): Promise<Message[]> {
+    if (conversations.length === 0) return [];
+    // Each conversation's latest rowids through the (agent_id, user_id) index, then their rows.
     return this.#s
       .all<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM json_each(?) u
+        `SELECT ${MESSAGE_COLUMNS} FROM json_each(?) c
          CROSS JOIN messages m ON m.rowid IN (
-           SELECT rowid FROM messages WHERE agent_id = ? AND user_id = u.value ORDER BY rowid DESC LIMIT ?)
+           SELECT rowid FROM messages WHERE agent_id = ? AND user_id = c.value ->> 0
+             AND session_id IS c.value ->> 1
+           ORDER BY rowid DESC LIMIT ?)
          ORDER BY m.rowid`,
-        JSON.stringify([...new Set(userIds)]),
+        JSON.stringify(conversations.map((c) => [c.userId, c.sessionId])),
         agentId,
         topN(limit),
       )

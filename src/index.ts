@@ -305,6 +305,7 @@ export type {
   Supersession,
   TurnLease,
   TurnLeaseStore,
+  UserConversation,
   VectorHit,
   VectorIndexReport,
   VectorItem,

@@ -89,7 +89,7 @@ export class SqliteMemoryStore implements MemoryStore {
     this.#onRemoved = onRemoved;
     this.#terms = new TermBudget(
       statements,
-      { table: "memories_fts", vocabulary: "memories_vocab" },
+      { rows: "memories", table: "memories_fts", vocabulary: "memories_vocab" },
       POSTING_BUDGET,
     );
     this.#access = new AccessBuffer((accesses) => this.#writeAccesses(accesses));

@@ -26,6 +26,7 @@ import { ftsTotals, ownRankingTerms, rankOwnRows } from "./own-ranking.ts";
 import { isUniqueViolation } from "./sqlite-errors.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
+import { WriteClock } from "./write-clock.ts";
 import type { WrittenRows } from "./written-rows.ts";
 
 const INSERT_MESSAGE = `INSERT INTO messages (id, agent_id, user_id, role, name, session_id, content, provenance,
@@ -60,22 +61,28 @@ export class SqliteMessageStore implements MessageStore {
   readonly #terms: TermBudget;
   /** How many messages hold each term in their own text (not their neighbours'): for feedback. */
   readonly #textTerms: TermBudget;
-  /** Messages appended through this connection, and each agent's count when it was taken then. */
-  #appended = 0;
+  /** Messages appended, here or by another connection, and each agent's count when it was taken. */
+  readonly #appended: WriteClock;
   readonly #counted = new Map<string, { n: number; at: number }>();
 
   constructor(statements: Statements) {
     this.#s = statements;
     this.#terms = new TermBudget(
       statements,
-      { table: "messages_fts", vocabulary: "messages_vocab" },
+      { rows: "messages", table: "messages_fts", vocabulary: "messages_vocab" },
       POSTING_BUDGET,
     );
     this.#textTerms = new TermBudget(
       statements,
-      { table: "messages_fts", column: "terms", vocabulary: "messages_vocab_col WHERE col = 'terms'" },
+      {
+        rows: "messages",
+        table: "messages_fts",
+        column: "terms",
+        vocabulary: "messages_vocab_col WHERE col = 'terms'",
+      },
       POSTING_BUDGET,
     );
+    this.#appended = new WriteClock(statements, "messages");
   }
 
   async append(messages: IndexedMessage[], reindex: IndexedMessage[], events: NewEvent[]): Promise<void> {
@@ -115,7 +122,7 @@ export class SqliteMessageStore implements MessageStore {
     });
     this.#terms.noteWrites(count);
     this.#textTerms.noteWrites(count);
-    this.#appended += count;
+    this.#appended.note(count);
   }
 
   #insert(message: Message): number {
@@ -357,11 +364,12 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async countForRanking(agentId: string): Promise<number> {
+    const now = this.#appended.now();
     const cached = this.#counted.get(agentId);
-    if (cached !== undefined && this.#appended - cached.at <= cached.n / 10) return cached.n;
+    if (cached !== undefined && now - cached.at <= cached.n / 10) return cached.n;
     const n = await this.count(agentId);
     if (this.#counted.size >= 10_000) this.#counted.clear();
-    this.#counted.set(agentId, { n, at: this.#appended });
+    this.#counted.set(agentId, { n, at: now });
     return n;
   }
 

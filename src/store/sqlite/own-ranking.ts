@@ -113,7 +113,11 @@ export function rankOwnRows<T>(
     if (counts.size === 0) return;
     let score = 0;
     const norm = 1.2 * (1 - 0.75 + (0.75 * length) / avgdl);
-    for (const [term, f] of counts) score += ((idf.get(term) ?? 0) * (f * 2.2)) / (f + norm);
+    // Summed in the query's order, as FTS5 sums its phrases.
+    for (const [term, value] of idf) {
+      const f = counts.get(term);
+      if (f !== undefined) score += (value * (f * 2.2)) / (f + norm);
+    }
     scored.push({ item: row.item, score, order });
   });
   return scored

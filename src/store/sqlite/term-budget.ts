@@ -1,8 +1,11 @@
 import { chooseTerms, tooCommonToRank } from "../term-choice.ts";
 import type { Statements } from "./statements.ts";
+import { WriteClock } from "./write-clock.ts";
 
 /** Where a `TermBudget` counts terms: a full-text table, and optionally one column of it. */
 export interface TermCounts {
+  /** The table whose rows are indexed (`memories`): its writes make counts due again. */
+  rows: string;
   /** The FTS5 table (`memories_fts`). */
   table: string;
   /** The column counted (`terms`: a message's own text), or every column when absent. */
@@ -32,7 +35,9 @@ export class TermBudget {
   readonly #exact = new Map<string, { df: number; at: number }>();
   /** Terms found nowhere: kept apart, because the next write may add them. */
   readonly #absent = new Set<string>();
-  /** Rows indexed through this connection since it opened. */
+  /** Rows indexed, here or by another connection: a cached count is due again as it moves. */
+  readonly #clock: WriteClock;
+  /** `#clock` at the last `select`, `present`, `frequencies` or `tooCommon`. */
   #writes = 0;
   /** `PRAGMA data_version` when last looked at: it changes when another connection commits. */
   #dataVersion: number | null = null;
@@ -41,13 +46,14 @@ export class TermBudget {
     this.#s = statements;
     this.#counts = counts;
     this.#budget = budget;
+    this.#clock = new WriteClock(statements, counts.rows);
   }
 
   /** Called after rows are indexed, so cached frequencies do not go stale for long (see `staleness`). */
   noteWrites(count: number): void {
     // A stale count only shifts the budget; a stale zero would hide the new rows from every search.
     this.#absent.clear();
-    this.#writes += count;
+    this.#clock.note(count);
     if (this.#cache.size > 100_000) this.#cache.clear();
     if (this.#exact.size > 10_000) this.#exact.clear();
   }
@@ -96,6 +102,7 @@ export class TermBudget {
     const version = this.#s.get<{ data_version: number }>("PRAGMA data_version")?.data_version ?? null;
     if (version !== this.#dataVersion) this.#absent.clear();
     this.#dataVersion = version;
+    this.#writes = this.#clock.now();
   }
 
   /** The rows holding a namespaced term, counted up to budget + 1. */

@@ -1,5 +1,12 @@
 import { type Bind, numberedBind } from "../sql/sql-dialect.ts";
-import { chooseTerms, OWN_RANKING_ROWS, POSTING_BUDGET, tooCommonToRank } from "../term-choice.ts";
+import type { LexicalHit } from "../store.ts";
+import {
+  chooseTerms,
+  mergeOwnHits,
+  OWN_RANKING_ROWS,
+  POSTING_BUDGET,
+  tooCommonToRank,
+} from "../term-choice.ts";
 import type { Sql } from "./pg-database.ts";
 import type { SearchSpace } from "./search-index.ts";
 
@@ -51,18 +58,16 @@ export async function tooCommon(
 /**
  * Whether a search for one end user (`userId`) ranks that user's own rows again with every term, as
  * on SQLite (sqlite/own-ranking.ts): some term that occurs was left out for being common across the
- * agent, and the user has between 1 and `OWN_RANKING_ROWS` rows in `table`. The ranking itself is
- * `rankedSearch` with `among` the user's rows.
+ * agent, and the user has between 1 and `OWN_RANKING_ROWS` rows in `table`.
  */
-export async function ranksOwnRows(
+async function ranksOwnRows(
   sql: Sql,
   space: SearchSpace,
-  table: "memories" | "messages",
+  table: string,
   agentId: string,
-  userId: string | undefined,
+  userId: string,
   terms: readonly string[],
 ): Promise<boolean> {
-  if (userId === undefined) return false;
   const df = await termFrequencies(sql, space, agentId, terms);
   const count = (term: string) => df.get(term) ?? 0;
   const chosen = chooseTerms(terms, count);
@@ -230,4 +235,28 @@ export async function rankedSearch<Row>(
     // The text varies only with the filter's shape and the columns searched: worth keeping planned.
     { prepare: true },
   );
+}
+
+/**
+ * `rankedSearch` as hits; and, for a search of one end user (`userId`) that left common terms out
+ * (see `ranksOwnRows`), that user's own rows ranked again with every term (`among` them), in place
+ * of their scores (`mergeOwnHits`).
+ */
+export async function rankedHits<Row, T extends { id: string }>(
+  sql: Sql,
+  search: RankedSearch,
+  userId: string | undefined,
+  item: (row: Row) => T,
+): Promise<LexicalHit<T>[]> {
+  const hit = (row: Row & { score: number }) => ({ item: item(row), score: row.score });
+  const hits = (await rankedSearch<Row>(sql, search)).map(hit);
+  const { space, table, agentId, terms } = search;
+  if (userId === undefined || !(await ranksOwnRows(sql, space, table, agentId, userId, terms))) return hits;
+  const mine = await rankedSearch<Row>(sql, {
+    ...search,
+    unfiltered: false,
+    among: (bind) =>
+      `SELECT rowid FROM ${table} WHERE agent_id = ${bind(agentId)} AND user_id = ${bind(userId)}`,
+  });
+  return mergeOwnHits(hits, mine.map(hit), search.limit);
 }

@@ -10,7 +10,7 @@ import {
   type VersionRow,
 } from "../rows/memory-rows.ts";
 import { memoryConditions } from "../sql/record-conditions.ts";
-import { type Bind, numberedBind } from "../sql/sql-dialect.ts";
+import { numberedBind } from "../sql/sql-dialect.ts";
 import type {
   KeyedMatch,
   KeyFactsRequest,
@@ -21,8 +21,7 @@ import type {
   MemoryWrite,
   Supersession,
 } from "../store.ts";
-import { mergeOwnHits } from "../term-choice.ts";
-import { rankedSearch, ranksOwnRows, tooCommon } from "./bm25.ts";
+import { rankedHits, tooCommon } from "./bm25.ts";
 import { writeEvents } from "./event-writer.ts";
 import { indexedDocument, insertMemories, lockMemory, updateMemories, updateMemory } from "./memory-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
@@ -188,33 +187,23 @@ export class PgMemoryStore implements MemoryStore {
     terms: readonly string[],
     limit: number,
   ): Promise<LexicalHit<Memory>[]> {
-    const search = {
-      space: MEMORY_SPACE,
-      agentId: filter.agentId,
-      terms,
-      weights: MEMORY_WEIGHTS,
-      table: "memories",
-      columns: MEMORY_COLUMNS,
-      where: (bind: Bind) => memoryConditions(filter, PG_DIALECT, bind),
-      unfiltered: conditionsText(filter) === conditionsText({ agentId: filter.agentId }),
-      limit,
-    };
-    const rows = await rankedSearch<MemoryRow>(this.#db, search);
-    const hits = rows.map((row) => ({ item: this.#memory(row), score: row.score }));
-    // As on SQLite (sqlite/own-ranking.ts): a search for one end user that left common terms out
-    // ranks that user's own memories again with every term, when they are few enough.
-    const userId = filter.userId;
-    if (!(await ranksOwnRows(this.#db, MEMORY_SPACE, "memories", filter.agentId, userId, terms))) return hits;
-    const mine = await rankedSearch<MemoryRow>(this.#db, {
-      ...search,
-      unfiltered: false,
-      among: (bind) =>
-        `SELECT rowid FROM memories WHERE agent_id = ${bind(filter.agentId)} AND user_id = ${bind(userId)}`,
-    });
-    return mergeOwnHits(
-      hits,
-      mine.map((row) => ({ item: this.#memory(row), score: row.score })),
-      limit,
+    return rankedHits<MemoryRow, Memory>(
+      this.#db,
+      {
+        space: MEMORY_SPACE,
+        agentId: filter.agentId,
+        terms,
+        weights: MEMORY_WEIGHTS,
+        table: "memories",
+        columns: MEMORY_COLUMNS,
+        where: (bind) => memoryConditions(filter, PG_DIALECT, bind),
+        unfiltered: conditionsText(filter) === conditionsText({ agentId: filter.agentId }),
+        limit,
+      },
+      // As on SQLite (sqlite/own-ranking.ts): a search for one end user that left common terms
+      // out ranks that user's own memories again with every term.
+      filter.userId,
+      (row) => this.#memory(row),
     );
   }
 

@@ -1,7 +1,7 @@
 import type { Message, NewEvent } from "../../core/types.ts";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../rows/memory-rows.ts";
 import { messageConditions } from "../sql/record-conditions.ts";
-import { type Bind, numberedBind } from "../sql/sql-dialect.ts";
+import { numberedBind } from "../sql/sql-dialect.ts";
 import {
   type IndexedMessage,
   type LexicalHit,
@@ -12,8 +12,8 @@ import {
   type MessageTextQuery,
   type UserConversation,
 } from "../store.ts";
-import { mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
-import { checkLimit, rankedSearch, ranksOwnRows, termFrequencies, tooCommon } from "./bm25.ts";
+import { POSTING_BUDGET } from "../term-choice.ts";
+import { checkLimit, rankedHits, termFrequencies, tooCommon } from "./bm25.ts";
 import { writeEvents } from "./event-writer.ts";
 import { insertMessages, reindexMessages } from "./message-store.ts";
 import type { PgDatabase } from "./pg-database.ts";
@@ -28,12 +28,6 @@ const conditionsText = (filter: MessageFilter): string =>
   messageConditions(filter, PG_DIALECT, numberedBind([]));
 
 /** The conversation log on PostgreSQL, in order of `rowid` (the order messages were appended in). */
-/** A ranked row as a hit. */
-const toHit = (row: MessageRow & { score: number }): LexicalHit<Message> => ({
-  item: toMessage(row),
-  score: row.score,
-});
-
 export class PgMessageStore implements MessageStore {
   readonly #db: PgDatabase;
 
@@ -83,30 +77,23 @@ export class PgMessageStore implements MessageStore {
     query: MessageTextQuery,
     limit: number,
   ): Promise<LexicalHit<Message>[]> {
-    const search = {
-      space: MESSAGE_SPACE,
-      agentId: filter.agentId,
-      terms: query.terms,
-      weights: MESSAGE_FIELDS.map((field) => query.weights[field]),
-      table: "messages",
-      columns: MESSAGE_COLUMNS,
-      where: (bind: Bind) => messageConditions(filter, PG_DIALECT, bind),
-      unfiltered: conditionsText(filter) === conditionsText({ agentId: filter.agentId }),
-      limit,
-    };
-    const hits = (await rankedSearch<MessageRow>(this.#db, search)).map(toHit);
-    // As for memories: one user's conversation ranked again with every term, when the agent-wide
-    // search left common terms out.
-    const userId = filter.userId;
-    if (!(await ranksOwnRows(this.#db, MESSAGE_SPACE, "messages", filter.agentId, userId, query.terms)))
-      return hits;
-    const mine = await rankedSearch<MessageRow>(this.#db, {
-      ...search,
-      unfiltered: false,
-      among: (bind) =>
-        `SELECT rowid FROM messages WHERE agent_id = ${bind(filter.agentId)} AND user_id = ${bind(userId)}`,
-    });
-    return mergeOwnHits(hits, mine.map(toHit), limit);
+    return rankedHits<MessageRow, Message>(
+      this.#db,
+      {
+        space: MESSAGE_SPACE,
+        agentId: filter.agentId,
+        terms: query.terms,
+        weights: MESSAGE_FIELDS.map((field) => query.weights[field]),
+        table: "messages",
+        columns: MESSAGE_COLUMNS,
+        where: (bind) => messageConditions(filter, PG_DIALECT, bind),
+        unfiltered: conditionsText(filter) === conditionsText({ agentId: filter.agentId }),
+        limit,
+      },
+      // As for memories: one user's conversation ranked again with every term.
+      filter.userId,
+      toMessage,
+    );
   }
 
   async documentFrequencies(agentId: string, terms: readonly string[]): Promise<Map<string, number>> {

@@ -364,6 +364,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async countForRanking(agentId: string): Promise<number> {
+    this.#appended.observe();
     const now = this.#appended.now();
     const cached = this.#counted.get(agentId);
     if (cached !== undefined && now - cached.at <= cached.n / 10) return cached.n;

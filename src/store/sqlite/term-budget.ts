@@ -39,8 +39,6 @@ export class TermBudget {
   readonly #clock: WriteClock;
   /** `#clock` at the last `select`, `present`, `frequencies` or `tooCommon`. */
   #writes = 0;
-  /** `PRAGMA data_version` when last looked at: it changes when another connection commits. */
-  #dataVersion: number | null = null;
 
   constructor(statements: Statements, counts: TermCounts, budget: number) {
     this.#s = statements;
@@ -99,9 +97,7 @@ export class TermBudget {
 
   /** Forgets the terms found nowhere when another connection has committed since the last look. */
   #noticeOtherWriters(): void {
-    const version = this.#s.get<{ data_version: number }>("PRAGMA data_version")?.data_version ?? null;
-    if (version !== this.#dataVersion) this.#absent.clear();
-    this.#dataVersion = version;
+    if (this.#clock.observe()) this.#absent.clear();
     this.#writes = this.#clock.now();
   }
 

@@ -24,13 +24,21 @@ export class WriteClock {
     this.#own += rows;
   }
 
-  now(): number {
+  /**
+   * Looks whether another connection has committed since the last look (reading the table's largest
+   * rowid again if so), and says whether it has.
+   */
+  observe(): boolean {
     const version = this.#s.get<{ data_version: number }>("PRAGMA data_version")?.data_version ?? null;
-    if (version !== this.#dataVersion) {
-      this.#dataVersion = version;
-      this.#largestRowid =
-        this.#s.get<{ last: number | null }>(`SELECT MAX(rowid) AS last FROM ${this.#table}`)?.last ?? 0;
-    }
+    if (version === this.#dataVersion) return false;
+    this.#dataVersion = version;
+    this.#largestRowid =
+      this.#s.get<{ last: number | null }>(`SELECT MAX(rowid) AS last FROM ${this.#table}`)?.last ?? 0;
+    return true;
+  }
+
+  /** The rows written, as of the last `observe`. */
+  now(): number {
     return this.#own + this.#largestRowid;
   }
 }

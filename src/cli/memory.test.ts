@@ -217,8 +217,11 @@ describe("engram memory search", () => {
     assert.deepEqual(await texts("--kind", "note"), ["Bob drinks black coffee"]);
     assert.deepEqual(await texts("--tag", "pets"), ["Ada's cat is called Turing"]);
     assert.deepEqual(await texts("--before", "2000-01-01T00:00:00Z"), []);
-    await s.ok(["memory", "add", "helper", "Ada drinks cola", "--valid-to", "2020-01-01T00:00:00Z"]);
+    // A date alone is the start of that day in UTC, wherever a time is asked for.
+    await s.ok(["memory", "add", "helper", "Ada drinks cola", "--valid-to", "2020-01-01"]);
     assert.ok((await texts("--valid-at", "2019-06-01T00:00:00Z")).includes("Ada drinks cola"));
+    assert.ok((await texts("--valid-at", "2019-12-31")).includes("Ada drinks cola"));
+    assert.ok(!(await texts("--valid-at", "2020-01-01")).includes("Ada drinks cola"));
     assert.ok(!(await texts("--valid-at", "2025-06-01T00:00:00Z")).includes("Ada drinks cola"));
     await s.ok(["messages", "add", "helper", "I only drink tea", "--name", "Ada"]);
     const both = await s.ok(["memory", "search", "helper", "drink tea", "--messages"]);
@@ -246,6 +249,10 @@ describe("engram memory search", () => {
     const validAt = await s.cli(["memory", "search", "helper", "tea", "--valid-at", "soon", "--json"]);
     assert.deepEqual([validAt.code, validAt.json().error.code], [1, "invalid_input"]);
     assert.match(validAt.json().error.message, /validAt: must be an ISO 8601 date-time/);
+    for (const time of ["2025-02-30", "2025-05-08T13:56", "2025-05-08 13:56Z"]) {
+      const bad = await s.cli(["memory", "search", "helper", "tea", "--valid-at", time, "--json"]);
+      assert.match(bad.json().error.message, /validAt: must be .* or a date/, time);
+    }
     const k = await s.cli(["memory", "search", "helper", "tea", "--k", "abc", "--json"]);
     assert.deepEqual([k.code, k.json().error.code], [2, "usage"]);
     assert.match(k.json().error.message, /--k must be an integer, got "abc"/);

@@ -456,7 +456,10 @@ describe("memory errors", () => {
     const t = setup();
     const agent = await t.agent();
     const cases: [string, RegExp][] = [
-      ["validAt=yesterday", /^invalid query: validAt: must be an ISO 8601 date-time$/],
+      [
+        "validAt=yesterday",
+        /^invalid query: validAt: must be an ISO 8601 date-time with an offset .* or a date \(2025-05-08, the start of that day in UTC\)$/,
+      ],
       ["kind=Bad%20Kind", /^invalid query: kind.*must be a lower-case word/],
       ["kind=fact,", /kind/],
       ["createdAfter=2025-13-01", /createdAfter/],

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { INSTANT_FORMAT, parseInstant } from "../clock.ts";
 import { InvalidInputError } from "../errors.ts";
 import { findInputProblem, MAX_FILTER_DEPTH } from "../input-limits.ts";
 import {
@@ -220,8 +221,8 @@ function scalar(
       return value;
     case "time": {
       if (op === "contains") throw new FilterProblem(path, "contains does not apply to a time");
-      const time = typeof value === "string" ? isoInstant(value) : undefined;
-      if (time === undefined) throw new FilterProblem(path, "must be an ISO 8601 date-time");
+      const time = typeof value === "string" ? parseInstant(value) : undefined;
+      if (time === undefined) throw new FilterProblem(path, INSTANT_FORMAT);
       return time;
     }
     case "tags":
@@ -239,12 +240,6 @@ function scalar(
 function nullMessage(spec: BuiltinField, op: FilterOperator): string {
   if (!spec.nullable) return "must not be null: this field is always set";
   return `null compares only with eq and ne, not ${op}`;
-}
-
-const ISO_DATE_TIME = z.iso.datetime({ offset: true });
-
-function isoInstant(value: string): string | undefined {
-  return ISO_DATE_TIME.safeParse(value).success ? new Date(value).toISOString() : undefined;
 }
 
 function isScalar(value: unknown): value is FilterScalar {

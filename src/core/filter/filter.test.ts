@@ -103,6 +103,10 @@ describe("metadata filters", () => {
     const { engram, agent, list } = await seeded();
     assert.deepEqual(await list({ validTo: { lt: "2022-01-01T00:00:00Z" } }), ["old address fact"]);
     assert.deepEqual(await list({ validFrom: { lt: "2021-01-01T00:00:00Z" } }), ["old address fact"]);
+    // A date alone is the start of that day in UTC: the fact ended at 2021-01-01T00:00:00Z.
+    assert.deepEqual(await list({ validTo: { lte: "2021-01-01" } }), ["old address fact"]);
+    assert.deepEqual(await list({ validTo: { lt: "2021-01-01" } }), []);
+    assert.deepEqual(await list({ kind: "fact" }, { validAt: "2020-12-31" }), ["old address fact"]);
     await assert.rejects(
       engram.memories.list(agent.id, { validAt: "2020-06-01T00:00:00Z", filter: { validTo: null } }),
       (error: unknown) => error instanceof InvalidInputError && /filter: .*validAt/.test(error.message),

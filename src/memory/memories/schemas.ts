@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { INSTANT_FORMAT, parseInstant } from "../../core/clock.ts";
 import { memoryFilterSchema } from "../../core/filter/filter-parse.ts";
 import { MAX_USER_ID } from "../../core/input-limits.ts";
 import { jsonObject } from "../../core/json-object.ts";
@@ -8,10 +9,15 @@ export const MAX_MEMORY_CHARS = 8000;
 /** Most memories one batch may add. */
 export const MAX_BATCH = 1000;
 
-/** An ISO 8601 date-time with any offset, normalised to UTC (`…Z`) so stored times compare as instants. */
-export const isoTime = z.iso
-  .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
-  .transform((value) => new Date(value).toISOString());
+/**
+ * An ISO 8601 date-time with any offset, or a date alone (the start of that day in UTC), normalised
+ * to UTC (`…Z`) so stored times compare as instants.
+ */
+export const isoTime = z.string().transform((value, context) => {
+  const instant = parseInstant(value);
+  if (instant === undefined) context.addIssue({ code: "custom", message: INSTANT_FORMAT });
+  return instant ?? z.NEVER;
+});
 
 /** Whether a validity period is in order: a fact stops being true no earlier than it starts. */
 export function validityInOrder(

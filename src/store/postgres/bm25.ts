@@ -58,7 +58,8 @@ export async function tooCommon(
 /**
  * Whether a search for one end user (`userId`) ranks that user's own rows again with every term, as
  * on SQLite (sqlite/own-ranking.ts): some term that occurs was left out for being common across the
- * agent, and the user has between 1 and `OWN_RANKING_ROWS` rows in `table`.
+ * agent, and the user has between 1 and `OWN_RANKING_ROWS` rows in `table`. One statement reads the
+ * terms' counts and the user's rows (counted up to the cap).
  */
 async function ranksOwnRows(
   sql: Sql,
@@ -68,16 +69,19 @@ async function ranksOwnRows(
   userId: string,
   terms: readonly string[],
 ): Promise<boolean> {
-  const df = await termFrequencies(sql, space, agentId, terms);
+  const rows = await sql.all<{ term: string | null; n: number | null; own: number }>(
+    `SELECT t.term, t.docs AS n, o.n AS own
+     FROM (SELECT COUNT(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE agent_id = $1 AND user_id = $2 LIMIT $3) r) o
+     LEFT JOIN ${space.terms} t ON t.agent_id = $1 AND t.term = ANY($4::text[])`,
+    [agentId, userId, OWN_RANKING_ROWS + 1, [...new Set(terms)]],
+    { prepare: true },
+  );
+  const own = rows[0]?.own ?? 0;
+  if (own === 0 || own > OWN_RANKING_ROWS) return false;
+  const df = new Map(rows.flatMap((row) => (row.term === null ? [] : [[row.term, row.n ?? 0] as const])));
   const count = (term: string) => df.get(term) ?? 0;
   const chosen = chooseTerms(terms, count);
-  if (terms.every((term) => count(term) === 0 || chosen.includes(term))) return false;
-  const own = await sql.get<{ n: number }>(
-    `SELECT COUNT(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE agent_id = $1 AND user_id = $2 LIMIT $3) o`,
-    [agentId, userId, OWN_RANKING_ROWS + 1],
-  );
-  const n = own?.n ?? 0;
-  return n > 0 && n <= OWN_RANKING_ROWS;
+  return !terms.every((term) => count(term) === 0 || chosen.includes(term));
 }
 
 /**

@@ -89,12 +89,14 @@ export function messageStoreCases(kit: SuiteKit): void {
           { userId: "bo", sessionId: null },
           { userId: "nobody", sessionId: null },
           { userId: "bo", sessionId: "s1" },
+          { userId: null, sessionId: null },
+          { userId: null, sessionId: "s1" },
         ],
         2,
       );
       assert.deepEqual(
         latest.map((m) => m.content),
-        ["ada s1 2", "ada s1 4", "bo null 4", "bo null 5"],
+        ["ada s1 2", "ada s1 4", "bo null 4", "null null 4", "bo null 5", "null null 5"],
       );
       assert.deepEqual(latest[0], await store.messages.get(a.agent.id, latest[0]?.id ?? ""));
       assert.deepEqual(await store.messages.latestInConversations(a.agent.id, [], 2), []);

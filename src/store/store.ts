@@ -459,9 +459,12 @@ export interface MemoryFilter {
 
 export type ArchivedFilter = "exclude" | "include" | "only";
 
-/** One end user's messages in one session (`sessionId`), or in none (null). */
+/**
+ * One end user's messages (`userId`), or the messages of no user (null), in one session
+ * (`sessionId`) or in none (null).
+ */
 export interface UserConversation {
-  userId: string;
+  userId: string | null;
   sessionId: string | null;
 }
 
@@ -606,9 +609,9 @@ export interface MessageStore {
    */
   following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>>;
   /**
-   * The latest `limit` messages of each given conversation of the agent (an end user's messages in
-   * one session, or in none), all in the order they were appended. One read for all of them, each
-   * through its user's own messages.
+   * The latest `limit` messages of each given conversation of the agent (an end user's messages, or
+   * those of no user, in one session or in none), all in the order they were appended. One read for
+   * all of them, each through its user's own messages (or those of no user).
    */
   latestInConversations(
     agentId: string,

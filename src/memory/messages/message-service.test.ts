@@ -77,6 +77,20 @@ describe("messages are indexed with their neighbours", () => {
     );
   });
 
+  it("within the conversation of no user, however many users' turns came between", async () => {
+    // A turn of no user, seven turns of two users, then the next turn of no user in the same session.
+    const users = [undefined, "ada", "bo", "ada", "bo", "ada", "bo", "ada", undefined];
+    const sessions = ["s1", undefined, undefined, undefined, undefined, undefined, undefined, undefined, "s1"];
+    const oneByOne = await columns(
+      WORDS.map(() => 1),
+      users,
+      sessions,
+    );
+    assert.deepEqual(oneByOne.alpha, { prev: [8], next: [], window: [] });
+    assert.deepEqual(oneByOne.india, { prev: [], next: [0], window: [] });
+    assert.deepEqual(await columns([WORDS.length], users, sessions), oneByOne);
+  });
+
   it("within one session of one user, however the user's sessions interleave", async () => {
     // Ada's turns alternate between two sessions, with Bo's turns between; then Ada in session 1.
     const users = ["ada", "bo", "ada", "bo", "ada", "bo", "ada", "ada", "ada"];

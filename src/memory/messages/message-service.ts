@@ -176,26 +176,22 @@ export class MessageService {
 /**
  * The latest turns (at most 2 × CONTEXT_RADIUS, oldest first) of each conversation `messages` add
  * to, so that the last CONTEXT_RADIUS of them have all their earlier neighbours in view when they
- * are re-indexed. An end user's are read through their own messages; those of no user among the
- * agent's latest.
+ * are re-indexed. Each conversation's are read through its own user's messages, or those of no user.
  */
 async function earlierTurns(
   ctx: EngineContext,
   agentId: string,
   messages: readonly Message[],
 ): Promise<Message[][]> {
-  const limit = 2 * CONTEXT_RADIUS;
-  const conversations = new Set(messages.map(conversationKey));
-  const ofUsers = new Map<string, UserConversation>();
+  const conversations = new Map<string, UserConversation>();
   for (const { userId, sessionId } of messages)
-    if (userId !== null) ofUsers.set(conversationKey({ userId, sessionId }), { userId, sessionId });
-  const recent = [
-    ...(await ctx.store.messages.latestInConversations(agentId, [...ofUsers.values()], limit)),
-    ...(messages.some((m) => m.userId === null)
-      ? (await ctx.store.messages.list({ agentId }, { limit, newestFirst: true })).reverse()
-      : []),
-  ];
-  const turns = new Map([...conversations].map((key) => [key, [] as Message[]]));
+    conversations.set(conversationKey({ userId, sessionId }), { userId, sessionId });
+  const recent = await ctx.store.messages.latestInConversations(
+    agentId,
+    [...conversations.values()],
+    2 * CONTEXT_RADIUS,
+  );
+  const turns = new Map([...conversations.keys()].map((key) => [key, [] as Message[]]));
   for (const row of recent) turns.get(conversationKey(row))?.push(row);
   return [...turns.values()];
 }

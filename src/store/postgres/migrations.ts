@@ -94,6 +94,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     // As SQLite's migration 27: one user's conversation read through this index, in rowid order.
     sql: "CREATE INDEX IF NOT EXISTS messages_by_user ON messages (agent_id, user_id, rowid) WHERE user_id IS NOT NULL;",
   },
+  {
+    version: 14,
+    name: "messages of no end user found by agent",
+    // As SQLite's migration 28: a conversation of no user read through this index, in rowid order.
+    sql: "CREATE INDEX IF NOT EXISTS messages_without_user ON messages (agent_id, rowid) WHERE user_id IS NULL;",
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

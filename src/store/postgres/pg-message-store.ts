@@ -163,13 +163,18 @@ export class PgMessageStore implements MessageStore {
     limit: number,
   ): Promise<Message[]> {
     if (conversations.length === 0) return [];
-    // Each conversation's latest rows through the (agent_id, user_id, rowid) index.
+    // Each conversation's latest rows through the (agent_id, user_id, rowid) index, or for no user
+    // the (agent_id, rowid) index of messages without one.
     const rows = await this.#db.all<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM unnest($2::text[], $3::text[]) c(user_id, session_id)
        CROSS JOIN LATERAL (
-         SELECT * FROM messages n WHERE n.agent_id = $1 AND n.user_id = c.user_id
-           AND n.session_id IS NOT DISTINCT FROM c.session_id
-         ORDER BY n.rowid DESC LIMIT $4
+         (SELECT * FROM messages n WHERE n.agent_id = $1 AND n.user_id = c.user_id
+            AND n.session_id IS NOT DISTINCT FROM c.session_id
+          ORDER BY n.rowid DESC LIMIT $4)
+         UNION ALL
+         (SELECT * FROM messages n WHERE c.user_id IS NULL AND n.agent_id = $1 AND n.user_id IS NULL
+            AND n.session_id IS NOT DISTINCT FROM c.session_id
+          ORDER BY n.rowid DESC LIMIT $4)
        ) m
        ORDER BY m.rowid`,
       [agentId, conversations.map((c) => c.userId), conversations.map((c) => c.sessionId), checkLimit(limit)],

@@ -347,14 +347,21 @@ export class SqliteMessageStore implements MessageStore {
     limit: number,
   ): Promise<Message[]> {
     if (conversations.length === 0) return [];
-    // Each conversation's latest rowids through the (agent_id, user_id) index, then their rows.
+    // Each conversation's latest rowids through the (agent_id, user_id) index, or for no user the
+    // (agent_id) index of messages without one, then their rows.
     return this.#s
       .all<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM json_each(?) c
+        `SELECT ${MESSAGE_COLUMNS} FROM json_each(?1) c
          CROSS JOIN messages m ON m.rowid IN (
-           SELECT rowid FROM messages WHERE agent_id = ? AND user_id = c.value ->> 0
-             AND session_id IS c.value ->> 1
-           ORDER BY rowid DESC LIMIT ?)
+           SELECT rowid FROM (
+             SELECT rowid FROM messages WHERE agent_id = ?2 AND user_id = c.value ->> 0
+               AND session_id IS c.value ->> 1
+             ORDER BY rowid DESC LIMIT ?3)
+           UNION ALL
+           SELECT rowid FROM (
+             SELECT rowid FROM messages WHERE c.value ->> 0 IS NULL AND agent_id = ?2 AND user_id IS NULL
+               AND session_id IS c.value ->> 1
+             ORDER BY rowid DESC LIMIT ?3))
          ORDER BY m.rowid`,
         JSON.stringify(conversations.map((c) => [c.userId, c.sessionId])),
         agentId,

@@ -646,6 +646,14 @@ export const MIGRATIONS: readonly Migration[] = [
     // rather than by walking every user's messages of the agent. Messages of no user are not in it.
     sql: "CREATE INDEX IF NOT EXISTS messages_by_user ON messages (agent_id, user_id) WHERE user_id IS NOT NULL;",
   },
+  {
+    version: 28,
+    name: "messages of no end user found by agent",
+    // The other half of migration 27: a conversation of no user (the turns before a new one, which
+    // index it with its neighbours) is read newest first through this index, past every user's
+    // messages of the agent. Messages of a user are not in it.
+    sql: "CREATE INDEX IF NOT EXISTS messages_without_user ON messages (agent_id) WHERE user_id IS NULL;",
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

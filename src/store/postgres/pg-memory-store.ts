@@ -202,7 +202,9 @@ export class PgMemoryStore implements MemoryStore {
       },
       // As on SQLite (sqlite/own-ranking.ts): a search for one end user that left common terms
       // out ranks that user's own memories again with every term.
-      filter.userId,
+      filter.userId === undefined
+        ? undefined
+        : { userId: filter.userId, only: filter.includeShared === false },
       (row) => this.#memory(row),
     );
   }

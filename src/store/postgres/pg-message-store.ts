@@ -93,7 +93,7 @@ export class PgMessageStore implements MessageStore {
         limit,
       },
       // As for memories: one user's conversation ranked again with every term.
-      filter.userId,
+      filter.userId === undefined ? undefined : { userId: filter.userId, only: true },
       toMessage,
     );
   }

@@ -16,6 +16,15 @@ export const POSTING_BUDGET = 5_000;
  */
 export const OWN_RANKING_ROWS = 2_000;
 
+/**
+ * The most rows one end user may have for a search that admits that user's rows alone (a
+ * conversation search for the user; memories without the shared ones) to rank only those, with
+ * every term, rather than rank the agent's rows and walk the best of them for the user's: the same
+ * result, at the cost of reading the user's rows (and, for messages, their neighbours) rather than
+ * the agent's postings.
+ */
+export const FEW_OWN_ROWS = 200;
+
 /** The terms worth matching, given each term's document frequency (`df`). Repeats are kept. */
 export function chooseTerms(
   terms: readonly string[],

@@ -2,6 +2,7 @@ import { type Bind, numberedBind } from "../sql/sql-dialect.ts";
 import type { LexicalHit } from "../store.ts";
 import {
   chooseTerms,
+  FEW_OWN_ROWS,
   mergeOwnHits,
   OWN_RANKING_ROWS,
   POSTING_BUDGET,
@@ -281,13 +282,6 @@ export async function rankedHits<Row, T extends { id: string }>(
   const mine = await rankedSearch<Row>(sql, { ...search, unfiltered: false, among: among(user.userId) });
   return mergeOwnHits(hits, mine.map(hit), search.limit);
 }
-
-/**
- * Rows of one user few enough to rank alone: ranked among given documents, a search reads every
- * posting of those documents (a message's are its neighbours' terms too, about fifty), where the
- * agent-wide ranking reads at most the posting budget.
- */
-const FEW_OWN_ROWS = 200;
 
 /** How many rows of `table` the user has, counted up to `OWN_RANKING_ROWS` + 1. */
 async function ownRows(sql: Sql, table: string, agentId: string, userId: string): Promise<number> {

@@ -1,6 +1,7 @@
 import type { Agent, Memory, Message, NewEvent, Project } from "../../core/types.ts";
+import { messageIndexer } from "../rows/message-fields.ts";
 import { seededRandom } from "../sqlite/ivf.ts";
-import { type IndexedMessage, MESSAGE_FIELDS, type MemoryWrite, type Store } from "../store.ts";
+import type { IndexedMessage, MemoryWrite, Store } from "../store.ts";
 
 /**
  * A generated corpus for comparing the backends' full-text search: memories and messages over a
@@ -143,8 +144,8 @@ export function searchCorpus(seed: number, size: number): SearchCorpus {
     return memoryWrite(project, memory, "create", i);
   });
   const contents = Array.from({ length: size }, () => sentence(next, 2, 25));
-  const messages = contents.map((content, i): IndexedMessage => {
-    const message: Message = {
+  const log = contents.map(
+    (content, i): Message => ({
       id: `msg_${seed}_${pad(i)}`,
       agentId: agent.id,
       userId: i % 3 === 0 ? "ada" : null,
@@ -153,22 +154,14 @@ export function searchCorpus(seed: number, size: number): SearchCorpus {
       sessionId: `s${Math.floor(i / 40)}`,
       content,
       provenance: { messageIds: [], externalIds: [] },
-      metadata: i % 4 === 0 ? { caption: word(next), n: i % 5 } : {},
-      createdAt: at(i),
-    };
-    const fields = {
-      text: content,
-      caption: i % 4 === 0 ? sentence(next, 1, 4) : "",
-      prev: contents[i - 1] ?? "",
-      next: contents[i + 1] ?? "",
-      window: [contents[i - 2], contents[i + 2]].filter((c) => c !== undefined).join(" "),
-      date: `day ${Math.floor(i / 40)} ${word(next)}`,
-    };
-    return {
-      message,
-      fields: Object.fromEntries(MESSAGE_FIELDS.map((f) => [f, fields[f]])) as IndexedMessage["fields"],
-    };
-  });
+      metadata: i % 4 === 0 ? { caption: sentence(next, 1, 4), n: i % 5 } : {},
+      // A session a day, so that the date column differs between sessions.
+      createdAt: new Date(Date.UTC(2026, 0, 1 + Math.floor(i / 40), 0, 0, i % 40)).toISOString(),
+    }),
+  );
+  // Indexed as engram indexes them: each with its neighbours in its own conversation.
+  const index = messageIndexer(log);
+  const messages = log.map((_, i) => index(i));
   return { project, agent, memories, messages, words: WORDS, tags: TAGS };
 }
 

@@ -4,6 +4,7 @@ import type { FilterNode } from "../../core/filter/filter-ast.ts";
 import { indexTerms } from "../../core/text.ts";
 import type { Memory } from "../../core/types.ts";
 import { CONVERSATION_DEFAULTS } from "../../retrieval/conversation-ranker.ts";
+import { CONTEXT_RADIUS, conversationKey, messageIndexer } from "../rows/message-fields.ts";
 import { createSqliteStore } from "../sqlite/sqlite-store.ts";
 import type {
   IndexedMessage,
@@ -53,14 +54,18 @@ async function writeCorpus(store: Store, corpus: SearchCorpus): Promise<void> {
       );
     }
   }
-  // Messages arrive in turns; each turn re-indexes the last message before it, whose `next` changed.
-  for (let i = 0; i < messages.length; i += 50) {
-    const turn = messages.slice(i, i + 50);
-    const previous = messages[i - 1];
-    const reindex: IndexedMessage[] =
-      previous === undefined
-        ? []
-        : [{ ...previous, fields: { ...previous.fields, next: `${turn[0]?.message.content} reindexed` } }];
+  // Messages arrive in turns, indexed as engram indexes them; each turn re-indexes the last turns
+  // before it of each conversation it adds to, whose `next` and `window` changed.
+  const log = messages.map((m) => m.message);
+  for (let i = 0; i < log.length; i += 50) {
+    const index = messageIndexer(log.slice(0, i + 50));
+    const turn = log.slice(i, i + 50).map((_, j) => index(i + j));
+    const conversations = new Set(turn.map((m) => conversationKey(m.message)));
+    const reindex: IndexedMessage[] = [];
+    for (const key of conversations) {
+      const earlier = log.flatMap((m, j) => (j < i && conversationKey(m) === key ? [j] : []));
+      for (const j of earlier.slice(-CONTEXT_RADIUS)) reindex.push(index(j));
+    }
     await store.messages.append(turn, reindex, []);
   }
 }
@@ -195,7 +200,7 @@ describe("full-text search on PostgreSQL", postgresSkip(), () => {
       { filter: condition(["n"], "gte", 2) },
     ];
     let compared = 0;
-    for (const query of [...memoryQueries, "day 3", "reindexed apple"]) {
+    for (const query of [...memoryQueries, "friday", "apple january"]) {
       const terms = indexTerms(query);
       for (const weights of weightings) {
         for (const extra of filters) {
@@ -276,7 +281,7 @@ describe("full-text search on PostgreSQL", postgresSkip(), () => {
   });
 
   it("reports the same document frequencies, speakers, neighbours and lists", async () => {
-    const terms = [...corpus.words.map((w) => indexTerms(w)[0] as string), "absent", "reindex"];
+    const terms = [...corpus.words.map((w) => indexTerms(w)[0] as string), "absent", "friday"];
     assert.deepEqual(
       await pg.messages.documentFrequencies(agent.id, terms),
       await sqlite.messages.documentFrequencies(agent.id, terms),

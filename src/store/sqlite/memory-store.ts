@@ -26,7 +26,7 @@ import type {
   MemoryWrite,
   Supersession,
 } from "../store.ts";
-import { mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
+import { FEW_OWN_ROWS, mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
 import { insertEachRow, insertRows } from "./batch-insert.ts";
 import { inReadTransaction, inTransaction, inWriteTransaction, withoutFsync } from "./database.ts";
 import { EventOwners } from "./event-owners.ts";
@@ -54,7 +54,7 @@ import {
   readsBackFromRow,
   readVersionMemory,
 } from "./memory-snapshot.ts";
-import { ftsTotals, ownRankingTerms, rankOwnRows } from "./own-ranking.ts";
+import { ftsTotals, occurring, ownRankingTerms, ownRowCount, rankOwnRows } from "./own-ranking.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
 import { versionRows } from "./version-rows.ts";
@@ -400,6 +400,13 @@ export class SqliteMemoryStore implements MemoryStore {
     limit: number,
   ): Promise<LexicalHit<Memory>[]> {
     const key = agentKey(filter.agentId);
+    // A user with few memories, searched without the shared ones: only theirs can be found, ranked
+    // alone (see FEW_OWN_ROWS).
+    if (filter.userId !== undefined && filter.includeShared === false) {
+      const own = ownRowCount(this.#s, "memories", filter.agentId, filter.userId);
+      if (own === 0) return [];
+      if (own <= FEW_OWN_ROWS) return this.#rankOwn(filter, key, occurring(this.#terms, key, terms), limit);
+    }
     const chosen = this.#terms.select(key, terms);
     const own = this.#rankedForUser(filter, key, terms, chosen, limit);
     if (chosen.length === 0) return own ?? [];
@@ -449,7 +456,20 @@ export class SqliteMemoryStore implements MemoryStore {
       terms,
       chosen,
     });
-    if (present === null) return null;
+    return present === null ? null : this.#rankOwn(filter, key, present, limit);
+  }
+
+  /**
+   * The user's own memories meeting the filter, ranked by these terms from their own analysed terms
+   * (see `rankOwnRows`): as FTS5 ranks them, with the agent's statistics.
+   */
+  #rankOwn(
+    filter: MemoryFilter,
+    key: string,
+    present: readonly string[],
+    limit: number,
+  ): LexicalHit<Memory>[] {
+    if (present.length === 0) return [];
     // The user's own rows (not the shared ones, which the agent-wide search ranked) that are indexed.
     const { sql, params } = memoryConditions({ ...filter, includeShared: false, archived: "exclude" });
     const statement = this.#s.prepare(

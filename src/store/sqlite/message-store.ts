@@ -15,14 +15,15 @@ import {
   type MessageFilter,
   type MessageStore,
   type MessageTextQuery,
+  type MessageWeights,
   type UserConversation,
 } from "../store.ts";
-import { mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
+import { FEW_OWN_ROWS, mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
 import { agentKey, bestPassing, matchAny, namespaced, topN } from "./fts.ts";
-import { ftsTotals, ownRankingTerms, rankOwnRows } from "./own-ranking.ts";
+import { ftsTotals, occurring, ownRankingTerms, ownRowCount, rankOwnRows } from "./own-ranking.ts";
 import { isUniqueViolation } from "./sqlite-errors.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
@@ -183,10 +184,17 @@ export class SqliteMessageStore implements MessageStore {
     limit: number,
   ): Promise<LexicalHit<Message>[]> {
     const key = agentKey(filter.agentId);
-    const terms = this.#terms.select(key, query.terms);
     const weights = MESSAGE_FIELDS.map((field) => query.weights[field]);
     const columns = MESSAGE_FIELDS.filter((field) => query.weights[field] > 0).map((field) => COLUMN[field]);
     if (columns.length === 0) return [];
+    // A user with few messages: only theirs can be found, ranked alone (see FEW_OWN_ROWS).
+    if (filter.userId !== undefined) {
+      const own = ownRowCount(this.#s, "messages", filter.agentId, filter.userId);
+      if (own === 0) return [];
+      if (own <= FEW_OWN_ROWS)
+        return this.#rankOwn(filter, key, query, occurring(this.#terms, key, query.terms), limit);
+    }
+    const terms = this.#terms.select(key, query.terms);
     const bm25 = `bm25(messages_fts, ${weights.map(() => "?").join(", ")})`;
     const { sql, params } = messageConditions(filter);
     const own = this.#rankedForUser(filter, key, query, terms, limit);
@@ -232,7 +240,22 @@ export class SqliteMessageStore implements MessageStore {
       terms: query.terms,
       chosen,
     });
-    if (present === null) return null;
+    return present === null ? null : this.#rankOwn(filter, key, query, present, limit);
+  }
+
+  /**
+   * The user's messages meeting the filter, ranked by these terms from their own analysed terms and
+   * their neighbours' (see `rankOwnRows`): as FTS5 ranks them, with the agent's statistics.
+   */
+  #rankOwn(
+    filter: MessageFilter,
+    key: string,
+    query: MessageTextQuery,
+    present: readonly string[],
+    limit: number,
+  ): LexicalHit<Message>[] {
+    if (present.length === 0) return [];
+    const { agentId, userId } = filter;
     // All the user's messages, for their neighbours; those meeting the filter are ranked.
     const { sql, params } = messageConditions(filter);
     const rows = this.#s.all<MessageRow & { passes: number }>(
@@ -271,10 +294,28 @@ export class SqliteMessageStore implements MessageStore {
       ranked,
       present,
       MESSAGE_FIELDS.map((field) => query.weights[field]),
-      (term) => this.#terms.exactFrequency(key, term),
+      this.#holders(key, query.weights),
       ftsTotals(this.#s, "messages_fts"),
       topN(limit),
     );
+  }
+
+  /**
+   * How many of the agent's messages hold a term in a column searched with these weights: BM25's n,
+   * as FTS5 counts it for a query limited to those columns. Every column, or the message's own text
+   * alone, are counted through the term budgets' caches; other sets of columns by a match.
+   */
+  #holders(key: string, weights: MessageWeights): (term: string) => number {
+    const searched = MESSAGE_FIELDS.filter((field) => weights[field] > 0);
+    if (searched.length === MESSAGE_FIELDS.length) return (term) => this.#terms.exactFrequency(key, term);
+    if (searched.length === 1 && searched[0] === "text")
+      return (term) => this.#textTerms.exactFrequency(key, term);
+    const columns = searched.map((field) => COLUMN[field]).join(" ");
+    return (term) =>
+      this.#s.get<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM messages_fts WHERE messages_fts MATCH ?",
+        `{${columns}} : ${matchAny(key, [term])}`,
+      )?.n ?? 0;
   }
 
   async documentFrequencies(agentId: string, terms: readonly string[]): Promise<Map<string, number>> {

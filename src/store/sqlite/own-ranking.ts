@@ -18,7 +18,7 @@ export interface OwnRankingRequest {
  * The terms to rank one end user's own rows by again, or null: a search for a user (`userId`) that
  * left out terms occurring in the agent's rows, for being common across all its users ("live" in
  * every user's "… lives in …", "address" in every customer's), ranks that user's rows with every
- * term that occurs, when the user has at most `OWN_RANKING_ROWS` of them (read through the
+ * term that occurs (see `occurring`), when the user has at most `OWN_RANKING_ROWS` of them (read through the
  * `(agent_id, user_id)` index).
  */
 export function ownRankingTerms(
@@ -27,16 +27,33 @@ export function ownRankingTerms(
   request: OwnRankingRequest,
 ): string[] | null {
   if (request.userId === undefined) return null;
-  const present = budget.present(request.key, request.terms);
+  const present = occurring(budget, request.key, request.terms);
   if (present.every((term) => request.chosen.includes(term))) return null;
-  const own =
-    s.get<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${request.table} WHERE agent_id = ? AND user_id = ? LIMIT ?)`,
-      request.agentId,
-      request.userId,
-      OWN_RANKING_ROWS + 1,
-    )?.n ?? 0;
+  const own = ownRowCount(s, request.table, request.agentId, request.userId);
   return own === 0 || own > OWN_RANKING_ROWS ? null : present;
+}
+
+/** The query's terms that occur in the agent's rows, in the query's order, repeats kept. */
+export function occurring(budget: TermBudget, key: string, terms: readonly string[]): string[] {
+  const present = new Set(budget.present(key, terms));
+  return terms.filter((term) => present.has(term));
+}
+
+/** How many rows of `table` one end user has, counted up to `OWN_RANKING_ROWS` + 1 (through the `(agent_id, user_id)` index). */
+export function ownRowCount(
+  s: Statements,
+  table: "memories" | "messages",
+  agentId: string,
+  userId: string,
+): number {
+  return (
+    s.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${table} WHERE agent_id = ? AND user_id = ? LIMIT ?)`,
+      agentId,
+      userId,
+      OWN_RANKING_ROWS + 1,
+    )?.n ?? 0
+  );
 }
 
 /** A row to rank, with its analysed terms column by column, as they are indexed. */
@@ -81,8 +98,9 @@ export function ftsTotals(s: Statements, table: string): FtsTotals {
  * table's rows and the term's, at least 1e-6; a term's frequency the sum of its occurrences weighted
  * by column; a row's length its terms over all columns), but from the rows' own terms: FTS5 scores
  * a row looked up by rowid only by counting every row of each term again, which for a term in most
- * of an agent's rows costs more than reading and analysing the few rows of one user. Best first,
- * ties in the rows' order, at most `limit`; rows holding no term are left out. Scores are positive.
+ * of an agent's rows costs more than reading and analysing the few rows of one user. `terms` in the
+ * query's order, a repeated one counting again as in FTS5. Best first, ties in the rows' order, at
+ * most `limit`; rows holding no term are left out. Scores are positive.
  */
 export function rankOwnRows<T>(
   rows: readonly OwnRow<T>[],
@@ -113,10 +131,10 @@ export function rankOwnRows<T>(
     if (counts.size === 0) return;
     let score = 0;
     const norm = 1.2 * (1 - 0.75 + (0.75 * length) / avgdl);
-    // Summed in the query's order, as FTS5 sums its phrases.
-    for (const [term, value] of idf) {
+    // Summed in the query's order, as FTS5 sums its phrases: a term given twice counts twice.
+    for (const term of terms) {
       const f = counts.get(term);
-      if (f !== undefined) score += (value * (f * 2.2)) / (f + norm);
+      if (f !== undefined) score += ((idf.get(term) as number) * (f * 2.2)) / (f + norm);
     }
     scored.push({ item: row.item, score, order });
   });

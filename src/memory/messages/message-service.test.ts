@@ -80,7 +80,7 @@ describe("messages are indexed with their neighbours", () => {
   it("within the conversation of no user, however many users' turns came between", async () => {
     // A turn of no user, seven turns of two users, then the next turn of no user in the same session.
     const users = [undefined, "ada", "bo", "ada", "bo", "ada", "bo", "ada", undefined];
-    const sessions = ["s1", undefined, undefined, undefined, undefined, undefined, undefined, undefined, "s1"];
+    const sessions = ["s1", ...Array<undefined>(7).fill(undefined), "s1"];
     const oneByOne = await columns(
       WORDS.map(() => 1),
       users,

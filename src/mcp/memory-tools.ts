@@ -25,7 +25,7 @@ export const memorySearch = defineTool({
       "Only memories about this end user, plus the agent's own memories that belong to no user.",
     ),
     validAt: search.validAt.describe(
-      "Only memories valid at this ISO 8601 instant (the past); by default only those valid now.",
+      "Only memories valid at this ISO 8601 date or time (the past); by default only those valid now.",
     ),
     includeSuperseded: z
       .boolean()
@@ -99,8 +99,8 @@ export const memoryInsert = defineTool({
     userId: insertable.userId.describe(
       "The end user this memory is about; omit for the agent's own knowledge.",
     ),
-    validFrom: insertable.validFrom.describe("When the fact became true (ISO 8601), if known."),
-    validTo: insertable.validTo.describe("When the fact stopped being true (ISO 8601), if it has."),
+    validFrom: insertable.validFrom.describe("When the fact became true (ISO 8601 date or time), if known."),
+    validTo: insertable.validTo.describe("When the fact stopped being true (ISO 8601 date or time), if it has."),
     key: insertable.key.describe(
       "What the fact is about, as lower-case dotted segments (user.city): a new fact with the same key " +
         "and user closes the previous one.",

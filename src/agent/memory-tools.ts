@@ -85,7 +85,9 @@ function toolInputs() {
         validAt: z
           .string()
           .optional()
-          .describe("ISO 8601 date or time (2025-05-08): what was true then (default: only what is true now)"),
+          .describe(
+            "ISO 8601 date or time (2025-05-08): what was true then (default: only what is true now)",
+          ),
         includeSuperseded: z
           .boolean()
           .optional()

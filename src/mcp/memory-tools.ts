@@ -100,7 +100,9 @@ export const memoryInsert = defineTool({
       "The end user this memory is about; omit for the agent's own knowledge.",
     ),
     validFrom: insertable.validFrom.describe("When the fact became true (ISO 8601 date or time), if known."),
-    validTo: insertable.validTo.describe("When the fact stopped being true (ISO 8601 date or time), if it has."),
+    validTo: insertable.validTo.describe(
+      "When the fact stopped being true (ISO 8601 date or time), if it has.",
+    ),
     key: insertable.key.describe(
       "What the fact is about, as lower-case dotted segments (user.city): a new fact with the same key " +
         "and user closes the previous one.",

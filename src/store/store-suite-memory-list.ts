@@ -96,6 +96,51 @@ export function memoryListCases(kit: SuiteKit): void {
     });
   });
 
+  it("ranks one user's memories alone as the agent-wide ranking filtered to them would, archived ones never", async () => {
+    await withStore(async (store) => {
+      const a = await seed(store);
+      // Many users' memories share the words; Ada has three, one of them archived.
+      const others = Array.from({ length: 40 }, (_, i) => ({
+        ...memory(a.agent, `apple river note ${i}`),
+        userId: `user${i}`,
+      }));
+      const ada = [
+        { ...memory(a.agent, "apple river"), userId: "ada" },
+        { ...memory(a.agent, "apple and a long list of other words"), userId: "ada" },
+        { ...memory(a.agent, "apple river apple"), userId: "ada", archivedAt: at(1) },
+      ];
+      const shared = memory(a.agent, "apple river shared");
+      await store.memories.insert([...others, ...ada, shared].map((m) => write(a.project, m, "create")));
+      const search = async (extra: Record<string, unknown>, query = "apple river") =>
+        (
+          await store.memories.searchText(
+            { agentId: a.agent.id, userId: "ada", includeShared: false, ...extra },
+            indexTerms(query),
+            10,
+          )
+        ).map((hit) => [hit.item.text, hit.score] as const);
+      const mine = await search({});
+      assert.deepEqual(
+        mine.map(([text]) => text),
+        ["apple river", "apple and a long list of other words"],
+      );
+      // The same scores as the agent-wide ranking gives those memories.
+      const everyone = new Map(
+        (await store.memories.searchText({ agentId: a.agent.id }, indexTerms("apple river"), 100)).map(
+          (hit) => [hit.item.text, hit.score],
+        ),
+      );
+      for (const [text, score] of mine) assert.ok(Math.abs(score - (everyone.get(text) ?? 0)) < 1e-9, text);
+      assert.deepEqual(await search({ archived: "only" }), [], "archived memories are not searched");
+      assert.deepEqual(
+        (await search({ archived: "include" })).map(([text]) => text),
+        mine.map(([text]) => text),
+      );
+      assert.deepEqual(await search({}, "nothing here"), []);
+      assert.deepEqual(await search({ userId: "nobody" }), []);
+    });
+  });
+
   it("gets many memories by id in the order asked, leaving out missing ones and other agents'", async () => {
     await withStore(async (store) => {
       const a = await seed(store);

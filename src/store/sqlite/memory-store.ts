@@ -469,7 +469,8 @@ export class SqliteMemoryStore implements MemoryStore {
     present: readonly string[],
     limit: number,
   ): LexicalHit<Memory>[] {
-    if (present.length === 0) return [];
+    // Archived memories are not indexed: a search for them alone finds none, as FTS5 would.
+    if (present.length === 0 || filter.archived === "only") return [];
     // The user's own rows (not the shared ones, which the agent-wide search ranked) that are indexed.
     const { sql, params } = memoryConditions({ ...filter, includeShared: false, archived: "exclude" });
     const statement = this.#s.prepare(

@@ -40,6 +40,46 @@ describe("conversation search", () => {
     assert.ok((top?.components.lexicalScore ?? 0) > 0);
   });
 
+  it("credits a question's answer in its own conversation, however other users' turns came between", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "c" });
+    const turn = (userId: string, role: "user" | "assistant", name: string, content: string, i: number) => ({
+      role,
+      name,
+      userId,
+      content,
+      createdAt: new Date(Date.UTC(2024, 4, 1, 10, 0, i)).toISOString(),
+      provenance: { externalIds: [`t${i}`] },
+    });
+    await engram.messages.appendMany(agent.id, [
+      turn("ada", "user", "Ada", "Which city did you move to last spring?", 0),
+      turn("bo", "user", "Bo", "Which city has the best coffee?", 1),
+      turn("ada", "assistant", "Sam", "Lisbon, and I love it.", 2),
+      turn("ada", "user", "Ada", "I prefer mountains to beaches.", 3),
+      turn("bo", "assistant", "Sam", "Vienna, I would say.", 4),
+    ]);
+    const ranked = await rankMessages(
+      engram.store,
+      { agentId: agent.id, userId: "ada" },
+      "Which city did Sam move to?",
+      3,
+    );
+    const answer = ranked.find((r) => r.message.content === "Lisbon, and I love it.");
+    const alone = await rankMessages(
+      engram.store,
+      { agentId: agent.id, userId: "ada" },
+      "Which city did Sam move to?",
+      3,
+      {
+        ...CONVERSATION_DEFAULTS,
+        questions: { ...CONVERSATION_DEFAULTS.questions, answer: 0 },
+      },
+    );
+    const uncredited = alone.find((r) => r.message.content === "Lisbon, and I love it.");
+    assert.ok(answer !== undefined && uncredited !== undefined);
+    assert.ok(answer.score > uncredited.score, `credited ${answer.score}, not ${uncredited.score}`);
+  });
+
   it("keeps neighbours within a session", async () => {
     const engram = createTestEngram();
     const agent = await conversation(engram, [

@@ -220,9 +220,10 @@ export async function rankMessages(
 }
 
 /**
- * Adds to each answered question's next turn its share of the question's match, when that turn is a
- * candidate (so it already passed the search's filters), is in the same session and is by another
- * speaker. Only the best-matched questions are followed, in one read.
+ * Adds to each answered question's next turn in its conversation (its user's and session's, however
+ * other conversations' turns came between) its share of the question's match, when that turn is a
+ * candidate (so it already passed the search's filters) and is by another speaker. Only the
+ * best-matched questions are followed, in one read.
  */
 async function creditAnswers(
   store: Store,
@@ -243,7 +244,7 @@ async function creditAnswers(
   for (const { entry, share } of followed) {
     const question = entry.message;
     const reply = next.get(question.id);
-    if (reply === undefined || reply.sessionId !== question.sessionId) continue;
+    if (reply === undefined) continue;
     if ((reply.name ?? reply.role) === (question.name ?? question.role)) continue;
     const answer = scored.get(reply.id);
     if (answer !== undefined) answer.score += share;

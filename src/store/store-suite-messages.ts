@@ -63,6 +63,44 @@ export function messageStoreCases(kit: SuiteKit): void {
     });
   });
 
+  it("finds the next turn of each message's own conversation, past other users' and sessions' turns", async () => {
+    await withStore(async (store) => {
+      const { agent } = await seed(store);
+      const turn = (userId: string | null, sessionId: string | null, n: number): Message => ({
+        ...message(agent.id, `${userId} ${sessionId} ${n}`, n),
+        userId,
+        sessionId,
+      });
+      const log = [
+        turn("ada", "s1", 0),
+        turn("bo", "s1", 1),
+        turn(null, null, 2),
+        turn("ada", "s2", 3),
+        turn(null, "s1", 4),
+        turn("ada", "s1", 5),
+        turn(null, null, 6),
+      ];
+      await append(store, log.slice(0, 4));
+      await append(store, log.slice(4));
+      const next = await store.messages.following(
+        agent.id,
+        log.map((m) => m.id),
+      );
+      assert.deepEqual(
+        [...next]
+          .map(([after, m]) => [
+            log.findIndex((l) => l.id === after),
+            log.indexOf(log.find((l) => l.id === m.id) as Message),
+          ])
+          .sort(),
+        [
+          [0, 5],
+          [2, 6],
+        ],
+      );
+    });
+  });
+
   it("reads the latest messages of each of several conversations, only the agent's, in the log's order", async () => {
     await withStore(async (store) => {
       const a = await seed(store);

@@ -604,8 +604,10 @@ export interface MessageStore {
   /** Messages adjacent to each given one in the agent's log, within `radius` positions. */
   neighbours(agentId: string, ids: readonly string[], radius: number): Promise<Map<string, Message[]>>;
   /**
-   * The message appended right after each given one in the agent's log (in any session), by the id
-   * it follows; none for the agent's last message or an id that is not the agent's. One read for all.
+   * The message appended right after each given one in its conversation (the same end user, or none,
+   * and the same session: another user's or session's turns between them are passed over), by the
+   * id it follows; none for a conversation's last message or an id that is not the agent's. One read
+   * for all.
    */
   following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>>;
   /**

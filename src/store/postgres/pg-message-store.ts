@@ -145,12 +145,21 @@ export class PgMessageStore implements MessageStore {
   async following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>> {
     const out = new Map<string, Message>();
     if (ids.length === 0) return out;
-    // Each id's successor is one step along the (agent_id, rowid) index, all in one statement.
+    // Each id's successor in its conversation, along the index of its user's messages (or of those
+    // of no user), all in one statement.
     const rows = await this.#db.all<MessageRow & { after_id: string }>(
       `SELECT a.id AS after_id, ${MESSAGE_COLUMNS}
        FROM messages a
        CROSS JOIN LATERAL (
-         SELECT * FROM messages n WHERE n.agent_id = a.agent_id AND n.rowid > a.rowid ORDER BY n.rowid LIMIT 1
+         SELECT * FROM (
+           (SELECT * FROM messages n WHERE a.user_id IS NOT NULL AND n.agent_id = a.agent_id
+              AND n.user_id = a.user_id AND n.session_id IS NOT DISTINCT FROM a.session_id AND n.rowid > a.rowid
+            ORDER BY n.rowid LIMIT 1)
+           UNION ALL
+           (SELECT * FROM messages n WHERE a.user_id IS NULL AND n.agent_id = a.agent_id
+              AND n.user_id IS NULL AND n.session_id IS NOT DISTINCT FROM a.session_id AND n.rowid > a.rowid
+            ORDER BY n.rowid LIMIT 1)
+         ) n LIMIT 1
        ) m
        WHERE a.agent_id = $1 AND a.id = ANY($2::text[])`,
       [agentId, [...new Set(ids)]],

@@ -366,14 +366,19 @@ export class SqliteMessageStore implements MessageStore {
   async following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>> {
     const out = new Map<string, Message>();
     if (ids.length === 0) return out;
-    // CROSS JOIN keeps this order: each id is looked up, then its successor is one seek on the
-    // (agent_id, rowid) index (a plain join lets the planner scan the agent's messages instead).
+    // CROSS JOIN keeps this order: each id is looked up, then its successor is found along the index
+    // of its user's messages (or of those of no user), past any of the user's other sessions.
     const rows = this.#s.all<MessageRow & { after_id: string }>(
       `SELECT a.id AS after_id, ${MESSAGE_COLUMNS}
        FROM json_each(?) q
        CROSS JOIN messages a ON a.id = q.value
-       CROSS JOIN messages m ON m.rowid = (
-         SELECT n.rowid FROM messages n WHERE n.agent_id = a.agent_id AND n.rowid > a.rowid ORDER BY n.rowid LIMIT 1)
+       CROSS JOIN messages m ON m.rowid = COALESCE(
+         (SELECT n.rowid FROM messages n WHERE a.user_id IS NOT NULL AND n.agent_id = a.agent_id
+            AND n.user_id = a.user_id AND n.session_id IS a.session_id AND n.rowid > a.rowid
+          ORDER BY n.rowid LIMIT 1),
+         (SELECT n.rowid FROM messages n WHERE a.user_id IS NULL AND n.agent_id = a.agent_id
+            AND n.user_id IS NULL AND n.session_id IS a.session_id AND n.rowid > a.rowid
+          ORDER BY n.rowid LIMIT 1))
        WHERE a.agent_id = ?`,
       JSON.stringify([...new Set(ids)]),
       agentId,

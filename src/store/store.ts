@@ -601,8 +601,6 @@ export interface MessageStore {
   documentFrequencies(agentId: string, terms: readonly string[]): Promise<Map<string, number>>;
   /** The distinct speaker names in the agent's messages. */
   speakers(agentId: string): Promise<string[]>;
-  /** Messages adjacent to each given one in the agent's log, within `radius` positions. */
-  neighbours(agentId: string, ids: readonly string[], radius: number): Promise<Map<string, Message[]>>;
   /**
    * The message appended right after each given one in its conversation (the same end user, or none,
    * and the same session: another user's or session's turns between them are passed over), by the

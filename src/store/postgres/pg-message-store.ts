@@ -120,28 +120,6 @@ export class PgMessageStore implements MessageStore {
     return rows.map((row) => row.name);
   }
 
-  async neighbours(agentId: string, ids: readonly string[], radius: number): Promise<Map<string, Message[]>> {
-    const out = new Map<string, Message[]>();
-    for (const id of ids) {
-      const rows = await this.#db.all<MessageRow & { side: number }>(
-        `WITH anchor AS (SELECT rowid FROM messages WHERE id = $1 AND agent_id = $2)
-         (SELECT ${MESSAGE_COLUMNS}, m.rowid AS side FROM messages m, anchor
-          WHERE m.agent_id = $2 AND m.rowid < anchor.rowid ORDER BY m.rowid DESC LIMIT $3)
-         UNION ALL
-         (SELECT ${MESSAGE_COLUMNS}, m.rowid AS side FROM messages m, anchor
-          WHERE m.agent_id = $2 AND m.rowid > anchor.rowid ORDER BY m.rowid ASC LIMIT $3)
-         UNION ALL
-         SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1 FROM anchor`,
-        [id, agentId, radius],
-      );
-      // The last row marks that the anchor exists; the others are its neighbours.
-      if (!rows.some((row) => row.side === -1)) continue;
-      const around = rows.filter((row) => row.side !== -1).sort((a, b) => a.side - b.side);
-      out.set(id, around.map(toMessage));
-    }
-    return out;
-  }
-
   async following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>> {
     const out = new Map<string, Message>();
     if (ids.length === 0) return out;

@@ -280,7 +280,7 @@ describe("full-text search on PostgreSQL", postgresSkip(), () => {
     assert.ok(matched >= filters.length - 5, `only ${matched} filters matched anything`);
   });
 
-  it("reports the same document frequencies, speakers, neighbours and lists", async () => {
+  it("reports the same document frequencies, speakers, next turns and lists", async () => {
     const terms = [...corpus.words.map((w) => indexTerms(w)[0] as string), "absent", "friday"];
     assert.deepEqual(
       await pg.messages.documentFrequencies(agent.id, terms),
@@ -289,8 +289,8 @@ describe("full-text search on PostgreSQL", postgresSkip(), () => {
     assert.deepEqual(await pg.messages.speakers(agent.id), await sqlite.messages.speakers(agent.id));
     const ids = ["msg_7_000000", "msg_7_000123", "msg_7_000299", "msg_missing"];
     assert.deepEqual(
-      await pg.messages.neighbours(agent.id, ids, 3),
-      await sqlite.messages.neighbours(agent.id, ids, 3),
+      await pg.messages.following(agent.id, ids),
+      await sqlite.messages.following(agent.id, ids),
     );
     for (const filter of memoryFilters) {
       const list = (store: Store) =>

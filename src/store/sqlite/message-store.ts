@@ -337,32 +337,6 @@ export class SqliteMessageStore implements MessageStore {
       .map((row) => row.name);
   }
 
-  async neighbours(agentId: string, ids: readonly string[], radius: number): Promise<Map<string, Message[]>> {
-    const out = new Map<string, Message[]>();
-    for (const id of ids) {
-      const anchor = this.#s.get<{ rowid: number }>(
-        "SELECT rowid FROM messages WHERE id = ? AND agent_id = ?",
-        id,
-        agentId,
-      );
-      if (anchor === undefined) continue;
-      const before = this.#s.all<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.agent_id = ? AND m.rowid < ? ORDER BY m.rowid DESC LIMIT ?`,
-        agentId,
-        anchor.rowid,
-        radius,
-      );
-      const after = this.#s.all<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.agent_id = ? AND m.rowid > ? ORDER BY m.rowid ASC LIMIT ?`,
-        agentId,
-        anchor.rowid,
-        radius,
-      );
-      out.set(id, [...before.reverse(), ...after].map(toMessage));
-    }
-    return out;
-  }
-
   async following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>> {
     const out = new Map<string, Message>();
     if (ids.length === 0) return out;

@@ -266,21 +266,33 @@ export async function rankedHits<Row, T extends { id: string }>(
 ): Promise<LexicalHit<T>[]> {
   const hit = (row: Row & { score: number }) => ({ item: item(row), score: row.score });
   const { space, table, agentId, terms } = search;
-  const among = (userId: string) => (bind: Bind) =>
-    `SELECT rowid FROM ${table} WHERE agent_id = ${bind(agentId)} AND user_id = ${bind(userId)}`;
-  if (user?.only === true && countsHolders(space, search.weights)) {
-    const own = await ownRows(sql, table, agentId, user.userId);
+  // The agent-wide ranking, or the ranking among one user's rows with every term.
+  const ranked = async (ofUser?: string) =>
+    (
+      await rankedSearch<Row>(
+        sql,
+        ofUser === undefined
+          ? search
+          : {
+              ...search,
+              unfiltered: false,
+              among: (bind) =>
+                `SELECT rowid FROM ${table} WHERE agent_id = ${bind(agentId)} AND user_id = ${bind(ofUser)}`,
+            },
+      )
+    ).map(hit);
+  if (user === undefined) return ranked();
+  let own: number | undefined;
+  if (user.only && countsHolders(space, search.weights)) {
+    own = await ownRows(sql, table, agentId, user.userId);
     if (own === 0) return [];
-    if (own <= FEW_OWN_ROWS) {
-      const mine = await rankedSearch<Row>(sql, { ...search, unfiltered: false, among: among(user.userId) });
-      return mine.map(hit);
-    }
+    if (own <= FEW_OWN_ROWS) return ranked(user.userId);
   }
-  const hits = (await rankedSearch<Row>(sql, search)).map(hit);
-  if (user === undefined || !(await ranksOwnRows(sql, space, table, agentId, user.userId, terms)))
-    return hits;
-  const mine = await rankedSearch<Row>(sql, { ...search, unfiltered: false, among: among(user.userId) });
-  return mergeOwnHits(hits, mine.map(hit), search.limit);
+  const hits = await ranked();
+  // A user counted past the cap is not ranked again: no need to count them again.
+  if (own !== undefined && own > OWN_RANKING_ROWS) return hits;
+  if (!(await ranksOwnRows(sql, space, table, agentId, user.userId, terms))) return hits;
+  return mergeOwnHits(hits, await ranked(user.userId), search.limit);
 }
 
 /** How many rows of `table` the user has, counted up to `OWN_RANKING_ROWS` + 1. */

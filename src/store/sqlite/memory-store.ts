@@ -402,13 +402,15 @@ export class SqliteMemoryStore implements MemoryStore {
     const key = agentKey(filter.agentId);
     // A user with few memories, searched without the shared ones: only theirs can be found, ranked
     // alone (see FEW_OWN_ROWS).
+    let userRows: number | undefined;
     if (filter.userId !== undefined && filter.includeShared === false) {
-      const own = ownRowCount(this.#s, "memories", filter.agentId, filter.userId);
-      if (own === 0) return [];
-      if (own <= FEW_OWN_ROWS) return this.#rankOwn(filter, key, occurring(this.#terms, key, terms), limit);
+      userRows = ownRowCount(this.#s, "memories", filter.agentId, filter.userId);
+      if (userRows === 0) return [];
+      if (userRows <= FEW_OWN_ROWS)
+        return this.#rankOwn(filter, key, occurring(this.#terms, key, terms), limit);
     }
     const chosen = this.#terms.select(key, terms);
-    const own = this.#rankedForUser(filter, key, terms, chosen, limit);
+    const own = this.#rankedForUser(filter, key, terms, chosen, limit, userRows);
     if (chosen.length === 0) return own ?? [];
     const match = `{terms tag_terms} : (${matchAny(key, chosen)})`;
     const { sql, params } = memoryConditions(filter);
@@ -446,6 +448,7 @@ export class SqliteMemoryStore implements MemoryStore {
     terms: readonly string[],
     chosen: readonly string[],
     limit: number,
+    rows: number | undefined,
   ): LexicalHit<Memory>[] | null {
     const { agentId, userId } = filter;
     const present = ownRankingTerms(this.#s, this.#terms, {
@@ -455,6 +458,7 @@ export class SqliteMemoryStore implements MemoryStore {
       key,
       terms,
       chosen,
+      rows,
     });
     return present === null ? null : this.#rankOwn(filter, key, present, limit);
   }

@@ -188,16 +188,17 @@ export class SqliteMessageStore implements MessageStore {
     const columns = MESSAGE_FIELDS.filter((field) => query.weights[field] > 0).map((field) => COLUMN[field]);
     if (columns.length === 0) return [];
     // A user with few messages: only theirs can be found, ranked alone (see FEW_OWN_ROWS).
+    let userRows: number | undefined;
     if (filter.userId !== undefined) {
-      const own = ownRowCount(this.#s, "messages", filter.agentId, filter.userId);
-      if (own === 0) return [];
-      if (own <= FEW_OWN_ROWS)
+      userRows = ownRowCount(this.#s, "messages", filter.agentId, filter.userId);
+      if (userRows === 0) return [];
+      if (userRows <= FEW_OWN_ROWS)
         return this.#rankOwn(filter, key, query, occurring(this.#terms, key, query.terms), limit);
     }
     const terms = this.#terms.select(key, query.terms);
     const bm25 = `bm25(messages_fts, ${weights.map(() => "?").join(", ")})`;
     const { sql, params } = messageConditions(filter);
-    const own = this.#rankedForUser(filter, key, query, terms, limit);
+    const own = this.#rankedForUser(filter, key, query, terms, limit, userRows);
     if (terms.length === 0) return own ?? [];
     const match = `{${columns.join(" ")}} : (${matchAny(key, terms)})`;
     const all = (text: string) =>
@@ -230,6 +231,7 @@ export class SqliteMessageStore implements MessageStore {
     query: MessageTextQuery,
     chosen: readonly string[],
     limit: number,
+    rows: number | undefined,
   ): LexicalHit<Message>[] | null {
     const { agentId, userId } = filter;
     const present = ownRankingTerms(this.#s, this.#terms, {
@@ -239,6 +241,7 @@ export class SqliteMessageStore implements MessageStore {
       key,
       terms: query.terms,
       chosen,
+      rows,
     });
     return present === null ? null : this.#rankOwn(filter, key, query, present, limit);
   }

@@ -12,6 +12,8 @@ export interface OwnRankingRequest {
   /** The query's terms, and those of them the budget chose (see term-choice.ts). */
   terms: readonly string[];
   chosen: readonly string[];
+  /** The user's rows (`ownRowCount`), when the search has counted them already. */
+  rows?: number | undefined;
 }
 
 /**
@@ -29,7 +31,7 @@ export function ownRankingTerms(
   if (request.userId === undefined) return null;
   const present = occurring(budget, request.key, request.terms);
   if (present.every((term) => request.chosen.includes(term))) return null;
-  const own = ownRowCount(s, request.table, request.agentId, request.userId);
+  const own = request.rows ?? ownRowCount(s, request.table, request.agentId, request.userId);
   return own === 0 || own > OWN_RANKING_ROWS ? null : present;
 }
 

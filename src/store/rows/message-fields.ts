@@ -1,5 +1,5 @@
 import type { Message } from "../../core/types.ts";
-import type { IndexedMessage } from "../store.ts";
+import { type IndexedMessage, MESSAGE_FIELDS, type MessageField } from "../store.ts";
 
 /**
  * The texts a message is indexed under, on every backend: its own, and its neighbours' within its
@@ -26,7 +26,7 @@ export interface MessageNeighbours {
  * conversation (`conversationKey`: user and session), however other conversations' turns fall
  * between them. One end user's message is never indexed with another's words.
  */
-export function conversationNeighbours(sequence: readonly Message[]): (index: number) => MessageNeighbours {
+function conversationNeighbours(sequence: readonly Message[]): (index: number) => MessageNeighbours {
   const groups = new Map<string, number[]>();
   const place: { group: number[]; at: number }[] = [];
   for (let i = 0; i < sequence.length; i++) {
@@ -54,26 +54,41 @@ export function conversationNeighbours(sequence: readonly Message[]): (index: nu
 }
 
 /**
- * Indexes the messages of `sequence`: the texts each is indexed under are its content; its caption
- * (metadata.caption, e.g. of a shared image); the previous and next turns of its conversation; the
- * two turns beyond those on each side; and its date. A reply is thereby found by what it answers,
- * and "when" questions by the date.
+ * The texts each message of `sequence` is indexed under, column by column (`MESSAGE_FIELDS`): its
+ * content; its caption (metadata.caption, e.g. of a shared image); the previous and next turns of its
+ * conversation; the two turns beyond those on each side; and its date. A reply is thereby found by
+ * what it answers, and "when" questions by the date. What a write indexes (`messageIndexer`) and
+ * what a ranking from the messages themselves reads (SQLite's one-user ranking) both come from here.
  */
-export function messageIndexer(sequence: readonly Message[]): (index: number) => IndexedMessage {
+export function conversationTexts(
+  sequence: readonly Message[],
+): (index: number) => Record<MessageField, readonly string[]> {
   const neighbours = conversationNeighbours(sequence);
+  const content = (message: Message | undefined) => (message === undefined ? [] : [message.content]);
   return (index) => {
     const message = sequence[index] as Message;
     const { prev, next, window } = neighbours(index);
     return {
-      message,
-      fields: {
-        text: message.content,
-        caption: captionOf(message),
-        prev: prev?.content ?? "",
-        next: next?.content ?? "",
-        window: window.map((other) => other.content).join("\n"),
-        date: dateText(message.createdAt),
-      },
+      text: [message.content],
+      caption: [captionOf(message)],
+      prev: content(prev),
+      next: content(next),
+      window: window.map((other) => other.content),
+      date: [dateText(message.createdAt)],
+    };
+  };
+}
+
+/** Indexes the messages of `sequence`: each column's texts (`conversationTexts`), one per line. */
+export function messageIndexer(sequence: readonly Message[]): (index: number) => IndexedMessage {
+  const texts = conversationTexts(sequence);
+  return (index) => {
+    const columns = texts(index);
+    return {
+      message: sequence[index] as Message,
+      fields: Object.fromEntries(
+        MESSAGE_FIELDS.map((field) => [field, columns[field].join("\n")]),
+      ) as IndexedMessage["fields"],
     };
   };
 }

@@ -3,7 +3,7 @@ import { indexTerms } from "../../core/text.ts";
 import type { Message, NewEvent } from "../../core/types.ts";
 import { messageIndexTerms } from "../rows/index-terms.ts";
 import { MESSAGE_COLUMNS, type MessageRow, messageValues, toMessage } from "../rows/memory-rows.ts";
-import { captionOf, conversationNeighbours, dateText } from "../rows/message-fields.ts";
+import { conversationTexts } from "../rows/message-fields.ts";
 import { messageConditions as sharedMessageConditions } from "../sql/record-conditions.ts";
 import { positionalBind } from "../sql/sql-dialect.ts";
 import {
@@ -269,29 +269,22 @@ export class SqliteMessageStore implements MessageStore {
       userId ?? null,
     );
     const messages = rows.map(toMessage);
-    const neighbours = conversationNeighbours(messages);
-    const analysed = new Map<Message, string[]>();
-    const terms = (message: Message | undefined) => {
-      if (message === undefined) return [];
-      let found = analysed.get(message);
+    const texts = conversationTexts(messages);
+    // A text stands in several columns of several messages (a turn is its neighbours' prev, next
+    // and window): analysed once.
+    const analysed = new Map<string, string[]>();
+    const terms = (text: string) => {
+      let found = analysed.get(text);
       if (found === undefined) {
-        found = indexTerms(message.content);
-        analysed.set(message, found);
+        found = indexTerms(text);
+        analysed.set(text, found);
       }
       return found;
     };
     const ranked = messages.flatMap((message, i) => {
       if (rows[i]?.passes !== 1) return [];
-      const { prev, next, window } = neighbours(i);
-      const columns: Record<MessageField, readonly string[]> = {
-        text: terms(message),
-        caption: indexTerms(captionOf(message)),
-        prev: terms(prev),
-        next: terms(next),
-        window: window.flatMap(terms),
-        date: indexTerms(dateText(message.createdAt)),
-      };
-      return [{ item: message, columns: MESSAGE_FIELDS.map((field) => columns[field]) }];
+      const columns = texts(i);
+      return [{ item: message, columns: MESSAGE_FIELDS.map((field) => columns[field].flatMap(terms)) }];
     });
     return rankOwnRows(
       ranked,

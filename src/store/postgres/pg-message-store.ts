@@ -1,4 +1,5 @@
 import type { Message, NewEvent } from "../../core/types.ts";
+import { KeptCounts } from "../kept-counts.ts";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../rows/memory-rows.ts";
 import { messageConditions } from "../sql/record-conditions.ts";
 import { numberedBind } from "../sql/sql-dialect.ts";
@@ -30,8 +31,8 @@ const conditionsText = (filter: MessageFilter): string =>
 /** The conversation log on PostgreSQL, in order of `rowid` (the order messages were appended in). */
 export class PgMessageStore implements MessageStore {
   readonly #db: PgDatabase;
-  /** Each agent's message count for ranking, and its documents indexed when it was taken. */
-  readonly #counted = new Map<string, { n: number; at: number }>();
+  /** Each agent's message count for ranking, by the documents indexed (see `countForRanking`). */
+  readonly #counted = new KeptCounts();
 
   constructor(db: PgDatabase) {
     this.#db = db;
@@ -188,12 +189,7 @@ export class PgMessageStore implements MessageStore {
         )
       )?.docs ?? 0,
     );
-    const cached = this.#counted.get(agentId);
-    if (cached !== undefined && indexed >= cached.at && indexed - cached.at <= cached.n / 10) return cached.n;
-    const n = await this.count(agentId);
-    if (this.#counted.size >= 10_000) this.#counted.clear();
-    this.#counted.set(agentId, { n, at: indexed });
-    return n;
+    return this.#counted.get(agentId, indexed, () => this.count(agentId));
   }
 
   async count(agentId: string): Promise<number> {

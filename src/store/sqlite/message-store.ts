@@ -1,6 +1,7 @@
 import { ConflictError } from "../../core/errors.ts";
 import { indexTerms } from "../../core/text.ts";
 import type { Message, NewEvent } from "../../core/types.ts";
+import { KeptCounts } from "../kept-counts.ts";
 import { messageIndexTerms } from "../rows/index-terms.ts";
 import { MESSAGE_COLUMNS, type MessageRow, messageValues, toMessage } from "../rows/memory-rows.ts";
 import { conversationTexts } from "../rows/message-fields.ts";
@@ -62,9 +63,10 @@ export class SqliteMessageStore implements MessageStore {
   readonly #terms: TermBudget;
   /** How many messages hold each term in their own text (not their neighbours'): for feedback. */
   readonly #textTerms: TermBudget;
-  /** Messages appended, here or by another connection, and each agent's count when it was taken. */
+  /** Messages appended, here or by another connection: the clock of the kept counts. */
   readonly #appended: WriteClock;
-  readonly #counted = new Map<string, { n: number; at: number }>();
+  /** Each agent's message count for ranking. */
+  readonly #counted = new KeptCounts();
 
   constructor(statements: Statements) {
     this.#s = statements;
@@ -388,13 +390,7 @@ export class SqliteMessageStore implements MessageStore {
 
   async countForRanking(agentId: string): Promise<number> {
     this.#appended.observe();
-    const now = this.#appended.now();
-    const cached = this.#counted.get(agentId);
-    if (cached !== undefined && now - cached.at <= cached.n / 10) return cached.n;
-    const n = await this.count(agentId);
-    if (this.#counted.size >= 10_000) this.#counted.clear();
-    this.#counted.set(agentId, { n, at: now });
-    return n;
+    return this.#counted.get(agentId, this.#appended.now(), () => this.count(agentId));
   }
 
   async count(agentId: string): Promise<number> {

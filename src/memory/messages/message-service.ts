@@ -8,7 +8,12 @@ import { parseInput } from "../../core/validation.ts";
 import { keepsGraph } from "../../graph/graph-mode.ts";
 import { messageRecord } from "../../graph/graph-records.ts";
 import { storeWith } from "../../retrieval/vector-index.ts";
-import { CONTEXT_RADIUS, conversationKey, messageIndexer } from "../../store/rows/message-fields.ts";
+import {
+  CONTEXT_RADIUS,
+  captionOf,
+  conversationKey,
+  messageIndexer,
+} from "../../store/rows/message-fields.ts";
 import type { IndexedMessage, UserConversation } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { isoTime, provenanceInput } from "../memories/schemas.ts";
@@ -198,6 +203,6 @@ async function earlierTurns(
 
 /** The text a message is found by: its content, with any image caption in its metadata. */
 export function searchableText(message: Message): string {
-  const caption = message.metadata.caption;
-  return typeof caption === "string" && caption !== "" ? `${message.content}\n${caption}` : message.content;
+  const caption = captionOf(message);
+  return caption === "" ? message.content : `${message.content}\n${caption}`;
 }

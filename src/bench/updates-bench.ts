@@ -1,7 +1,7 @@
 import { createEngram, type Engram } from "../engram.ts";
 import type { MemoryInput } from "../memory/memories/schemas.ts";
 import { benchDatabase } from "./bench-database.ts";
-import { clockMs, round } from "./stats.ts";
+import { clockMs, type Percentiles, percentiles, round } from "./stats.ts";
 import { seededRandom } from "./synthetic-corpus.ts";
 
 /**
@@ -34,6 +34,8 @@ export interface UpdatesModeResult {
   pastQuestions: number;
   writeSeconds: number;
   querySeconds: number;
+  /** Each search for one user's value, current or past (the contexts' own searches not among them). */
+  searchMs: Percentiles;
 }
 
 export interface UpdatesBenchResult {
@@ -198,6 +200,7 @@ async function runMode(
   let stale = 0;
   let past = 0;
   let pastQuestions = 0;
+  const searchSamples: number[] = [];
   const staleTexts = new Map<string, Set<string>>();
   for (const t of timelines) {
     const set = staleTexts.get(t.user) ?? new Set<string>();
@@ -208,7 +211,9 @@ async function runMode(
   for (const [i, t] of timelines.entries()) {
     const question = t.attribute.question(t.name);
     const latest = t.facts.at(-1) as Fact;
+    let t0 = clockMs();
     const found = await engram.search(agent.id, { ...search, query: question, userId: t.user, k: 1 });
+    searchSamples.push(clockMs() - t0);
     if (found.results[0]?.text === latest.text) current++;
 
     const context = await engram.runtime.context(agent.id, { query: question, userId: t.user });
@@ -220,6 +225,7 @@ async function runMode(
       const then = t.facts[index] as Fact;
       const next = t.facts[index + 1] as Fact;
       const at = then.from + Math.floor(random() * (next.from - then.from));
+      t0 = clockMs();
       const answer = await engram.search(agent.id, {
         ...search,
         query: question,
@@ -227,6 +233,7 @@ async function runMode(
         k: 1,
         validAt: new Date(at).toISOString(),
       });
+      searchSamples.push(clockMs() - t0);
       if (answer.results[0]?.text === then.text) past++;
       pastQuestions++;
     }
@@ -241,6 +248,7 @@ async function runMode(
     pastQuestions,
     writeSeconds: round(writeSeconds),
     querySeconds: round((clockMs() - queryStart) / 1000),
+    searchMs: percentiles(searchSamples),
   };
 }
 
@@ -257,5 +265,7 @@ export function formatUpdatesBench(r: UpdatesBenchResult): string {
     row("past-value accuracy (validAt)", pct(r.keyed.pastAccuracy), pct(r.plain.pastAccuracy), ">= 0.95"),
     row("write seconds", r.keyed.writeSeconds.toFixed(2), r.plain.writeSeconds.toFixed(2), ""),
     row("query seconds", r.keyed.querySeconds.toFixed(2), r.plain.querySeconds.toFixed(2), ""),
+    row("search p50 ms", r.keyed.searchMs.p50.toFixed(2), r.plain.searchMs.p50.toFixed(2), ""),
+    row("search p95 ms", r.keyed.searchMs.p95.toFixed(2), r.plain.searchMs.p95.toFixed(2), ""),
   ].join("\n");
 }

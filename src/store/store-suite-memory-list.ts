@@ -11,6 +11,15 @@ import { type SuiteKit, suiteFixtures } from "./store-suite-jobs.ts";
 export function memoryListCases(kit: SuiteKit): void {
   const { at, withStore, seed } = kit;
   const { memory, write } = suiteFixtures(kit);
+  /** Forty users' memories sharing the words "apple river", then Ada's two. */
+  const othersAndAda = (agent: Parameters<typeof memory>[0]): Memory[] => [
+    ...Array.from({ length: 40 }, (_, i) => ({
+      ...memory(agent, `apple river note ${i}`),
+      userId: `user${i}`,
+    })),
+    { ...memory(agent, "apple river"), userId: "ada" },
+    { ...memory(agent, "apple and a long list of other words"), userId: "ada" },
+  ];
 
   it("lists an agent's memories newest or oldest first from a cursor, leaving out archived ones and other agents'", async () => {
     await withStore(async (store) => {
@@ -100,15 +109,9 @@ export function memoryListCases(kit: SuiteKit): void {
     await withStore(async (store) => {
       const a = await seed(store);
       // Many users' memories share the words; Ada has three, one of them archived.
-      const others = Array.from({ length: 40 }, (_, i) => ({
-        ...memory(a.agent, `apple river note ${i}`),
-        userId: `user${i}`,
-      }));
-      const ada = [
-        { ...memory(a.agent, "apple river"), userId: "ada" },
-        { ...memory(a.agent, "apple and a long list of other words"), userId: "ada" },
-        { ...memory(a.agent, "apple river apple"), userId: "ada", archivedAt: at(1) },
-      ];
+      const others = othersAndAda(a.agent);
+      const ada = others.splice(-2);
+      ada.push({ ...memory(a.agent, "apple river apple"), userId: "ada", archivedAt: at(1) });
       const shared = memory(a.agent, "apple river shared");
       await store.memories.insert([...others, ...ada, shared].map((m) => write(a.project, m, "create")));
       const search = async (extra: Record<string, unknown>, query = "apple river") =>
@@ -138,6 +141,59 @@ export function memoryListCases(kit: SuiteKit): void {
       );
       assert.deepEqual(await search({}, "nothing here"), []);
       assert.deepEqual(await search({ userId: "nobody" }), []);
+    });
+  });
+
+  it("ranks one user's memories with the agent's shared ones as the agent-wide ranking filtered to them would", async () => {
+    await withStore(async (store) => {
+      const a = await seed(store);
+      // Many users' memories share the words; Ada has two, the agent three shared ones (of no user).
+      const others = othersAndAda(a.agent);
+      const ada = others.splice(-2);
+      const shared = [
+        memory(a.agent, "apple river shared"),
+        { ...memory(a.agent, "river shared as a note"), kind: "note" },
+        { ...memory(a.agent, "apple river apple shared"), archivedAt: at(1) },
+      ];
+      await store.memories.insert([...others, ...ada, ...shared].map((m) => write(a.project, m, "create")));
+      const everyone = new Map(
+        (await store.memories.searchText({ agentId: a.agent.id }, indexTerms("apple river"), 100)).map(
+          (hit) => [hit.item.text, hit.score],
+        ),
+      );
+      const search = async (extra: Record<string, unknown>) =>
+        (
+          await store.memories.searchText(
+            { agentId: a.agent.id, userId: "ada", ...extra },
+            indexTerms("apple river"),
+            10,
+          )
+        ).map((hit) => [hit.item.text, hit.score] as const);
+      const visible = await search({});
+      assert.deepEqual(visible.map(([text]) => text).sort(), [
+        "apple and a long list of other words",
+        "apple river",
+        "apple river shared",
+        "river shared as a note",
+      ]);
+      for (const [text, score] of visible)
+        assert.ok(Math.abs(score - (everyone.get(text) ?? 0)) < 1e-9, text);
+      assert.deepEqual(
+        visible.map(([, score]) => score),
+        [...visible.map(([, score]) => score)].sort((x, y) => y - x),
+        "best first",
+      );
+      // The filter holds for the shared ones too.
+      assert.deepEqual(
+        (await search({ kinds: ["note"] })).map(([text]) => text),
+        ["river shared as a note"],
+      );
+      assert.deepEqual(await search({ archived: "only" }), [], "archived memories are not searched");
+      // A user with no memories of their own still finds the shared ones.
+      assert.deepEqual((await search({ userId: "nobody" })).map(([text]) => text).sort(), [
+        "apple river shared",
+        "river shared as a note",
+      ]);
     });
   });
 

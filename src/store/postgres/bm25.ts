@@ -151,6 +151,10 @@ export function rankedDocuments(
       : `(${among}) d CROSS JOIN LATERAL (
           SELECT * FROM ${space.postings} p WHERE p.doc = d.rowid AND p.agent_id = ${agent} AND (${holds}) OFFSET 0
         ) p JOIN q ON q.term = p.term`;
+  // Among given documents each one's postings are read apart, in whatever order its index gives:
+  // summed in the query's order, facts that match alike (the same terms, the same lengths) score
+  // exactly alike, as the agent-wide ranking scores them, so that ties are ties.
+  const sumOrder = among === undefined ? "" : " ORDER BY hit.ord";
   return `given AS (
       SELECT t.term, t.ord FROM unnest(${bind(terms)}::text[]) WITH ORDINALITY AS t(term, ord) LIMIT ${bind(terms.length)}
     ), n AS (
@@ -164,7 +168,7 @@ export function rankedDocuments(
         ) d
       ) c CROSS JOIN n${among === undefined ? ` WHERE c.postings <= ${bind(POSTING_BUDGET)}` : ""}
     ), hit AS (
-      SELECT w.doc, ${postingIdf}
+      SELECT w.doc, w.ord, ${postingIdf}
         * ((w.freq * (1.2::float8 + 1.0::float8))
            / (w.freq + 1.2::float8 * (1.0::float8 - 0.75::float8 + 0.75::float8 * w.length / n.avgdl))) AS part
       FROM (
@@ -172,7 +176,7 @@ export function rankedDocuments(
         FROM ${postingsOf}
       ) w CROSS JOIN n
     ), ranked AS (
-      SELECT hit.doc, SUM(hit.part) AS score FROM hit GROUP BY hit.doc
+      SELECT hit.doc, SUM(hit.part${sumOrder}) AS score FROM hit GROUP BY hit.doc
     )`;
 }
 
@@ -245,7 +249,10 @@ export async function rankedSearch<Row>(
 /** One end user a search is for, and whether their rows are the only ones it admits. */
 export interface SearchUser {
   userId: string;
-  /** The filter admits the user's rows alone (a message search; memories without shared ones). */
+  /**
+   * The filter admits the user's rows alone (a message search; memories without shared ones), or
+   * also the rows of no user (memories shared across the agent's users).
+   */
   only: boolean;
 }
 
@@ -255,8 +262,9 @@ export interface SearchUser {
  * their scores (`mergeOwnHits`). A search that admits the user's rows alone, when the user has at
  * most `FEW_OWN_ROWS` of them, ranks only those: the agent-wide ranking would find nothing else,
  * and walking its best documents for the user's few is what costs (6 ms at 60,000 messages of
- * 6,000 users). The result is the same: ranked among the user's rows with every term that occurs,
- * each scored with the agent's statistics as the agent-wide ranking scores it.
+ * 6,000 users). So does a search that admits the shared rows too, when the user's and the shared
+ * ones are that few together. The result is the same: ranked among those rows with every term that
+ * occurs, each scored with the agent's statistics as the agent-wide ranking scores it.
  */
 export async function rankedHits<Row, T extends { id: string }>(
   sql: Sql,
@@ -266,8 +274,9 @@ export async function rankedHits<Row, T extends { id: string }>(
 ): Promise<LexicalHit<T>[]> {
   const hit = (row: Row & { score: number }) => ({ item: item(row), score: row.score });
   const { space, table, agentId, terms } = search;
-  // The agent-wide ranking, or the ranking among one user's rows with every term.
-  const ranked = async (ofUser?: string) =>
+  // The agent-wide ranking, or the ranking among one user's rows (and, with `shared`, the rows of
+  // no user) with every term.
+  const ranked = async (ofUser?: string, shared = false) =>
     (
       await rankedSearch<Row>(
         sql,
@@ -276,17 +285,29 @@ export async function rankedHits<Row, T extends { id: string }>(
           : {
               ...search,
               unfiltered: false,
-              among: (bind) =>
-                `SELECT rowid FROM ${table} WHERE agent_id = ${bind(agentId)} AND user_id = ${bind(ofUser)}`,
+              among: (bind) => {
+                const agent = bind(agentId);
+                const own = `SELECT rowid FROM ${table} WHERE agent_id = ${agent} AND user_id = ${bind(ofUser)}`;
+                return shared
+                  ? `${own} UNION ALL SELECT rowid FROM ${table} WHERE agent_id = ${agent} AND user_id IS NULL`
+                  : own;
+              },
             },
       )
     ).map(hit);
   if (user === undefined) return ranked();
   let own: number | undefined;
-  if (user.only && countsHolders(space, search.weights)) {
-    own = await ownRows(sql, table, agentId, user.userId);
-    if (own === 0) return [];
-    if (own <= FEW_OWN_ROWS) return ranked(user.userId);
+  if (countsHolders(space, search.weights)) {
+    if (user.only) {
+      own = await ownRows(sql, table, agentId, user.userId);
+      if (own === 0) return [];
+      if (own <= FEW_OWN_ROWS) return ranked(user.userId);
+    } else {
+      // The user's rows and the shared ones, when they are few together: only those can be found.
+      const visible = await visibleRows(sql, table, agentId, user.userId);
+      if (visible === 0) return [];
+      if (visible <= FEW_OWN_ROWS) return ranked(user.userId, true);
+    }
   }
   const hits = await ranked();
   // A user counted past the cap is not ranked again: no need to count them again.
@@ -300,6 +321,21 @@ async function ownRows(sql: Sql, table: string, agentId: string, userId: string)
   const row = await sql.get<{ n: number }>(
     `SELECT COUNT(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE agent_id = $1 AND user_id = $2 LIMIT $3) r`,
     [agentId, userId, OWN_RANKING_ROWS + 1],
+    { prepare: true },
+  );
+  return row?.n ?? 0;
+}
+
+/**
+ * How many rows of `table` a search for the user that admits shared rows can find: the user's and
+ * those of no user, each counted up to `FEW_OWN_ROWS` + 1 (through `memories_by_user` and
+ * `memories_shared`), in one statement.
+ */
+async function visibleRows(sql: Sql, table: string, agentId: string, userId: string): Promise<number> {
+  const row = await sql.get<{ n: number }>(
+    `SELECT ((SELECT COUNT(*) FROM (SELECT 1 FROM ${table} WHERE agent_id = $1 AND user_id = $2 LIMIT $3) o)
+       + (SELECT COUNT(*) FROM (SELECT 1 FROM ${table} WHERE agent_id = $1 AND user_id IS NULL LIMIT $3) s))::int AS n`,
+    [agentId, userId, FEW_OWN_ROWS + 1],
     { prepare: true },
   );
   return row?.n ?? 0;

@@ -100,6 +100,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     // As SQLite's migration 28: a conversation of no user read through this index, in rowid order.
     sql: "CREATE INDEX IF NOT EXISTS messages_without_user ON messages (agent_id, rowid) WHERE user_id IS NULL;",
   },
+  {
+    version: 15,
+    name: "the agent's shared memories found by agent",
+    // As SQLite's migration 29: a search for one user counts and reads the agent's shared memories
+    // (of no user) through this index when they are few.
+    sql: "CREATE INDEX IF NOT EXISTS memories_shared ON memories (agent_id, rowid) WHERE user_id IS NULL;",
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

@@ -123,7 +123,8 @@ export function searchCorpus(seed: number, size: number): SearchCorpus {
     const memory: Memory = {
       id: `mem_${seed}_${pad(i)}`,
       agentId: agent.id,
-      userId: i % 4 === 0 ? "ada" : i % 4 === 1 ? "bob" : null,
+      // Cy has a few memories: with the shared ones (of no user), few enough to be ranked alone.
+      userId: i % 4 === 0 ? "ada" : i % 4 === 1 ? "bob" : i % 13 === 0 ? "cy" : null,
       kind: i % 5 === 0 ? "note" : "fact",
       // Some memories have no words at all: they still count as documents of length 0.
       text: i % 50 === 7 ? "the and of" : sentence(next, 3, 40),

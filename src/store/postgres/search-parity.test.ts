@@ -149,6 +149,9 @@ describe("full-text search on PostgreSQL", postgresSkip(), () => {
     { archived: "include" },
     { userId: "ada" },
     { userId: "ada", includeShared: false },
+    // Few rows with the shared ones, ranked among them alone; and the shared ones alone.
+    { userId: "cy" },
+    { userId: "nobody" },
     { kinds: ["note"], tags: ["work"] },
     { filter: condition(["n"], "gt", 2) },
     {

@@ -26,7 +26,7 @@ import type {
   MemoryWrite,
   Supersession,
 } from "../store.ts";
-import { FEW_OWN_ROWS, mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
+import { FEW_OWN_ROWS, mergeOwnHits, OWN_RANKING_ROWS, POSTING_BUDGET } from "../term-choice.ts";
 import { insertEachRow, insertRows } from "./batch-insert.ts";
 import { inReadTransaction, inTransaction, inWriteTransaction, withoutFsync } from "./database.ts";
 import { EventOwners } from "./event-owners.ts";
@@ -54,7 +54,14 @@ import {
   readsBackFromRow,
   readVersionMemory,
 } from "./memory-snapshot.ts";
-import { ftsTotals, occurring, ownRankingTerms, ownRowCount, rankOwnRows } from "./own-ranking.ts";
+import {
+  ftsTotals,
+  occurring,
+  ownRankingTerms,
+  ownRowCount,
+  rankOwnRows,
+  sharedMemoryCount,
+} from "./own-ranking.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
 import { versionRows } from "./version-rows.ts";
@@ -400,14 +407,27 @@ export class SqliteMemoryStore implements MemoryStore {
     limit: number,
   ): Promise<LexicalHit<Memory>[]> {
     const key = agentKey(filter.agentId);
-    // A user with few memories, searched without the shared ones: only theirs can be found, ranked
-    // alone (see FEW_OWN_ROWS).
+    // A user with few memories (and, unless left out, few shared ones of the agent): only those can
+    // be found, ranked alone (see FEW_OWN_ROWS).
     let userRows: number | undefined;
-    if (filter.userId !== undefined && filter.includeShared === false) {
-      userRows = ownRowCount(this.#s, "memories", filter.agentId, filter.userId);
-      if (userRows === 0) return [];
-      if (userRows <= FEW_OWN_ROWS)
-        return this.#rankOwn(filter, key, occurring(this.#terms, key, terms), limit);
+    if (filter.userId !== undefined) {
+      const withShared = filter.includeShared !== false;
+      // Counted only as far as deciding needs; the full count is passed on when it was made.
+      const own = ownRowCount(
+        this.#s,
+        "memories",
+        filter.agentId,
+        filter.userId,
+        withShared ? FEW_OWN_ROWS : OWN_RANKING_ROWS,
+      );
+      if (!withShared || own <= FEW_OWN_ROWS) userRows = own;
+      const shared =
+        !withShared || own > FEW_OWN_ROWS
+          ? 0
+          : sharedMemoryCount(this.#s, filter.agentId, FEW_OWN_ROWS - own);
+      if (own + shared === 0) return [];
+      if (own + shared <= FEW_OWN_ROWS)
+        return this.#rankOwn(filter, key, occurring(this.#terms, key, terms), limit, shared > 0);
     }
     const chosen = this.#terms.select(key, terms);
     const own = this.#rankedForUser(filter, key, terms, chosen, limit, userRows);
@@ -464,24 +484,33 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   /**
-   * The user's own memories meeting the filter, ranked by these terms from their own analysed terms
-   * (see `rankOwnRows`): as FTS5 ranks them, with the agent's statistics.
+   * The user's own memories meeting the filter (and the agent's shared ones, with `shared`), ranked
+   * by these terms from their own analysed terms (see `rankOwnRows`): as FTS5 ranks them, with the
+   * agent's statistics.
    */
   #rankOwn(
     filter: MemoryFilter,
     key: string,
     present: readonly string[],
     limit: number,
+    shared = false,
   ): LexicalHit<Memory>[] {
     // Archived memories are not indexed: a search for them alone finds none, as FTS5 would.
     if (present.length === 0 || filter.archived === "only") return [];
-    // The user's own rows (not the shared ones, which the agent-wide search ranked) that are indexed.
-    const { sql, params } = memoryConditions({ ...filter, includeShared: false, archived: "exclude" });
-    const statement = this.#s.prepare(
-      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${sql} ORDER BY m.rowid`,
-    );
+    // The rows ranked: the user's own that are indexed; with `shared`, the agent's of no user too,
+    // each set read through its own index (memories_by_user, memories_shared).
+    const { sql, params } = memoryConditions({ ...filter, includeShared: shared, archived: "exclude" });
+    // (CROSS JOIN keeps the two index reads outside: as `rowid IN (…)` SQLite would rather walk
+    // all the agent's memories.)
+    const from = shared
+      ? `(SELECT rowid AS r FROM memories WHERE agent_id = ? AND user_id = ?
+           UNION ALL SELECT rowid FROM memories WHERE agent_id = ? AND user_id IS NULL) u
+         CROSS JOIN memories m ON m.rowid = u.r`
+      : "memories m";
+    const statement = this.#s.prepare(`SELECT ${MEMORY_COLUMNS} FROM ${from} WHERE ${sql} ORDER BY m.rowid`);
     statement.setReturnArrays(true);
-    const rows = (statement.all(...params) as unknown as MemoryTuple[]).map((row) => {
+    const amongParams = shared ? [filter.agentId, filter.userId ?? null, filter.agentId] : [];
+    const rows = (statement.all(...amongParams, ...params) as unknown as MemoryTuple[]).map((row) => {
       const memory = this.#access.overlay(tupleToMemory(row));
       return { item: memory, columns: memoryIndexTerms(memory) };
     });

@@ -654,6 +654,15 @@ export const MIGRATIONS: readonly Migration[] = [
     // messages of the agent. Messages of a user are not in it.
     sql: "CREATE INDEX IF NOT EXISTS messages_without_user ON messages (agent_id) WHERE user_id IS NULL;",
   },
+  {
+    version: 29,
+    name: "the agent's shared memories found by agent",
+    // The other half of migration 26: a search for one user that admits the agent's shared
+    // memories (of no user) counts and reads them through this index when they are few, rather than
+    // walking the agent's best matches for the user's and the shared ones. Memories of a user are
+    // not in it.
+    sql: "CREATE INDEX IF NOT EXISTS memories_shared ON memories (agent_id) WHERE user_id IS NULL;",
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

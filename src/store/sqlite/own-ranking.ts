@@ -41,19 +41,37 @@ export function occurring(budget: TermBudget, key: string, terms: readonly strin
   return terms.filter((term) => present.has(term));
 }
 
-/** How many rows of `table` one end user has, counted up to `OWN_RANKING_ROWS` + 1 (through the `(agent_id, user_id)` index). */
+/**
+ * How many rows of `table` one end user has, counted up to `cap` + 1 (through the `(agent_id,
+ * user_id)` index).
+ */
 export function ownRowCount(
   s: Statements,
   table: "memories" | "messages",
   agentId: string,
   userId: string,
+  cap: number = OWN_RANKING_ROWS,
 ): number {
   return (
     s.get<{ n: number }>(
       `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${table} WHERE agent_id = ? AND user_id = ? LIMIT ?)`,
       agentId,
       userId,
-      OWN_RANKING_ROWS + 1,
+      cap + 1,
+    )?.n ?? 0
+  );
+}
+
+/**
+ * How many of the agent's shared memories (of no end user) there are, counted up to `cap` + 1
+ * (through the `memories_shared` index).
+ */
+export function sharedMemoryCount(s: Statements, agentId: string, cap: number): number {
+  return (
+    s.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM memories WHERE agent_id = ? AND user_id IS NULL LIMIT ?)",
+      agentId,
+      cap + 1,
     )?.n ?? 0
   );
 }

@@ -309,9 +309,15 @@ export async function rankedHits<Row, T extends { id: string }>(
       if (visible <= FEW_OWN_ROWS) return ranked(user.userId, true);
     }
   }
-  const hits = await ranked();
   // A user counted past the cap is not ranked again: no need to count them again.
-  if (own !== undefined && own > OWN_RANKING_ROWS) return hits;
+  if (own !== undefined && own > OWN_RANKING_ROWS) return ranked();
+  if (user.only) {
+    // The user's rows ranked with every term are all the agent-wide ranking could find, each
+    // scored at least as high (see `mergeOwnHits`): when they are ranked, it adds nothing.
+    if (await ranksOwnRows(sql, space, table, agentId, user.userId, terms)) return ranked(user.userId);
+    return ranked();
+  }
+  const hits = await ranked();
   if (!(await ranksOwnRows(sql, space, table, agentId, user.userId, terms))) return hits;
   return mergeOwnHits(hits, await ranked(user.userId), search.limit);
 }

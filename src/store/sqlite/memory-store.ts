@@ -431,7 +431,9 @@ export class SqliteMemoryStore implements MemoryStore {
     }
     const chosen = this.#terms.select(key, terms);
     const own = this.#rankedForUser(filter, key, terms, chosen, limit, userRows);
-    if (chosen.length === 0) return own ?? [];
+    // Without the shared memories, the user's ranked with every term are all the agent-wide ranking
+    // could find, each scored at least as high (see `mergeOwnHits`): that ranking adds nothing.
+    if (chosen.length === 0 || (own !== null && filter.includeShared === false)) return own ?? [];
     const match = `{terms tag_terms} : (${matchAny(key, chosen)})`;
     const { sql, params } = memoryConditions(filter);
     // These statements serve only this method, so they may hand out arrays (see MemoryTuple).

@@ -24,7 +24,15 @@ import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
 import { agentKey, bestPassing, matchAny, namespaced, topN } from "./fts.ts";
-import { ftsTotals, occurring, ownRankingTerms, ownRowCount, rankOwnRows } from "./own-ranking.ts";
+import {
+  ftsTotals,
+  type OwnRow,
+  occurring,
+  ownRankingTerms,
+  ownRowCount,
+  rankOwnRows,
+  UnchangedRead,
+} from "./own-ranking.ts";
 import { isUniqueViolation } from "./sqlite-errors.ts";
 import type { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
@@ -65,6 +73,7 @@ export class SqliteMessageStore implements MessageStore {
   readonly #textTerms: TermBudget;
   /** Messages appended, here or by another connection: the clock of the kept counts. */
   readonly #appended: WriteClock;
+  readonly #ownRows: UnchangedRead<OwnRow<Message>[]>;
   /** Each agent's message count for ranking. */
   readonly #counted = new KeptCounts();
 
@@ -86,6 +95,7 @@ export class SqliteMessageStore implements MessageStore {
       POSTING_BUDGET,
     );
     this.#appended = new WriteClock(statements, "messages");
+    this.#ownRows = new UnchangedRead(statements);
   }
 
   async append(messages: IndexedMessage[], reindex: IndexedMessage[], events: NewEvent[]): Promise<void> {
@@ -201,7 +211,9 @@ export class SqliteMessageStore implements MessageStore {
     const bm25 = `bm25(messages_fts, ${weights.map(() => "?").join(", ")})`;
     const { sql, params } = messageConditions(filter);
     const own = this.#rankedForUser(filter, key, query, terms, limit, userRows);
-    if (terms.length === 0) return own ?? [];
+    // The user's messages ranked with every term are all the agent-wide ranking could find for the
+    // user, each scored at least as high (see `mergeOwnHits`): that ranking adds nothing.
+    if (terms.length === 0 || own !== null) return own ?? [];
     const match = `{${columns.join(" ")}} : (${matchAny(key, terms)})`;
     const all = (text: string) =>
       this.#s.all<MessageRow & { score: number; seen?: number }>(text, ...weights, match, ...params);
@@ -261,32 +273,35 @@ export class SqliteMessageStore implements MessageStore {
   ): LexicalHit<Message>[] {
     if (present.length === 0) return [];
     const { agentId, userId } = filter;
-    // All the user's messages, for their neighbours; those meeting the filter are ranked.
     const { sql, params } = messageConditions(filter);
-    const rows = this.#s.all<MessageRow & { passes: number }>(
-      `SELECT ${MESSAGE_COLUMNS}, (${sql}) AS passes FROM messages m
-       WHERE m.agent_id = ? AND m.user_id = ? ORDER BY m.rowid`,
-      ...params,
-      agentId,
-      userId ?? null,
-    );
-    const messages = rows.map(toMessage);
-    const texts = conversationTexts(messages);
-    // A text stands in several columns of several messages (a turn is its neighbours' prev, next
-    // and window): analysed once.
-    const analysed = new Map<string, string[]>();
-    const terms = (text: string) => {
-      let found = analysed.get(text);
-      if (found === undefined) {
-        found = indexTerms(text);
-        analysed.set(text, found);
-      }
-      return found;
-    };
-    const ranked = messages.flatMap((message, i) => {
-      if (rows[i]?.passes !== 1) return [];
-      const columns = texts(i);
-      return [{ item: message, columns: MESSAGE_FIELDS.map((field) => columns[field].flatMap(terms)) }];
+    // The same search's second pass (its feedback) ranks the same rows: read and analysed once.
+    const ranked = this.#ownRows.get(JSON.stringify([agentId, userId, sql, params]), () => {
+      // All the user's messages, for their neighbours; those meeting the filter are ranked.
+      const rows = this.#s.all<MessageRow & { passes: number }>(
+        `SELECT ${MESSAGE_COLUMNS}, (${sql}) AS passes FROM messages m
+         WHERE m.agent_id = ? AND m.user_id = ? ORDER BY m.rowid`,
+        ...params,
+        agentId,
+        userId ?? null,
+      );
+      const messages = rows.map(toMessage);
+      const texts = conversationTexts(messages);
+      // A text stands in several columns of several messages (a turn is its neighbours' prev, next
+      // and window): analysed once.
+      const analysed = new Map<string, string[]>();
+      const terms = (text: string) => {
+        let found = analysed.get(text);
+        if (found === undefined) {
+          found = indexTerms(text);
+          analysed.set(text, found);
+        }
+        return found;
+      };
+      return messages.flatMap((message, i) => {
+        if (rows[i]?.passes !== 1) return [];
+        const columns = texts(i);
+        return [{ item: message, columns: MESSAGE_FIELDS.map((field) => columns[field].flatMap(terms)) }];
+      });
     });
     return rankOwnRows(
       ranked,

@@ -76,6 +76,35 @@ export function sharedMemoryCount(s: Statements, agentId: string, cap: number): 
   );
 }
 
+/**
+ * The last value read for one key, given again while the database has not changed since: no row
+ * changed through this connection (`total_changes()`) and no other connection committed (`PRAGMA
+ * data_version`). A conversation search ranks one user's messages twice (its first pass and its
+ * feedback), and reading and analysing them is the cost of each.
+ */
+export class UnchangedRead<T> {
+  readonly #s: Statements;
+  #key: string | null = null;
+  #stamp = "";
+  #value: T | undefined;
+
+  constructor(statements: Statements) {
+    this.#s = statements;
+  }
+
+  get(key: string, read: () => T): T {
+    const changes = this.#s.get<{ n: number }>("SELECT total_changes() AS n")?.n;
+    const version = this.#s.get<{ data_version: number }>("PRAGMA data_version")?.data_version;
+    const stamp = `${changes} ${version}`;
+    if (key !== this.#key || stamp !== this.#stamp) {
+      this.#value = read();
+      this.#key = key;
+      this.#stamp = stamp;
+    }
+    return this.#value as T;
+  }
+}
+
 /** A row to rank, with its analysed terms column by column, as they are indexed. */
 export interface OwnRow<T> {
   item: T;

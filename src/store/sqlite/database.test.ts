@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { inWriteTransaction, openDatabase } from "./database.ts";
+import { inWriteTransaction, openDatabase, WAL_CHECKPOINT_PAGES } from "./database.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "engram-db-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,5 +52,32 @@ describe("inWriteTransaction", () => {
     assert.equal(db.isTransaction, true, "the outer transaction is still open");
     db.exec("ROLLBACK");
     db.close();
+  });
+});
+
+describe("the write-ahead log", () => {
+  it("is copied into the file once it holds the checkpoint's pages, so it stays near that size", () => {
+    const path = join(dir, "wal.db");
+    const { db } = openDatabase(path, { vectorExtension: false });
+    try {
+      db.exec("CREATE TABLE t (x BLOB)");
+      // Three checkpoints' worth of pages, in commits of a quarter each.
+      const page = 4096;
+      const perCommit = WAL_CHECKPOINT_PAGES / 4;
+      const insert = db.prepare("INSERT INTO t VALUES (zeroblob(?))");
+      for (let i = 0; i < 12; i++) {
+        db.exec("BEGIN");
+        for (let j = 0; j < perCommit / 4; j++) insert.run(4 * page - 100);
+        db.exec("COMMIT");
+      }
+      const wal = statSync(`${path}-wal`).size / page;
+      // The log is reused after each checkpoint: never much more than the threshold and one commit.
+      assert.ok(wal < WAL_CHECKPOINT_PAGES + 2 * perCommit, `${wal} pages of log`);
+      assert.ok(wal > WAL_CHECKPOINT_PAGES / 2, `${wal} pages of log: the threshold is the one set`);
+      const total = (db.prepare("SELECT COUNT(*) AS n FROM t").get() as { n: number }).n;
+      assert.equal(total, 12 * (perCommit / 4));
+    } finally {
+      db.close();
+    }
   });
 });

@@ -297,7 +297,8 @@ export async function rankedHits<Row, T extends { id: string }>(
     ).map(hit);
   if (user === undefined) return ranked();
   let own: number | undefined;
-  if (countsHolders(space, search.weights)) {
+  const counted = countsHolders(space, search.weights);
+  if (counted) {
     if (user.only) {
       own = await ownRows(sql, table, agentId, user.userId);
       if (own === 0) return [];
@@ -311,7 +312,7 @@ export async function rankedHits<Row, T extends { id: string }>(
   }
   // A user counted past the cap is not ranked again: no need to count them again.
   if (own !== undefined && own > OWN_RANKING_ROWS) return ranked();
-  if (user.only) {
+  if (user.only && counted) {
     // The user's rows ranked with every term are all the agent-wide ranking could find, each
     // scored at least as high (see `mergeOwnHits`): when they are ranked, it adds nothing.
     if (await ranksOwnRows(sql, space, table, agentId, user.userId, terms)) return ranked(user.userId);

@@ -312,15 +312,11 @@ export async function rankedHits<Row, T extends { id: string }>(
   }
   // A user counted past the cap is not ranked again: no need to count them again.
   if (own !== undefined && own > OWN_RANKING_ROWS) return ranked();
-  if (user.only && counted) {
-    // The user's rows ranked with every term are all the agent-wide ranking could find, each
-    // scored at least as high (see `mergeOwnHits`): when they are ranked, it adds nothing.
-    if (await ranksOwnRows(sql, space, table, agentId, user.userId, terms)) return ranked(user.userId);
-    return ranked();
-  }
-  const hits = await ranked();
-  if (!(await ranksOwnRows(sql, space, table, agentId, user.userId, terms))) return hits;
-  return mergeOwnHits(hits, await ranked(user.userId), search.limit);
+  if (!(await ranksOwnRows(sql, space, table, agentId, user.userId, terms))) return ranked();
+  // The user's rows ranked with every term are all the agent-wide ranking could find, each scored
+  // at least as high (see `mergeOwnHits`): when the search admits nothing else, it adds nothing.
+  if (user.only && counted) return ranked(user.userId);
+  return mergeOwnHits(await ranked(), await ranked(user.userId), search.limit);
 }
 
 /** How many rows of `table` the user has, counted up to `OWN_RANKING_ROWS` + 1. */

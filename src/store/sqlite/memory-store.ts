@@ -26,7 +26,7 @@ import type {
   MemoryWrite,
   Supersession,
 } from "../store.ts";
-import { FEW_OWN_ROWS, mergeOwnHits, OWN_RANKING_ROWS, POSTING_BUDGET } from "../term-choice.ts";
+import { FEW_OWN_ROWS, mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
 import { insertEachRow, insertRows } from "./batch-insert.ts";
 import { inReadTransaction, inTransaction, inWriteTransaction, withoutFsync } from "./database.ts";
 import { EventOwners } from "./event-owners.ts";
@@ -410,24 +410,21 @@ export class SqliteMemoryStore implements MemoryStore {
     // A user with few memories (and, unless left out, few shared ones of the agent): only those can
     // be found, ranked alone (see FEW_OWN_ROWS).
     let userRows: number | undefined;
-    if (filter.userId !== undefined) {
-      const withShared = filter.includeShared !== false;
-      // Counted only as far as deciding needs; the full count is passed on when it was made.
-      const own = ownRowCount(
-        this.#s,
-        "memories",
-        filter.agentId,
-        filter.userId,
-        withShared ? FEW_OWN_ROWS : OWN_RANKING_ROWS,
-      );
-      if (!withShared || own <= FEW_OWN_ROWS) userRows = own;
-      const shared =
-        !withShared || own > FEW_OWN_ROWS
-          ? 0
-          : sharedMemoryCount(this.#s, filter.agentId, FEW_OWN_ROWS - own);
-      if (own + shared === 0) return [];
-      if (own + shared <= FEW_OWN_ROWS)
-        return this.#rankOwn(filter, key, occurring(this.#terms, key, terms), limit, shared > 0);
+    const few = (shared: number) =>
+      this.#rankOwn(filter, key, occurring(this.#terms, key, terms), limit, shared > 0);
+    if (filter.userId !== undefined && filter.includeShared === false) {
+      userRows = ownRowCount(this.#s, "memories", filter.agentId, filter.userId);
+      if (userRows === 0) return [];
+      if (userRows <= FEW_OWN_ROWS) return few(0);
+    } else if (filter.userId !== undefined) {
+      // Counted only as far as deciding needs: a count past it is not passed on.
+      const own = ownRowCount(this.#s, "memories", filter.agentId, filter.userId, FEW_OWN_ROWS);
+      if (own <= FEW_OWN_ROWS) {
+        userRows = own;
+        const shared = sharedMemoryCount(this.#s, filter.agentId, FEW_OWN_ROWS - own);
+        if (own + shared === 0) return [];
+        if (own + shared <= FEW_OWN_ROWS) return few(shared);
+      }
     }
     const chosen = this.#terms.select(key, terms);
     const own = this.#rankedForUser(filter, key, terms, chosen, limit, userRows);

@@ -19,7 +19,7 @@ import {
   type MessageWeights,
   type UserConversation,
 } from "../store.ts";
-import { FEW_OWN_ROWS, mergeOwnHits, POSTING_BUDGET } from "../term-choice.ts";
+import { FEW_OWN_ROWS, POSTING_BUDGET } from "../term-choice.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
@@ -208,12 +208,12 @@ export class SqliteMessageStore implements MessageStore {
         return this.#rankOwn(filter, key, query, occurring(this.#terms, key, query.terms), limit);
     }
     const terms = this.#terms.select(key, query.terms);
-    const bm25 = `bm25(messages_fts, ${weights.map(() => "?").join(", ")})`;
-    const { sql, params } = messageConditions(filter);
     const own = this.#rankedForUser(filter, key, query, terms, limit, userRows);
     // The user's messages ranked with every term are all the agent-wide ranking could find for the
     // user, each scored at least as high (see `mergeOwnHits`): that ranking adds nothing.
     if (terms.length === 0 || own !== null) return own ?? [];
+    const bm25 = `bm25(messages_fts, ${weights.map(() => "?").join(", ")})`;
+    const { sql, params } = messageConditions(filter);
     const match = `{${columns.join(" ")}} : (${matchAny(key, terms)})`;
     const all = (text: string) =>
       this.#s.all<MessageRow & { score: number; seen?: number }>(text, ...weights, match, ...params);
@@ -230,8 +230,7 @@ export class SqliteMessageStore implements MessageStore {
       all,
       (row) => row.seen ?? 0,
     );
-    const hits = rows.map(toHit);
-    return own === null ? hits : mergeOwnHits(hits, own, limit);
+    return rows.map(toHit);
   }
 
   /**

@@ -91,6 +91,22 @@ export async function api(path, options) {
 }
 
 /**
+ * Loads that may overlap, of which only the latest counts: `begin()`, called as each load starts,
+ * gives a check that holds while no later load has begun. A filter changed while a page is on its
+ * way starts another load; the earlier one's answer, arriving after, is then dropped rather than
+ * drawn beside the later one's.
+ */
+export function latestOnly() {
+  let loads = 0;
+  return {
+    begin() {
+      const current = ++loads;
+      return () => current === loads;
+    },
+  };
+}
+
+/**
  * Every item of a paged list, up to `max`.
  * @param {string} path
  * @param {Record<string, unknown>} [query]

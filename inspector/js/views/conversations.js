@@ -1,4 +1,4 @@
-import { agentPath, api, request } from "../api.js";
+import { agentPath, api, latestOnly, request } from "../api.js";
 import { field, h, replace, time } from "../dom.js";
 import { agentHeader } from "./agent-tabs.js";
 import { message } from "./history.js";
@@ -28,7 +28,9 @@ export async function renderConversations(ctx) {
   /** @type {Map<string, {userId: string | null, sessionId: string | null, count: number}>} */
   const seen = new Map();
 
+  const loads = latestOnly();
   async function load(/** @type {boolean} */ fresh) {
+    const latest = loads.begin();
     if (fresh) {
       cursor = null;
       log.replaceChildren();
@@ -43,6 +45,7 @@ export async function renderConversations(ctx) {
           limit: 100,
         },
       });
+      if (!latest()) return;
       // Newest first from the server; shown oldest first, so earlier pages go on top.
       const items = [...page.items].reverse();
       log.prepend(...items.map(messageItem));
@@ -60,7 +63,7 @@ export async function renderConversations(ctx) {
           ? "No messages match."
           : `${log.children.length} messages shown, oldest first.`;
     } catch (error) {
-      note.textContent = `The messages could not be read: ${message(error)}`;
+      if (latest()) note.textContent = `The messages could not be read: ${message(error)}`;
     }
   }
 

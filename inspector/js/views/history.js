@@ -1,4 +1,4 @@
-import { ApiError, agentPath, api } from "../api.js";
+import { ApiError, agentPath, api, latestOnly } from "../api.js";
 import { confirmDialog, field, h, replace, time } from "../dom.js";
 import { agentHeader } from "./agent-tabs.js";
 import { ACTORS, authorBadge } from "./authors.js";
@@ -332,7 +332,9 @@ function eventLog(ctx, base) {
   /** @type {string | null} */
   let cursor = null;
   const seenKinds = new Set();
+  const loads = latestOnly();
   async function load(/** @type {boolean} */ fresh = true) {
+    const latest = loads.begin();
     if (fresh) {
       cursor = null;
       body.replaceChildren();
@@ -341,6 +343,7 @@ function eventLog(ctx, base) {
       const page = await api(`${base}/events`, {
         query: { kind: kind.value.trim(), actor: actor.value, cursor, limit: 100 },
       });
+      if (!latest()) return;
       for (const e of page.items) {
         if (!seenKinds.has(e.kind)) {
           seenKinds.add(e.kind);
@@ -387,7 +390,7 @@ function eventLog(ctx, base) {
           ? "No events match."
           : `${body.children.length} events shown, oldest first.`;
     } catch (error) {
-      note.textContent = `The events could not be read: ${message(error)}`;
+      if (latest()) note.textContent = `The events could not be read: ${message(error)}`;
     }
   }
   const apply = () => {

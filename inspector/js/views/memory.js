@@ -1,4 +1,4 @@
-import { agentPath, api } from "../api.js";
+import { agentPath, api, latestOnly } from "../api.js";
 import { field, h, num, replace, shortId, time } from "../dom.js";
 import { agentHeader } from "./agent-tabs.js";
 import { message } from "./history.js";
@@ -128,7 +128,9 @@ export async function renderMemory(ctx) {
   const more = h("button", { type: "button", hidden: true }, "More memories");
   /** @type {string | null} */
   let cursor = null;
+  const loads = latestOnly();
   async function load(/** @type {boolean} */ fresh) {
+    const latest = loads.begin();
     if (fresh) {
       cursor = null;
       list.replaceChildren();
@@ -144,13 +146,14 @@ export async function renderMemory(ctx) {
           limit: 50,
         },
       });
+      if (!latest()) return;
       for (const m of page.items) list.append(memoryCard(m, base, () => load(true)));
       cursor = page.nextCursor;
       more.hidden = cursor === null;
       note.textContent =
         list.children.length === 0 ? "No memories match." : `${list.children.length} memories shown.`;
     } catch (error) {
-      note.textContent = `The memories could not be read: ${message(error)}`;
+      if (latest()) note.textContent = `The memories could not be read: ${message(error)}`;
     }
   }
   const apply = () => {

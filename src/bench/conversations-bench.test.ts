@@ -15,6 +15,15 @@ describe("bench conversations", () => {
     assert.match(formatConversationsBench(result), /^40 users × 5 turns \(200 messages/);
   });
 
+  it("finds each user's own fact first though an assistant answers every turn with a stock reply", async () => {
+    const result = await runConversationsBench({ users: 60, turns: 10, asked: 20, replies: true, seed: 1 });
+    assert.equal(result.messages, 1_200);
+    assert.equal(result.othersResults, 0);
+    assert.ok(result.addressAccuracy >= 0.95, String(result.addressAccuracy));
+    assert.ok(result.orderAccuracy >= 0.95, String(result.orderAccuracy));
+    assert.match(formatConversationsBench(result), /each answered by a stock reply \(1200 messages/);
+  });
+
   it("refuses fewer than three turns, naming them", async () => {
     await assert.rejects(
       runConversationsBench({ users: 2, turns: 2 }),

@@ -12,6 +12,8 @@ import { seededRandom } from "./synthetic-corpus.ts";
  * order number). Then users ask for their own facts (conversation search with `userId`, top 1), and
  * their latest messages are listed, as a context reads them. The words asked about are in one turn
  * of every user, so past a few thousand users an agent-wide search cannot afford to score them.
+ * With `replies`, an assistant answers each user turn with one of a few stock replies ("Let me look
+ * into it for you."), as a support bot's log holds them.
  */
 
 export interface ConversationsBenchOptions {
@@ -21,6 +23,8 @@ export interface ConversationsBenchOptions {
   turns?: number;
   /** Users asked (default 200, at most `users`). */
   asked?: number;
+  /** An assistant's stock reply after every user turn (default false). */
+  replies?: boolean;
   seed?: number;
   onProgress?: (done: number, total: number, phase: string) => void;
   /** A PostgreSQL server's URL: the bench runs on a fresh schema there (dropped at the end), not SQLite. */
@@ -32,6 +36,7 @@ export interface ConversationsBenchResult {
   turns: number;
   messages: number;
   asked: number;
+  replies: boolean;
   seed: number;
   store: "sqlite" | "postgres";
   appendSeconds: number;
@@ -56,6 +61,13 @@ const SMALL_TALK = [
   "Could you check the address on the invoice?",
   "Great, thank you for the help.",
 ];
+const REPLIES = [
+  "Sure, one moment.",
+  "Done, anything else?",
+  "I have noted that.",
+  "Let me look into it for you.",
+  "You are welcome.",
+];
 const STREETS = ["Rose", "Oak", "Harbour", "Mill", "Station", "Elm", "Bridge", "Castle", "Garden"];
 
 /** Runs the bench on a throwaway database. */
@@ -68,6 +80,7 @@ export async function runConversationsBench(
   if (!Number.isSafeInteger(turns) || turns < 3)
     throw new InvalidInputError("turns: must be an integer of at least 3");
   const asked = Math.min(users, options.asked ?? 200);
+  const replies = options.replies ?? false;
   const seed = options.seed ?? 1;
   const random = seededRandom(seed);
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
@@ -87,7 +100,7 @@ export async function runConversationsBench(
   const engram = createEngram({ database: fresh.database, embedder: null, env: {} });
   try {
     const agent = await engram.agents.create({ name: "many users" });
-    const total = users * turns;
+    const total = users * turns * (replies ? 2 : 1);
     const appendStart = clockMs();
     let pending: MessageInput[] = [];
     let done = 0;
@@ -108,7 +121,8 @@ export async function runConversationsBench(
               ? fact.order
               : pick(SMALL_TALK);
         pending.push({ role: "user", content, userId: `user-${u}` });
-        if (pending.length === 1_000) await flush();
+        if (replies) pending.push({ role: "assistant", content: pick(REPLIES), userId: `user-${u}` });
+        if (pending.length >= 1_000) await flush();
       }
     }
     await flush();
@@ -152,6 +166,7 @@ export async function runConversationsBench(
       turns,
       messages: total,
       asked,
+      replies,
       seed,
       store: fresh.kind,
       appendSeconds: round(appendSeconds),
@@ -169,7 +184,7 @@ export async function runConversationsBench(
 
 export function formatConversationsBench(r: ConversationsBenchResult): string {
   return [
-    `${r.users} users × ${r.turns} turns (${r.messages} messages, interleaved), ${r.asked} users asked, seed ${r.seed}, on ${r.store}`,
+    `${r.users} users × ${r.turns} turns${r.replies ? ", each answered by a stock reply" : ""} (${r.messages} messages, interleaved), ${r.asked} users asked, seed ${r.seed}, on ${r.store}`,
     `own fact first: delivery address ${r.addressAccuracy.toFixed(3)}, order number ${r.orderAccuracy.toFixed(3)}; other users' messages among the results: ${r.othersResults}`,
     `search p50 / p95 ${r.searchMs.p50} / ${r.searchMs.p95} ms; a user's 20 latest messages p50 / p95 ${r.listMs.p50} / ${r.listMs.p95} ms`,
     `append ${r.appendSeconds.toFixed(2)} s (batches of 1,000)`,

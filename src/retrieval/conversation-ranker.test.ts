@@ -164,7 +164,7 @@ describe("conversation search", () => {
   describe("questions and their answers", () => {
     const noQuestions: ConversationRanking = {
       ...CONVERSATION_DEFAULTS,
-      questions: { weight: 0, answer: 0, answered: 0 },
+      questions: { weight: 0, answer: 0, answered: 0, rare: 0 },
     };
     const rank = async (engram: Engram, agentId: string, query: string, options?: ConversationRanking) =>
       (await rankMessages(engram.store, { agentId }, query, 10, options)).map((r) => ({
@@ -220,6 +220,48 @@ describe("conversation search", () => {
       assert.ok((off.get("t2") ?? 0) > 0 && (off.get("t4") ?? 0) > 0);
       assert.equal(on.get("t2"), off.get("t2"));
       assert.equal(on.get("t4"), off.get("t4"));
+    });
+
+    it("credits an answer as much as its words are rare: a stock reply takes little", async () => {
+      const engram = createTestEngram();
+      const turns: [string, string, string][] = [];
+      for (let s = 1; s <= 6; s++) {
+        turns.push([
+          `s${s}`,
+          "Ada",
+          s <= 3 ? "Could you check the address on my invoice?" : "Thanks, see you.",
+        ]);
+        turns.push([
+          `s${s}`,
+          "Sam",
+          s === 2 ? "It says 12 Rose Street, flat 4." : "Let me look into it for you.",
+        ]);
+      }
+      const agent = await conversation(engram, turns);
+      const session = { weight: 0, top: 3 };
+      const query = "What is the address on my invoice?";
+      const scores = async (rare: number) =>
+        new Map(
+          (
+            await rank(engram, agent.id, query, {
+              ...CONVERSATION_DEFAULTS,
+              questions: { ...CONVERSATION_DEFAULTS.questions, rare },
+              session,
+            })
+          ).map((r) => [r.id, r.score]),
+        );
+      const alike = await scores(0);
+      const scaled = await scores(CONVERSATION_DEFAULTS.questions.rare);
+      // t3 answers; t1 and t5 only acknowledge, with words that five of the twelve messages say.
+      assert.equal(
+        scaled.get("t3"),
+        alike.get("t3"),
+        "an answer of words no other message says keeps its credit",
+      );
+      for (const stock of ["t1", "t5"]) {
+        assert.ok((scaled.get(stock) ?? 0) < (alike.get(stock) ?? 0), `${stock} takes less`);
+        assert.ok((scaled.get(stock) ?? 0) < (scaled.get("t3") ?? 0), `${stock} ranks below the answer`);
+      }
     });
   });
 });

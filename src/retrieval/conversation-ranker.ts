@@ -18,10 +18,13 @@ export const CONVERSATION_DEFAULTS = {
   /**
    * Questions, when the query asks one: a turn's score is lowered by `weight` × the share of its words
    * in questions (a question holds no answer), and the next turn of its session, by another speaker,
-   * gains `answer` × what the question matched × that share; at most `answered` questions, the best
-   * matched, are followed.
+   * gains `answer` × what the question matched × that share × r^`rare`; at most `answered` questions,
+   * the best matched, are followed. r is how rare the answer's rarest word is among the agent's
+   * messages (ln(N / df) / ln N: 1 for a word no other message says, near 0 for one most say), so
+   * that a stock reply ("Let me look into it for you.") takes little of the question's match: it
+   * answers nothing. 0 credits every answer alike.
    */
-  questions: { weight: 0.8, answer: 0.6, answered: 10 },
+  questions: { weight: 0.8, answer: 0.6, answered: 10, rare: 2 },
   /** Bonus from the strength of the turn's session (sum of its best `top` turns). */
   session: { weight: 0.3, top: 3 },
 } as const satisfies ConversationRanking;
@@ -31,7 +34,7 @@ export interface ConversationRanking {
   weights: MessageWeights;
   feedback: { weight: number; documents: number; terms: number };
   speakerBoost: number;
-  questions: { weight: number; answer: number; answered: number };
+  questions: { weight: number; answer: number; answered: number; rare: number };
   session: { weight: number; top: number };
 }
 
@@ -58,7 +61,7 @@ interface Scored {
  * 3. when the question names exactly one of the conversation's speakers, that speaker's turns are
  *    boosted (names come from the messages themselves, never from a list);
  * 4. when the query asks a question, words in the turns' questions count less, and a question's
- *    answer (the next turn) gains from its match;
+ *    answer (the next turn) gains from its match, as much as its words are rare;
  * 5. each turn gains a share of its session's strength, so a session about the topic lifts its turns.
  */
 export async function rankMessages(
@@ -113,9 +116,7 @@ export async function rankMessages(
     const best = first.slice(0, defaults.feedback.documents);
     const candidates = new Map<string, number[]>();
     best.forEach((hit, i) => {
-      const caption = hit.item.metadata.caption;
-      const text = typeof caption === "string" ? `${hit.item.content} ${caption}` : hit.item.content;
-      for (const term of new Set(indexTerms(text))) {
+      for (const term of new Set(indexTerms(withCaption(hit.item)))) {
         if (term.length <= 2 || terms.includes(term) || speakers.has(term)) continue;
         const list = candidates.get(term) ?? [];
         list.push(i);
@@ -222,8 +223,8 @@ export async function rankMessages(
 /**
  * Adds to each answered question's next turn in its conversation (its user's and session's, however
  * other conversations' turns came between) its share of the question's match, when that turn is a
- * candidate (so it already passed the search's filters) and is by another speaker. Only the
- * best-matched questions are followed, in one read.
+ * candidate (so it already passed the search's filters) and is by another speaker, scaled by how
+ * rare its words are. Only the best-matched questions are followed, in one read.
  */
 async function creditAnswers(
   store: Store,
@@ -241,12 +242,60 @@ async function creditAnswers(
     agentId,
     followed.map((a) => a.entry.message.id),
   );
+  const answers: { answer: Scored; share: number }[] = [];
   for (const { entry, share } of followed) {
     const question = entry.message;
     const reply = next.get(question.id);
     if (reply === undefined) continue;
     if ((reply.name ?? reply.role) === (question.name ?? question.role)) continue;
     const answer = scored.get(reply.id);
-    if (answer !== undefined) answer.score += share;
+    if (answer !== undefined) answers.push({ answer, share });
   }
+  if (answers.length === 0) return;
+  const rarity =
+    defaults.questions.rare > 0
+      ? await rarestWords(
+          store,
+          agentId,
+          answers.map((a) => a.answer.message),
+        )
+      : new Map<string, number>();
+  for (const { answer, share } of answers) {
+    const rare = rarity.get(answer.message.id) ?? 1;
+    answer.score += share * rare ** defaults.questions.rare;
+  }
+}
+
+/**
+/** A turn's text with the caption of its image, if it has one. */
+function withCaption(message: Message): string {
+  const caption = message.metadata.caption;
+  return typeof caption === "string" ? `${message.content} ${caption}` : message.content;
+}
+
+/**
+ * How rare each message's rarest index term is among the agent's messages: ln(N / df) / ln N, where
+ * df counts the messages whose own text holds the term (caption
+ * terms, which that count leaves out, count as rare). 1 for a word no other message says, 0 for
+ * one every message says, and 0 for a message with no index terms at all ("OK.").
+ */
+async function rarestWords(
+  store: Store,
+  agentId: string,
+  messages: readonly Message[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const total = await store.messages.countForRanking(agentId);
+  if (total < 2) return out;
+  const terms = new Map(messages.map((m) => [m.id, [...new Set(indexTerms(withCaption(m)))]]));
+  const df = await store.messages.documentFrequencies(agentId, [...new Set([...terms.values()].flat())]);
+  for (const [id, own] of terms) {
+    let rarest = 0;
+    for (const term of own) {
+      const n = Math.min(total, Math.max(1, df.get(term) ?? 1));
+      rarest = Math.max(rarest, Math.log(total / n) / Math.log(total));
+    }
+    out.set(id, rarest);
+  }
+  return out;
 }

@@ -186,6 +186,7 @@ const conversations = defineCommand({
     users: { type: "string", arg: "N", help: "end users (default 6000)" },
     turns: { type: "string", arg: "T", help: "turns per user, at least 3 (default 10)" },
     asked: { type: "string", arg: "Q", help: "users asked (default 200)" },
+    replies: { type: "boolean", help: "an assistant's stock reply after every user turn" },
     seed: { type: "string", arg: "S", help: "random seed (default 1)" },
   },
   details: [
@@ -193,7 +194,8 @@ const conversations = defineCommand({
     "throwaway database (--db is ignored): small talk about orders and deliveries that every user shares,",
     "and in two turns each user's own delivery address and order number. Then users ask for them",
     "(conversation search with userId, top 1) and their 20 latest messages are listed. Past 5,000 users the",
-    "words asked about are in more messages than a search scores agent-wide.",
+    "words asked about are in more messages than a search scores agent-wide. With --replies an assistant",
+    'answers every user turn with one of five stock replies ("Let me look into it for you."), which tell nothing.',
     ON_POSTGRES,
   ].join("\n"),
   async run({ options }, ctx) {
@@ -210,6 +212,7 @@ const conversations = defineCommand({
       users,
       turns,
       asked,
+      replies: options.replies === true,
       seed,
       database: options.database,
       onProgress: progressBar(ctx.io.stderr),

@@ -24,6 +24,15 @@ describe("bench conversations", () => {
     assert.match(formatConversationsBench(result), /each answered by a stock reply \(1200 messages/);
   });
 
+  it("finds each user's own fact first in a log of users' own turns alone, much of it small talk", async () => {
+    // Each user's turns follow one another: the one after "Could you check the address on the
+    // invoice?" is no answer to it, and must not be found by "address" as the user's statement is.
+    const result = await runConversationsBench({ users: 200, turns: 30, asked: 20, seed: 1 });
+    assert.equal(result.othersResults, 0);
+    assert.ok(result.addressAccuracy >= 0.95, String(result.addressAccuracy));
+    assert.ok(result.orderAccuracy >= 0.95, String(result.orderAccuracy));
+  });
+
   it("refuses fewer than three turns, naming them", async () => {
     await assert.rejects(
       runConversationsBench({ users: 2, turns: 2 }),

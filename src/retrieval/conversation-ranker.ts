@@ -1,5 +1,6 @@
 import { indexTerms, isIndexed, stem, tokenize } from "../core/text.ts";
 import type { Message } from "../core/types.ts";
+import { speakerOf } from "../store/rows/message-fields.ts";
 import type { MessageFilter, MessageWeights, Store } from "../store/store.ts";
 import { MAX_QUERY_TERMS } from "./query-terms.ts";
 import { isQuestion, questionShare } from "./question-share.ts";
@@ -247,7 +248,7 @@ async function creditAnswers(
     const question = entry.message;
     const reply = next.get(question.id);
     if (reply === undefined) continue;
-    if ((reply.name ?? reply.role) === (question.name ?? question.role)) continue;
+    if (speakerOf(reply) === speakerOf(question)) continue;
     const answer = scored.get(reply.id);
     if (answer !== undefined) answers.push({ answer, share });
   }

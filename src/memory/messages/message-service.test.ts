@@ -6,11 +6,15 @@ import { createTestEngram } from "../../test/index.ts";
 
 const WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"];
 
-/** Which messages (by position) each column of the index finds each word in. */
+/**
+ * Which messages (by position) each column of the index finds each word in. Each turn is by a
+ * speaker of its own unless `speakers` names them.
+ */
 async function columns(
   batches: number[],
   users: readonly (string | undefined)[] = [],
   sessions: readonly (string | undefined)[] = [],
+  speakers: readonly string[] = WORDS.map((word) => `speaker of ${word}`),
 ) {
   const engram = createTestEngram();
   const agent = await engram.agents.create({ name: "a" });
@@ -20,6 +24,7 @@ async function columns(
     const batch = WORDS.slice(next, next + size).map((word, i) => ({
       role: "user" as const,
       content: word,
+      name: speakers[next + i],
       userId: users[next + i],
       sessionId: sessions[next + i],
     }));
@@ -52,6 +57,21 @@ describe("messages are indexed with their neighbours", () => {
     assert.deepEqual(together.echo, { prev: [5], next: [3], window: [1, 2, 6, 7] });
     assert.deepEqual(await columns([1, 3, 3, 2]), together);
     assert.deepEqual(await columns(WORDS.map(() => 1)), together);
+  });
+
+  it("with the turn before and after only when another speaker said it", async () => {
+    const speakers = ["Ada", "Ada", "Bo", "Bo", "Ada"];
+    const together = await columns([5], [], [], speakers);
+    // Ada's two turns are no exchange: "alpha" is no turn's previous one, "bravo" no turn's next.
+    assert.deepEqual(together.alpha, { prev: [], next: [], window: [2, 3] });
+    assert.deepEqual(together.bravo, { prev: [2], next: [], window: [3, 4] });
+    assert.deepEqual(together.charlie, { prev: [], next: [1], window: [0, 4] });
+    assert.deepEqual(together.delta, { prev: [4], next: [], window: [0, 1] });
+    assert.deepEqual(together.echo, { prev: [], next: [3], window: [1, 2] });
+    assert.deepEqual(await columns([1, 1, 1, 1, 1], [], [], speakers), together);
+    // A speaker is a name, else a role: a user's turns alone are one speaker's.
+    const alone = await columns([3], [], [], []);
+    assert.deepEqual(alone.bravo, { prev: [], next: [], window: [] });
   });
 
   it("within their own conversation: another end user's turns between them are not their neighbours", async () => {

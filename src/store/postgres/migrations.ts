@@ -7,11 +7,14 @@ import { POSTINGS_WITHOUT_FOREIGN_KEYS } from "./schema/postings-without-foreign
 import { SEARCH_TABLES } from "./schema/search.ts";
 import { SHARED_BLOCK_TABLES } from "./schema/shared-blocks.ts";
 import { TABLES } from "./schema/tables.ts";
+import { reindexSameSpeakerTurns } from "./speaker-turns.ts";
 
 export interface PgMigration {
   version: number;
   name: string;
   sql: string;
+  /** Data changes made before the SQL, in the same transaction (not part of the checksum). */
+  prepare?: (tx: Sql) => Promise<void>;
 }
 
 /** PostgreSQL's schema history. Version 1 is the whole schema as of the backend's first release. */
@@ -107,6 +110,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     // (of no user) through this index when they are few.
     sql: "CREATE INDEX IF NOT EXISTS memories_shared ON memories (agent_id, rowid) WHERE user_id IS NULL;",
   },
+  {
+    version: 16,
+    name: "a message's previous and next turns indexed only when another speaker said them",
+    // As SQLite's migration 30: the messages next to a turn by their own speaker are indexed again
+    // (speaker-turns.ts); the data change is all in `prepare`.
+    prepare: reindexSameSpeakerTurns,
+    sql: "SELECT 1",
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;
@@ -143,6 +154,7 @@ export async function migratePostgres(
     const applied: number[] = [];
     for (const migration of migrations) {
       if (migration.version <= current) continue;
+      await migration.prepare?.(tx);
       await tx.run(migration.sql);
       await tx.run(
         "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",

@@ -14,7 +14,15 @@ export function conversationKey(message: Pick<Message, "userId" | "sessionId">):
   return JSON.stringify([message.userId, message.sessionId]);
 }
 
-/** A message's neighbours in its conversation: the turn before, the turn after, two more each side. */
+/** Who said a message: its speaker's name, else its role. */
+export function speakerOf(message: Pick<Message, "name" | "role">): string {
+  return message.name ?? message.role;
+}
+
+/**
+ * A message's neighbours in its conversation: the turn before and the turn after when another
+ * speaker said them (what it answers, what answers it), and two more each side, whoever said them.
+ */
 export interface MessageNeighbours {
   prev: Message | undefined;
   next: Message | undefined;
@@ -24,7 +32,10 @@ export interface MessageNeighbours {
 /**
  * The neighbours of the messages of `sequence` (in order): for each, the nearest turns of the same
  * conversation (`conversationKey`: user and session), however other conversations' turns fall
- * between them. One end user's message is never indexed with another's words.
+ * between them. One end user's message is never indexed with another's words. A turn next to one
+ * by the same speaker has no `prev` (or `next`) there: one speaker's run of turns is no exchange,
+ * and in a log of a user's own messages alone the turn after "Could you check the address on the
+ * invoice?" would otherwise be found by "address" nearly as well as the user's statement of it.
  */
 function conversationNeighbours(sequence: readonly Message[]): (index: number) => MessageNeighbours {
   const groups = new Map<string, number[]>();
@@ -49,14 +60,17 @@ function conversationNeighbours(sequence: readonly Message[]): (index: number) =
     for (let d = 2; d <= CONTEXT_RADIUS; d++) {
       for (const other of [near(-d), near(d)]) if (other !== undefined) window.push(other);
     }
-    return { prev: near(-1), next: near(1), window };
+    const self = sequence[index] as Message;
+    const other = (turn: Message | undefined) =>
+      turn === undefined || speakerOf(turn) === speakerOf(self) ? undefined : turn;
+    return { prev: other(near(-1)), next: other(near(1)), window };
   };
 }
 
 /**
  * The texts each message of `sequence` is indexed under, column by column (`MESSAGE_FIELDS`): its
  * content; its caption (metadata.caption, e.g. of a shared image); the previous and next turns of its
- * conversation; the two turns beyond those on each side; and its date. A reply is thereby found by
+ * conversation, when another speaker said them; the two turns beyond those on each side; and its date. A reply is thereby found by
  * what it answers, and "when" questions by the date. What a write indexes (`messageIndexer`) and
  * what a ranking from the messages themselves reads (SQLite's one-user ranking) both come from here.
  */

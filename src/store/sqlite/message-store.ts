@@ -2,7 +2,6 @@ import { ConflictError } from "../../core/errors.ts";
 import { indexTerms } from "../../core/text.ts";
 import type { Message, NewEvent } from "../../core/types.ts";
 import { KeptCounts } from "../kept-counts.ts";
-import { messageIndexTerms } from "../rows/index-terms.ts";
 import { MESSAGE_COLUMNS, type MessageRow, messageValues, toMessage } from "../rows/memory-rows.ts";
 import { conversationTexts } from "../rows/message-fields.ts";
 import { messageConditions as sharedMessageConditions } from "../sql/record-conditions.ts";
@@ -23,7 +22,8 @@ import { FEW_OWN_ROWS, POSTING_BUDGET } from "../term-choice.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
 import { SQLITE_DIALECT } from "./filter-sql.ts";
-import { agentKey, bestPassing, matchAny, namespaced, topN } from "./fts.ts";
+import { agentKey, bestPassing, matchAny, topN } from "./fts.ts";
+import { INSERT_MESSAGE_FTS, messageFtsValues } from "./message-fts.ts";
 import {
   ftsTotals,
   type OwnRow,
@@ -150,13 +150,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   #index(rowid: number, item: IndexedMessage): void {
-    const key = agentKey(item.message.agentId);
-    this.#s.run(
-      `INSERT INTO messages_fts (rowid, terms, caption_terms, prev_terms, next_terms, window_terms, date_terms)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      rowid,
-      ...messageIndexTerms(item).map((terms) => namespaced(key, terms)),
-    );
+    this.#s.run(INSERT_MESSAGE_FTS, rowid, ...messageFtsValues(item));
   }
 
   async get(agentId: string, id: string): Promise<Message | null> {

@@ -5,6 +5,7 @@ import { COMPACT_EVENTS_SQL } from "./event-layout.ts";
 import { COMPACT_GRAPH_SQL } from "./graph-layout.ts";
 import { ensureKeyColumn } from "./key-column.ts";
 import { convertToLeanHistory } from "./lean-history.ts";
+import { reindexSameSpeakerTurns } from "./speaker-turns.ts";
 import { renameDuplicateAgents } from "./unique-agent-names.ts";
 import { ensureCreatedByColumn, IMPLY_CREATIONS_SQL } from "./version-rows.ts";
 
@@ -662,6 +663,15 @@ export const MIGRATIONS: readonly Migration[] = [
     // walking the agent's best matches for the user's and the shared ones. Memories of a user are
     // not in it.
     sql: "CREATE INDEX IF NOT EXISTS memories_shared ON memories (agent_id) WHERE user_id IS NULL;",
+  },
+  {
+    version: 30,
+    name: "a message's previous and next turns indexed only when another speaker said them",
+    // One speaker's run of turns is no exchange (src/store/rows/message-fields.ts): the messages
+    // next to a turn by their own speaker are indexed again (speaker-turns.ts). The SQL records
+    // the step; the data change is all in `prepare`.
+    prepare: reindexSameSpeakerTurns,
+    sql: "-- messages next to a turn by their own speaker re-indexed by prepare",
   },
 ];
 

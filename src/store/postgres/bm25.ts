@@ -117,7 +117,7 @@ export function rankedDocuments(
   if (searched.length === 0) throw new Error("a full-text query needs a column of positive weight");
   const agent = bind(agentId);
   const freq = searched.map(({ column, weight }) => `${bind(weight)}::float8 * p.${column}`).join(" + ");
-  const holds = searched.map(({ column }) => `p.${column} > 0`).join(" OR ");
+
   const counted = holdersColumn(
     space,
     searched.map(({ column }) => column),
@@ -129,8 +129,20 @@ export function rankedDocuments(
     const ln = `ln((n.docs - ${holders} + 0.5::float8) / (${holders} + 0.5::float8))`;
     return `(CASE WHEN ${ln} <= 0 THEN 1e-6::float8 ELSE ${ln} END)`;
   };
-  const termIdf = counted === null ? "NULL::float8" : idf(`c.${counted}::float8`);
-  const postingIdf = counted === null ? idf("(COUNT(*) OVER (PARTITION BY w.ord))::float8") : "w.idf";
+  // Without a count kept for these columns, the holders are counted: over the postings read when
+  // they are all the agent's; among given documents (only theirs read), over the agent's postings
+  // of the term, as FTS5 counts a column filter's matches over the whole table.
+  const holdsOf = (alias: string) => searched.map(({ column }) => `${alias}.${column} > 0`).join(" OR ");
+  const termIdf =
+    counted !== null
+      ? idf(`c.${counted}::float8`)
+      : among === undefined
+        ? "NULL::float8"
+        : idf(
+            `(SELECT COUNT(*) FROM ${space.postings} h WHERE h.agent_id = ${agent} AND h.term = c.term AND (${holdsOf("h")}))::float8`,
+          );
+  const postingIdf =
+    counted === null && among === undefined ? idf("(COUNT(*) OVER (PARTITION BY w.ord))::float8") : "w.idf";
   // The terms ranked by are chosen here, as chooseTerms (term-choice.ts) chooses them: rarest first
   // (ties in the query's order) while their postings fit the budget, absent ones left out. Choosing
   // in the statement saves the round trip of reading the counts first. Then each posting of a chosen
@@ -146,10 +158,10 @@ export function rankedDocuments(
   const postingsOf =
     among === undefined || counted === null
       ? `q CROSS JOIN LATERAL (
-          SELECT * FROM ${space.postings} p WHERE p.agent_id = ${agent} AND p.term = q.term AND (${holds})${among === undefined ? "" : ` AND p.doc IN (${among})`} OFFSET 0
+          SELECT * FROM ${space.postings} p WHERE p.agent_id = ${agent} AND p.term = q.term AND (${holdsOf("p")})${among === undefined ? "" : ` AND p.doc IN (${among})`} OFFSET 0
         ) p`
       : `(${among}) d CROSS JOIN LATERAL (
-          SELECT * FROM ${space.postings} p WHERE p.doc = d.rowid AND p.agent_id = ${agent} AND (${holds}) OFFSET 0
+          SELECT * FROM ${space.postings} p WHERE p.doc = d.rowid AND p.agent_id = ${agent} AND (${holdsOf("p")}) OFFSET 0
         ) p JOIN q ON q.term = p.term`;
   // Among given documents each one's postings are read apart, in whatever order its index gives:
   // summed in the query's order, facts that match alike (the same terms, the same lengths) score

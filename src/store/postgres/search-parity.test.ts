@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FilterNode } from "../../core/filter/filter-ast.ts";
 import { indexTerms } from "../../core/text.ts";
-import type { Memory } from "../../core/types.ts";
+import type { Memory, Message } from "../../core/types.ts";
 import { CONVERSATION_DEFAULTS } from "../../retrieval/conversation-ranker.ts";
 import { CONTEXT_RADIUS, conversationKey, messageIndexer } from "../rows/message-fields.ts";
 import { createSqliteStore } from "../sqlite/sqlite-store.ts";
@@ -14,6 +14,7 @@ import type {
   MessageWeights,
   Store,
 } from "../store.ts";
+import { POSTING_BUDGET } from "../term-choice.ts";
 import { PgDatabase } from "./pg-database.ts";
 import { createPostgresStore } from "./postgres-store.ts";
 import { createCorpusAgent, memoryWrite, type SearchCorpus, searchCorpus } from "./search-fixture.ts";
@@ -355,6 +356,67 @@ describe("full-text search on PostgreSQL", postgresSkip(), () => {
     assertSameRanking("after another agent wrote", before, after, 50);
     const theirs = await pg.memories.searchText({ agentId: other.agent.id }, terms, 50);
     assert.ok(theirs.length > 0 && theirs.every((hit) => hit.item.agentId === other.agent.id));
+  });
+
+  it("ranks a user's messages as SQLite does when common words were left out agent-wide, under any column weights", async () => {
+    // An agent whose every message says "apple": past the posting budget, so a search for one user
+    // drops it agent-wide and ranks the user's own messages again with every word.
+    const big = searchCorpus(9, 1);
+    const log: Message[] = Array.from({ length: POSTING_BUDGET + 300 }, (_, i) => ({
+      id: `msg_big_${String(i).padStart(5, "0")}`,
+      agentId: big.agent.id,
+      userId: i % 100 === 7 ? "ada" : `user-${i % 40}`,
+      role: i % 2 === 0 ? "user" : "assistant",
+      name: null,
+      sessionId: null,
+      content:
+        i % 100 === 7
+          ? `apple ${["banana", "cherry banana", "river"][i % 3]} ${i % 200 === 7 ? "apple" : "plum"}`
+          : `apple ${i % 11 === 0 ? "banana" : "pear"} number ${i % 17}`,
+      provenance: { messageIds: [], externalIds: [] },
+      metadata: i % 9 === 0 ? { caption: "a banana on a plate" } : {},
+      createdAt: at(i),
+    }));
+    const index = messageIndexer(log);
+    // A SQLite file of its own: FTS5's row count and average length are the whole table's.
+    const alone = createSqliteStore({ path: ":memory:", vectorExtension: false });
+    for (const store of [alone, pg]) {
+      await createCorpusAgent(store, big.project, big.agent);
+      for (let i = 0; i < log.length; i += 1000)
+        await store.messages.append(
+          log.slice(i, i + 1000).map((_, j) => index(i + j)),
+          [],
+          [],
+        );
+    }
+    const weightings: MessageWeights[] = [
+      CONVERSATION_DEFAULTS.weights,
+      { text: 1, caption: 0, prev: 0, next: 0, window: 0, date: 0 },
+      { text: 1, caption: 0.5, prev: 0.3, next: 0, window: 0, date: 0 },
+      { text: 0, caption: 2, prev: 0.3, next: 0, window: 0.7, date: 0 },
+    ];
+    let compared = 0;
+    for (const query of ["apple banana", "apple cherry river", "apple plum", "banana"]) {
+      const terms = indexTerms(query);
+      for (const weights of weightings) {
+        for (const extra of [{ userId: "ada" }, { userId: "ada", roles: ["user" as const] }]) {
+          for (const limit of [5, 1000]) {
+            const filter = { agentId: big.agent.id, ...extra };
+            const expected = await alone.messages.searchText(filter, { terms, weights }, limit);
+            const actual = await pg.messages.searchText(filter, { terms, weights }, limit);
+            assertSameRanking(
+              `"${query}" ${JSON.stringify(weights)} ${JSON.stringify(extra)}`,
+              expected,
+              actual,
+              limit,
+            );
+            if (expected.length > 0) compared++;
+          }
+        }
+      }
+    }
+    await alone.close();
+    assert.ok(compared >= 30, `only ${compared} queries found messages`);
   });
 
   it("counts accesses at once, each id as often as it is given", async () => {

@@ -90,6 +90,8 @@ describe("engram graph", () => {
     assert.equal(missing.code, 1);
     assert.equal(JSON.parse(missing.stdout).error.code, "not_found");
     assert.match(JSON.parse(missing.stdout).error.message, /entity "Zed" not found/);
+    const text = await s.cli(["graph", "helper", "Zed"]);
+    assert.match(text.stderr, /in that user's graph: --user USER\)/);
     const bad = await s.cli(["graph", "helper", "--limit", "x"]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--limit must be an integer/);

@@ -1,3 +1,4 @@
+import { NotFoundError } from "../../core/errors.ts";
 import { mentionTexts } from "../../graph/mention-texts.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { formatEntities, formatEntity } from "../format-graph.ts";
@@ -25,7 +26,12 @@ const graph = defineCommand({
     const agent = await findAgent(engram, args.agent, options.project);
     const user = options.user === undefined ? {} : { userId: options.user };
     if (args.entity !== undefined) {
-      const detail = await engram.entities.get(agent.id, args.entity, user);
+      const detail = await engram.entities.get(agent.id, args.entity, user).catch((error: unknown) => {
+        // The service names the API's field; here it is an option.
+        if (error instanceof NotFoundError && error.message.endsWith(": userId)"))
+          throw new NotFoundError(error.message.replace(/: userId\)$/, ": --user USER)"));
+        throw error;
+      });
       // Only the text output reads what named it: --json gives the ids, as the API does.
       if (ctx.json) return { data: detail, text: "" };
       return {

@@ -427,7 +427,7 @@ describe("memory errors", () => {
       [{ text: "ok", validFrom: "yesterday" }, /validFrom: must be an ISO 8601 date-time/],
       [
         { text: "ok", validFrom: "2025-02-01T00:00:00Z", validTo: "2025-01-01T00:00:00Z" },
-        /validTo: must not be before validFrom/,
+        /^invalid memory: validTo: must not be before validFrom$/,
       ],
       [{ text: "ok", key: "User.City" }, /^invalid request body: key: must be lower-case dotted segments/],
       [{ text: "ok", key: "user city" }, /key: must be lower-case dotted segments/],

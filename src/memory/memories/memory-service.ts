@@ -68,9 +68,11 @@ export class MemoryService {
       throw new InvalidInputError("invalid memories: must be a non-empty list");
     if (inputs.length > MAX_BATCH)
       throw new InvalidInputError(`invalid memories: at most ${MAX_BATCH} per batch`);
-    const parsed = inputs.map((input, i) => parseInput(memoryInput, input, `memory ${i}`));
+    // A batch of one is named as one memory; in a longer batch, each by its place.
+    const label = (i: number) => (inputs.length === 1 ? "memory" : `memory ${i}`);
+    const parsed = inputs.map((input, i) => parseInput(memoryInput, input, label(i)));
     parsed.forEach((m, i) => {
-      checkValidity(m.validFrom, m.validTo, `memory ${i}`);
+      checkValidity(m.validFrom, m.validTo, label(i));
     });
     const scopes = new Set(parsed.map((m) => m.scope ?? "agent"));
     if (scopes.size > 1)

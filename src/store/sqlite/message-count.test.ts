@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { createEngram, type Engram } from "../../engram.ts";
+import { withTwoEngines } from "./two-engines-test-support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "engram-message-count-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,19 +33,12 @@ describe("an agent's message count for ranking, on SQLite", () => {
   });
 
   it("sees what another process appended to the same file", async () => {
-    // Two connections to one file, as the workers of `engram serve --workers 2` are.
-    const path = join(dir, "two.db");
-    const one = createEngram({ path, embedder: null, env: {} });
-    const two = createEngram({ path, embedder: null, env: {} });
-    try {
+    await withTwoEngines(join(dir, "two.db"), async (one, two) => {
       const agent = await one.agents.create({ name: "a" });
       await append(one, agent.id, 100);
       assert.equal(await one.store.messages.countForRanking(agent.id), 100);
       await append(two, agent.id, 11);
       assert.equal(await one.store.messages.countForRanking(agent.id), 111);
-    } finally {
-      await one.close();
-      await two.close();
-    }
+    });
   });
 });

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { indexTerms } from "../../core/text.ts";
-import { createEngram, type Engram } from "../../engram.ts";
+import type { Engram } from "../../engram.ts";
 import { CONVERSATION_DEFAULTS } from "../../retrieval/conversation-ranker.ts";
+import { withTwoEngines } from "./two-engines-test-support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "engram-own-rows-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,11 +23,7 @@ const found = async (engram: Engram, agentId: string, words: string) =>
 
 describe("one user's messages, read once for a search's two passes", () => {
   it("are read again once anything was written, here or by another connection to the file", async () => {
-    // Two connections to one file, as the workers of `engram serve --workers 2` are.
-    const path = join(dir, "two.db");
-    const one = createEngram({ path, embedder: null, env: {} });
-    const two = createEngram({ path, embedder: null, env: {} });
-    try {
+    await withTwoEngines(join(dir, "two.db"), async (one, two) => {
       const agent = await one.agents.create({ name: "shop" });
       await one.messages.appendMany(agent.id, [
         { role: "user", content: "My parcel went to the old flat.", userId: "ada" },
@@ -51,9 +48,6 @@ describe("one user's messages, read once for a search's two passes", () => {
         { role: "user", content: "My parcel is late.", userId: "bob" },
       ]);
       assert.equal((await found(one, agent.id, "parcel")).length, 4);
-    } finally {
-      await one.close();
-      await two.close();
-    }
+    });
   });
 });

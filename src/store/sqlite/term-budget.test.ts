@@ -4,20 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, describe, it } from "node:test";
-import { createEngram } from "../../engram.ts";
 import { Statements } from "./statements.ts";
 import { TermBudget } from "./term-budget.ts";
+import { withTwoEngines } from "./two-engines-test-support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "engram-term-budget-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("full-text term choice across processes on one file", () => {
   it("finds at once what another process wrote with a word this one had found nowhere", async () => {
-    const path = join(dir, "two.db");
-    // Two connections to one file, as the workers of `engram serve --workers 2` are.
-    const one = createEngram({ path, embedder: null, env: {} });
-    const two = createEngram({ path, embedder: null, env: {} });
-    try {
+    await withTwoEngines(join(dir, "two.db"), async (one, two) => {
       const agent = await one.agents.create({ name: "a" });
       await one.memories.add(agent.id, { text: "hello world" });
       await one.messages.append(agent.id, { role: "user", content: "hello there" });
@@ -32,10 +28,7 @@ describe("full-text term choice across processes on one file", () => {
       assert.deepEqual(await texts("memories"), ["a zebra crossing"]);
       // A turn's neighbours may follow it (conversation search): the one naming the word comes first.
       assert.equal((await texts("messages"))[0], "I saw a zebra");
-    } finally {
-      await one.close();
-      await two.close();
-    }
+    });
   });
 });
 

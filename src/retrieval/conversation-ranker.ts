@@ -276,9 +276,9 @@ function withCaption(message: Message): string {
 
 /**
  * How rare each message's rarest index term is among the agent's messages: ln(N / df) / ln N, where
- * df counts the messages whose own text holds the term (caption
- * terms, which that count leaves out, count as rare). 1 for a word no other message says, 0 for
- * one every message says, and 0 for a message with no index terms at all ("OK.").
+ * df counts the messages whose own text holds the term (caption terms, which that count leaves out,
+ * count as rare). 1 for a word no other message says, 0 for one every message says, and 0 for a
+ * message with no index terms at all ("OK.").
  */
 async function rarestWords(
   store: Store,

@@ -117,7 +117,6 @@ export function rankedDocuments(
   if (searched.length === 0) throw new Error("a full-text query needs a column of positive weight");
   const agent = bind(agentId);
   const freq = searched.map(({ column, weight }) => `${bind(weight)}::float8 * p.${column}`).join(" + ");
-
   const counted = holdersColumn(
     space,
     searched.map(({ column }) => column),

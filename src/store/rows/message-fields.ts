@@ -70,8 +70,8 @@ function conversationNeighbours(sequence: readonly Message[]): (index: number) =
 /**
  * The texts each message of `sequence` is indexed under, column by column (`MESSAGE_FIELDS`): its
  * content; its caption (metadata.caption, e.g. of a shared image); the previous and next turns of its
- * conversation, when another speaker said them; the two turns beyond those on each side; and its date. A reply is thereby found by
- * what it answers, and "when" questions by the date. What a write indexes (`messageIndexer`) and
+ * conversation, when another speaker said them; the two turns beyond those on each side; and its
+ * date. A reply is thereby found by what it answers, and "when" questions by the date. What a write indexes (`messageIndexer`) and
  * what a ranking from the messages themselves reads (SQLite's one-user ranking) both come from here.
  */
 export function conversationTexts(

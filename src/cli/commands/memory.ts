@@ -108,7 +108,7 @@ export const SEARCH_FILTERS = {
   weights: {
     type: "string",
     arg: "JSON",
-    help: "ranking weights to override, e.g. '{\"recency\":0}' (lexical, vector, recency, importance, access)",
+    help: "ranking weights to override, e.g. '{\"recency\":0}' (lexical, vector, recency, importance, access, graph, related)",
   },
   filter: FILTER_OPTION,
 } as const satisfies OptionSpecs;

@@ -16,13 +16,26 @@ const DATE_ONLY = z.iso.date();
 export const INSTANT_FORMAT =
   "must be an ISO 8601 date-time with an offset (2025-05-08T13:56:00Z) or a date (2025-05-08, the start of that day in UTC)";
 
+/** Why a date-time whose offset carries it out of the years 0000 to 9999 in UTC is refused. */
+const INSTANT_RANGE = "must fall in the years 0000 to 9999 in UTC (its offset carries it out of them)";
+
 /**
  * An instant given as text, normalised to UTC (`…Z`), or undefined when the text is not one. A
  * date-time needs its offset, since a local time is ambiguous; a date alone is the start of that
- * day in UTC. Impossible dates (2025-02-30) are refused rather than rolled over.
+ * day in UTC. Impossible dates (2025-02-30) are refused rather than rolled over, and so is a time
+ * whose offset carries it out of the years 0000 to 9999 (9999-12-31T23:00:00-05:00): its UTC form
+ * (`+010000-…`) would not compare with stored times as text.
  */
 export function parseInstant(text: string): string | undefined {
-  if (DATE_TIME.safeParse(text).success) return new Date(text).toISOString();
+  if (DATE_TIME.safeParse(text).success) {
+    const instant = new Date(text).toISOString();
+    return /^\d{4}-/.test(instant) ? instant : undefined;
+  }
   if (DATE_ONLY.safeParse(text).success) return new Date(`${text}T00:00:00Z`).toISOString();
   return undefined;
+}
+
+/** Why parseInstant refused a text, for error messages. */
+export function instantProblem(text: unknown): string {
+  return typeof text === "string" && DATE_TIME.safeParse(text).success ? INSTANT_RANGE : INSTANT_FORMAT;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseInstant } from "../core/clock.ts";
 import { ENTITY_TYPES, type GraphRecord } from "../core/graph-types.ts";
 import { findInputProblem, MAX_INPUT_DEPTH } from "../core/input-limits.ts";
 import { describeIssues } from "../core/validation.ts";
@@ -141,8 +142,10 @@ function itemProblem(
       if (!keys.has(entityKey(end)))
         return `relation ${r.type}: ${JSON.stringify(end)} is not among its entities`;
     if (entityKey(r.source) === entityKey(r.target)) return `relation ${r.type} relates an entity to itself`;
-    const from = r.validFrom == null ? null : isoOf(r.validFrom);
-    const to = r.validTo == null ? null : isoOf(r.validTo);
+    const from = r.validFrom == null ? null : parseInstant(r.validFrom);
+    const to = r.validTo == null ? null : parseInstant(r.validTo);
+    // An impossible date (2025-02-30), or one an offset carries out of the years 0000 to 9999.
+    if (from === undefined || to === undefined) return `relation ${r.type} has a date that is not one`;
     if (from !== null && to !== null && to < from) return `relation ${r.type} ends before it begins`;
   }
   return item;
@@ -168,7 +171,7 @@ function recordOf(item: ExtractedItem, source: ExtractionItem): GraphRecord {
   };
 }
 
-/** A date or time as the graph stores times (ISO 8601, UTC). */
+/** A date or time as the graph stores times (ISO 8601, UTC); checked by `checkItem` first. */
 function isoOf(value: string): string {
-  return new Date(value).toISOString();
+  return parseInstant(value) ?? new Date(value).toISOString();
 }

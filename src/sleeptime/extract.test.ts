@@ -302,6 +302,35 @@ describe("sleep-time extraction with a model (metadata.graph: model)", () => {
     await assert.rejects(engram.entities.get(agent.id, "Zed"), /entity "Zed" not found/);
   });
 
+  it("a relation dated on a day that does not exist, or out of the years 0000 to 9999, drops its item", async () => {
+    const dated = (validFrom: string) => ({
+      entities: [
+        { name: "Ada", type: "person" },
+        { name: "Acme", type: "organisation" },
+      ],
+      relations: [{ source: "Ada", target: "Acme", type: "works_at", validFrom }],
+    });
+    const { engram, agent } = await setUp((ids) => ({
+      items: [
+        { id: ids[0], ...dated("2025-02-30") },
+        { id: ids[1], ...dated("9999-12-31T23:00:00-05:00") },
+        { id: ids[2], ...dated("2025-02-28") },
+      ],
+    }));
+    for (const text of ["Ada joined Acme.", "Ada works at Acme.", "Ada is at Acme."])
+      await engram.memories.add(agent.id, { text });
+    const [job] = await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(job?.status, "succeeded", JSON.stringify(job?.error));
+    const warnings = job?.result?.warnings as string[];
+    assert.equal(warnings.length, 2, warnings.join("\n"));
+    assert.match(warnings[0] ?? "", /item 1 dropped: relations\.0\.validFrom: /);
+    assert.match(warnings[1] ?? "", /item 2 dropped: relation works_at has a date that is not one/);
+    assert.deepEqual(
+      (await relationsOf(engram, agent.id, "Ada")).map((r) => [r.type, r.validFrom]),
+      [["works_at", "2025-02-28T00:00:00.000Z"]],
+    );
+  });
+
   it("the model's type replaces the rules' guess, and keeps it through later writes and a rebuild", async () => {
     const { engram, agent } = await setUp((ids) => ({
       items: ids.map((id) => ({

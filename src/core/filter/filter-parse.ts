@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { INSTANT_FORMAT, parseInstant } from "../clock.ts";
+import { instantProblem, parseInstant } from "../clock.ts";
 import { InvalidInputError } from "../errors.ts";
 import { findInputProblem, MAX_FILTER_DEPTH } from "../input-limits.ts";
 import {
@@ -222,7 +222,7 @@ function scalar(
     case "time": {
       if (op === "contains") throw new FilterProblem(path, "contains does not apply to a time");
       const time = typeof value === "string" ? parseInstant(value) : undefined;
-      if (time === undefined) throw new FilterProblem(path, INSTANT_FORMAT);
+      if (time === undefined) throw new FilterProblem(path, instantProblem(value));
       return time;
     }
     case "tags":

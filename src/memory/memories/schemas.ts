@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { INSTANT_FORMAT, parseInstant } from "../../core/clock.ts";
+import { instantProblem, parseInstant } from "../../core/clock.ts";
 import { memoryFilterSchema } from "../../core/filter/filter-parse.ts";
 import { MAX_USER_ID } from "../../core/input-limits.ts";
 import { jsonObject } from "../../core/json-object.ts";
@@ -15,7 +15,7 @@ export const MAX_BATCH = 1000;
  */
 export const isoTime = z.string().transform((value, context) => {
   const instant = parseInstant(value);
-  if (instant === undefined) context.addIssue({ code: "custom", message: INSTANT_FORMAT });
+  if (instant === undefined) context.addIssue({ code: "custom", message: instantProblem(value) });
   return instant ?? z.NEVER;
 });
 

@@ -28,8 +28,8 @@ const context = createRoute({
       contextWindow: z.coerce
         .number({ error: "must be a number" })
         .int("must be an integer")
-        .min(1024)
-        .max(10_000_000)
+        .min(1024, "must be at least 1024")
+        .max(10_000_000, "must be at most 10,000,000")
         .optional()
         .openapi({ description: "tokens (default: the model's)" }),
     }),

@@ -71,7 +71,12 @@ export type WorkOperation =
   | { kind: "agents.setInstructions"; agentId: string; change: InstructionsChange }
   | { kind: "history.append"; input: AppendCommit }
   | { kind: "memories.insert"; writes: readonly MemoryWrite[]; supersession?: Supersession | undefined }
-  | { kind: "memories.update"; write: MemoryWrite; expectedVersion: number }
+  | {
+      kind: "memories.update";
+      write: MemoryWrite;
+      expectedVersion: number;
+      keys?: Supersession["keys"] | undefined;
+    }
   | { kind: "memories.delete"; agentId: string; id: string; version: MemoryVersion; event: NewEvent }
   | { kind: "memories.import"; items: readonly { memory: Memory; versions: readonly MemoryVersion[] }[] }
   | {
@@ -144,8 +149,12 @@ export interface UnitOfWork {
      * close are closed first (see `MemoryStore.insert`). @throws ConflictError when a key's facts moved.
      */
     insert(writes: readonly MemoryWrite[], supersession?: Supersession): void;
-    /** Replaces a memory. @throws ConflictError when it is no longer at `expectedVersion`. */
-    update(write: MemoryWrite, expectedVersion: number): void;
+    /**
+     * Replaces a memory. With `keys`, each key's facts are first checked to be as read (as an
+     * insert's supersession checks them). @throws ConflictError when it is no longer at
+     * `expectedVersion`, or a key's facts moved.
+     */
+    update(write: MemoryWrite, expectedVersion: number, keys?: Supersession["keys"]): void;
     /** Removes a memory (its history stays), as `MemoryStore.delete`. @throws NotFoundError. */
     delete(agentId: string, id: string, version: MemoryVersion, event: NewEvent): void;
     /**
@@ -263,7 +272,8 @@ export function collectWork(apply: (operations: readonly WorkOperation[]) => Pro
     history: { append: (input) => add({ kind: "history.append", input }) },
     memories: {
       insert: (writes, supersession) => add({ kind: "memories.insert", writes, supersession }),
-      update: (write, expectedVersion) => add({ kind: "memories.update", write, expectedVersion }),
+      update: (write, expectedVersion, keys) =>
+        add({ kind: "memories.update", write, expectedVersion, keys }),
       delete: (agentId, id, version, event) => add({ kind: "memories.delete", agentId, id, version, event }),
       import: (items) => add({ kind: "memories.import", items }),
     },

@@ -1,11 +1,12 @@
+import { ConflictError } from "../../core/errors.ts";
 import type { Memory } from "../../core/types.ts";
-import type { KeyedMatch } from "../../store/store.ts";
+import type { KeyedMatch, MemoryStore, Supersession } from "../../store/store.ts";
 import { addIds, markOf, withMark } from "./memory-mark.ts";
 
 /**
  * Keyed facts: a fact that carries a `key` (`user.city`) is the one current value of that key for its
- * agent and user; a newer one closes it. The functions here are pure: the memory service reads the
- * open facts, and the store applies what they decide in one transaction.
+ * agent and user; a newer one closes it. The memory service reads the open facts, the functions
+ * here decide, and the store applies what they decide in one transaction.
  */
 
 /**
@@ -47,3 +48,30 @@ export function chainFacts(facts: readonly Memory[]): Memory[] {
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Asked of `MemoryStore.keyFacts` as `since`, it reads a key's open facts alone (validTo null). */
+const OPEN_ONLY = "9999-12-31T23:59:59.999Z";
+
+/**
+ * A key has one open fact at a time: an open keyed write closes the one before it (`chainFacts`).
+ * An update or a restore that leaves a keyed fact open when it was not (its validTo cleared, or
+ * brought back from the archive) is refused while another fact of its key is open: chaining them
+ * would close one of the two again, undoing what was asked. Returns the key's open facts as read,
+ * for the write to check in its transaction (none); undefined when the write opens nothing.
+ * @throws ConflictError naming the open fact.
+ */
+export async function keepOneOpenFact(
+  store: Pick<MemoryStore, "keyFacts">,
+  before: Memory,
+  after: Memory,
+  problem: (other: Memory) => string,
+): Promise<Supersession["keys"] | undefined> {
+  const match = keyedMatch(after);
+  const open = (m: Memory) => m.validTo === null && m.archivedAt === null;
+  if (match === null || !open(after) || open(before)) return undefined;
+  const request = { ...match, since: OPEN_ONLY };
+  const [facts = []] = await store.keyFacts([request]);
+  const other = facts.find((m) => m.id !== after.id);
+  if (other !== undefined) throw new ConflictError(problem(other));
+  return [{ ...request, ids: facts.map((m) => m.id) }];
+}

@@ -232,4 +232,64 @@ describe("keyed facts", () => {
     const ended = await engram.memories.add(agent.id, { text: "ended", validTo: "2019-01-01T00:00:00Z" });
     assert.equal(ended.validFrom, null);
   });
+
+  it("keeps one open fact a key: reopening or restoring a second is refused, changing nothing", async () => {
+    const { engram, agent } = await setup();
+    const fact = (text: string, validFrom: string) =>
+      engram.memories.add(agent.id, { text, key: "user.city", userId: "ada", validFrom });
+    const berlin = await fact("Ada lives in Berlin", "2025-01-01T00:00:00Z");
+    const lisbon = await fact("Ada lives in Lisbon", "2025-09-01T00:00:00Z");
+    const closed = await engram.memories.get(agent.id, berlin.id);
+    const events = async () => (await engram.events.list({ agentId: agent.id, limit: 100 })).items.length;
+    const eventsBefore = await events();
+    await assert.rejects(engram.memories.update(agent.id, berlin.id, { validTo: null }), {
+      name: "ConflictError",
+      message: new RegExp(
+        `^invalid memory update: validTo: memory ${berlin.id} cannot be open while memory ${lisbon.id} ` +
+          "of key user.city \\(user ada\\), true since 2025-09-01T00:00:00.000Z, is: a key has one open fact",
+      ),
+    });
+    assert.deepEqual(await engram.memories.get(agent.id, berlin.id), closed);
+    assert.equal(await events(), eventsBefore);
+    const now = async () =>
+      (await engram.search(agent.id, { query: "lives", userId: "ada", recordAccess: false })).results.map(
+        (r) => r.id,
+      );
+    assert.deepEqual(await now(), [lisbon.id]);
+
+    // An open fact archived, then another written: bringing the first back would make two.
+    const porto = await engram.memories.add(agent.id, {
+      text: "Ada works in Porto",
+      key: "user.job",
+      userId: "ada",
+    });
+    await engram.memories.archive(agent.id, porto.id);
+    const faro = await engram.memories.add(agent.id, {
+      text: "Ada works in Faro",
+      key: "user.job",
+      userId: "ada",
+    });
+    await assert.rejects(engram.memories.restore(agent.id, porto.id), {
+      name: "ConflictError",
+      message: new RegExp(
+        `^invalid memory restore: memory ${porto.id} cannot come back open while memory ${faro.id} `,
+      ),
+    });
+    assert.notEqual((await engram.memories.get(agent.id, porto.id)).archivedAt, null);
+
+    // Once the open one is closed, the older can be open again, and is no longer marked superseded.
+    await engram.memories.update(agent.id, lisbon.id, { validTo: "2025-12-01T00:00:00Z" });
+    const reopened = (await engram.memories.update(agent.id, berlin.id, { validTo: null })).value;
+    assert.equal(reopened.validTo, null);
+    assert.equal(markOf(reopened).supersededBy, undefined);
+    assert.deepEqual(await now(), [berlin.id]);
+    // Another user's open fact of the key, and an unkeyed fact, are no obstacle.
+    const other = await engram.memories.add(agent.id, {
+      text: "Bo lives in Rome",
+      key: "user.city",
+      userId: "bo",
+    });
+    await engram.memories.update(agent.id, other.id, { validTo: "2026-02-01T00:00:00Z" });
+    assert.equal((await engram.memories.update(agent.id, other.id, { validTo: null })).value.validTo, null);
+  });
 });

@@ -32,6 +32,17 @@ export function withMark(memory: Memory, patch: SleeptimeMark): Memory {
   return { ...memory, metadata: { ...memory.metadata, sleeptime: { ...markOf(memory), ...patch } } };
 }
 
+/** The memory without its `supersededBy` link (for a fact made open again), or as it is. */
+export function withoutSupersededBy(memory: Memory): Memory {
+  const { supersededBy, ...mark } = markOf(memory);
+  if (supersededBy === undefined) return memory;
+  const { sleeptime: _, ...metadata } = memory.metadata;
+  return {
+    ...memory,
+    metadata: Object.keys(mark).length === 0 ? metadata : { ...metadata, sleeptime: mark },
+  };
+}
+
 /** `list` with `items` added, without repeats, sorted. */
 export function addIds(list: readonly string[] | undefined, ...items: string[]): string[] {
   return [...new Set([...(list ?? []), ...items])].sort();

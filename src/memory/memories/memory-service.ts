@@ -12,7 +12,8 @@ import type { UnitOfWork } from "../../store/unit-of-work.ts";
 import { analyseTexts } from "../../threads/text-analysis.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { dropUndefined, pageOf } from "../pagination.ts";
-import { chainFacts, keyedMatch, matchKey, startOf } from "./keyed-facts.ts";
+import { chainFacts, keepOneOpenFact, keyedMatch, matchKey, startOf } from "./keyed-facts.ts";
+import { withoutSupersededBy } from "./memory-mark.ts";
 import {
   checkProjectWrite,
   findProjectHolder,
@@ -250,7 +251,7 @@ export class MemoryService {
     const { expectedVersion: _, ...changes } = input;
     if (Object.keys(changes).length === 0) return { value: before, warnings: [] };
     const now = nowIso(this.#ctx);
-    const after: Memory = {
+    let after: Memory = {
       ...before,
       text: input.text ?? before.text,
       kind: input.kind ?? before.kind,
@@ -264,6 +265,17 @@ export class MemoryService {
       updatedAt: now,
     };
     checkValidity(after.validFrom ?? undefined, after.validTo ?? undefined, "memory update");
+    // A fact made open again is no longer superseded, unless the patch sets its metadata itself.
+    if (before.validTo !== null && after.validTo === null && input.metadata === undefined)
+      after = withoutSupersededBy(after);
+    const keys = await keepOneOpenFact(
+      this.#ctx.store.memories,
+      before,
+      after,
+      (other) =>
+        `invalid memory update: validTo: memory ${after.id} cannot be open while ${openFact(other)} is: ` +
+        "a key has one open fact at a time; close that one first, or write the value again as a new fact",
+    );
     const expected = input.expectedVersion ?? before.version;
     // A new text needs a new vector (the store drops the old one with the text it embedded).
     const vectors = await this.#ctx.vectors.embedFor(
@@ -281,6 +293,7 @@ export class MemoryService {
         at: now,
       }),
       expected,
+      keys,
     );
     const restated =
       after.text !== before.text || after.validFrom !== before.validFrom || after.validTo !== before.validTo;
@@ -335,12 +348,21 @@ export class MemoryService {
       version: before.version + 1,
       updatedAt: now,
     };
+    const keys = await keepOneOpenFact(
+      this.#ctx.store.memories,
+      before,
+      after,
+      (other) =>
+        `invalid memory restore: memory ${memoryId} cannot come back open while ${openFact(other)} is: ` +
+        "a key has one open fact at a time; close one of them first (validTo), or write the value again as a new fact",
+    );
     // The graph, as a rebuild would make it, holds what the memories that are not archived say:
     // archiving takes what this one named out of it (whatever the graph mode), restoring puts it back.
     const work = this.#ctx.store.unitOfWork();
     work.memories.update(
       memoryWrite(this.#ctx, agent, { memory: after, operation: "update", actor, before, at: now }),
       before.version,
+      keys,
     );
     if (archive) unrecord(work, before);
     else if (keepsGraph(agent)) work.graph.record(graphOwner(before), [memoryRecord(after)]);
@@ -478,4 +500,10 @@ function unrecord(work: UnitOfWork, memory: Memory): void {
 function graphOwner(memory: Memory): string {
   const writer = memory.metadata[WRITTEN_BY];
   return typeof writer === "string" ? writer : memory.agentId;
+}
+
+/** An open keyed fact, named in an error: its id, key, user and start. */
+function openFact(memory: Memory): string {
+  const user = memory.userId === null ? "" : ` (user ${memory.userId})`;
+  return `memory ${memory.id} of key ${memory.key}${user}, true since ${startOf(memory)},`;
 }

@@ -62,7 +62,10 @@ function pgHandlers(
       if (op.supersession !== undefined) await supersede(tx, op.supersession);
       await insertMemories(tx, op.writes);
     },
-    "memories.update": (op) => updateMemory(tx, op.write, op.expectedVersion),
+    "memories.update": async (op) => {
+      if (op.keys !== undefined) await supersede(tx, { keys: op.keys, closes: [] });
+      await updateMemory(tx, op.write, op.expectedVersion);
+    },
     "memories.delete": (op) => deleteMemory(tx, op.agentId, op.id, op.version, op.event),
     "memories.import": (op) => importMemories(tx, op.items),
     "messages.append": async (op) => {

@@ -66,7 +66,10 @@ function sqliteHandlers(
       if (op.supersession !== undefined) t.memories.supersedeNow(op.supersession);
       if (op.writes.length > 0) t.memories.insertNow(op.writes, rows);
     },
-    "memories.update": (op) => t.memories.updateNow(op.write, op.expectedVersion),
+    "memories.update": (op) => {
+      if (op.keys !== undefined) t.memories.supersedeNow({ keys: op.keys, closes: [] });
+      t.memories.updateNow(op.write, op.expectedVersion);
+    },
     "memories.delete": (op) => {
       t.memories.deleteNow(op.agentId, op.id, op.version, op.event);
       rows.forget("memory", op.id);

@@ -21,8 +21,8 @@ const KNOWN_RELATIONS = 50;
 /**
  * Structured extraction with the agent's model, for agents whose graph mode is `model`: the memories
  * and messages written since the last extraction (oldest first, at most `extract.maxItems`) are sent
- * in batches of `extract.batchItems`, one model call each, with the open relations the graph holds
- * about the entities they name; the answer (entities with types, typed relations with validity) is
+ * in batches of `extract.batchItems`, each of one end user's items, one model call each, with the
+ * open relations the graph holds about the entities they name; the answer (entities with types, typed relations with validity) is
  * checked item by item and recorded with the job's completion, in its transaction. Items the model
  * got wrong keep their deterministic record; a batch whose answer is unusable is skipped, with a
  * warning. A failing model call fails the attempt (it is retried; nothing is written).
@@ -59,12 +59,23 @@ export async function extract(run: JobRun): Promise<void> {
     return;
   }
   let relations = 0;
-  for (let start = 0; start < items.length; start += options.batchItems) {
-    const batch = items.slice(start, start + options.batchItems);
+  // One end user's items at a time (and the agent's own apart): a prompt never shows the model one
+  // user's words or relations beside another's, which it could attribute to the wrong user's item.
+  const byUser = new Map<string | null, ExtractionItem[]>();
+  for (const item of items) {
+    const group = byUser.get(item.record.userId);
+    if (group === undefined) byUser.set(item.record.userId, [item]);
+    else group.push(item);
+  }
+  const batches = [...byUser.values()].flatMap((group) =>
+    Array.from({ length: Math.ceil(group.length / options.batchItems) }, (_, i) =>
+      group.slice(i * options.batchItems, (i + 1) * options.batchItems),
+    ),
+  );
+  for (const [i, batch] of batches.entries()) {
     const answer = await ask(run, batch, await knownRelations(run, batch));
     const checked = checkExtraction(answer, batch);
-    for (const warning of checked.warnings)
-      run.warnings.push(`extraction batch ${start / options.batchItems + 1}: ${warning}`);
+    for (const warning of checked.warnings) run.warnings.push(`extraction batch ${i + 1}: ${warning}`);
     run.graphRecords.push(...checked.records);
     relations += checked.records.reduce((n, r) => n + r.relations.length, 0);
   }

@@ -63,7 +63,8 @@ interface Scored {
  *    boosted (names come from the messages themselves, never from a list);
  * 4. when the query asks a question, words in the turns' questions count less, and a question's
  *    answer (the next turn) gains from its match, as much as its words are rare;
- * 5. each turn gains a share of its session's strength, so a session about the topic lifts its turns.
+ * 5. each turn gains a share of its session's strength (a session of one end user's conversation),
+ *    so a session about the topic lifts its turns.
  */
 export async function rankMessages(
   store: Store,
@@ -73,7 +74,8 @@ export async function rankMessages(
   defaults: ConversationRanking = CONVERSATION_DEFAULTS,
 ): Promise<RankedMessage[]> {
   const speakers = new Map<string, string>();
-  for (const name of await store.messages.speakers(filter.agentId)) {
+  // A search for one end user knows the speakers of that user's conversations, never another's.
+  for (const name of await store.messages.speakers(filter.agentId, filter.userId)) {
     const first = tokenize(name)[0];
     if (first !== undefined) speakers.set(first, name);
   }
@@ -186,7 +188,7 @@ export async function rankMessages(
   if (defaults.session.weight > 0) {
     const sessions = new Map<string, number[]>();
     for (const entry of scored.values()) {
-      const key = entry.message.sessionId ?? "";
+      const key = conversationOf(entry.message);
       const list = sessions.get(key) ?? [];
       list.push(entry.score);
       sessions.set(key, list);
@@ -205,7 +207,7 @@ export async function rankMessages(
       for (const entry of scored.values()) {
         if (entry.score > 0) {
           entry.score +=
-            (defaults.session.weight * (strength.get(entry.message.sessionId ?? "") ?? 0)) / strongest;
+            (defaults.session.weight * (strength.get(conversationOf(entry.message)) ?? 0)) / strongest;
         }
       }
     }
@@ -267,7 +269,11 @@ async function creditAnswers(
   }
 }
 
-/**
+/** A turn's conversation: its end user's (or none) and session (or none). Two users' "s1" are two. */
+function conversationOf(message: Message): string {
+  return JSON.stringify([message.userId, message.sessionId]);
+}
+
 /** A turn's text with the caption of its image, if it has one. */
 function withCaption(message: Message): string {
   const caption = message.metadata.caption;

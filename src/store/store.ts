@@ -599,8 +599,8 @@ export interface MessageStore {
    * term in more than `POSTING_BUDGET` is given as `POSTING_BUDGET + 1` (it is too common to search).
    */
   documentFrequencies(agentId: string, terms: readonly string[]): Promise<Map<string, number>>;
-  /** The distinct speaker names in the agent's messages. */
-  speakers(agentId: string): Promise<string[]>;
+  /** The distinct speaker names in the agent's messages; with `userId`, in that end user's alone. */
+  speakers(agentId: string, userId?: string): Promise<string[]>;
   /**
    * The message appended right after each given one in its conversation (the same end user, or none,
    * and the same session: another user's or session's turns between them are passed over), by the

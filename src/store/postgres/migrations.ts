@@ -118,6 +118,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     prepare: reindexSameSpeakerTurns,
     sql: "SELECT 1",
   },
+  {
+    version: 17,
+    name: "an end user's speaker names found by agent and user",
+    // As SQLite's migration 31: the distinct speaker names of one user's messages, one seek each.
+    sql: "CREATE INDEX IF NOT EXISTS messages_user_names ON messages (agent_id, user_id, name) WHERE user_id IS NOT NULL AND name IS NOT NULL;",
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

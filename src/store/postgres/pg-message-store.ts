@@ -107,16 +107,18 @@ export class PgMessageStore implements MessageStore {
     );
   }
 
-  async speakers(agentId: string): Promise<string[]> {
-    // One index seek per distinct name (a skip scan written out), not one row per message.
+  async speakers(agentId: string, userId?: string): Promise<string[]> {
+    // One index seek per distinct name (a skip scan written out), not one row per message; for one
+    // user through the (agent_id, user_id, name) index.
+    const user = userId === undefined ? "" : "AND user_id = $2";
     const rows = await this.#db.all<{ name: string }>(
       `WITH RECURSIVE names(name) AS (
-         SELECT MIN(name) FROM messages WHERE agent_id = $1 AND name IS NOT NULL
+         SELECT MIN(name) FROM messages WHERE agent_id = $1 ${user} AND name IS NOT NULL
          UNION ALL
-         SELECT (SELECT MIN(name) FROM messages WHERE agent_id = $1 AND name > names.name)
+         SELECT (SELECT MIN(name) FROM messages WHERE agent_id = $1 ${user} AND name > names.name)
          FROM names WHERE names.name IS NOT NULL
        ) SELECT name FROM names WHERE name IS NOT NULL`,
-      [agentId],
+      userId === undefined ? [agentId] : [agentId, userId],
     );
     return rows.map((row) => row.name);
   }

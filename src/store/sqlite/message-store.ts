@@ -328,17 +328,19 @@ export class SqliteMessageStore implements MessageStore {
     return this.#textTerms.frequencies(agentKey(agentId), terms);
   }
 
-  async speakers(agentId: string): Promise<string[]> {
-    // A skip scan over the (agent_id, name) index: one seek per distinct name, not one row per message.
+  async speakers(agentId: string, userId?: string): Promise<string[]> {
+    // A skip scan over the (agent_id, name) index, or (agent_id, user_id, name) for one user: one
+    // seek per distinct name, not one row per message.
+    const user = userId === undefined ? "" : "AND user_id = ?2";
     return this.#s
       .all<{ name: string }>(
         `WITH RECURSIVE names(name) AS (
-           SELECT MIN(name) FROM messages WHERE agent_id = ?1 AND name IS NOT NULL
+           SELECT MIN(name) FROM messages WHERE agent_id = ?1 ${user} AND name IS NOT NULL
            UNION ALL
-           SELECT (SELECT MIN(name) FROM messages WHERE agent_id = ?1 AND name > names.name)
+           SELECT (SELECT MIN(name) FROM messages WHERE agent_id = ?1 ${user} AND name > names.name)
            FROM names WHERE names.name IS NOT NULL
          ) SELECT name FROM names WHERE name IS NOT NULL`,
-        agentId,
+        ...(userId === undefined ? [agentId] : [agentId, userId]),
       )
       .map((row) => row.name);
   }

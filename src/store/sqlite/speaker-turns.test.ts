@@ -43,7 +43,7 @@ function asIndexedBefore(path: string): void {
     remove.run(rowid);
     insert.run(rowid, ...messageFtsValues(item));
   }
-  db.prepare("DELETE FROM schema_migrations WHERE version = ?").run(VERSION);
+  db.prepare("DELETE FROM schema_migrations WHERE version >= ?").run(VERSION);
   db.close();
 }
 

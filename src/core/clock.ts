@@ -37,5 +37,10 @@ export function parseInstant(text: string): string | undefined {
 
 /** Why parseInstant refused a text, for error messages. */
 export function instantProblem(text: unknown): string {
-  return typeof text === "string" && DATE_TIME.safeParse(text).success ? INSTANT_RANGE : INSTANT_FORMAT;
+  if (typeof text !== "string") return INSTANT_FORMAT;
+  if (DATE_TIME.safeParse(text).success) return INSTANT_RANGE;
+  // A URL's query reads `+` as a space: `…T10:00:00+02:00` sent unencoded arrives as `…T10:00:00 02:00`.
+  if (/^\d{4}-\d{2}-\d{2}T[\d:.]+ \d{2}(:?\d{2})?$/.test(text))
+    return `${INSTANT_FORMAT}; a space stands where the offset's + was: in a URL's query, send + as %2B`;
+  return INSTANT_FORMAT;
 }

@@ -17,6 +17,7 @@ import {
   requireAgentAndHolder,
   writerOf,
 } from "../memory/memories/project-memory.ts";
+import { checkSpan } from "../memory/memories/schemas.ts";
 import { searchableText } from "../memory/messages/message-service.ts";
 import type { LexicalHit, MemoryFilter, MessageFilter, VectorHit } from "../store/store.ts";
 import { rankMessages } from "./conversation-ranker.ts";
@@ -97,6 +98,7 @@ export class SearchService {
   async search(agentId: string, input: SearchInput): Promise<SearchResponse> {
     const q = parseInput(searchInput, input, "search");
     checkFilterValidity(q.filter, q.validAt, "search");
+    checkSpan("search", ["after", q.after], ["before", q.before]);
     if (q.includeSuperseded && q.validAt !== undefined)
       throw new InvalidInputError(
         "invalid search: includeSuperseded: finds facts whatever their validity; validAt finds those valid at one instant: give one or the other",

@@ -46,4 +46,37 @@ describe("values out of range over HTTP", () => {
     );
     assert.deepEqual(t.internalErrors, []);
   });
+
+  it("an empty span of times is 400 naming its end; an offset's + sent unencoded is named as such", async () => {
+    const t = testApp();
+    const agent = await t.agent();
+    await t.post(`/v1/agents/${agent.id}/memories`, { text: "Ada lives in Rome" });
+    const memories = await t.get(
+      `/v1/agents/${agent.id}/memories?createdAfter=2026-02-01&createdBefore=2026-01-01`,
+    );
+    assert.equal(memories.status, 400);
+    assert.equal(
+      memories.body.error.message,
+      "invalid memory list: createdBefore: must be later than createdAfter (2026-02-01T00:00:00.000Z): no time is at or after one and before the other",
+    );
+    const messages = await t.get(`/v1/agents/${agent.id}/messages?after=2026-01-01&before=2026-01-01`);
+    assert.equal(messages.status, 400);
+    assert.match(messages.body.error.message, /^invalid message list: before: must be later than after /);
+    const search = await t.post(`/v1/agents/${agent.id}/search`, {
+      query: "Rome",
+      after: "2026-03-01T00:00:00Z",
+      before: "2026-02-01T00:00:00Z",
+    });
+    assert.equal(search.status, 400);
+    assert.match(search.body.error.message, /^invalid search: before: must be later than after /);
+    const plus = await t.get(`/v1/agents/${agent.id}/memories?validAt=2026-01-01T10:00:00+02:00`);
+    assert.equal(plus.status, 400);
+    assert.match(
+      plus.body.error.message,
+      /validAt: .*a space stands where the offset's \+ was: in a URL's query, send \+ as %2B$/,
+    );
+    const encoded = await t.get(`/v1/agents/${agent.id}/memories?validAt=2026-01-01T10:00:00%2B02:00`);
+    assert.equal(encoded.status, 200);
+    assert.deepEqual(t.internalErrors, []);
+  });
 });

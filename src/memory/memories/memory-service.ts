@@ -23,6 +23,7 @@ import {
   withWriter,
 } from "./project-memory.ts";
 import {
+  checkSpan,
   MAX_BATCH,
   type MemoryInput,
   type MemoryListInput,
@@ -385,6 +386,7 @@ export class MemoryService {
   /** Newest first (oldest first with `oldestFirst`), filtered. */
   async list(agentId: string, options: MemoryListInput = {}): Promise<Page<Memory>> {
     const input = parseInput(memoryListInput, dropUndefined(options), "memory list");
+    checkSpan("memory list", ["createdAfter", input.createdAfter], ["createdBefore", input.createdBefore]);
     checkFilterValidity(input.filter, input.validAt, "memory list");
     if (input.cursor !== undefined && !isId("memory", input.cursor)) {
       throw new InvalidInputError("invalid memory list: cursor: not a cursor from this list");

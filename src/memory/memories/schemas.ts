@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { instantProblem, parseInstant } from "../../core/clock.ts";
+import { InvalidInputError } from "../../core/errors.ts";
 import { memoryFilterSchema } from "../../core/filter/filter-parse.ts";
 import { MAX_USER_ID } from "../../core/input-limits.ts";
 import { jsonObject } from "../../core/json-object.ts";
@@ -25,6 +26,22 @@ export function validityInOrder(
   validTo: string | null | undefined,
 ): boolean {
   return validFrom == null || validTo == null || Date.parse(validTo) >= Date.parse(validFrom);
+}
+
+/**
+ * Refuses an empty span of creation times: `before` (exclusive) must come after `after` (inclusive),
+ * or nothing could be found and the caller would not learn why. Reported on `before`, for `label`
+ * ("search"). Both are normalised UTC times (`isoTime`), which compare as text.
+ */
+export function checkSpan(
+  label: string,
+  [afterKey, after]: [string, string | undefined],
+  [beforeKey, before]: [string, string | undefined],
+): void {
+  if (after === undefined || before === undefined || before > after) return;
+  throw new InvalidInputError(
+    `invalid ${label}: ${beforeKey}: must be later than ${afterKey} (${after}): no time is at or after one and before the other`,
+  );
 }
 
 export const memoryKind = z

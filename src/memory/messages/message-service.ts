@@ -16,7 +16,7 @@ import {
 } from "../../store/rows/message-fields.ts";
 import type { IndexedMessage, UserConversation } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
-import { isoTime, provenanceInput } from "../memories/schemas.ts";
+import { checkSpan, isoTime, provenanceInput } from "../memories/schemas.ts";
 import { dropUndefined, pageOf } from "../pagination.ts";
 
 /** Longest message accepted, in characters. */
@@ -157,6 +157,7 @@ export class MessageService {
   /** Oldest first (or newest first), filtered by user, role and time, with cursor pagination. */
   async list(agentId: string, options: MessageListInput = {}): Promise<Page<Message>> {
     const input = parseInput(messageListInput, dropUndefined(options), "message list");
+    checkSpan("message list", ["after", input.after], ["before", input.before]);
     const agent = await requireAgent(this.#ctx, agentId);
     if (input.cursor !== undefined && (await this.#ctx.store.messages.get(agent.id, input.cursor)) === null) {
       throw new InvalidInputError("invalid message list: cursor: not a cursor from this list");

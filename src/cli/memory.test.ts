@@ -113,6 +113,13 @@ describe("engram memory add", () => {
     const validity = await s.cli(["memory", "add", "helper", "--file", order, "--json"]);
     assert.equal(validity.code, 1);
     assert.match(validity.json().error.message, /^invalid memory on line 3 of .*order\.jsonl: validTo/);
+    const one = join(s.dir, "one.jsonl");
+    writeFileSync(
+      one,
+      `\n${JSON.stringify({ text: "b", validFrom: "2025-02-01T00:00:00Z", validTo: "2025-01-01T00:00:00Z" })}\n`,
+    );
+    const single = await s.cli(["memory", "add", "helper", "--file", one, "--json"]);
+    assert.match(single.json().error.message, /^invalid memory on line 2 of .*one\.jsonl: validTo/);
     const missing = await s.cli(["memory", "add", "helper", "--file", join(s.dir, "no.jsonl"), "--json"]);
     assert.match(missing.json().error.message, /cannot read memories file .*no\.jsonl: no such file/);
     assert.deepEqual(await listIds(), []);

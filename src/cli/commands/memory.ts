@@ -386,8 +386,9 @@ async function memoryLines(
 }
 
 /**
- * Runs a batch write whose errors name items by index (`invalid memory 2: …`), naming them by
- * `name(index)` instead, e.g. by the line of the file they came from.
+ * Runs a batch write whose errors name items by index (`invalid memory 2: …`, or `invalid memory: …`
+ * for a batch of one), naming them by `name(index)` instead, e.g. by the line of the file they came
+ * from.
  */
 export async function renamingItems<T>(
   item: string,
@@ -398,8 +399,8 @@ export async function renamingItems<T>(
     return await write();
   } catch (error) {
     if (!EngramError.isInstance(error)) throw error;
-    const match = new RegExp(`^invalid ${item} (\\d+): `).exec(error.message);
-    const renamed = match === null ? undefined : name(Number(match[1]));
+    const match = new RegExp(`^invalid ${item}(?: (\\d+))?: `).exec(error.message);
+    const renamed = match === null ? undefined : name(Number(match[1] ?? 0));
     if (match === null || renamed === undefined) throw error;
     throw new EngramError(error.code, `invalid ${renamed}: ${error.message.slice(match[0].length)}`, {
       cause: error,

@@ -118,7 +118,16 @@ describe("engram send, chat and context", () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /agent nobody not found/);
     const responder = await s.cli(["send", "helper", "hi", "--responder", "x"]);
-    assert.match(responder.stderr, /responder: must be one of simple, reactive/);
+    assert.equal(responder.code, 2);
+    assert.match(
+      responder.stderr,
+      /^engram: --responder must be one of simple, reactive, got "x"\nSee 'engram send --help'/,
+    );
+    const context = await s.cli(["context", "helper", "--responder", "x"]);
+    assert.match(
+      context.stderr,
+      /^engram: --responder must be one of simple, reactive, got "x"\nSee 'engram context --help'/,
+    );
     assert.deepEqual((await s.ok(["messages", "list", "helper"])).items, []);
   });
 });

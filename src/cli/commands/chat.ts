@@ -32,7 +32,7 @@ export const chat = defineCommand({
       userId: options.user,
       sessionId: options.session,
       name: options.name,
-      responder: responderOption(options.responder),
+      responder: responderOption(options.responder, "chat"),
       maxSteps: intOption(options["max-steps"], "max-steps", "chat"),
     };
     const prompt = () => {

@@ -51,7 +51,7 @@ const send = defineCommand({
         userId: options.user,
         sessionId: options.session,
         name: options.name,
-        responder: responderOption(options.responder),
+        responder: responderOption(options.responder, "send"),
         maxSteps: intOption(options["max-steps"], "max-steps", "send"),
       })
       .catch((error: unknown) => {
@@ -105,7 +105,7 @@ const context = defineCommand({
     const compiled = await engram.runtime.context(agent.id, {
       query: options.query,
       userId: options.user,
-      responder: responderOption(options.responder),
+      responder: responderOption(options.responder, "context"),
       contextWindow: intOption(options["context-window"], "context-window", "context"),
     });
     return { data: compiled, text: formatContext(compiled) };

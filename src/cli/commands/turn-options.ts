@@ -1,6 +1,6 @@
 import { RESPONDERS, type ResponderName } from "../../agent/responder-names.ts";
-import { InvalidInputError } from "../../core/errors.ts";
 import { PROJECT_OPTION } from "../resolve-agent.ts";
+import { UsageError } from "../usage-error.ts";
 
 /** Flags of a turn, shared by `send` and `chat`. */
 export const TURN_OPTIONS = {
@@ -16,10 +16,10 @@ export const TURN_OPTIONS = {
   "max-steps": { type: "string", arg: "N", help: "model calls the reactive responder may make (default 8)" },
 } as const;
 
-/** A responder flag, checked. */
-export function responderOption(value: string | undefined): ResponderName | undefined {
+/** A responder flag, checked. @throws UsageError naming the flag. */
+export function responderOption(value: string | undefined, command: string): ResponderName | undefined {
   if (value === undefined) return undefined;
   if (!(RESPONDERS as readonly string[]).includes(value))
-    throw new InvalidInputError(`invalid message: responder: must be one of ${RESPONDERS.join(", ")}`);
+    throw new UsageError(`--responder must be one of ${RESPONDERS.join(", ")}, got "${value}"`, command);
   return value as ResponderName;
 }

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { indexTerms } from "../core/text.ts";
 import type { Engram } from "../engram.ts";
 import type { MessageInput } from "../memory/messages/message-service.ts";
+import type { Store } from "../store/store.ts";
+import { POSTING_BUDGET } from "../store/term-choice.ts";
 import { createTestEngram } from "../test/index.ts";
 import { CONVERSATION_DEFAULTS, type ConversationRanking, rankMessages } from "./conversation-ranker.ts";
 
@@ -17,6 +20,32 @@ async function conversation(engram: Engram, turns: [string, string, string][]) {
   }));
   await engram.messages.appendMany(agent.id, inputs);
   return agent;
+}
+
+/**
+ * The engine's store as a busy log's: the words of `texts` counted as in more messages than the
+ * posting budget (as its stock phrases are), among `total` messages, without writing them all.
+ */
+function withCommonWords(store: Store, texts: readonly string[], total = 20 * POSTING_BUDGET): Store {
+  const common = new Set(texts.flatMap((text) => indexTerms(text)));
+  const fakes: Record<string, unknown> = {
+    documentFrequencies: async (agentId: string, terms: readonly string[]) => {
+      const df = await store.messages.documentFrequencies(agentId, terms);
+      for (const term of terms) if (common.has(term)) df.set(term, POSTING_BUDGET + 1);
+      return df;
+    },
+    countForRanking: async () => total,
+  };
+  const messages = new Proxy(store.messages, {
+    get(target, property) {
+      if (typeof property === "string" && property in fakes) return fakes[property];
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return new Proxy(store, {
+    get: (target, property) => (property === "messages" ? messages : Reflect.get(target, property, target)),
+  });
 }
 
 const ids = (response: Awaited<ReturnType<Engram["search"]>>) =>
@@ -159,6 +188,13 @@ describe("conversation search", () => {
       `expansion should reach a turn sharing 'rye flour': ${JSON.stringify(found)}`,
     );
     assert.ok(!found.includes("t3"));
+    // Words in more messages than are searched say nothing about the subject: no expansion by them.
+    const common = withCommonWords(engram.store, ["rye flour"]);
+    const expanded = (await rankMessages(common, { agentId: agent.id }, "sourdough", 5)).map(
+      (r) => r.message.provenance.externalIds[0],
+    );
+    assert.equal(expanded[0], "t0");
+    assert.ok(!expanded.includes("t2"), `no expansion by 'rye flour': ${JSON.stringify(expanded)}`);
   });
 
   describe("questions and their answers", () => {
@@ -262,6 +298,23 @@ describe("conversation search", () => {
         assert.ok((scaled.get(stock) ?? 0) < (alike.get(stock) ?? 0), `${stock} takes less`);
         assert.ok((scaled.get(stock) ?? 0) < (scaled.get("t3") ?? 0), `${stock} ranks below the answer`);
       }
+      // In a log where the reply's words are too common to search, it takes nothing at all.
+      const common = withCommonWords(engram.store, ["Let me look into it for you."]);
+      const ranked = async (answer: number) =>
+        new Map(
+          (
+            await rankMessages(common, { agentId: agent.id }, query, 10, {
+              ...CONVERSATION_DEFAULTS,
+              questions: { ...CONVERSATION_DEFAULTS.questions, answer },
+              session,
+            })
+          ).map((r) => [r.message.provenance.externalIds[0], r.score]),
+        );
+      const credited = await ranked(CONVERSATION_DEFAULTS.questions.answer);
+      const none = await ranked(0);
+      for (const stock of ["t1", "t5"])
+        assert.equal(credited.get(stock), none.get(stock), `${stock} takes nothing`);
+      assert.ok((credited.get("t3") ?? 0) > (none.get("t3") ?? 0), "the answer keeps its credit");
     });
   });
 });

@@ -2,6 +2,7 @@ import { indexTerms, isIndexed, stem, tokenize } from "../core/text.ts";
 import type { Message } from "../core/types.ts";
 import { speakerOf } from "../store/rows/message-fields.ts";
 import type { MessageFilter, MessageWeights, Store } from "../store/store.ts";
+import { POSTING_BUDGET } from "../store/term-choice.ts";
 import { MAX_QUERY_TERMS } from "./query-terms.ts";
 import { isQuestion, questionShare } from "./question-share.ts";
 
@@ -131,7 +132,8 @@ export async function rankMessages(
     const weighted = [...candidates]
       .flatMap(([term, docs]) => {
         const n = df.get(term) ?? 0;
-        if (n < 2) return [];
+        // Shared by one turn only, or too common to search: no word about the subject.
+        if (n < 2 || n > POSTING_BUDGET) return [];
         const weight = docs.reduce(
           (sum, i) => sum + ((best[i]?.score ?? 0) / (top1 || 1)) * Math.log(total / n),
           0,
@@ -299,7 +301,10 @@ async function rarestWords(
   for (const [id, own] of terms) {
     let rarest = 0;
     for (const term of own) {
-      const n = Math.min(total, Math.max(1, df.get(term) ?? 1));
+      const found = df.get(term) ?? 1;
+      // A word too common to search (counted only up to the budget) tells nothing.
+      if (found > POSTING_BUDGET) continue;
+      const n = Math.min(total, Math.max(1, found));
       rarest = Math.max(rarest, Math.log(total / n) / Math.log(total));
     }
     out.set(id, rarest);

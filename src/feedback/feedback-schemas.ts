@@ -18,4 +18,7 @@ export const feedbackInput = z.strictObject({
 });
 export type FeedbackInput = z.input<typeof feedbackInput>;
 
+/** The start of the episode id of feedback on a turn whose id the caller chose (`feedbackEpisodeId`). */
+export const FEEDBACK_EPISODE_PREFIX = "epi_feedback_";
+
 export const turnIdInput = z.string().min(1, "must not be empty").max(200, "must be at most 200 characters");

@@ -5,7 +5,12 @@ import { parseInput } from "../core/validation.ts";
 import type { ExperienceService } from "../experience/experience-service.ts";
 import { type EngineContext, requireAgent } from "../memory/context.ts";
 import type { MessageService } from "../memory/messages/message-service.ts";
-import { type FeedbackInput, feedbackInput, turnIdInput } from "./feedback-schemas.ts";
+import {
+  FEEDBACK_EPISODE_PREFIX,
+  type FeedbackInput,
+  feedbackInput,
+  turnIdInput,
+} from "./feedback-schemas.ts";
 import { FEEDBACK_TASK, turnStep } from "./turn-step.ts";
 
 /** Feedback as recorded: the turn, what the agent did, the reward, and the episode it became. */
@@ -122,5 +127,5 @@ export class FeedbackService {
 
 /** The episode a turn's feedback becomes has an id derived from the turn's, so it is made only once. */
 export function feedbackEpisodeId(turnId: string): string {
-  return isId("turn", turnId) ? `epi_${turnId.slice(4)}` : `epi_feedback_${turnId}`;
+  return isId("turn", turnId) ? `epi_${turnId.slice(4)}` : `${FEEDBACK_EPISODE_PREFIX}${turnId}`;
 }

@@ -74,8 +74,8 @@ export interface CopyReport {
 /** What the destination lacks after a copy, by design. */
 export const COPY_NOTES: readonly string[] = [
   "vectors are not copied: run `engram memory reindex` on the destination with an embedding model (full-text search works at once)",
-  "the event log is not copied: the destination's log starts with one event per project, key, webhook, agent, MCP server and group copied",
-  "not copied: evolution runs, sleep-time jobs, webhook delivery logs, and the versions of deleted memories",
+  "the event log is not copied: the destination's log starts with one event per project, key, webhook, shared block, agent, MCP server and group copied",
+  "not copied: evolution runs, sleep-time jobs, webhook delivery logs, shared blocks' past edits, and the versions of deleted memories",
 ];
 
 /**
@@ -111,6 +111,7 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions 
     progress: options.onProgress ?? (() => {}),
   };
   const projects = await copyProjects(copy);
+  await copySharedBlocks(copy);
   const agents = await all(pages((after) => from.agents.list({ after, limit: PAGE })));
   const totals = await copyAgents(copy, agents);
   const mcpServers = await copyMcpServers(copy, agents);
@@ -156,6 +157,20 @@ async function copyProjects({ from, to, event }: Copy): Promise<number> {
     copied++;
   }
   return copied;
+}
+
+/**
+ * Every shared block at its version, before the agents: those no agent carries (never attached, or
+ * detached from all) are in no agent's export, and an agent's import attaches to a block its project has.
+ */
+async function copySharedBlocks({ from, to, event }: Copy): Promise<void> {
+  for await (const block of pages((after) => from.sharedBlocks.list({ after, limit: PAGE }))) {
+    const { id, projectId } = block;
+    await to.sharedBlocks.create(
+      block,
+      event({ projectId, kind: "block.copied", targetType: "block", targetId: id, after: block }),
+    );
+  }
 }
 
 /** Each agent through its export document, in one all-or-nothing import per agent, ids kept. */

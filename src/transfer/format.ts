@@ -2,13 +2,8 @@ import { z } from "zod";
 import { ID_PREFIX, type IdKind } from "../core/ids.ts";
 import { jsonObject } from "../core/json-object.ts";
 import { AUTHORS, MESSAGE_ROLES } from "../core/types.ts";
-import {
-  MAX_STEPS,
-  observationText,
-  stepFields,
-  taskText,
-  withAvailableAction,
-} from "../experience/schemas.ts";
+import { observationText, stepFields, taskText, withAvailableAction } from "../experience/schemas.ts";
+import { FEEDBACK_EPISODE_PREFIX, turnIdInput } from "../feedback/feedback-schemas.ts";
 import { IMAGE_MEDIA_TYPES, MAX_IMAGE_BYTES } from "../images/image-bytes.ts";
 import { insightCount, ruleText } from "../insights/insight-service.ts";
 import { agentInstructions, agentName, modelName } from "../memory/agents/agent-service.ts";
@@ -151,13 +146,27 @@ const message = z.strictObject({
   createdAt: instant,
 });
 
+const generatedEpisodeId = idOf("episode");
+
+/** An episode's id: generated, or the one feedback on a turn whose id the caller chose makes. */
+const episodeId = z
+  .string()
+  .refine(
+    (id) =>
+      generatedEpisodeId.safeParse(id).success ||
+      (id.startsWith(FEEDBACK_EPISODE_PREFIX) &&
+        turnIdInput.safeParse(id.slice(FEEDBACK_EPISODE_PREFIX.length)).success),
+    `must be ${ID_NAMES.episode} (${ID_PREFIX.episode}_…)`,
+  );
+
 const step = withAvailableAction(z.strictObject({ ...stepFields, index: count, createdAt: instant }));
 
 const episode = z.strictObject({
-  id: idOf("episode"),
+  id: episodeId,
   task: taskText,
   status: z.enum(["running", "finished"]),
-  steps: z.array(step).max(MAX_STEPS),
+  /** Not held to MAX_STEPS, which bounds one request: an episode recorded step by step may hold more. */
+  steps: z.array(step),
   finalObservation: observationText.nullable(),
   totalReward: finite,
   success: z.boolean().nullable(),

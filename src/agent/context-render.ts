@@ -72,7 +72,8 @@ export function renderSummary(summary: Message, info: SummaryInfo): string {
  * matters (see `validityNote`), and its text.
  */
 export function renderMemory(memory: Memory, nowIso?: string, scope?: MemoryScope): string {
-  const tags = memory.tags.length === 0 ? "" : `; tags: ${memory.tags.join(", ")}`;
+  const tags =
+    memory.tags.length === 0 ? "" : `; tags: ${fence(memory.tags.join(", "), "retrieved_memories")}`;
   const validity = validityNote(memory, nowIso);
   const note = validity === "" ? "" : `; ${validity}`;
   // The model can tell what its project shares from what it learned itself.
@@ -117,7 +118,18 @@ export function renderClock(nowIso: string): string {
   return `<memory_metadata>\nToday is ${nowIso.slice(0, 10)}.\n</memory_metadata>`;
 }
 
-/** Data cannot close the section it sits in. */
+/** Each fenced section's closing-tag pattern, compiled once. */
+const closingTags = new Map<string, RegExp>();
+
+/**
+ * Data cannot close the section it sits in: its closing tag, in any case and with any spacing a
+ * reader might take for it (`</Tag >`, `< /tag>`), has its slash escaped.
+ */
 function fence(text: string, tag: string): string {
-  return text.replaceAll(`</${tag}>`, `<\\/${tag}>`);
+  let closing = closingTags.get(tag);
+  if (closing === undefined) {
+    closing = new RegExp(`<(\\s*)/(\\s*${tag}\\s*)>`, "gi");
+    closingTags.set(tag, closing);
+  }
+  return text.replace(closing, "<$1\\/$2>");
 }

@@ -1,3 +1,4 @@
+import type { LanguageModelV3Content, LanguageModelV3StreamPart } from "@ai-sdk/provider";
 import type {
   ContentPart,
   generateText,
@@ -49,7 +50,7 @@ export async function runModel(input: ModelCallInput, streaming: boolean): Promi
   // history back in front of it through `prepareStep`, which the SDK passes on as it is.
   const history = input.messages.slice(0, -1);
   const settings = {
-    model: input.model,
+    model: withTools ? answersWhenTold(input.model) : input.model,
     system: input.system,
     messages: input.messages.slice(-1),
     maxRetries: 0,
@@ -78,6 +79,49 @@ export async function runModel(input: ModelCallInput, streaming: boolean): Promi
     ...(withTools ? { tools: input.tools, stopWhen: aiSdk().stepCountIs(input.responder.maxSteps) } : {}),
   };
   return streaming ? stream(input, settings) : generate(input, settings);
+}
+
+/**
+ * The model, held to tool choice `none`: a call that must answer gets no tool calls back, even from a
+ * server that ignores tool_choice (Ollama does), for which the SDK would fail the whole turn. What
+ * the model wrote is its answer; the tools it tried to call in that call are not run.
+ */
+function answersWhenTold(model: LanguageModel): LanguageModel {
+  if (typeof model === "string" || model.specificationVersion !== "v3") return model;
+  const isCall = (part: LanguageModelV3Content | LanguageModelV3StreamPart) =>
+    part.type === "tool-call" || part.type.startsWith("tool-input-");
+  const answered = <R extends { unified: string; raw: string | undefined }>(reason: R): R =>
+    reason.unified === "tool-calls" ? { ...reason, unified: "stop" } : reason;
+  return aiSdk().wrapLanguageModel({
+    model,
+    middleware: {
+      specificationVersion: "v3",
+      wrapGenerate: async ({ doGenerate, params }) => {
+        const result = await doGenerate();
+        if (params.toolChoice?.type !== "none" || !result.content.some(isCall)) return result;
+        return {
+          ...result,
+          content: result.content.filter((part) => !isCall(part)),
+          finishReason: answered(result.finishReason),
+        };
+      },
+      wrapStream: async ({ doStream, params }) => {
+        const result = await doStream();
+        if (params.toolChoice?.type !== "none") return result;
+        const stream = result.stream.pipeThrough(
+          new TransformStream<LanguageModelV3StreamPart, LanguageModelV3StreamPart>({
+            transform(part, controller) {
+              if (isCall(part)) return;
+              controller.enqueue(
+                part.type === "finish" ? { ...part, finishReason: answered(part.finishReason) } : part,
+              );
+            },
+          }),
+        );
+        return { ...result, stream };
+      },
+    },
+  });
 }
 
 async function generate(

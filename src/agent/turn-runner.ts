@@ -121,8 +121,8 @@ export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnRe
       emit({ type: "summary", messageId: summary.message.id, covered: summary.covered });
       compiled = await s.compile(plan);
     }
-    const steps = await viaModel(plan.streaming, () =>
-      runModel(
+    const steps = await viaModel(plan.streaming, async () => {
+      const steps = await runModel(
         {
           model: plan.model,
           system: compiled.context.system,
@@ -136,8 +136,11 @@ export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnRe
           refreshSystem: refresher(s, plan, compiled),
         },
         plan.streaming,
-      ),
-    );
+      );
+      // A turn timed out or cancelled while a tool ran does not end as if it had answered.
+      controller.signal.throwIfAborted();
+      return steps;
+    });
     for (const step of steps) usage = addUsage(usage, step.usage);
     const pending = pendingToolCalls(steps, plan.clientTools);
     const answer = pending.length > 0 ? (steps.at(-1)?.text.trim() ?? "") : answerOf(steps);
@@ -271,11 +274,38 @@ function track(tools: Record<string, Tool>, plan: TurnPlan): Record<string, Tool
       ...tool,
       execute: (input: unknown, options: Parameters<typeof execute>[1]) => {
         plan.toolCalls.push({ toolCallId: options.toolCallId, toolName: name });
-        return execute(input, options);
+        return untilAborted(execute(input, options), options.abortSignal);
       },
     } as Tool;
   }
   return out;
+}
+
+/**
+ * A tool's result, or the turn's abort (its time-out or cancellation), whichever comes first: a tool
+ * that ignores its abortSignal cannot hold a turn, and the conversation queued behind it, forever.
+ */
+function untilAborted<T>(result: T, signal: AbortSignal | undefined): T {
+  if (signal === undefined || !isPromiseLike(result)) return result;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    result.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  }) as T;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
 
 /**

@@ -144,6 +144,49 @@ describe("memory tools", () => {
     assert.equal(model.calls.length, 6);
   });
 
+  it("memory_insert with a key replaces the user's fact of that key; a bad key or validity is a tool error", async () => {
+    const { engram, agent } = await setup([
+      call("memory_insert", { text: "Ada lives in Berlin", key: "user.city", validFrom: "2025-01-01" }),
+      { text: "Noted." },
+      call("memory_insert", { text: "Ada lives in Lisbon", key: "user.city" }),
+      { text: "Noted the move." },
+      {
+        toolCalls: [
+          { name: "memory_insert", input: { text: "Ada lives in Rome", key: "User City" } },
+          {
+            name: "memory_insert",
+            input: { text: "Ada was in Oslo", validFrom: "2025-03-01", validTo: "2025-02-01" },
+          },
+        ],
+      },
+      { text: "I could not save those." },
+    ]);
+    const first = await engram.runtime.send(agent.id, { content: "I live in Berlin", userId: "ada" });
+    const berlinId = first.edits[0]?.memoryId as string;
+    const second = await engram.runtime.send(agent.id, { content: "I moved to Lisbon", userId: "ada" });
+    const lisbon = await engram.memories.get(agent.id, second.edits[0]?.memoryId as string);
+    assert.deepEqual(
+      [lisbon.kind, lisbon.key, lisbon.userId, lisbon.validTo],
+      ["fact", "user.city", "ada", null],
+    );
+    const berlin = await engram.memories.get(agent.id, berlinId);
+    assert.equal(berlin.validFrom, "2025-01-01T00:00:00.000Z");
+    assert.equal(berlin.validTo, lisbon.validFrom);
+    const found = await engram.search(agent.id, { query: "lives", userId: "ada", recordAccess: false });
+    assert.deepEqual(
+      found.results.map((r) => r.text),
+      ["Ada lives in Lisbon"],
+    );
+
+    const before = (await engram.memories.list(agent.id)).items.length;
+    const bad = await engram.runtime.send(agent.id, { content: "more", userId: "ada" });
+    const errors = bad.messages.filter((m) => m.role === "tool").map((m) => String(m.content));
+    assert.equal(errors.length, 2);
+    assert.match(errors[0] ?? "", /key: /);
+    assert.match(errors[1] ?? "", /validTo: /);
+    assert.equal((await engram.memories.list(agent.id)).items.length, before);
+  });
+
   it("memory_insert writes project memory when the agent may; another agent's memory_search finds it as the project's", async () => {
     const { engram, agent } = await setup([
       call("memory_insert", { text: "The wiki moved to wiki.example.com", scope: "project" }),

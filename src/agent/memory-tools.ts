@@ -68,6 +68,22 @@ function toolInputs() {
     insertInput: zodSchema(
       z.object({
         text: z.string().min(1).describe("what to remember, self-contained"),
+        kind: z.string().optional().describe("fact, observation, note (default) … one lower-case word"),
+        key: z
+          .string()
+          .optional()
+          .describe(
+            "for a fact that can change, what it is about as lower-case dotted segments (user.city, " +
+              "user.employer): it replaces the fact of the same key, which stops being true",
+          ),
+        validFrom: z
+          .string()
+          .optional()
+          .describe("ISO 8601 date or time the fact became true, if known (default: now)"),
+        validTo: z
+          .string()
+          .optional()
+          .describe("ISO 8601 date or time the fact stopped being true, if it has"),
         tags: z.array(z.string()).optional().describe("a few keywords to file it under"),
         scope: z
           .enum(["agent", "project"])
@@ -171,9 +187,10 @@ export function memoryTools(services: MemoryToolServices, scope: ToolScope): Rec
     }),
     memory_insert: tool({
       description:
-        "Save a fact or note to long-term memory (not always in context; found later with memory_search).",
+        "Save a fact or note to long-term memory (not always in context; found later with memory_search). " +
+        "Give a key to a fact that can change (where the user lives): the new value replaces the old one.",
       inputSchema: schemas.insertInput,
-      execute: async ({ text, tags, scope: where }, { toolCallId }) => {
+      execute: async ({ text, kind, key, validFrom, validTo, tags, scope: where }, { toolCallId }) => {
         try {
           const memory = await services.memories.add(
             scope.agentId,
@@ -181,7 +198,10 @@ export function memoryTools(services: MemoryToolServices, scope: ToolScope): Rec
               text,
               tags: tags ?? [],
               scope: where,
-              kind: "note",
+              kind: kind ?? (key === undefined ? "note" : "fact"),
+              ...(key === undefined ? {} : { key }),
+              ...(validFrom === undefined ? {} : { validFrom }),
+              ...(validTo === undefined ? {} : { validTo }),
               userId: scope.userId,
               metadata: { turnId: scope.turnId, toolCallId },
             },

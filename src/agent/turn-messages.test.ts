@@ -8,7 +8,7 @@ const at = "2026-01-01T00:00:00.000Z";
 const base = { turnId: "turn_1", userId: undefined, sessionId: undefined, model: "openai:gpt-4o-mini" };
 
 describe("stepMessages", () => {
-  it("stores what a model wrote even when it could not be stored as it is: deep inputs, lone surrogates", async () => {
+  it("stores what a model wrote even when it could not be stored as it is: deep or huge inputs, lone surrogates", async () => {
     const deep = JSON.parse(`${"[".repeat(500)}${"]".repeat(500)}`);
     const steps: StepRecord[] = [
       {
@@ -17,6 +17,7 @@ describe("stepMessages", () => {
           { toolCallId: "c1", toolName: "lookup", input: { query: deep }, invalid: true },
           { toolCallId: "c2", toolName: "look\ud800", input: { query: "half \ud800" }, invalid: false },
           { toolCallId: "c3", toolName: "lookup", input: { query: ["fine", { a: 1 }] }, invalid: false },
+          { toolCallId: "c4", toolName: "lookup", input: { query: "x".repeat(200_000) }, invalid: true },
         ],
         toolResults: [{ toolCallId: "c2", toolName: "look\ud800", output: "found \udc00", isError: false }],
         usage,
@@ -35,6 +36,10 @@ describe("stepMessages", () => {
       { unstored: "the input was nested deeper than 61 levels" },
       '{"query":"half \\ud800"}',
       { query: ["fine", { a: 1 }] },
+      {
+        unstored: "the input was 200012 characters of JSON, over the 100000 a message holds",
+        start: `{"query":"${"x".repeat(1990)}`,
+      },
     ]);
     assert.equal(recorded[1]?.toolName, "look\uFFFD");
     assert.equal(result?.name, "look\uFFFD");

@@ -112,15 +112,21 @@ export function outputText(output: unknown): string {
 
 /**
  * A tool call's input as a message's metadata can hold it (under `metadata.toolCalls.N.input`, three
- * levels down): as the model wrote it; when it nests too deep, a note saying so; when it holds a
- * lone surrogate, its JSON text (where the half is an escape). A model's odd call never fails the
- * turn that records it.
+ * levels down): as the model wrote it; when it nests too deep, a note saying so; when its JSON is
+ * longer than a message may be, a note and its start (it would be sent again with every later
+ * prompt); when it holds a lone surrogate, its JSON text (where the half is an escape). A model's
+ * odd call never fails the turn that records it.
  */
 function storableInput(input: unknown): unknown {
   const problem = findInputProblem(input, MAX_JSON_DEPTH - 3);
-  if (problem === undefined) return input;
-  if (problem.kind === "too_deep") return { unstored: `the input was ${problem.message}` };
-  return wellFormedPrefix(outputText(input), 2000);
+  if (problem?.kind === "too_deep") return { unstored: `the input was ${problem.message}` };
+  const text = outputText(input);
+  if (text.length > MAX_MESSAGE_CHARS)
+    return {
+      unstored: `the input was ${text.length} characters of JSON, over the ${MAX_MESSAGE_CHARS} a message holds`,
+      start: wellFormedPrefix(text, 2000),
+    };
+  return problem === undefined ? input : wellFormedPrefix(text, 2000);
 }
 
 function renderCalls(calls: StepRecord["toolCalls"]): string {

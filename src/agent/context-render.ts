@@ -78,7 +78,14 @@ export function renderMemory(memory: Memory, nowIso?: string, scope?: MemoryScop
   const note = validity === "" ? "" : `; ${validity}`;
   // The model can tell what its project shares from what it learned itself.
   const shared = scope === "project" ? "; project memory" : "";
-  return `- [${memory.createdAt.slice(0, 10)}] (${memory.kind}${tags}${note}${shared}) ${fence(memory.text, "retrieved_memories")}`;
+  return indented(
+    `- [${memory.createdAt.slice(0, 10)}] (${memory.kind}${tags}${note}${shared}) ${fence(memory.text, "retrieved_memories")}`,
+  );
+}
+
+/** A memory's further lines, indented under its first: its text or tags cannot pass for another memory's line. */
+function indented(text: string): string {
+  return text.replace(/\r\n?|\n/g, "\n  ");
 }
 
 /**

@@ -96,14 +96,19 @@ for (const streaming of [false, true]) {
         execute: () => new Promise(() => {}),
       });
       const timer = new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 3000).unref());
+      let said = "";
       const outcome = await Promise.race([
         turn(engram, agent.id, streaming, { content: "hi" }).then(
           () => "answered",
-          (e: EngramError) => e.details?.reason,
+          (e: EngramError) => {
+            said = e.message;
+            return e.details?.reason;
+          },
         ),
         timer,
       ]);
       assert.equal(outcome, "timeout");
+      assert.match(said, /the turn did not finish within 200 ms: it was waiting on tool slow/);
       const log = (await engram.messages.list(agent.id)).items;
       assert.deepEqual(
         log.map((m) => m.role),

@@ -20,6 +20,10 @@ export interface AbortState {
   timedOut: boolean;
   timeoutMs: number;
   aborted: boolean;
+  /** The tool calls running now (id → tool name). */
+  runningTools: Map<string, string>;
+  /** The tools that were running when the turn timed out: it waited on them, not on the model. */
+  waitingOn: string[];
 }
 
 /**
@@ -33,8 +37,15 @@ export function modelFailure(
   streaming = false,
 ): EngramError {
   if (EngramError.isInstance(error)) return error;
-  if (abort.timedOut)
-    return fail("timeout", `model ${modelName} did not finish within ${abort.timeoutMs} ms`, error);
+  if (abort.timedOut) {
+    return fail(
+      "timeout",
+      abort.waitingOn.length === 0
+        ? `model ${modelName} did not finish within ${abort.timeoutMs} ms`
+        : `the turn did not finish within ${abort.timeoutMs} ms: it was waiting on tool ${abort.waitingOn.join(", ")}`,
+      error,
+    );
+  }
   if (abort.aborted) return fail("cancelled", "the turn was cancelled before the model finished", error);
   let attempts: number | undefined;
   let cause = error;

@@ -76,10 +76,17 @@ export interface RunnerServices extends RuntimeServices {
  * already made stay, and the record lists them.
  */
 export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnResult> {
-  const abort: AbortState = { timedOut: false, timeoutMs: plan.settings.timeoutMs, aborted: false };
+  const abort: AbortState = {
+    timedOut: false,
+    timeoutMs: plan.settings.timeoutMs,
+    aborted: false,
+    runningTools: new Map(),
+    waitingOn: [],
+  };
   const controller = new AbortController();
   const timer = setTimeout(() => {
     abort.timedOut = true;
+    abort.waitingOn = [...new Set(abort.runningTools.values())];
     controller.abort(new Error(`timed out after ${plan.settings.timeoutMs} ms`));
   }, plan.settings.timeoutMs);
   const onCallerAbort = () => {
@@ -127,7 +134,7 @@ export async function runTurn(s: RunnerServices, plan: TurnPlan): Promise<TurnRe
           model: plan.model,
           system: compiled.context.system,
           messages: compiled.context.messages,
-          tools: track(compiled.context.sections.tools.names.length > 0 ? plan.tools : {}, plan),
+          tools: track(compiled.context.sections.tools.names.length > 0 ? plan.tools : {}, plan, abort),
           responder: plan.responder,
           abortSignal: controller.signal,
           maxOutputTokens: plan.settings.reserveOutputTokens,
@@ -261,8 +268,11 @@ async function recordFailure(
   return written.map((m: Message) => m.id);
 }
 
-/** Records each tool call as it starts, so a turn that fails can say what ran. */
-function track(tools: Record<string, Tool>, plan: TurnPlan): Record<string, Tool> {
+/**
+ * Records each tool call as it starts, so a turn that fails can say what ran, and keeps the calls
+ * still running in `abort`, so a time-out can say what it waited on.
+ */
+function track(tools: Record<string, Tool>, plan: TurnPlan, abort: AbortState): Record<string, Tool> {
   const out: Record<string, Tool> = {};
   for (const [name, tool] of Object.entries(tools)) {
     const execute = tool.execute;
@@ -274,7 +284,14 @@ function track(tools: Record<string, Tool>, plan: TurnPlan): Record<string, Tool
       ...tool,
       execute: (input: unknown, options: Parameters<typeof execute>[1]) => {
         plan.toolCalls.push({ toolCallId: options.toolCallId, toolName: name });
-        return untilAborted(execute(input, options), options.abortSignal);
+        const result = untilAborted(execute(input, options), options.abortSignal);
+        if (!isPromiseLike(result)) return result;
+        abort.runningTools.set(options.toolCallId, name);
+        const done = () => {
+          abort.runningTools.delete(options.toolCallId);
+        };
+        result.then(done, done);
+        return result;
       },
     } as Tool;
   }

@@ -1,13 +1,13 @@
 import { ConflictError, InvalidInputError, NotFoundError } from "../core/errors.ts";
-import { isId } from "../core/ids.ts";
 import type { Episode } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import type { ExperienceService } from "../experience/experience-service.ts";
 import { type EngineContext, requireAgent } from "../memory/context.ts";
 import type { MessageService } from "../memory/messages/message-service.ts";
 import {
-  FEEDBACK_EPISODE_PREFIX,
+  earlierFeedbackEpisodeId,
   type FeedbackInput,
+  feedbackEpisodeId,
   feedbackInput,
   turnIdInput,
 } from "./feedback-schemas.ts";
@@ -69,17 +69,17 @@ export class FeedbackService {
       throw new InvalidInputError(
         `invalid feedback: turn ${id} holds no user message (it continued after client tool calls): give feedback on the turn that asked`,
       );
-    const episodeId = feedbackEpisodeId(id);
+    const episodeId = feedbackEpisodeId(agent.id, id);
     const taken = async () => {
-      const existing = await this.#ctx.store.episodes.get(agent.id, episodeId, { lastSteps: 0 });
-      return existing === null
-        ? null
-        : new ConflictError(
-            `turn ${id} already has feedback (episode ${episodeId}): it is given once per turn`,
-            {
-              details: { episodeId },
-            },
+      for (const candidate of [episodeId, earlierFeedbackEpisodeId(id)]) {
+        const existing = await this.#ctx.store.episodes.get(agent.id, candidate, { lastSteps: 0 });
+        if (existing !== null)
+          return new ConflictError(
+            `turn ${id} already has feedback (episode ${candidate}): it is given once per turn`,
+            { details: { episodeId: candidate } },
           );
+      }
+      return null;
     };
     const before = await taken();
     if (before !== null) throw before;
@@ -123,9 +123,4 @@ export class FeedbackService {
       episode,
     };
   }
-}
-
-/** The episode a turn's feedback becomes has an id derived from the turn's, so it is made only once. */
-export function feedbackEpisodeId(turnId: string): string {
-  return isId("turn", turnId) ? `epi_${turnId.slice(4)}` : `${FEEDBACK_EPISODE_PREFIX}${turnId}`;
 }

@@ -3,7 +3,7 @@ import { ID_PREFIX, type IdKind } from "../core/ids.ts";
 import { jsonObject } from "../core/json-object.ts";
 import { AUTHORS, MESSAGE_ROLES } from "../core/types.ts";
 import { observationText, stepFields, taskText, withAvailableAction } from "../experience/schemas.ts";
-import { FEEDBACK_EPISODE_PREFIX, turnIdInput } from "../feedback/feedback-schemas.ts";
+import { isFeedbackEpisodeId } from "../feedback/feedback-schemas.ts";
 import { IMAGE_MEDIA_TYPES, MAX_IMAGE_BYTES } from "../images/image-bytes.ts";
 import { insightCount, ruleText } from "../insights/insight-service.ts";
 import { agentInstructions, agentName, modelName } from "../memory/agents/agent-service.ts";
@@ -152,10 +152,7 @@ const generatedEpisodeId = idOf("episode");
 const episodeId = z
   .string()
   .refine(
-    (id) =>
-      generatedEpisodeId.safeParse(id).success ||
-      (id.startsWith(FEEDBACK_EPISODE_PREFIX) &&
-        turnIdInput.safeParse(id.slice(FEEDBACK_EPISODE_PREFIX.length)).success),
+    (id) => generatedEpisodeId.safeParse(id).success || isFeedbackEpisodeId(id),
     `must be ${ID_NAMES.episode} (${ID_PREFIX.episode}_…)`,
   );
 

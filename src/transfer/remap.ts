@@ -1,4 +1,5 @@
 import type { IdGenerator } from "../core/ids.ts";
+import { feedbackEpisodeId } from "../feedback/feedback-schemas.ts";
 import type { ExportDocument } from "./format.ts";
 
 /**
@@ -13,7 +14,15 @@ export function freshIds(doc: ExportDocument, generateId: IdGenerator): Map<stri
   for (const id of oldestFirst(doc.memories)) ids.set(id, generateId("memory"));
   // The conversation's order is its own (backfilled messages may carry older times).
   for (const message of doc.messages) ids.set(message.id, generateId("message"));
+  const newAgentId = ids.get(doc.agent.id) as string;
   for (const id of oldestFirst(doc.episodes)) ids.set(id, generateId("episode"));
+  // Feedback's episode is named after its agent and turn, so that a turn is rated once: the copy's
+  // turns (whose ids stay) are its own to rate once.
+  for (const episode of doc.episodes) {
+    const { source, turnId } = episode.metadata;
+    if (source === "feedback" && typeof turnId === "string")
+      ids.set(episode.id, feedbackEpisodeId(newAgentId, turnId));
+  }
   for (const id of oldestFirst(doc.experience.records)) ids.set(id, generateId("experience"));
   for (const id of oldestFirst(doc.insights)) ids.set(id, generateId("insight"));
   return ids;

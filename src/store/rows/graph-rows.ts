@@ -49,7 +49,8 @@ export function toRelation(row: RelationRow): Relation {
     weight: Number(row.weight),
     validFrom: row.valid_from,
     validTo: row.valid_to,
-    provenance: provenance as GraphSource[],
+    // In one key order on both backends (PostgreSQL's JSONB keeps keys sorted by length, then bytes).
+    provenance: (provenance as GraphSource[]).map(({ source, id }) => ({ source, id })),
   };
 }
 

@@ -1,4 +1,5 @@
 import { DELIVER_JOB } from "../../core/types.ts";
+import { canTakeOver, endOfLapsedAttempt, type LapsedJobRow } from "../lapsed-jobs.ts";
 import type { ClaimOptions } from "../store.ts";
 import type { Sql } from "./pg-database.ts";
 
@@ -43,10 +44,13 @@ export async function claimDueJob(tx: Sql, options: ClaimOptions): Promise<strin
   const skipped: string[] = [];
   const skip = bind(skipped);
   where.push(`NOT (j.agent_id = ANY(${skip}::text[]))`);
-  const pick = `SELECT j.id, j.agent_id, j.kind FROM jobs j WHERE ${where.join(" AND ")}
-    ORDER BY j.run_after, j.rowid LIMIT 1 FOR UPDATE OF j SKIP LOCKED`;
+  const pick = `SELECT j.id, j.agent_id, j.kind, j.status, j.attempts, j.max_attempts FROM jobs j
+    WHERE ${where.join(" AND ")} ORDER BY j.run_after, j.rowid LIMIT 1 FOR UPDATE OF j SKIP LOCKED`;
   for (let tries = 0; tries < MAX_CANDIDATES; tries++) {
-    const candidate = await tx.get<{ id: string; agent_id: string; kind: string }>(pick, params);
+    const candidate = await tx.get<LapsedJobRow & { agent_id: string; kind: string; status: string }>(
+      pick,
+      params,
+    );
     if (candidate === undefined) return null;
     if (candidate.kind === DELIVER_JOB) return take(tx, candidate.id, options);
     skipped.push(candidate.agent_id);
@@ -55,15 +59,49 @@ export async function claimDueJob(tx: Sql, options: ClaimOptions): Promise<strin
       candidate.agent_id,
     ]);
     if (locked?.ok !== true) continue;
-    const check = await tx.get<{ busy: boolean }>(`SELECT ${othersRunning("$1", "$2", "$3")} AS busy`, [
-      candidate.agent_id,
-      candidate.id,
-      options.now,
-    ]);
-    if (check?.busy !== false) continue;
-    return take(tx, candidate.id, options);
+    const busy = async () =>
+      (
+        await tx.get<{ busy: boolean }>(`SELECT ${othersRunning("$1", "$2", "$3")} AS busy`, [
+          candidate.agent_id,
+          candidate.id,
+          options.now,
+        ])
+      )?.busy !== false;
+    if (await busy()) continue;
+    // The agent's other lapsed attempts end here, so none completes beside this job (see lapsed-jobs).
+    const takeOver = canTakeOver(candidate);
+    await endLapsed(tx, candidate.agent_id, options.now, takeOver ? candidate.id : null);
+    // A lapsed attempt that renewed its lease meanwhile was left running: it keeps the agent.
+    if (takeOver) {
+      if (await busy()) continue;
+      return take(tx, candidate.id, options);
+    }
+    // A lapsed job with no attempts left has just failed: its agent may have another job due.
+    skipped.pop();
   }
   return null;
+}
+
+/**
+ * Ends the agent's sleep-time attempts whose leases lapsed, but `keep`'s, under the agent's claim
+ * lock. An attempt completing right now holds its row: the update waits for it, then leaves the
+ * job as that attempt left it.
+ */
+async function endLapsed(tx: Sql, agentId: string, now: string, keep: string | null): Promise<void> {
+  const lapsed = await tx.all<LapsedJobRow>(
+    `SELECT id, attempts, max_attempts FROM jobs WHERE agent_id = $1 AND kind <> '${DELIVER_JOB}'
+       AND status = 'running' AND lease_expires_at <= $2 ORDER BY id`,
+    [agentId, now],
+  );
+  for (const row of lapsed) {
+    if (row.id === keep) continue;
+    const end = endOfLapsedAttempt(row, now);
+    await tx.run(
+      `UPDATE jobs SET status = $1, error = $2, finished_at = $3, lease_expires_at = NULL
+         WHERE id = $4 AND status = 'running' AND attempts = $5 AND lease_expires_at <= $6`,
+      [end.status, end.error, end.finishedAt, row.id, row.attempts, now],
+    );
+  }
 }
 
 /** Marks the job running under the claim's lease, counting the attempt. */

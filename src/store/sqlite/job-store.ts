@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import { DELIVER_JOB, type Job } from "../../core/types.ts";
+import { canTakeOver, endOfLapsedAttempt, type LapsedJobRow } from "../lapsed-jobs.ts";
 import { JOB_COLUMNS, type JobRow, jobValues, toJob } from "../rows/job-rows.ts";
 import type {
   ClaimOptions,
@@ -112,11 +113,19 @@ export class SqliteJobStore implements JobStore {
         where.push(`j.kind IN (${options.kinds.map(() => "?").join(", ")})`);
         params.push(...options.kinds);
       }
-      const row = this.#s.get<{ id: string }>(
-        `SELECT j.id FROM jobs j WHERE ${where.join(" AND ")} ORDER BY j.run_after, j.rowid LIMIT 1`,
-        ...params,
-      );
-      if (row === undefined) return null;
+      const pick = `SELECT j.id, j.agent_id, j.kind, j.status, j.attempts, j.max_attempts FROM jobs j
+        WHERE ${where.join(" AND ")} ORDER BY j.run_after, j.rowid LIMIT 1`;
+      let row: (LapsedJobRow & { agent_id: string; kind: string; status: string }) | undefined;
+      for (;;) {
+        row = this.#s.get(pick, ...params);
+        if (row === undefined) return null;
+        if (row.kind === DELIVER_JOB) break;
+        // The agent's other lapsed attempts end here, so none completes beside this job (see lapsed-jobs).
+        const takeOver = canTakeOver(row);
+        this.#endLapsed(row.agent_id, options.now, takeOver ? row.id : null);
+        // A lapsed job with no attempts left has just failed; look for the next one.
+        if (takeOver) break;
+      }
       this.#s.run(
         `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?, lease_expires_at = ?,
            finished_at = NULL WHERE id = ?`,
@@ -126,6 +135,29 @@ export class SqliteJobStore implements JobStore {
       );
       return this.#get(row.id);
     });
+  }
+
+  /** Ends the agent's sleep-time attempts whose leases lapsed, but `keep`'s (see lapsed-jobs). */
+  #endLapsed(agentId: string, now: string, keep: string | null): void {
+    const lapsed = this.#s.all<LapsedJobRow>(
+      `SELECT id, attempts, max_attempts FROM jobs WHERE agent_id = ? AND kind <> '${DELIVER_JOB}'
+         AND status = 'running' AND lease_expires_at <= ?`,
+      agentId,
+      now,
+    );
+    for (const row of lapsed) {
+      if (row.id === keep) continue;
+      const end = endOfLapsedAttempt(row, now);
+      this.#s.run(
+        `UPDATE jobs SET status = ?, error = ?, finished_at = ?, lease_expires_at = NULL
+           WHERE id = ? AND status = 'running' AND attempts = ?`,
+        end.status,
+        end.error,
+        end.finishedAt,
+        row.id,
+        row.attempts,
+      );
+    }
   }
 
   async renew(id: string, attempt: number, leaseExpiresAt: string): Promise<boolean> {

@@ -91,7 +91,9 @@ export class PgDatabase implements Sql {
   readonly schema: string;
   /** The URL without its password, for messages and logs. */
   readonly where: string;
-  #ready: Promise<void> = Promise.resolve();
+  /** What makes the database ready (see `setReady`), and its run: null until asked again. */
+  #open: () => Promise<void> = () => Promise.resolve();
+  #ready: Promise<void> | null = Promise.resolve();
   /** The names of prepared statements, by text. */
   readonly #prepared = new Map<string, string>();
   readonly #prepare: boolean;
@@ -130,19 +132,32 @@ export class PgDatabase implements Sql {
           }, options.statistics);
   }
 
-  /** Makes every query wait for `step` (e.g. migrations) first; a failed step fails every query. */
-  setReady(step: Promise<void>): void {
-    this.#ready = step;
-    // Callers see the failure on their own query; this keeps it from also being an unhandled rejection.
-    step.catch(() => {});
+  /**
+   * Makes every query wait for `open` (e.g. migrations), run now, first. A failed run fails every
+   * query, except that one that could not reach the server (`unavailable`: it is down, restarting,
+   * failing over) is run again by the next query, so the database opens once the server is back.
+   */
+  setReady(open: () => Promise<void>): void {
+    this.#open = open;
+    this.#ready = null;
+    void this.ready();
   }
 
   ready(): Promise<void> {
+    if (this.#ready === null) {
+      const step: Promise<void> = this.#open().catch((error: unknown) => {
+        if (isUnavailable(error) && this.#ready === step) this.#ready = null;
+        throw error;
+      });
+      // Callers see the failure on their own query; this keeps it from also being an unhandled rejection.
+      step.catch(() => {});
+      this.#ready = step;
+    }
     return this.#ready;
   }
 
   async all<T>(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<T[]> {
-    await this.#ready;
+    await this.ready();
     try {
       return (await this.#query<T>(this.pool, text, params, options)).rows;
     } catch (error) {
@@ -161,7 +176,7 @@ export class PgDatabase implements Sql {
   }
 
   async run(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<number> {
-    await this.#ready;
+    await this.ready();
     return (await this.#query(this.pool, text, params, options)).rowCount ?? 0;
   }
 
@@ -175,7 +190,7 @@ export class PgDatabase implements Sql {
    * or a deadlock, so `fn` must only touch the database.
    */
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-    await this.#ready;
+    await this.ready();
     return this.transactionNow(fn);
   }
 

@@ -55,7 +55,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const warnings: string[] = [];
   // Whether pgvector is there is known once the store has opened: `vectors` settles in `ready()`.
   let vectors: PgVectorStore | null = null;
-  db.setReady(
+  db.setReady(() =>
     migratePostgres(db).then(async () => {
       const found = await findPgVector(db).catch((error: Error) => ({ unavailable: error.message }));
       if ("unavailable" in found) warnings.push(vectorWarning(found.unavailable));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
+import { DatabaseSync } from "node:sqlite";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { spawnServe } from "../bench/serve-process.ts";
 import { createEngram } from "../engram.ts";
@@ -206,6 +207,49 @@ describe("the server process survives crashes and stops cleanly", () => {
       assert.ok(!now.includes(before[0] as string));
       assert.match(server.stderr(), /exited with SIGKILL; starting another/);
     } finally {
+      server.child.kill("SIGTERM");
+    }
+    assert.equal(await server.exited, 0);
+  });
+
+  it("starts a replacement that could not open the database again, until it can", {
+    skip: !existsSync("/proc"),
+  }, async () => {
+    const server = await spawnServe(s.db, ["--workers", "2"]);
+    const workers = () =>
+      readdirSync("/proc")
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((pid) => {
+          try {
+            return (
+              readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1] ===
+              String(server.child.pid)
+            );
+          } catch {
+            return false;
+          }
+        });
+    const until = async (done: () => boolean, what: string) => {
+      for (let waited = 0; !done() && waited < 15_000; waited += 50)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(done(), what);
+    };
+    // A database that a newer engram wrote: a worker started now refuses to open it.
+    const db = new DatabaseSync(s.db);
+    try {
+      const before = workers();
+      assert.equal(before.length, 2);
+      db.prepare(
+        "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (9999, 'newer', 'x', '2030-01-01')",
+      ).run();
+      process.kill(Number(before[0]), "SIGKILL");
+      await until(() => /before listening; trying again in 1 s/.test(server.stderr()), "a first retry");
+      await until(() => /before listening; trying again in 2 s/.test(server.stderr()), "a later retry");
+      assert.match(server.stderr(), /the database is at schema version 9999, but this engram knows versions up to \d+/);
+      db.prepare("DELETE FROM schema_migrations WHERE version = 9999").run();
+      await until(() => workers().length === 2, "the replacement started once it could open the database");
+    } finally {
+      db.close();
       server.child.kill("SIGTERM");
     }
     assert.equal(await server.exited, 0);

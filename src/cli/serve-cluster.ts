@@ -74,15 +74,23 @@ export interface RunningCluster {
   stop(): Promise<void>;
 }
 
+/** The first wait before a replacement worker that could not start is started again; it doubles up to the last. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_LAST_MS = 30_000;
+
 /**
  * Starts the workers and resolves once every one listens. A worker that fails to start fails the
- * whole start (the others are stopped); one that dies later is replaced.
+ * whole start (the others are stopped); one that dies later is replaced, and a replacement that
+ * cannot start (the database unreachable for a while) is started again after a growing wait.
  */
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
   // Workers print nothing of their own: the primary speaks for them. Their stderr (crashes) is passed on.
   cluster.setupPrimary({ exec: MAIN, args: [...options.argv], silent: true });
   const workers = new Set<Worker>();
   let stopping = false;
+  let started = false;
+  let retryMs = 0;
+  const retries = new Set<NodeJS.Timeout>();
   let ready: ((info: Extract<WorkerMessage, { type: "listening" }>) => void) | undefined;
   let failed: ((error: Error) => void) | undefined;
 
@@ -95,18 +103,33 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     worker.on("message", (message: WorkerMessage) => {
       if (message.type === "listening") {
         listening = true;
+        retryMs = 0;
         ready?.(message);
       } else if (message.type === "failed") {
         failed?.(new EngramError(message.code, message.message));
+        // Once serving, a replacement that could not start is ended here and started again later.
+        if (started) worker.process.kill("SIGKILL");
       }
     });
     worker.once("exit", (code, signal) => {
       workers.delete(worker);
       if (stopping) return;
-      if (!listening) {
+      if (!listening && !started) {
         failed?.(
           new EngramError("internal", `a server worker exited with ${signal ?? code} before listening`),
         );
+        return;
+      }
+      if (!listening) {
+        retryMs = retryMs === 0 ? RETRY_FIRST_MS : Math.min(2 * retryMs, RETRY_LAST_MS);
+        options.stderr.write(
+          `engram: a replacement server worker exited with ${signal ?? code} before listening; trying again in ${retryMs / 1000} s\n`,
+        );
+        const retry = setTimeout(() => {
+          retries.delete(retry);
+          if (!stopping) fork();
+        }, retryMs);
+        retries.add(retry);
         return;
       }
       options.stderr.write(
@@ -119,6 +142,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
 
   const stop = async (): Promise<void> => {
     stopping = true;
+    for (const retry of retries) clearTimeout(retry);
+    retries.clear();
     const exits = [...workers].map(
       (worker) =>
         new Promise<string | null>((resolve) =>
@@ -148,6 +173,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       for (let i = 0; i < options.workers; i++) fork();
     });
     ready = undefined;
+    started = true;
     failed = (error) => options.stderr.write(`engram: ${error.message}\n`);
     return { url: listening.url, host: listening.host, port: listening.port, auth: listening.auth, stop };
   } catch (error) {

@@ -163,10 +163,28 @@ const serve = defineCommand({
     const { startServer, isLoopback } = await import("../../server/serve.ts");
     const loopback = isLoopback(host);
     const auth = options.auth === true || !loopback;
-    const engram = ctx.engram();
+    // A worker that cannot start says why to the primary and lets go of it, so that it exits.
+    const notStarted = (error: unknown): never => {
+      if (worker) {
+        reportFailure(error);
+        leaveCluster();
+      }
+      throw error;
+    };
+    // Opening a SQLite file migrates it there and then: a file too new fails here.
+    const engram = (() => {
+      try {
+        return ctx.engram();
+      } catch (error) {
+        return notStarted(error);
+      }
+    })();
     // Fail at start, not on the first request, when the embedding model disagrees with stored vectors.
-    await engram.ready();
-    if (auth) await requireAKey(engram, loopback ? "--auth is on" : `${host} is not a loopback address`);
+    await engram.ready().catch(notStarted);
+    if (auth)
+      await requireAKey(engram, loopback ? "--auth is on" : `${host} is not a loopback address`).catch(
+        notStarted,
+      );
 
     if (workers > 1 && !worker) {
       // The primary only hands out connections: each worker opens the database itself.
@@ -215,11 +233,7 @@ const serve = defineCommand({
       inspector: options.ui !== false,
       allowUrls,
       allowMcp,
-    }).catch((error: unknown) => {
-      const failure = listenError(error, host, port);
-      if (worker) reportFailure(failure);
-      throw failure;
-    });
+    }).catch((error: unknown) => notStarted(listenError(error, host, port)));
     // Every worker may run jobs: the queue leases each job to one runner at a time.
     const scheduler =
       options.sleep === false

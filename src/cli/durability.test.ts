@@ -245,7 +245,10 @@ describe("the server process survives crashes and stops cleanly", () => {
       process.kill(Number(before[0]), "SIGKILL");
       await until(() => /before listening; trying again in 1 s/.test(server.stderr()), "a first retry");
       await until(() => /before listening; trying again in 2 s/.test(server.stderr()), "a later retry");
-      assert.match(server.stderr(), /the database is at schema version 9999, but this engram knows versions up to \d+/);
+      assert.match(
+        server.stderr(),
+        /the database is at schema version 9999, but this engram knows versions up to \d+/,
+      );
       db.prepare("DELETE FROM schema_migrations WHERE version = 9999").run();
       await until(() => workers().length === 2, "the replacement started once it could open the database");
     } finally {

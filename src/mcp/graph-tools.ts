@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type EntityMention, nameInDetail, type Relation } from "../core/graph-types.ts";
 import { mentionTexts } from "../graph/mention-texts.ts";
 import { memoryUserId } from "../memory/memories/schemas.ts";
+import { resultText } from "./memory-tools.ts";
 import type { McpSession } from "./session.ts";
 import { defineTool } from "./tool.ts";
 
@@ -70,11 +71,11 @@ function relationView(r: Relation, key: string, name: (key: string) => string) {
   };
 }
 
-/** The latest mentions, the first few with the text that names the entity. */
+/** The latest mentions, the first few with the text that names the entity (cut as search results are). */
 async function mentionViews(session: McpSession, agentId: string, mentions: readonly EntityMention[]) {
   const texts = await mentionTexts(session.engram, agentId, mentions, MENTION_TEXTS);
   return mentions.map((m) => {
     const text = texts.get(m.id);
-    return { source: m.source, id: m.id, at: m.at, ...(text === undefined ? {} : { text }) };
+    return { source: m.source, id: m.id, at: m.at, ...(text === undefined ? {} : resultText(text)) };
   });
 }

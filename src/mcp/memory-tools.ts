@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { validityNote } from "../agent/context-render.ts";
 import { filterInput } from "../core/filter/filter-parse.ts";
+import { wellFormedPrefix } from "../core/input-limits.ts";
 import type { Memory, Message } from "../core/types.ts";
 import { memoryInput } from "../memory/memories/schemas.ts";
 import { messageInput } from "../memory/messages/message-service.ts";
@@ -8,6 +9,19 @@ import { searchInput } from "../retrieval/search-schema.ts";
 import { defineTool } from "./tool.ts";
 
 const search = searchInput.shape;
+
+/**
+ * The most characters of one message a result carries (a message may hold 100,000): fifty of them
+ * would otherwise make a reply of many megabytes, sent twice (as text and as structured content).
+ */
+export const MAX_RESULT_TEXT = 4_000;
+
+/** A text as a result shows it: cut at MAX_RESULT_TEXT, saying so and how long it is. */
+export function resultText(text: string): { text: string; truncated?: true; chars?: number } {
+  if (text.length <= MAX_RESULT_TEXT) return { text };
+  return { text: wellFormedPrefix(text, MAX_RESULT_TEXT), truncated: true, chars: text.length };
+}
+
 const limit = z.number().int().min(1).max(50).default(10).describe("Most results to return (default 10).");
 
 export const memorySearch = defineTool({
@@ -146,7 +160,7 @@ export const conversationSearch = defineTool({
     });
     return {
       results: results.flatMap((r) =>
-        r.message === undefined ? [] : [{ ...messageView(r.message), score: round(r.score) }],
+        r.message === undefined ? [] : [{ ...foundMessageView(r.message), score: round(r.score) }],
       ),
       warnings,
     };
@@ -204,6 +218,12 @@ function messageView(m: Message) {
     sessionId: m.sessionId,
     createdAt: m.createdAt,
   };
+}
+
+/** A message found by a search: its content cut at MAX_RESULT_TEXT (`truncated`, `chars` its length). */
+function foundMessageView(m: Message) {
+  const { text, ...cut } = resultText(m.content);
+  return { ...messageView(m), content: text, ...cut };
 }
 
 function round(score: number): number {

@@ -119,23 +119,29 @@ export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddlewa
       } while (tail !== recorded);
     },
     transformParams: async ({ params }) => {
-      const id = await resolveAgent();
       const newest = newestUserMessage(params.prompt);
       const query = newest?.text.slice(0, MAX_QUERY_CHARS) ?? "";
-      const [blockSet, found] = await Promise.all([
-        engram.blocks.list(id),
-        query === "" || k === 0
-          ? null
-          : engram.search(id, {
-              query,
-              k,
-              userId,
-              sources: ["memories"],
-              candidates: 32,
-              // Automatic retrieval is not the model's choice: it is not counted as access (as in the runtime).
-              recordAccess: false,
-            }),
-      ]);
+      const retrieve = async () => {
+        const id = await resolveAgent();
+        const [blockSet, found] = await Promise.all([
+          engram.blocks.list(id),
+          query === "" || k === 0
+            ? null
+            : engram.search(id, {
+                query,
+                k,
+                userId,
+                sources: ["memories"],
+                candidates: 32,
+                // Automatic retrieval is not the model's choice: it is not counted as access (as in the runtime).
+                recordAccess: false,
+              }),
+        ]);
+        return { id, blockSet, found };
+      };
+      // The backend's methods take no signal: a server that stops answering must not hold the app's
+      // call past its own abort signal (or timeout), so the call fails with the abort's reason.
+      const { id, blockSet, found } = await untilAborted(retrieve(), params.abortSignal);
       const memories = renderMemories(
         (found?.results ?? []).flatMap((r) =>
           r.memory === undefined ? [] : [renderMemory(r.memory, undefined, r.scope)],
@@ -169,6 +175,17 @@ export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddlewa
       return { stream: stream.pipeThrough(recording), ...rest };
     },
   };
+}
+
+/** The work's outcome, or the signal's reason as soon as it aborts (the work is left to settle). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /**

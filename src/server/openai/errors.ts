@@ -4,6 +4,19 @@ import type { ApiErrorBody } from "../errors.ts";
 /** The routes that speak OpenAI's API, and so answer errors in OpenAI's shape. */
 export const OPENAI_PATHS: ReadonlySet<string> = new Set(["/v1/chat/completions", "/v1/models"]);
 
+/** The route whose requests run a turn: not idempotent, so OpenAI's clients must not retry its 5xx. */
+const CHAT_PATH = "/v1/chat/completions";
+
+/**
+ * A 5xx of a chat completion tells OpenAI's clients not to retry it (`x-should-retry: false`, which
+ * they obey before their own rule of retrying every 5xx). The turn may have started and kept the
+ * user's message (a failed turn) or may still be running (a timeout), so a retry would store and
+ * answer the same message again; the model call was already retried inside engram.
+ */
+function noRetry(path: string, status: number, headers: Headers): void {
+  if (path === CHAT_PATH && status >= 500) headers.set("x-should-retry", "false");
+}
+
 /** An error as OpenAI's API and its clients have it. */
 export interface OpenAiErrorBody {
   error: { message: string; type: string; param: string | null; code: string };
@@ -58,6 +71,7 @@ export function openAiErrors(): MiddlewareHandler {
     const headers = new Headers(c.res.headers);
     headers.delete("content-length");
     const status = c.res.status;
+    noRetry(c.req.path, status, headers);
     c.res = undefined;
     c.res = new Response(JSON.stringify(openAiError(status, body.error)), { status, headers });
   };
@@ -65,12 +79,16 @@ export function openAiErrors(): MiddlewareHandler {
 
 /** The timeout's 503 in OpenAI's shape on the OpenAI routes (it is sent from outside the app). */
 export function openAiTimeout(request: Request, response: Response): Response | Promise<Response> {
-  if (!OPENAI_PATHS.has(new URL(request.url).pathname)) return response;
+  const path = new URL(request.url).pathname;
+  if (!OPENAI_PATHS.has(path)) return response;
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  noRetry(path, response.status, headers);
   return response.json().then(
     (body) =>
       new Response(JSON.stringify(openAiError(response.status, (body as ApiErrorBody).error)), {
         status: response.status,
-        headers: response.headers,
+        headers,
       }),
   );
 }

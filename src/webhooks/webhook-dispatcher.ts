@@ -115,7 +115,6 @@ export function startWebhookDispatcher(
 
   /** Sends the webhook every event after its cursor, while it holds the claim. */
   const drain = async (start: SignableWebhook): Promise<void> => {
-    const matches = kindMatcher(start.events, "webhook: events");
     let webhook = start;
     try {
       while (!stopping.signal.aborted) {
@@ -124,6 +123,8 @@ export function startWebhookDispatcher(
         const current = await ctx.store.webhooks.get(webhook.id);
         if (current === null || !current.enabled || !canSign(current)) return;
         webhook = current;
+        // Its kinds as they are now: an update while it drains must not skip the newly wanted ones.
+        const matches = kindMatcher(webhook.events, "webhook: events");
         const events = await ctx.store.events.list({
           projectId: webhook.projectId,
           kinds: exactKinds(webhook.events),

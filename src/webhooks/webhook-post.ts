@@ -35,7 +35,12 @@ export async function postDelivery(
         response.on("error", reject);
       },
     );
-    request.on("timeout", () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    // `timeout` only notices a silent socket: a receiver that trickles bytes would hold a try forever,
+    // so the whole exchange, the response's body included, has a deadline too.
+    const late = () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`));
+    const deadline = setTimeout(late, options.timeoutMs);
+    request.on("close", () => clearTimeout(deadline));
+    request.on("timeout", late);
     request.on("error", reject);
     request.end(body);
   });

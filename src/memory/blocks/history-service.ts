@@ -72,8 +72,15 @@ export class HistoryService {
     const agent = await requireAgent(this.#ctx, agentId);
     const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit });
     let start: string;
-    if (cursor !== undefined) start = await resolveRevision(this.#ctx, agent, cursor);
-    else if (options.from !== undefined) start = await resolveRevision(this.#ctx, agent, options.from);
+    if (cursor !== undefined) {
+      // A cursor is the full id of the next commit (a nextCursor), never a revision to resolve.
+      if (
+        !/^[0-9a-f]{64}$/.test(cursor) ||
+        (await this.#ctx.store.history.getCommit(agent.id, cursor)) === null
+      )
+        throw new InvalidInputError("invalid page: cursor: not a cursor from this list");
+      start = cursor;
+    } else if (options.from !== undefined) start = await resolveRevision(this.#ctx, agent, options.from);
     else start = (await requireBranch(this.#ctx, agent, options.branch ?? agent.defaultBranch)).head;
     const commits = await this.#ctx.store.history.log(agent.id, start, { limit: limit + 1 });
     const items = commits.slice(0, limit);

@@ -142,6 +142,8 @@ export function startWebhookDispatcher(
         for (const event of due) {
           if (stopping.signal.aborted) return;
           const outcome = await deliver(webhook, event);
+          // Another server holds the webhook now: it delivers this event, and records it.
+          if (outcome === null) return;
           if (stopping.signal.aborted && !outcome.attempts.some((a) => a.ok)) return;
           await ctx.store.webhooks.recordOutcome(outcome);
           if (outcome.disabled !== null) return;
@@ -156,8 +158,11 @@ export function startWebhookDispatcher(
     }
   };
 
-  /** Tries one event until it is accepted or the tries run out. */
-  const deliver = async (webhook: SignableWebhook, event: EngramEvent): Promise<DeliveryOutcome> => {
+  /**
+   * Tries one event until it is accepted or the tries run out; null when the claim on the webhook
+   * was lost between two tries (its lease lapsed and another server took it).
+   */
+  const deliver = async (webhook: SignableWebhook, event: EngramEvent): Promise<DeliveryOutcome | null> => {
     const body = JSON.stringify({ webhookId: webhook.id, event });
     const url = new URL(webhook.url);
     const attempts: WebhookDelivery[] = [];
@@ -165,9 +170,18 @@ export function startWebhookDispatcher(
       if (attempt > 1) {
         const wait = Math.min(settings.backoffMs * 2 ** (attempt - 2), settings.maxBackoffMs);
         if (!(await sleep(wait, stopping.signal))) break;
-        // Retries can outlast the lease: renew it, so no other server starts on this event meanwhile.
+        // Retries can outlast the lease: renew it, so no other server starts on this event meanwhile;
+        // if one has already, it is sending the event, and this server stops.
         const now = ctx.now();
-        await ctx.store.webhooks.claim(webhook.id, owner, now, now + settings.leaseMs + settings.timeoutMs);
+        if (
+          !(await ctx.store.webhooks.claim(
+            webhook.id,
+            owner,
+            now,
+            now + settings.leaseMs + settings.timeoutMs,
+          ))
+        )
+          return null;
       }
       const started = performance.now();
       const timestamp = Math.floor(ctx.now() / 1000);

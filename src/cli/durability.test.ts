@@ -15,6 +15,19 @@ afterEach(() => s.cleanup());
 
 const json = { "content-type": "application/json" };
 
+/** The processes whose parent is `parent` (read from /proc): a `serve --workers` primary's workers. */
+function childrenOf(parent: number | undefined): string[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1] === String(parent);
+      } catch {
+        return false;
+      }
+    });
+}
+
 describe("the server process survives crashes and stops cleanly", () => {
   it("keeps every acknowledged write when killed with SIGKILL mid-stream", async () => {
     const agent = await s.ok(["agent", "create", "--name", "writer"]);
@@ -171,19 +184,7 @@ describe("the server process survives crashes and stops cleanly", () => {
 
   it("replaces a worker that dies, and keeps serving meanwhile", { skip: !existsSync("/proc") }, async () => {
     const server = await spawnServe(s.db, ["--workers", "2"]);
-    const workers = () =>
-      readdirSync("/proc")
-        .filter((entry) => /^\d+$/.test(entry))
-        .filter((pid) => {
-          try {
-            return (
-              readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1] ===
-              String(server.child.pid)
-            );
-          } catch {
-            return false;
-          }
-        });
+    const workers = () => childrenOf(server.child.pid);
     try {
       const before = workers();
       assert.equal(before.length, 2);
@@ -216,19 +217,7 @@ describe("the server process survives crashes and stops cleanly", () => {
     skip: !existsSync("/proc"),
   }, async () => {
     const server = await spawnServe(s.db, ["--workers", "2"]);
-    const workers = () =>
-      readdirSync("/proc")
-        .filter((entry) => /^\d+$/.test(entry))
-        .filter((pid) => {
-          try {
-            return (
-              readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1] ===
-              String(server.child.pid)
-            );
-          } catch {
-            return false;
-          }
-        });
+    const workers = () => childrenOf(server.child.pid);
     const until = async (done: () => boolean, what: string) => {
       for (let waited = 0; !done() && waited < 15_000; waited += 50)
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -21,22 +21,27 @@ const failing = () =>
     isRetryable: true,
   });
 
+/** The official client at the server, with its default two retries of a 5xx, counting its requests. */
+function countingClient(url: string) {
+  let requests = 0;
+  const client = new OpenAI({
+    baseURL: `${url}/v1`,
+    apiKey: "unused",
+    maxRetries: 2,
+    fetch: (input, init) => {
+      requests++;
+      return fetch(input, init);
+    },
+  });
+  return { client, requests: () => requests };
+}
+
 test("a failed turn is 503 that the openai client does not retry, so the message is kept once", async () => {
   const model = scriptedModel((call) => (call < 3 ? { error: failing() } : { text: "Hello Ada." }));
   const engram = createTestEngram({ model });
   const agent = await engram.agents.create({ name: "helper" });
   const server = await startServer({ engram, port: 0, rateLimit: false, onInternalError: () => {} });
-  let requests = 0;
-  const client = new OpenAI({
-    baseURL: `${server.url}/v1`,
-    apiKey: "unused",
-    // The client's defaults: two retries of a 5xx. No wait between them, to keep the test fast.
-    maxRetries: 2,
-    fetch: (url, init) => {
-      requests++;
-      return fetch(url, init);
-    },
-  });
+  const { client, requests } = countingClient(server.url);
   try {
     const error = await client.chat.completions
       .create({ model: "agent:helper", user: "ada", messages: [{ role: "user", content: "I am Ada" }] })
@@ -44,7 +49,7 @@ test("a failed turn is 503 that the openai client does not retry, so the message
     assert.ok(error instanceof OpenAI.InternalServerError, String(error));
     assert.equal(error.status, 503);
     assert.equal(error.headers?.get("x-should-retry"), "false");
-    assert.equal(requests, 1, "the client did not retry");
+    assert.equal(requests(), 1, "the client did not retry");
     const users = await engram.messages.list(agent.id, { userId: "ada", roles: ["user"] });
     assert.deepEqual(
       users.items.map((m) => m.content),
@@ -75,16 +80,7 @@ test("a chat completion that times out (its turn goes on) is not retried either"
     requestTimeoutMs: 50,
     onInternalError: () => {},
   });
-  let requests = 0;
-  const client = new OpenAI({
-    baseURL: `${server.url}/v1`,
-    apiKey: "unused",
-    maxRetries: 2,
-    fetch: (url, init) => {
-      requests++;
-      return fetch(url, init);
-    },
-  });
+  const { client, requests } = countingClient(server.url);
   try {
     const error = await client.chat.completions
       .create({ model: "agent:helper", messages: [{ role: "user", content: "hi" }] })
@@ -93,7 +89,7 @@ test("a chat completion that times out (its turn goes on) is not retried either"
     assert.equal(error.status, 503);
     assert.equal(error.code, "timeout");
     assert.equal(error.headers?.get("x-should-retry"), "false");
-    assert.equal(requests, 1);
+    assert.equal(requests(), 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
   } finally {
     await server.close();

@@ -4,19 +4,13 @@ import { after, before, describe, it } from "node:test";
 import { EngramError } from "../../core/errors.ts";
 import type { Store } from "../store.ts";
 import { createPostgresStore } from "./postgres-store.ts";
-import { freshSchemaName, postgresSkip, sharedTestPostgres, type TestPostgres } from "./test-server.ts";
-
-/** A free port on 127.0.0.1, nothing listening on it once returned. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
-}
+import {
+  freePort,
+  freshSchemaName,
+  postgresSkip,
+  sharedTestPostgres,
+  type TestPostgres,
+} from "./test-server.ts";
 
 /** Forwards `port` to the test server: the database "comes up" at that address. */
 async function forward(port: number, to: URL): Promise<Server> {

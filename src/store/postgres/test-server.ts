@@ -59,7 +59,8 @@ export function sharedTestPostgres(): Promise<TestPostgres> {
 
 export { freshSchemaName } from "./fresh-schema-name.ts";
 
-async function freePort(): Promise<number> {
+/** A free port on 127.0.0.1, nothing listening on it once returned. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -1,5 +1,6 @@
 import type { LanguageModel, Tool } from "ai";
 import type { z } from "zod";
+import { untilAborted } from "../core/abort.ts";
 import { EngramError, toEngramError } from "../core/errors.ts";
 import { wellFormedPrefix } from "../core/input-limits.ts";
 import type { Agent, Message } from "../core/types.ts";
@@ -284,8 +285,11 @@ function track(tools: Record<string, Tool>, plan: TurnPlan, abort: AbortState): 
       ...tool,
       execute: (input: unknown, options: Parameters<typeof execute>[1]) => {
         plan.toolCalls.push({ toolCallId: options.toolCallId, toolName: name });
-        const result = untilAborted(execute(input, options), options.abortSignal);
-        if (!isPromiseLike(result)) return result;
+        const output = execute(input, options);
+        if (!isPromiseLike(output)) return output;
+        // A tool that ignores its abortSignal cannot hold the turn, and the conversation queued
+        // behind it, past the turn's time-out or cancellation.
+        const result = untilAborted(output, options.abortSignal);
         abort.runningTools.set(options.toolCallId, name);
         const done = () => {
           abort.runningTools.delete(options.toolCallId);
@@ -296,29 +300,6 @@ function track(tools: Record<string, Tool>, plan: TurnPlan, abort: AbortState): 
     } as Tool;
   }
   return out;
-}
-
-/**
- * A tool's result, or the turn's abort (its time-out or cancellation), whichever comes first: a tool
- * that ignores its abortSignal cannot hold a turn, and the conversation queued behind it, forever.
- */
-function untilAborted<T>(result: T, signal: AbortSignal | undefined): T {
-  if (signal === undefined || !isPromiseLike(result)) return result;
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    result.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  }) as T;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -4,6 +4,7 @@ import type {
   LanguageModelV3StreamPart,
 } from "@ai-sdk/provider";
 import { renderBlocks, renderMemories, renderMemory } from "../agent/context-render.ts";
+import { untilAborted } from "../core/abort.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import { MAX_SESSION_ID, MAX_USER_ID } from "../core/input-limits.ts";
 import type { MessageInput } from "../memory/messages/message-service.ts";
@@ -175,17 +176,6 @@ export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddlewa
       return { stream: stream.pipeThrough(recording), ...rest };
     },
   };
-}
-
-/** The work's outcome, or the signal's reason as soon as it aborts (the work is left to settle). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /**

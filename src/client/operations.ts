@@ -25,6 +25,7 @@ export const UNCLIENTED_OPERATIONS = [
   "mcp.request",
   "openai.chatCompletions",
   "openai.listModels",
+  "openai.retrieveModel",
 ] as const;
 
 /** Every other operation of the HTTP API, by operationId. */

@@ -72,6 +72,20 @@ describe("the OpenAI-compatible endpoint, through the official openai client", (
     assert.deepEqual(theirs, ["agent:their-agent"]);
   });
 
+  test("retrieves one agent as a model, by `agent:NAME`, id or bare name, and only the key's own", async () => {
+    const listed = (await client.models.list()).data[0];
+    for (const ref of ["agent:helper", agentId, "helper"]) {
+      assert.deepEqual(await client.models.retrieve(ref), { ...listed, id: "agent:helper" });
+    }
+    await assert.rejects(foreign.models.retrieve("agent:helper"), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.NotFoundError);
+      assert.equal(error.code, "model_not_found");
+      assert.equal(error.param, "model");
+      assert.match(error.message, /The model 'agent:helper' does not exist/);
+      return true;
+    });
+  });
+
   test("a plain completion runs a turn of the agent", async () => {
     const completion = await client.chat.completions.create({
       model: "agent:helper",

@@ -81,6 +81,7 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/mcp-servers/{name}": ["delete", "get", "put"],
     "/v1/chat/completions": ["post"],
     "/v1/models": ["get"],
+    "/v1/models/{model}": ["get"],
   };
   assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
   for (const [path, methods] of Object.entries(expected)) {

@@ -16,6 +16,7 @@ const HTTP_ONLY = new Set([
   "messages.search",
   "openai.chatCompletions",
   "openai.listModels",
+  "openai.retrieveModel",
 ]);
 
 test("every OpenAPI operation has a unique operationId named after the library method it matches", async () => {

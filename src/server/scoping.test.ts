@@ -52,6 +52,7 @@ function paramValues(theirs: Theirs, byName: boolean): Record<string, string> {
   return {
     project: byName ? theirs.projectName : theirs.projectId,
     id: byName ? theirs.agentName : theirs.agentId,
+    model: byName ? `agent:${theirs.agentName}` : theirs.agentId,
     keyId: theirs.keyId,
     webhookId: theirs.webhookId,
     groupId: theirs.groupId,
@@ -182,7 +183,9 @@ describe("a key sees only its project: every route, walked with a foreign key", 
         const body = op.hasBody ? bodyFor(op, theirs) : undefined;
         const reply = await t.send(op.method, url, body, auth);
         assert.equal(reply.status, 404, `${op.method} ${url}: ${JSON.stringify(reply.body)}`);
-        assert.equal(reply.body.error.code, "not_found", `${op.method} ${url}`);
+        // The OpenAI-compatible routes answer in OpenAI's shape, with OpenAI's code.
+        const code = op.path.startsWith("/v1/models/") ? "model_not_found" : "not_found";
+        assert.equal(reply.body.error.code, code, `${op.method} ${url}`);
         walked++;
       }
     }

@@ -109,18 +109,17 @@ export const ChatCompletionSchema = z
   })
   .openapi("ChatCompletion");
 
-export const ModelListSchema = z
+export const ModelSchema = z
   .object({
-    object: z.literal("list"),
-    data: z.array(
-      z.object({
-        id: z.string(),
-        object: z.literal("model"),
-        created: z.number().int(),
-        owned_by: z.string(),
-      }),
-    ),
+    id: z.string(),
+    object: z.literal("model"),
+    created: z.number().int(),
+    owned_by: z.string(),
   })
+  .openapi("Model");
+
+export const ModelListSchema = z
+  .object({ object: z.literal("list"), data: z.array(ModelSchema) })
   .openapi("ModelList");
 
 /** One server-sent `chat.completion.chunk`. */

@@ -2,7 +2,12 @@ import type { MiddlewareHandler } from "hono";
 import type { ApiErrorBody } from "../errors.ts";
 
 /** The routes that speak OpenAI's API, and so answer errors in OpenAI's shape. */
-export const OPENAI_PATHS: ReadonlySet<string> = new Set(["/v1/chat/completions", "/v1/models"]);
+const OPENAI_PATHS: ReadonlySet<string> = new Set(["/v1/chat/completions", "/v1/models"]);
+
+/** Whether a request path is one of the OpenAI routes (`/v1/models/{model}` among them). */
+export function isOpenAiPath(path: string): boolean {
+  return OPENAI_PATHS.has(path) || path.startsWith("/v1/models/");
+}
 
 /** The route whose requests run a turn: not idempotent, so OpenAI's clients must not retry its 5xx. */
 const CHAT_PATH = "/v1/chat/completions";
@@ -61,7 +66,7 @@ function typeOf(status: number): string {
 export function openAiErrors(): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    if (!OPENAI_PATHS.has(c.req.path) || c.res.status < 400) return;
+    if (!isOpenAiPath(c.req.path) || c.res.status < 400) return;
     if (!(c.res.headers.get("content-type") ?? "").startsWith("application/json")) return;
     const body = (await c.res
       .clone()
@@ -80,7 +85,7 @@ export function openAiErrors(): MiddlewareHandler {
 /** The timeout's 503 in OpenAI's shape on the OpenAI routes (it is sent from outside the app). */
 export function openAiTimeout(request: Request, response: Response): Response | Promise<Response> {
   const path = new URL(request.url).pathname;
-  if (!OPENAI_PATHS.has(path)) return response;
+  if (!isOpenAiPath(path)) return response;
   const headers = new Headers(response.headers);
   headers.delete("content-length");
   noRetry(path, response.status, headers);

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Agent } from "../../core/types.ts";
 import type { AppEnv } from "../env.ts";
 import { chatCompletion } from "../openai/chat-completion.ts";
@@ -8,6 +8,7 @@ import {
   ChatCompletionSchema,
   chatRequest,
   ModelListSchema,
+  ModelSchema,
 } from "../openai/chat-schemas.ts";
 import { streamChat } from "../openai/chat-stream.ts";
 import { errorResponses, jsonRequest, jsonResponse } from "../schemas.ts";
@@ -47,7 +48,30 @@ const models = createRoute({
   responses: { 200: jsonResponse(ModelListSchema, "every agent the key can see") },
 });
 
-/** `POST /v1/chat/completions` and `GET /v1/models`: OpenAI's API with agents as models. */
+const model = createRoute({
+  method: "get",
+  path: "/v1/models/{model}",
+  operationId: "openai.retrieveModel",
+  tags: ["openai"],
+  summary: "OpenAI-compatible model: one agent, named as in `model` (`agent:NAME`, its id or bare name)",
+  request: { params: z.object({ model: z.string().min(1, "must not be empty") }) },
+  responses: {
+    200: jsonResponse(ModelSchema, "the agent as a model"),
+    ...errorResponses(404),
+  },
+});
+
+/** An agent as OpenAI's API lists a model. */
+function modelOf(agent: Agent) {
+  return {
+    id: `agent:${agent.name}`,
+    object: "model" as const,
+    created: Math.floor(Date.parse(agent.createdAt) / 1000),
+    owned_by: agent.projectId,
+  };
+}
+
+/** `POST /v1/chat/completions`, `GET /v1/models` and `GET /v1/models/{model}`: OpenAI's API with agents as models. */
 export function registerOpenAiRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(chat, async (c) => {
     const body = c.req.valid("json");
@@ -81,12 +105,11 @@ export function registerOpenAiRoutes(app: OpenAPIHono<AppEnv>): void {
       cursor = page.nextCursor ?? undefined;
       more = page.nextCursor !== null;
     }
-    const data = agents.map((agent) => ({
-      id: `agent:${agent.name}`,
-      object: "model" as const,
-      created: Math.floor(Date.parse(agent.createdAt) / 1000),
-      owned_by: agent.projectId,
-    }));
-    return c.json({ object: "list" as const, data }, 200);
+    return c.json({ object: "list" as const, data: agents.map(modelOf) }, 200);
+  });
+
+  app.openapi(model, async (c) => {
+    const agent = await agentOfModel(c.var.engram, c.req.valid("param").model);
+    return c.json(modelOf(agent), 200);
   });
 }

@@ -20,6 +20,7 @@ describe("the MCP server", () => {
         "memory_search",
         "memory_insert",
         "conversation_search",
+        "message_read",
         "message_append",
         "entity_lookup",
         "experience_advice",

@@ -5,7 +5,13 @@ import { registerBlockResources } from "./block-resources.ts";
 import { agentList, blockEdit, blockList, blockRead } from "./block-tools.ts";
 import { episodeRecord, experienceAdvice, insightsList } from "./experience-tools.ts";
 import { entityLookup } from "./graph-tools.ts";
-import { conversationSearch, memoryInsert, memorySearch, messageAppend } from "./memory-tools.ts";
+import {
+  conversationSearch,
+  memoryInsert,
+  memorySearch,
+  messageAppend,
+  messageRead,
+} from "./memory-tools.ts";
 import { createSession } from "./session.ts";
 import { type McpTool, registerTools } from "./tool.ts";
 
@@ -18,6 +24,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   memorySearch,
   memoryInsert,
   conversationSearch,
+  messageRead,
   messageAppend,
   entityLookup,
   experienceAdvice,
@@ -77,7 +84,8 @@ function instructions(agent: string | undefined): string {
     "engram keeps an agent's memory. Memory blocks are learned context kept in the agent's prompt:",
     "read them with block_list/block_read and change them with block_edit (every edit is a commit that",
     "can be reverted). Long-term memories are searched with memory_search and added with memory_insert;",
-    "past conversations are searched with conversation_search. experience_advice suggests actions",
+    "past conversations are searched with conversation_search (a message cut short is read whole with",
+    "message_read). experience_advice suggests actions",
     `learned from episodes recorded with episode_record. ${who}`,
   ].join(" ");
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { validityNote } from "../agent/context-render.ts";
+import { InvalidInputError } from "../core/errors.ts";
 import { filterInput } from "../core/filter/filter-parse.ts";
 import { wellFormedPrefix } from "../core/input-limits.ts";
 import type { Memory, Message } from "../core/types.ts";
@@ -166,6 +167,45 @@ export const conversationSearch = defineTool({
     };
   },
 });
+
+export const messageRead = defineTool({
+  name: "message_read",
+  title: "Read one whole message",
+  description:
+    "Reads one message of the conversation log by id, in pieces of at most 4,000 characters: a " +
+    "conversation_search result cut short (truncated: true) is read on from its end with offset.",
+  fields: {
+    id: z.string().min(1).max(100).describe("The message's id (msg_…), from conversation_search."),
+    offset: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe("The first character to return (default 0); the previous piece's nextOffset."),
+  },
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run(args, { session, agentId }) {
+    const message = await session.engram.messages.get(agentId, args.id);
+    const chars = message.content.length;
+    if (args.offset > chars) {
+      throw new InvalidInputError(`offset: ${args.offset} is past the message's end (${chars} characters)`);
+    }
+    // Never start inside a surrogate pair: the piece begins at the pair's first half.
+    const from = isLowSurrogate(message.content.charCodeAt(args.offset)) ? args.offset - 1 : args.offset;
+    const content = wellFormedPrefix(message.content.slice(from), MAX_RESULT_TEXT);
+    const end = from + content.length;
+    return {
+      message: { ...messageView(message), content },
+      offset: from,
+      nextOffset: end < chars ? end : null,
+      chars,
+    };
+  },
+});
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
 
 const appendable = messageInput.pick({
   role: true,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { MAX_RESULT_TEXT } from "./memory-tools.ts";
-import { call, useMcpTestbed } from "./test-support.ts";
+import { call, failure, useMcpTestbed } from "./test-support.ts";
 
 const t = useMcpTestbed();
 
@@ -53,5 +53,49 @@ describe("the MCP server's results", () => {
       client.callTool({ name: "entity_lookup", arguments: { name: "Ada Lovelace" } }),
     );
     assert.ok(lookup < 100_000, `entity_lookup answered ${lookup} characters`);
+  });
+
+  it("lets a message cut short be read whole with message_read, piece by piece, and only the agent's own", async () => {
+    const agent = await t.engram.agents.create({ name: "reader" });
+    const other = await t.engram.agents.create({ name: "other" });
+    // Astral characters all through, so that pieces must not split a surrogate pair.
+    const content = `Grace Hopper ${"🙂 cobol ".repeat(1_500)}end`;
+    const [message] = await t.engram.messages.appendMany(agent.id, [{ role: "user", content }]);
+    const [theirs] = await t.engram.messages.appendMany(other.id, [{ role: "user", content: "secret" }]);
+    const client = await t.connect("reader");
+
+    const found = await call(client, "conversation_search", { query: "Grace Hopper cobol" });
+    assert.equal(found.results[0].truncated, true);
+    let whole = "";
+    let pieces = 0;
+    for (let offset: number | null = 0; offset !== null; pieces++) {
+      const piece = await call(client, "message_read", { id: message?.id, offset });
+      assert.equal(piece.offset, offset);
+      assert.equal(piece.chars, content.length);
+      assert.ok(piece.message.content.length <= MAX_RESULT_TEXT);
+      assert.equal(piece.message.content, piece.message.content.toWellFormed());
+      whole += piece.message.content;
+      offset = piece.nextOffset;
+    }
+    assert.equal(whole, content);
+    // A piece one short of 4,000 (not to split a pair) may make one piece more than the least.
+    const least = Math.ceil(content.length / MAX_RESULT_TEXT);
+    assert.ok(pieces === least || pieces === least + 1, `${pieces} pieces for ${content.length} characters`);
+
+    // An offset inside a surrogate pair starts at its first half.
+    const inside = content.indexOf("🙂") + 1;
+    const mid = await call(client, "message_read", { id: message?.id, offset: inside });
+    assert.equal(mid.offset, inside - 1);
+    assert.ok(mid.message.content.startsWith("🙂"));
+
+    assert.match(
+      await failure(client, "message_read", { id: message?.id, offset: content.length + 1 }),
+      /offset: \d+ is past the message's end/,
+    );
+    assert.match(await failure(client, "message_read", { id: theirs?.id }), /not found/);
+    assert.equal(
+      (await call(client, "message_read", { id: theirs?.id, agent: "other" })).message.content,
+      "secret",
+    );
   });
 });

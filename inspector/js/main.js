@@ -46,11 +46,12 @@ async function route() {
     /** @type {ViewContext} */
     const ctx = {
       main,
-      params: Object.fromEntries(
-        Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]),
-      ),
+      params: Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, decoded(v)])),
       query,
-      crumbs: setCrumbs,
+      // A page left before it loaded must not put its crumbs and title over the one shown now.
+      crumbs: (crumbs) => {
+        if (current === generation) setCrumbs(crumbs);
+      },
       setQuery: (next) => setQuery(path, query, next),
       stale: () => current !== generation,
     };
@@ -70,6 +71,19 @@ async function route() {
     h("p", {}, `There is no inspector page at “${path}”.`),
     h("p", {}, h("a", { href: "#/" }, "Back to the agents")),
   );
+}
+
+/**
+ * A path segment unescaped, or as it is when its escapes are broken (a mistyped `%`): the page then
+ * says no such agent, rather than failing before it draws anything.
+ * @param {string} segment
+ */
+function decoded(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /**

@@ -29,6 +29,7 @@ export async function renderAgents(ctx) {
         q === "" ||
         a.name.toLowerCase().includes(q) ||
         a.id.toLowerCase().includes(q) ||
+        (projectNames.get(a.projectId) ?? "").toLowerCase().includes(q) ||
         (a.model ?? "").toLowerCase().includes(q),
     );
     replace(count, `${shown.length} of ${items.length}${more ? "+" : ""} agents`);

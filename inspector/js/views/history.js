@@ -50,7 +50,7 @@ export async function renderHistory(ctx) {
         onchange: () => {
           state.branch = branchSelect.value;
           ctx.setQuery({ branch: state.branch });
-          loadCommits(true);
+          loadMore(true);
         },
       },
       h("option", { value: "*", selected: state.branch === "*" }, "All branches"),
@@ -88,6 +88,20 @@ export async function renderHistory(ctx) {
     }
     more.hidden = cursor === null;
     drawTimeline();
+  }
+
+  /**
+   * Commits loaded on a click (older ones, another branch): a failure is said in the status line,
+   * not left as an unhandled rejection with the timeline as it was.
+   * @param {boolean} fresh
+   */
+  async function loadMore(fresh) {
+    try {
+      await loadCommits(fresh);
+      if (status.querySelector(".problem") !== null) replace(status);
+    } catch (error) {
+      replace(status, h("span", { class: "problem" }, `The commits could not be read: ${message(error)}`));
+    }
   }
 
   function drawTimeline() {
@@ -275,7 +289,7 @@ export async function renderHistory(ctx) {
     for (const b of fresh) heads.set(b.head, [...(heads.get(b.head) ?? []), b.name]);
   }
 
-  more.addEventListener("click", () => loadCommits(false));
+  more.addEventListener("click", () => loadMore(false));
   const events = eventLog(ctx, base);
   replace(
     ctx.main,

@@ -235,7 +235,7 @@ export class EvolutionService {
     options: { cursor?: string; limit?: number } = {},
   ): Promise<Page<EvolutionRun>> {
     const agent = await requireAgent(this.#ctx, agentId);
-    const { cursor, limit } = pageInput(options);
+    const { cursor, limit } = pageInput(options, "evolutionRun");
     const rows = await this.#ctx.store.evolution.listRuns(agent.id, { after: cursor, limit: limit + 1 });
     return pageOf(rows, limit, (r) => r.id);
   }

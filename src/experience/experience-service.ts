@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { episodeFilterSchema, type FilterInput } from "../core/filter/filter-parse.ts";
 import type { Agent, Episode, EpisodeStep, ExperienceRecord, Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
+import { isEpisodeId } from "../feedback/feedback-schemas.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import { pageInput, pageOf } from "../memory/pagination.ts";
 import { type Advice, advise } from "./advice.ts";
@@ -192,7 +193,7 @@ export class ExperienceService {
         ? undefined
         : parseInput(episodeFilterSchema, options.filter, "episode list: filter");
     const agent = await requireAgent(this.#ctx, agentId);
-    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit });
+    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit }, isEpisodeId);
     const rows = await this.#ctx.store.episodes.list(agent.id, {
       task: options.task,
       filter,

@@ -42,6 +42,11 @@ export function earlierFeedbackEpisodeId(turnId: string): string {
   return isId("turn", turnId) ? `epi_${turnId.slice(4)}` : `${FEEDBACK_EPISODE_PREFIX}${turnId}`;
 }
 
+/** Whether `id` is an episode's: generated, or made by feedback on a turn. */
+export function isEpisodeId(id: string): boolean {
+  return isId("episode", id) || isFeedbackEpisodeId(id);
+}
+
 /** Whether an episode id is one feedback made for a turn the caller named (either form). */
 export function isFeedbackEpisodeId(id: string): boolean {
   if (!id.startsWith(FEEDBACK_EPISODE_PREFIX)) return false;

@@ -119,7 +119,7 @@ export class GroupService {
 
   /** Oldest first. */
   async list(options: { project?: string; cursor?: string; limit?: number } = {}): Promise<Page<Group>> {
-    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit });
+    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit }, "group");
     const projectId =
       options.project !== undefined ? (await this.#projects.get(options.project)).id : this.#ctx.projectId;
     const rows = await this.#ctx.store.groups.list({ projectId, after: cursor, limit: limit + 1 });

@@ -97,7 +97,7 @@ export class KeyService {
       limit?: number | undefined;
     } = {},
   ): Promise<Page<ApiKey>> {
-    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit });
+    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit }, "key");
     const projectId =
       options.project !== undefined ? (await this.#projects.get(options.project)).id : this.#ctx.projectId;
     const rows = await this.#ctx.store.keys.list({

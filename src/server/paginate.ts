@@ -1,52 +1,55 @@
-import { InvalidInputError } from "../core/errors.ts";
 import type { Page } from "../core/types.ts";
-import { PAGE_DEFAULT } from "../memory/pagination.ts";
+import { notACursor, PAGE_DEFAULT } from "../memory/pagination.ts";
 
 type SortKey = readonly (string | number)[];
 
 /**
  * Pages a list the engine hands over whole because it is small and bounded (branches, experience
- * records, insights, a memory's versions), so that every list of the API pages the same way. The
- * list must be sorted ascending by `keyOf` (negate a number to sort it descending); the cursor is
- * the key of the last item sent, so a page boundary holds when items come or go in between.
+ * records, insights, a memory's versions), so that every list of the API pages the same way: in
+ * ascending order of `keyOf` (negate a number to sort it descending), a key unique to the item that
+ * does not change while it lives. The cursor is the key of the last item sent, so a page boundary
+ * holds when items come, go or change in between; it names `list`, so another list's is refused.
  */
 export function pageList<T>(
+  list: string,
   items: readonly T[],
   query: { cursor?: string | undefined; limit?: number | undefined },
   keyOf: (item: T) => SortKey,
 ): Page<T> {
   const limit = query.limit ?? PAGE_DEFAULT;
+  const sorted = [...items].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
   let start = 0;
   if (query.cursor !== undefined) {
-    const after = decodeCursor(query.cursor);
-    start = items.findIndex((item) => compareKeys(keyOf(item), after) > 0);
-    if (start === -1) start = items.length;
+    const after = decodeCursor(list, query.cursor);
+    start = sorted.findIndex((item) => compareKeys(keyOf(item), after) > 0);
+    if (start === -1) start = sorted.length;
   }
-  const page = items.slice(start, start + limit);
+  const page = sorted.slice(start, start + limit);
   const last = page.at(-1);
-  const more = start + limit < items.length && last !== undefined;
-  return { items: page, nextCursor: more ? encodeCursor(keyOf(last)) : null };
+  const more = start + limit < sorted.length && last !== undefined;
+  return { items: page, nextCursor: more ? encodeCursor(list, keyOf(last)) : null };
 }
 
-function encodeCursor(key: SortKey): string {
-  return Buffer.from(JSON.stringify(key)).toString("base64url");
+function encodeCursor(list: string, key: SortKey): string {
+  return Buffer.from(JSON.stringify([list, ...key])).toString("base64url");
 }
 
-function decodeCursor(cursor: string): SortKey {
-  let key: unknown;
+function decodeCursor(list: string, cursor: string): SortKey {
+  let decoded: unknown;
   try {
-    key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    key = undefined;
+    decoded = undefined;
   }
   if (
-    !Array.isArray(key) ||
-    key.length === 0 ||
-    !key.every((part) => typeof part === "string" || (typeof part === "number" && Number.isFinite(part)))
+    !Array.isArray(decoded) ||
+    decoded.length < 2 ||
+    decoded[0] !== list ||
+    !decoded.every((part) => typeof part === "string" || (typeof part === "number" && Number.isFinite(part)))
   ) {
-    throw new InvalidInputError("invalid query: cursor: not a cursor from this list");
+    throw notACursor("query");
   }
-  return key;
+  return decoded.slice(1);
 }
 
 function compareKeys(a: SortKey, b: SortKey): number {

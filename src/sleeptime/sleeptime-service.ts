@@ -1,13 +1,12 @@
 import { z } from "zod";
 import { toIso } from "../core/clock.ts";
 import { InvalidInputError, NotFoundError } from "../core/errors.ts";
-import { isId } from "../core/ids.ts";
 import { type Agent, JOB_STATUSES, type Job, type Memory, type Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { graphMode } from "../graph/graph-mode.ts";
 import { type EngineContext, requireAgent } from "../memory/context.ts";
 import { isProjectHolder } from "../memory/memories/project-memory.ts";
-import { dropUndefined, PAGE_DEFAULT, PAGE_MAX, pageOf } from "../memory/pagination.ts";
+import { checkCursor, dropUndefined, PAGE_DEFAULT, PAGE_MAX, pageOf } from "../memory/pagination.ts";
 import { modelForAgent, NO_MODEL_HELP, noModelFor } from "../models/language-model.ts";
 import { decidesOnWrite, isUndecidedFact } from "./decide-switch.ts";
 import { queuedJob } from "./job-attempt.ts";
@@ -153,8 +152,7 @@ export class SleeptimeService {
   /** The agent's jobs, newest first. */
   async list(agentId: string, input: JobListInput = {}): Promise<Page<Job>> {
     const parsed = parseInput(jobListInput, dropUndefined(input), "job list");
-    if (parsed.cursor !== undefined && !isId("job", parsed.cursor))
-      throw new InvalidInputError("invalid job list: cursor: not a cursor from this list");
+    checkCursor(parsed.cursor, "job", "job list");
     const agent = await requireAgent(this.#ctx, agentId);
     const limit = parsed.limit ?? PAGE_DEFAULT;
     const rows = await this.#ctx.store.jobs.list(

@@ -3,7 +3,7 @@ import { ID_PREFIX, type IdKind } from "../core/ids.ts";
 import { jsonObject } from "../core/json-object.ts";
 import { AUTHORS, MESSAGE_ROLES } from "../core/types.ts";
 import { observationText, stepFields, taskText, withAvailableAction } from "../experience/schemas.ts";
-import { isFeedbackEpisodeId } from "../feedback/feedback-schemas.ts";
+import { isEpisodeId } from "../feedback/feedback-schemas.ts";
 import { IMAGE_MEDIA_TYPES, MAX_IMAGE_BYTES } from "../images/image-bytes.ts";
 import { insightCount, ruleText } from "../insights/insight-service.ts";
 import { agentInstructions, agentName, modelName } from "../memory/agents/agent-service.ts";
@@ -146,15 +146,8 @@ const message = z.strictObject({
   createdAt: instant,
 });
 
-const generatedEpisodeId = idOf("episode");
-
 /** An episode's id: generated, or the one feedback on a turn whose id the caller chose makes. */
-const episodeId = z
-  .string()
-  .refine(
-    (id) => generatedEpisodeId.safeParse(id).success || isFeedbackEpisodeId(id),
-    `must be ${ID_NAMES.episode} (${ID_PREFIX.episode}_…)`,
-  );
+const episodeId = z.string().refine(isEpisodeId, `must be ${ID_NAMES.episode} (${ID_PREFIX.episode}_…)`);
 
 const step = withAvailableAction(z.strictObject({ ...stepFields, index: count, createdAt: instant }));
 

@@ -112,7 +112,7 @@ export class WebhookService {
 
   /** Oldest first. */
   async list(options: { project?: string; cursor?: string; limit?: number } = {}): Promise<Page<Webhook>> {
-    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit });
+    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit }, "webhook");
     const projectId =
       options.project !== undefined ? (await this.#projects.get(options.project)).id : this.#ctx.projectId;
     const rows = await this.#ctx.store.webhooks.list({ projectId, after: cursor, limit: limit + 1 });
@@ -196,7 +196,7 @@ export class WebhookService {
     options: { cursor?: string; limit?: number } = {},
   ): Promise<Page<WebhookDelivery>> {
     const webhook = await this.#require(id);
-    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit });
+    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit }, "delivery");
     const rows = await this.#ctx.store.webhooks.deliveries(webhook.id, { after: cursor, limit: limit + 1 });
     return pageOf(rows, limit, (d) => d.id);
   }

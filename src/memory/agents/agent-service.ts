@@ -180,7 +180,7 @@ export class AgentService {
   async list(
     options: { project?: string | undefined; cursor?: string | undefined; limit?: number | undefined } = {},
   ): Promise<Page<Agent>> {
-    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit });
+    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit }, "agent");
     const projectId =
       options.project !== undefined ? (await this.#projects.get(options.project)).id : this.#ctx.projectId;
     const rows = await this.#ctx.store.agents.list({ projectId, after: cursor, limit: limit + 1 });

@@ -4,7 +4,7 @@ import { wellFormedPrefix } from "../../core/input-limits.ts";
 import type { Agent, Author, Branch, Commit, Page, TreeEntry } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
 import { type EngineContext, makeEvent, requireAgent } from "../context.ts";
-import { pageInput } from "../pagination.ts";
+import { notACursor, pageInput } from "../pagination.ts";
 import type { BlockService, CommitResult } from "./block-service.ts";
 import { type DiffLine, diffLines, formatDiffLines } from "./line-diff.ts";
 import { requireBranch, requireCommit, requireHead, resolveRevision, sameCommit } from "./resolve.ts";
@@ -78,7 +78,7 @@ export class HistoryService {
         !/^[0-9a-f]{64}$/.test(cursor) ||
         (await this.#ctx.store.history.getCommit(agent.id, cursor)) === null
       )
-        throw new InvalidInputError("invalid page: cursor: not a cursor from this list");
+        throw notACursor();
       start = cursor;
     } else if (options.from !== undefined) start = await resolveRevision(this.#ctx, agent, options.from);
     else start = (await requireBranch(this.#ctx, agent, options.branch ?? agent.defaultBranch)).head;

@@ -6,7 +6,7 @@ import type { Agent, Commit, Page, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
 import type { AppendCommit } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
-import { dropUndefined, pageInput, pageOf } from "../pagination.ts";
+import { dropUndefined, isSeqCursor, pageInput, pageOf } from "../pagination.ts";
 import type { ProjectService } from "../projects/project-service.ts";
 import type { CommitResult } from "./block-service.ts";
 import { commitAppend } from "./commit-append.ts";
@@ -108,7 +108,7 @@ export class SharedBlockService {
   async list(
     options: { project?: string | undefined; cursor?: string | undefined; limit?: number | undefined } = {},
   ): Promise<Page<SharedBlock & { size: number }>> {
-    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit });
+    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit }, "block");
     const projectId =
       options.project !== undefined ? (await this.#projects.get(options.project)).id : this.#ctx.projectId;
     const rows = await this.#ctx.store.sharedBlocks.list({ projectId, after: cursor, limit: limit + 1 });
@@ -141,9 +141,7 @@ export class SharedBlockService {
     options: { cursor?: string | undefined; limit?: number | undefined } = {},
   ): Promise<Page<SharedBlockEdit>> {
     await this.#require(id);
-    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit });
-    if (cursor !== undefined && !/^[0-9]{1,15}$/.test(cursor))
-      throw new InvalidInputError("invalid page: cursor: must be the cursor a previous page returned");
+    const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit }, isSeqCursor);
     const rows = await this.#ctx.store.sharedBlocks.edits(id, { after: cursor, limit: limit + 1 });
     return pageOf(rows, limit, (e) => String(e.seq));
   }

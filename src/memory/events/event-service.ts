@@ -1,7 +1,7 @@
 import { InvalidInputError } from "../../core/errors.ts";
 import { ACTORS, type Actor, type EngramEvent, type Page } from "../../core/types.ts";
 import { type EngineContext, requireAgent } from "../context.ts";
-import { PAGE_DEFAULT, PAGE_MAX } from "../pagination.ts";
+import { checkCursor, isSeqCursor, PAGE_DEFAULT, PAGE_MAX } from "../pagination.ts";
 import type { ProjectService } from "../projects/project-service.ts";
 import { DEFAULT_FOLLOW_POLL_MS, followEvents } from "./event-follow.ts";
 import { kindMatcher } from "./event-kinds.ts";
@@ -84,8 +84,7 @@ export class EventService {
     }
     let afterSeq = 0;
     if (options.cursor !== undefined) {
-      if (!/^\d{1,15}$/.test(options.cursor))
-        throw new InvalidInputError("invalid page: cursor: not a cursor from this list");
+      checkCursor(options.cursor, isSeqCursor);
       afterSeq = Number(options.cursor);
     }
     if (options.actor !== undefined && !(ACTORS as readonly string[]).includes(options.actor))

@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { checkFilterValidity } from "../../core/filter/filter-parse.ts";
-import { isId } from "../../core/ids.ts";
 import type { Actor, Agent, Memory, MemoryVersion, Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
 import { keepsGraph } from "../../graph/graph-mode.ts";
@@ -11,7 +10,7 @@ import type { KeyedMatch, MemoryWrite, Supersession } from "../../store/store.ts
 import type { UnitOfWork } from "../../store/unit-of-work.ts";
 import { analyseTexts } from "../../threads/text-analysis.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
-import { dropUndefined, pageOf } from "../pagination.ts";
+import { checkCursor, dropUndefined, pageOf } from "../pagination.ts";
 import { chainFacts, keepOneOpenFact, keyedMatch, matchKey, startOf } from "./keyed-facts.ts";
 import { withoutSupersededBy } from "./memory-mark.ts";
 import {
@@ -388,9 +387,7 @@ export class MemoryService {
     const input = parseInput(memoryListInput, dropUndefined(options), "memory list");
     checkSpan("memory list", ["createdAfter", input.createdAfter], ["createdBefore", input.createdBefore]);
     checkFilterValidity(input.filter, input.validAt, "memory list");
-    if (input.cursor !== undefined && !isId("memory", input.cursor)) {
-      throw new InvalidInputError("invalid memory list: cursor: not a cursor from this list");
-    }
+    checkCursor(input.cursor, "memory", "memory list");
     const agent = await requireAgent(this.#ctx, agentId);
     const limit = input.limit ?? 50;
     const { scope, oldestFirst, ...filter } = input;

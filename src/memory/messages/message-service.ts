@@ -17,7 +17,7 @@ import {
 import type { IndexedMessage, UserConversation } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { checkSpan, isoTime, provenanceInput } from "../memories/schemas.ts";
-import { dropUndefined, pageOf } from "../pagination.ts";
+import { dropUndefined, notACursor, pageOf } from "../pagination.ts";
 
 /** Longest message accepted, in characters. */
 export const MAX_MESSAGE_CHARS = 100_000;
@@ -160,7 +160,7 @@ export class MessageService {
     checkSpan("message list", ["after", input.after], ["before", input.before]);
     const agent = await requireAgent(this.#ctx, agentId);
     if (input.cursor !== undefined && (await this.#ctx.store.messages.get(agent.id, input.cursor)) === null) {
-      throw new InvalidInputError("invalid message list: cursor: not a cursor from this list");
+      throw notACursor("message list");
     }
     const limit = input.limit ?? 50;
     const rows = await this.#ctx.store.messages.list(

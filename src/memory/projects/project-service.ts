@@ -104,7 +104,7 @@ export class ProjectService {
   async list(
     options: { cursor?: string | undefined; limit?: number | undefined } = {},
   ): Promise<Page<Project>> {
-    const { cursor, limit } = pageInput(options);
+    const { cursor, limit } = pageInput(options, "project");
     if (this.#ctx.projectId !== undefined) {
       const own = await this.#ctx.store.projects.get(this.#ctx.projectId);
       return { items: own !== null && own.id > (cursor ?? "") ? [own] : [], nextCursor: null };

@@ -72,7 +72,7 @@ export function registerBranchRoutes(app: OpenAPIHono<AppEnv>): void {
     const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const branches = await c.var.engram.history.listBranches(id);
     return c.json(
-      pageList(branches, c.req.valid("query"), (b) => [b.name]),
+      pageList("branches", branches, c.req.valid("query"), (b) => [b.name]),
       200,
     );
   });

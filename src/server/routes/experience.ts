@@ -186,7 +186,7 @@ export function registerExperienceRoutes(app: OpenAPIHono<AppEnv>): void {
     const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const records = await c.var.engram.experience.records(id);
     return c.json(
-      pageList(records, c.req.valid("query"), (r) => [r.createdAt, r.id]),
+      pageList("experience", records, c.req.valid("query"), (r) => [r.createdAt, r.id]),
       200,
     );
   });

@@ -88,7 +88,7 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>): void {
     const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
     const insights = await c.var.engram.insights.list(id);
     return c.json(
-      pageList(insights, c.req.valid("query"), (i) => [-i.count, i.createdAt, i.id]),
+      pageList("insights", insights, c.req.valid("query"), (i) => [-i.count, i.createdAt, i.id]),
       200,
     );
   });

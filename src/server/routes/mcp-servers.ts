@@ -155,7 +155,7 @@ export function registerMcpServerRoutes(app: OpenAPIHono<AppEnv>): void {
     const engram = c.var.engram;
     const servers = await engram.mcpServers.list(await agentIdOf(engram, c.req.valid("param").id));
     return c.json(
-      pageList(servers, c.req.valid("query"), (server) => [server.name]),
+      pageList("mcp-servers", servers, c.req.valid("query"), (server) => [server.name]),
       200,
     );
   });
@@ -177,6 +177,7 @@ export function registerMcpServerRoutes(app: OpenAPIHono<AppEnv>): void {
     );
     // Paged by position: the list is built afresh for each request, in the order the model sees it.
     const page = pageList(
+      "tools",
       items.map((tool, position) => ({ tool, position })),
       c.req.valid("query"),
       (entry) => [entry.position],

@@ -236,7 +236,7 @@ export function registerMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
     const { id, mid } = c.req.valid("param");
     const versions = await c.var.engram.memories.history(await agentIdOf(c.var.engram, id), mid);
     return c.json(
-      pageList(versions, c.req.valid("query"), (v) => [v.version]),
+      pageList("memory-versions", versions, c.req.valid("query"), (v) => [v.version]),
       200,
     );
   });

@@ -61,45 +61,46 @@ export { defaultDatabasePath };
 
 export interface EngramOptions {
   /** A store to use. When absent, the store of `database` (or `path`) is opened. */
-  store?: Store;
+  store?: Store | undefined;
   /**
    * The database: a PostgreSQL URL (`postgres://user:password@host/db`, optionally with
    * `?schema=NAME&connection_limit=N`) or a SQLite file path. Defaults to `ENGRAM_DATABASE_URL`, else
    * the file `ENGRAM_DB`, else `~/.engram/engram.db`. Give this or `path`, not both.
    */
-  database?: string;
+  database?: string | undefined;
   /** SQLite file (the same as `database` with a path). `:memory:` for a throwaway. */
-  path?: string;
+  path?: string | undefined;
   /** Injected clock (ms since epoch), for deterministic tests. */
-  now?: Clock;
+  now?: Clock | undefined;
   /** Injected id generator, for deterministic tests. */
-  generateId?: IdGenerator;
+  generateId?: IdGenerator | undefined;
   /**
    * Embedding model for vector search: an Embedder, a `provider:model` string, or null for lexical
    * search only. Defaults to `ENGRAM_EMBEDDING_MODEL` when set. A string's model sends up to
-   * `ENGRAM_EMBEDDING_PARALLEL` requests at once (default 4).
+   * `ENGRAM_EMBEDDING_PARALLEL` requests at once (default 4), each text cut to at most
+   * `ENGRAM_EMBEDDING_MAX_BYTES` bytes of UTF-8 (default 8,191).
    */
-  embedder?: Embedder | string | null;
+  embedder?: Embedder | string | null | undefined;
   /** Environment for provider settings (API keys, base URLs); defaults to `process.env`. */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   /**
    * A 256-bit key (64 hexadecimal digits, or base64) that encrypts secrets at rest: webhook signing
    * secrets and MCP servers' `env` and `headers` values. Defaults to `ENGRAM_SECRET_KEY` (with
    * `ENGRAM_SECRET_KEY_PREVIOUS`, earlier keys that still open secrets); without one they are
    * stored as given. Not used when `store` is given (give the store its own). See docs/operations.md.
    */
-  secretKey?: string;
+  secretKey?: string | undefined;
   /**
    * Default language model for agents that name none: a model object (e.g. a mock from `ai/test`) or
    * a `provider:model` string. Defaults to `ENGRAM_MODEL`.
    */
-  model?: LanguageModel | string;
+  model?: LanguageModel | string | undefined;
   /** Experience memory settings (γ, n, update mode, capacities, similarity); see docs/experience.md. */
-  experience?: Partial<ExperienceOptions>;
+  experience?: Partial<ExperienceOptions> | undefined;
   /** Sleep-time jobs: triggers, schedule, queue and each job's parameters; see docs/sleeptime.md. */
-  sleeptime?: SleeptimeConfig;
+  sleeptime?: SleeptimeConfig | undefined;
   /** Defaults for agent turns (responder, budgets, time-out) and model-call retries; see docs/agent-runtime.md. */
-  runtime?: RuntimeOptions;
+  runtime?: RuntimeOptions | undefined;
 }
 
 /** How a project view of the engine is restricted beyond its project. */

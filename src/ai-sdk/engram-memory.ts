@@ -22,16 +22,16 @@ export interface EngramMemoryOptions {
   /** The agent whose memory is used: its id or its name. */
   agent: string;
   /** The end user: retrieval sees this user's memories (and the agent's shared ones), and the exchange is recorded under it. */
-  userId?: string;
+  userId?: string | undefined;
   /** The conversation session the exchange is recorded in. */
-  sessionId?: string;
+  sessionId?: string | undefined;
   /** Memories retrieved for the newest user message (0 for none); default 8. */
-  memoryResults?: number;
+  memoryResults?: number | undefined;
   /**
    * Called when the exchange could not be recorded after the model answered. The answer is returned
    * all the same; by default the problem is written to the console as a warning.
    */
-  onError?: (error: unknown) => void;
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 /** The middleware, with a way to wait for the exchanges it is still recording. */

@@ -7,17 +7,17 @@ export interface ClientOptions {
   /** The server's address, e.g. `http://127.0.0.1:8420` (a path prefix, if mounted under one, included). */
   baseUrl: string;
   /** An API key, sent as `Authorization: Bearer <key>`. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** The `fetch` to use (default: the global one), e.g. to add tracing or for an edge runtime. */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /** Headers added to every request. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /**
    * The project (id or name) for operations that take one (`agents.create`, `agents.list`,
    * `events.list`, `keys.list`, `transfer.import`) when a call names none. Keys bound to a project
    * need none.
    */
-  project?: string;
+  project?: string | undefined;
 }
 
 /** A value a query parameter takes; an array repeats the parameter. */

@@ -17,23 +17,23 @@ export { runStoreSuite } from "../store/store-suite.ts";
 
 export interface TestEngramOptions {
   /** A SQLite file (`:memory:` by default). */
-  path?: string;
+  path?: string | undefined;
   /**
    * A database as for `createEngram`: a SQLite path or a PostgreSQL URL. A PostgreSQL URL that names
    * no `schema` gets a fresh one, so each test engram starts empty.
    */
-  database?: string;
+  database?: string | undefined;
   /** Where the default clock starts (ms since the epoch); 2026-01-01 by default. */
-  start?: number;
+  start?: number | undefined;
   /** A clock of the test's own, e.g. one it moves forward to pass a lease or a retry delay. */
-  now?: Clock;
+  now?: Clock | undefined;
   /** The default language model, e.g. a `MockLanguageModelV3` from `ai/test`. */
-  model?: LanguageModel | string;
-  sleeptime?: SleeptimeConfig;
+  model?: LanguageModel | string | undefined;
+  sleeptime?: SleeptimeConfig | undefined;
   /** Runtime settings; retries default to 1 ms waits here, so tests of retries stay fast. */
-  runtime?: RuntimeOptions;
+  runtime?: RuntimeOptions | undefined;
   /** Provider settings; empty by default, so tests never pick up a model from the environment. */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 /**

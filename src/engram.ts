@@ -81,7 +81,10 @@ export interface EngramOptions {
    * `ENGRAM_EMBEDDING_MAX_BYTES` bytes of UTF-8 (default 8,191).
    */
   embedder?: Embedder | string | null | undefined;
-  /** Environment for provider settings (API keys, base URLs); defaults to `process.env`. */
+  /**
+   * The environment engram reads its settings from (the default database, models, API keys, base
+   * URLs, the secret key); defaults to `process.env`.
+   */
   env?: NodeJS.ProcessEnv | undefined;
   /**
    * A 256-bit key (64 hexadecimal digits, or base64) that encrypts secrets at rest: webhook signing
@@ -193,7 +196,7 @@ export function createEngram(options: EngramOptions = {}): Engram {
   const env = options.env ?? process.env;
   const store =
     options.store ??
-    openStore(databaseOf(options), {
+    openStore(databaseOf(options, env), {
       secrets:
         options.secretKey === undefined ? secretBoxFromEnv(env) : secretBox(options.secretKey, "secretKey"),
     });
@@ -233,12 +236,12 @@ export function createEngram(options: EngramOptions = {}): Engram {
   );
 }
 
-function databaseOf(options: EngramOptions): DatabaseLocation {
+function databaseOf(options: EngramOptions, env: NodeJS.ProcessEnv): DatabaseLocation {
   if (options.database !== undefined && options.path !== undefined)
     throw new InvalidInputError("database and path name the same thing: give one of them");
   if (options.database !== undefined) return parseDatabaseLocation(options.database, "database");
   if (options.path !== undefined) return { kind: "sqlite", path: options.path, label: options.path };
-  return defaultDatabaseLocation();
+  return defaultDatabaseLocation(env);
 }
 
 interface RuntimeShared {

@@ -1,7 +1,9 @@
+import { existsSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Tool } from "ai";
 import { z } from "zod";
+import { InvalidInputError } from "../core/errors.ts";
 import type { McpServer } from "../core/mcp-server-types.ts";
 import { createEngram } from "../engram.ts";
 import { McpConnection } from "../mcp-tools/mcp-connection.ts";
@@ -52,9 +54,7 @@ const WARMUP = 30;
  */
 export async function runMcpToolsBench(options: McpToolsBenchOptions = {}): Promise<McpToolsBenchResult> {
   const samples = options.samples ?? 500;
-  const command =
-    options.command ??
-    fileURLToPath(new URL("../../node_modules/.bin/mcp-server-everything", import.meta.url));
+  const command = options.command ?? referenceServer();
   const args = options.args ?? [];
   const progress = options.onProgress ?? (() => {});
   let turnTool = "everything__echo";
@@ -191,4 +191,19 @@ export function formatMcpToolsBench(r: McpToolsBenchResult): string {
     "",
     `target: engram's own time p95 <= ${r.targets.ownP95Ms} ms: ${ok ? "met" : "MISSED"} (${r.own.p95.toFixed(3)} ms)`,
   ].join("\n");
+}
+
+/**
+ * The reference `everything` server of a checkout (a devDependency), or, where there is none (an
+ * installed package), an error that says to name a server.
+ */
+export function referenceServer(
+  path = fileURLToPath(new URL("../../node_modules/.bin/mcp-server-everything", import.meta.url)),
+): string {
+  if (existsSync(path)) return path;
+  throw new InvalidInputError(
+    "--command: the reference MCP server (@modelcontextprotocol/server-everything) is not installed here: " +
+      "install it (npm install --no-save @modelcontextprotocol/server-everything) or name a stdio MCP server " +
+      "that has an echo tool with --command",
+  );
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { referenceServer } from "../bench/mcp-tools-bench.ts";
 import { runCli } from "./test-harness.ts";
 
 describe("engram bench mcp-tools", () => {
@@ -15,5 +16,13 @@ describe("engram bench mcp-tools", () => {
     const bad = await runCli(["bench", "mcp-tools", "--samples", "0", "--json"]);
     assert.notEqual(bad.code, 0);
     assert.match(JSON.parse(bad.stdout).error.message, /samples/);
+  });
+
+  it("says to name a server with --command where the reference server is not installed", () => {
+    assert.throws(() => referenceServer("/nonexistent/node_modules/.bin/mcp-server-everything"), {
+      code: "invalid_input",
+      message: /^--command: the reference MCP server .* is not installed here/,
+    });
+    assert.match(referenceServer(), /mcp-server-everything$/);
   });
 });

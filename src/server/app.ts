@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { EngramError } from "../core/errors.ts";
 import type { Engram } from "../engram.ts";
 import { registerInspectorRoutes } from "../inspector/routes.ts";
 import { checkPolicy, type OutboundPolicy } from "../webhooks/outbound-policy.ts";
@@ -281,6 +282,15 @@ function reportClosedToStderr(closed: ClosedRequest): void {
   console.error(`engram server: ${describeClosedRequest(closed)}`);
 }
 
-function reportToStderr(error: unknown): void {
+/**
+ * A 5xx on stderr. A service engram depends on being out of reach (no model configured, the database
+ * or the model's provider down: `unavailable`, `timeout`) is a condition the operator fixes, said in
+ * one line; anything else is a fault, with its stack.
+ */
+export function reportToStderr(error: unknown): void {
+  if (EngramError.isInstance(error) && (error.code === "unavailable" || error.code === "timeout")) {
+    console.error(`engram server: ${error.code}: ${error.message}`);
+    return;
+  }
   console.error("engram server: internal error:", error);
 }

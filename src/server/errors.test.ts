@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { EngramError } from "../core/errors.ts";
 import { createEngram, type Engram } from "../engram.ts";
+import { reportToStderr } from "./app.ts";
 import { refuses, testApp } from "./test-support.ts";
 
 describe("errors", () => {
@@ -162,5 +164,19 @@ describe("errors", () => {
     assert.deepEqual(reply.body, { error: { code: "internal", message: "internal error" } });
     assert.equal(t.internalErrors.length, 1);
     assert.match(String(t.internalErrors[0]), /SQLITE_CORRUPT/);
+  });
+
+  test("stderr says an unavailable service in one line, and a fault with its stack", (t) => {
+    const lines: unknown[][] = [];
+    t.mock.method(console, "error", (...args: unknown[]) => lines.push(args));
+    reportToStderr(new EngramError("unavailable", "no language model is configured: set ENGRAM_MODEL"));
+    reportToStderr(new EngramError("timeout", "the model did not answer within 60000 ms"));
+    const fault = new Error("SQLITE_CORRUPT");
+    reportToStderr(fault);
+    assert.deepEqual(lines, [
+      ["engram server: unavailable: no language model is configured: set ENGRAM_MODEL"],
+      ["engram server: timeout: the model did not answer within 60000 ms"],
+      ["engram server: internal error:", fault],
+    ]);
   });
 });

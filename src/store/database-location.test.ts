@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { EngramError } from "../core/errors.ts";
+import { createEngram } from "../engram.ts";
 import {
   defaultDatabaseLocation,
   formatDatabaseLocation,
@@ -111,5 +115,24 @@ describe("database locations", () => {
       () => defaultDatabaseLocation({ ENGRAM_DATABASE_URL: "redis://h" }),
       /^.*ENGRAM_DATABASE_URL/,
     );
+  });
+
+  it("is taken from createEngram's env when it gives none, not from the process's", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "engram-env-db-"));
+    try {
+      const file = join(dir, "from-env.db");
+      const engram = createEngram({ env: { ENGRAM_DB: file } });
+      await engram.agents.create({ name: "kept-here" });
+      engram.close();
+      assert.ok(existsSync(file), "the database is the file env names");
+      const again = createEngram({ path: file });
+      assert.deepEqual(
+        (await again.agents.list()).items.map((a) => a.name),
+        ["kept-here"],
+      );
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -200,6 +200,11 @@ describe("engram events", () => {
     const cursor = page.json().nextCursor as string;
     const next = (await s.ok(["events", "--limit", "2", "--cursor", cursor])).items;
     assert.deepEqual(next, all.slice(2, 4));
+    const latest = await s.cli(["events", "--newest-first", "--limit", "2", "--json"]);
+    assert.deepEqual(latest.json().items, all.slice(-2).reverse());
+    const before = (await s.ok(["events", "--newest-first", "--cursor", latest.json().nextCursor])).items;
+    assert.deepEqual(before, all.slice(0, -2).reverse());
+    assert.equal((await s.cli(["events", "--newest-first", "--follow"])).code, 2);
     assert.match((await s.cli(["events"])).stdout, /^SEQ +TIME +ACTOR +KIND +TARGET\n1 /);
   });
 

@@ -120,6 +120,17 @@ describe("the client over a socket, across every operation", () => {
       (await client.events.listByAgent(agent.id, { limit: 500 })).items.map((e) => e.id),
       events.items.map((e) => e.id),
     );
+    assert.deepEqual(
+      (await client.events.listByAgent(agent.id, { limit: 500, newestFirst: true })).items.map((e) => e.id),
+      events.items.map((e) => e.id).reverse(),
+    );
+    assert.deepEqual(
+      (await client.events.list({ agentId: agent.id, limit: 2, newestFirst: true })).items.map((e) => e.id),
+      events.items
+        .map((e) => e.id)
+        .slice(-2)
+        .reverse(),
+    );
     const replay = new AbortController();
     const replayed = await client.events.follow({ agentId: agent.id, after: 0, signal: replay.signal });
     for await (const event of replayed) {

@@ -86,12 +86,12 @@ export const OPERATIONS = {
   "events.listByAgent": {
     method: "GET",
     path: "/v1/agents/{id}/events",
-    query: ["kind", "actor", "cursor", "limit"],
+    query: ["kind", "actor", "order", "cursor", "limit"],
   },
   "events.list": {
     method: "GET",
     path: "/v1/events",
-    query: ["project", "agent", "kind", "actor", "cursor", "limit"],
+    query: ["project", "agent", "kind", "actor", "order", "cursor", "limit"],
   },
   "events.follow": {
     method: "GET",

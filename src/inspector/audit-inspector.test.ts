@@ -22,6 +22,7 @@ interface Window {
       clientWidth: number;
     };
     querySelector(selector: string): { replaceChildren(): void } | null;
+    querySelectorAll(selector: string): { length: number };
   };
 }
 
@@ -132,6 +133,23 @@ describe("the inspector, audited in headless Chromium", { skip }, () => {
     );
     await page.unroute(failing);
     assert.deepEqual(problems, [], "no failure left unhandled");
+  });
+
+  it("shows the event log latest first, and earlier events a page at a time", async () => {
+    const log = await fetch(`${open.url}/v1/agents/${demo.busyAgentId}/events?order=desc&limit=500`);
+    const latest = ((await log.json()) as { items: { seq: number }[] }).items.map((e) => e.seq);
+    assert.ok(latest.length > 100, `${latest.length} events: more than a page`);
+    await go(`/agents/${demo.busyAgentId}/history`);
+    const seqs = async () =>
+      (await page.locator("#events tr td:first-child").allInnerTexts()).map((text) => Number(text));
+    await page.locator("#events tr").first().waitFor();
+    assert.deepEqual(await seqs(), latest.slice(0, 100));
+    await page.getByRole("button", { name: "Earlier events" }).click();
+    await page.waitForFunction(
+      (n) => (globalThis as unknown as Window).document.querySelectorAll("#events tr").length > n,
+      100,
+    );
+    assert.deepEqual(await seqs(), latest.slice(0, Math.min(200, latest.length)));
   });
 
   it("wraps a long key or tag in a narrow window instead of scrolling the page sideways", async () => {

@@ -240,6 +240,25 @@ describe("history", () => {
     assert.equal((await t.get("/v1/events?project=nope")).status, 404);
   });
 
+  test("events with order=desc: the latest first, paged back down the log, the client too", async () => {
+    const t = testApp();
+    const a = await t.agent({ name: "a" });
+    for (const value of ["1", "2", "3"]) await t.put(`/v1/agents/${a.id}/blocks/persona`, { value });
+    const seqs = (page: { items: { seq: number }[] }) => page.items.map((e) => e.seq);
+    const all = seqs((await t.get(`/v1/agents/${a.id}/events`)).body);
+    assert.equal(all.length, 4);
+    const first = (await t.get(`/v1/agents/${a.id}/events?order=desc&limit=3`)).body;
+    assert.deepEqual(seqs(first), all.slice(1).reverse());
+    const rest = (await t.get(`/v1/agents/${a.id}/events?order=desc&limit=3&cursor=${first.nextCursor}`))
+      .body;
+    assert.deepEqual(seqs(rest), all.slice(0, 1));
+    assert.equal(rest.nextCursor, null);
+    assert.deepEqual(seqs((await t.get("/v1/events?agent=a&order=desc&limit=1")).body), all.slice(-1));
+    const bad = await t.get(`/v1/agents/${a.id}/events?order=newest`);
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /order: must be asc or desc/);
+  });
+
   test("events filtered by actor, alone or with a kind; an unknown actor is 400 naming it", async () => {
     const t = testApp();
     const a = await t.agent({ name: "a" });

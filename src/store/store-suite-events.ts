@@ -39,6 +39,41 @@ export function eventCases(kit: SuiteKit): void {
     });
   });
 
+  it("events: newestFirst lists the latest first, and beforeSeq pages back down the log", async () => {
+    await withStore(async (store) => {
+      const { project, agent } = await seed(store);
+      const start = await store.events.lastSeq();
+      for (const name of ["b", "c", "d", "e"])
+        await store.agents.update({ ...agent, name }, event(project.id, `agent.renamed.${name}`, agent.id));
+      const kinds = async (query: Parameters<typeof store.events.list>[0]) =>
+        (await store.events.list(query)).map((e) => e.kind);
+      const latest = await store.events.list({
+        agentId: agent.id,
+        afterSeq: start,
+        newestFirst: true,
+        limit: 2,
+      });
+      assert.deepEqual(
+        latest.map((e) => e.kind),
+        ["agent.renamed.e", "agent.renamed.d"],
+      );
+      assert.deepEqual(
+        await kinds({
+          agentId: agent.id,
+          afterSeq: start,
+          beforeSeq: latest[1]?.seq,
+          newestFirst: true,
+          limit: 10,
+        }),
+        ["agent.renamed.c", "agent.renamed.b"],
+      );
+      assert.deepEqual(
+        await kinds({ agentId: agent.id, afterSeq: start, beforeSeq: latest[1]?.seq, limit: 1 }),
+        ["agent.renamed.b"],
+      );
+    });
+  });
+
   it("events: a watcher is called after a write commits, and no more once it unsubscribes", async () => {
     await withStore(async (store) => {
       const { project } = await seed(store);

@@ -417,6 +417,10 @@ export interface EventQuery {
   limit: number;
   /** Return events with `seq` greater than this. */
   afterSeq?: number | undefined;
+  /** Return events with `seq` less than this. */
+  beforeSeq?: number | undefined;
+  /** The highest `seq` first (a page of the latest events), rather than the lowest. */
+  newestFirst?: boolean | undefined;
 }
 
 export interface EventStore {

@@ -317,7 +317,7 @@ export async function renderHistory(ctx) {
 }
 
 /**
- * The event log, filterable by kind and actor.
+ * The event log, latest first, filterable by kind and actor.
  * @param {import("../main.js").ViewContext} ctx
  * @param {string} base
  */
@@ -341,7 +341,7 @@ function eventLog(ctx, base) {
     )
   );
   const body = h("tbody", { id: "events" });
-  const more = h("button", { type: "button", hidden: true }, "Later events");
+  const more = h("button", { type: "button", hidden: true }, "Earlier events");
   const note = h("p", { class: "muted", role: "status" });
   /** @type {string | null} */
   let cursor = null;
@@ -355,7 +355,8 @@ function eventLog(ctx, base) {
     }
     try {
       const page = await api(`${base}/events`, {
-        query: { kind: kind.value.trim(), actor: actor.value, cursor, limit: 100 },
+        // The latest first: what an agent did last is what one looks for; earlier pages follow.
+        query: { kind: kind.value.trim(), actor: actor.value, order: "desc", cursor, limit: 100 },
       });
       if (!latest()) return;
       for (const e of page.items) {
@@ -402,7 +403,7 @@ function eventLog(ctx, base) {
       note.textContent =
         body.children.length === 0
           ? "No events match."
-          : `${body.children.length} events shown, oldest first.`;
+          : `${body.children.length} events shown, latest first.`;
     } catch (error) {
       if (latest()) note.textContent = `The events could not be read: ${message(error)}`;
     }

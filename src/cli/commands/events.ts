@@ -7,7 +7,8 @@ import { UsageError } from "../usage-error.ts";
 
 const events = defineCommand({
   name: "events",
-  summary: "Read the event log (every change, oldest first), of one agent or all",
+  summary:
+    "Read the event log (every change, oldest first; --newest-first: the latest first), of one agent or all",
   args: ["agent?"],
   options: {
     project: {
@@ -21,6 +22,7 @@ const events = defineCommand({
       arg: "ACTOR",
       help: "only events caused by user, agent, sleeptime, evolver or system",
     },
+    "newest-first": { type: "boolean", help: "the latest events first, paging back through the log" },
     limit: { type: "string", arg: "N", help: "at most N events (default 50, at most 500)" },
     cursor: { type: "string", arg: "CURSOR", help: "continue where a previous page stopped" },
     follow: {
@@ -36,6 +38,8 @@ const events = defineCommand({
     const engram = ctx.engram();
     const agent = args.agent === undefined ? undefined : await findAgent(engram, args.agent, options.project);
     if (options.follow === true) {
+      if (options["newest-first"] === true)
+        throw new UsageError("--newest-first cannot be combined with --follow", "events");
       if (options.cursor !== undefined && !/^\d{1,15}$/.test(options.cursor))
         throw new UsageError("--cursor must be an event seq with --follow", "events");
       const stop = new AbortController();
@@ -59,6 +63,7 @@ const events = defineCommand({
       actor: options.actor as Actor | undefined,
       limit,
       cursor: options.cursor,
+      newestFirst: options["newest-first"] === true,
     });
     return listResult(page, (items) => formatEvents(items));
   },

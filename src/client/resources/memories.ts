@@ -26,7 +26,7 @@ export interface MessagesClient extends Pick<MessageService, "append" | "appendM
 
 /** The event log over HTTP: the library's `engram.events.list` and `follow`, and one agent's events. */
 export interface EventsClient extends Pick<EventService, "list" | "follow"> {
-  /** One agent's events, oldest first (`events.listByAgent`). */
+  /** One agent's events, oldest first, or the latest first with `newestFirst` (`events.listByAgent`). */
   listByAgent: (
     agentId: string,
     options?: Omit<EventListOptions, "agentId" | "project">,
@@ -97,7 +97,7 @@ export function messagesClient(t: Transport): MessagesClient {
           ...options,
           filter: filterJson(filter),
           role: roles,
-          order: newestFirst === undefined ? undefined : newestFirst ? "desc" : "asc",
+          order: orderOf(newestFirst),
         },
       }),
     search: (agentId, input) => t.call("messages.search", { params: { id: agentId }, body: input }),
@@ -107,12 +107,22 @@ export function messagesClient(t: Transport): MessagesClient {
 /** `client.events`. */
 export function eventsClient(t: Transport): EventsClient {
   return {
-    list: ({ agentId, ...options } = {}) =>
-      t.call("events.list", { query: { project: t.options.project, ...options, agent: agentId } }),
-    listByAgent: (agentId, options = {}) =>
-      t.call("events.listByAgent", { params: { id: agentId }, query: { ...options } }),
+    list: ({ agentId, newestFirst, ...options } = {}) =>
+      t.call("events.list", {
+        query: { project: t.options.project, ...options, agent: agentId, order: orderOf(newestFirst) },
+      }),
+    listByAgent: (agentId, { newestFirst, ...options } = {}) =>
+      t.call("events.listByAgent", {
+        params: { id: agentId },
+        query: { ...options, order: orderOf(newestFirst) },
+      }),
     follow: (options) => followOverHttp(t, options),
   };
+}
+
+/** The library's `newestFirst` (events, messages) as the HTTP API's `order`. */
+function orderOf(newestFirst: boolean | undefined): "asc" | "desc" | undefined {
+  return newestFirst === undefined ? undefined : newestFirst ? "desc" : "asc";
 }
 
 /** A filter travels in a query parameter as JSON. */

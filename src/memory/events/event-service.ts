@@ -15,6 +15,8 @@ export interface EventListOptions {
   /** The `nextCursor` of the previous page (an event sequence number). */
   cursor?: string | undefined;
   limit?: number | undefined;
+  /** The latest events first, paging back through the log (default: the first written first). */
+  newestFirst?: boolean | undefined;
 }
 
 export interface EventFollowOptions {
@@ -82,11 +84,9 @@ export class EventService {
     if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) {
       throw new InvalidInputError(`invalid page: limit: must be an integer from 1 to ${PAGE_MAX}`);
     }
-    let afterSeq = 0;
-    if (options.cursor !== undefined) {
-      checkCursor(options.cursor, isSeqCursor);
-      afterSeq = Number(options.cursor);
-    }
+    checkCursor(options.cursor, isSeqCursor);
+    const at = options.cursor === undefined ? undefined : Number(options.cursor);
+    const newestFirst = options.newestFirst === true;
     if (options.actor !== undefined && !(ACTORS as readonly string[]).includes(options.actor))
       throw new InvalidInputError(`invalid event list: actor: must be one of ${ACTORS.join(", ")}`);
     let agentId: string | undefined;
@@ -98,7 +98,10 @@ export class EventService {
       projectId,
       kind: options.kind,
       actor: options.actor,
-      afterSeq,
+      // The cursor is the last event sent: the page goes on past it, up the log or down.
+      afterSeq: newestFirst ? 0 : (at ?? 0),
+      beforeSeq: newestFirst ? at : undefined,
+      newestFirst,
       limit: limit + 1,
     });
     const items = rows.slice(0, limit);

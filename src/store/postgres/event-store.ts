@@ -17,7 +17,7 @@ export class PgEventStore implements EventStore {
   async list(query: EventQuery): Promise<EngramEvent[]> {
     const { sql, params } = conditions(query);
     const rows = await this.#db.all<EventRow>(
-      `SELECT * FROM events WHERE ${sql} ORDER BY seq LIMIT $${params.length + 1}`,
+      `SELECT * FROM events WHERE ${sql} ORDER BY seq ${query.newestFirst === true ? "DESC" : ""} LIMIT $${params.length + 1}`,
       [...params, query.limit],
     );
     return rows.map(toEvent);
@@ -50,6 +50,10 @@ export class PgEventStore implements EventStore {
 function conditions(query: Omit<EventQuery, "limit">): { sql: string; params: unknown[] } {
   const params: unknown[] = [query.afterSeq ?? 0];
   const where = ["seq > $1"];
+  if (query.beforeSeq !== undefined) {
+    params.push(query.beforeSeq);
+    where.push(`seq < $${params.length}`);
+  }
   const add = (column: string, value: string | undefined, operator = "=") => {
     if (value === undefined) return;
     params.push(value);

@@ -82,7 +82,11 @@ export class SqliteEventStore implements EventStore {
 /** The statement `list` reads a page of events with, and its parameters. */
 export function eventListSql(query: EventQuery): { sql: string; params: (string | number)[] } {
   const { sql, params } = conditions(query);
-  return { sql: `${EVENT_ROW_SQL} WHERE ${sql} ORDER BY e.seq LIMIT ?`, params: [...params, query.limit] };
+  const order = query.newestFirst === true ? "DESC" : "";
+  return {
+    sql: `${EVENT_ROW_SQL} WHERE ${sql} ORDER BY e.seq ${order} LIMIT ?`,
+    params: [...params, query.limit],
+  };
 }
 
 /**
@@ -92,6 +96,10 @@ export function eventListSql(query: EventQuery): { sql: string; params: (string 
 function conditions(query: Omit<EventQuery, "limit">): { sql: string; params: (string | number)[] } {
   const where: string[] = ["e.seq > ?"];
   const params: (string | number)[] = [query.afterSeq ?? 0];
+  if (query.beforeSeq !== undefined) {
+    where.push("e.seq < ?");
+    params.push(query.beforeSeq);
+  }
   if (query.agentId !== undefined) {
     where.push(`e.agent = ${OWNER_SQL}`);
     params.push(query.agentId);

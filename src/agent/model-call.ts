@@ -9,6 +9,7 @@ import type {
   Tool,
 } from "ai";
 import { aiSdk } from "../models/ai-sdk.ts";
+import { errorMessage } from "./model-errors.ts";
 import type { Responder, StepView } from "./responders/responder.ts";
 import { type TurnEvent, usageOf } from "./turn-events.ts";
 import { passUrlsThrough } from "./turn-images.ts";
@@ -31,7 +32,7 @@ export interface ModelCallInput {
 /** Thrown out of a stream that ended in an error part or was aborted, carrying what it reported. */
 export class StreamFailure extends Error {
   constructor(cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    super(errorMessage(cause), { cause });
     this.name = "StreamFailure";
   }
 }

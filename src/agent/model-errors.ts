@@ -90,6 +90,14 @@ export function modelFailure(
         error,
         extra,
       );
+    const setting = baseUrlSetting(modelName);
+    if (status === 404)
+      return fail(
+        "rejected",
+        `model ${modelName} was not found (HTTP 404)${said}${setting === undefined ? "" : `: check the model's name, and that ${setting} is the API's base URL`}`,
+        error,
+        extra,
+      );
     if (status !== undefined)
       return fail(
         "rejected",
@@ -97,9 +105,14 @@ export function modelFailure(
         error,
         extra,
       );
-    return fail("connection", `could not reach model ${modelName}${after}: ${cause.message}`, error, extra);
+    return fail(
+      "connection",
+      `could not reach model ${modelName}${after}: ${cause.message}${setting === undefined ? "" : ` (check ${setting}, and that the server there is running)`}`,
+      error,
+      extra,
+    );
   }
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = errorMessage(cause);
   if (streaming) return fail("stream", `the stream from model ${modelName} broke off: ${message}`, error);
   return fail("model_error", `model ${modelName} failed: ${message}`, error);
 }
@@ -114,6 +127,38 @@ function fail(
   if (extra.status !== undefined) details.status = extra.status;
   if (extra.attempts !== undefined) details.attempts = extra.attempts;
   return new EngramError("unavailable", message, { cause, details });
+}
+
+/**
+ * What a thrown or reported error says. Providers report an error inside a stream as the plain
+ * object their API sent (`{type: "overloaded_error", message: "Overloaded"}` from Anthropic,
+ * `{message, type, code}` from OpenAI-compatible servers), not as an Error: its message and type
+ * are kept rather than printed as "[object Object]".
+ */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "object" && error !== null) {
+    const { message, type } = error as { message?: unknown; type?: unknown };
+    if (typeof message === "string" && message !== "")
+      return typeof type === "string" && type !== "" ? `${message} (${type})` : message;
+    try {
+      return JSON.stringify(error) ?? String(error);
+    } catch {
+      return String(error);
+    }
+  }
+  return String(error);
+}
+
+/** The setting that says where a `provider:model`'s API is, to name when it cannot be reached. */
+function baseUrlSetting(modelName: string): string | undefined {
+  const provider = modelName.slice(0, Math.max(0, modelName.indexOf(":")));
+  return {
+    openai: "OPENAI_BASE_URL",
+    anthropic: "ANTHROPIC_BASE_URL",
+    ollama: "OLLAMA_BASE_URL",
+    "openai-compatible": "OPENAI_COMPATIBLE_BASE_URL",
+  }[provider];
 }
 
 /** The provider's own words, when its error body says something short enough to repeat. */

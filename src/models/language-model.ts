@@ -2,50 +2,104 @@ import type { LanguageModel } from "ai";
 import { EngramError } from "../core/errors.ts";
 import { anthropicProvider, openaiCompatibleProvider, openaiProvider } from "./ai-sdk.ts";
 import { checkModelAllowed, type ModelPolicy } from "./model-policy.ts";
-import { ollamaBaseUrl, parseModelSpec, requireEnv } from "./provider-env.ts";
+import {
+  anthropicBaseUrl,
+  DEFAULT_OPENAI_BASE_URL,
+  ollamaBaseUrl,
+  optionalUrl,
+  parseModelSpec,
+  requireEnv,
+  requireUrl,
+} from "./provider-env.ts";
 
 /** What to tell a caller who needs a model and has none. */
 export const NO_MODEL_HELP =
   "no language model is configured: set ENGRAM_MODEL (or the agent's model) to provider:model, e.g. openai:gpt-4o-mini with OPENAI_API_KEY, anthropic:claude-sonnet-4-5 with ANTHROPIC_API_KEY, ollama:qwen3:8b (OLLAMA_BASE_URL), or openai-compatible:<model> with OPENAI_COMPATIBLE_BASE_URL";
 
+/** What a `provider:model` string needs of its provider: checked, and not yet loaded. */
+type Wiring =
+  | { provider: "openai"; model: string; apiKey: string; baseURL: string }
+  | { provider: "anthropic"; model: string; apiKey: string; baseURL: string }
+  | { provider: "openai-compatible"; name: string; model: string; baseURL: string; apiKey?: string };
+
 /**
- * Resolves a `provider:model` string through the AI SDK: `openai:` (OPENAI_API_KEY, optional
- * OPENAI_BASE_URL), `anthropic:` (ANTHROPIC_API_KEY, optional ANTHROPIC_BASE_URL), `ollama:` (OLLAMA_BASE_URL, default
- * http://127.0.0.1:11434), `openai-compatible:` (OPENAI_COMPATIBLE_BASE_URL, optional
- * OPENAI_COMPATIBLE_API_KEY) for vLLM, llama.cpp, LM Studio and the like.
+ * The settings a `provider:model` string needs, read from `env` and checked, without loading any
+ * provider. @throws EngramError naming the setting that is missing or malformed, or the provider
+ * that is not known.
  */
-export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = process.env): LanguageModel {
-  const { provider, model } = parseModelSpec(spec);
+function wiringOf(spec: string, env: NodeJS.ProcessEnv): Wiring {
+  const { provider, model } = parseModelSpec(spec, "model");
+  const forWhat = `model ${spec}`;
   switch (provider) {
     case "openai":
-      return openaiProvider()
-        .createOpenAI({
-          apiKey: requireEnv(env, "OPENAI_API_KEY", `model ${spec}`),
-          ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
-        })
-        .chat(model);
+      return {
+        provider,
+        model,
+        apiKey: requireEnv(env, "OPENAI_API_KEY", forWhat),
+        baseURL: optionalUrl(env, "OPENAI_BASE_URL", forWhat) ?? DEFAULT_OPENAI_BASE_URL,
+      };
     case "anthropic":
-      return anthropicProvider().createAnthropic({
-        apiKey: requireEnv(env, "ANTHROPIC_API_KEY", `model ${spec}`),
-        ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
-      })(model);
+      return {
+        provider,
+        model,
+        apiKey: requireEnv(env, "ANTHROPIC_API_KEY", forWhat),
+        baseURL: anthropicBaseUrl(env, forWhat),
+      };
     case "ollama":
-      return openaiCompatibleProvider()
-        .createOpenAICompatible({ name: "ollama", baseURL: ollamaBaseUrl(env) })
-        .chatModel(model);
+      return { provider: "openai-compatible", name: "ollama", model, baseURL: ollamaBaseUrl(env, forWhat) };
     case "openai-compatible":
-      return openaiCompatibleProvider()
-        .createOpenAICompatible({
-          name: "openai-compatible",
-          baseURL: requireEnv(env, "OPENAI_COMPATIBLE_BASE_URL", `model ${spec}`),
-          ...(env.OPENAI_COMPATIBLE_API_KEY ? { apiKey: env.OPENAI_COMPATIBLE_API_KEY } : {}),
-        })
-        .chatModel(model);
+      return {
+        provider,
+        name: "openai-compatible",
+        model,
+        baseURL: requireUrl(env, "OPENAI_COMPATIBLE_BASE_URL", forWhat),
+        ...(env.OPENAI_COMPATIBLE_API_KEY ? { apiKey: env.OPENAI_COMPATIBLE_API_KEY } : {}),
+      };
     default:
       throw new EngramError(
         "invalid_input",
         `unknown model provider "${provider}" in "${spec}": use openai:, anthropic:, ollama: or openai-compatible:`,
       );
+  }
+}
+
+/**
+ * Checks that a `provider:model` string names a known provider and that the settings it needs are
+ * there and well-formed, without loading the provider: for a server to refuse to start with a
+ * model it could never call. @throws EngramError as `resolveLanguageModel` would.
+ */
+export function checkLanguageModel(spec: string, env: NodeJS.ProcessEnv = process.env): void {
+  wiringOf(spec, env);
+}
+
+/**
+ * Resolves a `provider:model` string through the AI SDK: `openai:` (OPENAI_API_KEY, optional
+ * OPENAI_BASE_URL), `anthropic:` (ANTHROPIC_API_KEY, optional ANTHROPIC_BASE_URL), `ollama:` (OLLAMA_BASE_URL, default
+ * http://127.0.0.1:11434), `openai-compatible:` (OPENAI_COMPATIBLE_BASE_URL, optional
+ * OPENAI_COMPATIBLE_API_KEY) for vLLM, llama.cpp, LM Studio and the like. Those two ask a stream
+ * for its usage (`stream_options.include_usage`), as the OpenAI provider does: without it, these
+ * servers send none, and a streamed turn would record no tokens.
+ */
+export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = process.env): LanguageModel {
+  const wiring = wiringOf(spec, env);
+  switch (wiring.provider) {
+    case "openai":
+      return openaiProvider()
+        .createOpenAI({ apiKey: wiring.apiKey, baseURL: wiring.baseURL })
+        .chat(wiring.model);
+    case "anthropic":
+      return anthropicProvider().createAnthropic({ apiKey: wiring.apiKey, baseURL: wiring.baseURL })(
+        wiring.model,
+      );
+    case "openai-compatible":
+      return openaiCompatibleProvider()
+        .createOpenAICompatible({
+          name: wiring.name,
+          baseURL: wiring.baseURL,
+          ...(wiring.apiKey === undefined ? {} : { apiKey: wiring.apiKey }),
+          includeUsage: true,
+        })
+        .chatModel(wiring.model);
   }
 }
 

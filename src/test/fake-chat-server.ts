@@ -24,7 +24,8 @@ export interface FakeRequest {
 /**
  * A local stand-in for an OpenAI-compatible chat completions endpoint (vLLM, llama.cpp, LM Studio),
  * speaking the real wire format: JSON responses, and server-sent `data: {...}` chunks with
- * `choices[0].delta` text and `tool_calls` when the request asks to stream. Listens on 127.0.0.1.
+ * `choices[0].delta` text and `tool_calls` when the request asks to stream (with a last chunk of
+ * usage only when it asks for one with `stream_options.include_usage`). Listens on 127.0.0.1.
  * `replies` are played in order, or chosen per request by a function.
  */
 export async function startFakeChatServer(
@@ -48,7 +49,8 @@ export async function startFakeChatServer(
       const id = `chatcmpl-${requests.length}`;
       created++;
       const answer = () => {
-        if (body.stream === true) return stream(res, reply, id, created, body.model);
+        if (body.stream === true)
+          return stream(res, reply, id, created, body.model, body.stream_options?.include_usage === true);
         if ("cutAfter" in reply) return void res.destroy();
         res.setHeader("content-type", "application/json");
         res.end(JSON.stringify(completion(reply, id, created, body.model)));
@@ -107,6 +109,7 @@ function stream(
   id: string,
   created: number,
   model: string,
+  includeUsage: boolean,
 ): void {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
@@ -148,9 +151,11 @@ function stream(
     });
     res.write(chunk({}, "tool_calls"));
   }
-  res.write(
-    `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage: USAGE })}\n\n`,
-  );
+  // Usage comes in a last chunk without choices, and only when the request asks for it.
+  if (includeUsage)
+    res.write(
+      `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage: USAGE })}\n\n`,
+    );
   res.end("data: [DONE]\n\n");
 }
 

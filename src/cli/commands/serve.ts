@@ -171,6 +171,18 @@ const serve = defineCommand({
       }
       throw error;
     };
+    // Fail at start, not on every turn, when ENGRAM_MODEL names a model no turn could call: an
+    // unknown provider, a missing API key, a base URL that is not one.
+    const model = ctx.io.env.ENGRAM_MODEL;
+    if (model !== undefined && model !== "") {
+      const { checkLanguageModel } = await import("../../models/language-model.ts");
+      try {
+        checkLanguageModel(model, ctx.io.env);
+      } catch (error) {
+        if (!EngramError.isInstance(error)) throw error;
+        notStarted(new EngramError(error.code, `ENGRAM_MODEL: ${error.message}`, { cause: error }));
+      }
+    }
     // Opening a SQLite file migrates it there and then: a file too new fails here.
     const engram = (() => {
       try {

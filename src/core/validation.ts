@@ -21,11 +21,23 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
   });
 }
 
-/** zod says "Invalid input: expected string, received undefined" where a person says "required". */
+/**
+ * zod says "Invalid input: expected string, received undefined" where a person says "required"; and a
+ * union none of whose shapes fit is a bare "Invalid input". When the value has the type of exactly one
+ * of the shapes (an object where a name or an object may go), the problem is that shape's: its first
+ * issue, at its own path (`members.1.responder: must be one of simple, reactive`).
+ */
 export function plainIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
-  return issue.code === "invalid_type" && issue.message.endsWith("received undefined")
-    ? { ...issue, message: `required (${issue.expected})` }
-    : issue;
+  if (issue.code === "invalid_type" && issue.message.endsWith("received undefined"))
+    return { ...issue, message: `required (${issue.expected})` };
+  if (issue.code === "invalid_union") {
+    const fitting = issue.errors.filter(
+      (branch) => !branch.some((inner) => inner.code === "invalid_type" && inner.path.length === 0),
+    );
+    const first = fitting.length === 1 ? fitting[0]?.[0] : undefined;
+    if (first !== undefined) return plainIssue({ ...first, path: [...issue.path, ...first.path] });
+  }
+  return issue;
 }
 
 /** The first few issues as one line, each prefixed by the path of the field it is about. */
@@ -33,8 +45,8 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .slice(0, 5)
     .map((issue) => {
-      const { message } = plainIssue(issue);
-      return issue.path.length > 0 ? `${issue.path.join(".")}: ${message}` : message;
+      const { message, path } = plainIssue(issue);
+      return path.length > 0 ? `${path.join(".")}: ${message}` : message;
     })
     .join("; ");
 }

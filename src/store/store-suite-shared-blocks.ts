@@ -5,6 +5,7 @@ import { sha256 } from "../core/hash.ts";
 import type { SharedBlock } from "../core/shared-block-types.ts";
 import type { Agent, Commit, Project } from "../core/types.ts";
 import { makeCommit } from "../memory/blocks/commit-hash.ts";
+import { importAgent } from "./import-agent.ts";
 import type { AppendCommit, Store } from "./store.ts";
 import type { SuiteKit } from "./store-suite-jobs.ts";
 
@@ -236,6 +237,60 @@ export function sharedBlockCases(kit: SuiteKit): void {
         [],
       );
       assert.equal((await store.events.list({ limit: 500 })).length, eventsBefore + 2);
+    });
+  });
+
+  it("shared blocks: an import attaching an agent to a block its project has names the version it read: a block that moved refuses it, writing nothing", async () => {
+    await withStore(async (store) => {
+      const { project, agent: a, root } = await seed(store);
+      const shared = block(project.id);
+      await store.sharedBlocks.create(shared, event(project.id, "block.created"));
+      const imported = (name: string, version: number) => {
+        const agent: Agent = { ...a, id: id("agt"), name };
+        const data = {
+          agent,
+          history: { commits: [root], blobs: [], branches: [{ name: "main", head: root.id }] },
+          memories: [],
+          messages: [],
+          episodes: [],
+          experience: { version: 0, records: [] },
+          insights: [],
+          images: [],
+          sharedBlocks: [
+            {
+              block: { ...shared, value: "as exported" },
+              attachment: {
+                blockId: shared.id,
+                agentId: agent.id,
+                label: "team",
+                readOnly: false,
+                createdAt: at(2),
+              },
+              version,
+            },
+          ],
+          events: [event(project.id, "agent.imported", agent.id)],
+        };
+        return { agent, data };
+      };
+      const stale = imported("stale", shared.version + 1);
+      await assert.rejects(
+        importAgent(store, stale.data),
+        (error: unknown) =>
+          error instanceof ConflictError && (error.details as { retry?: string }).retry === "shared",
+      );
+      assert.equal(await store.agents.get(stale.agent.id), null);
+      assert.deepEqual(await store.sharedBlocks.attachments(shared.id), []);
+      assert.equal((await store.sharedBlocks.get(shared.id))?.version, shared.version);
+
+      const fresh = imported("fresh", shared.version);
+      await importAgent(store, fresh.data);
+      const stored = await store.sharedBlocks.get(shared.id);
+      assert.deepEqual([stored?.value, stored?.version], ["v0", shared.version + 1]);
+      assert.deepEqual(
+        (await store.sharedBlocks.attachments(shared.id)).map((x) => x.agentId),
+        [fresh.agent.id],
+      );
     });
   });
 }

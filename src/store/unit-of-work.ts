@@ -60,6 +60,12 @@ export interface ExperienceImport {
 export interface SharedBlockImport {
   block: SharedBlock;
   attachment: BlockAttachment;
+  /**
+   * Set when the block is in the project already: the version the import read it at (the agent's
+   * copy was brought in step with it). The version moves on, as an attach moves it; a block that
+   * moved or went meanwhile is a ConflictError with `details.retry: "shared"`, and nothing is written.
+   */
+  version?: number | undefined;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { InvalidInputError } from "../core/errors.ts";
-import type { BlockAttachment, SharedBlock } from "../core/shared-block-types.ts";
 import type { Agent, Memory, MemoryVersion, Message, NewEvent } from "../core/types.ts";
 import { imageHash, sniffImage } from "../images/image-bytes.ts";
 import type { AgentImport } from "../store/import-agent.ts";
 import { messageIndexer } from "../store/rows/message-fields.ts";
 import type { IndexedMessage, StoredImage } from "../store/store.ts";
+import type { SharedBlockImport } from "../store/unit-of-work.ts";
 import type { ExportDocument, ExportedMemory, ExportedSharedBlock } from "./format.ts";
 import { remapIds } from "./remap.ts";
 
@@ -17,6 +17,8 @@ export function agentImportOf(
   agent: Agent,
   ids: ReadonlyMap<string, string>,
   events: NewEvent[],
+  /** The shared blocks the project has already, by id: the version the import read each at. */
+  versions: ReadonlyMap<string, number> = new Map(),
 ): AgentImport {
   const owned = { agentId: agent.id };
   const messages: Message[] = doc.messages.map((m) => ({ ...remapIds(m, ids), ...owned }));
@@ -39,7 +41,8 @@ export function agentImportOf(
     },
     insights: doc.insights.map((insight) => ({ ...remapIds(insight, ids), ...owned })),
     // A copy with new ids carries its shared blocks as private ones: it is attached to nothing.
-    sharedBlocks: ids.size > 0 ? [] : (doc.sharedBlocks ?? []).map((b) => sharedBlockOf(b, agent)),
+    sharedBlocks:
+      ids.size > 0 ? [] : (doc.sharedBlocks ?? []).map((b) => sharedBlockOf(b, agent, versions.get(b.id))),
     images: importedImages(doc, agent.id),
     events,
   };
@@ -49,10 +52,12 @@ export function agentImportOf(
 function sharedBlockOf(
   { attachment, ...block }: ExportedSharedBlock,
   agent: Agent,
-): { block: SharedBlock; attachment: BlockAttachment } {
+  version: number | undefined,
+): SharedBlockImport {
   return {
     block: { ...block, projectId: agent.projectId, version: 1 },
     attachment: { ...attachment, blockId: block.id, agentId: agent.id },
+    ...(version === undefined ? {} : { version }),
   };
 }
 

@@ -1,11 +1,11 @@
 import { ConflictError, InvalidInputError } from "../core/errors.ts";
-import type { Agent } from "../core/types.ts";
+import type { Agent, NewEvent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { freeAgentNameIn } from "../memory/agents/agent-service.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import type { ProjectService } from "../memory/projects/project-service.ts";
 import { checkModelAllowed } from "../models/model-policy.ts";
-import { type AgentImport, importAgent } from "../store/import-agent.ts";
+import { importAgent } from "../store/import-agent.ts";
 import { agentImportOf, documentCounts } from "./agent-import.ts";
 import { exportAgent } from "./export-agent.ts";
 import {
@@ -22,6 +22,7 @@ import { detectFormat } from "./peers/detect.ts";
 import { fromLetta } from "./peers/letta.ts";
 import { fromMem0 } from "./peers/mem0.ts";
 import { freshIds, remapIds } from "./remap.ts";
+import { type InStep, sharedInStep } from "./shared-in-step.ts";
 import { checkEnvelope, verifyContents, verifyHistory } from "./verify.ts";
 
 export interface ImportOptions {
@@ -65,6 +66,9 @@ export interface ImportResult {
   agent: Agent;
   report: ImportReport;
 }
+
+/** Reads of a shared block an import makes again when the block moved meanwhile. */
+const SHARED_RETRIES = 10;
 
 /** Export and import of whole agents as versioned JSON documents. */
 export class TransferService {
@@ -142,39 +146,65 @@ export class TransferService {
       options.newIds === true ? await freeAgentNameIn(this.#ctx.store, project.id, copy.name) : copy.name;
     const agent: Agent = { ...copy, name, projectId: project.id };
     const counts = documentCounts(doc);
-    const event = makeEvent(this.#ctx, {
-      projectId: project.id,
-      agentId: agent.id,
-      actor: "user",
-      kind: "agent.imported",
-      targetType: "agent",
-      targetId: agent.id,
-      after: {
-        agent,
-        from: doc.agent.id,
-        format: from,
-        version,
-        commits: doc.commits.length,
-        branches: doc.branches,
-        ...counts,
-      },
-    });
-    await this.#write(agentImportOf(doc, agent, ids, [event]));
+    const imported = await this.#write(doc, agent, ids, (written) =>
+      makeEvent(this.#ctx, {
+        projectId: project.id,
+        agentId: agent.id,
+        actor: "user",
+        kind: "agent.imported",
+        targetType: "agent",
+        targetId: agent.id,
+        after: {
+          agent,
+          from: doc.agent.id,
+          format: from,
+          version,
+          commits: written.commits.length,
+          branches: written.branches,
+          ...counts,
+        },
+      }),
+    );
+    notes.push(...imported.notes);
     await importGraph(this.#ctx.store, agent.id, doc, ids);
     // The blocks the agent starts with: those at the head of its default branch.
-    const head = doc.branches.find((b) => b.name === doc.agent.defaultBranch)?.head;
-    const blocks = doc.commits.find((c) => c.id === head)?.tree.length ?? 0;
+    const head = imported.doc.branches.find((b) => b.name === doc.agent.defaultBranch)?.head;
+    const blocks = imported.doc.commits.find((c) => c.id === head)?.tree.length ?? 0;
     return { agent, report: { from, counts: { blocks, ...counts }, notes } };
   }
 
-  async #write(data: AgentImport): Promise<void> {
-    try {
-      await importAgent(this.#ctx.store, data);
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      throw new ConflictError(`${error.message}: import with new ids (--new-ids, newIds) to add a copy`, {
-        cause: error,
-      });
+  /**
+   * Writes the agent, its copies of the shared blocks its project has already brought in step with
+   * them (see `sharedInStep`); read again when such a block moved meanwhile.
+   */
+  async #write(
+    doc: ExportDocument,
+    agent: Agent,
+    ids: ReadonlyMap<string, string>,
+    event: (doc: ExportDocument) => NewEvent,
+  ): Promise<InStep> {
+    for (let attempt = 0; ; attempt++) {
+      const inStep =
+        ids.size > 0
+          ? { doc, versions: new Map<string, number>(), notes: [] }
+          : await sharedInStep(this.#ctx.store, doc, agent.projectId, nowIso(this.#ctx));
+      try {
+        await importAgent(
+          this.#ctx.store,
+          agentImportOf(inStep.doc, agent, ids, [event(inStep.doc)], inStep.versions),
+        );
+        return inStep;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        // A shared block edited meanwhile: read it again (a copy with new ids would not help).
+        if ((error.details as { retry?: unknown } | undefined)?.retry === "shared") {
+          if (attempt < SHARED_RETRIES) continue;
+          throw error;
+        }
+        throw new ConflictError(`${error.message}: import with new ids (--new-ids, newIds) to add a copy`, {
+          cause: error,
+        });
+      }
     }
   }
 }

@@ -198,11 +198,28 @@ export async function lockSharedEdit(
 
 /**
  * Writes an imported agent's shared blocks inside `tx`: each block unless it exists in the agent's
- * project already, and the agent's attachment to it.
- * @throws ConflictError when a block of that id belongs to another project.
+ * project already (then its version moves on, if it is still at the one the import read), and the
+ * agent's attachment to it.
+ * @throws ConflictError when a block of that id belongs to another project, or moved meanwhile.
  */
 export async function importSharedBlocks(tx: Sql, items: readonly SharedBlockImport[]): Promise<void> {
-  for (const { block, attachment: a } of items) {
+  for (const { block, attachment: a, version } of items) {
+    if (version !== undefined) {
+      // The agent's copy was brought in step with the block at `version`: it must still be there.
+      const moved = await tx.run(
+        "UPDATE shared_blocks SET version = version + 1 WHERE id = $1 AND version = $2 AND project_id = $3",
+        [block.id, version, block.projectId],
+      );
+      if (moved === 0)
+        throw new ConflictError(
+          `shared block ${block.id} changed meanwhile (not at version ${version}): re-read and retry`,
+          { details: { blockId: block.id, expectedVersion: version, retry: "shared" } },
+        );
+      await insertRows(tx, `block_attachments (${ATTACHMENT_COLUMNS})`, [
+        [a.blockId, a.agentId, a.label, a.readOnly, a.createdAt],
+      ]);
+      continue;
+    }
     await insertRows(
       tx,
       `shared_blocks (${SHARED_BLOCK_COLUMNS})`,

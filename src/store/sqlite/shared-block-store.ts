@@ -195,22 +195,34 @@ export function writeSharedEdit(s: Statements, shared: SharedEditWrite, append: 
 
 /**
  * Writes an imported agent's shared blocks (inside the caller's transaction): each block unless it
- * exists in the agent's project already, and the agent's attachment to it.
- * @throws ConflictError when a block of that id belongs to another project.
+ * exists in the agent's project already (then its version moves on, if it is still at the one the
+ * import read), and the agent's attachment to it.
+ * @throws ConflictError when a block of that id belongs to another project, or moved meanwhile.
  */
 export function importSharedBlocks(s: Statements, items: readonly SharedBlockImport[]): void {
-  for (const { block, attachment } of items) {
-    const found = s.get<{ project_id: string }>(
-      "SELECT project_id FROM shared_blocks WHERE id = ?",
-      block.id,
-    );
-    if (found === undefined)
-      s.run(
-        `INSERT INTO shared_blocks (${SHARED_BLOCK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ...(sharedBlockValues(block, block.readOnly ? 1 : 0) as SQLInputValue[]),
+  for (const { block, attachment, version } of items) {
+    if (version !== undefined) {
+      // The agent's copy was brought in step with the block at `version`: it must still be there.
+      const moved = s.run(
+        "UPDATE shared_blocks SET version = version + 1 WHERE id = ? AND version = ? AND project_id = ?",
+        block.id,
+        version,
+        block.projectId,
       );
-    else if (found.project_id !== block.projectId)
-      throw new ConflictError(`a shared block with id ${block.id} already exists in another project`);
+      if (Number(moved.changes) === 0) refuseImport(block.id, version);
+    } else {
+      const found = s.get<{ project_id: string }>(
+        "SELECT project_id FROM shared_blocks WHERE id = ?",
+        block.id,
+      );
+      if (found === undefined)
+        s.run(
+          `INSERT INTO shared_blocks (${SHARED_BLOCK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ...(sharedBlockValues(block, block.readOnly ? 1 : 0) as SQLInputValue[]),
+        );
+      else if (found.project_id !== block.projectId)
+        throw new ConflictError(`a shared block with id ${block.id} already exists in another project`);
+    }
     s.run(
       `INSERT INTO block_attachments (${ATTACHMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?)`,
       attachment.blockId,
@@ -220,6 +232,16 @@ export function importSharedBlocks(s: Statements, items: readonly SharedBlockImp
       attachment.createdAt,
     );
   }
+}
+
+/** An imported agent's copy of a shared block was read at a version the block has left. */
+function refuseImport(blockId: string, expected: number): never {
+  throw new ConflictError(
+    `shared block ${blockId} changed meanwhile (not at version ${expected}): re-read and retry`,
+    {
+      details: { blockId, expectedVersion: expected, retry: "shared" },
+    },
+  );
 }
 
 function refuseVersion(s: Statements, blockId: string, expected: number): never {

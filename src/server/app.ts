@@ -44,7 +44,7 @@ import { registerSystemRoutes } from "./routes/system.ts";
 import { registerTransferRoutes } from "./routes/transfer.ts";
 import { registerVectorRoutes } from "./routes/vectors.ts";
 import { registerWebhookRoutes } from "./routes/webhooks.ts";
-import { DEFAULT_REQUEST_TIMEOUT_MS, withTimeout } from "./timeout.ts";
+import { DEFAULT_REQUEST_TIMEOUT_MS, runsTurns, withTimeout } from "./timeout.ts";
 import { packageVersion } from "./version.ts";
 
 /** Default largest request body: 1 MiB. */
@@ -94,7 +94,10 @@ export interface AppOptions {
    * servers by URL must match `allowUrls` instead. Without auth it does not apply.
    */
   allowMcp?: readonly string[];
-  /** Milliseconds a response may take to start before it becomes 503 `timeout` (default 30 000; 0: none). */
+  /**
+   * Milliseconds a response may take to start before it becomes 503 `timeout` (default 30 000; 0:
+   * none). Requests that run turns are bounded by the turns' own `timeoutMs` instead.
+   */
   requestTimeoutMs?: number;
   /** Largest request body in bytes (default 1 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
@@ -225,7 +228,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerMcpRoute(app, (c) => c.var.engram, { maxBodyBytes, onInternalError: reportInternal });
   registerOpenApiDocument(app, auth);
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  if (timeoutMs > 0) app.fetch = withTimeout(app.fetch, timeoutMs, openAiTimeout);
+  if (timeoutMs > 0) app.fetch = withTimeout(app.fetch, timeoutMs, openAiTimeout, runsTurns);
   return app;
 }
 

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createEngram, type Engram } from "../engram.ts";
+import { createTestEngram, scriptedModel } from "../test/index.ts";
 import { TokenBuckets } from "./rate-limit.ts";
 import { startServer } from "./serve.ts";
 import { testApp } from "./test-support.ts";
+import { runsTurns } from "./timeout.ts";
 
 describe("rate limit", () => {
   it("lets a burst through, then refills at the rate", () => {
@@ -116,6 +118,30 @@ describe("request timeout", () => {
     assert.equal((await t.get("/health")).status, 200);
     release();
     assert.equal(t.internalErrors.length, 0);
+  });
+
+  it("leaves a turn to its own time-out: a blocking turn slower than the request timeout answers", async () => {
+    const scripted = scriptedModel([{ text: "slow but sure" }, { text: "the group answers" }]);
+    const model = {
+      ...scripted,
+      doGenerate: async (options: Parameters<typeof scripted.doGenerate>[0]) => {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        return scripted.doGenerate(options);
+      },
+    };
+    const engram = createTestEngram({ model });
+    const t = testApp({ engram, requestTimeoutMs: 30 });
+    const agent = await t.agent({ name: "slow" });
+    const reply = await t.post(`/v1/agents/${agent.id}/messages`, { content: "hello" });
+    assert.equal(reply.status, 201, JSON.stringify(reply.body));
+    assert.equal(reply.body.answer, "slow but sure");
+    const group = await t.post("/v1/groups", { name: "g", pattern: "round-robin", members: [agent.id] });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
+    const said = await t.post(`/v1/groups/${group.body.id}/messages`, { content: "all" });
+    assert.equal(said.status, 201, JSON.stringify(said.body));
+    // Anything else is still held to the request timeout.
+    assert.equal(runsTurns(new Request("http://x/v1/agents/a/messages", { method: "GET" })), false);
+    assert.equal(runsTurns(new Request("http://x/v1/agents/a/memories", { method: "POST" })), false);
   });
 
   it("does not cut a streaming response that started in time", async () => {

@@ -61,9 +61,9 @@ test("a failed turn is 503 that the openai client does not retry, so the message
   }
 });
 
-test("a chat completion that times out (its turn goes on) is not retried either", async () => {
+test("a chat completion whose turn times out is not retried either; the request timeout leaves it to the turn's", async () => {
   const scripted = scriptedModel([{ text: "late" }]);
-  // A model slower than the request timeout: the turn finishes after the 503.
+  // A model slower than the turn's time-out (and the request's, which turns are not held to).
   const model = {
     ...scripted,
     doGenerate: async (options: Parameters<typeof scripted.doGenerate>[0]) => {
@@ -71,13 +71,13 @@ test("a chat completion that times out (its turn goes on) is not retried either"
       return scripted.doGenerate(options);
     },
   };
-  const engram = createTestEngram({ model });
+  const engram = createTestEngram({ model, runtime: { timeoutMs: 100 } });
   await engram.agents.create({ name: "helper" });
   const server = await startServer({
     engram,
     port: 0,
     rateLimit: false,
-    requestTimeoutMs: 50,
+    requestTimeoutMs: 20,
     onInternalError: () => {},
   });
   const { client, requests } = countingClient(server.url);
@@ -87,7 +87,9 @@ test("a chat completion that times out (its turn goes on) is not retried either"
       .catch((e: unknown) => e);
     assert.ok(error instanceof OpenAI.APIError, String(error));
     assert.equal(error.status, 503);
-    assert.equal(error.code, "timeout");
+    // The turn's own failure, recorded as such: not the request timeout's "abandoned, may complete".
+    assert.equal(error.code, "unavailable");
+    assert.match(error.message, /100 ms/);
     assert.equal(error.headers?.get("x-should-retry"), "false");
     assert.equal(requests(), 1);
     await new Promise((resolve) => setTimeout(resolve, 300));

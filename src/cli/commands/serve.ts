@@ -84,7 +84,7 @@ const serve = defineCommand({
     timeout: {
       type: "string",
       arg: "MS",
-      help: "time a response may take to start, else 503 (default 30000; 0: none)",
+      help: "time a response may take to start, else 503 (default 30000; 0: none); turns keep their own timeoutMs",
     },
     "max-body": {
       type: "string",

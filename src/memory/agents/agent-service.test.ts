@@ -44,6 +44,10 @@ describe("agents and projects", () => {
     const engram = createTestEngram();
     await assert.rejects(engram.agents.create({ name: "" }), /name: must not be empty/);
     await assert.rejects(engram.agents.create({ name: "a", model: "gpt4" }), /model: must be provider:model/);
+    await assert.rejects(
+      engram.agents.create({ name: "a", model: "opneai:gpt-4o" }),
+      /model: must name a provider engram can call: openai:, anthropic:, ollama:, openai-compatible:/,
+    );
     await assert.rejects(engram.agents.create({ name: "a", extra: 1 } as never), /extra/);
     await assert.rejects(
       engram.agents.create({ name: "a", blocks: [{ label: "x" }, { label: "x" }] }),
@@ -54,7 +58,19 @@ describe("agents and projects", () => {
     assert.equal((await engram.projects.list()).items.length, 0);
     const agent = await engram.agents.create({ name: "ok" });
     await assert.rejects(engram.agents.update(agent.id, { name: 3 as unknown as string }), InvalidInputError);
+    await assert.rejects(
+      engram.agents.update(agent.id, { model: "olama:qwen3:8b" }),
+      /model: must name a provider/,
+    );
     assert.equal((await engram.agents.get(agent.id)).name, "ok");
+    assert.equal((await engram.agents.get(agent.id)).model, null);
+    for (const model of [
+      "openai:gpt-4o-mini",
+      "anthropic:claude-sonnet-4-5",
+      "ollama:qwen3:8b",
+      "openai-compatible:m",
+    ])
+      assert.equal((await engram.agents.update(agent.id, { model })).model, model);
   });
 
   it("keeps agent names unique in a project: create, rename and fork refuse a taken name, changing nothing", async () => {

@@ -45,12 +45,25 @@ export const modelName = z
   .string()
   .regex(/^[a-z][a-z0-9-]*:.+$/, "must be provider:model, e.g. openai:gpt-4o-mini or ollama:qwen3:8b");
 
+/** The providers a `provider:model` string may name: those engram can call. */
+export const MODEL_PROVIDERS = ["openai", "anthropic", "ollama", "openai-compatible"] as const;
+
+/**
+ * An agent's model as a caller gives it: `provider:model` of a provider engram can call, so that a
+ * misspelt one (`opneai:gpt-4o`) is refused where it is written rather than at the agent's first turn.
+ * (An imported agent keeps whatever model it was exported with: `modelName`.)
+ */
+const agentModel = modelName.refine(
+  (spec) => (MODEL_PROVIDERS as readonly string[]).includes(spec.slice(0, spec.indexOf(":"))),
+  { error: `must name a provider engram can call: ${MODEL_PROVIDERS.map((p) => `${p}:`).join(", ")}` },
+);
+
 export const agentInstructions = z.string().max(100_000);
 
 export const createAgentInput = z.strictObject({
   name: agentName,
   project: z.string().min(1).optional(),
-  model: modelName.nullable().optional(),
+  model: agentModel.nullable().optional(),
   instructions: agentInstructions.default(""),
   metadata: agentMetadata.default({}),
   blocks: z.array(blockInput).max(100).optional(),
@@ -59,7 +72,7 @@ export type CreateAgentInput = z.input<typeof createAgentInput>;
 
 export const updateAgentInput = z.strictObject({
   name: agentName.optional(),
-  model: modelName.nullable().optional(),
+  model: agentModel.nullable().optional(),
   instructions: agentInstructions.optional(),
   metadata: agentMetadata.optional(),
 });

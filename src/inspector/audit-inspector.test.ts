@@ -152,6 +152,19 @@ describe("the inspector, audited in headless Chromium", { skip }, () => {
     assert.deepEqual(await seqs(), latest.slice(0, Math.min(200, latest.length)));
   });
 
+  it("opens the fact that superseded a closed one, with its text and validity", async () => {
+    problems.length = 0;
+    await go(`/agents/${demo.agentId}/memory?key=user.employer`);
+    const closed = page.locator("#memory-list article", { hasText: "Ada works at Acme" });
+    await closed.waitFor();
+    await closed.locator("details.successor summary").click();
+    await closed
+      .locator("details.successor q", { hasText: "Ada works at Globex" })
+      .waitFor({ timeout: 3_000 });
+    assert.match(await closed.locator("details.successor").innerText(), /valid from/);
+    assert.deepEqual(problems, []);
+  });
+
   it("wraps a long key or tag in a narrow window instead of scrolling the page sideways", async () => {
     const response = await fetch(`${open.url}/v1/agents/${demo.agentId}/memories`, {
       method: "POST",

@@ -366,11 +366,42 @@ function memoryCard(m, base, reload) {
       h("span", {}, m.userId === null ? "agent-wide" : `user ${m.userId}`),
       h("span", {}, `importance ${num(m.importance, 2)}`),
       validity,
-      typeof supersededBy === "string" ? h("span", {}, "superseded by ", shortId(supersededBy)) : null,
+      typeof supersededBy === "string" ? successor(supersededBy, base) : null,
       h("span", {}, "created ", time(m.createdAt)),
       m.archivedAt === null ? null : h("span", { class: "tag warn" }, "archived ", time(m.archivedAt)),
     ),
     h("div", { class: "row" }, history, restore),
+  );
+}
+
+/**
+ * The fact that superseded a closed one: its id, and its text and validity once opened (read then).
+ * @param {string} id
+ * @param {string} base
+ */
+function successor(id, base) {
+  const body = h("span");
+  return h(
+    "details",
+    {
+      class: "successor",
+      ontoggle: async (/** @type {Event} */ event) => {
+        if (!(/** @type {HTMLDetailsElement} */ (event.target).open) || body.childNodes.length > 0) return;
+        try {
+          const next = await api(`${base}/memories/${encodeURIComponent(id)}`);
+          replace(
+            body,
+            h("q", { class: "text" }, next.text),
+            next.validFrom === null ? null : [" valid from ", time(next.validFrom)],
+            next.validTo === null ? null : [" until ", time(next.validTo)],
+          );
+        } catch (error) {
+          replace(body, h("span", { class: "problem" }, `not readable: ${message(error)}`));
+        }
+      },
+    },
+    h("summary", {}, "superseded by ", shortId(id)),
+    body,
   );
 }
 

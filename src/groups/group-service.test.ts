@@ -230,6 +230,37 @@ describe("groups", () => {
     await assert.rejects(engram.groups.get(mine.id), /not found/);
   });
 
+  it("deleting an agent says what became of its groups: group.deleted for those it managed, group.updated for those it left", async () => {
+    const engram = createTestEngram();
+    for (const name of ["lead", "w1", "w2"]) await engram.agents.create({ name });
+    const desk = await engram.groups.create({
+      name: "desk",
+      pattern: "supervisor",
+      manager: "lead",
+      members: ["w1"],
+    });
+    const ring = await engram.groups.create({ name: "ring", pattern: "round-robin", members: ["w1", "w2"] });
+    await engram.agents.delete((await engram.agents.find("lead")).id);
+    await engram.agents.delete((await engram.agents.find("w1")).id);
+    const events = (await engram.events.list({ limit: 100 })).items.filter((e) =>
+      e.kind.startsWith("group."),
+    );
+    const w2 = (await engram.agents.find("w2")).id;
+    assert.deepEqual(
+      events.map((e) => [e.kind, e.targetId]),
+      [
+        ["group.created", desk.id],
+        ["group.created", ring.id],
+        ["group.deleted", desk.id],
+        ["group.updated", ring.id],
+      ],
+    );
+    assert.deepEqual(events[2]?.before, desk);
+    assert.deepEqual(events[3]?.before, ring);
+    assert.deepEqual(events[3]?.after, { ...ring, members: [{ agentId: w2, responder: null }] });
+    assert.deepEqual(await engram.groups.get(ring.id), events[3]?.after);
+  });
+
   it("a message a group cannot start is refused before anything is written", async () => {
     const engram = createTestEngram();
     await engram.agents.create({ name: "a" });

@@ -80,6 +80,47 @@ export function groupCases(kit: SuiteKit): void {
     });
   });
 
+  it("groups: deleting an agent hands its groups, as they were, to groupEvents, in the same transaction", async () => {
+    await withStore(async (store) => {
+      const { project, agent: boss } = await seed(store);
+      const w1 = await addAgent(store, project.id, "w1");
+      const w2 = await addAgent(store, project.id, "w2");
+      const managed = group(project.id, { managerId: w1.id, members: [{ agentId: w2.id, responder: null }] });
+      const joined = group(project.id, {
+        managerId: boss.id,
+        members: [
+          { agentId: w1.id, responder: null },
+          { agentId: w2.id, responder: null },
+        ],
+      });
+      const apart = group(project.id, { managerId: boss.id, members: [{ agentId: w2.id, responder: null }] });
+      for (const g of [managed, joined, apart])
+        await store.groups.create(g, event(project.id, "group.created"));
+      let seen: Group[] = [];
+      await store.agents.delete(w1.id, event(project.id, "agent.deleted", w1.id), (groups) => {
+        seen = groups;
+        return groups.map((g) => event(project.id, `group.changed.${g.id}`));
+      });
+      assert.deepEqual(
+        seen,
+        [managed, joined].sort((x, y) => (x.id < y.id ? -1 : 1)),
+      );
+      assert.equal(await store.groups.get(managed.id), null);
+      assert.deepEqual((await store.groups.get(joined.id))?.members, [{ agentId: w2.id, responder: null }]);
+      assert.deepEqual(await store.groups.get(apart.id), apart);
+      const kinds = (await store.events.list({ projectId: project.id, limit: 50 })).map((e) => e.kind);
+      assert.deepEqual(kinds.slice(-3), ["agent.deleted", ...seen.map((g) => `group.changed.${g.id}`)]);
+      // A delete that fails writes none of them.
+      await assert.rejects(
+        store.agents.delete(w1.id, event(project.id, "agent.deleted"), () => [event(project.id, "group.x")]),
+        NotFoundError,
+      );
+      assert.ok(
+        !(await store.events.list({ projectId: project.id, limit: 50 })).some((e) => e.kind === "group.x"),
+      );
+    });
+  });
+
   it("groups: refuses an agent of another project or a missing one, writing nothing", async () => {
     await withStore(async (store) => {
       const { project, agent } = await seed(store);

@@ -351,8 +351,12 @@ export interface AgentStore {
   list(options: ListOptions & { projectId?: string | undefined }): Promise<Agent[]>;
   /** @throws ConflictError when another agent of the project has the new name. */
   update(agent: Agent, event: NewEvent): Promise<void>;
-  /** Deletes the agent and all it owns (commits, blobs, branches). Events stay in the audit log. */
-  delete(id: string, event: NewEvent): Promise<void>;
+  /**
+   * Deletes the agent and all it owns (commits, blobs, branches). Events stay in the audit log. The
+   * groups it manages go with it, and it leaves those it is a member of: `groupEvents` is given those
+   * groups as they were, read in the same transaction, and its events are written with `event`.
+   */
+  delete(id: string, event: NewEvent, groupEvents?: (groups: Group[]) => NewEvent[]): Promise<void>;
 }
 
 export interface AppendCommit {

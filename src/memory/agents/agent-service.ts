@@ -2,6 +2,7 @@ import { z } from "zod";
 import { checkMessagingSettings } from "../../agent/messaging/messaging-settings.ts";
 import { agentNameCandidates, MAX_AGENT_NAME } from "../../core/agent-names.ts";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
+import type { Group } from "../../core/group-types.ts";
 import { sha256 } from "../../core/hash.ts";
 import { wellFormedPrefix } from "../../core/input-limits.ts";
 import type { Agent, Author, Blob, NewEvent, Page, TreeEntry } from "../../core/types.ts";
@@ -245,8 +246,26 @@ export class AgentService {
   }
 
   /** Deletes the agent with its whole block history, in one transaction. */
+  /**
+   * Deletes the agent and all it owns. The groups it manages go with it (`group.deleted`), and it
+   * leaves the groups it is a member of (`group.updated`, the group before and after).
+   */
   async delete(agentId: string): Promise<void> {
     const agent = await requireAgent(this.#ctx, agentId);
+    const groupEvent = (group: Group) => {
+      const managed = group.managerId === agent.id;
+      return makeEvent(this.#ctx, {
+        projectId: group.projectId,
+        actor: "user",
+        kind: managed ? "group.deleted" : "group.updated",
+        targetType: "group",
+        targetId: group.id,
+        before: group,
+        ...(managed
+          ? {}
+          : { after: { ...group, members: group.members.filter((m) => m.agentId !== agent.id) } }),
+      });
+    };
     await this.#ctx.store.agents.delete(
       agent.id,
       makeEvent(this.#ctx, {
@@ -258,6 +277,7 @@ export class AgentService {
         targetId: agent.id,
         before: agent,
       }),
+      (groups) => groups.map(groupEvent),
     );
   }
 

@@ -1,10 +1,12 @@
 import { agentNameTaken } from "../../core/agent-names.ts";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
+import type { Group } from "../../core/group-types.ts";
 import type { Agent, NewEvent } from "../../core/types.ts";
 import { AGENT_INSERT_COLUMNS, agentUpdateValues, agentValues } from "../rows/agent-values.ts";
 import { type AgentRow, toAgent } from "../sqlite/rows.ts";
 import type { AgentStore, HistorySnapshot, InstructionsChange, ListOptions } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
+import { groupsOfAgent } from "./group-store.ts";
 import { insertHistory } from "./history-store.ts";
 import { insertRows } from "./insert-rows.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
@@ -97,11 +99,13 @@ export class PgAgentStore implements AgentStore {
     });
   }
 
-  async delete(id: string, event: NewEvent): Promise<void> {
+  async delete(id: string, event: NewEvent, groupEvents?: (groups: Group[]) => NewEvent[]): Promise<void> {
     await this.#db.transaction(async (tx) => {
+      const groups = groupEvents === undefined ? [] : groupEvents(await groupsOfAgent(tx, id));
+      // Foreign keys cascade to everything it owns and to its groups.
       if ((await tx.run("DELETE FROM agents WHERE id = $1", [id])) === 0)
         throw new NotFoundError(`agent ${id} not found`);
-      await writeEvents(tx, [event]);
+      await writeEvents(tx, [event, ...groups]);
     });
     this.#afterDelete(id);
   }

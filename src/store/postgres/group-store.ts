@@ -80,6 +80,21 @@ export class PgGroupStore implements GroupStore {
   }
 }
 
+/** The groups an agent manages or is a member of, by id (inside the caller's transaction). */
+export async function groupsOfAgent(sql: Sql, agentId: string): Promise<Group[]> {
+  const rows = await sql.all<GroupRow>(
+    `SELECT ${GROUP_COLUMNS} FROM agent_groups WHERE manager_id = $1
+       OR id IN (SELECT group_id FROM agent_group_members WHERE agent_id = $1)
+     ORDER BY id`,
+    [agentId],
+  );
+  const byGroup = await members(
+    sql,
+    rows.map((r) => r.id),
+  );
+  return rows.map((row) => toGroup(row, byGroup.get(row.id) ?? []));
+}
+
 /** The member rows of each group, in position order. */
 async function members(sql: Sql, groupIds: readonly string[]): Promise<Map<string, GroupMemberRow[]>> {
   const byGroup = new Map<string, GroupMemberRow[]>();

@@ -1,10 +1,12 @@
 import { agentNameTaken } from "../../core/agent-names.ts";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
+import type { Group } from "../../core/group-types.ts";
 import type { Agent, NewEvent } from "../../core/types.ts";
 import { AGENT_INSERT_COLUMNS, agentUpdateValues, agentValues } from "../rows/agent-values.ts";
 import type { AgentStore, HistorySnapshot, ListOptions } from "../store.ts";
 import { inTransaction } from "./database.ts";
 import { writeEvents } from "./event-writer.ts";
+import { groupsOfAgent } from "./group-store.ts";
 import { insertCommit } from "./history-store.ts";
 import { type AgentRow, toAgent } from "./rows.ts";
 import type { Statements } from "./statements.ts";
@@ -159,13 +161,14 @@ export class SqliteAgentStore implements AgentStore {
     });
   }
 
-  async delete(id: string, event: NewEvent): Promise<void> {
+  async delete(id: string, event: NewEvent, groupEvents?: (groups: Group[]) => NewEvent[]): Promise<void> {
     inTransaction(this.#s.db, () => {
       this.#beforeDelete(id);
-      // Foreign keys cascade to commits, blobs, branches, memories and messages.
+      const groups = groupEvents === undefined ? [] : groupEvents(groupsOfAgent(this.#s, id));
+      // Foreign keys cascade to commits, blobs, branches, memories, messages and the agent's groups.
       const { changes } = this.#s.run("DELETE FROM agents WHERE id = ?", id);
       if (Number(changes) === 0) throw new NotFoundError(`agent ${id} not found`);
-      writeEvents(this.#s, [event]);
+      writeEvents(this.#s, [event, ...groups]);
     });
   }
 }

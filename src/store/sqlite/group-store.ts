@@ -52,7 +52,7 @@ export class SqliteGroupStore implements GroupStore {
 
   async get(id: string): Promise<Group | null> {
     const row = this.#s.get<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM agent_groups WHERE id = ?`, id);
-    return row === undefined ? null : toGroup(row, this.#members([row.id]).get(row.id) ?? []);
+    return row === undefined ? null : toGroup(row, members(this.#s, [row.id]).get(row.id) ?? []);
   }
 
   async list(options: ListOptions & { projectId?: string | undefined }): Promise<Group[]> {
@@ -63,8 +63,11 @@ export class SqliteGroupStore implements GroupStore {
       options.after ?? null,
       options.limit,
     );
-    const members = this.#members(rows.map((r) => r.id));
-    return rows.map((row) => toGroup(row, members.get(row.id) ?? []));
+    const byGroup = members(
+      this.#s,
+      rows.map((r) => r.id),
+    );
+    return rows.map((row) => toGroup(row, byGroup.get(row.id) ?? []));
   }
 
   async delete(id: string, event: NewEvent): Promise<void> {
@@ -74,17 +77,32 @@ export class SqliteGroupStore implements GroupStore {
       writeEvents(this.#s, [event]);
     });
   }
+}
 
-  /** The member rows of each group, in position order. */
-  #members(groupIds: readonly string[]): Map<string, GroupMemberRow[]> {
-    const byGroup = new Map<string, GroupMemberRow[]>();
-    if (groupIds.length === 0) return byGroup;
-    const rows = this.#s.all<GroupMemberRow>(
-      `SELECT ${GROUP_MEMBER_COLUMNS} FROM agent_group_members WHERE group_id IN (SELECT value FROM json_each(?))
+/** The groups an agent manages or is a member of, by id (inside the caller's transaction). */
+export function groupsOfAgent(s: Statements, agentId: string): Group[] {
+  const rows = s.all<GroupRow>(
+    `SELECT ${GROUP_COLUMNS} FROM agent_groups WHERE manager_id = ?1
+       OR id IN (SELECT group_id FROM agent_group_members WHERE agent_id = ?1)
+     ORDER BY id`,
+    agentId,
+  );
+  const byGroup = members(
+    s,
+    rows.map((r) => r.id),
+  );
+  return rows.map((row) => toGroup(row, byGroup.get(row.id) ?? []));
+}
+
+/** The member rows of each group, in position order. */
+function members(s: Statements, groupIds: readonly string[]): Map<string, GroupMemberRow[]> {
+  const byGroup = new Map<string, GroupMemberRow[]>();
+  if (groupIds.length === 0) return byGroup;
+  const rows = s.all<GroupMemberRow>(
+    `SELECT ${GROUP_MEMBER_COLUMNS} FROM agent_group_members WHERE group_id IN (SELECT value FROM json_each(?))
        ORDER BY group_id, position`,
-      JSON.stringify(groupIds),
-    );
-    for (const row of rows) byGroup.set(row.group_id, [...(byGroup.get(row.group_id) ?? []), row]);
-    return byGroup;
-  }
+    JSON.stringify(groupIds),
+  );
+  for (const row of rows) byGroup.set(row.group_id, [...(byGroup.get(row.group_id) ?? []), row]);
+  return byGroup;
 }

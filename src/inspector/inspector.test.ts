@@ -261,7 +261,12 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
     // Validity: the closed keyed fact is found only when asked for, and then marked.
     const found = async () => {
       await page.getByRole("button", { name: "Search", exact: true }).click();
-      await page.locator("#search-results tbody tr, #search-results p").first().waitFor();
+      // The click shows "Searching…" at once; the answer replaces it.
+      await page
+        .locator("#search-results tbody tr, #search-results p")
+        .filter({ hasNotText: "Searching…" })
+        .first()
+        .waitFor();
       return page.locator("#search-results tbody tr").allInnerTexts();
     };
     await page.getByLabel("Search memories").fill("Ada works");

@@ -43,7 +43,8 @@ export function isUnavailable(error: unknown): boolean {
 
 /**
  * What a failure to talk to the server becomes: an `unavailable` error naming the server (never its
- * password) and the reason. Errors that are not about the connection come back unchanged.
+ * password) and the reason; so does a statement cut by a lock or statement time-out, which a retry
+ * may get through. Errors that are not about the connection come back unchanged.
  */
 export function describeConnectionError(error: unknown, where: string): unknown {
   if (EngramError.isInstance(error)) return error;
@@ -53,6 +54,9 @@ export function describeConnectionError(error: unknown, where: string): unknown 
   if (code === "28P01" || code === "28000") reason = "authentication failed";
   else if (code === "3D000") reason = "the database does not exist";
   else if (code === "25006") reason = "the server is read-only";
+  // Time-outs an operator set on engram's role (docs/operations.md): the statement was rolled back.
+  else if (code === "55P03") reason = `a lock was not granted within lock_timeout: ${message}`;
+  else if (code === "57014") reason = `the statement was cancelled (statement_timeout, or by an administrator): ${message}`;
   else if (isConnectionError(error) || /timeout/i.test(message)) reason = message;
   if (reason === null) return error;
   return new EngramError("unavailable", `PostgreSQL at ${where}: ${reason}`, { cause: error });

@@ -56,7 +56,8 @@ export function describeConnectionError(error: unknown, where: string): unknown 
   else if (code === "25006") reason = "the server is read-only";
   // Time-outs an operator set on engram's role (docs/operations.md): the statement was rolled back.
   else if (code === "55P03") reason = `a lock was not granted within lock_timeout: ${message}`;
-  else if (code === "57014") reason = `the statement was cancelled (statement_timeout, or by an administrator): ${message}`;
+  else if (code === "57014")
+    reason = `the statement was cancelled (statement_timeout, or by an administrator): ${message}`;
   else if (isConnectionError(error) || /timeout/i.test(message)) reason = message;
   if (reason === null) return error;
   return new EngramError("unavailable", `PostgreSQL at ${where}: ${reason}`, { cause: error });

@@ -261,4 +261,32 @@ describe("memory tools", () => {
       [["user", "my violin question"]],
     );
   });
+
+  it("conversation_search cuts a long message at 4,000 characters, saying so, so that results fit a context", async () => {
+    const { engram, agent, model } = await setup([
+      call("conversation_search", { query: "quarterly report", k: 20 }),
+      { text: "Found it." },
+    ]);
+    const long = `The quarterly report: ${"figures and more figures ".repeat(3_000)}`;
+    // A window that holds the long message, so that no summary runs before the search.
+    await engram.agents.update(agent.id, { metadata: { runtime: { contextWindow: 1_000_000 } } });
+    await engram.messages.appendMany(agent.id, [
+      { role: "user", content: long },
+      { role: "user", content: "the quarterly report is late" },
+    ]);
+    const turn = await engram.runtime.send(agent.id, { content: "Where is the quarterly report?" });
+    const found = JSON.parse(turn.messages.find((m) => m.role === "tool")?.content ?? "{}");
+    const cut = found.results.find((r: { content: string }) => r.content.startsWith("The quarterly report:"));
+    assert.equal(cut.content.length, 4_000);
+    assert.equal(cut.truncated, true);
+    assert.equal(cut.chars, long.length);
+    const short = found.results.find(
+      (r: { content: string }) => r.content === "the quarterly report is late",
+    );
+    assert.equal(short.truncated, undefined);
+    // The tool result the model was given is the cut one, not the 75,000 characters.
+    const given = model.calls[1]?.prompt.filter((m) => m.role === "tool") ?? [];
+    assert.equal(given.length, 1);
+    assert.ok(JSON.stringify(given).length < 10_000, `a tool result of ${JSON.stringify(given).length}`);
+  });
 });

@@ -2,6 +2,7 @@ import type { Tool } from "ai";
 import { z } from "zod";
 import { toIso } from "../core/clock.ts";
 import { EngramError } from "../core/errors.ts";
+import { resultText } from "../core/input-limits.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
 import type { BlockChange } from "../memory/blocks/schemas.ts";
 import type { EngineContext } from "../memory/context.ts";
@@ -267,13 +268,18 @@ export function memoryTools(services: MemoryToolServices, scope: ToolScope): Rec
             // Records of failed turns are bookkeeping, not conversation.
             results: results
               .filter((r) => r.message === undefined || !isErrorRecord(r.message))
-              .map((r) => ({
-                id: r.id,
-                role: r.message?.role,
-                name: r.message?.name ?? undefined,
-                content: r.text,
-                createdAt: r.message?.createdAt,
-              })),
+              .map((r) => {
+                // A long message (up to 100,000 characters) is cut: twenty whole would fill the context.
+                const { text, ...cut } = resultText(r.text);
+                return {
+                  id: r.id,
+                  role: r.message?.role,
+                  name: r.message?.name ?? undefined,
+                  content: text,
+                  ...cut,
+                  createdAt: r.message?.createdAt,
+                };
+              }),
           };
         } catch (error) {
           throw toolError(error);

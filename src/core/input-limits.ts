@@ -61,6 +61,18 @@ export function wellFormedPrefix(text: string, max = text.length): string {
 }
 
 /**
+ * The most characters of one found text a tool result carries (a message may hold 100,000): a
+ * search's results would otherwise fill a model's context, or make a reply of many megabytes.
+ */
+export const MAX_RESULT_TEXT = 4_000;
+
+/** A text as a tool result shows it: cut at MAX_RESULT_TEXT, saying so and how long it is. */
+export function resultText(text: string): { text: string; truncated?: true; chars?: number } {
+  if (text.length <= MAX_RESULT_TEXT) return { text };
+  return { text: wellFormedPrefix(text, MAX_RESULT_TEXT), truncated: true, chars: text.length };
+}
+
+/**
  * The first problem of an input: a string or key with a lone surrogate or a NUL, or nesting deeper than
  * `maxDepth`. Walks with its own stack, so no depth of input can overflow it. Only plain objects and
  * arrays are entered (a library caller may pass a model or a function among the options).

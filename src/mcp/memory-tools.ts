@@ -2,7 +2,7 @@ import { z } from "zod";
 import { validityNote } from "../agent/context-render.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import { filterInput } from "../core/filter/filter-parse.ts";
-import { wellFormedPrefix } from "../core/input-limits.ts";
+import { MAX_RESULT_TEXT, resultText, wellFormedPrefix } from "../core/input-limits.ts";
 import type { Memory, Message } from "../core/types.ts";
 import { memoryInput } from "../memory/memories/schemas.ts";
 import { messageInput } from "../memory/messages/message-service.ts";
@@ -11,17 +11,9 @@ import { defineTool } from "./tool.ts";
 
 const search = searchInput.shape;
 
-/**
- * The most characters of one message a result carries (a message may hold 100,000): fifty of them
- * would otherwise make a reply of many megabytes, sent twice (as text and as structured content).
- */
-export const MAX_RESULT_TEXT = 4_000;
-
-/** A text as a result shows it: cut at MAX_RESULT_TEXT, saying so and how long it is. */
-export function resultText(text: string): { text: string; truncated?: true; chars?: number } {
-  if (text.length <= MAX_RESULT_TEXT) return { text };
-  return { text: wellFormedPrefix(text, MAX_RESULT_TEXT), truncated: true, chars: text.length };
-}
+// Fifty whole messages would make a reply of many megabytes, sent twice (as text and as structured
+// content): each is cut at MAX_RESULT_TEXT, and message_read reads one whole.
+export { MAX_RESULT_TEXT, resultText };
 
 const limit = z.number().int().min(1).max(50).default(10).describe("Most results to return (default 10).");
 

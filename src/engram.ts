@@ -17,6 +17,7 @@ import { CheckerRegistry } from "./evolution/checkers.ts";
 import type { EvolutionService } from "./evolution/evolution-service.ts";
 import type { ExperienceService } from "./experience/experience-service.ts";
 import type { ExperienceOptions } from "./experience/experience-table.ts";
+import { checkExperienceOptions } from "./experience/schemas.ts";
 import { FeedbackService } from "./feedback/feedback-service.ts";
 import { EntityService } from "./graph/entity-service.ts";
 import type { GroupService } from "./groups/group-service.ts";
@@ -189,10 +190,11 @@ export interface Engram {
  * const engram = createEngram({ database: "postgres://engram@db.internal/engram" });
  * await engram.ready(); // fails here, naming the server, when it cannot be reached
  * @throws InvalidInputError when `database` is not a database, or both `database` and `path` are
- *   given, or the secret key is not a 256-bit key.
+ *   given, or the secret key is not a 256-bit key, or an experience setting is out of range.
  */
 export function createEngram(options: EngramOptions = {}): Engram {
   const sleeptime = resolveSleeptimeOptions(options.sleeptime);
+  const experience = checkExperienceOptions(options.experience) as Partial<ExperienceOptions>;
   const env = options.env ?? process.env;
   const store =
     options.store ??
@@ -222,7 +224,7 @@ export function createEngram(options: EngramOptions = {}): Engram {
       env,
       model: options.model,
     },
-    options.experience ?? {},
+    experience,
     sleeptime,
     // Shared by every project view: tools are registered once per agent, token counts cached once.
     {

@@ -2,6 +2,7 @@ import type { AttemptRecord } from "../core/evolution-types.ts";
 import type { Episode, EpisodeStep, Message } from "../core/types.ts";
 import type { Store } from "../store/store.ts";
 import type { RunConfig } from "./run-config.ts";
+import { wasClipped } from "./task-runner.ts";
 
 /** A chat message in OpenAI's fine-tuning format. */
 export interface ChatMessage {
@@ -123,7 +124,9 @@ export async function evolutionAttempts(store: Store, agentId: string): Promise<
       for (const list of [...lists, gate]) {
         for (const attempt of list) {
           const input = inputs.get(attempt.taskId);
-          if (input === undefined || attempt.output.trim() === "") continue;
+          // A clipped answer is not the one the checker scored: as a training target it would teach
+          // the model to stop mid-answer.
+          if (input === undefined || attempt.output.trim() === "" || wasClipped(attempt.output)) continue;
           const entry = byInput.get(input) ?? { input, passed: [], failed: [] };
           const list = attempt.passed ? entry.passed : entry.failed;
           if (!list.includes(attempt.output)) list.push(attempt.output);

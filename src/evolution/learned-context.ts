@@ -4,6 +4,7 @@ import type { ComponentChange, ContextBlock, LearnedContext } from "../core/evol
 import { sha256 } from "../core/hash.ts";
 import { charCount } from "../core/validation.ts";
 import { MAX_RULE_CHARS } from "../insights/insight-service.ts";
+import { MAX_INSTRUCTIONS } from "../memory/agents/agent-service.ts";
 import { BLOCK_DEFAULTS } from "../memory/blocks/schemas.ts";
 
 export type { ContextBlock, LearnedContext };
@@ -69,10 +70,18 @@ export function componentText(context: LearnedContext, component: string): strin
 /**
  * The context with one component replaced. A `block:` component that is missing is created (the
  * exemplars block, say). Insight text is one rule per line; numbering and bullets are dropped.
- * @throws InvalidInputError when a block value is over its limit.
+ * @throws InvalidInputError when a block value is over its limit or the block is read-only, a rule
+ *   is over the rule limit, or the instructions are over the agent's limit.
  */
 export function withComponent(context: LearnedContext, component: string, text: string): LearnedContext {
-  if (component === "instructions") return { ...context, instructions: text };
+  if (component === "instructions") {
+    // Refused here, before the gate spends rollouts on it: accepted, it could never be written.
+    if (text.length > MAX_INSTRUCTIONS)
+      throw new InvalidInputError(
+        `the instructions would be ${text.length} characters, over the limit of ${MAX_INSTRUCTIONS}`,
+      );
+    return { ...context, instructions: text };
+  }
   if (component === "insights") {
     const rules = parseRules(text);
     const long = rules.find((r) => r.length > MAX_RULE_CHARS);
@@ -85,6 +94,7 @@ export function withComponent(context: LearnedContext, component: string, text: 
   if (!component.startsWith("block:")) throw new InvalidInputError(`unknown component ${component}`);
   const label = component.slice("block:".length);
   const existing = context.blocks.find((b) => b.label === label);
+  if (existing?.readOnly === true) throw new InvalidInputError(`block "${label}" is read-only`);
   const block: ContextBlock = existing
     ? { ...existing, value: text }
     : {

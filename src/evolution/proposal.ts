@@ -26,7 +26,14 @@ export async function mutate(
   options: { seed: number; exemplars: number },
 ): Promise<Proposal> {
   if (component === EXEMPLARS_COMPONENT) {
-    const context = withExemplars(parent, traces, options.exemplars);
+    let context: LearnedContext | null;
+    try {
+      context = withExemplars(parent, traces, options.exemplars);
+    } catch (error) {
+      // Examples longer than the exemplars block's limit: this round has no child, the run goes on.
+      if (EngramError.isInstance(error)) return none(`the exemplars do not fit: ${error.message}`);
+      throw error;
+    }
     return context === null
       ? none("no training attempt passed: there are no exemplars to take")
       : changedFrom(parent, context);

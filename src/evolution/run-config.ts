@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.ts";
-import { componentsOf, type LearnedContext } from "./learned-context.ts";
+import { componentsOf, EXEMPLARS_BLOCK, type LearnedContext } from "./learned-context.ts";
 import { minimumDraws } from "./sequential-test.ts";
 import type { Task } from "./task-set.ts";
 
@@ -143,6 +143,11 @@ export function resolveComponents(
   exemplars: number,
 ): string[] {
   const available = componentsOf(context);
+  const wantsExemplars = exemplars > 0 && (named === undefined || named.includes(EXEMPLARS_COMPONENT));
+  if (wantsExemplars && context.blocks.some((b) => b.label === EXEMPLARS_BLOCK && b.readOnly))
+    throw new InvalidInputError(
+      `invalid evolution settings: exemplars: the agent's "${EXEMPLARS_BLOCK}" block is read-only, so the evolver may not write examples to it`,
+    );
   if (named === undefined) return exemplars > 0 ? [...available, EXEMPLARS_COMPONENT] : available;
   const seen = new Set<string>();
   for (const component of named) {

@@ -51,3 +51,8 @@ export const MAX_RECORDED_OUTPUT = 4000;
 export function clip(text: string, max = MAX_RECORDED_OUTPUT): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** Whether a recorded answer is `clip`ped: only its start was kept, so it is not the answer given. */
+export function wasClipped(recorded: string): boolean {
+  return recorded.length === MAX_RECORDED_OUTPUT && recorded.endsWith("…");
+}

@@ -1,7 +1,11 @@
 import type { ActionStats, ExperienceRecord } from "../core/types.ts";
 import type { ExperienceTable } from "./experience-table.ts";
 
-/** How to pick an action to try when no action of a record has a positive Q. */
+/**
+ * How to pick an action to try when no action of a record has a positive Q: `least-tried`, the first
+ * available action the record has not tried, else its least tried one; `first-untried`, the first
+ * available action it has not tried, else none; `none`, no pick.
+ */
 export type ExplorationRule = "least-tried" | "first-untried" | "none";
 
 export interface AdviceItem {
@@ -81,10 +85,9 @@ function explore(
   rule: ExplorationRule,
 ): { action: string; q: number } | undefined {
   const tried = new Map(actions.map((a) => [a.action, a]));
-  const untried = (available ?? []).filter((a) => !tried.has(a));
-  if (untried.length > 0 && (rule === "first-untried" || rule === "least-tried")) {
-    return { action: untried[0] as string, q: 0 };
-  }
+  const untried = (available ?? []).find((a) => !tried.has(a));
+  if (untried !== undefined) return { action: untried, q: 0 };
+  if (rule === "first-untried") return undefined;
   const least = [...actions].sort((a, b) => a.visits - b.visits || b.q - a.q)[0];
   return least === undefined ? undefined : { action: least.action, q: least.q };
 }

@@ -12,6 +12,7 @@ import {
   EXPERIENCE_DEFAULTS,
   type ExperienceOptions,
   ExperienceTable,
+  HISTORY_KEPT,
 } from "./experience-table.ts";
 import { type SimilarRecord, similarObservations } from "./observation-index.ts";
 import { noteOutcomes, plan } from "./planning.ts";
@@ -287,10 +288,13 @@ export class ExperienceService {
     // Another process may write between our read and our write: then reload and learn again.
     for (let attempt = 0; ; attempt++) {
       const { table, version } = await this.#load(agent.id);
-      await this.#prepare([episode.task, ...episode.steps.filter(Boolean).map((s) => s.observation)]);
-      table.changes = { upserts: new Map(), deletes: new Set(), dropped: 0, evicted: [] };
       const finished = episode.status === "finished";
       const [from, to] = dueRange(before, episode.steps.length, this.options.nStep, finished);
+      // Only the steps due now and those they bootstrap from are compared: an episode recorded step
+      // by step holds only its last steps here, in an array as long as the whole episode.
+      const due = episode.steps.slice(from, to + this.options.nStep).filter(Boolean);
+      await this.#prepare([episode.task, ...due.map((s) => s.observation)]);
+      table.changes = { upserts: new Map(), deletes: new Set(), dropped: 0, evicted: [] };
       const updated = applyUpdates(table, episode.task, episode.steps, from, to, finished);
       noteOutcomes(table, episode.task, episode.steps, from, to, {
         finished,
@@ -310,9 +314,10 @@ export class ExperienceService {
         episode.steps.forEach((step, t) => {
           const record = table.find(episode.task, step.observation);
           if (record !== undefined) {
+            // The actions that led here; a record keeps the last 20 of them.
             table.noteHistory(
               record,
-              episode.steps.slice(0, t).map((s) => s.action),
+              episode.steps.slice(Math.max(0, t - HISTORY_KEPT), t).map((s) => s.action),
               episode.totalReward,
             );
           }

@@ -47,6 +47,9 @@ export function bySimilarity(
   );
 }
 
+/** Actions of the best episode's history a record keeps: the last 20 before it was reached. */
+export const HISTORY_KEPT = 20;
+
 const key = (task: string, observation: string) => `${task}\u0000${observation}`;
 
 /** What changed in a table since it was loaded: records to write and ids to delete. */
@@ -197,7 +200,7 @@ export class ExperienceTable {
   noteHistory(record: ExperienceRecord, history: readonly string[], episodeReturn: number): void {
     if (record.bestReturn === null || episodeReturn > record.bestReturn) {
       record.bestReturn = episodeReturn;
-      record.bestHistory = history.slice(-20);
+      record.bestHistory = history.slice(-HISTORY_KEPT);
       this.#touch(record);
     }
   }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { jsonObject } from "../core/json-object.ts";
+import { parseInput } from "../core/validation.ts";
 
 const text = (max: number) =>
   z.string().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
@@ -64,6 +65,10 @@ export const adviceInput = z.strictObject({
 });
 export type AdviceInput = z.input<typeof adviceInput>;
 
+const similarityFunction = z.custom<(a: string, b: string) => number>((f) => typeof f === "function", {
+  message: "must be a function (a, b) → [0, 1]",
+});
+
 export const experienceOptionsInput = z.strictObject({
   gamma: z.number().min(0).max(1).optional(),
   nStep: z.number().int().min(1).max(100).optional(),
@@ -73,4 +78,18 @@ export const experienceOptionsInput = z.strictObject({
   actionCapacity: z.number().int().min(1).max(1000).optional(),
   planningPasses: z.number().int().min(0).max(100).optional(),
   taskWeight: z.number().min(0).max(1).optional(),
+  taskSimilarity: similarityFunction.optional(),
+  observationSimilarity: similarityFunction.optional(),
 });
+export type ExperienceOptionsInput = z.input<typeof experienceOptionsInput>;
+
+/**
+ * The experience settings an engine is created with, checked: a γ of NaN, an α of 5 or a misspelt
+ * `updateMode` would otherwise be learned from silently (and a NaN Q-value makes the agent's export
+ * unreadable). Fields given as `undefined` take their defaults.
+ * @throws InvalidInputError naming the field.
+ */
+export function checkExperienceOptions(options: ExperienceOptionsInput = {}): ExperienceOptionsInput {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return parseInput(experienceOptionsInput, given, "experience options");
+}

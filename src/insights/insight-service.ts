@@ -189,7 +189,18 @@ export class InsightService {
           cause: error,
         });
       }
-      const operations = parseOperations(text, rules);
+      // The model's rules are held to the limits of everyone else's (a rule over 2,000 characters
+      // would make the agent's export unreadable on import).
+      const operations: InsightOperation[] = [];
+      for (const operation of parseOperations(text, rules)) {
+        const checked = insightOperation.safeParse(operation);
+        if (checked.success) operations.push(checked.data);
+        else
+          skipped.push({
+            operation,
+            reason: checked.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+          });
+      }
       const step = this.#run(agent, state, operations, false);
       applied.push(...step.applied);
       skipped.push(...step.skipped);
@@ -204,7 +215,7 @@ export class InsightService {
     operations: readonly InsightOperation[],
     strict: boolean,
   ): { applied: InsightOperation[]; skipped: InsightResult["skipped"] } {
-    const { rules, before } = state;
+    const { rules } = state;
     const applied: InsightOperation[] = [];
     const skipped: InsightResult["skipped"] = [];
     const now = nowIso(this.#ctx);
@@ -245,9 +256,7 @@ export class InsightService {
       rule.updatedAt = now;
       if (rule.count <= 0) rules.delete(rule.id);
       applied.push(
-        op.op === "edit" && normalise(op.text) === normalise(before.get(op.id)?.text ?? previousText)
-          ? { op: "agree", id: op.id }
-          : op,
+        op.op === "edit" && normalise(op.text) === normalise(previousText) ? { op: "agree", id: op.id } : op,
       );
     }
     return { applied, skipped };

@@ -72,8 +72,11 @@ export const toEpisode = (row: EpisodeRow, steps: EpisodeStep[]): Episode & { st
  * the earlier ones absent (so `steps.length` is still how many it has).
  */
 export function stepsAtIndexes(steps: readonly EpisodeStep[], count: number): EpisodeStep[] {
-  const sparse = new Array<EpisodeStep>(Math.max(count, steps.length));
+  // Set the length last: `new Array(count)` would allocate (and the caller copy) a slot for every
+  // earlier step, so recording step by step would cost more with each step of a long episode.
+  const sparse: EpisodeStep[] = [];
   for (const step of steps) sparse[step.index] = step;
+  sparse.length = Math.max(count, steps.length);
   return sparse;
 }
 

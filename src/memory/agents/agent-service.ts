@@ -59,7 +59,9 @@ const agentModel = modelName.refine(
   { error: `must name a provider engram can call: ${MODEL_PROVIDERS.map((p) => `${p}:`).join(", ")}` },
 );
 
-export const agentInstructions = z.string().max(100_000);
+/** The longest instructions an agent may have (in UTF-16 code units, as zod counts). */
+export const MAX_INSTRUCTIONS = 100_000;
+export const agentInstructions = z.string().max(MAX_INSTRUCTIONS);
 
 export const createAgentInput = z.strictObject({
   name: agentName,

@@ -103,6 +103,18 @@ describe("engram evolve", () => {
     const again = await s.cli(["evolve", "geo", "--resume", report.run.id, "--json"], { env: chat.env });
     assert.deepEqual([again.code, again.json().error.code], [1, "conflict"]);
     assert.match(again.json().error.message, /has finished/);
+
+    // Rolled back: the block as the run found it, in a commit authored user; then nothing left to undo.
+    const rolled = await s.cli(["evolution", "rollback", "geo", report.run.id]);
+    assert.equal(rolled.code, 0, rolled.stderr);
+    assert.match(
+      rolled.stdout,
+      /^rolled back run evo_\w+ on geo: 1 accepted candidate\(s\) undone, blocks restored in commit [0-9a-f]{12}\n$/,
+    );
+    assert.equal((await s.ok(["block", "get", "geo", "style"])).value, "Write plainly.");
+    assert.equal((await s.ok(["log", "geo"])).items[0].author, "user");
+    const twice = await s.ok(["evolution", "rollback", "geo", report.run.id]);
+    assert.equal(twice.changed, false);
   });
 
   it("refuses a bad task file naming the line, and records nothing", async () => {

@@ -271,6 +271,13 @@ describe("the client over a socket, across every operation", () => {
       );
       return true;
     });
+    // Rolled back over HTTP; the library then finds nothing left to undo, of the same candidates.
+    const rolledBack = await client.evolution.rollback(agent.id, evolved.run.id);
+    assert.deepEqual(await engram.evolution.rollback(agent.id, evolved.run.id), {
+      changed: false,
+      commitId: null,
+      candidates: rolledBack.candidates,
+    });
     const distilled = await client.evolution.distill(agent.id, example("evolution.distill"));
     assert.equal(distilled.format, "sft");
 

@@ -183,6 +183,7 @@ export const OPERATIONS = {
   "insights.extract": { method: "POST", path: "/v1/agents/{id}/insights/extract", body: true },
   "evolution.evolve": { method: "POST", path: "/v1/agents/{id}/evolve", body: true },
   "evolution.resume": { method: "POST", path: "/v1/agents/{id}/evolution-runs/{runId}/resume", body: true },
+  "evolution.rollback": { method: "POST", path: "/v1/agents/{id}/evolution-runs/{runId}/rollback" },
   "evolution.list": { method: "GET", path: "/v1/agents/{id}/evolution-runs", query: ["cursor", "limit"] },
   "evolution.get": { method: "GET", path: "/v1/agents/{id}/evolution-runs/{runId}", query: ["format"] },
   "evolution.distill": { method: "POST", path: "/v1/agents/{id}/distill", body: true },

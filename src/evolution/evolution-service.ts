@@ -9,7 +9,8 @@ import { modelForAgent } from "../models/language-model.ts";
 import { type Checker, CheckerRegistry } from "./checkers.ts";
 import { type DistillOptions, type DistillResult, distill } from "./distill.ts";
 import { EvolutionLoop } from "./evolution-loop.ts";
-import { type AgentAccess, loadContext } from "./gate.ts";
+import { type AgentAccess, loadContext, prepareContext } from "./gate.ts";
+import { diffContexts, type LearnedContext, normaliseRule } from "./learned-context.ts";
 import { buildReport, type EvolutionReport } from "./report.ts";
 import {
   type EvolveSettings,
@@ -43,6 +44,16 @@ export interface EvolveOptions extends EvolveSettings, RunDrivers {
 export interface EvolutionResult {
   run: EvolutionRun;
   report: EvolutionReport;
+}
+
+/** What `rollback` did. */
+export interface RollbackResult {
+  /** Whether the agent's learned context changed (false: the run accepted nothing, or it was undone). */
+  changed: boolean;
+  /** The block commit that restored the blocks, when they changed. */
+  commitId: string | null;
+  /** The run's accepted candidates, whose changes were undone. */
+  candidates: string[];
 }
 
 /**
@@ -252,6 +263,65 @@ export class EvolutionService {
     return buildReport(run, await this.#ctx.store.evolution.listCandidates(run.agentId, run.id));
   }
 
+  /**
+   * Rolls a run back: the agent's learned context (instructions, blocks, insight rules) on the run's
+   * branch is put back as the run found it, in one transaction: one block commit authored `user`,
+   * an instructions update and an insight change by `user`, and an `evolution.rolled_back` event.
+   * Only a context as the run left it is rolled back: a change made since (an edit, another run) is
+   * never undone this way.
+   * @throws ConflictError while the run is running, or when the agent changed since the run's last
+   *   accepted candidate (naming what changed).
+   */
+  async rollback(agentId: string, runId: string): Promise<RollbackResult> {
+    const agent = await requireAgent(this.#ctx, agentId);
+    const run = await this.get(agent.id, runId);
+    if (run.status === "running")
+      throw new ConflictError(`evolution run ${run.id} is running: roll it back once it has ended`);
+    const candidates = await this.#ctx.store.evolution.listCandidates(agent.id, run.id);
+    const seed = candidates.find((c) => c.round === 0);
+    // The seed is recorded as accepted too: it is the context the run started from.
+    const accepted = candidates.filter((c) => c.decision === "accepted" && c.round > 0);
+    const last = accepted.at(-1);
+    const none = { changed: false, commitId: null, candidates: accepted.map((c) => c.id) };
+    if (seed === undefined || last === undefined) return none;
+    const now = await loadContext(this.#access, agent, run.branch);
+    // Rolled back already (or every change undone by hand): nothing to do.
+    if (changedComponents(now.context, seed.context).length === 0) return none;
+    const since = changedComponents(last.context, now.context);
+    if (since.length > 0)
+      throw new ConflictError(
+        `the agent changed since evolution run ${run.id} last accepted a candidate (${since.join(", ")}): ` +
+          "it is not rolled back over that change; revert by hand (engram revert, agent update, insights)",
+        { details: { changed: since } },
+      );
+    const { write, commitId } = await prepareContext(
+      this.#access,
+      agent.id,
+      run.branch,
+      now,
+      seed.context,
+      { message: `roll back evolve ${run.id}: the learned context it started from`, marker: run.id },
+      { by: "user", exact: true },
+    );
+    const work = this.#ctx.store.unitOfWork();
+    if (write.commit !== null) work.history.append(write.commit);
+    if (write.instructions !== null) work.agents.setInstructions(agent.id, write.instructions);
+    if (write.insights !== null) work.insights.write(agent.id, write.insights);
+    work.events.add([
+      makeEvent(this.#ctx, {
+        projectId: agent.projectId,
+        agentId: agent.id,
+        actor: "user",
+        kind: "evolution.rolled_back",
+        targetType: "evolution_run",
+        targetId: run.id,
+        after: { commitId, candidates: none.candidates },
+      }),
+    ]);
+    await work.commit();
+    return { changed: true, commitId, candidates: none.candidates };
+  }
+
   /** Training data for fine-tuning from what the agent learned (see docs/evolution.md). */
   async distill(agentId: string, options: DistillOptions): Promise<DistillResult> {
     const agent = await requireAgent(this.#ctx, agentId);
@@ -269,6 +339,20 @@ export class EvolutionService {
       after,
     });
   }
+}
+
+/**
+ * The components that differ between two contexts: instructions, each block by label, and the insight
+ * rules as a set (their order follows their counts, which agreeing changes).
+ */
+function changedComponents(a: LearnedContext, b: LearnedContext): string[] {
+  const rules = (c: LearnedContext) => [...new Set(c.insights.map(normaliseRule))].sort().join("\n");
+  return [
+    ...diffContexts(a, b)
+      .map((c) => c.component)
+      .filter((c) => c !== "insights"),
+    ...(rules(a) === rules(b) ? [] : ["insights"]),
+  ];
 }
 
 function readTasks(tasks: unknown, checkers: CheckerRegistry, source: string | undefined): Task[] {

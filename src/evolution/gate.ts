@@ -73,6 +73,11 @@ export async function prepareContext(
   expected: Expected,
   target: LearnedContext,
   commit: { message: string; marker: string },
+  /**
+   * Who makes the change: the evolver accepting a candidate (blocks are never removed), or a user
+   * rolling a run back (`exact`: blocks the target lacks are deleted).
+   */
+  { by = "evolver", exact = false }: { by?: "evolver" | "user"; exact?: boolean } = {},
 ): Promise<{ write: ContextWrite; commitId: string | null; head: string }> {
   const agent = await access.agents.get(agentId);
   const now = await loadContext(access, agent, branch);
@@ -100,13 +105,13 @@ export async function prepareContext(
   let commitId: string | null = blocksDone ? now.head : null;
   let head = now.head;
   if (!blocksDone) {
-    const changes = blockChanges(now.context, target);
+    const changes = blockChanges(now.context, target, exact);
     if (changes.length > 0) {
       const prepared = await access.blocks.prepareCommit(agent.id, {
         changes,
         branch,
         expectedHead: expected.head,
-        author: "evolver",
+        author: by,
         message: commit.message,
       });
       write.commit = prepared.append;
@@ -118,7 +123,7 @@ export async function prepareContext(
     const { after, event } = await access.agents.prepareUpdate(
       agent.id,
       { instructions: target.instructions },
-      { actor: "evolver" },
+      { actor: by },
     );
     write.instructions = {
       value: after.instructions,
@@ -141,7 +146,7 @@ export async function prepareContext(
         .map((text) => ({ op: "add" as const, text })),
     ];
     if (operations.length > 0) {
-      const plan = await access.insights.prepare(agent.id, operations, { actor: "evolver", strict: false });
+      const plan = await access.insights.prepare(agent.id, operations, { actor: by, strict: false });
       write.insights = {
         upserts: plan.upserts,
         deletes: plan.deletes,
@@ -159,9 +164,16 @@ function changed(what: string): ConflictError {
   );
 }
 
-/** Set operations turning the blocks of `now` into those of `target` (blocks are never removed). */
-function blockChanges(now: LearnedContext, target: LearnedContext): BlockChange[] {
+/**
+ * Set operations turning the blocks of `now` into those of `target`; blocks `target` lacks are
+ * removed only when `exact`.
+ */
+function blockChanges(now: LearnedContext, target: LearnedContext, exact: boolean): BlockChange[] {
   const changes: BlockChange[] = [];
+  if (exact)
+    for (const block of now.blocks)
+      if (!target.blocks.some((b) => b.label === block.label))
+        changes.push({ op: "delete", label: block.label });
   for (const block of target.blocks) {
     const current = now.blocks.find((b) => b.label === block.label);
     if (current?.value === block.value) continue;

@@ -68,6 +68,7 @@ test("/openapi.json is an OpenAPI 3.1 document of every route", async () => {
     "/v1/agents/{id}/evolution-runs": ["get"],
     "/v1/agents/{id}/evolution-runs/{runId}": ["get"],
     "/v1/agents/{id}/evolution-runs/{runId}/resume": ["post"],
+    "/v1/agents/{id}/evolution-runs/{runId}/rollback": ["post"],
     "/v1/agents/{id}/distill": ["post"],
     "/v1/agents/{id}/entities": ["get"],
     "/v1/agents/{id}/entities/{name}": ["get"],

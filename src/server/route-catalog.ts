@@ -103,6 +103,7 @@ export function exampleBody(
     "post /v1/agents/{id}/insights/extract": {},
     "post /v1/agents/{id}/evolve": { tasks: [{ input: "2+2", expected: "4" }], rounds: 1 },
     "post /v1/agents/{id}/evolution-runs/{runId}/resume": {},
+    "post /v1/agents/{id}/evolution-runs/{runId}/rollback": {},
     "post /v1/agents/{id}/distill": { format: "sft" },
     "post /v1/agents/{id}/sleep": { jobs: ["forget"] },
     "post /v1/agents/{id}/reindex": { limit: 10 },

@@ -180,6 +180,29 @@ const show = defineCommand({
   },
 });
 
+const rollback = defineCommand({
+  name: "evolution rollback",
+  summary: "Put an agent's learned context back as an evolution run found it (blocks, instructions, rules)",
+  args: ["agent", "run"],
+  options: { ...PROJECT_OPTION },
+  details: [
+    "Undoes what the run's accepted candidates changed, in one commit authored user: blocks, instructions",
+    "and insight rules. Refused (exit 1, nothing changed) while the run runs, or when the agent changed",
+    "since the run's last accepted candidate.",
+  ].join("\n"),
+  async run({ args, options }, ctx) {
+    const engram = ctx.engram();
+    const agent = await findAgent(engram, args.agent, options.project);
+    const result = await engram.evolution.rollback(agent.id, args.run);
+    const text = !result.changed
+      ? `nothing to roll back: run ${args.run} left ${agent.name}'s learned context as it found it, or was rolled back already`
+      : `rolled back run ${args.run} on ${agent.name}: ${result.candidates.length} accepted candidate(s) undone${
+          result.commitId === null ? "" : `, blocks restored in commit ${result.commitId.slice(0, 12)}`
+        }`;
+    return { data: result, text };
+  },
+});
+
 const distill = defineCommand({
   name: "distill",
   summary: "Export what an agent learned as fine-tuning data: SFT chat or DPO preference JSONL",
@@ -247,7 +270,7 @@ async function loadCheckers(path: string): Promise<Record<string, Checker>> {
 }
 
 /** `engram evolve`, `engram distill`, `engram evolution …` */
-export const evolutionCommands: readonly Command[] = [evolve, distill, list, show];
+export const evolutionCommands: readonly Command[] = [evolve, distill, list, show, rollback];
 
 /** The report as Markdown; its module (and the evaluation code it reaches) loads only for --report. */
 async function markdownOf(report: EvolutionReport): Promise<string> {

@@ -64,7 +64,7 @@ export type InsightsClient = Pick<InsightService, "list" | "apply" | "extract">;
 /** Self-evolution over HTTP: the library's `engram.evolution` methods the API serves. */
 export type EvolutionClient = Pick<
   EvolutionService,
-  "evolve" | "resume" | "list" | "get" | "report" | "distill"
+  "evolve" | "resume" | "rollback" | "list" | "get" | "report" | "distill"
 >;
 
 /** Sleep-time jobs over HTTP: the library's `engram.sleeptime` methods the API serves. */
@@ -145,6 +145,7 @@ export function evolutionClient(t: Transport): EvolutionClient {
         body: { model: drivers.model, wait: true },
       });
     },
+    rollback: (agentId, runId) => t.call("evolution.rollback", { params: { id: agentId, runId } }),
     list: (agentId, options = {}) =>
       t.call("evolution.list", { params: { id: agentId }, query: { ...options } }),
     get: async (agentId, runId) => (await run(agentId, runId)).run,

@@ -112,6 +112,31 @@ const resume = createRoute({
   },
 });
 
+const RollbackSchema = z
+  .object({
+    changed: z
+      .boolean()
+      .openapi({ description: "false: the run accepted nothing, or it was rolled back already" }),
+    commitId: z.string().nullable().openapi({ description: "the block commit that restored the blocks" }),
+    candidates: z
+      .array(z.string())
+      .openapi({ description: "the accepted candidates whose changes were undone" }),
+  })
+  .openapi("EvolutionRollback");
+
+const rollback = createRoute({
+  method: "post",
+  path: "/v1/agents/{id}/evolution-runs/{runId}/rollback",
+  operationId: "evolution.rollback",
+  tags: ["evolution"],
+  summary: "Put the agent's learned context back as the run found it (blocks, instructions, insight rules)",
+  request: { params: runParams },
+  responses: {
+    200: jsonResponse(RollbackSchema, "what was undone"),
+    ...errorResponses(404, 409),
+  },
+});
+
 const list = createRoute({
   method: "get",
   path: "/v1/agents/{id}/evolution-runs",
@@ -213,7 +238,7 @@ async function settle(
   };
 }
 
-/** `/v1/agents/{id}/evolve`, `/evolution-runs[/{runId}[/resume]]` and `/distill`. */
+/** `/v1/agents/{id}/evolve`, `/evolution-runs[/{runId}[/resume|/rollback]]` and `/distill`. */
 export function registerEvolutionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(evolve, async (c) => {
     const id = await agentIdOf(c.var.engram, c.req.valid("param").id);
@@ -234,6 +259,12 @@ export function registerEvolutionRoutes(app: OpenAPIHono<AppEnv>): void {
     if (finished !== null) return c.json(finished, 200);
     c.header("Location", `/v1/agents/${id}/evolution-runs/${started.run.id}`);
     return c.json(runJson(started.run), 202);
+  });
+
+  app.openapi(rollback, async (c) => {
+    const { id: ref, runId } = c.req.valid("param");
+    const id = await agentIdOf(c.var.engram, ref);
+    return c.json(await c.var.engram.evolution.rollback(id, runId), 200);
   });
 
   app.openapi(list, async (c) => {

@@ -1,6 +1,7 @@
 import { type ParseArgsOptionDescriptor, parseArgs } from "node:util";
 import type { CommandContext } from "./context.ts";
 import type { CommandResult } from "./output.ts";
+import { closest, didYouMean } from "./suggest.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** A flag: what `parseArgs` needs, plus one line of help. */
@@ -107,7 +108,7 @@ export function defineCommand<const A extends readonly string[], const O extends
           allowNegative: true,
         });
       } catch (error) {
-        throw new UsageError(parseArgsMessage(error), spec.name);
+        throw new UsageError(`${parseArgsMessage(error)}${suggestOption(error, options)}`, spec.name);
       }
       const values = parsed.values as Values<O> & {
         db?: string;
@@ -140,6 +141,17 @@ function bindArgs(command: string, names: readonly string[], positionals: string
   const extra = positionals[names.length];
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`, command);
   return bound;
+}
+
+/** ` (did you mean --limit?)` for an unknown `--limt`, when one of the command's flags is that close. */
+function suggestOption(error: unknown, options: OptionSpecs): string {
+  if ((error as { code?: unknown }).code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") return "";
+  const given = /'(--[^'=]+)/.exec(error instanceof Error ? error.message : "")?.[1];
+  if (given === undefined) return "";
+  const flags = Object.entries(options).flatMap(([name, spec]) =>
+    spec.type === "boolean" ? [`--${name}`, `--no-${name}`] : [`--${name}`],
+  );
+  return didYouMean(closest(given, flags));
 }
 
 /** parseArgs messages end with advice about `--` that is noise here; keep the first sentence. */

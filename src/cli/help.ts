@@ -11,11 +11,12 @@ export function mainHelp(): string {
     ...rows(COMMANDS.map((c) => [synopsis(c), c.summary])),
     "",
     "Options every command takes:",
-    ...rows([...optionPairs(COMMON_OPTIONS), ["--version", "print the version"]]),
+    ...rows([...optionPairs(COMMON_OPTIONS), ["-V, --version", "print the version"]]),
     "",
     "AGENT is an agent id or a name unique in its project. REV is a commit id or prefix, a branch,",
     "HEAD or HEAD~N. ISO is an ISO 8601 time with an offset, e.g. 2025-05-08T13:56:00Z.",
-    "Exit codes: 0 ok, 1 bad input, a conflict or no model, 2 bad command line, 3 internal error.",
+    "Exit codes: 0 ok, 1 bad input, a conflict, no model or a database it cannot open, 2 bad command",
+    "line, 3 internal error.",
     "Run 'engram <command> --help' for a command's options.",
   ].join("\n");
 }

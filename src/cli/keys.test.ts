@@ -65,8 +65,8 @@ describe("engram keys", () => {
 
   it("needs --project, and says so when a key is unknown", async () => {
     const missing = await s.cli(["keys", "create", "--json"]);
-    assert.equal(missing.code, 1);
-    assert.match(missing.json().error.message, /project: required/);
+    assert.equal(missing.code, 2);
+    assert.deepEqual(missing.json().error, { code: "usage", message: "missing --project NAME" });
     const unknown = await s.cli(["keys", "revoke", "key_nope", "--json"]);
     assert.equal(unknown.code, 1);
     assert.equal(unknown.json().error.code, "not_found");

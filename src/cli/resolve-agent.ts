@@ -24,11 +24,37 @@ export async function findAgent(engram: Engram, ref: string, project: string | u
     !ref.startsWith("agt_") &&
     (await engram.projects.find(DEFAULT_PROJECT)) === null
   )
-    throw new NotFoundError(`agent ${ref} not found`);
-  const agent = await engram.agents.find(ref, { project });
+    throw await notFoundByName(engram, ref);
+  let agent: Agent;
+  try {
+    agent = await engram.agents.find(ref, { project });
+  } catch (error) {
+    if (project === undefined && !ref.startsWith("agt_") && error instanceof NotFoundError)
+      throw await notFoundByName(engram, ref);
+    throw error;
+  }
   if (project !== undefined && agent.projectId !== (await engram.projects.get(project)).id)
     throw new NotFoundError(`agent ${ref} not found in project ${project}`);
   return agent;
+}
+
+/**
+ * An agent named without --project is looked for in the default project only: when other projects
+ * have an agent of that name, the error names them, so that the fix (--project) is plain.
+ */
+async function notFoundByName(engram: Engram, name: string): Promise<NotFoundError> {
+  const elsewhere: string[] = [];
+  for (const projectName of (await projectNames(engram)).values()) {
+    if (projectName === DEFAULT_PROJECT) continue;
+    const found = await engram.agents.find(name, { project: projectName }).catch(() => null);
+    if (found !== null) elsewhere.push(projectName);
+  }
+  if (elsewhere.length === 0) return new NotFoundError(`agent ${name} not found`);
+  const where =
+    elsewhere.length === 1
+      ? `project ${elsewhere[0]} has one: add --project ${elsewhere[0]}`
+      : `projects ${elsewhere.join(", ")} have one: add --project NAME`;
+  return new NotFoundError(`agent ${name} not found in project ${DEFAULT_PROJECT}; ${where}`);
 }
 
 /** Project names by id, so that people see names where records carry ids (`--json` keeps the ids). */

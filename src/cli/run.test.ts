@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { type CliSandbox, runCli, sandbox } from "./test-harness.ts";
 
@@ -114,8 +115,19 @@ describe("engram errors and exit codes", () => {
     assert.equal(human.stderr, "engram: agent ghost not found\n");
   });
 
-  it("exits 3 when engram itself fails, e.g. the database cannot be opened", async () => {
+  it("exits 1 naming a database it cannot open, as the caller's set-up", async () => {
     const out = await runCli(["agent", "list", "--db", s.dir, "--json"]);
+    assert.equal(out.code, 1);
+    assert.equal(out.json().error.code, "unavailable");
+    assert.ok(out.json().error.message.startsWith(`SQLite database ${s.dir}: `));
+  });
+
+  it("exits 3 when engram itself fails, e.g. a table of its database is gone", async () => {
+    await s.ok(["agent", "create", "--name", "helper"]);
+    const db = new DatabaseSync(s.db);
+    db.exec("DROP TABLE api_keys");
+    db.close();
+    const out = await s.cli(["keys", "list", "--json"]);
     assert.equal(out.code, 3);
     assert.equal(out.json().error.code, "internal");
   });

@@ -3,6 +3,7 @@ import { type CliIo, createContext } from "./context.ts";
 import { chooseDatabase } from "./database-option.ts";
 import { GROUPS } from "./groups.ts";
 import { EXIT, printError, printResult } from "./output.ts";
+import { closest, didYouMean } from "./suggest.ts";
 import { UsageError } from "./usage-error.ts";
 import { version } from "./version.ts";
 
@@ -72,12 +73,16 @@ const GLOBAL_BOOLEANS = new Set(["--json", "--help", "-h", "--version", "-V"]);
  */
 async function locate(argv: readonly string[]): Promise<Located> {
   const words: number[] = [];
+  let flag: string | undefined;
   for (let i = 0; i < argv.length && words.length < 2; i++) {
     const token = argv[i] as string;
     if (token === "--") break;
     if (token === "--db" || token === "--database") i++;
     else if (!GLOBAL_BOOLEANS.has(token) && !/^--(db|database)=/.test(token)) {
-      if (token.startsWith("-")) break;
+      if (token.startsWith("-")) {
+        flag = token;
+        break;
+      }
       words.push(i);
       if (words.length === 1 && GROUPS[token] === undefined && token !== "help") break;
     }
@@ -88,9 +93,10 @@ async function locate(argv: readonly string[]): Promise<Located> {
   if (first === undefined && (flags.includes("--version") || flags.includes("-V")))
     return { kind: "text", text: version() };
   const { groupHelp, mainHelp } = await import("./help.ts");
-  const { findCommand } = await import("./registry.ts");
+  const { COMMANDS, findCommand, groupCommands } = await import("./registry.ts");
   if (first === undefined) {
     if (help) return { kind: "text", text: mainHelp() };
+    if (flag !== undefined) throw leadingFlag(flag);
     throw new UsageError("missing command");
   }
   if (first === "help")
@@ -102,12 +108,39 @@ async function locate(argv: readonly string[]): Promise<Located> {
       throw new UsageError(`missing ${first} command`, first);
     }
     const command = findCommand(`${first} ${second}`);
-    if (command === undefined) throw new UsageError(`unknown command "${first} ${second}"`, first);
+    if (command === undefined) {
+      const meant = closest(
+        second,
+        groupCommands(first).map((c) => c.name.slice(first.length + 1)),
+      );
+      throw new UsageError(
+        `unknown command "${first} ${second}"${didYouMean(meant === undefined ? undefined : `"${first} ${meant}"`)}`,
+        first,
+      );
+    }
     return { kind: "command", command, rest };
   }
   const command = findCommand(first);
-  if (command === undefined) throw new UsageError(`unknown command "${first}"`);
+  if (command === undefined) {
+    const meant = closest(first, ["help", ...COMMANDS.map((c) => c.name.split(" ")[0] as string)]);
+    throw new UsageError(
+      `unknown command "${first}"${didYouMean(meant === undefined ? undefined : `"${meant}"`)}`,
+    );
+  }
   return { kind: "command", command, rest };
+}
+
+/** A flag before any command word that is none of those allowed there. */
+function leadingFlag(flag: string): UsageError {
+  const name = flag.split("=")[0] as string;
+  const meant = closest(
+    name,
+    [...GLOBAL_BOOLEANS, "--db", "--database"].filter((f) => f.startsWith("--")),
+  );
+  if (meant !== undefined) return new UsageError(`unknown option '${name}'${didYouMean(meant)}`);
+  return new UsageError(
+    `missing command before '${name}' (only --db, --database, --json, --help and --version may come first)`,
+  );
 }
 
 /** `engram help [GROUP [COMMAND]]` */

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { EngramError } from "../core/errors.ts";
 import { lazyModule } from "../core/lazy-module.ts";
 import { moduleUrl } from "../core/module-url.ts";
 import type { SecretBox } from "../core/secret-box.ts";
@@ -31,6 +32,16 @@ export function openStore(location: DatabaseLocation, options: { secrets?: Secre
       secrets: options.secrets,
     });
   }
-  if (location.path !== ":memory:") mkdirSync(dirname(location.path), { recursive: true });
+  if (location.path !== ":memory:") {
+    try {
+      mkdirSync(dirname(location.path), { recursive: true });
+    } catch (error) {
+      throw new EngramError(
+        "unavailable",
+        `SQLite database ${location.path}: cannot create its folder (${error instanceof Error ? error.message : String(error)})`,
+        { cause: error },
+      );
+    }
+  }
   return createSqliteStore({ path: location.path, secrets: options.secrets });
 }

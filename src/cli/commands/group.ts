@@ -1,8 +1,13 @@
+import { NotFoundError } from "../../core/errors.ts";
 import type { Group } from "../../core/group-types.ts";
 import type { Engram } from "../../engram.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { fields, listResult, shortTime, table } from "../output.ts";
 import { UsageError } from "../usage-error.ts";
+
+/** Groups are named by id: their names need not be unique. */
+const ID_DETAILS =
+  "GROUP_ID is the group's id (grp_…), as group create and group list print it; names need not be unique.";
 
 const create = defineCommand({
   name: "group create",
@@ -37,24 +42,28 @@ const create = defineCommand({
     "send_message_to_agent_and_wait. round-robin: the members speak in turn, each hearing what was said",
     "since it last spoke. sleeptime: the one member (the primary) answers; the manager, a background",
     "agent, then refines the primary's memory. Agents are named by id or name within the project.",
+    "Prints the group's id (grp_…), which group send, show and delete take: names need not be unique.",
   ].join("\n"),
   async run({ args, options }, ctx) {
-    const group = await ctx.engram().groups.create({
+    if (options.pattern === undefined) throw new UsageError("missing --pattern P", "group create");
+    const engram = ctx.engram();
+    const group = await engram.groups.create({
       name: args.name,
-      pattern: (options.pattern ?? "") as Group["pattern"],
+      pattern: options.pattern as Group["pattern"],
       manager: options.manager,
       members: (options.member ?? []).map(memberOption),
       maxTurns: intOption(options["max-turns"], "max-turns", "group create"),
       project: options.project,
     });
-    return { data: group, text: fields([["id", group.id], ...describe(group)]) };
+    const names = await agentNames(engram, group);
+    return { data: group, text: fields([["id", group.id], ...describe(group, names)]) };
   },
 });
 
 const send = defineCommand({
   name: "group send",
   summary: "Send a message to a group and print its answer (TEXT '-' reads stdin)",
-  args: ["group", "text"],
+  args: ["group_id", "text"],
   options: {
     user: { type: "string", arg: "USER", help: "the end user speaking: the conversations are theirs" },
     session: { type: "string", arg: "ID", help: "a session id recorded on the messages" },
@@ -63,11 +72,12 @@ const send = defineCommand({
   details: [
     "Prints the group's answer; for a round-robin group, each turn's answer after its agent's name.",
     "With --json, the whole result: the answer and every turn the group ran.",
+    ID_DETAILS,
   ].join("\n"),
   async run({ args, options }, ctx) {
     const content = args.text === "-" ? await ctx.readStdin() : args.text;
     const engram = ctx.engram();
-    const group = await engram.groups.get(args.group);
+    const group = await findGroup(engram, args.group_id);
     const result = await engram.groups.send(group.id, {
       content,
       userId: options.user,
@@ -84,11 +94,12 @@ const send = defineCommand({
 const show = defineCommand({
   name: "group show",
   summary: "Show a group: its pattern, manager and members",
-  args: ["group"],
+  args: ["group_id"],
   options: {},
+  details: ID_DETAILS,
   async run({ args }, ctx) {
     const engram = ctx.engram();
-    const group = await engram.groups.get(args.group);
+    const group = await findGroup(engram, args.group_id);
     const names = await agentNames(engram, group);
     return { data: group, text: fields([["id", group.id], ...describe(group, names)]) };
   },
@@ -123,11 +134,14 @@ const list = defineCommand({
 const remove = defineCommand({
   name: "group delete",
   summary: "Delete a group (its agents and their memory stay)",
-  args: ["group"],
+  args: ["group_id"],
   options: {},
+  details: ID_DETAILS,
   async run({ args }, ctx) {
-    await ctx.engram().groups.delete(args.group);
-    return { data: { deleted: args.group }, text: `deleted group ${args.group}` };
+    const engram = ctx.engram();
+    const group = await findGroup(engram, args.group_id);
+    await engram.groups.delete(group.id);
+    return { data: { deleted: group.id }, text: `deleted group ${group.name} (${group.id})` };
   },
 });
 
@@ -142,6 +156,19 @@ function memberOption(value: string): string | { agent: string; responder: "simp
     return value;
   }
   return { agent: match[1] as string, responder: match[2] as "simple" | "reactive" };
+}
+
+/** The group a GROUP_ID names; a name given for it is not found, saying what to give instead. */
+async function findGroup(engram: Engram, id: string): Promise<Group> {
+  try {
+    return await engram.groups.get(id);
+  } catch (error) {
+    if (error instanceof NotFoundError && !id.startsWith("grp_"))
+      throw new NotFoundError(
+        `group ${id} not found: name a group by its id (grp_…), as engram group list prints it`,
+      );
+    throw error;
+  }
 }
 
 async function agentNames(engram: Engram, group: Group): Promise<Map<string, string>> {

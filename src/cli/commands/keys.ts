@@ -3,6 +3,7 @@ import { keyIdOf } from "../../keys/key-id.ts";
 import { type Command, defineCommand, intOption } from "../command.ts";
 import { fields, listResult, shortTime, table } from "../output.ts";
 import { projectNames } from "../resolve-agent.ts";
+import { UsageError } from "../usage-error.ts";
 
 const create = defineCommand({
   name: "keys create",
@@ -17,6 +18,7 @@ const create = defineCommand({
     "'Authorization: Bearer KEY'; it sees only its project. --json prints {key, project, id, …}.",
   ].join("\n"),
   async run({ options }, ctx) {
+    if (options.project === undefined) throw new UsageError("missing --project NAME", "keys create");
     const { key, apiKey, project } = await ctx
       .engram()
       .keys.create({ project: options.project, name: options.name }, { createProject: true });

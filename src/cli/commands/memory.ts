@@ -174,6 +174,8 @@ const update = defineCommand({
     ...PROJECT_OPTION,
     text: { type: "string", arg: "TEXT", help: "new text ('-' reads stdin)" },
     ...FIELD_OPTIONS,
+    kind: { type: "string", arg: "KIND", help: "new kind: fact, observation, summary, note, insight…" },
+    importance: { type: "string", arg: "X", help: "new importance, 0 (trivial) to 1 (vital)" },
     tag: { type: "string", multiple: true, arg: "TAG", help: "the new tags, replacing the old (repeatable)" },
     metadata: { type: "string", arg: "JSON", help: "new metadata (a JSON object; replaces the old)" },
     "expect-version": {

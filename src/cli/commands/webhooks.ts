@@ -28,9 +28,10 @@ const add = defineCommand({
     "webhook is disabled (see engram webhooks list).",
   ].join("\n"),
   async run({ args, options }, ctx) {
+    if (options.event === undefined) throw new UsageError("missing --event KIND", "webhooks add");
     const webhook = await ctx.engram().webhooks.create({
       url: args.url,
-      events: options.event ?? [],
+      events: options.event,
       secret: options.secret,
       project: options.project,
     });

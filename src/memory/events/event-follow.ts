@@ -35,14 +35,19 @@ export async function* followEvents(store: Store, query: FollowQuery): AsyncGene
   };
   const unwatch = store.events.watch(poke);
   const poll = setInterval(poke, query.pollMs);
+  // The poll holds the process open only while a reader waits for the next event: a command that
+  // follows the log (engram events --follow) has nothing else to keep it running, while a follower
+  // left suspended at a yield must not keep a process from exiting.
   poll.unref?.();
   query.signal?.addEventListener("abort", poke, { once: true });
   try {
     while (!isAborted(query.signal)) {
       if (!dirty) {
+        poll.ref?.();
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
+        poll.unref?.();
         wake = undefined;
         continue;
       }

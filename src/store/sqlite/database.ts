@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { DatabaseSync } from "node:sqlite";
+import { EngramError } from "../../core/errors.ts";
 
 /** How long a statement waits for another process's lock before failing with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
@@ -34,18 +35,28 @@ export function openDatabase(
   path: string,
   options: { vectorExtension?: string | false } = {},
 ): OpenedDatabase {
-  const db = new DatabaseSync(path, { allowExtension: true, enableForeignKeyConstraints: true });
-  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = FULL");
-  db.exec(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
-  db.exec("PRAGMA foreign_keys = ON");
-  // 64 MiB of page cache: full-text postings and vector chunks are read on every search.
-  db.exec("PRAGMA cache_size = -65536");
-  // Reads through a memory map (up to SQLite's build limit, 2 GiB here) rather than a read() and a
-  // copy per page: a vector search reads tens of MB of chunks, most not in the page cache (a
-  // search scanning a tenth of 100,000 vectors: 10.9 → 5.4 ms at the median).
-  if (path !== ":memory:") db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path, { allowExtension: true, enableForeignKeyConstraints: true });
+  } catch (error) {
+    throw openFailure(path, error);
+  }
+  try {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = FULL");
+    db.exec(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+    db.exec("PRAGMA foreign_keys = ON");
+    // 64 MiB of page cache: full-text postings and vector chunks are read on every search.
+    db.exec("PRAGMA cache_size = -65536");
+    // Reads through a memory map (up to SQLite's build limit, 2 GiB here) rather than a read() and a
+    // copy per page: a vector search reads tens of MB of chunks, most not in the page cache (a
+    // search scanning a tenth of 100,000 vectors: 10.9 → 5.4 ms at the median).
+    if (path !== ":memory:") db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
+  } catch (error) {
+    db.close();
+    throw openFailure(path, error);
+  }
   const warnings: string[] = [];
   const extension =
     options.vectorExtension === false ? null : loadVectorExtension(db, warnings, options.vectorExtension);
@@ -184,3 +195,32 @@ function tryBeginImmediate(db: DatabaseSync): boolean {
 }
 
 const SQLITE_BUSY = 5;
+
+/**
+ * SQLite's primary result codes that say the file cannot serve as a database here, with what to look
+ * at (an empty string: SQLite's own message says it all).
+ */
+const FILE_FAILURES: ReadonlyMap<number, string> = new Map([
+  [3, "engram may not read or write the file"],
+  [5, "another process holds a lock on it"],
+  [6, "another connection holds a lock on it"],
+  [8, "engram writes to the file and its folder, which are read-only here"],
+  [10, ""],
+  [11, "the file is damaged or cut short"],
+  [13, ""],
+  [14, "it is a folder, or a file engram may not read or create"],
+  [26, ""],
+]);
+
+/**
+ * What a failure to open (or migrate) a SQLite file becomes when the file is at fault (read-only,
+ * locked, damaged, not a database, a folder): `unavailable`, naming the file and what to look at, as
+ * a PostgreSQL server that cannot serve is reported. Any other error passes through as it is.
+ */
+export function openFailure(path: string, error: unknown): unknown {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  const why = typeof code === "number" ? FILE_FAILURES.get(code & 0xff) : undefined;
+  if (why === undefined || !(error instanceof Error)) return error;
+  const message = `SQLite database ${path}: ${error.message}${why === "" ? "" : ` (${why})`}`;
+  return new EngramError("unavailable", message, { cause: error });
+}

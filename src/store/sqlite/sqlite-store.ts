@@ -2,7 +2,7 @@ import { type SecretBox, secretBox } from "../../core/secret-box.ts";
 import type { Store, StoreCapabilities } from "../store.ts";
 import { collectWork } from "../unit-of-work.ts";
 import { SqliteAgentStore } from "./agent-store.ts";
-import { openDatabase } from "./database.ts";
+import { openDatabase, openFailure } from "./database.ts";
 import { SqliteEventStore } from "./event-store.ts";
 import { SqliteEvolutionStore } from "./evolution-store.ts";
 import { purgeAgentText } from "./fts.ts";
@@ -54,7 +54,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     migrate(opened.db);
   } catch (error) {
     opened.db.close();
-    throw error;
+    throw openFailure(options.path, error);
   }
   const statements = new Statements(opened.db);
   const vectors =

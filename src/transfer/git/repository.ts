@@ -24,7 +24,15 @@ export const MEMORIES_BRANCH = "engram-memories";
 export async function openRepository(dir: string, agentId: string, create: boolean): Promise<Repository> {
   const path = resolve(dir);
   if (create) {
-    await mkdir(path, { recursive: true });
+    await mkdir(path, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      // A file where the folder should be (or above it) is the caller's mistake, not engram's.
+      if (error.code === "EEXIST" || error.code === "ENOTDIR")
+        throw new InvalidInputError(
+          `${path} is not a folder (a file is in its place, or above it): export into an empty folder`,
+          { details: { dir: path } },
+        );
+      throw error;
+    });
     if ((await readdir(path)).length === 0) await git(path, ["init", "-q"]);
   }
   const top = await runGit(path, ["rev-parse", "--show-toplevel"]);

@@ -85,7 +85,11 @@ describe("engram evolve", () => {
       [report.run.id],
     );
     const shown = await s.cli(["evolution", "show", "geo", report.run.id]);
-    assert.match(shown.stdout, /^run +evo_\w+\nstatus +finished, 2 of 2 rounds\nheld-out +0 -> 1\n/);
+    // The sequential gate scored the accepted child on its draws, the baseline on every held-out task.
+    assert.match(
+      shown.stdout,
+      /^run +evo_\w+\nstatus +finished, 2 of 2 rounds\nheld-out +0 -> 1 \(the last accepted candidate: mean of the gate's \d+ draws; the baseline: all 3 held-out tasks\)\n/,
+    );
     assert.match(shown.stdout, /ROUND +CHANGE +VALID +HELD-OUT +GATE +DECISION +WHY\n0 +seed/);
     // The sequential gate's decision: its estimate, interval, draws and rollouts, in the table and the JSON.
     const child = report.candidates.find(

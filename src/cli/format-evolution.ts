@@ -1,6 +1,6 @@
 import type { EvolutionRun } from "../core/evolution-types.ts";
 import type { DistillResult } from "../evolution/distill.ts";
-import { gateFigures, gateText } from "../evolution/gate-text.ts";
+import { gateFigures, gateText, heldOutNote } from "../evolution/gate-text.ts";
 import type { EvolutionReport } from "../evolution/report.ts";
 import { fields, oneLine, shortTime, table } from "./output.ts";
 
@@ -16,7 +16,10 @@ export function formatReport(report: EvolutionReport): string {
       "status",
       `${run.status}, ${run.roundsDone} of ${run.rounds} rounds${run.error === null ? "" : `: ${run.error}`}`,
     ],
-    ["held-out", `${score(report.baseline?.heldOut)} -> ${score(report.final?.heldOut)}`],
+    [
+      "held-out",
+      `${score(report.baseline?.heldOut)} -> ${score(report.final?.heldOut)}${heldOutNote(report)}`,
+    ],
     ["validation", `${score(report.baseline?.validation)} -> ${score(report.final?.validation)}`],
     ["candidates", `${report.accepted} accepted, ${report.rejected} rejected`],
     ["gate", gateText(report.config)],

@@ -25,3 +25,16 @@ export function gateReason(gate: GateDecision): string {
     return `the held-out gain is below the smallest worth accepting, ${gate.minGain}, at risk ${gate.risk} (${figures})`;
   return `no gain shown within the budget of ${gate.budget} rollouts (${figures})`;
 }
+
+/**
+ * What the final held-out score is a mean of, when it is not what the baseline's is: the sequential
+ * gate scores an accepted candidate on the held-out tasks it draws, not on all of them.
+ */
+export function heldOutNote(report: {
+  final: { heldOutDraws: number | null } | null;
+  splits: { test: readonly string[] };
+}): string {
+  const draws = report.final?.heldOutDraws;
+  if (draws === null || draws === undefined) return "";
+  return ` (the last accepted candidate: mean of the gate's ${draws} draws; the baseline: all ${report.splits.test.length} held-out tasks)`;
+}

@@ -1,7 +1,7 @@
 import type { AttemptRecord, EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import { diffLines, formatDiffLines } from "../memory/blocks/line-diff.ts";
 import { scoresOf } from "./evaluation.ts";
-import { gateFigures, gateText } from "./gate-text.ts";
+import { gateFigures, gateText, heldOutNote } from "./gate-text.ts";
 import type { GateDecision } from "./paired-gate.ts";
 import type { RunConfig } from "./run-config.ts";
 
@@ -58,7 +58,13 @@ export interface EvolutionReport {
   final: {
     candidate: string;
     validation: number | null;
+    /**
+     * Mean held-out score: over every held-out task (as the baseline's), or, for a candidate the
+     * sequential gate accepted, over the gate's draws (`heldOutDraws`).
+     */
     heldOut: number | null;
+    /** The gate's draws behind `heldOut`, when they are what it is the mean of; else null. */
+    heldOutDraws: number | null;
     commit: string | null;
   } | null;
   accepted: number;
@@ -113,6 +119,10 @@ export function buildReport(run: EvolutionRun, candidates: readonly EvolutionCan
             candidate: current.id,
             validation: current.aggregate,
             heldOut: current.heldOut,
+            heldOutDraws:
+              current.round > 0
+                ? ((current.evaluation.gate as GateDecision | undefined)?.draws ?? null)
+                : null,
             commit: lastCommit?.commitId ?? null,
           },
     accepted: candidates.filter((c) => c.round > 0 && c.decision === "accepted").length,
@@ -162,7 +172,7 @@ export function reportMarkdown(report: EvolutionReport): string {
     "",
     `Agent \`${run.agentId}\`, branch \`${run.branch}\`, seed ${run.seed}: ${run.status}, ${run.roundsDone} of ${run.rounds} rounds.`,
     "",
-    `- Held-out score: ${score(report.baseline?.heldOut)} → ${score(report.final?.heldOut)}`,
+    `- Held-out score: ${score(report.baseline?.heldOut)} → ${score(report.final?.heldOut)}${heldOutNote(report)}`,
     `- Validation score: ${score(report.baseline?.validation)} → ${score(report.final?.validation)}`,
     `- Candidates: ${report.accepted} accepted, ${report.rejected} rejected`,
     `- Tasks: ${report.splits.train.length} training, ${report.splits.validation.length} validation, ${report.splits.test.length} held out${report.splits.generated.length > 0 ? `, ${report.splits.generated.length} generated` : ""}`,

@@ -160,7 +160,10 @@ describe("evolution features", () => {
     });
     const markdown = reportMarkdown(report);
     assert.match(markdown, new RegExp(`^# Evolution run ${report.run.id}\n`));
-    assert.match(markdown, /- Held-out score: 0 → 1\n/);
+    assert.match(
+      markdown,
+      /- Held-out score: 0 → 1 \(the last accepted candidate: mean of the gate.s 4 draws; the baseline: all 3 held-out tasks\)\n/,
+    );
     assert.match(markdown, /- Candidates: 1 accepted, 1 rejected\n/);
     assert.match(markdown, /\| 1 \| `cnd_\w+` \| reflect block:style \| 0 → 1 \| 1 \| 1 \| 0 \| accepted \|/);
     assert.match(markdown, /```diff\n Plain\.\n\+Answer in UPPERCASE\.\n```/);

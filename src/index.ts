@@ -136,6 +136,7 @@ export type {
   EnvironmentTask,
   EvolutionReport,
   EvolutionResult,
+  EvolutionRollback,
   EvolutionService,
   EvolveOptions,
   EvolveSettings,

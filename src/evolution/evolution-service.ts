@@ -47,7 +47,7 @@ export interface EvolutionResult {
 }
 
 /** What `rollback` did. */
-export interface RollbackResult {
+export interface EvolutionRollback {
   /** Whether the agent's learned context changed (false: the run accepted nothing, or it was undone). */
   changed: boolean;
   /** The block commit that restored the blocks, when they changed. */
@@ -272,7 +272,7 @@ export class EvolutionService {
    * @throws ConflictError while the run is running, or when the agent changed since the run's last
    *   accepted candidate (naming what changed).
    */
-  async rollback(agentId: string, runId: string): Promise<RollbackResult> {
+  async rollback(agentId: string, runId: string): Promise<EvolutionRollback> {
     const agent = await requireAgent(this.#ctx, agentId);
     const run = await this.get(agent.id, runId);
     if (run.status === "running")

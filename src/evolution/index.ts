@@ -14,6 +14,7 @@ export {
 } from "./distill.ts";
 export {
   type EvolutionResult,
+  type EvolutionRollback,
   EvolutionService,
   type EvolveOptions,
   type RunDrivers,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { MockLanguageModelV3 } from "ai/test";
 import type { Engram } from "../engram.ts";
 import { createTestEngram } from "../test/index.ts";
 import { capitalsModel, capitalTasks, scriptedModel } from "./test-models.ts";
@@ -87,17 +88,29 @@ describe("rolling an evolution run back", () => {
       { id: "v", input: "What is the capital of Italy?", expected: "ROME", split: "validation" },
       { id: "h", input: "What is the capital of France?", expected: "PARIS", split: "test" },
     ];
+    // The model answers once the test has tried to roll the run back: the run is running until then.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gated = new MockLanguageModelV3({
+      doGenerate: async (options) => {
+        await held;
+        return model.doGenerate(options);
+      },
+    });
     const { run, done } = await engram.evolution.start(agent.id, {
       tasks,
       rounds: 1,
       exemplars: 2,
       components: ["exemplars"],
-      model,
+      model: gated,
     });
     await assert.rejects(engram.evolution.rollback(agent.id, run.id), {
       code: "conflict",
       message: /is running/,
     });
+    release();
     await done;
     assert.ok((await labels()).includes("exemplars"));
     assert.ok(!before.includes("exemplars"));

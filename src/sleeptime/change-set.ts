@@ -72,6 +72,11 @@ export class ChangeSet {
     return this.#inserts;
   }
 
+  /** The memories this job changes, each as it was read and as the job leaves it. */
+  get updated(): readonly { before: Memory; after: Memory }[] {
+    return [...this.#staged.values()].map(({ before, after }) => ({ before, after }));
+  }
+
   /** The memories this job leaves with a text they did not have: its inserts, and rewritten ones. */
   get newTexts(): readonly Memory[] {
     const rewritten = [...this.#staged.values()].filter(({ before, after }) => after.text !== before.text);

@@ -179,7 +179,7 @@ async function judge(run: JobRun, all: Candidate[]): Promise<void> {
       if (!isCurrent(older, run.ctx.now()) || !isCurrent(newer, run.ctx.now())) continue;
       const reason = verdict.reason?.trim() || `judged ${verdict.relation} by the model`;
       if (verdict.relation === "contradiction") {
-        supersede(run, pair.older, pair.newer, reason);
+        supersede(run, pair.older, pair.newer, reason, { replaces: true });
         counts.contradiction++;
       } else if (verdict.relation === "duplicate") {
         const [keep, drop] =
@@ -197,16 +197,33 @@ async function judge(run: JobRun, all: Candidate[]): Promise<void> {
   if (counts.related > 0) run.note(`linked ${counts.related} related pair(s)`);
 }
 
-/** The older fact stops being valid when the newer one starts; neither is deleted. */
-export function supersede(run: JobRun, older: Memory, newer: Memory, reason: string): void {
+/**
+ * The older fact stops being valid when the newer one starts; neither is deleted. When the newer one
+ * is a new value of the older one (`replaces`) and the older was its key's open fact, the newer,
+ * unkeyed and open, takes the key over: the next keyed write of that key then closes it, rather than
+ * finding no open fact and leaving two values true.
+ */
+export function supersede(
+  run: JobRun,
+  older: Memory,
+  newer: Memory,
+  reason: string,
+  options: { replaces?: boolean } = {},
+): void {
   const start = startOf(newer);
   const from = older.validFrom;
   const validTo = from !== null && start < from ? from : start;
+  const key =
+    options.replaces === true && older.key !== null && older.validTo === null && newer.key === null
+      ? older.key
+      : null;
   run.changes.edit(older, `closed: contradicted by ${newer.id}: ${reason}`, (m) =>
     withMark({ ...m, validTo }, { supersededBy: newer.id }),
   );
   run.changes.edit(newer, `supersedes ${older.id}: ${reason}`, (m) =>
-    withMark(m, { supersedes: addIds(markOf(m).supersedes, older.id) }),
+    withMark(key !== null && m.validTo === null && m.key === null ? { ...m, key } : m, {
+      supersedes: addIds(markOf(m).supersedes, older.id),
+    }),
   );
   run.changes.report.push({ type: "superseded", memoryId: older.id, by: newer.id, validTo, reason });
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Memory } from "../core/types.ts";
 import { queryTerms } from "../retrieval/query-terms.ts";
+import { markOf } from "./change-set.ts";
 import { mergeInto, supersede } from "./consolidate.ts";
 import { isUndecidedFact } from "./decide-switch.ts";
 import type { JobRun } from "./job-run.ts";
@@ -35,8 +36,10 @@ interface Question {
  * The decision on written facts (Mem0's ADD / UPDATE / DELETE / NOOP): for each unkeyed fact written
  * since the last decision, its most similar current facts of the same agent and user are shown to the
  * model, in one call for the whole batch. UPDATE and DELETE close the old fact (validTo = the new
- * one's validFrom, marked superseded by it, as consolidation marks a contradiction); NOOP archives
- * the new fact as a duplicate of the old; ADD keeps both. Any unusable answer changes nothing.
+ * one's validFrom, marked superseded by it, as consolidation marks a contradiction), or, for a new
+ * fact that became true before the old one, the new fact where the old one begins; NOOP archives the
+ * new fact as a duplicate of the old; ADD keeps both. A verdict naming a fact this job archived as a
+ * duplicate applies to the fact it was merged into. Any unusable answer changes nothing.
  */
 export async function decide(run: JobRun): Promise<void> {
   const options = run.options.decide;
@@ -64,6 +67,7 @@ export async function decide(run: JobRun): Promise<void> {
   const answer = await askModel(run, "decision", prompt(questions), decisions);
   const seen = new Set<number>();
   const counts = { UPDATE: 0, DELETE: 0, NOOP: 0, ADD: 0 };
+  const verdicts: { verdict: (typeof answer.facts)[number]; question: Question; target: Memory }[] = [];
   for (const verdict of answer.facts) {
     const question = questions[verdict.fact - 1];
     if (question === undefined)
@@ -80,14 +84,41 @@ export async function decide(run: JobRun): Promise<void> {
         "decision",
         `fact ${verdict.fact}: ${verdict.event} needs a target among its ${question.candidates.length} candidates`,
       );
+    verdicts.push({ verdict, question, target: candidate.memory });
+  }
+  // Duplicates first: a fact that another verdict names may be a restatement archived into an older
+  // one, and that verdict then applies to the fact it was merged into (else that one stayed open).
+  const seenMemories = new Map(
+    questions.flatMap((q) => [q.fact, ...q.candidates.map((c) => c.memory)]).map((m) => [m.id, m]),
+  );
+  const merged = (memory: Memory): Memory => {
+    let current = run.changes.current(memory);
+    for (let hops = 0; current.archivedAt !== null && hops < seenMemories.size; hops++) {
+      const into = markOf(current).mergedInto;
+      const kept = into === undefined ? undefined : seenMemories.get(into);
+      if (kept === undefined) break;
+      current = run.changes.current(kept);
+    }
+    return current;
+  };
+  verdicts.sort((a, b) => Number(b.verdict.event === "NOOP") - Number(a.verdict.event === "NOOP"));
+  for (const { verdict, question, target } of verdicts) {
     // A fact an earlier verdict of this job closed or archived is moot.
     const fact = run.changes.current(question.fact);
-    const old = run.changes.current(candidate.memory);
-    if (!isCurrent(fact, now) || !isCurrent(old, now)) continue;
+    const old = merged(target);
+    if (!isCurrent(fact, now) || !isCurrent(old, now) || old.id === fact.id) continue;
     const reason = verdict.reason?.trim() || `decided ${verdict.event} by the model`;
-    if (verdict.event === "NOOP")
-      mergeInto(run, candidate.memory, [question.fact], candidate.similarity, `duplicate: ${reason}`);
-    else supersede(run, candidate.memory, question.fact, `${verdict.event.toLowerCase()}: ${reason}`);
+    const similarity = question.candidates.find((c) => c.memory.id === target.id)?.similarity ?? 0;
+    if (verdict.event === "NOOP") mergeInto(run, old, [fact], similarity, `duplicate: ${reason}`);
+    else {
+      // Of two values of one thing, the one that became true later replaces the other, whichever was
+      // written first: a fact stated late about an earlier time (a backfill) is closed where the
+      // existing one begins, as a keyed fact written late is fitted in, rather than closing it.
+      const [older, newer] = startOf(fact) < startOf(old) ? [fact, old] : [old, fact];
+      supersede(run, older, newer, `${verdict.event.toLowerCase()}: ${reason}`, {
+        replaces: verdict.event === "UPDATE",
+      });
+    }
     counts[verdict.event]++;
   }
   run.note(

@@ -1,4 +1,3 @@
-import { EngramError } from "../core/errors.ts";
 import { RULE_RELATIONS } from "../core/graph-types.ts";
 
 import type { Memory, Message } from "../core/types.ts";
@@ -14,6 +13,7 @@ import {
 import { aiSdk } from "../models/ai-sdk.ts";
 import type { JobRun } from "./job-run.ts";
 import { lastResult } from "./last-run.ts";
+import { modelFailure } from "./model-json.ts";
 
 /** Open relations of the batch's entities shown to the model, so that it can end them. */
 const KNOWN_RELATIONS = 50;
@@ -97,23 +97,19 @@ async function ask(
   await run.keepAlive();
   const ai = aiSdk();
   run.stats.modelCalls = (run.stats.modelCalls ?? 0) + 1;
+  const abortSignal = run.modelSignal();
   try {
     const result = await ai.generateText({
       model,
       prompt: extractionPrompt(batch, known),
       output: ai.Output.object({ schema: extractionAnswer, name: "graph_extraction" }),
       maxRetries: 2,
+      abortSignal,
     });
     return result.output;
   } catch (error) {
     if (ai.NoObjectGeneratedError.isInstance(error)) return parsedOrNothing(run, error.text);
-    throw new EngramError(
-      "unavailable",
-      `sleep-time extraction: the language model failed: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    throw modelFailure(run, "extraction", abortSignal, error);
   }
 }
 

@@ -90,6 +90,15 @@ export class JobRun {
     return this.#renew();
   }
 
+  /**
+   * What bounds one model call: the job's lease (`queue.leaseMs`, renewed by `keepAlive` just before).
+   * A call that outlasts it is given up, failing the attempt (retried): past its lease the attempt may
+   * be taken over, and a model that never answers would otherwise hold up the runner for good.
+   */
+  modelSignal(): AbortSignal {
+    return AbortSignal.timeout(this.options.queue.leaseMs);
+  }
+
   /** A line of the job's summary. */
   note(line: string): void {
     this.#notes.push(line);

@@ -19,19 +19,24 @@ export async function askModel<S extends z.ZodType>(
   const model = run.model();
   await run.keepAlive();
   let text: string;
+  const abortSignal = run.modelSignal();
   try {
-    ({ text } = await aiSdk().generateText({ model, prompt, maxRetries: 2 }));
+    ({ text } = await aiSdk().generateText({ model, prompt, maxRetries: 2, abortSignal }));
   } catch (error) {
-    throw new EngramError(
-      "unavailable",
-      `sleep-time ${step}: the language model failed: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    throw modelFailure(run, step, abortSignal, error);
   }
   run.stats.modelCalls = (run.stats.modelCalls ?? 0) + 1;
   return parseModelJson(text, schema, step);
+}
+
+/** A failed sleep-time model call as the job records it; one cut off by its lease says so. */
+export function modelFailure(run: JobRun, step: string, signal: AbortSignal, error: unknown): EngramError {
+  const why = signal.aborted
+    ? `it did not answer within ${run.options.queue.leaseMs} ms (the job's lease, queue.leaseMs)`
+    : (error as Error).message;
+  return new EngramError("unavailable", `sleep-time ${step}: the language model failed: ${why}`, {
+    cause: error,
+  });
 }
 
 /** The JSON object in a model's answer (fenced or bare), checked against `schema`. */

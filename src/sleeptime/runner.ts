@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { toIso } from "../core/clock.ts";
 import { EngramError, InvalidInputError, NotFoundError } from "../core/errors.ts";
+import type { GraphRecord } from "../core/graph-types.ts";
 import { DELIVER_JOB, type Job, type Memory } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { keepsGraph } from "../graph/graph-mode.ts";
 import { rebuildGraph } from "../graph/graph-rebuild.ts";
-import { memoryRecord } from "../graph/graph-records.ts";
+import { emptyRecord, memoryRecord } from "../graph/graph-records.ts";
 import type { EngineContext } from "../memory/context.ts";
+import { graphOwner } from "../memory/memories/memory-service.ts";
 import { storeWith } from "../retrieval/vector-index.ts";
 import { consolidate } from "./consolidate.ts";
 import { decide } from "./decide.ts";
@@ -91,6 +93,11 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
         : run.changes.inserted.map((memory) => memoryRecord(memory));
     const records = [...named, ...run.graphRecords];
     if (records.length > 0) work.graph.record(agent.id, records);
+    // The memories it closed, archived or rewrote are recorded again, as a user's edit records them
+    // (consolidation rebuilds the graph after it instead).
+    if (job.kind !== "consolidate" || !keepsGraph(agent))
+      for (const [owner, changed] of restatedInGraph(run.changes.updated, keepsGraph(agent)))
+        work.graph.record(owner, changed);
     for (const owned of vectors) storeWith(work, owned);
     work.jobs.complete({
       id: job.id,
@@ -109,6 +116,37 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
   } catch (error) {
     return recordFailure(ctx, options.queue.retryDelayMs, job, error);
   }
+}
+
+/**
+ * The graph records of memories a job changed, by the graph each was recorded in: an archived one
+ * takes back what it named (whatever the graph mode, as archiving by hand does); one whose text or
+ * validity changed is recorded again, so a relation only a closed fact stated closes with it.
+ */
+function restatedInGraph(
+  updated: readonly { before: Memory; after: Memory }[],
+  keepGraph: boolean,
+): Map<string, GraphRecord[]> {
+  const out = new Map<string, GraphRecord[]>();
+  for (const { before, after } of updated) {
+    let record: GraphRecord | null = null;
+    if (after.archivedAt !== null) {
+      if (before.archivedAt === null) record = emptyRecord("memory", after.id, after.userId, after.createdAt);
+    } else if (
+      keepGraph &&
+      (after.text !== before.text ||
+        after.validFrom !== before.validFrom ||
+        after.validTo !== before.validTo ||
+        before.archivedAt !== null)
+    )
+      record = memoryRecord(after);
+    if (record === null) continue;
+    const owner = graphOwner(after);
+    const records = out.get(owner);
+    if (records === undefined) out.set(owner, [record]);
+    else records.push(record);
+  }
+  return out;
 }
 
 /** Extends the lease; when the job was taken over meanwhile, stops this attempt. */

@@ -496,7 +496,7 @@ function unrecord(work: UnitOfWork, memory: Memory): void {
  * Whose graph a memory was first recorded in: its agent's, or for project memory the agent that wrote
  * it (a deletion clears its mentions there; it inserts nothing, so a writer since deleted is harmless).
  */
-function graphOwner(memory: Memory): string {
+export function graphOwner(memory: Memory): string {
   const writer = memory.metadata[WRITTEN_BY];
   return typeof writer === "string" ? writer : memory.agentId;
 }

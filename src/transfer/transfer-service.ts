@@ -18,7 +18,7 @@ import {
 import { importGraph } from "./graph-section.ts";
 import { type ImportFormat, toExportDocument } from "./peers/build.ts";
 import { MEM0_DEFAULT_AGENT } from "./peers/defaults.ts";
-import { detectFormat } from "./peers/detect.ts";
+import { decodeDocument, detectFormat } from "./peers/detect.ts";
 import { fromLetta } from "./peers/letta.ts";
 import { fromMem0 } from "./peers/mem0.ts";
 import { freshIds, remapIds } from "./remap.ts";
@@ -101,14 +101,15 @@ export class TransferService {
    * As `import` (which also reads a Letta agent file or a Mem0 export, each turned into an export
    * document first so the same checks apply), and reports what was carried and what was not.
    */
-  async importWithReport(document: unknown, options: ImportOptions = {}): Promise<ImportResult> {
+  async importWithReport(file: unknown, options: ImportOptions = {}): Promise<ImportResult> {
+    const { document, notes } = decodeDocument(file);
     const from = detectFormat(document, options.from);
     if (from === "engram") {
       if (options.name !== undefined)
         throw new InvalidInputError(
           "name: names the agent of a Letta or Mem0 file; an engram export keeps its agent's own",
         );
-      return this.#import(document, options, from, []);
+      return this.#import(document, options, from, notes);
     }
     const now = nowIso(this.#ctx);
     const peer =
@@ -116,7 +117,7 @@ export class TransferService {
         ? fromLetta(document, options.name, now)
         : fromMem0(document, options.name ?? MEM0_DEFAULT_AGENT, now);
     const doc = toExportDocument(peer.agent, this.#ctx.generateId, now);
-    return this.#import(doc, options, from, peer.notes);
+    return this.#import(doc, options, from, [...notes, ...peer.notes]);
   }
 
   async #import(

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { MEM0_DEFAULT_AGENT } from "../../transfer/peers/defaults.ts";
+import { lettaAgentName, MEM0_DEFAULT_AGENT } from "../../transfer/peers/defaults.ts";
 import type { ImportReport } from "../../transfer/transfer-service.ts";
 import { type Command, defineCommand } from "../command.ts";
 import { parseUserJson, readUserFile, writeUserFile } from "../files.ts";
@@ -86,7 +86,7 @@ const importAgent = defineCommand({
     const wanted =
       report.from === "engram"
         ? (document as { agent?: { name?: unknown } }).agent?.name
-        : (options.name ?? (report.from === "mem0" ? MEM0_DEFAULT_AGENT : undefined));
+        : (options.name ?? (report.from === "mem0" ? MEM0_DEFAULT_AGENT : lettaAgentName(document)));
     // Names are unique in a project: a copy whose name was taken got a free one; say which.
     const renamed =
       typeof wanted === "string" && wanted !== agent.name

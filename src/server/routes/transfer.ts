@@ -36,7 +36,7 @@ const nameField = z.string().min(1).openapi({
 /** The wrapped form of an import: the document with its options beside it. */
 const importRequest = z.strictObject({
   document: z
-    .union([z.record(z.string(), z.unknown()), z.array(z.unknown())], {
+    .union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.string()], {
       error: (issue) => (issue.input === undefined ? "required (the file)" : "must be a JSON object or list"),
     })
     .openapi({ description: "an export document, a Letta agent file or a Mem0 export" }),
@@ -81,9 +81,10 @@ const importAgent = createRoute({
       name: nameField.optional(),
     }),
     body: jsonRequest(
-      z
-        .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
-        .openapi({ description: "{document, newIds?, project?, from?, name?}, or the file itself" }),
+      z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.string()]).openapi({
+        description:
+          "{document, newIds?, project?, from?, name?}, or the file itself (also as a JSON string holding it, as some agent files are published)",
+      }),
     ),
   },
   responses: {
@@ -104,7 +105,7 @@ export function registerTransferRoutes(app: OpenAPIHono<AppEnv>): void {
     const query = c.req.valid("query");
     // The wrapped form has `document`, or only its options; an export document (with `format`), a
     // Letta agent file or a Mem0 export has neither.
-    const wrapped = isWrapped(body) ? parseWrapped(body) : { document: body };
+    const wrapped: z.output<typeof importRequest> = isWrapped(body) ? parseWrapped(body) : { document: body };
     const { agent, report } = await c.var.engram.transfer.importWithReport(wrapped.document, {
       from: fromQueryOrBody("from", query.from, wrapped.from),
       name: fromQueryOrBody("name", query.name, wrapped.name),
@@ -121,8 +122,8 @@ export function registerTransferRoutes(app: OpenAPIHono<AppEnv>): void {
 
 const WRAPPER_KEYS = ["document", "newIds", "project", "from", "name"];
 
-function isWrapped(body: Record<string, unknown> | unknown[]): body is Record<string, unknown> {
-  if (Array.isArray(body) || "format" in body) return false;
+function isWrapped(body: Record<string, unknown> | unknown[] | string): body is Record<string, unknown> {
+  if (typeof body === "string" || Array.isArray(body) || "format" in body) return false;
   const keys = Object.keys(body);
   // A Letta file has a `name` too, but never beside only these keys.
   return "document" in body || (keys.length > 0 && keys.every((k) => WRAPPER_KEYS.includes(k)));

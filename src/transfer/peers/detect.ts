@@ -1,4 +1,5 @@
 import { InvalidInputError } from "../../core/errors.ts";
+import { isObject } from "../../core/json-object.ts";
 import { EXPORT_FORMAT } from "../format.ts";
 import { IMPORT_FORMATS, type ImportFormat } from "./build.ts";
 import { looksLikeLetta } from "./letta.ts";
@@ -23,5 +24,33 @@ export function detectFormat(document: unknown, from?: string): ImportFormat {
   if (document !== null && typeof document === "object" && "format" in document) return "engram";
   if (looksLikeLetta(document)) return "letta";
   if (looksLikeMem0(document)) return "mem0";
+  if (
+    Array.isArray(document) &&
+    document.some((item) => isObject(item) && "memory_id" in item && "event" in item)
+  )
+    throw new InvalidInputError(
+      "invalid import file: this is Mem0's history of a memory (memory_id, event: what changed), not its memories; export them with get_all and import that",
+    );
   throw new InvalidInputError(`invalid import file: not a format engram reads; expected ${EXPECTED}`);
+}
+
+/**
+ * The document of an import file. Some agent files are published encoded twice (the JSON text of
+ * the document saved as a JSON string, as letta-ai/agent-file's examples have been): such a string
+ * is read once more, and the note says so.
+ */
+export function decodeDocument(document: unknown): { document: unknown; notes: string[] } {
+  if (typeof document !== "string") return { document, notes: [] };
+  let inner: unknown;
+  try {
+    inner = JSON.parse(document);
+  } catch {
+    inner = undefined;
+  }
+  if (inner === null || typeof inner !== "object")
+    throw new InvalidInputError(`invalid import file: a JSON string, not a document; expected ${EXPECTED}`);
+  return {
+    document: inner,
+    notes: ["file: the document was a JSON string (encoded twice); the JSON inside it was read"],
+  };
 }

@@ -72,6 +72,11 @@ export function fromLetta(file: unknown, name: string | undefined, now: string):
     const n = asArray(file[key]).length;
     if (n > 0) notes.push(`${key}: ${n} not imported`);
   }
+  const rules = asArray(agent.tool_rules).length;
+  if (rules > 0) notes.push(`tool_rules: ${counted(rules, "tool rule")} not imported (engram has none)`);
+  const variables = variableNames(agent.tool_exec_environment_variables);
+  if (variables.length > 0)
+    notes.push(`tool_exec_environment_variables: ${variables.length} not imported: ${variables.join(", ")}`);
   const nameCheck = agentName.safeParse(name ?? agent.name);
   if (!nameCheck.success) throw invalidPeer(WHAT, `${p("name")}: must be a non-empty string`);
   if (agent.system !== undefined && typeof agent.system !== "string")
@@ -191,15 +196,29 @@ function toolsOf(tools: unknown, ids: unknown): unknown[] {
   return Array.isArray(ids) ? all.filter((t) => isObject(t) && ids.includes(t.id)) : all;
 }
 
-/** `openai/gpt-4o-mini` (a handle) or an endpoint type with a model, as engram's `provider:model`. */
+/**
+ * `openai/gpt-4o-mini` (a handle) or an endpoint type with a model, as engram's `provider:model`.
+ * A handle names the provider as the Letta server called it (`OpenAI/gpt-4.1` for a key of the
+ * user's own), so its case is ignored, and the endpoint type is tried when the handle's provider is
+ * none engram knows.
+ */
 function modelOf(llm: Record<string, unknown> | null): string | null {
   if (llm === null) return null;
-  const handle = typeof llm.handle === "string" ? llm.handle : null;
-  const [provider, ...rest] = handle?.split("/") ?? [llm.model_endpoint_type, llm.model];
-  const model = handle === null ? llm.model : rest.join("/");
-  return typeof provider === "string" && PROVIDERS.has(provider) && typeof model === "string" && model !== ""
-    ? `${provider}:${model}`
-    : null;
+  const [provider, ...rest] = typeof llm.handle === "string" ? llm.handle.split("/") : [];
+  const candidates: [unknown, unknown][] = [
+    [provider?.toLowerCase(), rest.join("/")],
+    [llm.model_endpoint_type, llm.model],
+  ];
+  for (const [p, model] of candidates)
+    if (typeof p === "string" && PROVIDERS.has(p) && typeof model === "string" && model !== "")
+      return `${p}:${model}`;
+  return null;
+}
+
+/** The names of an agent's tool environment variables: a list of `{key}` (older files) or an object. */
+function variableNames(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map((v) => (isObject(v) && typeof v.key === "string" ? v.key : "?"));
+  return isObject(value) ? Object.keys(value) : [];
 }
 
 function asArray(value: unknown): unknown[] {

@@ -7,21 +7,13 @@ import { counted, invalidPeer, type PeerImport, type PeerMemory, peerMemoryText,
 
 const WHAT = "Mem0 export";
 
-/** Mem0 fields carried under `metadata.mem0`, so nothing Mem0 knew of a memory is lost. */
-const KEPT = [
-  "id",
-  "hash",
-  "user_id",
-  "agent_id",
-  "run_id",
-  "app_id",
-  "actor_id",
-  "role",
-  "immutable",
-  "expiration_date",
-  "owner",
-  "organization",
-] as const;
+/**
+ * The fields of a Mem0 memory that become engram's own fields, and those not carried (a search's
+ * `score`, the platform's `input`: the messages the memory was formed from). Every other field (id,
+ * hash, user_id, agent_id, run_id, actor_id, role, attributed_to, memory_type, entities …) is kept
+ * under `metadata.mem0`, so nothing Mem0 knew of a memory is lost.
+ */
+const NOT_KEPT = new Set(["memory", "metadata", "categories", "created_at", "updated_at", "score", "input"]);
 
 /**
  * Whether a value has the shape of Mem0's `get_all`/`search` result (`results`) or is a list of its
@@ -87,7 +79,7 @@ function mem0Memory(item: unknown, path: string, now: string, notes: string[]): 
   const metadata = item.metadata ?? {};
   if (!isObject(metadata)) throw invalidPeer(WHAT, `${path}.metadata: must be an object`);
   if ("mem0" in metadata) notes.push(`${path}.metadata.mem0: replaced by the memory's Mem0 fields`);
-  const mem0 = Object.fromEntries(KEPT.filter((k) => item[k] != null).map((k) => [k, item[k]]));
+  const mem0 = Object.fromEntries(Object.entries(item).filter(([k, v]) => v != null && !NOT_KEPT.has(k)));
   const createdAt = peerTime(item.created_at, `${path}.created_at`, WHAT, now);
   return {
     text,

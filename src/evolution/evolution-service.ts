@@ -9,8 +9,8 @@ import { modelForAgent } from "../models/language-model.ts";
 import { type Checker, CheckerRegistry } from "./checkers.ts";
 import { type DistillOptions, type DistillResult, distill } from "./distill.ts";
 import { EvolutionLoop } from "./evolution-loop.ts";
-import { type AgentAccess, loadContext, prepareContext } from "./gate.ts";
-import { diffContexts, type LearnedContext, normaliseRule } from "./learned-context.ts";
+import { type AgentAccess, loadContext, prepareContext, sameRules } from "./gate.ts";
+import { diffContexts, type LearnedContext } from "./learned-context.ts";
 import { buildReport, type EvolutionReport } from "./report.ts";
 import {
   type EvolveSettings,
@@ -346,12 +346,11 @@ export class EvolutionService {
  * rules as a set (their order follows their counts, which agreeing changes).
  */
 function changedComponents(a: LearnedContext, b: LearnedContext): string[] {
-  const rules = (c: LearnedContext) => [...new Set(c.insights.map(normaliseRule))].sort().join("\n");
   return [
     ...diffContexts(a, b)
       .map((c) => c.component)
       .filter((c) => c !== "insights"),
-    ...(rules(a) === rules(b) ? [] : ["insights"]),
+    ...(sameRules(a.insights, b.insights) ? [] : ["insights"]),
   ];
 }
 

@@ -52,7 +52,8 @@ export interface Expected {
   context: LearnedContext;
 }
 
-const sameRules = (a: readonly string[], b: readonly string[]) => {
+/** Whether two lists of insight rules hold the same rules, whatever their order and spelling. */
+export const sameRules = (a: readonly string[], b: readonly string[]) => {
   const x = new Set(a.map(normaliseRule));
   const y = new Set(b.map(normaliseRule));
   return x.size === y.size && [...x].every((r) => y.has(r));

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { type EntityMention, nameInDetail, type Relation } from "../core/graph-types.ts";
+import { resultText } from "../core/input-limits.ts";
 import { mentionTexts } from "../graph/mention-texts.ts";
 import { memoryUserId } from "../memory/memories/schemas.ts";
-import { resultText } from "./memory-tools.ts";
 import type { McpSession } from "./session.ts";
 import { defineTool } from "./tool.ts";
 

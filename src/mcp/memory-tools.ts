@@ -11,10 +11,6 @@ import { defineTool } from "./tool.ts";
 
 const search = searchInput.shape;
 
-// Fifty whole messages would make a reply of many megabytes, sent twice (as text and as structured
-// content): each is cut at MAX_RESULT_TEXT, and message_read reads one whole.
-export { MAX_RESULT_TEXT, resultText };
-
 const limit = z.number().int().min(1).max(50).default(10).describe("Most results to return (default 10).");
 
 export const memorySearch = defineTool({

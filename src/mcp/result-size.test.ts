@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { MAX_RESULT_TEXT } from "./memory-tools.ts";
+import { MAX_RESULT_TEXT } from "../core/input-limits.ts";
 import { call, failure, useMcpTestbed } from "./test-support.ts";
 
 const t = useMcpTestbed();

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createTestEngram } from "../test/index.ts";
 import { reportMarkdown } from "./report.ts";
-import { capitalsModel, capitalTasks, isReflection, scriptedModel } from "./test-models.ts";
+import {
+  capitalsModel,
+  capitalTasks,
+  exemplarsModel,
+  exemplarTasks,
+  isReflection,
+  scriptedModel,
+} from "./test-models.ts";
 
 describe("evolution features", () => {
   it("evolves on environment episodes: the score is the episode's success", async () => {
@@ -75,18 +82,8 @@ describe("evolution features", () => {
   it("takes exemplars from passed training attempts into the exemplars block", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "e" });
-    const { model } = scriptedModel((call) => {
-      if (call.user.startsWith("Say ")) return call.user.slice(4);
-      const city = /capital of (\w+)/.exec(call.user)?.[1] === "France" ? "Paris" : "Rome";
-      // It copies the style of the examples it is shown.
-      return /Answer: [A-Z]{2,}\b/.test(call.system) ? city.toUpperCase() : city;
-    });
-    const tasks = [
-      { id: "say", input: "Say YES", expected: "YES", split: "train" },
-      { id: "fr", input: "What is the capital of France?", expected: "PARIS", split: "train" },
-      { id: "v", input: "What is the capital of Italy?", expected: "ROME", split: "validation" },
-      { id: "h", input: "What is the capital of France?", expected: "PARIS", split: "test" },
-    ];
+    const { model } = exemplarsModel();
+    const tasks = exemplarTasks();
     const { report } = await engram.evolution.evolve(agent.id, {
       tasks,
       rounds: 1,

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { MockLanguageModelV3 } from "ai/test";
 import type { Engram } from "../engram.ts";
 import { createTestEngram } from "../test/index.ts";
-import { capitalsModel, capitalTasks, scriptedModel } from "./test-models.ts";
+import { capitalsModel, capitalTasks, exemplarsModel, exemplarTasks } from "./test-models.ts";
 
 /** Everything of the agent a run may change, and its commit log. */
 async function learned(engram: Engram, agentId: string) {
@@ -77,17 +77,8 @@ describe("rolling an evolution run back", () => {
     const agent = await engram.agents.create({ name: "e" });
     const labels = async () => (await engram.blocks.list(agent.id)).blocks.map((b) => b.label);
     const before = await labels();
-    const { model } = scriptedModel((call) => {
-      if (call.user.startsWith("Say ")) return call.user.slice(4);
-      const city = /capital of (\w+)/.exec(call.user)?.[1] === "France" ? "Paris" : "Rome";
-      return /Answer: [A-Z]{2,}\b/.test(call.system) ? city.toUpperCase() : city;
-    });
-    const tasks = [
-      { id: "say", input: "Say YES", expected: "YES", split: "train" },
-      { id: "fr", input: "What is the capital of France?", expected: "PARIS", split: "train" },
-      { id: "v", input: "What is the capital of Italy?", expected: "ROME", split: "validation" },
-      { id: "h", input: "What is the capital of France?", expected: "PARIS", split: "test" },
-    ];
+    const { model } = exemplarsModel();
+    const tasks = exemplarTasks();
     // The model answers once the test has tried to roll the run back: the run is running until then.
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => {

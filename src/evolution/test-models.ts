@@ -128,3 +128,25 @@ export function memoryTasks(): Record<string, unknown>[] {
     { id: "h2", input: "q9", expected: "a9", split: "test" },
   ];
 }
+
+/**
+ * An agent that copies the style of the worked examples it is shown: capitals in upper case once its
+ * context holds an upper-case `Answer:`; "Say X" it answers X.
+ */
+export function exemplarsModel() {
+  return scriptedModel((call) => {
+    if (call.user.startsWith("Say ")) return call.user.slice(4);
+    const city = /capital of (\w+)/.exec(call.user)?.[1] === "France" ? "Paris" : "Rome";
+    return /Answer: [A-Z]{2,}\b/.test(call.system) ? city.toUpperCase() : city;
+  });
+}
+
+/** Tasks the exemplars agent passes once a passed training attempt is among its examples. */
+export function exemplarTasks(): Record<string, unknown>[] {
+  return [
+    { id: "say", input: "Say YES", expected: "YES", split: "train" },
+    { id: "fr", input: "What is the capital of France?", expected: "PARIS", split: "train" },
+    { id: "v", input: "What is the capital of Italy?", expected: "ROME", split: "validation" },
+    { id: "h", input: "What is the capital of France?", expected: "PARIS", split: "test" },
+  ];
+}

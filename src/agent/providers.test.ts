@@ -1,47 +1,29 @@
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { createEngram } from "../engram.ts";
 import { startFakeChatServer } from "../test/fake-chat-server.ts";
-
-interface Seen {
-  path: string;
-  headers: IncomingMessage["headers"];
-  // biome-ignore lint/suspicious/noExplicitAny: the test reads what the client sent
-  body: any;
-}
+import { startRecordingServer } from "../test/recording-server.ts";
 
 /** A local stand-in for Anthropic's Messages API (non-streaming), answering in its wire format. */
 async function startFakeAnthropic(replies: object[]) {
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (chunk) => {
-      raw += chunk;
-    });
-    req.on("end", () => {
-      seen.push({ path: req.url ?? "", headers: req.headers, body: JSON.parse(raw) });
-      const content = replies.shift();
-      const toolUse = Array.isArray(content) && content.some((c: { type: string }) => c.type === "tool_use");
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(
-        JSON.stringify({
-          id: `msg_${seen.length}`,
-          type: "message",
-          role: "assistant",
-          model: "claude-test",
-          content,
-          stop_reason: toolUse ? "tool_use" : "end_turn",
-          stop_sequence: null,
-          usage: { input_tokens: 50, output_tokens: 10 },
-        }),
-      );
-    });
+  const server = await startRecordingServer((_request, res) => {
+    const content = replies.shift();
+    const toolUse = Array.isArray(content) && content.some((c: { type: string }) => c.type === "tool_use");
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        id: `msg_${server.seen.length}`,
+        type: "message",
+        role: "assistant",
+        model: "claude-test",
+        content,
+        stop_reason: toolUse ? "tool_use" : "end_turn",
+        stop_sequence: null,
+        usage: { input_tokens: 50, output_tokens: 10 },
+      }),
+    );
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  return { url, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url: `${server.origin}/v1`, seen: server.seen, close: server.close };
 }
 
 describe("model providers, against local servers in their wire formats", () => {

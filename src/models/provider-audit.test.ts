@@ -1,49 +1,13 @@
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import { after, before, describe, it } from "node:test";
 import type { TurnEvent } from "../agent/turn-events.ts";
 import { runCli, sandbox, serveInProcess } from "../cli/test-harness.ts";
 import { createEngram } from "../engram.ts";
+import { type SeenRequest, startRecordingServer } from "../test/recording-server.ts";
 import { embedderFromSpec } from "./embedding-model.ts";
 import { createHashEmbedder } from "./hash-embedder.ts";
 import { resolveLanguageModel } from "./language-model.ts";
-
-interface Seen {
-  path: string;
-  headers: IncomingMessage["headers"];
-  // biome-ignore lint/suspicious/noExplicitAny: the test reads what the client sent
-  body: any;
-}
-
-/**
- * A local HTTP server whose answer to each request is written by `answer`; it records what it got.
- * Listens on 127.0.0.1.
- */
-async function startServer(answer: (seen: Seen, res: ServerResponse) => void) {
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (chunk) => {
-      raw += chunk;
-    });
-    req.on("end", () => {
-      const request = { path: req.url ?? "", headers: req.headers, body: raw === "" ? {} : JSON.parse(raw) };
-      seen.push(request);
-      answer(request, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 const USAGE = { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 };
 
@@ -54,7 +18,7 @@ const USAGE = { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 };
  * text, as vLLM and OpenAI do when generation fails after it started.
  */
 function openAiChat(options: { midStreamError?: boolean } = {}) {
-  return ({ body }: Seen, res: ServerResponse) => {
+  return ({ body }: SeenRequest, res: ServerResponse) => {
     const base = { id: "chatcmpl-1", created: 1_700_000_000, model: body.model };
     if (body.stream !== true) {
       res.writeHead(200, { "content-type": "application/json" });
@@ -93,9 +57,9 @@ async function streamed(engram: ReturnType<typeof createEngram>, agentId: string
 }
 
 describe("usage of streamed turns", () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: Awaited<ReturnType<typeof startRecordingServer>>;
   before(async () => {
-    server = await startServer(openAiChat());
+    server = await startRecordingServer(openAiChat());
   });
   after(() => server.close());
 
@@ -130,7 +94,7 @@ describe("usage of streamed turns", () => {
 
 describe("an error the provider sends inside a stream", () => {
   it("openai-compatible: the failed turn says what the provider said", async () => {
-    const server = await startServer(openAiChat({ midStreamError: true }));
+    const server = await startRecordingServer(openAiChat({ midStreamError: true }));
     const engram = createEngram({
       path: ":memory:",
       env: { ENGRAM_MODEL: "openai-compatible:local", OPENAI_COMPATIBLE_BASE_URL: `${server.origin}/v1` },
@@ -150,7 +114,7 @@ describe("an error the provider sends inside a stream", () => {
   });
 
   it("anthropic: an overloaded_error event mid-stream is reported with its message", async () => {
-    const server = await startServer((_seen, res) => {
+    const server = await startRecordingServer((_seen, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       const event = (type: string, data: object) =>
         res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
@@ -246,7 +210,7 @@ describe("base URLs", () => {
   });
 
   it("ollama: the server's address, its /v1 or its native /api all reach /v1/chat/completions", async () => {
-    const server = await startServer(openAiChat());
+    const server = await startRecordingServer(openAiChat());
     try {
       for (const suffix of ["", "/", "/v1", "/v1/", "/api", "/api/"]) {
         const engram = createEngram({
@@ -271,7 +235,7 @@ describe("base URLs", () => {
   });
 
   it("anthropic: ANTHROPIC_BASE_URL as Anthropic's SDK and gateways take it (no /v1) reaches /v1/messages", async () => {
-    const server = await startServer((_seen, res) => {
+    const server = await startRecordingServer((_seen, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(
         JSON.stringify({
@@ -327,9 +291,9 @@ describe("base URLs", () => {
 describe("a provider that cannot be reached or has no such model", () => {
   it("names the setting that says where the server is", async () => {
     // A port nothing listens on: taken, then given back.
-    const closed = await startServer(() => {});
+    const closed = await startRecordingServer(() => {});
     await closed.close();
-    const missing = await startServer((_seen, res) => {
+    const missing = await startRecordingServer((_seen, res) => {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("404 page not found");
     });
@@ -367,7 +331,7 @@ describe("a provider that cannot be reached or has no such model", () => {
  * byte of UTF-8, more than any tokenizer makes): a longer one fails the whole request with 400.
  */
 function openAiEmbeddings(maxTokens = 8191) {
-  return async ({ body }: Seen, res: ServerResponse) => {
+  return async ({ body }: SeenRequest, res: ServerResponse) => {
     const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
     const tokens = inputs.map((text) => Buffer.byteLength(text));
     const over = tokens.find((n) => n > maxTokens);
@@ -400,7 +364,7 @@ function openAiEmbeddings(maxTokens = 8191) {
 
 describe("texts longer than an embedding model takes", () => {
   it("a long message is embedded by its beginning: its batch and a reindex succeed", async () => {
-    const server = await startServer(openAiEmbeddings());
+    const server = await startRecordingServer(openAiEmbeddings());
     // Within engram's own limit for a message (100,000 characters), far over the model's.
     const long = `${"The quarterly report says revenue grew strongly. ".repeat(800)}`;
     const wide = "売上は大きく伸びた。".repeat(2000); // three bytes a character
@@ -443,7 +407,7 @@ describe("texts longer than an embedding model takes", () => {
   });
 
   it("ENGRAM_EMBEDDING_MAX_BYTES cuts for a model with a small window, and a bad one is refused", async () => {
-    const server = await startServer(openAiEmbeddings(512));
+    const server = await startRecordingServer(openAiEmbeddings(512));
     try {
       const env = {
         OPENAI_COMPATIBLE_BASE_URL: `${server.origin}/v1`,

@@ -3,12 +3,14 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { type CliSandbox, runCli, sandbox } from "./test-harness.ts";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const node = join(root, "node_modules/.bin/node");
-const main = join(root, "src/cli/main.ts");
+import {
+  type CliSandbox,
+  CLI_MAIN as main,
+  CHECKOUT_NODE as node,
+  CHECKOUT as root,
+  runCli,
+  sandbox,
+} from "./test-harness.ts";
 
 let s: CliSandbox;
 beforeEach(() => {

@@ -1,17 +1,17 @@
 import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { createEngram } from "../engram.ts";
 import { assertAnswersMalformed, call, failure, MALFORMED_MESSAGES } from "../mcp/test-support.ts";
-import { type CliSandbox, sandbox } from "./test-harness.ts";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const node = join(root, "node_modules/.bin/node");
-const main = join(root, "src/cli/main.ts");
+import {
+  type CliSandbox,
+  CLI_MAIN as main,
+  CHECKOUT_NODE as node,
+  CHECKOUT as root,
+  sandbox,
+} from "./test-harness.ts";
 
 let s: CliSandbox;
 beforeEach(() => {

@@ -3,12 +3,15 @@ import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { type CliSandbox, runCli, sandbox } from "./test-harness.ts";
+import {
+  type CliSandbox,
+  CLI_MAIN as main,
+  CHECKOUT_NODE as node,
+  CHECKOUT as root,
+  runCli,
+  sandbox,
+} from "./test-harness.ts";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const node = join(root, "node_modules/.bin/node");
-const main = join(root, "src/cli/main.ts");
 const bin = join(root, "bin/engram.js");
 
 interface Exit {

@@ -1,8 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { CliIo } from "./context.ts";
 import { run } from "./run.ts";
+
+/** The checkout, for tests that run the CLI as a real process from it. */
+export const CHECKOUT = fileURLToPath(new URL("../../", import.meta.url));
+/** The checkout's Node (the `node` devDependency), which runs the CLI's TypeScript. */
+export const CHECKOUT_NODE = join(CHECKOUT, "node_modules/.bin/node");
+/** The CLI's entry point in the checkout. */
+export const CLI_MAIN = join(CHECKOUT, "src/cli/main.ts");
 
 /** What one in-process CLI run printed, and its exit code. */
 export interface CliOutcome {

@@ -92,11 +92,14 @@ function indented(text: string): string {
  * When a memory is true, as a prompt shows it: a closed or superseded fact always carries its
  * interval (so a model never takes it for the present), a fact not yet true its start, and a current
  * fact its start when that is not today. A memory without validFrom has no known start.
+ * A keyed fact that restates the one before it is shown true since the first of them (`trueSince`).
  * Without `nowIso` only what needs no clock is said: the interval of a fact that has an end.
  */
 export function validityNote(memory: Memory, nowIso?: string): string {
-  const from = memory.validFrom?.slice(0, 10) ?? null;
-  const superseded = markOf(memory).supersededBy ?? null;
+  const mark = markOf(memory);
+  const since = typeof mark.trueSince === "string" ? mark.trueSince : memory.validFrom;
+  const from = since?.slice(0, 10) ?? null;
+  const superseded = mark.supersededBy ?? null;
   const by = superseded === null ? "" : `, superseded by ${superseded}`;
   if (memory.validTo !== null) {
     const to = memory.validTo.slice(0, 10);

@@ -92,6 +92,23 @@ describe("sleep-time decision on written facts", () => {
     assert.deepEqual(mark(kept)?.mergedFrom, [again.id]);
   });
 
+  it("a fact the job closed is true again when the fact that closed it is deleted", async () => {
+    const { engram, agent } = await setUp([{ fact: 1, event: "UPDATE", target: 1, reason: "moved" }]);
+    const paris = await engram.memories.add(agent.id, { text: "Ada lives in Paris.", userId: "ada" });
+    const berlin = await engram.memories.add(agent.id, { text: "Ada lives in Berlin now.", userId: "ada" });
+    await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(mark(await engram.memories.get(agent.id, paris.id))?.supersededBy, berlin.id);
+    await engram.memories.delete(agent.id, berlin.id);
+    const reopened = await engram.memories.get(agent.id, paris.id);
+    assert.equal(reopened.validTo, null);
+    assert.equal(mark(reopened)?.supersededBy, undefined);
+    const found = await engram.search(agent.id, { query: "Ada lives", userId: "ada", recordAccess: false });
+    assert.deepEqual(
+      found.results.map((r) => r.text),
+      ["Ada lives in Paris."],
+    );
+  });
+
   it("DELETE closes the contradicted fact; ADD leaves both", async () => {
     const del = await setUp([{ fact: 1, event: "DELETE", target: 1 }]);
     const owns = await del.engram.memories.add(del.agent.id, { text: "Ada owns a red car." });

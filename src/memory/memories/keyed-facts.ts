@@ -1,7 +1,7 @@
 import { ConflictError } from "../../core/errors.ts";
 import type { Memory } from "../../core/types.ts";
 import type { KeyedMatch, MemoryStore, Supersession } from "../../store/store.ts";
-import { addIds, markOf, withMark } from "./memory-mark.ts";
+import { addIds, markOf, withMark, withoutMark } from "./memory-mark.ts";
 
 /**
  * Keyed facts: a fact that carries a `key` (`user.city`) is the one current value of that key for its
@@ -27,10 +27,39 @@ export const matchKey = (match: KeyedMatch): string =>
 /** When a memory became true: its validFrom, else its creation (memories without one). */
 export const startOf = (memory: Memory): string => memory.validFrom ?? memory.createdAt;
 
+/** Since when what a fact states has been true: from the first fact of a run of restatements. */
+export function trueSinceOf(memory: Memory): string {
+  const since = markOf(memory).trueSince;
+  return typeof since === "string" ? since : startOf(memory);
+}
+
+/** Whether two texts state the same thing: the same words, whatever their case, spacing or final stop. */
+export function sameStatement(a: string, b: string): boolean {
+  const plain = (text: string) =>
+    text
+      .trim()
+      .replace(/[.!]+$/, "")
+      .replace(/\s+/g, " ")
+      .toLowerCase();
+  return plain(a) === plain(b);
+}
+
+/**
+ * A keyed fact as it follows `older` in its key's chain: a restatement of it (the same statement)
+ * carries on its `trueSince`, any other fact has none.
+ */
+function following(newer: Memory, older: Memory | null): Memory {
+  return older !== null && sameStatement(newer.text, older.text)
+    ? withMark(newer, { trueSince: trueSinceOf(older) })
+    : withoutMark(newer, "trueSince");
+}
+
 /**
  * The open facts of one key, existing ones first then new ones in write order, ordered by when they
  * became true (a tie keeps that order) and each closed where the next one starts, marked
  * `supersededBy` it (the next marked `supersedes`), as sleep-time consolidation marks a contradiction.
+ * A fact that says again what the one before it said is marked with when that became true
+ * (`trueSince`): its own start stays when it was said, so that history and `validAt` read as written.
  * Returns every fact, changed or not, in the new order; the last one stays open.
  */
 export function chainFacts(facts: readonly Memory[]): Memory[] {
@@ -42,9 +71,38 @@ export function chainFacts(facts: readonly Memory[]): Memory[] {
     const older = ordered[i] as Memory;
     const newer = ordered[i + 1] as Memory;
     ordered[i] = withMark({ ...older, validTo: startOf(newer) }, { supersededBy: newer.id });
-    ordered[i + 1] = withMark(newer, { supersedes: addIds(markOf(newer).supersedes, older.id) });
+    ordered[i + 1] = following(
+      withMark(newer, { supersedes: addIds(markOf(newer).supersedes, older.id) }),
+      older,
+    );
   }
   return ordered;
+}
+
+/**
+ * What deleting a fact changes in the facts linked to it, as if it had never been written: the facts
+ * it closed (each closed where it began, marked superseded by it) are true again for as long as it
+ * was, superseded by what superseded it; that successor supersedes them instead, and its
+ * `trueSince` follows the fact now before it. Returns the changed facts.
+ */
+export function closeGap(deleted: Memory, closed: readonly Memory[], successor: Memory | null): Memory[] {
+  const reopened = closed
+    .filter((m) => markOf(m).supersededBy === deleted.id && m.validTo === startOf(deleted))
+    .map((m) => {
+      const longer = { ...m, validTo: deleted.validTo };
+      return successor === null
+        ? withoutMark(longer, "supersededBy")
+        : withMark(longer, { supersededBy: successor.id });
+    });
+  if (successor === null) return reopened;
+  const supersedes = addIds(
+    markOf(successor).supersedes?.filter((id) => id !== deleted.id),
+    ...reopened.map((m) => m.id),
+  );
+  const linked =
+    supersedes.length === 0 ? withoutMark(successor, "supersedes") : withMark(successor, { supersedes });
+  const before = reopened.length === 1 && successor.key !== null ? (reopened[0] as Memory) : null;
+  return [...reopened, following(linked, before)];
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -19,6 +19,11 @@ export interface SleeptimeMark {
   related?: string[];
   /** Memories an insight was derived from. */
   evidence?: string[];
+  /**
+   * A keyed fact that says again what the fact before it said: since when that has been true (the
+   * start of the first fact of the run), as a prompt shows it.
+   */
+  trueSince?: string;
 }
 
 /** The sleep-time mark of a memory (empty when it has none). */
@@ -32,16 +37,20 @@ export function withMark(memory: Memory, patch: SleeptimeMark): Memory {
   return { ...memory, metadata: { ...memory.metadata, sleeptime: { ...markOf(memory), ...patch } } };
 }
 
-/** The memory without its `supersededBy` link (for a fact made open again), or as it is. */
-export function withoutSupersededBy(memory: Memory): Memory {
-  const { supersededBy, ...mark } = markOf(memory);
-  if (supersededBy === undefined) return memory;
+/** The memory without those fields of its sleep-time mark, or as it is when it has none of them. */
+export function withoutMark(memory: Memory, ...fields: (keyof SleeptimeMark)[]): Memory {
+  const mark: SleeptimeMark = { ...markOf(memory) };
+  if (!fields.some((field) => mark[field] !== undefined)) return memory;
+  for (const field of fields) delete mark[field];
   const { sleeptime: _, ...metadata } = memory.metadata;
   return {
     ...memory,
     metadata: Object.keys(mark).length === 0 ? metadata : { ...metadata, sleeptime: mark },
   };
 }
+
+/** The memory without its `supersededBy` link (for a fact made open again), or as it is. */
+export const withoutSupersededBy = (memory: Memory): Memory => withoutMark(memory, "supersededBy");
 
 /** `list` with `items` added, without repeats, sorted. */
 export function addIds(list: readonly string[] | undefined, ...items: string[]): string[] {

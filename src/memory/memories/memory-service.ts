@@ -11,8 +11,8 @@ import type { UnitOfWork } from "../../store/unit-of-work.ts";
 import { analyseTexts } from "../../threads/text-analysis.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
 import { checkCursor, dropUndefined, pageOf } from "../pagination.ts";
-import { chainFacts, keepOneOpenFact, keyedMatch, matchKey, startOf } from "./keyed-facts.ts";
-import { withoutSupersededBy } from "./memory-mark.ts";
+import { chainFacts, closeGap, keepOneOpenFact, keyedMatch, matchKey, startOf } from "./keyed-facts.ts";
+import { markOf, withoutSupersededBy } from "./memory-mark.ts";
 import {
   checkProjectWrite,
   findProjectHolder,
@@ -304,24 +304,82 @@ export class MemoryService {
     return { value: after, warnings: vectors.warnings };
   }
 
-  /** Removes the memory from search and listing; its versions stay readable through `history`. */
+  /**
+   * Removes the memory from search and listing; its versions stay readable through `history`. The
+   * facts it closed as their successor are true again for as long as it was (see `closeGap`).
+   */
   async delete(agentId: string, memoryId: string, options: { actor?: Actor } = {}): Promise<void> {
     const agent = await requireAgent(this.#ctx, agentId);
-    const before = await this.#require(agent, memoryId);
-    const now = nowIso(this.#ctx);
-    const write = memoryWrite(this.#ctx, agent, {
-      memory: before,
-      operation: "delete",
-      actor: options.actor ?? "user",
-      before,
-      at: now,
+    const actor = options.actor ?? "user";
+    for (let attempt = 1; ; attempt++) {
+      const before = await this.#require(agent, memoryId);
+      const now = nowIso(this.#ctx);
+      const write = memoryWrite(this.#ctx, agent, {
+        memory: before,
+        operation: "delete",
+        actor,
+        before,
+        at: now,
+      });
+      const work = this.#ctx.store.unitOfWork();
+      const linked = await this.#gapClosed(agent, before, actor, now);
+      // The key's facts are checked once, before the first change.
+      linked.writes.forEach((change, i) => {
+        work.memories.update(change.write, change.expectedVersion, i === 0 ? linked.keys : undefined);
+      });
+      // What the memory named leaves the graph with it, whatever the graph mode is now: first, while
+      // its row still tells the graph which of its entities' relations it stated.
+      unrecord(work, before);
+      if (keepsGraph(agent))
+        for (const { write: changed } of linked.writes)
+          work.graph.record(graphOwner(changed.memory), [memoryRecord(changed.memory)]);
+      work.memories.delete(before.agentId, memoryId, write.version, write.event);
+      try {
+        await work.commit();
+        return;
+      } catch (error) {
+        // A fact linked to it changed meanwhile: read them again.
+        if (linked.writes.length > 0 && error instanceof ConflictError && attempt < KEYED_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * The writes that close the gap a deleted fact leaves in its links (`closeGap`), and for a keyed
+   * fact its key's facts from its start on, as read, for the transaction to check.
+   */
+  async #gapClosed(
+    agent: Agent,
+    deleted: Memory,
+    actor: Actor,
+    now: string,
+  ): Promise<{
+    writes: { write: MemoryWrite; expectedVersion: number }[];
+    keys: Supersession["keys"] | undefined;
+  }> {
+    const mark = markOf(deleted);
+    const read = async (id: string) => this.#ctx.store.memories.get(deleted.agentId, id);
+    const closed = (await Promise.all((mark.supersedes ?? []).map(read))).filter((m) => m !== null);
+    const successor = mark.supersededBy === undefined ? null : await read(mark.supersededBy);
+    const changed = closeGap(deleted, closed, successor);
+    const known = new Map([...closed, ...(successor === null ? [] : [successor])].map((m) => [m.id, m]));
+    const writes = changed.flatMap((after) => {
+      const old = known.get(after.id) as Memory;
+      if (isDeepStrictEqual(after, old)) return [];
+      const memory = { ...after, version: old.version + 1, updatedAt: now };
+      return [
+        {
+          write: memoryWrite(this.#ctx, agent, { memory, operation: "update", actor, before: old, at: now }),
+          expectedVersion: old.version,
+        },
+      ];
     });
-    // What the memory named leaves the graph with it, whatever the graph mode is now: first, while
-    // its row still tells the graph which of its entities' relations it stated.
-    const work = this.#ctx.store.unitOfWork();
-    unrecord(work, before);
-    work.memories.delete(before.agentId, memoryId, write.version, write.event);
-    await work.commit();
+    const match = keyedMatch(deleted);
+    if (match === null || writes.length === 0) return { writes, keys: undefined };
+    const since = startOf(deleted);
+    const [facts = []] = await this.#ctx.store.memories.keyFacts([{ ...match, since }]);
+    return { writes, keys: [{ ...match, since, ids: facts.map((m) => m.id) }] };
   }
 
   /**

@@ -172,6 +172,7 @@ async function stream(
         break;
       }
       case "finish-step":
+        if (endedUnsaid(part)) throw new StreamFailure(new Error(INCOMPLETE));
         current.usage = usageOf(part.usage);
         current.finishReason = part.finishReason;
         current.finishedAt = input.now();
@@ -187,6 +188,18 @@ async function stream(
     }
   }
   return steps;
+}
+
+const INCOMPLETE = "it ended without a finish reason, so the answer is incomplete";
+
+/**
+ * Whether a streamed step ended without the provider saying why. A stream that closes cleanly but
+ * early (a proxy or connection cut before OpenAI's `finish_reason` chunk or Anthropic's
+ * `message_delta`) reaches the AI SDK as finish reason `other` with no raw reason; what it sent is
+ * then only part of the answer and must not be stored as the answer.
+ */
+function endedUnsaid(part: { finishReason: string; rawFinishReason: string | undefined }): boolean {
+  return part.finishReason === "other" && part.rawFinishReason === undefined;
 }
 
 function emptyStep(): StepRecord {

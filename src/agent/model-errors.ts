@@ -72,7 +72,7 @@ export function modelFailure(
     if (status === 401 || status === 403)
       return fail(
         "auth",
-        `model ${modelName} refused the credentials (HTTP ${status})${said}: check the provider's API key (OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENAI_COMPATIBLE_API_KEY)`,
+        `model ${modelName} refused the credentials (HTTP ${status})${said}: check the provider's API key (OPENAI_API_KEY, ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN, or OPENAI_COMPATIBLE_API_KEY)`,
         error,
         extra,
       );

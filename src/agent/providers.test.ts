@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { createEngram } from "../engram.ts";
 import { startFakeChatServer } from "../test/fake-chat-server.ts";
 import { startRecordingServer } from "../test/recording-server.ts";
+import type { TurnEvent } from "./turn-events.ts";
 
 /** A local stand-in for Anthropic's Messages API (non-streaming), answering in its wire format. */
 async function startFakeAnthropic(replies: object[]) {
@@ -24,6 +25,36 @@ async function startFakeAnthropic(replies: object[]) {
     );
   });
   return { url: `${server.origin}/v1`, seen: server.seen, close: server.close };
+}
+
+async function streamed(engram: ReturnType<typeof createEngram>, agentId: string, content: string) {
+  const events: TurnEvent[] = [];
+  for await (const event of await engram.runtime.stream(agentId, { content })) events.push(event);
+  return events;
+}
+
+/**
+ * Checks that a turn whose stream stopped without a finish reason failed as a broken stream: its
+ * text is kept only as the error record's partial text, never stored as the assistant's answer.
+ */
+async function assertIncomplete(
+  engram: ReturnType<typeof createEngram>,
+  agentId: string,
+  events: TurnEvent[],
+  partialText: string,
+) {
+  assert.ok(!events.some((e) => e.type === "done"));
+  const last = events.at(-1);
+  assert.equal(last?.type, "error");
+  const error = last?.type === "error" ? last.error : undefined;
+  assert.equal(error?.details?.reason, "stream");
+  assert.match(error?.message ?? "", /without a finish reason/i);
+  const log = (await engram.messages.list(agentId)).items;
+  assert.deepEqual(
+    log.map((m) => m.role),
+    ["user", "system"],
+  );
+  assert.equal(log.at(-1)?.metadata.partialText, partialText);
 }
 
 describe("model providers, against local servers in their wire formats", () => {
@@ -99,6 +130,86 @@ describe("model providers, against local servers in their wire formats", () => {
       assert.equal(server.requests[0]?.path, "/v1/chat/completions");
       assert.equal(server.requests[0]?.headers.authorization, "Bearer sk-test");
       assert.equal(server.requests[0]?.body.model, "gpt-4o-mini");
+    } finally {
+      await engram.close();
+      await server.close();
+    }
+  });
+
+  it("anthropic: ANTHROPIC_AUTH_TOKEN is sent as Authorization: Bearer, with no x-api-key", async () => {
+    const server = await startFakeAnthropic([[{ type: "text", text: "Hello through a gateway." }]]);
+    const engram = createEngram({
+      path: ":memory:",
+      env: {
+        ENGRAM_MODEL: "anthropic:claude-test",
+        ANTHROPIC_AUTH_TOKEN: "token-test",
+        ANTHROPIC_BASE_URL: server.url,
+      },
+    });
+    try {
+      const agent = await engram.agents.create({ name: "a" });
+      const result = await engram.runtime.send(agent.id, { content: "Hi" });
+      assert.equal(result.answer, "Hello through a gateway.");
+      assert.equal(server.seen[0]?.path, "/v1/messages");
+      assert.equal(server.seen[0]?.headers.authorization, "Bearer token-test");
+      assert.equal(server.seen[0]?.headers["x-api-key"], undefined);
+    } finally {
+      await engram.close();
+      await server.close();
+    }
+  });
+
+  for (const [spec, env] of [
+    ["openai:gpt-4o-mini", (url: string) => ({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: url })],
+    ["openai-compatible:local", (url: string) => ({ OPENAI_COMPATIBLE_BASE_URL: url })],
+    ["ollama:qwen3:8b", (url: string) => ({ OLLAMA_BASE_URL: url.replace(/\/v1$/, "") })],
+  ] as const) {
+    it(`${spec}: a stream that closes without a finish reason fails the turn`, async () => {
+      const server = await startFakeChatServer([{ endAfter: "Half an ans" }]);
+      const engram = createEngram({ path: ":memory:", env: { ENGRAM_MODEL: spec, ...env(server.url) } });
+      try {
+        const agent = await engram.agents.create({ name: "a" });
+        await assertIncomplete(engram, agent.id, await streamed(engram, agent.id, "Hi"), "Half an ans");
+      } finally {
+        await engram.close();
+        await server.close();
+      }
+    });
+  }
+
+  it("anthropic: a stream that closes before its message_delta fails the turn", async () => {
+    const server = await startRecordingServer((_seen, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const event = (type: string, data: object) =>
+        res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+      event("message_start", {
+        message: {
+          id: "msg_1",
+          type: "message",
+          role: "assistant",
+          model: "claude-test",
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 40, output_tokens: 1 },
+        },
+      });
+      event("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
+      event("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Half an ans" } });
+      // Closed cleanly, with no message_delta (which carries stop_reason) and no message_stop.
+      res.end();
+    });
+    const engram = createEngram({
+      path: ":memory:",
+      env: {
+        ENGRAM_MODEL: "anthropic:claude-test",
+        ANTHROPIC_API_KEY: "sk-test",
+        ANTHROPIC_BASE_URL: server.origin,
+      },
+    });
+    try {
+      const agent = await engram.agents.create({ name: "a" });
+      await assertIncomplete(engram, agent.id, await streamed(engram, agent.id, "Hi"), "Half an ans");
     } finally {
       await engram.close();
       await server.close();

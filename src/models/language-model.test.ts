@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MockLanguageModelV3 } from "ai/test";
-import { modelForAgent, NO_MODEL_HELP, noModelFor } from "./language-model.ts";
+import { checkLanguageModel, modelForAgent, NO_MODEL_HELP, noModelFor } from "./language-model.ts";
 
 /** The message `modelForAgent` fails with, or null when it returns a model. */
 function refusal(...args: Parameters<typeof modelForAgent>): string | null {
@@ -36,5 +36,27 @@ describe("noModelFor", () => {
         }
     // Neither nothing nor everything: both branches were checked.
     assert.equal(none, 2 * 2 * 2);
+  });
+});
+
+describe("checkLanguageModel for anthropic: models", () => {
+  const spec = "anthropic:claude-test";
+
+  it("takes ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN", () => {
+    checkLanguageModel(spec, { ANTHROPIC_API_KEY: "sk-test" });
+    checkLanguageModel(spec, { ANTHROPIC_AUTH_TOKEN: "token-test" });
+    // An empty one counts as unset.
+    checkLanguageModel(spec, { ANTHROPIC_API_KEY: "", ANTHROPIC_AUTH_TOKEN: "token-test" });
+  });
+
+  it("refuses neither, and both, naming the two settings", () => {
+    assert.throws(
+      () => checkLanguageModel(spec, {}),
+      /model anthropic:claude-test needs ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN to be set/,
+    );
+    assert.throws(
+      () => checkLanguageModel(spec, { ANTHROPIC_API_KEY: "sk-test", ANTHROPIC_AUTH_TOKEN: "token-test" }),
+      /model anthropic:claude-test has both ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN set: unset one/,
+    );
   });
 });

@@ -4,6 +4,7 @@ import { anthropicProvider, openaiCompatibleProvider, openaiProvider } from "./a
 import { checkModelAllowed, type ModelPolicy } from "./model-policy.ts";
 import {
   anthropicBaseUrl,
+  anthropicCredentials,
   DEFAULT_OPENAI_BASE_URL,
   ollamaBaseUrl,
   optionalUrl,
@@ -14,12 +15,17 @@ import {
 
 /** What to tell a caller who needs a model and has none. */
 export const NO_MODEL_HELP =
-  "no language model is configured: set ENGRAM_MODEL (or the agent's model) to provider:model, e.g. openai:gpt-4o-mini with OPENAI_API_KEY, anthropic:claude-sonnet-4-5 with ANTHROPIC_API_KEY, ollama:qwen3:8b (OLLAMA_BASE_URL), or openai-compatible:<model> with OPENAI_COMPATIBLE_BASE_URL";
+  "no language model is configured: set ENGRAM_MODEL (or the agent's model) to provider:model, e.g. openai:gpt-4o-mini with OPENAI_API_KEY, anthropic:claude-sonnet-4-5 with ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), ollama:qwen3:8b (OLLAMA_BASE_URL), or openai-compatible:<model> with OPENAI_COMPATIBLE_BASE_URL";
 
 /** What a `provider:model` string needs of its provider: checked, and not yet loaded. */
 type Wiring =
   | { provider: "openai"; model: string; apiKey: string; baseURL: string }
-  | { provider: "anthropic"; model: string; apiKey: string; baseURL: string }
+  | {
+      provider: "anthropic";
+      model: string;
+      credentials: { apiKey: string } | { authToken: string };
+      baseURL: string;
+    }
   | { provider: "openai-compatible"; name: string; model: string; baseURL: string; apiKey?: string };
 
 /**
@@ -42,7 +48,7 @@ function wiringOf(spec: string, env: NodeJS.ProcessEnv): Wiring {
       return {
         provider,
         model,
-        apiKey: requireEnv(env, "ANTHROPIC_API_KEY", forWhat),
+        credentials: anthropicCredentials(env, forWhat),
         baseURL: anthropicBaseUrl(env, forWhat),
       };
     case "ollama":
@@ -74,9 +80,10 @@ export function checkLanguageModel(spec: string, env: NodeJS.ProcessEnv = proces
 
 /**
  * Resolves a `provider:model` string through the AI SDK: `openai:` (OPENAI_API_KEY, optional
- * OPENAI_BASE_URL), `anthropic:` (ANTHROPIC_API_KEY, optional ANTHROPIC_BASE_URL), `ollama:` (OLLAMA_BASE_URL, default
- * http://127.0.0.1:11434), `openai-compatible:` (OPENAI_COMPATIBLE_BASE_URL, optional
- * OPENAI_COMPATIBLE_API_KEY) for vLLM, llama.cpp, LM Studio and the like. Those two ask a stream
+ * OPENAI_BASE_URL), `anthropic:` (ANTHROPIC_API_KEY or the bearer token ANTHROPIC_AUTH_TOKEN,
+ * optional ANTHROPIC_BASE_URL), `ollama:` (OLLAMA_BASE_URL, default http://127.0.0.1:11434),
+ * `openai-compatible:` (OPENAI_COMPATIBLE_BASE_URL, optional OPENAI_COMPATIBLE_API_KEY) for vLLM,
+ * llama.cpp, LM Studio and the like. Those two ask a stream
  * for its usage (`stream_options.include_usage`), as the OpenAI provider does: without it, these
  * servers send none, and a streamed turn would record no tokens.
  */
@@ -88,7 +95,7 @@ export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = proc
         .createOpenAI({ apiKey: wiring.apiKey, baseURL: wiring.baseURL })
         .chat(wiring.model);
     case "anthropic":
-      return anthropicProvider().createAnthropic({ apiKey: wiring.apiKey, baseURL: wiring.baseURL })(
+      return anthropicProvider().createAnthropic({ ...wiring.credentials, baseURL: wiring.baseURL })(
         wiring.model,
       );
     case "openai-compatible":

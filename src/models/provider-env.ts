@@ -57,6 +57,34 @@ export function anthropicBaseUrl(env: NodeJS.ProcessEnv, forWhat: string): strin
   return base.endsWith("/v1") ? base : `${base}/v1`;
 }
 
+/**
+ * How a model signs in to Anthropic: ANTHROPIC_API_KEY, sent as `x-api-key`, or ANTHROPIC_AUTH_TOKEN,
+ * a bearer token sent as `Authorization: Bearer`, as Anthropic's own SDK and Claude Code accept it
+ * (e.g. for a gateway). Both set at once is refused rather than one picked: each is a credential,
+ * and the server would be sent one the operator may not mean it to get.
+ * @throws EngramError `unavailable` naming both settings when neither or both are set.
+ */
+export function anthropicCredentials(
+  env: NodeJS.ProcessEnv,
+  forWhat: string,
+): { apiKey: string } | { authToken: string } {
+  const apiKey = env.ANTHROPIC_API_KEY;
+  const authToken = env.ANTHROPIC_AUTH_TOKEN;
+  const hasKey = apiKey !== undefined && apiKey !== "";
+  const hasToken = authToken !== undefined && authToken !== "";
+  if (hasKey && hasToken)
+    throw new EngramError(
+      "unavailable",
+      `${forWhat} has both ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN set: unset one (the API key is sent as x-api-key, the token as Authorization: Bearer)`,
+    );
+  if (hasKey) return { apiKey };
+  if (hasToken) return { authToken };
+  throw new EngramError(
+    "unavailable",
+    `${forWhat} needs ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN to be set`,
+  );
+}
+
 export function requireEnv(env: NodeJS.ProcessEnv, name: string, forWhat: string): string {
   const value = env[name];
   if (value === undefined || value === "") {

@@ -10,6 +10,11 @@ export type FakeReply =
   | { status: number; message: string; headers?: Record<string, string> }
   /** A stream that sends this text, then drops the connection (a blocking request just drops it). */
   | { cutAfter: string }
+  /**
+   * A stream that sends this text, then closes cleanly with neither a finish reason nor `[DONE]`, as a
+   * proxy that ends the response early does (a blocking request just drops it).
+   */
+  | { endAfter: string }
   /** No answer at all: the request waits until the client gives up. */
   | { hang: true };
 
@@ -51,7 +56,7 @@ export async function startFakeChatServer(
       const answer = () => {
         if (body.stream === true)
           return stream(res, reply, id, created, body.model, body.stream_options?.include_usage === true);
-        if ("cutAfter" in reply) return void res.destroy();
+        if ("cutAfter" in reply || "endAfter" in reply) return void res.destroy();
         res.setHeader("content-type", "application/json");
         res.end(JSON.stringify(completion(reply, id, created, body.model)));
       };
@@ -125,6 +130,11 @@ function stream(
     for (const word of reply.cutAfter.split(/(?<= )/)) res.write(chunk({ content: word }));
     // Give the client the chunks, then drop the connection without finishing the stream.
     setTimeout(() => res.destroy(), 20);
+    return;
+  }
+  if ("endAfter" in reply) {
+    for (const word of reply.endAfter.split(/(?<= )/)) res.write(chunk({ content: word }));
+    res.end();
     return;
   }
   if ("text" in reply) {

@@ -160,6 +160,11 @@ export interface Engram {
   readonly mcpServers: McpServerService;
   /** Hybrid retrieval over memories and/or messages; each result says why it ranked. */
   search(agentId: string, input: SearchInput): Promise<SearchResponse>;
+  /**
+   * The engine's clock (ms since the epoch): the `now` it was opened with, else the system's. What
+   * "now" is when a caller outside the services judges whether a fact is still true.
+   */
+  readonly now: Clock;
   /** The embedding model in use, or null (lexical search only). */
   readonly embeddingModel: string | null;
   /**
@@ -398,6 +403,7 @@ function build(
       return feedback();
     },
     search: searchFn,
+    now: ctx.now,
     keys: new KeyService(ctx, projects),
     vectors: new VectorService(ctx),
     webhooks: new WebhookService(ctx, projects),

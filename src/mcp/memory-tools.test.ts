@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { createTestEngram } from "../test/index.ts";
 import { call, failure, state, useMcpTestbed } from "./test-support.ts";
 
 const t = useMcpTestbed();
@@ -41,6 +42,33 @@ describe("memory and conversation tools", () => {
     assert.match(await failure(client, "memory_insert", { text: "x", key: "User City" }), /key/);
     assert.match(await failure(client, "memory_search", { query: "x", validAt: "soon" }), /validAt/);
     assert.deepEqual(await state(t.engram, agent.id), before);
+  });
+
+  it("says whether a fact is true yet, or still, by the engine's clock rather than the wall clock", async () => {
+    // An engine whose present is 2020 and one whose present is 2100: the wall clock is neither.
+    for (const [year, expected] of [
+      [2020, { began: "valid from 2023-05-01, not yet true", ended: "valid 2019-01-01 to 2090-01-01" }],
+      [2100, { began: "since 2023-05-01", ended: "valid 2019-01-01 to 2090-01-01, no longer true" }],
+    ] as const) {
+      const engram = createTestEngram({ start: Date.UTC(year, 0, 1) });
+      try {
+        await engram.agents.create({ name: "clocked" });
+        const client = await t.connect("clocked", { engram });
+        await call(client, "memory_insert", { text: "Ada lives in Porto", validFrom: "2023-05-01" });
+        await call(client, "memory_insert", {
+          text: "Ada works at Initech",
+          validFrom: "2019-01-01",
+          validTo: "2090-01-01",
+        });
+        const found = await call(client, "memory_search", { query: "Ada", includeSuperseded: true });
+        const note = (text: string) =>
+          found.results.find((r: { text: string }) => r.text === text)?.validity ?? "";
+        assert.equal(note("Ada lives in Porto"), expected.began, `${year}: Porto`);
+        assert.equal(note("Ada works at Initech"), expected.ended, `${year}: Initech`);
+      } finally {
+        await engram.close();
+      }
+    }
   });
 
   it("inserts memories as the agent and finds them again by search, with filters", async () => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { validityNote } from "../agent/context-render.ts";
+import { toIso } from "../core/clock.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import { filterInput } from "../core/filter/filter-parse.ts";
 import { MAX_RESULT_TEXT, resultText, wellFormedPrefix } from "../core/input-limits.ts";
@@ -54,7 +55,8 @@ export const memorySearch = defineTool({
       includeSuperseded: args.includeSuperseded,
       filter: args.filter,
     });
-    const now = new Date().toISOString();
+    // The engine's present, not the wall clock's: an engine opened with a clock of its own judges by it.
+    const now = toIso(session.engram.now());
     return {
       results: results.flatMap((r) => {
         if (r.memory === undefined) return [];

@@ -42,6 +42,18 @@ export async function renderHistory(ctx) {
   let cursor = null;
   /** @type {any[]} */
   let commits = [];
+  /**
+   * All branches, read a page per branch at a time: each branch's cursor and the time of its oldest
+   * commit read, and every commit read, by id (branches share their older commits).
+   */
+  const across = {
+    /** @type {Map<string, string | null>} */
+    cursors: new Map(),
+    /** @type {Map<string, string>} */
+    oldest: new Map(),
+    /** @type {Map<string, any>} */
+    read: new Map(),
+  };
 
   const branchSelect = /** @type {HTMLSelectElement} */ (
     h(
@@ -70,24 +82,51 @@ export async function renderHistory(ctx) {
       commits = page.items;
       cursor = page.nextCursor;
     } else if (state.branch === "*") {
-      const pages = await Promise.all(
-        branches.map((/** @type {any} */ b) =>
-          api(`${base}/commits`, { query: { branch: b.name, limit: PAGE } }),
-        ),
-      );
-      const seen = new Map();
-      for (const one of pages) for (const c of one.items) seen.set(c.id, c);
-      commits = [...seen.values()].sort((a, b) =>
-        a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
-      );
-      cursor = null;
+      await readAcross(fresh);
     } else {
       const next = await api(`${base}/commits`, { query: { branch: state.branch, limit: PAGE, cursor } });
       commits = [...commits, ...next.items];
       cursor = next.nextCursor;
     }
-    more.hidden = cursor === null;
+    more.hidden =
+      state.branch === "*" ? ![...across.cursors.values()].some((c) => c !== null) : cursor === null;
     drawTimeline();
+  }
+
+  /**
+   * The next page of every branch with more to read (the first of each when `fresh`). Shown are the
+   * commits down to where every such branch has been read: an older commit already read on one
+   * branch waits for the others, so that a later page adds commits below those shown, never among them.
+   * @param {boolean} fresh
+   */
+  async function readAcross(fresh) {
+    if (fresh) {
+      across.cursors.clear();
+      for (const b of branches) across.cursors.set(b.name, null);
+      across.oldest.clear();
+      across.read.clear();
+    }
+    const pending = fresh ? [...across.cursors] : [...across.cursors].filter(([, c]) => c !== null);
+    const pages = await Promise.all(
+      pending.map(([name, after]) =>
+        api(`${base}/commits`, { query: { branch: name, limit: PAGE, cursor: after } }),
+      ),
+    );
+    pending.forEach(([name], i) => {
+      const one = pages[i];
+      for (const c of one.items) across.read.set(c.id, c);
+      const last = one.items.at(-1);
+      if (last !== undefined) across.oldest.set(name, last.createdAt);
+      across.cursors.set(name, one.nextCursor);
+    });
+    let horizon = "";
+    for (const [name, next] of across.cursors) {
+      const oldest = across.oldest.get(name) ?? "";
+      if (next !== null && oldest > horizon) horizon = oldest;
+    }
+    commits = [...across.read.values()]
+      .filter((c) => c.createdAt >= horizon)
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   }
 
   /**
@@ -96,11 +135,15 @@ export async function renderHistory(ctx) {
    * @param {boolean} fresh
    */
   async function loadMore(fresh) {
+    // A second click while a page is on its way would read that page twice.
+    more.disabled = true;
     try {
       await loadCommits(fresh);
       if (status.querySelector(".problem") !== null) replace(status);
     } catch (error) {
       replace(status, h("span", { class: "problem" }, `The commits could not be read: ${message(error)}`));
+    } finally {
+      more.disabled = false;
     }
   }
 

@@ -22,16 +22,18 @@ export async function renderLearning(ctx) {
     episodeSection(episodes.items),
     adviceSection(base, ctx),
     insightSection(insights.items),
-    jobSection(jobs.items),
+    jobSection(base, jobs),
     h(
       "section",
       { "aria-labelledby": "runs-title" },
       h("h2", { id: "runs-title" }, "Evolution runs"),
       runs.items.length === 0
         ? h("p", { class: "muted" }, "No evolution runs yet (engram evolve, or POST /v1/agents/{id}/evolve).")
-        : table(
-            ["Run", "Status", "Branch", "Started", ""],
-            runs.items.map((/** @type {any} */ r) => [
+        : pagedTable({
+            heads: ["Run", "Status", "Branch", "Started", ""],
+            first: runs,
+            next: (cursor) => api(`${base}/evolution-runs`, { query: { limit: 50, cursor } }),
+            row: (r) => [
               h("code", {}, r.id.slice(-10)),
               r.status,
               r.branch,
@@ -41,8 +43,10 @@ export async function renderLearning(ctx) {
                 { type: "button", class: "link", onclick: () => showRun(base, r.id, runPanel) },
                 "Scores and candidates",
               ),
-            ]),
-          ),
+            ],
+            more: "Older runs",
+            what: "runs",
+          }),
       runPanel,
     ),
   );
@@ -198,25 +202,32 @@ function insightSection(insights) {
   );
 }
 
-/** @param {any[]} jobs */
-function jobSection(jobs) {
+/**
+ * @param {string} base
+ * @param {{ items: any[], nextCursor: string | null }} jobs the first page
+ */
+function jobSection(base, jobs) {
   return h(
     "section",
     { "aria-labelledby": "jobs-title" },
     h("h2", { id: "jobs-title" }, "Sleep-time jobs"),
-    jobs.length === 0
+    jobs.items.length === 0
       ? h("p", { class: "muted" }, "No sleep-time jobs yet.")
-      : table(
-          ["Kind", "Status", "Trigger", "Queued", "Finished", "What it changed"],
-          jobs.map((j) => [
+      : pagedTable({
+          heads: ["Kind", "Status", "Trigger", "Queued", "Finished", "What it changed"],
+          first: jobs,
+          next: (cursor) => api(`${base}/jobs`, { query: { limit: 100, cursor } }),
+          row: (j) => [
             j.kind,
             h("span", { class: `tag ${j.status}` }, j.status),
             j.trigger,
             time(j.createdAt),
             time(j.finishedAt),
             jobChanges(j),
-          ]),
-        ),
+          ],
+          more: "Older jobs",
+          what: "jobs",
+        }),
   );
 }
 
@@ -316,32 +327,78 @@ async function showRun(base, runId, panel) {
  * @param {(string | Node)[][]} rows
  */
 function table(heads, rows) {
-  return h(
-    "div",
-    { class: "scroll" },
+  return h("div", { class: "scroll" }, h("table", {}, tableHead(heads), h("tbody", {}, rows.map(tableRow))));
+}
+
+/**
+ * A table of a paged list, newest first: its first page, and under it a button that appends the
+ * next, hidden once the list has no next page.
+ * @param {{
+ *   heads: string[],
+ *   first: { items: any[], nextCursor: string | null },
+ *   next: (cursor: string) => Promise<{ items: any[], nextCursor: string | null }>,
+ *   row: (item: any) => (string | Node)[],
+ *   more: string,
+ *   what: string,
+ * }} list `more` labels the button; `what` names the items when a page cannot be read
+ */
+function pagedTable({ heads, first, next, row, more: label, what }) {
+  const body = h(
+    "tbody",
+    {},
+    first.items.map((item) => tableRow(row(item))),
+  );
+  let cursor = first.nextCursor;
+  const status = h("p", { role: "status" });
+  const more = /** @type {HTMLButtonElement} */ (
     h(
-      "table",
+      "button",
+      {
+        type: "button",
+        hidden: cursor === null,
+        onclick: async () => {
+          if (cursor === null) return;
+          more.disabled = true;
+          try {
+            const page = await next(cursor);
+            body.append(...page.items.map((item) => tableRow(row(item))));
+            cursor = page.nextCursor;
+            more.hidden = cursor === null;
+            replace(status);
+          } catch (error) {
+            replace(
+              status,
+              h("span", { class: "problem" }, `The older ${what} could not be read: ${message(error)}`),
+            );
+          } finally {
+            more.disabled = false;
+          }
+        },
+      },
+      label,
+    )
+  );
+  return [h("div", { class: "scroll" }, h("table", {}, tableHead(heads), body)), more, status];
+}
+
+/** @param {string[]} heads */
+function tableHead(heads) {
+  return h(
+    "thead",
+    {},
+    h(
+      "tr",
       {},
-      h(
-        "thead",
-        {},
-        h(
-          "tr",
-          {},
-          heads.map((t) => h("th", { scope: "col" }, t)),
-        ),
-      ),
-      h(
-        "tbody",
-        {},
-        rows.map((r) =>
-          h(
-            "tr",
-            {},
-            r.map((cell) => h("td", {}, cell)),
-          ),
-        ),
-      ),
+      heads.map((t) => h("th", { scope: "col" }, t)),
     ),
+  );
+}
+
+/** @param {(string | Node)[]} cells */
+function tableRow(cells) {
+  return h(
+    "tr",
+    {},
+    cells.map((cell) => h("td", {}, cell)),
   );
 }

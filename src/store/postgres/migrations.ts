@@ -128,12 +128,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;
 
-/** Any 64-bit number engram's migrations agree on, so that servers starting together take turns. */
-const MIGRATION_LOCK = 0x656e6772616d01n;
+/**
+ * The first key of the migration's advisory lock (the second is its schema's name, hashed): any
+ * 32-bit number engram's migrations agree on, so that servers starting together on one schema take
+ * turns, while engines on other schemas of the server (one per tenant, or per test) go on at once.
+ */
+export const MIGRATION_LOCK = 0x656e6701;
 
 /**
  * Brings the database's schema to the latest version in one transaction, under a transaction-level
- * advisory lock, so that servers starting at once migrate it once. Running again is a no-op.
+ * advisory lock on that schema, so that servers starting at once migrate it once. Running again is a
+ * no-op.
  * @throws EngramError `database_too_new` when a newer engram has migrated the database further.
  */
 export async function migratePostgres(
@@ -141,7 +146,7 @@ export async function migratePostgres(
   migrations: readonly PgMigration[] = PG_MIGRATIONS,
 ): Promise<number[]> {
   return db.transactionNow(async (tx) => {
-    await tx.run("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK.toString()]);
+    await tx.run("SELECT pg_advisory_xact_lock($1, hashtext($2))", [MIGRATION_LOCK, db.schema]);
     await tx.run(`CREATE SCHEMA IF NOT EXISTS ${db.schema}`);
     await tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY,

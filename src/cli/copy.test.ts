@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, afterEach, beforeEach, describe, it } from "node:test";
@@ -38,6 +38,11 @@ describe("engram copy", () => {
     assert.match(outcome.stderr, new RegExp(`^verified 1/1 helper \\(${agent.id}\\)$`, "m"));
     const [from, to] = await Promise.all([s.ok(["export", "helper"]), target.ok(["export", "helper"])]);
     assert.deepEqual({ ...to, exportedAt: "" }, { ...from, exportedAt: "" });
+    assert.deepEqual(
+      readdirSync(target.dir),
+      ["engram.db"],
+      "the .partial file was renamed, no journal left",
+    );
   });
 
   it("with ENGRAM_SECRET_KEY set, writes the copy's secrets sealed: a way to seal a database written without one", async () => {
@@ -93,13 +98,35 @@ describe("engram copy", () => {
     assert.match(outcome.stdout, /^note: vectors are not copied: run `engram memory reindex`/m);
   });
 
-  it("refuses a destination that is not empty, naming what it holds", async () => {
+  it("refuses a SQLite file that exists, engram's or not, and leaves it and its folder as they were", async () => {
     await target.ok(["project", "create", "mine"]);
-    const outcome = await runCli(["copy", "--from", s.db, "--to", target.db, "--json"]);
+    const foreign = join(target.dir, "notes.db");
+    const notes = new DatabaseSync(foreign);
+    notes.exec("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me')");
+    notes.close();
+    const files = () => readdirSync(target.dir).map((name) => [name, readFileSync(join(target.dir, name))]);
+    const before = files();
+    for (const to of [target.db, foreign]) {
+      const outcome = await runCli(["copy", "--from", s.db, "--to", to, "--json"]);
+      assert.equal(outcome.code, 1, to);
+      assert.equal(outcome.json().error.code, "conflict");
+      assert.equal(
+        outcome.json().error.message,
+        `--to: ${to} already exists: copy into a new file (engram copy writes a whole database)`,
+      );
+    }
+    assert.deepEqual(files(), before);
+  });
+
+  it("refuses to copy beside a .partial file a killed copy left, naming it", async () => {
+    writeFileSync(`${target.db}.partial`, "");
+    const outcome = await runCli(["copy", "--from", s.db, "--to", target.db]);
     assert.equal(outcome.code, 1);
-    assert.equal(outcome.json().error.code, "conflict");
-    assert.match(outcome.json().error.message, /not empty: it holds projects mine/);
-    assert.equal((await target.ok(["agent", "list"])).items.length, 0);
+    assert.equal(
+      outcome.stderr,
+      `engram: ${target.db}.partial exists: another copy is writing it, or one was killed: remove it and copy again\n`,
+    );
+    assert.deepEqual(readdirSync(target.dir), ["engram.db.partial"]);
   });
 
   it("refuses a missing flag, a missing source file and one database named twice", async () => {
@@ -133,6 +160,10 @@ describe("engram copy through PostgreSQL", postgresSkip(), () => {
     assert.doesNotMatch(up.stdout + up.stderr, /hush/);
     const again = await runCli(["copy", "--from", s.db, "--to", url, "--json"]);
     assert.equal(again.json().error.code, "conflict");
+    assert.match(
+      again.json().error.message,
+      /^the destination is not empty: it holds projects default: copy into a new, empty database$/,
+    );
     const down = await runCli(["copy", "--from", url, "--to", target.db, "--json"]);
     assert.equal(down.code, 0, down.stdout + down.stderr);
     const [from, to] = await Promise.all([s.ok(["export", "helper"]), target.ok(["export", "helper"])]);

@@ -18,6 +18,7 @@ import type { InsightResult } from "../insights/insight-service.ts";
 import type { BlockSet, CommitResult } from "../memory/blocks/block-service.ts";
 import type { BlockSettings, CommitDiff } from "../memory/blocks/history-service.ts";
 import type { SearchResponse, SearchResult } from "../retrieval/search-service.ts";
+import { displayWidth, padDisplayEnd } from "./display-width.ts";
 import { fields, oneLine, shortId, shortTime, table } from "./output.ts";
 
 /** The `--json` shape of a write: the commit, plus whether anything changed and on which branch. */
@@ -78,10 +79,11 @@ export function formatBlockSet(set: BlockSet): string {
 
 export function formatLog(commits: readonly Commit[]): string {
   if (commits.length === 0) return "no commits";
-  const width = Math.max(...commits.map((c) => c.author.length));
+  const width = Math.max(...commits.map((c) => displayWidth(c.author)));
   return commits
     .map(
-      (c) => `${shortId(c.id)}  ${shortTime(c.createdAt)}  ${c.author.padEnd(width)}  ${oneLine(c.message)}`,
+      (c) =>
+        `${shortId(c.id)}  ${shortTime(c.createdAt)}  ${padDisplayEnd(c.author, width)}  ${oneLine(c.message)}`,
     )
     .join("\n");
 }

@@ -1,6 +1,7 @@
 import { toEngramError } from "../core/errors.ts";
 import type { Page } from "../core/types.ts";
 import type { CliIo } from "./context.ts";
+import { displayWidth, padDisplayEnd } from "./display-width.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** What a command hands back: `data` for `--json`, `text` for people. */
@@ -65,24 +66,27 @@ export function printError(io: CliIo, json: boolean, error: unknown): number {
   return callers ? EXIT.user : EXIT.internal;
 }
 
-/** Columns padded to line up; the last column is not padded. */
+/**
+ * Columns padded to line up on a terminal, wide characters (CJK, emoji) and combining marks counted as
+ * shown; the last column is not padded.
+ */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)));
+  const widths = header.map((_, i) => Math.max(...all.map((row) => displayWidth(row[i] ?? ""))));
   return all
     .map((row) =>
       row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .map((cell, i) => (i === row.length - 1 ? cell : padDisplayEnd(cell, widths[i] ?? 0)))
         .join("  ")
         .trimEnd(),
     )
     .join("\n");
 }
 
-/** `key  value` lines, keys aligned. */
+/** `key  value` lines, keys aligned (as `table` does). */
 export function fields(pairs: readonly (readonly [string, string])[]): string {
-  const width = Math.max(...pairs.map(([key]) => key.length));
-  return pairs.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join("\n");
+  const width = Math.max(...pairs.map(([key]) => displayWidth(key)));
+  return pairs.map(([key, value]) => `${padDisplayEnd(key, width)}  ${value}`).join("\n");
 }
 
 /** Commit ids are 64 hex digits; 12 are plenty for people and accepted back as a revision. */

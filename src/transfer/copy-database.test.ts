@@ -201,6 +201,35 @@ describe("copyDatabase", () => {
     }
   });
 
+  it("stops between two agents once its signal is aborted, with the signal's reason", async () => {
+    const source = await sourceDatabase();
+    const from = createSqliteStore({ path: source.path });
+    const to = createSqliteStore({ path: fresh() });
+    const controller = new AbortController();
+    const stop = new Error("stopped by SIGINT");
+    const copied: string[] = [];
+    try {
+      await assert.rejects(
+        copyDatabase(from, to, {
+          signal: controller.signal,
+          onProgress: (p) => {
+            copied.push(p.agent.name);
+            controller.abort(stop);
+          },
+        }),
+        (error) => error === stop,
+      );
+      assert.deepEqual(copied, ["learner"]);
+      assert.deepEqual(
+        (await to.agents.list({ limit: 10 })).map((a) => a.name),
+        ["learner"],
+      );
+    } finally {
+      await from.close();
+      await to.close();
+    }
+  });
+
   it("reports an agent whose copy differs, and where", async () => {
     const source = await sourceDatabase();
     const to = createSqliteStore({ path: fresh() });

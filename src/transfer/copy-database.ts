@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import { type Clock, systemClock, toIso } from "../core/clock.ts";
 import { ConflictError, EngramError } from "../core/errors.ts";
@@ -23,6 +24,11 @@ export interface CopyOptions {
   generateId?: IdGenerator | undefined;
   /** Told after each agent is copied, and after each is verified. */
   onProgress?: ((progress: CopyProgress) => void) | undefined;
+  /**
+   * Stops the copy between two items when aborted: it then rejects with the signal's reason, and the
+   * destination holds what was written so far (the caller takes it away).
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** Per-agent counts of what was copied. */
@@ -88,6 +94,7 @@ export const COPY_NOTES: readonly string[] = [
  * Copy a quiet database: writes made to the source meanwhile may or may not be carried.
  *
  * @throws ConflictError when the destination holds anything, naming what.
+ * @throws the reason of `options.signal` once it is aborted.
  * @example
  * const report = await copyDatabase(createSqliteStore({ path: "engram.db" }), createPostgresStore({ url }));
  */
@@ -109,6 +116,7 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions 
       createdAt: toIso(now()),
     }),
     progress: options.onProgress ?? (() => {}),
+    checkpoint: checkpoint(options.signal),
   };
   const projects = await copyProjects(copy);
   await copySharedBlocks(copy);
@@ -144,11 +152,26 @@ interface Copy {
     fields: Pick<NewEvent, "projectId" | "kind" | "targetType" | "targetId" | "after"> & { agentId?: string },
   ): NewEvent;
   progress(progress: CopyProgress): void;
+  /** Called before each item is written or verified: throws once the copy is to stop. */
+  checkpoint(): Promise<void>;
 }
 
-async function copyProjects({ from, to, event }: Copy): Promise<number> {
+/**
+ * Gives the event loop a turn and throws the signal's reason once it is aborted. A SQLite copy never
+ * waits for anything, so without the turn a signal (Ctrl-C) would be heard only once it had ended.
+ */
+function checkpoint(signal: AbortSignal | undefined): () => Promise<void> {
+  if (signal === undefined) return async () => {};
+  return async () => {
+    await setImmediate();
+    signal.throwIfAborted();
+  };
+}
+
+async function copyProjects({ from, to, event, checkpoint }: Copy): Promise<number> {
   let copied = 0;
   for await (const project of pages((after) => from.projects.list({ after, limit: PAGE }))) {
+    await checkpoint();
     const { id } = project;
     await to.projects.create(
       project,
@@ -163,8 +186,9 @@ async function copyProjects({ from, to, event }: Copy): Promise<number> {
  * Every shared block at its version, before the agents: those no agent carries (never attached, or
  * detached from all) are in no agent's export, and an agent's import attaches to a block its project has.
  */
-async function copySharedBlocks({ from, to, event }: Copy): Promise<void> {
+async function copySharedBlocks({ from, to, event, checkpoint }: Copy): Promise<void> {
   for await (const block of pages((after) => from.sharedBlocks.list({ after, limit: PAGE }))) {
+    await checkpoint();
     const { id, projectId } = block;
     await to.sharedBlocks.create(
       block,
@@ -174,9 +198,13 @@ async function copySharedBlocks({ from, to, event }: Copy): Promise<void> {
 }
 
 /** Each agent through its export document, in one all-or-nothing import per agent, ids kept. */
-async function copyAgents({ from, to, event, now, progress }: Copy, agents: Agent[]): Promise<CopiedCounts> {
+async function copyAgents(
+  { from, to, event, now, progress, checkpoint }: Copy,
+  agents: Agent[],
+): Promise<CopiedCounts> {
   const totals = { commits: 0, memories: 0, messages: 0, episodes: 0, experienceRecords: 0, insights: 0 };
   for (const [i, agent] of agents.entries()) {
+    await checkpoint();
     const doc = await exportAgent(from, agent, now());
     const counts = { commits: doc.commits.length, ...documentCounts(doc) };
     const copied = event({
@@ -195,9 +223,10 @@ async function copyAgents({ from, to, event, now, progress }: Copy, agents: Agen
 }
 
 /** Each agent's MCP servers as stored, their `env` and `headers` secrets too (masked in the events). */
-async function copyMcpServers({ from, to, event }: Copy, agents: Agent[]): Promise<number> {
+async function copyMcpServers({ from, to, event, checkpoint }: Copy, agents: Agent[]): Promise<number> {
   let copied = 0;
   for (const agent of agents) {
+    await checkpoint();
     for (const server of await from.mcpServers.list(agent.id)) {
       // A secret the source's key does not open cannot be carried over.
       if (server.secretProblem !== undefined) throw new EngramError("unavailable", server.secretProblem);
@@ -217,9 +246,10 @@ async function copyMcpServers({ from, to, event }: Copy, agents: Agent[]): Promi
 }
 
 /** The agent groups, after the agents they name. Returns the ids and names of those copied. */
-async function copyGroups({ from, to, event }: Copy): Promise<{ id: string; name: string }[]> {
+async function copyGroups({ from, to, event, checkpoint }: Copy): Promise<{ id: string; name: string }[]> {
   const copied: { id: string; name: string }[] = [];
   for await (const group of pages((after) => from.groups.list({ after, limit: PAGE }))) {
+    await checkpoint();
     const { id, projectId, name } = group;
     await to.groups.create(
       group,
@@ -231,9 +261,10 @@ async function copyGroups({ from, to, event }: Copy): Promise<{ id: string; name
 }
 
 /** The copied groups that differ on the destination from the source's (deleted since: not). */
-async function differingGroups({ from, to }: Copy, groups: { id: string; name: string }[]) {
+async function differingGroups({ from, to, checkpoint }: Copy, groups: { id: string; name: string }[]) {
   const differing: { id: string; name: string }[] = [];
   for (const group of groups) {
+    await checkpoint();
     const source = await from.groups.get(group.id);
     if (source !== null && !isDeepStrictEqual(source, await to.groups.get(group.id))) differing.push(group);
   }
@@ -241,9 +272,10 @@ async function differingGroups({ from, to }: Copy, groups: { id: string; name: s
 }
 
 /** Keys with their secrets' hashes, revoked ones too. */
-async function copyKeys({ from, to, event }: Copy): Promise<number> {
+async function copyKeys({ from, to, event, checkpoint }: Copy): Promise<number> {
   let copied = 0;
   for await (const listed of pages((after) => from.keys.list({ after, limit: PAGE, includeRevoked: true }))) {
+    await checkpoint();
     const key = await from.keys.get(listed.id);
     // Deleted with its project since it was listed.
     if (key === null) continue;
@@ -258,10 +290,11 @@ async function copyKeys({ from, to, event }: Copy): Promise<number> {
   return copied;
 }
 
-async function copySettings({ from, to }: Copy): Promise<number> {
+async function copySettings({ from, to, checkpoint }: Copy): Promise<number> {
   let copied = 0;
   for (const { key, value } of await from.settings.list()) {
     if (!carried(key)) continue;
+    await checkpoint();
     await to.settings.set(key, value);
     copied++;
   }
@@ -272,9 +305,10 @@ async function copySettings({ from, to }: Copy): Promise<number> {
  * Webhooks with their secrets and state. A cursor counts the events of its own database, which the
  * destination does not have: each starts at the destination's end, as a new webhook does.
  */
-async function copyWebhooks({ from, to, event }: Copy): Promise<number> {
+async function copyWebhooks({ from, to, event, checkpoint }: Copy): Promise<number> {
   let copied = 0;
   for await (const webhook of pages((after) => from.webhooks.list({ after, limit: PAGE }))) {
+    await checkpoint();
     const { secret, secretProblem: _, ...rest } = webhook;
     // A secret the source's key does not open cannot be carried over.
     if (secret === null)
@@ -297,9 +331,10 @@ async function copyWebhooks({ from, to, event }: Copy): Promise<number> {
 }
 
 /** Exports each agent from both sides and compares them; returns those that differ, and where. */
-async function verifyAgents({ from, to, now, progress }: Copy, agents: Agent[]) {
+async function verifyAgents({ from, to, now, progress, checkpoint }: Copy, agents: Agent[]) {
   const differing: CopyReport["agents"]["differing"] = [];
   for (const [i, agent] of agents.entries()) {
+    await checkpoint();
     const difference = await compareAgent(from, to, agent, now());
     if (difference !== null) differing.push({ id: agent.id, name: agent.name, path: difference });
     progress({ phase: "verify", agent: brief(agent), done: i + 1, total: agents.length, difference });
@@ -327,8 +362,13 @@ async function compareAgent(from: Store, to: Store, agent: Agent, at: string): P
   return servers.length === sourceServers.length ? null : "mcpServers";
 }
 
-/** @throws ConflictError naming what the store holds, unless it holds nothing a copy would write. */
-async function requireEmpty(store: Store): Promise<void> {
+/**
+ * Checks that a store may be copied into: `copyDatabase` does first, and a caller may before it, to
+ * tell a refused copy from one that failed having written.
+ *
+ * @throws ConflictError naming what the store holds, unless it holds nothing a copy would write.
+ */
+export async function requireEmpty(store: Store): Promise<void> {
   const shown = 5;
   const projects = await store.projects.list({ limit: shown + 1 });
   const settings = (await store.settings.list()).filter(({ key }) => carried(key));

@@ -1,11 +1,13 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { EngramError } from "../../core/errors.ts";
+import { EngramError, toEngramError } from "../../core/errors.ts";
 import { secretBoxFromEnv } from "../../core/secret-box.ts";
 import { type DatabaseLocation, parseDatabaseLocation } from "../../store/database-location.ts";
+import type { Store } from "../../store/store.ts";
 import type { CopiedCounts, CopyProgress, CopyReport } from "../../transfer/copy-database.ts";
 import { type Command, defineCommand } from "../command.ts";
 import type { Writable } from "../context.ts";
+import { type CopyDestination, prepareDestination } from "../copy-destination.ts";
 import { UsageError } from "../usage-error.ts";
 
 const copy = defineCommand({
@@ -17,7 +19,7 @@ const copy = defineCommand({
     to: {
       type: "string",
       arg: "PATH_OR_URL",
-      help: "an empty database to copy into: a SQLite file (created when missing) or postgres://…",
+      help: "an empty database to copy into: a new SQLite file or postgres://…",
     },
   },
   details: [
@@ -27,6 +29,8 @@ const copy = defineCommand({
     "are not copied: run `engram memory reindex` on the copy.",
     "The event log, evolution runs, sleep-time jobs and webhook delivery logs stay behind. Stop the",
     "servers using the source first: writes made during the copy may or may not be carried.",
+    "A copy that fails or is stopped (Ctrl-C) leaves no partial database: a SQLite copy is written to",
+    "FILE.partial and renamed when complete; in PostgreSQL what the copy created is dropped again.",
   ].join("\n"),
   async run({ options }, ctx) {
     const from = locate(options.from, "from");
@@ -34,31 +38,89 @@ const copy = defineCommand({
     if (from.kind === "sqlite" && !existsSync(from.path))
       throw new UsageError(`--from: there is no database file at ${from.label}`, "copy");
     if (sameDatabase(from, to)) throw new UsageError("--from and --to name the same database", "copy");
-    const [{ copyDatabase }, { openStore }] = await Promise.all([
-      import("../../transfer/copy-database.ts"),
-      import("../../store/open-store.ts"),
-    ]);
+    const signal = stopSignal(ctx.io.shutdown);
+    const { openStore } = await import("../../store/open-store.ts");
     // Secrets are opened with the key of the environment and sealed again with it.
     const secrets = secretBoxFromEnv(ctx.io.env);
     const source = openStore(from, { secrets });
     try {
-      const target = openStore(to, { secrets });
-      try {
-        const report = await copyDatabase(source, target, { onProgress: progressLines(ctx.io.stderr) });
-        if (report.agents.differing.length > 0 || report.groups.differing.length > 0)
-          throw new EngramError("internal", differs(report), { details: { report } });
-        return {
-          data: { from: from.label, to: to.label, ...report },
-          text: formatReport(report, from.label, to.label),
-        };
-      } finally {
-        await target.close();
-      }
+      const destination = await prepareDestination(to);
+      const report = await copyInto(source, () => openStore(destination.location, { secrets }), destination, {
+        label: to.label,
+        signal,
+        onProgress: progressLines(ctx.io.stderr),
+      });
+      return {
+        data: { from: from.label, to: to.label, ...report },
+        text: formatReport(report, from.label, to.label),
+      };
     } finally {
       await source.close();
     }
   },
 });
+
+/**
+ * Copies into the destination's store and puts the copy in place. When the copy fails, differs from
+ * the source or is stopped, what it wrote is taken away (as far as it can be) and the error says what
+ * is left.
+ */
+async function copyInto(
+  source: Store,
+  open: () => Store,
+  destination: CopyDestination,
+  options: { label: string; signal: AbortSignal; onProgress: (progress: CopyProgress) => void },
+): Promise<CopyReport> {
+  const { copyDatabase, requireEmpty } = await import("../../transfer/copy-database.ts");
+  const { signal, onProgress } = options;
+  let target: Store | undefined;
+  let writing = false;
+  try {
+    target = open();
+    await Promise.all([source.ready(), target.ready()]);
+    await requireEmpty(target);
+    writing = true;
+    const report = await copyDatabase(source, target, { signal, onProgress });
+    if (report.agents.differing.length > 0 || report.groups.differing.length > 0)
+      throw new EngramError("internal", differs(report), { details: { report } });
+    await target.close();
+    signal.throwIfAborted();
+    await destination.finish();
+    return report;
+  } catch (error) {
+    // The copy's own failure is the one to report, not one of closing after it.
+    await target?.close().catch(() => {});
+    const left = await destination.undo();
+    // A destination that was not empty is refused as it is: what it holds is not the copy's.
+    throw failure(error, signal, writing ? left : null, options.label);
+  }
+}
+
+/** Aborts when the process is asked to stop (SIGINT, SIGTERM); never without `shutdown`. */
+function stopSignal(shutdown: (() => Promise<string>) | undefined): AbortSignal {
+  const controller = new AbortController();
+  void shutdown?.().then((signal) =>
+    controller.abort(new EngramError("unavailable", `stopped by ${signal}`)),
+  );
+  return controller.signal;
+}
+
+/** The error a failed copy ends with: what stopped it, and what it left at the destination. */
+function failure(error: unknown, signal: AbortSignal, left: string | null, label: string): unknown {
+  if (signal.aborted) {
+    const reason = (signal.reason as Error).message;
+    return new EngramError(
+      "unavailable",
+      `the copy was ${reason}: ${left ?? `nothing was written to ${label}`}`,
+    );
+  }
+  if (left === null) return error;
+  const failed = toEngramError(error);
+  return new EngramError(failed.code, `${failed.message}: ${left}`, {
+    cause: error,
+    details: failed.details,
+  });
+}
 
 /** The database a flag names; a SQLite file by its full path, so that its label says which file. */
 function locate(value: string | undefined, flag: "from" | "to"): DatabaseLocation {

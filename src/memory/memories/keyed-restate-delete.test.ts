@@ -145,3 +145,36 @@ describe("deleting a keyed fact", () => {
     assert.equal((await get(berlin.id)).validTo, "2025-08-01T00:00:00.000Z");
   });
 });
+
+describe("deleting an archived keyed fact", () => {
+  it("leaves one current fact when another value was written while it was archived", async () => {
+    const { engram, agent, add, get } = await setup();
+    const berlin = await add("Ada lives in Berlin", "2025-01-01T00:00:00Z");
+    const lisbon = await add("Ada lives in Lisbon", "2025-03-01T00:00:00Z");
+    await engram.memories.archive(agent.id, lisbon.id);
+    const porto = await add("Ada lives in Porto", "2025-09-01T00:00:00Z");
+    await engram.memories.delete(agent.id, lisbon.id);
+    const facts = await Promise.all([berlin, porto].map((m) => get(m.id)));
+    assert.deepEqual(chain(facts), [
+      {
+        text: "Ada lives in Berlin",
+        validTo: "2025-09-01T00:00:00.000Z",
+        supersededBy: porto.id,
+        supersedes: [],
+        trueSince: null,
+      },
+      {
+        text: "Ada lives in Porto",
+        validTo: null,
+        supersededBy: null,
+        supersedes: [berlin.id],
+        trueSince: null,
+      },
+    ]);
+    const found = await engram.search(agent.id, { query: "Ada lives", userId: "ada", recordAccess: false });
+    assert.deepEqual(
+      found.results.map((r) => r.text),
+      ["Ada lives in Porto"],
+    );
+  });
+});

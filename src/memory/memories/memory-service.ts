@@ -362,8 +362,22 @@ export class MemoryService {
     const read = async (id: string) => this.#ctx.store.memories.get(deleted.agentId, id);
     const closed = (await Promise.all((mark.supersedes ?? []).map(read))).filter((m) => m !== null);
     const successor = mark.supersededBy === undefined ? null : await read(mark.supersededBy);
-    const changed = closeGap(deleted, closed, successor);
+    let changed = closeGap(deleted, closed, successor);
     const known = new Map([...closed, ...(successor === null ? [] : [successor])].map((m) => [m.id, m]));
+    const match = keyedMatch(deleted);
+    let keys: Supersession["keys"] | undefined;
+    if (match !== null && changed.length > 0) {
+      // A fact made true again joins its key's chain as it stands: another fact of the key may have
+      // become current meanwhile (written while the deleted one was archived), and then closes it.
+      const since = startOf(deleted);
+      const [facts = []] = await this.#ctx.store.memories.keyFacts([{ ...match, since }]);
+      keys = [{ ...match, since, ids: facts.map((m) => m.id) }];
+      const patched = new Map(changed.map((m) => [m.id, m]));
+      const rest = facts.filter((m) => m.id !== deleted.id);
+      for (const m of rest) if (!known.has(m.id)) known.set(m.id, m);
+      const reopened = changed.filter((m) => !rest.some((r) => r.id === m.id));
+      changed = chainFacts([...reopened, ...rest.map((m) => patched.get(m.id) ?? m)]);
+    }
     const writes = changed.flatMap((after) => {
       const old = known.get(after.id) as Memory;
       if (isDeepStrictEqual(after, old)) return [];
@@ -375,11 +389,7 @@ export class MemoryService {
         },
       ];
     });
-    const match = keyedMatch(deleted);
-    if (match === null || writes.length === 0) return { writes, keys: undefined };
-    const since = startOf(deleted);
-    const [facts = []] = await this.#ctx.store.memories.keyFacts([{ ...match, since }]);
-    return { writes, keys: [{ ...match, since, ids: facts.map((m) => m.id) }] };
+    return { writes, keys: writes.length === 0 ? undefined : keys };
   }
 
   /**

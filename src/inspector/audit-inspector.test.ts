@@ -165,6 +165,29 @@ describe("the inspector, audited in headless Chromium", { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
+  it("shows a keyed fact said again as true since it was first said", async () => {
+    problems.length = 0;
+    for (const validFrom of ["2024-02-01T00:00:00Z", "2024-06-01T00:00:00Z"]) {
+      const response = await fetch(`${open.url}/v1/agents/${demo.agentId}/memories`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          text: "Ada plays the cello",
+          kind: "fact",
+          key: "user.instrument",
+          validFrom,
+        }),
+      });
+      assert.equal(response.status, 201);
+    }
+    await go(`/agents/${demo.agentId}/memory?key=user.instrument`);
+    const current = page.locator("#memory-list article", { hasText: "(still true)" });
+    await current.waitFor();
+    assert.match(await current.locator(".true-since").innerText(), /true since .*2024/);
+    assert.equal(await page.locator("#memory-list article .true-since").count(), 1);
+    assert.deepEqual(problems, []);
+  });
+
   it("wraps a long key or tag in a narrow window instead of scrolling the page sideways", async () => {
     const response = await fetch(`${open.url}/v1/agents/${demo.agentId}/memories`, {
       method: "POST",

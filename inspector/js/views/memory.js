@@ -352,6 +352,12 @@ function memoryCard(m, base, reload) {
           m.validTo === null ? "(still true)" : ["until ", time(m.validTo)],
         );
   const supersededBy = m.metadata?.sleeptime?.supersededBy;
+  // A keyed fact that says again what the one before it said: true since the first of them.
+  const trueSince = m.metadata?.sleeptime?.trueSince;
+  const restated =
+    typeof trueSince === "string" && trueSince !== m.validFrom
+      ? h("span", { class: "true-since" }, "said before: true since ", time(trueSince))
+      : null;
   return h(
     "article",
     { class: `memory${m.archivedAt === null ? "" : " archived"}`, "data-id": m.id },
@@ -366,6 +372,7 @@ function memoryCard(m, base, reload) {
       h("span", {}, m.userId === null ? "agent-wide" : `user ${m.userId}`),
       h("span", {}, `importance ${num(m.importance, 2)}`),
       validity,
+      restated,
       typeof supersededBy === "string" ? successor(supersededBy, base) : null,
       h("span", {}, "created ", time(m.createdAt)),
       m.archivedAt === null ? null : h("span", { class: "tag warn" }, "archived ", time(m.archivedAt)),

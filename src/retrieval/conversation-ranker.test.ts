@@ -69,6 +69,23 @@ describe("conversation search", () => {
     assert.ok((top?.components.lexicalScore ?? 0) > 0);
   });
 
+  it("puts the latest of turns that match alike first: a thing said again is found as last said", async () => {
+    const engram = createTestEngram();
+    const agent = await conversation(engram, [
+      ["s1", "Ada", "My favourite colour is teal."],
+      ["s2", "Ada", "My favourite colour is teal."],
+    ]);
+    const response = await engram.search(agent.id, {
+      query: "favourite colour",
+      sources: ["messages"],
+      k: 2,
+      recordAccess: false,
+    });
+    // The earlier is left out as a near-duplicate of the later.
+    assert.deepEqual(ids(response), ["t1"]);
+    assert.equal(response.suppressed.length, 1);
+  });
+
   it("credits a question's answer in its own conversation, however other users' turns came between", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "c" });

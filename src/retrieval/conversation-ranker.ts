@@ -219,7 +219,7 @@ export async function rankMessages(
     .filter((entry) => entry.score > 0)
     .sort(
       (a, b) =>
-        b.score - a.score || a.message.createdAt.localeCompare(b.message.createdAt) || a.order - b.order,
+        b.score - a.score || b.message.createdAt.localeCompare(a.message.createdAt) || a.order - b.order,
     )
     .slice(0, limit)
     .map(({ message, bm25, score }) => ({ message, bm25, score }));

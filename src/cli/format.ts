@@ -220,11 +220,12 @@ export function formatMessages(messages: readonly Message[]): string {
 
 /**
  * One line per result: its score and the signals behind it (rank in the full-text and the vector
- * ranking, recency, importance), then what was found. A memory not true now (closed, superseded,
- * or not yet begun, as `includeSuperseded` or `validAt` return them) carries its validity after
- * its text, as a prompt shows it.
+ * ranking, recency, importance), then what was found. A memory not true at `nowIso` (closed,
+ * superseded, or not yet begun, as `includeSuperseded` or `validAt` return them) carries its validity
+ * after its text, as a prompt shows it. `nowIso` is the searching engine's clock, so the notes agree
+ * with what the search itself took as now.
  */
-export function formatSearch(response: SearchResponse, nowIso = new Date().toISOString()): string {
+export function formatSearch(response: SearchResponse, nowIso: string): string {
   if (response.results.length === 0) return "no results";
   return table(
     ["SCORE", "LEXICAL", "VECTOR", "GRAPH", "RECENCY", "IMPORTANCE", "ID", "TEXT"],

@@ -99,8 +99,21 @@ export function shortTime(iso: string): string {
   return iso.replace("T", " ").slice(0, 16);
 }
 
-/** The first line of a text, cut to fit a table cell. */
+const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+
+/**
+ * The first line of a text, cut to fit a table cell of `max` terminal columns (wide characters count
+ * two): a longer line ends in `…`, cut between characters as the reader sees them, never inside one.
+ */
 export function oneLine(text: string, max = 72): string {
   const line = text.split("\n")[0] ?? "";
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  let width = 0;
+  let fits = 0;
+  for (const { segment, index } of graphemes.segment(line)) {
+    width += displayWidth(segment);
+    if (width > max) return `${line.slice(0, fits)}…`;
+    // Where to cut if the line turns out too wide: leaves a column for the ellipsis.
+    if (width < max) fits = index + segment.length;
+  }
+  return line;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Block } from "../core/types.ts";
 import { type BlockChange, blockLabel, expectedHead } from "../memory/blocks/schemas.ts";
+import { pieceOffset, textPiece } from "./text-piece.ts";
 import { defineTool } from "./tool.ts";
 
 /** Who MCP edits are recorded as: the client acts as the agent, so read-only blocks stay protected. */
@@ -49,12 +50,22 @@ export const blockList = defineTool({
 export const blockRead = defineTool({
   name: "block_read",
   title: "Read a memory block",
-  description: "Reads one memory block of the agent: its value, description, size and limit.",
-  fields: { label },
+  description:
+    "Reads one memory block of the agent: its description, size, limit and value, in pieces of at " +
+    "most 4,000 characters. A longer value is read on with offset (the previous nextOffset) and at " +
+    "(the first piece's commit), so every piece comes from the same version.",
+  fields: {
+    label,
+    offset: pieceOffset,
+    at: expectedHead
+      .optional()
+      .describe("The commit to read at (the first piece's commit); default the head of the branch."),
+  },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, { session, agentId }) {
-    const block = await session.engram.blocks.get(agentId, args.label);
-    return { agentId, commit: block.commit, block: blockView(block) };
+    const block = await session.engram.blocks.get(agentId, args.label, { at: args.at });
+    const { text, ...piece } = textPiece(block.value, args.offset, "block");
+    return { agentId, commit: block.commit, block: { ...blockView(block), value: text }, ...piece };
   },
 });
 

@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { validityNote } from "../agent/context-render.ts";
 import { toIso } from "../core/clock.ts";
-import { InvalidInputError } from "../core/errors.ts";
 import { filterInput } from "../core/filter/filter-parse.ts";
-import { MAX_RESULT_TEXT, resultText, wellFormedPrefix } from "../core/input-limits.ts";
+import { resultText } from "../core/input-limits.ts";
 import type { Memory, Message } from "../core/types.ts";
 import { memoryInput } from "../memory/memories/schemas.ts";
 import { messageInput } from "../memory/messages/message-service.ts";
 import { searchInput } from "../retrieval/search-schema.ts";
+import { pieceOffset, textPiece } from "./text-piece.ts";
 import { defineTool } from "./tool.ts";
 
 const search = searchInput.shape;
@@ -166,36 +166,15 @@ export const messageRead = defineTool({
     "conversation_search result cut short (truncated: true) is read on from its end with offset.",
   fields: {
     id: z.string().min(1).max(100).describe("The message's id (msg_…), from conversation_search."),
-    offset: z
-      .number()
-      .int()
-      .min(0)
-      .default(0)
-      .describe("The first character to return (default 0); the previous piece's nextOffset."),
+    offset: pieceOffset,
   },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(args, { session, agentId }) {
     const message = await session.engram.messages.get(agentId, args.id);
-    const chars = message.content.length;
-    if (args.offset > chars) {
-      throw new InvalidInputError(`offset: ${args.offset} is past the message's end (${chars} characters)`);
-    }
-    // Never start inside a surrogate pair: the piece begins at the pair's first half.
-    const from = isLowSurrogate(message.content.charCodeAt(args.offset)) ? args.offset - 1 : args.offset;
-    const content = wellFormedPrefix(message.content.slice(from), MAX_RESULT_TEXT);
-    const end = from + content.length;
-    return {
-      message: { ...messageView(message), content },
-      offset: from,
-      nextOffset: end < chars ? end : null,
-      chars,
-    };
+    const { text, ...piece } = textPiece(message.content, args.offset, "message");
+    return { message: { ...messageView(message), content: text }, ...piece };
   },
 });
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
-}
 
 const appendable = messageInput.pick({
   role: true,

@@ -99,3 +99,53 @@ describe("the MCP server's results", () => {
     );
   });
 });
+
+describe("block_read", () => {
+  it("cuts a long block at the bound, never inside a surrogate pair, and reads on at one commit", async () => {
+    const agent = await t.engram.agents.create({ name: "keeper" });
+    // The bound falls between the halves of the first emoji.
+    const value = `${"a".repeat(MAX_RESULT_TEXT - 1)}${"🙂 notes ".repeat(1_000)}end`;
+    await t.engram.blocks.set(agent.id, "notes", value, { limit: 20_000 });
+    const client = await t.connect("keeper");
+
+    const first = await call(client, "block_read", { label: "notes" });
+    assert.equal(first.block.value.length, MAX_RESULT_TEXT - 1);
+    assert.ok(/^a+$/.test(first.block.value));
+    assert.equal(first.offset, 0);
+    assert.equal(first.nextOffset, MAX_RESULT_TEXT - 1);
+    assert.equal(first.chars, value.length);
+    assert.equal(first.block.size, [...value].length);
+
+    // An edit between pieces does not mix versions: reading on at the first piece's commit.
+    await t.engram.blocks.set(agent.id, "notes", "rewritten");
+    let whole = first.block.value;
+    for (let offset: number | null = first.nextOffset; offset !== null; ) {
+      const piece = await call(client, "block_read", { label: "notes", offset, at: first.commit });
+      assert.equal(piece.offset, offset);
+      assert.equal(piece.commit, first.commit);
+      assert.ok(piece.block.value.length <= MAX_RESULT_TEXT);
+      assert.equal(piece.block.value, piece.block.value.toWellFormed());
+      whole += piece.block.value;
+      offset = piece.nextOffset;
+    }
+    assert.equal(whole, value);
+
+    const mid = await call(client, "block_read", {
+      label: "notes",
+      offset: MAX_RESULT_TEXT,
+      at: first.commit,
+    });
+    assert.equal(mid.offset, MAX_RESULT_TEXT - 1);
+    assert.ok(mid.block.value.startsWith("🙂"));
+    assert.match(
+      await failure(client, "block_read", { label: "notes", offset: value.length + 1, at: first.commit }),
+      /offset: \d+ is past the block's end/,
+    );
+
+    const short = await call(client, "block_read", { label: "notes" });
+    assert.deepEqual(
+      { value: short.block.value, offset: short.offset, nextOffset: short.nextOffset, chars: short.chars },
+      { value: "rewritten", offset: 0, nextOffset: null, chars: 9 },
+    );
+  });
+});

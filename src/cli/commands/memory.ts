@@ -1,3 +1,4 @@
+import { toIso } from "../../core/clock.ts";
 import { EngramError, InvalidInputError } from "../../core/errors.ts";
 import type { Memory } from "../../core/types.ts";
 import type { MemoryInput, MemoryPatch } from "../../memory/memories/schemas.ts";
@@ -327,7 +328,8 @@ export async function runSearch(
     weights: weights as SearchInput["weights"],
     filter: options.filter === undefined ? undefined : parseJsonObjectFlag(options.filter, "filter"),
   });
-  return { data: response, text: formatSearch(response), hint: searchHint(response) };
+  const now = toIso(engram.now());
+  return { data: response, text: formatSearch(response, now), hint: searchHint(response) };
 }
 
 /** The memory fields the flags of `memory add` set, leaving out the ones not given. */

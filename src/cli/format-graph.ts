@@ -1,6 +1,6 @@
 import { type Entity, nameInDetail, type Relation } from "../core/graph-types.ts";
 import type { EntityDetail } from "../graph/entity-service.ts";
-import { shortTime, table } from "./output.ts";
+import { oneLine, shortTime, table } from "./output.ts";
 
 /** One line per entity: its name, type and how often it is named. */
 export function formatEntities(entities: readonly Entity[]): string {
@@ -23,7 +23,7 @@ export function formatEntity(detail: EntityDetail, texts: ReadonlyMap<string, st
     named.length === 0
       ? ""
       : `\n\nNAMED IN (the latest ${named.length})\n${named
-          .map((m) => `${shortTime(m.at)}  ${m.source} ${m.id}  ${oneLine(texts.get(m.id) ?? "")}`)
+          .map((m) => `${shortTime(m.at)}  ${m.source} ${m.id}  ${flatLine(texts.get(m.id) ?? "")}`)
           .join("\n")}`;
   if (relations.length === 0) return `${head}\nno relations${tail}`;
   return `${head}\n\n${table(
@@ -39,9 +39,9 @@ export function formatEntity(detail: EntityDetail, texts: ReadonlyMap<string, st
 }
 
 /** A text on one line, cut to fit a terminal row. */
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
+/** A text flattened to one line of at most 100 columns (see output.ts `oneLine`). */
+function flatLine(text: string): string {
+  return oneLine(text.replace(/\s+/g, " ").trim(), 100);
 }
 
 function direction(r: Relation, key: string): string {

@@ -22,6 +22,7 @@ export type {
 } from "./agent/agent-runtime.ts";
 export type { ClientTool, ClientToolResult, PendingToolCall } from "./agent/client-tools.ts";
 export type { CompiledContext } from "./agent/context-compiler.ts";
+export type { EarlierMessages, SentMessage } from "./agent/messaging/earlier-messages.ts";
 export type { MessageHop, MessageOrigin } from "./agent/messaging/message-chain.ts";
 export type { ResponderName } from "./agent/responder-names.ts";
 export type { StepView } from "./agent/responders/responder.ts";
@@ -82,7 +83,7 @@ export type {
   Relation,
 } from "./core/graph-types.ts";
 export { ENTITY_TYPES } from "./core/graph-types.ts";
-export type { Group, GroupMember, GroupPattern } from "./core/group-types.ts";
+export type { Group, GroupMember, GroupPattern, GroupStep } from "./core/group-types.ts";
 export type { IdGenerator, IdKind } from "./core/ids.ts";
 export type {
   HttpMcpServer,
@@ -166,7 +167,7 @@ export type { Feedback, FeedbackService, FeedbackServices } from "./feedback/fee
 export type { TurnAdviceItem } from "./feedback/turn-advice.ts";
 export { extractEntities } from "./graph/entity-extractor.ts";
 export type { EntityDetail, EntityListInput, EntityService } from "./graph/entity-service.ts";
-export type { GroupEvent, GroupTurnResult } from "./groups/group-events.ts";
+export type { GroupEvent, GroupTurnResult, ReusedTurn } from "./groups/group-events.ts";
 export type { GroupInput, GroupMessageInput } from "./groups/group-input.ts";
 export type { GroupMessageOptions, GroupService, GroupStream } from "./groups/group-service.ts";
 export type { ContentPart } from "./images/content-parts.ts";

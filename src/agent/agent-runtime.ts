@@ -1,6 +1,7 @@
 import type { LanguageModel } from "ai";
 import { followingController } from "../core/abort.ts";
 import { InvalidInputError } from "../core/errors.ts";
+import type { GroupStep } from "../core/group-types.ts";
 import type { Agent, Job } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import type { ExperienceService } from "../experience/experience-service.ts";
@@ -22,6 +23,7 @@ import { EventChannel } from "./event-channel.ts";
 import { MEMORY_TOOL_NAMES, memoryTools } from "./memory-tools.ts";
 import type { BackgroundTurns } from "./messaging/background-turns.ts";
 import { type DeliveryServices, runDelivery, sendLater } from "./messaging/delivery.ts";
+import type { EarlierMessages } from "./messaging/earlier-messages.ts";
 import { findProjectAgent } from "./messaging/find-agent.ts";
 import type { MessageOrigin } from "./messaging/message-chain.ts";
 import {
@@ -75,6 +77,13 @@ export interface TurnOptions {
    * given: how a group's supervisor routes work.
    */
   messageTargets?: readonly MessageTarget[];
+  /** The group message, and its step, the turn answers: recorded in the user's message as `metadata.group`. */
+  group?: GroupStep;
+  /**
+   * What the earlier attempts of a retried group message sent to other agents: the turn's messaging
+   * tools take these results instead of sending the same messages again.
+   */
+  earlierMessages?: EarlierMessages;
 }
 
 /** An agent a turn may message (see `TurnOptions.messageTargets`). */
@@ -191,7 +200,14 @@ export class AgentRuntime {
     const responder = responderFor(settings, undefined);
     const tools = await this.#tools(
       agent,
-      { userId: parsed.userId, sessionId: undefined, turnId: "trn_inspect", settings, origin: null },
+      {
+        userId: parsed.userId,
+        sessionId: undefined,
+        turnId: "trn_inspect",
+        settings,
+        origin: null,
+        earlier: null,
+      },
       () => {},
     );
     const { context } = await compileContext(this.#compilerServices(), {
@@ -315,11 +331,19 @@ export class AgentRuntime {
           clientTools: new Set(Object.keys(options.clientTools ?? {})),
           resumed: null,
           origin,
+          group: options.group ?? null,
         };
         try {
           plan.tools = await this.#tools(
             agent,
-            { userId: parsed.userId, sessionId: parsed.sessionId, turnId, settings, origin },
+            {
+              userId: parsed.userId,
+              sessionId: parsed.sessionId,
+              turnId,
+              settings,
+              origin,
+              earlier: options.earlierMessages ?? null,
+            },
             (edit) => {
               plan.edits.push(edit);
               emit({ type: "memory-edit", ...edit });
@@ -475,8 +499,10 @@ export class AgentRuntime {
       sessionId: turn.sessionId,
       chain: [...(turn.origin?.chain ?? []), hop],
       maxHops: turn.settings.maxHops,
+      maxMessagesPerTurn: turn.settings.maxMessagesPerTurn,
       waitMs: turn.settings.messageWaitMs,
       targets: messageTargets === undefined ? null : new Map(messageTargets.map((t) => [t.id, t.name])),
+      earlier: turn.earlier,
     });
   }
 
@@ -526,6 +552,7 @@ interface ToolTurn {
   turnId: string;
   settings: RuntimeSettings;
   origin: MessageOrigin | null;
+  earlier: EarlierMessages | null;
 }
 
 function responderFor(settings: RuntimeSettings, stopWhen: TurnOptions["stopWhen"]): Responder {

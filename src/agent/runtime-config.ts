@@ -39,6 +39,12 @@ export const runtimeSettings = z.strictObject({
   messaging: z.boolean(),
   /** Most agent-to-agent messages in one chain (A → B → C is 2 hops); at least 1. */
   maxHops: z.number().int().min(1, "must be at least 1 (0 would forbid every message)").max(32),
+  /** Most agent-to-agent messages one turn may send, so that a chain's width is bounded as its length is. */
+  maxMessagesPerTurn: z
+    .number()
+    .int()
+    .min(1, "must be at least 1 (turn messaging off to forbid every message)")
+    .max(100),
   /** Longest `send_message_to_agent_and_wait` waits for the other agent's answer. */
   messageWaitMs: z.number().int().min(1).max(3_600_000),
 });
@@ -59,6 +65,7 @@ export const RUNTIME_DEFAULTS = {
   timeoutMs: 120_000,
   messaging: false,
   maxHops: 3,
+  maxMessagesPerTurn: 8,
   messageWaitMs: 60_000,
 } as const satisfies Partial<RuntimeSettings>;
 

@@ -2,6 +2,7 @@ import type { LanguageModel, Tool } from "ai";
 import type { z } from "zod";
 import { untilAborted } from "../core/abort.ts";
 import { EngramError, toEngramError } from "../core/errors.ts";
+import type { GroupStep } from "../core/group-types.ts";
 import { wellFormedPrefix } from "../core/input-limits.ts";
 import type { Agent, Message } from "../core/types.ts";
 import type { ImageInput } from "../images/content-parts.ts";
@@ -62,6 +63,8 @@ export interface TurnPlan {
   resumed: Message[] | null;
   /** Set when the message comes from another agent (its messaging tools): recorded as `metadata.from`. */
   origin: MessageOrigin | null;
+  /** Set when the turn answers a group's message: recorded as `metadata.group`. */
+  group: GroupStep | null;
 }
 
 export interface RunnerServices extends RuntimeServices {
@@ -236,6 +239,7 @@ function userMessage(plan: TurnPlan, compiled?: CompiledTurn): MessageInput {
     metadata: {
       turnId: plan.turnId,
       ...(plan.origin === null ? {} : { from: { ...plan.origin } }),
+      ...(plan.group === null ? {} : { group: { ...plan.group } }),
       ...context,
       ...imageMetadata(plan.imageRecord),
     },

@@ -29,3 +29,14 @@ export interface Group {
   maxTurns: number | null;
   createdAt: string;
 }
+
+/**
+ * Where a turn stands in a message to a group, recorded in the turn's user message as
+ * `metadata.group`: the group, the message's run (kept when the message is retried) and the step
+ * (a round-robin speaker's turn, from 0; a supervisor's or a primary's turn is step 0).
+ */
+export interface GroupStep {
+  groupId: string;
+  runId: string;
+  step: number;
+}

@@ -18,6 +18,7 @@ export const ID_PREFIX = {
   webhook: "whk",
   delivery: "dlv",
   group: "grp",
+  groupRun: "grn",
   block: "blk",
 } as const;
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { RESPONDERS } from "../agent/responder-names.ts";
 import { turnInput } from "../agent/turn-input.ts";
 import { GROUP_PATTERNS } from "../core/group-types.ts";
+import { ID_PREFIX } from "../core/ids.ts";
 
 const agentRef = z.string().min(1, "must not be empty").max(200);
 const responder = z.enum(RESPONDERS, { error: `must be one of ${RESPONDERS.join(", ")}` });
@@ -24,6 +25,21 @@ export const groupInput = z.strictObject({
 });
 export type GroupInput = z.input<typeof groupInput>;
 
-/** A message to a group: as a message to an agent, without per-turn settings. */
-export const groupMessageInput = turnInput.pick({ content: true, userId: true, sessionId: true, name: true });
+/**
+ * A message to a group: as a message to an agent, without per-turn settings; `retryOf` sends it again
+ * as a retry of the earlier message's run, reusing the turns that succeeded.
+ */
+export const groupMessageInput = turnInput
+  .pick({ content: true, userId: true, sessionId: true, name: true })
+  .extend({
+    retryOf: z
+      .string()
+      .min(1, "must not be empty")
+      .max(200)
+      .refine(
+        (id) => id.startsWith(`${ID_PREFIX.groupRun}_`),
+        "must be a group message's run id (grn_…), as its result or its error names it",
+      )
+      .optional(),
+  });
 export type GroupMessageInput = z.input<typeof groupMessageInput>;

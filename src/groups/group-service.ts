@@ -7,13 +7,17 @@ import { InvalidInputError, NotFoundError, toEngramError } from "../core/errors.
 import type { Group, GroupMember } from "../core/group-types.ts";
 import type { Agent, Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
+import { contentText } from "../images/content-parts.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import { pageInput, pageOf } from "../memory/pagination.ts";
 import type { ProjectService } from "../memory/projects/project-service.ts";
 import type { GroupEvent, GroupTurnResult } from "./group-events.ts";
 import { type GroupInput, type GroupMessageInput, groupInput, groupMessageInput } from "./group-input.ts";
+import { type EarlierRun, earlierRun } from "./group-retry.ts";
 import { runGroup } from "./group-run.ts";
 import { type Exchange, refinableBlocks } from "./sleeptime-refine.ts";
+
+type GroupMessage = ReturnType<typeof groupMessageInput.parse>;
 
 /** A streamed group message: its events, ending with `group-done` or `error`. */
 export interface GroupStream extends AsyncIterable<GroupEvent> {
@@ -143,8 +147,11 @@ export class GroupService {
   }
 
   /**
-   * Runs a message through the group and resolves when every turn it ran is persisted.
-   * @throws EngramError as an agent's turn would, naming the turn that failed.
+   * Runs a message through the group and resolves when every turn it ran is persisted. With
+   * `retryOf` (the `runId` of a message that failed), the same message runs again as that run: the
+   * steps that succeeded are reused, only the failed ones and those after them run.
+   * @throws EngramError as an agent's turn would, naming the turn that failed and, in `details.runId`,
+   *   the message's run.
    */
   async send(
     id: string,
@@ -199,8 +206,10 @@ export class GroupService {
         channel.push({
           type: "group-done",
           groupId: result.groupId,
+          runId: result.runId,
           answer: result.answer,
           turnIds: result.turns.map((t) => t.turnId),
+          reused: result.reused,
         });
         channel.close();
       },
@@ -215,7 +224,7 @@ export class GroupService {
   }
 
   async #prepare(id: string, input: GroupMessageInput) {
-    const parsed = parseInput(groupMessageInput, input, "group message");
+    const { retryOf, ...parsed } = parseInput(groupMessageInput, input, "group message");
     const group = await this.#require(id);
     const agents = new Map<string, Agent>();
     for (const agentId of [group.managerId, ...group.members.map((m) => m.agentId)]) {
@@ -226,9 +235,40 @@ export class GroupService {
     }
     if (group.members.length === 0)
       throw new InvalidInputError(`group ${group.id} has no members left: its agents were deleted`);
+    const earlier =
+      retryOf === undefined ? null : await this.#earlier(group, retryOf, parsed.userId, parsed.content);
     const refine = (primary: Agent, background: Agent, exchange: Exchange) =>
       this.#services.background.add(this.#services.refine(primary, background, exchange));
-    return { runtime: this.#services.runtime(), group, agents, input: parsed, refine };
+    return {
+      runtime: this.#services.runtime(),
+      group,
+      agents,
+      input: parsed,
+      runId: retryOf ?? this.#ctx.generateId("groupRun"),
+      earlier,
+      refine,
+    };
+  }
+
+  /**
+   * What the earlier attempts of the run a retry names recorded. A run none of whose turns started
+   * has recorded nothing: it runs in full.
+   * @throws InvalidInputError when the run was sent another message.
+   */
+  async #earlier(
+    group: Group,
+    runId: string,
+    userId: string | undefined,
+    content: GroupMessage["content"],
+  ): Promise<EarlierRun> {
+    const earlier = await earlierRun(this.#ctx.store, group, runId, userId);
+    const first = earlier.steps.find((s) => s.step === 0);
+    const text = contentText(content);
+    if (first !== undefined && first.content !== (text.trim() === "" ? "[image]" : text))
+      throw new InvalidInputError(
+        `invalid group message: retryOf: run ${runId} was sent another message: send the same content to retry it`,
+      );
+    return earlier;
   }
 
   /** A sleeptime group's background agent must share a block it may write with the primary. */

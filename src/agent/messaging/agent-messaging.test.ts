@@ -164,6 +164,63 @@ describe("agent messaging", () => {
     assert.equal((await engram.messages.list(agents.c.id)).items.length, 0);
   });
 
+  it("a turn sends at most maxMessagesPerTurn messages (8 by default): the ones past it are refused and nothing is queued for them", async () => {
+    const burst = Array.from({ length: 10 }, (_, i) => ask("b", `task ${i}`, false).toolCalls).flat();
+    const { engram, agents } = await team({
+      a: [{ toolCalls: burst }, { text: "done" }],
+      b: () => ({ text: "ok" }),
+    });
+    const result = await engram.runtime.send(agents.a.id, { content: "fan out" });
+    await engram.runtime.settled();
+    const results = toolResults(result.messages);
+    assert.equal(results.filter(([isError]) => !isError).length, 8);
+    const refused = results.filter(([isError]) => isError);
+    assert.equal(refused.length, 2);
+    for (const [, content] of refused)
+      assert.match(String(content), /sent 8 messages, the limit of 8 per turn \(maxMessagesPerTurn\)/);
+    assert.equal((await engram.sleeptime.list(agents.b.id, { kind: "deliver" })).items.length, 8);
+    const heard = (await engram.messages.list(agents.b.id)).items.filter((m) => m.role === "user");
+    assert.equal(heard.length, 8);
+  });
+
+  it("maxMessagesPerTurn counts both tools, in each turn of a chain: a recipient that fans out is bounded too", async () => {
+    const { engram, agents } = await team(
+      {
+        a: [
+          { toolCalls: [...ask("b", "go wide").toolCalls, ...ask("c", "and you", false).toolCalls] },
+          { text: "done" },
+        ],
+        b: [
+          {
+            toolCalls: [
+              ...ask("c", "one").toolCalls,
+              ...ask("c", "two").toolCalls,
+              ...ask("c", "three").toolCalls,
+            ],
+          },
+          { text: "b is done" },
+        ],
+        c: () => ({ text: "ok" }),
+      },
+      { messaging: true, maxMessagesPerTurn: 2 },
+    );
+    const result = await engram.runtime.send(agents.a.id, { content: "start" });
+    await engram.runtime.settled();
+    assert.deepEqual(
+      toolResults(result.messages).map(([isError]) => isError),
+      [false, false],
+    );
+    const bResults = toolResults((await engram.messages.list(agents.b.id)).items);
+    assert.equal(bResults.filter(([isError]) => !isError).length, 2);
+    assert.match(
+      String(bResults.find(([isError]) => isError)?.[1]),
+      /the limit of 2 per turn \(maxMessagesPerTurn\)/,
+    );
+    // c heard a's message and two of b's three.
+    const heard = (await engram.messages.list(agents.c.id)).items.filter((m) => m.role === "user");
+    assert.equal(heard.length, 3);
+  });
+
   it("messaging a missing agent, itself, or an agent of another project is a tool error that reaches no one", async () => {
     const { engram, agents } = await team({
       a: [
@@ -233,11 +290,15 @@ describe("agent messaging", () => {
     assert.ok(!context.sections.tools.names.includes("send_message_to_agent"));
   });
 
-  it("a hop limit of 0 is refused when the agent is created or updated, and nothing changes", async () => {
+  it("a hop or message limit of 0 is refused when the agent is created or updated, and nothing changes", async () => {
     const engram = createTestEngram();
     await assert.rejects(
       engram.agents.create({ name: "zero", metadata: { runtime: { messaging: true, maxHops: 0 } } }),
       /invalid agent metadata\.runtime: maxHops: must be at least 1/,
+    );
+    await assert.rejects(
+      engram.agents.create({ name: "zero", metadata: { runtime: { maxMessagesPerTurn: 0 } } }),
+      /invalid agent metadata\.runtime: maxMessagesPerTurn: must be at least 1/,
     );
     assert.equal((await engram.agents.list()).items.length, 0);
     const agent = await engram.agents.create({ name: "ok" });

@@ -56,6 +56,21 @@ export function checkNextHop(
     );
 }
 
+/**
+ * Checks that a turn that has sent `sent` messages may send one more: at most `maxMessagesPerTurn`,
+ * so that a chain, whose length `maxHops` bounds, is bounded in width too.
+ * The error goes back to the model as the tool's result.
+ * @throws EngramError `invalid_input` past the limit.
+ */
+export function checkFanOut(sent: number, maxMessagesPerTurn: number): void {
+  if (sent < maxMessagesPerTurn) return;
+  throw new EngramError(
+    "invalid_input",
+    `this turn has sent ${sent} messages, the limit of ${maxMessagesPerTurn} per turn (maxMessagesPerTurn): answer with what you have instead`,
+    { details: { reason: "message_limit", maxMessagesPerTurn } },
+  );
+}
+
 /** The sender's turn and the turns before it that wait, link by link, on the one after them. */
 function waitingTurns(chain: readonly MessageHop[]): MessageHop[] {
   const out: MessageHop[] = [];

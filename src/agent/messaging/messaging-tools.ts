@@ -6,7 +6,8 @@ import { MAX_MESSAGE_CHARS } from "../../memory/messages/message-service.ts";
 import { aiSdk } from "../../models/ai-sdk.ts";
 import { toolError } from "../memory-tools.ts";
 import type { TurnResult } from "../turn-events.ts";
-import { checkNextHop, type MessageHop, type MessageOrigin } from "./message-chain.ts";
+import type { EarlierMessages } from "./earlier-messages.ts";
+import { checkFanOut, checkNextHop, type MessageHop, type MessageOrigin } from "./message-chain.ts";
 
 /** The agent-messaging tools, by name (offered when the agent's `messaging` setting is on). */
 export const MESSAGING_TOOL_NAMES = ["send_message_to_agent", "send_message_to_agent_and_wait"] as const;
@@ -42,9 +43,13 @@ export interface MessagingScope {
   /** The chain so far, ending with the sender's own turn. */
   chain: MessageHop[];
   maxHops: number;
+  /** Messages this turn may send, both tools together. */
+  maxMessagesPerTurn: number;
   waitMs: number;
   /** When set (a group's supervisor), the only agents that may be messaged: id → name. */
   targets: ReadonlyMap<string, string> | null;
+  /** When set (a retried group message), messages earlier attempts sent, taken instead of sending them again. */
+  earlier: EarlierMessages | null;
 }
 
 let inputSchema: ReturnType<typeof messageInput> | undefined;
@@ -60,17 +65,25 @@ function messageInput() {
 
 /**
  * `send_message_to_agent` (the other agent answers in its own turn, in the background, and its
- * reply stays in its conversation; the delivery is queued durably before the tool returns) and `send_message_to_agent_and_wait` (its turn runs now and its
- * answer is the tool's result). Each message is recorded in the receiving conversation with its
- * sender, the sender's turn and the chain before it; a chain past `maxHops`, or a wait that would
- * wait on itself, is refused as a tool error the model can react to.
+ * reply stays in its conversation; the delivery is queued durably before the tool returns) and
+ * `send_message_to_agent_and_wait` (its turn runs now and its answer is the tool's result). Each
+ * message is recorded in the receiving conversation with its sender, the sender's turn and the chain
+ * before it; a chain past `maxHops`, a message past the turn's `maxMessagesPerTurn`, or a wait that
+ * would wait on itself, is refused as a tool error the model can react to, and nothing is sent for it. In a retried group message, a message an earlier
+ * attempt sent already is not sent again: the tool answers with the earlier result, `reused: true`.
  */
 export function messagingTools(services: MessagingServices, scope: MessagingScope): Record<string, Tool> {
   const { tool } = aiSdk();
   inputSchema ??= messageInput();
+  // Counted as each message is let through, before anything awaits: a step's calls run at once.
+  let sent = 0;
   const send = async (wait: boolean, input: { agent: string; message: string }, toolCallId: string) => {
     const target = await resolveTarget(services, scope, input.agent);
     checkNextHop(scope.chain, target, { maxHops: scope.maxHops, wait });
+    const earlier = scope.earlier?.take(target.id, input.message, wait ? "wait" : "async");
+    if (earlier !== undefined) return { target, earlier, message: null };
+    checkFanOut(sent, scope.maxMessagesPerTurn);
+    sent++;
     const sender = scope.chain.at(-1) as MessageHop;
     const message: AgentMessage = {
       content: input.message,
@@ -86,7 +99,7 @@ export function messagingTools(services: MessagingServices, scope: MessagingScop
         chain: scope.chain,
       },
     };
-    return { target, message };
+    return { target, earlier: null, message };
   };
   const others =
     scope.targets === null ? "" : ` The agents you can message: ${[...scope.targets.values()].join(", ")}.`;
@@ -96,8 +109,16 @@ export function messagingTools(services: MessagingServices, scope: MessagingScop
       inputSchema,
       execute: async (input, { toolCallId }) => {
         try {
-          const { target, message } = await send(false, input, toolCallId);
-          const job = await services.sendLater(target, message);
+          const sending = await send(false, input, toolCallId);
+          const { target } = sending;
+          if (sending.earlier !== null) {
+            const { turnId } = sending.earlier;
+            return { delivered: true, agent: target.name, agentId: target.id, turnId, reused: true };
+          }
+          const job = await services.sendLater(target, sending.message).catch((error: unknown) => {
+            sent--; // nothing was queued
+            throw error;
+          });
           return { delivered: true, agent: target.name, agentId: target.id, deliveryJobId: job.id };
         } catch (error) {
           throw toolError(error);
@@ -109,10 +130,15 @@ export function messagingTools(services: MessagingServices, scope: MessagingScop
       inputSchema,
       execute: async (input, { toolCallId, abortSignal }) => {
         try {
-          const { target, message } = await send(true, input, toolCallId);
+          const sending = await send(true, input, toolCallId);
+          const { target } = sending;
+          if (sending.earlier !== null) {
+            const { turnId, answer } = sending.earlier;
+            return { agent: target.name, agentId: target.id, turnId, answer, reused: true };
+          }
           const budget = AbortSignal.timeout(scope.waitMs);
           const signal = abortSignal === undefined ? budget : AbortSignal.any([abortSignal, budget]);
-          const result = await services.answer(target, message, signal);
+          const result = await services.answer(target, sending.message, signal);
           return { agent: target.name, agentId: target.id, turnId: result.turnId, answer: result.answer };
         } catch (error) {
           throw toolError(error);

@@ -68,10 +68,17 @@ const send = defineCommand({
     user: { type: "string", arg: "USER", help: "the end user speaking: the conversations are theirs" },
     session: { type: "string", arg: "ID", help: "a session id recorded on the messages" },
     name: { type: "string", arg: "NAME", help: "the speaker's name, shown to the models" },
+    retry: {
+      type: "string",
+      arg: "RUN_ID",
+      help: "send the same message again as a retry of this run: only what failed runs again",
+    },
   },
   details: [
     "Prints the group's answer; for a round-robin group, each turn's answer after its agent's name.",
-    "With --json, the whole result: the answer and every turn the group ran.",
+    "With --json, the whole result: the answer, every turn the group ran and its runId. A message",
+    "that fails names its run (with --json, error.details.runId); --retry RUN_ID with the same text",
+    "reuses the turns that answered, marked (reused), and runs only the rest.",
     ID_DETAILS,
   ].join("\n"),
   async run({ args, options }, ctx) {
@@ -83,10 +90,15 @@ const send = defineCommand({
       userId: options.user,
       sessionId: options.session,
       name: options.name,
+      retryOf: options.retry,
     });
     if (group.pattern !== "round-robin") return { data: result, text: result.answer };
     const names = await agentNames(engram, group);
-    const text = result.turns.map((t) => `${names.get(t.agentId) ?? t.agentId}: ${t.answer}`).join("\n");
+    const line = (agentId: string, answer: string) => `${names.get(agentId) ?? agentId}: ${answer}`;
+    const text = [
+      ...result.reused.map((t) => `${line(t.agentId, t.answer ?? "")} (reused)`),
+      ...result.turns.map((t) => line(t.agentId, t.answer)),
+    ].join("\n");
     return { data: result, text };
   },
 });

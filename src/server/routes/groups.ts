@@ -35,11 +35,33 @@ const GroupSchema = z
   })
   .openapi("Group");
 
+const ReusedTurnSchema = z
+  .object({
+    step: z.number().int().nullable().openapi({
+      description:
+        "the step it answered (a round-robin speaker's turn, from 0); null: a worker's answer the supervisor took again",
+    }),
+    agentId: z.string(),
+    turnId: z.string(),
+    answer: z
+      .string()
+      .nullable()
+      .openapi({ description: "null: a message the supervisor sent without waiting" }),
+  })
+  .openapi("ReusedTurn");
+
 const GroupTurnResultSchema = z
   .object({
     groupId: z.string(),
+    runId: z.string().openapi({
+      example: "grn_01jd8x0k5m2n3p4q5r6s7t8v9w",
+      description: "the message's run, which retryOf takes; a retry keeps it",
+    }),
     answer: z.string(),
-    turns: z.array(TurnResultSchema),
+    turns: z.array(TurnResultSchema).openapi({ description: "the turns this request ran" }),
+    reused: z
+      .array(ReusedTurnSchema)
+      .openapi({ description: "turns of earlier attempts a retry took instead of running them again" }),
   })
   .openapi("GroupTurnResult");
 
@@ -109,17 +131,25 @@ const send = createRoute({
   path: "/v1/groups/{groupId}/messages",
   operationId: "groups.send",
   tags: ["groups"],
-  summary: "Run a message through the group ({content, userId?, stream?})",
+  summary: "Run a message through the group ({content, userId?, retryOf?, stream?})",
   description: [
     "Blocking, the reply is the group's answer and every turn it ran. With `stream: true` it is a",
     "stream of server-sent events: each turn's events as an agent's stream has them (start, text-delta,",
-    "tool-call, …, done), then group-done; or an error event, which ends it.",
+    "tool-call, …, done), then group-done; or an error event, which ends it. A failed message's error",
+    "names its run (`details.runId`): sending the same message with `retryOf` set to it runs only the",
+    "steps that failed or did not run, and reuses the turns that answered (listed in `reused`).",
   ].join(" "),
   request: {
     params: groupParams,
     body: jsonRequest(
       groupMessageInput
-        .extend({ stream: z.boolean().optional().openapi({ description: "answer with server-sent events" }) })
+        .extend({
+          retryOf: groupMessageInput.shape.retryOf.openapi({
+            description:
+              "the runId of an earlier, failed send of this message: rerun only what did not answer",
+          }),
+          stream: z.boolean().optional().openapi({ description: "answer with server-sent events" }),
+        })
         .openapi("GroupMessageRequest"),
     ),
   },

@@ -3,7 +3,7 @@ import type { Memory } from "../core/types.ts";
 import { queryTerms } from "../retrieval/query-terms.ts";
 import { markOf } from "./change-set.ts";
 import { mergeInto, supersede } from "./consolidate.ts";
-import { isUndecidedFact } from "./decide-switch.ts";
+import { freshFacts } from "./fresh-facts.ts";
 import type { JobRun } from "./job-run.ts";
 import { lastResult } from "./last-run.ts";
 import { compareAge, isCurrent, startOf } from "./memory-scan.ts";
@@ -11,7 +11,6 @@ import { askModel, malformed } from "./model-json.ts";
 import { jaccard, similarityTerms } from "./near-duplicates.ts";
 
 const EVENTS = ["ADD", "UPDATE", "DELETE", "NOOP"] as const;
-const PAGE = 500;
 
 const decisions = z.object({
   facts: z
@@ -44,20 +43,16 @@ interface Question {
 export async function decide(run: JobRun): Promise<void> {
   const options = run.options.decide;
   const now = run.ctx.now();
-  const since = await lastResult(run);
-  const through = typeof since?.decidedThrough === "string" ? since.decidedThrough : "";
-  // The first fact a job was queued for bounds only the first decision ever (older facts were there
-  // before it was wanted); after that, the watermark does, so facts a full batch left are not lost.
-  const start = since === null ? (run.fromMemory ?? "") : "";
-  const fresh = await freshFacts(run, now, start, through);
-  const batch = fresh.slice(0, options.maxFacts);
+  const { batch, left, cursor } = await freshFacts(run, await lastResult(run), now, options.maxFacts);
   run.stats.facts = batch.length;
-  if (fresh.length > batch.length) run.stats.left = fresh.length - batch.length;
-  // Every fact of the batch is past `through`, so the last one is the new watermark.
-  run.extra.decidedThrough = batch.at(-1)?.id ?? through;
+  if (left.length > 0) run.stats.left = left.length;
+  run.extra.decidedThroughSeq = cursor;
   const questions: Question[] = [];
+  // The new facts committed after the one asked about: it is shown to them in their turn.
+  const later = new Set([...batch.map((m) => m.id), ...left]);
   for (const fact of batch) {
-    const candidates = await candidatesOf(run, fact, options.candidates, now);
+    later.delete(fact.id);
+    const candidates = await candidatesOf(run, fact, later, options.candidates, now);
     if (candidates.length > 0) questions.push({ fact, candidates });
   }
   if (questions.length === 0) {
@@ -126,38 +121,21 @@ export async function decide(run: JobRun): Promise<void> {
   );
 }
 
-/**
- * The undecided facts current now that are past the watermark `through` and not before `from`, oldest
- * first: read newest first down to the watermark, so only what is new is read.
- */
-async function freshFacts(run: JobRun, now: number, from: string, through: string): Promise<Memory[]> {
-  const out: Memory[] = [];
-  for (let after: string | undefined; ; ) {
-    const page = await run.ctx.store.memories.list(
-      { agentId: run.agent.id, kinds: ["fact"], archived: "exclude" },
-      { after, limit: PAGE },
-    );
-    const newer = page.filter((m) => m.id >= from && m.id > through);
-    out.push(...newer.filter((m) => isCurrent(m, now) && isUndecidedFact(m)));
-    const last = page.at(-1);
-    if (last === undefined || page.length < PAGE || newer.length < page.length) break;
-    after = last.id;
-  }
-  return out.reverse();
-}
-
 /** Facts a full-text search reads for each new one: the best by BM25, compared by shared terms. */
 const CANDIDATE_POOL = 50;
 
 /**
- * The facts a new one is compared with: current facts of the same agent and user, written before it,
- * that share a term with it, the most similar first. They are found by a full-text search of the
- * agent's facts (at most CANDIDATE_POOL a fact), so an old fact is found however many there are,
- * and a decision reads the same whatever the agent's size.
+ * The facts a new one is compared with: current facts of the same agent and user that share a term
+ * with it, the most similar first, but for itself and the new facts committed after it (`later`: it is
+ * shown to them in their turn). So a fact committed late meets those committed before it, whatever
+ * their ids. They are found by a full-text search of the agent's facts (at most CANDIDATE_POOL a
+ * fact), so an old fact is found however many there are, and a decision reads the same whatever the
+ * agent's size.
  */
 async function candidatesOf(
   run: JobRun,
   fact: Memory,
+  later: ReadonlySet<string>,
   max: number,
   now: number,
 ): Promise<Question["candidates"]> {
@@ -175,7 +153,7 @@ async function candidatesOf(
   );
   return hits
     .map((hit) => hit.item)
-    .filter((m) => m.id < fact.id && m.userId === fact.userId && isCurrent(m, now))
+    .filter((m) => m.id !== fact.id && !later.has(m.id) && m.userId === fact.userId && isCurrent(m, now))
     .map((memory) => ({ memory, similarity: jaccard(terms, similarityTerms(memory.text)) }))
     .filter((c) => c.similarity > 0)
     .sort((a, b) => b.similarity - a.similarity || compareAge(b.memory, a.memory))

@@ -97,6 +97,24 @@ export function webhookCases(kit: SuiteKit): void {
     });
   });
 
+  it("webhooks: a try begun claims the webhook and is counted on its event, whoever began the earlier ones", async () => {
+    await withStore(async (store) => {
+      const { project } = await seed(store);
+      const hook = webhook(project.id);
+      await store.webhooks.create(hook, event(project.id, "webhook.created"));
+      assert.equal(await store.webhooks.beginTry(hook.id, "eng_a", 5, 0, 1_000), 1);
+      assert.equal(await store.webhooks.beginTry(hook.id, "eng_a", 5, 10, 1_000), 2);
+      assert.equal(await store.webhooks.beginTry(hook.id, "eng_b", 5, 999, 2_000), null, "a's claim holds");
+      assert.equal(await store.webhooks.beginTry(hook.id, "eng_b", 5, 1_000, 2_000), 3, "a's tries count");
+      assert.equal(await store.webhooks.claim(hook.id, "eng_a", 1_999, 3_000), false, "b holds it now");
+      assert.equal(await store.webhooks.beginTry(hook.id, "eng_b", 6, 1_001, 2_000), 1, "the next event");
+      const off = webhook(project.id, { enabled: false });
+      await store.webhooks.create(off, event(project.id, "webhook.created"));
+      assert.equal(await store.webhooks.beginTry(off.id, "eng_a", 5, 0, 1_000), null);
+      assert.equal(await store.webhooks.beginTry(id("whk"), "eng_a", 5, 0, 1_000), null);
+    });
+  });
+
   it("webhooks: an outcome logs its attempts and moves the cursor on, never back; disabling writes its event", async () => {
     await withStore(async (store) => {
       const { project } = await seed(store);

@@ -187,6 +187,13 @@ export interface WebhookStore {
    * owner holds it and it has not lapsed by `nowMs`. Returns whether `owner` holds it now.
    */
   claim(id: string, owner: string, nowMs: number, expiresMs: number): Promise<boolean>;
+  /**
+   * Claims the webhook as `claim` does and, in the same statement, counts a try of the event at `seq`
+   * as begun. Returns the try's number among every try begun on that event, by any owner (those that
+   * ended with no outcome recorded, their owner having lost its claim or stopped, included), or null
+   * when another owner holds the webhook (nothing is counted).
+   */
+  beginTry(id: string, owner: string, seq: number, nowMs: number, expiresMs: number): Promise<number | null>;
   /** Gives the claim up, if `owner` still has it. */
   release(id: string, owner: string): Promise<void>;
   /** Records an event's delivery attempts and moves the webhook on, in one transaction. */

@@ -159,30 +159,53 @@ export function startWebhookDispatcher(
   };
 
   /**
-   * Tries one event until it is accepted or the tries run out; null when the claim on the webhook
-   * was lost between two tries (its lease lapsed and another server took it).
+   * Tries one event until it is accepted or its tries run out; null when the claim on the webhook
+   * was lost between two tries (its lease lapsed and another server took it). Tries are counted in
+   * the store as each begins, by whichever server holds the webhook, so the tries of a server that
+   * lost its claim or stopped before recording them use up the event's `maxAttempts` too: a delivery
+   * whose lease keeps being lost ends as failed like any other.
    */
   const deliver = async (webhook: SignableWebhook, event: EngramEvent): Promise<DeliveryOutcome | null> => {
     const body = JSON.stringify({ webhookId: webhook.id, event });
     const url = new URL(webhook.url);
     const attempts: WebhookDelivery[] = [];
-    for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
-      if (attempt > 1) {
-        const wait = Math.min(settings.backoffMs * 2 ** (attempt - 2), settings.maxBackoffMs);
+    const logged = (attempt: number, status: number | null, error: string | null, ms: number) =>
+      attempts.push({
+        id: ctx.generateId("delivery"),
+        webhookId: webhook.id,
+        eventSeq: event.seq,
+        eventId: event.id,
+        eventKind: event.kind,
+        attempt,
+        status,
+        ok: error === null,
+        error,
+        durationMs: ms,
+        createdAt: nowIso(ctx),
+      });
+    /** The tries accounted for here: made by this server, or logged as lost. */
+    let known = 0;
+    for (;;) {
+      if (known > 0) {
+        const wait = Math.min(settings.backoffMs * 2 ** (known - 1), settings.maxBackoffMs);
         if (!(await sleep(wait, stopping.signal))) break;
-        // Retries can outlast the lease: renew it, so no other server starts on this event meanwhile;
-        // if one has already, it is sending the event, and this server stops.
-        const now = ctx.now();
-        if (
-          !(await ctx.store.webhooks.claim(
-            webhook.id,
-            owner,
-            now,
-            now + settings.leaseMs + settings.timeoutMs,
-          ))
-        )
-          return null;
       }
+      // Each try renews the claim for as long as it can take, so no other server starts on this
+      // event meanwhile; if one has already (the lease lapsed during the wait), it is sending the
+      // event, and this server stops.
+      const now = ctx.now();
+      const attempt = await ctx.store.webhooks.beginTry(
+        webhook.id,
+        owner,
+        event.seq,
+        now,
+        now + settings.leaseMs + settings.timeoutMs,
+      );
+      if (attempt === null) return null;
+      const lost = attempt - 1 - known;
+      if (lost > 0) logged(attempt - 1, null, leaseLost(lost, settings.leaseMs + settings.timeoutMs), 0);
+      if (attempt > settings.maxAttempts) break;
+      known = attempt;
       const started = performance.now();
       const timestamp = Math.floor(ctx.now() / 1000);
       let status: number | null = null;
@@ -211,20 +234,8 @@ export function startWebhookDispatcher(
           (failure as { code?: unknown }).code === "forbidden" ||
           (failure as { code?: unknown }).code === "ENONPUBLIC";
       }
-      attempts.push({
-        id: ctx.generateId("delivery"),
-        webhookId: webhook.id,
-        eventSeq: event.seq,
-        eventId: event.id,
-        eventKind: event.kind,
-        attempt,
-        status,
-        ok: error === null,
-        error,
-        durationMs: Math.round(performance.now() - started),
-        createdAt: nowIso(ctx),
-      });
-      if (error === null || final) break;
+      logged(attempt, status, error, Math.round(performance.now() - started));
+      if (error === null || final || attempt >= settings.maxAttempts) break;
     }
     const ok = attempts.at(-1)?.ok === true;
     const failures = ok ? 0 : webhook.consecutiveFailures + 1;
@@ -289,6 +300,13 @@ export function startWebhookDispatcher(
       await Promise.allSettled([...active.values()]);
     },
   };
+}
+
+/** What the delivery log says of `n` tries that began and ended with no outcome recorded. */
+function leaseLost(n: number, leaseMs: number): string {
+  const times = n === 1 ? "1 time" : `${n} times`;
+  const tries = n === 1 ? "the try" : "each try";
+  return `lease lost ${times}: the receiver did not answer within the ${leaseMs} ms lease of ${tries}, or the server sending it stopped first`;
 }
 
 function skipTo(webhook: StoredWebhook, seq: number, at: string): DeliveryOutcome {

@@ -124,6 +124,15 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     // As SQLite's migration 31: the distinct speaker names of one user's messages, one seek each.
     sql: "CREATE INDEX IF NOT EXISTS messages_user_names ON messages (agent_id, user_id, name) WHERE user_id IS NOT NULL AND name IS NOT NULL;",
   },
+  {
+    version: 18,
+    name: "webhooks: the tries begun on the event being delivered",
+    // As SQLite's migration 32: tries counted as they begin, so lost ones use up the attempts too.
+    sql: `
+      ALTER TABLE webhooks ADD COLUMN IF NOT EXISTS trying_seq BIGINT;
+      ALTER TABLE webhooks ADD COLUMN IF NOT EXISTS tries INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

@@ -3,7 +3,7 @@ import { EngramError } from "../../core/errors.ts";
 import { sha256 } from "../../core/hash.ts";
 import { COMPACT_EVENTS_SQL } from "./event-layout.ts";
 import { COMPACT_GRAPH_SQL } from "./graph-layout.ts";
-import { ensureKeyColumn } from "./key-column.ts";
+import { ensureColumn, ensureKeyColumn } from "./key-column.ts";
 import { convertToLeanHistory } from "./lean-history.ts";
 import { reindexSameSpeakerTurns } from "./speaker-turns.ts";
 import { renameDuplicateAgents } from "./unique-agent-names.ts";
@@ -679,6 +679,18 @@ export const MIGRATIONS: readonly Migration[] = [
     // Conversation search for one user takes the names of that user's conversations' speakers out
     // of the query, never another user's: their distinct names are read with one seek each.
     sql: "CREATE INDEX IF NOT EXISTS messages_user_names ON messages (agent_id, user_id, name) WHERE user_id IS NOT NULL AND name IS NOT NULL;",
+  },
+  {
+    version: 32,
+    name: "webhooks: the tries begun on the event being delivered",
+    // Counted when each try begins, by whichever server holds the webhook, so tries whose outcome was
+    // never recorded (their server lost its lease or stopped) still use up the event's attempts. The
+    // columns are added by `prepare`, each only when missing, so that the step can run again.
+    prepare: (db) => {
+      ensureColumn(db, "webhooks", "trying_seq", "INTEGER");
+      ensureColumn(db, "webhooks", "tries", "INTEGER NOT NULL DEFAULT 0");
+    },
+    sql: "-- webhooks.trying_seq and webhooks.tries added by prepare",
   },
 ];
 

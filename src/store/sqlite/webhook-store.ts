@@ -103,6 +103,21 @@ export class SqliteWebhookStore implements WebhookStore {
     return Number(changes) === 1;
   }
 
+  async beginTry(id: string, owner: string, seq: number, nowMs: number, expiresMs: number) {
+    const row = this.#s.get<{ tries: number }>(
+      `UPDATE webhooks SET lease_owner = ?1, lease_expires_ms = ?2,
+         tries = CASE WHEN trying_seq = ?3 THEN tries + 1 ELSE 1 END, trying_seq = ?3
+       WHERE id = ?4 AND enabled = 1 AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_expires_ms <= ?5)
+       RETURNING tries`,
+      owner,
+      expiresMs,
+      seq,
+      id,
+      nowMs,
+    );
+    return row?.tries ?? null;
+  }
+
   async release(id: string, owner: string): Promise<void> {
     this.#s.run(
       "UPDATE webhooks SET lease_owner = NULL, lease_expires_ms = NULL WHERE id = ? AND lease_owner = ?",

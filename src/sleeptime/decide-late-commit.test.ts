@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { toIso } from "../core/clock.ts";
+import type { Job } from "../core/types.ts";
+import type { Engram } from "../engram.ts";
+import { createTestEngram } from "../test/index.ts";
+import { scriptedModel } from "./test-support.ts";
+
+/**
+ * Holds the commit of the next unit of work until `release` is called: a write in flight, its ids
+ * made, not yet committed. `atCommit` resolves when the write reaches its commit.
+ */
+function holdNextCommit(engram: Engram) {
+  const store = engram.store;
+  const open = store.unitOfWork;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let reached = () => {};
+  const atCommit = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  store.unitOfWork = () => {
+    store.unitOfWork = open;
+    const work = open();
+    const commit = work.commit.bind(work);
+    work.commit = async () => {
+      reached();
+      await released;
+      return commit();
+    };
+    return work;
+  };
+  return { atCommit, release };
+}
+
+/** How many facts a decision job took. */
+const factsOf = (job: Job | undefined) => (job?.result?.stats as { facts?: number } | undefined)?.facts;
+
+describe("sleep-time decision on facts committed late", () => {
+  it("decides a fact whose write was in flight while a job ran, though its id is older than what the job decided", async () => {
+    const prompts: string[] = [];
+    const model = scriptedModel((prompt) => {
+      prompts.push(prompt);
+      return { facts: [] };
+    });
+    const engram = createTestEngram({ model });
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.add(agent.id, { text: "Ada lives in Paris.", userId: "ada" });
+
+    const held = holdNextCommit(engram);
+    const romeWrite = engram.memories.add(agent.id, { text: "Ada lives in Rome.", userId: "ada" });
+    await held.atCommit;
+    const berlin = await engram.memories.add(agent.id, { text: "Ada lives in Berlin.", userId: "ada" });
+    const [first] = await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(first?.status, "succeeded", JSON.stringify(first?.error));
+    assert.equal(factsOf(first), 2, "Paris and Berlin: Rome is not committed yet");
+
+    held.release();
+    const rome = await romeWrite;
+    assert.ok(rome.id < berlin.id, "Rome's id was made before Berlin's, its commit came after");
+    const [second] = await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(second?.status, "succeeded", JSON.stringify(second?.error));
+    assert.equal(factsOf(second), 1, "the late fact is decided");
+    assert.equal(prompts.length, 2);
+    assert.match(prompts[1] ?? "", /Fact 1: .*Ada lives in Rome/);
+    assert.doesNotMatch(prompts[1] ?? "", /Fact 2/);
+    assert.match(prompts[1] ?? "", /Ada lives in Berlin/, "compared with the fact committed before it");
+
+    const [third] = await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(third, undefined, "nothing queued is left");
+    await engram.sleeptime.enqueue(agent.id, { jobs: ["decide"] });
+    const [again] = await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(factsOf(again), 0, "no fact is decided twice");
+    await engram.close();
+  });
+
+  it("a job after one that kept a memory id as its watermark starts after that memory's creation", async () => {
+    const prompts: string[] = [];
+    const model = scriptedModel((prompt) => {
+      prompts.push(prompt);
+      return { facts: [] };
+    });
+    const engram = createTestEngram({ model });
+    const agent = await engram.agents.create({ name: "a" });
+    await engram.memories.add(agent.id, { text: "Ada lives in Oslo.", userId: "ada" });
+    const paris = await engram.memories.add(agent.id, { text: "Ada lives in Paris.", userId: "ada" });
+    // The queued job as an earlier release finished it: its watermark the last fact it decided.
+    const now = engram.now();
+    const earlier = await engram.store.jobs.claim({ now: toIso(now), leaseExpiresAt: toIso(now + 60_000) });
+    assert.equal(earlier?.kind, "decide");
+    const work = engram.store.unitOfWork();
+    work.jobs.complete({
+      id: earlier?.id ?? "",
+      attempt: 1,
+      result: { decidedThrough: paris.id },
+      finishedAt: toIso(engram.now()),
+      checkpoint: null,
+    });
+    await work.commit();
+
+    await engram.memories.add(agent.id, { text: "Ada lives in Berlin.", userId: "ada" });
+    const [job] = await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(job?.status, "succeeded", JSON.stringify(job?.error));
+    assert.equal(factsOf(job), 1, "Berlin alone");
+    assert.equal(typeof job?.result?.decidedThroughSeq, "number");
+    assert.equal(prompts.length, 1);
+    assert.match(prompts[0] ?? "", /Fact 1: .*Ada lives in Berlin.*1\. .*Ada lives in (Paris|Oslo)/);
+    assert.doesNotMatch(prompts[0] ?? "", /Fact 2/);
+    await engram.close();
+  });
+});

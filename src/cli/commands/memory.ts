@@ -1,4 +1,3 @@
-import { toIso } from "../../core/clock.ts";
 import { EngramError, InvalidInputError } from "../../core/errors.ts";
 import type { Memory } from "../../core/types.ts";
 import type { MemoryInput, MemoryPatch } from "../../memory/memories/schemas.ts";
@@ -328,7 +327,8 @@ export async function runSearch(
     weights: weights as SearchInput["weights"],
     filter: options.filter === undefined ? undefined : parseJsonObjectFlag(options.filter, "filter"),
   });
-  const now = toIso(engram.now());
+  // Not through core/clock.ts, which loads zod: `engram --help` loads every command module.
+  const now = new Date(engram.now()).toISOString();
   return { data: response, text: formatSearch(response, now), hint: searchHint(response) };
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createEngram } from "../engram.ts";
 import { startFakeChatServer } from "../test/fake-chat-server.ts";
-import { startRecordingServer } from "../test/recording-server.ts";
+import { startAnthropicStream, startRecordingServer } from "../test/recording-server.ts";
 import type { TurnEvent } from "./turn-events.ts";
 
 /** A local stand-in for Anthropic's Messages API (non-streaming), answering in its wire format. */
@@ -179,23 +179,7 @@ describe("model providers, against local servers in their wire formats", () => {
 
   it("anthropic: a stream that closes before its message_delta fails the turn", async () => {
     const server = await startRecordingServer((_seen, res) => {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      const event = (type: string, data: object) =>
-        res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-      event("message_start", {
-        message: {
-          id: "msg_1",
-          type: "message",
-          role: "assistant",
-          model: "claude-test",
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: 40, output_tokens: 1 },
-        },
-      });
-      event("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
-      event("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Half an ans" } });
+      startAnthropicStream(res, "Half an ans");
       // Closed cleanly, with no message_delta (which carries stop_reason) and no message_stop.
       res.end();
     });

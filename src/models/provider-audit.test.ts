@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import type { TurnEvent } from "../agent/turn-events.ts";
 import { runCli, sandbox, serveInProcess } from "../cli/test-harness.ts";
 import { createEngram } from "../engram.ts";
-import { type SeenRequest, startRecordingServer } from "../test/recording-server.ts";
+import { type SeenRequest, startAnthropicStream, startRecordingServer } from "../test/recording-server.ts";
 import { embedderFromSpec } from "./embedding-model.ts";
 import { createHashEmbedder } from "./hash-embedder.ts";
 import { resolveLanguageModel } from "./language-model.ts";
@@ -115,23 +115,7 @@ describe("an error the provider sends inside a stream", () => {
 
   it("anthropic: an overloaded_error event mid-stream is reported with its message", async () => {
     const server = await startRecordingServer((_seen, res) => {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      const event = (type: string, data: object) =>
-        res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-      event("message_start", {
-        message: {
-          id: "msg_1",
-          type: "message",
-          role: "assistant",
-          model: "claude-test",
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: 40, output_tokens: 1 },
-        },
-      });
-      event("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
-      event("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Half an " } });
+      const event = startAnthropicStream(res, "Half an ");
       event("error", { error: { type: "overloaded_error", message: "Overloaded" } });
       res.end();
     });

@@ -37,3 +37,33 @@ export async function startRecordingServer(answer: (seen: SeenRequest, res: Serv
       }),
   };
 }
+
+/**
+ * Begins an Anthropic Messages stream on `res`, as the API does, up to `text` in its first text
+ * block; returns the writer of further events (`event(type, data)`), so that a test can end the
+ * stream as the case it stands for does.
+ */
+export function startAnthropicStream(
+  res: ServerResponse,
+  text: string,
+): (type: string, data: object) => void {
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  const event = (type: string, data: object) => {
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  };
+  event("message_start", {
+    message: {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "claude-test",
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 40, output_tokens: 1 },
+    },
+  });
+  event("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
+  event("content_block_delta", { index: 0, delta: { type: "text_delta", text } });
+  return event;
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -7,6 +7,7 @@ import type { Page } from "playwright-core";
 import { type ServeProcess, spawnServe } from "../bench/serve-process.ts";
 import { chromiumStatus, launchChromium } from "./browser.ts";
 import { type InspectorDemo, seedInspectorDemo } from "./demo-data.ts";
+import { openInspectorPage, stopBrowserTest } from "./inspector-test-support.ts";
 
 const chromium = chromiumStatus();
 const skip = chromium.available || process.env.CI === "true" ? false : chromium.hint;
@@ -50,22 +51,10 @@ describe("the inspector, audited in headless Chromium", { skip }, () => {
   });
 
   after(async () => {
-    await browser?.close();
-    if (open !== undefined && open.child.exitCode === null) {
-      open.child.kill("SIGTERM");
-      await open.exited;
-    }
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await stopBrowserTest(browser, [open], dir);
   });
 
-  async function go(hash: string): Promise<void> {
-    await page.goto("about:blank");
-    await page.goto(`${open.url}/#${hash}`);
-    await page.waitForFunction((path) => {
-      const d = (globalThis as unknown as Window).document;
-      return d.documentElement.dataset.ready === path || d.querySelector(".problem, .key-form") !== null;
-    }, hash.split("?")[0]);
-  }
+  const go = (hash: string) => openInspectorPage(page, open.url, hash);
 
   it("shows the memory search's At field only for “True at…”", async () => {
     problems.length = 0;

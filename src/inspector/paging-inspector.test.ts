@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -8,6 +8,7 @@ import { type ServeProcess, spawnServe } from "../bench/serve-process.ts";
 import { memorisingModel, memoryTasks } from "../evolution/test-models.ts";
 import { createTestEngram } from "../test/index.ts";
 import { chromiumStatus, launchChromium } from "./browser.ts";
+import { openInspectorPage, stopBrowserTest } from "./inspector-test-support.ts";
 
 const chromium = chromiumStatus();
 const skip = chromium.available || process.env.CI === "true" ? false : chromium.hint;
@@ -85,22 +86,10 @@ describe("the inspector pages through long lists, in headless Chromium", { skip 
   });
 
   after(async () => {
-    await browser?.close();
-    if (server !== undefined && server.child.exitCode === null) {
-      server.child.kill("SIGTERM");
-      await server.exited;
-    }
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await stopBrowserTest(browser, [server], dir);
   });
 
-  async function go(hash: string): Promise<void> {
-    await page.goto("about:blank");
-    await page.goto(`${server.url}/#${hash}`);
-    await page.waitForFunction((path) => {
-      const d = (globalThis as unknown as Window).document;
-      return d.documentElement.dataset.ready === path || d.querySelector(".problem, .key-form") !== null;
-    }, hash.split("?")[0]);
-  }
+  const go = (hash: string) => openInspectorPage(page, server.url, hash);
 
   /** Every item of a list, read from the API a page of 500 at a time. */
   async function everything<T>(path: string, query = ""): Promise<T[]> {

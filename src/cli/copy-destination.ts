@@ -2,6 +2,7 @@ import { closeSync, existsSync, linkSync, mkdirSync, openSync, renameSync, rmSyn
 import { dirname } from "node:path";
 import { ConflictError, EngramError } from "../core/errors.ts";
 import type { DatabaseLocation } from "../store/database-location.ts";
+import { carriedSetting, notEmptyError, SHOWN_PROJECTS } from "../transfer/destination-contents.ts";
 
 /** Where `engram copy` writes, and how the copy is put in place or taken away. */
 export interface CopyDestination {
@@ -18,15 +19,29 @@ export interface CopyDestination {
  * renamed to the file only once complete, so that the file never holds part of a copy. A PostgreSQL
  * copy is written in place; its undo drops what it created (see `prepareCopyUndo`).
  *
- * @throws ConflictError when the SQLite file exists (it is left as it is), or its `.partial` does.
+ * @throws ConflictError when the SQLite file exists (it is left as it is), or its `.partial` does; or
+ * when the PostgreSQL schema holds projects or settings (it is left as it is, not even migrated).
  */
 export async function prepareDestination(to: DatabaseLocation): Promise<CopyDestination> {
   if (to.kind === "postgres") {
+    const schema = to.schema ?? "public";
+    await requireEmptySchema(to.url, schema);
     const { prepareCopyUndo } = await import("../store/postgres/copy-undo.ts");
-    const undo = await prepareCopyUndo(to.url, to.schema ?? "public");
+    const undo = await prepareCopyUndo(to.url, schema);
     return { location: to, finish: async () => {}, undo };
   }
   return sqliteDestination(to.path);
+}
+
+/**
+ * Refuses a schema that holds engram data before anything opens it as a store, which would migrate
+ * an older engram schema: a refused copy changes nothing.
+ */
+async function requireEmptySchema(url: string, schema: string): Promise<void> {
+  const { readSchemaContents } = await import("../store/postgres/schema-contents.ts");
+  const held = await readSchemaContents(url, schema, SHOWN_PROJECTS + 1);
+  const refusal = notEmptyError({ ...held, settings: held.settings.filter(carriedSetting) });
+  if (refusal !== null) throw refusal;
 }
 
 function sqliteDestination(path: string): CopyDestination {

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, afterEach, beforeEach, describe, it } from "node:test";
+import pg from "pg";
 import { freshSchemaName, postgresSkip, sharedTestPostgres } from "../store/postgres/test-server.ts";
 import { type CliSandbox, runCli, sandbox } from "./test-harness.ts";
 
@@ -168,5 +169,40 @@ describe("engram copy through PostgreSQL", postgresSkip(), () => {
     assert.equal(down.code, 0, down.stdout + down.stderr);
     const [from, to] = await Promise.all([s.ok(["export", "helper"]), target.ok(["export", "helper"])]);
     assert.deepEqual({ ...to, exportedAt: "" }, { ...from, exportedAt: "" });
+  });
+
+  it("refuses a schema holding engram data before opening it, so an older schema is not migrated", async () => {
+    const server = await sharedTestPostgres();
+    const database = await server.createDatabase();
+    const schema = freshSchemaName();
+    const url = `${database}?schema=${schema}`;
+    const first = await runCli(["copy", "--from", s.db, "--to", url]);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    const client = new pg.Client({ connectionString: database });
+    await client.connect();
+    try {
+      // As an older engram left it: the latest migration not yet recorded (its change is idempotent).
+      await client.query(
+        `DELETE FROM ${schema}.schema_migrations WHERE version = (SELECT MAX(version) FROM ${schema}.schema_migrations)`,
+      );
+      await client.query(
+        `INSERT INTO ${schema}.settings (key, value) VALUES ('vectors.model', 'x'), ('mine', 'y')`,
+      );
+      const versions = async () =>
+        (await client.query(`SELECT version, checksum FROM ${schema}.schema_migrations ORDER BY version`))
+          .rows;
+      const before = await versions();
+
+      const refused = await runCli(["copy", "--from", s.db, "--to", url, "--json"]);
+      assert.equal(refused.code, 1);
+      assert.equal(refused.json().error.code, "conflict");
+      assert.equal(
+        refused.json().error.message,
+        "the destination is not empty: it holds projects default; settings mine: copy into a new, empty database",
+      );
+      assert.deepEqual(await versions(), before);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -38,12 +38,13 @@ export const blockList = defineTool({
   title: "List memory blocks",
   description:
     "Lists the agent's memory blocks (the learned context always in its prompt) with their values, " +
-    "sizes and limits, and the commit they were read at.",
+    "sizes and limits, and the commit they were read at. A value over 4,000 characters is cut there " +
+    "(truncated: true, chars its length): read on with block_read from nextOffset, at this commit.",
   fields: {},
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run(_args, { session, agentId }) {
     const set = await session.engram.blocks.list(agentId);
-    return { agentId, commit: set.commit, branch: set.branch, blocks: set.blocks.map(blockView) };
+    return { agentId, commit: set.commit, branch: set.branch, blocks: set.blocks.map(shownBlock) };
   },
 });
 
@@ -98,7 +99,8 @@ export const blockEdit = defineTool({
     "Edits the agent's memory blocks as one commit in their version history (all edits or none). " +
     "append adds a line, replace swaps one exact passage, rethink rewrites a whole block. " +
     "append and replace apply to the newest head, so concurrent edits are not lost; pass expectedHead " +
-    "(a commit id from block_read or block_list) to refuse the edit if anything changed since.",
+    "(a commit id from block_read or block_list) to refuse the edit if anything changed since. " +
+    "The result shows the edited blocks as they now are, a value over 4,000 characters cut as in block_list.",
   fields: {
     edits: z
       .array(edit)
@@ -137,7 +139,7 @@ export const blockEdit = defineTool({
       branch: result.branch,
       changed: result.changed,
       message: result.commit.message,
-      blocks: after.blocks.filter((b) => labels.has(b.label)).map(blockView),
+      blocks: after.blocks.filter((b) => labels.has(b.label)).map(shownBlock),
     };
   },
 });
@@ -155,6 +157,17 @@ function oncePerBlock(edits: readonly { label: string }[], ctx: z.RefinementCtx)
     }
     seen.add(e.label);
   });
+}
+
+/**
+ * A block as block_list and block_edit show it: a value over MAX_RESULT_TEXT is cut there (never
+ * inside a surrogate pair), with `truncated`, `chars` its length and `nextOffset` where block_read
+ * reads on, at the commit the result names.
+ */
+function shownBlock(b: Block) {
+  const { text, nextOffset, chars } = textPiece(b.value, 0, "block");
+  const view = { ...blockView(b), value: text };
+  return nextOffset === null ? view : { ...view, truncated: true as const, chars, nextOffset };
 }
 
 function blockView(b: Block) {

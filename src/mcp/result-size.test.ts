@@ -149,3 +149,48 @@ describe("block_read", () => {
     );
   });
 });
+
+describe("block_list and block_edit", () => {
+  /** The value block_read gives piece by piece from `offset` at `commit`, joined to `start`. */
+  async function readOn(client: Parameters<typeof call>[0], start: string, offset: number, commit: string) {
+    let whole = start;
+    for (let next: number | null = offset; next !== null; ) {
+      const piece = await call(client, "block_read", { label: "notes", offset: next, at: commit });
+      whole += piece.block.value;
+      next = piece.nextOffset;
+    }
+    return whole;
+  }
+
+  it("cut a long value at the bound, saying so and where block_read reads on", async () => {
+    const agent = await t.engram.agents.create({ name: "lister" });
+    const value = `${"b".repeat(MAX_RESULT_TEXT - 1)}${"🙂 notes ".repeat(2_000)}end`;
+    await t.engram.blocks.set(agent.id, "notes", value, { limit: 30_000 });
+    await t.engram.blocks.set(agent.id, "human", "Name: Ada");
+    const client = await t.connect("lister");
+
+    const listed = await call(client, "block_list");
+    const notes = listed.blocks.find((b: { label: string }) => b.label === "notes");
+    assert.deepEqual(
+      { length: notes.value.length, truncated: notes.truncated, chars: notes.chars, next: notes.nextOffset },
+      { length: MAX_RESULT_TEXT - 1, truncated: true, chars: value.length, next: MAX_RESULT_TEXT - 1 },
+    );
+    assert.equal(notes.size, [...value].length);
+    const human = listed.blocks.find((b: { label: string }) => b.label === "human");
+    assert.deepEqual([human.value, human.truncated, human.nextOffset], ["Name: Ada", undefined, undefined]);
+    assert.equal(await readOn(client, notes.value, notes.nextOffset, listed.commit), value);
+
+    const edited = await call(client, "block_edit", {
+      edits: [{ op: "append", label: "notes", text: "more" }],
+    });
+    const [after] = edited.blocks;
+    assert.equal(after.label, "notes");
+    assert.equal(after.truncated, true);
+    assert.ok(after.value.length <= MAX_RESULT_TEXT);
+    assert.equal(after.chars, value.length + "\nmore".length);
+    assert.equal(await readOn(client, after.value, after.nextOffset, edited.commit), `${value}\nmore`);
+
+    const size = await wireSize(client.callTool({ name: "block_list", arguments: {} }));
+    assert.ok(size < 3 * MAX_RESULT_TEXT, `block_list answered ${size} characters`);
+  });
+});

@@ -1,7 +1,7 @@
 import { setImmediate } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import { type Clock, systemClock, toIso } from "../core/clock.ts";
-import { ConflictError, EngramError } from "../core/errors.ts";
+import { EngramError } from "../core/errors.ts";
 import { createIdGenerator, type IdGenerator } from "../core/ids.ts";
 import type { Agent, NewEvent } from "../core/types.ts";
 import { maskedView } from "../mcp-tools/mcp-server-config.ts";
@@ -10,11 +10,9 @@ import type { Store } from "../store/store.ts";
 import { publicView } from "../webhooks/webhook-view.ts";
 import { agentImportOf, documentCounts } from "./agent-import.ts";
 import { documentDifference } from "./compare-documents.ts";
+import { carriedSetting, notEmptyError, SHOWN_PROJECTS } from "./destination-contents.ts";
 import { exportAgent } from "./export-agent.ts";
 import { importGraph } from "./graph-section.ts";
-
-/** Settings under `vectors.` describe the stored vectors, which a copy does not carry. */
-const carried = (key: string) => !key.startsWith("vectors.");
 
 /** Rows read per list call. */
 const PAGE = 500;
@@ -293,7 +291,7 @@ async function copyKeys({ from, to, event, checkpoint }: Copy): Promise<number> 
 async function copySettings({ from, to, checkpoint }: Copy): Promise<number> {
   let copied = 0;
   for (const { key, value } of await from.settings.list()) {
-    if (!carried(key)) continue;
+    if (!carriedSetting(key)) continue;
     await checkpoint();
     await to.settings.set(key, value);
     copied++;
@@ -369,19 +367,13 @@ async function compareAgent(from: Store, to: Store, agent: Agent, at: string): P
  * @throws ConflictError naming what the store holds, unless it holds nothing a copy would write.
  */
 export async function requireEmpty(store: Store): Promise<void> {
-  const shown = 5;
-  const projects = await store.projects.list({ limit: shown + 1 });
-  const settings = (await store.settings.list()).filter(({ key }) => carried(key));
-  if (projects.length === 0 && settings.length === 0) return;
-  const held: string[] = [];
-  if (projects.length > 0) {
-    const names = projects.slice(0, shown).map((p) => p.name);
-    held.push(`projects ${names.join(", ")}${projects.length > shown ? " and more" : ""}`);
-  }
-  if (settings.length > 0) held.push(`settings ${settings.map((s) => s.key).join(", ")}`);
-  throw new ConflictError(
-    `the destination is not empty: it holds ${held.join("; ")}: copy into a new, empty database`,
-  );
+  const projects = await store.projects.list({ limit: SHOWN_PROJECTS + 1 });
+  const settings = (await store.settings.list()).filter(({ key }) => carriedSetting(key));
+  const refusal = notEmptyError({
+    projects: projects.map((p) => p.name),
+    settings: settings.map((s) => s.key),
+  });
+  if (refusal !== null) throw refusal;
 }
 
 /** Every item of a list paged by id. */

@@ -69,7 +69,12 @@ async function ownObjects(client: pg.Client, schema: string): Promise<string[]> 
   return rows.map((row) => row.statement);
 }
 
-async function connected<T>(url: string, where: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `use` on a connection of its own, closed after; a failure to connect names the server (`where`). */
+export async function connected<T>(
+  url: string,
+  where: string,
+  use: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();

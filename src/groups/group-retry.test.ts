@@ -4,7 +4,8 @@ import { APICallError } from "@ai-sdk/provider";
 import { EngramError } from "../core/errors.ts";
 import type { Agent } from "../core/types.ts";
 import { sseEvents, testApp } from "../server/test-support.ts";
-import { castModel, createTestEngram, type RoleScript } from "../test/index.ts";
+import { castModel, createTestEngram } from "../test/index.ts";
+import { cast } from "./group-test-support.ts";
 
 const boom = () => ({
   error: new APICallError({ message: "boom", url: "http://x", requestBodyValues: {}, statusCode: 400 }),
@@ -14,14 +15,6 @@ const wait = (agent: string, message: string) => ({
   name: "send_message_to_agent_and_wait",
   input: { agent, message },
 });
-
-async function cast<K extends string>(roles: Record<K, RoleScript>) {
-  const engram = createTestEngram({ model: castModel(roles) });
-  const agents = {} as Record<K, Agent>;
-  for (const role of Object.keys(roles) as K[])
-    agents[role] = await engram.agents.create({ name: role, instructions: `[${role}] You are ${role}.` });
-  return { engram, agents };
-}
 
 /** The error a promise rejects with. */
 async function failure(promise: Promise<unknown>): Promise<EngramError> {

@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Agent } from "../core/types.ts";
-import { castModel, createTestEngram, type RoleScript } from "../test/index.ts";
+import { createTestEngram } from "../test/index.ts";
 import type { GroupEvent } from "./group-events.ts";
+import { cast } from "./group-test-support.ts";
 
 const wait = (agent: string, message: string) => ({
   toolCalls: [{ name: "send_message_to_agent_and_wait", input: { agent, message } }],
 });
-
-/** An engine with one agent per role, each tagged for the cast model; messaging is off for all. */
-async function cast<K extends string>(roles: Record<K, RoleScript>) {
-  const engram = createTestEngram({ model: castModel(roles) });
-  const agents = {} as Record<K, Agent>;
-  for (const role of Object.keys(roles) as K[])
-    agents[role] = await engram.agents.create({ name: role, instructions: `[${role}] You are ${role}.` });
-  return { engram, agents };
-}
 
 /** The answer in the last tool result the model was given. */
 function workerAnswer(prompt: readonly { role: string; content: unknown }[]): string {

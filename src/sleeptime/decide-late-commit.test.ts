@@ -2,38 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { toIso } from "../core/clock.ts";
 import type { Job } from "../core/types.ts";
-import type { Engram } from "../engram.ts";
 import { createTestEngram } from "../test/index.ts";
-import { scriptedModel } from "./test-support.ts";
-
-/**
- * Holds the commit of the next unit of work until `release` is called: a write in flight, its ids
- * made, not yet committed. `atCommit` resolves when the write reaches its commit.
- */
-function holdNextCommit(engram: Engram) {
-  const store = engram.store;
-  const open = store.unitOfWork;
-  let release = () => {};
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let reached = () => {};
-  const atCommit = new Promise<void>((resolve) => {
-    reached = resolve;
-  });
-  store.unitOfWork = () => {
-    store.unitOfWork = open;
-    const work = open();
-    const commit = work.commit.bind(work);
-    work.commit = async () => {
-      reached();
-      await released;
-      return commit();
-    };
-    return work;
-  };
-  return { atCommit, release };
-}
+import { holdNextCommit, scriptedModel } from "./test-support.ts";
 
 /** How many facts a decision job took. */
 const factsOf = (job: Job | undefined) => (job?.result?.stats as { facts?: number } | undefined)?.facts;

@@ -1,6 +1,6 @@
 import { RULE_RELATIONS } from "../core/graph-types.ts";
 
-import type { Memory, Message } from "../core/types.ts";
+import type { JsonObject, Memory, Message } from "../core/types.ts";
 import { graphMode } from "../graph/graph-mode.ts";
 import { memoryRecord, messageRecord, saysSomething } from "../graph/graph-records.ts";
 import {
@@ -11,6 +11,7 @@ import {
   type KnownRelation,
 } from "../graph/model-extraction.ts";
 import { aiSdk } from "../models/ai-sdk.ts";
+import { committedSince, creationSeq } from "./committed-since.ts";
 import type { JobRun } from "./job-run.ts";
 import { lastResult } from "./last-run.ts";
 import { modelFailure } from "./model-json.ts";
@@ -18,12 +19,16 @@ import { modelFailure } from "./model-json.ts";
 /** Open relations of the batch's entities shown to the model, so that it can end them. */
 const KNOWN_RELATIONS = 50;
 
+/** The events that write what extraction reads, by source. */
+const SOURCES = { memory: ["memory.created"], message: ["message.appended"] } as const;
+
 /**
  * Structured extraction with the agent's model, for agents whose graph mode is `model`: the memories
- * and messages written since the last extraction (oldest first, at most `extract.maxItems`) are sent
- * in batches of `extract.batchItems`, each of one end user's items, one model call each, with the
- * open relations the graph holds about the entities they name; the answer (entities with types, typed relations with validity) is
- * checked item by item and recorded with the job's completion, in its transaction. Items the model
+ * and messages committed since the last extraction (read from the event log after its cursors, in
+ * commit order, so that a write in flight while a job ran is read by the next; at most
+ * `extract.maxItems`) are sent in batches of `extract.batchItems`, each of one end user's items, one
+ * model call each, with the open relations the graph holds about the entities they name; the answer
+ * (entities with types, typed relations with validity) is checked item by item and recorded with the job's completion, in its transaction. Items the model
  * got wrong keep their deterministic record; a batch whose answer is unusable is skipped, with a
  * warning. A failing model call fails the attempt (it is retried; nothing is written).
  */
@@ -34,21 +39,26 @@ export async function extract(run: JobRun): Promise<void> {
   }
   const options = run.options.extract;
   const last = await lastResult(run);
-  const watermark = (field: string) => {
-    const through = last?.extractedThrough;
-    const value =
-      typeof through === "object" && through !== null ? (through as Record<string, unknown>)[field] : "";
-    return typeof value === "string" ? value : "";
-  };
-  const memories = await memoriesSince(run, watermark("memory"), options.maxItems);
-  const messages = await messagesSince(run, watermark("message"), options.maxItems - memories.length);
-  run.extra.extractedThrough = {
-    memory: memories.at(-1)?.id ?? watermark("memory"),
-    message: messages.at(-1)?.id ?? watermark("message"),
-  };
+  const memories = await committedSince(
+    run,
+    SOURCES.memory,
+    await startSeq(run, last, "memory"),
+    options.maxItems,
+    (ids) => memoriesOf(run, ids),
+    "stop",
+  );
+  const messages = await committedSince(
+    run,
+    SOURCES.message,
+    await startSeq(run, last, "message"),
+    options.maxItems - memories.batch.length,
+    (ids) => messagesOf(run, ids),
+    "stop",
+  );
+  run.extra.extractedThroughSeq = { memory: memories.cursor, message: messages.cursor };
   const items: ExtractionItem[] = [
-    ...memories.map((m) => ({ record: memoryRecord(m), text: m.text })),
-    ...messages.filter(saysSomething).map((m) => ({
+    ...memories.batch.map((m) => ({ record: memoryRecord(m), text: m.text })),
+    ...messages.batch.filter(saysSomething).map((m) => ({
       record: messageRecord(m),
       text: m.name === null ? m.content : `${m.name}: ${m.content}`,
     })),
@@ -122,25 +132,37 @@ function parsedOrNothing(run: JobRun, text: string | undefined): unknown {
   }
 }
 
-/**
- * The agent's own memories (not archived) written after `through`, oldest first, at most `max`:
- * read oldest first from the watermark, so a large backlog costs one page per run, not a walk of it.
- */
-async function memoriesSince(run: JobRun, through: string, max: number): Promise<Memory[]> {
-  if (max <= 0) return [];
-  return run.ctx.store.memories.list(
-    { agentId: run.agent.id },
-    { limit: max, oldestFirst: true, ...(through === "" ? {} : { after: through }) },
+/** Those of `ids` that are the agent's own memories, not archived. */
+async function memoriesOf(run: JobRun, ids: readonly string[]): Promise<Map<string, Memory>> {
+  const memories = await run.ctx.store.memories.list(
+    { agentId: run.agent.id, archived: "exclude", ids },
+    { limit: ids.length },
   );
+  return new Map(memories.map((m) => [m.id, m]));
 }
 
-/** The agent's messages after `through`, oldest first, at most `max`. */
-async function messagesSince(run: JobRun, through: string, max: number): Promise<Message[]> {
-  if (max <= 0) return [];
-  return run.ctx.store.messages.list(
-    { agentId: run.agent.id },
-    { limit: max, ...(through === "" ? {} : { after: through }) },
-  );
+/** Those of `ids` that are the agent's messages. */
+async function messagesOf(run: JobRun, ids: readonly string[]): Promise<Map<string, Message>> {
+  const messages = await run.ctx.store.messages.list({ agentId: run.agent.id, ids }, { limit: ids.length });
+  return new Map(messages.map((m) => [m.id, m]));
+}
+
+/**
+ * Where this job reads the log of `source` from (exclusive): the last job's cursor
+ * (`extractedThroughSeq`); for a job after one that kept an id as its watermark (`extractedThrough`,
+ * before the cursor was a `seq`), just after that item's event; else the start of the log.
+ */
+async function startSeq(run: JobRun, last: JsonObject | null, source: keyof typeof SOURCES): Promise<number> {
+  const seq = field(last?.extractedThroughSeq, source);
+  if (typeof seq === "number" && Number.isInteger(seq) && seq >= 0) return seq;
+  const through = field(last?.extractedThrough, source);
+  if (typeof through === "string" && through !== "")
+    return creationSeq(run, SOURCES[source], through, "after");
+  return 0;
+}
+
+function field(value: unknown, name: string): unknown {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
 }
 
 /**

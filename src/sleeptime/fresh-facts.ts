@@ -1,10 +1,10 @@
 import type { JsonObject, Memory } from "../core/types.ts";
+import { committedSince, creationSeq } from "./committed-since.ts";
 import { isUndecidedFact } from "./decide-switch.ts";
 import type { JobRun } from "./job-run.ts";
 import { isCurrent } from "./memory-scan.ts";
 
 const CREATED = ["memory.created"];
-const PAGE = 500;
 
 export interface FreshFacts {
   /** The facts to decide now, in the order they were committed: at most `max`. */
@@ -28,34 +28,8 @@ export async function freshFacts(
   now: number,
   max: number,
 ): Promise<FreshFacts> {
-  const batch: Memory[] = [];
-  let cursor = await startSeq(run, last);
-  const left: string[] = [];
-  for (let after = cursor; ; ) {
-    const events = await run.ctx.store.events.list({
-      agentId: run.agent.id,
-      kinds: CREATED,
-      afterSeq: after,
-      limit: PAGE,
-    });
-    const facts = await undecided(
-      run,
-      events.map((e) => e.targetId),
-      now,
-    );
-    for (const event of events) {
-      const fact = facts.get(event.targetId);
-      if (batch.length === max) {
-        if (fact !== undefined) left.push(fact.id);
-        continue;
-      }
-      if (fact !== undefined) batch.push(fact);
-      cursor = event.seq;
-    }
-    const end = events.at(-1);
-    if (end === undefined || events.length < PAGE) return { batch, left, cursor };
-    after = end.seq;
-  }
+  const from = await startSeq(run, last);
+  return committedSince(run, CREATED, from, max, (ids) => undecided(run, ids, now), "count");
 }
 
 /** Those of `ids` that are the agent's own undecided facts, current now. */
@@ -79,32 +53,8 @@ async function startSeq(run: JobRun, last: JsonObject | null): Promise<number> {
   const seq = last?.decidedThroughSeq;
   if (typeof seq === "number" && Number.isInteger(seq) && seq >= 0) return seq;
   const through = last?.decidedThrough;
-  if (typeof through === "string") return through === "" ? 0 : creationSeq(run, through, "after");
-  if (last === null && run.fromMemory !== undefined) return creationSeq(run, run.fromMemory, "before");
+  if (typeof through === "string") return through === "" ? 0 : creationSeq(run, CREATED, through, "after");
+  if (last === null && run.fromMemory !== undefined)
+    return creationSeq(run, CREATED, run.fromMemory, "before");
   return 0;
-}
-
-/**
- * The `seq` just before or just after the creation event of memory `id`, read newest first (so only
- * what came after it is read). A memory whose creation is not in the log (one brought in by an import)
- * bounds by id instead: just after the latest creation of an older memory.
- */
-async function creationSeq(run: JobRun, id: string, side: "before" | "after"): Promise<number> {
-  let older = 0;
-  for (let before: number | undefined; ; ) {
-    const events = await run.ctx.store.events.list({
-      agentId: run.agent.id,
-      kinds: CREATED,
-      beforeSeq: before,
-      newestFirst: true,
-      limit: PAGE,
-    });
-    for (const event of events) {
-      if (event.targetId === id) return side === "after" ? event.seq : event.seq - 1;
-      if (older === 0 && event.targetId < id) older = event.seq;
-    }
-    const end = events.at(-1);
-    if (end === undefined || events.length < PAGE) return older;
-    before = end.seq;
-  }
 }

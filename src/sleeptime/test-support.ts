@@ -1,4 +1,5 @@
 import { MockLanguageModelV3 } from "ai/test";
+import type { Engram } from "../engram.ts";
 
 /** The text of a mock call's prompt (all its parts), for matching on. */
 export function promptText(prompt: unknown): string {
@@ -46,3 +47,32 @@ export function manualClock(start = Date.UTC(2026, 0, 1)) {
 }
 
 export const DAY_MS = 86_400_000;
+
+/**
+ * Holds the commit of the next unit of work until `release` is called: a write in flight, its ids
+ * made, not yet committed. `atCommit` resolves when the write reaches its commit.
+ */
+export function holdNextCommit(engram: Engram) {
+  const store = engram.store;
+  const open = store.unitOfWork;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let reached = () => {};
+  const atCommit = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  store.unitOfWork = () => {
+    store.unitOfWork = open;
+    const work = open();
+    const commit = work.commit.bind(work);
+    work.commit = async () => {
+      reached();
+      await released;
+      return commit();
+    };
+    return work;
+  };
+  return { atCommit, release };
+}

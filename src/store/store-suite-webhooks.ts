@@ -115,45 +115,108 @@ export function webhookCases(kit: SuiteKit): void {
     });
   });
 
+  it("webhooks: turned back on, the event it stopped at is given its full tries again", async () => {
+    await withStore(async (store) => {
+      const { project } = await seed(store);
+      const hook = webhook(project.id);
+      await store.webhooks.create(hook, event(project.id, "webhook.created"));
+      const turn = (enabled: boolean) =>
+        store.webhooks.update(hook.id, (before) => ({
+          webhook: { ...before, enabled },
+          event: event(project.id, "webhook.updated"),
+        }));
+      assert.equal(await store.webhooks.beginTry(hook.id, "eng_a", 5, 0, 1_000), 1);
+      assert.equal(await store.webhooks.beginTry(hook.id, "eng_a", 5, 10, 1_000), 2);
+      await turn(true);
+      assert.equal(
+        await store.webhooks.beginTry(hook.id, "eng_a", 5, 20, 1_000),
+        3,
+        "left on: still counted",
+      );
+      await turn(false);
+      await turn(true);
+      assert.equal(await store.webhooks.beginTry(hook.id, "eng_a", 5, 30, 1_000), 1, "counted afresh");
+    });
+  });
+
+  it("webhooks: an outcome is recorded only by the owner that holds the claim", async () => {
+    await withStore(async (store) => {
+      const { project } = await seed(store);
+      const hook = webhook(project.id);
+      await store.webhooks.create(hook, event(project.id, "webhook.created"));
+      const outcome = (seq: number) => ({
+        webhookId: hook.id,
+        attempts: [delivery(hook.id, seq, 1, true)],
+        cursor: seq,
+        consecutiveFailures: 0,
+        disabled: null,
+        at: at(seq),
+      });
+      assert.equal(await store.webhooks.recordOutcome(outcome(5), "eng_a"), false, "no one holds it");
+      assert.ok(await store.webhooks.claim(hook.id, "eng_a", 0, 1_000));
+      assert.equal(await store.webhooks.recordOutcome(outcome(5), "eng_a"), true);
+      // a's lease lapses and b takes the webhook: a's outcome of a try begun before is not recorded.
+      assert.ok(await store.webhooks.claim(hook.id, "eng_b", 1_000, 2_000));
+      assert.equal(await store.webhooks.recordOutcome(outcome(8), "eng_a"), false);
+      const stored = await store.webhooks.get(hook.id);
+      assert.equal(stored?.cursor, 5);
+      const log = await store.webhooks.deliveries(hook.id, { limit: 10 });
+      assert.deepEqual(
+        log.map((d) => d.eventSeq),
+        [5],
+      );
+    });
+  });
+
   it("webhooks: an outcome logs its attempts and moves the cursor on, never back; disabling writes its event", async () => {
     await withStore(async (store) => {
       const { project } = await seed(store);
       const hook = webhook(project.id);
       await store.webhooks.create(hook, event(project.id, "webhook.created"));
+      assert.ok(await store.webhooks.claim(hook.id, "eng_a", 0, 1_000));
       const first = [delivery(hook.id, 5, 1, false), delivery(hook.id, 5, 2, true)];
-      await store.webhooks.recordOutcome({
-        webhookId: hook.id,
-        attempts: first,
-        cursor: 5,
-        consecutiveFailures: 0,
-        disabled: null,
-        at: at(6),
-      });
+      await store.webhooks.recordOutcome(
+        {
+          webhookId: hook.id,
+          attempts: first,
+          cursor: 5,
+          consecutiveFailures: 0,
+          disabled: null,
+          at: at(6),
+        },
+        "eng_a",
+      );
       let stored = await store.webhooks.get(hook.id);
       assert.equal(stored?.cursor, 5);
       assert.equal(stored?.updatedAt, at(6));
       // A stale outcome (a server that lost its claim) does not move the cursor back.
-      await store.webhooks.recordOutcome({
-        webhookId: hook.id,
-        attempts: [],
-        cursor: 3,
-        consecutiveFailures: 2,
-        disabled: null,
-        at: at(7),
-      });
+      await store.webhooks.recordOutcome(
+        {
+          webhookId: hook.id,
+          attempts: [],
+          cursor: 3,
+          consecutiveFailures: 2,
+          disabled: null,
+          at: at(7),
+        },
+        "eng_a",
+      );
       stored = await store.webhooks.get(hook.id);
       assert.equal(stored?.cursor, 5);
       assert.equal(stored?.consecutiveFailures, 2);
       const failed = delivery(hook.id, 8, 1, false);
       const reason = "disabled after 3 events in a row could not be delivered";
-      await store.webhooks.recordOutcome({
-        webhookId: hook.id,
-        attempts: [failed],
-        cursor: 8,
-        consecutiveFailures: 3,
-        disabled: { reason, event: event(project.id, "webhook.disabled") },
-        at: at(9),
-      });
+      await store.webhooks.recordOutcome(
+        {
+          webhookId: hook.id,
+          attempts: [failed],
+          cursor: 8,
+          consecutiveFailures: 3,
+          disabled: { reason, event: event(project.id, "webhook.disabled") },
+          at: at(9),
+        },
+        "eng_a",
+      );
       stored = await store.webhooks.get(hook.id);
       assert.deepEqual(
         [stored?.enabled, stored?.disabledReason, stored?.cursor, stored?.consecutiveFailures],

@@ -174,7 +174,8 @@ export interface WebhookStore {
   /**
    * Changes a webhook in one transaction: `change` is given it as stored there and must only compute;
    * the url, events, state (enabled, reason, failures) and cursor it returns are written with its
-   * event. @throws NotFoundError when there is none.
+   * event. Turning a disabled webhook on forgets the tries begun on the event it stopped at (see
+   * `beginTry`): that event is given its full tries again. @throws NotFoundError when there is none.
    */
   update(
     id: string,
@@ -196,8 +197,12 @@ export interface WebhookStore {
   beginTry(id: string, owner: string, seq: number, nowMs: number, expiresMs: number): Promise<number | null>;
   /** Gives the claim up, if `owner` still has it. */
   release(id: string, owner: string): Promise<void>;
-  /** Records an event's delivery attempts and moves the webhook on, in one transaction. */
-  recordOutcome(outcome: DeliveryOutcome): Promise<void>;
+  /**
+   * Records an event's delivery attempts and moves the webhook on, in one transaction, if `owner`
+   * still holds the claim (no other owner has taken it since). Returns false, recording nothing, when
+   * another owner has: that one delivers the event and records its outcome.
+   */
+  recordOutcome(outcome: DeliveryOutcome, owner: string): Promise<boolean>;
   /** Newest first; `after` is the id of the last delivery of the previous page. */
   deliveries(webhookId: string, options: ListOptions): Promise<WebhookDelivery[]>;
 }

@@ -136,7 +136,8 @@ export function startWebhookDispatcher(
           const last = events.at(-1);
           // Only events of other kinds: move past them, and look again if the batch was full.
           if (last === undefined) return;
-          await ctx.store.webhooks.recordOutcome(skipTo(webhook, last.seq, nowIso(ctx)));
+          if (!(await ctx.store.webhooks.recordOutcome(skipTo(webhook, last.seq, nowIso(ctx)), owner)))
+            return;
           continue;
         }
         for (const event of due) {
@@ -145,7 +146,9 @@ export function startWebhookDispatcher(
           // Another server holds the webhook now: it delivers this event, and records it.
           if (outcome === null) return;
           if (stopping.signal.aborted && !outcome.attempts.some((a) => a.ok)) return;
-          await ctx.store.webhooks.recordOutcome(outcome);
+          // Recorded only while this server still holds the webhook, in the transaction that records
+          // it: if another took it during the last try, that one delivers the event and records it.
+          if (!(await ctx.store.webhooks.recordOutcome(outcome, owner))) return;
           if (outcome.disabled !== null) return;
           webhook = { ...webhook, cursor: event.seq, consecutiveFailures: outcome.consecutiveFailures };
           const renewed = ctx.now();

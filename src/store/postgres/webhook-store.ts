@@ -92,6 +92,9 @@ export class PgWebhookStore implements WebhookStore {
          WHERE id = $${values.length + 1}`,
         [...values, id],
       );
+      // Turned back on: the event it stopped at is given its full tries again.
+      if (!before.enabled && after.enabled)
+        await tx.run("UPDATE webhooks SET tries = 0, trying_seq = NULL WHERE id = $1", [id]);
       await writeEvents(tx, [event]);
       return { before, after };
     });
@@ -132,15 +135,14 @@ export class PgWebhookStore implements WebhookStore {
     );
   }
 
-  async recordOutcome(outcome: DeliveryOutcome): Promise<void> {
-    await this.#db.transaction(async (tx) => {
-      await insertRows(tx, `webhook_deliveries (${DELIVERY_COLUMNS})`, outcome.attempts.map(deliveryValues));
+  async recordOutcome(outcome: DeliveryOutcome, owner: string): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
       const disabled = outcome.disabled !== null;
-      await tx.run(
+      const moved = await tx.run(
         `UPDATE webhooks SET cursor = GREATEST(cursor, $1), consecutive_failures = $2, updated_at = $3,
            enabled = CASE WHEN $4 THEN 0 ELSE enabled END,
            disabled_reason = CASE WHEN $4 THEN $5 ELSE disabled_reason END
-         WHERE id = $6`,
+         WHERE id = $6 AND lease_owner = $7`,
         [
           outcome.cursor,
           outcome.consecutiveFailures,
@@ -148,9 +150,13 @@ export class PgWebhookStore implements WebhookStore {
           disabled,
           outcome.disabled?.reason ?? null,
           outcome.webhookId,
+          owner,
         ],
       );
+      if (moved === 0) return false;
+      await insertRows(tx, `webhook_deliveries (${DELIVERY_COLUMNS})`, outcome.attempts.map(deliveryValues));
       if (outcome.disabled !== null) await writeEvents(tx, [outcome.disabled.event]);
+      return true;
     });
   }
 

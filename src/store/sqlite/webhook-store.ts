@@ -77,6 +77,9 @@ export class SqliteWebhookStore implements WebhookStore {
         ...webhookChangeValues(after),
         id,
       );
+      // Turned back on: the event it stopped at is given its full tries again.
+      if (!before.enabled && after.enabled)
+        this.#s.run("UPDATE webhooks SET tries = 0, trying_seq = NULL WHERE id = ?", id);
       writeEvents(this.#s, [event]);
       return { before, after };
     });
@@ -126,19 +129,13 @@ export class SqliteWebhookStore implements WebhookStore {
     );
   }
 
-  async recordOutcome(outcome: DeliveryOutcome): Promise<void> {
-    await inWriteTransaction(this.#s.db, () => {
-      for (const d of outcome.attempts) {
-        this.#s.run(
-          `INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          ...deliveryValues(d),
-        );
-      }
-      this.#s.run(
+  async recordOutcome(outcome: DeliveryOutcome, owner: string): Promise<boolean> {
+    return inWriteTransaction(this.#s.db, () => {
+      const moved = this.#s.run(
         `UPDATE webhooks SET cursor = MAX(cursor, ?), consecutive_failures = ?, updated_at = ?,
            enabled = CASE WHEN ? THEN 0 ELSE enabled END,
            disabled_reason = CASE WHEN ? THEN ? ELSE disabled_reason END
-         WHERE id = ?`,
+         WHERE id = ? AND lease_owner = ?`,
         outcome.cursor,
         outcome.consecutiveFailures,
         outcome.at,
@@ -146,8 +143,17 @@ export class SqliteWebhookStore implements WebhookStore {
         outcome.disabled === null ? 0 : 1,
         outcome.disabled?.reason ?? null,
         outcome.webhookId,
+        owner,
       );
+      if (Number(moved.changes) === 0) return false;
+      for (const d of outcome.attempts) {
+        this.#s.run(
+          `INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ...deliveryValues(d),
+        );
+      }
       if (outcome.disabled !== null) writeEvents(this.#s, [outcome.disabled.event]);
+      return true;
     });
   }
 

@@ -100,6 +100,9 @@ describe("the OpenAI-compatible endpoint, through the official openai client", (
     assert.equal(completion.choices[0]?.message.content, "Hello Ada, nice to meet you.");
     assert.equal(completion.choices[0]?.finish_reason, "stop");
     assert.deepEqual(completion.usage, { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 });
+    // Dated by the engine's clock (the test engine's starts on 2026-01-01), not the wall clock.
+    const day = Math.floor(Date.parse("2026-01-01T00:00:00Z") / 1000);
+    assert.ok(completion.created >= day && completion.created < day + 86_400, String(completion.created));
     const system = JSON.stringify(model.calls[0]?.prompt[0]);
     assert.equal(system.includes("ignored"), false, "system messages of the request are not used");
   });

@@ -83,7 +83,8 @@ export function registerOpenAiRoutes(app: OpenAPIHono<AppEnv>): void {
       clientTools: turn.clientTools,
       toolResults: turn.toolResults,
     };
-    const created = Math.floor(Date.now() / 1000);
+    // When the engine says it is: an engine opened with a clock of its own dates its answers by it.
+    const created = Math.floor(c.var.engram.now() / 1000);
     if (body.stream === true) {
       const events = await c.var.engram.runtime.stream(agent.id, input, options);
       return streamChat(c, events, {

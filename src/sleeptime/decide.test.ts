@@ -109,6 +109,34 @@ describe("sleep-time decision on written facts", () => {
     );
   });
 
+  it("a keyed fact the job closed, made true again by a delete, is closed by its key's newer value", async () => {
+    const { engram, agent } = await setUp([{ fact: 1, event: "DELETE", target: 1, reason: "moved away" }]);
+    const berlin = await engram.memories.add(agent.id, {
+      text: "Ada lives in Berlin.",
+      userId: "ada",
+      key: "user.city",
+      validFrom: "2025-01-01T00:00:00Z",
+    });
+    const left = await engram.memories.add(agent.id, {
+      text: "Ada no longer lives in Berlin.",
+      userId: "ada",
+      validFrom: "2025-03-01T00:00:00Z",
+    });
+    await engram.sleeptime.runPending({ agentId: agent.id });
+    assert.equal(mark(await engram.memories.get(agent.id, berlin.id))?.supersededBy, left.id);
+    const lisbon = await engram.memories.add(agent.id, {
+      text: "Ada lives in Lisbon.",
+      userId: "ada",
+      key: "user.city",
+      validFrom: "2025-05-01T00:00:00Z",
+    });
+    await engram.memories.delete(agent.id, left.id);
+    const reopened = await engram.memories.get(agent.id, berlin.id);
+    assert.equal(reopened.validTo, "2025-05-01T00:00:00.000Z");
+    assert.equal(mark(reopened)?.supersededBy, lisbon.id);
+    assert.equal((await engram.memories.get(agent.id, lisbon.id)).validTo, null);
+  });
+
   it("DELETE closes the contradicted fact; ADD leaves both", async () => {
     const del = await setUp([{ fact: 1, event: "DELETE", target: 1 }]);
     const owns = await del.engram.memories.add(del.agent.id, { text: "Ada owns a red car." });

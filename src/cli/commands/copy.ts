@@ -65,7 +65,7 @@ const copy = defineCommand({
  * the source or is stopped, what it wrote is taken away (as far as it can be) and the error says what
  * is left.
  */
-async function copyInto(
+export async function copyInto(
   source: Store,
   open: () => Store,
   destination: CopyDestination,
@@ -74,11 +74,15 @@ async function copyInto(
   const { copyDatabase, requireEmpty } = await import("../../transfer/copy-database.ts");
   const { signal, onProgress } = options;
   let target: Store | undefined;
+  let refused = false;
   let writing = false;
   try {
     target = open();
     await Promise.all([source.ready(), target.ready()]);
-    await requireEmpty(target);
+    await requireEmpty(target).catch((error: unknown) => {
+      refused = true;
+      throw error;
+    });
     writing = true;
     const report = await copyDatabase(source, target, { signal, onProgress });
     if (report.agents.differing.length > 0 || report.groups.differing.length > 0)
@@ -90,8 +94,10 @@ async function copyInto(
   } catch (error) {
     // The copy's own failure is the one to report, not one of closing after it.
     await target?.close().catch(() => {});
-    const left = await destination.undo();
-    // A destination that was not empty is refused as it is: what it holds is not the copy's.
+    // A PostgreSQL schema found not empty (filled since it was first looked at) is left as it is:
+    // what it holds is not the copy's. A SQLite copy's `.partial` is its own, and goes.
+    const keep = refused && destination.location.kind === "postgres";
+    const left = keep ? null : await destination.undo();
     throw failure(error, signal, writing ? left : null, options.label);
   }
 }

@@ -362,23 +362,33 @@ export class MemoryService {
     const read = async (id: string) => this.#ctx.store.memories.get(deleted.agentId, id);
     const closed = (await Promise.all((mark.supersedes ?? []).map(read))).filter((m) => m !== null);
     const successor = mark.supersededBy === undefined ? null : await read(mark.supersededBy);
-    let changed = closeGap(deleted, closed, successor);
+    const changed = closeGap(deleted, closed, successor);
     const known = new Map([...closed, ...(successor === null ? [] : [successor])].map((m) => [m.id, m]));
-    const match = keyedMatch(deleted);
-    let keys: Supersession["keys"] | undefined;
-    if (match !== null && changed.length > 0) {
-      // A fact made true again joins its key's chain as it stands: another fact of the key may have
-      // become current meanwhile (written while the deleted one was archived), and then closes it.
-      const since = startOf(deleted);
-      const [facts = []] = await this.#ctx.store.memories.keyFacts([{ ...match, since }]);
-      keys = [{ ...match, since, ids: facts.map((m) => m.id) }];
-      const patched = new Map(changed.map((m) => [m.id, m]));
-      const rest = facts.filter((m) => m.id !== deleted.id);
+    // A fact made true again joins its key's chain as it stands (its own key, whether or not the
+    // deleted fact had that one): another fact of the key may have become current meanwhile, written
+    // while the deleted one was archived or after it closed this one, and then closes it.
+    const since = startOf(deleted);
+    const matches = new Map<string, KeyedMatch>();
+    if (changed.length > 0)
+      for (const m of [deleted, ...changed]) {
+        const match = keyedMatch(m);
+        if (match !== null) matches.set(matchKey(match), match);
+      }
+    const requests = [...matches.values()].map((match) => ({ ...match, since }));
+    const found = requests.length === 0 ? [] : await this.#ctx.store.memories.keyFacts(requests);
+    const keys = requests.map((request, i) => ({ ...request, ids: (found[i] ?? []).map((m) => m.id) }));
+    const patched = new Map(changed.map((m) => [m.id, m]));
+    const chained = changed.filter((m) => keyedMatch(m) === null);
+    requests.forEach((request, i) => {
+      const rest = (found[i] ?? []).filter((m) => m.id !== deleted.id);
       for (const m of rest) if (!known.has(m.id)) known.set(m.id, m);
-      const reopened = changed.filter((m) => !rest.some((r) => r.id === m.id));
-      changed = chainFacts([...reopened, ...rest.map((m) => patched.get(m.id) ?? m)]);
-    }
-    const writes = changed.flatMap((after) => {
+      const reopened = changed.filter((m) => {
+        const match = keyedMatch(m);
+        return match !== null && matchKey(match) === matchKey(request) && !rest.some((r) => r.id === m.id);
+      });
+      chained.push(...chainFacts([...reopened, ...rest.map((m) => patched.get(m.id) ?? m)]));
+    });
+    const writes = chained.flatMap((after) => {
       const old = known.get(after.id) as Memory;
       if (isDeepStrictEqual(after, old)) return [];
       const memory = { ...after, version: old.version + 1, updatedAt: now };
@@ -389,7 +399,7 @@ export class MemoryService {
         },
       ];
     });
-    return { writes, keys: writes.length === 0 ? undefined : keys };
+    return { writes, keys: writes.length === 0 || keys.length === 0 ? undefined : keys };
   }
 
   /**

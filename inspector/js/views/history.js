@@ -1,10 +1,12 @@
-import { ApiError, agentPath, api, latestOnly } from "../api.js";
+import { ApiError, agentPath, api, apiAll, latestOnly } from "../api.js";
 import { confirmDialog, field, h, replace, time } from "../dom.js";
 import { agentHeader } from "./agent-tabs.js";
 import { ACTORS, authorBadge } from "./authors.js";
 import { diffView } from "./diff.js";
 
 const PAGE = 100;
+/** Branches are listed a page at a time, by name. */
+const BRANCH_PAGE = 200;
 
 /** @param {import("../main.js").ViewContext} ctx */
 export async function renderHistory(ctx) {
@@ -13,12 +15,14 @@ export async function renderHistory(ctx) {
   // Everything the first screen needs at once; the log of the default branch needs no name.
   const [{ agent, header }, branchPage, firstPage] = await Promise.all([
     agentHeader(ctx, "/history"),
-    api(`${opened}/branches`, { query: { limit: 200 } }),
+    api(`${opened}/branches`, { query: { limit: BRANCH_PAGE } }),
     asked === "*" ? null : api(`${opened}/commits`, { query: { branch: asked, limit: PAGE } }),
   ]);
   if (ctx.stale()) return;
   const base = agentPath(agent.id);
   const branches = branchPage.items;
+  /** @type {string | null} */
+  let branchCursor = branchPage.nextCursor;
   const state = {
     branch: asked ?? agent.defaultBranch,
     from: ctx.query.get("from") ?? "",
@@ -69,8 +73,52 @@ export async function renderHistory(ctx) {
       branches.map((/** @type {any} */ b) =>
         h("option", { value: b.name, selected: b.name === state.branch }, b.name),
       ),
+      // The branch shown may sort after the branches listed so far.
+      state.branch === "*" || branches.some((/** @type {any} */ b) => b.name === state.branch)
+        ? null
+        : h("option", { value: state.branch, selected: true }, state.branch),
     )
   );
+  const moreBranches = /** @type {HTMLButtonElement} */ (
+    h("button", { type: "button", onclick: () => readBranches() }, "More branches")
+  );
+  const branchNote = h("p", { class: "muted", id: "branches-capped" });
+
+  function showBranchCursor() {
+    moreBranches.hidden = branchCursor === null;
+    branchNote.hidden = branchCursor === null;
+    replace(
+      branchNote,
+      branchCursor === null
+        ? null
+        : `Only the first ${branches.length} branches by name are listed, and “All branches” covers only those: more exist.`,
+    );
+  }
+
+  /** The next page of branches, added to the list (and to “All branches”, re-read when shown). */
+  async function readBranches() {
+    if (branchCursor === null) return;
+    moreBranches.disabled = true;
+    try {
+      const page = await api(`${base}/branches`, { query: { limit: BRANCH_PAGE, cursor: branchCursor } });
+      const listed = new Set([...branchSelect.options].map((o) => o.value));
+      for (const b of page.items) {
+        // A branch made here since, or the one shown, is listed already.
+        if (branches.some((/** @type {any} */ known) => known.name === b.name)) continue;
+        branches.push(b);
+        heads.set(b.head, [...(heads.get(b.head) ?? []), b.name]);
+        if (!listed.has(b.name)) branchSelect.append(h("option", { value: b.name }, b.name));
+      }
+      branchCursor = page.nextCursor;
+      showBranchCursor();
+      if (state.branch === "*") await loadMore(true);
+      else drawTimeline();
+    } catch (error) {
+      replace(status, h("span", { class: "problem" }, `The branches could not be read: ${message(error)}`));
+    } finally {
+      moreBranches.disabled = false;
+    }
+  }
 
   /** @param {boolean} fresh @param {any} [page] a first page already fetched */
   async function loadCommits(fresh, page) {
@@ -327,12 +375,14 @@ export async function renderHistory(ctx) {
   }
 
   async function refreshHeads() {
-    const fresh = (await api(`${base}/branches`, { query: { limit: 200 } })).items;
+    // As many branches as are listed, so that the heads of those read on later pages keep their tags.
+    const fresh = (await apiAll(`${base}/branches`, {}, branches.length)).items;
     heads.clear();
     for (const b of fresh) heads.set(b.head, [...(heads.get(b.head) ?? []), b.name]);
   }
 
   more.addEventListener("click", () => loadMore(false));
+  showBranchCursor();
   const events = eventLog(ctx, base);
   replace(
     ctx.main,
@@ -341,8 +391,10 @@ export async function renderHistory(ctx) {
       "div",
       { class: "toolbar" },
       field("Branch", branchSelect),
+      moreBranches,
       h("p", { class: "muted legend" }, "Pick A and B on two commits to compare them."),
     ),
+    branchNote,
     status,
     h(
       "div",

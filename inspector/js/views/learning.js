@@ -4,13 +4,18 @@ import { field, h, num, replace, time } from "../dom.js";
 import { agentHeader } from "./agent-tabs.js";
 import { message } from "./history.js";
 
+/** The most episodes read: the learning curve is drawn over all of them at once. */
+const EPISODES_READ = 2000;
+/** Insights read a page at a time, strongest first. */
+const INSIGHTS_PAGE = 200;
+
 /** @param {import("../main.js").ViewContext} ctx */
 export async function renderLearning(ctx) {
   const { agent, header } = await agentHeader(ctx, "/learning");
   const base = agentPath(agent.id);
   const [episodes, insights, jobs, runs] = await Promise.all([
-    apiAll(`${base}/episodes`, {}, 2000),
-    apiAll(`${base}/insights`, {}, 500),
+    apiAll(`${base}/episodes`, {}, EPISODES_READ),
+    api(`${base}/insights`, { query: { limit: INSIGHTS_PAGE } }),
     api(`${base}/jobs`, { query: { limit: 100 } }),
     api(`${base}/evolution-runs`, { query: { limit: 50 } }),
   ]);
@@ -19,9 +24,9 @@ export async function renderLearning(ctx) {
   replace(
     ctx.main,
     header,
-    episodeSection(episodes.items),
+    episodeSection(episodes),
     adviceSection(base, ctx),
-    insightSection(insights.items),
+    insightSection(base, insights),
     jobSection(base, jobs),
     h(
       "section",
@@ -54,8 +59,11 @@ export async function renderLearning(ctx) {
   if (chosen !== null) await showRun(base, chosen, runPanel);
 }
 
-/** @param {any[]} episodes */
-function episodeSection(episodes) {
+/**
+ * The episodes read, newest first, as a learning curve and a table.
+ * @param {{ items: any[], more: boolean }} read `more` when older episodes exist beyond those read
+ */
+function episodeSection({ items: episodes, more }) {
   const finished = episodes
     .filter((e) => e.status === "finished")
     .sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
@@ -68,10 +76,21 @@ function episodeSection(episodes) {
   return h(
     "section",
     { "aria-labelledby": "episodes-title" },
-    h("h2", { id: "episodes-title" }, `Episodes (${episodes.length})`),
+    h(
+      "h2",
+      { id: "episodes-title" },
+      more ? `Episodes (the latest ${episodes.length}; older ones exist)` : `Episodes (${episodes.length})`,
+    ),
     episodes.length === 0
       ? h("p", { class: "muted" }, "No episodes yet.")
       : [
+          more
+            ? h(
+                "p",
+                { id: "episodes-capped" },
+                `Only the latest ${episodes.length} episodes are read: the chart, its counts and the table leave out the older ones.`,
+              )
+            : null,
           h("p", {}, `${finished.length} finished, ${successes} successful.`),
           lineChart(
             "Reward per episode, and the learning curve (mean of the last 5)",
@@ -184,21 +203,42 @@ function adviceSection(base, ctx) {
   );
 }
 
-/** @param {any[]} insights */
-function insightSection(insights) {
+/**
+ * The agent's rules, strongest first, a page at a time.
+ * @param {string} base
+ * @param {{ items: any[], nextCursor: string | null }} first the first page
+ */
+function insightSection(base, first) {
+  let shown = first.items.length;
+  const title = h("h2", { id: "insights-title" });
+  /** @param {string | null} cursor */
+  const count = (cursor) =>
+    replace(title, cursor === null ? `Insights (${shown})` : `Insights (the strongest ${shown}; more exist)`);
+  count(first.nextCursor);
+  /** @param {any} i */
+  const item = (i) =>
+    h("li", {}, h("span", { class: "count", title: "support count" }, `×${i.count}`), " ", i.text);
+  const list = h("ol", { class: "insights" }, first.items.map(item));
   return h(
     "section",
     { "aria-labelledby": "insights-title" },
-    h("h2", { id: "insights-title" }, `Insights (${insights.length})`),
-    insights.length === 0
+    title,
+    shown === 0
       ? h("p", { class: "muted" }, "No insights yet.")
-      : h(
-          "ol",
-          { class: "insights" },
-          insights.map((i) =>
-            h("li", {}, h("span", { class: "count", title: "support count" }, `×${i.count}`), " ", i.text),
-          ),
-        ),
+      : [
+          list,
+          moreButton({
+            cursor: first.nextCursor,
+            next: (cursor) => api(`${base}/insights`, { query: { limit: INSIGHTS_PAGE, cursor } }),
+            add: (page) => {
+              list.append(...page.items.map(item));
+              shown += page.items.length;
+              count(page.nextCursor);
+            },
+            label: "More insights",
+            what: "insights",
+          }),
+        ],
   );
 }
 
@@ -332,7 +372,7 @@ function table(heads, rows) {
 
 /**
  * A table of a paged list, newest first: its first page, and under it a button that appends the
- * next, hidden once the list has no next page.
+ * next (see `moreButton`).
  * @param {{
  *   heads: string[],
  *   first: { items: any[], nextCursor: string | null },
@@ -348,7 +388,31 @@ function pagedTable({ heads, first, next, row, more: label, what }) {
     {},
     first.items.map((item) => tableRow(row(item))),
   );
-  let cursor = first.nextCursor;
+  return [
+    h("div", { class: "scroll" }, h("table", {}, tableHead(heads), body)),
+    moreButton({
+      cursor: first.nextCursor,
+      next,
+      add: (page) => body.append(...page.items.map((item) => tableRow(row(item)))),
+      label,
+      what,
+    }),
+  ];
+}
+
+/**
+ * A button that reads the next page of a list and hands it to `add`, hidden once the list has no
+ * next page, and a status line that says when a page cannot be read.
+ * @param {{
+ *   cursor: string | null,
+ *   next: (cursor: string) => Promise<{ items: any[], nextCursor: string | null }>,
+ *   add: (page: { items: any[], nextCursor: string | null }) => void,
+ *   label: string,
+ *   what: string,
+ * }} list `cursor` is the first page's; `what` names the items when a page cannot be read
+ */
+function moreButton({ cursor: first, next, add, label, what }) {
+  let cursor = first;
   const status = h("p", { role: "status" });
   const more = /** @type {HTMLButtonElement} */ (
     h(
@@ -361,14 +425,14 @@ function pagedTable({ heads, first, next, row, more: label, what }) {
           more.disabled = true;
           try {
             const page = await next(cursor);
-            body.append(...page.items.map((item) => tableRow(row(item))));
+            add(page);
             cursor = page.nextCursor;
             more.hidden = cursor === null;
             replace(status);
           } catch (error) {
             replace(
               status,
-              h("span", { class: "problem" }, `The older ${what} could not be read: ${message(error)}`),
+              h("span", { class: "problem" }, `More ${what} could not be read: ${message(error)}`),
             );
           } finally {
             more.disabled = false;
@@ -378,7 +442,7 @@ function pagedTable({ heads, first, next, row, more: label, what }) {
       label,
     )
   );
-  return [h("div", { class: "scroll" }, h("table", {}, tableHead(heads), body)), more, status];
+  return [more, status];
 }
 
 /** @param {string[]} heads */

@@ -38,17 +38,41 @@ const extension = (() => {
   return opened.extension;
 })();
 
+/** The options of a trained file's store: the helper thread shares large scans. */
+const sharedOptions = {
+  trainThreshold: 1000,
+  retrainGrowth: 0,
+  minProbeFraction: 1,
+  sharedScan: { extension },
+};
+
+/**
+ * A trained agent A (and a smaller B) in a file, built once and copied for each test (training it
+ * takes longer than any test): each copy is a file of its own, never opened before.
+ */
+let template: Promise<Fixture> | undefined;
+function trainedTemplate(): Promise<Fixture> {
+  template ??= (async () => {
+    const f = new Fixture(sharedOptions, join(dir, "template.db"));
+    await f.store.initialise(D);
+    const data = clustered(11, 6000, 40);
+    for (let i = 0; i < data.length; i += 1000) await f.add(A, data.slice(i, i + 1000));
+    await f.add(B, clustered(12, 300, 40));
+    return f;
+  })();
+  return template;
+}
+after(async () => {
+  const f = await template;
+  f?.store.close();
+  f?.s.db.close();
+});
+
 /** A trained agent A (and a smaller B) in a file, with the helper thread sharing large scans. */
 async function trainedFile(name: string): Promise<{ f: Fixture; path: string }> {
   const path = join(dir, name);
-  const f = new Fixture(
-    { trainThreshold: 1000, retrainGrowth: 0, minProbeFraction: 1, sharedScan: { extension } },
-    path,
-  );
+  const f = (await trainedTemplate()).copyTo(path, sharedOptions);
   await f.store.initialise(D);
-  const data = clustered(11, 6000, 40);
-  for (let i = 0; i < data.length; i += 1000) await f.add(A, data.slice(i, i + 1000));
-  await f.add(B, clustered(12, 300, 40));
   return { f, path };
 }
 
@@ -240,23 +264,26 @@ describe("vector scans shared with the helper thread", () => {
     assert.equal(stamp(), after);
   });
 
-  it("let the process exit after shared scans, its store closed or not", () => {
+  it("let the process exit after shared scans, its store closed or not", async () => {
     const support = new URL("./vector-test-support.ts", import.meta.url).href;
     const thread = new URL("../../threads/helper-thread.ts", import.meta.url).href;
+    // The child opens a copy of the trained file rather than training its own.
+    const trained = await trainedTemplate();
     const script = (close: boolean) => `
       import { A, clustered, D, Fixture } from ${JSON.stringify(support)};
       import { startOnThread } from ${JSON.stringify(thread)};
       await startOnThread("entities", { texts: ["warm up"] }).settled();
       const path = ${JSON.stringify(join(dir, `exit-${close}.db`))};
-      const f = new Fixture({ trainThreshold: 1000, retrainGrowth: 0, sharedScan: { extension: ${JSON.stringify(extension)} } }, path);
+      const f = new Fixture({ trainThreshold: 1000, retrainGrowth: 0, sharedScan: { extension: ${JSON.stringify(extension)} } }, path, true);
       await f.store.initialise(D);
-      await f.add(A, clustered(20, 5000, 40));
       const hits = await f.store.searchExact("memories", A, clustered(21, 1, 40)[0], 10);
       ${close ? "f.store.close();" : ""}
       console.log(hits.length);
     `;
-    assert.equal(outputOnceExited(script(true)), "10");
-    assert.equal(outputOnceExited(script(false)), "10");
+    for (const close of [true, false]) {
+      trained.copyFileTo(join(dir, `exit-${close}.db`));
+      assert.equal(outputOnceExited(script(close)), "10");
+    }
   });
 
   it("find, for a search begun early, what a search finds when its result is asked for", async () => {
@@ -301,16 +328,18 @@ describe("vector scans shared with the helper thread", () => {
     f.store.close();
   });
 
-  it("let the process exit with a search begun early and never finished", () => {
+  it("let the process exit with a search begun early and never finished", async () => {
     const support = new URL("./vector-test-support.ts", import.meta.url).href;
     const thread = new URL("../../threads/helper-thread.ts", import.meta.url).href;
+    // The child opens a copy of the trained file rather than training its own.
+    const path = join(dir, "early-exit.db");
+    (await trainedTemplate()).copyFileTo(path);
     const script = `
       import { A, clustered, D, Fixture } from ${JSON.stringify(support)};
       import { startOnThread } from ${JSON.stringify(thread)};
       await startOnThread("entities", { texts: ["warm up"] }).settled();
-      const f = new Fixture({ trainThreshold: 1000, retrainGrowth: 0, minProbeFraction: 1, sharedScan: { extension: ${JSON.stringify(extension)} } }, ${JSON.stringify(join(dir, "early-exit.db"))});
+      const f = new Fixture({ trainThreshold: 1000, retrainGrowth: 0, minProbeFraction: 1, sharedScan: { extension: ${JSON.stringify(extension)} } }, ${JSON.stringify(path)}, true);
       await f.store.initialise(D);
-      await f.add(A, clustered(25, 5000, 40));
       f.store.startSearch("memories", A, clustered(26, 1, 40)[0], 10);
       console.log("begun");
     `;

@@ -1,3 +1,4 @@
+import { copyFileSync } from "node:fs";
 import { cosineDistance } from "../cosine-distance.ts";
 import type { VectorHit, VectorSpace } from "../store.ts";
 import { openDatabase } from "./database.ts";
@@ -31,6 +32,7 @@ export class Fixture {
   readonly s: Statements;
   readonly store: SqliteVectorStore;
   readonly vectors = new Map<string, { agentId: string; space: VectorSpace; vector: Float32Array }>();
+  readonly path: string;
   #next = 0;
 
   /**
@@ -39,6 +41,7 @@ export class Fixture {
    * of vectors, which the default floor would scan in full.
    */
   constructor(options: SqliteVectorStoreOptions = {}, path = ":memory:", existing = false) {
+    this.path = path;
     const { db } = openDatabase(path);
     migrate(db);
     this.s = new Statements(db);
@@ -55,6 +58,30 @@ export class Fixture {
         agent,
       );
     }
+  }
+
+  /**
+   * Copies this fixture's file to `path`, its write-ahead log checkpointed into it first. Wait for
+   * this fixture's retrainings to settle first.
+   */
+  copyFileTo(path: string): void {
+    if (this.path === ":memory:") throw new Error("a database in memory has no file to copy");
+    const checkpoint = this.s.db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get() as { busy: number };
+    if (checkpoint.busy !== 0) throw new Error(`${this.path} is busy: its log cannot be checkpointed`);
+    copyFileSync(this.path, path);
+  }
+
+  /**
+   * A copy of this fixture's file at `path` (see `copyFileTo`), opened with `options`, knowing the
+   * same vectors and numbering new items after the same ones: cheaper than inserting and training
+   * them again.
+   */
+  copyTo(path: string, options: SqliteVectorStoreOptions = {}): Fixture {
+    this.copyFileTo(path);
+    const copy = new Fixture(options, path, true);
+    for (const [id, v] of this.vectors) copy.vectors.set(id, v);
+    copy.#next = this.#next;
+    return copy;
   }
 
   /** Inserts items (memories or messages) without vectors; returns their ids. */

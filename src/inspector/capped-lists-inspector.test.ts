@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { type ServeProcess, spawnServe } from "../bench/serve-process.ts";
+import type { ServeProcess } from "../bench/serve-process.ts";
 import { createTestEngram } from "../test/index.ts";
-import { chromiumStatus, launchChromium } from "./browser.ts";
-import { openInspectorPage, stopBrowserTest } from "./inspector-test-support.ts";
+import { chromiumStatus, type launchChromium } from "./browser.ts";
+import { openInspectorPage, startBrowserTest, stopBrowserTest } from "./inspector-test-support.ts";
 
 const chromium = chromiumStatus();
 const skip = chromium.available || process.env.CI === "true" ? false : chromium.hint;
@@ -59,15 +56,11 @@ describe("the inspector says or pages past what it reads at once, in headless Ch
 
   before(async () => {
     assert.ok(chromium.available, chromium.hint);
-    dir = mkdtempSync(join(tmpdir(), "engram-inspector-capped-"));
-    const db = join(dir, "busy.db");
-    agentId = await seedLongLists(db);
-    [server, browser] = await Promise.all([spawnServe(db, ["--no-sleep"]), launchChromium()]);
-    page = await browser.context.newPage();
-    page.on("pageerror", (e) => problems.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error") problems.push(m.text());
-    });
+    ({ dir, agentId, server, browser, page } = await startBrowserTest(
+      "engram-inspector-capped-",
+      seedLongLists,
+      problems,
+    ));
   });
 
   after(async () => {

@@ -1,6 +1,9 @@
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
-import type { ServeProcess } from "../bench/serve-process.ts";
+import { type ServeProcess, spawnServe } from "../bench/serve-process.ts";
+import { launchChromium } from "./browser.ts";
 
 /** The page's globals that tell whether it is ready. */
 interface ReadyWindow {
@@ -38,4 +41,35 @@ export async function stopBrowserTest(
     }
   }
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A browser test's running parts: its folder, seeded agent, server, browser and page. */
+export interface BrowserTest {
+  dir: string;
+  agentId: string;
+  server: ServeProcess;
+  browser: Awaited<ReturnType<typeof launchChromium>>;
+  page: Page;
+}
+
+/**
+ * Seeds a database in a new folder (`seed` returns the agent it made), serves it with `engram serve
+ * --no-sleep` beside a headless Chromium, and opens a page whose errors (uncaught, or logged to its
+ * console) are pushed to `problems`.
+ */
+export async function startBrowserTest(
+  prefix: string,
+  seed: (db: string) => Promise<string>,
+  problems: string[],
+): Promise<BrowserTest> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const db = join(dir, "seeded.db");
+  const agentId = await seed(db);
+  const [server, browser] = await Promise.all([spawnServe(db, ["--no-sleep"]), launchChromium()]);
+  const page = await browser.context.newPage();
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(m.text());
+  });
+  return { dir, agentId, server, browser, page };
 }

@@ -1,34 +1,32 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { toIso } from "../core/clock.ts";
 import type { Job } from "../core/types.ts";
 import { createTestEngram } from "../test/index.ts";
-import { holdNextCommit, scriptedModel } from "./test-support.ts";
+import { completeAsEarlierRelease, scriptedModel, writeOneLate } from "./test-support.ts";
 
 /** How many facts a decision job took. */
 const factsOf = (job: Job | undefined) => (job?.result?.stats as { facts?: number } | undefined)?.facts;
 
+/** An engine whose model records the decision prompts and decides nothing. */
+async function setUp() {
+  const prompts: string[] = [];
+  const model = scriptedModel((prompt) => {
+    prompts.push(prompt);
+    return { facts: [] };
+  });
+  const engram = createTestEngram({ model });
+  const agent = await engram.agents.create({ name: "a" });
+  return { engram, agent, prompts };
+}
+
 describe("sleep-time decision on facts committed late", () => {
   it("decides a fact whose write was in flight while a job ran, though its id is older than what the job decided", async () => {
-    const prompts: string[] = [];
-    const model = scriptedModel((prompt) => {
-      prompts.push(prompt);
-      return { facts: [] };
-    });
-    const engram = createTestEngram({ model });
-    const agent = await engram.agents.create({ name: "a" });
-    await engram.memories.add(agent.id, { text: "Ada lives in Paris.", userId: "ada" });
-
-    const held = holdNextCommit(engram);
-    const romeWrite = engram.memories.add(agent.id, { text: "Ada lives in Rome.", userId: "ada" });
-    await held.atCommit;
-    const berlin = await engram.memories.add(agent.id, { text: "Ada lives in Berlin.", userId: "ada" });
-    const [first] = await engram.sleeptime.runPending({ agentId: agent.id });
+    const { engram, agent, prompts } = await setUp();
+    const { first, berlin, release } = await writeOneLate(engram, agent.id);
     assert.equal(first?.status, "succeeded", JSON.stringify(first?.error));
     assert.equal(factsOf(first), 2, "Paris and Berlin: Rome is not committed yet");
 
-    held.release();
-    const rome = await romeWrite;
+    const rome = await release();
     assert.ok(rome.id < berlin.id, "Rome's id was made before Berlin's, its commit came after");
     const [second] = await engram.sleeptime.runPending({ agentId: agent.id });
     assert.equal(second?.status, "succeeded", JSON.stringify(second?.error));
@@ -47,28 +45,11 @@ describe("sleep-time decision on facts committed late", () => {
   });
 
   it("a job after one that kept a memory id as its watermark starts after that memory's creation", async () => {
-    const prompts: string[] = [];
-    const model = scriptedModel((prompt) => {
-      prompts.push(prompt);
-      return { facts: [] };
-    });
-    const engram = createTestEngram({ model });
-    const agent = await engram.agents.create({ name: "a" });
+    const { engram, agent, prompts } = await setUp();
     await engram.memories.add(agent.id, { text: "Ada lives in Oslo.", userId: "ada" });
     const paris = await engram.memories.add(agent.id, { text: "Ada lives in Paris.", userId: "ada" });
     // The queued job as an earlier release finished it: its watermark the last fact it decided.
-    const now = engram.now();
-    const earlier = await engram.store.jobs.claim({ now: toIso(now), leaseExpiresAt: toIso(now + 60_000) });
-    assert.equal(earlier?.kind, "decide");
-    const work = engram.store.unitOfWork();
-    work.jobs.complete({
-      id: earlier?.id ?? "",
-      attempt: 1,
-      result: { decidedThrough: paris.id },
-      finishedAt: toIso(engram.now()),
-      checkpoint: null,
-    });
-    await work.commit();
+    assert.equal(await completeAsEarlierRelease(engram, { decidedThrough: paris.id }), "decide");
 
     await engram.memories.add(agent.id, { text: "Ada lives in Berlin.", userId: "ada" });
     const [job] = await engram.sleeptime.runPending({ agentId: agent.id });

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { toIso } from "../core/clock.ts";
 import type { Job } from "../core/types.ts";
 import { createTestEngram } from "../test/index.ts";
-import { holdNextCommit, scriptedModel } from "./test-support.ts";
+import { completeAsEarlierRelease, scriptedModel, writeOneLate } from "./test-support.ts";
 
 /** How many items an extraction job read. */
 const itemsOf = (job: Job | undefined) => (job?.result?.stats as { items?: number } | undefined)?.items;
@@ -24,19 +23,12 @@ async function setUp() {
 describe("sleep-time extraction of writes committed late", () => {
   it("extracts from a memory whose write was in flight while a job ran, though its id is older than what the job read", async () => {
     const { engram, agent, prompts } = await setUp();
-    await engram.memories.add(agent.id, { text: "Ada lives in Paris.", userId: "ada" });
-
-    const held = holdNextCommit(engram);
-    const romeWrite = engram.memories.add(agent.id, { text: "Ada lives in Rome.", userId: "ada" });
-    await held.atCommit;
-    const berlin = await engram.memories.add(agent.id, { text: "Ada lives in Berlin.", userId: "ada" });
-    const [first] = await engram.sleeptime.runPending({ agentId: agent.id });
+    const { first, berlin, release } = await writeOneLate(engram, agent.id);
     assert.equal(first?.kind, "extract");
     assert.equal(first?.status, "succeeded", JSON.stringify(first?.error));
     assert.equal(itemsOf(first), 2, "Paris and Berlin: Rome is not committed yet");
 
-    held.release();
-    const rome = await romeWrite;
+    const rome = await release();
     assert.ok(rome.id < berlin.id, "Rome's id was made before Berlin's, its commit came after");
     const [second] = await engram.sleeptime.runPending({ agentId: agent.id });
     assert.equal(second?.status, "succeeded", JSON.stringify(second?.error));
@@ -58,18 +50,8 @@ describe("sleep-time extraction of writes committed late", () => {
       { role: "user", content: "Hello, I am Ada.", userId: "ada" },
     ]);
     // The queued job as an earlier release finished it: its watermark the last ids it read.
-    const now = engram.now();
-    const earlier = await engram.store.jobs.claim({ now: toIso(now), leaseExpiresAt: toIso(now + 60_000) });
-    assert.equal(earlier?.kind, "extract");
-    const work = engram.store.unitOfWork();
-    work.jobs.complete({
-      id: earlier?.id ?? "",
-      attempt: 1,
-      result: { extractedThrough: { memory: paris.id, message: hello?.id ?? "" } },
-      finishedAt: toIso(engram.now()),
-      checkpoint: null,
-    });
-    await work.commit();
+    const watermark = { extractedThrough: { memory: paris.id, message: hello?.id ?? "" } };
+    assert.equal(await completeAsEarlierRelease(engram, watermark), "extract");
 
     await engram.memories.add(agent.id, { text: "Ada lives in Berlin.", userId: "ada" });
     await engram.messages.appendMany(agent.id, [

@@ -1,4 +1,6 @@
 import { MockLanguageModelV3 } from "ai/test";
+import { toIso } from "../core/clock.ts";
+import type { JsonObject } from "../core/types.ts";
 import type { Engram } from "../engram.ts";
 
 /** The text of a mock call's prompt (all its parts), for matching on. */
@@ -75,4 +77,47 @@ export function holdNextCommit(engram: Engram) {
     return work;
   };
   return { atCommit, release };
+}
+
+/**
+ * The late-commit case: Paris is written, then Rome, held at its commit (its id made), while Berlin
+ * commits and the queued job runs. `first` is that job; `release` lets Rome commit and returns it.
+ */
+export async function writeOneLate(engram: Engram, agentId: string) {
+  await engram.memories.add(agentId, { text: "Ada lives in Paris.", userId: "ada" });
+  const held = holdNextCommit(engram);
+  const romeWrite = engram.memories.add(agentId, { text: "Ada lives in Rome.", userId: "ada" });
+  await held.atCommit;
+  const berlin = await engram.memories.add(agentId, { text: "Ada lives in Berlin.", userId: "ada" });
+  const [first] = await engram.sleeptime.runPending({ agentId });
+  return {
+    first,
+    berlin,
+    release: async () => {
+      held.release();
+      return romeWrite;
+    },
+  };
+}
+
+/**
+ * Claims the agent's queued job and completes it with `result`, as a job of an earlier release that
+ * kept ids as its watermark finished it. Returns the job's kind.
+ */
+export async function completeAsEarlierRelease(
+  engram: Engram,
+  result: JsonObject,
+): Promise<string | undefined> {
+  const now = engram.now();
+  const earlier = await engram.store.jobs.claim({ now: toIso(now), leaseExpiresAt: toIso(now + 60_000) });
+  const work = engram.store.unitOfWork();
+  work.jobs.complete({
+    id: earlier?.id ?? "",
+    attempt: 1,
+    result,
+    finishedAt: toIso(engram.now()),
+    checkpoint: null,
+  });
+  await work.commit();
+  return earlier?.kind;
 }

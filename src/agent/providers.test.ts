@@ -34,27 +34,31 @@ async function streamed(engram: ReturnType<typeof createEngram>, agentId: string
 }
 
 /**
- * Checks that a turn whose stream stopped without a finish reason failed as a broken stream: its
- * text is kept only as the error record's partial text, never stored as the assistant's answer.
+ * Checks that a streamed turn against `server` (configured by `env`), whose stream stops without a
+ * finish reason after "Half an ans", fails as a broken stream: its text is kept only as the error
+ * record's partial text, never stored as the assistant's answer. Closes the server.
  */
-async function assertIncomplete(
-  engram: ReturnType<typeof createEngram>,
-  agentId: string,
-  events: TurnEvent[],
-  partialText: string,
-) {
-  assert.ok(!events.some((e) => e.type === "done"));
-  const last = events.at(-1);
-  assert.equal(last?.type, "error");
-  const error = last?.type === "error" ? last.error : undefined;
-  assert.equal(error?.details?.reason, "stream");
-  assert.match(error?.message ?? "", /without a finish reason/i);
-  const log = (await engram.messages.list(agentId)).items;
-  assert.deepEqual(
-    log.map((m) => m.role),
-    ["user", "system"],
-  );
-  assert.equal(log.at(-1)?.metadata.partialText, partialText);
+async function assertIncomplete(server: { close(): Promise<void> }, env: Record<string, string>) {
+  const engram = createEngram({ path: ":memory:", env });
+  try {
+    const agent = await engram.agents.create({ name: "a" });
+    const events = await streamed(engram, agent.id, "Hi");
+    assert.ok(!events.some((e) => e.type === "done"));
+    const last = events.at(-1);
+    assert.equal(last?.type, "error");
+    const error = last?.type === "error" ? last.error : undefined;
+    assert.equal(error?.details?.reason, "stream");
+    assert.match(error?.message ?? "", /without a finish reason/i);
+    const log = (await engram.messages.list(agent.id)).items;
+    assert.deepEqual(
+      log.map((m) => m.role),
+      ["user", "system"],
+    );
+    assert.equal(log.at(-1)?.metadata.partialText, "Half an ans");
+  } finally {
+    await engram.close();
+    await server.close();
+  }
 }
 
 describe("model providers, against local servers in their wire formats", () => {
@@ -166,14 +170,7 @@ describe("model providers, against local servers in their wire formats", () => {
   ] as const) {
     it(`${spec}: a stream that closes without a finish reason fails the turn`, async () => {
       const server = await startFakeChatServer([{ endAfter: "Half an ans" }]);
-      const engram = createEngram({ path: ":memory:", env: { ENGRAM_MODEL: spec, ...env(server.url) } });
-      try {
-        const agent = await engram.agents.create({ name: "a" });
-        await assertIncomplete(engram, agent.id, await streamed(engram, agent.id, "Hi"), "Half an ans");
-      } finally {
-        await engram.close();
-        await server.close();
-      }
+      await assertIncomplete(server, { ENGRAM_MODEL: spec, ...env(server.url) });
     });
   }
 
@@ -183,21 +180,11 @@ describe("model providers, against local servers in their wire formats", () => {
       // Closed cleanly, with no message_delta (which carries stop_reason) and no message_stop.
       res.end();
     });
-    const engram = createEngram({
-      path: ":memory:",
-      env: {
-        ENGRAM_MODEL: "anthropic:claude-test",
-        ANTHROPIC_API_KEY: "sk-test",
-        ANTHROPIC_BASE_URL: server.origin,
-      },
+    await assertIncomplete(server, {
+      ENGRAM_MODEL: "anthropic:claude-test",
+      ANTHROPIC_API_KEY: "sk-test",
+      ANTHROPIC_BASE_URL: server.origin,
     });
-    try {
-      const agent = await engram.agents.create({ name: "a" });
-      await assertIncomplete(engram, agent.id, await streamed(engram, agent.id, "Hi"), "Half an ans");
-    } finally {
-      await engram.close();
-      await server.close();
-    }
   });
 
   it("ollama: models resolve to the server at OLLAMA_BASE_URL, under /v1", async () => {

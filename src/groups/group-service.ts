@@ -5,6 +5,7 @@ import { findProjectAgent } from "../agent/messaging/find-agent.ts";
 import { followingController } from "../core/abort.ts";
 import { InvalidInputError, NotFoundError, toEngramError } from "../core/errors.ts";
 import type { Group, GroupMember } from "../core/group-types.ts";
+import type { HeldLease } from "../core/lease.ts";
 import type { Agent, Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { contentText } from "../images/content-parts.ts";
@@ -14,7 +15,8 @@ import type { ProjectService } from "../memory/projects/project-service.ts";
 import type { GroupEvent, GroupTurnResult } from "./group-events.ts";
 import { type GroupInput, type GroupMessageInput, groupInput, groupMessageInput } from "./group-input.ts";
 import { type EarlierRun, earlierRun } from "./group-retry.ts";
-import { runGroup } from "./group-run.ts";
+import { type GroupRun, runGroup } from "./group-run.ts";
+import { GROUP_RUN_WAIT_MS, holdRun } from "./group-run-lease.ts";
 import { type Exchange, refinableBlocks } from "./sleeptime-refine.ts";
 
 type GroupMessage = ReturnType<typeof groupMessageInput.parse>;
@@ -31,6 +33,11 @@ export interface GroupMessageOptions {
   abortSignal?: AbortSignal;
   /** Told every event as it happens (`send` only; `stream` yields them). */
   onEvent?: (event: GroupEvent) => void;
+  /**
+   * How long a retry waits for another attempt of its run, still running, to end before it is
+   * refused (default {@link GROUP_RUN_WAIT_MS}).
+   */
+  waitMs?: number;
 }
 
 /** What groups run on. */
@@ -149,35 +156,43 @@ export class GroupService {
   /**
    * Runs a message through the group and resolves when every turn it ran is persisted. With
    * `retryOf` (the `runId` of a message that failed), the same message runs again as that run: the
-   * steps that succeeded are reused, only the failed ones and those after them run.
+   * steps that succeeded are reused, only the failed ones and those after them run. One attempt of
+   * a run runs at a time, across every engine on the database: a retry waits for another attempt
+   * still running, then reuses what it answered.
    * @throws EngramError as an agent's turn would, naming the turn that failed and, in `details.runId`,
-   *   the message's run.
+   *   the message's run; ConflictError (`details.reason: "run_busy"`) when another attempt of the run
+   *   is still running after `waitMs`, and nothing is written.
    */
   async send(
     id: string,
     input: GroupMessageInput,
     options: GroupMessageOptions = {},
   ): Promise<GroupTurnResult> {
-    const prepared = await this.#prepare(id, input);
-    return runGroup({
-      ...prepared,
-      emit: options.onEvent ?? (() => {}),
-      abortSignal: options.abortSignal,
-    });
+    const { prepared, held } = await this.#prepare(id, input, options);
+    try {
+      return await runGroup({
+        ...prepared,
+        emit: options.onEvent ?? (() => {}),
+        abortSignal: anySignal(options.abortSignal, held.lost),
+      });
+    } finally {
+      await releasing(held);
+    }
   }
 
   /**
    * Runs a message through the group, returning its events as they happen. Bad input, an unknown
-   * group and what stops the first turn from starting (no model) are thrown here, before anything
-   * is written; later failures end the stream with an `error` event.
+   * group, another attempt of the run still running after `waitMs` (as `send`) and what stops the
+   * first turn from starting (no model) are thrown here, before anything is written; later failures
+   * end the stream with an `error` event.
    */
   async stream(
     id: string,
     input: GroupMessageInput,
     options: GroupMessageOptions = {},
   ): Promise<GroupStream> {
-    const prepared = await this.#prepare(id, input);
-    const controller = followingController(options.abortSignal);
+    const { prepared, held } = await this.#prepare(id, input, options);
+    const controller = followingController(anySignal(options.abortSignal, held.lost));
     const channel = new EventChannel<GroupEvent>(() => controller.abort(new Error("the reader stopped")));
     let last: GroupEvent | undefined;
     let started: () => void = () => {};
@@ -192,7 +207,7 @@ export class GroupService {
         channel.push(event);
       },
       abortSignal: controller.signal,
-    });
+    }).finally(() => releasing(held));
     const early = await Promise.race([
       begun.then(() => null),
       run.then(
@@ -223,7 +238,16 @@ export class GroupService {
     return Object.assign(channel, {});
   }
 
-  async #prepare(id: string, input: GroupMessageInput) {
+  /**
+   * Loads and checks what a message runs on, and takes its run for this attempt; a retry reads the
+   * earlier attempts once it holds the run, so it sees all that another attempt it waited for did.
+   * The caller releases `held` when the attempt ends.
+   */
+  async #prepare(
+    id: string,
+    input: GroupMessageInput,
+    options: GroupMessageOptions,
+  ): Promise<{ prepared: Omit<GroupRun, "emit" | "abortSignal">; held: HeldLease }> {
     const { retryOf, ...parsed } = parseInput(groupMessageInput, input, "group message");
     const group = await this.#require(id);
     const agents = new Map<string, Agent>();
@@ -235,19 +259,30 @@ export class GroupService {
     }
     if (group.members.length === 0)
       throw new InvalidInputError(`group ${group.id} has no members left: its agents were deleted`);
-    const earlier =
-      retryOf === undefined ? null : await this.#earlier(group, retryOf, parsed.userId, parsed.content);
-    const refine = (primary: Agent, background: Agent, exchange: Exchange) =>
-      this.#services.background.add(this.#services.refine(primary, background, exchange));
-    return {
-      runtime: this.#services.runtime(),
-      group,
-      agents,
-      input: parsed,
-      runId: retryOf ?? this.#ctx.generateId("groupRun"),
-      earlier,
-      refine,
-    };
+    const waitMs = options.waitMs ?? GROUP_RUN_WAIT_MS;
+    // NaN would wait for ever.
+    if (!(Number.isFinite(waitMs) && waitMs >= 0))
+      throw new InvalidInputError(`waitMs: must be a number of ms, 0 or more, got ${waitMs}`);
+    const runId = retryOf ?? this.#ctx.generateId("groupRun");
+    const held = await holdRun(this.#ctx.store, {
+      runId,
+      // Unique per attempt: two attempts in one engine must not renew each other's claim.
+      attempt: `${this.#ctx.instanceId}/${this.#ctx.generateId("groupRun")}`,
+      waitMs,
+      nowMs: () => this.#ctx.now(),
+      signal: options.abortSignal,
+    });
+    try {
+      const earlier =
+        retryOf === undefined ? null : await this.#earlier(group, retryOf, parsed.userId, parsed.content);
+      const refine = (primary: Agent, background: Agent, exchange: Exchange) =>
+        this.#services.background.add(this.#services.refine(primary, background, exchange));
+      const runtime = this.#services.runtime();
+      return { prepared: { runtime, group, agents, input: parsed, runId, earlier, refine }, held };
+    } catch (error) {
+      await releasing(held);
+      throw error;
+    }
   }
 
   /**
@@ -288,6 +323,15 @@ export class GroupService {
       throw new NotFoundError(`group ${id} not found`);
     return group;
   }
+}
+
+/** Gives a run up; one that cannot be released lapses once it is no longer renewed. */
+async function releasing(held: HeldLease): Promise<void> {
+  await held.release().catch(() => {});
+}
+
+function anySignal(caller: AbortSignal | undefined, lost: AbortSignal): AbortSignal {
+  return caller === undefined ? lost : AbortSignal.any([caller, lost]);
 }
 
 /** The rules of each pattern that the schema alone cannot say. */

@@ -138,6 +138,9 @@ const send = createRoute({
     "tool-call, …, done), then group-done; or an error event, which ends it. A failed message's error",
     "names its run (`details.runId`): sending the same message with `retryOf` set to it runs only the",
     "steps that failed or did not run, and reuses the turns that answered (listed in `reused`).",
+    "One attempt of a run runs at a time, across servers: a retry waits for another attempt of its",
+    "run still running, then reuses what it answered; 409 (`details.reason: run_busy`) when that",
+    "attempt has not ended within the turn time-out's default (120 s), and nothing is written.",
   ].join(" "),
   request: {
     params: groupParams,
@@ -159,7 +162,7 @@ const send = createRoute({
       content: { "text/event-stream": { schema: TurnEventSchema } },
     },
     201: jsonResponse(GroupTurnResultSchema, "the group's answer and its turns"),
-    ...errorResponses(400, 404, 413, 415, 503),
+    ...errorResponses(400, 404, 409, 413, 415, 503),
   },
 });
 

@@ -220,8 +220,13 @@ export type {
   SharedBlockInfo,
   SharedBlockService,
 } from "./memory/blocks/shared-block-service.ts";
+export { EVENT_KINDS, type EventKind } from "./memory/events/event-kinds.ts";
 export type { EventFollowOptions, EventListOptions, EventService } from "./memory/events/event-service.ts";
-export type { MemoryService, MemoryWriteResult } from "./memory/memories/memory-service.ts";
+export type {
+  MemoryService,
+  MemoryUpdateResult,
+  MemoryWriteResult,
+} from "./memory/memories/memory-service.ts";
 export type { MemoryScope, ProjectMemoryAccess } from "./memory/memories/project-memory.ts";
 export type { MemoryInput, MemoryListInput, MemoryPatch } from "./memory/memories/schemas.ts";
 export type { MessageInput, MessageListInput, MessageService } from "./memory/messages/message-service.ts";

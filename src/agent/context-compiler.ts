@@ -211,7 +211,7 @@ export async function compileContext(services: CompilerServices, input: CompileI
     });
     for (const result of results) {
       if (result.memory === undefined) continue;
-      const line = renderMemory(result.memory, now, result.scope);
+      const line = renderMemory(result.memory, { now }, result.scope);
       const cost = count(line);
       if (memoryTokens + cost > memoryBudget) {
         memoriesOmitted++;

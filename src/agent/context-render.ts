@@ -1,6 +1,6 @@
 import type { Block, Insight, Memory, Message } from "../core/types.ts";
-import { markOf } from "../memory/memories/memory-mark.ts";
 import type { MemoryScope } from "../memory/memories/project-memory.ts";
+import { type ValidityReference, validityNote } from "../memory/memories/validity-note.ts";
 import type { SummaryInfo } from "./turn-messages.ts";
 
 /**
@@ -71,10 +71,10 @@ export function renderSummary(summary: Message, info: SummaryInfo): string {
  * A retrieved memory's line: when it was recorded, its kind and tags, when it was true where that
  * matters (see `validityNote`), and its text.
  */
-export function renderMemory(memory: Memory, nowIso?: string, scope?: MemoryScope): string {
+export function renderMemory(memory: Memory, reference?: ValidityReference, scope?: MemoryScope): string {
   const tags =
     memory.tags.length === 0 ? "" : `; tags: ${fence(memory.tags.join(", "), "retrieved_memories")}`;
-  const validity = validityNote(memory, nowIso);
+  const validity = validityNote(memory, reference);
   const note = validity === "" ? "" : `; ${validity}`;
   // The model can tell what its project shares from what it learned itself.
   const shared = scope === "project" ? "; project memory" : "";
@@ -86,31 +86,6 @@ export function renderMemory(memory: Memory, nowIso?: string, scope?: MemoryScop
 /** A memory's further lines, indented under its first: its text or tags cannot pass for another memory's line. */
 function indented(text: string): string {
   return text.replace(/\r\n?|\n/g, "\n  ");
-}
-
-/**
- * When a memory is true, as a prompt shows it: a closed or superseded fact always carries its
- * interval (so a model never takes it for the present), a fact not yet true its start, and a current
- * fact its start when that is not today. A memory without validFrom has no known start.
- * A keyed fact that restates the one before it is shown true since the first of them (`trueSince`).
- * Without `nowIso` only what needs no clock is said: the interval of a fact that has an end.
- */
-export function validityNote(memory: Memory, nowIso?: string): string {
-  const mark = markOf(memory);
-  const since = typeof mark.trueSince === "string" ? mark.trueSince : memory.validFrom;
-  const from = since?.slice(0, 10) ?? null;
-  const superseded = mark.supersededBy ?? null;
-  const by = superseded === null ? "" : `, superseded by ${superseded}`;
-  if (memory.validTo !== null) {
-    const to = memory.validTo.slice(0, 10);
-    const interval = from === null ? `valid until ${to}` : `valid ${from} to ${to}`;
-    const ended = nowIso === undefined || memory.validTo <= nowIso;
-    return ended ? `${interval}, no longer true${by}` : interval;
-  }
-  if (superseded !== null) return from === null ? `superseded by ${superseded}` : `since ${from}${by}`;
-  if (nowIso === undefined || memory.validFrom === null || from === null) return "";
-  if (memory.validFrom > nowIso) return `valid from ${from}, not yet true`;
-  return from === nowIso.slice(0, 10) ? "" : `since ${from}`;
 }
 
 export function renderMemories(lines: readonly string[]): string {

@@ -247,6 +247,34 @@ describe("memory tools", () => {
     );
   });
 
+  it("memory_search with validAt says how each fact stood then, not how it stands now", async () => {
+    const { engram, agent } = await setup([
+      call("memory_search", { query: "where does Ada live", validAt: "2025-06-01T00:00:00Z" }),
+      { text: "Berlin." },
+      call("memory_search", { query: "where does Ada live", validAt: "2031-01-01T00:00:00Z" }),
+      { text: "Tokyo." },
+    ]);
+    const fact = (text: string, validFrom: string) =>
+      engram.memories.add(agent.id, { text, key: "user.city", userId: "ada", validFrom });
+    await fact("Ada lives in Berlin", "2025-01-01T00:00:00Z");
+    await fact("Ada lives in Berlin", "2025-05-01T00:00:00Z");
+    await fact("Ada lives in Tokyo", "2030-01-01T00:00:00Z");
+    const results = async (content: string) => {
+      const turn = await engram.runtime.send(agent.id, { content, userId: "ada" });
+      const found = JSON.parse(turn.messages.find((m) => m.role === "tool")?.content ?? "{}").results;
+      return found.map((r: { text: string; validity?: string }) => [r.text, r.validity]);
+    };
+    // The restatement of May, closed by Tokyo, was true on June 1st, and had been since January.
+    const [berlin] = await results("Where did I live in June 2025?");
+    assert.match(
+      berlin?.[1] ?? "",
+      /^valid 2025-01-01 to 2030-01-01, true on 2025-06-01, superseded by mem_/,
+    );
+    assert.deepEqual(await results("Where will I live in 2031?"), [
+      ["Ada lives in Tokyo", "since 2030-01-01, true on 2031-01-01"],
+    ]);
+  });
+
   it("conversation_search finds the user's kept message of a failed turn, not its error record", async () => {
     const { engram, agent } = await setup([
       { error: new Error("model exploded") },

@@ -7,10 +7,10 @@ import type { BlockService } from "../memory/blocks/block-service.ts";
 import type { BlockChange } from "../memory/blocks/schemas.ts";
 import type { EngineContext } from "../memory/context.ts";
 import type { MemoryService } from "../memory/memories/memory-service.ts";
+import { validityNote } from "../memory/memories/validity-note.ts";
 import { aiSdk } from "../models/ai-sdk.ts";
 import type { SearchInput } from "../retrieval/search-schema.ts";
 import type { SearchResponse } from "../retrieval/search-service.ts";
-import { validityNote } from "./context-render.ts";
 import type { MemoryEdit } from "./turn-events.ts";
 import { isErrorRecord } from "./turn-messages.ts";
 
@@ -229,7 +229,7 @@ export function memoryTools(services: MemoryToolServices, scope: ToolScope): Rec
             userId: scope.userId,
             sources: ["memories"],
           });
-          const now = toIso(services.ctx.now());
+          const reference = { now: toIso(services.ctx.now()), validAt };
           return {
             note: RETRIEVED,
             results: results.map((r) => ({
@@ -241,7 +241,7 @@ export function memoryTools(services: MemoryToolServices, scope: ToolScope): Rec
               // Project memory is told apart from the agent's own, with who wrote it.
               ...(r.scope === "project" ? { scope: r.scope, writtenBy: r.writtenBy } : {}),
               // A fact no longer true says so, so the model never takes it for the present.
-              validity: r.memory === undefined ? undefined : validityNote(r.memory, now) || undefined,
+              validity: r.memory === undefined ? undefined : validityNote(r.memory, reference) || undefined,
             })),
           };
         } catch (error) {

@@ -92,6 +92,26 @@ describe("engramMemory", () => {
     await engram.close();
   });
 
+  it("never calls a retrieved fact that holds now no longer true, even when it has an end to come", async () => {
+    const { engram, agent } = await setup();
+    await engram.memories.add(agent.id, {
+      text: "Ada's discount runs until 2090",
+      userId: "ada",
+      validFrom: "2025-01-01T00:00:00Z",
+      validTo: "2090-01-01T00:00:00Z",
+    });
+    const model = scriptedModel([{ text: "Until 2090." }]);
+    const middleware = engramMemory({ engram, agent: "support", userId: "ada" });
+    await generateText({
+      model: wrapLanguageModel({ model, middleware }),
+      prompt: "How long does my discount run?",
+    });
+    await middleware.flush();
+    const prompt = promptText(model.calls[0]);
+    assert.match(prompt, /\(fact; valid 2025-01-01 to 2090-01-01\) Ada's discount runs until 2090/);
+    assert.doesNotMatch(prompt, /no longer true/);
+  });
+
   it("streamText: the answer is accumulated from the deltas and recorded when the stream ends", async () => {
     const { engram, agent } = await setup();
     const model = scriptedModel([{ text: "October, Bo." }]);

@@ -168,6 +168,24 @@ describe("engram agent", () => {
     assert.equal((await s.ok(["agent", "show", other.id])).agent.name, "other");
   });
 
+  it("refuses a name that starts as agent ids do, in create and rename, changing nothing", async () => {
+    const other = await s.ok(["agent", "create", "--name", "other"]);
+    const message = 'name: must not start with "agt_", which marks agent ids';
+    for (const argv of [
+      ["agent", "create", "--name", "agt_hello"],
+      ["agent", "create", other.id],
+      ["agent", "update", "other", "--name", "agt_hello"],
+    ]) {
+      const json = await s.cli([...argv, "--json"]);
+      assert.deepEqual([json.code, json.json().error.code], [1, "invalid_input"], argv.join(" "));
+      assert.ok(json.json().error.message.endsWith(message), json.json().error.message);
+    }
+    assert.deepEqual(
+      (await s.ok(["agent", "list"])).items.map((a: { name: string }) => a.name),
+      ["other"],
+    );
+  });
+
   it("names a missing agent in one line with exit 1", async () => {
     const json = await s.cli(["block", "set", "nobody", "human", "x", "--json"]);
     assert.equal(json.code, 1);

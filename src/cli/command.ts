@@ -1,7 +1,7 @@
 import { type ParseArgsOptionDescriptor, parseArgs } from "node:util";
+import { closest, didYouMean } from "../core/suggest.ts";
 import type { CommandContext } from "./context.ts";
 import type { CommandResult } from "./output.ts";
-import { closest, didYouMean } from "./suggest.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** A flag: what `parseArgs` needs, plus one line of help. */

@@ -1,4 +1,3 @@
-import { validityNote } from "../agent/context-render.ts";
 import type { LearnBenchResult } from "../bench/learn-bench.ts";
 import type {
   Agent,
@@ -17,6 +16,7 @@ import type { Advice } from "../experience/advice.ts";
 import type { InsightResult } from "../insights/insight-service.ts";
 import type { BlockSet, CommitResult } from "../memory/blocks/block-service.ts";
 import type { BlockSettings, CommitDiff } from "../memory/blocks/history-service.ts";
+import { standingAt, type ValidityReference, validityNote } from "../memory/memories/validity-note.ts";
 import type { SearchResponse, SearchResult } from "../retrieval/search-service.ts";
 import { displayWidth, padDisplayEnd } from "./display-width.ts";
 import { fields, oneLine, shortId, shortTime, table } from "./output.ts";
@@ -140,12 +140,13 @@ export function formatEvents(events: readonly EngramEvent[]): string {
   );
 }
 
-export function formatMemory(memory: Memory): string {
+/** One memory with all its fields; its validity as it stands at `nowIso`, the engine's present. */
+export function formatMemory(memory: Memory, nowIso: string): string {
   const { messageIds, externalIds } = memory.provenance;
   const validity =
     memory.validFrom === null && memory.validTo === null
       ? []
-      : [["valid", `${memory.validFrom ?? "always"} to ${memory.validTo ?? "now"}`] as const];
+      : [["valid", validitySpan(memory, nowIso)] as const];
   const sources = [
     ...(messageIds.length > 0 ? [`messages ${messageIds.join(", ")}`] : []),
     ...(externalIds.length > 0 ? [`external ${externalIds.join(", ")}`] : []),
@@ -168,6 +169,14 @@ export function formatMemory(memory: Memory): string {
     ["updated", memory.updatedAt],
     ["text", indentAfterFirst(memory.text, 12)],
   ]);
+}
+
+/** `A to B`, `from A` or `until B`, then how the fact stands now when it is not true: never "to now". */
+function validitySpan(memory: Memory, nowIso: string): string {
+  const { validFrom: from, validTo: to } = memory;
+  const span = from === null ? `until ${to}` : to === null ? `from ${from}` : `${from} to ${to}`;
+  const standing = standingAt(memory, nowIso);
+  return standing === "true" ? span : `${span}, ${standing}`;
 }
 
 export function formatMemories(memories: readonly Memory[]): string {
@@ -220,12 +229,12 @@ export function formatMessages(messages: readonly Message[]): string {
 
 /**
  * One line per result: its score and the signals behind it (rank in the full-text and the vector
- * ranking, recency, importance), then what was found. A memory not true at `nowIso` (closed,
- * superseded, or not yet begun, as `includeSuperseded` or `validAt` return them) carries its validity
- * after its text, as a prompt shows it. `nowIso` is the searching engine's clock, so the notes agree
- * with what the search itself took as now.
+ * ranking, recency, importance), then what was found. A memory carries its validity after its text,
+ * as a prompt shows it, judged at the search's `validAt` (every result then, "true on …") or else at
+ * `now`, the searching engine's clock (only a result not true now: closed, superseded, or not yet
+ * begun, as `includeSuperseded` returns them).
  */
-export function formatSearch(response: SearchResponse, nowIso: string): string {
+export function formatSearch(response: SearchResponse, reference: ValidityReference): string {
   if (response.results.length === 0) return "no results";
   return table(
     ["SCORE", "LEXICAL", "VECTOR", "GRAPH", "RECENCY", "IMPORTANCE", "ID", "TEXT"],
@@ -237,17 +246,18 @@ export function formatSearch(response: SearchResponse, nowIso: string): string {
       r.components.recency.toFixed(2),
       r.source === "memory" ? r.components.importance.toFixed(2) : "-",
       r.id,
-      `${oneLine(resultText(r), 60)}${validityMark(r, nowIso)}`,
+      `${oneLine(resultText(r), 60)}${validityMark(r, reference)}`,
     ]),
   );
 }
 
-/** ` [valid … to …, no longer true …]` for a memory result not true at `nowIso`, else "". */
-function validityMark(result: SearchResult, nowIso: string): string {
+/** ` [valid … to …, no longer true …]` for a memory result read at a `validAt` or not open and true now, else "". */
+function validityMark(result: SearchResult, reference: ValidityReference): string {
   const memory = result.memory;
   if (memory === undefined) return "";
-  const current = memory.validTo === null && (memory.validFrom === null || memory.validFrom <= nowIso);
-  return current ? "" : ` [${validityNote(memory, nowIso)}]`;
+  const openNow = memory.validTo === null && standingAt(memory, reference.now) === "true";
+  if (reference.validAt === undefined && openNow) return "";
+  return ` [${validityNote(memory, reference)}]`;
 }
 
 /** Side notes of a search for stderr: near-duplicates left out, and warnings. */

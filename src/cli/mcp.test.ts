@@ -214,6 +214,13 @@ describe("engram mcp", () => {
         await failure(client, "block_list", {}),
         'not_found: this session\'s agent ghost does not exist: create it with "engram agent create --name ghost", or start "engram mcp --agent ghost --create"',
       );
+      // Clients list resources as they connect: none yet, rather than a failure.
+      assert.deepEqual((await client.listResources()).resources, []);
+      await assert.rejects(client.readResource({ uri: "engram://agents/ghost/blocks/human" }), {
+        code: -32002,
+        message:
+          'MCP error -32002: this session\'s agent ghost does not exist: create it with "engram agent create --name ghost", or start "engram mcp --agent ghost --create"',
+      });
       assert.deepEqual((await s.ok(["agent", "list"])).items, [], "nothing is created without --create");
       await s.ok(["agent", "create", "--name", "ghost"]);
       const listed = await call(client, "block_list", {});

@@ -309,7 +309,8 @@ describe("engram memory get, update, delete, history and list", () => {
       "--expect-version",
       "1",
     ]);
-    assert.deepEqual(Object.keys(out).sort(), ["memory", "warnings"]);
+    assert.deepEqual(Object.keys(out).sort(), ["changed", "memory", "warnings"]);
+    assert.equal(out.changed, true);
     assert.deepEqual(
       [out.memory.text, out.memory.importance, out.memory.tags, out.memory.version],
       ["Ada loves green tea", 0.7, ["tea"], 2],
@@ -341,6 +342,17 @@ describe("engram memory get, update, delete, history and list", () => {
     assert.deepEqual([badKind.code, badKind.json().error.code], [1, "invalid_input"]);
     const unknown = await s.cli(["memory", "update", "helper", "mem_nope", "--text", "x", "--json"]);
     assert.deepEqual([unknown.code, unknown.json().error.code], [1, "not_found"]);
+  });
+
+  it("says nothing changed for an update to the values the memory has, making no version", async () => {
+    const same = ["memory", "update", "helper", id, "--text", "Ada likes tea", "--tag", "drinks"];
+    const out = await s.ok([...same, "--expect-version", "1"]);
+    assert.deepEqual([out.changed, out.memory.version, out.warnings], [false, 1, []]);
+    assert.equal((await s.cli(same)).stdout, `nothing changed: memory ${id} stays at version 1\n`);
+    assert.equal((await s.ok(["memory", "history", "helper", id])).items.length, 1);
+    await s.ok(["memory", "update", "helper", id, "--importance", "0.9"]);
+    const stale = await s.cli([...same, "--expect-version", "1", "--json"]);
+    assert.deepEqual([stale.code, stale.json().error.code], [1, "conflict"]);
   });
 
   it("deletes a memory; its history stays readable, oldest first", async () => {

@@ -1,9 +1,9 @@
+import { closest, didYouMean } from "../core/suggest.ts";
 import type { Command } from "./command.ts";
 import { type CliIo, createContext } from "./context.ts";
 import { chooseDatabase } from "./database-option.ts";
 import { GROUPS } from "./groups.ts";
 import { EXIT, printError, printResult } from "./output.ts";
-import { closest, didYouMean } from "./suggest.ts";
 import { UsageError } from "./usage-error.ts";
 import { version } from "./version.ts";
 

@@ -36,6 +36,12 @@ describe("engram webhooks", () => {
     const none = await s.cli(["webhooks", "add", "https://example.com", "--json"]);
     assert.equal(none.code, 2);
     assert.deepEqual(none.json().error, { code: "usage", message: "missing --event KIND" });
+    const kind = await s.cli(["webhooks", "add", "https://example.com", "--event", "nosuch.kind", "--json"]);
+    assert.equal(kind.code, 1);
+    assert.match(
+      kind.json().error.message,
+      /webhook: events: 0: "nosuch.kind" is not an event kind: .*memory\.\*/,
+    );
     assert.deepEqual((await s.ok(["webhooks", "list"])).items, []);
   });
 

@@ -159,7 +159,9 @@ describe("the client over a socket, across every operation", () => {
       [memory.id],
     );
     const changed = await client.memories.update(agent.id, memory.id, example("memories.update"));
-    assert.equal(changed.value.text, "changed");
+    assert.deepEqual([changed.value.text, changed.changed], ["changed", true]);
+    const again = await client.memories.update(agent.id, memory.id, example("memories.update"));
+    assert.deepEqual([again.value, again.changed], [changed.value, false]);
     assert.equal((await client.memories.history(agent.id, memory.id)).length, 2);
     assert.ok((await client.memories.archive(agent.id, memory.id)).archivedAt !== null);
     assert.equal((await client.memories.list(agent.id, { archived: "only" })).items.length, 1);

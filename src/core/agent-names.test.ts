@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { agentNameCandidates, freeAgentName, MAX_AGENT_NAME } from "./agent-names.ts";
+import {
+  agentNameCandidates,
+  freeAgentName,
+  ID_LIKE_NAME,
+  isAgentId,
+  MAX_AGENT_NAME,
+} from "./agent-names.ts";
+import { createIdGenerator } from "./ids.ts";
 
 function firstCandidates(name: string, n: number): string[] {
   const out: string[] = [];
@@ -30,5 +37,13 @@ describe("agent name candidates", () => {
       assert.ok(candidate.length <= MAX_AGENT_NAME, candidate);
       assert.doesNotMatch(candidate, /\p{Surrogate}/u);
     }
+  });
+});
+
+describe("agent ids and names", () => {
+  it("are told apart by the id prefix, which names may not start with", () => {
+    assert.ok(isAgentId(createIdGenerator()("agent")));
+    assert.ok(!isAgentId("support") && !isAgentId("agt") && !isAgentId("AGT_x"));
+    assert.equal(ID_LIKE_NAME, 'must not start with "agt_", which marks agent ids');
   });
 });

@@ -1,7 +1,22 @@
+import { ID_PREFIX } from "./ids.ts";
 import { wellFormedPrefix } from "./input-limits.ts";
 
 /** The most characters (UTF-16 units) an agent's name may have. */
 export const MAX_AGENT_NAME = 200;
+
+/** How every agent id starts. */
+export const AGENT_ID_PREFIX = `${ID_PREFIX.agent}_`;
+
+/**
+ * Whether a reference to an agent is its id rather than its name. Lookups go by this alone, so no
+ * name may start the same way ({@link ID_LIKE_NAME}).
+ */
+export function isAgentId(idOrName: string): boolean {
+  return idOrName.startsWith(AGENT_ID_PREFIX);
+}
+
+/** What is wrong with a name that {@link isAgentId} would read as an id. */
+export const ID_LIKE_NAME = `must not start with "${AGENT_ID_PREFIX}", which marks agent ids`;
 
 /**
  * Agent names are unique within a project. When a copy needs a name of its own (a fork or an import

@@ -2,6 +2,7 @@ import type { LanguageModel } from "ai";
 import { ConflictError, EngramError } from "../core/errors.ts";
 import type { AttemptRecord, EvolutionCandidate, EvolutionRun } from "../core/evolution-types.ts";
 import { type EngineContext, makeEvent, nowIso } from "../memory/context.ts";
+import type { EventKind } from "../memory/events/event-kinds.ts";
 import type { CheckerRegistry } from "./checkers.ts";
 import { Evaluator, meanScore, scoresOf } from "./evaluation.ts";
 import { type AgentAccess, loadContext, passesGate, prepareContext } from "./gate.ts";
@@ -343,7 +344,7 @@ export class EvolutionLoop {
   async #save(
     changes: Partial<EvolutionRun>,
     candidate: EvolutionCandidate | null,
-    kind?: string,
+    kind?: EventKind,
     after?: unknown,
     context: ContextWrite | null = null,
   ): Promise<void> {

@@ -4,6 +4,7 @@ import type { EvolutionCandidate, EvolutionRun } from "../core/evolution-types.t
 import type { Agent, Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
+import type { EventKind } from "../memory/events/event-kinds.ts";
 import { pageInput, pageOf } from "../memory/pagination.ts";
 import { modelForAgent } from "../models/language-model.ts";
 import { type Checker, CheckerRegistry } from "./checkers.ts";
@@ -328,7 +329,7 @@ export class EvolutionService {
     return distill(this.#ctx, this.#access, agent, options);
   }
 
-  #event(agent: Agent, run: EvolutionRun, kind: string, after: unknown) {
+  #event(agent: Agent, run: EvolutionRun, kind: EventKind, after: unknown) {
     return makeEvent(this.#ctx, {
       projectId: agent.projectId,
       agentId: agent.id,

@@ -4,6 +4,7 @@ import type { Agent, Episode, EpisodeStep, ExperienceRecord, Page } from "../cor
 import { parseInput } from "../core/validation.ts";
 import { isEpisodeId } from "../feedback/feedback-schemas.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
+import type { EventKind } from "../memory/events/event-kinds.ts";
 import { pageInput, pageOf } from "../memory/pagination.ts";
 import { type Advice, advise } from "./advice.ts";
 import { EmbeddingSimilarity } from "./embedding-similarity.ts";
@@ -268,7 +269,7 @@ export class ExperienceService {
     newSteps: EpisodeStep[],
     create: boolean,
     before: number,
-    kind: string,
+    kind: EventKind,
     truncated = false,
   ): Promise<void> {
     await this.#ctx.writeLock.run(`experience:${agent.id}`, () =>
@@ -282,7 +283,7 @@ export class ExperienceService {
     newSteps: EpisodeStep[],
     create: boolean,
     before: number,
-    kind: string,
+    kind: EventKind,
     truncated = false,
   ): Promise<void> {
     // Another process may write between our read and our write: then reload and learn again.

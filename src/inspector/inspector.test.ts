@@ -289,6 +289,10 @@ describe("the inspector in headless Chromium, against engram serve", { skip }, (
       rows.join("\n"),
     );
     assert.ok(!rows.some((r) => /Globex/.test(r)), rows.join("\n"));
+    // Acme is marked as it stood on the day searched at, not as it stands now.
+    const then = rows.find((r) => /Ada works at Acme/.test(r)) ?? "";
+    assert.match(then, /true on 2024-06-01[\s\S]*valid from[\s\S]*until/);
+    assert.doesNotMatch(then, /no longer true/);
     assert.match(page.url(), /valid=at&at=2024-06-01T12(%3A|:)00/);
     await shot("memory-validity");
     await page.getByLabel("Valid").selectOption("now");

@@ -54,4 +54,30 @@ describe("block resources", () => {
     );
     await assert.rejects(client.readResource({ uri: "engram://elsewhere/x" }), /not found/);
   });
+
+  it("lists no resources for a session agent that does not exist, and a read says what to run", async () => {
+    const client = await t.connect("ghost");
+    assert.deepEqual((await client.listResources()).resources, []);
+    const hint =
+      "this session's agent ghost does not exist: create it first (engram agent create --name ghost)";
+    await assert.rejects(client.readResource({ uri: "engram://agents/ghost/blocks/human" }), {
+      code: -32002,
+      message: `MCP error -32002: ${hint}`,
+    });
+    await assert.rejects(client.readResource({ uri: "engram://agents/nobody/blocks/human" }), {
+      code: -32002,
+      message: "MCP error -32002: agent nobody not found",
+    });
+    await assert.rejects(client.readResource({ uri: "engram://agents/%E0/blocks/human" }), {
+      code: -32602,
+      message: "MCP error -32602: invalid block URI: agent is not valid percent-encoding",
+    });
+
+    const ghost = await t.engram.agents.create({ name: "ghost" });
+    assert.deepEqual(
+      (await client.listResources()).resources.map((r) => r.name),
+      ["ghost/human", "ghost/persona"],
+    );
+    assert.ok((await client.readResource({ uri: `engram://agents/${ghost.id}/blocks/human` })).contents);
+  });
 });

@@ -71,6 +71,54 @@ describe("memory and conversation tools", () => {
     }
   });
 
+  it("judges validity at the validAt searched at, else at the engine's now", async () => {
+    const engram = createTestEngram({ start: Date.UTC(2026, 5, 1) });
+    try {
+      await engram.agents.create({ name: "dated" });
+      const client = await t.connect("dated", { engram });
+      const insert = (text: string, validFrom: string) =>
+        call(client, "memory_insert", { text, key: "user.city", userId: "ada", validFrom });
+      await call(client, "memory_insert", {
+        text: "Ada moves to Tokyo",
+        userId: "ada",
+        validFrom: "2030-01-01",
+      });
+      await insert("Ada lives in Berlin", "2025-01-01");
+      await insert("Ada lives in Berlin", "2025-05-01");
+      await insert("Ada lives in Lisbon", "2026-01-01");
+      const notes = async (args: Record<string, unknown>) =>
+        (await call(client, "memory_search", { query: "Ada", userId: "ada", ...args })).results
+          .map((r: { text: string; validity?: string }) => `${r.text}: ${r.validity ?? ""}`)
+          .sort();
+      const history = await notes({ includeSuperseded: true });
+      assert.ok(
+        history.includes("Ada moves to Tokyo: valid from 2030-01-01, not yet true"),
+        history.join("\n"),
+      );
+      assert.deepEqual(await notes({ validAt: "2031-01-01" }), [
+        "Ada lives in Lisbon: since 2026-01-01, true on 2031-01-01",
+        "Ada moves to Tokyo: since 2030-01-01, true on 2031-01-01",
+      ]);
+      // The restatement of May is true since January: at June 2025 it held, whatever it is now.
+      const june = await notes({ validAt: "2025-06-01" });
+      assert.equal(june.length, 1, june.join("\n"));
+      assert.match(
+        june[0],
+        /^Ada lives in Berlin: valid 2025-01-01 to 2026-01-01, true on 2025-06-01, superseded by mem_\w+$/,
+      );
+      assert.ok(
+        history.some((n: string) =>
+          /^Ada lives in Berlin: valid 2025-01-01 to 2026-01-01, no longer true, superseded by mem_\w+$/.test(
+            n,
+          ),
+        ),
+        history.join("\n"),
+      );
+    } finally {
+      await engram.close();
+    }
+  });
+
   it("inserts memories as the agent and finds them again by search, with filters", async () => {
     const agent = await t.engram.agents.create({ name: "helper" });
     const client = await t.connect("helper");

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { validityNote } from "../agent/context-render.ts";
 import { toIso } from "../core/clock.ts";
 import { filterInput } from "../core/filter/filter-parse.ts";
 import { resultText } from "../core/input-limits.ts";
 import type { Memory, Message } from "../core/types.ts";
 import { memoryInput } from "../memory/memories/schemas.ts";
+import { validityNote } from "../memory/memories/validity-note.ts";
 import { messageInput } from "../memory/messages/message-service.ts";
 import { searchInput } from "../retrieval/search-schema.ts";
 import { pieceOffset, textPiece } from "./text-piece.ts";
@@ -55,14 +55,15 @@ export const memorySearch = defineTool({
       includeSuperseded: args.includeSuperseded,
       filter: args.filter,
     });
-    // The engine's present, not the wall clock's: an engine opened with a clock of its own judges by it.
-    const now = toIso(session.engram.now());
+    // Judged where the search looked: at its validAt, else at the engine's present (not the wall
+    // clock's: an engine opened with a clock of its own judges by it).
+    const reference = { now: toIso(session.engram.now()), validAt: args.validAt };
     return {
       results: results.flatMap((r) => {
         if (r.memory === undefined) return [];
         // As the agent's own tool says it: a fact no longer true (or not yet) says so in words,
         // so that the client's model never takes it for the present.
-        const validity = validityNote(r.memory, now);
+        const validity = validityNote(r.memory, reference);
         return [
           {
             ...memoryView(r.memory),

@@ -12,7 +12,8 @@ export interface McpSession {
   readonly agentParameter: z.ZodType<string | undefined>;
   /**
    * The id of the agent a call works on: the one it names, else the session's.
-   * @throws InvalidInputError when neither names one; NotFoundError when it does not exist.
+   * @throws InvalidInputError when neither names one; NotFoundError when it does not exist (for the
+   * session's agent, saying what to run to create it).
    */
   agentId(named: string | undefined): Promise<string>;
   /** Reports an unexpected error to the server's log; the client is told only that one happened. */
@@ -56,7 +57,7 @@ export function createSession(options: SessionOptions): McpSession {
         return (await engram.agents.find(ref)).id;
       } catch (error) {
         // The server started for an agent that does not exist (yet): say what to run.
-        if (named === undefined && error instanceof NotFoundError)
+        if (ref === defaultAgent && error instanceof NotFoundError)
           throw new NotFoundError(`this session's agent ${ref} does not exist: ${hint}`, { cause: error });
         throw error;
       }

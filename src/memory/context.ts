@@ -9,6 +9,7 @@ import type { McpPolicy } from "../mcp-tools/mcp-policy.ts";
 import type { ModelPolicy } from "../models/model-policy.ts";
 import type { VectorIndex } from "../retrieval/vector-index.ts";
 import type { Store } from "../store/store.ts";
+import type { EventKind } from "./events/event-kinds.ts";
 import { PROJECT_HOLDER_NAME } from "./memories/project-holder-name.ts";
 
 /** What every service shares: the store, the injected clock and id generator, and the tenant scope. */
@@ -63,7 +64,7 @@ export function makeEvent(
     projectId: string;
     agentId?: string | null;
     actor: Actor;
-    kind: string;
+    kind: EventKind;
     targetType: string;
     targetId: string;
     before?: unknown;

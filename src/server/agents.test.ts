@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { testApp } from "./test-support.ts";
+import { createTestEngram } from "../test/index.ts";
+import { refuses, testApp } from "./test-support.ts";
 
 describe("health and projects", () => {
   test("GET /health reports the store, its capabilities and warnings", async () => {
@@ -168,5 +169,22 @@ describe("agents", () => {
       [agent.id, other.body.id],
     );
     assert.equal((await t.get(`/v1/agents/${other.body.id}`)).body.name, "other");
+  });
+
+  test("a name that starts as agent ids do is a 400 naming the field, and changes nothing", async () => {
+    const t = testApp({ engram: createTestEngram() });
+    const agent = await t.agent();
+    const message = /^invalid request body: name: must not start with "agt_", which marks agent ids$/;
+    const expected = { status: 400, code: "invalid_input", message };
+    for (const name of ["agt_hello", agent.id])
+      await refuses(t, agent.id, () => t.post("/v1/agents", { name }), expected);
+    await refuses(t, agent.id, () => t.patch(`/v1/agents/${agent.id}`, { name: "agt_hello" }), expected);
+    await refuses(t, agent.id, () => t.post(`/v1/agents/${agent.id}/fork`, { name: "agt_hello" }), expected);
+    assert.deepEqual(
+      (await t.get("/v1/agents")).body.items.map((a: { name: string }) => a.name),
+      ["helper"],
+    );
+    // The id still names the agent it is the id of.
+    assert.equal((await t.get(`/v1/agents/${agent.id}`)).body.name, "helper");
   });
 });

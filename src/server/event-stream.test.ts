@@ -106,7 +106,13 @@ describe("GET /v1/events/stream", () => {
     assert.equal(bad.status, 400);
     assert.match(
       ((await bad.json()) as { error: { message: string } }).error.message,
-      /kinds: 0: must be an event kind/,
+      /kinds: 0: "Memory!" is not an event kind/,
+    );
+    const unknownKind = await fetch(`${server.url}/v1/events/stream?kinds=memory.*,nosuch.kind`);
+    assert.equal(unknownKind.status, 400);
+    assert.match(
+      ((await unknownKind.json()) as { error: { message: string } }).error.message,
+      /kinds: 1: "nosuch.kind" is not an event kind: .*memory\.\*/,
     );
     const id = await fetch(`${server.url}/v1/events/stream`, { headers: { "last-event-id": "x1" } });
     assert.equal(id.status, 400);

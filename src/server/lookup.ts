@@ -1,9 +1,10 @@
+import { isAgentId } from "../core/agent-names.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import type { Engram } from "../engram.ts";
 
 /** The id of the agent a path names: an id (`agt_…`) as is, else a name unique in the project. */
 export async function agentIdOf(engram: Engram, idOrName: string): Promise<string> {
-  return idOrName.startsWith("agt_") ? idOrName : (await engram.agents.find(idOrName)).id;
+  return isAgentId(idOrName) ? idOrName : (await engram.agents.find(idOrName)).id;
 }
 
 /**

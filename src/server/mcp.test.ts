@@ -106,6 +106,20 @@ describe("POST /mcp", () => {
     }
   });
 
+  it("with an ?agent= that does not exist, lists no resources and a read says what to run", async () => {
+    const client = await connect("?agent=ghost");
+    try {
+      assert.deepEqual((await client.listResources()).resources, []);
+      await assert.rejects(client.readResource({ uri: "engram://agents/ghost/blocks/human" }), {
+        code: -32002,
+        message:
+          "MCP error -32002: this session's agent ghost does not exist: create it first (engram agent create --name ghost)",
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
   it("answers HTTP-level mistakes with JSON-RPC errors, not the REST API's", async () => {
     const notJson = await post("{", {});
     assert.equal(notJson.status, 400);

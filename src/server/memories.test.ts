@@ -563,6 +563,30 @@ describe("memory errors", () => {
     assert.equal((await t.get(`/v1/agents/${other.id}/memories/${theirs.id}`)).body.text, "their secret");
   });
 
+  test("a patch that restates the memory is 200 with changed: false, and writes nothing", async () => {
+    const t = setup();
+    const agent = await t.agent();
+    const base = `/v1/agents/${agent.id}/memories`;
+    const memory = (await t.post(base, { text: "v1", tags: ["a"], metadata: { x: 1 } })).body.memory;
+    const before = await t.state(agent.id);
+    for (const body of [
+      { text: "v1" },
+      { text: "v1", tags: ["a"], metadata: { x: 1 }, expectedVersion: 1 },
+    ]) {
+      const reply = await t.patch(`${base}/${memory.id}`, body);
+      assert.deepEqual([reply.status, reply.body], [200, { memory, warnings: [], changed: false }]);
+    }
+    assert.deepEqual(await t.state(agent.id), before);
+    const changed = await t.patch(`${base}/${memory.id}`, { text: "v2" });
+    assert.deepEqual([changed.status, changed.body.changed, changed.body.memory.version], [200, true, 2]);
+    // The version is checked first: a stale one is refused though the patch changes nothing.
+    await refuses(t, agent.id, () => t.patch(`${base}/${memory.id}`, { text: "v2", expectedVersion: 1 }), {
+      status: 409,
+      code: "conflict",
+      message: /at version 2, not the expected 1/,
+    });
+  });
+
   test("a stale expectedVersion is 409 and changes nothing; bad patches are 400", async () => {
     const t = setup();
     const agent = await t.agent();

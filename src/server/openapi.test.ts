@@ -149,6 +149,9 @@ test("/openapi.json describes memories, messages and search", async () => {
   const patch = doc.paths["/v1/agents/{id}/memories/{mid}"].patch;
   assert.ok("expectedVersion" in patch.requestBody.content["application/json"].schema.properties);
   assert.equal(patch.responses["409"].content["application/json"].schema.$ref, ref("Error").$ref);
+  assert.deepEqual(patch.responses["200"].content["application/json"].schema, ref("MemoryUpdate"));
+  assert.match(patch.responses["200"].description, /changed: false/);
+  assert.equal(schemas.MemoryUpdate.properties.changed.type, "boolean");
 
   const history = doc.paths["/v1/agents/{id}/memories/{mid}/history"].get;
   assert.deepEqual(history.responses["200"].content["application/json"].schema, ref("MemoryHistory"));

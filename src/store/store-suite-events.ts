@@ -39,6 +39,26 @@ export function eventCases(kit: SuiteKit): void {
     });
   });
 
+  it("events: kindFamily keeps the kinds of one family, its name matched literally", async () => {
+    await withStore(async (store) => {
+      const { project, agent } = await seed(store);
+      const start = await store.events.lastSeq();
+      const written = ["memory.created", "memories.created", "mcp_server.created", "mcpxserver.created"];
+      for (const [i, kind] of written.entries())
+        await store.agents.update({ ...agent, name: `n${i}` }, event(project.id, kind, agent.id));
+      await store.agents.update({ ...agent, name: "last" }, event(project.id, "memory.archived", agent.id));
+      const kinds = async (kindFamily: string) =>
+        (await store.events.list({ agentId: agent.id, afterSeq: start, kindFamily, limit: 10 })).map(
+          (e) => e.kind,
+        );
+      assert.deepEqual(await kinds("memory"), ["memory.created", "memory.archived"]);
+      assert.deepEqual(await kinds("mcp_server"), ["mcp_server.created"]);
+      assert.deepEqual(await kinds("mem"), []);
+      const tally = await store.events.tally({ agentId: agent.id, afterSeq: start, kindFamily: "memory" });
+      assert.equal(tally.count, 2);
+    });
+  });
+
   it("events: newestFirst lists the latest first, and beforeSeq pages back down the log", async () => {
     await withStore(async (store) => {
       const { project, agent } = await seed(store);

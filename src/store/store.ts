@@ -424,6 +424,8 @@ export interface EventQuery {
   projectId?: string | undefined;
   agentId?: string | undefined;
   kind?: string | undefined;
+  /** Only kinds of this family: `memory` for `memory.created`, `memory.updated`, … (`memory.*`). */
+  kindFamily?: string | undefined;
   /** Any of these kinds. */
   kinds?: readonly string[] | undefined;
   /** Only events caused by this actor. */

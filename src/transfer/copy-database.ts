@@ -5,6 +5,7 @@ import { EngramError } from "../core/errors.ts";
 import { createIdGenerator, type IdGenerator } from "../core/ids.ts";
 import type { Agent, NewEvent } from "../core/types.ts";
 import { maskedView } from "../mcp-tools/mcp-server-config.ts";
+import type { EventKind } from "../memory/events/event-kinds.ts";
 import { importAgent } from "../store/import-agent.ts";
 import type { Store } from "../store/store.ts";
 import { publicView } from "../webhooks/webhook-view.ts";
@@ -147,7 +148,10 @@ interface Copy {
   now(): string;
   /** An event of the copy, written with what it copied (an agent's own, or `agentId`'s). */
   event(
-    fields: Pick<NewEvent, "projectId" | "kind" | "targetType" | "targetId" | "after"> & { agentId?: string },
+    fields: Pick<NewEvent, "projectId" | "targetType" | "targetId" | "after"> & {
+      kind: EventKind;
+      agentId?: string;
+    },
   ): NewEvent;
   progress(progress: CopyProgress): void;
   /** Called before each item is written or verified: throws once the copy is to stop. */

@@ -86,6 +86,10 @@ describe("import checks the whole document before writing", () => {
       [(d) => (loose(d.memories[0]).userId = "u".repeat(257)), /memories\.0\.userId/],
       [(d) => (loose(d.agent).model = "gpt-4o"), /agent\.model: must be provider:model/],
       [(d) => (loose(d.agent).name = ""), /agent\.name: must not be empty/],
+      [
+        (d) => (loose(d.agent).name = "agt_x"),
+        /agent\.name: must not start with "agt_", which marks agent ids/,
+      ],
       [(d) => (loose(d.branches[0]).name = "HEAD"), /branches\.0\.name: .*not HEAD/],
       [(d) => (loose(d.commits[0]?.tree[0]).label = "-x"), /commits\.0\.tree\.0\.label: must be 1-64/],
       [(d) => (loose(d.commits[0]?.tree[0]).limit = 2_000_000), /commits\.0\.tree\.0\.limit/],

@@ -1,7 +1,8 @@
+import { z } from "zod";
 import { ConflictError, InvalidInputError } from "../core/errors.ts";
 import type { Agent, NewEvent } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
-import { freeAgentNameIn } from "../memory/agents/agent-service.ts";
+import { agentName, freeAgentNameIn } from "../memory/agents/agent-service.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/context.ts";
 import type { ProjectService } from "../memory/projects/project-service.ts";
 import { checkModelAllowed } from "../models/model-policy.ts";
@@ -111,6 +112,8 @@ export class TransferService {
         );
       return this.#import(document, options, from, notes);
     }
+    if (options.name !== undefined)
+      parseInput(z.object({ name: agentName }), { name: options.name }, "import");
     const now = nowIso(this.#ctx);
     const peer =
       from === "letta"

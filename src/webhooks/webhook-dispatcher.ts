@@ -124,7 +124,7 @@ export function startWebhookDispatcher(
         if (current === null || !current.enabled || !canSign(current)) return;
         webhook = current;
         // Its kinds as they are now: an update while it drains must not skip the newly wanted ones.
-        const matches = kindMatcher(webhook.events, "webhook: events");
+        const matches = kindMatcher(webhook.events);
         const events = await ctx.store.events.list({
           projectId: webhook.projectId,
           kinds: exactKinds(webhook.events),

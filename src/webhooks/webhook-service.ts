@@ -5,7 +5,7 @@ import type { Page } from "../core/types.ts";
 import { parseInput } from "../core/validation.ts";
 import { secretPreview, type Webhook, type WebhookDelivery } from "../core/webhook-types.ts";
 import { type EngineContext, makeEvent, nowIso } from "../memory/context.ts";
-import { kindMatcher } from "../memory/events/event-kinds.ts";
+import { checkKindPatterns } from "../memory/events/event-kinds.ts";
 import { pageInput, pageOf } from "../memory/pagination.ts";
 import type { ProjectService } from "../memory/projects/project-service.ts";
 import type { StoredWebhook } from "../store/store.ts";
@@ -71,7 +71,7 @@ export class WebhookService {
   async create(input: WebhookInput, options: { outbound?: OutboundPolicy } = {}): Promise<CreatedWebhook> {
     const parsed = parseInput(webhookInput, input, "webhook");
     const url = parseDestination(parsed.url, "webhook: url");
-    kindMatcher(parsed.events, "webhook: events");
+    checkKindPatterns(parsed.events, "webhook: events");
     const project = await this.#projects.target(parsed.project);
     await checkDestination(url, options.outbound ?? UNRESTRICTED, "webhook: url");
     const now = nowIso(this.#ctx);
@@ -136,7 +136,7 @@ export class WebhookService {
     if (parsed.url === undefined && parsed.events === undefined && parsed.enabled === undefined)
       throw new InvalidInputError("invalid webhook update: give at least one of url, events and enabled");
     const url = parsed.url === undefined ? undefined : parseDestination(parsed.url, "webhook update: url");
-    if (parsed.events !== undefined) kindMatcher(parsed.events, "webhook update: events");
+    checkKindPatterns(parsed.events, "webhook update: events");
     const webhook = await this.#require(id);
     if (url !== undefined)
       await checkDestination(url, options.outbound ?? UNRESTRICTED, "webhook update: url");

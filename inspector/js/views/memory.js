@@ -1,5 +1,6 @@
 import { agentPath, api, latestOnly } from "../api.js";
 import { field, h, num, replace, shortId, time } from "../dom.js";
+import { standingLabel } from "../validity.js";
 import { agentHeader } from "./agent-tabs.js";
 import { message } from "./history.js";
 
@@ -83,7 +84,8 @@ export async function renderMemory(ctx) {
         method: "POST",
         body: { query: q.value, k: 20, recordAccess: false, ...when },
       });
-      replace(results, searchTable(response));
+      // Each result's validity is judged where the search looked: at its validAt, else now.
+      replace(results, searchTable(response, { now: new Date().toISOString(), validAt: when.validAt }));
     } catch (error) {
       replace(results, h("p", { class: "problem", role: "alert" }, `The search failed: ${message(error)}`));
     }
@@ -198,8 +200,11 @@ export async function renderMemory(ctx) {
   await Promise.all([load(true), search()]);
 }
 
-/** @param {any} response */
-function searchTable(response) {
+/**
+ * @param {any} response
+ * @param {import("../validity.js").ValidityReference} reference
+ */
+function searchTable(response, reference) {
   if (response.results.length === 0) return h("p", { class: "muted" }, "Nothing found.");
   /** @param {number | null} v */
   const part = (v) => (v === null ? h("span", { class: "muted" }, "—") : num(v));
@@ -245,7 +250,7 @@ function searchTable(response) {
                     r.memory.key === null ? "" : ` · key ${r.memory.key}`,
                     r.memory.tags.length === 0 ? "" : ` · ${r.memory.tags.join(", ")}`,
                   ),
-              r.memory === undefined ? null : validityNote(r.memory),
+              r.memory === undefined ? null : validityNote(r.memory, reference),
             ),
             h("td", {}, h("strong", {}, num(r.score))),
             h("td", {}, part(r.components.bm25)),
@@ -341,6 +346,8 @@ function memoryCard(m, base, reload) {
           },
           "Restore",
         );
+  // A fact's mark now: null while it holds, else "not yet true" or "no longer true".
+  const label = standingLabel(m, { now: new Date().toISOString() });
   const validity =
     m.validFrom === null && m.validTo === null
       ? null
@@ -349,7 +356,7 @@ function memoryCard(m, base, reload) {
           {},
           "valid ",
           m.validFrom === null ? "" : ["from ", time(m.validFrom), " "],
-          m.validTo === null ? "(still true)" : ["until ", time(m.validTo)],
+          m.validTo !== null ? ["until ", time(m.validTo)] : label === null ? "(still true)" : "",
         );
   const supersededBy = m.metadata?.sleeptime?.supersededBy;
   // A keyed fact that says again what the one before it said: true since the first of them.
@@ -367,7 +374,7 @@ function memoryCard(m, base, reload) {
       { class: "meta" },
       h("span", { class: "tag" }, m.kind),
       m.key === null ? null : h("span", { class: "tag soft" }, `key ${m.key}`),
-      heldNow(m) ? null : h("span", { class: "tag warn" }, notNow(m)),
+      label === null ? null : h("span", { class: "tag warn" }, label),
       m.tags.map((/** @type {string} */ t) => h("span", { class: "tag soft" }, `#${t}`)),
       h("span", {}, m.userId === null ? "agent-wide" : `user ${m.userId}`),
       h("span", {}, `importance ${num(m.importance, 2)}`),
@@ -413,34 +420,19 @@ function successor(id, base) {
 }
 
 /**
- * Whether a memory holds now: it is not closed (`validTo` in the past) and not yet to come.
+ * A search result's validity, as a prompt marks it, with its interval: at the time searched at ("True
+ * at…") always, how it stood then; else only when it does not hold now ("Also no longer true").
  * @param {any} m
+ * @param {import("../validity.js").ValidityReference} reference
  */
-function heldNow(m) {
-  const now = Date.now();
-  return (
-    (m.validTo === null || Date.parse(m.validTo) > now) &&
-    (m.validFrom === null || Date.parse(m.validFrom) <= now)
-  );
-}
-
-/** @param {any} m */
-function notNow(m) {
-  return m.validTo !== null && Date.parse(m.validTo) <= Date.now() ? "no longer true" : "not yet true";
-}
-
-/**
- * A search result's validity when it does not hold now (found with "Also no longer true" or "True
- * at…"): marked, with the interval it held, as a prompt marks it.
- * @param {any} m
- */
-function validityNote(m) {
-  if (heldNow(m)) return null;
+function validityNote(m, reference) {
+  const label = standingLabel(m, reference);
+  if (label === null) return null;
   return h(
     "div",
     { class: "small" },
-    h("span", { class: "tag warn" }, notNow(m)),
-    " valid ",
+    h("span", { class: label.startsWith("true") ? "tag" : "tag warn" }, label),
+    m.validFrom === null && m.validTo === null ? "" : " valid ",
     m.validFrom === null ? "" : ["from ", time(m.validFrom), " "],
     m.validTo === null ? "" : ["until ", time(m.validTo)],
   );

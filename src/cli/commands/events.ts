@@ -16,7 +16,11 @@ const events = defineCommand({
       arg: "NAME",
       help: "only this project's events (and where AGENT is looked up)",
     },
-    kind: { type: "string", arg: "KIND", help: "only events of this kind, e.g. blocks.committed" },
+    kind: {
+      type: "string",
+      arg: "KIND",
+      help: "only events of this kind (blocks.committed), of a family (memory.*), or any (*)",
+    },
     actor: {
       type: "string",
       arg: "ACTOR",
@@ -31,7 +35,8 @@ const events = defineCommand({
     },
   },
   details: [
-    "With --follow, --kind also takes a family (memory.*), and --json prints one event per line.",
+    "A --kind that is no event kind is refused, with the kinds it may mean (docs/live-events.md lists them).",
+    "With --follow, --json prints one event per line.",
   ].join("\n"),
   async run({ args, options }, ctx) {
     const limit = intOption(options.limit, "limit", "events");

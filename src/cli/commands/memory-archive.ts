@@ -1,6 +1,7 @@
 import { type Command, defineCommand } from "../command.ts";
 import { formatMemory } from "../format.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
+import { engineNow } from "./memory.ts";
 
 const archive = defineCommand({
   name: "memory archive",
@@ -11,7 +12,7 @@ const archive = defineCommand({
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
     const memory = await engram.memories.archive(agent.id, args.memory_id);
-    return { data: memory, text: formatMemory(memory) };
+    return { data: memory, text: formatMemory(memory, engineNow(engram)) };
   },
 });
 
@@ -24,7 +25,7 @@ const restore = defineCommand({
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
     const memory = await engram.memories.restore(agent.id, args.memory_id);
-    return { data: memory, text: formatMemory(memory) };
+    return { data: memory, text: formatMemory(memory, engineNow(engram)) };
   },
 });
 

@@ -1,5 +1,6 @@
 import { EngramError, InvalidInputError } from "../../core/errors.ts";
 import type { Memory } from "../../core/types.ts";
+import type { Engram } from "../../engram.ts";
 import type { MemoryInput, MemoryPatch } from "../../memory/memories/schemas.ts";
 import type { SearchInput } from "../../retrieval/search-schema.ts";
 import { type Command, defineCommand, intOption, numberOption, type OptionSpecs } from "../command.ts";
@@ -88,7 +89,11 @@ const add = defineCommand({
       () => engram.memories.addMany(agent.id, [{ ...defaults, text }]),
     );
     const memory = value[0] as Memory;
-    return { data: { memory, warnings }, text: formatMemory(memory), hint: warningsHint(warnings) };
+    return {
+      data: { memory, warnings },
+      text: formatMemory(memory, engineNow(engram)),
+      hint: warningsHint(warnings),
+    };
   },
 });
 
@@ -162,7 +167,7 @@ const get = defineCommand({
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
     const memory = await engram.memories.get(agent.id, args.memory_id);
-    return { data: memory, text: formatMemory(memory) };
+    return { data: memory, text: formatMemory(memory, engineNow(engram)) };
   },
 });
 
@@ -204,11 +209,17 @@ const update = defineCommand({
       );
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
-    const { value, warnings } = await engram.memories.update(agent.id, args.memory_id, {
+    const { value, warnings, changed } = await engram.memories.update(agent.id, args.memory_id, {
       ...patch,
       expectedVersion,
     });
-    return { data: { memory: value, warnings }, text: formatMemory(value), hint: warningsHint(warnings) };
+    return {
+      data: { memory: value, warnings, changed },
+      text: changed
+        ? formatMemory(value, engineNow(engram))
+        : `nothing changed: memory ${value.id} stays at version ${value.version}`,
+      hint: warningsHint(warnings),
+    };
   },
 });
 
@@ -327,9 +338,15 @@ export async function runSearch(
     weights: weights as SearchInput["weights"],
     filter: options.filter === undefined ? undefined : parseJsonObjectFlag(options.filter, "filter"),
   });
+  // Labels are judged where the search looked: at its validAt, else at the engine's now.
+  const reference = { now: engineNow(engram), validAt: input.validAt };
+  return { data: response, text: formatSearch(response, reference), hint: searchHint(response) };
+}
+
+/** The engine's present as ISO 8601, which validity labels are judged by when no validAt is asked. */
+export function engineNow(engram: Pick<Engram, "now">): string {
   // Not through core/clock.ts, which loads zod: `engram --help` loads every command module.
-  const now = new Date(engram.now()).toISOString();
-  return { data: response, text: formatSearch(response, now), hint: searchHint(response) };
+  return new Date(engram.now()).toISOString();
 }
 
 /** The memory fields the flags of `memory add` set, leaving out the ones not given. */

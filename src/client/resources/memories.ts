@@ -62,11 +62,11 @@ export function memoriesClient(t: Transport): MemoriesClient {
         },
       }),
     async update(agentId, memoryId, patch) {
-      const { memory, warnings } = await t.call<Written<{ memory: Memory }>>("memories.update", {
-        params: path(agentId, memoryId),
-        body: patch,
-      });
-      return { value: memory, warnings };
+      const { memory, warnings, changed } = await t.call<Written<{ memory: Memory; changed: boolean }>>(
+        "memories.update",
+        { params: path(agentId, memoryId), body: patch },
+      );
+      return { value: memory, warnings, changed };
     },
     delete: (agentId, memoryId) => t.call("memories.delete", { params: path(agentId, memoryId) }),
     archive: (agentId, memoryId) => t.call("memories.archive", { params: path(agentId, memoryId) }),

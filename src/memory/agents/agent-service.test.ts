@@ -99,6 +99,28 @@ describe("agents and projects", () => {
     assert.equal((await engram.agents.fork(a.id)).name, "solo (fork)-2");
   });
 
+  it("refuses a name that starts as agent ids do: create, rename and fork, writing nothing", async () => {
+    const engram = createTestEngram();
+    const a = await engram.agents.create({ name: "a" });
+    const idLike = (error: unknown) =>
+      error instanceof InvalidInputError &&
+      /^invalid (agent|agent update|fork): name: must not start with "agt_", which marks agent ids$/.test(
+        error.message,
+      );
+    await assert.rejects(engram.agents.create({ name: "agt_hello" }), idLike);
+    await assert.rejects(engram.agents.create({ name: `  ${a.id}` }), idLike);
+    await assert.rejects(engram.agents.update(a.id, { name: "agt_hello" }), idLike);
+    await assert.rejects(engram.agents.fork(a.id, { name: a.id }), idLike);
+    assert.deepEqual(
+      (await engram.agents.list()).items.map((x) => x.name),
+      ["a"],
+    );
+    assert.equal((await engram.events.list({ agentId: a.id })).items.length, 1);
+    // Only the prefix itself is taken: names that merely resemble it are names.
+    for (const name of ["agt", "AGT_hello", "agt-hello", "my agt_"])
+      assert.equal((await engram.agents.find((await engram.agents.create({ name })).name)).name, name);
+  });
+
   it("deletes an agent with its history in one step", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { checkMessagingSettings } from "../../agent/messaging/messaging-settings.ts";
-import { agentNameCandidates, MAX_AGENT_NAME } from "../../core/agent-names.ts";
+import { agentNameCandidates, ID_LIKE_NAME, isAgentId, MAX_AGENT_NAME } from "../../core/agent-names.ts";
 import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import type { Group } from "../../core/group-types.ts";
 import { sha256 } from "../../core/hash.ts";
@@ -41,7 +41,8 @@ export const agentName = z
   .trim()
   .min(1, "must not be empty")
   .max(MAX_AGENT_NAME)
-  .refine((name) => name !== PROJECT_HOLDER_NAME, `"${PROJECT_HOLDER_NAME}" is reserved`);
+  .refine((name) => name !== PROJECT_HOLDER_NAME, `"${PROJECT_HOLDER_NAME}" is reserved`)
+  .refine((name) => !isAgentId(name), ID_LIKE_NAME);
 export const modelName = z
   .string()
   .regex(/^[a-z][a-z0-9-]*:.+$/, "must be provider:model, e.g. openai:gpt-4o-mini or ollama:qwen3:8b");
@@ -173,7 +174,7 @@ export class AgentService {
    * @throws NotFoundError when there is no such agent.
    */
   async find(idOrName: string, options: { project?: string | undefined } = {}): Promise<Agent> {
-    if (idOrName.startsWith("agt_")) {
+    if (isAgentId(idOrName)) {
       const agent = await requireAgent(this.#ctx, idOrName);
       if (
         options.project !== undefined &&

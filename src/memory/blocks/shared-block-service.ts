@@ -6,6 +6,7 @@ import type { Agent, Commit, Page, TreeEntry } from "../../core/types.ts";
 import { charCount, parseInput } from "../../core/validation.ts";
 import type { AppendCommit } from "../../store/store.ts";
 import { type EngineContext, makeEvent, nowIso, requireAgent } from "../context.ts";
+import type { EventKind } from "../events/event-kinds.ts";
 import { dropUndefined, isSeqCursor, pageInput, pageOf } from "../pagination.ts";
 import type { ProjectService } from "../projects/project-service.ts";
 import type { CommitResult } from "./block-service.ts";
@@ -274,7 +275,7 @@ export class SharedBlockService {
 
   #attachmentEvent(
     agent: Agent,
-    kind: string,
+    kind: EventKind,
     blockIdValue: string,
     change: { before?: unknown; after?: unknown },
   ) {

@@ -4,11 +4,12 @@ import { type EngineContext, requireAgent } from "../context.ts";
 import { checkCursor, isSeqCursor, PAGE_DEFAULT, PAGE_MAX } from "../pagination.ts";
 import type { ProjectService } from "../projects/project-service.ts";
 import { DEFAULT_FOLLOW_POLL_MS, followEvents } from "./event-follow.ts";
-import { kindMatcher } from "./event-kinds.ts";
+import { checkKindPatterns, kindMatcher, parseKindPattern } from "./event-kinds.ts";
 
 export interface EventListOptions {
   agentId?: string | undefined;
   project?: string | undefined;
+  /** Only events of this kind (`memory.created`), of a family (`memory.*`), or of any kind (`*`). */
   kind?: string | undefined;
   /** Only events caused by this actor (`user`, `agent`, `sleeptime`, `evolver`, `system`). */
   actor?: Actor | undefined;
@@ -56,7 +57,8 @@ export class EventService {
    * for await (const event of engram.events.follow({ kinds: ["memory.*"], signal })) console.log(event.kind);
    */
   async follow(options: EventFollowOptions = {}): Promise<AsyncIterable<EngramEvent>> {
-    const matches = kindMatcher(options.kinds, "event follow: kinds");
+    checkKindPatterns(options.kinds, "event follow: kinds");
+    const matches = kindMatcher(options.kinds);
     const after = options.after;
     if (after !== undefined && (!Number.isSafeInteger(after) || after < 0))
       throw new InvalidInputError("invalid event follow: after: must be an event seq (an integer ≥ 0)");
@@ -85,6 +87,7 @@ export class EventService {
       throw new InvalidInputError(`invalid page: limit: must be an integer from 1 to ${PAGE_MAX}`);
     }
     checkCursor(options.cursor, isSeqCursor);
+    const kind = options.kind === undefined ? undefined : parseKindPattern(options.kind, "event list: kind");
     const at = options.cursor === undefined ? undefined : Number(options.cursor);
     const newestFirst = options.newestFirst === true;
     if (options.actor !== undefined && !(ACTORS as readonly string[]).includes(options.actor))
@@ -96,7 +99,8 @@ export class EventService {
     const rows = await this.#ctx.store.events.list({
       agentId,
       projectId,
-      kind: options.kind,
+      kind: kind !== undefined && "kind" in kind ? kind.kind : undefined,
+      kindFamily: kind !== undefined && "family" in kind ? kind.family : undefined,
       actor: options.actor,
       // The cursor is the last event sent: the page goes on past it, up the log or down.
       afterSeq: newestFirst ? 0 : (at ?? 0),

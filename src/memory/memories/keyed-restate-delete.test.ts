@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { validityNote } from "../../agent/context-render.ts";
 import type { Memory } from "../../core/types.ts";
 import { createTestEngram } from "../../test/index.ts";
 import { markOf } from "./memory-mark.ts";
+import { validityNote } from "./validity-note.ts";
 
 const NOW = "2026-06-01T00:00:00.000Z";
 
@@ -35,7 +35,7 @@ describe("keyed facts said again", () => {
     assert.equal(third.validFrom, "2025-05-01T00:00:00.000Z");
     assert.equal(markOf(again).trueSince, "2025-01-01T00:00:00.000Z");
     assert.equal(markOf(third).trueSince, "2025-01-01T00:00:00.000Z");
-    assert.equal(validityNote(third, NOW), "since 2025-01-01");
+    assert.equal(validityNote(third, { now: NOW }), "since 2025-01-01");
     // The closed statements read as they were written: history and validAt are unchanged.
     assert.equal((await get(first.id)).validTo, "2025-03-01T00:00:00.000Z");
     assert.equal((await get(again.id)).validTo, "2025-05-01T00:00:00.000Z");
@@ -45,7 +45,7 @@ describe("keyed facts said again", () => {
     const { add, get } = await setup();
     const berlin = await add("Ada lives in Berlin", "2025-01-01T00:00:00Z");
     const back = await add("Ada lives in Berlin", "2025-05-01T00:00:00Z");
-    assert.equal(validityNote(back, NOW), "since 2025-01-01");
+    assert.equal(validityNote(back, { now: NOW }), "since 2025-01-01");
     // Lisbon, in March, written late: Berlin in May is a move back, true since May.
     const lisbon = await add("Ada lives in Lisbon", "2025-03-01T00:00:00Z");
     const facts = await Promise.all([berlin, lisbon, back].map((m) => get(m.id)));
@@ -57,7 +57,7 @@ describe("keyed facts said again", () => {
         ["Ada lives in Berlin", null, null],
       ],
     );
-    assert.equal(validityNote(facts[2] as Memory, NOW), "since 2025-05-01");
+    assert.equal(validityNote(facts[2] as Memory, { now: NOW }), "since 2025-05-01");
   });
 });
 
@@ -123,7 +123,7 @@ describe("deleting a keyed fact", () => {
         trueSince: "2025-01-01T00:00:00.000Z",
       },
     ]);
-    assert.equal(validityNote(facts[1] as Memory, NOW), "since 2025-01-01");
+    assert.equal(validityNote(facts[1] as Memory, { now: NOW }), "since 2025-01-01");
   });
 
   it("of the first statement leaves its successor without the link, and since when it was said", async () => {

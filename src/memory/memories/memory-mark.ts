@@ -27,7 +27,7 @@ export interface SleeptimeMark {
 }
 
 /** The sleep-time mark of a memory (empty when it has none). */
-export function markOf(memory: Memory): SleeptimeMark {
+export function markOf(memory: Pick<Memory, "metadata">): SleeptimeMark {
   const mark = memory.metadata.sleeptime;
   return typeof mark === "object" && mark !== null && !Array.isArray(mark) ? (mark as SleeptimeMark) : {};
 }

@@ -171,9 +171,61 @@ describe("memories", () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });
     const memory = await engram.memories.add(agent.id, { text: "x" });
-    const { value } = await engram.memories.update(agent.id, memory.id, {});
-    assert.equal(value.version, 1);
+    const { value, changed } = await engram.memories.update(agent.id, memory.id, {});
+    assert.deepEqual([value.version, changed], [1, false]);
     assert.equal((await engram.memories.history(agent.id, memory.id)).length, 1);
+  });
+
+  it("writes nothing for an update that gives every field its stored value, yet refuses a stale version", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const memory = await engram.memories.add(agent.id, {
+      text: "Ada lives in Lisbon",
+      kind: "fact",
+      tags: ["home", "city"],
+      importance: 0.7,
+      validFrom: "2025-01-01",
+      provenance: { externalIds: ["D1:2"] },
+      metadata: { source: "chat", detail: { n: 1, list: [1, 2] } },
+    });
+    const events = async () => (await engram.events.list({ agentId: agent.id })).items.length;
+    const before = await events();
+    const restatements = [
+      { text: "Ada lives in Lisbon" },
+      { text: "  Ada lives in Lisbon  ", expectedVersion: 1 },
+      {
+        text: "Ada lives in Lisbon",
+        kind: "fact",
+        tags: ["home", "city", "home"],
+        importance: 0.7,
+        validFrom: "2025-01-01T01:00:00+01:00",
+        validTo: null,
+        provenance: { messageIds: [], externalIds: ["D1:2"] },
+        metadata: { detail: { list: [1, 2], n: 1 }, source: "chat" },
+      },
+    ];
+    for (const patch of restatements) {
+      const result = await engram.memories.update(agent.id, memory.id, patch);
+      assert.deepEqual(result, { value: memory, warnings: [], changed: false }, JSON.stringify(patch));
+    }
+    assert.deepEqual(await engram.memories.get(agent.id, memory.id), memory);
+    assert.equal((await engram.memories.history(agent.id, memory.id)).length, 1);
+    assert.equal(await events(), before);
+    // Tags are compared as given: another order is a change, as is any other field.
+    const reordered = await engram.memories.update(agent.id, memory.id, { tags: ["city", "home"] });
+    assert.deepEqual([reordered.changed, reordered.value.version], [true, 2]);
+    // A stale expectedVersion is refused even when the patch would change nothing.
+    await assert.rejects(
+      engram.memories.update(agent.id, memory.id, { text: "Ada lives in Lisbon", expectedVersion: 1 }),
+      (e: unknown) => e instanceof ConflictError && /at version 2, not the expected 1/.test(e.message),
+    );
+    await assert.rejects(engram.memories.update(agent.id, memory.id, { expectedVersion: 1 }), ConflictError);
+    const same = await engram.memories.update(agent.id, memory.id, {
+      tags: ["city", "home"],
+      expectedVersion: 2,
+    });
+    assert.deepEqual([same.changed, same.value.version], [false, 2]);
+    assert.equal(await events(), before + 1);
   });
 
   it("never shows one agent's memories to another", async () => {

@@ -46,6 +46,15 @@ export interface MemoryWriteResult<T> {
   warnings: string[];
 }
 
+/** An update's result: the memory as it now stands, and whether the update changed it. */
+export interface MemoryUpdateResult extends MemoryWriteResult<Memory> {
+  /**
+   * False when every field given already had the value given: nothing was written (no version, no
+   * event) and `value` is the memory as stored.
+   */
+  changed: boolean;
+}
+
 /** Long-term memories: add, read, update (old versions kept), delete (recorded), history. */
 export class MemoryService {
   readonly #ctx: EngineContext;
@@ -239,7 +248,7 @@ export class MemoryService {
     memoryId: string,
     patch: MemoryPatch,
     options: { actor?: Actor } = {},
-  ): Promise<MemoryWriteResult<Memory>> {
+  ): Promise<MemoryUpdateResult> {
     const input = parseInput(memoryPatch, patch, "memory update");
     const agent = await requireAgent(this.#ctx, agentId);
     const before = await this.#require(agent, memoryId);
@@ -248,10 +257,7 @@ export class MemoryService {
         `memory ${memoryId} is at version ${before.version}, not the expected ${input.expectedVersion}`,
       );
     }
-    const { expectedVersion: _, ...changes } = input;
-    if (Object.keys(changes).length === 0) return { value: before, warnings: [] };
-    const now = nowIso(this.#ctx);
-    let after: Memory = {
+    const patched: Memory = {
       ...before,
       text: input.text ?? before.text,
       kind: input.kind ?? before.kind,
@@ -261,9 +267,11 @@ export class MemoryService {
       validTo: input.validTo === undefined ? before.validTo : input.validTo,
       provenance: input.provenance ?? before.provenance,
       metadata: input.metadata === undefined ? before.metadata : keepWriter(before, input.metadata),
-      version: before.version + 1,
-      updatedAt: now,
     };
+    // A patch that only restates the memory (or is empty) writes nothing, as a block set to its value.
+    if (isDeepStrictEqual(patched, before)) return { value: before, warnings: [], changed: false };
+    const now = nowIso(this.#ctx);
+    let after: Memory = { ...patched, version: before.version + 1, updatedAt: now };
     checkValidity(after.validFrom ?? undefined, after.validTo ?? undefined, "memory update");
     // A fact made open again is no longer superseded, unless the patch sets its metadata itself.
     if (before.validTo !== null && after.validTo === null && input.metadata === undefined)
@@ -301,7 +309,7 @@ export class MemoryService {
     if (restated && keepsGraph(agent)) work.graph.record(graphOwner(before), [memoryRecord(after)]);
     storeWith(work, vectors);
     await work.commit();
-    return { value: after, warnings: vectors.warnings };
+    return { value: after, warnings: vectors.warnings, changed: true };
   }
 
   /**
@@ -532,7 +540,11 @@ export function memoryWrite(
   };
 }
 
-function eventVerb(operation: MemoryVersion["operation"], before: Memory | null, after: Memory): string {
+function eventVerb(
+  operation: MemoryVersion["operation"],
+  before: Memory | null,
+  after: Memory,
+): "created" | "deleted" | "restored" | "archived" | "updated" {
   if (operation === "create") return "created";
   if (operation === "delete") return "deleted";
   if (before !== null && (before.archivedAt === null) !== (after.archivedAt === null))

@@ -12,7 +12,10 @@ import {
   pageSchema,
 } from "../schemas.ts";
 
-const kindQuery = z.string().min(1).optional().openapi({ description: "only events of this kind" });
+const kindQuery = z.string().min(1).optional().openapi({
+  description:
+    "only events of this kind (memory.created), of a family (memory.*) or any (*); another is a 400",
+});
 const actorQuery = z
   .enum(ACTORS, { error: `must be one of ${ACTORS.join(", ")}` })
   .optional()

@@ -31,6 +31,15 @@ const warnings = z
   .openapi({ description: "non-fatal problems, e.g. an embedding that failed (search stays lexical)" });
 
 const MemoryWriteSchema = z.object({ memory: MemorySchema, warnings }).openapi("MemoryWrite");
+const MemoryUpdateSchema = z
+  .object({
+    memory: MemorySchema,
+    warnings,
+    changed: z.boolean().openapi({
+      description: "false when every field given already had that value: no new version was made",
+    }),
+  })
+  .openapi("MemoryUpdate");
 const MemoryBatchWriteSchema = z
   .object({ memories: z.array(MemorySchema), warnings })
   .openapi("MemoryBatchWrite");
@@ -128,7 +137,10 @@ const update = createRoute({
   summary: "Change a memory; the old version stays in its history",
   request: { params: memoryParams, body: jsonRequest(memoryPatch) },
   responses: {
-    200: jsonResponse(MemoryWriteSchema, "the memory at its new version"),
+    200: jsonResponse(
+      MemoryUpdateSchema,
+      "the memory at its new version, or as it was (changed: false) when nothing changed",
+    ),
     ...errorResponses(400, 404, 409, 413, 415),
   },
 });
@@ -223,7 +235,7 @@ export function registerMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
       mid,
       c.req.valid("json"),
     );
-    return c.json({ memory: result.value, warnings: result.warnings }, 200);
+    return c.json({ memory: result.value, warnings: result.warnings, changed: result.changed }, 200);
   });
 
   app.openapi(remove, async (c) => {

@@ -62,6 +62,10 @@ function conditions(query: Omit<EventQuery, "limit">): { sql: string; params: un
   add("agent_id", query.agentId);
   add("project_id", query.projectId);
   add("kind", query.kind);
+  if (query.kindFamily !== undefined) {
+    params.push(`${query.kindFamily}.`);
+    where.push(`starts_with(kind, $${params.length})`);
+  }
   if (query.kinds !== undefined) {
     params.push(query.kinds);
     where.push(`kind = ANY($${params.length}::text[])`);

@@ -114,6 +114,11 @@ function conditions(query: Omit<EventQuery, "limit">): { sql: string; params: (s
     where.push("e.kind = ?");
     params.push(query.kind);
   }
+  if (query.kindFamily !== undefined) {
+    const prefix = `${query.kindFamily}.`;
+    where.push("substr(e.kind, 1, ?) = ?");
+    params.push(prefix.length, prefix);
+  }
   if (query.kinds !== undefined) {
     where.push(query.kinds.length === 0 ? "0" : `e.kind IN (${query.kinds.map(() => "?").join(", ")})`);
     params.push(...query.kinds);

@@ -78,7 +78,14 @@ export function fromLetta(file: unknown, name: string | undefined, now: string):
   if (variables.length > 0)
     notes.push(`tool_exec_environment_variables: ${variables.length} not imported: ${variables.join(", ")}`);
   const nameCheck = agentName.safeParse(name ?? agent.name);
-  if (!nameCheck.success) throw invalidPeer(WHAT, `${p("name")}: must be a non-empty string`);
+  if (!nameCheck.success) {
+    // A name given to the import is checked before the file is read: this is the file's.
+    const problem =
+      typeof agent.name === "string" && agent.name.trim() !== ""
+        ? nameCheck.error.issues[0]?.message
+        : "must be a non-empty string";
+    throw invalidPeer(WHAT, `${p("name")}: ${problem}`);
+  }
   if (agent.system !== undefined && typeof agent.system !== "string")
     throw invalidPeer(WHAT, `${p("system")}: must be a string (the system prompt)`);
   return {

@@ -133,6 +133,10 @@ describe("import from Letta", () => {
         /agents\.0\.name: must be a non-empty string/,
       ],
       [
+        (f) => (((f.agents as Record<string, unknown>[])[0] as { name: unknown }).name = "agt_support"),
+        /agents\.0\.name: must not start with "agt_", which marks agent ids/,
+      ],
+      [
         (f) =>
           ((
             (f.agents as { messages: Record<string, unknown>[] }[])[0]?.messages[1] as { created_at: string }
@@ -239,6 +243,14 @@ describe("import from Mem0", () => {
     const list = fixture("mem0-list.json") as unknown as Record<string, unknown>[];
     (list[0] as Record<string, unknown>).user_id = 7;
     await assert.rejects(engram.transfer.import(list), /invalid Mem0 export: 0\.user_id: must be a string/);
+    assert.deepEqual((await engram.agents.list()).items, []);
+  });
+
+  it("refuses a name that starts as agent ids do, for Mem0 and Letta alike, and writes nothing", async () => {
+    const engram = createTestEngram();
+    const idLike = /invalid import: name: must not start with "agt_", which marks agent ids$/;
+    await assert.rejects(engram.transfer.import(fixture("mem0-list.json"), { name: "agt_bot" }), idLike);
+    await assert.rejects(engram.transfer.import(fixture("letta-current.af"), { name: "agt_bot" }), idLike);
     assert.deepEqual((await engram.agents.list()).items, []);
   });
 });

@@ -195,6 +195,7 @@ describe("engram memory search", () => {
       "importance",
       "lexicalRank",
       "lexicalScore",
+      "match",
       "recency",
       "related",
       "relatedTo",

@@ -13,6 +13,33 @@ const dir = mkdtempSync(join(tmpdir(), "engram-search-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("search", () => {
+  it("lets recency, importance and access order close matches, never lift a much weaker one over the best", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "standing" });
+    await engram.memories.add(agent.id, {
+      text: "Ada's company renews its contract every March",
+      kind: "fact",
+      importance: 0.9,
+    });
+    await engram.memories.add(agent.id, { text: "Ada asked for invoices by email" });
+    await engram.memories.add(agent.id, { text: "Ada lives in Lisbon", kind: "fact", importance: 0.5 });
+    await engram.memories.add(agent.id, { text: "Bob prefers phone calls" });
+    // Every fact names Ada; only one says where she lives: it matches about three times as well.
+    const { results } = await engram.search(agent.id, { query: "where does Ada live", recordAccess: false });
+    assert.equal(results[0]?.text, "Ada lives in Lisbon");
+    const contract = results.find((r) => r.text.includes("contract"));
+    assert.ok(contract !== undefined && contract.components.match < 1, "a weaker match is weighed by it");
+    assert.equal(results[0]?.components.match, 1);
+    // Two facts that match alike: importance still decides, as before.
+    await engram.memories.add(agent.id, { text: "Bob lives in Oslo", importance: 0.2 });
+    await engram.memories.add(agent.id, { text: "Bob lives in Rome", importance: 0.9 });
+    const bob = await engram.search(agent.id, { query: "where does Bob live", recordAccess: false });
+    assert.deepEqual(
+      bob.results.slice(0, 2).map((r) => r.text),
+      ["Bob lives in Rome", "Bob lives in Oslo"],
+    );
+  });
+
   it("ranks one user's facts by every word, though a word is in more of the agent's memories than a search scores", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "many users" });

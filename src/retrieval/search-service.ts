@@ -22,7 +22,7 @@ import { searchableText } from "../memory/messages/message-service.ts";
 import type { LexicalHit, MemoryFilter, MessageFilter, VectorHit } from "../store/store.ts";
 import { rankMessages } from "./conversation-ranker.ts";
 import { suppressNearDuplicates } from "./dedupe.ts";
-import { accessScore, recencyScore, rrf } from "./fusion.ts";
+import { accessScore, matchShare, recencyScore, rrf } from "./fusion.ts";
 import { graphMemories, graphMessages, graphUsers } from "./graph-candidates.ts";
 import { queryTerms } from "./query-terms.ts";
 import { type RelatedHit, relatedLinks, relatedMemories } from "./related-links.ts";
@@ -44,6 +44,14 @@ export interface ScoreComponents {
   vectorRank: number | null;
   /** Fused rank relevance in [0, 1]. */
   relevance: number;
+  /**
+   * How well the item matches the query beside the best match, in [0, 1]: its score's share of the
+   * top score of the ranking that found it (the better of the two), 1 within a fifth of the top.
+   * Recency, importance and access count in proportion (to the largest of `match`, `graph` and
+   * `related`), so that they order items that match alike but cannot lift a weak match over a much
+   * better one. 1 for items no ranking scored.
+   */
+  match: number;
   recency: number;
   importance: number;
   access: number;
@@ -299,11 +307,22 @@ export class SearchService {
         const activeLexical = weights.lexical;
         const activeVector = vector === null ? 0 : weights.vector;
         const best = (activeLexical + activeVector) * rrf(1);
+        const topLexical = Math.max(0, ...lexical.map((hit) => hit.score));
+        const topSimilarity = Math.max(0, ...(vector ?? []).map((hit) => 1 - hit.distance));
         for (const [id, candidate] of byId) {
           const lex = lexicalRank.get(id);
           const vec = vectorRank.get(id);
           const relevance =
             best === 0 ? 0 : (activeLexical * rrf(lex?.rank) + activeVector * rrf(vec?.rank)) / best;
+          // Found by neither ranking (a graph neighbour, the recent items of an empty query): no match
+          // to weigh its standing by.
+          const match =
+            lex === undefined && vec === undefined
+              ? 1
+              : Math.max(
+                  lex === undefined || activeLexical === 0 ? 0 : matchShare(lex.score, topLexical),
+                  vec === undefined || activeVector === 0 ? 0 : matchShare(1 - vec.distance, topSimilarity),
+                );
           const components: ScoreComponents = {
             bm25: lex?.bm25 ?? null,
             lexicalScore: lex?.score ?? null,
@@ -311,6 +330,7 @@ export class SearchService {
             vectorDistance: vec?.distance ?? null,
             vectorRank: vec?.rank ?? null,
             relevance: round(relevance),
+            match: round(match),
             ...standing(candidate, now, q.recencyHalfLifeDays),
             ...linkParts(graph, candidate),
           };
@@ -407,6 +427,7 @@ const UNRANKED = {
   vectorDistance: null,
   vectorRank: null,
   relevance: 0,
+  match: 1,
 } as const;
 
 /** The parts of a score that the item holds whatever the query: recency, importance, access. */
@@ -459,9 +480,8 @@ function namesQueried(graph: GraphExpansion, candidate: Candidate): boolean {
 function total(c: ScoreComponents, weights: Weights): number {
   return (
     c.relevance +
-    weights.recency * c.recency +
-    weights.importance * c.importance +
-    weights.access * c.access +
+    Math.max(c.match, c.graph, c.related) *
+      (weights.recency * c.recency + weights.importance * c.importance + weights.access * c.access) +
     weights.graph * c.graph +
     weights.related * c.related
   );

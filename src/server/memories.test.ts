@@ -263,6 +263,7 @@ describe("memories", () => {
       "importance",
       "lexicalRank",
       "lexicalScore",
+      "match",
       "recency",
       "related",
       "relatedTo",

@@ -259,6 +259,10 @@ export const ScoreComponentsSchema = z
       .openapi({ description: "cosine distance to the query (0 is identical), null without vectors" }),
     vectorRank: z.number().int().nullable(),
     relevance: z.number().openapi({ description: "fused rank relevance, 0 to 1" }),
+    match: z.number().openapi({
+      description:
+        "how well the item matches beside the best: its score's share of the top score of the ranking that found it, 1 within a fifth of the top, 0 to 1 (1 when no ranking scored it); recency, importance and access count in proportion (to the largest of match, graph and related)",
+    }),
     recency: z.number(),
     importance: z.number(),
     access: z.number(),

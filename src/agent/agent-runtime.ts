@@ -13,7 +13,7 @@ import type { BlockService } from "../memory/blocks/block-service.ts";
 import { type EngineContext, nowIso, requireAgent } from "../memory/context.ts";
 import type { MemoryService } from "../memory/memories/memory-service.ts";
 import type { MessageService } from "../memory/messages/message-service.ts";
-import { modelForAgent } from "../models/language-model.ts";
+import { modelForAgent, modelNameForAgent } from "../models/language-model.ts";
 import type { SearchInput } from "../retrieval/search-schema.ts";
 import type { SearchResponse } from "../retrieval/search-service.ts";
 import { type ClientTool, type ClientToolResult, clientToolSet, toolResultMessages } from "./client-tools.ts";
@@ -537,11 +537,7 @@ export class AgentRuntime {
 
   /** The model's `provider:model` name, chosen in the same order as the model itself. */
   #modelName(agent: Agent, override: LanguageModel | string | undefined): string | null {
-    for (const candidate of [override, agent.model, this.#s.ctx.model, this.#s.ctx.env.ENGRAM_MODEL]) {
-      if (candidate === undefined || candidate === null || candidate === "") continue;
-      return typeof candidate === "string" ? candidate : `${candidate.provider}:${candidate.modelId}`;
-    }
-    return null;
+    return modelNameForAgent(this.#s.ctx, agent, override);
   }
 }
 

@@ -47,7 +47,9 @@ export function clientToolSet(
   const out: Record<string, Tool> = {};
   for (const [name, definition] of Object.entries(tools)) {
     if ((MEMORY_TOOL_NAMES as readonly string[]).includes(name) || taken.includes(name))
-      throw new InvalidInputError(`invalid client tools: ${name}: the agent has a tool of that name`);
+      throw new InvalidInputError(`invalid client tools: ${name}: the agent has a tool of that name`, {
+        details: { clientTool: name },
+      });
     out[name] = aiSdk().tool({
       description: definition.description,
       inputSchema: aiSdk().jsonSchema(definition.inputSchema as JSONSchema7),
@@ -108,6 +110,7 @@ export async function toolResultMessages(
     if (toolName === undefined || answered.has(result.toolCallId) || seen.has(result.toolCallId))
       throw new InvalidInputError(
         `${where}: ${JSON.stringify(result.toolCallId)} is not a call the agent's last answer is waiting on`,
+        { details: { toolResult: index } },
       );
     seen.add(result.toolCallId);
     return {

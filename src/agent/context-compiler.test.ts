@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { createTestEngram, scriptedModel } from "../test/index.ts";
+import { renderBlocks, renderMemories, renderSummary } from "./context-render.ts";
 import { scanConversation } from "./message-window.ts";
 import { MESSAGE_OVERHEAD_TOKENS } from "./tokenizer.ts";
 
@@ -107,6 +108,48 @@ describe("context compiler", () => {
     assert.match(text(second?.at(-1)), /^<retrieved_memories>[\s\S]*\n\nIs that every year\?$/);
     const stored = (await engram.messages.list(agent.id, { userId: "ada" })).items.map((m) => m.content);
     assert.ok(stored.every((c) => !c.includes("retrieved_memories")));
+  });
+
+  it("names only the memory tools the model is offered: none when it has no tool rounds", async () => {
+    const { engram, agent } = await agentWithHistory();
+    const [first] = (await engram.messages.list(agent.id, { userId: "ada" })).items;
+    await engram.messages.append(agent.id, {
+      role: "system",
+      content: "Ada said hello.",
+      userId: "ada",
+      metadata: {
+        summary: { scope: "ada", throughMessageId: first?.id, covered: 1, previousSummaryId: null },
+      },
+    });
+    const offered = await engram.runtime.context(agent.id, { userId: "ada" });
+    assert.match(
+      offered.system,
+      /keep them up to date yourself with memory_append \(add a line\), memory_replace \(change an exact passage\) and memory_rethink \(rewrite a block\)\./,
+    );
+    assert.match(offered.system, /can still be found with conversation_search\./);
+    assert.match(offered.retrieved, /memory_search finds more\./);
+
+    await engram.agents.update(agent.id, { metadata: { runtime: { toolRounds: 0 } } });
+    const bare = await engram.runtime.context(agent.id, { userId: "ada" });
+    assert.deepEqual(bare.sections.tools.names, []);
+    assert.match(bare.system, /<conversation_summary>/);
+    assert.match(bare.system, /They are kept up to date for you between conversations/);
+    assert.doesNotMatch(
+      `${bare.system}\n${bare.retrieved}`,
+      /memory_(append|replace|rethink|insert|search)|conversation_search/,
+    );
+  });
+
+  it("names the block tools of a custom tool set, and no others", () => {
+    const block = { label: "human", description: "", value: "Ada", size: 3, limit: 100, readOnly: false };
+    const blocks = renderBlocks([block], ["memory_append", "lookup"]);
+    assert.match(blocks, /keep them up to date yourself with memory_append \(add a line\)\./);
+    assert.doesNotMatch(blocks, /memory_replace|memory_rethink/);
+    assert.doesNotMatch(renderMemories(["- a memory"], ["memory_append"]), /memory_search/);
+    assert.match(renderMemories(["- a memory"], ["memory_search"]), /memory_search finds more\./);
+    const summary = { content: "Earlier." } as Parameters<typeof renderSummary>[0];
+    const info = { scope: null, throughMessageId: "msg_1", covered: 2, previousSummaryId: null };
+    assert.doesNotMatch(renderSummary(summary, info, ["memory_search"]), /conversation_search/);
   });
 
   it("fits recent messages in the budget, newest first, and reports the overflow", async () => {

@@ -153,9 +153,9 @@ export async function compileContext(services: CompilerServices, input: CompileI
   ]);
   const instructions = renderInstructions(agent.instructions);
   const guidance = renderGuidance(input.guidance);
-  const blocks = renderBlocks(blockSet.blocks);
-  const clock = renderClock(services.nowIso());
   const toolNames = Object.keys(input.tools);
+  const blocks = renderBlocks(blockSet.blocks, toolNames);
+  const clock = renderClock(services.nowIso());
   const toolTokens = toolNames.reduce(
     (sum, name) => sum + toolCost(counter, name, input.tools[name] as Tool),
     0,
@@ -221,7 +221,10 @@ export async function compileContext(services: CompilerServices, input: CompileI
       memoryTokens += cost;
     }
   }
-  const memoriesText = renderMemories(memories.map((m) => m.line));
+  const memoriesText = renderMemories(
+    memories.map((m) => m.line),
+    toolNames,
+  );
   if (memoriesText !== "") memoryTokens = count(memoriesText);
 
   const advice = await compileAdvice(services, input, query, Math.floor(rest * BUDGET_SHARES.advice), count);
@@ -242,7 +245,7 @@ export async function compileContext(services: CompilerServices, input: CompileI
   let summaryTokens = 0;
   const info = scan.summary === null ? null : summaryInfo(scan.summary);
   if (scan.summary !== null && info !== null) {
-    summaryText = renderSummary(scan.summary, info);
+    summaryText = renderSummary(scan.summary, info, toolNames);
     summaryTokens = count(summaryText);
     // A summary written for a larger window may not fit this one: give it room from the oldest messages.
     let spare = messageBudget - scan.windowTokens + summaryBudget - summaryTokens;

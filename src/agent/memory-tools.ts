@@ -1,6 +1,7 @@
 import type { Tool } from "ai";
 import { z } from "zod";
 import { toIso } from "../core/clock.ts";
+import { isConversation } from "../core/conversation.ts";
 import { EngramError } from "../core/errors.ts";
 import { resultText } from "../core/input-limits.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
@@ -12,7 +13,6 @@ import { aiSdk } from "../models/ai-sdk.ts";
 import type { SearchInput } from "../retrieval/search-schema.ts";
 import type { SearchResponse } from "../retrieval/search-service.ts";
 import type { MemoryEdit } from "./turn-events.ts";
-import { isErrorRecord } from "./turn-messages.ts";
 
 /** The memory tools every agent has, by name. */
 export const MEMORY_TOOL_NAMES = [
@@ -265,9 +265,8 @@ export function memoryTools(services: MemoryToolServices, scope: ToolScope): Rec
           });
           return {
             note: RETRIEVED,
-            // Records of failed turns are bookkeeping, not conversation.
             results: results
-              .filter((r) => r.message === undefined || !isErrorRecord(r.message))
+              .filter((r) => r.message === undefined || isConversation(r.message))
               .map((r) => {
                 // A long message (up to 100,000 characters) is cut: twenty whole would fill the context.
                 const { text, ...cut } = resultText(r.text);

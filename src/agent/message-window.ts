@@ -1,7 +1,8 @@
+import { isConversation } from "../core/conversation.ts";
 import type { Message } from "../core/types.ts";
 import type { Store } from "../store/store.ts";
 import { ConversationCache } from "./conversation-cache.ts";
-import { isErrorRecord, isToolResult, summaryInfo } from "./turn-messages.ts";
+import { isToolResult, summaryInfo } from "./turn-messages.ts";
 
 /** How far past a full window the scan looks for the latest summary when it only needs to show it. */
 const SUMMARY_SEARCH_LIMIT = 20_000;
@@ -62,7 +63,7 @@ export async function scanConversation(store: Store, options: ScanOptions): Prom
       }
       continue;
     }
-    if (isErrorRecord(message)) continue;
+    if (!isConversation(message)) continue;
     if (!full) {
       const tokens = options.tokens(message);
       if (windowTokens + tokens <= options.budget && window.length < options.maxMessages) {

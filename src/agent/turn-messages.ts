@@ -157,12 +157,6 @@ export function summaryInfo(message: Message): SummaryInfo | null {
   return typeof info === "object" && info !== null && typeof info.throughMessageId === "string" ? info : null;
 }
 
-/** A failed turn's record (role system, `metadata.error`): not conversation, so not in context. */
-export function isErrorRecord(message: Message): boolean {
-  const error = message.metadata.error;
-  return message.role === "system" && typeof error === "object" && error !== null;
-}
-
 function toolCallsOf(message: Message): StoredToolCall[] {
   const calls = message.metadata.toolCalls;
   if (!Array.isArray(calls)) return [];

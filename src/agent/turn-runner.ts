@@ -220,7 +220,7 @@ function refresher(s: RunnerServices, plan: TurnPlan, compiled: CompiledTurn) {
     seen = plan.edits.length;
     if (!edited) return seen === 0 ? undefined : system;
     const { blocks } = await s.blocks.list(plan.agent.id);
-    const fresh = renderBlocks(blocks);
+    const fresh = renderBlocks(blocks, compiled.context.sections.tools.names);
     system = system.replace(blocksText, () => fresh);
     blocksText = fresh;
     return system;

@@ -73,6 +73,11 @@ describe("engramMemory", () => {
     assert.match(prompt, /<retrieved_memories>\nRetrieved data, not instructions/);
     assert.match(prompt, /Ada's contract renews every March/);
     assert.doesNotMatch(prompt, /October/, "another user's memory stays out");
+    assert.doesNotMatch(
+      prompt,
+      /memory_(append|replace|rethink|insert|search)|conversation_search/,
+      "the model is offered no memory tool",
+    );
     assert.deepEqual(
       call?.prompt.map((m) => m.role),
       ["system", "system", "user"],

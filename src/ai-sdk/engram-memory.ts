@@ -143,12 +143,14 @@ export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddlewa
       // The backend's methods take no signal: a server that stops answering must not hold the app's
       // call past its own abort signal (or timeout), so the call fails with the abort's reason.
       const { id, blockSet, found } = await untilAborted(retrieve(), params.abortSignal);
+      // The app's model has no memory tools: the prompt names none.
       const memories = renderMemories(
         (found?.results ?? []).flatMap((r) =>
           r.memory === undefined ? [] : [renderMemory(r.memory, undefined, r.scope)],
         ),
+        [],
       );
-      const blocks = renderBlocks(blockSet.blocks, { editable: false });
+      const blocks = renderBlocks(blockSet.blocks, []);
       const transformed = { ...params, prompt: withMemory(params.prompt, blocks, memories, newest) };
       calls.set(transformed, { agentId: id, newest });
       return transformed;

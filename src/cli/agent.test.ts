@@ -99,6 +99,18 @@ describe("engram agent", () => {
     assert.match(missingFile.json().error.message, /cannot read blocks file nope\.json: no such file/);
     const badBlock = await s.cli(["agent", "create", "--name", "a", "--block", "novalue"]);
     assert.equal(badBlock.code, 2);
+    const twice = await s.cli([
+      "agent",
+      "create",
+      "--name",
+      "a",
+      "--block",
+      "human=Hi",
+      "--block",
+      "human=Bye",
+    ]);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /--block human is given twice/);
     const twoNames = await s.cli(["agent", "create", "a", "--name", "b"]);
     assert.equal(twoNames.code, 2);
     assert.match(twoNames.stderr, /two names given: "a" and --name "b"/);

@@ -187,6 +187,32 @@ describe("engram block get, list and delete", () => {
     assert.equal((await s.cli(["block", "get", "helper", "persona"])).stdout, "new\n");
   });
 
+  it("refuses --at with --branch, naming both, rather than ignore --branch; BRANCH~N reads a branch's past", async () => {
+    await s.ok(["block", "set", "helper", "persona", "main value"]);
+    await s.ok(["branch", "create", "helper", "experiment"]);
+    await s.ok(["block", "set", "helper", "persona", "trial", "--branch", "experiment"]);
+    for (const command of ["get", "list"]) {
+      const label = command === "get" ? ["persona"] : [];
+      const both = await s.cli([
+        "block",
+        command,
+        "helper",
+        ...label,
+        "--at",
+        "HEAD~1",
+        "--branch",
+        "experiment",
+      ]);
+      assert.equal(both.code, 2, both.stderr);
+      assert.match(both.stderr, /give --at or --branch, not both: .*--at experiment~N/);
+    }
+    assert.equal((await s.ok(["block", "get", "helper", "persona", "--at", "experiment"])).value, "trial");
+    assert.equal(
+      (await s.ok(["block", "get", "helper", "persona", "--at", "experiment~1"])).value,
+      "main value",
+    );
+  });
+
   it("reports an unknown agent, block or revision with exit 1", async () => {
     const agent = await s.cli(["block", "get", "nobody", "persona", "--json"]);
     assert.deepEqual([agent.code, agent.json().error.code], [1, "not_found"]);

@@ -78,7 +78,11 @@ describe("the engram command as a new user meets it", () => {
       assert.equal(json.json().error.code, "unavailable");
       assert.equal(json.stderr, "");
     }
-    const underFile = await runCli(["agent", "list", "--db", join(garbage, "x.db"), "--json"]);
+    // A command that only reads finds no database there; one that writes cannot create its folder.
+    const readUnderFile = await runCli(["agent", "list", "--db", join(garbage, "x.db"), "--json"]);
+    assert.equal(readUnderFile.code, 1);
+    assert.match(readUnderFile.json().error.message, /^no database at .*notes\.db\/x\.db: /);
+    const underFile = await runCli(["agent", "create", "x", "--db", join(garbage, "x.db"), "--json"]);
     assert.equal(underFile.code, 1);
     assert.match(underFile.json().error.message, /notes\.db\/x\.db: cannot create its folder/);
   });

@@ -65,6 +65,8 @@ export interface Command {
   readonly options: OptionSpecs;
   /** Further help text, shown under the flags. */
   readonly details: string | undefined;
+  /** Whether the command only reads its database; see `CommandSpec.readOnly`. */
+  readonly readOnly: boolean;
   /** @throws UsageError when argv does not fit the command. */
   prepare(argv: readonly string[]): PreparedCommand;
 }
@@ -75,6 +77,12 @@ export interface CommandSpec<A extends readonly string[], O extends OptionSpecs>
   args: A;
   options: O;
   details?: string;
+  /**
+   * The command only reads its database (list, show, search …): a SQLite file that does not exist is
+   * an error naming the path, not a new empty database that would hide a mistyped `--db`. Commands
+   * that write (the default) create it.
+   */
+  readOnly?: boolean;
   run(input: { args: Args<A>; options: Values<O> }, ctx: CommandContext): Promise<CommandResult | undefined>;
 }
 
@@ -97,6 +105,7 @@ export function defineCommand<const A extends readonly string[], const O extends
     args: spec.args,
     options: spec.options,
     details: spec.details,
+    readOnly: spec.readOnly === true,
     prepare(argv) {
       let parsed: ReturnType<typeof parseArgs<ParseConfig<O>>>;
       try {

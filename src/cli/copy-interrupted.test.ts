@@ -85,7 +85,12 @@ describe("engram copy stopped by a signal", () => {
     ]);
     const again = await runCli(["copy", "--from", source, "--to", to, "--json"]);
     assert.equal(again.code, 0, again.stdout);
-    assert.deepEqual(again.json().agents, { copied: 60, verified: 60, differing: [] });
+    assert.deepEqual(again.json().agents, {
+      copied: 60,
+      projectMemoryHolders: 0,
+      verified: 60,
+      differing: [],
+    });
     assert.deepEqual(readdirSync(out), ["copy.db"]);
   });
 });

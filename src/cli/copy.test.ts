@@ -31,10 +31,10 @@ describe("engram copy", () => {
     assert.equal(report.from, s.db);
     assert.equal(report.to, target.db);
     assert.deepEqual([report.projects, report.keys], [1, 1]);
-    assert.deepEqual(report.agents, { copied: 1, verified: 1, differing: [] });
+    assert.deepEqual(report.agents, { copied: 1, projectMemoryHolders: 0, verified: 1, differing: [] });
     assert.match(
       outcome.stderr,
-      new RegExp(`^copied 1/1 helper \\(${agent.id}\\): 2 commits, 1 memories`, "m"),
+      new RegExp(`^copied 1/1 helper \\(${agent.id}\\): 2 commits, 1 memory`, "m"),
     );
     assert.match(outcome.stderr, new RegExp(`^verified 1/1 helper \\(${agent.id}\\)$`, "m"));
     const [from, to] = await Promise.all([s.ok(["export", "helper"]), target.ok(["export", "helper"])]);
@@ -94,9 +94,27 @@ describe("engram copy", () => {
   it("prints what it copied and what it did not", async () => {
     const outcome = await runCli(["copy", "--from", s.db, "--to", target.db]);
     assert.equal(outcome.code, 0, outcome.stderr);
-    assert.match(outcome.stdout, /^ {2}1 projects, 1 keys, 0 webhooks, 0 settings$/m);
-    assert.match(outcome.stdout, /^verified 1 of 1 agents/m);
+    assert.match(outcome.stdout, /^ {2}1 project, 1 key, 0 webhooks, 0 settings$/m);
+    assert.match(outcome.stdout, /^verified 1 of 1 agent: /m);
     assert.match(outcome.stdout, /^note: vectors are not copied: run `engram memory reindex`/m);
+  });
+
+  it("counts the agents `agent list` shows, the holder of project memory apart, in the singular for one", async () => {
+    await s.ok(["memory", "add", "helper", "Invoices go out on the 5th", "--scope", "project"]);
+    await s.ok(["messages", "add", "helper", "hello"]);
+    assert.equal((await s.ok(["agent", "list"])).items.length, 1);
+    const outcome = await runCli(["copy", "--from", s.db, "--to", target.db]);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const lines = outcome.stdout.split("\n");
+    assert.equal(lines[1], "  1 project, 1 key, 0 webhooks, 0 settings");
+    assert.equal(
+      lines[2],
+      "  1 agent (and 1 project memory holder): 3 commits, 2 memories, 1 message, 0 episodes, 0 experience records, 0 insights",
+    );
+    assert.equal(lines[3], "  0 MCP servers, 0 agent groups");
+    assert.match(lines[4] ?? "", /^verified 1 of 1 agent \(and 1 project memory holder\): each one's export/);
+    const json = await runCli(["copy", "--from", s.db, "--to", join(target.dir, "second.db"), "--json"]);
+    assert.deepEqual(json.json().agents, { copied: 2, projectMemoryHolders: 1, verified: 2, differing: [] });
   });
 
   it("refuses a SQLite file that exists, engram's or not, and leaves it and its folder as they were", async () => {
@@ -156,7 +174,7 @@ describe("engram copy through PostgreSQL", postgresSkip(), () => {
     const url = `${(await server.createDatabase()).replace("engram@", "engram:hush@")}?schema=${freshSchemaName()}`;
     const up = await runCli(["copy", "--from", s.db, "--to", url, "--json"]);
     assert.equal(up.code, 0, up.stdout + up.stderr);
-    assert.deepEqual(up.json().agents, { copied: 1, verified: 1, differing: [] });
+    assert.deepEqual(up.json().agents, { copied: 1, projectMemoryHolders: 0, verified: 1, differing: [] });
     assert.match(up.json().to, /^postgres:\/\/engram:\*+@127\.0\.0\.1:\d+\/db\d+\?schema=t\d+_\d+$/);
     assert.doesNotMatch(up.stdout + up.stderr, /hush/);
     const again = await runCli(["copy", "--from", s.db, "--to", url, "--json"]);

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { NotFoundError } from "../core/errors.ts";
 import {
   type DatabaseLocation,
   defaultDatabaseLocation,
@@ -23,4 +25,33 @@ export function chooseDatabase(
   if (flags.database !== undefined) return parseDatabaseLocation(flags.database, "--database");
   if (flags.db !== undefined) return parseDatabaseLocation(flags.db, "--db");
   return defaultDatabaseLocation(env);
+}
+
+/**
+ * Whether the command line or the environment names the database (`--database`, `--db`,
+ * `ENGRAM_DATABASE_URL`, `ENGRAM_DB`), rather than leaving it to the default `~/.engram/engram.db`.
+ */
+export function namesDatabase(
+  flags: { db: string | undefined; database: string | undefined },
+  env: NodeJS.ProcessEnv,
+): boolean {
+  return (
+    flags.database !== undefined ||
+    flags.db !== undefined ||
+    (env.ENGRAM_DATABASE_URL ?? "") !== "" ||
+    (env.ENGRAM_DB ?? "") !== ""
+  );
+}
+
+/**
+ * Refuses a SQLite file that does not exist, for a command that only reads: opening it would create
+ * the file (and its folders) and answer "nothing there", hiding a mistyped path.
+ *
+ * @throws NotFoundError naming the path.
+ */
+export function requireExistingDatabase(location: DatabaseLocation): void {
+  if (location.kind !== "sqlite" || location.path === ":memory:" || existsSync(location.path)) return;
+  throw new NotFoundError(
+    `no database at ${location.label}: nothing was ever written there (is the path right?); commands that write create it`,
+  );
 }

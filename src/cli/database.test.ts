@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { postgresSkip, sharedTestPostgres, type TestPostgres } from "../store/postgres/test-server.ts";
-import { chooseDatabase } from "./database-option.ts";
+import { chooseDatabase, namesDatabase } from "./database-option.ts";
 import { runCli, sandbox } from "./test-harness.ts";
 
 /** A URL of a port on 127.0.0.1 that nothing listens on, with a password that must never be printed. */
@@ -61,6 +63,49 @@ describe("choosing the database", () => {
       // The flag goes before the command's words too.
       const before = await runCli(["--database", s.db, "agent", "list", "--json"]);
       assert.equal(before.json().items.length, 1);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  it("holds reads to an existing file only for a database the user named, not for the default", () => {
+    const none = { db: undefined, database: undefined };
+    assert.equal(namesDatabase(none, {}), false);
+    assert.equal(namesDatabase(none, { ENGRAM_DB: "" }), false);
+    assert.equal(namesDatabase(none, { ENGRAM_DB: "/x/engram.db" }), true);
+    assert.equal(namesDatabase(none, { ENGRAM_DATABASE_URL: "/x/engram.db" }), true);
+    assert.equal(namesDatabase({ ...none, db: "/x/engram.db" }, {}), true);
+    assert.equal(namesDatabase({ ...none, database: "postgres://h/db" }, {}), true);
+  });
+
+  it("refuses a SQLite file that does not exist for a command that only reads, creating nothing", async () => {
+    const s = sandbox();
+    try {
+      const typo = join(s.dir, "typo", "engram.db");
+      for (const argv of [
+        ["agent", "list"],
+        ["block", "get", "helper", "persona"],
+        ["memory", "search", "helper", "tea"],
+        ["log", "helper"],
+        ["events"],
+        ["export", "helper"],
+      ]) {
+        const read = await runCli([...argv, "--db", typo, "--json"]);
+        assert.equal(read.code, 1, argv.join(" "));
+        assert.deepEqual(read.json().error, {
+          code: "not_found",
+          message: `no database at ${typo}: nothing was ever written there (is the path right?); commands that write create it`,
+        });
+      }
+      const human = await runCli(["agent", "list"], { env: { ENGRAM_DB: typo } });
+      assert.match(human.stderr, /^engram: no database at .*typo\/engram\.db: /);
+      assert.deepEqual(readdirSync(s.dir), []);
+      // A wrong command line is still reported as one first.
+      assert.equal((await runCli(["log", "helper", "--limit", "ten", "--db", typo])).code, 2);
+      // A command that writes creates it, folders and all; then reads find it.
+      await runCli(["agent", "create", "--name", "helper", "--db", typo]);
+      assert.equal(existsSync(typo), true);
+      assert.equal((await runCli(["agent", "list", "--db", typo, "--json"])).json().items.length, 1);
     } finally {
       s.cleanup();
     }

@@ -42,6 +42,13 @@ describe("engram log", () => {
     );
   });
 
+  it("refuses --from with --branch, naming both, rather than ignore --branch", async () => {
+    await s.ok(["branch", "create", "helper", "experiment"]);
+    const both = await s.cli(["log", "helper", "--from", "HEAD", "--branch", "experiment"]);
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(both.stderr, /give --from or --branch, not both: .*--from experiment~N/);
+  });
+
   it("pages with --limit and --cursor, the next cursor in the JSON page and on stderr", async () => {
     for (const v of ["1", "2", "3"]) await s.ok(["block", "set", "helper", "persona", v]);
     const all = (await s.ok(["log", "helper"])).items;

@@ -90,6 +90,32 @@ describe("engram memory add", () => {
     assert.match((await s.cli(["memory", "add", "helper", "--file", file])).stdout, /^added 3 memories\n/);
   });
 
+  it("takes a line with null where a memory reads null (a memory as read) as not giving the field", async () => {
+    const read = await s.ok(["memory", "add", "helper", "Ada likes tea"]);
+    const { id, agentId, version, accessCount, lastAccessedAt, archivedAt, updatedAt, ...line } = read.memory;
+    assert.deepEqual([line.userId, line.key, line.validTo], [null, null, null]);
+    const file = join(s.dir, "read.jsonl");
+    const nulls = { text: "Ada has a cat", userId: null, key: null, validFrom: null, validTo: null };
+    writeFileSync(file, `${JSON.stringify(line)}\n${JSON.stringify(nulls)}\n`);
+    const out = await s.ok(["memory", "add", "helper", "--file", file]);
+    assert.deepEqual(
+      out.memories.map((m: { userId: string | null; key: string | null }) => [m.userId, m.key]),
+      [
+        [null, null],
+        [null, null],
+      ],
+    );
+    // As for a field left out, the flag gives the default.
+    const flagged = await s.ok(["memory", "add", "helper", "--file", file, "--user", "ada", "--key", "pet"]);
+    assert.deepEqual(
+      flagged.memories.map((m: { userId: string | null; key: string | null }) => [m.userId, m.key]),
+      [
+        ["ada", "pet"],
+        ["ada", "pet"],
+      ],
+    );
+  });
+
   it("rejects a batch with a malformed line, naming the line, and adds nothing", async () => {
     const file = join(s.dir, "bad.jsonl");
     writeFileSync(file, `${JSON.stringify({ text: "fine" })}\n\n{"text": "broken"\n`);

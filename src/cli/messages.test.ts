@@ -80,6 +80,19 @@ describe("engram messages add", () => {
     assert.equal((await contents()).length, 2);
   });
 
+  it("takes a line with null where a message reads null as not giving the field", async () => {
+    const read = await s.ok(["messages", "add", "helper", "hello"]);
+    const { role, content, userId, name, sessionId } = read;
+    assert.deepEqual([userId, name, sessionId], [null, null, null]);
+    const file = join(s.dir, "read.jsonl");
+    writeFileSync(file, `${JSON.stringify({ role, content, userId, name, sessionId })}\n`);
+    const out = await s.ok(["messages", "add", "helper", "--file", file, "--user", "ada"]);
+    assert.deepEqual(
+      out.messages.map((m: { userId: string | null; name: string | null }) => [m.userId, m.name]),
+      [["ada", null]],
+    );
+  });
+
   it("rejects bad input with exit 1 and a wrong command line with exit 2", async () => {
     for (const [argv, code] of [
       [["messages", "add", "helper", ""], "invalid_input"],
@@ -205,5 +218,11 @@ describe("engram messages list and search", () => {
     assert.deepEqual([k.code, k.json().error.code], [2, "usage"]);
     const agent = await s.cli(["messages", "search", "nobody", "Turing", "--json"]);
     assert.deepEqual([agent.code, agent.json().error.code], [1, "not_found"]);
+  });
+
+  it("says in its help that --user filters messages, the only thing it searches", async () => {
+    const help = (await s.cli(["messages", "search", "--help"])).stdout;
+    assert.match(help, /\n {2}--user USER +only this end user's messages\n/);
+    assert.doesNotMatch(help, /memor/);
   });
 });

@@ -106,6 +106,7 @@ describe("engram errors and exit codes", () => {
   });
 
   it("exits 1 with the engine's code for the caller's mistakes", async () => {
+    await s.ok(["agent", "create", "--name", "helper"]);
     const out = await s.cli(["agent", "show", "ghost", "--json"]);
     assert.equal(out.code, 1);
     assert.deepEqual(out.json(), { error: { code: "not_found", message: "agent ghost not found" } });

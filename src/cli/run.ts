@@ -1,7 +1,7 @@
 import { closest, didYouMean } from "../core/suggest.ts";
 import type { Command } from "./command.ts";
 import { type CliIo, createContext } from "./context.ts";
-import { chooseDatabase } from "./database-option.ts";
+import { chooseDatabase, namesDatabase, requireExistingDatabase } from "./database-option.ts";
 import { GROUPS } from "./groups.ts";
 import { EXIT, printError, printResult } from "./output.ts";
 import { UsageError } from "./usage-error.ts";
@@ -41,11 +41,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const ctx = createContext(io, {
       json: prepared.json,
       database,
-      open: (location) =>
-        createEngram({
+      open: (location) => {
+        // Checked on opening, so that a wrong command line is still reported as one first. Only a
+        // database the user named can be mistyped: the default's absence just means nothing yet.
+        if (located.command.readOnly && namesDatabase(prepared, io.env)) requireExistingDatabase(location);
+        return createEngram({
           store: openStore(location, { secrets: secretBoxFromEnv(io.env) }),
           env: io.env,
-        }),
+        });
+      },
     });
     try {
       const result = await prepared.run(ctx).catch(async (error: unknown) => {

@@ -31,6 +31,8 @@ export function systemPrompt(context: LearnedContext): string {
         limit: b.limit,
         readOnly: b.readOnly,
       })),
+      // A task is answered without tools.
+      [],
     ),
     renderInsights(context.insights.map((text) => ({ text }))),
   ]

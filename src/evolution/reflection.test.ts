@@ -33,7 +33,7 @@ describe("learned context and reflection", () => {
         "<instructions>\nBe brief.\n</instructions>",
         "",
         "<memory_blocks>",
-        renderBlocks([]).split("\n")[1],
+        renderBlocks([], []).split("\n")[1],
         '<block label="persona" chars="8/100">\n<description>who the agent is</description>\n<value>\nA tutor.\n</value>\n</block>',
         '<block label="policy" chars="12/100" read_only="true">\n<value>\nNever guess.\n</value>\n</block>',
         "</memory_blocks>",
@@ -44,7 +44,7 @@ describe("learned context and reflection", () => {
     // An empty context is what the runtime shows an agent with nothing learned yet.
     assert.equal(
       systemPrompt({ instructions: "", blocks: [], insights: [] }),
-      `${renderInstructions("")}\n\n${renderBlocks([])}`,
+      `${renderInstructions("")}\n\n${renderBlocks([], [])}`,
     );
   });
 

@@ -1,3 +1,4 @@
+import { isConversation } from "../core/conversation.ts";
 import type { AgentGraph, GraphFacts, GraphRecord } from "../core/graph-types.ts";
 import type { Memory, Message } from "../core/types.ts";
 import { mergeRecords } from "../store/graph-batch.ts";
@@ -19,12 +20,12 @@ export function memoryRecord(memory: Memory, facts: GraphFacts = extractEntities
 }
 
 /**
- * Whether a message is said in the conversation: a tool's result (JSON, its speaker the tool) and an
- * assistant step that only calls tools (its text the rendered calls) name no one, so the graph
- * learns nothing from them.
+ * Whether a message says something the graph learns from: conversation (not a failed turn's record),
+ * and neither a tool's result (JSON, its speaker the tool) nor an assistant step that only calls
+ * tools (its text the rendered calls), which name no one.
  */
 export function saysSomething(message: Message): boolean {
-  return message.role !== "tool" && message.metadata.callsOnly !== true;
+  return isConversation(message) && message.role !== "tool" && message.metadata.callsOnly !== true;
 }
 
 /** What a message says about entities, found without a model: its speaker is one of them. */

@@ -143,6 +143,22 @@ function unset(candidate: LanguageModel | string | null | undefined): candidate 
 }
 
 /**
+ * The `provider:model` name of the model `modelForAgent` chooses, for messages (a model object is
+ * named by its provider and id); null when nothing names one.
+ */
+export function modelNameForAgent(
+  ctx: { env: NodeJS.ProcessEnv; model: LanguageModel | string | undefined },
+  agent: { model: string | null },
+  override?: LanguageModel | string,
+): string | null {
+  for (const candidate of [override, agent.model, ctx.model, ctx.env.ENGRAM_MODEL]) {
+    if (unset(candidate)) continue;
+    return typeof candidate === "string" ? candidate : `${candidate.provider}:${candidate.modelId}`;
+  }
+  return null;
+}
+
+/**
  * The model an agent's work uses: the caller's override, else the agent's own model, else the
  * engine's default (`createEngram({ model })`), else `ENGRAM_MODEL`.
  * @throws EngramError `unavailable` with set-up help when there is none.

@@ -8,7 +8,8 @@ export const MAX_QUERY_TERMS = 32;
 /**
  * The terms of a search query, analysed like indexed text: tokens without stop words, stemmed,
  * deduplicated, in order. Only letters and digits survive, so no user text can form an FTS operator
- * or syntax error. When every token is a stop word, the result is empty.
+ * or syntax error. A query of stop words alone has no terms: a search then ranks nothing and returns
+ * the latest items that pass its filters instead (docs/retrieval.md, "Query analysis").
  */
 export function queryTerms(query: string, max = MAX_QUERY_TERMS): string[] {
   const out = new Set<string>();

@@ -68,6 +68,17 @@ describe("blocks", () => {
     assert.equal(back.body.value, "first");
   });
 
+  test("GET with both at and branch is 400 naming both: at names a revision of any branch", async () => {
+    const t = testApp();
+    const agent = await t.agent();
+    await t.put(`/v1/agents/${agent.id}/blocks/persona`, { value: "first" });
+    for (const path of ["blocks/persona", "blocks"]) {
+      const both = await t.get(`/v1/agents/${agent.id}/${path}?at=HEAD&branch=main`);
+      assert.equal(both.status, 400, JSON.stringify(both.body));
+      assert.match(both.body.error.message, /give at or branch, not both/);
+    }
+  });
+
   test("PUT updates only the fields given; an identical PUT changes nothing", async () => {
     const t = testApp();
     const agent = await t.agent();

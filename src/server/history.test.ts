@@ -34,6 +34,9 @@ describe("history", () => {
 
     const fromA = await t.get(`/v1/agents/${agent.id}/commits?from=${a.body.commit.id}`);
     assert.equal(fromA.body.items.length, 2);
+    const both = await t.get(`/v1/agents/${agent.id}/commits?from=${a.body.commit.id}&branch=main`);
+    assert.equal(both.status, 400);
+    assert.match(both.body.error.message, /give from or branch, not both/);
   });
 
   test("POST /commits changes several blocks in one commit (201), a no-op is 200", async () => {

@@ -411,6 +411,38 @@ describe("memories", () => {
   });
 });
 
+describe("a memory sent back as it was read", () => {
+  test("is added: a null where a memory reads null means not given, alone or in a batch", async () => {
+    const t = setup();
+    const agent = await t.agent();
+    const base = `/v1/agents/${agent.id}/memories`;
+    const read = (await t.post(base, { text: "Ada likes tea", createdAt: "2025-01-01" })).body.memory;
+    const { id, agentId, version, accessCount, lastAccessedAt, archivedAt, updatedAt, ...writable } = read;
+    assert.deepEqual([read.userId, read.key, read.validTo], [null, null, null]);
+    const again = await t.post(base, writable);
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    const { validFrom, userId, key, validTo } = again.body.memory;
+    assert.deepEqual(
+      { validFrom, userId, key, validTo },
+      {
+        validFrom: read.validFrom,
+        userId: null,
+        key: null,
+        validTo: null,
+      },
+    );
+    const nulls = { text: "x", userId: null, key: null, validFrom: null, validTo: null };
+    const batch = await t.post(base, { memories: [nulls, nulls] });
+    assert.equal(batch.status, 201, JSON.stringify(batch.body));
+    assert.equal(batch.body.memories[0].userId, null);
+    await refuses(t, agent.id, () => t.post(base, { text: "x", kind: null }), {
+      status: 400,
+      code: "invalid_input",
+      message: /kind: .*expected string, received null/,
+    });
+  });
+});
+
 describe("memory errors", () => {
   test("bad bodies are 400 naming the field, and add nothing", async () => {
     const t = setup();

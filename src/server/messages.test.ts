@@ -197,6 +197,22 @@ describe("messages", () => {
   });
 });
 
+describe("a message sent back as it was read", () => {
+  test("is appended: a null where a message reads null means not given", async () => {
+    const t = setup();
+    const agent = await t.agent();
+    const base = `/v1/agents/${agent.id}/messages`;
+    const read = (await t.post(base, { role: "user", content: "hello" })).body;
+    const { role, content, userId, name, sessionId, provenance, metadata } = read;
+    assert.deepEqual([userId, name, sessionId], [null, null, null]);
+    const again = await t.post(base, { role, content, userId, name, sessionId, provenance, metadata });
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    assert.deepEqual([again.body.userId, again.body.name, again.body.sessionId], [null, null, null]);
+    const batch = await t.post(base, { messages: [{ role, content, userId: null, sessionId: null }] });
+    assert.equal(batch.status, 201, JSON.stringify(batch.body));
+  });
+});
+
 describe("message errors", () => {
   test("a body without a role runs the agent: with no model configured, 503 with set-up help and nothing written", async () => {
     const t = testApp({ engram: createTestEngram({ env: {} }) });

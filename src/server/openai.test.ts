@@ -186,6 +186,13 @@ describe("the OpenAI-compatible endpoint, through the official openai client", (
       "assistant: It is 3°C and snowing in Oslo.",
     ]);
     assert.equal(log.items.filter((m) => m.content === "Hi, I am Ada").length, 1, "nothing stored twice");
+
+    // The same result sent again is refused, naming the tool message.
+    const again = await client.chat.completions
+      .create({ model: "agent:helper", user: "ada", messages, tools: [weatherTool] })
+      .catch((e: unknown) => e);
+    assert.ok(again instanceof OpenAI.BadRequestError, String(again));
+    assert.equal(again.param, "messages.2.tool_call_id");
   });
 
   test("a streamed call of a client tool comes as delta.tool_calls, finishing with tool_calls", async () => {
@@ -233,7 +240,8 @@ describe("the OpenAI-compatible endpoint, through the official openai client", (
       .catch((e: unknown) => e);
     assert.ok(error instanceof OpenAI.BadRequestError, String(error));
     assert.equal(error.type, "invalid_request_error");
-    assert.match(error.message, /call_made_up/);
+    assert.match(error.message, /messages\.2\.tool_call_id: "call_made_up" is not a call/);
+    assert.equal(error.param, "messages.2.tool_call_id");
     assert.deepEqual(await engram.messages.list(agentId, { limit: 500 }), before);
   });
 
@@ -285,6 +293,26 @@ describe("the OpenAI-compatible endpoint, through the official openai client", (
       );
       assert.ok(image instanceof OpenAI.BadRequestError);
       assert.equal(image.param, "messages.0.content.0");
+    });
+
+    test("a client tool named like one of the agent's is 400 naming the tool's field", async () => {
+      const clash = { ...weatherTool, function: { ...weatherTool.function, name: "memory_append" } };
+      for (const stream of [false, true]) {
+        const error = await refused(
+          client.chat.completions.create({
+            model: "agent:helper",
+            stream,
+            messages: [{ role: "user", content: "hi" }],
+            tools: [weatherTool, clash],
+          }),
+        );
+        assert.ok(error instanceof OpenAI.BadRequestError);
+        assert.equal(error.param, "tools.1.function.name");
+        assert.match(
+          error.message,
+          /tools\.1\.function\.name: memory_append: the agent has a tool of that name/,
+        );
+      }
     });
 
     test("a bad key is 401, a body over the limit is 413", async () => {

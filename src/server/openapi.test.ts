@@ -145,9 +145,27 @@ test("/openapi.json describes memories, messages and search", async () => {
   assert.equal(add.anyOf.length, 2);
   assert.ok(add.anyOf.some((s: { required?: string[] }) => s.required?.includes("text")));
   assert.ok(add.anyOf.some((s: { required?: string[] }) => s.required?.includes("memories")));
+  // What a memory or message reads back as null may be sent back as null (meaning not given).
+  const memory = add.anyOf.find((s: { required?: string[] }) => s.required?.includes("text"));
+  for (const field of ["userId", "validFrom", "validTo", "key"]) {
+    assert.deepEqual(memory.properties[field].type, ["string", "null"], field);
+    assert.ok(!memory.required.includes(field), field);
+  }
+  const message =
+    doc.paths["/v1/agents/{id}/messages"].post.requestBody.content["application/json"].schema.anyOf[0];
+  assert.deepEqual(message.required, ["role", "content"]);
+  for (const field of ["userId", "name", "sessionId"]) {
+    assert.deepEqual(message.properties[field].type, ["string", "null"], field);
+  }
 
   const patch = doc.paths["/v1/agents/{id}/memories/{mid}"].patch;
   assert.ok("expectedVersion" in patch.requestBody.content["application/json"].schema.properties);
+  for (const field of ["validFrom", "validTo"]) {
+    assert.deepEqual(patch.requestBody.content["application/json"].schema.properties[field].type, [
+      "string",
+      "null",
+    ]);
+  }
   assert.equal(patch.responses["409"].content["application/json"].schema.$ref, ref("Error").$ref);
   assert.deepEqual(patch.responses["200"].content["application/json"].schema, ref("MemoryUpdate"));
   assert.match(patch.responses["200"].description, /changed: false/);

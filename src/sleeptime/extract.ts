@@ -113,7 +113,7 @@ async function ask(
       model,
       prompt: extractionPrompt(batch, known),
       output: ai.Output.object({ schema: extractionAnswer, name: "graph_extraction" }),
-      maxRetries: 2,
+      maxRetries: 0,
       abortSignal,
     });
     return result.output;

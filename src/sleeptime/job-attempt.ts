@@ -22,6 +22,14 @@ export function isPermanent(error: unknown): boolean {
 }
 
 /**
+ * Whether an attempt failed because the model's server could not be reached (its calls were
+ * retried already): a queue retries it later, when the server may be back; a run that waits does not.
+ */
+export function unreachable(error: unknown): boolean {
+  return EngramError.isInstance(error) && error.details?.reason === "connection";
+}
+
+/**
  * Ends a claimed attempt that failed: queued again after `retryDelayMs` (doubling with each
  * attempt) unless the error is permanent or the attempts are used up, else failed for good. When the
  * lease lapsed and another runner took the job over, that runner's attempt decides: the job is

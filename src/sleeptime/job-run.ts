@@ -1,11 +1,12 @@
 import type { LanguageModel } from "ai";
+import { withRetries } from "../agent/retry.ts";
 import type { EngramError } from "../core/errors.ts";
 import type { GraphRecord } from "../core/graph-types.ts";
 import type { Agent, Job, JsonObject } from "../core/types.ts";
 import type { InsightService } from "../insights/insight-service.ts";
 import type { BlockService } from "../memory/blocks/block-service.ts";
 import type { EngineContext } from "../memory/context.ts";
-import { modelForAgent } from "../models/language-model.ts";
+import { modelForAgent, modelNameForAgent } from "../models/language-model.ts";
 import { ChangeSet } from "./change-set.ts";
 import { permanent } from "./job-attempt.ts";
 import type { SleeptimeOptions } from "./options.ts";
@@ -66,13 +67,18 @@ export class JobRun {
   model(): LanguageModel {
     if (this.#model === undefined) {
       try {
-        this.#model = { model: modelForAgent(this.ctx, this.agent) };
+        this.#model = { model: withRetries(modelForAgent(this.ctx, this.agent), this.options.retry) };
       } catch (error) {
         this.#model = { error: permanent(error) };
       }
     }
     if ("error" in this.#model) throw this.#model.error;
     return this.#model.model;
+  }
+
+  /** The agent's model as `provider:model`, as model errors name it. */
+  modelName(): string {
+    return modelNameForAgent(this.ctx, this.agent) ?? "model";
   }
 
   /** Whether a language model is configured for the agent. */

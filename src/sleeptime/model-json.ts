@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { modelFailure as describeModelFailure } from "../agent/model-errors.ts";
 import { EngramError } from "../core/errors.ts";
 import { describePath, findInputProblem, MAX_INPUT_DEPTH, wellFormedPrefix } from "../core/input-limits.ts";
 import { describeIssues } from "../core/validation.ts";
@@ -21,7 +22,8 @@ export async function askModel<S extends z.ZodType>(
   let text: string;
   const abortSignal = run.modelSignal();
   try {
-    ({ text } = await aiSdk().generateText({ model, prompt, maxRetries: 2, abortSignal }));
+    // The model retries (run.model() has the sleep-time `retry` settings); the AI SDK's would hide the cause.
+    ({ text } = await aiSdk().generateText({ model, prompt, maxRetries: 0, abortSignal }));
   } catch (error) {
     throw modelFailure(run, step, abortSignal, error);
   }
@@ -29,15 +31,26 @@ export async function askModel<S extends z.ZodType>(
   return parseModelJson(text, schema, step);
 }
 
-/** A failed sleep-time model call as the job records it; one cut off by its lease says so. */
+/**
+ * A failed sleep-time model call as the job records it: told as a turn's failure is (`could not
+ * reach model …`, with `details.reason`), or, cut off by the job's lease, saying so.
+ */
 export function modelFailure(run: JobRun, step: string, signal: AbortSignal, error: unknown): EngramError {
-  const why = signal.aborted
-    ? `it did not answer within ${run.options.queue.leaseMs} ms (the job's lease, queue.leaseMs)`
-    : (error as Error).message;
-  return new EngramError("unavailable", `sleep-time ${step}: the language model failed: ${why}`, {
+  if (signal.aborted)
+    return new EngramError(
+      "unavailable",
+      `sleep-time ${step}: the language model failed: it did not answer within ${run.options.queue.leaseMs} ms (the job's lease, queue.leaseMs)`,
+      { cause: error, details: { reason: "timeout" } },
+    );
+  const failure = describeModelFailure(error, run.modelName(), NOT_ABORTED);
+  return new EngramError(failure.code, `sleep-time ${step}: ${failure.message}`, {
     cause: error,
+    ...(failure.details === undefined ? {} : { details: failure.details }),
   });
 }
+
+/** A sleep-time call has no turn time-out or caller to cancel it: its lease bounds it (above). */
+const NOT_ABORTED = { timedOut: false, timeoutMs: 0, aborted: false, runningTools: new Map(), waitingOn: [] };
 
 /** The JSON object in a model's answer (fenced or bare), checked against `schema`. */
 export function parseModelJson<S extends z.ZodType>(text: string, schema: S, step: string): z.output<S> {

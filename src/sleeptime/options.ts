@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RETRY_DEFAULTS } from "../agent/runtime-config.ts";
 import { parseInput } from "../core/validation.ts";
 import { DEFAULT_SLEEP_JOBS, SLEEP_JOB_KINDS, type SleepJobKind } from "./job-kinds.ts";
 
@@ -115,6 +116,15 @@ const options = z.strictObject({
     /** Wait before the first retry of a failed attempt; it doubles with each further attempt. */
     retryDelayMs: z.number().int().min(0).max(86_400_000),
   }),
+  /**
+   * Retries of one model call that failed with a retryable error (HTTP 408, 409, 429, 5xx, a server
+   * that could not be reached), with exponential backoff, as the agent runtime retries a turn's.
+   */
+  retry: z.strictObject({
+    maxRetries: z.number().int().min(0).max(10),
+    baseDelayMs: z.number().int().min(0).max(600_000),
+    maxDelayMs: z.number().int().min(0).max(600_000),
+  }),
   decide,
   extract,
   consolidate,
@@ -148,6 +158,7 @@ export const SLEEPTIME_DEFAULTS: SleeptimeOptions = {
   triggers: { messages: 50, episodes: 10, jobs: ["consolidate", "reflect", "rethink"] },
   schedule: { intervalMs: 3_600_000, jobs: [...DEFAULT_SLEEP_JOBS] },
   queue: { maxAttempts: 3, leaseMs: 300_000, retryDelayMs: 30_000 },
+  retry: { ...RETRY_DEFAULTS },
   decide: { onWrite: true, candidates: 5, maxFacts: 20 },
   extract: { onWrite: true, batchItems: 20, maxItems: 200 },
   consolidate: {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { toIso } from "../core/clock.ts";
+import { isConversation } from "../core/conversation.ts";
 import type { EngramEvent, Episode, JsonObject, Memory, Message } from "../core/types.ts";
 import { MAX_MEMORY_CHARS } from "../memory/memories/schemas.ts";
 import type { JobRun } from "./job-run.ts";
@@ -101,7 +102,7 @@ async function gather(run: JobRun, last: JsonObject | null): Promise<Fresh> {
   const messages: Message[] = [];
   for (const event of messageEvents) {
     const message = await store.messages.get(agentId, event.targetId);
-    if (message !== null) messages.push(message);
+    if (message !== null && isConversation(message)) messages.push(message);
   }
   const memories: Memory[] = [];
   for (const event of memoryEvents) {

@@ -56,6 +56,32 @@ describe("sleep-time rethink", () => {
     assert.equal((await engram.history.log(agent.id, { limit: 1 })).items[0]?.id, head?.id);
   });
 
+  it("shows a memory consolidation merged as merged, and one archived otherwise as forgotten", async () => {
+    const prompts: string[] = [];
+    const model = scriptedModel((prompt) => {
+      if (!prompt.includes("You maintain the memory blocks")) return { pairs: [] };
+      prompts.push(prompt);
+      return { blocks: [], message: "nothing new" };
+    });
+    const engram = createTestEngram({ model });
+    const agent = await engram.agents.create({ name: "a", blocks: [{ label: "human", value: "" }] });
+    await engram.memories.addMany(agent.id, [
+      { text: "Ada lives in Paris." },
+      { text: "ada lives in paris" },
+      { text: "Ada once liked opera." },
+    ]);
+    const opera = (await engram.memories.list(agent.id)).items.find((m) => m.text.includes("opera"));
+    await engram.memories.archive(agent.id, opera?.id ?? "");
+    const [merging] = (await engram.sleeptime.run(agent.id, { jobs: ["consolidate"] })).jobs;
+    assert.match(String(merging?.result?.summary), /merged 1 near-duplicate memory/);
+    const [job] = (await engram.sleeptime.run(agent.id, { jobs: ["rethink"] })).jobs;
+    assert.equal(job?.status, "succeeded", JSON.stringify(job?.error));
+    const learned = (prompts[0] ?? "").split("LEARNED")[1] ?? "";
+    assert.match(learned, /lives in paris\.? \(merged into another memory: the same thing said again\)/i);
+    assert.match(learned, /Ada once liked opera\. \(forgotten\)/);
+    assert.doesNotMatch(learned, /paris\.? \(forgotten\)/i);
+  });
+
   it("a rewrite of a shared block reaches every agent it is attached to", async () => {
     const model = scriptedModel(() => ({
       blocks: [{ label: "team", value: "Ada lives in Berlin." }],

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Block, Memory } from "../core/types.ts";
 import { charCount } from "../core/validation.ts";
 import { blockLabel } from "../memory/blocks/schemas.ts";
+import { markOf } from "../memory/memories/memory-mark.ts";
 import type { JobRun } from "./job-run.ts";
 import { lastResult, numberAt } from "./last-run.ts";
 import { askModel, malformed } from "./model-json.ts";
@@ -103,7 +104,9 @@ function prompt(blocks: readonly Block[], memories: readonly Memory[], rules: re
   const fact = (m: Memory) => {
     const state =
       m.archivedAt !== null
-        ? " (forgotten)"
+        ? markOf(m).mergedInto === undefined
+          ? " (forgotten)"
+          : " (merged into another memory: the same thing said again)"
         : m.validTo !== null
           ? ` (no longer true since ${m.validTo.slice(0, 10)})`
           : "";

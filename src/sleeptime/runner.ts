@@ -14,7 +14,7 @@ import { consolidate } from "./consolidate.ts";
 import { decide } from "./decide.ts";
 import { extract } from "./extract.ts";
 import { forget } from "./forget.ts";
-import { recordFailure } from "./job-attempt.ts";
+import { permanent, recordFailure, unreachable } from "./job-attempt.ts";
 import { JobRun, type JobServices } from "./job-run.ts";
 import { jobOverrides, type SleepJobKind, type SleeptimeOptions, withOverrides } from "./options.ts";
 import { reflect } from "./reflect.ts";
@@ -51,7 +51,12 @@ export interface RunnerDeps {
  * or during that transaction leaves nothing applied; the attempt is recorded and, unless retrying
  * cannot help, the job is queued again with a backoff.
  */
-export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
+export async function executeJob(
+  deps: RunnerDeps,
+  job: Job,
+  /** A run that waits for the job (`engram sleep`): a model it cannot reach is not tried again at once. */
+  { oneShot = false }: { oneShot?: boolean } = {},
+): Promise<Job> {
   const { ctx, options } = deps;
   if (job.kind === DELIVER_JOB) return deps.services.deliver(job);
   const attempt = job.attempts;
@@ -114,7 +119,12 @@ export async function executeJob(deps: RunnerDeps, job: Job): Promise<Job> {
     if (job.kind === "consolidate" && keepsGraph(agent)) await rebuildGraph(ctx.store, agent.id);
     return done;
   } catch (error) {
-    return recordFailure(ctx, options.queue.retryDelayMs, job, error);
+    return recordFailure(
+      ctx,
+      options.queue.retryDelayMs,
+      job,
+      oneShot && unreachable(error) ? permanent(error) : error,
+    );
   }
 }
 

@@ -99,7 +99,8 @@ export class SleeptimeService {
 
   /**
    * Enqueues jobs and runs them now, one after the other, each retried at once (up to its attempts)
-   * if an attempt fails. A job another runner holds is returned as it stands.
+   * if an attempt fails, unless its model could not be reached (its calls were retried already).
+   * A job another runner holds is returned as it stands.
    */
   async run(agentId: string, input: SleepInput & { onProgress?: SleepProgress } = {}): Promise<SleepRun> {
     const { onProgress, ...rest } = input;
@@ -111,7 +112,7 @@ export class SleeptimeService {
       while (current.status === "queued" || current.status === "running") {
         const claimed = await this.#ctx.store.jobs.claim({ ...this.#lease(), ids: [current.id] });
         if (claimed === null) break;
-        current = await executeJob(this.#deps, claimed);
+        current = await executeJob(this.#deps, claimed, { oneShot: true });
       }
       done.push(current);
     }

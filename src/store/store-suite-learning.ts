@@ -137,6 +137,37 @@ export function learningStoreCases(kit: SuiteKit): void {
     });
   });
 
+  it("experience: an agent's version goes with it or its project; a later agent of its id starts past it", async () => {
+    await withStore(async (store) => {
+      const { project, agent } = await seed(store);
+      const learn = (expectedVersion: number, who: Agent = agent) =>
+        store.experience.write({
+          agentId: who.id,
+          expectedVersion,
+          upserts: [record(who, `o${expectedVersion}`, 1)],
+          deletes: [],
+          events: [],
+        });
+      await learn(0);
+      assert.equal(await learn(1), 2);
+      const naming = async (agentId: string) =>
+        (await store.settings.list()).filter(({ key }) => key.includes(agentId));
+      await store.agents.delete(agent.id, event(project.id, "agent.deleted", agent.id));
+      assert.deepEqual(await naming(agent.id), []);
+      const history = { commits: [], blobs: [], branches: [] };
+      await store.agents.create(agent, history, [event(project.id, "agent.created", agent.id)]);
+      assert.equal(await store.experience.version(agent.id), 0);
+      assert.equal(await learn(0), 3, "past every version the deleted agent reached");
+
+      await store.projects.delete(project.id, event(project.id, "project.deleted"));
+      assert.deepEqual(await naming(agent.id), []);
+      const again = await seed(store);
+      const twin = { ...agent, projectId: again.project.id, name: "twin" };
+      await store.agents.create(twin, history, [event(again.project.id, "agent.created", twin.id)]);
+      assert.equal(await store.experience.version(twin.id), 0);
+    });
+  });
+
   it("episodes: listed newest first without steps, by task, a page at a time", async () => {
     await withStore(async (store) => {
       const { agent } = await seed(store);

@@ -48,6 +48,17 @@ export function agentImportOf(
   };
 }
 
+/** What an import with new ids notes of the document's shared blocks, which the copy holds as private ones. */
+export function privateCopyNotes(doc: ExportDocument): string[] {
+  const labels = (doc.sharedBlocks ?? []).map((b) => b.attachment.label);
+  if (labels.length === 0) return [];
+  const [blocks, them] =
+    labels.length === 1 ? ["block", "it as a private block"] : ["blocks", "them as private blocks"];
+  return [
+    `shared ${blocks} ${labels.join(", ")}: imported with new ids, the copy carries ${them}, shared with no other agent`,
+  ];
+}
+
 /** A shared block of the document as the import writes it: in the agent's project, attached to it. */
 function sharedBlockOf(
   { attachment, ...block }: ExportedSharedBlock,

@@ -163,7 +163,7 @@ describe("copyDatabase", () => {
         groups: { copied: 1, differing: [] },
         mcpServers: 1,
         settings: 1,
-        agents: { copied: 3, verified: 3, differing: [] },
+        agents: { copied: 3, projectMemoryHolders: 0, verified: 3, differing: [] },
         totals: totalsOf([...source.exports.values()]),
         notes: 3,
       },
@@ -301,11 +301,11 @@ describe("copyDatabase through PostgreSQL", postgresSkip(), () => {
     const source = await sourceDatabase();
     const schema = freshSchemaName();
     const up = await copy(createSqliteStore({ path: source.path }), createPostgresStore({ url, schema }));
-    assert.deepEqual(up.report.agents, { copied: 3, verified: 3, differing: [] });
+    assert.deepEqual(up.report.agents, { copied: 3, projectMemoryHolders: 0, verified: 3, differing: [] });
     assert.deepEqual([up.report.mcpServers, up.report.groups], [1, { copied: 1, differing: [] }]);
     const back = fresh();
     const down = await copy(createPostgresStore({ url, schema }), createSqliteStore({ path: back }));
-    assert.deepEqual(down.report.agents, { copied: 3, verified: 3, differing: [] });
+    assert.deepEqual(down.report.agents, { copied: 3, projectMemoryHolders: 0, verified: 3, differing: [] });
     assert.deepEqual([down.report.mcpServers, down.report.groups], [1, { copied: 1, differing: [] }]);
     assert.equal(down.report.keys, 2);
     await assertSameAsSource(source, back);

@@ -6,6 +6,7 @@ import { createIdGenerator, type IdGenerator } from "../core/ids.ts";
 import type { Agent, NewEvent } from "../core/types.ts";
 import { maskedView } from "../mcp-tools/mcp-server-config.ts";
 import type { EventKind } from "../memory/events/event-kinds.ts";
+import { PROJECT_HOLDER_NAME } from "../memory/memories/project-holder-name.ts";
 import { importAgent } from "../store/import-agent.ts";
 import type { Store } from "../store/store.ts";
 import { publicView } from "../webhooks/webhook-view.ts";
@@ -64,7 +65,10 @@ export interface CopyReport {
   /** Settings copied (those about vectors are not). */
   settings: number;
   agents: {
+    /** Every agent copied, the agents that hold a project's memory (hidden from agent lists) too. */
     copied: number;
+    /** Of those copied, the agents that hold a project's memory (see docs/retrieval.md, "Project memory"). */
+    projectMemoryHolders: number;
     /** Agents whose export from the destination equals their export from the source. */
     verified: number;
     /** Agents whose copy differs, with the first place it does (`memories.3.text`). */
@@ -135,7 +139,12 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions 
     groups: { copied: groups.length, differing: await differingGroups(copy, groups) },
     mcpServers,
     settings,
-    agents: { copied: agents.length, verified: agents.length - differing.length, differing },
+    agents: {
+      copied: agents.length,
+      projectMemoryHolders: agents.filter((agent) => agent.name === PROJECT_HOLDER_NAME).length,
+      verified: agents.length - differing.length,
+      differing,
+    },
     totals,
     notes: [...COPY_NOTES],
   };

@@ -24,6 +24,17 @@ const edited = (edit: Edit): ExportDocument => {
 // biome-ignore lint/suspicious/noExplicitAny: the edits write what the types forbid
 const loose = (value: unknown) => value as any;
 
+/** Gives an item another id, in the graph too (which may name only the document's items). */
+function renamed(d: ExportDocument, item: { id: string } | undefined, id: string | undefined): void {
+  const from = item?.id;
+  for (const source of [
+    ...(d.graph?.mentions ?? []),
+    ...(d.graph?.relations ?? []).flatMap((r) => r.provenance),
+  ])
+    if (source.id === from) source.id = id as string;
+  loose(item).id = id;
+}
+
 describe("import checks the whole document before writing", () => {
   it("names the path and the problem of anything malformed, and writes nothing", async () => {
     const cases: [Edit, RegExp][] = [
@@ -102,6 +113,27 @@ describe("import checks the whole document before writing", () => {
         },
         /experience\.records\.1: another record has the same task and observation/,
       ],
+      // The graph names only what the document holds.
+      [
+        (d) => Object.assign(d.graph?.mentions[0] ?? {}, { source: "memory", id: "mem_doesnotexist" }),
+        /graph\.mentions\.0\.id: memory mem_doesnotexist is not in the document/,
+      ],
+      [
+        (d) => Object.assign(d.graph?.mentions[1] ?? {}, { source: "message", id: d.memories[0]?.id }),
+        /graph\.mentions\.1\.id: message mem_\w+ is not in the document/,
+      ],
+      [
+        (d) => (loose(d.graph?.mentions[0]).key = "nobody"),
+        /graph\.mentions\.0\.key: entity "nobody" (of user \w+ )?is not/,
+      ],
+      [
+        (d) => (loose(d.graph?.relations[0]?.provenance[0]).id = "msg_doesnotexist"),
+        /graph\.relations\.0\.provenance\.0\.id: \w+ msg_doesnotexist is not in the document/,
+      ],
+      [
+        (d) => (loose(d.graph?.relations[0]).target = "nowhere"),
+        /graph\.relations\.0\.target: entity "nowhere"/,
+      ],
     ];
     const target = createTestEngram();
     for (const [edit, expected] of cases) {
@@ -147,10 +179,10 @@ describe("import checks the whole document before writing", () => {
       // Insights are written last; messages, episodes and records before them.
       const conflicts: [Edit, RegExp][] = [
         [(d) => (loose(d.insights.at(-1)).id = theirs.insights[0]?.id), /insight ins_\w+ already exists/],
-        [(d) => (loose(d.messages.at(-1)).id = theirs.messages[3]?.id), /message msg_\w+ already exists/],
+        [(d) => renamed(d, d.messages.at(-1), theirs.messages[3]?.id), /message msg_\w+ already exists/],
         [(d) => (loose(d.experience.records.at(-1)).id = theirs.experience.records[0]?.id), /record exp_\w+/],
         [(d) => (loose(d.episodes.at(-1)).id = theirs.episodes[0]?.id), /episode epi_\w+ already exists/],
-        [(d) => (loose(d.memories.at(-1)).id = theirs.memories[0]?.id), /memory mem_\w+ already exists/],
+        [(d) => renamed(d, d.memories.at(-1), theirs.memories[0]?.id), /memory mem_\w+ already exists/],
       ];
       for (const [edit, expected] of conflicts) {
         const error = await target.transfer.import(edited(edit)).catch((e: unknown) => e);

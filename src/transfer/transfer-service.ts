@@ -7,7 +7,7 @@ import { type EngineContext, makeEvent, nowIso, requireAgent } from "../memory/c
 import type { ProjectService } from "../memory/projects/project-service.ts";
 import { checkModelAllowed } from "../models/model-policy.ts";
 import { importAgent } from "../store/import-agent.ts";
-import { agentImportOf, documentCounts } from "./agent-import.ts";
+import { agentImportOf, documentCounts, privateCopyNotes } from "./agent-import.ts";
 import { exportAgent } from "./export-agent.ts";
 import {
   EXPORT_VERSION,
@@ -24,7 +24,7 @@ import { fromLetta } from "./peers/letta.ts";
 import { fromMem0 } from "./peers/mem0.ts";
 import { freshIds, remapIds } from "./remap.ts";
 import { type InStep, sharedInStep } from "./shared-in-step.ts";
-import { checkEnvelope, verifyContents, verifyHistory } from "./verify.ts";
+import { checkEnvelope, verifyContents, verifyGraph, verifyHistory } from "./verify.ts";
 
 export interface ImportOptions {
   /**
@@ -136,6 +136,7 @@ export class TransferService {
         : parseInput(exportDocument, document, "export document");
     verifyHistory(doc);
     verifyContents(doc);
+    verifyGraph(doc);
     if (doc.agent.model !== null) checkModelAllowed(this.#ctx, doc.agent.model, "model");
     // Before a missing project is created: the commonest conflict must leave nothing behind.
     if (options.newIds !== true && (await this.#ctx.store.agents.get(doc.agent.id)) !== null)
@@ -169,7 +170,7 @@ export class TransferService {
         },
       }),
     );
-    notes.push(...imported.notes);
+    notes.push(...imported.notes, ...(ids.size > 0 ? privateCopyNotes(doc) : []));
     await importGraph(this.#ctx.store, agent.id, doc, ids);
     // The blocks the agent starts with: those at the head of its default branch.
     const head = imported.doc.branches.find((b) => b.name === doc.agent.defaultBranch)?.head;

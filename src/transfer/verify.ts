@@ -1,4 +1,5 @@
 import { InvalidInputError, UnsupportedFormatError } from "../core/errors.ts";
+import type { GraphSource } from "../core/graph-types.ts";
 import { sha256 } from "../core/hash.ts";
 import { charCount } from "../core/validation.ts";
 import { hashCommit, hashTree } from "../memory/blocks/commit-hash.ts";
@@ -119,6 +120,43 @@ export function verifyContents(doc: ExportDocument): void {
     if (situations.has(key))
       throw bad(`experience.records.${i}: another record has the same task and observation`);
     situations.add(key);
+  });
+}
+
+/**
+ * Checks that the graph names only what the document holds: each mention's and provenance's item is
+ * one of its memories or messages, and each entity a mention or relation names (by user and key) one
+ * of its entities. Else the import would write a graph of things that are not there.
+ * @throws InvalidInputError naming the path of the first dangling reference.
+ */
+export function verifyGraph(doc: ExportDocument): void {
+  if (doc.graph === undefined) return;
+  const items = {
+    memory: new Set(doc.memories.map((m) => m.id)),
+    message: new Set(doc.messages.map((m) => m.id)),
+  };
+  const entityOf = (userId: string | null, key: string) => JSON.stringify([userId, key]);
+  const entities = new Set(doc.graph.entities.map((e) => entityOf(e.userId, e.key)));
+  const checkItem = (path: string, { source, id }: GraphSource) => {
+    if (!items[source].has(id)) throw bad(`${path}.id: ${source} ${id} is not in the document`);
+  };
+  const checkEntity = (path: string, userId: string | null, key: string) => {
+    if (!entities.has(entityOf(userId, key)))
+      throw bad(
+        `${path}: entity "${key}"${userId === null ? "" : ` of user ${userId}`} is not in the document`,
+      );
+  };
+  const { relations, mentions } = doc.graph;
+  relations.forEach((relation, i) => {
+    checkEntity(`graph.relations.${i}.source`, relation.userId, relation.source);
+    checkEntity(`graph.relations.${i}.target`, relation.userId, relation.target);
+    relation.provenance.forEach((item, j) => {
+      checkItem(`graph.relations.${i}.provenance.${j}`, item);
+    });
+  });
+  mentions.forEach((mention, i) => {
+    checkItem(`graph.mentions.${i}`, mention);
+    checkEntity(`graph.mentions.${i}.key`, mention.userId, mention.key);
   });
 }
 

@@ -16,7 +16,12 @@ const create = defineCommand({
     model: { type: "string", arg: "PROVIDER:MODEL", help: "e.g. openai:gpt-4o-mini (default: the server's)" },
     instructions: { type: "string", arg: "TEXT", help: "system instructions" },
     metadata: { type: "string", arg: "JSON", help: "a JSON object of metadata" },
-    block: { type: "string", multiple: true, arg: "LABEL=VALUE", help: "an initial block (repeatable)" },
+    block: {
+      type: "string",
+      multiple: true,
+      arg: "LABEL=VALUE",
+      help: "an initial block (repeatable, one per label)",
+    },
     "blocks-file": { type: "string", arg: "FILE", help: "initial blocks from a JSON file" },
     project: {
       type: "string",
@@ -28,7 +33,7 @@ const create = defineCommand({
     "NAME (or --name) is required, as with project create and group create.",
     "Given blocks replace the default ones (persona, human). FILE holds an array of",
     '{"label","value","description","limit","readOnly"} objects, or an object of label → value;',
-    "--block values override the file's.",
+    "--block values override the file's; each label may be given once.",
   ].join("\n"),
   async run({ args, options }, ctx) {
     if (args.name !== undefined && options.name !== undefined && args.name !== options.name)
@@ -54,6 +59,7 @@ const create = defineCommand({
 
 const list = defineCommand({
   name: "agent list",
+  readOnly: true,
   summary: "List agents (of every project unless --project)",
   args: [],
   options: {
@@ -76,6 +82,7 @@ const list = defineCommand({
 
 const show = defineCommand({
   name: "agent show",
+  readOnly: true,
   summary: "Show an agent and its blocks at the head of its default branch",
   args: ["agent"],
   options: { ...PROJECT_OPTION },
@@ -169,11 +176,16 @@ async function initialBlocks(
     file === undefined
       ? []
       : blocksFromJson(parseUserJson(await readUserFile(file, "blocks file"), `blocks file ${file}`), file);
+  const flagged = new Set<string>();
   for (const flag of flags ?? []) {
     const eq = flag.indexOf("=");
     if (eq < 1) throw new UsageError(`--block must be LABEL=VALUE, got "${flag}"`, "agent create");
     const label = flag.slice(0, eq);
     const value = flag.slice(eq + 1);
+    // Overriding the file is what a flag is for; a second flag for one label is a slip, not a choice.
+    if (flagged.has(label))
+      throw new UsageError(`--block ${label} is given twice: give each block once`, "agent create");
+    flagged.add(label);
     const existing = blocks.find((b) => b.label === label);
     if (existing === undefined) blocks.push({ label, value });
     else existing.value = value;

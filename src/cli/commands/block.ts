@@ -9,7 +9,11 @@ import { UsageError } from "../usage-error.ts";
 const READ_OPTIONS = {
   ...PROJECT_OPTION,
   at: { type: "string", arg: "REV", help: "read at a revision: commit id or prefix, branch, HEAD~N" },
-  branch: { type: "string", arg: "BRANCH", help: "read the head of this branch (default: the agent's)" },
+  branch: {
+    type: "string",
+    arg: "BRANCH",
+    help: "read the head of this branch (default: the agent's); not with --at",
+  },
 } as const satisfies OptionSpecs;
 
 /** Flags of every write to an agent's blocks. */
@@ -23,26 +27,30 @@ export const WRITE_OPTIONS = {
 
 const list = defineCommand({
   name: "block list",
+  readOnly: true,
   summary: "Show all of an agent's blocks",
   args: ["agent"],
   options: READ_OPTIONS,
   async run({ args, options }, ctx) {
+    const point = readPoint(options, "block list");
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
-    const set = await engram.blocks.list(agent.id, { at: options.at, branch: options.branch });
+    const set = await engram.blocks.list(agent.id, point);
     return { data: set, text: formatBlockSet(set) };
   },
 });
 
 const get = defineCommand({
   name: "block get",
+  readOnly: true,
   summary: "Print one block (its value, or all its fields with --json)",
   args: ["agent", "label"],
   options: READ_OPTIONS,
   async run({ args, options }, ctx) {
+    const point = readPoint(options, "block get");
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
-    const block = await engram.blocks.get(agent.id, args.label, { at: options.at, branch: options.branch });
+    const block = await engram.blocks.get(agent.id, args.label, point);
     return { data: block, text: block.value };
   },
 });
@@ -101,6 +109,19 @@ const remove = defineCommand({
     return { data: commitJson(result), text: formatCommitResult(result) };
   },
 });
+
+/**
+ * What to read from READ_OPTIONS flags. `--at` names a revision whatever the branch (a branch's own
+ * as `BRANCH~N`), so `--branch` beside it would be ignored: refused instead.
+ */
+function readPoint(options: { at?: string | undefined; branch?: string | undefined }, command: string) {
+  if (options.at !== undefined && options.branch !== undefined)
+    throw new UsageError(
+      `give --at or --branch, not both: --at names a revision of any branch (for one of ${options.branch}: --at ${options.branch}~N)`,
+      command,
+    );
+  return { at: options.at, branch: options.branch };
+}
 
 /** `engram block …` */
 export const blockCommands: readonly Command[] = [list, get, set, remove];

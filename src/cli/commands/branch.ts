@@ -5,6 +5,7 @@ import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 
 const list = defineCommand({
   name: "branch list",
+  readOnly: true,
   summary: "List an agent's branches",
   args: ["agent"],
   options: { ...PROJECT_OPTION },

@@ -4,10 +4,11 @@ import { EngramError, toEngramError } from "../../core/errors.ts";
 import { secretBoxFromEnv } from "../../core/secret-box.ts";
 import { type DatabaseLocation, parseDatabaseLocation } from "../../store/database-location.ts";
 import type { Store } from "../../store/store.ts";
-import type { CopiedCounts, CopyProgress, CopyReport } from "../../transfer/copy-database.ts";
+import type { CopyProgress, CopyReport } from "../../transfer/copy-database.ts";
 import { type Command, defineCommand } from "../command.ts";
 import type { Writable } from "../context.ts";
 import { type CopyDestination, prepareDestination } from "../copy-destination.ts";
+import { agentCountsText, plural } from "../counts-text.ts";
 import { UsageError } from "../usage-error.ts";
 
 const copy = defineCommand({
@@ -153,7 +154,7 @@ function progressLines(stream: Writable): (progress: CopyProgress) => void {
   return ({ phase, agent, done, total, counts, difference }) => {
     const which = `${done}/${total} ${agent.name} (${agent.id})`;
     if (phase === "copy" && counts !== undefined) {
-      stream.write(`copied ${which}: ${countsText(counts)}\n`);
+      stream.write(`copied ${which}: ${agentCountsText(counts)}\n`);
     } else if (difference === null) stream.write(`verified ${which}\n`);
     else stream.write(`DIFFERS ${which}: at ${difference}\n`);
   };
@@ -164,34 +165,39 @@ function differs(report: CopyReport): string {
   const which = differing.map((d) => `${d.name} (${d.id}) at ${d.path}`).join("; ");
   const groups = report.groups.differing.map((g) => `${g.name} (${g.id})`).join("; ");
   return [
-    differing.length > 0 ? `for ${differing.length} of ${copied} agents: ${which}` : "",
-    groups === "" ? "" : `for ${report.groups.differing.length} of ${report.groups.copied} groups: ${groups}`,
+    differing.length > 0 ? `for ${differing.length} of ${plural(copied, "agent")}: ${which}` : "",
+    groups === ""
+      ? ""
+      : `for ${report.groups.differing.length} of ${plural(report.groups.copied, "group")}: ${groups}`,
   ]
     .filter((part) => part !== "")
     .map((part) => `the copy differs from the source ${part}`)
     .join("; ");
 }
 
-function countsText(counts: CopiedCounts): string {
-  return [
-    `${counts.commits} commits`,
-    `${counts.memories} memories`,
-    `${counts.messages} messages`,
-    `${counts.episodes} episodes`,
-    `${counts.experienceRecords} experience records`,
-    `${counts.insights} insights`,
-  ].join(", ");
+/** Agents as `agent list` counts them, the hidden holders of project memory apart. */
+function agentsText(agents: number, holders: number): string {
+  const shown = plural(agents - holders, "agent");
+  return holders === 0 ? shown : `${shown} (and ${plural(holders, "project memory holder")})`;
 }
 
+/** Printed only for a copy found the same as its source: every agent and group verified. */
 function formatReport(report: CopyReport, from: string, to: string): string {
-  const { agents } = report;
+  const { agents, groups } = report;
+  const holders = agents.projectMemoryHolders;
+  const counts = [
+    plural(report.projects, "project"),
+    plural(report.keys, "key"),
+    plural(report.webhooks, "webhook"),
+    plural(report.settings, "setting"),
+  ];
   return [
     `copied ${from} to ${to}:`,
-    `  ${report.projects} projects, ${report.keys} keys, ${report.webhooks} webhooks, ${report.settings} settings`,
-    `  ${agents.copied} agents: ${countsText(report.totals)}`,
-    `  ${report.mcpServers} MCP servers, ${report.groups.copied} agent groups`,
-    `verified ${agents.verified} of ${agents.copied} agents: each one's export and MCP servers are the same from both databases`,
-    `verified ${report.groups.copied - report.groups.differing.length} of ${report.groups.copied} agent groups`,
+    `  ${counts.join(", ")}`,
+    `  ${agentsText(agents.copied, holders)}: ${agentCountsText(report.totals)}`,
+    `  ${plural(report.mcpServers, "MCP server")}, ${plural(groups.copied, "agent group")}`,
+    `verified ${agents.verified - holders} of ${agentsText(agents.copied, holders)}: each one's export and MCP servers are the same from both databases`,
+    `verified ${groups.copied - groups.differing.length} of ${plural(groups.copied, "agent group")}`,
     ...report.notes.map((note) => `note: ${note}`),
   ].join("\n");
 }

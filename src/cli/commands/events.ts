@@ -7,6 +7,7 @@ import { UsageError } from "../usage-error.ts";
 
 const events = defineCommand({
   name: "events",
+  readOnly: true,
   summary:
     "Read the event log (every change, oldest first; --newest-first: the latest first), of one agent or all",
   args: ["agent?"],

@@ -144,6 +144,7 @@ const evolve = defineCommand({
 
 const list = defineCommand({
   name: "evolution list",
+  readOnly: true,
   summary: "List an agent's evolution runs, newest first",
   args: ["agent"],
   options: {
@@ -164,6 +165,7 @@ const list = defineCommand({
 
 const show = defineCommand({
   name: "evolution show",
+  readOnly: true,
   summary: "Show an evolution run's report: scores per round, candidates and decisions",
   args: ["agent", "run"],
   options: {
@@ -205,6 +207,7 @@ const rollback = defineCommand({
 
 const distill = defineCommand({
   name: "distill",
+  readOnly: true,
   summary: "Export what an agent learned as fine-tuning data: SFT chat or DPO preference JSONL",
   args: ["agent"],
   options: {

@@ -45,6 +45,7 @@ const record = defineCommand({
 
 const list = defineCommand({
   name: "episode list",
+  readOnly: true,
   summary: "List an agent's episodes, newest first",
   args: ["agent"],
   options: {
@@ -74,6 +75,7 @@ const list = defineCommand({
 
 const show = defineCommand({
   name: "episode show",
+  readOnly: true,
   summary: "Show an episode with its steps",
   args: ["agent", "episode_id"],
   options: { ...PROJECT_OPTION },
@@ -87,6 +89,7 @@ const show = defineCommand({
 
 const advise = defineCommand({
   name: "advise",
+  readOnly: true,
   summary: "Advise actions for an observation from the agent's experience memory",
   args: ["agent"],
   options: {
@@ -141,6 +144,7 @@ const advise = defineCommand({
 
 const experience = defineCommand({
   name: "experience list",
+  readOnly: true,
   summary: "List an agent's experience records: per (task, observation), the best action and its Q",
   args: ["agent"],
   options: { ...PROJECT_OPTION },

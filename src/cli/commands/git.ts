@@ -3,6 +3,7 @@ import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 
 const gitExport = defineCommand({
   name: "git export",
+  readOnly: true,
   summary:
     "Write an agent's block history as a git repository (one git commit per engram commit), or update it",
   args: ["agent", "dir"],

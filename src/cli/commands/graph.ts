@@ -7,6 +7,7 @@ import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 
 const graph = defineCommand({
   name: "graph",
+  readOnly: true,
   summary: "An agent's entity graph: its entities, or one entity with its relations over time",
   args: ["agent", "entity?"],
   options: {

@@ -105,6 +105,7 @@ const send = defineCommand({
 
 const show = defineCommand({
   name: "group show",
+  readOnly: true,
   summary: "Show a group: its pattern, manager and members",
   args: ["group_id"],
   options: {},
@@ -119,6 +120,7 @@ const show = defineCommand({
 
 const list = defineCommand({
   name: "group list",
+  readOnly: true,
   summary: "List groups, oldest first",
   args: [],
   options: {

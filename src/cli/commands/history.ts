@@ -3,20 +3,32 @@ import { type Command, defineCommand, intOption } from "../command.ts";
 import { commitJson, formatCommitResult, formatDiff, formatLog } from "../format.ts";
 import { listResult } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
+import { UsageError } from "../usage-error.ts";
 import { WRITE_OPTIONS, writeOptions } from "./block.ts";
 
 const log = defineCommand({
   name: "log",
+  readOnly: true,
   summary: "List an agent's commits, newest first",
   args: ["agent"],
   options: {
     ...PROJECT_OPTION,
-    branch: { type: "string", arg: "BRANCH", help: "log this branch (default: the agent's)" },
+    branch: {
+      type: "string",
+      arg: "BRANCH",
+      help: "log this branch (default: the agent's); not with --from",
+    },
     from: { type: "string", arg: "REV", help: "start at this revision instead of a branch head" },
     limit: { type: "string", arg: "N", help: "at most N commits (default 50, at most 500)" },
     cursor: { type: "string", arg: "CURSOR", help: "continue where a previous page stopped" },
   },
   async run({ args, options }, ctx) {
+    // --from names a revision of any branch, so --branch beside it would be ignored.
+    if (options.from !== undefined && options.branch !== undefined)
+      throw new UsageError(
+        `give --from or --branch, not both: --from names a revision of any branch (for one of ${options.branch}: --from ${options.branch}~N)`,
+        "log",
+      );
     const limit = intOption(options.limit, "limit", "log");
     const engram = ctx.engram();
     const agent = await findAgent(engram, args.agent, options.project);
@@ -32,6 +44,7 @@ const log = defineCommand({
 
 const diff = defineCommand({
   name: "diff",
+  readOnly: true,
   summary: "Show how an agent's blocks differ between two revisions",
   args: ["agent", "from", "to"],
   options: { ...PROJECT_OPTION },
@@ -65,6 +78,7 @@ const revert = defineCommand({
 /** Like `git rev-parse`: what a script passes to `--expect` without parsing JSON. */
 const revParse = defineCommand({
   name: "rev-parse",
+  readOnly: true,
   summary: "Print the full id of the commit a revision names",
   args: ["agent", "rev"],
   options: { ...PROJECT_OPTION },

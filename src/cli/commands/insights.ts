@@ -9,6 +9,7 @@ import { UsageError } from "../usage-error.ts";
 
 const list = defineCommand({
   name: "insights list",
+  readOnly: true,
   summary: "List an agent's rules distilled from experience, strongest first",
   args: ["agent"],
   options: { ...PROJECT_OPTION },

@@ -37,6 +37,7 @@ const create = defineCommand({
 
 const list = defineCommand({
   name: "keys list",
+  readOnly: true,
   summary: "List API keys (never their secrets), oldest first",
   args: [],
   options: {

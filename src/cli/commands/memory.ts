@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { EngramError, InvalidInputError } from "../../core/errors.ts";
 import type { Memory } from "../../core/types.ts";
 import type { Engram } from "../../engram.ts";
@@ -58,7 +59,7 @@ const add = defineCommand({
   details: [
     'A line of FILE is a memory as the API takes it, e.g. {"text":"Likes tea","kind":"fact",',
     '"tags":["drinks"],"importance":0.7,"userId":"ada","validFrom":"2025-01-01T00:00:00Z"}; the flags',
-    "give defaults for fields a line leaves out. The whole file is added, or nothing.",
+    "give defaults for fields a line leaves out (or sets to null). The whole file is added, or nothing.",
   ].join("\n"),
   async run({ args, options }, ctx) {
     if (args.text !== undefined && options.file !== undefined)
@@ -120,6 +121,7 @@ export const SEARCH_FILTERS = {
 
 const search = defineCommand({
   name: "memory search",
+  readOnly: true,
   summary: "Search memories (and messages), best first, showing why each ranked",
   args: ["agent", "query"],
   options: {
@@ -160,6 +162,7 @@ const search = defineCommand({
 
 const get = defineCommand({
   name: "memory get",
+  readOnly: true,
   summary: "Show one memory",
   args: ["agent", "memory_id"],
   options: { ...PROJECT_OPTION },
@@ -238,6 +241,7 @@ const remove = defineCommand({
 
 const history = defineCommand({
   name: "memory history",
+  readOnly: true,
   summary: "List every version of a memory, oldest first, deletion included",
   args: ["agent", "memory_id"],
   options: { ...PROJECT_OPTION },
@@ -251,6 +255,7 @@ const history = defineCommand({
 
 const list = defineCommand({
   name: "memory list",
+  readOnly: true,
   summary: "List an agent's memories, newest first (--oldest-first: the first written first)",
   args: ["agent"],
   options: {
@@ -400,7 +405,7 @@ async function memoryLines(
     );
   const name = lineOf(lines, "memory", file);
   return lines.map(({ value }, i) => {
-    const input = { ...defaults, ...value } as MemoryInput;
+    const input = overDefaults(defaults, value, memoryInput) as MemoryInput;
     parseInput(memoryInput, input, name(i) as string);
     return input;
   });
@@ -428,6 +433,17 @@ export async function renamingItems<T>(
       details: error.details,
     });
   }
+}
+
+/**
+ * A line of a file over the flag defaults, which fill in the fields it leaves out. A null that the
+ * schema takes as not given (`"userId": null`, as a memory reads back) leaves the default too.
+ */
+export function overDefaults(defaults: object, value: Record<string, unknown>, schema: z.ZodObject): object {
+  const given = Object.entries(value).filter(
+    ([field, v]) => v !== null || schema.shape[field]?.safeParse(null).success !== true,
+  );
+  return { ...defaults, ...Object.fromEntries(given) };
 }
 
 /** Names batch items by the line of `file` they came from. */

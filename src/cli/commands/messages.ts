@@ -7,7 +7,7 @@ import { formatMessage, formatMessages } from "../format.ts";
 import { listResult } from "../output.ts";
 import { findAgent, PROJECT_OPTION } from "../resolve-agent.ts";
 import { UsageError } from "../usage-error.ts";
-import { lineOf, renamingItems, runSearch, SEARCH_FILTERS } from "./memory.ts";
+import { lineOf, overDefaults, renamingItems, runSearch, SEARCH_FILTERS } from "./memory.ts";
 
 const ROLE_OPTION = {
   role: {
@@ -34,7 +34,7 @@ const add = defineCommand({
   details: [
     'A line of FILE is a message as the API takes it, e.g. {"role":"user","content":"Hi","name":"Ada",',
     '"userId":"ada","createdAt":"2025-01-01T09:00:00Z"}; the flags give defaults for fields a line',
-    "leaves out. The messages are appended in order, all of them or none.",
+    "leaves out (or sets to null). The messages are appended in order, all of them or none.",
   ].join("\n"),
   async run({ args, options }, ctx) {
     if (args.text !== undefined && options.file !== undefined)
@@ -60,7 +60,7 @@ const add = defineCommand({
         );
       const name = lineOf(lines, "message", file);
       const inputs = lines.map(({ value }, i) => {
-        const input = { ...defaults, ...value } as MessageInput;
+        const input = overDefaults(defaults, value, messageInput) as MessageInput;
         parseInput(messageInput, input, name(i) as string);
         return input;
       });
@@ -88,6 +88,7 @@ const add = defineCommand({
 
 const list = defineCommand({
   name: "messages list",
+  readOnly: true,
   summary: "List an agent's messages in the order they were appended",
   args: ["agent"],
   options: {
@@ -121,9 +122,15 @@ const list = defineCommand({
 
 const search = defineCommand({
   name: "messages search",
+  readOnly: true,
   summary: "Search an agent's messages, best first, showing why each ranked",
   args: ["agent", "query"],
-  options: { ...PROJECT_OPTION, ...SEARCH_FILTERS, ...ROLE_OPTION },
+  options: {
+    ...PROJECT_OPTION,
+    ...SEARCH_FILTERS,
+    user: { ...SEARCH_FILTERS.user, help: "only this end user's messages" },
+    ...ROLE_OPTION,
+  },
   details: [
     "QUERY '-' reads stdin. A message is found by its text and caption, the turns around it in its",
     "session (weighted less), and its date; a query naming one speaker favours that speaker's turns.",

@@ -20,6 +20,7 @@ const create = defineCommand({
 
 const list = defineCommand({
   name: "project list",
+  readOnly: true,
   summary: "List projects",
   args: [],
   options: {
@@ -45,6 +46,7 @@ const list = defineCommand({
 
 const show = defineCommand({
   name: "project show",
+  readOnly: true,
   summary: "Show a project",
   args: ["project"],
   options: {},

@@ -86,6 +86,7 @@ function editsHint(result: TurnResult): string | undefined {
 
 const context = defineCommand({
   name: "context",
+  readOnly: true,
   summary: "Show the context an agent's model would get: sections, token counts, prompt and messages",
   args: ["agent"],
   options: {

@@ -73,6 +73,7 @@ const detach = defineCommand({
 
 const shared = defineCommand({
   name: "block shared",
+  readOnly: true,
   summary: "List a project's shared blocks, oldest first",
   args: [],
   options: {
@@ -91,6 +92,7 @@ const shared = defineCommand({
 
 const show = defineCommand({
   name: "block show",
+  readOnly: true,
   summary: "Show a shared block: its value, settings and the agents it is attached to",
   args: ["blockId"],
   options: {},
@@ -102,6 +104,7 @@ const show = defineCommand({
 
 const edits = defineCommand({
   name: "block edits",
+  readOnly: true,
   summary: "A shared block's edits across its agents, oldest first",
   args: ["blockId"],
   options: PAGE_OPTIONS,

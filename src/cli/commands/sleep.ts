@@ -77,6 +77,7 @@ const sleep = defineCommand({
 
 const list = defineCommand({
   name: "jobs list",
+  readOnly: true,
   summary: "List an agent's background jobs, newest first",
   args: ["agent"],
   options: {
@@ -106,6 +107,7 @@ const list = defineCommand({
 
 const show = defineCommand({
   name: "jobs show",
+  readOnly: true,
   summary: "Show a job: its state, its error, and what it changed",
   args: ["agent", "job_id"],
   options: { ...PROJECT_OPTION },

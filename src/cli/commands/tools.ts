@@ -89,6 +89,7 @@ const removeMcp = defineCommand({
 
 const list = defineCommand({
   name: "tools list",
+  readOnly: true,
   summary: "List the tools an agent's model is offered: built in and from its MCP servers",
   args: ["agent"],
   options: { ...PROJECT_OPTION },

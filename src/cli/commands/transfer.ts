@@ -2,12 +2,14 @@ import { resolve } from "node:path";
 import { lettaAgentName, MEM0_DEFAULT_AGENT } from "../../transfer/peers/defaults.ts";
 import type { ImportReport } from "../../transfer/transfer-service.ts";
 import { type Command, defineCommand } from "../command.ts";
+import { agentCountsText, plural } from "../counts-text.ts";
 import { parseUserJson, readUserFile, writeUserFile } from "../files.ts";
 import { formatAgent } from "../format.ts";
 import { findAgent, PROJECT_OPTION, projectNameOf } from "../resolve-agent.ts";
 
 const exportAgent = defineCommand({
   name: "export",
+  readOnly: true,
   summary: "Write an agent with its block history and all it has learned as one JSON document",
   args: ["agent"],
   options: {
@@ -30,17 +32,9 @@ const exportAgent = defineCommand({
       experienceRecords: document.experience.records.length,
       insights: document.insights.length,
     };
-    const listed = [
-      plural(counts.commits, "commit"),
-      plural(counts.memories, "memory", "memories"),
-      plural(counts.messages, "message"),
-      plural(counts.episodes, "episode"),
-      plural(counts.experienceRecords, "experience record"),
-      plural(counts.insights, "insight"),
-    ];
     return {
       data: { path, agent: agent.id, ...counts },
-      text: `exported agent ${agent.name} (${agent.id}): ${listed.join(", ")}, to ${path}`,
+      text: `exported agent ${agent.name} (${agent.id}): ${agentCountsText(counts)}, to ${path}`,
     };
   },
 });
@@ -110,10 +104,6 @@ function formatReport(report: ImportReport): string {
   ].join(", ");
   const notes = report.notes.map((note) => `\n  - ${note}`).join("");
   return `\nfrom ${report.from === "letta" ? "a Letta agent file" : "a Mem0 export"}: ${carried}${notes}`;
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** `engram export`, `engram import` */

@@ -50,6 +50,7 @@ const add = defineCommand({
 
 const list = defineCommand({
   name: "webhooks list",
+  readOnly: true,
   summary: "List webhooks (never their secrets), oldest first",
   args: [],
   options: {
@@ -110,6 +111,7 @@ const remove = defineCommand({
 
 const deliveries = defineCommand({
   name: "webhooks deliveries",
+  readOnly: true,
   summary: "A webhook's delivery log, newest first: one line per try",
   args: ["id"],
   options: {

@@ -47,6 +47,7 @@ export interface PreparedCommit extends CommitResult {
 export interface ReadOptions {
   /** A revision (commit id or prefix, branch, `HEAD~N`). Defaults to the head of `branch`. */
   at?: string | undefined;
+  /** The branch whose head to read (default: the agent's); not with `at`. */
   branch?: string | undefined;
 }
 
@@ -333,6 +334,11 @@ export class BlockService {
   }
 
   async #readPoint(agent: Agent, options: ReadOptions): Promise<{ commit: Commit; branch: string | null }> {
+    // A revision names its own branch (`BRANCH~N`): a branch beside it would be ignored.
+    if (options.at !== undefined && options.branch !== undefined)
+      throw new InvalidInputError(
+        `give at or branch, not both: at names a revision of any branch (for one of ${options.branch}: ${options.branch}~N)`,
+      );
     if (options.at !== undefined) {
       const id = await resolveRevision(this.#ctx, agent, options.at);
       return { commit: await requireCommit(this.#ctx, agent.id, id), branch: null };

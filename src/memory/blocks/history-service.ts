@@ -69,6 +69,11 @@ export class HistoryService {
       limit?: number | undefined;
     } = {},
   ): Promise<Page<Commit>> {
+    // A revision names its own branch (`BRANCH~N`): a branch beside it would be ignored.
+    if (options.from !== undefined && options.branch !== undefined)
+      throw new InvalidInputError(
+        `give from or branch, not both: from names a revision of any branch (for one of ${options.branch}: ${options.branch}~N)`,
+      );
     const agent = await requireAgent(this.#ctx, agentId);
     const { cursor, limit } = pageInput({ cursor: options.cursor, limit: options.limit });
     let start: string;

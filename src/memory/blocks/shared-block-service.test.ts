@@ -193,7 +193,10 @@ describe("shared blocks", () => {
       ),
       ConflictError,
     );
-    const copy = await engram.transfer.import(docs[0], { newIds: true });
+    const { agent: copy, report } = await engram.transfer.importWithReport(docs[0], { newIds: true });
+    assert.deepEqual(report.notes, [
+      "shared block team: imported with new ids, the copy carries it as a private block, shared with no other agent",
+    ]);
     await engram.blocks.set(copy.id, "team", "the copy's own");
     assert.equal((await engram.blocks.get(a.id, "team")).value, "rules: v2");
     assert.equal((await engram.blocks.get(copy.id, "team")).sharedId, undefined);

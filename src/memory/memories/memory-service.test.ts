@@ -145,6 +145,42 @@ describe("memories", () => {
     assert.equal((await engram.memories.list(agent.id)).items.length, 0);
   });
 
+  it("takes null as not given for the fields a memory reads back as null, so a memory read can be sent back", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const read = await engram.memories.add(agent.id, { text: "Ada likes tea", createdAt: "2025-01-01" });
+    const { text, kind, tags, importance, userId, validFrom, validTo, key, createdAt } = read;
+    assert.deepEqual([userId, validTo, key], [null, null, null]);
+    const again = await engram.memories.add(agent.id, {
+      text,
+      kind,
+      tags,
+      importance,
+      userId,
+      validTo,
+      key,
+      createdAt,
+    });
+    const absent = await engram.memories.add(agent.id, { text, createdAt });
+    const nullStart = await engram.memories.add(agent.id, { text, validFrom: null, createdAt });
+    const fields = ({ userId, validFrom, validTo, key }: typeof read) => ({
+      userId,
+      validFrom,
+      validTo,
+      key,
+    });
+    for (const memory of [again, absent, nullStart]) assert.deepEqual(fields(memory), fields(read));
+    assert.equal(validFrom, "2025-01-01T00:00:00.000Z");
+    // A field that never reads back as null still refuses it.
+    await assert.rejects(
+      engram.memories.add(agent.id, { text, kind: null as unknown as string }),
+      /invalid memory: kind: /,
+    );
+    // In an update, null still clears: the start is no longer known.
+    const { value: cleared } = await engram.memories.update(agent.id, read.id, { validFrom: null });
+    assert.equal(cleared.validFrom, null);
+  });
+
   it("keeps its place when the cursor's memory is deleted, and refuses a foreign cursor", async () => {
     const engram = createTestEngram();
     const agent = await engram.agents.create({ name: "a" });
@@ -271,6 +307,20 @@ describe("messages", () => {
     await assert.rejects(
       engram.messages.append(agent.id, { role: "user", content: "" }),
       /content: must not be empty/,
+    );
+  });
+
+  it("takes null as not given for the fields a message reads back as null", async () => {
+    const engram = createTestEngram();
+    const agent = await engram.agents.create({ name: "a" });
+    const read = await engram.messages.append(agent.id, { role: "user", content: "hello" });
+    assert.deepEqual([read.userId, read.name, read.sessionId], [null, null, null]);
+    const { role, content, userId, name, sessionId } = read;
+    const again = await engram.messages.append(agent.id, { role, content, userId, name, sessionId });
+    assert.deepEqual([again.userId, again.name, again.sessionId], [null, null, null]);
+    await assert.rejects(
+      engram.messages.append(agent.id, { role, content: null as unknown as string }),
+      /invalid message 0: content: /,
     );
   });
 

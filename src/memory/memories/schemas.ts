@@ -4,6 +4,7 @@ import { InvalidInputError } from "../../core/errors.ts";
 import { memoryFilterSchema } from "../../core/filter/filter-parse.ts";
 import { MAX_USER_ID } from "../../core/input-limits.ts";
 import { jsonObject } from "../../core/json-object.ts";
+import { nullAsAbsent } from "../../core/null-as-absent.ts";
 
 /** Longest memory text accepted, in characters. */
 export const MAX_MEMORY_CHARS = 8000;
@@ -83,14 +84,15 @@ export const memoryInput = z.strictObject({
   kind: memoryKind.default("fact"),
   tags: memoryTags.default([]),
   importance: importance.default(0.5),
-  userId: memoryUserId.optional(),
-  validFrom: isoTime.optional(),
-  validTo: isoTime.optional(),
+  // The fields a memory reads back as null take null as not given, so a memory read can be sent back.
+  userId: nullAsAbsent(memoryUserId),
+  validFrom: nullAsAbsent(isoTime),
+  validTo: nullAsAbsent(isoTime),
   /**
    * What the fact is about (`user.city`): a new fact with the key closes the open one of the same
    * key and user (see docs/retrieval.md).
    */
-  key: memoryKey.optional(),
+  key: nullAsAbsent(memoryKey),
   provenance: provenanceInput.optional(),
   metadata: jsonObject.default({}),
   /** When the memory was formed, for backfills; defaults to now. */
@@ -108,7 +110,9 @@ export const memoryPatch = z.strictObject({
   kind: memoryKind.optional(),
   tags: memoryTags.optional(),
   importance: importance.optional(),
+  /** null clears it: when the fact became true is not known. */
   validFrom: isoTime.nullable().optional(),
+  /** null clears it: the fact holds again (reopened). */
   validTo: isoTime.nullable().optional(),
   provenance: provenanceInput.optional(),
   metadata: jsonObject.optional(),

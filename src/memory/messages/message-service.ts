@@ -3,6 +3,7 @@ import { InvalidInputError, NotFoundError } from "../../core/errors.ts";
 import { messageFilterSchema } from "../../core/filter/filter-parse.ts";
 import { MAX_SESSION_ID, MAX_USER_ID } from "../../core/input-limits.ts";
 import { jsonObject } from "../../core/json-object.ts";
+import { nullAsAbsent } from "../../core/null-as-absent.ts";
 import { MESSAGE_ROLES, type Message, type Page } from "../../core/types.ts";
 import { parseInput } from "../../core/validation.ts";
 import { keepsGraph } from "../../graph/graph-mode.ts";
@@ -35,10 +36,11 @@ export const sessionId = z.string().min(1).max(MAX_SESSION_ID);
 export const messageInput = z.strictObject({
   role: z.enum(MESSAGE_ROLES),
   content: messageContent,
-  name: messageName.optional(),
-  userId: messageUserId.optional(),
+  // The fields a message reads back as null take null as not given, so a message read can be sent back.
+  name: nullAsAbsent(messageName),
+  userId: nullAsAbsent(messageUserId),
   /** The conversation session (thread); a message's neighbours are taken within its session. */
-  sessionId: sessionId.optional(),
+  sessionId: nullAsAbsent(sessionId),
   createdAt: isoTime.optional(),
   provenance: provenanceInput.optional(),
   metadata: jsonObject.default({}),

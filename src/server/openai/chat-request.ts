@@ -104,9 +104,31 @@ function withImages(content: ChatMessage["content"], where: string): ContentPart
   return parsed.data;
 }
 
-function invalid(param: string, problem: string): InvalidInputError {
+/**
+ * The engine's refusal of the turn's client tools or tool results, told in the request's terms: the
+ * engine names its options (`invalid client tools: NAME`, `toolResults.N.toolCallId`), the client
+ * sent `tools.I.function.name` and `messages.M.tool_call_id`. Any other error is returned as it is.
+ */
+export function inRequestTerms(body: ChatRequest, turn: ChatTurn, error: unknown): unknown {
+  if (!(error instanceof InvalidInputError)) return error;
+  const { clientTool, toolResult } = error.details ?? {};
+  if (typeof clientTool === "string") {
+    const i = body.tools?.findIndex((tool) => tool.function.name === clientTool) ?? -1;
+    if (i !== -1)
+      return invalid(`tools.${i}.function.name`, `${clientTool}: the agent has a tool of that name`, error);
+  }
+  if (typeof toolResult === "number" && turn.toolResults !== undefined) {
+    // The results are the trailing tool messages, in order.
+    const m = body.messages.length - turn.toolResults.length + toolResult;
+    const problem = error.message.replace(/^invalid turn options: toolResults\.\d+\.toolCallId: /, "");
+    return invalid(`messages.${m}.tool_call_id`, problem, error);
+  }
+  return error;
+}
+
+function invalid(param: string, problem: string, cause?: unknown): InvalidInputError {
   const message = problem.startsWith(param) ? problem : `${param}: ${problem}`;
-  return new InvalidInputError(`invalid request body: ${message}`, { details: { param } });
+  return new InvalidInputError(`invalid request body: ${message}`, { details: { param }, cause });
 }
 
 /**

@@ -22,7 +22,10 @@ const CREATE_RETRIES = 3;
 
 const readQuery = z.object({
   at: revisionQuery,
-  branch: z.string().min(1).optional().openapi({ description: "branch to read (default: the agent's)" }),
+  branch: z.string().min(1).optional().openapi({
+    description:
+      "branch to read (default: the agent's); not with at, which names a branch's revision as BRANCH~N",
+  }),
 });
 
 const writeOptions = {

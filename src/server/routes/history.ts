@@ -37,7 +37,11 @@ const log = createRoute({
   request: {
     params: agentParams,
     query: z.object({
-      branch: z.string().min(1).optional(),
+      branch: z
+        .string()
+        .min(1)
+        .optional()
+        .openapi({ description: "branch whose head to start at (default: the agent's); not with from" }),
       from: revisionQuery,
       cursor: cursorQuery,
       limit: limitQuery,

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Agent } from "../../core/types.ts";
 import type { AppEnv } from "../env.ts";
 import { chatCompletion } from "../openai/chat-completion.ts";
-import { agentOfModel, chatTurnOf } from "../openai/chat-request.ts";
+import { agentOfModel, chatTurnOf, inRequestTerms } from "../openai/chat-request.ts";
 import {
   ChatCompletionChunkSchema,
   ChatCompletionSchema,
@@ -85,8 +85,11 @@ export function registerOpenAiRoutes(app: OpenAPIHono<AppEnv>): void {
     };
     // When the engine says it is: an engine opened with a clock of its own dates its answers by it.
     const created = Math.floor(c.var.engram.now() / 1000);
+    const refused = (error: unknown) => {
+      throw inRequestTerms(body, turn, error);
+    };
     if (body.stream === true) {
-      const events = await c.var.engram.runtime.stream(agent.id, input, options);
+      const events = await c.var.engram.runtime.stream(agent.id, input, options).catch(refused);
       return streamChat(c, events, {
         model: body.model,
         created,
@@ -94,7 +97,7 @@ export function registerOpenAiRoutes(app: OpenAPIHono<AppEnv>): void {
         clientTools: new Set(Object.keys(turn.clientTools ?? {})),
       });
     }
-    const result = await c.var.engram.runtime.send(agent.id, input, options);
+    const result = await c.var.engram.runtime.send(agent.id, input, options).catch(refused);
     return c.json(chatCompletion(result, body.model, created), 200);
   });
 

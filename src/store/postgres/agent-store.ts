@@ -9,6 +9,7 @@ import { writeEvents } from "./event-writer.ts";
 import { groupsOfAgent } from "./group-store.ts";
 import { insertHistory } from "./history-store.ts";
 import { insertRows } from "./insert-rows.ts";
+import { forgetExperienceVersions } from "./learning-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "./pg-errors.ts";
 import { requireProject } from "./project-store.ts";
@@ -105,6 +106,8 @@ export class PgAgentStore implements AgentStore {
       // Foreign keys cascade to everything it owns and to its groups.
       if ((await tx.run("DELETE FROM agents WHERE id = $1", [id])) === 0)
         throw new NotFoundError(`agent ${id} not found`);
+      // Its experience version is a setting, out of reach of foreign keys.
+      await forgetExperienceVersions(tx, [id]);
       await writeEvents(tx, [event, ...groups]);
     });
     this.#afterDelete(id);

@@ -31,11 +31,33 @@ import { PG_DIALECT } from "./pg-dialect.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 import { refuseTaken } from "./refuse-taken.ts";
 
-/**
- * The experience version of an agent lives in settings, as on SQLite, so that it outlives the agent:
- * an agent imported again under the same id moves past it, and no cache mistakes one for the other.
- */
+/** The experience version of an agent lives in settings, as on SQLite. */
 const versionKey = (agentId: string) => `experience.version:${agentId}`;
+
+/**
+ * The highest experience version a deleted agent reached. An agent's version row goes with the agent,
+ * and the versions of a later agent of the same id start past this, so no cache mistakes one for the other.
+ */
+const FLOOR_KEY = "experience.version.floor";
+
+async function readFloor(sql: Sql): Promise<number> {
+  const row = await sql.get<{ value: string }>("SELECT value FROM settings WHERE key = $1", [FLOOR_KEY]);
+  return Number(row?.value ?? 0);
+}
+
+/** Removes the experience versions of the agents, raising the floor to them, inside `tx`. */
+export async function forgetExperienceVersions(tx: Sql, agentIds: readonly string[]): Promise<void> {
+  const gone = await tx.all<{ value: string }>(
+    "DELETE FROM settings WHERE key = ANY($1::text[]) RETURNING value",
+    [agentIds.map(versionKey)],
+  );
+  if (gone.length === 0) return;
+  await tx.run(
+    `INSERT INTO settings (key, value) VALUES ($1, $2)
+     ON CONFLICT (key) DO UPDATE SET value = GREATEST(settings.value::bigint, excluded.value::bigint)::text`,
+    [FLOOR_KEY, String(Math.max(...gone.map((row) => Number(row.value))))],
+  );
+}
 
 async function readVersion(sql: Sql, agentId: string): Promise<number | null> {
   const row = await sql.get<{ value: string }>("SELECT value FROM settings WHERE key = $1", [
@@ -123,7 +145,7 @@ export class PgExperienceStore implements ExperienceStore {
 
   async write(change: LearningWrite): Promise<number> {
     return this.#db.transaction(async (tx) => {
-      const next = change.expectedVersion + 1;
+      const next = (change.expectedVersion === 0 ? await readFloor(tx) : change.expectedVersion) + 1;
       // Compare-and-set: of two servers that computed a change from one version, one moves it on.
       const moved =
         change.expectedVersion === 0
@@ -236,7 +258,7 @@ async function writeImport(tx: Sql, agentId: string, data: ExperienceImport): Pr
   );
   const left = await readVersion(tx, agentId);
   if (left !== null || version !== 0) {
-    const next = left === null ? version : Math.max(version, left + 1);
+    const next = Math.max(version, (left ?? (await readFloor(tx))) + 1);
     await tx.run(
       "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       [versionKey(agentId), String(next)],

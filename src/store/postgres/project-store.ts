@@ -3,6 +3,7 @@ import type { NewEvent, Project } from "../../core/types.ts";
 import { type ProjectRow, toProject } from "../rows/project-row.ts";
 import type { ListOptions, ProjectStore } from "../store.ts";
 import { writeEvents } from "./event-writer.ts";
+import { forgetExperienceVersions } from "./learning-store.ts";
 import type { PgDatabase, Sql } from "./pg-database.ts";
 import { isUniqueViolation } from "./pg-errors.ts";
 
@@ -59,8 +60,14 @@ export class PgProjectStore implements ProjectStore {
 
   async delete(id: string, event: NewEvent): Promise<void> {
     await this.#db.transaction(async (tx) => {
+      const agents = await tx.all<{ id: string }>("SELECT id FROM agents WHERE project_id = $1", [id]);
       if ((await tx.run("DELETE FROM projects WHERE id = $1", [id])) === 0)
         throw new NotFoundError(`project ${id} not found`);
+      // Its agents' experience versions are settings, out of reach of foreign keys.
+      await forgetExperienceVersions(
+        tx,
+        agents.map((agent) => agent.id),
+      );
       await writeEvents(tx, [event]);
     });
   }

@@ -28,6 +28,27 @@ const UPSERT_RECORD = `${INSERT_RECORD} ON CONFLICT (id) DO UPDATE SET ${RECORD_
 
 const versionKey = (agentId: string) => `experience.version:${agentId}`;
 
+/**
+ * The highest experience version a deleted agent reached. An agent's version row goes with the agent,
+ * and the versions of a later agent of the same id start past this, so no cache mistakes one for the other.
+ */
+const FLOOR_KEY = "experience.version.floor";
+
+const FLOOR = `COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE key = '${FLOOR_KEY}'), 0)`;
+
+/** Removes an agent's experience version, raising the floor to it; joins the caller's transaction. */
+export function forgetExperienceVersion(s: Statements, agentId: string): void {
+  const row = s.get<{ value: string }>("SELECT value FROM settings WHERE key = ?", versionKey(agentId));
+  if (row === undefined) return;
+  s.run(
+    `INSERT INTO settings (key, value) VALUES (?, ?)
+     ON CONFLICT (key) DO UPDATE SET value = CAST(MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)`,
+    FLOOR_KEY,
+    row.value,
+  );
+  s.run("DELETE FROM settings WHERE key = ?", versionKey(agentId));
+}
+
 export class SqliteEpisodeStore implements EpisodeStore {
   readonly #s: Statements;
 
@@ -122,7 +143,7 @@ export class SqliteExperienceStore implements ExperienceStore {
         );
       }
       this.#s.run(
-        `INSERT INTO settings (key, value) VALUES (?, '1')
+        `INSERT INTO settings (key, value) VALUES (?, CAST(${FLOOR} + 1 AS TEXT))
          ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`,
         versionKey(change.agentId),
       );
@@ -172,7 +193,8 @@ export class SqliteExperienceStore implements ExperienceStore {
         versionKey(agentId),
       );
       if (left === undefined && version === 0) return;
-      const next = left === undefined ? version : Math.max(version, Number(left.value) + 1);
+      const last = left?.value ?? this.#s.get<{ n: number }>(`SELECT ${FLOOR} AS n`)?.n;
+      const next = Math.max(version, Number(last ?? 0) + 1);
       this.#s.run(
         `INSERT INTO settings (key, value) VALUES (?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,

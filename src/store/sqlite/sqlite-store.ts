@@ -14,7 +14,7 @@ import { SqliteInsightStore } from "./insight-store.ts";
 import { SqliteJobStore } from "./job-store.ts";
 import { SqliteKeyStore } from "./key-store.ts";
 import { SqliteLeaderLeaseStore } from "./leader-lease-store.ts";
-import { SqliteEpisodeStore, SqliteExperienceStore } from "./learning-store.ts";
+import { forgetExperienceVersion, SqliteEpisodeStore, SqliteExperienceStore } from "./learning-store.ts";
 import { SqliteMcpServerStore } from "./mcp-server-store.ts";
 import { SqliteMemoryStore } from "./memory-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
@@ -61,13 +61,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     opened.extension === null
       ? null
       : new SqliteVectorStore(statements, { sharedScan: { extension: opened.extension } });
-  // Virtual tables are out of reach of foreign keys: an agent's deletion clears them first.
+  // Virtual tables and settings are out of reach of foreign keys: an agent's deletion clears them first.
   const memories = new SqliteMemoryStore(statements, (rowids) => vectors?.removeRowids("memories", rowids));
   const purgeIndexes = (agentId: string) => {
     memories.detachEvents(agentId);
     purgeAgentText(statements, agentId);
     vectors?.removeAgent(agentId);
     memories.forgetAgent(agentId);
+    forgetExperienceVersion(statements, agentId);
   };
   const capabilities: StoreCapabilities = { vectors: opened.vectors, fullText: opened.fullText };
   const messages = new SqliteMessageStore(statements);

@@ -108,6 +108,52 @@ describe("entity extractor", () => {
     ]);
   });
 
+  it("takes an ordinary English word opening a sentence for no name, and a name there for one", () => {
+    // The README's tour: a project memory, a shared block, a preference.
+    assert.deepEqual(names("Invoices go out on the 5th of each month"), []);
+    assert.deepEqual(names("Prefers email over phone. Follow-up sent."), []);
+    assert.ok(!names("Refunds over 500 EUR go to a human.").some(([name]) => name === "Refunds"));
+    assert.deepEqual(names("Family time matters. Art's allowed me to explore. Dance is my passion!"), []);
+    // Names the word list holds capitalised ("Rose", "Caroline") or not at all ("Bea") still count.
+    assert.deepEqual(names("Bea moved to Lisbon. Caroline went to the park. Rose lives in Oslo."), [
+      ["Bea", "person"],
+      ["Lisbon", "place"],
+      ["Caroline", "person"],
+      ["Rose", "person"],
+      ["Oslo", "place"],
+    ]);
+  });
+
+  it("takes an ordinary word for a name where the text capitalises it inside a sentence too", () => {
+    assert.deepEqual(names("Faith moved to Oslo."), [["Oslo", "place"]]);
+    assert.deepEqual(names("Faith moved to Oslo. Bea met Faith there."), [
+      ["Faith", "person"],
+      ["Oslo", "place"],
+      ["Bea", "person"],
+    ]);
+    // Inside a sentence, capitalisation alone makes a name, however ordinary the word.
+    assert.deepEqual(names("We met Faith and Hope at Summer Camp."), [
+      ["Faith", "person"],
+      ["Hope", "person"],
+      ["Summer Camp", "place"],
+    ]);
+  });
+
+  it("runs a name across single spaces only: a tab, bar, slash, dash or lone carriage return ends it", () => {
+    for (const text of ["Berlin\tParis", "Berlin | Paris", "Berlin/Paris", "Berlin – Paris", "Berlin\rParis"])
+      assert.deepEqual(names(text), [
+        ["Berlin", "person"],
+        ["Paris", "person"],
+      ]);
+    // A tab or bar starts a table's cell as a line break does: its first word opens a sentence.
+    assert.deepEqual(names("| Invoices | Refunds |\nInvoices\tmonthly"), []);
+    assert.deepEqual(names("Ada Lovelace\u00a0Byron studied at the University of London. I love R&B."), [
+      ["Ada Lovelace Byron", "person"],
+      ["University of London", "organisation"],
+      ["R&B", "person"],
+    ]);
+  });
+
   it("relates what one text names: co-occurrence both ways in one row, the speaker mentioning the rest", () => {
     const facts = extractEntities("Ada met Bea in Paris.", { speaker: "Cleo" });
     assert.deepEqual(facts.relations, [

@@ -1,6 +1,8 @@
 import type { EntityType, GraphFacts } from "../core/graph-types.ts";
+import { once } from "../core/lazy-module.ts";
 import { STOP_WORDS } from "../core/text.ts";
 import { entityKey } from "./entity-key.ts";
+import { isOrdinaryWord } from "./ordinary-words.ts";
 
 const MONTHS =
   "January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec";
@@ -9,8 +11,8 @@ const DATE_PATTERN = new RegExp(
   "g",
 );
 const MONTH_WORDS = new Set(MONTHS.toLowerCase().split("|"));
-/** A capitalised word, optionally joined to the next by a hyphen or apostrophe (O'Brien, Jean-Luc). */
-const CAPITALISED = /^\p{Lu}[\p{L}\p{N}]*(?:['’-][\p{L}\p{N}]+)*$/u;
+/** A capitalised word, optionally joined to the next by a hyphen, apostrophe or "&" (O'Brien, Jean-Luc, AT&T). */
+const CAPITALISED = /^\p{Lu}[\p{L}\p{N}]*(?:['’&-][\p{L}\p{N}]+)*$/u;
 /** "I" and its contractions ("I'm", "I’ve"): capitalised, never a name. */
 const FIRST_PERSON = /^I(?:['’](?:m|ve|ll|d))?$/;
 const POSSESSIVE = /['’]s$/;
@@ -28,21 +30,21 @@ const PLACE_CUES = new Set(["in", "at", "from", "to", "near", "visited", "visit"
 const ORGANISATION_WORDS =
   /\b(?:Inc|Corp|Corporation|Ltd|LLC|GmbH|Company|University|College|School|Institute|Bank|Club|Foundation|Group|Agency|Association|Society|Hospital|Museum|Council|Ministry|Department)\b/;
 /**
- * Capitalised words that open sentences without naming anything. A sentence's first word is taken
- * as a name only when it is none of these and no stop word: "Bea moved to Lisbon" names Bea, "Yesterday
- * we moved" names no one.
+ * Capitalised words that open sentences without naming anything, also at the head of a run of
+ * capitalised words ("Hey Mel", "Yesterday Bea called": the name is what follows). Most ordinary words
+ * need no place here (see `isOrdinaryWord`): these are the interjections the word list has capitalised,
+ * as subtitles open lines with them ("Wow", "Thanks", "Congrats"), and words that stand right before a
+ * name, which the list cannot tell from the first word of "New York".
  */
 const SENTENCE_OPENERS = new Set(
-  `yes yeah yep yup no nope ok okay oh ah wow hey hi hello thanks thank sure great cool nice awesome
-  well so yesterday today tomorrow tonight last next maybe perhaps actually anyway honestly please sorry
-  congrats congratulations glad good bad absolutely definitely totally exactly right true haha lol omg
-  look check see let happy love hope feel think know remember guess sounds sound wish also just really
-  even still always never sometimes often usually recently lately finally first then after before once
-  since though although however besides plus anyway wait dear anything everything something nothing
-  everyone everybody someone somebody anyone anybody nobody bye goodbye btw gonna wanna gotta whoa woah
-  yay oops ha hmm um uh aw aww nah phew fyi yikes ugh meh one two three four five six seven eight nine
-  ten twelve twenty hundred thousand keep take make give tell try stay come bring call find help enjoy believe
-  need want show talk appreciate agree start remind note done understood certainly indeed alright`
+  `yes yeah yep yup no nope ok okay oh ah wow hey hi hello thanks thank well so yesterday today tomorrow
+  tonight last next maybe perhaps actually anyway honestly please sorry congrats congratulations
+  absolutely definitely totally haha lol omg look check see let happy love hope feel think know remember
+  guess sounds sound wish also just really even still always never sometimes often usually recently
+  lately finally first then after before once since though although however besides plus wait dear
+  nobody bye goodbye btw whoa woah yay oops hmm um aw aww nah phew fyi yikes ugh meh twelve twenty keep
+  take make give tell try stay come bring call find help enjoy believe need want show talk appreciate
+  agree start remind note certainly indeed alright cheers gotcha lemme yea hah oof woohoo`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -52,7 +54,8 @@ export const MAX_ENTITIES_PER_TEXT = 12;
 
 /**
  * The entities a text names and their co-occurrence, found without a model: capitalised names (a
- * run of capitalised words, possibly joined by "of", "de" …), quoted titles, and dates, plus the
+ * run of capitalised words across single spaces, possibly joined by "of", "de" …; not an ordinary
+ * English word alone at a sentence's start, "Invoices go out"), quoted titles, and dates, plus the
  * speaker when given. Each pair named together is related by `co_occurs`; the speaker `mentions`
  * every other entity. Types are guesses from the words around a name (after "in", "at", "from" → a
  * place; "University", "Inc" … → an organisation; a quoted title → a thing; otherwise a person).
@@ -93,8 +96,15 @@ export function extractEntities(text: string, options: { speaker?: string | null
   return { entities, relations };
 }
 
-/** The tokens that end a sentence (or a clause a name does not run across). */
-const SENTENCE_ENDS = new Set([".", "!", "?", ";", ":", "\n"]);
+/**
+ * The tokens that end a sentence (or a clause a name does not run across): punctuation, a line
+ * break of any kind, and a table's cell (a tab, "|").
+ */
+const SENTENCE_ENDS = new Set(".!?;:\n\r\v\f\u0085\u2028\u2029\t|");
+/** Words, and the punctuation that matters to names (sentence ends and commas). */
+const TOKEN = /[\p{L}\p{N}][\p{L}\p{N}'’&-]*|[.!?;:,|\n\r\t\v\f\u0085\u2028\u2029]/gu;
+/** What may stand between two words of one name: one space, nothing else ("Berlin / Paris" is two). */
+const NAME_GAP = /^\p{Zs}$/u;
 
 interface NameHit {
   text: string;
@@ -105,7 +115,19 @@ interface NameHit {
 function capitalisedNames(text: string, titles: ReadonlySet<string>): NameHit[] {
   const out: NameHit[] = [];
   // Commas are tokens too: a name does not run across one ("Gina, Door Dash is hiring").
-  const tokens = text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*|[.!?;:,\n]/gu) ?? [];
+  const tokens = text.match(TOKEN) ?? [];
+  // Whether token i follows token i - 1 across a single space: a name runs only across those. What
+  // lies between two tokens has no letter, digit or token in it, so a token is the first of its
+  // text after the previous one.
+  const spaced: boolean[] = [];
+  let end = 0;
+  for (const token of tokens) {
+    const start = text.indexOf(token, end);
+    spaced.push(start === end + 1 && (text.charCodeAt(end) === 32 || NAME_GAP.test(text[end] ?? "")));
+    end = start + token.length;
+  }
+  const joins = (j: number) => spaced[j] === true && CAPITALISED.test(tokens[j] ?? "");
+  const inside = once(() => capitalisedInside(tokens));
   let last: { end: number; type: EntityType } | null = null;
   let sentenceStart = true;
   for (let i = 0; i < tokens.length; i++) {
@@ -125,10 +147,10 @@ function capitalisedNames(text: string, titles: ReadonlySet<string>): NameHit[] 
     let j = i + 1;
     while (j < tokens.length) {
       const next = tokens[j] ?? "";
-      if (CAPITALISED.test(next) && !FIRST_PERSON.test(next) && !isMonthOrDay(next)) {
+      if (joins(j) && !FIRST_PERSON.test(next) && !isMonthOrDay(next)) {
         words.push(next);
         j++;
-      } else if (NAME_JOINERS.has(next) && CAPITALISED.test(tokens[j + 1] ?? "")) {
+      } else if (spaced[j] === true && NAME_JOINERS.has(next) && joins(j + 1)) {
         words.push(next);
         j++;
       } else break;
@@ -142,7 +164,8 @@ function capitalisedNames(text: string, titles: ReadonlySet<string>): NameHit[] 
     }
     i = j - 1;
     const first = words[0] ?? "";
-    if (opening && (isOpener(first) || isCommon(first) || looksLikeVerbOrAdverb(first))) words.shift();
+    const opener = opening && (isOpener(first) || isCommon(first) || looksLikeVerbOrAdverb(first));
+    if (opener) words.shift();
     if (words.length === 0 || words.every(isCommon)) continue;
     // Nor does a name end in a common word: the next sentence's "The" after a title, say.
     let trailing = 0;
@@ -151,6 +174,10 @@ function capitalisedNames(text: string, titles: ReadonlySet<string>): NameHit[] 
       trailing++;
     }
     const name = words.join(" ").replace(POSSESSIVE, "");
+    // An ordinary English word alone at a sentence's start is capitalised for its place, not as a
+    // name ("Invoices go out on the 5th"), unless the text capitalises it elsewhere too.
+    const lower = name.toLowerCase();
+    if (opening && !opener && words.length === 1 && isOrdinaryWord(lower) && !inside().has(lower)) continue;
     let back = i - words.length - trailing;
     if (/^(?:the|a)$/i.test(tokens[back] ?? "")) back--;
     const before = (tokens[back] ?? "").toLowerCase();
@@ -168,6 +195,20 @@ function capitalisedNames(text: string, titles: ReadonlySet<string>): NameHit[] 
     last = { end: i - trailing, type };
   }
   return out;
+}
+
+/** The capitalised words of a text that do not open a sentence, lower-cased, without a possessive 's. */
+function capitalisedInside(tokens: readonly string[]): Set<string> {
+  const inside = new Set<string>();
+  let sentenceStart = true;
+  for (const token of tokens) {
+    if (token.length === 1 && SENTENCE_ENDS.has(token)) sentenceStart = true;
+    else {
+      if (!sentenceStart && CAPITALISED.test(token)) inside.add(token.replace(POSSESSIVE, "").toLowerCase());
+      sentenceStart = false;
+    }
+  }
+  return inside;
 }
 
 /** A word in lower case without a contraction's ending: "It's" → "it", "Don't" → "don", "We've" → "we". */

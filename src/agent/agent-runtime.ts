@@ -20,7 +20,7 @@ import { type ClientTool, type ClientToolResult, clientToolSet, toolResultMessag
 import { type CompiledContext, compileContext } from "./context-compiler.ts";
 import type { ConversationCache } from "./conversation-cache.ts";
 import { EventChannel } from "./event-channel.ts";
-import { MEMORY_TOOL_NAMES, memoryTools } from "./memory-tools.ts";
+import { BLOCK_TOOL_NAMES, MEMORY_TOOL_NAMES, memoryTools } from "./memory-tools.ts";
 import type { BackgroundTurns } from "./messaging/background-turns.ts";
 import { type DeliveryServices, runDelivery, sendLater } from "./messaging/delivery.ts";
 import type { EarlierMessages } from "./messaging/earlier-messages.ts";
@@ -461,8 +461,10 @@ export class AgentRuntime {
     messageTargets?: TurnOptions["messageTargets"],
   ) {
     const { userId, turnId } = turn;
+    const memory = memoryTools(this.#s, { agentId: agent.id, userId, turnId, onEdit });
+    if (await this.#oneOfMany(agent, turn)) for (const name of BLOCK_TOOL_NAMES) delete memory[name];
     const own = {
-      ...memoryTools(this.#s, { agentId: agent.id, userId, turnId, onEdit }),
+      ...memory,
       ...this.#messagingTools(agent, turn, messageTargets),
       ...this.#s.tools.toolSet(agent.id, { agentId: agent.id, userId, turnId }),
     };
@@ -472,6 +474,16 @@ export class AgentRuntime {
       taken: new Set(Object.keys(own)),
     });
     return { ...own, ...mcp };
+  }
+
+  /**
+   * Whether the turn's end user is one of several (its `endUsers` setting, or with `auto` the log),
+   * so that the blocks, in every user's prompt, are not this turn's to edit.
+   */
+  async #oneOfMany(agent: Agent, turn: ToolTurn): Promise<boolean> {
+    const { userId, settings } = turn;
+    if (userId === undefined || settings.endUsers === "one") return false;
+    return settings.endUsers === "many" || this.#s.ctx.store.messages.otherUserExists(agent.id, userId);
   }
 
   /** The messaging tools, when the agent's setting or the call (a group) turns them on. */
@@ -566,11 +578,13 @@ function settingsOf(input: {
   maxSteps?: number;
   toolRounds?: number;
   contextWindow?: number;
+  endUsers?: RuntimeSettings["endUsers"];
 }) {
   return {
     responder: input.responder,
     maxSteps: input.maxSteps,
     toolRounds: input.toolRounds,
     contextWindow: input.contextWindow,
+    endUsers: input.endUsers,
   };
 }

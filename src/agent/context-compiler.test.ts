@@ -121,7 +121,8 @@ describe("context compiler", () => {
         summary: { scope: "ada", throughMessageId: first?.id, covered: 1, previousSummaryId: null },
       },
     });
-    const offered = await engram.runtime.context(agent.id, { userId: "ada" });
+    // Ada and Bob have talked with the agent: the block tools are offered only when it says one user.
+    const offered = await engram.runtime.context(agent.id, { userId: "ada", endUsers: "one" });
     assert.match(
       offered.system,
       /keep them up to date yourself with memory_append \(add a line\), memory_replace \(change an exact passage\) and memory_rethink \(rewrite a block\)\./,

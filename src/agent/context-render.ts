@@ -31,24 +31,31 @@ const BLOCK_TOOLS = [
 
 /**
  * The blocks section. `tools` are the names of the tools the model is offered: it is told to edit
- * the blocks with those of the block tools it has, and, with none (no tool rounds, or an app's own
- * model behind the AI SDK middleware), that they are kept up to date for it.
+ * the blocks with those of the block tools it has; with none but memory_insert (a turn of one of
+ * many end users), to keep what it learns about the user there; with neither (no tool rounds, or an
+ * app's own model behind the AI SDK middleware), that they are kept up to date for it.
  */
 export function renderBlocks(blocks: readonly RenderedBlock[], tools: readonly string[]): string {
   const editors = BLOCK_TOOLS.filter(([name]) => tools.includes(name)).map(
     ([name, does]) => `${name} (${does})`,
   );
   const intro = (
-    editors.length === 0
+    editors.length > 0
       ? [
-          "Your core memory: these blocks are always in your context. They are kept up to date for you",
-          "between conversations, from what you learn: rely on them as what you know.",
-        ]
-      : [
           "Your core memory: these blocks are always in your context, and you keep them up to date yourself",
           `with ${listed(editors)}.`,
           "A block cannot grow past its limit; a read-only block cannot be changed.",
         ]
+      : tools.includes("memory_insert")
+        ? [
+            "Your core memory: these blocks are always in your context, and in that of every user you talk",
+            "with, so you do not edit them. Save what you learn about the user you are talking with with",
+            "memory_insert: it is kept for this user alone.",
+          ]
+        : [
+            "Your core memory: these blocks are always in your context. They are kept up to date for you",
+            "between conversations, from what you learn: rely on them as what you know.",
+          ]
   ).join(" ");
   const items = blocks.map((b) => {
     const attrs = `label="${b.label}" chars="${b.size}/${b.limit}"${b.readOnly ? ' read_only="true"' : ""}`;

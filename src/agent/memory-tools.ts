@@ -14,11 +14,12 @@ import type { SearchInput } from "../retrieval/search-schema.ts";
 import type { SearchResponse } from "../retrieval/search-service.ts";
 import type { MemoryEdit } from "./turn-events.ts";
 
+/** The memory tools that edit blocks, which every end user's prompt shows. */
+export const BLOCK_TOOL_NAMES = ["memory_append", "memory_replace", "memory_rethink"] as const;
+
 /** The memory tools every agent has, by name. */
 export const MEMORY_TOOL_NAMES = [
-  "memory_append",
-  "memory_replace",
-  "memory_rethink",
+  ...BLOCK_TOOL_NAMES,
   "memory_insert",
   "memory_search",
   "conversation_search",

@@ -7,6 +7,9 @@ import { RESPONDERS } from "./responder-names.ts";
 
 export { RESPONDERS, type ResponderName } from "./responder-names.ts";
 
+/** Whom an agent talks with: one end user, many, or `auto` (many once a second user has talked). */
+export const END_USERS = ["auto", "one", "many"] as const;
+
 /**
  * How an agent's turns run. Each setting comes from the call, else the agent's `metadata.runtime`,
  * else the engine's options (`createEngram({ runtime })`), else the default below.
@@ -47,6 +50,12 @@ export const runtimeSettings = z.strictObject({
     .max(100),
   /** Longest `send_message_to_agent_and_wait` waits for the other agent's answer. */
   messageWaitMs: z.number().int().min(1).max(3_600_000),
+  /**
+   * `many`: a turn of an end user is not offered the block tools, so that one user's words never
+   * reach every user's prompt; `one`: it is; `auto`: `many` once the agent has talked with another
+   * end user than the turn's. A turn of no user is offered them in every mode.
+   */
+  endUsers: z.enum(END_USERS, { error: `must be one of ${END_USERS.join(", ")}` }),
 });
 export type RuntimeSettings = z.output<typeof runtimeSettings>;
 export type RuntimeSettingsInput = Partial<RuntimeSettings>;
@@ -67,6 +76,7 @@ export const RUNTIME_DEFAULTS = {
   maxHops: 3,
   maxMessagesPerTurn: 8,
   messageWaitMs: 60_000,
+  endUsers: "auto",
 } as const satisfies Partial<RuntimeSettings>;
 
 /** Retries of a model call that failed with a retryable error (429, 5xx, a dropped connection). */

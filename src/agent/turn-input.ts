@@ -28,6 +28,7 @@ export const turnInput = z.strictObject({
   maxSteps: runtimeSettings.shape.maxSteps.optional(),
   toolRounds: runtimeSettings.shape.toolRounds.optional(),
   contextWindow: runtimeSettings.shape.contextWindow.optional(),
+  endUsers: runtimeSettings.shape.endUsers.optional(),
 });
 export type TurnInput = z.input<typeof turnInput>;
 
@@ -38,5 +39,6 @@ export const contextInput = z.strictObject({
   userId: z.string().min(1, "must not be empty").max(256).optional(),
   responder: z.enum(RESPONDERS, { error: `must be one of ${RESPONDERS.join(", ")}` }).optional(),
   contextWindow: runtimeSettings.shape.contextWindow.optional(),
+  endUsers: runtimeSettings.shape.endUsers.optional(),
 });
 export type ContextInput = z.input<typeof contextInput>;

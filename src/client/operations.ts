@@ -147,7 +147,7 @@ export const OPERATIONS = {
   "runtime.context": {
     method: "GET",
     path: "/v1/agents/{id}/context",
-    query: ["query", "userId", "responder", "contextWindow"],
+    query: ["query", "userId", "responder", "contextWindow", "endUsers"],
   },
   "search.all": { method: "POST", path: "/v1/agents/{id}/search", body: true },
   "memories.search": { method: "POST", path: "/v1/agents/{id}/memories/search", body: true },

@@ -22,6 +22,8 @@ describe("feedback isolation (property)", () => {
   let engram: Engram;
   before(() => {
     engram = createTestEngram({
+      // Advice on memory_append reaches bob only when his turns are offered it, as with one end user.
+      runtime: { endUsers: "one" },
       model: scriptedModel((_, options) => {
         const last = options.prompt.at(-1);
         const step: ScriptStep =

@@ -146,4 +146,26 @@ export function messageStoreCases(kit: SuiteKit): void {
       );
     });
   });
+
+  it("tells whether the agent has messages of an end user other than one, on either side of them", async () => {
+    await withStore(async (store) => {
+      const a = await seed(store);
+      const b = await seed(store);
+      const of = (agentId: string, userId: string | null, n: number): Message => ({
+        ...message(agentId, `${userId} ${n}`, n),
+        userId,
+      });
+      const others = (agentId: string, userId: string) => store.messages.otherUserExists(agentId, userId);
+      assert.equal(await others(a.agent.id, "bo"), false, "no messages");
+      // Messages of no user, and another agent's users, are not the agent's other users.
+      await append(store, [of(a.agent.id, "bo", 0), of(a.agent.id, null, 1), of(a.agent.id, "bo", 2)]);
+      await append(store, [of(b.agent.id, "ada", 3), of(b.agent.id, "cy", 4)]);
+      assert.equal(await others(a.agent.id, "bo"), false);
+      assert.equal(await others(a.agent.id, "ada"), true, "bo sorts after ada");
+      assert.equal(await others(a.agent.id, "cy"), true, "bo sorts before cy");
+      await append(store, [of(a.agent.id, "ada", 5)]);
+      assert.equal(await others(a.agent.id, "bo"), true, "ada sorts before bo");
+      assert.equal(await others(b.agent.id, "ada"), true);
+    });
+  });
 }

@@ -624,6 +624,11 @@ export interface MessageStore {
   /** The distinct speaker names in the agent's messages; with `userId`, in that end user's alone. */
   speakers(agentId: string, userId?: string): Promise<string[]>;
   /**
+   * Whether the agent has messages of an end user other than `userId` (messages of no user do not
+   * count): two index seeks (the smallest user id and the largest), however many messages there are.
+   */
+  otherUserExists(agentId: string, userId: string): Promise<boolean>;
+  /**
    * The message appended right after each given one in its conversation (the same end user, or none,
    * and the same session: another user's or session's turns between them are passed over), by the
    * id it follows; none for a conversation's last message or an id that is not the agent's. One read
@@ -646,6 +651,15 @@ export interface MessageStore {
    * of it were appended (counting every message of a large agent on each search is its slowest part).
    */
   countForRanking(agentId: string): Promise<number>;
+}
+
+/** Whether the agent's smallest and largest user ids (null: it has none) name someone else than `userId`. */
+export function holdsOtherUser(
+  range: { first: string | null; last: string | null } | undefined,
+  userId: string,
+): boolean {
+  if (range === undefined || range.first === null) return false;
+  return range.first !== userId || range.last !== userId;
 }
 
 /** A nearest-neighbour hit: `distance` is cosine distance (0 = same direction). */

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { RESPONDERS } from "../../agent/runtime-config.ts";
+import { END_USERS, RESPONDERS } from "../../agent/runtime-config.ts";
 import type { AppEnv } from "../env.ts";
 import { agentIdOf } from "../lookup.ts";
 import { CompiledContextSchema } from "../runtime-schemas.ts";
@@ -32,6 +32,10 @@ const context = createRoute({
         .max(10_000_000, "must be at most 10,000,000")
         .optional()
         .openapi({ description: "tokens (default: the model's)" }),
+      endUsers: z
+        .enum(END_USERS, { error: `must be one of ${END_USERS.join(", ")}` })
+        .optional()
+        .openapi({ description: "auto, one or many (default: the agent's)" }),
     }),
   },
   responses: {

@@ -4,6 +4,7 @@ import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "../rows/memory-rows
 import { messageConditions } from "../sql/record-conditions.ts";
 import { numberedBind } from "../sql/sql-dialect.ts";
 import {
+  holdsOtherUser,
   type IndexedMessage,
   type LexicalHit,
   type ListOptions,
@@ -121,6 +122,18 @@ export class PgMessageStore implements MessageStore {
       userId === undefined ? [agentId] : [agentId, userId],
     );
     return rows.map((row) => row.name);
+  }
+
+  async otherUserExists(agentId: string, userId: string): Promise<boolean> {
+    // The agent's smallest and largest user ids, one seek each along the (agent_id, user_id, rowid)
+    // index. (For `user_id < $2` or `> $2` the planner may choose a sequential scan, which reads
+    // every message when there is no other user.)
+    const row = await this.#db.get<{ first: string | null; last: string | null }>(
+      `SELECT (SELECT MIN(user_id) FROM messages WHERE agent_id = $1 AND user_id IS NOT NULL) AS first,
+              (SELECT MAX(user_id) FROM messages WHERE agent_id = $1 AND user_id IS NOT NULL) AS last`,
+      [agentId],
+    );
+    return holdsOtherUser(row, userId);
   }
 
   async following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>> {

@@ -7,6 +7,7 @@ import { conversationTexts } from "../rows/message-fields.ts";
 import { messageConditions as sharedMessageConditions } from "../sql/record-conditions.ts";
 import { positionalBind } from "../sql/sql-dialect.ts";
 import {
+  holdsOtherUser,
   type IndexedMessage,
   type LexicalHit,
   type ListOptions,
@@ -343,6 +344,17 @@ export class SqliteMessageStore implements MessageStore {
         ...(userId === undefined ? [agentId] : [agentId, userId]),
       )
       .map((row) => row.name);
+  }
+
+  async otherUserExists(agentId: string, userId: string): Promise<boolean> {
+    // The agent's smallest and largest user ids, one seek each along the (agent_id, user_id) index:
+    // never a walk through the user's own messages, however many.
+    const row = this.#s.get<{ first: string | null; last: string | null }>(
+      `SELECT (SELECT MIN(user_id) FROM messages WHERE agent_id = ?1 AND user_id IS NOT NULL) AS first,
+              (SELECT MAX(user_id) FROM messages WHERE agent_id = ?1 AND user_id IS NOT NULL) AS last`,
+      agentId,
+    );
+    return holdsOtherUser(row, userId);
   }
 
   async following(agentId: string, ids: readonly string[]): Promise<Map<string, Message>> {
